@@ -1,0 +1,101 @@
+/* autograd-impl.h: the graph node, the op table and the helpers ops use to record themselves.
+ *
+ * An op that computes `out` from inputs, when l2__needs_grad says so, calls l2__record to attach
+ * a node to out, saves what its backward needs with l2__save (a detached alias: a node never
+ * owns its own output, so the graph has no cycles) and stores its parameters in the node.
+ * The backward function (written right below the forward) receives the output gradient and
+ * fills gin[i] for each input i that has an edge; the engine sums each gin[i] back to the
+ * input's shape and casts it to the input's dtype.
+ */
+#ifndef L2_AUTOGRAD_IMPL_H
+#define L2_AUTOGRAD_IMPL_H
+
+#include "l2-impl.h"
+#include "ops/op-table.h"
+
+#define L2__MAX_INPUTS 4
+#define L2__MAX_SAVED 4
+#define L2__MAX_IPARAMS (2 * L2_MAX_DIMS + 4)
+
+typedef enum {
+#define L2__OP_ENUM(NAME, name) L2__OP_##NAME,
+    L2__OP_LIST(L2__OP_ENUM)
+#undef L2__OP_ENUM
+    L2__OP_COUNT
+} l2__op;
+
+/* An edge to an input: its producing node (non-leaf) or the leaf tensor itself; both NULL when
+ * the input needs no gradient. Owned references. */
+typedef struct {
+    l2__node *fn;
+    l2_tensor *leaf;
+} l2__edge;
+
+struct l2__node {
+    atomic_long refs;
+    l2__op op;
+    int n_inputs;
+    l2__edge next[L2__MAX_INPUTS];
+    int in_ndim[L2__MAX_INPUTS];
+    int64_t in_shape[L2__MAX_INPUTS][L2_MAX_DIMS];
+    l2_dtype in_dtype[L2__MAX_INPUTS];
+    /* Output geometry (the gradient arriving has this shape and dtype). */
+    int out_ndim;
+    int64_t out_shape[L2_MAX_DIMS];
+    l2_dtype out_dtype;
+    /* Saved tensors (detached aliases) and the storage version each had when saved. */
+    int n_saved;
+    l2_tensor *saved[L2__MAX_SAVED];
+    unsigned long long saved_version[L2__MAX_SAVED];
+    bool saved_freed;
+    /* Op parameters. */
+    double f[4];
+    int64_t i[L2__MAX_IPARAMS];
+    int ni;
+    /* Op-specific extra data, freed with l2__free when the node dies. */
+    void *extra;
+    /* The output, not owned: set only while it retains its grad (cleared when it is freed). */
+    l2_tensor *out_weak;
+    /* Backward traversal scratch. */
+    l2_tensor *gacc;
+    int pending;
+    int visit;
+    l2__node *free_next; /* iterative release */
+};
+
+typedef l2_status (*l2__backward_fn)(l2__node *n, const l2_tensor *gout, l2_tensor **gin);
+
+/* The op table: name and backward per op. Declarations come from the same list, so an op added
+ * to the list without a backward function fails to link. */
+#define L2__OP_DECL(NAME, name)                                                              \
+    l2_status l2__##name##_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin);
+L2__OP_LIST(L2__OP_DECL)
+#undef L2__OP_DECL
+extern const char *const l2__op_names[L2__OP_COUNT];
+extern const l2__backward_fn l2__op_backward[L2__OP_COUNT];
+
+/* True when grad mode is on and any of the n inputs (NULLs skipped) requires grad. */
+bool l2__needs_grad(int n, const l2_tensor *const *inputs);
+/* Attach a new node for op over the n inputs (NULLs allowed: no edge) to out, which becomes a
+ * non-leaf requiring grad. Returns the node, or NULL on out-of-memory (error set; out unchanged). */
+l2__node *l2__record(l2__op op, l2_tensor *out, int n, const l2_tensor *const *inputs);
+/* Save a detached alias of t in the node's next saved slot. L2_ERR_NOMEM on failure. */
+l2_status l2__save(l2__node *n, const l2_tensor *t);
+/* Record + save in one go: saves the nsave tensors in save[]; on failure releases out's node
+ * wiring and returns NULL. */
+l2__node *l2__record_save(l2__op op, l2_tensor *out, int n, const l2_tensor *const *inputs,
+                          int nsave, const l2_tensor *const *save);
+
+void l2__node_release(l2__node *n);
+
+/* Suspend scope registration while library code calls public functions; l2__leave resumes.
+ * A public function that calls other public functions brackets those calls with these and
+ * returns its result through l2__ret after l2__leave. */
+void l2__enter(void);
+void l2__leave(void);
+
+/* Sum g (broadcast result) down to shape (ndim, shape): the reverse of broadcasting. Returns a new
+ * tensor (g itself with one more reference when the shapes are equal), or NULL on error. */
+l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape);
+
+#endif /* L2_AUTOGRAD_IMPL_H */

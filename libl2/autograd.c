@@ -1,0 +1,615 @@
+/* autograd.c: grad mode, graph recording (nodes, edges, saved tensors), and the backward engine:
+ * an iterative topological traversal (Kahn's algorithm over the nodes reachable from the roots),
+ * gradient accumulation, retain_graph / retain_grad, and the functional l2_autograd_grad.
+ * Node release is iterative too, so graphs of any depth free without deep recursion. */
+#include "autograd-impl.h"
+
+const char *const l2__op_names[L2__OP_COUNT] = {
+#define L2__OP_NAME(NAME, name) #name,
+    L2__OP_LIST(L2__OP_NAME)
+#undef L2__OP_NAME
+};
+const l2__backward_fn l2__op_backward[L2__OP_COUNT] = {
+#define L2__OP_BW(NAME, name) l2__##name##_backward,
+    L2__OP_LIST(L2__OP_BW)
+#undef L2__OP_BW
+};
+_Static_assert(sizeof(l2__op_names) / sizeof(l2__op_names[0]) == L2__OP_COUNT,
+               "every op needs a name");
+
+/* ---- grad mode ---- */
+
+static _Thread_local bool grad_enabled = true;
+static _Thread_local int no_grad_depth = 0;
+static _Thread_local bool saved_mode[64];
+
+bool l2_is_grad_enabled(void) { return grad_enabled; }
+
+bool l2_set_grad_enabled(bool enabled)
+{
+    bool prev = grad_enabled;
+    grad_enabled = enabled;
+    return prev;
+}
+
+void l2_no_grad_begin(void)
+{
+    if (no_grad_depth < 64)
+        saved_mode[no_grad_depth] = grad_enabled;
+    no_grad_depth++;
+    grad_enabled = false;
+}
+
+void l2_no_grad_end(void)
+{
+    if (no_grad_depth == 0)
+        return;
+    no_grad_depth--;
+    grad_enabled = no_grad_depth < 64 ? saved_mode[no_grad_depth] : false;
+}
+
+/* ---- tensor-level autograd API ---- */
+
+l2_status l2_set_requires_grad(l2_tensor *t, bool requires_grad)
+{
+    L2__CHECK_T(t, L2_ERR_NULL, "set_requires_grad");
+    if (t->grad_fn) {
+        L2__CHECK_ST(requires_grad, L2_ERR_AUTOGRAD,
+                  "set_requires_grad: you can only change requires_grad flags of leaf variables "
+                  "(use l2_detach)");
+        return L2_OK;
+    }
+    L2__CHECK_ST(!requires_grad || l2__is_float(t->dtype), L2_ERR_DTYPE,
+              "set_requires_grad: only tensors of floating point dtype can require gradients "
+              "(got %s)", l2_dtype_name(t->dtype));
+    t->requires_grad = requires_grad;
+    return L2_OK;
+}
+
+bool l2_requires_grad(const l2_tensor *t) { return t && t->requires_grad; }
+bool l2_is_leaf(const l2_tensor *t) { return t && !t->grad_fn; }
+l2_tensor *l2_grad(const l2_tensor *t) { return t ? t->grad : NULL; }
+
+const char *l2_grad_fn_name(const l2_tensor *t)
+{
+    return t && t->grad_fn ? l2__op_names[t->grad_fn->op] : NULL;
+}
+
+l2_status l2_zero_grad(l2_tensor *t)
+{
+    L2__CHECK_T(t, L2_ERR_NULL, "zero_grad");
+    if (t->grad) {
+        memset(t->grad->storage->data, 0,
+               (size_t)l2__numel(t->grad->ndim, t->grad->shape) * l2__esize(t->grad->dtype));
+        l2__bump_version(t->grad);
+    }
+    return L2_OK;
+}
+
+l2_status l2_set_grad_none(l2_tensor *t)
+{
+    L2__CHECK_T(t, L2_ERR_NULL, "set_grad_none");
+    l2_tensor_release(t->grad);
+    t->grad = NULL;
+    return L2_OK;
+}
+
+l2_status l2_retain_grad(l2_tensor *t)
+{
+    L2__CHECK_T(t, L2_ERR_NULL, "retain_grad");
+    L2__CHECK_ST(t->requires_grad, L2_ERR_AUTOGRAD,
+              "retain_grad: can't retain_grad on a tensor that has requires_grad=False");
+    if (t->grad_fn) {
+        t->retains_grad = true;
+        t->grad_fn->out_weak = t;
+    }
+    return L2_OK;
+}
+
+/* ---- recording ---- */
+
+bool l2__needs_grad(int n, const l2_tensor *const *inputs)
+{
+    if (!grad_enabled)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (inputs[i] && inputs[i]->requires_grad)
+            return true;
+    return false;
+}
+
+l2__node *l2__record(l2__op op, l2_tensor *out, int n, const l2_tensor *const *inputs)
+{
+    l2__node *node = l2__calloc(sizeof *node, l2__op_names[op]);
+    if (!node)
+        return NULL;
+    atomic_init(&node->refs, 1);
+    node->op = op;
+    node->n_inputs = n;
+    for (int i = 0; i < n; i++) {
+        const l2_tensor *in = inputs[i];
+        if (!in)
+            continue;
+        node->in_ndim[i] = in->ndim;
+        memcpy(node->in_shape[i], in->shape, sizeof(int64_t) * (size_t)in->ndim);
+        node->in_dtype[i] = in->dtype;
+        if (!in->requires_grad)
+            continue;
+        if (in->grad_fn) {
+            node->next[i].fn = in->grad_fn;
+            atomic_fetch_add(&in->grad_fn->refs, 1);
+        } else {
+            node->next[i].leaf = l2_tensor_ref((l2_tensor *)in);
+        }
+    }
+    node->out_ndim = out->ndim;
+    memcpy(node->out_shape, out->shape, sizeof(int64_t) * (size_t)out->ndim);
+    node->out_dtype = out->dtype;
+    if (out->grad_fn) /* in-place ops replace the history */
+        l2__node_release(out->grad_fn);
+    out->grad_fn = node;
+    out->requires_grad = true;
+    return node;
+}
+
+l2_status l2__save(l2__node *n, const l2_tensor *t)
+{
+    l2_tensor *a = l2__alias(t, t->ndim, t->shape, t->stride, t->offset);
+    if (!a)
+        return L2_ERR_NOMEM;
+    n->saved[n->n_saved] = a;
+    n->saved_version[n->n_saved] = atomic_load(&t->storage->version);
+    n->n_saved++;
+    return L2_OK;
+}
+
+l2__node *l2__record_save(l2__op op, l2_tensor *out, int n, const l2_tensor *const *inputs,
+                          int nsave, const l2_tensor *const *save)
+{
+    /* Make the aliases first, so that a failure leaves out untouched. */
+    l2_tensor *al[L2__MAX_SAVED] = {0};
+    for (int i = 0; i < nsave; i++) {
+        al[i] = l2__alias(save[i], save[i]->ndim, save[i]->shape, save[i]->stride,
+                          save[i]->offset);
+        if (!al[i])
+            goto fail;
+    }
+    l2__node *node = l2__record(op, out, n, inputs);
+    if (!node)
+        goto fail;
+    for (int i = 0; i < nsave; i++) {
+        node->saved[i] = al[i];
+        node->saved_version[i] = atomic_load(&save[i]->storage->version);
+    }
+    node->n_saved = nsave;
+    return node;
+fail:
+    for (int i = 0; i < nsave; i++)
+        l2_tensor_release(al[i]);
+    return NULL;
+}
+
+static void free_saved(l2__node *n)
+{
+    for (int i = 0; i < n->n_saved; i++) {
+        l2_tensor_release(n->saved[i]);
+        n->saved[i] = NULL;
+    }
+    n->saved_freed = true;
+}
+
+void l2__node_release(l2__node *n)
+{
+    /* Iterative: nodes whose count drops to zero are chained through free_next and freed one by
+     * one, so that releasing a long chain uses no stack. */
+    l2__node *stack = NULL;
+    if (n && atomic_fetch_sub(&n->refs, 1) == 1) {
+        n->free_next = stack;
+        stack = n;
+    }
+    while (stack) {
+        l2__node *cur = stack;
+        stack = cur->free_next;
+        for (int i = 0; i < cur->n_inputs; i++) {
+            l2__node *f = cur->next[i].fn;
+            if (f && atomic_fetch_sub(&f->refs, 1) == 1) {
+                f->free_next = stack;
+                stack = f;
+            }
+            l2_tensor_release(cur->next[i].leaf);
+        }
+        free_saved(cur);
+        l2__free(cur->extra);
+        l2__free(cur);
+    }
+}
+
+/* ---- gradient arithmetic (float dtypes, same shape) ---- */
+
+static void add_loop(int64_t n, char **p, const int64_t *s, void *ctx)
+{
+    L2__DISPATCH_FLOAT(*(const l2_dtype *)ctx, {
+        for (int64_t i = 0; i < n; i++)
+            *(T *)(p[0] + i * s[0]) = *(T *)(p[1] + i * s[1]) + *(T *)(p[2] + i * s[2]);
+    });
+}
+
+/* dst = a + b elementwise; all the same shape and float dtype. */
+static void add_into(l2_tensor *dst, const l2_tensor *a, const l2_tensor *b)
+{
+    const l2_tensor *ops[3] = {dst, a, b};
+    l2__iter it;
+    l2__iter_init(&it, 3, ops);
+    l2__iter_run(&it, add_loop, &dst->dtype);
+}
+
+/* A new tensor a + b. */
+static l2_tensor *add_new(const l2_tensor *a, const l2_tensor *b)
+{
+    l2_tensor *r = l2__new("backward", a->ndim, a->shape, a->dtype, false);
+    if (r)
+        add_into(r, a, b);
+    return r;
+}
+
+/* A contiguous copy with its own storage. */
+static l2_tensor *fresh_copy(const l2_tensor *t, l2_dtype dt)
+{
+    l2_tensor *r = l2__new("backward", t->ndim, t->shape, dt, false);
+    if (r)
+        l2__copy_kernel(r, t);
+    return r;
+}
+
+static void acc_loop(int64_t n, char **p, const int64_t *s, void *ctx)
+{
+    /* p[0] is float64 (stride 0 along reduced dims), p[1] the gradient. */
+    L2__DISPATCH_FLOAT(*(const l2_dtype *)ctx, {
+        for (int64_t i = 0; i < n; i++)
+            *(double *)(p[0] + i * s[0]) += (double)*(const T *)(p[1] + i * s[1]);
+    });
+}
+
+l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape)
+{
+    bool same = g->ndim == ndim;
+    for (int i = 0; same && i < ndim; i++)
+        same = g->shape[i] == shape[i];
+    if (same)
+        return l2_tensor_ref((l2_tensor *)g);
+    /* Accumulate in float64 into a tensor of the target shape, viewed as g's shape with stride 0
+     * on the broadcast dims; single-threaded because outputs repeat. */
+    l2_tensor *acc = l2__new("sum_to", ndim, shape, L2_FLOAT64, true);
+    if (!acc)
+        return NULL;
+    int64_t st[L2_MAX_DIMS];
+    int lead = g->ndim - ndim;
+    for (int i = 0; i < g->ndim; i++) {
+        int j = i - lead;
+        st[i] = (j < 0 || shape[j] == 1) ? 0 : acc->stride[j];
+    }
+    l2_tensor *view = l2__alias(acc, g->ndim, g->shape, st, 0);
+    if (!view) {
+        l2_tensor_release(acc);
+        return NULL;
+    }
+    const l2_tensor *ops[2] = {view, g};
+    l2__iter it;
+    l2__iter_init(&it, 2, ops);
+    l2_dtype gdt = g->dtype;
+    l2__iter_run_range(&it, 0, it.numel, acc_loop, &gdt);
+    l2_tensor_release(view);
+    if (gdt == L2_FLOAT64)
+        return acc;
+    l2_tensor *r = fresh_copy(acc, gdt);
+    l2_tensor_release(acc);
+    return r;
+}
+
+/* ---- the engine ---- */
+
+typedef struct {
+    l2__node **v;
+    int64_t n, cap;
+} node_vec;
+
+static bool vec_push(node_vec *v, l2__node *n)
+{
+    if (v->n == v->cap) {
+        int64_t cap = v->cap ? 2 * v->cap : 256;
+        l2__node **nv = l2__realloc(v->v, (size_t)cap * sizeof *nv, "backward");
+        if (!nv)
+            return false;
+        v->v = nv;
+        v->cap = cap;
+    }
+    v->v[v->n++] = n;
+    return true;
+}
+
+/* Where gradients for the functional API go: grads[k] for inputs[k]. */
+typedef struct {
+    int n;
+    l2_tensor *const *inputs;
+    l2_tensor **grads;
+} capture;
+
+/* Add g into *slot (a new reference in *slot; g is borrowed). */
+static l2_status accumulate(l2_tensor **slot, const l2_tensor *g)
+{
+    if (!*slot) {
+        *slot = l2_tensor_ref((l2_tensor *)g);
+        return L2_OK;
+    }
+    l2_tensor *sum = add_new(*slot, g);
+    if (!sum)
+        return L2_ERR_NOMEM;
+    l2_tensor_release(*slot);
+    *slot = sum;
+    return L2_OK;
+}
+
+/* Accumulate g into leaf->grad as torch does: the first gradient becomes .grad (as a fresh copy,
+ * so that it aliases nothing); later ones are added in place. */
+static l2_status accumulate_leaf(l2_tensor *leaf, const l2_tensor *g)
+{
+    if (!leaf->grad) {
+        leaf->grad = fresh_copy(g, leaf->dtype);
+        return leaf->grad ? L2_OK : L2_ERR_NOMEM;
+    }
+    add_into(leaf->grad, leaf->grad, g);
+    l2__bump_version(leaf->grad);
+    return L2_OK;
+}
+
+/* Deliver gradient g for tensor t (a leaf edge, or a non-leaf whose node is being processed). */
+static l2_status deliver(l2_tensor *t, const l2_tensor *g, capture *cap, bool to_grad_field)
+{
+    if (cap) {
+        for (int k = 0; k < cap->n; k++)
+            if (cap->inputs[k] == t && accumulate(&cap->grads[k], g) != L2_OK)
+                return L2_ERR_NOMEM;
+        return L2_OK;
+    }
+    return to_grad_field ? accumulate_leaf(t, g) : L2_OK;
+}
+
+static l2_status check_saved(l2__node *n)
+{
+    L2__CHECK_ST(!n->saved_freed, L2_ERR_AUTOGRAD,
+              "backward: trying to backward through the graph a second time (or directly access "
+              "saved tensors after they have already been freed); pass retain_graph=true the "
+              "first time");
+    for (int i = 0; i < n->n_saved; i++) {
+        unsigned long long v = atomic_load(&n->saved[i]->storage->version);
+        L2__CHECK_ST(v == n->saved_version[i], L2_ERR_AUTOGRAD,
+                  "backward: one of the tensors needed for gradient computation has been "
+                  "modified by an in-place operation: saved tensor %d of %s is at version %llu; "
+                  "expected version %llu",
+                  i, l2__op_names[n->op], v, n->saved_version[i]);
+    }
+    return L2_OK;
+}
+
+/* Run one node's backward and route the input gradients. */
+static l2_status process(l2__node *n, capture *cap, node_vec *ready)
+{
+    l2_status st = check_saved(n);
+    if (st != L2_OK)
+        return st;
+    l2_tensor *g = n->gacc;
+    if (n->out_weak && n->out_weak->retains_grad && !cap)
+        if ((st = accumulate_leaf(n->out_weak, g)) != L2_OK)
+            return st;
+    l2_tensor *gin[L2__MAX_INPUTS] = {0};
+    st = l2__op_backward[n->op](n, g, gin);
+    if (st != L2_OK)
+        goto done;
+    for (int i = 0; i < n->n_inputs; i++) {
+        l2__edge *e = &n->next[i];
+        if (!e->fn && !e->leaf)
+            continue;
+        if (gin[i]) {
+            l2_tensor *r = l2__sum_to(gin[i], n->in_ndim[i], n->in_shape[i]);
+            if (r && r->dtype != n->in_dtype[i]) {
+                l2_tensor *c = fresh_copy(r, n->in_dtype[i]);
+                l2_tensor_release(r);
+                r = c;
+            }
+            if (!r) {
+                st = L2_ERR_NOMEM;
+                goto done;
+            }
+            if (e->leaf)
+                st = deliver(e->leaf, r, cap, true);
+            else
+                st = accumulate(&e->fn->gacc, r);
+            l2_tensor_release(r);
+            if (st != L2_OK)
+                goto done;
+        }
+        if (e->fn && --e->fn->pending == 0 && !vec_push(ready, e->fn)) {
+            st = L2_ERR_NOMEM;
+            goto done;
+        }
+    }
+done:
+    for (int i = 0; i < L2__MAX_INPUTS; i++)
+        l2_tensor_release(gin[i]);
+    return st;
+}
+
+static l2_status run_backward(const char *op, int nroots, l2_tensor *const *roots,
+                              l2_tensor *const *gouts, bool retain_graph, capture *cap)
+{
+    static _Thread_local int epoch = 0;
+    node_vec all = {0}, ready = {0};
+    l2_tensor *seeds[64] = {0};
+    l2_status st = L2_OK;
+    L2__CHECK_ST(nroots >= 1 && nroots <= 64, L2_ERR_ARG, "%s: %d outputs (1..64 supported)", op,
+              nroots);
+
+    /* Validate roots and make their seed gradients. */
+    for (int r = 0; r < nroots; r++) {
+        const l2_tensor *t = roots[r], *go = gouts ? gouts[r] : NULL;
+        char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+        if (!t) {
+            st = l2__fail(L2_ERR_NULL, "%s: output %d is NULL", op, r);
+            goto out;
+        }
+        if (!t->requires_grad) {
+            st = l2__fail(L2_ERR_AUTOGRAD, "%s: element %d of tensors does not require grad and "
+                          "does not have a grad_fn", op, r);
+            goto out;
+        }
+        if (go) {
+            bool same = go->ndim == t->ndim;
+            for (int i = 0; same && i < t->ndim; i++)
+                same = go->shape[i] == t->shape[i];
+            if (!same || !l2__is_float(go->dtype)) {
+                st = l2__fail(L2_ERR_SHAPE, "%s: grad_output of shape %s (%s) does not match "
+                              "output of shape %s (%s)", op,
+                              l2__shape_str(s1, go->ndim, go->shape), l2_dtype_name(go->dtype),
+                              l2__shape_str(s2, t->ndim, t->shape), l2_dtype_name(t->dtype));
+                goto out;
+            }
+            seeds[r] = fresh_copy(go, t->dtype);
+        } else {
+            if (l2__numel(t->ndim, t->shape) != 1) {
+                st = l2__fail(L2_ERR_SHAPE, "%s: grad can be implicitly created only for outputs "
+                              "with one element (output %d has shape %s)", op, r,
+                              l2__shape_str(s1, t->ndim, t->shape));
+                goto out;
+            }
+            seeds[r] = l2__new(op, t->ndim, t->shape, t->dtype, false);
+            if (seeds[r])
+                l2__store(seeds[r]->storage->data, t->dtype, 1.0);
+        }
+        if (!seeds[r]) {
+            st = L2_ERR_NOMEM;
+            goto out;
+        }
+    }
+
+    /* Collect the reachable nodes and count each node's incoming edges. */
+    int mark = ++epoch;
+    for (int r = 0; r < nroots; r++) {
+        l2__node *n = roots[r]->grad_fn;
+        if (n && n->visit != mark) {
+            n->visit = mark;
+            n->pending = 0;
+            n->gacc = NULL;
+            if (!vec_push(&all, n)) {
+                st = L2_ERR_NOMEM;
+                goto out;
+            }
+        }
+    }
+    for (int64_t k = 0; k < all.n; k++) {
+        l2__node *n = all.v[k];
+        for (int i = 0; i < n->n_inputs; i++) {
+            l2__node *f = n->next[i].fn;
+            if (!f)
+                continue;
+            if (f->visit != mark) {
+                f->visit = mark;
+                f->pending = 0;
+                f->gacc = NULL;
+                if (!vec_push(&all, f)) {
+                    st = L2_ERR_NOMEM;
+                    goto out;
+                }
+            }
+            f->pending++;
+        }
+    }
+
+    bool prev = l2_set_grad_enabled(false);
+    l2__enter();
+    for (int r = 0; r < nroots && st == L2_OK; r++) {
+        l2_tensor *t = roots[r];
+        if (t->grad_fn)
+            st = accumulate(&t->grad_fn->gacc, seeds[r]);
+        else
+            st = deliver(t, seeds[r], cap, true);
+    }
+    for (int64_t k = 0; k < all.n && st == L2_OK; k++)
+        if (all.v[k]->pending == 0 && !vec_push(&ready, all.v[k]))
+            st = L2_ERR_NOMEM;
+    while (st == L2_OK && ready.n > 0) {
+        l2__node *n = ready.v[--ready.n];
+        if (n->gacc) {
+            /* Non-leaf inputs of the functional API take the gradient arriving at their node. */
+            if (cap)
+                for (int k = 0; k < cap->n && st == L2_OK; k++)
+                    if (cap->inputs[k]->grad_fn == n)
+                        st = accumulate(&cap->grads[k], n->gacc);
+            if (st == L2_OK)
+                st = process(n, cap, &ready);
+        } else {
+            /* No gradient reached this node: its inputs get none from it either. */
+            for (int i = 0; i < n->n_inputs && st == L2_OK; i++) {
+                l2__node *f = n->next[i].fn;
+                if (f && --f->pending == 0 && !vec_push(&ready, f))
+                    st = L2_ERR_NOMEM;
+            }
+        }
+        if (st == L2_OK && !retain_graph)
+            free_saved(n);
+        l2_tensor_release(n->gacc);
+        n->gacc = NULL;
+    }
+    l2__leave();
+    l2_set_grad_enabled(prev);
+out:
+    for (int64_t k = 0; k < all.n; k++) {
+        l2_tensor_release(all.v[k]->gacc);
+        all.v[k]->gacc = NULL;
+    }
+    for (int r = 0; r < nroots; r++)
+        l2_tensor_release(seeds[r]);
+    l2__free(all.v);
+    l2__free(ready.v);
+    if (st == L2_ERR_NOMEM && l2_last_status() != L2_ERR_NOMEM)
+        l2__fail(L2_ERR_NOMEM, "%s: out of memory", op);
+    return st;
+}
+
+l2_status l2_backward(l2_tensor *t, const l2_tensor *grad_output, bool retain_graph)
+{
+    L2__CHECK_T(t, L2_ERR_NULL, "backward");
+    l2_tensor *go = (l2_tensor *)grad_output;
+    return run_backward("backward", 1, &t, grad_output ? &go : NULL, retain_graph, NULL);
+}
+
+l2_status l2_autograd_grad(int n_outputs, l2_tensor *const *outputs,
+                           l2_tensor *const *grad_outputs, int n_inputs,
+                           l2_tensor *const *inputs, l2_tensor **grads, bool retain_graph,
+                           bool allow_unused)
+{
+    const char *op = "autograd_grad";
+    L2__CHECK_ST(outputs && inputs && grads, L2_ERR_NULL, "%s: outputs, inputs or grads is NULL", op);
+    L2__CHECK_ST(n_inputs >= 1, L2_ERR_ARG, "%s: n_inputs must be >= 1", op);
+    for (int k = 0; k < n_inputs; k++) {
+        L2__CHECK_ST(inputs[k], L2_ERR_NULL, "%s: input %d is NULL", op, k);
+        L2__CHECK_ST(inputs[k]->requires_grad, L2_ERR_AUTOGRAD,
+                  "%s: input %d does not require grad", op, k);
+        grads[k] = NULL;
+    }
+    capture cap = {n_inputs, inputs, grads};
+    l2_status st = run_backward(op, n_outputs, outputs, grad_outputs, retain_graph, &cap);
+    for (int k = 0; k < n_inputs && st == L2_OK; k++)
+        if (!grads[k] && !allow_unused)
+            st = l2__fail(L2_ERR_AUTOGRAD, "%s: one of the differentiated tensors (input %d) "
+                          "appears to not have been used in the graph; set allow_unused", op, k);
+    if (st != L2_OK) {
+        for (int k = 0; k < n_inputs; k++) {
+            l2_tensor_release(grads[k]);
+            grads[k] = NULL;
+        }
+        return st;
+    }
+    for (int k = 0; k < n_inputs; k++)
+        grads[k] = l2__ret(grads[k]);
+    return L2_OK;
+}

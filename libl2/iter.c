@@ -1,0 +1,182 @@
+/* iter.c: the one strided iterator behind every elementwise kernel. Operands of one shape are
+ * reduced to the fewest dims their strides allow (size-1 dims dropped, mergeable neighbours
+ * coalesced, dims ordered so the output walks memory forwards), then the innermost dim is handed
+ * to a loop function per row. Large iterations are split across OpenMP threads by element range.
+ * It does not broadcast (callers pass expanded views) and never fails. */
+#include "l2-impl.h"
+
+void l2__iter_init(l2__iter *it, int nops, const l2_tensor *const *ops)
+{
+    const l2_tensor *t0 = ops[0];
+    int nd = 0;
+    it->nops = nops;
+    it->numel = l2__numel(t0->ndim, t0->shape);
+    for (int k = 0; k < nops; k++)
+        it->data[k] = l2__data(ops[k]);
+
+    /* Keep dims of size != 1, outermost first. */
+    int64_t shape[L2_MAX_DIMS], stride[L2__MAX_OPERANDS][L2_MAX_DIMS];
+    for (int d = 0; d < t0->ndim; d++) {
+        if (t0->shape[d] == 1)
+            continue;
+        shape[nd] = t0->shape[d];
+        for (int k = 0; k < nops; k++)
+            stride[k][nd] = ops[k]->stride[d] * (int64_t)l2__esize(ops[k]->dtype);
+        nd++;
+    }
+    /* Order dims by operand 0's stride, largest outermost (insertion sort, stable), so that a
+     * transposed output still walks memory forwards. Only when operand 0 has no zero strides. */
+    for (int i = 1; i < nd; i++) {
+        for (int j = i; j > 0 && stride[0][j - 1] < stride[0][j] && stride[0][j] != 0; j--) {
+            int64_t tmp = shape[j];
+            shape[j] = shape[j - 1];
+            shape[j - 1] = tmp;
+            for (int k = 0; k < nops; k++) {
+                tmp = stride[k][j];
+                stride[k][j] = stride[k][j - 1];
+                stride[k][j - 1] = tmp;
+            }
+        }
+    }
+    /* Coalesce neighbours d-1, d when every operand has stride[d-1] == shape[d] * stride[d]. */
+    int out = 0;
+    for (int d = 0; d < nd; d++) {
+        if (out > 0) {
+            bool merge = true;
+            for (int k = 0; k < nops && merge; k++)
+                merge = it->stride[k][out - 1] == shape[d] * stride[k][d];
+            if (merge) {
+                it->shape[out - 1] *= shape[d];
+                for (int k = 0; k < nops; k++)
+                    it->stride[k][out - 1] = stride[k][d];
+                continue;
+            }
+        }
+        it->shape[out] = shape[d];
+        for (int k = 0; k < nops; k++)
+            it->stride[k][out] = stride[k][d];
+        out++;
+    }
+    it->ndim = out;
+}
+
+void l2__iter_run_range(const l2__iter *it, int64_t begin, int64_t end, l2__loop_fn fn, void *ctx)
+{
+    if (begin >= end)
+        return;
+    int nd = it->ndim, nops = it->nops;
+    char *ptr[L2__MAX_OPERANDS];
+    int64_t step[L2__MAX_OPERANDS];
+    if (nd == 0) { /* a single element */
+        for (int k = 0; k < nops; k++) {
+            ptr[k] = it->data[k];
+            step[k] = 0;
+        }
+        fn(1, ptr, step, ctx);
+        return;
+    }
+    int64_t inner = it->shape[nd - 1];
+    for (int k = 0; k < nops; k++)
+        step[k] = it->stride[k][nd - 1];
+    /* Multi-index of begin over the outer dims, and the position within the innermost row. */
+    int64_t idx[L2_MAX_DIMS];
+    int64_t row = begin / inner, col = begin % inner;
+    for (int d = nd - 2; d >= 0; d--) {
+        idx[d] = row % it->shape[d];
+        row /= it->shape[d];
+    }
+    int64_t pos = begin;
+    while (pos < end) {
+        for (int k = 0; k < nops; k++) {
+            char *p = it->data[k] + col * step[k];
+            for (int d = 0; d < nd - 1; d++)
+                p += idx[d] * it->stride[k][d];
+            ptr[k] = p;
+        }
+        int64_t n = inner - col;
+        if (n > end - pos)
+            n = end - pos;
+        fn(n, ptr, step, ctx);
+        pos += n;
+        col = 0;
+        for (int d = nd - 2; d >= 0; d--) {
+            if (++idx[d] < it->shape[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+}
+
+void l2__iter_run(const l2__iter *it, l2__loop_fn fn, void *ctx)
+{
+    int64_t n = it->numel;
+    int nt = l2__num_threads();
+    if (nt <= 1 || n < L2__PARALLEL_GRAIN) {
+        l2__iter_run_range(it, 0, n, fn, ctx);
+        return;
+    }
+    if ((int64_t)nt > n / (L2__PARALLEL_GRAIN / 2))
+        nt = (int)(n / (L2__PARALLEL_GRAIN / 2));
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++) {
+        int64_t b = n * t / nt, e = n * (t + 1) / nt;
+        l2__iter_run_range(it, b, e, fn, ctx);
+    }
+}
+
+/* ---- dtype-converting copy ---- */
+
+typedef struct {
+    l2_dtype dst, src;
+} copy_ctx;
+
+#define L2__COPY_INNER(TD, TS)                                                               \
+    do {                                                                                     \
+        if (s[0] == (int64_t)sizeof(TD) && s[1] == (int64_t)sizeof(TS)) {                    \
+            TD *restrict d = (TD *)p[0];                                                     \
+            const TS *restrict a = (const TS *)p[1];                                         \
+            for (int64_t i = 0; i < n; i++)                                                  \
+                d[i] = (TD)a[i];                                                             \
+        } else {                                                                             \
+            for (int64_t i = 0; i < n; i++)                                                  \
+                *(TD *)(p[0] + i * s[0]) = (TD) * (const TS *)(p[1] + i * s[1]);             \
+        }                                                                                    \
+    } while (0)
+
+static void copy_loop(int64_t n, char **p, const int64_t *s, void *vctx)
+{
+    const copy_ctx *c = vctx;
+    if (c->dst == c->src) {
+        size_t es = l2__esize(c->dst);
+        if (s[0] == (int64_t)es && s[1] == (int64_t)es) {
+            memcpy(p[0], p[1], (size_t)n * es);
+            return;
+        }
+        switch (es) {
+        case 1: L2__COPY_INNER(uint8_t, uint8_t); break;
+        case 4: L2__COPY_INNER(uint32_t, uint32_t); break;
+        default: L2__COPY_INNER(uint64_t, uint64_t); break;
+        }
+        return;
+    }
+    if (c->dst == L2_INT64 && l2__is_float(c->src)) { /* saturating, NaN -> 0 */
+        for (int64_t i = 0; i < n; i++)
+            l2__store(p[0] + i * s[0], L2_INT64, l2__load(p[1] + i * s[1], c->src));
+        return;
+    }
+    if (c->dst == L2_BOOL) {
+        for (int64_t i = 0; i < n; i++)
+            *(bool *)(p[0] + i * s[0]) = l2__load(p[1] + i * s[1], c->src) != 0;
+        return;
+    }
+    L2__DISPATCH_AS(c->dst, TD, L2__DISPATCH_AS(c->src, TS, L2__COPY_INNER(TD, TS)));
+}
+
+void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src)
+{
+    const l2_tensor *ops[2] = {dst, src};
+    l2__iter it;
+    l2__iter_init(&it, 2, ops);
+    copy_ctx c = {dst->dtype, src->dtype};
+    l2__iter_run(&it, copy_loop, &c);
+}

@@ -1,0 +1,207 @@
+/* l2-impl.h: libl2's internal types and helpers (never installed).
+ *
+ * The tensor and storage structs, the error-setting macros, the one allocator, dtype dispatch,
+ * the strided iterator and the autograd node. Internal names are l2__name; only l2_ is exported.
+ */
+#ifndef L2_IMPL_H
+#define L2_IMPL_H
+
+#include "l2.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <string.h>
+
+/* ---- Errors ------------------------------------------------------------------------------ */
+
+/* Set the thread's status and message (printf format); returns status so callers can
+ * `return l2__fail(...)`. Never allocates. */
+l2_status l2__fail(l2_status status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* If cond is false: set the error and return ret from the calling function. */
+#define L2__CHECK(cond, ret, status, ...)                                                    \
+    do {                                                                                     \
+        if (!(cond)) {                                                                       \
+            l2__fail((status), __VA_ARGS__);                                                 \
+            return ret;                                                                      \
+        }                                                                                    \
+    } while (0)
+
+/* The same for functions returning l2_status: returns status. */
+#define L2__CHECK_ST(cond, status, ...) L2__CHECK(cond, status, status, __VA_ARGS__)
+
+/* Check a tensor argument for NULL. */
+#define L2__CHECK_T(t, ret, op)                                                              \
+    L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), #t)
+
+/* Format a shape as "[2,3]" into buf (at least L2__SHAPE_STR bytes). Returns buf. */
+#define L2__SHAPE_STR 200
+char *l2__shape_str(char *buf, int ndim, const int64_t *shape);
+
+/* Normalise a possibly negative dim against rank ndim; returns -1 (error set, naming op) if out
+ * of range. */
+int l2__wrap_dim(const char *op, int dim, int ndim);
+
+/* ---- Allocation --------------------------------------------------------------------------- */
+
+/* The one allocator. Returns NULL and sets L2_ERR_NOMEM (naming what) on failure, including
+ * injected failures (l2_debug_fail_alloc_after). Memory is 64-byte aligned. */
+void *l2__malloc(size_t nbytes, const char *what);
+void *l2__calloc(size_t nbytes, const char *what);
+void *l2__realloc(void *p, size_t nbytes, const char *what);
+void l2__free(void *p);
+
+/* ---- Storage and tensor ------------------------------------------------------------------- */
+
+typedef struct l2__storage {
+    atomic_long refs;
+    void *data;
+    size_t nbytes;
+    /* Bumped by every in-place write; saved tensors remember it (autograd safety). */
+    atomic_ullong version;
+    /* Whether libl2 allocated data (and frees it); external memory calls release(ctx) if set. */
+    bool owns_data;
+    void (*release)(void *ctx);
+    void *ctx;
+} l2__storage;
+
+typedef struct l2__node l2__node;
+
+struct l2_tensor {
+    atomic_long refs;
+    l2__storage *storage;
+    l2_dtype dtype;
+    int ndim;
+    int64_t offset;
+    int64_t shape[L2_MAX_DIMS];
+    int64_t stride[L2_MAX_DIMS];
+    /* Autograd. A leaf that requires grad has requires_grad set and grad_fn NULL; a non-leaf has a
+     * grad_fn (owned reference) and requires_grad set. */
+    bool requires_grad;
+    bool retains_grad;
+    l2_tensor *grad;
+    l2__node *grad_fn;
+};
+
+/* Bytes per element. */
+static inline size_t l2__esize(l2_dtype dt)
+{
+    return dt == L2_BOOL ? 1 : (dt == L2_FLOAT32 ? 4 : 8);
+}
+static inline bool l2__is_float(l2_dtype dt) { return dt == L2_FLOAT32 || dt == L2_FLOAT64; }
+static inline char *l2__data(const l2_tensor *t)
+{
+    return (char *)t->storage->data + t->offset * (int64_t)l2__esize(t->dtype);
+}
+int64_t l2__numel(int ndim, const int64_t *shape);
+/* Row-major strides for shape into stride. */
+void l2__contiguous_strides(int ndim, const int64_t *shape, int64_t *stride);
+bool l2__is_contiguous(const l2_tensor *t);
+
+/* Validate rank/shape/dtype and compute numel; sets the error (naming op) and returns false on a
+ * bad rank, negative size, NULL shape, bad dtype or overflow of numel * element size. */
+bool l2__check_shape(const char *op, int ndim, const int64_t *shape, l2_dtype dt, int64_t *numel);
+
+/* A new contiguous tensor with fresh storage (uninitialised; zeroed if zero). */
+l2_tensor *l2__new(const char *op, int ndim, const int64_t *shape, l2_dtype dt, bool zero);
+/* A new tensor struct viewing t's storage with the given geometry; no autograd wiring. */
+l2_tensor *l2__alias(const l2_tensor *t, int ndim, const int64_t *shape, const int64_t *stride,
+                     int64_t offset);
+/* Register a freshly created tensor with the innermost scope (if any). Returns t. Every public
+ * function that returns a new tensor returns it through this. */
+l2_tensor *l2__ret(l2_tensor *t);
+/* Release without going through any scope (internal temporaries). */
+#define l2__release l2_tensor_release
+
+/* Bump the storage version after an in-place write. */
+static inline void l2__bump_version(l2_tensor *t) { atomic_fetch_add(&t->storage->version, 1); }
+
+/* Errors for in-place ops: a leaf that requires grad while grad mode is on. */
+bool l2__check_inplace(const char *op, const l2_tensor *t);
+
+/* Read element at flat row-major index i of t as double (any dtype) / write it. */
+double l2__get_flat(const l2_tensor *t, int64_t i);
+/* Pointer to the element at multi-index idx. */
+char *l2__elem_ptr(const l2_tensor *t, const int64_t *idx);
+
+/* ---- Dtype dispatch ----------------------------------------------------------------------- */
+
+/* Run STMT with the type name TN defined as the C type of dtype DT (L2__DISPATCH: T). */
+#define L2__DISPATCH_AS(DT, TN, STMT)                                                        \
+    switch (DT) {                                                                            \
+    case L2_FLOAT32: { typedef float TN; STMT; break; }                                      \
+    case L2_FLOAT64: { typedef double TN; STMT; break; }                                     \
+    case L2_INT64: { typedef int64_t TN; STMT; break; }                                      \
+    case L2_BOOL: { typedef bool TN; STMT; break; }                                          \
+    default: break;                                                                          \
+    }
+#define L2__DISPATCH(DT, STMT) L2__DISPATCH_AS(DT, T, STMT)
+#define L2__DISPATCH_FLOAT(DT, STMT)                                                         \
+    switch (DT) {                                                                            \
+    case L2_FLOAT32: { typedef float T; STMT; break; }                                       \
+    case L2_FLOAT64: { typedef double T; STMT; break; }                                      \
+    default: break;                                                                          \
+    }
+
+/* Store a double into an element of dtype dt, converting like a C cast (bool: != 0). */
+void l2__store(void *p, l2_dtype dt, double v);
+double l2__load(const void *p, l2_dtype dt);
+
+/* ---- Broadcasting and type promotion ------------------------------------------------------ */
+
+/* numpy/torch broadcasting of two shapes into out (rank max(na, nb)). Sets the error naming op
+ * and both shapes and returns -1 if they cannot broadcast; returns the result rank. */
+int l2__broadcast_shapes(const char *op, int na, const int64_t *a, int nb, const int64_t *b,
+                         int64_t *out);
+/* torch.result_type for two tensors (0-d tensors rank below dimensioned ones in their category). */
+l2_dtype l2__result_type(const l2_tensor *a, const l2_tensor *b);
+/* Result dtype of tensor t combined with a Python-style scalar (is_int: integral value). */
+l2_dtype l2__result_type_scalar(const l2_tensor *t, bool scalar_is_float);
+
+/* ---- Strided iteration -------------------------------------------------------------------- */
+
+#define L2__MAX_OPERANDS 4
+
+/* Iterates several same-shape operands (broadcast views with stride 0 are fine). Dims are
+ * coalesced where every operand's strides allow, size-1 dims are dropped; the innermost dim is
+ * handed to a loop function in one call. Operand 0 is conventionally the output. */
+typedef struct {
+    int ndim;
+    int nops;
+    int64_t numel;
+    int64_t shape[L2_MAX_DIMS];
+    int64_t stride[L2__MAX_OPERANDS][L2_MAX_DIMS]; /* bytes */
+    char *data[L2__MAX_OPERANDS];
+} l2__iter;
+
+/* The inner loop: n elements; ptr[k] is operand k's first element; step[k] its stride in bytes.
+ * A loop function never fails. */
+typedef void (*l2__loop_fn)(int64_t n, char **ptr, const int64_t *step, void *ctx);
+
+/* Build an iterator over ops[0..nops-1], which must all have the same shape. */
+void l2__iter_init(l2__iter *it, int nops, const l2_tensor *const *ops);
+/* Run fn over every element; splits the work across threads when numel is large. */
+void l2__iter_run(const l2__iter *it, l2__loop_fn fn, void *ctx);
+/* Run fn over the flat element range [begin, end) on the calling thread. */
+void l2__iter_run_range(const l2__iter *it, int64_t begin, int64_t end, l2__loop_fn fn, void *ctx);
+
+/* Copy src into dst (same shape; dtype converted) with the strided iterator. Cannot fail. */
+void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src);
+
+/* ---- Threads ------------------------------------------------------------------------------ */
+
+/* Elementwise work below this many elements runs on one thread. */
+#define L2__PARALLEL_GRAIN 32768
+int l2__num_threads(void);
+
+/* ---- Fault injection for the oracle's mutation tests -------------------------------------- */
+
+/* True when built with --enable-fault-injection and the environment variable L2_FAULT equals
+ * name. Constant false otherwise. */
+#ifdef L2_FAULT_INJECTION
+bool l2__fault(const char *name);
+#else
+#define l2__fault(name) false
+#endif
+
+#endif /* L2_IMPL_H */

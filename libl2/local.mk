@@ -1,0 +1,25 @@
+# libl2: the library. Only l2_-prefixed symbols are exported.
+lib_LTLIBRARIES += libl2/libl2.la
+include_HEADERS += libl2/l2.h
+pkgconfig_DATA += libl2/l2.pc
+
+libl2_libl2_la_SOURCES = \
+	libl2/l2.h libl2/l2-impl.h libl2/autograd-impl.h \
+	libl2/error.c libl2/alloc.c libl2/tensor.c libl2/broadcast.c libl2/iter.c \
+	libl2/random.c libl2/print.c libl2/dlpack.c libl2/autograd.c \
+	libl2/ops/op-table.h libl2/ops/list-view.h libl2/ops/list-elementwise.h \
+	libl2/ops/list-reduce.h libl2/ops/list-linalg.h libl2/ops/list-index.h \
+	libl2/ops/list-nn.h \
+	libl2/ops/view.c libl2/ops/copy.c
+libl2_libl2_la_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(ZLIB_CFLAGS)
+libl2_libl2_la_LIBADD = $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
+libl2_libl2_la_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS) -version-info $(L2_LT_VERSION) \
+	-export-symbols-regex '^l2_[a-z]'
+EXTRA_DIST += libl2/l2.pc.in
+
+# One fragment per op family: each adds its sources to libl2 and its tests to the suite.
+include libl2/ops/elementwise.mk
+include libl2/ops/reduce.mk
+include libl2/ops/linalg.mk
+include libl2/ops/index.mk
+include libl2/ops/nn.mk

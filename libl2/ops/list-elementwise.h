@@ -1,0 +1,2 @@
+/* elementwise ops (libl2/ops/elementwise.c). */
+#define L2__OPS_ELEMENTWISE(X)

@@ -1,0 +1,2 @@
+/* nn ops (libl2/ops/nn.c). */
+#define L2__OPS_NN(X)

@@ -1,0 +1,23 @@
+/* op-table.h: every differentiable op, family by family. X(ENUM, name) yields L2__OP_ENUM, the
+ * name "name" (shown by l2_grad_fn_name) and the backward function l2__name_backward, which must
+ * be defined in the family's source file next to the forward. Each family keeps its list in its
+ * own file, list-<family>.h. */
+#ifndef L2_OP_TABLE_H
+#define L2_OP_TABLE_H
+
+#include "list-view.h"
+#include "list-elementwise.h"
+#include "list-reduce.h"
+#include "list-linalg.h"
+#include "list-index.h"
+#include "list-nn.h"
+
+#define L2__OP_LIST(X)                                                                       \
+    L2__OPS_VIEW(X)                                                                          \
+    L2__OPS_ELEMENTWISE(X)                                                                   \
+    L2__OPS_REDUCE(X)                                                                        \
+    L2__OPS_LINALG(X)                                                                        \
+    L2__OPS_INDEX(X)                                                                         \
+    L2__OPS_NN(X)
+
+#endif

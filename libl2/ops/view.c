@@ -1,0 +1,748 @@
+/* view.c: every op that returns a view of its input (no copy), each with its backward below it.
+ * view/reshape/squeeze/unsqueeze/flatten/unflatten share one node type (VIEW: the gradient is
+ * reshaped back), transpose/t share PERMUTE, broadcast_to shares EXPAND, narrow shares SLICE.
+ * The string indexing form (l2_index) composes select, slice and unsqueeze. */
+#include "../autograd-impl.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+
+/* A view of t with the given geometry; when t requires grad, a node of type op is attached and
+ * returned through *node (NULL otherwise) for the caller to fill in its parameters. */
+static l2_tensor *make_view(const l2_tensor *t, int ndim, const int64_t *shape,
+                            const int64_t *stride, int64_t offset, l2__op op, l2__node **node)
+{
+    l2_tensor *v = l2__alias(t, ndim, shape, stride, offset);
+    if (node)
+        *node = NULL;
+    if (!v)
+        return NULL;
+    if (l2__needs_grad(1, &t)) {
+        l2__node *n = l2__record(op, v, 1, &t);
+        if (!n) {
+            l2_tensor_release(v);
+            return NULL;
+        }
+        if (node)
+            *node = n;
+    }
+    return v;
+}
+
+/* ---- view / reshape ---------------------------------------------------------------------- */
+
+/* Resolve one -1 in shape against numel into out; false (error set) on mismatch. */
+static bool infer_shape(const char *op, const l2_tensor *t, int ndim, const int64_t *shape,
+                        int64_t *out)
+{
+    L2__CHECK(ndim >= 0 && ndim <= L2_MAX_DIMS, false, L2_ERR_ARG,
+              "%s: rank %d is outside 0..%d", op, ndim, L2_MAX_DIMS);
+    L2__CHECK(ndim == 0 || shape, false, L2_ERR_NULL, "%s: shape is NULL", op);
+    int infer = -1;
+    int64_t prod = 1, numel = l2__numel(t->ndim, t->shape);
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] == -1) {
+            L2__CHECK(infer < 0, false, L2_ERR_ARG, "%s: only one dimension can be inferred", op);
+            infer = i;
+            continue;
+        }
+        L2__CHECK(shape[i] >= 0, false, L2_ERR_ARG, "%s: invalid shape dimension %lld", op,
+                  (long long)shape[i]);
+        if (__builtin_mul_overflow(prod, shape[i], &prod))
+            prod = INT64_MAX;
+        out[i] = shape[i];
+    }
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    if (infer >= 0) {
+        L2__CHECK(prod != 0 && numel % prod == 0, false, L2_ERR_SHAPE,
+                  "%s: shape '%s' is invalid for input of size %lld", op,
+                  l2__shape_str(s1, ndim, shape), (long long)numel);
+        out[infer] = numel / prod;
+        prod *= out[infer];
+    }
+    L2__CHECK(prod == numel, false, L2_ERR_SHAPE, "%s: shape '%s' is invalid for input of size "
+              "%lld (input shape %s)", op, l2__shape_str(s1, ndim, shape), (long long)numel,
+              l2__shape_str(s2, t->ndim, t->shape));
+    return true;
+}
+
+/* Strides for viewing t as shape without a copy (torch's computeStride): old dims are grouped
+ * into runs that are contiguous with each other; each run must map onto whole new dims. */
+static bool view_strides(const l2_tensor *t, int ndim, const int64_t *shape, int64_t *stride)
+{
+    int64_t numel = l2__numel(t->ndim, t->shape);
+    if (numel == 0 || t->ndim == 0) {
+        l2__contiguous_strides(ndim, shape, stride);
+        return true;
+    }
+    int view_d = ndim - 1;
+    int64_t chunk = 1, base_stride = t->ndim ? t->stride[t->ndim - 1] : 1;
+    for (int d = t->ndim - 1; d >= 0; d--) {
+        chunk *= t->shape[d];
+        bool run_ends = d == 0 || (t->shape[d - 1] != 1 &&
+                                   t->stride[d - 1] != t->shape[d] * t->stride[d]);
+        if (!run_ends)
+            continue;
+        int64_t view_numel = 1;
+        while (view_d >= 0 && (view_numel < chunk || shape[view_d] == 1)) {
+            stride[view_d] = view_numel * base_stride;
+            view_numel *= shape[view_d];
+            view_d--;
+        }
+        if (view_numel != chunk)
+            return false;
+        if (d > 0) {
+            chunk = 1;
+            base_stride = t->stride[d - 1];
+        }
+    }
+    return view_d < 0;
+}
+
+static l2_tensor *view_impl(const char *op, const l2_tensor *t, int ndim, const int64_t *shape,
+                            bool copy_ok)
+{
+    L2__CHECK_T(t, NULL, op);
+    int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS];
+    if (!infer_shape(op, t, ndim, shape, sh))
+        return NULL;
+    if (view_strides(t, ndim, sh, st))
+        return make_view(t, ndim, sh, st, t->offset, L2__OP_VIEW, NULL);
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK(copy_ok, NULL, L2_ERR_SHAPE,
+              "%s: view size %s is not compatible with input tensor's size %s and stride; use "
+              "l2_reshape", op, l2__shape_str(s1, ndim, sh), l2__shape_str(s2, t->ndim, t->shape));
+    l2__enter();
+    l2_tensor *c = l2_clone(t);
+    l2_tensor *r = c ? view_impl(op, c, ndim, sh, false) : NULL;
+    l2_tensor_release(c);
+    l2__leave();
+    return r;
+}
+
+l2_tensor *l2_view(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    return l2__ret(view_impl("view", t, ndim, shape, false));
+}
+
+l2_tensor *l2_reshape(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    return l2__ret(view_impl("reshape", t, ndim, shape, true));
+}
+
+l2_status l2__view_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    gin[0] = l2_reshape(gout, n->in_ndim[0], n->in_shape[0]);
+    return gin[0] ? L2_OK : l2_last_status();
+}
+
+l2_tensor *l2_squeeze(const l2_tensor *t)
+{
+    L2__CHECK_T(t, NULL, "squeeze");
+    int64_t sh[L2_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < t->ndim; i++)
+        if (t->shape[i] != 1)
+            sh[nd++] = t->shape[i];
+    return l2__ret(view_impl("squeeze", t, nd, sh, false));
+}
+
+l2_tensor *l2_squeeze_dim(const l2_tensor *t, int dim)
+{
+    L2__CHECK_T(t, NULL, "squeeze_dim");
+    int d = l2__wrap_dim("squeeze_dim", dim, t->ndim);
+    if (d < 0)
+        return NULL;
+    int64_t sh[L2_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < t->ndim; i++)
+        if (i != d || t->shape[i] != 1)
+            sh[nd++] = t->shape[i];
+    return l2__ret(view_impl("squeeze_dim", t, nd, sh, false));
+}
+
+l2_tensor *l2_unsqueeze(const l2_tensor *t, int dim)
+{
+    L2__CHECK_T(t, NULL, "unsqueeze");
+    L2__CHECK(t->ndim < L2_MAX_DIMS, NULL, L2_ERR_ARG, "unsqueeze: tensor already has %d dims",
+              L2_MAX_DIMS);
+    int d = l2__wrap_dim("unsqueeze", dim, t->ndim + 1);
+    if (d < 0)
+        return NULL;
+    int64_t sh[L2_MAX_DIMS];
+    for (int i = 0, j = 0; i <= t->ndim; i++)
+        sh[i] = i == d ? 1 : t->shape[j++];
+    return l2__ret(view_impl("unsqueeze", t, t->ndim + 1, sh, false));
+}
+
+l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim)
+{
+    L2__CHECK_T(t, NULL, "flatten");
+    if (t->ndim == 0) {
+        int64_t one = 1;
+        return l2__ret(view_impl("flatten", t, 1, &one, true));
+    }
+    int s = l2__wrap_dim("flatten", start_dim, t->ndim);
+    int e = s < 0 ? -1 : l2__wrap_dim("flatten", end_dim, t->ndim);
+    if (e < 0)
+        return NULL;
+    L2__CHECK(s <= e, NULL, L2_ERR_DIM, "flatten: start_dim %d cannot come after end_dim %d",
+              start_dim, end_dim);
+    int64_t sh[L2_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < t->ndim; i++) {
+        if (i <= s || i > e)
+            sh[nd++] = t->shape[i];
+        else
+            sh[nd - 1] *= t->shape[i];
+    }
+    return l2__ret(view_impl("flatten", t, nd, sh, true));
+}
+
+l2_tensor *l2_unflatten(const l2_tensor *t, int dim, int n, const int64_t *sizes)
+{
+    L2__CHECK_T(t, NULL, "unflatten");
+    L2__CHECK(sizes && n >= 1, NULL, L2_ERR_ARG, "unflatten: sizes must be non-empty");
+    L2__CHECK(t->ndim - 1 + n <= L2_MAX_DIMS, NULL, L2_ERR_ARG,
+              "unflatten: result would have more than %d dims", L2_MAX_DIMS);
+    int d = l2__wrap_dim("unflatten", dim, t->ndim);
+    if (d < 0)
+        return NULL;
+    int64_t sh[L2_MAX_DIMS], prod = 1;
+    int nd = 0, infer = -1;
+    for (int i = 0; i < t->ndim; i++) {
+        if (i != d) {
+            sh[nd++] = t->shape[i];
+            continue;
+        }
+        for (int k = 0; k < n; k++) {
+            if (sizes[k] == -1)
+                infer = nd;
+            else
+                prod *= sizes[k];
+            sh[nd++] = sizes[k];
+        }
+    }
+    if (infer >= 0 && prod != 0)
+        sh[infer] = t->shape[d] / prod, prod *= sh[infer];
+    L2__CHECK(prod == t->shape[d], NULL, L2_ERR_SHAPE,
+              "unflatten: provided sizes don't multiply up to the size of dim %d (%lld)", dim,
+              (long long)t->shape[d]);
+    return l2__ret(view_impl("unflatten", t, nd, sh, false));
+}
+
+/* ---- permute / transpose ----------------------------------------------------------------- */
+
+l2_tensor *l2_permute(const l2_tensor *t, const int *dims)
+{
+    L2__CHECK_T(t, NULL, "permute");
+    L2__CHECK(dims || t->ndim == 0, NULL, L2_ERR_NULL, "permute: dims is NULL");
+    int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS];
+    int p[L2_MAX_DIMS];
+    bool seen[L2_MAX_DIMS] = {0};
+    for (int i = 0; i < t->ndim; i++) {
+        p[i] = l2__wrap_dim("permute", dims[i], t->ndim);
+        if (p[i] < 0)
+            return NULL;
+        L2__CHECK(!seen[p[i]], NULL, L2_ERR_ARG, "permute: dim %d appears more than once",
+                  dims[i]);
+        seen[p[i]] = true;
+        sh[i] = t->shape[p[i]];
+        st[i] = t->stride[p[i]];
+    }
+    l2__node *n;
+    l2_tensor *v = make_view(t, t->ndim, sh, st, t->offset, L2__OP_PERMUTE, &n);
+    if (n) {
+        for (int i = 0; i < t->ndim; i++)
+            n->i[i] = p[i];
+        n->ni = t->ndim;
+    }
+    return l2__ret(v);
+}
+
+l2_status l2__permute_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    int inv[L2_MAX_DIMS];
+    for (int i = 0; i < n->ni; i++)
+        inv[n->i[i]] = i;
+    gin[0] = l2_permute(gout, inv);
+    return gin[0] ? L2_OK : l2_last_status();
+}
+
+l2_tensor *l2_transpose(const l2_tensor *t, int dim0, int dim1)
+{
+    L2__CHECK_T(t, NULL, "transpose");
+    int a = l2__wrap_dim("transpose", dim0, t->ndim);
+    int b = a < 0 ? -1 : l2__wrap_dim("transpose", dim1, t->ndim);
+    if (b < 0)
+        return NULL;
+    int p[L2_MAX_DIMS];
+    for (int i = 0; i < t->ndim; i++)
+        p[i] = i;
+    if (t->ndim > 0) {
+        p[a] = b;
+        p[b] = a;
+    }
+    return l2_permute(t, p);
+}
+
+l2_tensor *l2_t(const l2_tensor *t)
+{
+    L2__CHECK_T(t, NULL, "t");
+    L2__CHECK(t->ndim <= 2, NULL, L2_ERR_DIM, "t: expects a tensor with <= 2 dimensions, but "
+              "self is %dD", t->ndim);
+    return t->ndim < 2 ? l2_transpose(t, 0, 0) : l2_transpose(t, 0, 1);
+}
+
+/* ---- expand ------------------------------------------------------------------------------ */
+
+static l2_tensor *expand_impl(const char *op, const l2_tensor *t, int ndim, const int64_t *shape,
+                              bool allow_minus1)
+{
+    L2__CHECK_T(t, NULL, op);
+    L2__CHECK(ndim >= t->ndim && ndim <= L2_MAX_DIMS, NULL, L2_ERR_SHAPE,
+              "%s: the number of sizes provided (%d) must be greater or equal to the number of "
+              "dimensions in the tensor (%d)", op, ndim, t->ndim);
+    L2__CHECK(ndim == 0 || shape, NULL, L2_ERR_NULL, "%s: shape is NULL", op);
+    int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS];
+    int lead = ndim - t->ndim;
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    for (int i = 0; i < ndim; i++) {
+        int j = i - lead;
+        int64_t want = shape[i];
+        if (want == -1 && allow_minus1) {
+            L2__CHECK(j >= 0, NULL, L2_ERR_SHAPE, "%s: -1 is not allowed in a leading, "
+                      "non-existing dimension %d", op, i);
+            want = t->shape[j];
+        }
+        L2__CHECK(want >= 0, NULL, L2_ERR_ARG, "%s: invalid size %lld", op, (long long)want);
+        if (j < 0) {
+            sh[i] = want;
+            st[i] = 0;
+        } else if (t->shape[j] == want) {
+            sh[i] = want;
+            st[i] = t->stride[j];
+        } else {
+            L2__CHECK(t->shape[j] == 1, NULL, L2_ERR_SHAPE,
+                      "%s: the expanded size of the tensor (%lld) must match the existing size "
+                      "(%lld) at non-singleton dimension %d: shapes %s and %s", op,
+                      (long long)want, (long long)t->shape[j], i,
+                      l2__shape_str(s1, t->ndim, t->shape), l2__shape_str(s2, ndim, shape));
+            sh[i] = want;
+            st[i] = 0;
+        }
+    }
+    return make_view(t, ndim, sh, st, t->offset, L2__OP_EXPAND, NULL);
+}
+
+l2_tensor *l2_expand(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    return l2__ret(expand_impl("expand", t, ndim, shape, true));
+}
+
+l2_tensor *l2_broadcast_to(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    return l2__ret(expand_impl("broadcast_to", t, ndim, shape, false));
+}
+
+/* The engine sums the gradient back to the input's shape. */
+l2_status l2__expand_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    gin[0] = l2_tensor_ref((l2_tensor *)gout);
+    return L2_OK;
+}
+
+/* ---- slice / narrow / select ------------------------------------------------------------- */
+
+static l2_tensor *slice_impl(const char *op, const l2_tensor *t, int dim, int64_t start,
+                             int64_t stop, int64_t step)
+{
+    L2__CHECK_T(t, NULL, op);
+    L2__CHECK(t->ndim > 0, NULL, L2_ERR_DIM, "%s: cannot slice a 0-d tensor", op);
+    int d = l2__wrap_dim(op, dim, t->ndim);
+    if (d < 0)
+        return NULL;
+    L2__CHECK(step >= 1, NULL, L2_ERR_ARG, "%s: slice step must be positive (got %lld)", op,
+              (long long)step);
+    int64_t size = t->shape[d];
+    if (start < 0)
+        start = start < -size ? 0 : start + size;
+    if (stop < 0)
+        stop = stop < -size ? 0 : stop + size;
+    if (start > size)
+        start = size;
+    if (stop > size)
+        stop = size;
+    if (stop < start)
+        stop = start;
+    int64_t len = (stop - start + step - 1) / step;
+    int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS];
+    memcpy(sh, t->shape, sizeof sh);
+    memcpy(st, t->stride, sizeof st);
+    sh[d] = len;
+    st[d] = t->stride[d] * step;
+    l2__node *n;
+    l2_tensor *v = make_view(t, t->ndim, sh, st, t->offset + start * t->stride[d], L2__OP_SLICE,
+                             &n);
+    if (n) {
+        n->i[0] = d;
+        n->i[1] = start;
+        n->i[2] = stop;
+        n->i[3] = step;
+    }
+    return v;
+}
+
+l2_tensor *l2_slice(const l2_tensor *t, int dim, int64_t start, int64_t stop, int64_t step)
+{
+    return l2__ret(slice_impl("slice", t, dim, start, stop, step));
+}
+
+l2_tensor *l2_narrow(const l2_tensor *t, int dim, int64_t start, int64_t length)
+{
+    L2__CHECK_T(t, NULL, "narrow");
+    L2__CHECK(t->ndim > 0, NULL, L2_ERR_DIM, "narrow: cannot narrow a 0-d tensor");
+    int d = l2__wrap_dim("narrow", dim, t->ndim);
+    if (d < 0)
+        return NULL;
+    int64_t size = t->shape[d];
+    L2__CHECK(start >= -size && start <= size, NULL, L2_ERR_INDEX,
+              "narrow: start %lld is out of range for dim %d of size %lld", (long long)start, dim,
+              (long long)size);
+    if (start < 0)
+        start += size;
+    L2__CHECK(length >= 0 && start <= size - length, NULL, L2_ERR_INDEX,
+              "narrow: start (%lld) + length (%lld) exceeds dimension size (%lld)",
+              (long long)start, (long long)length, (long long)size);
+    return l2__ret(slice_impl("narrow", t, d, start, start + length, 1));
+}
+
+/* Backward of slice and select: scatter the gradient into zeros of the input's shape. */
+static l2_tensor *zeros_with(l2__node *n, l2_tensor *(*part)(l2_tensor *, l2__node *),
+                             const l2_tensor *gout)
+{
+    l2_tensor *z = l2__new("backward", n->in_ndim[0], n->in_shape[0], gout->dtype, true);
+    if (!z)
+        return NULL;
+    l2_tensor *p = part(z, n);
+    if (!p) {
+        l2_tensor_release(z);
+        return NULL;
+    }
+    l2__copy_kernel(p, gout);
+    l2_tensor_release(p);
+    return z;
+}
+
+static l2_tensor *slice_part(l2_tensor *z, l2__node *n)
+{
+    return slice_impl("slice_backward", z, (int)n->i[0], n->i[1], n->i[2], n->i[3]);
+}
+
+l2_status l2__slice_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    gin[0] = zeros_with(n, slice_part, gout);
+    return gin[0] ? L2_OK : l2_last_status();
+}
+
+static l2_tensor *select_impl(const char *op, const l2_tensor *t, int dim, int64_t index)
+{
+    L2__CHECK_T(t, NULL, op);
+    L2__CHECK(t->ndim > 0, NULL, L2_ERR_DIM, "%s: cannot select from a 0-d tensor", op);
+    int d = l2__wrap_dim(op, dim, t->ndim);
+    if (d < 0)
+        return NULL;
+    int64_t size = t->shape[d];
+    L2__CHECK(index >= -size && index < size, NULL, L2_ERR_INDEX,
+              "%s: index %lld out of range for tensor of size %lld at dimension %d", op,
+              (long long)index, (long long)size, dim);
+    if (index < 0)
+        index += size;
+    int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS];
+    for (int i = 0, j = 0; i < t->ndim; i++) {
+        if (i == d)
+            continue;
+        sh[j] = t->shape[i];
+        st[j++] = t->stride[i];
+    }
+    l2__node *n;
+    l2_tensor *v = make_view(t, t->ndim - 1, sh, st, t->offset + index * t->stride[d],
+                             L2__OP_SELECT, &n);
+    if (n) {
+        n->i[0] = d;
+        n->i[1] = index;
+    }
+    return v;
+}
+
+l2_tensor *l2_select(const l2_tensor *t, int dim, int64_t index)
+{
+    return l2__ret(select_impl("select", t, dim, index));
+}
+
+static l2_tensor *select_part(l2_tensor *z, l2__node *n)
+{
+    return select_impl("select_backward", z, (int)n->i[0], n->i[1]);
+}
+
+l2_status l2__select_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    gin[0] = zeros_with(n, select_part, gout);
+    return gin[0] ? L2_OK : l2_last_status();
+}
+
+/* ---- as_strided -------------------------------------------------------------------------- */
+
+/* The span of storage elements [lo, hi] a geometry touches; false if it has no elements. */
+static bool span(int ndim, const int64_t *shape, const int64_t *stride, int64_t offset,
+                 int64_t *lo, int64_t *hi)
+{
+    *lo = *hi = offset;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] == 0)
+            return false;
+        *hi += (shape[i] - 1) * stride[i];
+    }
+    return true;
+}
+
+typedef struct {
+    int64_t in_stride[L2_MAX_DIMS];
+    int64_t in_offset;
+    int64_t stride[L2_MAX_DIMS];
+    int64_t offset;
+    int ndim;
+    int64_t shape[L2_MAX_DIMS];
+} as_strided_geom;
+
+l2_tensor *l2_as_strided(const l2_tensor *t, int ndim, const int64_t *shape,
+                         const int64_t *strides, int64_t offset)
+{
+    const char *op = "as_strided";
+    L2__CHECK_T(t, NULL, op);
+    if (!l2__check_shape(op, ndim, shape, t->dtype, NULL))
+        return NULL;
+    L2__CHECK(ndim == 0 || strides, NULL, L2_ERR_NULL, "%s: strides is NULL", op);
+    L2__CHECK(offset >= 0, NULL, L2_ERR_ARG, "%s: negative offset %lld", op, (long long)offset);
+    for (int i = 0; i < ndim; i++)
+        L2__CHECK(strides[i] >= 0, NULL, L2_ERR_ARG, "%s: negative stride %lld in dim %d", op,
+                  (long long)strides[i], i);
+    int64_t lo, hi;
+    if (span(ndim, shape, strides, offset, &lo, &hi) && t->storage->owns_data) {
+        int64_t cap = (int64_t)(t->storage->nbytes / l2__esize(t->dtype));
+        L2__CHECK(hi < cap, NULL, L2_ERR_INDEX,
+                  "%s: setStorage: sizes and strides reach element %lld, out of bounds for "
+                  "storage of %lld elements", op, (long long)hi, (long long)cap);
+    }
+    as_strided_geom *g = NULL;
+    if (l2__needs_grad(1, &t)) {
+        g = l2__malloc(sizeof *g, op);
+        if (!g)
+            return NULL;
+        memcpy(g->in_stride, t->stride, sizeof g->in_stride);
+        g->in_offset = t->offset;
+        memcpy(g->stride, strides, sizeof(int64_t) * (size_t)ndim);
+        memcpy(g->shape, shape, sizeof(int64_t) * (size_t)ndim);
+        g->offset = offset;
+        g->ndim = ndim;
+    }
+    l2__node *n;
+    l2_tensor *v = make_view(t, ndim, shape, strides, offset, L2__OP_AS_STRIDED, &n);
+    if (n)
+        n->extra = g;
+    else
+        l2__free(g);
+    return l2__ret(v);
+}
+
+/* The gradient lands in a zero buffer over the storage span of the input; the output's geometry
+ * accumulates into it (overlapping outputs add up), and the input's geometry reads it back. */
+l2_status l2__as_strided_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    const as_strided_geom *g = n->extra;
+    int64_t lo1, hi1, lo2, hi2;
+    bool in_any = span(n->in_ndim[0], n->in_shape[0], g->in_stride, g->in_offset, &lo1, &hi1);
+    bool out_any = span(g->ndim, g->shape, g->stride, g->offset, &lo2, &hi2);
+    if (!in_any) {
+        gin[0] = l2__new("backward", n->in_ndim[0], n->in_shape[0], gout->dtype, true);
+        return gin[0] ? L2_OK : l2_last_status();
+    }
+    int64_t lo = lo1, hi = hi1;
+    if (out_any) {
+        lo = lo2 < lo ? lo2 : lo;
+        hi = hi2 > hi ? hi2 : hi;
+    }
+    int64_t len = hi - lo + 1;
+    l2_tensor *buf = l2__new("backward", 1, &len, L2_FLOAT64, true);
+    if (!buf)
+        return l2_last_status();
+    l2_tensor *ov = l2__alias(buf, g->ndim, g->shape, g->stride, g->offset - lo);
+    l2_tensor *iv = l2__alias(buf, n->in_ndim[0], n->in_shape[0], g->in_stride,
+                              g->in_offset - lo);
+    if (ov && iv && out_any) {
+        /* Sequential accumulation: outputs may overlap. */
+        int64_t total = l2__numel(g->ndim, g->shape);
+        int64_t idx[L2_MAX_DIMS] = {0};
+        for (int64_t k = 0; k < total; k++) {
+            double v = l2__get_flat(gout, k);
+            *(double *)l2__elem_ptr(ov, idx) += v;
+            for (int d = g->ndim - 1; d >= 0; d--) {
+                if (++idx[d] < g->shape[d])
+                    break;
+                idx[d] = 0;
+            }
+        }
+    }
+    if (ov && iv) {
+        gin[0] = l2__new("backward", n->in_ndim[0], n->in_shape[0], gout->dtype, false);
+        if (gin[0])
+            l2__copy_kernel(gin[0], iv);
+    }
+    l2_tensor_release(ov);
+    l2_tensor_release(iv);
+    l2_tensor_release(buf);
+    return gin[0] ? L2_OK : l2_last_status();
+}
+
+l2_tensor *l2_detach(const l2_tensor *t)
+{
+    L2__CHECK_T(t, NULL, "detach");
+    return l2__ret(l2__alias(t, t->ndim, t->shape, t->stride, t->offset));
+}
+
+/* ---- string indexing --------------------------------------------------------------------- */
+
+typedef enum { ITEM_INT, ITEM_SLICE, ITEM_ELLIPSIS, ITEM_NONE } item_kind;
+typedef struct {
+    item_kind kind;
+    int64_t start, stop, step;
+} index_item;
+
+/* Parse an optional integer; returns pointer past it, sets *has. NULL on a malformed number. */
+static const char *parse_int(const char *p, int64_t *v, bool *has)
+{
+    while (isspace((unsigned char)*p))
+        p++;
+    *has = false;
+    if (*p == '-' || *p == '+' || isdigit((unsigned char)*p)) {
+        char *end;
+        long long x = strtoll(p, &end, 10);
+        if (end == p || (end == p + 1 && !isdigit((unsigned char)*p)))
+            return NULL;
+        *v = x;
+        *has = true;
+        p = end;
+    }
+    while (isspace((unsigned char)*p))
+        p++;
+    return p;
+}
+
+/* Parse one item of spec between [p, end). */
+static bool parse_item(const char *p, const char *end, index_item *it)
+{
+    while (p < end && isspace((unsigned char)*p))
+        p++;
+    while (end > p && isspace((unsigned char)end[-1]))
+        end--;
+    size_t len = (size_t)(end - p);
+    if (len == 3 && !strncmp(p, "...", 3)) {
+        it->kind = ITEM_ELLIPSIS;
+        return true;
+    }
+    if (len == 4 && !strncmp(p, "None", 4)) {
+        it->kind = ITEM_NONE;
+        return true;
+    }
+    char buf[128];
+    if (len == 0 || len >= sizeof buf)
+        return false;
+    memcpy(buf, p, len);
+    buf[len] = '\0';
+    int64_t v[3] = {0, INT64_MAX, 1};
+    const char *q = buf;
+    int part = 0;
+    for (;;) {
+        bool has;
+        int64_t x;
+        q = parse_int(q, &x, &has);
+        if (!q)
+            return false;
+        if (has)
+            v[part] = x;
+        else if (part == 0 && *q != ':')
+            return false;
+        if (*q == '\0')
+            break;
+        if (*q != ':' || part == 2)
+            return false;
+        q++;
+        part++;
+    }
+    if (part == 0) {
+        it->kind = ITEM_INT;
+        it->start = v[0];
+    } else {
+        it->kind = ITEM_SLICE;
+        it->start = v[0];
+        it->stop = v[1];
+        it->step = v[2];
+    }
+    return true;
+}
+
+l2_tensor *l2_index(const l2_tensor *t, const char *spec)
+{
+    const char *op = "index";
+    L2__CHECK_T(t, NULL, op);
+    L2__CHECK(spec, NULL, L2_ERR_NULL, "%s: spec is NULL", op);
+    index_item items[2 * L2_MAX_DIMS + 2];
+    int n = 0, consumed = 0, ellipsis = -1;
+    const char *p = spec;
+    while (*p) {
+        const char *e = strchr(p, ',');
+        if (!e)
+            e = p + strlen(p);
+        L2__CHECK(n < (int)(sizeof items / sizeof items[0]), NULL, L2_ERR_ARG,
+                  "%s: too many indices in '%s'", op, spec);
+        if (!parse_item(p, e, &items[n]))
+            return l2__fail(L2_ERR_ARG, "%s: cannot parse index item '%.*s' in '%s'", op,
+                            (int)(e - p), p, spec), NULL;
+        if (items[n].kind == ITEM_ELLIPSIS) {
+            L2__CHECK(ellipsis < 0, NULL, L2_ERR_ARG, "%s: an index can only have a single "
+                      "ellipsis ('...'): '%s'", op, spec);
+            ellipsis = n;
+        }
+        if (items[n].kind == ITEM_INT || items[n].kind == ITEM_SLICE)
+            consumed++;
+        n++;
+        p = *e ? e + 1 : e;
+    }
+    L2__CHECK(consumed <= t->ndim, NULL, L2_ERR_INDEX,
+              "%s: too many indices for tensor of dimension %d: '%s'", op, t->ndim, spec);
+    l2__enter();
+    l2_tensor *cur = l2_tensor_ref((l2_tensor *)t);
+    int dim = 0;
+    for (int k = 0; k < n && cur; k++) {
+        l2_tensor *next = NULL;
+        switch (items[k].kind) {
+        case ITEM_INT: next = select_impl(op, cur, dim, items[k].start); break;
+        case ITEM_SLICE:
+            next = slice_impl(op, cur, dim, items[k].start, items[k].stop, items[k].step);
+            dim++;
+            break;
+        case ITEM_NONE:
+            next = l2_unsqueeze(cur, dim);
+            dim++;
+            break;
+        case ITEM_ELLIPSIS:
+            next = l2_tensor_ref(cur);
+            dim += t->ndim - consumed;
+            break;
+        }
+        l2_tensor_release(cur);
+        cur = next;
+    }
+    l2__leave();
+    return l2__ret(cur);
+}

@@ -1,0 +1,180 @@
+/* random.c: the documented per-thread generator (xoshiro256** seeded by splitmix64) and the random
+ * creation and fill functions. Same seed, same numbers, on every machine: no libm call whose
+ * result could differ between platforms is used outside Box-Muller's log/sqrt/cos/sin, which glibc
+ * rounds correctly for these arguments. */
+#include "autograd-impl.h"
+
+#include <math.h>
+
+typedef struct {
+    uint64_t s[4];
+    bool seeded;
+    bool have_spare; /* Box-Muller's second output */
+    double spare;
+} rng_state;
+
+static _Thread_local rng_state rng;
+
+static uint64_t splitmix64(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void l2_manual_seed(uint64_t seed)
+{
+    uint64_t x = seed;
+    for (int i = 0; i < 4; i++)
+        rng.s[i] = splitmix64(&x);
+    rng.seeded = true;
+    rng.have_spare = false;
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static uint64_t next_u64(void)
+{
+    if (!rng.seeded)
+        l2_manual_seed(0);
+    uint64_t *s = rng.s;
+    uint64_t result = rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+/* Uniform on [0, 1) with 53 random bits. */
+static double next_double(void) { return (double)(next_u64() >> 11) * 0x1.0p-53; }
+
+static double next_normal(void)
+{
+    if (rng.have_spare) {
+        rng.have_spare = false;
+        return rng.spare;
+    }
+    double u1 = 1.0 - next_double(); /* (0, 1]: log is finite */
+    double u2 = next_double();
+    double r = sqrt(-2.0 * log(u1));
+    rng.spare = r * sin(2.0 * M_PI * u2);
+    rng.have_spare = true;
+    return r * cos(2.0 * M_PI * u2);
+}
+
+typedef enum { DIST_UNIFORM, DIST_NORMAL } dist;
+
+/* Fill t (any layout) in row-major order. */
+static void fill_random(l2_tensor *t, dist d, double a, double b)
+{
+    int64_t n = l2__numel(t->ndim, t->shape);
+    int64_t idx[L2_MAX_DIMS] = {0};
+    for (int64_t i = 0; i < n; i++) {
+        double v;
+        if (d == DIST_UNIFORM) {
+            do {
+                v = a + (b - a) * next_double();
+                /* float32 rounding can reach high: redraw (documented) */
+            } while (t->dtype == L2_FLOAT32 && (float)v >= (float)b && b > a);
+        } else {
+            v = a + b * next_normal();
+        }
+        l2__store(l2__elem_ptr(t, idx), t->dtype, v);
+        for (int k = t->ndim - 1; k >= 0; k--) {
+            if (++idx[k] < t->shape[k])
+                break;
+            idx[k] = 0;
+        }
+    }
+}
+
+static l2_tensor *random_new(const char *op, int ndim, const int64_t *shape, l2_dtype dt, dist d,
+                             double a, double b)
+{
+    L2__CHECK((unsigned)dt >= L2_DTYPE_COUNT || l2__is_float(dt), NULL, L2_ERR_DTYPE,
+              "%s: dtype %s is not supported (float32 or float64)", op, l2_dtype_name(dt));
+    l2_tensor *t = l2__new(op, ndim, shape, dt, false);
+    if (t)
+        fill_random(t, d, a, b);
+    return l2__ret(t);
+}
+
+l2_tensor *l2_rand(int ndim, const int64_t *shape, l2_dtype dt)
+{
+    return random_new("rand", ndim, shape, dt, DIST_UNIFORM, 0, 1);
+}
+l2_tensor *l2_randn(int ndim, const int64_t *shape, l2_dtype dt)
+{
+    return random_new("randn", ndim, shape, dt, DIST_NORMAL, 0, 1);
+}
+l2_tensor *l2_uniform(int ndim, const int64_t *shape, double low, double high, l2_dtype dt)
+{
+    L2__CHECK(low <= high, NULL, L2_ERR_ARG, "uniform: low %g must be <= high %g", low, high);
+    return random_new("uniform", ndim, shape, dt, DIST_UNIFORM, low, high);
+}
+l2_tensor *l2_normal(int ndim, const int64_t *shape, double mean, double std, l2_dtype dt)
+{
+    L2__CHECK(std >= 0, NULL, L2_ERR_ARG, "normal: std must be >= 0 (got %g)", std);
+    return random_new("normal", ndim, shape, dt, DIST_NORMAL, mean, std);
+}
+l2_tensor *l2_rand_like(const l2_tensor *t)
+{
+    L2__CHECK_T(t, NULL, "rand_like");
+    return l2_rand(t->ndim, t->shape, t->dtype);
+}
+l2_tensor *l2_randn_like(const l2_tensor *t)
+{
+    L2__CHECK_T(t, NULL, "randn_like");
+    return l2_randn(t->ndim, t->shape, t->dtype);
+}
+
+l2_tensor *l2_randint(int64_t low, int64_t high, int ndim, const int64_t *shape)
+{
+    L2__CHECK(low < high, NULL, L2_ERR_ARG, "randint: low %lld must be < high %lld",
+              (long long)low, (long long)high);
+    l2_tensor *t = l2__new("randint", ndim, shape, L2_INT64, false);
+    if (!t)
+        return NULL;
+    uint64_t range = (uint64_t)high - (uint64_t)low;
+    /* Rejection sampling: no modulo bias. */
+    uint64_t limit = UINT64_MAX - UINT64_MAX % range;
+    int64_t n = l2__numel(ndim, shape);
+    int64_t *p = (int64_t *)l2__data(t);
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t r;
+        do
+            r = next_u64();
+        while (r >= limit);
+        p[i] = (int64_t)((uint64_t)low + r % range);
+    }
+    return l2__ret(t);
+}
+
+static l2_status fill_checked(const char *op, l2_tensor *t, dist d, double a, double b)
+{
+    L2__CHECK_T(t, L2_ERR_NULL, op);
+    L2__CHECK_ST(l2__is_float(t->dtype), L2_ERR_DTYPE, "%s: dtype %s is not supported", op,
+              l2_dtype_name(t->dtype));
+    if (!l2__check_inplace(op, t))
+        return l2_last_status();
+    fill_random(t, d, a, b);
+    l2__bump_version(t);
+    return L2_OK;
+}
+
+l2_status l2_uniform_(l2_tensor *t, double low, double high)
+{
+    L2__CHECK_ST(low <= high, L2_ERR_ARG, "uniform_: low %g must be <= high %g", low, high);
+    return fill_checked("uniform_", t, DIST_UNIFORM, low, high);
+}
+
+l2_status l2_normal_(l2_tensor *t, double mean, double std)
+{
+    L2__CHECK_ST(std >= 0, L2_ERR_ARG, "normal_: std must be >= 0 (got %g)", std);
+    return fill_checked("normal_", t, DIST_NORMAL, mean, std);
+}

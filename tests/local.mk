@@ -1,0 +1,14 @@
+# C tests (TAP), one program per area, each its own process under Automake's TAP driver.
+TEST_LDADD = libl2/libl2.la
+C_TESTS += \
+	tests/test-tensor \
+	tests/test-view
+
+check_PROGRAMS += $(C_TESTS)
+TESTS += $(C_TESTS)
+EXTRA_DIST += tests/tap.h tests/gradcheck.h
+
+tests_test_tensor_SOURCES = tests/test-tensor.c tests/tap.h
+tests_test_tensor_LDADD = $(TEST_LDADD)
+tests_test_view_SOURCES = tests/test-view.c tests/tap.h
+tests_test_view_LDADD = $(TEST_LDADD)

@@ -1,0 +1,282 @@
+/* test-view.c: views (slice, select, narrow, index strings, permute, expand, view/reshape,
+ * squeeze/unsqueeze, flatten/unflatten, as_strided), copies (contiguous, clone, cat, stack,
+ * copy_, to_dtype), broadcasting, and the gradients of all of them (finite differences). */
+#include <l2.h>
+#include <stdint.h>
+
+#include "tap.h"
+#include "gradcheck.h"
+
+/* arange(n) reshaped to shape, float64. */
+static l2_tensor *ar(int ndim, const int64_t *shape)
+{
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        n *= shape[i];
+    l2_tensor *flat = l2_arange(0, (double)n, 1, L2_FLOAT64);
+    l2_tensor *r = l2_reshape(flat, ndim, shape);
+    l2_tensor_release(flat);
+    return r;
+}
+
+static double at(const l2_tensor *t, const int64_t *idx)
+{
+    double v = NAN;
+    l2_get(t, idx, &v);
+    return v;
+}
+
+static void check_shape(const l2_tensor *t, int ndim, const int64_t *shape, const char *name)
+{
+    int good = t && l2_ndim(t) == ndim;
+    for (int i = 0; good && i < ndim; i++)
+        good = l2_shape(t)[i] == shape[i];
+    ok(good, "%s: shape", name);
+}
+
+static void test_slice(void)
+{
+    l2_tensor *a = ar(L2_SHAPE(10));
+    struct {
+        int64_t start, stop, step, len, first;
+    } cases[] = {
+        {0, INT64_MAX, 1, 10, 0}, {2, 8, 3, 2, 2},   {-3, INT64_MAX, 1, 3, 7},
+        {-100, 3, 1, 3, 0},       {5, 100, 2, 3, 5}, {7, 2, 1, 0, -1},
+        {-1, -5, 1, 0, -1},       {0, -1, 4, 3, 0},  {10, 20, 1, 0, -1},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        l2_tensor *s = l2_slice(a, 0, cases[k].start, cases[k].stop, cases[k].step);
+        ok(s && l2_numel(s) == cases[k].len, "slice [%lld:%lld:%lld] has %lld elements",
+           (long long)cases[k].start, (long long)cases[k].stop, (long long)cases[k].step,
+           (long long)cases[k].len);
+        if (cases[k].len > 0)
+            is_near(at(s, (const int64_t[]){0}), (double)cases[k].first, 0, "slice first");
+        l2_tensor_release(s);
+    }
+    ok(!l2_slice(a, 0, 0, 5, 0) && l2_last_status() == L2_ERR_ARG, "step 0 refused");
+    ok(!l2_slice(a, 0, 0, 5, -1) && l2_last_status() == L2_ERR_ARG, "negative step refused");
+    ok(!l2_slice(a, 1, 0, 5, 1) && l2_last_status() == L2_ERR_DIM, "slice bad dim");
+    ok(strstr(l2_last_error(), "dim 1 out of range for tensor of rank 1") != NULL, "message: %s",
+       l2_last_error());
+    l2_tensor_release(a);
+
+    /* Writes through a view show in the base. */
+    l2_tensor *b = ar(L2_SHAPE(3, 4));
+    l2_tensor *v = l2_slice(b, 1, 1, INT64_MAX, 2); /* columns 1, 3 */
+    l2_set(v, (const int64_t[]){2, 1}, -1);
+    is_near(at(b, (const int64_t[]){2, 3}), -1, 0, "write through a slice view");
+    ok(l2_shares_storage(b, v), "view shares storage");
+    l2_tensor *sel = l2_select(b, 0, -1);
+    is_near(at(sel, (const int64_t[]){0}), 8, 0, "select -1 is the last row");
+    l2_tensor *nar = l2_narrow(b, 1, 1, 2);
+    is_near(at(nar, (const int64_t[]){1, 1}), 6, 0, "narrow");
+    ok(!l2_narrow(b, 1, 3, 2) && l2_last_status() == L2_ERR_INDEX, "narrow past the end");
+    ok(!l2_select(b, 0, 3) && l2_last_status() == L2_ERR_INDEX, "select out of range");
+    l2_tensor_release(nar);
+    l2_tensor_release(sel);
+    l2_tensor_release(v);
+    l2_tensor_release(b);
+}
+
+static void test_index_string(void)
+{
+    l2_tensor *a = ar(L2_SHAPE(4, 5, 6));
+    l2_tensor *r = l2_index(a, "1:3, ::2, -1");
+    check_shape(r, L2_SHAPE(2, 3), "index '1:3, ::2, -1'");
+    is_near(at(r, (const int64_t[]){1, 2}), 2 * 30 + 4 * 6 + 5, 0, "index value");
+    l2_tensor_release(r);
+    r = l2_index(a, "..., None, 2");
+    check_shape(r, L2_SHAPE(4, 5, 1), "index '..., None, 2'");
+    is_near(at(r, (const int64_t[]){3, 4, 0}), 3 * 30 + 4 * 6 + 2, 0, "ellipsis value");
+    l2_tensor_release(r);
+    r = l2_index(a, "-2:, :");
+    check_shape(r, L2_SHAPE(2, 5, 6), "index '-2:, :'");
+    l2_tensor_release(r);
+    ok(!l2_index(a, "1, 2, 3, 4") && l2_last_status() == L2_ERR_INDEX, "too many indices");
+    ok(!l2_index(a, "1:x") && l2_last_status() == L2_ERR_ARG, "bad item: %s", l2_last_error());
+    ok(!l2_index(a, "..., ...") && l2_last_status() == L2_ERR_ARG, "two ellipses");
+    l2_tensor_release(a);
+}
+
+static void test_shapes(void)
+{
+    l2_tensor *a = ar(L2_SHAPE(2, 3, 4));
+    l2_tensor *p = l2_permute(a, (const int[]){2, 0, 1});
+    check_shape(p, L2_SHAPE(4, 2, 3), "permute");
+    is_near(at(p, (const int64_t[]){3, 1, 2}), 12 + 8 + 3, 0, "permute value");
+    ok(!l2_is_contiguous(p), "permuted is not contiguous");
+    ok(!l2_view(p, L2_SHAPE(24)) && l2_last_status() == L2_ERR_SHAPE, "view of permuted fails");
+    l2_tensor *rs = l2_reshape(p, L2_SHAPE(-1));
+    ok(rs && l2_numel(rs) == 24 && !l2_shares_storage(rs, a), "reshape copies when needed");
+    is_near(at(rs, (const int64_t[]){1}), 4, 0, "reshape copy order");
+    l2_tensor *v = l2_view(a, L2_SHAPE(6, -1));
+    ok(v && l2_shares_storage(v, a), "view shares storage");
+    check_shape(v, L2_SHAPE(6, 4), "view -1 inferred");
+    ok(!l2_view(a, L2_SHAPE(5, -1)) && l2_last_status() == L2_ERR_SHAPE, "view bad size: %s",
+       l2_last_error());
+    l2_tensor *tr = l2_transpose(a, 0, 2);
+    l2_tensor *tr2 = l2_transpose(tr, 0, 2);
+    l2_tensor *v2 = l2_view(tr2, L2_SHAPE(2, 12));
+    ok(v2 != NULL, "view after double transpose");
+    l2_tensor *un = l2_unsqueeze(a, -1);
+    check_shape(un, L2_SHAPE(2, 3, 4, 1), "unsqueeze -1");
+    l2_tensor *sq = l2_squeeze(un);
+    check_shape(sq, L2_SHAPE(2, 3, 4), "squeeze");
+    l2_tensor *fl = l2_flatten(a, 1, -1);
+    check_shape(fl, L2_SHAPE(2, 12), "flatten");
+    l2_tensor *uf = l2_unflatten(fl, 1, 2, (const int64_t[]){3, -1});
+    check_shape(uf, L2_SHAPE(2, 3, 4), "unflatten");
+    l2_tensor *sl = l2_select(a, 2, 0);
+    l2_tensor *ex = l2_expand(sl, L2_SHAPE(5, 2, 3));
+    ok(ex && l2_strides(ex)[0] == 0, "expand adds stride-0 dims");
+    ok(!l2_expand(a, L2_SHAPE(2, 5, 4)) && l2_last_status() == L2_ERR_SHAPE,
+       "expand of non-1 dim: %s", l2_last_error());
+    l2_tensor *as = l2_as_strided(a, L2_SHAPE(3, 3), (const int64_t[]){1, 1}, 2); /* overlap */
+    is_near(at(as, (const int64_t[]){2, 2}), 6, 0, "as_strided overlapping");
+    ok(!l2_as_strided(a, L2_SHAPE(5), (const int64_t[]){10}, 0) &&
+           l2_last_status() == L2_ERR_INDEX, "as_strided out of storage");
+    l2_tensor *tt[] = {p, rs, v, tr, tr2, sl, v2, un, sq, fl, uf, ex, as, a};
+    for (size_t i = 0; i < sizeof tt / sizeof tt[0]; i++)
+        l2_tensor_release(tt[i]);
+}
+
+static void test_copies(void)
+{
+    l2_tensor *a = ar(L2_SHAPE(2, 3));
+    l2_tensor *b = ar(L2_SHAPE(2, 2));
+    l2_tensor *c = l2_cat(2, (l2_tensor *[]){a, b}, 1);
+    check_shape(c, L2_SHAPE(2, 5), "cat dim 1");
+    is_near(at(c, (const int64_t[]){1, 4}), 3, 0, "cat value");
+    ok(!l2_cat(2, (l2_tensor *[]){a, b}, 0) && l2_last_status() == L2_ERR_SHAPE,
+       "cat mismatched sizes: %s", l2_last_error());
+    l2_tensor *s = l2_stack(2, (l2_tensor *[]){a, a}, 1);
+    check_shape(s, L2_SHAPE(2, 2, 3), "stack dim 1");
+    l2_tensor *i64 = l2_to_dtype(a, L2_INT64);
+    ok(l2_dtype_of(i64) == L2_INT64, "to_dtype");
+    l2_tensor *dst = l2_zeros(L2_SHAPE(3, 2), L2_FLOAT32);
+    l2_tensor *dt = l2_t(dst);
+    ok(l2_copy_(dt, i64) == L2_OK, "copy_ into a transposed view, converting");
+    is_near(at(dst, (const int64_t[]){2, 1}), 5, 0, "copy_ value");
+    l2_tensor *row = l2_arange(0, 2, 1, L2_FLOAT64);
+    ok(l2_copy_(dst, row) == L2_OK, "copy_ broadcasts");
+    is_near(at(dst, (const int64_t[]){2, 1}), 1, 0, "copy_ broadcast value");
+    ok(l2_copy_(dst, a) == L2_ERR_SHAPE, "copy_ of a wrong shape: %s", l2_last_error());
+    /* Overlapping copy: shift a row within one tensor. */
+    l2_tensor *x = ar(L2_SHAPE(6));
+    l2_tensor *lo = l2_slice(x, 0, 0, 5, 1), *hi = l2_slice(x, 0, 1, 6, 1);
+    l2_copy_(hi, lo);
+    is_near(at(x, (const int64_t[]){5}), 4, 0, "overlapping copy_ goes through a temporary");
+    l2_tensor *cl = l2_clone(dt);
+    ok(l2_is_contiguous(cl) && !l2_shares_storage(cl, dt), "clone is contiguous and separate");
+    l2_tensor *ct = l2_contiguous(a);
+    ok(ct == a, "contiguous of a contiguous tensor is itself");
+    l2_tensor *tt[] = {a, b, c, s, i64, dst, dt, row, x, lo, hi, cl, ct};
+    for (size_t i = 0; i < sizeof tt / sizeof tt[0]; i++)
+        l2_tensor_release(tt[i]);
+}
+
+/* ---- gradients ---- */
+
+static l2_tensor *f_views(l2_tensor *const *in, void *ctx)
+{
+    /* in[0]: (4, 6). A chain of views and copies ending in a (2, 3) result. */
+    l2_scope_begin();
+    l2_tensor *t = l2_transpose(in[0], 0, 1);             /* (6, 4) */
+    t = l2_slice(t, 0, 1, INT64_MAX, 2);                  /* (3, 4) */
+    t = l2_index(t, "..., 1:");                           /* (3, 3) */
+    t = l2_reshape(t, L2_SHAPE(9));                       /* copy: not viewable */
+    t = l2_narrow(t, 0, 1, 6);                            /* (6,) */
+    t = l2_unflatten(t, 0, 2, (const int64_t[]){2, 3});   /* (2, 3) */
+    t = l2_expand(l2_unsqueeze(t, 0), L2_SHAPE(4, 2, 3)); /* broadcast: grads sum */
+    t = l2_select(t, 0, 1);
+    t = l2_keep(l2_clone(t));
+    l2_scope_end();
+    return t;
+}
+
+static l2_tensor *f_cat(l2_tensor *const *in, void *ctx)
+{
+    l2_scope_begin();
+    l2_tensor *a = l2_t(in[0]); /* (3, 2) */
+    l2_tensor *r = l2_cat(3, (l2_tensor *[]){a, in[1], a}, 1);
+    l2_tensor *s = l2_stack(2, (l2_tensor *[]){r, r}, 0);
+    l2_tensor *out = l2_keep(l2_to_dtype(s, L2_FLOAT64));
+    l2_scope_end();
+    return out;
+}
+
+static l2_tensor *f_strided(l2_tensor *const *in, void *ctx)
+{
+    /* Overlapping windows: the gradient of element k is the number of windows holding it. */
+    return l2_as_strided(in[0], L2_SHAPE(4, 3), (const int64_t[]){2, 1}, 1);
+}
+
+static l2_tensor *f_copy(l2_tensor *const *in, void *ctx)
+{
+    l2_tensor *d = l2_zeros(L2_SHAPE(3, 2), L2_FLOAT64);
+    l2_tensor *src = l2_index(in[0], "0");
+    l2_copy_(d, src); /* src (2,) broadcast over rows */
+    l2_tensor_release(src);
+    return d;
+}
+
+static void test_grads(void)
+{
+    l2_manual_seed(1);
+    l2_tensor *x = gc_leaf(L2_SHAPE(4, 6), -1, 1);
+    ok(gradcheck("views chain", f_views, 1, &x, NULL), "gradcheck: view chain");
+    l2_tensor *a = gc_leaf(L2_SHAPE(2, 3), -1, 1), *b = gc_leaf(L2_SHAPE(3, 1), -1, 1);
+    ok(gradcheck("cat/stack", f_cat, 2, (l2_tensor *[]){a, b}, NULL), "gradcheck: cat/stack");
+    l2_tensor *w = gc_leaf(L2_SHAPE(10), -1, 1);
+    ok(gradcheck("as_strided", f_strided, 1, &w, NULL), "gradcheck: overlapping as_strided");
+    l2_tensor *c = gc_leaf(L2_SHAPE(2, 2), -1, 1);
+    ok(gradcheck("copy_", f_copy, 1, &c, NULL), "gradcheck: copy_ with broadcast");
+    l2_tensor *y = f_views(&x, NULL);
+    is_str(l2_grad_fn_name(y), "clone", "grad_fn name of the last op");
+    ok(l2_grad_fn_name(x) == NULL, "leaves have no grad_fn");
+    l2_tensor_release(y);
+    l2_tensor *leaves[] = {x, a, b, w, c};
+    for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++)
+        l2_tensor_release(leaves[i]);
+}
+
+static void test_broadcast_table(void)
+{
+    struct {
+        int na, nb;
+        int64_t a[4], b[4];
+        int nr;
+        int64_t r[4];
+    } cases[] = {
+        {0, 0, {0}, {0}, 0, {0}},
+        {1, 0, {5}, {0}, 1, {5}},
+        {2, 1, {5, 1}, {5}, 2, {5, 5}},
+        {3, 3, {10, 1, 5}, {1, 10, 5}, 3, {10, 10, 5}},
+        {3, 3, {0, 1, 3}, {0, 10, 3}, 3, {0, 10, 3}},
+        {3, 3, {3, 1, 2}, {1, 3, 2}, 3, {3, 3, 2}},
+        {1, 3, {1}, {2, 0, 4}, 3, {2, 0, 4}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        /* Broadcasting is observed through l2_copy_ of b into an expand of a's result shape. */
+        l2_tensor *ta = l2_zeros(cases[k].na, cases[k].a, L2_FLOAT32);
+        l2_tensor *e = l2_expand(ta, cases[k].nr, cases[k].r);
+        l2_tensor *tb = l2_zeros(cases[k].nb, cases[k].b, L2_FLOAT32);
+        l2_tensor *eb = l2_expand(tb, cases[k].nr, cases[k].r);
+        ok(e && eb, "broadcast case %zu expands both operands to the result shape", k);
+        l2_tensor_release(e);
+        l2_tensor_release(eb);
+        l2_tensor_release(ta);
+        l2_tensor_release(tb);
+    }
+}
+
+int main(void)
+{
+    test_slice();
+    test_index_string();
+    test_shapes();
+    test_copies();
+    test_grads();
+    test_broadcast_table();
+    return tap_done();
+}
