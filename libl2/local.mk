@@ -9,7 +9,7 @@ libl2_libl2_la_SOURCES = \
 	libl2/random.c libl2/print.c libl2/dlpack.c libl2/autograd.c \
 	libl2/ops/op-table.h libl2/ops/list-view.h libl2/ops/list-elementwise.h \
 	libl2/ops/list-reduce.h libl2/ops/list-linalg.h libl2/ops/list-index.h \
-	libl2/ops/list-nn.h \
+	libl2/ops/list-nn.h libl2/ops/list-conv.h \
 	libl2/ops/view.c libl2/ops/copy.c
 libl2_libl2_la_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(ZLIB_CFLAGS)
 libl2_libl2_la_LIBADD = $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
@@ -23,3 +23,4 @@ include libl2/ops/reduce.mk
 include libl2/ops/linalg.mk
 include libl2/ops/index.mk
 include libl2/ops/nn.mk
+include libl2/ops/conv.mk

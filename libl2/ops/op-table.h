@@ -11,6 +11,7 @@
 #include "list-linalg.h"
 #include "list-index.h"
 #include "list-nn.h"
+#include "list-conv.h"
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -18,6 +19,7 @@
     L2__OPS_REDUCE(X)                                                                        \
     L2__OPS_LINALG(X)                                                                        \
     L2__OPS_INDEX(X)                                                                         \
-    L2__OPS_NN(X)
+    L2__OPS_NN(X)                                                                            \
+    L2__OPS_CONV(X)
 
 #endif

@@ -1,0 +1,2 @@
+/* conv ops (libl2/ops/conv.c). */
+#define L2__OPS_CONV(X)
