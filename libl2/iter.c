@@ -143,9 +143,12 @@ typedef struct {
         }                                                                                    \
     } while (0)
 
-static void copy_loop(int64_t n, char **p, const int64_t *s, void *vctx)
+static void copy_loop(int64_t n, char **p, const int64_t *step, void *vctx)
 {
     const copy_ctx *c = vctx;
+    int64_t s[2] = {step[0], step[1]};
+    if (l2__fault("stride")) /* mutation test: the oracle must notice an ignored input stride */
+        s[1] = (int64_t)l2__esize(c->src);
     if (c->dst == c->src) {
         size_t es = l2__esize(c->dst);
         if (s[0] == (int64_t)es && s[1] == (int64_t)es) {

@@ -59,7 +59,9 @@ void l2__contiguous_strides(int ndim, const int64_t *shape, int64_t *stride)
     int64_t s = 1;
     for (int i = ndim - 1; i >= 0; i--) {
         stride[i] = s;
-        s *= shape[i] > 1 ? shape[i] : 1;
+        /* Only an empty tensor can overflow here (sizes were validated); its strides are moot. */
+        if (__builtin_mul_overflow(s, shape[i] > 1 ? shape[i] : 1, &s))
+            s = INT64_MAX;
     }
 }
 

@@ -36,6 +36,19 @@ l2_tensor *l2_contiguous(const l2_tensor *t)
 /* dx = dy */
 l2_status l2__clone_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
+    if (l2__fault("grad_sign")) { /* mutation test: the oracle must notice a flipped gradient */
+        gin[0] = l2__new("clone_backward", gout->ndim, gout->shape, gout->dtype, false);
+        if (!gin[0])
+            return l2_last_status();
+        l2__copy_kernel(gin[0], gout);
+        int64_t m = l2__numel(gout->ndim, gout->shape);
+        L2__DISPATCH_FLOAT(gout->dtype, {
+            T *p = (T *)l2__data(gin[0]);
+            for (int64_t k = 0; k < m; k++)
+                p[k] = -p[k];
+        });
+        return L2_OK;
+    }
     gin[0] = l2_tensor_ref((l2_tensor *)gout);
     return L2_OK;
 }
