@@ -6,6 +6,10 @@
 #ifndef L2_IMPL_H
 #define L2_IMPL_H
 
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "l2.h"
 
 #include <stdarg.h>
