@@ -427,6 +427,42 @@ L2_API int l2_get_num_threads(void);
 /* ------------------------------------------------------------------------------------------ */
 /* Layers, optimizers, weights and data (libl2/nn/)                                           */
 /* ------------------------------------------------------------------------------------------ */
+/* Named tensors: what l2_load_safetensors returns. Entries keep the file's order. */
+typedef struct l2_named_tensors l2_named_tensors;
+/* Number of entries; 0 for NULL. */
+L2_API int l2_named_count(const l2_named_tensors *d);
+/* Name and tensor of entry i (0 <= i < count), borrowed (they live as long as d); NULL when out of
+ * range (L2_ERR_INDEX). */
+L2_API const char *l2_named_name(const l2_named_tensors *d, int i);
+L2_API l2_tensor *l2_named_tensor(const l2_named_tensors *d, int i);
+/* The tensor called name, borrowed; NULL (L2_ERR_ARG naming it) if there is none. */
+L2_API l2_tensor *l2_named_get(const l2_named_tensors *d, const char *name);
+/* Free d and release its tensors (take l2_tensor_ref first on those you keep). NULL does nothing. */
+L2_API void l2_named_free(l2_named_tensors *d);
+
+/* Write n tensors (any layout, any dtype) with their names to path in the safetensors format: an
+ * 8-byte little-endian header length, a JSON header {"name": {"dtype": "F32"|"F64"|"I64"|"BOOL",
+ * "shape": [...], "data_offsets": [begin, end]}, ...} padded with spaces to a multiple of 8, then
+ * the raw little-endian data in the order given. The file is written to path.tmp and renamed, so
+ * a failure never leaves a partial file at path. Names must be non-empty, unique, at most 1024
+ * bytes, without control characters or '"' / '\' (L2_ERR_ARG); L2_ERR_IO names the file and the
+ * system error. */
+L2_API l2_status l2_save_safetensors(const char *path, int n, const char *const *names,
+                                     l2_tensor *const *tensors);
+/* Read a safetensors file. Every tensor is a fresh contiguous copy. Malformed input (short file,
+ * header length beyond the file or over 100 MB, bad JSON, unknown dtype, shape/offset mismatch,
+ * overlapping or out-of-range data, duplicate names) gives NULL with L2_ERR_FORMAT and a message
+ * naming the problem; nothing is read outside the file. Returns a dictionary you free with
+ * l2_named_free. */
+L2_API l2_named_tensors *l2_load_safetensors(const char *path);
+
+/* IDX files (the MNIST family format), optionally gzip-compressed (detected by magic). Returns the
+ * data as a tensor of the file's shape: unsigned byte data as float32 scaled by 1/255 when
+ * scale_u8 is true, else as int64; int32 data as int64; float32/float64 as themselves.
+ * L2_ERR_IO if the file cannot be read; L2_ERR_FORMAT for a bad magic number, a truncated file or
+ * trailing bytes. */
+L2_API l2_tensor *l2_load_idx(const char *path, bool scale_u8);
+
 /* @@LAYERS@@ */
 
 

@@ -2,7 +2,8 @@
 TEST_LDADD = libl2/libl2.la
 C_TESTS += \
 	tests/test-tensor \
-	tests/test-view
+	tests/test-view \
+	tests/test-io
 
 check_PROGRAMS += $(C_TESTS)
 TESTS += $(C_TESTS)
@@ -12,3 +13,5 @@ tests_test_tensor_SOURCES = tests/test-tensor.c tests/tap.h
 tests_test_tensor_LDADD = $(TEST_LDADD)
 tests_test_view_SOURCES = tests/test-view.c tests/tap.h
 tests_test_view_LDADD = $(TEST_LDADD)
+tests_test_io_SOURCES = tests/test-io.c tests/tap.h
+tests_test_io_LDADD = $(TEST_LDADD) $(ZLIB_LIBS)
