@@ -463,6 +463,55 @@ L2_API l2_named_tensors *l2_load_safetensors(const char *path);
  * trailing bytes. */
 L2_API l2_tensor *l2_load_idx(const char *path, bool scale_u8);
 
+/* Optimizers with PyTorch 1.13's exact update formulas (torch.optim, single-tensor path, the same
+ * order of floating-point operations in the parameter's dtype). An optimizer keeps a reference to
+ * each parameter (float leaves that require grad, contiguous: L2_ERR_ARG otherwise) and its state
+ * (momentum buffers, moments). step() skips parameters whose grad is NULL, as torch. */
+typedef struct l2_optimizer l2_optimizer;
+
+/* SGD: d = g (+ weight_decay * p); with momentum: buf = d on the first step, else
+ * buf = momentum * buf + (1 - dampening) * d; d = nesterov ? d + momentum * buf : buf;
+ * p -= lr * d. maximize negates g. */
+typedef struct {
+    double lr, momentum, dampening, weight_decay;
+    bool nesterov, maximize;
+} l2_sgd_options;
+/* Adam / AdamW: m = beta1 m + (1 - beta1) g; v = beta2 v + (1 - beta2) g^2;
+ * p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps) (amsgrad: the running max of
+ * v). Adam adds weight_decay * p to g; AdamW first scales p by (1 - lr * weight_decay). */
+typedef struct {
+    double lr, beta1, beta2, eps, weight_decay;
+    bool amsgrad, maximize;
+} l2_adam_options;
+
+/* torch's defaults: SGD (lr as given, everything else 0/false), Adam (lr 1e-3, betas 0.9/0.999,
+ * eps 1e-8, weight_decay 0), AdamW (the same with weight_decay 1e-2). */
+L2_API l2_sgd_options l2_sgd_defaults(double lr);
+L2_API l2_adam_options l2_adam_defaults(void);
+L2_API l2_adam_options l2_adamw_defaults(void);
+/* Make an optimizer over n parameters. L2_ERR_ARG for a negative lr/momentum/weight_decay, betas
+ * outside [0, 1), nesterov without momentum or with dampening (as torch). Free with
+ * l2_optimizer_free. */
+L2_API l2_optimizer *l2_sgd(int n, l2_tensor *const *params, l2_sgd_options opts);
+L2_API l2_optimizer *l2_adam(int n, l2_tensor *const *params, l2_adam_options opts);
+L2_API l2_optimizer *l2_adamw(int n, l2_tensor *const *params, l2_adam_options opts);
+/* One update of every parameter that has a grad (in place, under no grad; bumps versions).
+ * L2_ERR_SHAPE if a grad's shape differs from its parameter's. */
+L2_API l2_status l2_optimizer_step(l2_optimizer *o);
+/* Zero every parameter's grad (set_to_none: drop it instead, torch 2's default). */
+L2_API l2_status l2_optimizer_zero_grad(l2_optimizer *o, bool set_to_none);
+/* The learning rate used by the next step (schedules set it each epoch). */
+L2_API l2_status l2_optimizer_set_lr(l2_optimizer *o, double lr);
+L2_API double l2_optimizer_get_lr(const l2_optimizer *o);
+/* Release the parameters' references and the state. NULL does nothing. */
+L2_API void l2_optimizer_free(l2_optimizer *o);
+
+/* Learning-rate schedules in closed form (torch.optim.lr_scheduler): StepLR's
+ * base_lr * gamma^floor(epoch / step_size), and CosineAnnealingLR's
+ * eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / t_max)) / 2. step_size, t_max >= 1. */
+L2_API double l2_lr_step(double base_lr, int64_t epoch, int64_t step_size, double gamma);
+L2_API double l2_lr_cosine(double base_lr, int64_t epoch, int64_t t_max, double eta_min);
+
 /* @@LAYERS@@ */
 
 

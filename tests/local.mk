@@ -3,7 +3,8 @@ TEST_LDADD = libl2/libl2.la
 C_TESTS += \
 	tests/test-tensor \
 	tests/test-view \
-	tests/test-io
+	tests/test-io \
+	tests/test-optim
 
 check_PROGRAMS += $(C_TESTS)
 TESTS += $(C_TESTS)
@@ -15,3 +16,5 @@ tests_test_view_SOURCES = tests/test-view.c tests/tap.h
 tests_test_view_LDADD = $(TEST_LDADD)
 tests_test_io_SOURCES = tests/test-io.c tests/tap.h
 tests_test_io_LDADD = $(TEST_LDADD) $(ZLIB_LIBS)
+tests_test_optim_SOURCES = tests/test-optim.c tests/tap.h
+tests_test_optim_LDADD = $(TEST_LDADD) -lm

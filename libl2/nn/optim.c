@@ -1,0 +1,273 @@
+/* optim.c: SGD, Adam and AdamW with torch.optim's update formulas (the single-tensor path of
+ * torch 1.13, each elementwise step in the parameter's dtype, in torch's order), and closed-form
+ * learning-rate schedules. Updates are plain loops over contiguous parameters, run under no grad. */
+#include "../autograd-impl.h"
+
+#include <math.h>
+
+typedef enum { OPT_SGD, OPT_ADAM, OPT_ADAMW } opt_kind;
+
+struct l2_optimizer {
+    opt_kind kind;
+    l2_sgd_options sgd;
+    l2_adam_options adam;
+    int n;
+    l2_tensor **params;
+    l2_tensor **buf1; /* momentum buffer / exp_avg */
+    l2_tensor **buf2; /* exp_avg_sq */
+    l2_tensor **buf3; /* max_exp_avg_sq (amsgrad) */
+    int64_t *steps;
+};
+
+l2_sgd_options l2_sgd_defaults(double lr) { return (l2_sgd_options){.lr = lr}; }
+
+l2_adam_options l2_adam_defaults(void)
+{
+    return (l2_adam_options){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8};
+}
+
+l2_adam_options l2_adamw_defaults(void)
+{
+    l2_adam_options o = l2_adam_defaults();
+    o.weight_decay = 1e-2;
+    return o;
+}
+
+void l2_optimizer_free(l2_optimizer *o)
+{
+    if (!o)
+        return;
+    for (int i = 0; i < o->n; i++) {
+        l2_tensor_release(o->params ? o->params[i] : NULL);
+        l2_tensor_release(o->buf1 ? o->buf1[i] : NULL);
+        l2_tensor_release(o->buf2 ? o->buf2[i] : NULL);
+        l2_tensor_release(o->buf3 ? o->buf3[i] : NULL);
+    }
+    l2__free(o->params);
+    l2__free(o->buf1);
+    l2__free(o->buf2);
+    l2__free(o->buf3);
+    l2__free(o->steps);
+    l2__free(o);
+}
+
+static l2_optimizer *make(const char *op, opt_kind kind, int n, l2_tensor *const *params)
+{
+    L2__CHECK(n >= 1 && params, NULL, L2_ERR_ARG, "%s: needs at least one parameter", op);
+    for (int i = 0; i < n; i++) {
+        const l2_tensor *p = params[i];
+        L2__CHECK(p, NULL, L2_ERR_NULL, "%s: parameter %d is NULL", op, i);
+        L2__CHECK(l2__is_float(p->dtype) && p->requires_grad && !p->grad_fn, NULL, L2_ERR_ARG,
+                  "%s: parameter %d must be a float leaf that requires grad", op, i);
+        L2__CHECK(l2__is_contiguous(p), NULL, L2_ERR_ARG, "%s: parameter %d is not contiguous",
+                  op, i);
+    }
+    l2_optimizer *o = l2__calloc(sizeof *o, op);
+    if (!o)
+        return NULL;
+    o->kind = kind;
+    o->n = n;
+    size_t sz = sizeof(l2_tensor *) * (size_t)n;
+    o->params = l2__calloc(sz, op);
+    o->buf1 = l2__calloc(sz, op);
+    o->buf2 = l2__calloc(sz, op);
+    o->buf3 = l2__calloc(sz, op);
+    o->steps = l2__calloc(sizeof(int64_t) * (size_t)n, op);
+    if (!o->params || !o->buf1 || !o->buf2 || !o->buf3 || !o->steps) {
+        l2_optimizer_free(o);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        o->params[i] = l2_tensor_ref(params[i]);
+    return o;
+}
+
+l2_optimizer *l2_sgd(int n, l2_tensor *const *params, l2_sgd_options opts)
+{
+    const char *op = "sgd";
+    L2__CHECK(opts.lr >= 0 && opts.momentum >= 0 && opts.weight_decay >= 0, NULL, L2_ERR_ARG,
+              "%s: invalid lr %g, momentum %g or weight_decay %g", op, opts.lr, opts.momentum,
+              opts.weight_decay);
+    L2__CHECK(!opts.nesterov || (opts.momentum > 0 && opts.dampening == 0), NULL, L2_ERR_ARG,
+              "%s: nesterov momentum requires a momentum and zero dampening", op);
+    l2_optimizer *o = make(op, OPT_SGD, n, params);
+    if (o)
+        o->sgd = opts;
+    return o;
+}
+
+static l2_optimizer *adam_like(const char *op, opt_kind kind, int n, l2_tensor *const *params,
+                               l2_adam_options opts)
+{
+    L2__CHECK(opts.lr >= 0 && opts.eps >= 0 && opts.weight_decay >= 0, NULL, L2_ERR_ARG,
+              "%s: invalid lr %g, eps %g or weight_decay %g", op, opts.lr, opts.eps,
+              opts.weight_decay);
+    L2__CHECK(opts.beta1 >= 0 && opts.beta1 < 1 && opts.beta2 >= 0 && opts.beta2 < 1, NULL,
+              L2_ERR_ARG, "%s: invalid betas (%g, %g)", op, opts.beta1, opts.beta2);
+    l2_optimizer *o = make(op, kind, n, params);
+    if (o)
+        o->adam = opts;
+    return o;
+}
+
+l2_optimizer *l2_adam(int n, l2_tensor *const *params, l2_adam_options opts)
+{
+    return adam_like("adam", OPT_ADAM, n, params, opts);
+}
+
+l2_optimizer *l2_adamw(int n, l2_tensor *const *params, l2_adam_options opts)
+{
+    return adam_like("adamw", OPT_ADAMW, n, params, opts);
+}
+
+/* p, g, b as T arrays of m elements. Each line mirrors one torch in-place op. */
+#define SGD_KERNEL(T)                                                                        \
+    do {                                                                                     \
+        T *p = (T *)l2__data(par), *b = buf ? (T *)l2__data(buf) : NULL;                     \
+        const T *g = (const T *)l2__data(grad);                                              \
+        const l2_sgd_options *s = &o->sgd;                                                   \
+        for (int64_t k = 0; k < m; k++) {                                                    \
+            T d = s->maximize ? -g[k] : g[k];                                                \
+            if (s->weight_decay != 0)                                                        \
+                d = d + (T)s->weight_decay * p[k];                                           \
+            if (s->momentum != 0) {                                                          \
+                if (first)                                                                   \
+                    b[k] = d;                                                                \
+                else                                                                         \
+                    b[k] = b[k] * (T)s->momentum + (T)(1 - s->dampening) * d;                \
+                d = s->nesterov ? d + (T)s->momentum * b[k] : b[k];                          \
+            }                                                                                \
+            p[k] = p[k] + (T)(-s->lr) * d;                                                   \
+        }                                                                                    \
+    } while (0)
+
+#define ADAM_KERNEL(T)                                                                       \
+    do {                                                                                     \
+        T *p = (T *)l2__data(par), *ea = (T *)l2__data(o->buf1[i]);                          \
+        T *es = (T *)l2__data(o->buf2[i]), *mx = amsgrad ? (T *)l2__data(o->buf3[i]) : NULL; \
+        const T *g = (const T *)l2__data(grad);                                              \
+        const l2_adam_options *a = &o->adam;                                                 \
+        for (int64_t k = 0; k < m; k++) {                                                    \
+            T gk = a->maximize ? -g[k] : g[k];                                               \
+            if (o->kind == OPT_ADAMW)                                                        \
+                p[k] = p[k] * (T)(1 - a->lr * a->weight_decay);                              \
+            else if (a->weight_decay != 0)                                                   \
+                gk = gk + (T)a->weight_decay * p[k];                                         \
+            ea[k] = ea[k] * (T)a->beta1 + (T)(1 - a->beta1) * gk;                            \
+            es[k] = es[k] * (T)a->beta2 + (T)(1 - a->beta2) * gk * gk;                         \
+            T v = es[k];                                                                     \
+            if (amsgrad) {                                                                   \
+                mx[k] = mx[k] > es[k] ? mx[k] : es[k];                                       \
+                v = mx[k];                                                                   \
+            }                                                                                \
+            T denom = (T)sqrt((double)v) / (T)bc2_sqrt + (T)a->eps;                          \
+            p[k] = p[k] + (T)(-step_size) * (ea[k] / denom);                                 \
+        }                                                                                    \
+    } while (0)
+
+l2_status l2_optimizer_step(l2_optimizer *o)
+{
+    const char *op = "optimizer_step";
+    L2__CHECK_ST(o, L2_ERR_NULL, "%s: optimizer is NULL", op);
+    /* Validate and allocate every state buffer first, so a failure changes no parameter. */
+    for (int i = 0; i < o->n; i++) {
+        l2_tensor *par = o->params[i], *g = par->grad;
+        if (!g)
+            continue;
+        char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+        bool same = g->ndim == par->ndim && g->dtype == par->dtype;
+        for (int d = 0; same && d < par->ndim; d++)
+            same = g->shape[d] == par->shape[d];
+        L2__CHECK_ST(same, L2_ERR_SHAPE, "%s: grad %s (%s) of parameter %d does not match its "
+                     "shape %s (%s)", op, l2__shape_str(s1, g->ndim, g->shape),
+                     l2_dtype_name(g->dtype), i, l2__shape_str(s2, par->ndim, par->shape),
+                     l2_dtype_name(par->dtype));
+        bool need1 = o->kind != OPT_SGD || o->sgd.momentum != 0;
+        if (need1 && !o->buf1[i] &&
+            !(o->buf1[i] = l2__new(op, par->ndim, par->shape, par->dtype, true)))
+            return l2_last_status();
+        if (o->kind != OPT_SGD && !o->buf2[i] &&
+            !(o->buf2[i] = l2__new(op, par->ndim, par->shape, par->dtype, true)))
+            return l2_last_status();
+        if (o->kind != OPT_SGD && o->adam.amsgrad && !o->buf3[i] &&
+            !(o->buf3[i] = l2__new(op, par->ndim, par->shape, par->dtype, true)))
+            return l2_last_status();
+    }
+    for (int i = 0; i < o->n; i++) {
+        l2_tensor *par = o->params[i], *grad = par->grad;
+        if (!grad)
+            continue;
+        l2_tensor *gc = NULL;
+        if (!l2__is_contiguous(grad)) {
+            gc = l2__new(op, grad->ndim, grad->shape, grad->dtype, false);
+            if (!gc)
+                return l2_last_status();
+            l2__copy_kernel(gc, grad);
+            grad = gc;
+        }
+        int64_t m = l2__numel(par->ndim, par->shape);
+        bool first = o->steps[i] == 0;
+        o->steps[i]++;
+        if (o->kind == OPT_SGD) {
+            l2_tensor *buf = o->sgd.momentum != 0 ? o->buf1[i] : NULL;
+            if (par->dtype == L2_FLOAT32)
+                SGD_KERNEL(float);
+            else
+                SGD_KERNEL(double);
+        } else {
+            double t = (double)o->steps[i];
+            double bc1 = 1 - pow(o->adam.beta1, t), bc2 = 1 - pow(o->adam.beta2, t);
+            double step_size = o->adam.lr / bc1, bc2_sqrt = sqrt(bc2);
+            bool amsgrad = o->adam.amsgrad;
+            if (par->dtype == L2_FLOAT32)
+                ADAM_KERNEL(float);
+            else
+                ADAM_KERNEL(double);
+        }
+        l2__bump_version(par);
+        l2_tensor_release(gc);
+    }
+    return L2_OK;
+}
+
+l2_status l2_optimizer_zero_grad(l2_optimizer *o, bool set_to_none)
+{
+    L2__CHECK_ST(o, L2_ERR_NULL, "optimizer_zero_grad: optimizer is NULL");
+    for (int i = 0; i < o->n; i++)
+        if (set_to_none)
+            l2_set_grad_none(o->params[i]);
+        else
+            l2_zero_grad(o->params[i]);
+    return L2_OK;
+}
+
+l2_status l2_optimizer_set_lr(l2_optimizer *o, double lr)
+{
+    L2__CHECK_ST(o, L2_ERR_NULL, "optimizer_set_lr: optimizer is NULL");
+    L2__CHECK_ST(lr >= 0, L2_ERR_ARG, "optimizer_set_lr: invalid learning rate %g", lr);
+    if (o->kind == OPT_SGD)
+        o->sgd.lr = lr;
+    else
+        o->adam.lr = lr;
+    return L2_OK;
+}
+
+double l2_optimizer_get_lr(const l2_optimizer *o)
+{
+    L2__CHECK(o, 0, L2_ERR_NULL, "optimizer_get_lr: optimizer is NULL");
+    return o->kind == OPT_SGD ? o->sgd.lr : o->adam.lr;
+}
+
+double l2_lr_step(double base_lr, int64_t epoch, int64_t step_size, double gamma)
+{
+    L2__CHECK(step_size >= 1, NAN, L2_ERR_ARG, "lr_step: step_size must be >= 1 (got %lld)",
+              (long long)step_size);
+    return base_lr * pow(gamma, (double)(epoch / step_size));
+}
+
+double l2_lr_cosine(double base_lr, int64_t epoch, int64_t t_max, double eta_min)
+{
+    L2__CHECK(t_max >= 1, NAN, L2_ERR_ARG, "lr_cosine: t_max must be >= 1 (got %lld)",
+              (long long)t_max);
+    return eta_min + (base_lr - eta_min) * (1 + cos(M_PI * (double)epoch / (double)t_max)) / 2;
+}
