@@ -83,6 +83,9 @@ struct l2_tensor {
      * grad_fn (owned reference) and requires_grad set. */
     bool requires_grad;
     bool retains_grad;
+    /* Made by a view op: an in-place op that records autograd history on it is refused (libl2
+     * has no CopySlices, so the base's history could not see the write). */
+    bool is_view;
     l2_tensor *grad;
     l2__node *grad_fn;
 };
@@ -120,7 +123,8 @@ l2_tensor *l2__ret(l2_tensor *t);
 /* Bump the storage version after an in-place write. */
 static inline void l2__bump_version(l2_tensor *t) { atomic_fetch_add(&t->storage->version, 1); }
 
-/* Errors for in-place ops: a leaf that requires grad while grad mode is on. */
+/* Errors for in-place ops while grad mode is on: a leaf that requires grad, or a view that
+ * requires grad. */
 bool l2__check_inplace(const char *op, const l2_tensor *t);
 
 /* Read element at flat row-major index i of t as double (any dtype) / write it. */

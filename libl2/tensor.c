@@ -577,8 +577,13 @@ l2_status l2_get_int64(const l2_tensor *t, const int64_t *idx, int64_t *out)
 
 bool l2__check_inplace(const char *op, const l2_tensor *t)
 {
-    L2__CHECK(!(t->requires_grad && !t->grad_fn && l2_is_grad_enabled()), false, L2_ERR_AUTOGRAD,
+    if (!t->requires_grad || !l2_is_grad_enabled())
+        return true;
+    L2__CHECK(t->grad_fn, false, L2_ERR_AUTOGRAD,
               "%s: a leaf tensor that requires grad is being used in an in-place operation", op);
+    L2__CHECK(!t->is_view, false, L2_ERR_UNSUPPORTED,
+              "%s: in-place operation on a view of a tensor that requires grad is not supported "
+              "(clone the view first, or write under l2_no_grad_begin)", op);
     return true;
 }
 

@@ -205,6 +205,15 @@ static l2_tensor *f_cat(l2_tensor *const *in, void *ctx)
     return out;
 }
 
+static l2_tensor *f_cat_many(l2_tensor *const *in, void *ctx)
+{
+    /* 9 inputs: more than one node takes, so cat builds a tree of nodes. */
+    l2_tensor *v[9];
+    for (int k = 0; k < 9; k++)
+        v[k] = in[k % 3];
+    return l2_cat(9, v, 0);
+}
+
 static l2_tensor *f_strided(l2_tensor *const *in, void *ctx)
 {
     /* Overlapping windows: the gradient of element k is the number of windows holding it. */
@@ -227,6 +236,11 @@ static void test_grads(void)
     ok(gradcheck("views chain", f_views, 1, &x, NULL), "gradcheck: view chain");
     l2_tensor *a = gc_leaf(L2_SHAPE(2, 3), -1, 1), *b = gc_leaf(L2_SHAPE(3, 1), -1, 1);
     ok(gradcheck("cat/stack", f_cat, 2, (l2_tensor *[]){a, b}, NULL), "gradcheck: cat/stack");
+    l2_tensor *m[3] = {gc_leaf(L2_SHAPE(2), -1, 1), gc_leaf(L2_SHAPE(1), -1, 1),
+                       gc_leaf(L2_SHAPE(3), -1, 1)};
+    ok(gradcheck("cat of 9", f_cat_many, 3, m, NULL), "gradcheck: cat of 9 tensors (tree)");
+    for (int k = 0; k < 3; k++)
+        l2_tensor_release(m[k]);
     l2_tensor *w = gc_leaf(L2_SHAPE(10), -1, 1);
     ok(gradcheck("as_strided", f_strided, 1, &w, NULL), "gradcheck: overlapping as_strided");
     l2_tensor *c = gc_leaf(L2_SHAPE(2, 2), -1, 1);
@@ -238,6 +252,27 @@ static void test_grads(void)
     l2_tensor *leaves[] = {x, a, b, w, c};
     for (size_t i = 0; i < sizeof leaves / sizeof leaves[0]; i++)
         l2_tensor_release(leaves[i]);
+}
+
+static void test_inplace_rules(void)
+{
+    l2_tensor *leaf = gc_leaf(L2_SHAPE(2, 3), -1, 1);
+    l2_tensor *src = l2_ones(L2_SHAPE(3), L2_FLOAT64);
+    ok(l2_copy_(leaf, src) == L2_ERR_AUTOGRAD, "copy_ into a leaf that requires grad: %s",
+       l2_last_error());
+    l2_tensor *row = l2_select(leaf, 0, 0);
+    ok(l2_copy_(row, src) == L2_ERR_UNSUPPORTED, "copy_ into a view that requires grad: %s",
+       l2_last_error());
+    l2_tensor *buf = l2_zeros(L2_SHAPE(2, 3), L2_FLOAT64);
+    l2_tensor *brow = l2_select(buf, 0, 1);
+    l2_tensor *lrow = l2_select(leaf, 0, 1);
+    ok(l2_copy_(brow, lrow) == L2_ERR_UNSUPPORTED, "copy_ of a grad tensor into a view");
+    l2_no_grad_begin();
+    ok(l2_copy_(row, src) == L2_OK && l2_copy_(brow, lrow) == L2_OK, "allowed under no_grad");
+    l2_no_grad_end();
+    l2_tensor *tt[] = {leaf, src, row, buf, brow, lrow};
+    for (size_t i = 0; i < sizeof tt / sizeof tt[0]; i++)
+        l2_tensor_release(tt[i]);
 }
 
 static void test_broadcast_table(void)
@@ -278,5 +313,6 @@ int main(void)
     test_copies();
     test_grads();
     test_broadcast_table();
+    test_inplace_rules();
     return tap_done();
 }

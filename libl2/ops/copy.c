@@ -72,6 +72,8 @@ l2_status l2__to_dtype_backward(l2__node *n, const l2_tensor *gout, l2_tensor **
 
 /* ---- cat / stack ------------------------------------------------------------------------- */
 
+static l2_tensor *cat_tree(int n, l2_tensor *const *ts, int dim);
+
 l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
 {
     const char *op = "cat";
@@ -145,9 +147,12 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
         pos += x->shape[d];
     }
     if (l2__is_float(dt) && l2__needs_grad(n, (const l2_tensor *const *)ts)) {
-        L2__CHECK(n <= L2__MAX_INPUTS, (l2_tensor_release(r), NULL), L2_ERR_UNSUPPORTED,
-                  "%s: autograd through cat of more than %d tensors is not supported yet; "
-                  "cat in groups", op, L2__MAX_INPUTS);
+        if (n > L2__MAX_INPUTS) {
+            /* A node has at most L2__MAX_INPUTS inputs: build the graph as a tree of cats of
+             * groups (same values; the data above is discarded). */
+            l2_tensor_release(r);
+            return l2__ret(cat_tree(n, ts, d));
+        }
         l2__node *node = l2__record(L2__OP_CAT, r, n, (const l2_tensor *const *)ts);
         if (!node) {
             l2_tensor_release(r);
@@ -157,6 +162,27 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
         node->ni = 1;
     }
     return l2__ret(r);
+}
+
+/* cat of n > L2__MAX_INPUTS tensors with autograd: cat groups of L2__MAX_INPUTS, then cat the
+ * groups' results (recursively). */
+static l2_tensor *cat_tree(int n, l2_tensor *const *ts, int dim)
+{
+    l2_tensor *parts[L2__MAX_INPUTS] = {0};
+    int per = (n + L2__MAX_INPUTS - 1) / L2__MAX_INPUTS, np = 0;
+    l2_tensor *r = NULL;
+    l2__enter();
+    for (int k = 0; k < n; k += per, np++) {
+        parts[np] = l2_cat(n - k < per ? n - k : per, ts + k, dim);
+        if (!parts[np])
+            goto out;
+    }
+    r = l2_cat(np, parts, dim);
+out:
+    for (int k = 0; k < L2__MAX_INPUTS; k++)
+        l2_tensor_release(parts[k]);
+    l2__leave();
+    return r;
 }
 
 /* dx_k = dy[..., start_k : start_k + size_k, ...] along the cat dim. */
@@ -239,6 +265,10 @@ l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
                   "clone it first", op, i);
     if (!l2__check_inplace(op, dst))
         return l2_last_status();
+    L2__CHECK_ST(!(dst->is_view && src->requires_grad && l2_is_grad_enabled()),
+                 L2_ERR_UNSUPPORTED, "%s: copying a tensor that requires grad into a view is not "
+                 "supported (its base would not see the gradient); build the result with l2_cat "
+                 "or l2_stack", op);
     l2__enter();
     l2_tensor *s = l2_expand(src, dst->ndim, dst->shape);
     l2__leave();

@@ -17,6 +17,7 @@ static l2_tensor *make_view(const l2_tensor *t, int ndim, const int64_t *shape,
         *node = NULL;
     if (!v)
         return NULL;
+    v->is_view = true;
     if (l2__needs_grad(1, &t)) {
         l2__node *n = l2__record(op, v, 1, &t);
         if (!n) {
