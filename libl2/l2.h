@@ -516,6 +516,96 @@ L2_API void l2_optimizer_free(l2_optimizer *o);
 L2_API double l2_lr_step(double base_lr, int64_t epoch, int64_t step_size, double gamma);
 L2_API double l2_lr_cosine(double base_lr, int64_t epoch, int64_t t_max, double eta_min);
 
+/* Parameter lists: a model's named parameters, in order, for optimizers and safetensors. */
+typedef struct l2_params l2_params;
+/* A new empty list (free with l2_params_free). */
+L2_API l2_params *l2_params_new(void);
+/* Append t under name (copied; unique: L2_ERR_ARG otherwise); the list takes a reference. */
+L2_API l2_status l2_params_add(l2_params *p, const char *name, l2_tensor *t);
+L2_API int l2_params_count(const l2_params *p);
+/* Borrowed arrays of count entries, in order (valid until the next add or free): pass them to
+ * l2_sgd/l2_adam and l2_save_safetensors. */
+L2_API l2_tensor *const *l2_params_tensors(const l2_params *p);
+L2_API const char *const *l2_params_names(const l2_params *p);
+/* Copy the values of every parameter from the tensor of the same name in d (under no grad).
+ * L2_ERR_ARG names a missing tensor, L2_ERR_SHAPE a shape or dtype mismatch; on error no
+ * parameter is changed. */
+L2_API l2_status l2_params_load(l2_params *p, const l2_named_tensors *d);
+/* Release the references and free the list. NULL does nothing. */
+L2_API void l2_params_free(l2_params *p);
+
+/* Layers with PyTorch's default initialisation, drawn from libl2's generator:
+ * Linear and Conv2d weights and biases uniform on +-1/sqrt(fan_in) (kaiming_uniform with a=sqrt(5),
+ * fan_in = in_features, or in_channels/groups*kH*kW); BatchNorm2d and LayerNorm weight 1, bias 0,
+ * running mean 0 and variance 1; Embedding weight standard normal. A layer struct owns its tensors
+ * (parameters are leaves that require grad); *_free releases them. *_params appends them to a list
+ * under "prefix.weight", "prefix.bias" (running statistics are not parameters). Forward functions
+ * return a new tensor like any op. Errors: L2_ERR_ARG for non-positive sizes, L2_ERR_NULL. */
+typedef struct {
+    l2_tensor *weight; /* (out, in) */
+    l2_tensor *bias;   /* (out) or NULL */
+} l2_linear_layer;
+L2_API l2_status l2_linear_layer_init(l2_linear_layer *m, int64_t in_features,
+                                      int64_t out_features, bool bias, l2_dtype dt);
+/* x: (*, in) -> (*, out) */
+L2_API l2_tensor *l2_linear_layer_forward(const l2_linear_layer *m, const l2_tensor *x);
+L2_API l2_status l2_linear_layer_params(const l2_linear_layer *m, l2_params *p,
+                                        const char *prefix);
+L2_API void l2_linear_layer_free(l2_linear_layer *m);
+
+typedef struct {
+    l2_tensor *weight; /* (out, in/groups, kH, kW) */
+    l2_tensor *bias;   /* (out) or NULL */
+    int64_t stride[2], padding[2], dilation[2], groups;
+} l2_conv2d_layer;
+/* Square kernel of size kernel; stride, padding and dilation the same in both dims. */
+L2_API l2_status l2_conv2d_layer_init(l2_conv2d_layer *m, int64_t in_channels,
+                                      int64_t out_channels, int64_t kernel, int64_t stride,
+                                      int64_t padding, int64_t groups, bool bias, l2_dtype dt);
+/* x: (N, in, H, W) -> (N, out, H', W') */
+L2_API l2_tensor *l2_conv2d_layer_forward(const l2_conv2d_layer *m, const l2_tensor *x);
+L2_API l2_status l2_conv2d_layer_params(const l2_conv2d_layer *m, l2_params *p,
+                                        const char *prefix);
+L2_API void l2_conv2d_layer_free(l2_conv2d_layer *m);
+
+typedef struct {
+    l2_tensor *weight, *bias;             /* (C) */
+    l2_tensor *running_mean, *running_var; /* (C), updated in training mode */
+    double momentum, eps;                  /* 0.1, 1e-5 */
+} l2_batchnorm2d_layer;
+L2_API l2_status l2_batchnorm2d_layer_init(l2_batchnorm2d_layer *m, int64_t num_features,
+                                           l2_dtype dt);
+/* x: (N, C, H, W); training uses batch statistics and updates the running ones. */
+L2_API l2_tensor *l2_batchnorm2d_layer_forward(const l2_batchnorm2d_layer *m, const l2_tensor *x,
+                                               bool training);
+L2_API l2_status l2_batchnorm2d_layer_params(const l2_batchnorm2d_layer *m, l2_params *p,
+                                             const char *prefix);
+L2_API void l2_batchnorm2d_layer_free(l2_batchnorm2d_layer *m);
+
+typedef struct {
+    l2_tensor *weight, *bias; /* (features) */
+    int64_t features;
+    double eps; /* 1e-5 */
+} l2_layernorm_layer;
+/* Normalises over the last dim of size features. */
+L2_API l2_status l2_layernorm_layer_init(l2_layernorm_layer *m, int64_t features, l2_dtype dt);
+L2_API l2_tensor *l2_layernorm_layer_forward(const l2_layernorm_layer *m, const l2_tensor *x);
+L2_API l2_status l2_layernorm_layer_params(const l2_layernorm_layer *m, l2_params *p,
+                                           const char *prefix);
+L2_API void l2_layernorm_layer_free(l2_layernorm_layer *m);
+
+typedef struct {
+    l2_tensor *weight; /* (num, dim) */
+} l2_embedding_layer;
+L2_API l2_status l2_embedding_layer_init(l2_embedding_layer *m, int64_t num, int64_t dim,
+                                         l2_dtype dt);
+/* indices: int64 of any shape -> (*, dim) */
+L2_API l2_tensor *l2_embedding_layer_forward(const l2_embedding_layer *m,
+                                             const l2_tensor *indices);
+L2_API l2_status l2_embedding_layer_params(const l2_embedding_layer *m, l2_params *p,
+                                           const char *prefix);
+L2_API void l2_embedding_layer_free(l2_embedding_layer *m);
+
 /* @@LAYERS@@ */
 
 
