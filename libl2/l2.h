@@ -221,6 +221,9 @@ L2_API l2_tensor *l2_uniform(int ndim, const int64_t *shape, double low, double 
 L2_API l2_tensor *l2_normal(int ndim, const int64_t *shape, double mean, double std, l2_dtype dt);
 /* int64 uniform on [low, high); L2_ERR_ARG if low >= high. */
 L2_API l2_tensor *l2_randint(int64_t low, int64_t high, int ndim, const int64_t *shape);
+/* A random permutation of 0..n-1 (int64, 1-d), by Fisher-Yates over the generator's draws (for
+ * shuffling batches: l2_index_select(data, 0, l2_narrow(perm, 0, start, size))). n >= 0. */
+L2_API l2_tensor *l2_randperm(int64_t n);
 L2_API l2_tensor *l2_rand_like(const l2_tensor *t);
 L2_API l2_tensor *l2_randn_like(const l2_tensor *t);
 /* Fill t (any layout, float dtype) in place; bumps t's version like any in-place op. L2_ERR_AUTOGRAD

@@ -67,6 +67,16 @@ static double next_normal(void)
     return r * cos(2.0 * M_PI * u2);
 }
 
+/* Uniform integer on [0, range) without modulo bias. */
+static uint64_t next_below(uint64_t range)
+{
+    uint64_t limit = UINT64_MAX - UINT64_MAX % range, r;
+    do
+        r = next_u64();
+    while (r >= limit);
+    return r % range;
+}
+
 typedef enum { DIST_UNIFORM, DIST_NORMAL } dist;
 
 /* Fill t (any layout) in row-major order. */
@@ -141,16 +151,28 @@ l2_tensor *l2_randint(int64_t low, int64_t high, int ndim, const int64_t *shape)
     if (!t)
         return NULL;
     uint64_t range = (uint64_t)high - (uint64_t)low;
-    /* Rejection sampling: no modulo bias. */
-    uint64_t limit = UINT64_MAX - UINT64_MAX % range;
     int64_t n = l2__numel(ndim, shape);
     int64_t *p = (int64_t *)l2__data(t);
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t r;
-        do
-            r = next_u64();
-        while (r >= limit);
-        p[i] = (int64_t)((uint64_t)low + r % range);
+    for (int64_t i = 0; i < n; i++)
+        p[i] = (int64_t)((uint64_t)low + next_below(range));
+    return l2__ret(t);
+}
+
+l2_tensor *l2_randperm(int64_t n)
+{
+    L2__CHECK(n >= 0, NULL, L2_ERR_ARG, "randperm: n must be non-negative (got %lld)",
+              (long long)n);
+    l2_tensor *t = l2__new("randperm", 1, &n, L2_INT64, false);
+    if (!t)
+        return NULL;
+    int64_t *p = (int64_t *)l2__data(t);
+    for (int64_t i = 0; i < n; i++)
+        p[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)next_below((uint64_t)i + 1);
+        int64_t tmp = p[i];
+        p[i] = p[j];
+        p[j] = tmp;
     }
     return l2__ret(t);
 }

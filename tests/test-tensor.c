@@ -231,6 +231,22 @@ static void test_random(void)
     ok(lo == -3 && hi == 3, "randint covers [low, high): %lld..%lld", (long long)lo,
        (long long)hi);
     l2_tensor_release(ri);
+
+    l2_tensor *pm = l2_randperm(100);
+    int seen[100] = {0}, moved = 0;
+    for (int64_t i = 0; i < 100; i++) {
+        int64_t y = -1;
+        l2_get_int64(pm, &i, &y);
+        if (y >= 0 && y < 100)
+            seen[y]++;
+        moved += y != i;
+    }
+    int perm = 1;
+    for (int i = 0; i < 100; i++)
+        perm &= seen[i] == 1;
+    ok(perm && moved > 50, "randperm is a permutation that moves most elements (%d)", moved);
+    l2_tensor_release(pm);
+    ok(!l2_randperm(-1) && l2_last_status() == L2_ERR_ARG, "randperm(-1)");
 }
 
 static void test_print(void)
