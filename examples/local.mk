@@ -1,0 +1,18 @@
+# Examples: the README quick start (run by make check), the Fashion-MNIST trainer, and the libl2
+# side of the training oracle.
+noinst_PROGRAMS += examples/fashion_mnist examples/train_check examples/quickstart
+examples_fashion_mnist_SOURCES = examples/fashion_mnist.c
+examples_fashion_mnist_LDADD = libl2/libl2.la
+examples_train_check_SOURCES = examples/train_check.c
+examples_train_check_LDADD = libl2/libl2.la
+examples_quickstart_SOURCES = examples/quickstart.c
+examples_quickstart_LDADD = libl2/libl2.la
+
+TESTS += tests/examples.sh tests/train-oracle.sh
+EXTRA_DIST += tests/examples.sh tests/train-oracle.sh oracle/train_oracle.py
+
+# Train both models on Fashion-MNIST (2 epochs each) and save their weights.
+fashion-mnist: examples/fashion_mnist
+	$(builddir)/examples/fashion_mnist --model mlp --epochs 2 --out $(builddir)/mlp.safetensors
+	$(builddir)/examples/fashion_mnist --model cnn --epochs 2 --out $(builddir)/cnn.safetensors
+.PHONY: fashion-mnist
