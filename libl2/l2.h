@@ -412,6 +412,34 @@ L2_API int l2_get_num_threads(void);
 /* ------------------------------------------------------------------------------------------ */
 /* Indexing (libl2/ops/index.c)                                                               */
 /* ------------------------------------------------------------------------------------------ */
+/* Index tensors are int64 (L2_ERR_DTYPE otherwise) of any layout. An index i into a dim of size
+ * S must lie in [-S, S); negative values count from the end (-1 is the last); L2_ERR_INDEX
+ * names the index and the size otherwise. Gradients flow to the float tensors indexed, never to
+ * the indices. */
+
+/* The slices of t at positions index along dim: t: (..., S, ...), index: (N,) or 0-d ->
+ * (..., N, ...) (a 0-d index gives N = 1; a 0-d t needs one index and gives a 0-d result). Any
+ * dtype. L2_ERR_SHAPE if index has more than one dim. Backward: index_add of dy into zeros. */
+L2_API l2_tensor *l2_index_select(const l2_tensor *t, int dim, const l2_tensor *index);
+/* torch.gather: out[i][j][k] = t[index[i][j][k]][j][k] for dim 0 (likewise for other dims).
+ * index has t's rank and index.size(d) <= t.size(d) for d != dim (L2_ERR_SHAPE otherwise); the
+ * result has index's shape and t's dtype. Backward: scatter_add of dy into zeros. */
+L2_API l2_tensor *l2_gather(const l2_tensor *t, int dim, const l2_tensor *index);
+/* Out of place scatter_add: a copy of t with src[i][j][k] added at [index[i][j][k]][j][k] (for
+ * dim 0), for every position of index. index, src and t have one rank; index.size(d) <=
+ * src.size(d) for every d and <= t.size(d) for d != dim; src's dtype is t's (float32, float64 or
+ * int64). Result: t's shape. Gradients: dt = dy, dsrc = dy.gather(dim, index) (zero where index
+ * does not reach). */
+L2_API l2_tensor *l2_scatter_add(const l2_tensor *t, int dim, const l2_tensor *index,
+                                 const l2_tensor *src);
+/* Rows of a lookup table: weight: (V, D), indices: (*) -> (*, D) with out[..., :] =
+ * weight[indices[...], :]. L2_ERR_SHAPE unless weight is 2-D. Backward: the rows of dy are
+ * accumulated into dW at their indices (repeated indices add up). */
+L2_API l2_tensor *l2_embedding(const l2_tensor *weight, const l2_tensor *indices);
+/* One-hot encoding: indices: (*) -> (*, num_classes), int64, 1 at each index and 0 elsewhere.
+ * num_classes -1 means max(indices) + 1 (L2_ERR_ARG on an empty tensor). L2_ERR_INDEX for a
+ * negative index or one >= num_classes. Not differentiable. */
+L2_API l2_tensor *l2_one_hot(const l2_tensor *indices, int64_t num_classes);
 /* @@INDEX@@ */
 
 /* ------------------------------------------------------------------------------------------ */
