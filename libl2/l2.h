@@ -450,6 +450,40 @@ L2_API l2_tensor *l2_one_hot(const l2_tensor *indices, int64_t num_classes);
 /* ------------------------------------------------------------------------------------------ */
 /* Convolution, pooling and padding (libl2/ops/conv.c)                                         */
 /* ------------------------------------------------------------------------------------------ */
+/* Float32 and float64 (one dtype for all operands: L2_ERR_DTYPE otherwise), NCHW layout: x is
+ * (N, C, H, W), or unbatched (C, H, W) giving an unbatched result. Pairs (stride, padding, ...)
+ * are {height, width}. Output sizes follow torch (ceil_mode false):
+ * P = floor((H + 2 pad - dilation (k - 1) - 1) / stride) + 1, likewise Q for W; L2_ERR_SHAPE
+ * names the input size and the kernel when P or Q would be < 1. Inputs may have any layout. */
+
+/* 2-d cross-correlation (torch.nn.functional.conv2d): x: (N, C, H, W), w: (O, C/groups, kH, kW),
+ * b: (O,) or NULL -> (N, O, P, Q). NULL stride, padding or dilation mean {1,1}, {0,0}, {1,1}.
+ * L2_ERR_ARG for stride or dilation < 1, padding < 0 or groups < 1; L2_ERR_SHAPE when C !=
+ * w.size(1) * groups, O is not divisible by groups or b is not (O,). Differentiable in x, w
+ * and b. */
+L2_API l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                            const int64_t stride[2], const int64_t padding[2],
+                            const int64_t dilation[2], int64_t groups);
+/* Max over kernel windows: (N, C, H, W) -> (N, C, P, Q); padding cells never win. stride NULL
+ * means the kernel, padding NULL means 0; dilation 1. L2_ERR_ARG for kernel or stride < 1 or a
+ * padding outside 0..kernel/2. The gradient goes to the first maximum of each window (a NaN
+ * counts as the maximum). */
+L2_API l2_tensor *l2_max_pool2d(const l2_tensor *x, const int64_t kernel[2],
+                                const int64_t stride[2], const int64_t padding[2]);
+/* Mean over kernel windows, padding cells counted as zeros in the kH*kW divisor
+ * (count_include_pad true). Arguments and errors as l2_max_pool2d. */
+L2_API l2_tensor *l2_avg_pool2d(const l2_tensor *x, const int64_t kernel[2],
+                                const int64_t stride[2], const int64_t padding[2]);
+/* Mean over adaptive windows: (N, C, H, W) -> (N, C, oH, oW) where output row i averages input
+ * rows floor(i H / oH) .. ceil((i + 1) H / oH) - 1 (columns likewise). L2_ERR_ARG for a
+ * negative output size; L2_ERR_SHAPE if C, H or W is 0. */
+L2_API l2_tensor *l2_adaptive_avg_pool2d(const l2_tensor *x, const int64_t output_size[2]);
+/* Constant padding (torch.nn.functional.pad, mode "constant"): pad holds npad values (even, at
+ * most 2 ndim), (left, right) for the last dim first, then for the one before, ...; negative
+ * values crop. New cells hold value (converted to x's dtype). Any dtype; differentiable for
+ * float dtypes (dx = dy over the kept part of x). L2_ERR_ARG for an odd or too long pad;
+ * L2_ERR_SHAPE when a dim's size would become negative. */
+L2_API l2_tensor *l2_pad(const l2_tensor *x, int npad, const int64_t *pad, double value);
 /* @@CONV@@ */
 
 /* ------------------------------------------------------------------------------------------ */
