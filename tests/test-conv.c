@@ -594,6 +594,51 @@ static void test_grads(void)
     l2_tensor_release(t);
 }
 
+/* ---- out of memory ---- */
+
+/* Run f (and a backward through its result) with allocation number k failing, for k = 0, 1, ...
+ * until a run succeeds: every failure must report L2_ERR_NOMEM and leak nothing (valgrind). */
+static void oom_check(const char *name, gc_fn f, int n, l2_tensor *const *in, void *ctx)
+{
+    l2_tensor *probe = f(in, ctx);
+    l2_tensor *g = probe ? l2_ones_like(probe) : NULL;
+    l2_tensor_release(probe);
+    int runs = 0, nomem = 0, done = 0;
+    for (int k = 0; g && k < 400 && !done; k++) {
+        for (int i = 0; i < n; i++)
+            l2_set_grad_none(in[i]);
+        l2_debug_fail_alloc_after(k);
+        l2_tensor *r = f(in, ctx);
+        l2_status st = r ? l2_backward(r, g, false) : l2_last_status();
+        l2_debug_fail_alloc_after(-1);
+        runs++;
+        if (st == L2_OK)
+            done = 1;
+        else
+            nomem += st == L2_ERR_NOMEM;
+        l2_tensor_release(r);
+    }
+    ok(done && nomem == runs - 1, "%s under injected allocation failures: %d runs, %d NOMEM",
+       name, runs, nomem);
+    l2_tensor_release(g);
+}
+
+static void test_oom(void)
+{
+    static const conv_case k = {2, 4, 5, 5, 2, 2, 3, {1, 2}, {0, 1}, {2, 1}, 2, 1};
+    l2_tensor *x = leaf4(AS_IS, 2, 4, 5, 5), *w = gc_leaf(L2_SHAPE(2, 2, 2, 3), -1, 1);
+    l2_tensor *b = gc_leaf(L2_SHAPE(2), -1, 1);
+    gctx c = {AS_IS, &k, 0};
+    oom_check("conv2d", f_conv, 3, (l2_tensor *[]){x, w, b}, &c);
+    static const char *pools[] = {"max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"};
+    for (c.pool = 0; c.pool < 3; c.pool++)
+        oom_check(pools[c.pool], f_pool, 1, &x, &c);
+    oom_check("pad", f_pad, 1, &x, &c);
+    l2_tensor_release(x);
+    l2_tensor_release(w);
+    l2_tensor_release(b);
+}
+
 int main(void)
 {
     test_conv_hand(L2_FLOAT32);
@@ -609,5 +654,6 @@ int main(void)
     test_pad_int();
     test_errors();
     test_grads();
+    test_oom();
     return tap_done();
 }

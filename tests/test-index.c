@@ -400,6 +400,59 @@ static void test_grads(void)
         l2_tensor_release(list[i]);
 }
 
+/* ---- out of memory ---- */
+
+/* Run f (and a backward through its result) with allocation number k failing, for k = 0, 1, ...
+ * until a run succeeds: every failure must report L2_ERR_NOMEM and leak nothing (valgrind). */
+static void oom_check(const char *name, gc_fn f, int n, l2_tensor *const *in, void *ctx)
+{
+    l2_tensor *probe = f(in, ctx);
+    l2_tensor *g = probe ? l2_ones_like(probe) : NULL;
+    l2_tensor_release(probe);
+    int runs = 0, nomem = 0, done = 0;
+    for (int k = 0; g && k < 400 && !done; k++) {
+        for (int i = 0; i < n; i++)
+            l2_set_grad_none(in[i]);
+        l2_debug_fail_alloc_after(k);
+        l2_tensor *r = f(in, ctx);
+        l2_status st = r ? l2_backward(r, g, false) : l2_last_status();
+        l2_debug_fail_alloc_after(-1);
+        runs++;
+        if (st == L2_OK)
+            done = 1;
+        else
+            nomem += st == L2_ERR_NOMEM;
+        l2_tensor_release(r);
+    }
+    ok(done && nomem == runs - 1, "%s under injected allocation failures: %d runs, %d NOMEM",
+       name, runs, nomem);
+    l2_tensor_release(g);
+}
+
+static l2_tensor *f_scatter_add_direct(l2_tensor *const *in, void *vctx)
+{
+    const gctx *c = vctx;
+    return l2_scatter_add(in[0], 1, c->index, in[1]);
+}
+
+static void test_oom(void)
+{
+    l2_tensor *isel = idx_of(L2_SHAPE(3), (const int64_t[]){3, 0, -1});
+    l2_tensor *igat = idx_of(L2_SHAPE(2, 3), (const int64_t[]){0, 2, 1, 2, 2, -3});
+    l2_tensor *isc = idx_of(L2_SHAPE(3, 2), (const int64_t[]){1, 1, 3, -4, 2, 2});
+    l2_tensor *x = gc_leaf(L2_SHAPE(3, 4), -1, 1), *src = gc_leaf(L2_SHAPE(3, 4), -1, 1);
+    gctx c = {AS_IS, isel};
+    oom_check("index_select", f_index_select, 1, &x, &c);
+    c.index = igat;
+    oom_check("gather", f_gather, 1, &x, &c);
+    oom_check("embedding", f_embedding, 1, &x, &c);
+    c.index = isc;
+    oom_check("scatter_add", f_scatter_add_direct, 2, (l2_tensor *[]){x, src}, &c);
+    l2_tensor *list[] = {isel, igat, isc, x, src};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        l2_tensor_release(list[i]);
+}
+
 int main(void)
 {
     test_index_select(L2_FLOAT32);
@@ -413,5 +466,6 @@ int main(void)
     test_one_hot();
     test_errors();
     test_grads();
+    test_oom();
     return tap_done();
 }

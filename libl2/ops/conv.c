@@ -832,8 +832,11 @@ l2_tensor *l2_pad(const l2_tensor *x, int npad, const int64_t *pad, double value
     l2_tensor *from = kept ? box(x, src, len) : NULL, *to = kept ? box(r, dst, len) : NULL;
     if (kept && (!from || !to))
         goto fail;
+    char cell[8];
+    l2__store(cell, x->dtype, value); /* converted as l2_full converts */
     L2__DISPATCH(x->dtype, {
-        T v = (T)value;
+        T v;
+        memcpy(&v, cell, sizeof v);
         T *o = (T *)l2__data(r);
         for (int64_t k = 0; k < total; k++)
             o[k] = v;
