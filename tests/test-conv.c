@@ -83,7 +83,8 @@ static int64_t osz(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     return (in + 2 * p - d * (k - 1) - 1) / s + 1;
 }
 
-/* y[n][o][i][j] = b[o] + sum_{c in o's group, a, e} x[n][c][i s - p + a d][j s - p + e d] w[o][c'][a][e] */
+/* y[n][o][i][j] = b[o] + sum over c in o's group, a, e of
+ *     x[n][c][i s - p + a d][j s - p + e d] w[o][c - group start][a][e] */
 static double *ref_conv(const conv_case *k, const double *x, const double *w, const double *b)
 {
     int64_t P = osz(k->h, k->kh, k->s[0], k->p[0], k->d[0]);
@@ -224,8 +225,10 @@ static void test_conv_cases(l2_dtype dt)
            (long long)k->d[0], (long long)k->d[1], (long long)k->groups, dn);
         l2_tensor_release(y);
         /* The same through a transposed-then-transposed-back (non-contiguous) x and w. */
-        l2_tensor *xt = l2_transpose(x, 2, 3), *xc = l2_contiguous(xt), *xs = l2_transpose(xc, 2, 3);
-        l2_tensor *wt = l2_transpose(w, 0, 1), *wc = l2_contiguous(wt), *ws = l2_transpose(wc, 0, 1);
+        l2_tensor *xt = l2_transpose(x, 2, 3), *xc = l2_contiguous(xt);
+        l2_tensor *xs = l2_transpose(xc, 2, 3);
+        l2_tensor *wt = l2_transpose(w, 0, 1), *wc = l2_contiguous(wt);
+        l2_tensor *ws = l2_transpose(wc, 0, 1);
         y = l2_conv2d(xs, ws, b, k->s, k->p, k->d, k->groups);
         ok(close_to(y, want, k->n * k->o * P * Q, dt == L2_FLOAT32 ? 1e-5 : 1e-12, "strided"),
            "conv2d case %zu with non-contiguous x and w (%s)", ci, dn);
