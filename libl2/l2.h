@@ -419,6 +419,34 @@ L2_API int l2_get_num_threads(void);
 /* ------------------------------------------------------------------------------------------ */
 /* Indexing (libl2/ops/index.c)                                                               */
 /* ------------------------------------------------------------------------------------------ */
+/* Index tensors are int64 (L2_ERR_DTYPE otherwise) of any layout. An index i into a dim of size
+ * S must lie in [-S, S); negative values count from the end (-1 is the last); L2_ERR_INDEX
+ * names the index and the size otherwise. Gradients flow to the float tensors indexed, never to
+ * the indices. */
+
+/* The slices of t at positions index along dim: t: (..., S, ...), index: (N,) or 0-d ->
+ * (..., N, ...) (a 0-d index gives N = 1; a 0-d t needs one index and gives a 0-d result). Any
+ * dtype. L2_ERR_SHAPE if index has more than one dim. Backward: index_add of dy into zeros. */
+L2_API l2_tensor *l2_index_select(const l2_tensor *t, int dim, const l2_tensor *index);
+/* torch.gather: out[i][j][k] = t[index[i][j][k]][j][k] for dim 0 (likewise for other dims).
+ * index has t's rank and index.size(d) <= t.size(d) for d != dim (L2_ERR_SHAPE otherwise); the
+ * result has index's shape and t's dtype. Backward: scatter_add of dy into zeros. */
+L2_API l2_tensor *l2_gather(const l2_tensor *t, int dim, const l2_tensor *index);
+/* Out of place scatter_add: a copy of t with src[i][j][k] added at [index[i][j][k]][j][k] (for
+ * dim 0), for every position of index. index, src and t have one rank; index.size(d) <=
+ * src.size(d) for every d and <= t.size(d) for d != dim; src's dtype is t's (float32, float64 or
+ * int64). Result: t's shape. Gradients: dt = dy, dsrc = dy.gather(dim, index) (zero where index
+ * does not reach). */
+L2_API l2_tensor *l2_scatter_add(const l2_tensor *t, int dim, const l2_tensor *index,
+                                 const l2_tensor *src);
+/* Rows of a lookup table: weight: (V, D), indices: (*) -> (*, D) with out[..., :] =
+ * weight[indices[...], :]. L2_ERR_SHAPE unless weight is 2-D. Backward: the rows of dy are
+ * accumulated into dW at their indices (repeated indices add up). */
+L2_API l2_tensor *l2_embedding(const l2_tensor *weight, const l2_tensor *indices);
+/* One-hot encoding: indices: (*) -> (*, num_classes), int64, 1 at each index and 0 elsewhere.
+ * num_classes -1 means max(indices) + 1 (L2_ERR_ARG on an empty tensor). L2_ERR_INDEX for a
+ * negative index or one >= num_classes. Not differentiable. */
+L2_API l2_tensor *l2_one_hot(const l2_tensor *indices, int64_t num_classes);
 /* @@INDEX@@ */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -429,6 +457,40 @@ L2_API int l2_get_num_threads(void);
 /* ------------------------------------------------------------------------------------------ */
 /* Convolution, pooling and padding (libl2/ops/conv.c)                                         */
 /* ------------------------------------------------------------------------------------------ */
+/* Float32 and float64 (one dtype for all operands: L2_ERR_DTYPE otherwise), NCHW layout: x is
+ * (N, C, H, W), or unbatched (C, H, W) giving an unbatched result. Pairs (stride, padding, ...)
+ * are {height, width}. Output sizes follow torch (ceil_mode false):
+ * P = floor((H + 2 pad - dilation (k - 1) - 1) / stride) + 1, likewise Q for W; L2_ERR_SHAPE
+ * names the input size and the kernel when P or Q would be < 1. Inputs may have any layout. */
+
+/* 2-d cross-correlation (torch.nn.functional.conv2d): x: (N, C, H, W), w: (O, C/groups, kH, kW),
+ * b: (O,) or NULL -> (N, O, P, Q). NULL stride, padding or dilation mean {1,1}, {0,0}, {1,1}.
+ * L2_ERR_ARG for stride or dilation < 1, padding < 0 or groups < 1; L2_ERR_SHAPE when C !=
+ * w.size(1) * groups, O is not divisible by groups or b is not (O,). Differentiable in x, w
+ * and b. */
+L2_API l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                            const int64_t stride[2], const int64_t padding[2],
+                            const int64_t dilation[2], int64_t groups);
+/* Max over kernel windows: (N, C, H, W) -> (N, C, P, Q); padding cells never win. stride NULL
+ * means the kernel, padding NULL means 0; dilation 1. L2_ERR_ARG for kernel or stride < 1 or a
+ * padding outside 0..kernel/2. The gradient goes to the first maximum of each window (a NaN
+ * counts as the maximum). */
+L2_API l2_tensor *l2_max_pool2d(const l2_tensor *x, const int64_t kernel[2],
+                                const int64_t stride[2], const int64_t padding[2]);
+/* Mean over kernel windows, padding cells counted as zeros in the kH*kW divisor
+ * (count_include_pad true). Arguments and errors as l2_max_pool2d. */
+L2_API l2_tensor *l2_avg_pool2d(const l2_tensor *x, const int64_t kernel[2],
+                                const int64_t stride[2], const int64_t padding[2]);
+/* Mean over adaptive windows: (N, C, H, W) -> (N, C, oH, oW) where output row i averages input
+ * rows floor(i H / oH) .. ceil((i + 1) H / oH) - 1 (columns likewise). L2_ERR_ARG for a
+ * negative output size; L2_ERR_SHAPE if C, H or W is 0. */
+L2_API l2_tensor *l2_adaptive_avg_pool2d(const l2_tensor *x, const int64_t output_size[2]);
+/* Constant padding (torch.nn.functional.pad, mode "constant"): pad holds npad values (even, at
+ * most 2 ndim), (left, right) for the last dim first, then for the one before, ...; negative
+ * values crop. New cells hold value (converted to x's dtype). Any dtype; differentiable for
+ * float dtypes (dx = dy over the kept part of x). L2_ERR_ARG for an odd or too long pad;
+ * L2_ERR_SHAPE when a dim's size would become negative. */
+L2_API l2_tensor *l2_pad(const l2_tensor *x, int npad, const int64_t *pad, double value);
 /* @@CONV@@ */
 
 /* ------------------------------------------------------------------------------------------ */
