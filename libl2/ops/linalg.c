@@ -346,9 +346,8 @@ fail:
 static bool check_dtypes(const char *op, const l2_tensor *a, const l2_tensor *b)
 {
     L2__CHECK(a->dtype == b->dtype, false, L2_ERR_DTYPE,
-              "%s: expected scalar type %s but found %s (operands of dtypes %s and %s)", op,
-              l2_dtype_name(a->dtype), l2_dtype_name(b->dtype), l2_dtype_name(a->dtype),
-              l2_dtype_name(b->dtype));
+              "%s: operands must have one dtype: expected scalar type %s but found %s", op,
+              l2_dtype_name(a->dtype), l2_dtype_name(b->dtype));
     L2__CHECK(a->dtype != L2_BOOL, false, L2_ERR_DTYPE,
               "%s: dtype bool is not supported (float32, float64 or int64)", op);
     return true;
