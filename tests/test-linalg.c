@@ -306,6 +306,31 @@ static void test_small(void)
         for (size_t i = 0; i < sizeof tt / sizeof tt[0]; i++)
             l2_tensor_release(tt[i]);
     }
+    /* linear's bias may be anything that broadcasts to the output: 0-d, (1), (1, out). */
+    {
+        l2_tensor *x = tens(L2_FLOAT64, L2_SHAPE(2, 2), (const double[]){1, 2, 3, 4});
+        l2_tensor *w = tens(L2_FLOAT64, L2_SHAPE(3, 2), (const double[]){1, 0, 0, 1, 1, 1});
+        l2_tensor *b0 = l2_scalar(10, L2_FLOAT64), *b1 = l2_full(L2_SHAPE(1, 3), -1, L2_FLOAT64);
+        l2_tensor *r = l2_linear(x, w, b0);
+        check_values(r, (const double[]){11, 12, 13, 13, 14, 17}, 0, "linear with a 0-d bias");
+        l2_tensor_release(r);
+        r = l2_linear(x, w, b1);
+        check_values(r, (const double[]){0, 1, 2, 2, 3, 6}, 0, "linear with a (1,3) bias");
+        l2_tensor_release(r);
+        /* int64 addmm with integral scalars: -1 * [1 2; 3 4] + 2 * x @ x */
+        l2_tensor *xi = l2_to_dtype(x, L2_INT64);
+        r = l2_addmm(xi, xi, xi, -1, 2);
+        check_values(r, (const double[]){13, 18, 27, 40}, 0, "int64 addmm");
+        l2_tensor_release(r);
+        /* Inside a scope the result belongs to the scope (valgrind checks nothing leaks). */
+        l2_scope_begin();
+        r = l2_mv(l2_linear(l2_matmul(x, l2_t(x)), w, b1), l2_select(w, 1, 0));
+        ok(same_shape(r, L2_SHAPE(2)), "chained products in a scope");
+        l2_scope_end();
+        l2_tensor *tt[] = {x, w, b0, b1, xi};
+        for (size_t i = 0; i < sizeof tt / sizeof tt[0]; i++)
+            l2_tensor_release(tt[i]);
+    }
     /* int64 is exact beyond float precision. */
     l2_tensor *a = tens(L2_INT64, L2_SHAPE(1, 2), (const double[]){1 << 26, 3});
     l2_tensor *b = tens(L2_INT64, L2_SHAPE(2, 1), (const double[]){1 << 26, 1});
