@@ -728,7 +728,8 @@ static void test_grads(void)
            (gc_ctx){OP_MATMUL, 2, {L_TRANS, L_STEP_COLS}, {3, 1}, {S(2, 3, 4), S(4)}, 0, 0});
     run_gc("matmul 1-d @ 2-d", (gc_ctx){OP_MATMUL, 2, {0, L_TRANS}, {1, 2}, {S(4), S(4, 3)}, 0, 0});
     run_gc("matmul 2-d @ 1-d", (gc_ctx){OP_MATMUL, 2, {0, 0}, {2, 1}, {S(3, 4), S(4)}, 0, 0});
-    run_gc("matmul 1-d @ 1-d", (gc_ctx){OP_MATMUL, 2, {L_STEP_COLS, 0}, {1, 1}, {S(5), S(5)}, 0, 0});
+    run_gc("matmul 1-d @ 1-d",
+           (gc_ctx){OP_MATMUL, 2, {L_STEP_COLS, 0}, {1, 1}, {S(5), S(5)}, 0, 0});
     run_gc("mm transposed", (gc_ctx){OP_MM, 2, {L_TRANS, 0}, {2, 2}, {S(2, 3), S(3, 4)}, 0, 0});
     run_gc("bmm", (gc_ctx){OP_BMM, 2, {0, L_TRANS}, {3, 3}, {S(2, 3, 4), S(2, 4, 2)}, 0, 0});
     run_gc("mv", (gc_ctx){OP_MV, 2, {L_TRANS, 0}, {2, 1}, {S(3, 4), S(4)}, 0, 0});

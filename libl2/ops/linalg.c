@@ -417,8 +417,9 @@ static l2_tensor *matmul_impl(const char *op, const l2_tensor *a, const l2_tenso
     if (!check_dtypes(op, a, b))
         return NULL;
     int64_t ka = a->shape[a->ndim - 1], kb = b->shape[b->ndim == 1 ? 0 : b->ndim - 2];
-    L2__CHECK(ka == kb, NULL, L2_ERR_SHAPE, "%s: shapes %s and %s are not compatible (%lld != %lld)",
-              op, l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape),
+    L2__CHECK(ka == kb, NULL, L2_ERR_SHAPE,
+              "%s: shapes %s and %s are not compatible (%lld != %lld)", op,
+              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape),
               (long long)ka, (long long)kb);
     int nba = a->ndim > 2 ? a->ndim - 2 : 0, nbb = b->ndim > 2 ? b->ndim - 2 : 0;
     int nb = nba > nbb ? nba : nbb, ndim = 0;
