@@ -309,8 +309,6 @@ static l2_tensor *product(const char *op, const l2_tensor *a, const l2_tensor *b
             batches = 1;
         }
     }
-    if (!ref && rows > BLAS_MAX)
-        ref = true;
 
     size_t es = l2__esize(dt);
     char *cbase = l2__data(out);
