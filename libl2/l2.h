@@ -414,6 +414,48 @@ L2_API int l2_get_num_threads(void);
 /* ------------------------------------------------------------------------------------------ */
 /* Linear algebra through OpenBLAS (libl2/ops/linalg.c)                                       */
 /* ------------------------------------------------------------------------------------------ */
+/* Products follow torch: operands have one dtype, float32, float64 or int64 (int64 through plain
+ * loops, without autograd); different dtypes give L2_ERR_DTYPE ("expected scalar type float32
+ * but found float64"), bool gives L2_ERR_DTYPE. Shape and rank errors are L2_ERR_SHAPE and name
+ * both shapes: "matmul: shapes [2,3] and [4,5] are not compatible (3 != 4)". Operands may have any
+ * layout: float operands BLAS can read in place (row- or column-major, transposed views included)
+ * are not copied; others are copied once. Zero-size dims work (K = 0 gives zeros). Results are
+ * new contiguous tensors; every product is differentiable in its float operands. */
+
+/* torch.matmul. 1-d @ 1-d: dot product, a 0-d result. 2-d @ 2-d: (M,K) @ (K,N) -> (M,N).
+ * 1-d a is treated as (1,K) and 1-d b as (K,1), the added dim removed from the result:
+ * (K) @ (K,N) -> (N), (M,K) @ (K) -> (M). If either has rank >= 3 the product is batched over
+ * the leading dims, which broadcast: (B..., M, K) @ (B'..., K, N) -> (broadcast(B, B')..., M, N),
+ * e.g. (2,1,3,4) @ (5,4,2) -> (2,5,3,2). L2_ERR_SHAPE for 0-d operands, K mismatch or batch
+ * dims that do not broadcast. */
+L2_API l2_tensor *l2_matmul(const l2_tensor *a, const l2_tensor *b);
+/* Matrix product of 2-d tensors only: a: (M,K), b: (K,N) -> (M,N). */
+L2_API l2_tensor *l2_mm(const l2_tensor *a, const l2_tensor *b);
+/* Batched product of 3-d tensors with equal batch (no broadcasting):
+ * a: (B,M,K), b: (B,K,N) -> (B,M,N). */
+L2_API l2_tensor *l2_bmm(const l2_tensor *a, const l2_tensor *b);
+/* Matrix-vector product: a: (M,K), v: (K) -> (M). */
+L2_API l2_tensor *l2_mv(const l2_tensor *a, const l2_tensor *v);
+/* Dot product of 1-d tensors of one length: a: (K), b: (K) -> a 0-d tensor. */
+L2_API l2_tensor *l2_dot(const l2_tensor *a, const l2_tensor *b);
+/* Outer product of 1-d tensors: a: (M), b: (N) -> (M,N) with r[i,j] = a[i] * b[j]. Unlike the
+ * other products (as torch.outer) the dtypes promote as in l2_mul; a bool result is refused. */
+L2_API l2_tensor *l2_outer(const l2_tensor *a, const l2_tensor *b);
+/* beta * c + alpha * (a @ b): a: (M,K), b: (K,N), c broadcast to (M,N) -> (M,N). c, a and b have
+ * one dtype. When beta is 0, c is not read (NaN in c does not propagate), as torch. beta and alpha
+ * must be finite, and integral for int64 operands (L2_ERR_ARG). */
+L2_API l2_tensor *l2_addmm(const l2_tensor *c, const l2_tensor *a, const l2_tensor *b,
+                           double beta, double alpha);
+/* torch.nn.functional.linear: x @ w^T + b. x: (*, in), w: (out, in), b: (out) or NULL (any shape
+ * that broadcasts to the result without changing it) -> (*, out); 1-d x gives (out). All of one
+ * dtype. The leading dims of x fold into one BLAS call when their strides allow. */
+L2_API l2_tensor *l2_linear(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b);
+/* Testing: route this thread's products through the plain reference loops instead of OpenBLAS
+ * (on) or back (off). The reference loops read any layout, so nothing is copied. */
+L2_API void l2_debug_linalg_reference(bool on);
+/* Testing: how many operand copies this thread's products have made so far (operands BLAS cannot
+ * read in place). */
+L2_API int64_t l2_debug_linalg_copies(void);
 /* @@LINALG@@ */
 
 /* ------------------------------------------------------------------------------------------ */

@@ -1,0 +1,845 @@
+/* linalg.c: matrix products through OpenBLAS: matmul (torch semantics: dot, mv, mm, 1-d
+ * promotion, batched with broadcast batch dims), mm, bmm, mv, dot, outer, addmm and linear, each
+ * with its backward below it. One internal product (a batch of (M,K) @ (K,N)) serves them all:
+ * float operands BLAS can read in place go to cblas_?gemm/gemv/dot without a copy, others are
+ * copied once; int64 uses the plain reference loops, which also check the BLAS path in the tests.
+ * No decompositions (inverse, solve, svd...) live here.
+ *
+ * Dimension letters: B batch, M rows of a, K the contracted dim, N columns of b. */
+#include "../autograd-impl.h"
+
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+
+/* The largest value a BLAS integer argument can take. */
+#define BLAS_MAX ((int64_t)(sizeof(blasint) == 4 ? INT_MAX : INT64_MAX))
+
+/* Test switches (per thread): use the reference loops for everything; count operand copies. */
+static _Thread_local bool use_reference = false;
+static _Thread_local int64_t n_copies = 0;
+
+void l2_debug_linalg_reference(bool on) { use_reference = on; }
+int64_t l2_debug_linalg_copies(void) { return n_copies; }
+
+/* ---- kernels ----------------------------------------------------------------------------- */
+
+/* One matrix operand: element (i, j) is at p + (i * rs + j * cs) elements. */
+typedef struct {
+    char *p;
+    int64_t rs, cs;
+} mat;
+
+/* The kernel contract, shared by the reference and the BLAS kernels:
+ *     c = beta * c + alpha * (a @ b),   a: (M,K), b: (K,N), c: (M,N) row-major with row stride ldc.
+ * When beta is 0 the caller has zeroed c. K >= 1, M >= 1, N >= 1 and alpha != 0 (the driver
+ * handles the degenerate cases by scaling c). Kernels never fail. */
+
+/* c[i,j] = beta * c[i,j] + alpha * sum_k a[i,k] * b[k,j], accumulated in ACC. */
+#define GEMM_REF(T, ACC)                                                                     \
+    do {                                                                                     \
+        const T *ap = (const T *)a.p, *bp = (const T *)b.p;                                  \
+        T *cp = (T *)c;                                                                      \
+        ACC al = (ACC)alpha, be = (ACC)beta;                                                 \
+        _Pragma("omp parallel for if ((double)M * N * K > 262144.0 && M > 1)")              \
+        for (int64_t i = 0; i < M; i++) {                                                    \
+            for (int64_t j = 0; j < N; j++) {                                                \
+                ACC s = 0;                                                                   \
+                for (int64_t k = 0; k < K; k++)                                              \
+                    s += (ACC)ap[i * a.rs + k * a.cs] * (ACC)bp[k * b.rs + j * b.cs];        \
+                T *o = &cp[i * ldc + j];                                                     \
+                *o = (T)(be == 0 ? al * s : be * (ACC)*o + al * s);                          \
+            }                                                                                \
+        }                                                                                    \
+    } while (0)
+
+/* The plain reference kernel: a triple loop over any strides (also the int64 kernel). */
+static void gemm_ref(l2_dtype dt, int64_t M, int64_t N, int64_t K, double alpha, mat a, mat b,
+                     double beta, char *c, int64_t ldc)
+{
+    switch (dt) {
+    case L2_FLOAT32: GEMM_REF(float, double); break;
+    case L2_FLOAT64: GEMM_REF(double, double); break;
+    case L2_INT64: GEMM_REF(int64_t, int64_t); break;
+    default: break;
+    }
+}
+
+/* How BLAS can read a (rows, cols) operand with element strides rs, cs in place: row-major
+ * (trans false) or column-major (trans true, i.e. the transpose of a row-major matrix), with
+ * leading dimension ld >= max(1, cols) resp. max(1, rows). False if neither fits (a stride-0 or
+ * stepped inner dim, overlapping rows): the operand is then copied. Strides of size-1 dims do not
+ * matter. */
+static bool blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs, bool *trans,
+                        int64_t *ld)
+{
+    int64_t need_r = cols > 1 ? cols : 1, need_c = rows > 1 ? rows : 1;
+    if (cols <= 1 || cs == 1) {
+        if (rows <= 1 || rs >= need_r) {
+            *trans = false;
+            *ld = rows <= 1 ? need_r : rs;
+            return *ld <= BLAS_MAX;
+        }
+    }
+    if (rows <= 1 || rs == 1) {
+        if (cols <= 1 || cs >= need_c) {
+            *trans = true;
+            *ld = cols <= 1 ? need_c : cs;
+            return *ld <= BLAS_MAX;
+        }
+    }
+    return false;
+}
+
+/* The BLAS kernel: a and b must satisfy blas_layout and every size fit a BLAS integer.
+ * M = N = 1 is a dot, N = 1 or M = 1 a gemv, the rest a gemm. */
+static void gemm_blas(l2_dtype dt, int64_t M, int64_t N, int64_t K, double alpha, mat a, mat b,
+                      double beta, char *c, int64_t ldc)
+{
+    bool ta, tb;
+    int64_t lda, ldb;
+    blas_layout(M, K, a.rs, a.cs, &ta, &lda);
+    blas_layout(K, N, b.rs, b.cs, &tb, &ldb);
+    /* Vector strides (logical): a's row, b's column; >= 1 whenever K > 1 by blas_layout. */
+    blasint inca = K > 1 ? (blasint)a.cs : 1, incb = K > 1 ? (blasint)b.rs : 1;
+    bool dbl = dt == L2_FLOAT64;
+    if (M == 1 && N == 1) {
+        double s = dbl ? cblas_ddot((blasint)K, (const double *)a.p, inca, (const double *)b.p,
+                                    incb)
+                       : cblas_sdot((blasint)K, (const float *)a.p, inca, (const float *)b.p,
+                                    incb);
+        if (dbl)
+            *(double *)c = beta == 0 ? alpha * s : beta * *(double *)c + alpha * s;
+        else
+            *(float *)c = (float)(beta == 0 ? alpha * s : beta * *(float *)c + alpha * s);
+    } else if (N == 1) {
+        /* c[:, 0] = beta c[:, 0] + alpha A b[:, 0]: A stored (M,K) row-major or (K,M) if ta. */
+        enum CBLAS_TRANSPOSE t = ta ? CblasTrans : CblasNoTrans;
+        blasint r = (blasint)(ta ? K : M), q = (blasint)(ta ? M : K);
+        if (dbl)
+            cblas_dgemv(CblasRowMajor, t, r, q, alpha, (const double *)a.p, (blasint)lda,
+                        (const double *)b.p, incb, beta, (double *)c, (blasint)ldc);
+        else
+            cblas_sgemv(CblasRowMajor, t, r, q, (float)alpha, (const float *)a.p, (blasint)lda,
+                        (const float *)b.p, incb, (float)beta, (float *)c, (blasint)ldc);
+    } else if (M == 1) {
+        /* c[0, :] = beta c[0, :] + alpha B^T a[0, :]: B stored (K,N) or (N,K) if tb. */
+        enum CBLAS_TRANSPOSE t = tb ? CblasNoTrans : CblasTrans;
+        blasint r = (blasint)(tb ? N : K), q = (blasint)(tb ? K : N);
+        if (dbl)
+            cblas_dgemv(CblasRowMajor, t, r, q, alpha, (const double *)b.p, (blasint)ldb,
+                        (const double *)a.p, inca, beta, (double *)c, 1);
+        else
+            cblas_sgemv(CblasRowMajor, t, r, q, (float)alpha, (const float *)b.p, (blasint)ldb,
+                        (const float *)a.p, inca, (float)beta, (float *)c, 1);
+    } else {
+        enum CBLAS_TRANSPOSE tA = ta ? CblasTrans : CblasNoTrans;
+        enum CBLAS_TRANSPOSE tB = tb ? CblasTrans : CblasNoTrans;
+        if (dbl)
+            cblas_dgemm(CblasRowMajor, tA, tB, (blasint)M, (blasint)N, (blasint)K, alpha,
+                        (const double *)a.p, (blasint)lda, (const double *)b.p, (blasint)ldb,
+                        beta, (double *)c, (blasint)ldc);
+        else
+            cblas_sgemm(CblasRowMajor, tA, tB, (blasint)M, (blasint)N, (blasint)K, (float)alpha,
+                        (const float *)a.p, (blasint)lda, (const float *)b.p, (blasint)ldb,
+                        (float)beta, (float *)c, (blasint)ldc);
+    }
+}
+
+/* Multiply every element of the contiguous tensor t by s in place. */
+static void scale_inplace(l2_tensor *t, double s)
+{
+    int64_t n = l2__numel(t->ndim, t->shape);
+    if (s == 1 || n == 0)
+        return;
+    switch (t->dtype) {
+    case L2_FLOAT32: {
+        float *p = (float *)l2__data(t);
+        for (int64_t i = 0; i < n; i++)
+            p[i] = (float)(s * p[i]);
+        break;
+    }
+    case L2_FLOAT64: {
+        double *p = (double *)l2__data(t);
+        for (int64_t i = 0; i < n; i++)
+            p[i] *= s;
+        break;
+    }
+    case L2_INT64: {
+        int64_t *p = (int64_t *)l2__data(t), k = (int64_t)s;
+        for (int64_t i = 0; i < n; i++)
+            p[i] *= k;
+        break;
+    }
+    default: break;
+    }
+}
+
+/* ---- the batched product driver ---------------------------------------------------------- */
+
+/* A view of t broadcast to (ndim, shape) (t's shape must broadcast to it without changing it):
+ * stride 0 on the new and size-1 dims. NULL on out-of-memory. */
+static l2_tensor *broadcast_view(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    int64_t st[L2_MAX_DIMS];
+    for (int i = 0; i < ndim; i++) {
+        int j = i - (ndim - t->ndim);
+        st[i] = (j < 0 || t->shape[j] == 1) ? 0 : t->stride[j];
+    }
+    return l2__alias(t, ndim, shape, st, t->offset);
+}
+
+/* True when t's shape broadcasts to (ndim, shape) without changing it. */
+static bool broadcasts_to(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    if (t->ndim > ndim)
+        return false;
+    for (int j = 0; j < t->ndim; j++) {
+        int64_t s = shape[j + ndim - t->ndim];
+        if (t->shape[j] != 1 && t->shape[j] != s)
+            return false;
+    }
+    return true;
+}
+
+/* A contiguous copy of t (counted for the tests), or NULL on out-of-memory. */
+static l2_tensor *copy_operand(const char *op, const l2_tensor *t)
+{
+    l2_tensor *r = l2__new(op, t->ndim, t->shape, t->dtype, false);
+    if (r) {
+        l2__copy_kernel(r, t);
+        n_copies++;
+    }
+    return r;
+}
+
+/* The product out = beta * c + alpha * (a @ b) over broadcast batch dims, without autograd.
+ * a: (Ba..., M, K), b: (Bb..., K, N), both of rank >= 2, one dtype (float32, float64 or int64),
+ * K equal and Ba, Bb broadcastable to Bo (the caller has checked all this). The result is a new
+ * contiguous tensor of shape (out_ndim, out_shape), whose numel is |Bo| * M * N (the caller drops
+ * dims promoted from 1-d operands). c is NULL or broadcasts to out_shape; it is not read when
+ * beta is 0. Returns NULL (error set) only on out-of-memory. */
+static l2_tensor *product(const char *op, const l2_tensor *a, const l2_tensor *b,
+                          const l2_tensor *c, double beta, double alpha, int out_ndim,
+                          const int64_t *out_shape)
+{
+    l2_dtype dt = a->dtype;
+    int na = a->ndim, nbm = b->ndim;
+    int64_t M = a->shape[na - 2], K = a->shape[na - 1], N = b->shape[nbm - 1];
+    int nb = (na > nbm ? na : nbm) - 2;
+    int64_t bshape[L2_MAX_DIMS], nbatch = 1;
+    for (int i = 0; i < nb; i++) {
+        int ia = i - (nb - (na - 2)), ib = i - (nb - (nbm - 2));
+        int64_t sa = ia >= 0 ? a->shape[ia] : 1, sb = ib >= 0 ? b->shape[ib] : 1;
+        bshape[i] = sa == 1 ? sb : sa;
+        nbatch *= bshape[i];
+    }
+    if (!c)
+        beta = 0;
+    l2_tensor *out = l2__new(op, out_ndim, out_shape, dt, beta == 0);
+    if (!out)
+        return NULL;
+    if (beta != 0) {
+        l2_tensor *cv = broadcast_view(c, out_ndim, out_shape);
+        if (!cv) {
+            l2_tensor_release(out);
+            return NULL;
+        }
+        l2__copy_kernel(out, cv);
+        l2_tensor_release(cv);
+    }
+    if (nbatch == 0 || M == 0 || N == 0)
+        return out;
+    if (K == 0 || alpha == 0) { /* a @ b is zero (or ignored, as BLAS does for alpha 0) */
+        scale_inplace(out, beta);
+        return out;
+    }
+
+    /* BLAS or the reference loops; operands BLAS cannot read in place are copied once. */
+    bool ref = use_reference || dt == L2_INT64 || M > BLAS_MAX || N > BLAS_MAX || K > BLAS_MAX;
+    l2_tensor *ac = NULL, *bc = NULL;
+    bool tr;
+    int64_t ld;
+    if (!ref && !blas_layout(M, K, a->stride[na - 2], a->stride[na - 1], &tr, &ld)) {
+        if (!(ac = copy_operand(op, a)))
+            goto fail;
+        a = ac;
+    }
+    if (!ref && !blas_layout(K, N, b->stride[nbm - 2], b->stride[nbm - 1], &tr, &ld)) {
+        if (!(bc = copy_operand(op, b)))
+            goto fail;
+        b = bc;
+    }
+
+    /* Batch strides in elements, 0 where an operand is broadcast. */
+    int64_t sa[L2_MAX_DIMS], sb[L2_MAX_DIMS];
+    bool b_shared = true;
+    for (int i = 0; i < nb; i++) {
+        int ia = i - (nb - (na - 2)), ib = i - (nb - (nbm - 2));
+        sa[i] = (ia >= 0 && a->shape[ia] != 1) ? a->stride[ia] : 0;
+        sb[i] = (ib >= 0 && b->shape[ib] != 1) ? b->stride[ib] : 0;
+        if (bshape[i] > 1 && sb[i] != 0)
+            b_shared = false;
+    }
+    mat ma = {l2__data(a), a->stride[na - 2], a->stride[na - 1]};
+    mat mb = {l2__data(b), b->stride[nbm - 2], b->stride[nbm - 1]};
+    int64_t rows = M, batches = nbatch;
+
+    /* When every batch uses the same b and a's batch rows are evenly spaced, the batch folds into
+     * M: one (|B| * M, K) @ (K, N) product (out is contiguous, so its rows follow suit). */
+    if (b_shared && nbatch > 1) {
+        int64_t rs = ma.rs, expect = -1;
+        bool fold = true;
+        if (M > 1)
+            expect = rs * M;
+        for (int i = nb - 1; i >= 0 && fold; i--) {
+            if (bshape[i] == 1)
+                continue;
+            if (expect < 0) { /* M == 1: the innermost batch stride becomes the row stride */
+                rs = sa[i];
+                expect = rs;
+            }
+            fold = sa[i] == expect;
+            expect *= bshape[i];
+        }
+        int64_t rows_f = nbatch * M;
+        if (fold && (ref || (rows_f <= BLAS_MAX && blas_layout(rows_f, K, rs, ma.cs, &tr, &ld)))) {
+            ma.rs = rs;
+            rows = rows_f;
+            batches = 1;
+        }
+    }
+
+    size_t es = l2__esize(dt);
+    char *cbase = l2__data(out);
+    for (int64_t t = 0; t < batches; t++) {
+        int64_t oa = 0, ob = 0, rem = t;
+        for (int i = nb - 1; i >= 0 && batches > 1; i--) {
+            int64_t idx = rem % bshape[i];
+            rem /= bshape[i];
+            oa += idx * sa[i];
+            ob += idx * sb[i];
+        }
+        mat at = {ma.p + oa * (int64_t)es, ma.rs, ma.cs};
+        mat bt = {mb.p + ob * (int64_t)es, mb.rs, mb.cs};
+        char *ct = cbase + t * M * N * (int64_t)es;
+        if (ref)
+            gemm_ref(dt, rows, N, K, alpha, at, bt, beta, ct, N);
+        else
+            gemm_blas(dt, rows, N, K, alpha, at, bt, beta, ct, N);
+    }
+    l2_tensor_release(ac);
+    l2_tensor_release(bc);
+    return out;
+fail:
+    l2_tensor_release(ac);
+    l2_tensor_release(bc);
+    l2_tensor_release(out);
+    return NULL;
+}
+
+/* ---- matmul ------------------------------------------------------------------------------ */
+
+/* Check that a and b have one supported dtype (float32, float64, int64). */
+static bool check_dtypes(const char *op, const l2_tensor *a, const l2_tensor *b)
+{
+    L2__CHECK(a->dtype == b->dtype, false, L2_ERR_DTYPE,
+              "%s: operands must have one dtype: expected scalar type %s but found %s", op,
+              l2_dtype_name(a->dtype), l2_dtype_name(b->dtype));
+    L2__CHECK(a->dtype != L2_BOOL, false, L2_ERR_DTYPE,
+              "%s: dtype bool is not supported (float32, float64 or int64)", op);
+    return true;
+}
+
+/* t with a size-1 dim inserted at position pos (a view without autograd). */
+static l2_tensor *insert_dim(const l2_tensor *t, int pos)
+{
+    int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS];
+    for (int i = 0, j = 0; i <= t->ndim; i++) {
+        if (i == pos) {
+            sh[i] = 1;
+            st[i] = 1;
+            continue;
+        }
+        sh[i] = t->shape[j];
+        st[i] = t->stride[j];
+        j++;
+    }
+    return l2__alias(t, t->ndim + 1, sh, st, t->offset);
+}
+
+/* t without its size-1 dim pos (a view without autograd). */
+static l2_tensor *drop_dim(const l2_tensor *t, int pos)
+{
+    int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS];
+    for (int i = 0, j = 0; i < t->ndim; i++) {
+        if (i == pos)
+            continue;
+        sh[j] = t->shape[i];
+        st[j] = t->stride[i];
+        j++;
+    }
+    return l2__alias(t, t->ndim - 1, sh, st, t->offset);
+}
+
+/* The product of all but the last dim of t (rows of t seen as a matrix). */
+static int64_t lead_numel(const l2_tensor *t)
+{
+    return l2__numel(t->ndim - 1, t->shape);
+}
+
+/* t with its last two dims swapped (a view without autograd). */
+static l2_tensor *swap_last(const l2_tensor *t)
+{
+    int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS];
+    int n = t->ndim;
+    memcpy(sh, t->shape, sizeof sh);
+    memcpy(st, t->stride, sizeof st);
+    sh[n - 2] = t->shape[n - 1];
+    sh[n - 1] = t->shape[n - 2];
+    st[n - 2] = t->stride[n - 1];
+    st[n - 1] = t->stride[n - 2];
+    return l2__alias(t, n, sh, st, t->offset);
+}
+
+/* alpha * (a @ b) with torch.matmul's rules, without autograd: validates (errors name op) and
+ * returns a new tensor or NULL. 1-d a becomes (1,K) and 1-d b (K,1); the added dims are dropped
+ * from the result; batch dims broadcast. */
+static l2_tensor *matmul_impl(const char *op, const l2_tensor *a, const l2_tensor *b,
+                              double alpha)
+{
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK(a->ndim >= 1 && b->ndim >= 1, NULL, L2_ERR_SHAPE,
+              "%s: both arguments need to be at least 1-d, but they are %d-d and %d-d", op,
+              a->ndim, b->ndim);
+    if (!check_dtypes(op, a, b))
+        return NULL;
+    int64_t ka = a->shape[a->ndim - 1], kb = b->shape[b->ndim == 1 ? 0 : b->ndim - 2];
+    L2__CHECK(ka == kb, NULL, L2_ERR_SHAPE,
+              "%s: shapes %s and %s are not compatible (%lld != %lld)", op,
+              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape),
+              (long long)ka, (long long)kb);
+    int nba = a->ndim > 2 ? a->ndim - 2 : 0, nbb = b->ndim > 2 ? b->ndim - 2 : 0;
+    int nb = nba > nbb ? nba : nbb, ndim = 0;
+    int64_t shape[L2_MAX_DIMS];
+    for (int i = 0; i < nb; i++) {
+        int ia = i - (nb - nba), ib = i - (nb - nbb);
+        int64_t sa = ia >= 0 ? a->shape[ia] : 1, sb = ib >= 0 ? b->shape[ib] : 1;
+        L2__CHECK(sa == sb || sa == 1 || sb == 1, NULL, L2_ERR_SHAPE,
+                  "%s: batch dims of shapes %s and %s cannot broadcast (%lld vs %lld in batch dim "
+                  "%d)", op, l2__shape_str(s1, a->ndim, a->shape),
+                  l2__shape_str(s2, b->ndim, b->shape), (long long)sa, (long long)sb, i);
+        shape[ndim++] = sa == 1 ? sb : sa;
+    }
+    if (a->ndim >= 2)
+        shape[ndim++] = a->shape[a->ndim - 2];
+    if (b->ndim >= 2)
+        shape[ndim++] = b->shape[b->ndim - 1];
+    l2_tensor *ap = a->ndim == 1 ? insert_dim(a, 0) : NULL;
+    l2_tensor *bp = b->ndim == 1 ? insert_dim(b, 1) : NULL;
+    l2_tensor *r = NULL;
+    if ((a->ndim > 1 || ap) && (b->ndim > 1 || bp))
+        r = product(op, ap ? ap : a, bp ? bp : b, NULL, 0, alpha, ndim, shape);
+    l2_tensor_release(ap);
+    l2_tensor_release(bp);
+    return r;
+}
+
+/* Record a node of type op over a and b (saving both) when they need grad; releases r and
+ * returns NULL on failure. */
+static l2_tensor *record2(l2__op op, l2_tensor *r, const l2_tensor *a, const l2_tensor *b)
+{
+    const l2_tensor *in[2] = {a, b};
+    if (r && l2__is_float(r->dtype) && l2__needs_grad(2, in) &&
+        !l2__record_save(op, r, 2, in, 2, in)) {
+        l2_tensor_release(r);
+        return NULL;
+    }
+    return r;
+}
+
+l2_tensor *l2_matmul(const l2_tensor *a, const l2_tensor *b)
+{
+    L2__CHECK_T(a, NULL, "matmul");
+    L2__CHECK_T(b, NULL, "matmul");
+    return l2__ret(record2(L2__OP_MATMUL, matmul_impl("matmul", a, b, 1), a, b));
+}
+
+/* The gradients of C = A @ B (any of matmul's cases), with A = saved[0], B = saved[1]:
+ *     dA = dC @ B^T,   dB = A^T @ dC,
+ * computed on the promoted (batch..., M, K) @ (batch..., K, N) forms; dims promoted from 1-d
+ * operands are dropped again and broadcast batch dims are summed by the engine (l2__sum_to).
+ * When b has no batch dims but a has, dB is one product over the folded batch:
+ * dB = A2^T @ dC2 with A2 = A as (|B| * M, K) and dC2 = dC as (|B| * M, N). */
+static l2_status matmul_grads(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    const l2_tensor *a = n->saved[0], *b = n->saved[1];
+    bool a1 = a->ndim == 1, b1 = b->ndim == 1;
+    l2_tensor *ap = NULL, *bp = NULL, *g = NULL, *t = NULL, *u = NULL, *r = NULL;
+    l2_status st = L2_ERR_NOMEM;
+    ap = a1 ? insert_dim(a, 0) : l2_tensor_ref((l2_tensor *)a);
+    bp = b1 ? insert_dim(b, 1) : l2_tensor_ref((l2_tensor *)b);
+    if (!ap || !bp)
+        goto out;
+    /* The gradient in the promoted shape (batch..., M, N). */
+    g = l2_tensor_ref((l2_tensor *)gout);
+    if (a1 && !(t = insert_dim(g, b1 ? g->ndim : g->ndim - 1)))
+        goto out;
+    if (t) {
+        l2_tensor_release(g);
+        g = t;
+        t = NULL;
+    }
+    if (b1 && !(t = insert_dim(g, g->ndim)))
+        goto out;
+    if (t) {
+        l2_tensor_release(g);
+        g = t;
+        t = NULL;
+    }
+    if (n->next[0].fn || n->next[0].leaf) { /* dA = dC @ B^T: (batch..., M, K) */
+        if (!(t = swap_last(bp)) || !(r = matmul_impl("matmul_backward", g, t, 1)))
+            goto out;
+        l2_tensor_release(t);
+        t = NULL;
+        if (a1) { /* drop the promoted M dim */
+            if (!(t = drop_dim(r, r->ndim - 2)))
+                goto out;
+            l2_tensor_release(r);
+            r = t;
+            t = NULL;
+        }
+        gin[0] = r;
+        r = NULL;
+    }
+    if (n->next[1].fn || n->next[1].leaf) { /* dB = A^T @ dC: (batch..., K, N) */
+        if (bp->ndim == 2 && ap->ndim > 2) {
+            int64_t K = ap->shape[ap->ndim - 1], N = bp->shape[1];
+            int64_t rows = lead_numel(g);
+            if (!(t = l2_reshape(ap, L2_SHAPE(rows, K))) ||
+                !(u = l2_reshape(g, L2_SHAPE(rows, N))))
+                goto out;
+            l2_tensor_release(ap);
+            l2_tensor_release(g);
+            ap = t;
+            g = u;
+            t = u = NULL;
+        }
+        if (!(t = swap_last(ap)) || !(r = matmul_impl("matmul_backward", t, g, 1)))
+            goto out;
+        l2_tensor_release(t);
+        t = NULL;
+        if (b1) { /* drop the promoted N dim */
+            if (!(t = drop_dim(r, r->ndim - 1)))
+                goto out;
+            l2_tensor_release(r);
+            r = t;
+            t = NULL;
+        }
+        gin[1] = r;
+        r = NULL;
+    }
+    st = L2_OK;
+out:
+    if (st != L2_OK && l2_last_status() != L2_OK)
+        st = l2_last_status();
+    l2_tensor_release(ap);
+    l2_tensor_release(bp);
+    l2_tensor_release(g);
+    l2_tensor_release(t);
+    l2_tensor_release(u);
+    l2_tensor_release(r);
+    return st;
+}
+
+l2_status l2__matmul_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return matmul_grads(n, gout, gin);
+}
+
+/* ---- mm, bmm, mv, dot: matmul restricted to one case ------------------------------------ */
+
+l2_tensor *l2_mm(const l2_tensor *a, const l2_tensor *b)
+{
+    const char *op = "mm";
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK_T(a, NULL, op);
+    L2__CHECK_T(b, NULL, op);
+    L2__CHECK(a->ndim == 2 && b->ndim == 2, NULL, L2_ERR_SHAPE,
+              "%s: both arguments must be 2-d matrices, got shapes %s and %s", op,
+              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    return l2__ret(record2(L2__OP_MM, matmul_impl(op, a, b, 1), a, b));
+}
+
+/* As matmul. */
+l2_status l2__mm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return matmul_grads(n, gout, gin);
+}
+
+l2_tensor *l2_bmm(const l2_tensor *a, const l2_tensor *b)
+{
+    const char *op = "bmm";
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK_T(a, NULL, op);
+    L2__CHECK_T(b, NULL, op);
+    L2__CHECK(a->ndim == 3 && b->ndim == 3, NULL, L2_ERR_SHAPE,
+              "%s: both arguments must be 3-d, got shapes %s and %s", op,
+              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    L2__CHECK(a->shape[0] == b->shape[0], NULL, L2_ERR_SHAPE,
+              "%s: shapes %s and %s are not compatible (batch %lld != %lld)", op,
+              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape),
+              (long long)a->shape[0], (long long)b->shape[0]);
+    return l2__ret(record2(L2__OP_BMM, matmul_impl(op, a, b, 1), a, b));
+}
+
+/* As matmul. */
+l2_status l2__bmm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return matmul_grads(n, gout, gin);
+}
+
+l2_tensor *l2_mv(const l2_tensor *a, const l2_tensor *v)
+{
+    const char *op = "mv";
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK_T(a, NULL, op);
+    L2__CHECK_T(v, NULL, op);
+    L2__CHECK(a->ndim == 2 && v->ndim == 1, NULL, L2_ERR_SHAPE,
+              "%s: expected a 2-d matrix and a 1-d vector, got shapes %s and %s", op,
+              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, v->ndim, v->shape));
+    return l2__ret(record2(L2__OP_MV, matmul_impl(op, a, v, 1), a, v));
+}
+
+/* As matmul: da = g outer v, dv = a^T g. */
+l2_status l2__mv_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return matmul_grads(n, gout, gin);
+}
+
+l2_tensor *l2_dot(const l2_tensor *a, const l2_tensor *b)
+{
+    const char *op = "dot";
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK_T(a, NULL, op);
+    L2__CHECK_T(b, NULL, op);
+    L2__CHECK(a->ndim == 1 && b->ndim == 1, NULL, L2_ERR_SHAPE,
+              "%s: 1-d tensors expected, got shapes %s and %s", op,
+              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    return l2__ret(record2(L2__OP_DOT, matmul_impl(op, a, b, 1), a, b));
+}
+
+/* As matmul: da = g * b, db = g * a (g is 0-d). */
+l2_status l2__dot_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return matmul_grads(n, gout, gin);
+}
+
+/* ---- outer ------------------------------------------------------------------------------- */
+
+/* t converted to dt (a new reference to t when it already has dt), or NULL on out-of-memory. */
+static l2_tensor *as_dtype(const char *op, const l2_tensor *t, l2_dtype dt)
+{
+    if (t->dtype == dt)
+        return l2_tensor_ref((l2_tensor *)t);
+    l2_tensor *r = l2__new(op, t->ndim, t->shape, dt, false);
+    if (r)
+        l2__copy_kernel(r, t);
+    return r;
+}
+
+l2_tensor *l2_outer(const l2_tensor *a, const l2_tensor *b)
+{
+    const char *op = "outer";
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK_T(a, NULL, op);
+    L2__CHECK_T(b, NULL, op);
+    L2__CHECK(a->ndim == 1 && b->ndim == 1, NULL, L2_ERR_SHAPE,
+              "%s: 1-d tensors expected, got shapes %s and %s", op,
+              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    l2_dtype dt = l2__result_type(a, b);
+    L2__CHECK(dt != L2_BOOL, NULL, L2_ERR_DTYPE,
+              "%s: dtype bool is not supported (float32, float64 or int64)", op);
+    l2_tensor *ac = as_dtype(op, a, dt), *bc = as_dtype(op, b, dt);
+    l2_tensor *ap = ac ? insert_dim(ac, 1) : NULL; /* (M, 1) */
+    l2_tensor *bp = bc ? insert_dim(bc, 0) : NULL; /* (1, N) */
+    l2_tensor *r = NULL;
+    if (ap && bp)
+        r = product(op, ap, bp, NULL, 0, 1, 2, (const int64_t[]){a->shape[0], b->shape[0]});
+    l2_tensor_release(ac);
+    l2_tensor_release(bc);
+    l2_tensor_release(ap);
+    l2_tensor_release(bp);
+    return l2__ret(record2(L2__OP_OUTER, r, a, b));
+}
+
+/* da = g @ b, db = g^T @ a (b and a converted to g's dtype). */
+l2_status l2__outer_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    const char *op = "outer_backward";
+    l2_tensor *a = as_dtype(op, n->saved[0], gout->dtype);
+    l2_tensor *b = as_dtype(op, n->saved[1], gout->dtype);
+    l2_tensor *gt = swap_last(gout);
+    l2_status st = L2_OK;
+    if (!a || !b || !gt)
+        st = L2_ERR_NOMEM;
+    if (st == L2_OK && (n->next[0].fn || n->next[0].leaf) &&
+        !(gin[0] = matmul_impl(op, gout, b, 1)))
+        st = l2_last_status();
+    if (st == L2_OK && (n->next[1].fn || n->next[1].leaf) &&
+        !(gin[1] = matmul_impl(op, gt, a, 1)))
+        st = l2_last_status();
+    l2_tensor_release(a);
+    l2_tensor_release(b);
+    l2_tensor_release(gt);
+    return st;
+}
+
+/* ---- addmm ------------------------------------------------------------------------------- */
+
+/* For int64 operands torch takes only integral scalars. */
+static bool check_int_scalar(const char *op, l2_dtype dt, const char *name, double v)
+{
+    L2__CHECK(dt != L2_INT64 || (v == floor(v) && fabs(v) < 9.2e18), false, L2_ERR_ARG,
+              "%s: for integral input tensors, argument %s must not be a floating point number "
+              "(got %g)", op, name, v);
+    return true;
+}
+
+l2_tensor *l2_addmm(const l2_tensor *c, const l2_tensor *a, const l2_tensor *b, double beta,
+                    double alpha)
+{
+    const char *op = "addmm";
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK_T(c, NULL, op);
+    L2__CHECK_T(a, NULL, op);
+    L2__CHECK_T(b, NULL, op);
+    L2__CHECK(a->ndim == 2 && b->ndim == 2, NULL, L2_ERR_SHAPE,
+              "%s: a and b must be 2-d matrices, got shapes %s and %s", op,
+              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    if (!check_dtypes(op, a, b) || !check_dtypes(op, c, a))
+        return NULL;
+    L2__CHECK(a->shape[1] == b->shape[0], NULL, L2_ERR_SHAPE,
+              "%s: shapes %s and %s are not compatible (%lld != %lld)", op,
+              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape),
+              (long long)a->shape[1], (long long)b->shape[0]);
+    int64_t shape[2] = {a->shape[0], b->shape[1]};
+    L2__CHECK(broadcasts_to(c, 2, shape), NULL, L2_ERR_SHAPE,
+              "%s: c of shape %s cannot broadcast to the product's shape %s", op,
+              l2__shape_str(s1, c->ndim, c->shape), l2__shape_str(s2, 2, shape));
+    L2__CHECK(isfinite(beta) && isfinite(alpha), NULL, L2_ERR_ARG,
+              "%s: beta and alpha must be finite (got %g and %g)", op, beta, alpha);
+    if (!check_int_scalar(op, a->dtype, "beta", beta) ||
+        !check_int_scalar(op, a->dtype, "alpha", alpha))
+        return NULL;
+    l2_tensor *r = product(op, a, b, c, beta, alpha, 2, shape);
+    const l2_tensor *in[3] = {c, a, b};
+    if (r && l2__is_float(r->dtype) && l2__needs_grad(3, in)) {
+        l2__node *node = l2__record_save(L2__OP_ADDMM, r, 3, in, 2, in + 1);
+        if (!node) {
+            l2_tensor_release(r);
+            return NULL;
+        }
+        node->f[0] = beta;
+        node->f[1] = alpha;
+    }
+    return l2__ret(r);
+}
+
+/* dc = beta * g (summed to c's shape by the engine), da = alpha * g @ b^T,
+ * db = alpha * a^T @ g. */
+l2_status l2__addmm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    const char *op = "addmm_backward";
+    double beta = n->f[0], alpha = n->f[1];
+    const l2_tensor *a = n->saved[0], *b = n->saved[1];
+    if (n->next[0].fn || n->next[0].leaf) {
+        if (!(gin[0] = l2__new(op, gout->ndim, gout->shape, gout->dtype, false)))
+            return L2_ERR_NOMEM;
+        l2__copy_kernel(gin[0], gout);
+        scale_inplace(gin[0], beta);
+    }
+    if (n->next[1].fn || n->next[1].leaf) {
+        l2_tensor *bt = swap_last(b);
+        gin[1] = bt ? matmul_impl(op, gout, bt, alpha) : NULL;
+        l2_tensor_release(bt);
+        if (!gin[1])
+            return l2_last_status();
+    }
+    if (n->next[2].fn || n->next[2].leaf) {
+        l2_tensor *at = swap_last(a);
+        gin[2] = at ? matmul_impl(op, at, gout, alpha) : NULL;
+        l2_tensor_release(at);
+        if (!gin[2])
+            return l2_last_status();
+    }
+    return L2_OK;
+}
+
+/* ---- linear ------------------------------------------------------------------------------ */
+
+l2_tensor *l2_linear(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b)
+{
+    const char *op = "linear";
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK_T(x, NULL, op);
+    L2__CHECK_T(w, NULL, op);
+    L2__CHECK(x->ndim >= 1, NULL, L2_ERR_SHAPE, "%s: x must be at least 1-d, got shape %s", op,
+              l2__shape_str(s1, x->ndim, x->shape));
+    L2__CHECK(w->ndim == 2, NULL, L2_ERR_SHAPE, "%s: w must be 2-d (out, in), got shape %s", op,
+              l2__shape_str(s1, w->ndim, w->shape));
+    if (!check_dtypes(op, x, w) || (b && !check_dtypes(op, b, x)))
+        return NULL;
+    int64_t in = x->shape[x->ndim - 1];
+    L2__CHECK(in == w->shape[1], NULL, L2_ERR_SHAPE,
+              "%s: shapes %s and %s are not compatible (%lld != %lld)", op,
+              l2__shape_str(s1, x->ndim, x->shape), l2__shape_str(s2, w->ndim, w->shape),
+              (long long)in, (long long)w->shape[1]);
+    int64_t shape[L2_MAX_DIMS];
+    memcpy(shape, x->shape, sizeof shape);
+    shape[x->ndim - 1] = w->shape[0];
+    L2__CHECK(!b || broadcasts_to(b, x->ndim, shape), NULL, L2_ERR_SHAPE,
+              "%s: b of shape %s cannot broadcast to the output's shape %s", op,
+              l2__shape_str(s1, b->ndim, b->shape), l2__shape_str(s2, x->ndim, shape));
+    l2_tensor *xp = x->ndim == 1 ? insert_dim(x, 0) : NULL; /* (1, in) */
+    l2_tensor *wt = swap_last(w);                             /* (in, out) */
+    l2_tensor *r = NULL;
+    if ((x->ndim > 1 || xp) && wt)
+        r = product(op, xp ? xp : x, wt, b, 1, 1, x->ndim, shape);
+    l2_tensor_release(xp);
+    l2_tensor_release(wt);
+    const l2_tensor *ins[3] = {x, w, b};
+    if (r && l2__is_float(r->dtype) && l2__needs_grad(3, ins) &&
+        !l2__record_save(L2__OP_LINEAR, r, 3, ins, 2, ins)) {
+        l2_tensor_release(r);
+        return NULL;
+    }
+    return l2__ret(r);
+}
+
+/* y = x @ w^T + b:  dx = g @ w,  dw = g2^T @ x2 with g2 = g as (-1, out) and x2 = x as (-1, in),
+ * db = g (summed to b's shape by the engine). */
+l2_status l2__linear_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    const char *op = "linear_backward";
+    const l2_tensor *x = n->saved[0], *w = n->saved[1];
+    if (n->next[0].fn || n->next[0].leaf) {
+        if (!(gin[0] = matmul_impl(op, gout, w, 1)))
+            return l2_last_status();
+    }
+    if (n->next[1].fn || n->next[1].leaf) {
+        int64_t rows = lead_numel(x);
+        l2_tensor *g2 = l2_reshape(gout, L2_SHAPE(rows, w->shape[0]));
+        l2_tensor *x2 = l2_reshape(x, L2_SHAPE(rows, w->shape[1]));
+        l2_tensor *g2t = g2 ? swap_last(g2) : NULL;
+        gin[1] = g2t && x2 ? matmul_impl(op, g2t, x2, 1) : NULL;
+        l2_tensor_release(g2);
+        l2_tensor_release(x2);
+        l2_tensor_release(g2t);
+        if (!gin[1])
+            return l2_last_status();
+    }
+    if (n->next[2].fn || n->next[2].leaf)
+        gin[2] = l2_tensor_ref((l2_tensor *)gout);
+    return L2_OK;
+}
