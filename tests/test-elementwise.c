@@ -288,7 +288,7 @@ static void test_promotion(void)
     } sc[] = {
         {L2_INT64, 2.5, L2_FLOAT32}, {L2_INT64, 2, L2_INT64},     {L2_BOOL, 2, L2_INT64},
         {L2_BOOL, 0.5, L2_FLOAT32},  {L2_FLOAT32, 2.5, L2_FLOAT32}, {L2_FLOAT64, 2, L2_FLOAT64},
-        {L2_FLOAT32, 1e300, L2_FLOAT32},
+        {L2_FLOAT32, 1e300, L2_FLOAT32}, {L2_INT64, 1e19, L2_FLOAT32},
     };
     for (size_t k = 0; k < sizeof sc / sizeof sc[0]; k++) {
         l2_tensor *a = l2_ones(L2_SHAPE(2), sc[k].a);
@@ -571,6 +571,20 @@ static void test_binary_grads(void)
             l2_tensor_release(in[0]);
             l2_tensor_release(in[1]);
         }
+    }
+    /* 0-d operands: a 0-d result, and a 0-d leaf broadcast against a matrix. */
+    l2_tensor *s2 = l2_scalar(2, L2_FLOAT64), *s3 = l2_scalar(3, L2_INT64);
+    check(l2_mul(s2, s3), L2_FLOAT64, 0, NULL, (double[]){6}, 0, "0-d * 0-d is 0-d");
+    l2_tensor_release(s2);
+    l2_tensor_release(s3);
+    for (size_t k = 0; k < sizeof BINARY / sizeof BINARY[0]; k++) {
+        l2_tensor *in[2] = {gc_leaf(L2_SHAPE(2, 3), BINARY[k].alo, BINARY[k].ahi),
+                            gc_leaf(0, NULL, BINARY[k].blo, BINARY[k].bhi)};
+        gctx c = {(int)k, L_CONTIG};
+        ok(gradcheck(BINARY[k].name, g_binary, 2, in, &c), "gradcheck %s with a 0-d operand",
+           BINARY[k].name);
+        l2_tensor_release(in[0]);
+        l2_tensor_release(in[1]);
     }
     /* Ties of maximum split the gradient; pow's gradient at exponent 0 and base 0. */
     l2_tensor *a = l2_full(L2_SHAPE(2), 1.5, L2_FLOAT64), *b = l2_full(L2_SHAPE(2), 1.5,

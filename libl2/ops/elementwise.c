@@ -98,8 +98,8 @@ static const l2_tensor *number_init(number *nb, double value, l2_dtype dt)
     return &nb->t;
 }
 
-/* True for a number torch would treat as an integer (a Python int). */
-static bool integral(double s) { return isfinite(s) && s == floor(s); }
+/* True for a number torch would treat as an integer (a Python int): integral and within int64. */
+static bool integral(double s) { return isfinite(s) && s == floor(s) && fabs(s) < 9.2e18; }
 
 /* A new 0-d tensor holding value (backward only). */
 static l2_tensor *scalar_tensor(double value, l2_dtype dt)
@@ -301,7 +301,7 @@ static l2_tensor *binary(int k, arg a, arg b, double alpha, l2_tensor *self)
               "%s: subtraction, the `-` operator, with two bool tensors is not supported; use "
               "l2_logical_xor or l2_logical_not", op);
     L2__CHECK(fn, NULL, L2_ERR_DTYPE, "%s: not implemented for '%s'", op, l2_dtype_name(ct));
-    L2__CHECK(l2__is_float(ct) || alpha == 1 || (integral(alpha) && fabs(alpha) < 9.2e18), NULL,
+    L2__CHECK(l2__is_float(ct) || alpha == 1 || integral(alpha), NULL,
               L2_ERR_ARG, "%s: for integral input tensors, argument alpha must not be a floating "
               "point number (got %g)", op, alpha);
     L2__CHECK(!(k == B_POW && ct == L2_INT64 && !b.t && b.s < 0), NULL, L2_ERR_ARG,
