@@ -842,6 +842,14 @@ static void test_inplace(void)
               "leaf", NULL);
     check_err(l2_relu_(leaf) != L2_OK, L2_ERR_AUTOGRAD, "relu_ on a leaf", "relu_", NULL);
     check_err(l2_zero_(leaf) != L2_OK, L2_ERR_AUTOGRAD, "zero_ on a leaf", "zero_", NULL);
+    l2_tensor *lv = l2_select(leaf, 0, 1), *lvv = l2_unsqueeze(lv, 0);
+    check_err(l2_mul_scalar_(lvv, 2) != L2_OK, L2_ERR_AUTOGRAD, "mul_scalar_ on a view of a leaf",
+              "view of a leaf", NULL);
+    l2_tensor *lc = l2_mul_scalar(lv, 1); /* a copy, not a view: allowed */
+    ok(l2_relu_(lc) == L2_OK, "in-place on a non-view result of a leaf is allowed");
+    l2_tensor_release(lc);
+    l2_tensor_release(lvv);
+    l2_tensor_release(lv);
     l2_no_grad_begin();
     ok(l2_mul_scalar_(leaf, 3) == L2_OK, "in-place on a leaf under no_grad");
     l2_no_grad_end();

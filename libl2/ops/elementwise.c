@@ -58,10 +58,24 @@ static int category(l2_dtype dt) { return dt == L2_BOOL ? 0 : dt == L2_INT64 ? 1
 
 bool l2__ew_can_cast(l2_dtype from, l2_dtype to) { return category(from) <= category(to); }
 
+/* True for the view ops, whose output shares its input's storage. */
+static bool is_view_op(l2__op op)
+{
+    return op == L2__OP_VIEW || op == L2__OP_PERMUTE || op == L2__OP_EXPAND ||
+           op == L2__OP_SLICE || op == L2__OP_SELECT || op == L2__OP_AS_STRIDED;
+}
+
 bool l2__ew_check_inplace(const char *op, const l2_tensor *self, l2_dtype result)
 {
     if (!l2__check_inplace(op, self))
         return false;
+    /* A view of a leaf that requires grad: writing would change the leaf behind autograd's
+     * back. Follow the chain of view nodes down to the storage's leaf, as torch does. */
+    for (const l2__node *n = l2_is_grad_enabled() ? self->grad_fn : NULL;
+         n && is_view_op(n->op); n = n->next[0].fn)
+        L2__CHECK(!(n->next[0].leaf && n->next[0].leaf->storage == self->storage), false,
+                  L2_ERR_AUTOGRAD, "%s: a view of a leaf tensor that requires grad is being used "
+                  "in an in-place operation", op);
     for (int i = 0; i < self->ndim; i++)
         L2__CHECK(self->stride[i] != 0 || self->shape[i] <= 1, false, L2_ERR_ARG,
                   "%s: unsupported operation: more than one element of the written-to tensor "
