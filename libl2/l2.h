@@ -404,6 +404,155 @@ L2_API int l2_get_num_threads(void);
 /* ------------------------------------------------------------------------------------------ */
 /* Elementwise ops (libl2/ops/elementwise.c)                                                  */
 /* ------------------------------------------------------------------------------------------ */
+/* Binary ops broadcast a and b (numpy rules; L2_ERR_SHAPE names both shapes) and compute in
+ * torch.result_type(a, b): float64 > float32 > int64 > bool, where a 0-d tensor only raises the
+ * dtype when its category (bool < integer < float) is higher than the dimensioned operand's.
+ * a: (...A), b: (...B) -> broadcast(A, B). Differentiable in a and b (float results); the
+ * gradient of a broadcast input is summed back to its shape. Integer add/sub/mul wrap around. */
+/* a + b. */
+L2_API l2_tensor *l2_add(const l2_tensor *a, const l2_tensor *b);
+/* a + alpha * b. L2_ERR_ARG for a non-integral alpha when the result is not float. */
+L2_API l2_tensor *l2_add_alpha(const l2_tensor *a, const l2_tensor *b, double alpha);
+/* a - b. L2_ERR_DTYPE for two bool tensors (use l2_logical_xor / l2_logical_not). */
+L2_API l2_tensor *l2_sub(const l2_tensor *a, const l2_tensor *b);
+/* a * b (bool * bool is logical and). */
+L2_API l2_tensor *l2_mul(const l2_tensor *a, const l2_tensor *b);
+/* True division a / b: integer and bool operands give float32. */
+L2_API l2_tensor *l2_div(const l2_tensor *a, const l2_tensor *b);
+/* a ** b. Integer powers stay int64 (a negative exponent gives 0 unless a is 1 or -1); bool
+ * operands: L2_ERR_DTYPE. Gradient: 0 for a where b == 0; 0 for b where a == 0 and b >= 0. */
+L2_API l2_tensor *l2_pow(const l2_tensor *a, const l2_tensor *b);
+/* Elementwise max / min; NaN in either operand gives NaN. A tie splits the gradient in half. */
+L2_API l2_tensor *l2_maximum(const l2_tensor *a, const l2_tensor *b);
+L2_API l2_tensor *l2_minimum(const l2_tensor *a, const l2_tensor *b);
+/* atan2(a, b), the angle of the point (b, a); integer operands give float32. */
+L2_API l2_tensor *l2_atan2(const l2_tensor *a, const l2_tensor *b);
+/* C fmod: the remainder takes the sign of a. Integer operands: L2_ERR_ARG if b has a zero. */
+L2_API l2_tensor *l2_fmod(const l2_tensor *a, const l2_tensor *b);
+/* Python's %: the remainder takes the sign of b. Integer operands: L2_ERR_ARG if b has a zero. */
+L2_API l2_tensor *l2_remainder(const l2_tensor *a, const l2_tensor *b);
+
+/* Tensor-number ops: s acts like a Python number (an int if integral, else a float): it raises
+ * the dtype only when its category is higher (int64 tensor + 2.5 -> float32, float32 tensor *
+ * 2 -> float32, bool tensor + 1 -> int64). a: (...) -> (...). Differentiable in a. */
+L2_API l2_tensor *l2_add_scalar(const l2_tensor *a, double s);
+L2_API l2_tensor *l2_sub_scalar(const l2_tensor *a, double s);
+L2_API l2_tensor *l2_mul_scalar(const l2_tensor *a, double s);
+/* a / s: integer tensors give float32. */
+L2_API l2_tensor *l2_div_scalar(const l2_tensor *a, double s);
+/* a ** exponent. L2_ERR_ARG for an int64 tensor and a negative integral exponent. */
+L2_API l2_tensor *l2_pow_scalar(const l2_tensor *a, double exponent);
+/* s - a. */
+L2_API l2_tensor *l2_rsub_scalar(const l2_tensor *a, double s);
+
+/* Comparisons: a bool tensor of the broadcast shape, comparing in the promoted dtype (NaN
+ * compares unequal to everything). Not differentiable. */
+L2_API l2_tensor *l2_eq(const l2_tensor *a, const l2_tensor *b);
+L2_API l2_tensor *l2_ne(const l2_tensor *a, const l2_tensor *b);
+L2_API l2_tensor *l2_lt(const l2_tensor *a, const l2_tensor *b);
+L2_API l2_tensor *l2_le(const l2_tensor *a, const l2_tensor *b);
+L2_API l2_tensor *l2_gt(const l2_tensor *a, const l2_tensor *b);
+L2_API l2_tensor *l2_ge(const l2_tensor *a, const l2_tensor *b);
+/* The same against a number s (promoted as in the tensor-number ops). */
+L2_API l2_tensor *l2_eq_scalar(const l2_tensor *a, double s);
+L2_API l2_tensor *l2_ne_scalar(const l2_tensor *a, double s);
+L2_API l2_tensor *l2_lt_scalar(const l2_tensor *a, double s);
+L2_API l2_tensor *l2_le_scalar(const l2_tensor *a, double s);
+L2_API l2_tensor *l2_gt_scalar(const l2_tensor *a, double s);
+L2_API l2_tensor *l2_ge_scalar(const l2_tensor *a, double s);
+
+/* Logical ops: any dtypes, each element read as (x != 0; NaN is true); a bool tensor of the
+ * broadcast shape. Not differentiable. */
+L2_API l2_tensor *l2_logical_and(const l2_tensor *a, const l2_tensor *b);
+L2_API l2_tensor *l2_logical_or(const l2_tensor *a, const l2_tensor *b);
+L2_API l2_tensor *l2_logical_xor(const l2_tensor *a, const l2_tensor *b);
+L2_API l2_tensor *l2_logical_not(const l2_tensor *t);
+
+/* cond ? a : b elementwise. cond must be bool (L2_ERR_DTYPE); the three broadcast together;
+ * dtype result_type(a, b). Differentiable in a and b (the gradient goes where it was taken). */
+L2_API l2_tensor *l2_where(const l2_tensor *cond, const l2_tensor *a, const l2_tensor *b);
+/* t with value where mask (bool, L2_ERR_DTYPE otherwise) is true; t and mask broadcast; dtype
+ * t's (value converted as a C cast). Differentiable in t (zero gradient where filled). */
+L2_API l2_tensor *l2_masked_fill(const l2_tensor *t, const l2_tensor *mask, double value);
+/* min(max(t, min), max) (NaN stays NaN; min > max gives max everywhere). Pass -INFINITY /
+ * INFINITY for no bound; NaN bounds: L2_ERR_ARG. Integer tensors stay int64 with integral bounds,
+ * else give float32. Gradient passes where min <= t <= max. */
+L2_API l2_tensor *l2_clamp(const l2_tensor *t, double min, double max);
+
+/* Unary ops: t: (...) -> (...), same dtype for float tensors. int64/bool tensors: the math
+ * functions (exp ... erf, sigmoid, reciprocal, rsqrt) return float32; neg, abs, sign, square,
+ * relu and the rounding ops keep int64; the activations silu, leaky_relu, elu, gelu and
+ * softplus refuse them (L2_ERR_DTYPE), as do neg, abs, relu and the rounding ops for bool.
+ * Differentiable; sign, floor, ceil, round and trunc have a zero gradient. */
+L2_API l2_tensor *l2_neg(const l2_tensor *t);
+L2_API l2_tensor *l2_abs(const l2_tensor *t);
+/* -1, 0 or 1 (0 for NaN). */
+L2_API l2_tensor *l2_sign(const l2_tensor *t);
+L2_API l2_tensor *l2_exp(const l2_tensor *t);
+L2_API l2_tensor *l2_exp2(const l2_tensor *t);
+L2_API l2_tensor *l2_expm1(const l2_tensor *t);
+L2_API l2_tensor *l2_log(const l2_tensor *t);
+L2_API l2_tensor *l2_log2(const l2_tensor *t);
+L2_API l2_tensor *l2_log10(const l2_tensor *t);
+L2_API l2_tensor *l2_log1p(const l2_tensor *t);
+L2_API l2_tensor *l2_sqrt(const l2_tensor *t);
+/* 1 / sqrt(t). */
+L2_API l2_tensor *l2_rsqrt(const l2_tensor *t);
+/* t * t (bool -> int64). */
+L2_API l2_tensor *l2_square(const l2_tensor *t);
+/* 1 / t. */
+L2_API l2_tensor *l2_reciprocal(const l2_tensor *t);
+L2_API l2_tensor *l2_sin(const l2_tensor *t);
+L2_API l2_tensor *l2_cos(const l2_tensor *t);
+L2_API l2_tensor *l2_tan(const l2_tensor *t);
+L2_API l2_tensor *l2_asin(const l2_tensor *t);
+L2_API l2_tensor *l2_acos(const l2_tensor *t);
+L2_API l2_tensor *l2_atan(const l2_tensor *t);
+L2_API l2_tensor *l2_sinh(const l2_tensor *t);
+L2_API l2_tensor *l2_cosh(const l2_tensor *t);
+L2_API l2_tensor *l2_tanh(const l2_tensor *t);
+/* 1 / (1 + exp(-t)). */
+L2_API l2_tensor *l2_sigmoid(const l2_tensor *t);
+/* max(t, 0) (NaN stays NaN). */
+L2_API l2_tensor *l2_relu(const l2_tensor *t);
+/* t * sigmoid(t). */
+L2_API l2_tensor *l2_silu(const l2_tensor *t);
+L2_API l2_tensor *l2_erf(const l2_tensor *t);
+L2_API l2_tensor *l2_floor(const l2_tensor *t);
+L2_API l2_tensor *l2_ceil(const l2_tensor *t);
+/* Round half to even (2.5 -> 2, 3.5 -> 4). */
+L2_API l2_tensor *l2_round(const l2_tensor *t);
+L2_API l2_tensor *l2_trunc(const l2_tensor *t);
+/* t where t > 0, else t * negative_slope. */
+L2_API l2_tensor *l2_leaky_relu(const l2_tensor *t, double negative_slope);
+/* t where t > 0, else alpha * (exp(t) - 1). */
+L2_API l2_tensor *l2_elu(const l2_tensor *t, double alpha);
+/* t * Phi(t) with the normal CDF Phi; with tanh_approx, torch's approximate='tanh' form. */
+L2_API l2_tensor *l2_gelu(const l2_tensor *t, bool tanh_approx);
+/* log(1 + exp(beta * t)) / beta, or t where beta * t > threshold. L2_ERR_ARG if beta is 0. */
+L2_API l2_tensor *l2_softplus(const l2_tensor *t, double beta, double threshold);
+
+/* In-place ops write into their first argument and return L2_OK or an error status (then
+ * nothing was written). Errors: L2_ERR_AUTOGRAD for a leaf that requires grad while grad mode
+ * is on; L2_ERR_SHAPE when the broadcast shape is not self's shape (naming both); L2_ERR_DTYPE
+ * when the result dtype cannot be cast to self's (float into int64, int64 into bool); L2_ERR_ARG
+ * when self has an expanded (stride-0) dim. They bump self's version, so backward through a
+ * graph that saved self's old value fails with L2_ERR_AUTOGRAD. On a tensor that requires grad
+ * they record a node whose input is self's previous history; a view of a leaf that requires grad
+ * is refused like the leaf (L2_ERR_AUTOGRAD). Views are not rebased: after an in-place op on a
+ * view, the gradient reaches the view's history, not its base's (no torch CopySlices). */
+L2_API l2_status l2_add_(l2_tensor *a, const l2_tensor *b);
+L2_API l2_status l2_sub_(l2_tensor *a, const l2_tensor *b);
+L2_API l2_status l2_mul_(l2_tensor *a, const l2_tensor *b);
+L2_API l2_status l2_div_(l2_tensor *a, const l2_tensor *b);
+L2_API l2_status l2_add_scalar_(l2_tensor *a, double s);
+L2_API l2_status l2_mul_scalar_(l2_tensor *a, double s);
+L2_API l2_status l2_clamp_(l2_tensor *t, double min, double max);
+L2_API l2_status l2_relu_(l2_tensor *t);
+/* Set every element to 0 / to value (converted as a C cast); the gradient to t's old value is
+ * zero. */
+L2_API l2_status l2_zero_(l2_tensor *t);
+L2_API l2_status l2_fill_(l2_tensor *t, double value);
 /* @@ELEMENTWISE@@ */
 
 /* ------------------------------------------------------------------------------------------ */

@@ -1,2 +1,52 @@
-/* elementwise ops (libl2/ops/elementwise.c). */
-#define L2__OPS_ELEMENTWISE(X)
+/* Elementwise ops: binary ones in libl2/ops/elementwise.c, unary ones in libl2/ops/unary.c. */
+#define L2__OPS_ELEMENTWISE(X)                                                           \
+    X(ADD, add)                                                                          \
+    X(SUB, sub)                                                                          \
+    X(MUL, mul)                                                                          \
+    X(DIV, div)                                                                          \
+    X(POW, pow)                                                                          \
+    X(MAXIMUM, maximum)                                                                  \
+    X(MINIMUM, minimum)                                                                  \
+    X(ATAN2, atan2)                                                                      \
+    X(FMOD, fmod)                                                                        \
+    X(REMAINDER, remainder)                                                              \
+    X(WHERE, where)                                                                      \
+    X(MASKED_FILL, masked_fill)                                                          \
+    X(FILL_, fill_)                                                                      \
+    X(ZERO_, zero_)                                                                      \
+    X(NEG, neg)                                                                          \
+    X(ABS, abs)                                                                          \
+    X(SIGN, sign)                                                                        \
+    X(EXP, exp)                                                                          \
+    X(EXP2, exp2)                                                                        \
+    X(EXPM1, expm1)                                                                      \
+    X(LOG, log)                                                                          \
+    X(LOG2, log2)                                                                        \
+    X(LOG10, log10)                                                                      \
+    X(LOG1P, log1p)                                                                      \
+    X(SQRT, sqrt)                                                                        \
+    X(RSQRT, rsqrt)                                                                      \
+    X(SQUARE, square)                                                                    \
+    X(RECIPROCAL, reciprocal)                                                            \
+    X(SIN, sin)                                                                          \
+    X(COS, cos)                                                                          \
+    X(TAN, tan)                                                                          \
+    X(ASIN, asin)                                                                        \
+    X(ACOS, acos)                                                                        \
+    X(ATAN, atan)                                                                        \
+    X(SINH, sinh)                                                                        \
+    X(COSH, cosh)                                                                        \
+    X(TANH, tanh)                                                                        \
+    X(SIGMOID, sigmoid)                                                                  \
+    X(RELU, relu)                                                                        \
+    X(SILU, silu)                                                                        \
+    X(ERF, erf)                                                                          \
+    X(FLOOR, floor)                                                                      \
+    X(CEIL, ceil)                                                                        \
+    X(ROUND, round)                                                                      \
+    X(TRUNC, trunc)                                                                      \
+    X(LEAKY_RELU, leaky_relu)                                                            \
+    X(ELU, elu)                                                                          \
+    X(GELU, gelu)                                                                        \
+    X(SOFTPLUS, softplus)                                                                \
+    X(CLAMP, clamp)

@@ -1,0 +1,1003 @@
+/* test-elementwise.c: binary ops with broadcasting and type promotion, tensor-number ops,
+ * comparisons, logical ops, where, masked_fill, clamp, unary ops, in-place ops and their
+ * autograd safety; hand-checked values in float32 and float64, finite-difference gradients on
+ * contiguous, transposed, stepped-slice and broadcast inputs, and a 100,000-op chain. */
+#include <l2.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "tap.h"
+#include "gradcheck.h"
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+/* A tensor of dtype dt holding v (row-major), made through float64. */
+static l2_tensor *mk(l2_dtype dt, int nd, const int64_t *sh, const double *v)
+{
+    l2_tensor *d = l2_from_data(v, nd, sh, L2_FLOAT64);
+    l2_tensor *r = l2_to_dtype(d, dt);
+    l2_tensor_release(d);
+    return r;
+}
+
+/* Check t's dtype, shape and values (NaN matches NaN) within tol; releases t. */
+static void check(l2_tensor *t, l2_dtype dt, int nd, const int64_t *sh, const double *want,
+                  double tol, const char *name)
+{
+    if (!t) {
+        ok(0, "%s: returned NULL: %s", name, l2_last_error());
+        return;
+    }
+    int good = l2_dtype_of(t) == dt && l2_ndim(t) == nd;
+    for (int i = 0; good && i < nd; i++)
+        good = l2_shape(t)[i] == sh[i];
+    if (!good) {
+        ok(0, "%s: dtype %s rank %d (want %s rank %d)", name, l2_dtype_name(l2_dtype_of(t)),
+           l2_ndim(t), l2_dtype_name(dt), nd);
+        l2_tensor_release(t);
+        return;
+    }
+    int64_t n = l2_numel(t), idx[L2_MAX_DIMS] = {0};
+    int64_t bad = -1;
+    double got = 0;
+    for (int64_t k = 0; k < n; k++) {
+        double v = NAN;
+        l2_get(t, idx, &v);
+        bool same = (isnan(v) && isnan(want[k])) || v == want[k] ||
+                    fabs(v - want[k]) <= tol * fmax(1, fabs(want[k]));
+        if (!same && bad < 0) {
+            bad = k;
+            got = v;
+        }
+        for (int d = nd - 1; d >= 0; d--) {
+            if (++idx[d] < sh[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    if (!ok(bad < 0, "%s", name))
+        printf("#   element %lld: got %.17g, want %.17g\n", (long long)bad, got, want[bad]);
+    l2_tensor_release(t);
+}
+
+static const l2_dtype FLOATS[2] = {L2_FLOAT32, L2_FLOAT64};
+static double tol_of(l2_dtype dt) { return dt == L2_FLOAT32 ? 2e-6 : 1e-14; }
+
+/* An error check: call returned NULL (or a status) with status st and a message containing
+ * every given fragment. */
+static void check_err(bool failed, l2_status st, const char *name, const char *frag1,
+                      const char *frag2)
+{
+    const char *m = l2_last_error();
+    int good = failed && l2_last_status() == st && m[0] != '\0' &&
+               (!frag1 || strstr(m, frag1)) && (!frag2 || strstr(m, frag2));
+    ok(good, "error %s: %s (%s)", name, m, l2_status_name(l2_last_status()));
+}
+
+/* ---- binary ops: hand-checked values ------------------------------------------------------ */
+
+static void test_binary_values(void)
+{
+    for (int f = 0; f < 2; f++) {
+        l2_dtype dt = FLOATS[f];
+        double tol = tol_of(dt);
+        char name[80];
+#define NAME(s) (snprintf(name, sizeof name, "%s %s", s, l2_dtype_name(dt)), name)
+        l2_tensor *row = mk(dt, L2_SHAPE(3), (double[]){1, 2, 3});
+        l2_tensor *col = mk(dt, L2_SHAPE(2, 1), (double[]){10, 20});
+        check(l2_add(row, col), dt, L2_SHAPE(2, 3), (double[]){11, 12, 13, 21, 22, 23}, tol,
+              NAME("add (3) + (2,1)"));
+        check(l2_add_alpha(row, col, -0.5), dt, L2_SHAPE(2, 3),
+              (double[]){-4, -3, -2, -9, -8, -7}, tol, NAME("add_alpha"));
+        check(l2_sub(row, col), dt, L2_SHAPE(2, 3), (double[]){-9, -8, -7, -19, -18, -17}, tol,
+              NAME("sub"));
+        check(l2_mul(col, row), dt, L2_SHAPE(2, 3), (double[]){10, 20, 30, 20, 40, 60}, tol,
+              NAME("mul"));
+        l2_tensor *den = mk(dt, L2_SHAPE(3), (double[]){2, 4, 8});
+        check(l2_div(row, den), dt, L2_SHAPE(3), (double[]){0.5, 0.5, 0.375}, tol, NAME("div"));
+        l2_tensor *base = mk(dt, L2_SHAPE(4), (double[]){2, 3, 4, -2});
+        l2_tensor *ex = mk(dt, L2_SHAPE(4), (double[]){3, 2, 0.5, 2});
+        check(l2_pow(base, ex), dt, L2_SHAPE(4), (double[]){8, 9, 2, 4}, tol, NAME("pow"));
+        l2_tensor *p = mk(dt, L2_SHAPE(4), (double[]){1, NAN, 5, -1});
+        l2_tensor *q = mk(dt, L2_SHAPE(4), (double[]){2, 0, NAN, -1});
+        check(l2_maximum(p, q), dt, L2_SHAPE(4), (double[]){2, NAN, NAN, -1}, 0,
+              NAME("maximum propagates NaN"));
+        check(l2_minimum(p, q), dt, L2_SHAPE(4), (double[]){1, NAN, NAN, -1}, 0,
+              NAME("minimum propagates NaN"));
+        l2_tensor *y = mk(dt, L2_SHAPE(3), (double[]){1, 1, -1});
+        l2_tensor *x = mk(dt, L2_SHAPE(3), (double[]){1, -1, -1});
+        check(l2_atan2(y, x), dt, L2_SHAPE(3), (double[]){M_PI / 4, 3 * M_PI / 4, -3 * M_PI / 4},
+              tol, NAME("atan2 quadrants"));
+        l2_tensor *n = mk(dt, L2_SHAPE(4), (double[]){5, -5, 5, -5});
+        l2_tensor *d = mk(dt, L2_SHAPE(4), (double[]){3, 3, -3, -3});
+        check(l2_fmod(n, d), dt, L2_SHAPE(4), (double[]){2, -2, 2, -2}, tol,
+              NAME("fmod takes the dividend's sign"));
+        check(l2_remainder(n, d), dt, L2_SHAPE(4), (double[]){2, 1, -1, -2}, tol,
+              NAME("remainder takes the divisor's sign"));
+        /* Scalars. */
+        check(l2_add_scalar(row, 0.5), dt, L2_SHAPE(3), (double[]){1.5, 2.5, 3.5}, tol,
+              NAME("add_scalar"));
+        check(l2_sub_scalar(row, 1), dt, L2_SHAPE(3), (double[]){0, 1, 2}, tol,
+              NAME("sub_scalar"));
+        check(l2_mul_scalar(row, -2), dt, L2_SHAPE(3), (double[]){-2, -4, -6}, tol,
+              NAME("mul_scalar"));
+        check(l2_div_scalar(row, 4), dt, L2_SHAPE(3), (double[]){0.25, 0.5, 0.75}, tol,
+              NAME("div_scalar"));
+        check(l2_pow_scalar(row, 2), dt, L2_SHAPE(3), (double[]){1, 4, 9}, tol,
+              NAME("pow_scalar"));
+        check(l2_pow_scalar(den, -0.5), dt, L2_SHAPE(3),
+              (double[]){1 / sqrt(2.0), 0.5, 1 / sqrt(8.0)}, tol, NAME("pow_scalar -0.5"));
+        check(l2_rsub_scalar(row, 10), dt, L2_SHAPE(3), (double[]){9, 8, 7}, tol,
+              NAME("rsub_scalar"));
+        /* Comparisons against a number and a broadcast tensor. */
+        l2_tensor *c3 = mk(dt, L2_SHAPE(3), (double[]){1, 2, NAN});
+        check(l2_lt_scalar(c3, 2), L2_BOOL, L2_SHAPE(3), (double[]){1, 0, 0}, 0, NAME("lt_s"));
+        check(l2_le_scalar(c3, 2), L2_BOOL, L2_SHAPE(3), (double[]){1, 1, 0}, 0, NAME("le_s"));
+        check(l2_gt_scalar(c3, 1), L2_BOOL, L2_SHAPE(3), (double[]){0, 1, 0}, 0, NAME("gt_s"));
+        check(l2_ge_scalar(c3, 1), L2_BOOL, L2_SHAPE(3), (double[]){1, 1, 0}, 0, NAME("ge_s"));
+        check(l2_eq_scalar(c3, 2), L2_BOOL, L2_SHAPE(3), (double[]){0, 1, 0}, 0, NAME("eq_s"));
+        check(l2_ne_scalar(c3, 2), L2_BOOL, L2_SHAPE(3), (double[]){1, 0, 1}, 0,
+              NAME("ne_s (NaN is unequal)"));
+        l2_tensor *c2 = mk(dt, L2_SHAPE(2, 1), (double[]){1, 2});
+        check(l2_eq(c3, c2), L2_BOOL, L2_SHAPE(2, 3), (double[]){1, 0, 0, 0, 1, 0}, 0,
+              NAME("eq broadcast"));
+        check(l2_ne(c3, c2), L2_BOOL, L2_SHAPE(2, 3), (double[]){0, 1, 1, 1, 0, 1}, 0,
+              NAME("ne broadcast"));
+        check(l2_lt(c2, c3), L2_BOOL, L2_SHAPE(2, 3), (double[]){0, 1, 0, 0, 0, 0}, 0,
+              NAME("lt broadcast"));
+        check(l2_le(c2, c3), L2_BOOL, L2_SHAPE(2, 3), (double[]){1, 1, 0, 0, 1, 0}, 0,
+              NAME("le broadcast"));
+        check(l2_gt(c2, c3), L2_BOOL, L2_SHAPE(2, 3), (double[]){0, 0, 0, 1, 0, 0}, 0,
+              NAME("gt broadcast"));
+        check(l2_ge(c2, c3), L2_BOOL, L2_SHAPE(2, 3), (double[]){1, 0, 0, 1, 1, 0}, 0,
+              NAME("ge broadcast"));
+        /* Logical ops read x != 0 (NaN is true). */
+        l2_tensor *la = mk(dt, L2_SHAPE(4), (double[]){0, 0, 2, NAN});
+        l2_tensor *lb = mk(dt, L2_SHAPE(4), (double[]){0, -1, 0, 3});
+        check(l2_logical_and(la, lb), L2_BOOL, L2_SHAPE(4), (double[]){0, 0, 0, 1}, 0,
+              NAME("logical_and"));
+        check(l2_logical_or(la, lb), L2_BOOL, L2_SHAPE(4), (double[]){0, 1, 1, 1}, 0,
+              NAME("logical_or"));
+        check(l2_logical_xor(la, lb), L2_BOOL, L2_SHAPE(4), (double[]){0, 1, 1, 0}, 0,
+              NAME("logical_xor"));
+        check(l2_logical_not(la), L2_BOOL, L2_SHAPE(4), (double[]){1, 1, 0, 0}, 0,
+              NAME("logical_not"));
+        /* where / masked_fill / clamp. */
+        l2_tensor *cond = mk(L2_BOOL, L2_SHAPE(2, 1), (double[]){1, 0});
+        check(l2_where(cond, row, col), dt, L2_SHAPE(2, 3), (double[]){1, 2, 3, 20, 20, 20}, tol,
+              NAME("where three-way broadcast"));
+        l2_tensor *mask = mk(L2_BOOL, L2_SHAPE(3), (double[]){0, 1, 0});
+        check(l2_masked_fill(col, mask, -7), dt, L2_SHAPE(2, 3),
+              (double[]){10, -7, 10, 20, -7, 20}, tol, NAME("masked_fill broadcasts"));
+        l2_tensor *cl = mk(dt, L2_SHAPE(5), (double[]){-2, -0.5, 0.25, 3, NAN});
+        check(l2_clamp(cl, -1, 1), dt, L2_SHAPE(5), (double[]){-1, -0.5, 0.25, 1, NAN}, tol,
+              NAME("clamp"));
+        check(l2_clamp(cl, -INFINITY, 0), dt, L2_SHAPE(5), (double[]){-2, -0.5, 0, 0, NAN}, tol,
+              NAME("clamp max only"));
+        check(l2_clamp(cl, 0, INFINITY), dt, L2_SHAPE(5), (double[]){0, 0, 0.25, 3, NAN}, tol,
+              NAME("clamp min only"));
+        check(l2_clamp(cl, 2, 1), dt, L2_SHAPE(5), (double[]){1, 1, 1, 1, NAN}, tol,
+              NAME("clamp min > max gives max"));
+        l2_tensor *rel[] = {row, col, den, base, ex, p, q, y, x, n, d, c3, c2, la, lb, cond, mask,
+                            cl};
+        for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
+            l2_tensor_release(rel[i]);
+#undef NAME
+    }
+}
+
+/* Integer and bool arithmetic. */
+static void test_integer_ops(void)
+{
+    l2_tensor *a = mk(L2_INT64, L2_SHAPE(4), (double[]){7, -7, 7, -7});
+    l2_tensor *b = mk(L2_INT64, L2_SHAPE(4), (double[]){2, 2, -2, -2});
+    check(l2_add(a, b), L2_INT64, L2_SHAPE(4), (double[]){9, -5, 5, -9}, 0, "int add");
+    check(l2_mul(a, b), L2_INT64, L2_SHAPE(4), (double[]){14, -14, -14, 14}, 0, "int mul");
+    check(l2_div(a, b), L2_FLOAT32, L2_SHAPE(4), (double[]){3.5, -3.5, -3.5, 3.5}, 0,
+          "int / int is float32 true division");
+    check(l2_fmod(a, b), L2_INT64, L2_SHAPE(4), (double[]){1, -1, 1, -1}, 0, "int fmod");
+    check(l2_remainder(a, b), L2_INT64, L2_SHAPE(4), (double[]){1, 1, -1, -1}, 0,
+          "int remainder");
+    check(l2_pow(a, b), L2_INT64, L2_SHAPE(4), (double[]){49, 49, 0, 0}, 0,
+          "int pow (negative exponent gives 0)");
+    check(l2_pow_scalar(a, 3), L2_INT64, L2_SHAPE(4), (double[]){343, -343, 343, -343}, 0,
+          "int pow_scalar");
+    check(l2_add_alpha(a, b, 3), L2_INT64, L2_SHAPE(4), (double[]){13, -1, 1, -13}, 0,
+          "int add_alpha");
+    check(l2_maximum(a, b), L2_INT64, L2_SHAPE(4), (double[]){7, 2, 7, -2}, 0, "int maximum");
+    check(l2_add_scalar(a, 2.5), L2_FLOAT32, L2_SHAPE(4), (double[]){9.5, -4.5, 9.5, -4.5}, 0,
+          "int + 2.5 -> float32");
+    check(l2_mul_scalar(a, 2), L2_INT64, L2_SHAPE(4), (double[]){14, -14, 14, -14}, 0,
+          "int * 2 stays int64");
+    check(l2_div_scalar(a, 2), L2_FLOAT32, L2_SHAPE(4), (double[]){3.5, -3.5, 3.5, -3.5}, 0,
+          "int / 2 -> float32");
+    check(l2_gt_scalar(a, 6.5), L2_BOOL, L2_SHAPE(4), (double[]){1, 0, 1, 0}, 0, "int > 6.5");
+    check(l2_clamp(a, -3, 5), L2_INT64, L2_SHAPE(4), (double[]){5, -3, 5, -3}, 0, "int clamp");
+    check(l2_clamp(a, -2.5, INFINITY), L2_FLOAT32, L2_SHAPE(4), (double[]){7, -2.5, 7, -2.5}, 0,
+          "int clamp with a float bound -> float32");
+    /* Wrap-around like torch's int64. */
+    l2_tensor *big = mk(L2_INT64, L2_SHAPE(1), (double[]){4611686018427387904.0}); /* 2^62 */
+    l2_tensor *w = l2_mul_scalar(big, 4);
+    int64_t v = -1;
+    l2_get_int64(w, (const int64_t[]){0}, &v);
+    is_int(v, 0, "int64 mul wraps around (2^62 * 4 == 0)");
+    l2_tensor_release(w);
+    l2_tensor_release(big);
+
+    l2_tensor *t = mk(L2_BOOL, L2_SHAPE(3), (double[]){1, 0, 1});
+    l2_tensor *u = mk(L2_BOOL, L2_SHAPE(3), (double[]){1, 1, 0});
+    check(l2_add(t, u), L2_BOOL, L2_SHAPE(3), (double[]){1, 1, 1}, 0, "bool + bool is or");
+    check(l2_mul(t, u), L2_BOOL, L2_SHAPE(3), (double[]){1, 0, 0}, 0, "bool * bool is and");
+    check(l2_add_scalar(t, 1), L2_INT64, L2_SHAPE(3), (double[]){2, 1, 2}, 0,
+          "bool + 1 -> int64");
+    check(l2_div(t, u), L2_FLOAT32, L2_SHAPE(3), (double[]){1, 0, INFINITY}, 0,
+          "bool / bool -> float32");
+    check_err(!l2_where(t, a, b), L2_ERR_SHAPE, "where (3) vs (4)", "[3]", "[4]");
+    l2_tensor *m = mk(L2_BOOL, L2_SHAPE(4), (double[]){0, 1, 0, 1});
+    check(l2_masked_fill(a, m, 2.9), L2_INT64, L2_SHAPE(4), (double[]){7, 2, 7, 2}, 0,
+          "masked_fill converts the value to int64");
+    l2_tensor_release(m);
+    l2_tensor_release(a);
+    l2_tensor_release(b);
+    l2_tensor_release(t);
+    l2_tensor_release(u);
+}
+
+/* torch.result_type through l2_add: dimensioned vs 0-d operands, and numbers. */
+static void test_promotion(void)
+{
+    struct {
+        l2_dtype a;
+        bool a0;
+        l2_dtype b;
+        bool b0;
+        l2_dtype want;
+    } cases[] = {
+        {L2_FLOAT32, false, L2_FLOAT64, false, L2_FLOAT64},
+        {L2_FLOAT32, false, L2_FLOAT64, true, L2_FLOAT32},
+        {L2_FLOAT64, true, L2_FLOAT32, false, L2_FLOAT32},
+        {L2_INT64, false, L2_FLOAT32, true, L2_FLOAT32},
+        {L2_INT64, false, L2_FLOAT64, true, L2_FLOAT64},
+        {L2_INT64, false, L2_FLOAT32, false, L2_FLOAT32},
+        {L2_BOOL, false, L2_INT64, true, L2_INT64},
+        {L2_INT64, false, L2_BOOL, false, L2_INT64},
+        {L2_BOOL, false, L2_BOOL, false, L2_BOOL},
+        {L2_INT64, true, L2_FLOAT32, true, L2_FLOAT32},
+        {L2_FLOAT64, true, L2_INT64, false, L2_FLOAT64},
+        {L2_BOOL, false, L2_FLOAT64, true, L2_FLOAT64},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        l2_tensor *a = cases[k].a0 ? l2_scalar(1, cases[k].a) : l2_ones(L2_SHAPE(2), cases[k].a);
+        l2_tensor *b = cases[k].b0 ? l2_scalar(1, cases[k].b) : l2_ones(L2_SHAPE(2), cases[k].b);
+        l2_tensor *r = l2_add(a, b);
+        ok(r && l2_dtype_of(r) == cases[k].want, "promotion %s%s + %s%s -> %s (got %s)",
+           l2_dtype_name(cases[k].a), cases[k].a0 ? " 0-d" : "", l2_dtype_name(cases[k].b),
+           cases[k].b0 ? " 0-d" : "", l2_dtype_name(cases[k].want),
+           r ? l2_dtype_name(l2_dtype_of(r)) : "NULL");
+        l2_tensor *c = l2_lt(a, b);
+        ok(c && l2_dtype_of(c) == L2_BOOL, "comparison %zu gives bool", k);
+        l2_tensor_release(c);
+        l2_tensor_release(r);
+        l2_tensor_release(a);
+        l2_tensor_release(b);
+    }
+    struct {
+        l2_dtype a;
+        double s;
+        l2_dtype want;
+    } sc[] = {
+        {L2_INT64, 2.5, L2_FLOAT32}, {L2_INT64, 2, L2_INT64},     {L2_BOOL, 2, L2_INT64},
+        {L2_BOOL, 0.5, L2_FLOAT32},  {L2_FLOAT32, 2.5, L2_FLOAT32}, {L2_FLOAT64, 2, L2_FLOAT64},
+        {L2_FLOAT32, 1e300, L2_FLOAT32}, {L2_INT64, 1e19, L2_FLOAT32},
+    };
+    for (size_t k = 0; k < sizeof sc / sizeof sc[0]; k++) {
+        l2_tensor *a = l2_ones(L2_SHAPE(2), sc[k].a);
+        l2_tensor *r = l2_mul_scalar(a, sc[k].s);
+        ok(r && l2_dtype_of(r) == sc[k].want, "promotion %s * %g -> %s", l2_dtype_name(sc[k].a),
+           sc[k].s, l2_dtype_name(sc[k].want));
+        l2_tensor_release(r);
+        l2_tensor_release(a);
+    }
+    l2_tensor *i = l2_ones(L2_SHAPE(2), L2_INT64), *f = l2_ones(L2_SHAPE(2), L2_FLOAT64);
+    check(l2_div(i, i), L2_FLOAT32, L2_SHAPE(2), (double[]){1, 1}, 0, "div int int -> float32");
+    check(l2_div(f, i), L2_FLOAT64, L2_SHAPE(2), (double[]){1, 1}, 0, "div f64 int -> float64");
+    check(l2_atan2(i, i), L2_FLOAT32, L2_SHAPE(2), (double[]){M_PI / 4, M_PI / 4}, 1e-7,
+          "atan2 int int -> float32");
+    check(l2_exp(i), L2_FLOAT32, L2_SHAPE(2), (double[]){exp(1), exp(1)}, 1e-7,
+          "exp of int64 -> float32");
+    l2_tensor_release(i);
+    l2_tensor_release(f);
+}
+
+/* ---- unary ops: values -------------------------------------------------------------------- */
+
+typedef l2_tensor *(*un_fn)(const l2_tensor *);
+
+static l2_tensor *leaky(const l2_tensor *t) { return l2_leaky_relu(t, 0.1); }
+static l2_tensor *elu13(const l2_tensor *t) { return l2_elu(t, 1.3); }
+static l2_tensor *gelu_erf(const l2_tensor *t) { return l2_gelu(t, false); }
+static l2_tensor *gelu_tanh(const l2_tensor *t) { return l2_gelu(t, true); }
+static l2_tensor *softplus21(const l2_tensor *t) { return l2_softplus(t, 2, 1); }
+static l2_tensor *clamp55(const l2_tensor *t) { return l2_clamp(t, -0.5, 0.5); }
+
+/* Independent reference formulas in double. */
+static double r_neg(double x) { return -x; }
+static double r_sign(double x) { return x > 0 ? 1 : x < 0 ? -1 : 0; }
+static double r_rsqrt(double x) { return 1 / sqrt(x); }
+static double r_square(double x) { return x * x; }
+static double r_recip(double x) { return 1 / x; }
+static double r_sigmoid(double x) { return 1 / (1 + exp(-x)); }
+static double r_relu(double x) { return x > 0 ? x : 0; }
+static double r_silu(double x) { return x / (1 + exp(-x)); }
+static double r_leaky(double x) { return x > 0 ? x : 0.1 * x; }
+static double r_elu(double x) { return x > 0 ? x : 1.3 * (exp(x) - 1); }
+static double r_gelu(double x) { return x * 0.5 * (1 + erf(x / sqrt(2))); }
+static double r_gelu_tanh(double x)
+{
+    return 0.5 * x * (1 + tanh(sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+}
+static double r_softplus(double x) { return 2 * x > 1 ? x : log(1 + exp(2 * x)) / 2; }
+static double r_clamp(double x) { return x < -0.5 ? -0.5 : x > 0.5 ? 0.5 : x; }
+
+static const struct {
+    const char *name;
+    un_fn f;
+    double (*ref)(double);
+    double lo, hi; /* domain for values and gradients */
+} UNARY[] = {
+    {"neg", l2_neg, r_neg, -2, 2},
+    {"abs", l2_abs, fabs, -2, 2},
+    {"sign", l2_sign, r_sign, -2, 2},
+    {"exp", l2_exp, exp, -2, 2},
+    {"exp2", l2_exp2, exp2, -2, 2},
+    {"expm1", l2_expm1, expm1, -2, 2},
+    {"log", l2_log, log, 0.2, 3},
+    {"log2", l2_log2, log2, 0.2, 3},
+    {"log10", l2_log10, log10, 0.2, 3},
+    {"log1p", l2_log1p, log1p, -0.5, 3},
+    {"sqrt", l2_sqrt, sqrt, 0.2, 3},
+    {"rsqrt", l2_rsqrt, r_rsqrt, 0.2, 3},
+    {"square", l2_square, r_square, -2, 2},
+    {"reciprocal", l2_reciprocal, r_recip, 0.3, 3},
+    {"sin", l2_sin, sin, -2, 2},
+    {"cos", l2_cos, cos, -2, 2},
+    {"tan", l2_tan, tan, -1.2, 1.2},
+    {"asin", l2_asin, asin, -0.9, 0.9},
+    {"acos", l2_acos, acos, -0.9, 0.9},
+    {"atan", l2_atan, atan, -2, 2},
+    {"sinh", l2_sinh, sinh, -2, 2},
+    {"cosh", l2_cosh, cosh, -2, 2},
+    {"tanh", l2_tanh, tanh, -2, 2},
+    {"sigmoid", l2_sigmoid, r_sigmoid, -3, 3},
+    {"relu", l2_relu, r_relu, -2, 2},
+    {"silu", l2_silu, r_silu, -3, 3},
+    {"erf", l2_erf, erf, -2, 2},
+    {"floor", l2_floor, floor, 0.1, 0.9},
+    {"ceil", l2_ceil, ceil, 0.1, 0.9},
+    {"round", l2_round, round, 0.1, 0.4},
+    {"trunc", l2_trunc, trunc, -0.9, 0.9},
+    {"leaky_relu", leaky, r_leaky, -2, 2},
+    {"elu", elu13, r_elu, -2, 2},
+    {"gelu", gelu_erf, r_gelu, -3, 3},
+    {"gelu tanh", gelu_tanh, r_gelu_tanh, -3, 3},
+    {"softplus", softplus21, r_softplus, -1, 1},
+    {"clamp", clamp55, r_clamp, -1, 1},
+};
+#define N_UNARY (sizeof UNARY / sizeof UNARY[0])
+
+static void test_unary_values(void)
+{
+    for (size_t u = 0; u < N_UNARY; u++) {
+        double xs[6];
+        for (int k = 0; k < 6; k++) /* spread over the op's domain, avoiding its ends */
+            xs[k] = UNARY[u].lo + (UNARY[u].hi - UNARY[u].lo) * (0.05 + 0.18 * k);
+        for (int f = 0; f < 2; f++) {
+            l2_dtype dt = FLOATS[f];
+            double want[6]; /* the float32 reference sees the float32-rounded input */
+            for (int k = 0; k < 6; k++)
+                want[k] = UNARY[u].ref(dt == L2_FLOAT32 ? (double)(float)xs[k] : xs[k]);
+            l2_tensor *t = mk(dt, L2_SHAPE(2, 3), xs);
+            char name[64];
+            snprintf(name, sizeof name, "%s %s", UNARY[u].name, l2_dtype_name(dt));
+            check(UNARY[u].f(t), dt, L2_SHAPE(2, 3), want, dt == L2_FLOAT32 ? 4e-6 : 1e-13,
+                  name);
+            l2_tensor_release(t);
+        }
+    }
+    /* Edge values by hand. */
+    l2_tensor *t = mk(L2_FLOAT32, L2_SHAPE(6), (double[]){2.5, 3.5, -2.5, -1.5, 0.5, -0.4});
+    check(l2_round(t), L2_FLOAT32, L2_SHAPE(6), (double[]){2, 4, -2, -2, 0, -0.0}, 0,
+          "round half to even");
+    check(l2_floor(t), L2_FLOAT32, L2_SHAPE(6), (double[]){2, 3, -3, -2, 0, -1}, 0, "floor");
+    check(l2_ceil(t), L2_FLOAT32, L2_SHAPE(6), (double[]){3, 4, -2, -1, 1, 0}, 0, "ceil");
+    check(l2_trunc(t), L2_FLOAT32, L2_SHAPE(6), (double[]){2, 3, -2, -1, 0, 0}, 0, "trunc");
+    l2_tensor_release(t);
+    t = mk(L2_FLOAT64, L2_SHAPE(4), (double[]){NAN, -0.0, -3, 0});
+    check(l2_sign(t), L2_FLOAT64, L2_SHAPE(4), (double[]){0, 0, -1, 0}, 0, "sign (NaN -> 0)");
+    check(l2_relu(t), L2_FLOAT64, L2_SHAPE(4), (double[]){NAN, 0, 0, 0}, 0, "relu keeps NaN");
+    check(l2_sqrt(t), L2_FLOAT64, L2_SHAPE(4), (double[]){NAN, 0, NAN, 0}, 0, "sqrt of -3 NaN");
+    check(l2_log(t), L2_FLOAT64, L2_SHAPE(4), (double[]){NAN, -INFINITY, NAN, -INFINITY}, 0,
+          "log of 0 is -inf");
+    l2_tensor_release(t);
+    t = mk(L2_FLOAT32, L2_SHAPE(2), (double[]){100, -100});
+    check(l2_sigmoid(t), L2_FLOAT32, L2_SHAPE(2), (double[]){1, 0}, 0, "sigmoid saturates");
+    check(l2_softplus(t, 1, 20), L2_FLOAT32, L2_SHAPE(2), (double[]){100, 0}, 1e-30,
+          "softplus above the threshold is linear");
+    l2_tensor_release(t);
+
+    /* Integers and bools. */
+    l2_tensor *i = mk(L2_INT64, L2_SHAPE(3), (double[]){-3, 0, 2});
+    check(l2_neg(i), L2_INT64, L2_SHAPE(3), (double[]){3, 0, -2}, 0, "neg int64");
+    check(l2_abs(i), L2_INT64, L2_SHAPE(3), (double[]){3, 0, 2}, 0, "abs int64");
+    check(l2_sign(i), L2_INT64, L2_SHAPE(3), (double[]){-1, 0, 1}, 0, "sign int64");
+    check(l2_square(i), L2_INT64, L2_SHAPE(3), (double[]){9, 0, 4}, 0, "square int64");
+    check(l2_relu(i), L2_INT64, L2_SHAPE(3), (double[]){0, 0, 2}, 0, "relu int64");
+    check(l2_floor(i), L2_INT64, L2_SHAPE(3), (double[]){-3, 0, 2}, 0, "floor int64 is a copy");
+    check(l2_sqrt(i), L2_FLOAT32, L2_SHAPE(3), (double[]){NAN, 0, sqrt(2.0f)}, 1e-7,
+          "sqrt int64 -> float32");
+    check(l2_reciprocal(i), L2_FLOAT32, L2_SHAPE(3), (double[]){-1 / 3.0f, INFINITY, 0.5}, 1e-7,
+          "reciprocal int64 -> float32");
+    l2_tensor *b = mk(L2_BOOL, L2_SHAPE(2), (double[]){1, 0});
+    check(l2_square(b), L2_INT64, L2_SHAPE(2), (double[]){1, 0}, 0, "square bool -> int64");
+    check(l2_sign(b), L2_BOOL, L2_SHAPE(2), (double[]){1, 0}, 0, "sign bool");
+    check(l2_sigmoid(b), L2_FLOAT32, L2_SHAPE(2), (double[]){1 / (1 + exp(-1.0f)), 0.5}, 1e-7,
+          "sigmoid bool -> float32");
+    check(l2_logical_not(i), L2_BOOL, L2_SHAPE(3), (double[]){0, 1, 0}, 0, "logical_not int");
+    check_err(!l2_neg(b), L2_ERR_DTYPE, "neg bool", "neg", "bool");
+    check_err(!l2_leaky_relu(i, 0.1), L2_ERR_DTYPE, "leaky_relu int64", "leaky_relu", "int64");
+    check_err(!l2_floor(b), L2_ERR_DTYPE, "floor bool", "floor", NULL);
+    l2_tensor_release(i);
+    l2_tensor_release(b);
+}
+
+/* Strided inputs (transposed, stepped, expanded) compute the same values as contiguous ones. */
+static double max_abs_diff(const l2_tensor *x, const l2_tensor *y)
+{
+    l2_tensor *d = l2_abs(l2_sub(x, y)); /* scope-owned */
+    double m = -1, v;
+    int64_t n = l2_numel(d), cols = l2_shape(d)[1];
+    for (int64_t k = 0; k < n; k++)
+        if (l2_get(d, (const int64_t[]){k / cols, k % cols}, &v) == L2_OK && (v > m || m < 0))
+            m = v;
+    return m;
+}
+
+static void test_strided_forward(void)
+{
+    l2_scope_begin();
+    l2_manual_seed(3);
+    l2_tensor *base = l2_randn(L2_SHAPE(6, 10), L2_FLOAT64);
+    l2_tensor *sl = l2_slice(l2_transpose(base, 0, 1), 0, 1, INT64_MAX, 3); /* (3, 6) */
+    l2_tensor *r0 = l2_select(l2_slice(base, 1, 0, INT64_MAX, 2), 0, 2);   /* (5,) stride 2 */
+    l2_tensor *ex = l2_expand(l2_unsqueeze(r0, 1), L2_SHAPE(5, 3));        /* stride 0 */
+    l2_tensor *tr = l2_t(l2_slice(l2_narrow(base, 0, 0, 3), 1, 0, INT64_MAX, 2)); /* (5, 3) */
+    double m1 = max_abs_diff(l2_mul(sl, sl), l2_mul(l2_contiguous(sl), l2_contiguous(sl)));
+    double m2 = max_abs_diff(l2_atan2(ex, tr), l2_atan2(l2_contiguous(ex), l2_contiguous(tr)));
+    double m3 = max_abs_diff(l2_tanh(tr), l2_tanh(l2_contiguous(tr)));
+    ok(m1 == 0, "mul of a stepped transposed view matches contiguous (%g)", m1);
+    ok(m2 == 0, "atan2 of an expanded and a transposed view matches contiguous (%g)", m2);
+    ok(m3 == 0, "tanh of a transposed view matches contiguous (%g)", m3);
+    /* A large strided op goes through the threaded iterator. */
+    l2_tensor *bt = l2_t(l2_rand(L2_SHAPE(300, 400), L2_FLOAT32));
+    double m4 = max_abs_diff(l2_mul(bt, bt), l2_square(l2_contiguous(bt)));
+    ok(m4 == 0, "large transposed mul matches square of a copy (%g)", m4);
+    l2_scope_end();
+}
+
+/* ---- gradients ---------------------------------------------------------------------------- */
+
+typedef l2_tensor *(*bin_fn)(const l2_tensor *, const l2_tensor *);
+
+static const struct {
+    const char *name;
+    bin_fn f;
+    double alo, ahi, blo, bhi;
+} BINARY[] = {
+    {"add", l2_add, -1, 1, -1, 1},
+    {"sub", l2_sub, -1, 1, -1, 1},
+    {"mul", l2_mul, -1, 1, -1, 1},
+    {"div", l2_div, -1, 1, 0.5, 2},
+    {"pow", l2_pow, 0.5, 2, -1.5, 1.5},
+    {"maximum", l2_maximum, -1, 1, -1, 1},
+    {"minimum", l2_minimum, -1, 1, -1, 1},
+    {"atan2", l2_atan2, -1, 1, -1, 1},
+    {"fmod", l2_fmod, -2.6, -2.2, 1.5, 1.7},
+    {"remainder", l2_remainder, -2.6, -2.2, 1.5, 1.7},
+};
+
+/* Layouts: both (3,4); a transposed (4,3)^T with b a stepped slice (3,8)[:, ::2]; a (3,4) with
+ * b (4,); a (3,1) with b (1,4). */
+enum { L_CONTIG, L_STRIDED, L_BCAST_ROW, L_BCAST_BOTH, L_COUNT };
+static const char *const LAYOUT[L_COUNT] = {"contiguous", "transposed/stepped", "broadcast (4,)",
+                                            "broadcast (3,1)x(1,4)"};
+
+typedef struct {
+    int op, layout;
+} gctx;
+
+static void leaves_for(int layout, l2_tensor **a, l2_tensor **b, double alo, double ahi,
+                       double blo, double bhi)
+{
+    switch (layout) {
+    case L_CONTIG:
+        *a = gc_leaf(L2_SHAPE(3, 4), alo, ahi);
+        *b = gc_leaf(L2_SHAPE(3, 4), blo, bhi);
+        break;
+    case L_STRIDED:
+        *a = gc_leaf(L2_SHAPE(4, 3), alo, ahi);
+        *b = gc_leaf(L2_SHAPE(3, 8), blo, bhi);
+        break;
+    case L_BCAST_ROW:
+        *a = gc_leaf(L2_SHAPE(3, 4), alo, ahi);
+        *b = gc_leaf(L2_SHAPE(4), blo, bhi);
+        break;
+    default:
+        *a = gc_leaf(L2_SHAPE(3, 1), alo, ahi);
+        *b = gc_leaf(L2_SHAPE(1, 4), blo, bhi);
+        break;
+    }
+}
+
+/* The layout's view of leaf k (0: a, 1: b) inside the caller's scope. */
+static l2_tensor *layout_view(int layout, int k, l2_tensor *t)
+{
+    if (layout != L_STRIDED)
+        return t;
+    return k == 0 ? l2_t(t) : l2_slice(t, 1, 0, INT64_MAX, 2);
+}
+
+static l2_tensor *g_binary(l2_tensor *const *in, void *vctx)
+{
+    const gctx *c = vctx;
+    l2_scope_begin();
+    l2_tensor *a = layout_view(c->layout, 0, in[0]), *b = layout_view(c->layout, 1, in[1]);
+    l2_tensor *r = l2_keep(BINARY[c->op].f(a, b));
+    l2_scope_end();
+    return r;
+}
+
+static void test_binary_grads(void)
+{
+    l2_manual_seed(11);
+    for (size_t k = 0; k < sizeof BINARY / sizeof BINARY[0]; k++) {
+        for (int l = 0; l < L_COUNT; l++) {
+            l2_tensor *in[2];
+            leaves_for(l, &in[0], &in[1], BINARY[k].alo, BINARY[k].ahi, BINARY[k].blo,
+                       BINARY[k].bhi);
+            gctx c = {(int)k, l};
+            char name[80];
+            snprintf(name, sizeof name, "%s %s", BINARY[k].name, LAYOUT[l]);
+            ok(gradcheck(name, g_binary, 2, in, &c), "gradcheck %s", name);
+            l2_tensor_release(in[0]);
+            l2_tensor_release(in[1]);
+        }
+    }
+    /* 0-d operands: a 0-d result, and a 0-d leaf broadcast against a matrix. */
+    l2_tensor *s2 = l2_scalar(2, L2_FLOAT64), *s3 = l2_scalar(3, L2_INT64);
+    check(l2_mul(s2, s3), L2_FLOAT64, 0, NULL, (double[]){6}, 0, "0-d * 0-d is 0-d");
+    l2_tensor_release(s2);
+    l2_tensor_release(s3);
+    for (size_t k = 0; k < sizeof BINARY / sizeof BINARY[0]; k++) {
+        l2_tensor *in[2] = {gc_leaf(L2_SHAPE(2, 3), BINARY[k].alo, BINARY[k].ahi),
+                            gc_leaf(0, NULL, BINARY[k].blo, BINARY[k].bhi)};
+        gctx c = {(int)k, L_CONTIG};
+        ok(gradcheck(BINARY[k].name, g_binary, 2, in, &c), "gradcheck %s with a 0-d operand",
+           BINARY[k].name);
+        l2_tensor_release(in[0]);
+        l2_tensor_release(in[1]);
+    }
+    /* Ties of maximum split the gradient; pow's gradient at exponent 0 and base 0. */
+    l2_tensor *a = l2_full(L2_SHAPE(2), 1.5, L2_FLOAT64), *b = l2_full(L2_SHAPE(2), 1.5,
+                                                                        L2_FLOAT64);
+    l2_set_requires_grad(a, true);
+    l2_set_requires_grad(b, true);
+    l2_tensor *m = l2_maximum(a, b);
+    l2_tensor *g = l2_ones(L2_SHAPE(2), L2_FLOAT64);
+    l2_backward(m, g, false);
+    check(l2_tensor_ref(l2_grad(a)), L2_FLOAT64, L2_SHAPE(2), (double[]){0.5, 0.5}, 0,
+          "maximum tie: half the gradient to a");
+    check(l2_tensor_ref(l2_grad(b)), L2_FLOAT64, L2_SHAPE(2), (double[]){0.5, 0.5}, 0,
+          "maximum tie: half the gradient to b");
+    l2_tensor_release(m);
+    l2_tensor *z = mk(L2_FLOAT64, L2_SHAPE(2), (double[]){0, 2});
+    l2_set_requires_grad(z, true);
+    l2_tensor *e = mk(L2_FLOAT64, L2_SHAPE(2), (double[]){0, 0});
+    l2_set_requires_grad(e, true);
+    l2_tensor *pw = l2_pow(z, e);
+    l2_backward(pw, g, false);
+    check(l2_tensor_ref(l2_grad(z)), L2_FLOAT64, L2_SHAPE(2), (double[]){0, 0}, 0,
+          "pow: zero gradient to the base where the exponent is 0");
+    check(l2_tensor_ref(l2_grad(e)), L2_FLOAT64, L2_SHAPE(2), (double[]){0, log(2.0)}, 1e-15,
+          "pow: d/db = a^b log a, 0 at a = 0");
+    l2_tensor *rel[] = {a, b, g, z, e, pw};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++)
+        l2_tensor_release(rel[i]);
+    /* A float32 leaf with an int64 operand: gradient in float32, none for the integer. */
+    l2_tensor *f = l2_ones(L2_SHAPE(3), L2_FLOAT32), *i = mk(L2_INT64, L2_SHAPE(3),
+                                                              (double[]){1, 2, 3});
+    l2_set_requires_grad(f, true);
+    l2_tensor *fi = l2_mul(f, i);
+    l2_tensor *g3 = l2_ones(L2_SHAPE(3), L2_FLOAT32);
+    ok(fi && l2_dtype_of(fi) == L2_FLOAT32 && l2_backward(fi, g3, false) == L2_OK,
+       "float32 * int64 backward");
+    check(l2_tensor_ref(l2_grad(f)), L2_FLOAT32, L2_SHAPE(3), (double[]){1, 2, 3}, 0,
+          "gradient of float32 * int64");
+    is_str(l2_grad_fn_name(fi), "mul", "grad_fn name mul");
+    l2_tensor_release(fi);
+    l2_tensor_release(g3);
+    l2_tensor_release(f);
+    l2_tensor_release(i);
+}
+
+typedef struct {
+    int op, layout;
+} uctx;
+
+static l2_tensor *g_unary(l2_tensor *const *in, void *vctx)
+{
+    const uctx *c = vctx;
+    l2_scope_begin();
+    l2_tensor *t = in[0];
+    if (c->layout == 1)
+        t = l2_t(t);
+    else if (c->layout == 2)
+        t = l2_slice(t, 1, 1, INT64_MAX, 2);
+    else if (c->layout == 3)
+        t = l2_expand(t, L2_SHAPE(3, 4));
+    l2_tensor *r = l2_keep(UNARY[c->op].f(t));
+    l2_scope_end();
+    return r;
+}
+
+static void test_unary_grads(void)
+{
+    static const char *const names[4] = {"contiguous", "transposed", "stepped slice",
+                                         "expanded"};
+    l2_manual_seed(12);
+    for (size_t u = 0; u < N_UNARY; u++) {
+        for (int l = 0; l < 4; l++) {
+            double lo = UNARY[u].lo, hi = UNARY[u].hi;
+            l2_tensor *x = l == 0   ? gc_leaf(L2_SHAPE(3, 4), lo, hi)
+                           : l == 1 ? gc_leaf(L2_SHAPE(4, 3), lo, hi)
+                           : l == 2 ? gc_leaf(L2_SHAPE(3, 9), lo, hi)
+                                    : gc_leaf(L2_SHAPE(1, 4), lo, hi);
+            uctx c = {(int)u, l};
+            char name[80];
+            snprintf(name, sizeof name, "%s %s", UNARY[u].name, names[l]);
+            ok(gradcheck(name, g_unary, 1, &x, &c), "gradcheck %s", name);
+            l2_tensor_release(x);
+        }
+    }
+    /* clamp passes the gradient at the bounds themselves (min <= x <= max), as torch. */
+    l2_tensor *x = mk(L2_FLOAT64, L2_SHAPE(4), (double[]){-1, -0.5, 0.5, 1});
+    l2_set_requires_grad(x, true);
+    l2_tensor *y = l2_clamp(x, -0.5, 0.5);
+    l2_tensor *g = l2_ones(L2_SHAPE(4), L2_FLOAT64);
+    l2_backward(y, g, false);
+    check(l2_tensor_ref(l2_grad(x)), L2_FLOAT64, L2_SHAPE(4), (double[]){0, 1, 1, 0}, 0,
+          "clamp gradient at the bounds");
+    l2_tensor_release(y);
+    l2_set_grad_none(x);
+    y = l2_floor(x);
+    ok(y && l2_requires_grad(y) && l2_backward(y, g, false) == L2_OK,
+       "floor records a node (zero gradient)");
+    check(l2_tensor_ref(l2_grad(x)), L2_FLOAT64, L2_SHAPE(4), (double[]){0, 0, 0, 0}, 0,
+          "floor gradient is zero");
+    is_str(l2_grad_fn_name(y), "floor", "grad_fn name floor");
+    l2_tensor_release(y);
+    l2_tensor_release(x);
+    l2_tensor_release(g);
+}
+
+/* Tensor-number ops, where and masked_fill. */
+typedef struct {
+    int which;
+} sctx;
+
+static l2_tensor *g_misc(l2_tensor *const *in, void *vctx)
+{
+    const sctx *c = vctx;
+    l2_scope_begin();
+    l2_tensor *a = l2_t(in[0]); /* (3, 4) from (4, 3) */
+    l2_tensor *r = NULL;
+    switch (c->which) {
+    case 0: r = l2_add_scalar(a, 0.7); break;
+    case 1: r = l2_sub_scalar(a, -1.5); break;
+    case 2: r = l2_mul_scalar(a, -2.5); break;
+    case 3: r = l2_div_scalar(a, 3); break;
+    case 4: r = l2_pow_scalar(a, 2.5); break;
+    case 5: r = l2_rsub_scalar(a, 2); break;
+    case 6: r = l2_pow_scalar(a, 0); break;
+    case 7: {
+        l2_tensor *cond = l2_gt_scalar(in[1], 1); /* (4,) broadcast */
+        r = l2_where(cond, a, in[1]);
+        break;
+    }
+    case 8: {
+        l2_tensor *mask = l2_lt_scalar(in[1], 1);
+        r = l2_masked_fill(a, mask, 3);
+        break;
+    }
+    case 9: r = l2_add_alpha(a, in[1], -0.75); break;
+    }
+    r = l2_keep(r);
+    l2_scope_end();
+    return r;
+}
+
+static void test_misc_grads(void)
+{
+    static const char *const names[] = {"add_scalar", "sub_scalar", "mul_scalar", "div_scalar",
+                                        "pow_scalar", "rsub_scalar", "pow_scalar 0", "where",
+                                        "masked_fill", "add_alpha"};
+    l2_manual_seed(13);
+    for (int k = 0; k < 10; k++) {
+        l2_tensor *in[2] = {gc_leaf(L2_SHAPE(4, 3), 0.3, 2), gc_leaf(L2_SHAPE(4), 0, 2)};
+        sctx c = {k};
+        ok(gradcheck(names[k], g_misc, 2, in, &c), "gradcheck %s (transposed, broadcast)",
+           names[k]);
+        l2_tensor_release(in[0]);
+        l2_tensor_release(in[1]);
+    }
+}
+
+/* ---- in-place ops ------------------------------------------------------------------------- */
+
+static l2_tensor *g_inplace(l2_tensor *const *in, void *vctx)
+{
+    const sctx *c = vctx;
+    l2_scope_begin();
+    l2_tensor *t = l2_mul_scalar(in[0], 1.5); /* a non-leaf to write into */
+    l2_tensor *b = l2_t(in[1]);               /* (3, 4) transposed */
+    l2_tensor *row = l2_select(in[1], 0, 0);  /* (3,) */
+    l2_tensor *bb = l2_expand(l2_unsqueeze(row, 1), L2_SHAPE(3, 4)); /* (3, 4), stride 0 */
+    l2_status st = L2_OK;
+    switch (c->which) {
+    case 0: st = l2_add_(t, b); break;
+    case 1: st = l2_sub_(t, b); break;
+    case 2: st = l2_mul_(t, b); break;
+    case 3: st = l2_div_(t, b); break;
+    case 4: st = l2_add_scalar_(t, -0.25); break;
+    case 5: st = l2_mul_scalar_(t, -3); break;
+    case 6: st = l2_clamp_(t, 0.8, 2.2); break;
+    case 7:
+        if ((st = l2_add_scalar_(t, -1.5)) == L2_OK)
+            st = l2_relu_(t);
+        break;
+    case 8: st = l2_mul_(t, bb); break;
+    case 9:
+        if ((st = l2_mul_(t, b)) == L2_OK && (st = l2_div_(t, bb)) == L2_OK)
+            st = l2_add_(t, t);
+        break;
+    }
+    l2_tensor *r = st == L2_OK ? l2_keep(l2_mul(t, t)) : NULL;
+    l2_scope_end();
+    return r;
+}
+
+static void test_inplace(void)
+{
+    static const char *const names[] = {"add_", "sub_", "mul_", "div_", "add_scalar_",
+                                        "mul_scalar_", "clamp_", "relu_", "mul_ broadcast",
+                                        "mul_ div_ add_ chain"};
+    l2_manual_seed(14);
+    for (int k = 0; k < 10; k++) {
+        l2_tensor *in[2] = {gc_leaf(L2_SHAPE(3, 4), 0.4, 1.6), gc_leaf(L2_SHAPE(4, 3), 0.5, 2)};
+        sctx c = {k};
+        ok(gradcheck(names[k], g_inplace, 2, in, &c), "gradcheck in-place %s", names[k]);
+        l2_tensor_release(in[0]);
+        l2_tensor_release(in[1]);
+    }
+
+    /* Values, dtype casting and version bumps. */
+    l2_tensor *a = mk(L2_FLOAT32, L2_SHAPE(2, 2), (double[]){1, 2, 3, 4});
+    l2_tensor *b64 = mk(L2_FLOAT64, L2_SHAPE(2), (double[]){0.5, -1});
+    ok(l2_add_(a, b64) == L2_OK, "float32 += float64 (broadcast) is allowed");
+    check(l2_tensor_ref(a), L2_FLOAT32, L2_SHAPE(2, 2), (double[]){1.5, 1, 3.5, 3}, 0,
+          "add_ value keeps float32");
+    ok(l2_mul_scalar_(a, 2) == L2_OK && l2_sub_(a, b64) == L2_OK && l2_div_(a, b64) == L2_OK,
+       "mul_scalar_, sub_, div_");
+    check(l2_tensor_ref(a), L2_FLOAT32, L2_SHAPE(2, 2), (double[]){5, -3, 13, -7}, 0,
+          "in-place chain value");
+    ok(l2_clamp_(a, -4, 6) == L2_OK && l2_relu_(a) == L2_OK, "clamp_, relu_");
+    check(l2_tensor_ref(a), L2_FLOAT32, L2_SHAPE(2, 2), (double[]){5, 0, 6, 0}, 0,
+          "clamp_ then relu_");
+    ok(l2_fill_(a, 2.5) == L2_OK, "fill_");
+    check(l2_tensor_ref(a), L2_FLOAT32, L2_SHAPE(2, 2), (double[]){2.5, 2.5, 2.5, 2.5}, 0,
+          "fill_ value");
+    l2_tensor *at = l2_t(a);
+    l2_tensor *col1 = l2_select(at, 0, 1); /* a[:, 1] */
+    ok(l2_add_scalar_(at, 1) == L2_OK && l2_zero_(col1) == L2_OK,
+       "in-place on a transposed view and a selected column");
+    check(l2_tensor_ref(a), L2_FLOAT32, L2_SHAPE(2, 2), (double[]){3.5, 0, 3.5, 0}, 0,
+          "writes through views reach the base");
+    l2_tensor_release(col1);
+    l2_tensor *i = mk(L2_INT64, L2_SHAPE(2), (double[]){5, 6});
+    ok(l2_add_scalar_(i, 3) == L2_OK && l2_mul_(i, i) == L2_OK, "int64 += 3, *= itself");
+    check(l2_tensor_ref(i), L2_INT64, L2_SHAPE(2), (double[]){64, 81}, 0, "int in-place value");
+
+    /* Errors: nothing is written. */
+    check_err(l2_add_(i, b64) != L2_OK, L2_ERR_DTYPE, "int64 += float64", "float64", "int64");
+    check_err(l2_add_scalar_(i, 0.5) != L2_OK, L2_ERR_DTYPE, "int64 += 0.5", "add_", NULL);
+    check_err(l2_div_(i, i) != L2_OK, L2_ERR_DTYPE, "int64 /= int64", "div_", "float32");
+    check_err(l2_clamp_(i, 0.5, 10) != L2_OK, L2_ERR_DTYPE, "int64 clamp_ with 0.5", NULL, NULL);
+    l2_tensor *bo = mk(L2_BOOL, L2_SHAPE(2), (double[]){1, 0});
+    check_err(l2_add_(bo, i) != L2_OK, L2_ERR_DTYPE, "bool += int64", "bool", NULL);
+    check(l2_tensor_ref(i), L2_INT64, L2_SHAPE(2), (double[]){64, 81}, 0,
+          "failed in-place ops wrote nothing");
+    l2_tensor *wide = l2_ones(L2_SHAPE(3, 2), L2_FLOAT32);
+    check_err(l2_add_(b64, wide) != L2_OK, L2_ERR_SHAPE, "in-place broadcast growing self",
+              "[2]", "[3,2]");
+    l2_tensor *ex = l2_expand(b64, L2_SHAPE(3, 2));
+    check_err(l2_mul_scalar_(ex, 2) != L2_OK, L2_ERR_ARG, "in-place into an expanded view",
+              "single memory location", NULL);
+    check_err(l2_add_(NULL, a) != L2_OK, L2_ERR_NULL, "add_ NULL", "add_", NULL);
+    check_err(l2_relu_(NULL) != L2_OK, L2_ERR_NULL, "relu_ NULL", "relu_", NULL);
+    check_err(l2_fill_(NULL, 1) != L2_OK, L2_ERR_NULL, "fill_ NULL", "fill_", NULL);
+
+    /* Autograd safety. */
+    l2_tensor *leaf = l2_ones(L2_SHAPE(2), L2_FLOAT64);
+    l2_set_requires_grad(leaf, true);
+    check_err(l2_add_(leaf, b64) != L2_OK, L2_ERR_AUTOGRAD, "add_ on a leaf requiring grad",
+              "leaf", NULL);
+    check_err(l2_relu_(leaf) != L2_OK, L2_ERR_AUTOGRAD, "relu_ on a leaf", "relu_", NULL);
+    check_err(l2_zero_(leaf) != L2_OK, L2_ERR_AUTOGRAD, "zero_ on a leaf", "zero_", NULL);
+    l2_tensor *lv = l2_select(leaf, 0, 1), *lvv = l2_unsqueeze(lv, 0);
+    check_err(l2_mul_scalar_(lvv, 2) != L2_OK, L2_ERR_AUTOGRAD, "mul_scalar_ on a view of a leaf",
+              "view of a leaf", NULL);
+    l2_tensor *lc = l2_mul_scalar(lv, 1); /* a copy, not a view: allowed */
+    ok(l2_relu_(lc) == L2_OK, "in-place on a non-view result of a leaf is allowed");
+    l2_tensor_release(lc);
+    l2_tensor_release(lvv);
+    l2_tensor_release(lv);
+    l2_no_grad_begin();
+    ok(l2_mul_scalar_(leaf, 3) == L2_OK, "in-place on a leaf under no_grad");
+    l2_no_grad_end();
+    ok(l2_is_leaf(leaf) && l2_grad_fn_name(leaf) == NULL, "no_grad in-place records nothing");
+
+    /* exp saves its output; modifying it in place makes backward fail. */
+    l2_tensor *y = l2_exp(leaf);
+    l2_tensor *g = l2_ones(L2_SHAPE(2), L2_FLOAT64);
+    ok(l2_mul_scalar_(y, 2) == L2_OK, "in-place on exp's output (non-leaf) is allowed");
+    is_str(l2_grad_fn_name(y), "mul", "in-place op replaces the grad_fn");
+    check_err(l2_backward(y, g, false) != L2_OK, L2_ERR_AUTOGRAD,
+              "backward after a saved tensor was modified", "modified by an in-place", NULL);
+    l2_tensor_release(y);
+    /* mul saves its inputs: modifying one afterwards breaks backward; an untouched one works. */
+    l2_tensor *h = l2_mul_scalar(leaf, 1);
+    l2_tensor *p = l2_mul(h, leaf);
+    ok(l2_add_scalar_(h, 1) == L2_OK, "add_scalar_ on a saved non-leaf");
+    check_err(l2_backward(p, g, false) != L2_OK, L2_ERR_AUTOGRAD,
+              "backward through mul after its input changed", "version", NULL);
+    l2_tensor_release(p);
+    p = l2_mul(h, leaf);
+    ok(l2_backward(p, g, false) == L2_OK, "backward without modification succeeds");
+    /* leaf = 3 (scaled under no_grad), h = leaf * 1 + 1 = 4: d(h * leaf)/dleaf = h + leaf. */
+    check(l2_tensor_ref(l2_grad(leaf)), L2_FLOAT64, L2_SHAPE(2), (double[]){7, 7}, 0,
+          "gradient through an in-place op uses the history before it");
+    l2_tensor_release(p);
+    /* fill_ cuts the history: the gradient to what came before is zero. */
+    l2_set_grad_none(leaf);
+    l2_tensor *q = l2_mul_scalar(leaf, 5);
+    ok(l2_fill_(q, 1) == L2_OK && l2_requires_grad(q), "fill_ on a non-leaf keeps requires_grad");
+    ok(l2_backward(q, g, false) == L2_OK, "backward through fill_");
+    check(l2_tensor_ref(l2_grad(leaf)), L2_FLOAT64, L2_SHAPE(2), (double[]){0, 0}, 0,
+          "fill_ gives a zero gradient");
+    l2_tensor_release(q);
+
+    l2_tensor *rel[] = {a, b64, at, i, bo, wide, ex, leaf, g, h};
+    for (size_t k = 0; k < sizeof rel / sizeof rel[0]; k++)
+        l2_tensor_release(rel[k]);
+}
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+static void test_errors(void)
+{
+    l2_scope_begin(); /* owns every tensor made here */
+    l2_tensor *a = l2_ones(L2_SHAPE(2, 3), L2_FLOAT32), *b = l2_ones(L2_SHAPE(4), L2_FLOAT32);
+    check_err(!l2_add(a, b), L2_ERR_SHAPE, "add shapes", "add: shapes [2,3] and [4]", NULL);
+    check_err(!l2_mul(b, a), L2_ERR_SHAPE, "mul shapes", "[4]", "[2,3]");
+    check_err(!l2_lt(a, b), L2_ERR_SHAPE, "lt shapes", "lt", "[2,3]");
+    check_err(!l2_where(l2_ones(L2_SHAPE(2, 1), L2_BOOL), a, b), L2_ERR_SHAPE, "where shapes",
+              "where", "[4]");
+    check_err(!l2_add(NULL, a), L2_ERR_NULL, "add NULL", "add", "'a'");
+    check_err(!l2_div(a, NULL), L2_ERR_NULL, "div NULL", "div", "'b'");
+    check_err(!l2_mul_scalar(NULL, 2), L2_ERR_NULL, "mul_scalar NULL", "mul", NULL);
+    check_err(!l2_rsub_scalar(NULL, 2), L2_ERR_NULL, "rsub NULL", "rsub", NULL);
+    check_err(!l2_exp(NULL), L2_ERR_NULL, "exp NULL", "exp", NULL);
+    check_err(!l2_gelu(NULL, false), L2_ERR_NULL, "gelu NULL", "gelu", NULL);
+    check_err(!l2_clamp(NULL, 0, 1), L2_ERR_NULL, "clamp NULL", "clamp", NULL);
+    check_err(!l2_where(NULL, a, a), L2_ERR_NULL, "where NULL", "where", NULL);
+    check_err(!l2_masked_fill(a, NULL, 0), L2_ERR_NULL, "masked_fill NULL", "masked_fill", NULL);
+    check_err(!l2_logical_not(NULL), L2_ERR_NULL, "logical_not NULL", "logical_not", NULL);
+    check_err(!l2_where(a, a, a), L2_ERR_DTYPE, "where float condition", "bool", NULL);
+    check_err(!l2_masked_fill(a, a, 0), L2_ERR_DTYPE, "masked_fill float mask", "boolean", NULL);
+    l2_tensor *bo = l2_ones(L2_SHAPE(2), L2_BOOL), *i = l2_ones(L2_SHAPE(2), L2_INT64);
+    check_err(!l2_sub(bo, bo), L2_ERR_DTYPE, "bool - bool", "sub", "bool");
+    check_err(!l2_pow(bo, bo), L2_ERR_DTYPE, "bool ** bool", "pow", "bool");
+    check_err(!l2_fmod(bo, bo), L2_ERR_DTYPE, "fmod bool", "fmod", NULL);
+    check_err(!l2_add_alpha(i, i, 0.5), L2_ERR_ARG, "int add_alpha 0.5", "alpha", NULL);
+    check_err(!l2_pow_scalar(i, -1), L2_ERR_ARG, "int ** -1", "negative", NULL);
+    l2_tensor *z = l2_zeros(L2_SHAPE(2), L2_INT64);
+    check_err(!l2_fmod(i, z), L2_ERR_ARG, "int fmod by zero", "ZeroDivisionError", NULL);
+    check_err(!l2_remainder(i, z), L2_ERR_ARG, "int remainder by zero", "remainder", NULL);
+    check_err(!l2_softplus(a, 0, 20), L2_ERR_ARG, "softplus beta 0", "beta", NULL);
+    check_err(!l2_clamp(a, NAN, 1), L2_ERR_ARG, "clamp NaN bound", "NaN", NULL);
+    check_err(!l2_elu(i, 1), L2_ERR_DTYPE, "elu int64", "elu", "int64");
+    check_err(!l2_abs(bo), L2_ERR_DTYPE, "abs bool", "abs", "bool");
+    /* A failed call leaves the last message alone on later success. */
+    l2_tensor *ok_ = l2_add(a, a);
+    ok(ok_ && strstr(l2_last_error(), "abs") != NULL, "success keeps the last error message");
+    /* Empty tensors. */
+    l2_tensor *e = l2_ones(L2_SHAPE(0, 3), L2_FLOAT32);
+    l2_tensor *er = l2_add(e, l2_ones(L2_SHAPE(3), L2_FLOAT64));
+    ok(er && l2_numel(er) == 0 && l2_dtype_of(er) == L2_FLOAT64, "empty + (3,) -> empty");
+    l2_tensor *eu = l2_exp(e);
+    ok(eu && l2_numel(eu) == 0, "exp of an empty tensor");
+    l2_scope_end();
+}
+
+/* Out of memory at every allocation of a few ops: a clean error, nothing leaks. */
+static void test_oom(void)
+{
+    l2_tensor *a = l2_ones(L2_SHAPE(3, 2), L2_FLOAT64), *b = l2_ones(L2_SHAPE(2), L2_FLOAT32);
+    l2_set_requires_grad(a, true);
+    int failures = 0, nomem = 0, n;
+    for (n = 0; n < 60; n++) {
+        l2_tensor *h = l2_mul_scalar(a, 2);
+        l2_debug_fail_alloc_after(n);
+        l2_tensor *r = l2_mul(h, b), *u = l2_exp(h);
+        l2_status st = l2_mul_(h, b);
+        l2_debug_fail_alloc_after(-1);
+        if (!r || !u || st != L2_OK) {
+            failures++;
+            nomem += l2_last_status() == L2_ERR_NOMEM;
+        }
+        l2_tensor_release(r);
+        l2_tensor_release(u);
+        l2_tensor_release(h);
+        if (r && u && st == L2_OK)
+            break; /* every allocation of the sequence succeeded */
+    }
+    ok(failures > 0 && failures == nomem && n < 60, "injected allocation failures report "
+       "L2_ERR_NOMEM (%d of %d, all succeed from allocation %d on)", nomem, failures, n);
+    l2_tensor_release(a);
+    l2_tensor_release(b);
+}
+
+/* A chain of 100,000 ops backpropagates (iterative engine) and frees without deep recursion. */
+static void test_long_chain(void)
+{
+    l2_tensor *x = l2_ones(L2_SHAPE(2), L2_FLOAT64);
+    l2_tensor *g = l2_ones(L2_SHAPE(2), L2_FLOAT64);
+    l2_set_requires_grad(x, true);
+    l2_scope_begin();
+    l2_tensor *y = x;
+    for (int k = 0; k < 100000; k++)
+        y = (k & 1) ? l2_add_scalar(y, 0.5) : l2_mul_scalar(y, 1.00002);
+    ok(y && l2_backward(y, g, false) == L2_OK, "backward through 100,000 ops");
+    l2_scope_end();
+    l2_tensor_release(g);
+    double want = pow(1.00002, 50000), got = NAN;
+    l2_get(l2_grad(x), (const int64_t[]){1}, &got);
+    is_near(got, want, 1e-9 * want, "gradient of the chain is the product of the factors");
+    l2_tensor_release(x);
+}
+
+int main(void)
+{
+    test_binary_values();
+    test_integer_ops();
+    test_promotion();
+    test_unary_values();
+    test_strided_forward();
+    test_binary_grads();
+    test_unary_grads();
+    test_misc_grads();
+    test_inplace();
+    test_errors();
+    test_oom();
+    test_long_chain();
+    return tap_done();
+}
