@@ -581,10 +581,22 @@ bool l2__check_inplace(const char *op, const l2_tensor *t)
         return true;
     L2__CHECK(t->grad_fn, false, L2_ERR_AUTOGRAD,
               "%s: a leaf tensor that requires grad is being used in an in-place operation", op);
-    L2__CHECK(!t->is_view, false, L2_ERR_UNSUPPORTED,
-              "%s: in-place operation on a view of a tensor that requires grad is not supported "
-              "(clone the view first, or write under l2_no_grad_begin)", op);
-    return true;
+    if (!t->is_view)
+        return true;
+    /* Walk back through view ops: a view of a leaf is torch's error; a view of a non-leaf is
+     * libl2's limitation (no CopySlices). */
+    const l2__node *n = t->grad_fn;
+    while (n && (n->op == L2__OP_VIEW || n->op == L2__OP_PERMUTE || n->op == L2__OP_EXPAND ||
+                 n->op == L2__OP_SLICE || n->op == L2__OP_SELECT || n->op == L2__OP_AS_STRIDED)) {
+        L2__CHECK(!n->next[0].leaf, false, L2_ERR_AUTOGRAD,
+                  "%s: a view of a leaf tensor that requires grad is being used in an in-place "
+                  "operation", op);
+        n = n->next[0].fn;
+    }
+    return l2__fail(L2_ERR_UNSUPPORTED,
+                    "%s: in-place operation on a view of a tensor that requires grad is not "
+                    "supported (clone the view first, or write under l2_no_grad_begin)", op),
+           false;
 }
 
 l2_status l2_set(l2_tensor *t, const int64_t *idx, double value)
