@@ -1,0 +1,3 @@
+#include <l2.h>
+#include "tap.h"
+int main(void) { return tap_done(); }
