@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 /* ---- dims ---------------------------------------------------------------------------------- */
 
@@ -182,7 +183,18 @@ typedef struct {
     void (*final)(const racc *a, int64_t o, void *ctx);
     bool ordered; /* needs row-major positions (or a sequential scan): no reordering */
     bool scan;    /* rows must run in order on one thread */
+    /* Optional, for tiles (see walk_out): the row loop for a block of outputs at once; its ctx
+     * is a colctx. */
+    row_fn cols;
 } rkern;
+
+/* What a cols loop gets: the kernel's ctx, the block's nb outputs, the byte step between them in
+ * operand 0, and their accumulators. */
+typedef struct {
+    const void *ctx;
+    int64_t nb, ostep;
+    racc *acc;
+} colctx;
 
 /* Base pointers of output o. */
 static void out_base(const rplan *p, int64_t o, char **base)
@@ -238,17 +250,60 @@ static void walk_red(const rplan *p, char *const *base, int64_t rb, int64_t re, 
     }
 }
 
+/* Tiles for reductions over outer dims: TILE_OUT neighbouring outputs advance together through
+ * TILE_RED reduced positions at a time, so that the cache lines they share are read once. */
+enum { TILE_OUT = 1024, TILE_RED = 64 };
+
+/* Tile when operand 0's innermost output dim is closer in memory than its innermost reduced dim
+ * (e.g. a sum over dim 0 of a row-major matrix). Each output still sees its positions in order. */
+static bool use_tiles(const rplan *p)
+{
+    return p->nod > 0 && p->nrd > 0 &&
+           llabs(p->ost[0][p->nod - 1]) < llabs(p->rst[0][p->nrd - 1]);
+}
+
 /* Outputs [ob, oe) on the calling thread. */
 static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, void *ctx)
 {
     char *base[2];
-    for (int64_t o = ob; o < oe; o++) {
-        racc a;
+    if (!use_tiles(p)) {
+        for (int64_t o = ob; o < oe; o++) {
+            racc a;
+            out_base(p, o, base);
+            K->init(&a, o, ctx);
+            walk_red(p, base, 0, p->nred, K->row, &a, ctx);
+            if (K->final)
+                K->final(&a, o, ctx);
+        }
+        return;
+    }
+    const int64_t inner = p->osh[p->nod - 1];
+    racc acc[TILE_OUT];
+    char *tb[TILE_OUT][2];
+    for (int64_t o = ob; o < oe;) {
+        /* A block of outputs along the innermost output dim. */
+        int64_t nb = oe - o < TILE_OUT ? oe - o : TILE_OUT;
+        if (nb > inner - o % inner)
+            nb = inner - o % inner;
         out_base(p, o, base);
-        K->init(&a, o, ctx);
-        walk_red(p, base, 0, p->nred, K->row, &a, ctx);
+        for (int64_t j = 0; j < nb; j++) {
+            for (int k = 0; k < p->nops; k++)
+                tb[j][k] = base[k] + j * p->ost[k][p->nod - 1];
+            K->init(&acc[j], o + j, ctx);
+        }
+        colctx cc = {ctx, nb, p->ost[0][p->nod - 1], acc};
+        for (int64_t rb = 0; rb < p->nred; rb += TILE_RED) {
+            int64_t re = p->nred - rb < TILE_RED ? p->nred : rb + TILE_RED;
+            if (K->cols && p->nops == 1)
+                walk_red(p, tb[0], rb, re, K->cols, NULL, &cc);
+            else
+                for (int64_t j = 0; j < nb; j++)
+                    walk_red(p, tb[j], rb, re, K->row, &acc[j], ctx);
+        }
         if (K->final)
-            K->final(&a, o, ctx);
+            for (int64_t j = 0; j < nb; j++)
+                K->final(&acc[j], o + j, ctx);
+        o += nb;
     }
 }
 
@@ -357,6 +412,13 @@ static inline double sum_value(const racc *a) { return isfinite(a->s) ? a->s + a
                         double v = (double)q_[j_ + u_];                                      \
                         l_[u_] += (EXPR);                                                    \
                     }                                                                        \
+            } else {                                                                         \
+                const char *q_ = px_ + b_ * sx_;                                             \
+                for (; j_ + 4 <= e_; j_ += 4)                                                \
+                    for (int u_ = 0; u_ < 4; u_++) {                                         \
+                        double v = (double)*(const T *)(q_ + (j_ + u_) * sx_);               \
+                        l_[u_] += (EXPR);                                                    \
+                    }                                                                        \
             }                                                                                \
             for (; j_ < e_; j_++) {                                                          \
                 double v = (double)*(const T *)(px_ + (b_ + j_) * sx_);                      \
@@ -418,7 +480,44 @@ static void sum_final(const racc *a, int64_t o, void *ctx)
         put(c, o, c->mode == M_MEAN ? v / c->n : v, a->k);
 }
 
-static const rkern K_SUM = {init_zero, sum_row, combine_sum, sum_final, false, false};
+/* sum for a block of outputs that are neighbours in memory: n reduced positions, each adding nb
+ * values (contiguous when ostep is one element) into per-output float64 or int64 partials. */
+static void sum_cols(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *unused,
+                     const void *vcc)
+{
+    const colctx *cc = vcc;
+    const rctx *c = cc->ctx;
+    const int64_t nb = cc->nb, os = cc->ostep;
+    if (l2__is_float(c->dt)) {
+        double s[TILE_OUT] = {0};
+        L2__DISPATCH_FLOAT(c->dt, {
+            for (int64_t i = 0; i < n; i++) {
+                const char *q = ptr[0] + i * step[0];
+                if (os == (int64_t)sizeof(T))
+                    for (int64_t j = 0; j < nb; j++)
+                        s[j] += (double)((const T *)q)[j];
+                else
+                    for (int64_t j = 0; j < nb; j++)
+                        s[j] += (double)*(const T *)(q + j * os);
+            }
+        });
+        for (int64_t j = 0; j < nb; j++)
+            acc_add(&cc->acc[j], s[j]);
+        return;
+    }
+    uint64_t k[TILE_OUT] = {0};
+    for (int64_t i = 0; i < n; i++) {
+        const char *q = ptr[0] + i * step[0];
+        for (int64_t j = 0; j < nb; j++)
+            k[j] += c->dt == L2_INT64 ? (uint64_t) * (const int64_t *)(q + j * os)
+                                      : *(const bool *)(q + j * os);
+    }
+    for (int64_t j = 0; j < nb; j++)
+        cc->acc[j].k = (int64_t)((uint64_t)cc->acc[j].k + k[j]);
+}
+
+static const rkern K_SUM = {.init = init_zero, .row = sum_row, .combine = combine_sum,
+                            .final = sum_final, .cols = sum_cols};
 
 /* sum((x - m)^2), m the per-output mean (var's second pass). */
 static void sqdev_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
@@ -437,7 +536,8 @@ static void sqdev_final(const racc *a, int64_t o, void *ctx)
     put(c, o, c->mode == M_STD ? sqrt(v) : v, 0);
 }
 
-static const rkern K_SQDEV = {init_param, sqdev_row, combine_sum, sqdev_final, false, false};
+static const rkern K_SQDEV = {.init = init_param, .row = sqdev_row, .combine = combine_sum,
+                              .final = sqdev_final};
 
 /* sum(exp(x - m)), m the per-output shift (logsumexp's second pass). */
 static void sumexp_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
@@ -452,7 +552,8 @@ static void sumexp_final(const racc *a, int64_t o, void *ctx)
     put(ctx, o, log(sum_value(a)) + a->m, 0);
 }
 
-static const rkern K_SUMEXP = {init_param, sumexp_row, combine_sum, sumexp_final, false, false};
+static const rkern K_SUMEXP = {.init = init_param, .row = sumexp_row, .combine = combine_sum,
+                               .final = sumexp_final};
 
 /* sum |x|^p (p = 1, 2 and general are separate loops). */
 static void pow_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
@@ -476,7 +577,8 @@ static void pow_final(const racc *a, int64_t o, void *ctx)
     put(c, o, c->p == 1 ? s : c->p == 2 ? sqrt(s) : pow(s, 1 / c->p), 0);
 }
 
-static const rkern K_POW = {init_zero, pow_row, combine_sum, pow_final, false, false};
+static const rkern K_POW = {.init = init_zero, .row = pow_row, .combine = combine_sum,
+                            .final = pow_final};
 
 /* max |x| (the infinity norm); NaN propagates. */
 static void absmax_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
@@ -503,7 +605,8 @@ static void absmax_combine(racc *a, const racc *b, const void *ctx)
 
 static void absmax_final(const racc *a, int64_t o, void *ctx) { put(ctx, o, a->s, 0); }
 
-static const rkern K_ABSMAX = {init_zero, absmax_row, absmax_combine, absmax_final, false, false};
+static const rkern K_ABSMAX = {.init = init_zero, .row = absmax_row, .combine = absmax_combine,
+                               .final = absmax_final};
 
 /* prod: float64 product for floats, wrapping int64 product for bool/int64. */
 static void init_prod(racc *a, int64_t o, const void *ctx)
@@ -544,7 +647,8 @@ static void prod_combine(racc *a, const racc *b, const void *ctx)
 
 static void prod_final(const racc *a, int64_t o, void *ctx) { put(ctx, o, a->s, a->k); }
 
-static const rkern K_PROD = {init_prod, prod_row, prod_combine, prod_final, false, false};
+static const rkern K_PROD = {.init = init_prod, .row = prod_row, .combine = prod_combine,
+                             .final = prod_final};
 
 /* For prod's backward: the product of the non-zero elements (s) and the number of zeros (k). */
 static void prodnz_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
@@ -584,8 +688,8 @@ static void init_prodnz(racc *a, int64_t o, const void *ctx)
     a->s = 1;
 }
 
-static const rkern K_PRODNZ = {init_prodnz, prodnz_row, prodnz_combine, prodnz_final, false,
-                               false};
+static const rkern K_PRODNZ = {.init = init_prodnz, .row = prodnz_row, .combine = prodnz_combine,
+                               .final = prodnz_final};
 
 /* max / min with the position of the first extreme element (the first NaN if any). Float values
  * in s, int64/bool values in k; i < 0 while no element was seen. */
@@ -668,7 +772,8 @@ static void ext_final(const racc *a, int64_t o, void *ctx)
     }
 }
 
-static const rkern K_EXT = {init_ext, ext_row, ext_combine, ext_final, true, false};
+static const rkern K_EXT = {.init = init_ext, .row = ext_row, .combine = ext_combine,
+                            .final = ext_final, .ordered = true};
 
 /* all / any: k starts at 1 (all) or 0 (any). */
 static void init_all(racc *a, int64_t o, const void *ctx)
@@ -704,7 +809,8 @@ static void allany_combine(racc *a, const racc *b, const void *ctx)
 
 static void allany_final(const racc *a, int64_t o, void *ctx) { put(ctx, o, 0, a->k); }
 
-static const rkern K_ALLANY = {init_all, allany_row, allany_combine, allany_final, false, false};
+static const rkern K_ALLANY = {.init = init_all, .row = allany_row, .combine = allany_combine,
+                               .final = allany_final};
 
 /* Count the elements equal to m (or NaN when m is NaN); mode 1 compares |x|, and counts NaN
  * elements always (the infinity norm's backward). */
@@ -731,7 +837,8 @@ static void count_final(const racc *a, int64_t o, void *ctx)
     ((rctx *)ctx)->iout[o] = a->k;
 }
 
-static const rkern K_COUNT = {init_param, count_row, combine_sum, count_final, false, false};
+static const rkern K_COUNT = {.init = init_param, .row = count_row, .combine = combine_sum,
+                              .final = count_final};
 
 /* ---- op helpers ---------------------------------------------------------------------------- */
 
@@ -940,7 +1047,7 @@ static void prod_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_
     MAP_ROW(x != 0 ? (z == 0 ? g * P / x : 0.0) : (z == 1 ? g * P : 0.0));
 }
 
-static const rkern K_PROD_BW = {init_prod_bw, prod_bw_row, NULL, NULL, false, false};
+static const rkern K_PROD_BW = {.init = init_prod_bw, .row = prod_bw_row};
 
 l2_status l2__prod_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
@@ -1002,7 +1109,7 @@ static void even_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_
     MAP_ROW(x == m || (mnan && isnan(x)) ? s : 0.0);
 }
 
-static const rkern K_EVEN_BW = {init_even_bw, even_bw_row, NULL, NULL, false, false};
+static const rkern K_EVEN_BW = {.init = init_even_bw, .row = even_bw_row};
 
 /* Backward of the all-reduce max/min: dy split evenly among the ties (torch 1.13). */
 static l2_status ext_all_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
@@ -1099,7 +1206,8 @@ static void scatter_bw_row(char *const *ptr, const int64_t *step, int64_t n, int
                        *(T *)(ptr[0] + (a->k - pos) * step[0]) = (T)a->m);
 }
 
-static const rkern K_SCATTER_BW = {init_scatter_bw, scatter_bw_row, NULL, NULL, true, false};
+static const rkern K_SCATTER_BW = {.init = init_scatter_bw, .row = scatter_bw_row,
+                                   .ordered = true};
 
 static l2_status ext_dim_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
@@ -1219,7 +1327,7 @@ static void var_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_t
     MAP_ROW(s * (x - m));
 }
 
-static const rkern K_VAR_BW = {init_var_bw, var_bw_row, NULL, NULL, false, false};
+static const rkern K_VAR_BW = {.init = init_var_bw, .row = var_bw_row};
 
 static l2_status var_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin, bool is_std)
 {
@@ -1295,7 +1403,7 @@ static void lse_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_t
     MAP_ROW(s * exp(x - m));
 }
 
-static const rkern K_LSE_BW = {init_gm, lse_bw_row, NULL, NULL, false, false};
+static const rkern K_LSE_BW = {.init = init_gm, .row = lse_bw_row};
 
 l2_status l2__logsumexp_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
@@ -1376,7 +1484,7 @@ static void norm_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_
     }
 }
 
-static const rkern K_NORM_BW = {init_norm_bw, norm_bw_row, NULL, NULL, false, false};
+static const rkern K_NORM_BW = {.init = init_norm_bw, .row = norm_bw_row};
 
 l2_status l2__norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
@@ -1404,27 +1512,30 @@ l2_status l2__norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 /* ---- cumsum -------------------------------------------------------------------------------- */
 
 /* Running sum along the one reduced dim: operand 0 is written, operand 1 read. Float sums run in
- * float64 (s), int64/bool in int64 (k). Mode 1 runs the row backwards (the reverse cumsum). */
+ * float64 (s), int64/bool in int64 (k). */
 static void cumsum_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
                        const void *ctx)
 {
     const rctx *c = ctx;
-    const bool rev = c->mode == 1;
     if (c->odt == L2_INT64) {
         uint64_t k = (uint64_t)a->k;
-        for (int64_t jj = 0; jj < n; jj++) {
-            int64_t j = rev ? n - 1 - jj : jj;
-            const char *q = ptr[1] + j * step[1];
-            k += c->dt == L2_INT64 ? (uint64_t) * (const int64_t *)q : *(const bool *)q;
-            *(int64_t *)(ptr[0] + j * step[0]) = (int64_t)k;
+        if (c->dt == L2_INT64) {
+            for (int64_t j = 0; j < n; j++) {
+                k += (uint64_t) * (const int64_t *)(ptr[1] + j * step[1]);
+                *(int64_t *)(ptr[0] + j * step[0]) = (int64_t)k;
+            }
+        } else {
+            for (int64_t j = 0; j < n; j++) {
+                k += *(const bool *)(ptr[1] + j * step[1]);
+                *(int64_t *)(ptr[0] + j * step[0]) = (int64_t)k;
+            }
         }
         a->k = (int64_t)k;
         return;
     }
     double s = a->s;
     L2__DISPATCH_AS(c->odt, TO, L2__DISPATCH_FLOAT(c->dt, {
-        for (int64_t jj = 0; jj < n; jj++) {
-            int64_t j = rev ? n - 1 - jj : jj;
+        for (int64_t j = 0; j < n; j++) {
             s += (double)*(const T *)(ptr[1] + j * step[1]);
             *(TO *)(ptr[0] + j * step[0]) = (TO)s;
         }
@@ -1432,11 +1543,12 @@ static void cumsum_row(char *const *ptr, const int64_t *step, int64_t n, int64_t
     a->s = s;
 }
 
-static const rkern K_CUMSUM = {init_zero, cumsum_row, NULL, NULL, true, true};
+static const rkern K_CUMSUM = {.init = init_zero, .row = cumsum_row, .ordered = true,
+                               .scan = true};
 
-/* Run the scan of src along dim d into dst (same shape). Scans are rows of one dim, so each
- * output runs one row in order (mode 1: backwards). */
-static void run_scan(l2_tensor *dst, const l2_tensor *src, int d, int mode)
+/* Run the scan of src along dim d into dst (same shape), one row per output in order;
+ * reverse: from the end of the dim (the plan walks it with negated strides). */
+static void run_scan(l2_tensor *dst, const l2_tensor *src, int d, bool reverse)
 {
     bool red[L2_MAX_DIMS] = {false};
     if (dst->ndim > 0)
@@ -1444,7 +1556,13 @@ static void run_scan(l2_tensor *dst, const l2_tensor *src, int d, int mode)
     const l2_tensor *ops[2] = {dst, src};
     rplan p;
     rplan_init(&p, red, 2, ops, false);
-    rctx c = {.dt = src->dtype, .odt = dst->dtype, .mode = mode};
+    if (reverse && p.nrd == 1) {
+        for (int k = 0; k < 2; k++) {
+            p.data[k] += (p.rsh[0] - 1) * p.rst[k][0];
+            p.rst[k][0] = -p.rst[k][0];
+        }
+    }
+    rctx c = {.dt = src->dtype, .odt = dst->dtype};
     reduce_run(&p, &K_CUMSUM, &c);
 }
 
@@ -1459,7 +1577,7 @@ l2_tensor *l2_cumsum(const l2_tensor *t, int dim)
                            false);
     if (!r)
         return NULL;
-    run_scan(r, t, d, 0);
+    run_scan(r, t, d, false);
     if (wants_grad(t)) {
         l2__node *n = l2__record(L2__OP_CUMSUM, r, 1, &t);
         if (!n) {
@@ -1479,7 +1597,7 @@ l2_status l2__cumsum_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gi
     l2_tensor *r = l2__new("backward", n->in_ndim[0], n->in_shape[0], dt, false);
     if (!r)
         return l2_last_status();
-    run_scan(r, gout, (int)n->i[0], 1);
+    run_scan(r, gout, (int)n->i[0], true);
     gin[0] = r;
     return L2_OK;
 }
