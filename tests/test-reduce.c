@@ -419,6 +419,52 @@ static void test_large(void)
         bad1 += fabs(at(at1, (const int64_t[]){i}) - s) > 1e-10;
         badt += fabs(at(tt0, (const int64_t[]){i}) - s) > 1e-10;
     }
+    /* Reductions over dim 0 go through the tiled paths: check them against direct loops. */
+    l2_tensor *ix = NULL;
+    l2_tensor *mx = l2_max_dim(a, 0, false, &ix);
+    l2_tensor *amn = l2_argmin_dim(a, 0, true);
+    l2_tensor *lse = l2_logsumexp(a, 1, (const int[]){0}, false);
+    l2_tensor *ai = l2_to_dtype(a, L2_INT64); /* truncated towards zero: -2..2 */
+    l2_tensor *ci = l2_cumsum(ai, 0);
+    l2_tensor *si = l2_sum_dims(ai, 1, (const int[]){0}, false);
+    const int64_t *di = l2_data_ptr(ai);
+    int badm = 0, badi = 0, badl = 0, badci = 0;
+    for (int j = 0; j < 500; j++) {
+        double best = -INFINITY, lo = INFINITY, se = 0;
+        int64_t bi = -1, li = -1, isum = 0;
+        for (int i = 0; i < 300; i++) {
+            double v = d[i * 500 + j];
+            if (v > best)
+                best = v, bi = i;
+            if (v < lo)
+                lo = v, li = i;
+            isum += di[i * 500 + j];
+        }
+        for (int i = 0; i < 300; i++)
+            se += exp(d[i * 500 + j] - best);
+        badm += at(mx, (const int64_t[]){j}) != best || at(ix, (const int64_t[]){j}) != bi;
+        badi += at(amn, (const int64_t[]){0, j}) != li;
+        badl += fabs(at(lse, (const int64_t[]){j}) - (best + log(se))) > 1e-12;
+        badci += at(ci, (const int64_t[]){299, j}) != isum || at(si, (const int64_t[]){j}) != isum;
+    }
+    ok(!badm && !badi, "max_dim / argmin_dim over dim 0 match a direct loop (%d %d bad)", badm,
+       badi);
+    ok(!badl, "logsumexp over dim 0 matches a direct loop (%d bad)", badl);
+    ok(!badci, "int64 cumsum and sum over dim 0 match a direct loop (%d bad)", badci);
+    /* The reverse cumsum of the backward, over dim 0: dx[i][j] = 300 - i for dy = 1. */
+    l2_tensor *lf = l2_clone(a);
+    l2_set_requires_grad(lf, true);
+    l2_tensor *lc = l2_cumsum(lf, 0);
+    l2_tensor *one = l2_ones_like(lc);
+    ok(l2_backward(lc, one, false) == L2_OK, "cumsum backward over dim 0 of a long tensor");
+    int badg = 0;
+    for (int i = 0; i < 300; i += 7)
+        for (int j = 0; j < 500; j += 11)
+            badg += at(l2_grad(lf), (const int64_t[]){i, j}) != 300 - i;
+    ok(!badg, "cumsum gradient over dim 0 is the reverse cumsum (%d bad)", badg);
+    l2_tensor *more[] = {ix, mx, amn, lse, ai, ci, si, lf, lc, one};
+    for (size_t k = 0; k < sizeof more / sizeof more[0]; k++)
+        l2_tensor_release(more[k]);
     ok(!bad0 && !bad1 && !badt, "sums over each dim match a direct loop (%d %d %d bad)", bad0,
        bad1, badt);
     ok(!badc, "cumsum along dim 0 ends in the column sums (%d bad)", badc);

@@ -189,10 +189,10 @@ typedef struct {
 } rkern;
 
 /* What a cols loop gets: the kernel's ctx, the block's nb outputs, the byte step between them in
- * operand 0, and their accumulators. */
+ * operands 0 and 1, and their accumulators. */
 typedef struct {
     const void *ctx;
-    int64_t nb, ostep;
+    int64_t nb, ostep, ostep1; /* ostep1: operand 1's, for two-operand kernels */
     racc *acc;
 } colctx;
 
@@ -262,8 +262,41 @@ static bool use_tiles(const rplan *p)
            llabs(p->ost[0][p->nod - 1]) < llabs(p->rst[0][p->nrd - 1]);
 }
 
-/* Outputs [ob, oe) on the calling thread. */
-static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, void *ctx)
+/* What the gather loop below gets: the tile buffer (one row of TILE_RED elements per output),
+ * the block's nb outputs, their byte step, the element size and the tile's first position. */
+typedef struct {
+    char *buf;
+    int64_t nb, ostep, esize, rb;
+} gatherctx;
+
+/* Copy n reduced positions of nb neighbouring outputs into the tile buffer, transposed: output j's
+ * positions become a contiguous row. */
+static void gather_cols(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *unused,
+                        const void *vg)
+{
+    const gatherctx *g = vg;
+    const int64_t nb = g->nb, os = g->ostep, off = pos - g->rb;
+#define GATHER(U)                                                                            \
+    for (int64_t i = 0; i < n; i++) {                                                        \
+        const char *q = ptr[0] + i * step[0];                                                \
+        U *d = (U *)g->buf + off + i;                                                        \
+        for (int64_t j = 0; j < nb; j++)                                                     \
+            d[j * TILE_RED] = *(const U *)(q + j * os);                                      \
+    }
+    switch (g->esize) {
+    case 1: GATHER(uint8_t); break;
+    case 4: GATHER(uint32_t); break;
+    default: GATHER(uint64_t); break;
+    }
+#undef GATHER
+}
+
+/* Outputs [ob, oe) on the calling thread. Tiled plans (use_tiles) run blocks of up to TILE_OUT
+ * neighbouring outputs through TILE_RED positions at a time: by the kernel's cols loop if it has
+ * one; else, for one-operand reductions with a tile buffer buf (TILE_OUT * TILE_RED * 8 bytes),
+ * by gathering the tile into contiguous rows for the ordinary row loop; else output by output. */
+static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, void *ctx,
+                     char *buf, int64_t esize)
 {
     char *base[2];
     if (!use_tiles(p)) {
@@ -291,14 +324,23 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
                 tb[j][k] = base[k] + j * p->ost[k][p->nod - 1];
             K->init(&acc[j], o + j, ctx);
         }
-        colctx cc = {ctx, nb, p->ost[0][p->nod - 1], acc};
+        colctx cc = {ctx, nb, p->ost[0][p->nod - 1], p->ost[1][p->nod - 1], acc};
         for (int64_t rb = 0; rb < p->nred; rb += TILE_RED) {
             int64_t re = p->nred - rb < TILE_RED ? p->nred : rb + TILE_RED;
-            if (K->cols && p->nops == 1)
+            if (K->cols) {
                 walk_red(p, tb[0], rb, re, K->cols, NULL, &cc);
-            else
+            } else if (buf && p->nops == 1) {
+                gatherctx g = {buf, nb, p->ost[0][p->nod - 1], esize, rb};
+                walk_red(p, tb[0], rb, re, gather_cols, NULL, &g);
+                int64_t st[2] = {esize, 0};
+                for (int64_t j = 0; j < nb; j++) {
+                    char *bp[2] = {buf + j * TILE_RED * esize, NULL};
+                    K->row(bp, st, re - rb, rb, &acc[j], ctx);
+                }
+            } else {
                 for (int64_t j = 0; j < nb; j++)
                     walk_red(p, tb[j], rb, re, K->row, &acc[j], ctx);
+            }
         }
         if (K->final)
             for (int64_t j = 0; j < nb; j++)
@@ -308,22 +350,37 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
 }
 
 /* The one reduction driver. Small work runs on one thread; many outputs are split across threads;
- * few outputs with long reductions split each output's range and merge the parts in order. */
-static void reduce_run(const rplan *p, const rkern *K, void *ctx)
+ * few outputs with long reductions split each output's range and merge the parts in order.
+ * esize is operand 0's element size. The only failure is out of memory for tile buffers, before
+ * any work (error set, false returned). */
+static bool reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
 {
     int64_t work = p->nout * (p->nred > 0 ? p->nred : 1);
     int nt = l2__num_threads();
-    if (nt <= 1 || work < L2__PARALLEL_GRAIN || p->nout == 0) {
-        walk_out(p, K, 0, p->nout, ctx);
-        return;
-    }
     bool split = !K->scan && (K->combine || !K->final);
-    if (p->nout >= 4 * (int64_t)nt || !split) {
-        int ntt = p->nout < nt ? (int)p->nout : nt;
+    bool serial = nt <= 1 || work < L2__PARALLEL_GRAIN || p->nout == 0;
+    bool by_out = serial || p->nout >= 4 * (int64_t)nt || !split;
+    int ntt = serial ? 1 : p->nout < nt ? (int)p->nout : nt;
+    char *buf = NULL;
+    const size_t tile = (size_t)TILE_OUT * TILE_RED * 8;
+    if (by_out && K->final && !K->cols && use_tiles(p) && p->nops == 1 && p->nout > 1 &&
+        p->nred > 1 && work >= L2__PARALLEL_GRAIN / 4) { /* reductions only: maps write */
+        buf = l2__malloc(tile * (size_t)ntt, "reduce tiles");
+        if (!buf)
+            return false;
+    }
+    if (serial) {
+        walk_out(p, K, 0, p->nout, ctx, buf, esize);
+        l2__free(buf);
+        return true;
+    }
+    if (by_out) {
 #pragma omp parallel for num_threads(ntt) schedule(static)
         for (int t = 0; t < ntt; t++)
-            walk_out(p, K, p->nout * t / ntt, p->nout * (t + 1) / ntt, ctx);
-        return;
+            walk_out(p, K, p->nout * t / ntt, p->nout * (t + 1) / ntt, ctx,
+                     buf ? buf + tile * (size_t)t : NULL, esize);
+        l2__free(buf);
+        return true;
     }
     enum { MAXT = 64 };
     if (nt > MAXT)
@@ -335,7 +392,7 @@ static void reduce_run(const rplan *p, const rkern *K, void *ctx)
         char *base[2];
         out_base(p, o, base);
         if (nt <= 1) {
-            walk_out(p, K, o, o + 1, ctx);
+            walk_out(p, K, o, o + 1, ctx, NULL, esize);
             continue;
         }
 #pragma omp parallel for num_threads(nt) schedule(static)
@@ -349,6 +406,7 @@ static void reduce_run(const rplan *p, const rkern *K, void *ctx)
             K->final(&part[0], o, ctx);
         }
     }
+    return true;
 }
 
 /* ---- kernels ------------------------------------------------------------------------------- */
@@ -842,13 +900,14 @@ static const rkern K_COUNT = {.init = init_param, .row = count_row, .combine = c
 
 /* ---- op helpers ---------------------------------------------------------------------------- */
 
-/* Run one pass of K over t with reduced dims rd, writing into c (its dt is set here). */
-static void run_pass(const l2_tensor *t, const rdims *rd, const rkern *K, rctx *c)
+/* Run one pass of K over t with reduced dims rd, writing into c (its dt is set here). False
+ * (error set) when out of memory. */
+static bool run_pass(const l2_tensor *t, const rdims *rd, const rkern *K, rctx *c)
 {
     rplan p;
     rplan_init(&p, rd->red, 1, &t, !K->ordered);
     c->dt = t->dtype;
-    reduce_run(&p, K, c);
+    return reduce_run(&p, K, c, (int64_t)l2__esize(t->dtype));
 }
 
 /* A new result of shape rd's output and dtype odt filled by K over t. */
@@ -861,7 +920,10 @@ static l2_tensor *reduce_new(const char *op, const l2_tensor *t, const rdims *rd
     c->out = l2__data(r);
     c->odt = odt;
     c->n = (double)rd->nred;
-    run_pass(t, rd, K, c);
+    if (!run_pass(t, rd, K, c)) {
+        l2_tensor_release(r);
+        return NULL;
+    }
     return r;
 }
 
@@ -929,7 +991,10 @@ static l2_tensor *run_map(const l2__node *n, const rdims *rd, const l2_tensor *x
     rplan_init(&p, rd->red, x ? 2 : 1, ops, !K->ordered);
     c->dt = gin->dtype;
     c->n = (double)rd->nred;
-    reduce_run(&p, K, c);
+    if (!reduce_run(&p, K, c, (int64_t)l2__esize(gin->dtype))) {
+        l2_tensor_release(gin);
+        return NULL;
+    }
     return gin;
 }
 
@@ -1059,9 +1124,9 @@ l2_status l2__prod_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
     int64_t *cnt = l2__malloc(sizeof(int64_t) * (size_t)(rd.nout + 1), "prod backward");
     if (g && pnz && cnt) {
         rctx c = {.dout = pnz, .iout = cnt};
-        run_pass(x, &rd, &K_PRODNZ, &c);
         rctx cb = {.g = (const double *)l2__data(g), .m = pnz, .ip = cnt};
-        gin[0] = run_map(n, &rd, x, false, &K_PROD_BW, &cb);
+        if (run_pass(x, &rd, &K_PRODNZ, &c))
+            gin[0] = run_map(n, &rd, x, false, &K_PROD_BW, &cb);
     }
     l2_tensor_release(g);
     l2__free(pnz);
@@ -1120,7 +1185,8 @@ static l2_status ext_all_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
     double m = l2__get_flat(n->saved[1], 0);
     int64_t cnt = 0;
     rctx c = {.m = &m, .iout = &cnt, .mode = 0};
-    run_pass(x, &rd, &K_COUNT, &c);
+    if (!run_pass(x, &rd, &K_COUNT, &c))
+        return l2_last_status();
     l2_tensor *g = grad_f64(gout);
     if (!g)
         return l2_last_status();
@@ -1284,9 +1350,10 @@ static l2_tensor *var_impl(const char *op, const l2_tensor *t, int ndims, const 
     if (!mean)
         return NULL;
     rctx c = {.mode = M_DOUT, .dout = mean, .n = (double)rd.nred};
-    run_pass(t, &rd, &K_SUM, &c);
     rctx c2 = {.mode = is_std ? M_STD : M_OUT, .m = mean, .p = correction};
-    l2_tensor *r = reduce_new(op, t, &rd, t->dtype, &K_SQDEV, &c2);
+    l2_tensor *r = NULL;
+    if (run_pass(t, &rd, &K_SUM, &c))
+        r = reduce_new(op, t, &rd, t->dtype, &K_SQDEV, &c2);
     l2__free(mean);
     if (r && wants_grad(t)) {
         const l2_tensor *save[2] = {t, r};
@@ -1338,10 +1405,10 @@ static l2_status var_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gi
     double *mean = l2__malloc(sizeof(double) * (size_t)(rd.nout + 1), "var backward");
     if (g && mean && (!is_std || sd)) {
         rctx c = {.mode = M_DOUT, .dout = mean, .n = (double)rd.nred};
-        run_pass(x, &rd, &K_SUM, &c);
         rctx cb = {.m = mean, .g = (const double *)l2__data(g), .p = n->f[0],
                    .mode = is_std ? M_STD : M_OUT, .dout = sd ? (double *)l2__data(sd) : NULL};
-        gin[0] = run_map(n, &rd, x, false, &K_VAR_BW, &cb);
+        if (run_pass(x, &rd, &K_SUM, &c))
+            gin[0] = run_map(n, &rd, x, false, &K_VAR_BW, &cb);
     }
     l2_tensor_release(g);
     l2_tensor_release(sd);
@@ -1375,9 +1442,10 @@ l2_tensor *l2_logsumexp(const l2_tensor *t, int ndims, const int *dims, bool kee
     if (!shift)
         return NULL;
     rctx c = {.mode = M_DOUT, .dout = shift};
-    run_pass(t, &rd, &K_EXT, &c);
     rctx c2 = {.m = shift};
-    l2_tensor *r = reduce_new(op, t, &rd, t->dtype, &K_SUMEXP, &c2);
+    l2_tensor *r = NULL;
+    if (run_pass(t, &rd, &K_EXT, &c))
+        r = reduce_new(op, t, &rd, t->dtype, &K_SUMEXP, &c2);
     l2__free(shift);
     if (r && wants_grad(t)) {
         const l2_tensor *save[2] = {t, r};
@@ -1496,12 +1564,10 @@ l2_status l2__norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
     int64_t *cnt = l2__malloc(sizeof(int64_t) * (size_t)(rd.nout + 1), "norm backward");
     if (g && nv && cnt) {
         const double *m = (const double *)l2__data(nv);
-        if (isinf(p)) {
-            rctx c = {.m = m, .iout = cnt, .mode = 1};
-            run_pass(x, &rd, &K_COUNT, &c);
-        }
+        rctx c = {.m = m, .iout = cnt, .mode = 1};
         rctx cb = {.g = (const double *)l2__data(g), .m = m, .ip = cnt, .p = p};
-        gin[0] = run_map(n, &rd, x, false, &K_NORM_BW, &cb);
+        if (!isinf(p) || run_pass(x, &rd, &K_COUNT, &c))
+            gin[0] = run_map(n, &rd, x, false, &K_NORM_BW, &cb);
     }
     l2_tensor_release(g);
     l2_tensor_release(nv);
@@ -1543,12 +1609,56 @@ static void cumsum_row(char *const *ptr, const int64_t *step, int64_t n, int64_t
     a->s = s;
 }
 
+/* cumsum for a block of nb outputs that are neighbours in memory (a scan over an outer dim):
+ * position by position, each adds nb values to nb running sums. */
+static void cumsum_cols(char *const *ptr, const int64_t *step, int64_t n, int64_t pos,
+                        racc *unused, const void *vcc)
+{
+    const colctx *cc = vcc;
+    const rctx *c = cc->ctx;
+    const int64_t nb = cc->nb, os0 = cc->ostep, os1 = cc->ostep1;
+    if (c->odt == L2_INT64) {
+        for (int64_t j = 0; j < nb; j++) {
+            uint64_t k = (uint64_t)cc->acc[j].k;
+            for (int64_t i = 0; i < n; i++) {
+                const char *q = ptr[1] + i * step[1] + j * os1;
+                k += c->dt == L2_INT64 ? (uint64_t) * (const int64_t *)q : *(const bool *)q;
+                *(int64_t *)(ptr[0] + i * step[0] + j * os0) = (int64_t)k;
+            }
+            cc->acc[j].k = (int64_t)k;
+        }
+        return;
+    }
+    double s[TILE_OUT];
+    for (int64_t j = 0; j < nb; j++)
+        s[j] = cc->acc[j].s;
+    L2__DISPATCH_AS(c->odt, TO, L2__DISPATCH_FLOAT(c->dt, {
+        for (int64_t i = 0; i < n; i++) {
+            const char *q = ptr[1] + i * step[1];
+            char *d = ptr[0] + i * step[0];
+            if (os0 == (int64_t)sizeof(TO) && os1 == (int64_t)sizeof(T)) {
+                for (int64_t j = 0; j < nb; j++) {
+                    s[j] += (double)((const T *)q)[j];
+                    ((TO *)d)[j] = (TO)s[j];
+                }
+            } else {
+                for (int64_t j = 0; j < nb; j++) {
+                    s[j] += (double)*(const T *)(q + j * os1);
+                    *(TO *)(d + j * os0) = (TO)s[j];
+                }
+            }
+        }
+    }));
+    for (int64_t j = 0; j < nb; j++)
+        cc->acc[j].s = s[j];
+}
+
 static const rkern K_CUMSUM = {.init = init_zero, .row = cumsum_row, .ordered = true,
-                               .scan = true};
+                               .scan = true, .cols = cumsum_cols};
 
 /* Run the scan of src along dim d into dst (same shape), one row per output in order;
  * reverse: from the end of the dim (the plan walks it with negated strides). */
-static void run_scan(l2_tensor *dst, const l2_tensor *src, int d, bool reverse)
+static bool run_scan(l2_tensor *dst, const l2_tensor *src, int d, bool reverse)
 {
     bool red[L2_MAX_DIMS] = {false};
     if (dst->ndim > 0)
@@ -1563,7 +1673,7 @@ static void run_scan(l2_tensor *dst, const l2_tensor *src, int d, bool reverse)
         }
     }
     rctx c = {.dt = src->dtype, .odt = dst->dtype};
-    reduce_run(&p, &K_CUMSUM, &c);
+    return reduce_run(&p, &K_CUMSUM, &c, (int64_t)l2__esize(dst->dtype));
 }
 
 l2_tensor *l2_cumsum(const l2_tensor *t, int dim)
@@ -1577,7 +1687,10 @@ l2_tensor *l2_cumsum(const l2_tensor *t, int dim)
                            false);
     if (!r)
         return NULL;
-    run_scan(r, t, d, false);
+    if (!run_scan(r, t, d, false)) {
+        l2_tensor_release(r);
+        return NULL;
+    }
     if (wants_grad(t)) {
         l2__node *n = l2__record(L2__OP_CUMSUM, r, 1, &t);
         if (!n) {
@@ -1597,7 +1710,10 @@ l2_status l2__cumsum_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gi
     l2_tensor *r = l2__new("backward", n->in_ndim[0], n->in_shape[0], dt, false);
     if (!r)
         return l2_last_status();
-    run_scan(r, gout, (int)n->i[0], true);
+    if (!run_scan(r, gout, (int)n->i[0], true)) {
+        l2_tensor_release(r);
+        return l2_last_status();
+    }
     gin[0] = r;
     return L2_OK;
 }
