@@ -444,7 +444,8 @@ L2_API l2_tensor *l2_argmin_dim(const l2_tensor *t, int dim, bool keepdim);
  * passes. Float dtypes only (L2_ERR_DTYPE). Backward: dx = dy * 2 (x - mean) / (N - correction). */
 L2_API l2_tensor *l2_var(const l2_tensor *t, int ndims, const int *dims, double correction,
                          bool keepdim);
-/* Standard deviation: sqrt of l2_var. Backward: dx = dy (x - mean) / ((N - correction) std). */
+/* Standard deviation: sqrt of l2_var. Backward: dx = dy (x - mean) / ((N - correction) std), 0
+ * where std is 0 (as torch 1.13). */
 L2_API l2_tensor *l2_std(const l2_tensor *t, int ndims, const int *dims, double correction,
                          bool keepdim);
 /* log(sum(exp(x))) over dims, computed as m + log(sum(exp(x - m))) with m the (finite) maximum.

@@ -740,6 +740,14 @@ static void test_grad_values(void)
     ok(l2_backward(nz, NULL, false) == L2_OK, "norm backward at zero");
     is_near(at(l2_grad(z), (const int64_t[]){0}), 0, 0, "2-norm gradient at zero is 0");
     l2_tensor_release(nz);
+    /* std of a constant: the gradient is 0, not NaN (torch 1.13). */
+    l2_tensor *cst = l2_full(L2_SHAPE(4), 2, L2_FLOAT64);
+    l2_set_requires_grad(cst, true);
+    l2_tensor *sdv = l2_std(cst, 0, NULL, 1, false);
+    ok(l2_backward(sdv, NULL, false) == L2_OK, "std backward of a constant");
+    is_near(at(l2_grad(cst), (const int64_t[]){2}), 0, 0, "std gradient at std 0 is 0");
+    l2_tensor_release(sdv);
+    l2_tensor_release(cst);
     /* mean backward in float32: dy / N. */
     l2_tensor *f = l2_ones(L2_SHAPE(2, 5), L2_FLOAT32);
     l2_set_requires_grad(f, true);

@@ -1381,10 +1381,11 @@ static void init_var_bw(racc *a, int64_t o, const void *ctx)
     memset(a, 0, sizeof *a);
     a->m = c->m[o]; /* mean */
     /* var: dx = dy * 2 (x - mean) / (N - correction)
-     * std: dx = dy / (2 std) * 2 (x - mean) / (N - correction), std from the forward (c->dout) */
+     * std: dx = dy / (2 std) * 2 (x - mean) / (N - correction), std from the forward (c->dout);
+     *      0 where std is 0 (torch 1.13's masked_fill in std_backward) */
     a->s = 2 * c->g[o] / (c->n - c->p);
     if (c->mode == M_STD)
-        a->s /= 2 * c->dout[o];
+        a->s = c->dout[o] == 0 ? 0 : a->s / (2 * c->dout[o]);
 }
 
 static void var_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
