@@ -107,6 +107,15 @@ static void test_sum_mean(void)
     l2_tensor *zs = l2_sum_dims(z, 1, (const int[]){-1}, true);
     ok(zs && l2_ndim(zs) == 0, "sum of a 0-d tensor over dim -1 is 0-d");
     is_near(item(zs), 4, 0, "sum of a 0-d tensor");
+    l2_tensor *zi = NULL;
+    l2_tensor *zm = l2_max_dim(z, 0, true, &zi);
+    ok(zm && zi && l2_ndim(zm) == 0 && item(zm) == 4 && item(zi) == 0,
+       "max_dim of a 0-d tensor: the value and index 0");
+    ok(itemr(l2_argmin(z)) == 0 && itemr(l2_prod_dim(z, -1, false)) == 4 &&
+           itemr(l2_cumsum(z, 0)) == 4 && itemr(l2_any_dim(z, 0, false)) == 1,
+       "argmin, prod_dim, cumsum, any_dim of a 0-d tensor");
+    l2_tensor_release(zm);
+    l2_tensor_release(zi);
     l2_tensor_release(zs);
     l2_tensor_release(z);
     /* A 3-d sum over non-adjacent dims of a permuted view, against a direct loop. */
