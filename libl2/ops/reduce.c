@@ -1054,17 +1054,22 @@ l2_tensor *l2_mean_dims(const l2_tensor *t, int ndims, const int *dims, bool kee
 
 l2_tensor *l2_mean(const l2_tensor *t) { return l2_mean_dims(t, 0, NULL, false); }
 
-/* dx = expand(dy / N): dy / N is computed once per output, then viewed with stride 0. */
+/* dx = expand(dy / N): dy / N is computed once per output (in the input's dtype, so that the
+ * engine need not convert), then viewed with stride 0. */
 l2_status l2__mean_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     rdims rd;
     node_rdims(n, &rd);
-    l2_tensor *g = grad_f64(gout);
+    l2_tensor *g = l2__new("backward", gout->ndim, gout->shape, n->in_dtype[0], false);
     if (!g)
         return l2_last_status();
-    double *gd = (double *)l2__data(g), inv = 1.0 / (double)rd.nred;
-    for (int64_t o = 0; o < rd.nout; o++)
-        gd[o] *= inv;
+    l2__copy_kernel(g, gout);
+    const double N = (double)rd.nred;
+    L2__DISPATCH_FLOAT(g->dtype, {
+        T *gd = (T *)l2__data(g);
+        for (int64_t o = 0; o < rd.nout; o++)
+            gd[o] = (T)((double)gd[o] / N);
+    });
     gin[0] = expand_grad(n, &rd, g);
     l2_tensor_release(g);
     return gin[0] ? L2_OK : l2_last_status();
