@@ -222,13 +222,20 @@ static void walk_red(const rplan *p, char *const *base, int64_t rb, int64_t re, 
         row(ptr, step, 1, 0, a, ctx);
         return;
     }
-    int64_t inner = p->rsh[nd - 1], idx[L2_MAX_DIMS];
+    int64_t inner = p->rsh[nd - 1], idx[L2_MAX_DIMS] = {0}, col = 0;
     for (int k = 0; k < p->nops; k++)
         step[k] = p->rst[k][nd - 1];
-    int64_t r = rb / inner, col = rb % inner;
-    for (int d = nd - 2; d >= 0; d--) {
-        idx[d] = r % p->rsh[d];
-        r /= p->rsh[d];
+    if (nd == 1 && rb == 0 && re == inner) { /* the common case: one whole row */
+        row(base, step, inner, 0, a, ctx);
+        return;
+    }
+    if (rb > 0) {
+        int64_t r = rb / inner;
+        col = rb % inner;
+        for (int d = nd - 2; d >= 0; d--) {
+            idx[d] = r % p->rsh[d];
+            r /= p->rsh[d];
+        }
     }
     int64_t pos = rb;
     while (pos < re) {
@@ -299,14 +306,31 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
                      char *buf, int64_t esize)
 {
     char *base[2];
+    if (ob >= oe)
+        return;
     if (!use_tiles(p)) {
-        for (int64_t o = ob; o < oe; o++) {
+        /* Output by output, stepping the output multi-index without divisions. */
+        int64_t idx[L2_MAX_DIMS] = {0}, o = ob;
+        for (int d = p->nod - 1; d >= 0 && o > 0; d--) {
+            idx[d] = o % p->osh[d];
+            o /= p->osh[d];
+        }
+        out_base(p, ob, base);
+        for (o = ob; o < oe; o++) {
             racc a;
-            out_base(p, o, base);
             K->init(&a, o, ctx);
             walk_red(p, base, 0, p->nred, K->row, &a, ctx);
             if (K->final)
                 K->final(&a, o, ctx);
+            for (int d = p->nod - 1; d >= 0; d--) {
+                for (int k = 0; k < p->nops; k++)
+                    base[k] += p->ost[k][d];
+                if (++idx[d] < p->osh[d])
+                    break;
+                for (int k = 0; k < p->nops; k++)
+                    base[k] -= idx[d] * p->ost[k][d];
+                idx[d] = 0;
+            }
         }
         return;
     }
