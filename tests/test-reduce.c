@@ -85,6 +85,10 @@ static void test_sum_mean(void)
         l2_tensor *s01 = l2_sum_dims(x, 2, (const int[]){-1, 0}, true);
         SHAPE_OK(s01, "sum dims {-1,0} keepdim", 1, 1);
         is_near(at(s01, (const int64_t[]){0, 0}), 15, 0, "sum both dims");
+        l2_tensor *sk = l2_sum_dims(x, 0, NULL, true);
+        SHAPE_OK(sk, "sum over every dim with keepdim", 1, 1);
+        is_near(at(sk, (const int64_t[]){0, 0}), 15, 0, "sum over every dim with keepdim");
+        l2_tensor_release(sk);
         l2_tensor *m = l2_mean(x);
         is_near(item(m), 2.5, 0, "mean all");
         l2_tensor *m1 = l2_mean_dims(x, 1, (const int[]){1}, false);
@@ -443,10 +447,14 @@ static void test_large(void)
         int64_t bi = -1, li = -1, isum = 0;
         for (int i = 0; i < 300; i++) {
             double v = d[i * 500 + j];
-            if (v > best)
-                best = v, bi = i;
-            if (v < lo)
-                lo = v, li = i;
+            if (v > best) {
+                best = v;
+                bi = i;
+            }
+            if (v < lo) {
+                lo = v;
+                li = i;
+            }
             isum += di[i * 500 + j];
         }
         for (int i = 0; i < 300; i++)
