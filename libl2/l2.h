@@ -558,6 +558,69 @@ L2_API l2_status l2_fill_(l2_tensor *t, double value);
 /* ------------------------------------------------------------------------------------------ */
 /* Reductions (libl2/ops/reduce.c)                                                            */
 /* ------------------------------------------------------------------------------------------ */
+/* Reductions take `dims` as (ndims, dims, keepdim): ndims == 0 reduces over every dim (torch
+ * 1.13's sum(dim=[])); dims may be negative; a dim listed twice is L2_ERR_ARG, one out of range
+ * L2_ERR_DIM; ndims > 0 with dims NULL is L2_ERR_NULL. Without keepdim the reduced dims are
+ * removed; with it they stay with size 1. Float results are accumulated in float64. The result
+ * is a new tensor (yours); float ops are differentiable unless said otherwise. A NULL tensor is
+ * L2_ERR_NULL. */
+
+/* Sum of all elements -> 0-d. bool and int64 sum to int64; floats keep their dtype. Empty: 0. */
+L2_API l2_tensor *l2_sum(const l2_tensor *t);
+/* Sum over dims. Dtypes as l2_sum. Backward: dx = expand(dy). */
+L2_API l2_tensor *l2_sum_dims(const l2_tensor *t, int ndims, const int *dims, bool keepdim);
+/* Mean of all elements -> 0-d; float dtypes only (L2_ERR_DTYPE otherwise). Empty: NaN. */
+L2_API l2_tensor *l2_mean(const l2_tensor *t);
+/* Mean over dims; float dtypes only. Backward: dx = dy / N. */
+L2_API l2_tensor *l2_mean_dims(const l2_tensor *t, int ndims, const int *dims, bool keepdim);
+/* Product of all elements -> 0-d; bool/int64 give int64 (wrapping), floats keep. Empty: 1. The
+ * gradient is exact when the input holds zeros. */
+L2_API l2_tensor *l2_prod(const l2_tensor *t);
+/* Product along one dim. Dtypes as l2_prod. */
+L2_API l2_tensor *l2_prod_dim(const l2_tensor *t, int dim, bool keepdim);
+/* Largest / smallest element -> 0-d, same dtype; NaN propagates. L2_ERR_ARG on an empty input.
+ * Backward: dy is split evenly among the elements equal to the result (as torch 1.13). */
+L2_API l2_tensor *l2_max(const l2_tensor *t);
+L2_API l2_tensor *l2_min(const l2_tensor *t);
+/* Largest / smallest along dim: returns the values (t's dtype); when indices is non-NULL, *indices
+ * receives a new int64 tensor (yours) of the same shape holding the position along dim (the first
+ * on ties; the first NaN if any). L2_ERR_ARG if dim has size 0. Backward: dy goes to the selected
+ * element. On failure *indices is set to NULL. */
+L2_API l2_tensor *l2_max_dim(const l2_tensor *t, int dim, bool keepdim, l2_tensor **indices);
+L2_API l2_tensor *l2_min_dim(const l2_tensor *t, int dim, bool keepdim, l2_tensor **indices);
+/* Flat row-major index of the first largest / smallest element -> 0-d int64 (NaN counts as the
+ * largest and the smallest). Not differentiable. L2_ERR_ARG if empty, L2_ERR_DTYPE for bool. */
+L2_API l2_tensor *l2_argmax(const l2_tensor *t);
+L2_API l2_tensor *l2_argmin(const l2_tensor *t);
+/* Index along dim of the first largest / smallest element -> int64. L2_ERR_ARG if dim has
+ * size 0. */
+L2_API l2_tensor *l2_argmax_dim(const l2_tensor *t, int dim, bool keepdim);
+L2_API l2_tensor *l2_argmin_dim(const l2_tensor *t, int dim, bool keepdim);
+/* Variance over dims: sum((x - mean)^2) / max(N - correction, 0) (correction 1: unbiased), by two
+ * passes. Float dtypes only (L2_ERR_DTYPE). Backward: dx = dy * 2 (x - mean) / (N - correction). */
+L2_API l2_tensor *l2_var(const l2_tensor *t, int ndims, const int *dims, double correction,
+                         bool keepdim);
+/* Standard deviation: sqrt of l2_var. Backward: dx = dy (x - mean) / ((N - correction) std), 0
+ * where std is 0 (as torch 1.13). */
+L2_API l2_tensor *l2_std(const l2_tensor *t, int ndims, const int *dims, double correction,
+                         bool keepdim);
+/* log(sum(exp(x))) over dims, computed as m + log(sum(exp(x - m))) with m the (finite) maximum.
+ * Float dtypes only. Empty: -inf. Backward: dx = dy * exp(x - out). */
+L2_API l2_tensor *l2_logsumexp(const l2_tensor *t, int ndims, const int *dims, bool keepdim);
+/* p-norm over dims: (sum |x|^p)^(1/p) for p > 0, max |x| for p = INFINITY. L2_ERR_ARG for p <= 0
+ * or NaN; float dtypes only. Empty: 0. Backward: dx = dy x |x|^(p-2) / norm^(p-1) (0 where the
+ * norm is 0; for INFINITY dy is split evenly among the elements with |x| = norm). */
+L2_API l2_tensor *l2_norm(const l2_tensor *t, double p, int ndims, const int *dims, bool keepdim);
+/* Running sum along dim, same shape; bool/int64 give int64, floats keep (accumulated in float64).
+ * Backward: dx = reverse cumsum of dy along dim. */
+L2_API l2_tensor *l2_cumsum(const l2_tensor *t, int dim);
+/* Whether every / any element is non-zero (NaN counts as non-zero) -> 0-d bool. Empty: all is
+ * true, any false. Not differentiable. */
+L2_API l2_tensor *l2_all(const l2_tensor *t);
+L2_API l2_tensor *l2_any(const l2_tensor *t);
+/* The same along one dim -> bool. */
+L2_API l2_tensor *l2_all_dim(const l2_tensor *t, int dim, bool keepdim);
+L2_API l2_tensor *l2_any_dim(const l2_tensor *t, int dim, bool keepdim);
 /* @@REDUCE@@ */
 
 /* ------------------------------------------------------------------------------------------ */
