@@ -25,6 +25,33 @@ typedef l2_tensor *(*fn_conv)(const l2_tensor *, const l2_tensor *, const l2_ten
 
 #define L2_REDUCTION_MEAN_ 1
 
+/* The same signatures as prototypes, never called directly (so never linked): once a family's
+ * declarations are in l2.h, a signature that differs from these fails to compile here
+ * ("conflicting types") instead of crashing through a mistyped pointer. cross_entropy takes the
+ * l2_reduction enum, which this branch's l2.h may not have yet, so it is not redeclared. */
+l2_tensor *l2_relu(const l2_tensor *t);
+l2_tensor *l2_exp(const l2_tensor *t);
+l2_tensor *l2_tanh(const l2_tensor *t);
+l2_tensor *l2_sigmoid(const l2_tensor *t);
+l2_tensor *l2_add(const l2_tensor *a, const l2_tensor *b);
+l2_tensor *l2_mul(const l2_tensor *a, const l2_tensor *b);
+l2_tensor *l2_div(const l2_tensor *a, const l2_tensor *b);
+l2_status l2_add_(l2_tensor *a, const l2_tensor *b);
+l2_status l2_sub_(l2_tensor *a, const l2_tensor *b);
+l2_tensor *l2_mul_scalar(const l2_tensor *a, double s);
+l2_tensor *l2_sum(const l2_tensor *t);
+l2_tensor *l2_mean(const l2_tensor *t);
+l2_tensor *l2_sum_dims(const l2_tensor *t, int ndims, const int *dims, bool keepdim);
+l2_tensor *l2_max_dim(const l2_tensor *t, int dim, bool keepdim, l2_tensor **indices);
+l2_tensor *l2_mm(const l2_tensor *a, const l2_tensor *b);
+l2_tensor *l2_bmm(const l2_tensor *a, const l2_tensor *b);
+l2_tensor *l2_softmax(const l2_tensor *t, int dim);
+l2_tensor *l2_log_softmax(const l2_tensor *t, int dim);
+l2_tensor *l2_linear(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b);
+l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                     const int64_t stride[2], const int64_t padding[2], const int64_t dilation[2],
+                     int64_t groups);
+
 static void *sym(const char *name) { return dlsym(RTLD_DEFAULT, name); }
 
 /* NULL when every symbol in names (NULL-terminated) exists, else "l2_x not in libl2". */

@@ -1,7 +1,8 @@
 #!/bin/sh
-# compare.sh BASE: `make bench-compare BASE=<commit>`. Builds libl2 at BASE in a temporary git
-# worktree (under the build directory), links the working tree's bench/ sources against it and
-# against the working tree's libl2 with the same commands, runs the two binaries interleaved
+# compare.sh BASE [HEAD]: `make bench-compare BASE=<commit> [HEAD=<commit>]`. Builds libl2 at BASE
+# (and at HEAD if given; else the working tree's build is the head) in temporary git worktrees
+# under the build directory, links the working tree's bench/ sources against both libraries with
+# the same commands, runs the two binaries interleaved
 # (rounds alternate base and head; each round runs every case with repetitions in random
 # interleaved order; 3 x 3 = 9 repetitions per side by default), and hands the results to
 # compare_flag.py: a regression is a median slowdown > 10% with a significant Mann-Whitney U test.
@@ -9,8 +10,9 @@
 # L2_BENCH_PROFILE (quick), L2_BENCH_THREADS, BENCH_MIN_TIME (0.02), KEEP_BASE=1 keeps the tree.
 set -eu
 base=${1:-}
+headrev=${2:-}
 if [ -z "$base" ]; then
-    echo "usage: make bench-compare BASE=<commit>" >&2
+    echo "usage: make bench-compare BASE=<commit> [HEAD=<commit>]" >&2
     exit 2
 fi
 srcdir=${L2_SRCDIR:?run through make bench-compare}
@@ -22,23 +24,38 @@ filter=${BENCH_FILTER:-.}
 min_time=${BENCH_MIN_TIME:-0.02}
 export L2_BENCH_PROFILE=${L2_BENCH_PROFILE:-quick}
 
-sha=$(git -C "$srcdir" rev-parse --verify "$base^{commit}")
-short=$(echo "$sha" | cut -c1-10)
-wt=${BENCH_BASE_DIR:-$builddir/bench-base}/$short
 out=$builddir/bench/compare
 mkdir -p "$out"
-echo "bench-compare: base $short ($(git -C "$srcdir" log -1 --format=%s "$sha"))," \
-     "head = working tree $(git -C "$srcdir" rev-parse --short HEAD)"
 
-# 1. The base library, built in its own worktree.
-if [ ! -f "$wt/_build/libl2/libl2.la" ]; then
-    rm -rf "$wt"
-    git -C "$srcdir" worktree prune
-    git -C "$srcdir" worktree add --detach "$wt" "$sha" >/dev/null
-    echo "bench-compare: building libl2 at $short in $wt"
-    (cd "$wt" && autoreconf -fi >/dev/null 2>&1 && mkdir -p _build && cd _build &&
-        ../configure --disable-static >/dev/null && make -j2 libl2/libl2.la >/dev/null)
+# 1. Libraries at the commits, each built in its own worktree (kept between runs unless removed).
+build_lib() { # $1 commit sha; prints the worktree path
+    wt=${BENCH_BASE_DIR:-$builddir/bench-base}/$(echo "$1" | cut -c1-10)
+    if [ ! -f "$wt/_build/libl2/libl2.la" ]; then
+        rm -rf "$wt"
+        git -C "$srcdir" worktree add -f --detach "$wt" "$1" >/dev/null 2>&1
+        echo "bench-compare: building libl2 at $(echo "$1" | cut -c1-10) in $wt" >&2
+        (cd "$wt" && autoreconf -fi >/dev/null 2>&1 && mkdir -p _build && cd _build &&
+            ../configure --disable-static >/dev/null && make -j2 libl2/libl2.la >/dev/null) >&2
+    fi
+    echo "$wt"
+}
+sha=$(git -C "$srcdir" rev-parse --verify "$base^{commit}")
+short=$(echo "$sha" | cut -c1-10)
+wt=$(build_lib "$sha")
+if [ -n "$headrev" ]; then
+    hsha=$(git -C "$srcdir" rev-parse --verify "$headrev^{commit}")
+    hlabel=$(echo "$hsha" | cut -c1-10)
+    hwt=$(build_lib "$hsha")
+    hsrc=$hwt
+    hbuild=$hwt/_build
+else
+    hlabel="working tree ($(git -C "$srcdir" rev-parse --short HEAD))"
+    hwt=
+    hsrc=$srcdir
+    hbuild=$builddir
+    make -C "$builddir" libl2/libl2.la >/dev/null
 fi
+echo "bench-compare: base $short ($(git -C "$srcdir" log -1 --format=%s "$sha")), head $hlabel"
 
 # 2. The same bench sources linked against each library, with the same commands.
 build_bench() { # $1 libl2 source dir, $2 libl2 build dir, $3 output binary
@@ -54,9 +71,8 @@ build_bench() { # $1 libl2 source dir, $2 libl2 build dir, $3 output binary
         -Wl,-rpath,"$2/libl2/.libs" ${BENCHMARK_LIBS:-} ${OPENBLAS_LIBS:-} \
         ${OPENMP_CFLAGS:-} -ldl -lm
 }
-make -C "$builddir" libl2/libl2.la >/dev/null
 build_bench "$wt" "$wt/_build" "$out/l2bench-base"
-build_bench "$srcdir" "$builddir" "$out/l2bench-head"
+build_bench "$hsrc" "$hbuild" "$out/l2bench-head"
 
 # 3. Interleaved runs.
 i=1
@@ -75,8 +91,10 @@ done
 # 4. Statistics.
 status=0
 "$py" "$srcdir/bench/compare_flag.py" --out "$out" --rounds "$rounds" \
-    --base-label "$short" || status=$?
+    --base-label "$short" --head-label "$hlabel" || status=$?
 if [ "${KEEP_BASE:-0}" != 1 ]; then
-    git -C "$srcdir" worktree remove --force "$wt" && rm -rf "$wt"
+    for w in "$wt" $hwt; do
+        git -C "$srcdir" worktree remove --force "$w" && rm -rf "$w"
+    done
 fi
 exit $status

@@ -39,6 +39,7 @@ def main():
     ap.add_argument("--threshold", type=float, default=0.10)
     ap.add_argument("--alpha", type=float, default=0.05)
     ap.add_argument("--base-label", default="base")
+    ap.add_argument("--head-label", default="working tree")
     args = ap.parse_args()
     base_path, base = merge(args.out, "base", args.rounds)
     head_path, head = merge(args.out, "head", args.rounds)
@@ -79,7 +80,7 @@ def main():
     rows.sort(key=lambda r: -r[5])
     reg = [r for r in rows if r[7] == "REGRESSION"]
     imp = [r for r in rows if r[7] == "improvement"]
-    lines = [f"# bench-compare: base {args.base_label} -> head (working tree)\n",
+    lines = [f"# bench-compare: base {args.base_label} -> head {args.head_label}\n",
              f"Rule: regression = median real time +{args.threshold:.0%} or more AND "
              f"Mann-Whitney U p < {args.alpha} (compare.py, two-sided). "
              f"{len(rows)} cases, {len(reg)} regressions, {len(imp)} improvements.\n",

@@ -26,7 +26,7 @@ bench-report: bench/l2bench
 	$(BENCH_ENV) $(PYTHON_TORCH) $(abs_top_srcdir)/bench/report.py --profile '$(PROFILE)'
 
 bench-compare: bench/l2bench
-	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/compare.sh '$(BASE)'
+	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/compare.sh '$(BASE)' '$(HEAD)'
 
 bench-smoke: bench/l2bench
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/smoke.sh

@@ -197,32 +197,35 @@ def plots(rows, outdir, history, title):
         plt.close(fig)
         files.append("ratios.png")
 
-    # 2. Time against size per op/variant (cases with several sizes), both sides.
+    # 2. Ratio against size: one panel per op, one line per variant, dtype and thread count.
     series = {}
     for r in rows:
-        if r.get("l2") is None:
+        if r.get("ratio") is None:
             continue
         op, dt, variant, _, th = r["name"].split("/")
-        series.setdefault((op, dt, variant, th), []).append(r)
-    multi = {k: v for k, v in series.items() if len(v) > 1}
-    if multi:
-        fig, ax = plt.subplots(figsize=(9, 6))
-        for (op, dt, variant, th), rs in sorted(multi.items()):
-            rs = sorted(rs, key=lambda r: shape_key(r["name"]))
-            xs = [shape_key(r["name"]) for r in rs]
-            ys = [r["ratio"] for r in rs]
-            if all(y is not None for y in ys):
-                ax.plot(xs, ys, marker="o", lw=1, label=f"{op}/{dt}/{variant}/{th}")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.axhline(1.0, color="black", lw=0.8)
-        ax.set_xlabel("elements (first operand)")
-        ax.set_ylabel("libl2 time / torch time")
-        ax.set_title("Ratio against size")
-        if len(multi) <= 40:
-            ax.legend(fontsize=5, ncol=2)
+        series.setdefault(op, {}).setdefault(f"{variant}/{dt}/{th}", []).append(r)
+    panels = {op: v for op, v in series.items() if any(len(rs) > 1 for rs in v.values())}
+    if panels:
+        cols = 5
+        nrows = (len(panels) + cols - 1) // cols
+        fig, axes = plt.subplots(nrows, cols, figsize=(3.2 * cols, 2.6 * nrows), squeeze=False)
+        for ax, (op, lines) in zip(axes.flat, panels.items()):
+            for label, rs in sorted(lines.items()):
+                rs = sorted(rs, key=lambda r: shape_key(r["name"]))
+                style = "-" if label.endswith("t:1") else "--"
+                ax.plot([shape_key(r["name"]) for r in rs], [r["ratio"] for r in rs], style,
+                        marker="o", ms=3, lw=1, label=label)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.axhline(1.0, color="black", lw=0.6)
+            ax.set_title(op, fontsize=9)
+            ax.tick_params(labelsize=6)
+            ax.legend(fontsize=5)
+        for ax in list(axes.flat)[len(panels):]:
+            ax.axis("off")
+        fig.suptitle("libl2 time / torch time against elements (solid: 1 thread, dashed: more)")
         fig.tight_layout()
-        fig.savefig(os.path.join(outdir, "sizes.png"), dpi=110)
+        fig.savefig(os.path.join(outdir, "sizes.png"), dpi=100)
         plt.close(fig)
         files.append("sizes.png")
 
@@ -372,6 +375,7 @@ def main():
         "compiler": info["compiler"], "cflags": info["cflags"], "threads": threads,
         "profile": profile, "torch": torch_bench.torch.__version__ if torch_bench else None,
         "benchmark_build": context.get("library_build_type"),
+        "load_avg": context.get("load_avg"),
         "geomean_ratio": geo, "limits": limits,
         "cases": {r["name"]: {"median": r["l2"], "torch": r["torch"], "ratio": r["ratio"],
                           "spread": r["l2_spread"]}
@@ -422,6 +426,10 @@ def write_markdown(path, rows, cases, limits, geo, info, record, context, prof, 
              f"{info['cores']} cores; threads per case: {', '.join(map(str, record['threads']))} "
              "(libl2, OpenBLAS and torch all set to the case's count).")
     L.append(f"- Compiler: {info['compiler']}; flags `{info['cflags']}`.")
+    if record.get("load_avg"):
+        L.append("- Load average when the run started (1, 5, 15 min): "
+                 + ", ".join(f"{x:.2f}" for x in record["load_avg"])
+                 + ": with more runnable processes than cores, multi-thread cases stall.")
     bt = context.get("library_build_type", "?")
     L.append(f"- libl2 side: bench/l2bench, Google Benchmark (library build type: **{bt}**"
              + (": Debian's libbenchmark is a debug build; this slows only the harness loop "
