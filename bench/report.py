@@ -137,9 +137,10 @@ def shape_key(name):
     return total
 
 
-def limit_for(case, limits):
+def limit_for(case, limits, min_bytes):
     """(limit value, unit, what) for a case, or None. Matmul-type cases against raw gemm at the
-    same size and threads; cases moving >= 4 MB per call against the streaming add."""
+    same size and threads; cases moving >= min_bytes per call (twice the largest cache) against
+    the streaming add: smaller ones run from cache, faster than memory streams."""
     name = case["name"]
     op, dt, variant, shape, th = name.split("/")
     if case["flops"] > 0 and op.split("+")[0] in ("mm", "bmm"):
@@ -148,7 +149,7 @@ def limit_for(case, limits):
         lim = limits.get(f"limit.{kind}/{dt}/raw/{n}x{n}/{th}")
         if lim:
             return lim, "GFLOP/s", kind
-    if case["bytes"] >= 4e6:
+    if case["bytes"] >= min_bytes:
         lim = next((v for k, v in limits.items()
                     if k.startswith("limit.stream_add/") and k.endswith("/" + th)), None)
         if lim:
@@ -172,9 +173,13 @@ def gmean(xs):
 
 
 def plots(rows, outdir, history, title):
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        log(f"report: no plots ({e}); install python3-matplotlib")
+        return []
     files = []
 
     # 1. Every ratio, slowest first.
@@ -345,6 +350,8 @@ def main():
         if name.startswith("limit.") and r.get("median"):
             c = by_name[name]
             limits[name] = (c["flops"] or c["bytes"]) / r["median"] / 1e9
+    caches = [c.get("size", 0) for c in context.get("caches", [])]
+    stream_min_bytes = 2 * max(caches, default=32 << 20)
     rows = []
     for name, r in l2res.items():
         if name.startswith("limit."):
@@ -357,7 +364,7 @@ def main():
         row["l2_spread"] = r.get("spread")
         row["torch_spread"] = tr["iqr"] / tr["median"] if tr and tr["median"] else None
         row["rate"], row["unit"] = rate_of(c, row["l2"])
-        lim = limit_for(c, limits)
+        lim = limit_for(c, limits, stream_min_bytes)
         row["share"] = row["rate"] / lim[0] if lim and row["rate"] and lim[1] == row["unit"] else None
         row["limit"] = lim
         rows.append(row)
@@ -397,8 +404,9 @@ def main():
                    context, prof, profile, pngs, steps, hist_file, srcdir)
     log(f"report: {len(rows)} cases, geometric-mean ratio "
         f"{geo:.3f}" if geo else "report: no ratios (torch missing?)")
-    log(f"report: wrote {os.path.join(outdir, 'report.md')} and {', '.join(pngs)} "
-        f"in {time.time() - t0:.0f} s; history: {hist_file}")
+    log(f"report: wrote {os.path.join(outdir, 'report.md')}"
+        + (f" and {', '.join(pngs)}" if pngs else "")
+        + f" in {time.time() - t0:.0f} s; history: {hist_file}")
 
 
 def write_markdown(path, rows, cases, limits, geo, info, record, context, prof, profile, pngs,
@@ -442,7 +450,7 @@ def write_markdown(path, rows, cases, limits, geo, info, record, context, prof, 
              "from other runs or machines are never compared.")
     L.append("- ratio = libl2 time / torch time; rate = counted work / libl2 time; share = rate "
              "/ the machine limit measured in this run (gemm at the same size and threads for "
-             "matmul; streaming add for cases moving >= 4 MB per call).\n")
+             "matmul; streaming add for cases moving more than twice the largest cache per call).\n")
     L.append("## Machine limits (measured in this run)\n")
     L.append("| limit | threads | rate |")
     L.append("|---|---|---|")
