@@ -66,8 +66,14 @@ CREATE_RUN(arange, l2_arange(0, (double)(n * n), 1, L2_FLOAT32))
 
 static int run_clone(void *p) { return bench_consume(l2_clone(((bdata *)p)->t[0])); }
 static int run_contiguous(void *p) { return bench_consume(l2_contiguous(((bdata *)p)->t[0])); }
-static int run_to_f64(void *p) { return bench_consume(l2_to_dtype(((bdata *)p)->t[0], L2_FLOAT64)); }
-static int run_to_f32(void *p) { return bench_consume(l2_to_dtype(((bdata *)p)->t[0], L2_FLOAT32)); }
+static int run_to_f64(void *p)
+{
+    return bench_consume(l2_to_dtype(((bdata *)p)->t[0], L2_FLOAT64));
+}
+static int run_to_f32(void *p)
+{
+    return bench_consume(l2_to_dtype(((bdata *)p)->t[0], L2_FLOAT32));
+}
 
 static int run_cat0(void *p)
 {

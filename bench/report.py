@@ -365,7 +365,8 @@ def main():
         row["torch_spread"] = tr["iqr"] / tr["median"] if tr and tr["median"] else None
         row["rate"], row["unit"] = rate_of(c, row["l2"])
         lim = limit_for(c, limits, stream_min_bytes)
-        row["share"] = row["rate"] / lim[0] if lim and row["rate"] and lim[1] == row["unit"] else None
+        same_unit = lim and row["rate"] and lim[1] == row["unit"]
+        row["share"] = row["rate"] / lim[0] if same_unit else None
         row["limit"] = lim
         rows.append(row)
     ratios = [r["ratio"] for r in rows if r["ratio"]]
@@ -450,7 +451,8 @@ def write_markdown(path, rows, cases, limits, geo, info, record, context, prof, 
              "from other runs or machines are never compared.")
     L.append("- ratio = libl2 time / torch time; rate = counted work / libl2 time; share = rate "
              "/ the machine limit measured in this run (gemm at the same size and threads for "
-             "matmul; streaming add for cases moving more than twice the largest cache per call).\n")
+             "matmul; streaming add for cases moving more than twice the largest cache per "
+             "call).\n")
     L.append("## Machine limits (measured in this run)\n")
     L.append("| limit | threads | rate |")
     L.append("|---|---|---|")
@@ -464,7 +466,8 @@ def write_markdown(path, rows, cases, limits, geo, info, record, context, prof, 
     L.append("Spread: libl2 (max - min) / median over the repetitions, torch IQR / median over "
              "the blocks; `!` marks a spread above 25% (a noisy measurement, usually a 2-thread "
              "case stalled by other load on the machine).\n")
-    L.append("| case | threads | libl2 | torch | ratio | rate | share of limit | spread libl2 / torch |")
+    L.append("| case | threads | libl2 | torch | ratio | rate | share of limit "
+             "| spread libl2 / torch |")
     L.append("|---|---|---|---|---|---|---|---|")
     order = sorted(rows, key=lambda r: (r["ratio"] is None, -(r["ratio"] or 0)))
     for r in order:
