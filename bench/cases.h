@@ -1,0 +1,127 @@
+/* cases.h: helpers shared by the plain-C benchmark cases (bench/cases-*.c).
+ * Case names are "op/dtype/variant/shape" (the shim appends "/t:<threads>"); bench/torch_bench.py
+ * parses the same names to build the PyTorch twin of each case, so keep the grammar:
+ * shape = sizes joined by 'x' (a conv case joins input and weight shapes with '-').
+ */
+#ifndef L2_BENCH_CASES_H
+#define L2_BENCH_CASES_H
+
+#include <l2.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "shim.h"
+
+/* What a case's setup makes: up to 8 tensors (released by bdata_free), the case, and a spare
+ * pointer for anything else (free()d). */
+typedef struct {
+    l2_tensor *t[8];
+    const bench_case *c;
+    void *extra;
+} bdata;
+
+/* A zeroed bdata for case c (NULL when out of memory). */
+static inline bdata *bdata_new(const bench_case *c)
+{
+    bdata *d = calloc(1, sizeof *d);
+    if (d)
+        d->c = c;
+    return d;
+}
+
+/* Teardown for every case: release the tensors, free extra and d. */
+static inline void bdata_free(void *p)
+{
+    bdata *d = p;
+    if (!d)
+        return;
+    for (int i = 0; i < 8; i++)
+        l2_tensor_release(d->t[i]);
+    free(d->extra);
+    free(d);
+}
+
+/* Setup epilogue: d if tensors 0..n-1 were all made, else free d and return NULL. */
+static inline void *bdata_check(bdata *d, int n)
+{
+    if (!d)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        if (!d->t[i]) {
+            bdata_free(d);
+            return NULL;
+        }
+    }
+    return d;
+}
+
+/* Release a result after keeping the compiler honest; 0 if r exists, else 1 (run failed). */
+static inline int bench_consume(l2_tensor *r)
+{
+    if (!r)
+        return 1;
+    bench_do_not_optimize(l2_data_ptr(r));
+    l2_tensor_release(r);
+    return 0;
+}
+
+/* Register c once per thread count (or list it as missing when reason is non-NULL). */
+static inline void bench_add(bench_case c, const char *reason)
+{
+    int th[2];
+    int n = bench_thread_counts(th);
+    for (int i = 0; i < n; i++) {
+        c.threads = th[i];
+        if (reason)
+            bench_register_missing(&c, reason);
+        else
+            bench_register(&c);
+    }
+}
+
+/* The square sizes n (n x n tensors) of the elementwise-type cases in this profile:
+ * quick 2 and 256 (4 and 64K elements); full 2, 64, 1024, 4096 (4 to 16M elements). */
+static inline int bench_square_sizes(const int64_t **out)
+{
+    static const int64_t quick[] = {2, 256};
+    static const int64_t full[] = {2, 64, 1024, 4096};
+    if (bench_full_profile()) {
+        *out = full;
+        return 4;
+    }
+    *out = quick;
+    return 2;
+}
+
+/* The matmul sizes in this profile: quick 64 and 256; full 64 to 2048. */
+static inline int bench_matmul_sizes(const int64_t **out)
+{
+    static const int64_t quick[] = {64, 256};
+    static const int64_t full[] = {64, 128, 256, 512, 1024, 2048};
+    if (bench_full_profile()) {
+        *out = full;
+        return 6;
+    }
+    *out = quick;
+    return 2;
+}
+
+static inline const char *bench_dtype_tag(l2_dtype dt)
+{
+    return dt == L2_FLOAT64 ? "f64" : dt == L2_INT64 ? "i64" : dt == L2_BOOL ? "bool" : "f32";
+}
+
+/* Layouts of the n x n cases: both operands contiguous, both transposed views, or the second
+ * operand a row of n broadcast over the rows. */
+enum { LAYOUT_CONTIG, LAYOUT_TRANSPOSED, LAYOUT_BROADCAST };
+
+/* Inputs for an n x n case (cases-core.c): p[1] n, p[2] dtype, p[3] layout, p[4] requires_grad.
+ * t[0] = a, t[1] = b (n x n, or a row of n for LAYOUT_BROADCAST), t[2] = n x n ones. */
+void *bench_setup_square(const bench_case *c);
+
+/* Registration entry points, one per file. */
+void bench_cases_core(void);
+void bench_cases_ops(void);
+void bench_cases_limits(void);
+
+#endif /* L2_BENCH_CASES_H */

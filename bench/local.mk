@@ -1,0 +1,36 @@
+# bench/: the benchmarks against PyTorch (issue 5). l2bench is built only with Google Benchmark.
+# Targets: bench-report (PROFILE=quick|full), bench-compare BASE=<commit>, bench-smoke.
+EXTRA_DIST += bench/torch_bench.py bench/report.py bench/compare_flag.py bench/compare.sh \
+	bench/smoke.sh bench/README.md
+
+if HAVE_BENCHMARK
+noinst_PROGRAMS += bench/l2bench
+bench_l2bench_SOURCES = bench/shim.cc bench/shim.h bench/cases.h bench/main.c \
+	bench/cases-core.c bench/cases-ops.c bench/cases-limits.c
+bench_l2bench_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(BENCHMARK_CFLAGS)
+bench_l2bench_CFLAGS = $(AM_CFLAGS)
+bench_l2bench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS)
+bench_l2bench_LDADD = libl2/libl2.la $(BENCHMARK_LIBS) $(OPENBLAS_LIBS) -ldl -lm
+bench_l2bench_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
+endif
+
+BENCH_ENV = L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
+	PYTHON_TORCH='$(PYTHON_TORCH)' BENCH_CC='$(CC)' BENCH_CFLAGS='$(L2_CFLAGS) $(CFLAGS)' \
+	BENCH_CXX='$(CXX)' BENCH_CXXFLAGS='$(CXXFLAGS)' BENCHMARK_CFLAGS='$(BENCHMARK_CFLAGS)' \
+	BENCHMARK_LIBS='$(BENCHMARK_LIBS)' OPENBLAS_CFLAGS='$(OPENBLAS_CFLAGS)' \
+	OPENBLAS_LIBS='$(OPENBLAS_LIBS)' OPENMP_CFLAGS='$(OPENMP_CFLAGS)'
+
+.PHONY: bench-report bench-compare bench-smoke
+if HAVE_BENCHMARK
+bench-report: bench/l2bench
+	$(BENCH_ENV) $(PYTHON_TORCH) $(abs_top_srcdir)/bench/report.py --profile '$(PROFILE)'
+
+bench-compare: bench/l2bench
+	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/compare.sh '$(BASE)' '$(HEAD)'
+
+bench-smoke: bench/l2bench
+	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/smoke.sh
+else
+bench-report bench-compare bench-smoke:
+	@echo "Google Benchmark not found: install libbenchmark-dev (ci/install-deps)"; exit 1
+endif
