@@ -199,7 +199,7 @@ void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src);
 /* ---- Threads ------------------------------------------------------------------------------ */
 
 /* Elementwise work below this many elements runs on one thread. */
-#define L2__PARALLEL_GRAIN 32768
+#define L2__PARALLEL_GRAIN (1 << 18)
 int l2__num_threads(void);
 
 /* ---- Fault injection for the oracle's mutation tests -------------------------------------- */
