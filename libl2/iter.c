@@ -107,16 +107,24 @@ void l2__iter_run_range(const l2__iter *it, int64_t begin, int64_t end, l2__loop
     }
 }
 
+int l2__threads_for(int64_t work)
+{
+    int nt = l2__num_threads();
+    if (nt <= 1 || work < L2__PARALLEL_GRAIN)
+        return 1;
+    if ((int64_t)nt > work / (L2__PARALLEL_GRAIN / 2))
+        nt = (int)(work / (L2__PARALLEL_GRAIN / 2));
+    return nt < 1 ? 1 : nt;
+}
+
 void l2__iter_run(const l2__iter *it, l2__loop_fn fn, void *ctx)
 {
     int64_t n = it->numel;
-    int nt = l2__num_threads();
-    if (nt <= 1 || n < L2__PARALLEL_GRAIN) {
+    int nt = l2__threads_for(n);
+    if (nt <= 1) {
         l2__iter_run_range(it, 0, n, fn, ctx);
         return;
     }
-    if ((int64_t)nt > n / (L2__PARALLEL_GRAIN / 2))
-        nt = (int)(n / (L2__PARALLEL_GRAIN / 2));
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int t = 0; t < nt; t++) {
         int64_t b = n * t / nt, e = n * (t + 1) / nt;
@@ -182,4 +190,14 @@ void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src)
     l2__iter_init(&it, 2, ops);
     copy_ctx c = {dst->dtype, src->dtype};
     l2__iter_run(&it, copy_loop, &c);
+}
+
+l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool contiguous)
+{
+    if (t->dtype == dt && (!contiguous || l2__is_contiguous(t)))
+        return l2_tensor_ref((l2_tensor *)t);
+    l2_tensor *r = l2__new(op, t->ndim, t->shape, dt, false);
+    if (r)
+        l2__copy_kernel(r, t);
+    return r;
 }

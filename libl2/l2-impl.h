@@ -196,11 +196,18 @@ void l2__iter_run_range(const l2__iter *it, int64_t begin, int64_t end, l2__loop
 /* Copy src into dst (same shape; dtype converted) with the strided iterator. Cannot fail. */
 void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src);
 
+/* t itself (one more reference) when it already has dtype dt (and, with contiguous, is
+ * contiguous), else a contiguous copy converted to dt. NULL (error set) on out of memory. */
+l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool contiguous);
+
 /* ---- Threads ------------------------------------------------------------------------------ */
 
 /* Elementwise work below this many elements runs on one thread. */
 #define L2__PARALLEL_GRAIN (1 << 18)
 int l2__num_threads(void);
+/* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
+ * half grain of work. */
+int l2__threads_for(int64_t work);
 
 /* ---- Fault injection for the oracle's mutation tests -------------------------------------- */
 

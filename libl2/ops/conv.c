@@ -12,27 +12,6 @@
 
 /* ---- shared helpers ---------------------------------------------------------------------- */
 
-/* t itself with one more reference when contiguous, else a contiguous copy. */
-static l2_tensor *contig(const char *op, const l2_tensor *t)
-{
-    if (l2__is_contiguous(t))
-        return l2_tensor_ref((l2_tensor *)t);
-    l2_tensor *c = l2__new(op, t->ndim, t->shape, t->dtype, false);
-    if (c)
-        l2__copy_kernel(c, t);
-    return c;
-}
-
-/* Threads for a loop doing `work` element operations: 1 below the grain. */
-static int threads_for(int64_t work)
-{
-    int nt = l2__num_threads();
-    if (nt <= 1 || work < L2__PARALLEL_GRAIN)
-        return 1;
-    if ((int64_t)nt > work / (L2__PARALLEL_GRAIN / 2))
-        nt = (int)(work / (L2__PARALLEL_GRAIN / 2));
-    return nt < 1 ? 1 : nt;
-}
 
 /* Read an optional pair: p ? p[0..1] : (def0, def1). */
 static void pair(const int64_t *p, int64_t def0, int64_t def1, int64_t *out)
@@ -85,7 +64,7 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void im2col_##SUF(const T *x, T *cols, const win *g)                              \
     {                                                                                        \
         int64_t L = g->oh * g->ow;                                                           \
-        int nt = threads_for(g->c * g->kh * g->kw * L);                                      \
+        int nt = l2__threads_for(g->c * g->kh * g->kw * L);                                      \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t c = 0; c < g->c; c++) {                                                 \
             const T *xc = x + c * g->h * g->w;                                               \
@@ -116,7 +95,7 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void col2im_##SUF(const T *cols, T *dx, const win *g)                             \
     {                                                                                        \
         int64_t L = g->oh * g->ow;                                                           \
-        int nt = threads_for(g->c * g->kh * g->kw * L);                                      \
+        int nt = l2__threads_for(g->c * g->kh * g->kw * L);                                      \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t c = 0; c < g->c; c++) {                                                 \
             T *xc = dx + c * g->h * g->w;                                                    \
@@ -145,7 +124,7 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void maxpool_##SUF(const T *x, T *y, int64_t *arg, int64_t planes, const win *g)  \
     {                                                                                        \
         int64_t hw = g->h * g->w, pq = g->oh * g->ow;                                        \
-        int nt = threads_for(planes * pq * g->kh * g->kw);                                   \
+        int nt = l2__threads_for(planes * pq * g->kh * g->kw);                                   \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++) {                                               \
             const T *xp = x + p * hw;                                                        \
@@ -178,7 +157,7 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void maxpool_bwd_##SUF(const T *dy, const int64_t *arg, T *dx, int64_t planes,    \
                                   int64_t hw, int64_t pq)                                    \
     {                                                                                        \
-        int nt = threads_for(planes * pq);                                                   \
+        int nt = l2__threads_for(planes * pq);                                                   \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++)                                                 \
             for (int64_t o = 0; o < pq; o++)                                                 \
@@ -192,7 +171,7 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     {                                                                                        \
         int64_t hw = g->h * g->w, pq = g->oh * g->ow;                                        \
         double inv = 1.0 / (double)(g->kh * g->kw);                                          \
-        int nt = threads_for(planes * pq * g->kh * g->kw);                                   \
+        int nt = l2__threads_for(planes * pq * g->kh * g->kw);                                   \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++)                                                 \
             for (int64_t oy = 0; oy < g->oh; oy++)                                           \
@@ -224,7 +203,7 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void adaptive_##SUF(const T *x, T *y, int64_t planes, const win *g, bool bwd)     \
     {                                                                                        \
         int64_t hw = g->h * g->w, pq = g->oh * g->ow;                                        \
-        int nt = threads_for(planes * hw);                                                   \
+        int nt = l2__threads_for(planes * hw);                                                   \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++)                                                 \
             for (int64_t oy = 0; oy < g->oh; oy++) {                                         \
@@ -398,8 +377,8 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
     int64_t oshape[4] = {cg.n, cg.o, cg.g.oh, cg.g.ow};
     int rank = x->ndim;
     const int64_t *osh = rank == 4 ? oshape : oshape + 1;
-    l2_tensor *xc = contig(op, x), *wc = xc ? contig(op, w) : NULL;
-    l2_tensor *bc = wc && b ? contig(op, b) : NULL;
+    l2_tensor *xc = l2__convert(op, x, x->dtype, true), *wc = xc ? l2__convert(op, w, w->dtype, true) : NULL;
+    l2_tensor *bc = wc && b ? l2__convert(op, b, b->dtype, true) : NULL;
     l2_tensor *r = wc && (bc || !b) ? l2__new(op, rank, osh, x->dtype, false) : NULL;
     char *cols = NULL;
     size_t es = l2__esize(x->dtype);
@@ -475,13 +454,13 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
     conv_geom_fill(&cg, node->i);
     l2_dtype dt = x->dtype;
     size_t es = l2__esize(dt);
-    l2_tensor *dy = contig(op, gout), *xc = NULL, *wc = NULL, *dx = NULL, *dw = NULL, *db = NULL;
+    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true), *xc = NULL, *wc = NULL, *dx = NULL, *dw = NULL, *db = NULL;
     char *cols = NULL;
     if (!dy)
         goto fail;
-    if (need_x && (!(wc = contig(op, w)) || !(dx = l2__new(op, x->ndim, x->shape, dt, true))))
+    if (need_x && (!(wc = l2__convert(op, w, w->dtype, true)) || !(dx = l2__new(op, x->ndim, x->shape, dt, true))))
         goto fail;
-    if (need_w && (!(xc = contig(op, x)) || !(dw = l2__new(op, 4, w->shape, dt, true))))
+    if (need_w && (!(xc = l2__convert(op, x, x->dtype, true)) || !(dw = l2__new(op, 4, w->shape, dt, true))))
         goto fail;
     if (need_b && !(db = l2__new(op, 1, &cg.o, dt, false)))
         goto fail;
@@ -620,7 +599,7 @@ l2_tensor *l2_max_pool2d(const l2_tensor *x, const int64_t kernel[2], const int6
         return NULL;
     pool_shape(x, &g, shape);
     bool grad = l2__needs_grad(1, &x);
-    l2_tensor *xc = contig(op, x);
+    l2_tensor *xc = l2__convert(op, x, x->dtype, true);
     l2_tensor *r = xc ? l2__new(op, x->ndim, shape, x->dtype, false) : NULL;
     int64_t *arg = NULL;
     if (r && grad)
@@ -655,7 +634,7 @@ l2_status l2__max_pool2d_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
     win g;
     int64_t planes;
     pool_win_of(n, &g, &planes);
-    l2_tensor *dy = contig(op, gout);
+    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
     l2_tensor *dx = dy ? l2__new(op, n->in_ndim[0], n->in_shape[0], gout->dtype, true) : NULL;
     if (!dx) {
         l2_tensor_release(dy);
@@ -696,7 +675,7 @@ static l2_tensor *avg_forward(const char *op, l2__op node_op, const l2_tensor *x
 {
     int64_t shape[4];
     pool_shape(x, g, shape);
-    l2_tensor *xc = contig(op, x);
+    l2_tensor *xc = l2__convert(op, x, x->dtype, true);
     l2_tensor *r = xc ? l2__new(op, x->ndim, shape, x->dtype, false) : NULL;
     if (!r) {
         l2_tensor_release(xc);
@@ -722,7 +701,7 @@ static l2_status avg_backward(const char *op, l2__node *n, const l2_tensor *gout
     win g;
     int64_t planes;
     pool_win_of(n, &g, &planes);
-    l2_tensor *dy = contig(op, gout);
+    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
     l2_tensor *dx = dy ? l2__new(op, n->in_ndim[0], n->in_shape[0], gout->dtype, true) : NULL;
     if (!dx) {
         l2_tensor_release(dy);

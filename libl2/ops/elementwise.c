@@ -37,12 +37,7 @@ void l2__ew_run(l2_tensor *out, int n, const l2_tensor *const *in, l2__loop_fn f
 
 l2_tensor *l2__ew_convert(const char *op, const l2_tensor *t, l2_dtype dt)
 {
-    if (t->dtype == dt)
-        return l2_tensor_ref((l2_tensor *)t);
-    l2_tensor *r = l2__new(op, t->ndim, t->shape, dt, false);
-    if (r)
-        l2__copy_kernel(r, t);
-    return r;
+    return l2__convert(op, t, dt, false);
 }
 
 l2_tensor *l2__ew_fresh(const char *op, const l2_tensor *t)

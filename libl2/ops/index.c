@@ -41,27 +41,6 @@ static l2_tensor *load_index(const char *op, const l2_tensor *index, int dim, in
     return c;
 }
 
-/* t itself with one more reference when contiguous, else a contiguous copy. */
-static l2_tensor *contig(const char *op, const l2_tensor *t)
-{
-    if (l2__is_contiguous(t))
-        return l2_tensor_ref((l2_tensor *)t);
-    l2_tensor *c = l2__new(op, t->ndim, t->shape, t->dtype, false);
-    if (c)
-        l2__copy_kernel(c, t);
-    return c;
-}
-
-/* Threads for a loop of `work` elements: 1 below the grain. */
-static int threads_for(int64_t work)
-{
-    int nt = l2__num_threads();
-    if (nt <= 1 || work < L2__PARALLEL_GRAIN)
-        return 1;
-    if ((int64_t)nt > work / (L2__PARALLEL_GRAIN / 2))
-        nt = (int)(work / (L2__PARALLEL_GRAIN / 2));
-    return nt < 1 ? 1 : nt;
-}
 
 /* ---- row kernels: select rows of a contiguous (O, S, I) block / accumulate them back ------ */
 
@@ -71,7 +50,7 @@ static void select_rows(char *out, const char *src, const int64_t *idx, int64_t 
 {
     size_t row = (size_t)inner * esize;
     int64_t tasks = outer * n;
-    int nt = threads_for(tasks * inner);
+    int nt = l2__threads_for(tasks * inner);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int64_t t = 0; t < tasks; t++) {
         int64_t o = t / n, k = t % n;
@@ -88,7 +67,7 @@ static void select_rows(char *out, const char *src, const int64_t *idx, int64_t 
     {                                                                                        \
         const int64_t blk = 256;                                                             \
         int64_t nblk = (inner + blk - 1) / blk, tasks = outer * nblk;                        \
-        int nt = threads_for(outer * n * inner);                                             \
+        int nt = l2__threads_for(outer * n * inner);                                             \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t t = 0; t < tasks; t++) {                                                \
             int64_t o = t / nblk, i0 = (t % nblk) * blk;                                     \
@@ -132,7 +111,7 @@ static l2_status index_add_backward(l2__node *nd, const l2_tensor *gout, const l
     const char *op = l2__op_names[nd->op];
     int rank = nd->in_ndim[0];
     const int64_t *shape = nd->in_shape[0];
-    l2_tensor *dy = contig(op, gout);
+    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
     if (!dy)
         return l2_last_status();
     l2_tensor *dx = l2__new(op, rank, shape, gout->dtype, true);
@@ -176,7 +155,7 @@ l2_tensor *l2_index_select(const l2_tensor *t, int dim, const l2_tensor *index)
     memcpy(shape, t->shape, sizeof shape);
     if (t->ndim > 0)
         shape[d] = n;
-    l2_tensor *src = contig(op, t);
+    l2_tensor *src = l2__convert(op, t, t->dtype, true);
     l2_tensor *r = src ? l2__new(op, t->ndim, shape, t->dtype, false) : NULL;
     if (!r)
         goto fail;
@@ -231,7 +210,7 @@ l2_tensor *l2_embedding(const l2_tensor *weight, const l2_tensor *indices)
     memcpy(shape, indices->shape, sizeof(int64_t) * (size_t)indices->ndim);
     shape[indices->ndim] = dd;
     int64_t n = l2__numel(indices->ndim, indices->shape);
-    l2_tensor *src = contig(op, weight);
+    l2_tensor *src = l2__convert(op, weight, weight->dtype, true);
     l2_tensor *r = src ? l2__new(op, indices->ndim + 1, shape, weight->dtype, false) : NULL;
     if (!r)
         goto fail;
@@ -327,7 +306,7 @@ static void gather_kernel(const gs_walk *w, size_t esize)
     int64_t n = 1;
     for (int d = 0; d < w->nd; d++)
         n *= w->shape[d];
-    int nt = threads_for(n);
+    int nt = l2__threads_for(n);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int t = 0; t < nt; t++) {
         int64_t b = n * t / nt, e = n * (t + 1) / nt;
@@ -507,7 +486,7 @@ l2_tensor *l2_one_hot(const l2_tensor *indices, int64_t num_classes)
               "result would exceed %d", op, indices->ndim, L2_MAX_DIMS);
     L2__CHECK(num_classes >= -1, NULL, L2_ERR_ARG, "%s: num_classes must be -1 or non-negative "
               "(got %lld)", op, (long long)num_classes);
-    l2_tensor *c = contig(op, indices);
+    l2_tensor *c = l2__convert(op, indices, indices->dtype, true);
     if (!c)
         return NULL;
     const int64_t *p = (const int64_t *)l2__data(c);

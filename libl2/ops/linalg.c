@@ -637,16 +637,6 @@ l2_status l2__dot_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 
 /* ---- outer ------------------------------------------------------------------------------- */
 
-/* t converted to dt (a new reference to t when it already has dt), or NULL on out-of-memory. */
-static l2_tensor *as_dtype(const char *op, const l2_tensor *t, l2_dtype dt)
-{
-    if (t->dtype == dt)
-        return l2_tensor_ref((l2_tensor *)t);
-    l2_tensor *r = l2__new(op, t->ndim, t->shape, dt, false);
-    if (r)
-        l2__copy_kernel(r, t);
-    return r;
-}
 
 l2_tensor *l2_outer(const l2_tensor *a, const l2_tensor *b)
 {
@@ -660,7 +650,7 @@ l2_tensor *l2_outer(const l2_tensor *a, const l2_tensor *b)
     l2_dtype dt = l2__result_type(a, b);
     L2__CHECK(dt != L2_BOOL, NULL, L2_ERR_DTYPE,
               "%s: dtype bool is not supported (float32, float64 or int64)", op);
-    l2_tensor *ac = as_dtype(op, a, dt), *bc = as_dtype(op, b, dt);
+    l2_tensor *ac = l2__convert(op, a, dt, false), *bc = l2__convert(op, b, dt, false);
     l2_tensor *ap = ac ? insert_dim(ac, 1) : NULL; /* (M, 1) */
     l2_tensor *bp = bc ? insert_dim(bc, 0) : NULL; /* (1, N) */
     l2_tensor *r = NULL;
@@ -677,8 +667,8 @@ l2_tensor *l2_outer(const l2_tensor *a, const l2_tensor *b)
 l2_status l2__outer_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     const char *op = "outer_backward";
-    l2_tensor *a = as_dtype(op, n->saved[0], gout->dtype);
-    l2_tensor *b = as_dtype(op, n->saved[1], gout->dtype);
+    l2_tensor *a = l2__convert(op, n->saved[0], gout->dtype, false);
+    l2_tensor *b = l2__convert(op, n->saved[1], gout->dtype, false);
     l2_tensor *gt = swap_last(gout);
     l2_status st = L2_OK;
     if (!a || !b || !gt)
