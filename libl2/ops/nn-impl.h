@@ -1,0 +1,75 @@
+/* nn-impl.h: small helpers shared by the nn family's sources (nn-softmax.c, nn-loss.c,
+ * nn-norm.c): lane addressing for reductions along one dim of any strided tensor, dtype
+ * conversion of operands, broadcast aliases without autograd wiring, thread counts. Not installed.
+ */
+#ifndef L2_NN_IMPL_H
+#define L2_NN_IMPL_H
+
+#include "../autograd-impl.h"
+
+#include <math.h>
+
+/* Element offset, from t's first element, of lane r of t along dim: lanes are numbered in
+ * row-major order over every dim except dim (dim = -1: over every dim, i.e. element r). */
+static inline int64_t l2__nn_lane(const l2_tensor *t, int dim, int64_t r)
+{
+    int64_t off = 0;
+    for (int d = t->ndim - 1; d >= 0 && r > 0; d--) {
+        if (d == dim)
+            continue;
+        int64_t s = t->shape[d];
+        off += (r % s) * t->stride[d];
+        r /= s;
+    }
+    return off;
+}
+
+/* Threads for a kernel doing about `work` element operations. */
+static inline int l2__nn_threads(int64_t work)
+{
+    return work >= L2__PARALLEL_GRAIN ? l2__num_threads() : 1;
+}
+
+/* True when the backward of node n must produce a gradient for input i. */
+static inline bool l2__nn_wants(const l2__node *n, int i)
+{
+    return n->next[i].fn != NULL || n->next[i].leaf != NULL;
+}
+
+/* t itself (one more reference) when it has dtype dt, else a contiguous copy converted to dt.
+ * NULL (error set) on out-of-memory. No autograd wiring. */
+static inline l2_tensor *l2__nn_as(const char *op, const l2_tensor *t, l2_dtype dt)
+{
+    if (t->dtype == dt)
+        return l2_tensor_ref((l2_tensor *)t);
+    l2_tensor *r = l2__new(op, t->ndim, t->shape, dt, false);
+    if (r)
+        l2__copy_kernel(r, t);
+    return r;
+}
+
+/* t itself (one more reference) when contiguous with dtype dt, else a contiguous copy in dt. */
+static inline l2_tensor *l2__nn_contig(const char *op, const l2_tensor *t, l2_dtype dt)
+{
+    if (t->dtype == dt && l2__is_contiguous(t))
+        return l2_tensor_ref((l2_tensor *)t);
+    l2_tensor *r = l2__new(op, t->ndim, t->shape, dt, false);
+    if (r)
+        l2__copy_kernel(r, t);
+    return r;
+}
+
+/* An alias of t broadcast to (ndim, shape) (stride 0 on new or size-1 dims); the shapes must be
+ * broadcast-compatible (checked by the caller). No autograd wiring. */
+static inline l2_tensor *l2__nn_bcast(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    int64_t st[L2_MAX_DIMS];
+    int lead = ndim - t->ndim;
+    for (int i = 0; i < ndim; i++) {
+        int j = i - lead;
+        st[i] = (j < 0 || t->shape[j] != shape[i]) ? 0 : t->stride[j];
+    }
+    return l2__alias(t, ndim, shape, st, t->offset);
+}
+
+#endif /* L2_NN_IMPL_H */
