@@ -775,6 +775,70 @@ static void test_errors(void)
         l2_tensor_release(tl[k]);
 }
 
+/* Out of memory: every injected allocation failure in a forward or backward returns
+ * L2_ERR_NOMEM (and leaks nothing: run under valgrind); eventually the call succeeds. */
+enum { OOM_OPS = 10 };
+static const char *const oom_names[OOM_OPS] = {
+    "softmax", "log_softmax", "cross_entropy", "cross_entropy (probabilities)", "nll_loss",
+    "mse_loss", "binary_cross_entropy", "dropout", "layer_norm", "batch_norm"};
+
+static l2_tensor *oom_op(int o, l2_tensor *x, l2_tensor *p, l2_tensor *t, l2_tensor *w)
+{
+    switch (o) {
+    case 0: return l2_softmax(x, 0);
+    case 1: return l2_log_softmax(x, 1);
+    case 2: return l2_cross_entropy(x, t, L2_REDUCTION_MEAN, -100, 0.1);
+    case 3: return l2_cross_entropy(x, p, L2_REDUCTION_SUM, -100, 0.1);
+    case 4: return l2_nll_loss(x, t, L2_REDUCTION_NONE, -100);
+    case 5: return l2_mse_loss(x, w, L2_REDUCTION_MEAN);
+    case 6: return l2_binary_cross_entropy(p, p, L2_REDUCTION_MEAN);
+    case 7: return l2_dropout(x, 0.5, true);
+    case 8: return l2_layer_norm(x, 1, IDX(4), w, w, 1e-5);
+    default: return l2_batch_norm(x, NULL, NULL, w, w, true, 0.1, 1e-5);
+    }
+}
+
+static void test_oom(void)
+{
+    l2_tensor *x = gc_leaf(L2_SHAPE(3, 4), -1, 1), *p = gc_leaf(L2_SHAPE(3, 4), 0.1, 0.9);
+    l2_tensor *w = gc_leaf(L2_SHAPE(4), 0.5, 1.5);
+    l2_tensor *t = mk_i64(L2_SHAPE(3), (const int64_t[]){1, -100, 3});
+    for (int o = 0; o < OOM_OPS; o++) {
+        bool fwd_ok = true, bwd_ok = true, done = false;
+        for (int k = 0; k < 100 && !done; k++) {
+            l2_debug_fail_alloc_after(k);
+            l2_tensor *y = oom_op(o, x, p, t, w);
+            l2_status st = l2_last_status();
+            l2_debug_fail_alloc_after(-1);
+            if (!y) {
+                fwd_ok = fwd_ok && st == L2_ERR_NOMEM;
+                continue;
+            }
+            done = true;
+            l2_tensor_release(y);
+        }
+        ok(fwd_ok && done, "%s: injected allocation failures give L2_ERR_NOMEM", oom_names[o]);
+        l2_tensor *y = oom_op(o, x, p, t, w);
+        l2_tensor *g = l2_ones_like(y);
+        done = false;
+        for (int k = 0; k < 100 && !done; k++) {
+            l2_debug_fail_alloc_after(k);
+            l2_status st = l2_backward(y, g, true);
+            l2_debug_fail_alloc_after(-1);
+            if (st == L2_OK)
+                done = true;
+            else
+                bwd_ok = bwd_ok && st == L2_ERR_NOMEM;
+        }
+        ok(bwd_ok && done, "%s: backward under injected allocation failures", oom_names[o]);
+        l2_tensor_release(g);
+        l2_tensor_release(y);
+    }
+    l2_tensor *tl[] = {x, p, w, t};
+    for (size_t i = 0; i < sizeof tl / sizeof tl[0]; i++)
+        l2_tensor_release(tl[i]);
+}
+
 int main(void)
 {
     l2_dtype dts[2] = {L2_FLOAT32, L2_FLOAT64};
@@ -790,5 +854,6 @@ int main(void)
     test_autograd();
     test_threads();
     test_errors();
+    test_oom();
     return tap_done();
 }
