@@ -4,7 +4,8 @@
  * Sums are taken in float64. Class weights and pos_weight are not implemented.
  *
  * Dimension letters: N batch, C classes, d1.. extra (spatial) dims; a "position" is one
- * (n, d1, ..) entry, i.e. one lane of the input along its class dim. */
+ * (n, d1, ..) entry, i.e. one lane of the input along its class dim. The forward keeps each
+ * position's logsumexp for the backward (in the node's extra block). */
 #include "nn-impl.h"
 
 static bool check_reduction(const char *op, l2_reduction r)
@@ -44,79 +45,94 @@ enum { CLS_CE, CLS_CE_PROB, CLS_NLL };
  *   CE_PROB: -sum_c t'_c * (x_c - lse),  t' = t * (1-e) + e/C
  *   NLL:     -x[t] */
 #define NN_CLS_FWD(T, SFX, EXP)                                                              \
-    static double cls_fwd_##SFX(const char *xc, int64_t xs, int64_t C, int mode, int64_t t,  \
-                                const char *tc, int64_t ts, double e)                        \
+    L2__NN_INLINE double cls_fwd_##SFX##_(const T *x, int64_t xs, int64_t C, int mode,       \
+                                          int64_t t, const T *tp, int64_t ts, double e,      \
+                                          double *lse_out)                                   \
     {                                                                                        \
-        const T *x = (const T *)xc;                                                          \
         if (mode == CLS_NLL)                                                                 \
             return -(double)x[t * xs];                                                       \
         T mx = -INFINITY;                                                                    \
+        _Pragma("omp simd reduction(max : mx)")                                              \
         for (int64_t k = 0; k < C; k++)                                                      \
-            if (x[k * xs] > mx)                                                              \
-                mx = x[k * xs];                                                              \
+            mx = x[k * xs] > mx ? x[k * xs] : mx;                                            \
         double s = 0, sx = 0;                                                                \
+        _Pragma("omp simd reduction(+ : s, sx)")                                             \
         for (int64_t k = 0; k < C; k++) {                                                    \
             s += (double)EXP(x[k * xs] - mx);                                                \
             sx += (double)x[k * xs];                                                         \
         }                                                                                    \
         double lse = (double)mx + log(s);                                                    \
+        *lse_out = lse;                                                                      \
         if (mode == CLS_CE)                                                                  \
             return (1 - e) * (lse - (double)x[t * xs]) + e * (lse - sx / (double)C);         \
-        const T *tp = (const T *)tc;                                                         \
-        double l = 0;                                                                        \
+        double l = 0, u = e / (double)C;                                                     \
+        _Pragma("omp simd reduction(+ : l)")                                                 \
         for (int64_t k = 0; k < C; k++)                                                      \
-            l -= ((double)tp[k * ts] * (1 - e) + e / (double)C) * ((double)x[k * xs] - lse); \
+            l -= ((double)tp[k * ts] * (1 - e) + u) * ((double)x[k * xs] - lse);             \
         return l;                                                                            \
+    }                                                                                        \
+    static double cls_fwd_##SFX(const char *x, int64_t xs, int64_t C, int mode, int64_t t,   \
+                                const char *tp, int64_t ts, double e, double *lse)           \
+    {                                                                                        \
+        if (xs == 1 && (ts == 1 || !tp))                                                     \
+            return cls_fwd_##SFX##_((const T *)x, 1, C, mode, t, (const T *)tp, 1, e, lse);  \
+        return cls_fwd_##SFX##_((const T *)x, xs, C, mode, t, (const T *)tp, ts, e, lse);    \
     }
-NN_CLS_FWD(float, f32, expf)
+NN_CLS_FWD(float, f32, l2__nn_expf)
 NN_CLS_FWD(double, f64, exp)
 
 /* One position's gradients, g being the upstream gradient of its loss (already divided by the
- * mean's denominator); dx and dt (either may be NULL) were zeroed. With p = softmax(x):
+ * mean's denominator), lse = logsumexp(x) saved by the forward; dx and dt (either may be NULL)
+ * were zeroed. With p = softmax(x) = exp(x - lse):
  *   CE:      dx_c = g * (p_c - e/C - (1-e) * [c == t])
  *   CE_PROB: dx_c = g * (p_c * sum(t') - t'_c),  dt_c = -g * (1-e) * (x_c - lse)
  *   NLL:     dx_t = -g */
 #define NN_CLS_BWD(T, SFX, EXP)                                                              \
-    static void cls_bwd_##SFX(const char *xc, int64_t xs, int64_t C, int mode, int64_t t,    \
-                              const char *tc, int64_t ts, double e, double g, char *dxc,     \
-                              int64_t dxs, char *dtc, int64_t dts)                           \
+    L2__NN_INLINE void cls_bwd_##SFX##_(const T *x, int64_t xs, int64_t C, int mode,         \
+                                        int64_t t, const T *tp, int64_t ts, double e,        \
+                                        double lse, double g, T *dx, int64_t dxs, T *dt,     \
+                                        int64_t dts)                                         \
     {                                                                                        \
-        const T *x = (const T *)xc;                                                          \
-        T *dx = (T *)dxc, *dt = (T *)dtc;                                                    \
         if (mode == CLS_NLL) {                                                               \
             if (dx)                                                                          \
                 dx[t * dxs] = (T)-g;                                                         \
             return;                                                                          \
         }                                                                                    \
-        T mx = -INFINITY;                                                                    \
-        for (int64_t k = 0; k < C; k++)                                                      \
-            if (x[k * xs] > mx)                                                              \
-                mx = x[k * xs];                                                              \
-        double s = 0;                                                                        \
-        for (int64_t k = 0; k < C; k++)                                                      \
-            s += (double)EXP(x[k * xs] - mx);                                                \
-        double lse = (double)mx + log(s);                                                    \
-        if (mode == CLS_CE) {                                                                \
-            double off = e / (double)C;                                                      \
+        double u = e / (double)C;                                 \
+        if (mode == CLS_CE && dx) {                                                          \
+            T tl = (T)lse, gt = (T)g, ut = (T)u;                                             \
+            _Pragma("omp simd")                                                              \
             for (int64_t k = 0; k < C; k++)                                                  \
-                dx[k * dxs] = (T)(g * (exp((double)x[k * xs] - lse) - off));                 \
+                dx[k * dxs] = gt * (EXP(x[k * xs] - tl) - ut);                               \
             dx[t * dxs] = (T)(dx[t * dxs] - g * (1 - e));                                    \
-            return;                                                                          \
         }                                                                                    \
-        const T *tp = (const T *)tc;                                                         \
+        if (mode == CLS_CE)                                                                  \
+            return;                                                                          \
         double st = 0;                                                                       \
+        _Pragma("omp simd reduction(+ : st)")                                                \
         for (int64_t k = 0; k < C; k++)                                                      \
-            st += (double)tp[k * ts] * (1 - e) + e / (double)C;                              \
+            st += (double)tp[k * ts] * (1 - e) + u;                                          \
+        _Pragma("omp simd")                                                                  \
         for (int64_t k = 0; k < C; k++) {                                                    \
             double lp = (double)x[k * xs] - lse;                                             \
             if (dx)                                                                          \
-                dx[k * dxs] = (T)(g * (exp(lp) * st - ((double)tp[k * ts] * (1 - e) +        \
-                                                       e / (double)C)));                    \
+                dx[k * dxs] = (T)(g * (exp(lp) * st - ((double)tp[k * ts] * (1 - e) + u)));  \
             if (dt)                                                                          \
                 dt[k * dts] = (T)(-g * (1 - e) * lp);                                        \
         }                                                                                    \
+    }                                                                                        \
+    static void cls_bwd_##SFX(const char *x, int64_t xs, int64_t C, int mode, int64_t t,     \
+                              const char *tp, int64_t ts, double e, double lse, double g,    \
+                              char *dx, int64_t dxs, char *dt, int64_t dts)                  \
+    {                                                                                        \
+        if (mode == CLS_CE && xs == 1 && dxs == 1)                                           \
+            cls_bwd_##SFX##_((const T *)x, 1, C, mode, t, NULL, 0, e, lse, g, (T *)dx, 1,    \
+                             NULL, 0);                                                       \
+        else                                                                                 \
+            cls_bwd_##SFX##_((const T *)x, xs, C, mode, t, (const T *)tp, ts, e, lse, g,     \
+                             (T *)dx, dxs, (T *)dt, dts);                                    \
     }
-NN_CLS_BWD(float, f32, expf)
+NN_CLS_BWD(float, f32, l2__nn_expf)
 NN_CLS_BWD(double, f64, exp)
 
 typedef struct {
@@ -134,9 +150,10 @@ static int64_t cls_target(const l2_tensor *tgt, int64_t r)
     return ((const int64_t *)l2__data(tgt))[l2__nn_lane(tgt, -1, r)];
 }
 
-/* loss[r] for every position; tgt is int64 (index modes) or of x's dtype (CLS_CE_PROB). */
+/* loss[r] and lse[r] (logsumexp, unless NLL) for every position; tgt is int64 (index modes) or
+ * of x's dtype (CLS_CE_PROB). */
 static void cls_forward_kernel(const l2_tensor *x, const l2_tensor *tgt, const cls_info *ci,
-                               double *loss)
+                               double *loss, double *lse)
 {
     int64_t es = (int64_t)l2__esize(x->dtype), xs = x->stride[ci->cdim];
     int64_t ts = ci->mode == CLS_CE_PROB ? tgt->stride[ci->cdim] : 0;
@@ -152,19 +169,21 @@ static void cls_forward_kernel(const l2_tensor *x, const l2_tensor *tgt, const c
         } else {
             t = cls_target(tgt, r);
             if (t == ci->ignore) {
-                loss[r] = 0;
+                loss[r] = lse[r] = 0;
                 continue;
             }
         }
-        loss[r] = f32 ? cls_fwd_f32(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps)
-                      : cls_fwd_f64(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps);
+        lse[r] = 0;
+        loss[r] = f32 ? cls_fwd_f32(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, &lse[r])
+                      : cls_fwd_f64(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, &lse[r]);
     }
 }
 
 /* dx, dt (either may be NULL; zeroed, contiguous, x's shape and dtype) for upstream gradient g:
  * per position (reduction none) or one value (g0, already divided for the mean). */
 static void cls_backward_kernel(const l2_tensor *x, const l2_tensor *tgt, const cls_info *ci,
-                                const l2_tensor *g, double g0, l2_tensor *dx, l2_tensor *dt)
+                                const double *lse, const l2_tensor *g, double g0, l2_tensor *dx,
+                                l2_tensor *dt)
 {
     int64_t es = (int64_t)l2__esize(x->dtype), xs = x->stride[ci->cdim];
     int64_t ts = ci->mode == CLS_CE_PROB ? tgt->stride[ci->cdim] : 0;
@@ -188,9 +207,11 @@ static void cls_backward_kernel(const l2_tensor *x, const l2_tensor *tgt, const 
         char *dxp = dx ? dxd + l2__nn_lane(dx, ci->cdim, r) * es : NULL;
         char *dtp = dt ? dtd + l2__nn_lane(dt, ci->cdim, r) * es : NULL;
         if (f32)
-            cls_bwd_f32(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, gr, dxp, dxs, dtp, dts);
+            cls_bwd_f32(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, lse[r], gr, dxp, dxs, dtp,
+                        dts);
         else
-            cls_bwd_f64(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, gr, dxp, dxs, dtp, dts);
+            cls_bwd_f64(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, lse[r], gr, dxp, dxs, dtp,
+                        dts);
     }
 }
 
@@ -273,7 +294,8 @@ static l2_tensor *cls_loss(const char *op, bool nll, l2__op node_op, const l2_te
         }
     }
     l2_tensor *tg = l2__nn_as(op, target, ci.mode == CLS_CE_PROB ? input->dtype : L2_INT64);
-    double *loss = tg ? l2__malloc((size_t)(ci.npos ? ci.npos : 1) * sizeof(double), op) : NULL;
+    /* loss[npos], then lse[npos] (kept by the node for the backward) */
+    double *loss = tg ? l2__malloc((size_t)(2 * ci.npos + 1) * sizeof(double), op) : NULL;
     l2_tensor *out = NULL;
     if (loss)
         out = red == L2_REDUCTION_NONE ? l2__new(op, pnd, pshape, input->dtype, false)
@@ -283,7 +305,7 @@ static l2_tensor *cls_loss(const char *op, bool nll, l2__op node_op, const l2_te
         l2_tensor_release(tg);
         return NULL;
     }
-    cls_forward_kernel(input, tg, &ci, loss);
+    cls_forward_kernel(input, tg, &ci, loss, loss + ci.npos);
     l2_tensor_release(tg);
     if (red == L2_REDUCTION_NONE) {
         char *o = l2__data(out);
@@ -294,14 +316,17 @@ static l2_tensor *cls_loss(const char *op, bool nll, l2__op node_op, const l2_te
         /* mean over the non-ignored positions; none left gives 0/0 = NaN, as torch */
         l2__store(l2__data(out), out->dtype, red == L2_REDUCTION_MEAN ? s / (double)count : s);
     }
-    l2__free(loss);
     const l2_tensor *in[2] = {input, target};
     if (l2__needs_grad(2, in)) {
         l2__node *node = l2__record_save(node_op, out, 2, in, 2, in);
         if (!node) {
+            l2__free(loss);
             l2_tensor_release(out);
             return NULL;
         }
+        memmove(loss, loss + ci.npos, (size_t)ci.npos * sizeof(double));
+        node->extra = loss; /* lse[npos] */
+        loss = NULL;
         node->i[0] = ci.mode;
         node->i[1] = red;
         node->i[2] = ignore;
@@ -309,6 +334,7 @@ static l2_tensor *cls_loss(const char *op, bool nll, l2__op node_op, const l2_te
         node->ni = 4;
         node->f[0] = eps;
     }
+    l2__free(loss);
     return l2__ret(out);
 }
 
@@ -359,7 +385,8 @@ static l2_status cls_backward(const char *op, l2__node *n, const l2_tensor *gout
         if (red == L2_REDUCTION_MEAN)
             g0 /= (double)n->i[3];
     }
-    cls_backward_kernel(x, tg, &ci, red == L2_REDUCTION_NONE ? gout : NULL, g0, dx, dt);
+    cls_backward_kernel(x, tg, &ci, n->extra, red == L2_REDUCTION_NONE ? gout : NULL, g0, dx,
+                        dt);
     l2_tensor_release(tg);
     gin[0] = dx;
     gin[1] = dt;
@@ -383,9 +410,9 @@ enum { PW_MSE, PW_L1, PW_BCE, PW_BCE_LOGITS };
 typedef struct {
     l2_dtype dt;  /* dtype of the inputs (and of the output unless out64) */
     int kind;
-    bool out64;   /* the output is float64 (elementwise losses before a reduction) */
     int which;    /* backward: 0 for d/dinput, 1 for d/dtarget */
     double scale; /* backward: 1/numel for the mean, else 1 */
+    double acc;   /* forward with a reduction: the running sum */
 } pw_ctx;
 
 /* Elementwise loss v of input a and target b (doubles):
@@ -398,10 +425,7 @@ typedef struct {
         double b = (double)*(const T *)(p[2] + i * s[2]);                                    \
         double v;                                                                            \
         BODY;                                                                                \
-        if (c->out64)                                                                        \
-            *(double *)(p[0] + i * s[0]) = v;                                                \
-        else                                                                                 \
-            *(T *)(p[0] + i * s[0]) = (T)v;                                                  \
+        *(T *)(p[0] + i * s[0]) = (T)v;                                                      \
     }
 
 static void pw_fwd_loop(int64_t n, char **p, const int64_t *s, void *vctx)
@@ -417,6 +441,56 @@ static void pw_fwd_loop(int64_t n, char **p, const int64_t *s, void *vctx)
         default: PW_FWD(T, v = (1 - b) * a + fmax(-a, 0.0) + log1p(exp(-fabs(a)))); break;
         }
     });
+}
+
+/* The same losses summed (in float64) into c->acc instead of stored; p[0] is the input and
+ * p[1] the target. */
+#define PW_SUM(T, BODY)                                                                      \
+    _Pragma("omp simd reduction(+ : acc)")                                                   \
+    for (int64_t i = 0; i < n; i++) {                                                        \
+        double a = (double)*(const T *)(p[0] + i * s[0]);                                    \
+        double b = (double)*(const T *)(p[1] + i * s[1]);                                    \
+        double v;                                                                            \
+        BODY;                                                                                \
+        acc += v;                                                                            \
+    }
+
+static void pw_sum_loop(int64_t n, char **p, const int64_t *s, void *vctx)
+{
+    pw_ctx *c = vctx;
+    double acc = 0;
+    L2__DISPATCH_FLOAT(c->dt, {
+        switch (c->kind) {
+        case PW_MSE: PW_SUM(T, v = (a - b) * (a - b)); break;
+        case PW_L1: PW_SUM(T, v = fabs(a - b)); break;
+        case PW_BCE:
+            PW_SUM(T, v = -(b * fmax(log(a), -100.0) + (1 - b) * fmax(log1p(-a), -100.0)));
+            break;
+        default: PW_SUM(T, v = (1 - b) * a + fmax(-a, 0.0) + log1p(exp(-fabs(a)))); break;
+        }
+    });
+    c->acc += acc;
+}
+
+/* The sum of the losses of the iterator's elements, over 64 fixed element ranges (the same
+ * result for any thread count). */
+static double pw_sum(const l2__iter *it, const pw_ctx *proto)
+{
+    enum { CHUNKS = 64 };
+    double part[CHUNKS];
+    int nt = l2__nn_threads(it->numel);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+    for (int k = 0; k < CHUNKS; k++) {
+        pw_ctx c = *proto;
+        c.acc = 0;
+        l2__iter_run_range(it, it->numel * k / CHUNKS, it->numel * (k + 1) / CHUNKS,
+                           pw_sum_loop, &c);
+        part[k] = c.acc;
+    }
+    double s = 0;
+    for (int k = 0; k < CHUNKS; k++)
+        s += part[k];
+    return s;
 }
 
 /* Gradient element d = g * scale * (d loss / d input) or (d loss / d target):
@@ -509,7 +583,7 @@ static l2_tensor *pw_loss(const char *op, int kind, l2__op node_op, const l2_ten
     l2_tensor *xa = l2__nn_as(op, x, R), *ta = xa ? l2__nn_as(op, t, R) : NULL;
     l2_tensor *xb = ta ? l2__nn_bcast(xa, nd, shape) : NULL;
     l2_tensor *tb = xb ? l2__nn_bcast(ta, nd, shape) : NULL;
-    l2_tensor *el = NULL, *out = NULL;
+    l2_tensor *out = NULL;
     if (tb && kind == PW_BCE) {
         bool bad = false;
         l2_tensor *x64 = l2__nn_as(op, xb, L2_FLOAT64);
@@ -527,23 +601,24 @@ static l2_tensor *pw_loss(const char *op, int kind, l2__op node_op, const l2_ten
             tb = NULL;
         }
     }
-    if (tb) {
-        el = l2__new(op, nd, shape, red == L2_REDUCTION_NONE ? R : L2_FLOAT64, false);
-        out = !el || red == L2_REDUCTION_NONE ? l2_tensor_ref(el) : l2__new(op, 0, NULL, R, false);
-    }
+    if (tb)
+        out = red == L2_REDUCTION_NONE ? l2__new(op, nd, shape, R, false)
+                                       : l2__new(op, 0, NULL, R, false);
     if (out) {
-        pw_ctx c = {.dt = R, .kind = kind, .out64 = red != L2_REDUCTION_NONE};
-        const l2_tensor *ops[3] = {el, xb, tb};
+        pw_ctx c = {.dt = R, .kind = kind};
         l2__iter it;
-        l2__iter_init(&it, 3, ops);
-        l2__iter_run(&it, pw_fwd_loop, &c);
-        if (red != L2_REDUCTION_NONE) {
-            double sum = sum_f64((const double *)l2__data(el), numel);
+        if (red == L2_REDUCTION_NONE) {
+            const l2_tensor *ops[3] = {out, xb, tb};
+            l2__iter_init(&it, 3, ops);
+            l2__iter_run(&it, pw_fwd_loop, &c);
+        } else {
+            const l2_tensor *ops[2] = {xb, tb};
+            l2__iter_init(&it, 2, ops);
+            double sum = pw_sum(&it, &c);
             /* the mean of nothing is 0/0 = NaN, as torch */
             l2__store(l2__data(out), R, red == L2_REDUCTION_MEAN ? sum / (double)numel : sum);
         }
     }
-    l2_tensor_release(el);
     l2_tensor_release(tb);
     l2_tensor_release(xb);
     l2_tensor_release(ta);

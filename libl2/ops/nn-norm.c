@@ -30,12 +30,15 @@ static const double *data64(const l2_tensor *t) { return t ? (const double *)l2_
         const T *x = (const T *)xc;                                                          \
         T *y = (T *)yc;                                                                      \
         double m = 0, v = 0;                                                                 \
+        _Pragma("omp simd reduction(+ : m)")                                                 \
         for (int64_t j = 0; j < N; j++)                                                      \
             m += (double)x[j];                                                               \
         m /= (double)N;                                                                      \
+        _Pragma("omp simd reduction(+ : v)")                                                 \
         for (int64_t j = 0; j < N; j++)                                                      \
             v += ((double)x[j] - m) * ((double)x[j] - m);                                    \
         double rs = 1 / sqrt(v / (double)N + eps);                                           \
+        _Pragma("omp simd")                                                                  \
         for (int64_t j = 0; j < N; j++) {                                                    \
             double h = ((double)x[j] - m) * rs;                                              \
             y[j] = (T)(h * (w ? w[j] : 1.0) + (b ? b[j] : 0.0));                             \
@@ -58,6 +61,7 @@ NN_LN_FWD(double, f64)
         const T *x = (const T *)xc, *g = (const T *)gc;                                      \
         T *dx = (T *)dc;                                                                     \
         double dm = 0, dnm = 0;                                                              \
+        _Pragma("omp simd reduction(+ : dm, dnm)")                                           \
         for (int64_t j = 0; j < N; j++) {                                                    \
             double h = ((double)x[j] - mean) * rstd;                                         \
             double dn = (double)g[j] * (w ? w[j] : 1.0);                                     \
@@ -72,6 +76,7 @@ NN_LN_FWD(double, f64)
         dnm /= (double)N;                                                                    \
         if (!dx)                                                                             \
             return;                                                                          \
+        _Pragma("omp simd")                                                                  \
         for (int64_t j = 0; j < N; j++) {                                                    \
             double h = ((double)x[j] - mean) * rstd;                                         \
             double dn = (double)g[j] * (w ? w[j] : 1.0);                                     \
@@ -251,15 +256,19 @@ l2_status l2__layer_norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
     {                                                                                        \
         const T *x = (const T *)xc;                                                          \
         double m = 0, v = 0;                                                                 \
-        for (int64_t b = 0; b < N; b++)                                                      \
+        for (int64_t b = 0; b < N; b++) {                                                    \
+            const T *xr = x + (b * C + c) * S;                                               \
+            _Pragma("omp simd reduction(+ : m)")                                             \
             for (int64_t s = 0; s < S; s++)                                                  \
-                m += (double)x[(b * C + c) * S + s];                                         \
+                m += (double)xr[s];                                                          \
+        }                                                                                    \
         m /= (double)(N * S);                                                                \
-        for (int64_t b = 0; b < N; b++)                                                      \
-            for (int64_t s = 0; s < S; s++) {                                                \
-                double d = (double)x[(b * C + c) * S + s] - m;                               \
-                v += d * d;                                                                  \
-            }                                                                                \
+        for (int64_t b = 0; b < N; b++) {                                                    \
+            const T *xr = x + (b * C + c) * S;                                               \
+            _Pragma("omp simd reduction(+ : v)")                                             \
+            for (int64_t s = 0; s < S; s++)                                                  \
+                v += ((double)xr[s] - m) * ((double)xr[s] - m);                              \
+        }                                                                                    \
         *mean = m;                                                                           \
         *var = v / (double)(N * S);                                                          \
     }
@@ -274,6 +283,7 @@ NN_BN_STATS(double, f64)
         const T *x = (const T *)xc;                                                          \
         T *y = (T *)yc;                                                                      \
         for (int64_t n = 0; n < N; n++)                                                      \
+            _Pragma("omp simd")                                                              \
             for (int64_t s = 0; s < S; s++) {                                                \
                 int64_t i = (n * C + c) * S + s;                                             \
                 y[i] = (T)(((double)x[i] - mean) * invstd * w + b);                          \
@@ -294,17 +304,20 @@ NN_BN_FWD(double, f64)
         const T *x = (const T *)xc, *g = (const T *)gc;                                      \
         T *dx = (T *)dc;                                                                     \
         double sg = 0, sgh = 0, K = (double)(N * S);                                         \
-        for (int64_t n = 0; n < N; n++)                                                      \
+        for (int64_t n = 0; n < N; n++) {                                                    \
+            const T *xr = x + (n * C + c) * S, *gr = g + (n * C + c) * S;                    \
+            _Pragma("omp simd reduction(+ : sg, sgh)")                                       \
             for (int64_t s = 0; s < S; s++) {                                                \
-                int64_t i = (n * C + c) * S + s;                                             \
-                sg += (double)g[i];                                                          \
-                sgh += (double)g[i] * ((double)x[i] - mean) * invstd;                        \
+                sg += (double)gr[s];                                                         \
+                sgh += (double)gr[s] * ((double)xr[s] - mean) * invstd;                      \
             }                                                                                \
+        }                                                                                    \
         *dw = sgh;                                                                           \
         *db = sg;                                                                            \
         if (!dx)                                                                             \
             return;                                                                          \
         for (int64_t n = 0; n < N; n++)                                                      \
+            _Pragma("omp simd")                                                              \
             for (int64_t s = 0; s < S; s++) {                                                \
                 int64_t i = (n * C + c) * S + s;                                             \
                 double h = ((double)x[i] - mean) * invstd;                                   \

@@ -7,76 +7,229 @@
 /* ---- softmax / log_softmax ---------------------------------------------------------------- */
 
 /* One lane of n elements: x with element stride xs, y with ys (in elements).
- * softmax: y = exp(x - max) / sum(exp(x - max)); log_softmax: y = x - max - log(sum(...)). */
+ * softmax: y = exp(x - max) / sum(exp(x - max)); log_softmax: y = x - max - log(sum(...)).
+ * The wrapper gives unit strides their own (vectorised) copy. */
 #define NN_SOFTMAX_LANE(T, SFX, EXP)                                                         \
-    static void softmax_lane_##SFX(const char *xc, int64_t xs, char *yc, int64_t ys,         \
-                                   int64_t n, bool lg)                                       \
+    L2__NN_INLINE void softmax_lane_##SFX##_(const T *x, int64_t xs, T *y, int64_t ys,       \
+                                             int64_t n, bool lg)                             \
     {                                                                                        \
-        const T *x = (const T *)xc;                                                          \
-        T *y = (T *)yc;                                                                      \
         T mx = -INFINITY;                                                                    \
+        _Pragma("omp simd reduction(max : mx)")                                              \
         for (int64_t k = 0; k < n; k++)                                                      \
-            if (x[k * xs] > mx)                                                              \
-                mx = x[k * xs];                                                              \
+            mx = x[k * xs] > mx ? x[k * xs] : mx;                                            \
         double s = 0;                                                                        \
         if (lg) {                                                                            \
+            _Pragma("omp simd reduction(+ : s)")                                             \
             for (int64_t k = 0; k < n; k++)                                                  \
                 s += (double)EXP(x[k * xs] - mx);                                            \
             T ls = (T)log(s);                                                                \
+            _Pragma("omp simd")                                                              \
             for (int64_t k = 0; k < n; k++)                                                  \
                 y[k * ys] = x[k * xs] - mx - ls;                                             \
         } else {                                                                             \
+            _Pragma("omp simd reduction(+ : s)")                                             \
             for (int64_t k = 0; k < n; k++) {                                                \
                 T e = EXP(x[k * xs] - mx);                                                   \
                 y[k * ys] = e;                                                               \
                 s += (double)e;                                                              \
             }                                                                                \
             T inv = (T)(1.0 / s);                                                            \
+            _Pragma("omp simd")                                                              \
             for (int64_t k = 0; k < n; k++)                                                  \
                 y[k * ys] *= inv;                                                            \
         }                                                                                    \
+    }                                                                                        \
+    static void softmax_lane_##SFX(const char *x, int64_t xs, char *y, int64_t ys,           \
+                                   int64_t n, bool lg)                                       \
+    {                                                                                        \
+        if (xs == 1 && ys == 1)                                                              \
+            softmax_lane_##SFX##_((const T *)x, 1, (T *)y, 1, n, lg);                        \
+        else                                                                                 \
+            softmax_lane_##SFX##_((const T *)x, xs, (T *)y, ys, n, lg);                      \
     }
-NN_SOFTMAX_LANE(float, f32, expf)
+NN_SOFTMAX_LANE(float, f32, l2__nn_expf)
 NN_SOFTMAX_LANE(double, f64, exp)
+
+/* Columns per block of the column kernels. */
+#define NN_COLS 64
+
+/* The same for lanes along a middle dim of contiguous memory: m <= NN_COLS neighbouring lanes
+ * (columns) of n elements at distance `inner`, processed row by row so that memory is read
+ * forwards. x, y: the first element of the first column. */
+#define NN_SOFTMAX_COLS(T, SFX, EXP)                                                         \
+    static void softmax_cols_##SFX(const char *xc, char *yc, int64_t n, int64_t inner,       \
+                                   int64_t m, bool lg)                                       \
+    {                                                                                        \
+        const T *x = (const T *)xc;                                                          \
+        T *y = (T *)yc;                                                                      \
+        T mx[NN_COLS], f[NN_COLS];                                                           \
+        double s[NN_COLS];                                                                   \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t j = 0; j < m; j++) {                                                    \
+            mx[j] = -INFINITY;                                                               \
+            s[j] = 0;                                                                        \
+        }                                                                                    \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t k = 0; k < n; k++) {                                                    \
+            const T *xr = x + k * inner;                                                     \
+            _Pragma("omp simd")                                                              \
+            for (int64_t j = 0; j < m; j++)                                                  \
+                mx[j] = xr[j] > mx[j] ? xr[j] : mx[j];                                       \
+        }                                                                                    \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t k = 0; k < n; k++) {                                                    \
+            const T *xr = x + k * inner;                                                     \
+            T *yr = y + k * inner;                                                           \
+            _Pragma("omp simd")                                                              \
+            for (int64_t j = 0; j < m; j++) {                                                \
+                T e = EXP(xr[j] - mx[j]);                                                    \
+                if (!lg)                                                                     \
+                    yr[j] = e;                                                               \
+                s[j] += (double)e;                                                           \
+            }                                                                                \
+        }                                                                                    \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t j = 0; j < m; j++)                                                      \
+            f[j] = lg ? (T)log(s[j]) : (T)(1.0 / s[j]);                                      \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t k = 0; k < n; k++) {                                                    \
+            const T *xr = x + k * inner;                                                     \
+            T *yr = y + k * inner;                                                           \
+            if (lg)                                                                          \
+                _Pragma("omp simd")                                                          \
+                for (int64_t j = 0; j < m; j++)                                              \
+                    yr[j] = xr[j] - mx[j] - f[j];                                            \
+            else                                                                             \
+                _Pragma("omp simd")                                                          \
+                for (int64_t j = 0; j < m; j++)                                              \
+                    yr[j] *= f[j];                                                           \
+        }                                                                                    \
+    }
+NN_SOFTMAX_COLS(float, f32, l2__nn_expf)
+NN_SOFTMAX_COLS(double, f64, exp)
 
 /* Backward of one lane, from the saved output y and the upstream gradient g:
  * softmax:     dx = y * (g - sum(g * y))
  * log_softmax: dx = g - exp(y) * sum(g) */
 #define NN_SOFTMAX_BACK_LANE(T, SFX, EXP)                                                    \
-    static void softmax_back_lane_##SFX(const char *yc, int64_t ys, const char *gc,          \
-                                        int64_t gs, char *dc, int64_t ds, int64_t n, bool lg) \
+    L2__NN_INLINE void softmax_back_lane_##SFX##_(const T *y, int64_t ys, const T *g,        \
+                                                  int64_t gs, T *dx, int64_t ds, int64_t n,  \
+                                                  bool lg)                                   \
+    {                                                                                        \
+        double s = 0;                                                                        \
+        if (lg) {                                                                            \
+            _Pragma("omp simd reduction(+ : s)")                                             \
+            for (int64_t k = 0; k < n; k++)                                                  \
+                s += (double)g[k * gs];                                                      \
+            T st = (T)s;                                                                     \
+            _Pragma("omp simd")                                                              \
+            for (int64_t k = 0; k < n; k++)                                                  \
+                dx[k * ds] = g[k * gs] - EXP(y[k * ys]) * st;                                \
+        } else {                                                                             \
+            _Pragma("omp simd reduction(+ : s)")                                             \
+            for (int64_t k = 0; k < n; k++)                                                  \
+                s += (double)g[k * gs] * (double)y[k * ys];                                  \
+            T st = (T)s;                                                                     \
+            _Pragma("omp simd")                                                              \
+            for (int64_t k = 0; k < n; k++)                                                  \
+                dx[k * ds] = y[k * ys] * (g[k * gs] - st);                                   \
+        }                                                                                    \
+    }                                                                                        \
+    static void softmax_back_lane_##SFX(const char *y, int64_t ys, const char *g,            \
+                                        int64_t gs, char *dx, int64_t ds, int64_t n,         \
+                                        bool lg)                                             \
+    {                                                                                        \
+        if (ys == 1 && gs == 1 && ds == 1)                                                   \
+            softmax_back_lane_##SFX##_((const T *)y, 1, (const T *)g, 1, (T *)dx, 1, n, lg); \
+        else                                                                                 \
+            softmax_back_lane_##SFX##_((const T *)y, ys, (const T *)g, gs, (T *)dx, ds, n,   \
+                                       lg);                                                  \
+    }
+NN_SOFTMAX_BACK_LANE(float, f32, l2__nn_expf)
+NN_SOFTMAX_BACK_LANE(double, f64, exp)
+
+/* The backward over m <= NN_COLS columns of contiguous y, g and dx (see NN_SOFTMAX_COLS). */
+#define NN_SOFTMAX_BACK_COLS(T, SFX, EXP)                                                    \
+    static void softmax_back_cols_##SFX(const char *yc, const char *gc, char *dc, int64_t n, \
+                                        int64_t inner, int64_t m, bool lg)                   \
     {                                                                                        \
         const T *y = (const T *)yc, *g = (const T *)gc;                                      \
         T *dx = (T *)dc;                                                                     \
-        double s = 0;                                                                        \
-        if (lg) {                                                                            \
-            for (int64_t k = 0; k < n; k++)                                                  \
-                s += (double)g[k * gs];                                                      \
-            for (int64_t k = 0; k < n; k++)                                                  \
-                dx[k * ds] = g[k * gs] - EXP(y[k * ys]) * (T)s;                              \
-        } else {                                                                             \
-            for (int64_t k = 0; k < n; k++)                                                  \
-                s += (double)g[k * gs] * (double)y[k * ys];                                  \
-            for (int64_t k = 0; k < n; k++)                                                  \
-                dx[k * ds] = y[k * ys] * (g[k * gs] - (T)s);                                 \
+        double s[NN_COLS];                                                                   \
+        T st[NN_COLS];                                                                       \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t j = 0; j < m; j++)                                                      \
+            s[j] = 0;                                                                        \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t k = 0; k < n; k++) {                                                    \
+            const T *yr = y + k * inner, *gr = g + k * inner;                                \
+            if (lg)                                                                          \
+                _Pragma("omp simd")                                                          \
+                for (int64_t j = 0; j < m; j++)                                              \
+                    s[j] += (double)gr[j];                                                   \
+            else                                                                             \
+                _Pragma("omp simd")                                                          \
+                for (int64_t j = 0; j < m; j++)                                              \
+                    s[j] += (double)gr[j] * (double)yr[j];                                   \
+        }                                                                                    \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t j = 0; j < m; j++)                                                      \
+            st[j] = (T)s[j];                                                                 \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t k = 0; k < n; k++) {                                                    \
+            const T *yr = y + k * inner, *gr = g + k * inner;                                \
+            T *dr = dx + k * inner;                                                          \
+            if (lg)                                                                          \
+                _Pragma("omp simd")                                                          \
+                for (int64_t j = 0; j < m; j++)                                              \
+                    dr[j] = gr[j] - EXP(yr[j]) * st[j];                                      \
+            else                                                                             \
+                _Pragma("omp simd")                                                          \
+                for (int64_t j = 0; j < m; j++)                                              \
+                    dr[j] = yr[j] * (gr[j] - st[j]);                                         \
         }                                                                                    \
     }
-NN_SOFTMAX_BACK_LANE(float, f32, expf)
-NN_SOFTMAX_BACK_LANE(double, f64, exp)
+NN_SOFTMAX_BACK_COLS(float, f32, l2__nn_expf)
+NN_SOFTMAX_BACK_COLS(double, f64, exp)
 
 /* Lane length and stride of t along dim (a 0-d tensor is one lane of one element). */
 static int64_t lane_len(const l2_tensor *t, int dim) { return t->ndim ? t->shape[dim] : 1; }
 static int64_t lane_stride(const l2_tensor *t, int dim) { return t->ndim ? t->stride[dim] : 1; }
 
-/* y = (log_)softmax(x) along dim; y and x have one shape and float dtype. Cannot fail. */
+/* The product of the sizes after dim: the distance between a contiguous tensor's lanes. */
+static int64_t inner_of(const l2_tensor *t, int dim)
+{
+    int64_t inner = 1;
+    for (int d = dim + 1; d < t->ndim; d++)
+        inner *= t->shape[d];
+    return inner;
+}
+
+/* y = (log_)softmax(x) along dim; y (contiguous) and x have one shape and float dtype. Lanes
+ * along the last dim (or of a strided x) run one by one; lanes along an inner dim of a
+ * contiguous x run NN_COLS columns at a time. Cannot fail. */
 static void softmax_kernel(l2_tensor *y, const l2_tensor *x, int dim, bool lg)
 {
     int64_t numel = l2__numel(x->ndim, x->shape), n = lane_len(x, dim);
     int64_t lanes = n ? numel / n : 0, xs = lane_stride(x, dim), ys = lane_stride(y, dim);
-    int64_t es = (int64_t)l2__esize(x->dtype);
+    int64_t es = (int64_t)l2__esize(x->dtype), inner = inner_of(x, dim);
     char *xd = l2__data(x), *yd = l2__data(y);
     bool f32 = x->dtype == L2_FLOAT32;
     int nt = l2__nn_threads(numel);
+    if (inner > 1 && l2__is_contiguous(x)) {
+        int64_t nb = (inner + NN_COLS - 1) / NN_COLS, outer = lanes / inner;
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+        for (int64_t b = 0; b < outer * nb; b++) {
+            int64_t o = b / nb, j0 = (b % nb) * NN_COLS;
+            int64_t m = inner - j0 < NN_COLS ? inner - j0 : NN_COLS;
+            int64_t off = (o * n * inner + j0) * es;
+            if (f32)
+                softmax_cols_f32(xd + off, yd + off, n, inner, m, lg);
+            else
+                softmax_cols_f64(xd + off, yd + off, n, inner, m, lg);
+        }
+        return;
+    }
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
     for (int64_t r = 0; r < lanes; r++) {
         const char *xp = xd + l2__nn_lane(x, dim, r) * es;
@@ -88,25 +241,36 @@ static void softmax_kernel(l2_tensor *y, const l2_tensor *x, int dim, bool lg)
     }
 }
 
-/* dx from the saved output y and upstream g (all one shape and dtype). Cannot fail. */
+/* dx from the saved output y and upstream g (all contiguous, one shape and dtype). */
 static void softmax_back_kernel(l2_tensor *dx, const l2_tensor *y, const l2_tensor *g, int dim,
                                 bool lg)
 {
     int64_t numel = l2__numel(y->ndim, y->shape), n = lane_len(y, dim);
     int64_t lanes = n ? numel / n : 0, es = (int64_t)l2__esize(y->dtype);
-    int64_t ys = lane_stride(y, dim), gs = lane_stride(g, dim), ds = lane_stride(dx, dim);
+    int64_t inner = inner_of(y, dim), nt = l2__nn_threads(numel);
     char *yd = l2__data(y), *gd = l2__data(g), *dd = l2__data(dx);
     bool f32 = y->dtype == L2_FLOAT32;
-    int nt = l2__nn_threads(numel);
+    if (inner > 1) {
+        int64_t nb = (inner + NN_COLS - 1) / NN_COLS, outer = lanes / inner;
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+        for (int64_t b = 0; b < outer * nb; b++) {
+            int64_t o = b / nb, j0 = (b % nb) * NN_COLS;
+            int64_t m = inner - j0 < NN_COLS ? inner - j0 : NN_COLS;
+            int64_t off = (o * n * inner + j0) * es;
+            if (f32)
+                softmax_back_cols_f32(yd + off, gd + off, dd + off, n, inner, m, lg);
+            else
+                softmax_back_cols_f64(yd + off, gd + off, dd + off, n, inner, m, lg);
+        }
+        return;
+    }
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
     for (int64_t r = 0; r < lanes; r++) {
-        const char *yp = yd + l2__nn_lane(y, dim, r) * es;
-        const char *gp = gd + l2__nn_lane(g, dim, r) * es;
-        char *dp = dd + l2__nn_lane(dx, dim, r) * es;
+        int64_t off = r * n * es;
         if (f32)
-            softmax_back_lane_f32(yp, ys, gp, gs, dp, ds, n, lg);
+            softmax_back_lane_f32(yd + off, 1, gd + off, 1, dd + off, 1, n, lg);
         else
-            softmax_back_lane_f64(yp, ys, gp, gs, dp, ds, n, lg);
+            softmax_back_lane_f64(yd + off, 1, gd + off, 1, dd + off, 1, n, lg);
     }
 }
 
@@ -144,8 +308,8 @@ l2_tensor *l2_softmax(const l2_tensor *t, int dim)
 static l2_status softmax_backward(const char *op, l2__node *n, const l2_tensor *gout,
                                   l2_tensor **gin, bool lg)
 {
-    const l2_tensor *y = n->saved[0];
-    l2_tensor *g = l2__nn_as(op, gout, y->dtype);
+    const l2_tensor *y = n->saved[0]; /* the output: contiguous */
+    l2_tensor *g = l2__nn_contig(op, gout, y->dtype);
     l2_tensor *dx = g ? l2__new(op, y->ndim, y->shape, y->dtype, false) : NULL;
     if (!dx) {
         l2_tensor_release(g);
