@@ -117,6 +117,61 @@ static void test_softmax(l2_dtype dt)
     l2_tensor_release(x);
 }
 
+/* Every kernel path of softmax against the direct formula: lanes along the last dim, column
+ * blocks along inner dims of a contiguous input (140 columns: two full blocks and a partial
+ * one), -inf entries (exact zeros) and NaN (the whole lane becomes NaN). */
+static void test_softmax_paths(l2_dtype dt)
+{
+    enum { A = 3, B = 70, D = 2 };
+    double v[A * B * D];
+    for (int i = 0; i < A * B * D; i++)
+        v[i] = 6 * sin(0.7 * i + 0.3);
+    l2_tensor *x = mk(dt, L2_SHAPE(A, B, D), v);
+    int64_t sh[3] = {A, B, D}, st[3] = {B * D, D, 1};
+    for (int dim = 0; dim < 3; dim++) {
+        l2_tensor *y = l2_softmax(x, dim), *ly = l2_log_softmax(x, dim);
+        double worst = 0, lworst = 0;
+        for (int i = 0; i < A * B * D; i++) {
+            int64_t idx[3] = {i / (B * D), i / D % B, i % D};
+            double mx = -INFINITY, z = 0;
+            for (int64_t k = 0; k < sh[dim]; k++) {
+                double a = v[i - idx[dim] * st[dim] + k * st[dim]];
+                mx = a > mx ? a : mx;
+            }
+            for (int64_t k = 0; k < sh[dim]; k++)
+                z += exp(v[i - idx[dim] * st[dim] + k * st[dim]] - mx);
+            double want = exp(v[i] - mx) / z, lwant = v[i] - mx - log(z);
+            double e = fabs(at(y, idx) - want) / want, le = fabs(at(ly, idx) - lwant);
+            worst = e > worst ? e : worst;
+            lworst = le > lworst ? le : lworst;
+        }
+        ok(worst < (dt == L2_FLOAT32 ? 1e-5 : 1e-13), "softmax dim %d of (3,70,2) %s: worst "
+           "relative error %g", dim, l2_dtype_name(dt), worst);
+        ok(lworst < (dt == L2_FLOAT32 ? 1e-5 : 1e-13), "log_softmax dim %d of (3,70,2) %s: worst "
+           "error %g", dim, l2_dtype_name(dt), lworst);
+        l2_tensor_release(y);
+        l2_tensor_release(ly);
+    }
+    l2_tensor_release(x);
+    /* masks and NaN, along the last dim (lanes) and along dim 0 (columns) */
+    x = mk(dt, L2_SHAPE(3, 2), (const double[]){-INFINITY, NAN, 0, 1, 1, 2});
+    l2_tensor *y0 = l2_softmax(x, 0), *l0 = l2_log_softmax(x, 0);
+    l2_tensor *xt = l2_t(x), *y1 = l2_softmax(xt, 1); /* the same lanes, as rows */
+    for (int k = 0; k < 2; k++) {
+        l2_tensor *y = k ? y1 : y0;
+        int64_t i0[2] = {0, 0}, i1[2] = {1, 0}, n0[2] = {0, 1};
+        if (k)
+            i0[0] = 0, i0[1] = 0, i1[0] = 0, i1[1] = 1, n0[0] = 1, n0[1] = 0;
+        ok(at(y, i0) == 0, "softmax of -inf is exactly 0 (%s)", k ? "lanes" : "columns");
+        is_near(at(y, i1), 1 / (1 + exp(1)), 1e-6, "softmax next to -inf");
+        ok(isnan(at(y, n0)), "a NaN makes its lane NaN (%s)", k ? "lanes" : "columns");
+    }
+    ok(isinf(at(l0, IDX(0, 0))) && at(l0, IDX(0, 0)) < 0, "log_softmax of -inf is -inf");
+    l2_tensor *tl[] = {x, y0, l0, xt, y1};
+    for (size_t i = 0; i < sizeof tl / sizeof tl[0]; i++)
+        l2_tensor_release(tl[i]);
+}
+
 /* Direct cross entropy of (N, C) logits x with class targets, for the test's expectations. */
 static double ce_ref(const double *x, int N, int C, const int64_t *t, int64_t ign, double e,
                      l2_reduction red, double *per)
@@ -621,6 +676,14 @@ static void test_grads(void)
         for (size_t i = 0; i < sizeof tl / sizeof tl[0]; i++)
             l2_tensor_release(tl[i]);
     }
+    /* softmax along dim 0 of (2, 70): two column blocks in the backward */
+    l2_tensor *xw = gc_leaf(L2_SHAPE(2, 70), -3, 3);
+    for (int lg = 0; lg < 2; lg++) {
+        gctx c = {.v = V_CONTIG, .m = 2, .dim = 0, .flag = lg};
+        ok(gradcheck("softmax cols", f_softmax, 1, &xw, &c), "gradcheck: %s dim 0 of (2,70)",
+           lg ? "log_softmax" : "softmax");
+    }
+    l2_tensor_release(xw);
     /* (N, C, d) cross entropy and (N, C, H, W) batch norm */
     l2_tensor *x3 = gc_leaf(L2_SHAPE(2, 3, 2), -2, 2);
     l2_tensor *t3 = mk_i64(L2_SHAPE(2, 2), (const int64_t[]){2, 0, 1, 1});
@@ -844,6 +907,7 @@ int main(void)
     l2_dtype dts[2] = {L2_FLOAT32, L2_FLOAT64};
     for (int k = 0; k < 2; k++) {
         test_softmax(dts[k]);
+        test_softmax_paths(dts[k]);
         test_cross_entropy(dts[k]);
         test_pointwise_losses(dts[k]);
         test_dropout(dts[k]);
