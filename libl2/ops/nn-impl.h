@@ -24,6 +24,14 @@
 #define L2__NN_INLINE static inline
 #endif
 
+/* Hot kernels get an AVX2 copy besides the baseline one, picked once at load time (GCC's
+ * function multiversioning, x86-64 ELF only). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define L2__NN_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define L2__NN_HOT
+#endif
+
 /* exp for float32 kernels, written as plain arithmetic so that loops over it vectorise:
  * x = n ln2 + r with n = round(x log2 e), exp(r) by Cephes' degree-6 polynomial, 2^n built in
  * the exponent bits. Within 2 ulp of expf on [-87.3, 88]; 0 below -87.3 (no subnormals),

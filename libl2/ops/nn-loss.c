@@ -71,6 +71,7 @@ enum { CLS_CE, CLS_CE_PROB, CLS_NLL };
             l -= ((double)tp[k * ts] * (1 - e) + u) * ((double)x[k * xs] - lse);             \
         return l;                                                                            \
     }                                                                                        \
+    L2__NN_HOT                                                                               \
     static double cls_fwd_##SFX(const char *x, int64_t xs, int64_t C, int mode, int64_t t,   \
                                 const char *tp, int64_t ts, double e, double *lse)           \
     {                                                                                        \
@@ -121,6 +122,7 @@ NN_CLS_FWD(double, f64, exp)
                 dt[k * dts] = (T)(-g * (1 - e) * lp);                                        \
         }                                                                                    \
     }                                                                                        \
+    L2__NN_HOT                                                                               \
     static void cls_bwd_##SFX(const char *x, int64_t xs, int64_t C, int mode, int64_t t,     \
                               const char *tp, int64_t ts, double e, double lse, double g,    \
                               char *dx, int64_t dxs, char *dt, int64_t dts)                  \
@@ -420,15 +422,26 @@ typedef struct {
  *   bce: -(b * max(log a, -100) + (1-b) * max(log(1-a), -100));
  *   bce_with_logits: (1-b) * a + max(-a, 0) + log1p(exp(-|a|)). */
 #define PW_FWD(T, BODY)                                                                      \
-    for (int64_t i = 0; i < n; i++) {                                                        \
-        double a = (double)*(const T *)(p[1] + i * s[1]);                                    \
-        double b = (double)*(const T *)(p[2] + i * s[2]);                                    \
-        double v;                                                                            \
-        BODY;                                                                                \
-        *(T *)(p[0] + i * s[0]) = (T)v;                                                      \
+    if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T)) {                       \
+        T *o = (T *)p[0];                                                                    \
+        const T *xa = (const T *)p[1], *ta = (const T *)p[2];                                \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            double a = (double)xa[i], b = (double)ta[i], v;                                  \
+            BODY;                                                                            \
+            o[i] = (T)v;                                                                     \
+        }                                                                                    \
+    } else {                                                                                 \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            double a = (double)*(const T *)(p[1] + i * s[1]);                                \
+            double b = (double)*(const T *)(p[2] + i * s[2]);                                \
+            double v;                                                                        \
+            BODY;                                                                            \
+            *(T *)(p[0] + i * s[0]) = (T)v;                                                  \
+        }                                                                                    \
     }
 
-static void pw_fwd_loop(int64_t n, char **p, const int64_t *s, void *vctx)
+L2__NN_HOT static void pw_fwd_loop(int64_t n, char **p, const int64_t *s, void *vctx)
 {
     const pw_ctx *c = vctx;
     L2__DISPATCH_FLOAT(c->dt, {
@@ -446,16 +459,26 @@ static void pw_fwd_loop(int64_t n, char **p, const int64_t *s, void *vctx)
 /* The same losses summed (in float64) into c->acc instead of stored; p[0] is the input and
  * p[1] the target. */
 #define PW_SUM(T, BODY)                                                                      \
-    _Pragma("omp simd reduction(+ : acc)")                                                   \
-    for (int64_t i = 0; i < n; i++) {                                                        \
-        double a = (double)*(const T *)(p[0] + i * s[0]);                                    \
-        double b = (double)*(const T *)(p[1] + i * s[1]);                                    \
-        double v;                                                                            \
-        BODY;                                                                                \
-        acc += v;                                                                            \
+    if (s[0] == sizeof(T) && s[1] == sizeof(T)) {                                            \
+        const T *xa = (const T *)p[0], *ta = (const T *)p[1];                                \
+        _Pragma("omp simd reduction(+ : acc)")                                               \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            double a = (double)xa[i], b = (double)ta[i], v;                                  \
+            BODY;                                                                            \
+            acc += v;                                                                        \
+        }                                                                                    \
+    } else {                                                                                 \
+        _Pragma("omp simd reduction(+ : acc)")                                               \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            double a = (double)*(const T *)(p[0] + i * s[0]);                                \
+            double b = (double)*(const T *)(p[1] + i * s[1]);                                \
+            double v;                                                                        \
+            BODY;                                                                            \
+            acc += v;                                                                        \
+        }                                                                                    \
     }
 
-static void pw_sum_loop(int64_t n, char **p, const int64_t *s, void *vctx)
+L2__NN_HOT static void pw_sum_loop(int64_t n, char **p, const int64_t *s, void *vctx)
 {
     pw_ctx *c = vctx;
     double acc = 0;
@@ -498,19 +521,34 @@ static double pw_sum(const l2__iter *it, const pw_ctx *proto)
  *   bce: (a-b) / max(a(1-a), 1e-12), log(1-a) - log(a)  (torch: -logit(a));
  *   bce_with_logits: sigmoid(a) - b, -a. */
 #define PW_BWD(T, BODY)                                                                      \
-    for (int64_t i = 0; i < n; i++) {                                                        \
-        double a = (double)*(const T *)(p[1] + i * s[1]);                                    \
-        double b = (double)*(const T *)(p[2] + i * s[2]);                                    \
-        double g = (double)*(const T *)(p[3] + i * s[3]) * c->scale;                         \
-        double v;                                                                            \
-        (void)b;                                                                             \
-        BODY;                                                                                \
-        *(T *)(p[0] + i * s[0]) = (T)v;                                                      \
+    if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T) &&                       \
+        (s[3] == sizeof(T) || s[3] == 0)) {                                                  \
+        T *o = (T *)p[0];                                                                    \
+        const T *xa = (const T *)p[1], *ta = (const T *)p[2], *ga = (const T *)p[3];         \
+        int64_t gs = s[3] ? 1 : 0;                                                           \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            double a = (double)xa[i], b = (double)ta[i], g = (double)ga[i * gs] * c->scale;  \
+            double v;                                                                        \
+            (void)b;                                                                         \
+            BODY;                                                                            \
+            o[i] = (T)v;                                                                     \
+        }                                                                                    \
+    } else {                                                                                 \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            double a = (double)*(const T *)(p[1] + i * s[1]);                                \
+            double b = (double)*(const T *)(p[2] + i * s[2]);                                \
+            double g = (double)*(const T *)(p[3] + i * s[3]) * c->scale;                     \
+            double v;                                                                        \
+            (void)b;                                                                         \
+            BODY;                                                                            \
+            *(T *)(p[0] + i * s[0]) = (T)v;                                                  \
+        }                                                                                    \
     }
 
 static double sgn(double v) { return (double)((v > 0) - (v < 0)); }
 
-static void pw_bwd_loop(int64_t n, char **p, const int64_t *s, void *vctx)
+L2__NN_HOT static void pw_bwd_loop(int64_t n, char **p, const int64_t *s, void *vctx)
 {
     const pw_ctx *c = vctx;
     double w = c->which ? -1.0 : 1.0;
@@ -519,16 +557,18 @@ static void pw_bwd_loop(int64_t n, char **p, const int64_t *s, void *vctx)
         case PW_MSE: PW_BWD(T, v = w * 2 * (a - b) * g); break;
         case PW_L1: PW_BWD(T, v = w * sgn(a - b) * g); break;
         case PW_BCE:
-            if (c->which)
+            if (c->which) {
                 PW_BWD(T, v = (log1p(-a) - log(a)) * g)
-            else
+            } else {
                 PW_BWD(T, v = (a - b) / fmax(a * (1 - a), 1e-12) * g)
+            }
             break;
         default:
-            if (c->which)
+            if (c->which) {
                 PW_BWD(T, v = -a * g)
-            else
+            } else {
                 PW_BWD(T, v = (1 / (1 + exp(-a)) - b) * g)
+            }
             break;
         }
     });

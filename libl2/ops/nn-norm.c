@@ -24,6 +24,7 @@ static const double *data64(const l2_tensor *t) { return t ? (const double *)l2_
 
 /* One row of N: mean, rstd = 1/sqrt(var + eps) (biased var), y = (x - mean) * rstd * w + b. */
 #define NN_LN_FWD(T, SFX)                                                                    \
+    L2__NN_HOT                                                                               \
     static void ln_fwd_##SFX(const char *xc, char *yc, int64_t N, const double *w,           \
                              const double *b, double eps, double *mean, double *rstd)        \
     {                                                                                        \
@@ -54,6 +55,7 @@ NN_LN_FWD(double, f64)
  *   dx = (dnorm - mean(dnorm) - xhat * mean(dnorm * xhat)) * rstd
  *   dw += dy * xhat,  db += dy  (into this chunk's float64 accumulators; either may be NULL) */
 #define NN_LN_BWD(T, SFX)                                                                    \
+    L2__NN_HOT                                                                               \
     static void ln_bwd_##SFX(const char *xc, const char *gc, char *dc, int64_t N,            \
                              const double *w, double mean, double rstd, double *dw,          \
                              double *db)                                                     \
@@ -251,6 +253,7 @@ l2_status l2__layer_norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
 
 /* Channel c's mean and biased variance over N x S (contiguous (N, C, S) x), in float64. */
 #define NN_BN_STATS(T, SFX)                                                                  \
+    L2__NN_HOT                                                                               \
     static void bn_stats_##SFX(const char *xc, int64_t N, int64_t C, int64_t S, int64_t c,   \
                                double *mean, double *var)                                    \
     {                                                                                        \
@@ -277,6 +280,7 @@ NN_BN_STATS(double, f64)
 
 /* Channel c: y = (x - mean) * invstd * w + b. */
 #define NN_BN_FWD(T, SFX)                                                                    \
+    L2__NN_HOT                                                                               \
     static void bn_fwd_##SFX(const char *xc, char *yc, int64_t N, int64_t C, int64_t S,      \
                              int64_t c, double mean, double invstd, double w, double b)      \
     {                                                                                        \
@@ -297,6 +301,7 @@ NN_BN_FWD(double, f64)
  *   training: dx = w * invstd / K * (K * dy - db - xhat * dw)
  *   eval:     dx = dy * w * invstd   (the statistics are constants) */
 #define NN_BN_BWD(T, SFX)                                                                    \
+    L2__NN_HOT                                                                               \
     static void bn_bwd_##SFX(const char *xc, const char *gc, char *dc, int64_t N, int64_t C, \
                              int64_t S, int64_t c, double mean, double invstd, double w,     \
                              bool training, double *dw, double *db)                          \

@@ -39,6 +39,7 @@
                 y[k * ys] *= inv;                                                            \
         }                                                                                    \
     }                                                                                        \
+    L2__NN_HOT                                                                               \
     static void softmax_lane_##SFX(const char *x, int64_t xs, char *y, int64_t ys,           \
                                    int64_t n, bool lg)                                       \
     {                                                                                        \
@@ -57,6 +58,7 @@ NN_SOFTMAX_LANE(double, f64, exp)
  * (columns) of n elements at distance `inner`, processed row by row so that memory is read
  * forwards. x, y: the first element of the first column. */
 #define NN_SOFTMAX_COLS(T, SFX, EXP)                                                         \
+    L2__NN_HOT                                                                               \
     static void softmax_cols_##SFX(const char *xc, char *yc, int64_t n, int64_t inner,       \
                                    int64_t m, bool lg)                                       \
     {                                                                                        \
@@ -135,6 +137,7 @@ NN_SOFTMAX_COLS(double, f64, exp)
                 dx[k * ds] = y[k * ys] * (g[k * gs] - st);                                   \
         }                                                                                    \
     }                                                                                        \
+    L2__NN_HOT                                                                               \
     static void softmax_back_lane_##SFX(const char *y, int64_t ys, const char *g,            \
                                         int64_t gs, char *dx, int64_t ds, int64_t n,         \
                                         bool lg)                                             \
@@ -150,6 +153,7 @@ NN_SOFTMAX_BACK_LANE(double, f64, exp)
 
 /* The backward over m <= NN_COLS columns of contiguous y, g and dx (see NN_SOFTMAX_COLS). */
 #define NN_SOFTMAX_BACK_COLS(T, SFX, EXP)                                                    \
+    L2__NN_HOT                                                                               \
     static void softmax_back_cols_##SFX(const char *yc, const char *gc, char *dc, int64_t n, \
                                         int64_t inner, int64_t m, bool lg)                   \
     {                                                                                        \
@@ -230,10 +234,11 @@ static void softmax_kernel(l2_tensor *y, const l2_tensor *x, int dim, bool lg)
         }
         return;
     }
+    bool flat = inner == 1 && l2__is_contiguous(x); /* lane r starts at element r * n */
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
     for (int64_t r = 0; r < lanes; r++) {
-        const char *xp = xd + l2__nn_lane(x, dim, r) * es;
-        char *yp = yd + l2__nn_lane(y, dim, r) * es;
+        const char *xp = xd + (flat ? r * n : l2__nn_lane(x, dim, r)) * es;
+        char *yp = yd + (flat ? r * n : l2__nn_lane(y, dim, r)) * es;
         if (f32)
             softmax_lane_f32(xp, xs, yp, ys, n, lg);
         else
@@ -354,11 +359,20 @@ typedef struct {
 } drop_ctx;
 
 /* out = a * (mask ? scale : 0): the forward (a = x) and the backward (a = dy). */
-static void drop_loop(int64_t n, char **p, const int64_t *s, void *vctx)
+L2__NN_HOT static void drop_loop(int64_t n, char **p, const int64_t *s, void *vctx)
 {
     const drop_ctx *c = vctx;
     L2__DISPATCH_FLOAT(c->dt, {
         T sc = (T)c->scale;
+        if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == 1) {
+            T *o = (T *)p[0];
+            const T *a = (const T *)p[1];
+            const bool *m = (const bool *)p[2];
+            _Pragma("omp simd")
+            for (int64_t i = 0; i < n; i++)
+                o[i] = a[i] * (m[i] ? sc : (T)0);
+            return;
+        }
         for (int64_t i = 0; i < n; i++)
             *(T *)(p[0] + i * s[0]) =
                 *(const T *)(p[1] + i * s[1]) * (*(const bool *)(p[2] + i * s[2]) ? sc : (T)0);
