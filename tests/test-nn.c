@@ -287,7 +287,8 @@ static void test_pointwise_losses(l2_dtype dt)
     double tol = dt == L2_FLOAT32 ? 1e-5 : 1e-12;
     double a[6] = {0.5, -1, 2, 0, 3, -0.5}, b[3] = {1, -1, 0.5};
     l2_tensor *x = mk(dt, L2_SHAPE(2, 3), a), *t = mk(dt, L2_SHAPE(3), b);
-    l2_tensor *mn = l2_mse_loss(x, t, L2_REDUCTION_NONE), *mm = l2_mse_loss(x, t, L2_REDUCTION_MEAN);
+    l2_tensor *mn = l2_mse_loss(x, t, L2_REDUCTION_NONE);
+    l2_tensor *mm = l2_mse_loss(x, t, L2_REDUCTION_MEAN);
     l2_tensor *ln = l2_l1_loss(x, t, L2_REDUCTION_NONE), *ls = l2_l1_loss(x, t, L2_REDUCTION_SUM);
     double sq = 0, ab = 0;
     for (int i = 0; i < 6; i++) {

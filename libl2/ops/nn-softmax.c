@@ -1,7 +1,8 @@
 /* nn-softmax.c: softmax and log_softmax along any dim of any strided float tensor (max-subtracted,
- * sums in float64, one OpenMP-parallel pass per lane), with fused backward kernels, and dropout
- * (mask drawn with l2_rand from the per-thread generator). Double backward is not supported:
- * the backward kernels do not record a graph. */
+ * sums in float64; lanes run in parallel, one by one along the last dim or a strided input,
+ * NN_COLS at a time along an inner dim of a contiguous one), with fused backward kernels, and
+ * dropout (mask drawn with l2_rand from the per-thread generator). Double backward is not
+ * supported: the backward kernels do not record a graph. */
 #include "nn-impl.h"
 
 /* ---- softmax / log_softmax ---------------------------------------------------------------- */
