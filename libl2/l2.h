@@ -706,6 +706,83 @@ L2_API l2_tensor *l2_one_hot(const l2_tensor *indices, int64_t num_classes);
 /* ------------------------------------------------------------------------------------------ */
 /* Neural-network functions (libl2/ops/nn.c)                                                  */
 /* ------------------------------------------------------------------------------------------ */
+/* Float dtypes only for inputs (L2_ERR_DTYPE otherwise); results have the input's dtype (the
+ * pointwise losses: the promoted dtype of input and target). Dims may be negative. All are
+ * differentiable (first order); sums are accumulated in float64. */
+
+/* How a loss reduces its per-element values: none (same shape), mean, sum (0-d results). */
+typedef enum { L2_REDUCTION_NONE, L2_REDUCTION_MEAN, L2_REDUCTION_SUM } l2_reduction;
+
+/* exp(t) / sum(exp(t)) along dim, computed stably (the lane maximum is subtracted). t: any
+ * shape and layout -> t's shape, contiguous. L2_ERR_DIM for a bad dim. */
+L2_API l2_tensor *l2_softmax(const l2_tensor *t, int dim);
+/* log(softmax(t, dim)) computed as t - max - log(sum(exp(t - max))). Same rules as l2_softmax. */
+L2_API l2_tensor *l2_log_softmax(const l2_tensor *t, int dim);
+
+/* Cross entropy of logits and targets, as torch.nn.functional.cross_entropy without weights.
+ * input: (C), (N,C) or (N,C,d1,...) logits, class dim 1 (0 for 1-d input). target: either int64
+ * class indices of shape (), (N) or (N,d1,...) (input's shape without the class dim), where
+ * positions equal to ignore_index contribute nothing, or float class probabilities of input's
+ * shape (then ignore_index must be negative, as torch). label_smoothing e in [0, 1] mixes the
+ * target with the uniform distribution: loss = (1-e) * nll + e * mean_c(-log_softmax). The mean
+ * divides by the number of non-ignored positions (all ignored: NaN) or, for probabilities, by the
+ * number of positions. Result: the positions' shape for NONE, else 0-d. Gradients flow to input
+ * and to probability targets. Errors: L2_ERR_SHAPE for a target of another shape, L2_ERR_INDEX
+ * for a class index outside [0, C) that is not ignore_index, L2_ERR_DTYPE for a target that is
+ * neither int64 nor float (of input's shape), L2_ERR_ARG for e outside [0, 1] or a bad
+ * reduction, L2_ERR_DIM for a 0-d input. */
+L2_API l2_tensor *l2_cross_entropy(const l2_tensor *input, const l2_tensor *target,
+                                   l2_reduction reduction, int64_t ignore_index,
+                                   double label_smoothing);
+/* Negative log likelihood: -input[n, target[n], d...] per position. input: (C), (N,C) or
+ * (N,C,d1,...) log-probabilities; target: int64 class indices of input's shape without the class
+ * dim. ignore_index, the mean, the result shape and the errors are those of l2_cross_entropy. */
+L2_API l2_tensor *l2_nll_loss(const l2_tensor *input, const l2_tensor *target,
+                              l2_reduction reduction, int64_t ignore_index);
+/* (input - target)^2. The shapes broadcast (as torch; its size-mismatch warning is not given);
+ * NONE returns the broadcast shape. Gradients flow to both. L2_ERR_SHAPE if they cannot
+ * broadcast, L2_ERR_DTYPE unless the promoted dtype is float. */
+L2_API l2_tensor *l2_mse_loss(const l2_tensor *input, const l2_tensor *target, l2_reduction r);
+/* |input - target|, with the rules of l2_mse_loss (the gradient of |0| is 0). */
+L2_API l2_tensor *l2_l1_loss(const l2_tensor *input, const l2_tensor *target, l2_reduction r);
+/* -(target * log(input) + (1 - target) * log(1 - input)) with each log clamped at -100, as torch.
+ * input: probabilities in [0, 1] (L2_ERR_ARG otherwise); target: input's shape (L2_ERR_SHAPE
+ * otherwise). Gradients flow to input (divided by max(x(1-x), 1e-12)) and to target
+ * (-logit(input)), as torch. */
+L2_API l2_tensor *l2_binary_cross_entropy(const l2_tensor *input, const l2_tensor *target,
+                                          l2_reduction r);
+/* binary_cross_entropy(sigmoid(input), target) computed stably as
+ * (1 - target) * input + max(-input, 0) + log1p(exp(-|input|)). target: input's shape
+ * (L2_ERR_SHAPE otherwise). Gradients flow to input and target. */
+L2_API l2_tensor *l2_binary_cross_entropy_with_logits(const l2_tensor *input,
+                                                      const l2_tensor *target, l2_reduction r);
+
+/* Zero each element with probability p and scale the others by 1/(1-p) (p == 1: t * 0). The
+ * mask is drawn with l2_rand (float64 uniforms u, kept where u < 1-p) from this thread's
+ * generator. When training is false, p is 0 or t is empty: a new reference to t itself, no draw.
+ * t: any shape and float dtype -> t's shape. L2_ERR_ARG for p outside [0, 1]. */
+L2_API l2_tensor *l2_dropout(const l2_tensor *t, double p, bool training);
+
+/* Layer normalisation over the last n_normalized dims, whose sizes must equal normalized_shape:
+ * (x - mean) / sqrt(var + eps) * weight + bias with the biased variance, as torch.
+ * x: (*, normalized_shape) -> x's shape; weight, bias: NULL or of shape normalized_shape.
+ * Gradients flow to x, weight and bias. Errors: L2_ERR_ARG for n_normalized outside
+ * 1..L2_MAX_DIMS, L2_ERR_NULL for a NULL normalized_shape, L2_ERR_SHAPE for a mismatch. */
+L2_API l2_tensor *l2_layer_norm(const l2_tensor *x, int n_normalized,
+                                const int64_t *normalized_shape, const l2_tensor *weight,
+                                const l2_tensor *bias, double eps);
+/* Batch normalisation over every dim but the channel dim 1: x: (N,C,*) -> x's shape;
+ * running_mean, running_var, weight, bias: NULL or of shape (C). Training normalises with the
+ * batch's mean and biased variance and, for each running statistic given, updates it in place
+ * (outside autograd): running = (1 - momentum) * running + momentum * batch statistic, using the
+ * unbiased variance for running_var. Eval normalises with the running statistics (L2_ERR_NULL if
+ * either is NULL). Gradients flow to x, weight and bias in both modes. Errors: L2_ERR_DIM for
+ * fewer than 2 dims, L2_ERR_SHAPE for a parameter not of shape (C), L2_ERR_ARG when training
+ * with a single value per channel. */
+L2_API l2_tensor *l2_batch_norm(const l2_tensor *x, l2_tensor *running_mean,
+                                l2_tensor *running_var, const l2_tensor *weight,
+                                const l2_tensor *bias, bool training, double momentum,
+                                double eps);
 /* @@NN@@ */
 
 /* ------------------------------------------------------------------------------------------ */

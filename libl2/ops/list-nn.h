@@ -1,2 +1,13 @@
-/* nn ops (libl2/ops/nn.c). */
-#define L2__OPS_NN(X)
+/* nn ops (libl2/ops/nn-softmax.c, nn-loss.c, nn-norm.c). */
+#define L2__OPS_NN(X)                                                                        \
+    X(SOFTMAX, softmax)                                                                      \
+    X(LOG_SOFTMAX, log_softmax)                                                              \
+    X(DROPOUT, dropout)                                                                      \
+    X(CROSS_ENTROPY, cross_entropy)                                                          \
+    X(NLL_LOSS, nll_loss)                                                                    \
+    X(MSE_LOSS, mse_loss)                                                                    \
+    X(L1_LOSS, l1_loss)                                                                      \
+    X(BINARY_CROSS_ENTROPY, binary_cross_entropy)                                            \
+    X(BINARY_CROSS_ENTROPY_WITH_LOGITS, binary_cross_entropy_with_logits)                    \
+    X(LAYER_NORM, layer_norm)                                                                \
+    X(BATCH_NORM, batch_norm)

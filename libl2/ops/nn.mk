@@ -1,1 +1,6 @@
 # The nn family: sources (libl2_libl2_la_SOURCES += ...) and tests (C_TESTS += ...).
+libl2_libl2_la_SOURCES += libl2/ops/nn-impl.h libl2/ops/nn-softmax.c libl2/ops/nn-loss.c \
+	libl2/ops/nn-norm.c
+C_TESTS += tests/test-nn
+tests_test_nn_SOURCES = tests/test-nn.c tests/tap.h tests/gradcheck.h
+tests_test_nn_LDADD = $(TEST_LDADD)
