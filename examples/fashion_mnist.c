@@ -1,6 +1,7 @@
 /* fashion_mnist.c: trains an MLP (784-256-10) or a small CNN (two conv+relu+maxpool blocks and a
  * linear head) on Fashion-MNIST with libl2, seeded and reproducible; prints a progress line per
  * epoch (loss, accuracy, examples/s), the test accuracy, and saves the weights as safetensors.
+ * Adam with a per-step cosine learning-rate decay.
  *
  *   fashion_mnist [--model mlp|cnn] [--epochs N] [--batch B] [--lr LR] [--limit N]
  *                 [--data DIR] [--out FILE] [--seed S]
@@ -164,8 +165,9 @@ int main(int argc, char **argv)
                                 (l2_adam_options){.lr = lr, .beta1 = 0.9, .beta2 = 0.999,
                                                   .eps = 1e-8});
     CHECK(opt);
-    int64_t n = l2_size(xtr, 0);
-    printf("fashion_mnist: %s, %lld training images, batch %lld, Adam lr %g, seed %llu, %d threads\n",
+    int64_t n = l2_size(xtr, 0), step = 0, total = epochs * ((n + batch - 1) / batch);
+    printf("fashion_mnist: %s, %lld training images, batch %lld, Adam lr %g (cosine decay), "
+           "seed %llu, %d threads\n",
            which, (long long)n, (long long)batch, lr, seed, l2_get_num_threads());
     for (int e = 1; e <= epochs; e++) {
         double t0 = now(), loss_sum = 0;
@@ -174,6 +176,8 @@ int main(int argc, char **argv)
         CHECK(perm);
         for (int64_t s = 0; s < n; s += batch) {
             int64_t len = n - s < batch ? n - s : batch;
+            /* Cosine decay of the learning rate over all steps, to 0. */
+            l2_optimizer_set_lr(opt, l2_lr_cosine(lr, step++, total, 0.0));
             l2_scope_begin();
             l2_tensor *idx = l2_narrow(perm, 0, s, len);
             l2_tensor *x = l2_index_select(xtr, 0, idx), *y = l2_index_select(ytr, 0, idx);

@@ -12,7 +12,7 @@ libl2_libl2_la_SOURCES = \
 	libl2/ops/list-nn.h libl2/ops/list-conv.h \
 	libl2/ops/view.c libl2/ops/copy.c \
 	libl2/io/safetensors.c libl2/io/idx.c \
-	libl2/nn/optim.c libl2/nn/params.c
+	libl2/nn/optim.c libl2/nn/params.c libl2/nn/layers.c
 libl2_libl2_la_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(ZLIB_CFLAGS)
 libl2_libl2_la_LIBADD = $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
 libl2_libl2_la_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS) -version-info $(L2_LT_VERSION) \
