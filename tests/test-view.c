@@ -78,6 +78,27 @@ static void test_slice(void)
     l2_tensor_release(b);
 }
 
+/* A size-1 dim with an unusual stride must not split a contiguous run (found by the oracle). */
+static void test_view_size1_stride(void)
+{
+    l2_tensor *a = ar(L2_SHAPE(12));
+    l2_tensor *s = l2_as_strided(a, L2_SHAPE(2, 1, 3), (const int64_t[]){3, 100 % 12, 1}, 0);
+    l2_tensor *v = l2_view(s, L2_SHAPE(6));
+    int good = v != NULL;
+    for (int64_t i = 0; good && i < 6; i++)
+        good = at(v, &i) == (double)i;
+    ok(good, "view across a size-1 dim with an odd stride reads elements in order");
+    l2_tensor *u = l2_unsqueeze(s, 2);
+    l2_tensor *f = u ? l2_flatten(u, 0, -1) : NULL;
+    good = f && l2_numel(f) == 6;
+    for (int64_t i = 0; good && i < 6; i++)
+        good = at(f, &i) == (double)i;
+    ok(good, "flatten after unsqueeze of the same");
+    l2_tensor *tt[] = {a, s, v, u, f};
+    for (size_t i = 0; i < sizeof tt / sizeof tt[0]; i++)
+        l2_tensor_release(tt[i]);
+}
+
 static void test_index_string(void)
 {
     l2_tensor *a = ar(L2_SHAPE(4, 5, 6));
@@ -314,6 +335,7 @@ int main(void)
 {
     test_slice();
     test_index_string();
+    test_view_size1_stride();
     test_shapes();
     test_copies();
     test_grads();

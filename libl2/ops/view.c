@@ -81,7 +81,7 @@ static bool view_strides(const l2_tensor *t, int ndim, const int64_t *shape, int
     for (int d = t->ndim - 1; d >= 0; d--) {
         chunk *= t->shape[d];
         bool run_ends = d == 0 || (t->shape[d - 1] != 1 &&
-                                   t->stride[d - 1] != t->shape[d] * t->stride[d]);
+                                   t->stride[d - 1] != chunk * base_stride);
         if (!run_ends)
             continue;
         int64_t view_numel = 1;
