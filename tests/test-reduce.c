@@ -809,5 +809,15 @@ int main(void)
     test_errors();
     test_grad_values();
     test_gradcheck();
+    {
+        /* torch refuses an inf norm over an empty dim (no identity). */
+        l2_tensor *e = l2_zeros(L2_SHAPE(2, 0), L2_FLOAT32);
+        ok(!l2_norm(e, INFINITY, 1, (const int[]){1}, false) && l2_last_status() == L2_ERR_ARG,
+           "inf norm over an empty dim: %s", l2_last_error());
+        l2_tensor *r = l2_norm(e, INFINITY, 1, (const int[]){0}, false);
+        ok(r != NULL, "inf norm over a non-empty dim of an empty tensor is fine");
+        l2_tensor_release(r);
+        l2_tensor_release(e);
+    }
     return tap_done();
 }

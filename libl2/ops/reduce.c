@@ -1530,6 +1530,10 @@ l2_tensor *l2_norm(const l2_tensor *t, double p, int ndims, const int *dims, boo
     L2__CHECK(p > 0, NULL, L2_ERR_ARG, "%s: p must be > 0 (got %g)", op, p);
     if (!rdims_parse(op, t, ndims, dims, keepdim, &rd))
         return NULL;
+    for (int d = 0; d < t->ndim && isinf(p); d++)
+        L2__CHECK(!(rd.red[d] && t->shape[d] == 0), NULL, L2_ERR_ARG,
+                  "%s: cannot compute the inf norm on dim %d because it is empty and the "
+                  "operation has no identity", op, d);
     rctx c = {.p = p};
     l2_tensor *r = reduce_new(op, t, &rd, t->dtype, isinf(p) ? &K_ABSMAX : &K_POW, &c);
     if (r && wants_grad(t)) {
