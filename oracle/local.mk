@@ -3,7 +3,7 @@
 TESTS += tests/oracle.sh tests/oracle-mutation.sh
 EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh \
 	oracle/README.md oracle/run.py oracle/registry.py oracle/gen.py oracle/l2lib.py \
-	oracle/mutation.sh oracle/corpus/README
+	oracle/mutation.sh oracle/fault-hooks.patch oracle/corpus/README
 
 # The deep profile: >= 100,000 cases, random seed printed (ORACLE_SEED=N to replay a run).
 oracle-deep: all

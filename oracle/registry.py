@@ -515,8 +515,7 @@ def g_clamp(writable=False):
 
 
 def t_clamp(x, a):
-    return torch.clamp(x, None if a["min"] == -math.inf else a["min"],
-                       None if a["max"] == math.inf else a["max"])
+    return torch.clamp(x, a["min"], a["max"])
 
 
 add("l2_clamp", "T:Tdd", g_clamp(), lambda ts, a: t_clamp(ts[0], a),
@@ -594,7 +593,7 @@ add("l2_mul_scalar_", "S:Td", g_inplace_scalar, lambda ts, a: ts[0].mul_(a["s"])
 add("l2_fill_", "S:Td", g_inplace_scalar, lambda ts, a: ts[0].fill_(a["s"]), _sc, tol="exact",
     inplace=0, family="elementwise")
 add("l2_clamp_", "S:Tdd", g_clamp(True),
-    lambda ts, a: ts[0].copy_(t_clamp(ts[0], a)) if True else None,
+    lambda ts, a: ts[0].clamp_(a["min"], a["max"]),
     lambda f, xs, a: f(xs[0], a["min"], a["max"]), tol="exact", inplace=0, family="elementwise")
 add("l2_relu_", "S:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, "ties", writable=True)],
                                       "args": {}},
@@ -668,7 +667,7 @@ def g_var(d, dt):
 def t_var(fn):
     def ref(ts, a):
         x = ts[0]
-        return fn(x, dim=alldims(x, a["dims"]) if x.dim() else None,
+        return fn(x, dim=alldims(x, a["dims"]) if x.dim() or a["dims"] else None,
                   correction=int(a["correction"]), keepdim=a["keepdim"])
     return ref
 
