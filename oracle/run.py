@@ -158,9 +158,10 @@ def spec_str(s):
 
 def repro(case):
     case = {k: v for k, v in case.items() if not k.startswith("_")}
-    return "op=%s dtype=%s inputs=[%s] args=%s grad=%s" % (
+    op = R.REGISTRY.get(case["op"])
+    return "op=%s dtype=%s inputs=[%s] args=%s grad=%s tol=%s" % (
         case["op"], case["dtype"], ", ".join(spec_str(s) for s in case["inputs"]),
-        json.dumps(case["args"]), json.dumps(case["grad"]))
+        json.dumps(case["args"]), json.dumps(case["grad"]), op.tol if op else "?")
 
 
 class Ctx:
