@@ -221,7 +221,11 @@ class CuratedDrawer(BaseDrawer):
         return ls[i % len(ls)]
 
     def shape(self, min_dims=0, max_dims=5, min_side=0, max_side=None, max_numel=None):
-        pool = SHAPES + (DEEP_SHAPES if self.deep else [])
+        pool = SHAPES
+        big = self.k - len(SHAPES)
+        if self.deep and 0 <= big < len(DEEP_SHAPES):  # one case per big shape (deep only)
+            pool = [DEEP_SHAPES[big]]
+            self.k = 0
         ok = [s for s in pool if min_dims <= len(s) <= max_dims and
               all(n >= min_side for n in s) and (max_side is None or all(n <= max_side for n in s))
               and (max_numel is None or int(np.prod(s)) <= max_numel)]

@@ -1025,7 +1025,7 @@ KNOWN = [
      "reason": "ill-conditioned: gradient of std at a constant input (0/0)"},
     {"ops": ("l2_stack",), "match": _stack_unit_dim,
      "reason": "core bug libl2/ops/view.c:83 view_strides (reached through stack's backward)"},
-    {"ops": ("l2_view", "l2_reshape", "l2_unflatten", "l2_flatten", "l2_squeeze",
+    {"ops": ("l2_view", "l2_reshape", "l2_unflatten", "l2_flatten", "l2_squeeze", "l2_unsqueeze",
              "l2_squeeze_dim"),
      "match": _odd_unit_stride,
      "reason": "core bug libl2/ops/view.c:83 view_strides: size-1 dim breaks run detection"},
