@@ -127,11 +127,16 @@ def compare(got, want, tol, dtype, ref64=None, grad=False):
     g64, w64 = got.astype(np.float64), want.astype(np.float64)
     bad = nonfinite_mismatch(got, want)
     fin = np.isfinite(g64) & np.isfinite(w64)
-    if tol == "accumulating" and ref64 is not None and dtype == "float32" and not grad:
+    if tol == "accumulating" and ref64 is not None and dtype == "float32" and not grad \
+            and ref64.shape == got.shape:
         r = ref64.astype(np.float64)
-        fin &= np.isfinite(r)
-        torch_err = np.abs(w64 - r)[fin].max() if fin.any() else 0.0
+        # a non-finite torch float32 result may be torch's own overflow: matching the precise
+        # reference (rounded to float32) is as good as matching torch
+        bad &= nonfinite_mismatch(got, ref64.astype(np.float32))
+        tfin = np.isfinite(w64) & np.isfinite(r)
+        torch_err = np.abs(w64 - r)[tfin].max() if tfin.any() else 0.0
         bound = ACC_FACTOR * torch_err + atol + rtol * np.abs(r)
+        fin = np.isfinite(g64) & np.isfinite(r)
         bad |= fin & (np.abs(g64 - r) > bound)
     else:
         if tol == "accumulating" and not grad:
@@ -273,6 +278,7 @@ def run_case(lib, op, case, stats=None):
         # outputs
         touts = list(tout) if isinstance(tout, tuple) else [tout]
         got0 = None
+        torch_overflow = False
         for k, lo in enumerate(l2_outs):
             gt = lib.to_torch(lo)
             got = as_np(gt)
@@ -315,6 +321,9 @@ def run_case(lib, op, case, stats=None):
             if op.tol == "accumulating" and dtype == "float32" and got.dtype == np.float32:
                 ref64 = reference64(op, tin, a, k)
             m = compare(got, want, op.tol, dtype, ref64)
+            if m is None and got.dtype.kind == "f" and got.shape == want.shape and \
+                    np.any(~np.isfinite(want) & np.isfinite(got)):
+                torch_overflow = True  # accepted against the float64 reference: grads diverge
             if stats is not None and m is None and got.shape == want.shape:
                 e = errors(got, want)
                 stats["max_abs"] = max(stats["max_abs"], e[0])
@@ -327,7 +336,7 @@ def run_case(lib, op, case, stats=None):
         # backward
         t0 = touts[0]
         if do_grad and t0 is not None and t0.requires_grad and t0.dtype.is_floating_point \
-                and t0.numel() > 0:
+                and t0.numel() > 0 and not torch_overflow:
             out = l2_outs[0]
             if not lib.requires_grad(out):
                 return "output does not require grad (torch's does)"
@@ -337,7 +346,9 @@ def run_case(lib, op, case, stats=None):
             case["_grad_spec"] = gsp  # runtime only (known-failure triage); never saved
             gb = l2lib.Buffer(lib, gsp, G.spec_values(gsp))
             extra.append(gb)
-            t0.backward(gb.torch)
+            # torch gets a contiguous copy of the upstream gradient: torch 1.13's gelu backward
+            # reads garbage from a transposed one (libl2 still gets the strided buffer)
+            t0.backward(gb.torch.contiguous())
             st_ = lib.backward(out, gb.l2, False)
             if st_ != 0:
                 return "l2_backward failed: " + lib.error()
@@ -431,7 +442,7 @@ def inplace_grad(lib, op, case, f):
                      seed=case["grad"]["seed"])
         gb = l2lib.Buffer(lib, gsp, G.spec_values(gsp))
         extra.append(gb)
-        y.backward(gb.torch)
+        y.backward(gb.torch.contiguous())
         if lib.backward(c, gb.l2, False) != 0:
             return ["l2_backward after in-place failed: " + lib.error()]
         fails = []
@@ -721,6 +732,8 @@ def main():
             return 0
         print("# repro: " + repro(case))
         msg = run_case(lib, op, case)
+        if msg and R.known_failure(case):
+            print("# known failure: " + R.known_failure(case))
         print("1..1")
         print(("ok 1 - %s" % op.name) if not msg else ("not ok 1 - %s\n%s" % (
             op.name, "\n".join("# " + x for x in msg.split("\n")))))
