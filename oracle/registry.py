@@ -11,6 +11,7 @@ Tolerance classes: exact (data movement, ints, bools, comparisons, max/min), ele
 most 4x torch float32's own), loose (transcendental compositions: elementwise x 4).
 """
 import math
+import os
 import re
 
 import torch
@@ -1040,6 +1041,8 @@ KNOWN = [
 
 
 def known_failure(case):
+    if os.environ.get("ORACLE_NO_KNOWN"):  # report known failures as failures
+        return None
     for k in KNOWN:
         if case["op"] in k["ops"] and k["match"](case):
             return k["reason"]
