@@ -17,7 +17,8 @@ for f in $faults; do
     if grep -rqs "l2__fault(\"$f\")" "$src/libl2"; then hooks="$hooks $f"; fi
 done
 if [ -z "$hooks" ]; then
-    echo "1..0 # SKIP no fault hooks in libl2 sources: add l2__fault(\"stride\") to the copy kernel and l2__fault(\"grad_sign\") to a backward path (see oracle/README.md)"
+    echo "1..0 # SKIP no fault hooks in libl2 sources (git apply oracle/fault-hooks.patch adds" \
+         "l2__fault(\"stride\") to the copy kernel, l2__fault(\"grad_sign\") to the grad sum)"
     exit 0
 fi
 

@@ -429,7 +429,8 @@ add("l2_copy_", "S:TT", g_copy, t_copy, tol="exact", dtypes=ALL, inplace=0)
 # ---- elementwise ------------------------------------------------------------------------
 E = "elementwise"
 for nm, fn, ka, kb, dts in [
-        ("add", torch.add, "uniform", "uniform", NUM), ("sub", torch.sub, "uniform", "uniform", NUM),
+        ("add", torch.add, "uniform", "uniform", NUM),
+        ("sub", torch.sub, "uniform", "uniform", NUM),
         ("mul", torch.mul, "uniform", "uniform", NUM),
         ("div", torch.div, "uniform", "nonzero", FLOATS),
         ("pow", torch.pow, "positive", "uniform", FLOATS),
@@ -455,7 +456,8 @@ add("l2_add_alpha", "T:TTd", g_add_alpha, lambda ts, a: torch.add(ts[0], ts[1],
 
 _sc = lambda f, xs, a: f(xs[0], a["s"])  # noqa: E731
 for nm, fn, kind, scal in [
-        ("add_scalar", torch.add, "uniform", SCALARS), ("sub_scalar", torch.sub, "uniform", SCALARS),
+        ("add_scalar", torch.add, "uniform", SCALARS),
+        ("sub_scalar", torch.sub, "uniform", SCALARS),
         ("mul_scalar", torch.mul, "uniform", SCALARS),
         ("div_scalar", torch.div, "uniform", [2.5, -1.0, 0.5, 3.0, 1e-3, 0.0]),
         ("pow_scalar", torch.pow, "positive", [2.0, 3.0, 0.5, -1.0, 0.0, 1.5, -2.5]),

@@ -169,11 +169,6 @@ def repro(case):
         json.dumps(case["args"]), json.dumps(case["grad"]), op.tol if op else "?")
 
 
-class Ctx:
-    def __init__(self, lib):
-        self.lib = lib
-
-
 def take_along(x, idx, dim, keepdim):
     """Values of x at argmax-style indices idx (dim None: flat)."""
     if dim is None:
@@ -277,13 +272,10 @@ def run_case(lib, op, case, stats=None):
                     fails.append("mutated input %d: %s" % (i, m))
         # outputs
         touts = list(tout) if isinstance(tout, tuple) else [tout]
-        got0 = None
         torch_overflow = False
         for k, lo in enumerate(l2_outs):
             gt = lib.to_torch(lo)
             got = as_np(gt)
-            if k == 0:
-                got0 = got
             want_t = touts[k] if k < len(touts) else None
             if op.view and k == 0 and want_t is not None and want_t.numel():
                 t_alias = bufs[0].contains(want_t.data_ptr())
