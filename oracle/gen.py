@@ -1,0 +1,283 @@
+"""gen.py: what the oracle feeds the ops: shapes, layouts, values, dims, broadcast sets.
+
+Two drawers share one interface so every argument generator in registry.py is written once:
+CuratedDrawer walks fixed lists (shapes incl. 0-d, zero-size, size-1, 7, 23, 45x65, ..., each
+layout class in turn) and HypDrawer draws from Hypothesis strategies (which shrink a failure to a
+minimal case). Bulk values are never drawn by Hypothesis: it draws a seed, numpy makes the values.
+A tensor is described by a JSON-able spec (shape, strides, offset, storage size, dtype, value kind,
+seed), so any case can be saved and replayed exactly.
+"""
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+# ---- curated lists ------------------------------------------------------------------------
+
+SHAPES = [(), (0,), (1,), (7,), (23,), (1, 1), (3, 4), (1, 0, 3), (5, 1, 7), (2, 3, 4),
+          (45, 65), (4, 1), (2, 1, 3, 1, 2), (6, 0, 0, 0), (812,), (3, 8, 5), (1026,), (17, 9),
+          (2, 2, 2, 2, 3)]
+DEEP_SHAPES = [(1029, 917), (2048, 1024)]  # ~1M and ~2M elements: deep profile only
+
+BCAST = [[(), ()], [(5,), ()], [(), (5,)], [(5, 1), (5,)], [(10, 1, 5), (1, 10, 5)],
+         [(0, 1, 3), (0, 10, 3)], [(3, 1, 2), (1, 3, 2)], [(3, 4), (3, 4)], [(1,), (7,)],
+         [(2, 3, 4), (4,)], [(45, 65), (45, 1)], [(4, 1, 6), (5, 1)], [(7,), (7,)],
+         [(1, 1), (23,)], [(2, 0), (1,)]]
+
+# Layout classes. Inputs may use all of them; written (in-place) tensors only the non-overlapping.
+LAYOUTS = ["contiguous", "transposed", "permuted", "stepped", "offset", "nan_gap", "expanded",
+           "mixed", "overlap"]
+WRITABLE_LAYOUTS = ["contiguous", "transposed", "permuted", "stepped", "offset", "nan_gap",
+                    "mixed"]
+
+VALUE_KINDS = ["uniform", "normal", "special", "ties", "positive", "unit", "nonzero", "prob",
+               "small_int", "uniform01"]
+
+
+def make_layout(shape, kind, rng):
+    """(strides, offset, storage) in elements for shape laid out as kind."""
+    nd = len(shape)
+    perm = list(range(nd))
+    steps = [1] * nd
+    offset = 0
+    pad = 0
+    if kind == "transposed":
+        perm = perm[::-1]
+    elif kind == "permuted":
+        rng.shuffle(perm)
+    elif kind == "stepped":
+        for d in range(nd):
+            if d == nd - 1 or rng.random() < 0.5:
+                steps[d] = int(rng.integers(2, 6))
+    elif kind == "offset":
+        offset = int(rng.integers(1, 8))
+        pad = int(rng.integers(0, 5))
+    elif kind == "nan_gap":
+        if nd:
+            steps[-1] = 2
+    elif kind == "mixed":
+        rng.shuffle(perm)
+        for d in range(nd):
+            if rng.random() < 0.5:
+                steps[d] = int(rng.integers(2, 4))
+        offset = int(rng.integers(0, 6))
+        pad = int(rng.integers(0, 3))
+    strides = [0] * nd
+    acc = 1
+    for d in reversed(perm):  # perm[0] outermost in memory, perm[-1] innermost
+        strides[d] = acc * steps[d]
+        acc *= max(shape[d], 1) * steps[d]
+    if kind == "expanded":
+        cands = [d for d in range(nd)]
+        if cands:
+            for d in cands:
+                if rng.random() < 0.5 or d == cands[-1]:
+                    strides[d] = 0
+        offset = int(rng.integers(0, 3))
+    elif kind == "overlap":
+        # rows that start before the previous one ended: element (i, j) and (i+1, j-k) coincide
+        inner = 1
+        for d in reversed(range(nd)):
+            strides[d] = int(rng.integers(0 if d < nd - 1 else 1, max(inner, 1) + 1))
+            inner = max(inner, (shape[d] - 1) * strides[d] + 1)
+        offset = int(rng.integers(0, 3))
+    hi = offset
+    for n, s in zip(shape, strides):
+        if n == 0:
+            hi = offset - 1
+            break
+        hi += (n - 1) * s
+    storage = max(hi + 1, offset + 1) + pad + (1 if kind in ("stepped", "nan_gap") else 0)
+    return strides, offset, storage
+
+
+def make_values(kind, dtype, n, seed):
+    """n logical values of the given kind, deterministic in seed."""
+    rng = np.random.default_rng(seed)
+    if kind.startswith("randint:"):  # index tensors: randint:lo:hi (hi exclusive)
+        lo, hi = (int(x) for x in kind.split(":")[1:3])
+        return rng.integers(lo, max(hi, lo + 1), n)
+    if dtype == "bool":
+        return rng.random(n) < 0.5
+    if dtype == "int64":
+        if kind in ("positive", "prob", "uniform01"):
+            return rng.integers(1, 10, n)
+        if kind == "ties":
+            return rng.integers(0, 3, n)
+        if kind == "nonzero":
+            v = rng.integers(1, 10, n)
+            return v * np.where(rng.random(n) < 0.5, -1, 1)
+        return rng.integers(-9, 10, n)
+    if kind == "uniform":
+        v = rng.uniform(-2, 2, n)
+    elif kind == "normal":
+        v = rng.standard_normal(n)
+    elif kind == "uniform01":
+        v = rng.uniform(0, 1, n)
+    elif kind == "positive":
+        v = rng.uniform(0.1, 4, n)
+    elif kind == "unit":
+        v = rng.uniform(-0.95, 0.95, n)
+    elif kind == "prob":
+        v = rng.uniform(0.02, 0.98, n)
+    elif kind == "nonzero":
+        v = rng.uniform(0.2, 2, n) * np.where(rng.random(n) < 0.5, -1, 1)
+    elif kind == "ties":
+        v = rng.integers(-2, 3, n).astype(np.float64)
+    elif kind == "halves":
+        v = rng.integers(-8, 9, n) / 2.0
+    elif kind == "small_int":
+        v = rng.integers(-4, 5, n).astype(np.float64)
+    elif kind == "special":
+        v = rng.uniform(-2, 2, n)
+        specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e30, -1e30, 1e-30, 5e-324,
+                             1.0, -1.0, 0.5])
+        m = rng.random(n) < 0.4
+        v[m] = specials[rng.integers(0, len(specials), int(m.sum()))]
+    else:
+        raise ValueError("unknown value kind " + kind)
+    return v
+
+
+def spec(shape, dtype, layout, rng, values="uniform", seed=None):
+    """A JSON-able tensor spec."""
+    shape = [int(s) for s in shape]
+    strides, offset, storage = make_layout(shape, layout, rng)
+    return {"shape": shape, "strides": strides, "offset": offset, "storage": storage,
+            "dtype": dtype, "layout": layout, "values": values,
+            "seed": int(rng.integers(0, 2**31)) if seed is None else seed}
+
+
+def spec_values(s):
+    n = int(np.prod(s["shape"])) if s["shape"] else 1
+    return make_values(s["values"], s["dtype"], n, s["seed"])
+
+
+def _bcast_reduce(shape, rng):
+    """A shape broadcastable to shape: some dims set to 1, some leading dims dropped."""
+    out = [1 if rng.random() < 0.3 else n for n in shape]
+    k = int(rng.integers(0, len(out) + 1)) if rng.random() < 0.4 else 0
+    return tuple(out[k:])
+
+
+# ---- drawers ------------------------------------------------------------------------------
+
+class BaseDrawer:
+    """Interface used by argument generators. All draws go through int/choice/shape."""
+
+    def rng(self):
+        return np.random.default_rng(self.int(0, 2**31 - 1))
+
+    def bool(self):
+        return self.int(0, 1) == 1
+
+    def choice(self, seq):
+        seq = list(seq)
+        return seq[self.int(0, len(seq) - 1)]
+
+    def float(self, lo, hi):
+        return lo + (hi - lo) * self.int(0, 1000) / 1000.0
+
+    def dim(self, ndim, allow_neg=True):
+        r = max(ndim, 1)
+        lo = -r if allow_neg else 0
+        return self.int(lo, r - 1)
+
+    def dims(self, ndim):
+        """A random dim set (possibly empty: all dims) with some negative entries."""
+        if ndim == 0:
+            return []
+        k = self.int(0, ndim)
+        ds = []
+        pool = list(range(ndim))
+        for _ in range(k):
+            d = pool.pop(self.int(0, len(pool) - 1))
+            ds.append(d - ndim if self.bool() else d)
+        return ds
+
+    def tensor(self, shape, dtype, values="uniform", layout=None, writable=False):
+        if layout is None:
+            layout = self.layout(writable)
+        return spec(shape, dtype, layout, self.rng(), values)
+
+
+class CuratedDrawer(BaseDrawer):
+    """Deterministic: the k-th case of an op takes curated shape k and layout class k (cycling),
+    other choices from a seeded numpy generator."""
+
+    def __init__(self, k, seed, deep=False):
+        self.k = k
+        self.r = np.random.default_rng(seed * 7919 + k)
+        self.deep = deep
+        self.nshape = 0
+        self.nlayout = 0
+
+    def int(self, lo, hi):
+        return int(self.r.integers(lo, hi + 1))
+
+    def layout(self, writable=False):
+        ls = WRITABLE_LAYOUTS if writable else LAYOUTS
+        i = self.k + self.nlayout * 3
+        self.nlayout += 1
+        return ls[i % len(ls)]
+
+    def shape(self, min_dims=0, max_dims=5, min_side=0, max_side=None, max_numel=None):
+        pool = SHAPES
+        big = self.k - len(SHAPES)
+        if self.deep and 0 <= big < len(DEEP_SHAPES):  # one case per big shape (deep only)
+            pool = [DEEP_SHAPES[big]]
+            self.k = 0
+        ok = [s for s in pool if min_dims <= len(s) <= max_dims and
+              all(n >= min_side for n in s) and (max_side is None or all(n <= max_side for n in s))
+              and (max_numel is None or int(np.prod(s)) <= max_numel)]
+        self.nshape += 1
+        if ok and self.nshape == 1:
+            return tuple(ok[self.k % len(ok)])
+        return random_shape(self.r, min_dims, min(max_dims, 4), min_side,
+                            max_side if max_side is not None else 6)
+
+    def bshapes(self, n=2, min_dims=0):
+        ok = [p for p in BCAST if min(len(s) for s in p) >= min_dims]
+        p = [tuple(s) for s in ok[self.k % len(ok)]]
+        while len(p) < n:
+            p.append(_bcast_reduce(p[0], self.r))
+        return p[:n]
+
+
+def random_shape(r, min_dims, max_dims, min_side, max_side):
+    nd = int(r.integers(min_dims, max_dims + 1))
+    return tuple(int(r.integers(min_side, max_side + 1)) for _ in range(nd))
+
+
+class HypDrawer(BaseDrawer):
+    """Draws through Hypothesis (st.data()), so failing cases shrink."""
+
+    def __init__(self, data, deep=False):
+        self.data = data
+        self.deep = deep
+
+    def int(self, lo, hi):
+        return self.data.draw(st.integers(lo, hi))
+
+    def layout(self, writable=False):
+        return self.data.draw(st.sampled_from(WRITABLE_LAYOUTS if writable else LAYOUTS))
+
+    def shape(self, min_dims=0, max_dims=5, min_side=0, max_side=None, max_numel=None):
+        ms = max_side if max_side is not None else (9 if self.deep else 6)
+        max_dims = min(max_dims, 4)
+        # zero-size dims in about one case of eight (Hypothesis would favour them)
+        lo = min_side if min_side > 0 or self.data.draw(st.integers(0, 7)) == 0 else 1
+        strat = hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=lo,
+                                 max_side=max(ms, lo))
+        # Hypothesis seldom draws 0-d: offer it explicitly
+        if min_dims == 0 and self.data.draw(st.integers(0, 9)) == 0:
+            strat = st.just(())
+        s = self.data.draw(strat)
+        if max_numel is not None and int(np.prod(s)) > max_numel:
+            s = tuple(min(n, 2) for n in s)
+        return tuple(s)
+
+    def bshapes(self, n=2, min_dims=0):
+        r = self.data.draw(hnp.mutually_broadcastable_shapes(
+            num_shapes=n, min_dims=min_dims, max_dims=4, min_side=0,
+            max_side=7 if self.deep else 5))
+        return [tuple(s) for s in r.input_shapes]

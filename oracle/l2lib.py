@@ -1,0 +1,218 @@
+"""l2lib.py: ctypes binding to the built libl2 and zero-copy tensor handover for the oracle.
+
+Every input lives in ONE numpy buffer with NaN (or sentinel) guard zones before and after it and in
+the gaps between strided elements. torch sees that memory through from_numpy(...).as_strided and
+libl2 through l2_from_blob with the same shape, strides and offset, so both read the very same
+bytes. After each call the whole buffer is compared bitwise with its snapshot: an input modified
+or a write out of bounds shows. Outputs come back through l2_to_dlpack -> PyCapsule -> torch.
+"""
+import ctypes as C
+import os
+
+import numpy as np
+import torch
+import torch.utils.dlpack
+
+L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL = 0, 1, 2, 3
+DTYPES = {"float32": L2_FLOAT32, "float64": L2_FLOAT64, "int64": L2_INT64, "bool": L2_BOOL}
+NP_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "bool": np.bool_}
+TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
+                "bool": torch.bool}
+DTYPE_NAMES = {v: k for k, v in DTYPES.items()}
+GUARD = 16  # elements of guard zone before and after every buffer
+INT_SENTINEL = -0x5A5A5A5A5A5A5A5B
+BOOL_SENTINEL = 0x5A
+
+T = C.c_void_p  # l2_tensor *
+I64P = C.POINTER(C.c_int64)
+IP = C.POINTER(C.c_int)
+
+# Signature letters: T tensor, S status (return), d double, i int, l int64, b bool, I const int *,
+# L const int64 *, s const char *, A l2_tensor *const *, P l2_tensor ** (out), v void.
+_CT = {"T": T, "S": C.c_int, "d": C.c_double, "i": C.c_int, "l": C.c_int64, "b": C.c_bool,
+       "I": IP, "L": I64P, "s": C.c_char_p, "A": C.POINTER(T), "P": C.POINTER(T), "v": None,
+       "p": C.c_void_p, "c": C.c_char_p, "u": C.c_uint64, "B": C.c_size_t}
+
+# The core functions the oracle uses directly: name -> "ret:args".
+CORE = {
+    "l2_last_error": "c:", "l2_last_status": "i:", "l2_clear_error": "v:",
+    "l2_tensor_release": "v:T", "l2_tensor_ref": "T:T",
+    "l2_ndim": "i:T", "l2_shape": "p:T", "l2_strides": "p:T", "l2_offset": "l:T",
+    "l2_numel": "l:T", "l2_dtype_of": "i:T", "l2_data_ptr": "p:T",
+    "l2_shares_storage": "b:TT",
+    "l2_from_blob": "T:piLLlipp", "l2_to_dlpack": "p:T",
+    "l2_set_requires_grad": "S:Tb", "l2_requires_grad": "b:T", "l2_grad": "T:T",
+    "l2_backward": "S:TTb", "l2_set_grad_enabled": "b:b",
+    "l2_scope_begin": "S:", "l2_scope_end": "S:", "l2_set_num_threads": "S:i",
+    "l2_clone": "T:T", "l2_manual_seed": "v:u",
+}
+
+
+def find_library():
+    """The libl2.so to test: $L2_LIB, else $L2_BUILDDIR/libl2/.libs/libl2.so, else ./_build."""
+    if os.environ.get("L2_LIB"):
+        return os.environ["L2_LIB"]
+    here = os.path.dirname(os.path.abspath(__file__))
+    cands = []
+    if os.environ.get("L2_BUILDDIR"):
+        cands.append(os.path.join(os.environ["L2_BUILDDIR"], "libl2", ".libs", "libl2.so"))
+    cands.append(os.path.join(here, "..", "_build", "libl2", ".libs", "libl2.so"))
+    for c in cands:
+        if os.path.exists(c):
+            return os.path.abspath(c)
+    raise OSError("libl2.so not found (set L2_BUILDDIR or L2_LIB); tried " + ", ".join(cands))
+
+
+class Lib:
+    """The loaded library. fn(name, sig) returns the ctypes function with argtypes/restype
+    declared from the signature, or None when the symbol is missing (op not merged yet)."""
+
+    def __init__(self, path=None):
+        self.path = path or find_library()
+        self.dll = C.CDLL(self.path)
+        self._cache = {}
+        for name, sig in CORE.items():
+            f = self.fn(name, sig)
+            if f is None:
+                raise OSError("%s lacks core function %s" % (self.path, name))
+            setattr(self, name[3:], f)
+        self._capsule_new = C.pythonapi.PyCapsule_New
+        self._capsule_new.restype = C.py_object
+        self._capsule_new.argtypes = [C.c_void_p, C.c_char_p, C.c_void_p]
+
+    def has(self, name):
+        try:
+            getattr(self.dll, name)
+            return True
+        except AttributeError:
+            return False
+
+    def fn(self, name, sig):
+        key = (name, sig)
+        if key in self._cache:
+            return self._cache[key]
+        if not self.has(name):
+            self._cache[key] = None
+            return None
+        f = getattr(self.dll, name)
+        ret, args = sig.split(":")
+        f.restype = _CT[ret]
+        f.argtypes = [_CT[a] for a in args]
+        self._cache[key] = f
+        return f
+
+    def error(self):
+        m = self.last_error()
+        return m.decode() if m else ""
+
+    # ---- outputs -------------------------------------------------------------------------
+    def meta(self, t):
+        nd = self.ndim(t)
+        shp = C.cast(self.shape(t), I64P)
+        st = C.cast(self.strides(t), I64P)
+        return ([shp[i] for i in range(nd)], [st[i] for i in range(nd)], self.offset(t),
+                DTYPE_NAMES.get(self.dtype_of(t), "invalid"))
+
+    def to_torch(self, t):
+        """A torch tensor sharing t's memory (DLPack, no copy). t stays owned by the caller; the
+        DLPack export holds its own reference, dropped when torch frees the tensor."""
+        m = self.to_dlpack(t)
+        if not m:
+            raise RuntimeError("l2_to_dlpack failed: " + self.error())
+        cap = self._capsule_new(m, b"dltensor", None)
+        x = torch.utils.dlpack.from_dlpack(cap)
+        if self.dtype_of(t) == L2_BOOL:
+            x = x.view(torch.bool) if x.dtype == torch.uint8 else x
+        return x
+
+    def to_torch_copy(self, t):
+        """A torch copy of t (DLPack, then clone, so the libl2 tensor can go)."""
+        return self.to_torch(t).clone()
+
+
+class Buffer:
+    """One input: a numpy buffer with guards and NaN gaps, seen by torch and libl2 alike."""
+
+    def __init__(self, lib, spec, values):
+        """spec: dict(shape, strides, offset, storage, dtype); values: flat array of the
+        logical elements (row-major) to write through the strided view."""
+        self.lib = lib
+        self.spec = spec
+        dt = spec["dtype"]
+        self.dtype = dt
+        n = spec["storage"] + 2 * GUARD
+        self.buf = np.empty(n, dtype=NP_DTYPES[dt])
+        if dt in ("float32", "float64"):
+            self.buf[:] = np.nan
+        elif dt == "int64":
+            self.buf[:] = INT_SENTINEL
+        else:
+            self.buf.view(np.uint8)[:] = BOOL_SENTINEL
+        shape, strides = tuple(spec["shape"]), tuple(spec["strides"])
+        off = GUARD + spec["offset"]
+        self.offset = off
+        es = self.buf.itemsize
+        view = np.lib.stride_tricks.as_strided(self.buf[off:], shape=shape,
+                                               strides=tuple(s * es for s in strides))
+        if view.size:
+            view[...] = np.asarray(values, dtype=NP_DTYPES[dt]).reshape(shape)
+        self.snapshot = self.buf.copy()
+        self.torch = torch.from_numpy(self.buf).as_strided(shape, strides, off)
+        nd = len(shape)
+        sh = (C.c_int64 * max(nd, 1))(*shape)
+        st = (C.c_int64 * max(nd, 1))(*strides)
+        self.l2 = lib.from_blob(self.buf.ctypes.data, nd, sh, st, off, DTYPES[dt], None, None)
+        if not self.l2:
+            raise RuntimeError("l2_from_blob failed: " + lib.error())
+
+    def intact(self):
+        """True when every byte of the buffer equals its snapshot (inputs and guards)."""
+        return self.buf.view(np.uint8).tobytes() == self.snapshot.view(np.uint8).tobytes()
+
+    def guards_intact(self):
+        a, b = self.buf.view(np.uint8), self.snapshot.view(np.uint8)
+        es = self.buf.itemsize
+        return (a[:GUARD * es].tobytes() == b[:GUARD * es].tobytes() and
+                a[-GUARD * es:].tobytes() == b[-GUARD * es:].tobytes())
+
+    def gaps_intact(self):
+        """For in-place ops: everything outside the addressed elements unchanged."""
+        mask = np.ones(len(self.buf), dtype=bool)
+        idx = addressed(self.spec)
+        mask[GUARD + idx] = False
+        a, b = self.buf.view(np.uint8), self.snapshot.view(np.uint8)
+        es = self.buf.itemsize
+        m8 = np.repeat(mask, es)
+        return a[m8].tobytes() == b[m8].tobytes()
+
+    def contains(self, addr):
+        base = self.buf.ctypes.data
+        return base <= addr < base + self.buf.nbytes
+
+    def release(self):
+        if self.l2:
+            self.lib.tensor_release(self.l2)
+            self.l2 = None
+
+
+def addressed(spec):
+    """Storage indices (without the guard) of every logical element of spec."""
+    idx = np.array(spec["offset"], dtype=np.int64)
+    for n, s in zip(spec["shape"], spec["strides"]):
+        idx = idx[..., None] + np.arange(n, dtype=np.int64) * s
+    return idx.reshape(-1)
+
+
+def i64a(xs):
+    xs = list(xs)
+    return (C.c_int64 * max(len(xs), 1))(*xs)
+
+
+def i32a(xs):
+    xs = list(xs)
+    return (C.c_int * max(len(xs), 1))(*xs)
+
+
+def tarr(ts):
+    ts = list(ts)
+    return (T * max(len(ts), 1))(*ts)

@@ -1,0 +1,1097 @@
+"""registry.py: one entry per public libl2 op: how to call it, its torch reference, its argument
+generator, its tolerance class and its differentiable inputs.
+
+An entry whose symbol the loaded library lacks is reported SKIP (its family is not merged yet);
+coverage_missing() parses libl2/l2.h and names every declared op that has no entry here.
+
+Generators take (d, dtype) with d a gen.py drawer and return {"inputs": [spec or None, ...],
+"args": {...}}; torch callables take (tensors, args); l2 callables take (f, l2 tensors, args).
+Tolerance classes: exact (data movement, ints, bools, comparisons, max/min), elementwise
+(torch.testing defaults), accumulating (torch float64 as the precise reference, libl2's error at
+most 4x torch float32's own), loose (transcendental compositions: elementwise x 4).
+"""
+import math
+import os
+import re
+
+import torch
+import torch.nn.functional as F
+
+from l2lib import i64a, i32a, tarr, T
+import ctypes as C
+
+FLOATS = ("float32", "float64")
+NUM = ("float32", "float64", "int64")
+ALL = ("float32", "float64", "int64", "bool")
+INT64_MAX = 2**63 - 1
+RED = {0: "none", 1: "mean", 2: "sum"}  # l2_reduction values
+
+
+class Op:
+    def __init__(self, name, sig, gen, ref, call=None, tol="elementwise", dtypes=FLOATS,
+                 diff=None, family="core", inplace=None, view=False, check=None, mutates=(),
+                 outputs=1, nograd=False):
+        self.name = name            # public symbol, e.g. "l2_add"
+        self.sig = sig              # ctypes signature, "T:TT" (see l2lib._CT)
+        self.gen = gen              # (drawer, dtype) -> {"inputs": [...], "args": {...}}
+        self.ref = ref              # (torch tensors, args) -> tensor / tuple
+        self.call = call or (lambda f, xs, a: f(*xs))
+        self.tol = tol
+        self.dtypes = dtypes
+        self.diff = diff            # indices of differentiable inputs (None: every float input)
+        self.family = family
+        self.inplace = inplace      # index of the input written in place (returns a status)
+        self.view = view            # result must share the storage of input 0 (as torch's)
+        self.check = check          # custom property check instead of torch values (random ops)
+        self.mutates = mutates      # inputs torch and libl2 both modify (separate buffers)
+        self.outputs = outputs
+        self.nograd = nograd
+
+
+REGISTRY = {}
+
+
+def add(name, *a, **k):
+    assert name not in REGISTRY, name
+    REGISTRY[name] = Op(name, *a, **k)
+
+
+# ---- shared generators ------------------------------------------------------------------
+
+def _vk(d, kind):
+    """Value kind: mostly kind, sometimes special values (forward only)."""
+    return "special" if d.int(0, 11) == 0 else kind
+
+
+def g_unary(kind="uniform"):
+    def gen(d, dt):
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind))], "args": {}}
+    return gen
+
+
+def g_unary_args(kind, **choices):
+    def gen(d, dt):
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind))],
+                "args": {k: d.choice(v) for k, v in choices.items()}}
+    return gen
+
+
+def _bad_pair(d):
+    return d.choice([[(3,), (4,)], [(2, 3), (3, 2)], [(5, 1, 2), (4, 3)]])
+
+
+def g_binary(ka="uniform", kb="uniform", dtb=None):
+    def gen(d, dt):
+        shapes = _bad_pair(d) if d.int(0, 29) == 0 else d.bshapes(2)
+        return {"inputs": [d.tensor(shapes[0], dt, _vk(d, ka)),
+                           d.tensor(shapes[1], dtb or dt, _vk(d, kb))], "args": {}}
+    return gen
+
+
+SCALARS = [2.5, -1.0, 0.0, 0.5, 3.0, -0.75, 1e-3]
+
+
+def g_scalar(kind="uniform", scalars=SCALARS):
+    def gen(d, dt):
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind))],
+                "args": {"s": d.choice(scalars)}}
+    return gen
+
+
+def g_reduce_dims(kind="uniform", min_numel=0):
+    def gen(d, dt):
+        s = d.shape(min_side=min_numel and 1)
+        dims = d.dims(len(s))
+        if d.int(0, 24) == 0:
+            dims = dims + [len(s) + 1]
+        return {"inputs": [d.tensor(s, dt, _vk(d, kind))],
+                "args": {"dims": dims, "keepdim": d.bool()}}
+    return gen
+
+
+def g_reduce_dim(kind="uniform"):
+    def gen(d, dt):
+        s = d.shape()
+        dim = d.dim(len(s)) if d.int(0, 24) else len(s) + 2
+        return {"inputs": [d.tensor(s, dt, _vk(d, kind))], "args": {"dim": dim,
+                                                                   "keepdim": d.bool()}}
+    return gen
+
+
+def alldims(t, dims):
+    return tuple(dims) if dims else tuple(range(t.dim()))
+
+
+# ---- core: views ------------------------------------------------------------------------
+
+def _factor_shape(d, n):
+    """A random shape with n elements (maybe with one -1)."""
+    out = []
+    rest = n
+    while rest > 1 and len(out) < 4:
+        fs = [f for f in range(2, rest + 1) if rest % f == 0]
+        f = d.choice(fs)
+        out.append(f)
+        rest //= f
+    if d.bool():
+        out.append(1)
+    if n == 0:
+        out = [0] + [d.int(1, 3) for _ in range(d.int(0, 2))]
+    out = out[::-1] if d.bool() else out
+    if out and d.int(0, 2) == 0 and n > 0:
+        out[d.int(0, len(out) - 1)] = -1
+    if d.int(0, 24) == 0:
+        out.append(2)  # wrong element count: error parity
+    return out
+
+
+def g_view(d, dt):
+    s = d.shape()
+    n = 1
+    for x in s:
+        n *= x
+    return {"inputs": [d.tensor(s, dt, "uniform")], "args": {"shape": _factor_shape(d, n)}}
+
+
+add("l2_view", "T:TiL", g_view, lambda ts, a: ts[0].view(a["shape"]),
+    lambda f, xs, a: f(xs[0], len(a["shape"]), i64a(a["shape"])), tol="exact", dtypes=ALL,
+    view=True)
+add("l2_reshape", "T:TiL", g_view, lambda ts, a: ts[0].reshape(a["shape"]),
+    lambda f, xs, a: f(xs[0], len(a["shape"]), i64a(a["shape"])), tol="exact", dtypes=ALL)
+
+
+def g_permute(d, dt):
+    s = d.shape()
+    pool = list(range(len(s)))
+    p = [pool.pop(d.int(0, len(pool) - 1)) for _ in range(len(s))]
+    p = [x - len(s) if d.bool() else x for x in p]
+    if len(p) >= 2 and d.int(0, 19) == 0:
+        p[-1] = p[0]  # repeated dim: error parity
+    return {"inputs": [d.tensor(s, dt)], "args": {"dims": p}}
+
+
+add("l2_permute", "T:TI", g_permute, lambda ts, a: ts[0].permute(a["dims"]),
+    lambda f, xs, a: f(xs[0], i32a(a["dims"])), tol="exact", dtypes=ALL, view=True)
+
+
+def g_two_dims(d, dt):
+    s = d.shape()
+    return {"inputs": [d.tensor(s, dt)],
+            "args": {"d0": d.dim(len(s)), "d1": d.dim(len(s)) if d.int(0, 19) else 7}}
+
+
+add("l2_transpose", "T:Tii", g_two_dims, lambda ts, a: ts[0].transpose(a["d0"], a["d1"]),
+    lambda f, xs, a: f(xs[0], a["d0"], a["d1"]), tol="exact", dtypes=ALL, view=True)
+add("l2_t", "T:T", lambda d, dt: {"inputs": [d.tensor(d.shape(max_dims=3), dt)], "args": {}},
+    lambda ts, a: ts[0].t(), tol="exact", dtypes=ALL, view=True)
+
+
+def _endpoint(d, n):
+    return d.choice([None, 0, d.int(-n - 3, n + 3), -1, n, n + 5, -n - 5, 1])
+
+
+def g_slice(d, dt):
+    s = d.shape(min_dims=0)
+    step = d.choice([1, 1, 2, 3, 4, 5]) if d.int(0, 29) else d.choice([0, -1])
+    dim = d.dim(len(s))
+    n = s[dim] if s else 0
+    return {"inputs": [d.tensor(s, dt)], "args": {"dim": dim, "start": _endpoint(d, n),
+                                                  "stop": _endpoint(d, n), "step": step}}
+
+
+def t_slice(ts, a):
+    x = ts[0]
+    dim = a["dim"] % max(x.dim(), 1)
+    if x.dim() == 0:
+        raise IndexError("slice of a 0-d tensor")
+    idx = (slice(None),) * dim + (slice(a["start"], a["stop"], a["step"]),)
+    return x[idx]
+
+
+add("l2_slice", "T:Tilll", g_slice, t_slice,
+    lambda f, xs, a: f(xs[0], a["dim"], 0 if a["start"] is None else a["start"],
+                       INT64_MAX if a["stop"] is None else a["stop"], a["step"]),
+    tol="exact", dtypes=ALL, view=True)
+
+
+def _index_item(d, n):
+    k = d.int(0, 9)
+    if k <= 1:
+        return str(d.int(-n - 1 if d.int(0, 9) == 0 else -max(n, 1), max(n, 1) - (
+            0 if d.int(0, 9) == 0 else 1)))
+    if k == 2:
+        return "None"
+    parts = []
+    for _ in range(2):
+        v = _endpoint(d, n)
+        parts.append("" if v is None else str(v))
+    if d.bool():
+        st_ = d.choice([1, 2, 3, 5]) if d.int(0, 29) else d.choice([0, -1])
+        return "%s:%s:%d" % (parts[0], parts[1], st_)
+    return "%s:%s" % (parts[0], parts[1])
+
+
+def g_index(d, dt):
+    s = d.shape()
+    items = []
+    dims = list(s)
+    ell = d.int(0, 3) == 0
+    for i in range(d.int(0, len(s) + (1 if d.int(0, 9) == 0 else 0))):
+        items.append(_index_item(d, dims[i] if i < len(dims) else 1))
+    if ell:
+        items.insert(d.int(0, len(items)), "...")
+    spec_ = ", ".join(items)
+    if d.int(0, 29) == 0:
+        spec_ = d.choice(["1:2:3:4", "abc", "1,,2", "1.5"])
+    return {"inputs": [d.tensor(s, dt)], "args": {"spec": spec_}}
+
+
+def t_index(ts, a):
+    x = ts[0]  # noqa: F841 (used by eval)
+    if a["spec"].strip() == "":
+        return x[()]
+    return eval("x[" + a["spec"] + "]", {"x": x})
+
+
+add("l2_index", "T:Ts", g_index, t_index, lambda f, xs, a: f(xs[0], a["spec"].encode()),
+    tol="exact", dtypes=ALL, view=True)
+
+
+def g_select(d, dt):
+    s = d.shape()
+    dim = d.dim(len(s))
+    n = s[dim] if s else 1
+    index = d.int(-n, n - 1) if n and d.int(0, 9) else d.choice([n, -n - 1, 2**40])
+    return {"inputs": [d.tensor(s, dt)], "args": {"dim": dim, "index": index}}
+
+
+add("l2_select", "T:Til", g_select, lambda ts, a: ts[0].select(a["dim"], a["index"]),
+    lambda f, xs, a: f(xs[0], a["dim"], a["index"]), tol="exact", dtypes=ALL, view=True)
+
+
+def g_narrow(d, dt):
+    s = d.shape(min_dims=1)
+    dim = d.dim(len(s))
+    n = s[dim]
+    start = d.int(-n, n) if d.int(0, 19) else n + 1
+    length = d.int(0, max(0, n - (start % max(n, 1) if start < 0 else start))) if d.int(0, 19) \
+        else n + 1
+    return {"inputs": [d.tensor(s, dt)], "args": {"dim": dim, "start": start, "length": length}}
+
+
+add("l2_narrow", "T:Till", g_narrow,
+    lambda ts, a: ts[0].narrow(a["dim"], a["start"], a["length"]),
+    lambda f, xs, a: f(xs[0], a["dim"], a["start"], a["length"]), tol="exact", dtypes=ALL,
+    view=True)
+add("l2_squeeze", "T:T", lambda d, dt: {"inputs": [d.tensor(d.shape(max_side=2), dt)],
+                                        "args": {}},
+    lambda ts, a: ts[0].squeeze(), tol="exact", dtypes=ALL, view=True)
+
+
+def g_dim(extra=0, max_side=None):
+    def gen(d, dt):
+        s = d.shape(max_side=max_side)
+        r = len(s) + extra
+        dim = d.dim(r) if d.int(0, 19) else r + 1
+        return {"inputs": [d.tensor(s, dt)], "args": {"dim": dim}}
+    return gen
+
+
+add("l2_squeeze_dim", "T:Ti", g_dim(0, 2), lambda ts, a: ts[0].squeeze(a["dim"]),
+    lambda f, xs, a: f(xs[0], a["dim"]), tol="exact", dtypes=ALL, view=True)
+add("l2_unsqueeze", "T:Ti", g_dim(1), lambda ts, a: ts[0].unsqueeze(a["dim"]),
+    lambda f, xs, a: f(xs[0], a["dim"]), tol="exact", dtypes=ALL, view=True)
+
+
+def g_expand(minus):
+    def gen(d, dt):
+        s = d.shape(max_side=4)
+        lead = [d.int(0, 3) for _ in range(d.int(0, 2))]
+        tgt = lead + [d.int(1, 4) if n == 1 and d.bool() else (-1 if minus and d.bool() else n)
+                      for n in s]
+        if d.int(0, 19) == 0 and tgt:
+            tgt[-1] = 5 if tgt[-1] != 5 else 6
+        return {"inputs": [d.tensor(s, dt)], "args": {"shape": tgt}}
+    return gen
+
+
+add("l2_expand", "T:TiL", g_expand(True), lambda ts, a: ts[0].expand(a["shape"]),
+    lambda f, xs, a: f(xs[0], len(a["shape"]), i64a(a["shape"])), tol="exact", dtypes=ALL,
+    view=True)
+add("l2_broadcast_to", "T:TiL", g_expand(False),
+    lambda ts, a: torch.broadcast_to(ts[0], a["shape"]),
+    lambda f, xs, a: f(xs[0], len(a["shape"]), i64a(a["shape"])), tol="exact", dtypes=ALL,
+    view=True)
+
+
+def g_flatten(d, dt):
+    s = d.shape()
+    a, b = d.dim(len(s)), d.dim(len(s))
+    return {"inputs": [d.tensor(s, dt)], "args": {"start": a, "end": b}}
+
+
+add("l2_flatten", "T:Tii", g_flatten, lambda ts, a: ts[0].flatten(a["start"], a["end"]),
+    lambda f, xs, a: f(xs[0], a["start"], a["end"]), tol="exact", dtypes=ALL)
+
+
+def g_unflatten(d, dt):
+    s = d.shape(min_dims=1)
+    dim = d.dim(len(s))
+    return {"inputs": [d.tensor(s, dt)],
+            "args": {"dim": dim, "sizes": [x for x in _factor_shape(d, s[dim])] or [1]}}
+
+
+add("l2_unflatten", "T:TiiL", g_unflatten, lambda ts, a: ts[0].unflatten(a["dim"], a["sizes"]),
+    lambda f, xs, a: f(xs[0], a["dim"], len(a["sizes"]), i64a(a["sizes"])), tol="exact",
+    dtypes=ALL, view=True)
+
+
+def g_as_strided(d, dt):
+    from l2lib import GUARD
+    s = d.shape(max_side=5)
+    x = d.tensor(s, dt)
+    nd = d.int(0, 3)
+    shape = [d.int(0 if d.int(0, 9) == 0 else 1, 4) for _ in range(nd)]
+    strides = [d.int(0, 4) for _ in range(nd)]
+    ext = sum((n - 1) * st_ for n, st_ in zip(shape, strides)) if all(shape) else 0
+    room = x["storage"] - 1 - ext
+    off = GUARD + (d.int(0, room) if room >= 0 else 0)
+    if room < 0:
+        shape = [1] * nd
+    return {"inputs": [x], "args": {"shape": shape, "strides": strides, "offset": off}}
+
+
+add("l2_as_strided", "T:TiLLl", g_as_strided,
+    lambda ts, a: torch.as_strided(ts[0], a["shape"], a["strides"], a["offset"]),
+    lambda f, xs, a: f(xs[0], len(a["shape"]), i64a(a["shape"]), i64a(a["strides"]),
+                       a["offset"]), tol="exact", dtypes=ALL, view=True)
+add("l2_detach", "T:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt)], "args": {}},
+    lambda ts, a: ts[0].detach(), tol="exact", dtypes=ALL, view=True, nograd=True)
+
+# ---- core: copies -----------------------------------------------------------------------
+add("l2_contiguous", "T:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt)], "args": {}},
+    lambda ts, a: ts[0].contiguous(), tol="exact", dtypes=ALL)
+add("l2_clone", "T:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt)], "args": {}},
+    lambda ts, a: ts[0].clone(), tol="exact", dtypes=ALL)
+DT_ENUM = {"float32": 0, "float64": 1, "int64": 2, "bool": 3}
+add("l2_to_dtype", "T:Ti",
+    lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, d.choice(["uniform", "special",
+                                                                 "small_int"]))],
+                   "args": {"to": d.choice(ALL)}},
+    lambda ts, a: ts[0].to(getattr(torch, a["to"])),
+    lambda f, xs, a: f(xs[0], DT_ENUM[a["to"]]), tol="exact", dtypes=ALL, check="to_dtype")
+
+
+def g_cat(stack):
+    def gen(d, dt):
+        s = d.shape(max_dims=3)
+        n = d.int(1, 4)
+        r = len(s) + (1 if stack else 0)
+        dim = d.dim(r) if d.int(0, 19) else r + 1
+        ins = []
+        for k in range(n):
+            sh = list(s)
+            if not stack and sh:
+                sh[dim % len(sh) if dim < r else 0] = d.int(0, 4)
+            if not stack and d.int(0, 9) == 0:
+                sh = [0]
+            if d.int(0, 29) == 0 and sh:
+                sh[0] += 1  # mismatch: error parity
+            kdt = dt if d.int(0, 4) else d.choice(ALL)
+            ins.append(d.tensor(sh, kdt))
+        return {"inputs": ins, "args": {"dim": dim}}
+    return gen
+
+
+add("l2_cat", "T:iAi", g_cat(False), lambda ts, a: torch.cat(ts, a["dim"]),
+    lambda f, xs, a: f(len(xs), tarr(xs), a["dim"]), tol="exact", dtypes=ALL)
+add("l2_stack", "T:iAi", g_cat(True), lambda ts, a: torch.stack(ts, a["dim"]),
+    lambda f, xs, a: f(len(xs), tarr(xs), a["dim"]), tol="exact", dtypes=ALL)
+
+
+def g_copy(d, dt):
+    s = d.shape()
+    if d.int(0, 3):
+        rng = d.rng()
+        from gen import _bcast_reduce
+        ss = _bcast_reduce(s, rng)
+    else:
+        ss = d.shape()
+    return {"inputs": [d.tensor(s, dt, writable=True), d.tensor(ss, d.choice(ALL))], "args": {}}
+
+
+def t_copy(ts, a):
+    return ts[0].copy_(ts[1])
+
+
+add("l2_copy_", "S:TT", g_copy, t_copy, tol="exact", dtypes=ALL, inplace=0)
+
+# ---- elementwise ------------------------------------------------------------------------
+E = "elementwise"
+for nm, fn, ka, kb, dts in [
+        ("add", torch.add, "uniform", "uniform", NUM),
+        ("sub", torch.sub, "uniform", "uniform", NUM),
+        ("mul", torch.mul, "uniform", "uniform", NUM),
+        ("div", torch.div, "uniform", "nonzero", FLOATS),
+        ("pow", torch.pow, "positive", "uniform", FLOATS),
+        ("maximum", torch.maximum, "uniform", "uniform", NUM),
+        ("minimum", torch.minimum, "uniform", "uniform", NUM),
+        ("atan2", torch.atan2, "uniform", "nonzero", FLOATS),
+        ("fmod", torch.fmod, "uniform", "nonzero", FLOATS),
+        ("remainder", torch.remainder, "uniform", "nonzero", FLOATS)]:
+    add("l2_" + nm, "T:TT", g_binary(ka, kb), (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn),
+        tol="exact" if nm in ("maximum", "minimum") else "loose" if nm in ("pow", "atan2") else E,
+        dtypes=dts, family="elementwise")
+
+
+def g_add_alpha(d, dt):
+    r = g_binary()(d, dt)
+    r["args"]["alpha"] = d.choice([1.0, -1.0, 2.5, 0.0, 0.3])
+    return r
+
+
+add("l2_add_alpha", "T:TTd", g_add_alpha, lambda ts, a: torch.add(ts[0], ts[1],
+                                                                  alpha=a["alpha"]),
+    lambda f, xs, a: f(xs[0], xs[1], a["alpha"]), family="elementwise")
+
+_sc = lambda f, xs, a: f(xs[0], a["s"])  # noqa: E731
+for nm, fn, kind, scal in [
+        ("add_scalar", torch.add, "uniform", SCALARS),
+        ("sub_scalar", torch.sub, "uniform", SCALARS),
+        ("mul_scalar", torch.mul, "uniform", SCALARS),
+        ("div_scalar", torch.div, "uniform", [2.5, -1.0, 0.5, 3.0, 1e-3, 0.0]),
+        ("pow_scalar", torch.pow, "positive", [2.0, 3.0, 0.5, -1.0, 0.0, 1.5, -2.5]),
+        ("rsub_scalar", lambda x, s: s - x, "uniform", SCALARS)]:
+    add("l2_" + nm, "T:Td", g_scalar(kind, scal),
+        (lambda fn: lambda ts, a: fn(ts[0], a["s"]))(fn), _sc,
+        tol="loose" if nm == "pow_scalar" else E, family="elementwise")
+
+for nm, fn in [("eq", torch.eq), ("ne", torch.ne), ("lt", torch.lt), ("le", torch.le),
+               ("gt", torch.gt), ("ge", torch.ge)]:
+    add("l2_" + nm, "T:TT", g_binary("ties", "ties"),
+        (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn), tol="exact", dtypes=ALL,
+        family="elementwise")
+    add("l2_%s_scalar" % nm, "T:Td", g_scalar("ties", [0.0, 1.0, -1.0, 0.5, float("nan")]),
+        (lambda fn: lambda ts, a: fn(ts[0], a["s"]))(fn), _sc, tol="exact", dtypes=NUM,
+        family="elementwise")
+for nm, fn in [("logical_and", torch.logical_and), ("logical_or", torch.logical_or),
+               ("logical_xor", torch.logical_xor)]:
+    add("l2_" + nm, "T:TT", g_binary("ties", "ties"),
+        (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn), tol="exact", dtypes=ALL,
+        family="elementwise")
+add("l2_logical_not", "T:T", g_unary("ties"), lambda ts, a: torch.logical_not(ts[0]),
+    tol="exact", dtypes=ALL, family="elementwise")
+
+
+def g_where(d, dt):
+    sh = d.bshapes(3)
+    return {"inputs": [d.tensor(sh[0], "bool"), d.tensor(sh[1], dt), d.tensor(sh[2], dt)],
+            "args": {}}
+
+
+add("l2_where", "T:TTT", g_where, lambda ts, a: torch.where(ts[0], ts[1], ts[2]), tol="exact",
+    dtypes=ALL, diff=(1, 2), family="elementwise")
+
+
+def g_masked_fill(d, dt):
+    s = d.shape()
+    from gen import _bcast_reduce
+    ms = _bcast_reduce(s, d.rng()) if d.int(0, 19) else (7, 7, 7)
+    return {"inputs": [d.tensor(s, dt), d.tensor(ms, "bool")],
+            "args": {"value": d.choice([0.0, -1.5, 3.0, float("inf")])}}
+
+
+add("l2_masked_fill", "T:TTd", g_masked_fill,
+    lambda ts, a: ts[0].masked_fill(ts[1], a["value"]),
+    lambda f, xs, a: f(xs[0], xs[1], a["value"]), tol="exact", dtypes=NUM, diff=(0,),
+    family="elementwise")
+CLAMPS = [(-0.5, 0.5), (-math.inf, 0.0), (0.0, math.inf), (1.0, -1.0), (-1.0, 1.0),
+          (-math.inf, math.inf)]
+
+
+def g_clamp(writable=False):
+    def gen(d, dt):
+        lo, hi = d.choice(CLAMPS)
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, "uniform"), writable=writable)],
+                "args": {"min": lo, "max": hi}}
+    return gen
+
+
+def t_clamp(x, a):
+    return torch.clamp(x, a["min"], a["max"])
+
+
+add("l2_clamp", "T:Tdd", g_clamp(), lambda ts, a: t_clamp(ts[0], a),
+    lambda f, xs, a: f(xs[0], a["min"], a["max"]), tol="exact", family="elementwise")
+
+UNARY = [("neg", torch.neg, "uniform", NUM, "exact"), ("abs", torch.abs, "uniform", NUM, "exact"),
+         ("sign", torch.sign, "ties", NUM, "exact"), ("exp", torch.exp, "uniform", FLOATS, E),
+         ("exp2", torch.exp2, "uniform", FLOATS, E), ("expm1", torch.expm1, "uniform", FLOATS, E),
+         ("log", torch.log, "positive", FLOATS, E), ("log2", torch.log2, "positive", FLOATS, E),
+         ("log10", torch.log10, "positive", FLOATS, E),
+         ("log1p", torch.log1p, "positive", FLOATS, E),
+         ("sqrt", torch.sqrt, "positive", FLOATS, E),
+         ("rsqrt", torch.rsqrt, "positive", FLOATS, E),
+         ("square", torch.square, "uniform", NUM, E),
+         ("reciprocal", torch.reciprocal, "nonzero", FLOATS, E),
+         ("sin", torch.sin, "uniform", FLOATS, E), ("cos", torch.cos, "uniform", FLOATS, E),
+         ("tan", torch.tan, "unit", FLOATS, E), ("asin", torch.asin, "unit", FLOATS, E),
+         ("acos", torch.acos, "unit", FLOATS, E), ("atan", torch.atan, "uniform", FLOATS, E),
+         ("sinh", torch.sinh, "uniform", FLOATS, E), ("cosh", torch.cosh, "uniform", FLOATS, E),
+         ("tanh", torch.tanh, "uniform", FLOATS, E),
+         ("sigmoid", torch.sigmoid, "normal", FLOATS, E),
+         ("relu", torch.relu, "ties", FLOATS, "exact"), ("silu", F.silu, "normal", FLOATS, E),
+         ("erf", torch.erf, "normal", FLOATS, E),
+         ("floor", torch.floor, "normal", FLOATS, "exact"),
+         ("ceil", torch.ceil, "normal", FLOATS, "exact"),
+         ("round", torch.round, "small_int", FLOATS, "exact"),
+         ("trunc", torch.trunc, "normal", FLOATS, "exact")]
+for nm, fn, kind, dts, tol in UNARY:
+    if nm == "round":
+        kind = "halves"
+    add("l2_" + nm, "T:T", g_unary(kind), (lambda fn: lambda ts, a: fn(ts[0]))(fn), tol=tol,
+        dtypes=dts, family="elementwise")
+
+
+add("l2_leaky_relu", "T:Td", g_unary_args("ties", slope=[0.01, 0.2, -0.5, 0.0]),
+    lambda ts, a: F.leaky_relu(ts[0], a["slope"]), lambda f, xs, a: f(xs[0], a["slope"]),
+    family="elementwise")
+add("l2_elu", "T:Td", g_unary_args("normal", alpha=[1.0, 0.5, 2.0]),
+    lambda ts, a: F.elu(ts[0], a["alpha"]), lambda f, xs, a: f(xs[0], a["alpha"]),
+    family="elementwise")
+add("l2_gelu", "T:Tb", g_unary_args("normal", tanh=[False, True]),
+    lambda ts, a: F.gelu(ts[0], approximate="tanh" if a["tanh"] else "none"),
+    lambda f, xs, a: f(xs[0], a["tanh"]), tol="loose", family="elementwise")
+add("l2_softplus", "T:Tdd", g_unary_args("normal", beta=[1.0, 2.0, 0.5], threshold=[20.0, 1.0]),
+    lambda ts, a: F.softplus(ts[0], a["beta"], a["threshold"]),
+    lambda f, xs, a: f(xs[0], a["beta"], a["threshold"]), tol="loose", family="elementwise")
+
+
+# in-place: the first input is written (writable layouts only; broadcast the other to it)
+def g_inplace_binary(kb="uniform"):
+    def gen(d, dt):
+        s = d.shape()
+        from gen import _bcast_reduce
+        ss = _bcast_reduce(s, d.rng()) if d.int(0, 19) else d.shape()
+        return {"inputs": [d.tensor(s, dt, writable=True), d.tensor(ss, dt, _vk(d, kb))],
+                "args": {}}
+    return gen
+
+
+for nm, kb, dts in [("add_", "uniform", NUM), ("sub_", "uniform", NUM), ("mul_", "uniform", NUM),
+                    ("div_", "nonzero", FLOATS)]:
+    add("l2_" + nm, "S:TT", g_inplace_binary(kb),
+        (lambda nm: lambda ts, a: getattr(ts[0], nm)(ts[1]))(nm), dtypes=dts, inplace=0,
+        family="elementwise")
+
+
+def g_inplace_scalar(d, dt):
+    return {"inputs": [d.tensor(d.shape(), dt, writable=True)], "args": {"s": d.choice(SCALARS)}}
+
+
+add("l2_add_scalar_", "S:Td", g_inplace_scalar, lambda ts, a: ts[0].add_(a["s"]), _sc,
+    inplace=0, family="elementwise")
+add("l2_mul_scalar_", "S:Td", g_inplace_scalar, lambda ts, a: ts[0].mul_(a["s"]), _sc,
+    inplace=0, family="elementwise")
+add("l2_fill_", "S:Td", g_inplace_scalar, lambda ts, a: ts[0].fill_(a["s"]), _sc, tol="exact",
+    inplace=0, family="elementwise")
+add("l2_clamp_", "S:Tdd", g_clamp(True),
+    lambda ts, a: ts[0].clamp_(a["min"], a["max"]),
+    lambda f, xs, a: f(xs[0], a["min"], a["max"]), tol="exact", inplace=0, family="elementwise")
+add("l2_relu_", "S:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, "ties", writable=True)],
+                                      "args": {}},
+    lambda ts, a: ts[0].relu_(), tol="exact", inplace=0, family="elementwise")
+add("l2_zero_", "S:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, writable=True)],
+                                      "args": {}},
+    lambda ts, a: ts[0].zero_(), tol="exact", dtypes=ALL, inplace=0, family="elementwise")
+
+# ---- reductions -------------------------------------------------------------------------
+A = "accumulating"
+_dims = lambda f, xs, a: f(xs[0], len(a["dims"]), i32a(a["dims"]), a["keepdim"])  # noqa: E731
+g_all = lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, _vk(d, "uniform"))], "args": {}}  # noqa
+
+
+def t_red(fn):
+    def ref(ts, a):
+        x = ts[0]
+        if x.dim() == 0 and not a["dims"]:
+            return fn(x)
+        return fn(x, dim=alldims(x, a["dims"]), keepdim=a["keepdim"])
+    return ref
+
+
+add("l2_sum", "T:T", g_all, lambda ts, a: torch.sum(ts[0]), tol=A, dtypes=ALL, family="reduce")
+add("l2_sum_dims", "T:TiIb", g_reduce_dims(), t_red(torch.sum), _dims, tol=A, dtypes=ALL,
+    family="reduce")
+add("l2_mean", "T:T", g_all, lambda ts, a: torch.mean(ts[0]), tol=A, family="reduce")
+add("l2_mean_dims", "T:TiIb", g_reduce_dims(), t_red(torch.mean), _dims, tol=A, family="reduce")
+add("l2_prod", "T:T", g_all, lambda ts, a: torch.prod(ts[0]), tol=A, dtypes=NUM,
+    family="reduce")
+_dimk = lambda f, xs, a: f(xs[0], a["dim"], a["keepdim"])  # noqa: E731
+add("l2_prod_dim", "T:Tib", g_reduce_dim(), lambda ts, a: torch.prod(ts[0], a["dim"],
+                                                                     a["keepdim"]),
+    _dimk, tol=A, dtypes=NUM, family="reduce")
+add("l2_max", "T:T", g_all, lambda ts, a: torch.max(ts[0]), tol="exact", dtypes=NUM,
+    family="reduce")
+add("l2_min", "T:T", g_all, lambda ts, a: torch.min(ts[0]), tol="exact", dtypes=NUM,
+    family="reduce")
+
+
+def c_maxdim(f, xs, a):
+    idx = T()
+    v = f(xs[0], a["dim"], a["keepdim"], C.byref(idx))
+    return (v, idx.value) if v else None
+
+
+add("l2_max_dim", "T:TibP", g_reduce_dim(), lambda ts, a: tuple(torch.max(ts[0], a["dim"],
+                                                                          a["keepdim"])),
+    c_maxdim, tol="exact", dtypes=NUM, family="reduce", outputs=2, check="argext")
+add("l2_min_dim", "T:TibP", g_reduce_dim(), lambda ts, a: tuple(torch.min(ts[0], a["dim"],
+                                                                          a["keepdim"])),
+    c_maxdim, tol="exact", dtypes=NUM, family="reduce", outputs=2, check="argext")
+add("l2_argmax", "T:T", g_all, lambda ts, a: torch.argmax(ts[0]), tol="exact", dtypes=NUM,
+    family="reduce", check="argext")
+add("l2_argmin", "T:T", g_all, lambda ts, a: torch.argmin(ts[0]), tol="exact", dtypes=NUM,
+    family="reduce", check="argext")
+add("l2_argmax_dim", "T:Tib", g_reduce_dim(), lambda ts, a: torch.argmax(ts[0], a["dim"],
+                                                                         a["keepdim"]),
+    _dimk, tol="exact", dtypes=NUM, family="reduce", check="argext")
+add("l2_argmin_dim", "T:Tib", g_reduce_dim(), lambda ts, a: torch.argmin(ts[0], a["dim"],
+                                                                         a["keepdim"]),
+    _dimk, tol="exact", dtypes=NUM, family="reduce", check="argext")
+
+
+def g_var(d, dt):
+    r = g_reduce_dims()(d, dt)
+    r["args"]["correction"] = d.choice([0.0, 1.0, 2.0])
+    return r
+
+
+def t_var(fn):
+    def ref(ts, a):
+        x = ts[0]
+        return fn(x, dim=alldims(x, a["dims"]) if x.dim() or a["dims"] else None,
+                  correction=int(a["correction"]), keepdim=a["keepdim"])
+    return ref
+
+
+_var = lambda f, xs, a: f(xs[0], len(a["dims"]), i32a(a["dims"]), a["correction"],  # noqa
+                          a["keepdim"])
+add("l2_var", "T:TiIdb", g_var, t_var(torch.var), _var, tol=A, family="reduce")
+add("l2_std", "T:TiIdb", g_var, t_var(torch.std), _var, tol=A, family="reduce")
+add("l2_logsumexp", "T:TiIb", g_reduce_dims(),
+    lambda ts, a: torch.logsumexp(ts[0], alldims(ts[0], a["dims"]), a["keepdim"]), _dims, tol=A,
+    family="reduce")
+
+
+def g_norm(d, dt):
+    r = g_reduce_dims("nonzero")(d, dt)
+    r["args"]["p"] = d.choice([2.0, 1.0, 3.0, math.inf, 0.5])
+    return r
+
+
+add("l2_norm", "T:TdiIb", g_norm,
+    lambda ts, a: torch.linalg.vector_norm(ts[0], a["p"], alldims(ts[0], a["dims"]) or None,
+                                           a["keepdim"]),
+    lambda f, xs, a: f(xs[0], a["p"], len(a["dims"]), i32a(a["dims"]), a["keepdim"]), tol=A,
+    family="reduce")
+add("l2_cumsum", "T:Ti", g_dim(0), lambda ts, a: torch.cumsum(ts[0], a["dim"]),
+    lambda f, xs, a: f(xs[0], a["dim"]), tol=A, dtypes=NUM, family="reduce")
+for nm, fn in [("all", torch.all), ("any", torch.any)]:
+    add("l2_" + nm, "T:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, "ties")],
+                                          "args": {}},
+        (lambda fn: lambda ts, a: fn(ts[0]))(fn), tol="exact", dtypes=ALL, family="reduce")
+    add("l2_%s_dim" % nm, "T:Tib",
+        lambda d, dt: dict(g_reduce_dim("ties")(d, dt)),
+        (lambda fn: lambda ts, a: fn(ts[0], a["dim"], a["keepdim"]))(fn), _dimk, tol="exact",
+        dtypes=ALL, family="reduce")
+
+# ---- linalg -----------------------------------------------------------------------------
+
+
+def g_mm(kind):
+    def gen(d, dt):
+        m, k, n = d.int(0, 9), d.int(0, 9), d.int(0, 9)
+        if d.int(0, 7) == 0:
+            m, k, n = d.choice([(45, 65, 23), (1, 128, 1), (33, 17, 64)])
+        b = d.int(1, 3)
+        bad = d.int(0, 24) == 0
+        k2 = k + 1 if bad else k
+        sh = {"mm": [(m, k), (k2, n)], "bmm": [(b, m, k), (b, k2, n)], "mv": [(m, k), (k2,)],
+              "dot": [(k,), (k2,)], "outer": [(m,), (n,)]}.get(kind)
+        if kind == "matmul":
+            ra, rb = d.int(1, 4), d.int(1, 4)
+            bat = [d.int(1, 3) for _ in range(2)]
+            sa = ([1 if d.bool() else x for x in bat][:max(ra - 2, 0)] + [m, k])[-ra:]
+            sb = (bat[:max(rb - 2, 0)] + [k2, n])[-rb:] if rb > 1 else [k2]
+            if ra == 1:
+                sa = [k]
+            sh = [tuple(sa), tuple(sb)]
+        return {"inputs": [d.tensor(s, dt, "uniform") for s in sh], "args": {}}
+    return gen
+
+
+for nm in ("matmul", "mm", "bmm", "mv", "dot", "outer"):
+    add("l2_" + nm, "T:TT", g_mm(nm), (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(
+        getattr(torch, nm)), tol=A, family="linalg")
+
+
+def g_addmm(d, dt):
+    m, k, n = d.int(0, 8), d.int(0, 8), d.int(0, 8)
+    cs = d.choice([(m, n), (n,), (1, n), (m, 1), ()])
+    return {"inputs": [d.tensor(cs, dt), d.tensor((m, k), dt), d.tensor((k, n), dt)],
+            "args": {"beta": d.choice([1.0, 0.5, 0.0]), "alpha": d.choice([1.0, -2.0, 0.25])}}
+
+
+add("l2_addmm", "T:TTTdd", g_addmm,
+    lambda ts, a: torch.addmm(ts[0], ts[1], ts[2], beta=a["beta"], alpha=a["alpha"]),
+    lambda f, xs, a: f(xs[0], xs[1], xs[2], a["beta"], a["alpha"]), tol=A, family="linalg")
+
+
+def g_linear(d, dt):
+    lead = d.shape(max_dims=2, max_side=5)
+    i, o = d.int(0, 9), d.int(0, 9)
+    x = d.tensor(tuple(lead) + (i,), dt)
+    return {"inputs": [x, d.tensor((o, i), dt), d.tensor((o,), dt) if d.bool() else None],
+            "args": {}}
+
+
+add("l2_linear", "T:TTT", g_linear, lambda ts, a: F.linear(ts[0], ts[1], ts[2]), tol=A,
+    family="linalg")
+
+# ---- indexing ---------------------------------------------------------------------------
+
+
+def g_index_select(d, dt):
+    s = d.shape(min_dims=1)
+    dim = d.dim(len(s))
+    n = s[dim]
+    bad = d.int(0, 24) == 0
+    idx = d.tensor((d.int(0, 6),), "int64", "randint:%d:%d" % (-n if False else 0,
+                                                                n + (1 if bad else 0)))
+    return {"inputs": [d.tensor(s, dt), idx], "args": {"dim": dim}}
+
+
+add("l2_index_select", "T:TiT", g_index_select,
+    lambda ts, a: torch.index_select(ts[0], a["dim"], ts[1]),
+    lambda f, xs, a: f(xs[0], a["dim"], xs[1]), tol="exact", dtypes=ALL, diff=(0,),
+    family="index")
+
+
+def g_gather(scatter):
+    def gen(d, dt):
+        s = d.shape(min_dims=1, min_side=1)
+        dim = d.dim(len(s))
+        n = s[dim]
+        ish = [d.int(0, x) for x in s]
+        ish[dim] = d.int(0, 5)
+        bad = d.int(0, 24) == 0
+        idx = d.tensor(ish, "int64", "randint:0:%d" % (n + (1 if bad else 0)))
+        ins = [d.tensor(s, dt), idx]
+        if scatter:
+            ins.append(d.tensor(ish, dt))
+        return {"inputs": ins, "args": {"dim": dim}}
+    return gen
+
+
+add("l2_gather", "T:TiT", g_gather(False), lambda ts, a: torch.gather(ts[0], a["dim"], ts[1]),
+    lambda f, xs, a: f(xs[0], a["dim"], xs[1]), tol="exact", dtypes=ALL, diff=(0,),
+    family="index")
+add("l2_scatter_add", "T:TiTT", g_gather(True),
+    lambda ts, a: torch.scatter_add(ts[0], a["dim"], ts[1], ts[2]),
+    lambda f, xs, a: f(xs[0], a["dim"], xs[1], xs[2]), tol=A, dtypes=NUM, diff=(0, 2),
+    family="index")
+
+
+def g_embedding(d, dt):
+    n, e = d.int(1, 9), d.int(0, 6)
+    bad = d.int(0, 24) == 0
+    return {"inputs": [d.tensor((n, e), dt), d.tensor(d.shape(max_dims=3), "int64",
+                                                      "randint:0:%d" % (n + bad))], "args": {}}
+
+
+add("l2_embedding", "T:TT", g_embedding, lambda ts, a: F.embedding(ts[1], ts[0]), tol=A,
+    diff=(0,), family="index")
+
+
+def g_one_hot(d, dt):
+    k = d.int(1, 6)
+    return {"inputs": [d.tensor(d.shape(max_dims=3), "int64", "randint:0:%d" % k)],
+            "args": {"num_classes": d.choice([k, k + 2, -1, k - 1 if k > 1 else -1])}}
+
+
+add("l2_one_hot", "T:Tl", g_one_hot, lambda ts, a: F.one_hot(ts[0], a["num_classes"]),
+    lambda f, xs, a: f(xs[0], a["num_classes"]), tol="exact", dtypes=("int64",),
+    family="index")
+
+# ---- nn ---------------------------------------------------------------------------------
+add("l2_softmax", "T:Ti", g_dim(0), lambda ts, a: torch.softmax(ts[0], a["dim"]),
+    lambda f, xs, a: f(xs[0], a["dim"]), tol=A, family="nn")
+add("l2_log_softmax", "T:Ti", g_dim(0), lambda ts, a: torch.log_softmax(ts[0], a["dim"]),
+    lambda f, xs, a: f(xs[0], a["dim"]), tol=A, family="nn")
+
+
+def g_ce(smoothing):
+    def gen(d, dt):
+        c = d.int(1, 7)
+        form = d.int(0, 2)
+        nb = d.int(0, 6)
+        ish = [(c,), (nb, c), (nb, c, d.int(1, 3))][form]
+        tsh = [(), (nb,), (nb, ish[2] if form == 2 else 1)][form]
+        ign = d.choice([-100, 0, 1])
+        tv = "randint:0:%d" % c if d.int(0, 24) else "randint:0:%d" % (c + 1)
+        return {"inputs": [d.tensor(ish, dt, "normal" if smoothing else "uniform01"),
+                           d.tensor(tsh, "int64", tv)],
+                "args": {"reduction": d.int(0, 2), "ignore_index": ign,
+                         "label_smoothing": d.choice([0.0, 0.1, 0.5]) if smoothing else 0.0}}
+    return gen
+
+
+add("l2_cross_entropy", "T:TTild", g_ce(True),
+    lambda ts, a: F.cross_entropy(ts[0], ts[1], reduction=RED[a["reduction"]],
+                                  ignore_index=a["ignore_index"],
+                                  label_smoothing=a["label_smoothing"]),
+    lambda f, xs, a: f(xs[0], xs[1], a["reduction"], a["ignore_index"], a["label_smoothing"]),
+    tol=A, diff=(0,), family="nn")
+add("l2_nll_loss", "T:TTil", g_ce(False),
+    lambda ts, a: F.nll_loss(ts[0], ts[1], reduction=RED[a["reduction"]],
+                             ignore_index=a["ignore_index"]),
+    lambda f, xs, a: f(xs[0], xs[1], a["reduction"], a["ignore_index"]), tol=A, diff=(0,),
+    family="nn")
+
+
+def g_loss(ki, kt):
+    def gen(d, dt):
+        sh = d.shape()
+        tsh = sh if d.int(0, 29) else (9, 9)
+        return {"inputs": [d.tensor(sh, dt, ki), d.tensor(tsh, dt, kt)],
+                "args": {"reduction": d.int(0, 2)}}
+    return gen
+
+
+for nm, fn, ki, kt, diff in [("mse_loss", F.mse_loss, "uniform", "uniform", None),
+                             ("l1_loss", F.l1_loss, "uniform", "uniform", None),
+                             ("binary_cross_entropy", F.binary_cross_entropy, "prob",
+                              "uniform01", (0,)),
+                             ("binary_cross_entropy_with_logits",
+                              F.binary_cross_entropy_with_logits, "normal", "uniform01", None)]:
+    add("l2_" + nm, "T:TTi", g_loss(ki, kt),
+        (lambda fn: lambda ts, a: fn(ts[0], ts[1], reduction=RED[a["reduction"]]))(fn),
+        lambda f, xs, a: f(xs[0], xs[1], a["reduction"]), tol=A, diff=diff, family="nn")
+add("l2_dropout", "T:Tdb",
+    lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, "nonzero")],
+                   "args": {"p": d.choice([0.0, 0.3, 0.5, 1.0, 1.5]), "training": d.bool()}},
+    lambda ts, a: F.dropout(ts[0], a["p"], a["training"]) if (
+        not a["training"] or a["p"] in (0.0, 1.0) or not 0 <= a["p"] <= 1) else None,
+    lambda f, xs, a: f(xs[0], a["p"], a["training"]), family="nn", check="dropout")
+
+
+def g_layer_norm(d, dt):
+    s = d.shape(min_dims=1, min_side=1)
+    n = d.int(1, len(s))
+    ns = list(s[len(s) - n:])
+    if d.int(0, 24) == 0:
+        ns[-1] += 1
+    w = d.tensor(ns, dt) if d.bool() else None
+    b = d.tensor(ns, dt) if d.bool() else None
+    return {"inputs": [d.tensor(s, dt, "normal"), w, b],
+            "args": {"normalized_shape": ns, "eps": d.choice([1e-5, 1e-3])}}
+
+
+add("l2_layer_norm", "T:TiLTTd", g_layer_norm,
+    lambda ts, a: F.layer_norm(ts[0], a["normalized_shape"], ts[1], ts[2], a["eps"]),
+    lambda f, xs, a: f(xs[0], len(a["normalized_shape"]), i64a(a["normalized_shape"]), xs[1],
+                       xs[2], a["eps"]), tol=A, family="nn")
+
+
+def g_batch_norm(d, dt):
+    s = (d.int(2, 5), d.int(1, 4)) + tuple(d.int(1, 4) for _ in range(d.int(0, 2)))
+    c = s[1]
+    return {"inputs": [d.tensor(s, dt, "normal"), d.tensor((c,), dt, writable=True),
+                       d.tensor((c,), dt, "positive", writable=True),
+                       d.tensor((c,), dt) if d.bool() else None,
+                       d.tensor((c,), dt) if d.bool() else None],
+            "args": {"training": d.bool(), "momentum": d.choice([0.1, 0.5]),
+                     "eps": d.choice([1e-5, 1e-3])}}
+
+
+add("l2_batch_norm", "T:TTTTTbdd", g_batch_norm,
+    # eval mode: contiguous running stats, as torch 1.13's backward misreads strided ones
+    lambda ts, a: F.batch_norm(ts[0], ts[1] if a["training"] else ts[1].contiguous(),
+                               ts[2] if a["training"] else ts[2].contiguous(), ts[3], ts[4],
+                               a["training"], a["momentum"], a["eps"]),
+    lambda f, xs, a: f(xs[0], xs[1], xs[2], xs[3], xs[4], a["training"], a["momentum"],
+                       a["eps"]), tol=A, diff=(0, 3, 4), mutates=(1, 2), family="nn")
+
+# ---- conv -------------------------------------------------------------------------------
+
+
+def g_conv(d, dt):
+    g = d.choice([1, 1, 2])
+    cin, cout = g * d.int(1, 3), g * d.int(1, 3)
+    kh, kw = d.int(1, 3), d.int(1, 3)
+    x = (d.int(1, 3), cin, d.int(kh, 8), d.int(kw, 8))
+    return {"inputs": [d.tensor(x, dt), d.tensor((cout, cin // g, kh, kw), dt),
+                       d.tensor((cout,), dt) if d.bool() else None],
+            "args": {"stride": [d.int(1, 3), d.int(1, 2)], "padding": [d.int(0, 2), d.int(0, 1)],
+                     "dilation": [d.int(1, 2), 1], "groups": g}}
+
+
+add("l2_conv2d", "T:TTTLLLl", g_conv,
+    lambda ts, a: F.conv2d(ts[0], ts[1], ts[2], a["stride"], a["padding"], a["dilation"],
+                           a["groups"]),
+    lambda f, xs, a: f(xs[0], xs[1], xs[2], i64a(a["stride"]), i64a(a["padding"]),
+                       i64a(a["dilation"]), a["groups"]), tol=A, family="conv")
+
+
+def g_pool(d, dt):
+    k = [d.int(1, 3), d.int(1, 3)]
+    x = (d.int(1, 2), d.int(1, 3), d.int(k[0], 8), d.int(k[1], 8))
+    return {"inputs": [d.tensor(x, dt, "normal")],
+            "args": {"kernel": k, "stride": [d.int(1, 3), d.int(1, 3)],
+                     "padding": [d.int(0, k[0] // 2), d.int(0, k[1] // 2)]}}
+
+
+_pool = lambda f, xs, a: f(xs[0], i64a(a["kernel"]), i64a(a["stride"]),  # noqa: E731
+                           i64a(a["padding"]))
+add("l2_max_pool2d", "T:TLLL", g_pool,
+    lambda ts, a: F.max_pool2d(ts[0], a["kernel"], a["stride"], a["padding"]), _pool,
+    tol="exact", family="conv")
+add("l2_avg_pool2d", "T:TLLL", g_pool,
+    lambda ts, a: F.avg_pool2d(ts[0], a["kernel"], a["stride"], a["padding"]), _pool, tol=A,
+    family="conv")
+add("l2_adaptive_avg_pool2d", "T:TL",
+    lambda d, dt: {"inputs": [d.tensor((d.int(1, 2), d.int(1, 3), d.int(1, 9), d.int(1, 9)),
+                                       dt)],
+                   "args": {"out": [d.int(1, 5), d.int(1, 5)]}},
+    lambda ts, a: F.adaptive_avg_pool2d(ts[0], a["out"]),
+    lambda f, xs, a: f(xs[0], i64a(a["out"])), tol=A, family="conv")
+
+
+def g_pad(d, dt):
+    s = d.shape(min_dims=1, max_dims=4)
+    n = d.int(1, len(s))
+    pad = [d.int(-1 if d.int(0, 4) == 0 else 0, 3) for _ in range(2 * n)]
+    return {"inputs": [d.tensor(s, dt)], "args": {"pad": pad,
+                                                  "value": d.choice([0.0, -1.5, 2.0])}}
+
+
+add("l2_pad", "T:TiLd", g_pad, lambda ts, a: F.pad(ts[0], a["pad"], "constant", a["value"]),
+    lambda f, xs, a: f(xs[0], len(a["pad"]), i64a(a["pad"]), a["value"]), tol="exact",
+    family="conv")
+
+# ---- known failures ---------------------------------------------------------------------
+# Core bugs the oracle found, reported upstream. A case matching a predicate that fails is counted
+# as "known" (not a failure); one that passes is reported so the entry can be removed.
+
+def _inputs(case):
+    return [s for s in case["inputs"] if s is not None]
+
+
+def _odd_unit_stride(case):
+    """Some input has a size-1 dim (not the last) whose stride is not the stride a contiguous run
+    through it would have: view.c's view_strides compares stride[d-1] with shape[d]*stride[d]
+    instead of (elements in the run so far)*(run base stride), as torch's computeStride."""
+    for s in _inputs(case) + ([case["_grad_spec"]] if "_grad_spec" in case else []):
+        sh, stv = s["shape"], s["strides"]
+        if 0 in sh:
+            continue
+        for d in range(len(sh) - 1):
+            if sh[d] == 1 and stv[d] != sh[d + 1] * stv[d + 1]:
+                return True
+    return False
+
+
+def _stack_unit_dim(case):
+    """stack's backward narrows the upstream gradient to size 1 along the new dim and views it back
+    (unsqueeze's backward): a size-1 input dim then sits next to a dim whose stride is n times
+    larger, and view.c's run detection (see _odd_unit_stride) gets it wrong."""
+    return _odd_unit_stride(case) or any(
+        0 not in s["shape"] and 1 in s["shape"] and len(s["shape"]) >= 2 for s in _inputs(case))
+
+
+def _overlapping_input0(case):
+    import numpy as np
+    from l2lib import addressed
+    s = case["inputs"][0]
+    idx = addressed(s)
+    return idx.size != np.unique(idx).size
+
+
+def _std_constant(case):
+    """std/var/norm of an expanded (constant along some dims) input: the gradient at a zero
+    standard deviation is 0/0; torch's float rounding leaves a tiny non-zero std there."""
+    s = case["inputs"][0]
+    return s["layout"] == "expanded"
+
+
+KNOWN = [
+    {"ops": ("l2_std",), "match": _std_constant,
+     "reason": "ill-conditioned: gradient of std at a constant input (0/0)"},
+    {"ops": ("l2_stack",), "match": _stack_unit_dim,
+     "reason": "core bug libl2/ops/view.c:83 view_strides (reached through stack's backward)"},
+    {"ops": ("l2_view", "l2_reshape", "l2_unflatten", "l2_flatten", "l2_squeeze", "l2_unsqueeze",
+             "l2_squeeze_dim"),
+     "match": _odd_unit_stride,
+     "reason": "core bug libl2/ops/view.c:83 view_strides: size-1 dim breaks run detection"},
+    {"ops": ("l2_linear",), "match": _odd_unit_stride,
+     "reason": "core bug libl2/ops/view.c:83 view_strides (reached through linear's backward)"},
+    {"ops": ("l2_as_strided",), "match": _overlapping_input0,
+     "reason": "as_strided backward on an input whose elements overlap in memory: torch divides "
+               "the gradient by the overlap count (as_strided_backward), libl2 does not"},
+]
+
+
+def known_failure(case):
+    if os.environ.get("ORACLE_NO_KNOWN"):  # report known failures as failures
+        return None
+    for k in KNOWN:
+        if case["op"] in k["ops"] and k["match"](case):
+            return k["reason"]
+    return None
+
+
+# ---- coverage ---------------------------------------------------------------------------
+
+# Declared functions that are not ops (creation, properties, autograd, scopes, I/O, DLPack):
+# the coverage check ignores exactly these.
+NOT_OPS = {
+    "l2_tensor_ref", "l2_keep", "l2_empty", "l2_zeros", "l2_ones", "l2_full", "l2_scalar",
+    "l2_empty_like", "l2_zeros_like", "l2_ones_like", "l2_full_like", "l2_arange",
+    "l2_linspace", "l2_eye", "l2_from_data", "l2_from_blob", "l2_rand", "l2_randn",
+    "l2_uniform", "l2_normal", "l2_randint", "l2_rand_like", "l2_randn_like", "l2_uniform_",
+    "l2_normal_", "l2_from_dlpack", "l2_grad", "l2_scope_begin", "l2_scope_end",
+}
+# Sections of l2.h whose declarations are ops: from "Views" up to (not including) "Layers".
+OP_SECTIONS_START = "Views (no copy"
+OP_SECTIONS_END = "Layers, optimizers"
+# Inside that range these sections hold non-op API and are skipped.
+NON_OP_SECTIONS = ("DLPack exchange", "Autograd", "Testing and configuration")
+
+
+def declared_ops(header_text):
+    """Ops declared in l2.h: `L2_API l2_tensor *l2_x(` and `L2_API l2_status l2_x_(` in the op
+    sections, minus NOT_OPS."""
+    start = header_text.find(OP_SECTIONS_START)
+    end = header_text.find(OP_SECTIONS_END)
+    body = header_text[start:end if end > 0 else None]
+    # drop non-op sections: a section runs from its title line to the next rule line
+    parts = re.split(r"/\* -{20,} \*/\n", body)
+    keep = []
+    for p in parts:
+        title = p.strip().split("\n")[0]
+        if any(t in title for t in NON_OP_SECTIONS):
+            continue
+        keep.append(p)
+    text = "\n".join(keep)
+    names = re.findall(r"L2_API\s+l2_tensor\s*\*\s*(l2_\w+)\s*\(", text)
+    names += re.findall(r"L2_API\s+l2_status\s+(l2_\w+_)\s*\(", text)
+    out = []
+    for n in names:
+        if n not in NOT_OPS and n not in out:
+            out.append(n)
+    return out
+
+
+def coverage_missing(header_text):
+    return [n for n in declared_ops(header_text) if n not in REGISTRY]
