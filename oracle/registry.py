@@ -988,26 +988,20 @@ def _inputs(case):
     return [s for s in case["inputs"] if s is not None]
 
 
-def _odd_unit_stride(case):
-    """Some input has a size-1 dim (not the last) whose stride is not the stride a contiguous run
-    through it would have: view.c's view_strides compares stride[d-1] with shape[d]*stride[d]
-    instead of (elements in the run so far)*(run base stride), as torch's computeStride."""
-    for s in _inputs(case) + ([case["_grad_spec"]] if "_grad_spec" in case else []):
-        sh, stv = s["shape"], s["strides"]
-        if 0 in sh:
-            continue
-        for d in range(len(sh) - 1):
-            if sh[d] == 1 and stv[d] != sh[d + 1] * stv[d + 1]:
-                return True
-    return False
+def _subnormal_divisor(case):
+    """fmod/remainder with a subnormal divisor: torch 1.13's vectorised kernel (Sleef) returns NaN
+    where C's fmod (libl2) returns the exact result."""
+    import numpy as np
+    from gen import spec_values
+    v = np.asarray(spec_values(case["inputs"][1]), dtype=np.float64)
+    return bool(np.any((v != 0) & (np.abs(v) < np.finfo(np.float64).tiny)))
 
 
-def _stack_unit_dim(case):
-    """stack's backward narrows the upstream gradient to size 1 along the new dim and views it back
-    (unsqueeze's backward): a size-1 input dim then sits next to a dim whose stride is n times
-    larger, and view.c's run detection (see _odd_unit_stride) gets it wrong."""
-    return _odd_unit_stride(case) or any(
-        0 not in s["shape"] and 1 in s["shape"] and len(s["shape"]) >= 2 for s in _inputs(case))
+def _single_element_var(case):
+    """var/std of one element with correction 1: the gradient is 0/0; torch returns inf, libl2
+    NaN (both non-finite)."""
+    s = case["inputs"][0]
+    return int(np.prod(s["shape"])) == 1 if (np := __import__("numpy")) else False
 
 
 def _overlapping_input0(case):
@@ -1026,16 +1020,12 @@ def _std_constant(case):
 
 
 KNOWN = [
+    {"ops": ("l2_fmod", "l2_remainder"), "match": _subnormal_divisor,
+     "reason": "torch's Sleef fmod gives NaN for a subnormal divisor; libl2 the exact C fmod"},
+    {"ops": ("l2_var", "l2_std"), "match": _single_element_var,
+     "reason": "gradient of var/std of one element with correction 1 is 0/0: torch inf, libl2 NaN"},
     {"ops": ("l2_std",), "match": _std_constant,
      "reason": "ill-conditioned: gradient of std at a constant input (0/0)"},
-    {"ops": ("l2_stack",), "match": _stack_unit_dim,
-     "reason": "core bug libl2/ops/view.c:83 view_strides (reached through stack's backward)"},
-    {"ops": ("l2_view", "l2_reshape", "l2_unflatten", "l2_flatten", "l2_squeeze", "l2_unsqueeze",
-             "l2_squeeze_dim"),
-     "match": _odd_unit_stride,
-     "reason": "core bug libl2/ops/view.c:83 view_strides: size-1 dim breaks run detection"},
-    {"ops": ("l2_linear",), "match": _odd_unit_stride,
-     "reason": "core bug libl2/ops/view.c:83 view_strides (reached through linear's backward)"},
     {"ops": ("l2_as_strided",), "match": _overlapping_input0,
      "reason": "as_strided backward on an input whose elements overlap in memory: torch divides "
                "the gradient by the overlap count (as_strided_backward), libl2 does not"},
