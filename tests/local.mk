@@ -8,7 +8,7 @@ C_TESTS += \
 
 check_PROGRAMS += $(C_TESTS)
 TESTS += $(C_TESTS)
-EXTRA_DIST += tests/tap.h tests/gradcheck.h
+EXTRA_DIST += tests/tap.h tests/gradcheck.h tests/testutil.h
 
 tests_test_tensor_SOURCES = tests/test-tensor.c tests/tap.h
 tests_test_tensor_LDADD = $(TEST_LDADD)

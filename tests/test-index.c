@@ -6,37 +6,11 @@
 
 #include "tap.h"
 #include "gradcheck.h"
-
-/* arange(n) reshaped to shape, dtype dt. */
-static l2_tensor *ar(int ndim, const int64_t *shape, l2_dtype dt)
-{
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++)
-        n *= shape[i];
-    l2_tensor *flat = l2_arange(0, (double)n, 1, dt);
-    l2_tensor *r = l2_reshape(flat, ndim, shape);
-    l2_tensor_release(flat);
-    return r;
-}
+#include "testutil.h"
 
 static l2_tensor *idx_of(int ndim, const int64_t *shape, const int64_t *v)
 {
     return l2_from_data(v, ndim, shape, L2_INT64);
-}
-
-static double at(const l2_tensor *t, const int64_t *idx)
-{
-    double v = NAN;
-    l2_get(t, idx, &v);
-    return v;
-}
-
-static int same_shape(const l2_tensor *t, int ndim, const int64_t *shape)
-{
-    int good = t && l2_ndim(t) == ndim;
-    for (int i = 0; good && i < ndim; i++)
-        good = l2_shape(t)[i] == shape[i];
-    return good;
 }
 
 /* Error check: r is NULL, the status is st and the message contains want. */
@@ -401,33 +375,6 @@ static void test_grads(void)
 }
 
 /* ---- out of memory ---- */
-
-/* Run f (and a backward through its result) with allocation number k failing, for k = 0, 1, ...
- * until a run succeeds: every failure must report L2_ERR_NOMEM and leak nothing (valgrind). */
-static void oom_check(const char *name, gc_fn f, int n, l2_tensor *const *in, void *ctx)
-{
-    l2_tensor *probe = f(in, ctx);
-    l2_tensor *g = probe ? l2_ones_like(probe) : NULL;
-    l2_tensor_release(probe);
-    int runs = 0, nomem = 0, done = 0;
-    for (int k = 0; g && k < 400 && !done; k++) {
-        for (int i = 0; i < n; i++)
-            l2_set_grad_none(in[i]);
-        l2_debug_fail_alloc_after(k);
-        l2_tensor *r = f(in, ctx);
-        l2_status st = r ? l2_backward(r, g, false) : l2_last_status();
-        l2_debug_fail_alloc_after(-1);
-        runs++;
-        if (st == L2_OK)
-            done = 1;
-        else
-            nomem += st == L2_ERR_NOMEM;
-        l2_tensor_release(r);
-    }
-    ok(done && nomem == runs - 1, "%s under injected allocation failures: %d runs, %d NOMEM",
-       name, runs, nomem);
-    l2_tensor_release(g);
-}
 
 static l2_tensor *f_scatter_add_direct(l2_tensor *const *in, void *vctx)
 {

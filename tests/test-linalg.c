@@ -8,23 +8,7 @@
 
 #include "tap.h"
 #include "gradcheck.h"
-
-static double at(const l2_tensor *t, const int64_t *idx)
-{
-    double v = NAN;
-    l2_get(t, idx, &v);
-    return v;
-}
-
-static int same_shape(const l2_tensor *t, int ndim, const int64_t *shape)
-{
-    if (!t || l2_ndim(t) != ndim)
-        return 0;
-    for (int i = 0; i < ndim; i++)
-        if (l2_shape(t)[i] != shape[i])
-            return 0;
-    return 1;
-}
+#include "testutil.h"
 
 /* A tensor of dtype dt and shape holding the values v (row-major, given as doubles). */
 static l2_tensor *tens(l2_dtype dt, int ndim, const int64_t *shape, const double *v)

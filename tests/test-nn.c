@@ -7,6 +7,7 @@
 
 #include "tap.h"
 #include "gradcheck.h"
+#include "testutil.h"
 
 /* A tensor of dtype dt holding the float64 values v (row-major). */
 static l2_tensor *mk(l2_dtype dt, int ndim, const int64_t *shape, const double *v)
@@ -22,22 +23,6 @@ static l2_tensor *mk(l2_dtype dt, int ndim, const int64_t *shape, const double *
 static l2_tensor *mk_i64(int ndim, const int64_t *shape, const int64_t *v)
 {
     return l2_from_data(v, ndim, shape, L2_INT64);
-}
-
-static double at(const l2_tensor *t, const int64_t *idx)
-{
-    double v = NAN;
-    if (!t || l2_get(t, idx, &v) != L2_OK)
-        return NAN;
-    return v;
-}
-
-static double item(const l2_tensor *t)
-{
-    double v = NAN;
-    if (t)
-        l2_item(t, &v);
-    return v;
 }
 
 #define IDX(...) ((const int64_t[]){__VA_ARGS__})

@@ -10,6 +10,7 @@
 
 #include "tap.h"
 #include "gradcheck.h"
+#include "testutil.h"
 
 /* A tensor of dtype dt holding vals (row-major). */
 static l2_tensor *mk(const double *vals, int ndim, const int64_t *shape, l2_dtype dt)
@@ -18,38 +19,6 @@ static l2_tensor *mk(const double *vals, int ndim, const int64_t *shape, l2_dtyp
     l2_tensor *r = l2_to_dtype(d, dt);
     l2_tensor_release(d);
     return r;
-}
-
-static double at(const l2_tensor *t, const int64_t *idx)
-{
-    double v = NAN;
-    if (!t || l2_get(t, idx, &v) != L2_OK)
-        return NAN;
-    return v;
-}
-
-static double item(const l2_tensor *t)
-{
-    double v = NAN;
-    if (!t || l2_item(t, &v) != L2_OK)
-        return NAN;
-    return v;
-}
-
-/* item() of a tensor that is then released. */
-static double itemr(l2_tensor *t)
-{
-    double v = item(t);
-    l2_tensor_release(t);
-    return v;
-}
-
-static int same_shape(const l2_tensor *t, int ndim, const int64_t *shape)
-{
-    int good = t && l2_ndim(t) == ndim;
-    for (int i = 0; good && i < ndim; i++)
-        good = l2_shape(t)[i] == shape[i];
-    return good;
 }
 
 #define SHAPE_OK(t, name, ...) ok(same_shape(t, L2_SHAPE(__VA_ARGS__)), "%s: shape", name)

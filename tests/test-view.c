@@ -6,25 +6,7 @@
 
 #include "tap.h"
 #include "gradcheck.h"
-
-/* arange(n) reshaped to shape, float64. */
-static l2_tensor *ar(int ndim, const int64_t *shape)
-{
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++)
-        n *= shape[i];
-    l2_tensor *flat = l2_arange(0, (double)n, 1, L2_FLOAT64);
-    l2_tensor *r = l2_reshape(flat, ndim, shape);
-    l2_tensor_release(flat);
-    return r;
-}
-
-static double at(const l2_tensor *t, const int64_t *idx)
-{
-    double v = NAN;
-    l2_get(t, idx, &v);
-    return v;
-}
+#include "testutil.h"
 
 static void check_shape(const l2_tensor *t, int ndim, const int64_t *shape, const char *name)
 {
@@ -36,7 +18,7 @@ static void check_shape(const l2_tensor *t, int ndim, const int64_t *shape, cons
 
 static void test_slice(void)
 {
-    l2_tensor *a = ar(L2_SHAPE(10));
+    l2_tensor *a = ar(L2_SHAPE(10), L2_FLOAT64);
     struct {
         int64_t start, stop, step, len, first;
     } cases[] = {
@@ -61,7 +43,7 @@ static void test_slice(void)
     l2_tensor_release(a);
 
     /* Writes through a view show in the base. */
-    l2_tensor *b = ar(L2_SHAPE(3, 4));
+    l2_tensor *b = ar(L2_SHAPE(3, 4), L2_FLOAT64);
     l2_tensor *v = l2_slice(b, 1, 1, INT64_MAX, 2); /* columns 1, 3 */
     l2_set(v, (const int64_t[]){2, 1}, -1);
     is_near(at(b, (const int64_t[]){2, 3}), -1, 0, "write through a slice view");
@@ -81,7 +63,7 @@ static void test_slice(void)
 /* A size-1 dim with an unusual stride must not split a contiguous run (found by the oracle). */
 static void test_view_size1_stride(void)
 {
-    l2_tensor *a = ar(L2_SHAPE(12));
+    l2_tensor *a = ar(L2_SHAPE(12), L2_FLOAT64);
     l2_tensor *s = l2_as_strided(a, L2_SHAPE(2, 1, 3), (const int64_t[]){3, 100 % 12, 1}, 0);
     l2_tensor *v = l2_view(s, L2_SHAPE(6));
     int good = v != NULL;
@@ -101,7 +83,7 @@ static void test_view_size1_stride(void)
 
 static void test_index_string(void)
 {
-    l2_tensor *a = ar(L2_SHAPE(4, 5, 6));
+    l2_tensor *a = ar(L2_SHAPE(4, 5, 6), L2_FLOAT64);
     l2_tensor *r = l2_index(a, "1:3, ::2, -1");
     check_shape(r, L2_SHAPE(2, 3), "index '1:3, ::2, -1'");
     is_near(at(r, (const int64_t[]){1, 2}), 2 * 30 + 4 * 6 + 5, 0, "index value");
@@ -121,7 +103,7 @@ static void test_index_string(void)
 
 static void test_shapes(void)
 {
-    l2_tensor *a = ar(L2_SHAPE(2, 3, 4));
+    l2_tensor *a = ar(L2_SHAPE(2, 3, 4), L2_FLOAT64);
     l2_tensor *p = l2_permute(a, (const int[]){2, 0, 1});
     check_shape(p, L2_SHAPE(4, 2, 3), "permute");
     is_near(at(p, (const int64_t[]){3, 1, 2}), 12 + 8 + 3, 0, "permute value");
@@ -163,8 +145,8 @@ static void test_shapes(void)
 
 static void test_copies(void)
 {
-    l2_tensor *a = ar(L2_SHAPE(2, 3));
-    l2_tensor *b = ar(L2_SHAPE(2, 2));
+    l2_tensor *a = ar(L2_SHAPE(2, 3), L2_FLOAT64);
+    l2_tensor *b = ar(L2_SHAPE(2, 2), L2_FLOAT64);
     l2_tensor *c = l2_cat(2, (l2_tensor *[]){a, b}, 1);
     check_shape(c, L2_SHAPE(2, 5), "cat dim 1");
     is_near(at(c, (const int64_t[]){1, 4}), 3, 0, "cat value");
@@ -183,7 +165,7 @@ static void test_copies(void)
     is_near(at(dst, (const int64_t[]){2, 1}), 1, 0, "copy_ broadcast value");
     ok(l2_copy_(dst, a) == L2_ERR_SHAPE, "copy_ of a wrong shape: %s", l2_last_error());
     /* Overlapping copy: shift a row within one tensor. */
-    l2_tensor *x = ar(L2_SHAPE(6));
+    l2_tensor *x = ar(L2_SHAPE(6), L2_FLOAT64);
     l2_tensor *lo = l2_slice(x, 0, 0, 5, 1), *hi = l2_slice(x, 0, 1, 6, 1);
     l2_copy_(hi, lo);
     is_near(at(x, (const int64_t[]){5}), 4, 0, "overlapping copy_ goes through a temporary");

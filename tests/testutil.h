@@ -1,0 +1,82 @@
+/* testutil.h: small helpers shared by the C tests (include after tap.h and gradcheck.h):
+ * arange-shaped tensors, reading elements, shape checks, and the out-of-memory sweep. */
+#ifndef L2_TESTUTIL_H
+#define L2_TESTUTIL_H
+
+#include <l2.h>
+#include <math.h>
+
+/* arange(numel) reshaped to shape, dtype dt. */
+static inline l2_tensor *ar(int ndim, const int64_t *shape, l2_dtype dt)
+{
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++)
+        n *= shape[i];
+    l2_tensor *flat = l2_arange(0, (double)n, 1, dt);
+    l2_tensor *r = l2_reshape(flat, ndim, shape);
+    l2_tensor_release(flat);
+    return r;
+}
+
+/* Element idx of t as a double; NaN when t is NULL or idx out of range. */
+static inline double at(const l2_tensor *t, const int64_t *idx)
+{
+    double v = NAN;
+    if (!t || l2_get(t, idx, &v) != L2_OK)
+        return NAN;
+    return v;
+}
+
+/* The value of a one-element tensor; NaN when t is NULL or has more elements. */
+static inline double item(const l2_tensor *t)
+{
+    double v = NAN;
+    if (!t || l2_item(t, &v) != L2_OK)
+        return NAN;
+    return v;
+}
+
+/* item() of a tensor that is then released. */
+static inline double itemr(l2_tensor *t)
+{
+    double v = item(t);
+    l2_tensor_release(t);
+    return v;
+}
+
+static inline int same_shape(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    int good = t && l2_ndim(t) == ndim;
+    for (int i = 0; good && i < ndim; i++)
+        good = l2_shape(t)[i] == shape[i];
+    return good;
+}
+
+/* Run f (and a backward through its result) with allocation number k failing, for k = 0, 1, ...
+ * until a run succeeds: every failure must report L2_ERR_NOMEM and leak nothing (valgrind). */
+static inline void oom_check(const char *name, gc_fn f, int n, l2_tensor *const *in, void *ctx)
+{
+    l2_tensor *probe = f(in, ctx);
+    l2_tensor *g = probe ? l2_ones_like(probe) : NULL;
+    l2_tensor_release(probe);
+    int runs = 0, nomem = 0, done = 0;
+    for (int k = 0; g && k < 400 && !done; k++) {
+        for (int i = 0; i < n; i++)
+            l2_set_grad_none(in[i]);
+        l2_debug_fail_alloc_after(k);
+        l2_tensor *r = f(in, ctx);
+        l2_status st = r ? l2_backward(r, g, false) : l2_last_status();
+        l2_debug_fail_alloc_after(-1);
+        runs++;
+        if (st == L2_OK)
+            done = 1;
+        else
+            nomem += st == L2_ERR_NOMEM;
+        l2_tensor_release(r);
+    }
+    ok(done && nomem == runs - 1, "%s under injected allocation failures: %d runs, %d NOMEM",
+       name, runs, nomem);
+    l2_tensor_release(g);
+}
+
+#endif
