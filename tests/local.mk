@@ -4,7 +4,8 @@ C_TESTS += \
 	tests/test-tensor \
 	tests/test-view \
 	tests/test-io \
-	tests/test-optim
+	tests/test-optim \
+	tests/test-train-loop
 
 check_PROGRAMS += $(C_TESTS)
 TESTS += $(C_TESTS)
@@ -18,3 +19,5 @@ tests_test_io_SOURCES = tests/test-io.c tests/tap.h
 tests_test_io_LDADD = $(TEST_LDADD) $(ZLIB_LIBS)
 tests_test_optim_SOURCES = tests/test-optim.c tests/tap.h
 tests_test_optim_LDADD = $(TEST_LDADD) -lm
+tests_test_train_loop_SOURCES = tests/test-train-loop.c tests/tap.h tests/testutil.h
+tests_test_train_loop_LDADD = $(TEST_LDADD)
