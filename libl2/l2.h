@@ -674,8 +674,8 @@ L2_API int64_t l2_debug_linalg_copies(void);
 /* Indexing (libl2/ops/index.c)                                                               */
 /* ------------------------------------------------------------------------------------------ */
 /* Index tensors are int64 (L2_ERR_DTYPE otherwise) of any layout. An index i into a dim of size
- * S must lie in [-S, S); negative values count from the end (-1 is the last); L2_ERR_INDEX
- * names the index and the size otherwise. Gradients flow to the float tensors indexed, never to
+ * S must lie in [0, S) (negative indices are refused, as in torch 1.13); L2_ERR_INDEX names the
+ * index and the size otherwise. Gradients flow to the float tensors indexed, never to
  * the indices. */
 
 /* The slices of t at positions index along dim: t: (..., S, ...), index: (N,) or 0-d ->

@@ -27,7 +27,7 @@ static void test_index_select(l2_dtype dt)
 {
     const char *dn = l2_dtype_name(dt);
     l2_tensor *t = ar(L2_SHAPE(3, 4), dt); /* t[i][j] = 4i + j */
-    l2_tensor *ix = idx_of(L2_SHAPE(3), (const int64_t[]){3, 0, -1});
+    l2_tensor *ix = idx_of(L2_SHAPE(3), (const int64_t[]){3, 0, 3});
     l2_tensor *r = l2_index_select(t, 1, ix);
     ok(same_shape(r, L2_SHAPE(3, 3)), "index_select dim 1 shape (%s)", dn);
     int good = 1;
@@ -35,12 +35,12 @@ static void test_index_select(l2_dtype dt)
     for (int64_t i = 0; i < 3; i++)
         for (int64_t k = 0; k < 3; k++)
             good &= at(r, (const int64_t[]){i, k}) == (double)(4 * i + cols[k]);
-    ok(good, "index_select dim 1 values, -1 wraps to the last column (%s)", dn);
+    ok(good, "index_select dim 1 values, repeated columns (%s)", dn);
     l2_tensor_release(r);
 
-    /* dim 0 on a transposed input: tt[j][i] = 4i + j, rows 2 and 0 (as -4). */
+    /* dim 0 on a transposed input: tt[j][i] = 4i + j, rows 2 and 0. */
     l2_tensor *tt = l2_t(t);
-    l2_tensor *ix0 = idx_of(L2_SHAPE(2), (const int64_t[]){2, -4});
+    l2_tensor *ix0 = idx_of(L2_SHAPE(2), (const int64_t[]){2, 0});
     r = l2_index_select(tt, 0, ix0);
     ok(same_shape(r, L2_SHAPE(2, 3)), "index_select of a transposed input: shape (%s)", dn);
     good = 1;
@@ -78,7 +78,7 @@ static void test_gather_scatter(l2_dtype dt)
 {
     const char *dn = l2_dtype_name(dt);
     l2_tensor *t = ar(L2_SHAPE(3, 4), dt); /* t[i][j] = 4i + j */
-    const int64_t iv[6] = {0, 3, -1, 2, 2, 1};
+    const int64_t iv[6] = {0, 3, 3, 2, 2, 1};
     l2_tensor *ix = idx_of(L2_SHAPE(2, 3), iv);
     /* dim 1: out[i][j] = t[i][ix[i][j]] = 4i + ix */
     l2_tensor *r = l2_gather(t, 1, ix);
@@ -91,7 +91,7 @@ static void test_gather_scatter(l2_dtype dt)
     ok(good, "gather dim 1 (%s)", dn);
     l2_tensor_release(r);
     /* dim 0: out[i][j] = t[ix[i][j]][j] = 4 ix + j; index rows wrap against 3 */
-    const int64_t iv0[6] = {0, 2, -1, 1, 1, 0};
+    const int64_t iv0[6] = {0, 2, 2, 1, 1, 0};
     l2_tensor *ix0 = idx_of(L2_SHAPE(2, 3), iv0);
     r = l2_gather(t, 0, ix0);
     good = same_shape(r, L2_SHAPE(2, 3));
@@ -100,7 +100,7 @@ static void test_gather_scatter(l2_dtype dt)
             int64_t c = iv0[i * 3 + j] < 0 ? iv0[i * 3 + j] + 3 : iv0[i * 3 + j];
             good &= at(r, (const int64_t[]){i, j}) == (double)(4 * c + j);
         }
-    ok(good, "gather dim 0 with -1 (%s)", dn);
+    ok(good, "gather dim 0 (%s)", dn);
     l2_tensor_release(r);
     /* gather from a transposed tensor: tt[j][i] = 4i + j, dim 1 picks i. */
     l2_tensor *tt = l2_t(t);
@@ -125,14 +125,14 @@ static void test_gather_scatter(l2_dtype dt)
     ok(z00 == 0, "scatter_add leaves its input alone (%s)", dn);
     l2_tensor_release(r);
     /* Repeated positions add up; src larger than index; t = arange. dim 1:
-     * out[i][ix[i][j]] += src[i][j]; index [[1, 1, -1]] on row 0 of t (3, 4), src 10 * arange. */
+     * out[i][ix[i][j]] += src[i][j]; index [[1, 1, 3]] on row 0 of t (3, 4), src 10 * arange. */
     l2_tensor *src2 = ar(L2_SHAPE(2, 4), dt);
-    l2_tensor *si2 = idx_of(L2_SHAPE(1, 3), (const int64_t[]){1, 1, -1});
+    l2_tensor *si2 = idx_of(L2_SHAPE(1, 3), (const int64_t[]){1, 1, 3});
     r = l2_scatter_add(t, 1, si2, src2);
     ok(r && at(r, (const int64_t[]){0, 0}) == 0 && at(r, (const int64_t[]){0, 1}) == 1 + 0 + 1 &&
            at(r, (const int64_t[]){0, 3}) == 3 + 2 && at(r, (const int64_t[]){1, 1}) == 5 &&
            at(r, (const int64_t[]){2, 3}) == 11,
-       "scatter_add with repeated and negative positions (%s)", dn);
+       "scatter_add with repeated positions (%s)", dn);
     l2_tensor_release(r);
     l2_tensor *list[] = {t, ix, ix0, tt, ixt, z, src, si, src2, si2};
     for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
@@ -143,7 +143,7 @@ static void test_embedding_one_hot(l2_dtype dt)
 {
     const char *dn = l2_dtype_name(dt);
     l2_tensor *w = ar(L2_SHAPE(4, 3), dt); /* w[v][d] = 3v + d */
-    const int64_t iv[4] = {1, 3, -1, 0};
+    const int64_t iv[4] = {1, 3, 3, 0};
     l2_tensor *ix = idx_of(L2_SHAPE(2, 2), iv);
     l2_tensor *r = l2_embedding(w, ix);
     int good = same_shape(r, L2_SHAPE(2, 2, 3));
@@ -329,12 +329,11 @@ static void test_grads(void)
 {
     static const char *names[] = {"contiguous", "transposed", "stepped slice", "broadcast"};
     l2_manual_seed(7);
-    /* Repeated and negative indices, so that gradients must accumulate. */
-    l2_tensor *isel = idx_of(L2_SHAPE(5), (const int64_t[]){3, 0, -1, 1, 3});
-    l2_tensor *igat = idx_of(L2_SHAPE(4, 3), (const int64_t[]){0, 2, 1, 2, 2, -3, 1, 0, 0, 2, 1,
-                                                               -1});
-    l2_tensor *isc = idx_of(L2_SHAPE(3, 2), (const int64_t[]){1, 1, 3, -4, 2, 2});
-    l2_tensor *iemb = idx_of(L2_SHAPE(2, 3), (const int64_t[]){2, 0, 2, -1, 1, 2});
+    /* Repeated indices, so that gradients must accumulate. */
+    l2_tensor *isel = idx_of(L2_SHAPE(5), (const int64_t[]){3, 0, 1, 1, 3});
+    l2_tensor *igat = idx_of(L2_SHAPE(4, 3), (const int64_t[]){0, 2, 1, 2, 2, 0, 1, 0, 0, 2, 1, 1});
+    l2_tensor *isc = idx_of(L2_SHAPE(3, 2), (const int64_t[]){1, 1, 3, 0, 2, 2});
+    l2_tensor *iemb = idx_of(L2_SHAPE(2, 3), (const int64_t[]){2, 0, 2, 1, 1, 2});
     for (int layout = AS_IS; layout <= BROADCAST; layout++) {
         l2_tensor *x = leaf_for(layout);
         gctx c = {layout, isel};
@@ -363,7 +362,7 @@ static void test_grads(void)
     is_str(l2_grad_fn_name(r), "gather", "grad_fn of gather");
     l2_tensor_release(r);
     l2_tensor *s = gc_leaf(0, NULL, -1, 1);
-    l2_tensor *one = idx_of(L2_SHAPE(1), (const int64_t[]){-1});
+    l2_tensor *one = idx_of(L2_SHAPE(1), (const int64_t[]){0});
     r = l2_index_select(s, 0, one);
     ok(r && l2_ndim(r) == 0 && l2_backward(r, NULL, false) == L2_OK && l2_grad(s) &&
            at(l2_grad(s), NULL) == 1,
@@ -384,9 +383,9 @@ static l2_tensor *f_scatter_add_direct(l2_tensor *const *in, void *vctx)
 
 static void test_oom(void)
 {
-    l2_tensor *isel = idx_of(L2_SHAPE(3), (const int64_t[]){3, 0, -1});
-    l2_tensor *igat = idx_of(L2_SHAPE(2, 3), (const int64_t[]){0, 2, 1, 2, 2, -3});
-    l2_tensor *isc = idx_of(L2_SHAPE(3, 2), (const int64_t[]){1, 1, 3, -4, 2, 2});
+    l2_tensor *isel = idx_of(L2_SHAPE(3), (const int64_t[]){3, 0, 1});
+    l2_tensor *igat = idx_of(L2_SHAPE(2, 3), (const int64_t[]){0, 2, 1, 2, 2, 0});
+    l2_tensor *isc = idx_of(L2_SHAPE(3, 2), (const int64_t[]){1, 1, 3, 0, 2, 2});
     l2_tensor *x = gc_leaf(L2_SHAPE(3, 4), -1, 1), *src = gc_leaf(L2_SHAPE(3, 4), -1, 1);
     gctx c = {AS_IS, isel};
     oom_check("index_select", f_index_select, 1, &x, &c);
@@ -414,5 +413,27 @@ int main(void)
     test_errors();
     test_grads();
     test_oom();
+    {
+        /* torch 1.13 refuses negative indices in all four ops. */
+        l2_tensor *t = ar(L2_SHAPE(2, 3), L2_FLOAT32);
+        l2_tensor *neg = idx_of(L2_SHAPE(1), (const int64_t[]){-1});
+        l2_tensor *neg2 = idx_of(L2_SHAPE(2, 1), (const int64_t[]){-1, 0});
+        l2_tensor *src = l2_ones(L2_SHAPE(2, 1), L2_FLOAT32);
+        l2_tensor *r;
+        ok(!(r = l2_index_select(t, 1, neg)) && l2_last_status() == L2_ERR_INDEX,
+           "index_select refuses -1: %s", l2_last_error());
+        l2_tensor_release(r);
+        ok(!(r = l2_gather(t, 1, neg2)) && l2_last_status() == L2_ERR_INDEX,
+           "gather refuses -1: %s", l2_last_error());
+        l2_tensor_release(r);
+        ok(!(r = l2_scatter_add(t, 1, neg2, src)) && l2_last_status() == L2_ERR_INDEX,
+           "scatter_add refuses -1");
+        l2_tensor_release(r);
+        ok(!(r = l2_embedding(t, neg)) && l2_last_status() == L2_ERR_INDEX, "embedding refuses -1");
+        l2_tensor_release(r);
+        l2_tensor *all[] = {t, neg, neg2, src};
+        for (int k = 0; k < 4; k++)
+            l2_tensor_release(all[k]);
+    }
     return tap_done();
 }

@@ -1,7 +1,7 @@
 /* index.c: ops that pick elements by int64 index tensors: index_select, gather, scatter_add (out
  * of place), embedding and one_hot, each with its backward below it. Index tensors may have any
- * layout; they are copied once into a contiguous buffer whose negative entries are wrapped
- * (x[-1] is the last element). No in-place scatter, no masked or advanced (tensor) indexing.
+ * layout; they are copied once into a contiguous buffer and checked to lie in [0, size) (as
+ * torch 1.13, negative indices are refused). No in-place scatter, no masked or advanced (tensor) indexing.
  * Letters: O outer dims, S the indexed dim's size, N the number of indices, I inner dims. */
 #include "../autograd-impl.h"
 
@@ -19,8 +19,8 @@ static bool check_index(const char *op, const char *arg, const l2_tensor *index)
     return true;
 }
 
-/* A contiguous int64 copy of index with negative entries wrapped against size. NULL (error set,
- * naming the index and the size) if an entry is outside [-size, size). */
+/* A contiguous int64 copy of index. NULL (error set, naming the index and the size) if an entry
+ * is outside [0, size). */
 static l2_tensor *load_index(const char *op, const l2_tensor *index, int dim, int64_t size)
 {
     l2_tensor *c = l2__new(op, index->ndim, index->shape, L2_INT64, false);
@@ -30,13 +30,12 @@ static l2_tensor *load_index(const char *op, const l2_tensor *index, int dim, in
     int64_t *p = (int64_t *)l2__data(c), n = l2__numel(c->ndim, c->shape);
     for (int64_t k = 0; k < n; k++) {
         int64_t v = p[k];
-        if (v < -size || v >= size) {
+        if (v < 0 || v >= size) {
             l2_tensor_release(c);
             l2__fail(L2_ERR_INDEX, "%s: index %lld is out of bounds for dimension %d with size "
                      "%lld", op, (long long)v, dim, (long long)size);
             return NULL;
         }
-        p[k] = v < 0 ? v + size : v;
     }
     return c;
 }
