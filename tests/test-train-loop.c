@@ -56,8 +56,15 @@ int main(void)
     is_int(failures, 0, "10,000 steps without an error");
     ok(last < 0.25 * first, "the loss falls (first 8 steps %.3f, last 8 steps %.3f)", first / 8,
        last / 8);
+#ifdef __SANITIZE_ADDRESS__
+    /* ASan's quarantine keeps freed memory resident: the leak check is ASan's own here. */
+    (void)rss1000;
+    (void)rss10000;
+    printf("ok %d - peak RSS flat # SKIP under AddressSanitizer\n", ++tap_n);
+#else
     ok(rss10000 - rss1000 <= 1024, "peak RSS flat: %ld KiB after 1,000 steps, %ld after 10,000",
        rss1000, rss10000);
+#endif
     l2_optimizer_free(opt);
     l2_params_free(p);
     l2_linear_layer_free(&fc1);
