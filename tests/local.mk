@@ -5,7 +5,8 @@ C_TESTS += \
 	tests/test-view \
 	tests/test-io \
 	tests/test-optim \
-	tests/test-train-loop
+	tests/test-train-loop \
+	tests/test-autograd
 
 check_PROGRAMS += $(C_TESTS)
 TESTS += $(C_TESTS)
@@ -21,3 +22,5 @@ tests_test_optim_SOURCES = tests/test-optim.c tests/tap.h
 tests_test_optim_LDADD = $(TEST_LDADD) -lm
 tests_test_train_loop_SOURCES = tests/test-train-loop.c tests/tap.h tests/testutil.h
 tests_test_train_loop_LDADD = $(TEST_LDADD)
+tests_test_autograd_SOURCES = tests/test-autograd.c tests/tap.h tests/testutil.h
+tests_test_autograd_LDADD = $(TEST_LDADD)
