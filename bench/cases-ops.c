@@ -313,6 +313,62 @@ static int run_mlp(void *p)
     return bad;
 }
 
+/* ---- the CNN training step of examples/fashion_mnist: batch 64 of 1x28x28, conv 3x3 (pad 1) 16
+ * -> relu -> maxpool 2 -> conv 3x3 32 -> relu -> maxpool 2 -> linear 32*7*7 -> 10, manual SGD.
+ * t[0] x, t[1] labels, t[2] w1 (16,1,3,3), t[3] b1, t[4] w2 (32,16,3,3), t[5] b2, t[6] w3 (10,1568),
+ * t[7] b3. */
+typedef l2_tensor *(*fn_pool)(const l2_tensor *, const int64_t *, const int64_t *,
+                              const int64_t *);
+static struct {
+    fn_conv conv2d;
+    fn_pool max_pool2d;
+} cnn_ops;
+
+static void *setup_cnn(const bench_case *c)
+{
+    bdata *d = bdata_new(c);
+    if (!d)
+        return NULL;
+    d->t[0] = l2_rand(L2_SHAPE(64, 1, 28, 28), L2_FLOAT32);
+    d->t[1] = l2_randint(0, 10, L2_SHAPE(64));
+    d->t[2] = l2_uniform(L2_SHAPE(16, 1, 3, 3), -0.333, 0.333, L2_FLOAT32);
+    d->t[3] = l2_uniform(L2_SHAPE(16), -0.333, 0.333, L2_FLOAT32);
+    d->t[4] = l2_uniform(L2_SHAPE(32, 16, 3, 3), -0.083, 0.083, L2_FLOAT32);
+    d->t[5] = l2_uniform(L2_SHAPE(32), -0.083, 0.083, L2_FLOAT32);
+    d->t[6] = l2_uniform(L2_SHAPE(10, 1568), -0.025, 0.025, L2_FLOAT32);
+    d->t[7] = l2_uniform(L2_SHAPE(10), -0.025, 0.025, L2_FLOAT32);
+    for (int i = 2; i < 8; i++)
+        if (d->t[i])
+            l2_set_requires_grad(d->t[i], true);
+    return bdata_check(d, 8);
+}
+
+static int run_cnn(void *p)
+{
+    bdata *d = p;
+    const int64_t pad[2] = {1, 1}, k2[2] = {2, 2};
+    if (l2_scope_begin() != L2_OK)
+        return 1;
+    l2_tensor *h = cnn_ops.conv2d(d->t[0], d->t[2], d->t[3], NULL, pad, NULL, 1);
+    h = h ? cnn_ops.max_pool2d(mlp_ops.relu(h), k2, NULL, NULL) : NULL;
+    h = h ? cnn_ops.conv2d(h, d->t[4], d->t[5], NULL, pad, NULL, 1) : NULL;
+    h = h ? cnn_ops.max_pool2d(mlp_ops.relu(h), k2, NULL, NULL) : NULL;
+    l2_tensor *logits = h ? mlp_ops.linear(l2_flatten(h, 1, -1), d->t[6], d->t[7]) : NULL;
+    l2_tensor *loss =
+        logits ? mlp_ops.cross_entropy(logits, d->t[1], L2_REDUCTION_MEAN_, -100, 0.0) : NULL;
+    int bad = !loss || l2_backward(loss, NULL, false) != L2_OK;
+    l2_no_grad_begin();
+    for (int i = 2; i < 8 && !bad; i++) {
+        l2_tensor *step = mlp_ops.mul_scalar(l2_grad(d->t[i]), 0.01);
+        bad = !step || mlp_ops.sub_(d->t[i], step) != L2_OK;
+    }
+    l2_no_grad_end();
+    for (int i = 2; i < 8; i++)
+        l2_set_grad_none(d->t[i]);
+    l2_scope_end();
+    return bad;
+}
+
 /* ---- registration ---- */
 
 typedef struct {
@@ -556,6 +612,28 @@ static void add_mlp(void)
     bench_add(c, why);
 }
 
+static void add_cnn(void)
+{
+    static const char *const names[] = {"l2_linear", "l2_relu", "l2_cross_entropy",
+                                        "l2_mul_scalar", "l2_sub_", "l2_conv2d",
+                                        "l2_max_pool2d", NULL};
+    bench_case c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "cnn_step/f32/sgd/64x1x28x28-16-32-10");
+    c.setup = setup_cnn;
+    c.run = run_cnn;
+    c.teardown = bdata_free;
+    c.items = 64;
+    /* Forward MACs per image: 28*28*16*9 + 14*14*32*16*9 + 1568*10; x2 FLOPs, x3 with backward. */
+    c.flops = 3.0 * 2.0 * 64.0 * (28.0 * 28 * 16 * 9 + 14.0 * 14 * 32 * 16 * 9 + 1568.0 * 10);
+    const char *why = missing(names);
+    if (!why) {
+        cnn_ops.conv2d = (fn_conv)sym("l2_conv2d");
+        cnn_ops.max_pool2d = (fn_pool)sym("l2_max_pool2d");
+    }
+    bench_add(c, why);
+}
+
 void bench_cases_ops(void)
 {
     const int64_t *sizes;
@@ -568,4 +646,5 @@ void bench_cases_ops(void)
     add_nn();
     add_conv();
     add_mlp();
+    add_cnn();
 }

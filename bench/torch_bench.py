@@ -208,6 +208,28 @@ with torch.no_grad():
 for p in params:
     p.grad = None"""
         return stmt, g
+    if op == "cnn_step":
+        (bsz, cin, hh, ww), (c1,), (c2,), (nout,) = shape
+        def u(*sz, fan):
+            return torch.empty(*sz).uniform_(-fan ** -0.5, fan ** -0.5).requires_grad_()
+        w1, b1 = u(c1, cin, 3, 3, fan=cin * 9), u(c1, fan=cin * 9)
+        w2, b2 = u(c2, c1, 3, 3, fan=c1 * 9), u(c2, fan=c1 * 9)
+        nflat = c2 * (hh // 4) * (ww // 4)
+        w3, b3 = u(nout, nflat, fan=nflat), u(nout, fan=nflat)
+        params = [w1, b1, w2, b2, w3, b3]
+        g.update(x=torch.rand(bsz, cin, hh, ww), y=torch.randint(0, nout, (bsz,)), params=params,
+                 w1=w1, b1=b1, w2=w2, b2=b2, w3=w3, b3=b3)
+        stmt = """\
+h = F.max_pool2d(torch.relu(F.conv2d(x, w1, b1, padding=1)), 2)
+h = F.max_pool2d(torch.relu(F.conv2d(h, w2, b2, padding=1)), 2)
+loss = F.cross_entropy(F.linear(h.flatten(1), w3, b3), y)
+loss.backward()
+with torch.no_grad():
+    for p in params:
+        p.sub_(torch.mul(p.grad, 0.01))
+for p in params:
+    p.grad = None"""
+        return stmt, g
     raise ValueError(f"torch_bench: no torch twin for case {name!r}")
 
 
