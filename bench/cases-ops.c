@@ -315,8 +315,8 @@ static int run_mlp(void *p)
 
 /* ---- the CNN training step of examples/fashion_mnist: batch 64 of 1x28x28, conv 3x3 (pad 1) 16
  * -> relu -> maxpool 2 -> conv 3x3 32 -> relu -> maxpool 2 -> linear 32*7*7 -> 10, manual SGD.
- * t[0] x, t[1] labels, t[2] w1 (16,1,3,3), t[3] b1, t[4] w2 (32,16,3,3), t[5] b2, t[6] w3 (10,1568),
- * t[7] b3. */
+ * t[0] x, t[1] labels, t[2] w1 (16,1,3,3), t[3] b1, t[4] w2 (32,16,3,3), t[5] b2,
+ * t[6] w3 (10,1568), t[7] b3. */
 typedef l2_tensor *(*fn_pool)(const l2_tensor *, const int64_t *, const int64_t *,
                               const int64_t *);
 static struct {

@@ -77,7 +77,8 @@ extern const l2__backward_fn l2__op_backward[L2__OP_COUNT];
 /* True when grad mode is on and any of the n inputs (NULLs skipped) requires grad. */
 bool l2__needs_grad(int n, const l2_tensor *const *inputs);
 /* Attach a new node for op over the n inputs (NULLs allowed: no edge) to out, which becomes a
- * non-leaf requiring grad. Returns the node, or NULL on out-of-memory (error set; out unchanged). */
+ * non-leaf requiring grad. Returns the node, or NULL on out-of-memory (error set; out
+ * unchanged). */
 l2__node *l2__record(l2__op op, l2_tensor *out, int n, const l2_tensor *const *inputs);
 /* Save a detached alias of t in the node's next saved slot. L2_ERR_NOMEM on failure. */
 l2_status l2__save(l2__node *n, const l2_tensor *t);

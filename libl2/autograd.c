@@ -588,7 +588,8 @@ l2_status l2_autograd_grad(int n_outputs, l2_tensor *const *outputs,
                            bool allow_unused)
 {
     const char *op = "autograd_grad";
-    L2__CHECK_ST(outputs && inputs && grads, L2_ERR_NULL, "%s: outputs, inputs or grads is NULL", op);
+    L2__CHECK_ST(outputs && inputs && grads, L2_ERR_NULL, "%s: outputs, inputs or grads is NULL",
+                 op);
     L2__CHECK_ST(n_inputs >= 1, L2_ERR_ARG, "%s: n_inputs must be >= 1", op);
     for (int k = 0; k < n_inputs; k++) {
         L2__CHECK_ST(inputs[k], L2_ERR_NULL, "%s: input %d is NULL", op, k);

@@ -12,7 +12,7 @@
  *     l2_tensor *w = l2_randn(L2_SHAPE(4, 1), L2_FLOAT32);
  *     l2_set_requires_grad(w, true);
  *
- *     l2_scope_begin();                                         // intermediates belong to the scope
+ *     l2_scope_begin();                                  // intermediates belong to the scope
  *     l2_tensor *loss = l2_sum(l2_matmul(x, w));
  *     if (!loss || l2_backward(loss, NULL, false) != L2_OK)
  *         fprintf(stderr, "libl2: %s\n", l2_last_error());
@@ -135,7 +135,8 @@ L2_API int64_t l2_numel(const l2_tensor *t);
 L2_API l2_dtype l2_dtype_of(const l2_tensor *t);
 /* Address of element [0,...,0] (storage base + offset). Writing through it bypasses autograd. */
 L2_API void *l2_data_ptr(const l2_tensor *t);
-/* True when the strides are the row-major strides of the shape (size-1 dims may have any stride). */
+/* True when the strides are the row-major strides of the shape (size-1 dims may have any
+ * stride). */
 L2_API bool l2_is_contiguous(const l2_tensor *t);
 /* True when a and b share one storage (one is a view of the other, or both of a third). */
 L2_API bool l2_shares_storage(const l2_tensor *a, const l2_tensor *b);
@@ -193,11 +194,12 @@ L2_API l2_tensor *l2_eye(int64_t n, int64_t m, l2_dtype dt);
 /* A copy of ndim/shape elements read contiguously (row-major) from data, which holds values of
  * dtype dt. L2_ERR_NULL if data is NULL and the shape has elements. */
 L2_API l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape, l2_dtype dt);
-/* A tensor over external memory, no copy: element [i0,..] is at data + (offset + sum i_k*strides[k])
- * elements. strides == NULL means row-major contiguous. When the last tensor using the memory is
- * released, release(ctx) is called (if release is non-NULL); it is also called if this call fails,
- * so that ownership always passes to libl2. Negative strides are refused (L2_ERR_ARG). The caller
- * promises the memory covers every element addressed. */
+/* A tensor over external memory, no copy: element [i0,..] is at
+ * data + (offset + sum i_k*strides[k]) elements. strides == NULL means row-major contiguous.
+ * When the last tensor using the memory is released, release(ctx) is called (if release is
+ * non-NULL); it is also called if this call fails, so that ownership always passes to libl2.
+ * Negative strides are refused (L2_ERR_ARG). The caller promises the memory covers every element
+ * addressed. */
 L2_API l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_t *strides,
                                int64_t offset, l2_dtype dt, void (*release)(void *ctx), void *ctx);
 
@@ -209,7 +211,8 @@ L2_API l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const
  * Uniform values are k * 2^-53 for the top 53 bits k of one 64-bit draw (float32 rounds the
  * float64 value; a result that rounds to 1 is redrawn); normal values use Box-Muller on two
  * uniform draws, using both outputs. Values fill tensors in row-major order.
- * These numbers differ from torch's: the oracle hands libl2's values to torch, never the reverse. */
+ * These numbers differ from torch's: the oracle hands libl2's values to torch, never the
+ * reverse. */
 L2_API void l2_manual_seed(uint64_t seed);
 /* Uniform on [0, 1). Float dtypes only (L2_ERR_DTYPE otherwise). */
 L2_API l2_tensor *l2_rand(int ndim, const int64_t *shape, l2_dtype dt);
@@ -226,8 +229,9 @@ L2_API l2_tensor *l2_randint(int64_t low, int64_t high, int ndim, const int64_t 
 L2_API l2_tensor *l2_randperm(int64_t n);
 L2_API l2_tensor *l2_rand_like(const l2_tensor *t);
 L2_API l2_tensor *l2_randn_like(const l2_tensor *t);
-/* Fill t (any layout, float dtype) in place; bumps t's version like any in-place op. L2_ERR_AUTOGRAD
- * on a leaf that requires grad while grad mode is on (as torch; use l2_no_grad_begin). */
+/* Fill t (any layout, float dtype) in place; bumps t's version like any in-place op.
+ * L2_ERR_AUTOGRAD on a leaf that requires grad while grad mode is on (as torch; use
+ * l2_no_grad_begin). */
 L2_API l2_status l2_uniform_(l2_tensor *t, double low, double high);
 L2_API l2_status l2_normal_(l2_tensor *t, double mean, double std);
 
@@ -247,7 +251,8 @@ L2_API l2_status l2_set(l2_tensor *t, const int64_t *idx, double value);
 L2_API l2_status l2_item(const l2_tensor *t, double *out);
 /* PyTorch's format: "tensor([[1., 2.],\n        [3., 4.]])", with ", dtype=torch.float64" for
  * non-default dtypes and ", requires_grad=True" where it applies; more than 1000 elements are
- * summarised with "..." keeping 3 at each end of each dim. Returns a string you free with l2_free. */
+ * summarised with "..." keeping 3 at each end of each dim. Returns a string you free with
+ * l2_free. */
 L2_API char *l2_to_string(const l2_tensor *t);
 /* Print l2_to_string(t) and a newline to stdout. */
 L2_API l2_status l2_print(const l2_tensor *t);
@@ -820,7 +825,8 @@ L2_API l2_tensor *l2_adaptive_avg_pool2d(const l2_tensor *x, const int64_t outpu
  * most 2 ndim), (left, right) for the last dim first, then for the one before, ...; negative
  * values crop. New cells hold value (converted to x's dtype). Any dtype; differentiable for
  * float dtypes (dx = dy over the kept part of x). L2_ERR_ARG for an odd or too long pad;
- * L2_ERR_SHAPE when a dim's size would become negative. */
+ * L2_ERR_SHAPE, as torch 1.13, when a negative pad would crop a dim below size 0, or when any pad
+ * is positive and a padded dim would end up with size 0. */
 L2_API l2_tensor *l2_pad(const l2_tensor *x, int npad, const int64_t *pad, double value);
 /* @@CONV@@ */
 
@@ -837,7 +843,8 @@ L2_API const char *l2_named_name(const l2_named_tensors *d, int i);
 L2_API l2_tensor *l2_named_tensor(const l2_named_tensors *d, int i);
 /* The tensor called name, borrowed; NULL (L2_ERR_ARG naming it) if there is none. */
 L2_API l2_tensor *l2_named_get(const l2_named_tensors *d, const char *name);
-/* Free d and release its tensors (take l2_tensor_ref first on those you keep). NULL does nothing. */
+/* Free d and release its tensors (take l2_tensor_ref first on those you keep). NULL does
+ * nothing. */
 L2_API void l2_named_free(l2_named_tensors *d);
 
 /* Write n tensors (any layout, any dtype) with their names to path in the safetensors format: an

@@ -1,6 +1,7 @@
 /* optim.c: SGD, Adam and AdamW with torch.optim's update formulas (the single-tensor path of
  * torch 1.13, each elementwise step in the parameter's dtype, in torch's order), and closed-form
- * learning-rate schedules. Updates are plain loops over contiguous parameters, run under no grad. */
+ * learning-rate schedules. Updates are plain loops over contiguous parameters, run under no
+ * grad. */
 #include "../autograd-impl.h"
 
 #include <math.h>

@@ -377,7 +377,8 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
     int64_t oshape[4] = {cg.n, cg.o, cg.g.oh, cg.g.ow};
     int rank = x->ndim;
     const int64_t *osh = rank == 4 ? oshape : oshape + 1;
-    l2_tensor *xc = l2__convert(op, x, x->dtype, true), *wc = xc ? l2__convert(op, w, w->dtype, true) : NULL;
+    l2_tensor *xc = l2__convert(op, x, x->dtype, true);
+    l2_tensor *wc = xc ? l2__convert(op, w, w->dtype, true) : NULL;
     l2_tensor *bc = wc && b ? l2__convert(op, b, b->dtype, true) : NULL;
     l2_tensor *r = wc && (bc || !b) ? l2__new(op, rank, osh, x->dtype, false) : NULL;
     char *cols = NULL;
@@ -454,13 +455,16 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
     conv_geom_fill(&cg, node->i);
     l2_dtype dt = x->dtype;
     size_t es = l2__esize(dt);
-    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true), *xc = NULL, *wc = NULL, *dx = NULL, *dw = NULL, *db = NULL;
+    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
+    l2_tensor *xc = NULL, *wc = NULL, *dx = NULL, *dw = NULL, *db = NULL;
     char *cols = NULL;
     if (!dy)
         goto fail;
-    if (need_x && (!(wc = l2__convert(op, w, w->dtype, true)) || !(dx = l2__new(op, x->ndim, x->shape, dt, true))))
+    if (need_x && (!(wc = l2__convert(op, w, w->dtype, true)) ||
+                   !(dx = l2__new(op, x->ndim, x->shape, dt, true))))
         goto fail;
-    if (need_w && (!(xc = l2__convert(op, x, x->dtype, true)) || !(dw = l2__new(op, 4, w->shape, dt, true))))
+    if (need_w && (!(xc = l2__convert(op, x, x->dtype, true)) ||
+                   !(dw = l2__new(op, 4, w->shape, dt, true))))
         goto fail;
     if (need_b && !(db = l2__new(op, 1, &cg.o, dt, false)))
         goto fail;
@@ -796,13 +800,22 @@ l2_tensor *l2_pad(const l2_tensor *x, int npad, const int64_t *pad, double value
     L2__CHECK(npad == 0 || pad, NULL, L2_ERR_NULL, "%s: argument 'pad' is NULL", op);
     int64_t src[L2_MAX_DIMS], dst[L2_MAX_DIMS], len[L2_MAX_DIMS], out[L2_MAX_DIMS];
     pad_regions(x->ndim, x->shape, npad, pad, src, dst, len, out);
+    /* torch 1.13's rules: negative pads narrow first (a negative length is an error); when any
+     * pad is positive, every padded dim must come out with size > 0. */
+    bool all_nonpos = true;
+    for (int k = 0; k < npad; k++)
+        all_nonpos &= pad[k] <= 0;
     for (int d = 0; d < x->ndim; d++) {
         int k = 2 * (x->ndim - 1 - d);
-        L2__CHECK(out[d] >= 0, NULL, L2_ERR_SHAPE, "%s: the input size %lld, plus negative "
-                  "padding %lld and %lld resulted in a negative output size, which is invalid. "
-                  "Check dimension %d of your input", op, (long long)x->shape[d],
-                  (long long)(k < npad ? pad[k] : 0), (long long)(k + 1 < npad ? pad[k + 1] : 0),
-                  d);
+        if (k >= npad)
+            continue;
+        int64_t cur = x->shape[d];
+        bool ok = (pad[k] >= 0 || (cur += pad[k]) >= 0) &&
+                  (pad[k + 1] >= 0 || (cur += pad[k + 1]) >= 0) && (all_nonpos || out[d] > 0);
+        L2__CHECK(ok, NULL, L2_ERR_SHAPE, "%s: the input size %lld, plus negative padding %lld "
+                  "and %lld resulted in a negative output size, which is invalid. Check "
+                  "dimension %d of your input", op, (long long)x->shape[d], (long long)pad[k],
+                  (long long)pad[k + 1], d);
     }
     l2_tensor *r = l2__new(op, x->ndim, out, x->dtype, false);
     if (!r)

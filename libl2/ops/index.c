@@ -1,7 +1,8 @@
 /* index.c: ops that pick elements by int64 index tensors: index_select, gather, scatter_add (out
  * of place), embedding and one_hot, each with its backward below it. Index tensors may have any
  * layout; they are copied once into a contiguous buffer and checked to lie in [0, size) (as
- * torch 1.13, negative indices are refused). No in-place scatter, no masked or advanced (tensor) indexing.
+ * torch 1.13, negative indices are refused). No in-place scatter, no masked or advanced (tensor)
+ * indexing.
  * Letters: O outer dims, S the indexed dim's size, N the number of indices, I inner dims. */
 #include "../autograd-impl.h"
 
