@@ -1,8 +1,10 @@
 #!/bin/sh
 # The README's quick start must run and fit w close to (1, 1, 1); fashion_mnist must train a few
-# steps on a slice of the data when the data set is installed. TAP.
+# steps on a slice of the data when the data set is installed; the quick start must link statically
+# against libl2.a with the flags of `pkg-config --static --libs l2`. TAP.
 b=${L2_BUILDDIR:-.}
-echo "1..2"
+s=${L2_SRCDIR:-..}
+echo "1..3"
 out=$("$b/examples/quickstart" 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -Eq "tensor\(\[\[(1\.|1\.0000|0\.9999|1\.0001)\]," ; then
     echo "ok 1 - quickstart runs and learns w = 1"
@@ -20,4 +22,23 @@ if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     fi
 else
     echo "ok 2 # SKIP Fashion-MNIST not installed"
+fi
+
+# Static link: libl2.a plus Libs.private from the uninstalled l2.pc (OpenMP, OpenBLAS, zlib, libm).
+if [ -f "$b/libl2/.libs/libl2.a" ] && command -v pkg-config >/dev/null; then
+    libs=$(pkg-config --static --libs-only-l --libs-only-other "$b/libl2/l2.pc" | sed 's/-ll2//')
+    own="-L$(pkg-config --variable=libdir "$b/libl2/l2.pc")"
+    ldirs=$(pkg-config --static --libs-only-L "$b/libl2/l2.pc" | tr ' ' '\n' | grep -vxF -- "$own")
+    tmp=$(mktemp -d)
+    if ${CC:-cc} -std=c11 -I"$s/libl2" "$s/examples/quickstart.c" "$b/libl2/.libs/libl2.a" \
+        $ldirs $libs -o "$tmp/qs" 2>"$tmp/err" && "$tmp/qs" >/dev/null 2>&1; then
+        echo "ok 3 - quickstart links against libl2.a with pkg-config --static --libs l2"
+    else
+        echo "not ok 3 - quickstart links against libl2.a with pkg-config --static --libs l2"
+        echo "#   libs: $ldirs $libs"
+        sed 's/^/#   /' "$tmp/err" | head -n 20
+    fi
+    rm -rf "$tmp"
+else
+    echo "ok 3 # SKIP no static libl2.a or no pkg-config"
 fi
