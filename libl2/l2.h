@@ -418,7 +418,8 @@ L2_API int l2_get_num_threads(void);
 L2_API l2_tensor *l2_add(const l2_tensor *a, const l2_tensor *b);
 /* a + alpha * b. L2_ERR_ARG for a non-integral alpha when the result is not float. */
 L2_API l2_tensor *l2_add_alpha(const l2_tensor *a, const l2_tensor *b, double alpha);
-/* a - b. L2_ERR_DTYPE for two bool tensors (use l2_logical_xor / l2_logical_not). */
+/* a - b. L2_ERR_DTYPE when either is a bool tensor, as torch (use l2_logical_xor /
+ * l2_logical_not); the same for l2_sub_, l2_sub_scalar and l2_rsub_scalar. */
 L2_API l2_tensor *l2_sub(const l2_tensor *a, const l2_tensor *b);
 /* a * b (bool * bool is logical and). */
 L2_API l2_tensor *l2_mul(const l2_tensor *a, const l2_tensor *b);
@@ -445,7 +446,10 @@ L2_API l2_tensor *l2_sub_scalar(const l2_tensor *a, double s);
 L2_API l2_tensor *l2_mul_scalar(const l2_tensor *a, double s);
 /* a / s: integer tensors give float32. */
 L2_API l2_tensor *l2_div_scalar(const l2_tensor *a, double s);
-/* a ** exponent. L2_ERR_ARG for an int64 tensor and a negative integral exponent. */
+/* a ** exponent. L2_ERR_ARG for an int64 tensor and a negative integral exponent. As torch, the
+ * exponents 2, 3, -2, 0.5, -0.5 and -1 are computed as a*a, a*a*a, 1/(a*a), sqrt(a), 1/sqrt(a)
+ * and 1/a (so (-inf) ** 0.5 is NaN and (-0.0) ** -0.5 is -inf, unlike C's pow), in the forward
+ * and in the gradient exponent * a ** (exponent - 1). */
 L2_API l2_tensor *l2_pow_scalar(const l2_tensor *a, double exponent);
 /* s - a. */
 L2_API l2_tensor *l2_rsub_scalar(const l2_tensor *a, double s);
@@ -748,17 +752,20 @@ L2_API l2_tensor *l2_nll_loss(const l2_tensor *input, const l2_tensor *target,
  * NONE returns the broadcast shape. Gradients flow to both. L2_ERR_SHAPE if they cannot
  * broadcast, L2_ERR_DTYPE unless the promoted dtype is float. */
 L2_API l2_tensor *l2_mse_loss(const l2_tensor *input, const l2_tensor *target, l2_reduction r);
-/* |input - target|, with the rules of l2_mse_loss (the gradient of |0| is 0). */
+/* |input - target|, with the rules of l2_mse_loss (the gradient of |0| is 0); L2_ERR_DTYPE for a
+ * bool operand (torch refuses to subtract bools). */
 L2_API l2_tensor *l2_l1_loss(const l2_tensor *input, const l2_tensor *target, l2_reduction r);
 /* -(target * log(input) + (1 - target) * log(1 - input)) with each log clamped at -100, as torch.
  * input: probabilities in [0, 1] (L2_ERR_ARG otherwise); target: input's shape (L2_ERR_SHAPE
- * otherwise). Gradients flow to input (divided by max(x(1-x), 1e-12)) and to target
+ * otherwise) and dtype (L2_ERR_DTYPE otherwise, as torch). Gradients flow to input (divided by max(x(1-x), 1e-12)) and to target
  * (-logit(input)), as torch. */
 L2_API l2_tensor *l2_binary_cross_entropy(const l2_tensor *input, const l2_tensor *target,
                                           l2_reduction r);
 /* binary_cross_entropy(sigmoid(input), target) computed stably as
  * (1 - target) * input + max(-input, 0) + log1p(exp(-|input|)). target: input's shape
- * (L2_ERR_SHAPE otherwise). Gradients flow to input and target. */
+ * (L2_ERR_SHAPE otherwise). Both must be float (L2_ERR_DTYPE otherwise, as torch); mixed float
+ * dtypes promote to float64 (torch 1.13 returns the target's dtype there, an artifact of its
+ * in-place arithmetic that libl2 does not follow). Gradients flow to input and target. */
 L2_API l2_tensor *l2_binary_cross_entropy_with_logits(const l2_tensor *input,
                                                       const l2_tensor *target, l2_reduction r);
 

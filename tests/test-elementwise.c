@@ -915,6 +915,14 @@ static void test_errors(void)
     check_err(!l2_masked_fill(a, a, 0), L2_ERR_DTYPE, "masked_fill float mask", "boolean", NULL);
     l2_tensor *bo = l2_ones(L2_SHAPE(2), L2_BOOL), *i = l2_ones(L2_SHAPE(2), L2_INT64);
     check_err(!l2_sub(bo, bo), L2_ERR_DTYPE, "bool - bool", "sub", "bool");
+    /* torch refuses subtraction with any bool tensor operand, not only two. */
+    check_err(!l2_sub(l2_ones(L2_SHAPE(2), L2_FLOAT32), bo), L2_ERR_DTYPE, "float - bool", "sub",
+              "bool");
+    check_err(!l2_sub(bo, i), L2_ERR_DTYPE, "bool - int64", "sub", "bool");
+    check_err(!l2_sub_scalar(bo, 2), L2_ERR_DTYPE, "bool - 2", "sub", "bool");
+    check_err(!l2_rsub_scalar(bo, 2), L2_ERR_DTYPE, "2 - bool", "sub", "bool");
+    check_err(l2_sub_(l2_ones(L2_SHAPE(2), L2_FLOAT32), bo) != L2_OK, L2_ERR_DTYPE,
+              "float -= bool", "sub_", "bool");
     check_err(!l2_pow(bo, bo), L2_ERR_DTYPE, "bool ** bool", "pow", "bool");
     check_err(!l2_fmod(bo, bo), L2_ERR_DTYPE, "fmod bool", "fmod", NULL);
     check_err(!l2_add_alpha(i, i, 0.5), L2_ERR_ARG, "int add_alpha 0.5", "alpha", NULL);
@@ -936,6 +944,63 @@ static void test_errors(void)
     l2_tensor *eu = l2_exp(e);
     ok(eu && l2_numel(eu) == 0, "exp of an empty tensor");
     l2_scope_end();
+}
+
+/* pow with a number exponent follows torch's special cases (x*x, x*x*x, 1/(x*x), sqrt, 1/sqrt,
+ * 1/x for 2, 3, -2, 0.5, -0.5, -1), which differ from C's pow at -inf and -0.0; the gradient
+ * b * pow(a, b - 1) uses the same rule. Expected values come from those formulas. */
+static void test_pow_special(void)
+{
+    static const double xs[] = {-INFINITY, -0.0, 0.0, INFINITY, -2.0, 3.0, NAN};
+    static const double es[] = {0.5, -0.5, 2, 3, -2, -1, 1.5};
+    for (int d = 0; d < 2; d++) {
+        l2_dtype dt = FLOATS[d];
+        l2_tensor *x = l2_from_data(xs, L2_SHAPE(7), L2_FLOAT64);
+        l2_tensor *xd = l2_to_dtype(x, dt);
+        for (int k = 0; k < 7; k++) {
+            double e = es[k], want[7], gwant[7];
+            for (int j = 0; j < 7; j++) {
+                double v = xs[j];
+                want[j] = e == 0.5 ? sqrt(v) : e == -0.5 ? 1 / sqrt(v) : e == 2 ? v * v
+                          : e == 3 ? v * v * v : e == -2 ? 1 / (v * v) : e == -1 ? 1 / v
+                                                                             : pow(v, e);
+                double em = e - 1; /* the gradient's pow(x, e - 1), same special cases */
+                double p = em == 0.5 ? sqrt(v) : em == -0.5 ? 1 / sqrt(v) : em == 2 ? v * v
+                           : em == -2 ? 1 / (v * v) : em == 1 ? v : pow(v, em);
+                gwant[j] = e * p;
+            }
+            l2_tensor *xg = l2_detach(xd);
+            l2_set_requires_grad(xg, true);
+            l2_tensor *y = l2_pow_scalar(xg, e);
+            l2_tensor *g = l2_ones_like(y);
+            bool bw = y && l2_backward(y, g, false) == L2_OK;
+            char name[64];
+            snprintf(name, sizeof name, "pow_scalar special values, e = %g, %s", e,
+                     l2_dtype_name(dt));
+            /* Signs of zeros and infinities matter here: compare with copysign too. */
+            bool same = y != NULL && bw;
+            for (int j = 0; same && j < 7; j++) {
+                int64_t ix[1] = {j};
+                double v = NAN, gv = NAN;
+                l2_get(y, ix, &v);
+                l2_get(l2_grad(xg), ix, &gv);
+                same = (isnan(v) && isnan(want[j])) ||
+                       (v == (double)(dt == L2_FLOAT32 ? (float)want[j] : want[j]) &&
+                        signbit(v) == signbit(want[j]));
+                same = same && ((isnan(gv) && isnan(gwant[j])) || gv == gwant[j] ||
+                                fabs(gv - gwant[j]) <= 1e-6 * fabs(gwant[j]));
+                if (!same)
+                    printf("#   x = %g: got %g (grad %g), want %g (grad %g)\n", xs[j], v, gv,
+                           want[j], gwant[j]);
+            }
+            ok(same, "%s", name);
+            l2_tensor_release(g);
+            l2_tensor_release(y);
+            l2_tensor_release(xg);
+        }
+        l2_tensor_release(xd);
+        l2_tensor_release(x);
+    }
 }
 
 /* Out of memory at every allocation of a few ops: a clean error, nothing leaks. */
@@ -997,6 +1062,7 @@ int main(void)
     test_misc_grads();
     test_inplace();
     test_errors();
+    test_pow_special();
     test_oom();
     test_long_chain();
     {

@@ -787,6 +787,29 @@ static void test_errors(void)
     err_is(l2_nll_loss(x, x, L2_REDUCTION_MEAN, -100), L2_ERR_DTYPE, "nll_loss float target");
     err_is(l2_mse_loss(x, f2, L2_REDUCTION_MEAN), L2_ERR_SHAPE, "mse_loss [2,3] and [2]");
     err_is(l2_l1_loss(i, i, L2_REDUCTION_MEAN), L2_ERR_DTYPE, "l1_loss int64");
+    {
+        /* torch 1.13's dtype rules for the pointwise losses beyond promotion. */
+        l2_tensor *fb = l2_ones(L2_SHAPE(2), L2_BOOL), *fd = l2_ones(L2_SHAPE(2), L2_FLOAT64);
+        l2_tensor *fh = l2_full(L2_SHAPE(2), 0.5, L2_FLOAT32);
+        err_is(l2_l1_loss(f2, fb, L2_REDUCTION_MEAN), L2_ERR_DTYPE, "l1_loss float32, bool");
+        err_is(l2_binary_cross_entropy(fh, fd, L2_REDUCTION_MEAN), L2_ERR_DTYPE,
+               "binary_cross_entropy float32, float64");
+        err_is(l2_binary_cross_entropy(fh, i, L2_REDUCTION_MEAN), L2_ERR_DTYPE,
+               "binary_cross_entropy float32, int64");
+        err_is(l2_binary_cross_entropy_with_logits(i, f2, L2_REDUCTION_MEAN), L2_ERR_DTYPE,
+               "binary_cross_entropy_with_logits int64 input");
+        err_is(l2_binary_cross_entropy_with_logits(f2, fb, L2_REDUCTION_MEAN), L2_ERR_DTYPE,
+               "binary_cross_entropy_with_logits bool target");
+        l2_tensor *ok1 = l2_binary_cross_entropy_with_logits(f2, fd, L2_REDUCTION_MEAN);
+        ok(ok1 && l2_dtype_of(ok1) == L2_FLOAT64, "bce_with_logits float32, float64 -> float64");
+        l2_tensor *ok2 = l2_mse_loss(fb, f2, L2_REDUCTION_MEAN);
+        ok(ok2 != NULL, "mse_loss bool, float32 is allowed (as torch)");
+        l2_tensor_release(ok2);
+        l2_tensor_release(ok1);
+        l2_tensor_release(fh);
+        l2_tensor_release(fd);
+        l2_tensor_release(fb);
+    }
     err_is(l2_mse_loss(x, NULL, L2_REDUCTION_MEAN), L2_ERR_NULL, "mse_loss NULL");
     err_is(l2_binary_cross_entropy(x, s0, L2_REDUCTION_MEAN), L2_ERR_SHAPE,
            "binary_cross_entropy target of another shape");

@@ -194,6 +194,18 @@ LOOP_I(mul, (int64_t)(U64(x) * U64(y)))
 LOOP_B(mul, x & y)
 LOOPS_F(div, x / y)
 LOOPS_F(pow, pow(x, y))
+/* torch's pow(tensor, number): the exponents 2, 3, -2, 0.5, -0.5 and -1 are computed as x*x,
+ * x*x*x, 1/(x*x), sqrt, 1/sqrt and 1/x, so pow(-inf, 0.5) is NaN and pow(-0.0, -0.5) is -inf as
+ * in torch (C's pow gives +inf for both); other exponents go through pow. */
+#define POW_NUMBER(T, x, e)                                                                  \
+    ((e) == 2 ? (x) * (x)                                                                    \
+     : (e) == 3 ? (x) * (x) * (x)                                                            \
+     : (e) == -2 ? (T)1 / ((x) * (x))                                                        \
+     : (e) == (T)0.5 ? (T)sqrt(x)                                                            \
+     : (e) == (T)-0.5 ? (T)1 / (T)sqrt(x)                                                    \
+     : (e) == -1 ? (T)1 / (x)                                                                \
+                 : (T)pow(x, e))
+LOOPS_F(pown, POW_NUMBER(T, x, y))
 LOOP_I(pow, ipow(x, y))
 /* maximum/minimum propagate NaN from either side. */
 LOOPS_F(max, (x > y || x != x) ? x : y)
@@ -306,9 +318,15 @@ static l2_tensor *binary(int k, arg a, arg b, double alpha, l2_tensor *self)
     l2__loop_fn fn = binfo[k].fn[ct];
     if (k == B_ADD && alpha != 1)
         fn = axpy_fn[ct];
-    L2__CHECK(!(k == B_SUB && ct == L2_BOOL), NULL, L2_ERR_DTYPE,
+    if (k == B_POW && !b.t && l2__is_float(ct))
+        fn = ct == L2_FLOAT32 ? pown_f32 : pown_f64;
+    bool abool = a.t && a.t->dtype == L2_BOOL, bbool = b.t && b.t->dtype == L2_BOOL;
+    L2__CHECK(!(k == B_SUB && abool && bbool), NULL, L2_ERR_DTYPE,
               "%s: subtraction, the `-` operator, with two bool tensors is not supported; use "
-              "l2_logical_xor or l2_logical_not", op);
+              "l2_logical_xor", op);
+    L2__CHECK(!(k == B_SUB && (abool || bbool)), NULL, L2_ERR_DTYPE,
+              "%s: subtraction, the `-` operator, with a bool tensor is not supported; to invert "
+              "a mask use l2_logical_not", op);
     L2__CHECK(fn, NULL, L2_ERR_DTYPE, "%s: not implemented for '%s'", op, l2_dtype_name(ct));
     L2__CHECK(l2__is_float(ct) || alpha == 1 || integral(alpha), NULL,
               L2_ERR_ARG, "%s: for integral input tensors, argument alpha must not be a floating "
@@ -435,6 +453,8 @@ BW_LOOPS(div_da, g / y)
 BW_LOOPS(div_db, -g * x / (y * y))
 /* pow: da = g * b * a^(b-1) (0 where b == 0), db = g * a^b * log(a) (0 where a == 0, b >= 0) */
 BW_LOOPS(pow_da, y == 0 ? (T)0 : g * y * pow(x, y - (T)1))
+/* pow with a number exponent, as torch: da = g * (b * pow_number(a, b - 1)) */
+BW_LOOPS(pown_da, y == 0 ? (T)0 : g * (y * POW_NUMBER(T, x, y - (T)1)))
 BW_LOOPS(pow_db, (x == 0 && y >= 0) ? (T)0 : g * pow(x, y) * log(x))
 /* maximum: ties split the gradient: da = g/2 where a == b, g where a > b, else 0 */
 BW_LOOPS(max_da, x == y ? g / (T)2 : x < y ? (T)0 : g)
@@ -505,6 +525,8 @@ static l2_status binary_backward(int k, l2__node *n, const l2_tensor *g, l2_tens
     l2_status st = a && b ? L2_OK : L2_ERR_NOMEM;
     for (int side = 0; side < 2 && st == L2_OK; side++) {
         l2__loop_fn fn = bw_fn[k][side][g->dtype == L2_FLOAT64];
+        if (k == B_POW && side == 0 && (n->i[0] & 2))
+            fn = g->dtype == L2_FLOAT64 ? pown_da_f64 : pown_da_f32;
         if (!fn || !l2__ew_edge(n, side))
             continue;
         gin[side] = l2__new("backward", g->ndim, g->shape, g->dtype, false);

@@ -615,6 +615,16 @@ static l2_tensor *pw_loss(const char *op, int kind, l2__op node_op, const l2_ten
     L2__CHECK(l2__is_float(R), NULL, L2_ERR_DTYPE,
               "%s: expected float inputs, got %s input and %s target", op,
               l2_dtype_name(x->dtype), l2_dtype_name(t->dtype));
+    /* torch 1.13's dtype rules beyond promotion: l1 subtracts (no bool), binary_cross_entropy
+     * wants one dtype, the logits form works in place on float operands. */
+    L2__CHECK(kind != PW_L1 || (x->dtype != L2_BOOL && t->dtype != L2_BOOL), NULL,
+              L2_ERR_DTYPE, "%s: subtraction with a bool tensor is not supported", op);
+    L2__CHECK(kind != PW_BCE || x->dtype == t->dtype, NULL, L2_ERR_DTYPE,
+              "%s: expected input and target of the same dtype, got %s input and %s target", op,
+              l2_dtype_name(x->dtype), l2_dtype_name(t->dtype));
+    L2__CHECK(kind != PW_BCE_LOGITS || (l2__is_float(x->dtype) && l2__is_float(t->dtype)), NULL,
+              L2_ERR_DTYPE, "%s: expected float input and target, got %s input and %s target",
+              op, l2_dtype_name(x->dtype), l2_dtype_name(t->dtype));
     int nd;
     int64_t shape[L2_MAX_DIMS];
     if (!pw_shape(op, x, t, bcast, &nd, shape))
