@@ -460,7 +460,8 @@ for nm, fn, kind, scal in [
         ("sub_scalar", torch.sub, "uniform", SCALARS),
         ("mul_scalar", torch.mul, "uniform", SCALARS),
         ("div_scalar", torch.div, "uniform", [2.5, -1.0, 0.5, 3.0, 1e-3, 0.0]),
-        ("pow_scalar", torch.pow, "positive", [2.0, 3.0, 0.5, -1.0, 0.0, 1.5, -2.5]),
+        ("pow_scalar", torch.pow, "positive",
+         [2.0, 3.0, 0.5, -0.5, -1.0, -2.0, 0.0, 1.5, -2.5]),
         ("rsub_scalar", lambda x, s: s - x, "uniform", SCALARS)]:
     add("l2_" + nm, "T:Td", g_scalar(kind, scal),
         (lambda fn: lambda ts, a: fn(ts[0], a["s"]))(fn), _sc,
