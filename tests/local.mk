@@ -24,3 +24,6 @@ tests_test_train_loop_SOURCES = tests/test-train-loop.c tests/tap.h tests/testut
 tests_test_train_loop_LDADD = $(TEST_LDADD)
 tests_test_autograd_SOURCES = tests/test-autograd.c tests/tap.h tests/testutil.h
 tests_test_autograd_LDADD = $(TEST_LDADD)
+C_TESTS += tests/test-layers
+tests_test_layers_SOURCES = tests/test-layers.c tests/tap.h tests/gradcheck.h tests/testutil.h
+tests_test_layers_LDADD = $(TEST_LDADD) -lm
