@@ -903,8 +903,18 @@ L2_API l2_optimizer *l2_sgd(int n, l2_tensor *const *params, l2_sgd_options opts
 L2_API l2_optimizer *l2_adam(int n, l2_tensor *const *params, l2_adam_options opts);
 L2_API l2_optimizer *l2_adamw(int n, l2_tensor *const *params, l2_adam_options opts);
 /* One update of every parameter that has a grad (in place, under no grad; bumps versions).
- * L2_ERR_SHAPE if a grad's shape differs from its parameter's. */
+ * L2_ERR_SHAPE if a grad's shape differs from its parameter's; L2_ERR_AUTOGRAD if a parameter is
+ * no longer a leaf (an in-place op wrote it with grad mode on); L2_ERR_NOMEM if a state buffer
+ * cannot be made. State buffers are made for every parameter before any is updated: a failed
+ * step changes no parameter, buffer or step count. */
 L2_API l2_status l2_optimizer_step(l2_optimizer *o);
+/* The optimizer's state for parameter i, torch's state_dict names: "momentum_buffer" (SGD),
+ * "exp_avg", "exp_avg_sq", "max_exp_avg_sq" (Adam, AdamW). Borrowed, owned by the optimizer;
+ * NULL before the first step that made it (no error), or on error (L2_ERR_NULL, L2_ERR_INDEX
+ * for i out of range, L2_ERR_ARG for a name this optimizer does not have). */
+L2_API l2_tensor *l2_optimizer_state(const l2_optimizer *o, int i, const char *name);
+/* How many steps updated parameter i (torch's state "step"); -1 on error. */
+L2_API int64_t l2_optimizer_step_count(const l2_optimizer *o, int i);
 /* Zero every parameter's grad (set_to_none: drop it instead, torch 2's default). */
 L2_API l2_status l2_optimizer_zero_grad(l2_optimizer *o, bool set_to_none);
 /* The learning rate used by the next step (schedules set it each epoch). */
