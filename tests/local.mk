@@ -7,7 +7,8 @@ C_TESTS += \
 	tests/test-optim \
 	tests/test-train-loop \
 	tests/test-autograd \
-	tests/test-oom
+	tests/test-oom \
+	tests/test-inplace
 
 check_PROGRAMS += $(C_TESTS)
 TESTS += $(C_TESTS)
@@ -27,3 +28,5 @@ tests_test_autograd_SOURCES = tests/test-autograd.c tests/tap.h tests/testutil.h
 tests_test_autograd_LDADD = $(TEST_LDADD)
 tests_test_oom_SOURCES = tests/test-oom.c tests/tap.h
 tests_test_oom_LDADD = $(TEST_LDADD)
+tests_test_inplace_SOURCES = tests/test-inplace.c tests/tap.h tests/testutil.h
+tests_test_inplace_LDADD = $(TEST_LDADD)
