@@ -315,11 +315,56 @@ static void optimizer_sweep(void)
     }
 }
 
+/* batch_norm in training mode updates its running statistics in place: a failed call leaves
+ * them as they were (also when the result cannot be handed to an open scope). */
+static void batch_norm_sweep(void)
+{
+    for (int scoped = 0; scoped < 2; scoped++) {
+        int runs = 0, bad = 0, done = 0;
+        for (int64_t n = 0; n < 1000 && !done; n++) {
+            if (scoped)
+                l2_scope_begin();
+            l2_tensor *x = leaf(1, false), *w = l2_ones(L2_SHAPE(3), L2_FLOAT64);
+            l2_tensor *rm = l2_zeros(L2_SHAPE(3), L2_FLOAT64), *rv = l2_ones(L2_SHAPE(3),
+                                                                             L2_FLOAT64);
+            l2_set_requires_grad(w, true);
+            /* Fillers bring an open scope to 64 entries: the result needs a bigger list. */
+            for (int i = 0; scoped && i < 60; i++)
+                l2_scalar(i, L2_FLOAT64);
+            l2_debug_fail_alloc_after(n);
+            l2_tensor *y = l2_batch_norm(x, rm, rv, w, NULL, true, 0.5, 1e-5);
+            l2_debug_fail_alloc_after(-1);
+            runs++;
+            if (y) {
+                done = 1;
+            } else {
+                double zeros[3] = {0, 0, 0}, ones[3] = {1, 1, 1};
+                int same = l2_last_status() == L2_ERR_NOMEM && equals(rm, zeros, 3) &&
+                           equals(rv, ones, 3);
+                if (!same && !bad)
+                    tap_diag("batch_norm N = %lld: the running statistics changed",
+                             (long long)n);
+                bad += !same;
+            }
+            if (scoped) {
+                l2_scope_end();
+            } else {
+                l2_tensor *all[] = {x, w, rm, rv, y};
+                for (int i = 0; i < 5; i++)
+                    l2_tensor_release(all[i]);
+            }
+        }
+        ok(done && bad == 0, "batch_norm (training%s) under allocation failures: %d runs, %d "
+           "changed the running statistics", scoped ? ", in a scope" : "", runs, bad);
+    }
+}
+
 int main(void)
 {
     grad_mode();
     inplace_sweep();
     backward_sweep();
     optimizer_sweep();
+    batch_norm_sweep();
     return tap_done();
 }
