@@ -35,28 +35,67 @@ static int equals(const l2_tensor *t, const double *v, int n)
 
 typedef l2_status (*inplace_fn)(l2_tensor *t, const l2_tensor *b);
 
-static l2_status do_add(l2_tensor *t, const l2_tensor *b) { return l2_add_(t, b); }
-static l2_status do_sub(l2_tensor *t, const l2_tensor *b) { return l2_sub_(t, b); }
-static l2_status do_mul(l2_tensor *t, const l2_tensor *b) { return l2_mul_(t, b); }
-static l2_status do_div(l2_tensor *t, const l2_tensor *b) { return l2_div_(t, b); }
-static l2_status do_copy(l2_tensor *t, const l2_tensor *b) { return l2_copy_(t, b); }
-static l2_status do_adds(l2_tensor *t, const l2_tensor *b) { return (void)b, l2_add_scalar_(t, 2); }
-static l2_status do_muls(l2_tensor *t, const l2_tensor *b) { return (void)b, l2_mul_scalar_(t, 3); }
-static l2_status do_clamp(l2_tensor *t, const l2_tensor *b) { return (void)b, l2_clamp_(t, 1, 4); }
-static l2_status do_relu(l2_tensor *t, const l2_tensor *b) { return (void)b, l2_relu_(t); }
-static l2_status do_zero(l2_tensor *t, const l2_tensor *b) { return (void)b, l2_zero_(t); }
-static l2_status do_fill(l2_tensor *t, const l2_tensor *b) { return (void)b, l2_fill_(t, 7); }
-static l2_status do_unif(l2_tensor *t, const l2_tensor *b) { return (void)b, l2_uniform_(t, 0, 1); }
-static l2_status do_norm(l2_tensor *t, const l2_tensor *b) { return (void)b, l2_normal_(t, 0, 1); }
+static l2_status do_add(l2_tensor *t, const l2_tensor *b)
+{
+    return l2_add_(t, b);
+}
+static l2_status do_sub(l2_tensor *t, const l2_tensor *b)
+{
+    return l2_sub_(t, b);
+}
+static l2_status do_mul(l2_tensor *t, const l2_tensor *b)
+{
+    return l2_mul_(t, b);
+}
+static l2_status do_div(l2_tensor *t, const l2_tensor *b)
+{
+    return l2_div_(t, b);
+}
+static l2_status do_copy(l2_tensor *t, const l2_tensor *b)
+{
+    return l2_copy_(t, b);
+}
+static l2_status do_adds(l2_tensor *t, const l2_tensor *b)
+{
+    return (void)b, l2_add_scalar_(t, 2);
+}
+static l2_status do_muls(l2_tensor *t, const l2_tensor *b)
+{
+    return (void)b, l2_mul_scalar_(t, 3);
+}
+static l2_status do_clamp(l2_tensor *t, const l2_tensor *b)
+{
+    return (void)b, l2_clamp_(t, 1, 4);
+}
+static l2_status do_relu(l2_tensor *t, const l2_tensor *b)
+{
+    return (void)b, l2_relu_(t);
+}
+static l2_status do_zero(l2_tensor *t, const l2_tensor *b)
+{
+    return (void)b, l2_zero_(t);
+}
+static l2_status do_fill(l2_tensor *t, const l2_tensor *b)
+{
+    return (void)b, l2_fill_(t, 7);
+}
+static l2_status do_unif(l2_tensor *t, const l2_tensor *b)
+{
+    return (void)b, l2_uniform_(t, 0, 1);
+}
+static l2_status do_norm(l2_tensor *t, const l2_tensor *b)
+{
+    return (void)b, l2_normal_(t, 0, 1);
+}
 
 static const struct {
     const char *name;
     inplace_fn f;
 } ops[] = {
-    {"add_", do_add},     {"sub_", do_sub},           {"mul_", do_mul},   {"div_", do_div},
-    {"copy_", do_copy},   {"add_scalar_", do_adds},   {"mul_scalar_", do_muls},
-    {"clamp_", do_clamp}, {"relu_", do_relu},         {"zero_", do_zero}, {"fill_", do_fill},
-    {"uniform_", do_unif}, {"normal_", do_norm},
+    {"add_", do_add},     {"sub_", do_sub},         {"mul_", do_mul},         {"div_", do_div},
+    {"copy_", do_copy},   {"add_scalar_", do_adds}, {"mul_scalar_", do_muls}, {"clamp_", do_clamp},
+    {"relu_", do_relu},   {"zero_", do_zero},       {"fill_", do_fill},       {"uniform_", do_unif},
+    {"normal_", do_norm},
 };
 #define NOPS ((int)(sizeof ops / sizeof ops[0]))
 
@@ -95,7 +134,7 @@ static void grad_mode(void)
     l2_no_grad_end();
     ok(good && l2_is_leaf(p) && equals(p, want, 6), "copy_(p, p) under no_grad, 1000 times");
     ok(l2_copy_(p, p) == L2_ERR_AUTOGRAD, "with grad mode on it is refused for a leaf that "
-       "requires grad, as any in-place op");
+                                          "requires grad, as any in-place op");
     l2_tensor *y = l2_mul_scalar(p, 2);
     const char *fn = l2_grad_fn_name(y);
     good = 1;
@@ -181,19 +220,21 @@ static void inplace_sweep(void)
                     done = 1;
                 } else {
                     const char *now = l2_grad_fn_name(y);
-                    int same = st == L2_ERR_NOMEM && l2_last_error()[0] &&
-                               equals(y, before, 6) && now && strcmp(now, fn) == 0;
+                    int same = st == L2_ERR_NOMEM && l2_last_error()[0] && equals(y, before, 6) &&
+                               now && strcmp(now, fn) == 0;
                     if (!same && !bad)
-                        tap_diag("%s (variant %d) N = %lld: %s, grad_fn %s", ops[k].name,
-                                 variant, (long long)n, l2_last_error(), now ? now : "none");
+                        tap_diag("%s (variant %d) N = %lld: %s, grad_fn %s", ops[k].name, variant,
+                                 (long long)n, l2_last_error(), now ? now : "none");
                     bad += !same;
                 }
                 l2_tensor *all[] = {p, y, row, f32};
                 for (int i = 0; i < 4; i++)
                     l2_tensor_release(all[i]);
             }
-            ok(done && bad == 0, "%s (%s source) under allocation failures: %d runs, %d changed "
-               "something", ops[k].name, variant ? "float32" : "overlapping", runs, bad);
+            ok(done && bad == 0,
+               "%s (%s source) under allocation failures: %d runs, %d changed "
+               "something",
+               ops[k].name, variant ? "float32" : "overlapping", runs, bad);
         }
     }
 }
@@ -233,8 +274,8 @@ static void backward_sweep(void)
         for (int i = 0; i < 7; i++)
             l2_tensor_release(all[i]);
     }
-    ok(done && bad == 0, "backward under allocation failures: %d runs, %d changed something",
-       runs, bad);
+    ok(done && bad == 0, "backward under allocation failures: %d runs, %d changed something", runs,
+       bad);
 
     /* autograd_grad, inside a scope: its results are registered there, which can fail too; 57
      * fillers bring the scope to 63 entries, so that the second result needs a bigger list. */
@@ -247,8 +288,8 @@ static void backward_sweep(void)
             l2_scalar(i, L2_FLOAT64);
         l2_tensor *grads[3] = {NULL, NULL, NULL};
         l2_debug_fail_alloc_after(n);
-        l2_status st = l2_autograd_grad(1, &y, NULL, 3, (l2_tensor *[]){a, b, ab}, grads, false,
-                                        false);
+        l2_status st =
+            l2_autograd_grad(1, &y, NULL, 3, (l2_tensor *[]){a, b, ab}, grads, false, false);
         l2_debug_fail_alloc_after(-1);
         runs++;
         if (st == L2_OK) {
@@ -257,7 +298,8 @@ static void backward_sweep(void)
             int same = st == L2_ERR_NOMEM && l2_last_error()[0] && !grads[0] && !grads[1] &&
                        !grads[2] && !l2_grad(a) && !l2_grad(b);
             same &= l2_autograd_grad(1, &y, NULL, 3, (l2_tensor *[]){a, b, ab}, grads, false,
-                                     false) == L2_OK && grads[0] && grads[1] && grads[2];
+                                     false) == L2_OK &&
+                    grads[0] && grads[1] && grads[2];
             if (!same && !bad)
                 tap_diag("autograd_grad N = %lld: %s", (long long)n, l2_last_error());
             bad += !same;
@@ -310,8 +352,10 @@ static void optimizer_sweep(void)
             for (int i = 0; i < 3; i++)
                 l2_tensor_release(ps[i]);
         }
-        ok(done && bad == 0, "%s's first step under allocation failures: %d runs, %d changed "
-           "something", kind ? "adam (amsgrad)" : "sgd (momentum)", runs, bad);
+        ok(done && bad == 0,
+           "%s's first step under allocation failures: %d runs, %d changed "
+           "something",
+           kind ? "adam (amsgrad)" : "sgd (momentum)", runs, bad);
     }
 }
 
@@ -325,8 +369,8 @@ static void batch_norm_sweep(void)
             if (scoped)
                 l2_scope_begin();
             l2_tensor *x = leaf(1, false), *w = l2_ones(L2_SHAPE(3), L2_FLOAT64);
-            l2_tensor *rm = l2_zeros(L2_SHAPE(3), L2_FLOAT64), *rv = l2_ones(L2_SHAPE(3),
-                                                                             L2_FLOAT64);
+            l2_tensor *rm = l2_zeros(L2_SHAPE(3), L2_FLOAT64),
+                      *rv = l2_ones(L2_SHAPE(3), L2_FLOAT64);
             l2_set_requires_grad(w, true);
             /* Fillers bring an open scope to 64 entries: the result needs a bigger list. */
             for (int i = 0; scoped && i < 60; i++)
@@ -339,11 +383,10 @@ static void batch_norm_sweep(void)
                 done = 1;
             } else {
                 double zeros[3] = {0, 0, 0}, ones[3] = {1, 1, 1};
-                int same = l2_last_status() == L2_ERR_NOMEM && equals(rm, zeros, 3) &&
-                           equals(rv, ones, 3);
+                int same =
+                    l2_last_status() == L2_ERR_NOMEM && equals(rm, zeros, 3) && equals(rv, ones, 3);
                 if (!same && !bad)
-                    tap_diag("batch_norm N = %lld: the running statistics changed",
-                             (long long)n);
+                    tap_diag("batch_norm N = %lld: the running statistics changed", (long long)n);
                 bad += !same;
             }
             if (scoped) {
@@ -354,8 +397,10 @@ static void batch_norm_sweep(void)
                     l2_tensor_release(all[i]);
             }
         }
-        ok(done && bad == 0, "batch_norm (training%s) under allocation failures: %d runs, %d "
-           "changed the running statistics", scoped ? ", in a scope" : "", runs, bad);
+        ok(done && bad == 0,
+           "batch_norm (training%s) under allocation failures: %d runs, %d "
+           "changed the running statistics",
+           scoped ? ", in a scope" : "", runs, bad);
     }
 }
 

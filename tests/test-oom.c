@@ -101,8 +101,8 @@ static int snap_equal(const snapshot *s, const model *m)
         size_t sz = t ? (size_t)l2_numel(t) * l2_dtype_size(l2_dtype_of(t)) : 0;
         if ((t != NULL) != s->present[k] || sz != s->size[k] ||
             (t && memcmp(s->bytes[k], l2_data_ptr(t), sz) != 0)) {
-            tap_diag("%s of %s differs (present %d, was %d)", what[k % 4], names[k / 4],
-                     t != NULL, s->present[k]);
+            tap_diag("%s of %s differs (present %d, was %d)", what[k % 4], names[k / 4], t != NULL,
+                     s->present[k]);
             return 0;
         }
     }
@@ -137,10 +137,10 @@ enum { AT_NONE, AT_FORWARD, AT_BACKWARD, AT_STEP, AT_SAVE, AT_COUNT };
 static const char *const at_name[AT_COUNT] = {"none", "forward", "backward", "step", "save"};
 
 typedef struct {
-    int failed_at;     /* AT_NONE when the whole step succeeded */
-    l2_status status;  /* of the failed call */
-    int restored;      /* the failed call left everything as it was */
-    int message;       /* the failed call set a non-empty message */
+    int failed_at;    /* AT_NONE when the whole step succeeded */
+    l2_status status; /* of the failed call */
+    int restored;     /* the failed call left everything as it was */
+    int message;      /* the failed call set a non-empty message */
 } step_result;
 
 /* One training step: zero_grad, forward, backward, Adam step, save. Each mutating call is
@@ -284,8 +284,9 @@ int main(void)
         }
     }
     tap_diag("%lld allocation sites swept (both kinds of step): %d in forward, %d in backward, "
-             "%d in the optimizer step, %d in save", (long long)swept, counts[AT_FORWARD],
-             counts[AT_BACKWARD], counts[AT_STEP], counts[AT_SAVE]);
+             "%d in the optimizer step, %d in save",
+             (long long)swept, counts[AT_FORWARD], counts[AT_BACKWARD], counts[AT_STEP],
+             counts[AT_SAVE]);
     ok(done[0] && done[1], "the sweep ended with steps that no longer fail (N = %lld)",
        (long long)n);
     ok(counts[AT_BACKWARD] > 0 && counts[AT_STEP] > 0 && counts[AT_SAVE] > 0,
@@ -293,11 +294,15 @@ int main(void)
        counts[AT_BACKWARD], counts[AT_STEP], counts[AT_SAVE]);
     ok(bad_status == 0, "every failure reports L2_ERR_NOMEM (%d did not)", bad_status);
     ok(no_message == 0, "every failure sets a message (%d did not)", no_message);
-    ok(not_restored == 0, "every failed call left parameters, grads, state and file bitwise "
-       "unchanged (%d did not)", not_restored);
+    ok(not_restored == 0,
+       "every failed call left parameters, grads, state and file bitwise "
+       "unchanged (%d did not)",
+       not_restored);
     ok(retry_failed == 0, "the step after each failure succeeds (%d did not)", retry_failed);
-    ok(diverged == 0, "after each failure and retry the model equals its failure-free twin bitwise "
-       "(%d differed)", diverged);
+    ok(diverged == 0,
+       "after each failure and retry the model equals its failure-free twin bitwise "
+       "(%d differed)",
+       diverged);
 
     /* The file holds the last saved parameters. */
     l2_named_tensors *d = l2_load_safetensors(path);
