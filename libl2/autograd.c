@@ -349,21 +349,106 @@ static l2_status accumulate(l2_tensor **slot, const l2_tensor *g)
     return L2_OK;
 }
 
-/* Accumulate g into leaf->grad as torch does: the first gradient becomes .grad (as a fresh copy,
- * so that it aliases nothing); later ones are added in place. */
-static l2_status accumulate_leaf(l2_tensor *leaf, const l2_tensor *g)
+/* Gradients headed for .grad fields (leaves, and non-leaves that retain their grad) are summed
+ * into a table of pending gradients during the traversal and written to the tensors only at the
+ * end, once nothing can fail any more: a failed backward leaves every .grad as it was. The table
+ * is open addressing keyed by the tensor's address. */
+typedef struct {
+    l2_tensor *t;     /* borrowed: the tensor whose .grad receives the gradient */
+    l2_tensor *g;     /* owned: the sum of the gradients that arrived for t */
+    l2_tensor *fresh; /* owned: the new .grad, made before the commit when t->grad is NULL */
+} pending_grad;
+
+typedef struct {
+    pending_grad *v;
+    int64_t n, cap;
+} grad_table;
+
+static uint64_t ptr_hash(const void *p)
 {
-    if (!leaf->grad) {
-        leaf->grad = fresh_copy(g, leaf->dtype);
-        return leaf->grad ? L2_OK : L2_ERR_NOMEM;
-    }
-    add_into(leaf->grad, leaf->grad, g);
-    l2__bump_version(leaf->grad);
+    return ((uint64_t)(uintptr_t)p >> 4) * 0x9E3779B97F4A7C15ull;
+}
+
+/* The slot for t (found or empty). cap is a power of two and the table is never full. */
+static pending_grad *table_slot(const grad_table *tab, const l2_tensor *t)
+{
+    uint64_t mask = (uint64_t)tab->cap - 1;
+    for (uint64_t h = ptr_hash(t) & mask;; h = (h + 1) & mask)
+        if (tab->v[h].t == t || !tab->v[h].t)
+            return &tab->v[h];
+}
+
+static l2_status table_grow(grad_table *tab)
+{
+    int64_t cap = tab->cap ? 2 * tab->cap : 64;
+    pending_grad *old = tab->v;
+    int64_t oldcap = tab->cap;
+    pending_grad *nv = l2__calloc((size_t)cap * sizeof *nv, "backward");
+    if (!nv)
+        return L2_ERR_NOMEM;
+    tab->v = nv;
+    tab->cap = cap;
+    for (int64_t k = 0; k < oldcap; k++)
+        if (old[k].t)
+            *table_slot(tab, old[k].t) = old[k];
+    l2__free(old);
     return L2_OK;
 }
 
+static void table_free(grad_table *tab)
+{
+    for (int64_t k = 0; k < tab->cap; k++) {
+        l2_tensor_release(tab->v[k].g);
+        l2_tensor_release(tab->v[k].fresh);
+    }
+    l2__free(tab->v);
+    *tab = (grad_table){0};
+}
+
+/* Add g (borrowed) to the pending gradient of t's .grad. */
+static l2_status pend_grad(grad_table *tab, l2_tensor *t, const l2_tensor *g)
+{
+    if (2 * (tab->n + 1) > tab->cap && table_grow(tab) != L2_OK)
+        return L2_ERR_NOMEM;
+    pending_grad *e = table_slot(tab, t);
+    if (!e->t) {
+        e->t = t;
+        tab->n++;
+    }
+    return accumulate(&e->g, g);
+}
+
+/* Make every allocation the commit needs: the new .grad of each tensor that has none (a fresh
+ * copy in the tensor's dtype, so that it aliases nothing, as torch's AccumulateGrad). */
+static l2_status table_prepare(grad_table *tab)
+{
+    for (int64_t k = 0; k < tab->cap; k++) {
+        pending_grad *e = &tab->v[k];
+        if (e->t && !e->t->grad && !(e->fresh = fresh_copy(e->g, e->t->dtype)))
+            return L2_ERR_NOMEM;
+    }
+    return L2_OK;
+}
+
+/* Write the pending gradients to the .grad fields; cannot fail. */
+static void table_commit(grad_table *tab)
+{
+    for (int64_t k = 0; k < tab->cap; k++) {
+        pending_grad *e = &tab->v[k];
+        if (!e->t)
+            continue;
+        if (e->fresh) {
+            e->t->grad = e->fresh;
+            e->fresh = NULL;
+        } else {
+            add_into(e->t->grad, e->t->grad, e->g);
+            l2__bump_version(e->t->grad);
+        }
+    }
+}
+
 /* Deliver gradient g for tensor t (a leaf edge, or a non-leaf whose node is being processed). */
-static l2_status deliver(l2_tensor *t, const l2_tensor *g, capture *cap, bool to_grad_field)
+static l2_status deliver(l2_tensor *t, const l2_tensor *g, capture *cap, grad_table *tab)
 {
     if (cap) {
         for (int k = 0; k < cap->n; k++)
@@ -371,7 +456,7 @@ static l2_status deliver(l2_tensor *t, const l2_tensor *g, capture *cap, bool to
                 return L2_ERR_NOMEM;
         return L2_OK;
     }
-    return to_grad_field ? accumulate_leaf(t, g) : L2_OK;
+    return pend_grad(tab, t, g);
 }
 
 static l2_status check_saved(l2__node *n)
@@ -392,14 +477,14 @@ static l2_status check_saved(l2__node *n)
 }
 
 /* Run one node's backward and route the input gradients. */
-static l2_status process(l2__node *n, capture *cap, node_vec *ready)
+static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table *tab)
 {
     l2_status st = check_saved(n);
     if (st != L2_OK)
         return st;
     l2_tensor *g = n->gacc;
     if (n->out_weak && n->out_weak->retains_grad && !cap)
-        if ((st = accumulate_leaf(n->out_weak, g)) != L2_OK)
+        if ((st = pend_grad(tab, n->out_weak, g)) != L2_OK)
             return st;
     l2_tensor *gin[L2__MAX_INPUTS] = {0};
     st = l2__op_backward[n->op](n, g, gin);
@@ -421,7 +506,7 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready)
                 goto done;
             }
             if (e->leaf)
-                st = deliver(e->leaf, r, cap, true);
+                st = deliver(e->leaf, r, cap, tab);
             else
                 st = accumulate(&e->fn->gacc, r);
             l2_tensor_release(r);
@@ -439,11 +524,40 @@ done:
     return st;
 }
 
+/* The functional API's last checks and the hand-over of its results (registered with the open
+ * scope, which can fail): on failure every grads[k] is NULL again and nothing was committed. */
+static l2_status finish_capture(const char *op, capture *cap, bool allow_unused)
+{
+    for (int k = 0; k < cap->n; k++)
+        if (!cap->grads[k] && !allow_unused)
+            return l2__fail(L2_ERR_AUTOGRAD, "%s: one of the differentiated tensors (input %d) "
+                            "appears to not have been used in the graph; set allow_unused", op, k);
+    for (int k = 0; k < cap->n; k++) {
+        if (!cap->grads[k] || l2__ret(cap->grads[k]))
+            continue;
+        /* l2__ret released grads[k]; grads[0..k-1] now belong to the scope, which releases
+         * them when it ends. */
+        for (int j = 0; j < cap->n; j++) {
+            if (j > k)
+                l2_tensor_release(cap->grads[j]);
+            cap->grads[j] = NULL;
+        }
+        return L2_ERR_NOMEM;
+    }
+    return L2_OK;
+}
+
+/* Run the backward pass from the roots. All gradients are computed into temporaries first; only
+ * when every allocation has succeeded are they committed (.grad fields accumulated, the
+ * functional API's results handed over, saved tensors freed unless retain_graph), so that a
+ * failure changes nothing. */
 static l2_status run_backward(const char *op, int nroots, l2_tensor *const *roots,
-                              l2_tensor *const *gouts, bool retain_graph, capture *cap)
+                              l2_tensor *const *gouts, bool retain_graph, capture *cap,
+                              bool allow_unused)
 {
     static _Thread_local int epoch = 0;
     node_vec all = {0}, ready = {0};
+    grad_table tab = {0};
     l2_tensor *seeds[64] = {0};
     l2_status st = L2_OK;
     L2__CHECK_ST(nroots >= 1 && nroots <= 64, L2_ERR_ARG, "%s: %d outputs (1..64 supported)", op,
@@ -531,7 +645,7 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
         if (t->grad_fn)
             st = accumulate(&t->grad_fn->gacc, seeds[r]);
         else
-            st = deliver(t, seeds[r], cap, true);
+            st = deliver(t, seeds[r], cap, &tab);
     }
     for (int64_t k = 0; k < all.n && st == L2_OK; k++)
         if (all.v[k]->pending == 0 && !vec_push(&ready, all.v[k]))
@@ -545,7 +659,7 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
                     if (cap->inputs[k]->grad_fn == n)
                         st = accumulate(&cap->grads[k], n->gacc);
             if (st == L2_OK)
-                st = process(n, cap, &ready);
+                st = process(n, cap, &ready, &tab);
         } else {
             /* No gradient reached this node: its inputs get none from it either. */
             for (int i = 0; i < n->n_inputs && st == L2_OK; i++) {
@@ -554,13 +668,23 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
                     st = L2_ERR_NOMEM;
             }
         }
-        if (st == L2_OK && !retain_graph)
-            free_saved(n);
         l2_tensor_release(n->gacc);
         n->gacc = NULL;
     }
+    if (st == L2_OK)
+        st = table_prepare(&tab);
     l2__leave();
     l2_set_grad_enabled(prev);
+    if (st == L2_OK && cap)
+        st = finish_capture(op, cap, allow_unused);
+
+    /* The commit: nothing below fails. */
+    if (st == L2_OK) {
+        table_commit(&tab);
+        if (!retain_graph)
+            for (int64_t k = 0; k < all.n; k++)
+                free_saved(all.v[k]);
+    }
 out:
     for (int64_t k = 0; k < all.n; k++) {
         l2_tensor_release(all.v[k]->gacc);
@@ -568,6 +692,7 @@ out:
     }
     for (int r = 0; r < nroots; r++)
         l2_tensor_release(seeds[r]);
+    table_free(&tab);
     l2__free(all.v);
     l2__free(ready.v);
     if (st == L2_ERR_NOMEM && l2_last_status() != L2_ERR_NOMEM)
@@ -579,7 +704,7 @@ l2_status l2_backward(l2_tensor *t, const l2_tensor *grad_output, bool retain_gr
 {
     L2__CHECK_T(t, L2_ERR_NULL, "backward");
     l2_tensor *go = (l2_tensor *)grad_output;
-    return run_backward("backward", 1, &t, grad_output ? &go : NULL, retain_graph, NULL);
+    return run_backward("backward", 1, &t, grad_output ? &go : NULL, retain_graph, NULL, false);
 }
 
 l2_status l2_autograd_grad(int n_outputs, l2_tensor *const *outputs,
@@ -598,19 +723,12 @@ l2_status l2_autograd_grad(int n_outputs, l2_tensor *const *outputs,
         grads[k] = NULL;
     }
     capture cap = {n_inputs, inputs, grads};
-    l2_status st = run_backward(op, n_outputs, outputs, grad_outputs, retain_graph, &cap);
-    for (int k = 0; k < n_inputs && st == L2_OK; k++)
-        if (!grads[k] && !allow_unused)
-            st = l2__fail(L2_ERR_AUTOGRAD, "%s: one of the differentiated tensors (input %d) "
-                          "appears to not have been used in the graph; set allow_unused", op, k);
-    if (st != L2_OK) {
+    l2_status st = run_backward(op, n_outputs, outputs, grad_outputs, retain_graph, &cap,
+                                allow_unused);
+    if (st != L2_OK)
         for (int k = 0; k < n_inputs; k++) {
             l2_tensor_release(grads[k]);
             grads[k] = NULL;
         }
-        return st;
-    }
-    for (int k = 0; k < n_inputs; k++)
-        grads[k] = l2__ret(grads[k]);
-    return L2_OK;
+    return st;
 }

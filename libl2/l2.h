@@ -26,8 +26,12 @@
  * returns a tensor returns NULL on failure; one that returns l2_status returns a non-zero status.
  * Either way it sets a one-line, thread-local message (l2_last_error) naming the function, the
  * argument and the values, e.g. "add: shapes [2,3] and [4] cannot broadcast". A failed call
- * changes nothing: no argument is modified and nothing leaks. A successful call leaves the last
- * message as it was.
+ * changes nothing: no argument is modified and nothing leaks. This holds for the calls that
+ * write, too: l2_backward and l2_autograd_grad commit (accumulate .grad and retained grads,
+ * hand over results, free saved tensors) only once every allocation has succeeded; every
+ * in-place op (the `_` functions) validates and allocates before its first write;
+ * l2_optimizer_step makes all its state before updating any parameter; l2_save_safetensors
+ * writes a temporary file and renames it. A successful call leaves the last message as it was.
  *
  * OWNERSHIP, in one sentence: every tensor (or string) a call returns is yours and you release it
  * once with l2_tensor_release (l2_free for strings), unless a scope is open, in which case the
@@ -231,7 +235,7 @@ L2_API l2_tensor *l2_rand_like(const l2_tensor *t);
 L2_API l2_tensor *l2_randn_like(const l2_tensor *t);
 /* Fill t (any layout, float dtype) in place; bumps t's version like any in-place op.
  * L2_ERR_AUTOGRAD on a leaf that requires grad while grad mode is on (as torch; use
- * l2_no_grad_begin). */
+ * l2_no_grad_begin). On a non-leaf with grad mode on the gradient to t's old value is zero. */
 L2_API l2_status l2_uniform_(l2_tensor *t, double low, double high);
 L2_API l2_status l2_normal_(l2_tensor *t, double mean, double std);
 
@@ -330,7 +334,10 @@ L2_API l2_tensor *l2_stack(int n, l2_tensor *const *ts, int dim);
  * the copy (gradient to src). In-place rule for every in-place op while grad mode is on: a leaf
  * that requires grad is refused (L2_ERR_AUTOGRAD), and so is a view that requires grad or, for
  * copy_, a view receiving a src that requires grad (L2_ERR_UNSUPPORTED: libl2 does not rewrite
- * the base's history as torch's CopySlices does). */
+ * the base's history as torch's CopySlices does). Grad mode rule for every in-place op: with
+ * grad mode off, or when nothing involved requires grad, nothing is recorded and a leaf stays a
+ * leaf (so no_grad { l2_copy_(param, w) } loads weights). l2_copy_(x, x), or a src with dst's
+ * exact elements, writes and records nothing. */
 L2_API l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -377,7 +384,9 @@ L2_API const char *l2_grad_fn_name(const l2_tensor *t);
  * has one element (then 1 is used). Gradients accumulate into the .grad of every leaf that
  * requires grad and of retained non-leaves. Without retain_graph, the graph's saved tensors are
  * freed and a second backward through it fails with L2_ERR_AUTOGRAD. Also L2_ERR_AUTOGRAD when t
- * does not require grad, or when a tensor saved for backward was modified in place since. */
+ * does not require grad, or when a tensor saved for backward was modified in place since. The
+ * gradients are summed into temporaries first and committed at the end: a failed backward
+ * changes no .grad and frees nothing, so it can be retried on the same graph. */
 L2_API l2_status l2_backward(l2_tensor *t, const l2_tensor *grad_output, bool retain_graph);
 /* Gradients of the sum of outputs[i] (weighted by grad_outputs[i], NULL entries or a NULL array
  * meaning ones for one-element outputs) with respect to inputs, without touching any .grad.
@@ -910,8 +919,18 @@ L2_API l2_optimizer *l2_sgd(int n, l2_tensor *const *params, l2_sgd_options opts
 L2_API l2_optimizer *l2_adam(int n, l2_tensor *const *params, l2_adam_options opts);
 L2_API l2_optimizer *l2_adamw(int n, l2_tensor *const *params, l2_adam_options opts);
 /* One update of every parameter that has a grad (in place, under no grad; bumps versions).
- * L2_ERR_SHAPE if a grad's shape differs from its parameter's. */
+ * L2_ERR_SHAPE if a grad's shape differs from its parameter's; L2_ERR_AUTOGRAD if a parameter is
+ * no longer a leaf (an in-place op wrote it with grad mode on); L2_ERR_NOMEM if a state buffer
+ * cannot be made. State buffers are made for every parameter before any is updated: a failed
+ * step changes no parameter, buffer or step count. */
 L2_API l2_status l2_optimizer_step(l2_optimizer *o);
+/* The optimizer's state for parameter i, torch's state_dict names: "momentum_buffer" (SGD),
+ * "exp_avg", "exp_avg_sq", "max_exp_avg_sq" (Adam, AdamW). Borrowed, owned by the optimizer;
+ * NULL before the first step that made it (no error), or on error (L2_ERR_NULL, L2_ERR_INDEX
+ * for i out of range, L2_ERR_ARG for a name this optimizer does not have). */
+L2_API l2_tensor *l2_optimizer_state(const l2_optimizer *o, int i, const char *name);
+/* How many steps updated parameter i (torch's state "step"); -1 on error. */
+L2_API int64_t l2_optimizer_step_count(const l2_optimizer *o, int i);
 /* Zero every parameter's grad (set_to_none: drop it instead, torch 2's default). */
 L2_API l2_status l2_optimizer_zero_grad(l2_optimizer *o, bool set_to_none);
 /* The learning rate used by the next step (schedules set it each epoch). */

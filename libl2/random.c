@@ -184,6 +184,10 @@ static l2_status fill_checked(const char *op, l2_tensor *t, dist d, double a, do
               l2_dtype_name(t->dtype));
     if (!l2__check_inplace(op, t))
         return l2_last_status();
+    /* A non-leaf's old history is cut, as fill_ does (dt_old = 0); recorded before the write. */
+    const l2_tensor *in = t;
+    if (l2__needs_grad(1, &in) && !l2__record(L2__OP_FILL_, t, 1, &in))
+        return l2_last_status();
     fill_random(t, d, a, b);
     l2__bump_version(t);
     return L2_OK;

@@ -6,7 +6,9 @@ C_TESTS += \
 	tests/test-io \
 	tests/test-optim \
 	tests/test-train-loop \
-	tests/test-autograd
+	tests/test-autograd \
+	tests/test-oom \
+	tests/test-inplace
 
 check_PROGRAMS += $(C_TESTS)
 TESTS += $(C_TESTS)
@@ -24,6 +26,10 @@ tests_test_train_loop_SOURCES = tests/test-train-loop.c tests/tap.h tests/testut
 tests_test_train_loop_LDADD = $(TEST_LDADD)
 tests_test_autograd_SOURCES = tests/test-autograd.c tests/tap.h tests/testutil.h
 tests_test_autograd_LDADD = $(TEST_LDADD)
+tests_test_oom_SOURCES = tests/test-oom.c tests/tap.h
+tests_test_oom_LDADD = $(TEST_LDADD)
+tests_test_inplace_SOURCES = tests/test-inplace.c tests/tap.h tests/testutil.h
+tests_test_inplace_LDADD = $(TEST_LDADD)
 C_TESTS += tests/test-layers
 tests_test_layers_SOURCES = tests/test-layers.c tests/tap.h tests/gradcheck.h tests/testutil.h
 tests_test_layers_LDADD = $(TEST_LDADD) -lm

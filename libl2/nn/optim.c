@@ -5,6 +5,7 @@
 #include "../autograd-impl.h"
 
 #include <math.h>
+#include <string.h>
 
 typedef enum { OPT_SGD, OPT_ADAM, OPT_ADAMW } opt_kind;
 
@@ -166,13 +167,33 @@ l2_optimizer *l2_adamw(int n, l2_tensor *const *params, l2_adam_options opts)
         }                                                                                    \
     } while (0)
 
+/* The scratch of one step: new state buffers and contiguous copies of gradients, made for every
+ * parameter before any parameter is touched. */
+typedef struct {
+    l2_tensor *buf[3];
+    l2_tensor *gc;
+} step_scratch;
+
+static void scratch_free(step_scratch *sc, int n)
+{
+    for (int i = 0; sc && i < n; i++) {
+        for (int k = 0; k < 3; k++)
+            l2_tensor_release(sc[i].buf[k]);
+        l2_tensor_release(sc[i].gc);
+    }
+    l2__free(sc);
+}
+
 l2_status l2_optimizer_step(l2_optimizer *o)
 {
     const char *op = "optimizer_step";
     L2__CHECK_ST(o, L2_ERR_NULL, "%s: optimizer is NULL", op);
-    /* Validate and allocate every state buffer first, so a failure changes no parameter. */
+    /* Validate everything first. */
     for (int i = 0; i < o->n; i++) {
         l2_tensor *par = o->params[i], *g = par->grad;
+        L2__CHECK_ST(!par->grad_fn, L2_ERR_AUTOGRAD, "%s: parameter %d is no longer a leaf (it "
+                     "has a grad_fn '%s' from an in-place op with grad mode on; write parameters "
+                     "under l2_no_grad_begin)", op, i, l2__op_names[par->grad_fn->op]);
         if (!g)
             continue;
         char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
@@ -183,29 +204,39 @@ l2_status l2_optimizer_step(l2_optimizer *o)
                      "shape %s (%s)", op, l2__shape_str(s1, g->ndim, g->shape),
                      l2_dtype_name(g->dtype), i, l2__shape_str(s2, par->ndim, par->shape),
                      l2_dtype_name(par->dtype));
-        bool need1 = o->kind != OPT_SGD || o->sgd.momentum != 0;
-        if (need1 && !o->buf1[i] &&
-            !(o->buf1[i] = l2__new(op, par->ndim, par->shape, par->dtype, true)))
-            return l2_last_status();
-        if (o->kind != OPT_SGD && !o->buf2[i] &&
-            !(o->buf2[i] = l2__new(op, par->ndim, par->shape, par->dtype, true)))
-            return l2_last_status();
-        if (o->kind != OPT_SGD && o->adam.amsgrad && !o->buf3[i] &&
-            !(o->buf3[i] = l2__new(op, par->ndim, par->shape, par->dtype, true)))
-            return l2_last_status();
     }
+    /* Then make every allocation: missing state buffers and contiguous gradients. */
+    step_scratch *sc = l2__calloc(sizeof *sc * (size_t)o->n, op);
+    if (!sc)
+        return l2_last_status();
+    bool need[3] = {o->kind != OPT_SGD || o->sgd.momentum != 0, o->kind != OPT_SGD,
+                    o->kind != OPT_SGD && o->adam.amsgrad};
     for (int i = 0; i < o->n; i++) {
-        l2_tensor *par = o->params[i], *grad = par->grad;
+        l2_tensor *par = o->params[i], *g = par->grad;
+        if (!g)
+            continue;
+        l2_tensor *const have[3] = {o->buf1[i], o->buf2[i], o->buf3[i]};
+        for (int k = 0; k < 3; k++)
+            if (need[k] && !have[k] &&
+                !(sc[i].buf[k] = l2__new(op, par->ndim, par->shape, par->dtype, true)))
+                goto fail;
+        if (!l2__is_contiguous(g)) {
+            if (!(sc[i].gc = l2__new(op, g->ndim, g->shape, g->dtype, false)))
+                goto fail;
+            l2__copy_kernel(sc[i].gc, g);
+        }
+    }
+    /* The commit: nothing below fails. */
+    for (int i = 0; i < o->n; i++) {
+        l2_tensor *par = o->params[i], *grad = sc[i].gc ? sc[i].gc : par->grad;
         if (!grad)
             continue;
-        l2_tensor *gc = NULL;
-        if (!l2__is_contiguous(grad)) {
-            gc = l2__new(op, grad->ndim, grad->shape, grad->dtype, false);
-            if (!gc)
-                return l2_last_status();
-            l2__copy_kernel(gc, grad);
-            grad = gc;
-        }
+        l2_tensor **bufs[3] = {&o->buf1[i], &o->buf2[i], &o->buf3[i]};
+        for (int k = 0; k < 3; k++)
+            if (sc[i].buf[k]) {
+                *bufs[k] = sc[i].buf[k];
+                sc[i].buf[k] = NULL;
+            }
         int64_t m = l2__numel(par->ndim, par->shape);
         bool first = o->steps[i] == 0;
         o->steps[i]++;
@@ -226,9 +257,42 @@ l2_status l2_optimizer_step(l2_optimizer *o)
                 ADAM_KERNEL(double);
         }
         l2__bump_version(par);
-        l2_tensor_release(gc);
+        for (int k = 0; k < 3; k++)
+            if (*bufs[k])
+                l2__bump_version(*bufs[k]);
     }
+    scratch_free(sc, o->n);
     return L2_OK;
+fail:
+    scratch_free(sc, o->n);
+    return l2_last_status();
+}
+
+l2_tensor *l2_optimizer_state(const l2_optimizer *o, int i, const char *name)
+{
+    const char *op = "optimizer_state";
+    L2__CHECK(o && name, NULL, L2_ERR_NULL, "%s: optimizer or name is NULL", op);
+    L2__CHECK(i >= 0 && i < o->n, NULL, L2_ERR_INDEX, "%s: parameter %d out of range [0, %d)", op,
+              i, o->n);
+    bool sgd = o->kind == OPT_SGD;
+    if (sgd && strcmp(name, "momentum_buffer") == 0)
+        return o->buf1[i];
+    if (!sgd && strcmp(name, "exp_avg") == 0)
+        return o->buf1[i];
+    if (!sgd && strcmp(name, "exp_avg_sq") == 0)
+        return o->buf2[i];
+    if (!sgd && strcmp(name, "max_exp_avg_sq") == 0)
+        return o->buf3[i];
+    return l2__fail(L2_ERR_ARG, "%s: no state '%s' in this optimizer", op, name), NULL;
+}
+
+int64_t l2_optimizer_step_count(const l2_optimizer *o, int i)
+{
+    const char *op = "optimizer_step_count";
+    L2__CHECK(o, -1, L2_ERR_NULL, "%s: optimizer is NULL", op);
+    L2__CHECK(i >= 0 && i < o->n, -1, L2_ERR_INDEX, "%s: parameter %d out of range [0, %d)", op,
+              i, o->n);
+    return o->steps[i];
 }
 
 l2_status l2_optimizer_zero_grad(l2_optimizer *o, bool set_to_none)

@@ -254,6 +254,18 @@ static bool may_overlap(const l2_tensor *a, const l2_tensor *b)
     return alo <= bhi && blo <= ahi;
 }
 
+/* True when a and b (same shape) are the same elements of one storage in the same order. */
+static bool same_elements(const l2_tensor *a, const l2_tensor *b)
+{
+    if (a->storage != b->storage || a->offset != b->offset || a->dtype != b->dtype ||
+        a->ndim != b->ndim)
+        return false;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->shape[i] != b->shape[i] || (a->shape[i] > 1 && a->stride[i] != b->stride[i]))
+            return false;
+    return true;
+}
+
 l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
 {
     const char *op = "copy_";
@@ -269,36 +281,53 @@ l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
                  L2_ERR_UNSUPPORTED, "%s: copying a tensor that requires grad into a view is not "
                  "supported (its base would not see the gradient); build the result with l2_cat "
                  "or l2_stack", op);
+    /* s: src broadcast to dst's shape; a temporary, so it is made without history. */
+    bool prev = l2_set_grad_enabled(false);
     l2__enter();
     l2_tensor *s = l2_expand(src, dst->ndim, dst->shape);
     l2__leave();
+    l2_set_grad_enabled(prev);
     if (!s) {
         char msg[256];
         snprintf(msg, sizeof msg, "%s", l2_last_error());
         return l2__fail(l2_last_status(), "%s: %s", op, msg);
     }
-    if (l2__numel(dst->ndim, dst->shape) > 0 && may_overlap(dst, s)) {
-        l2_tensor *tmp = l2__new(op, s->ndim, s->shape, s->dtype, false);
+    /* With grad mode on, dst's old value is overwritten: its history is replaced by this node
+     * (src's gradient). Under no_grad nothing is recorded and a leaf stays a leaf. */
+    bool grad = l2_is_grad_enabled() && src != dst &&
+                ((l2__is_float(dst->dtype) && l2__is_float(src->dtype) && src->requires_grad) ||
+                 dst->requires_grad);
+    bool same = same_elements(dst, s);
+    if (same && !grad) {
+        /* copy_(x, x), or a source with dst's exact elements: nothing to write or record. */
+        l2_tensor_release(s);
+        return L2_OK;
+    }
+    /* Everything that can fail happens before the first write: the temporary for an
+     * overlapping source, then the graph node. */
+    l2_tensor *tmp = NULL;
+    if (!same && l2__numel(dst->ndim, dst->shape) > 0 && may_overlap(dst, s)) {
+        tmp = l2__new(op, s->ndim, s->shape, s->dtype, false);
         if (!tmp) {
             l2_tensor_release(s);
             return l2_last_status();
         }
         l2__copy_kernel(tmp, s);
-        l2__copy_kernel(dst, tmp);
-        l2_tensor_release(tmp);
-    } else {
-        l2__copy_kernel(dst, s);
     }
+    const l2_tensor *in[1] = {src};
+    if (grad && !l2__record(L2__OP_COPY_, dst, 1, in)) {
+        l2_tensor_release(tmp);
+        l2_tensor_release(s);
+        return l2_last_status();
+    }
+    if (same) { /* the elements are already there; only the history changed */
+        l2_tensor_release(s);
+        return L2_OK;
+    }
+    l2__copy_kernel(dst, tmp ? tmp : s);
+    l2_tensor_release(tmp);
     l2_tensor_release(s);
     l2__bump_version(dst);
-    bool grad = l2__is_float(dst->dtype) && l2__is_float(src->dtype) &&
-                l2__needs_grad(1, &src);
-    if (grad || dst->requires_grad) {
-        /* dst's old value is overwritten: its history is replaced by this node (src's grad). */
-        const l2_tensor *in[1] = {src};
-        if (!l2__record(L2__OP_COPY_, dst, 1, in))
-            return l2_last_status(); /* the data was copied; only the graph could not be built */
-    }
     return L2_OK;
 }
 

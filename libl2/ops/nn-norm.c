@@ -415,15 +415,12 @@ l2_tensor *l2_batch_norm(const l2_tensor *x, l2_tensor *running_mean, l2_tensor 
             else
                 bn_fwd_f64(xd, yd, N, C, S, c, mean[c], invstd[c], wc, bc);
         }
-        if (training && running_mean)
-            bn_update(running_mean, mean, 1, C, momentum);
-        if (training && running_var) /* the unbiased variance, as torch */
-            bn_update(running_var, var, (double)(N * S) / (double)(N * S - 1), C, momentum);
     }
     l2_tensor_release(xc);
     l2_tensor_release(w);
     l2_tensor_release(b);
     const l2_tensor *in[3] = {x, weight, bias};
+    bool kept = false; /* stats belongs to the node */
     if (y && l2__needs_grad(3, in)) {
         const l2_tensor *save[2] = {x, weight};
         l2__node *node = l2__record_save(L2__OP_BATCH_NORM, y, 3, in, weight ? 2 : 1, save);
@@ -434,11 +431,20 @@ l2_tensor *l2_batch_norm(const l2_tensor *x, l2_tensor *running_mean, l2_tensor 
             node->i[0] = training;
             node->ni = 1;
             node->extra = stats;
-            stats = NULL;
+            kept = true;
         }
     }
-    l2__free(stats);
-    return l2__ret(y);
+    /* The running statistics are updated last, once nothing can fail, not even the hand-over to
+     * an open scope (stats stays alive: it is freed below, or by the node). */
+    y = l2__ret(y);
+    if (y && training && running_mean)
+        bn_update(running_mean, stats, 1, C, momentum);
+    if (y && training && running_var) /* the unbiased variance, as torch */
+        bn_update(running_var, stats + 2 * C, (double)(N * S) / (double)(N * S - 1), C,
+                  momentum);
+    if (!kept)
+        l2__free(stats);
+    return y;
 }
 
 /* The formulas are those of NN_BN_BWD, one channel per iteration. */
