@@ -249,7 +249,8 @@ L2_API l2_status l2_get(const l2_tensor *t, const int64_t *idx, double *out);
 /* Read element idx of an int64 tensor exactly (L2_ERR_DTYPE for other dtypes). */
 L2_API l2_status l2_get_int64(const l2_tensor *t, const int64_t *idx, int64_t *out);
 /* Write value (converted like l2_full) to element idx. Bumps the version; the same autograd rule
- * as l2_uniform_. */
+ * as l2_uniform_, except that on a tensor with history only the written element's gradient is
+ * cut (d out / d t_old is 1 elsewhere, as torch's t[idx] = value). */
 L2_API l2_status l2_set(l2_tensor *t, const int64_t *idx, double value);
 /* The value of a one-element tensor of any rank. L2_ERR_SHAPE if numel != 1. */
 L2_API l2_status l2_item(const l2_tensor *t, double *out);

@@ -606,6 +606,18 @@ l2_status l2_set(l2_tensor *t, const int64_t *idx, double value)
         return l2_last_status();
     if (!l2__check_inplace("set", t))
         return l2_last_status();
+    /* On a tensor with history the written element's gradient is cut (torch's CopySlices). */
+    const l2_tensor *in = t;
+    if (l2__needs_grad(1, &in)) {
+        l2__node *node = l2__record(L2__OP_SET_, t, 1, &in);
+        if (!node)
+            return l2_last_status();
+        int64_t flat = 0;
+        for (int i = 0; i < t->ndim; i++)
+            flat = flat * t->shape[i] + (idx[i] < 0 ? idx[i] + t->shape[i] : idx[i]);
+        node->i[0] = flat;
+        node->ni = 1;
+    }
     l2__store(p, t->dtype, value);
     l2__bump_version(t);
     return L2_OK;

@@ -404,8 +404,29 @@ static void batch_norm_sweep(void)
     }
 }
 
+/* l2_set on a tensor with history cuts only the written element's gradient: y = 2x,
+ * y[1] = 5, sum(y * w).backward() gives x.grad = 2w with element 1 zeroed. */
+static void set_grad(void)
+{
+    l2_tensor *x = leaf(1, true), *w = leaf(-3, false);
+    l2_tensor *y = l2_mul_scalar(x, 2);
+    l2_status st = l2_set(y, (const int64_t[]){0, -2}, 5);
+    l2_tensor *yw = l2_mul(y, w), *loss = l2_sum(yw);
+    double want[6];
+    for (int i = 0; i < 6; i++)
+        want[i] = i == 1 ? 0 : 2 * (-3 + i);
+    double v = NAN;
+    ok(st == L2_OK && l2_get(y, (const int64_t[]){0, 1}, &v) == L2_OK && v == 5 &&
+           l2_backward(loss, NULL, false) == L2_OK && equals(l2_grad(x), want, 6),
+       "set on a non-leaf: the written element's gradient is cut, the others flow");
+    l2_tensor *all[] = {loss, yw, y, w, x};
+    for (int i = 0; i < 5; i++)
+        l2_tensor_release(all[i]);
+}
+
 int main(void)
 {
+    set_grad();
     grad_mode();
     inplace_sweep();
     backward_sweep();

@@ -836,6 +836,19 @@ l2_status l2__fill__backward(l2__node *n, const l2_tensor *g, l2_tensor **gin)
     return gin[0] ? L2_OK : L2_ERR_NOMEM;
 }
 
+/* l2_set on a tensor with history: dt_old = g with the written element (flat row-major index
+ * i[0]) zeroed. */
+l2_status l2__set__backward(l2__node *n, const l2_tensor *g, l2_tensor **gin)
+{
+    l2_tensor *r = l2__new("backward", g->ndim, g->shape, g->dtype, false);
+    if (!r)
+        return L2_ERR_NOMEM;
+    l2__copy_kernel(r, g);
+    memset(l2__data(r) + n->i[0] * (int64_t)l2__esize(r->dtype), 0, l2__esize(r->dtype));
+    gin[0] = r;
+    return L2_OK;
+}
+
 /* dt_old = 0 */
 l2_status l2__zero__backward(l2__node *n, const l2_tensor *g, l2_tensor **gin)
 {

@@ -14,6 +14,7 @@
     X(MASKED_FILL, masked_fill)                                                          \
     X(FILL_, fill_)                                                                      \
     X(ZERO_, zero_)                                                                      \
+    X(SET_, set_)                                                                        \
     X(NEG, neg)                                                                          \
     X(ABS, abs)                                                                          \
     X(SIGN, sign)                                                                        \
