@@ -31,4 +31,4 @@ tests_test_layers_LDADD = $(TEST_LDADD) -lm
 # Ownership: scopes, live-tensor count, memory statistics, leak report, released-tensor use.
 C_TESTS += tests/test-ownership
 tests_test_ownership_SOURCES = tests/test-ownership.c tests/tap.h
-tests_test_ownership_LDADD = $(TEST_LDADD)
+tests_test_ownership_LDADD = $(TEST_LDADD) -lpthread

@@ -9,6 +9,7 @@
 #include "l2.h"
 #include "tap.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -270,6 +271,53 @@ static void test_released_use(void)
 #endif
 }
 
+/* ---- a scope-owned tensor released on another thread ---- */
+
+typedef struct {
+    l2_tensor *t;
+    l2_status status;
+    char msg[256];
+} release_job;
+
+static void *release_elsewhere(void *arg)
+{
+    release_job *j = arg;
+    l2_clear_error();
+    l2_tensor_release(j->t);
+    j->status = l2_last_status();
+    snprintf(j->msg, sizeof j->msg, "%s", l2_last_error());
+    return NULL;
+}
+
+static void release_on_thread(release_job *j)
+{
+    pthread_t th;
+    if (pthread_create(&th, NULL, release_elsewhere, j) == 0)
+        pthread_join(th, NULL);
+    else
+        j->status = L2_STATUS_COUNT;
+}
+
+static void test_other_thread(void)
+{
+    int64_t base = l2_live_tensors();
+    release_job j = {0};
+    l2_scope_begin();
+    j.t = l2_ones(L2_SHAPE(3), L2_FLOAT32);
+    release_on_thread(&j);
+    is_int(j.status, L2_ERR_ARG, "another thread cannot take this thread's scope reference");
+    ok(strstr(j.msg, "another thread") != NULL, "the message says why");
+    is_int(l2_live_tensors(), base + 1, "and the tensor is untouched");
+    l2_tensor_ref(j.t);
+    release_on_thread(&j);
+    is_int(j.status, L2_OK, "a reference that is not the scope's can be dropped elsewhere");
+    is_int(l2_numel(j.t), 3, "the scope's reference keeps it alive");
+    l2_clear_error();
+    l2_scope_end();
+    is_int(l2_live_tensors(), base, "scope_end frees it, once");
+    is_int(l2_last_status(), L2_OK, "no error");
+}
+
 /* ---- leak report: this program run again as a child with L2_LEAK_REPORT=1 ---- */
 
 static int child_leak(void)
@@ -344,6 +392,7 @@ int main(int argc, char **argv)
     test_memory_stats();
     test_null_getters();
     test_released_use();
+    test_other_thread();
     test_leak_report();
     return tap_done();
 }
