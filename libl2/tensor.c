@@ -173,9 +173,11 @@ static void leak_report(void)
     leak_lock_take();
     for (l2_tensor *t = leak_head.live_next; t != &leak_head; t = t->live_next) {
         char sh[L2__SHAPE_STR];
+        /* The graph node names a view op more precisely than l2__alias ("view") can. */
+        const char *op = t->grad_fn ? l2__op_names[t->grad_fn->op] : t->made_by;
         fprintf(stderr, "libl2: leaked tensor %s %s made by %s%s\n",
-                l2__shape_str(sh, t->ndim, t->shape), l2_dtype_name(t->dtype),
-                t->made_by ? t->made_by : "?", t->requires_grad ? ", requires_grad" : "");
+                l2__shape_str(sh, t->ndim, t->shape), l2_dtype_name(t->dtype), op ? op : "?",
+                t->requires_grad ? ", requires_grad" : "");
         n++;
     }
     leak_lock_give();

@@ -327,7 +327,8 @@ static int child_leak(void)
     l2_tensor *b = l2_arange(0, 4, 1, L2_INT64);
     l2_tensor *c = l2_ones(L2_SHAPE(5), L2_FLOAT64);
     l2_tensor_release(c);
-    return a && b ? 0 : 1; /* a and b leak */
+    l2_tensor *p = l2_permute(a, (const int[]){1, 0});
+    return a && b && p ? 0 : 1; /* a, b and p leak */
 }
 
 static int child_clean(void)
@@ -369,7 +370,10 @@ static void test_leak_report(void)
        "leak report names the zeros tensor");
     ok(strstr(out, "libl2: leaked tensor [4] int64 made by arange\n") != NULL,
        "leak report names the arange tensor");
-    ok(strstr(out, "libl2: 2 tensors leaked") != NULL, "leak report total");
+    ok(strstr(out, "libl2: leaked tensor [3,2] float32 made by permute, requires_grad\n") !=
+           NULL,
+       "leak report names the op of a view");
+    ok(strstr(out, "libl2: 3 tensors leaked") != NULL, "leak report total");
     ok(strstr(out, "float64") == NULL, "the released tensor is not reported");
     tap_diag("child stderr: %s", out);
 
