@@ -181,7 +181,8 @@ L2_API bool l2_shares_storage(const l2_tensor *a, const l2_tensor *b);
  *     }
  */
 L2_API l2_status l2_scope_begin(void);
-/* Close the innermost scope and release every tensor it owns. L2_ERR_ARG if none is open. */
+/* Close the innermost scope and release every tensor it still owns (not those you released
+ * meanwhile). L2_ERR_ARG if none is open. */
 L2_API l2_status l2_scope_end(void);
 /* Let t outlive the innermost scope: t gets one more reference, owned by the enclosing scope, or
  * by you when no scope encloses it (or no scope is open). Returns t. NULL gives NULL with
