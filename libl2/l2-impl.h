@@ -35,18 +35,20 @@ l2_status l2__fail(l2_status status, const char *fmt, ...) __attribute__((format
 #define L2__CHECK_ST(cond, status, ...) L2__CHECK(cond, status, status, __VA_ARGS__)
 
 /* Check a tensor argument for NULL and, in debug builds (L2_DEBUG), for a tensor that was
- * already released (still in the quarantine, see l2.h). */
+ * already released (still in the quarantine, see l2.h). L2__CHECK_TN takes the argument's name
+ * as a string, for helpers that check several arguments. */
 #ifdef L2_DEBUG
-#define L2__CHECK_T(t, ret, op)                                                              \
+#define L2__CHECK_TN(t, ret, op, name)                                                       \
     do {                                                                                     \
-        L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), #t);     \
+        L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), (name)); \
         L2__CHECK((t)->magic != L2__MAGIC_DEAD, ret, L2_ERR_ARG,                             \
-                  "%s: argument '%s' was already released", (op), #t);                      \
+                  "%s: argument '%s' was already released", (op), (name));                  \
     } while (0)
 #else
-#define L2__CHECK_T(t, ret, op)                                                              \
-    L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), #t)
+#define L2__CHECK_TN(t, ret, op, name)                                                       \
+    L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), (name))
 #endif
+#define L2__CHECK_T(t, ret, op) L2__CHECK_TN(t, ret, op, #t)
 
 /* Format a shape as "[2,3]" into buf (at least L2__SHAPE_STR bytes). Returns buf. */
 #define L2__SHAPE_STR 200
