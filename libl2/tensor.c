@@ -541,8 +541,9 @@ static l2_tensor *scope_add(scope_list *s, l2_tensor *t)
     int64_t i = s->n++;
     s->items[i] = t;
     atomic_fetch_add(&t->scope_refs, 1);
-    atomic_store(&t->scope_slot, i);
-    atomic_store(&t->scope_list, (void *)s);
+    /* Relaxed: readers only compare the list with their own and check items[slot] == t. */
+    atomic_store_explicit(&t->scope_slot, i, memory_order_relaxed);
+    atomic_store_explicit(&t->scope_list, (void *)s, memory_order_relaxed);
     return t;
 }
 
