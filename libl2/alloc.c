@@ -18,7 +18,7 @@
 static atomic_llong fail_countdown = -1;
 
 /* Memory statistics (l2_get_memory_stats). */
-static atomic_llong bytes_in_use, peak_bytes, n_allocs, n_live_allocs;
+static atomic_llong bytes_in_use, peak_bytes, n_allocs, n_frees;
 
 void l2_debug_fail_alloc_after(int64_t n) { atomic_store(&fail_countdown, n < 0 ? -1 : n); }
 
@@ -41,13 +41,12 @@ static void account_alloc(size_t nbytes)
     while (now > peak && !atomic_compare_exchange_weak(&peak_bytes, &peak, now)) {
     }
     atomic_fetch_add(&n_allocs, 1);
-    atomic_fetch_add(&n_live_allocs, 1);
 }
 
 static void account_free(size_t nbytes)
 {
     atomic_fetch_sub(&bytes_in_use, (long long)nbytes);
-    atomic_fetch_sub(&n_live_allocs, 1);
+    atomic_fetch_add(&n_frees, 1);
 }
 
 static size_t *header_of(void *p) { return (size_t *)(void *)((char *)p - L2__HDR); }
@@ -118,7 +117,7 @@ l2_status l2_get_memory_stats(l2_memory_stats *out)
     out->bytes_in_use = atomic_load(&bytes_in_use);
     out->peak_bytes = atomic_load(&peak_bytes);
     out->n_allocs = atomic_load(&n_allocs);
-    out->n_live_allocs = atomic_load(&n_live_allocs);
+    out->n_live_allocs = out->n_allocs - atomic_load(&n_frees);
     out->live_tensors = l2_live_tensors();
     out->live_storages = l2__live_storages();
     return L2_OK;

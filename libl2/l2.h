@@ -41,7 +41,9 @@
  * variable and debug builds (Testing and configuration, below).
  *
  * THREADS. Distinct tensors may be used from distinct threads. The error message, the grad mode,
- * the scope stack and the default random generator are per thread.
+ * the scope stack and the default random generator are per thread (a tensor a scope owns is
+ * released on the scope's thread: see l2_tensor_release). The memory statistics and the live
+ * tensor count are process-wide.
  */
 #ifndef L2_H
 #define L2_H
