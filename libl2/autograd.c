@@ -66,13 +66,26 @@ l2_status l2_set_requires_grad(l2_tensor *t, bool requires_grad)
     return L2_OK;
 }
 
-bool l2_requires_grad(const l2_tensor *t) { return t && t->requires_grad; }
-bool l2_is_leaf(const l2_tensor *t) { return t && !t->grad_fn; }
-l2_tensor *l2_grad(const l2_tensor *t) { return t ? t->grad : NULL; }
+bool l2_requires_grad(const l2_tensor *t)
+{
+    L2__CHECK_T(t, false, "requires_grad");
+    return t->requires_grad;
+}
+bool l2_is_leaf(const l2_tensor *t)
+{
+    L2__CHECK_T(t, false, "is_leaf");
+    return !t->grad_fn;
+}
+l2_tensor *l2_grad(const l2_tensor *t)
+{
+    L2__CHECK_T(t, NULL, "grad");
+    return t->grad;
+}
 
 const char *l2_grad_fn_name(const l2_tensor *t)
 {
-    return t && t->grad_fn ? l2__op_names[t->grad_fn->op] : NULL;
+    L2__CHECK_T(t, NULL, "grad_fn_name");
+    return t->grad_fn ? l2__op_names[t->grad_fn->op] : NULL;
 }
 
 l2_status l2_zero_grad(l2_tensor *t)

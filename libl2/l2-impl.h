@@ -34,9 +34,21 @@ l2_status l2__fail(l2_status status, const char *fmt, ...) __attribute__((format
 /* The same for functions returning l2_status: returns status. */
 #define L2__CHECK_ST(cond, status, ...) L2__CHECK(cond, status, status, __VA_ARGS__)
 
-/* Check a tensor argument for NULL. */
-#define L2__CHECK_T(t, ret, op)                                                              \
-    L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), #t)
+/* Check a tensor argument for NULL and, in debug builds (L2_DEBUG), for a tensor that was
+ * already released (still in the quarantine, see l2.h). L2__CHECK_TN takes the argument's name
+ * as a string, for helpers that check several arguments. */
+#ifdef L2_DEBUG
+#define L2__CHECK_TN(t, ret, op, name)                                                       \
+    do {                                                                                     \
+        L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), (name)); \
+        L2__CHECK((t)->magic != L2__MAGIC_DEAD, ret, L2_ERR_ARG,                             \
+                  "%s: argument '%s' was already released", (op), (name));                  \
+    } while (0)
+#else
+#define L2__CHECK_TN(t, ret, op, name)                                                       \
+    L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), (name))
+#endif
+#define L2__CHECK_T(t, ret, op) L2__CHECK_TN(t, ret, op, #t)
 
 /* Format a shape as "[2,3]" into buf (at least L2__SHAPE_STR bytes). Returns buf. */
 #define L2__SHAPE_STR 200
@@ -54,6 +66,9 @@ void *l2__malloc(size_t nbytes, const char *what);
 void *l2__calloc(size_t nbytes, const char *what);
 void *l2__realloc(void *p, size_t nbytes, const char *what);
 void l2__free(void *p);
+/* Take block p out of the memory statistics now; a later l2__free frees it without counting
+ * (the debug quarantine of released tensors). */
+void l2__untrack(void *p);
 
 /* ---- Storage and tensor ------------------------------------------------------------------- */
 
@@ -88,7 +103,21 @@ struct l2_tensor {
     bool is_view;
     l2_tensor *grad;
     l2__node *grad_fn;
+    /* Scopes (tensor.c): how many scope slots hold a reference to this tensor, on any thread,
+     * and the slot registered last: its scope (a thread-local list, so it also names the
+     * thread; NULL when unknown) and index. */
+    atomic_int scope_refs;
+    _Atomic(void *) scope_list;
+    atomic_llong scope_slot;
+    /* Debugging: L2__MAGIC_DEAD once released (debug builds quarantine dead structs), the op that
+     * made the tensor (static string) and the links of the leak registry (L2_LEAK_REPORT). */
+    uint32_t magic;
+    const char *made_by;
+    l2_tensor *live_prev, *live_next;
 };
+
+#define L2__MAGIC_LIVE 0x4c324c56u /* "L2LV" */
+#define L2__MAGIC_DEAD 0xdeadbeefu
 
 /* Bytes per element. */
 static inline size_t l2__esize(l2_dtype dt)
@@ -117,8 +146,13 @@ l2_tensor *l2__alias(const l2_tensor *t, int ndim, const int64_t *shape, const i
 /* Register a freshly created tensor with the innermost scope (if any). Returns t. Every public
  * function that returns a new tensor returns it through this. */
 l2_tensor *l2__ret(l2_tensor *t);
-/* Release without going through any scope (internal temporaries). */
-#define l2__release l2_tensor_release
+/* Drop one reference without touching any scope: what library code does with the references it
+ * holds. Inside libl2 every l2_tensor_release(t) call means this (the macro below); only the
+ * public l2_tensor_release, called by users, takes a scope's reference first (see l2.h). */
+void l2__release(l2_tensor *t);
+#define l2_tensor_release(t) l2__release(t)
+/* Storages alive (l2_get_memory_stats). */
+int64_t l2__live_storages(void);
 
 /* Bump the storage version after an in-place write. */
 static inline void l2__bump_version(l2_tensor *t) { atomic_fetch_add(&t->storage->version, 1); }

@@ -35,13 +35,19 @@
  *
  * OWNERSHIP, in one sentence: every tensor (or string) a call returns is yours and you release it
  * once with l2_tensor_release (l2_free for strings), unless a scope is open, in which case the
- * innermost scope owns it and releases it at l2_scope_end. Arguments are borrowed: a call never
- * releases what you pass. Getters (l2_grad, l2_shape, ...) return borrowed pointers that live as
- * long as the tensor they came from. Releasing NULL does nothing. Tensors are reference counted;
- * views share their base's storage and keep it alive.
+ * innermost scope owns it and releases it at l2_scope_end. Releasing a tensor a scope owns is
+ * allowed too: the scope gives up its reference and forgets the tensor, so a function that
+ * releases its own intermediates is correct whether or not its caller opened a scope.
+ * Arguments are borrowed: a call never releases what you pass. Getters (l2_grad, l2_shape, ...)
+ * return borrowed pointers that live as long as the tensor they came from. Releasing NULL does
+ * nothing. Tensors are reference counted; views share their base's storage and keep it alive.
+ * To find leaks and misuse see l2_live_tensors, l2_get_memory_stats, the L2_LEAK_REPORT
+ * variable and debug builds (Testing and configuration, below).
  *
  * THREADS. Distinct tensors may be used from distinct threads. The error message, the grad mode,
- * the scope stack and the default random generator are per thread.
+ * the scope stack and the default random generator are per thread (a tensor a scope owns is
+ * released on the scope's thread: see l2_tensor_release). The memory statistics and the live
+ * tensor count are process-wide.
  */
 #ifndef L2_H
 #define L2_H
@@ -119,16 +125,25 @@ L2_API const char *l2_dtype_name(l2_dtype dt);
 /* Bytes per element (4, 8, 8, 1); 0 outside the enum. */
 L2_API size_t l2_dtype_size(l2_dtype dt);
 
-/* Take one more reference to t and return t (NULL for NULL). The caller owns that reference. */
+/* Take one more reference to t and return t. The caller owns that reference (never a scope).
+ * NULL gives NULL with L2_ERR_NULL. */
 L2_API l2_tensor *l2_tensor_ref(l2_tensor *t);
 /* Drop one reference; the tensor (and its storage, and the autograd graph behind it, once
- * nothing else refers to them) is freed with the last. NULL does nothing. */
+ * nothing else refers to them) is freed with the last. NULL does nothing.
+ * If a scope of this thread owns t, the reference dropped is the scope's (the first release
+ * after the tensor was made or kept): the scope forgets t and l2_scope_end will not release it
+ * again; references you took with l2_tensor_ref are dropped by the releases that follow. A scope
+ * of another thread is never touched: there the call drops a reference that is not a scope's,
+ * and if only scopes hold t it sets L2_ERR_ARG and does nothing (release t on the thread that
+ * opened the scope, or l2_keep it out first). In debug builds, releasing a released tensor sets
+ * L2_ERR_ARG and does nothing (see l2_live_tensors). */
 L2_API void l2_tensor_release(l2_tensor *t);
 /* Free a string returned by libl2 (l2_to_string). NULL does nothing. */
 L2_API void l2_free(void *p);
 
-/* Properties. All getters take a non-NULL tensor; on NULL they return 0 / NULL / false and set
- * L2_ERR_NULL. Pointers returned are borrowed and live as long as t. */
+/* Properties. All getters take a non-NULL tensor; on NULL they return 0 / NULL / false (l2_size:
+ * -1; l2_dtype_of: L2_FLOAT32) and set L2_ERR_NULL, so when such a value is ambiguous check
+ * l2_last_status after l2_clear_error. Pointers returned are borrowed and live as long as t. */
 L2_API int l2_ndim(const l2_tensor *t);
 L2_API const int64_t *l2_shape(const l2_tensor *t);   /* ndim entries (may be none) */
 L2_API const int64_t *l2_strides(const l2_tensor *t); /* in elements, ndim entries */
@@ -150,7 +165,18 @@ L2_API bool l2_shares_storage(const l2_tensor *a, const l2_tensor *b);
 /* ------------------------------------------------------------------------------------------ */
 
 /* Open a scope on this thread. Until the matching l2_scope_end, every tensor a libl2 call returns
- * is owned by this scope instead of by you: do not release it; l2_scope_end releases it.
+ * is owned by this scope instead of by you: l2_scope_end releases it. You need not release it,
+ * but you may: l2_tensor_release then takes the scope's reference and the scope forgets the
+ * tensor, so a helper that releases its intermediates works inside and outside scopes:
+ *
+ *     l2_tensor *sq_norm(const l2_tensor *x)
+ *     {
+ *         l2_tensor *sq = l2_mul(x, x);
+ *         l2_tensor *r = l2_sum(sq);
+ *         l2_tensor_release(sq);   // no scope: freed now; in a scope: the scope forgets it
+ *         return r;                // owned like any result: by the caller or by its scope
+ *     }
+ *
  * Scopes nest (at most 64 deep; L2_ERR_ARG beyond). Returns L2_OK or L2_ERR_NOMEM/L2_ERR_ARG.
  *
  *     for (int step = 0; step < n; step++) {
@@ -161,10 +187,12 @@ L2_API bool l2_shares_storage(const l2_tensor *a, const l2_tensor *b);
  *     }
  */
 L2_API l2_status l2_scope_begin(void);
-/* Close the innermost scope and release every tensor it owns. L2_ERR_ARG if none is open. */
+/* Close the innermost scope and release every tensor it still owns (not those you released
+ * meanwhile). L2_ERR_ARG if none is open. */
 L2_API l2_status l2_scope_end(void);
 /* Let t outlive the innermost scope: t gets one more reference, owned by the enclosing scope, or
- * by you when no scope encloses it. Returns t (NULL for NULL). */
+ * by you when no scope encloses it (or no scope is open). Returns t. NULL gives NULL with
+ * L2_ERR_NULL; L2_ERR_NOMEM if the enclosing scope cannot grow (t is unchanged). */
 L2_API l2_tensor *l2_keep(l2_tensor *t);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -366,6 +394,8 @@ L2_API struct DLManagedTensor *l2_to_dlpack(const l2_tensor *t);
 /* Mark a leaf as requiring grad (float dtypes only: L2_ERR_DTYPE). L2_ERR_AUTOGRAD when turning it
  * off on a non-leaf (use l2_detach). */
 L2_API l2_status l2_set_requires_grad(l2_tensor *t, bool requires_grad);
+/* The getters below return false / NULL for a NULL t and set L2_ERR_NULL; their NULL for a grad or
+ * grad_fn that does not exist leaves the error as it was. */
 L2_API bool l2_requires_grad(const l2_tensor *t);
 /* True for tensors without a grad_fn (everything that did not come from a differentiable op). */
 L2_API bool l2_is_leaf(const l2_tensor *t);
@@ -412,6 +442,42 @@ L2_API bool l2_is_grad_enabled(void);
 /* Make allocation number n (counting from 0 at this call) and every later one fail, as if memory
  * had run out; n < 0 turns it off. For out-of-memory tests. Process-wide. */
 L2_API void l2_debug_fail_alloc_after(int64_t n);
+
+/* Debugging aids for manual ownership.
+ *
+ * l2_live_tensors counts tensor structs alive in the process (every tensor a call returned and
+ * not yet released by its last owner, views included, plus the tensors libl2 holds: grads and the
+ * tensors saved for backward). Compare it before and after a piece of code to find a leak.
+ *
+ * Leak report: when the environment variable L2_LEAK_REPORT is set to 1 at the first tensor
+ * creation, libl2 keeps a list of live tensors and at exit prints to stderr one line per tensor
+ * still alive, "libl2: leaked tensor <shape> <dtype> made by <op>[, requires_grad]", and a
+ * total line "libl2: N tensors leaked" (nothing at all when none leaked). Without the variable
+ * this costs one branch per tensor.
+ *
+ * Debug builds (configure --enable-debug): a released tensor struct is not freed at once but
+ * marked dead and kept in a quarantine of the last 1024 released structs. Passing one of those to
+ * any function that takes a tensor fails with L2_ERR_ARG, "<op>: argument 't' was already
+ * released", instead of reading freed memory, and releasing it again sets the same error and does
+ * nothing (tensor_release). Older ones are freed; using them is undefined as in release builds. */
+L2_API int64_t l2_live_tensors(void);
+
+/* Memory allocated through libl2 (all of it: tensor data, structs, graph nodes, strings). Byte
+ * counts are the sizes asked for, without the allocator's own overhead. Memory given to libl2
+ * with l2_from_blob is not counted. */
+typedef struct {
+    int64_t bytes_in_use;  /* bytes currently allocated */
+    int64_t peak_bytes;    /* the highest bytes_in_use since start or l2_reset_peak_memory */
+    int64_t n_allocs;      /* allocations made since start */
+    int64_t n_live_allocs; /* allocations not yet freed */
+    int64_t live_tensors;  /* l2_live_tensors() */
+    int64_t live_storages; /* storages alive (several tensors may share one) */
+} l2_memory_stats;
+/* Fill *out with the current statistics (process-wide). L2_ERR_NULL if out is NULL. */
+L2_API l2_status l2_get_memory_stats(l2_memory_stats *out);
+/* Start a new peak: peak_bytes becomes the current bytes_in_use. */
+L2_API void l2_reset_peak_memory(void);
+
 /* Threads for libl2's own kernels and for OpenBLAS (n >= 1). Default: OpenMP's default. */
 L2_API l2_status l2_set_num_threads(int n);
 L2_API int l2_get_num_threads(void);
@@ -852,7 +918,7 @@ L2_API l2_tensor *l2_pad(const l2_tensor *x, int npad, const int64_t *pad, doubl
 /* ------------------------------------------------------------------------------------------ */
 /* Named tensors: what l2_load_safetensors returns. Entries keep the file's order. */
 typedef struct l2_named_tensors l2_named_tensors;
-/* Number of entries; 0 for NULL. */
+/* Number of entries; 0 with L2_ERR_NULL for NULL. */
 L2_API int l2_named_count(const l2_named_tensors *d);
 /* Name and tensor of entry i (0 <= i < count), borrowed (they live as long as d); NULL when out of
  * range (L2_ERR_INDEX). */
@@ -952,9 +1018,10 @@ typedef struct l2_params l2_params;
 L2_API l2_params *l2_params_new(void);
 /* Append t under name (copied; unique: L2_ERR_ARG otherwise); the list takes a reference. */
 L2_API l2_status l2_params_add(l2_params *p, const char *name, l2_tensor *t);
+/* Number of parameters; 0 with L2_ERR_NULL for NULL. */
 L2_API int l2_params_count(const l2_params *p);
 /* Borrowed arrays of count entries, in order (valid until the next add or free): pass them to
- * l2_sgd/l2_adam and l2_save_safetensors. */
+ * l2_sgd/l2_adam and l2_save_safetensors. NULL with L2_ERR_NULL for NULL. */
 L2_API l2_tensor *const *l2_params_tensors(const l2_params *p);
 L2_API const char *const *l2_params_names(const l2_params *p);
 /* Copy the values of every parameter from the tensor of the same name in d (under no grad).

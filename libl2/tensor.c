@@ -5,6 +5,8 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 /* ---- dtypes ---- */
 
@@ -111,6 +113,11 @@ bool l2__check_shape(const char *op, int ndim, const int64_t *shape, l2_dtype dt
 
 /* ---- storage and tensor lifecycle ---- */
 
+static atomic_llong live_tensors, live_storages;
+
+int64_t l2_live_tensors(void) { return atomic_load(&live_tensors); }
+int64_t l2__live_storages(void) { return atomic_load(&live_storages); }
+
 static l2__storage *storage_new(const char *op, size_t nbytes, bool zero)
 {
     l2__storage *s = l2__malloc(sizeof *s, op);
@@ -127,6 +134,7 @@ static l2__storage *storage_new(const char *op, size_t nbytes, bool zero)
     s->owns_data = true;
     s->release = NULL;
     s->ctx = NULL;
+    atomic_fetch_add(&live_storages, 1);
     return s;
 }
 
@@ -139,7 +147,112 @@ static void storage_release(l2__storage *s)
     else if (s->release)
         s->release(s->ctx);
     l2__free(s);
+    atomic_fetch_sub(&live_storages, 1);
 }
+
+/* ---- leak report (L2_LEAK_REPORT=1) ---- */
+
+/* -1: the environment was not read yet; 0: off; 1: on. */
+static atomic_int leak_mode = -1;
+/* The registry: a circular list through live_prev/live_next around this sentinel, guarded by a
+ * spin lock (insertions and removals are a few stores). */
+static l2_tensor leak_head = {.live_prev = &leak_head, .live_next = &leak_head};
+static atomic_flag leak_lock = ATOMIC_FLAG_INIT;
+
+static void leak_lock_take(void)
+{
+    while (atomic_flag_test_and_set_explicit(&leak_lock, memory_order_acquire)) {
+    }
+}
+static void leak_lock_give(void) { atomic_flag_clear_explicit(&leak_lock, memory_order_release); }
+
+/* At exit: one line per tensor still alive, then the total; nothing when none leaked. */
+static void leak_report(void)
+{
+    int64_t n = 0;
+    leak_lock_take();
+    for (l2_tensor *t = leak_head.live_next; t != &leak_head; t = t->live_next) {
+        char sh[L2__SHAPE_STR];
+        /* The graph node names a view op more precisely than l2__alias ("view") can. */
+        const char *op = t->grad_fn ? l2__op_names[t->grad_fn->op] : t->made_by;
+        fprintf(stderr, "libl2: leaked tensor %s %s made by %s%s\n",
+                l2__shape_str(sh, t->ndim, t->shape), l2_dtype_name(t->dtype), op ? op : "?",
+                t->requires_grad ? ", requires_grad" : "");
+        n++;
+    }
+    leak_lock_give();
+    if (n > 0) {
+        l2_memory_stats st;
+        l2_get_memory_stats(&st);
+        fprintf(stderr, "libl2: %lld tensor%s leaked (%lld bytes still allocated)\n",
+                (long long)n, n == 1 ? "" : "s", (long long)st.bytes_in_use);
+    }
+}
+
+static bool leak_report_on(void)
+{
+    int m = atomic_load_explicit(&leak_mode, memory_order_relaxed);
+    if (m >= 0)
+        return m == 1;
+    const char *e = getenv("L2_LEAK_REPORT");
+    int on = e && strcmp(e, "1") == 0, unset = -1;
+    if (atomic_compare_exchange_strong(&leak_mode, &unset, on) && on)
+        atexit(leak_report);
+    return atomic_load(&leak_mode) == 1;
+}
+
+static void leak_add(l2_tensor *t)
+{
+    leak_lock_take();
+    t->live_prev = leak_head.live_prev;
+    t->live_next = &leak_head;
+    leak_head.live_prev->live_next = t;
+    leak_head.live_prev = t;
+    leak_lock_give();
+}
+
+static void leak_remove(l2_tensor *t)
+{
+    leak_lock_take();
+    t->live_prev->live_next = t->live_next;
+    t->live_next->live_prev = t->live_prev;
+    t->live_prev = t->live_next = NULL;
+    leak_lock_give();
+}
+
+/* ---- quarantine of released tensors (debug builds) ---- */
+
+#ifdef L2_DEBUG
+#define L2__QUARANTINE 1024
+
+/* A ring of the last released structs, freed first in first out; drained at exit. */
+static l2_tensor *quarantine[L2__QUARANTINE];
+static size_t quarantine_next;
+static atomic_flag quarantine_lock = ATOMIC_FLAG_INIT;
+static atomic_flag quarantine_atexit = ATOMIC_FLAG_INIT;
+
+static void quarantine_drain(void)
+{
+    for (size_t i = 0; i < L2__QUARANTINE; i++) {
+        l2__free(quarantine[i]);
+        quarantine[i] = NULL;
+    }
+}
+
+static void quarantine_put(l2_tensor *t)
+{
+    if (!atomic_flag_test_and_set(&quarantine_atexit))
+        atexit(quarantine_drain);
+    l2__untrack(t);
+    while (atomic_flag_test_and_set_explicit(&quarantine_lock, memory_order_acquire)) {
+    }
+    l2_tensor *old = quarantine[quarantine_next];
+    quarantine[quarantine_next] = t;
+    quarantine_next = (quarantine_next + 1) % L2__QUARANTINE;
+    atomic_flag_clear_explicit(&quarantine_lock, memory_order_release);
+    l2__free(old);
+}
+#endif
 
 static l2_tensor *tensor_struct(const char *op, l2__storage *s, l2_dtype dt, int ndim,
                                 const int64_t *shape, const int64_t *stride, int64_t offset)
@@ -149,6 +262,11 @@ static l2_tensor *tensor_struct(const char *op, l2__storage *s, l2_dtype dt, int
         return NULL;
     memset(t, 0, sizeof *t);
     atomic_init(&t->refs, 1);
+    atomic_init(&t->scope_refs, 0);
+    atomic_init(&t->scope_list, NULL);
+    atomic_init(&t->scope_slot, 0);
+    t->magic = L2__MAGIC_LIVE;
+    t->made_by = op;
     t->storage = s;
     t->dtype = dt;
     t->ndim = ndim;
@@ -157,6 +275,9 @@ static l2_tensor *tensor_struct(const char *op, l2__storage *s, l2_dtype dt, int
         t->shape[i] = shape[i];
         t->stride[i] = stride[i];
     }
+    atomic_fetch_add(&live_tensors, 1);
+    if (leak_report_on())
+        leak_add(t);
     return t;
 }
 
@@ -187,29 +308,82 @@ l2_tensor *l2__alias(const l2_tensor *t, int ndim, const int64_t *shape, const i
 
 l2_tensor *l2_tensor_ref(l2_tensor *t)
 {
-    if (t)
-        atomic_fetch_add(&t->refs, 1);
+    L2__CHECK_T(t, NULL, "tensor_ref");
+    atomic_fetch_add(&t->refs, 1);
     return t;
 }
 
-void l2_tensor_release(l2_tensor *t)
+/* Free t, whose last reference is gone. */
+static void tensor_free(l2_tensor *t)
 {
-    if (!t || atomic_fetch_sub(&t->refs, 1) != 1)
-        return;
     if (t->grad_fn) {
         if (t->grad_fn->out_weak == t)
             t->grad_fn->out_weak = NULL;
         l2__node_release(t->grad_fn);
     }
-    l2_tensor_release(t->grad);
+    l2__release(t->grad);
     storage_release(t->storage);
+    if (t->live_next)
+        leak_remove(t);
+    atomic_fetch_sub(&live_tensors, 1);
+#ifdef L2_DEBUG
+    t->magic = L2__MAGIC_DEAD;
+    t->storage = NULL;
+    t->grad = NULL;
+    t->grad_fn = NULL;
+    quarantine_put(t);
+#else
     l2__free(t);
+#endif
+}
+
+void l2__release(l2_tensor *t)
+{
+    if (!t)
+        return;
+#ifdef L2_DEBUG
+    if (t->magic == L2__MAGIC_DEAD) {
+        l2__fail(L2_ERR_ARG, "tensor_release: argument 't' was already released");
+        return;
+    }
+#endif
+    if (atomic_fetch_sub(&t->refs, 1) == 1)
+        tensor_free(t);
+}
+
+static bool scope_take(l2_tensor *t);
+
+/* The public release (the macro in l2-impl.h makes library code call l2__release): a tensor
+ * that a scope of this thread holds gives up the scope's reference, and the scope forgets it. */
+void(l2_tensor_release)(l2_tensor *t)
+{
+    if (!t)
+        return;
+#ifdef L2_DEBUG
+    L2__CHECK(t->magic != L2__MAGIC_DEAD, , L2_ERR_ARG,
+              "tensor_release: argument 't' was already released");
+#endif
+    if (atomic_load(&t->scope_refs) == 0 || scope_take(t)) {
+        l2__release(t);
+        return;
+    }
+    /* Only scopes of other threads hold it: drop a reference that is not theirs, if any. */
+    long r = atomic_load(&t->refs);
+    while (r > atomic_load(&t->scope_refs)) {
+        if (atomic_compare_exchange_weak(&t->refs, &r, r - 1)) {
+            if (r == 1)
+                tensor_free(t);
+            return;
+        }
+    }
+    l2__fail(L2_ERR_ARG, "tensor_release: the tensor belongs to a scope of another thread; "
+             "release it on that thread, or l2_keep it out of the scope");
 }
 
 /* ---- properties ---- */
 
-#define L2__GETTER_CHECK(t, ret)                                                             \
-    L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: tensor is NULL", __func__)
+/* The op name in messages is the function's name without "l2_". */
+#define L2__GETTER_CHECK(t, ret) L2__CHECK_T(t, ret, __func__ + 3)
 
 int l2_ndim(const l2_tensor *t)
 {
@@ -267,6 +441,11 @@ bool l2_shares_storage(const l2_tensor *a, const l2_tensor *b)
 
 /* ---- scopes ---- */
 
+/* Each scope is a list of slots, each holding one reference to a tensor; a tensor remembers how
+ * many slots hold it (scope_refs) and the last one registered (scope_list, scope_slot). A user's
+ * l2_tensor_release of a tensor that a scope holds takes the scope's reference and empties the
+ * slot, so l2_scope_end, which skips empty slots, does not release it again. */
+
 #define L2__MAX_SCOPES 64
 
 typedef struct {
@@ -290,12 +469,50 @@ l2_status l2_scope_begin(void)
     return L2_OK;
 }
 
+/* Empty slot i of s, which holds t: the slot's reference passes to the caller. */
+static void scope_clear(scope_list *s, int64_t i, l2_tensor *t)
+{
+    s->items[i] = NULL;
+    void *mine = s;
+    atomic_compare_exchange_strong(&t->scope_list, &mine, NULL);
+    atomic_fetch_sub(&t->scope_refs, 1);
+}
+
+/* Find a slot of this thread's open scopes that holds t (the one t remembers, else the newest in
+ * the innermost scope), empty it and return true; false if none does. */
+static bool scope_take(l2_tensor *t)
+{
+    uintptr_t owner = (uintptr_t)atomic_load(&t->scope_list);
+    if (owner >= (uintptr_t)&scopes[0] && owner < (uintptr_t)&scopes[scope_depth]) {
+        scope_list *s = (scope_list *)owner;
+        int64_t i = atomic_load(&t->scope_slot);
+        if (i >= 0 && i < s->n && s->items[i] == t) {
+            scope_clear(s, i, t);
+            return true;
+        }
+    }
+    for (int d = scope_depth - 1; d >= 0; d--) {
+        scope_list *s = &scopes[d];
+        for (int64_t i = s->n - 1; i >= 0; i--)
+            if (s->items[i] == t) {
+                scope_clear(s, i, t);
+                return true;
+            }
+    }
+    return false;
+}
+
 l2_status l2_scope_end(void)
 {
     L2__CHECK_ST(scope_depth > 0, L2_ERR_ARG, "scope_end: no scope is open");
     scope_list *s = &scopes[--scope_depth];
-    for (int64_t i = s->n - 1; i >= 0; i--)
-        l2_tensor_release(s->items[i]);
+    for (int64_t i = s->n - 1; i >= 0; i--) {
+        l2_tensor *t = s->items[i];
+        if (t) {
+            scope_clear(s, i, t);
+            l2__release(t);
+        }
+    }
     s->n = 0;
     if (scope_depth == 0) {
         for (int i = 0; i < L2__MAX_SCOPES && scopes[i].items; i++) {
@@ -307,20 +524,26 @@ l2_status l2_scope_end(void)
     return L2_OK;
 }
 
-/* Add t to scope s; on out-of-memory release t and return NULL. */
+/* Add t to scope s (the slot takes over one reference); on out-of-memory release that reference
+ * and return NULL. */
 static l2_tensor *scope_add(scope_list *s, l2_tensor *t)
 {
     if (s->n == s->cap) {
         int64_t cap = s->cap ? 2 * s->cap : 64;
         l2_tensor **items = l2__realloc(s->items, (size_t)cap * sizeof *items, "scope");
         if (!items) {
-            l2_tensor_release(t);
+            l2__release(t);
             return NULL;
         }
         s->items = items;
         s->cap = cap;
     }
-    s->items[s->n++] = t;
+    int64_t i = s->n++;
+    s->items[i] = t;
+    atomic_fetch_add(&t->scope_refs, 1);
+    /* Relaxed: readers only compare the list with their own and check items[slot] == t. */
+    atomic_store_explicit(&t->scope_slot, i, memory_order_relaxed);
+    atomic_store_explicit(&t->scope_list, (void *)s, memory_order_relaxed);
     return t;
 }
 
@@ -333,9 +556,8 @@ l2_tensor *l2__ret(l2_tensor *t)
 
 l2_tensor *l2_keep(l2_tensor *t)
 {
-    if (!t)
-        return NULL;
-    l2_tensor_ref(t);
+    L2__CHECK_T(t, NULL, "keep");
+    atomic_fetch_add(&t->refs, 1);
     if (scope_depth >= 2)
         return scope_add(&scopes[scope_depth - 2], t);
     return t;
@@ -510,6 +732,7 @@ l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_
         l2__free(s);
         goto fail;
     }
+    atomic_fetch_add(&live_storages, 1);
     return l2__ret(t);
 fail:
     if (release)

@@ -33,3 +33,8 @@ tests_test_inplace_LDADD = $(TEST_LDADD)
 C_TESTS += tests/test-layers
 tests_test_layers_SOURCES = tests/test-layers.c tests/tap.h tests/gradcheck.h tests/testutil.h
 tests_test_layers_LDADD = $(TEST_LDADD) -lm
+
+# Ownership: scopes, live-tensor count, memory statistics, leak report, released-tensor use.
+C_TESTS += tests/test-ownership
+tests_test_ownership_SOURCES = tests/test-ownership.c tests/tap.h
+tests_test_ownership_LDADD = $(TEST_LDADD) -lpthread

@@ -18,7 +18,11 @@ struct l2_named_tensors {
     l2_tensor **tensors;
 };
 
-int l2_named_count(const l2_named_tensors *d) { return d ? d->n : 0; }
+int l2_named_count(const l2_named_tensors *d)
+{
+    L2__CHECK(d, 0, L2_ERR_NULL, "named_count: dictionary is NULL");
+    return d->n;
+}
 
 const char *l2_named_name(const l2_named_tensors *d, int i)
 {

@@ -54,11 +54,20 @@ l2_status l2_params_add(l2_params *p, const char *name, l2_tensor *t)
     return L2_OK;
 }
 
-int l2_params_count(const l2_params *p) { return p ? p->n : 0; }
-l2_tensor *const *l2_params_tensors(const l2_params *p) { return p ? p->tensors : NULL; }
+int l2_params_count(const l2_params *p)
+{
+    L2__CHECK(p, 0, L2_ERR_NULL, "params_count: argument 'p' is NULL");
+    return p->n;
+}
+l2_tensor *const *l2_params_tensors(const l2_params *p)
+{
+    L2__CHECK(p, NULL, L2_ERR_NULL, "params_tensors: argument 'p' is NULL");
+    return p->tensors;
+}
 const char *const *l2_params_names(const l2_params *p)
 {
-    return p ? (const char *const *)p->names : NULL;
+    L2__CHECK(p, NULL, L2_ERR_NULL, "params_names: argument 'p' is NULL");
+    return (const char *const *)p->names;
 }
 
 l2_status l2_params_load(l2_params *p, const l2_named_tensors *d)

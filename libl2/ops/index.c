@@ -13,7 +13,7 @@
 /* Check that index is a non-NULL int64 tensor. */
 static bool check_index(const char *op, const char *arg, const l2_tensor *index)
 {
-    L2__CHECK(index, false, L2_ERR_NULL, "%s: argument '%s' is NULL", op, arg);
+    L2__CHECK_TN(index, false, op, arg);
     L2__CHECK(index->dtype == L2_INT64, false, L2_ERR_DTYPE,
               "%s: expected dtype int64 for %s but got %s", op, arg,
               l2_dtype_name(index->dtype));
