@@ -11,6 +11,7 @@
 #endif
 
 #include "l2.h"
+#include "checked.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -108,6 +109,14 @@ bool l2__is_contiguous(const l2_tensor *t);
 /* Validate rank/shape/dtype and compute numel; sets the error (naming op) and returns false on a
  * bad rank, negative size, NULL shape, bad dtype or overflow of numel * element size. */
 bool l2__check_shape(const char *op, int ndim, const int64_t *shape, l2_dtype dt, int64_t *numel);
+
+/* Validate a strided geometry over storage: the shape (as l2__check_shape), strides in
+ * 0..l2__max_numel, offset >= 0, and the highest element offset + sum((size-1)*stride) computed
+ * without overflow and below l2__max_numel (so every byte address fits in ptrdiff_t) and, when
+ * cap >= 0, below cap elements. Sets the error naming op and returns false otherwise; stores
+ * the highest element (offset - 1 for an empty view) in *hi when hi is not NULL. */
+bool l2__check_geometry(const char *op, int ndim, const int64_t *shape, const int64_t *stride,
+                        int64_t offset, l2_dtype dt, int64_t cap, int64_t *hi);
 
 /* A new contiguous tensor with fresh storage (uninitialised; zeroed if zero). */
 l2_tensor *l2__new(const char *op, int ndim, const int64_t *shape, l2_dtype dt, bool zero);

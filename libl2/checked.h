@@ -1,0 +1,103 @@
+/* checked.h: the one checked-arithmetic layer for sizes, strides, offsets, paddings, kernels,
+ * dilations and output sizes (never installed).
+ *
+ * Every computation on such quantities goes through these helpers, so signed overflow is
+ * detected instead of being undefined behaviour. The helpers only compute; op wrappers turn a
+ * `true` (overflow) result into an L2_ERR_OVERFLOW with a message.
+ */
+#ifndef L2_CHECKED_H
+#define L2_CHECKED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* r = a op b; true when the exact result does not fit in int64 (r is then unspecified). */
+static inline bool l2__add_ovf(int64_t a, int64_t b, int64_t *r)
+{
+    return __builtin_add_overflow(a, b, r);
+}
+static inline bool l2__sub_ovf(int64_t a, int64_t b, int64_t *r)
+{
+    return __builtin_sub_overflow(a, b, r);
+}
+static inline bool l2__mul_ovf(int64_t a, int64_t b, int64_t *r)
+{
+    return __builtin_mul_overflow(a, b, r);
+}
+
+/* The largest element count of a tensor of element size esize: count * esize <= PTRDIFF_MAX. */
+static inline int64_t l2__max_numel(size_t esize)
+{
+    return (int64_t)(PTRDIFF_MAX / (ptrdiff_t)(esize ? esize : 1));
+}
+
+/* The product of the sizes of a shape, counting a 0 size as 1 (so that an empty tensor's other
+ * sizes are bounded as well). True when that product overflows int64 or exceeds limit. The
+ * element count (0 if any size is 0) is stored in *numel when no overflow occurs. Sizes must be
+ * >= 0. */
+static inline bool l2__numel_ovf(int ndim, const int64_t *shape, int64_t limit, int64_t *numel)
+{
+    int64_t p = 1;
+    bool empty = false;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] == 0) {
+            empty = true;
+            continue;
+        }
+        if (l2__mul_ovf(p, shape[i], &p) || p > limit)
+            return true;
+    }
+    if (numel)
+        *numel = empty ? 0 : p;
+    return false;
+}
+
+/* The element range [*lo, *hi] that a strided view touches: offset + sum of (size-1)*stride
+ * over dims, negative strides lowering lo. Each step is checked; true on overflow. An empty view
+ * (some size 0) touches nothing: *lo = offset, *hi = offset - 1 (and no overflow is possible from
+ * its strides). */
+static inline bool l2__extent_ovf(int ndim, const int64_t *shape, const int64_t *stride,
+                                  int64_t offset, int64_t *lo, int64_t *hi)
+{
+    int64_t l = offset, h = offset;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] == 0) {
+            *lo = offset;
+            *hi = offset - (offset > INT64_MIN);
+            return false;
+        }
+    }
+    for (int i = 0; i < ndim; i++) {
+        int64_t step;
+        if (l2__mul_ovf(shape[i] - 1, stride[i], &step))
+            return true;
+        if (step >= 0 ? l2__add_ovf(h, step, &h) : l2__add_ovf(l, step, &l))
+            return true;
+    }
+    *lo = l;
+    *hi = h;
+    return false;
+}
+
+/* Wrapping (two's complement) int64 arithmetic, as torch computes integer tensors: the
+ * operation is done in uint64 and converted back, which is defined in C. */
+static inline int64_t l2__wrap_i64(uint64_t u)
+{
+    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+}
+static inline int64_t l2__wadd(int64_t a, int64_t b)
+{
+    return l2__wrap_i64((uint64_t)a + (uint64_t)b);
+}
+static inline int64_t l2__wsub(int64_t a, int64_t b)
+{
+    return l2__wrap_i64((uint64_t)a - (uint64_t)b);
+}
+static inline int64_t l2__wmul(int64_t a, int64_t b)
+{
+    return l2__wrap_i64((uint64_t)a * (uint64_t)b);
+}
+static inline int64_t l2__wneg(int64_t a) { return l2__wrap_i64(0 - (uint64_t)a); }
+
+#endif /* L2_CHECKED_H */
