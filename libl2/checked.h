@@ -26,6 +26,13 @@ static inline bool l2__mul_ovf(int64_t a, int64_t b, int64_t *r)
     return __builtin_mul_overflow(a, b, r);
 }
 
+/* a * b for non-negative a, b, saturating at INT64_MAX (work estimates, messages). */
+static inline int64_t l2__mul_sat(int64_t a, int64_t b)
+{
+    int64_t r;
+    return l2__mul_ovf(a, b, &r) ? INT64_MAX : r;
+}
+
 /* The largest element count of a tensor of element size esize: count * esize <= PTRDIFF_MAX. */
 static inline int64_t l2__max_numel(size_t esize)
 {
