@@ -105,7 +105,9 @@ l2_status l2_conv2d_layer_init(l2_conv2d_layer *m, int64_t in_channels, int64_t 
                  (long long)padding, (long long)groups);
     if (check_float(op, dt) != L2_OK)
         return L2_ERR_DTYPE;
-    double bound = 1.0 / sqrt((double)(in_channels / groups * kernel * kernel));
+    /* fan_in = C/groups * k * k in double: the weight's shape is validated (and refused when its
+     * element count overflows) by uniform_param, which runs next. */
+    double bound = 1.0 / sqrt((double)(in_channels / groups) * (double)kernel * (double)kernel);
     m->weight = uniform_param(4, (const int64_t[]){out_channels, in_channels / groups, kernel,
                                                    kernel}, bound, dt);
     m->bias = bias ? uniform_param(1, &out_channels, bound, dt) : NULL;
