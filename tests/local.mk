@@ -6,7 +6,8 @@ C_TESTS += \
 	tests/test-io \
 	tests/test-optim \
 	tests/test-train-loop \
-	tests/test-autograd
+	tests/test-autograd \
+	tests/test-overflow
 
 check_PROGRAMS += $(C_TESTS)
 TESTS += $(C_TESTS)
@@ -24,3 +25,5 @@ tests_test_train_loop_SOURCES = tests/test-train-loop.c tests/tap.h tests/testut
 tests_test_train_loop_LDADD = $(TEST_LDADD)
 tests_test_autograd_SOURCES = tests/test-autograd.c tests/tap.h tests/testutil.h
 tests_test_autograd_LDADD = $(TEST_LDADD)
+tests_test_overflow_SOURCES = tests/test-overflow.c tests/tap.h
+tests_test_overflow_LDADD = $(TEST_LDADD)

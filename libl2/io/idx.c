@@ -40,8 +40,12 @@ l2_tensor *l2_load_idx(const char *path, bool scale_u8)
         shape[i] = (int64_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
     }
     int64_t n;
-    if (!l2__check_shape(op, ndim, shape, dt, &n))
+    if (!l2__check_shape(op, ndim, shape, dt, &n)) {
+        char sh[L2__SHAPE_STR];
+        l2__fail(L2_ERR_FORMAT, "%s: '%s': shape %s is too large", op, path,
+                 l2__shape_str(sh, ndim, shape));
         goto out;
+    }
     t = l2__new(op, ndim, shape, dt, false);
     if (!t)
         goto out;
