@@ -39,24 +39,23 @@ static inline int64_t l2__max_numel(size_t esize)
     return (int64_t)(PTRDIFF_MAX / (ptrdiff_t)(esize ? esize : 1));
 }
 
-/* The product of the sizes of a shape, counting a 0 size as 1 (so that an empty tensor's other
- * sizes are bounded as well). True when that product overflows int64 or exceeds limit. The
- * element count (0 if any size is 0) is stored in *numel when no overflow occurs. Sizes must be
- * >= 0. */
+/* The element count of a shape, multiplied out in order with every step checked (torch's
+ * c10::safe_multiply_u64): true when a partial product overflows uint64 or the count exceeds
+ * limit.
+ * A 0 size ends the product (nothing multiplies 0 past int64), so [0, INT64_MAX, 4] is a valid
+ * empty shape while [INT64_MAX, 4, 0] overflows before its 0, as in torch. Other products of an
+ * empty shape's sizes can overflow: code multiplying sizes must use l2__mul_ovf/l2__mul_sat.
+ * The count is stored in *numel when no overflow occurs. Sizes must be >= 0. */
 static inline bool l2__numel_ovf(int ndim, const int64_t *shape, int64_t limit, int64_t *numel)
 {
-    int64_t p = 1;
-    bool empty = false;
-    for (int i = 0; i < ndim; i++) {
-        if (shape[i] == 0) {
-            empty = true;
-            continue;
-        }
-        if (l2__mul_ovf(p, shape[i], &p) || p > limit)
+    uint64_t p = 1; /* unsigned as torch's: [2^62, 2, 0] is empty, [2^62, 4, 0] overflows */
+    for (int i = 0; i < ndim; i++)
+        if (__builtin_mul_overflow(p, (uint64_t)shape[i], &p))
             return true;
-    }
+    if (p > (uint64_t)limit)
+        return true;
     if (numel)
-        *numel = empty ? 0 : p;
+        *numel = (int64_t)p;
     return false;
 }
 

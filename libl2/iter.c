@@ -40,13 +40,15 @@ void l2__iter_init(l2__iter *it, int nops, const l2_tensor *const *ops)
     }
     /* Coalesce neighbours d-1, d when every operand has stride[d-1] == shape[d] * stride[d]. */
     int out = 0;
+    int64_t prod;
     for (int d = 0; d < nd; d++) {
         if (out > 0) {
             bool merge = true;
             for (int k = 0; k < nops && merge; k++)
-                merge = it->stride[k][out - 1] == shape[d] * stride[k][d];
+                merge = !l2__mul_ovf(shape[d], stride[k][d], &prod) &&
+                        it->stride[k][out - 1] == prod;
             if (merge) {
-                it->shape[out - 1] *= shape[d];
+                it->shape[out - 1] = l2__mul_sat(it->shape[out - 1], shape[d]);
                 for (int k = 0; k < nops; k++)
                     it->stride[k][out - 1] = stride[k][d];
                 continue;

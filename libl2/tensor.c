@@ -48,7 +48,11 @@ double l2__load(const void *p, l2_dtype dt)
 
 int64_t l2__numel(int ndim, const int64_t *shape)
 {
-    /* Shapes are validated by l2__check_shape, so the product fits; never wrap regardless. */
+    /* An empty shape's other sizes may overflow in any order (see l2__numel_ovf); a valid
+     * non-empty shape's product fits. Never wraps. */
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] == 0)
+            return 0;
     int64_t n = 1;
     for (int i = 0; i < ndim; i++)
         if (l2__mul_ovf(n, shape[i], &n))
@@ -92,8 +96,7 @@ bool l2__check_shape(const char *op, int ndim, const int64_t *shape, l2_dtype dt
     for (int i = 0; i < ndim; i++)
         L2__CHECK(shape[i] >= 0, false, L2_ERR_ARG, "%s: negative size %lld in dim %d", op,
                   (long long)shape[i], i);
-    /* The product of the non-zero sizes is bounded even for an empty tensor, so that every
-     * partial product of any tensor's sizes fits in int64 (see l2.h, "Limits"). */
+    /* torch's rule: the in-order product never overflows and numel * esize <= PTRDIFF_MAX. */
     int64_t n;
     if (l2__numel_ovf(ndim, shape, l2__max_numel(l2__esize(dt)), &n)) {
         char s[L2__SHAPE_STR];

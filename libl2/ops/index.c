@@ -305,7 +305,7 @@ static void gather_kernel(const gs_walk *w, size_t esize)
 {
     int64_t n = 1;
     for (int d = 0; d < w->nd; d++)
-        n *= w->shape[d];
+        n = l2__mul_sat(n, w->shape[d]);
     int nt = l2__threads_for(n);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int t = 0; t < nt; t++) {
@@ -324,7 +324,7 @@ static void scatter_add_kernel(const gs_walk *w, l2_dtype dt)
 {
     int64_t n = 1;
     for (int d = 0; d < w->nd; d++)
-        n *= w->shape[d];
+        n = l2__mul_sat(n, w->shape[d]);
     switch (dt) {
     case L2_FLOAT32: GS_WALK(w, 0, n, *(float *)pa += *(const float *)pb); break;
     case L2_FLOAT64: GS_WALK(w, 0, n, *(double *)pa += *(const double *)pb); break;

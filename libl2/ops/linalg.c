@@ -251,7 +251,7 @@ static l2_tensor *product(const char *op, const l2_tensor *a, const l2_tensor *b
         int ia = i - (nb - (na - 2)), ib = i - (nb - (nbm - 2));
         int64_t sa = ia >= 0 ? a->shape[ia] : 1, sb = ib >= 0 ? b->shape[ib] : 1;
         bshape[i] = sa == 1 ? sb : sa;
-        nbatch *= bshape[i];
+        nbatch = l2__mul_sat(nbatch, bshape[i]);
     }
     if (!c)
         beta = 0;
@@ -319,7 +319,7 @@ static l2_tensor *product(const char *op, const l2_tensor *a, const l2_tensor *b
                 expect = rs;
             }
             fold = sa[i] == expect;
-            expect *= bshape[i];
+            expect = l2__mul_sat(expect, bshape[i]);
         }
         int64_t rows_f = nbatch * M;
         if (fold && (ref || (rows_f <= BLAS_MAX && blas_layout(rows_f, K, rs, ma.cs, &tr, &ld)))) {

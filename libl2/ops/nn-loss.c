@@ -367,7 +367,7 @@ static l2_status cls_backward(const char *op, l2__node *n, const l2_tensor *gout
     ci.npos = 1;
     for (int d = 0; d < x->ndim; d++)
         if (d != ci.cdim)
-            ci.npos *= x->shape[d];
+            ci.npos = l2__mul_sat(ci.npos, x->shape[d]);
     bool want_x = l2__nn_wants(n, 0), want_t = ci.mode == CLS_CE_PROB && l2__nn_wants(n, 1);
     l2_tensor *tg = l2__nn_as(op, target, ci.mode == CLS_CE_PROB ? x->dtype : L2_INT64);
     l2_tensor *dx = NULL, *dt = NULL;

@@ -206,7 +206,7 @@ static int64_t inner_of(const l2_tensor *t, int dim)
 {
     int64_t inner = 1;
     for (int d = dim + 1; d < t->ndim; d++)
-        inner *= t->shape[d];
+        inner = l2__mul_sat(inner, t->shape[d]);
     return inner;
 }
 

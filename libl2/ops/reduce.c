@@ -33,11 +33,11 @@ static void rdims_from_mask(rdims *rd, int ndim, const int64_t *shape, unsigned 
     for (int d = 0; d < ndim; d++) {
         rd->red[d] = (mask >> d) & 1u;
         if (rd->red[d]) {
-            rd->nred *= shape[d];
+            rd->nred = l2__mul_sat(rd->nred, shape[d]);
             if (keepdim)
                 rd->out_shape[rd->out_ndim++] = 1;
         } else {
-            rd->nout *= shape[d];
+            rd->nout = l2__mul_sat(rd->nout, shape[d]);
             rd->out_shape[rd->out_ndim++] = shape[d];
         }
     }
@@ -91,14 +91,15 @@ typedef struct {
 
 static int coalesce(int n, int nops, int64_t *sh, int64_t st[2][L2_MAX_DIMS])
 {
+    int64_t prod;
     int out = 0;
     for (int d = 0; d < n; d++) {
         if (out > 0) {
             bool merge = true;
             for (int k = 0; k < nops && merge; k++)
-                merge = st[k][out - 1] == sh[d] * st[k][d];
+                merge = !l2__mul_ovf(sh[d], st[k][d], &prod) && st[k][out - 1] == prod;
             if (merge) {
-                sh[out - 1] *= sh[d];
+                sh[out - 1] = l2__mul_sat(sh[out - 1], sh[d]);
                 for (int k = 0; k < nops; k++)
                     st[k][out - 1] = st[k][d];
                 continue;
@@ -127,9 +128,9 @@ static void rplan_init(rplan *p, const bool *red, int nops, const l2_tensor *con
     for (int d = 0; d < t->ndim; d++) {
         int64_t sz = t->shape[d];
         if (red[d])
-            p->nred *= sz;
+            p->nred = l2__mul_sat(p->nred, sz);
         else
-            p->nout *= sz;
+            p->nout = l2__mul_sat(p->nout, sz);
         if (sz == 1)
             continue;
         if (red[d]) {
