@@ -97,9 +97,15 @@ static inline size_t l2__esize(l2_dtype dt)
     return dt == L2_BOOL ? 1 : (dt == L2_FLOAT32 ? 4 : 8);
 }
 static inline bool l2__is_float(l2_dtype dt) { return dt == L2_FLOAT32 || dt == L2_FLOAT64; }
+/* The address of t's first element. A non-empty view lies within its storage; an empty view's
+ * offset can lie beyond it (its other sizes times strides need not fit), and as it is never
+ * read, the storage's start stands in for it. */
 static inline char *l2__data(const l2_tensor *t)
 {
-    return (char *)t->storage->data + t->offset * (int64_t)l2__esize(t->dtype);
+    size_t es = l2__esize(t->dtype);
+    if ((uint64_t)t->offset > t->storage->nbytes / es)
+        return (char *)t->storage->data;
+    return (char *)t->storage->data + (size_t)t->offset * es;
 }
 int64_t l2__numel(int ndim, const int64_t *shape);
 /* Row-major strides for shape into stride. */

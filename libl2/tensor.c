@@ -65,9 +65,10 @@ void l2__contiguous_strides(int ndim, const int64_t *shape, int64_t *stride)
     int64_t s = 1;
     for (int i = ndim - 1; i >= 0; i--) {
         stride[i] = s;
-        /* Only an empty tensor can overflow here (sizes were validated); its strides are moot. */
-        if (__builtin_mul_overflow(s, shape[i] > 1 ? shape[i] : 1, &s))
-            s = INT64_MAX;
+        /* Only an empty tensor can exceed the limit here (sizes were validated); its strides
+         * are moot, and saturating keeps stride * element size (bytes) within int64. */
+        if (l2__mul_ovf(s, shape[i] > 1 ? shape[i] : 1, &s) || s > l2__max_numel(8))
+            s = l2__max_numel(8);
     }
 }
 

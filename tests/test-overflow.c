@@ -453,6 +453,61 @@ static void test_int64(void)
 
 }
 
+/* ---- empty tensors with huge sizes (torch accepts [0, INT64_MAX, 4]) --------------------------- */
+
+/* r is a result (any) or a clean error; ops must not overflow on the way (UBSan checks that). */
+static void sane(const l2_tensor *r, const char *name)
+{
+    const char *msg = l2_last_error();
+    if (!ok(r != NULL || (l2_last_status() != L2_OK && msg[0]), "%s on a huge empty tensor",
+            name))
+        printf("#   status %s, message \"%s\"\n", l2_status_name(l2_last_status()), msg);
+    l2_clear_error();
+}
+
+typedef l2_tensor *(*unary_fn)(const l2_tensor *);
+typedef l2_tensor *(*binary_fn)(const l2_tensor *, const l2_tensor *);
+typedef l2_tensor *(*dim_fn)(const l2_tensor *, int, bool);
+
+static void test_empty_huge(void)
+{
+    const int64_t shapes[][3] = {{0, MAX, 4}, {4, 0, MAX}, {0, BIG, BIG}};
+    static const unary_fn un[] = {l2_contiguous, l2_clone, l2_neg, l2_exp, l2_relu, l2_sum,
+                                  l2_mean, l2_prod, l2_any, l2_all, l2_squeeze, l2_zeros_like,
+                                  l2_rand_like, l2_sigmoid};
+    static const binary_fn bin[] = {l2_add, l2_mul, l2_maximum, l2_eq, l2_matmul, l2_pow};
+    static const dim_fn dims[] = {l2_prod_dim, l2_argmax_dim, l2_any_dim};
+    for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
+        l2_tensor *e = l2_zeros(3, shapes[k], L2_FLOAT32);
+        ok(e && l2_numel(e) == 0, "zeros of huge empty shape %zu", k);
+        if (!e)
+            continue;
+        for (size_t i = 0; i < sizeof un / sizeof *un; i++)
+            sane(un[i](e), "unary op");
+        for (size_t i = 0; i < sizeof bin / sizeof *bin; i++)
+            sane(bin[i](e, e), "binary op");
+        for (int d = 0; d < 3; d++) {
+            for (size_t i = 0; i < sizeof dims / sizeof *dims; i++)
+                sane(dims[i](e, d, i & 1), "dim op");
+            sane(l2_sum_dims(e, 1, &d, false), "sum_dims");
+            sane(l2_softmax(e, d), "softmax");
+            sane(l2_log_softmax(e, d), "log_softmax");
+            sane(l2_cumsum(e, d), "cumsum");
+            sane(l2_contiguous(l2_transpose(e, d, (d + 1) % 3)), "transpose + contiguous");
+            sane(l2_flatten(e, d, 2), "flatten");
+            sane(l2_cat(2, (l2_tensor *const[]){e, e}, d), "cat");
+        }
+        sane(l2_reshape(e, L2_SHAPE(-1)), "reshape -1");
+        sane(l2_reshape(e, L2_SHAPE(0, -1)), "reshape 0,-1");
+        sane(l2_permute(e, (const int[]){2, 0, 1}), "permute");
+        sane(l2_contiguous(l2_permute(e, (const int[]){2, 0, 1})), "permute + contiguous");
+        sane(l2_expand(l2_unsqueeze(e, 0), L2_SHAPE(3, -1, -1, -1)), "expand");
+        sane(l2_slice(e, 2, 1, MAX, 3), "slice");
+        sane(l2_matmul(e, l2_transpose(e, 1, 2)), "batched matmul");
+        sane(l2_pad(e, 2, (const int64_t[]){1, 1}, 0), "pad");
+    }
+}
+
 int main(void)
 {
     l2_scope_begin();
@@ -463,6 +518,7 @@ int main(void)
     test_files();
     test_conv_pool_pad();
     test_int64();
+    test_empty_huge();
     l2_scope_end();
     return tap_done();
 }

@@ -380,7 +380,11 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
  * any work (error set, false returned). */
 static bool reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
 {
-    int64_t work = p->nout * (p->nred > 0 ? p->nred : 1);
+    /* A scan over an empty dim writes nothing (its nout may be saturated: the product of an
+     * empty tensor's other sizes need not fit). */
+    if (K->scan && p->nred == 0)
+        return true;
+    int64_t work = l2__mul_sat(p->nout, p->nred > 0 ? p->nred : 1);
     int nt = l2__num_threads();
     bool split = !K->scan && (K->combine || !K->final);
     bool serial = nt <= 1 || work < L2__PARALLEL_GRAIN || p->nout == 0;
