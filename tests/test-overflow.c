@@ -356,7 +356,8 @@ static void test_conv_pool_pad(void)
     ok(y && l2_numel(y) == 3 && l2_size(y, 2) == 1 && l2_size(y, 3) == 1,
        "conv2d stride INT64_MAX gives [1,3,1,1]");
     if (y)
-        is_near(itm(l2_select(l2_flatten(y, 0, 3), 0, 0)), want, 1e-3, "conv2d stride INT64_MAX value");
+        is_near(itm(l2_select(l2_flatten(y, 0, 3), 0, 0)), want, 1e-3,
+                "conv2d stride INT64_MAX value");
 
     fails(l2_avg_pool2d(img, (const int64_t[]){MAX, MAX}, NULL,
                         (const int64_t[]){MAX / 2, MAX / 2}),
@@ -453,7 +454,7 @@ static void test_int64(void)
 
 }
 
-/* ---- empty tensors with huge sizes (torch accepts [0, INT64_MAX, 4]) --------------------------- */
+/* ---- empty tensors with huge sizes (torch accepts [0, INT64_MAX, 4]) ------------------------ */
 
 /* r is a result (any) or a clean error; ops must not overflow on the way (UBSan checks that). */
 static void sane(const l2_tensor *r, const char *name)
