@@ -98,6 +98,11 @@ static void test_creation(void)
     fails_st(l2_conv2d_layer_init(&cl, 1, 1, (int64_t)1 << 40, 1, 0, 1, false, L2_FLOAT32),
              L2_ERR_OVERFLOW, "conv2d_layer_init kernel 2^40");
     fails(l2_eye(BIG, BIG, L2_FLOAT32), L2_ERR_OVERFLOW, "eye 2^62 x 2^62");
+    l2_tensor *cls = i64(2, (const int64_t[]){3, MAX});
+    fails(l2_one_hot(cls, -1), L2_ERR_OVERFLOW, "one_hot inferring INT64_MAX + 1 classes");
+    fails(l2_one_hot(cls, MAX), L2_ERR_INDEX, "one_hot INT64_MAX classes, value INT64_MAX");
+    l2_tensor *cls2 = i64(2, (const int64_t[]){3, 4});
+    fails(l2_one_hot(cls2, MAX), L2_ERR_OVERFLOW, "one_hot [2, INT64_MAX]");
 }
 
 /* ---- views ---------------------------------------------------------------------------------- */

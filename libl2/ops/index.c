@@ -508,7 +508,12 @@ l2_tensor *l2_one_hot(const l2_tensor *indices, int64_t num_classes)
                      "tensor", op);
             return NULL;
         }
-        num_classes = maxv + 1;
+        if (l2__add_ovf(maxv, 1, &num_classes)) {
+            l2_tensor_release(c);
+            l2__fail(L2_ERR_OVERFLOW, "%s: class value %lld gives too many classes", op,
+                     (long long)maxv);
+            return NULL;
+        }
     } else if (maxv >= num_classes) {
         l2_tensor_release(c);
         l2__fail(L2_ERR_INDEX, "%s: class value %lld is out of range for num_classes %lld", op,
