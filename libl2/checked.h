@@ -33,6 +33,13 @@ static inline int64_t l2__mul_sat(int64_t a, int64_t b)
     return l2__mul_ovf(a, b, &r) ? INT64_MAX : r;
 }
 
+/* floor(n * t / nt) for 0 <= t <= nt, without forming n * t: the start of part t of n items
+ * split into nt parts. */
+static inline int64_t l2__part(int64_t n, int64_t t, int64_t nt)
+{
+    return n / nt * t + n % nt * t / nt;
+}
+
 /* The largest element count of a tensor of element size esize: count * esize <= PTRDIFF_MAX. */
 static inline int64_t l2__max_numel(size_t esize)
 {

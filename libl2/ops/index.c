@@ -309,7 +309,7 @@ static void gather_kernel(const gs_walk *w, size_t esize)
     int nt = l2__threads_for(n);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int t = 0; t < nt; t++) {
-        int64_t b = n * t / nt, e = n * (t + 1) / nt;
+        int64_t b = l2__part(n, t, nt), e = l2__part(n, t + 1, nt);
         switch (esize) {
         case 1: GS_WALK(w, b, e, *(uint8_t *)pb = *(const uint8_t *)pa); break;
         case 4: GS_WALK(w, b, e, *(uint32_t *)pb = *(const uint32_t *)pa); break;

@@ -406,7 +406,7 @@ static bool reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
     if (by_out) {
 #pragma omp parallel for num_threads(ntt) schedule(static)
         for (int t = 0; t < ntt; t++)
-            walk_out(p, K, p->nout * t / ntt, p->nout * (t + 1) / ntt, ctx,
+            walk_out(p, K, l2__part(p->nout, t, ntt), l2__part(p->nout, t + 1, ntt), ctx,
                      buf ? buf + tile * (size_t)t : NULL, esize);
         l2__free(buf);
         return true;
@@ -427,7 +427,8 @@ static bool reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (int t = 0; t < nt; t++) {
             K->init(&part[t], o, ctx);
-            walk_red(p, base, p->nred * t / nt, p->nred * (t + 1) / nt, K->row, &part[t], ctx);
+            walk_red(p, base, l2__part(p->nred, t, nt), l2__part(p->nred, t + 1, nt), K->row,
+                     &part[t], ctx);
         }
         if (K->final) {
             for (int t = 1; t < nt; t++)
