@@ -519,8 +519,7 @@ l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_
     }
     /* The view must be addressable: offset + sum((size-1)*stride) computed without overflow
      * and its byte extent within PTRDIFF_MAX. */
-    int64_t hi;
-    if (!l2__check_geometry(op, ndim, shape, st, offset, dt, -1, &hi))
+    if (!l2__check_geometry(op, ndim, shape, st, offset, dt, -1, NULL))
         goto fail;
     s = l2__malloc(sizeof *s, op);
     if (!s)
@@ -528,8 +527,9 @@ l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_
     atomic_init(&s->refs, 1);
     atomic_init(&s->version, 0);
     s->data = data;
-    /* The extent the caller vouched for; as_strided on this tensor stays within it. */
-    s->nbytes = (size_t)(hi + 1) * l2__esize(dt);
+    /* The memory's real size is unknown (the caller's buffer may extend beyond this view, as
+     * torch's storage does): every address up to the limit counts as inside it. */
+    s->nbytes = (size_t)PTRDIFF_MAX;
     s->owns_data = false;
     s->release = release;
     s->ctx = ctx;
