@@ -42,12 +42,15 @@ l2_tensor *l2_from_dlpack(struct DLManagedTensor *m)
         managed_release(m);
         return NULL;
     }
-    if (d->ndim < 0 || d->ndim > L2_MAX_DIMS || d->byte_offset % l2__esize(dt) != 0) {
+    if (d->ndim < 0 || d->ndim > L2_MAX_DIMS || d->byte_offset % l2__esize(dt) != 0 ||
+        d->byte_offset > (uint64_t)PTRDIFF_MAX) {
         l2__fail(L2_ERR_UNSUPPORTED, "%s: rank %d or byte offset %llu is not supported", op,
                  d->ndim, (unsigned long long)d->byte_offset);
         managed_release(m);
         return NULL;
     }
+    /* from_blob validates the strided extent (non-negative strides, no overflow, every byte
+     * address within PTRDIFF_MAX of data) and releases m on failure. */
     int64_t offset = (int64_t)(d->byte_offset / l2__esize(dt));
     return l2_from_blob(d->data, d->ndim, d->shape, d->strides, offset, dt, managed_release, m);
 }

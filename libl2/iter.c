@@ -40,13 +40,15 @@ void l2__iter_init(l2__iter *it, int nops, const l2_tensor *const *ops)
     }
     /* Coalesce neighbours d-1, d when every operand has stride[d-1] == shape[d] * stride[d]. */
     int out = 0;
+    int64_t prod;
     for (int d = 0; d < nd; d++) {
         if (out > 0) {
             bool merge = true;
             for (int k = 0; k < nops && merge; k++)
-                merge = it->stride[k][out - 1] == shape[d] * stride[k][d];
+                merge = !l2__mul_ovf(shape[d], stride[k][d], &prod) &&
+                        it->stride[k][out - 1] == prod;
             if (merge) {
-                it->shape[out - 1] *= shape[d];
+                it->shape[out - 1] = l2__mul_sat(it->shape[out - 1], shape[d]);
                 for (int k = 0; k < nops; k++)
                     it->stride[k][out - 1] = stride[k][d];
                 continue;
@@ -127,7 +129,7 @@ void l2__iter_run(const l2__iter *it, l2__loop_fn fn, void *ctx)
     }
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int t = 0; t < nt; t++) {
-        int64_t b = n * t / nt, e = n * (t + 1) / nt;
+        int64_t b = l2__part(n, t, nt), e = l2__part(n, t + 1, nt);
         l2__iter_run_range(it, b, e, fn, ctx);
     }
 }

@@ -11,6 +11,7 @@
 #endif
 
 #include "l2.h"
+#include "checked.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -125,9 +126,15 @@ static inline size_t l2__esize(l2_dtype dt)
     return dt == L2_BOOL ? 1 : (dt == L2_FLOAT32 ? 4 : 8);
 }
 static inline bool l2__is_float(l2_dtype dt) { return dt == L2_FLOAT32 || dt == L2_FLOAT64; }
+/* The address of t's first element. A non-empty view lies within its storage; an empty view's
+ * offset can lie beyond it (its other sizes times strides need not fit), and as it is never
+ * read, the storage's start stands in for it. */
 static inline char *l2__data(const l2_tensor *t)
 {
-    return (char *)t->storage->data + t->offset * (int64_t)l2__esize(t->dtype);
+    size_t es = l2__esize(t->dtype);
+    if ((uint64_t)t->offset > t->storage->nbytes / es)
+        return (char *)t->storage->data;
+    return (char *)t->storage->data + (size_t)t->offset * es;
 }
 int64_t l2__numel(int ndim, const int64_t *shape);
 /* Row-major strides for shape into stride. */
@@ -137,6 +144,14 @@ bool l2__is_contiguous(const l2_tensor *t);
 /* Validate rank/shape/dtype and compute numel; sets the error (naming op) and returns false on a
  * bad rank, negative size, NULL shape, bad dtype or overflow of numel * element size. */
 bool l2__check_shape(const char *op, int ndim, const int64_t *shape, l2_dtype dt, int64_t *numel);
+
+/* Validate a strided geometry over storage: the shape (as l2__check_shape), strides in
+ * 0..l2__max_numel, offset >= 0, and the highest element offset + sum((size-1)*stride) computed
+ * without overflow and below l2__max_numel (so every byte address fits in ptrdiff_t) and, when
+ * cap >= 0, below cap elements. Sets the error naming op and returns false otherwise; stores
+ * the highest element (offset - 1 for an empty view) in *hi when hi is not NULL. */
+bool l2__check_geometry(const char *op, int ndim, const int64_t *shape, const int64_t *stride,
+                        int64_t offset, l2_dtype dt, int64_t cap, int64_t *hi);
 
 /* A new contiguous tensor with fresh storage (uninitialised; zeroed if zero). */
 l2_tensor *l2__new(const char *op, int ndim, const int64_t *shape, l2_dtype dt, bool zero);

@@ -200,8 +200,23 @@ L2_API l2_tensor *l2_keep(l2_tensor *t);
 /* ------------------------------------------------------------------------------------------ */
 /* All creation functions return a new contiguous tensor that does not require grad, or NULL.
  * Errors: L2_ERR_ARG for ndim outside 0..L2_MAX_DIMS, a negative size or an invalid dtype;
- * L2_ERR_NULL for a NULL shape with ndim > 0; L2_ERR_OVERFLOW when the element count or byte
- * size overflows int64 or size_t; L2_ERR_NOMEM when memory runs out. */
+ * L2_ERR_NULL for a NULL shape with ndim > 0; L2_ERR_OVERFLOW beyond the limits below;
+ * L2_ERR_NOMEM when memory runs out.
+ *
+ * Limits. Every tensor, however made (creation, views, files, DLPack, blobs), satisfies:
+ *  - Shape: the sizes multiplied in order, each step checked in 64-bit unsigned arithmetic, do
+ *    not overflow, and numel * element size <= PTRDIFF_MAX bytes (torch's rule: [0, INT64_MAX, 4]
+ *    is a valid empty tensor, [INT64_MAX, 4, 0] and [2^62, 4] are L2_ERR_OVERFLOW, not empty).
+ *  - Geometry given from outside (l2_as_strided, l2_from_blob, l2_from_dlpack): strides in
+ *    0..PTRDIFF_MAX/esize, offset >= 0, and the last element offset + sum((size-1) * stride)
+ *    computed without overflow and below PTRDIFF_MAX/esize elements; negative strides and
+ *    offsets are refused (L2_ERR_ARG), the rest L2_ERR_OVERFLOW.
+ *  - Views (expand, view/reshape, unflatten, slice) and the output sizes of conv, pooling and pad
+ *    are computed with checked arithmetic: a result over the shape limit, or an intermediate
+ *    (padded size, dilated kernel, window arithmetic) beyond int64, is L2_ERR_OVERFLOW.
+ *  - int64 arithmetic (add, sub, mul, neg, abs, sum, prod, cumsum, mm/matmul/dot) wraps in two's
+ *    complement as torch's does; integer fmod/remainder by 0 is L2_ERR_ARG (torch raises
+ *    ZeroDivisionError) and INT64_MIN by -1 gives 0. */
 
 /* Uninitialised values. */
 L2_API l2_tensor *l2_empty(int ndim, const int64_t *shape, l2_dtype dt);
@@ -230,8 +245,9 @@ L2_API l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape,
  * data + (offset + sum i_k*strides[k]) elements. strides == NULL means row-major contiguous.
  * When the last tensor using the memory is released, release(ctx) is called (if release is
  * non-NULL); it is also called if this call fails, so that ownership always passes to libl2.
- * Negative strides are refused (L2_ERR_ARG). The caller promises the memory covers every element
- * addressed. */
+ * Negative strides and offsets are refused (L2_ERR_ARG); strides, offset and extent must meet
+ * the Limits above (L2_ERR_OVERFLOW). The caller promises the memory covers every element
+ * addressed, also by later l2_as_strided views (libl2 does not know the memory's size). */
 L2_API l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_t *strides,
                                int64_t offset, l2_dtype dt, void (*release)(void *ctx), void *ctx);
 
@@ -308,7 +324,8 @@ L2_API l2_tensor *l2_transpose(const l2_tensor *t, int dim0, int dim1);
 L2_API l2_tensor *l2_t(const l2_tensor *t);
 /* t[..., start:stop:step, ...] along dim with Python rules: negative start/stop count from the end,
  * out-of-range ends clamp, step >= 1 (as torch; L2_ERR_ARG otherwise). Use 0 and INT64_MAX for
- * an omitted start and stop. */
+ * an omitted start and stop. The length is ceil((stop - start) / step) computed without overflow
+ * (a step of INT64_MAX gives one element; torch 1.13 wraps and gives none). */
 L2_API l2_tensor *l2_slice(const l2_tensor *t, int dim, int64_t start, int64_t stop, int64_t step);
 /* numpy/torch basic indexing from a string, e.g. "1:3, ::2", "..., -1", "None, 0, :".
  * Items: an integer (selects, removing the dim), start:stop:step with any part omitted, "..."
@@ -332,10 +349,12 @@ L2_API l2_tensor *l2_expand(const l2_tensor *t, int ndim, const int64_t *shape);
 L2_API l2_tensor *l2_broadcast_to(const l2_tensor *t, int ndim, const int64_t *shape);
 /* Merge dims start_dim..end_dim into one (a view when possible, else a copy, as torch). */
 L2_API l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim);
-/* Split dim into n sizes (one may be -1) whose product is its size. */
+/* Split dim into n sizes (one may be -1) whose product is its size. L2_ERR_ARG for a second -1 or
+ * a size below -1; L2_ERR_SHAPE when the product (computed with overflow checks) differs. */
 L2_API l2_tensor *l2_unflatten(const l2_tensor *t, int dim, int n, const int64_t *sizes);
 /* A view with explicit shape, strides (elements, >= 0) and storage offset. L2_ERR_INDEX if any
- * element would fall outside t's storage. */
+ * element would fall outside t's storage; L2_ERR_ARG/L2_ERR_OVERFLOW beyond the Limits (see
+ * Creation). */
 L2_API l2_tensor *l2_as_strided(const l2_tensor *t, int ndim, const int64_t *shape,
                                 const int64_t *strides, int64_t offset);
 /* A view that shares t's data but is cut out of the autograd graph (requires_grad false). */
@@ -376,8 +395,10 @@ struct DLManagedTensor;
 
 /* Wrap a DLPack tensor without a copy; libl2 takes ownership of m (it calls m->deleter when the
  * last tensor using the memory is released, and also if this call fails). Accepts CPU tensors of
- * float32/float64/int64/bool with non-negative strides (NULL strides: contiguous).
- * L2_ERR_UNSUPPORTED names the device or dtype otherwise. */
+ * float32/float64/int64/bool with non-negative strides (NULL strides: contiguous) and a
+ * byte_offset that is a multiple of the element size and at most PTRDIFF_MAX; the geometry is
+ * validated as l2_from_blob's. L2_ERR_UNSUPPORTED names the device, dtype, rank or byte offset
+ * otherwise. */
 L2_API l2_tensor *l2_from_dlpack(struct DLManagedTensor *m);
 /* Export t without a copy: a DLManagedTensor with t's shape, strides and offset (byte_offset 0,
  * data pointing at the storage base plus the offset) that keeps t's storage alive until the
@@ -880,7 +901,10 @@ L2_API l2_tensor *l2_batch_norm(const l2_tensor *x, l2_tensor *running_mean,
  * (N, C, H, W), or unbatched (C, H, W) giving an unbatched result. Pairs (stride, padding, ...)
  * are {height, width}. Output sizes follow torch (ceil_mode false):
  * P = floor((H + 2 pad - dilation (k - 1) - 1) / stride) + 1, likewise Q for W; L2_ERR_SHAPE
- * names the input size and the kernel when P or Q would be < 1. Inputs may have any layout. */
+ * names the input size and the kernel when P or Q would be < 1 (also when the dilated kernel
+ * overflows int64: it cannot fit). L2_ERR_OVERFLOW when H + 2 pad overflows int64 or the output
+ * exceeds the Limits (see Creation); a huge stride gives P = 1, as torch's conv2d. Inputs may
+ * have any layout. */
 
 /* 2-d cross-correlation (torch.nn.functional.conv2d): x: (N, C, H, W), w: (O, C/groups, kH, kW),
  * b: (O,) or NULL -> (N, O, P, Q). NULL stride, padding or dilation mean {1,1}, {0,0}, {1,1}.
@@ -909,7 +933,8 @@ L2_API l2_tensor *l2_adaptive_avg_pool2d(const l2_tensor *x, const int64_t outpu
  * values crop. New cells hold value (converted to x's dtype). Any dtype; differentiable for
  * float dtypes (dx = dy over the kept part of x). L2_ERR_ARG for an odd or too long pad;
  * L2_ERR_SHAPE, as torch 1.13, when a negative pad would crop a dim below size 0, or when any pad
- * is positive and a padded dim would end up with size 0. */
+ * is positive and a padded dim would end up with size 0; L2_ERR_OVERFLOW for a pad of INT64_MIN
+ * or a padded size beyond int64 (see Limits). */
 L2_API l2_tensor *l2_pad(const l2_tensor *x, int npad, const int64_t *pad, double value);
 /* @@CONV@@ */
 

@@ -50,9 +50,15 @@ double l2__load(const void *p, l2_dtype dt)
 
 int64_t l2__numel(int ndim, const int64_t *shape)
 {
+    /* An empty shape's other sizes may overflow in any order (see l2__numel_ovf); a valid
+     * non-empty shape's product fits. Never wraps. */
+    for (int i = 0; i < ndim; i++)
+        if (shape[i] == 0)
+            return 0;
     int64_t n = 1;
     for (int i = 0; i < ndim; i++)
-        n *= shape[i];
+        if (l2__mul_ovf(n, shape[i], &n))
+            return INT64_MAX;
     return n;
 }
 
@@ -61,9 +67,10 @@ void l2__contiguous_strides(int ndim, const int64_t *shape, int64_t *stride)
     int64_t s = 1;
     for (int i = ndim - 1; i >= 0; i--) {
         stride[i] = s;
-        /* Only an empty tensor can overflow here (sizes were validated); its strides are moot. */
-        if (__builtin_mul_overflow(s, shape[i] > 1 ? shape[i] : 1, &s))
-            s = INT64_MAX;
+        /* Only an empty tensor can exceed the limit here (sizes were validated); its strides
+         * are moot, and saturating keeps stride * element size (bytes) within int64. */
+        if (l2__mul_ovf(s, shape[i] > 1 ? shape[i] : 1, &s) || s > l2__max_numel(8))
+            s = l2__max_numel(8);
     }
 }
 
@@ -75,7 +82,8 @@ bool l2__is_contiguous(const l2_tensor *t)
             return true;
         if (t->shape[i] != 1 && t->stride[i] != s)
             return false;
-        s *= t->shape[i];
+        if (l2__mul_ovf(s, t->shape[i], &s))
+            return false;
     }
     return true;
 }
@@ -88,26 +96,51 @@ bool l2__check_shape(const char *op, int ndim, const int64_t *shape, l2_dtype dt
               op, ndim);
     L2__CHECK((unsigned)dt < L2_DTYPE_COUNT, false, L2_ERR_ARG, "%s: invalid dtype %d", op,
               (int)dt);
-    int64_t n = 1;
-    bool overflow = false;
-    for (int i = 0; i < ndim; i++) {
+    for (int i = 0; i < ndim; i++)
         L2__CHECK(shape[i] >= 0, false, L2_ERR_ARG, "%s: negative size %lld in dim %d", op,
                   (long long)shape[i], i);
-        if (!overflow && __builtin_mul_overflow(n, shape[i], &n))
-            overflow = true;
-    }
-    if (n == 0)
-        overflow = false; /* a zero-size dim makes the tensor empty whatever the others are */
-    int64_t bytes;
-    if (overflow || __builtin_mul_overflow(n, (int64_t)l2__esize(dt), &bytes) ||
-        (uint64_t)bytes > (uint64_t)PTRDIFF_MAX) {
+    /* torch's rule: the in-order product never overflows and numel * esize <= PTRDIFF_MAX. */
+    int64_t n;
+    if (l2__numel_ovf(ndim, shape, l2__max_numel(l2__esize(dt)), &n)) {
         char s[L2__SHAPE_STR];
-        return l2__fail(L2_ERR_OVERFLOW, "%s: shape %s of %s has too many elements", op,
-                        l2__shape_str(s, ndim, shape), l2_dtype_name(dt)),
+        return l2__fail(L2_ERR_OVERFLOW,
+                        "%s: shape %s of %s has too many elements (limit %lld bytes)", op,
+                        l2__shape_str(s, ndim, shape), l2_dtype_name(dt),
+                        (long long)PTRDIFF_MAX),
                false;
     }
     if (numel)
         *numel = n;
+    return true;
+}
+
+bool l2__check_geometry(const char *op, int ndim, const int64_t *shape, const int64_t *stride,
+                        int64_t offset, l2_dtype dt, int64_t cap, int64_t *hi_out)
+{
+    if (!l2__check_shape(op, ndim, shape, dt, NULL))
+        return false;
+    L2__CHECK(ndim == 0 || stride, false, L2_ERR_NULL, "%s: strides is NULL", op);
+    int64_t limit = l2__max_numel(l2__esize(dt));
+    L2__CHECK(offset >= 0 && offset < limit, false, L2_ERR_ARG,
+              "%s: offset %lld is outside 0..%lld", op, (long long)offset,
+              (long long)(limit - 1));
+    for (int i = 0; i < ndim; i++)
+        L2__CHECK(stride[i] >= 0 && stride[i] <= limit, false, L2_ERR_ARG,
+                  "%s: stride %lld in dim %d is outside 0..%lld", op, (long long)stride[i], i,
+                  (long long)limit);
+    int64_t lo, hi;
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK(!l2__extent_ovf(ndim, shape, stride, offset, &lo, &hi) && hi < limit, false,
+              L2_ERR_OVERFLOW, "%s: sizes %s, strides %s and offset %lld reach beyond %lld "
+              "elements of %s", op, l2__shape_str(s1, ndim, shape),
+              l2__shape_str(s2, ndim, stride), (long long)offset, (long long)limit,
+              l2_dtype_name(dt));
+    L2__CHECK(cap < 0 || hi < cap, false, L2_ERR_INDEX,
+              "%s: setStorage: sizes %s, strides %s and offset %lld reach element %lld, out of "
+              "bounds for storage of %lld elements", op, l2__shape_str(s1, ndim, shape),
+              l2__shape_str(s2, ndim, stride), (long long)offset, (long long)hi, (long long)cap);
+    if (hi_out)
+        *hi_out = hi;
     return true;
 }
 
@@ -701,29 +734,24 @@ l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_
         l2__fail(L2_ERR_NULL, "%s: data is NULL", op);
         goto fail;
     }
-    if (offset < 0) {
-        l2__fail(L2_ERR_ARG, "%s: negative offset %lld", op, (long long)offset);
-        goto fail;
-    }
     if (strides) {
-        for (int i = 0; i < ndim; i++) {
-            if (strides[i] < 0) {
-                l2__fail(L2_ERR_ARG, "%s: negative stride %lld in dim %d", op,
-                         (long long)strides[i], i);
-                goto fail;
-            }
-            st[i] = strides[i];
-        }
+        memcpy(st, strides, sizeof(int64_t) * (size_t)ndim);
     } else {
         l2__contiguous_strides(ndim, shape, st);
     }
+    /* The view must be addressable: offset + sum((size-1)*stride) computed without overflow
+     * and its byte extent within PTRDIFF_MAX. */
+    if (!l2__check_geometry(op, ndim, shape, st, offset, dt, -1, NULL))
+        goto fail;
     s = l2__malloc(sizeof *s, op);
     if (!s)
         goto fail;
     atomic_init(&s->refs, 1);
     atomic_init(&s->version, 0);
     s->data = data;
-    s->nbytes = 0;
+    /* The memory's real size is unknown (the caller's buffer may extend beyond this view, as
+     * torch's storage does): every address up to the limit counts as inside it. */
+    s->nbytes = (size_t)PTRDIFF_MAX;
     s->owns_data = false;
     s->release = release;
     s->ctx = ctx;

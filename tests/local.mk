@@ -8,7 +8,8 @@ C_TESTS += \
 	tests/test-train-loop \
 	tests/test-autograd \
 	tests/test-oom \
-	tests/test-inplace
+	tests/test-inplace \
+	tests/test-overflow
 
 check_PROGRAMS += $(C_TESTS)
 TESTS += $(C_TESTS)
@@ -38,3 +39,5 @@ tests_test_layers_LDADD = $(TEST_LDADD) -lm
 C_TESTS += tests/test-ownership
 tests_test_ownership_SOURCES = tests/test-ownership.c tests/tap.h
 tests_test_ownership_LDADD = $(TEST_LDADD) -lpthread
+tests_test_overflow_SOURCES = tests/test-overflow.c tests/tap.h
+tests_test_overflow_LDADD = $(TEST_LDADD)

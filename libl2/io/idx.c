@@ -3,6 +3,7 @@
 #include "../l2-impl.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 l2_tensor *l2_load_idx(const char *path, bool scale_u8)
@@ -40,8 +41,23 @@ l2_tensor *l2_load_idx(const char *path, bool scale_u8)
         shape[i] = (int64_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
     }
     int64_t n;
-    if (!l2__check_shape(op, ndim, shape, dt, &n))
+    if (!l2__check_shape(op, ndim, shape, dt, &n)) {
+        char sh[L2__SHAPE_STR];
+        l2__fail(L2_ERR_FORMAT, "%s: '%s': shape %s is too large", op, path,
+                 l2__shape_str(sh, ndim, shape));
         goto out;
+    }
+    /* An uncompressed file must hold exactly the declared data: check before allocating (a
+     * gzip stream's length is only known by reading it; the loop below checks that). */
+    struct stat sb;
+    if (gzdirect(f) && stat(path, &sb) == 0) {
+        uint64_t want = 4 + 4 * (uint64_t)ndim + (uint64_t)n * esz; /* n * esz <= PTRDIFF_MAX */
+        if ((uint64_t)sb.st_size != want) {
+            l2__fail(L2_ERR_FORMAT, "%s: '%s': %lld bytes, but its header declares %llu", op,
+                     path, (long long)sb.st_size, (unsigned long long)want);
+            goto out;
+        }
+    }
     t = l2__new(op, ndim, shape, dt, false);
     if (!t)
         goto out;

@@ -58,7 +58,8 @@ l2_status l2_linear_layer_init(l2_linear_layer *m, int64_t in_features, int64_t 
         return L2_ERR_DTYPE;
     double bound = 1.0 / sqrt((double)in_features);
     m->weight = uniform_param(2, (const int64_t[]){out_features, in_features}, bound, dt);
-    m->bias = bias ? uniform_param(1, &out_features, bound, dt) : NULL;
+    /* No bias after a failed weight: its error must stay the reported one. */
+    m->bias = bias && m->weight ? uniform_param(1, &out_features, bound, dt) : NULL;
     if (!m->weight || (bias && !m->bias)) {
         l2_linear_layer_free(m);
         return l2_last_status();
@@ -105,10 +106,12 @@ l2_status l2_conv2d_layer_init(l2_conv2d_layer *m, int64_t in_channels, int64_t 
                  (long long)padding, (long long)groups);
     if (check_float(op, dt) != L2_OK)
         return L2_ERR_DTYPE;
-    double bound = 1.0 / sqrt((double)(in_channels / groups * kernel * kernel));
+    /* fan_in = C/groups * k * k in double: the weight's shape is validated (and refused when its
+     * element count overflows) by uniform_param, which runs next. */
+    double bound = 1.0 / sqrt((double)(in_channels / groups) * (double)kernel * (double)kernel);
     m->weight = uniform_param(4, (const int64_t[]){out_channels, in_channels / groups, kernel,
                                                    kernel}, bound, dt);
-    m->bias = bias ? uniform_param(1, &out_channels, bound, dt) : NULL;
+    m->bias = bias && m->weight ? uniform_param(1, &out_channels, bound, dt) : NULL;
     m->stride[0] = m->stride[1] = stride;
     m->padding[0] = m->padding[1] = padding;
     m->dilation[0] = m->dilation[1] = 1;

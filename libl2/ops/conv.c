@@ -49,11 +49,30 @@ typedef struct {
 } win;
 
 /* Output size along one dim: floor((in + 2 pad - dil (k - 1) - 1) / stride) + 1, or -1 when the
- * (dilated) kernel does not fit in the padded input. */
+ * (dilated) kernel does not fit in the padded input, or -2 when the padded input in + 2 pad does
+ * not fit in int64. Arguments are in range (in, pad >= 0; k, s, d >= 1). Every window index
+ * the kernels form (o s + j d - pad, o < out, j < k) then lies in [-pad, in + pad). */
 static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
 {
-    int64_t num = in + 2 * p - d * (k - 1) - 1;
-    return num < 0 ? -1 : num / s + 1;
+    int64_t padded, span;
+    if (l2__mul_ovf(p, 2, &padded) || l2__add_ovf(padded, in, &padded))
+        return -2;
+    /* The dilated kernel spans d (k - 1) + 1 cells; when that overflows it cannot fit. */
+    if (l2__mul_ovf(d, k - 1, &span) || span >= padded)
+        return -1;
+    return (padded - span - 1) / s + 1;
+}
+
+/* in + 2 pad and d (k - 1) + 1 for messages, saturating. */
+static int64_t padded_sat(int64_t in, int64_t p)
+{
+    int64_t r;
+    return l2__mul_ovf(p, 2, &r) || l2__add_ovf(r, in, &r) ? INT64_MAX : r;
+}
+static int64_t dilated_sat(int64_t k, int64_t d)
+{
+    int64_t r;
+    return l2__mul_ovf(d, k - 1, &r) || l2__add_ovf(r, 1, &r) ? INT64_MAX : r;
 }
 
 /* ---- kernels (float and double) ---------------------------------------------------------- */
@@ -64,7 +83,7 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void im2col_##SUF(const T *x, T *cols, const win *g)                              \
     {                                                                                        \
         int64_t L = g->oh * g->ow;                                                           \
-        int nt = l2__threads_for(g->c * g->kh * g->kw * L);                                      \
+        int nt = l2__threads_for(l2__mul_sat(g->c * g->kh * g->kw, L));                      \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t c = 0; c < g->c; c++) {                                                 \
             const T *xc = x + c * g->h * g->w;                                               \
@@ -95,7 +114,7 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void col2im_##SUF(const T *cols, T *dx, const win *g)                             \
     {                                                                                        \
         int64_t L = g->oh * g->ow;                                                           \
-        int nt = l2__threads_for(g->c * g->kh * g->kw * L);                                      \
+        int nt = l2__threads_for(l2__mul_sat(g->c * g->kh * g->kw, L));                      \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t c = 0; c < g->c; c++) {                                                 \
             T *xc = dx + c * g->h * g->w;                                                    \
@@ -124,7 +143,8 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void maxpool_##SUF(const T *x, T *y, int64_t *arg, int64_t planes, const win *g)  \
     {                                                                                        \
         int64_t hw = g->h * g->w, pq = g->oh * g->ow;                                        \
-        int nt = l2__threads_for(planes * pq * g->kh * g->kw);                                   \
+        int64_t work = l2__mul_sat(planes * pq, l2__mul_sat(g->kh, g->kw));                  \
+        int nt = l2__threads_for(work);                                                      \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++) {                                               \
             const T *xp = x + p * hw;                                                        \
@@ -157,7 +177,7 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void maxpool_bwd_##SUF(const T *dy, const int64_t *arg, T *dx, int64_t planes,    \
                                   int64_t hw, int64_t pq)                                    \
     {                                                                                        \
-        int nt = l2__threads_for(planes * pq);                                                   \
+        int nt = l2__threads_for(planes * pq);                                               \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++)                                                 \
             for (int64_t o = 0; o < pq; o++)                                                 \
@@ -170,8 +190,9 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void avgpool_##SUF(const T *x, T *y, int64_t planes, const win *g, bool bwd)      \
     {                                                                                        \
         int64_t hw = g->h * g->w, pq = g->oh * g->ow;                                        \
-        double inv = 1.0 / (double)(g->kh * g->kw);                                          \
-        int nt = l2__threads_for(planes * pq * g->kh * g->kw);                                   \
+        double inv = 1.0 / ((double)g->kh * (double)g->kw);                                  \
+        int64_t work = l2__mul_sat(planes * pq, l2__mul_sat(g->kh, g->kw));                  \
+        int nt = l2__threads_for(work);                                                      \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++)                                                 \
             for (int64_t oy = 0; oy < g->oh; oy++)                                           \
@@ -203,7 +224,7 @@ static int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d)
     static void adaptive_##SUF(const T *x, T *y, int64_t planes, const win *g, bool bwd)     \
     {                                                                                        \
         int64_t hw = g->h * g->w, pq = g->oh * g->ow;                                        \
-        int nt = l2__threads_for(planes * hw);                                                   \
+        int nt = l2__threads_for(planes * hw);                                               \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++)                                                 \
             for (int64_t oy = 0; oy < g->oh; oy++) {                                         \
@@ -309,8 +330,9 @@ static void conv_geom_fill(conv_geom *cg, const int64_t *p)
     cg->g.w = cg->w;
     cg->g.oh = out_size(cg->h, cg->g.kh, cg->g.sh, cg->g.ph, cg->g.dh);
     cg->g.ow = out_size(cg->w, cg->g.kw, cg->g.sw, cg->g.pw, cg->g.dw);
-    cg->k = cg->cg * cg->g.kh * cg->g.kw;
-    cg->l = cg->g.oh * cg->g.ow;
+    /* Both fit once the call validated the weight and the output shape (l2__check_shape). */
+    cg->k = l2__mul_sat(l2__mul_sat(cg->cg, cg->g.kh), cg->g.kw);
+    cg->l = l2__mul_sat(cg->g.oh, cg->g.ow);
     cg->direct = cg->g.kh == 1 && cg->g.kw == 1 && cg->g.sh == 1 && cg->g.sw == 1 &&
                  cg->g.ph == 0 && cg->g.pw == 0;
 }
@@ -349,10 +371,12 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
     L2__CHECK(cg.o % groups == 0, NULL, L2_ERR_SHAPE, "%s: given groups=%lld, expected weight "
               "%s to be divisible by %lld at dimension 0", op, (long long)groups,
               l2__shape_str(s1, w->ndim, w->shape), (long long)groups);
-    L2__CHECK(cg.c == w->shape[1] * groups, NULL, L2_ERR_SHAPE, "%s: given groups=%lld, weight "
+    int64_t wc_total;
+    L2__CHECK(!l2__mul_ovf(w->shape[1], groups, &wc_total) && cg.c == wc_total, NULL,
+              L2_ERR_SHAPE, "%s: given groups=%lld, weight "
               "of size %s, expected input %s to have %lld channels, but got %lld channels "
               "instead", op, (long long)groups, l2__shape_str(s1, w->ndim, w->shape),
-              l2__shape_str(s2, x->ndim, x->shape), (long long)(w->shape[1] * groups),
+              l2__shape_str(s2, x->ndim, x->shape), (long long)l2__mul_sat(w->shape[1], groups),
               (long long)cg.c);
     if (b) {
         L2__CHECK(b->dtype == x->dtype, NULL, L2_ERR_DTYPE, "%s: input type (%s) and bias type "
@@ -363,14 +387,20 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
                   l2__shape_str(s1, b->ndim, b->shape));
     }
     conv_geom_fill(&cg, p);
+    L2__CHECK(cg.g.oh != -2 && cg.g.ow != -2, NULL, L2_ERR_OVERFLOW, "%s: padded input size "
+              "(%lld + 2 * %lld, %lld + 2 * %lld) overflows int64", op, (long long)cg.h,
+              (long long)p[2], (long long)cg.w, (long long)p[3]);
     L2__CHECK(cg.g.oh > 0 && cg.g.ow > 0, NULL, L2_ERR_SHAPE, "%s: calculated padded input size "
               "per channel: (%lld x %lld). Kernel size: (%lld x %lld) (dilated). Kernel size "
-              "can't be greater than actual input size", op, (long long)(cg.h + 2 * p[2]),
-              (long long)(cg.w + 2 * p[3]), (long long)(p[4] * (cg.g.kh - 1) + 1),
-              (long long)(p[5] * (cg.g.kw - 1) + 1));
+              "can't be greater than actual input size", op, (long long)padded_sat(cg.h, p[2]),
+              (long long)padded_sat(cg.w, p[3]), (long long)dilated_sat(cg.g.kh, p[4]),
+              (long long)dilated_sat(cg.g.kw, p[5]));
+    int64_t oshape4[4] = {cg.n, cg.o, cg.g.oh, cg.g.ow};
+    if (!l2__check_shape(op, 4, oshape4, x->dtype, NULL))
+        return NULL;
     int64_t colsz;
     L2__CHECK(cg.k <= INT_MAX && cg.l <= INT_MAX && cg.o <= INT_MAX &&
-              !__builtin_mul_overflow(cg.k * cg.groups, cg.l, &colsz) &&
+              !l2__mul_ovf(cg.k, cg.groups, &colsz) && !l2__mul_ovf(colsz, cg.l, &colsz) &&
               colsz <= INT64_MAX / 8, NULL, L2_ERR_OVERFLOW, "%s: the im2col matrix (%lld x "
               "%lld per group) is too large for BLAS", op, (long long)cg.k, (long long)cg.l);
 
@@ -559,6 +589,9 @@ static bool pool_setup(const char *op, const l2_tensor *x, const int64_t kernel[
     *g = (win){g->c, g->h, g->w, k[0], k[1], s[0], s[1], p[0], p[1], 1, 1, 0, 0};
     g->oh = out_size(g->h, k[0], s[0], p[0], 1);
     g->ow = out_size(g->w, k[1], s[1], p[1], 1);
+    L2__CHECK(g->oh != -2 && g->ow != -2, false, L2_ERR_OVERFLOW, "%s: padded input size "
+              "(%lld + 2 * %lld, %lld + 2 * %lld) overflows int64", op, (long long)g->h,
+              (long long)p[0], (long long)g->w, (long long)p[1]);
     L2__CHECK(g->oh > 0 && g->ow > 0, false, L2_ERR_SHAPE, "%s: given input size: (%lldx%lldx"
               "%lld) and kernel size (%lldx%lld); calculated output size: (%lldx%lldx%lld). "
               "Output size is too small", op, (long long)g->c, (long long)g->h, (long long)g->w,
@@ -752,6 +785,13 @@ l2_tensor *l2_adaptive_avg_pool2d(const l2_tensor *x, const int64_t output_size[
               (long long)output_size[1]);
     g.oh = output_size[0];
     g.ow = output_size[1];
+    /* The windows are computed as (i + 1) H + P - 1 over P; that must fit in int64. The output
+     * shape itself is checked when it is allocated. */
+    int64_t t1, t2;
+    L2__CHECK(!l2__mul_ovf(g.oh, g.h + 1, &t1) && !l2__mul_ovf(g.ow, g.w + 1, &t2), NULL,
+              L2_ERR_OVERFLOW, "%s: output size (%lld, %lld) for input size (%lld, %lld) "
+              "overflows int64 window arithmetic", op, (long long)g.oh, (long long)g.ow,
+              (long long)g.h, (long long)g.w);
     return avg_forward(op, L2__OP_ADAPTIVE_AVG_POOL2D, x, &g, n * g.c, true);
 }
 
@@ -764,20 +804,26 @@ l2_status l2__adaptive_avg_pool2d_backward(l2__node *n, const l2_tensor *gout, l
 /* ---- constant padding -------------------------------------------------------------------- */
 
 /* Per dim d of a pad: where x's kept part starts in x (src) and in the result (dst), and its
- * length; npad pads apply to the last npad/2 dims, last dim first. */
-static void pad_regions(int ndim, const int64_t *shape, int npad, const int64_t *pad,
-                        int64_t *src, int64_t *dst, int64_t *len, int64_t *out)
+ * length; npad pads apply to the last npad/2 dims, last dim first. Returns the first dim whose
+ * arithmetic overflows int64 (a pad of INT64_MIN, or a result size beyond INT64_MAX), or -1. */
+static int pad_regions(int ndim, const int64_t *shape, int npad, const int64_t *pad,
+                       int64_t *src, int64_t *dst, int64_t *len, int64_t *out)
 {
     for (int d = 0; d < ndim; d++) {
         int k = 2 * (ndim - 1 - d);
         int64_t lo = k < npad ? pad[k] : 0, hi = k + 1 < npad ? pad[k + 1] : 0;
-        out[d] = shape[d] + lo + hi;
-        src[d] = lo < 0 ? -lo : 0;
+        int64_t cut_hi;
+        if (l2__add_ovf(shape[d], lo, &out[d]) || l2__add_ovf(out[d], hi, &out[d]) ||
+            l2__sub_ovf(0, lo < 0 ? lo : 0, &src[d]) || l2__sub_ovf(0, hi < 0 ? hi : 0, &cut_hi))
+            return d;
         dst[d] = lo > 0 ? lo : 0;
-        len[d] = shape[d] - src[d] - (hi < 0 ? -hi : 0);
+        /* shape - src - cut_hi: both subtrahends are >= 0, so only a huge cut can go below. */
+        if (l2__sub_ovf(shape[d], src[d], &len[d]) || l2__sub_ovf(len[d], cut_hi, &len[d]))
+            len[d] = 0;
         if (len[d] < 0)
             len[d] = 0;
     }
+    return -1;
 }
 
 /* A view of t over the box start[d] .. start[d] + len[d]. */
@@ -785,7 +831,7 @@ static l2_tensor *box(const l2_tensor *t, const int64_t *start, const int64_t *l
 {
     int64_t off = t->offset;
     for (int d = 0; d < t->ndim; d++)
-        off += start[d] * t->stride[d];
+        off += start[d] * t->stride[d]; /* inside t: the box is non-empty (callers check) */
     return l2__alias(t, t->ndim, len, t->stride, off);
 }
 
@@ -799,7 +845,10 @@ l2_tensor *l2_pad(const l2_tensor *x, int npad, const int64_t *pad, double value
               "tensor of rank %d (at most %d)", op, npad, x->ndim, 2 * x->ndim);
     L2__CHECK(npad == 0 || pad, NULL, L2_ERR_NULL, "%s: argument 'pad' is NULL", op);
     int64_t src[L2_MAX_DIMS], dst[L2_MAX_DIMS], len[L2_MAX_DIMS], out[L2_MAX_DIMS];
-    pad_regions(x->ndim, x->shape, npad, pad, src, dst, len, out);
+    int bad = pad_regions(x->ndim, x->shape, npad, pad, src, dst, len, out);
+    L2__CHECK(bad < 0, NULL, L2_ERR_OVERFLOW, "%s: padding (%lld, %lld) of dimension %d (size "
+              "%lld) overflows int64", op, (long long)pad[2 * (x->ndim - 1 - bad)],
+              (long long)pad[2 * (x->ndim - 1 - bad) + 1], bad, (long long)x->shape[bad]);
     /* torch 1.13's rules: negative pads narrow first (a negative length is an error); when any
      * pad is positive, every padded dim must come out with size > 0. */
     bool all_nonpos = true;
@@ -860,7 +909,7 @@ l2_status l2__constant_pad_nd_backward(l2__node *n, const l2_tensor *gout, l2_te
 {
     int nd = n->in_ndim[0];
     int64_t src[L2_MAX_DIMS], dst[L2_MAX_DIMS], len[L2_MAX_DIMS], out[L2_MAX_DIMS];
-    pad_regions(nd, n->in_shape[0], (int)n->i[0], n->i + 1, src, dst, len, out);
+    (void)pad_regions(nd, n->in_shape[0], (int)n->i[0], n->i + 1, src, dst, len, out);
     l2_tensor *dx = l2__new("pad", nd, n->in_shape[0], gout->dtype, true);
     if (!dx)
         return l2_last_status();

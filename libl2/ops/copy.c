@@ -246,11 +246,11 @@ static bool may_overlap(const l2_tensor *a, const l2_tensor *b)
 {
     if (a->storage != b->storage)
         return false;
-    int64_t alo = a->offset, ahi = a->offset, blo = b->offset, bhi = b->offset;
-    for (int i = 0; i < a->ndim; i++)
-        ahi += (a->shape[i] - 1) * a->stride[i];
-    for (int i = 0; i < b->ndim; i++)
-        bhi += (b->shape[i] - 1) * b->stride[i];
+    int64_t alo, ahi, blo, bhi;
+    /* An extent that overflows cannot occur for a validated view; treat it as overlapping. */
+    if (l2__extent_ovf(a->ndim, a->shape, a->stride, a->offset, &alo, &ahi) ||
+        l2__extent_ovf(b->ndim, b->shape, b->stride, b->offset, &blo, &bhi))
+        return true;
     return alo <= bhi && blo <= ahi;
 }
 

@@ -305,11 +305,11 @@ static void gather_kernel(const gs_walk *w, size_t esize)
 {
     int64_t n = 1;
     for (int d = 0; d < w->nd; d++)
-        n *= w->shape[d];
+        n = l2__mul_sat(n, w->shape[d]);
     int nt = l2__threads_for(n);
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
     for (int t = 0; t < nt; t++) {
-        int64_t b = n * t / nt, e = n * (t + 1) / nt;
+        int64_t b = l2__part(n, t, nt), e = l2__part(n, t + 1, nt);
         switch (esize) {
         case 1: GS_WALK(w, b, e, *(uint8_t *)pb = *(const uint8_t *)pa); break;
         case 4: GS_WALK(w, b, e, *(uint32_t *)pb = *(const uint32_t *)pa); break;
@@ -324,7 +324,7 @@ static void scatter_add_kernel(const gs_walk *w, l2_dtype dt)
 {
     int64_t n = 1;
     for (int d = 0; d < w->nd; d++)
-        n *= w->shape[d];
+        n = l2__mul_sat(n, w->shape[d]);
     switch (dt) {
     case L2_FLOAT32: GS_WALK(w, 0, n, *(float *)pa += *(const float *)pb); break;
     case L2_FLOAT64: GS_WALK(w, 0, n, *(double *)pa += *(const double *)pb); break;
@@ -508,7 +508,12 @@ l2_tensor *l2_one_hot(const l2_tensor *indices, int64_t num_classes)
                      "tensor", op);
             return NULL;
         }
-        num_classes = maxv + 1;
+        if (l2__add_ovf(maxv, 1, &num_classes)) {
+            l2_tensor_release(c);
+            l2__fail(L2_ERR_OVERFLOW, "%s: class value %lld gives too many classes", op,
+                     (long long)maxv);
+            return NULL;
+        }
     } else if (maxv >= num_classes) {
         l2_tensor_release(c);
         l2__fail(L2_ERR_INDEX, "%s: class value %lld is out of range for num_classes %lld", op,

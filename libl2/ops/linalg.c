@@ -53,14 +53,33 @@ typedef struct {
         }                                                                                    \
     } while (0)
 
-/* The plain reference kernel: a triple loop over any strides (also the int64 kernel). */
+/* The int64 kernel: wrapping two's complement arithmetic as torch's integer matmul (computed in
+ * uint64, so overflow is defined); alpha and beta are integral here. */
+static void gemm_i64(int64_t M, int64_t N, int64_t K, double alpha, mat a, mat b, double beta,
+                     char *c, int64_t ldc)
+{
+    const int64_t *ap = (const int64_t *)a.p, *bp = (const int64_t *)b.p;
+    int64_t *cp = (int64_t *)c, al = (int64_t)alpha, be = (int64_t)beta;
+    _Pragma("omp parallel for if ((double)M * N * K > 262144.0 && M > 1)")
+    for (int64_t i = 0; i < M; i++) {
+        for (int64_t j = 0; j < N; j++) {
+            int64_t s = 0;
+            for (int64_t k = 0; k < K; k++)
+                s = l2__wadd(s, l2__wmul(ap[i * a.rs + k * a.cs], bp[k * b.rs + j * b.cs]));
+            int64_t *o = &cp[i * ldc + j];
+            *o = be == 0 ? l2__wmul(al, s) : l2__wadd(l2__wmul(be, *o), l2__wmul(al, s));
+        }
+    }
+}
+
+/* The plain reference kernel: a triple loop over any strides. */
 static void gemm_ref(l2_dtype dt, int64_t M, int64_t N, int64_t K, double alpha, mat a, mat b,
                      double beta, char *c, int64_t ldc)
 {
     switch (dt) {
     case L2_FLOAT32: GEMM_REF(float, double); break;
     case L2_FLOAT64: GEMM_REF(double, double); break;
-    case L2_INT64: GEMM_REF(int64_t, int64_t); break;
+    case L2_INT64: gemm_i64(M, N, K, alpha, a, b, beta, c, ldc); break;
     default: break;
     }
 }
@@ -168,7 +187,7 @@ static void scale_inplace(l2_tensor *t, double s)
     case L2_INT64: {
         int64_t *p = (int64_t *)l2__data(t), k = (int64_t)s;
         for (int64_t i = 0; i < n; i++)
-            p[i] *= k;
+            p[i] = l2__wmul(p[i], k);
         break;
     }
     default: break;
@@ -232,7 +251,7 @@ static l2_tensor *product(const char *op, const l2_tensor *a, const l2_tensor *b
         int ia = i - (nb - (na - 2)), ib = i - (nb - (nbm - 2));
         int64_t sa = ia >= 0 ? a->shape[ia] : 1, sb = ib >= 0 ? b->shape[ib] : 1;
         bshape[i] = sa == 1 ? sb : sa;
-        nbatch *= bshape[i];
+        nbatch = l2__mul_sat(nbatch, bshape[i]);
     }
     if (!c)
         beta = 0;
@@ -300,7 +319,7 @@ static l2_tensor *product(const char *op, const l2_tensor *a, const l2_tensor *b
                 expect = rs;
             }
             fold = sa[i] == expect;
-            expect *= bshape[i];
+            expect = l2__mul_sat(expect, bshape[i]);
         }
         int64_t rows_f = nbatch * M;
         if (fold && (ref || (rows_f <= BLAS_MAX && blas_layout(rows_f, K, rs, ma.cs, &tr, &ld)))) {

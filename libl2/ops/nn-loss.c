@@ -24,7 +24,7 @@ static double sum_f64(const double *v, int64_t n)
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
     for (int c = 0; c < CHUNKS; c++) {
         double s = 0;
-        for (int64_t i = n * c / CHUNKS; i < n * (c + 1) / CHUNKS; i++)
+        for (int64_t i = l2__part(n, c, CHUNKS); i < l2__part(n, c + 1, CHUNKS); i++)
             s += v[i];
         part[c] = s;
     }
@@ -367,7 +367,7 @@ static l2_status cls_backward(const char *op, l2__node *n, const l2_tensor *gout
     ci.npos = 1;
     for (int d = 0; d < x->ndim; d++)
         if (d != ci.cdim)
-            ci.npos *= x->shape[d];
+            ci.npos = l2__mul_sat(ci.npos, x->shape[d]);
     bool want_x = l2__nn_wants(n, 0), want_t = ci.mode == CLS_CE_PROB && l2__nn_wants(n, 1);
     l2_tensor *tg = l2__nn_as(op, target, ci.mode == CLS_CE_PROB ? x->dtype : L2_INT64);
     l2_tensor *dx = NULL, *dt = NULL;
@@ -506,7 +506,7 @@ static double pw_sum(const l2__iter *it, const pw_ctx *proto)
     for (int k = 0; k < CHUNKS; k++) {
         pw_ctx c = *proto;
         c.acc = 0;
-        l2__iter_run_range(it, it->numel * k / CHUNKS, it->numel * (k + 1) / CHUNKS,
+        l2__iter_run_range(it, l2__part(it->numel, k, CHUNKS), l2__part(it->numel, k + 1, CHUNKS),
                            pw_sum_loop, &c);
         part[k] = c.acc;
     }

@@ -211,7 +211,7 @@ l2_status l2__layer_norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
         for (int c = 0; c < nchunks; c++) {
             double *cdw = want_w ? acc + (size_t)c * 2 * N : NULL;
             double *cdb = want_b ? acc + (size_t)c * 2 * N + N : NULL;
-            for (int64_t r = M * c / nchunks; r < M * (c + 1) / nchunks; r++) {
+            for (int64_t r = l2__part(M, c, nchunks); r < l2__part(M, c + 1, nchunks); r++) {
                 char *dp = dd ? dd + r * N * es : NULL;
                 if (f32)
                     ln_bwd_f32(xd + r * N * es, gd + r * N * es, dp, N, wd, stats[r],

@@ -206,7 +206,7 @@ static int64_t inner_of(const l2_tensor *t, int dim)
 {
     int64_t inner = 1;
     for (int d = dim + 1; d < t->ndim; d++)
-        inner *= t->shape[d];
+        inner = l2__mul_sat(inner, t->shape[d]);
     return inner;
 }
 
@@ -216,6 +216,8 @@ static int64_t inner_of(const l2_tensor *t, int dim)
 static void softmax_kernel(l2_tensor *y, const l2_tensor *x, int dim, bool lg)
 {
     int64_t numel = l2__numel(x->ndim, x->shape), n = lane_len(x, dim);
+    if (numel == 0) /* nothing to do; an empty tensor's other sizes need not multiply out */
+        return;
     int64_t lanes = n ? numel / n : 0, xs = lane_stride(x, dim), ys = lane_stride(y, dim);
     int64_t es = (int64_t)l2__esize(x->dtype), inner = inner_of(x, dim);
     char *xd = l2__data(x), *yd = l2__data(y);

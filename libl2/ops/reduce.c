@@ -33,11 +33,11 @@ static void rdims_from_mask(rdims *rd, int ndim, const int64_t *shape, unsigned 
     for (int d = 0; d < ndim; d++) {
         rd->red[d] = (mask >> d) & 1u;
         if (rd->red[d]) {
-            rd->nred *= shape[d];
+            rd->nred = l2__mul_sat(rd->nred, shape[d]);
             if (keepdim)
                 rd->out_shape[rd->out_ndim++] = 1;
         } else {
-            rd->nout *= shape[d];
+            rd->nout = l2__mul_sat(rd->nout, shape[d]);
             rd->out_shape[rd->out_ndim++] = shape[d];
         }
     }
@@ -91,14 +91,15 @@ typedef struct {
 
 static int coalesce(int n, int nops, int64_t *sh, int64_t st[2][L2_MAX_DIMS])
 {
+    int64_t prod;
     int out = 0;
     for (int d = 0; d < n; d++) {
         if (out > 0) {
             bool merge = true;
             for (int k = 0; k < nops && merge; k++)
-                merge = st[k][out - 1] == sh[d] * st[k][d];
+                merge = !l2__mul_ovf(sh[d], st[k][d], &prod) && st[k][out - 1] == prod;
             if (merge) {
-                sh[out - 1] *= sh[d];
+                sh[out - 1] = l2__mul_sat(sh[out - 1], sh[d]);
                 for (int k = 0; k < nops; k++)
                     st[k][out - 1] = st[k][d];
                 continue;
@@ -127,9 +128,9 @@ static void rplan_init(rplan *p, const bool *red, int nops, const l2_tensor *con
     for (int d = 0; d < t->ndim; d++) {
         int64_t sz = t->shape[d];
         if (red[d])
-            p->nred *= sz;
+            p->nred = l2__mul_sat(p->nred, sz);
         else
-            p->nout *= sz;
+            p->nout = l2__mul_sat(p->nout, sz);
         if (sz == 1)
             continue;
         if (red[d]) {
@@ -379,7 +380,11 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
  * any work (error set, false returned). */
 static bool reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
 {
-    int64_t work = p->nout * (p->nred > 0 ? p->nred : 1);
+    /* A scan over an empty dim writes nothing (its nout may be saturated: the product of an
+     * empty tensor's other sizes need not fit). */
+    if (K->scan && p->nred == 0)
+        return true;
+    int64_t work = l2__mul_sat(p->nout, p->nred > 0 ? p->nred : 1);
     int nt = l2__num_threads();
     bool split = !K->scan && (K->combine || !K->final);
     bool serial = nt <= 1 || work < L2__PARALLEL_GRAIN || p->nout == 0;
@@ -401,7 +406,7 @@ static bool reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
     if (by_out) {
 #pragma omp parallel for num_threads(ntt) schedule(static)
         for (int t = 0; t < ntt; t++)
-            walk_out(p, K, p->nout * t / ntt, p->nout * (t + 1) / ntt, ctx,
+            walk_out(p, K, l2__part(p->nout, t, ntt), l2__part(p->nout, t + 1, ntt), ctx,
                      buf ? buf + tile * (size_t)t : NULL, esize);
         l2__free(buf);
         return true;
@@ -422,7 +427,8 @@ static bool reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (int t = 0; t < nt; t++) {
             K->init(&part[t], o, ctx);
-            walk_red(p, base, p->nred * t / nt, p->nred * (t + 1) / nt, K->row, &part[t], ctx);
+            walk_red(p, base, l2__part(p->nred, t, nt), l2__part(p->nred, t + 1, nt), K->row,
+                     &part[t], ctx);
         }
         if (K->final) {
             for (int t = 1; t < nt; t++)

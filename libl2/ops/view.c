@@ -59,7 +59,7 @@ static bool infer_shape(const char *op, const l2_tensor *t, int ndim, const int6
                   "%s: shape '%s' is invalid for input of size %lld", op,
                   l2__shape_str(s1, ndim, shape), (long long)numel);
         out[infer] = numel / prod;
-        prod *= out[infer];
+        prod = numel; /* out[infer] * prod, exactly */
     }
     L2__CHECK(prod == numel, false, L2_ERR_SHAPE, "%s: shape '%s' is invalid for input of size "
               "%lld (input shape %s)", op, l2__shape_str(s1, ndim, shape), (long long)numel,
@@ -79,15 +79,19 @@ static bool view_strides(const l2_tensor *t, int ndim, const int64_t *shape, int
     int view_d = ndim - 1;
     int64_t chunk = 1, base_stride = t->ndim ? t->stride[t->ndim - 1] : 1;
     for (int d = t->ndim - 1; d >= 0; d--) {
-        chunk *= t->shape[d];
+        int64_t span_d;
+        if (l2__mul_ovf(chunk, t->shape[d], &chunk))
+            return false;
         bool run_ends = d == 0 || (t->shape[d - 1] != 1 &&
-                                   t->stride[d - 1] != chunk * base_stride);
+                                   (l2__mul_ovf(chunk, base_stride, &span_d) ||
+                                    t->stride[d - 1] != span_d));
         if (!run_ends)
             continue;
         int64_t view_numel = 1;
         while (view_d >= 0 && (view_numel < chunk || shape[view_d] == 1)) {
-            stride[view_d] = view_numel * base_stride;
-            view_numel *= shape[view_d];
+            if (l2__mul_ovf(view_numel, base_stride, &stride[view_d]) ||
+                l2__mul_ovf(view_numel, shape[view_d], &view_numel))
+                return false;
             view_d--;
         }
         if (view_numel != chunk)
@@ -105,7 +109,7 @@ static l2_tensor *view_impl(const char *op, const l2_tensor *t, int ndim, const 
 {
     L2__CHECK_T(t, NULL, op);
     int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS];
-    if (!infer_shape(op, t, ndim, shape, sh))
+    if (!infer_shape(op, t, ndim, shape, sh) || !l2__check_shape(op, ndim, sh, t->dtype, NULL))
         return NULL;
     if (view_strides(t, ndim, sh, st))
         return make_view(t, ndim, sh, st, t->offset, L2__OP_VIEW, NULL);
@@ -194,8 +198,8 @@ l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim)
     for (int i = 0; i < t->ndim; i++) {
         if (i <= s || i > e)
             sh[nd++] = t->shape[i];
-        else
-            sh[nd - 1] *= t->shape[i];
+        else if (l2__mul_ovf(sh[nd - 1], t->shape[i], &sh[nd - 1]))
+            sh[nd - 1] = INT64_MAX; /* cannot happen for a valid shape; view_impl refuses it */
     }
     return l2__ret(view_impl("flatten", t, nd, sh, true));
 }
@@ -211,24 +215,34 @@ l2_tensor *l2_unflatten(const l2_tensor *t, int dim, int n, const int64_t *sizes
         return NULL;
     int64_t sh[L2_MAX_DIMS], prod = 1;
     int nd = 0, infer = -1;
+    bool ovf = false;
     for (int i = 0; i < t->ndim; i++) {
         if (i != d) {
             sh[nd++] = t->shape[i];
             continue;
         }
         for (int k = 0; k < n; k++) {
-            if (sizes[k] == -1)
+            if (sizes[k] == -1) {
+                L2__CHECK(infer < 0, NULL, L2_ERR_ARG,
+                          "unflatten: only one dimension can be inferred");
                 infer = nd;
-            else
-                prod *= sizes[k];
+            } else {
+                L2__CHECK(sizes[k] >= 0, NULL, L2_ERR_ARG,
+                          "unflatten: invalid shape dimension %lld", (long long)sizes[k]);
+                ovf = ovf || l2__mul_ovf(prod, sizes[k], &prod);
+            }
             sh[nd++] = sizes[k];
         }
     }
+    char s1[L2__SHAPE_STR];
+    L2__CHECK(!ovf, NULL, L2_ERR_SHAPE, "unflatten: provided sizes %s don't multiply up to the "
+              "size of dim %d (%lld)", l2__shape_str(s1, n, sizes), dim,
+              (long long)t->shape[d]);
     if (infer >= 0 && prod != 0)
         sh[infer] = t->shape[d] / prod, prod *= sh[infer];
     L2__CHECK(prod == t->shape[d], NULL, L2_ERR_SHAPE,
-              "unflatten: provided sizes don't multiply up to the size of dim %d (%lld)", dim,
-              (long long)t->shape[d]);
+              "unflatten: provided sizes %s don't multiply up to the size of dim %d (%lld)",
+              l2__shape_str(s1, n, sizes), dim, (long long)t->shape[d]);
     return l2__ret(view_impl("unflatten", t, nd, sh, false));
 }
 
@@ -333,6 +347,8 @@ static l2_tensor *expand_impl(const char *op, const l2_tensor *t, int ndim, cons
             st[i] = 0;
         }
     }
+    if (!l2__check_shape(op, ndim, sh, t->dtype, NULL))
+        return NULL;
     return make_view(t, ndim, sh, st, t->offset, L2__OP_EXPAND, NULL);
 }
 
@@ -355,6 +371,17 @@ l2_status l2__expand_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gi
 
 /* ---- slice / narrow / select ------------------------------------------------------------- */
 
+/* t's offset moved by k steps along dim d. Within the extent for a non-empty result; an empty
+ * result (k == size, or an empty t with unbounded strides) that would overflow keeps t's offset,
+ * which it never reads. */
+static int64_t view_offset(const l2_tensor *t, int64_t k, int d)
+{
+    int64_t off;
+    if (l2__mul_ovf(k, t->stride[d], &off) || l2__add_ovf(off, t->offset, &off))
+        return t->offset;
+    return off;
+}
+
 static l2_tensor *slice_impl(const char *op, const l2_tensor *t, int dim, int64_t start,
                              int64_t stop, int64_t step)
 {
@@ -376,15 +403,18 @@ static l2_tensor *slice_impl(const char *op, const l2_tensor *t, int dim, int64_
         stop = size;
     if (stop < start)
         stop = start;
-    int64_t len = (stop - start + step - 1) / step;
+    /* ceil((stop - start) / step) without forming stop - start + step - 1, which overflows. */
+    int64_t len = (stop - start) / step + ((stop - start) % step != 0);
     int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS];
     memcpy(sh, t->shape, sizeof sh);
     memcpy(st, t->stride, sizeof st);
     sh[d] = len;
-    st[d] = t->stride[d] * step;
+    /* With at most one element the step never moves; otherwise step < size and the product
+     * stays within the tensor's extent. */
+    if (len <= 1 || l2__mul_ovf(t->stride[d], step, &st[d]))
+        st[d] = t->stride[d];
     l2__node *n;
-    l2_tensor *v = make_view(t, t->ndim, sh, st, t->offset + start * t->stride[d], L2__OP_SLICE,
-                             &n);
+    l2_tensor *v = make_view(t, t->ndim, sh, st, view_offset(t, start, d), L2__OP_SLICE, &n);
     if (n) {
         n->i[0] = d;
         n->i[1] = start;
@@ -467,7 +497,7 @@ static l2_tensor *select_impl(const char *op, const l2_tensor *t, int dim, int64
         st[j++] = t->stride[i];
     }
     l2__node *n;
-    l2_tensor *v = make_view(t, t->ndim - 1, sh, st, t->offset + index * t->stride[d],
+    l2_tensor *v = make_view(t, t->ndim - 1, sh, st, view_offset(t, index, d),
                              L2__OP_SELECT, &n);
     if (n) {
         n->i[0] = d;
@@ -502,9 +532,9 @@ static bool span(int ndim, const int64_t *shape, const int64_t *stride, int64_t 
     for (int i = 0; i < ndim; i++) {
         if (shape[i] == 0)
             return false;
-        *hi += (shape[i] - 1) * stride[i];
     }
-    return true;
+    /* Geometries reaching here were validated by l2__check_geometry: no overflow. */
+    return !l2__extent_ovf(ndim, shape, stride, offset, lo, hi);
 }
 
 typedef struct {
@@ -521,20 +551,12 @@ l2_tensor *l2_as_strided(const l2_tensor *t, int ndim, const int64_t *shape,
 {
     const char *op = "as_strided";
     L2__CHECK_T(t, NULL, op);
-    if (!l2__check_shape(op, ndim, shape, t->dtype, NULL))
+    /* External memory (from_blob, DLPack) has no known size: the caller promises it covers
+     * the view; the geometry is still checked for overflow and the limits. */
+    int64_t cap = t->storage->owns_data ? (int64_t)(t->storage->nbytes / l2__esize(t->dtype))
+                                        : -1;
+    if (!l2__check_geometry(op, ndim, shape, strides, offset, t->dtype, cap, NULL))
         return NULL;
-    L2__CHECK(ndim == 0 || strides, NULL, L2_ERR_NULL, "%s: strides is NULL", op);
-    L2__CHECK(offset >= 0, NULL, L2_ERR_ARG, "%s: negative offset %lld", op, (long long)offset);
-    for (int i = 0; i < ndim; i++)
-        L2__CHECK(strides[i] >= 0, NULL, L2_ERR_ARG, "%s: negative stride %lld in dim %d", op,
-                  (long long)strides[i], i);
-    int64_t lo, hi;
-    if (span(ndim, shape, strides, offset, &lo, &hi) && t->storage->owns_data) {
-        int64_t cap = (int64_t)(t->storage->nbytes / l2__esize(t->dtype));
-        L2__CHECK(hi < cap, NULL, L2_ERR_INDEX,
-                  "%s: setStorage: sizes and strides reach element %lld, out of bounds for "
-                  "storage of %lld elements", op, (long long)hi, (long long)cap);
-    }
     as_strided_geom *g = NULL;
     if (l2__needs_grad(1, &t)) {
         g = l2__malloc(sizeof *g, op);
