@@ -958,8 +958,9 @@ L2_API void l2_named_free(l2_named_tensors *d);
 /* Write n tensors (any layout, any dtype) with their names to path in the safetensors format: an
  * 8-byte little-endian header length, a JSON header {"name": {"dtype": "F32"|"F64"|"I64"|"BOOL",
  * "shape": [...], "data_offsets": [begin, end]}, ...} padded with spaces to a multiple of 8, then
- * the raw little-endian data in the order given. The file is written to path.tmp and renamed, so
- * a failure never leaves a partial file at path. Names must be non-empty, unique, at most 1024
+ * the raw little-endian data in the order given. The file is written to a new temporary file
+ * beside it (path.<pid>-<n>.tmp, so concurrent saves never share one) and renamed, so a failure
+ * never leaves a partial file at path nor a temporary file. Names must be non-empty, unique, at most 1024
  * bytes, without control characters or '"' / '\' (L2_ERR_ARG); L2_ERR_IO names the file and the
  * system error. */
 L2_API l2_status l2_save_safetensors(const char *path, int n, const char *const *names,

@@ -1,13 +1,15 @@
 /* safetensors.c: saving and loading named tensors in the safetensors format, with a small strict
  * JSON reader for the header. Loading validates everything before it allocates tensors: header
  * length, JSON syntax, dtypes, shapes, data offsets (in range, matching the shape, not
- * overlapping). Saving writes path.tmp and renames it. Only little-endian hosts (configure). */
+ * overlapping). Saving writes a temporary file beside path and renames it. Only little-endian hosts (configure). */
 #include "../l2-impl.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define MAX_HEADER (100u << 20)
 #define MAX_NAME 1024
@@ -117,18 +119,31 @@ l2_status l2_save_safetensors(const char *path, int n, const char *const *names,
     while (len % 8)
         hdr[len++] = ' ';
 
-    size_t plen = strlen(path);
-    char *tmp = l2__malloc(plen + 5, op);
+    /* A temporary name no other save (thread or process) uses: path.<pid>-<count>.tmp, created
+     * exclusively (O_EXCL) with the usual permissions (0666 less the umask). */
+    static atomic_ulong tmp_count;
+    size_t tlen = strlen(path) + 48;
+    char *tmp = l2__malloc(tlen, op);
     if (!tmp) {
         l2__free(hdr);
         return L2_ERR_NOMEM;
     }
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
     l2_status st = L2_OK;
-    FILE *f = fopen(tmp, "wb");
+    int fd = -1;
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        snprintf(tmp, tlen, "%s.%ld-%lu.tmp", path, (long)getpid(),
+                 (unsigned long)atomic_fetch_add(&tmp_count, 1));
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f) {
-        st = l2__fail(L2_ERR_IO, "%s: cannot open '%s': %s", op, tmp, strerror(errno));
+        st = l2__fail(L2_ERR_IO, "%s: cannot create '%s': %s", op, tmp, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            remove(tmp);
+        }
         goto out;
     }
     uint64_t hl = len;
