@@ -185,14 +185,20 @@ out:
     return r;
 }
 
-/* dx_k = dy[..., start_k : start_k + size_k, ...] along the cat dim. */
+/* dx_k = dy[..., start_k : start_k + size_k, ...] along the cat dim. A skipped 1-d empty input
+ * still gets its (empty) gradient, as in torch: it is connected, not unused. */
 l2_status l2__cat_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     int d = (int)n->i[0];
     int64_t pos = 0;
     for (int k = 0; k < n->n_inputs; k++) {
-        if (n->in_ndim[k] == 1 && n->in_shape[k][0] == 0)
+        if (n->in_ndim[k] == 1 && n->in_shape[k][0] == 0) {
+            int64_t zero = 0;
+            if ((n->next[k].fn || n->next[k].leaf) &&
+                !(gin[k] = l2__new("cat_backward", 1, &zero, gout->dtype, false)))
+                return l2_last_status();
             continue;
+        }
         int64_t len = n->in_shape[k][d];
         if (n->next[k].fn || n->next[k].leaf) {
             gin[k] = l2_narrow(gout, d, pos, len);
@@ -293,7 +299,7 @@ l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
     l2__bump_version(dst);
     bool grad = l2__is_float(dst->dtype) && l2__is_float(src->dtype) &&
                 l2__needs_grad(1, &src);
-    if (grad || dst->requires_grad) {
+    if (grad || (dst->requires_grad && l2_is_grad_enabled())) {
         /* dst's old value is overwritten: its history is replaced by this node (src's grad). */
         const l2_tensor *in[1] = {src};
         if (!l2__record(L2__OP_COPY_, dst, 1, in))

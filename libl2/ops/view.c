@@ -118,6 +118,8 @@ static l2_tensor *view_impl(const char *op, const l2_tensor *t, int ndim, const 
     l2_tensor *r = c ? view_impl(op, c, ndim, sh, false) : NULL;
     l2_tensor_release(c);
     l2__leave();
+    if (r) /* a copy: nothing else sees its storage, so in-place ops on it are fine (torch) */
+        r->is_view = false;
     return r;
 }
 
