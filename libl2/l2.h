@@ -297,7 +297,8 @@ L2_API l2_tensor *l2_unsqueeze(const l2_tensor *t, int dim);
 L2_API l2_tensor *l2_expand(const l2_tensor *t, int ndim, const int64_t *shape);
 /* Like l2_expand without -1 entries. */
 L2_API l2_tensor *l2_broadcast_to(const l2_tensor *t, int ndim, const int64_t *shape);
-/* Merge dims start_dim..end_dim into one (a view when possible, else a copy, as torch). */
+/* Merge dims start_dim..end_dim into one (a view when possible, else a copy, as torch); t itself
+ * (one more reference) when start_dim and end_dim name the same dim. */
 L2_API l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim);
 /* Split dim into n sizes (one may be -1) whose product is its size. */
 L2_API l2_tensor *l2_unflatten(const l2_tensor *t, int dim, int n, const int64_t *sizes);

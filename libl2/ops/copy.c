@@ -300,17 +300,24 @@ l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
     bool grad = l2__is_float(dst->dtype) && l2__is_float(src->dtype) &&
                 l2__needs_grad(1, &src);
     if (grad || (dst->requires_grad && l2_is_grad_enabled())) {
-        /* dst's old value is overwritten: its history is replaced by this node (src's grad). */
-        const l2_tensor *in[1] = {src};
-        if (!l2__record(L2__OP_COPY_, dst, 1, in))
+        /* dst's old value is overwritten: this node (src's grad, and a zero grad to dst's old
+         * history, which torch's CopyBackwards also keeps, so its saved tensors are still
+         * checked) becomes dst's history. */
+        const l2_tensor *in[2] = {src, dst};
+        if (!l2__record(L2__OP_COPY_, dst, 2, in))
             return l2_last_status(); /* the data was copied; only the graph could not be built */
     }
     return L2_OK;
 }
 
-/* dsrc = dy (summed to src's shape and cast by the engine). */
+/* dsrc = dy (summed to src's shape and cast by the engine); d(dst's old value) = 0. */
 l2_status l2__copy__backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     gin[0] = l2_tensor_ref((l2_tensor *)gout);
+    if (n->next[1].fn || n->next[1].leaf) {
+        gin[1] = l2__new("copy__backward", gout->ndim, gout->shape, gout->dtype, true);
+        if (!gin[1])
+            return l2_last_status();
+    }
     return L2_OK;
 }

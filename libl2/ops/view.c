@@ -191,6 +191,8 @@ l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim)
         return NULL;
     L2__CHECK(s <= e, NULL, L2_ERR_DIM, "flatten: start_dim %d cannot come after end_dim %d",
               start_dim, end_dim);
+    if (s == e) /* nothing to merge: t itself, as torch (not a view, so not is_view) */
+        return l2__ret(l2_tensor_ref((l2_tensor *)t));
     int64_t sh[L2_MAX_DIMS];
     int nd = 0;
     for (int i = 0; i < t->ndim; i++) {
