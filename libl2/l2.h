@@ -550,7 +550,9 @@ L2_API l2_tensor *l2_softplus(const l2_tensor *t, double beta, double threshold)
  * graph that saved self's old value fails with L2_ERR_AUTOGRAD. On a tensor that requires grad
  * they record a node whose input is self's previous history; a view of a leaf that requires grad
  * is refused like the leaf (L2_ERR_AUTOGRAD). Views are not rebased: after an in-place op on a
- * view, the gradient reaches the view's history, not its base's (no torch CopySlices). */
+ * view, the gradient reaches the view's history, not its base's (no torch CopySlices), so a view
+ * that requires grad, or a view given an operand that requires grad, is refused with
+ * L2_ERR_UNSUPPORTED (as l2_copy_). */
 L2_API l2_status l2_add_(l2_tensor *a, const l2_tensor *b);
 L2_API l2_status l2_sub_(l2_tensor *a, const l2_tensor *b);
 L2_API l2_status l2_mul_(l2_tensor *a, const l2_tensor *b);

@@ -382,6 +382,20 @@ static void test_graph_rules(void)
     l2_tensor_release(s);
     l2_tensor_release(e);
 
+    /* An in-place op on a view taking an operand that requires grad is refused (its base
+     * would not see the gradient), as copy_ is; under no_grad it is fine. */
+    l2_tensor *buf = l2_zeros(L2_SHAPE(2, 3), L2_FLOAT64), *row = l2_select(buf, 0, 1);
+    l2_tensor *xrow = l2_select(x, 0, 0);
+    ok(l2_mul_(row, xrow) == L2_ERR_UNSUPPORTED, "mul_ of a grad tensor into a view: %s",
+       l2_last_error());
+    ok(l2_add_scalar_(row, 1) == L2_OK, "a scalar in-place op on that view is fine");
+    l2_no_grad_begin();
+    ok(l2_add_(row, xrow) == L2_OK, "add_ into the view under no_grad");
+    l2_no_grad_end();
+    l2_tensor_release(xrow);
+    l2_tensor_release(row);
+    l2_tensor_release(buf);
+
     /* cat connects a skipped 1-d empty input: autograd_grad gives it an empty gradient. */
     l2_tensor *empty = l2_zeros(L2_SHAPE(0), L2_FLOAT64);
     l2_set_requires_grad(empty, true);
