@@ -754,12 +754,15 @@ def compare_grads(lg, tg, rg, dtype, what):
 # Each predicate sees the failure's context; it returns None when the failure does not have its
 # signature, True when it does and its premise holds (a known divergence: counted), False when
 # the signature matches but the premise does not (a failure: the predicate is too wide or the
-# behaviour changed).
+# behaviour changed). Predicates with a broad signature (any gradient mismatch, any version
+# error) return None when their premise fails, so that the next one may explain the failure;
+# the failure stands when none does.
 
 class Ctx:
     def __init__(self, g, lr, tr, phase, dtype, lib):
         self.g, self.lr, self.tr, self.phase, self.dtype, self.lib = g, lr, tr, phase, dtype, lib
         self.grad_mismatch = False
+        self.first_bad = None
 
 
 def known_no_pruning(c):
@@ -811,8 +814,8 @@ def known_no_copyslices(c):
             "on a view with an operand that requires grad is not supported" in c.lr.msg):
         return None
     i = c.lr.fail_at
-    if c.tr.fail_at is not None and c.tr.fail_at <= i:
-        return False
+    if c.tr.fail_at is not None and c.tr.fail_at < i:
+        return None  # torch refused first: another divergence
     v = c.g.vals[i]
     tenv = run_torch_prefix(c, i)
     x = tenv[v["ins"][0]]
@@ -842,6 +845,8 @@ def known_nograd_view(c):
         return None
     if "A view was created in no_grad mode" not in c.tr.msg:
         return None
+    if c.lr.fail_at is not None and c.lr.fail_at < c.tr.fail_at:
+        return None  # libl2 refused first: another divergence
     return c.lr.fail_at is None or c.lr.fail_at > c.tr.fail_at
 
 
@@ -879,8 +884,8 @@ def known_layout(c):
     libl2's input to that view was contiguous and torch's was not."""
     if c.phase != "forward":
         return None
-    if c.tr.fail_at is None and c.lr.fail_at is not None and "view" in c.lr.msg and \
-            c.g.vals[c.lr.fail_at]["op"] in INPLACE:
+    if c.lr.fail_at is not None and (c.tr.fail_at is None or c.tr.fail_at > c.lr.fail_at) \
+            and "view" in c.lr.msg and c.g.vals[c.lr.fail_at]["op"] in INPLACE:
         # the same cause seen from the other side: torch's reshape copied, so its result is no
         # view and torch allows the in-place op that libl2 refuses on its view
         return True if layout_made_view(c, c.g.vals[c.lr.fail_at]["ins"][0]) else None
@@ -919,7 +924,7 @@ def known_mean_saves(c):
         for b in list(bufs.values()) + [u for u in ups if u is not None]:
             b.release()
     ap = [p for p in again.phases if p[0] == c.phase]
-    return bool(ap and ap[0][1])
+    return True if ap and ap[0][1] else None  # else another predicate may explain it
 
 
 def known_torch_assert(c):
@@ -931,17 +936,30 @@ def known_torch_assert(c):
 
 def known_nograd_view_requires_grad(c):
     """torch's quirk: a view made under no_grad of a tensor that requires grad still requires
-    grad (a leaf-like view with no grad_fn that receives nothing), so backward through it
-    succeeds in torch and delivers nothing; libl2's view does not require grad and backward
-    fails. Premise: torch's phase succeeded, delivered no gradient at all, and the graph made a
-    view under no_grad."""
+    grad (a leaf-like view with no grad_fn that receives nothing), so in torch what is computed
+    from it with grad mode on requires grad and has history (backward through it succeeds and
+    delivers nothing, and checks the saved tensors on the way); in libl2 it does not. Premise:
+    such a view exists in torch and a later op with grad mode on uses it; for the narrow
+    signature (libl2's backward says the output does not require grad, torch's succeeded) also
+    that torch delivered no gradient at all."""
+    if c.phase == "forward":
+        return None
     lp = [p for p in c.lr.phases if p[0] == c.phase]
     tp = [p for p in c.tr.phases if p[0] == c.phase]
-    if not (lp and tp and not lp[0][1] and tp[0][1] and "does not require grad" in lp[0][2]):
-        return None
-    if not any(v["op"] in VIEWISH + ("copy_",) and v["ng"] for v in c.g.vals):
-        return False
-    return all(zero_like_none(x) for x in tp[0][3].values())
+    narrow = bool(lp and tp and not lp[0][1] and tp[0][1] and
+                  "does not require grad" in lp[0][2])
+    tenv = run_torch_prefix(c, len(c.g.vals))
+    found = False
+    for j, v in enumerate(c.g.vals):
+        if v["op"] == "leaf" or not v["ng"] or not tenv[j].requires_grad or \
+                not tenv[j]._is_view():
+            continue
+        if any(j in w.get("ins", []) and not w["ng"] for w in c.g.vals[j + 1:]):
+            found = True
+            break
+    if narrow:
+        return found and all(zero_like_none(x) for x in tp[0][3].values())
+    return True if found else None
 
 
 def known_stale_view(c):
@@ -966,7 +984,56 @@ def known_stale_view(c):
                 j in c.g.outputs
             if shares and used_after and (tenv[j]._is_view() or tenv[tgt]._is_view()):
                 return True
-    return False
+    return None  # a broad signature: another predicate may explain it
+
+
+def known_partial_overlap(c):
+    """torch refuses an in-place op (or copy_) whose input partially overlaps the written-to
+    tensor; libl2 reads such inputs through a temporary (documented for l2_copy_). Premise:
+    torch's message is that rule, libl2 got further, and the two operands share storage."""
+    if c.phase != "forward" or c.tr.fail_at is None:
+        return None
+    if "refer to a single memory location" not in c.tr.msg or \
+            "input tensor and the written-to tensor" not in c.tr.msg:
+        return None
+    if c.lr.fail_at is not None and c.lr.fail_at <= c.tr.fail_at:
+        return None
+    v = c.g.vals[c.tr.fail_at]
+    if v["op"] not in INPLACE or len(v["ins"]) < 2:
+        return False
+    tenv = run_torch_prefix(c, c.tr.fail_at)
+    a, b = tenv[v["ins"][0]], tenv[v["ins"][1]]
+    return a.storage().data_ptr() == b.storage().data_ptr()
+
+
+ALIAS_OPS = ("contiguous", "reshape", "flatten", "matmul", "linear")
+
+
+def known_layout_alias(c):
+    """The layout difference of known_layout seen through aliasing: torch's contiguous/reshape/
+    flatten (and the reshape inside a batched matmul or linear) copies a non-contiguous
+    elementwise result that is contiguous in libl2, where the same call returns an alias; an
+    in-place op afterwards then writes (or bumps the version of) different tensors in the two
+    libraries, so values, gradients or version errors differ. A fallback for any divergence.
+    Premise: such a node exists before the divergence, with an in-place op after it."""
+    upto = c.first_bad if c.first_bad is not None else len(c.g.vals)
+    if c.phase == "forward":
+        upto = min(i for i in (c.lr.fail_at, c.tr.fail_at) if i is not None)
+    tenv = None
+    for j in range(min(upto, len(c.g.vals))):
+        v = c.g.vals[j]
+        if v["op"] not in ALIAS_OPS:
+            continue
+        x = v["ins"][0]
+        if not c.lr.contig.get(identity(c.g, x)):
+            continue
+        if not any(w["op"] in INPLACE for w in c.g.vals[j + 1:upto + 1]):
+            continue
+        if tenv is None:
+            tenv = run_torch_prefix(c, upto)
+        if not tenv[x].is_contiguous():
+            return True
+    return None
 
 
 KNOWN = [
@@ -981,6 +1048,9 @@ KNOWN = [
     ("autograd_grad does not prune (issue 13 #1, autograd.c)", known_no_pruning),
     ("second backward without retain_graph (issue 13 #4, autograd.c)", known_second_backward),
     ("no CopySlices: in-place on a view that requires grad (documented)", known_no_copyslices),
+    ("torch refuses partial overlap of input and written-to tensor", known_partial_overlap),
+    ("torch copies in reshape/contiguous what libl2 aliases (layout, see above)",
+     known_layout_alias),
 ]
 
 
@@ -1016,14 +1086,19 @@ def check_graph(lib, g, dtype, known):
         for i, b in bufs.items():
             if not b.guards_intact():
                 fails.append("leaf v%d: guard zone written" % i)
+        first_bad = None
         for i in sorted(tr.values):
             if i in lr.values:
                 m = close(lr.values[i], tr.values[i], ref.values.get(i) if ref else None, dtype,
                           False)
                 if m:
+                    first_bad = i if first_bad is None else first_bad
                     fails.append("value v%d (%s): %s" % (i, g.vals[i]["op"], m))
         if fails:
-            return "fail", fails
+            ctx = Ctx(g, lr, tr, "values", dtype, lib)
+            ctx.first_bad = first_bad
+            fails = triage(ctx, fails, known)
+            return ("fail", fails) if fails else ("known", [])
         if lr.fail_at != tr.fail_at:
             where = lambda r: "v%d (%s): %s" % (r.fail_at, g.vals[r.fail_at]["op"], r.msg) \
                 if r.fail_at is not None else "nothing"  # noqa: E731
