@@ -24,6 +24,7 @@ signature matches while its premise does not is a failure.
     graph_oracle.py --seed S --graph K --dtype float32 -v   # replay one graph, verbosely
 """
 import argparse
+import json
 import os
 import re
 import sys
@@ -1137,6 +1138,67 @@ def check_graph(lib, g, dtype, known):
                 b.release()
 
 
+# ---- shrinking and replay --------------------------------------------------------------------
+
+def subgraph(g, keep):
+    """g restricted to the value ids in keep (renumbered); None when an output or an input of a
+    kept node is dropped."""
+    m, vals = {}, []
+    for i in keep:
+        v = dict(g.vals[i])
+        if v["op"] != "leaf":
+            if any(j not in m for j in v["ins"]):
+                return None
+            v["ins"] = [m[j] for j in v["ins"]]
+        m[i] = len(vals)
+        vals.append(v)
+    if any(o not in m for o in g.outputs) or any(i not in m for i in g.subset):
+        return None
+    h = Graph()
+    h.vals, h.outputs, h.mode, h.ups = vals, [m[o] for o in g.outputs], g.mode, g.ups
+    h.subset, h.allow_unused = [m[i] for i in g.subset], g.allow_unused
+    return h
+
+
+def shrink(lib, g, dtype, first, budget=300):
+    """Greedily drop values (last first) while the graph still fails with the same kind of first
+    failure; at most budget runs. Returns the smallest failing graph found."""
+    kind = first.split(":")[0]
+    keep = list(range(len(g.vals)))
+    changed = True
+    while changed and budget > 0:
+        changed = False
+        for i in reversed(keep):
+            if budget <= 0:
+                break
+            h = subgraph(g, [j for j in keep if j != i])
+            if h is None:
+                continue
+            budget -= 1
+            try:
+                out, f = check_graph(lib, h, dtype, {})
+            except Exception:  # noqa: BLE001 (a broken subgraph is just not smaller)
+                continue
+            if out == "fail" and f[0].split(":")[0] == kind:
+                keep = [j for j in keep if j != i]
+                changed = True
+    return subgraph(g, keep)
+
+
+def graph_json(g, dtype):
+    return json.dumps({"dtype": dtype, "vals": g.vals, "outputs": g.outputs, "mode": g.mode,
+                       "subset": g.subset, "allow_unused": g.allow_unused, "ups": g.ups},
+                      sort_keys=True)
+
+
+def graph_from_json(text):
+    d = json.loads(text)
+    g = Graph()
+    g.vals, g.outputs, g.mode = d["vals"], d["outputs"], d["mode"]
+    g.subset, g.allow_unused, g.ups = d["subset"], d["allow_unused"], d["ups"]
+    return g, d["dtype"]
+
+
 # ---- the issue's examples --------------------------------------------------------------------
 
 def issue_graphs(dtype):
@@ -1192,6 +1254,9 @@ def main():
     ap.add_argument("--graph", type=int, help="run only graph K (a repro)")
     ap.add_argument("--dtype", choices=FLOATS, help="only this dtype")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every graph")
+    ap.add_argument("--replay", metavar="FILE", help="run one graph saved as JSON (a shrunk "
+                    "failure), verbosely")
+    ap.add_argument("--no-shrink", action="store_true", help="report failures unshrunk")
     a = ap.parse_args()
     seed = a.seed if a.seed is not None else (
         0 if a.profile == "ci" else int.from_bytes(os.urandom(4), "little") & 0x7FFFFFFF)
@@ -1203,6 +1268,17 @@ def main():
     lib.set_num_threads(1)
     for name, sig in (("l2_no_grad_begin", "v:"), ("l2_no_grad_end", "v:")):
         setattr(lib, name[3:], lib.fn(name, sig))
+    if a.replay:
+        with open(a.replay) as f:
+            g, dt = graph_from_json(f.read())
+        print("# graph: " + g.text())
+        outcome, fails = check_graph(lib, g, dt, {})
+        print("%s 1 - replay %s: %s" % ("not ok" if outcome == "fail" else "ok", a.replay,
+                                        outcome))
+        for f in fails:
+            print("#   " + f)
+        print("1..1")
+        return 0
     ks = [a.graph] if a.graph is not None else range(n)
     print("# graph oracle: profile %s, seed %d, %d graphs per dtype (%s), library %s" % (
         a.profile, seed, len(ks), ",".join(dtypes), lib.path))
@@ -1250,6 +1326,15 @@ def main():
                     print("#   graph: " + g.text())
                     print("#   repro: %s oracle/graph_oracle.py --seed %d --graph %d --dtype %s "
                           "-v" % (sys.executable, seed, k, dt))
+                    if not a.no_shrink:
+                        h = shrink(lib, g, dt, fails[0])
+                        if h is not None and len(h.vals) < len(g.vals):
+                            path = os.path.abspath("graph-fail-%d-%d-%s.json" % (seed, k, dt))
+                            with open(path, "w") as f:
+                                f.write(graph_json(h, dt) + "\n")
+                            print("#   shrunk to %d values: %s" % (len(h.vals), h.text()))
+                            print("#   replay: %s oracle/graph_oracle.py --replay %s" % (
+                                sys.executable, path))
                     sys.stdout.flush()
         for m in MODES:
             s = stats[m]
