@@ -409,6 +409,16 @@ static void test_graph_rules(void)
     is_near(at(g[0], (const int64_t[]){0, 2}), 2, 0, "x's grad through cat");
     l2_tensor_release(g[0]);
     l2_tensor_release(g[1]);
+    /* ... and so does a cat of nothing but empty inputs. */
+    l2_tensor *e2[2] = {empty, empty};
+    l2_tensor *cat0 = l2_cat(2, e2, 0);
+    ok(cat0 && l2_requires_grad(cat0) && l2_numel(cat0) == 0,
+       "cat of empty inputs that require grad requires grad");
+    l2_tensor *up0 = l2_zeros(L2_SHAPE(0), L2_FLOAT64);
+    ok(cat0 && l2_backward(cat0, up0, false) == L2_OK && l2_grad(empty) &&
+           l2_numel(l2_grad(empty)) == 0, "backward gives the empty input an empty grad");
+    l2_tensor_release(up0);
+    l2_tensor_release(cat0);
     l2_tensor *rest[] = {s, cat, empty, h, src, x};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
         l2_tensor_release(rest[i]);

@@ -73,6 +73,7 @@ l2_status l2__to_dtype_backward(l2__node *n, const l2_tensor *gout, l2_tensor **
 /* ---- cat / stack ------------------------------------------------------------------------- */
 
 static l2_tensor *cat_tree(int n, l2_tensor *const *ts, int dim);
+static l2_tensor *record_cat(l2_tensor *r, int n, l2_tensor *const *ts, int d, l2_dtype dt);
 
 l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
 {
@@ -101,13 +102,15 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
         if (!ref)
             ref = ts[k];
     }
-    if (!ref) { /* every input is empty 1-d */
-        int64_t zero = 0;
-        return l2__ret(l2__new(op, 1, &zero, dt, false));
-    }
-    int d = l2__wrap_dim(op, dim, ref->ndim);
+    /* When every input is empty 1-d, the result is too, still connected to them (torch). */
+    int d = ref ? l2__wrap_dim(op, dim, ref->ndim) : 0;
     if (d < 0)
         return NULL;
+    if (!ref) {
+        int64_t zero = 0;
+        l2_tensor *r = l2__new(op, 1, &zero, dt, false);
+        return l2__ret(r ? record_cat(r, n, ts, d, dt) : NULL);
+    }
     int64_t sh[L2_MAX_DIMS];
     memcpy(sh, ref->shape, sizeof sh);
     sh[d] = 0;
@@ -146,12 +149,18 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
         l2_tensor_release(part);
         pos += x->shape[d];
     }
+    return l2__ret(record_cat(r, n, ts, d, dt));
+}
+
+/* Attach cat's node to r when the inputs need grad; returns r, or NULL (r released). */
+static l2_tensor *record_cat(l2_tensor *r, int n, l2_tensor *const *ts, int d, l2_dtype dt)
+{
     if (l2__is_float(dt) && l2__needs_grad(n, (const l2_tensor *const *)ts)) {
         if (n > L2__MAX_INPUTS) {
             /* A node has at most L2__MAX_INPUTS inputs: build the graph as a tree of cats of
              * groups (same values; the data above is discarded). */
             l2_tensor_release(r);
-            return l2__ret(cat_tree(n, ts, d));
+            return cat_tree(n, ts, d);
         }
         l2__node *node = l2__record(L2__OP_CAT, r, n, (const l2_tensor *const *)ts);
         if (!node) {
@@ -161,7 +170,7 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
         node->i[0] = d;
         node->ni = 1;
     }
-    return l2__ret(r);
+    return r;
 }
 
 /* cat of n > L2__MAX_INPUTS tensors with autograd: cat groups of L2__MAX_INPUTS, then cat the
