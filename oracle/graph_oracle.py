@@ -94,14 +94,6 @@ class Graph:
 # Each op: kind, libl2 call (lib, xs, args) -> pointer or status, torch call (xs, args) -> tensor
 # (in-place ops return their target). Shape inference lives in the generator.
 
-def _tdims(a):
-    return a.get("dims", [])
-
-
-def _l2_dims(xs_len_dims):
-    return l2lib.i32a(xs_len_dims)
-
-
 def L(name, sig):
     return (name, sig)
 
@@ -585,7 +577,7 @@ def run_l2(lib, g, bufs, ups):
             t = xs[0] if v["op"] in INPLACE else res
             env.append(t)
             r.values[i] = np_of(lib.to_torch(t))
-            r.contig[i] = bool(lib.fn("l2_is_contiguous", "b:T")(t))
+            r.contig[i] = bool(lib.is_contiguous(t))
         outs = [env[o] for o in g.outputs]
         upt = [u.l2 if u is not None else None for u in ups]
         leaves = g.leaves()
@@ -613,9 +605,8 @@ def run_l2(lib, g, bufs, ups):
         else:
             n_in = len(g.subset)
             res = (l2lib.T * max(n_in, 1))()
-            ga = lib.fn("l2_autograd_grad", "S:iAAiAPbb")
             lib.clear_error()
-            st = ga(len(outs), l2lib.tarr(outs), l2lib.tarr(upt), n_in,
+            st = lib.autograd_grad(len(outs), l2lib.tarr(outs), l2lib.tarr(upt), n_in,
                     l2lib.tarr([env[i] for i in g.subset]), res, False, g.allow_unused)
             d = {}
             if st == 0:
@@ -1266,8 +1257,7 @@ def main():
     torch.set_num_threads(1)
     lib = l2lib.Lib()
     lib.set_num_threads(1)
-    for name, sig in (("l2_no_grad_begin", "v:"), ("l2_no_grad_end", "v:")):
-        setattr(lib, name[3:], lib.fn(name, sig))
+    lib.bind(l2lib.GRAPH)
     if a.replay:
         with open(a.replay) as f:
             g, dt = graph_from_json(f.read())
