@@ -942,7 +942,7 @@ def known_nograd_view_requires_grad(c):
                   "does not require grad" in lp[0][2])
     tenv = run_torch_prefix(c, len(c.g.vals))
     found = False
-    for j, v in enumerate(c.g.vals):
+    for j, v in enumerate(c.g.vals[:len(tenv)]):
         if v["op"] == "leaf" or not v["ng"] or not tenv[j].requires_grad or \
                 not tenv[j]._is_view():
             continue
@@ -963,7 +963,7 @@ def known_stale_view(c):
     if c.phase == "forward" or not c.grad_mismatch:
         return None
     tenv = run_torch_prefix(c, len(c.g.vals))
-    for k, v in enumerate(c.g.vals):
+    for k, v in enumerate(c.g.vals[:len(tenv)]):
         if v["op"] not in INPLACE or v["ng"]:
             continue
         tgt = identity(c.g, v["ins"][0])
@@ -981,8 +981,19 @@ def known_stale_view(c):
 
 def known_partial_overlap(c):
     """torch refuses an in-place op (or copy_) whose input partially overlaps the written-to
-    tensor; libl2 reads such inputs through a temporary (documented for l2_copy_). Premise:
-    torch's message is that rule, libl2 got further, and the two operands share storage."""
+    tensor when both are dense, and otherwise computes it element by element in place (an
+    order-dependent result); libl2 reads such inputs through a temporary (documented for
+    l2_copy_). Premise: torch's message is that rule (or the first mismatched value is such an
+    in-place op), libl2 got further, and the two operands share storage without being the same
+    elements."""
+    if c.phase == "values" and c.first_bad is not None:
+        v = c.g.vals[c.first_bad]
+        if v["op"] not in INPLACE or len(v["ins"]) < 2:
+            return None
+        tenv = run_torch_prefix(c, c.first_bad)
+        a, b = tenv[v["ins"][0]], tenv[v["ins"][1]]
+        same = a.data_ptr() == b.data_ptr() and a.stride() == b.stride()
+        return True if a.storage().data_ptr() == b.storage().data_ptr() and not same else None
     if c.phase != "forward" or c.tr.fail_at is None:
         return None
     if "refer to a single memory location" not in c.tr.msg or \
@@ -1017,13 +1028,17 @@ def known_layout_alias(c):
         if v["op"] not in ALIAS_OPS:
             continue
         x = v["ins"][0]
-        if not c.lr.contig.get(identity(c.g, x)):
-            continue
         if not any(w["op"] in INPLACE for w in c.g.vals[j + 1:upto + 1]):
             continue
         if tenv is None:
             tenv = run_torch_prefix(c, upto)
-        if not tenv[x].is_contiguous():
+        if x >= len(tenv) or tenv[x].is_contiguous():
+            continue
+        if c.lr.contig.get(identity(c.g, x)):
+            return True
+        # torch's batched matmul/linear fold a >2-d input with reshape: a non-contiguous one is
+        # copied and the copy saved, where libl2 saves the input itself
+        if v["op"] in ("matmul", "linear") and tenv[x].dim() > 2:
             return True
     return None
 
