@@ -467,6 +467,14 @@ class Gen:
             self.add("stack", [x, self.choice(same)], {"dim": d}, shape, ng)
 
     def inplace(self, x, sx, ng):
+        if self.g.vals[x]["op"] == "leaf" and self.rg[x] and self.rng.random() < 0.85:
+            # an in-place op on a leaf that requires grad is an error in both libraries: keep a
+            # few, write to an intermediate (or a leaf without grad) otherwise
+            c = [i for i in range(len(self.shape))
+                 if self.g.vals[i]["op"] != "leaf" or not self.rg[i]]
+            if c:
+                x = self.choice(c[-4:])
+                sx = self.shape[x]
         op = self.choice(list(INPLACE))
         if INPLACE[op][2]:
             y = self.operand(sx)
@@ -881,6 +889,14 @@ def known_layout(c):
         # the same cause seen from the other side: torch's reshape copied, so its result is no
         # view and torch allows the in-place op that libl2 refuses on its view
         return True if layout_made_view(c, c.g.vals[c.lr.fail_at]["ins"][0]) else None
+    if c.lr.fail_at is not None and (c.tr.fail_at is None or c.tr.fail_at > c.lr.fail_at) \
+            and c.g.vals[c.lr.fail_at]["op"] == "view" and "is not compatible" in c.lr.msg:
+        # the other way round: libl2's input is not contiguous where torch's (stride-propagated)
+        # one is, so torch's view accepts what libl2's refuses
+        x = c.g.vals[c.lr.fail_at]["ins"][0]
+        if c.g.vals[x]["op"] == "leaf" or c.lr.contig.get(identity(c.g, x), True):
+            return False
+        return run_torch_prefix(c, c.lr.fail_at)[x].is_contiguous()
     if c.tr.fail_at is None:
         return None
     v = c.g.vals[c.tr.fail_at]
