@@ -976,9 +976,16 @@ def known_stale_view(c):
     history, where torch regenerates its grad_fn from the base's new one; libl2's gradients then
     miss that op's contribution. Premise: a gradient mismatch, and the graph has such a view:
     made before a recording in-place op on a tensor sharing its storage, and used after it."""
-    if c.phase == "forward" or not c.grad_mismatch:
+    upto = len(c.g.vals)
+    if c.phase == "forward":
+        # also when torch refuses an in-place op on such a view (torch then treats the view as
+        # requiring grad, libl2 does not): the divergence is torch's refusal
+        if c.tr.fail_at is None or (c.lr.fail_at is not None and c.lr.fail_at <= c.tr.fail_at):
+            return None
+        upto = c.tr.fail_at
+    elif not c.grad_mismatch:
         return None
-    tenv = run_torch_prefix(c, len(c.g.vals))
+    tenv = run_torch_prefix(c, upto)
     for k, v in enumerate(c.g.vals[:len(tenv)]):
         if v["op"] not in INPLACE or v["ng"]:
             continue
@@ -988,8 +995,8 @@ def known_stale_view(c):
         ptr = tenv[tgt].storage().data_ptr()
         for j in range(k):
             shares = tenv[j].storage().data_ptr() == ptr and identity(c.g, j) != tgt
-            used_after = any(j in w.get("ins", []) for w in c.g.vals[k + 1:]) or \
-                j in c.g.outputs
+            used_after = any(j in w.get("ins", []) for w in c.g.vals[k + 1:upto + 1]) or \
+                (j in c.g.outputs and c.phase != "forward")
             if shares and used_after and (tenv[j]._is_view() or tenv[tgt]._is_view()):
                 return True
     return None  # a broad signature: another predicate may explain it
