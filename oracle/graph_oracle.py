@@ -974,8 +974,9 @@ def known_stale_view(c):
     """Found by this oracle; libl2 has no view rebase (l2.h): a view made before an in-place op
     that records history on its base (or on another view of the same storage) keeps its old
     history, where torch regenerates its grad_fn from the base's new one; libl2's gradients then
-    miss that op's contribution. Premise: a gradient mismatch, and the graph has such a view:
-    made before a recording in-place op on a tensor sharing its storage, and used after it."""
+    miss that op's contribution (or libl2 finds an input unused). Premise: a divergence in a
+    backward call, and the graph has such a view: made before a recording in-place op on a
+    tensor sharing its storage, and used after it."""
     upto = len(c.g.vals)
     if c.phase == "forward":
         # also when torch refuses an in-place op on such a view (torch then treats the view as
@@ -983,7 +984,7 @@ def known_stale_view(c):
         if c.tr.fail_at is None or (c.lr.fail_at is not None and c.lr.fail_at <= c.tr.fail_at):
             return None
         upto = c.tr.fail_at
-    elif not c.grad_mismatch:
+    elif c.phase == "values":
         return None
     tenv = run_torch_prefix(c, upto)
     for k, v in enumerate(c.g.vals[:len(tenv)]):
