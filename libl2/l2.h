@@ -326,9 +326,10 @@ L2_API l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim);
 /* Join n >= 1 same-shape tensors along a new dim. Differentiable. */
 L2_API l2_tensor *l2_stack(int n, l2_tensor *const *ts, int dim);
 /* Copy src into dst in place (any strided dst; src broadcast to dst's shape, converted to dst's
- * dtype). dst must not overlap itself (no stride-0 dims over size > 1: L2_ERR_ARG). If src and
- * dst overlap in memory, the copy goes through a temporary. Differentiable: dst's history becomes
- * the copy (gradient to src). In-place rule for every in-place op while grad mode is on: a leaf
+ * dtype). dst must not overlap itself (no stride-0 dims over size > 1: L2_ERR_ARG), unless src
+ * is dst (a copy onto itself changes nothing, as torch). If src and dst overlap in memory, the
+ * copy goes through a temporary. Differentiable: dst's history becomes the copy (gradient to
+ * src, zero to dst's old value). In-place rule for every in-place op while grad mode is on: a leaf
  * that requires grad is refused (L2_ERR_AUTOGRAD), and so is a view that requires grad or, for
  * copy_, a view receiving a src that requires grad (L2_ERR_UNSUPPORTED: libl2 does not rewrite
  * the base's history as torch's CopySlices does). */

@@ -396,6 +396,14 @@ static void test_graph_rules(void)
     l2_tensor_release(row);
     l2_tensor_release(buf);
 
+    /* A copy onto itself is fine even for an expanded tensor (torch skips it). */
+    l2_tensor *one = l2_ones(L2_SHAPE(1), L2_FLOAT64);
+    l2_tensor *ex = l2_expand(one, L2_SHAPE(4));
+    ok(l2_copy_(ex, ex) == L2_OK, "copy_ of an expanded tensor onto itself: %s", l2_last_error());
+    ok(l2_copy_(ex, one) == L2_ERR_ARG, "copy_ of another tensor into it is refused");
+    l2_tensor_release(ex);
+    l2_tensor_release(one);
+
     /* cat connects a skipped 1-d empty input: autograd_grad gives it an empty gradient. */
     l2_tensor *empty = l2_zeros(L2_SHAPE(0), L2_FLOAT64);
     l2_set_requires_grad(empty, true);
