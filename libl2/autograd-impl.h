@@ -87,6 +87,13 @@ l2_status l2__save(l2__node *n, const l2_tensor *t);
 l2__node *l2__record_save(l2__op op, l2_tensor *out, int n, const l2_tensor *const *inputs,
                           int nsave, const l2_tensor *const *save);
 
+/* As l2__record_save, but save[i] is kept only when need[i]; otherwise a geometry-only stand-in
+ * (its shape and dtype, no data) is saved, so later writes to it do not invalidate the node.
+ * For ops whose gradient of one input reads only the other inputs (linalg.c). */
+l2__node *l2__record_save_needed(l2__op op, l2_tensor *out, int n,
+                                 const l2_tensor *const *inputs, int nsave,
+                                 const l2_tensor *const *save, const bool *need);
+
 void l2__node_release(l2__node *n);
 
 /* Suspend scope registration while library code calls public functions; l2__leave resumes.

@@ -347,7 +347,8 @@ L2_API l2_tensor *l2_unsqueeze(const l2_tensor *t, int dim);
 L2_API l2_tensor *l2_expand(const l2_tensor *t, int ndim, const int64_t *shape);
 /* Like l2_expand without -1 entries. */
 L2_API l2_tensor *l2_broadcast_to(const l2_tensor *t, int ndim, const int64_t *shape);
-/* Merge dims start_dim..end_dim into one (a view when possible, else a copy, as torch). */
+/* Merge dims start_dim..end_dim into one (a view when possible, else a copy, as torch); t itself
+ * (one more reference) when start_dim and end_dim name the same dim. */
 L2_API l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim);
 /* Split dim into n sizes (one may be -1) whose product is its size. L2_ERR_ARG for a second -1 or
  * a size below -1; L2_ERR_SHAPE when the product (computed with overflow checks) differs. */
@@ -377,9 +378,10 @@ L2_API l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim);
 /* Join n >= 1 same-shape tensors along a new dim. Differentiable. */
 L2_API l2_tensor *l2_stack(int n, l2_tensor *const *ts, int dim);
 /* Copy src into dst in place (any strided dst; src broadcast to dst's shape, converted to dst's
- * dtype). dst must not overlap itself (no stride-0 dims over size > 1: L2_ERR_ARG). If src and
- * dst overlap in memory, the copy goes through a temporary. Differentiable: dst's history becomes
- * the copy (gradient to src). In-place rule for every in-place op while grad mode is on: a leaf
+ * dtype). dst must not overlap itself (no stride-0 dims over size > 1: L2_ERR_ARG), unless src
+ * is dst (a copy onto itself changes nothing, as torch). If src and dst overlap in memory, the
+ * copy goes through a temporary. Differentiable: dst's history becomes the copy (gradient to
+ * src, zero to dst's old value). In-place rule for every in-place op while grad mode is on: a leaf
  * that requires grad is refused (L2_ERR_AUTOGRAD), and so is a view that requires grad or, for
  * copy_, a view receiving a src that requires grad (L2_ERR_UNSUPPORTED: libl2 does not rewrite
  * the base's history as torch's CopySlices does). Grad mode rule for every in-place op: with
@@ -646,7 +648,9 @@ L2_API l2_tensor *l2_softplus(const l2_tensor *t, double beta, double threshold)
  * graph that saved self's old value fails with L2_ERR_AUTOGRAD. On a tensor that requires grad
  * they record a node whose input is self's previous history; a view of a leaf that requires grad
  * is refused like the leaf (L2_ERR_AUTOGRAD). Views are not rebased: after an in-place op on a
- * view, the gradient reaches the view's history, not its base's (no torch CopySlices). */
+ * view, the gradient reaches the view's history, not its base's (no torch CopySlices), so a view
+ * that requires grad, or a view given an operand that requires grad, is refused with
+ * L2_ERR_UNSUPPORTED (as l2_copy_). */
 L2_API l2_status l2_add_(l2_tensor *a, const l2_tensor *b);
 L2_API l2_status l2_sub_(l2_tensor *a, const l2_tensor *b);
 L2_API l2_status l2_mul_(l2_tensor *a, const l2_tensor *b);

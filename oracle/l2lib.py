@@ -47,6 +47,12 @@ CORE = {
     "l2_clone": "T:T", "l2_manual_seed": "v:u",
 }
 
+# The graph oracle's extra functions (graph_oracle.py), bound with Lib.bind(GRAPH).
+GRAPH = {
+    "l2_no_grad_begin": "v:", "l2_no_grad_end": "v:", "l2_is_contiguous": "b:T",
+    "l2_autograd_grad": "S:iAAiAPbb",
+}
+
 
 def find_library():
     """The libl2.so to test: $L2_LIB, else $L2_BUILDDIR/libl2/.libs/libl2.so, else ./_build."""
@@ -79,6 +85,15 @@ class Lib:
         self._capsule_new = C.pythonapi.PyCapsule_New
         self._capsule_new.restype = C.py_object
         self._capsule_new.argtypes = [C.c_void_p, C.c_char_p, C.c_void_p]
+
+    def bind(self, table):
+        """Bind every function of table (name -> signature) as an attribute without the l2_
+        prefix, as the core functions are; OSError if one is missing."""
+        for name, sig in table.items():
+            f = self.fn(name, sig)
+            if f is None:
+                raise OSError("%s lacks %s" % (self.path, name))
+            setattr(self, name[3:], f)
 
     def has(self, name):
         try:

@@ -1,9 +1,9 @@
 # oracle/: the PyTorch oracle (differential tests of every op against torch 1.13), its make check
 # entries and the deep profile. See oracle/README.md.
-TESTS += tests/oracle.sh tests/oracle-mutation.sh
-EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh \
-	oracle/README.md oracle/run.py oracle/registry.py oracle/gen.py oracle/l2lib.py \
-	oracle/mutation.sh oracle/fault-hooks.patch oracle/corpus
+TESTS += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh
+EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh \
+	oracle/graph_oracle.py oracle/README.md oracle/run.py oracle/registry.py oracle/gen.py \
+	oracle/l2lib.py oracle/mutation.sh oracle/fault-hooks.patch oracle/corpus
 
 # The deep profile: >= 100,000 cases, random seed printed (ORACLE_SEED=N to replay a run;
 # ORACLE_ARGS for more run.py options, e.g. ORACLE_ARGS="--ops add,sum --cases 5000").
@@ -13,3 +13,11 @@ oracle-deep: all
 	  $${ORACLE_SEED:+--seed $$ORACLE_SEED} --json oracle-deep.json $(ORACLE_ARGS)
 .PHONY: oracle-deep
 CLEANFILES += oracle-deep.json
+
+# The graph oracle's deep profile: 20,000 random graphs per dtype, random seed printed
+# (GRAPH_SEED=N to replay a run).
+graph-oracle-deep: all
+	L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
+	  $(PYTHON_TORCH) $(abs_top_srcdir)/oracle/graph_oracle.py --profile deep \
+	  $${GRAPH_SEED:+--seed $$GRAPH_SEED}
+.PHONY: graph-oracle-deep

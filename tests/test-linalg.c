@@ -865,6 +865,64 @@ static void test_errors(void)
         l2_tensor_release(tt[i]);
 }
 
+/* Products save only the operands the needed gradients read (issue 13 #3): with b not
+ * requiring grad, writing to a after the product does not invalidate it (torch: h = 2a;
+ * c = mm(h, b); h.add_(1); sum(c).backward() works), while writing to b does. */
+static void test_saved_operands(void)
+{
+    for (int op = 0; op < 6; op++) {
+        static const char *names[] = {"mm", "matmul", "linear", "addmm", "bmm", "conv2d"};
+        l2_tensor *a = gc_leaf(L2_SHAPE(2, 2), -1, 1);
+        l2_tensor *b = l2_ones(L2_SHAPE(2, 2), L2_FLOAT64);
+        l2_tensor *a3 = op == 4 ? l2_unsqueeze(a, 0) : NULL;
+        l2_tensor *b3 = op == 4 ? l2_unsqueeze(b, 0) : NULL;
+        l2_tensor *a4 = op == 5 ? l2_reshape(a, L2_SHAPE(1, 1, 2, 2)) : NULL;
+        l2_tensor *b4 = op == 5 ? l2_reshape(b, L2_SHAPE(1, 1, 2, 2)) : NULL;
+        for (int which = 0; which < 2; which++) {
+            l2_tensor *h = l2_mul_scalar(op == 4 ? a3 : op == 5 ? a4 : a, 2);
+            l2_tensor *bb = l2_clone(op == 4 ? b3 : op == 5 ? b4 : b);
+            l2_tensor *c = NULL;
+            switch (op) {
+            case 0: c = l2_mm(h, bb); break;
+            case 1: c = l2_matmul(h, bb); break;
+            case 2: c = l2_linear(h, bb, NULL); break;
+            case 3: c = l2_addmm(bb, h, bb, 1, 1); break;
+            case 4: c = l2_bmm(h, bb); break;
+            default: c = l2_conv2d(h, bb, NULL, (const int64_t[]){1, 1},
+                                   (const int64_t[]){0, 0}, (const int64_t[]){1, 1}, 1);
+            }
+            /* which 0: write to h (only dB would read it: not needed); 1: write to bb. */
+            ok(c && l2_add_scalar_(which ? bb : h, 1) == L2_OK, "%s: in-place after it", names[op]);
+            l2_tensor *s = c ? l2_sum(c) : NULL;
+            l2_status st = s ? l2_backward(s, NULL, false) : L2_ERR_ARG;
+            if (which == 0)
+                ok(st == L2_OK, "%s: writing the operand whose partner needs no grad is fine: %s",
+                   names[op], st ? l2_last_error() : "ok");
+            else
+                ok(st == L2_ERR_AUTOGRAD, "%s: writing the operand dA reads is refused",
+                   names[op]);
+            l2_tensor_release(s);
+            l2_tensor_release(c);
+            l2_tensor_release(h);
+            l2_tensor_release(bb);
+        }
+        if (op == 0) {
+            l2_set_grad_none(a);
+            l2_tensor *h = l2_mul_scalar(a, 2), *c = l2_mm(h, b);
+            l2_tensor *s = l2_sum(c);
+            ok(l2_backward(s, NULL, false) == L2_OK, "mm: backward");
+            /* d sum(2a @ ones) / da = 2 * rowsum(ones) = 4 everywhere. */
+            is_near(at(l2_grad(a), (const int64_t[]){1, 0}), 4, 1e-12, "mm: a's gradient");
+            l2_tensor_release(s);
+            l2_tensor_release(c);
+            l2_tensor_release(h);
+        }
+        l2_tensor *tt[] = {a, b, a3, b3, a4, b4};
+        for (size_t i = 0; i < sizeof tt / sizeof tt[0]; i++)
+            l2_tensor_release(tt[i]);
+    }
+}
+
 int main(void)
 {
     l2_manual_seed(1);
@@ -877,5 +935,6 @@ int main(void)
     test_addmm_scalars();
     test_grads();
     test_errors();
+    test_saved_operands();
     return tap_done();
 }

@@ -313,6 +313,125 @@ static void test_broadcast_table(void)
     }
 }
 
+/* Graph-level rules found by the graph oracle (issue 13). */
+static void test_graph_rules(void)
+{
+    /* A reshape that had to copy is not a view: in-place ops on it are fine, and x's gradient
+     * is the gradient of the copy (torch: y = reshape(t(x), [6]); y.add_(1)). */
+    l2_tensor *x = gc_leaf(L2_SHAPE(2, 3), -1, 1);
+    l2_tensor *xt = l2_t(x);
+    l2_tensor *y = l2_reshape(xt, L2_SHAPE(6));
+    ok(y && !l2_shares_storage(y, x), "reshape of a transpose copies");
+    ok(l2_add_scalar_(y, 1) == L2_OK, "add_ on a reshape that copied: %s", l2_last_error());
+    l2_tensor *w = l2_arange(0, 6, 1, L2_FLOAT64);
+    l2_tensor *yw = l2_mul(y, w), *s = l2_sum(yw);
+    ok(s && l2_backward(s, NULL, false) == L2_OK, "backward through it");
+    /* y[k] = x^T flattened: y[k] = x[k % 2][k / 2], so dx[i][j] = w[2 j + i]. */
+    is_near(at(l2_grad(x), (const int64_t[]){1, 2}), 5, 0, "x.grad[1][2] = w[5]");
+    is_near(at(l2_grad(x), (const int64_t[]){0, 1}), 2, 0, "x.grad[0][1] = w[2]");
+    l2_tensor *tt[] = {xt, y, w, yw, s};
+    for (size_t i = 0; i < sizeof tt / sizeof tt[0]; i++)
+        l2_tensor_release(tt[i]);
+
+    /* flatten of one dim is t itself (not a view), as torch. */
+    l2_tensor *h = l2_mul_scalar(x, 2);
+    l2_tensor *v = l2_select(h, 0, 1);
+    l2_tensor *f = l2_flatten(v, 0, -1);
+    ok(f == v, "flatten of a 1-d tensor returns it");
+    l2_tensor_release(f);
+    l2_tensor *h1 = l2_reshape(h, L2_SHAPE(6));
+    l2_tensor *f1 = l2_flatten(h1, 0, 0);
+    ok(f1 == h1 && l2_add_scalar_(f1, 1) == L2_ERR_UNSUPPORTED,
+       "flatten(t, 0, 0) is t: still the view it was");
+    l2_tensor_release(f1);
+    l2_tensor_release(h1);
+    l2_tensor_release(v);
+
+    /* copy_ under no_grad into a tensor that requires grad keeps its history. */
+    l2_tensor *c = l2_clone(x), *src = l2_zeros(L2_SHAPE(2, 3), L2_FLOAT64);
+    l2_set_requires_grad(src, true);
+    l2_no_grad_begin();
+    ok(l2_copy_(c, src) == L2_OK, "copy_ under no_grad");
+    l2_no_grad_end();
+    is_str(l2_grad_fn_name(c), "clone", "its history is still clone's");
+    l2_set_grad_none(x);
+    s = l2_sum(c);
+    ok(l2_backward(s, NULL, false) == L2_OK && l2_grad(src) == NULL && l2_grad(x),
+       "the gradient reaches x, not src");
+    l2_tensor_release(s);
+    l2_tensor_release(c);
+
+    /* copy_ keeps an edge to dst's old history (gradient 0), so that a saved tensor modified in
+     * place there is still detected, as torch's CopyBackwards. */
+    l2_tensor *e = l2_exp(x); /* saves its output */
+    ok(l2_add_scalar_(e, 1) == L2_OK, "exp's output modified in place");
+    ok(l2_copy_(e, src) == L2_OK, "then overwritten by copy_");
+    s = l2_sum(e);
+    ok(l2_backward(s, NULL, true) == L2_ERR_AUTOGRAD, "backward reaches exp and refuses: %s",
+       l2_last_error());
+    l2_tensor_release(s);
+    l2_tensor_release(e);
+    e = l2_mul_scalar(x, 3);
+    ok(l2_copy_(e, src) == L2_OK, "copy_ over a graph that saved nothing");
+    l2_set_grad_none(x);
+    l2_set_grad_none(src);
+    s = l2_sum(e);
+    ok(l2_backward(s, NULL, false) == L2_OK, "backward");
+    is_near(at(l2_grad(x), (const int64_t[]){1, 1}), 0, 0, "dst's old history gets 0");
+    is_near(at(l2_grad(src), (const int64_t[]){1, 1}), 1, 0, "src gets the gradient");
+    l2_tensor_release(s);
+    l2_tensor_release(e);
+
+    /* An in-place op on a view taking an operand that requires grad is refused (its base
+     * would not see the gradient), as copy_ is; under no_grad it is fine. */
+    l2_tensor *buf = l2_zeros(L2_SHAPE(2, 3), L2_FLOAT64), *row = l2_select(buf, 0, 1);
+    l2_tensor *xrow = l2_select(x, 0, 0);
+    ok(l2_mul_(row, xrow) == L2_ERR_UNSUPPORTED, "mul_ of a grad tensor into a view: %s",
+       l2_last_error());
+    ok(l2_add_scalar_(row, 1) == L2_OK, "a scalar in-place op on that view is fine");
+    l2_no_grad_begin();
+    ok(l2_add_(row, xrow) == L2_OK, "add_ into the view under no_grad");
+    l2_no_grad_end();
+    l2_tensor_release(xrow);
+    l2_tensor_release(row);
+    l2_tensor_release(buf);
+
+    /* A copy onto itself is fine even for an expanded tensor (torch skips it). */
+    l2_tensor *one = l2_ones(L2_SHAPE(1), L2_FLOAT64);
+    l2_tensor *ex = l2_expand(one, L2_SHAPE(4));
+    ok(l2_copy_(ex, ex) == L2_OK, "copy_ of an expanded tensor onto itself: %s", l2_last_error());
+    ok(l2_copy_(ex, one) == L2_ERR_ARG, "copy_ of another tensor into it is refused");
+    l2_tensor_release(ex);
+    l2_tensor_release(one);
+
+    /* cat connects a skipped 1-d empty input: autograd_grad gives it an empty gradient. */
+    l2_tensor *empty = l2_zeros(L2_SHAPE(0), L2_FLOAT64);
+    l2_set_requires_grad(empty, true);
+    l2_tensor *in[2] = {h, empty};
+    l2_tensor *cat = l2_cat(2, in, 0);
+    s = cat ? l2_sum(cat) : NULL;
+    l2_tensor *g[2] = {NULL, NULL};
+    ok(s && l2_autograd_grad(1, &s, NULL, 2, (l2_tensor *[]){x, empty}, g, false, false) ==
+                L2_OK, "autograd_grad with allow_unused false: %s", l2_last_error());
+    ok(g[1] && l2_ndim(g[1]) == 1 && l2_shape(g[1])[0] == 0, "the empty input's grad is [0]");
+    is_near(at(g[0], (const int64_t[]){0, 2}), 2, 0, "x's grad through cat");
+    l2_tensor_release(g[0]);
+    l2_tensor_release(g[1]);
+    /* ... and so does a cat of nothing but empty inputs. */
+    l2_tensor *e2[2] = {empty, empty};
+    l2_tensor *cat0 = l2_cat(2, e2, 0);
+    ok(cat0 && l2_requires_grad(cat0) && l2_numel(cat0) == 0,
+       "cat of empty inputs that require grad requires grad");
+    l2_tensor *up0 = l2_zeros(L2_SHAPE(0), L2_FLOAT64);
+    ok(cat0 && l2_backward(cat0, up0, false) == L2_OK && l2_grad(empty) &&
+           l2_numel(l2_grad(empty)) == 0, "backward gives the empty input an empty grad");
+    l2_tensor_release(up0);
+    l2_tensor_release(cat0);
+    l2_tensor *rest[] = {s, cat, empty, h, src, x};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+        l2_tensor_release(rest[i]);
+}
+
 int main(void)
 {
     test_slice();
@@ -323,5 +442,6 @@ int main(void)
     test_grads();
     test_broadcast_table();
     test_inplace_rules();
+    test_graph_rules();
     return tap_done();
 }

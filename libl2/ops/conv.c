@@ -447,7 +447,8 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
     const l2_tensor *in[3] = {x, w, b};
     if (l2__needs_grad(3, in)) {
         const l2_tensor *save[2] = {x, w};
-        l2__node *node = l2__record_save(L2__OP_CONV2D, r, 3, in, 2, save);
+        bool need[2] = {w->requires_grad, x->requires_grad}; /* dx reads w, dw reads x */
+        l2__node *node = l2__record_save_needed(L2__OP_CONV2D, r, 3, in, 2, save, need);
         if (!node)
             goto fail;
         memcpy(node->i, p, sizeof p);

@@ -73,6 +73,7 @@ l2_status l2__to_dtype_backward(l2__node *n, const l2_tensor *gout, l2_tensor **
 /* ---- cat / stack ------------------------------------------------------------------------- */
 
 static l2_tensor *cat_tree(int n, l2_tensor *const *ts, int dim);
+static l2_tensor *record_cat(l2_tensor *r, int n, l2_tensor *const *ts, int d, l2_dtype dt);
 
 l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
 {
@@ -101,13 +102,15 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
         if (!ref)
             ref = ts[k];
     }
-    if (!ref) { /* every input is empty 1-d */
-        int64_t zero = 0;
-        return l2__ret(l2__new(op, 1, &zero, dt, false));
-    }
-    int d = l2__wrap_dim(op, dim, ref->ndim);
+    /* When every input is empty 1-d, the result is too, still connected to them (torch). */
+    int d = ref ? l2__wrap_dim(op, dim, ref->ndim) : 0;
     if (d < 0)
         return NULL;
+    if (!ref) {
+        int64_t zero = 0;
+        l2_tensor *r = l2__new(op, 1, &zero, dt, false);
+        return l2__ret(r ? record_cat(r, n, ts, d, dt) : NULL);
+    }
     int64_t sh[L2_MAX_DIMS];
     memcpy(sh, ref->shape, sizeof sh);
     sh[d] = 0;
@@ -146,12 +149,18 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
         l2_tensor_release(part);
         pos += x->shape[d];
     }
+    return l2__ret(record_cat(r, n, ts, d, dt));
+}
+
+/* Attach cat's node to r when the inputs need grad; returns r, or NULL (r released). */
+static l2_tensor *record_cat(l2_tensor *r, int n, l2_tensor *const *ts, int d, l2_dtype dt)
+{
     if (l2__is_float(dt) && l2__needs_grad(n, (const l2_tensor *const *)ts)) {
         if (n > L2__MAX_INPUTS) {
             /* A node has at most L2__MAX_INPUTS inputs: build the graph as a tree of cats of
              * groups (same values; the data above is discarded). */
             l2_tensor_release(r);
-            return l2__ret(cat_tree(n, ts, d));
+            return cat_tree(n, ts, d);
         }
         l2__node *node = l2__record(L2__OP_CAT, r, n, (const l2_tensor *const *)ts);
         if (!node) {
@@ -161,7 +170,7 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
         node->i[0] = d;
         node->ni = 1;
     }
-    return l2__ret(r);
+    return r;
 }
 
 /* cat of n > L2__MAX_INPUTS tensors with autograd: cat groups of L2__MAX_INPUTS, then cat the
@@ -185,14 +194,20 @@ out:
     return r;
 }
 
-/* dx_k = dy[..., start_k : start_k + size_k, ...] along the cat dim. */
+/* dx_k = dy[..., start_k : start_k + size_k, ...] along the cat dim. A skipped 1-d empty input
+ * still gets its (empty) gradient, as in torch: it is connected, not unused. */
 l2_status l2__cat_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     int d = (int)n->i[0];
     int64_t pos = 0;
     for (int k = 0; k < n->n_inputs; k++) {
-        if (n->in_ndim[k] == 1 && n->in_shape[k][0] == 0)
+        if (n->in_ndim[k] == 1 && n->in_shape[k][0] == 0) {
+            int64_t zero = 0;
+            if ((n->next[k].fn || n->next[k].leaf) &&
+                !(gin[k] = l2__new("cat_backward", 1, &zero, gout->dtype, false)))
+                return l2_last_status();
             continue;
+        }
         int64_t len = n->in_shape[k][d];
         if (n->next[k].fn || n->next[k].leaf) {
             gin[k] = l2_narrow(gout, d, pos, len);
@@ -271,7 +286,7 @@ l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
     const char *op = "copy_";
     L2__CHECK_T(dst, L2_ERR_NULL, op);
     L2__CHECK_T(src, L2_ERR_NULL, op);
-    for (int i = 0; i < dst->ndim; i++)
+    for (int i = 0; i < dst->ndim && dst != src; i++) /* a self-copy writes nothing new */
         L2__CHECK_ST(dst->stride[i] != 0 || dst->shape[i] <= 1, L2_ERR_ARG,
                   "%s: unsupported operation: the destination has an expanded (stride-0) dim %d; "
                   "clone it first", op, i);
@@ -314,8 +329,10 @@ l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
         }
         l2__copy_kernel(tmp, s);
     }
-    const l2_tensor *in[1] = {src};
-    if (grad && !l2__record(L2__OP_COPY_, dst, 1, in)) {
+    /* The node's edges: src (its gradient) and dst's old history (a zero gradient, which torch's
+     * CopyBackwards also keeps, so the saved tensors along it are still checked). */
+    const l2_tensor *in[2] = {src, dst};
+    if (grad && !l2__record(L2__OP_COPY_, dst, 2, in)) {
         l2_tensor_release(tmp);
         l2_tensor_release(s);
         return l2_last_status();
@@ -331,9 +348,14 @@ l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
     return L2_OK;
 }
 
-/* dsrc = dy (summed to src's shape and cast by the engine). */
+/* dsrc = dy (summed to src's shape and cast by the engine); d(dst's old value) = 0. */
 l2_status l2__copy__backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     gin[0] = l2_tensor_ref((l2_tensor *)gout);
+    if (n->next[1].fn || n->next[1].leaf) {
+        gin[1] = l2__new("copy__backward", gout->ndim, gout->shape, gout->dtype, true);
+        if (!gin[1])
+            return l2_last_status();
+    }
     return L2_OK;
 }

@@ -350,6 +350,13 @@ static l2_tensor *binary(int k, arg a, arg b, double alpha, l2_tensor *self)
                   l2__shape_str(s2, nd, shape));
         if (!l2__ew_check_inplace(op, self, od))
             return NULL;
+        /* A view taking in an operand that requires grad: its base would not see the gradient
+         * (no CopySlices), so refuse as copy_ does rather than lose it silently. */
+        L2__CHECK(!(self->is_view && b.t && b.t->requires_grad && l2_is_grad_enabled() &&
+                    binfo[k].node >= 0 && l2__is_float(od)), NULL, L2_ERR_UNSUPPORTED,
+                  "%s: an in-place operation on a view with an operand that requires grad is "
+                  "not supported (its base would not see the gradient); clone the view first",
+                  op);
     }
     if ((k == B_FMOD || k == B_REM) && ct == L2_INT64) {
         bool zero = !b.t && b.s == 0;

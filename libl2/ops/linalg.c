@@ -464,13 +464,44 @@ static l2_tensor *matmul_impl(const char *op, const l2_tensor *a, const l2_tenso
     return r;
 }
 
-/* Record a node of type op over a and b (saving both) when they need grad; releases r and
- * returns NULL on failure. */
+/* Save what the needed gradients read (as torch does): save[i] itself when need[i], else a
+ * stand-in with save[i]'s shape and dtype over one private zero (every stride 0), so that the
+ * backward code can still read the geometry while an in-place write to the operand, which no
+ * needed gradient reads, does not invalidate the graph. Otherwise as l2__record_save. */
+l2__node *l2__record_save_needed(l2__op op, l2_tensor *out, int n,
+                                 const l2_tensor *const *inputs, int nsave,
+                                 const l2_tensor *const *save, const bool *need)
+{
+    const l2_tensor *sv[L2__MAX_SAVED];
+    l2_tensor *standin[L2__MAX_SAVED] = {0};
+    l2__node *node = NULL;
+    for (int i = 0; i < nsave; i++) {
+        sv[i] = save[i];
+        if (need[i])
+            continue;
+        int64_t st[L2_MAX_DIMS] = {0};
+        l2_tensor *z = l2__new("save", 0, NULL, save[i]->dtype, true);
+        standin[i] = z ? l2__alias(z, save[i]->ndim, save[i]->shape, st, 0) : NULL;
+        l2_tensor_release(z);
+        if (!standin[i])
+            goto out;
+        sv[i] = standin[i];
+    }
+    node = l2__record_save(op, out, n, inputs, nsave, sv);
+out:
+    for (int i = 0; i < nsave; i++)
+        l2_tensor_release(standin[i]);
+    return node;
+}
+
+/* Record a node of type op over a and b when they need grad: dA reads b, dB reads a, so each is
+ * saved only when the other requires grad. Releases r and returns NULL on failure. */
 static l2_tensor *record2(l2__op op, l2_tensor *r, const l2_tensor *a, const l2_tensor *b)
 {
     const l2_tensor *in[2] = {a, b};
+    bool need[2] = {b->requires_grad, a->requires_grad};
     if (r && l2__is_float(r->dtype) && l2__needs_grad(2, in) &&
-        !l2__record_save(op, r, 2, in, 2, in)) {
+        !l2__record_save_needed(op, r, 2, in, 2, in, need)) {
         l2_tensor_release(r);
         return NULL;
     }
@@ -744,7 +775,8 @@ l2_tensor *l2_addmm(const l2_tensor *c, const l2_tensor *a, const l2_tensor *b, 
     l2_tensor *r = product(op, a, b, c, beta, alpha, 2, shape);
     const l2_tensor *in[3] = {c, a, b};
     if (r && l2__is_float(r->dtype) && l2__needs_grad(3, in)) {
-        l2__node *node = l2__record_save(L2__OP_ADDMM, r, 3, in, 2, in + 1);
+        bool need[2] = {b->requires_grad, a->requires_grad}; /* da reads b, db reads a */
+        l2__node *node = l2__record_save_needed(L2__OP_ADDMM, r, 3, in, 2, in + 1, need);
         if (!node) {
             l2_tensor_release(r);
             return NULL;
@@ -818,8 +850,9 @@ l2_tensor *l2_linear(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b)
     l2_tensor_release(xp);
     l2_tensor_release(wt);
     const l2_tensor *ins[3] = {x, w, b};
+    bool need[2] = {w->requires_grad, x->requires_grad}; /* dx reads w, dw reads x */
     if (r && l2__is_float(r->dtype) && l2__needs_grad(3, ins) &&
-        !l2__record_save(L2__OP_LINEAR, r, 3, ins, 2, ins)) {
+        !l2__record_save_needed(L2__OP_LINEAR, r, 3, ins, 2, ins, need)) {
         l2_tensor_release(r);
         return NULL;
     }

@@ -122,6 +122,8 @@ static l2_tensor *view_impl(const char *op, const l2_tensor *t, int ndim, const 
     l2_tensor *r = c ? view_impl(op, c, ndim, sh, false) : NULL;
     l2_tensor_release(c);
     l2__leave();
+    if (r) /* a copy: nothing else sees its storage, so in-place ops on it are fine (torch) */
+        r->is_view = false;
     return r;
 }
 
@@ -193,6 +195,8 @@ l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim)
         return NULL;
     L2__CHECK(s <= e, NULL, L2_ERR_DIM, "flatten: start_dim %d cannot come after end_dim %d",
               start_dim, end_dim);
+    if (s == e) /* nothing to merge: t itself, as torch (not a view, so not is_view) */
+        return l2__ret(l2_tensor_ref((l2_tensor *)t));
     int64_t sh[L2_MAX_DIMS];
     int nd = 0;
     for (int i = 0; i < t->ndim; i++) {
