@@ -24,3 +24,12 @@ tests_test_train_loop_SOURCES = tests/test-train-loop.c tests/tap.h tests/testut
 tests_test_train_loop_LDADD = $(TEST_LDADD)
 tests_test_autograd_SOURCES = tests/test-autograd.c tests/tap.h tests/testutil.h
 tests_test_autograd_LDADD = $(TEST_LDADD)
+
+# The hostile-input suite (issue 9): every public function of l2.h with hostile arguments, each
+# call in a forked child. Under valgrind it runs a reduced sweep (see tests/test-hostile.c).
+C_TESTS += tests/test-hostile
+HOSTILE_SOURCES = tests/hostile.h tests/hostile-list.h tests/hostile-util.c \
+	tests/hostile-ops.c tests/hostile-reduce.c tests/hostile-core.c tests/hostile-view.c \
+	tests/hostile-nn.c tests/hostile-layers.c
+tests_test_hostile_SOURCES = tests/test-hostile.c tests/tap.h $(HOSTILE_SOURCES)
+tests_test_hostile_LDADD = $(TEST_LDADD) -lm
