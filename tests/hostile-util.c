@@ -184,9 +184,14 @@ l2_tensor *mk(l2_dtype dt, int ndim, const int64_t *shape)
     int64_t n = 1;
     for (int i = 0; i < ndim; i++)
         n *= shape[i];
+    /* A scope of its own releases the intermediates; the result goes to the caller's scope
+     * (or to the caller when there is none). */
+    l2_scope_begin();
     l2_tensor *f = l2_arange(0, (double)n, 1, L2_FLOAT64);
     l2_tensor *r = f ? l2_reshape(f, ndim, shape) : NULL;
     r = r ? l2_to_dtype(r, dt) : NULL;
+    r = l2_keep(r);
+    l2_scope_end();
     if (!r) {
         fprintf(stderr, "mk: could not make an input: %s\n", l2_last_error());
         exit(64);
@@ -212,6 +217,7 @@ static l2_tensor *special(l2_dtype dt)
 l2_tensor *mk_kind(int kind, l2_dtype dt)
 {
     l2_tensor *r = NULL;
+    l2_scope_begin();
     switch (kind) {
     case K_0D:
         r = l2_full(0, NULL, 2, dt);
@@ -238,6 +244,8 @@ l2_tensor *mk_kind(int kind, l2_dtype dt)
         r = l2_expand(l2_full(0, NULL, 1, dt), L2_SHAPE((int64_t)1 << 31, (int64_t)1 << 31));
         break;
     }
+    r = l2_keep(r);
+    l2_scope_end();
     if (!r) {
         fprintf(stderr, "mk_kind %s: could not make an input: %s\n", h_kind_name[kind],
                 l2_last_error());

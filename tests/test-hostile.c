@@ -50,7 +50,7 @@ static const entry entries[] = {
 #define N_ENTRIES ((int)(sizeof entries / sizeof entries[0]))
 
 /* Parent state. */
-static int reduced, reduced_max = 2, timeout_s = 20;
+static int reduced, reduced_max = 2, timeout_s = 10;
 static char tmpdir[256], capture_path[300];
 static int capture_fd = -1;
 static long n_tried, n_crash, n_san, n_bad;
@@ -137,8 +137,14 @@ static int begin(int scope, const char *fmt, va_list ap)
         ;
     const char *what = NULL;
     int san = 0;
-    char sigbuf[64];
-    if (WIFSIGNALED(st)) {
+    char sigbuf[64], head[4096];
+    ssize_t nhead = pread(capture_fd, head, sizeof head - 1, 0);
+    head[nhead > 0 ? nhead : 0] = 0;
+    int report = strstr(head, "Sanitizer") || strstr(head, "runtime error:");
+    if (report && !WIFSIGNALED(st)) {
+        what = "sanitizer report";
+        n_san++;
+    } else if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
         snprintf(sigbuf, sizeof sigbuf, "%s (signal %d)",
                  sig == SIGALRM ? "timeout" : "crash", sig);
@@ -159,19 +165,6 @@ static int begin(int scope, const char *fmt, va_list ap)
         cur_failed++;
         printf("# FAIL %s: %s: %s\n", cur_name, desc, what);
         san = show_capture();
-    } else {
-        /* A clean exit with a report (a sanitizer that recovered) still counts. */
-        char buf[2048];
-        ssize_t n = pread(capture_fd, buf, sizeof buf - 1, 0);
-        if (n > 0) {
-            buf[n] = 0;
-            if (strstr(buf, "Sanitizer") || strstr(buf, "runtime error:")) {
-                cur_failed++;
-                n_san++;
-                printf("# FAIL %s: %s: sanitizer report\n", cur_name, desc);
-                show_capture();
-            }
-        }
     }
     (void)san;
     return 0;
