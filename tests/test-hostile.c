@@ -23,13 +23,14 @@
 #include <unistd.h>
 
 /* Sanitizer reports exit with 23 (and stop at the first UBSan report) in every child. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
+#define H_EXPORT __attribute__((visibility("default"))) /* the build hides symbols by default */
+H_EXPORT const char *__asan_default_options(void);
+H_EXPORT const char *__asan_default_options(void)
 {
     return "exitcode=23:allocator_may_return_null=1:detect_leaks=1";
 }
-const char *__ubsan_default_options(void);
-const char *__ubsan_default_options(void)
+H_EXPORT const char *__ubsan_default_options(void);
+H_EXPORT const char *__ubsan_default_options(void)
 {
     return "exitcode=23:halt_on_error=1:print_stacktrace=1";
 }
