@@ -69,30 +69,32 @@ static void sweep_dim(const char *name, h_dim_fn f)
     (void)name;
     CASE("NULL") FAIL_T(L2_ERR_NULL, f(NULL, 0));
     for (int i = 0; i < h_nbad_dims; i++)
-        CASE("(2,3) dim %d", h_bad_dims[i]) FAIL_T(L2_ERR_DIM, f(MK(L2_FLOAT32, 2, 3), h_bad_dims[i]));
+        CASE("(2,3) dim %d", h_bad_dims[i])
+        FAIL_T(L2_ERR_DIM, f(MK(L2_FLOAT32, 2, 3), h_bad_dims[i]));
     CASE("0-d dim 1") FAIL_T(L2_ERR_DIM, f(mk_kind(K_0D, L2_FLOAT32), 1));
     CASE("0-d dim -2") FAIL_T(L2_ERR_DIM, f(mk_kind(K_0D, L2_FLOAT32), -2));
     for (int d = 0; d < L2_DTYPE_COUNT; d++)
         for (int k = 0; k < K_HUGE; k++)
             CASE("%s %s dim -1", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
-                ANY_T(f(mk_kind(k, h_dtypes[d]), -1));
+    ANY_T(f(mk_kind(k, h_dtypes[d]), -1));
     CASE("empty dim 0") ANY_T(f(mk_kind(K_EMPTY, L2_FLOAT64), 0));
     CASE("rank 8 dim -8") ANY_T(f(MK(L2_FLOAT32, 1, 2, 1, 2, 1, 2, 1, 2), -8));
-    CASE("requires grad, then backward") {
+    CASE("requires grad, then backward")
+    {
         l2_tensor *r = ANY_T(f(mk_leaf(L2_FLOAT64), 1));
         if (r && l2_requires_grad(r))
             ANY_S(l2_backward(l2_sum(r), NULL, false));
     }
 }
 
-#define DIMFN(n, expr)                                                                       \
-    static l2_tensor *d_##n(const l2_tensor *t, int dim)                                     \
-    {                                                                                        \
-        return expr;                                                                         \
-    }                                                                                        \
-    void h_##n(void)                                                                         \
-    {                                                                                        \
-        sweep_dim(#n, d_##n);                                                                \
+#define DIMFN(n, expr)                                                                             \
+    static l2_tensor *d_##n(const l2_tensor *t, int dim)                                           \
+    {                                                                                              \
+        return expr;                                                                               \
+    }                                                                                              \
+    void h_##n(void)                                                                               \
+    {                                                                                              \
+        sweep_dim(#n, d_##n);                                                                      \
     }
 
 DIMFN(l2_prod_dim, l2_prod_dim(t, dim, false))
@@ -149,28 +151,30 @@ static void sweep_dims(h_dims_fn f)
     CASE("ndims INT_MAX") FAIL_T(H_ANY, f(MK(L2_FLOAT32, 2, 3), INT_MAX, nine));
     CASE("dims {1, -1}") FAIL_T(L2_ERR_ARG, f(MK(L2_FLOAT32, 2, 3), 2, dup));
     for (int i = 0; i < h_nbad_dims; i++)
-        CASE("dim %d", h_bad_dims[i]) FAIL_T(L2_ERR_DIM, f(MK(L2_FLOAT32, 2, 3), 1, &h_bad_dims[i]));
+        CASE("dim %d", h_bad_dims[i])
+        FAIL_T(L2_ERR_DIM, f(MK(L2_FLOAT32, 2, 3), 1, &h_bad_dims[i]));
     for (int d = 0; d < L2_DTYPE_COUNT; d++)
         for (int k = 0; k < K_HUGE; k++)
             CASE("%s %s all dims", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
-                ANY_T(f(mk_kind(k, h_dtypes[d]), 0, NULL));
+    ANY_T(f(mk_kind(k, h_dtypes[d]), 0, NULL));
     CASE("0-d dims {0}") ANY_T(f(mk_kind(K_0D, L2_FLOAT64), 1, dup));
     CASE("empty dims {0}") ANY_T(f(mk_kind(K_EMPTY, L2_FLOAT64), 1, (const int[]){0}));
-    CASE("requires grad, then backward") {
+    CASE("requires grad, then backward")
+    {
         l2_tensor *r = ANY_T(f(mk_leaf(L2_FLOAT64), 1, (const int[]){1}));
         if (r && l2_requires_grad(r))
             ANY_S(l2_backward(l2_sum(r), NULL, false));
     }
 }
 
-#define DIMSFN(n, expr)                                                                      \
-    static l2_tensor *ds_##n(const l2_tensor *t, int ndims, const int *dims)                 \
-    {                                                                                        \
-        return expr;                                                                         \
-    }                                                                                        \
-    void h_##n(void)                                                                         \
-    {                                                                                        \
-        sweep_dims(ds_##n);                                                                  \
+#define DIMSFN(n, expr)                                                                            \
+    static l2_tensor *ds_##n(const l2_tensor *t, int ndims, const int *dims)                       \
+    {                                                                                              \
+        return expr;                                                                               \
+    }                                                                                              \
+    void h_##n(void)                                                                               \
+    {                                                                                              \
+        sweep_dims(ds_##n);                                                                        \
     }
 
 DIMSFN(l2_sum_dims, l2_sum_dims(t, ndims, dims, false))
@@ -240,33 +244,41 @@ static void sweep_product(h_binary_fn f, int ra, int rb)
     for (int a = 0; a < L2_DTYPE_COUNT; a++)
         for (int b = 0; b < L2_DTYPE_COUNT; b++)
             CASE("%s, %s", l2_dtype_name(h_dtypes[a]), l2_dtype_name(h_dtypes[b]))
-                ANY_T(f(mk(h_dtypes[a], ra, sa), mk(h_dtypes[b], rb, sb)));
+    ANY_T(f(mk(h_dtypes[a], ra, sa), mk(h_dtypes[b], rb, sb)));
     CASE("0-d, 0-d") FAIL_T(H_ANY, f(mk_kind(K_0D, L2_FLOAT32), mk_kind(K_0D, L2_FLOAT32)));
-    CASE("rank 8, rank 8") ANY_T(f(MK(L2_FLOAT32, 1, 1, 1, 1, 1, 1, 2, 3),
-                                   MK(L2_FLOAT32, 1, 1, 1, 1, 1, 1, 3, 2)));
+    CASE("rank 8, rank 8")
+    ANY_T(f(MK(L2_FLOAT32, 1, 1, 1, 1, 1, 1, 2, 3), MK(L2_FLOAT32, 1, 1, 1, 1, 1, 1, 3, 2)));
     if (f != l2_outer) /* outer has no K */
-        CASE("K mismatch") FAIL_T(L2_ERR_SHAPE, f(mk(L2_FLOAT32, ra, sa),
-                                                  mk(L2_FLOAT32, 1, (const int64_t[]){7})));
+        CASE("K mismatch")
+        FAIL_T(L2_ERR_SHAPE, f(mk(L2_FLOAT32, ra, sa), mk(L2_FLOAT32, 1, (const int64_t[]){7})));
     for (int k = 0; k < K_COUNT; k++)
         CASE("float64 %s, float64 %s", h_kind_name[k], h_kind_name[k])
-            ANY_T(f(mk_kind(k, L2_FLOAT64), mk_kind(k, L2_FLOAT64)));
-    CASE("int64 INT64_MIN by -1") {
+    ANY_T(f(mk_kind(k, L2_FLOAT64), mk_kind(k, L2_FLOAT64)));
+    CASE("int64 INT64_MIN by -1")
+    {
         l2_tensor *a = l2_full(L2_SHAPE(1, 1), -9.3e18, L2_INT64);
         l2_tensor *b = l2_full(L2_SHAPE(1, 1), -1, L2_INT64);
-        ANY_T(f(ra == 1 ? l2_reshape(a, L2_SHAPE(1)) : ra == 3 ? l2_unsqueeze(a, 0) : a,
-                rb == 1 ? l2_reshape(b, L2_SHAPE(1)) : rb == 3 ? l2_unsqueeze(b, 0) : b));
+        ANY_T(f(ra == 1   ? l2_reshape(a, L2_SHAPE(1))
+                : ra == 3 ? l2_unsqueeze(a, 0)
+                          : a,
+                rb == 1   ? l2_reshape(b, L2_SHAPE(1))
+                : rb == 3 ? l2_unsqueeze(b, 0)
+                          : b));
     }
-    CASE("huge K (stride 0), zero M") {
+    CASE("huge K (stride 0), zero M")
+    {
         l2_tensor *a = l2_expand(MK(L2_FLOAT32, 1, 1), L2_SHAPE(0, (int64_t)1 << 40));
         l2_tensor *b = l2_expand(MK(L2_FLOAT32, 1, 1), L2_SHAPE((int64_t)1 << 40, 2));
         ANY_T(f(a, b));
     }
-    CASE("huge M, N (stride 0)") {
+    CASE("huge M, N (stride 0)")
+    {
         l2_tensor *a = l2_expand(MK(L2_FLOAT32, 1, 1), L2_SHAPE((int64_t)1 << 32, 1));
         l2_tensor *b = l2_expand(MK(L2_FLOAT32, 1, 1), L2_SHAPE(1, (int64_t)1 << 32));
         ANY_T(f(a, b));
     }
-    CASE("requires grad, then backward") {
+    CASE("requires grad, then backward")
+    {
         l2_tensor *a = l2_clone(mk(L2_FLOAT32, ra, sa));
         l2_set_requires_grad(a, true);
         l2_tensor *r = ANY_T(f(a, l2_t(mk(L2_FLOAT32, rb, sb))));
@@ -279,13 +291,14 @@ void h_l2_matmul(void)
 {
     sweep_product(l2_matmul, 2, 2);
     CASE("batch dims that do not broadcast")
-        FAIL_T(L2_ERR_SHAPE, l2_matmul(MK(L2_FLOAT32, 2, 2, 3), MK(L2_FLOAT32, 3, 3, 2)));
+    FAIL_T(L2_ERR_SHAPE, l2_matmul(MK(L2_FLOAT32, 2, 2, 3), MK(L2_FLOAT32, 3, 3, 2)));
 }
 
 void h_l2_mm(void)
 {
     sweep_product(l2_mm, 2, 2);
-    CASE("int64 INT64_MIN by -1 (1x1)") {
+    CASE("int64 INT64_MIN by -1 (1x1)")
+    {
         l2_tensor *a = l2_from_data((const int64_t[]){INT64_MIN}, L2_SHAPE(1, 1), L2_INT64);
         ANY_T(l2_mm(a, l2_full(L2_SHAPE(1, 1), -1, L2_INT64)));
     }
@@ -323,8 +336,8 @@ static l2_tensor *addmm_ab(const l2_tensor *a, const l2_tensor *b)
 void h_l2_addmm(void)
 {
     sweep_product(addmm_ab, 2, 2);
-    CASE("NULL c") FAIL_T(L2_ERR_NULL, l2_addmm(NULL, MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2),
-                                                1, 1));
+    CASE("NULL c")
+    FAIL_T(L2_ERR_NULL, l2_addmm(NULL, MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2), 1, 1));
     for (int i = 0; i < h_nscalars; i++) {
         h_beta = h_scalars[i];
         CASE("beta %g", h_beta) ANY_T(addmm_ab(MK(L2_FLOAT64, 2, 2), MK(L2_FLOAT64, 2, 2)));
@@ -334,11 +347,12 @@ void h_l2_addmm(void)
         CASE("alpha %g", h_alpha) ANY_T(addmm_ab(MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2)));
         h_alpha = 1;
     }
-    CASE("beta NaN") FAIL_T(L2_ERR_ARG, l2_addmm(MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2),
-                                                 MK(L2_FLOAT32, 2, 2), NAN, 1));
+    CASE("beta NaN")
+    FAIL_T(L2_ERR_ARG,
+           l2_addmm(MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2), NAN, 1));
     CASE("c that does not broadcast")
-        FAIL_T(L2_ERR_SHAPE, l2_addmm(MK(L2_FLOAT32, 3), MK(L2_FLOAT32, 2, 2),
-                                      MK(L2_FLOAT32, 2, 2), 1, 1));
+    FAIL_T(L2_ERR_SHAPE,
+           l2_addmm(MK(L2_FLOAT32, 3), MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2), 1, 1));
 }
 
 static l2_tensor *linear_nob(const l2_tensor *x, const l2_tensor *w)
@@ -349,21 +363,20 @@ static l2_tensor *linear_nob(const l2_tensor *x, const l2_tensor *w)
 void h_l2_linear(void)
 {
     sweep_product(linear_nob, 2, 2);
-    CASE("bias of the wrong shape") FAIL_T(L2_ERR_SHAPE, l2_linear(MK(L2_FLOAT32, 2, 3),
-                                                                   MK(L2_FLOAT32, 4, 3),
-                                                                   MK(L2_FLOAT32, 5)));
-    CASE("bias of another dtype") FAIL_T(L2_ERR_DTYPE, l2_linear(MK(L2_FLOAT32, 2, 3),
-                                                                 MK(L2_FLOAT32, 4, 3),
-                                                                 MK(L2_FLOAT64, 4)));
+    CASE("bias of the wrong shape")
+    FAIL_T(L2_ERR_SHAPE, l2_linear(MK(L2_FLOAT32, 2, 3), MK(L2_FLOAT32, 4, 3), MK(L2_FLOAT32, 5)));
+    CASE("bias of another dtype")
+    FAIL_T(L2_ERR_DTYPE, l2_linear(MK(L2_FLOAT32, 2, 3), MK(L2_FLOAT32, 4, 3), MK(L2_FLOAT64, 4)));
     CASE("0-d x") FAIL_T(H_ANY, l2_linear(mk_kind(K_0D, L2_FLOAT32), MK(L2_FLOAT32, 4, 3), NULL));
-    CASE("huge expanded batch") ANY_T(l2_linear(l2_expand(MK(L2_FLOAT32, 1, 3),
-                                                          L2_SHAPE(H_BIGSZ, 3)),
-                                                MK(L2_FLOAT32, 4, 3), NULL));
+    CASE("huge expanded batch")
+    ANY_T(l2_linear(l2_expand(MK(L2_FLOAT32, 1, 3), L2_SHAPE(H_BIGSZ, 3)), MK(L2_FLOAT32, 4, 3),
+                    NULL));
 }
 
 void h_l2_debug_linalg_reference(void)
 {
-    CASE("on, then a product, then off") {
+    CASE("on, then a product, then off")
+    {
         l2_debug_linalg_reference(true);
         OK_T(l2_matmul(mk_kind(K_NONCONTIG, L2_FLOAT32), l2_t(MK(L2_FLOAT32, 2, 3))));
         ANY_T(l2_mm(mk_kind(K_OVERLAP, L2_FLOAT64), l2_t(mk_kind(K_EXPANDED, L2_FLOAT64))));
@@ -373,7 +386,8 @@ void h_l2_debug_linalg_reference(void)
 
 void h_l2_debug_linalg_copies(void)
 {
-    CASE("after a product of an overlapping operand") {
+    CASE("after a product of an overlapping operand")
+    {
         int64_t before = l2_debug_linalg_copies();
         ANY_T(l2_mm(mk_kind(K_OVERLAP, L2_FLOAT32), l2_t(mk_kind(K_EXPANDED, L2_FLOAT32))));
         EXPECT(l2_debug_linalg_copies() >= before, "copies went down");
@@ -395,21 +409,22 @@ void h_l2_index_select(void)
     CASE("NULL index") FAIL_T(L2_ERR_NULL, l2_index_select(MK(L2_FLOAT32, 2), 0, NULL));
     for (int i = 0; i < 5; i++)
         CASE("index %lld", (long long)bad_idx[i])
-            FAIL_T(L2_ERR_INDEX, l2_index_select(MK(L2_FLOAT32, 2, 2), 1, idx(1, bad_idx + i)));
+    FAIL_T(L2_ERR_INDEX, l2_index_select(MK(L2_FLOAT32, 2, 2), 1, idx(1, bad_idx + i)));
     for (int i = 0; i < h_nbad_dims; i++)
         CASE("dim %d", h_bad_dims[i])
-            FAIL_T(L2_ERR_DIM, l2_index_select(MK(L2_FLOAT32, 2, 2), h_bad_dims[i], MK(L2_INT64, 1)));
+    FAIL_T(L2_ERR_DIM, l2_index_select(MK(L2_FLOAT32, 2, 2), h_bad_dims[i], MK(L2_INT64, 1)));
     for (int d = 0; d < L2_DTYPE_COUNT; d++) {
         CASE("index dtype %s", l2_dtype_name(h_dtypes[d]))
-            ANY_T(l2_index_select(MK(L2_FLOAT32, 2, 2), 0, MK(h_dtypes[d], 2)));
+        ANY_T(l2_index_select(MK(L2_FLOAT32, 2, 2), 0, MK(h_dtypes[d], 2)));
         CASE("%s empty, empty index", l2_dtype_name(h_dtypes[d]))
-            ANY_T(l2_index_select(mk_kind(K_EMPTY, h_dtypes[d]), 1, MK(L2_INT64, 0)));
+        ANY_T(l2_index_select(mk_kind(K_EMPTY, h_dtypes[d]), 1, MK(L2_INT64, 0)));
     }
-    CASE("2-d index") FAIL_T(L2_ERR_SHAPE, l2_index_select(MK(L2_FLOAT32, 2), 0, MK(L2_INT64, 1, 1)));
-    CASE("index into an empty dim") FAIL_T(L2_ERR_INDEX, l2_index_select(MK(L2_FLOAT32, 0), 0,
-                                                                         MK(L2_INT64, 1)));
-    CASE("0-d t, 0-d index") ANY_T(l2_index_select(mk_kind(K_0D, L2_FLOAT32), 0,
-                                                   l2_scalar(0, L2_INT64)));
+    CASE("2-d index")
+    FAIL_T(L2_ERR_SHAPE, l2_index_select(MK(L2_FLOAT32, 2), 0, MK(L2_INT64, 1, 1)));
+    CASE("index into an empty dim")
+    FAIL_T(L2_ERR_INDEX, l2_index_select(MK(L2_FLOAT32, 0), 0, MK(L2_INT64, 1)));
+    CASE("0-d t, 0-d index")
+    ANY_T(l2_index_select(mk_kind(K_0D, L2_FLOAT32), 0, l2_scalar(0, L2_INT64)));
     CASE("huge t") ANY_T(l2_index_select(mk_kind(K_HUGE, L2_FLOAT32), 0, MK(L2_INT64, 2)));
     CASE("expanded index") ANY_T(l2_index_select(MK(L2_FLOAT32, 2), 0, mk_kind(K_HUGE, L2_INT64)));
 }
@@ -420,43 +435,44 @@ void h_l2_gather(void)
     CASE("NULL index") FAIL_T(L2_ERR_NULL, l2_gather(MK(L2_FLOAT32, 2), 0, NULL));
     for (int i = 0; i < 5; i++)
         CASE("index %lld", (long long)bad_idx[i])
-            FAIL_T(L2_ERR_INDEX, l2_gather(MK(L2_FLOAT32, 2), 0, idx(1, bad_idx + i)));
+    FAIL_T(L2_ERR_INDEX, l2_gather(MK(L2_FLOAT32, 2), 0, idx(1, bad_idx + i)));
     for (int i = 0; i < h_nbad_dims; i++)
         CASE("dim %d", h_bad_dims[i])
-            FAIL_T(L2_ERR_DIM, l2_gather(MK(L2_FLOAT32, 2, 2), h_bad_dims[i], MK(L2_INT64, 1, 1)));
+    FAIL_T(L2_ERR_DIM, l2_gather(MK(L2_FLOAT32, 2, 2), h_bad_dims[i], MK(L2_INT64, 1, 1)));
     CASE("rank mismatch") FAIL_T(H_ANY, l2_gather(MK(L2_FLOAT32, 2, 2), 0, MK(L2_INT64, 1)));
-    CASE("index larger") FAIL_T(L2_ERR_SHAPE, l2_gather(MK(L2_FLOAT32, 2, 2), 0,
-                                                       l2_zeros(L2_SHAPE(1, 5), L2_INT64)));
+    CASE("index larger")
+    FAIL_T(L2_ERR_SHAPE, l2_gather(MK(L2_FLOAT32, 2, 2), 0, l2_zeros(L2_SHAPE(1, 5), L2_INT64)));
     CASE("float index") FAIL_T(L2_ERR_DTYPE, l2_gather(MK(L2_FLOAT32, 2), 0, MK(L2_FLOAT32, 1)));
     for (int k = 0; k < K_COUNT; k++)
         CASE("%s t, zero index", h_kind_name[k])
-            ANY_T(l2_gather(mk_kind(k, L2_FLOAT64), 0, l2_zeros_like(mk_kind(k, L2_INT64))));
+    ANY_T(l2_gather(mk_kind(k, L2_FLOAT64), 0, l2_zeros_like(mk_kind(k, L2_INT64))));
 }
 
 void h_l2_scatter_add(void)
 {
-    CASE("NULLs") {
+    CASE("NULLs")
+    {
         FAIL_T(L2_ERR_NULL, l2_scatter_add(NULL, 0, MK(L2_INT64, 1), MK(L2_FLOAT32, 1)));
         FAIL_T(L2_ERR_NULL, l2_scatter_add(MK(L2_FLOAT32, 2), 0, NULL, MK(L2_FLOAT32, 1)));
         FAIL_T(L2_ERR_NULL, l2_scatter_add(MK(L2_FLOAT32, 2), 0, MK(L2_INT64, 1), NULL));
     }
     for (int i = 0; i < 5; i++)
         CASE("index %lld", (long long)bad_idx[i])
-            FAIL_T(L2_ERR_INDEX, l2_scatter_add(MK(L2_FLOAT32, 2), 0, idx(1, bad_idx + i),
-                                                MK(L2_FLOAT32, 1)));
+    FAIL_T(L2_ERR_INDEX,
+           l2_scatter_add(MK(L2_FLOAT32, 2), 0, idx(1, bad_idx + i), MK(L2_FLOAT32, 1)));
     for (int i = 0; i < h_nbad_dims; i++)
         CASE("dim %d", h_bad_dims[i])
-            FAIL_T(L2_ERR_DIM, l2_scatter_add(MK(L2_FLOAT32, 2, 2), h_bad_dims[i],
-                                              MK(L2_INT64, 1, 1), MK(L2_FLOAT32, 1, 1)));
+    FAIL_T(L2_ERR_DIM, l2_scatter_add(MK(L2_FLOAT32, 2, 2), h_bad_dims[i], MK(L2_INT64, 1, 1),
+                                      MK(L2_FLOAT32, 1, 1)));
     for (int d = 0; d < L2_DTYPE_COUNT; d++)
         CASE("%s t and src", l2_dtype_name(h_dtypes[d]))
-            ANY_T(l2_scatter_add(MK(h_dtypes[d], 2), 0, MK(L2_INT64, 2), MK(h_dtypes[d], 2)));
-    CASE("src dtype differs") FAIL_T(H_ANY, l2_scatter_add(MK(L2_FLOAT32, 2), 0, MK(L2_INT64, 2),
-                                                           MK(L2_FLOAT64, 2)));
-    CASE("index larger than src") FAIL_T(L2_ERR_SHAPE,
-                                         l2_scatter_add(MK(L2_FLOAT32, 4), 0, MK(L2_INT64, 3),
-                                                        MK(L2_FLOAT32, 2)));
-    CASE("expanded t and src, 0-d") {
+    ANY_T(l2_scatter_add(MK(h_dtypes[d], 2), 0, MK(L2_INT64, 2), MK(h_dtypes[d], 2)));
+    CASE("src dtype differs")
+    FAIL_T(H_ANY, l2_scatter_add(MK(L2_FLOAT32, 2), 0, MK(L2_INT64, 2), MK(L2_FLOAT64, 2)));
+    CASE("index larger than src")
+    FAIL_T(L2_ERR_SHAPE, l2_scatter_add(MK(L2_FLOAT32, 4), 0, MK(L2_INT64, 3), MK(L2_FLOAT32, 2)));
+    CASE("expanded t and src, 0-d")
+    {
         ANY_T(l2_scatter_add(mk_kind(K_EXPANDED, L2_FLOAT32), 1, l2_zeros(L2_SHAPE(2, 3), L2_INT64),
                              mk_kind(K_OVERLAP, L2_FLOAT32)));
         ANY_T(l2_scatter_add(mk_kind(K_0D, L2_FLOAT32), 0, l2_scalar(0, L2_INT64),
@@ -466,21 +482,23 @@ void h_l2_scatter_add(void)
 
 void h_l2_embedding(void)
 {
-    CASE("NULLs") {
+    CASE("NULLs")
+    {
         FAIL_T(L2_ERR_NULL, l2_embedding(NULL, MK(L2_INT64, 1)));
         FAIL_T(L2_ERR_NULL, l2_embedding(MK(L2_FLOAT32, 2, 2), NULL));
     }
     for (int i = 0; i < 5; i++)
         CASE("index %lld", (long long)bad_idx[i])
-            FAIL_T(L2_ERR_INDEX, l2_embedding(MK(L2_FLOAT32, 2, 3), idx(1, bad_idx + i)));
+    FAIL_T(L2_ERR_INDEX, l2_embedding(MK(L2_FLOAT32, 2, 3), idx(1, bad_idx + i)));
     CASE("1-d weight") FAIL_T(L2_ERR_SHAPE, l2_embedding(MK(L2_FLOAT32, 3), MK(L2_INT64, 1)));
-    CASE("float indices") FAIL_T(L2_ERR_DTYPE, l2_embedding(MK(L2_FLOAT32, 2, 3), MK(L2_FLOAT32, 1)));
-    CASE("rank 8 indices") FAIL_T(H_ANY, l2_embedding(MK(L2_FLOAT32, 2, 3),
-                                                      l2_zeros(L2_SHAPE(1, 1, 1, 1, 1, 1, 1, 1),
-                                                               L2_INT64)));
+    CASE("float indices")
+    FAIL_T(L2_ERR_DTYPE, l2_embedding(MK(L2_FLOAT32, 2, 3), MK(L2_FLOAT32, 1)));
+    CASE("rank 8 indices")
+    FAIL_T(H_ANY, l2_embedding(MK(L2_FLOAT32, 2, 3),
+                               l2_zeros(L2_SHAPE(1, 1, 1, 1, 1, 1, 1, 1), L2_INT64)));
     for (int k = 0; k < K_COUNT; k++)
         CASE("%s zero indices", h_kind_name[k])
-            ANY_T(l2_embedding(MK(L2_FLOAT32, 2, 3), l2_zeros_like(mk_kind(k, L2_INT64))));
+    ANY_T(l2_embedding(MK(L2_FLOAT32, 2, 3), l2_zeros_like(mk_kind(k, L2_INT64))));
     CASE("empty weight") FAIL_T(L2_ERR_INDEX, l2_embedding(MK(L2_FLOAT32, 0, 3), MK(L2_INT64, 1)));
 }
 
@@ -489,16 +507,16 @@ void h_l2_one_hot(void)
     CASE("NULL") FAIL_T(L2_ERR_NULL, l2_one_hot(NULL, 3));
     for (int i = 0; i < 5; i++)
         CASE("index %lld", (long long)bad_idx[i])
-            FAIL_T(L2_ERR_INDEX, l2_one_hot(idx(1, bad_idx + i), 2));
+    FAIL_T(L2_ERR_INDEX, l2_one_hot(idx(1, bad_idx + i), 2));
     CASE("num_classes -1, empty") FAIL_T(L2_ERR_ARG, l2_one_hot(MK(L2_INT64, 0), -1));
     CASE("num_classes -2") FAIL_T(H_ANY, l2_one_hot(MK(L2_INT64, 2), -2));
     CASE("num_classes INT64_MIN") FAIL_T(H_ANY, l2_one_hot(MK(L2_INT64, 2), INT64_MIN));
     CASE("num_classes INT64_MAX") FAIL_T(H_BIG, l2_one_hot(MK(L2_INT64, 2), INT64_MAX));
     CASE("num_classes 2^62, 4 indices") FAIL_T(H_BIG, l2_one_hot(MK(L2_INT64, 4), H_BIGSZ));
     CASE("num_classes -1, index INT64_MAX - 0")
-        FAIL_T(H_BIG, l2_one_hot(idx(1, bad_idx + 2), -1));
+    FAIL_T(H_BIG, l2_one_hot(idx(1, bad_idx + 2), -1));
     CASE("float indices") FAIL_T(L2_ERR_DTYPE, l2_one_hot(MK(L2_FLOAT32, 2), 3));
-    CASE("rank 8 indices") FAIL_T(H_ANY, l2_one_hot(l2_zeros(L2_SHAPE(1, 1, 1, 1, 1, 1, 1, 1),
-                                                             L2_INT64), 2));
+    CASE("rank 8 indices")
+    FAIL_T(H_ANY, l2_one_hot(l2_zeros(L2_SHAPE(1, 1, 1, 1, 1, 1, 1, 1), L2_INT64), 2));
     CASE("huge expanded indices") ANY_T(l2_one_hot(mk_kind(K_HUGE, L2_INT64), 2));
 }

@@ -207,7 +207,7 @@ static l2_tensor *special(l2_dtype dt)
     float f32[6];
     for (int i = 0; i < 6; i++)
         f32[i] = (float)fv[i];
-    const void *d = dt == L2_FLOAT32 ? (const void *)f32
+    const void *d = dt == L2_FLOAT32   ? (const void *)f32
                     : dt == L2_FLOAT64 ? (const void *)fv
                     : dt == L2_INT64   ? (const void *)iv
                                        : (const void *)bv;

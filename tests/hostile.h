@@ -52,40 +52,40 @@ void h_check_valid(const l2_tensor *r, const char *expr, int line);
 #define OK_S(e) (l2_clear_error(), h_ok_s((e), #e, __LINE__))
 /* A getter that must set a message on a NULL argument (its return value is not an error). */
 #define NULL_MSG(e) (l2_clear_error(), (void)(e), h_msg_ok(#e, __LINE__))
-#define EXPECT(cond, ...)                                                                    \
-    do {                                                                                     \
-        if (!(cond))                                                                         \
-            h_bad(__LINE__, __VA_ARGS__);                                                    \
+#define EXPECT(cond, ...)                                                                          \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            h_bad(__LINE__, __VA_ARGS__);                                                          \
     } while (0)
 
 /* In-place calls: on failure, self must be unchanged (compared with a copy taken before). */
 l2_tensor *h_snap(const l2_tensor *t);
 void h_same(const l2_tensor *snap, const l2_tensor *t, int line);
-#define FAIL_IP(want, self, e)                                                               \
-    do {                                                                                     \
-        l2_tensor *s_ = h_snap(self);                                                        \
-        if (FAIL_S(want, e) != L2_OK)                                                        \
-            h_same(s_, self, __LINE__);                                                      \
+#define FAIL_IP(want, self, e)                                                                     \
+    do {                                                                                           \
+        l2_tensor *s_ = h_snap(self);                                                              \
+        if (FAIL_S(want, e) != L2_OK)                                                              \
+            h_same(s_, self, __LINE__);                                                            \
     } while (0)
-#define ANY_IP(self, e)                                                                      \
-    do {                                                                                     \
-        l2_tensor *s_ = h_snap(self);                                                        \
-        if (ANY_S(e) != L2_OK)                                                               \
-            h_same(s_, self, __LINE__);                                                      \
+#define ANY_IP(self, e)                                                                            \
+    do {                                                                                           \
+        l2_tensor *s_ = h_snap(self);                                                              \
+        if (ANY_S(e) != L2_OK)                                                                     \
+            h_same(s_, self, __LINE__);                                                            \
     } while (0)
 
 /* ---- Inputs (child side; all owned by the case's scope) ------------------------------------ */
 
 /* Kinds of hostile tensor, made by mk_kind. */
 enum {
-    K_0D,       /* 0-d, value 2 */
-    K_SMALL,    /* (2,3) arange */
-    K_EMPTY,    /* (0,3) */
+    K_0D,        /* 0-d, value 2 */
+    K_SMALL,     /* (2,3) arange */
+    K_EMPTY,     /* (0,3) */
     K_NONCONTIG, /* (3,2) transposed to (2,3) */
-    K_EXPANDED, /* (1,3) expanded to (2,3), stride 0 */
-    K_OVERLAP,  /* (2,3) as_strided over 4 elements, strides (1,1) */
-    K_SPECIAL,  /* (2,3) of NaN, inf, -inf, -0, huge, tiny (ints: INT64_MIN/MAX, -1, 0, 1, 2) */
-    K_HUGE,     /* a scalar expanded to (2^31, 2^31): 2^62 elements, 2^64 bytes in float32 */
+    K_EXPANDED,  /* (1,3) expanded to (2,3), stride 0 */
+    K_OVERLAP,   /* (2,3) as_strided over 4 elements, strides (1,1) */
+    K_SPECIAL,   /* (2,3) of NaN, inf, -inf, -0, huge, tiny (ints: INT64_MIN/MAX, -1, 0, 1, 2) */
+    K_HUGE,      /* a scalar expanded to (2^31, 2^31): 2^62 elements, 2^64 bytes in float32 */
     K_COUNT
 };
 extern const char *const h_kind_name[K_COUNT];

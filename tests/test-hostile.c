@@ -148,8 +148,8 @@ static int begin(int scope, const char *fmt, va_list ap)
         n_san++;
     } else if (WIFSIGNALED(st)) {
         int sig = WTERMSIG(st);
-        snprintf(sigbuf, sizeof sigbuf, "%s (signal %d)",
-                 sig == SIGALRM ? "timeout" : "crash", sig);
+        snprintf(sigbuf, sizeof sigbuf, "%s (signal %d)", sig == SIGALRM ? "timeout" : "crash",
+                 sig);
         what = sigbuf;
         n_crash++;
     } else if (WEXITSTATUS(st) == 23 || (reduced && WEXITSTATUS(st) == 9)) {
