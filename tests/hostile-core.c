@@ -643,7 +643,9 @@ static void sweep_fill_random(l2_status (*f)(l2_tensor *, double, double))
             {
                 l2_tensor *t = mk_kind(k, h_dtypes[d]);
                 if (k == K_HUGE)
-                    ANY_S(f(t, 0, 1));
+                    FAIL_S(H_ANY, f(t, 0, 1));
+                else if (k == K_EXPANDED)
+                    FAIL_IP(H_ANY, t, f(t, 0, 1));
                 else
                     ANY_IP(t, f(t, 0, 1));
             }
@@ -663,6 +665,12 @@ static void sweep_fill_random(l2_status (*f)(l2_tensor *, double, double))
 void h_l2_uniform_(void)
 {
     sweep_fill_random(l2_uniform_);
+    static const double inf[][2] = {{0, INFINITY}, {-INFINITY, 0}, {-1e308, 1e308}, {0, 1e39}};
+    for (int i = 0; i < 4; i++)
+        CASE("float32 range [%g, %g)", inf[i][0], inf[i][1]) {
+            l2_tensor *t = MK(L2_FLOAT32, 3);
+            FAIL_IP(L2_ERR_ARG, t, l2_uniform_(t, inf[i][0], inf[i][1]));
+        }
 }
 
 void h_l2_normal_(void)
