@@ -77,6 +77,14 @@ void h_bad(int line, const char *fmt, ...)
     fprintf(stderr, "\n");
 }
 
+/* Does captured stderr hold a sanitizer report? (ASan's "failed to allocate" warnings under
+ * allocator_may_return_null are not reports.) */
+static int is_report(const char *s)
+{
+    return strstr(s, "ERROR: AddressSanitizer") || strstr(s, "ERROR: LeakSanitizer") ||
+           strstr(s, "ERROR: UndefinedBehaviorSanitizer") || strstr(s, "runtime error:");
+}
+
 /* The first few lines of the child's stderr, as TAP diagnostics; whether it holds a sanitizer
  * report. */
 static int show_capture(void)
@@ -86,7 +94,7 @@ static int show_capture(void)
     if (n <= 0)
         return 0;
     buf[n] = 0;
-    int san = strstr(buf, "Sanitizer") || strstr(buf, "runtime error:");
+    int san = is_report(buf);
     int lines = 0;
     for (char *p = buf; *p && lines < 8; lines++) {
         char *e = strchr(p, '\n');
@@ -142,7 +150,7 @@ static int begin(int scope, const char *fmt, va_list ap)
     char sigbuf[64], head[4096];
     ssize_t nhead = pread(capture_fd, head, sizeof head - 1, 0);
     head[nhead > 0 ? nhead : 0] = 0;
-    int report = strstr(head, "Sanitizer") || strstr(head, "runtime error:");
+    int report = is_report(head);
     if (report && !WIFSIGNALED(st)) {
         what = "sanitizer report";
         n_san++;
