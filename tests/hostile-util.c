@@ -51,20 +51,22 @@ void h_check_valid(const l2_tensor *r, const char *expr, int line)
     }
     const int64_t *sh = l2_shape(r);
     int64_t n = 1;
-    int ovf = 0;
+    int ovf = 0, zero = 0;
     for (int i = 0; i < nd; i++) {
         if (sh[i] < 0) {
             h_bad(line, "%s: result has size %lld in dim %d", expr, (long long)sh[i], i);
             return;
         }
-        if (sh[i] && n > INT64_MAX / sh[i])
-            ovf = 1;
-        n *= sh[i] ? sh[i] : 1;
-        if (sh[i] == 0)
-            n = 0, ovf = 0;
-        if (n == 0)
-            break;
+        zero |= sh[i] == 0;
     }
+    for (int i = 0; i < nd && !zero && !ovf; i++) {
+        if (n > INT64_MAX / sh[i])
+            ovf = 1;
+        else
+            n *= sh[i];
+    }
+    if (zero)
+        n = 0, ovf = 0;
     if (ovf) {
         h_bad(line, "%s: result shape has more than INT64_MAX elements", expr);
         return;
