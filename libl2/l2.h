@@ -266,7 +266,8 @@ L2_API void l2_manual_seed(uint64_t seed);
 L2_API l2_tensor *l2_rand(int ndim, const int64_t *shape, l2_dtype dt);
 /* Standard normal. Float dtypes only. */
 L2_API l2_tensor *l2_randn(int ndim, const int64_t *shape, l2_dtype dt);
-/* Uniform on [low, high). Float dtypes only; L2_ERR_ARG if low > high. */
+/* Uniform on [low, high). Float dtypes only; L2_ERR_ARG if low > high or high - low is not
+ * finite in dt (as torch; l2_uniform_ too). */
 L2_API l2_tensor *l2_uniform(int ndim, const int64_t *shape, double low, double high, l2_dtype dt);
 /* Normal with mean and std (std >= 0). Float dtypes only. */
 L2_API l2_tensor *l2_normal(int ndim, const int64_t *shape, double mean, double std, l2_dtype dt);
@@ -277,9 +278,10 @@ L2_API l2_tensor *l2_randint(int64_t low, int64_t high, int ndim, const int64_t 
 L2_API l2_tensor *l2_randperm(int64_t n);
 L2_API l2_tensor *l2_rand_like(const l2_tensor *t);
 L2_API l2_tensor *l2_randn_like(const l2_tensor *t);
-/* Fill t (any layout, float dtype) in place; bumps t's version like any in-place op.
- * L2_ERR_AUTOGRAD on a leaf that requires grad while grad mode is on (as torch; use
- * l2_no_grad_begin). On a non-leaf with grad mode on the gradient to t's old value is zero. */
+/* Fill t (any layout but expanded stride-0 dims: L2_ERR_ARG, float dtype) in place; bumps t's
+ * version like any in-place op. L2_ERR_AUTOGRAD on a leaf that requires grad while grad mode is
+ * on (as torch; use l2_no_grad_begin). On a non-leaf with grad mode on the gradient to t's old
+ * value is zero. L2_ERR_ARG for a range that is not finite in t's dtype. */
 L2_API l2_status l2_uniform_(l2_tensor *t, double low, double high);
 L2_API l2_status l2_normal_(l2_tensor *t, double mean, double std);
 

@@ -88,7 +88,10 @@ static void visit(const l2_tensor *t, bool summarize, void (*fn)(double, void *)
             fn(l2__load(l2__elem_ptr(t, idx), t->dtype), ctx);
         int d = t->ndim - 1;
         for (; d >= 0; d--) {
-            if (++idx[d] < t->shape[d])
+            /* skip the hidden middle of a summarised dim: O(shown elements), not O(numel) */
+            if (++idx[d] == EDGE && !shown(summarize, t->shape[d], idx[d]))
+                idx[d] = t->shape[d] - EDGE;
+            if (idx[d] < t->shape[d])
                 break;
             idx[d] = 0;
         }
@@ -172,6 +175,8 @@ static void print_dim(sbuf *b, const l2_tensor *t, const formatter *f, bool summ
         bool ellipsis = !shown(summarize, n, i);
         if (ellipsis && i != EDGE)
             continue;
+        if (ellipsis)
+            i = n - EDGE - 1; /* one " ..." for the hidden middle, then the last EDGE */
         if (!first) {
             if (d == t->ndim - 1) {
                 /* torch groups the items of a row, " ..." included, per_line to a line */

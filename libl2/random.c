@@ -4,6 +4,7 @@
  * rounds correctly for these arguments. */
 #include "autograd-impl.h"
 
+#include <float.h>
 #include <math.h>
 
 typedef struct {
@@ -103,11 +104,28 @@ static void fill_random(l2_tensor *t, dist d, double a, double b)
     }
 }
 
+/* The uniform range must be finite in dt, as torch's "uniform_ expects to-from <= max": an
+ * infinite or overflowing high - low would make every draw inf/NaN (and the float32 redraw
+ * loop above never end). */
+static bool range_ok(const char *op, dist d, double a, double b, l2_dtype dt)
+{
+    if (d != DIST_UNIFORM)
+        return true;
+    double max = dt == L2_FLOAT32 ? FLT_MAX : DBL_MAX;
+    if (isfinite(a) && isfinite(b) && b - a <= max && fabs(a) <= max && fabs(b) <= max)
+        return true;
+    l2__fail(L2_ERR_ARG, "%s: the range [%g, %g) is not finite in %s", op, a, b,
+             l2_dtype_name(dt));
+    return false;
+}
+
 static l2_tensor *random_new(const char *op, int ndim, const int64_t *shape, l2_dtype dt, dist d,
                              double a, double b)
 {
     L2__CHECK((unsigned)dt >= L2_DTYPE_COUNT || l2__is_float(dt), NULL, L2_ERR_DTYPE,
               "%s: dtype %s is not supported (float32 or float64)", op, l2_dtype_name(dt));
+    if ((unsigned)dt < L2_DTYPE_COUNT && !range_ok(op, d, a, b, dt))
+        return NULL;
     l2_tensor *t = l2__new(op, ndim, shape, dt, false);
     if (t)
         fill_random(t, d, a, b);
@@ -182,6 +200,11 @@ static l2_status fill_checked(const char *op, l2_tensor *t, dist d, double a, do
     L2__CHECK_T(t, L2_ERR_NULL, op);
     L2__CHECK_ST(l2__is_float(t->dtype), L2_ERR_DTYPE, "%s: dtype %s is not supported", op,
               l2_dtype_name(t->dtype));
+    for (int i = 0; i < t->ndim; i++)
+        L2__CHECK_ST(t->stride[i] != 0 || t->shape[i] <= 1, L2_ERR_ARG,
+                     "%s: unsupported operation: t has an expanded (stride-0) dim %d", op, i);
+    if (!range_ok(op, d, a, b, t->dtype))
+        return l2_last_status();
     if (!l2__check_inplace(op, t))
         return l2_last_status();
     /* A non-leaf's old history is cut, as fill_ does (dt_old = 0); recorded before the write. */

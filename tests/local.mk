@@ -41,3 +41,12 @@ tests_test_ownership_SOURCES = tests/test-ownership.c tests/tap.h
 tests_test_ownership_LDADD = $(TEST_LDADD) -lpthread
 tests_test_overflow_SOURCES = tests/test-overflow.c tests/tap.h
 tests_test_overflow_LDADD = $(TEST_LDADD)
+
+# The hostile-input suite (issue 9): every public function of l2.h with hostile arguments, each
+# call in a forked child. Under valgrind it runs a reduced sweep (see tests/test-hostile.c).
+C_TESTS += tests/test-hostile
+HOSTILE_SOURCES = tests/hostile.h tests/hostile-list.h tests/hostile-util.c \
+	tests/hostile-ops.c tests/hostile-reduce.c tests/hostile-core.c tests/hostile-view.c \
+	tests/hostile-autograd.c tests/hostile-nn.c tests/hostile-io.c tests/hostile-layers.c
+tests_test_hostile_SOURCES = tests/test-hostile.c tests/tap.h $(HOSTILE_SOURCES)
+tests_test_hostile_LDADD = $(TEST_LDADD) -lm
