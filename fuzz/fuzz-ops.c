@@ -162,7 +162,14 @@ static void op_create(reader *r)
     case 4: t = l2_randn(ndim, sh, dt); break;
     case 5: t = l2_randint(arg(r), arg(r), ndim, sh); break;
     case 6: t = l2_scalar(value(r), dt); break;
-    case 7: t = l2_arange((double)arg(r), (double)arg(r), (double)(arg(r) % 5), dt); break;
+    case 7: {
+        /* Hostile ends, but no valid call of more than MAX_NUMEL elements. */
+        double start = (double)arg(r), end = (double)arg(r), step = (double)(arg(r) % 5);
+        if (step != 0 && (end - start) / step > MAX_NUMEL)
+            return;
+        t = l2_arange(start, end, step, dt);
+        break;
+    }
     case 8: t = l2_linspace(value(r), value(r), u8(r) % 9, dt); break;
     case 9: t = l2_eye(u8(r) % 6, (int64_t)(u8(r) % 7) - 1, dt); break;
     case 10: {

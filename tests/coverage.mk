@@ -32,3 +32,13 @@ coverage coverage-report:
 	@echo "make coverage: configure with --enable-coverage first"; exit 1
 endif
 CLEANFILES += coverage-branches.txt coverage-lines.txt
+
+# Tests written to reach code the other tests leave uncovered (error paths, dtypes, layouts).
+C_TESTS += tests/test-coverage-nn
+tests_test_coverage_nn_SOURCES = tests/test-coverage-nn.c tests/tap.h
+tests_test_coverage_nn_LDADD = $(TEST_LDADD)
+CLEANFILES += test-coverage-nn.safetensors
+C_TESTS += tests/test-coverage-io
+tests_test_coverage_io_SOURCES = tests/test-coverage-io.c tests/tap.h
+tests_test_coverage_io_LDADD = $(TEST_LDADD)
+CLEANFILES += test-coverage-io.safetensors test-coverage-io.idx
