@@ -282,9 +282,10 @@ static void op_view(reader *r)
         break;
     }
     case 16: {
-        /* An index string from a small grammar, or raw bytes. */
-        static const char *items[] = {"0", "-1", ":", "::2", "1:", "...", "None", ":-1",
-                                      "1:3:2", "5", "x", "-9", "::0", "2:1", "", "9223372036854775808"};
+        /* An index string from a small grammar of valid and invalid items. */
+        static const char *items[] = {"0",  "-1", ":",   "::2", "1:", "...", "None", ":-1",
+                                      "1:3:2", "5", "x", "-9", "::0", "2:1", "",
+                                      "9223372036854775808"};
         char spec[128] = "";
         int n = u8(r) % 5;
         for (int i = 0; i < n; i++) {

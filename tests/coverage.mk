@@ -42,3 +42,6 @@ C_TESTS += tests/test-coverage-io
 tests_test_coverage_io_SOURCES = tests/test-coverage-io.c tests/tap.h
 tests_test_coverage_io_LDADD = $(TEST_LDADD)
 CLEANFILES += test-coverage-io.safetensors test-coverage-io.idx
+C_TESTS += tests/test-coverage-layouts
+tests_test_coverage_layouts_SOURCES = tests/test-coverage-layouts.c tests/tap.h
+tests_test_coverage_layouts_LDADD = $(TEST_LDADD)
