@@ -208,6 +208,113 @@ static l2_tensor *grad_of(l2_tensor *y, l2_tensor *leaf, bool transposed)
     return g;
 }
 
+/* Fixed weights for the losses: 1 + VALS / 10, contiguous (R, C) of dtype dt. */
+static l2_tensor *weights(l2_dtype dt)
+{
+    l2_tensor *v = contig(dt);
+    l2_tensor *s = l2_mul_scalar(v, 0.1);
+    l2_tensor *w = l2_add_scalar(s, 1);
+    l2_tensor_release(s);
+    l2_tensor_release(v);
+    return w;
+}
+
+/* The gradient reaching a leaf through one of six routes; routes 2k and 2k+1 must agree:
+ *   0: sum(f(x) * w)             1: sum(t(f(x)) * t(w))     (a transposed incoming gradient)
+ *   2: sum(f(x))                 3: sum(f(x) * ones)        (a broadcast incoming gradient)
+ *   4: f(expand(s)) for a (1,1) leaf s, weighted; 5: the same through a contiguous copy.
+ * For a binary f the leaf is the first operand (side 0) or the second (side 1); the other
+ * operand is the reversed values. */
+static l2_tensor *grad_route(un_fn fu, bin_fn fb, int side, l2_dtype dt, int route)
+{
+    l2_tensor *leaf, *in, *tmp = NULL;
+    if (route >= 4) {
+        leaf = l2_full(2, (int64_t[]){1, 1}, 0.75, dt);
+        l2_set_requires_grad(leaf, true);
+        tmp = l2_expand(leaf, 2, (int64_t[]){R, C});
+        in = route == 4 ? l2_tensor_ref(tmp) : l2_contiguous(tmp);
+    } else {
+        leaf = contig(dt);
+        l2_set_requires_grad(leaf, true);
+        in = l2_tensor_ref(leaf);
+    }
+    l2_tensor *other = NULL, *y;
+    if (fu) {
+        y = fu(in);
+    } else {
+        l2_tensor *c = contig(dt);
+        other = l2_mul_scalar(c, -1);
+        l2_tensor_release(c);
+        y = side == 0 ? fb(in, other) : fb(other, in);
+    }
+    l2_tensor *w = weights(dt), *loss = NULL, *a = NULL, *b = NULL;
+    if (y && l2_requires_grad(y)) {
+        switch (route) {
+        case 1:
+            a = l2_t(y);
+            b = l2_t(w);
+            break;
+        case 2: a = l2_tensor_ref(y); break;
+        case 3:
+            a = l2_tensor_ref(y);
+            b = l2_ones_like(y);
+            break;
+        default:
+            a = l2_tensor_ref(y);
+            b = l2_tensor_ref(w);
+            break;
+        }
+        l2_tensor *p = b ? l2_mul(a, b) : l2_tensor_ref(a);
+        loss = l2_sum(p);
+        l2_tensor_release(p);
+    }
+    l2_tensor *g = NULL;
+    if (loss && l2_backward(loss, NULL, false) == L2_OK && l2_grad(leaf))
+        g = l2_clone(l2_grad(leaf));
+    l2_tensor *all[] = {loss, a, b, w, y, other, in, tmp, leaf};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        l2_tensor_release(all[i]);
+    return g;
+}
+
+/* Whether the three route pairs agree for f over float32 and float64; counts pairs compared. */
+static int routes_agree(un_fn fu, bin_fn fb, int side, const char *name, int *pairs)
+{
+    static const l2_dtype dts[] = {L2_FLOAT32, L2_FLOAT64};
+    int good = 1;
+    for (int d = 0; d < 2; d++)
+        for (int pr = 0; pr < 3; pr++) {
+            l2_tensor *g0 = grad_route(fu, fb, side, dts[d], 2 * pr);
+            l2_tensor *g1 = grad_route(fu, fb, side, dts[d], 2 * pr + 1);
+            if (g0 || g1) {
+                (*pairs)++;
+                if (!same(g0, g1, 100 * tol_of(dts[d]))) {
+                    good = 0;
+                    tap_diag("%s %s side %d: gradient routes %d and %d differ", name,
+                             l2_dtype_name(dts[d]), side, 2 * pr, 2 * pr + 1);
+                }
+            }
+            l2_tensor_release(g0);
+            l2_tensor_release(g1);
+        }
+    return good;
+}
+
+static void test_grad_routes(void)
+{
+    int good = 1, pairs = 0;
+    for (size_t k = 0; k < sizeof UNARY / sizeof UNARY[0]; k++)
+        good &= routes_agree(UNARY[k].f, NULL, 0, UNARY[k].name, &pairs);
+    ok(good && pairs > 100, "unary ops: transposed, broadcast and expanded gradients agree with "
+       "the plain ones (%d pairs)", pairs);
+    good = 1;
+    pairs = 0;
+    for (size_t k = 0; k < sizeof BINARY / sizeof BINARY[0]; k++)
+        for (int side = 0; side < 2; side++)
+            good &= routes_agree(NULL, BINARY[k].f, side, BINARY[k].name, &pairs);
+    ok(good && pairs > 50, "binary ops: the same for both operands (%d pairs)", pairs);
+}
+
 static void test_unary(void)
 {
     static const l2_dtype dts[] = {L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL};
@@ -490,6 +597,7 @@ int main(void)
 {
     test_unary();
     test_binary();
+    test_grad_routes();
     test_inplace();
     test_convert();
     test_reduce();
