@@ -48,3 +48,6 @@ CLEANFILES += test-coverage-io.safetensors test-coverage-io.idx
 C_TESTS += tests/test-coverage-layouts
 tests_test_coverage_layouts_SOURCES = tests/test-coverage-layouts.c tests/tap.h
 tests_test_coverage_layouts_LDADD = $(TEST_LDADD)
+C_TESTS += tests/test-coverage-oom
+tests_test_coverage_oom_SOURCES = tests/test-coverage-oom.c tests/tap.h
+tests_test_coverage_oom_LDADD = $(TEST_LDADD)
