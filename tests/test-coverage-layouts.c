@@ -224,7 +224,7 @@ static l2_tensor *weights(l2_dtype dt)
  *   2: sum(f(x))                 3: sum(f(x) * ones)        (a broadcast incoming gradient)
  *   4: f(expand(s)) for a (1,1) leaf s, weighted; 5: the same through a contiguous copy.
  * For a binary f the leaf is the first operand (side 0) or the second (side 1); the other
- * operand is the reversed values. */
+ * operand is the negated values. */
 static l2_tensor *grad_route(un_fn fu, bin_fn fb, int side, l2_dtype dt, int route)
 {
     l2_tensor *leaf, *in, *tmp = NULL;
@@ -383,7 +383,7 @@ static void test_binary(void)
         for (int d = 0; d < 4; d++) {
             l2_dtype dt = dts[d];
             bool fl = dt == L2_FLOAT32 || dt == L2_FLOAT64;
-            /* x: the values; y: the values reversed (so that both signs meet). */
+            /* x: the values; y: the values negated (bool: not), so that both signs meet. */
             l2_tensor *x = contig(dt), *xbase = NULL, *ybase = NULL;
             l2_tensor *yc0 = l2_mul_scalar(x, -1);
             l2_tensor *y = yc0 ? yc0 : l2_logical_not(x);
@@ -391,6 +391,7 @@ static void test_binary(void)
                 l2_clear_error();
             l2_tensor *xs = strided(dt, &xbase);
             l2_tensor *yt = l2_t(y), *ybc = l2_contiguous(yt), *ys = l2_t(ybc);
+            l2_tensor_release(yt);
             ybase = ybc;
             if (fl) {
                 l2_set_requires_grad(x, true);
