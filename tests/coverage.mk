@@ -51,3 +51,6 @@ tests_test_coverage_layouts_LDADD = $(TEST_LDADD)
 C_TESTS += tests/test-coverage-oom
 tests_test_coverage_oom_SOURCES = tests/test-coverage-oom.c tests/tap.h
 tests_test_coverage_oom_LDADD = $(TEST_LDADD)
+C_TESTS += tests/test-coverage-args
+tests_test_coverage_args_SOURCES = tests/test-coverage-args.c tests/tap.h
+tests_test_coverage_args_LDADD = $(TEST_LDADD)
