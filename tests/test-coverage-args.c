@@ -394,6 +394,100 @@ int main(void)
     l2_optimizer_free(NULL);
     l2_tensor_release(p);
 
+    /* Convolution, pooling, normalisation, linear algebra and indexing: shape and value
+     * errors. */
+    l2_tensor *img = l2_ones(4, (int64_t[]){1, 2, 4, 4}, L2_FLOAT32);
+    l2_tensor *w4 = l2_ones(4, (int64_t[]){3, 2, 3, 3}, L2_FLOAT32);
+    l2_tensor *w64 = l2_ones(4, (int64_t[]){3, 2, 3, 3}, L2_FLOAT64);
+    l2_tensor *b3 = l2_ones(1, (int64_t[]){3}, L2_FLOAT32);
+    l2_tensor *b3d = l2_ones(1, (int64_t[]){3}, L2_FLOAT64);
+    FAILS(l2_conv2d(img, NULL, NULL, NULL, NULL, NULL, 1), L2_ERR_NULL);
+    FAILS(l2_conv2d(img, a, NULL, NULL, NULL, NULL, 1), L2_ERR_SHAPE);
+    FAILS(l2_conv2d(img, w4, NULL, (int64_t[]){0, 1}, NULL, NULL, 1), L2_ERR_ARG);
+    FAILS(l2_conv2d(img, w4, NULL, NULL, (int64_t[]){-1, 0}, NULL, 1), L2_ERR_ARG);
+    FAILS(l2_conv2d(img, w4, NULL, NULL, NULL, (int64_t[]){1, 0}, 1), L2_ERR_ARG);
+    FAILS(l2_conv2d(img, w4, b3d, NULL, NULL, NULL, 1), L2_ERR_DTYPE);
+    FAILS(l2_conv2d(img, w4, a, NULL, NULL, NULL, 1), L2_ERR_SHAPE);
+    FAILS(l2_conv2d(img, w64, NULL, NULL, NULL, NULL, 1), L2_ERR_DTYPE);
+    FAILS(l2_conv2d(img, w4, NULL, NULL, NULL, (int64_t[]){3, 3}, 1), L2_ERR_SHAPE);
+    FAILS(l2_conv2d(img, w4, b3, NULL, NULL, NULL, 0), L2_ERR_ARG);
+    FAILS(l2_max_pool2d(img, (int64_t[]){0, 2}, NULL, NULL), L2_ERR_ARG);
+    FAILS(l2_max_pool2d(img, (int64_t[]){2, 2}, (int64_t[]){0, 1}, NULL), L2_ERR_ARG);
+    FAILS(l2_max_pool2d(img, (int64_t[]){2, 2}, NULL, (int64_t[]){2, 0}), L2_ERR_ARG);
+    FAILS(l2_avg_pool2d(img, (int64_t[]){5, 5}, NULL, NULL), L2_ERR_SHAPE);
+    FAILS(l2_max_pool2d(a, (int64_t[]){1, 1}, NULL, NULL), L2_ERR_SHAPE);
+    FAILS(l2_adaptive_avg_pool2d(img, (int64_t[]){-1, 1}), L2_ERR_ARG);
+    l2_tensor *img0 = l2_ones(4, (int64_t[]){1, 0, 4, 4}, L2_FLOAT32);
+    FAILS(l2_adaptive_avg_pool2d(img0, (int64_t[]){1, 1}), L2_ERR_SHAPE);
+    FAILS(l2_max_pool2d(img0, (int64_t[]){1, 1}, NULL, NULL), L2_ERR_SHAPE);
+    FAILS(l2_pad(img, -2, (int64_t[]){1, 1}, 0), L2_ERR_ARG);
+    l2_tensor *rm = l2_zeros(1, (int64_t[]){2}, L2_FLOAT32);
+    l2_tensor *rmi = l2_zeros(1, (int64_t[]){2}, L2_INT64);
+    l2_tensor *rm3 = l2_zeros(1, (int64_t[]){3}, L2_FLOAT32);
+    FAILS(l2_batch_norm(img, rmi, rm, NULL, NULL, false, 0.1, 1e-5), L2_ERR_DTYPE);
+    FAILS(l2_batch_norm(img, rm3, rm, NULL, NULL, false, 0.1, 1e-5), L2_ERR_SHAPE);
+    FAILS(l2_batch_norm(img, rm, rm, rm3, NULL, false, 0.1, 1e-5), L2_ERR_SHAPE);
+    l2_tensor *imgi = l2_zeros(4, (int64_t[]){1, 2, 2, 2}, L2_INT64);
+    FAILS(l2_batch_norm(imgi, rm, rm, NULL, NULL, false, 0.1, 1e-5), L2_ERR_DTYPE);
+    FAILS(l2_layer_norm(i64, 1, (int64_t[]){2}, NULL, NULL, 1e-5), L2_ERR_DTYPE);
+    FAILS(l2_layer_norm(a, 1, (int64_t[]){2}, NULL, NULL, 1e-5), L2_ERR_SHAPE);
+    FAILS(l2_addmm(a, a, NULL, 1, 1), L2_ERR_NULL);
+    FAILS(l2_addmm(a, v, a, 1, 1), L2_ERR_SHAPE);
+    l2_tensor *sq3 = l2_ones(2, (int64_t[]){3, 3}, L2_FLOAT32);
+    FAILS(l2_addmm(a, a, sq3, NAN, 1), L2_ERR_ARG);
+    l2_tensor_release(sq3);
+    l2_tensor *ai = l2_zeros(2, (int64_t[]){2, 2}, L2_INT64);
+    FAILS(l2_addmm(ai, ai, ai, 0.5, 1), L2_ERR_ARG);
+    FAILS(l2_addmm(a, ai, ai, 1, 1), L2_ERR_DTYPE);
+    FAILS(l2_linear(a, NULL, NULL), L2_ERR_NULL);
+    FAILS(l2_index_select(s, 0, i64), L2_ERR_SHAPE);
+    FAILS(l2_scatter_add(NULL, 0, i64, a), L2_ERR_NULL);
+    l2_tensor *bl = l2_zeros(1, (int64_t[]){2}, L2_BOOL);
+    FAILS(l2_scatter_add(bl, 0, i64, bl), L2_ERR_DTYPE);
+    l2_tensor *i2 = l2_zeros(2, (int64_t[]){1, 1}, L2_INT64);
+    FAILS(l2_gather(a, 0, i64), L2_ERR_SHAPE);
+    l2_tensor *g = l2_gather(a, 1, i2);
+    ok(g && l2_numel(g) == 1, "gather with a (1,1) index");
+    l2_tensor_release(g);
+    l2_tensor *mse_i = l2_mse_loss(a, i64, L2_REDUCTION_MEAN);
+    ok(mse_i == NULL && l2_last_status() != L2_OK, "mse_loss with an int64 target fails (%s)",
+       l2_last_error());
+    FAILS(l2_cross_entropy(a, a, (l2_reduction)7, -100, 0), L2_ERR_ARG);
+    l2_tensor *all2[] = {i2, bl, ai, imgi, rm3, rmi, rm, img0, b3d, b3, w64, w4, img};
+    for (size_t k = 0; k < sizeof all2 / sizeof all2[0]; k++)
+        l2_tensor_release(all2[k]);
+
+    /* Two threads give the results of one (reductions along and across memory, big enough
+     * to be split). */
+    l2_manual_seed(5);
+    l2_tensor *big = l2_randn(2, (int64_t[]){600, 500}, L2_FLOAT64);
+    l2_tensor *r1[4], *r2[4];
+    for (int pass = 0; pass < 2; pass++) {
+        l2_tensor **r = pass ? r2 : r1;
+        is_int(l2_set_num_threads(pass ? 2 : 1), L2_OK, "set_num_threads");
+        r[0] = l2_sum_dims(big, 1, (int[]){1}, false);
+        r[1] = l2_sum_dims(big, 1, (int[]){0}, false);
+        r[2] = l2_max_dim(big, 0, false, NULL);
+        r[3] = l2_norm(big, 2, 0, NULL, false);
+    }
+    int same_all = 1;
+    for (int k = 0; k < 4; k++) {
+        l2_tensor *d = l2_sub(r1[k], r2[k]), *dabs = d ? l2_abs(d) : NULL;
+        l2_tensor *m = dabs ? l2_max(dabs) : NULL;
+        double dm = 1;
+        if (!m || l2_item(m, &dm) != L2_OK || dm > 1e-9)
+            same_all = 0;
+        l2_tensor_release(m);
+        l2_tensor_release(dabs);
+        l2_tensor_release(d);
+        l2_tensor_release(r1[k]);
+        l2_tensor_release(r2[k]);
+    }
+    ok(same_all, "reductions with two threads equal those with one");
+    FAILS_ST(l2_set_num_threads(0), L2_ERR_ARG);
+    l2_set_num_threads(1);
+    l2_tensor_release(big);
+
     l2_tensor *all[] = {a3, em, i64, s, v, a};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         l2_tensor_release(all[k]);
