@@ -458,6 +458,66 @@ static void test_binary(void)
     }
 }
 
+/* Bool with bool: each op must equal the int64 op on 0/1 values, converted to bool (or, for the
+ * comparisons, unconverted); and int64 fmod/remainder against their definitions for every sign
+ * of dividend and divisor, including -1. */
+static void test_bool_int(void)
+{
+    static const struct {
+        const char *name;
+        bin_fn f;
+    } ops[] = {{"add", l2_add}, {"add_alpha", addalpha}, {"mul", l2_mul},
+               {"maximum", l2_maximum}, {"minimum", l2_minimum}, {"eq", l2_eq}, {"ne", l2_ne},
+               {"lt", l2_lt}, {"le", l2_le}, {"gt", l2_gt}, {"ge", l2_ge},
+               {"logical_and", l2_logical_and}, {"logical_or", l2_logical_or},
+               {"logical_xor", l2_logical_xor}};
+    bool xb[4] = {0, 0, 1, 1}, yb[4] = {0, 1, 0, 1};
+    l2_tensor *x = l2_from_data(xb, 1, (int64_t[]){4}, L2_BOOL);
+    l2_tensor *y = l2_from_data(yb, 1, (int64_t[]){4}, L2_BOOL);
+    l2_tensor *xi = l2_to_dtype(x, L2_INT64), *yi = l2_to_dtype(y, L2_INT64);
+    l2_tensor *y1 = l2_narrow(y, 0, 3, 1); /* the scalar path: true */
+    l2_tensor *y1i = l2_to_dtype(y1, L2_INT64);
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+        l2_tensor *rb = ops[k].f(x, y), *ri = ops[k].f(xi, yi);
+        l2_tensor *sb = ops[k].f(x, y1), *si = ops[k].f(xi, y1i);
+        l2_tensor *rib = ri ? l2_to_dtype(ri, L2_BOOL) : NULL;
+        l2_tensor *sib = si ? l2_to_dtype(si, L2_BOOL) : NULL;
+        ok(rb && l2_dtype_of(rb) == L2_BOOL && same(rb, rib, 0) && same(sb, sib, 0),
+           "bool %s equals int64 %s on 0/1, elementwise and with a broadcast operand",
+           ops[k].name, ops[k].name);
+        l2_tensor *all[] = {rb, ri, sb, si, rib, sib};
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            l2_tensor_release(all[i]);
+    }
+    l2_tensor *all[] = {x, y, xi, yi, y1, y1i};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        l2_tensor_release(all[i]);
+
+    int64_t a[8] = {7, -7, 7, -7, 6, -6, INT64_MIN, 5};
+    int64_t b[8] = {3, 3, -3, -3, -1, -1, -1, 5};
+    l2_tensor *ta = l2_from_data(a, 1, (int64_t[]){8}, L2_INT64);
+    l2_tensor *tb = l2_from_data(b, 1, (int64_t[]){8}, L2_INT64);
+    l2_tensor *fm = l2_fmod(ta, tb), *rm = l2_remainder(ta, tb);
+    int good = fm && rm;
+    for (int64_t i = 0; good && i < 8; i++) {
+        int64_t f = 0, r = 0;
+        l2_get_int64(fm, &i, &f);
+        l2_get_int64(rm, &i, &r);
+        int64_t wf = b[i] == -1 ? 0 : a[i] % b[i];       /* C's %: the dividend's sign */
+        int64_t wr = wf != 0 && ((wf < 0) != (b[i] < 0)) ? wf + b[i] : wf; /* the divisor's */
+        if (f != wf || r != wr) {
+            good = 0;
+            tap_diag("%lld fmod/remainder %lld: got %lld, %lld; want %lld, %lld", (long long)a[i],
+                     (long long)b[i], (long long)f, (long long)r, (long long)wf, (long long)wr);
+        }
+    }
+    ok(good, "int64 fmod and remainder for all sign pairs, -1 and INT64_MIN");
+    l2_tensor_release(rm);
+    l2_tensor_release(fm);
+    l2_tensor_release(tb);
+    l2_tensor_release(ta);
+}
+
 /* In-place ops on a transposed view against the same op on a contiguous tensor. */
 static void test_inplace(void)
 {
@@ -599,6 +659,7 @@ int main(void)
     test_unary();
     test_binary();
     test_grad_routes();
+    test_bool_int();
     test_inplace();
     test_convert();
     test_reduce();
