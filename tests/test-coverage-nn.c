@@ -356,6 +356,94 @@ static void test_params(void)
     l2_tensor_release(b);
 }
 
+/* Two steps with the gradient of sum(c * p) (so grad = c, constant), against the formulas of
+ * l2.h computed here in double. kind 0 SGD, 1 Adam, 2 AdamW. */
+static double ref_step(int kind, const l2_sgd_options *so, const l2_adam_options *ao, double p,
+                       double g, int steps)
+{
+    double buf = 0, m = 0, v = 0, vmax = 0;
+    for (int t = 1; t <= steps; t++) {
+        if (kind == 0) {
+            double d = so->maximize ? -g : g;
+            d += so->weight_decay * p;
+            if (so->momentum != 0) {
+                buf = t == 1 ? d : so->momentum * buf + (1 - so->dampening) * d;
+                d = so->nesterov ? d + so->momentum * buf : buf;
+            }
+            p -= so->lr * d;
+        } else {
+            double gk = ao->maximize ? -g : g;
+            if (kind == 2)
+                p *= 1 - ao->lr * ao->weight_decay;
+            else
+                gk += ao->weight_decay * p;
+            m = ao->beta1 * m + (1 - ao->beta1) * gk;
+            v = ao->beta2 * v + (1 - ao->beta2) * gk * gk;
+            vmax = vmax > v ? vmax : v;
+            double vv = ao->amsgrad ? vmax : v;
+            p -= ao->lr / (1 - pow(ao->beta1, t)) * m /
+                 (sqrt(vv) / sqrt(1 - pow(ao->beta2, t)) + ao->eps);
+        }
+    }
+    return p;
+}
+
+static void test_optimizer_variants(void)
+{
+    for (int kind = 0; kind < 3; kind++)
+        for (int variant = 0; variant < 4; variant++)
+            for (int d = 0; d < 2; d++) {
+                l2_dtype dt = d ? L2_FLOAT64 : L2_FLOAT32;
+                l2_sgd_options so = l2_sgd_defaults(0.1);
+                l2_adam_options ao = kind == 2 ? l2_adamw_defaults() : l2_adam_defaults();
+                switch (variant) {
+                case 0: so.maximize = true; ao.maximize = true; break;
+                case 1: so.weight_decay = 0.1; ao.weight_decay = 0.05; break;
+                case 2: so.momentum = 0.9; so.dampening = 0.3; ao.amsgrad = true; break;
+                default:
+                    so.momentum = 0.5;
+                    so.nesterov = true;
+                    ao.amsgrad = true;
+                    ao.maximize = true;
+                    break;
+                }
+                l2_tensor *p = l2_full(1, (int64_t[]){2}, 1.5, dt);
+                l2_set_requires_grad(p, true);
+                l2_tensor *c = l2_from_data((double[]){0.5, -2}, 1, (int64_t[]){2}, L2_FLOAT64);
+                l2_tensor *cd = l2_to_dtype(c, dt);
+                l2_optimizer *o = kind == 0   ? l2_sgd(1, &p, so)
+                                  : kind == 1 ? l2_adam(1, &p, ao)
+                                              : l2_adamw(1, &p, ao);
+                int good = o != NULL;
+                for (int step = 0; good && step < 2; step++) {
+                    l2_tensor *pc = l2_mul(p, cd), *sum = l2_sum(pc);
+                    good = l2_backward(sum, NULL, false) == L2_OK &&
+                           l2_optimizer_step(o) == L2_OK &&
+                           l2_optimizer_zero_grad(o, step == 0) == L2_OK;
+                    l2_tensor_release(sum);
+                    l2_tensor_release(pc);
+                }
+                double tol = d ? 1e-12 : 1e-5;
+                for (int64_t k = 0; good && k < 2; k++) {
+                    double got = 0, want = ref_step(kind, &so, &ao, 1.5, k ? -2 : 0.5, 2);
+                    l2_get(p, &k, &got);
+                    if (fabs(got - want) > tol * (1 + fabs(want))) {
+                        good = 0;
+                        printf("# kind %d variant %d %s [%lld]: got %.17g want %.17g\n", kind,
+                               variant, l2_dtype_name(dt), (long long)k, got, want);
+                    }
+                }
+                ok(good, "%s variant %d %s: two steps match the formulas of l2.h",
+                   kind == 0 ? "sgd" : kind == 1 ? "adam" : "adamw", variant, l2_dtype_name(dt));
+                l2_optimizer_free(o);
+                l2_tensor_release(cd);
+                l2_tensor_release(c);
+                l2_tensor_release(p);
+            }
+    is_near(l2_lr_step(1, 5, 2, 0.5), 0.25, 1e-15, "StepLR: 1 * 0.5^floor(5/2)");
+    is_near(l2_lr_cosine(1, 5, 10, 0), 0.5, 1e-15, "cosine at half of t_max");
+}
+
 int main(void)
 {
     test_linear();
@@ -363,6 +451,7 @@ int main(void)
     test_batchnorm();
     test_layernorm_embedding();
     test_params();
+    test_optimizer_variants();
     l2_linear_layer lin;
     l2_conv2d_layer conv;
     l2_batchnorm2d_layer bn;
