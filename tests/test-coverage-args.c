@@ -510,6 +510,41 @@ int main(void)
     l2_set_num_threads(1);
     l2_tensor_release(big);
 
+    /* Printing: torch 1.13's text for bool, empty, large (summarised), requires_grad and
+     * non-finite values. */
+    double pd[6] = {1, NAN, INFINITY, -INFINITY, 1e9, 1e-6};
+    l2_tensor *pv0 = l2_from_data(pd, 1, (int64_t[]){6}, L2_FLOAT64);
+    l2_tensor *pb = l2_gt_scalar(pv0, 0);
+    l2_tensor *pe = l2_zeros(2, (int64_t[]){0, 3}, L2_INT64);
+    l2_tensor *pl = l2_arange(0, 2000, 1, L2_FLOAT32);
+    l2_tensor *pr = l2_ones(1, (int64_t[]){2}, L2_FLOAT32);
+    l2_set_requires_grad(pr, true);
+    l2_tensor *pf = l2_full(2, (int64_t[]){2, 3}, 123456.5, L2_FLOAT32);
+    char *str = l2_to_string(pb);
+    is_str(str, "tensor([ True, False,  True, False,  True,  True])", "bool print");
+    l2_free(str);
+    str = l2_to_string(pe);
+    is_str(str, "tensor([], size=(0, 3), dtype=torch.int64)", "empty int64 print");
+    l2_free(str);
+    str = l2_to_string(pr);
+    is_str(str, "tensor([1., 1.], requires_grad=True)", "requires_grad print");
+    l2_free(str);
+    str = l2_to_string(pf);
+    is_str(str, "tensor([[123456.5000, 123456.5000, 123456.5000],\n"
+                "        [123456.5000, 123456.5000, 123456.5000]])", "fixed-point print");
+    l2_free(str);
+    str = l2_to_string(pv0);
+    ok(str && strstr(str, "       nan,        inf,       -inf, 1.0000e+09") != NULL,
+       "non-finite values in scientific notation: %s", str ? str : "(null)");
+    l2_free(str);
+    str = l2_to_string(pl);
+    ok(str && strstr(str, "2.0000e+00,  ..., 1.9970e+03") != NULL,
+       "more than 1000 elements are summarised with ...");
+    l2_free(str);
+    l2_tensor *pall[] = {pf, pr, pl, pe, pb, pv0};
+    for (size_t k = 0; k < sizeof pall / sizeof pall[0]; k++)
+        l2_tensor_release(pall[k]);
+
     l2_tensor *all[] = {a3, em, i64, s, v, a};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         l2_tensor_release(all[k]);
