@@ -5,6 +5,9 @@
 #   make fuzz-run FUZZ_SECONDS=60    run each over its seed corpus for that long; fails on a finding
 #   make fuzz-long                   the same for FUZZ_LONG_SECONDS (default 30 minutes) per target
 # New inputs go to fuzz/work/<target>/ in the build tree, findings to fuzz/findings/<target>-*.
+# libFuzzer's last status line "#N ... cov: E ft: F corp: C/..." as "E edges, F features, C inputs".
+FUZZ_COV_SED = s/.*cov: \([0-9]*\).*ft: \([0-9]*\).*corp: \([0-9]*\).*/\1 edges, \2 features,\
+	\3 inputs/p
 FUZZ_TARGETS = fuzz-ops fuzz-safetensors fuzz-idx fuzz-dlpack
 FUZZ_SECONDS = 60
 FUZZ_LONG_SECONDS = 1800
@@ -13,6 +16,8 @@ FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omi
 FUZZ_COMPILE = $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -DHAVE_CONFIG_H -g -O1 $(FUZZ_SAN) \
 	-Wno-unknown-pragmas -I$(top_srcdir)/libl2 -I$(top_builddir) $(OPENBLAS_CFLAGS) $(ZLIB_CFLAGS)
 FUZZ_LIBS = $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
+FUZZ_LINK = $(FUZZ_COMPILE) -fsanitize=fuzzer $(top_srcdir)/$@.c fuzz/libl2-fuzz.a $(FUZZ_LIBS) \
+	-o $@
 
 EXTRA_DIST += fuzz/fuzz-ops.c fuzz/fuzz-safetensors.c fuzz/fuzz-idx.c fuzz/fuzz-dlpack.c \
 	fuzz/memfile.h fuzz/make-seeds.py \
@@ -33,13 +38,13 @@ fuzz/libl2-fuzz.a: $(libl2_libl2_la_SOURCES) config.h
 	done && rm -f $@ && $(AR) rcs $@ fuzz/obj/*.o
 
 fuzz/fuzz-ops: $(top_srcdir)/fuzz/fuzz-ops.c $(FUZZ_DEPS)
-	$(AM_V_GEN)$(FUZZ_COMPILE) -fsanitize=fuzzer $(top_srcdir)/$@.c fuzz/libl2-fuzz.a $(FUZZ_LIBS) -o $@
+	$(AM_V_GEN)$(FUZZ_LINK)
 fuzz/fuzz-safetensors: $(top_srcdir)/fuzz/fuzz-safetensors.c $(FUZZ_DEPS)
-	$(AM_V_GEN)$(FUZZ_COMPILE) -fsanitize=fuzzer $(top_srcdir)/$@.c fuzz/libl2-fuzz.a $(FUZZ_LIBS) -o $@
+	$(AM_V_GEN)$(FUZZ_LINK)
 fuzz/fuzz-idx: $(top_srcdir)/fuzz/fuzz-idx.c $(FUZZ_DEPS)
-	$(AM_V_GEN)$(FUZZ_COMPILE) -fsanitize=fuzzer $(top_srcdir)/$@.c fuzz/libl2-fuzz.a $(FUZZ_LIBS) -o $@
+	$(AM_V_GEN)$(FUZZ_LINK)
 fuzz/fuzz-dlpack: $(top_srcdir)/fuzz/fuzz-dlpack.c $(FUZZ_DEPS)
-	$(AM_V_GEN)$(FUZZ_COMPILE) -fsanitize=fuzzer $(top_srcdir)/$@.c fuzz/libl2-fuzz.a $(FUZZ_LIBS) -o $@
+	$(AM_V_GEN)$(FUZZ_LINK)
 
 # Run every target for $(FUZZ_SECONDS) each (all of them, even after a failure), print the
 # executions and coverage of each, and fail if any found a crash, a leak or a sanitizer report.
@@ -50,12 +55,13 @@ fuzz-run: fuzz
 	    echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 	    ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1:$${ASAN_OPTIONS:-}" \
 	    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:$${UBSAN_OPTIONS:-}" \
-	    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 ./fuzz/$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
+	    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+	    ./fuzz/$$t $(FUZZ_FLAGS) -max_total_time=$(FUZZ_SECONDS) \
 	        -print_final_stats=1 -artifact_prefix=fuzz/findings/$$t- \
 	        fuzz/work/$$t $(top_srcdir)/fuzz/corpus/$$t >fuzz/$$t.log 2>&1; \
 	    rc=$$?; \
 	    execs=`sed -n 's/^stat::number_of_executed_units: *//p' fuzz/$$t.log | tail -n 1`; \
-	    cov=`grep -E '^#[0-9]+' fuzz/$$t.log | tail -n 1 | sed -n 's/.*cov: \([0-9]*\).*ft: \([0-9]*\).*corp: \([0-9]*\).*/\1 edges, \2 features, \3 inputs/p'`; \
+	    cov=`grep -E '^#[0-9]+' fuzz/$$t.log | tail -n 1 | sed -n "$(FUZZ_COV_SED)"`; \
 	    if [ $$rc -eq 0 ]; then \
 	        echo "fuzz: $$t passed: $${execs:-?} executions, coverage $${cov:-?}"; \
 	    else \

@@ -252,7 +252,8 @@ int main(void)
         l2_clear_error();
         nulls += un[k](NULL) == NULL && l2_last_status() == L2_ERR_NULL;
     }
-    is_int(nulls, (int)(sizeof un / sizeof un[0]), "every unary op and full reduction refuses NULL");
+    is_int(nulls, (int)(sizeof un / sizeof un[0]),
+           "every unary op and full reduction refuses NULL");
     static const bin_fn bin[] = {l2_add, l2_sub, l2_mul, l2_div, l2_pow, l2_maximum, l2_minimum,
                                  l2_atan2, l2_fmod, l2_remainder, l2_eq, l2_ne, l2_lt, l2_le,
                                  l2_gt, l2_ge, l2_logical_and, l2_logical_or, l2_logical_xor,
