@@ -218,7 +218,8 @@ L2_API void l2_manual_seed(uint64_t seed);
 L2_API l2_tensor *l2_rand(int ndim, const int64_t *shape, l2_dtype dt);
 /* Standard normal. Float dtypes only. */
 L2_API l2_tensor *l2_randn(int ndim, const int64_t *shape, l2_dtype dt);
-/* Uniform on [low, high). Float dtypes only; L2_ERR_ARG if low > high. */
+/* Uniform on [low, high). Float dtypes only; L2_ERR_ARG if low > high, if a bound is beyond the
+ * dtype's largest value or if high - low exceeds it (as torch; l2_uniform_ likewise). */
 L2_API l2_tensor *l2_uniform(int ndim, const int64_t *shape, double low, double high, l2_dtype dt);
 /* Normal with mean and std (std >= 0). Float dtypes only. */
 L2_API l2_tensor *l2_normal(int ndim, const int64_t *shape, double mean, double std, l2_dtype dt);

@@ -4,6 +4,7 @@
  * rounds correctly for these arguments. */
 #include "autograd-impl.h"
 
+#include <float.h>
 #include <math.h>
 
 typedef struct {
@@ -103,6 +104,19 @@ static void fill_random(l2_tensor *t, dist d, double a, double b)
     }
 }
 
+/* As torch: uniform bounds must be values of the dtype and high - low must not overflow it
+ * (otherwise float32 draws round to inf and the redraw loop of fill_random never ends). */
+static bool uniform_range_ok(const char *op, l2_dtype dt, double low, double high)
+{
+    double max = dt == L2_FLOAT32 ? FLT_MAX : DBL_MAX;
+    L2__CHECK(fabs(low) <= max && fabs(high) <= max, false, L2_ERR_ARG,
+              "%s: bounds [%g, %g) are out of range for %s", op, low, high, l2_dtype_name(dt));
+    L2__CHECK(high - low <= max, false, L2_ERR_ARG,
+              "%s: high - low = %g - %g exceeds the largest %s", op, high, low,
+              l2_dtype_name(dt));
+    return true;
+}
+
 static l2_tensor *random_new(const char *op, int ndim, const int64_t *shape, l2_dtype dt, dist d,
                              double a, double b)
 {
@@ -125,6 +139,8 @@ l2_tensor *l2_randn(int ndim, const int64_t *shape, l2_dtype dt)
 l2_tensor *l2_uniform(int ndim, const int64_t *shape, double low, double high, l2_dtype dt)
 {
     L2__CHECK(low <= high, NULL, L2_ERR_ARG, "uniform: low %g must be <= high %g", low, high);
+    if (l2__is_float(dt) && !uniform_range_ok("uniform", dt, low, high))
+        return NULL;
     return random_new("uniform", ndim, shape, dt, DIST_UNIFORM, low, high);
 }
 l2_tensor *l2_normal(int ndim, const int64_t *shape, double mean, double std, l2_dtype dt)
@@ -192,6 +208,8 @@ static l2_status fill_checked(const char *op, l2_tensor *t, dist d, double a, do
 l2_status l2_uniform_(l2_tensor *t, double low, double high)
 {
     L2__CHECK_ST(low <= high, L2_ERR_ARG, "uniform_: low %g must be <= high %g", low, high);
+    if (t && l2__is_float(t->dtype) && !uniform_range_ok("uniform_", t->dtype, low, high))
+        return L2_ERR_ARG;
     return fill_checked("uniform_", t, DIST_UNIFORM, low, high);
 }
 
