@@ -92,6 +92,15 @@ int main(void)
     FAILS_ST(l2_uniform_(NULL, 0, 1), L2_ERR_NULL);
     FAILS_ST(l2_uniform_(a, 1, 0), L2_ERR_ARG);
     FAILS_ST(l2_normal_(i64, 0, 1), L2_ERR_DTYPE);
+    /* Bounds outside float32 (float32 draws would round to inf and be redrawn forever) and
+     * ranges wider than the dtype, as torch refuses them. */
+    FAILS_ST(l2_uniform_(a, 2, 1e308), L2_ERR_ARG);
+    FAILS_ST(l2_uniform_(a, -1e39, 0), L2_ERR_ARG);
+    FAILS(l2_uniform(1, (int64_t[]){2}, -3e38, 3e38, L2_FLOAT32), L2_ERR_ARG);
+    FAILS(l2_uniform(1, (int64_t[]){2}, -1e308, 1e308, L2_FLOAT64), L2_ERR_ARG);
+    l2_tensor *u38 = l2_uniform(1, (int64_t[]){2}, 0, 3e38, L2_FLOAT32);
+    ok(u38 != NULL, "uniform on [0, 3e38) float32 works");
+    l2_tensor_release(u38);
     FAILS_ST(l2_normal_(a, 0, -1), L2_ERR_ARG);
     l2_tensor *e = l2_linspace(2, 4, 1, L2_FLOAT64);
     double x = 0;
