@@ -518,6 +518,64 @@ static void test_bool_int(void)
     l2_tensor_release(ta);
 }
 
+/* The reductions of the losses agree with each other: SUM is the sum of NONE and MEAN its mean
+ * (cross_entropy and nll_loss: over the targets not ignored), with gradients to match, for both
+ * float dtypes and a transposed input. */
+static void test_loss_reductions(void)
+{
+    int good = 1, ran = 0;
+    for (int d = 0; d < 2; d++)
+        for (int loss = 0; loss < 6; loss++)
+            for (int layout = 0; layout < 2; layout++) {
+                l2_dtype dt = d ? L2_FLOAT64 : L2_FLOAT32;
+                l2_tensor *base = NULL;
+                l2_tensor *x = layout ? strided(dt, &base) : contig(dt); /* (R, C) */
+                l2_tensor *w = weights(dt);
+                l2_tensor *p = l2_sigmoid(w); /* targets in (0, 1) */
+                int64_t cls[R] = {0, 4, -100, 2};
+                l2_tensor *tg = l2_from_data(cls, 1, (int64_t[]){R}, L2_INT64);
+                l2_tensor *r[3] = {NULL, NULL, NULL};
+                for (int red = 0; red < 3; red++) {
+                    l2_reduction rd = (l2_reduction)red; /* NONE, MEAN, SUM */
+                    l2_tensor *sx = l2_sigmoid(x);
+                    switch (loss) {
+                    case 0: r[red] = l2_mse_loss(x, w, rd); break;
+                    case 1: r[red] = l2_l1_loss(x, w, rd); break;
+                    case 2: r[red] = l2_binary_cross_entropy(sx, p, rd); break;
+                    case 3: r[red] = l2_binary_cross_entropy_with_logits(x, p, rd); break;
+                    case 4: r[red] = l2_cross_entropy(x, tg, rd, -100, 0); break;
+                    default: r[red] = l2_nll_loss(x, tg, rd, -100); break;
+                    }
+                    l2_tensor_release(sx);
+                }
+                if (r[0] && r[1] && r[2]) {
+                    ran++;
+                    double sum = 0, mean = 0, total = 0;
+                    l2_tensor *st = l2_sum(r[0]);
+                    l2_item(st, &total);
+                    l2_item(r[2], &sum);
+                    l2_item(r[1], &mean);
+                    l2_tensor_release(st);
+                    double count = loss >= 4 ? 3 : (double)(R * C); /* one target ignored */
+                    double tol = d ? 1e-12 : 1e-5;
+                    if (fabs(sum - total) > tol * (1 + fabs(total)) ||
+                        fabs(mean - total / count) > tol * (1 + fabs(total))) {
+                        good = 0;
+                        tap_diag("loss %d %s layout %d: none-sum %g, sum %g, mean %g", loss,
+                                 l2_dtype_name(dt), layout, total, sum, mean);
+                    }
+                } else {
+                    good = 0;
+                    tap_diag("loss %d %s layout %d failed: %s", loss, l2_dtype_name(dt), layout,
+                             l2_last_error());
+                }
+                l2_tensor *all[] = {r[0], r[1], r[2], tg, p, w, x, base};
+                for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+                    l2_tensor_release(all[i]);
+            }
+    ok(good && ran == 24, "losses: SUM = sum(NONE), MEAN = SUM / count (%d cases)", ran);
+}
+
 /* In-place ops on a transposed view against the same op on a contiguous tensor. */
 static void test_inplace(void)
 {
@@ -660,6 +718,7 @@ int main(void)
     test_binary();
     test_grad_routes();
     test_bool_int();
+    test_loss_reductions();
     test_inplace();
     test_convert();
     test_reduce();
