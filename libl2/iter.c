@@ -182,7 +182,13 @@ static void copy_loop(int64_t n, char **p, const int64_t *step, void *vctx)
             *(bool *)(p[0] + i * s[0]) = l2__load(p[1] + i * s[1], c->src) != 0;
         return;
     }
-    L2__DISPATCH_AS(c->dst, TD, L2__DISPATCH_AS(c->src, TS, L2__COPY_INNER(TD, TS)));
+    /* What is left widens into a float dtype, or is bool -> int64 (int64 from float, bool
+     * targets and same-dtype copies returned above). */
+    switch (c->dst) {
+    case L2_FLOAT32: L2__DISPATCH_AS(c->src, TS, L2__COPY_INNER(float, TS)); break;
+    case L2_FLOAT64: L2__DISPATCH_AS(c->src, TS, L2__COPY_INNER(double, TS)); break;
+    default: L2__COPY_INNER(int64_t, bool); break;
+    }
 }
 
 void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src)

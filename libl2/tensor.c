@@ -687,8 +687,9 @@ l2_tensor *l2_linspace(double start, double end, int64_t steps, l2_dtype dt)
     if (!t)
         return NULL;
     double step = steps > 1 ? (end - start) / (double)(steps - 1) : 0;
-    /* As torch: the first half counts up from start, the second half down from end. */
-    int64_t half = steps / 2;
+    /* As torch: the first half counts up from start, the second half down from end; a single
+     * step is start. */
+    int64_t half = steps == 1 ? 1 : steps / 2;
     for (int64_t i = 0; i < steps; i++) {
         double v = i < half ? start + step * (double)i : end - step * (double)(steps - 1 - i);
         l2__store(l2__data(t) + i * (int64_t)l2__esize(dt), dt, v);

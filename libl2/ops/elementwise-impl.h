@@ -18,7 +18,7 @@
 
 /* Parameters of a loop (alpha, scalar value, clamp bounds, activation parameters). Loops copy
  * them into locals A, B (double) and IA, IB (int64) before the element loop (the loop macros
- * typedef T first). */
+ * typedef T first). ctx is never NULL: l2__ew_run passes zeros when the op has no parameters. */
 typedef struct {
     double a, b;
     int64_t ia, ib;
@@ -26,8 +26,8 @@ typedef struct {
 
 #define L2__EW_PARAMS                                                                        \
     const l2__ew_ctx *c_ = ctx;                                                              \
-    const double A = c_ ? c_->a : 0, B = c_ ? c_->b : 0;                                     \
-    const int64_t IA = c_ ? c_->ia : 0, IB = c_ ? c_->ib : 0;                                \
+    const double A = c_->a, B = c_->b;                                                       \
+    const int64_t IA = c_->ia, IB = c_->ib;                                                  \
     (void)A, (void)B, (void)IA, (void)IB, (void)sizeof(T)
 
 /* out[i] = EXPR(X) with X of type TX; T is typedef'd to TX for literals in EXPR. */

@@ -32,7 +32,8 @@ void l2__ew_run(l2_tensor *out, int n, const l2_tensor *const *in, l2__loop_fn f
     }
     l2__iter it;
     l2__iter_init(&it, n + 1, ops);
-    l2__iter_run(&it, fn, (void *)ctx);
+    static const l2__ew_ctx none = {0};
+    l2__iter_run(&it, fn, (void *)(ctx ? ctx : &none));
 }
 
 l2_tensor *l2__ew_convert(const char *op, const l2_tensor *t, l2_dtype dt)

@@ -1640,12 +1640,14 @@ static void cumsum_row(char *const *ptr, const int64_t *step, int64_t n, int64_t
         return;
     }
     double s = a->s;
-    L2__DISPATCH_AS(c->odt, TO, L2__DISPATCH_FLOAT(c->dt, {
+    /* Float cumsum keeps the dtype: the output type TO is T. */
+    L2__DISPATCH_FLOAT(c->dt, {
+        typedef T TO;
         for (int64_t j = 0; j < n; j++) {
             s += (double)*(const T *)(ptr[1] + j * step[1]);
             *(TO *)(ptr[0] + j * step[0]) = (TO)s;
         }
-    }));
+    });
     a->s = s;
 }
 
@@ -1672,7 +1674,8 @@ static void cumsum_cols(char *const *ptr, const int64_t *step, int64_t n, int64_
     double s[TILE_OUT];
     for (int64_t j = 0; j < nb; j++)
         s[j] = cc->acc[j].s;
-    L2__DISPATCH_AS(c->odt, TO, L2__DISPATCH_FLOAT(c->dt, {
+    L2__DISPATCH_FLOAT(c->dt, { /* float cumsum keeps the dtype: TO is T */
+        typedef T TO;
         for (int64_t i = 0; i < n; i++) {
             const char *q = ptr[1] + i * step[1];
             char *d = ptr[0] + i * step[0];
@@ -1688,7 +1691,7 @@ static void cumsum_cols(char *const *ptr, const int64_t *step, int64_t n, int64_
                 }
             }
         }
-    }));
+    });
     for (int64_t j = 0; j < nb; j++)
         cc->acc[j].s = s[j];
 }
