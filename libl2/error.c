@@ -28,6 +28,11 @@ l2_status l2__fail(l2_status status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(last_msg, sizeof last_msg, fmt, ap);
     va_end(ap);
+    /* One line whatever the caller's strings (a name with a newline, say): control characters
+     * become '?'. */
+    for (char *c = last_msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     last_status = status;
     return status;
 }

@@ -207,6 +207,8 @@ L2_API l2_tensor *l2_keep(l2_tensor *t);
  *  - Shape: the sizes multiplied in order, each step checked in 64-bit unsigned arithmetic, do
  *    not overflow, and numel * element size <= PTRDIFF_MAX bytes (torch's rule: [0, INT64_MAX, 4]
  *    is a valid empty tensor, [INT64_MAX, 4, 0] and [2^62, 4] are L2_ERR_OVERFLOW, not empty).
+ *    Views obey the byte bound too, so an expanded view cannot describe more elements than a
+ *    tensor could hold (torch lets such views reach INT64_MAX elements; libl2 does not).
  *  - Geometry given from outside (l2_as_strided, l2_from_blob, l2_from_dlpack): strides in
  *    0..PTRDIFF_MAX/esize, offset >= 0, and the last element offset + sum((size-1) * stride)
  *    computed without overflow and below PTRDIFF_MAX/esize elements; negative strides and
@@ -232,7 +234,8 @@ L2_API l2_tensor *l2_zeros_like(const l2_tensor *t);
 L2_API l2_tensor *l2_ones_like(const l2_tensor *t);
 L2_API l2_tensor *l2_full_like(const l2_tensor *t, double value);
 /* 1-d: start, start+step, ... while < end (> end for negative step); size ceil((end-start)/step).
- * L2_ERR_ARG if step is 0 or the sign of step disagrees with end-start, or dt is bool. */
+ * L2_ERR_ARG if step is 0 or the sign of step disagrees with end-start; L2_ERR_DTYPE for bool
+ * (torch: "arange_out not implemented for 'Bool'"). */
 L2_API l2_tensor *l2_arange(double start, double end, double step, l2_dtype dt);
 /* 1-d of steps values from start to end inclusive, evenly spaced (steps >= 0; float dtypes). */
 L2_API l2_tensor *l2_linspace(double start, double end, int64_t steps, l2_dtype dt);

@@ -367,6 +367,44 @@ void h_l2_debug_fail_alloc_after(void)
         }
 }
 
+void h_l2_live_tensors(void)
+{
+    CASE("a tensor made and released in a failing-allocation state")
+    {
+        int64_t before = l2_live_tensors();
+        l2_debug_fail_alloc_after(0);
+        ANY_T(l2_zeros(L2_SHAPE(2), L2_FLOAT32));
+        l2_debug_fail_alloc_after(-1);
+        EXPECT(l2_live_tensors() == before, "a failed creation changed the live count");
+    }
+}
+
+void h_l2_get_memory_stats(void)
+{
+    CASE("NULL") FAIL_S(L2_ERR_NULL, l2_get_memory_stats(NULL));
+    CASE("after a refused huge creation")
+    {
+        l2_memory_stats a, b;
+        OK_S(l2_get_memory_stats(&a));
+        FAIL_T(H_BIG, l2_empty(L2_SHAPE(H_BIGSZ, 4), L2_FLOAT64));
+        OK_S(l2_get_memory_stats(&b));
+        EXPECT(a.bytes_in_use == b.bytes_in_use && b.peak_bytes >= b.bytes_in_use,
+               "a refused creation changed the byte count");
+    }
+}
+
+void h_l2_reset_peak_memory(void)
+{
+    CASE("twice, then stats")
+    {
+        l2_reset_peak_memory();
+        l2_reset_peak_memory();
+        l2_memory_stats m;
+        OK_S(l2_get_memory_stats(&m));
+        EXPECT(m.peak_bytes == m.bytes_in_use, "the peak is not the current use after a reset");
+    }
+}
+
 void h_l2_set_num_threads(void)
 {
     static const int v[] = {0, -1, INT_MIN};

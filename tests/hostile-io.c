@@ -473,6 +473,47 @@ void h_l2_optimizer_get_lr(void)
     CASE("NULL") NULL_MSG(l2_optimizer_get_lr(NULL));
 }
 
+void h_l2_optimizer_state(void)
+{
+    static const int idx[] = {-1, 1, INT_MAX, INT_MIN};
+    static const char *const names[] = {"", "exp_avg", "step", "momentum_buffer\n"};
+    CASE("NULL optimizer") FAIL_T(L2_ERR_NULL, l2_optimizer_state(NULL, 0, "momentum_buffer"));
+    CASE("NULL name")
+    {
+        l2_optimizer *o = an_opt(param());
+        FAIL_T(H_ANY, l2_optimizer_state(o, 0, NULL));
+        l2_optimizer_free(o);
+    }
+    for (int i = 0; i < 4; i++)
+        CASE("index %d", idx[i])
+        {
+            l2_optimizer *o = an_opt(param());
+            FAIL_T(L2_ERR_INDEX, l2_optimizer_state(o, idx[i], "momentum_buffer"));
+            l2_optimizer_free(o);
+        }
+    for (int i = 0; i < 4; i++)
+        CASE("name '%s' for SGD", names[i])
+        {
+            l2_optimizer *o = an_opt(param());
+            FAIL_T(L2_ERR_ARG, l2_optimizer_state(o, 0, names[i]));
+            l2_optimizer_free(o);
+        }
+}
+
+void h_l2_optimizer_step_count(void)
+{
+    CASE("NULL") EXPECT(l2_optimizer_step_count(NULL, 0) == -1 && l2_last_error()[0], "no -1");
+    static const int idx[] = {-1, 1, INT_MAX, INT_MIN};
+    for (int i = 0; i < 4; i++)
+        CASE("index %d", idx[i])
+        {
+            l2_optimizer *o = an_opt(param());
+            EXPECT(l2_optimizer_step_count(o, idx[i]) == -1 && l2_last_status() == L2_ERR_INDEX,
+                   "index out of range is not L2_ERR_INDEX");
+            l2_optimizer_free(o);
+        }
+}
+
 void h_l2_optimizer_free(void)
 {
     CASE("NULL") l2_optimizer_free(NULL);

@@ -96,6 +96,9 @@
     X(l2_set_grad_enabled) \
     X(l2_is_grad_enabled) \
     X(l2_debug_fail_alloc_after) \
+    X(l2_live_tensors) \
+    X(l2_get_memory_stats) \
+    X(l2_reset_peak_memory) \
     X(l2_set_num_threads) \
     X(l2_get_num_threads) \
     X(l2_add) \
@@ -251,6 +254,8 @@
     X(l2_optimizer_zero_grad) \
     X(l2_optimizer_set_lr) \
     X(l2_optimizer_get_lr) \
+    X(l2_optimizer_state) \
+    X(l2_optimizer_step_count) \
     X(l2_optimizer_free) \
     X(l2_lr_step) \
     X(l2_lr_cosine) \

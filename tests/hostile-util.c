@@ -6,7 +6,7 @@
 #include <string.h>
 
 const char *const h_kind_name[K_COUNT] = {"0-d",      "(2,3)",   "empty (0,3)", "transposed",
-                                          "expanded", "overlap", "special",     "huge 2^62"};
+                                          "expanded", "overlap", "special",     "huge 2^59"};
 const l2_dtype h_dtypes[L2_DTYPE_COUNT] = {L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL};
 const double h_scalars[] = {NAN, INFINITY, -INFINITY, -0.0, 1e308, 9.3e18, -9.3e18, 0.5};
 const int h_nscalars = (int)(sizeof h_scalars / sizeof h_scalars[0]);
@@ -243,7 +243,7 @@ l2_tensor *mk_kind(int kind, l2_dtype dt)
         r = special(dt);
         break;
     case K_HUGE:
-        r = l2_expand(l2_full(0, NULL, 1, dt), L2_SHAPE((int64_t)1 << 31, (int64_t)1 << 31));
+        r = l2_expand(l2_full(0, NULL, 1, dt), L2_SHAPE((int64_t)1 << 30, (int64_t)1 << 29));
         break;
     }
     r = l2_keep(r);

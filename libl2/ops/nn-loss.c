@@ -633,8 +633,12 @@ static l2_tensor *pw_loss(const char *op, int kind, l2__op node_op, const l2_ten
     l2_tensor *xa = l2__nn_as(op, x, R), *ta = xa ? l2__nn_as(op, t, R) : NULL;
     l2_tensor *xb = ta ? l2__nn_bcast(xa, nd, shape) : NULL;
     l2_tensor *tb = xb ? l2__nn_bcast(ta, nd, shape) : NULL;
+    /* The output first: a shape too large to hold fails before the range scan reads it all. */
     l2_tensor *out = NULL;
-    if (tb && kind == PW_BCE) {
+    if (tb)
+        out = red == L2_REDUCTION_NONE ? l2__new(op, nd, shape, R, false)
+                                       : l2__new(op, 0, NULL, R, false);
+    if (out && kind == PW_BCE) {
         bool bad = false;
         l2_tensor *x64 = l2__nn_as(op, xb, L2_FLOAT64);
         if (x64) {
@@ -647,13 +651,10 @@ static l2_tensor *pw_loss(const char *op, int kind, l2__op node_op, const l2_ten
                 l2__fail(L2_ERR_ARG, "%s: all elements of input should be between 0 and 1", op);
         }
         if (!x64 || bad) {
-            l2_tensor_release(tb);
-            tb = NULL;
+            l2_tensor_release(out);
+            out = NULL;
         }
     }
-    if (tb)
-        out = red == L2_REDUCTION_NONE ? l2__new(op, nd, shape, R, false)
-                                       : l2__new(op, 0, NULL, R, false);
     if (out) {
         pw_ctx c = {.dt = R, .kind = kind};
         l2__iter it;
