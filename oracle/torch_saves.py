@@ -127,6 +127,9 @@ V = {
     "constant_pad_nd": [((2, 3), lambda a: F.pad(a, (1, 1)))],
 }
 
+# Ops of the table without a torch node of their own (left L2__MAY_SAVE).
+NO_COUNTERPART = {"set_": "element assignment; torch records CopySlices over the view"}
+
 
 def raises_twice(shape, f):
     """True when torch's second backward (no retain_graph) through f's node raises."""
@@ -159,6 +162,10 @@ def main():
     torch.manual_seed(0)
     bad = 0
     for name, flagged in table_ops():
+        if name in NO_COUNTERPART:
+            print("%-34s  (%s)" % (name, NO_COUNTERPART[name]))
+            bad += check and flagged
+            continue
         if name not in V:
             print("%-34s  (no torch variant listed)" % name)
             bad += check
