@@ -52,6 +52,9 @@ struct l2__node {
      * or by a forward whose variant saves in torch): a second backward without retain_graph
      * through this node fails even if n_saved is 0. */
     bool torch_saves;
+    /* Every saved tensor is a stand-in for an operand no needed gradient reads (see
+     * l2__record_save_needed): the node counts as having saved nothing. */
+    bool standins_only;
     /* Op parameters. */
     double f[4];
     int64_t i[L2__MAX_IPARAMS];

@@ -214,7 +214,7 @@ fail:
  * (a later traversal through it fails); one that saved nothing can run again. */
 static void free_saved(l2__node *n)
 {
-    if (n->n_saved > 0 || n->torch_saves)
+    if ((n->n_saved > 0 && !n->standins_only) || n->torch_saves)
         n->saved_freed = true;
     for (int i = 0; i < n->n_saved; i++) {
         l2_tensor_release(n->saved[i]);
@@ -585,8 +585,8 @@ static bool requested_leaf(const capture *cap, const l2_tensor *leaf)
  * requested non-leaf inputs, and n->needed on the nodes that lead to a requested input (an
  * edge to a requested leaf, to a captured node or to a needed node). Only needed nodes run;
  * a captured node that is not needed only hands over the gradient arriving at it. The nodes of
- * all (those whose visit is mark) are visited in reverse topological order (Kahn's algorithm into order, on a copy of the
- * pending counts, which are left as they were). */
+ * all (those whose visit is mark) are visited in reverse topological order, found by Kahn's
+ * algorithm into order on a copy of the pending counts (which stay as they were). */
 static l2_status mark_needed(node_vec *all, const capture *cap, int mark, node_vec *order)
 {
     for (int64_t k = 0; k < all->n; k++) {

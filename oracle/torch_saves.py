@@ -22,7 +22,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def x(*shape):
+def x(*shape):  # the leaf: each variant differentiates one operand
     return torch.rand(*shape, dtype=torch.float64) + 0.5
 
 
@@ -126,6 +126,35 @@ V = {
     "adaptive_avg_pool2d": [((1, 1, 4, 4), lambda a: F.adaptive_avg_pool2d(a, 2))],
     "constant_pad_nd": [((2, 3), lambda a: F.pad(a, (1, 1)))],
 }
+
+# Variants where another operand is the one that requires grad (torch 1.13 skips some saves
+# then: addmm and linear with only the bias, for example).
+OTHER_OPERAND = {
+    "matmul": [((3, 4), lambda a: c(2, 3) @ a)],
+    "mm": [((3, 4), lambda a: c(2, 3).mm(a))],
+    "bmm": [((2, 3, 4), lambda a: c(2, 2, 3).bmm(a))],
+    "mv": [((3,), lambda a: c(2, 3).mv(a))],
+    "outer": [((2,), lambda a: torch.outer(c(3), a))],
+    "linear": [((4,), lambda a: F.linear(c(2, 3), c(4, 3), a)),
+               ((4, 3), lambda a: F.linear(c(2, 3), a)),
+               ((4,), lambda a: F.linear(c(2, 2, 3), c(4, 3), a))],
+    "maximum": [((2, 3), lambda a: torch.maximum(c(2, 3), a))],
+    "minimum": [((2, 3), lambda a: torch.minimum(c(2, 3), a))],
+    "atan2": [((2, 3), lambda a: torch.atan2(c(2, 3), a))],
+    "where": [((2, 3), lambda a: torch.where(M, c(2, 3), a))],
+    "mse_loss": [((2, 3), lambda a: F.mse_loss(c(2, 3), a))],
+    "l1_loss": [((2, 3), lambda a: F.l1_loss(c(2, 3), a))],
+    "binary_cross_entropy_with_logits": [
+        ((2, 3), lambda a: F.binary_cross_entropy_with_logits(c(2, 3), a - 0.5))],
+    "layer_norm": [((3,), lambda a: F.layer_norm(c(2, 3), (3,), a)),
+                   ((3,), lambda a: F.layer_norm(c(2, 3), (3,), None, a))],
+    "batch_norm": [((3,), lambda a: F.batch_norm(c(2, 3), None, None, a, training=True)),
+                   ((3,), lambda a: F.batch_norm(c(2, 3), None, None, None, a, training=True))],
+    "conv2d": [((1, 1, 2, 2), lambda a: F.conv2d(c(1, 1, 4, 4), a)),
+               ((1,), lambda a: F.conv2d(c(1, 1, 4, 4), c(1, 1, 2, 2), a))],
+}
+for _k, _v in OTHER_OPERAND.items():
+    V[_k] = V[_k] + _v
 
 # Ops of the table without a torch node of their own (left L2__MAY_SAVE).
 NO_COUNTERPART = {"set_": "element assignment; torch records CopySlices over the view"}

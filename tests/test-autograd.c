@@ -165,6 +165,9 @@ int main(void)
          * over dims saves its input (set by the forward), its mean of everything does not. */
         l2_tensor *xx = l2_mul(x, x), *m = l2_mul_scalar(x, 2);
         l2_tensor *md = l2_mean_dims(x, 1, (const int[]){0}, false), *ma = l2_mean(x);
+        l2_tensor *lx = l2_ones(L2_SHAPE(2, 3), L2_FLOAT64);
+        l2_tensor *lw = l2_ones(L2_SHAPE(3, 3), L2_FLOAT64);
+        l2_tensor *lin = l2_linear(lx, lw, x); /* only the bias requires grad: torch saves none */
         struct {
             l2_tensor *t;
             bool fails;
@@ -172,8 +175,9 @@ int main(void)
         } cases[] = {{xx, true, "mul(x, x) (libl2 saved x)"},
                      {m, true, "mul_scalar (torch saved the number)"},
                      {md, true, "mean over dims (torch saved the input)"},
-                     {ma, false, "mean of everything (nothing saved)"}};
-        for (int k = 0; k < 4; k++) {
+                     {ma, false, "mean of everything (nothing saved)"},
+                     {lin, false, "linear whose bias alone requires grad (stand-ins only)"}};
+        for (int k = 0; k < 5; k++) {
             l2_tensor *r = l2_sum(cases[k].t);
             l2_status st1 = l2_backward(r, NULL, false), st2 = l2_backward(r, NULL, false);
             ok(st1 == L2_OK && (st2 == L2_ERR_AUTOGRAD) == cases[k].fails,
@@ -185,6 +189,8 @@ int main(void)
             l2_tensor_release(r);
             l2_tensor_release(cases[k].t);
         }
+        l2_tensor_release(lx);
+        l2_tensor_release(lw);
         l2_tensor_release(x);
     }
 

@@ -7,4 +7,4 @@
     X(DOT, dot, L2__SAVES)                                                                   \
     X(OUTER, outer, L2__SAVES)                                                               \
     X(ADDMM, addmm, L2__MAY_SAVE)                                                            \
-    X(LINEAR, linear, L2__SAVES)
+    X(LINEAR, linear, L2__MAY_SAVE)
