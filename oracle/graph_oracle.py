@@ -765,6 +765,24 @@ class Ctx:
         self.first_bad = None
 
 
+def known_linear_1d_pruning(c):
+    """Found by this oracle after issue 13 #1 was fixed (libl2/ops/linalg.c): torch 1.13's
+    linear of a 1-d input is two nodes, a product and an add of the bias, so autograd_grad over
+    the bias alone runs only the add; libl2's linear is one node, which also checks the saved
+    weight's version. Premise: libl2's error is a saved tensor of linear, torch succeeded, and a
+    linear of a 1-d input is in the graph."""
+    if c.phase != "autograd_grad":
+        return None
+    lp = [p for p in c.lr.phases if p[0] == c.phase]
+    tp = [p for p in c.tr.phases if p[0] == c.phase]
+    if not (lp and tp and not lp[0][1] and tp[0][1] and
+            re.search(r"saved tensor \d+ of linear is at version", lp[0][2])):
+        return None
+    lins = [v["ins"][0] for v in c.g.vals if v["op"] == "linear"]
+    tenv = run_torch_prefix(c, len(c.g.vals))
+    return any(x < len(tenv) and tenv[x].dim() == 1 for x in lins)
+
+
 def known_no_copyslices(c):
     """Documented in l2.h (not a bug): libl2 has no CopySlices, so an in-place op that records
     history on a view of a tensor that requires grad is refused with L2_ERR_UNSUPPORTED where
@@ -1039,6 +1057,8 @@ KNOWN = [
     ("torch 1.13's mean over dims saves its input (libl2 does not)", known_mean_saves),
     ("torch forbids in-place on no_grad views (libl2 has no such rule)", known_nograd_view),
     ("torch keeps the input layout in elementwise results (libl2: contiguous)", known_layout),
+    ("torch's linear of a 1-d input is two nodes; autograd_grad over the bias runs one",
+     known_linear_1d_pruning),
     ("no CopySlices: in-place on a view that requires grad (documented)", known_no_copyslices),
     ("torch refuses partial overlap of input and written-to tensor", known_partial_overlap),
     ("torch copies in reshape/contiguous what libl2 aliases (layout, see above)",
