@@ -18,7 +18,7 @@
 #define L2__MAX_IPARAMS (2 * L2_MAX_DIMS + 4)
 
 typedef enum {
-#define L2__OP_ENUM(NAME, name) L2__OP_##NAME,
+#define L2__OP_ENUM(NAME, name, saves) L2__OP_##NAME,
     L2__OP_LIST(L2__OP_ENUM)
 #undef L2__OP_ENUM
     L2__OP_COUNT
@@ -48,6 +48,13 @@ struct l2__node {
     l2_tensor *saved[L2__MAX_SAVED];
     unsigned long long saved_version[L2__MAX_SAVED];
     bool saved_freed;
+    /* torch 1.13's node saves something here (set from the op table's L2__SAVES at recording,
+     * or by a forward whose variant saves in torch): a second backward without retain_graph
+     * through this node fails even if n_saved is 0. */
+    bool torch_saves;
+    /* Every saved tensor is a stand-in for an operand no needed gradient reads (see
+     * l2__record_save_needed): the node counts as having saved nothing. */
+    bool standins_only;
     /* Op parameters. */
     double f[4];
     int64_t i[L2__MAX_IPARAMS];
@@ -60,6 +67,9 @@ struct l2__node {
     l2_tensor *gacc;
     int pending;
     int visit;
+    int order_pending;
+    bool needed;   /* the node runs (in autograd_grad: it leads to a requested input) */
+    bool captured; /* autograd_grad: the node of a requested non-leaf input */
     l2__node *free_next; /* iterative release */
 };
 
@@ -67,12 +77,13 @@ typedef l2_status (*l2__backward_fn)(l2__node *n, const l2_tensor *gout, l2_tens
 
 /* The op table: name and backward per op. Declarations come from the same list, so an op added
  * to the list without a backward function fails to link. */
-#define L2__OP_DECL(NAME, name)                                                              \
+#define L2__OP_DECL(NAME, name, saves)                                                       \
     l2_status l2__##name##_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin);
 L2__OP_LIST(L2__OP_DECL)
 #undef L2__OP_DECL
 extern const char *const l2__op_names[L2__OP_COUNT];
 extern const l2__backward_fn l2__op_backward[L2__OP_COUNT];
+extern const bool l2__op_torch_saves[L2__OP_COUNT];
 
 /* True when grad mode is on and any of the n inputs (NULLs skipped) requires grad. */
 bool l2__needs_grad(int n, const l2_tensor *const *inputs);

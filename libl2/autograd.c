@@ -5,15 +5,22 @@
 #include "autograd-impl.h"
 
 const char *const l2__op_names[L2__OP_COUNT] = {
-#define L2__OP_NAME(NAME, name) #name,
+#define L2__OP_NAME(NAME, name, saves) #name,
     L2__OP_LIST(L2__OP_NAME)
 #undef L2__OP_NAME
 };
 const l2__backward_fn l2__op_backward[L2__OP_COUNT] = {
-#define L2__OP_BW(NAME, name) l2__##name##_backward,
+#define L2__OP_BW(NAME, name, saves) l2__##name##_backward,
     L2__OP_LIST(L2__OP_BW)
 #undef L2__OP_BW
 };
+const bool l2__op_torch_saves[L2__OP_COUNT] = {
+#define L2__OP_SAVES(NAME, name, saves) saves,
+    L2__OP_LIST(L2__OP_SAVES)
+#undef L2__OP_SAVES
+};
+_Static_assert(sizeof(l2__op_torch_saves) / sizeof(l2__op_torch_saves[0]) == L2__OP_COUNT,
+               "every op needs its torch-saves flag");
 _Static_assert(sizeof(l2__op_names) / sizeof(l2__op_names[0]) == L2__OP_COUNT,
                "every op needs a name");
 
@@ -138,6 +145,7 @@ l2__node *l2__record(l2__op op, l2_tensor *out, int n, const l2_tensor *const *i
         return NULL;
     atomic_init(&node->refs, 1);
     node->op = op;
+    node->torch_saves = l2__op_torch_saves[op];
     node->n_inputs = n;
     for (int i = 0; i < n; i++) {
         const l2_tensor *in = inputs[i];
@@ -202,13 +210,17 @@ fail:
     return NULL;
 }
 
+/* Free the node's saved tensors. As in torch, only a node that saved something is marked freed
+ * (a later traversal through it fails); one that saved nothing can run again. */
 static void free_saved(l2__node *n)
 {
+    if ((n->n_saved > 0 && !n->standins_only) || n->torch_saves)
+        n->saved_freed = true;
     for (int i = 0; i < n->n_saved; i++) {
         l2_tensor_release(n->saved[i]);
         n->saved[i] = NULL;
     }
-    n->saved_freed = true;
+    n->n_saved = 0;
 }
 
 void l2__node_release(l2__node *n)
@@ -560,6 +572,54 @@ static l2_status finish_capture(const char *op, capture *cap, bool allow_unused)
     return L2_OK;
 }
 
+/* True when leaf is one of the functional API's inputs. */
+static bool requested_leaf(const capture *cap, const l2_tensor *leaf)
+{
+    for (int k = 0; k < cap->n; k++)
+        if (cap->inputs[k] == leaf)
+            return true;
+    return false;
+}
+
+/* The functional API's pruning (torch's exec_info): set n->captured on the nodes of the
+ * requested non-leaf inputs, and n->needed on the nodes that lead to a requested input (an
+ * edge to a requested leaf, to a captured node or to a needed node). Only needed nodes run;
+ * a captured node that is not needed only hands over the gradient arriving at it. The nodes of
+ * all (those whose visit is mark) are visited in reverse topological order, found by Kahn's
+ * algorithm into order on a copy of the pending counts (which stay as they were). */
+static l2_status mark_needed(node_vec *all, const capture *cap, int mark, node_vec *order)
+{
+    for (int64_t k = 0; k < all->n; k++) {
+        l2__node *n = all->v[k];
+        n->needed = n->captured = false;
+        n->order_pending = n->pending;
+        if (n->pending == 0 && !vec_push(order, n))
+            return L2_ERR_NOMEM;
+    }
+    for (int k = 0; k < cap->n; k++) {
+        l2__node *f = cap->inputs[k]->grad_fn;
+        if (f && f->visit == mark)
+            f->captured = true;
+    }
+    for (int64_t k = 0; k < order->n; k++) {
+        l2__node *n = order->v[k];
+        for (int i = 0; i < n->n_inputs; i++) {
+            l2__node *f = n->next[i].fn;
+            if (f && --f->order_pending == 0 && !vec_push(order, f))
+                return L2_ERR_NOMEM;
+        }
+    }
+    for (int64_t k = order->n - 1; k >= 0; k--) {
+        l2__node *n = order->v[k];
+        for (int i = 0; i < n->n_inputs && !n->needed; i++) {
+            const l2__edge *e = &n->next[i];
+            n->needed = e->fn ? e->fn->needed || e->fn->captured
+                              : e->leaf && requested_leaf(cap, e->leaf);
+        }
+    }
+    return L2_OK;
+}
+
 /* Run the backward pass from the roots. All gradients are computed into temporaries first; only
  * when every allocation has succeeded are they committed (.grad fields accumulated, the
  * functional API's results handed over, saved tensors freed unless retain_graph), so that a
@@ -569,7 +629,7 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
                               bool allow_unused)
 {
     static _Thread_local int epoch = 0;
-    node_vec all = {0}, ready = {0};
+    node_vec all = {0}, ready = {0}, order = {0};
     grad_table tab = {0};
     l2_tensor *seeds[64] = {0};
     l2_status st = L2_OK;
@@ -651,6 +711,14 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
         }
     }
 
+    if (cap) {
+        if ((st = mark_needed(&all, cap, mark, &order)) != L2_OK)
+            goto out;
+    } else {
+        for (int64_t k = 0; k < all.n; k++)
+            all.v[k]->needed = true;
+    }
+
     bool prev = l2_set_grad_enabled(false);
     l2__enter();
     for (int r = 0; r < nroots && st == L2_OK; r++) {
@@ -665,16 +733,18 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
             st = L2_ERR_NOMEM;
     while (st == L2_OK && ready.n > 0) {
         l2__node *n = ready.v[--ready.n];
-        if (n->gacc) {
-            /* Non-leaf inputs of the functional API take the gradient arriving at their node. */
-            if (cap)
-                for (int k = 0; k < cap->n && st == L2_OK; k++)
-                    if (cap->inputs[k]->grad_fn == n)
-                        st = accumulate(&cap->grads[k], n->gacc);
-            if (st == L2_OK)
-                st = process(n, cap, &ready, &tab);
+        /* Non-leaf inputs of the functional API take the gradient arriving at their node. */
+        if (n->gacc && cap && n->captured)
+            for (int k = 0; k < cap->n && st == L2_OK; k++)
+                if (cap->inputs[k]->grad_fn == n)
+                    st = accumulate(&cap->grads[k], n->gacc);
+        if (st != L2_OK)
+            break;
+        if (n->gacc && n->needed) {
+            st = process(n, cap, &ready, &tab);
         } else {
-            /* No gradient reached this node: its inputs get none from it either. */
+            /* No gradient reached this node, or it leads to no requested input (autograd_grad
+             * runs only what does): its inputs get no gradient from it. */
             for (int i = 0; i < n->n_inputs && st == L2_OK; i++) {
                 l2__node *f = n->next[i].fn;
                 if (f && --f->pending == 0 && !vec_push(&ready, f))
@@ -696,7 +766,8 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
         table_commit(&tab);
         if (!retain_graph)
             for (int64_t k = 0; k < all.n; k++)
-                free_saved(all.v[k]);
+                if (all.v[k]->needed) /* torch keeps what the nodes it did not run saved */
+                    free_saved(all.v[k]);
     }
 out:
     for (int64_t k = 0; k < all.n; k++) {
@@ -708,6 +779,7 @@ out:
     table_free(&tab);
     l2__free(all.v);
     l2__free(ready.v);
+    l2__free(order.v);
     if (st == L2_ERR_NOMEM && l2_last_status() != L2_ERR_NOMEM)
         l2__fail(L2_ERR_NOMEM, "%s: out of memory", op);
     return st;

@@ -441,16 +441,23 @@ L2_API const char *l2_grad_fn_name(const l2_tensor *t);
 
 /* Backpropagate from t. grad_output has t's shape and a float dtype; it may be NULL only when t
  * has one element (then 1 is used). Gradients accumulate into the .grad of every leaf that
- * requires grad and of retained non-leaves. Without retain_graph, the graph's saved tensors are
- * freed and a second backward through it fails with L2_ERR_AUTOGRAD. Also L2_ERR_AUTOGRAD when t
- * does not require grad, or when a tensor saved for backward was modified in place since. The
+ * requires grad and of retained non-leaves. Without retain_graph, the tensors saved by the nodes
+ * it ran are freed, and a later backward that runs such a node again fails with L2_ERR_AUTOGRAD;
+ * as in torch 1.13, a node that saved nothing (add, sum, views; products whose saved operands
+ * no needed gradient reads) can run again, while one that saves in torch fails even where
+ * libl2 kept nothing (a multiply by a number, a mean over dims): l2_sum(l2_add(x, x)) can be
+ * backpropagated twice, accumulating. Also L2_ERR_AUTOGRAD when t does not require grad, or
+ * when a tensor saved for backward was modified in place since. The
  * gradients are summed into temporaries first and committed at the end: a failed backward
  * changes no .grad and frees nothing, so it can be retried on the same graph. */
 L2_API l2_status l2_backward(l2_tensor *t, const l2_tensor *grad_output, bool retain_graph);
 /* Gradients of the sum of outputs[i] (weighted by grad_outputs[i], NULL entries or a NULL array
  * meaning ones for one-element outputs) with respect to inputs, without touching any .grad.
  * grads receives n_inputs new tensors (yours); an input the outputs do not depend on gets NULL
- * when allow_unused, else the call fails with L2_ERR_AUTOGRAD. */
+ * when allow_unused, else the call fails with L2_ERR_AUTOGRAD. Only the part of the graph that
+ * leads to the inputs runs (as torch): a branch reaching only other leaves is neither checked
+ * for in-place modifications nor freed without retain_graph, and the node of a non-leaf input
+ * runs only when it leads to another input. */
 L2_API l2_status l2_autograd_grad(int n_outputs, l2_tensor *const *outputs,
                                   l2_tensor *const *grad_outputs, int n_inputs,
                                   l2_tensor *const *inputs, l2_tensor **grads, bool retain_graph,

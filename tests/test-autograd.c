@@ -2,6 +2,8 @@
  * accumulation into .grad, retain_grad, no_grad nesting, detach, requires_grad rules, the
  * functional l2_autograd_grad, and the errors of misuse. Values are checked by hand:
  * y = sum(a * b) gives dy/da = b. */
+#include <math.h>
+
 #include <l2.h>
 
 #include "tap.h"
@@ -96,6 +98,101 @@ int main(void)
        "allow_unused gives NULL for an unused input");
     l2_tensor_release(y);
     l2_tensor_release(p);
+
+    /* autograd_grad runs only what leads to the requested inputs (issue 13 #1, as torch). */
+    {
+        l2_tensor *x = vec(1, 2, 3, true), *w = vec(0.5, 0.25, 1, true);
+        l2_tensor *e = l2_exp(w), *x3 = l2_mul_scalar(x, 3);
+        l2_add_scalar_(e, 1); /* e's node (exp) saved e: now at a newer version */
+        l2_tensor *s = l2_add(x3, e), *o = l2_sum(s);
+        l2_tensor *gx = NULL;
+        ok(l2_autograd_grad(1, &o, NULL, 1, &x, &gx, true, false) == L2_OK,
+           "grad w.r.t. x skips the modified exp branch: %s", l2_last_error());
+        is_near(gx ? at(gx, (const int64_t[]){2}) : -1, 3, 0, "d/dx = 3");
+        l2_tensor_release(gx);
+        ok(l2_autograd_grad(1, &o, NULL, 1, &w, &gx, true, false) == L2_ERR_AUTOGRAD &&
+               strstr(l2_last_error(), "version") != NULL,
+           "grad w.r.t. w still runs exp and sees the version: %s", l2_last_error());
+        ok(l2_backward(o, NULL, true) == L2_ERR_AUTOGRAD, "and so does backward");
+        l2_tensor *frees[] = {o, s, x3, e};
+        for (int k = 0; k < 4; k++)
+            l2_tensor_release(frees[k]);
+
+        /* A requested non-leaf: its node is not run unless it leads to another input. */
+        l2_tensor *a2 = l2_clone(w), *h = l2_exp(a2), *hd = l2_detach(h);
+        l2_add_scalar_(hd, 1);
+        l2_tensor *h3 = l2_mul_scalar(h, 3);
+        o = l2_sum(h3);
+        ok(l2_autograd_grad(1, &o, NULL, 1, &h, &gx, true, false) == L2_OK,
+           "grad w.r.t. a non-leaf does not run its (modified) node: %s", l2_last_error());
+        is_near(gx ? at(gx, (const int64_t[]){0}) : -1, 3, 0, "d/dh = 3");
+        l2_tensor_release(gx);
+        l2_tensor *frees2[] = {o, h3, hd, h, a2};
+        for (int k = 0; k < 5; k++)
+            l2_tensor_release(frees2[k]);
+
+        /* Without retain_graph, the nodes it did not run keep what they saved. */
+        e = l2_exp(w);
+        x3 = l2_mul_scalar(x, 3);
+        s = l2_add(x3, e);
+        o = l2_sum(s);
+        ok(l2_autograd_grad(1, &o, NULL, 1, &x, &gx, false, false) == L2_OK, "grad w.r.t. x");
+        l2_tensor_release(gx);
+        ok(l2_autograd_grad(1, &o, NULL, 1, &w, &gx, false, false) == L2_OK,
+           "then w.r.t. w: exp's saved result was kept: %s", l2_last_error());
+        is_near(gx ? at(gx, (const int64_t[]){2}) : -1, exp(1.0), 1e-12, "d/dw = exp(w)");
+        l2_tensor_release(gx);
+        ok(l2_autograd_grad(1, &o, NULL, 1, &x, &gx, false, false) == L2_ERR_AUTOGRAD,
+           "x again: mul_scalar's node ran and was freed: %s", l2_last_error());
+        l2_tensor *frees3[] = {o, s, x3, e, x, w};
+        for (int k = 0; k < 6; k++)
+            l2_tensor_release(frees3[k]);
+    }
+
+    /* A second backward without retain_graph fails only through a node that saved something,
+     * in libl2 or in torch 1.13 (issue 13 #4). */
+    {
+        l2_tensor *x = vec(1, 2, 3, true);
+        l2_tensor *s = l2_add(x, x), *o = l2_sum(s);
+        ok(l2_backward(o, NULL, false) == L2_OK && l2_backward(o, NULL, false) == L2_OK,
+           "sum(x + x) twice: nothing saved, both run: %s", l2_last_error());
+        is_near(at(l2_grad(x), (const int64_t[]){1}), 4, 0, "and the gradients accumulate");
+        l2_tensor_release(o);
+        l2_tensor_release(s);
+        l2_set_grad_none(x);
+        /* Classes of "saves": libl2 saves a tensor (mul of two tensors); libl2 saves nothing but
+         * torch saves the wrapped number (mul_scalar, L2__SAVES in the op table); torch's mean
+         * over dims saves its input (set by the forward), its mean of everything does not. */
+        l2_tensor *xx = l2_mul(x, x), *m = l2_mul_scalar(x, 2);
+        l2_tensor *md = l2_mean_dims(x, 1, (const int[]){0}, false), *ma = l2_mean(x);
+        l2_tensor *lx = l2_ones(L2_SHAPE(2, 3), L2_FLOAT64);
+        l2_tensor *lw = l2_ones(L2_SHAPE(3, 3), L2_FLOAT64);
+        l2_tensor *lin = l2_linear(lx, lw, x); /* only the bias requires grad: torch saves none */
+        struct {
+            l2_tensor *t;
+            bool fails;
+            const char *what;
+        } cases[] = {{xx, true, "mul(x, x) (libl2 saved x)"},
+                     {m, true, "mul_scalar (torch saved the number)"},
+                     {md, true, "mean over dims (torch saved the input)"},
+                     {ma, false, "mean of everything (nothing saved)"},
+                     {lin, false, "linear whose bias alone requires grad (stand-ins only)"}};
+        for (int k = 0; k < 5; k++) {
+            l2_tensor *r = l2_sum(cases[k].t);
+            l2_status st1 = l2_backward(r, NULL, false), st2 = l2_backward(r, NULL, false);
+            ok(st1 == L2_OK && (st2 == L2_ERR_AUTOGRAD) == cases[k].fails,
+               "second backward through %s %s: %s", cases[k].what,
+               cases[k].fails ? "fails" : "runs", st2 ? l2_last_error() : "ok");
+            if (st2)
+                ok(strstr(l2_last_error(), "second time") != NULL, "message: %s",
+                   l2_last_error());
+            l2_tensor_release(r);
+            l2_tensor_release(cases[k].t);
+        }
+        l2_tensor_release(lx);
+        l2_tensor_release(lw);
+        l2_tensor_release(x);
+    }
 
     /* The graph frees itself with its last output; a chain keeps its leaves alive. */
     l2_tensor *chain = l2_mul_scalar(a, 2);

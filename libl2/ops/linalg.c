@@ -472,7 +472,7 @@ l2__node *l2__record_save_needed(l2__op op, l2_tensor *out, int n,
                                  const l2_tensor *const *inputs, int nsave,
                                  const l2_tensor *const *save, const bool *need)
 {
-    const l2_tensor *sv[L2__MAX_SAVED];
+    const l2_tensor *sv[L2__MAX_SAVED] = {0};
     l2_tensor *standin[L2__MAX_SAVED] = {0};
     l2__node *node = NULL;
     for (int i = 0; i < nsave; i++) {
@@ -488,6 +488,11 @@ l2__node *l2__record_save_needed(l2__op op, l2_tensor *out, int n,
         sv[i] = standin[i];
     }
     node = l2__record_save(op, out, n, inputs, nsave, sv);
+    if (node) {
+        node->standins_only = true;
+        for (int i = 0; i < nsave; i++)
+            node->standins_only &= !need[i];
+    }
 out:
     for (int i = 0; i < nsave; i++)
         l2_tensor_release(standin[i]);

@@ -1,9 +1,16 @@
-/* op-table.h: every differentiable op, family by family. X(ENUM, name) yields L2__OP_ENUM, the
- * name "name" (shown by l2_grad_fn_name) and the backward function l2__name_backward, which must
- * be defined in the family's source file next to the forward. Each family keeps its list in its
- * own file, list-<family>.h. */
+/* op-table.h: every differentiable op, family by family. X(ENUM, name, saves) yields L2__OP_ENUM,
+ * the name "name" (shown by l2_grad_fn_name) and the backward function l2__name_backward, which
+ * must be defined in the family's source file next to the forward. saves is L2__SAVES when torch
+ * 1.13's node for the op saves something (a tensor or a wrapped number) in every variant, so
+ * that a second backward without retain_graph through it fails even where libl2 saved nothing;
+ * L2__MAY_SAVE otherwise (the node counts as saving when libl2 saved a tensor, or when the
+ * forward sets l2__node.torch_saves). oracle/torch_saves.py --check compares the flags with
+ * torch. Each family keeps its list in its own file, list-<family>.h. */
 #ifndef L2_OP_TABLE_H
 #define L2_OP_TABLE_H
+
+#define L2__SAVES true
+#define L2__MAY_SAVE false
 
 #include "list-view.h"
 #include "list-elementwise.h"

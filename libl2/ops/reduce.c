@@ -1065,7 +1065,12 @@ l2_status l2__sum_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
     return gin[0] ? L2_OK : l2_last_status();
 }
 
-l2_tensor *l2_mean_dims(const l2_tensor *t, int ndims, const int *dims, bool keepdim)
+/* The mean over dims (all of them when ndims is 0). by_dims tells l2_mean_dims from l2_mean:
+ * torch 1.13's node for a mean over dims (MeanBackward1) saves its input, the one for a mean of
+ * everything (MeanBackward0) saves nothing; libl2 saves nothing in both but marks the first as
+ * saving, so that a second backward without retain_graph fails where torch's does. */
+static l2_tensor *mean_impl(const l2_tensor *t, int ndims, const int *dims, bool keepdim,
+                            bool by_dims)
 {
     const char *op = "mean";
     rdims rd;
@@ -1077,12 +1082,21 @@ l2_tensor *l2_mean_dims(const l2_tensor *t, int ndims, const int *dims, bool kee
         return NULL;
     rctx c = {.mode = M_MEAN};
     l2_tensor *r = reduce_new(op, t, &rd, t->dtype, &K_SUM, &c);
-    if (r && wants_grad(t) && !record(L2__OP_MEAN, r, t, &rd, 0, NULL))
-        return NULL;
+    if (r && wants_grad(t)) {
+        l2__node *n = record(L2__OP_MEAN, r, t, &rd, 0, NULL);
+        if (!n)
+            return NULL;
+        n->torch_saves = by_dims;
+    }
     return l2__ret(r);
 }
 
-l2_tensor *l2_mean(const l2_tensor *t) { return l2_mean_dims(t, 0, NULL, false); }
+l2_tensor *l2_mean_dims(const l2_tensor *t, int ndims, const int *dims, bool keepdim)
+{
+    return mean_impl(t, ndims, dims, keepdim, true);
+}
+
+l2_tensor *l2_mean(const l2_tensor *t) { return mean_impl(t, 0, NULL, false, false); }
 
 /* dx = expand(dy / N): dy / N is computed once per output (in the input's dtype, so that the
  * engine need not convert), then viewed with stride 0. */

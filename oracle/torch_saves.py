@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""torch_saves.py: which ops' backward nodes save something in torch 1.13.
+
+torch raises on a second backward without retain_graph exactly when a node it runs had saved
+something (a tensor or a wrapped number), which its first backward freed. For each op of
+libl2's op table (libl2/ops/list-*.h) this runs every variant libl2 records under that op as
+y = op(x); y.sum().backward(); y.sum().backward() and prints one line per op:
+
+    name  yes|no|mixed  (variants that raised / variants)
+
+"yes" ops carry L2__SAVES in the op table (the node counts as having saved something even when
+libl2 itself saves nothing); "no" and "mixed" ops rely on what libl2 saved. With --check, the
+op table's flags are compared with torch and the exit status is 1 on a difference.
+"""
+import os
+import re
+import sys
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def x(*shape):  # the leaf: each variant differentiates one operand
+    return torch.rand(*shape, dtype=torch.float64) + 0.5
+
+
+def c(*shape):
+    return torch.rand(*shape, dtype=torch.float64) + 0.5
+
+
+I = torch.tensor([0, 2, 1])
+M = torch.tensor([[True, False, True], [False, True, False]])
+
+# op name -> list of variants; each variant takes the leaf tensors and returns the output.
+# (shapes of the leaves, function)
+V = {
+    "view": [((2, 3), lambda a: a.view(6))],
+    "permute": [((2, 3), lambda a: a.permute(1, 0))],
+    "expand": [((1, 3), lambda a: a.expand(2, 3))],
+    "slice": [((4, 3), lambda a: a[1:3])],
+    "select": [((4, 3), lambda a: a[1])],
+    "as_strided": [((6,), lambda a: a.as_strided((2, 2), (1, 2)))],
+    "clone": [((2, 3), lambda a: a.clone())],
+    "to_dtype": [((2, 3), lambda a: a.to(torch.float32))],
+    "cat": [((2, 3), lambda a: torch.cat([a, a.clone()], 0))],
+    "copy_": [((2, 3), lambda a: c(2, 3).copy_(a))],
+    "add": [((2, 3), lambda a: a + c(2, 3)), ((2, 3), lambda a: a + 2.0),
+            ((2, 3), lambda a: torch.add(a, a, alpha=2))],
+    "sub": [((2, 3), lambda a: a - c(2, 3)), ((2, 3), lambda a: a - 2.0),
+            ((2, 3), lambda a: 2.0 - a)],
+    "mul": [((2, 3), lambda a: a * c(2, 3)), ((2, 3), lambda a: a * 2.0),
+            ((2, 3), lambda a: a * a), ((2, 3), lambda a: a.clone().mul_(2.0))],
+    "div": [((2, 3), lambda a: a / c(2, 3)), ((2, 3), lambda a: a / 2.0),
+            ((2, 3), lambda a: c(2, 3) / a)],
+    "pow": [((2, 3), lambda a: a ** c(2, 3)), ((2, 3), lambda a: a ** 2.0),
+            ((2, 3), lambda a: 2.0 ** a)],
+    "maximum": [((2, 3), lambda a: torch.maximum(a, c(2, 3)))],
+    "minimum": [((2, 3), lambda a: torch.minimum(a, c(2, 3)))],
+    "atan2": [((2, 3), lambda a: torch.atan2(a, c(2, 3)))],
+    "fmod": [((2, 3), lambda a: torch.fmod(a, c(2, 3))), ((2, 3), lambda a: torch.fmod(a, 2.0)),
+             ((2, 3), lambda a: torch.fmod(a, a.clone() + 1))],
+    "remainder": [((2, 3), lambda a: torch.remainder(a, c(2, 3))),
+                  ((2, 3), lambda a: torch.remainder(a, 2.0)),
+                  ((2, 3), lambda a: torch.remainder(a, a.clone() + 1))],
+    "where": [((2, 3), lambda a: torch.where(M, a, c(2, 3)))],
+    "masked_fill": [((2, 3), lambda a: a.masked_fill(M, 1.0))],
+    "fill_": [((2, 3), lambda a: a.clone().fill_(1.0))],
+    "zero_": [((2, 3), lambda a: a.clone().zero_())],
+    "neg": [((2, 3), torch.neg)], "abs": [((2, 3), torch.abs)], "sign": [((2, 3), torch.sign)],
+    "exp": [((2, 3), torch.exp)], "exp2": [((2, 3), torch.exp2)],
+    "expm1": [((2, 3), torch.expm1)], "log": [((2, 3), torch.log)],
+    "log2": [((2, 3), torch.log2)], "log10": [((2, 3), torch.log10)],
+    "log1p": [((2, 3), torch.log1p)], "sqrt": [((2, 3), torch.sqrt)],
+    "rsqrt": [((2, 3), torch.rsqrt)], "square": [((2, 3), torch.square)],
+    "reciprocal": [((2, 3), torch.reciprocal)], "sin": [((2, 3), torch.sin)],
+    "cos": [((2, 3), torch.cos)], "tan": [((2, 3), torch.tan)],
+    "asin": [((2, 3), lambda a: torch.asin(a - 0.9))],
+    "acos": [((2, 3), lambda a: torch.acos(a - 0.9))], "atan": [((2, 3), torch.atan)],
+    "sinh": [((2, 3), torch.sinh)], "cosh": [((2, 3), torch.cosh)],
+    "tanh": [((2, 3), torch.tanh)], "sigmoid": [((2, 3), torch.sigmoid)],
+    "relu": [((2, 3), torch.relu)], "silu": [((2, 3), F.silu)], "erf": [((2, 3), torch.erf)],
+    "floor": [((2, 3), torch.floor)], "ceil": [((2, 3), torch.ceil)],
+    "round": [((2, 3), torch.round)], "trunc": [((2, 3), torch.trunc)],
+    "leaky_relu": [((2, 3), F.leaky_relu)], "elu": [((2, 3), F.elu)],
+    "gelu": [((2, 3), F.gelu)], "softplus": [((2, 3), F.softplus)],
+    "clamp": [((2, 3), lambda a: torch.clamp(a, 0.6, 1.2))],
+    "sum": [((2, 3), torch.sum), ((2, 3), lambda a: a.sum(0))],
+    "mean": [((2, 3), torch.mean), ((2, 3), lambda a: a.mean(0))],
+    "prod": [((2, 3), torch.prod), ((2, 3), lambda a: a.prod(0))],
+    "max": [((2, 3), torch.max)], "min": [((2, 3), torch.min)],
+    "max_dim": [((2, 3), lambda a: a.max(0)[0])], "min_dim": [((2, 3), lambda a: a.min(0)[0])],
+    "var": [((2, 3), torch.var), ((2, 3), lambda a: a.var(0))],
+    "std": [((2, 3), torch.std), ((2, 3), lambda a: a.std(0))],
+    "logsumexp": [((2, 3), lambda a: torch.logsumexp(a, 0))],
+    "norm": [((2, 3), torch.norm), ((2, 3), lambda a: a.norm(dim=0))],
+    "cumsum": [((2, 3), lambda a: a.cumsum(0))],
+    "matmul": [((2, 3), lambda a: a @ c(3, 4))], "mm": [((2, 3), lambda a: a.mm(c(3, 4)))],
+    "bmm": [((2, 2, 3), lambda a: a.bmm(c(2, 3, 4)))],
+    "mv": [((2, 3), lambda a: a.mv(c(3)))], "dot": [((3,), lambda a: a.dot(c(3)))],
+    "outer": [((3,), lambda a: torch.outer(a, c(2)))],
+    "addmm": [((2, 4), lambda a: torch.addmm(a, c(2, 3), c(3, 4))),
+              ((2, 3), lambda a: torch.addmm(c(2, 4), a, c(3, 4)))],
+    "linear": [((2, 3), lambda a: F.linear(a, c(4, 3), c(4)))],
+    "index_select": [((4, 3), lambda a: a.index_select(0, I))],
+    "gather": [((4, 3), lambda a: a.gather(0, torch.tensor([[0, 1, 2]])))],
+    "scatter_add": [((4, 3), lambda a: a.scatter_add(0, torch.tensor([[0, 1, 2]]), c(1, 3))),
+                    ((1, 3), lambda a: c(4, 3).scatter_add(0, torch.tensor([[0, 1, 2]]), a))],
+    "embedding": [((4, 3), lambda a: F.embedding(I, a))],
+    "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
+    "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
+    "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],
+    "cross_entropy": [((2, 3), lambda a: F.cross_entropy(a, torch.tensor([0, 2])))],
+    "nll_loss": [((2, 3), lambda a: F.nll_loss(a, torch.tensor([0, 2])))],
+    "mse_loss": [((2, 3), lambda a: F.mse_loss(a, c(2, 3)))],
+    "l1_loss": [((2, 3), lambda a: F.l1_loss(a, c(2, 3)))],
+    "binary_cross_entropy": [((2, 3), lambda a: F.binary_cross_entropy(a * 0.5, c(2, 3) - 0.5))],
+    "binary_cross_entropy_with_logits": [
+        ((2, 3), lambda a: F.binary_cross_entropy_with_logits(a, c(2, 3) - 0.5))],
+    "layer_norm": [((2, 3), lambda a: F.layer_norm(a, (3,)))],
+    "batch_norm": [((2, 3), lambda a: F.batch_norm(a, None, None, training=True))],
+    "conv2d": [((1, 1, 4, 4), lambda a: F.conv2d(a, c(1, 1, 2, 2)))],
+    "max_pool2d": [((1, 1, 4, 4), lambda a: F.max_pool2d(a, 2))],
+    "avg_pool2d": [((1, 1, 4, 4), lambda a: F.avg_pool2d(a, 2))],
+    "adaptive_avg_pool2d": [((1, 1, 4, 4), lambda a: F.adaptive_avg_pool2d(a, 2))],
+    "constant_pad_nd": [((2, 3), lambda a: F.pad(a, (1, 1)))],
+}
+
+# Variants where another operand is the one that requires grad (torch 1.13 skips some saves
+# then: addmm and linear with only the bias, for example).
+OTHER_OPERAND = {
+    "matmul": [((3, 4), lambda a: c(2, 3) @ a)],
+    "mm": [((3, 4), lambda a: c(2, 3).mm(a))],
+    "bmm": [((2, 3, 4), lambda a: c(2, 2, 3).bmm(a))],
+    "mv": [((3,), lambda a: c(2, 3).mv(a))],
+    "outer": [((2,), lambda a: torch.outer(c(3), a))],
+    "linear": [((4,), lambda a: F.linear(c(2, 3), c(4, 3), a)),
+               ((4, 3), lambda a: F.linear(c(2, 3), a)),
+               ((4,), lambda a: F.linear(c(2, 2, 3), c(4, 3), a))],
+    "maximum": [((2, 3), lambda a: torch.maximum(c(2, 3), a))],
+    "minimum": [((2, 3), lambda a: torch.minimum(c(2, 3), a))],
+    "atan2": [((2, 3), lambda a: torch.atan2(c(2, 3), a))],
+    "where": [((2, 3), lambda a: torch.where(M, c(2, 3), a))],
+    "mse_loss": [((2, 3), lambda a: F.mse_loss(c(2, 3), a))],
+    "l1_loss": [((2, 3), lambda a: F.l1_loss(c(2, 3), a))],
+    "binary_cross_entropy_with_logits": [
+        ((2, 3), lambda a: F.binary_cross_entropy_with_logits(c(2, 3), a - 0.5))],
+    "layer_norm": [((3,), lambda a: F.layer_norm(c(2, 3), (3,), a)),
+                   ((3,), lambda a: F.layer_norm(c(2, 3), (3,), None, a))],
+    "batch_norm": [((3,), lambda a: F.batch_norm(c(2, 3), None, None, a, training=True)),
+                   ((3,), lambda a: F.batch_norm(c(2, 3), None, None, None, a, training=True))],
+    "conv2d": [((1, 1, 2, 2), lambda a: F.conv2d(c(1, 1, 4, 4), a)),
+               ((1,), lambda a: F.conv2d(c(1, 1, 4, 4), c(1, 1, 2, 2), a))],
+}
+for _k, _v in OTHER_OPERAND.items():
+    V[_k] = V[_k] + _v
+
+# Ops of the table without a torch node of their own (left L2__MAY_SAVE).
+NO_COUNTERPART = {"set_": "element assignment; torch records CopySlices over the view"}
+
+
+def raises_twice(shape, f):
+    """True when torch's second backward (no retain_graph) through f's node raises."""
+    a = x(*shape).requires_grad_()
+    y = f(a)
+    if y.dtype != torch.float64:
+        y = y.double()  # ToCopyBackward0 saves no tensor
+    y.sum().backward()
+    try:
+        y.sum().backward()
+    except RuntimeError as e:
+        if "second time" not in str(e):
+            raise
+        return True
+    return False
+
+
+def table_ops():
+    """(name, saves) of every op in the op table, in order."""
+    ops = []
+    for fam in ("view", "elementwise", "reduce", "linalg", "index", "nn", "conv"):
+        with open(os.path.join(HERE, "..", "libl2", "ops", "list-%s.h" % fam)) as f:
+            for m in re.finditer(r"X\((\w+), (\w+), (L2__SAVES|L2__MAY_SAVE)\)", f.read()):
+                ops.append((m.group(2), m.group(3) == "L2__SAVES"))
+    return ops
+
+
+def main():
+    check = "--check" in sys.argv[1:]
+    torch.manual_seed(0)
+    bad = 0
+    for name, flagged in table_ops():
+        if name in NO_COUNTERPART:
+            print("%-34s  (%s)" % (name, NO_COUNTERPART[name]))
+            bad += check and flagged
+            continue
+        if name not in V:
+            print("%-34s  (no torch variant listed)" % name)
+            bad += check
+            continue
+        r = [raises_twice(s, f) for s, f in V[name]]
+        verdict = "yes" if all(r) else "no" if not any(r) else "mixed"
+        mark = ""
+        if check and flagged != (verdict == "yes"):
+            mark = "  <- table says %s" % ("L2__SAVES" if flagged else "L2__MAY_SAVE")
+            bad += 1
+        print("%-34s  %-5s  (%d/%d)%s" % (name, verdict, sum(r), len(r), mark))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
