@@ -149,6 +149,15 @@ static void grad_mode(void)
     ok(equals(l2_grad(p), twos, 6), "and the gradient through it is unchanged");
     l2_tensor_release(loss);
     l2_tensor_release(y);
+    /* Still a write: exp saves its output, so after y.copy_(y) backward must refuse, as torch's
+     * version counter does. */
+    y = l2_exp(p);
+    ok(l2_copy_(y, y) == L2_OK, "copy_(exp(p), itself)");
+    loss = l2_sum(y);
+    ok(loss && l2_backward(loss, NULL, false) == L2_ERR_AUTOGRAD,
+       "copy_(y, y) bumps y's version: backward through exp refuses (%s)", l2_last_error());
+    l2_tensor_release(loss);
+    l2_tensor_release(y);
 
     /* An overlapping copy reads the source before writing. */
     l2_tensor *a = leaf(0, false);

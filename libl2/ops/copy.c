@@ -314,8 +314,10 @@ l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
                  dst->requires_grad);
     bool same = same_elements(dst, s);
     if (same && !grad) {
-        /* copy_(x, x), or a source with dst's exact elements: nothing to write or record. */
+        /* copy_(x, x), or a source with dst's exact elements: nothing to write or record, but
+         * it is a write all the same (torch bumps the version too). */
         l2_tensor_release(s);
+        l2__bump_version(dst);
         return L2_OK;
     }
     /* Everything that can fail happens before the first write: the temporary for an
@@ -339,6 +341,7 @@ l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
     }
     if (same) { /* the elements are already there; only the history changed */
         l2_tensor_release(s);
+        l2__bump_version(dst);
         return L2_OK;
     }
     l2__copy_kernel(dst, tmp ? tmp : s);
