@@ -220,7 +220,7 @@ L2_API l2_tensor *l2_keep(l2_tensor *t);
  *    complement as torch's does; integer fmod/remainder by 0 is L2_ERR_ARG (torch raises
  *    ZeroDivisionError) and INT64_MIN by -1 gives 0. */
 
-/* Uninitialised values. */
+/* Uninitialised values (bool tensors are all false: a byte other than 0 or 1 is no C bool). */
 L2_API l2_tensor *l2_empty(int ndim, const int64_t *shape, l2_dtype dt);
 L2_API l2_tensor *l2_zeros(int ndim, const int64_t *shape, l2_dtype dt);
 L2_API l2_tensor *l2_ones(int ndim, const int64_t *shape, l2_dtype dt);
@@ -242,7 +242,8 @@ L2_API l2_tensor *l2_linspace(double start, double end, int64_t steps, l2_dtype 
 /* 2-d (n, m) with ones on the diagonal. m < 0 means m = n. */
 L2_API l2_tensor *l2_eye(int64_t n, int64_t m, l2_dtype dt);
 /* A copy of ndim/shape elements read contiguously (row-major) from data, which holds values of
- * dtype dt. L2_ERR_NULL if data is NULL and the shape has elements. */
+ * dtype dt. L2_ERR_NULL if data is NULL and the shape has elements. For bool, any non-zero byte
+ * is true (stored as 1). */
 L2_API l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape, l2_dtype dt);
 /* A tensor over external memory, no copy: element [i0,..] is at
  * data + (offset + sum i_k*strides[k]) elements. strides == NULL means row-major contiguous.
@@ -250,7 +251,8 @@ L2_API l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape,
  * non-NULL); it is also called if this call fails, so that ownership always passes to libl2.
  * Negative strides and offsets are refused (L2_ERR_ARG); strides, offset and extent must meet
  * the Limits above (L2_ERR_OVERFLOW). The caller promises the memory covers every element
- * addressed, also by later l2_as_strided views (libl2 does not know the memory's size). */
+ * addressed, also by later l2_as_strided views (libl2 does not know the memory's size), and that
+ * bool memory holds only the bytes 0 and 1 (as C's bool; the same for DLPack bool/uint8). */
 L2_API l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_t *strides,
                                int64_t offset, l2_dtype dt, void (*release)(void *ctx), void *ctx);
 

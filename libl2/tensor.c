@@ -76,10 +76,12 @@ void l2__contiguous_strides(int ndim, const int64_t *shape, int64_t *stride)
 
 bool l2__is_contiguous(const l2_tensor *t)
 {
-    int64_t s = 1;
-    for (int i = t->ndim - 1; i >= 0; i--) {
+    /* An empty tensor is contiguous whatever its strides (which may have saturated). */
+    for (int i = 0; i < t->ndim; i++)
         if (t->shape[i] == 0)
             return true;
+    int64_t s = 1;
+    for (int i = t->ndim - 1; i >= 0; i--) {
         if (t->shape[i] != 1 && t->stride[i] != s)
             return false;
         if (l2__mul_ovf(s, t->shape[i], &s))
@@ -319,7 +321,8 @@ l2_tensor *l2__new(const char *op, int ndim, const int64_t *shape, l2_dtype dt, 
     int64_t n;
     if (!l2__check_shape(op, ndim, shape, dt, &n))
         return NULL;
-    l2__storage *s = storage_new(op, (size_t)n * l2__esize(dt), zero);
+    /* bool storage is always initialised: a byte other than 0 or 1 is not a valid C bool. */
+    l2__storage *s = storage_new(op, (size_t)n * l2__esize(dt), zero || dt == L2_BOOL);
     if (!s)
         return NULL;
     int64_t stride[L2_MAX_DIMS];
@@ -717,8 +720,14 @@ l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape, l2_dty
         return NULL;
     L2__CHECK(data != NULL || n == 0, NULL, L2_ERR_NULL, "from_data: data is NULL");
     l2_tensor *t = l2__new("from_data", ndim, shape, dt, false);
-    if (t && n > 0)
+    if (t && n > 0 && dt == L2_BOOL) { /* any non-zero byte is true, stored as 1 */
+        const unsigned char *src = data;
+        bool *dst = t->storage->data;
+        for (int64_t i = 0; i < n; i++)
+            dst[i] = src[i] != 0;
+    } else if (t && n > 0) {
         memcpy(t->storage->data, data, (size_t)n * l2__esize(dt));
+    }
     return l2__ret(t);
 }
 

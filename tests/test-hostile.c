@@ -328,7 +328,8 @@ static void rm_tmpdir(void)
 
 int main(int argc, char **argv)
 {
-    const char *src = getenv("L2_SRCDIR");
+    /* The source tree: $L2_SRCDIR (make check sets it), else the one this test was built from. */
+    const char *src = getenv("L2_SRCDIR") ? getenv("L2_SRCDIR") : L2_TOP_SRCDIR;
     const char *pre = getenv("LD_PRELOAD");
     const char *red = getenv("L2_HOSTILE_REDUCED");
     char hpath[1024];
