@@ -190,8 +190,10 @@ L2_API l2_status l2_scope_begin(void);
 /* Close the innermost scope and release every tensor it still owns (not those you released
  * meanwhile). L2_ERR_ARG if none is open. */
 L2_API l2_status l2_scope_end(void);
-/* Let t outlive the innermost scope: t gets one more reference, owned by the enclosing scope, or
- * by you when no scope encloses it (or no scope is open). Returns t. NULL gives NULL with
+/* Let t outlive the innermost scope: t gets one more reference, owned by the enclosing scope;
+ * when no scope encloses the innermost one, the innermost scope's reference passes to you (the
+ * scope forgets t, so one l2_tensor_release frees it), or, if no scope holds t, t gets one more
+ * reference, yours. Returns t. NULL gives NULL with
  * L2_ERR_NULL; L2_ERR_NOMEM if the enclosing scope cannot grow (t is unchanged). */
 L2_API l2_tensor *l2_keep(l2_tensor *t);
 

@@ -593,6 +593,10 @@ l2_tensor *l2__ret(l2_tensor *t)
 l2_tensor *l2_keep(l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "keep");
+    /* No enclosing scope: the innermost scope's reference (if it holds t) passes to the caller,
+     * so one release frees t, as for a tensor made outside any scope. */
+    if (scope_depth < 2 && scope_take(t))
+        return t;
     atomic_fetch_add(&t->refs, 1);
     if (scope_depth >= 2)
         return scope_add(&scopes[scope_depth - 2], t);

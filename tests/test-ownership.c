@@ -140,6 +140,14 @@ static void test_keep(void)
     is_int(l2_live_tensors(), base + 1, "keep with one scope: the caller owns it");
     l2_tensor_release(t);
     is_int(l2_live_tensors(), base, "and releases it");
+    /* ... also when the caller releases it before the scope ends (found by fuzz-ops: the
+     * release used to take the scope's reference and leave the caller's behind). */
+    l2_scope_begin();
+    t = l2_keep(l2_ones(L2_SHAPE(2), L2_FLOAT32));
+    l2_tensor_release(t);
+    is_int(l2_live_tensors(), base, "keep with one scope, released inside it: freed at once");
+    l2_scope_end();
+    is_int(l2_live_tensors(), base, "and the scope does not release it again");
     is_int(l2_last_status(), L2_OK, "no error in the keep cases");
 }
 
