@@ -236,6 +236,15 @@ static void test_idx(void)
         write_idx(p, gz, 0x08, 1, (const int[]){10}, px, 6);
         ok(!l2_load_idx(p, true) && l2_last_status() == L2_ERR_FORMAT, "truncated idx: %s",
            l2_last_error());
+        /* A header declaring 2^30 elements over 6 bytes fails before allocating for them. */
+        write_idx(p, gz, 0x08, 2, (const int[]){1 << 15, 1 << 15}, px, 6);
+        l2_memory_stats ms;
+        l2_reset_peak_memory();
+        bool failed = !l2_load_idx(p, true) && l2_last_status() == L2_ERR_FORMAT;
+        l2_get_memory_stats(&ms);
+        ok(failed && ms.peak_bytes < (1 << 24), "a short %s file declaring 2^30 elements fails "
+           "with at most %lld bytes allocated: %s", gz ? "gzip" : "plain",
+           (long long)ms.peak_bytes, l2_last_error());
         write_idx(p, gz, 0x08, 1, (const int[]){5}, px, 6);
         ok(!l2_load_idx(p, true) && l2_last_status() == L2_ERR_FORMAT, "trailing bytes: %s",
            l2_last_error());

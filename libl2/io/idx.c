@@ -58,6 +58,29 @@ l2_tensor *l2_load_idx(const char *path, bool scale_u8)
             goto out;
         }
     }
+    if (!gzdirect(f)) {
+        /* A gzip stream's length is known only by reading it: count its data bytes first (up
+         * to a chunk past the declared size), so that a short stream fails before the tensor
+         * is allocated, then read again from the data's start. */
+        uint64_t want = (uint64_t)n * esz, got = 0;
+        unsigned char *scratch = l2__malloc(1 << 16, op);
+        if (!scratch)
+            goto out;
+        int r;
+        while (got <= want && (r = gzread(f, scratch, 1 << 16)) > 0)
+            got += (uint64_t)r;
+        l2__free(scratch);
+        if (got != want) {
+            l2__fail(L2_ERR_FORMAT, "%s: '%s': %llu%s data bytes, but its header declares %llu",
+                     op, path, (unsigned long long)got, got > want ? " or more" : "",
+                     (unsigned long long)want);
+            goto out;
+        }
+        if (gzrewind(f) != 0 || gzseek(f, 4 + 4 * (z_off_t)ndim, SEEK_SET) < 0) {
+            l2__fail(L2_ERR_IO, "%s: '%s': cannot rewind the gzip stream", op, path);
+            goto out;
+        }
+    }
     t = l2__new(op, ndim, shape, dt, false);
     if (!t)
         goto out;
