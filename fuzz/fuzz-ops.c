@@ -95,6 +95,14 @@ static void put(reader *r, l2_tensor *t, const char *what)
             l2_tensor_release(t);
         return;
     }
+    /* A call may return a tensor the pool already holds (contiguous of a contiguous tensor,
+     * flatten over one dim). Inside a scope that return is the scope's reference, and l2.h's
+     * rule makes the next release of t drop it: release it now, keeping the pool as it was. */
+    for (int k = 0; depth > 0 && k < NSLOTS; k++)
+        if (slot[k] == t) {
+            l2_tensor_release(t);
+            return;
+        }
     drop(s);
     slot[s] = t;
     owner[s] = depth;

@@ -135,7 +135,10 @@ L2_API l2_tensor *l2_tensor_ref(l2_tensor *t);
  * again; references you took with l2_tensor_ref are dropped by the releases that follow. A scope
  * of another thread is never touched: there the call drops a reference that is not a scope's,
  * and if only scopes hold t it sets L2_ERR_ARG and does nothing (release t on the thread that
- * opened the scope, or l2_keep it out first). In debug builds, releasing a released tensor sets
+ * opened the scope, or l2_keep it out first). Mind calls that return a tensor you already hold
+ * (l2_contiguous of a contiguous tensor, l2_flatten over one dim): inside a scope the result is
+ * a scope reference, and your next release of t drops that one, not yours; release t once for
+ * each time you got it, or your own reference outlives the scope (the leak report shows it). In debug builds, releasing a released tensor sets
  * L2_ERR_ARG and does nothing (see l2_live_tensors). */
 L2_API void l2_tensor_release(l2_tensor *t);
 /* Free a string returned by libl2 (l2_to_string). NULL does nothing. */
