@@ -90,8 +90,9 @@ static void fill_random(l2_tensor *t, dist d, double a, double b)
         if (d == DIST_UNIFORM) {
             do {
                 v = a + (b - a) * next_double();
-                /* float32 rounding can reach high: redraw (documented) */
-            } while (t->dtype == L2_FLOAT32 && (float)v >= (float)b && b > a);
+                /* float32 rounding can reach high: redraw (documented), unless low and high
+                 * are the same float32, where every draw does */
+            } while (t->dtype == L2_FLOAT32 && (float)v >= (float)b && (float)a < (float)b);
         } else {
             v = a + b * next_normal();
         }

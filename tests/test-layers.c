@@ -354,8 +354,24 @@ static void test_random_fills(void)
     }
 }
 
+/* low and high that differ in float64 but are one float32: every draw is low, at once (the
+ * float32 redraw of values that round to high used to loop forever here; found by fuzz-ops). */
+static void test_uniform_one_float(void)
+{
+    alarm(20); /* a hang fails the test instead of stalling the suite */
+    l2_tensor *t = l2_uniform(L2_SHAPE(4), 1.0, 1.0 + 1e-12, L2_FLOAT32);
+    l2_tensor *z = l2_zeros(L2_SHAPE(3), L2_FLOAT32);
+    ok(t && at(t, (const int64_t[]){3}) == 1.0 && l2_uniform_(z, 1.0, 1.0 + 1e-12) == L2_OK &&
+           at(z, (const int64_t[]){2}) == 1.0,
+       "uniform over a range of one float32 value gives that value");
+    alarm(0);
+    l2_tensor_release(z);
+    l2_tensor_release(t);
+}
+
 int main(void)
 {
+    test_uniform_one_float();
     test_batchnorm2d_layer();
     test_layernorm_layer();
     test_embedding_layer();
