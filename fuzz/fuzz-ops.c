@@ -82,6 +82,19 @@ static void drop(int s)
     slot[s] = NULL;
 }
 
+/* Too big to keep: over MAX_NUMEL elements, or an empty tensor whose other dims multiply past
+ * it (a reduction over its empty dim would legitimately make a huge output). */
+static bool too_big_tensor(const l2_tensor *t)
+{
+    int64_t m = 1;
+    for (int i = 0; i < l2_ndim(t); i++) {
+        int64_t d = l2_shape(t)[i];
+        if (d > 0 && (__builtin_mul_overflow(m, d, &m) || m > MAX_NUMEL))
+            return true;
+    }
+    return false;
+}
+
 /* Put the result of an op into a slot chosen by the input (too big tensors are dropped). */
 static void put(reader *r, l2_tensor *t, const char *what)
 {
@@ -90,7 +103,7 @@ static void put(reader *r, l2_tensor *t, const char *what)
         check_failure(what);
         return;
     }
-    if (l2_numel(t) > MAX_NUMEL) {
+    if (too_big_tensor(t)) {
         if (depth == 0)
             l2_tensor_release(t);
         return;
@@ -543,7 +556,7 @@ static void op_autograd(reader *r)
         for (int i = 0; i < ni; i++)
             if (grads[i]) {
                 int s = u8(r) % NSLOTS;
-                if (l2_numel(grads[i]) > MAX_NUMEL) {
+                if (too_big_tensor(grads[i])) {
                     if (depth == 0)
                         l2_tensor_release(grads[i]);
                     continue;

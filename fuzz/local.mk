@@ -4,6 +4,7 @@
 #   make fuzz                        build fuzz/fuzz-ops, -safetensors, -idx, -dlpack
 #   make fuzz-run FUZZ_SECONDS=60    run each over its seed corpus for that long; fails on a finding
 #   make fuzz-long                   the same for FUZZ_LONG_SECONDS (default 30 minutes) per target
+#   FUZZ_SEED=N                      libFuzzer's -seed (0, the default: a new random seed each run)
 # New inputs go to fuzz/work/<target>/ in the build tree, findings to fuzz/findings/<target>-*.
 # libFuzzer's last status line "#N ... cov: E ft: F corp: C/..." as "E edges, F features, C inputs".
 FUZZ_COV_SED = s/.*cov: \([0-9]*\).*ft: \([0-9]*\).*corp: \([0-9]*\).*/\1 edges, \2 features,\
@@ -11,7 +12,8 @@ FUZZ_COV_SED = s/.*cov: \([0-9]*\).*ft: \([0-9]*\).*corp: \([0-9]*\).*/\1 edges,
 FUZZ_TARGETS = fuzz-ops fuzz-safetensors fuzz-idx fuzz-dlpack
 FUZZ_SECONDS = 60
 FUZZ_LONG_SECONDS = 1800
-FUZZ_FLAGS = -timeout=20 -rss_limit_mb=2048
+FUZZ_SEED = 0
+FUZZ_FLAGS = -timeout=20 -rss_limit_mb=2048 -seed=$(FUZZ_SEED)
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_COMPILE = $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -DHAVE_CONFIG_H -g -O1 $(FUZZ_SAN) \
 	-Wno-unknown-pragmas -I$(top_srcdir)/libl2 -I$(top_builddir) $(OPENBLAS_CFLAGS) $(ZLIB_CFLAGS)
