@@ -30,10 +30,11 @@ if [ -f "$b/libl2/.libs/libl2.a" ] && command -v pkg-config >/dev/null; then
     own="-L$(pkg-config --variable=libdir "$b/libl2/l2.pc")"
     ldirs=$(pkg-config --static --libs-only-L "$b/libl2/l2.pc" | tr ' ' '\n' | grep -vxF -- "$own")
     tmp=$(mktemp -d)
-    # A sanitizer build's archive needs the sanitizer runtimes at link time.
+    # A sanitizer or coverage build's archive needs those runtimes at link time.
     san=""
     nm "$b/libl2/.libs/libl2.a" 2>/dev/null | grep -q ' U __asan_' && san="$san -fsanitize=address"
     nm "$b/libl2/.libs/libl2.a" 2>/dev/null | grep -q ' U __ubsan_' && san="$san -fsanitize=undefined"
+    nm "$b/libl2/.libs/libl2.a" 2>/dev/null | grep -q ' U __gcov_' && san="$san --coverage"
     if ${CC:-cc} $san -std=c11 -I"$s/libl2" "$s/examples/quickstart.c" "$b/libl2/.libs/libl2.a" \
         $ldirs $libs -o "$tmp/qs" 2>"$tmp/err" && "$tmp/qs" >/dev/null 2>&1; then
         echo "ok 3 - quickstart links against libl2.a with pkg-config --static --libs l2"

@@ -377,6 +377,10 @@ static l2_tensor *binary(int k, arg a, arg b, double alpha, l2_tensor *self)
     /* Allocate everything, then record, then compute: nothing below the allocations fails. */
     number na, nb;
     l2_tensor *ac = NULL, *bc = NULL, *out = NULL, *old = NULL;
+    /* The output first: a result too large to hold fails before the operands are converted. */
+    if (!self || od != self->dtype)
+        if (!(out = l2__new(op, nd, shape, od, false)))
+            goto fail;
     const l2_tensor *ain = a.t ? (ac = l2__ew_convert(op, a.t, ct)) : number_init(&na, a.s, ct);
     const l2_tensor *bin = b.t ? (bc = l2__ew_convert(op, b.t, ct)) : number_init(&nb, b.s, ct);
     if (!ain || !bin)
@@ -389,9 +393,6 @@ static l2_tensor *binary(int k, arg a, arg b, double alpha, l2_tensor *self)
         l2_tensor_release(bc);
         bin = bc = cp;
     }
-    if (!self || od != self->dtype)
-        if (!(out = l2__new(op, nd, shape, od, false)))
-            goto fail;
 
     const l2_tensor *ins[2] = {a.t, b.t};
     if (binfo[k].node >= 0 && l2__is_float(od) && l2__needs_grad(2, ins)) {
