@@ -138,8 +138,9 @@ L2_API l2_tensor *l2_tensor_ref(l2_tensor *t);
  * opened the scope, or l2_keep it out first). Mind calls that return a tensor you already hold
  * (l2_contiguous of a contiguous tensor, l2_flatten over one dim): inside a scope the result is
  * a scope reference, and your next release of t drops that one, not yours; release t once for
- * each time you got it, or your own reference outlives the scope (the leak report shows it). In debug builds, releasing a released tensor sets
- * L2_ERR_ARG and does nothing (see l2_live_tensors). */
+ * each time you got it, or your own reference outlives the scope (the leak report shows it).
+ * In debug builds, releasing a released tensor sets L2_ERR_ARG and does nothing (see
+ * l2_live_tensors). */
 L2_API void l2_tensor_release(l2_tensor *t);
 /* Free a string returned by libl2 (l2_to_string). NULL does nothing. */
 L2_API void l2_free(void *p);
@@ -877,8 +878,8 @@ L2_API l2_tensor *l2_mse_loss(const l2_tensor *input, const l2_tensor *target, l
 L2_API l2_tensor *l2_l1_loss(const l2_tensor *input, const l2_tensor *target, l2_reduction r);
 /* -(target * log(input) + (1 - target) * log(1 - input)) with each log clamped at -100, as torch.
  * input: probabilities in [0, 1] (L2_ERR_ARG otherwise); target: input's shape (L2_ERR_SHAPE
- * otherwise) and dtype (L2_ERR_DTYPE otherwise, as torch). Gradients flow to input (divided by max(x(1-x), 1e-12)) and to target
- * (-logit(input)), as torch. */
+ * otherwise) and dtype (L2_ERR_DTYPE otherwise, as torch). Gradients flow to input (divided by
+ * max(x(1-x), 1e-12)) and to target (-logit(input)), as torch. */
 L2_API l2_tensor *l2_binary_cross_entropy(const l2_tensor *input, const l2_tensor *target,
                                           l2_reduction r);
 /* binary_cross_entropy(sigmoid(input), target) computed stably as
@@ -983,9 +984,9 @@ L2_API void l2_named_free(l2_named_tensors *d);
  * "shape": [...], "data_offsets": [begin, end]}, ...} padded with spaces to a multiple of 8, then
  * the raw little-endian data in the order given. The file is written to a new temporary file
  * beside it (path.<pid>-<n>.tmp, so concurrent saves never share one) and renamed, so a failure
- * never leaves a partial file at path nor a temporary file. Names must be non-empty, unique, at most 1024
- * bytes, without control characters or '"' / '\' (L2_ERR_ARG); L2_ERR_IO names the file and the
- * system error. */
+ * never leaves a partial file at path nor a temporary file. Names must be non-empty, unique,
+ * at most 1024 bytes, without control characters or '"' / '\' (L2_ERR_ARG); L2_ERR_IO names the
+ * file and the system error. */
 L2_API l2_status l2_save_safetensors(const char *path, int n, const char *const *names,
                                      l2_tensor *const *tensors);
 /* Read a safetensors file. Every tensor is a fresh contiguous copy. Malformed input (short file,

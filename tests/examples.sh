@@ -32,9 +32,10 @@ if [ -f "$b/libl2/.libs/libl2.a" ] && command -v pkg-config >/dev/null; then
     tmp=$(mktemp -d)
     # A sanitizer or coverage build's archive needs those runtimes at link time.
     san=""
-    nm "$b/libl2/.libs/libl2.a" 2>/dev/null | grep -q ' U __asan_' && san="$san -fsanitize=address"
-    nm "$b/libl2/.libs/libl2.a" 2>/dev/null | grep -q ' U __ubsan_' && san="$san -fsanitize=undefined"
-    nm "$b/libl2/.libs/libl2.a" 2>/dev/null | grep -q ' U __gcov_' && san="$san --coverage"
+    syms=$(nm "$b/libl2/.libs/libl2.a" 2>/dev/null)
+    echo "$syms" | grep -q ' U __asan_' && san="$san -fsanitize=address"
+    echo "$syms" | grep -q ' U __ubsan_' && san="$san -fsanitize=undefined"
+    echo "$syms" | grep -q ' U __gcov_' && san="$san --coverage"
     if ${CC:-cc} $san -std=c11 -I"$s/libl2" "$s/examples/quickstart.c" "$b/libl2/.libs/libl2.a" \
         $ldirs $libs -o "$tmp/qs" 2>"$tmp/err" && "$tmp/qs" >/dev/null 2>&1; then
         echo "ok 3 - quickstart links against libl2.a with pkg-config --static --libs l2"

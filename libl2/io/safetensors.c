@@ -1,7 +1,8 @@
 /* safetensors.c: saving and loading named tensors in the safetensors format, with a small strict
  * JSON reader for the header. Loading validates everything before it allocates tensors: header
  * length, JSON syntax, dtypes, shapes, data offsets (in range, matching the shape, not
- * overlapping). Saving writes a temporary file beside path and renames it. Only little-endian hosts (configure). */
+ * overlapping). Saving writes a temporary file beside path and renames it. Only little-endian
+ * hosts (configure). */
 #include "../l2-impl.h"
 
 #include <ctype.h>
