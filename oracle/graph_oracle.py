@@ -43,7 +43,7 @@ except ImportError as e:
 
 import gen as G  # noqa: E402
 import l2lib  # noqa: E402
-from run import GRAD_TOL, TOL, nonfinite_mismatch, mismatch_report  # noqa: E402
+from compare import GRAD_TOL, TOL, nonfinite_mismatch, mismatch_report  # noqa: E402
 
 FLOATS = ("float32", "float64")
 MODES = ("backward", "twice_retain", "twice_noretain", "grad_subset")
