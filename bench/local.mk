@@ -1,6 +1,6 @@
 # bench/: the benchmarks against PyTorch (issue 5). l2bench is built only with Google Benchmark.
 # Targets: bench-report (PROFILE=quick|full), bench-compare BASE=<commit>, bench-smoke.
-EXTRA_DIST += bench/torch_bench.py bench/report.py bench/compare_flag.py bench/compare.sh \
+EXTRA_DIST += bench/torch_bench.py bench/train_twin.py bench/report.py bench/compare_flag.py bench/compare.sh \
 	bench/smoke.sh bench/README.md
 
 if HAVE_BENCHMARK
