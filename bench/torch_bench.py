@@ -341,6 +341,12 @@ def build_nn_case(op, base, grad, variant, shape, g):
     return None
 
 
+def cleanup(g):
+    """Remove the file a case wrote (the safetensors cases)."""
+    if isinstance(g.get("path"), str) and os.path.exists(g["path"]):
+        os.remove(g["path"])
+
+
 def compile_stmt(stmt, g):
     """A function of no arguments that runs stmt with g as its globals."""
     body = "".join("    " + line + "\n" for line in stmt.splitlines())
@@ -385,7 +391,10 @@ def time_case(name, min_time, reps=5):
     if built is None:
         return None
     stmt, g = built
-    walls, cpus, n = measure(compile_stmt(stmt, g), min_time, reps)
+    try:
+        walls, cpus, n = measure(compile_stmt(stmt, g), min_time, reps)
+    finally:
+        cleanup(g)
     return {"times": walls, "cpu_times": cpus, "median": statistics.median(walls),
             "cpu_median": statistics.median(cpus), "number_per_run": n}
 
