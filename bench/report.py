@@ -336,7 +336,7 @@ def main():
                     "instead of running bench/torchbench")
     ap.add_argument("--max-load", type=float, default=None,
                     help="multi-thread cases are trusted only when the 1-min load average "
-                    "before and after their group is below this (default: the core count)")
+                    "before and after their group is below this (default: cores + 0.5)")
     args = ap.parse_args()
     profile = args.profile or "quick"
     if profile not in PROFILES:
@@ -351,7 +351,9 @@ def main():
     os.makedirs(outdir, exist_ok=True)
     env = dict(os.environ, L2_BENCH_PROFILE=profile)
     cores = os.cpu_count() or 1
-    max_load = args.max_load if args.max_load is not None else float(cores)
+    # The run itself keeps up to `cores` threads runnable in its multi-thread part: a load
+    # average above cores + 0.5 means another process competes for the cores.
+    max_load = args.max_load if args.max_load is not None else cores + 0.5
     threads = ([int(x) for x in args.threads.split(",") if x] if args.threads
                else sorted({1, cores}))
     t0 = time.time()
@@ -587,7 +589,8 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
     L.append(f"- Trusted: spread (p90 - p10) / median of the wall times over the repetitions "
              f"below {100 * TRUST_SPREAD:.0f}% on both sides compared, and for multi-thread "
              f"cases the 1-min load average before and after the case's group below "
-             f"{max_load:g} (the core count: above it, other processes compete for the cores). "
+             f"{max_load:g} (cores + 0.5: the run itself keeps up to one thread per core "
+             "busy; above that another process competes for the cores). "
              "Headlines use trusted cases only; the others are listed apart with the reason.")
     bt = context.get("library_build_type", "?")
     L.append(f"- libl2: bench/l2bench (Google Benchmark, library build type **{bt}**"
