@@ -297,7 +297,8 @@ def gemm_check(name, threads, side, r):
 
 
 def trust(row, max_load):
-    """Per-column trust: row["why"][col] lists why libl2/col is untrusted (empty: trusted)."""
+    """Per-column trust: row["why"][col] lists why libl2/col is untrusted (empty: trusted;
+    None: that side was not run)."""
     th = row["threads"]
     base = []
     if th > 1 and row["load"] > max_load:
@@ -306,6 +307,9 @@ def trust(row, max_load):
         base.append(f"libl2 error: {row['l2']['error']}")
     row["why"] = {}
     for col in ("cpp", "py"):
+        if row.get(col) is None:
+            row["why"][col] = None
+            continue
         why = list(base)
         for key in ("l2", col):
             r = row.get(key)
@@ -471,7 +475,7 @@ def main():
             history = [json.loads(line) for line in f if line.strip()]
     steps = history_steps(history)
     title = f"libl2 vs torch {record['torch']} (Python), {profile}, {info['commit'][:10]}"
-    pngs = plots([r for r in rows if not r["why"]["py"]], outdir, history, title)
+    pngs = plots([r for r in rows if r["why"]["py"] == []], outdir, history, title)
     md = os.path.join(outdir, "report.md")
     write_markdown(md, rows, cases, limits, heads, invalid, train, info, record, context, prof,
                    profile, pngs, steps, hist_file, srcdir, max_load)
@@ -495,7 +499,7 @@ def headlines(rows, threads):
         out[th] = {}
         for col in ("cpp", "py"):
             mine = [r for r in rows if r["threads"] == th and r["ratio_" + col]]
-            ok = [r["ratio_" + col] for r in mine if not r["why"][col]]
+            ok = [r["ratio_" + col] for r in mine if r["why"][col] == []]
             out[th][col] = (gmean(ok), len(ok), len(mine)) if mine else None
     return out
 
@@ -519,7 +523,7 @@ def history_record(info, rows, threads, profile, context, limits, heads, workers
                               "libtorch": r["cpp"].get("median") if r["cpp"] else None,
                               "ratio": r["ratio_py"], "ratio_libtorch": r["ratio_cpp"],
                               "spread": r["l2"].get("spread"),
-                              "trusted": not r["why"]["py"]}
+                              "trusted": r["why"]["py"] == []}
                   for r in rows if r["l2"].get("median")},
     }
 
@@ -549,7 +553,7 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
     for th, h in heads.items():
         L.append(f"| {th} | {fmt_ratio(h['cpp'])} | {fmt_ratio(h['py'])} |")
     L.append("")
-    trusted = [r for r in rows if r["ratio_py"] and not r["why"]["py"]]
+    trusted = [r for r in rows if r["ratio_py"] and r["why"]["py"] == []]
     worst = sorted(trusted, key=lambda r: -r["ratio_py"])[:10]
     if worst:
         L.append("Slowest trusted cases against torch-py: " + ", ".join(
@@ -650,11 +654,11 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
                  f"{share} | {' / '.join(fmt_spread(r[k]) for k in ('l2', 'cpp', 'py'))} | "
                  f"{r['load']:.1f} |")
     L.append("")
-    untrusted = [r for r in rows if r["why"]["py"] or (r["cpp"] and r["why"]["cpp"])]
+    untrusted = [r for r in rows if r["why"]["py"] or r["why"]["cpp"]]
     L.append(f"## Untrusted cases ({len(untrusted)} of {len(rows)}), left out of the "
              "headlines\n")
     for r in untrusted:
-        why = sorted(set(r["why"]["py"]) | set(r["why"]["cpp"] if r["cpp"] else []))
+        why = sorted(set(r["why"]["py"] or []) | set(r["why"]["cpp"] or []))
         L.append(f"- {r['name']}: {'; '.join(why)}")
     L.append("")
     missing = {}

@@ -63,9 +63,11 @@ row = {"threads": 2, "load": 9.0, "l2": ok, "cpp": None, "py": {"median": 1.0, "
 report.trust(row, 2.0)
 if len(row["why"]["py"]) != 2:
     sys.exit(f"smoke: trust() should name the load and the spread: {row['why']['py']}")
+if row["why"]["cpp"] is not None:
+    sys.exit("smoke: trust() judged a libtorch column that was not run")
 row = dict(row, threads=1, py=ok)
 report.trust(row, 2.0)
-if row["why"]["py"]:
+if row["why"]["py"] != []:
     sys.exit(f"smoke: trust() rejected a quiet 1-thread case: {row['why']['py']}")
 print("smoke: report mechanics (CPU time, GEMM thread check, trust rule) ok")
 PY
