@@ -567,14 +567,21 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
         L.append("Same model, initial weights (saved by libl2 as safetensors, loaded by the "
                  "twin), Adam with the same cosine schedule, batch and data order; training "
                  "loop only (data loading excluded).\n")
+        L.append(f"Medians of {train[0]['runs']} runs per side, interleaved; trusted as the "
+                 "cases (spread (max - min) / median below 25%, load rule at 2+ threads).\n")
         L.append("| model | threads | steps | libl2 ex/s | torch ex/s | libl2 / torch time "
-                 "| libl2 ex/CPU-s | torch ex/CPU-s | first loss libl2 / torch |")
-        L.append("|---|---|---|---|---|---|---|---|---|")
+                 "| libl2 ex/CPU-s | torch ex/CPU-s | first loss libl2 / torch | trusted |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|")
         for t in train:
+            why = [f"{side} spread {100 * t[k]:.0f}%" for side, k in
+                   (("libl2", "l2_spread"), ("torch", "torch_spread")) if t[k] > TRUST_SPREAD]
+            if t["threads"] > 1 and t["load"] > max_load:
+                why.append(f"load {t['load']:.1f} > {max_load:g}")
             L.append(f"| {t['model']} | {t['threads']} | {t['steps']} | {t['l2_eps']:.0f} | "
                      f"{t['torch_eps']:.0f} | {t['torch_eps'] / t['l2_eps']:.2f} | "
                      f"{t['l2_epc']:.0f} | {t['torch_epc']:.0f} | "
-                     f"{t['l2_loss0']:.5f} / {t['torch_loss0']:.5f} |")
+                     f"{t['l2_loss0']:.5f} / {t['torch_loss0']:.5f} | "
+                     f"{'no: ' + '; '.join(why) if why else 'yes'} |")
         L.append("")
     L.append("## Machine and method\n")
     L.append(f"- Machine `{info['machine']}` (sha256 of /etc/machine-id), {info['cpu']}, "

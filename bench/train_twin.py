@@ -27,6 +27,8 @@ import time
 DATA = "/usr/share/datasets/fashion-mnist"
 # Steps per model and profile: quick keeps the report short, full measures longer.
 STEPS = {"quick": {"mlp": 200, "cnn": 30}, "full": {"mlp": 1000, "cnn": 200}}
+# Runs per side, interleaved libl2, torch, libl2, torch ...: the table gives the median.
+RUNS = {"quick": 3, "full": 5}
 BATCH = 64
 
 
@@ -110,9 +112,41 @@ TRAIN_LINE = re.compile(r"train: (\d+) steps, (\d+) examples, ([\d.]+) s wall, (
                         r"first loss ([\d.naif-]+), last loss ([\d.naif-]+)")
 
 
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def median_spread(xs):
+    """Median and (max - min) / median of a few runs."""
+    xs = sorted(xs)
+    m = xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+    return m, (xs[-1] - xs[0]) / m
+
+
+def run_pair(trainer, common, init, th, env):
+    """One libl2 run (which saves the initial weights to init) and one twin run: the libl2
+    numbers [steps, examples, wall, CPU, first loss, last loss] and the twin's dict."""
+    p = subprocess.run([trainer, *common, "--order", "file", "--test", "no", "--init", init],
+                       env=env, capture_output=True, text=True)
+    m = TRAIN_LINE.search(p.stdout)
+    if p.returncode != 0 or not m:
+        raise RuntimeError(f"fashion_mnist failed: {p.stderr.strip()[-200:]}")
+    p2 = subprocess.run([sys.executable, os.path.abspath(__file__), *common, "--init", init,
+                         "--threads", str(th), "--json"], env=env, capture_output=True,
+                        text=True)
+    if p2.returncode != 0:
+        raise RuntimeError(f"train_twin failed: {p2.stderr.strip()[-200:]}")
+    return [float(v) for v in m.groups()], json.loads(p2.stdout.strip().splitlines()[-1])
+
+
 def run_all(builddir, threads, profile, env_for, log):
-    """Rows of the training table: per model and thread count, libl2's trainer then the twin,
-    each in a fresh process with env_for(threads)."""
+    """Rows of the training table: per model and thread count, RUNS[profile] runs of libl2's
+    trainer and of the twin, interleaved, each in a fresh process with env_for(threads); the
+    medians of examples/s and examples/CPU-s, the spreads and the load average around them."""
     trainer = os.path.join(builddir, "examples", "fashion_mnist")
     if not os.access(trainer, os.X_OK):
         raise RuntimeError(f"{trainer} not built")
@@ -120,29 +154,26 @@ def run_all(builddir, threads, profile, env_for, log):
         raise RuntimeError(f"no Fashion-MNIST in {DATA} (dataset-fashion-mnist)")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        init = os.path.join(tmp, "init.safetensors")
         for model in ("mlp", "cnn"):
             steps = STEPS[profile][model]
             common = ["--model", model, "--steps", str(steps), "--limit", str(steps * BATCH),
                       "--epochs", "1", "--batch", str(BATCH)]
             for th in threads:
-                init = os.path.join(tmp, f"{model}-init.safetensors")
-                p = subprocess.run([trainer, *common, "--order", "file", "--test", "no",
-                                    "--init", init], env=env_for(th), capture_output=True,
-                                   text=True)
-                m = TRAIN_LINE.search(p.stdout)
-                if p.returncode != 0 or not m:
-                    raise RuntimeError(f"fashion_mnist failed: {p.stderr.strip()[-200:]}")
-                l2 = [float(v) for v in m.groups()]
-                p = subprocess.run([sys.executable, os.path.abspath(__file__), *common,
-                                    "--init", init, "--threads", str(th), "--json"],
-                                   env=env_for(th), capture_output=True, text=True)
-                if p.returncode != 0:
-                    raise RuntimeError(f"train_twin failed: {p.stderr.strip()[-200:]}")
-                t = json.loads(p.stdout.strip().splitlines()[-1])
-                row = {"model": model, "threads": th, "steps": int(l2[0]),
-                       "l2_eps": l2[1] / l2[2], "l2_epc": l2[1] / l2[3], "l2_loss0": l2[4],
-                       "torch_eps": t["examples"] / t["wall"], "torch_epc": t["examples"] /
-                       t["cpu"], "torch_loss0": t["loss0"], "l2_loss1": l2[5],
+                load0 = loadavg()
+                runs = [run_pair(trainer, common, init, th, env_for(th))
+                        for _ in range(RUNS[profile])]
+                l2_eps, l2_spread = median_spread([r[0][1] / r[0][2] for r in runs])
+                t_eps, t_spread = median_spread([r[1]["examples"] / r[1]["wall"] for r in runs])
+                l2, t = runs[0]
+                row = {"model": model, "threads": th, "steps": int(l2[0]), "runs": len(runs),
+                       "l2_eps": l2_eps, "torch_eps": t_eps,
+                       "l2_epc": median_spread([r[0][1] / r[0][3] for r in runs])[0],
+                       "torch_epc": median_spread([r[1]["examples"] / r[1]["cpu"]
+                                                   for r in runs])[0],
+                       "l2_spread": l2_spread, "torch_spread": t_spread,
+                       "load": max(load0, loadavg()),
+                       "l2_loss0": l2[4], "torch_loss0": t["loss0"], "l2_loss1": l2[5],
                        "torch_loss1": t["loss1"]}
                 rows.append(row)
                 log(f"  train {model} t:{th}: libl2 {row['l2_eps']:.0f} ex/s, torch "
