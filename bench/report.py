@@ -222,18 +222,21 @@ def thread_env(base, t):
     OPENBLAS_NUM_THREADS at start; OpenMP reads OMP_NUM_THREADS and OMP_WAIT_POLICY (PASSIVE: a
     waiting thread sleeps instead of spinning, which otherwise stalls 2-thread runs by
     milliseconds whenever another process wants the core). glibc's malloc thresholds are fixed
-    (the dynamic mmap threshold made a case's time depend on what the process allocated before)."""
+    at the values its dynamic rule ends at in a long-running program (mmap 32 MiB, trim 64 MiB):
+    dynamic, a case's time depended on what the process had freed before."""
     env = dict(base)
     for k in ("L2_BENCH_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
               "MKL_NUM_THREADS"):
         env[k] = str(t)
     env["OMP_WAIT_POLICY"] = "PASSIVE"
-    env["MALLOC_MMAP_THRESHOLD_"] = str(MALLOC_THRESHOLD)
-    env["MALLOC_TRIM_THRESHOLD_"] = str(MALLOC_THRESHOLD)
+    env["MALLOC_MMAP_THRESHOLD_"] = str(MALLOC_MMAP)
+    env["MALLOC_TRIM_THRESHOLD_"] = str(2 * MALLOC_MMAP)
     return env
 
 
-MALLOC_THRESHOLD = 128 * 1024  # glibc's initial value, fixed
+# glibc's largest dynamic mmap threshold on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX); the dynamic
+# trim threshold is twice the mmap threshold.
+MALLOC_MMAP = 32 << 20
 
 
 class TorchWorker:
@@ -592,8 +595,9 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
              "torch.set_num_threads / l2_set_num_threads all set to it, and "
              "OMP_WAIT_POLICY=PASSIVE (OpenMP's default spinning stalls 2-thread runs by "
              "milliseconds whenever another process wants the core). glibc's malloc mmap and "
-             f"trim thresholds are fixed at {MALLOC_THRESHOLD} bytes on every side, so that a "
-             "case's time does not depend on the process's heap history.")
+             f"trim thresholds are fixed on every side at {MALLOC_MMAP >> 20} and "
+             f"{MALLOC_MMAP >> 19} MiB (where its dynamic rule ends in a long-running program), "
+             "so that a case's time does not depend on the process's heap history.")
     L.append("- Validity: on every GEMM case (mm, bmm, raw sgemm/dgemm), each side's process CPU "
              f"time must stay within threads x wall time + {100 * GEMM_SLACK:.0f}%, else the "
              "run is marked invalid above.")
