@@ -1,7 +1,8 @@
 # bench/: the benchmarks against PyTorch (issue 5). l2bench is built only with Google Benchmark.
 # Targets: bench-report (PROFILE=quick|full), bench-compare BASE=<commit>, bench-smoke.
 EXTRA_DIST += bench/torch_bench.py bench/report.py bench/compare_flag.py bench/compare.sh \
-	bench/smoke.sh bench/README.md bench/torch-run.sh
+	bench/smoke.sh bench/README.md bench/torch-run.sh \
+	bench/torch-smoke.sh
 
 if HAVE_BENCHMARK
 noinst_PROGRAMS += bench/l2bench
@@ -23,6 +24,10 @@ bench_torchbench_SOURCES = bench/torch-main.cc bench/torchbench.h bench/torch-ca
 bench_torchbench_CPPFLAGS = $(BENCHMARK_CFLAGS)
 bench_torchbench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS) $(TORCH_CXXFLAGS)
 bench_torchbench_LDADD = $(TORCH_LIBS) $(BENCHMARK_LIBS) -ldl
+TORCH_SMOKE_DEPS = bench/torchbench
+TORCH_SMOKE = $(SHELL) $(abs_top_srcdir)/bench/torch-smoke.sh
+else
+TORCH_SMOKE = echo "bench-smoke: no bench/torchbench (libtorch not found), not checked"
 endif
 
 BENCH_ENV = L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
@@ -39,8 +44,9 @@ bench-report: bench/l2bench
 bench-compare: bench/l2bench
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/compare.sh '$(BASE)' '$(HEAD)'
 
-bench-smoke: bench/l2bench
+bench-smoke: bench/l2bench $(TORCH_SMOKE_DEPS)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/smoke.sh
+	$(BENCH_ENV) $(TORCH_SMOKE)
 endif
 
 # make bench-torch [TORCH_JSON=file]: torchbench over l2bench's cases to Google Benchmark JSON.

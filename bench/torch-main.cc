@@ -53,18 +53,26 @@ bool split_list_line(const std::string &line, tcase *c, std::string *name)
     return true;
 }
 
-tb_builder find_builder(const tb_name &n)
+// The table entry of n's op (its full name first, then its base), or NULL.
+const tb_entry *find_entry(const tb_name &n)
 {
     const tb_entry *tables[] = {tb_core_table, tb_ops_table, tb_nn_table};
     for (const std::string &key : {n.op, n.base}) {
         for (const tb_entry *t : tables) {
             for (; t->op; t++) {
                 if (key == t->op)
-                    return t->build;
+                    return t;
             }
         }
     }
     return nullptr;
+}
+
+// The first line of an exception's message (c10::Error appends a backtrace).
+std::string first_line(const std::exception &e)
+{
+    std::string s = e.what();
+    return s.substr(0, s.find('\n'));
 }
 
 // Read the list (a file, "-" for stdin, or the output of the l2bench beside argv[0]).
@@ -104,7 +112,11 @@ bool read_list(const char *path, const char *argv0, std::deque<tcase> *out, std:
             c.skip = why;
         } else if (c.name.base.rfind("limit.", 0) == 0) {
             c.skip = "a machine limit, measured in C only";
-        } else if (!(c.build = find_builder(c.name))) {
+        } else if (const tb_entry *e = find_entry(c.name)) {
+            c.build = e->build;
+            if (!c.build)
+                c.skip = e->none ? e->none : "no libtorch twin";
+        } else {
             c.skip = "no libtorch twin for op " + c.name.op;
         }
         out->push_back(c);
@@ -135,7 +147,7 @@ tb_run build(const tcase &c, std::string *why)
             *why = "no libtorch twin";
         return r;
     } catch (const std::exception &e) {
-        *why = std::string("setup threw: ") + e.what();
+        *why = "setup threw: " + first_line(e);
         return tb_run();
     }
 }
@@ -153,7 +165,7 @@ void run_case(benchmark::State &st, const tcase *c)
         for (auto _ : st)
             run();
     } catch (const std::exception &e) {
-        err = std::string("run threw: ") + e.what();
+        err = "run threw: " + first_line(e);
         st.SkipWithError(err.c_str());
         return;
     }
@@ -225,7 +237,10 @@ int main(int argc, char **argv)
     benchmark::AddCustomContext("torchbench_blas_threads",
                                 blas_threads ? "openblas_set_num_threads per case"
                                              : "not settable: OPENBLAS_NUM_THREADS only");
-    benchmark::AddCustomContext("torchbench_parallel", at::get_parallel_info());
+    std::string par = at::get_parallel_info(); // several lines: one, for the console header
+    for (char &ch : par)
+        ch = ch == '\n' ? ';' : ch == '\t' ? ' ' : ch;
+    benchmark::AddCustomContext("torchbench_parallel", par);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;

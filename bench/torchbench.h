@@ -32,6 +32,7 @@ using tb_builder = tb_run (*)(const tb_name &n, std::string *why);
 struct tb_entry {
     const char *op; // a full op ("mul_scalar", "clone+bwd") or a base ("mul", for "mul+bwd" too)
     tb_builder build;
+    const char *none = nullptr; // non-NULL (build NULL): the op is known to have no twin, and why
 };
 
 // The tables, one per family file; each ends with {nullptr, nullptr}.
