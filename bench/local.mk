@@ -1,8 +1,7 @@
 # bench/: the benchmarks against PyTorch (issue 5). l2bench is built only with Google Benchmark.
 # Targets: bench-report (PROFILE=quick|full), bench-compare BASE=<commit>, bench-smoke.
 EXTRA_DIST += bench/torch_bench.py bench/report.py bench/compare_flag.py bench/compare.sh \
-	bench/smoke.sh bench/README.md bench/torch-run.sh \
-	bench/torch-smoke.sh
+	bench/smoke.sh bench/README.md
 
 if HAVE_BENCHMARK
 noinst_PROGRAMS += bench/l2bench
@@ -16,7 +15,8 @@ bench_l2bench_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
 endif
 
 # bench/torchbench: l2bench's cases timed with libtorch from C++ (configure --with-libtorch).
-# It links libtorch, not libl2; the ATen headers cost most of its build (see bench/README.md).
+# It links libtorch, not libl2; the ATen headers cost most of its build (~15 s of CPU per file).
+EXTRA_DIST += bench/torch-run.sh bench/torch-smoke.sh
 if BUILD_TORCHBENCH
 noinst_PROGRAMS += bench/torchbench
 bench_torchbench_SOURCES = bench/torch-main.cc bench/torchbench.h bench/torch-cases.h \
