@@ -44,8 +44,9 @@ selected() { [ "$want" = ",all," ] || case "$want" in *",$1,"*) return 0 ;; *) r
 "$py" -c "import torch" 2>/dev/null || noracle=1
 
 # Cheap check first: the faults whose hooks are in the sources; none means nothing to build.
-hooks="" tests="" n=0
+hooks="" tests="" n=0 names=""
 while IFS='|' read -r f ct ops what; do
+    names="$names $f"
     selected "$f" || continue
     n=$((n + 1))
     if grep -rqs "l2__fault(\"$f\")" "$src/libl2"; then
@@ -57,8 +58,11 @@ while IFS='|' read -r f ct ops what; do
 done <<EOF
 $(table)
 EOF
+for f in $(echo "${ORACLE_MUT_FAULTS:-}" | tr ',' ' '); do
+    case " $names all " in *" $f "*) ;; *) echo "# ORACLE_MUT_FAULTS: no fault named $f" ;; esac
+done
 if [ -z "$hooks" ]; then
-    echo "1..0 # SKIP no fault hooks in libl2 sources"
+    echo "1..0 # SKIP no fault hooks in libl2 sources (or none selected)"
     exit 0
 fi
 
