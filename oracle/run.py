@@ -46,6 +46,7 @@ from compare import (FLOATS, as_np, check_dropout, compare, errors,  # noqa: E40
 GRAD_LAYOUTS = ["contiguous", "contiguous", "transposed", "stepped", "nan_gap", "expanded",
                 "permuted"]
 CORPUS_DIR = os.environ.get("ORACLE_CORPUS_DIR") or os.path.join(HERE, "corpus")
+NO_SHRINK = bool(os.environ.get("ORACLE_NO_SHRINK"))  # mutation.sh: a failure is enough
 
 
 class CaseFailure(Exception):
@@ -515,7 +516,8 @@ def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress):
 
         test = settings(max_examples=n_hyp, derandomize=not deep, database=None, deadline=None,
                         suppress_health_check=list(HealthCheck), print_blob=False,
-                        phases=[Phase.generate, Phase.shrink], report_multiple_bugs=False)(
+                        phases=[Phase.generate] + ([] if NO_SHRINK else [Phase.shrink]),
+                        report_multiple_bugs=False)(
             given(st.data())(body))
         if deep:
             test = hypothesis.seed(seed * 1000003 + zlib.crc32((op.name + dtype).encode()))(test)
