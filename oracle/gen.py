@@ -4,9 +4,9 @@ Two drawers share one interface so every argument generator in registry.py is wr
 CuratedDrawer walks fixed lists (shapes incl. 0-d, zero-size, size-1, 7, 23, 45x65, ..., every
 layout class), each list in its own seeded order per op and dtype, so shapes, layouts and
 upstream-gradient layouts combine independently, and HypDrawer draws from Hypothesis strategies
-(which shrink a failure to a minimal case). Bulk values are never drawn by Hypothesis: it
-draws a seed, numpy makes the values. A tensor is described by a JSON-able spec (shape, strides, offset, storage size, dtype, value kind,
-seed), so any case can be saved and replayed exactly.
+(which shrink a failure to a minimal case). Bulk values are never drawn by Hypothesis: it draws
+a seed, numpy makes the values. A tensor is described by a JSON-able spec (shape, strides,
+offset, storage size, dtype, value kind, seed), so any case can be saved and replayed exactly.
 """
 import zlib
 
