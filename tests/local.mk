@@ -51,3 +51,8 @@ HOSTILE_SOURCES = tests/hostile.h tests/hostile-list.h tests/hostile-util.c \
 tests_test_hostile_SOURCES = tests/test-hostile.c tests/tap.h $(HOSTILE_SOURCES)
 tests_test_hostile_LDADD = $(TEST_LDADD) -lm
 tests_test_hostile_CPPFLAGS = $(AM_CPPFLAGS) -DL2_TOP_SRCDIR='"$(abs_top_srcdir)"'
+
+# The internal threshold query, and an outer-dim reduction on both sides of its thresholds.
+C_TESTS += tests/test-threshold
+tests_test_threshold_SOURCES = tests/test-threshold.c tests/tap.h
+tests_test_threshold_LDADD = $(TEST_LDADD)
