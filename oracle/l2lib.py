@@ -47,6 +47,9 @@ CORE = {
     "l2_clone": "T:T", "l2_manual_seed": "v:u",
 }
 
+# The internal size thresholds (l2.h, Testing and configuration), read by sizes.py.
+THRESHOLD = {"l2_threshold": "l:c", "l2_threshold_name": "c:i"}
+
 # The graph oracle's extra functions (graph_oracle.py), bound with Lib.bind(GRAPH).
 GRAPH = {
     "l2_no_grad_begin": "v:", "l2_no_grad_end": "v:", "l2_is_contiguous": "b:T",
@@ -115,6 +118,22 @@ class Lib:
         f.argtypes = [_CT[a] for a in args]
         self._cache[key] = f
         return f
+
+    def thresholds(self):
+        """{name: value} of every internal threshold (l2_threshold); {} when the library has
+        no threshold query."""
+        q, nm = self.fn("l2_threshold", THRESHOLD["l2_threshold"]), \
+            self.fn("l2_threshold_name", THRESHOLD["l2_threshold_name"])
+        if q is None or nm is None:
+            return {}
+        out = {}
+        i = 0
+        while True:
+            n = nm(i)
+            if n is None:
+                return out
+            out[n.decode()] = int(q(n))
+            i += 1
 
     def error(self):
         m = self.last_error()
