@@ -224,6 +224,13 @@ def g_sized_ce(smoothing):
     return gen
 
 
+def g_sized_cat(d, dt):
+    s = d.shape()
+    ins = [d.tensor(s, dt if d.int(0, 4) else d.choice(("float32", "float64", "int64", "bool")))
+           for _ in range(d.int(1, 2))]
+    return {"inputs": ins, "args": {"dim": d.dim(len(s))}}
+
+
 # ---- plans ----------------------------------------------------------------------------------
 
 LINALG = ("l2_matmul", "l2_mm", "l2_bmm", "l2_mv", "l2_dot", "l2_outer", "l2_addmm",
@@ -239,7 +246,7 @@ POOLS = ("l2_max_pool2d", "l2_avg_pool2d")
 CUSTOM = {"l2_conv2d": g_sized_conv, "l2_max_pool2d": g_sized_pool,
           "l2_avg_pool2d": g_sized_pool, "l2_adaptive_avg_pool2d": g_sized_adaptive,
           "l2_batch_norm": g_sized_batch_norm, "l2_cross_entropy": g_sized_ce(True),
-          "l2_nll_loss": g_sized_ce(False)}
+          "l2_nll_loss": g_sized_ce(False), "l2_cat": g_sized_cat}
 for _nm in LINALG:
     CUSTOM[_nm] = g_sized_linalg(_nm[3:])
 
