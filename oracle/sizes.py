@@ -231,6 +231,14 @@ def g_sized_cat(d, dt):
     return {"inputs": ins, "args": {"dim": d.dim(len(s))}}
 
 
+def g_sized_embedding(d, dt):
+    e = d.plan.get("emb") or d.int(1, 6)
+    n = d.int(1, 9)
+    ish = shape_for(max(d.plan["numel"] // e, 1), d.r, 1, 3)
+    return {"inputs": [d.tensor((n, e), dt), d.tensor(ish, "int64", "randint:0:%d" % n)],
+            "args": {}}
+
+
 # ---- plans ----------------------------------------------------------------------------------
 
 LINALG = ("l2_matmul", "l2_mm", "l2_bmm", "l2_mv", "l2_dot", "l2_outer", "l2_addmm",
@@ -246,7 +254,8 @@ POOLS = ("l2_max_pool2d", "l2_avg_pool2d")
 CUSTOM = {"l2_conv2d": g_sized_conv, "l2_max_pool2d": g_sized_pool,
           "l2_avg_pool2d": g_sized_pool, "l2_adaptive_avg_pool2d": g_sized_adaptive,
           "l2_batch_norm": g_sized_batch_norm, "l2_cross_entropy": g_sized_ce(True),
-          "l2_nll_loss": g_sized_ce(False), "l2_cat": g_sized_cat}
+          "l2_nll_loss": g_sized_ce(False), "l2_cat": g_sized_cat,
+          "l2_embedding": g_sized_embedding}
 for _nm in LINALG:
     CUSTOM[_nm] = g_sized_linalg(_nm[3:])
 
@@ -271,7 +280,7 @@ def kind_of(op):
     return "numel"
 
 
-def _near(t, label, deep, big):
+def _near(t, label, deep):
     """Targets around threshold t: t-1 and t (CI), t+1 too (deep); label names t."""
     out = [(t - 1, "below:" + label), (t, "at:" + label)]
     if deep:
@@ -289,12 +298,11 @@ def plans(op, th, deep):
     ps = []
     if kind in ("numel", "loss", "reduce_all", "view"):
         if kind != "view" or deep:
-            ps += [{"numel": n, "label": lb} for n, lb in _near(grain, "parallel_grain", deep,
-                                                                  big)]
+            ps += [{"numel": n, "label": lb} for n, lb in _near(grain, "parallel_grain", deep)]
         ps.append({"numel": big, "label": "large"})
         if kind == "loss":
             ps += [{"numel": n, "label": lb} for n, lb in
-                   _near(th["loss_chunks"], "loss_chunks", True, big)]
+                   _near(th["loss_chunks"], "loss_chunks", True)]
         if deep:
             ps += [{"numel": 3 * chunk - 1, "label": "large"}, {"numel": HUGE, "label": "large"}]
     elif kind == "reduce":
@@ -320,21 +328,20 @@ def plans(op, th, deep):
                     "label": "large"},
                    {"shape": (1031, 971), "dims": [0], "dim": 0, "label": "large"}]
     elif kind == "linalg":
-        # M*N*K one below, at and above the reference GEMM's parallel threshold, then large
-        mnk = [((63, 57, 73), "below:gemm_parallel"), ((64, 64, 64), "at:gemm_parallel")]
-        if op.name in ("l2_mv", "l2_outer"):
-            mnk = [((511, 513, 1), "below:gemm_parallel"), ((512, 512, 1), "at:gemm_parallel")]
-        elif op.name == "l2_dot":
-            mnk = [((1, grain - 1, 1), "below:gemm_parallel"), ((1, grain, 1),
-                                                                "at:gemm_parallel")]
-        if deep:
-            mnk.append(((65, 37, 109), "above:gemm_parallel"))
-        large = {"l2_dot": (1, big, 1), "l2_mv": (601, 503, 1), "l2_outer": (613, 503, 1)}
-        mnk.append((large.get(op.name, (601, 503, 7)), "large"))
-        if op.name in ("l2_mv", "l2_outer"):
-            mnk = [((m, k, 1) if op.name == "l2_mv" else (m, 1, k), lb)
-                   for (m, k, _), lb in mnk]
-        ps += [{"mnk": x, "label": lb} for x, lb in mnk]
+        # (M, K, N) with M*N*K one below, at (and, deep, above) the reference GEMM's parallel
+        # threshold, then large (>= 300,000 elements in an operand or the result)
+        gp = th["gemm_parallel"]
+        if op.name == "l2_dot":
+            mnk = [(1, gp - 1, 1), (1, gp, 1), (1, gp + 1, 1), (1, big, 1)]
+        elif op.name == "l2_mv":
+            mnk = [(511, 513, 1), (512, 512, 1), (481, 545, 1), (601, 503, 1)]
+        elif op.name == "l2_outer":
+            mnk = [(511, 1, 513), (512, 1, 512), (481, 1, 545), (613, 1, 503)]
+        else:
+            mnk = [(63, 57, 73), (64, 64, 64), (65, 37, 109), (601, 503, 7)]
+        labels = ["below:gemm_parallel", "at:gemm_parallel", "above:gemm_parallel", "large"]
+        ps += [{"mnk": x, "label": lb} for x, lb in zip(mnk, labels)
+               if deep or not lb.startswith("above")]
     elif kind == "conv":
         geo = [(dict(n=1, c=9, h=135, w=73, o=2, kh=3, kw=1), "below:parallel_grain"),
                (dict(n=1, c=4, h=129, w=129, o=3, kh=2, kw=2), "at:parallel_grain"),
@@ -360,6 +367,11 @@ def plans(op, th, deep):
                (dict(n=1, c=4, h=256, w=256, out=(7, 3)), "at:parallel_grain"),
                (dict(n=2, c=3, h=256, w=256, out=(9, 9)), "large")]
         ps += [{"pool": g, "label": lb} for g, lb in geo]
+    if op.name in ("l2_index_select", "l2_embedding"):
+        # rows of index_block +- 1 elements: the backward's row blocks and their tail
+        b = th["index_block"]
+        ps += [{"shape": (5, b + k), "numel": 5 * (b + k), "emb": b + k, "dim": 0,
+                "label": "block%+d" % k} for k in (-1, 0, 1)]
     if op.name == "l2_batch_norm":
         ps = [{"shape": (27, 7, 19, 73), "label": "below:parallel_grain"},
               {"shape": (16, 4, 64, 64), "label": "at:parallel_grain"},
@@ -433,9 +445,7 @@ def target(p):
         return p["numel"]
     if "shape" in p:
         return numel(p["shape"])
-    if "mnk" in p:
-        return 1  # shapes fixed by the sized generator
-    return 1
+    return 1  # conv, pooling, the matmul family: shapes fixed by the sized generator
 
 
 _TH_CACHE = {}
@@ -495,6 +505,8 @@ def measure(case):
         w = n_ * c * max(p, 0) * max(q, 0) * kh * kw
         return w, [(w, "parallel_grain")]
     n = max(numel(_bcast(shapes)), max(numel(s) for s in shapes))
+    if name == "l2_embedding" and len(shapes) == 2 and len(shapes[0]) == 2:
+        n = numel(shapes[1]) * shapes[0][1]  # the output's elements
     pairs = [(n, "parallel_grain")]
     if name in REDUCE_DIMS or name in REDUCE_ALL:
         s = shapes[0]
@@ -514,6 +526,11 @@ def measure(case):
                   (nred, "reduce_tile_red")]
     if name in LOSSES:
         pairs.append((n, "loss_chunks"))
+    if name == "l2_embedding" and len(shapes[0]) == 2:
+        pairs.append((shapes[0][1], "index_block"))
+    if name == "l2_index_select" and shapes[0] and "dim" in a and \
+            -len(shapes[0]) <= a["dim"] < len(shapes[0]):
+        pairs.append((numel(shapes[0][a["dim"] % len(shapes[0]) + 1:]), "index_block"))
     return n, pairs
 
 
