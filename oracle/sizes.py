@@ -239,6 +239,22 @@ def g_sized_embedding(d, dt):
             "args": {}}
 
 
+def g_sized_expand(minus):
+    def gen(d, dt):
+        out = list(d.shape())
+        src = [1 if d.bool() else x for x in out]
+        tgt = [-1 if minus and x == y and d.int(0, 3) == 0 else y for x, y in zip(src, out)]
+        return {"inputs": [d.tensor(src, dt)], "args": {"shape": tgt}}
+    return gen
+
+
+def g_sized_squeeze(d, dt):
+    s = list(d.shape(max_dims=3))
+    for _ in range(d.int(1, 2)):
+        s.insert(d.int(0, len(s)), 1)
+    return {"inputs": [d.tensor(s, dt)], "args": {"dim": d.dim(len(s))}}
+
+
 # ---- plans ----------------------------------------------------------------------------------
 
 LINALG = ("l2_matmul", "l2_mm", "l2_bmm", "l2_mv", "l2_dot", "l2_outer", "l2_addmm",
@@ -255,7 +271,9 @@ CUSTOM = {"l2_conv2d": g_sized_conv, "l2_max_pool2d": g_sized_pool,
           "l2_avg_pool2d": g_sized_pool, "l2_adaptive_avg_pool2d": g_sized_adaptive,
           "l2_batch_norm": g_sized_batch_norm, "l2_cross_entropy": g_sized_ce(True),
           "l2_nll_loss": g_sized_ce(False), "l2_cat": g_sized_cat,
-          "l2_embedding": g_sized_embedding}
+          "l2_embedding": g_sized_embedding, "l2_expand": g_sized_expand(True),
+          "l2_broadcast_to": g_sized_expand(False), "l2_squeeze": g_sized_squeeze,
+          "l2_squeeze_dim": g_sized_squeeze}
 for _nm in LINALG:
     CUSTOM[_nm] = g_sized_linalg(_nm[3:])
 
@@ -400,8 +418,9 @@ class _SizedOp:
 
 def sized_cases(lib, op, dtype, profile, seed, make_case):
     """The sized cases of op and dtype: make_case(op, dtype, drawer) for each plan, with the
-    registry's generator (or this file's sized one). Cases whose generator did not reach the
-    planned size (error-parity branches, generators that bound sizes) are left out."""
+    registry's generator (or this file's sized one). A case whose generator did not reach the
+    planned size (an error-parity branch) is drawn again with another seed, twice at most;
+    as_strided (whose generator bounds its sizes) gets none."""
     th = thresholds(lib)
     if not th:
         return []
@@ -411,13 +430,14 @@ def sized_cases(lib, op, dtype, profile, seed, make_case):
     out = []
     for k, p in enumerate(plans(op, th, deep)):
         p = dict(p, layout=SIZED_LAYOUTS[(base + k) % len(SIZED_LAYOUTS)])
-        d = SizedDrawer(p, seed * 1000003 + base + 7919 * k)
-        case = make_case(sop, dtype, d)
-        if measure(case)[0] * 2 < target(p):
-            continue
-        _cheap_grad(case, d)
-        case["_size_plan"] = p["label"]
-        out.append(case)
+        for attempt in range(3):  # an error-parity branch may have drawn a small shape
+            d = SizedDrawer(p, seed * 1000003 + base + 7919 * k + 104729 * attempt)
+            case = make_case(sop, dtype, d)
+            if measure(case)[0] * 2 >= target(p):
+                _cheap_grad(case, d)
+                case["_size_plan"] = p["label"]
+                out.append(case)
+                break
     return out
 
 
