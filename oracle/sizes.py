@@ -525,6 +525,11 @@ def measure(case):
         w = n_ * c * max(p, 0) * max(q, 0) * kh * kw
         return w, [(w, "parallel_grain")]
     n = max(numel(_bcast(shapes)), max(numel(s) for s in shapes))
+    if name in ("l2_expand", "l2_broadcast_to"):  # the result's elements
+        tgt, src = a["shape"], shapes[0]
+        lead = len(tgt) - len(src)
+        n = max(n, numel([src[i - lead] if x == -1 and i >= lead else max(x, 0)
+                          for i, x in enumerate(tgt)]))
     if name == "l2_embedding" and len(shapes) == 2 and len(shapes[0]) == 2:
         n = numel(shapes[1]) * shapes[0][1]  # the output's elements
     pairs = [(n, "parallel_grain")]
