@@ -346,8 +346,9 @@ def plans(op, th, deep):
                     "label": "large"},
                    {"shape": (1031, 971), "dims": [0], "dim": 0, "label": "large"}]
     elif kind == "linalg":
-        # (M, K, N) with M*N*K one below, at (and, deep, above) the reference GEMM's parallel
-        # threshold, then large (>= 300,000 elements in an operand or the result)
+        # (M, K, N) with M*N*K one below, at and above the reference GEMM's parallel threshold
+        # (parallel when M*N*K > it: "at" is still serial), then large (>= 300,000 elements in
+        # an operand or the result)
         gp = th["gemm_parallel"]
         if op.name == "l2_dot":
             mnk = [(1, gp - 1, 1), (1, gp, 1), (1, gp + 1, 1), (1, big, 1)]
@@ -358,8 +359,7 @@ def plans(op, th, deep):
         else:
             mnk = [(63, 57, 73), (64, 64, 64), (65, 37, 109), (601, 503, 7)]
         labels = ["below:gemm_parallel", "at:gemm_parallel", "above:gemm_parallel", "large"]
-        ps += [{"mnk": x, "label": lb} for x, lb in zip(mnk, labels)
-               if deep or not lb.startswith("above")]
+        ps += [{"mnk": x, "label": lb} for x, lb in zip(mnk, labels)]
     elif kind == "conv":
         geo = [(dict(n=1, c=9, h=135, w=73, o=2, kh=3, kw=1), "below:parallel_grain"),
                (dict(n=1, c=4, h=129, w=129, o=3, kh=2, kw=2), "at:parallel_grain"),
