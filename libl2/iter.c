@@ -114,8 +114,8 @@ int l2__threads_for(int64_t work)
     int nt = l2__num_threads();
     if (nt <= 1 || work < L2__PARALLEL_GRAIN)
         return 1;
-    if ((int64_t)nt > work / (L2__PARALLEL_GRAIN / 2))
-        nt = (int)(work / (L2__PARALLEL_GRAIN / 2));
+    if ((int64_t)nt > work / L2__PARALLEL_CHUNK)
+        nt = (int)(work / L2__PARALLEL_CHUNK);
     return nt < 1 ? 1 : nt;
 }
 

@@ -253,6 +253,27 @@ l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool con
 
 /* Elementwise work below this many elements runs on one thread. */
 #define L2__PARALLEL_GRAIN (1 << 18)
+/* The least work per thread once a loop runs in parallel: at most work / L2__PARALLEL_CHUNK
+ * threads (l2__threads_for; the split of one long reduction across threads). */
+#define L2__PARALLEL_CHUNK (L2__PARALLEL_GRAIN / 2)
+/* Matrix products in the reference loops (int64 and l2_debug_linalg_reference) run in parallel
+ * when M*N*K exceeds this (and M > 1). */
+#define L2__GEMM_PARALLEL 262144
+/* Tiled reductions (reduce.c, outer-dim reductions): blocks of L2__REDUCE_TILE_OUT neighbouring
+ * outputs advance through L2__REDUCE_TILE_RED reduced positions at a time; one-operand
+ * reductions gather each tile into a buffer from L2__REDUCE_TILE_BUFFER element operations. A
+ * reduction with fewer than L2__REDUCE_OUT_PER_THREAD outputs per thread (and work >= grain)
+ * splits each output's reduced range across threads instead. */
+#define L2__REDUCE_TILE_OUT 1024
+#define L2__REDUCE_TILE_RED 64
+#define L2__REDUCE_TILE_BUFFER (L2__PARALLEL_GRAIN / 4)
+#define L2__REDUCE_OUT_PER_THREAD 4
+/* Softmax along a non-innermost dim of a contiguous input runs this many lanes per block. */
+#define L2__SOFTMAX_COLS 64
+/* Loss sums run over this many fixed element ranges (the same result for any thread count). */
+#define L2__LOSS_CHUNKS 64
+/* Index backward (index_select, embedding) accumulates rows in blocks of this many elements. */
+#define L2__INDEX_BLOCK 256
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */

@@ -525,6 +525,32 @@ L2_API void l2_reset_peak_memory(void);
 L2_API l2_status l2_set_num_threads(int n);
 L2_API int l2_get_num_threads(void);
 
+/* Internal size thresholds, for tests that must reach every code path (values are fixed at build
+ * time). l2_threshold(name) returns the value, or -1 with L2_ERR_ARG for an unknown name
+ * (L2_ERR_NULL for NULL). l2_threshold_name(i) names threshold i = 0, 1, ... and returns NULL
+ * past the last. The names, with what each counts:
+ *   parallel_grain         element operations (numel for elementwise ops; outputs x reduced
+ *                          length for reductions; C*kH*kW*P*Q for im2col; N*C*P*Q*kH*kW for
+ *                          max / avg pooling, N*C*H*W for adaptive pooling; numel for softmax,
+ *                          norms, losses and index ops) below which a kernel runs on one thread
+ *   parallel_chunk         the least work per thread: w operations use at most w / this threads
+ *                          (and one reduction over few outputs splits its reduced length so)
+ *   gemm_parallel          M*N*K above which the reference product loops (int64 matmul, mm,
+ *                          bmm, ..., and l2_debug_linalg_reference) run in parallel (if M > 1)
+ *   reduce_tile_out        outputs per block of a tiled reduction (a reduction over an outer
+ *                          dim: the innermost output dim is closer in memory than the reduced)
+ *   reduce_tile_red        reduced positions per tile of a tiled reduction
+ *   reduce_tile_buffer     outputs x reduced length from which a tiled one-input reduction
+ *                          gathers its tiles into a buffer
+ *   reduce_out_per_thread  with n threads and work >= parallel_grain, a reduction with fewer
+ *                          than this x n outputs splits each output's range across threads
+ *   softmax_cols           lanes per block for softmax / log_softmax along a non-innermost dim
+ *                          of a contiguous input
+ *   loss_chunks            fixed element ranges of a loss sum (any thread count, same result)
+ *   index_block            elements per block of the index_select / embedding backward */
+L2_API int64_t l2_threshold(const char *name);
+L2_API const char *l2_threshold_name(int i);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Elementwise ops (libl2/ops/elementwise.c)                                                  */
 /* ------------------------------------------------------------------------------------------ */

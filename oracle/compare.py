@@ -59,6 +59,8 @@ def mismatch_report(got, want, bad, limit=3):
 
 
 def nonfinite_mismatch(got, want):
+    if np.isfinite(got).all() and np.isfinite(want).all():  # cheap for large results
+        return np.zeros(np.broadcast_shapes(got.shape, want.shape), dtype=bool)
     gn, wn = np.isnan(got), np.isnan(want)
     gi, wi = np.isinf(got), np.isinf(want)
     return (gn != wn) | (gi != wi) | (gi & wi & (np.sign(got) != np.sign(want)))

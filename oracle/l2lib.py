@@ -47,6 +47,9 @@ CORE = {
     "l2_clone": "T:T", "l2_manual_seed": "v:u",
 }
 
+# The internal size thresholds (l2.h, Testing and configuration), read by sizes.py.
+THRESHOLD = {"l2_threshold": "l:c", "l2_threshold_name": "c:i"}
+
 # The graph oracle's extra functions (graph_oracle.py), bound with Lib.bind(GRAPH).
 GRAPH = {
     "l2_no_grad_begin": "v:", "l2_no_grad_end": "v:", "l2_is_contiguous": "b:T",
@@ -116,6 +119,22 @@ class Lib:
         self._cache[key] = f
         return f
 
+    def thresholds(self):
+        """{name: value} of every internal threshold (l2_threshold); {} when the library has
+        no threshold query."""
+        q, nm = self.fn("l2_threshold", THRESHOLD["l2_threshold"]), \
+            self.fn("l2_threshold_name", THRESHOLD["l2_threshold_name"])
+        if q is None or nm is None:
+            return {}
+        out = {}
+        i = 0
+        while True:
+            n = nm(i)
+            if n is None:
+                return out
+            out[n.decode()] = int(q(n))
+            i += 1
+
     def error(self):
         m = self.last_error()
         return m.decode() if m else ""
@@ -180,25 +199,27 @@ class Buffer:
         if not self.l2:
             raise RuntimeError("l2_from_blob failed: " + lib.error())
 
+    def _bits(self, a):
+        """a's elements as unsigned integers of the same size: bitwise comparison without
+        copying bytes (NaN payloads and -0.0 compare exactly)."""
+        return a.view({1: np.uint8, 4: np.uint32, 8: np.uint64}[a.itemsize])
+
     def intact(self):
         """True when every byte of the buffer equals its snapshot (inputs and guards)."""
-        return self.buf.view(np.uint8).tobytes() == self.snapshot.view(np.uint8).tobytes()
+        return bool(np.array_equal(self._bits(self.buf), self._bits(self.snapshot)))
 
     def guards_intact(self):
-        a, b = self.buf.view(np.uint8), self.snapshot.view(np.uint8)
-        es = self.buf.itemsize
-        return (a[:GUARD * es].tobytes() == b[:GUARD * es].tobytes() and
-                a[-GUARD * es:].tobytes() == b[-GUARD * es:].tobytes())
+        a, b = self._bits(self.buf), self._bits(self.snapshot)
+        return (np.array_equal(a[:GUARD], b[:GUARD]) and
+                np.array_equal(a[-GUARD:], b[-GUARD:]))
 
     def gaps_intact(self):
         """For in-place ops: everything outside the addressed elements unchanged."""
         mask = np.ones(len(self.buf), dtype=bool)
         idx = addressed(self.spec)
         mask[GUARD + idx] = False
-        a, b = self.buf.view(np.uint8), self.snapshot.view(np.uint8)
-        es = self.buf.itemsize
-        m8 = np.repeat(mask, es)
-        return a[m8].tobytes() == b[m8].tobytes()
+        a, b = self._bits(self.buf), self._bits(self.snapshot)
+        return bool(np.array_equal(a[mask], b[mask]))
 
     def contains(self, addr):
         base = self.buf.ctypes.data

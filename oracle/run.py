@@ -39,6 +39,7 @@ except ImportError as e:  # no torch: the whole oracle is skipped
 import gen as G  # noqa: E402
 import l2lib  # noqa: E402
 import registry as R  # noqa: E402
+import sizes as S  # noqa: E402
 import known as K  # noqa: E402
 from compare import (FLOATS, as_np, check_dropout, compare, errors,  # noqa: E402
                      reference64, take_along)
@@ -465,7 +466,7 @@ def save_case(case, msg):
 def new_stats():
     return {"run": 0, "passed": 0, "failed": 0, "errors": 0, "max_abs": 0.0, "max_rel": 0.0,
             "max_ulp": 0, "failures": [], "known": 0, "known_reasons": set(),
-            "known_by": {}, "known_passing": 0}
+            "known_by": {}, "known_passing": 0, "sized": 0, "sized_seconds": 0.0}
 
 
 def record_failure(stats, case, msg, seed, out):
@@ -518,6 +519,22 @@ def known_counts(known_by, checked):
         ", each within its max_ci" if checked else " (max_ci not checked: not the CI budget)")
 
 
+def run_counted(lib, op, case, stats, seed, out):
+    """Run one curated or sized case and count it in stats."""
+    stats["run"] += 1
+    try:
+        msg = run_case(lib, op, case, stats)
+    except Exception:
+        msg = "oracle exception:\n" + traceback.format_exc(limit=4)
+    msg = triage(case, msg, stats)
+    if msg:
+        stats["failed"] += 1
+        if stats["failed"] <= 3:
+            record_failure(stats, case, msg, seed, out)
+    else:
+        stats["passed"] += 1
+
+
 def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress):
     stats = new_stats()
     deep = profile == "deep"
@@ -525,20 +542,8 @@ def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress):
         # curated: every curated shape and every layout class, each in its own order
         salt = zlib.crc32((op.name + dtype).encode())
         for k in range(n_curated):
-            d = G.CuratedDrawer(k, seed, deep, salt)
-            case = make_case(op, dtype, d)
-            stats["run"] += 1
-            try:
-                msg = run_case(lib, op, case, stats)
-            except Exception:
-                msg = "oracle exception:\n" + traceback.format_exc(limit=4)
-            msg = triage(case, msg, stats)
-            if msg:
-                stats["failed"] += 1
-                if stats["failed"] <= 3:
-                    record_failure(stats, case, msg, seed, out)
-            else:
-                stats["passed"] += 1
+            run_counted(lib, op, make_case(op, dtype, G.CuratedDrawer(k, seed, deep, salt)),
+                        stats, seed, out)
         if n_hyp <= 0:
             continue
         last = {"dtype": dtype}
@@ -574,6 +579,13 @@ def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress):
                 out.append("# FAIL %s: hypothesis: %s" % (op.name, str(e).split("\n")[0]))
         if progress:
             progress(op.name, dtype, stats)
+    # sized: both sides of every internal threshold the op meets, and large inputs (sizes.py)
+    t0 = time.time()
+    for dtype in op.dtypes:
+        for case in S.sized_cases(lib, op, dtype, profile, seed, make_case):
+            run_counted(lib, op, case, stats, seed, out)
+            stats["sized"] += 1
+    stats["sized_seconds"] += time.time() - t0
     return stats
 
 
@@ -719,6 +731,7 @@ def main():
         line = "%s: %d run, %d passed, %d failed (%d error-parity), worst abs %.3g rel %.3g " \
                "ulp %d, %.1fs" % (op.name, s["run"], s["passed"], s["failed"], s["errors"],
                                   s["max_abs"], s["max_rel"], s["max_ulp"], dt)
+        line += " (%d sized, %.1fs)" % (s["sized"], s["sized_seconds"])
         if s["known_passing"]:
             line += "; %d cases of known-failure patterns pass" % s["known_passing"]
         if s["known"]:
@@ -729,7 +742,7 @@ def main():
         sys.stdout.flush()
         summary[op.name] = {key: s[key] for key in ("run", "passed", "failed", "errors",
                                                     "max_abs", "max_rel", "max_ulp", "known",
-                                                    "known_by")}
+                                                    "known_by", "sized", "sized_seconds")}
         summary[op.name]["seconds"] = round(dt, 2)
         summary[op.name]["failures"] = [{"repro": repro(x["case"]), "message": x["message"],
                                          "file": x["file"]} for x in s["failures"]]

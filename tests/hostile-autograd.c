@@ -417,3 +417,26 @@ void h_l2_get_num_threads(void)
 {
     CASE("at least 1") EXPECT(l2_get_num_threads() >= 1, "%d", l2_get_num_threads());
 }
+
+void h_l2_threshold(void)
+{
+    CASE("NULL") {
+        l2_clear_error();
+        EXPECT(l2_threshold(NULL) == -1 && l2_last_status() == L2_ERR_NULL, "%s",
+               l2_last_error());
+    }
+    static const char *bad[] = {"", "parallel_grain ", "PARALLEL_GRAIN", "x"};
+    for (int i = 0; i < 4; i++)
+        CASE("\"%s\"", bad[i]) {
+            l2_clear_error();
+            EXPECT(l2_threshold(bad[i]) == -1 && l2_last_status() == L2_ERR_ARG &&
+                   l2_last_error()[0], "%s", l2_last_error());
+        }
+}
+
+void h_l2_threshold_name(void)
+{
+    static const int v[] = {-1, INT_MIN, INT_MAX, 1000};
+    for (int i = 0; i < 4; i++)
+        CASE("%d", v[i]) EXPECT(l2_threshold_name(v[i]) == NULL, "not NULL");
+}

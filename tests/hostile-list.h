@@ -101,6 +101,8 @@
     X(l2_reset_peak_memory) \
     X(l2_set_num_threads) \
     X(l2_get_num_threads) \
+    X(l2_threshold) \
+    X(l2_threshold_name) \
     X(l2_add) \
     X(l2_add_alpha) \
     X(l2_sub) \

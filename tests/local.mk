@@ -56,3 +56,7 @@ tests_test_hostile_CPPFLAGS = $(AM_CPPFLAGS) -DL2_TOP_SRCDIR='"$(abs_top_srcdir)
 C_TESTS += tests/test-threads
 tests_test_threads_SOURCES = tests/test-threads.c tests/tap.h
 tests_test_threads_LDADD = $(TEST_LDADD) -lm
+# The internal threshold query, and an outer-dim reduction on both sides of its thresholds.
+C_TESTS += tests/test-threshold
+tests_test_threshold_SOURCES = tests/test-threshold.c tests/tap.h
+tests_test_threshold_LDADD = $(TEST_LDADD)

@@ -65,7 +65,7 @@ static void select_rows(char *out, const char *src, const int64_t *idx, int64_t 
     static void NAME(T *x, const T *y, const int64_t *idx, int64_t outer, int64_t size,      \
                      int64_t n, int64_t inner)                                               \
     {                                                                                        \
-        const int64_t blk = 256;                                                             \
+        const int64_t blk = L2__INDEX_BLOCK;                                                             \
         int64_t nblk = (inner + blk - 1) / blk, tasks = outer * nblk;                        \
         int nt = l2__threads_for(outer * n * inner);                                             \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \

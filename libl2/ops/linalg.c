@@ -41,7 +41,7 @@ typedef struct {
         const T *ap = (const T *)a.p, *bp = (const T *)b.p;                                  \
         T *cp = (T *)c;                                                                      \
         ACC al = (ACC)alpha, be = (ACC)beta;                                                 \
-        _Pragma("omp parallel for if ((double)M * N * K > 262144.0 && M > 1)")              \
+        _Pragma("omp parallel for if ((double)M * N * K > L2__GEMM_PARALLEL && M > 1)")     \
         for (int64_t i = 0; i < M; i++) {                                                    \
             for (int64_t j = 0; j < N; j++) {                                                \
                 ACC s = 0;                                                                   \
@@ -60,7 +60,7 @@ static void gemm_i64(int64_t M, int64_t N, int64_t K, double alpha, mat a, mat b
 {
     const int64_t *ap = (const int64_t *)a.p, *bp = (const int64_t *)b.p;
     int64_t *cp = (int64_t *)c, al = (int64_t)alpha, be = (int64_t)beta;
-    _Pragma("omp parallel for if ((double)M * N * K > 262144.0 && M > 1)")
+    _Pragma("omp parallel for if ((double)M * N * K > L2__GEMM_PARALLEL && M > 1)")
     for (int64_t i = 0; i < M; i++) {
         for (int64_t j = 0; j < N; j++) {
             int64_t s = 0;

@@ -18,7 +18,7 @@ static bool check_reduction(const char *op, l2_reduction r)
 /* Sum of a contiguous float64 array in 64 fixed chunks (the same result for any thread count). */
 static double sum_f64(const double *v, int64_t n)
 {
-    enum { CHUNKS = 64 };
+    enum { CHUNKS = L2__LOSS_CHUNKS };
     double part[CHUNKS];
     int nt = l2__nn_threads(n);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
@@ -499,7 +499,7 @@ L2__NN_HOT static void pw_sum_loop(int64_t n, char **p, const int64_t *s, void *
  * result for any thread count). */
 static double pw_sum(const l2__iter *it, const pw_ctx *proto)
 {
-    enum { CHUNKS = 64 };
+    enum { CHUNKS = L2__LOSS_CHUNKS };
     double part[CHUNKS];
     int nt = l2__nn_threads(it->numel);
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)

@@ -55,7 +55,7 @@ NN_SOFTMAX_LANE(float, f32, l2__nn_expf)
 NN_SOFTMAX_LANE(double, f64, exp)
 
 /* Columns per block of the column kernels. */
-#define NN_COLS 64
+#define NN_COLS L2__SOFTMAX_COLS
 
 /* The same for lanes along a middle dim of contiguous memory: m <= NN_COLS neighbouring lanes
  * (columns) of n elements at distance `inner`, processed row by row so that memory is read

@@ -260,7 +260,7 @@ static void walk_red(const rplan *p, char *const *base, int64_t rb, int64_t re, 
 
 /* Tiles for reductions over outer dims: TILE_OUT neighbouring outputs advance together through
  * TILE_RED reduced positions at a time, so that the cache lines they share are read once. */
-enum { TILE_OUT = 1024, TILE_RED = 64 };
+enum { TILE_OUT = L2__REDUCE_TILE_OUT, TILE_RED = L2__REDUCE_TILE_RED };
 
 /* Tile when operand 0's innermost output dim is closer in memory than its innermost reduced dim
  * (e.g. a sum over dim 0 of a row-major matrix). Each output still sees its positions in order. */
@@ -390,12 +390,12 @@ static bool reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
     int nt = l2__num_threads();
     bool split = !K->scan && (K->combine || !K->final);
     bool serial = nt <= 1 || work < L2__PARALLEL_GRAIN || p->nout == 0;
-    bool by_out = serial || p->nout >= 4 * (int64_t)nt || !split;
+    bool by_out = serial || p->nout >= L2__REDUCE_OUT_PER_THREAD * (int64_t)nt || !split;
     int ntt = serial ? 1 : p->nout < nt ? (int)p->nout : nt;
     char *buf = NULL;
     const size_t tile = (size_t)TILE_OUT * TILE_RED * 8;
     if (by_out && K->final && !K->cols && use_tiles(p) && p->nops == 1 && p->nout > 1 &&
-        p->nred > 1 && work >= L2__PARALLEL_GRAIN / 4) { /* reductions only: maps write */
+        p->nred > 1 && work >= L2__REDUCE_TILE_BUFFER) { /* reductions only: maps write */
         buf = l2__malloc(tile * (size_t)ntt, "reduce tiles");
         if (!buf)
             return false;
@@ -417,8 +417,8 @@ static bool reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
     enum { MAXT = 64 };
     if (nt > MAXT)
         nt = MAXT;
-    if ((int64_t)nt > p->nred / (L2__PARALLEL_GRAIN / 2))
-        nt = (int)(p->nred / (L2__PARALLEL_GRAIN / 2));
+    if ((int64_t)nt > p->nred / L2__PARALLEL_CHUNK)
+        nt = (int)(p->nred / L2__PARALLEL_CHUNK);
     for (int64_t o = 0; o < p->nout; o++) {
         racc part[MAXT];
         char *base[2];

@@ -1,0 +1,38 @@
+/* threshold.c: the query for libl2's internal size thresholds (l2_threshold, l2_threshold_name),
+ * so that tests and the oracle can draw sizes on both sides of each one. The values themselves
+ * are defined once in l2-impl.h and used by the kernels; this file only names them. */
+#include "l2-impl.h"
+
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int64_t value;
+} thresholds[] = {
+    {"parallel_grain", L2__PARALLEL_GRAIN},
+    {"parallel_chunk", L2__PARALLEL_CHUNK},
+    {"gemm_parallel", L2__GEMM_PARALLEL},
+    {"reduce_tile_out", L2__REDUCE_TILE_OUT},
+    {"reduce_tile_red", L2__REDUCE_TILE_RED},
+    {"reduce_tile_buffer", L2__REDUCE_TILE_BUFFER},
+    {"reduce_out_per_thread", L2__REDUCE_OUT_PER_THREAD},
+    {"softmax_cols", L2__SOFTMAX_COLS},
+    {"loss_chunks", L2__LOSS_CHUNKS},
+    {"index_block", L2__INDEX_BLOCK},
+};
+enum { N_THRESHOLDS = (int)(sizeof thresholds / sizeof thresholds[0]) };
+
+int64_t l2_threshold(const char *name)
+{
+    L2__CHECK(name != NULL, -1, L2_ERR_NULL, "threshold: argument 'name' is NULL");
+    for (int i = 0; i < N_THRESHOLDS; i++)
+        if (strcmp(thresholds[i].name, name) == 0)
+            return thresholds[i].value;
+    L2__CHECK(false, -1, L2_ERR_ARG, "threshold: unknown name '%.64s'", name);
+    return -1;
+}
+
+const char *l2_threshold_name(int i)
+{
+    return i >= 0 && i < N_THRESHOLDS ? thresholds[i].name : NULL;
+}

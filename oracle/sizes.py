@@ -1,0 +1,589 @@
+"""sizes.py: size classes around libl2's internal thresholds (the oracle's third phase).
+
+The library names its thresholds (l2_threshold, l2.h "Testing and configuration"): the parallel
+grain and the least work per thread, the reduction tiles, the softmax column block, the loss
+chunks, the reference GEMM's parallel M*N*K. For each op a size plan says which of them matter
+and what they count (elementwise: numel; reductions: numel, outputs and reduced length;
+mm/matmul/linear/bmm: M*N*K; conv: the im2col size; pooling: window work), and gives shapes at
+threshold-1, threshold, threshold+1 and well beyond (the CI profile: both sides of each relevant
+threshold and one case of >= 300,000 elements per op and dtype; the deep profile more).
+
+SizedDrawer hands those shapes to the registry's own generators; every other draw (layouts,
+value kinds, args, the upstream gradient) comes from a seeded generator, so layouts such as
+transposed and expanded reach the large sizes too. Ops whose generators draw their sizes as
+plain ints (matmul family, conv, pooling, batch_norm, cross_entropy) get small sized generators
+here with the same argument layout. size_class(case) labels any case for the coverage table.
+"""
+import zlib
+
+import numpy as np
+
+import gen as G
+
+LARGE = 300000          # "large": at least this many (of the op's measure)
+HUGE = 1000003          # the deep profile's well-beyond size
+SIZED_LAYOUTS = ["transposed", "expanded", "contiguous", "permuted", "mixed", "stepped",
+                 "offset", "nan_gap", "overlap"]
+
+
+# ---- shapes -------------------------------------------------------------------------------
+
+def factors(n):
+    """Prime factors of n >= 1, ascending."""
+    out, p = [], 2
+    while p * p <= n:
+        while n % p == 0:
+            out.append(p)
+            n //= p
+        p += 1
+    if n > 1:
+        out.append(n)
+    return out
+
+
+def shape_for(n, r, min_dims=1, max_dims=4, min_side=0):
+    """A shape with exactly n elements and between min_dims and max_dims dims (random split of
+    n's prime factors), or None when it cannot have that many dims (n prime and min_dims > 1 is
+    fine: the other dims are 1, unless min_side > 1)."""
+    lo, hi = max(min_dims, 1), max(max_dims, 1)
+    if lo > hi:
+        return None
+    nd = int(r.integers(lo, hi + 1))
+    dims = [1] * nd
+    for f in factors(n):
+        dims[int(r.integers(0, nd))] *= f
+    if any(x < min_side for x in dims):
+        return None
+    r.shuffle(dims)
+    return tuple(dims)
+
+
+def numel(shape):
+    return int(np.prod(shape)) if len(shape) else 1
+
+
+class SizedDrawer(G.BaseDrawer):
+    """A drawer whose shapes hit a planned size: shape() returns plan["shape"] (or a shape of
+    plan["numel"] elements fitting the generator's constraints), bshapes() broadcastable shapes
+    whose result has that shape, dims()/dim() the planned reduced dims when the plan has them.
+    The first layout is plan["layout"]; ints, choices, further layouts come from seed."""
+
+    def __init__(self, plan, seed):
+        self.plan = plan
+        self.r = np.random.default_rng(seed)
+        self.nlayout = 0
+        self._shape = plan.get("shape")
+
+    def int(self, lo, hi):
+        return int(self.r.integers(lo, hi + 1))
+
+    def layout(self, writable=False):
+        ls = G.WRITABLE_LAYOUTS if writable else G.LAYOUTS
+        self.nlayout += 1
+        want = self.plan.get("layout")
+        if self.nlayout == 1 and want in ls:
+            return want
+        return ls[self.int(0, len(ls) - 1)]
+
+    def tensor(self, shape, dtype, values="uniform", layout=None, writable=False):
+        # Large inputs: redraw layouts whose storage would exceed a few times the elements
+        # (stepped dims multiply), so a case stays cheap; contiguous as the last resort.
+        n = numel(shape)
+        for _ in range(4):
+            lay = layout if layout is not None else self.layout(writable)
+            s = G.spec(shape, dtype, lay, self.rng(), values)
+            if s["storage"] <= 6 * n + 64:
+                return s
+            layout = None
+        return G.spec(shape, dtype, "contiguous", self.rng(), values)
+
+    def shape(self, min_dims=0, max_dims=5, min_side=0, max_side=None, max_numel=None):
+        s = self._shape
+        if s is None:
+            s = shape_for(self.plan["numel"], self.r, max(min_dims, 1), min(max_dims, 4),
+                          min_side)
+            if s is None:
+                s = (self.plan["numel"],)
+            self._shape = s  # later calls (a second tensor of the same op) get the same shape
+        ok = (min_dims <= len(s) <= max_dims and all(x >= min_side for x in s) and
+              (max_side is None or all(x <= max_side for x in s)) and
+              (max_numel is None or numel(s) <= max_numel))
+        if ok:
+            return tuple(s)
+        # the generator constrains sizes (squeeze, expand, as_strided): a small shape; the
+        # case is dropped by sized_cases as not reaching its size
+        return G.random_shape(self.r, min_dims, min(max_dims, 4), min_side,
+                              max_side if max_side is not None else 6)
+
+    def bshapes(self, n=2, min_dims=0):
+        out = tuple(self.shape(min_dims=max(min_dims, 1)))
+        shapes = [out]
+        while len(shapes) < n:
+            shapes.append(out if self.bool() else G._bcast_reduce(out, self.r))
+        # the full shape need not be first: any operand may be the broadcast one
+        k = self.int(0, n - 1)
+        shapes[0], shapes[k] = shapes[k], shapes[0]
+        return shapes
+
+    def dims(self, ndim):
+        if "dims" in self.plan and ndim:
+            return [d - ndim if self.bool() else d for d in self.plan["dims"] if d < ndim]
+        return super().dims(ndim)
+
+    def dim(self, ndim, allow_neg=True):
+        if "dim" in self.plan and ndim:
+            d = self.plan["dim"] % ndim
+            return d - ndim if allow_neg and self.bool() else d
+        return super().dim(ndim, allow_neg)
+
+
+# ---- sized generators for ops that draw their sizes as ints --------------------------------
+
+def _mnk_shapes(kind, m, k, n, d):
+    if kind in ("mm", "addmm"):
+        return [(m, k), (k, n)]
+    if kind == "bmm":
+        return [(2, m, k), (2, k, n)]
+    if kind == "mv":
+        return [(m, k), (k,)]
+    if kind == "dot":
+        return [(k,), (k,)]
+    if kind == "outer":
+        return [(m,), (n,)]
+    # matmul: one of its forms, drawn
+    form = d.int(0, 3)
+    if form == 0:
+        return [(m, k), (k, n)]
+    if form == 1:
+        return [(2, m, k), (2, k, n)]
+    if form == 2:
+        return [(2, m, k), (k, n)]
+    return [(m, k), (k,)]
+
+
+def g_sized_linalg(kind):
+    def gen(d, dt):
+        m, k, n = d.plan["mnk"]
+        if kind == "linear":
+            lead = [m] if d.bool() or m % 2 else [2, m // 2]
+            x = d.tensor(tuple(lead) + (k,), dt)
+            return {"inputs": [x, d.tensor((n, k), dt), d.tensor((n,), dt) if d.bool() else None],
+                    "args": {}}
+        sh = _mnk_shapes(kind, m, k, n, d)
+        ins = [d.tensor(s, dt, "uniform") for s in sh]
+        if kind == "addmm":
+            cs = d.choice([(m, n), (n,), (1, n), (m, 1)])
+            return {"inputs": [d.tensor(cs, dt)] + ins,
+                    "args": {"beta": d.choice([1.0, 0.5, 0.0]),
+                             "alpha": d.choice([1.0, -2.0, 0.25])}}
+        return {"inputs": ins, "args": {}}
+    return gen
+
+
+def g_sized_conv(d, dt):
+    g = d.plan["conv"]
+    grp = g.get("groups", 1)
+    x = (g["n"], g["c"], g["h"], g["w"])
+    return {"inputs": [d.tensor(x, dt), d.tensor((g["o"], g["c"] // grp, g["kh"], g["kw"]), dt),
+                       d.tensor((g["o"],), dt) if d.bool() else None],
+            "args": {"stride": list(g.get("stride", (1, 1))),
+                     "padding": list(g.get("pad", (0, 0))),
+                     "dilation": [1, 1], "groups": grp}}
+
+
+def g_sized_pool(d, dt):
+    g = d.plan["pool"]
+    return {"inputs": [d.tensor((g["n"], g["c"], g["h"], g["w"]), dt, "normal")],
+            "args": {"kernel": list(g["k"]), "stride": list(g["s"]), "padding": list(g["p"])}}
+
+
+def g_sized_adaptive(d, dt):
+    g = d.plan["pool"]
+    return {"inputs": [d.tensor((g["n"], g["c"], g["h"], g["w"]), dt)],
+            "args": {"out": list(g["out"])}}
+
+
+def g_sized_batch_norm(d, dt):
+    s = d.plan["shape"]
+    c = s[1]
+    return {"inputs": [d.tensor(s, dt, "normal"), d.tensor((c,), dt, writable=True),
+                       d.tensor((c,), dt, "positive", writable=True),
+                       d.tensor((c,), dt) if d.bool() else None,
+                       d.tensor((c,), dt) if d.bool() else None],
+            "args": {"training": d.bool(), "momentum": d.choice([0.1, 0.5]),
+                     "eps": d.choice([1e-5, 1e-3])}}
+
+
+def g_sized_ce(smoothing):
+    def gen(d, dt):
+        nb, c = d.plan["shape"]
+        return {"inputs": [d.tensor((nb, c), dt, "normal" if smoothing else "uniform01"),
+                           d.tensor((nb,), "int64", "randint:0:%d" % c)],
+                "args": {"reduction": d.int(0, 2), "ignore_index": d.choice([-100, 0, 1]),
+                         "label_smoothing": d.choice([0.0, 0.1]) if smoothing else 0.0}}
+    return gen
+
+
+def g_sized_cat(d, dt):
+    s = d.shape()
+    ins = [d.tensor(s, dt if d.int(0, 4) else d.choice(("float32", "float64", "int64", "bool")))
+           for _ in range(d.int(1, 2))]
+    return {"inputs": ins, "args": {"dim": d.dim(len(s))}}
+
+
+def g_sized_embedding(d, dt):
+    e = d.plan.get("emb") or d.int(1, 6)
+    n = d.int(1, 9)
+    ish = shape_for(max(d.plan["numel"] // e, 1), d.r, 1, 3)
+    return {"inputs": [d.tensor((n, e), dt), d.tensor(ish, "int64", "randint:0:%d" % n)],
+            "args": {}}
+
+
+def g_sized_expand(minus):
+    def gen(d, dt):
+        out = list(d.shape())
+        src = [1 if d.bool() else x for x in out]
+        tgt = [-1 if minus and x == y and d.int(0, 3) == 0 else y for x, y in zip(src, out)]
+        return {"inputs": [d.tensor(src, dt)], "args": {"shape": tgt}}
+    return gen
+
+
+def g_sized_squeeze(d, dt):
+    s = list(d.shape(max_dims=3))
+    for _ in range(d.int(1, 2)):
+        s.insert(d.int(0, len(s)), 1)
+    return {"inputs": [d.tensor(s, dt)], "args": {"dim": d.dim(len(s))}}
+
+
+# ---- plans ----------------------------------------------------------------------------------
+
+LINALG = ("l2_matmul", "l2_mm", "l2_bmm", "l2_mv", "l2_dot", "l2_outer", "l2_addmm",
+          "l2_linear")
+REDUCE_ALL = ("l2_sum", "l2_mean", "l2_prod", "l2_max", "l2_min", "l2_argmax", "l2_argmin",
+              "l2_all", "l2_any")
+REDUCE_DIMS = ("l2_sum_dims", "l2_mean_dims", "l2_var", "l2_std", "l2_logsumexp", "l2_norm",
+               "l2_prod_dim", "l2_max_dim", "l2_min_dim", "l2_argmax_dim", "l2_argmin_dim",
+               "l2_all_dim", "l2_any_dim", "l2_cumsum", "l2_softmax", "l2_log_softmax")
+LOSSES = ("l2_mse_loss", "l2_l1_loss", "l2_binary_cross_entropy",
+          "l2_binary_cross_entropy_with_logits")
+POOLS = ("l2_max_pool2d", "l2_avg_pool2d")
+CUSTOM = {"l2_conv2d": g_sized_conv, "l2_max_pool2d": g_sized_pool,
+          "l2_avg_pool2d": g_sized_pool, "l2_adaptive_avg_pool2d": g_sized_adaptive,
+          "l2_batch_norm": g_sized_batch_norm, "l2_cross_entropy": g_sized_ce(True),
+          "l2_nll_loss": g_sized_ce(False), "l2_cat": g_sized_cat,
+          "l2_embedding": g_sized_embedding, "l2_expand": g_sized_expand(True),
+          "l2_broadcast_to": g_sized_expand(False), "l2_squeeze": g_sized_squeeze,
+          "l2_squeeze_dim": g_sized_squeeze}
+for _nm in LINALG:
+    CUSTOM[_nm] = g_sized_linalg(_nm[3:])
+
+
+def kind_of(op):
+    if op.name in LINALG:
+        return "linalg"
+    if op.name == "l2_conv2d":
+        return "conv"
+    if op.name in POOLS:
+        return "pool"
+    if op.name == "l2_adaptive_avg_pool2d":
+        return "adaptive"
+    if op.name in REDUCE_ALL:
+        return "reduce_all"
+    if op.name in REDUCE_DIMS:
+        return "reduce"
+    if op.name in LOSSES:
+        return "loss"
+    if op.view:
+        return "view"
+    return "numel"
+
+
+def _near(t, label, deep):
+    """Targets around threshold t: t-1 and t (CI), t+1 too (deep); label names t."""
+    out = [(t - 1, "below:" + label), (t, "at:" + label)]
+    if deep:
+        out.append((t + 1, "above:" + label))
+    return out
+
+
+def plans(op, th, deep):
+    """The size plans of op: dicts with a target ("numel" or "shape" and maybe "dims"/"dim",
+    "mnk", "conv", "pool") and "label" (the size class aimed at)."""
+    grain, chunk = th["parallel_grain"], th["parallel_chunk"]
+    to, tr = th["reduce_tile_out"], th["reduce_tile_red"]
+    big = 3 * chunk + 7 if 3 * chunk + 7 >= LARGE else LARGE + 7  # 3 threads' worth
+    kind = kind_of(op)
+    ps = []
+    if kind in ("numel", "loss", "reduce_all", "view"):
+        if kind != "view" or deep:
+            ps += [{"numel": n, "label": lb} for n, lb in _near(grain, "parallel_grain", deep)]
+        ps.append({"numel": big, "label": "large"})
+        if kind == "loss":
+            ps += [{"numel": n, "label": lb} for n, lb in
+                   _near(th["loss_chunks"], "loss_chunks", True)]
+        if deep:
+            ps += [{"numel": 3 * chunk - 1, "label": "large"}, {"numel": HUGE, "label": "large"}]
+    elif kind == "reduce":
+        # (R, O) reduced over dim 0: the tiled path; (O, R) over dim 1: output by output
+        ps += [{"shape": (tr - 1, to - 1), "dims": [0], "dim": 0, "label": "below:tiles"},
+               {"shape": (tr, to), "dims": [0], "dim": 0, "label": "at:tiles"},
+               {"shape": (grain // (2 * to) - 1, 2 * to + 1), "dims": [0], "dim": 0,
+                "label": "below:parallel_grain"},
+               {"shape": (grain // (2 * to), 2 * to), "dims": [0], "dim": 0,
+                "label": "at:parallel_grain"},
+               {"shape": (big // (2 * to) + 1, 2 * to - 1), "dims": [0], "dim": 0,
+                "label": "large"},
+               {"shape": (2 * to - 1, big // (2 * to) + 1), "dims": [1], "dim": 1,
+                "label": "large"}]
+        if op.name in ("l2_softmax", "l2_log_softmax"):
+            c = th["softmax_cols"]
+            ps += [{"shape": (7, c + k), "dims": [0], "dim": 0, "label": "cols%+d" % k}
+                   for k in (-1, 0, 1)]
+        if deep:
+            ps += [{"shape": (tr + 1, to + 1), "dims": [0], "dim": 0, "label": "above:tiles"},
+                   {"shape": (3, 2 * chunk + 3), "dims": [1], "dim": 1, "label": "large"},
+                   {"shape": (5, 3 * tr + 1, to + 3), "dims": [0, 2], "dim": 1,
+                    "label": "large"},
+                   {"shape": (1031, 971), "dims": [0], "dim": 0, "label": "large"}]
+    elif kind == "linalg":
+        # (M, K, N) with M*N*K one below, at and above the reference GEMM's parallel threshold
+        # (parallel when M*N*K > it: "at" is still serial), then large (>= 300,000 elements in
+        # an operand or the result)
+        gp = th["gemm_parallel"]
+        if op.name == "l2_dot":
+            mnk = [(1, gp - 1, 1), (1, gp, 1), (1, gp + 1, 1), (1, big, 1)]
+        elif op.name == "l2_mv":
+            mnk = [(511, 513, 1), (512, 512, 1), (481, 545, 1), (601, 503, 1)]
+        elif op.name == "l2_outer":
+            mnk = [(511, 1, 513), (512, 1, 512), (481, 1, 545), (613, 1, 503)]
+        else:
+            mnk = [(63, 57, 73), (64, 64, 64), (65, 37, 109), (601, 503, 7)]
+        labels = ["below:gemm_parallel", "at:gemm_parallel", "above:gemm_parallel", "large"]
+        ps += [{"mnk": x, "label": lb} for x, lb in zip(mnk, labels)]
+    elif kind == "conv":
+        geo = [(dict(n=1, c=9, h=135, w=73, o=2, kh=3, kw=1), "below:parallel_grain"),
+               (dict(n=1, c=4, h=129, w=129, o=3, kh=2, kw=2), "at:parallel_grain"),
+               (dict(n=2, c=3, h=160, w=160, o=6, kh=3, kw=3, pad=(1, 1)), "large"),
+               (dict(n=1, c=4, h=275, w=275, o=4, kh=1, kw=1), "large")]  # 1x1: no im2col
+        if deep:
+            geo += [(dict(n=1, c=5, h=479, w=107, o=2, kh=1, kw=1, pad=(1, 1)),
+                     "above:parallel_grain"),
+                    (dict(n=2, c=4, h=200, w=200, o=4, kh=3, kw=3, stride=(2, 1), groups=2),
+                     "large")]
+        ps += [{"conv": g, "label": lb} for g, lb in geo]
+    elif kind == "pool":
+        geo = [(dict(n=1, c=3, h=399, w=219, k=(3, 1), s=(3, 1), p=(0, 0)),
+                "below:parallel_grain"),
+               (dict(n=1, c=4, h=256, w=256, k=(2, 2), s=(2, 2), p=(0, 0)), "at:parallel_grain"),
+               (dict(n=2, c=3, h=256, w=256, k=(3, 3), s=(2, 2), p=(1, 1)), "large")]
+        if deep:
+            geo.append((dict(n=1, c=5, h=481, w=109, k=(1, 1), s=(1, 1), p=(0, 0)),
+                        "above:parallel_grain"))
+        ps += [{"pool": g, "label": lb} for g, lb in geo]
+    elif kind == "adaptive":
+        geo = [(dict(n=1, c=3, h=399, w=219, out=(5, 7)), "below:parallel_grain"),
+               (dict(n=1, c=4, h=256, w=256, out=(7, 3)), "at:parallel_grain"),
+               (dict(n=2, c=3, h=256, w=256, out=(9, 9)), "large")]
+        ps += [{"pool": g, "label": lb} for g, lb in geo]
+    if op.name in ("l2_index_select", "l2_embedding"):
+        # rows of index_block +- 1 elements: the backward's row blocks and their tail
+        b = th["index_block"]
+        ps += [{"shape": (5, b + k), "numel": 5 * (b + k), "emb": b + k, "dim": 0,
+                "label": "block%+d" % k} for k in (-1, 0, 1)]
+    if op.name == "l2_batch_norm":
+        ps = [{"shape": (27, 7, 19, 73), "label": "below:parallel_grain"},
+              {"shape": (16, 4, 64, 64), "label": "at:parallel_grain"},
+              {"shape": (8, 3, 128, 128), "label": "large"}]
+        if deep:
+            ps.append({"shape": (5, 13, 37, 109), "label": "above:parallel_grain"})
+    elif op.name in ("l2_cross_entropy", "l2_nll_loss"):
+        ps = [{"shape": (37449, 7), "label": "below:parallel_grain"},
+              {"shape": (grain // 8, 8), "label": "at:parallel_grain"},
+              {"shape": (39323, 10), "label": "large"}]
+        if deep:
+            ps.append({"shape": (52429, 5), "label": "above:parallel_grain"})
+    return ps
+
+
+class _SizedOp:
+    """op with its generator replaced by a sized one (everything else delegates)."""
+
+    def __init__(self, op, gen):
+        self._op = op
+        self.gen = gen
+
+    def __getattr__(self, name):
+        return getattr(self._op, name)
+
+
+def sized_cases(lib, op, dtype, profile, seed, make_case):
+    """The sized cases of op and dtype: make_case(op, dtype, drawer) for each plan, with the
+    registry's generator (or this file's sized one). A case whose generator did not reach the
+    planned size (an error-parity branch) is drawn again with another seed, twice at most;
+    as_strided (whose generator bounds its sizes) gets none."""
+    th = thresholds(lib)
+    if not th:
+        return []
+    deep = profile == "deep"
+    sop = _SizedOp(op, CUSTOM[op.name]) if op.name in CUSTOM else op
+    base = zlib.crc32((op.name + dtype).encode())
+    out = []
+    for k, p in enumerate(plans(op, th, deep)):
+        p = dict(p, layout=SIZED_LAYOUTS[(base + k) % len(SIZED_LAYOUTS)])
+        for attempt in range(3):  # an error-parity branch may have drawn a small shape
+            d = SizedDrawer(p, seed * 1000003 + base + 7919 * k + 104729 * attempt)
+            case = make_case(sop, dtype, d)
+            if measure(case)[0] * 2 >= target(p):
+                _cheap_grad(case, d)
+                case["_size_plan"] = p["label"]
+                out.append(case)
+                break
+    return out
+
+
+def _cheap_grad(case, d):
+    """The upstream gradient is laid out by run_case from case["grad"] (layout, seed); a stepped
+    layout of a large many-dim output can need hundreds of times its elements. Redraw its seed
+    (then fall back to contiguous) until the layout of the largest input's shape, which most
+    outputs share, stays within a few times its elements."""
+    ins = [s for s in case["inputs"] if s is not None]
+    if not ins:
+        return
+    shape = max((s["shape"] for s in ins), key=numel)
+    n = numel(shape)
+    g = case["grad"]
+    for _ in range(8):
+        st = G.make_layout(shape, g["layout"], np.random.default_rng(g["seed"]))
+        if st[2] <= 6 * n + 64:
+            return
+        g["seed"] = d.int(0, 2**31 - 1)
+    g["layout"] = "contiguous"
+
+
+def target(p):
+    if "numel" in p:
+        return p["numel"]
+    if "shape" in p:
+        return numel(p["shape"])
+    return 1  # conv, pooling, the matmul family: shapes fixed by the sized generator
+
+
+_TH_CACHE = {}
+
+
+def thresholds(lib):
+    key = id(lib)
+    if key not in _TH_CACHE:
+        _TH_CACHE[key] = lib.thresholds() if hasattr(lib, "thresholds") else {}
+    return _TH_CACHE[key]
+
+
+# ---- size classes ---------------------------------------------------------------------------
+
+def _bcast(shapes):
+    try:
+        return tuple(np.broadcast_shapes(*[tuple(s) for s in shapes]))
+    except ValueError:
+        return max(shapes, key=numel)
+
+
+def measure(case):
+    """(measure, [(value, threshold name), ...]): the op's main size measure and the
+    measures to hold against each relevant threshold, from the case alone."""
+    name = case["op"]
+    ins = [s for s in case["inputs"] if s is not None]
+    shapes = [tuple(s["shape"]) for s in ins]
+    a = case["args"]
+    if not shapes:
+        return 0, []
+    if name in LINALG:
+        s0 = shapes[1] if name == "l2_addmm" else shapes[0]
+        s1 = shapes[2] if name == "l2_addmm" else shapes[1]
+        if name == "l2_linear":
+            m, k, n = numel(s0[:-1]) if s0 else 1, s0[-1] if s0 else 1, s1[0] if s1 else 1
+        elif name == "l2_outer":
+            m, k, n = numel(s0), 1, numel(s1)
+        else:
+            m = s0[-2] if len(s0) >= 2 else 1
+            k = s0[-1] if s0 else 1
+            n = s1[-1] if len(s1) >= 2 else 1
+        w = m * n * k
+        return w, [(w, "gemm_parallel")]
+    if name == "l2_conv2d" and len(shapes[0]) == 4 and len(shapes[1]) == 4:
+        _, c, h, wd = shapes[0]
+        _, _, kh, kw = shapes[1]
+        st, pd, dl = a["stride"], a["padding"], a["dilation"]
+        p = (h + 2 * pd[0] - dl[0] * (kh - 1) - 1) // st[0] + 1
+        q = (wd + 2 * pd[1] - dl[1] * (kw - 1) - 1) // st[1] + 1
+        w = c * kh * kw * max(p, 0) * max(q, 0)
+        return w, [(w, "parallel_grain")]
+    if name in POOLS and len(shapes[0]) == 4:
+        n_, c, h, wd = shapes[0]
+        kh, kw = a["kernel"]
+        p = (h + 2 * a["padding"][0] - kh) // a["stride"][0] + 1
+        q = (wd + 2 * a["padding"][1] - kw) // a["stride"][1] + 1
+        w = n_ * c * max(p, 0) * max(q, 0) * kh * kw
+        return w, [(w, "parallel_grain")]
+    n = max(numel(_bcast(shapes)), max(numel(s) for s in shapes))
+    if name in ("l2_expand", "l2_broadcast_to"):  # the result's elements
+        tgt, src = a["shape"], shapes[0]
+        lead = len(tgt) - len(src)
+        n = max(n, numel([src[i - lead] if x == -1 and i >= lead else max(x, 0)
+                          for i, x in enumerate(tgt)]))
+    if name == "l2_embedding" and len(shapes) == 2 and len(shapes[0]) == 2:
+        n = numel(shapes[1]) * shapes[0][1]  # the output's elements
+    pairs = [(n, "parallel_grain")]
+    if name in REDUCE_DIMS or name in REDUCE_ALL:
+        s = shapes[0]
+        if "dims" in a:
+            ds = [d % len(s) for d in a["dims"] if len(s) and -len(s) <= d < len(s)]
+            ds = ds if a["dims"] else list(range(len(s)))
+        elif "dim" in a and len(s) and -len(s) <= a["dim"] < len(s):
+            ds = [a["dim"] % len(s)]
+        else:
+            ds = list(range(len(s)))
+        nred = numel([s[d] for d in set(ds)])
+        nout = numel(s) // nred if nred else 0
+        if name in ("l2_softmax", "l2_log_softmax") and ds:
+            inner = numel(s[ds[0] + 1:])
+            pairs.append((inner, "softmax_cols"))
+        pairs += [(n, "reduce_tile_buffer"), (nout, "reduce_tile_out"),
+                  (nred, "reduce_tile_red")]
+    if name in LOSSES:
+        pairs.append((n, "loss_chunks"))
+    if name == "l2_embedding" and len(shapes[0]) == 2:
+        pairs.append((shapes[0][1], "index_block"))
+    if name == "l2_index_select" and shapes[0] and "dim" in a and \
+            -len(shapes[0]) <= a["dim"] < len(shapes[0]):
+        pairs.append((numel(shapes[0][a["dim"] % len(shapes[0]) + 1:]), "index_block"))
+    return n, pairs
+
+
+def size_class(case, th):
+    """The size class of a case, one of a few labels for the coverage table:
+      "0-1"          the op's measure (below) is 0 or 1
+      "at:<name>"    a measure equals threshold <name> (l2_threshold)
+      "below:<name>" a measure lies in [t - w, t) with w = max(1, t // 16)
+      "above:<name>" a measure lies in (t, t + w]
+      "large"        the measure is at least LARGE (300,000)
+      "small"        anything else
+    The measure is the op's size in the unit its kernels count: numel of the (broadcast) inputs
+    for most ops, M*N*K for the matmul family, the im2col size C*kH*kW*P*Q for conv2d, the window
+    work N*C*P*Q*kH*kW for max / avg pooling. Reductions are also held against the tiling by their
+    outputs and reduced length, softmax by its inner size, losses by the loss chunks. The first
+    threshold the case is near wins. th: {name: value} (l2lib.Lib.thresholds())."""
+    n, pairs = measure(case)
+    if n <= 1:
+        return "0-1"
+    for v, name in pairs:
+        t = th.get(name)
+        if t is None:
+            continue
+        w = max(1, t // 16)
+        if v == t:
+            return "at:" + name
+        if t - w <= v < t:
+            return "below:" + name
+        if t < v <= t + w:
+            return "above:" + name
+    return "large" if n >= LARGE else "small"
