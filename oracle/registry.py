@@ -29,7 +29,7 @@ RED = {0: "none", 1: "mean", 2: "sum"}  # l2_reduction values
 class Op:
     def __init__(self, name, sig, gen, ref, call=None, tol="elementwise", dtypes=FLOATS,
                  diff=None, family="core", inplace=None, view=False, check=None, mutates=(),
-                 outputs=1, nograd=False):
+                 outputs=1, nograd=False, mag=None):
         self.name = name            # public symbol, e.g. "l2_add"
         self.sig = sig              # ctypes signature, "T:TT" (see l2lib._CT)
         self.gen = gen              # (drawer, dtype) -> {"inputs": [...], "args": {...}}
@@ -45,6 +45,7 @@ class Op:
         self.mutates = mutates      # inputs torch and libl2 both modify (separate buffers)
         self.outputs = outputs
         self.nograd = nograd
+        self.mag = mag              # magnitude reference of the tolerances (compare.py), or None
 
 
 REGISTRY = {}
@@ -979,6 +980,18 @@ def g_pad(d, dt):
 add("l2_pad", "T:TiLd", g_pad, lambda ts, a: F.pad(ts[0], a["pad"], "constant", a["value"]),
     lambda f, xs, a: f(xs[0], len(a["pad"]), i64a(a["pad"]), a["value"]), tol="exact",
     family="conv")
+
+# ---- magnitude references -----------------------------------------------------------------
+# Ops whose function |inputs| changes (softmax of |x| is another distribution, mse of |x|,|y|
+# another distance, var of |x| another spread) take their element magnitudes from a float64
+# sensitivity run instead (compare.py, "perturb"). Norms keep "abs": norm(|x|) = norm(x), and
+# each element of its gradient is linear in the upstream gradient.
+for _n in ("l2_softmax", "l2_log_softmax", "l2_logsumexp", "l2_var", "l2_std",
+           "l2_cross_entropy", "l2_mse_loss", "l2_l1_loss", "l2_binary_cross_entropy",
+           "l2_binary_cross_entropy_with_logits", "l2_layer_norm", "l2_batch_norm"):
+    REGISTRY[_n].mag = "perturb"
+# a + alpha b rounds alpha b first: element i's terms are |a_i| and |alpha b_i|
+REGISTRY["l2_add_alpha"].mag = "abs"
 
 # ---- coverage ---------------------------------------------------------------------------
 
