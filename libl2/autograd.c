@@ -295,7 +295,7 @@ static void acc_loop(int64_t n, char **p, const int64_t *s, void *ctx)
     });
 }
 
-l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape)
+l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dtype dt)
 {
     bool same = g->ndim == ndim;
     for (int i = 0; same && i < ndim; i++)
@@ -324,9 +324,9 @@ l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape)
     l2_dtype gdt = g->dtype;
     l2__iter_run_range(&it, 0, it.numel, acc_loop, &gdt);
     l2_tensor_release(view);
-    if (gdt == L2_FLOAT64)
+    if (dt == L2_FLOAT64)
         return acc;
-    l2_tensor *r = fresh_copy(acc, gdt);
+    l2_tensor *r = fresh_copy(acc, dt);
     l2_tensor_release(acc);
     return r;
 }
@@ -520,7 +520,10 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
         if (!e->fn && !e->leaf)
             continue;
         if (gin[i]) {
-            l2_tensor *r = l2__sum_to(gin[i], n->in_ndim[i], n->in_shape[i]);
+            /* a float64 input's gradient is summed in float64 and rounded once (torch casts
+             * before it reduces), not rounded to a float32 upstream's dtype first */
+            l2_dtype dt = l2__is_float(n->in_dtype[i]) ? n->in_dtype[i] : gin[i]->dtype;
+            l2_tensor *r = l2__sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt);
             if (r && r->dtype != n->in_dtype[i]) {
                 l2_tensor *c = fresh_copy(r, n->in_dtype[i]);
                 l2_tensor_release(r);
