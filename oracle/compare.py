@@ -212,26 +212,41 @@ def mag_mode(op, grad, nfloat=1):
 
 def precise(op, tin, a, diff=(), gup=None):
     """(references, magnitudes) for the outputs (gup None) or for the gradients of the inputs in
-    diff: lists of float64 arrays; None when torch's float64 reference fails."""
+    diff: lists of float64 arrays; None when torch's float64 reference fails. op.mag may be a
+    callable (float64 inputs, args, float64 upstream gradient or None) returning the magnitudes
+    (a list of tensors), the name of a mode to use instead, or (mode, list): both, added."""
     grad = gup is not None
     try:
         o, g = eval64(op, tin, a, diff, gup)
         ref = g if grad else o
         nfloat = sum(1 for t in tin if isinstance(t, torch.Tensor) and t.is_floating_point())
         mode = mag_mode(op, grad, nfloat)
+        extra = None
+        if callable(mode):
+            mode = mode([_to64(t) for t in tin], a, _to64(gup) if grad else None)
+            if isinstance(mode, tuple):  # (a mode, terms to add to its magnitudes)
+                mode, extra = mode
+            if isinstance(mode, list):
+                mode, extra = None, mode
+        if extra is not None:
+            extra = [None if x is None else np.abs(x.detach().numpy()) for x in extra]
         if mode is None:
-            return ref, [None] * len(ref)
-        if mode in ("abs", "absg"):
+            mags = [None] * len(ref)
+        elif mode in ("abs", "absg"):
             o, g = eval64(op, tin, a, diff, gup, mode)
-            return ref, [None if x is None else np.abs(x) for x in (g if grad else o)]
-        rng = np.random.default_rng(12345)
-        mags = [None if x is None else np.zeros_like(x) for x in ref]
-        for _ in range(2):
-            o, g = eval64(op, tin, a, diff, gup, "perturb", rng)
-            for j, (x, y) in enumerate(zip(ref, g if grad else o)):
-                if x is not None and y is not None and y.shape == x.shape:
-                    d = np.abs(y - x) / PERTURB_H
-                    mags[j] = np.maximum(mags[j], np.where(np.isfinite(d), d, 0.0))
+            mags = [None if x is None else np.abs(x) for x in (g if grad else o)]
+        else:
+            rng = np.random.default_rng(12345)
+            mags = [None if x is None else np.zeros_like(x) for x in ref]
+            for _ in range(2):
+                o, g = eval64(op, tin, a, diff, gup, "perturb", rng)
+                for j, (x, y) in enumerate(zip(ref, g if grad else o)):
+                    if x is not None and y is not None and y.shape == x.shape:
+                        d = np.abs(y - x) / PERTURB_H
+                        mags[j] = np.maximum(mags[j], np.where(np.isfinite(d), d, 0.0))
+        if extra is not None:
+            mags = [e if m is None else (m if e is None or e.shape != m.shape else m + e)
+                    for m, e in zip(mags, extra)]
         return ref, mags
     except Exception:
         return None, None

@@ -993,6 +993,82 @@ for _n in ("l2_softmax", "l2_log_softmax", "l2_logsumexp", "l2_var", "l2_std",
 # a + alpha b rounds alpha b first: element i's terms are |a_i| and |alpha b_i|
 REGISTRY["l2_add_alpha"].mag = "abs"
 
+
+# Where torch's float64 reference itself cancels, the magnitude is the size of its terms:
+def mag_elu(xs, a, g):
+    """torch computes alpha (exp(x) - 1) (libl2 expm1): terms alpha exp(x) and alpha."""
+    if g is not None:
+        return "perturb"
+    x = xs[0]
+    return [torch.where(x > 0, x.abs(), abs(a["alpha"]) * (x.exp() + 1))]
+
+
+def mag_gelu(xs, a, g):
+    """0.5 x (1 + erf(x / sqrt 2)) (or tanh) cancels for x < 0: terms 0.5 |x| (1 + |erf|); the
+    gradient's terms 0.5 (1 + |erf|) and the derivative part, times |g|."""
+    x = xs[0]
+    k = math.sqrt(2 / math.pi)
+    if a["tanh"]:
+        t = torch.tanh(k * (x + 0.044715 * x ** 3))
+        if g is None:
+            return [0.5 * x.abs() * (1 + t.abs())]
+        return [g.abs() * (0.5 * (1 + t.abs()) +
+                           0.5 * x.abs() * (1 + t * t) * k * (1 + 3 * 0.044715 * x * x))]
+    e = torch.erf(x / math.sqrt(2))
+    if g is None:
+        return [0.5 * x.abs() * (1 + e.abs())]
+    return [g.abs() * (0.5 * (1 + e.abs()) + x.abs() * torch.exp(-0.5 * x * x) / math.sqrt(
+        2 * math.pi))]
+
+
+def mag_layer_norm(xs, a, g):
+    """(x - mean) cancels: X = (|x| + |mean|) rstd (1 + log2 n) bounds x-hat's terms (torch's
+    float64 mean of n terms carries up to log2 n roundings); the output's terms are X |w| and |b|.
+    Gradients (g' = g w): dx = rstd (g' - mean(g') - x-hat mean(g' x-hat)) has terms
+    rstd (|g'| + mean|g'| + X mean|g' X|); dw = sum g x-hat: sum |g| X; db = sum |g|."""
+    x, w, b = xs[0], xs[1], xs[2]
+    dims = tuple(range(x.dim() - len(a["normalized_shape"]), x.dim()))
+    n = 1
+    for d in dims:
+        n *= x.shape[d]
+    mu = x.mean(dims, keepdim=True)
+    rstd = 1 / torch.sqrt(x.var(dims, unbiased=False, keepdim=True) + a["eps"])
+    big = (x.abs() + mu.abs()) * rstd * (1 + math.log2(max(n, 1)))
+    wa = w.abs() if w is not None else 1.0
+    if g is None:
+        return [big * wa + (b.abs() if b is not None else 0.0)]
+    ga = g.abs()
+    gw = ga * wa
+    batch = tuple(range(x.dim() - len(dims)))
+    out = [rstd * (gw + gw.mean(dims, keepdim=True) + big * (gw * big).mean(dims, keepdim=True))]
+    if w is not None:
+        out.append((ga * big).sum(batch) if batch else ga * big)
+    if b is not None:
+        out.append(ga.sum(batch) if batch else ga)
+    return out
+
+
+def mag_softmax(log):
+    """Gradients: softmax's dx = y (g - sum g y) and log_softmax's dx = g - y sum g cancel when g
+    is nearly constant along dim: add their terms y (|g| + sum |g| y) and |g| + y sum |g| to the
+    sensitivity (which covers y's own error, y |x - max|)."""
+    def mag(xs, a, g):
+        if g is None:
+            return "perturb"
+        y = torch.softmax(xs[0], a["dim"])
+        ga = g.abs()
+        if log:
+            return "perturb", [ga + y * ga.sum(a["dim"], keepdim=True)]
+        return "perturb", [y * (ga + (ga * y).sum(a["dim"], keepdim=True))]
+    return mag
+
+
+REGISTRY["l2_softmax"].mag = mag_softmax(False)
+REGISTRY["l2_log_softmax"].mag = mag_softmax(True)
+REGISTRY["l2_elu"].mag = mag_elu
+REGISTRY["l2_gelu"].mag = mag_gelu
+REGISTRY["l2_layer_norm"].mag = mag_layer_norm
+
 # ---- coverage ---------------------------------------------------------------------------
 
 # Declared functions that are not ops (creation, properties, autograd, scopes, I/O, DLPack):
