@@ -326,3 +326,64 @@ def check_dropout(got, x, a):
         if abs(frac - p) > 0.1:
             return "dropout: zero fraction %.3f for p=%g" % (frac, p)
     return None
+
+
+# ---- self-test of the rules (gradcheck.py's first test point) -----------------------------
+
+def selftest():
+    """Examples each rule must fail or pass: a list of (description, holds)."""
+    out = []
+    f32, f64 = np.float32, np.float64
+
+    def fails(got, want, ref, mag, tol, dtype, grad=False):
+        return compare(got, want, tol, dtype, grad=grad, precise_ref=(ref, mag)) is not None
+
+    # issue 10: one 1e30 element must not unlock the others (it did under the old rule)
+    ref = np.array([1e30, 1.0, 2.0])
+    got = np.array([1e30, 1.5, -7.0], dtype=f32)
+    want = np.array([1.0000001e30, 1.0, 2.0], dtype=f32)
+    out.append(("accumulating float32 [1e30, 1.5, -7] against [1e30, 1, 2] fails",
+                fails(got, want, ref, np.abs(ref), "accumulating", "float32")))
+    out.append(("(the old rule passed it)",
+                compare(got, want, "accumulating", "float32", ref64=ref) is None))
+    # float64 computed in float32 must fail; a few ulp must pass
+    x = np.linspace(-3, 3, 101).astype(f32).astype(f64)  # float32 inputs: only exp differs
+    ref = np.exp(x)
+    out.append(("float64 exp computed in float32 fails",
+                fails(np.exp(x).astype(f32).astype(f64), ref, ref, None, "elementwise",
+                      "float64")))
+    out.append(("(the old rule passed it)",
+                compare(np.exp(x).astype(f32).astype(f64), ref, "elementwise", "float64")
+                is None))
+    two_ulp = np.nextafter(np.nextafter(ref, np.inf), np.inf)
+    out.append(("float64 2 ulp passes", not fails(two_ulp, ref, ref, None, "elementwise",
+                                                  "float64")))
+    out.append(("float64 40 ulp fails", fails(ref * (1 + 40 * EPS["float64"]), ref, ref, None,
+                                              "elementwise", "float64")))
+    # float32 against the float64 reference: correctly rounded passes, 1e-5 relative fails
+    r32 = ref.astype(f32)
+    out.append(("float32 correctly rounded passes", not fails(r32, r32, ref, None,
+                                                              "elementwise", "float32")))
+    out.append(("float32 gradient 1e-5 relative fails (old rtol 1e-3)",
+                fails((ref * (1 + 1e-5)).astype(f32), r32, ref, None, "elementwise", "float32",
+                      grad=True)))
+    # a sum's cancelled element: allowance from its own terms, not from its value
+    terms = np.array([[1e8, -1e8, 1.0], [1.0, 2.0, 3.0]])
+    ref = terms.sum(1)
+    mag = np.abs(terms).sum(1)
+    got = (ref + np.array([4.0, 0.0])).astype(f32)
+    out.append(("float32 sum: error 4 on terms of 1e8 passes", not fails(
+        got, ref.astype(f32), ref, mag, "accumulating", "float32")))
+    got = (ref + np.array([0.0, 1e-4])).astype(f32)
+    out.append(("float32 sum: error 1e-4 on 1+2+3 fails", fails(
+        got, ref.astype(f32), ref, mag, "accumulating", "float32")))
+    # torch's own float32 overflow: the reference rounded (inf) is accepted, a finite value not
+    ref = np.array([1e39, 1.0])
+    want = np.array([np.inf, 1.0], dtype=f32)
+    out.append(("float32 overflow: inf where the reference overflows float32 passes",
+                not fails(np.array([np.inf, 1.0], dtype=f32), want, ref, None, "accumulating",
+                          "float32")))
+    out.append(("float32 overflow: a finite value there fails",
+                fails(np.array([3e38, 1.0], dtype=f32), want, ref, None, "accumulating",
+                      "float32")))
+    return out
