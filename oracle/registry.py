@@ -1021,30 +1021,57 @@ def mag_gelu(xs, a, g):
         2 * math.pi))]
 
 
-def mag_layer_norm(xs, a, g):
-    """(x - mean) cancels: X = (|x| + |mean|) rstd (1 + log2 n) bounds x-hat's terms (torch's
-    float64 mean of n terms carries up to log2 n roundings); the output's terms are X |w| and |b|.
-    Gradients (g' = g w): dx = rstd (g' - mean(g') - x-hat mean(g' x-hat)) has terms
-    rstd (|g'| + mean|g'| + X mean|g' X|); dw = sum g x-hat: sum |g| X; db = sum |g|."""
-    x, w, b = xs[0], xs[1], xs[2]
-    dims = tuple(range(x.dim() - len(a["normalized_shape"]), x.dim()))
+def _norm_terms(x, dims, mu, rstd, w, b, g):
+    """Magnitudes of a normalisation over dims (x-hat = (x - mu) rstd, y = x-hat w + b) and of
+    its gradients. (x - mu) cancels: X = (|x| + |mu|) rstd 2 (1 + log2 n) bounds x-hat's terms
+    (torch's float64 mean and variance of n terms carry up to log2 n roundings each, the
+    variance's reaching x-hat through rstd); the output's terms are
+    X |w| and |b|. With g' = g w, dx = rstd (g' - mean(g') - x-hat mean(g' x-hat)) has terms
+    rstd (|g'| + mean|g'| + X mean|g' X|); dw = sum g x-hat: sum |g| X; db = sum |g| (over the
+    other dims)."""
     n = 1
     for d in dims:
         n *= x.shape[d]
-    mu = x.mean(dims, keepdim=True)
-    rstd = 1 / torch.sqrt(x.var(dims, unbiased=False, keepdim=True) + a["eps"])
-    big = (x.abs() + mu.abs()) * rstd * (1 + math.log2(max(n, 1)))
+    big = (x.abs() + mu.abs()) * rstd * 2 * (1 + math.log2(max(n, 1)))
     wa = w.abs() if w is not None else 1.0
     if g is None:
         return [big * wa + (b.abs() if b is not None else 0.0)]
     ga = g.abs()
     gw = ga * wa
-    batch = tuple(range(x.dim() - len(dims)))
+    other = tuple(d for d in range(x.dim()) if d not in dims)
     out = [rstd * (gw + gw.mean(dims, keepdim=True) + big * (gw * big).mean(dims, keepdim=True))]
-    if w is not None:
-        out.append((ga * big).sum(batch) if batch else ga * big)
-    if b is not None:
-        out.append(ga.sum(batch) if batch else ga)
+    for t, m in ((w, ga * big), (b, ga)):
+        if t is not None:
+            out.append((m.sum(other) if other else m).reshape(t.shape))
+    return out
+
+
+def mag_layer_norm(xs, a, g):
+    x, w, b = xs[0], xs[1], xs[2]
+    dims = tuple(range(x.dim() - len(a["normalized_shape"]), x.dim()))
+    mu = x.mean(dims, keepdim=True)
+    rstd = 1 / torch.sqrt(x.var(dims, unbiased=False, keepdim=True) + a["eps"])
+    return _norm_terms(x, dims, mu, rstd, w, b, g)
+
+
+def mag_batch_norm(xs, a, g):
+    """Training: _norm_terms over every dim but 1. Eval: y = (x - running mean) rstd w + b, whose
+    terms are (|x| + |mean|) rstd |w| and |b|; its gradients cancel nothing ("perturb")."""
+    x, rm, rv, w, b = xs
+    shape = [1, x.shape[1]] + [1] * (x.dim() - 2)
+    wb = w.reshape(shape) if w is not None else None
+    bb = b.reshape(shape) if b is not None else None
+    if not a["training"]:
+        if g is not None:
+            return "perturb"
+        m = (x.abs() + rm.reshape(shape).abs()) / torch.sqrt(rv.reshape(shape) + a["eps"])
+        return [m * (wb.abs() if wb is not None else 1.0) + (bb.abs() if bb is not None else 0.0)]
+    dims = tuple(d for d in range(x.dim()) if d != 1)
+    mu = x.mean(dims, keepdim=True)
+    rstd = 1 / torch.sqrt(x.var(dims, unbiased=False, keepdim=True) + a["eps"])
+    out = _norm_terms(x, dims, mu, rstd, wb, bb, g)
+    if g is not None:
+        out = out[:1] + [m.reshape(-1) for m in out[1:]]
     return out
 
 
@@ -1068,6 +1095,7 @@ REGISTRY["l2_log_softmax"].mag = mag_softmax(True)
 REGISTRY["l2_elu"].mag = mag_elu
 REGISTRY["l2_gelu"].mag = mag_gelu
 REGISTRY["l2_layer_norm"].mag = mag_layer_norm
+REGISTRY["l2_batch_norm"].mag = mag_batch_norm
 
 # ---- coverage ---------------------------------------------------------------------------
 
