@@ -105,3 +105,86 @@ def softmax(log):
             return "perturb", [ga + y * ga.sum(a["dim"], keepdim=True)]
         return "perturb", [y * (ga + (ga * y).sum(a["dim"], keepdim=True))]
     return mag
+
+
+def unary_grad(terms):
+    """Elementwise gradients whose derivative formula cancels (1 - s for sigmoid and silu, 1 - y^2
+    for tanh): terms(x) gives the size of the derivative's terms, times |g|, added to the
+    sensitivity (which only sees the function's own condition)."""
+    def mag(xs, a, g):
+        if g is None:
+            return None
+        return "perturb", [g.abs() * terms(xs[0])]
+    return mag
+
+
+def _sig_terms(x):
+    s = torch.sigmoid(x)
+    return s * (1 + s)
+
+
+def _silu_terms(x):
+    s = torch.sigmoid(x)
+    return s * (1 + x.abs() * (1 + s))
+
+
+def _tanh_terms(x):
+    y = torch.tanh(x)
+    return 1 + y * y
+
+
+sigmoid = unary_grad(_sig_terms)
+silu = unary_grad(_silu_terms)
+tanh = unary_grad(_tanh_terms)
+
+
+def var(std):
+    """var/std: (x - mean)^2 cancels in x - mean: with X = (|x| + |mean|) (1 + log2 n), the terms
+    are mean(2 X |x - mean| + eps X^2) (the last: mean's rounding squared, what a near-constant
+    input leaves); std = sqrt(var) turns an allowance A of var into about sqrt(A) (0 at a
+    constant input) or A / (2 std). Gradients: the sensitivity."""
+    def mag(xs, a, g):
+        x = xs[0]
+        dims = tuple(a["dims"]) if a["dims"] else tuple(range(x.dim()))
+        n = 1
+        for d in dims:
+            n *= x.shape[d]
+        mu = x.mean(dims, keepdim=True) if dims else x
+        big = (x.abs() + mu.abs()) * (1 + math.log2(max(n, 1)))
+        eps = 2.0 ** -52
+        dof = max(n - a["correction"], 1)
+        v = torch.var(x, dim=dims, correction=int(a["correction"]), keepdim=True) if dims \
+            else x * 0
+        if g is not None:  # dx = 2 (x - mean) g / dof (std: / (2 std)): x - mean's terms
+            gg = g.abs() if a["keepdim"] or not dims else g.abs().reshape(v.shape)
+            m = 2 * big * gg / dof
+            if std:
+                m = m / (2 * v.sqrt())
+            return "perturb", [m]
+        t = 2 * big * (x - mu).abs() + eps * big * big
+        t = t.mean(dims, keepdim=True) * n / dof if dims else t
+        if std:
+            # the allowance K eps m must cover min(sqrt(K eps t), K eps t / (2 std))
+            k = 16.0  # compare.K["accumulating"]
+            t = torch.minimum(torch.sqrt(t / (k * eps)), t / (2 * v.sqrt().clamp_min(1e-300)))
+        if dims and not a["keepdim"]:
+            t = t.reshape(torch.var(x, dim=dims, keepdim=False).shape)
+        return "perturb", [t]
+    return mag
+
+
+def cross_entropy(xs, a, g):
+    """Gradient (softmax(x) - target) g / count cancels when the target's class takes nearly
+    all the probability: terms 2 softmax(x) |g| / count."""
+    if g is None:
+        return "perturb"
+    x, t = xs[0], xs[1]
+    cd = 1 if x.dim() > 1 else 0
+    p = torch.softmax(x, cd)
+    red = a["reduction"]  # 0 none, 1 mean, 2 sum
+    if red == 0:
+        w = g.abs().unsqueeze(cd) if x.dim() > 1 else g.abs()
+    else:
+        cnt = int((t != a["ignore_index"]).sum()) if red == 1 else 1
+        w = g.abs() / max(cnt, 1)
+    return "perturb", [2 * p * w]

@@ -987,7 +987,7 @@ add("l2_pad", "T:TiLd", g_pad, lambda ts, a: F.pad(ts[0], a["pad"], "constant", 
 # another distance, var of |x| another spread) take their element magnitudes from a float64
 # sensitivity run instead (compare.py, "perturb"). Norms keep "abs": norm(|x|) = norm(x), and
 # each element of its gradient is linear in the upstream gradient.
-for _n in ("l2_logsumexp", "l2_var", "l2_std", "l2_cross_entropy", "l2_mse_loss", "l2_l1_loss",
+for _n in ("l2_logsumexp", "l2_mse_loss", "l2_l1_loss",
            "l2_binary_cross_entropy", "l2_binary_cross_entropy_with_logits"):
     REGISTRY[_n].mag = "perturb"
 # a + alpha b rounds alpha b first: element i's terms are |a_i| and |alpha b_i|
@@ -1002,6 +1002,11 @@ REGISTRY["l2_elu"].mag = mags.elu
 REGISTRY["l2_gelu"].mag = mags.gelu
 REGISTRY["l2_layer_norm"].mag = mags.layer_norm
 REGISTRY["l2_batch_norm"].mag = mags.batch_norm
+REGISTRY["l2_cross_entropy"].mag = mags.cross_entropy
+REGISTRY["l2_var"].mag = mags.var(False)
+REGISTRY["l2_std"].mag = mags.var(True)
+for _n in ("sigmoid", "silu", "tanh"):
+    REGISTRY["l2_" + _n].mag = getattr(mags, _n)
 
 # ---- coverage ---------------------------------------------------------------------------
 
