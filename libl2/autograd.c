@@ -293,13 +293,15 @@ static void acc_loop(int64_t n, char **p, const int64_t *s, void *ctx)
     /* p[0] is the float64 sum and p[1] its float64 compensation (both stride 0 along reduced
      * dims), p[2] the gradient. Neumaier's compensated sum: the error stays near an ulp however
      * many terms a broadcast dim sums (a plain running sum drifts by up to n ulps). */
+    const bool set = l2__fault("bcast_grad"); /* mutation test: assigned, not summed */
     L2__DISPATCH_FLOAT(*(const l2_dtype *)ctx, {
         for (int64_t i = 0; i < n; i++) {
             double *a = (double *)(p[0] + i * s[0]);
             double *c = (double *)(p[1] + i * s[1]);
             double v = (double)*(const T *)(p[2] + i * s[2]);
-            double t = *a + v;
-            *c += fabs(*a) >= fabs(v) ? (*a - t) + v : (v - t) + *a;
+            double a0 = set ? 0 : *a;
+            double t = a0 + v;
+            *c += fabs(a0) >= fabs(v) ? (a0 - t) + v : (v - t) + a0;
             *a = t;
         }
     });
