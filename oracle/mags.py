@@ -1,7 +1,8 @@
 """mags.py: magnitude references for the oracle's per-element tolerances (compare.py) where the
 class defaults do not fit: the size of the terms where torch's own float64 formula cancels
-(elu's exp(x) - 1, gelu's 1 + erf, the x - mean of layer and batch norm) or where a gradient
-cancels (softmax, log_softmax, layer and batch norm). registry.py attaches them to its entries (Op.mag).
+(elu's exp(x) - 1, gelu's 1 + erf, the x - mean of var/std and layer/batch norm) or where a
+gradient cancels (softmax, log_softmax, cross_entropy, the norms, sigmoid, silu, tanh).
+registry.py attaches them to its entries (Op.mag).
 
 Each hook takes (float64 inputs, args, float64 upstream gradient or None) and returns the
 magnitudes of the outputs (g None) or of the gradients of the differentiable inputs: a list of
