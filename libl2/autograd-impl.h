@@ -113,8 +113,9 @@ void l2__node_release(l2__node *n);
 void l2__enter(void);
 void l2__leave(void);
 
-/* Sum g (broadcast result) down to shape (ndim, shape): the reverse of broadcasting. Returns a new
- * tensor (g itself with one more reference when the shapes are equal), or NULL on error. */
-l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape);
+/* Sum g (broadcast result) down to shape (ndim, shape): the reverse of broadcasting, accumulated
+ * in float64 and rounded once to dt. Returns a new tensor (g itself with one more reference when
+ * the shapes are equal), or NULL on error. */
+l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dtype dt);
 
 #endif /* L2_AUTOGRAD_IMPL_H */

@@ -4,6 +4,8 @@
  * Node release is iterative too, so graphs of any depth free without deep recursion. */
 #include "autograd-impl.h"
 
+#include <math.h>
+
 const char *const l2__op_names[L2__OP_COUNT] = {
 #define L2__OP_NAME(NAME, name, saves) #name,
     L2__OP_LIST(L2__OP_NAME)
@@ -288,16 +290,24 @@ static l2_tensor *fresh_copy(const l2_tensor *t, l2_dtype dt)
 
 static void acc_loop(int64_t n, char **p, const int64_t *s, void *ctx)
 {
-    /* p[0] is float64 (stride 0 along reduced dims), p[1] the gradient. */
+    /* p[0] is the float64 sum and p[1] its float64 compensation (both stride 0 along reduced
+     * dims), p[2] the gradient. Neumaier's compensated sum: the error stays near an ulp however
+     * many terms a broadcast dim sums (a plain running sum drifts by up to n ulps). */
     const bool set = l2__fault("bcast_grad"); /* mutation test: assigned, not summed */
     L2__DISPATCH_FLOAT(*(const l2_dtype *)ctx, {
-        for (int64_t i = 0; i < n; i++)
-            *(double *)(p[0] + i * s[0]) = (set ? 0 : *(double *)(p[0] + i * s[0])) +
-                                           (double)*(const T *)(p[1] + i * s[1]);
+        for (int64_t i = 0; i < n; i++) {
+            double *a = (double *)(p[0] + i * s[0]);
+            double *c = (double *)(p[1] + i * s[1]);
+            double v = (double)*(const T *)(p[2] + i * s[2]);
+            double a0 = set ? 0 : *a;
+            double t = a0 + v;
+            *c += fabs(a0) >= fabs(v) ? (a0 - t) + v : (v - t) + a0;
+            *a = t;
+        }
     });
 }
 
-l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape)
+l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dtype dt)
 {
     bool same = g->ndim == ndim;
     for (int i = 0; same && i < ndim; i++)
@@ -307,8 +317,11 @@ l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape)
     /* Accumulate in float64 into a tensor of the target shape, viewed as g's shape with stride 0
      * on the broadcast dims; single-threaded because outputs repeat. */
     l2_tensor *acc = l2__new("sum_to", ndim, shape, L2_FLOAT64, true);
-    if (!acc)
+    l2_tensor *comp = acc ? l2__new("sum_to", ndim, shape, L2_FLOAT64, true) : NULL;
+    if (!comp) {
+        l2_tensor_release(acc);
         return NULL;
+    }
     int64_t st[L2_MAX_DIMS];
     int lead = g->ndim - ndim;
     for (int i = 0; i < g->ndim; i++) {
@@ -316,19 +329,28 @@ l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape)
         st[i] = (j < 0 || shape[j] == 1) ? 0 : acc->stride[j];
     }
     l2_tensor *view = l2__alias(acc, g->ndim, g->shape, st, 0);
-    if (!view) {
+    l2_tensor *cview = view ? l2__alias(comp, g->ndim, g->shape, st, 0) : NULL;
+    if (!cview) {
+        l2_tensor_release(view);
+        l2_tensor_release(comp);
         l2_tensor_release(acc);
         return NULL;
     }
-    const l2_tensor *ops[2] = {view, g};
+    const l2_tensor *ops[3] = {view, cview, g};
     l2__iter it;
-    l2__iter_init(&it, 2, ops);
+    l2__iter_init(&it, 3, ops);
     l2_dtype gdt = g->dtype;
     l2__iter_run_range(&it, 0, it.numel, acc_loop, &gdt);
+    l2_tensor_release(cview);
     l2_tensor_release(view);
-    if (gdt == L2_FLOAT64)
+    double *a = (double *)acc->storage->data;
+    const double *c = (const double *)comp->storage->data;
+    for (int64_t i = 0, n = l2__numel(ndim, shape); i < n; i++)
+        a[i] = isfinite(a[i]) ? a[i] + c[i] : a[i]; /* after an inf, c holds NaN */
+    l2_tensor_release(comp);
+    if (dt == L2_FLOAT64)
         return acc;
-    l2_tensor *r = fresh_copy(acc, gdt);
+    l2_tensor *r = fresh_copy(acc, dt);
     l2_tensor_release(acc);
     return r;
 }
@@ -522,7 +544,10 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
         if (!e->fn && !e->leaf)
             continue;
         if (gin[i]) {
-            l2_tensor *r = l2__sum_to(gin[i], n->in_ndim[i], n->in_shape[i]);
+            /* a float64 input's gradient is summed in float64 and rounded once (torch casts
+             * before it reduces), not rounded to a float32 upstream's dtype first */
+            l2_dtype dt = l2__is_float(n->in_dtype[i]) ? n->in_dtype[i] : gin[i]->dtype;
+            l2_tensor *r = l2__sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt);
             if (r && r->dtype != n->in_dtype[i]) {
                 l2_tensor *c = fresh_copy(r, n->in_dtype[i]);
                 l2_tensor_release(r);

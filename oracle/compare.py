@@ -1,6 +1,7 @@
 """compare.py: how the oracle compares libl2's results with torch's: tolerance classes, error
 statistics, mismatch reports, the float64 reference for accumulating ops, argmax-style index
 comparison and the dropout check. See oracle/README.md, "What a case checks"."""
+import math
 import warnings
 
 import numpy as np
@@ -66,8 +67,10 @@ def nonfinite_mismatch(got, want):
     return (gn != wn) | (gi != wi) | (gi & wi & (np.sign(got) != np.sign(want)))
 
 
-def compare(got, want, tol, dtype, ref64=None, grad=False):
-    """None if got matches want under tol, else a message. got/want numpy, same shape."""
+def compare(got, want, tol, dtype, ref64=None, grad=False, precise_ref=None):
+    """None if got matches want under tol, else a message. got/want numpy, same shape.
+    precise_ref (ref, mag): torch's float64 result and the element magnitudes: the per-element
+    rule (compare_precise); without it the older rules (graph oracle, mutated inputs)."""
     if got.shape != want.shape:
         return "shape: libl2 %s torch %s" % (list(got.shape), list(want.shape))
     if got.dtype != want.dtype:
@@ -82,6 +85,9 @@ def compare(got, want, tol, dtype, ref64=None, grad=False):
         else:
             bad = got != want
         return mismatch_report(got, want, bad) if bad.any() else None
+    if precise_ref is not None and precise_ref[0] is not None \
+            and precise_ref[0].shape == got.shape:
+        return compare_precise(got, want, precise_ref[0], precise_ref[1], tol, dtype, grad)
     rtol, atol = (GRAD_TOL if grad else TOL)[dtype]
     if tol == "loose" and not grad:
         rtol, atol = rtol * LOOSE_FACTOR, atol * LOOSE_FACTOR
@@ -104,6 +110,208 @@ def compare(got, want, tol, dtype, ref64=None, grad=False):
             rtol, atol = rtol * 10, atol * 10 if dtype == "float64" else atol
         bad |= fin & (np.abs(g64 - w64) > atol + rtol * np.abs(w64))
     return mismatch_report(got, want, bad) if bad.any() else None
+
+
+# ---- per-element tolerances against torch in float64 ----------------------------------------
+# Every float result (forward and gradient, float32 and float64) is compared element by element
+# with torch's float64 result on the same inputs (the precise reference). Element i may differ by
+#     K x eps(dtype) x (|ref_i| + mag_i) + tiny(dtype)   [+ TORCH_FACTOR x |torch32_i - ref_i|]
+# where mag_i is element i's own magnitude reference (below), K depends on the tolerance class
+# (x GRAD_K for gradients), tiny(dtype) absorbs gradual underflow, and the bracketed term (float32
+# only) lets libl2 be as wrong as torch's own float32 result at the same element (never at another
+# element: one 1e30 elsewhere in the output unlocks nothing).
+# Magnitude references (registry.Op.mag; None picks the class default):
+#   None      mag = 0: the allowance is relative to the element itself (elementwise forward);
+#   "abs"     the op in float64 on |float inputs|, |float arguments| and |upstream gradient|: for
+#             sums, means, products, matmul, conv, pooling, embedding, cumsum, norms (and their
+#             gradients, linear in the upstream gradient) that is element i's sum of |terms|;
+#   "absg"    only the upstream gradient made |g|: the gradients of data movement and piecewise
+#             linear ops (views, cat, max, relu, clamp), which add copies of upstream elements;
+#   "perturb" sensitivity: every float input (and the upstream gradient) multiplied by 1 + h r
+#             (r uniform in [-1, 1], h = 2^-20, two draws), mag_i = max |f_i(x') - f_i(x)| / h:
+#             element i's condition, for ops where |inputs| changes the function (softmax,
+#             log_softmax, logsumexp, var/std, losses, layer/batch norm) and for gradients of
+#             elementwise ops (a broadcast input's gradient sums terms of either sign).
+EPS = {"float32": 2.0 ** -23, "float64": 2.0 ** -52}
+TINY = {"float32": float(np.finfo(np.float32).tiny), "float64": float(np.finfo(np.float64).tiny)}
+K = {"elementwise": 4.0, "loose": 16.0, "accumulating": 16.0, "exact": 4.0}
+GRAD_K = 4.0
+TORCH_FACTOR = 2.0
+PERTURB_H = 2.0 ** -20
+
+
+def _to64(t, tf=None):
+    """A float64 copy of tensor t with t's own strides and storage offset over a float64 copy of
+    its whole storage (as_strided and overlapping inputs mean the same elements), the storage
+    transformed by tf; non-float tensors are returned detached."""
+    if t is None or not isinstance(t, torch.Tensor):
+        return t
+    t = t.detach()
+    if not t.is_floating_point():
+        return t
+    st = t.storage()
+    full = torch.tensor([], dtype=t.dtype).set_(st, 0, (st.size(),), (1,))
+    full = full.to(torch.float64, copy=True)
+    if tf is not None:
+        full = tf(full)
+    return full.as_strided(t.shape, t.stride(), t.storage_offset()).detach()
+
+
+def _np(t):
+    if t is None or not isinstance(t, torch.Tensor) or not t.is_floating_point():
+        return None
+    return t.detach().numpy().astype(np.float64)
+
+
+def eval64(op, tin, a, diff=(), gup=None, mode=None, rng=None):
+    """op.ref in float64 on copies of tin (transformed by mode: None, "abs", "absg", "perturb");
+    with gup (the upstream gradient of output 0) also the gradients of the inputs in diff.
+    Returns (outputs, gradients) as float64 numpy arrays (None where not float)."""
+    def tf(full):
+        if mode == "abs":
+            return full.abs()
+        if mode == "perturb":
+            return full * (1 + PERTURB_H * torch.from_numpy(rng.uniform(-1, 1, full.numel())))
+        return full
+    xs = []
+    for i, t in enumerate(tin):
+        x = _to64(t, tf)
+        if x is not None and x.is_floating_point() and gup is not None and i in diff:
+            x.requires_grad_(True)
+        xs.append(x)
+    args = {k: (abs(v) if mode == "abs" and isinstance(v, float) else v) for k, v in a.items()}
+    with warnings.catch_warnings(), torch.enable_grad():
+        warnings.simplefilter("ignore")
+        r = op.ref(xs, args)
+        outs = list(r) if isinstance(r, tuple) else [r]
+        grads = None
+        if gup is not None:
+            g = _to64(gup, torch.abs if mode in ("abs", "absg") else tf)
+            leaves = [xs[i] for i in diff]
+            o = outs[0]
+            if o.requires_grad:
+                gs = torch.autograd.grad(o, leaves, g, allow_unused=True)
+            else:
+                gs = [None] * len(leaves)
+            grads = [_np(x) for x in gs]
+    return [_np(o) for o in outs], grads
+
+
+def mag_mode(op, grad, nfloat=1):
+    """The magnitude reference of op's outputs (grad False) or gradients; nfloat: how many float
+    inputs. Elementwise gradients: a unary op's is one product g f'(x) ("perturb" finds where
+    f'(x) cancels; |x| would change f'), a binary op's may sum over broadcast dims ("abs": add,
+    sub, mul, div are linear in each input's sign)."""
+    if getattr(op, "mag", None) is not None:
+        return op.mag
+    if op.tol == "accumulating":
+        return "abs"
+    if op.tol == "exact":
+        return "absg" if grad else None
+    if not grad:
+        return None
+    return "abs" if nfloat > 1 else "perturb"
+
+
+def precise(op, tin, a, diff=(), gup=None):
+    """(references, magnitudes) for the outputs (gup None) or for the gradients of the inputs in
+    diff: lists of float64 arrays; None when torch's float64 reference fails. op.mag may be a
+    callable (float64 inputs, args, float64 upstream gradient or None) returning the magnitudes
+    (a list of tensors), the name of a mode to use instead, or (mode, list): both, added."""
+    grad = gup is not None
+    try:
+        o, g = eval64(op, tin, a, diff, gup)
+        ref = g if grad else o
+        nfloat = sum(1 for t in tin if isinstance(t, torch.Tensor) and t.is_floating_point())
+        mode = mag_mode(op, grad, nfloat)
+        extra = None
+        if callable(mode):
+            mode = mode([_to64(t) for t in tin], a, _to64(gup) if grad else None)
+            if isinstance(mode, tuple):  # (a mode, terms to add to its magnitudes)
+                mode, extra = mode
+            if isinstance(mode, list):
+                mode, extra = None, mode
+        if extra is not None:
+            extra = [None if x is None else np.abs(x.detach().numpy()) for x in extra]
+        if mode is None:
+            mags = [None] * len(ref)
+        elif mode in ("abs", "absg"):
+            o, g = eval64(op, tin, a, diff, gup, mode)
+            mags = [None if x is None else np.abs(x) for x in (g if grad else o)]
+        else:
+            rng = np.random.default_rng(12345)
+            mags = [None if x is None else np.zeros_like(x) for x in ref]
+            for _ in range(2):
+                o, g = eval64(op, tin, a, diff, gup, "perturb", rng)
+                for j, (x, y) in enumerate(zip(ref, g if grad else o)):
+                    if x is not None and y is not None and y.shape == x.shape:
+                        d = np.abs(y - x) / PERTURB_H
+                        mags[j] = np.maximum(mags[j], np.where(np.isfinite(d), d, 0.0))
+        if extra is not None:
+            mags = [e if m is None else (m if e is None or e.shape != m.shape else m + e)
+                    for m, e in zip(mags, extra)]
+        if op.tol == "accumulating" or (op.tol == "exact" and grad):
+            mags = _cascade(ref, mags, tin, gup)
+        return ref, mags
+    except Exception:
+        return None, None
+
+
+def _cascade(ref, mags, tin, gup):
+    """Accumulated results: torch's float64 reference sums n terms per element by cascade
+    (pairwise) summation, whose own error grows as log2(n) eps sum|terms| (45 ulps for a variance
+    of 2M elements, where libl2's compensated sum was exact): the allowance |ref| + mag is
+    multiplied by 1 + log2(n), n estimated as the largest input's element count over the
+    result's (gradients: over the forward result's, or the upstream's over the gradient's)."""
+    big = max([t.numel() for t in tin if isinstance(t, torch.Tensor)] + [1])
+    out = []
+    for r, m in zip(ref, mags):
+        if r is None:
+            out.append(m)
+            continue
+        n = big / max(r.size, 1)
+        if gup is not None:  # a gradient: the forward's sums, or its own (summed broadcasts)
+            n = max(big / max(gup.numel(), 1), gup.numel() / max(r.size, 1))
+        f = 1 + math.log2(max(n, 1))
+        ar = np.abs(r)
+        out.append(f * (ar + (m if m is not None else 0)) - ar)
+    return out
+
+
+def compare_precise(got, want, ref, mag, tol, dtype, grad=False):
+    """Per-element comparison of a float result with torch's float64 reference (see above)."""
+    g64, w64, r = got.astype(np.float64), want.astype(np.float64), ref.astype(np.float64)
+    bad = nonfinite_mismatch(got, want)
+    if dtype == "float32":  # torch's own float32 overflow: the reference rounded is as good
+        with np.errstate(over="ignore"):
+            bad &= nonfinite_mismatch(got, ref.astype(np.float32))
+    k = K.get(tol, K["accumulating"]) * (GRAD_K if grad else 1.0)
+    m = np.abs(r)
+    if mag is not None and mag.shape == r.shape:
+        m = m + np.where(np.isfinite(mag), mag, 0.0)
+    allow = k * EPS[dtype] * m + TINY[dtype]
+    if dtype == "float32":
+        te = np.abs(w64 - r)
+        allow = allow + TORCH_FACTOR * np.where(np.isfinite(te), te, 0.0)
+    fin = np.isfinite(g64) & np.isfinite(r)
+    with np.errstate(invalid="ignore"):
+        bad |= fin & ~(np.abs(g64 - r) <= allow)
+        # no finite reference (float64 trouble torch float32 did not have): compare with torch
+        alt = np.isfinite(g64) & np.isfinite(w64) & ~np.isfinite(r)
+        bad |= alt & ~(np.abs(g64 - w64) <= k * EPS[dtype] * np.abs(w64) + TINY[dtype])
+    if not bad.any():
+        return None
+    return mismatch_report(got, want, bad) + "; " + ref_report(r, m, allow, got, bad)
+
+
+def ref_report(r, m, allow, got, bad):
+    """The float64 reference, magnitude and allowance at the worst mismatch."""
+    idx = np.argwhere(bad)
+    d = np.abs(got.astype(np.float64) - r)
+    d = np.where(np.isnan(d), np.inf, d)
+    i = tuple(int(x) for x in idx[int(np.argmax(d[bad]))])
+    return "at %s float64 reference %r, magnitude %.3g, allowed %.3g" % (
+        list(i), float(r[i]), float(m[i]), float(allow[i]))
 
 
 def take_along(x, idx, dim, keepdim):
@@ -144,3 +352,64 @@ def check_dropout(got, x, a):
         if abs(frac - p) > 0.1:
             return "dropout: zero fraction %.3f for p=%g" % (frac, p)
     return None
+
+
+# ---- self-test of the rules (gradcheck.py's first test point) -----------------------------
+
+def selftest():
+    """Examples each rule must fail or pass: a list of (description, holds)."""
+    out = []
+    f32, f64 = np.float32, np.float64
+
+    def fails(got, want, ref, mag, tol, dtype, grad=False):
+        return compare(got, want, tol, dtype, grad=grad, precise_ref=(ref, mag)) is not None
+
+    # issue 10: one 1e30 element must not unlock the others (it did under the old rule)
+    ref = np.array([1e30, 1.0, 2.0])
+    got = np.array([1e30, 1.5, -7.0], dtype=f32)
+    want = np.array([1.0000001e30, 1.0, 2.0], dtype=f32)
+    out.append(("accumulating float32 [1e30, 1.5, -7] against [1e30, 1, 2] fails",
+                fails(got, want, ref, np.abs(ref), "accumulating", "float32")))
+    out.append(("(the old rule passed it)",
+                compare(got, want, "accumulating", "float32", ref64=ref) is None))
+    # float64 computed in float32 must fail; a few ulp must pass
+    x = np.linspace(-3, 3, 101).astype(f32).astype(f64)  # float32 inputs: only exp differs
+    ref = np.exp(x)
+    out.append(("float64 exp computed in float32 fails",
+                fails(np.exp(x).astype(f32).astype(f64), ref, ref, None, "elementwise",
+                      "float64")))
+    out.append(("(the old rule passed it)",
+                compare(np.exp(x).astype(f32).astype(f64), ref, "elementwise", "float64")
+                is None))
+    two_ulp = np.nextafter(np.nextafter(ref, np.inf), np.inf)
+    out.append(("float64 2 ulp passes", not fails(two_ulp, ref, ref, None, "elementwise",
+                                                  "float64")))
+    out.append(("float64 40 ulp fails", fails(ref * (1 + 40 * EPS["float64"]), ref, ref, None,
+                                              "elementwise", "float64")))
+    # float32 against the float64 reference: correctly rounded passes, 1e-5 relative fails
+    r32 = ref.astype(f32)
+    out.append(("float32 correctly rounded passes", not fails(r32, r32, ref, None,
+                                                              "elementwise", "float32")))
+    out.append(("float32 gradient 1e-5 relative fails (old rtol 1e-3)",
+                fails((ref * (1 + 1e-5)).astype(f32), r32, ref, None, "elementwise", "float32",
+                      grad=True)))
+    # a sum's cancelled element: allowance from its own terms, not from its value
+    terms = np.array([[1e8, -1e8, 1.0], [1.0, 2.0, 3.0]])
+    ref = terms.sum(1)
+    mag = np.abs(terms).sum(1)
+    got = (ref + np.array([4.0, 0.0])).astype(f32)
+    out.append(("float32 sum: error 4 on terms of 1e8 passes", not fails(
+        got, ref.astype(f32), ref, mag, "accumulating", "float32")))
+    got = (ref + np.array([0.0, 1e-4])).astype(f32)
+    out.append(("float32 sum: error 1e-4 on 1+2+3 fails", fails(
+        got, ref.astype(f32), ref, mag, "accumulating", "float32")))
+    # torch's own float32 overflow: the reference rounded (inf) is accepted, a finite value not
+    ref = np.array([1e39, 1.0])
+    want = np.array([np.inf, 1.0], dtype=f32)
+    out.append(("float32 overflow: inf where the reference overflows float32 passes",
+                not fails(np.array([np.inf, 1.0], dtype=f32), want, ref, None, "accumulating",
+                          "float32")))
+    out.append(("float32 overflow: a finite value there fails",
+                fails(np.array([3e38, 1.0], dtype=f32), want, ref, None, "accumulating",
+                      "float32")))
+    return out

@@ -1,7 +1,8 @@
 # oracle/: the PyTorch oracle (differential tests of every op against torch 1.13), its make check
 # entries and the deep profile. See oracle/README.md.
-TESTS += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh
-EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh \
+TESTS += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh tests/gradcheck.sh
+EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh tests/gradcheck.sh \
+	oracle/gradcheck.py oracle/mags.py \
 	oracle/graph_oracle.py oracle/README.md oracle/run.py oracle/registry.py oracle/gen.py \
 	oracle/l2lib.py oracle/compare.py oracle/known.py oracle/mutation.sh oracle/corpus
 

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from l2lib import i64a, i32a, tarr, T
+import mags
 import ctypes as C
 
 FLOATS = ("float32", "float64")
@@ -29,7 +30,7 @@ RED = {0: "none", 1: "mean", 2: "sum"}  # l2_reduction values
 class Op:
     def __init__(self, name, sig, gen, ref, call=None, tol="elementwise", dtypes=FLOATS,
                  diff=None, family="core", inplace=None, view=False, check=None, mutates=(),
-                 outputs=1, nograd=False):
+                 outputs=1, nograd=False, mag=None):
         self.name = name            # public symbol, e.g. "l2_add"
         self.sig = sig              # ctypes signature, "T:TT" (see l2lib._CT)
         self.gen = gen              # (drawer, dtype) -> {"inputs": [...], "args": {...}}
@@ -45,6 +46,7 @@ class Op:
         self.mutates = mutates      # inputs torch and libl2 both modify (separate buffers)
         self.outputs = outputs
         self.nograd = nograd
+        self.mag = mag              # magnitude reference of the tolerances (compare.py), or None
 
 
 REGISTRY = {}
@@ -985,6 +987,32 @@ def g_pad(d, dt):
 add("l2_pad", "T:TiLd", g_pad, lambda ts, a: F.pad(ts[0], a["pad"], "constant", a["value"]),
     lambda f, xs, a: f(xs[0], len(a["pad"]), i64a(a["pad"]), a["value"]), tol="exact",
     family="conv")
+
+# ---- magnitude references -----------------------------------------------------------------
+# Ops whose function |inputs| changes (softmax of |x| is another distribution, mse of |x|,|y|
+# another distance, var of |x| another spread) take their element magnitudes from a float64
+# sensitivity run instead (compare.py, "perturb"). Norms keep "abs": norm(|x|) = norm(x), and
+# each element of its gradient is linear in the upstream gradient.
+for _n in ("l2_logsumexp", "l2_mse_loss", "l2_l1_loss",
+           "l2_binary_cross_entropy", "l2_binary_cross_entropy_with_logits"):
+    REGISTRY[_n].mag = "perturb"
+# a + alpha b rounds alpha b first: element i's terms are |a_i| and |alpha b_i|
+REGISTRY["l2_add_alpha"].mag = "abs"
+
+
+# Where torch's float64 reference itself cancels, or a gradient does, the magnitude is the size
+# of the terms (oracle/mags.py).
+REGISTRY["l2_softmax"].mag = mags.softmax(False)
+REGISTRY["l2_log_softmax"].mag = mags.softmax(True)
+REGISTRY["l2_elu"].mag = mags.elu
+REGISTRY["l2_gelu"].mag = mags.gelu
+REGISTRY["l2_layer_norm"].mag = mags.layer_norm
+REGISTRY["l2_batch_norm"].mag = mags.batch_norm
+REGISTRY["l2_cross_entropy"].mag = mags.cross_entropy
+REGISTRY["l2_var"].mag = mags.var(False)
+REGISTRY["l2_std"].mag = mags.var(True)
+for _n in ("sigmoid", "silu", "tanh"):
+    REGISTRY["l2_" + _n].mag = getattr(mags, _n)
 
 # ---- coverage ---------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ import registry as R  # noqa: E402
 import sizes as S  # noqa: E402
 import known as K  # noqa: E402
 from compare import (FLOATS, as_np, check_dropout, compare, errors,  # noqa: E402
-                     reference64, take_along)
+                     precise, reference64, take_along)
 
 # Upstream gradients in every layout class, overlapping ones included (they are read-only).
 GRAD_LAYOUTS = G.LAYOUTS
@@ -110,6 +110,10 @@ def run_case(lib, op, case, stats=None):
         if do_grad:
             for i in diff:
                 tin[i].requires_grad_(True)
+        # torch in float64 on the same inputs (before torch's call: it may update running stats)
+        pre = [None, None]
+        if dtype in FLOATS and op.tol != "exact" and op.check is None:
+            pre = precise(op, tin, a)
         terr = None
         tout = None
         try:
@@ -160,7 +164,7 @@ def run_case(lib, op, case, stats=None):
             if not lb.guards_intact() or not lb.gaps_intact():
                 fails.append("in-place: write outside the destination's elements")
             got, want = as_np(lb.torch), as_np(tb.torch)
-            m = compare(got, want, op.tol, dtype)
+            m = compare(got, want, op.tol, dtype, precise_ref=_pk(pre, 0))
             if m:
                 fails.append("in-place result: " + m)
             if not fails and dtype in FLOATS and not op.nograd and not special:
@@ -212,14 +216,19 @@ def run_case(lib, op, case, stats=None):
                 ok = np.isfinite(src) & (np.abs(src) < 2**62)
                 got, want = np.where(ok, got, 0), np.where(ok, want, 0)
             ref64 = None
-            if op.tol == "accumulating" and dtype == "float32" and got.dtype == np.float32:
+            if op.tol == "accumulating" and dtype == "float32" and got.dtype == np.float32 \
+                    and pre[0] is None:
                 ref64 = reference64(op, tin, a, k)
-            m = compare(got, want, op.tol, dtype, ref64)
+            m = compare(got, want, op.tol, dtype, ref64, precise_ref=_pk(pre, k))
             if m is None and got.dtype.kind == "f" and got.shape == want.shape and \
                     np.any(~np.isfinite(want) & np.isfinite(got)):
                 torch_overflow = True  # accepted against the float64 reference: grads diverge
             if stats is not None and m is None and got.shape == want.shape:
-                e = errors(got, want)
+                pk = _pk(pre, k)
+                e = errors(got, want if pk is None or pk[0].shape != got.shape else pk[0])
+                if got.dtype.kind == "f":
+                    key = "ulp_" + str(got.dtype)
+                    stats[key] = max(stats.get(key, 0), e[2])
                 stats["max_abs"] = max(stats["max_abs"], e[0])
                 stats["max_rel"] = max(stats["max_rel"], e[1])
                 stats["max_ulp"] = max(stats["max_ulp"], e[2])
@@ -243,13 +252,15 @@ def run_case(lib, op, case, stats=None):
             extra.append(gb)
             # torch gets a contiguous copy of the upstream gradient: torch 1.13's gelu backward
             # reads garbage from a transposed one (libl2 still gets the strided buffer)
-            t0.backward(gb.torch.contiguous())
+            gup = gb.torch.contiguous()
+            pg = precise(op, tin, a, diff, gup) if op.check is None else (None, None)
+            t0.backward(gup)
             st_ = lib.backward(out, gb.l2, False)
             if st_ != 0:
                 return "l2_backward failed: " + lib.error()
             if not gb.intact():
                 fails.append("upstream gradient buffer modified")
-            for i in diff:
+            for j, i in enumerate(diff):
                 tg = tin[i].grad
                 lg = lib.grad(bufs[i].l2)
                 if tg is not None and not lg and not tg.any():
@@ -261,7 +272,8 @@ def run_case(lib, op, case, stats=None):
                 if tg is None:
                     continue
                 gt = lib.to_torch(lg)
-                m = compare(as_np(gt), as_np(tg), op.tol, dtype, grad=True)
+                m = compare(as_np(gt), as_np(tg), op.tol, dtype, grad=True,
+                            precise_ref=_pk(pg, j))
                 del gt
                 if m:
                     fails.append("grad of input %d: %s" % (i, m))
@@ -276,6 +288,24 @@ def run_case(lib, op, case, stats=None):
         for b in bufs + list(tbufs.values()) + extra:
             if b is not None:
                 b.release()
+
+
+def _pk(pre, k):
+    """(reference, magnitude) of result k from compare.precise's answer, or None."""
+    if pre is None or pre[0] is None or k >= len(pre[0]) or pre[0][k] is None:
+        return None
+    return pre[0][k], pre[1][k]
+
+
+class _CloneThen:
+    """The in-place op applied to a clone (y = x.clone(); y.op_(...); y), for compare.precise."""
+    def __init__(self, op):
+        self.op, self.tol, self.mag, self.name = op, op.tol, op.mag, op.name
+
+    def ref(self, ts, a):
+        y = ts[0].clone()
+        self.op.ref([y] + list(ts[1:]), a)
+        return y
 
 
 def inplace_grad(lib, op, case, f):
@@ -308,11 +338,13 @@ def inplace_grad(lib, op, case, f):
                      seed=case["grad"]["seed"])
         gb = l2lib.Buffer(lib, gsp, G.spec_values(gsp))
         extra.append(gb)
-        y.backward(gb.torch.contiguous())
+        gup = gb.torch.contiguous()
+        pg = precise(_CloneThen(op), tin, a, diff, gup)
+        y.backward(gup)
         if lib.backward(c, gb.l2, False) != 0:
             return ["l2_backward after in-place failed: " + lib.error()]
         fails = []
-        for i in diff:
+        for j, i in enumerate(diff):
             tg, lg = tin[i].grad, lib.grad(bufs[i].l2)
             if tg is not None and not lg and not tg.any():
                 continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
@@ -322,7 +354,7 @@ def inplace_grad(lib, op, case, f):
             if tg is None:
                 continue
             gt = lib.to_torch(lg)
-            m = compare(as_np(gt), as_np(tg), op.tol, dtype, grad=True)
+            m = compare(as_np(gt), as_np(tg), op.tol, dtype, grad=True, precise_ref=_pk(pg, j))
             del gt
             if m:
                 fails.append("in-place grad of input %d: %s" % (i, m))
@@ -729,8 +761,10 @@ def main():
         for key in total:
             total[key] += s[key]
         line = "%s: %d run, %d passed, %d failed (%d error-parity), worst abs %.3g rel %.3g " \
-               "ulp %d, %.1fs" % (op.name, s["run"], s["passed"], s["failed"], s["errors"],
-                                  s["max_abs"], s["max_rel"], s["max_ulp"], dt)
+               "ulp %d (vs float64: f32 %d, f64 %d), %.1fs" % (
+                   op.name, s["run"], s["passed"], s["failed"], s["errors"], s["max_abs"],
+                   s["max_rel"], s["max_ulp"], s.get("ulp_float32", 0),
+                   s.get("ulp_float64", 0), dt)
         line += " (%d sized, %.1fs)" % (s["sized"], s["sized_seconds"])
         if s["known_passing"]:
             line += "; %d cases of known-failure patterns pass" % s["known_passing"]
@@ -740,9 +774,9 @@ def main():
         for o in out:
             print(o)
         sys.stdout.flush()
-        summary[op.name] = {key: s[key] for key in ("run", "passed", "failed", "errors",
-                                                    "max_abs", "max_rel", "max_ulp", "known",
-                                                    "known_by", "sized", "sized_seconds")}
+        summary[op.name] = {key: s.get(key, 0) for key in (
+            "run", "passed", "failed", "errors", "max_abs", "max_rel", "max_ulp", "known",
+            "known_by", "ulp_float32", "ulp_float64", "sized", "sized_seconds")}
         summary[op.name]["seconds"] = round(dt, 2)
         summary[op.name]["failures"] = [{"repro": repro(x["case"]), "message": x["message"],
                                          "file": x["file"]} for x in s["failures"]]
