@@ -40,12 +40,15 @@ import gen as G  # noqa: E402
 import l2lib  # noqa: E402
 import registry as R  # noqa: E402
 import known as K  # noqa: E402
+import errkind as EK  # noqa: E402
 from compare import (FLOATS, as_np, check_dropout, compare, errors,  # noqa: E402
                      reference64, take_along)
 
 GRAD_LAYOUTS = ["contiguous", "contiguous", "transposed", "stepped", "nan_gap", "expanded",
                 "permuted"]
 CORPUS_DIR = os.environ.get("ORACLE_CORPUS_DIR") or os.path.join(HERE, "corpus")
+ERRLOG = os.environ.get("ORACLE_ERRLOG")  # one JSON line per error-parity case (kinds triage)
+EK_KEYS = ("ek_matched", "ek_unmapped", "ek_departure", "ek_differ")
 
 
 class CaseFailure(Exception):
@@ -140,9 +143,7 @@ def run_case(lib, op, case, stats=None):
                 return "error parity: libl2 failed (%s) but torch succeeded" % lib.error()
             if not lib.error():
                 return "libl2 failed without an error message"
-            if stats is not None:
-                stats["errors"] += 1
-            return None
+            return error_kind(lib, op, terr, stats)
         # integrity of read-only inputs
         for i, b in enumerate(bufs):
             if b is None or i in sep:
@@ -270,6 +271,22 @@ def run_case(lib, op, case, stats=None):
         for b in bufs + list(tbufs.values()) + extra:
             if b is not None:
                 b.release()
+
+
+def error_kind(lib, op, terr, stats):
+    """Both sides failed: the kind of torch's exception must match libl2's status class."""
+    status = lib.fn("l2_status_name", "c:i")(lib.last_status()).decode()
+    res, msg = EK.check(op.name, terr, status, lib.error())
+    if stats is not None:
+        stats["errors"] += 1
+        stats["ek_" + res] += 1
+    if ERRLOG:
+        with open(ERRLOG, "a") as fh:
+            fh.write(json.dumps({"op": op.name, "res": res, "torch": type(terr).__name__,
+                                 "kind": EK.torch_kind(terr), "status": status,
+                                 "msg": str(terr).split("\n")[0][:200],
+                                 "l2": lib.error()[:200]}) + "\n")
+    return msg
 
 
 def inplace_grad(lib, op, case, f):
@@ -406,17 +423,20 @@ def supervise(args):
                 print("Bail out! more than 20 crashes")
                 return 1
         # totals over all workers
-        tot = {"run": 0, "passed": 0, "failed": 0, "known": 0}
+        tot = {"run": 0, "passed": 0, "failed": 0, "known": 0, **{k: 0 for k in EK_KEYS}}
         ops = {}
         with open(state + ".summary") as fh:
             for line in fh:
                 e = json.loads(line)
                 ops[e["op"]] = e["stats"]
                 for k in tot:
-                    tot[k] += e["stats"][k]
+                    tot[k] += e["stats"].get(k, 0)
         print("# total: %d cases, %d passed, %d failed, %d known failures, %d crashes, %d ops run, "
               "%.1fs" % (tot["run"], tot["passed"], tot["failed"], tot["known"], crashes, len(ops),
                          time.time() - t0))
+        print("# error kinds: %d error-parity cases, %d kinds matched, %d unmapped (torch's or "
+              "libl2's kind unclassifiable), %d documented departures, %d differ" % tuple(
+                  [sum(tot[k] for k in EK_KEYS)] + [tot[k] for k in EK_KEYS]))
         if seed_line:
             print(seed_line.rstrip().replace("# oracle:", "# (replay:") + ")")
         if args.json:
@@ -450,7 +470,7 @@ def save_case(case, msg):
 def new_stats():
     return {"run": 0, "passed": 0, "failed": 0, "errors": 0, "max_abs": 0.0, "max_rel": 0.0,
             "max_ulp": 0, "failures": [], "known": 0, "known_reasons": set(),
-            "known_passing": 0}
+            "known_passing": 0, **{k: 0 for k in EK_KEYS}}
 
 
 def record_failure(stats, case, msg, seed, out):
@@ -684,7 +704,8 @@ def main():
             print(o)
         sys.stdout.flush()
         summary[op.name] = {key: s[key] for key in ("run", "passed", "failed", "errors",
-                                                    "max_abs", "max_rel", "max_ulp", "known")}
+                                                    "max_abs", "max_rel", "max_ulp", "known")
+                            + EK_KEYS}
         summary[op.name]["seconds"] = round(dt, 2)
         summary[op.name]["failures"] = [{"repro": repro(x["case"]), "message": x["message"],
                                          "file": x["file"]} for x in s["failures"]]

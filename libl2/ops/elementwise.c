@@ -763,7 +763,7 @@ l2_tensor *l2_masked_fill(const l2_tensor *t, const l2_tensor *mask, double valu
               l2_dtype_name(mask->dtype));
     L2__CHECK(l2__is_float(t->dtype) || t->dtype == L2_BOOL ||
                   (value >= -9.2233720368547758e18 && value < 9.2233720368547758e18),
-              NULL, L2_ERR_OVERFLOW, "%s: value %g cannot be converted to type int64 without "
+              NULL, L2_ERR_ARG, "%s: value %g cannot be converted to type int64 without "
               "overflow", op, value);
     int64_t shape[L2_MAX_DIMS];
     int nd = l2__broadcast_shapes(op, t->ndim, t->shape, mask->ndim, mask->shape, shape);
