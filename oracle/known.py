@@ -47,7 +47,26 @@ def _std_constant(case):
     return s["layout"] == "expanded"
 
 
+def _prod_dim_inexact(case):
+    """prod_dim backward with a zero somewhere and an inf, NaN or subnormal element: torch 1.13
+    then takes the exact product of the other elements of every slice (exclusive cumprods),
+    libl2 takes dy * (P / x) in the slices without a zero (NaN at an inf, rounding at a
+    subnormal). Torch:  x = torch.tensor([[math.inf, 0.], [2., 1.]], requires_grad=True);
+    x.prod(0).sum().backward(); x.grad[0, 0] == 2 (libl2 NaN)."""
+    from gen import spec_values
+    s = case["inputs"][0]
+    if s["dtype"] not in ("float32", "float64"):
+        return False
+    v = np.asarray(spec_values(s), dtype=s["dtype"])
+    tiny = np.finfo(v.dtype).tiny
+    odd = ~np.isfinite(v) | ((v != 0) & (np.abs(v) < tiny))
+    return bool(np.any(v == 0) and np.any(odd))
+
+
 KNOWN = [
+    {"ops": ("l2_prod_dim",), "match": _prod_dim_inexact,
+     "reason": "prod_dim backward at inf/NaN/subnormal elements when any slice has a zero: torch "
+               "takes exclusive cumprods, libl2 dy * (P / x)"},
     {"ops": ("l2_pad",), "match": _pad_empty_negative,
      "reason": "torch 1.13's pad backward raises for a zero-size input with a negative pad"},
     {"ops": ("l2_fmod", "l2_remainder"), "match": _subnormal_divisor,

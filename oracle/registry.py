@@ -57,20 +57,32 @@ def add(name, *a, **k):
 
 # ---- shared generators ------------------------------------------------------------------
 
-def _vk(d, kind):
-    """Value kind: mostly kind, sometimes special values (forward only)."""
-    return "special" if d.int(0, 11) == 0 else kind
+def _vk(d, kind, dt=None, stress=None):
+    """Value kind: mostly kind; in one case of twelve each special values with inf and NaN,
+    finite special values (+-0, huge, denormal), and in one of six the op's stress kind (wide
+    ranges, near overflow, near 0) for floats or values near the int64 limits for int64."""
+    r = d.int(0, 11)
+    if r == 0:
+        return "special"
+    if r == 1:
+        return "special_finite" if dt != "int64" else "int_big"
+    if r in (2, 3):
+        if dt == "int64":
+            return "int_big"
+        if stress and dt != "bool":
+            return stress
+    return kind
 
 
-def g_unary(kind="uniform"):
+def g_unary(kind="uniform", stress="wide"):
     def gen(d, dt):
-        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind))], "args": {}}
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind, dt, stress))], "args": {}}
     return gen
 
 
-def g_unary_args(kind, **choices):
+def g_unary_args(kind, stress="wide", **choices):
     def gen(d, dt):
-        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind))],
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind, dt, stress))],
                 "args": {k: d.choice(v) for k, v in choices.items()}}
     return gen
 
@@ -79,11 +91,12 @@ def _bad_pair(d):
     return d.choice([[(3,), (4,)], [(2, 3), (3, 2)], [(5, 1, 2), (4, 3)]])
 
 
-def g_binary(ka="uniform", kb="uniform", dtb=None):
+def g_binary(ka="uniform", kb="uniform", dtb=None, stress="wide"):
     def gen(d, dt):
         shapes = _bad_pair(d) if d.int(0, 29) == 0 else d.bshapes(2)
-        return {"inputs": [d.tensor(shapes[0], dt, _vk(d, ka)),
-                           d.tensor(shapes[1], dtb or dt, _vk(d, kb))], "args": {}}
+        return {"inputs": [d.tensor(shapes[0], dt, _vk(d, ka, dt, stress)),
+                           d.tensor(shapes[1], dtb or dt, _vk(d, kb, dtb or dt, stress))],
+                "args": {}}
     return gen
 
 
@@ -92,18 +105,18 @@ SCALARS = [2.5, -1.0, 0.0, 0.5, 3.0, -0.75, 1e-3]
 
 def g_scalar(kind="uniform", scalars=SCALARS):
     def gen(d, dt):
-        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind))],
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind, dt, "wide"))],
                 "args": {"s": d.choice(scalars)}}
     return gen
 
 
-def g_reduce_dims(kind="uniform", min_numel=0):
+def g_reduce_dims(kind="uniform", min_numel=0, stress="wide"):
     def gen(d, dt):
         s = d.shape(min_side=min_numel and 1)
         dims = d.dims(len(s))
         if d.int(0, 24) == 0:
             dims = dims + [len(s) + 1]
-        return {"inputs": [d.tensor(s, dt, _vk(d, kind))],
+        return {"inputs": [d.tensor(s, dt, _vk(d, kind, dt, stress))],
                 "args": {"dims": dims, "keepdim": d.bool()}}
     return gen
 
@@ -112,7 +125,7 @@ def g_reduce_dim(kind="uniform"):
     def gen(d, dt):
         s = d.shape()
         dim = d.dim(len(s)) if d.int(0, 24) else len(s) + 2
-        return {"inputs": [d.tensor(s, dt, _vk(d, kind))], "args": {"dim": dim,
+        return {"inputs": [d.tensor(s, dt, _vk(d, kind, dt, "wide"))], "args": {"dim": dim,
                                                                    "keepdim": d.bool()}}
     return gen
 
@@ -438,7 +451,9 @@ for nm, fn, ka, kb, dts in [
         ("atan2", torch.atan2, "uniform", "nonzero", FLOATS),
         ("fmod", torch.fmod, "uniform", "nonzero", FLOATS),
         ("remainder", torch.remainder, "uniform", "nonzero", FLOATS)]:
-    add("l2_" + nm, "T:TT", g_binary(ka, kb), (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn),
+    # pow: wide exponents only overflow (forward and gradient alike)
+    add("l2_" + nm, "T:TT", g_binary(ka, kb, stress=None if nm == "pow" else "wide"),
+        (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn),
         tol="exact" if nm in ("maximum", "minimum") else "loose" if nm in ("pow", "atan2") else E,
         dtypes=dts, family="elementwise")
 
@@ -512,7 +527,8 @@ CLAMPS = [(-0.5, 0.5), (-math.inf, 0.0), (0.0, math.inf), (1.0, -1.0), (-1.0, 1.
 def g_clamp(writable=False):
     def gen(d, dt):
         lo, hi = d.choice(CLAMPS)
-        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, "uniform"), writable=writable)],
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, "uniform", dt, "wide"),
+                                     writable=writable)],
                 "args": {"min": lo, "max": hi}}
     return gen
 
@@ -546,23 +562,29 @@ UNARY = [("neg", torch.neg, "uniform", NUM, "exact"), ("abs", torch.abs, "unifor
          ("ceil", torch.ceil, "normal", FLOATS, "exact"),
          ("round", torch.round, "small_int", FLOATS, "exact"),
          ("trunc", torch.trunc, "normal", FLOATS, "exact")]
+# stress kinds: exp-like functions near their overflow, log-like ones near 0, the rest wide
+STRESS = {**{nm: "near_overflow" for nm in ("exp", "exp2", "expm1", "sinh", "cosh", "sigmoid",
+                                            "silu", "tanh", "elu", "softplus")},
+          **{nm: "near_zero" for nm in ("log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+                                        "reciprocal")}}
 for nm, fn, kind, dts, tol in UNARY:
     if nm == "round":
         kind = "halves"
-    add("l2_" + nm, "T:T", g_unary(kind), (lambda fn: lambda ts, a: fn(ts[0]))(fn), tol=tol,
+    add("l2_" + nm, "T:T", g_unary(kind, STRESS.get(nm, "wide")), (lambda fn: lambda ts, a: fn(ts[0]))(fn), tol=tol,
         dtypes=dts, family="elementwise")
 
 
 add("l2_leaky_relu", "T:Td", g_unary_args("ties", slope=[0.01, 0.2, -0.5, 0.0]),
     lambda ts, a: F.leaky_relu(ts[0], a["slope"]), lambda f, xs, a: f(xs[0], a["slope"]),
     family="elementwise")
-add("l2_elu", "T:Td", g_unary_args("normal", alpha=[1.0, 0.5, 2.0]),
+add("l2_elu", "T:Td", g_unary_args("normal", "near_overflow", alpha=[1.0, 0.5, 2.0]),
     lambda ts, a: F.elu(ts[0], a["alpha"]), lambda f, xs, a: f(xs[0], a["alpha"]),
     family="elementwise")
 add("l2_gelu", "T:Tb", g_unary_args("normal", tanh=[False, True]),
     lambda ts, a: F.gelu(ts[0], approximate="tanh" if a["tanh"] else "none"),
     lambda f, xs, a: f(xs[0], a["tanh"]), tol="loose", family="elementwise")
-add("l2_softplus", "T:Tdd", g_unary_args("normal", beta=[1.0, 2.0, 0.5], threshold=[20.0, 1.0]),
+add("l2_softplus", "T:Tdd", g_unary_args("normal", "near_overflow", beta=[1.0, 2.0, 0.5],
+                                         threshold=[20.0, 1.0]),
     lambda ts, a: F.softplus(ts[0], a["beta"], a["threshold"]),
     lambda f, xs, a: f(xs[0], a["beta"], a["threshold"]), tol="loose", family="elementwise")
 
@@ -573,7 +595,7 @@ def g_inplace_binary(kb="uniform"):
         s = d.shape()
         from gen import _bcast_reduce
         ss = _bcast_reduce(s, d.rng()) if d.int(0, 19) else d.shape()
-        return {"inputs": [d.tensor(s, dt, writable=True), d.tensor(ss, dt, _vk(d, kb))],
+        return {"inputs": [d.tensor(s, dt, writable=True), d.tensor(ss, dt, _vk(d, kb, dt, "wide"))],
                 "args": {}}
     return gen
 
@@ -608,7 +630,8 @@ add("l2_zero_", "S:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, writabl
 # ---- reductions -------------------------------------------------------------------------
 A = "accumulating"
 _dims = lambda f, xs, a: f(xs[0], len(a["dims"]), i32a(a["dims"]), a["keepdim"])  # noqa: E731
-g_all = lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, _vk(d, "uniform"))], "args": {}}  # noqa
+g_all = lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, _vk(d, "uniform", dt, "wide"))],  # noqa
+                       "args": {}}
 
 
 def t_red(fn):
@@ -727,7 +750,8 @@ def g_mm(kind):
             if ra == 1:
                 sa = [k]
             sh = [tuple(sa), tuple(sb)]
-        return {"inputs": [d.tensor(s, dt, "uniform") for s in sh], "args": {}}
+        return {"inputs": [d.tensor(s, dt, _vk(d, "uniform", dt, "wide")) for s in sh],
+                "args": {}}
     return gen
 
 
@@ -825,9 +849,17 @@ add("l2_one_hot", "T:Tl", g_one_hot, lambda ts, a: F.one_hot(ts[0], a["num_class
     family="index")
 
 # ---- nn ---------------------------------------------------------------------------------
-add("l2_softmax", "T:Ti", g_dim(0), lambda ts, a: torch.softmax(ts[0], a["dim"]),
+def g_softmax(d, dt):
+    """softmax / log_softmax: inputs up to +-1e4 in a quarter of the cases (max subtraction)."""
+    r = g_dim(0)(d, dt)
+    k = d.int(0, 3)
+    r["inputs"][0]["values"] = "wide" if k == 0 else _vk(d, "uniform", dt)
+    return r
+
+
+add("l2_softmax", "T:Ti", g_softmax, lambda ts, a: torch.softmax(ts[0], a["dim"]),
     lambda f, xs, a: f(xs[0], a["dim"]), tol=A, family="nn")
-add("l2_log_softmax", "T:Ti", g_dim(0), lambda ts, a: torch.log_softmax(ts[0], a["dim"]),
+add("l2_log_softmax", "T:Ti", g_softmax, lambda ts, a: torch.log_softmax(ts[0], a["dim"]),
     lambda f, xs, a: f(xs[0], a["dim"]), tol=A, family="nn")
 
 
@@ -840,7 +872,8 @@ def g_ce(smoothing):
         tsh = [(), (nb,), (nb, ish[2] if form == 2 else 1)][form]
         ign = d.choice([-100, 0, 1])
         tv = "randint:0:%d" % c if d.int(0, 24) else "randint:0:%d" % (c + 1)
-        return {"inputs": [d.tensor(ish, dt, "normal" if smoothing else "uniform01"),
+        kind = _vk(d, "normal", dt, "wide") if smoothing else "uniform01"
+        return {"inputs": [d.tensor(ish, dt, kind),
                            d.tensor(tsh, "int64", tv)],
                 "args": {"reduction": d.int(0, 2), "ignore_index": ign,
                          "label_smoothing": d.choice([0.0, 0.1, 0.5]) if smoothing else 0.0}}
@@ -864,7 +897,9 @@ def g_loss(ki, kt):
     def gen(d, dt):
         sh = d.shape()
         tsh = sh if d.int(0, 29) else (9, 9)
-        return {"inputs": [d.tensor(sh, dt, ki), d.tensor(tsh, dt, kt)],
+        stress = "near_zero" if ki == "prob" else "wide"
+        return {"inputs": [d.tensor(sh, dt, _vk(d, ki, dt, stress)),
+                           d.tensor(tsh, dt, _vk(d, kt, dt) if ki != "prob" else kt)],
                 "args": {"reduction": d.int(0, 2)}}
     return gen
 
@@ -931,7 +966,8 @@ def g_conv(d, dt):
     cin, cout = g * d.int(1, 3), g * d.int(1, 3)
     kh, kw = d.int(1, 3), d.int(1, 3)
     x = (d.int(1, 3), cin, d.int(kh, 8), d.int(kw, 8))
-    return {"inputs": [d.tensor(x, dt), d.tensor((cout, cin // g, kh, kw), dt),
+    return {"inputs": [d.tensor(x, dt, _vk(d, "uniform", dt, "wide")),
+                       d.tensor((cout, cin // g, kh, kw), dt, _vk(d, "uniform", dt, "wide")),
                        d.tensor((cout,), dt) if d.bool() else None],
             "args": {"stride": [d.int(1, 3), d.int(1, 2)], "padding": [d.int(0, 2), d.int(0, 1)],
                      "dilation": [d.int(1, 2), 1], "groups": g}}

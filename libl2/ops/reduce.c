@@ -1152,13 +1152,14 @@ static void init_prod_bw(racc *a, int64_t o, const void *ctx)
 }
 
 /* With P the product of the non-zero elements and Z the number of zeros in the slice:
- * Z = 0: dx = dy * P / x;  Z = 1: dx = dy * P at the zero, 0 elsewhere;  Z > 1: dx = 0. */
+ * Z = 0: dx = dy * (P / x);  Z = 1: dx = dy * P at the zero, 0 elsewhere;  Z > 1: dx = 0.
+ * P / x first, as torch: dy * P can underflow to 0 where P is subnormal and P / x is not. */
 static void prod_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
                         const void *ctx)
 {
     const double g = a->m, P = a->s;
     const int64_t z = a->k;
-    MAP_ROW(x != 0 ? (z == 0 ? g * P / x : 0.0) : (z == 1 ? g * P : 0.0));
+    MAP_ROW(x != 0 ? (z == 0 ? g * (P / x) : 0.0) : (z == 1 ? g * P : 0.0));
 }
 
 static const rkern K_PROD_BW = {.init = init_prod_bw, .row = prod_bw_row};
