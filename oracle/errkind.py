@@ -40,8 +40,8 @@ PATTERNS = [
               r"non-empty|size"),
     ("value", r"ZeroDivisionError|must be (positive|non-negative|greater|at least|less|"
               r"a non-negative)|negative|step|out of range|[Ii]nvalid|[Ee]xpected|"
-              r"must be|should be|[Cc]annot|[Cc]an ?not|can't|not allowed|only one dimension can be "
-              r"inferred|unsupported"),
+              r"must be|should be|[Cc]annot|[Cc]an ?not|can't|not allowed|"
+              r"only one dimension can be inferred|unsupported"),
 ]
 _RX = [(k, re.compile(p)) for k, p in PATTERNS]
 

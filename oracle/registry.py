@@ -74,9 +74,18 @@ def _vk(d, kind, dt=None, stress=None):
     return kind
 
 
+def _other_dt(d, dt, p=6):
+    """Mixed dtypes: in one case of p, another of float32, float64, int64, bool than dt."""
+    if d.int(0, p - 1):
+        return dt
+    return d.choice([x for x in ALL if x != dt])
+
+
 def g_unary(kind="uniform", stress="wide"):
     def gen(d, dt):
-        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind, dt, stress))], "args": {}}
+        # float ops also see int64 and bool inputs now and then (torch's dtype rules)
+        xdt = _other_dt(d, dt, 8) if dt in FLOATS else dt
+        return {"inputs": [d.tensor(d.shape(), xdt, _vk(d, kind, xdt, stress))], "args": {}}
     return gen
 
 
@@ -94,13 +103,25 @@ def _bad_pair(d):
 def g_binary(ka="uniform", kb="uniform", dtb=None, stress="wide"):
     def gen(d, dt):
         shapes = _bad_pair(d) if d.int(0, 29) == 0 else d.bshapes(2)
-        return {"inputs": [d.tensor(shapes[0], dt, _vk(d, ka, dt, stress)),
-                           d.tensor(shapes[1], dtb or dt, _vk(d, kb, dtb or dt, stress))],
+        dts = [dt, dtb or dt]
+        if dtb is None:  # mixed dtypes: one operand of another dtype, sometimes 0-d
+            k = d.int(0, 1)
+            dts[k] = _other_dt(d, dt, 4)
+            if dts[k] != dt and d.int(0, 2) == 0:
+                shapes = list(shapes)
+                shapes[k] = ()
+        return {"inputs": [d.tensor(shapes[0], dts[0], _vk(d, ka, dts[0], stress)),
+                           d.tensor(shapes[1], dts[1], _vk(d, kb, dts[1], stress))],
                 "args": {}}
     return gen
 
 
 SCALARS = [2.5, -1.0, 0.0, 0.5, 3.0, -0.75, 1e-3]
+
+
+def _num(s):
+    """A number as libl2's tensor-number ops read it: an int when integral, else a float."""
+    return int(s) if math.isfinite(s) and float(s).is_integer() else s
 
 
 def g_scalar(kind="uniform", scalars=SCALARS):
@@ -440,20 +461,31 @@ add("l2_copy_", "S:TT", g_copy, t_copy, tol="exact", dtypes=ALL, inplace=0)
 
 # ---- elementwise ------------------------------------------------------------------------
 E = "elementwise"
+
+
+def _no_min_by_minus1(ts):
+    """torch 1.13 dies of SIGFPE on int64 INT64_MIN fmod / remainder -1; the result is 0 (l2.h),
+    as it is for 0 by -1: torch gets 0 in place of INT64_MIN there."""
+    a, b = ts[0], ts[1]
+    if a.dtype == torch.int64 and b.dtype == torch.int64:
+        a, b = torch.broadcast_tensors(a, b)
+        a = torch.where((a == -INT64_MAX - 1) & (b == -1), torch.zeros_like(a), a)
+    return a, b
 for nm, fn, ka, kb, dts in [
         ("add", torch.add, "uniform", "uniform", NUM),
         ("sub", torch.sub, "uniform", "uniform", NUM),
         ("mul", torch.mul, "uniform", "uniform", NUM),
-        ("div", torch.div, "uniform", "nonzero", FLOATS),
-        ("pow", torch.pow, "positive", "uniform", FLOATS),
+        ("div", torch.div, "uniform", "nonzero", NUM),
+        ("pow", torch.pow, "positive", "uniform", NUM),
         ("maximum", torch.maximum, "uniform", "uniform", NUM),
         ("minimum", torch.minimum, "uniform", "uniform", NUM),
         ("atan2", torch.atan2, "uniform", "nonzero", FLOATS),
-        ("fmod", torch.fmod, "uniform", "nonzero", FLOATS),
-        ("remainder", torch.remainder, "uniform", "nonzero", FLOATS)]:
+        ("fmod", torch.fmod, "uniform", "nonzero", NUM),
+        ("remainder", torch.remainder, "uniform", "nonzero", NUM)]:
     # pow: wide exponents only overflow (forward and gradient alike)
     add("l2_" + nm, "T:TT", g_binary(ka, kb, stress=None if nm == "pow" else "wide"),
-        (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn),
+        (lambda fn: lambda ts, a: fn(*_no_min_by_minus1(ts)))(fn) if nm in ("fmod", "remainder")
+        else (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn),
         tol="exact" if nm in ("maximum", "minimum") else "loose" if nm in ("pow", "atan2") else E,
         dtypes=dts, family="elementwise")
 
@@ -477,9 +509,12 @@ for nm, fn, kind, scal in [
         ("pow_scalar", torch.pow, "positive",
          [2.0, 3.0, 0.5, -0.5, -1.0, -2.0, 0.0, 1.5, -2.5]),
         ("rsub_scalar", lambda x, s: s - x, "uniform", SCALARS)]:
+    # int64 (and bool) tensors with integral and non-integral numbers; the number is an int
+    # when integral, as l2.h says (torch.add(int64 tensor, 3) stays int64)
     add("l2_" + nm, "T:Td", g_scalar(kind, scal),
-        (lambda fn: lambda ts, a: fn(ts[0], a["s"]))(fn), _sc,
-        tol="loose" if nm == "pow_scalar" else E, family="elementwise")
+        (lambda fn: lambda ts, a: fn(ts[0], _num(a["s"])))(fn), _sc,
+        tol="loose" if nm == "pow_scalar" else E, family="elementwise",
+        dtypes=ALL if nm in ("add_scalar", "sub_scalar", "mul_scalar") else NUM)
 
 for nm, fn in [("eq", torch.eq), ("ne", torch.ne), ("lt", torch.lt), ("le", torch.le),
                ("gt", torch.gt), ("ge", torch.ge)]:
@@ -570,7 +605,8 @@ STRESS = {**{nm: "near_overflow" for nm in ("exp", "exp2", "expm1", "sinh", "cos
 for nm, fn, kind, dts, tol in UNARY:
     if nm == "round":
         kind = "halves"
-    add("l2_" + nm, "T:T", g_unary(kind, STRESS.get(nm, "wide")), (lambda fn: lambda ts, a: fn(ts[0]))(fn), tol=tol,
+    add("l2_" + nm, "T:T", g_unary(kind, STRESS.get(nm, "wide")),
+        (lambda fn: lambda ts, a: fn(ts[0]))(fn), tol=tol,
         dtypes=dts, family="elementwise")
 
 
@@ -595,7 +631,9 @@ def g_inplace_binary(kb="uniform"):
         s = d.shape()
         from gen import _bcast_reduce
         ss = _bcast_reduce(s, d.rng()) if d.int(0, 19) else d.shape()
-        return {"inputs": [d.tensor(s, dt, writable=True), d.tensor(ss, dt, _vk(d, kb, dt, "wide"))],
+        bdt = _other_dt(d, dt, 6)
+        return {"inputs": [d.tensor(s, dt, writable=True),
+                           d.tensor(ss, bdt, _vk(d, kb, bdt, "wide"))],
                 "args": {}}
     return gen
 
@@ -757,19 +795,24 @@ def g_mm(kind):
 
 for nm in ("matmul", "mm", "bmm", "mv", "dot", "outer"):
     add("l2_" + nm, "T:TT", g_mm(nm), (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(
-        getattr(torch, nm)), tol=A, family="linalg")
+        getattr(torch, nm)), tol=A, dtypes=NUM, family="linalg")
 
 
 def g_addmm(d, dt):
     m, k, n = d.int(0, 8), d.int(0, 8), d.int(0, 8)
     cs = d.choice([(m, n), (n,), (1, n), (m, 1), ()])
+    # int64: integral beta and alpha (libl2 refuses others, l2.h; torch 1.13 truncates them)
+    fl = dt != "int64"
     return {"inputs": [d.tensor(cs, dt), d.tensor((m, k), dt), d.tensor((k, n), dt)],
-            "args": {"beta": d.choice([1.0, 0.5, 0.0]), "alpha": d.choice([1.0, -2.0, 0.25])}}
+            "args": {"beta": d.choice([1.0, 0.5 if fl else 2.0, 0.0]),
+                     "alpha": d.choice([1.0, -2.0, 0.25 if fl else 3.0])}}
 
 
 add("l2_addmm", "T:TTTdd", g_addmm,
-    lambda ts, a: torch.addmm(ts[0], ts[1], ts[2], beta=a["beta"], alpha=a["alpha"]),
-    lambda f, xs, a: f(xs[0], xs[1], xs[2], a["beta"], a["alpha"]), tol=A, family="linalg")
+    lambda ts, a: torch.addmm(ts[0], ts[1], ts[2], beta=_num(a["beta"]),
+                              alpha=_num(a["alpha"])),
+    lambda f, xs, a: f(xs[0], xs[1], xs[2], a["beta"], a["alpha"]), tol=A, dtypes=NUM,
+    family="linalg")
 
 
 def g_linear(d, dt):
@@ -781,7 +824,7 @@ def g_linear(d, dt):
 
 
 add("l2_linear", "T:TTT", g_linear, lambda ts, a: F.linear(ts[0], ts[1], ts[2]), tol=A,
-    family="linalg")
+    dtypes=NUM, family="linalg")
 
 # ---- indexing ---------------------------------------------------------------------------
 

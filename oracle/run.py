@@ -239,7 +239,10 @@ def run_case(lib, op, case, stats=None):
             extra.append(gb)
             # torch gets a contiguous copy of the upstream gradient: torch 1.13's gelu backward
             # reads garbage from a transposed one (libl2 still gets the strided buffer)
-            t0.backward(gb.torch.contiguous())
+            try:
+                t0.backward(gb.torch.contiguous())
+            except RuntimeError:  # torch has no gradient (atan2 of a bool tensor): none to compare
+                return None
             st_ = lib.backward(out, gb.l2, False)
             if st_ != 0:
                 return "l2_backward failed: " + lib.error()
@@ -297,6 +300,14 @@ def compare_grad(got, want, tol, dtype, special):
         undef = np.isnan(want)
         got = np.where(undef, 0, got).astype(got.dtype)
         want = np.where(undef, 0, want).astype(want.dtype)
+    if got.shape == want.shape and got.dtype == want.dtype and got.dtype.kind == "f":
+        # torch's inf where libl2 stays within 4x of the largest finite number (same sign): the
+        # order of the products decides which intermediate overflows (g * y * y or g / (x * x))
+        big = np.finfo(got.dtype).max / 4
+        near = np.isinf(want) & np.isfinite(got) & (np.abs(got) >= big) & \
+            (np.sign(got) == np.sign(want))
+        if near.any():
+            got = np.where(near, want, got).astype(got.dtype)
     return compare(got, want, tol, dtype, grad=True)
 
 
