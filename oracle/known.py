@@ -63,20 +63,7 @@ def _prod_dim_inexact(case):
     return bool(np.any(v == 0) and np.any(odd))
 
 
-def _inplace_mixed_grad(case):
-    """In-place mul_/div_ on a float32 tensor with a float64 operand: libl2 computes the
-    operand's gradient in float32 (the result's dtype: float32 rounding, overflow beyond
-    3.4e38), torch in float64. Torch: x = torch.ones(3); b = torch.full((3,), 3.,
-    dtype=torch.float64, requires_grad=True); y = x.clone(); y.div_(b); y.sum().backward();
-    b.grad is -1/9 to float64 precision (libl2's to float32 precision)."""
-    a, b = case["inputs"][0], case["inputs"][1]
-    return a["dtype"] == "float32" and b is not None and b["dtype"] == "float64"
-
-
 KNOWN = [
-    {"ops": ("l2_div_", "l2_mul_"), "match": _inplace_mixed_grad,
-     "reason": "gradient of a float64 operand of an in-place mul_/div_ on float32 computed in "
-               "float32, torch's in float64"},
     {"ops": ("l2_prod_dim",), "match": _prod_dim_inexact,
      "reason": "prod_dim backward at inf/NaN/subnormal elements when any slice has a zero: torch "
                "takes exclusive cumprods, libl2 dy * (P / x)"},

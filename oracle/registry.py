@@ -110,8 +110,11 @@ def g_binary(ka="uniform", kb="uniform", dtb=None, stress="wide"):
             if dts[k] != dt and d.int(0, 2) == 0:
                 shapes = list(shapes)
                 shapes[k] = ()
-        return {"inputs": [d.tensor(shapes[0], dts[0], _vk(d, ka, dts[0], stress)),
-                           d.tensor(shapes[1], dts[1], _vk(d, kb, dts[1], stress))],
+        # a foreign operand keeps the plain kind: torch 1.13 differentiates atan2, div... in the
+        # operand's integer dtype (atan2's a * a wraps for a near 2^32)
+        kinds = [_vk(d, k_, x, stress) if x == dt else k_ for k_, x in zip((ka, kb), dts)]
+        return {"inputs": [d.tensor(shapes[0], dts[0], kinds[0]),
+                           d.tensor(shapes[1], dts[1], kinds[1])],
                 "args": {}}
     return gen
 

@@ -517,7 +517,27 @@ static l2_tensor *scaled(const l2_tensor *g, double alpha)
     return r;
 }
 
+/* The gradients are computed in the widest float dtype among g and the tensor inputs: an
+ * in-place op on a float32 tensor with a float64 operand gets the operand's gradient in float64,
+ * as torch (the engine converts each gradient to its input's dtype). */
+static l2_status binary_backward_dt(int k, l2__node *n, const l2_tensor *g, l2_tensor **gin);
+
 static l2_status binary_backward(int k, l2__node *n, const l2_tensor *g, l2_tensor **gin)
+{
+    bool wide = false;
+    for (int i = 0; i < n->n_inputs && i < 2; i++)
+        wide |= !(n->i[0] & (1 << i)) && n->in_dtype[i] == L2_FLOAT64;
+    if (g->dtype != L2_FLOAT32 || !wide)
+        return binary_backward_dt(k, n, g, gin);
+    l2_tensor *g64 = l2__ew_convert("backward", g, L2_FLOAT64);
+    if (!g64)
+        return L2_ERR_NOMEM;
+    l2_status st = binary_backward_dt(k, n, g64, gin);
+    l2_tensor_release(g64);
+    return st;
+}
+
+static l2_status binary_backward_dt(int k, l2__node *n, const l2_tensor *g, l2_tensor **gin)
 {
     if (k == B_ADD || k == B_SUB || k == B_FMOD || k == B_REM) {
         if (l2__ew_edge(n, 0) && !(gin[0] = l2_tensor_ref((l2_tensor *)g)))
