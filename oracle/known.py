@@ -63,7 +63,25 @@ def _prod_dim_inexact(case):
     return bool(np.any(v == 0) and np.any(odd))
 
 
+def _norm_underflow(case):
+    """2-norm (p > 1) of float32 values whose squares all underflow (|x| < 1e-19): torch sums
+    the squares in float32 and gets a zero norm and a zero gradient; libl2 accumulates in
+    float64 (the true gradient, sign(x) dy for one element). Torch: x = torch.tensor(1e-30,
+    requires_grad=True); torch.linalg.vector_norm(x).backward(); x.grad == 0."""
+    from gen import spec_values
+    s = case["inputs"][0]
+    if s["dtype"] != "float32" or not case["args"].get("p", 2) > 1:
+        return False
+    v = np.abs(np.asarray(spec_values(s), dtype=np.float32))
+    if not np.all(np.isfinite(v)):
+        return False
+    v = v[v != 0]
+    return bool(v.size and np.all(v < 1e-19))
+
+
 KNOWN = [
+    {"ops": ("l2_norm",), "match": _norm_underflow,
+     "reason": "torch's float32 norm underflows (x^2 < 1e-38): zero norm, zero gradient"},
     {"ops": ("l2_prod_dim",), "match": _prod_dim_inexact,
      "reason": "prod_dim backward at inf/NaN/subnormal elements when any slice has a zero: torch "
                "takes exclusive cumprods, libl2 dy * (P / x)"},

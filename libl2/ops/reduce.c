@@ -1586,7 +1586,7 @@ static void init_norm_bw(racc *a, int64_t o, const void *ctx)
 
 static inline double sgn(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x; }
 
-/* p = 1:   dx = dy sgn(x)
+/* p = 1:   dx = dy sgn(x)  (0 * dy at NaN)
  * p < 1:   dx = dy sgn(x) |x|^(p-1) norm^(1-p)      (0 where x = 0)
  * p >= 1:  dx = dy x |x|^(p-2) / norm^(p-1)          (0 where the norm is 0)
  * p = inf: dx = dy sgn(x) / count where |x| = norm (or |x| is NaN), 0 elsewhere */
@@ -1596,8 +1596,8 @@ static void norm_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_
     const double p = ((const rctx *)ctx)->p, m = a->m, s = a->s;
     if (isinf(p)) {
         MAP_ROW(fabs(x) == m || isnan(x) ? s * sgn(x) : 0.0);
-    } else if (p == 1) {
-        MAP_ROW(s * sgn(x));
+    } else if (p == 1) { /* torch: sign(NaN) is 0 here */
+        MAP_ROW(s * (isnan(x) ? 0.0 : sgn(x)));
     } else if (p == 2) {
         MAP_ROW(s * x);
     } else if (p < 1) {
