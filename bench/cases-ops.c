@@ -562,11 +562,14 @@ static void add_nn(void)
 
 static void add_conv(void)
 {
-    /* (N, C, HW, O): x (N, C, HW, HW), w (O, C, 3, 3), padding 1. */
-    static const int64_t q[][4] = {{8, 3, 32, 16}}, f[][4] = {{8, 3, 32, 16}, {8, 64, 32, 64}};
+    /* (N, C, HW, O): x (N, C, HW, HW), w (O, C, 3, 3), padding 1. The first two are the
+     * CNN's (examples/fashion_mnist, batch 64): conv1 and conv2. */
+    static const int64_t q[][4] = {{64, 1, 28, 16}, {64, 16, 14, 32}, {8, 3, 32, 16}},
+                         f[][4] = {{64, 1, 28, 16}, {64, 16, 14, 32}, {8, 3, 32, 16},
+                                   {8, 64, 32, 64}};
     bool full = bench_full_profile();
     const int64_t(*cs)[4] = full ? f : q;
-    for (int s = 0; s < (full ? 2 : 1); s++) {
+    for (int s = 0; s < (full ? 4 : 3); s++) {
         int64_t n = cs[s][0], ch = cs[s][1], hw = cs[s][2], o = cs[s][3];
         for (int grad = 0; grad < 2; grad++) {
             bench_case c;

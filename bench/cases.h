@@ -80,17 +80,17 @@ static inline void bench_add(bench_case c, const char *reason)
 }
 
 /* The square sizes n (n x n tensors) of the elementwise-type cases in this profile:
- * quick 2 and 256 (4 and 64K elements); full 2, 64, 1024, 4096 (4 to 16M elements). */
+ * quick 2, 256 and 1024 (4, 64K and 1M elements); full 2, 64, 256, 1024, 4096 (to 16M). */
 static inline int bench_square_sizes(const int64_t **out)
 {
-    static const int64_t quick[] = {2, 256};
-    static const int64_t full[] = {2, 64, 1024, 4096};
+    static const int64_t quick[] = {2, 256, 1024};
+    static const int64_t full[] = {2, 64, 256, 1024, 4096};
     if (bench_full_profile()) {
         *out = full;
-        return 4;
+        return 5;
     }
     *out = quick;
-    return 2;
+    return 3;
 }
 
 /* The matmul sizes in this profile: quick 64 and 256; full 64 to 2048. */
@@ -122,6 +122,7 @@ void *bench_setup_square(const bench_case *c);
 /* Registration entry points, one per file. */
 void bench_cases_core(void);
 void bench_cases_ops(void);
+void bench_cases_nn(void);
 void bench_cases_limits(void);
 
 #endif /* L2_BENCH_CASES_H */

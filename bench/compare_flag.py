@@ -75,8 +75,8 @@ def main():
             verdict = "REGRESSION"
         elif change < -args.threshold and sig:
             verdict = "improvement"
-        rows.append((name.replace("/real_time", ""), len(tb[name]), len(th[name]), mb, mh,
-                     change, pv, verdict))
+        short = name.replace("/process_time", "").replace("/real_time", "")
+        rows.append((short, len(tb[name]), len(th[name]), mb, mh, change, pv, verdict))
     rows.sort(key=lambda r: -r[5])
     reg = [r for r in rows if r[7] == "REGRESSION"]
     imp = [r for r in rows if r[7] == "improvement"]

@@ -1,17 +1,34 @@
 # bench/: the benchmarks against PyTorch (issue 5). l2bench is built only with Google Benchmark.
 # Targets: bench-report (PROFILE=quick|full), bench-compare BASE=<commit>, bench-smoke.
-EXTRA_DIST += bench/torch_bench.py bench/report.py bench/compare_flag.py bench/compare.sh \
-	bench/smoke.sh bench/README.md
+EXTRA_DIST += bench/torch_bench.py bench/train_twin.py bench/report.py bench/report_plots.py \
+	bench/compare_flag.py bench/compare.sh bench/smoke.sh bench/README.md
 
 if HAVE_BENCHMARK
 noinst_PROGRAMS += bench/l2bench
 bench_l2bench_SOURCES = bench/shim.cc bench/shim.h bench/cases.h bench/main.c \
-	bench/cases-core.c bench/cases-ops.c bench/cases-limits.c
+	bench/cases-core.c bench/cases-ops.c bench/cases-nn.c \
+	bench/cases-limits.c
 bench_l2bench_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(BENCHMARK_CFLAGS)
 bench_l2bench_CFLAGS = $(AM_CFLAGS)
 bench_l2bench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS)
 bench_l2bench_LDADD = libl2/libl2.la $(BENCHMARK_LIBS) $(OPENBLAS_LIBS) -ldl -lm
 bench_l2bench_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS)
+endif
+
+# bench/torchbench: l2bench's cases timed with libtorch from C++ (configure --with-libtorch).
+# It links libtorch, not libl2; the ATen headers cost most of its build (~15 s of CPU per file).
+EXTRA_DIST += bench/torch-run.sh bench/torch-smoke.sh
+if BUILD_TORCHBENCH
+noinst_PROGRAMS += bench/torchbench
+bench_torchbench_SOURCES = bench/torch-main.cc bench/torchbench.h bench/torch-cases.h \
+	bench/torch-cases-core.cc bench/torch-cases-ops.cc bench/torch-cases-nn.cc
+bench_torchbench_CPPFLAGS = $(BENCHMARK_CFLAGS)
+bench_torchbench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS) $(TORCH_CXXFLAGS)
+bench_torchbench_LDADD = $(TORCH_LIBS) $(BENCHMARK_LIBS) -ldl
+TORCH_SMOKE_DEPS = bench/torchbench
+TORCH_SMOKE = $(SHELL) $(abs_top_srcdir)/bench/torch-smoke.sh
+else
+TORCH_SMOKE = echo "bench-smoke: no bench/torchbench (libtorch not found), not checked"
 endif
 
 BENCH_ENV = L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
@@ -20,7 +37,7 @@ BENCH_ENV = L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
 	BENCHMARK_LIBS='$(BENCHMARK_LIBS)' OPENBLAS_CFLAGS='$(OPENBLAS_CFLAGS)' \
 	OPENBLAS_LIBS='$(OPENBLAS_LIBS)' OPENMP_CFLAGS='$(OPENMP_CFLAGS)'
 
-.PHONY: bench-report bench-compare bench-smoke
+.PHONY: bench-report bench-compare bench-smoke bench-torch
 if HAVE_BENCHMARK
 bench-report: bench/l2bench
 	$(BENCH_ENV) $(PYTHON_TORCH) $(abs_top_srcdir)/bench/report.py --profile '$(PROFILE)'
@@ -28,9 +45,22 @@ bench-report: bench/l2bench
 bench-compare: bench/l2bench
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/compare.sh '$(BASE)' '$(HEAD)'
 
-bench-smoke: bench/l2bench
+bench-smoke: bench/l2bench $(TORCH_SMOKE_DEPS)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/smoke.sh
+	$(BENCH_ENV) $(TORCH_SMOKE)
+endif
+
+# make bench-torch [TORCH_JSON=file]: torchbench over l2bench's cases to Google Benchmark JSON.
+TORCH_JSON = $(abs_top_builddir)/bench/out/torchbench.json
+if BUILD_TORCHBENCH
+bench-torch: bench/l2bench bench/torchbench
+	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/torch-run.sh '$(TORCH_JSON)'
 else
+bench-torch:
+	@echo "bench/torchbench needs libtorch-dev and libbenchmark-dev (ci/install-deps)"; exit 1
+endif
+
+if !HAVE_BENCHMARK
 bench-report bench-compare bench-smoke:
 	@echo "Google Benchmark not found: install libbenchmark-dev (ci/install-deps)"; exit 1
 endif

@@ -9,6 +9,7 @@ int main(int argc, char **argv)
     l2_manual_seed(1);
     bench_cases_core();
     bench_cases_ops();
+    bench_cases_nn();
     bench_cases_limits();
     return bench_main(argc, argv);
 }

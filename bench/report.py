@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """report.py: `make bench-report`: libl2 against PyTorch 1.13, same cases, same machine, same run.
 
-For each op group it runs bench/l2bench (Google Benchmark, C) on that group, then the torch twins
-of the same cases (bench/torch_bench.py, torch.utils.benchmark in this interpreter), so that both
-sides see the same machine state. It measures the machine's limits in the same run (raw OpenBLAS
-gemm GFLOP/s, streaming-add GB/s: the limit.* cases), writes bench/out/report.md and PNG plots,
-and appends one record per run to bench/history/<machine>.jsonl, whose ratios it plots over
-commits. Profiles: quick (seconds, the default) and full (minutes).
+For each thread count (1 and the online cores), in processes of their own with the threads
+pinned (thread_env), it runs bench/l2bench (Google Benchmark, C) group by group, the libtorch
+twins of the same cases (bench/torchbench, C++, when built or given as JSON) and the torch twins
+from Python (bench/torch_bench.py --serve, one process per thread count), so that the sides see
+the same machine state. It records wall and process CPU time, marks each case trusted or not
+(spread, load), checks on GEMM cases that no side used more threads than set, runs a few groups
+twice (independence), measures the machine's limits (limit.* cases) and training throughput
+(bench/train_twin.py), writes bench/out/report.md with PNG plots and appends a record to
+bench/history/<machine>.jsonl. Profiles: quick (a few minutes) and full.
 """
 import argparse
 import datetime
@@ -21,10 +24,12 @@ import subprocess
 import sys
 import time
 
+from report_plots import history_steps, plots
+
 PROFILES = {
-    # l2bench min time per repetition (s), repetitions, torch min_run_time (s)
-    "quick": {"min_time": 0.005, "reps": 5, "torch_min_run": 0.02},
-    "full": {"min_time": 0.05, "reps": 9, "torch_min_run": 0.3},
+    # min time per repetition (s) and repetitions, the same on every side
+    "quick": {"min_time": 0.01, "reps": 5},
+    "full": {"min_time": 0.05, "reps": 9},
 }
 
 
@@ -85,36 +90,6 @@ def group_of(name):
     return name.split("/", 1)[0]
 
 
-def run_l2bench(l2bench, env, group, prof, out_json, commit):
-    """Run one group; return {case: {"median": s, "times": [...]}} and the JSON context."""
-    cmd = [l2bench, "--benchmark_filter=^" + re.escape(group) + "/",
-           f"--benchmark_min_time={prof['min_time']}",
-           f"--benchmark_repetitions={prof['reps']}",
-           "--benchmark_out=" + out_json, "--benchmark_out_format=json",
-           "--benchmark_context=commit=" + commit]
-    p = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       text=True)
-    if p.returncode != 0:
-        sys.stderr.write(p.stderr)
-        raise SystemExit(f"report: l2bench failed on group {group} (status {p.returncode})")
-    with open(out_json) as f:
-        data = json.load(f)
-    res = {}
-    for b in data.get("benchmarks", []):
-        name = b.get("run_name", b["name"]).replace("/real_time", "")
-        r = res.setdefault(name, {"times": []})
-        if b.get("error_occurred"):
-            r["error"] = b.get("error_message", "error")
-            continue
-        if b.get("run_type") == "iteration":
-            r["times"].append(b["real_time"] * UNIT[b["time_unit"]])
-    for r in res.values():
-        if r["times"]:
-            r["median"] = statistics.median(r["times"])
-            r["spread"] = (max(r["times"]) - min(r["times"])) / r["median"]
-    return res, data.get("context", {})
-
-
 UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 
@@ -125,16 +100,6 @@ def fmt_time(s):
         if s >= scale:
             return f"{s / scale:.3g} {unit}"
     return f"{s * 1e9:.3g} ns"
-
-
-def shape_key(name):
-    """The first size of a case (for plotting against size)."""
-    parts = name.split("/")
-    nums = [int(x) for x in re.findall(r"\d+", parts[3])]
-    total = 1
-    for x in nums[:2]:
-        total *= x
-    return total
 
 
 def limit_for(case, limits, min_bytes):
@@ -172,108 +137,195 @@ def gmean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else None
 
 
-def plots(rows, outdir, history, title):
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as e:
-        log(f"report: no plots ({e}); install python3-matplotlib")
-        return []
-    files = []
+# ---- running the sides ----
 
-    # 1. Every ratio, slowest first.
-    both = [r for r in rows if r.get("ratio")]
-    if both:
-        both = sorted(both, key=lambda r: -r["ratio"])
-        h = max(4, 0.16 * len(both) + 1)
-        fig, ax = plt.subplots(figsize=(9, h))
-        colors = ["tab:red" if r["ratio"] > 1 else "tab:green" for r in both]
-        ax.barh(range(len(both)), [r["ratio"] for r in both], color=colors)
-        ax.set_yticks(range(len(both)))
-        ax.set_yticklabels([r["name"] for r in both], fontsize=6)
-        ax.invert_yaxis()
-        ax.set_xscale("log")
-        ax.axvline(1.0, color="black", lw=0.8)
-        ax.set_xlabel("libl2 time / torch time (log; < 1: libl2 faster)")
-        ax.set_title(title)
-        fig.tight_layout()
-        fig.savefig(os.path.join(outdir, "ratios.png"), dpi=110)
-        plt.close(fig)
-        files.append("ratios.png")
+SUFFIX = re.compile(r"(/(process_time|real_time|manual_time|min_time:[^/]*|repeats:\d+"
+                    r"|iterations:\d+|threads:\d+))+$")
 
-    # 2. Ratio against size: one panel per op, one line per variant, dtype and thread count.
-    series = {}
-    for r in rows:
-        if r.get("ratio") is None:
+
+def case_name(b):
+    """A Google Benchmark result's case name without the suffixes its options add."""
+    return SUFFIX.sub("", b.get("run_name", b["name"]))
+
+
+def quantile(xs, q):
+    xs = sorted(xs)
+    if len(xs) == 1:
+        return xs[0]
+    k = (len(xs) - 1) * q
+    lo = math.floor(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
+
+
+def summarize(r):
+    """Median wall and CPU time and the spread (p90 - p10) / median of the wall times."""
+    if r.get("times"):
+        r["median"] = statistics.median(r["times"])
+        r["spread"] = (quantile(r["times"], 0.9) - quantile(r["times"], 0.1)) / r["median"]
+    if r.get("cpu_times"):
+        r["cpu_median"] = statistics.median(r["cpu_times"])
+    return r
+
+
+def gb_results(data):
+    """{case: {"times": wall s per repetition, "cpu_times": CPU s, "median", ...}} of a Google
+    Benchmark JSON (l2bench, or bench/torchbench with the same case names)."""
+    res = {}
+    for b in data.get("benchmarks", []):
+        r = res.setdefault(case_name(b), {"times": [], "cpu_times": []})
+        if b.get("error_occurred"):
+            r["error"] = b.get("error_message", "error")
             continue
-        op, dt, variant, _, th = r["name"].split("/")
-        series.setdefault(op, {}).setdefault(f"{variant}/{dt}/{th}", []).append(r)
-    panels = {op: v for op, v in series.items() if any(len(rs) > 1 for rs in v.values())}
-    if panels:
-        cols = 5
-        nrows = (len(panels) + cols - 1) // cols
-        fig, axes = plt.subplots(nrows, cols, figsize=(3.2 * cols, 2.6 * nrows), squeeze=False)
-        for ax, (op, lines) in zip(axes.flat, panels.items()):
-            for label, rs in sorted(lines.items()):
-                rs = sorted(rs, key=lambda r: shape_key(r["name"]))
-                style = "-" if label.endswith("t:1") else "--"
-                ax.plot([shape_key(r["name"]) for r in rs], [r["ratio"] for r in rs], style,
-                        marker="o", ms=3, lw=1, label=label)
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            ax.axhline(1.0, color="black", lw=0.6)
-            ax.set_title(op, fontsize=9)
-            ax.tick_params(labelsize=6)
-            ax.legend(fontsize=5)
-        for ax in list(axes.flat)[len(panels):]:
-            ax.axis("off")
-        fig.suptitle("libl2 time / torch time against elements (solid: 1 thread, dashed: more)")
-        fig.tight_layout()
-        fig.savefig(os.path.join(outdir, "sizes.png"), dpi=100)
-        plt.close(fig)
-        files.append("sizes.png")
-
-    # 3. History: each case's ratio over the recorded runs on this machine.
-    if history:
-        fig, ax = plt.subplots(figsize=(9, 5))
-        names = sorted({n for rec in history for n in rec["cases"]})
-        xs = list(range(len(history)))
-        for n in names:
-            ys = [rec["cases"].get(n, {}).get("ratio") for rec in history]
-            ax.plot(xs, [y if y else float("nan") for y in ys], lw=0.6, alpha=0.5, marker=".")
-        gm = [rec.get("geomean_ratio") or float("nan") for rec in history]
-        ax.plot(xs, gm, lw=2.5, color="black", marker="o", label="geometric mean")
-        ax.set_xticks(xs)
-        ax.set_xticklabels([rec["commit"][:8] + ("+" if rec.get("dirty") else "")
-                            for rec in history], rotation=45, fontsize=7)
-        ax.set_yscale("log")
-        ax.axhline(1.0, color="grey", lw=0.8)
-        ax.set_ylabel("libl2 time / torch time")
-        ax.set_title(f"Ratio per case over commits ({len(names)} cases, {len(history)} runs)")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(os.path.join(outdir, "history.png"), dpi=110)
-        plt.close(fig)
-        files.append("history.png")
-    return files
+        if b.get("run_type", "iteration") == "iteration":
+            r["times"].append(b["real_time"] * UNIT[b["time_unit"]])
+            r["cpu_times"].append(b["cpu_time"] * UNIT[b["time_unit"]])
+    return {k: summarize(v) for k, v in res.items()}
 
 
-def history_steps(history, window=5, threshold=0.05):
-    """Cases whose latest ratio differs from the rolling median of the previous `window` records
-    by more than threshold: [(case, median before, latest)]."""
-    if len(history) < 2:
-        return []
-    steps = []
-    last = history[-1]["cases"]
-    for name, cur in last.items():
-        prev = [rec["cases"][name]["ratio"] for rec in history[-1 - window:-1]
-                if rec["cases"].get(name, {}).get("ratio")]
-        if len(prev) >= 3 and cur.get("ratio"):
-            med = statistics.median(prev)
-            if abs(cur["ratio"] / med - 1) > threshold:
-                steps.append((name, med, cur["ratio"]))
-    return sorted(steps, key=lambda s: -abs(math.log(s[2] / s[1])))
+def run_gbench(binary, env, regex, prof, out_json, commit, to_stdout=False):
+    """Run the cases matching regex in a fresh process; (results, context). to_stdout: JSON on
+    stdout instead of --benchmark_out (the repeat check uses the other output path)."""
+    cmd = [binary, "--benchmark_filter=" + regex,
+           f"--benchmark_min_time={prof['min_time']}",
+           f"--benchmark_repetitions={prof['reps']}",
+           "--benchmark_context=commit=" + commit]
+    if to_stdout:
+        cmd.append("--benchmark_format=json")
+    else:
+        cmd += ["--benchmark_out=" + out_json, "--benchmark_out_format=json"]
+    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr)
+        raise SystemExit(f"report: {os.path.basename(binary)} failed on {regex} "
+                         f"(status {p.returncode})")
+    if to_stdout:
+        data = json.loads(p.stdout)
+    else:
+        with open(out_json) as f:
+            data = json.load(f)
+    return gb_results(data), data.get("context", {})
+
+
+def loadavg():
+    """(1-min load average, runnable tasks now) from /proc/loadavg."""
+    try:
+        with open("/proc/loadavg") as f:
+            parts = f.read().split()
+        return float(parts[0]), int(parts[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0, 0
+
+
+def thread_env(base, t):
+    """The environment of every process of thread count t. OpenBLAS (libl2's and torch's) reads
+    OPENBLAS_NUM_THREADS at start; OpenMP reads OMP_NUM_THREADS and OMP_WAIT_POLICY (PASSIVE: a
+    waiting thread sleeps instead of spinning, which otherwise stalls 2-thread runs by
+    milliseconds whenever another process wants the core). glibc's malloc thresholds are fixed
+    at the values its dynamic rule ends at in a long-running program (mmap 32 MiB, trim 64 MiB):
+    dynamic, a case's time depended on what the process had freed before."""
+    env = dict(base)
+    for k in ("L2_BENCH_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS",
+              "MKL_NUM_THREADS"):
+        env[k] = str(t)
+    env["OMP_WAIT_POLICY"] = "PASSIVE"
+    env["MALLOC_MMAP_THRESHOLD_"] = str(MALLOC_MMAP)
+    env["MALLOC_TRIM_THRESHOLD_"] = str(2 * MALLOC_MMAP)
+    return env
+
+
+# glibc's largest dynamic mmap threshold on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX); the dynamic
+# trim threshold is twice the mmap threshold.
+MALLOC_MMAP = 32 << 20
+
+
+class TorchWorker:
+    """bench/torch_bench.py --serve THREADS in its own process, with thread_env(THREADS)."""
+
+    def __init__(self, threads, env, prof):
+        script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "torch_bench.py")
+        self.p = subprocess.Popen(
+            [sys.executable, script, "--serve", str(threads), "--min-time",
+             str(prof["min_time"]), "--reps", str(prof["reps"])],
+            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True)
+        self.info = json.loads(self.p.stdout.readline() or "{}")
+
+    def time(self, name):
+        self.p.stdin.write(name + "\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        if not line:
+            return {"error": "torch worker exited"}
+        r = json.loads(line)
+        return summarize(r) if r.get("times") else (r or None)
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait()
+
+
+def load_libtorch_json(paths):
+    """Results of bench/torchbench read from Google Benchmark JSON files (same case names)."""
+    res = {}
+    for path in paths:
+        with open(path) as f:
+            res.update(gb_results(json.load(f)))
+    return res
+
+
+# ---- trust ----
+
+TRUST_SPREAD = 0.25
+GEMM_SLACK = 0.15
+SIDES = (("l2", "libl2"), ("cpp", "libtorch"), ("py", "torch-py"))
+
+
+def is_gemm(name):
+    op = name.split("/", 1)[0]
+    return op.split("+")[0] in ("mm", "bmm") or op in ("limit.sgemm", "limit.dgemm")
+
+
+def gemm_check(name, threads, side, r):
+    """A reason the run is invalid, or None: on a GEMM case, CPU time above threads x wall time
+    by more than GEMM_SLACK means more threads ran than were set."""
+    if not r or not is_gemm(name) or not r.get("median") or not r.get("cpu_median"):
+        return None
+    use = r["cpu_median"] / (threads * r["median"])
+    if use > 1 + GEMM_SLACK:
+        return (f"{side} {name}: CPU time {fmt_time(r['cpu_median'])} is {use:.2f} x "
+                f"{threads} thread(s) x wall time {fmt_time(r['median'])}: more threads ran "
+                "than were set")
+    return None
+
+
+def trust(row, max_load):
+    """Per-column trust: row["why"][col] lists why libl2/col is untrusted (empty: trusted;
+    None: that side was not run)."""
+    th = row["threads"]
+    base = []
+    if th > 1 and row["load"] > max_load:
+        base.append(f"load {row['load']:.1f} > {max_load:g}")
+    if row.get("l2") and row["l2"].get("error"):
+        base.append(f"libl2 error: {row['l2']['error']}")
+    row["why"] = {}
+    for col in ("cpp", "py"):
+        if row.get(col) is None:
+            row["why"][col] = None
+            continue
+        why = list(base)
+        for key in ("l2", col):
+            r = row.get(key)
+            if not r or not r.get("median"):
+                why.append(f"no {dict(SIDES)[key]} time")
+            elif r["spread"] > TRUST_SPREAD:
+                why.append(f"{dict(SIDES)[key]} spread {100 * r['spread']:.0f}%")
+        row["why"][col] = why
+
+
+# ---- the run ----
+
+REPEAT_GROUPS = ("add", "mm", "cat+bwd", "softmax", "sum")
 
 
 def main():
@@ -282,7 +334,16 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--no-history", action="store_true")
+    ap.add_argument("--no-train", action="store_true")
     ap.add_argument("--filter", default="", help="only groups (op names) matching this regex")
+    ap.add_argument("--threads", default="", help="thread counts, e.g. 1,2 (default: 1 and "
+                    "the online cores)")
+    ap.add_argument("--libtorch-json", action="append", default=[],
+                    help="bench/torchbench results (Google Benchmark JSON, same case names) "
+                    "instead of running bench/torchbench")
+    ap.add_argument("--max-load", type=float, default=None,
+                    help="multi-thread cases are trusted only when the 1-min load average "
+                    "before and after their group is below this (default: cores + 0.5)")
     args = ap.parse_args()
     profile = args.profile or "quick"
     if profile not in PROFILES:
@@ -292,103 +353,121 @@ def main():
     srcdir = os.path.realpath(os.environ.get(
         "L2_SRCDIR", os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     l2bench = os.path.join(builddir, "bench", "l2bench")
+    torchbench = os.path.join(builddir, "bench", "torchbench")
     outdir = args.out or os.path.join(srcdir, "bench", "out")
     os.makedirs(outdir, exist_ok=True)
     env = dict(os.environ, L2_BENCH_PROFILE=profile)
+    cores = os.cpu_count() or 1
+    # The run itself keeps up to `cores` threads runnable in its multi-thread part: a load
+    # average above cores + 0.5 means another process competes for the cores.
+    max_load = args.max_load if args.max_load is not None else cores + 0.5
+    threads = ([int(x) for x in args.threads.split(",") if x] if args.threads
+               else sorted({1, cores}))
     t0 = time.time()
-
     info = machine_info(srcdir)
-    torch_bench = None
-    if not args.no_torch:
+    use_torch = not args.no_torch and subprocess.run(
+        [sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
+    cpp_json = load_libtorch_json(args.libtorch_json) if args.libtorch_json else None
+    run_cpp = cpp_json is None and os.access(torchbench, os.X_OK)
+    log(f"report: profile {profile}, threads {threads}, commit {info['commit'][:10]}"
+        f"{' (dirty)' if info['dirty'] else ''}; torch from Python: "
+        f"{'yes' if use_torch else 'no'}; libtorch: "
+        + ("from " + ", ".join(args.libtorch_json) if cpp_json is not None
+           else "bench/torchbench" if run_cpp else "no (bench/torchbench not built)"))
+
+    rows, cases, limits, context, invalid, workers = [], [], {}, {}, [], {}
+    for th in threads:
+        env_t = thread_env(env, th)
+        tcases = list_cases(l2bench, env_t)
+        cases += tcases
+        by_name = {c["name"]: c for c in tcases}
+        runnable = [c for c in tcases if c["status"] == "ok"]
+        groups = []
+        for c in runnable:
+            g = group_of(c["name"])
+            if g not in groups and (g.startswith("limit.") or re.search(args.filter, g)):
+                groups.append(g)
+        groups.sort(key=lambda g: not g.startswith("limit."))
+        worker = TorchWorker(th, env_t, prof) if use_torch else None
+        workers[th] = worker.info if worker else None
+        log(f"report: {th} thread(s): {len(groups)} groups, one torch process "
+            f"(torch threads {worker.info.get('threads') if worker else '-'})")
+        for g in groups:
+            la0 = loadavg()
+            regex = "^" + re.escape(g) + "/"
+            l2res, ctx = run_gbench(l2bench, env_t, regex, prof,
+                                    os.path.join(outdir, "l2bench.json"), info["commit"])
+            context = context or ctx
+            cppres = {}
+            if run_cpp and not g.startswith("limit."):
+                cppres, _ = run_gbench(torchbench, env_t, regex, prof,
+                                       os.path.join(outdir, "torchbench.json"), info["commit"])
+            elif cpp_json is not None:
+                cppres = cpp_json
+            names = [c["name"] for c in runnable if group_of(c["name"]) == g]
+            pyres = {}
+            for name in names:
+                if worker and not g.startswith("limit."):
+                    pyres[name] = worker.time(name)
+            la1 = loadavg()
+            for name in names:
+                r = l2res.get(name, {"error": "no result"})
+                if g.startswith("limit."):
+                    if r.get("median"):
+                        c = by_name[name]
+                        limits[name] = (c["flops"] or c["bytes"]) / r["median"] / 1e9
+                    why = gemm_check(name, th, "libl2 (raw OpenBLAS)", r)
+                    invalid += [why] if why else []
+                    continue
+                row = {"name": name, "threads": th, "case": by_name[name], "l2": r,
+                       "cpp": cppres.get(name), "py": pyres.get(name),
+                       "load": max(la0[0], la1[0]), "running": max(la0[1], la1[1])}
+                for key, label in SIDES:
+                    why = gemm_check(name, th, label, row[key])
+                    invalid += [why] if why else []
+                rows.append(row)
+                log(f"  {name}: libl2 {fmt_time(r.get('median'))}"
+                    + (f", libtorch {fmt_time(row['cpp'].get('median'))}" if row["cpp"] else "")
+                    + (f", torch-py {fmt_time(row['py'].get('median'))}" if row["py"] else ""))
+        # Independence: a few groups again, fresh processes, JSON on stdout this time.
+        for g in [g for g in REPEAT_GROUPS if g in groups]:
+            again, _ = run_gbench(l2bench, env_t, "^" + re.escape(g) + "/", prof, "",
+                                  info["commit"], to_stdout=True)
+            for row in rows:
+                if row["threads"] == th and row["name"] in again:
+                    row["again"] = again[row["name"]]
+        if worker:
+            worker.close()
+
+    for row in rows:
+        trust(row, max_load)
+        c = row["case"]
+        l2t = row["l2"].get("median")
+        for col in ("cpp", "py"):
+            other = row[col].get("median") if row[col] else None
+            row["ratio_" + col] = l2t / other if l2t and other else None
+        row["ratio"] = row["ratio_py"]  # the history and the plots follow torch-from-Python
+        row["rate"], row["unit"] = rate_of(c, l2t)
+        caches = [x.get("size", 0) for x in context.get("caches", [])]
+        lim = limit_for(c, limits, 2 * max(caches, default=32 << 20))
+        row["share"] = (row["rate"] / lim[0] if lim and row["rate"] and lim[1] == row["unit"]
+                        else None)
+        row["limit"] = lim
+
+    train = []
+    if not args.no_train:
         try:
             sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-            import torch_bench as tb
-            torch_bench = tb
-        except ImportError as e:
-            log(f"report: torch not importable ({e}); libl2 only")
+            import train_twin
+            train = train_twin.run_all(builddir, threads, profile,
+                                       lambda t: thread_env(env, t), log)
+        except Exception as e:  # the table says why it is missing
+            train = [{"error": f"{type(e).__name__}: {e}"}]
 
-    cases = list_cases(l2bench, env)
-    by_name = {c["name"]: c for c in cases}
-    runnable = [c for c in cases if c["status"] == "ok"]
-    groups = []
-    for c in runnable:
-        g = group_of(c["name"])
-        if g not in groups and re.search(args.filter, g):
-            groups.append(g)
-    # Limits first, then everything else in registration order.
-    groups.sort(key=lambda g: not g.startswith("limit."))
-    n_run = sum(1 for c in runnable if group_of(c["name"]) in groups)
-    log(f"report: profile {profile}, {n_run} libl2 cases in {len(groups)} groups "
-        f"({len(cases) - len(runnable)} listed cases need ops libl2 lacks), commit "
-        f"{info['commit'][:10]}{' (dirty)' if info['dirty'] else ''}")
-
-    l2res, torchres, context = {}, {}, {}
-    done = 0
-    for gi, g in enumerate(groups):
-        res, ctx = run_l2bench(l2bench, env, g, prof, os.path.join(outdir, "l2bench.json"),
-                               info["commit"])
-        context = context or ctx
-        l2res.update(res)
-        for name in [c["name"] for c in runnable if group_of(c["name"]) == g]:
-            done += 1
-            r = res.get(name, {})
-            line = f"[{done}/{n_run}] {name}: libl2 {fmt_time(r.get('median'))}"
-            if r.get("error"):
-                line += f" ERROR {r['error']}"
-            if torch_bench and not g.startswith("limit."):
-                tr = torch_bench.time_case(name, prof["torch_min_run"])
-                if tr:
-                    torchres[name] = tr
-                    line += f", torch {fmt_time(tr['median'])}"
-                    if r.get("median"):
-                        line += f", ratio {r['median'] / tr['median']:.2f}"
-            log(line)
-
-    # Combine.
-    limits = {}
-    for name, r in l2res.items():
-        if name.startswith("limit.") and r.get("median"):
-            c = by_name[name]
-            limits[name] = (c["flops"] or c["bytes"]) / r["median"] / 1e9
-    caches = [c.get("size", 0) for c in context.get("caches", [])]
-    stream_min_bytes = 2 * max(caches, default=32 << 20)
-    rows = []
-    for name, r in l2res.items():
-        if name.startswith("limit."):
-            continue
-        c = by_name[name]
-        tr = torchres.get(name)
-        row = {"name": name, "l2": r.get("median"), "torch": tr["median"] if tr else None,
-               "error": r.get("error"), "case": c}
-        row["ratio"] = row["l2"] / row["torch"] if row["l2"] and row["torch"] else None
-        row["l2_spread"] = r.get("spread")
-        row["torch_spread"] = tr["iqr"] / tr["median"] if tr and tr["median"] else None
-        row["rate"], row["unit"] = rate_of(c, row["l2"])
-        lim = limit_for(c, limits, stream_min_bytes)
-        same_unit = lim and row["rate"] and lim[1] == row["unit"]
-        row["share"] = row["rate"] / lim[0] if same_unit else None
-        row["limit"] = lim
-        rows.append(row)
-    ratios = [r["ratio"] for r in rows if r["ratio"]]
-    geo = gmean(ratios)
-    threads = sorted({int(n.rsplit("t:", 1)[1]) for n in l2res})
-
-    # History.
+    heads = headlines(rows, threads)
+    record = history_record(info, rows, threads, profile, context, limits, heads, workers)
     hist_dir = os.path.join(srcdir, "bench", "history")
     hist_file = os.path.join(hist_dir, info["machine"] + ".jsonl")
-    record = {
-        "commit": info["commit"], "dirty": info["dirty"], "subject": info["subject"],
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": info["machine"], "cpu": info["cpu"], "cores": info["cores"],
-        "compiler": info["compiler"], "cflags": info["cflags"], "threads": threads,
-        "profile": profile, "torch": torch_bench.torch.__version__ if torch_bench else None,
-        "benchmark_build": context.get("library_build_type"),
-        "load_avg": context.get("load_avg"),
-        "geomean_ratio": geo, "limits": limits,
-        "cases": {r["name"]: {"median": r["l2"], "torch": r["torch"], "ratio": r["ratio"],
-                          "spread": r["l2_spread"]}
-                  for r in rows if r["l2"]},
-    }
     history = []
     if not args.no_history:
         os.makedirs(hist_dir, exist_ok=True)
@@ -398,61 +477,166 @@ def main():
         with open(hist_file) as f:
             history = [json.loads(line) for line in f if line.strip()]
     steps = history_steps(history)
+    title = f"libl2 vs torch {record['torch']} (Python), {profile}, {info['commit'][:10]}"
+    pngs = plots([r for r in rows if r["why"]["py"] == []], outdir, history, title)
+    md = os.path.join(outdir, "report.md")
+    write_markdown(md, rows, cases, limits, heads, invalid, train, info, record, context, prof,
+                   profile, pngs, steps, hist_file, srcdir, max_load)
+    for th in threads:
+        h = heads[th]
+        log(f"report: {th} thread(s): libl2/libtorch {fmt_ratio(h['cpp'])}, "
+            f"libl2/torch-py {fmt_ratio(h['py'])} (trusted cases only)")
+    if invalid:
+        log("report: RUN INVALID: " + "; ".join(invalid))
+    log(f"report: wrote {md} in {time.time() - t0:.0f} s; history: {hist_file}")
 
-    title = f"libl2 vs torch {record['torch']}, {profile} profile, {info['commit'][:10]}"
-    pngs = plots(rows, outdir, history, title)
-    write_markdown(os.path.join(outdir, "report.md"), rows, cases, limits, geo, info, record,
-                   context, prof, profile, pngs, steps, hist_file, srcdir)
-    log(f"report: {len(rows)} cases, geometric-mean ratio "
-        f"{geo:.3f}" if geo else "report: no ratios (torch missing?)")
-    log(f"report: wrote {os.path.join(outdir, 'report.md')}"
-        + (f" and {', '.join(pngs)}" if pngs else "")
-        + f" in {time.time() - t0:.0f} s; history: {hist_file}")
+
+def fmt_ratio(h):
+    return f"{h[0]:.3f} over {h[1]} trusted of {h[2]}" if h and h[0] else "-"
 
 
-def write_markdown(path, rows, cases, limits, geo, info, record, context, prof, profile, pngs,
-                   steps, hist_file, srcdir):
+def headlines(rows, threads):
+    """{threads: {"cpp": (geomean, trusted, all), "py": ...}}: never mixing thread counts."""
+    out = {}
+    for th in threads:
+        out[th] = {}
+        for col in ("cpp", "py"):
+            mine = [r for r in rows if r["threads"] == th and r["ratio_" + col]]
+            ok = [r["ratio_" + col] for r in mine if r["why"][col] == []]
+            out[th][col] = (gmean(ok), len(ok), len(mine)) if mine else None
+    return out
+
+
+def history_record(info, rows, threads, profile, context, limits, heads, workers):
+    torch_version = next((w.get("torch") for w in workers.values() if w), None)
+    return {
+        "commit": info["commit"], "dirty": info["dirty"], "subject": info["subject"],
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": info["machine"], "cpu": info["cpu"], "cores": info["cores"],
+        "compiler": info["compiler"], "cflags": info["cflags"], "threads": threads,
+        "profile": profile, "torch": torch_version,
+        "benchmark_build": context.get("library_build_type"),
+        "load_avg": context.get("load_avg"),
+        "geomean_ratio": heads[threads[0]]["py"][0] if heads[threads[0]]["py"] else None,
+        "headlines": {str(th): {col: (h[0] if h else None) for col, h in heads[th].items()}
+                      for th in threads},
+        "limits": limits,
+        "cases": {r["name"]: {"median": r["l2"].get("median"), "cpu": r["l2"].get("cpu_median"),
+                              "torch": r["py"].get("median") if r["py"] else None,
+                              "libtorch": r["cpp"].get("median") if r["cpp"] else None,
+                              "ratio": r["ratio_py"], "ratio_libtorch": r["ratio_cpp"],
+                              "spread": r["l2"].get("spread"),
+                              "trusted": r["why"]["py"] == []}
+                  for r in rows if r["l2"].get("median")},
+    }
+
+
+def fmt_spread(r):
+    if not r or r.get("spread") is None:
+        return "-"
+    return f"{100 * r['spread']:.0f}%{'!' if r['spread'] > TRUST_SPREAD else ''}"
+
+
+def write_markdown(path, rows, cases, limits, heads, invalid, train, info, record, context, prof,
+                   profile, pngs, steps, hist_file, srcdir, max_load):
     L = []
     L.append(f"# libl2 against PyTorch {record['torch'] or '(not run)'}: {profile} profile\n")
     L.append(f"Commit `{info['commit'][:12]}`{' + uncommitted changes' if info['dirty'] else ''}"
              f" ({info['subject']}), {record['date']}.\n")
-    if geo:
-        L.append(f"**Geometric-mean time ratio libl2 / torch: {geo:.3f}** over "
-                 f"{sum(1 for r in rows if r['ratio'])} cases (< 1: libl2 faster).")
-        for th in record["threads"]:
-            g = gmean([r["ratio"] for r in rows if r["ratio"] and r["name"].endswith(f"/t:{th}")])
-            if g:
-                L.append(f"- {th} thread{'s' if th > 1 else ''}: {g:.3f}")
-        fams = {}
-        for r in rows:
-            if r["ratio"]:
-                fams.setdefault(group_of(r["name"]), []).append(r["ratio"])
-        L.append("- per op: " + ", ".join(f"{k} {gmean(v):.2f}" for k, v in
-                                          sorted(fams.items(), key=lambda kv: -gmean(kv[1]))))
+    if invalid:
+        L.append("**RUN INVALID** (a side used more threads than it was given):\n")
+        L += [f"- {why}" for why in invalid]
+        L.append("")
+    L.append("## Headline: geometric mean of libl2 time / other time, trusted cases only\n")
+    L.append("One line per thread count (never mixed); < 1: libl2 faster. libtorch: torch's C++ "
+             "API under Google Benchmark (no interpreter on either side: the strict "
+             "comparison). torch-py: torch called from Python (what a Python user pays).\n")
+    L.append("| threads | libl2 / libtorch | libl2 / torch-py |")
+    L.append("|---|---|---|")
+    for th, h in heads.items():
+        L.append(f"| {th} | {fmt_ratio(h['cpp'])} | {fmt_ratio(h['py'])} |")
+    L.append("")
+    trusted = [r for r in rows if r["ratio_py"] and r["why"]["py"] == []]
+    worst = sorted(trusted, key=lambda r: -r["ratio_py"])[:10]
+    if worst:
+        L.append("Slowest trusted cases against torch-py: " + ", ".join(
+            f"{r['name']} {r['ratio_py']:.2f}" for r in worst) + ".\n")
+    L.append("## Training throughput (examples/fashion_mnist against bench/train_twin.py)\n")
+    if not train:
+        L.append("Not run (--no-train).\n")
+    elif train[0].get("error"):
+        L.append(f"Not measured: {train[0]['error']}\n")
+    else:
+        L.append("Same model, initial weights (saved by libl2 as safetensors, loaded by the "
+                 "twin), Adam with the same cosine schedule, batch and data order; training "
+                 "loop only (data loading excluded).\n")
+        L.append(f"Medians of {train[0]['runs']} runs per side, interleaved; trusted as the "
+                 "cases (spread (max - min) / median below 25%, load rule at 2+ threads).\n")
+        L.append("| model | threads | steps | libl2 ex/s | torch ex/s | libl2 / torch time "
+                 "| libl2 ex/CPU-s | torch ex/CPU-s | first loss libl2 / torch | trusted |")
+        L.append("|---|---|---|---|---|---|---|---|---|---|")
+        for t in train:
+            why = [f"{side} spread {100 * t[k]:.0f}%" for side, k in
+                   (("libl2", "l2_spread"), ("torch", "torch_spread")) if t[k] > TRUST_SPREAD]
+            if t["threads"] > 1 and t["load"] > max_load:
+                why.append(f"load {t['load']:.1f} > {max_load:g}")
+            L.append(f"| {t['model']} | {t['threads']} | {t['steps']} | {t['l2_eps']:.0f} | "
+                     f"{t['torch_eps']:.0f} | {t['torch_eps'] / t['l2_eps']:.2f} | "
+                     f"{t['l2_epc']:.0f} | {t['torch_epc']:.0f} | "
+                     f"{t['l2_loss0']:.5f} / {t['torch_loss0']:.5f} | "
+                     f"{'no: ' + '; '.join(why) if why else 'yes'} |")
         L.append("")
     L.append("## Machine and method\n")
     L.append(f"- Machine `{info['machine']}` (sha256 of /etc/machine-id), {info['cpu']}, "
-             f"{info['cores']} cores; threads per case: {', '.join(map(str, record['threads']))} "
-             "(libl2, OpenBLAS and torch all set to the case's count).")
-    L.append(f"- Compiler: {info['compiler']}; flags `{info['cflags']}`.")
+             f"{info['cores']} cores. Compiler: {info['compiler']}; flags `{info['cflags']}`.")
+    L.append("- Threads: each thread count runs in its own processes (l2bench per group, one "
+             "torch process, bench/torchbench per group) with OMP_NUM_THREADS, "
+             "OPENBLAS_NUM_THREADS (torch's OpenBLAS ignores torch.set_num_threads) and "
+             "torch.set_num_threads / l2_set_num_threads all set to it, and "
+             "OMP_WAIT_POLICY=PASSIVE (OpenMP's default spinning stalls 2-thread runs by "
+             "milliseconds whenever another process wants the core). glibc's malloc mmap and "
+             f"trim thresholds are fixed on every side at {MALLOC_MMAP >> 20} and "
+             f"{MALLOC_MMAP >> 19} MiB (where its dynamic rule ends in a long-running program), "
+             "so that a case's time does not depend on the process's heap history.")
+    L.append("- Validity: on every GEMM case (mm, bmm, raw sgemm/dgemm), each side's process CPU "
+             f"time must stay within threads x wall time + {100 * GEMM_SLACK:.0f}%, else the "
+             "run is marked invalid above.")
+    L.append(f"- Trusted: spread (p90 - p10) / median of the wall times over the repetitions "
+             f"below {100 * TRUST_SPREAD:.0f}% on both sides compared, and for multi-thread "
+             f"cases the 1-min load average before and after the case's group below "
+             f"{max_load:g} (cores + 0.5: the run itself keeps up to one thread per core "
+             "busy; above that another process competes for the cores). "
+             "Headlines use trusted cases only; the others are listed apart with the reason.")
+    bt = context.get("library_build_type", "?")
+    L.append(f"- libl2: bench/l2bench (Google Benchmark, library build type **{bt}**"
+             + (": Debian's libbenchmark is a debug build; it slows only the harness loop"
+                if bt == "debug" else "")
+             + f"), {prof['reps']} repetitions of >= {prof['min_time']} s, wall time and "
+             "process CPU time (MeasureProcessCPUTime). libtorch: bench/torchbench, the same. "
+             "torch-py: bench/torch_bench.py, the same repetitions, time.perf_counter and "
+             "time.process_time around a loop of calls.")
     if record.get("load_avg"):
         L.append("- Load average when the run started (1, 5, 15 min): "
-                 + ", ".join(f"{x:.2f}" for x in record["load_avg"])
-                 + ": with more runnable processes than cores, multi-thread cases stall.")
-    bt = context.get("library_build_type", "?")
-    L.append(f"- libl2 side: bench/l2bench, Google Benchmark (library build type: **{bt}**"
-             + (": Debian's libbenchmark is a debug build; this slows only the harness loop "
-                "around the code measured, not libl2" if bt == "debug" else "")
-             + f"), real time, median of {prof['reps']} repetitions of >= {prof['min_time']} s.")
-    L.append(f"- torch side: torch.utils.benchmark.Timer.blocked_autorange(min_run_time="
-             f"{prof['torch_min_run']}) median, called from Python: torch's times include its "
-             "Python dispatch (~1 us per op), as a torch user pays it; libl2 is timed from C.")
-    L.append("- Both sides run group by group, alternating, in the same run; absolute numbers "
-             "from other runs or machines are never compared.")
-    L.append("- ratio = libl2 time / torch time; rate = counted work / libl2 time; share = rate "
-             "/ the machine limit measured in this run (gemm at the same size and threads for "
-             "matmul; streaming add for cases moving more than twice the largest cache per "
-             "call).\n")
+                 + ", ".join(f"{x:.2f}" for x in record["load_avg"]) + ".")
+    L.append("")
+    L.append("## Independence check\n")
+    again = [r for r in rows if r.get("again") and r["l2"].get("median")]
+    if again:
+        L.append(f"{len(again)} libl2 cases ({', '.join(REPEAT_GROUPS)}) ran again at the end of "
+                 "their thread count, each group in a fresh process writing its JSON to stdout "
+                 "instead of a file. |second / first - 1| over these cases:\n")
+        for key, label in (("median", "wall"), ("cpu_median", "CPU")):
+            d = sorted((abs(r["again"][key] / r["l2"][key] - 1), r["name"]) for r in again
+                       if r["again"].get(key) and r["l2"].get(key))
+            if not d:
+                continue
+            med = statistics.median(x for x, _ in d)
+            L.append(f"- {label} time: median {100 * med:.1f}% "
+                     f"({'PASS' if med < 0.10 else 'FAIL'}: rule < 10%), max {100 * d[-1][0]:.1f}%"
+                     f" ({d[-1][1]}); {sum(1 for x, _ in d if x >= 0.10)} of {len(d)} over 10%.")
+        L.append("")
+    else:
+        L.append("Not run (none of the repeat groups selected).\n")
     L.append("## Machine limits (measured in this run)\n")
     L.append("| limit | threads | rate |")
     L.append("|---|---|---|")
@@ -462,24 +646,31 @@ def write_markdown(path, rows, cases, limits, geo, info, record, context, prof, 
     L.append("")
     for png in pngs:
         L.append(f"![{png}]({png})\n")
-    L.append("## Cases, slowest relative to torch first\n")
-    L.append("Spread: libl2 (max - min) / median over the repetitions, torch IQR / median over "
-             "the blocks; `!` marks a spread above 25% (a noisy measurement, usually a 2-thread "
-             "case stalled by other load on the machine).\n")
-    L.append("| case | threads | libl2 | torch | ratio | rate | share of limit "
-             "| spread libl2 / torch |")
-    L.append("|---|---|---|---|---|---|---|---|")
-    order = sorted(rows, key=lambda r: (r["ratio"] is None, -(r["ratio"] or 0)))
+    L.append("## Cases, slowest relative to torch-py first\n")
+    L.append("Times are medians per call; CPU is process CPU time; spread (p90 - p10) / median "
+             "(`!` above 25%); share: libl2's rate / the machine limit measured in this run.\n")
+    L.append("| case | thr | libl2 | libl2 CPU | libtorch | torch-py | torch-py CPU "
+             "| l2/libtorch | l2/torch-py | share | spread l2 / cpp / py | load |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    order = sorted(rows, key=lambda r: (r["ratio_py"] is None, -(r["ratio_py"] or 0)))
     for r in order:
-        name, th = r["name"].rsplit("/t:", 1)
-        rate = f"{r['rate']:.3g} {r['unit']}" if r["rate"] else "-"
+        name = r["name"].rsplit("/t:", 1)[0]
+        g = lambda x, k="median": fmt_time(x.get(k)) if x else "-"  # noqa: E731
+        rc = f"{r['ratio_cpp']:.2f}" if r["ratio_cpp"] else "-"
+        rp = f"{r['ratio_py']:.2f}" if r["ratio_py"] else (
+            "error: " + r["l2"]["error"] if r["l2"].get("error") else "-")
         share = f"{100 * r['share']:.0f}% of {r['limit'][2]}" if r["share"] else "-"
-        ratio = f"{r['ratio']:.2f}" if r["ratio"] else ("error: " + r["error"] if r["error"]
-                                                        else "-")
-        spread = " / ".join("-" if x is None else f"{100 * x:.0f}%{'!' if x > 0.25 else ''}"
-                            for x in (r["l2_spread"], r["torch_spread"]))
-        L.append(f"| {name} | {th} | {fmt_time(r['l2'])} | {fmt_time(r['torch'])} | {ratio} | "
-                 f"{rate} | {share} | {spread} |")
+        L.append(f"| {name} | {r['threads']} | {g(r['l2'])} | {g(r['l2'], 'cpu_median')} | "
+                 f"{g(r['cpp'])} | {g(r['py'])} | {g(r['py'], 'cpu_median')} | {rc} | {rp} | "
+                 f"{share} | {' / '.join(fmt_spread(r[k]) for k in ('l2', 'cpp', 'py'))} | "
+                 f"{r['load']:.1f} |")
+    L.append("")
+    untrusted = [r for r in rows if r["why"]["py"] or r["why"]["cpp"]]
+    L.append(f"## Untrusted cases ({len(untrusted)} of {len(rows)}), left out of the "
+             "headlines\n")
+    for r in untrusted:
+        why = sorted(set(r["why"]["py"] or []) | set(r["why"]["cpp"] or []))
+        L.append(f"- {r['name']}: {'; '.join(why)}")
     L.append("")
     missing = {}
     for c in cases:
@@ -493,7 +684,7 @@ def write_markdown(path, rows, cases, limits, geo, info, record, context, prof, 
         L.append("")
     L.append("## History\n")
     rel = os.path.relpath(hist_file, srcdir)
-    L.append(f"Records in `{rel}`; history.png plots each case's ratio per recorded run.")
+    L.append(f"Records in `{rel}`; history.png plots each case's libl2 / torch-py ratio per run.")
     if steps:
         L.append("Steps (latest ratio vs rolling median of the previous 5 runs, > 5%):\n")
         for name, med, cur in steps[:30]:

@@ -1,7 +1,9 @@
 // shim.cc: the C API of shim.h over Google Benchmark (Debian's libbenchmark-dev 1.7.1).
 // It owns registration and the timing loop; the cases themselves are plain C (bench/cases-*.c).
-// Every case runs with real time (libl2 and OpenBLAS use worker threads) and reports items/s,
-// bytes/s and FLOP/s from the per-iteration counts the case declares.
+// Every case is timed on the wall clock (UseRealTime: libl2 and OpenBLAS use worker threads) and
+// on the process CPU clock (MeasureProcessCPUTime: every thread's CPU time, so the report can
+// check CPU time <= threads x wall time), and reports items/s, bytes/s and FLOP/s from the
+// per-iteration counts the case declares.
 extern "C" {
 #include <l2.h>
 #include "shim.h"
@@ -87,7 +89,7 @@ extern "C" int bench_register(const bench_case *c)
     listing().push_back({name, "ok", c->items, c->bytes, c->flops});
     benchmark::RegisterBenchmark(name.c_str(), [kept](benchmark::State &st) {
         run_case(st, kept);
-    })->UseRealTime();
+    })->UseRealTime()->MeasureProcessCPUTime();
     return 0;
 }
 

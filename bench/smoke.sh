@@ -9,7 +9,7 @@ srcdir=${L2_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 py=${PYTHON_TORCH:-python3}
 make -C "$builddir" bench/l2bench >/dev/null
 out=$(mktemp "${TMPDIR:-/tmp}/l2bench-smoke.XXXXXX")
-trap 'rm -f "$out"' EXIT INT TERM
+trap 'rm -f "$out" "$out.init"' EXIT INT TERM
 L2_BENCH_PROFILE=quick L2_BENCH_THREADS=1 "$builddir/bench/l2bench" \
     --benchmark_filter='^(zeros|clone|contiguous|view|cat|copy_|add|mm|sum|softmax|limit\.sgemm)/' \
     --benchmark_min_time=0.01 --benchmark_out="$out" --benchmark_out_format=json \
@@ -38,8 +38,52 @@ names = [l.strip() for l in sys.stdin if l.strip()]
 for n in names:
     torch_bench.parse_name(n)
     if "4096" not in n:
-        torch_bench.build_case(n)
+        built = torch_bench.build_case(n)
+        if built:
+            torch_bench.cleanup(built[1])
 print(f"smoke: {len(names)} cases listed, each with a torch twin")
 ' "$srcdir/bench"
+fi
+# The report's mechanics on the smoke JSON and on made-up numbers (no time is asserted).
+"$py" - "$srcdir/bench" "$out" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import report
+res = report.gb_results(json.load(open(sys.argv[2])))
+mm = res.get("mm/f32/contig/64x64/t:1")
+if not mm or len(mm["cpu_times"]) != 1 or not mm["cpu_median"] > 0:
+    sys.exit(f"smoke: no wall and CPU time for mm/f32/contig/64x64/t:1 in {sorted(res)[:3]}")
+name = "mm/f32/contig/256x256/t:1"
+if not report.gemm_check(name, 1, "torch-py", {"median": 1.0, "cpu_median": 1.9}):
+    sys.exit("smoke: the GEMM thread check missed CPU time 1.9 x wall at 1 thread")
+if report.gemm_check(name, 1, "torch-py", {"median": 1.0, "cpu_median": 1.1}):
+    sys.exit("smoke: the GEMM thread check fired on CPU time 1.1 x wall at 1 thread")
+ok = {"median": 1.0, "spread": 0.05}
+row = {"threads": 2, "load": 9.0, "l2": ok, "cpp": None, "py": {"median": 1.0, "spread": 0.4}}
+report.trust(row, 2.0)
+if len(row["why"]["py"]) != 2:
+    sys.exit(f"smoke: trust() should name the load and the spread: {row['why']['py']}")
+if row["why"]["cpp"] is not None:
+    sys.exit("smoke: trust() judged a libtorch column that was not run")
+row = dict(row, threads=1, py=ok)
+report.trust(row, 2.0)
+if row["why"]["py"] != []:
+    sys.exit(f"smoke: trust() rejected a quiet 1-thread case: {row['why']['py']}")
+print("smoke: report mechanics (CPU time, GEMM thread check, trust rule) ok")
+PY
+# The training twin is the same model: 2 steps on both sides give the same first loss.
+data=/usr/share/datasets/fashion-mnist
+if [ -f "$data/train-images-idx3-ubyte.gz" ] && "$py" -c 'import torch' >/dev/null 2>&1; then
+    make -C "$builddir" examples/fashion_mnist >/dev/null
+    init=$out.init
+    args="--model mlp --steps 2 --limit 128 --epochs 1 --batch 64"
+    l2=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$builddir/examples/fashion_mnist" $args \
+        --order file --test no --init "$init" | sed -n 's/.*first loss \([^,]*\),.*/\1/p')
+    tw=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$py" "$srcdir/bench/train_twin.py" $args \
+        --init "$init" 2>/dev/null | sed -n 's/.*first loss \([^,]*\),.*/\1/p')
+    rm -f "$init"
+    "$py" -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(
+        0 if abs(a - b) < 1e-4 else f"smoke: first loss libl2 {a} != twin {b}")' "$l2" "$tw"
+    echo "smoke: training twin agrees (first loss libl2 $l2, torch $tw)"
 fi
 echo "smoke: ok"

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""torch_bench.py: the PyTorch twin of every l2bench case, timed with torch.utils.benchmark.
+"""torch_bench.py: the PyTorch twin of every l2bench case, timed from Python.
 
 A case name is "op/dtype/variant/shape/t:threads" (bench/cases.h). build_case() turns it into a
 statement and the tensors it uses, with the same shapes, dtypes, layouts and thread count as the
-C case; time_case() times it with Timer.blocked_autorange and returns the median. The report
-(bench/report.py) imports this module and alternates it with l2bench, group by group; run alone:
+C case; time_case() runs it in repetitions of n calls (n chosen so that a repetition lasts at
+least min_time) and records each repetition's wall time (time.perf_counter) and process CPU time
+(time.process_time), per call. bench/report.py starts one process per thread count
+(`--serve THREADS`, with OMP_NUM_THREADS and OPENBLAS_NUM_THREADS set in its environment: torch's
+OpenBLAS ignores torch.set_num_threads) and sends it the cases group by group. Run alone:
 
     python3 bench/torch_bench.py --l2bench _build/bench/l2bench --out torch.json [--filter RE]
 
@@ -12,13 +15,17 @@ Cases named "limit.*" are machine limits measured in C only: build_case() return
 """
 import argparse
 import json
+import os
 import re
+import statistics
+import struct
 import subprocess
 import sys
+import time
 
+import numpy
 import torch
 import torch.nn.functional as F
-from torch.utils.benchmark import Timer
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64}
 
@@ -44,6 +51,8 @@ CREATE = {
     "arange": "torch.arange(0, nn, 1, dtype=torch.float32)",
 }
 UNARY = {"relu", "exp", "tanh", "sigmoid"}
+POSITIVE = {"log": "torch.log(a)", "gelu": "F.gelu(a)", "erf": "torch.erf(a)",
+            "pow": "torch.pow(a, b)"}
 BINARY = {"add", "mul", "div"}
 
 
@@ -142,6 +151,19 @@ def build_case(name):
         g.update(a=a)
         return "torch.mul(a, 1.0001)", g
 
+    # The transcendental set on inputs in [0.5, 1.5) (cases-nn.c).
+    if op in POSITIVE:
+        n = shape[0]
+        a = torch.empty(n, n).uniform_(0.5, 1.5)
+        b = torch.empty(n if variant == "broadcast" else (n, n)).uniform_(0.5, 1.5)
+        if variant == "transposed":
+            a, b = a.t(), b.t()
+        g.update(a=a, b=b)
+        return POSITIVE[op], g
+    built = build_nn_case(op, base, grad, variant, shape, g)
+    if built:
+        return built
+
     # Reductions.
     if base in ("sum", "mean", "max"):
         a, _ = square_inputs(shape[0], dtype, "contig", grad=grad)
@@ -233,19 +255,172 @@ for p in params:
     raise ValueError(f"torch_bench: no torch twin for case {name!r}")
 
 
-def time_case(name, min_run_time):
-    """Median seconds per call (and the block times) of the torch twin, or None if none."""
+def bwd_stmt(fwd, leaves):
+    """y = fwd; y.backward(g); each leaf's grad dropped (as the C cases' finish_bwd)."""
+    return f"y = {fwd}\ny.backward(g)\n" + "".join(f"{x}.grad = None\n" for x in leaves)
+
+
+def save_safetensors(path, name, t):
+    """The safetensors format written with numpy (no safetensors package in Debian 12): an
+    8-byte header length, a JSON header padded to 8 bytes, the raw data."""
+    a = t.detach().contiguous().numpy()
+    head = json.dumps({name: {"dtype": "F32", "shape": list(a.shape),
+                              "data_offsets": [0, a.nbytes]}}).encode()
+    head += b" " * (-len(head) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)))
+        f.write(head)
+        f.write(a.tobytes())
+
+
+def load_safetensors(path):
+    """{name: tensor} from a float32 safetensors file, each tensor a fresh copy."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    head = json.loads(raw[8:8 + n])
+    out = {}
+    for k, v in head.items():
+        b, e = v["data_offsets"]
+        arr = numpy.frombuffer(raw, dtype=numpy.float32, count=(e - b) // 4, offset=8 + n + b)
+        out[k] = torch.from_numpy(arr.reshape(v["shape"]).copy())
+    return out
+
+
+def build_nn_case(op, base, grad, variant, shape, g):
+    """(stmt, globals) for the cases of cases-nn.c (layers, optimizers, safetensors), else None."""
+    if base == "layer_norm":
+        r, k = shape
+        x = torch.randn(r, k, requires_grad=grad)
+        w = torch.empty(k).uniform_(0.5, 1.5).requires_grad_(grad)
+        b = torch.randn(k, requires_grad=grad)
+        g.update(x=x, w=w, b=b, g=torch.ones(r, k), k=k)
+        fwd = "F.layer_norm(x, (k,), w, b, 1e-5)"
+        return (bwd_stmt(fwd, "xwb") if grad else fwd), g
+    if base == "batch_norm":
+        n, c, h, w_ = shape
+        x = torch.randn(n, c, h, w_, requires_grad=grad)
+        g.update(x=x, w=torch.ones(c, requires_grad=grad), b=torch.zeros(c, requires_grad=grad),
+                 rm=torch.zeros(c), rv=torch.ones(c), g=torch.ones(n, c, h, w_))
+        fwd = "F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.1, eps=1e-5)"
+        return (bwd_stmt(fwd, "xwb") if grad else fwd), g
+    if base == "embedding":
+        (v, d), (m,) = shape
+        g.update(w=torch.randn(v, d, requires_grad=grad), idx=torch.randint(0, v, (m,)),
+                 g=torch.ones(m, d))
+        fwd = "F.embedding(idx, w)"
+        return (bwd_stmt(fwd, "w") if grad else fwd), g
+    if base == "max_pool2d":
+        n, c, h, w_ = shape
+        g.update(x=torch.randn(n, c, h, w_, requires_grad=grad),
+                 g=torch.ones(n, c, h // 2, w_ // 2))
+        fwd = "F.max_pool2d(x, 2)"
+        return (bwd_stmt(fwd, "x") if grad else fwd), g
+    if op in ("sgd_step", "adam_step"):
+        k, r, c = shape
+        params = []
+        for _ in range(k):
+            p = torch.randn(r, c, requires_grad=True)
+            p.grad = torch.ones(r, c)
+            params.append(p)
+        if op == "sgd_step":
+            opt = torch.optim.SGD(params, lr=0.01, momentum=0.9)
+        else:
+            opt = torch.optim.Adam(params)
+        g.update(opt=opt)
+        return "opt.step()", g
+    if op in ("safetensors_save", "safetensors_load"):
+        path = os.path.join(os.environ.get("TMPDIR") or "/tmp",
+                            f"torchbench-{os.getpid()}.safetensors")
+        t = torch.randn(*shape)
+        save_safetensors(path, "w", t)
+        g.update(save=save_safetensors, load=load_safetensors, path=path, t=t)
+        if op == "safetensors_save":
+            return "save(path, 'w', t)", g
+        return "load(path)", g
+    return None
+
+
+def cleanup(g):
+    """Remove the file a case wrote (the safetensors cases)."""
+    if isinstance(g.get("path"), str) and os.path.exists(g["path"]):
+        os.remove(g["path"])
+
+
+def compile_stmt(stmt, g):
+    """A function of no arguments that runs stmt with g as its globals."""
+    body = "".join("    " + line + "\n" for line in stmt.splitlines())
+    exec(compile("def _bench_fn():\n" + body, "<case>", "exec"), g)
+    return g["_bench_fn"]
+
+
+def measure(fn, min_time, reps):
+    """Wall (perf_counter) and process CPU (process_time) seconds per call over reps
+    repetitions, each of n calls, n chosen so that one repetition lasts >= min_time."""
+    fn()
+    n = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= min_time or n >= 1 << 24:
+            break
+        n = max(2 * n, int(n * 1.2 * min_time / max(dt, 1e-9)))
+    walls, cpus = [], []
+    for _ in range(reps):
+        c0, t0 = time.process_time(), time.perf_counter()
+        for _ in range(n):
+            fn()
+        t1, c1 = time.perf_counter(), time.process_time()
+        walls.append((t1 - t0) / n)
+        cpus.append((c1 - c0) / n)
+    return walls, cpus, n
+
+
+def time_case(name, min_time, reps=5):
+    """The torch twin's per-call times: {"times": wall per repetition, "cpu_times": process CPU
+    per repetition, "median", "cpu_median", "number_per_run"}, or None (no twin: limit.*).
+    The thread count comes from the process (see serve()); torch.set_num_threads is set to the
+    case's anyway."""
     _, _, _, _, threads = parse_name(name)
-    torch.set_num_threads(threads)
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
     torch.manual_seed(0)
     built = build_case(name)
     if built is None:
         return None
     stmt, g = built
-    t = Timer(stmt=stmt, globals=g, num_threads=threads, label=name)
-    m = t.blocked_autorange(min_run_time=min_run_time)
-    return {"median": m.median, "iqr": m.iqr, "times": list(m.times),
-            "number_per_run": m.number_per_run}
+    try:
+        walls, cpus, n = measure(compile_stmt(stmt, g), min_time, reps)
+    finally:
+        cleanup(g)
+    return {"times": walls, "cpu_times": cpus, "median": statistics.median(walls),
+            "cpu_median": statistics.median(cpus), "number_per_run": n}
+
+
+def serve(threads, min_time, reps):
+    """One process per thread count: the parent (report.py) sets OMP_NUM_THREADS,
+    OPENBLAS_NUM_THREADS and OMP_WAIT_POLICY before starting it, and writes case names on stdin,
+    one a line; each answer is one JSON line on stdout ({} when the case has no twin)."""
+    torch.set_num_threads(threads)
+    out = sys.stdout
+    sys.stdout = sys.stderr
+    info = {"torch": torch.__version__, "threads": torch.get_num_threads(),
+            "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                   "OMP_WAIT_POLICY")}}
+    out.write(json.dumps(info) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        name = line.strip()
+        if not name:
+            continue
+        try:
+            r = time_case(name, min_time, reps) or {}
+        except Exception as e:  # report the failure, keep serving
+            r = {"error": f"{type(e).__name__}: {e}"}
+        out.write(json.dumps(r) + "\n")
+        out.flush()
 
 
 def list_cases(l2bench):
@@ -256,15 +431,23 @@ def list_cases(l2bench):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--l2bench", required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--l2bench")
+    ap.add_argument("--out")
     ap.add_argument("--filter", default="")
-    ap.add_argument("--min-run-time", type=float, default=0.05)
+    ap.add_argument("--min-time", type=float, default=0.05)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--serve", type=int, metavar="THREADS",
+                    help="answer case names on stdin at this thread count (report.py)")
     args = ap.parse_args()
+    if args.serve:
+        serve(args.serve, args.min_time, args.reps)
+        return
+    if not args.l2bench or not args.out:
+        ap.error("--l2bench and --out are required (or --serve)")
     names = [n for n in list_cases(args.l2bench) if re.search(args.filter, n)]
     res = {}
     for i, name in enumerate(names):
-        r = time_case(name, args.min_run_time)
+        r = time_case(name, args.min_time, args.reps)
         if r is not None:
             res[name] = r
             print(f"[torch {i + 1}/{len(names)}] {name}: {r['median'] * 1e6:.2f} us",

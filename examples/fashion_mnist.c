@@ -5,6 +5,11 @@
  *
  *   fashion_mnist [--model mlp|cnn] [--epochs N] [--batch B] [--lr LR] [--limit N]
  *                 [--data DIR] [--out FILE] [--seed S]
+ *                 [--init FILE] [--order file|shuffle] [--steps N] [--test yes|no]
+ * For bench/train_twin.py (the torch twin): --init saves the initial weights, --order file keeps
+ * the data in file order, --steps stops after N steps (the cosine schedule still spans all
+ * epochs), --test no skips the test pass, and the last line sums up the training loop alone
+ * (steps, examples, wall and CPU seconds, first and last loss).
  */
 #include <l2.h>
 #include <stdio.h>
@@ -96,18 +101,21 @@ static double evaluate(const model *m, const l2_tensor *images, const l2_tensor 
     return (double)right / (double)n;
 }
 
-static double now(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+static double now(void) { return clock_s(CLOCK_MONOTONIC); }
 
 int main(int argc, char **argv)
 {
     const char *dir = "/usr/share/datasets/fashion-mnist", *out = NULL, *which = "mlp";
+    const char *init = NULL, *order = "shuffle", *test = "yes";
     int epochs = 2;
-    int64_t batch = 64, limit = 0;
+    int64_t batch = 64, limit = 0, max_steps = 0;
     double lr = 0; /* default: 1e-3 for the MLP, 2e-3 for the CNN */
     unsigned long long seed = 0;
     for (int i = 1; i < argc; i++) {
@@ -132,6 +140,14 @@ int main(int argc, char **argv)
             out = v;
         else if (!strcmp(a, "--seed"))
             seed = strtoull(v, NULL, 10);
+        else if (!strcmp(a, "--init"))
+            init = v;
+        else if (!strcmp(a, "--order"))
+            order = v;
+        else if (!strcmp(a, "--steps"))
+            max_steps = atoll(v);
+        else if (!strcmp(a, "--test"))
+            test = v;
         else {
             fprintf(stderr, "fashion_mnist: unknown option %s\n", a);
             return 2;
@@ -141,6 +157,10 @@ int main(int argc, char **argv)
     bool cnn = !strcmp(which, "cnn");
     if (!cnn && strcmp(which, "mlp")) {
         fprintf(stderr, "fashion_mnist: --model is mlp or cnn\n");
+        return 2;
+    }
+    if (strcmp(order, "file") && strcmp(order, "shuffle")) {
+        fprintf(stderr, "fashion_mnist: --order is file or shuffle\n");
         return 2;
     }
     if (lr <= 0)
@@ -163,20 +183,28 @@ int main(int argc, char **argv)
     l2_manual_seed(seed);
     model m;
     model_init(&m, cnn);
+    if (init) {
+        CHECK(l2_save_safetensors(init, l2_params_count(m.params), l2_params_names(m.params),
+                                  l2_params_tensors(m.params)) == L2_OK);
+        printf("initial weights saved to %s\n", init);
+    }
     l2_optimizer *opt = l2_adam(l2_params_count(m.params), l2_params_tensors(m.params),
                                 (l2_adam_options){.lr = lr, .beta1 = 0.9, .beta2 = 0.999,
                                                   .eps = 1e-8});
     CHECK(opt);
     int64_t n = l2_size(xtr, 0), step = 0, total = epochs * ((n + batch - 1) / batch);
+    double wall0 = now(), cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), loss0 = 0, loss1 = 0;
+    int64_t seen = 0;
     printf("fashion_mnist: %s, %lld training images, batch %lld, Adam lr %g (cosine decay), "
            "seed %llu, %d threads\n",
            which, (long long)n, (long long)batch, lr, seed, l2_get_num_threads());
-    for (int e = 1; e <= epochs; e++) {
+    for (int e = 1; e <= epochs && (!max_steps || step < max_steps); e++) {
         double t0 = now(), loss_sum = 0;
-        int64_t right = 0, steps = 0;
-        l2_tensor *perm = l2_randperm(n);
+        int64_t right = 0, steps = 0, seen0 = seen;
+        l2_tensor *perm = strcmp(order, "file") ? l2_randperm(n) : l2_arange(0, (double)n, 1,
+                                                                               L2_INT64);
         CHECK(perm);
-        for (int64_t s = 0; s < n; s += batch) {
+        for (int64_t s = 0; s < n && (!max_steps || step < max_steps); s += batch) {
             int64_t len = n - s < batch ? n - s : batch;
             /* Cosine decay of the learning rate over all steps, to 0. */
             l2_optimizer_set_lr(opt, l2_lr_cosine(lr, step++, total, 0.0));
@@ -192,6 +220,9 @@ int main(int argc, char **argv)
             double lv;
             l2_item(loss, &lv);
             loss_sum += lv;
+            loss0 = step == 1 ? lv : loss0;
+            loss1 = lv;
+            seen += len;
             steps++;
             l2_no_grad_begin();
             right += correct(logits, y);
@@ -200,12 +231,17 @@ int main(int argc, char **argv)
         }
         l2_tensor_release(perm);
         double dt = now() - t0;
+        double epoch_n = (double)(seen - seen0);
         printf("epoch %d: loss %.4f, train accuracy %.4f, %.0f examples/s\n", e,
-               loss_sum / (double)steps, (double)right / (double)n, (double)n / dt);
+               loss_sum / (double)steps, (double)right / epoch_n, epoch_n / dt);
         fflush(stdout);
     }
-    double acc = evaluate(&m, xte, yte);
-    printf("test accuracy: %.4f\n", acc);
+    double wall = now() - wall0, cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+    if (strcmp(test, "no"))
+        printf("test accuracy: %.4f\n", evaluate(&m, xte, yte));
+    printf("train: %lld steps, %lld examples, %.6f s wall, %.6f s CPU, first loss %.6f, "
+           "last loss %.6f\n",
+           (long long)step, (long long)seen, wall, cpu, loss0, loss1);
     if (out) {
         CHECK(l2_save_safetensors(out, l2_params_count(m.params), l2_params_names(m.params),
                                   l2_params_tensors(m.params)) == L2_OK);

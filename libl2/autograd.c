@@ -289,9 +289,11 @@ static l2_tensor *fresh_copy(const l2_tensor *t, l2_dtype dt)
 static void acc_loop(int64_t n, char **p, const int64_t *s, void *ctx)
 {
     /* p[0] is float64 (stride 0 along reduced dims), p[1] the gradient. */
+    const bool set = l2__fault("bcast_grad"); /* mutation test: assigned, not summed */
     L2__DISPATCH_FLOAT(*(const l2_dtype *)ctx, {
         for (int64_t i = 0; i < n; i++)
-            *(double *)(p[0] + i * s[0]) += (double)*(const T *)(p[1] + i * s[1]);
+            *(double *)(p[0] + i * s[0]) = (set ? 0 : *(double *)(p[0] + i * s[0])) +
+                                           (double)*(const T *)(p[1] + i * s[1]);
     });
 }
 

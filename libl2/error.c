@@ -80,10 +80,18 @@ int l2__wrap_dim(const char *op, int dim, int ndim)
 }
 
 #ifdef L2_FAULT_INJECTION
+#include <stdatomic.h>
 #include <stdlib.h>
+/* L2_FAULT is read once (hooks sit inside element loops); "" when unset. */
 bool l2__fault(const char *name)
 {
-    const char *f = getenv("L2_FAULT");
-    return f && strcmp(f, name) == 0;
+    static _Atomic(const char *) fault = NULL;
+    const char *f = atomic_load_explicit(&fault, memory_order_relaxed);
+    if (!f) {
+        f = getenv("L2_FAULT");
+        f = f ? f : "";
+        atomic_store_explicit(&fault, f, memory_order_relaxed);
+    }
+    return strcmp(f, name) == 0;
 }
 #endif

@@ -542,7 +542,7 @@ l2_status l2_scope_end(void)
 {
     L2__CHECK_ST(scope_depth > 0, L2_ERR_ARG, "scope_end: no scope is open");
     scope_list *s = &scopes[--scope_depth];
-    for (int64_t i = s->n - 1; i >= 0; i--) {
+    for (int64_t i = s->n - 1; i >= l2__fault("scope_leak"); i--) { /* fault: slot 0 kept */
         l2_tensor *t = s->items[i];
         if (t) {
             scope_clear(s, i, t);

@@ -1,12 +1,15 @@
 """gen.py: what the oracle feeds the ops: shapes, layouts, values, dims, broadcast sets.
 
 Two drawers share one interface so every argument generator in registry.py is written once:
-CuratedDrawer walks fixed lists (shapes incl. 0-d, zero-size, size-1, 7, 23, 45x65, ..., each
-layout class in turn) and HypDrawer draws from Hypothesis strategies (which shrink a failure to a
-minimal case). Bulk values are never drawn by Hypothesis: it draws a seed, numpy makes the values.
-A tensor is described by a JSON-able spec (shape, strides, offset, storage size, dtype, value kind,
-seed), so any case can be saved and replayed exactly.
+CuratedDrawer walks fixed lists (shapes incl. 0-d, zero-size, size-1, 7, 23, 45x65, ..., every
+layout class), each list in its own seeded order per op and dtype, so shapes, layouts and
+upstream-gradient layouts combine independently, and HypDrawer draws from Hypothesis strategies
+(which shrink a failure to a minimal case). Bulk values are never drawn by Hypothesis: it draws
+a seed, numpy makes the values. A tensor is described by a JSON-able spec (shape, strides,
+offset, storage size, dtype, value kind, seed), so any case can be saved and replayed exactly.
 """
+import zlib
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -210,6 +213,11 @@ class BaseDrawer:
         seq = list(seq)
         return seq[self.int(0, len(seq) - 1)]
 
+    def pick(self, axis, seq):
+        """An element of seq for one axis of a case (shape, layout of input i, upstream
+        gradient layout, ...); the curated drawer walks each axis in its own order."""
+        return self.choice(seq)
+
     def float(self, lo, hi):
         return lo + (hi - lo) * self.int(0, 1000) / 1000.0
 
@@ -237,12 +245,17 @@ class BaseDrawer:
 
 
 class CuratedDrawer(BaseDrawer):
-    """Deterministic: the k-th case of an op takes curated shape k and layout class k (cycling),
-    other choices from a seeded numpy generator."""
+    """Deterministic: each axis of a case (the curated shape, the layout class of each input, the
+    upstream gradient's layout, the broadcast pair) walks its list in its own seeded order, a
+    new permutation every len(list) cases, so within n cases every element of a list of n occurs
+    once and the axes combine independently; salt (the op and dtype) varies the orders between
+    ops. Other choices come from a seeded numpy generator."""
 
-    def __init__(self, k, seed, deep=False):
+    def __init__(self, k, seed, deep=False, salt=0):
         self.k = k
-        self.r = np.random.default_rng(seed * 7919 + k)
+        self.seed = seed
+        self.salt = salt
+        self.r = np.random.default_rng([seed, k, salt])
         self.deep = deep
         self.nshape = 0
         self.nlayout = 0
@@ -250,11 +263,17 @@ class CuratedDrawer(BaseDrawer):
     def int(self, lo, hi):
         return int(self.r.integers(lo, hi + 1))
 
+    def pick(self, axis, seq):
+        seq = list(seq)
+        n = len(seq)
+        order = np.random.default_rng([self.seed, self.salt, zlib.crc32(axis.encode()), n,
+                                       self.k // n]).permutation(n)
+        return seq[int(order[self.k % n])]
+
     def layout(self, writable=False):
         ls = WRITABLE_LAYOUTS if writable else LAYOUTS
-        i = self.k + self.nlayout * 3
         self.nlayout += 1
-        return ls[i % len(ls)]
+        return self.pick("layout%d%s" % (self.nlayout, "w" if writable else ""), ls)
 
     def shape(self, min_dims=0, max_dims=5, min_side=0, max_side=None, max_numel=None):
         pool = SHAPES
@@ -267,13 +286,13 @@ class CuratedDrawer(BaseDrawer):
               and (max_numel is None or int(np.prod(s)) <= max_numel)]
         self.nshape += 1
         if ok and self.nshape == 1:
-            return tuple(ok[self.k % len(ok)])
+            return tuple(self.pick("shape", ok))
         return random_shape(self.r, min_dims, min(max_dims, 4), min_side,
                             max_side if max_side is not None else 6)
 
     def bshapes(self, n=2, min_dims=0):
         ok = [p for p in BCAST if min(len(s) for s in p) >= min_dims]
-        p = [tuple(s) for s in ok[self.k % len(ok)]]
+        p = [tuple(s) for s in self.pick("bshapes", ok)]
         while len(p) < n:
             p.append(_bcast_reduce(p[0], self.r))
         return p[:n]

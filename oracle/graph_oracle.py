@@ -844,10 +844,12 @@ def identity(g, i):
 
 def layout_made_view(c, i):
     """True when value i is, in libl2, a view through a reshape/flatten that torch had to copy
-    because torch's input kept a non-contiguous layout that libl2's did not."""
+    because torch's input kept a non-contiguous layout that libl2's did not. contiguous of a
+    contiguous input is that input itself in both libraries, so the walk goes through it."""
     tenv = None
     i = identity(c.g, i)
-    while c.g.vals[i]["op"] in VIEWISH:
+    while c.g.vals[i]["op"] in VIEWISH or (c.g.vals[i]["op"] == "contiguous" and c.lr.contig.get(
+            identity(c.g, c.g.vals[i]["ins"][0]))):
         x = c.g.vals[i]["ins"][0]
         if c.g.vals[i]["op"] in ("reshape", "flatten") and c.lr.contig.get(identity(c.g, x)):
             if tenv is None:

@@ -3,7 +3,7 @@
 TESTS += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh
 EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh \
 	oracle/graph_oracle.py oracle/README.md oracle/run.py oracle/registry.py oracle/gen.py \
-	oracle/l2lib.py oracle/compare.py oracle/known.py oracle/mutation.sh oracle/fault-hooks.patch oracle/corpus
+	oracle/l2lib.py oracle/compare.py oracle/known.py oracle/mutation.sh oracle/corpus
 
 # The deep profile: >= 100,000 cases, random seed printed (ORACLE_SEED=N to replay a run;
 # ORACLE_ARGS for more run.py options, e.g. ORACLE_ARGS="--ops add,sum --cases 5000").

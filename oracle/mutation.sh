@@ -1,37 +1,74 @@
 #!/bin/sh
-# mutation.sh: proves the oracle can fail. Builds libl2 in a temporary directory with
-# --enable-fault-injection, then runs the oracle twice: with L2_FAULT=stride (the copy kernel
-# ignores the source's stride) and with L2_FAULT=grad_sign (a gradient's sign is flipped). Each
-# run must report failures. A fault whose hook is not compiled into the library is SKIPped with
-# the reason. TAP on stdout. Env: L2_SRCDIR (source tree), PYTHON_TORCH, MAKE, ORACLE_MUT_CASES,
-# ORACLE_MUT_OPS.
+# mutation.sh: proves that make check's checks can fail. Builds libl2 once in a temporary
+# directory with --enable-fault-injection, then for each realistic fault in the table below
+# (a hook `if (l2__fault("name"))` in the kernel, switched on by L2_FAULT=name) runs only the
+# checks that should catch it: C test programs of make check built against that library, and the
+# oracle on a few ops (run.py --ops, its own case phases, the smallest case budget, no
+# shrinking). A fault is caught when a check fails under it and passes without it (baselines
+# without L2_FAULT come first); the TAP line names every check that caught it. A fault whose
+# hook is not in the sources is SKIPped. TAP on stdout.
+# Env: L2_SRCDIR (source tree), PYTHON_TORCH, MAKE, ORACLE_MUT_CASES (run.py --cases, default
+# 1: the per-op minimum), ORACLE_MUT_FAULTS (comma-separated subset), ORACLE_MUT_JOBS (oracle
+# runs at once, default 2), ORACLE_MUT_NO_ORACLE=1 (C tests only).
 set -u
 src=${L2_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 py=${PYTHON_TORCH:-/usr/bin/python3}
 make=${MAKE:-make}
-cases=${ORACLE_MUT_CASES:-2000}
-# a cross-section of ops keeps the three oracle runs short (ORACLE_MUT_OPS=all: every op)
-default_ops=view,reshape,permute,transpose,slice,expand,flatten,contiguous,clone,to_dtype,cat
-default_ops=$default_ops,stack,copy_,add,mul,exp,add_,relu_,sum,mean_dims,matmul,linear,softmax
-default_ops=$default_ops,gather,conv2d
-ops=${ORACLE_MUT_OPS:-$default_ops}
-[ "$ops" = all ] && ops=""
-faults="stride grad_sign"
+cases=${ORACLE_MUT_CASES:-1}
+jobs=${ORACLE_MUT_JOBS:-2}
+t0=$(date +%s)
 
-# Cheap check first: no hook in the sources means nothing to build.
-hooks=""
-for f in $faults; do
-    if grep -rqs "l2__fault(\"$f\")" "$src/libl2"; then hooks="$hooks $f"; fi
+# name | C test programs | oracle ops | the fault
+table() {
+    cat <<'EOF'
+stride|test-view test-elementwise|clone,contiguous|copy reads its source as contiguous
+grad_sign|test-view test-coverage-layouts|clone|clone's gradient has its sign flipped
+tiled_stride|test-reduce test-threads|max_dim,norm,var|a short last tile read at its width
+iter_chunk|test-threads|add,exp|each thread of an elementwise loop drops its last element
+reduce_chunk|test-threads|sum_dims,max_dim|each thread of a reduction drops its last output
+vec_tail|test-elementwise|add,mul|the contiguous binary loop skips its n % 8 tail
+pow_guard|test-elementwise|pow|pow's d/db without its x == 0 guard
+softmax_max|test-nn|softmax,log_softmax|softmax without max subtraction
+exp_f32|test-elementwise test-autograd|exp|float64 exp computed in float32
+bcast_grad|test-elementwise test-reduce|add,mul|broadcast gradients assigned, not summed
+inplace_contig|test-elementwise test-coverage-layouts|relu_,add_|in-place output as contiguous
+blas_lda|test-linalg|mm,matmul|BLAS lda of a transposed operand ignores padding
+conv_pad|test-conv|conv2d|im2col pads one column too few on the left
+index_bounds|test-index|index_select,gather|an index equal to the dim size is accepted
+scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
+EOF
+}
+want=",${ORACLE_MUT_FAULTS:-all},"
+selected() { [ "$want" = ",all," ] || case "$want" in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+[ "${ORACLE_MUT_NO_ORACLE:-}" = 1 ] && noracle=1 || noracle=""
+"$py" -c "import torch" 2>/dev/null || noracle=1
+
+# Cheap check first: the faults whose hooks are in the sources; none means nothing to build.
+hooks="" tests="" n=0 names=""
+while IFS='|' read -r f ct ops what; do
+    names="$names $f"
+    selected "$f" || continue
+    n=$((n + 1))
+    if grep -rqs "l2__fault(\"$f\")" "$src/libl2"; then
+        hooks="$hooks $f"
+        for t in $ct; do
+            case " $tests " in *" tests/$t "*) ;; *) tests="$tests tests/$t" ;; esac
+        done
+    fi
+done <<EOF
+$(table)
+EOF
+for f in $(echo "${ORACLE_MUT_FAULTS:-}" | tr ',' ' '); do
+    case " $names all " in *" $f "*) ;; *) echo "# ORACLE_MUT_FAULTS: no fault named $f" ;; esac
 done
 if [ -z "$hooks" ]; then
-    echo "1..0 # SKIP no fault hooks in libl2 sources (git apply oracle/fault-hooks.patch adds" \
-         "l2__fault(\"stride\") to the copy kernel, l2__fault(\"grad_sign\") to the grad sum)"
+    echo "1..0 # SKIP no fault hooks in libl2 sources (or none selected)"
     exit 0
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/l2-mutation.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM
-# CPPFLAGS too: configure puts L2_FAULT_INJECTION in config.h, which no libl2 source includes yet.
+# CPPFLAGS too: configure puts L2_FAULT_INJECTION in config.h, which no libl2 source includes.
 # An in-tree configured source cannot host a second build: build from a fresh copy of the
 # distributed sources (make distdir in the current build directory) whenever one can be made.
 buildsrc=$src
@@ -42,9 +79,9 @@ fi
 mkdir -p "$tmp/build"
 if ! (cd "$tmp/build" && "$buildsrc/configure" --enable-fault-injection --enable-oracle=no \
           CPPFLAGS="-DL2_FAULT_INJECTION=1" >config.out 2>&1 &&
-      $make -j2 libl2/libl2.la >make.out 2>&1); then
+      $make -j2 libl2/libl2.la $tests >make.out 2>&1); then
     echo "1..1"
-    echo "not ok 1 - build libl2 with --enable-fault-injection"
+    echo "not ok 1 - build libl2 and$tests with --enable-fault-injection"
     tail -20 "$tmp/build/config.out" "$tmp/build/make.out" 2>/dev/null | sed 's/^/# /'
     exit 1
 fi
@@ -53,38 +90,119 @@ if ! nm "$so" 2>/dev/null | grep -q 'l2__fault'; then
     echo "1..0 # SKIP $so has no l2__fault symbol (L2_FAULT_INJECTION not defined?)"
     exit 0
 fi
+t_build=$(($(date +%s) - t0))
 
-# Baseline without a fault: only test points that fail under a fault and not here count.
-L2_LIB="$so" ORACLE_CORPUS_DIR="$tmp/corpus-base" L2_SRCDIR="$src" \
-    "$py" "$src/oracle/run.py" --profile ci --cases "$cases" ${ops:+--ops "$ops"} \
-    >"$tmp/out-base" 2>&1
-failing() { grep '^not ok' "$1" | sed 's/^not ok [0-9]* - \([a-z0-9_]*\).*/\1/' | sort -u; }
-failing "$tmp/out-base" >"$tmp/fail-base"
+# Oracle runs: out-<fault> holds run.py's TAP for that fault's ops (out-base: every op, no fault).
+oracle() { # name fault ops
+    mkdir -p "$tmp/corpus-$1"
+    L2_LIB="$so" L2_FAULT="$2" ORACLE_CORPUS_DIR="$tmp/corpus-$1" ORACLE_NO_SHRINK=1 \
+        L2_SRCDIR="$src" "$py" "$src/oracle/run.py" --profile ci --cases "$cases" --ops "$3" \
+        >"$tmp/out-$1" 2>&1
+}
+# Oracle ops that failed, as "name N cases" or "name a crash", one a line.
+ofail() {
+    sed -n -e 's/^not ok [0-9]* - \(l2_[a-z0-9_]*\): CRASH.*/\1 a crash/p' \
+        -e 's/^not ok [0-9]* - \(l2_[a-z0-9_]*\): .* \([0-9]*\) failed.*/\1 \2 cases/p' "$1"
+}
+allops=""
+while IFS='|' read -r f ct ops what; do
+    case " $hooks " in *" $f "*) ;; *) continue ;; esac
+    for o in $(echo "$ops" | tr ',' ' '); do
+        case ",$allops," in *",$o,"*) ;; *) allops="${allops:+$allops,}$o" ;; esac
+    done
+done <<EOF
+$(table)
+EOF
+running=0
+if [ -z "$noracle" ] && [ -n "$allops" ]; then
+    oracle base "" "$allops" &
+    running=1
+fi
 
-echo "1..2"
-n=0
-nskip=0
-for f in $faults; do
-    n=$((n + 1))
-    if ! strings "$so" | grep -qx "$f"; then
-        echo "ok $n - L2_FAULT=$f # SKIP no l2__fault(\"$f\") hook in the built library"
-        nskip=$((nskip + 1))
-        continue
-    fi
-    mkdir -p "$tmp/corpus-$f"
-    L2_LIB="$so" L2_FAULT="$f" ORACLE_CORPUS_DIR="$tmp/corpus-$f" L2_SRCDIR="$src" \
-        "$py" "$src/oracle/run.py" --profile ci --cases "$cases" ${ops:+--ops "$ops"} \
-        >"$tmp/out-$f" 2>&1
-    failing "$tmp/out-$f" | comm -23 - "$tmp/fail-base" >"$tmp/fail-$f"
-    nfail=$(wc -l <"$tmp/fail-$f")
-    if [ "$nfail" -gt 0 ]; then
-        flist=$(tr '\n' ' ' <"$tmp/fail-$f")
-        echo "ok $n - L2_FAULT=$f: the oracle reports $nfail ops that pass without it ($flist)"
-        grep -m 3 '^#   ' "$tmp/out-$f" | cut -c1-200
-    else
-        echo "not ok $n - L2_FAULT=$f: the hook is compiled in but no op fails (beyond the" \
-             "$(wc -l <"$tmp/fail-base") failing without a fault)"
-        tail -3 "$tmp/out-$f" | sed 's/^/# /'
-    fi
+# C tests: the baseline, then each fault's programs (while the oracle baseline runs).
+crun() { # fault program -> prints the failure count (0: passed)
+    L2_FAULT="$1" "$tmp/build/tests/$2" >"$tmp/c-$1-$2" 2>&1
+    rc=$?
+    k=$(grep -c '^not ok' "$tmp/c-$1-$2")
+    [ "$k" -eq 0 ] && [ "$rc" -ne 0 ] && k="exit $rc"
+    echo "$k"
+}
+for t in $tests; do
+    crun "" "${t#tests/}" >"$tmp/cbase-${t#tests/}"
 done
+while IFS='|' read -r f ct ops what; do
+    case " $hooks " in *" $f "*) ;; *) continue ;; esac
+    for t in $ct; do
+        echo "$t $(crun "$f" "$t")" >>"$tmp/cfail-$f"
+    done
+done <<EOF
+$(table)
+EOF
+
+# Oracle per fault, $jobs at a time.
+if [ -z "$noracle" ]; then
+    while IFS='|' read -r f ct ops what; do
+        case " $hooks " in *" $f "*) ;; *) continue ;; esac
+        [ -n "$ops" ] || continue
+        oracle "$f" "$f" "$ops" &
+        running=$((running + 1))
+        if [ "$running" -ge "$jobs" ]; then
+            wait
+            running=0
+        fi
+    done <<EOF
+$(table)
+EOF
+    wait
+    ofail "$tmp/out-base" >"$tmp/ofail-base"
+fi
+
+echo "1..$n"
+i=0
+while IFS='|' read -r f ct ops what; do
+    selected "$f" || continue
+    i=$((i + 1))
+    case " $hooks " in *" $f "*) ;; *)
+        echo "ok $i - $f: $what # SKIP no l2__fault(\"$f\") hook in libl2"
+        continue ;;
+    esac
+    by="" missed="" note=""
+    for t in $ct; do
+        k=$(sed -n "s/^$t //p" "$tmp/cfail-$f")
+        b=$(cat "$tmp/cbase-$t")
+        if [ "$b" != 0 ]; then
+            note="$note; $t fails without the fault ($b)"
+        elif [ "$k" != 0 ]; then
+            case $k in exit*) by="$by, $t ($k)" ;; *) by="$by, $t ($k failed)" ;; esac
+        else
+            missed="$missed, $t"
+        fi
+    done
+    if [ -z "$noracle" ] && [ -n "$ops" ]; then
+        for o in $(echo "$ops" | tr ',' ' '); do
+            k=$(ofail "$tmp/out-$f" | sed -n "s/^l2_$o //p")
+            if grep -q "^l2_$o " "$tmp/ofail-base"; then
+                note="$note; oracle l2_$o fails without the fault"
+            elif [ -n "$k" ]; then
+                by="$by, oracle l2_$o ($k)"
+            elif grep -q " - l2_$o:" "$tmp/out-$f"; then
+                missed="$missed, oracle l2_$o"
+            else
+                note="$note; oracle l2_$o did not run"
+            fi
+        done
+    fi
+    missed=${missed:+; not by ${missed#, }}
+    if [ -n "$by" ]; then
+        echo "ok $i - $f: caught by ${by#, }$missed$note"
+    else
+        echo "not ok $i - $f: not caught$missed$note"
+    fi
+    echo "#   fault: $what"
+    [ -n "$by" ] || for t in $ct; do tail -3 "$tmp/c-$f-$t" | sed 's/^/#   /'; done
+done <<EOF
+$(table)
+EOF
+[ -n "$noracle" ] && echo "# the oracle was not run (no torch, or ORACLE_MUT_NO_ORACLE=1)"
+echo "# $(($(date +%s) - t0)) s in all ($t_build s to build libl2 and$tests)"
 exit 0

@@ -996,11 +996,17 @@ def g_batch_norm(d, dt):
                      "eps": d.choice([1e-5, 1e-3])}}
 
 
+def _contig(t):
+    return t.contiguous() if t is not None else None
+
+
 add("l2_batch_norm", "T:TTTTTbdd", g_batch_norm,
-    # eval mode: contiguous running stats, as torch 1.13's backward misreads strided ones
-    lambda ts, a: F.batch_norm(ts[0], ts[1] if a["training"] else ts[1].contiguous(),
-                               ts[2] if a["training"] else ts[2].contiguous(), ts[3], ts[4],
-                               a["training"], a["momentum"], a["eps"]),
+    # torch 1.13's backward misreads strided running stats (eval mode), a strided weight and a
+    # channels-last input with an odd size-1 stride (known.WORKAROUNDS): torch gets contiguous
+    # copies of those, gradients flow back through the copies; libl2 gets the strided tensors
+    lambda ts, a: F.batch_norm(ts[0].contiguous(), ts[1] if a["training"] else ts[1].contiguous(),
+                               ts[2] if a["training"] else ts[2].contiguous(), _contig(ts[3]),
+                               _contig(ts[4]), a["training"], a["momentum"], a["eps"]),
     lambda f, xs, a: f(xs[0], xs[1], xs[2], xs[3], xs[4], a["training"], a["momentum"],
                        a["eps"]), tol=A, diff=(0, 3, 4), mutates=(1, 2), family="nn")
 

@@ -51,3 +51,8 @@ HOSTILE_SOURCES = tests/hostile.h tests/hostile-list.h tests/hostile-util.c \
 tests_test_hostile_SOURCES = tests/test-hostile.c tests/tap.h $(HOSTILE_SOURCES)
 tests_test_hostile_LDADD = $(TEST_LDADD) -lm
 tests_test_hostile_CPPFLAGS = $(AM_CPPFLAGS) -DL2_TOP_SRCDIR='"$(abs_top_srcdir)"'
+
+# Large tensors at 1, 2 and 3 threads against a plain C reference (OpenMP and tiled paths).
+C_TESTS += tests/test-threads
+tests_test_threads_SOURCES = tests/test-threads.c tests/tap.h
+tests_test_threads_LDADD = $(TEST_LDADD) -lm

@@ -223,6 +223,17 @@ static l2_tensor *f_strided(l2_tensor *const *in, void *ctx)
     return l2_as_strided(in[0], L2_SHAPE(4, 3), (const int64_t[]){2, 1}, 1);
 }
 
+static l2_tensor *f_strided_of_overlap(l2_tensor *const *in, void *ctx)
+{
+    /* as_strided of an input whose elements overlap: x (2,3) strides (1,1) over the leaf's
+     * first 4 elements, then every other storage element of x: y = [w0, w2]. */
+    (void)ctx;
+    l2_tensor *x = l2_as_strided(in[0], L2_SHAPE(2, 3), (const int64_t[]){1, 1}, 0);
+    l2_tensor *y = x ? l2_as_strided(x, L2_SHAPE(2), (const int64_t[]){2}, 0) : NULL;
+    l2_tensor_release(x);
+    return y;
+}
+
 static l2_tensor *f_copy(l2_tensor *const *in, void *ctx)
 {
     l2_tensor *d = l2_zeros(L2_SHAPE(3, 2), L2_FLOAT64);
@@ -246,6 +257,10 @@ static void test_grads(void)
         l2_tensor_release(m[k]);
     l2_tensor *w = gc_leaf(L2_SHAPE(10), -1, 1);
     ok(gradcheck("as_strided", f_strided, 1, &w, NULL), "gradcheck: overlapping as_strided");
+    l2_tensor *w2 = gc_leaf(L2_SHAPE(6), -1, 1);
+    ok(gradcheck("as_strided of overlap", f_strided_of_overlap, 1, &w2, NULL),
+       "gradcheck: as_strided of an overlapping input (torch divides by the overlap count)");
+    l2_tensor_release(w2);
     l2_tensor *c = gc_leaf(L2_SHAPE(2, 2), -1, 1);
     ok(gradcheck("copy_", f_copy, 1, &c, NULL), "gradcheck: copy_ with broadcast");
     l2_tensor *y = f_views(&x, NULL);

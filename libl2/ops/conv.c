@@ -101,6 +101,7 @@ static int64_t dilated_sat(int64_t k, int64_t d)
                         const T *xr = xc + iy * g->w;                                        \
                         for (int64_t ox = 0; ox < g->ow; ox++) {                             \
                             int64_t ix = ox * g->sw - g->pw + j * g->dw;                     \
+                            ix += g->pw > 0 && l2__fault("conv_pad"); /* mutation test */    \
                             r[ox] = (ix >= 0 && ix < g->w) ? xr[ix] : (T)0;                  \
                         }                                                                    \
                     }                                                                        \

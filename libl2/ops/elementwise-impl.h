@@ -65,8 +65,10 @@ typedef struct {
             TO *o_ = (TO *)p[0];                                                             \
             const TX *x_ = (const TX *)p[1];                                                 \
             const TY *y_ = (const TY *)p[2];                                                 \
+            /* mutation test: a vector loop without its tail (n % 8 elements left out) */    \
+            const int64_t n_ = l2__fault("vec_tail") && n >= 8 ? n - n % 8 : n;              \
             L2__SIMD                                                                         \
-            for (int64_t i = 0; i < n; i++) {                                                \
+            for (int64_t i = 0; i < n_; i++) {                                               \
                 const TX X = x_[i];                                                          \
                 const TY Y = y_[i];                                                          \
                 (void)Y;                                                                     \

@@ -24,7 +24,12 @@ void l2__ew_bview(l2_tensor *v, const l2_tensor *t, int nd, const int64_t *shape
 void l2__ew_run(l2_tensor *out, int n, const l2_tensor *const *in, l2__loop_fn fn,
                 const l2__ew_ctx *ctx)
 {
-    l2_tensor v[L2__MAX_OPERANDS - 1];
+    l2_tensor v[L2__MAX_OPERANDS - 1], o;
+    if (l2__fault("inplace_contig")) { /* mutation test: an in-place output written as if */
+        o = *out;                      /* it were contiguous (fresh outputs already are) */
+        l2__contiguous_strides(o.ndim, o.shape, o.stride);
+        out = &o;
+    }
     const l2_tensor *ops[L2__MAX_OPERANDS] = {out};
     for (int k = 0; k < n; k++) {
         l2__ew_bview(&v[k], in[k], out->ndim, out->shape);
@@ -464,7 +469,7 @@ BW_LOOPS(div_db, -g * x / (y * y))
 BW_LOOPS(pow_da, y == 0 ? (T)0 : g * y * pow(x, y - (T)1))
 /* pow with a number exponent, as torch: da = g * (b * pow_number(a, b - 1)) */
 BW_LOOPS(pown_da, y == 0 ? (T)0 : g * (y * POW_NUMBER(T, x, y - (T)1)))
-BW_LOOPS(pow_db, (x == 0 && y >= 0) ? (T)0 : g * pow(x, y) * log(x))
+BW_LOOPS(pow_db, (x == 0 && y >= 0 && !l2__fault("pow_guard")) ? (T)0 : g * pow(x, y) * log(x))
 /* maximum: ties split the gradient: da = g/2 where a == b, g where a > b, else 0 */
 BW_LOOPS(max_da, x == y ? g / (T)2 : x < y ? (T)0 : g)
 BW_LOOPS(max_db, x == y ? g / (T)2 : x > y ? (T)0 : g)

@@ -31,7 +31,7 @@ static l2_tensor *load_index(const char *op, const l2_tensor *index, int dim, in
     int64_t *p = (int64_t *)l2__data(c), n = l2__numel(c->ndim, c->shape);
     for (int64_t k = 0; k < n; k++) {
         int64_t v = p[k];
-        if (v < 0 || v >= size) {
+        if (v < 0 || v >= size + l2__fault("index_bounds")) { /* fault: size accepted */
             l2_tensor_release(c);
             l2__fail(L2_ERR_INDEX, "%s: index %lld is out of bounds for dimension %d with size "
                      "%lld", op, (long long)v, dim, (long long)size);

@@ -103,7 +103,7 @@ static bool blas_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs, bool
     if (rows <= 1 || rs == 1) {
         if (cols <= 1 || cs >= need_c) {
             *trans = true;
-            *ld = cols <= 1 ? need_c : cs;
+            *ld = cols <= 1 || l2__fault("blas_lda") ? need_c : cs; /* fault: padding lost */
             return *ld <= BLAS_MAX;
         }
     }

@@ -18,6 +18,8 @@
         _Pragma("omp simd reduction(max : mx)")                                              \
         for (int64_t k = 0; k < n; k++)                                                      \
             mx = x[k * xs] > mx ? x[k * xs] : mx;                                            \
+        if (l2__fault("softmax_max")) /* mutation test: no max subtraction */                \
+            mx = 0;                                                                          \
         double s = 0;                                                                        \
         if (lg) {                                                                            \
             _Pragma("omp simd reduction(+ : s)")                                             \
@@ -79,6 +81,8 @@ NN_SOFTMAX_LANE(double, f64, exp)
             for (int64_t j = 0; j < m; j++)                                                  \
                 mx[j] = xr[j] > mx[j] ? xr[j] : mx[j];                                       \
         }                                                                                    \
+        for (int64_t j = 0; j < m && l2__fault("softmax_max"); j++) /* mutation test */      \
+            mx[j] = 0;                                                                       \
         _Pragma("omp simd")                                                                  \
         for (int64_t k = 0; k < n; k++) {                                                    \
             const T *xr = x + k * inner;                                                     \

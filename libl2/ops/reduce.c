@@ -358,8 +358,10 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
                 gatherctx g = {buf, nb, p->ost[0][p->nod - 1], esize, rb};
                 walk_red(p, tb[0], rb, re, gather_cols, NULL, &g);
                 int64_t st[2] = {esize, 0};
+                /* mutation test: rows of a short last tile read at its width, not TILE_RED */
+                int64_t rs = l2__fault("tiled_stride") ? re - rb : TILE_RED;
                 for (int64_t j = 0; j < nb; j++) {
-                    char *bp[2] = {buf + j * TILE_RED * esize, NULL};
+                    char *bp[2] = {buf + j * rs * esize, NULL};
                     K->row(bp, st, re - rb, rb, &acc[j], ctx);
                 }
             } else {
@@ -406,8 +408,9 @@ static bool reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
     if (by_out) {
 #pragma omp parallel for num_threads(ntt) schedule(static)
         for (int t = 0; t < ntt; t++)
-            walk_out(p, K, l2__part(p->nout, t, ntt), l2__part(p->nout, t + 1, ntt), ctx,
-                     buf ? buf + tile * (size_t)t : NULL, esize);
+            walk_out(p, K, l2__part(p->nout, t, ntt),
+                     l2__part(p->nout, t + 1, ntt) - l2__fault("reduce_chunk"), /* drops one */
+                     ctx, buf ? buf + tile * (size_t)t : NULL, esize);
         l2__free(buf);
         return true;
     }

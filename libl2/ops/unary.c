@@ -66,7 +66,7 @@ GF(neg, -g)                                              /* dx = -g */
 UF(abs, fabs(x)) UI(abs, x < 0 ? (int64_t)(0 - U64(x)) : x)
 GF(abs, v > 0 ? g : v < 0 ? -g : (T)0)                   /* dx = g * sgn(x) */
 UF(sign, (T)((x > 0) - (x < 0))) UI(sign, (x > 0) - (x < 0)) UB(sign, x)
-UF(exp, exp(x))
+UF(exp, l2__fault("exp_f32") ? (T)expf((float)x) : exp(x)) /* mutation test: in float32 */
 GF(exp, g * v)                                           /* dx = g * y */
 UF(exp2, exp2(x))
 GF(exp2, g * v * (T)LN2)                                 /* dx = g * y * ln 2 */

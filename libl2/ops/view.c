@@ -582,8 +582,41 @@ l2_tensor *l2_as_strided(const l2_tensor *t, int ndim, const int64_t *shape,
     return l2__ret(v);
 }
 
+/* Divide each storage element of buf by the number of the input's elements that address it
+ * (torch's as_strided_backward): an input whose elements overlap shares the gradient of one
+ * storage element among them, so their sum is that element's gradient. iv is a view of buf with
+ * the input's geometry; cnt is a zeroed float64 buffer as long as buf. */
+static void divide_by_overlap(const l2_tensor *iv, l2_tensor *buf, l2_tensor *cnt)
+{
+    int64_t total = l2__numel(iv->ndim, iv->shape);
+    int64_t idx[L2_MAX_DIMS] = {0};
+    double *c = (double *)cnt->storage->data + cnt->offset;
+    double *b = (double *)buf->storage->data + buf->offset;
+    bool overlap = false;
+    for (int64_t k = 0; k < total; k++) {
+        int64_t pos = iv->offset - buf->offset;
+        for (int d = 0; d < iv->ndim; d++)
+            pos += idx[d] * iv->stride[d];
+        c[pos] += 1.0;
+        overlap |= c[pos] > 1.0;
+        for (int d = iv->ndim - 1; d >= 0; d--) {
+            if (++idx[d] < iv->shape[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    if (!overlap)
+        return;
+    int64_t len = buf->shape[0];
+    for (int64_t i = 0; i < len; i++) {
+        if (c[i] > 1.0)
+            b[i] /= c[i];
+    }
+}
+
 /* The gradient lands in a zero buffer over the storage span of the input; the output's geometry
- * accumulates into it (overlapping outputs add up), and the input's geometry reads it back. */
+ * accumulates into it (overlapping outputs add up), each storage element is divided by the
+ * number of input elements that share it, and the input's geometry reads it back. */
 l2_status l2__as_strided_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     const as_strided_geom *g = n->extra;
@@ -620,11 +653,14 @@ l2_status l2__as_strided_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
             }
         }
     }
-    if (ov && iv) {
+    l2_tensor *cnt = ov && iv ? l2__new("backward", 1, &len, L2_FLOAT64, true) : NULL;
+    if (cnt) {
+        divide_by_overlap(iv, buf, cnt);
         gin[0] = l2__new("backward", n->in_ndim[0], n->in_shape[0], gout->dtype, false);
         if (gin[0])
             l2__copy_kernel(gin[0], iv);
     }
+    l2_tensor_release(cnt);
     l2_tensor_release(ov);
     l2_tensor_release(iv);
     l2_tensor_release(buf);
