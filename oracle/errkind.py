@@ -17,7 +17,11 @@ PATTERNS = [
     # the rank of a tensor is wrong for the op (t of 3-d, select or cat of 0-d): the dim kind,
     # as libl2's L2_ERR_DIM (torch says RuntimeError or IndexError)
     ("dim", r"0-dim|0-d tensor|zero-dimensional|expects a tensor with <= \d+ dimensions"),
-    ("index", r"exceeds dimension size"),
+    # pad with a negative result size reaches narrow with a negative length: a shape problem
+    ("shape", r"length \(-\d+\) exceeds dimension size"),
+    ("index", r"exceeds dimension size|indexing axis dim should be positive"),
+    # an index item of the wrong type (x[1.5]) is a malformed argument
+    ("value", r"are valid indices"),
     ("dim", r"Dimension out of range|dimension out of range|dim(ension)? \S+ out of range|"
             r"appears multiple times in the list of dims|repeated dim|"
             r"number of dims don't match|dims don't match"),
@@ -50,6 +54,8 @@ STATUS_KIND = {"L2_ERR_DIM": "dim", "L2_ERR_INDEX": "index", "L2_ERR_SHAPE": "sh
 
 # Deliberate departures: (op or "*", torch kind, libl2 status) -> the reason (said in l2.h).
 DEPARTURES = {
+    ("l2_stack", "dim", "L2_ERR_SHAPE"):
+        "with both a dim out of range and unequal sizes, libl2 reports the sizes first",
     ("l2_narrow", "dim", "L2_ERR_INDEX"):
         "torch 1.13 wraps narrow's start as a dim: an out-of-range start says 'Dimension out of "
         "range'; libl2 says L2_ERR_INDEX (l2.h, l2_narrow)",

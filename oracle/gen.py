@@ -33,8 +33,8 @@ WRITABLE_LAYOUTS = ["contiguous", "transposed", "permuted", "stepped", "offset",
                     "mixed"]
 
 VALUE_KINDS = ["uniform", "normal", "special", "ties", "positive", "unit", "nonzero", "prob",
-               "small_int", "uniform01", "special_finite", "wide", "near_overflow", "near_zero",
-               "int_big"]
+               "small_int", "uniform01", "special_finite", "special_finite_acc", "wide",
+               "near_overflow", "near_zero", "int_big"]
 # Kinds with non-finite values: gradients are compared only where torch's is not NaN.
 NONFINITE_KINDS = ("special", "near_overflow")
 INT64_MAX = 2**63 - 1
@@ -148,13 +148,14 @@ def make_values(kind, dtype, n, seed):
                              1.0, -1.0, 0.5])
         m = rng.random(n) < 0.4
         v[m] = specials[rng.integers(0, len(specials), int(m.sum()))]
-    elif kind == "special_finite":  # finite specials: gradients are defined everywhere
+    elif kind in ("special_finite", "special_finite_acc"):  # gradients defined everywhere
         v = rng.uniform(-2, 2, n)
         # large but with finite squares (the overflow of float32 intermediates depends on the
-        # order of operations, which differs between libraries), tiny, denormal
+        # order of operations, which differs between libraries), tiny, denormal; not for
+        # accumulations (_acc), where +-big cancel and the order of the terms decides
         big = 1e18 if dtype == "float32" else 1e150
-        specials = np.array([0.0, -0.0, big, -big, 1e-30, -1e-30, 1e-40, 5e-324, -5e-324, 1e4,
-                             -1e4, 1.0, -1.0])
+        specials = np.array([0.0, -0.0, 1e-30, -1e-30, 1e-40, 5e-324, -5e-324, 1e4, -1e4, 1.0,
+                             -1.0] + ([big, -big] if kind == "special_finite" else []))
         m = rng.random(n) < 0.4
         v[m] = specials[rng.integers(0, len(specials), int(m.sum()))]
     elif kind == "wide":  # magnitudes up to 1e4 (softmax / logsumexp stability, large products)

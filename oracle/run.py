@@ -306,9 +306,9 @@ def compare_grad(got, want, tol, dtype, special):
         got = np.where(undef, 0, got).astype(got.dtype)
         want = np.where(undef, 0, want).astype(want.dtype)
     if got.shape == want.shape and got.dtype == want.dtype and got.dtype.kind == "f":
-        # torch's inf where libl2 stays within 4x of the largest finite number (same sign): the
+        # torch's inf where libl2 stays within 64x of the largest finite number (same sign): the
         # order of the products decides which intermediate overflows (g * y * y or g / (x * x))
-        big = np.finfo(got.dtype).max / 4
+        big = np.finfo(got.dtype).max / 64
         near = np.isinf(want) & np.isfinite(got) & (np.abs(got) >= big) & \
             (np.sign(got) == np.sign(want))
         if near.any():

@@ -1592,13 +1592,13 @@ static inline double sgn(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 
 /* p = 1:   dx = dy sgn(x)  (0 * dy at NaN)
  * p < 1:   dx = dy sgn(x) |x|^(p-1) norm^(1-p)      (0 where x = 0)
  * p >= 1:  dx = dy x |x|^(p-2) / norm^(p-1)          (0 where the norm is 0)
- * p = inf: dx = dy sgn(x) / count where |x| = norm (or |x| is NaN), 0 elsewhere */
+ * p = inf: dx = dy sgn(x) / count where |x| = norm, 0 elsewhere (NaN included) */
 static void norm_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
                         const void *ctx)
 {
     const double p = ((const rctx *)ctx)->p, m = a->m, s = a->s;
     if (isinf(p)) {
-        MAP_ROW(fabs(x) == m || isnan(x) ? s * sgn(x) : 0.0);
+        MAP_ROW(fabs(x) == m ? s * sgn(x) : 0.0); /* 0 at NaN, as torch 1.13 */
     } else if (p == 1) { /* torch: sign(NaN) is 0 here */
         MAP_ROW(s * (isnan(x) ? 0.0 : sgn(x)));
     } else if (p == 2) {
