@@ -390,7 +390,8 @@ L2_API l2_tensor *l2_to_dtype(const l2_tensor *t, l2_dtype dt);
 /* Join n >= 1 tensors along dim; all other sizes must match; dtypes promote as in binary ops.
  * 1-d empty tensors (shape [0]) are skipped, as in torch. Differentiable. */
 L2_API l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim);
-/* Join n >= 1 same-shape tensors along a new dim. Differentiable. */
+/* Join n >= 1 same-shape tensors along a new dim. Differentiable. L2_ERR_SHAPE for unequal
+ * shapes, checked before the dim (L2_ERR_DIM; torch checks the dim first). */
 L2_API l2_tensor *l2_stack(int n, l2_tensor *const *ts, int dim);
 /* Copy src into dst in place (any strided dst; src broadcast to dst's shape, converted to dst's
  * dtype). dst must not overlap itself (no stride-0 dims over size > 1: L2_ERR_ARG), unless src
