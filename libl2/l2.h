@@ -346,7 +346,8 @@ L2_API l2_tensor *l2_slice(const l2_tensor *t, int dim, int64_t start, int64_t s
 L2_API l2_tensor *l2_index(const l2_tensor *t, const char *spec);
 /* t[..., index, ...] along dim: removes dim. L2_ERR_INDEX if index is outside [-size, size). */
 L2_API l2_tensor *l2_select(const l2_tensor *t, int dim, int64_t index);
-/* t[..., start:start+length, ...]; start may be negative; L2_ERR_INDEX if out of range. */
+/* t[..., start:start+length, ...]; start may be negative; L2_ERR_INDEX if out of range (torch 1.13
+ * wraps start as a dim and says "Dimension out of range" for a start outside [-size, size]). */
 L2_API l2_tensor *l2_narrow(const l2_tensor *t, int dim, int64_t start, int64_t length);
 /* Remove all size-1 dims. */
 L2_API l2_tensor *l2_squeeze(const l2_tensor *t);
@@ -361,7 +362,8 @@ L2_API l2_tensor *l2_expand(const l2_tensor *t, int ndim, const int64_t *shape);
 /* Like l2_expand without -1 entries. */
 L2_API l2_tensor *l2_broadcast_to(const l2_tensor *t, int ndim, const int64_t *shape);
 /* Merge dims start_dim..end_dim into one (a view when possible, else a copy, as torch); t itself
- * (one more reference) when start_dim and end_dim name the same dim. */
+ * (one more reference) when start_dim and end_dim name the same dim. L2_ERR_DIM for a dim out of
+ * range; L2_ERR_ARG when start_dim comes after end_dim. */
 L2_API l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim);
 /* Split dim into n sizes (one may be -1) whose product is its size. L2_ERR_ARG for a second -1 or
  * a size below -1; L2_ERR_SHAPE when the product (computed with overflow checks) differs. */
@@ -388,7 +390,8 @@ L2_API l2_tensor *l2_to_dtype(const l2_tensor *t, l2_dtype dt);
 /* Join n >= 1 tensors along dim; all other sizes must match; dtypes promote as in binary ops.
  * 1-d empty tensors (shape [0]) are skipped, as in torch. Differentiable. */
 L2_API l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim);
-/* Join n >= 1 same-shape tensors along a new dim. Differentiable. */
+/* Join n >= 1 same-shape tensors along a new dim. Differentiable. L2_ERR_SHAPE for unequal
+ * shapes, checked before the dim (L2_ERR_DIM; torch checks the dim first). */
 L2_API l2_tensor *l2_stack(int n, l2_tensor *const *ts, int dim);
 /* Copy src into dst in place (any strided dst; src broadcast to dst's shape, converted to dst's
  * dtype). dst must not overlap itself (no stride-0 dims over size > 1: L2_ERR_ARG), unless src
@@ -626,7 +629,8 @@ L2_API l2_tensor *l2_logical_not(const l2_tensor *t);
  * dtype result_type(a, b). Differentiable in a and b (the gradient goes where it was taken). */
 L2_API l2_tensor *l2_where(const l2_tensor *cond, const l2_tensor *a, const l2_tensor *b);
 /* t with value where mask (bool, L2_ERR_DTYPE otherwise) is true; t and mask broadcast; dtype
- * t's (value converted as a C cast). Differentiable in t (zero gradient where filled). */
+ * t's (value converted as a C cast; for an int64 t a value outside int64, NaN or inf, is
+ * L2_ERR_ARG, as torch refuses it). Differentiable in t (zero gradient where filled). */
 L2_API l2_tensor *l2_masked_fill(const l2_tensor *t, const l2_tensor *mask, double value);
 /* min(max(t, min), max) (NaN stays NaN; min > max gives max everywhere). Pass -INFINITY /
  * INFINITY for no bound; NaN bounds: L2_ERR_ARG. Integer tensors stay int64 with integral bounds,

@@ -67,6 +67,15 @@ def nonfinite_mismatch(got, want):
     return (gn != wn) | (gi != wi) | (gi & wi & (np.sign(got) != np.sign(want)))
 
 
+def signed_zero(got, want):
+    """Positions where both results are zero but with different signs (-0.0 vs 0.0): compared
+    for exact and elementwise results (neg, abs, mul, copies, rounding...), not for gradients
+    or accumulations, whose zero sign depends on the order of the terms."""
+    if got.dtype.kind != "f" or want.dtype.kind != "f":
+        return np.zeros(got.shape, dtype=bool)
+    return (got == 0) & (want == 0) & (np.signbit(got) != np.signbit(want))
+
+
 def compare(got, want, tol, dtype, ref64=None, grad=False, precise_ref=None):
     """None if got matches want under tol, else a message. got/want numpy, same shape.
     precise_ref (ref, mag): torch's float64 result and the element magnitudes: the per-element
@@ -79,9 +88,13 @@ def compare(got, want, tol, dtype, ref64=None, grad=False, precise_ref=None):
         return None
     if got.dtype in (np.float32, np.float64):
         dtype = str(got.dtype)  # mixed-dtype ops: the result's own precision decides
+    signed = tol != "exact_unsigned"  # maximum/minimum: the sign of a tie of +-0 is free
+    tol = "exact" if tol == "exact_unsigned" else tol
     if got.dtype.kind in "biu" or (tol == "exact" and not grad):
         if got.dtype.kind == "f":
             bad = ~((got == want) | (np.isnan(got) & np.isnan(want)))
+            if signed:
+                bad |= signed_zero(got, want)
         else:
             bad = got != want
         return mismatch_report(got, want, bad) if bad.any() else None
@@ -109,6 +122,8 @@ def compare(got, want, tol, dtype, ref64=None, grad=False, precise_ref=None):
         if tol == "accumulating" and not grad:
             rtol, atol = rtol * 10, atol * 10 if dtype == "float64" else atol
         bad |= fin & (np.abs(g64 - w64) > atol + rtol * np.abs(w64))
+        if tol == "elementwise" and not grad:
+            bad |= signed_zero(got, want)
     return mismatch_report(got, want, bad) if bad.any() else None
 
 

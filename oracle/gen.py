@@ -33,7 +33,13 @@ WRITABLE_LAYOUTS = ["contiguous", "transposed", "permuted", "stepped", "offset",
                     "mixed"]
 
 VALUE_KINDS = ["uniform", "normal", "special", "ties", "positive", "unit", "nonzero", "prob",
-               "small_int", "uniform01"]
+               "small_int", "uniform01", "special_finite", "special_finite_acc", "wide",
+               "near_overflow", "near_zero", "int_big"]
+# Kinds with non-finite values: gradients are compared only where torch's is not NaN.
+NONFINITE_KINDS = ("special", "near_overflow")
+INT64_MAX = 2**63 - 1
+# int64 values that overflow when added, multiplied, summed or raised to a power (torch wraps)
+INT_BIG = [INT64_MAX, -INT64_MAX - 1, 2**62, -2**62, 2**32 + 1, -(2**31), 3037000500, 0, -1, 1]
 
 
 def make_layout(shape, kind, rng):
@@ -102,7 +108,13 @@ def make_values(kind, dtype, n, seed):
     if dtype == "bool":
         return rng.random(n) < 0.5
     if dtype == "int64":
-        if kind in ("positive", "prob", "uniform01"):
+        if kind in ("int_big", "special"):  # wrap-around: a third of the values near the limits
+            v = rng.integers(-9, 10, n)
+            m = rng.random(n) < (0.5 if kind == "int_big" else 0.3)
+            big = np.array(INT_BIG, dtype=np.int64)
+            v[m] = big[rng.integers(0, len(big), int(m.sum()))]
+            return v
+        if kind in ("positive", "prob", "uniform01", "near_zero"):
             return rng.integers(1, 10, n)
         if kind == "ties":
             return rng.integers(0, 3, n)
@@ -136,6 +148,31 @@ def make_values(kind, dtype, n, seed):
                              1.0, -1.0, 0.5])
         m = rng.random(n) < 0.4
         v[m] = specials[rng.integers(0, len(specials), int(m.sum()))]
+    elif kind in ("special_finite", "special_finite_acc"):  # gradients defined everywhere
+        v = rng.uniform(-2, 2, n)
+        # large but with finite squares (the overflow of float32 intermediates depends on the
+        # order of operations, which differs between libraries), tiny, denormal; not for
+        # accumulations (_acc), where +-big cancel and the order of the terms decides
+        big = 1e18 if dtype == "float32" else 1e150
+        specials = np.array([0.0, -0.0, 1e-30, -1e-30, 1e-40, 5e-324, -5e-324, 1e4, -1e4, 1.0,
+                             -1.0] + ([big, -big] if kind == "special_finite" else []))
+        m = rng.random(n) < 0.4
+        v[m] = specials[rng.integers(0, len(specials), int(m.sum()))]
+    elif kind == "wide":  # magnitudes up to 1e4 (softmax / logsumexp stability, large products)
+        v = np.where(rng.random(n) < 0.5, rng.uniform(-1e4, 1e4, n),
+                     10.0 ** rng.uniform(-3, 4, n) * np.where(rng.random(n) < 0.5, -1, 1))
+    elif kind == "near_overflow":  # exp, exp2, sinh, cosh... around the overflow threshold
+        lim = 88.7 if dtype == "float32" else 709.8
+        v = rng.uniform(lim - 4, lim + 2, n) * np.where(rng.random(n) < 0.7, 1, -1)
+        if dtype == "float32":  # exp2 overflows at 128: some values there too
+            m = rng.random(n) < 0.25
+            v[m] = rng.uniform(124, 130, int(m.sum()))
+    elif kind == "near_zero":  # log, sqrt, reciprocal... near 0, with zeros and denormals
+        v = 10.0 ** rng.uniform(-44 if dtype == "float32" else -320, -1, n)
+        m = rng.random(n) < 0.1
+        v[m] = 0.0
+    elif kind == "int_big":
+        v = rng.uniform(-2, 2, n)
     else:
         raise ValueError("unknown value kind " + kind)
     return v

@@ -160,11 +160,69 @@ def _demo_bn_weight():
         "(NaN gaps): input gradient %s (reads the gaps)" % x.grad[0].tolist()
 
 
+def _prod_dim_inexact(case):
+    """prod_dim backward with a zero somewhere and an inf, NaN or subnormal element: torch 1.13
+    then takes the exact product of the other elements of every slice (exclusive cumprods),
+    libl2 takes dy * (P / x) in the slices without a zero (NaN at an inf, rounding at a
+    subnormal). Torch:  x = torch.tensor([[math.inf, 0.], [2., 1.]], requires_grad=True);
+    x.prod(0).sum().backward(); x.grad[0, 0] == 2 (libl2 NaN)."""
+    from gen import spec_values
+    s = case["inputs"][0]
+    if s["dtype"] not in ("float32", "float64"):
+        return False
+    v = np.asarray(spec_values(s), dtype=s["dtype"])
+    tiny = np.finfo(v.dtype).tiny
+    odd = ~np.isfinite(v) | ((v != 0) & (np.abs(v) < tiny))
+    return bool(np.any(v == 0) and np.any(odd))
+
+
+def _norm_underflow(case):
+    """2-norm (p > 1) of float32 values whose squares all underflow (|x| < 1e-19): torch sums
+    the squares in float32 and gets a zero norm and a zero gradient; libl2 accumulates in
+    float64 (the true gradient, sign(x) dy for one element). Torch: x = torch.tensor(1e-30,
+    requires_grad=True); torch.linalg.vector_norm(x).backward(); x.grad == 0."""
+    from gen import spec_values
+    s = case["inputs"][0]
+    if s["dtype"] != "float32" or not case["args"].get("p", 2) > 1:
+        return False
+    v = np.abs(np.asarray(spec_values(s), dtype=np.float32))
+    if not np.all(np.isfinite(v)):
+        return False
+    v = v[v != 0]
+    return bool(v.size and np.all(v < 1e-19))
+
+
+def _demo_prod_dim():
+    import math
+    import torch
+    x = torch.tensor([[math.inf, 0.], [2., 1.]], requires_grad=True)
+    x.prod(0).sum().backward()
+    return bool(x.grad[0, 0] == 2), "prod over dim 0 of [[inf, 0], [2, 1]]: d/dx[0,0] = %s " \
+        "(the product of the others; dy * P / x would be NaN)" % x.grad[0, 0].item()
+
+
+def _demo_norm():
+    import torch
+    x = torch.tensor(1e-30, requires_grad=True)
+    n = torch.linalg.vector_norm(x)
+    n.backward()
+    return bool(n.item() == 0 and x.grad.item() == 0), "2-norm of float32 1e-30: %s, " \
+        "gradient %s (the square underflows)" % (n.item(), x.grad.item())
+
+
 # ---- the entries ----------------------------------------------------------------------------
 # max_ci: how many cases of the CI profile (run.py --profile ci, the default budget) the entry may
 # match as failures; the run fails beyond it. Counted with that run's per-entry lines.
 
 KNOWN = [
+    {"name": "prod-dim-exclusive", "ops": ("l2_prod_dim",), "dtypes": FLOATS,
+     "side": "backward", "match": _prod_dim_inexact, "max_ci": 3,
+     "torch_demo": _demo_prod_dim,
+     "reason": "prod_dim backward at inf/NaN/subnormal elements when any slice has a zero: torch "
+               "takes exclusive cumprods, libl2 dy * (P / x)"},
+    {"name": "norm-float32-underflow", "ops": ("l2_norm",), "dtypes": ("float32",),
+     "side": "backward", "match": _norm_underflow, "max_ci": 0, "torch_demo": _demo_norm,
+     "reason": "torch's float32 norm underflows (x^2 < 1e-38): zero norm, zero gradient"},
     {"name": "pad-empty-negative", "ops": ("l2_pad",), "dtypes": FLOATS, "side": "backward",
      "match": _pad_empty_negative, "max_ci": 0, "torch_demo": _demo_pad,
      "reason": "torch 1.13's pad backward raises for a zero-size input with a negative pad"},

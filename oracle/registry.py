@@ -59,20 +59,43 @@ def add(name, *a, **k):
 
 # ---- shared generators ------------------------------------------------------------------
 
-def _vk(d, kind):
-    """Value kind: mostly kind, sometimes special values (forward only)."""
-    return "special" if d.int(0, 11) == 0 else kind
+def _vk(d, kind, dt=None, stress=None, acc=False):
+    """Value kind: mostly kind; in one case of twelve each special values with inf and NaN,
+    finite special values (+-0, huge, denormal), and in one of six the op's stress kind (wide
+    ranges, near overflow, near 0) for floats or values near the int64 limits for int64."""
+    r = d.int(0, 11)
+    if r == 0:
+        return "special"
+    if r == 1:
+        if dt == "int64":
+            return "int_big"
+        return "special_finite_acc" if acc else "special_finite"
+    if r in (2, 3):
+        if dt == "int64":
+            return "int_big"
+        if stress and dt != "bool":
+            return stress
+    return kind
 
 
-def g_unary(kind="uniform"):
+def _other_dt(d, dt, p=6):
+    """Mixed dtypes: in one case of p, another of float32, float64, int64, bool than dt."""
+    if d.int(0, p - 1):
+        return dt
+    return d.choice([x for x in ALL if x != dt])
+
+
+def g_unary(kind="uniform", stress="wide"):
     def gen(d, dt):
-        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind))], "args": {}}
+        # float ops also see int64 and bool inputs now and then (torch's dtype rules)
+        xdt = _other_dt(d, dt, 8) if dt in FLOATS else dt
+        return {"inputs": [d.tensor(d.shape(), xdt, _vk(d, kind, xdt, stress))], "args": {}}
     return gen
 
 
-def g_unary_args(kind, **choices):
+def g_unary_args(kind, stress="wide", **choices):
     def gen(d, dt):
-        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind))],
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind, dt, stress))],
                 "args": {k: d.choice(v) for k, v in choices.items()}}
     return gen
 
@@ -81,31 +104,47 @@ def _bad_pair(d):
     return d.choice([[(3,), (4,)], [(2, 3), (3, 2)], [(5, 1, 2), (4, 3)]])
 
 
-def g_binary(ka="uniform", kb="uniform", dtb=None):
+def g_binary(ka="uniform", kb="uniform", dtb=None, stress="wide"):
     def gen(d, dt):
         shapes = _bad_pair(d) if d.int(0, 29) == 0 else d.bshapes(2)
-        return {"inputs": [d.tensor(shapes[0], dt, _vk(d, ka)),
-                           d.tensor(shapes[1], dtb or dt, _vk(d, kb))], "args": {}}
+        dts = [dt, dtb or dt]
+        if dtb is None:  # mixed dtypes: one operand of another dtype, sometimes 0-d
+            k = d.int(0, 1)
+            dts[k] = _other_dt(d, dt, 4)
+            if dts[k] != dt and d.int(0, 2) == 0:
+                shapes = list(shapes)
+                shapes[k] = ()
+        # a foreign operand keeps the plain kind: torch 1.13 differentiates atan2, div... in the
+        # operand's integer dtype (atan2's a * a wraps for a near 2^32)
+        kinds = [_vk(d, k_, x, stress) if x == dt else k_ for k_, x in zip((ka, kb), dts)]
+        return {"inputs": [d.tensor(shapes[0], dts[0], kinds[0]),
+                           d.tensor(shapes[1], dts[1], kinds[1])],
+                "args": {}}
     return gen
 
 
 SCALARS = [2.5, -1.0, 0.0, 0.5, 3.0, -0.75, 1e-3]
 
 
+def _num(s):
+    """A number as libl2's tensor-number ops read it: an int when integral, else a float."""
+    return int(s) if math.isfinite(s) and float(s).is_integer() else s
+
+
 def g_scalar(kind="uniform", scalars=SCALARS):
     def gen(d, dt):
-        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind))],
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, kind, dt, "wide"))],
                 "args": {"s": d.choice(scalars)}}
     return gen
 
 
-def g_reduce_dims(kind="uniform", min_numel=0):
+def g_reduce_dims(kind="uniform", min_numel=0, stress="wide"):
     def gen(d, dt):
         s = d.shape(min_side=min_numel and 1)
         dims = d.dims(len(s))
         if d.int(0, 24) == 0:
             dims = dims + [len(s) + 1]
-        return {"inputs": [d.tensor(s, dt, _vk(d, kind))],
+        return {"inputs": [d.tensor(s, dt, _vk(d, kind, dt, stress, acc=True))],
                 "args": {"dims": dims, "keepdim": d.bool()}}
     return gen
 
@@ -114,8 +153,8 @@ def g_reduce_dim(kind="uniform"):
     def gen(d, dt):
         s = d.shape()
         dim = d.dim(len(s)) if d.int(0, 24) else len(s) + 2
-        return {"inputs": [d.tensor(s, dt, _vk(d, kind))], "args": {"dim": dim,
-                                                                   "keepdim": d.bool()}}
+        return {"inputs": [d.tensor(s, dt, _vk(d, kind, dt, "wide", acc=True))],
+                "args": {"dim": dim, "keepdim": d.bool()}}
     return gen
 
 
@@ -429,19 +468,33 @@ add("l2_copy_", "S:TT", g_copy, t_copy, tol="exact", dtypes=ALL, inplace=0)
 
 # ---- elementwise ------------------------------------------------------------------------
 E = "elementwise"
+
+
+def _no_min_by_minus1(ts):
+    """torch 1.13 dies of SIGFPE on int64 INT64_MIN fmod / remainder -1; the result is 0 (l2.h),
+    as it is for 0 by -1: torch gets 0 in place of INT64_MIN there."""
+    a, b = ts[0], ts[1]
+    if a.dtype == torch.int64 and b.dtype == torch.int64:
+        a, b = torch.broadcast_tensors(a, b)
+        a = torch.where((a == -INT64_MAX - 1) & (b == -1), torch.zeros_like(a), a)
+    return a, b
 for nm, fn, ka, kb, dts in [
         ("add", torch.add, "uniform", "uniform", NUM),
         ("sub", torch.sub, "uniform", "uniform", NUM),
         ("mul", torch.mul, "uniform", "uniform", NUM),
-        ("div", torch.div, "uniform", "nonzero", FLOATS),
-        ("pow", torch.pow, "positive", "uniform", FLOATS),
+        ("div", torch.div, "uniform", "nonzero", NUM),
+        ("pow", torch.pow, "positive", "uniform", NUM),
         ("maximum", torch.maximum, "uniform", "uniform", NUM),
         ("minimum", torch.minimum, "uniform", "uniform", NUM),
         ("atan2", torch.atan2, "uniform", "nonzero", FLOATS),
-        ("fmod", torch.fmod, "uniform", "nonzero", FLOATS),
-        ("remainder", torch.remainder, "uniform", "nonzero", FLOATS)]:
-    add("l2_" + nm, "T:TT", g_binary(ka, kb), (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn),
-        tol="exact" if nm in ("maximum", "minimum") else "loose" if nm in ("pow", "atan2") else E,
+        ("fmod", torch.fmod, "uniform", "nonzero", NUM),
+        ("remainder", torch.remainder, "uniform", "nonzero", NUM)]:
+    # pow: wide exponents only overflow (forward and gradient alike)
+    add("l2_" + nm, "T:TT", g_binary(ka, kb, stress=None if nm == "pow" else "wide"),
+        (lambda fn: lambda ts, a: fn(*_no_min_by_minus1(ts)))(fn) if nm in ("fmod", "remainder")
+        else (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn),
+        tol="exact_unsigned" if nm in ("maximum", "minimum") else "loose" if nm in ("pow", "atan2")
+        else E,
         dtypes=dts, family="elementwise")
 
 
@@ -464,9 +517,12 @@ for nm, fn, kind, scal in [
         ("pow_scalar", torch.pow, "positive",
          [2.0, 3.0, 0.5, -0.5, -1.0, -2.0, 0.0, 1.5, -2.5]),
         ("rsub_scalar", lambda x, s: s - x, "uniform", SCALARS)]:
+    # int64 (and bool) tensors with integral and non-integral numbers; the number is an int
+    # when integral, as l2.h says (torch.add(int64 tensor, 3) stays int64)
     add("l2_" + nm, "T:Td", g_scalar(kind, scal),
-        (lambda fn: lambda ts, a: fn(ts[0], a["s"]))(fn), _sc,
-        tol="loose" if nm == "pow_scalar" else E, family="elementwise")
+        (lambda fn: lambda ts, a: fn(ts[0], _num(a["s"])))(fn), _sc,
+        tol="loose" if nm == "pow_scalar" else E, family="elementwise",
+        dtypes=ALL if nm in ("add_scalar", "sub_scalar", "mul_scalar") else NUM)
 
 for nm, fn in [("eq", torch.eq), ("ne", torch.ne), ("lt", torch.lt), ("le", torch.le),
                ("gt", torch.gt), ("ge", torch.ge)]:
@@ -514,7 +570,8 @@ CLAMPS = [(-0.5, 0.5), (-math.inf, 0.0), (0.0, math.inf), (1.0, -1.0), (-1.0, 1.
 def g_clamp(writable=False):
     def gen(d, dt):
         lo, hi = d.choice(CLAMPS)
-        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, "uniform"), writable=writable)],
+        return {"inputs": [d.tensor(d.shape(), dt, _vk(d, "uniform", dt, "wide"),
+                                     writable=writable)],
                 "args": {"min": lo, "max": hi}}
     return gen
 
@@ -548,23 +605,30 @@ UNARY = [("neg", torch.neg, "uniform", NUM, "exact"), ("abs", torch.abs, "unifor
          ("ceil", torch.ceil, "normal", FLOATS, "exact"),
          ("round", torch.round, "small_int", FLOATS, "exact"),
          ("trunc", torch.trunc, "normal", FLOATS, "exact")]
+# stress kinds: exp-like functions near their overflow, log-like ones near 0, the rest wide
+STRESS = {**{nm: "near_overflow" for nm in ("exp", "exp2", "expm1", "sigmoid", "silu", "tanh",
+                                            "elu", "softplus")},
+          **{nm: "near_zero" for nm in ("log", "log2", "log10", "log1p", "sqrt", "rsqrt",
+                                        "reciprocal")}}
 for nm, fn, kind, dts, tol in UNARY:
     if nm == "round":
         kind = "halves"
-    add("l2_" + nm, "T:T", g_unary(kind), (lambda fn: lambda ts, a: fn(ts[0]))(fn), tol=tol,
+    add("l2_" + nm, "T:T", g_unary(kind, STRESS.get(nm, "wide")),
+        (lambda fn: lambda ts, a: fn(ts[0]))(fn), tol=tol,
         dtypes=dts, family="elementwise")
 
 
 add("l2_leaky_relu", "T:Td", g_unary_args("ties", slope=[0.01, 0.2, -0.5, 0.0]),
     lambda ts, a: F.leaky_relu(ts[0], a["slope"]), lambda f, xs, a: f(xs[0], a["slope"]),
     family="elementwise")
-add("l2_elu", "T:Td", g_unary_args("normal", alpha=[1.0, 0.5, 2.0]),
+add("l2_elu", "T:Td", g_unary_args("normal", "near_overflow", alpha=[1.0, 0.5, 2.0]),
     lambda ts, a: F.elu(ts[0], a["alpha"]), lambda f, xs, a: f(xs[0], a["alpha"]),
     family="elementwise")
 add("l2_gelu", "T:Tb", g_unary_args("normal", tanh=[False, True]),
     lambda ts, a: F.gelu(ts[0], approximate="tanh" if a["tanh"] else "none"),
     lambda f, xs, a: f(xs[0], a["tanh"]), tol="loose", family="elementwise")
-add("l2_softplus", "T:Tdd", g_unary_args("normal", beta=[1.0, 2.0, 0.5], threshold=[20.0, 1.0]),
+add("l2_softplus", "T:Tdd", g_unary_args("normal", "near_overflow", beta=[1.0, 2.0, 0.5],
+                                         threshold=[20.0, 1.0]),
     lambda ts, a: F.softplus(ts[0], a["beta"], a["threshold"]),
     lambda f, xs, a: f(xs[0], a["beta"], a["threshold"]), tol="loose", family="elementwise")
 
@@ -575,7 +639,9 @@ def g_inplace_binary(kb="uniform"):
         s = d.shape()
         from gen import _bcast_reduce
         ss = _bcast_reduce(s, d.rng()) if d.int(0, 19) else d.shape()
-        return {"inputs": [d.tensor(s, dt, writable=True), d.tensor(ss, dt, _vk(d, kb))],
+        bdt = _other_dt(d, dt, 6)
+        return {"inputs": [d.tensor(s, dt, writable=True),
+                           d.tensor(ss, bdt, _vk(d, kb, bdt, "wide"))],
                 "args": {}}
     return gen
 
@@ -610,7 +676,9 @@ add("l2_zero_", "S:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, writabl
 # ---- reductions -------------------------------------------------------------------------
 A = "accumulating"
 _dims = lambda f, xs, a: f(xs[0], len(a["dims"]), i32a(a["dims"]), a["keepdim"])  # noqa: E731
-g_all = lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, _vk(d, "uniform"))], "args": {}}  # noqa
+g_all = lambda d, dt: {"inputs": [d.tensor(d.shape(), dt,  # noqa
+                                            _vk(d, "uniform", dt, "wide", acc=True))],
+                       "args": {}}
 
 
 def t_red(fn):
@@ -729,25 +797,31 @@ def g_mm(kind):
             if ra == 1:
                 sa = [k]
             sh = [tuple(sa), tuple(sb)]
-        return {"inputs": [d.tensor(s, dt, "uniform") for s in sh], "args": {}}
+        return {"inputs": [d.tensor(s, dt, _vk(d, "uniform", dt, "wide", acc=True)) for s in sh],
+                "args": {}}
     return gen
 
 
 for nm in ("matmul", "mm", "bmm", "mv", "dot", "outer"):
     add("l2_" + nm, "T:TT", g_mm(nm), (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(
-        getattr(torch, nm)), tol=A, family="linalg")
+        getattr(torch, nm)), tol=A, dtypes=NUM, family="linalg")
 
 
 def g_addmm(d, dt):
     m, k, n = d.int(0, 8), d.int(0, 8), d.int(0, 8)
     cs = d.choice([(m, n), (n,), (1, n), (m, 1), ()])
+    # int64: integral beta and alpha (libl2 refuses others, l2.h; torch 1.13 truncates them)
+    fl = dt != "int64"
     return {"inputs": [d.tensor(cs, dt), d.tensor((m, k), dt), d.tensor((k, n), dt)],
-            "args": {"beta": d.choice([1.0, 0.5, 0.0]), "alpha": d.choice([1.0, -2.0, 0.25])}}
+            "args": {"beta": d.choice([1.0, 0.5 if fl else 2.0, 0.0]),
+                     "alpha": d.choice([1.0, -2.0, 0.25 if fl else 3.0])}}
 
 
 add("l2_addmm", "T:TTTdd", g_addmm,
-    lambda ts, a: torch.addmm(ts[0], ts[1], ts[2], beta=a["beta"], alpha=a["alpha"]),
-    lambda f, xs, a: f(xs[0], xs[1], xs[2], a["beta"], a["alpha"]), tol=A, family="linalg")
+    lambda ts, a: torch.addmm(ts[0], ts[1], ts[2], beta=_num(a["beta"]),
+                              alpha=_num(a["alpha"])),
+    lambda f, xs, a: f(xs[0], xs[1], xs[2], a["beta"], a["alpha"]), tol=A, dtypes=NUM,
+    family="linalg")
 
 
 def g_linear(d, dt):
@@ -759,7 +833,7 @@ def g_linear(d, dt):
 
 
 add("l2_linear", "T:TTT", g_linear, lambda ts, a: F.linear(ts[0], ts[1], ts[2]), tol=A,
-    family="linalg")
+    dtypes=NUM, family="linalg")
 
 # ---- indexing ---------------------------------------------------------------------------
 
@@ -827,9 +901,17 @@ add("l2_one_hot", "T:Tl", g_one_hot, lambda ts, a: F.one_hot(ts[0], a["num_class
     family="index")
 
 # ---- nn ---------------------------------------------------------------------------------
-add("l2_softmax", "T:Ti", g_dim(0), lambda ts, a: torch.softmax(ts[0], a["dim"]),
+def g_softmax(d, dt):
+    """softmax / log_softmax: inputs up to +-1e4 in a quarter of the cases (max subtraction)."""
+    r = g_dim(0)(d, dt)
+    k = d.int(0, 3)
+    r["inputs"][0]["values"] = "wide" if k == 0 else _vk(d, "uniform", dt, acc=True)
+    return r
+
+
+add("l2_softmax", "T:Ti", g_softmax, lambda ts, a: torch.softmax(ts[0], a["dim"]),
     lambda f, xs, a: f(xs[0], a["dim"]), tol=A, family="nn")
-add("l2_log_softmax", "T:Ti", g_dim(0), lambda ts, a: torch.log_softmax(ts[0], a["dim"]),
+add("l2_log_softmax", "T:Ti", g_softmax, lambda ts, a: torch.log_softmax(ts[0], a["dim"]),
     lambda f, xs, a: f(xs[0], a["dim"]), tol=A, family="nn")
 
 
@@ -842,7 +924,8 @@ def g_ce(smoothing):
         tsh = [(), (nb,), (nb, ish[2] if form == 2 else 1)][form]
         ign = d.choice([-100, 0, 1])
         tv = "randint:0:%d" % c if d.int(0, 24) else "randint:0:%d" % (c + 1)
-        return {"inputs": [d.tensor(ish, dt, "normal" if smoothing else "uniform01"),
+        kind = _vk(d, "normal", dt, "wide", acc=True) if smoothing else "uniform01"
+        return {"inputs": [d.tensor(ish, dt, kind),
                            d.tensor(tsh, "int64", tv)],
                 "args": {"reduction": d.int(0, 2), "ignore_index": ign,
                          "label_smoothing": d.choice([0.0, 0.1, 0.5]) if smoothing else 0.0}}
@@ -866,7 +949,9 @@ def g_loss(ki, kt):
     def gen(d, dt):
         sh = d.shape()
         tsh = sh if d.int(0, 29) else (9, 9)
-        return {"inputs": [d.tensor(sh, dt, ki), d.tensor(tsh, dt, kt)],
+        stress = "near_zero" if ki == "prob" else "wide"
+        return {"inputs": [d.tensor(sh, dt, _vk(d, ki, dt, stress, acc=True)),
+                           d.tensor(tsh, dt, _vk(d, kt, dt, acc=True) if ki != "prob" else kt)],
                 "args": {"reduction": d.int(0, 2)}}
     return gen
 
@@ -939,7 +1024,9 @@ def g_conv(d, dt):
     cin, cout = g * d.int(1, 3), g * d.int(1, 3)
     kh, kw = d.int(1, 3), d.int(1, 3)
     x = (d.int(1, 3), cin, d.int(kh, 8), d.int(kw, 8))
-    return {"inputs": [d.tensor(x, dt), d.tensor((cout, cin // g, kh, kw), dt),
+    return {"inputs": [d.tensor(x, dt, _vk(d, "uniform", dt, "wide", acc=True)),
+                       d.tensor((cout, cin // g, kh, kw), dt,
+                                _vk(d, "uniform", dt, "wide", acc=True)),
                        d.tensor((cout,), dt) if d.bool() else None],
             "args": {"stride": [d.int(1, 3), d.int(1, 2)], "padding": [d.int(0, 2), d.int(0, 1)],
                      "dilation": [d.int(1, 2), 1], "groups": g}}

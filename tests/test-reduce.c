@@ -779,6 +779,21 @@ int main(void)
     test_grad_values();
     test_gradcheck();
     {
+        /* prod backward with a subnormal product: dy * (P / x), as torch (dy * P underflowed to
+         * -0.0 and gave a zero gradient; found by the oracle). */
+        double xs[2] = {-0.587, 4.9406564584124654e-324};
+        l2_tensor *x = l2_from_data(xs, L2_SHAPE(2), L2_FLOAT64);
+        l2_set_requires_grad(x, true);
+        l2_tensor *p = l2_prod_dim(x, 0, false);
+        l2_tensor *g = l2_full(0, NULL, 0.25, L2_FLOAT64);
+        l2_backward(p, g, false);
+        double g1 = at(l2_grad(x), (const int64_t[]){1});
+        ok(g1 == -0.25, "prod_dim gradient at a subnormal product is dy * (P / x) (got %g)", g1);
+        l2_tensor_release(p);
+        l2_tensor_release(g);
+        l2_tensor_release(x);
+    }
+    {
         /* torch refuses an inf norm over an empty dim (no identity). */
         l2_tensor *e = l2_zeros(L2_SHAPE(2, 0), L2_FLOAT32);
         ok(!l2_norm(e, INFINITY, 1, (const int[]){1}, false) && l2_last_status() == L2_ERR_ARG,

@@ -480,7 +480,22 @@ BW_LOOPS(atan2_da, g * y / (x * x + y * y))
 BW_LOOPS(atan2_db, -g * x / (x * x + y * y))
 /* fmod: da = g, db = -g * trunc(a / b); remainder: db = -g * floor(a / b) */
 BW_LOOPS(fmod_db, -g * trunc(x / y))
-BW_LOOPS(rem_db, -g * floor(x / y))
+/* Python's floor division a // b, as torch's div(rounding_mode="floor"): -0.5 // inf is -1,
+ * where floor(-0.5 / inf) is -0; a // 0 is a / 0. */
+static inline double floordiv(double a, double b)
+{
+    if (b == 0) /* IEEE division, as torch */
+        return a / b;
+    double mod = fmod(a, b), div = (a - mod) / b;
+    if (mod != 0 && (b < 0) != (mod < 0))
+        div -= 1;
+    if (div == 0)
+        return copysign(0.0, a / b);
+    double f = floor(div);
+    return div - f > 0.5 ? f + 1 : f;
+}
+/* remainder: db = -g * (a // b) */
+BW_LOOPS(rem_db, -g * (T)floordiv(x, y))
 /* add with alpha: db = alpha * g */
 L2__EW_LOOP1(scale_f32, float, float, g, g * (T)A)
 L2__EW_LOOP1(scale_f64, double, double, g, g * (T)A)
@@ -522,7 +537,31 @@ static l2_tensor *scaled(const l2_tensor *g, double alpha)
     return r;
 }
 
+/* The gradients are computed in result_type of the tensor inputs (a 0-d float64 operand does
+ * not widen a float32 one): an in-place op on a float32 tensor with a float64 operand gets the
+ * operand's gradient in float64, as torch (the engine converts each gradient to its input's
+ * dtype), while maximum's ties are still found in float32 when the float64 side is 0-d. */
+static l2_status binary_backward_dt(int k, l2__node *n, const l2_tensor *g, l2_tensor **gin);
+
 static l2_status binary_backward(int k, l2__node *n, const l2_tensor *g, l2_tensor **gin)
+{
+    bool wide = false, dims = false;
+    for (int i = 0; i < n->n_inputs && i < 2; i++)
+        dims |= !(n->i[0] & (1 << i)) && n->in_ndim[i] > 0;
+    for (int i = 0; i < n->n_inputs && i < 2; i++)
+        wide |= !(n->i[0] & (1 << i)) && n->in_dtype[i] == L2_FLOAT64 &&
+                (n->in_ndim[i] > 0 || !dims);
+    if (g->dtype != L2_FLOAT32 || !wide)
+        return binary_backward_dt(k, n, g, gin);
+    l2_tensor *g64 = l2__ew_convert("backward", g, L2_FLOAT64);
+    if (!g64)
+        return L2_ERR_NOMEM;
+    l2_status st = binary_backward_dt(k, n, g64, gin);
+    l2_tensor_release(g64);
+    return st;
+}
+
+static l2_status binary_backward_dt(int k, l2__node *n, const l2_tensor *g, l2_tensor **gin)
 {
     if (k == B_ADD || k == B_SUB || k == B_FMOD || k == B_REM) {
         if (l2__ew_edge(n, 0) && !(gin[0] = l2_tensor_ref((l2_tensor *)g)))
@@ -768,7 +807,7 @@ l2_tensor *l2_masked_fill(const l2_tensor *t, const l2_tensor *mask, double valu
               l2_dtype_name(mask->dtype));
     L2__CHECK(l2__is_float(t->dtype) || t->dtype == L2_BOOL ||
                   (value >= -9.2233720368547758e18 && value < 9.2233720368547758e18),
-              NULL, L2_ERR_OVERFLOW, "%s: value %g cannot be converted to type int64 without "
+              NULL, L2_ERR_ARG, "%s: value %g cannot be converted to type int64 without "
               "overflow", op, value);
     int64_t shape[L2_MAX_DIMS];
     int nd = l2__broadcast_shapes(op, t->ndim, t->shape, mask->ndim, mask->shape, shape);

@@ -63,8 +63,9 @@ enum { CLS_CE, CLS_CE_PROB, CLS_NLL };
         }                                                                                    \
         double lse = (double)mx + log(s);                                                    \
         *lse_out = lse;                                                                      \
-        if (mode == CLS_CE)                                                                  \
-            return (1 - e) * (lse - (double)x[t * xs]) + e * (lse - sx / (double)C);         \
+        if (mode == CLS_CE) /* no smoothing term at e == 0: 0 * inf (a -inf logit) is NaN */ \
+            return (1 - e) * (lse - (double)x[t * xs]) +                                     \
+                   (e != 0 ? e * (lse - sx / (double)C) : 0);                                \
         double l = 0, u = e / (double)C;                                                     \
         _Pragma("omp simd reduction(+ : l)")                                                 \
         for (int64_t k = 0; k < C; k++)                                                      \

@@ -1155,13 +1155,14 @@ static void init_prod_bw(racc *a, int64_t o, const void *ctx)
 }
 
 /* With P the product of the non-zero elements and Z the number of zeros in the slice:
- * Z = 0: dx = dy * P / x;  Z = 1: dx = dy * P at the zero, 0 elsewhere;  Z > 1: dx = 0. */
+ * Z = 0: dx = dy * (P / x);  Z = 1: dx = dy * P at the zero, 0 elsewhere;  Z > 1: dx = 0.
+ * P / x first, as torch: dy * P can underflow to 0 where P is subnormal and P / x is not. */
 static void prod_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
                         const void *ctx)
 {
     const double g = a->m, P = a->s;
     const int64_t z = a->k;
-    MAP_ROW(x != 0 ? (z == 0 ? g * P / x : 0.0) : (z == 1 ? g * P : 0.0));
+    MAP_ROW(x != 0 ? (z == 0 ? g * (P / x) : 0.0) : (z == 1 ? g * P : 0.0));
 }
 
 static const rkern K_PROD_BW = {.init = init_prod_bw, .row = prod_bw_row};
@@ -1588,18 +1589,18 @@ static void init_norm_bw(racc *a, int64_t o, const void *ctx)
 
 static inline double sgn(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x; }
 
-/* p = 1:   dx = dy sgn(x)
+/* p = 1:   dx = dy sgn(x)  (0 * dy at NaN)
  * p < 1:   dx = dy sgn(x) |x|^(p-1) norm^(1-p)      (0 where x = 0)
  * p >= 1:  dx = dy x |x|^(p-2) / norm^(p-1)          (0 where the norm is 0)
- * p = inf: dx = dy sgn(x) / count where |x| = norm (or |x| is NaN), 0 elsewhere */
+ * p = inf: dx = dy sgn(x) / count where |x| = norm, 0 elsewhere (NaN included) */
 static void norm_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
                         const void *ctx)
 {
     const double p = ((const rctx *)ctx)->p, m = a->m, s = a->s;
     if (isinf(p)) {
-        MAP_ROW(fabs(x) == m || isnan(x) ? s * sgn(x) : 0.0);
-    } else if (p == 1) {
-        MAP_ROW(s * sgn(x));
+        MAP_ROW(fabs(x) == m ? s * sgn(x) : 0.0); /* 0 at NaN, as torch 1.13 */
+    } else if (p == 1) { /* torch: sign(NaN) is 0 here */
+        MAP_ROW(s * (isnan(x) ? 0.0 : sgn(x)));
     } else if (p == 2) {
         MAP_ROW(s * x);
     } else if (p < 1) {

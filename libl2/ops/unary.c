@@ -109,7 +109,7 @@ GF(tanh, g * ((T)1 - v * v))                             /* dx = g (1 - y^2) */
 UF(sigmoid, (T)1 / ((T)1 + exp(-x)))
 GF(sigmoid, g * v * ((T)1 - v))                          /* dx = g y (1 - y) */
 UF(relu, x < 0 ? (T)0 : x) UI(relu, x < 0 ? 0 : x)       /* NaN stays NaN */
-GF(relu, v > 0 ? g : (T)0)                               /* dx = g where y > 0 */
+GF(relu, v <= 0 ? (T)0 : g)                              /* dx = 0 where y <= 0 (NaN: g) */
 UF(silu, x / ((T)1 + exp(-x)))
 GF(silu, SILU_BW(g, v))                                  /* see silu_bw */
 UF(erf, erf(x))
@@ -120,8 +120,10 @@ UF(round, nearbyint(x)) UI(round, x)                     /* half to even */
 UF(trunc, trunc(x)) UI(trunc, x)
 UF(leaky_relu, x > 0 ? x : x * (T)A)
 GF(leaky_relu, v > 0 ? g : g * (T)A)                     /* dx = g (x > 0 ? 1 : slope) */
-UF(elu, x > 0 ? x : (T)A * expm1(x))
-GF(elu, v > 0 ? g : g * (T)A * exp(v))                   /* dx = g (x > 0 ? 1 : alpha e^x) */
+/* elu: alpha expm1(x) for x <= 0 (more accurate than torch's exp(x) - 1 near 0); a zero result
+ * takes torch's sign, that of 0 * alpha (elu(-0.0) is +0.0 for alpha > 0, as torch) */
+UF(elu, x > 0 ? x : ((T)A * expm1(x) != 0 ? (T)A * expm1(x) : (T)0 * (T)A))
+GF(elu, v <= 0 ? g * (T)A * exp(v) : g)                  /* dx = g (x <= 0 ? alpha e^x : 1) */
 UF(gelu, GELU(x, A != 0))
 GF(gelu, GELU_BW(g, v, A != 0))                          /* see gelu_bw */
 /* softplus: x when beta x > threshold, else log(1 + exp(beta x)) / beta */

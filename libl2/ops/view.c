@@ -193,7 +193,7 @@ l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim)
     int e = s < 0 ? -1 : l2__wrap_dim("flatten", end_dim, t->ndim);
     if (e < 0)
         return NULL;
-    L2__CHECK(s <= e, NULL, L2_ERR_DIM, "flatten: start_dim %d cannot come after end_dim %d",
+    L2__CHECK(s <= e, NULL, L2_ERR_ARG, "flatten: start_dim %d cannot come after end_dim %d",
               start_dim, end_dim);
     if (s == e) /* nothing to merge: t itself, as torch (not a view, so not is_view) */
         return l2__ret(l2_tensor_ref((l2_tensor *)t));
