@@ -180,6 +180,22 @@ class Buffer:
         if not self.l2:
             raise RuntimeError("l2_from_blob failed: " + lib.error())
 
+    def fresh(self):
+        """A new libl2 tensor over the same memory (a fresh leaf: no grad, no history), for
+        running libl2 again (at another thread count) on the same bytes."""
+        self.release()
+        nd = len(self.spec["shape"])
+        sh = (C.c_int64 * max(nd, 1))(*self.spec["shape"])
+        st = (C.c_int64 * max(nd, 1))(*self.spec["strides"])
+        self.l2 = self.lib.from_blob(self.buf.ctypes.data, nd, sh, st, self.offset,
+                                     DTYPES[self.dtype], None, None)
+        if not self.l2:
+            raise RuntimeError("l2_from_blob failed: " + self.lib.error())
+
+    def restore(self):
+        """Write the snapshot back (an input that libl2 wrote, before running libl2 again)."""
+        self.buf[...] = self.snapshot
+
     def intact(self):
         """True when every byte of the buffer equals its snapshot (inputs and guards)."""
         return self.buf.view(np.uint8).tobytes() == self.snapshot.view(np.uint8).tobytes()

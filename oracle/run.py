@@ -25,6 +25,9 @@ import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+# libl2 runs at up to 3 threads on 2 cores: OpenMP's default busy-wait would stall it (read by
+# libgomp when it loads, so set before torch and libl2 load; the supervisor sets it for workers)
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 try:
     import numpy as np
@@ -40,6 +43,7 @@ import gen as G  # noqa: E402
 import l2lib  # noqa: E402
 import registry as R  # noqa: E402
 import known as K  # noqa: E402
+import coverage as CV  # noqa: E402
 from compare import (FLOATS, as_np, check_dropout, compare, errors,  # noqa: E402
                      reference64, take_along)
 
@@ -55,10 +59,13 @@ class CaseFailure(Exception):
 
 # ---- one case ---------------------------------------------------------------------------
 
-def make_case(op, dtype, d):
+def make_case(op, dtype, d, threads=None):
     r = op.gen(d, dtype)
-    return {"op": op.name, "dtype": dtype, "inputs": r["inputs"], "args": r["args"],
+    case = {"op": op.name, "dtype": dtype, "inputs": r["inputs"], "args": r["args"],
             "grad": {"layout": d.choice(GRAD_LAYOUTS), "seed": d.int(0, 2**31 - 1)}}
+    if threads and list(threads) != [1]:
+        case["threads"] = list(threads)  # libl2 runs at each (run_case)
+    return case
 
 
 def spec_str(s):
@@ -77,17 +84,50 @@ def repro(case):
         json.dumps(case["args"]), json.dumps(case["grad"]), op.tol if op else "?")
 
 
+def threads_of(case):
+    return case.get("threads") or [1]
+
+
+def thread_check(op, got, first, n, n0, what, full):
+    """The n-thread result got of what (e.g. "output 0") against first, the n0-thread result
+    that already passed against torch. Bitwise equal passes at once (the cheap path). Otherwise
+    an op whose order of operations does not depend on the thread count (op.threads_bitwise)
+    fails naming both counts, and any other op is compared with torch again (full() returns
+    None or a message)."""
+    if first is not None and got.shape == first.shape and got.dtype == first.dtype and \
+            got.tobytes() == first.tobytes():
+        return None
+    if first is not None and op.threads_bitwise:
+        if got.shape != first.shape or got.dtype != first.dtype:
+            diff = "%s %s vs %s %s" % (list(first.shape), first.dtype, list(got.shape), got.dtype)
+        else:
+            diff = compare(got, first, "exact", str(got.dtype))
+            diff = diff or "equal values, different bits (the sign of a zero or a NaN payload)"
+        return "threads: %s at %d and %d threads differ; they must agree bitwise (the op's " \
+               "order of operations does not depend on the thread count): %s" % (
+                   what, n0, n, diff.replace("libl2 ", "%d threads " % n).replace(
+                       "torch ", "%d threads " % n0))
+    m = full()
+    if m and first is not None:
+        return "threads: %s at %d threads (at %d threads it passes): %s" % (what, n, n0, m)
+    return m
+
+
 def run_case(lib, op, case, stats=None):
-    """Run one case; returns None on success, else a failure message (multi-line)."""
+    """Run one case; returns None on success, else a failure message (multi-line).
+
+    torch runs once (one thread); libl2 runs at every thread count in case["threads"] (default
+    [1]), each time on fresh leaves over the same bytes (inputs it writes are restored first),
+    forward and backward, and each run is checked against torch (see thread_check)."""
     note_state(case)
     if os.environ.get("ORACLE_SELFTEST_CRASH") == op.name:  # tests the crash supervision
         os.kill(os.getpid(), 11)
     dtype = case["dtype"]
     a = case["args"]
     f = lib.fn(op.name, op.sig)
-    bufs, tbufs, extra = [], {}, []
+    bufs, tbufs = [], {}
     l2_outs = []
-    fails = []
+    ctx = {"first": None, "ref64": {}, "torch_overflow": False, "gb": None, "refused": False}
     try:
         for s in case["inputs"]:
             bufs.append(l2lib.Buffer(lib, s, G.spec_values(s)) if s is not None else None)
@@ -114,167 +154,233 @@ def run_case(lib, op, case, stats=None):
                 tout = op.ref(tin, a)
         except Exception as e:  # torch refuses: libl2 must refuse too
             terr = e
-        # libl2
-        if do_grad:
-            for i in diff:
-                if lib.set_requires_grad(bufs[i].l2, True) != 0:
-                    return "set_requires_grad failed: " + lib.error()
-        lib.clear_error()
-        xs = [b.l2 if b is not None else None for b in bufs]
-        r = op.call(f, xs, a)
-        if op.inplace is not None:
-            l2_ok = (r == 0)
-        elif op.outputs > 1:
-            l2_ok = r is not None and bool(r[0])
-            if l2_ok:
-                l2_outs.extend(r)
-        else:
-            l2_ok = bool(r)
-            if l2_ok:
-                l2_outs.append(r)
-        if terr is not None or not l2_ok:
-            if terr is not None and l2_ok:
-                return "error parity: torch raises %s: %s; libl2 succeeded" % (
-                    type(terr).__name__, str(terr).split("\n")[0][:200])
-            if terr is None:
-                return "error parity: libl2 failed (%s) but torch succeeded" % lib.error()
-            if not lib.error():
-                return "libl2 failed without an error message"
-            if stats is not None:
-                stats["errors"] += 1
-            return None
-        # integrity of read-only inputs
-        for i, b in enumerate(bufs):
-            if b is None or i in sep:
-                continue
-            if not b.intact():
-                fails.append("input %d modified or guard zone written (%s)" % (
-                    i, "guards" if not b.guards_intact() else "inside"))
-        if op.inplace is not None:
-            i = op.inplace
-            lb, tb = bufs[i], tbufs[i]
-            if not lb.guards_intact() or not lb.gaps_intact():
-                fails.append("in-place: write outside the destination's elements")
-            got, want = as_np(lb.torch), as_np(tb.torch)
-            m = compare(got, want, op.tol, dtype)
-            if m:
-                fails.append("in-place result: " + m)
-            if not fails and dtype in FLOATS and not op.nograd and not special:
-                fails += inplace_grad(lib, op, case, f)
-            return "\n".join(fails) or None
-        for i in op.mutates:
-            if i in tbufs:
-                m = compare(as_np(bufs[i].torch), as_np(tbufs[i].torch), "accumulating", dtype)
-                if m:
-                    fails.append("mutated input %d: %s" % (i, m))
-        # outputs
         touts = list(tout) if isinstance(tout, tuple) else [tout]
-        torch_overflow = False
-        for k, lo in enumerate(l2_outs):
-            gt = lib.to_torch(lo)
-            got = as_np(gt)
-            want_t = touts[k] if k < len(touts) else None
-            if op.view and k == 0 and want_t is not None and want_t.numel():
-                t_alias = bufs[0].contains(want_t.data_ptr())
-                l_alias = bufs[0].contains(lib.data_ptr(lo))
-                if t_alias != l_alias:
-                    fails.append("view parity: torch result %s input 0, libl2's %s" % (
-                        "aliases" if t_alias else "does not alias",
-                        "does" if l_alias else "does not"))
-            del gt
-            if op.check == "dropout" and want_t is None:
-                m = check_dropout(got, as_np(bufs[0].torch), a)
-                if m:
-                    fails.append(m)
-                continue
-            want = as_np(want_t)
-            if op.check == "argext" and got.dtype == np.int64 and k == len(l2_outs) - 1 and \
-                    got.shape == want.shape:
-                x = tin[0].detach()
-                dim = a.get("dim")
-                kd = a.get("keepdim", False)
-                try:
-                    vg = take_along(x, torch.from_numpy(got), dim, kd)
-                    vw = take_along(x, torch.from_numpy(want), dim, kd)
-                    m = compare(as_np(vg), as_np(vw), "exact", dtype)
-                except Exception as e:
-                    m = "indices out of range: %s" % e
-                if m:
-                    fails.append("output %d (indices): %s" % (k, m))
-                continue
-            if op.check == "to_dtype" and a["to"] in ("int64",) and dtype in FLOATS:
-                src = as_np(tin[0].detach()).astype(np.float64)
-                ok = np.isfinite(src) & (np.abs(src) < 2**62)
-                got, want = np.where(ok, got, 0), np.where(ok, want, 0)
-            ref64 = None
-            if op.tol == "accumulating" and dtype == "float32" and got.dtype == np.float32:
-                ref64 = reference64(op, tin, a, k)
-            m = compare(got, want, op.tol, dtype, ref64)
-            if m is None and got.dtype.kind == "f" and got.shape == want.shape and \
-                    np.any(~np.isfinite(want) & np.isfinite(got)):
-                torch_overflow = True  # accepted against the float64 reference: grads diverge
-            if stats is not None and m is None and got.shape == want.shape:
-                e = errors(got, want)
-                stats["max_abs"] = max(stats["max_abs"], e[0])
-                stats["max_rel"] = max(stats["max_rel"], e[1])
-                stats["max_ulp"] = max(stats["max_ulp"], e[2])
-            if m:
-                fails.append("output %d: %s" % (k, m))
-        if fails:
-            return "\n".join(fails)
-        # backward
-        t0 = touts[0]
-        if do_grad and t0 is not None and t0.requires_grad and t0.dtype.is_floating_point \
-                and t0.numel() > 0 and not torch_overflow:
-            out = l2_outs[0]
-            if not lib.requires_grad(out):
-                return "output does not require grad (torch's does)"
-            gsp = G.spec(list(t0.shape), l2lib.DTYPE_NAMES[lib.dtype_of(out)],
-                         case["grad"]["layout"], np.random.default_rng(case["grad"]["seed"]),
-                         "normal", seed=case["grad"]["seed"])
-            case["_grad_spec"] = gsp  # runtime only (known-failure triage); never saved
-            gb = l2lib.Buffer(lib, gsp, G.spec_values(gsp))
-            extra.append(gb)
-            # torch gets a contiguous copy of the upstream gradient: torch 1.13's gelu backward
-            # reads garbage from a transposed one (libl2 still gets the strided buffer)
-            t0.backward(gb.torch.contiguous())
-            st_ = lib.backward(out, gb.l2, False)
-            if st_ != 0:
-                return "l2_backward failed: " + lib.error()
-            if not gb.intact():
-                fails.append("upstream gradient buffer modified")
-            for i in diff:
-                tg = tin[i].grad
-                lg = lib.grad(bufs[i].l2)
-                if tg is not None and not lg and not tg.any():
-                    continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
-                if (tg is None) != (not lg):
-                    fails.append("grad of input %d: torch %s, libl2 %s" % (
-                        i, "None" if tg is None else "a tensor", "NULL" if not lg else "a tensor"))
-                    continue
-                if tg is None:
-                    continue
-                gt = lib.to_torch(lg)
-                m = compare(as_np(gt), as_np(tg), op.tol, dtype, grad=True)
-                del gt
-                if m:
-                    fails.append("grad of input %d: %s" % (i, m))
-            for i, b in enumerate(bufs):
-                if b is not None and i not in sep and not b.intact():
-                    fails.append("input %d modified by backward" % i)
-        return "\n".join(fails) or None
+        threads = threads_of(case)
+        for j, n in enumerate(threads):
+            if j:
+                lib.set_num_threads(n)
+                for i, b in enumerate(bufs):
+                    if b is not None:
+                        if i in sep:
+                            b.restore()
+                        b.fresh()
+            try:
+                msg = l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff,
+                             special, sep, n, threads[0], ctx, l2_outs, stats)
+            finally:
+                for o in l2_outs:
+                    if o:
+                        lib.tensor_release(o)
+                del l2_outs[:]
+                if j:
+                    lib.set_num_threads(threads[0])
+            if msg:
+                return msg
+        if op.inplace is not None and dtype in FLOATS and not op.nograd and not special and \
+                not ctx["refused"]:
+            cov = stats.get("cover") if stats is not None else None
+            return "\n".join(inplace_grad(lib, op, case, f, threads, cov)) or None
+        return None
     finally:
-        for o in l2_outs:
-            if o:
-                lib.tensor_release(o)
-        for b in bufs + list(tbufs.values()) + extra:
+        for b in bufs + list(tbufs.values()) + [ctx["gb"]]:
             if b is not None:
                 b.release()
 
 
-def inplace_grad(lib, op, case, f):
+def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, special, sep, n, n0,
+           ctx, l2_outs, stats):
+    """libl2's side of one case at n threads (n0: the first count, whose results ctx["first"]
+    holds once it passed). Returns None or a failure message; sets ctx["refused"] when both
+    refused."""
+    dtype = case["dtype"]
+    a = case["args"]
+    first = ctx["first"]
+    rec = {"outs": [], "grads": {}, "inplace": None, "mutated": {}}
+    fails = []
+    cov = stats.get("cover") if stats is not None else None
+    if do_grad:
+        for i in diff:
+            if lib.set_requires_grad(bufs[i].l2, True) != 0:
+                return "set_requires_grad failed: " + lib.error()
+    lib.clear_error()
+    xs = [b.l2 if b is not None else None for b in bufs]
+    r = op.call(f, xs, a)
+    if op.inplace is not None:
+        l2_ok = (r == 0)
+    elif op.outputs > 1:
+        l2_ok = r is not None and bool(r[0])
+        if l2_ok:
+            l2_outs.extend(r)
+    else:
+        l2_ok = bool(r)
+        if l2_ok:
+            l2_outs.append(r)
+    if terr is not None or not l2_ok:
+        where = "" if first is None else "at %d threads (not at %d): " % (n, n0)
+        if terr is not None and l2_ok:
+            return where + "error parity: torch raises %s: %s; libl2 succeeded" % (
+                type(terr).__name__, str(terr).split("\n")[0][:200])
+        if terr is None:
+            return where + "error parity: libl2 failed (%s) but torch succeeded" % lib.error()
+        if not lib.error():
+            return where + "libl2 failed without an error message"
+        if stats is not None and first is None:
+            stats["errors"] += 1
+        if first is None:
+            ctx["first"] = rec
+        ctx["refused"] = True
+        return None
+    where = "" if first is None else "at %d threads: " % n
+    # integrity of read-only inputs
+    for i, b in enumerate(bufs):
+        if b is None or i in sep:
+            continue
+        if not b.intact():
+            fails.append(where + "input %d modified or guard zone written (%s)" % (
+                i, "guards" if not b.guards_intact() else "inside"))
+    if op.inplace is not None:
+        i = op.inplace
+        lb, tb = bufs[i], tbufs[i]
+        if not lb.guards_intact() or not lb.gaps_intact():
+            fails.append(where + "in-place: write outside the destination's elements")
+        got, want = as_np(lb.torch), as_np(tb.torch)
+        m = thread_check(op, got, first and first["inplace"], n, n0, "in-place result",
+                         lambda: compare(got, want, op.tol, dtype))
+        if m:
+            fails.append(m if first else "in-place result: " + m)
+        rec["inplace"] = got
+        if cov is not None:
+            cov.add(case, "forward", n)
+        ctx["first"] = first or rec
+        return "\n".join(fails) or None
+    for i in op.mutates:
+        if i in tbufs:
+            got, want = as_np(bufs[i].torch), as_np(tbufs[i].torch)
+            m = thread_check(op, got, first and first["mutated"].get(i), n, n0,
+                             "mutated input %d" % i,
+                             lambda: compare(got, want, "accumulating", dtype))
+            if m:
+                fails.append(m if first else "mutated input %d: %s" % (i, m))
+            rec["mutated"][i] = got
+    # outputs
+    for k, lo in enumerate(l2_outs):
+        gt = lib.to_torch(lo)
+        got = as_np(gt)
+        rec["outs"].append(got)
+        want_t = touts[k] if k < len(touts) else None
+        if op.view and k == 0 and want_t is not None and want_t.numel():
+            t_alias = bufs[0].contains(want_t.data_ptr())
+            l_alias = bufs[0].contains(lib.data_ptr(lo))
+            if t_alias != l_alias:
+                fails.append(where + "view parity: torch result %s input 0, libl2's %s" % (
+                    "aliases" if t_alias else "does not alias",
+                    "does" if l_alias else "does not"))
+        del gt
+        fk = first["outs"][k] if first is not None and k < len(first["outs"]) else None
+        m = thread_check(op, got, fk, n, n0, "output %d" % k,
+                         lambda: compare_output(op, case, got, want_t, k, l2_outs, tin, bufs,
+                                                ctx, stats))
+        if m:
+            fails.append(m if first else "output %d: %s" % (k, m))
+    if cov is not None:
+        cov.add(case, "forward", n)
+    if fails:
+        return "\n".join(fails)
+    # backward
+    t0 = touts[0]
+    if do_grad and t0 is not None and t0.requires_grad and t0.dtype.is_floating_point \
+            and t0.numel() > 0 and not ctx["torch_overflow"]:
+        out = l2_outs[0]
+        if not lib.requires_grad(out):
+            return where + "output does not require grad (torch's does)"
+        gb = ctx["gb"]
+        if gb is None:
+            gsp = G.spec(list(t0.shape), l2lib.DTYPE_NAMES[lib.dtype_of(out)],
+                         case["grad"]["layout"], np.random.default_rng(case["grad"]["seed"]),
+                         "normal", seed=case["grad"]["seed"])
+            case["_grad_spec"] = gsp  # runtime only (known-failure triage); never saved
+            gb = ctx["gb"] = l2lib.Buffer(lib, gsp, G.spec_values(gsp))
+            # torch gets a contiguous copy of the upstream gradient: torch 1.13's gelu backward
+            # reads garbage from a transposed one (libl2 still gets the strided buffer)
+            t0.backward(gb.torch.contiguous())
+        st_ = lib.backward(out, gb.l2, False)
+        if st_ != 0:
+            return where + "l2_backward failed: " + lib.error()
+        if not gb.intact():
+            fails.append(where + "upstream gradient buffer modified")
+        for i in diff:
+            tg = tin[i].grad
+            lg = lib.grad(bufs[i].l2)
+            if tg is not None and not lg and not tg.any():
+                rec["grads"][i] = None
+                continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
+            if (tg is None) != (not lg):
+                fails.append(where + "grad of input %d: torch %s, libl2 %s" % (
+                    i, "None" if tg is None else "a tensor", "NULL" if not lg else "a tensor"))
+                continue
+            if tg is None:
+                continue
+            gt = lib.to_torch(lg)
+            got = as_np(gt)
+            del gt
+            rec["grads"][i] = got
+            fg = first["grads"].get(i) if first is not None else None
+            m = thread_check(op, got, fg, n, n0, "grad of input %d" % i,
+                             lambda: compare(got, as_np(tg), op.tol, dtype, grad=True))
+            if m:
+                fails.append(m if first else "grad of input %d: %s" % (i, m))
+        for i, b in enumerate(bufs):
+            if b is not None and i not in sep and not b.intact():
+                fails.append(where + "input %d modified by backward" % i)
+        if cov is not None:
+            cov.add(case, "backward", n)
+    ctx["first"] = first or rec
+    return "\n".join(fails) or None
+
+
+def compare_output(op, case, got, want_t, k, l2_outs, tin, bufs, ctx, stats):
+    """Output k of libl2 (got, numpy) against torch's (want_t) by the op's rule."""
+    dtype = case["dtype"]
+    a = case["args"]
+    if op.check == "dropout" and want_t is None:
+        return check_dropout(got, as_np(bufs[0].torch), a)
+    want = as_np(want_t)
+    if op.check == "argext" and got.dtype == np.int64 and k == len(l2_outs) - 1 and \
+            got.shape == want.shape:
+        x = tin[0].detach()
+        dim = a.get("dim")
+        kd = a.get("keepdim", False)
+        try:
+            vg = take_along(x, torch.from_numpy(got), dim, kd)
+            vw = take_along(x, torch.from_numpy(want), dim, kd)
+            m = compare(as_np(vg), as_np(vw), "exact", dtype)
+        except Exception as e:
+            m = "indices out of range: %s" % e
+        return "(indices) " + m if m else None
+    if op.check == "to_dtype" and a["to"] in ("int64",) and dtype in FLOATS:
+        src = as_np(tin[0].detach()).astype(np.float64)
+        ok = np.isfinite(src) & (np.abs(src) < 2**62)
+        got, want = np.where(ok, got, 0), np.where(ok, want, 0)
+    ref64 = None
+    if op.tol == "accumulating" and dtype == "float32" and got.dtype == np.float32:
+        if k not in ctx["ref64"]:
+            ctx["ref64"][k] = reference64(op, tin, a, k)
+        ref64 = ctx["ref64"][k]
+    m = compare(got, want, op.tol, dtype, ref64)
+    if m is None and got.dtype.kind == "f" and got.shape == want.shape and \
+            np.any(~np.isfinite(want) & np.isfinite(got)):
+        ctx["torch_overflow"] = True  # accepted against the float64 reference: grads diverge
+    if stats is not None and m is None and got.shape == want.shape:
+        e = errors(got, want)
+        stats["max_abs"] = max(stats["max_abs"], e[0])
+        stats["max_rel"] = max(stats["max_rel"], e[1])
+        stats["max_ulp"] = max(stats["max_ulp"], e[2])
+    return m
+
+
+def inplace_grad(lib, op, case, f, threads=(1,), cov=None):
     """Gradients through an in-place op: torch y = x.clone(); y.op_(...); y.backward(g), and the
-    same in libl2 with l2_clone."""
+    same in libl2 with l2_clone, at every thread count (torch once)."""
     dtype = case["dtype"]
     a = case["args"]
     bufs = [l2lib.Buffer(lib, s, G.spec_values(s)) if s is not None else None
@@ -285,7 +391,6 @@ def inplace_grad(lib, op, case, f):
         tin = [b.torch if b is not None else None for b in bufs]
         for i in diff:
             tin[i].requires_grad_(True)
-            lib.set_requires_grad(bufs[i].l2, True)
         y = tin[0].clone()
         try:
             op.ref([y] + tin[1:], a)
@@ -293,33 +398,54 @@ def inplace_grad(lib, op, case, f):
             return []
         if not y.requires_grad:
             return []
-        c = lib.clone(bufs[0].l2)
-        outs.append(c)
-        if op.call(f, [c] + [b.l2 if b else None for b in bufs[1:]], a) != 0:
-            return ["in-place on a clone failed: " + lib.error()]
         gsp = G.spec(list(y.shape), dtype, case["grad"]["layout"],
                      np.random.default_rng(case["grad"]["seed"]), "normal",
                      seed=case["grad"]["seed"])
         gb = l2lib.Buffer(lib, gsp, G.spec_values(gsp))
         extra.append(gb)
         y.backward(gb.torch.contiguous())
-        if lib.backward(c, gb.l2, False) != 0:
-            return ["l2_backward after in-place failed: " + lib.error()]
         fails = []
-        for i in diff:
-            tg, lg = tin[i].grad, lib.grad(bufs[i].l2)
-            if tg is not None and not lg and not tg.any():
-                continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
-            if (tg is None) != (not lg):
-                fails.append("in-place grad of input %d: presence differs" % i)
-                continue
-            if tg is None:
-                continue
-            gt = lib.to_torch(lg)
-            m = compare(as_np(gt), as_np(tg), op.tol, dtype, grad=True)
-            del gt
-            if m:
-                fails.append("in-place grad of input %d: %s" % (i, m))
+        firsts = {}
+        for j, n in enumerate(threads):
+            where = "" if not j else "at %d threads: " % n
+            lib.set_num_threads(n)
+            try:
+                if j:
+                    for b in bufs:
+                        if b is not None:
+                            b.fresh()
+                for i in diff:
+                    lib.set_requires_grad(bufs[i].l2, True)
+                c = lib.clone(bufs[0].l2)
+                outs.append(c)
+                if op.call(f, [c] + [b.l2 if b else None for b in bufs[1:]], a) != 0:
+                    return [where + "in-place on a clone failed: " + lib.error()]
+                if lib.backward(c, gb.l2, False) != 0:
+                    return [where + "l2_backward after in-place failed: " + lib.error()]
+            finally:
+                lib.set_num_threads(threads[0])
+            for i in diff:
+                tg, lg = tin[i].grad, lib.grad(bufs[i].l2)
+                if tg is not None and not lg and not tg.any():
+                    continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
+                if (tg is None) != (not lg):
+                    fails.append(where + "in-place grad of input %d: presence differs" % i)
+                    continue
+                if tg is None:
+                    continue
+                gt = lib.to_torch(lg)
+                got = as_np(gt)
+                del gt
+                m = thread_check(op, got, firsts.get(i) if j else None, n, threads[0],
+                                 "in-place grad of input %d" % i,
+                                 lambda: compare(got, as_np(tg), op.tol, dtype, grad=True))
+                if m:
+                    fails.append(m if j else "in-place grad of input %d: %s" % (i, m))
+                firsts.setdefault(i, got)
+            if cov is not None:
+                cov.add(case, "backward", n)
+            if fails:
+                return fails
         return fails
     finally:
         for o in outs:
@@ -358,6 +484,11 @@ def supervise(args):
         argv += ["--ops", args.ops]
     if args.cases:
         argv += ["--cases", str(args.cases)]
+    argv += ["--threads", args.threads]
+    if args.minutes:
+        argv += ["--deadline", repr(time.time() + 60.0 * args.minutes)]
+    env = dict(os.environ, OMP_WAIT_POLICY="passive")
+    plan = None
     start = 1
     crashes = 0
     seed_line = None
@@ -366,13 +497,15 @@ def supervise(args):
         while True:
             last_case = None
             p = subprocess.Popen(argv + ["--from", str(start)], stdout=subprocess.PIPE,
-                                 text=True, bufsize=1)
+                                 text=True, bufsize=1, env=env)
             last_point = start - 1
             for line in p.stdout:
                 sys.stdout.write(line)
                 sys.stdout.flush()
                 if line.startswith("# oracle: profile"):
                     seed_line = line
+                if line.startswith("1..") and line[3:].strip().isdigit():
+                    plan = int(line[3:])
                 m = line.split(" ", 3)
                 if line.startswith("ok ") or line.startswith("not ok "):
                     num = m[2] if line.startswith("not") else m[1]
@@ -408,15 +541,20 @@ def supervise(args):
         # totals over all workers
         tot = {"run": 0, "passed": 0, "failed": 0, "known": 0}
         ops = {}
+        cov = CV.Coverage()
         with open(state + ".summary") as fh:
             for line in fh:
                 e = json.loads(line)
+                cov.merge(e["op"], e["stats"].pop("cells", []))
                 ops[e["op"]] = e["stats"]
                 for k in tot:
                     tot[k] += e["stats"][k]
+        coverage_point(args, cov, plan, tot)
+        el = time.time() - t0
         print("# total: %d cases, %d passed, %d failed, %d known failures, %d crashes, %d ops run, "
-              "%.1fs" % (tot["run"], tot["passed"], tot["failed"], tot["known"], crashes, len(ops),
-                         time.time() - t0))
+              "%.1fs, %.1f cases/s (threads %s)" % (
+                  tot["run"], tot["passed"], tot["failed"], tot["known"], crashes, len(ops), el,
+                  tot["run"] / max(el, 1e-9), args.threads))
         if seed_line:
             print(seed_line.rstrip().replace("# oracle:", "# (replay:") + ")")
         if args.json:
@@ -430,6 +568,29 @@ def supervise(args):
                 os.unlink(pth)
             except OSError:
                 pass
+
+
+def coverage_config(args):
+    """What a coverage table depends on: only a run like the committed one is checked."""
+    return "profile %s, seed %s, cases %s, threads %s, ops %s" % (
+        args.profile, args.seed if args.seed is not None else "default",
+        args.cases or "default", args.threads, args.ops or "all")
+
+
+def coverage_point(args, cov, plan, tot):
+    """The coverage table: summary lines, --coverage-out, and the last TAP point (cells that
+    the committed CI table oracle/coverage-ci.txt has filled must still be filled)."""
+    for line in cov.summary():
+        print(line)
+    if args.coverage_out:
+        cov.write(args.coverage_out, coverage_config(args))
+        print("# coverage table written to %s" % args.coverage_out)
+    if plan is None:
+        return
+    ok, msg, detail = CV.check(os.path.join(HERE, "coverage-ci.txt"), cov, coverage_config(args))
+    print("%s %d - coverage table: %s" % ("ok" if ok else "not ok", plan, msg))
+    for line in detail:
+        print(line)
 
 
 # ---- driving ----------------------------------------------------------------------------
@@ -450,7 +611,7 @@ def save_case(case, msg):
 def new_stats():
     return {"run": 0, "passed": 0, "failed": 0, "errors": 0, "max_abs": 0.0, "max_rel": 0.0,
             "max_ulp": 0, "failures": [], "known": 0, "known_reasons": set(),
-            "known_passing": 0}
+            "known_passing": 0, "cover": CV.Coverage()}
 
 
 def record_failure(stats, case, msg, seed, out):
@@ -476,14 +637,24 @@ def triage(case, msg, stats):
     return None
 
 
-def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress):
+def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress, threads=(1,),
+           deadline=None):
+    """Run op's cases; with a deadline (time.time() value), the time left is spread over the
+    op's dtypes (half for curated cases, half for Hypothesis) and the op stops when it is up."""
     stats = new_stats()
     deep = profile == "deep"
-    for dtype in op.dtypes:
+    for di, dtype in enumerate(op.dtypes):
+        t_dt = t_cur = None
+        if deadline is not None:
+            now = time.time()
+            t_dt = now + (deadline - now) / (len(op.dtypes) - di)
+            t_cur = now + (t_dt - now) / 2
         # curated: every curated shape with every layout class in turn
         for k in range(n_curated):
+            if t_cur is not None and k and time.time() > t_cur:
+                break
             d = G.CuratedDrawer(k, seed, deep)
-            case = make_case(op, dtype, d)
+            case = make_case(op, dtype, d, threads)
             stats["run"] += 1
             try:
                 msg = run_case(lib, op, case, stats)
@@ -501,7 +672,9 @@ def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress):
         last = {"dtype": dtype}
 
         def body(data):
-            case = make_case(op, last["dtype"], G.HypDrawer(data, deep))
+            if t_dt is not None and time.time() > t_dt:
+                return  # time budget spent: the remaining examples do nothing
+            case = make_case(op, last["dtype"], G.HypDrawer(data, deep), threads)
             try:
                 msg = run_case(lib, op, case, stats)
             except Exception:
@@ -568,10 +741,22 @@ def main():
     ap.add_argument("--case", default=None, help="replay one JSON case and print the details")
     ap.add_argument("--json", default=None, help="write the per-op summary here")
     ap.add_argument("--cases", type=int, default=None, help="total case budget")
+    ap.add_argument("--threads", default="1,2,3",
+                    help="libl2 thread counts every case runs at (torch runs at 1)")
+    ap.add_argument("--minutes", type=float, default=None,
+                    help="time budget: spread over the ops, the run stops when it is spent")
+    ap.add_argument("--coverage-out", default=None, help="write the coverage table here")
+    ap.add_argument("--deadline", type=float, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--from", dest="start", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--state", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    try:
+        threads = [int(x) for x in args.threads.split(",")]
+        if not threads or min(threads) < 1:
+            raise ValueError
+    except ValueError:
+        ap.error("--threads: a list of thread counts >= 1, e.g. 1,2,3")
     if not args.worker and not args.case:
         return supervise(args)
     global STATE
@@ -581,7 +766,7 @@ def main():
 
     torch.set_num_threads(1)
     lib = l2lib.Lib()
-    lib.set_num_threads(1)
+    lib.set_num_threads(threads[0])
 
     if args.case:
         with open(args.case) as fh:
@@ -592,6 +777,7 @@ def main():
             print("1..0 # SKIP %s not in %s" % (op.name, lib.path))
             return 0
         print("# repro: " + repro(case))
+        case.setdefault("threads", threads)
         msg = run_case(lib, op, case)
         if msg and K.known_failure(case):
             print("# known failure: " + K.known_failure(case))
@@ -616,14 +802,15 @@ def main():
     per_dtype = max(30 if args.profile == "ci" else 300, budget // ndt + 1)
     n_cur = per_dtype // 2
     n_hyp = per_dtype - n_cur
-    print("# oracle: profile %s, seed %d, library %s" % (args.profile, seed, lib.path))
+    print("# oracle: profile %s, seed %d, library %s, libl2 threads %s" % (
+        args.profile, seed, lib.path, ",".join(map(str, threads))))
     print("# torch %s, hypothesis %s; %d registry entries, %d in this library; %d cases per "
           "op and dtype (%d curated + %d hypothesis)" % (torch.__version__, hypothesis.__version__,
                                                           len(R.REGISTRY), len(avail), per_dtype,
                                                           n_cur, n_hyp))
     sys.stdout.flush()
     if args.start == 1:
-        print("1..%d" % (len(ops) + 2))
+        print("1..%d" % (len(ops) + 3))  # the last point: the supervisor's coverage table
     t_start = time.time()
     # 1: coverage
     missing = R.coverage_missing(header)
@@ -668,7 +855,11 @@ def main():
             continue
         out = []
         t0 = time.time()
-        s = run_op(lib, op, n_cur, n_hyp, args.profile, seed, out, progress)
+        deadline = None
+        if args.deadline is not None:
+            left = sum(1 for o in ops[k - 3:] if lib.fn(o.name, o.sig) is not None)
+            deadline = time.time() + (args.deadline - time.time()) / max(left, 1)
+        s = run_op(lib, op, n_cur, n_hyp, args.profile, seed, out, progress, threads, deadline)
         dt = time.time() - t0
         for key in total:
             total[key] += s[key]
@@ -686,6 +877,7 @@ def main():
         summary[op.name] = {key: s[key] for key in ("run", "passed", "failed", "errors",
                                                     "max_abs", "max_rel", "max_ulp", "known")}
         summary[op.name]["seconds"] = round(dt, 2)
+        summary[op.name]["cells"] = s["cover"].export(op.name)
         summary[op.name]["failures"] = [{"repro": repro(x["case"]), "message": x["message"],
                                          "file": x["file"]} for x in s["failures"]]
         if STATE:
