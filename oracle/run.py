@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """run.py: the PyTorch oracle. Runs every registry op forward and backward against torch 1.13 on
-curated and Hypothesis-drawn shapes, layouts and values, and prints TAP: one test point for the
-coverage check, one for the corpus replay, one per op.
+curated and Hypothesis-drawn shapes, layouts and values, libl2 at 1, 2 and 3 threads, and prints
+TAP: one test point for the coverage check, one for the corpus replay, one per op, and one for the
+coverage table (coverage.py; cells filled in oracle/coverage-ci.txt must stay filled).
 
     run.py --profile ci              # derandomized, >= 10,000 cases (make check)
     run.py --profile deep [--seed N] # >= 100,000 cases, random seed printed, progress on stderr
     run.py --ops l2_add,l2_sum       # only these ops
     run.py --case oracle/corpus/X.json   # replay one saved case, verbosely
     run.py --json summary.json       # per-op summary as JSON too
+    run.py --threads 1,3             # libl2's thread counts (default 1,2,3; torch runs at 1)
+    run.py --profile deep --minutes 30   # a time budget, spread over the ops
+    run.py --coverage-out FILE       # the whole coverage table (make oracle-coverage)
 
 A failing case prints a one-line repro and the worst mismatches, and is saved under
 oracle/corpus/ (or $ORACLE_CORPUS_DIR); every run replays that corpus first.
