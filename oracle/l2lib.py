@@ -145,6 +145,9 @@ class Lib:
         return self.to_torch(t).clone()
 
 
+_BITS = {1: np.uint8, 4: np.uint32, 8: np.uint64}
+
+
 class Buffer:
     """One input: a numpy buffer with guards and NaN gaps, seen by torch and libl2 alike."""
 
@@ -196,9 +199,13 @@ class Buffer:
         """Write the snapshot back (an input that libl2 wrote, before running libl2 again)."""
         self.buf[...] = self.snapshot
 
+    def _bits(self, a):
+        return a.view(_BITS[a.itemsize])
+
     def intact(self):
-        """True when every byte of the buffer equals its snapshot (inputs and guards)."""
-        return self.buf.view(np.uint8).tobytes() == self.snapshot.view(np.uint8).tobytes()
+        """True when every byte of the buffer equals its snapshot (inputs and guards); compared
+        as integers of the element's size (no copies: big buffers are checked often)."""
+        return bool(np.array_equal(self._bits(self.buf), self._bits(self.snapshot)))
 
     def guards_intact(self):
         a, b = self.buf.view(np.uint8), self.snapshot.view(np.uint8)
@@ -211,10 +218,7 @@ class Buffer:
         mask = np.ones(len(self.buf), dtype=bool)
         idx = addressed(self.spec)
         mask[GUARD + idx] = False
-        a, b = self.buf.view(np.uint8), self.snapshot.view(np.uint8)
-        es = self.buf.itemsize
-        m8 = np.repeat(mask, es)
-        return a[m8].tobytes() == b[m8].tobytes()
+        return bool(np.array_equal(self._bits(self.buf)[mask], self._bits(self.snapshot)[mask]))
 
     def contains(self, addr):
         base = self.buf.ctypes.data
