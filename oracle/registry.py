@@ -921,10 +921,16 @@ def g_batch_norm(d, dt):
 
 
 add("l2_batch_norm", "T:TTTTTbdd", g_batch_norm,
-    # eval mode: contiguous running stats, as torch 1.13's backward misreads strided ones
-    lambda ts, a: F.batch_norm(ts[0], ts[1] if a["training"] else ts[1].contiguous(),
-                               ts[2] if a["training"] else ts[2].contiguous(), ts[3], ts[4],
-                               a["training"], a["momentum"], a["eps"]),
+    # torch 1.13's backward misreads strided running stats and, in eval mode, an input in some
+    # layouts (x (4,2,2,1) with strides (4,1,2,16): wrong x and bias gradients), and a strided
+    # weight in both modes (a stepped weight: x's gradient reads the gap, NaN). torch gets
+    # contiguous copies of them (of the running stats only in eval mode: training mode updates
+    # them in place); gradients flow through contiguous(). libl2 still gets the strided buffers.
+    lambda ts, a: F.batch_norm(ts[0] if a["training"] else ts[0].contiguous(),
+                               ts[1] if a["training"] else ts[1].contiguous(),
+                               ts[2] if a["training"] else ts[2].contiguous(),
+                               ts[3] if ts[3] is None else ts[3].contiguous(),
+                               ts[4], a["training"], a["momentum"], a["eps"]),
     lambda f, xs, a: f(xs[0], xs[1], xs[2], xs[3], xs[4], a["training"], a["momentum"],
                        a["eps"]), tol=A, diff=(0, 3, 4), mutates=(1, 2), family="nn")
 

@@ -619,15 +619,15 @@ def coverage_point(args, cov, plan, tot):
     the committed CI table oracle/coverage-ci.txt has filled must still be filled)."""
     for line in cov.summary():
         print(line)
+    if plan is not None:  # against the committed table before --coverage-out may replace it
+        ok, msg, detail = CV.check(os.path.join(HERE, "coverage-ci.txt"), cov,
+                                   coverage_config(args))
+        print("%s %d - coverage table: %s" % ("ok" if ok else "not ok", plan, msg))
+        for line in detail:
+            print(line)
     if args.coverage_out:
         cov.write(args.coverage_out, coverage_config(args))
         print("# coverage table written to %s" % args.coverage_out)
-    if plan is None:
-        return
-    ok, msg, detail = CV.check(os.path.join(HERE, "coverage-ci.txt"), cov, coverage_config(args))
-    print("%s %d - coverage table: %s" % ("ok" if ok else "not ok", plan, msg))
-    for line in detail:
-        print(line)
 
 
 # ---- driving ----------------------------------------------------------------------------
