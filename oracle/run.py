@@ -86,12 +86,17 @@ class CaseFailure(Exception):
 
 # ---- one case ---------------------------------------------------------------------------
 
+# libl2's thread counts for a case that does not name its own (main sets them from --threads)
+THREADS = [1]
+
+
 def make_case(op, dtype, d, threads=None):
     r = op.gen(d, dtype)
     case = {"op": op.name, "dtype": dtype, "inputs": r["inputs"], "args": r["args"],
             "grad": {"layout": d.choice(GRAD_LAYOUTS), "seed": d.int(0, 2**31 - 1)}}
-    if threads and list(threads) != [1]:
-        case["threads"] = list(threads)  # libl2 runs at each (run_case)
+    threads = list(threads or THREADS)
+    if threads != [1]:
+        case["threads"] = threads  # libl2 runs at each (run_case)
     return case
 
 
@@ -112,7 +117,8 @@ def repro(case):
 
 
 def threads_of(case):
-    return case.get("threads") or [1]
+    """The thread counts a case runs at: its own, else --threads (whichever phase made it)."""
+    return case.get("threads") or list(THREADS)
 
 
 def same_bits(a, b):
@@ -804,8 +810,9 @@ def main():
         ap.error("--threads: a list of thread counts >= 1, e.g. 1,2,3")
     if not args.worker and not args.case:
         return supervise(args)
-    global STATE
+    global STATE, THREADS
     STATE = args.state
+    THREADS = threads
     import faulthandler
     faulthandler.enable()
 
