@@ -4,7 +4,7 @@ TESTS += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh
 EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh \
 	oracle/graph_oracle.py oracle/README.md oracle/run.py oracle/registry.py oracle/gen.py \
 	oracle/l2lib.py oracle/compare.py oracle/known.py oracle/mutation.sh oracle/fault-hooks.patch oracle/corpus \
-	oracle/coverage.py oracle/coverage-ci.txt
+	oracle/coverage.py oracle/coverage-ci.txt oracle/supervise.py
 
 # The deep profile: >= 100,000 cases, random seed printed (ORACLE_SEED=N to replay a run;
 # ORACLE_MINUTES=N for a time budget of N minutes, spread over the ops;

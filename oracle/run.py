@@ -499,10 +499,9 @@ def inplace_grad(lib, op, case, f, threads=(1,), cov=None):
 
 
 # ---- crash supervision ---------------------------------------------------------------------
-# The TAP run is a supervisor that starts this script as a worker. The worker notes the test
-# point and the case it is running in a state file; when it dies (a crash in libl2), the
-# supervisor reports that test point as failed with the case's repro, saves the case and starts
-# a new worker at the next test point.
+# The TAP run is a supervisor (supervise.py) that starts this script as a worker. The worker
+# notes the test point and the case it is running in a state file, so that the supervisor can
+# report and save the case a crash interrupted.
 STATE = None
 
 
@@ -510,130 +509,6 @@ def note_state(obj):
     if STATE:
         with open(STATE, "w") as fh:
             fh.write(json.dumps({k: v for k, v in obj.items() if not k.startswith("_")}))
-
-
-def supervise(args):
-    import subprocess
-    import tempfile
-    fd, state = tempfile.mkstemp(prefix="oracle-state-", suffix=".json")
-    os.close(fd)
-    point_state = state + ".point"
-    open(state + ".summary", "w").close()
-    argv = [sys.executable, os.path.abspath(__file__), "--worker", "--profile", args.profile,
-            "--state", state]
-    if args.seed is not None:
-        argv += ["--seed", str(args.seed)]
-    if args.ops:
-        argv += ["--ops", args.ops]
-    if args.cases:
-        argv += ["--cases", str(args.cases)]
-    argv += ["--threads", args.threads]
-    if args.minutes:
-        argv += ["--deadline", repr(time.time() + 60.0 * args.minutes)]
-    env = dict(os.environ, OMP_WAIT_POLICY="passive")
-    plan = None
-    start = 1
-    crashes = 0
-    seed_line = None
-    t0 = time.time()
-    try:
-        while True:
-            last_case = None
-            p = subprocess.Popen(argv + ["--from", str(start)], stdout=subprocess.PIPE,
-                                 text=True, bufsize=1, env=env)
-            last_point = start - 1
-            for line in p.stdout:
-                sys.stdout.write(line)
-                sys.stdout.flush()
-                if line.startswith("# oracle: profile"):
-                    seed_line = line
-                if line.startswith("1..") and line[3:].strip().isdigit():
-                    plan = int(line[3:])
-                m = line.split(" ", 3)
-                if line.startswith("ok ") or line.startswith("not ok "):
-                    num = m[2] if line.startswith("not") else m[1]
-                    if num.isdigit():
-                        last_point = int(num)
-            rc = p.wait()
-            if rc == 0:
-                break
-            crashes += 1
-            try:
-                with open(state) as fh:
-                    last_case = json.load(fh)
-            except (OSError, ValueError):
-                last_case = None
-            point = last_point + 1
-            what = "signal %d" % -rc if rc < 0 else "exit status %d" % rc
-            if last_case and "op" in last_case and "inputs" in last_case:
-                path = save_case(last_case, "crash (%s)" % what)
-                print("not ok %d - %s: CRASH (%s) in a case\n#   repro: %s\n#   replay: %s %s "
-                      "--case %s" % (point, last_case["op"], what, repro(last_case),
-                                     sys.executable, os.path.relpath(__file__),
-                                     os.path.relpath(path) if path else "(not saved)"))
-            else:
-                print("not ok %d - CRASH (%s) outside a case (%s)" % (point, what, last_case))
-            sys.stdout.flush()
-            if start == 1 and last_point == 0 and point == 1 and not seed_line:
-                print("Bail out! the oracle worker dies before its first test point")
-                return 1
-            start = point + 1
-            if crashes > 20:
-                print("Bail out! more than 20 crashes")
-                return 1
-        # totals over all workers
-        tot = {"run": 0, "passed": 0, "failed": 0, "known": 0}
-        ops = {}
-        cov = CV.Coverage()
-        with open(state + ".summary") as fh:
-            for line in fh:
-                e = json.loads(line)
-                cov.merge(e["op"], e["stats"].pop("cells", []))
-                ops[e["op"]] = e["stats"]
-                for k in tot:
-                    tot[k] += e["stats"][k]
-        coverage_point(args, cov, plan, tot)
-        el = time.time() - t0
-        print("# total: %d cases, %d passed, %d failed, %d known failures, %d crashes, %d ops run, "
-              "%.1fs, %.1f cases/s (threads %s)" % (
-                  tot["run"], tot["passed"], tot["failed"], tot["known"], crashes, len(ops), el,
-                  tot["run"] / max(el, 1e-9), args.threads))
-        if seed_line:
-            print(seed_line.rstrip().replace("# oracle:", "# (replay:") + ")")
-        if args.json:
-            with open(args.json, "w") as fh:
-                json.dump({"profile": args.profile, "total": tot, "crashes": crashes,
-                           "seconds": time.time() - t0, "ops": ops}, fh, indent=1)
-        return 0
-    finally:
-        for pth in (state, state + ".summary", point_state):
-            try:
-                os.unlink(pth)
-            except OSError:
-                pass
-
-
-def coverage_config(args):
-    """What a coverage table depends on: only a run like the committed one is checked."""
-    return "profile %s, seed %s, cases %s, threads %s, ops %s" % (
-        args.profile, args.seed if args.seed is not None else "default",
-        args.cases or "default", args.threads, args.ops or "all")
-
-
-def coverage_point(args, cov, plan, tot):
-    """The coverage table: summary lines, --coverage-out, and the last TAP point (cells that
-    the committed CI table oracle/coverage-ci.txt has filled must still be filled)."""
-    for line in cov.summary():
-        print(line)
-    if plan is not None:  # against the committed table before --coverage-out may replace it
-        ok, msg, detail = CV.check(os.path.join(HERE, "coverage-ci.txt"), cov,
-                                   coverage_config(args))
-        print("%s %d - coverage table: %s" % ("ok" if ok else "not ok", plan, msg))
-        for line in detail:
-            print(line)
-    if args.coverage_out:
-        cov.write(args.coverage_out, coverage_config(args))
-        print("# coverage table written to %s" % args.coverage_out)
 
 
 # ---- driving ----------------------------------------------------------------------------
@@ -809,7 +684,8 @@ def main():
     except ValueError:
         ap.error("--threads: a list of thread counts >= 1, e.g. 1,2,3")
     if not args.worker and not args.case:
-        return supervise(args)
+        import supervise
+        return supervise.supervise(args, __file__, save_case, repro)
     global STATE, THREADS
     STATE = args.state
     THREADS = threads
