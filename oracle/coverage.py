@@ -107,29 +107,42 @@ class Coverage:
         return lines
 
     def write(self, path, config):
+        """One line per op x dtype x side x layout x size, the case counts per thread count in
+        columns, sorted."""
+        threads = sorted(set(k[5] for k in self.cells))
+        rows = {}
+        for k, v in self.cells.items():
+            rows.setdefault(k[:5], {})[k[5]] = v
         with open(path, "w") as fh:
             fh.write("%s: %s\n" % (HEADER, config))
             fh.write("# size classes: %s\n" % SCHEME)
             fh.write("# a cell with fewer than %d cases counts as empty; regenerate with "
                      "make oracle-coverage\n" % MIN_CASES)
-            fh.write("# op dtype side layout size threads cases\n")
-            for k, v in sorted(self.cells.items()):
-                fh.write("%s %s %s %s %s %d %d\n" % (k + (v,)))
+            fh.write("# op dtype side layout size, then cases at threads: %s\n" %
+                     " ".join(map(str, threads)))
+            for k in sorted(rows):
+                fh.write("%s %s %s %s %s %s\n" % (k + (" ".join(
+                    str(rows[k].get(t, 0)) for t in threads),)))
 
 
 def read(path):
     """(config, scheme, Coverage) of a table written by Coverage.write."""
     cov = Coverage()
     config = scheme = None
+    threads = []
     with open(path) as fh:
         for line in fh:
             if line.startswith(HEADER + ": "):
                 config = line[len(HEADER) + 2:].strip()
             elif line.startswith("# size classes: "):
                 scheme = line[len("# size classes: "):].strip()
+            elif line.startswith("# op ") and "threads:" in line:
+                threads = [int(x) for x in line.split("threads:")[1].split()]
             elif line.strip() and not line.startswith("#"):
                 f = line.split()
-                cov.cells[(f[0], f[1], f[2], f[3], f[4], int(f[5]))] = int(f[6])
+                for t, n in zip(threads, f[5:]):
+                    if int(n):
+                        cov.cells[(f[0], f[1], f[2], f[3], f[4], t)] = int(n)
     return config, scheme, cov
 
 
