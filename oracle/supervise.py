@@ -106,7 +106,8 @@ def supervise(args, script, save_case, repro):
         if args.json:
             with open(args.json, "w") as fh:
                 json.dump({"profile": args.profile, "total": tot, "crashes": crashes,
-                           "seconds": time.time() - t0, "ops": ops}, fh, indent=1)
+                           "seconds": el, "cases_per_second": tot["run"] / max(el, 1e-9),
+                           "threads": args.threads, "ops": ops}, fh, indent=1)
         return 0
     finally:
         for pth in (state, state + ".summary", point_state):
