@@ -148,11 +148,11 @@ def thread_check(op, got, first, n, n0, what, full):
             diff = diff or "equal values, different bits (the sign of a zero or a NaN payload)"
         return "threads: %s at %d and %d threads differ; they must agree bitwise (the op's " \
                "order of operations does not depend on the thread count): %s" % (
-                   what, n0, n, diff.replace("libl2 ", "%d threads " % n).replace(
-                       "torch ", "%d threads " % n0))
+                   what, n0, n, diff.replace("libl2 ", "%d-thread " % n).replace(
+                       "torch ", "%d-thread " % n0))
     m = full()
     if m and first is not None:
-        return "threads: %s at %d threads (at %d threads it passes): %s" % (what, n, n0, m)
+        return "threads: %s at %d threads (at %d it passes): %s" % (what, n, n0, m)
     return m
 
 
