@@ -164,6 +164,9 @@ class Lib:
         return self.to_torch(t).clone()
 
 
+_BITS = {1: np.uint8, 4: np.uint32, 8: np.uint64}
+
+
 class Buffer:
     """One input: a numpy buffer with guards and NaN gaps, seen by torch and libl2 alike."""
 
@@ -199,13 +202,28 @@ class Buffer:
         if not self.l2:
             raise RuntimeError("l2_from_blob failed: " + lib.error())
 
+    def fresh(self):
+        """A new libl2 tensor over the same memory (a fresh leaf: no grad, no history), for
+        running libl2 again (at another thread count) on the same bytes."""
+        self.release()
+        nd = len(self.spec["shape"])
+        sh = (C.c_int64 * max(nd, 1))(*self.spec["shape"])
+        st = (C.c_int64 * max(nd, 1))(*self.spec["strides"])
+        self.l2 = self.lib.from_blob(self.buf.ctypes.data, nd, sh, st, self.offset,
+                                     DTYPES[self.dtype], None, None)
+        if not self.l2:
+            raise RuntimeError("l2_from_blob failed: " + self.lib.error())
+
+    def restore(self):
+        """Write the snapshot back (an input that libl2 wrote, before running libl2 again)."""
+        self.buf[...] = self.snapshot
+
     def _bits(self, a):
-        """a's elements as unsigned integers of the same size: bitwise comparison without
-        copying bytes (NaN payloads and -0.0 compare exactly)."""
-        return a.view({1: np.uint8, 4: np.uint32, 8: np.uint64}[a.itemsize])
+        return a.view(_BITS[a.itemsize])
 
     def intact(self):
-        """True when every byte of the buffer equals its snapshot (inputs and guards)."""
+        """True when every byte of the buffer equals its snapshot (inputs and guards); compared
+        as integers of the element's size (no copies: big buffers are checked often)."""
         return bool(np.array_equal(self._bits(self.buf), self._bits(self.snapshot)))
 
     def guards_intact(self):
@@ -218,8 +236,7 @@ class Buffer:
         mask = np.ones(len(self.buf), dtype=bool)
         idx = addressed(self.spec)
         mask[GUARD + idx] = False
-        a, b = self._bits(self.buf), self._bits(self.snapshot)
-        return bool(np.array_equal(a[mask], b[mask]))
+        return bool(np.array_equal(self._bits(self.buf)[mask], self._bits(self.snapshot)[mask]))
 
     def contains(self, addr):
         base = self.buf.ctypes.data

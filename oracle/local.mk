@@ -4,16 +4,27 @@ TESTS += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh tests/gr
 EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh tests/gradcheck.sh \
 	oracle/gradcheck.py oracle/mags.py \
 	oracle/graph_oracle.py oracle/README.md oracle/run.py oracle/registry.py oracle/gen.py \
-	oracle/l2lib.py oracle/compare.py oracle/known.py oracle/mutation.sh oracle/corpus
+	oracle/l2lib.py oracle/compare.py oracle/known.py oracle/mutation.sh oracle/corpus \
+	oracle/coverage.py oracle/coverage-ci.txt oracle/supervise.py oracle/sizes.py oracle/errkind.py
 
 # The deep profile: >= 100,000 cases, random seed printed (ORACLE_SEED=N to replay a run;
+# ORACLE_MINUTES=N for a time budget of N minutes, spread over the ops;
 # ORACLE_ARGS for more run.py options, e.g. ORACLE_ARGS="--ops add,sum --cases 5000").
 oracle-deep: all
 	L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
 	  $(PYTHON_TORCH) $(abs_top_srcdir)/oracle/run.py --profile deep \
-	  $${ORACLE_SEED:+--seed $$ORACLE_SEED} --json oracle-deep.json $(ORACLE_ARGS)
+	  $${ORACLE_SEED:+--seed $$ORACLE_SEED} $${ORACLE_MINUTES:+--minutes $$ORACLE_MINUTES} \
+	  --json oracle-deep.json $(ORACLE_ARGS)
 .PHONY: oracle-deep
 CLEANFILES += oracle-deep.json
+
+# The CI profile's coverage table, committed as oracle/coverage-ci.txt: make check fails when a
+# cell filled there is empty (oracle/coverage.py). Regenerate it when the cases change on purpose.
+oracle-coverage: all
+	L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
+	  $(PYTHON_TORCH) $(abs_top_srcdir)/oracle/run.py --profile ci \
+	  --coverage-out $(abs_top_srcdir)/oracle/coverage-ci.txt
+.PHONY: oracle-coverage
 
 # The graph oracle's deep profile: 20,000 random graphs per dtype, random seed printed
 # (GRAPH_SEED=N to replay a run).

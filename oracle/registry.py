@@ -30,7 +30,7 @@ RED = {0: "none", 1: "mean", 2: "sum"}  # l2_reduction values
 class Op:
     def __init__(self, name, sig, gen, ref, call=None, tol="elementwise", dtypes=FLOATS,
                  diff=None, family="core", inplace=None, view=False, check=None, mutates=(),
-                 outputs=1, nograd=False, mag=None):
+                 outputs=1, nograd=False, mag=None, threads_bitwise=None):
         self.name = name            # public symbol, e.g. "l2_add"
         self.sig = sig              # ctypes signature, "T:TT" (see l2lib._CT)
         self.gen = gen              # (drawer, dtype) -> {"inputs": [...], "args": {...}}
@@ -47,6 +47,11 @@ class Op:
         self.outputs = outputs
         self.nograd = nograd
         self.mag = mag              # magnitude reference of the tolerances (compare.py), or None
+        # results at 1, 2 and 3 threads must agree bitwise, not only within the tolerance: the
+        # op's order of operations does not depend on the thread count (default: every op but
+        # the accumulating ones and the random ones)
+        self.threads_bitwise = threads_bitwise if threads_bitwise is not None else (
+            tol != "accumulating" and check != "dropout")
 
 
 REGISTRY = {}

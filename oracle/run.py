@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """run.py: the PyTorch oracle. Runs every registry op forward and backward against torch 1.13 on
-curated and Hypothesis-drawn shapes, layouts and values, and prints TAP: one test point for the
-coverage check, one for the corpus replay, one per op.
+curated and Hypothesis-drawn shapes, layouts and values, libl2 at 1, 2 and 3 threads, and prints
+TAP: one test point for the coverage check, one for the corpus replay, one per op, and one for the
+coverage table (coverage.py; cells filled in oracle/coverage-ci.txt must stay filled).
 
     run.py --profile ci              # derandomized, >= 10,000 cases (make check)
     run.py --profile deep [--seed N] # >= 100,000 cases, random seed printed, progress on stderr
     run.py --ops l2_add,l2_sum       # only these ops
     run.py --case oracle/corpus/X.json   # replay one saved case, verbosely
     run.py --json summary.json       # per-op summary as JSON too
+    run.py --threads 1,3             # libl2's thread counts (default 1,2,3; torch runs at 1)
+    run.py --profile deep --minutes 30   # a time budget, spread over the ops
+    run.py --coverage-out FILE       # the whole coverage table (make oracle-coverage)
 
 A failing case prints a one-line repro and the worst mismatches, and is saved under
 oracle/corpus/ (or $ORACLE_CORPUS_DIR); every run replays that corpus first.
@@ -25,6 +29,9 @@ import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+# libl2 runs at up to 3 threads on 2 cores: OpenMP's default busy-wait would stall it (read by
+# libgomp when it loads, so set before torch and libl2 load; the supervisor sets it for workers)
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 try:
     import numpy as np
@@ -36,12 +43,36 @@ except ImportError as e:  # no torch: the whole oracle is skipped
     print("1..0 # SKIP torch not found (%s)" % e)
     sys.exit(0)
 
+
+def _cache_lambda_descriptions():
+    """Hypothesis describes the function of every mapped value it draws (for its reports); for a
+    lambda that means parsing the lambda's source file, each time (about 4 ms per case, 8% of
+    the CI profile). A lambda's description depends only on its code: cache it by code object."""
+    import hypothesis.control as hc
+    orig = getattr(hc, "get_pretty_function_description", None)
+    if orig is None:
+        return
+    cache = {}
+
+    def describe(f):
+        code = getattr(f, "__code__", None)
+        if code is None or getattr(f, "__name__", None) != "<lambda>":
+            return orig(f)
+        if code not in cache:
+            cache[code] = orig(f)
+        return cache[code]
+    hc.get_pretty_function_description = describe
+
+
+_cache_lambda_descriptions()
+
 import gen as G  # noqa: E402
 import l2lib  # noqa: E402
 import registry as R  # noqa: E402
 import sizes as S  # noqa: E402
 import known as K  # noqa: E402
 import errkind as EK  # noqa: E402
+import coverage as CV  # noqa: E402
 from compare import (FLOATS, as_np, check_dropout, compare, errors,  # noqa: E402
                      precise, reference64, take_along)
 
@@ -60,10 +91,18 @@ class CaseFailure(Exception):
 
 # ---- one case ---------------------------------------------------------------------------
 
-def make_case(op, dtype, d):
+# libl2's thread counts for a case that does not name its own (main sets them from --threads)
+THREADS = [1]
+
+
+def make_case(op, dtype, d, threads=None):
     r = op.gen(d, dtype)
-    return {"op": op.name, "dtype": dtype, "inputs": r["inputs"], "args": r["args"],
+    case = {"op": op.name, "dtype": dtype, "inputs": r["inputs"], "args": r["args"],
             "grad": {"layout": d.pick("grad", GRAD_LAYOUTS), "seed": d.int(0, 2**31 - 1)}}
+    threads = list(threads or THREADS)
+    if threads != [1]:
+        case["threads"] = threads  # libl2 runs at each (run_case)
+    return case
 
 
 def spec_str(s):
@@ -82,8 +121,52 @@ def repro(case):
         json.dumps(case["args"]), json.dumps(case["grad"]), op.tol if op else "?")
 
 
+def threads_of(case):
+    """The thread counts a case runs at: its own, else --threads (whichever phase made it)."""
+    return case.get("threads") or list(THREADS)
+
+
+def same_bits(a, b):
+    """a and b (numpy) have the same shape, dtype and bits (NaN payloads, signs of zeros)."""
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    it = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}.get(a.dtype.itemsize)
+    if it is None:
+        return a.tobytes() == b.tobytes()
+    return bool(np.array_equal(np.ascontiguousarray(a).reshape(-1).view(it),
+                               np.ascontiguousarray(b).reshape(-1).view(it)))
+
+
+def thread_check(op, got, first, n, n0, what, full):
+    """The n-thread result got of what (e.g. "output 0") against first, the n0-thread result
+    that already passed against torch. Bitwise equal passes at once (the cheap path). Otherwise
+    an op whose order of operations does not depend on the thread count (op.threads_bitwise)
+    fails naming both counts, and any other op is compared with torch again (full() returns
+    None or a message)."""
+    if first is not None and same_bits(got, first):
+        return None
+    if first is not None and op.threads_bitwise:
+        if got.shape != first.shape or got.dtype != first.dtype:
+            diff = "%s %s vs %s %s" % (list(first.shape), first.dtype, list(got.shape), got.dtype)
+        else:
+            diff = compare(got, first, "exact", str(got.dtype))
+            diff = diff or "equal values, different bits (the sign of a zero or a NaN payload)"
+        return "threads: %s at %d and %d threads differ; they must agree bitwise (the op's " \
+               "order of operations does not depend on the thread count): %s" % (
+                   what, n0, n, diff.replace("libl2 ", "%d-thread " % n).replace(
+                       "torch ", "%d-thread " % n0))
+    m = full()
+    if m and first is not None:
+        return "threads: %s at %d threads (at %d it passes): %s" % (what, n, n0, m)
+    return m
+
+
 def run_case(lib, op, case, stats=None):
-    """Run one case; returns None on success, else a failure message (multi-line). Records in
+    """Run one case; returns None on success, else a failure message (multi-line).
+
+    torch runs once (one thread); libl2 runs at every thread count in case["threads"] (default
+    [1]), each time on fresh leaves over the same bytes (inputs it writes are restored first),
+    forward and backward, and each run is checked against torch (see thread_check). Records in
     case["_side"] the side in progress: "forward", then "backward" once gradients start."""
     case["_side"] = "forward"
     note_state(case)
@@ -92,9 +175,10 @@ def run_case(lib, op, case, stats=None):
     dtype = case["dtype"]
     a = case["args"]
     f = lib.fn(op.name, op.sig)
-    bufs, tbufs, extra = [], {}, []
+    bufs, tbufs = [], {}
     l2_outs = []
-    fails = []
+    ctx = {"first": None, "ref64": {}, "torch_overflow": False, "gb": None, "refused": False,
+           "pre": [None, None], "pg": (None, None), "no_torch_grad": False}
     try:
         for s in case["inputs"]:
             bufs.append(l2lib.Buffer(lib, s, G.spec_values(s)) if s is not None else None)
@@ -115,9 +199,8 @@ def run_case(lib, op, case, stats=None):
             for i in diff:
                 tin[i].requires_grad_(True)
         # torch in float64 on the same inputs (before torch's call: it may update running stats)
-        pre = [None, None]
         if dtype in FLOATS and op.tol != "exact" and op.check is None:
-            pre = precise(op, tin, a)
+            ctx["pre"] = precise(op, tin, a)
         terr = None
         tout = None
         try:
@@ -126,172 +209,246 @@ def run_case(lib, op, case, stats=None):
                 tout = op.ref(tin, a)
         except Exception as e:  # torch refuses: libl2 must refuse too
             terr = e
-        # libl2
-        if do_grad:
-            for i in diff:
-                if lib.set_requires_grad(bufs[i].l2, True) != 0:
-                    return "set_requires_grad failed: " + lib.error()
-        lib.clear_error()
-        xs = [b.l2 if b is not None else None for b in bufs]
-        r = op.call(f, xs, a)
-        if op.inplace is not None:
-            l2_ok = (r == 0)
-        elif op.outputs > 1:
-            l2_ok = r is not None and bool(r[0])
-            if l2_ok:
-                l2_outs.extend(r)
-        else:
-            l2_ok = bool(r)
-            if l2_ok:
-                l2_outs.append(r)
-        if terr is not None or not l2_ok:
-            if terr is not None and l2_ok:
-                return "error parity: torch raises %s: %s; libl2 succeeded" % (
-                    type(terr).__name__, str(terr).split("\n")[0][:200])
-            if terr is None:
-                return "error parity: libl2 failed (%s) but torch succeeded" % lib.error()
-            if not lib.error():
-                return "libl2 failed without an error message"
-            return error_kind(lib, op, terr, stats)
-        # integrity of read-only inputs
-        for i, b in enumerate(bufs):
-            if b is None or i in sep:
-                continue
-            if not b.intact():
-                fails.append("input %d modified or guard zone written (%s)" % (
-                    i, "guards" if not b.guards_intact() else "inside"))
-        if op.inplace is not None:
-            i = op.inplace
-            lb, tb = bufs[i], tbufs[i]
-            if not lb.guards_intact() or not lb.gaps_intact():
-                fails.append("in-place: write outside the destination's elements")
-            got, want = as_np(lb.torch), as_np(tb.torch)
-            m = compare(got, want, op.tol, dtype, precise_ref=_pk(pre, 0))
-            if m:
-                fails.append("in-place result: " + m)
-            if not fails and dtype in FLOATS and not op.nograd:
-                case["_side"] = "backward"
-                fails += inplace_grad(lib, op, case, f, special)
-            return "\n".join(fails) or None
-        for i in op.mutates:
-            if i in tbufs:
-                m = compare(as_np(bufs[i].torch), as_np(tbufs[i].torch), "accumulating", dtype)
-                if m:
-                    fails.append("mutated input %d: %s" % (i, m))
-        # outputs
         touts = list(tout) if isinstance(tout, tuple) else [tout]
-        torch_overflow = False
-        for k, lo in enumerate(l2_outs):
-            gt = lib.to_torch(lo)
-            got = as_np(gt)
-            want_t = touts[k] if k < len(touts) else None
-            if op.view and k == 0 and want_t is not None and want_t.numel():
-                t_alias = bufs[0].contains(want_t.data_ptr())
-                l_alias = bufs[0].contains(lib.data_ptr(lo))
-                if t_alias != l_alias:
-                    fails.append("view parity: torch result %s input 0, libl2's %s" % (
-                        "aliases" if t_alias else "does not alias",
-                        "does" if l_alias else "does not"))
-            del gt
-            if op.check == "dropout" and want_t is None:
-                m = check_dropout(got, as_np(bufs[0].torch), a)
-                if m:
-                    fails.append(m)
-                continue
-            want = as_np(want_t)
-            if op.check == "argext" and got.dtype == np.int64 and k == len(l2_outs) - 1 and \
-                    got.shape == want.shape:
-                x = tin[0].detach()
-                dim = a.get("dim")
-                kd = a.get("keepdim", False)
-                try:
-                    vg = take_along(x, torch.from_numpy(got), dim, kd)
-                    vw = take_along(x, torch.from_numpy(want), dim, kd)
-                    m = compare(as_np(vg), as_np(vw), "exact", dtype)
-                except Exception as e:
-                    m = "indices out of range: %s" % e
-                if m:
-                    fails.append("output %d (indices): %s" % (k, m))
-                continue
-            if op.check == "to_dtype" and a["to"] in ("int64",) and dtype in FLOATS:
-                src = as_np(tin[0].detach()).astype(np.float64)
-                ok = np.isfinite(src) & (np.abs(src) < 2**62)
-                got, want = np.where(ok, got, 0), np.where(ok, want, 0)
-            ref64 = None
-            if op.tol == "accumulating" and dtype == "float32" and got.dtype == np.float32 \
-                    and pre[0] is None:
-                ref64 = reference64(op, tin, a, k)
-            m = compare(got, want, op.tol, dtype, ref64, precise_ref=_pk(pre, k))
-            if m is None and got.dtype.kind == "f" and got.shape == want.shape and \
-                    np.any(~np.isfinite(want) & np.isfinite(got)):
-                torch_overflow = True  # accepted against the float64 reference: grads diverge
-            if stats is not None and m is None and got.shape == want.shape:
-                pk = _pk(pre, k)
-                e = errors(got, want if pk is None or pk[0].shape != got.shape else pk[0])
-                if got.dtype.kind == "f":
-                    key = "ulp_" + str(got.dtype)
-                    stats[key] = max(stats.get(key, 0), e[2])
-                stats["max_abs"] = max(stats["max_abs"], e[0])
-                stats["max_rel"] = max(stats["max_rel"], e[1])
-                stats["max_ulp"] = max(stats["max_ulp"], e[2])
-            if m:
-                fails.append("output %d: %s" % (k, m))
-        if fails:
-            return "\n".join(fails)
-        # backward
-        t0 = touts[0]
-        if do_grad and t0 is not None and t0.requires_grad and t0.dtype.is_floating_point \
-                and t0.numel() > 0 and not torch_overflow:
-            out = l2_outs[0]
+        threads = threads_of(case)
+        for j, n in enumerate(threads):
+            if j:
+                lib.set_num_threads(n)
+                for i, b in enumerate(bufs):
+                    if b is not None:
+                        if i in sep:
+                            b.restore()
+                        b.fresh()
+            try:
+                msg = l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff,
+                             special, sep, n, threads[0], ctx, l2_outs, stats)
+            finally:
+                for o in l2_outs:
+                    if o:
+                        lib.tensor_release(o)
+                del l2_outs[:]
+                if j:
+                    lib.set_num_threads(threads[0])
+            if msg:
+                return msg
+        if op.inplace is not None and dtype in FLOATS and not op.nograd and not ctx["refused"]:
             case["_side"] = "backward"
-            if not lib.requires_grad(out):
-                return "output does not require grad (torch's does)"
+            cov = stats.get("cover") if stats is not None else None
+            return "\n".join(inplace_grad(lib, op, case, f, threads, cov, special)) or None
+        return None
+    finally:
+        for b in bufs + list(tbufs.values()) + [ctx["gb"]]:
+            if b is not None:
+                b.release()
+
+
+def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, special, sep, n, n0,
+           ctx, l2_outs, stats):
+    """libl2's side of one case at n threads (n0: the first count, whose results ctx["first"]
+    holds once it passed). Returns None or a failure message; sets ctx["refused"] when both
+    refused."""
+    dtype = case["dtype"]
+    a = case["args"]
+    first = ctx["first"]
+    rec = {"outs": [], "grads": {}, "inplace": None, "mutated": {}}
+    fails = []
+    cov = stats.get("cover") if stats is not None else None
+    if do_grad:
+        for i in diff:
+            if lib.set_requires_grad(bufs[i].l2, True) != 0:
+                return "set_requires_grad failed: " + lib.error()
+    lib.clear_error()
+    xs = [b.l2 if b is not None else None for b in bufs]
+    r = op.call(f, xs, a)
+    if op.inplace is not None:
+        l2_ok = (r == 0)
+    elif op.outputs > 1:
+        l2_ok = r is not None and bool(r[0])
+        if l2_ok:
+            l2_outs.extend(r)
+    else:
+        l2_ok = bool(r)
+        if l2_ok:
+            l2_outs.append(r)
+    if terr is not None or not l2_ok:
+        where = "" if first is None else "at %d threads (not at %d): " % (n, n0)
+        if terr is not None and l2_ok:
+            return where + "error parity: torch raises %s: %s; libl2 succeeded" % (
+                type(terr).__name__, str(terr).split("\n")[0][:200])
+        if terr is None:
+            return where + "error parity: libl2 failed (%s) but torch succeeded" % lib.error()
+        if not lib.error():
+            return where + "libl2 failed without an error message"
+        m = error_kind(lib, op, terr, stats if first is None else None)
+        if first is None:
+            ctx["first"] = rec
+        ctx["refused"] = True
+        return where + m if m else None
+    where = "" if first is None else "at %d threads: " % n
+    # integrity of read-only inputs
+    for i, b in enumerate(bufs):
+        if b is None or i in sep:
+            continue
+        if not b.intact():
+            fails.append(where + "input %d modified or guard zone written (%s)" % (
+                i, "guards" if not b.guards_intact() else "inside"))
+    if op.inplace is not None:
+        i = op.inplace
+        lb, tb = bufs[i], tbufs[i]
+        if not lb.guards_intact() or not lb.gaps_intact():
+            fails.append(where + "in-place: write outside the destination's elements")
+        got, want = as_np(lb.torch), as_np(tb.torch)
+        m = thread_check(op, got, first and first["inplace"], n, n0, "in-place result",
+                         lambda: compare(got, want, op.tol, dtype,
+                                         precise_ref=_pk(ctx["pre"], 0)))
+        if m:
+            fails.append(m if first else "in-place result: " + m)
+        rec["inplace"] = got
+        if cov is not None:
+            cov.add(case, "forward", n)
+        ctx["first"] = first or rec
+        return "\n".join(fails) or None
+    for i in op.mutates:
+        if i in tbufs:
+            got, want = as_np(bufs[i].torch), as_np(tbufs[i].torch)
+            m = thread_check(op, got, first and first["mutated"].get(i), n, n0,
+                             "mutated input %d" % i,
+                             lambda: compare(got, want, "accumulating", dtype))
+            if m:
+                fails.append(m if first else "mutated input %d: %s" % (i, m))
+            rec["mutated"][i] = got
+    # outputs
+    for k, lo in enumerate(l2_outs):
+        gt = lib.to_torch(lo)
+        got = as_np(gt)
+        rec["outs"].append(got)
+        want_t = touts[k] if k < len(touts) else None
+        if op.view and k == 0 and want_t is not None and want_t.numel():
+            t_alias = bufs[0].contains(want_t.data_ptr())
+            l_alias = bufs[0].contains(lib.data_ptr(lo))
+            if t_alias != l_alias:
+                fails.append(where + "view parity: torch result %s input 0, libl2's %s" % (
+                    "aliases" if t_alias else "does not alias",
+                    "does" if l_alias else "does not"))
+        del gt
+        fk = first["outs"][k] if first is not None and k < len(first["outs"]) else None
+        m = thread_check(op, got, fk, n, n0, "output %d" % k,
+                         lambda: compare_output(op, case, got, want_t, k, l2_outs, tin, bufs,
+                                                ctx, stats))
+        if m:
+            fails.append(m if first else "output %d: %s" % (k, m))
+    if cov is not None:
+        cov.add(case, "forward", n)
+    if fails:
+        return "\n".join(fails)
+    # backward
+    t0 = touts[0]
+    if do_grad and t0 is not None and t0.requires_grad and t0.dtype.is_floating_point \
+            and t0.numel() > 0 and not ctx["torch_overflow"]:
+        out = l2_outs[0]
+        case["_side"] = "backward"
+        if not lib.requires_grad(out):
+            return where + "output does not require grad (torch's does)"
+        if ctx["no_torch_grad"]:
+            ctx["first"] = first or rec
+            return None
+        gb = ctx["gb"]
+        if gb is None:
             gsp = G.spec(list(t0.shape), l2lib.DTYPE_NAMES[lib.dtype_of(out)],
                          case["grad"]["layout"], np.random.default_rng(case["grad"]["seed"]),
                          "normal", seed=case["grad"]["seed"])
             case["_grad_spec"] = gsp  # runtime only (known-failure triage); never saved
-            gb = l2lib.Buffer(lib, gsp, G.spec_values(gsp))
-            extra.append(gb)
+            gb = ctx["gb"] = l2lib.Buffer(lib, gsp, G.spec_values(gsp))
             # torch gets a contiguous copy of the upstream gradient: torch 1.13's gelu backward
             # reads garbage from a transposed one (libl2 still gets the strided buffer)
             gup = gb.torch.contiguous()
-            pg = precise(op, tin, a, diff, gup) if op.check is None else (None, None)
+            ctx["pg"] = precise(op, tin, a, diff, gup) if op.check is None else (None, None)
             try:
                 t0.backward(gup)
             except RuntimeError:  # torch has no gradient (atan2 of a bool tensor): none to compare
+                ctx["no_torch_grad"] = True
+                ctx["first"] = first or rec
                 return None
-            st_ = lib.backward(out, gb.l2, False)
-            if st_ != 0:
-                return "l2_backward failed: " + lib.error()
-            if not gb.intact():
-                fails.append("upstream gradient buffer modified")
-            for j, i in enumerate(diff):
-                tg = tin[i].grad
-                lg = lib.grad(bufs[i].l2)
-                if tg is not None and not lg and not tg.any():
-                    continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
-                if (tg is None) != (not lg):
-                    fails.append("grad of input %d: torch %s, libl2 %s" % (
-                        i, "None" if tg is None else "a tensor", "NULL" if not lg else "a tensor"))
-                    continue
-                if tg is None:
-                    continue
-                gt = lib.to_torch(lg)
-                m = compare_grad(as_np(gt), as_np(tg), op.tol, dtype, special, _pk(pg, j))
-                del gt
-                if m:
-                    fails.append("grad of input %d: %s" % (i, m))
-            for i, b in enumerate(bufs):
-                if b is not None and i not in sep and not b.intact():
-                    fails.append("input %d modified by backward" % i)
-        return "\n".join(fails) or None
-    finally:
-        for o in l2_outs:
-            if o:
-                lib.tensor_release(o)
-        for b in bufs + list(tbufs.values()) + extra:
-            if b is not None:
-                b.release()
+        st_ = lib.backward(out, gb.l2, False)
+        if st_ != 0:
+            return where + "l2_backward failed: " + lib.error()
+        if not gb.intact():
+            fails.append(where + "upstream gradient buffer modified")
+        for j, i in enumerate(diff):
+            tg = tin[i].grad
+            lg = lib.grad(bufs[i].l2)
+            if tg is not None and not lg and not tg.any():
+                rec["grads"][i] = None
+                continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
+            if (tg is None) != (not lg):
+                fails.append(where + "grad of input %d: torch %s, libl2 %s" % (
+                    i, "None" if tg is None else "a tensor", "NULL" if not lg else "a tensor"))
+                continue
+            if tg is None:
+                continue
+            gt = lib.to_torch(lg)
+            got = as_np(gt)
+            del gt
+            rec["grads"][i] = got
+            fg = first["grads"].get(i) if first is not None else None
+            m = thread_check(op, got, fg, n, n0, "grad of input %d" % i,
+                             lambda: compare_grad(got, as_np(tg), op.tol, dtype, special,
+                                                  _pk(ctx["pg"], j)))
+            if m:
+                fails.append(m if first else "grad of input %d: %s" % (i, m))
+        for i, b in enumerate(bufs):
+            if b is not None and i not in sep and not b.intact():
+                fails.append(where + "input %d modified by backward" % i)
+        if cov is not None:
+            cov.add(case, "backward", n)
+    ctx["first"] = first or rec
+    return "\n".join(fails) or None
+
+
+def compare_output(op, case, got, want_t, k, l2_outs, tin, bufs, ctx, stats):
+    """Output k of libl2 (got, numpy) against torch's (want_t) by the op's rule."""
+    dtype = case["dtype"]
+    a = case["args"]
+    if op.check == "dropout" and want_t is None:
+        return check_dropout(got, as_np(bufs[0].torch), a)
+    want = as_np(want_t)
+    if op.check == "argext" and got.dtype == np.int64 and k == len(l2_outs) - 1 and \
+            got.shape == want.shape:
+        x = tin[0].detach()
+        dim = a.get("dim")
+        kd = a.get("keepdim", False)
+        try:
+            vg = take_along(x, torch.from_numpy(got), dim, kd)
+            vw = take_along(x, torch.from_numpy(want), dim, kd)
+            m = compare(as_np(vg), as_np(vw), "exact", dtype)
+        except Exception as e:
+            m = "indices out of range: %s" % e
+        return "(indices) " + m if m else None
+    if op.check == "to_dtype" and a["to"] in ("int64",) and dtype in FLOATS:
+        src = as_np(tin[0].detach()).astype(np.float64)
+        ok = np.isfinite(src) & (np.abs(src) < 2**62)
+        got, want = np.where(ok, got, 0), np.where(ok, want, 0)
+    ref64 = None
+    pre = ctx["pre"]
+    if op.tol == "accumulating" and dtype == "float32" and got.dtype == np.float32 and \
+            pre[0] is None:
+        if k not in ctx["ref64"]:
+            ctx["ref64"][k] = reference64(op, tin, a, k)
+        ref64 = ctx["ref64"][k]
+    m = compare(got, want, op.tol, dtype, ref64, precise_ref=_pk(pre, k))
+    if m is None and got.dtype.kind == "f" and got.shape == want.shape and \
+            np.any(~np.isfinite(want) & np.isfinite(got)):
+        ctx["torch_overflow"] = True  # accepted against the float64 reference: grads diverge
+    if stats is not None and m is None and got.shape == want.shape:
+        pk = _pk(pre, k)
+        e = errors(got, want if pk is None or pk[0].shape != got.shape else pk[0])
+        if got.dtype.kind == "f":
+            key = "ulp_" + str(got.dtype)
+            stats[key] = max(stats.get(key, 0), e[2])
+        stats["max_abs"] = max(stats["max_abs"], e[0])
+        stats["max_rel"] = max(stats["max_rel"], e[1])
+        stats["max_ulp"] = max(stats["max_ulp"], e[2])
+    return m
 
 
 def _pk(pre, k):
@@ -347,9 +504,9 @@ def compare_grad(got, want, tol, dtype, special, precise_ref=None):
     return compare(got, want, tol, dtype, grad=True, precise_ref=precise_ref)
 
 
-def inplace_grad(lib, op, case, f, special=False):
+def inplace_grad(lib, op, case, f, threads=(1,), cov=None, special=False):
     """Gradients through an in-place op: torch y = x.clone(); y.op_(...); y.backward(g), and the
-    same in libl2 with l2_clone."""
+    same in libl2 with l2_clone, at every thread count (torch once)."""
     dtype = case["dtype"]
     a = case["args"]
     bufs = [l2lib.Buffer(lib, s, G.spec_values(s)) if s is not None else None
@@ -360,7 +517,6 @@ def inplace_grad(lib, op, case, f, special=False):
         tin = [b.torch if b is not None else None for b in bufs]
         for i in diff:
             tin[i].requires_grad_(True)
-            lib.set_requires_grad(bufs[i].l2, True)
         y = tin[0].clone()
         try:
             op.ref([y] + tin[1:], a)
@@ -368,10 +524,6 @@ def inplace_grad(lib, op, case, f, special=False):
             return []
         if not y.requires_grad:
             return []
-        c = lib.clone(bufs[0].l2)
-        outs.append(c)
-        if op.call(f, [c] + [b.l2 if b else None for b in bufs[1:]], a) != 0:
-            return ["in-place on a clone failed: " + lib.error()]
         gsp = G.spec(list(y.shape), dtype, case["grad"]["layout"],
                      np.random.default_rng(case["grad"]["seed"]), "normal",
                      seed=case["grad"]["seed"])
@@ -379,24 +531,53 @@ def inplace_grad(lib, op, case, f, special=False):
         extra.append(gb)
         gup = gb.torch.contiguous()
         pg = precise(_CloneThen(op), tin, a, diff, gup)
-        y.backward(gup)
-        if lib.backward(c, gb.l2, False) != 0:
-            return ["l2_backward after in-place failed: " + lib.error()]
+        try:
+            y.backward(gup)
+        except RuntimeError:  # torch has no gradient: none to compare
+            return []
         fails = []
-        for j, i in enumerate(diff):
-            tg, lg = tin[i].grad, lib.grad(bufs[i].l2)
-            if tg is not None and not lg and not tg.any():
-                continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
-            if (tg is None) != (not lg):
-                fails.append("in-place grad of input %d: presence differs" % i)
-                continue
-            if tg is None:
-                continue
-            gt = lib.to_torch(lg)
-            m = compare_grad(as_np(gt), as_np(tg), op.tol, dtype, special, _pk(pg, j))
-            del gt
-            if m:
-                fails.append("in-place grad of input %d: %s" % (i, m))
+        firsts = {}
+        for j, n in enumerate(threads):
+            where = "" if not j else "at %d threads: " % n
+            lib.set_num_threads(n)
+            try:
+                if j:
+                    for b in bufs:
+                        if b is not None:
+                            b.fresh()
+                for i in diff:
+                    lib.set_requires_grad(bufs[i].l2, True)
+                c = lib.clone(bufs[0].l2)
+                outs.append(c)
+                if op.call(f, [c] + [b.l2 if b else None for b in bufs[1:]], a) != 0:
+                    return [where + "in-place on a clone failed: " + lib.error()]
+                if lib.backward(c, gb.l2, False) != 0:
+                    return [where + "l2_backward after in-place failed: " + lib.error()]
+            finally:
+                lib.set_num_threads(threads[0])
+            for jd, i in enumerate(diff):
+                tg, lg = tin[i].grad, lib.grad(bufs[i].l2)
+                if tg is not None and not lg and not tg.any():
+                    continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
+                if (tg is None) != (not lg):
+                    fails.append(where + "in-place grad of input %d: presence differs" % i)
+                    continue
+                if tg is None:
+                    continue
+                gt = lib.to_torch(lg)
+                got = as_np(gt)
+                del gt
+                m = thread_check(op, got, firsts.get(i) if j else None, n, threads[0],
+                                 "in-place grad of input %d" % i,
+                                 lambda: compare_grad(got, as_np(tg), op.tol, dtype, special,
+                                                      _pk(pg, jd)))
+                if m:
+                    fails.append(m if j else "in-place grad of input %d: %s" % (i, m))
+                firsts.setdefault(i, got)
+            if cov is not None:
+                cov.add(case, "backward", n)
+            if fails:
+                return fails
         return fails
     finally:
         for o in outs:
@@ -407,10 +588,9 @@ def inplace_grad(lib, op, case, f, special=False):
 
 
 # ---- crash supervision ---------------------------------------------------------------------
-# The TAP run is a supervisor that starts this script as a worker. The worker notes the test
-# point and the case it is running in a state file; when it dies (a crash in libl2), the
-# supervisor reports that test point as failed with the case's repro, saves the case and starts
-# a new worker at the next test point.
+# The TAP run is a supervisor (supervise.py) that starts this script as a worker. The worker
+# notes the test point and the case it is running in a state file, so that the supervisor can
+# report and save the case a crash interrupted.
 STATE = None
 
 
@@ -418,108 +598,6 @@ def note_state(obj):
     if STATE:
         with open(STATE, "w") as fh:
             fh.write(json.dumps({k: v for k, v in obj.items() if not k.startswith("_")}))
-
-
-def supervise(args):
-    import subprocess
-    import tempfile
-    fd, state = tempfile.mkstemp(prefix="oracle-state-", suffix=".json")
-    os.close(fd)
-    point_state = state + ".point"
-    open(state + ".summary", "w").close()
-    argv = [sys.executable, os.path.abspath(__file__), "--worker", "--profile", args.profile,
-            "--state", state]
-    if args.seed is not None:
-        argv += ["--seed", str(args.seed)]
-    if args.ops:
-        argv += ["--ops", args.ops]
-    if args.cases:
-        argv += ["--cases", str(args.cases)]
-    start = 1
-    crashes = 0
-    seed_line = None
-    plan = None
-    t0 = time.time()
-    try:
-        while True:
-            last_case = None
-            p = subprocess.Popen(argv + ["--from", str(start)], stdout=subprocess.PIPE,
-                                 text=True, bufsize=1)
-            last_point = start - 1
-            for line in p.stdout:
-                sys.stdout.write(line)
-                sys.stdout.flush()
-                if line.startswith("# oracle: profile"):
-                    seed_line = line
-                if line.startswith("1.."):
-                    plan = int(line[3:].split()[0])
-                m = line.split(" ", 3)
-                if line.startswith("ok ") or line.startswith("not ok "):
-                    num = m[2] if line.startswith("not") else m[1]
-                    if num.isdigit():
-                        last_point = int(num)
-            rc = p.wait()
-            if rc == 0:
-                break
-            crashes += 1
-            try:
-                with open(state) as fh:
-                    last_case = json.load(fh)
-            except (OSError, ValueError):
-                last_case = None
-            point = last_point + 1
-            what = "signal %d" % -rc if rc < 0 else "exit status %d" % rc
-            if last_case and "op" in last_case and "inputs" in last_case:
-                path = save_case(last_case, "crash (%s)" % what)
-                print("not ok %d - %s: CRASH (%s) in a case\n#   repro: %s\n#   replay: %s %s "
-                      "--case %s" % (point, last_case["op"], what, repro(last_case),
-                                     sys.executable, os.path.relpath(__file__),
-                                     os.path.relpath(path) if path else "(not saved)"))
-            else:
-                print("not ok %d - CRASH (%s) outside a case (%s)" % (point, what, last_case))
-            sys.stdout.flush()
-            if start == 1 and last_point == 0 and point == 1 and not seed_line:
-                print("Bail out! the oracle worker dies before its first test point")
-                return 1
-            start = point + 1
-            if crashes > 20:
-                print("Bail out! more than 20 crashes")
-                return 1
-        # totals over all workers
-        tot = {"run": 0, "passed": 0, "failed": 0, "known": 0, **{k: 0 for k in EK_KEYS}}
-        ops = {}
-        known_by = {}
-        with open(state + ".summary") as fh:
-            for line in fh:
-                e = json.loads(line)
-                ops[e["op"]] = e["stats"]
-                for k in tot:
-                    tot[k] += e["stats"].get(k, 0)
-                for k, n in e["stats"].get("known_by", {}).items():
-                    known_by[k] = known_by.get(k, 0) + n
-        if plan:  # the last test point: known failures per entry, max_ci in the CI budget
-            lines, ok, what = known_counts(known_by, args.profile == "ci" and not args.ops
-                                           and not args.cases and not args.seed)
-            print("\n".join(lines + ["%s %d - %s" % ("ok" if ok else "not ok", plan, what)]))
-        print("# total: %d cases, %d passed, %d failed, %d known failures, %d crashes, %d ops run, "
-              "%.1fs" % (tot["run"], tot["passed"], tot["failed"], tot["known"], crashes, len(ops),
-                         time.time() - t0))
-        print("# error kinds: %d error-parity cases, %d kinds matched, %d unmapped (torch's or "
-              "libl2's kind unclassifiable), %d documented departures, %d differ" % tuple(
-                  [sum(tot[k] for k in EK_KEYS)] + [tot[k] for k in EK_KEYS]))
-        if seed_line:
-            print(seed_line.rstrip().replace("# oracle:", "# (replay:") + ")")
-        if args.json:
-            with open(args.json, "w") as fh:
-                json.dump({"profile": args.profile, "total": tot, "crashes": crashes,
-                           "seconds": time.time() - t0, "ops": ops}, fh, indent=1)
-        return 0
-    finally:
-        for pth in (state, state + ".summary", point_state):
-            try:
-                os.unlink(pth)
-            except OSError:
-                pass
 
 
 # ---- driving ----------------------------------------------------------------------------
@@ -541,7 +619,7 @@ def new_stats():
     return {"run": 0, "passed": 0, "failed": 0, "errors": 0, "max_abs": 0.0, "max_rel": 0.0,
             "max_ulp": 0, "failures": [], "known": 0, "known_reasons": set(),
             "known_by": {}, "known_passing": 0, "sized": 0, "sized_seconds": 0.0,
-            **{k: 0 for k in EK_KEYS}}
+            "cover": CV.Coverage(), **{k: 0 for k in EK_KEYS}}
 
 
 def record_failure(stats, case, msg, seed, out):
@@ -610,21 +688,31 @@ def run_counted(lib, op, case, stats, seed, out):
         stats["passed"] += 1
 
 
-def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress):
+def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress, threads=(1,),
+           deadline=None):
+    """Run op's cases; with a deadline (time.time() value), the time left is spread over the
+    op's dtypes (half for curated cases, half for Hypothesis) and the op stops when it is up."""
     stats = new_stats()
     deep = profile == "deep"
-    for dtype in op.dtypes:
+    for di, dtype in enumerate(op.dtypes):
+        t_dt = t_cur = None
+        if deadline is not None:
+            now = time.time()
+            t_dt = now + (deadline - now) / (len(op.dtypes) - di)
+            t_cur = now + (t_dt - now) / 2
         # curated: every curated shape and every layout class, each in its own order
         salt = zlib.crc32((op.name + dtype).encode())
         for k in range(n_curated):
-            run_counted(lib, op, make_case(op, dtype, G.CuratedDrawer(k, seed, deep, salt)),
-                        stats, seed, out)
+            if t_cur is not None and k and time.time() > t_cur:
+                break
+            run_counted(lib, op, make_case(op, dtype, G.CuratedDrawer(k, seed, deep, salt),
+                                           threads), stats, seed, out)
         if n_hyp <= 0:
             continue
         last = {"dtype": dtype}
 
         def body(data):
-            case = make_case(op, last["dtype"], G.HypDrawer(data, deep))
+            case = make_case(op, last["dtype"], G.HypDrawer(data, deep), threads)
             try:
                 msg = run_case(lib, op, case, stats)
             except Exception:
@@ -636,22 +724,32 @@ def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress):
             stats["run"] += 1
             stats["passed"] += 1
 
-        test = settings(max_examples=n_hyp, derandomize=not deep, database=None, deadline=None,
-                        suppress_health_check=list(HealthCheck), print_blob=False,
-                        phases=[Phase.generate] + ([] if NO_SHRINK else [Phase.shrink]),
-                        report_multiple_bugs=False)(
-            given(st.data())(body))
-        if deep:
-            test = hypothesis.seed(seed * 1000003 + zlib.crc32((op.name + dtype).encode()))(test)
-        try:
-            test()
-        except Exception as e:
-            stats["run"] += 1
-            stats["failed"] += 1
-            if "case" in last:
-                record_failure(stats, last["case"], last["msg"], seed, out)
-            else:
-                out.append("# FAIL %s: hypothesis: %s" % (op.name, str(e).split("\n")[0]))
+        # an explicit seed in both profiles: derandomize alone seeds from the test function's
+        # source, so any edit of body() would redraw every CI case (and move the coverage table)
+        hseed = seed * 1000003 + zlib.crc32((op.name + dtype).encode())
+        # with a time budget, Hypothesis runs in chunks (each its own seed) until the dtype's
+        # share is spent: an example cannot stop a Hypothesis run without upsetting it
+        left, chunk = n_hyp, 0
+        while left > 0 and (t_dt is None or chunk == 0 or time.time() < t_dt):
+            n = left if t_dt is None else min(left, 40)
+            left -= n
+            test = settings(max_examples=n, derandomize=not deep, database=None, deadline=None,
+                            suppress_health_check=list(HealthCheck), print_blob=False,
+                            phases=[Phase.generate] + ([] if NO_SHRINK else [Phase.shrink]),
+                            report_multiple_bugs=False)(
+                given(st.data())(body))
+            test = hypothesis.seed(hseed + 7919 * chunk)(test)
+            chunk += 1
+            try:
+                test()
+            except Exception as e:
+                stats["run"] += 1
+                stats["failed"] += 1
+                if "case" in last:
+                    record_failure(stats, last["case"], last["msg"], seed, out)
+                else:
+                    out.append("# FAIL %s: hypothesis: %s" % (op.name, str(e).split("\n")[0]))
+                break
         if progress:
             progress(op.name, dtype, stats)
     # sized: both sides of every internal threshold the op meets, and large inputs (sizes.py)
@@ -699,20 +797,34 @@ def main():
     ap.add_argument("--case", default=None, help="replay one JSON case and print the details")
     ap.add_argument("--json", default=None, help="write the per-op summary here")
     ap.add_argument("--cases", type=int, default=None, help="total case budget")
+    ap.add_argument("--threads", default="1,2,3",
+                    help="libl2 thread counts every case runs at (torch runs at 1)")
+    ap.add_argument("--minutes", type=float, default=None,
+                    help="time budget: spread over the ops, the run stops when it is spent")
+    ap.add_argument("--coverage-out", default=None, help="write the coverage table here")
+    ap.add_argument("--deadline", type=float, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--from", dest="start", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--state", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    try:
+        threads = [int(x) for x in args.threads.split(",")]
+        if not threads or min(threads) < 1:
+            raise ValueError
+    except ValueError:
+        ap.error("--threads: a list of thread counts >= 1, e.g. 1,2,3")
     if not args.worker and not args.case:
-        return supervise(args)
-    global STATE
+        import supervise
+        return supervise.supervise(args, __file__, save_case, repro, known_counts, EK_KEYS)
+    global STATE, THREADS
     STATE = args.state
+    THREADS = threads
     import faulthandler
     faulthandler.enable()
 
     torch.set_num_threads(1)
     lib = l2lib.Lib()
-    lib.set_num_threads(1)
+    lib.set_num_threads(threads[0])
 
     if args.case:
         with open(args.case) as fh:
@@ -723,6 +835,7 @@ def main():
             print("1..0 # SKIP %s not in %s" % (op.name, lib.path))
             return 0
         print("# repro: " + repro(case))
+        case.setdefault("threads", threads)
         msg = run_case(lib, op, case)
         if msg and K.known_failure(case):
             print("# known failure: " + K.known_failure(case))
@@ -747,14 +860,16 @@ def main():
     per_dtype = max(30 if args.profile == "ci" else 300, budget // ndt + 1)
     n_cur = per_dtype // 2
     n_hyp = per_dtype - n_cur
-    print("# oracle: profile %s, seed %d, library %s" % (args.profile, seed, lib.path))
+    print("# oracle: profile %s, seed %d, library %s, libl2 threads %s" % (
+        args.profile, seed, lib.path, ",".join(map(str, threads))))
     print("# torch %s, hypothesis %s; %d registry entries, %d in this library; %d cases per "
           "op and dtype (%d curated + %d hypothesis)" % (torch.__version__, hypothesis.__version__,
                                                           len(R.REGISTRY), len(avail), per_dtype,
                                                           n_cur, n_hyp))
     sys.stdout.flush()
     if args.start == 1:
-        print("1..%d" % (len(ops) + 3))  # the last point (known failures): the supervisor
+        # the last two points (the supervisor's): known failures per entry, the coverage table
+        print("1..%d" % (len(ops) + 4))
     t_start = time.time()
     # 1: coverage
     missing = R.coverage_missing(header)
@@ -799,7 +914,11 @@ def main():
             continue
         out = []
         t0 = time.time()
-        s = run_op(lib, op, n_cur, n_hyp, args.profile, seed, out, progress)
+        deadline = None
+        if args.deadline is not None:
+            left = sum(1 for o in ops[k - 3:] if lib.fn(o.name, o.sig) is not None)
+            deadline = time.time() + (args.deadline - time.time()) / max(left, 1)
+        s = run_op(lib, op, n_cur, n_hyp, args.profile, seed, out, progress, threads, deadline)
         dt = time.time() - t0
         for key in total:
             total[key] += s[key]
@@ -821,6 +940,7 @@ def main():
             "run", "passed", "failed", "errors", "max_abs", "max_rel", "max_ulp", "known",
             "known_by", "ulp_float32", "ulp_float64", "sized", "sized_seconds") + EK_KEYS}
         summary[op.name]["seconds"] = round(dt, 2)
+        summary[op.name]["cells"] = s["cover"].export(op.name)
         summary[op.name]["failures"] = [{"repro": repro(x["case"]), "message": x["message"],
                                          "file": x["file"]} for x in s["failures"]]
         if STATE:

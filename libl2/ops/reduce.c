@@ -730,16 +730,12 @@ static void prod_row(char *const *ptr, const int64_t *step, int64_t n, int64_t p
     a->k = (int64_t)k;
 }
 
-static void prod_combine(racc *a, const racc *b, const void *ctx)
-{
-    a->s *= b->s;
-    a->k = (int64_t)((uint64_t)a->k * (uint64_t)b->k);
-}
-
 static void prod_final(const racc *a, int64_t o, void *ctx) { put(ctx, o, a->s, a->k); }
 
-static const rkern K_PROD = {.init = init_prod, .row = prod_row, .combine = prod_combine,
-                             .final = prod_final};
+/* No combine: a product is not split across threads (each output runs in order on one thread).
+ * Partial products of one output could be 0 (underflow) and inf (overflow), whose product is
+ * NaN where the one-thread product is 0 or inf: results would depend on the thread count. */
+static const rkern K_PROD = {.init = init_prod, .row = prod_row, .final = prod_final};
 
 /* For prod's backward: the product of the non-zero elements (s) and the number of zeros (k). */
 static void prodnz_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
@@ -760,12 +756,6 @@ static void prodnz_row(char *const *ptr, const int64_t *step, int64_t n, int64_t
     a->k = k;
 }
 
-static void prodnz_combine(racc *a, const racc *b, const void *ctx)
-{
-    a->s *= b->s;
-    a->k += b->k;
-}
-
 static void prodnz_final(const racc *a, int64_t o, void *ctx)
 {
     rctx *c = ctx;
@@ -779,8 +769,8 @@ static void init_prodnz(racc *a, int64_t o, const void *ctx)
     a->s = 1;
 }
 
-static const rkern K_PRODNZ = {.init = init_prodnz, .row = prodnz_row, .combine = prodnz_combine,
-                               .final = prodnz_final};
+/* No combine, as K_PROD. */
+static const rkern K_PRODNZ = {.init = init_prodnz, .row = prodnz_row, .final = prodnz_final};
 
 /* max / min with the position of the first extreme element (the first NaN if any). Float values
  * in s, int64/bool values in k; i < 0 while no element was seen. */
