@@ -19,6 +19,7 @@ except ImportError:
     _sizes = None
 
 MIN_CASES = 3
+THRESHOLDS = {}  # l2lib.Lib.thresholds() of the library under test (run.py sets it)
 LAYOUTS = ["contiguous", "transposed", "permuted", "stepped", "offset", "nan_gap", "expanded",
            "mixed", "overlap"]
 SCHEME = "sizes.py" if _sizes is not None else "numel (0-1, small < 65536, mid < 262144, large)"
@@ -42,7 +43,7 @@ def _numel(s):
 
 def size_class(case):
     if _sizes is not None:
-        return _sizes.size_class(case)
+        return _sizes.size_class(case, THRESHOLDS)
     n = max([_numel(s) for s in case["inputs"] if s is not None] or [0])
     if n <= 1:
         return "0-1"

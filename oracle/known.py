@@ -231,10 +231,10 @@ KNOWN = [
      "torch_demo": _demo_fmod,
      "reason": "torch's Sleef fmod gives NaN for a subnormal divisor; libl2 the exact C fmod"},
     {"name": "var-0d-correction1", "ops": ("l2_var",), "dtypes": FLOATS, "side": "backward",
-     "match": _var_0d_correction1, "max_ci": 0, "torch_demo": _demo_var,
+     "match": _var_0d_correction1, "max_ci": 4, "torch_demo": _demo_var,
      "reason": "gradient of var of a 0-d input with correction 1 is 0/0: torch inf, libl2 NaN"},
     {"name": "std-constant-group", "ops": ("l2_std",), "dtypes": FLOATS, "side": "backward",
-     "match": _std_constant_group, "max_ci": 1, "torch_demo": _demo_std,
+     "match": _std_constant_group, "max_ci": 2, "torch_demo": _demo_std,
      "reason": "gradient of std over equal values: torch's rounding leaves std > 0 and a "
                "finite gradient, libl2's std is exactly 0"},
 ]

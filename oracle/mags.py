@@ -189,3 +189,28 @@ def cross_entropy(xs, a, g):
         cnt = int((t != a["ignore_index"]).sum()) if red == 1 else 1
         w = g.abs() / max(cnt, 1)
     return "perturb", [2 * p * w]
+
+
+def _sum_to(t, shape):
+    """t summed over the dims it was broadcast along, to shape."""
+    shape = tuple(shape)
+    while t.dim() > len(shape):
+        t = t.sum(0)
+    for d, n in enumerate(shape):
+        if n == 1 and t.shape[d] != 1:
+            t = t.sum(d, keepdim=True)
+    return t
+
+
+def fmod_like(floor):
+    """fmod / remainder: a - q b with q = trunc(a/b) or floor(a/b). The gradient of b sums
+    -g q over broadcast dims: terms |g q| (|inputs| would change q); a's sums |g|."""
+    def hook(xs, a, g):
+        if g is None:
+            return None
+        x, y = xs[0], xs[1]
+        q = torch.floor(x / y) if floor else torch.trunc(x / y)
+        q = torch.where(torch.isfinite(q), q, torch.zeros_like(q))
+        ga = g.abs()
+        return [_sum_to(ga, x.shape), _sum_to((ga * q.abs()), y.shape)]
+    return hook

@@ -483,12 +483,24 @@ def _no_min_by_minus1(ts):
         a, b = torch.broadcast_tensors(a, b)
         a = torch.where((a == -INT64_MAX - 1) & (b == -1), torch.zeros_like(a), a)
     return a, b
+def _pow_float_base(ts, a):
+    """torch.pow with an integer base and a float exponent, the base given in the result's float
+    dtype (the same forward values): torch 1.13's exponent gradient takes the integer base's log()
+    in the default dtype, float32, even for a float64 result (a float32-precision gradient);
+    libl2 computes it in the result's dtype."""
+    x, b = ts[0], ts[1]
+    rt = torch.result_type(x, b)
+    if rt.is_floating_point and not x.is_floating_point() and x.dtype != torch.bool:
+        x = x.to(rt)
+    return torch.pow(x, b)
+
+
 for nm, fn, ka, kb, dts in [
         ("add", torch.add, "uniform", "uniform", NUM),
         ("sub", torch.sub, "uniform", "uniform", NUM),
         ("mul", torch.mul, "uniform", "uniform", NUM),
         ("div", torch.div, "uniform", "nonzero", NUM),
-        ("pow", torch.pow, "positive", "uniform", NUM),
+        ("pow", None, "positive", "uniform", NUM),
         ("maximum", torch.maximum, "uniform", "uniform", NUM),
         ("minimum", torch.minimum, "uniform", "uniform", NUM),
         ("atan2", torch.atan2, "uniform", "nonzero", FLOATS),
@@ -497,8 +509,9 @@ for nm, fn, ka, kb, dts in [
     # pow: wide exponents only overflow (forward and gradient alike)
     add("l2_" + nm, "T:TT", g_binary(ka, kb, stress=None if nm == "pow" else "wide"),
         (lambda fn: lambda ts, a: fn(*_no_min_by_minus1(ts)))(fn) if nm in ("fmod", "remainder")
-        else (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn),
-        tol="exact_unsigned" if nm in ("maximum", "minimum") else "loose" if nm in ("pow", "atan2")
+        else _pow_float_base if nm == "pow" else (lambda fn: lambda ts, a: fn(ts[0], ts[1]))(fn),
+        tol="exact_unsigned" if nm in ("maximum", "minimum")
+        else "loose" if nm in ("pow", "atan2", "fmod", "remainder")
         else E,
         dtypes=dts, family="elementwise")
 
@@ -1150,3 +1163,5 @@ def declared_ops(header_text):
 
 def coverage_missing(header_text):
     return [n for n in declared_ops(header_text) if n not in REGISTRY]
+REGISTRY["l2_fmod"].mag = mags.fmod_like(False)
+REGISTRY["l2_remainder"].mag = mags.fmod_like(True)

@@ -173,9 +173,10 @@ def g_sized_linalg(kind):
         ins = [d.tensor(s, dt, "uniform") for s in sh]
         if kind == "addmm":
             cs = d.choice([(m, n), (n,), (1, n), (m, 1)])
+            fl = dt != "int64"  # int64: integral beta and alpha (as registry.g_addmm)
             return {"inputs": [d.tensor(cs, dt)] + ins,
-                    "args": {"beta": d.choice([1.0, 0.5, 0.0]),
-                             "alpha": d.choice([1.0, -2.0, 0.25])}}
+                    "args": {"beta": d.choice([1.0, 0.5 if fl else 2.0, 0.0]),
+                             "alpha": d.choice([1.0, -2.0, 0.25 if fl else 3.0])}}
         return {"inputs": ins, "args": {}}
     return gen
 

@@ -519,7 +519,7 @@ static double pw_sum(const l2__iter *it, const pw_ctx *proto)
 
 /* Gradient element d = g * scale * (d loss / d input) or (d loss / d target):
  *   mse: 2(a-b), -2(a-b);  l1: sign(a-b), -sign(a-b);
- *   bce: (a-b) / max(a(1-a), 1e-12), log(1-a) - log(a)  (torch: -logit(a));
+ *   bce: (a-b) / max(a(1-a), 1e-12f), log(1-a) - log(a)  (torch: -logit(a));
  *   bce_with_logits: sigmoid(a) - b, -a. */
 #define PW_BWD(T, BODY)                                                                      \
     if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T) &&                       \
@@ -547,6 +547,10 @@ static double pw_sum(const l2__iter *it, const pw_ctx *proto)
         }                                                                                    \
     }
 
+/* torch 1.13 clamps bce's denominator at a float constant 1e-12f (9.99999996e-13 as a double),
+ * in float64 too: the same constant keeps float64 gradients torch-exact. */
+#define BCE_EPS ((double)1e-12f)
+
 static double sgn(double v) { return (double)((v > 0) - (v < 0)); }
 
 L2__NN_HOT static void pw_bwd_loop(int64_t n, char **p, const int64_t *s, void *vctx)
@@ -561,7 +565,7 @@ L2__NN_HOT static void pw_bwd_loop(int64_t n, char **p, const int64_t *s, void *
             if (c->which) {
                 PW_BWD(T, v = (log1p(-a) - log(a)) * g)
             } else {
-                PW_BWD(T, v = (a - b) / fmax(a * (1 - a), 1e-12) * g)
+                PW_BWD(T, v = (a - b) / fmax(a * (1 - a), BCE_EPS) * g)
             }
             break;
         default:
@@ -760,7 +764,7 @@ l2_tensor *l2_binary_cross_entropy(const l2_tensor *input, const l2_tensor *targ
                    false);
 }
 
-/* dx = dy scale (x - t) / max(x (1 - x), 1e-12), dt = dy scale (log(1 - x) - log(x)) */
+/* dx = dy scale (x - t) / max(x (1 - x), 1e-12f), dt = dy scale (log(1 - x) - log(x)) */
 l2_status l2__binary_cross_entropy_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     return pw_backward(n, gout, gin);
