@@ -40,7 +40,11 @@ CASES, TRIES, DIRECTIONS = 6, 24, 3
 MAX_NUMEL = 4096            # finite differences test the math: small inputs suffice
 PIECEWISE_CONSTANT = {"l2_floor", "l2_ceil", "l2_round", "l2_trunc", "l2_sign"}
 # value kinds with ties, exact halves/integers or special values: replaced by smooth ones
-SMOOTH = {"ties": "normal", "halves": "normal", "small_int": "normal", "special": "uniform"}
+SMOOTH = {"ties": "normal", "halves": "normal", "small_int": "normal", "special": "uniform",
+          # the stress kinds (gen.py): specials, overflow, huge quotients (fmod's floor(a/b)
+          # steps closer than the difference step) are no place for finite differences
+          "special_finite": "uniform", "wide": "uniform", "near_overflow": "uniform",
+          "near_zero": "positive", "int_big": "uniform"}
 
 
 def eligible(op):
