@@ -147,6 +147,14 @@ def read(path):
     return config, scheme, cov
 
 
+def project(cells):
+    """Cells with the layout class merged: (op, dtype, side, size, threads) -> cases."""
+    out = Counter()
+    for k, v in cells.items():
+        out[k[:3] + k[4:]] += v
+    return out
+
+
 def check(path, cov, config):
     """Compare cov with the committed table at path: (ok, one-line message, detail lines). A
     cell filled there and empty here fails; the check is skipped when this run's configuration
@@ -162,11 +170,23 @@ def check(path, cov, config):
             "regenerate it with make oracle-coverage" % (scheme, SCHEME), []
     now = cov.filled()
     lost = sorted(k for k in old.filled() if k not in now)
+    # the same, layouts merged: op x dtype x side x size class x threads (the sized cases, a few
+    # per threshold class and op, spread over the layouts: their cells are these)
+    pnow, pold = project(cov.cells), project(old.cells)
+    plost = sorted(k for k, v in pold.items() if v >= MIN_CASES and pnow.get(k, 0) < MIN_CASES)
+    lost += [k[:3] + ("any",) + k[3:] for k in plost]
+    cells = lambda c: sum(1 for v in c.values() if v >= MIN_CASES)  # noqa: E731
     if not lost:
-        return True, "%d cells filled, all %d cells filled in %s still are" % (
-            len(now), len(old.filled()), os.path.basename(path)), []
+        return True, "%d cells filled, all %d cells filled in %s still are; layouts merged: " \
+            "%d filled, all %d committed still are" % (
+                len(now), len(old.filled()), os.path.basename(path), cells(pnow),
+                cells(pold)), []
+    allc = dict(cov.cells)
+    allc.update({k[:3] + ("any",) + k[3:]: v for k, v in pnow.items()})
+    oldc = dict(old.cells)
+    oldc.update({k[:3] + ("any",) + k[3:]: v for k, v in pold.items()})
     detail = ["#   now empty: %s %s %s %s %s threads %d: %d cases (committed: %d)" % (
-        k + (cov.cells.get(k, 0), old.cells[k])) for k in lost[:20]]
+        k + (allc.get(k, 0), oldc[k])) for k in lost[:20]]
     if len(lost) > 20:
         detail.append("#   ... and %d more" % (len(lost) - 20))
     return False, "%d cells filled in %s are empty now (fewer than %d cases)" % (
