@@ -199,11 +199,14 @@ def run_gbench(binary, env, regex, prof, out_json, commit, to_stdout=False):
         sys.stderr.write(p.stderr)
         raise SystemExit(f"report: {os.path.basename(binary)} failed on {regex} "
                          f"(status {p.returncode})")
-    if to_stdout:
-        data = json.loads(p.stdout)
-    else:
-        with open(out_json) as f:
-            data = json.load(f)
+    try:
+        if to_stdout:
+            data = json.loads(p.stdout)
+        else:
+            with open(out_json) as f:
+                data = json.load(f)
+    except (OSError, ValueError):  # no case matched (torchbench skips what has no twin)
+        data = {}
     return gb_results(data), data.get("context", {})
 
 
