@@ -1010,7 +1010,12 @@ add("l2_layer_norm", "T:TiLTTd", g_layer_norm,
 
 
 def g_batch_norm(d, dt):
-    s = (d.int(2, 5), d.int(1, 4)) + tuple(d.int(1, 4) for _ in range(d.int(0, 2)))
+    return batch_norm_case(d, dt, (d.int(2, 5), d.int(1, 4)) +
+                           tuple(d.int(1, 4) for _ in range(d.int(0, 2))))
+
+
+def batch_norm_case(d, dt, s):
+    """batch_norm's inputs for an input of shape s (sizes.py draws large ones)."""
     c = s[1]
     return {"inputs": [d.tensor(s, dt, "normal"), d.tensor((c,), dt, writable=True),
                        d.tensor((c,), dt, "positive", writable=True),

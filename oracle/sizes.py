@@ -205,14 +205,8 @@ def g_sized_adaptive(d, dt):
 
 
 def g_sized_batch_norm(d, dt):
-    s = d.plan["shape"]
-    c = s[1]
-    return {"inputs": [d.tensor(s, dt, "normal"), d.tensor((c,), dt, writable=True),
-                       d.tensor((c,), dt, "positive", writable=True),
-                       d.tensor((c,), dt) if d.bool() else None,
-                       d.tensor((c,), dt) if d.bool() else None],
-            "args": {"training": d.bool(), "momentum": d.choice([0.1, 0.5]),
-                     "eps": d.choice([1e-5, 1e-3])}}
+    import registry  # imports torch: only when a sized batch_norm case is drawn
+    return registry.batch_norm_case(d, dt, d.plan["shape"])
 
 
 def g_sized_ce(smoothing):
