@@ -376,19 +376,12 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
             fails.append(where + "upstream gradient buffer modified")
         for j, i in enumerate(diff):
             tg = tin[i].grad
-            lg = lib.grad(bufs[i].l2)
-            if tg is not None and not lg and not tg.any():
+            got, m = grad_pair(lib, tg, lib.grad(bufs[i].l2))
+            if m:
+                fails.append(where + "grad of input %d: %s" % (i, m))
+            if got is None:
                 rec["grads"][i] = None
-                continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
-            if (tg is None) != (not lg):
-                fails.append(where + "grad of input %d: torch %s, libl2 %s" % (
-                    i, "None" if tg is None else "a tensor", "NULL" if not lg else "a tensor"))
                 continue
-            if tg is None:
-                continue
-            gt = lib.to_torch(lg)
-            got = as_np(gt)
-            del gt
             rec["grads"][i] = got
             fg = first["grads"].get(i) if first is not None else None
             m = thread_check(op, got, fg, n, n0, "grad of input %d" % i,
@@ -403,6 +396,23 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
             cov.add(case, "backward", n)
     ctx["first"] = first or rec
     return "\n".join(fails) or None
+
+
+def grad_pair(lib, tg, lg):
+    """(libl2's gradient as numpy or None, a presence mismatch message or None) for torch's
+    gradient tg and libl2's lg. A NULL libl2 gradient equals an all-zero (or empty) torch one;
+    got is None when there is nothing to compare."""
+    if tg is not None and not lg and not tg.any():
+        return None, None
+    if (tg is None) != (not lg):
+        return None, "torch %s, libl2 %s" % ("None" if tg is None else "a tensor",
+                                              "NULL" if not lg else "a tensor")
+    if tg is None:
+        return None, None
+    gt = lib.to_torch(lg)
+    got = as_np(gt)
+    del gt
+    return got, None
 
 
 def compare_output(op, case, got, want_t, k, l2_outs, tin, bufs, ctx, stats):
@@ -548,17 +558,12 @@ def inplace_grad(lib, op, case, f, threads=(1,), cov=None, special=False):
             finally:
                 lib.set_num_threads(threads[0])
             for jd, i in enumerate(diff):
-                tg, lg = tin[i].grad, lib.grad(bufs[i].l2)
-                if tg is not None and not lg and not tg.any():
-                    continue  # NULL grad in libl2 == all-zero (or empty) grad in torch
-                if (tg is None) != (not lg):
-                    fails.append(where + "in-place grad of input %d: presence differs" % i)
+                tg = tin[i].grad
+                got, m = grad_pair(lib, tg, lib.grad(bufs[i].l2))
+                if m:
+                    fails.append(where + "in-place grad of input %d: %s" % (i, m))
+                if got is None:
                     continue
-                if tg is None:
-                    continue
-                gt = lib.to_torch(lg)
-                got = as_np(gt)
-                del gt
                 m = thread_check(op, got, firsts.get(i) if j else None, n, threads[0],
                                  "in-place grad of input %d" % i,
                                  lambda: compare_grad(got, as_np(tg), op.tol, dtype, special,
