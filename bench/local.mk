@@ -25,7 +25,7 @@ bench_torchbench_SOURCES = bench/torch-main.cc bench/torchbench.h bench/torch-ca
 bench_torchbench_CPPFLAGS = $(BENCHMARK_CFLAGS)
 bench_torchbench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS) $(TORCH_CXXFLAGS)
 bench_torchbench_LDADD = $(TORCH_LIBS) $(BENCHMARK_LIBS) -ldl
-TORCH_SMOKE_DEPS = bench/torchbench
+TORCHBENCH = bench/torchbench
 TORCH_SMOKE = $(SHELL) $(abs_top_srcdir)/bench/torch-smoke.sh
 else
 TORCH_SMOKE = echo "bench-smoke: no bench/torchbench (libtorch not found), not checked"
@@ -39,13 +39,13 @@ BENCH_ENV = L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
 
 .PHONY: bench-report bench-compare bench-smoke bench-torch
 if HAVE_BENCHMARK
-bench-report: bench/l2bench
+bench-report: bench/l2bench $(TORCHBENCH)
 	$(BENCH_ENV) $(PYTHON_TORCH) $(abs_top_srcdir)/bench/report.py --profile '$(PROFILE)'
 
 bench-compare: bench/l2bench
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/compare.sh '$(BASE)' '$(HEAD)'
 
-bench-smoke: bench/l2bench $(TORCH_SMOKE_DEPS)
+bench-smoke: bench/l2bench $(TORCHBENCH)
 	$(BENCH_ENV) $(SHELL) $(abs_top_srcdir)/bench/smoke.sh
 	$(BENCH_ENV) $(TORCH_SMOKE)
 endif
