@@ -5,8 +5,12 @@
  * builds and runs whatever subset of the families the library has.
  */
 #include <dlfcn.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cases.h"
 
@@ -271,21 +275,27 @@ static void *setup_conv(const bench_case *c)
 /* ---- the MLP training step: 784-256-10, batch 64, manual SGD (lr 0.01) ----
  * t[0] x (64, 784), t[1] labels (64) int64, t[2] w1 (256, 784), t[3] b1 (256), t[4] w2 (10, 256),
  * t[5] b2 (10): nn.Linear's layout, weights scaled like its default initialisation. */
-static void *setup_mlp(const bench_case *c)
+static void *setup_mlp_sized(const bench_case *c, int64_t in, int64_t hid)
 {
     bdata *d = bdata_new(c);
     if (!d)
         return NULL;
-    d->t[0] = l2_randn(L2_SHAPE(64, 784), L2_FLOAT32);
+    double b1 = 1.0 / sqrt((double)in), b2 = 1.0 / sqrt((double)hid);
+    d->t[0] = l2_randn(L2_SHAPE(64, in), L2_FLOAT32);
     d->t[1] = l2_randint(0, 10, L2_SHAPE(64));
-    d->t[2] = l2_uniform(L2_SHAPE(256, 784), -0.0357, 0.0357, L2_FLOAT32);
-    d->t[3] = l2_uniform(L2_SHAPE(256), -0.0357, 0.0357, L2_FLOAT32);
-    d->t[4] = l2_uniform(L2_SHAPE(10, 256), -0.0625, 0.0625, L2_FLOAT32);
-    d->t[5] = l2_uniform(L2_SHAPE(10), -0.0625, 0.0625, L2_FLOAT32);
+    d->t[2] = l2_uniform(L2_SHAPE(hid, in), -b1, b1, L2_FLOAT32);
+    d->t[3] = l2_uniform(L2_SHAPE(hid), -b1, b1, L2_FLOAT32);
+    d->t[4] = l2_uniform(L2_SHAPE(10, hid), -b2, b2, L2_FLOAT32);
+    d->t[5] = l2_uniform(L2_SHAPE(10), -b2, b2, L2_FLOAT32);
     for (int i = 2; i < 6; i++)
         if (d->t[i])
             l2_set_requires_grad(d->t[i], true);
     return bdata_check(d, 6);
+}
+
+static void *setup_mlp(const bench_case *c)
+{
+    return setup_mlp_sized(c, 784, 256);
 }
 
 /* One step: loss = cross_entropy(linear(relu(linear(x, w1, b1)), w2, b2), y); backward;
@@ -367,6 +377,67 @@ static int run_cnn(void *p)
         l2_set_grad_none(d->t[i]);
     l2_scope_end();
     return bad;
+}
+
+/* ---- resident memory over many steps (l2bench --l2_rss, never timed) ---- */
+
+/* Resident set now (/proc/self/statm) and its peak (getrusage), in KiB. */
+static void rss_kib(long *now, long *peak)
+{
+    long pages = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f || fscanf(f, "%ld %ld", &pages, &resident) != 2)
+        resident = -1;
+    if (f)
+        fclose(f);
+    *now = resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+    struct rusage ru;
+    *peak = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
+}
+
+int bench_rss_main(const char *model, long first, long last, int threads)
+{
+    bench_case c;
+    memset(&c, 0, sizeof c);
+    c.threads = threads;
+    int mlp = strcmp(model, "mlp") == 0;
+    if (!mlp && strcmp(model, "small") != 0) {
+        fprintf(stderr, "l2bench --l2_rss: model %s is not mlp or small\n", model);
+        return 2;
+    }
+    if (!mlp_ops.linear || first < 1 || last < first) {
+        fprintf(stderr, "l2bench --l2_rss: %s\n",
+                mlp_ops.linear ? "need 1 <= first <= last steps" : "the MLP's ops are missing");
+        return 2;
+    }
+    l2_set_num_threads(threads);
+    bdata *d = mlp ? setup_mlp(&c) : setup_mlp_sized(&c, 64, 32);
+    if (!d) {
+        fprintf(stderr, "l2bench --l2_rss: setup failed: %s\n", l2_last_error());
+        return 1;
+    }
+    long now[2] = {0, 0}, peak[2] = {0, 0};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int bad = 0;
+    for (long step = 1; step <= last && !bad; step++) {
+        bad = run_mlp(d);
+        if (step == first)
+            rss_kib(&now[0], &peak[0]);
+    }
+    rss_kib(&now[1], &peak[1]);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    bdata_free(d);
+    if (bad) {
+        fprintf(stderr, "l2bench --l2_rss: a step failed: %s\n", l2_last_error());
+        return 1;
+    }
+    printf("{\"model\": \"%s\", \"threads\": %d, \"steps\": [%ld, %ld], "
+           "\"rss_kib\": [%ld, %ld], \"maxrss_kib\": [%ld, %ld], \"seconds\": %.3f}\n",
+           mlp ? "mlp_step/f32/sgd/64x784-256-10" : "mlp_step/f32/sgd/64x64-32-10", threads,
+           first, last, now[0], now[1], peak[0], peak[1],
+           (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+    return 0;
 }
 
 /* ---- registration ---- */
@@ -650,4 +721,12 @@ void bench_cases_ops(void)
     add_conv();
     add_mlp();
     add_cnn();
+    /* The targets' add and mul of 16M elements into a fresh output: the full profile has them
+     * among the square sizes; the quick one adds these two. */
+    if (!bench_full_profile()) {
+        add_case(square_case("add", "contig", 4096, L2_FLOAT32, LAYOUT_CONTIG, 0, run_binary, 12),
+                 "l2_add");
+        add_case(square_case("mul", "contig", 4096, L2_FLOAT32, LAYOUT_CONTIG, 0, run_binary, 12),
+                 "l2_mul");
+    }
 }

@@ -125,4 +125,10 @@ void bench_cases_ops(void);
 void bench_cases_nn(void);
 void bench_cases_limits(void);
 
+/* l2bench --l2_rss=MODEL,FIRST,LAST (cases-ops.c): run MODEL's training step (mlp: the MLP step
+ * case; small: the same step at 64-32-10) LAST times at `threads`, untimed, and print one JSON
+ * line with the resident set (/proc/self/statm) and its peak (getrusage) after FIRST and after
+ * LAST steps. Returns the exit status. */
+int bench_rss_main(const char *model, long first, long last, int threads);
+
 #endif /* L2_BENCH_CASES_H */

@@ -1,7 +1,10 @@
 /* main.c: the l2bench program: registers every case (core, planned ops found in libl2 at run
  * time, machine limits) and hands the command line to Google Benchmark through the shim.
- * Extra option: --l2_list prints every case, including those whose op libl2 lacks.
+ * Extra options: --l2_list prints every case, including those whose op libl2 lacks;
+ * --l2_rss=MODEL,FIRST,LAST measures resident memory over training steps (bench_rss_main).
  */
+#include <string.h>
+
 #include "cases.h"
 
 int main(int argc, char **argv)
@@ -11,5 +14,16 @@ int main(int argc, char **argv)
     bench_cases_ops();
     bench_cases_nn();
     bench_cases_limits();
+    if (argc > 1 && strncmp(argv[1], "--l2_rss=", 9) == 0) {
+        char model[16];
+        long first, last;
+        int th[2];
+        bench_thread_counts(th);
+        if (sscanf(argv[1] + 9, "%15[a-z],%ld,%ld", model, &first, &last) != 3) {
+            fprintf(stderr, "l2bench: --l2_rss=MODEL,FIRST,LAST (mlp,1000,10000)\n");
+            return 2;
+        }
+        return bench_rss_main(model, first, last, th[0]);
+    }
     return bench_main(argc, argv);
 }

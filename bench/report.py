@@ -25,6 +25,9 @@ import sys
 import time
 
 from report_plots import history_steps, plots
+from report_targets import (RULES, RULES_NOTE, add_record_fields, comparable, measure_rss,
+                            step_limits, targets)
+import report_targets
 
 PROFILES = {
     # min time per repetition (s) and repetitions, the same on every side
@@ -286,7 +289,8 @@ SIDES = (("l2", "libl2"), ("cpp", "libtorch"), ("py", "torch-py"))
 
 def is_gemm(name):
     op = name.split("/", 1)[0]
-    return op.split("+")[0] in ("mm", "bmm") or op in ("limit.sgemm", "limit.dgemm")
+    return op.split("+")[0] in ("mm", "bmm") or op in ("limit.sgemm", "limit.dgemm",
+                                                       "limit.step_gemm")
 
 
 def gemm_check(name, threads, side, r):
@@ -338,6 +342,8 @@ def main():
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--no-history", action="store_true")
     ap.add_argument("--no-train", action="store_true")
+    ap.add_argument("--no-rss", action="store_true", help="skip the resident-memory check "
+                    "(l2bench --l2_rss: the MLP step 10,000 times, untimed)")
     ap.add_argument("--filter", default="", help="only groups (op names) matching this regex")
     ap.add_argument("--threads", default="", help="thread counts, e.g. 1,2 (default: 1 and "
                     "the online cores)")
@@ -379,6 +385,7 @@ def main():
            else "bench/torchbench" if run_cpp else "no (bench/torchbench not built)"))
 
     rows, cases, limits, context, invalid, workers = [], [], {}, {}, [], {}
+    limit_times, limit_cpu = {}, {}
     for th in threads:
         env_t = thread_env(env, th)
         tcases = list_cases(l2bench, env_t)
@@ -419,6 +426,8 @@ def main():
                     if r.get("median"):
                         c = by_name[name]
                         limits[name] = (c["flops"] or c["bytes"]) / r["median"] / 1e9
+                        limit_times[name] = r["median"]
+                        limit_cpu[name] = r.get("cpu_median")
                     why = gemm_check(name, th, "libl2 (raw OpenBLAS)", r)
                     invalid += [why] if why else []
                     continue
@@ -467,8 +476,14 @@ def main():
         except Exception as e:  # the table says why it is missing
             train = [{"error": f"{type(e).__name__}: {e}"}]
 
+    rss = None
+    if not args.no_rss:
+        rss = measure_rss(l2bench, thread_env(env, 1), log)
     heads = headlines(rows, threads)
+    lim_steps = step_limits(limit_times, threads, limit_cpu)
+    tgts = targets(rows, heads, train, lim_steps, rss, threads, profile)
     record = history_record(info, rows, threads, profile, context, limits, heads, workers)
+    add_record_fields(record, tgts, rss, lim_steps, time.time() - t0)
     hist_dir = os.path.join(srcdir, "bench", "history")
     hist_file = os.path.join(hist_dir, info["machine"] + ".jsonl")
     history = []
@@ -479,12 +494,16 @@ def main():
     if os.path.exists(hist_file):
         with open(hist_file) as f:
             history = [json.loads(line) for line in f if line.strip()]
+    history = comparable(history, record) if history else history
     steps = history_steps(history)
     title = f"libl2 vs torch {record['torch']} (Python), {profile}, {info['commit'][:10]}"
     pngs = plots([r for r in rows if r["why"]["py"] == []], outdir, history, title)
     md = os.path.join(outdir, "report.md")
+    extra = report_targets.markdown(rows, lim_steps, limit_times, tgts, threads)
     write_markdown(md, rows, cases, limits, heads, invalid, train, info, record, context, prof,
-                   profile, pngs, steps, hist_file, srcdir, max_load)
+                   profile, pngs, steps, hist_file, srcdir, max_load, extra, len(history))
+    for t in tgts:
+        log(f"report: target: {t['target']}: {t['value']} (goal {t['goal']}): {t['verdict']}")
     for th in threads:
         h = heads[th]
         log(f"report: {th} thread(s): libl2/libtorch {fmt_ratio(h['cpp'])}, "
@@ -541,7 +560,7 @@ def fmt_spread(r):
 
 
 def write_markdown(path, rows, cases, limits, heads, invalid, train, info, record, context, prof,
-                   profile, pngs, steps, hist_file, srcdir, max_load):
+                   profile, pngs, steps, hist_file, srcdir, max_load, extra=(), n_history=0):
     L = []
     L.append(f"# libl2 against PyTorch {record['torch'] or '(not run)'}: {profile} profile\n")
     L.append(f"Commit `{info['commit'][:12]}`{' + uncommitted changes' if info['dirty'] else ''}"
@@ -564,6 +583,7 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
     if worst:
         L.append("Slowest trusted cases against torch-py: " + ", ".join(
             f"{r['name']} {r['ratio_py']:.2f}" for r in worst) + ".\n")
+    L += list(extra)
     L.append("## Training throughput (examples/fashion_mnist against bench/train_twin.py)\n")
     if not train:
         L.append("Not run (--no-train).\n")
@@ -644,7 +664,7 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
     L.append("| limit | threads | rate |")
     L.append("|---|---|---|")
     for k in sorted(limits):
-        unit = "GB/s" if "stream" in k else "GFLOP/s"
+        unit = "GB/s" if "stream" in k or "update" in k else "GFLOP/s"
         L.append(f"| {k.rsplit('/', 1)[0]} | {k.rsplit('t:', 1)[1]} | {limits[k]:.1f} {unit} |")
     L.append("")
     for png in pngs:
@@ -687,7 +707,9 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
         L.append("")
     L.append("## History\n")
     rel = os.path.relpath(hist_file, srcdir)
-    L.append(f"Records in `{rel}`; history.png plots each case's libl2 / torch-py ratio per run.")
+    L.append(f"Records in `{rel}`; history.png plots each case's libl2 / torch-py ratio per run, "
+             f"and the steps below compare, over the {n_history} records comparable with this "
+             f"one: same rules (version {RULES}: {RULES_NOTE[RULES]}), profile and threads.")
     if steps:
         L.append("Steps (latest ratio vs rolling median of the previous 5 runs, > 5%):\n")
         for name, med, cur in steps[:30]:

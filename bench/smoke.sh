@@ -10,8 +10,9 @@ py=${PYTHON_TORCH:-python3}
 make -C "$builddir" bench/l2bench >/dev/null
 out=$(mktemp "${TMPDIR:-/tmp}/l2bench-smoke.XXXXXX")
 trap 'rm -f "$out" "$out.init"' EXIT INT TERM
+limits='limit\.sgemm|limit\.step_gemm|limit\.step_update'
 L2_BENCH_PROFILE=quick L2_BENCH_THREADS=1 "$builddir/bench/l2bench" \
-    --benchmark_filter='^(zeros|clone|contiguous|view|cat|copy_|add|mm|sum|softmax|limit\.sgemm)/' \
+    --benchmark_filter="^(zeros|clone|contiguous|view|cat|copy_|add|mm|sum|softmax|$limits)/" \
     --benchmark_min_time=0.01 --benchmark_out="$out" --benchmark_out_format=json \
     >/dev/null 2>&1
 "$py" - "$out" <<'PY'
@@ -25,6 +26,10 @@ if errors:
     sys.exit("smoke: cases failed:\n  " + "\n  ".join(errors))
 if not any(b["name"].startswith("limit.sgemm/") for b in runs):
     sys.exit("smoke: the machine-limit cases did not run")
+for part in ("step_gemm/f32/mlp.", "step_gemm/f32/cnn.", "step_update/f32/mlp.",
+             "step_update/f32/cnn."):
+    if not any(b["name"].startswith("limit." + part) for b in runs):
+        sys.exit(f"smoke: no limit.{part}* result (the training steps' limits)")
 print(f"smoke: {len(runs)} l2bench results in the JSON "
       f"(library build type {data['context'].get('library_build_type')})")
 PY
@@ -70,7 +75,39 @@ report.trust(row, 2.0)
 if row["why"]["py"] != []:
     sys.exit(f"smoke: trust() rejected a quiet 1-thread case: {row['why']['py']}")
 print("smoke: report mechanics (CPU time, GEMM thread check, trust rule) ok")
+# Issue 12's fields: step limits from the limit.step_* results, one target line each with a
+# verdict, the history record's rules / targets / rss / step_limits, comparable records only.
+import report_targets as rt
+times = {k: v["median"] for k, v in res.items() if k.startswith("limit.") and v.get("median")}
+cpu = {k: v["cpu_median"] for k, v in res.items() if k.startswith("limit.")}
+lim = rt.step_limits(times, [1], cpu)
+for model in ("mlp", "cnn"):
+    if not lim.get((model, 1), {}).get("time", 0) > 0 or not lim[(model, 1)]["cpu"]:
+        sys.exit(f"smoke: no {model} step limit (wall and CPU) from the limit.step_* results")
+tg = rt.targets([], {1: {"cpp": None, "py": None}}, [], lim, {"error": "x"}, [1], "quick")
+if len(tg) < 10 or any(set(t) != {"target", "value", "goal", "verdict", "note"} for t in tg):
+    sys.exit(f"smoke: targets() should give every target with its fields: {tg[:2]}")
+rec = rt.add_record_fields({"profile": "quick", "threads": [1]}, tg, None, lim, 1.0)
+for key in ("rules", "targets", "rss", "step_limits", "report_seconds"):
+    if key not in rec:
+        sys.exit(f"smoke: the history record lacks {key}")
+old = {"profile": "quick", "threads": [1]}
+if rt.rules_of(old) == rt.RULES or rt.comparable([old, rec], rec) != [rec]:
+    sys.exit("smoke: a record of older rules (no 'rules', no 'headlines') compared with a new one")
+print(f"smoke: step limits, {len(tg)} targets, history record fields and rules ok")
 PY
+# The resident-memory mode prints its JSON (a few steps of the small model; no size asserted).
+L2_BENCH_THREADS=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
+    "$builddir/bench/l2bench" --l2_rss=small,2,5 | "$py" -c '
+import json, sys
+r = json.loads(sys.stdin.read().strip().splitlines()[-1])
+for key in ("model", "threads", "steps", "rss_kib", "maxrss_kib", "seconds"):
+    if key not in r:
+        sys.exit(f"smoke: l2bench --l2_rss JSON lacks {key}: {r}")
+if r["steps"] != [2, 5] or min(r["rss_kib"] + r["maxrss_kib"]) <= 0:
+    sys.exit(f"smoke: l2bench --l2_rss gave no resident sizes: {r}")
+print("smoke: l2bench --l2_rss JSON fields ok")
+'
 # The training twin is the same model: 2 steps on both sides give the same first loss.
 data=/usr/share/datasets/fashion-mnist
 if [ -f "$data/train-images-idx3-ubyte.gz" ] && "$py" -c 'import torch' >/dev/null 2>&1; then
