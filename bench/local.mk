@@ -1,7 +1,8 @@
 # bench/: the benchmarks against PyTorch (issue 5). l2bench is built only with Google Benchmark.
 # Targets: bench-report (PROFILE=quick|full), bench-compare BASE=<commit>, bench-smoke.
 EXTRA_DIST += bench/torch_bench.py bench/train_twin.py bench/report.py bench/report_plots.py \
-	bench/compare_flag.py bench/compare.sh bench/smoke.sh bench/README.md
+	bench/compare_flag.py bench/compare.sh bench/smoke.sh bench/README.md \
+	bench/report_targets.py
 
 if HAVE_BENCHMARK
 noinst_PROGRAMS += bench/l2bench
