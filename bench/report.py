@@ -386,7 +386,9 @@ def main():
 
     rows, cases, limits, context, invalid, workers = [], [], {}, {}, [], {}
     limit_times, limit_cpu = {}, {}
+    phases = {}  # seconds per part of the run, for the report's own duration
     for th in threads:
+        t_phase = time.time()
         env_t = thread_env(env, th)
         tcases = list_cases(l2bench, env_t)
         cases += tcases
@@ -450,6 +452,7 @@ def main():
                     row["again"] = again[row["name"]]
         if worker:
             worker.close()
+        phases[f"cases at {th} thread(s)"] = time.time() - t_phase
 
     for row in rows:
         trust(row, max_load)
@@ -467,6 +470,7 @@ def main():
         row["limit"] = lim
 
     train = []
+    t_phase = time.time()
     if not args.no_train:
         try:
             sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -476,14 +480,17 @@ def main():
         except Exception as e:  # the table says why it is missing
             train = [{"error": f"{type(e).__name__}: {e}"}]
 
-    rss = None
+    phases["training"] = time.time() - t_phase
+    rss, t_phase = None, time.time()
     if not args.no_rss:
         rss = measure_rss(l2bench, thread_env(env, 1), log)
+        phases["resident memory"] = time.time() - t_phase
     heads = headlines(rows, threads)
     lim_steps = step_limits(limit_times, threads, limit_cpu)
     tgts = targets(rows, heads, train, lim_steps, rss, threads, profile)
     record = history_record(info, rows, threads, profile, context, limits, heads, workers)
     add_record_fields(record, tgts, rss, lim_steps, time.time() - t0)
+    record["phase_seconds"] = {k: round(v) for k, v in phases.items()}
     hist_dir = os.path.join(srcdir, "bench", "history")
     hist_file = os.path.join(hist_dir, info["machine"] + ".jsonl")
     history = []
@@ -638,6 +645,8 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
              "process CPU time (MeasureProcessCPUTime). libtorch: bench/torchbench, the same. "
              "torch-py: bench/torch_bench.py, the same repetitions, time.perf_counter and "
              "time.process_time around a loop of calls.")
+    L.append(f"- This report took {record['report_seconds']} s: " + ", ".join(
+        f"{k} {v} s" for k, v in record.get("phase_seconds", {}).items()) + ".")
     if record.get("load_avg"):
         L.append("- Load average when the run started (1, 5, 15 min): "
                  + ", ".join(f"{x:.2f}" for x in record["load_avg"]) + ".")
