@@ -487,7 +487,7 @@ def main():
         phases["resident memory"] = time.time() - t_phase
     heads = headlines(rows, threads)
     lim_steps = step_limits(limit_times, threads, limit_cpu)
-    tgts = targets(rows, heads, train, lim_steps, rss, threads, profile)
+    tgts = targets(rows, heads, train, lim_steps, rss, threads, profile, max_load)
     record = history_record(info, rows, threads, profile, context, limits, heads, workers)
     add_record_fields(record, tgts, rss, lim_steps, time.time() - t0)
     record["phase_seconds"] = {k: round(v) for k, v in phases.items()}

@@ -96,7 +96,7 @@ def _line(target, value, goal, ok, trusted=True, note=""):
     return {"target": target, "value": value, "goal": goal, "verdict": verdict, "note": note}
 
 
-def targets(rows, heads, train, limits_by_step, rss, threads, profile):
+def targets(rows, heads, train, limits_by_step, rss, threads, profile, max_load=None):
     """One dict per target of issue 12: target, value (text), goal, verdict, note."""
     T = []
     for model, goal_torch in (("mlp", 0.9), ("cnn", 0.6)):
@@ -165,7 +165,8 @@ def targets(rows, heads, train, limits_by_step, rss, threads, profile):
                      None) if ok_train else None
             goal = goal1 if th == 1 else 1.0
             v = t["l2_eps"] / t["torch_eps"] if t and t["torch_eps"] else None
-            tr = bool(t) and t["l2_spread"] <= 0.25 and t["torch_spread"] <= 0.25
+            tr = bool(t) and t["l2_spread"] <= 0.25 and t["torch_spread"] <= 0.25 and \
+                not (th > 1 and max_load is not None and t.get("load", 0) > max_load)
             T.append(_line(f"Fashion-MNIST {model.upper()} trainer at {th} thread(s): "
                            "libl2 / torch examples/s", f"{v:.2f}x" if v else "-",
                            f">= {goal}x", None if v is None else v >= goal, tr))
