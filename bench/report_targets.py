@@ -119,26 +119,32 @@ def targets(rows, heads, train, limits_by_step, rss, threads, profile, max_load=
                        f"<= {goal_torch}", None if ratio is None else ratio <= goal_torch, tr,
                        f"against {col}" if col else ""))
     one = [r for r in rows if r["threads"] == 1]
-    judged, slow, col_used = 0, [], set()
+    judged, slow, slow_untrusted, col_used = 0, [], 0, set()
     for r in one:
         ratio, col, tr = _ref(r)
-        if ratio is None or not tr:
+        if ratio is None:
+            continue
+        if not tr:
+            slow_untrusted += ratio > 1.10
             continue
         judged += 1
         col_used.add(col)
         if ratio > 1.10:
             slow.append((ratio, r["name"].rsplit("/t:", 1)[0]))
     slow.sort(reverse=True)
+    # A verdict over fewer than half the cases is marked untrusted.
     T.append(_line("No op-class case slower than torch by more than 10%",
                    f"{len(slow)} of {judged} trusted cases above 1.10", "0 above 1.10",
-                   None if not judged else not slow, True,
-                   f"against {'/'.join(sorted(col_used))}; exceptions: "
+                   None if not judged else not slow, 2 * judged >= len(one),
+                   f"against {'/'.join(sorted(col_used))}; {slow_untrusted} untrusted cases "
+                   "above 1.10 not judged; exceptions: "
                    + (", ".join(f"{n} {x:.2f}" for x, n in slow) if slow else "none")))
     for th in threads:
         h = heads.get(th, {}).get("cpp")
         T.append(_line(f"Geometric mean vs libtorch at {th} thread(s)",
                        f"{h[0]:.3f} ({h[1]} trusted of {h[2]})" if h and h[0] else "-",
-                       "<= 0.8", None if not (h and h[0]) else h[0] <= 0.8, True,
+                       "<= 0.8", None if not (h and h[0]) else h[0] <= 0.8,
+                       bool(h) and 2 * h[1] >= h[2],
                        "" if h else "libtorch not measured (bench/torchbench not built)"))
     for op in ("add", "mul"):
         row = _row(rows, f"{op}/f32/contig/4096x4096", 1)
