@@ -147,4 +147,15 @@ void l2__rcombine_sum(racc *a, const racc *b, const void *ctx);
 extern const rkern l2__rk_sum, l2__rk_sqdev, l2__rk_sumexp, l2__rk_pow, l2__rk_absmax,
     l2__rk_prod, l2__rk_prodnz, l2__rk_ext, l2__rk_allany, l2__rk_count;
 
+/* ---- vector loops (reduce-vec.c): float64 lanes; see there ---- */
+
+double l2__vrow_sum_f32(const float *q, int64_t n, double m);
+double l2__vrow_sum_f64(const double *q, int64_t n, double m);
+double l2__vrow_sq_f32(const float *q, int64_t n, double m);
+double l2__vrow_sq_f64(const double *q, int64_t n, double m);
+double l2__vrow_sqdev_f32(const float *q, int64_t n, double m);
+double l2__vrow_sqdev_f64(const double *q, int64_t n, double m);
+void l2__vcols_sum_f32(const char *p, int64_t step, int64_t n, int64_t nb, double *s);
+void l2__vcols_sum_f64(const char *p, int64_t step, int64_t n, int64_t nb, double *s);
+
 #endif

@@ -53,6 +53,23 @@ void l2__rput(const rctx *c, int64_t o, double v, int64_t k)
         }                                                                                    \
     } while (0)
 
+/* ROW_SUM with the contiguous case in blocks of 256 through the vector loop l2__vrow_K_f32 or
+ * _f64 (reduce-vec.c, parameter M), which computes the same EXPR in float64 lanes. */
+#define ROW_SUM_V(T, EXPR, K, M)                                                             \
+    do {                                                                                     \
+        if (step[0] != (int64_t)sizeof(T)) {                                                 \
+            ROW_SUM(T, EXPR);                                                                \
+            break;                                                                           \
+        }                                                                                    \
+        const T *q_ = (const T *)ptr[0];                                                     \
+        for (int64_t b_ = 0; b_ < n; b_ += 256) {                                            \
+            int64_t e_ = n - b_ < 256 ? n - b_ : 256;                                        \
+            acc_add(a, sizeof(T) == sizeof(float)                                            \
+                           ? l2__vrow_##K##_f32((const float *)(const void *)(q_ + b_), e_, M) \
+                           : l2__vrow_##K##_f64((const double *)(const void *)(q_ + b_), e_, M)); \
+        }                                                                                    \
+    } while (0)
+
 void l2__rinit_zero(racc *a, int64_t o, const void *ctx)
 {
     memset(a, 0, sizeof *a);
@@ -79,8 +96,8 @@ static void sum_row(char *const *ptr, const int64_t *step, int64_t n, int64_t po
     const rctx *c = ctx;
     uint64_t k = 0;
     switch (c->dt) {
-    case L2_FLOAT32: ROW_SUM(float, v); return;
-    case L2_FLOAT64: ROW_SUM(double, v); return;
+    case L2_FLOAT32: ROW_SUM_V(float, v, sum, 0.0); return;
+    case L2_FLOAT64: ROW_SUM_V(double, v, sum, 0.0); return;
     case L2_INT64:
         for (int64_t j = 0; j < n; j++)
             k += (uint64_t) * (const int64_t *)(ptr[0] + j * step[0]);
@@ -114,7 +131,17 @@ static void sum_cols(char *const *ptr, const int64_t *step, int64_t n, int64_t p
     const rctx *c = cc->ctx;
     const int64_t nb = cc->nb, os = cc->ostep;
     if (l2__is_float(c->dt)) {
-        double s[TILE_OUT] = {0};
+        double s[TILE_OUT];
+        memset(s, 0, sizeof(double) * (size_t)nb);
+        if (os == (int64_t)l2__esize(c->dt)) { /* contiguous outputs: the vector loop */
+            if (c->dt == L2_FLOAT32)
+                l2__vcols_sum_f32(ptr[0], step[0], n, nb, s);
+            else
+                l2__vcols_sum_f64(ptr[0], step[0], n, nb, s);
+            for (int64_t j = 0; j < nb; j++)
+                acc_add(&cc->acc[j], s[j]);
+            return;
+        }
         L2__DISPATCH_FLOAT(c->dt, {
             for (int64_t i = 0; i < n; i++) {
                 const char *q = ptr[0] + i * step[0];
@@ -152,7 +179,7 @@ static void sqdev_row(char *const *ptr, const int64_t *step, int64_t n, int64_t 
                       const void *ctx)
 {
     const double m = a->m;
-    L2__DISPATCH_FLOAT(((const rctx *)ctx)->dt, ROW_SUM(T, (v - m) * (v - m)));
+    L2__DISPATCH_FLOAT(((const rctx *)ctx)->dt, ROW_SUM_V(T, (v - m) * (v - m), sqdev, m));
 }
 
 /* var = ss / max(n - correction, 0); std = sqrt(var). */
@@ -192,7 +219,7 @@ static void pow_row(char *const *ptr, const int64_t *step, int64_t n, int64_t po
     if (p == 1) {
         L2__DISPATCH_FLOAT(c->dt, ROW_SUM(T, fabs(v)));
     } else if (p == 2) {
-        L2__DISPATCH_FLOAT(c->dt, ROW_SUM(T, v * v));
+        L2__DISPATCH_FLOAT(c->dt, ROW_SUM_V(T, v * v, sq, 0.0));
     } else {
         L2__DISPATCH_FLOAT(c->dt, ROW_SUM(T, pow(fabs(v), p)));
     }

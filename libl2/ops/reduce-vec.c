@@ -1,0 +1,112 @@
+/* reduce-vec.c: vector loops for the float sums of the reductions (sum and mean, var's squared
+ * deviations, the 2-norm's squares): a contiguous block of elements into L2__REDUCE_VEC_BLOCK
+ * float64 lanes, and blocks of that many neighbouring outputs of an outer-dim sum advancing
+ * together through the reduced rows. Accumulation stays in float64, so the results keep the
+ * scalar loops' accuracy; each loop has an AVX2 copy picked at load time. Uses GCC's vector
+ * extensions (GCC and clang). Not here: the strided cases, integer sums (reduce-kern.c). */
+#include "reduce-impl.h"
+
+#include <string.h>
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define RV_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define RV_HOT
+#endif
+
+/* VB lanes in NV = 4 vectors of VW float64 (written out below as a0..a3). */
+enum { VB = L2__REDUCE_VEC_BLOCK, VW = 4, NV = VB / VW };
+_Static_assert(NV == 4, "the loops below hold four vectors");
+
+typedef double v4d __attribute__((vector_size(4 * sizeof(double))));
+/* Element-aligned vectors, for loads at any element offset. */
+typedef float v4fu __attribute__((vector_size(4 * sizeof(float)), aligned(sizeof(float))));
+typedef double v4du __attribute__((vector_size(4 * sizeof(double)), aligned(sizeof(double))));
+
+/* Four float64 from p (float or double elements). */
+#define LOAD_float(p) __builtin_convertvector(*(const v4fu *)(const void *)(p), v4d)
+#define LOAD_double(p) ((v4d) * (const v4du *)(const void *)(p))
+
+/* The lanes' total, pairwise (lane k + w into lane k, halving w). */
+static double lanes_total(double *l)
+{
+    /* mutation test: the last lane's partial is dropped */
+    if (l2__fault("vred_lane"))
+        l[VB - 1] = 0;
+    for (int w = VB / 2; w >= 1; w /= 2)
+        for (int k = 0; k < w; k++)
+            l[k] += l[k + w];
+    return l[0];
+}
+
+/* double NAME(const T *q, int64_t n, double m): the sum of EXPR (of the element v, with the
+ * parameter m) over q[0..n). Element j goes to lane j mod VB, the n % VB tail to lanes 0.. . */
+#define VROW(NAME, T, EXPR)                                                                  \
+    RV_HOT double NAME(const T *q, int64_t n, double m)                                      \
+    {                                                                                        \
+        v4d a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;                                    \
+        double l[VB];                                                                        \
+        int64_t j = 0;                                                                       \
+        for (; j + VB <= n; j += VB) {                                                       \
+            v4d v = LOAD_##T(q + j);                                                         \
+            a0 += (EXPR);                                                                    \
+            v = LOAD_##T(q + j + VW);                                                        \
+            a1 += (EXPR);                                                                    \
+            v = LOAD_##T(q + j + 2 * VW);                                                    \
+            a2 += (EXPR);                                                                    \
+            v = LOAD_##T(q + j + 3 * VW);                                                    \
+            a3 += (EXPR);                                                                    \
+        }                                                                                    \
+        memcpy(l, &a0, sizeof a0);                                                           \
+        memcpy(l + VW, &a1, sizeof a1);                                                      \
+        memcpy(l + 2 * VW, &a2, sizeof a2);                                                  \
+        memcpy(l + 3 * VW, &a3, sizeof a3);                                                  \
+        for (int k = 0; j < n; j++, k++) {                                                   \
+            double v = (double)q[j];                                                         \
+            l[k] += (EXPR);                                                                  \
+        }                                                                                    \
+        return lanes_total(l);                                                               \
+    }
+
+VROW(l2__vrow_sum_f32, float, v)
+VROW(l2__vrow_sum_f64, double, v)
+VROW(l2__vrow_sq_f32, float, v * v)
+VROW(l2__vrow_sq_f64, double, v * v)
+VROW(l2__vrow_sqdev_f32, float, (v - m) * (v - m))
+VROW(l2__vrow_sqdev_f64, double, (v - m) * (v - m))
+
+/* void NAME(const char *p, int64_t step, int64_t n, int64_t nb, double *s): s[j] += the sum over
+ * rows i < n of element j of row i (row i at p + i * step bytes, its nb elements contiguous).
+ * Blocks of VB outputs keep their partials in registers; the nb % VB left run one by one. Each
+ * output adds its rows in order, as the scalar loop does. */
+#define VCOLS(NAME, T)                                                                       \
+    RV_HOT void NAME(const char *p, int64_t step, int64_t n, int64_t nb, double *s)          \
+    {                                                                                        \
+        int64_t j = 0;                                                                       \
+        for (; j + VB <= nb; j += VB) {                                                      \
+            v4d a0 = LOAD_double(s + j), a1 = LOAD_double(s + j + VW);                       \
+            v4d a2 = LOAD_double(s + j + 2 * VW), a3 = LOAD_double(s + j + 3 * VW);          \
+            for (int64_t i = 0; i < n; i++) {                                                \
+                const T *q = (const T *)(const void *)(p + i * step) + j;                    \
+                a0 += LOAD_##T(q);                                                           \
+                a1 += LOAD_##T(q + VW);                                                      \
+                a2 += LOAD_##T(q + 2 * VW);                                                  \
+                a3 += LOAD_##T(q + 3 * VW);                                                  \
+            }                                                                                \
+            memcpy(s + j, &a0, sizeof a0);                                                   \
+            memcpy(s + j + VW, &a1, sizeof a1);                                              \
+            memcpy(s + j + 2 * VW, &a2, sizeof a2);                                          \
+            memcpy(s + j + 3 * VW, &a3, sizeof a3);                                          \
+        }                                                                                    \
+        /* mutation test: the last partial block of outputs is not reduced */                \
+        if (l2__fault("vred_tail"))                                                          \
+            return;                                                                          \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            const T *q = (const T *)(const void *)(p + i * step);                            \
+            for (int64_t k = j; k < nb; k++)                                                 \
+                s[k] += (double)q[k];                                                        \
+        }                                                                                    \
+    }
+
+VCOLS(l2__vcols_sum_f32, float)
+VCOLS(l2__vcols_sum_f64, double)
