@@ -174,6 +174,16 @@ l2_tensor *l2_norm(const l2_tensor *t, double p, int ndims, const int *dims, boo
               "%s: input dtype should be floating point. Got %s instead.", op,
               l2_dtype_name(t->dtype));
     L2__CHECK(p > 0, NULL, L2_ERR_ARG, "%s: p must be > 0 (got %g)", op, p);
+    /* torch checks an inf norm's dims for emptiness in list order, before wrapping the later
+     * ones: dims {1, 4} of a (1, 0, 3) tensor is the empty-dim error, not dim 4's range. */
+    for (int k = 0; isinf(p) && ndims > 0 && dims && k < ndims; k++) {
+        int d = l2__wrap_dim(op, dims[k], t->ndim);
+        if (d < 0)
+            return NULL;
+        L2__CHECK(t->ndim == 0 || t->shape[d] != 0, NULL, L2_ERR_ARG,
+                  "%s: cannot compute the inf norm on dim %d because it is empty and the "
+                  "operation has no identity", op, d);
+    }
     if (!l2__rdims_parse(op, t, ndims, dims, keepdim, &rd))
         return NULL;
     for (int d = 0; d < t->ndim && isinf(p); d++)
