@@ -2,17 +2,25 @@
  * deviations, the 2-norm's squares): a contiguous block of elements into L2__REDUCE_VEC_BLOCK
  * float64 lanes, and blocks of that many neighbouring outputs of an outer-dim sum advancing
  * together through the reduced rows. Accumulation stays in float64, so the results keep the
- * scalar loops' accuracy; each loop has an AVX2 copy picked at load time. Uses GCC's vector
- * extensions (GCC and clang). Not here: the strided cases, integer sums (reduce-kern.c). */
+ * scalar loops' accuracy. Each loop is written once (a macro) over GCC's vector extensions (GCC
+ * and clang) and built twice: a generic copy, and on x86-64 an AVX2 copy with intrinsic loads
+ * (GCC 12 splits a converted unaligned load into halves), picked per call by the CPU's features.
+ * Not here: the strided cases, integer sums (reduce-kern.c). */
 #include "reduce-impl.h"
 
 #include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
-#define RV_HOT __attribute__((target_clones("avx2", "default")))
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define RV_X86(...) __VA_ARGS__
+#define X86_ATTR __attribute__((target("avx2")))
+#define X86_float(p) _mm256_cvtps_pd(_mm_loadu_ps(p))
+#define X86_double(p) _mm256_loadu_pd(p)
+#define RV_USE_AVX2() __builtin_cpu_supports("avx2")
 #else
-#define RV_HOT
+#define RV_X86(...)
 #endif
+#define GEN_ATTR
 
 /* VB lanes in NV = 4 vectors of VW float64 (written out below as a0..a3). */
 enum { VB = L2__REDUCE_VEC_BLOCK, VW = 4, NV = VB / VW };
@@ -24,8 +32,8 @@ typedef float v4fu __attribute__((vector_size(4 * sizeof(float)), aligned(sizeof
 typedef double v4du __attribute__((vector_size(4 * sizeof(double)), aligned(sizeof(double))));
 
 /* Four float64 from p (float or double elements). */
-#define LOAD_float(p) __builtin_convertvector(*(const v4fu *)(const void *)(p), v4d)
-#define LOAD_double(p) ((v4d) * (const v4du *)(const void *)(p))
+#define GEN_float(p) __builtin_convertvector(*(const v4fu *)(const void *)(p), v4d)
+#define GEN_double(p) ((v4d) * (const v4du *)(const void *)(p))
 
 /* The lanes' total, pairwise (lane k + w into lane k, halving w). */
 static double lanes_total(double *l)
@@ -41,20 +49,20 @@ static double lanes_total(double *l)
 
 /* double NAME(const T *q, int64_t n, double m): the sum of EXPR (of the element v, with the
  * parameter m) over q[0..n). Element j goes to lane j mod VB, the n % VB tail to lanes 0.. . */
-#define VROW(NAME, T, EXPR)                                                                  \
-    RV_HOT double NAME(const T *q, int64_t n, double m)                                      \
+#define VROW_FN(NAME, CPU, T, EXPR)                                                          \
+    CPU##_ATTR static double NAME(const T *q, int64_t n, double m)                           \
     {                                                                                        \
         v4d a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;                                    \
         double l[VB];                                                                        \
         int64_t j = 0;                                                                       \
         for (; j + VB <= n; j += VB) {                                                       \
-            v4d v = LOAD_##T(q + j);                                                         \
+            v4d v = CPU##_##T(q + j);                                                         \
             a0 += (EXPR);                                                                    \
-            v = LOAD_##T(q + j + VW);                                                        \
+            v = CPU##_##T(q + j + VW);                                                        \
             a1 += (EXPR);                                                                    \
-            v = LOAD_##T(q + j + 2 * VW);                                                    \
+            v = CPU##_##T(q + j + 2 * VW);                                                    \
             a2 += (EXPR);                                                                    \
-            v = LOAD_##T(q + j + 3 * VW);                                                    \
+            v = CPU##_##T(q + j + 3 * VW);                                                    \
             a3 += (EXPR);                                                                    \
         }                                                                                    \
         memcpy(l, &a0, sizeof a0);                                                           \
@@ -68,6 +76,15 @@ static double lanes_total(double *l)
         return lanes_total(l);                                                               \
     }
 
+#define VROW(NAME, T, EXPR)                                                                  \
+    VROW_FN(NAME##_gen, GEN, T, EXPR)                                                        \
+    RV_X86(VROW_FN(NAME##_avx2, X86, T, EXPR))                                               \
+    double NAME(const T *q, int64_t n, double m)                                             \
+    {                                                                                        \
+        RV_X86(if (RV_USE_AVX2()) return NAME##_avx2(q, n, m);)                              \
+        return NAME##_gen(q, n, m);                                                          \
+    }
+
 VROW(l2__vrow_sum_f32, float, v)
 VROW(l2__vrow_sum_f64, double, v)
 VROW(l2__vrow_sq_f32, float, v * v)
@@ -79,19 +96,19 @@ VROW(l2__vrow_sqdev_f64, double, (v - m) * (v - m))
  * rows i < n of element j of row i (row i at p + i * step bytes, its nb elements contiguous).
  * Blocks of VB outputs keep their partials in registers; the nb % VB left run one by one. Each
  * output adds its rows in order, as the scalar loop does. */
-#define VCOLS(NAME, T)                                                                       \
-    RV_HOT void NAME(const char *p, int64_t step, int64_t n, int64_t nb, double *s)          \
+#define VCOLS_FN(NAME, CPU, T)                                                               \
+    CPU##_ATTR static void NAME(const char *p, int64_t step, int64_t n, int64_t nb, double *s) \
     {                                                                                        \
         int64_t j = 0;                                                                       \
         for (; j + VB <= nb; j += VB) {                                                      \
-            v4d a0 = LOAD_double(s + j), a1 = LOAD_double(s + j + VW);                       \
-            v4d a2 = LOAD_double(s + j + 2 * VW), a3 = LOAD_double(s + j + 3 * VW);          \
+            v4d a0 = GEN_double(s + j), a1 = GEN_double(s + j + VW);                       \
+            v4d a2 = GEN_double(s + j + 2 * VW), a3 = GEN_double(s + j + 3 * VW);          \
             for (int64_t i = 0; i < n; i++) {                                                \
                 const T *q = (const T *)(const void *)(p + i * step) + j;                    \
-                a0 += LOAD_##T(q);                                                           \
-                a1 += LOAD_##T(q + VW);                                                      \
-                a2 += LOAD_##T(q + 2 * VW);                                                  \
-                a3 += LOAD_##T(q + 3 * VW);                                                  \
+                a0 += CPU##_##T(q);                                                           \
+                a1 += CPU##_##T(q + VW);                                                      \
+                a2 += CPU##_##T(q + 2 * VW);                                                  \
+                a3 += CPU##_##T(q + 3 * VW);                                                  \
             }                                                                                \
             memcpy(s + j, &a0, sizeof a0);                                                   \
             memcpy(s + j + VW, &a1, sizeof a1);                                              \
@@ -106,6 +123,18 @@ VROW(l2__vrow_sqdev_f64, double, (v - m) * (v - m))
             for (int64_t k = j; k < nb; k++)                                                 \
                 s[k] += (double)q[k];                                                        \
         }                                                                                    \
+    }
+
+#define VCOLS(NAME, T)                                                                       \
+    VCOLS_FN(NAME##_gen, GEN, T)                                                             \
+    RV_X86(VCOLS_FN(NAME##_avx2, X86, T))                                                    \
+    void NAME(const char *p, int64_t step, int64_t n, int64_t nb, double *s)                 \
+    {                                                                                        \
+        RV_X86(if (RV_USE_AVX2()) {                                                          \
+            NAME##_avx2(p, step, n, nb, s);                                                  \
+            return;                                                                          \
+        })                                                                                   \
+        NAME##_gen(p, step, n, nb, s);                                                       \
     }
 
 VCOLS(l2__vcols_sum_f32, float)
