@@ -53,8 +53,12 @@ void l2__rput(const rctx *c, int64_t o, double v, int64_t k)
         }                                                                                    \
     } while (0)
 
-/* ROW_SUM with the contiguous case in blocks of 256 through the vector loop l2__vrow_K_f32 or
- * _f64 (reduce-vec.c, parameter M), which computes the same EXPR in float64 lanes. */
+/* ROW_SUM with the contiguous case through the vector loop l2__vrow_K_f32 or _f64
+ * (reduce-vec.c, parameter M), which computes the same EXPR in L2__REDUCE_VEC_BLOCK float64
+ * lanes, in blocks of VROW_BLOCK(T) elements (64 per lane for float64, as deep as ROW_SUM's
+ * chains; 256 for float32, whose float64 lanes are exact far beyond its tolerance) added to the
+ * compensated accumulator. */
+#define VROW_BLOCK(T) (int64_t)(sizeof(T) == sizeof(float) ? 256 : 64) * L2__REDUCE_VEC_BLOCK
 #define ROW_SUM_V(T, EXPR, K, M)                                                             \
     do {                                                                                     \
         if (step[0] != (int64_t)sizeof(T)) {                                                 \
@@ -62,8 +66,9 @@ void l2__rput(const rctx *c, int64_t o, double v, int64_t k)
             break;                                                                           \
         }                                                                                    \
         const T *q_ = (const T *)ptr[0];                                                     \
-        for (int64_t b_ = 0; b_ < n; b_ += 256) {                                            \
-            int64_t e_ = n - b_ < 256 ? n - b_ : 256;                                        \
+        const int64_t bs_ = VROW_BLOCK(T);                                                   \
+        for (int64_t b_ = 0; b_ < n; b_ += bs_) {                                            \
+            int64_t e_ = n - b_ < bs_ ? n - b_ : bs_;                                        \
             acc_add(a, sizeof(T) == sizeof(float)                                            \
                            ? l2__vrow_##K##_f32((const float *)(const void *)(q_ + b_), e_, M) \
                            : l2__vrow_##K##_f64((const double *)(const void *)(q_ + b_), e_, M)); \

@@ -35,17 +35,18 @@ typedef double v4du __attribute__((vector_size(4 * sizeof(double)), aligned(size
 #define GEN_float(p) __builtin_convertvector(*(const v4fu *)(const void *)(p), v4d)
 #define GEN_double(p) ((v4d) * (const v4du *)(const void *)(p))
 
-/* The lanes' total, pairwise (lane k + w into lane k, halving w). */
-static double lanes_total(double *l)
-{
-    /* mutation test: the last lane's partial is dropped */
-    if (l2__fault("vred_lane"))
-        l[VB - 1] = 0;
-    for (int w = VB / 2; w >= 1; w /= 2)
-        for (int k = 0; k < w; k++)
-            l[k] += l[k + w];
-    return l[0];
-}
+/* The total of the VB lanes a0..a3, pairwise (lane k + VB/2 into lane k, halving): as vectors
+ * (a0 + a2) + (a1 + a3), then within the vector. */
+#define LANES_TOTAL(a0, a1, a2, a3, out)                                                     \
+    do {                                                                                     \
+        /* mutation test: the last lane's partial is dropped */                              \
+        if (l2__fault("vred_lane"))                                                          \
+            a3[VW - 1] = 0;                                                                  \
+        v4d t_ = (a0 + a2) + (a1 + a3);                                                      \
+        double l_[VW];                                                                       \
+        memcpy(l_, &t_, sizeof l_);                                                          \
+        out = (l_[0] + l_[2]) + (l_[1] + l_[3]);                                             \
+    } while (0)
 
 /* double NAME(const T *q, int64_t n, double m): the sum of EXPR (of the element v, with the
  * parameter m) over q[0..n). Element j goes to lane j mod VB, the n % VB tail to lanes 0.. . */
@@ -53,27 +54,32 @@ static double lanes_total(double *l)
     CPU##_ATTR static double NAME(const T *q, int64_t n, double m)                           \
     {                                                                                        \
         v4d a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;                                    \
-        double l[VB];                                                                        \
         int64_t j = 0;                                                                       \
         for (; j + VB <= n; j += VB) {                                                       \
-            v4d v = CPU##_##T(q + j);                                                         \
+            v4d v = CPU##_##T(q + j);                                                        \
             a0 += (EXPR);                                                                    \
-            v = CPU##_##T(q + j + VW);                                                        \
+            v = CPU##_##T(q + j + VW);                                                       \
             a1 += (EXPR);                                                                    \
-            v = CPU##_##T(q + j + 2 * VW);                                                    \
+            v = CPU##_##T(q + j + 2 * VW);                                                   \
             a2 += (EXPR);                                                                    \
-            v = CPU##_##T(q + j + 3 * VW);                                                    \
+            v = CPU##_##T(q + j + 3 * VW);                                                   \
             a3 += (EXPR);                                                                    \
         }                                                                                    \
-        memcpy(l, &a0, sizeof a0);                                                           \
-        memcpy(l + VW, &a1, sizeof a1);                                                      \
-        memcpy(l + 2 * VW, &a2, sizeof a2);                                                  \
-        memcpy(l + 3 * VW, &a3, sizeof a3);                                                  \
-        for (int k = 0; j < n; j++, k++) {                                                   \
-            double v = (double)q[j];                                                         \
-            l[k] += (EXPR);                                                                  \
+        if (j < n) { /* the n % VB tail: element j + k into lane k */                        \
+            double l[VB];                                                                    \
+            memset(l, 0, sizeof l);                                                          \
+            for (int k = 0; j < n; j++, k++) {                                               \
+                double v = (double)q[j];                                                     \
+                l[k] = (EXPR);                                                               \
+            }                                                                                \
+            a0 += GEN_double(l);                                                             \
+            a1 += GEN_double(l + VW);                                                        \
+            a2 += GEN_double(l + 2 * VW);                                                    \
+            a3 += GEN_double(l + 3 * VW);                                                    \
         }                                                                                    \
-        return lanes_total(l);                                                               \
+        double r;                                                                            \
+        LANES_TOTAL(a0, a1, a2, a3, r);                                                      \
+        return r;                                                                            \
     }
 
 #define VROW(NAME, T, EXPR)                                                                  \
@@ -101,14 +107,14 @@ VROW(l2__vrow_sqdev_f64, double, (v - m) * (v - m))
     {                                                                                        \
         int64_t j = 0;                                                                       \
         for (; j + VB <= nb; j += VB) {                                                      \
-            v4d a0 = GEN_double(s + j), a1 = GEN_double(s + j + VW);                       \
-            v4d a2 = GEN_double(s + j + 2 * VW), a3 = GEN_double(s + j + 3 * VW);          \
+            v4d a0 = GEN_double(s + j), a1 = GEN_double(s + j + VW);                         \
+            v4d a2 = GEN_double(s + j + 2 * VW), a3 = GEN_double(s + j + 3 * VW);            \
             for (int64_t i = 0; i < n; i++) {                                                \
                 const T *q = (const T *)(const void *)(p + i * step) + j;                    \
-                a0 += CPU##_##T(q);                                                           \
-                a1 += CPU##_##T(q + VW);                                                      \
-                a2 += CPU##_##T(q + 2 * VW);                                                  \
-                a3 += CPU##_##T(q + 3 * VW);                                                  \
+                a0 += CPU##_##T(q);                                                          \
+                a1 += CPU##_##T(q + VW);                                                     \
+                a2 += CPU##_##T(q + 2 * VW);                                                 \
+                a3 += CPU##_##T(q + 3 * VW);                                                 \
             }                                                                                \
             memcpy(s + j, &a0, sizeof a0);                                                   \
             memcpy(s + j + VW, &a1, sizeof a1);                                              \
