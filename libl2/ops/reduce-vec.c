@@ -17,6 +17,14 @@
 #define X86_float(p) _mm256_cvtps_pd(_mm_loadu_ps(p))
 #define X86_double(p) _mm256_loadu_pd(p)
 #define RV_USE_AVX2() __builtin_cpu_supports("avx2")
+typedef __m256 X86_v8f;
+#define X86_f8(p) _mm256_loadu_ps(p)
+/* lo += float64 of f's lanes 0..3, hi += of its lanes 4..7 */
+#define X86_widen(lo, hi, f)                                                                 \
+    do {                                                                                     \
+        lo += _mm256_cvtps_pd(_mm256_castps256_ps128(f));                                    \
+        hi += _mm256_cvtps_pd(_mm256_extractf128_ps(f, 1));                                  \
+    } while (0)
 #else
 #define RV_X86(...)
 #endif
@@ -34,6 +42,34 @@ typedef double v4du __attribute__((vector_size(4 * sizeof(double)), aligned(size
 /* Four float64 from p (float or double elements). */
 #define GEN_float(p) __builtin_convertvector(*(const v4fu *)(const void *)(p), v4d)
 #define GEN_double(p) ((v4d) * (const v4du *)(const void *)(p))
+typedef float GEN_v8f __attribute__((vector_size(8 * sizeof(float))));
+typedef float v8fu __attribute__((vector_size(8 * sizeof(float)), aligned(sizeof(float))));
+#define GEN_f8(p) ((GEN_v8f) * (const v8fu *)(const void *)(p))
+#define GEN_widen(lo, hi, f)                                                                 \
+    do {                                                                                     \
+        float t_[8];                                                                         \
+        memcpy(t_, &f, sizeof t_);                                                           \
+        lo += GEN_float(t_);                                                                 \
+        hi += GEN_float(t_ + VW);                                                            \
+    } while (0)
+
+/* float32 sums add groups of FG = 8 float32 vector steps per lane as a pairwise tree before
+ * widening the group's sum into the float64 lanes: a group's rounding error is at most 3 u times
+ * its sum of |x| (u = 2^-24), far inside the oracle's 16 eps, and the conversions cost 1/8.
+ * TREE8(L): the tree over L(0) .. L(7). Steps left over after the last full group are widened
+ * one by one. */
+enum { FG = 8 };
+#define TREE8(L) (((L(0) + L(1)) + (L(2) + L(3))) + ((L(4) + L(5)) + (L(6) + L(7))))
+/* Step k of a row group (lanes 0..7, 8..15) and row k of a cols group (outputs j.., j + 8..). */
+#define X86_row0(k) X86_f8(q + j + (k) * VB)
+#define X86_row1(k) X86_f8(q + j + (k) * VB + 2 * VW)
+#define GEN_row0(k) GEN_f8(q + j + (k) * VB)
+#define GEN_row1(k) GEN_f8(q + j + (k) * VB + 2 * VW)
+#define COLP(k) ((const float *)(const void *)(p + (i + (k)) * step) + j)
+#define X86_col0(k) X86_f8(COLP(k))
+#define X86_col1(k) X86_f8(COLP(k) + 2 * VW)
+#define GEN_col0(k) GEN_f8(COLP(k))
+#define GEN_col1(k) GEN_f8(COLP(k) + 2 * VW)
 
 /* The total of the VB lanes a0..a3, pairwise (lane k + VB/2 into lane k, halving): as vectors
  * (a0 + a2) + (a1 + a3), then within the vector. */
@@ -91,7 +127,6 @@ typedef double v4du __attribute__((vector_size(4 * sizeof(double)), aligned(size
         return NAME##_gen(q, n, m);                                                          \
     }
 
-VROW(l2__vrow_sum_f32, float, v)
 VROW(l2__vrow_sum_f64, double, v)
 VROW(l2__vrow_sq_f32, float, v * v)
 VROW(l2__vrow_sq_f64, double, v * v)
@@ -143,5 +178,92 @@ VROW(l2__vrow_sqdev_f64, double, (v - m) * (v - m))
         NAME##_gen(p, step, n, nb, s);                                                       \
     }
 
-VCOLS(l2__vcols_sum_f32, float)
 VCOLS(l2__vcols_sum_f64, double)
+
+/* The float32 sum of q[0..n) (m unused): VROW's lanes, each adding groups of FG elements in
+ * float32 (lanes 0..7 in f0, 8..15 in f1) before widening. */
+#define VROW32_FN(NAME, CPU)                                                                 \
+    CPU##_ATTR static double NAME(const float *q, int64_t n, double m)                       \
+    {                                                                                        \
+        v4d a0 = {0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;                                    \
+        int64_t j = 0;                                                                       \
+        for (; j + FG * VB <= n; j += FG * VB) {                                             \
+            CPU##_v8f f0 = TREE8(CPU##_row0), f1 = TREE8(CPU##_row1);                        \
+            CPU##_widen(a0, a1, f0);                                                         \
+            CPU##_widen(a2, a3, f1);                                                         \
+        }                                                                                    \
+        for (; j + VB <= n; j += VB) {                                                       \
+            CPU##_v8f f0 = CPU##_row0(0), f1 = CPU##_row1(0);                                \
+            CPU##_widen(a0, a1, f0);                                                         \
+            CPU##_widen(a2, a3, f1);                                                         \
+        }                                                                                    \
+        if (j < n) { /* the n % VB tail: element j + k into lane k */                        \
+            double l[VB];                                                                    \
+            memset(l, 0, sizeof l);                                                          \
+            for (int k = 0; j < n; j++, k++)                                                 \
+                l[k] = (double)q[j];                                                         \
+            a0 += GEN_double(l);                                                             \
+            a1 += GEN_double(l + VW);                                                        \
+            a2 += GEN_double(l + 2 * VW);                                                    \
+            a3 += GEN_double(l + 3 * VW);                                                    \
+        }                                                                                    \
+        double r;                                                                            \
+        LANES_TOTAL(a0, a1, a2, a3, r);                                                      \
+        return r;                                                                            \
+    }
+
+VROW32_FN(vrow32_gen, GEN)
+RV_X86(VROW32_FN(vrow32_avx2, X86))
+
+double l2__vrow_sum_f32(const float *q, int64_t n, double m)
+{
+    RV_X86(if (RV_USE_AVX2()) return vrow32_avx2(q, n, m);)
+    return vrow32_gen(q, n, m);
+}
+
+/* VCOLS for float32: each block of VB outputs adds groups of FG rows in float32 (a tree) before
+ * widening into its float64 partials. */
+#define VCOLS32_FN(NAME, CPU)                                                                \
+    CPU##_ATTR static void NAME(const char *p, int64_t step, int64_t n, int64_t nb, double *s) \
+    {                                                                                        \
+        int64_t j = 0;                                                                       \
+        for (; j + VB <= nb; j += VB) {                                                      \
+            v4d a0 = GEN_double(s + j), a1 = GEN_double(s + j + VW);                         \
+            v4d a2 = GEN_double(s + j + 2 * VW), a3 = GEN_double(s + j + 3 * VW);            \
+            int64_t i = 0;                                                                   \
+            for (; i + FG <= n; i += FG) {                                                   \
+                CPU##_v8f f0 = TREE8(CPU##_col0), f1 = TREE8(CPU##_col1);                    \
+                CPU##_widen(a0, a1, f0);                                                     \
+                CPU##_widen(a2, a3, f1);                                                     \
+            }                                                                                \
+            for (; i < n; i++) {                                                             \
+                CPU##_v8f f0 = CPU##_col0(0), f1 = CPU##_col1(0);                            \
+                CPU##_widen(a0, a1, f0);                                                     \
+                CPU##_widen(a2, a3, f1);                                                     \
+            }                                                                                \
+            memcpy(s + j, &a0, sizeof a0);                                                   \
+            memcpy(s + j + VW, &a1, sizeof a1);                                              \
+            memcpy(s + j + 2 * VW, &a2, sizeof a2);                                          \
+            memcpy(s + j + 3 * VW, &a3, sizeof a3);                                          \
+        }                                                                                    \
+        /* mutation test: the last partial block of outputs is not reduced */                \
+        if (l2__fault("vred_tail"))                                                          \
+            return;                                                                          \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            const float *q = (const float *)(const void *)(p + i * step);                    \
+            for (int64_t k = j; k < nb; k++)                                                 \
+                s[k] += (double)q[k];                                                        \
+        }                                                                                    \
+    }
+
+VCOLS32_FN(vcols32_gen, GEN)
+RV_X86(VCOLS32_FN(vcols32_avx2, X86))
+
+void l2__vcols_sum_f32(const char *p, int64_t step, int64_t n, int64_t nb, double *s)
+{
+    RV_X86(if (RV_USE_AVX2()) {
+        vcols32_avx2(p, step, n, nb, s);
+        return;
+    })
+    vcols32_gen(p, step, n, nb, s);
+}
