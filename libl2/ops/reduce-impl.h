@@ -98,11 +98,12 @@ enum { M_OUT, M_MEAN, M_DOUT, M_ARG, M_STD };
 /* Neumaier-compensated a->s += v. An infinite or NaN sum keeps its value in s (see sum_value). */
 static inline void acc_add(racc *a, double v)
 {
-    double t = a->s + v;
-    if (fabs(a->s) >= fabs(v))
-        a->c += (a->s - t) + v;
-    else
-        a->c += (v - t) + a->s;
+    /* The larger and smaller magnitude picked by selects, not a branch: the sign of the
+     * comparison follows the data and mispredicts. */
+    double s = a->s, t = s + v;
+    bool sbig = fabs(s) >= fabs(v);
+    double big = sbig ? s : v, small = sbig ? v : s;
+    a->c += (big - t) + small;
     a->s = t;
 }
 
