@@ -268,6 +268,10 @@ l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool con
 #define L2__REDUCE_TILE_RED 64
 #define L2__REDUCE_TILE_BUFFER (L2__PARALLEL_GRAIN / 4)
 #define L2__REDUCE_OUT_PER_THREAD 4
+/* reductions (issue 12): float sums in reduce-vec.c run L2__REDUCE_VEC_BLOCK float64 lanes: over
+ * the innermost dim, lane k takes elements k mod the width; over an outer dim, blocks of that many
+ * neighbouring outputs advance together (the outputs % width left run one by one). */
+#define L2__REDUCE_VEC_BLOCK 16
 /* Softmax along a non-innermost dim of a contiguous input runs this many lanes per block. */
 #define L2__SOFTMAX_COLS 64
 /* Loss sums run over this many fixed element ranges (the same result for any thread count). */

@@ -547,6 +547,8 @@ L2_API int l2_get_num_threads(void);
  *                          gathers its tiles into a buffer
  *   reduce_out_per_thread  with n threads and work >= parallel_grain, a reduction with fewer
  *                          than this x n outputs splits each output's range across threads
+ *   reduce_vec_block       float64 lanes of a contiguous float sum, and neighbouring outputs
+ *                          per vector block of a sum over an outer dim (the rest one by one)
  *   softmax_cols           lanes per block for softmax / log_softmax along a non-innermost dim
  *                          of a contiguous input
  *   loss_chunks            fixed element ranges of a loss sum (any thread count, same result)

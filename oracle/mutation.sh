@@ -26,6 +26,8 @@ grad_sign|test-view test-coverage-layouts|clone|clone's gradient has its sign fl
 tiled_stride|test-reduce test-threads|max_dim,norm,var|a short last tile read at its width
 iter_chunk|test-threads|add,exp|each thread of an elementwise loop drops its last element
 reduce_chunk|test-threads|sum_dims,max_dim|each thread of a reduction drops its last output
+vred_tail|test-reduce|sum_dims,mean_dims|outer-dim sums skip the partial block of outputs
+vred_lane|test-reduce test-threads|sum,sum_dims,mean_dims,var,norm|vector sums drop a lane
 vec_tail|test-elementwise|add,mul|the contiguous binary loop skips its n % 8 tail
 pow_guard|test-elementwise|pow|pow's d/db without its x == 0 guard
 softmax_max|test-nn|softmax,log_softmax|softmax without max subtraction

@@ -330,6 +330,14 @@ def plans(op, th, deep):
                 "label": "large"},
                {"shape": (2 * to - 1, big // (2 * to) + 1), "dims": [1], "dim": 1,
                 "label": "large"}]
+        # reductions (issue 12): the vector block of outputs (dim 0) and of lanes along the
+        # innermost dim (dim 1): vb - 1 (a tail only), vb (one block, no tail), 3 vb - 1 (blocks
+        # and a tail)
+        vb = th["reduce_vec_block"]
+        for k, lb in ((vb - 1, "below:vec_block"), (vb, "at:vec_block"),
+                      (3 * vb - 1, "tail:vec_block")):
+            ps += [{"shape": (tr + 7, k), "dims": [0], "dim": 0, "label": lb},
+                   {"shape": (5, k), "dims": [1], "dim": 1, "label": lb}]
         if op.name in ("l2_softmax", "l2_log_softmax"):
             c = th["softmax_cols"]
             ps += [{"shape": (7, c + k), "dims": [0], "dim": 0, "label": "cols%+d" % k}
@@ -551,6 +559,7 @@ def measure(case):
             pairs.append((inner, "softmax_cols"))
         pairs += [(n, "reduce_tile_buffer"), (nout, "reduce_tile_out"),
                   (nred, "reduce_tile_red")]
+        pairs += [(nout, "reduce_vec_block"), (nred, "reduce_vec_block")]  # reductions
     if name in LOSSES:
         pairs.append((n, "loss_chunks"))
     if name == "l2_embedding" and len(shapes[0]) == 2:

@@ -352,6 +352,66 @@ static void test_empty(void)
         l2_tensor_release(tt[i]);
 }
 
+/* The vector sums (reduce-vec.c) at the edges of their block: R x K matrices summed over dim 0
+ * (blocks of vb outputs and the K % vb left) and over dim 1 (vb lanes, float32 groups of 8
+ * steps, the K % vb tail), with var and the 2-norm over dim 1, against float64 loops over the
+ * same values, at 1, 2 and 3 threads. Allowed: 1e-6 (float32) or 1e-13 (float64) of sum |x|. */
+static void test_vec_blocks(void)
+{
+    const int64_t vb = l2_threshold("reduce_vec_block");
+    const int64_t ks[] = {vb - 1, vb, 3 * vb - 1, 17 * vb + 5};
+    int bad[2] = {0, 0}, nchk = 0, nt0 = l2_get_num_threads();
+    l2_manual_seed(11);
+    for (int nt = 1; nt <= 3; nt++) {
+        l2_set_num_threads(nt);
+        for (int di = 0; di < 2; di++) {
+            for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+                const int64_t R = 67, K = ks[ki];
+                l2_tensor *a64 = l2_randn(L2_SHAPE(R, K), L2_FLOAT64);
+                l2_tensor *a = l2_to_dtype(a64, FLOATS[di]);
+                l2_tensor *b = l2_to_dtype(a, L2_FLOAT64); /* the values a holds */
+                const double *x = l2_data_ptr(b);
+                const double rel = di == 0 ? 1e-6 : 1e-13;
+                l2_tensor *s0 = l2_sum_dims(a, 1, (const int[]){0}, false);
+                l2_tensor *s1 = l2_sum_dims(a, 1, (const int[]){1}, false);
+                l2_tensor *v1 = l2_var(a, 1, (const int[]){1}, 0, false);
+                l2_tensor *n1 = l2_norm(a, 2, 1, (const int[]){1}, false);
+                for (int64_t j = 0; j < K; j++) {
+                    double s = 0, m = 0;
+                    for (int64_t i = 0; i < R; i++) {
+                        s += x[i * K + j];
+                        m += fabs(x[i * K + j]);
+                    }
+                    bad[di] += fabs(at(s0, (const int64_t[]){j}) - s) > rel * m;
+                    nchk++;
+                }
+                for (int64_t i = 0; i < R; i++) {
+                    double s = 0, m = 0, q = 0, v = 0;
+                    for (int64_t j = 0; j < K; j++) {
+                        s += x[i * K + j];
+                        m += fabs(x[i * K + j]);
+                        q += x[i * K + j] * x[i * K + j];
+                    }
+                    for (int64_t j = 0; j < K; j++)
+                        v += (x[i * K + j] - s / K) * (x[i * K + j] - s / K);
+                    bad[di] += fabs(at(s1, (const int64_t[]){i}) - s) > rel * m;
+                    bad[di] += fabs(at(v1, (const int64_t[]){i}) - v / K) > rel * q / K;
+                    bad[di] += fabs(at(n1, (const int64_t[]){i}) - sqrt(q)) > rel * sqrt(q);
+                    nchk += 3;
+                }
+                l2_tensor *tt[] = {a64, a, b, s0, s1, v1, n1};
+                for (size_t k = 0; k < sizeof tt / sizeof tt[0]; k++)
+                    l2_tensor_release(tt[k]);
+            }
+        }
+    }
+    l2_set_num_threads(nt0);
+    ok(bad[0] == 0, "float32 vector sums at block edges match float64 loops (%d of %d bad)",
+       bad[0], nchk / 2);
+    ok(bad[1] == 0, "float64 vector sums at block edges match float64 loops (%d of %d bad)",
+       bad[1], nchk / 2);
+}
+
 /* Long inputs take the multi-threaded paths (split reductions, many outputs). */
 static void test_large(void)
 {
@@ -775,6 +835,7 @@ int main(void)
     test_cumsum_allany();
     test_empty();
     test_large();
+    test_vec_blocks();
     test_errors();
     test_grad_values();
     test_gradcheck();

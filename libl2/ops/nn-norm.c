@@ -6,6 +6,7 @@
  * Dimension letters: M rows of N normalised elements (layer_norm); N batch, C channels, S the
  * product of the spatial dims (batch_norm). */
 #include "nn-impl.h"
+#include "reduce-impl.h" /* the vector row sums (reduce-vec.c) */
 
 /* A float64 contiguous copy of an optional parameter (NULL stays NULL); *fail on out-of-memory. */
 static l2_tensor *param64(const char *op, const l2_tensor *p, bool *fail)
@@ -30,14 +31,9 @@ static const double *data64(const l2_tensor *t) { return t ? (const double *)l2_
     {                                                                                        \
         const T *x = (const T *)xc;                                                          \
         T *y = (T *)yc;                                                                      \
-        double m = 0, v = 0;                                                                 \
-        _Pragma("omp simd reduction(+ : m)")                                                 \
-        for (int64_t j = 0; j < N; j++)                                                      \
-            m += (double)x[j];                                                               \
-        m /= (double)N;                                                                      \
-        _Pragma("omp simd reduction(+ : v)")                                                 \
-        for (int64_t j = 0; j < N; j++)                                                      \
-            v += ((double)x[j] - m) * ((double)x[j] - m);                                    \
+        /* the statistics by the reductions' vector row sums (float64 lanes) */              \
+        double m = l2__vrow_sum_##SFX(x, N, 0) / (double)N;                                  \
+        double v = l2__vrow_sqdev_##SFX(x, N, m);                                            \
         double rs = 1 / sqrt(v / (double)N + eps);                                           \
         _Pragma("omp simd")                                                                  \
         for (int64_t j = 0; j < N; j++) {                                                    \
@@ -258,20 +254,12 @@ l2_status l2__layer_norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
                                double *mean, double *var)                                    \
     {                                                                                        \
         const T *x = (const T *)xc;                                                          \
-        double m = 0, v = 0;                                                                 \
-        for (int64_t b = 0; b < N; b++) {                                                    \
-            const T *xr = x + (b * C + c) * S;                                               \
-            _Pragma("omp simd reduction(+ : m)")                                             \
-            for (int64_t s = 0; s < S; s++)                                                  \
-                m += (double)xr[s];                                                          \
-        }                                                                                    \
+        double m = 0, v = 0; /* by the reductions' vector row sums (float64 lanes) */        \
+        for (int64_t b = 0; b < N; b++)                                                      \
+            m += l2__vrow_sum_##SFX(x + (b * C + c) * S, S, 0);                              \
         m /= (double)(N * S);                                                                \
-        for (int64_t b = 0; b < N; b++) {                                                    \
-            const T *xr = x + (b * C + c) * S;                                               \
-            _Pragma("omp simd reduction(+ : v)")                                             \
-            for (int64_t s = 0; s < S; s++)                                                  \
-                v += ((double)xr[s] - m) * ((double)xr[s] - m);                              \
-        }                                                                                    \
+        for (int64_t b = 0; b < N; b++)                                                      \
+            v += l2__vrow_sqdev_##SFX(x + (b * C + c) * S, S, m);                            \
         *mean = m;                                                                           \
         *var = v / (double)(N * S);                                                          \
     }
