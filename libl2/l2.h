@@ -949,7 +949,7 @@ L2_API l2_tensor *l2_batch_norm(const l2_tensor *x, l2_tensor *running_mean,
 /* @@NN@@ */
 
 /* ------------------------------------------------------------------------------------------ */
-/* Convolution, pooling and padding (libl2/ops/conv.c)                                         */
+/* Convolution, pooling and padding (libl2/ops/conv2d.c, pool.c, pad.c)                        */
 /* ------------------------------------------------------------------------------------------ */
 /* Float32 and float64 (one dtype for all operands: L2_ERR_DTYPE otherwise), NCHW layout: x is
  * (N, C, H, W), or unbatched (C, H, W) giving an unbatched result. Pairs (stride, padding, ...)
