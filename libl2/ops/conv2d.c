@@ -6,6 +6,7 @@
 
 #include <cblas.h>
 #include <limits.h>
+#include <string.h>
 
 /* in + 2 pad and d (k - 1) + 1 for messages, saturating. */
 static int64_t padded_sat(int64_t in, int64_t p)
@@ -21,44 +22,64 @@ static int64_t dilated_sat(int64_t k, int64_t d)
 
 /* ---- kernels (float and double) ---------------------------------------------------------- */
 
+/* The output columns ox whose input column ox*s + off lies in [0, w): [*lo, *hi), clamped to
+ * [0, ow) (empty when none does). The rest of an im2col row is padding. */
+static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int64_t *lo,
+                             int64_t *hi)
+{
+    int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
+    int64_t b = off >= w ? 0 : (w - 1 - off) / s + 1;
+    a = a < ow ? a : ow;
+    b = b < ow ? b : ow;
+    *lo = a;
+    *hi = b > a ? b : a;
+}
+
 /* cols (C*kH*kW, L): row (c, i, j), column (y, x) holds x[c, y*sh - ph + i*dh, x*sw - pw + j*dw]
- * or 0 in the padding. Split over channels. */
+ * or 0 in the padding. Row by row: each output row of a column-matrix row is a shifted copy of
+ * one input row (memcpy for stride 1, a strided gather otherwise) between zeroed padded edges,
+ * with no per-element bounds check. Split over the C*kH*kW rows. */
 #define L2__IM2COL(SUF, T)                                                                   \
     static void im2col_##SUF(const T *x, T *cols, const win *g)                              \
     {                                                                                        \
-        int64_t L = g->oh * g->ow;                                                           \
-        int nt = l2__threads_for(l2__mul_sat(g->c * g->kh * g->kw, L));                      \
+        int64_t L = g->oh * g->ow, ow = g->ow, kk = g->kh * g->kw, rows = g->c * kk;         \
+        int nt = l2__threads_for(l2__mul_sat(rows, L));                                      \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
-        for (int64_t c = 0; c < g->c; c++) {                                                 \
+        for (int64_t rr = 0; rr < rows; rr++) {                                              \
+            int64_t c = rr / kk, i = rr % kk / g->kw, j = rr % g->kw;                        \
             const T *xc = x + c * g->h * g->w;                                               \
-            for (int64_t i = 0; i < g->kh; i++)                                              \
-                for (int64_t j = 0; j < g->kw; j++) {                                        \
-                    T *row = cols + ((c * g->kh + i) * g->kw + j) * L;                       \
-                    for (int64_t oy = 0; oy < g->oh; oy++) {                                 \
-                        int64_t iy = oy * g->sh - g->ph + i * g->dh;                         \
-                        T *r = row + oy * g->ow;                                             \
-                        if (iy < 0 || iy >= g->h) {                                          \
-                            for (int64_t ox = 0; ox < g->ow; ox++)                           \
-                                r[ox] = 0;                                                   \
-                            continue;                                                        \
-                        }                                                                    \
-                        const T *xr = xc + iy * g->w;                                        \
-                        for (int64_t ox = 0; ox < g->ow; ox++) {                             \
-                            int64_t ix = ox * g->sw - g->pw + j * g->dw;                     \
-                            ix += g->pw > 0 && l2__fault("conv_pad"); /* mutation test */    \
-                            r[ox] = (ix >= 0 && ix < g->w) ? xr[ix] : (T)0;                  \
-                        }                                                                    \
-                    }                                                                        \
+            T *row = cols + rr * L;                                                          \
+            int64_t off = j * g->dw - g->pw, lo, hi;                                         \
+            off += g->pw > 0 && l2__fault("conv_pad"); /* mutation test */                   \
+            col_range(off, g->sw, g->w, ow, &lo, &hi);                                       \
+            /* mutation test: the copy one element short at the padded right edge */         \
+            hi -= hi > lo && hi < ow && l2__fault("im2col_row");                             \
+            for (int64_t oy = 0; oy < g->oh; oy++) {                                         \
+                int64_t iy = oy * g->sh - g->ph + i * g->dh;                                 \
+                T *r = row + oy * ow;                                                        \
+                if (iy < 0 || iy >= g->h) {                                                  \
+                    memset(r, 0, sizeof(T) * (size_t)ow);                                    \
+                    continue;                                                                \
                 }                                                                            \
+                const T *xr = xc + iy * g->w;                                                \
+                memset(r, 0, sizeof(T) * (size_t)lo);                                        \
+                if (g->sw == 1 && hi > lo)                                                   \
+                    memcpy(r + lo, xr + (lo + off), sizeof(T) * (size_t)(hi - lo));          \
+                else                                                                         \
+                    for (int64_t ox = lo; ox < hi; ox++)                                     \
+                        r[ox] = xr[ox * g->sw + off];                                        \
+                memset(r + hi, 0, sizeof(T) * (size_t)(ow - hi));                            \
+            }                                                                                \
         }                                                                                    \
     }
 
-/* The adjoint of im2col: dx[c, y*sh - ph + i*dh, x*sw - pw + j*dw] += cols[(c,i,j), (y,x)].
- * Channels never collide, so the split over channels is safe. */
+/* The adjoint of im2col: dx[c, y*sh - ph + i*dh, x*sw - pw + j*dw] += cols[(c,i,j), (y,x)],
+ * row by row over the in-bounds columns (a contiguous row add for stride 1). Channels never
+ * collide, so the split over channels is safe. */
 #define L2__COL2IM(SUF, T)                                                                   \
     static void col2im_##SUF(const T *cols, T *dx, const win *g)                             \
     {                                                                                        \
-        int64_t L = g->oh * g->ow;                                                           \
+        int64_t L = g->oh * g->ow, ow = g->ow;                                               \
         int nt = l2__threads_for(l2__mul_sat(g->c * g->kh * g->kw, L));                      \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t c = 0; c < g->c; c++) {                                                 \
@@ -66,16 +87,22 @@ static int64_t dilated_sat(int64_t k, int64_t d)
             for (int64_t i = 0; i < g->kh; i++)                                              \
                 for (int64_t j = 0; j < g->kw; j++) {                                        \
                     const T *row = cols + ((c * g->kh + i) * g->kw + j) * L;                 \
+                    int64_t off = j * g->dw - g->pw, lo, hi;                                 \
+                    col_range(off, g->sw, g->w, ow, &lo, &hi);                               \
                     for (int64_t oy = 0; oy < g->oh; oy++) {                                 \
                         int64_t iy = oy * g->sh - g->ph + i * g->dh;                         \
-                        if (iy < 0 || iy >= g->h)                                            \
+                        if (iy < 0 || iy >= g->h || hi == lo)                                \
                             continue;                                                        \
-                        const T *r = row + oy * g->ow;                                       \
+                        const T *r = row + oy * ow;                                          \
                         T *xr = xc + iy * g->w;                                              \
-                        for (int64_t ox = 0; ox < g->ow; ox++) {                             \
-                            int64_t ix = ox * g->sw - g->pw + j * g->dw;                     \
-                            if (ix >= 0 && ix < g->w)                                        \
-                                xr[ix] += r[ox];                                             \
+                        if (g->sw == 1) {                                                    \
+                            T *restrict d = xr + (lo + off);                                 \
+                            const T *restrict s = r + lo;                                    \
+                            for (int64_t k = 0; k < hi - lo; k++)                            \
+                                d[k] += s[k];                                                \
+                        } else {                                                             \
+                            for (int64_t ox = lo; ox < hi; ox++)                             \
+                                xr[ox * g->sw + off] += r[ox];                               \
                         }                                                                    \
                     }                                                                        \
                 }                                                                            \

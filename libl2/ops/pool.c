@@ -42,6 +42,70 @@
         }                                                                                    \
     }
 
+/* One 2x2 window at column x0 of rows r0, r1 = r0 + W: its maximum into M and the maximum's
+ * offset from r0 (0, 1, W or W + 1) into A, in the general kernel's order and tie rule. */
+#define L2__MAX2X2(T, r0, r1, W, x0, M, A)                                                   \
+    do {                                                                                     \
+        T b_ = (r0)[(x0) + 1], c_ = (r1)[(x0)], d_ = (r1)[(x0) + 1];                         \
+        (M) = (r0)[(x0)];                                                                    \
+        (A) = (x0);                                                                          \
+        if (b_ > (M) || isnan(b_)) {                                                         \
+            (M) = b_;                                                                        \
+            (A) = (x0) + 1;                                                                  \
+        }                                                                                    \
+        if (c_ > (M) || isnan(c_)) {                                                         \
+            (M) = c_;                                                                        \
+            (A) = (W) + (x0);                                                                \
+        }                                                                                    \
+        if (d_ > (M) || isnan(d_)) {                                                         \
+            (M) = d_;                                                                        \
+            (A) = (W) + (x0) + 1;                                                            \
+        }                                                                                    \
+    } while (0)
+
+/* The special case kernel 2x2, stride 2, no padding (the same results as maxpool_##SUF): per
+ * output row two input rows, the columns in blocks of L2__POOL2X2_BLOCK outputs and then a tail;
+ * an odd last input row or column is never read. */
+#define L2__MAXPOOL2X2(SUF, T)                                                               \
+    static void maxpool2x2_##SUF(const T *x, T *y, int64_t *arg, int64_t planes,             \
+                                 const win *g)                                               \
+    {                                                                                        \
+        int64_t w = g->w, hw = g->h * g->w, ow = g->ow, pq = g->oh * g->ow;                  \
+        int64_t full = ow - ow % L2__POOL2X2_BLOCK;                                          \
+        int nt = l2__threads_for(l2__mul_sat(planes, pq * 4));                               \
+        _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
+        for (int64_t p = 0; p < planes; p++)                                                 \
+            for (int64_t oy = 0; oy < g->oh; oy++) {                                         \
+                int64_t base = 2 * oy * w;                                                   \
+                const T *r0 = x + p * hw + base, *r1 = r0 + w;                               \
+                T *yo = y + p * pq + oy * ow;                                                \
+                int64_t *ao = arg ? arg + p * pq + oy * ow : NULL, ox = 0;                   \
+                for (; ox < full; ox += L2__POOL2X2_BLOCK) {                                 \
+                    T m[L2__POOL2X2_BLOCK];                                                  \
+                    int64_t at[L2__POOL2X2_BLOCK];                                           \
+                    for (int e = 0; e < L2__POOL2X2_BLOCK; e++)                              \
+                        L2__MAX2X2(T, r0, r1, w, 2 * (ox + e), m[e], at[e]);                 \
+                    for (int e = 0; e < L2__POOL2X2_BLOCK; e++)                              \
+                        yo[ox + e] = m[e];                                                   \
+                    if (ao)                                                                  \
+                        for (int e = 0; e < L2__POOL2X2_BLOCK; e++)                          \
+                            ao[ox + e] = base + at[e];                                       \
+                }                                                                            \
+                for (; ox < ow; ox++) {                                                      \
+                    int64_t at;                                                              \
+                    L2__MAX2X2(T, r0, r1, w, 2 * ox, yo[ox], at);                            \
+                    if (ao)                                                                  \
+                        ao[ox] = base + at;                                                  \
+                }                                                                            \
+                if (ow > 1 && l2__fault("pool2x2_edge")) { /* mutation test: wrong window */ \
+                    int64_t at;                                                              \
+                    L2__MAX2X2(T, r0, r1, w, 2 * ow - 3, yo[ow - 1], at);                    \
+                    if (ao)                                                                  \
+                        ao[ow - 1] = base + at;                                              \
+                }                                                                            \
+            }                                                                                \
+    }
+
 /* dx[p, arg[p, o]] += dy[p, o]: planes are independent. */
 #define L2__MAXPOOL_BWD(SUF, T)                                                              \
     static void maxpool_bwd_##SUF(const T *dy, const int64_t *arg, T *dx, int64_t planes,    \
@@ -123,6 +187,8 @@
 
 L2__MAXPOOL(f32, float)
 L2__MAXPOOL(f64, double)
+L2__MAXPOOL2X2(f32, float)
+L2__MAXPOOL2X2(f64, double)
 L2__MAXPOOL_BWD(f32, float)
 L2__MAXPOOL_BWD(f64, double)
 L2__AVGPOOL(f32, float)
@@ -216,10 +282,14 @@ l2_tensor *l2_max_pool2d(const l2_tensor *x, const int64_t kernel[2], const int6
         l2_tensor_release(xc);
         return NULL;
     }
+    /* 2x2 stride 2 without padding has its own loop (L2__POOL2X2_BLOCK outputs at a time). */
+    bool two = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0;
     if (x->dtype == L2_FLOAT32)
-        maxpool_f32((const float *)l2__data(xc), (float *)l2__data(r), arg, planes, &g);
+        (two ? maxpool2x2_f32 : maxpool_f32)((const float *)l2__data(xc), (float *)l2__data(r),
+                                              arg, planes, &g);
     else
-        maxpool_f64((const double *)l2__data(xc), (double *)l2__data(r), arg, planes, &g);
+        (two ? maxpool2x2_f64 : maxpool_f64)((const double *)l2__data(xc),
+                                              (double *)l2__data(r), arg, planes, &g);
     l2_tensor_release(xc);
     if (grad) {
         l2__node *node = l2__record(L2__OP_MAX_POOL2D, r, 1, &x);
