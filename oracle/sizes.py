@@ -393,7 +393,8 @@ def plans(op, th, deep):
         k2 = dict(k=(2, 2), s=(2, 2), p=(0, 0))
         geo += [(dict(n=2, c=3, h=9, w=2 * b - 1, **k2), "below:pool2x2_block"),
                 (dict(n=1, c=3, h=11, w=2 * b, **k2), "at:pool2x2_block"),
-                (dict(n=2, c=2, h=7, w=2 * (2 * b + 3) + 1, **k2), "above:pool2x2_block"),
+                (dict(n=2, c=2, h=7, w=2 * (b + 1) + 1, **k2), "above:pool2x2_block"),
+                (dict(n=1, c=2, h=6, w=2 * (2 * b + 3), **k2), "pool2x2:blocks_and_tail"),
                 (dict(n=2, c=5, h=161, w=203, **k2), "large"),
                 (dict(n=1, c=2, h=10, w=13, k=(2, 2), s=(2, 2), p=(1, 1)), "pool2x2:padded"),
                 (dict(n=1, c=2, h=9, w=12, k=(2, 2), s=(1, 1), p=(0, 0)), "pool2x2:stride1")]

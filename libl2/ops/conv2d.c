@@ -342,13 +342,14 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
     if (!dy)
         goto fail;
     if (need_x && (!(wc = l2__convert(op, w, w->dtype, true)) ||
-                   !(dx = l2__new(op, x->ndim, x->shape, dt, true))))
+                   !(dx = l2__new(op, x->ndim, x->shape, dt, !cg.direct))))
         goto fail;
     if (need_w && (!(xc = l2__convert(op, x, x->dtype, true)) ||
                    !(dw = l2__new(op, 4, w->shape, dt, true))))
         goto fail;
     if (need_b && !(db = l2__new(op, 1, &cg.o, dt, false)))
         goto fail;
+    /* dx: col2im accumulates into zeros; the direct (1x1) path's beta=0 gemm writes it all. */
     if ((need_x || need_w) && !cg.direct &&
         !(cols = l2__malloc((size_t)(cg.c * cg.g.kh * cg.g.kw * cg.l) * es + 1, op)))
         goto fail;

@@ -4,6 +4,7 @@
 #include "conv-impl.h"
 
 #include <math.h>
+#include <string.h>
 
 /* ---- kernels (float and double) ---------------------------------------------------------- */
 
@@ -42,26 +43,27 @@
         }                                                                                    \
     }
 
-/* One 2x2 window at column x0 of rows r0, r1 = r0 + W: its maximum into M and the maximum's
- * offset from r0 (0, 1, W or W + 1) into A, in the general kernel's order and tie rule. */
-#define L2__MAX2X2(T, r0, r1, W, x0, M, A)                                                   \
+/* One 2x2 window at column x0 of rows r0, r1: its maximum into M and which cell holds it into
+ * K (0, 1: row r0; 2, 3: row r1), in the general kernel's order and tie rule (a later cell
+ * wins when it is greater or NaN). Branch-free, so that a block of windows vectorises. */
+#define L2__MAX2X2(T, r0, r1, x0, M, K)                                                      \
     do {                                                                                     \
         T b_ = (r0)[(x0) + 1], c_ = (r1)[(x0)], d_ = (r1)[(x0) + 1];                         \
-        (M) = (r0)[(x0)];                                                                    \
-        (A) = (x0);                                                                          \
-        if (b_ > (M) || isnan(b_)) {                                                         \
-            (M) = b_;                                                                        \
-            (A) = (x0) + 1;                                                                  \
-        }                                                                                    \
-        if (c_ > (M) || isnan(c_)) {                                                         \
-            (M) = c_;                                                                        \
-            (A) = (W) + (x0);                                                                \
-        }                                                                                    \
-        if (d_ > (M) || isnan(d_)) {                                                         \
-            (M) = d_;                                                                        \
-            (A) = (W) + (x0) + 1;                                                            \
-        }                                                                                    \
+        T m_ = (r0)[(x0)];                                                                   \
+        int k_ = 0, t_;                                                                      \
+        t_ = b_ > m_ || b_ != b_;                                                            \
+        m_ = t_ ? b_ : m_;                                                                   \
+        k_ = t_ ? 1 : k_;                                                                    \
+        t_ = c_ > m_ || c_ != c_;                                                            \
+        m_ = t_ ? c_ : m_;                                                                   \
+        k_ = t_ ? 2 : k_;                                                                    \
+        t_ = d_ > m_ || d_ != d_;                                                            \
+        (M) = t_ ? d_ : m_;                                                                  \
+        (K) = t_ ? 3 : k_;                                                                   \
     } while (0)
+
+/* The flat input position y*W + x of cell k of the window at column x0 of row base / W. */
+#define L2__CELL2X2(base, w, x0, k) ((base) + (x0) + ((k) & 1) + ((k) >> 1) * (w))
 
 /* The special case kernel 2x2, stride 2, no padding (the same results as maxpool_##SUF): per
  * output row two input rows, the columns in blocks of L2__POOL2X2_BLOCK outputs and then a tail;
@@ -81,27 +83,24 @@
                 T *yo = y + p * pq + oy * ow;                                                \
                 int64_t *ao = arg ? arg + p * pq + oy * ow : NULL, ox = 0;                   \
                 for (; ox < full; ox += L2__POOL2X2_BLOCK) {                                 \
-                    T m[L2__POOL2X2_BLOCK];                                                  \
-                    int64_t at[L2__POOL2X2_BLOCK];                                           \
+                    int k[L2__POOL2X2_BLOCK];                                                \
                     for (int e = 0; e < L2__POOL2X2_BLOCK; e++)                              \
-                        L2__MAX2X2(T, r0, r1, w, 2 * (ox + e), m[e], at[e]);                 \
-                    for (int e = 0; e < L2__POOL2X2_BLOCK; e++)                              \
-                        yo[ox + e] = m[e];                                                   \
+                        L2__MAX2X2(T, r0, r1, 2 * (ox + e), yo[ox + e], k[e]);               \
                     if (ao)                                                                  \
                         for (int e = 0; e < L2__POOL2X2_BLOCK; e++)                          \
-                            ao[ox + e] = base + at[e];                                       \
+                            ao[ox + e] = L2__CELL2X2(base, w, 2 * (ox + e), k[e]);           \
                 }                                                                            \
                 for (; ox < ow; ox++) {                                                      \
-                    int64_t at;                                                              \
-                    L2__MAX2X2(T, r0, r1, w, 2 * ox, yo[ox], at);                            \
+                    int k;                                                                   \
+                    L2__MAX2X2(T, r0, r1, 2 * ox, yo[ox], k);                                \
                     if (ao)                                                                  \
-                        ao[ox] = base + at;                                                  \
+                        ao[ox] = L2__CELL2X2(base, w, 2 * ox, k);                            \
                 }                                                                            \
                 if (ow > 1 && l2__fault("pool2x2_edge")) { /* mutation test: wrong window */ \
-                    int64_t at;                                                              \
-                    L2__MAX2X2(T, r0, r1, w, 2 * ow - 3, yo[ow - 1], at);                    \
+                    int k;                                                                   \
+                    L2__MAX2X2(T, r0, r1, 2 * ow - 3, yo[ow - 1], k);                        \
                     if (ao)                                                                  \
-                        ao[ow - 1] = base + at;                                              \
+                        ao[ow - 1] = L2__CELL2X2(base, w, 2 * ow - 3, k);                    \
                 }                                                                            \
             }                                                                                \
     }
@@ -116,6 +115,43 @@
         for (int64_t p = 0; p < planes; p++)                                                 \
             for (int64_t o = 0; o < pq; o++)                                                 \
                 dx[p * hw + arg[p * pq + o]] += dy[p * pq + o];                              \
+    }
+
+/* The adjoint of the 2x2 stride-2 loop without padding: the windows tile the input without
+ * overlap, so each one writes its four cells (dy at the maximum, arg, 0 at the others) and an
+ * odd last row or column gets 0: dx needs no zero fill first. */
+#define L2__MAXPOOL2X2_BWD(SUF, T)                                                           \
+    static void maxpool2x2_bwd_##SUF(const T *dy, const int64_t *arg, T *dx, int64_t planes, \
+                                     const win *g)                                           \
+    {                                                                                        \
+        int64_t w = g->w, hw = g->h * g->w, ow = g->ow, pq = g->oh * g->ow;                  \
+        int nt = l2__threads_for(l2__mul_sat(planes, hw));                                   \
+        _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
+        for (int64_t p = 0; p < planes; p++) {                                               \
+            T *xp = dx + p * hw;                                                             \
+            for (int64_t oy = 0; oy < g->oh; oy++) {                                         \
+                int64_t base = 2 * oy * w;                                                   \
+                T *r0 = xp + base, *r1 = r0 + w;                                             \
+                const T *d = dy + p * pq + oy * ow;                                          \
+                const int64_t *a = arg + p * pq + oy * ow;                                   \
+                for (int64_t ox = 0; ox < ow; ox++) {                                        \
+                    int64_t at = a[ox] - base - 2 * ox; /* 0, 1, w or w + 1 */               \
+                    /* mutation test: the last column's gradient to the cell beside */       \
+                    at ^= ox == ow - 1 && l2__fault("pool2x2_bwd");                          \
+                    T v = d[ox];                                                             \
+                    r0[2 * ox] = at == 0 ? v : (T)0;                                         \
+                    r0[2 * ox + 1] = at == 1 ? v : (T)0;                                     \
+                    r1[2 * ox] = at == w ? v : (T)0;                                         \
+                    r1[2 * ox + 1] = at == w + 1 ? v : (T)0;                                 \
+                }                                                                            \
+                if (w % 2) {                                                                 \
+                    r0[w - 1] = 0;                                                           \
+                    r1[w - 1] = 0;                                                           \
+                }                                                                            \
+            }                                                                                \
+            if (g->h % 2)                                                                    \
+                memset(xp + (g->h - 1) * w, 0, sizeof(T) * (size_t)w);                       \
+        }                                                                                    \
     }
 
 /* Average pooling with count_include_pad: y = sum over the window's in-bounds cells / (kH kW).
@@ -191,6 +227,8 @@ L2__MAXPOOL2X2(f32, float)
 L2__MAXPOOL2X2(f64, double)
 L2__MAXPOOL_BWD(f32, float)
 L2__MAXPOOL_BWD(f64, double)
+L2__MAXPOOL2X2_BWD(f32, float)
+L2__MAXPOOL2X2_BWD(f64, double)
 L2__AVGPOOL(f32, float)
 L2__AVGPOOL(f64, double)
 L2__ADAPTIVE(f32, float)
@@ -235,6 +273,12 @@ static bool pool_setup(const char *op, const l2_tensor *x, const int64_t kernel[
               (long long)(g->oh < 0 ? 0 : g->oh), (long long)(g->ow < 0 ? 0 : g->ow));
     *planes = n * g->c;
     return true;
+}
+
+/* 2x2 stride 2 without padding: max pooling's special case, with loops of its own. */
+static bool is_2x2(const win *g)
+{
+    return g->kh == 2 && g->kw == 2 && g->sh == 2 && g->sw == 2 && g->ph == 0 && g->pw == 0;
 }
 
 /* The output shape of a pooling: x's with the last two dims replaced by (P, Q). */
@@ -282,8 +326,7 @@ l2_tensor *l2_max_pool2d(const l2_tensor *x, const int64_t kernel[2], const int6
         l2_tensor_release(xc);
         return NULL;
     }
-    /* 2x2 stride 2 without padding has its own loop (L2__POOL2X2_BLOCK outputs at a time). */
-    bool two = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0;
+    bool two = is_2x2(&g);
     if (x->dtype == L2_FLOAT32)
         (two ? maxpool2x2_f32 : maxpool_f32)((const float *)l2__data(xc), (float *)l2__data(r),
                                               arg, planes, &g);
@@ -312,13 +355,19 @@ l2_status l2__max_pool2d_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
     int64_t planes;
     pool_win_of(n, &g, &planes);
     l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
-    l2_tensor *dx = dy ? l2__new(op, n->in_ndim[0], n->in_shape[0], gout->dtype, true) : NULL;
+    bool two = is_2x2(&g); /* writes every cell of dx: no zero fill */
+    l2_tensor *dx = dy ? l2__new(op, n->in_ndim[0], n->in_shape[0], gout->dtype, !two) : NULL;
     if (!dx) {
         l2_tensor_release(dy);
         return l2_last_status();
     }
     const int64_t *arg = n->extra;
-    if (dx->dtype == L2_FLOAT32)
+    if (two && dx->dtype == L2_FLOAT32)
+        maxpool2x2_bwd_f32((const float *)l2__data(dy), arg, (float *)l2__data(dx), planes, &g);
+    else if (two)
+        maxpool2x2_bwd_f64((const double *)l2__data(dy), arg, (double *)l2__data(dx), planes,
+                           &g);
+    else if (dx->dtype == L2_FLOAT32)
         maxpool_bwd_f32((const float *)l2__data(dy), arg, (float *)l2__data(dx), planes,
                         g.h * g.w, g.oh * g.ow);
     else
