@@ -550,7 +550,9 @@ L2_API int l2_get_num_threads(void);
  *   softmax_cols           lanes per block for softmax / log_softmax along a non-innermost dim
  *                          of a contiguous input
  *   loss_chunks            fixed element ranges of a loss sum (any thread count, same result)
- *   index_block            elements per block of the index_select / embedding backward */
+ *   index_block            elements per block of the index_select / embedding backward
+ *   pool2x2_block          output columns per block of max_pool2d's 2x2 stride-2 unpadded
+ *                          loop (then a tail of the rest) */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
 
