@@ -278,6 +278,9 @@ l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool con
 #define L2__LOSS_CHUNKS 64
 /* Index backward (index_select, embedding) accumulates rows in blocks of this many elements. */
 #define L2__INDEX_BLOCK 256
+/* conv (libl2/ops/pool.c): 2x2 stride-2 max pooling without padding runs its own loop, whose
+ * output columns go in blocks of this many (then a tail of ow % L2__POOL2X2_BLOCK). */
+#define L2__POOL2X2_BLOCK 8
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */

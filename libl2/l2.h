@@ -552,7 +552,9 @@ L2_API int l2_get_num_threads(void);
  *   softmax_cols           lanes per block for softmax / log_softmax along a non-innermost dim
  *                          of a contiguous input
  *   loss_chunks            fixed element ranges of a loss sum (any thread count, same result)
- *   index_block            elements per block of the index_select / embedding backward */
+ *   index_block            elements per block of the index_select / embedding backward
+ *   pool2x2_block          output columns per block of max_pool2d's 2x2 stride-2 unpadded
+ *                          loop (then a tail of the rest) */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
 
@@ -951,7 +953,7 @@ L2_API l2_tensor *l2_batch_norm(const l2_tensor *x, l2_tensor *running_mean,
 /* @@NN@@ */
 
 /* ------------------------------------------------------------------------------------------ */
-/* Convolution, pooling and padding (libl2/ops/conv.c)                                         */
+/* Convolution, pooling and padding (libl2/ops/conv2d.c, pool.c, pad.c)                        */
 /* ------------------------------------------------------------------------------------------ */
 /* Float32 and float64 (one dtype for all operands: L2_ERR_DTYPE otherwise), NCHW layout: x is
  * (N, C, H, W), or unbatched (C, H, W) giving an unbatched result. Pairs (stride, padding, ...)

@@ -20,6 +20,7 @@ static const struct {
     {"softmax_cols", L2__SOFTMAX_COLS},
     {"loss_chunks", L2__LOSS_CHUNKS},
     {"index_block", L2__INDEX_BLOCK},
+    {"pool2x2_block", L2__POOL2X2_BLOCK}, /* conv */
 };
 enum { N_THRESHOLDS = (int)(sizeof thresholds / sizeof thresholds[0]) };
 

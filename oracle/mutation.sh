@@ -36,6 +36,9 @@ bcast_grad|test-elementwise test-reduce|add,mul|broadcast gradients assigned, no
 inplace_contig|test-elementwise test-coverage-layouts|relu_,add_|in-place output as contiguous
 blas_lda|test-linalg|mm,matmul|BLAS lda of a transposed operand ignores padding
 conv_pad|test-conv|conv2d|im2col pads one column too few on the left
+im2col_row|test-conv|conv2d|an im2col row copy one element short at the padded right edge
+pool2x2_edge|test-conv|max_pool2d|the 2x2 stride-2 pool reads the wrong window at the last column
+pool2x2_bwd|test-conv|max_pool2d|the 2x2 pool backward sends the last column gradient aside
 index_bounds|test-index|index_select,gather|an index equal to the dim size is accepted
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
 EOF

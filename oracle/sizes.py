@@ -189,7 +189,7 @@ def g_sized_conv(d, dt):
                        d.tensor((g["o"],), dt) if d.bool() else None],
             "args": {"stride": list(g.get("stride", (1, 1))),
                      "padding": list(g.get("pad", (0, 0))),
-                     "dilation": [1, 1], "groups": grp}}
+                     "dilation": list(g.get("dil", (1, 1))), "groups": grp}}
 
 
 def g_sized_pool(d, dt):
@@ -373,6 +373,17 @@ def plans(op, th, deep):
                      "above:parallel_grain"),
                     (dict(n=2, c=4, h=200, w=200, o=4, kh=3, kw=3, stride=(2, 1), groups=2),
                      "large")]
+        # conv (im2col by rows): both padded edges, stride 2 and a gather, dilation, rows wholly
+        # in the padding, odd sizes, and a large stride-2 case split over threads
+        geo += [(dict(n=3, c=3, h=37, w=41, o=5, kh=3, kw=3, stride=(2, 2), pad=(1, 1)),
+                 "im2col:stride2"),
+                (dict(n=2, c=2, h=29, w=33, o=3, kh=3, kw=3, pad=(2, 1), dil=(2, 3)),
+                 "im2col:dilation"),
+                (dict(n=1, c=2, h=5, w=6, o=2, kh=2, kw=2, pad=(3, 4)), "im2col:wide_pad"),
+                (dict(n=2, c=3, h=17, w=23, o=4, kh=1, kw=5, stride=(1, 3), pad=(0, 2)),
+                 "im2col:gather"),
+                (dict(n=2, c=16, h=101, w=97, o=4, kh=3, kw=3, stride=(2, 2), pad=(1, 1)),
+                 "large")]
         ps += [{"conv": g, "label": lb} for g, lb in geo]
     elif kind == "pool":
         geo = [(dict(n=1, c=3, h=399, w=219, k=(3, 1), s=(3, 1), p=(0, 0)),
@@ -382,6 +393,19 @@ def plans(op, th, deep):
         if deep:
             geo.append((dict(n=1, c=5, h=481, w=109, k=(1, 1), s=(1, 1), p=(0, 0)),
                         "above:parallel_grain"))
+        # conv: max_pool2d's 2x2 stride-2 loop, output columns in blocks of pool2x2_block: a tail
+        # only (odd input width and height: the last column and row are never read), whole
+        # blocks, blocks and a tail, a large odd case over threads; and 2x2 cases next to it
+        # that take the general path (padding, stride 1)
+        b = th["pool2x2_block"]
+        k2 = dict(k=(2, 2), s=(2, 2), p=(0, 0))
+        geo += [(dict(n=2, c=3, h=9, w=2 * b - 1, **k2), "below:pool2x2_block"),
+                (dict(n=1, c=3, h=11, w=2 * b, **k2), "at:pool2x2_block"),
+                (dict(n=2, c=2, h=7, w=2 * (b + 1) + 1, **k2), "above:pool2x2_block"),
+                (dict(n=1, c=2, h=6, w=2 * (2 * b + 3), **k2), "pool2x2:blocks_and_tail"),
+                (dict(n=2, c=5, h=161, w=203, **k2), "large"),
+                (dict(n=1, c=2, h=10, w=13, k=(2, 2), s=(2, 2), p=(1, 1)), "pool2x2:padded"),
+                (dict(n=1, c=2, h=9, w=12, k=(2, 2), s=(1, 1), p=(0, 0)), "pool2x2:stride1")]
         ps += [{"pool": g, "label": lb} for g, lb in geo]
     elif kind == "adaptive":
         geo = [(dict(n=1, c=3, h=399, w=219, out=(5, 7)), "below:parallel_grain"),
@@ -533,7 +557,11 @@ def measure(case):
         p = (h + 2 * a["padding"][0] - kh) // a["stride"][0] + 1
         q = (wd + 2 * a["padding"][1] - kw) // a["stride"][1] + 1
         w = n_ * c * max(p, 0) * max(q, 0) * kh * kw
-        return w, [(w, "parallel_grain")]
+        pairs = [(w, "parallel_grain")]
+        if (name == "l2_max_pool2d" and [kh, kw] == [2, 2] and list(a["stride"]) == [2, 2]
+                and list(a["padding"]) == [0, 0]):
+            pairs.append((q, "pool2x2_block"))  # conv: the 2x2 loop's column blocks
+        return w, pairs
     n = max(numel(_bcast(shapes)), max(numel(s) for s in shapes))
     if name in ("l2_expand", "l2_broadcast_to"):  # the result's elements
         tgt, src = a["shape"], shapes[0]

@@ -183,6 +183,9 @@ static const conv_case conv_cases[] = {
     {1, 2, 5, 4, 2, 1, 1, {2, 2}, {1, 0}, {1, 1}, 1, 1}, /* 1x1 with stride and padding */
     {2, 3, 9, 9, 4, 3, 3, {3, 2}, {1, 2}, {2, 1}, 1, 1},
     {0, 2, 4, 4, 2, 3, 3, {1, 1}, {0, 0}, {1, 1}, 1, 1}, /* empty batch */
+    {1, 2, 5, 6, 2, 2, 2, {1, 1}, {3, 4}, {1, 1}, 1, 1}, /* rows wholly in the padding */
+    {2, 3, 7, 11, 2, 1, 5, {1, 3}, {0, 2}, {1, 1}, 1, 0}, /* a strided gather, both edges */
+    {1, 1, 3, 3, 1, 5, 5, {1, 1}, {2, 2}, {1, 1}, 1, 0},  /* every row clipped */
 };
 
 static void test_conv_cases(l2_dtype dt)
@@ -317,6 +320,97 @@ static void test_pool_cases(l2_dtype dt)
         }
         free(xv);
         l2_tensor_release(x);
+    }
+}
+
+/* max_pool2d 2x2 stride 2 without padding (its own loop, output columns in blocks of
+ * l2_threshold("pool2x2_block")): values and the gradient's routing against a direct loop, on
+ * small integers (ties: the first maximum wins) with a NaN in some windows (a NaN wins, the last
+ * one when several), output widths on both sides of the block and odd input sizes (the last
+ * row and column are never read), a large case at 1, 2 and 3 threads. */
+static void test_pool2x2(l2_dtype dt)
+{
+    const char *dn = l2_dtype_name(dt);
+    int64_t blk = l2_threshold("pool2x2_block");
+    ok(blk >= 1, "threshold pool2x2_block is %lld", (long long)blk);
+    struct {
+        int64_t n, c, h, w;
+    } cases[] = {{1, 1, 2, 2}, {2, 3, 5, blk * 2 - 1}, {1, 2, 4, blk * 2},
+                 {2, 1, 3, blk * 2 + 1}, {1, 3, 7, blk * 4 + 7}, {2, 4, 129, 259}};
+    int nth[3] = {1, 2, 3}, keep = l2_get_num_threads();
+    uint64_t seed = 12345;
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        int64_t n = cases[ci].n, c = cases[ci].c, h = cases[ci].h, w = cases[ci].w;
+        int64_t P = h / 2, Q = w / 2, planes = n * c, sz = planes * h * w, osz2 = planes * P * Q;
+        double *xv = malloc(sizeof(double) * (size_t)sz);
+        double *gv = malloc(sizeof(double) * (size_t)osz2);
+        double *yw = malloc(sizeof(double) * (size_t)osz2);
+        double *dxw = calloc((size_t)sz, sizeof(double));
+        for (int64_t k = 0; k < sz; k++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            xv[k] = (double)((seed >> 33) % 5) - 2;
+            if ((seed >> 20) % 97 == 0)
+                xv[k] = NAN;
+        }
+        for (int64_t k = 0; k < osz2; k++)
+            gv[k] = (double)(k % 7) + 0.5;
+        for (int64_t pl = 0; pl < planes; pl++)
+            for (int64_t i = 0; i < P; i++)
+                for (int64_t j = 0; j < Q; j++) {
+                    double best = -INFINITY;
+                    int64_t arg = (2 * i) * w + 2 * j;
+                    for (int64_t a = 0; a < 2; a++)
+                        for (int64_t e = 0; e < 2; e++) {
+                            double v = xv[pl * h * w + (2 * i + a) * w + 2 * j + e];
+                            if (v > best || isnan(v)) {
+                                best = v;
+                                arg = (2 * i + a) * w + 2 * j + e;
+                            }
+                        }
+                    yw[(pl * P + i) * Q + j] = best;
+                    dxw[pl * h * w + arg] += gv[(pl * P + i) * Q + j];
+                }
+        l2_tensor *x64 = l2_from_data(xv, 4, (const int64_t[]){n, c, h, w}, L2_FLOAT64);
+        l2_tensor *g64 = l2_from_data(gv, 4, (const int64_t[]){n, c, P, Q}, L2_FLOAT64);
+        l2_tensor *x = l2_to_dtype(x64, dt), *g = l2_to_dtype(g64, dt);
+        for (int t = 0; t < 3; t++) {
+            if (ci + 1 < sizeof cases / sizeof cases[0] && t > 0)
+                break; /* small cases run on one thread whatever the count */
+            l2_set_num_threads(nth[t]);
+            l2_set_requires_grad(x, true);
+            l2_tensor *y = l2_max_pool2d(x, (const int64_t[]){2, 2}, (const int64_t[]){2, 2},
+                                         (const int64_t[]){0, 0});
+            int good = y && l2_backward(y, g, false) == L2_OK && l2_grad(x);
+            double *yv = good ? vals(y) : NULL, *dv = good ? vals(l2_grad(x)) : NULL;
+            int64_t bad = -1;
+            for (int64_t k = 0; good && k < osz2 && bad < 0; k++)
+                if (!(yv[k] == yw[k] || (isnan(yv[k]) && isnan(yw[k]))))
+                    bad = k;
+            ok(good && bad < 0, "max_pool2d 2x2/2 %lldx%lldx%lldx%lld values, %d threads (%s)",
+               (long long)n, (long long)c, (long long)h, (long long)w, nth[t], dn);
+            if (bad >= 0)
+                printf("#   output %lld: got %g want %g\n", (long long)bad, yv[bad], yw[bad]);
+            bad = -1;
+            for (int64_t k = 0; good && k < sz && bad < 0; k++)
+                if (dv[k] != dxw[k])
+                    bad = k;
+            ok(good && bad < 0, "max_pool2d 2x2/2 %lldx%lldx%lldx%lld gradient, %d threads (%s)",
+               (long long)n, (long long)c, (long long)h, (long long)w, nth[t], dn);
+            if (bad >= 0)
+                printf("#   input %lld: got %g want %g\n", (long long)bad, dv[bad], dxw[bad]);
+            free(yv);
+            free(dv);
+            l2_tensor_release(y);
+            l2_set_grad_none(x);
+        }
+        l2_set_num_threads(keep);
+        l2_tensor *list[] = {x64, g64, x, g};
+        for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+            l2_tensor_release(list[i]);
+        free(xv);
+        free(gv);
+        free(yw);
+        free(dxw);
     }
 }
 
@@ -606,6 +700,8 @@ int main(void)
     test_pool_hand(L2_FLOAT64);
     test_pool_cases(L2_FLOAT32);
     test_pool_cases(L2_FLOAT64);
+    test_pool2x2(L2_FLOAT32);
+    test_pool2x2(L2_FLOAT64);
     test_pad(L2_FLOAT32);
     test_pad(L2_FLOAT64);
     test_pad_int();

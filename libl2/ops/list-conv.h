@@ -1,4 +1,4 @@
-/* conv ops (libl2/ops/conv.c). */
+/* conv ops (libl2/ops/conv2d.c, pool.c, pad.c). */
 #define L2__OPS_CONV(X)                                                                      \
     X(CONV2D, conv2d, L2__SAVES)                                                             \
     X(MAX_POOL2D, max_pool2d, L2__SAVES)                                                     \

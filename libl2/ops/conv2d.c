@@ -1,0 +1,413 @@
+/* conv2d.c: 2-d convolution (im2col + OpenBLAS gemm) and its backward. Float32 and float64, NCHW
+ * or unbatched CHW, with stride, padding, dilation and groups. Not here: transposed or 1-d/3-d
+ * convolution. Letters: N batch, C input channels, O output channels, H,W input size, P,Q output
+ * size, L = P*Q output positions, K = (C/groups)*kH*kW rows of the im2col matrix. */
+#include "conv-impl.h"
+
+#include <cblas.h>
+#include <limits.h>
+#include <string.h>
+
+/* in + 2 pad and d (k - 1) + 1 for messages, saturating. */
+static int64_t padded_sat(int64_t in, int64_t p)
+{
+    int64_t r;
+    return l2__mul_ovf(p, 2, &r) || l2__add_ovf(r, in, &r) ? INT64_MAX : r;
+}
+static int64_t dilated_sat(int64_t k, int64_t d)
+{
+    int64_t r;
+    return l2__mul_ovf(d, k - 1, &r) || l2__add_ovf(r, 1, &r) ? INT64_MAX : r;
+}
+
+/* ---- kernels (float and double) ---------------------------------------------------------- */
+
+/* The output columns ox whose input column ox*s + off lies in [0, w): [*lo, *hi), clamped to
+ * [0, ow) (empty when none does). The rest of an im2col row is padding. */
+static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int64_t *lo,
+                             int64_t *hi)
+{
+    int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
+    int64_t b = off >= w ? 0 : (w - 1 - off) / s + 1;
+    a = a < ow ? a : ow;
+    b = b < ow ? b : ow;
+    *lo = a;
+    *hi = b > a ? b : a;
+}
+
+/* cols (C*kH*kW, L): row (c, i, j), column (y, x) holds x[c, y*sh - ph + i*dh, x*sw - pw + j*dw]
+ * or 0 in the padding. Row by row: each output row of a column-matrix row is a shifted copy of
+ * one input row (memcpy for stride 1, a strided gather otherwise) between zeroed padded edges,
+ * with no per-element bounds check. Split over the C*kH*kW rows. */
+#define L2__IM2COL(SUF, T)                                                                   \
+    static void im2col_##SUF(const T *x, T *cols, const win *g)                              \
+    {                                                                                        \
+        int64_t L = g->oh * g->ow, ow = g->ow, kk = g->kh * g->kw, rows = g->c * kk;         \
+        int nt = l2__threads_for(l2__mul_sat(rows, L));                                      \
+        _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
+        for (int64_t rr = 0; rr < rows; rr++) {                                              \
+            int64_t c = rr / kk, i = rr % kk / g->kw, j = rr % g->kw;                        \
+            const T *xc = x + c * g->h * g->w;                                               \
+            T *row = cols + rr * L;                                                          \
+            int64_t off = j * g->dw - g->pw, lo, hi;                                         \
+            off += g->pw > 0 && l2__fault("conv_pad"); /* mutation test */                   \
+            col_range(off, g->sw, g->w, ow, &lo, &hi);                                       \
+            /* mutation test: the copy one element short at the padded right edge */         \
+            hi -= hi > lo && hi < ow && l2__fault("im2col_row");                             \
+            for (int64_t oy = 0; oy < g->oh; oy++) {                                         \
+                int64_t iy = oy * g->sh - g->ph + i * g->dh;                                 \
+                T *r = row + oy * ow;                                                        \
+                if (iy < 0 || iy >= g->h) {                                                  \
+                    memset(r, 0, sizeof(T) * (size_t)ow);                                    \
+                    continue;                                                                \
+                }                                                                            \
+                const T *xr = xc + iy * g->w;                                                \
+                memset(r, 0, sizeof(T) * (size_t)lo);                                        \
+                if (g->sw == 1 && hi > lo)                                                   \
+                    memcpy(r + lo, xr + (lo + off), sizeof(T) * (size_t)(hi - lo));          \
+                else                                                                         \
+                    for (int64_t ox = lo; ox < hi; ox++)                                     \
+                        r[ox] = xr[ox * g->sw + off];                                        \
+                memset(r + hi, 0, sizeof(T) * (size_t)(ow - hi));                            \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+/* The adjoint of im2col: dx[c, y*sh - ph + i*dh, x*sw - pw + j*dw] += cols[(c,i,j), (y,x)],
+ * row by row over the in-bounds columns (a contiguous row add for stride 1). Channels never
+ * collide, so the split over channels is safe. */
+#define L2__COL2IM(SUF, T)                                                                   \
+    static void col2im_##SUF(const T *cols, T *dx, const win *g)                             \
+    {                                                                                        \
+        int64_t L = g->oh * g->ow, ow = g->ow;                                               \
+        int nt = l2__threads_for(l2__mul_sat(g->c * g->kh * g->kw, L));                      \
+        _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
+        for (int64_t c = 0; c < g->c; c++) {                                                 \
+            T *xc = dx + c * g->h * g->w;                                                    \
+            for (int64_t i = 0; i < g->kh; i++)                                              \
+                for (int64_t j = 0; j < g->kw; j++) {                                        \
+                    const T *row = cols + ((c * g->kh + i) * g->kw + j) * L;                 \
+                    int64_t off = j * g->dw - g->pw, lo, hi;                                 \
+                    col_range(off, g->sw, g->w, ow, &lo, &hi);                               \
+                    for (int64_t oy = 0; oy < g->oh; oy++) {                                 \
+                        int64_t iy = oy * g->sh - g->ph + i * g->dh;                         \
+                        if (iy < 0 || iy >= g->h || hi == lo)                                \
+                            continue;                                                        \
+                        const T *r = row + oy * ow;                                          \
+                        T *xr = xc + iy * g->w;                                              \
+                        if (g->sw == 1) {                                                    \
+                            T *restrict d = xr + (lo + off);                                 \
+                            const T *restrict s = r + lo;                                    \
+                            for (int64_t k = 0; k < hi - lo; k++)                            \
+                                d[k] += s[k];                                                \
+                        } else {                                                             \
+                            for (int64_t ox = lo; ox < hi; ox++)                             \
+                                xr[ox * g->sw + off] += r[ox];                               \
+                        }                                                                    \
+                    }                                                                        \
+                }                                                                            \
+        }                                                                                    \
+    }
+
+L2__IM2COL(f32, float)
+L2__IM2COL(f64, double)
+L2__COL2IM(f32, float)
+L2__COL2IM(f64, double)
+
+/* Dtype-generic entry points: data pointers are char * and dt picks the instance. */
+static void im2col(l2_dtype dt, const char *x, char *cols, const win *g)
+{
+    if (dt == L2_FLOAT32)
+        im2col_f32((const float *)x, (float *)cols, g);
+    else
+        im2col_f64((const double *)x, (double *)cols, g);
+}
+
+static void col2im(l2_dtype dt, const char *cols, char *dx, const win *g)
+{
+    if (dt == L2_FLOAT32)
+        col2im_f32((const float *)cols, (float *)dx, g);
+    else
+        col2im_f64((const double *)cols, (double *)dx, g);
+}
+
+/* C (M,N) = alpha op(A) op(B) + beta C, row-major, through OpenBLAS. Sizes fit in int (checked
+ * by the callers); empty products only scale C. */
+static void gemm(l2_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const char *a,
+                 int64_t lda, const char *b, int64_t ldb, double beta, char *c, int64_t ldc)
+{
+    if (m == 0 || n == 0)
+        return;
+    if (k == 0) {
+        size_t es = l2__esize(dt);
+        for (int64_t i = 0; i < m; i++)
+            if (beta == 0)
+                memset(c + (size_t)(i * ldc) * es, 0, (size_t)n * es);
+        return;
+    }
+    enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans, B = tb ? CblasTrans : CblasNoTrans;
+    if (dt == L2_FLOAT32)
+        cblas_sgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0f, (const float *)a,
+                    (int)lda, (const float *)b, (int)ldb, (float)beta, (float *)c, (int)ldc);
+    else
+        cblas_dgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0, (const double *)a,
+                    (int)lda, (const double *)b, (int)ldb, beta, (double *)c, (int)ldc);
+}
+
+/* ---- conv2d ------------------------------------------------------------------------------ */
+
+/* The convolution's geometry from x's and w's shapes and the node/call parameters. */
+typedef struct {
+    int64_t n, c, h, w, o, groups;
+    win g;             /* per group: g.c = C / groups */
+    int64_t cg, og, k, l;
+    bool direct;       /* 1x1 kernel, stride 1, no padding: the im2col matrix is x itself */
+} conv_geom;
+
+static void conv_geom_fill(conv_geom *cg, const int64_t *p)
+{
+    cg->g.sh = p[0];
+    cg->g.sw = p[1];
+    cg->g.ph = p[2];
+    cg->g.pw = p[3];
+    cg->g.dh = p[4];
+    cg->g.dw = p[5];
+    cg->groups = p[6];
+    cg->cg = cg->c / cg->groups;
+    cg->og = cg->o / cg->groups;
+    cg->g.c = cg->c; /* im2col runs over every channel of a sample at once */
+    cg->g.h = cg->h;
+    cg->g.w = cg->w;
+    cg->g.oh = out_size(cg->h, cg->g.kh, cg->g.sh, cg->g.ph, cg->g.dh);
+    cg->g.ow = out_size(cg->w, cg->g.kw, cg->g.sw, cg->g.pw, cg->g.dw);
+    /* Both fit once the call validated the weight and the output shape (l2__check_shape). */
+    cg->k = l2__mul_sat(l2__mul_sat(cg->cg, cg->g.kh), cg->g.kw);
+    cg->l = l2__mul_sat(cg->g.oh, cg->g.ow);
+    cg->direct = cg->g.kh == 1 && cg->g.kw == 1 && cg->g.sh == 1 && cg->g.sw == 1 &&
+                 cg->g.ph == 0 && cg->g.pw == 0;
+}
+
+l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                     const int64_t stride[2], const int64_t padding[2],
+                     const int64_t dilation[2], int64_t groups)
+{
+    const char *op = "conv2d";
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK_T(x, NULL, op);
+    L2__CHECK_T(w, NULL, op);
+    conv_geom cg;
+    if (!check_nchw(op, x, &cg.n, &cg.c, &cg.h, &cg.w))
+        return NULL;
+    L2__CHECK(w->dtype == x->dtype, NULL, L2_ERR_DTYPE, "%s: input type (%s) and weight type "
+              "(%s) should be the same", op, l2_dtype_name(x->dtype), l2_dtype_name(w->dtype));
+    L2__CHECK(w->ndim == 4, NULL, L2_ERR_SHAPE, "%s: expected 4-dimensional weight (O, C/groups, "
+              "kH, kW), but got weight of size %s", op, l2__shape_str(s1, w->ndim, w->shape));
+    int64_t p[7];
+    pair(stride, 1, 1, p);
+    pair(padding, 0, 0, p + 2);
+    pair(dilation, 1, 1, p + 4);
+    p[6] = groups;
+    L2__CHECK(p[0] > 0 && p[1] > 0, NULL, L2_ERR_ARG, "%s: stride must be positive (got %lld, "
+              "%lld)", op, (long long)p[0], (long long)p[1]);
+    L2__CHECK(p[2] >= 0 && p[3] >= 0, NULL, L2_ERR_ARG, "%s: negative padding is not supported "
+              "(got %lld, %lld)", op, (long long)p[2], (long long)p[3]);
+    L2__CHECK(p[4] > 0 && p[5] > 0, NULL, L2_ERR_ARG, "%s: dilation must be positive (got %lld, "
+              "%lld)", op, (long long)p[4], (long long)p[5]);
+    L2__CHECK(groups > 0, NULL, L2_ERR_ARG, "%s: non-positive groups is not supported (got "
+              "%lld)", op, (long long)groups);
+    cg.o = w->shape[0];
+    cg.g.kh = w->shape[2];
+    cg.g.kw = w->shape[3];
+    L2__CHECK(cg.o % groups == 0, NULL, L2_ERR_SHAPE, "%s: given groups=%lld, expected weight "
+              "%s to be divisible by %lld at dimension 0", op, (long long)groups,
+              l2__shape_str(s1, w->ndim, w->shape), (long long)groups);
+    int64_t wc_total;
+    L2__CHECK(!l2__mul_ovf(w->shape[1], groups, &wc_total) && cg.c == wc_total, NULL,
+              L2_ERR_SHAPE, "%s: given groups=%lld, weight "
+              "of size %s, expected input %s to have %lld channels, but got %lld channels "
+              "instead", op, (long long)groups, l2__shape_str(s1, w->ndim, w->shape),
+              l2__shape_str(s2, x->ndim, x->shape), (long long)l2__mul_sat(w->shape[1], groups),
+              (long long)cg.c);
+    if (b) {
+        L2__CHECK(b->dtype == x->dtype, NULL, L2_ERR_DTYPE, "%s: input type (%s) and bias type "
+                  "(%s) should be the same", op, l2_dtype_name(x->dtype),
+                  l2_dtype_name(b->dtype));
+        L2__CHECK(b->ndim == 1 && b->shape[0] == cg.o, NULL, L2_ERR_SHAPE, "%s: expected bias "
+                  "of shape [%lld], got %s", op, (long long)cg.o,
+                  l2__shape_str(s1, b->ndim, b->shape));
+    }
+    conv_geom_fill(&cg, p);
+    L2__CHECK(cg.g.oh != -2 && cg.g.ow != -2, NULL, L2_ERR_OVERFLOW, "%s: padded input size "
+              "(%lld + 2 * %lld, %lld + 2 * %lld) overflows int64", op, (long long)cg.h,
+              (long long)p[2], (long long)cg.w, (long long)p[3]);
+    L2__CHECK(cg.g.oh > 0 && cg.g.ow > 0, NULL, L2_ERR_SHAPE, "%s: calculated padded input size "
+              "per channel: (%lld x %lld). Kernel size: (%lld x %lld) (dilated). Kernel size "
+              "can't be greater than actual input size", op, (long long)padded_sat(cg.h, p[2]),
+              (long long)padded_sat(cg.w, p[3]), (long long)dilated_sat(cg.g.kh, p[4]),
+              (long long)dilated_sat(cg.g.kw, p[5]));
+    int64_t oshape4[4] = {cg.n, cg.o, cg.g.oh, cg.g.ow};
+    if (!l2__check_shape(op, 4, oshape4, x->dtype, NULL))
+        return NULL;
+    int64_t colsz;
+    L2__CHECK(cg.k <= INT_MAX && cg.l <= INT_MAX && cg.o <= INT_MAX &&
+              !l2__mul_ovf(cg.k, cg.groups, &colsz) && !l2__mul_ovf(colsz, cg.l, &colsz) &&
+              colsz <= INT64_MAX / 8, NULL, L2_ERR_OVERFLOW, "%s: the im2col matrix (%lld x "
+              "%lld per group) is too large for BLAS", op, (long long)cg.k, (long long)cg.l);
+
+    int64_t oshape[4] = {cg.n, cg.o, cg.g.oh, cg.g.ow};
+    int rank = x->ndim;
+    const int64_t *osh = rank == 4 ? oshape : oshape + 1;
+    l2_tensor *xc = l2__convert(op, x, x->dtype, true);
+    l2_tensor *wc = xc ? l2__convert(op, w, w->dtype, true) : NULL;
+    l2_tensor *bc = wc && b ? l2__convert(op, b, b->dtype, true) : NULL;
+    l2_tensor *r = wc && (bc || !b) ? l2__new(op, rank, osh, x->dtype, false) : NULL;
+    char *cols = NULL;
+    size_t es = l2__esize(x->dtype);
+    if (r && !cg.direct)
+        cols = l2__malloc((size_t)(cg.c * cg.g.kh * cg.g.kw * cg.l) * es + 1, op);
+    if (!r || (!cg.direct && !cols))
+        goto fail;
+
+    /* y[n, g] (Og, L) = W_g (Og, K) @ cols_g (K, L), then y[n, o, :] += b[o]. */
+    for (int64_t n = 0; n < cg.n; n++) {
+        const char *xn = l2__data(xc) + (size_t)(n * cg.c * cg.h * cg.w) * es;
+        char *yn = l2__data(r) + (size_t)(n * cg.o * cg.l) * es;
+        const char *cn = xn;
+        if (!cg.direct) {
+            im2col(x->dtype, xn, cols, &cg.g);
+            cn = cols;
+        }
+        for (int64_t gi = 0; gi < cg.groups; gi++)
+            gemm(x->dtype, false, false, cg.og, cg.l, cg.k,
+                 l2__data(wc) + (size_t)(gi * cg.og * cg.k) * es, cg.k,
+                 cn + (size_t)(gi * cg.k * cg.l) * es, cg.l, 0,
+                 yn + (size_t)(gi * cg.og * cg.l) * es, cg.l);
+        if (bc) {
+            L2__DISPATCH_FLOAT(x->dtype, {
+                const T *bv = (const T *)l2__data(bc);
+                T *yv = (T *)yn;
+                for (int64_t o = 0; o < cg.o; o++)
+                    for (int64_t l = 0; l < cg.l; l++)
+                        yv[o * cg.l + l] += bv[o];
+            });
+        }
+    }
+    l2__free(cols);
+    cols = NULL;
+    const l2_tensor *in[3] = {x, w, b};
+    if (l2__needs_grad(3, in)) {
+        const l2_tensor *save[2] = {x, w};
+        bool need[2] = {w->requires_grad, x->requires_grad}; /* dx reads w, dw reads x */
+        l2__node *node = l2__record_save_needed(L2__OP_CONV2D, r, 3, in, 2, save, need);
+        if (!node)
+            goto fail;
+        memcpy(node->i, p, sizeof p);
+        node->ni = 7;
+    }
+    l2_tensor_release(xc);
+    l2_tensor_release(wc);
+    l2_tensor_release(bc);
+    return l2__ret(r);
+fail:
+    l2__free(cols);
+    l2_tensor_release(r);
+    l2_tensor_release(xc);
+    l2_tensor_release(wc);
+    l2_tensor_release(bc);
+    return NULL;
+}
+
+/* Per sample n and group g, with cols = im2col(x[n]):
+ *   dx[n] = col2im(W_g^T @ dy[n, g])     (K, L) = (K, Og) @ (Og, L)
+ *   dW_g += dy[n, g] @ cols_g^T          (Og, K) = (Og, L) @ (L, K)
+ *   db[o] = sum over n and L of dy[n, o] */
+l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor **gin)
+{
+    const char *op = "conv2d";
+    const l2_tensor *x = node->saved[0], *w = node->saved[1];
+    bool need_x = node->next[0].fn || node->next[0].leaf;
+    bool need_w = node->next[1].fn || node->next[1].leaf;
+    bool need_b = node->next[2].fn || node->next[2].leaf;
+    conv_geom cg;
+    check_nchw(op, x, &cg.n, &cg.c, &cg.h, &cg.w);
+    cg.o = w->shape[0];
+    cg.g.kh = w->shape[2];
+    cg.g.kw = w->shape[3];
+    conv_geom_fill(&cg, node->i);
+    l2_dtype dt = x->dtype;
+    size_t es = l2__esize(dt);
+    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
+    l2_tensor *xc = NULL, *wc = NULL, *dx = NULL, *dw = NULL, *db = NULL;
+    char *cols = NULL;
+    if (!dy)
+        goto fail;
+    if (need_x && (!(wc = l2__convert(op, w, w->dtype, true)) ||
+                   !(dx = l2__new(op, x->ndim, x->shape, dt, !cg.direct))))
+        goto fail;
+    if (need_w && (!(xc = l2__convert(op, x, x->dtype, true)) ||
+                   !(dw = l2__new(op, 4, w->shape, dt, true))))
+        goto fail;
+    if (need_b && !(db = l2__new(op, 1, &cg.o, dt, false)))
+        goto fail;
+    /* dx: col2im accumulates into zeros; the direct (1x1) path's beta=0 gemm writes it all. */
+    if ((need_x || need_w) && !cg.direct &&
+        !(cols = l2__malloc((size_t)(cg.c * cg.g.kh * cg.g.kw * cg.l) * es + 1, op)))
+        goto fail;
+
+    for (int64_t n = 0; n < cg.n; n++) {
+        const char *dyn = l2__data(dy) + (size_t)(n * cg.o * cg.l) * es;
+        size_t xoff = (size_t)(n * cg.c * cg.h * cg.w) * es;
+        if (need_x) {
+            char *dxn = l2__data(dx) + xoff;
+            char *cn = cg.direct ? dxn : cols;
+            for (int64_t gi = 0; gi < cg.groups; gi++)
+                gemm(dt, true, false, cg.k, cg.l, cg.og,
+                     l2__data(wc) + (size_t)(gi * cg.og * cg.k) * es, cg.k,
+                     dyn + (size_t)(gi * cg.og * cg.l) * es, cg.l, 0,
+                     cn + (size_t)(gi * cg.k * cg.l) * es, cg.l);
+            if (!cg.direct)
+                col2im(dt, cols, dxn, &cg.g);
+        }
+        if (need_w) {
+            const char *xn = l2__data(xc) + xoff, *cn = xn;
+            if (!cg.direct) {
+                im2col(dt, xn, cols, &cg.g);
+                cn = cols;
+            }
+            for (int64_t gi = 0; gi < cg.groups; gi++)
+                gemm(dt, false, true, cg.og, cg.k, cg.l, dyn + (size_t)(gi * cg.og * cg.l) * es,
+                     cg.l, cn + (size_t)(gi * cg.k * cg.l) * es, cg.l, 1,
+                     l2__data(dw) + (size_t)(gi * cg.og * cg.k) * es, cg.k);
+        }
+    }
+    if (need_b) {
+        L2__DISPATCH_FLOAT(dt, {
+            const T *g = (const T *)l2__data(dy);
+            T *bv = (T *)l2__data(db);
+            for (int64_t o = 0; o < cg.o; o++) {
+                double s = 0;
+                for (int64_t n = 0; n < cg.n; n++)
+                    for (int64_t l = 0; l < cg.l; l++)
+                        s += g[(n * cg.o + o) * cg.l + l];
+                bv[o] = (T)s;
+            }
+        });
+    }
+    l2__free(cols);
+    l2_tensor_release(dy);
+    l2_tensor_release(xc);
+    l2_tensor_release(wc);
+    gin[0] = dx;
+    gin[1] = dw;
+    gin[2] = db;
+    return L2_OK;
+fail:
+    l2__free(cols);
+    l2_tensor_release(dy);
+    l2_tensor_release(xc);
+    l2_tensor_release(wc);
+    l2_tensor_release(dx);
+    l2_tensor_release(dw);
+    l2_tensor_release(db);
+    return l2_last_status();
+}
