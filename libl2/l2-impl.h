@@ -229,6 +229,7 @@ typedef struct {
     int64_t shape[L2_MAX_DIMS];
     int64_t stride[L2__MAX_OPERANDS][L2_MAX_DIMS]; /* bytes */
     char *data[L2__MAX_OPERANDS];
+    int64_t grain; /* threads area: the op class's grain; l2__iter_init sets L2__PARALLEL_GRAIN */
 } l2__iter;
 
 /* The inner loop: n elements; ptr[k] is operand k's first element; step[k] its stride in bytes.
@@ -274,10 +275,23 @@ l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool con
 #define L2__LOSS_CHUNKS 64
 /* Index backward (index_select, embedding) accumulates rows in blocks of this many elements. */
 #define L2__INDEX_BLOCK 256
+/* Grains per op class (threads area, issue 12): work below a class's grain runs on one thread,
+ * and a parallel loop gives each thread at least half a grain. L2__PARALLEL_GRAIN above is the
+ * grain of cheap, memory-bound elementwise loops (add, mul, copy, relu) and the default of every
+ * kernel that names no class. Measured on the 2-core AVX2 VM (bench/grain.c, min of many runs,
+ * 1 vs 2 threads, OMP_WAIT_POLICY=passive): the grain is about where 2 threads first win. */
+/* Elementwise loops that call libm per element (exp, log, tanh, sin, erf, gelu, ...). */
+#define L2__GRAIN_MATH (1 << 14)
+/* Reductions (sum, mean, var, norms, max/min over a dim: reduce.c). */
+#define L2__GRAIN_REDUCE (1 << 18)
+/* Optimizer steps (sgd, adam, adamw: nn/optim.c), counted in parameter elements. */
+#define L2__GRAIN_OPTIM (1 << 16)
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */
 int l2__threads_for(int64_t work);
+/* The same for a loop of the class whose grain is `grain` (one of the grains above). */
+int l2__threads_grain(int64_t work, int64_t grain);
 
 /* ---- Fault injection for the oracle's mutation tests -------------------------------------- */
 
