@@ -144,7 +144,7 @@ typedef struct {
 } upd;
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
-#define OPT_HOT __attribute__((target_clones("avx2", "default"), optimize("no-math-errno")))
+#define OPT_HOT __attribute__((target_clones("avx2", "default")))
 #else
 #define OPT_HOT
 #endif
@@ -154,36 +154,45 @@ typedef struct {
 #define OPT_SIMD
 #endif
 
+/* The element loops are written once with their options as macro arguments (literal 0 or 1)
+ * and expanded for each combination, so that each expansion is a straight-line loop body. The
+ * sgd loops vectorise; adam's do not while sqrt may set errno (GCC 12 needs -fno-math-errno on
+ * the command line: the optimize attribute does not do it), so they only run threaded. */
+
 /* SGD: d = sign g (+ decay p); buf = first ? d : buf momentum + (1 - dampening) d;
- * d = nesterov ? d + momentum buf : buf; p = p - lr d. */
+ * d = nesterov ? d + momentum buf : buf; p = p - lr d. MOM 0: no buffer. */
+#define SGD_LOOP(T, DEC, MOM, FIRST, NES)                                                   \
+    OPT_SIMD for (int64_t k = 0; k < n; k++)                                                 \
+    {                                                                                        \
+        T pk = p[k], d = sg * g[k];                                                          \
+        if (DEC)                                                                             \
+            d = d + wd * pk;                                                                 \
+        if (MOM) {                                                                           \
+            T bk = FIRST ? d : b[k] * mom + damp1 * d;                                       \
+            b[k] = bk;                                                                       \
+            d = NES ? d + mom * bk : bk;                                                     \
+        }                                                                                    \
+        p[k] = pk + nlr * d;                                                                 \
+    }
 #define SGD_KERNEL(NAME, T)                                                                  \
     OPT_HOT static void NAME(const upd *u, int64_t lo, int64_t hi)                           \
     {                                                                                        \
-        T *restrict p = (T *)u->p + lo;                                                      \
+        T *restrict p = (T *)u->p + lo, *restrict b = u->mom ? (T *)u->b1 + lo : NULL;       \
         const T *restrict g = (const T *)u->g + lo;                                          \
         const T sg = (T)u->sign, wd = (T)u->decay, nlr = (T)(-u->lr);                        \
-        const bool dec = u->wd;                                                              \
-        int64_t n = hi - lo;                                                                 \
-        if (!u->mom) {                                                                       \
-            OPT_SIMD for (int64_t k = 0; k < n; k++)                                         \
-            {                                                                                \
-                T d = sg * g[k];                                                             \
-                d = dec ? d + wd * p[k] : d;                                                 \
-                p[k] = p[k] + nlr * d;                                                       \
-            }                                                                                \
-            return;                                                                          \
-        }                                                                                    \
-        T *restrict b = (T *)u->b1 + lo;                                                     \
         const T mom = (T)u->momentum, damp1 = (T)u->damp1;                                   \
-        const bool first = u->first, nes = u->nesterov;                                      \
-        OPT_SIMD for (int64_t k = 0; k < n; k++)                                             \
-        {                                                                                    \
-            T d = sg * g[k];                                                                 \
-            d = dec ? d + wd * p[k] : d;                                                     \
-            T bk = first ? d : b[k] * mom + damp1 * d;                                       \
-            b[k] = bk;                                                                       \
-            d = nes ? d + mom * bk : bk;                                                     \
-            p[k] = p[k] + nlr * d;                                                           \
+        int64_t n = hi - lo;                                                                 \
+        switch (u->wd * 8 + u->mom * 4 + u->first * 2 + u->nesterov) {                       \
+        case 0: case 1: case 2: case 3: SGD_LOOP(T, 0, 0, 0, 0) break;                       \
+        case 4: SGD_LOOP(T, 0, 1, 0, 0) break;                                               \
+        case 5: SGD_LOOP(T, 0, 1, 0, 1) break;                                               \
+        case 6: SGD_LOOP(T, 0, 1, 1, 0) break;                                               \
+        case 7: SGD_LOOP(T, 0, 1, 1, 1) break;                                               \
+        case 8: case 9: case 10: case 11: SGD_LOOP(T, 1, 0, 0, 0) break;                     \
+        case 12: SGD_LOOP(T, 1, 1, 0, 0) break;                                              \
+        case 13: SGD_LOOP(T, 1, 1, 0, 1) break;                                              \
+        case 14: SGD_LOOP(T, 1, 1, 1, 0) break;                                              \
+        default: SGD_LOOP(T, 1, 1, 1, 1) break;                                              \
         }                                                                                    \
     }
 SGD_KERNEL(sgd_f32, float)
@@ -191,45 +200,44 @@ SGD_KERNEL(sgd_f64, double)
 
 /* Adam / AdamW: adamw: p = p (1 - lr wd); adam: g = g + wd p; m = m beta1 + (1 - beta1) g;
  * v = v beta2 + (1 - beta2) g g; (amsgrad: vmax = max(vmax, v), used for v);
- * p = p - step_size m / (sqrt(v) / sqrt(1 - beta2^t) + eps), step_size = lr / (1 - beta1^t). */
+ * p = p - step_size m / (sqrt(v) / sqrt(1 - beta2^t) + eps), step_size = lr / (1 - beta1^t).
+ * DEC: 0 none, 1 adam's (into g), 2 adamw's (into p). */
+#define ADAM_LOOP(T, SQRT, DEC, AMS)                                                         \
+    OPT_SIMD for (int64_t k = 0; k < n; k++)                                                 \
+    {                                                                                        \
+        T gk = sg * g[k], pk = p[k];                                                         \
+        if (DEC == 1)                                                                        \
+            gk = gk + dc * pk;                                                               \
+        if (DEC == 2)                                                                        \
+            pk = pk * dc;                                                                    \
+        T m = ea[k] * b1 + c1 * gk, v = es[k] * b2 + c2 * gk * gk;                           \
+        ea[k] = m;                                                                           \
+        es[k] = v;                                                                           \
+        if (AMS) {                                                                           \
+            T mk = mx[k];                                                                    \
+            v = mk > v ? mk : v;                                                             \
+            mx[k] = v;                                                                       \
+        }                                                                                    \
+        p[k] = pk + nss * (m / (SQRT(v) / bc2 + eps));                                       \
+    }
 #define ADAM_KERNEL(NAME, T, SQRT)                                                           \
     OPT_HOT static void NAME(const upd *u, int64_t lo, int64_t hi)                           \
     {                                                                                        \
         T *restrict p = (T *)u->p + lo, *restrict ea = (T *)u->b1 + lo;                      \
-        T *restrict es = (T *)u->b2 + lo;                                                    \
+        T *restrict es = (T *)u->b2 + lo, *restrict mx = u->amsgrad ? (T *)u->b3 + lo : NULL; \
         const T *restrict g = (const T *)u->g + lo;                                          \
         const T sg = (T)u->sign, dc = (T)u->decay, b1 = (T)u->beta1, b2 = (T)u->beta2;       \
         const T c1 = (T)(1 - u->beta1), c2 = (T)(1 - u->beta2), eps = (T)u->eps;             \
         const T bc2 = (T)u->bc2_sqrt, nss = (T)(-u->step_size);                              \
-        const bool adamw = u->adamw, dec = u->wd;                                            \
         int64_t n = hi - lo;                                                                 \
-        if (!u->amsgrad) {                                                                   \
-            OPT_SIMD for (int64_t k = 0; k < n; k++)                                         \
-            {                                                                                \
-                T gk = sg * g[k], pk = p[k];                                                 \
-                T pw = pk * dc;                                                              \
-                gk = !adamw && dec ? gk + pw : gk;                                           \
-                pk = adamw ? pw : pk;                                                        \
-                T m = ea[k] * b1 + c1 * gk, v = es[k] * b2 + c2 * gk * gk;                   \
-                ea[k] = m;                                                                   \
-                es[k] = v;                                                                   \
-                p[k] = pk + nss * (m / (SQRT(v) / bc2 + eps));                               \
-            }                                                                                \
-            return;                                                                          \
-        }                                                                                    \
-        T *restrict mx = (T *)u->b3 + lo;                                                    \
-        OPT_SIMD for (int64_t k = 0; k < n; k++)                                             \
-        {                                                                                    \
-            T gk = sg * g[k], pk = p[k];                                                     \
-            T pw = pk * dc;                                                                  \
-            gk = !adamw && dec ? gk + pw : gk;                                               \
-            pk = adamw ? pw : pk;                                                            \
-            T m = ea[k] * b1 + c1 * gk, v = es[k] * b2 + c2 * gk * gk;                       \
-            ea[k] = m;                                                                       \
-            es[k] = v;                                                                       \
-            v = mx[k] > v ? mx[k] : v;                                                       \
-            mx[k] = v;                                                                       \
-            p[k] = pk + nss * (m / (SQRT(v) / bc2 + eps));                                   \
+        int dec = u->adamw ? 2 : u->wd ? 1 : 0;                                              \
+        switch (dec * 2 + u->amsgrad) {                                                      \
+        case 0: ADAM_LOOP(T, SQRT, 0, 0) break;                                              \
+        case 1: ADAM_LOOP(T, SQRT, 0, 1) break;                                              \
+        case 2: ADAM_LOOP(T, SQRT, 1, 0) break;                                              \
+        case 3: ADAM_LOOP(T, SQRT, 1, 1) break;                                              \
+        case 4: ADAM_LOOP(T, SQRT, 2, 0) break;                                              \
+        default: ADAM_LOOP(T, SQRT, 2, 1) break;                                             \
         }                                                                                    \
     }
 ADAM_KERNEL(adam_f32, float, sqrtf)
