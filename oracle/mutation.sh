@@ -36,6 +36,8 @@ blas_lda|test-linalg|mm,matmul|BLAS lda of a transposed operand ignores padding
 conv_pad|test-conv|conv2d|im2col pads one column too few on the left
 index_bounds|test-index|index_select,gather|an index equal to the dim size is accepted
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
+grain_class|test-threads|exp,sin|math-class loops run on the default grain's team: ranges skipped
+optim_fused|test-optim||the fused adam step forgets exp_avg_sq's bias correction
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"
