@@ -126,10 +126,9 @@ l2_optimizer *l2_adamw(int n, l2_tensor *const *params, l2_adam_options opts)
 
 /* One parameter's update, every operand contiguous: p (param), g (grad), b1..b3 (state buffers:
  * momentum / exp_avg, exp_avg_sq, max_exp_avg_sq), with the step's scalars. Each kernel is one
- * pass over [lo, hi) with no temporaries; option tests are outside the element loops or are
- * selects between values computed exactly as torch's ops compute them, so the loops vectorise
- * and every element is rounded as in the single-tensor path of torch 1.13 (one in-place op per
- * line, in the parameter's dtype, scalars converted to it). */
+ * pass over [lo, hi) with no temporaries and no option test inside the element loop, and
+ * every element is rounded as in the single-tensor path of torch 1.13 (one in-place op per
+ * line, in the parameter's dtype, scalars converted to it; no contraction into FMA). */
 typedef struct {
     void *p, *b1, *b2, *b3;
     const void *g;
