@@ -558,7 +558,11 @@ L2_API int l2_get_num_threads(void);
  *   softmax_cols           lanes per block for softmax / log_softmax along a non-innermost dim
  *                          of a contiguous input
  *   loss_chunks            fixed element ranges of a loss sum (any thread count, same result)
- *   index_block            elements per block of the index_select / embedding backward */
+ *   index_block            elements per block of the index_select / embedding backward
+ *   grain_math             parallel_grain for elementwise ops that call libm per element (exp,
+ *                          log, sin, tanh, sigmoid, silu, erf, elu, gelu, softplus, ...)
+ *   grain_reduce           parallel_grain for reductions (sum, mean, var, norms, max/min)
+ *   grain_optim            parameter elements above which an optimizer step runs threaded */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
 

@@ -24,6 +24,10 @@ static const struct {
     {"softmax_cols", L2__SOFTMAX_COLS},
     {"loss_chunks", L2__LOSS_CHUNKS},
     {"index_block", L2__INDEX_BLOCK},
+    /* threads area (issue 12): the grain of each op class */
+    {"grain_math", L2__GRAIN_MATH},
+    {"grain_reduce", L2__GRAIN_REDUCE},
+    {"grain_optim", L2__GRAIN_OPTIM},
 };
 enum { NWANT = (int)(sizeof want / sizeof want[0]) };
 
