@@ -135,6 +135,11 @@ l2_status l2_set_num_threads(int n)
 {
     L2__CHECK_ST(n >= 1, L2_ERR_ARG, "set_num_threads: n must be >= 1 (got %d)", n);
     atomic_store(&num_threads, n);
+    /* BLAS follows: OpenBLAS's OpenMP build takes its count from the calling thread's OpenMP
+     * setting at each call (so both are set); its pthreads build from its own. */
+#ifdef _OPENMP
+    omp_set_num_threads(n);
+#endif
     openblas_set_num_threads(n);
     return L2_OK;
 }

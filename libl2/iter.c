@@ -10,6 +10,7 @@ void l2__iter_init(l2__iter *it, int nops, const l2_tensor *const *ops)
     const l2_tensor *t0 = ops[0];
     int nd = 0;
     it->nops = nops;
+    it->grain = L2__PARALLEL_GRAIN;
     it->numel = l2__numel(t0->ndim, t0->shape);
     for (int k = 0; k < nops; k++)
         it->data[k] = l2__data(ops[k]);
@@ -109,26 +110,31 @@ void l2__iter_run_range(const l2__iter *it, int64_t begin, int64_t end, l2__loop
     }
 }
 
-int l2__threads_for(int64_t work)
+int l2__threads_grain(int64_t work, int64_t grain)
 {
     int nt = l2__num_threads();
-    if (nt <= 1 || work < L2__PARALLEL_GRAIN)
+    if (nt <= 1 || work < grain)
         return 1;
-    if ((int64_t)nt > work / L2__PARALLEL_CHUNK)
-        nt = (int)(work / L2__PARALLEL_CHUNK);
+    if ((int64_t)nt > work / (grain / 2))
+        nt = (int)(work / (grain / 2));
     return nt < 1 ? 1 : nt;
 }
+
+int l2__threads_for(int64_t work) { return l2__threads_grain(work, L2__PARALLEL_GRAIN); }
 
 void l2__iter_run(const l2__iter *it, l2__loop_fn fn, void *ctx)
 {
     int64_t n = it->numel;
-    int nt = l2__threads_for(n);
+    int nt = l2__threads_grain(n, it->grain);
     if (nt <= 1) {
         l2__iter_run_range(it, 0, n, fn, ctx);
         return;
     }
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int t = 0; t < nt; t++) {
+    /* mutation test: the team is sized by the default grain while the ranges are cut for the
+     * class's thread count, so the ranges of the threads never started are skipped */
+    int team = l2__fault("grain_class") ? l2__threads_for(n) : nt;
+#pragma omp parallel for num_threads(team) schedule(static)
+    for (int t = 0; t < team; t++) {
         int64_t b = l2__part(n, t, nt), e = l2__part(n, t + 1, nt);
         if (l2__fault("iter_chunk")) /* mutation test: each thread drops its last element */
             e--;

@@ -229,6 +229,7 @@ typedef struct {
     int64_t shape[L2_MAX_DIMS];
     int64_t stride[L2__MAX_OPERANDS][L2_MAX_DIMS]; /* bytes */
     char *data[L2__MAX_OPERANDS];
+    int64_t grain; /* threads area: the op class's grain; l2__iter_init sets L2__PARALLEL_GRAIN */
 } l2__iter;
 
 /* The inner loop: n elements; ptr[k] is operand k's first element; step[k] its stride in bytes.
@@ -281,10 +282,28 @@ l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool con
 /* conv (libl2/ops/pool.c): 2x2 stride-2 max pooling without padding runs its own loop, whose
  * output columns go in blocks of this many (then a tail of ow % L2__POOL2X2_BLOCK). */
 #define L2__POOL2X2_BLOCK 8
+/* Grains per op class (threads area, issue 12): work below a class's grain runs on one thread,
+ * and a parallel loop gives each thread at least half a grain. L2__PARALLEL_GRAIN above is the
+ * grain of cheap, memory-bound elementwise loops (add, mul, copy, relu) and the default of every
+ * kernel that names no class. How they were chosen (2-core AVX2 VM, too loaded for 1-vs-2-thread
+ * wall times): a libgomp fork/join with OMP_WAIT_POLICY=PASSIVE costs o ~ 4-5 us (min 3.6 us),
+ * and 2 threads save a quarter of the time when n c / 4 > o, i.e. from n ~ 4 o / c elements,
+ * with c the one-thread CPU time per element (process CPU time, min of 7 runs, 64K elements).
+ * Elementwise loops that call libm per element (exp, log, tanh, sin, erf, gelu, ...): c = 2.6
+ * (exp f32) to 15 ns (tanh), so n ~ 8K and less; 16K leaves room for vector math (SLEEF). */
+#define L2__GRAIN_MATH (1 << 14)
+/* Reductions (reduce.c): sum c = 0.24 ns, the same class as add (0.15-0.2 ns in cache, memory
+ * bound beyond it), so the same grain. */
+#define L2__GRAIN_REDUCE L2__PARALLEL_GRAIN
+/* Optimizer steps (sgd, adam, adamw: nn/optim.c), in parameter elements: c = 1.4 ns (sgd with
+ * momentum, f32) to 3.1 ns (adam), n ~ 6-14K; 32K keeps biases and small layers serial. */
+#define L2__GRAIN_OPTIM (1 << 15)
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */
 int l2__threads_for(int64_t work);
+/* The same for a loop of the class whose grain is `grain` (one of the grains above). */
+int l2__threads_grain(int64_t work, int64_t grain);
 
 /* ---- Fault injection for the oracle's mutation tests -------------------------------------- */
 

@@ -524,7 +524,15 @@ L2_API l2_status l2_get_memory_stats(l2_memory_stats *out);
 /* Start a new peak: peak_bytes becomes the current bytes_in_use. */
 L2_API void l2_reset_peak_memory(void);
 
-/* Threads for libl2's own kernels and for OpenBLAS (n >= 1). Default: OpenMP's default. */
+/* Threads for libl2's own kernels and for OpenBLAS (n >= 1). Default: OpenMP's default.
+ * Sets OpenMP's count (omp_set_num_threads) and OpenBLAS's (openblas_set_num_threads) to n as
+ * well. Built against OpenBLAS's OpenMP build (configure's default when installed), BLAS and
+ * libl2 share libgomp's one pool; OpenBLAS then follows the calling thread's OpenMP count.
+ * Idle threads: libgomp's workers spin after each parallel region before they sleep (by default
+ * GOMP_SPINCOUNT = 300,000 spins, about 1 ms of CPU here; 1,000 when there are more threads
+ * than CPUs); OMP_WAIT_POLICY=PASSIVE makes them sleep at once (measured: 0.6-1.2 ms of CPU per
+ * region by default, 0.03 ms passive). Nothing spins for longer. The pthreads OpenBLAS build
+ * keeps its own pool, whose threads poll after each BLAS call. */
 L2_API l2_status l2_set_num_threads(int n);
 L2_API int l2_get_num_threads(void);
 
@@ -554,7 +562,11 @@ L2_API int l2_get_num_threads(void);
  *   loss_chunks            fixed element ranges of a loss sum (any thread count, same result)
  *   index_block            elements per block of the index_select / embedding backward
  *   pool2x2_block          output columns per block of max_pool2d's 2x2 stride-2 unpadded
- *                          loop (then a tail of the rest) */
+ *                          loop (then a tail of the rest)
+ *   grain_math             parallel_grain for elementwise ops that call libm per element (exp,
+ *                          log, sin, tanh, sigmoid, silu, erf, elu, gelu, softplus, ...)
+ *   grain_reduce           parallel_grain for reductions (sum, mean, var, norms, max/min)
+ *   grain_optim            parameter elements above which an optimizer step runs threaded */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
 

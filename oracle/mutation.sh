@@ -41,6 +41,8 @@ pool2x2_edge|test-conv|max_pool2d|the 2x2 stride-2 pool reads the wrong window a
 pool2x2_bwd|test-conv|max_pool2d|the 2x2 pool backward sends the last column gradient aside
 index_bounds|test-index|index_select,gather|an index equal to the dim size is accepted
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
+grain_class|test-threads|exp,sin|math-class loops run on the default grain's team: ranges skipped
+optim_fused|test-optim||the fused adam step forgets exp_avg_sq's bias correction
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

@@ -262,6 +262,11 @@ REDUCE_DIMS = ("l2_sum_dims", "l2_mean_dims", "l2_var", "l2_std", "l2_logsumexp"
 LOSSES = ("l2_mse_loss", "l2_l1_loss", "l2_binary_cross_entropy",
           "l2_binary_cross_entropy_with_logits")
 POOLS = ("l2_max_pool2d", "l2_avg_pool2d")
+# threads area (issue 12): elementwise ops of the math class (libm per element; libl2/ops/unary.c
+# unary_grain), parallel from l2_threshold("grain_math") instead of parallel_grain
+MATH_CLASS = tuple("l2_" + nm for nm in (
+    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "asin", "acos",
+    "atan", "sinh", "cosh", "tanh", "sigmoid", "silu", "erf", "elu", "gelu", "softplus"))
 CUSTOM = {"l2_conv2d": g_sized_conv, "l2_max_pool2d": g_sized_pool,
           "l2_avg_pool2d": g_sized_pool, "l2_adaptive_avg_pool2d": g_sized_adaptive,
           "l2_batch_norm": g_sized_batch_norm, "l2_cross_entropy": g_sized_ce(True),
@@ -313,6 +318,9 @@ def plans(op, th, deep):
         if kind != "view" or deep:
             ps += [{"numel": n, "label": lb} for n, lb in _near(grain, "parallel_grain", deep)]
         ps.append({"numel": big, "label": "large"})
+        if op.name in MATH_CLASS and "grain_math" in th:
+            ps += [{"numel": n, "label": lb} for n, lb in _near(th["grain_math"], "grain_math",
+                                                                deep)]
         if kind == "loss":
             ps += [{"numel": n, "label": lb} for n, lb in
                    _near(th["loss_chunks"], "loss_chunks", True)]
@@ -571,6 +579,8 @@ def measure(case):
     if name == "l2_embedding" and len(shapes) == 2 and len(shapes[0]) == 2:
         n = numel(shapes[1]) * shapes[0][1]  # the output's elements
     pairs = [(n, "parallel_grain")]
+    if name in MATH_CLASS:
+        pairs.append((n, "grain_math"))
     if name in REDUCE_DIMS or name in REDUCE_ALL:
         s = shapes[0]
         if "dims" in a:

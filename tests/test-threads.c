@@ -2,7 +2,10 @@
  * 262,144 element operations, tiled reductions gather from 65,536), each run at 1, 2 and 3
  * threads and compared element by element with a plain C reference, so that a chunk boundary
  * or a tile edge computed wrongly at any thread count fails. Odd counts give uneven chunks. */
+#include <config.h>
+#include <dlfcn.h>
 #include <l2.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdint.h>
 
@@ -131,6 +134,77 @@ static void test_reduce(int nt)
     l2_tensor_release(b);
 }
 
+/* Threads area (issue 12): the math class (exp, sin, their gradients) runs in parallel from
+ * grain_math elements, well below the cheap class's grain: sizes at grain_math - 1, at it and
+ * an odd size between the two grains, with fresh values for every thread count (so that a
+ * skipped range cannot find the previous run's right answer in a reused buffer). */
+static void test_math_grain(int nt)
+{
+    int64_t g = l2_threshold("grain_math");
+    const int64_t sizes[] = {g - 1, g, 5 * g + 3};
+    static double want[5 * (1 << 16) + 3];
+    if (5 * g + 3 > (int64_t)(sizeof want / sizeof want[0])) {
+        ok(false, "grain_math %lld fits the test's buffer", (long long)g);
+        return;
+    }
+    for (int si = 0; si < 3; si++) {
+        int64_t n = sizes[si];
+        char name[64];
+        l2_manual_seed((uint64_t)(100 * nt + si));
+        l2_tensor *a = l2_randn(1, (const int64_t[]){n}, L2_FLOAT64);
+        const double *pa = l2_data_ptr(a);
+        for (int64_t i = 0; i < n; i++)
+            want[i] = exp(pa[i]);
+        snprintf(name, sizeof name, "exp (%lld,)", (long long)n);
+        check(name, nt, l2_exp(a), want, n, 1e-15);
+        /* sin and its gradient g cos(x) (both the math class) */
+        l2_set_requires_grad(a, true);
+        l2_tensor *y = l2_sin(a), *up = l2_randn(1, (const int64_t[]){n}, L2_FLOAT64);
+        const double *pu = l2_data_ptr(up);
+        for (int64_t i = 0; i < n; i++)
+            want[i] = sin(pa[i]);
+        snprintf(name, sizeof name, "sin (%lld,)", (long long)n);
+        check(name, nt, l2_tensor_ref(y), want, n, 1e-15);
+        l2_backward(y, up, false);
+        for (int64_t i = 0; i < n; i++)
+            want[i] = pu[i] * cos(pa[i]);
+        snprintf(name, sizeof name, "sin backward (%lld,)", (long long)n);
+        check(name, nt, l2_tensor_ref(l2_grad(a)), want, n, 1e-15);
+        l2_tensor_release(up);
+        l2_tensor_release(y);
+        l2_tensor_release(a);
+    }
+}
+
+/* One thread pool: the library links OpenBLAS's OpenMP build when configure found it, and
+ * l2_set_num_threads sets OpenMP's and OpenBLAS's counts to its own. */
+static void test_blas_pool(void)
+{
+    int (*par)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "openblas_get_parallel");
+    int (*bnt)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
+    int (*omt)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "omp_get_max_threads");
+    ok(par && bnt, "OpenBLAS is loaded (openblas_get_parallel found)");
+    if (!par || !bnt)
+        return;
+    Dl_info info = {0};
+    dladdr((void *)par, &info);
+#if defined(L2_BLAS_OPENMP)
+    ok(par() == 2, "the OpenMP build of OpenBLAS is the one loaded (parallel mode %d, %s)", par(),
+       info.dli_fname ? info.dli_fname : "?");
+#elif defined(L2_BLAS_PTHREAD)
+    ok(par() == 1, "the pthreads build of OpenBLAS is the one loaded (parallel mode %d, %s)",
+       par(), info.dli_fname ? info.dli_fname : "?");
+#else
+    printf("# OpenBLAS parallel mode %d (%s)\n", par(), info.dli_fname ? info.dli_fname : "?");
+#endif
+    for (int nt = 1; nt <= 3; nt++) {
+        l2_set_num_threads(nt);
+        ok(l2_get_num_threads() == nt && bnt() == nt && (!omt || omt() == nt),
+           "set_num_threads(%d): libl2 %d, OpenBLAS %d, OpenMP %d", nt, l2_get_num_threads(),
+           bnt(), omt ? omt() : -1);
+    }
+}
+
 int main(void)
 {
     int def = l2_get_num_threads();
@@ -138,7 +212,9 @@ int main(void)
         ok(l2_set_num_threads(nt) == L2_OK, "set_num_threads(%d)", nt);
         test_elementwise(nt);
         test_reduce(nt);
+        test_math_grain(nt);
     }
+    test_blas_pool();
     l2_set_num_threads(def);
     ok(l2_live_tensors() == 0, "no tensor left alive (%lld)", (long long)l2_live_tensors());
     return tap_done();

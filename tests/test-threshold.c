@@ -26,6 +26,10 @@ static const struct {
     {"loss_chunks", L2__LOSS_CHUNKS},
     {"index_block", L2__INDEX_BLOCK},
     {"pool2x2_block", L2__POOL2X2_BLOCK}, /* conv */
+    /* threads area (issue 12): the grain of each op class */
+    {"grain_math", L2__GRAIN_MATH},
+    {"grain_reduce", L2__GRAIN_REDUCE},
+    {"grain_optim", L2__GRAIN_OPTIM},
 };
 enum { NWANT = (int)(sizeof want / sizeof want[0]) };
 

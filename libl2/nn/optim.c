@@ -1,7 +1,7 @@
 /* optim.c: SGD, Adam and AdamW with torch.optim's update formulas (the single-tensor path of
  * torch 1.13, each elementwise step in the parameter's dtype, in torch's order), and closed-form
- * learning-rate schedules. Updates are plain loops over contiguous parameters, run under no
- * grad. */
+ * learning-rate schedules. Updates are fused single passes over contiguous parameters
+ * (vectorised, threaded above L2__GRAIN_OPTIM), run under no grad. */
 #include "../autograd-impl.h"
 
 #include <math.h>
@@ -122,50 +122,140 @@ l2_optimizer *l2_adamw(int n, l2_tensor *const *params, l2_adam_options opts)
     return adam_like("adamw", OPT_ADAMW, n, params, opts);
 }
 
-/* p, g, b as T arrays of m elements. Each line mirrors one torch in-place op. */
-#define SGD_KERNEL(T)                                                                        \
-    do {                                                                                     \
-        T *p = (T *)l2__data(par), *b = buf ? (T *)l2__data(buf) : NULL;                     \
-        const T *g = (const T *)l2__data(grad);                                              \
-        const l2_sgd_options *s = &o->sgd;                                                   \
-        for (int64_t k = 0; k < m; k++) {                                                    \
-            T d = s->maximize ? -g[k] : g[k];                                                \
-            if (s->weight_decay != 0)                                                        \
-                d = d + (T)s->weight_decay * p[k];                                           \
-            if (s->momentum != 0) {                                                          \
-                if (first)                                                                   \
-                    b[k] = d;                                                                \
-                else                                                                         \
-                    b[k] = b[k] * (T)s->momentum + (T)(1 - s->dampening) * d;                \
-                d = s->nesterov ? d + (T)s->momentum * b[k] : b[k];                          \
-            }                                                                                \
-            p[k] = p[k] + (T)(-s->lr) * d;                                                   \
-        }                                                                                    \
-    } while (0)
+/* ---- fused update kernels (threads area, issue 12) -------------------------------------- */
 
-#define ADAM_KERNEL(T)                                                                       \
-    do {                                                                                     \
-        T *p = (T *)l2__data(par), *ea = (T *)l2__data(o->buf1[i]);                          \
-        T *es = (T *)l2__data(o->buf2[i]), *mx = amsgrad ? (T *)l2__data(o->buf3[i]) : NULL; \
-        const T *g = (const T *)l2__data(grad);                                              \
-        const l2_adam_options *a = &o->adam;                                                 \
-        for (int64_t k = 0; k < m; k++) {                                                    \
-            T gk = a->maximize ? -g[k] : g[k];                                               \
-            if (o->kind == OPT_ADAMW)                                                        \
-                p[k] = p[k] * (T)(1 - a->lr * a->weight_decay);                              \
-            else if (a->weight_decay != 0)                                                   \
-                gk = gk + (T)a->weight_decay * p[k];                                         \
-            ea[k] = ea[k] * (T)a->beta1 + (T)(1 - a->beta1) * gk;                            \
-            es[k] = es[k] * (T)a->beta2 + (T)(1 - a->beta2) * gk * gk;                         \
-            T v = es[k];                                                                     \
-            if (amsgrad) {                                                                   \
-                mx[k] = mx[k] > es[k] ? mx[k] : es[k];                                       \
-                v = mx[k];                                                                   \
-            }                                                                                \
-            T denom = (T)sqrt((double)v) / (T)bc2_sqrt + (T)a->eps;                          \
-            p[k] = p[k] + (T)(-step_size) * (ea[k] / denom);                                 \
+/* One parameter's update, every operand contiguous: p (param), g (grad), b1..b3 (state buffers:
+ * momentum / exp_avg, exp_avg_sq, max_exp_avg_sq), with the step's scalars. Each kernel is one
+ * pass over [lo, hi) with no temporaries and no option test inside the element loop, and
+ * every element is rounded as in the single-tensor path of torch 1.13 (one in-place op per
+ * line, in the parameter's dtype, scalars converted to it; no contraction into FMA). */
+typedef struct {
+    void *p, *b1, *b2, *b3;
+    const void *g;
+    bool wd, first; /* weight decay applies; the momentum buffer is new (sgd) */
+    double sign;    /* -1 to maximize */
+    /* sgd */
+    double lr, momentum, damp1, decay;
+    bool mom, nesterov;
+    /* adam: decay is weight_decay (adam) or 1 - lr * weight_decay (adamw) */
+    double beta1, beta2, eps, step_size, bc2_sqrt;
+    bool adamw, amsgrad;
+} upd;
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define OPT_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define OPT_HOT
+#endif
+#ifdef _OPENMP
+#define OPT_SIMD _Pragma("omp simd")
+#else
+#define OPT_SIMD
+#endif
+
+/* The element loops are written once with their options as macro arguments (literal 0 or 1)
+ * and expanded for each combination, so that each expansion is a straight-line loop body. The
+ * sgd loops vectorise; adam's do not while sqrt may set errno (GCC 12 needs -fno-math-errno on
+ * the command line: the optimize attribute does not do it), so they only run threaded. */
+
+/* SGD: d = sign g (+ decay p); buf = first ? d : buf momentum + (1 - dampening) d;
+ * d = nesterov ? d + momentum buf : buf; p = p - lr d. MOM 0: no buffer. */
+#define SGD_LOOP(T, DEC, MOM, FIRST, NES)                                                   \
+    OPT_SIMD for (int64_t k = 0; k < n; k++)                                                 \
+    {                                                                                        \
+        T pk = p[k], d = sg * g[k];                                                          \
+        if (DEC)                                                                             \
+            d = d + wd * pk;                                                                 \
+        if (MOM) {                                                                           \
+            T bk = FIRST ? d : b[k] * mom + damp1 * d;                                       \
+            b[k] = bk;                                                                       \
+            d = NES ? d + mom * bk : bk;                                                     \
         }                                                                                    \
-    } while (0)
+        p[k] = pk + nlr * d;                                                                 \
+    }
+#define SGD_KERNEL(NAME, T)                                                                  \
+    OPT_HOT static void NAME(const upd *u, int64_t lo, int64_t hi)                           \
+    {                                                                                        \
+        T *restrict p = (T *)u->p + lo, *restrict b = u->mom ? (T *)u->b1 + lo : NULL;       \
+        const T *restrict g = (const T *)u->g + lo;                                          \
+        const T sg = (T)u->sign, wd = (T)u->decay, nlr = (T)(-u->lr);                        \
+        const T mom = (T)u->momentum, damp1 = (T)u->damp1;                                   \
+        int64_t n = hi - lo;                                                                 \
+        switch (u->wd * 8 + u->mom * 4 + u->first * 2 + u->nesterov) {                       \
+        case 0: case 1: case 2: case 3: SGD_LOOP(T, 0, 0, 0, 0) break;                       \
+        case 4: SGD_LOOP(T, 0, 1, 0, 0) break;                                               \
+        case 5: SGD_LOOP(T, 0, 1, 0, 1) break;                                               \
+        case 6: SGD_LOOP(T, 0, 1, 1, 0) break;                                               \
+        case 7: SGD_LOOP(T, 0, 1, 1, 1) break;                                               \
+        case 8: case 9: case 10: case 11: SGD_LOOP(T, 1, 0, 0, 0) break;                     \
+        case 12: SGD_LOOP(T, 1, 1, 0, 0) break;                                              \
+        case 13: SGD_LOOP(T, 1, 1, 0, 1) break;                                              \
+        case 14: SGD_LOOP(T, 1, 1, 1, 0) break;                                              \
+        default: SGD_LOOP(T, 1, 1, 1, 1) break;                                              \
+        }                                                                                    \
+    }
+SGD_KERNEL(sgd_f32, float)
+SGD_KERNEL(sgd_f64, double)
+
+/* Adam / AdamW: adamw: p = p (1 - lr wd); adam: g = g + wd p; m = m beta1 + (1 - beta1) g;
+ * v = v beta2 + (1 - beta2) g g; (amsgrad: vmax = max(vmax, v), used for v);
+ * p = p - step_size m / (sqrt(v) / sqrt(1 - beta2^t) + eps), step_size = lr / (1 - beta1^t).
+ * DEC: 0 none, 1 adam's (into g), 2 adamw's (into p). */
+#define ADAM_LOOP(T, SQRT, DEC, AMS)                                                         \
+    OPT_SIMD for (int64_t k = 0; k < n; k++)                                                 \
+    {                                                                                        \
+        T gk = sg * g[k], pk = p[k];                                                         \
+        if (DEC == 1)                                                                        \
+            gk = gk + dc * pk;                                                               \
+        if (DEC == 2)                                                                        \
+            pk = pk * dc;                                                                    \
+        T m = ea[k] * b1 + c1 * gk, v = es[k] * b2 + c2 * gk * gk;                           \
+        ea[k] = m;                                                                           \
+        es[k] = v;                                                                           \
+        if (AMS) {                                                                           \
+            T mk = mx[k];                                                                    \
+            v = mk > v ? mk : v;                                                             \
+            mx[k] = v;                                                                       \
+        }                                                                                    \
+        p[k] = pk + nss * (m / (SQRT(v) / bc2 + eps));                                       \
+    }
+#define ADAM_KERNEL(NAME, T, SQRT)                                                           \
+    OPT_HOT static void NAME(const upd *u, int64_t lo, int64_t hi)                           \
+    {                                                                                        \
+        T *restrict p = (T *)u->p + lo, *restrict ea = (T *)u->b1 + lo;                      \
+        T *restrict es = (T *)u->b2 + lo, *restrict mx = u->amsgrad ? (T *)u->b3 + lo : NULL; \
+        const T *restrict g = (const T *)u->g + lo;                                          \
+        const T sg = (T)u->sign, dc = (T)u->decay, b1 = (T)u->beta1, b2 = (T)u->beta2;       \
+        const T c1 = (T)(1 - u->beta1), c2 = (T)(1 - u->beta2), eps = (T)u->eps;             \
+        const T bc2 = (T)u->bc2_sqrt, nss = (T)(-u->step_size);                              \
+        int64_t n = hi - lo;                                                                 \
+        int dec = u->adamw ? 2 : u->wd ? 1 : 0;                                              \
+        switch (dec * 2 + u->amsgrad) {                                                      \
+        case 0: ADAM_LOOP(T, SQRT, 0, 0) break;                                              \
+        case 1: ADAM_LOOP(T, SQRT, 0, 1) break;                                              \
+        case 2: ADAM_LOOP(T, SQRT, 1, 0) break;                                              \
+        case 3: ADAM_LOOP(T, SQRT, 1, 1) break;                                              \
+        case 4: ADAM_LOOP(T, SQRT, 2, 0) break;                                              \
+        default: ADAM_LOOP(T, SQRT, 2, 1) break;                                             \
+        }                                                                                    \
+    }
+ADAM_KERNEL(adam_f32, float, sqrtf)
+ADAM_KERNEL(adam_f64, double, sqrt)
+
+typedef void (*upd_fn)(const upd *u, int64_t lo, int64_t hi);
+
+/* Run f over m elements, split across threads above the optimizer grain. Cannot fail. */
+static void upd_run(upd_fn f, const upd *u, int64_t m)
+{
+    int nt = l2__threads_grain(m, L2__GRAIN_OPTIM);
+    if (nt <= 1) {
+        f(u, 0, m);
+        return;
+    }
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++)
+        f(u, l2__part(m, t, nt), l2__part(m, t + 1, nt));
+}
 
 /* The scratch of one step: new state buffers and contiguous copies of gradients, made for every
  * parameter before any parameter is touched. */
@@ -238,23 +328,40 @@ l2_status l2_optimizer_step(l2_optimizer *o)
                 sc[i].buf[k] = NULL;
             }
         int64_t m = l2__numel(par->ndim, par->shape);
-        bool first = o->steps[i] == 0;
+        bool first = o->steps[i] == 0, f32 = par->dtype == L2_FLOAT32;
         o->steps[i]++;
+        upd u = {.p = l2__data(par), .g = l2__data(grad), .b1 = o->buf1[i] ? l2__data(o->buf1[i])
+                                                                            : NULL,
+                 .b2 = o->buf2[i] ? l2__data(o->buf2[i]) : NULL,
+                 .b3 = o->buf3[i] ? l2__data(o->buf3[i]) : NULL, .first = first};
         if (o->kind == OPT_SGD) {
-            l2_tensor *buf = o->sgd.momentum != 0 ? o->buf1[i] : NULL;
-            if (par->dtype == L2_FLOAT32)
-                SGD_KERNEL(float);
-            else
-                SGD_KERNEL(double);
+            const l2_sgd_options *sg = &o->sgd;
+            u.sign = sg->maximize ? -1 : 1;
+            u.wd = sg->weight_decay != 0;
+            u.decay = sg->weight_decay;
+            u.lr = sg->lr;
+            u.mom = sg->momentum != 0;
+            u.momentum = sg->momentum;
+            u.damp1 = 1 - sg->dampening;
+            u.nesterov = sg->nesterov;
+            upd_run(f32 ? sgd_f32 : sgd_f64, &u, m);
         } else {
+            const l2_adam_options *a = &o->adam;
             double t = (double)o->steps[i];
-            double bc1 = 1 - pow(o->adam.beta1, t), bc2 = 1 - pow(o->adam.beta2, t);
-            double step_size = o->adam.lr / bc1, bc2_sqrt = sqrt(bc2);
-            bool amsgrad = o->adam.amsgrad;
-            if (par->dtype == L2_FLOAT32)
-                ADAM_KERNEL(float);
-            else
-                ADAM_KERNEL(double);
+            double bc1 = 1 - pow(a->beta1, t), bc2 = 1 - pow(a->beta2, t);
+            u.sign = a->maximize ? -1 : 1;
+            u.adamw = o->kind == OPT_ADAMW;
+            u.wd = a->weight_decay != 0;
+            u.decay = u.adamw ? 1 - a->lr * a->weight_decay : a->weight_decay;
+            u.beta1 = a->beta1;
+            u.beta2 = a->beta2;
+            u.eps = a->eps;
+            u.step_size = a->lr / bc1;
+            u.bc2_sqrt = sqrt(bc2);
+            if (l2__fault("optim_fused")) /* mutation test: no bias correction of exp_avg_sq */
+                u.bc2_sqrt = 1;
+            u.amsgrad = a->amsgrad;
+            upd_run(f32 ? adam_f32 : adam_f64, &u, m);
         }
         l2__bump_version(par);
         for (int k = 0; k < 3; k++)

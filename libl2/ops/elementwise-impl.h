@@ -22,6 +22,7 @@
 typedef struct {
     double a, b;
     int64_t ia, ib;
+    int64_t grain; /* threads area: the op class's parallel grain; 0: L2__PARALLEL_GRAIN */
 } l2__ew_ctx;
 
 #define L2__EW_PARAMS                                                                        \

@@ -37,6 +37,8 @@ void l2__ew_run(l2_tensor *out, int n, const l2_tensor *const *in, l2__loop_fn f
     }
     l2__iter it;
     l2__iter_init(&it, n + 1, ops);
+    if (ctx && ctx->grain > 0) /* threads area: the op class's grain */
+        it.grain = ctx->grain;
     static const l2__ew_ctx none = {0};
     l2__iter_run(&it, fn, (void *)(ctx ? ctx : &none));
 }

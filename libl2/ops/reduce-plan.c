@@ -325,7 +325,7 @@ bool l2__reduce_run(const rplan *p, const rkern *K, void *ctx, int64_t esize)
     int64_t work = l2__mul_sat(p->nout, p->nred > 0 ? p->nred : 1);
     int nt = l2__num_threads();
     bool split = !K->scan && (K->combine || !K->final);
-    bool serial = nt <= 1 || work < L2__PARALLEL_GRAIN || p->nout == 0;
+    bool serial = nt <= 1 || work < L2__GRAIN_REDUCE || p->nout == 0; /* threads area */
     bool by_out = serial || p->nout >= L2__REDUCE_OUT_PER_THREAD * (int64_t)nt || !split;
     int ntt = serial ? 1 : p->nout < nt ? (int)p->nout : nt;
     char *buf = NULL;

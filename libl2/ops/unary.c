@@ -222,6 +222,24 @@ static const udef udefs[U_COUNT] = {
     [U_LNOT] = {"logical_not", "logical_not_", -1, SAVE_NONE, NOPROMO, FWD_ALL(lnot), {0}},
 };
 
+/* Threads area (issue 12): the parallel grain of op u's forward loop (backward: of its gradient
+ * loop). Loops that call libm per element are the math class (L2__GRAIN_MATH, parallel from
+ * much smaller sizes); arithmetic, comparisons and rounding stay on the cheap class's grain. */
+static int64_t unary_grain(int u, bool backward)
+{
+    switch (u) {
+    case U_NEG: case U_ABS: case U_SIGN: case U_SQUARE: case U_RELU: case U_FLOOR: case U_CEIL:
+    case U_ROUND: case U_TRUNC: case U_CLAMP: case U_LEAKY_RELU: case U_LNOT: case U_SQRT:
+    case U_RSQRT: case U_RECIPROCAL:
+        return L2__PARALLEL_GRAIN;
+    case U_SIN: case U_COS: case U_SINH: case U_COSH: case U_SILU: case U_ERF: case U_ELU:
+    case U_GELU: case U_SOFTPLUS:
+        return L2__GRAIN_MATH;
+    default: /* the gradients of the rest are arithmetic on x or y (exp: g * y) */
+        return backward ? L2__PARALLEL_GRAIN : L2__GRAIN_MATH;
+    }
+}
+
 /* The dtype op u computes t in, or L2_DTYPE_COUNT (error set) when it does not support t's. */
 static l2_dtype unary_dtype(int u, const l2_tensor *t, const char *op)
 {
@@ -266,6 +284,7 @@ static l2_tensor *unary_impl(int u, const l2_tensor *t, l2__ew_ctx c, l2_dtype c
         node->f[1] = c.b;
     }
     const l2_tensor *in = xc;
+    c.grain = unary_grain(u, false);
     l2__ew_run(out ? out : self, 1, &in, d->fwd[ct], &c);
     if (self) {
         if (out) {
@@ -309,7 +328,7 @@ static l2_status unary_backward(int u, l2__node *n, const l2_tensor *g, l2_tenso
     l2_tensor *r = v ? l2__new("backward", g->ndim, g->shape, g->dtype, false) : NULL;
     if (r) {
         const l2_tensor *ins[2] = {g, v};
-        l2__ew_ctx c = {.a = n->f[0], .b = n->f[1]};
+        l2__ew_ctx c = {.a = n->f[0], .b = n->f[1], .grain = unary_grain(u, true)};
         l2__ew_run(r, 2, ins, d->bwd[g->dtype == L2_FLOAT64], &c);
     }
     l2_tensor_release(v);
