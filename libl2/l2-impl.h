@@ -274,6 +274,9 @@ l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool con
 #define L2__LOSS_CHUNKS 64
 /* Index backward (index_select, embedding) accumulates rows in blocks of this many elements. */
 #define L2__INDEX_BLOCK 256
+/* vmath (issue 12): float32 elements per vector of the vector math kernels (vmath.c); float64
+ * vectors hold half as many. A kernel runs n / width vectors and one padded vector for the tail. */
+#define L2__VMATH_WIDTH 8
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */

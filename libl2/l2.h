@@ -550,9 +550,18 @@ L2_API int l2_get_num_threads(void);
  *   softmax_cols           lanes per block for softmax / log_softmax along a non-innermost dim
  *                          of a contiguous input
  *   loss_chunks            fixed element ranges of a loss sum (any thread count, same result)
- *   index_block            elements per block of the index_select / embedding backward */
+ *   index_block            elements per block of the index_select / embedding backward
+ *   vmath_width            float32 elements per vector of the vector math kernels (float64:
+ *                          half); an elementwise run of n elements leaves an n % width tail */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
+
+/* Testing: compute exp, log, sin, cos, tanh, erf, sigmoid, silu and gelu of contiguous float32
+ * and float64 runs with the AVX2+FMA vector kernels (on: the default on CPUs with AVX2 and FMA,
+ * unless the environment variable L2_NO_VEC is set to 1 at the first use) or with the generic
+ * loops (off). Process-wide. Returns whether the vector kernels are in use afterwards (false
+ * where the CPU lacks them). Both compute within the same accuracy (1-ulp class). */
+L2_API bool l2_debug_vector_math(bool on);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Elementwise ops (libl2/ops/elementwise.c)                                                  */

@@ -24,6 +24,7 @@ static const struct {
     {"softmax_cols", L2__SOFTMAX_COLS},
     {"loss_chunks", L2__LOSS_CHUNKS},
     {"index_block", L2__INDEX_BLOCK},
+    {"vmath_width", L2__VMATH_WIDTH},
 };
 enum { NWANT = (int)(sizeof want / sizeof want[0]) };
 
