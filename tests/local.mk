@@ -65,3 +65,6 @@ tests_test_threshold_LDADD = $(TEST_LDADD)
 C_TESTS += tests/test-vmath
 tests_test_vmath_SOURCES = tests/test-vmath.c tests/tap.h
 tests_test_vmath_LDADD = $(TEST_LDADD) -lm
+C_TESTS += tests/test-random
+tests_test_random_SOURCES = tests/test-random.c tests/tap.h
+tests_test_random_LDADD = $(TEST_LDADD) -lm
