@@ -139,31 +139,34 @@ L2__EW_LOOP1(lnot_f64, bool, double, x, x == 0)
 L2__EW_LOOP1(lnot_i64, bool, int64_t, x, x == 0)
 L2__EW_LOOP1(lnot_b, bool, bool, x, !x)
 
-/* vmath (issue 12): loops N_vf32 / N_vf64 run the vector kernel of FN (vmath.c) over contiguous
- * runs when it is on, else the generic loops above (the same function by libm). FN may read the
- * loop's parameters through c_ (gelu: the tanh form when c_->a != 0). */
-#define UV(N, FN)                                                                            \
-    static void N##_vf32(int64_t n, char **p, const int64_t *s, void *ctx)                   \
+/* vmath (issue 12): loops N_vf32 / N_vf64 run the vector kernel of FN (vmath.c) when it is on,
+ * else the generic loops above (the same function by libm). Strided runs are gathered into a
+ * buffer of VBUF elements, computed there and scattered, so that a value does not depend on its
+ * layout. FN may read the loop's parameters through c_ (gelu: the tanh form when c_->a != 0). */
+#define VBUF 256
+#define UV_ONE(N, SFX, T, GET)                                                               \
+    static void N##_v##SFX(int64_t n, char **p, const int64_t *s, void *ctx)                 \
     {                                                                                        \
         const l2__ew_ctx *c_ = ctx;                                                          \
         (void)c_;                                                                            \
-        l2__vm_f32 f = s[0] == 4 && s[1] == 4 ? l2__vmath_f32(FN) : NULL;                    \
-        if (f)                                                                               \
-            f(n, (float *)p[0], (const float *)p[1]);                                        \
-        else                                                                                 \
-            N##_f32(n, p, s, ctx);                                                           \
-    }                                                                                        \
-    static void N##_vf64(int64_t n, char **p, const int64_t *s, void *ctx)                   \
-    {                                                                                        \
-        const l2__ew_ctx *c_ = ctx;                                                          \
-        (void)c_;                                                                            \
-        l2__vm_f64 f = s[0] == 8 && s[1] == 8 ? l2__vmath_f64(FN) : NULL;                    \
-        if (f)                                                                               \
-            f(n, (double *)p[0], (const double *)p[1]);                                      \
-        else                                                                                 \
-            N##_f64(n, p, s, ctx);                                                           \
+        void (*f)(int64_t, T *, const T *) = GET;                                            \
+        if (!f) {                                                                            \
+            N##_##SFX(n, p, s, ctx);                                                         \
+        } else if (s[0] == (int64_t)sizeof(T) && s[1] == (int64_t)sizeof(T)) {               \
+            f(n, (T *)p[0], (const T *)p[1]);                                                \
+        } else {                                                                             \
+            T b_[VBUF];                                                                      \
+            for (int64_t i0 = 0; i0 < n; i0 += VBUF) {                                       \
+                int64_t m = n - i0 < VBUF ? n - i0 : VBUF;                                   \
+                for (int64_t i = 0; i < m; i++)                                              \
+                    b_[i] = *(const T *)(p[1] + (i0 + i) * s[1]);                            \
+                f(m, b_, b_);                                                                \
+                for (int64_t i = 0; i < m; i++)                                              \
+                    *(T *)(p[0] + (i0 + i) * s[0]) = b_[i];                                  \
+            }                                                                                \
+        }                                                                                    \
     }
-/* mutation test exp_f32 lives in the generic float64 loop: that fault takes the generic path */
+#define UV(N, FN) UV_ONE(N, f32, float, l2__vmath_f32(FN)) UV_ONE(N, f64, double, l2__vmath_f64(FN))
 UV(exp, l2__fault("exp_f32") ? L2__VM_COUNT : L2__VM_EXP)
 UV(log, L2__VM_LOG)
 UV(sin, L2__VM_SIN)
