@@ -2,7 +2,8 @@
 
 The library names its thresholds (l2_threshold, l2.h "Testing and configuration"): the parallel
 grain and the least work per thread, the reduction tiles, the softmax column block, the loss
-chunks, the reference GEMM's parallel M*N*K. For each op a size plan says which of them matter
+chunks, the reference GEMM's parallel M*N*K, the vector math width (vmath ops: runs shorter than
+a vector and with an n % width tail). For each op a size plan says which of them matter
 and what they count (elementwise: numel; reductions: numel, outputs and reduced length;
 mm/matmul/linear/bmm: M*N*K; conv: the im2col size; pooling: window work), and gives shapes at
 threshold-1, threshold, threshold+1 and well beyond (the CI profile: both sides of each relevant
@@ -572,8 +573,6 @@ def measure(case):
             pairs.append((inner, "softmax_cols"))
         pairs += [(n, "reduce_tile_buffer"), (nout, "reduce_tile_out"),
                   (nred, "reduce_tile_red")]
-    if name in VMATH_OPS:
-        pairs.append((n, "vmath_width"))
     if name in LOSSES:
         pairs.append((n, "loss_chunks"))
     if name == "l2_embedding" and len(shapes[0]) == 2:
