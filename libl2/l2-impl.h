@@ -298,6 +298,9 @@ l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool con
 /* Optimizer steps (sgd, adam, adamw: nn/optim.c), in parameter elements: c = 1.4 ns (sgd with
  * momentum, f32) to 3.1 ns (adam), n ~ 6-14K; 32K keeps biases and small layers serial. */
 #define L2__GRAIN_OPTIM (1 << 15)
+/* vmath (issue 12): float32 elements per vector of the vector math kernels (vmath.c); float64
+ * vectors hold half as many. A kernel runs n / width vectors and one padded vector for the tail. */
+#define L2__VMATH_WIDTH 8
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */

@@ -266,10 +266,16 @@ L2_API l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const
 /* Random numbers                                                                              */
 /* ------------------------------------------------------------------------------------------ */
 /* The generator is per thread: xoshiro256** seeded through splitmix64 from a 64-bit seed
- * (default seed 0 at thread start). The same seed gives the same numbers on every machine.
- * Uniform values are k * 2^-53 for the top 53 bits k of one 64-bit draw (float32 rounds the
- * float64 value; a result that rounds to 1 is redrawn); normal values use Box-Muller on two
- * uniform draws, using both outputs. Values fill tensors in row-major order.
+ * (default seed 0 at thread start). The same seed gives the same numbers on every machine and at
+ * every thread count. randint and randperm use the generator's draws directly. A tensor fill
+ * (rand, randn, uniform, normal and their in-place forms, dropout's mask) takes one 64-bit draw
+ * as its key; element i in row-major order then uses the 64-bit value
+ * splitmix64_mix(key + (i + 1) * 0x9e3779b97f4a7c15) (a counter-based stream, filled in
+ * parallel). Uniform values are k * 2^-53 for the top 53 bits k of that value (float32 rounds
+ * the float64 value; a result that rounds to high is redrawn from the stream keyed
+ * key ^ mix(1), then mix(2), ...); normal values use Box-Muller on the values of elements 2j and
+ * 2j + 1, giving r cos to 2j and r sin to 2j + 1. (Before issue 12 fills drew every element from
+ * the generator; the values changed then.)
  * These numbers differ from torch's: the oracle hands libl2's values to torch, never the
  * reverse. */
 L2_API void l2_manual_seed(uint64_t seed);
@@ -566,9 +572,18 @@ L2_API int l2_get_num_threads(void);
  *   grain_math             parallel_grain for elementwise ops that call libm per element (exp,
  *                          log, sin, tanh, sigmoid, silu, erf, elu, gelu, softplus, ...)
  *   grain_reduce           parallel_grain for reductions (sum, mean, var, norms, max/min)
- *   grain_optim            parameter elements above which an optimizer step runs threaded */
+ *   grain_optim            parameter elements above which an optimizer step runs threaded
+ *   vmath_width            float32 elements per vector of the vector math kernels (float64:
+ *                          half); an elementwise run of n elements leaves an n % width tail */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
+
+/* Testing: compute exp, log, sin, cos, tanh, erf, sigmoid, silu and gelu of contiguous float32
+ * and float64 runs with the AVX2+FMA vector kernels (on: the default on CPUs with AVX2 and FMA,
+ * unless the environment variable L2_NO_VEC is set to 1 at the first use) or with the generic
+ * loops (off). Process-wide. Returns whether the vector kernels are in use afterwards (false
+ * where the CPU lacks them). Both compute within the same accuracy (1-ulp class). */
+L2_API bool l2_debug_vector_math(bool on);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Elementwise ops (libl2/ops/elementwise.c)                                                  */

@@ -15,6 +15,10 @@ libl2_libl2_la_SOURCES = \
 	libl2/nn/optim.c libl2/nn/params.c libl2/nn/layers.c
 libl2_libl2_la_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(ZLIB_CFLAGS)
 libl2_libl2_la_LIBADD = $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
+# vmath (issue 12): vector math kernels, SLEEF optional.
+libl2_libl2_la_SOURCES += libl2/vmath.h libl2/vmath.c
+libl2_libl2_la_CPPFLAGS += $(SLEEF_CFLAGS)
+libl2_libl2_la_LIBADD += $(SLEEF_LIBS)
 libl2_libl2_la_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS) -version-info $(L2_LT_VERSION) \
 	-export-symbols-regex '^l2_[a-z]'
 EXTRA_DIST += libl2/l2.pc.in

@@ -1,8 +1,10 @@
 /* random.c: the documented per-thread generator (xoshiro256** seeded by splitmix64) and the random
- * creation and fill functions. Same seed, same numbers, on every machine: no libm call whose
- * result could differ between platforms is used outside Box-Muller's log/sqrt/cos/sin, which glibc
- * rounds correctly for these arguments. */
+ * creation and fill functions. Fills draw one key from the generator and fill counter-based blocks
+ * in parallel (the same values at any thread count). Same seed, same numbers, on every machine: no
+ * libm call whose result could differ between platforms is used outside Box-Muller's
+ * log/sqrt/cos/sin, which glibc rounds correctly for these arguments. */
 #include "autograd-impl.h"
+#include "checked.h"
 
 #include <float.h>
 #include <math.h>
@@ -10,8 +12,6 @@
 typedef struct {
     uint64_t s[4];
     bool seeded;
-    bool have_spare; /* Box-Muller's second output */
-    double spare;
 } rng_state;
 
 static _Thread_local rng_state rng;
@@ -30,7 +30,6 @@ void l2_manual_seed(uint64_t seed)
     for (int i = 0; i < 4; i++)
         rng.s[i] = splitmix64(&x);
     rng.seeded = true;
-    rng.have_spare = false;
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
@@ -51,23 +50,6 @@ static uint64_t next_u64(void)
     return result;
 }
 
-/* Uniform on [0, 1) with 53 random bits. */
-static double next_double(void) { return (double)(next_u64() >> 11) * 0x1.0p-53; }
-
-static double next_normal(void)
-{
-    if (rng.have_spare) {
-        rng.have_spare = false;
-        return rng.spare;
-    }
-    double u1 = 1.0 - next_double(); /* (0, 1]: log is finite */
-    double u2 = next_double();
-    double r = sqrt(-2.0 * log(u1));
-    rng.spare = r * sin(2.0 * M_PI * u2);
-    rng.have_spare = true;
-    return r * cos(2.0 * M_PI * u2);
-}
-
 /* Uniform integer on [0, range) without modulo bias. */
 static uint64_t next_below(uint64_t range)
 {
@@ -80,29 +62,100 @@ static uint64_t next_below(uint64_t range)
 
 typedef enum { DIST_UNIFORM, DIST_NORMAL } dist;
 
-/* Fill t (any layout) in row-major order. */
-static void fill_random(l2_tensor *t, dist d, double a, double b)
+/* ---- fills: counter-based blocks (vmath, issue 12) ----------------------------------------- */
+
+/* A fill draws one 64-bit key from the thread's generator; element i of the fill (row-major)
+ * then takes the 64-bit value mix(key + (i + 1) * golden) (splitmix64's output function on a
+ * counter): a pure function of (key, i), so threads fill disjoint ranges with no shared state and
+ * the values are the same at any thread count, and the loops have no per-element lookup of the
+ * thread-local generator. */
+#define GOLDEN 0x9e3779b97f4a7c15ULL
+static inline uint64_t mix64(uint64_t z)
 {
-    int64_t n = l2__numel(t->ndim, t->shape);
-    int64_t idx[L2_MAX_DIMS] = {0};
-    for (int64_t i = 0; i < n; i++) {
-        double v;
-        if (d == DIST_UNIFORM) {
-            do {
-                v = a + (b - a) * next_double();
-                /* float32 rounding can reach high: redraw (documented), unless low and high
-                 * are the same float32, where every draw does */
-            } while (t->dtype == L2_FLOAT32 && (float)v >= (float)b && (float)a < (float)b);
-        } else {
-            v = a + b * next_normal();
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+static inline double u01(uint64_t key, uint64_t i)
+{
+    return (double)(mix64(key + (i + 1) * GOLDEN) >> 11) * 0x1.0p-53;
+}
+
+/* Elements per block of a parallel fill (even: a Box-Muller pair never straddles two). */
+#define FILL_BLOCK 4096
+
+/* Elements [lo, hi) of a fill into contiguous p of dtype dt; lo is even. ctr0 is the counter of
+ * element lo (lo itself, except under the mutation test). Uniform: a + (b - a) u; a float32 value
+ * that rounds up to b is redrawn from another counter stream (k = 1, 2, ...). Normal: a + b z,
+ * Box-Muller on the pair (2j, 2j + 1) with u1 = 1 - u01(2j) in (0, 1], u2 = u01(2j + 1): z_2j =
+ * r cos(2 pi u2), z_2j+1 = r sin(2 pi u2), r = sqrt(-2 log u1) (float64 libm: correctly rounded
+ * for these arguments, so every machine gets the same values). */
+static void fill_range(void *p, l2_dtype dt, int64_t lo, int64_t hi, uint64_t key, uint64_t ctr0,
+                       dist d, double a, double b)
+{
+    float *pf = dt == L2_FLOAT32 ? (float *)p : NULL;
+    double *pd = dt == L2_FLOAT32 ? NULL : (double *)p;
+    if (d == DIST_UNIFORM) {
+        for (int64_t i = lo; i < hi; i++) {
+            uint64_t c = ctr0 + (uint64_t)(i - lo);
+            double v = a + (b - a) * u01(key, c);
+            if (pd) {
+                pd[i] = v;
+                continue;
+            }
+            /* float32 rounding can reach high: redraw (documented), unless low and high are
+             * the same float32, where every draw does */
+            for (uint64_t k = 1; (float)v >= (float)b && (float)a < (float)b; k++)
+                v = a + (b - a) * u01(key ^ mix64(k), c);
+            pf[i] = (float)v;
         }
-        l2__store(l2__elem_ptr(t, idx), t->dtype, v);
-        for (int k = t->ndim - 1; k >= 0; k--) {
-            if (++idx[k] < t->shape[k])
-                break;
-            idx[k] = 0;
+        return;
+    }
+    for (int64_t i = lo; i < hi; i += 2) {
+        uint64_t c = ctr0 + (uint64_t)(i - lo);
+        double u1 = 1.0 - u01(key, c), u2 = u01(key, c + 1);
+        double r = sqrt(-2.0 * log(u1)), t = 2.0 * M_PI * u2;
+        double z0 = a + b * (r * cos(t)), z1 = a + b * (r * sin(t));
+        if (pd) {
+            pd[i] = z0;
+            if (i + 1 < hi)
+                pd[i + 1] = z1;
+        } else {
+            pf[i] = (float)z0;
+            if (i + 1 < hi)
+                pf[i + 1] = (float)z1;
         }
     }
+}
+
+/* Fill contiguous p (n elements of dt) with one key, blocks spread over threads. */
+static void fill_contig(void *p, l2_dtype dt, int64_t n, dist d, double a, double b)
+{
+    uint64_t key = next_u64();
+    int64_t nb = (n + FILL_BLOCK - 1) / FILL_BLOCK;
+    /* normal draws cost a log, a sqrt, a cos and a sin per pair: count them as work */
+    int nt = l2__threads_for(d == DIST_NORMAL ? n * 8 : n);
+    if (nt > nb)
+        nt = (int)nb;
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    for (int t = 0; t < nt; t++) {
+        int64_t b0 = l2__part(nb, t, nt), b1 = l2__part(nb, t + 1, nt);
+        int64_t lo = b0 * FILL_BLOCK, hi = b1 * FILL_BLOCK < n ? b1 * FILL_BLOCK : n;
+        /* mutation test: each thread counts from 0, so two threads draw the same block */
+        uint64_t ctr0 = l2__fault("rng_stream") ? 0 : (uint64_t)lo;
+        if (lo < hi)
+            fill_range(p, dt, lo, hi, key, ctr0, d, a, b);
+    }
+}
+
+/* Fill t: contiguous in place; any other layout through the contiguous buffer tmp (same shape
+ * and dtype, allocated by the caller), copied into t in row-major order. */
+static void fill_random(l2_tensor *t, l2_tensor *tmp, dist d, double a, double b)
+{
+    l2_tensor *c = tmp ? tmp : t;
+    fill_contig(l2__data(c), c->dtype, l2__numel(c->ndim, c->shape), d, a, b);
+    if (tmp)
+        l2__copy_kernel(t, tmp);
 }
 
 /* The uniform range must be finite in dt, as torch's "uniform_ expects to-from <= max": an
@@ -129,7 +182,7 @@ static l2_tensor *random_new(const char *op, int ndim, const int64_t *shape, l2_
         return NULL;
     l2_tensor *t = l2__new(op, ndim, shape, dt, false);
     if (t)
-        fill_random(t, d, a, b);
+        fill_random(t, NULL, d, a, b);
     return l2__ret(t);
 }
 
@@ -208,11 +261,17 @@ static l2_status fill_checked(const char *op, l2_tensor *t, dist d, double a, do
         return l2_last_status();
     if (!l2__check_inplace(op, t))
         return l2_last_status();
+    l2_tensor *tmp = NULL; /* a non-contiguous t is filled through a contiguous buffer */
+    if (!l2__is_contiguous(t) && !(tmp = l2__new(op, t->ndim, t->shape, t->dtype, false)))
+        return l2_last_status();
     /* A non-leaf's old history is cut, as fill_ does (dt_old = 0); recorded before the write. */
     const l2_tensor *in = t;
-    if (l2__needs_grad(1, &in) && !l2__record(L2__OP_FILL_, t, 1, &in))
+    if (l2__needs_grad(1, &in) && !l2__record(L2__OP_FILL_, t, 1, &in)) {
+        l2_tensor_release(tmp);
         return l2_last_status();
-    fill_random(t, d, a, b);
+    }
+    fill_random(t, tmp, d, a, b);
+    l2_tensor_release(tmp);
     l2__bump_version(t);
     return L2_OK;
 }

@@ -25,6 +25,7 @@ static const struct {
     {"grain_math", L2__GRAIN_MATH},
     {"grain_reduce", L2__GRAIN_REDUCE},
     {"grain_optim", L2__GRAIN_OPTIM},
+    {"vmath_width", L2__VMATH_WIDTH}, /* vmath (issue 12) */
 };
 enum { N_THRESHOLDS = (int)(sizeof thresholds / sizeof thresholds[0]) };
 

@@ -43,6 +43,9 @@ index_bounds|test-index|index_select,gather|an index equal to the dim size is ac
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
 grain_class|test-threads|exp,sin|math-class loops run on the default grain's team: ranges skipped
 optim_fused|test-optim||the fused adam step forgets exp_avg_sq's bias correction
+vexp_tail|test-vmath|exp,sigmoid|vector math kernels leave the n % 8 tail's inputs as output
+vmath_poly|test-vmath|exp,sigmoid,silu|float32 vector exp: degree-4 coefficient 1/20, not 1/24
+rng_stream|test-random||each thread of a random fill counts from 0: threads draw the same block
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

@@ -2,7 +2,8 @@
 
 The library names its thresholds (l2_threshold, l2.h "Testing and configuration"): the parallel
 grain and the least work per thread, the reduction tiles, the softmax column block, the loss
-chunks, the reference GEMM's parallel M*N*K. For each op a size plan says which of them matter
+chunks, the reference GEMM's parallel M*N*K, the vector math width (vmath ops: runs shorter than
+a vector and with an n % width tail). For each op a size plan says which of them matter
 and what they count (elementwise: numel; reductions: numel, outputs and reduced length;
 mm/matmul/linear/bmm: M*N*K; conv: the im2col size; pooling: window work), and gives shapes at
 threshold-1, threshold, threshold+1 and well beyond (the CI profile: both sides of each relevant
@@ -298,6 +299,25 @@ def kind_of(op):
     return "numel"
 
 
+# vmath (issue 12): ops whose contiguous float runs take the vector math kernels (vmath.c); their
+# plans add runs shorter than one vector, exactly one, and several with an n % width tail, laid
+# out contiguously so that the vector path (not the strided generic loop) is what they reach.
+VMATH_OPS = ("l2_exp", "l2_log", "l2_sin", "l2_cos", "l2_tanh", "l2_erf", "l2_sigmoid",
+             "l2_silu", "l2_gelu")
+
+
+def _vmath_plans(th, deep):
+    w = th.get("vmath_width")
+    if not w:
+        return []
+    ps = [{"numel": w - 1, "label": "below:vmath_width", "layout": "contiguous"},
+          {"numel": w, "label": "at:vmath_width", "layout": "contiguous"},
+          {"numel": 4 * w + 3, "label": "tail:vmath_width", "layout": "contiguous"}]
+    if deep:
+        ps.append({"numel": w + 1, "label": "above:vmath_width", "layout": "contiguous"})
+    return ps
+
+
 def _near(t, label, deep):
     """Targets around threshold t: t-1 and t (CI), t+1 too (deep); label names t."""
     out = [(t - 1, "below:" + label), (t, "at:" + label)]
@@ -326,6 +346,8 @@ def plans(op, th, deep):
                    _near(th["loss_chunks"], "loss_chunks", True)]
         if deep:
             ps += [{"numel": 3 * chunk - 1, "label": "large"}, {"numel": HUGE, "label": "large"}]
+        if op.name in VMATH_OPS:
+            ps += _vmath_plans(th, deep)
     elif kind == "reduce":
         # (R, O) reduced over dim 0: the tiled path; (O, R) over dim 1: output by output
         ps += [{"shape": (tr - 1, to - 1), "dims": [0], "dim": 0, "label": "below:tiles"},
@@ -471,7 +493,7 @@ def sized_cases(lib, op, dtype, profile, seed, make_case):
     # profile for now: 3 doubles the oracle's time and meets float64 tolerance edge cases on big
     # inputs that are still open (see the session notes)
     for k, p in enumerate([q for q in plans(op, th, deep) for _ in range(REPS)]):
-        p = dict(p, layout=SIZED_LAYOUTS[(base + k) % len(SIZED_LAYOUTS)])
+        p = dict(p, layout=p.get("layout") or SIZED_LAYOUTS[(base + k) % len(SIZED_LAYOUTS)])
         for attempt in range(3):  # an error-parity branch may have drawn a small shape
             d = SizedDrawer(p, seed * 1000003 + base + 7919 * k + 104729 * attempt)
             case = make_case(sop, dtype, d)

@@ -440,3 +440,17 @@ void h_l2_threshold_name(void)
     for (int i = 0; i < 4; i++)
         CASE("%d", v[i]) EXPECT(l2_threshold_name(v[i]) == NULL, "not NULL");
 }
+
+/* vmath (issue 12): the vector math switch, then the vector-math ops on hostile layouts. */
+void h_l2_debug_vector_math(void)
+{
+    CASE("off, on, then ops on strided and overlapping inputs")
+    {
+        EXPECT(!l2_debug_vector_math(false), "still on after off");
+        bool on = l2_debug_vector_math(true);
+        (void)on;
+        OK_T(l2_exp(mk_kind(K_NONCONTIG, L2_FLOAT32)));
+        OK_T(l2_tanh(mk_kind(K_OVERLAP, L2_FLOAT64)));
+        OK_T(l2_gelu(mk_kind(K_EXPANDED, L2_FLOAT32), true));
+    }
+}

@@ -103,6 +103,7 @@
     X(l2_get_num_threads) \
     X(l2_threshold) \
     X(l2_threshold_name) \
+    X(l2_debug_vector_math) \
     X(l2_add) \
     X(l2_add_alpha) \
     X(l2_sub) \

@@ -60,3 +60,11 @@ tests_test_threads_LDADD = $(TEST_LDADD) -lm
 C_TESTS += tests/test-threshold
 tests_test_threshold_SOURCES = tests/test-threshold.c tests/tap.h
 tests_test_threshold_LDADD = $(TEST_LDADD)
+
+# vmath (issue 12): vector math kernels against the generic loops; random fills.
+C_TESTS += tests/test-vmath
+tests_test_vmath_SOURCES = tests/test-vmath.c tests/tap.h
+tests_test_vmath_LDADD = $(TEST_LDADD) -lm
+C_TESTS += tests/test-random
+tests_test_random_SOURCES = tests/test-random.c tests/tap.h
+tests_test_random_LDADD = $(TEST_LDADD) -lm

@@ -30,6 +30,7 @@ static const struct {
     {"grain_math", L2__GRAIN_MATH},
     {"grain_reduce", L2__GRAIN_REDUCE},
     {"grain_optim", L2__GRAIN_OPTIM},
+    {"vmath_width", L2__VMATH_WIDTH},
 };
 enum { NWANT = (int)(sizeof want / sizeof want[0]) };
 

@@ -4,6 +4,7 @@
  * dropout (mask drawn with l2_rand from the per-thread generator). Double backward is not
  * supported: the backward kernels do not record a graph. */
 #include "nn-impl.h"
+#include "../vmath.h"
 
 /* ---- softmax / log_softmax ---------------------------------------------------------------- */
 
@@ -46,11 +47,55 @@
     static void softmax_lane_##SFX(const char *x, int64_t xs, char *y, int64_t ys,           \
                                    int64_t n, bool lg)                                       \
     {                                                                                        \
+        if (xs == 1 && ys == 1 && softmax_vlane_##SFX((const T *)x, (T *)y, n, lg))          \
+            return;                                                                          \
         if (xs == 1 && ys == 1)                                                              \
             softmax_lane_##SFX##_((const T *)x, 1, (T *)y, 1, n, lg);                        \
         else                                                                                 \
             softmax_lane_##SFX##_((const T *)x, xs, (T *)y, ys, n, lg);                      \
     }
+/* vmath (issue 12): a unit-stride lane (y not x) through the vector exp kernel of vmath.c:
+ * y = exp(x - max) written first and summed in float64, then scaled by 1 / sum (softmax) or
+ * replaced by x - max - log(sum) (log_softmax). False when the vector path is off (or y is x). */
+#define NN_SOFTMAX_VLANE(T, SFX, GET)                                                        \
+    static bool softmax_vlane_##SFX(const T *x, T *y, int64_t n, bool lg)                    \
+    {                                                                                        \
+        void (*f)(int64_t, T *, const T *) = GET;                                            \
+        if (!f || x == y)                                                                    \
+            return false;                                                                    \
+        T mx = -INFINITY;                                                                    \
+        _Pragma("omp simd reduction(max : mx)")                                              \
+        for (int64_t k = 0; k < n; k++)                                                      \
+            mx = x[k] > mx ? x[k] : mx;                                                      \
+        if (l2__fault("softmax_max")) /* mutation test: no max subtraction */                \
+            mx = 0;                                                                          \
+        _Pragma("omp simd")                                                                  \
+        for (int64_t k = 0; k < n; k++)                                                      \
+            y[k] = x[k] - mx;                                                                \
+        f(n, y, y);                                                                          \
+        /* summed in order, not in vector lanes: log_softmax's x - max - log(sum) is as     \
+         * ill-conditioned as the sum's last bit where sum is near 1 (torch sums in order) */ \
+        double s = 0;                                                                        \
+        for (int64_t k = 0; k < n; k++)                                                      \
+            s += (double)y[k];                                                               \
+        if (lg) {                                                                            \
+            T ls = (T)log(s);                                                                \
+            _Pragma("omp simd")                                                              \
+            for (int64_t k = 0; k < n; k++)                                                  \
+                y[k] = x[k] - mx - ls;                                                       \
+        } else {                                                                             \
+            T inv = (T)(1.0 / s);                                                            \
+            _Pragma("omp simd")                                                              \
+            for (int64_t k = 0; k < n; k++)                                                  \
+                y[k] *= inv;                                                                 \
+        }                                                                                    \
+        return true;                                                                         \
+    }
+/* float32 keeps its fused lane below (l2__nn_expf vectorises in one pass; measured faster than
+ * the vector kernel's three passes with an in-order sum) */
+NN_SOFTMAX_VLANE(float, f32, (void (*)(int64_t, float *, const float *))NULL)
+NN_SOFTMAX_VLANE(double, f64, l2__vmath_f64(L2__VM_EXP))
+
 NN_SOFTMAX_LANE(float, f32, l2__nn_expf)
 NN_SOFTMAX_LANE(double, f64, exp)
 

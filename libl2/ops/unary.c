@@ -3,6 +3,7 @@
  * with one typed loop per op and dtype; each op's backward loop sits next to its forward loop,
  * with the formula. Integer inputs to float-only ops are promoted to float32, as torch. */
 #include "elementwise-impl.h"
+#include "../vmath.h"
 
 #include <tgmath.h>
 
@@ -138,6 +139,44 @@ L2__EW_LOOP1(lnot_f64, bool, double, x, x == 0)
 L2__EW_LOOP1(lnot_i64, bool, int64_t, x, x == 0)
 L2__EW_LOOP1(lnot_b, bool, bool, x, !x)
 
+/* vmath (issue 12): loops N_vf32 / N_vf64 run the vector kernel of FN (vmath.c) when it is on,
+ * else the generic loops above (the same function by libm). Strided runs are gathered into a
+ * buffer of VBUF elements, computed there and scattered, so that a value does not depend on its
+ * layout. FN may read the loop's parameters through c_ (gelu: the tanh form when c_->a != 0). */
+#define VBUF 256
+#define UV_ONE(N, SFX, T, GET)                                                               \
+    static void N##_v##SFX(int64_t n, char **p, const int64_t *s, void *ctx)                 \
+    {                                                                                        \
+        const l2__ew_ctx *c_ = ctx;                                                          \
+        (void)c_;                                                                            \
+        void (*f)(int64_t, T *, const T *) = GET;                                            \
+        if (!f) {                                                                            \
+            N##_##SFX(n, p, s, ctx);                                                         \
+        } else if (s[0] == (int64_t)sizeof(T) && s[1] == (int64_t)sizeof(T)) {               \
+            f(n, (T *)p[0], (const T *)p[1]);                                                \
+        } else {                                                                             \
+            T b_[VBUF];                                                                      \
+            for (int64_t i0 = 0; i0 < n; i0 += VBUF) {                                       \
+                int64_t m = n - i0 < VBUF ? n - i0 : VBUF;                                   \
+                for (int64_t i = 0; i < m; i++)                                              \
+                    b_[i] = *(const T *)(p[1] + (i0 + i) * s[1]);                            \
+                f(m, b_, b_);                                                                \
+                for (int64_t i = 0; i < m; i++)                                              \
+                    *(T *)(p[0] + (i0 + i) * s[0]) = b_[i];                                  \
+            }                                                                                \
+        }                                                                                    \
+    }
+#define UV(N, FN) UV_ONE(N, f32, float, l2__vmath_f32(FN)) UV_ONE(N, f64, double, l2__vmath_f64(FN))
+UV(exp, l2__fault("exp_f32") ? L2__VM_COUNT : L2__VM_EXP)
+UV(log, L2__VM_LOG)
+UV(sin, L2__VM_SIN)
+UV(cos, L2__VM_COS)
+UV(tanh, L2__VM_TANH)
+UV(erf, L2__VM_ERF)
+UV(sigmoid, L2__VM_SIGMOID)
+UV(silu, L2__VM_SILU)
+UV(gelu, c_->a != 0 ? L2__VM_GELU_TANH : L2__VM_GELU)
+
 /* ---- the op table ------------------------------------------------------------------------- */
 
 /* Ops with a public function of t alone. */
@@ -176,8 +215,11 @@ typedef struct {
 #define FWD_F(N) {N##_f32, N##_f64, NULL, NULL}
 #define FWD_FI(N) {N##_f32, N##_f64, N##_i64, NULL}
 #define FWD_ALL(N) {N##_f32, N##_f64, N##_i64, N##_b}
+#define FWD_V(N) {N##_vf32, N##_vf64, NULL, NULL}
 #define BWD(N) {N##_gf32, N##_gf64}
 #define MATH(E, N, SAVE) [U_##E] = {#N, #N "_", L2__OP_##E, SAVE, L2_FLOAT32, FWD_F(N), BWD(N)}
+#define MATHV(E, N, SAVE) [U_##E] = {#N, #N "_", L2__OP_##E, SAVE, L2_FLOAT32, FWD_V(N), BWD(N)}
+#define ACTV(E, N, SAVE) [U_##E] = {#N, #N "_", L2__OP_##E, SAVE, NOPROMO, FWD_V(N), BWD(N)}
 #define ACT(E, N, SAVE) [U_##E] = {#N, #N "_", L2__OP_##E, SAVE, NOPROMO, FWD_F(N), BWD(N)}
 #define ROUNDING(E, N) [U_##E] = {#N, #N "_", L2__OP_##E, ZERO_GRAD, NOPROMO, FWD_FI(N), {0}}
 
@@ -185,10 +227,10 @@ static const udef udefs[U_COUNT] = {
     [U_NEG] = {"neg", "neg_", L2__OP_NEG, SAVE_NONE, NOPROMO, FWD_FI(neg), BWD(neg)},
     [U_ABS] = {"abs", "abs_", L2__OP_ABS, SAVE_X, NOPROMO, FWD_FI(abs), BWD(abs)},
     [U_SIGN] = {"sign", "sign_", L2__OP_SIGN, ZERO_GRAD, NOPROMO, FWD_ALL(sign), {0}},
-    MATH(EXP, exp, SAVE_Y),
+    MATHV(EXP, exp, SAVE_Y),
     MATH(EXP2, exp2, SAVE_Y),
     MATH(EXPM1, expm1, SAVE_Y),
-    MATH(LOG, log, SAVE_X),
+    MATHV(LOG, log, SAVE_X),
     MATH(LOG2, log2, SAVE_X),
     MATH(LOG10, log10, SAVE_X),
     MATH(LOG1P, log1p, SAVE_X),
@@ -197,26 +239,26 @@ static const udef udefs[U_COUNT] = {
     [U_SQUARE] = {"square", "square_", L2__OP_SQUARE, SAVE_X, L2_INT64, FWD_FI(square),
                   BWD(square)},
     MATH(RECIPROCAL, reciprocal, SAVE_Y),
-    MATH(SIN, sin, SAVE_X),
-    MATH(COS, cos, SAVE_X),
+    MATHV(SIN, sin, SAVE_X),
+    MATHV(COS, cos, SAVE_X),
     MATH(TAN, tan, SAVE_Y),
     MATH(ASIN, asin, SAVE_X),
     MATH(ACOS, acos, SAVE_X),
     MATH(ATAN, atan, SAVE_X),
     MATH(SINH, sinh, SAVE_X),
     MATH(COSH, cosh, SAVE_X),
-    MATH(TANH, tanh, SAVE_Y),
-    MATH(SIGMOID, sigmoid, SAVE_Y),
+    MATHV(TANH, tanh, SAVE_Y),
+    MATHV(SIGMOID, sigmoid, SAVE_Y),
     [U_RELU] = {"relu", "relu_", L2__OP_RELU, SAVE_Y, NOPROMO, FWD_FI(relu), BWD(relu)},
-    ACT(SILU, silu, SAVE_X),
-    MATH(ERF, erf, SAVE_X),
+    ACTV(SILU, silu, SAVE_X),
+    MATHV(ERF, erf, SAVE_X),
     ROUNDING(FLOOR, floor),
     ROUNDING(CEIL, ceil),
     ROUNDING(ROUND, round),
     ROUNDING(TRUNC, trunc),
     ACT(LEAKY_RELU, leaky_relu, SAVE_X),
     ACT(ELU, elu, SAVE_X),
-    ACT(GELU, gelu, SAVE_X),
+    ACTV(GELU, gelu, SAVE_X),
     ACT(SOFTPLUS, softplus, SAVE_X),
     [U_CLAMP] = {"clamp", "clamp_", L2__OP_CLAMP, SAVE_X, NOPROMO, FWD_FI(clamp), BWD(clamp)},
     [U_LNOT] = {"logical_not", "logical_not_", -1, SAVE_NONE, NOPROMO, FWD_ALL(lnot), {0}},

@@ -1,0 +1,244 @@
+/* vmath.c: vector math kernels over contiguous float32 / float64 arrays (see vmath.h), built for
+ * x86-64-v3 (AVX2+FMA) inside this file only and chosen at run time when the CPU has both; the
+ * generic loops of the callers serve every other machine and layout. float32 exp (and sigmoid,
+ * silu through it) is libl2's own; the other functions are SLEEF's 1-ulp (u10) kernels when
+ * configure found SLEEF (L2_HAVE_SLEEF). Never AVX-512. L2_NO_VEC=1 or l2_debug_vector_math(false)
+ * switch the kernels off (process-wide), so tests and the oracle can compare both paths. */
+#include "l2-impl.h"
+#include "vmath.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VM_X86 1
+#endif
+
+/* The degree-4 coefficient of the float32 exp polynomial (1/24), a variable only so that the
+ * mutation test can swap in a wrong one (vm_decide). */
+static float vm_c4 = 1.0f / 24;
+
+#ifdef VM_X86
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#include <immintrin.h>
+#ifdef L2_HAVE_SLEEF
+#include <sleef.h>
+#endif
+
+/* ---- float32 exp -------------------------------------------------------------------------- */
+
+/* exp(x) = 2^k exp(r), k = round(x log2 e), r = x - k ln 2 (Cody-Waite: ln 2 = hi + lo with hi
+ * exact in 9 bits, so k hi is exact), |r| <= ~0.35; exp(r) by its Taylor polynomial of degree 7
+ * (truncation < 6e-9 relative, under 0.1 ulp) in Horner form with FMA: < 1 ulp overall. 2^k is
+ * applied as 2^(k>>1) 2^(k - k>>1), both normal, so results that are subnormal are rounded once
+ * and exp overflows to +inf exactly where the true value does. x is clamped to [-104, 89] first
+ * (exp is 0 / +inf beyond), and NaN is passed through. */
+static inline __m256 vexpf(__m256 x)
+{
+    const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-104.0f)),
+                                    _mm256_set1_ps(89.0f));
+    const __m256 k = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), xc);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 5040);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(vm_c4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    const __m256i ki = _mm256_cvtps_epi32(k);
+    const __m256i k1 = _mm256_srai_epi32(ki, 1), k2 = _mm256_sub_epi32(ki, k1);
+    const __m256i b = _mm256_set1_epi32(127);
+    const __m256 s1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k1, b), 23));
+    const __m256 s2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k2, b), 23));
+    const __m256 y = _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
+    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+/* The same expressions as the generic loops of unary.c, on vectors. */
+#define V1F _mm256_set1_ps(1.0f)
+static inline __m256 vsigmoidf(__m256 x)
+{
+    return _mm256_div_ps(V1F, _mm256_add_ps(V1F, vexpf(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+static inline __m256 vsiluf(__m256 x)
+{
+    return _mm256_div_ps(x, _mm256_add_ps(V1F, vexpf(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+/* ---- the array loops ---------------------------------------------------------------------- */
+
+/* y = F(x) over n elements: whole vectors, then the n % W tail through one padded vector (the
+ * same kernel, so a result does not depend on where a thread's range starts). */
+#define VM_LOOP(NAME, T, VT, W, LOAD, STORE, F)                                              \
+    static void NAME(int64_t n, T *y, const T *x)                                            \
+    {                                                                                        \
+        int64_t i = 0;                                                                       \
+        for (; i + W <= n; i += W)                                                           \
+            STORE(y + i, F(LOAD(x + i)));                                                    \
+        if (i < n) {                                                                         \
+            T b[W] = {0};                                                                    \
+            size_t r = (size_t)(n - i) * sizeof(T);                                          \
+            memcpy(b, x + i, r);                                                             \
+            STORE(b, F(LOAD(b)));                                                            \
+            /* mutation test: the tail's results are not stored (its inputs stay) */        \
+            memcpy(y + i, l2__fault("vexp_tail") ? x + i : b, r);                           \
+        }                                                                                    \
+    }
+#define VM_F32(NAME, F) VM_LOOP(NAME, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, F)
+#define VM_F64(NAME, F) VM_LOOP(NAME, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, F)
+
+VM_F32(vm_exp_f32, vexpf)
+VM_F32(vm_sigmoid_f32, vsigmoidf)
+VM_F32(vm_silu_f32, vsiluf)
+
+#ifdef L2_HAVE_SLEEF
+#define V1D _mm256_set1_pd(1.0)
+#define VHF _mm256_set1_ps(0.5f)
+#define VHD _mm256_set1_pd(0.5)
+/* gelu: 0.5 x (1 + erf(x / sqrt 2)); tanh form: 0.5 x (1 + tanh(k (x + c x^3))) */
+static inline __m256 vgeluf(__m256 x)
+{
+    __m256 e = Sleef_erff8_u10avx2(_mm256_mul_ps(x, _mm256_set1_ps(0.707106781186547524f)));
+    return _mm256_mul_ps(_mm256_mul_ps(VHF, x), _mm256_add_ps(V1F, e));
+}
+static inline __m256 vgelutf(__m256 x)
+{
+    __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), x), x), x);
+    __m256 u = _mm256_mul_ps(_mm256_set1_ps(0.797884560802865355f), _mm256_add_ps(x, x3));
+    return _mm256_mul_ps(_mm256_mul_ps(VHF, x), _mm256_add_ps(V1F, Sleef_tanhf8_u10avx2(u)));
+}
+static inline __m256d vsigmoidd(__m256d x)
+{
+    __m256d e = Sleef_expd4_u10avx2(_mm256_sub_pd(_mm256_setzero_pd(), x));
+    return _mm256_div_pd(V1D, _mm256_add_pd(V1D, e));
+}
+static inline __m256d vsilud(__m256d x)
+{
+    __m256d e = Sleef_expd4_u10avx2(_mm256_sub_pd(_mm256_setzero_pd(), x));
+    return _mm256_div_pd(x, _mm256_add_pd(V1D, e));
+}
+static inline __m256d vgelud(__m256d x)
+{
+    __m256d e = Sleef_erfd4_u10avx2(_mm256_mul_pd(x, _mm256_set1_pd(0.707106781186547524)));
+    return _mm256_mul_pd(_mm256_mul_pd(VHD, x), _mm256_add_pd(V1D, e));
+}
+static inline __m256d vgelutd(__m256d x)
+{
+    __m256d x3 = _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(0.044715), x), x), x);
+    __m256d u = _mm256_mul_pd(_mm256_set1_pd(0.797884560802865355), _mm256_add_pd(x, x3));
+    return _mm256_mul_pd(_mm256_mul_pd(VHD, x), _mm256_add_pd(V1D, Sleef_tanhd4_u10avx2(u)));
+}
+
+VM_F32(vm_log_f32, Sleef_logf8_u10avx2)
+VM_F32(vm_sin_f32, Sleef_sinf8_u10avx2)
+VM_F32(vm_cos_f32, Sleef_cosf8_u10avx2)
+VM_F32(vm_tanh_f32, Sleef_tanhf8_u10avx2)
+VM_F32(vm_erf_f32, Sleef_erff8_u10avx2)
+VM_F32(vm_gelu_f32, vgeluf)
+VM_F32(vm_gelut_f32, vgelutf)
+VM_F64(vm_exp_f64, Sleef_expd4_u10avx2)
+VM_F64(vm_log_f64, Sleef_logd4_u10avx2)
+VM_F64(vm_sin_f64, Sleef_sind4_u10avx2)
+VM_F64(vm_cos_f64, Sleef_cosd4_u10avx2)
+VM_F64(vm_tanh_f64, Sleef_tanhd4_u10avx2)
+VM_F64(vm_erf_f64, Sleef_erfd4_u10avx2)
+VM_F64(vm_sigmoid_f64, vsigmoidd)
+VM_F64(vm_silu_f64, vsilud)
+VM_F64(vm_gelu_f64, vgelud)
+VM_F64(vm_gelut_f64, vgelutd)
+#endif /* L2_HAVE_SLEEF */
+
+#pragma GCC pop_options
+
+static const l2__vm_f32 tab_f32[L2__VM_COUNT] = {
+    [L2__VM_EXP] = vm_exp_f32,
+    [L2__VM_SIGMOID] = vm_sigmoid_f32,
+    [L2__VM_SILU] = vm_silu_f32,
+#ifdef L2_HAVE_SLEEF
+    [L2__VM_LOG] = vm_log_f32,
+    [L2__VM_SIN] = vm_sin_f32,
+    [L2__VM_COS] = vm_cos_f32,
+    [L2__VM_TANH] = vm_tanh_f32,
+    [L2__VM_ERF] = vm_erf_f32,
+    [L2__VM_GELU] = vm_gelu_f32,
+    [L2__VM_GELU_TANH] = vm_gelut_f32,
+#endif
+};
+static const l2__vm_f64 tab_f64[L2__VM_COUNT] = {
+#ifdef L2_HAVE_SLEEF
+    [L2__VM_EXP] = vm_exp_f64,
+    [L2__VM_LOG] = vm_log_f64,
+    [L2__VM_SIN] = vm_sin_f64,
+    [L2__VM_COS] = vm_cos_f64,
+    [L2__VM_TANH] = vm_tanh_f64,
+    [L2__VM_ERF] = vm_erf_f64,
+    [L2__VM_SIGMOID] = vm_sigmoid_f64,
+    [L2__VM_SILU] = vm_silu_f64,
+    [L2__VM_GELU] = vm_gelu_f64,
+    [L2__VM_GELU_TANH] = vm_gelut_f64,
+#endif
+};
+#endif /* VM_X86 */
+
+/* ---- dispatch ----------------------------------------------------------------------------- */
+
+/* 0: not decided yet; 1: vector kernels; 2: generic loops. */
+static atomic_int vm_state;
+
+static bool vm_cpu_ok(void)
+{
+#ifdef VM_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return false;
+#endif
+}
+
+static int vm_decide(void)
+{
+    int s = atomic_load_explicit(&vm_state, memory_order_acquire);
+    if (s)
+        return s;
+    if (l2__fault("vmath_poly")) /* mutation test: a wrong coefficient (1/20 for 1/24) */
+        vm_c4 = 1.0f / 20;
+    const char *e = getenv("L2_NO_VEC");
+    bool off = e && *e && strcmp(e, "0") != 0;
+    s = vm_cpu_ok() && !off ? 1 : 2;
+    int expect = 0;
+    atomic_compare_exchange_strong(&vm_state, &expect, s);
+    return atomic_load(&vm_state);
+}
+
+bool l2_debug_vector_math(bool on)
+{
+    vm_decide(); /* reads L2_NO_VEC and the fault once, before the state is forced */
+    atomic_store(&vm_state, on && vm_cpu_ok() ? 1 : 2);
+    return atomic_load(&vm_state) == 1;
+}
+
+l2__vm_f32 l2__vmath_f32(int fn)
+{
+#ifdef VM_X86
+    if ((unsigned)fn < L2__VM_COUNT && vm_decide() == 1)
+        return tab_f32[fn];
+#endif
+    (void)fn;
+    return NULL;
+}
+
+l2__vm_f64 l2__vmath_f64(int fn)
+{
+#ifdef VM_X86
+    if ((unsigned)fn < L2__VM_COUNT && vm_decide() == 1)
+        return tab_f64[fn];
+#endif
+    (void)fn;
+    return NULL;
+}
