@@ -19,6 +19,9 @@ static const struct {
     {"softmax_cols", L2__SOFTMAX_COLS},
     {"loss_chunks", L2__LOSS_CHUNKS},
     {"index_block", L2__INDEX_BLOCK},
+    /* elementwise layout: tiles of mixed-layout iterations */
+    {"tile", L2__TILE},
+    {"tile_min", L2__TILE_MIN},
 };
 enum { N_THRESHOLDS = (int)(sizeof thresholds / sizeof thresholds[0]) };
 

@@ -36,6 +36,8 @@ blas_lda|test-linalg|mm,matmul|BLAS lda of a transposed operand ignores padding
 conv_pad|test-conv|conv2d|im2col pads one column too few on the left
 index_bounds|test-index|index_select,gather|an index equal to the dim size is accepted
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
+layout_follow|test-layout|relu,tanh,add|an output laid out after its inputs written as contiguous
+tile_edge|test-layout|add,contiguous|the partial tiles of a mixed-layout loop are skipped
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"
