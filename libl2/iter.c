@@ -234,24 +234,11 @@ static int layout_cmp(int nin, const int64_t (*st)[L2_MAX_DIMS], const int64_t *
     return 0;
 }
 
-l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype dt, int nin,
-                        const l2_tensor *const *in)
+/* Dense strides (elements) of shape (nd, shape) in the memory order the n operands' strides st
+ * give (st already broadcast to shape). */
+static void dense_strides(int nd, const int64_t *shape, int n,
+                          const int64_t (*st)[L2_MAX_DIMS], int64_t *out)
 {
-    l2_tensor *r = l2__new(op, nd, shape, dt, false);
-    if (!r || nd < 2)
-        return r;
-    int64_t st[L2__MAX_OPERANDS][L2_MAX_DIMS];
-    int n = 0;
-    for (int k = 0; k < nin && n < L2__MAX_OPERANDS; k++) {
-        const l2_tensor *t = in[k];
-        if (!t)
-            continue;
-        for (int i = 0; i < nd; i++) {
-            int j = i - (nd - t->ndim);
-            st[n][i] = (j < 0 || t->shape[j] != shape[i]) ? 0 : t->stride[j];
-        }
-        n++;
-    }
     /* perm[0] is the innermost dim; insertion sort that tolerates undecided pairs. */
     int perm[L2_MAX_DIMS];
     for (int i = 0; i < nd; i++)
@@ -259,7 +246,7 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
     for (int i = 1; i < nd; i++) {
         int d1 = i;
         for (int d0 = i - 1; d0 >= 0; d0--) {
-            int c = layout_cmp(n, (const int64_t(*)[L2_MAX_DIMS])st, shape, perm[d0], perm[d1]);
+            int c = layout_cmp(n, st, shape, perm[d0], perm[d1]);
             if (c > 0) {
                 int tmp = perm[d0];
                 perm[d0] = perm[d1];
@@ -272,9 +259,39 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
     }
     int64_t acc = 1;
     for (int i = 0; i < nd; i++) {
-        r->stride[perm[i]] = acc;
+        out[perm[i]] = acc;
         acc *= shape[perm[i]] > 1 ? shape[perm[i]] : 1;
     }
+}
+
+l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype dt, l2_dtype ct,
+                        int nin, const l2_tensor *const *in)
+{
+    l2_tensor *r = l2__new(op, nd, shape, dt, false);
+    if (!r || nd < 2)
+        return r;
+    int64_t st[L2__MAX_OPERANDS][L2_MAX_DIMS];
+    int n = 0;
+    for (int k = 0; k < nin && n < L2__MAX_OPERANDS; k++) {
+        const l2_tensor *t = in[k];
+        if (!t)
+            continue;
+        const int64_t *ts = t->stride;
+        int64_t conv[L2_MAX_DIMS];
+        if (ct != L2_DTYPE_COUNT && t->dtype != ct) {
+            /* torch converts such an input first, into a dense copy in its own order */
+            int64_t own[1][L2_MAX_DIMS];
+            memcpy(own[0], t->stride, sizeof(int64_t) * (size_t)t->ndim);
+            dense_strides(t->ndim, t->shape, 1, (const int64_t(*)[L2_MAX_DIMS])own, conv);
+            ts = conv;
+        }
+        for (int i = 0; i < nd; i++) {
+            int j = i - (nd - t->ndim);
+            st[n][i] = (j < 0 || t->shape[j] != shape[i]) ? 0 : ts[j];
+        }
+        n++;
+    }
+    dense_strides(nd, shape, n, (const int64_t(*)[L2_MAX_DIMS])st, r->stride);
     return r;
 }
 

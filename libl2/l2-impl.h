@@ -251,11 +251,13 @@ l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool con
 
 /* Elementwise layout (area: layout): a new tensor of shape (nd, shape) and dtype dt whose
  * memory order follows the inputs in[0..nin-1] (NULL entries skipped), each broadcast to
- * shape, by torch's TensorIterator rule (l2.h, "Elementwise output layout"): dims are sorted
- * by the first input whose strides tell them apart. Contiguous when no input decides. NULL
- * (error set) on out of memory. */
-l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype dt, int nin,
-                        const l2_tensor *const *in);
+ * shape, by torch's TensorIterator rule (l2.h, "Output layout"): dims are sorted by the first
+ * input whose strides tell them apart. An input whose dtype is not the compute dtype ct counts
+ * as its converted copy (dense, in its own order), as torch converts it first; ct
+ * L2_DTYPE_COUNT: none converted. Contiguous when no input decides. NULL (error set) on out of
+ * memory. */
+l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype dt, l2_dtype ct,
+                        int nin, const l2_tensor *const *in);
 
 /* ---- Threads ------------------------------------------------------------------------------ */
 

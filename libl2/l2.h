@@ -385,7 +385,8 @@ L2_API l2_tensor *l2_contiguous(const l2_tensor *t);
 /* A contiguous copy with its own storage. Differentiable. */
 L2_API l2_tensor *l2_clone(const l2_tensor *t);
 /* A copy converted to dt (C conversion rules; to bool: != 0), laid out like t (the elementwise
- * output layout rule below). Differentiable between float dtypes. Returns a new reference to t itself when dt is t's dtype (as torch's .to). */
+ * output layout rule below). Differentiable between float dtypes. Returns a new reference to
+ * t itself when dt is t's dtype (as torch's .to). */
 L2_API l2_tensor *l2_to_dtype(const l2_tensor *t, l2_dtype dt);
 /* Join n >= 1 tensors along dim; all other sizes must match; dtypes promote as in binary ops.
  * 1-d empty tensors (shape [0]) are skipped, as in torch. Differentiable. */
@@ -573,9 +574,10 @@ L2_API const char *l2_threshold_name(int i);
  * whose strides in them differ and are both nonzero (a broadcast dim has no say); equal strides
  * put the smaller dim inside; when no input decides, the dims keep their row-major order. So
  * with inputs of different layouts the first one's order wins (add(t(x), y) is laid out like
- * t(x), add(y, t(x)) like y). Results of size-1 dims may have any stride there. Only the layout
- * of a new tensor follows this; what aliases what is unchanged, and masked_fill, contiguous and
- * clone return contiguous tensors. */
+ * t(x), add(y, t(x)) like y). An input whose dtype is not the one computed in counts as its
+ * converted copy, dense in its own order (torch converts it first). Results of size-1 dims may
+ * have any stride there. Only the layout of a new tensor follows this; what aliases what is
+ * unchanged, and masked_fill, contiguous and clone return contiguous tensors. */
 /* a + b. */
 L2_API l2_tensor *l2_add(const l2_tensor *a, const l2_tensor *b);
 /* a + alpha * b. L2_ERR_ARG for a non-integral alpha when the result is not float. */

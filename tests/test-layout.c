@@ -110,6 +110,34 @@ static void test_rule(void)
     l2_tensor_release(b);
     l2_tensor_release(row);
 
+    /* An input converted to the computed dtype counts as its dense copy: an expanded int64
+     * column becomes a row-major float32 tensor, which then decides (torch converts first). */
+    l2_tensor *col = l2_arange(0, 6, 1, L2_INT64);
+    l2_tensor *col6 = l2_view(col, 2, (const int64_t[]){6, 1});
+    l2_tensor *ce = l2_expand(col6, 2, (const int64_t[]){6, 4});
+    r = l2_add(ce, xt);
+    ok(strides_are(r, (const int64_t[]){4, 1}), "add(expanded int64, t(x)): row-major");
+    show_strides(r);
+    l2_tensor_release(r);
+    l2_tensor *cf = l2_to_dtype(col6, L2_FLOAT32);
+    l2_tensor *cfe = l2_expand(cf, 2, (const int64_t[]){6, 4});
+    r = l2_add(cfe, xt);
+    ok(strides_are(r, (const int64_t[]){1, 6}), "add(expanded float32, t(x)) like t(x)");
+    l2_tensor_release(r);
+    l2_tensor_release(cfe);
+    l2_tensor_release(cf);
+    /* integer remainder by zero of an empty result: no error (torch) */
+    l2_tensor *e0 = l2_zeros(2, (const int64_t[]){2, 0}, L2_INT64);
+    l2_tensor *z1 = l2_zeros(1, (const int64_t[]){1}, L2_INT64);
+    r = l2_remainder(e0, z1);
+    ok(r != NULL, "remainder of an empty int64 tensor by zero: %s", r ? "ok" : l2_last_error());
+    l2_tensor_release(r);
+    l2_tensor_release(z1);
+    l2_tensor_release(e0);
+    l2_tensor_release(ce);
+    l2_tensor_release(col6);
+    l2_tensor_release(col);
+
     /* where: cond first, then a, b. */
     l2_tensor *cond = l2_gt_scalar(y, 5);
     ok(strides_are(cond, (const int64_t[]){4, 1}), "gt(y, 5) contiguous");

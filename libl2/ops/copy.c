@@ -10,8 +10,9 @@
 static l2_tensor *clone_impl(const char *op, const l2_tensor *t, l2_dtype dt, l2__op node_op,
                              bool keep_layout)
 {
-    l2_tensor *r = keep_layout ? l2__new_like(op, t->ndim, t->shape, dt, 1, &t)
-                               : l2__new(op, t->ndim, t->shape, dt, false);
+    l2_tensor *r = keep_layout
+                       ? l2__new_like(op, t->ndim, t->shape, dt, L2_DTYPE_COUNT, 1, &t)
+                       : l2__new(op, t->ndim, t->shape, dt, false);
     if (!r)
         return NULL;
     l2__copy_kernel(r, t);

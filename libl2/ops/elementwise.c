@@ -50,7 +50,7 @@ l2_tensor *l2__ew_convert(const char *op, const l2_tensor *t, l2_dtype dt)
 {
     if (t->dtype == dt)
         return l2_tensor_ref((l2_tensor *)t);
-    l2_tensor *r = l2__new_like(op, t->ndim, t->shape, dt, 1, &t);
+    l2_tensor *r = l2__new_like(op, t->ndim, t->shape, dt, L2_DTYPE_COUNT, 1, &t);
     if (r)
         l2__copy_kernel(r, t);
     return r;
@@ -374,7 +374,8 @@ static l2_tensor *binary(int k, arg a, arg b, double alpha, l2_tensor *self)
                   "not supported (its base would not see the gradient); clone the view first",
                   op);
     }
-    if ((k == B_FMOD || k == B_REM) && ct == L2_INT64) {
+    /* torch raises only when a zero divisor is used: never for an empty result */
+    if ((k == B_FMOD || k == B_REM) && ct == L2_INT64 && l2__numel(nd, shape) > 0) {
         bool zero = !b.t && b.s == 0;
         if (b.t) {
             l2__iter it;
@@ -394,7 +395,7 @@ static l2_tensor *binary(int k, arg a, arg b, double alpha, l2_tensor *self)
     l2_tensor *ac = NULL, *bc = NULL, *out = NULL, *old = NULL;
     /* The output first: a result too large to hold fails before the operands are converted. */
     if (!self || od != self->dtype)
-        if (!(out = l2__new_like(op, nd, shape, od, 2, (const l2_tensor *[]){a.t, b.t})))
+        if (!(out = l2__new_like(op, nd, shape, od, ct, 2, (const l2_tensor *[]){a.t, b.t})))
             goto fail;
     const l2_tensor *ain = a.t ? (ac = l2__ew_convert(op, a.t, ct)) : number_init(&na, a.s, ct);
     const l2_tensor *bin = b.t ? (bc = l2__ew_convert(op, b.t, ct)) : number_init(&nb, b.s, ct);
@@ -540,7 +541,7 @@ static l2_tensor *scaled(const l2_tensor *g, double alpha)
 {
     if (alpha == 1)
         return l2_tensor_ref((l2_tensor *)g);
-    l2_tensor *r = l2__new_like("backward", g->ndim, g->shape, g->dtype, 1, &g);
+    l2_tensor *r = l2__new_like("backward", g->ndim, g->shape, g->dtype, L2_DTYPE_COUNT, 1, &g);
     if (r) {
         l2__ew_ctx c = {.a = alpha};
         l2__ew_run(r, 1, &g, scale_fn[g->dtype == L2_FLOAT64], &c);
@@ -593,7 +594,8 @@ static l2_status binary_backward_dt(int k, l2__node *n, const l2_tensor *g, l2_t
             fn = g->dtype == L2_FLOAT64 ? pown_da_f64 : pown_da_f32;
         if (!fn || !l2__ew_edge(n, side))
             continue;
-        gin[side] = l2__new_like("backward", g->ndim, g->shape, g->dtype, 1, &g);
+        gin[side] =
+            l2__new_like("backward", g->ndim, g->shape, g->dtype, L2_DTYPE_COUNT, 1, &g);
         if (!gin[side]) {
             st = L2_ERR_NOMEM;
             break;
@@ -757,8 +759,10 @@ l2_tensor *l2_where(const l2_tensor *cond, const l2_tensor *a, const l2_tensor *
         return NULL;
     l2_dtype dt = l2__result_type(a, b);
     l2_tensor *ac = l2__ew_convert(op, a, dt), *bc = ac ? l2__ew_convert(op, b, dt) : NULL;
-    l2_tensor *out =
-        bc ? l2__new_like(op, nd, shape, dt, 3, (const l2_tensor *[]){cond, a, b}) : NULL;
+    /* laid out after cond and the converted a and b, as torch's where */
+    l2_tensor *out = bc ? l2__new_like(op, nd, shape, dt, L2_DTYPE_COUNT, 3,
+                                       (const l2_tensor *[]){cond, ac, bc})
+                        : NULL;
     const l2_tensor *ins[2] = {a, b};
     if (out && l2__is_float(dt) && l2__needs_grad(2, ins) &&
         !l2__record_save(L2__OP_WHERE, out, 2, ins, 1, &cond)) {
@@ -784,7 +788,7 @@ L2__EW_LOOP2(gunsel_f64, double, double, bool, g, m, m ? (T)0 : g)
 static l2_tensor *masked_grad(const l2_tensor *g, const l2_tensor *mask, bool keep_true)
 {
     const l2_tensor *ins[2] = {g, mask};
-    l2_tensor *r = l2__new_like("backward", g->ndim, g->shape, g->dtype, 2, ins);
+    l2_tensor *r = l2__new_like("backward", g->ndim, g->shape, g->dtype, L2_DTYPE_COUNT, 2, ins);
     if (!r)
         return NULL;
     bool d = g->dtype == L2_FLOAT64;
