@@ -734,7 +734,9 @@ l2_status l2_mul_scalar_(l2_tensor *a, double s) { return ts_(B_MUL, a, s); }
 /* ---- where / masked_fill ------------------------------------------------------------------ */
 
 /* where: out = c ? a : b */
-#define WHERE_LOOP(NAME, T_) L2__EW_LOOP3(NAME, T_, bool, T_, T_, c, x, y, c ? x : y)
+/* The bool operand of where, the gradient masks and masked_fill is read as uint8_t (bool
+ * storage holds only 0 and 1): GCC 12 vectorises the select from uint8_t but not from _Bool. */
+#define WHERE_LOOP(NAME, T_) L2__EW_LOOP3(NAME, T_, uint8_t, T_, T_, c, x, y, c ? x : y)
 WHERE_LOOP(where_f32, float)
 WHERE_LOOP(where_f64, double)
 WHERE_LOOP(where_i64, int64_t)
@@ -779,10 +781,10 @@ l2_tensor *l2_where(const l2_tensor *cond, const l2_tensor *a, const l2_tensor *
 }
 
 /* Gradient routed by a mask: gsel = m ? g : 0 (sel) or m ? 0 : g (unsel). */
-L2__EW_LOOP2(gsel_f32, float, float, bool, g, m, m ? g : (T)0)
-L2__EW_LOOP2(gsel_f64, double, double, bool, g, m, m ? g : (T)0)
-L2__EW_LOOP2(gunsel_f32, float, float, bool, g, m, m ? (T)0 : g)
-L2__EW_LOOP2(gunsel_f64, double, double, bool, g, m, m ? (T)0 : g)
+L2__EW_LOOP2(gsel_f32, float, float, uint8_t, g, m, m ? g : (T)0)
+L2__EW_LOOP2(gsel_f64, double, double, uint8_t, g, m, m ? g : (T)0)
+L2__EW_LOOP2(gunsel_f32, float, float, uint8_t, g, m, m ? (T)0 : g)
+L2__EW_LOOP2(gunsel_f64, double, double, uint8_t, g, m, m ? (T)0 : g)
 
 /* g masked by the saved bool tensor: keep where the mask equals keep_true. */
 static l2_tensor *masked_grad(const l2_tensor *g, const l2_tensor *mask, bool keep_true)
@@ -807,9 +809,9 @@ l2_status l2__where_backward(l2__node *n, const l2_tensor *g, l2_tensor **gin)
 }
 
 /* masked_fill: out = m ? value : x */
-L2__EW_LOOP2(mfill_f32, float, float, bool, x, m, m ? (T)A : x)
-L2__EW_LOOP2(mfill_f64, double, double, bool, x, m, m ? (T)A : x)
-L2__EW_LOOP2(mfill_i64, int64_t, int64_t, bool, x, m, m ? IA : x)
+L2__EW_LOOP2(mfill_f32, float, float, uint8_t, x, m, m ? (T)A : x)
+L2__EW_LOOP2(mfill_f64, double, double, uint8_t, x, m, m ? (T)A : x)
+L2__EW_LOOP2(mfill_i64, int64_t, int64_t, uint8_t, x, m, m ? IA : x)
 L2__EW_LOOP2(mfill_b, bool, bool, bool, x, m, m ? (A != 0) : x)
 static const l2__loop_fn mfill_fn[L2_DTYPE_COUNT] = ROW_ALL(mfill);
 
