@@ -1,8 +1,10 @@
 /* iter.c: the one strided iterator behind every elementwise kernel. Operands of one shape are
  * reduced to the fewest dims their strides allow (size-1 dims dropped, mergeable neighbours
  * coalesced, dims ordered so the output walks memory forwards), then the innermost dim is handed
- * to a loop function per row. Large iterations are split across OpenMP threads by element range.
- * It does not broadcast (callers pass expanded views) and never fails. */
+ * to a loop function per row. Large iterations are split across OpenMP threads by element range;
+ * mixed layouts run in tiles of the two innermost dims. Also here: the output layout rule of the
+ * elementwise ops (l2__new_like). It does not broadcast (callers pass expanded views) and never
+ * fails. */
 #include "l2-impl.h"
 
 void l2__iter_init(l2__iter *it, int nops, const l2_tensor *const *ops)
