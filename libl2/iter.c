@@ -1,8 +1,10 @@
 /* iter.c: the one strided iterator behind every elementwise kernel. Operands of one shape are
  * reduced to the fewest dims their strides allow (size-1 dims dropped, mergeable neighbours
  * coalesced, dims ordered so the output walks memory forwards), then the innermost dim is handed
- * to a loop function per row. Large iterations are split across OpenMP threads by element range.
- * It does not broadcast (callers pass expanded views) and never fails. */
+ * to a loop function per row. Large iterations are split across OpenMP threads by element range;
+ * mixed layouts run in tiles of the two innermost dims. Also here: the output layout rule of the
+ * elementwise ops (l2__new_like). It does not broadcast (callers pass expanded views) and never
+ * fails. */
 #include "l2-impl.h"
 
 void l2__iter_init(l2__iter *it, int nops, const l2_tensor *const *ops)
@@ -121,10 +123,86 @@ int l2__threads_grain(int64_t work, int64_t grain)
 }
 
 int l2__threads_for(int64_t work) { return l2__threads_grain(work, L2__PARALLEL_GRAIN); }
+/* Mixed layouts: an operand whose own fastest dim (of the two innermost iteration dims) is
+ * not the innermost one, e.g. a transposed input copied into a contiguous output. Such an
+ * iteration of at least L2__TILE_MIN elements runs in L2__TILE x L2__TILE blocks of the two
+ * innermost dims, so each operand's cache lines are used whole while the block is hot. */
+static bool iter_mixed(const l2__iter *it)
+{
+    int d = it->ndim - 1;
+    if (d < 1 || it->numel < L2__TILE_MIN)
+        return false;
+    for (int k = 0; k < it->nops; k++) {
+        int64_t s1 = it->stride[k][d], s0 = it->stride[k][d - 1];
+        s1 = s1 < 0 ? -s1 : s1;
+        s0 = s0 < 0 ? -s0 : s0;
+        if (s1 != 0 && s0 != 0 && s0 < s1)
+            return true;
+    }
+    return false;
+}
+
+/* Block u of a tiled iteration (units numbered with the column block fastest, then the row
+ * block, then the outer dims' flat index): one loop call per row of the block. */
+static void run_tile(const l2__iter *it, int64_t u, int64_t rb, int64_t cb, l2__loop_fn fn,
+                     void *ctx)
+{
+    int nd = it->ndim, nops = it->nops;
+    int64_t R = it->shape[nd - 2], C = it->shape[nd - 1];
+    int64_t ct = u % cb, rt = u / cb % rb, outer = u / cb / rb;
+    char *base[L2__MAX_OPERANDS], *ptr[L2__MAX_OPERANDS];
+    int64_t step[L2__MAX_OPERANDS];
+    for (int k = 0; k < nops; k++) {
+        base[k] = it->data[k];
+        step[k] = it->stride[k][nd - 1];
+    }
+    for (int d = nd - 3; d >= 0; d--) {
+        int64_t i = outer % it->shape[d];
+        outer /= it->shape[d];
+        for (int k = 0; k < nops; k++)
+            base[k] += i * it->stride[k][d];
+    }
+    int64_t r0 = rt * L2__TILE, c0 = ct * L2__TILE;
+    int64_t nr = R - r0 < L2__TILE ? R - r0 : L2__TILE;
+    int64_t nc = C - c0 < L2__TILE ? C - c0 : L2__TILE;
+    if (l2__fault("tile_edge") && (nr < L2__TILE || nc < L2__TILE))
+        return; /* mutation test: the partial blocks at the edges are skipped */
+    for (int64_t r = r0; r < r0 + nr; r++) {
+        for (int k = 0; k < nops; k++)
+            ptr[k] = base[k] + r * it->stride[k][nd - 2] + c0 * step[k];
+        fn(nc, ptr, step, ctx);
+    }
+}
+
+static void iter_run_tiled(const l2__iter *it, l2__loop_fn fn, void *ctx)
+{
+    int nd = it->ndim;
+    int64_t rb = (it->shape[nd - 2] + L2__TILE - 1) / L2__TILE;
+    int64_t cb = (it->shape[nd - 1] + L2__TILE - 1) / L2__TILE;
+    int64_t units = it->numel / it->shape[nd - 2] / it->shape[nd - 1] * rb * cb;
+    int nt = l2__threads_grain(it->numel, it->grain);
+    if (nt > units)
+        nt = (int)units;
+    if (nt <= 1) {
+        for (int64_t u = 0; u < units; u++)
+            run_tile(it, u, rb, cb, fn, ctx);
+        return;
+    }
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++) {
+        int64_t b = l2__part(units, t, nt), e = l2__part(units, t + 1, nt);
+        for (int64_t u = b; u < e; u++)
+            run_tile(it, u, rb, cb, fn, ctx);
+    }
+}
 
 void l2__iter_run(const l2__iter *it, l2__loop_fn fn, void *ctx)
 {
     int64_t n = it->numel;
+    if (iter_mixed(it)) {
+        iter_run_tiled(it, fn, ctx);
+        return;
+    }
     int nt = l2__threads_grain(n, it->grain);
     if (nt <= 1) {
         l2__iter_run_range(it, 0, n, fn, ctx);
@@ -140,6 +218,88 @@ void l2__iter_run(const l2__iter *it, l2__loop_fn fn, void *ctx)
             e--;
         l2__iter_run_range(it, b, e, fn, ctx);
     }
+}
+
+/* ---- output layout ---- */
+
+/* torch's TensorIterator order of two dims for the inputs (reorder_dimensions): 1 when dim a
+ * should sit inside dim b, -1 when outside, 0 when no input decides. Inputs are taken in order;
+ * one with stride 0 in either dim (broadcast) has no say; equal strides put the smaller dim
+ * inside. st[k][d] are input k's strides broadcast to the output's shape. */
+static int layout_cmp(int nin, const int64_t (*st)[L2_MAX_DIMS], const int64_t *shape, int a,
+                      int b)
+{
+    for (int k = 0; k < nin; k++) {
+        int64_t sa = st[k][a], sb = st[k][b];
+        if (sa == 0 || sb == 0)
+            continue;
+        if (sa != sb)
+            return sa < sb ? -1 : 1;
+        if (shape[a] > shape[b])
+            return 1;
+    }
+    return 0;
+}
+
+/* Dense strides (elements) of shape (nd, shape) in the memory order the n operands' strides st
+ * give (st already broadcast to shape). */
+static void dense_strides(int nd, const int64_t *shape, int n,
+                          const int64_t (*st)[L2_MAX_DIMS], int64_t *out)
+{
+    /* perm[0] is the innermost dim; insertion sort that tolerates undecided pairs. */
+    int perm[L2_MAX_DIMS];
+    for (int i = 0; i < nd; i++)
+        perm[i] = nd - 1 - i;
+    for (int i = 1; i < nd; i++) {
+        int d1 = i;
+        for (int d0 = i - 1; d0 >= 0; d0--) {
+            int c = layout_cmp(n, st, shape, perm[d0], perm[d1]);
+            if (c > 0) {
+                int tmp = perm[d0];
+                perm[d0] = perm[d1];
+                perm[d1] = tmp;
+                d1 = d0;
+            } else if (c < 0) {
+                break;
+            }
+        }
+    }
+    int64_t acc = 1;
+    for (int i = 0; i < nd; i++) {
+        out[perm[i]] = acc;
+        acc *= shape[perm[i]] > 1 ? shape[perm[i]] : 1;
+    }
+}
+
+l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype dt, l2_dtype ct,
+                        int nin, const l2_tensor *const *in)
+{
+    l2_tensor *r = l2__new(op, nd, shape, dt, false);
+    if (!r || nd < 2)
+        return r;
+    int64_t st[L2__MAX_OPERANDS][L2_MAX_DIMS];
+    int n = 0;
+    for (int k = 0; k < nin && n < L2__MAX_OPERANDS; k++) {
+        const l2_tensor *t = in[k];
+        if (!t)
+            continue;
+        const int64_t *ts = t->stride;
+        int64_t conv[L2_MAX_DIMS];
+        if (ct != L2_DTYPE_COUNT && t->dtype != ct) {
+            /* torch converts such an input first, into a dense copy in its own order */
+            int64_t own[1][L2_MAX_DIMS];
+            memcpy(own[0], t->stride, sizeof(int64_t) * (size_t)t->ndim);
+            dense_strides(t->ndim, t->shape, 1, (const int64_t(*)[L2_MAX_DIMS])own, conv);
+            ts = conv;
+        }
+        for (int i = 0; i < nd; i++) {
+            int j = i - (nd - t->ndim);
+            st[n][i] = (j < 0 || t->shape[j] != shape[i]) ? 0 : ts[j];
+        }
+        n++;
+    }
+    dense_strides(nd, shape, n, (const int64_t(*)[L2_MAX_DIMS])st, r->stride);
+    return r;
 }
 
 /* ---- dtype-converting copy ---- */

@@ -250,6 +250,16 @@ void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src);
  * contiguous), else a contiguous copy converted to dt. NULL (error set) on out of memory. */
 l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool contiguous);
 
+/* Elementwise layout (area: layout): a new tensor of shape (nd, shape) and dtype dt whose
+ * memory order follows the inputs in[0..nin-1] (NULL entries skipped), each broadcast to
+ * shape, by torch's TensorIterator rule (l2.h, "Output layout"): dims are sorted by the first
+ * input whose strides tell them apart. An input whose dtype is not the compute dtype ct counts
+ * as its converted copy (dense, in its own order), as torch converts it first; ct
+ * L2_DTYPE_COUNT: none converted. Contiguous when no input decides. NULL (error set) on out of
+ * memory. */
+l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype dt, l2_dtype ct,
+                        int nin, const l2_tensor *const *in);
+
 /* ---- Threads ------------------------------------------------------------------------------ */
 
 /* Elementwise work below this many elements runs on one thread. */
@@ -301,6 +311,10 @@ l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool con
 /* vmath (issue 12): float32 elements per vector of the vector math kernels (vmath.c); float64
  * vectors hold half as many. A kernel runs n / width vectors and one padded vector for the tail. */
 #define L2__VMATH_WIDTH 8
+/* Elementwise iterations with mixed layouts (an operand's fastest dim is not the innermost
+ * one) of at least L2__TILE_MIN elements run in L2__TILE x L2__TILE blocks (area: layout). */
+#define L2__TILE 32
+#define L2__TILE_MIN 4000
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */

@@ -390,8 +390,9 @@ L2_API l2_tensor *l2_detach(const l2_tensor *t);
 L2_API l2_tensor *l2_contiguous(const l2_tensor *t);
 /* A contiguous copy with its own storage. Differentiable. */
 L2_API l2_tensor *l2_clone(const l2_tensor *t);
-/* A copy converted to dt (C conversion rules; to bool: != 0). Differentiable between float
- * dtypes. Returns a new reference to t itself when dt is t's dtype (as torch's .to). */
+/* A copy converted to dt (C conversion rules; to bool: != 0), laid out like t (the elementwise
+ * output layout rule below). Differentiable between float dtypes. Returns a new reference to
+ * t itself when dt is t's dtype (as torch's .to). */
 L2_API l2_tensor *l2_to_dtype(const l2_tensor *t, l2_dtype dt);
 /* Join n >= 1 tensors along dim; all other sizes must match; dtypes promote as in binary ops.
  * 1-d empty tensors (shape [0]) are skipped, as in torch. Differentiable. */
@@ -574,7 +575,11 @@ L2_API int l2_get_num_threads(void);
  *   grain_reduce           parallel_grain for reductions (sum, mean, var, norms, max/min)
  *   grain_optim            parameter elements above which an optimizer step runs threaded
  *   vmath_width            float32 elements per vector of the vector math kernels (float64:
- *                          half); an elementwise run of n elements leaves an n % width tail */
+ *                          half); an elementwise run of n elements leaves an n % width tail
+ *   tile, tile_min         an elementwise iteration with mixed layouts (an operand's fastest
+ *                          dim is not the output's, e.g. add(x, t(y)), contiguous(t(x))) of at
+ *                          least tile_min elements runs in tile x tile blocks of its two
+ *                          innermost dims */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
 
@@ -593,6 +598,17 @@ L2_API bool l2_debug_vector_math(bool on);
  * dtype when its category (bool < integer < float) is higher than the dimensioned operand's.
  * a: (...A), b: (...B) -> broadcast(A, B). Differentiable in a and b (float results); the
  * gradient of a broadcast input is summed back to its shape. Integer add/sub/mul wrap around. */
+/* Output layout (all elementwise ops: unary, binary, comparisons, where, clamp and their
+ * gradients; torch's TensorIterator rule): a new result is dense and its dims are ordered in
+ * memory as the inputs' are, so relu(t(x)) has t(x)'s strides and runs the contiguous loop.
+ * The order of two dims is taken from the first input (in argument order; where: cond, a, b)
+ * whose strides in them differ and are both nonzero (a broadcast dim has no say); equal strides
+ * put the smaller dim inside; when no input decides, the dims keep their row-major order. So
+ * with inputs of different layouts the first one's order wins (add(t(x), y) is laid out like
+ * t(x), add(y, t(x)) like y). An input whose dtype is not the one computed in counts as its
+ * converted copy, dense in its own order (torch converts it first). Results of size-1 dims may
+ * have any stride there. Only the layout of a new tensor follows this; what aliases what is
+ * unchanged, and masked_fill, contiguous and clone return contiguous tensors. */
 /* a + b. */
 L2_API l2_tensor *l2_add(const l2_tensor *a, const l2_tensor *b);
 /* a + alpha * b. L2_ERR_ARG for a non-integral alpha when the result is not float. */

@@ -26,6 +26,9 @@ static const struct {
     {"grain_reduce", L2__GRAIN_REDUCE},
     {"grain_optim", L2__GRAIN_OPTIM},
     {"vmath_width", L2__VMATH_WIDTH}, /* vmath (issue 12) */
+    /* elementwise layout: tiles of mixed-layout iterations */
+    {"tile", L2__TILE},
+    {"tile_min", L2__TILE_MIN},
 };
 enum { N_THRESHOLDS = (int)(sizeof thresholds / sizeof thresholds[0]) };
 

@@ -46,6 +46,8 @@ optim_fused|test-optim||the fused adam step forgets exp_avg_sq's bias correction
 vexp_tail|test-vmath|exp,sigmoid|vector math kernels leave the n % 8 tail's inputs as output
 vmath_poly|test-vmath|exp,sigmoid,silu|float32 vector exp: degree-4 coefficient 1/20, not 1/24
 rng_stream|test-random||each thread of a random fill counts from 0: threads draw the same block
+layout_follow|test-layout|relu,tanh,add|an output laid out after its inputs written as contiguous
+tile_edge|test-layout|add,contiguous|the partial tiles of a mixed-layout loop are skipped
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

@@ -480,8 +480,10 @@ def _no_min_by_minus1(ts):
     as it is for 0 by -1: torch gets 0 in place of INT64_MIN there."""
     a, b = ts[0], ts[1]
     if a.dtype == torch.int64 and b.dtype == torch.int64:
-        a, b = torch.broadcast_tensors(a, b)
-        a = torch.where((a == -INT64_MAX - 1) & (b == -1), torch.zeros_like(a), a)
+        m = (a == -INT64_MAX - 1) & (b == -1)
+        if m.any():  # only then: torch's own output layout stays for the layout check
+            a, b = torch.broadcast_tensors(a, b)
+            a = torch.where(m, torch.zeros_like(a), a)
     return a, b
 def _pow_float_base(ts, a):
     """torch.pow with an integer base and a float exponent, the base given in the result's float

@@ -331,6 +331,9 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
                     "aliases" if t_alias else "does not alias",
                     "does" if l_alias else "does not"))
         del gt
+        m = layout_check(lib, op, lo, want_t)
+        if m:
+            fails.append(where + m)
         fk = first["outs"][k] if first is not None and k < len(first["outs"]) else None
         m = thread_check(op, got, fk, n, n0, "output %d" % k,
                          lambda: compare_output(op, case, got, want_t, k, l2_outs, tin, bufs,
@@ -396,6 +399,25 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
             cov.add(case, "backward", n)
     ctx["first"] = first or rec
     return "\n".join(fails) or None
+
+
+def layout_check(lib, op, lo, want_t):
+    """The elementwise output layout rule (l2.h): a new result of an elementwise op has torch's
+    memory order. Strides are compared on the dims of size > 1 (any stride is right for a size-1
+    dim); empty results are not compared. None or a failure message. (Area: layout.)"""
+    if op.family != "elementwise" or op.view or op.inplace is not None or want_t is None or \
+            want_t.numel() == 0:
+        return None
+    shape, strides, _, _ = lib.meta(lo)
+    if list(shape) != list(want_t.shape):
+        return None  # the value comparison reports it
+    keep = [i for i, n in enumerate(shape) if n > 1]
+    got = [strides[i] for i in keep]
+    want = [want_t.stride()[i] for i in keep]
+    if got != want:
+        return "layout: output strides %s, torch's %s (shape %s)" % (
+            list(strides), list(want_t.stride()), list(shape))
+    return None
 
 
 def grad_pair(lib, tg, lg):

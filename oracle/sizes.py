@@ -84,6 +84,9 @@ class SizedDrawer(G.BaseDrawer):
         want = self.plan.get("layout")
         if self.nlayout == 1 and want in ls:
             return want
+        more = self.plan.get("layouts", ())  # plans fixing later tensors' layouts too
+        if self.nlayout <= len(more) and more[self.nlayout - 1] in ls:
+            return more[self.nlayout - 1]
         return ls[self.int(0, len(ls) - 1)]
 
     def tensor(self, shape, dtype, values="uniform", layout=None, writable=False):
@@ -279,6 +282,41 @@ for _nm in LINALG:
     CUSTOM[_nm] = g_sized_linalg(_nm[3:])
 
 
+# Ops whose iterations can mix layouts (an input's memory order differs from the output's):
+# multi-input elementwise ops and copies into a fixed layout; they get the tiling's sizes.
+# (Area: layout.)
+TILED = ("l2_contiguous", "l2_copy_", "l2_clone", "l2_reshape")
+
+
+def tiled(op):
+    return op.name in TILED or (op.family == "elementwise" and op.sig.split(":")[-1].count("T")
+                                >= 2 and not op.view)
+
+
+def tile_plans(th, big):
+    """Mixed-layout shapes on both sides of tile_min (partial tiles at the edges) and a large
+    one: the first tensor transposed, the next contiguous, the third transposed (so a unary
+    copy reads a transposed input and a binary op's two inputs disagree), and the reverse."""
+    t, tm = th.get("tile"), th.get("tile_min")
+    if not t or not tm:
+        return []
+    below = (tm - 1,)
+    for a in range(t + 1, tm):  # a 2-d shape of tm - 1 elements with a partial tile
+        if (tm - 1) % a == 0 and a % t and ((tm - 1) // a) % t:
+            below = (a, (tm - 1) // a)
+            break
+    at = (tm,)
+    for a in range(t + 1, tm):
+        if tm % a == 0 and a % t and (tm // a) % t:
+            at = (a, tm // a)
+            break
+    side = int(big ** 0.5) | 1
+    tr, co = ["transposed", "contiguous", "transposed"], ["contiguous", "transposed", "contiguous"]
+    return [{"shape": below, "layouts": tr, "label": "below:tile_min"},
+            {"shape": at, "layouts": tr, "label": "at:tile_min"},
+            {"shape": (side + 2, side), "layouts": co, "label": "large"}]
+
+
 def kind_of(op):
     if op.name in LINALG:
         return "linalg"
@@ -348,6 +386,8 @@ def plans(op, th, deep):
             ps += [{"numel": 3 * chunk - 1, "label": "large"}, {"numel": HUGE, "label": "large"}]
         if op.name in VMATH_OPS:
             ps += _vmath_plans(th, deep)
+        if tiled(op):
+            ps += tile_plans(th, big)
     elif kind == "reduce":
         # (R, O) reduced over dim 0: the tiled path; (O, R) over dim 1: output by output
         ps += [{"shape": (tr - 1, to - 1), "dims": [0], "dim": 0, "label": "below:tiles"},
@@ -493,7 +533,10 @@ def sized_cases(lib, op, dtype, profile, seed, make_case):
     # profile for now: 3 doubles the oracle's time and meets float64 tolerance edge cases on big
     # inputs that are still open (see the session notes)
     for k, p in enumerate([q for q in plans(op, th, deep) for _ in range(REPS)]):
-        p = dict(p, layout=p.get("layout") or SIZED_LAYOUTS[(base + k) % len(SIZED_LAYOUTS)])
+        if "layouts" in p:
+            p = dict(p, layout=p["layouts"][0])
+        else:
+            p = dict(p, layout=p.get("layout") or SIZED_LAYOUTS[(base + k) % len(SIZED_LAYOUTS)])
         for attempt in range(3):  # an error-parity branch may have drawn a small shape
             d = SizedDrawer(p, seed * 1000003 + base + 7919 * k + 104729 * attempt)
             case = make_case(sop, dtype, d)
@@ -603,6 +646,8 @@ def measure(case):
     pairs = [(n, "parallel_grain")]
     if name in MATH_CLASS:
         pairs.append((n, "grain_math"))
+    if len(shapes[0]) >= 2:
+        pairs.append((n, "tile_min"))
     if name in REDUCE_DIMS or name in REDUCE_ALL:
         s = shapes[0]
         if "dims" in a:

@@ -5,9 +5,14 @@
 
 #include <stdio.h>
 
-static l2_tensor *clone_impl(const char *op, const l2_tensor *t, l2_dtype dt, l2__op node_op)
+/* A copy of t in dtype dt: laid out like t with keep_layout (torch's preserve_format; dtype
+ * conversion), else contiguous (contiguous, and clone, whose contract in l2.h says so). */
+static l2_tensor *clone_impl(const char *op, const l2_tensor *t, l2_dtype dt, l2__op node_op,
+                             bool keep_layout)
 {
-    l2_tensor *r = l2__new(op, t->ndim, t->shape, dt, false);
+    l2_tensor *r = keep_layout
+                       ? l2__new_like(op, t->ndim, t->shape, dt, L2_DTYPE_COUNT, 1, &t)
+                       : l2__new(op, t->ndim, t->shape, dt, false);
     if (!r)
         return NULL;
     l2__copy_kernel(r, t);
@@ -22,7 +27,7 @@ static l2_tensor *clone_impl(const char *op, const l2_tensor *t, l2_dtype dt, l2
 l2_tensor *l2_clone(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "clone");
-    return l2__ret(clone_impl("clone", t, t->dtype, L2__OP_CLONE));
+    return l2__ret(clone_impl("clone", t, t->dtype, L2__OP_CLONE, false));
 }
 
 l2_tensor *l2_contiguous(const l2_tensor *t)
@@ -30,7 +35,7 @@ l2_tensor *l2_contiguous(const l2_tensor *t)
     L2__CHECK_T(t, NULL, "contiguous");
     if (l2__is_contiguous(t))
         return l2__ret(l2_tensor_ref((l2_tensor *)t));
-    return l2__ret(clone_impl("contiguous", t, t->dtype, L2__OP_CLONE));
+    return l2__ret(clone_impl("contiguous", t, t->dtype, L2__OP_CLONE, false));
 }
 
 /* dx = dy */
@@ -60,7 +65,7 @@ l2_tensor *l2_to_dtype(const l2_tensor *t, l2_dtype dt)
               (int)dt);
     if (dt == t->dtype)
         return l2__ret(l2_tensor_ref((l2_tensor *)t));
-    return l2__ret(clone_impl("to_dtype", t, dt, L2__OP_TO_DTYPE));
+    return l2__ret(clone_impl("to_dtype", t, dt, L2__OP_TO_DTYPE, true));
 }
 
 /* dx = dy, cast back to x's dtype by the engine. */

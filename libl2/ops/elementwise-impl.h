@@ -135,8 +135,8 @@ void l2__ew_bview(l2_tensor *v, const l2_tensor *t, int nd, const int64_t *shape
 void l2__ew_run(l2_tensor *out, int n, const l2_tensor *const *in, l2__loop_fn fn,
                 const l2__ew_ctx *ctx);
 
-/* t itself (one more reference) if its dtype is dt, else a contiguous converted copy (no
- * autograd). NULL on out-of-memory. */
+/* t itself (one more reference) if its dtype is dt, else a converted copy laid out like t
+ * (l2__new_like; no autograd). NULL on out-of-memory. */
 l2_tensor *l2__ew_convert(const char *op, const l2_tensor *t, l2_dtype dt);
 
 /* torch's can_cast: a result of dtype from may be written into to (no float into integer, no

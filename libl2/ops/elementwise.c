@@ -30,6 +30,11 @@ void l2__ew_run(l2_tensor *out, int n, const l2_tensor *const *in, l2__loop_fn f
         l2__contiguous_strides(o.ndim, o.shape, o.stride);
         out = &o;
     }
+    if (l2__fault("layout_follow") && !l2__is_contiguous(out)) {
+        o = *out; /* mutation test: an output laid out after its inputs written as contiguous */
+        l2__contiguous_strides(o.ndim, o.shape, o.stride);
+        out = &o;
+    }
     const l2_tensor *ops[L2__MAX_OPERANDS] = {out};
     for (int k = 0; k < n; k++) {
         l2__ew_bview(&v[k], in[k], out->ndim, out->shape);
@@ -45,7 +50,12 @@ void l2__ew_run(l2_tensor *out, int n, const l2_tensor *const *in, l2__loop_fn f
 
 l2_tensor *l2__ew_convert(const char *op, const l2_tensor *t, l2_dtype dt)
 {
-    return l2__convert(op, t, dt, false);
+    if (t->dtype == dt)
+        return l2_tensor_ref((l2_tensor *)t);
+    l2_tensor *r = l2__new_like(op, t->ndim, t->shape, dt, L2_DTYPE_COUNT, 1, &t);
+    if (r)
+        l2__copy_kernel(r, t);
+    return r;
 }
 
 l2_tensor *l2__ew_fresh(const char *op, const l2_tensor *t)
@@ -366,7 +376,8 @@ static l2_tensor *binary(int k, arg a, arg b, double alpha, l2_tensor *self)
                   "not supported (its base would not see the gradient); clone the view first",
                   op);
     }
-    if ((k == B_FMOD || k == B_REM) && ct == L2_INT64) {
+    /* torch raises only when a zero divisor is used: never for an empty result */
+    if ((k == B_FMOD || k == B_REM) && ct == L2_INT64 && l2__numel(nd, shape) > 0) {
         bool zero = !b.t && b.s == 0;
         if (b.t) {
             l2__iter it;
@@ -386,7 +397,7 @@ static l2_tensor *binary(int k, arg a, arg b, double alpha, l2_tensor *self)
     l2_tensor *ac = NULL, *bc = NULL, *out = NULL, *old = NULL;
     /* The output first: a result too large to hold fails before the operands are converted. */
     if (!self || od != self->dtype)
-        if (!(out = l2__new(op, nd, shape, od, false)))
+        if (!(out = l2__new_like(op, nd, shape, od, ct, 2, (const l2_tensor *[]){a.t, b.t})))
             goto fail;
     const l2_tensor *ain = a.t ? (ac = l2__ew_convert(op, a.t, ct)) : number_init(&na, a.s, ct);
     const l2_tensor *bin = b.t ? (bc = l2__ew_convert(op, b.t, ct)) : number_init(&nb, b.s, ct);
@@ -464,9 +475,10 @@ fail:
 /* mul: da = g * b, db = g * a */
 BW_LOOPS(mul_da, g * y)
 BW_LOOPS(mul_db, g * x)
-/* div: da = g / b, db = -g * a / b^2 */
+/* div: da = g / b, db = -g * a / b^2, computed as torch does, -g * ((a / b) / b): b * b
+ * underflows to 0 for tiny b, and a = 0 then gave 0 / 0 = NaN where torch has 0. */
 BW_LOOPS(div_da, g / y)
-BW_LOOPS(div_db, -g * x / (y * y))
+BW_LOOPS(div_db, -g * ((x / y) / y))
 /* pow: da = g * b * a^(b-1) (0 where b == 0), db = g * a^b * log(a) (0 where a == 0, b >= 0) */
 BW_LOOPS(pow_da, y == 0 ? (T)0 : g * y * pow(x, y - (T)1))
 /* pow with a number exponent, as torch: da = g * (b * pow_number(a, b - 1)) */
@@ -531,7 +543,7 @@ static l2_tensor *scaled(const l2_tensor *g, double alpha)
 {
     if (alpha == 1)
         return l2_tensor_ref((l2_tensor *)g);
-    l2_tensor *r = l2__new("backward", g->ndim, g->shape, g->dtype, false);
+    l2_tensor *r = l2__new_like("backward", g->ndim, g->shape, g->dtype, L2_DTYPE_COUNT, 1, &g);
     if (r) {
         l2__ew_ctx c = {.a = alpha};
         l2__ew_run(r, 1, &g, scale_fn[g->dtype == L2_FLOAT64], &c);
@@ -584,7 +596,8 @@ static l2_status binary_backward_dt(int k, l2__node *n, const l2_tensor *g, l2_t
             fn = g->dtype == L2_FLOAT64 ? pown_da_f64 : pown_da_f32;
         if (!fn || !l2__ew_edge(n, side))
             continue;
-        gin[side] = l2__new("backward", g->ndim, g->shape, g->dtype, false);
+        gin[side] =
+            l2__new_like("backward", g->ndim, g->shape, g->dtype, L2_DTYPE_COUNT, 1, &g);
         if (!gin[side]) {
             st = L2_ERR_NOMEM;
             break;
@@ -723,7 +736,9 @@ l2_status l2_mul_scalar_(l2_tensor *a, double s) { return ts_(B_MUL, a, s); }
 /* ---- where / masked_fill ------------------------------------------------------------------ */
 
 /* where: out = c ? a : b */
-#define WHERE_LOOP(NAME, T_) L2__EW_LOOP3(NAME, T_, bool, T_, T_, c, x, y, c ? x : y)
+/* The bool operand of where, the gradient masks and masked_fill is read as uint8_t (bool
+ * storage holds only 0 and 1): GCC 12 vectorises the select from uint8_t but not from _Bool. */
+#define WHERE_LOOP(NAME, T_) L2__EW_LOOP3(NAME, T_, uint8_t, T_, T_, c, x, y, c ? x : y)
 WHERE_LOOP(where_f32, float)
 WHERE_LOOP(where_f64, double)
 WHERE_LOOP(where_i64, int64_t)
@@ -748,7 +763,10 @@ l2_tensor *l2_where(const l2_tensor *cond, const l2_tensor *a, const l2_tensor *
         return NULL;
     l2_dtype dt = l2__result_type(a, b);
     l2_tensor *ac = l2__ew_convert(op, a, dt), *bc = ac ? l2__ew_convert(op, b, dt) : NULL;
-    l2_tensor *out = bc ? l2__new(op, nd, shape, dt, false) : NULL;
+    /* laid out after cond and the converted a and b, as torch's where */
+    l2_tensor *out = bc ? l2__new_like(op, nd, shape, dt, L2_DTYPE_COUNT, 3,
+                                       (const l2_tensor *[]){cond, ac, bc})
+                        : NULL;
     const l2_tensor *ins[2] = {a, b};
     if (out && l2__is_float(dt) && l2__needs_grad(2, ins) &&
         !l2__record_save(L2__OP_WHERE, out, 2, ins, 1, &cond)) {
@@ -765,18 +783,18 @@ l2_tensor *l2_where(const l2_tensor *cond, const l2_tensor *a, const l2_tensor *
 }
 
 /* Gradient routed by a mask: gsel = m ? g : 0 (sel) or m ? 0 : g (unsel). */
-L2__EW_LOOP2(gsel_f32, float, float, bool, g, m, m ? g : (T)0)
-L2__EW_LOOP2(gsel_f64, double, double, bool, g, m, m ? g : (T)0)
-L2__EW_LOOP2(gunsel_f32, float, float, bool, g, m, m ? (T)0 : g)
-L2__EW_LOOP2(gunsel_f64, double, double, bool, g, m, m ? (T)0 : g)
+L2__EW_LOOP2(gsel_f32, float, float, uint8_t, g, m, m ? g : (T)0)
+L2__EW_LOOP2(gsel_f64, double, double, uint8_t, g, m, m ? g : (T)0)
+L2__EW_LOOP2(gunsel_f32, float, float, uint8_t, g, m, m ? (T)0 : g)
+L2__EW_LOOP2(gunsel_f64, double, double, uint8_t, g, m, m ? (T)0 : g)
 
 /* g masked by the saved bool tensor: keep where the mask equals keep_true. */
 static l2_tensor *masked_grad(const l2_tensor *g, const l2_tensor *mask, bool keep_true)
 {
-    l2_tensor *r = l2__new("backward", g->ndim, g->shape, g->dtype, false);
+    const l2_tensor *ins[2] = {g, mask};
+    l2_tensor *r = l2__new_like("backward", g->ndim, g->shape, g->dtype, L2_DTYPE_COUNT, 2, ins);
     if (!r)
         return NULL;
-    const l2_tensor *ins[2] = {g, mask};
     bool d = g->dtype == L2_FLOAT64;
     l2__ew_run(r, 2, ins, keep_true ? (d ? gsel_f64 : gsel_f32) : (d ? gunsel_f64 : gunsel_f32),
                NULL);
@@ -793,9 +811,9 @@ l2_status l2__where_backward(l2__node *n, const l2_tensor *g, l2_tensor **gin)
 }
 
 /* masked_fill: out = m ? value : x */
-L2__EW_LOOP2(mfill_f32, float, float, bool, x, m, m ? (T)A : x)
-L2__EW_LOOP2(mfill_f64, double, double, bool, x, m, m ? (T)A : x)
-L2__EW_LOOP2(mfill_i64, int64_t, int64_t, bool, x, m, m ? IA : x)
+L2__EW_LOOP2(mfill_f32, float, float, uint8_t, x, m, m ? (T)A : x)
+L2__EW_LOOP2(mfill_f64, double, double, uint8_t, x, m, m ? (T)A : x)
+L2__EW_LOOP2(mfill_i64, int64_t, int64_t, uint8_t, x, m, m ? IA : x)
 L2__EW_LOOP2(mfill_b, bool, bool, bool, x, m, m ? (A != 0) : x)
 static const l2__loop_fn mfill_fn[L2_DTYPE_COUNT] = ROW_ALL(mfill);
 
@@ -807,14 +825,15 @@ l2_tensor *l2_masked_fill(const l2_tensor *t, const l2_tensor *mask, double valu
     L2__CHECK(mask->dtype == L2_BOOL, NULL, L2_ERR_DTYPE,
               "%s: only supports boolean masks, but got mask with dtype %s", op,
               l2_dtype_name(mask->dtype));
-    L2__CHECK(l2__is_float(t->dtype) || t->dtype == L2_BOOL ||
-                  (value >= -9.2233720368547758e18 && value < 9.2233720368547758e18),
-              NULL, L2_ERR_ARG, "%s: value %g cannot be converted to type int64 without "
-              "overflow", op, value);
     int64_t shape[L2_MAX_DIMS];
     int nd = l2__broadcast_shapes(op, t->ndim, t->shape, mask->ndim, mask->shape, shape);
     if (nd < 0)
         return NULL;
+    /* after the shapes, as torch: a shape mismatch is the error reported first */
+    L2__CHECK(l2__is_float(t->dtype) || t->dtype == L2_BOOL ||
+                  (value >= -9.2233720368547758e18 && value < 9.2233720368547758e18),
+              NULL, L2_ERR_ARG, "%s: value %g cannot be converted to type int64 without "
+              "overflow", op, value);
     l2_tensor *out = l2__new(op, nd, shape, t->dtype, false);
     if (out && l2__needs_grad(1, &t)) {
         l2__node *node = l2__record_save(L2__OP_MASKED_FILL, out, 1, &t, 1, &mask);

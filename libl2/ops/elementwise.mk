@@ -3,3 +3,7 @@ libl2_libl2_la_SOURCES += libl2/ops/elementwise-impl.h libl2/ops/elementwise.c l
 C_TESTS += tests/test-elementwise
 tests_test_elementwise_SOURCES = tests/test-elementwise.c tests/tap.h tests/gradcheck.h
 tests_test_elementwise_LDADD = $(TEST_LDADD)
+# area: layout (the elementwise output layout rule and the tiled mixed-layout loop)
+C_TESTS += tests/test-layout
+tests_test_layout_SOURCES = tests/test-layout.c tests/tap.h
+tests_test_layout_LDADD = $(TEST_LDADD)

@@ -308,7 +308,7 @@ static l2_tensor *unary_impl(int u, const l2_tensor *t, l2__ew_ctx c, l2_dtype c
     if (!xc)
         return NULL;
     if (!self || od != self->dtype)
-        if (!(out = l2__new(op, t->ndim, t->shape, od, false)))
+        if (!(out = l2__new_like(op, t->ndim, t->shape, od, L2_DTYPE_COUNT, 1, &t)))
             goto fail;
     l2__node *node = NULL;
     if (d->node >= 0 && l2__is_float(od) && l2__needs_grad(1, &t)) {
@@ -367,9 +367,10 @@ static l2_status unary_backward(int u, l2__node *n, const l2_tensor *g, l2_tenso
     }
     l2_tensor *v = d->save == SAVE_NONE ? l2_tensor_ref((l2_tensor *)g)
                                         : l2__ew_convert("backward", n->saved[0], g->dtype);
-    l2_tensor *r = v ? l2__new("backward", g->ndim, g->shape, g->dtype, false) : NULL;
+    const l2_tensor *ins[2] = {g, v};
+    l2_tensor *r =
+        v ? l2__new_like("backward", g->ndim, g->shape, g->dtype, L2_DTYPE_COUNT, 2, ins) : NULL;
     if (r) {
-        const l2_tensor *ins[2] = {g, v};
         l2__ew_ctx c = {.a = n->f[0], .b = n->f[1], .grain = unary_grain(u, true)};
         l2__ew_run(r, 2, ins, d->bwd[g->dtype == L2_FLOAT64], &c);
     }
