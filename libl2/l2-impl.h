@@ -274,6 +274,11 @@ l2_tensor *l2__convert(const char *op, const l2_tensor *t, l2_dtype dt, bool con
 #define L2__LOSS_CHUNKS 64
 /* Index backward (index_select, embedding) accumulates rows in blocks of this many elements. */
 #define L2__INDEX_BLOCK 256
+/* Memory (alloc.c): requests of at least L2__ALLOC_SMALL bytes go through the cache's size
+ * classes (smaller ones straight to malloc), and of at least L2__ALLOC_MMAP bytes are mmap'd on
+ * a huge-page boundary with MADV_HUGEPAGE. */
+#define L2__ALLOC_SMALL 4096
+#define L2__ALLOC_MMAP (2 << 20)
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */

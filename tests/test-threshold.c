@@ -24,6 +24,9 @@ static const struct {
     {"softmax_cols", L2__SOFTMAX_COLS},
     {"loss_chunks", L2__LOSS_CHUNKS},
     {"index_block", L2__INDEX_BLOCK},
+    /* memory (alloc.c) */
+    {"alloc_small", L2__ALLOC_SMALL},
+    {"alloc_mmap", L2__ALLOC_MMAP},
 };
 enum { NWANT = (int)(sizeof want / sizeof want[0]) };
 
