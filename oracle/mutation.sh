@@ -37,7 +37,7 @@ conv_pad|test-conv|conv2d|im2col pads one column too few on the left
 index_bounds|test-index|index_select,gather|an index equal to the dim size is accepted
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
 alloc_reuse|test-alloc|add,mm|a cached block is handed out while still in its free list
-grad_adopt|test-alloc test-autograd|add,mul|a gradient still shared is adopted as .grad
+grad_adopt|test-alloc||a gradient still shared is adopted as .grad
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"
