@@ -40,7 +40,10 @@ static void plan_sizes(void)
 static l2_tensor *block(int64_t n) { return l2_empty(L2_SHAPE(n), L2_BOOL); }
 
 /* The byte pattern of block `id` at position i (never 0, so zeroed memory does not match). */
-static unsigned char pat(int64_t id, int64_t i) { return (unsigned char)(1 + (id * 131 + i) % 251); }
+static unsigned char pat(int64_t id, int64_t i)
+{
+    return (unsigned char)(1 + (id * 131 + i) % 251);
+}
 
 static void fill(l2_tensor *t, int64_t id)
 {
