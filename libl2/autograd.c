@@ -467,14 +467,34 @@ static l2_status pend_grad(grad_table *tab, l2_tensor *t, const l2_tensor *g)
     return accumulate(&e->g, g);
 }
 
-/* Make every allocation the commit needs: the new .grad of each tensor that has none (a fresh
- * copy in the tensor's dtype, so that it aliases nothing, as torch's AccumulateGrad). */
+/* Whether gradient g can become t's .grad as it is: nothing else holds it or its storage (so
+ * it aliases nothing the caller or the graph can reach: not the seed, not another .grad), it
+ * owns its memory, and it has t's dtype and a plain contiguous layout. */
+static bool adoptable(const l2_tensor *g, const l2_tensor *t)
+{
+    /* mutation test: a gradient adopted while still shared */
+    bool unique = l2__fault("grad_adopt") ||
+                  (atomic_load(&g->refs) == 1 && atomic_load(&g->storage->refs) == 1);
+    return unique && g->storage->owns_data && !g->is_view && !g->grad_fn &&
+           !g->requires_grad && atomic_load(&g->scope_refs) == 0 && g->dtype == t->dtype &&
+           g->offset == 0 && l2__is_contiguous(g);
+}
+
+/* Make every allocation the commit needs: the new .grad of each tensor that has none: the
+ * pending gradient itself when it is uniquely owned (adoptable), else a fresh copy in the
+ * tensor's dtype, so that .grad aliases nothing, as torch's AccumulateGrad. */
 static l2_status table_prepare(grad_table *tab)
 {
     for (int64_t k = 0; k < tab->cap; k++) {
         pending_grad *e = &tab->v[k];
-        if (e->t && !e->t->grad && !(e->fresh = fresh_copy(e->g, e->t->dtype)))
+        if (!e->t || e->t->grad)
+            continue;
+        if (adoptable(e->g, e->t)) {
+            e->fresh = e->g;
+            e->g = NULL;
+        } else if (!(e->fresh = fresh_copy(e->g, e->t->dtype))) {
             return L2_ERR_NOMEM;
+        }
     }
     return L2_OK;
 }
@@ -687,7 +707,11 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
                               l2__shape_str(s2, t->ndim, t->shape), l2_dtype_name(t->dtype));
                 goto out;
             }
-            seeds[r] = fresh_copy(go, t->dtype);
+            /* Used as it is when it has the output's dtype and is contiguous (no copy): a
+             * .grad never takes it over, as the caller holds it (adoptable). */
+            seeds[r] = go->dtype == t->dtype && l2__is_contiguous(go)
+                           ? l2_tensor_ref((l2_tensor *)go)
+                           : fresh_copy(go, t->dtype);
         } else {
             if (l2__numel(t->ndim, t->shape) != 1) {
                 st = l2__fail(L2_ERR_SHAPE, "%s: grad can be implicitly created only for outputs "

@@ -315,6 +315,11 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
  * one) of at least L2__TILE_MIN elements run in L2__TILE x L2__TILE blocks (area: layout). */
 #define L2__TILE 32
 #define L2__TILE_MIN 4000
+/* Memory (alloc.c): requests of at least L2__ALLOC_SMALL bytes go through the cache's size
+ * classes (smaller ones straight to malloc), and of at least L2__ALLOC_MMAP bytes are mmap'd on
+ * a huge-page boundary with MADV_HUGEPAGE. */
+#define L2__ALLOC_SMALL 4096
+#define L2__ALLOC_MMAP (2 << 20)
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */

@@ -517,19 +517,34 @@ L2_API int64_t l2_live_tensors(void);
 
 /* Memory allocated through libl2 (all of it: tensor data, structs, graph nodes, strings). Byte
  * counts are the sizes asked for, without the allocator's own overhead. Memory given to libl2
- * with l2_from_blob is not counted. */
+ * with l2_from_blob is not counted.
+ *
+ * The allocator caches freed blocks of 4 KiB and more (l2_threshold("alloc_small")) for reuse,
+ * so that a training loop does not page-fault on fresh memory every step: blocks are sorted into
+ * size classes (four per power of two), blocks of 2 MiB and more (l2_threshold("alloc_mmap"))
+ * are mapped with transparent huge pages, and at most a quarter of RAM, up to 1 GiB, stays
+ * cached (the environment variable L2_ALLOC_CACHE_MAX sets the cap in bytes). The cache is off
+ * when L2_ALLOC_CACHE=0 at the first allocation and in AddressSanitizer builds, so that memory
+ * checkers see every use after free. */
 typedef struct {
-    int64_t bytes_in_use;  /* bytes currently allocated */
-    int64_t peak_bytes;    /* the highest bytes_in_use since start or l2_reset_peak_memory */
-    int64_t n_allocs;      /* allocations made since start */
-    int64_t n_live_allocs; /* allocations not yet freed */
-    int64_t live_tensors;  /* l2_live_tensors() */
-    int64_t live_storages; /* storages alive (several tensors may share one) */
+    int64_t bytes_in_use;   /* bytes currently allocated */
+    int64_t peak_bytes;     /* the highest bytes_in_use since start or l2_reset_peak_memory */
+    int64_t n_allocs;       /* allocations made since start */
+    int64_t n_live_allocs;  /* allocations not yet freed */
+    int64_t live_tensors;   /* l2_live_tensors() */
+    int64_t live_storages;  /* storages alive (several tensors may share one) */
+    int64_t bytes_cached;   /* bytes of freed blocks the cache holds (headers and rounding in) */
+    int64_t n_cache_hits;   /* allocations served from the cache since start */
+    int64_t n_cache_misses; /* cacheable allocations that took new memory from the system */
 } l2_memory_stats;
 /* Fill *out with the current statistics (process-wide). L2_ERR_NULL if out is NULL. */
 L2_API l2_status l2_get_memory_stats(l2_memory_stats *out);
 /* Start a new peak: peak_bytes becomes the current bytes_in_use. */
 L2_API void l2_reset_peak_memory(void);
+/* Return every cached block to the system (bytes_cached becomes 0). Thread-safe. */
+L2_API void l2_empty_cache(void);
+/* Whether the allocator's cache is on (see l2_memory_stats). */
+L2_API bool l2_alloc_cache_enabled(void);
 
 /* Threads for libl2's own kernels and for OpenBLAS (n >= 1). Default: OpenMP's default.
  * Sets OpenMP's count (omp_set_num_threads) and OpenBLAS's (openblas_set_num_threads) to n as
@@ -579,7 +594,11 @@ L2_API int l2_get_num_threads(void);
  *   tile, tile_min         an elementwise iteration with mixed layouts (an operand's fastest
  *                          dim is not the output's, e.g. add(x, t(y)), contiguous(t(x))) of at
  *                          least tile_min elements runs in tile x tile blocks of its two
- *                          innermost dims */
+ *                          innermost dims
+ *   alloc_small            bytes: allocations this large and larger go through the cache's
+ *                          size classes (smaller ones straight to malloc)
+ *   alloc_mmap             bytes: allocations this large and larger are mmap'd on a huge-page
+ *                          boundary (transparent huge pages) */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
 

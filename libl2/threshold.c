@@ -29,6 +29,9 @@ static const struct {
     /* elementwise layout: tiles of mixed-layout iterations */
     {"tile", L2__TILE},
     {"tile_min", L2__TILE_MIN},
+    /* memory (alloc.c) */
+    {"alloc_small", L2__ALLOC_SMALL},
+    {"alloc_mmap", L2__ALLOC_MMAP},
 };
 enum { N_THRESHOLDS = (int)(sizeof thresholds / sizeof thresholds[0]) };
 

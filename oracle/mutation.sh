@@ -48,6 +48,8 @@ vmath_poly|test-vmath|exp,sigmoid,silu|float32 vector exp: degree-4 coefficient 
 rng_stream|test-random||each thread of a random fill counts from 0: threads draw the same block
 layout_follow|test-layout|relu,tanh,add|an output laid out after its inputs written as contiguous
 tile_edge|test-layout|add,contiguous|the partial tiles of a mixed-layout loop are skipped
+alloc_reuse|test-alloc|add,mm|a cached block is handed out while still in its free list
+grad_adopt|test-alloc||a gradient still shared is adopted as .grad
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

@@ -499,7 +499,26 @@ def plans(op, th, deep):
               {"shape": (39323, 10), "label": "large"}]
         if deep:
             ps.append({"shape": (52429, 5), "label": "above:parallel_grain"})
+    ps += _alloc_plans(op, th)
     return ps
+
+
+def _alloc_plans(op, th):
+    """Memory area (issue 12): float32 results of add and mm one element below and at the
+    allocator's byte thresholds (alloc_small: cached size classes, alloc_mmap: huge-page mmap),
+    so that blocks from both sides are made, freed and reused at 1, 2 and 3 threads."""
+    out = []
+    for name in ("alloc_small", "alloc_mmap"):
+        if name not in th:
+            continue
+        n = th[name] // 4  # float32 elements
+        if op.name == "l2_add":
+            out += [{"numel": n - 1, "label": "below:" + name}, {"numel": n, "label": "at:" + name}]
+        elif op.name == "l2_mm":
+            m = 1 << (n.bit_length() - 1) // 2  # (m, n // m) with n // m >= m
+            out += [{"mnk": (m - 1, 7, n // m + 1), "label": "below:" + name},
+                    {"mnk": (m, 7, n // m), "label": "at:" + name}]
+    return out
 
 
 class _SizedOp:

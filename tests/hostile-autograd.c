@@ -405,6 +405,30 @@ void h_l2_reset_peak_memory(void)
     }
 }
 
+void h_l2_empty_cache(void)
+{
+    CASE("twice, with a block cached, then stats")
+    {
+        l2_tensor *t = l2_empty(L2_SHAPE(1 << 16), L2_FLOAT32);
+        EXPECT(t != NULL, "creation failed");
+        l2_tensor_release(t);
+        l2_empty_cache();
+        l2_empty_cache();
+        l2_memory_stats m;
+        OK_S(l2_get_memory_stats(&m));
+        EXPECT(m.bytes_cached == 0, "bytes are still cached after l2_empty_cache");
+    }
+}
+
+void h_l2_alloc_cache_enabled(void)
+{
+    CASE("stable")
+    {
+        bool a = l2_alloc_cache_enabled();
+        EXPECT(a == l2_alloc_cache_enabled(), "the answer changed between two calls");
+    }
+}
+
 void h_l2_set_num_threads(void)
 {
     static const int v[] = {0, -1, INT_MIN};

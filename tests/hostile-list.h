@@ -99,6 +99,8 @@
     X(l2_live_tensors) \
     X(l2_get_memory_stats) \
     X(l2_reset_peak_memory) \
+    X(l2_empty_cache) \
+    X(l2_alloc_cache_enabled) \
     X(l2_set_num_threads) \
     X(l2_get_num_threads) \
     X(l2_threshold) \

@@ -68,3 +68,9 @@ tests_test_vmath_LDADD = $(TEST_LDADD) -lm
 C_TESTS += tests/test-random
 tests_test_random_SOURCES = tests/test-random.c tests/tap.h
 tests_test_random_LDADD = $(TEST_LDADD) -lm
+# Memory (issue 12): the caching allocator, its thresholds from 1-3 OpenMP threads, flat memory
+# over a training loop, gradient adoption without aliasing.
+C_TESTS += tests/test-alloc
+tests_test_alloc_SOURCES = tests/test-alloc.c tests/tap.h tests/testutil.h
+tests_test_alloc_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
+tests_test_alloc_LDADD = $(TEST_LDADD) $(OPENMP_CFLAGS) -lm

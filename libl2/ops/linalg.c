@@ -32,8 +32,9 @@ typedef struct {
 
 /* The kernel contract, shared by the reference and the BLAS kernels:
  *     c = beta * c + alpha * (a @ b),   a: (M,K), b: (K,N), c: (M,N) row-major with row stride ldc.
- * When beta is 0 the caller has zeroed c. K >= 1, M >= 1, N >= 1 and alpha != 0 (the driver
- * handles the degenerate cases by scaling c). Kernels never fail. */
+ * When beta is 0 c is only written (it may hold anything before, NaN included: BLAS does not
+ * read C when beta is 0). K >= 1, M >= 1, N >= 1 and alpha != 0 (the driver handles the
+ * degenerate cases by scaling or zeroing c). Kernels never fail. */
 
 /* c[i,j] = beta * c[i,j] + alpha * sum_k a[i,k] * b[k,j], accumulated in ACC. */
 #define GEMM_REF(T, ACC)                                                                     \
@@ -255,7 +256,8 @@ static l2_tensor *product(const char *op, const l2_tensor *a, const l2_tensor *b
     }
     if (!c)
         beta = 0;
-    l2_tensor *out = l2__new(op, out_ndim, out_shape, dt, beta == 0);
+    /* Not zeroed: with beta 0 the kernels overwrite every element (K == 0 is zeroed below). */
+    l2_tensor *out = l2__new(op, out_ndim, out_shape, dt, false);
     if (!out)
         return NULL;
     if (beta != 0) {
@@ -270,7 +272,10 @@ static l2_tensor *product(const char *op, const l2_tensor *a, const l2_tensor *b
     if (nbatch == 0 || M == 0 || N == 0)
         return out;
     if (K == 0 || alpha == 0) { /* a @ b is zero (or ignored, as BLAS does for alpha 0) */
-        scale_inplace(out, beta);
+        if (beta == 0)
+            memset(l2__data(out), 0, (size_t)l2__numel(out_ndim, out_shape) * l2__esize(dt));
+        else
+            scale_inplace(out, beta);
         return out;
     }
 
