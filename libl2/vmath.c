@@ -135,17 +135,50 @@ static inline __m256d vgelutd(__m256d x)
     return _mm256_mul_pd(_mm256_mul_pd(VHD, x), _mm256_add_pd(V1D, Sleef_tanhd4_u10avx2(u)));
 }
 
+/* SLEEF's sin and cos choose their argument reduction for a whole vector: the fast one only when
+ * every lane is small (float32 |x| < 125, float64 < 15), and the slower reductions give a small
+ * lane a result that may differ by an ulp. So a lane's value would depend on its neighbours, and
+ * through them on where a thread's range starts (the oracle saw 1-thread and 2-thread cos
+ * differ). A vector whose lanes are all well inside the fast range runs as it is; any other is
+ * computed lane by lane, each from a vector of its own value, so an element's result depends on
+ * that element alone. */
+#define VM_TRIG_SAFE(NAME, VT, T, W, F, LIM, ABS, LT, MASK, ALL, SET1, STORE, LOAD, FIRST)        \
+    static inline VT NAME(VT x)                                                              \
+    {                                                                                        \
+        if (MASK(LT(ABS(x), SET1(LIM))) == ALL)                                              \
+            return F(x);                                                                     \
+        T in[W], out[W];                                                                     \
+        STORE(in, x);                                                                        \
+        for (int k = 0; k < W; k++)                                                          \
+            out[k] = FIRST(F(SET1(in[k])));                                                  \
+        return LOAD(out);                                                                    \
+    }
+#define VM_ABSF(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x)
+#define VM_ABSD(x) _mm256_andnot_pd(_mm256_set1_pd(-0.0), x)
+#define VM_LTF(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
+#define VM_LTD(a, b) _mm256_cmp_pd(a, b, _CMP_LT_OQ)
+#define VM_TRIGF(NAME, F)                                                                    \
+    VM_TRIG_SAFE(NAME, __m256, float, 8, F, 100.0f, VM_ABSF, VM_LTF, _mm256_movemask_ps, 0xff, \
+                 _mm256_set1_ps, _mm256_storeu_ps, _mm256_loadu_ps, _mm256_cvtss_f32)
+#define VM_TRIGD(NAME, F)                                                                    \
+    VM_TRIG_SAFE(NAME, __m256d, double, 4, F, 10.0, VM_ABSD, VM_LTD, _mm256_movemask_pd, 0xf, \
+                 _mm256_set1_pd, _mm256_storeu_pd, _mm256_loadu_pd, _mm256_cvtsd_f64)
+VM_TRIGF(vsinf_lane, Sleef_sinf8_u10avx2)
+VM_TRIGF(vcosf_lane, Sleef_cosf8_u10avx2)
+VM_TRIGD(vsind_lane, Sleef_sind4_u10avx2)
+VM_TRIGD(vcosd_lane, Sleef_cosd4_u10avx2)
+
 VM_F32(vm_log_f32, Sleef_logf8_u10avx2)
-VM_F32(vm_sin_f32, Sleef_sinf8_u10avx2)
-VM_F32(vm_cos_f32, Sleef_cosf8_u10avx2)
+VM_F32(vm_sin_f32, vsinf_lane)
+VM_F32(vm_cos_f32, vcosf_lane)
 VM_F32(vm_tanh_f32, Sleef_tanhf8_u10avx2)
 VM_F32(vm_erf_f32, Sleef_erff8_u10avx2)
 VM_F32(vm_gelu_f32, vgeluf)
 VM_F32(vm_gelut_f32, vgelutf)
 VM_F64(vm_exp_f64, Sleef_expd4_u10avx2)
 VM_F64(vm_log_f64, Sleef_logd4_u10avx2)
-VM_F64(vm_sin_f64, Sleef_sind4_u10avx2)
-VM_F64(vm_cos_f64, Sleef_cosd4_u10avx2)
+VM_F64(vm_sin_f64, vsind_lane)
+VM_F64(vm_cos_f64, vcosd_lane)
 VM_F64(vm_tanh_f64, Sleef_tanhd4_u10avx2)
 VM_F64(vm_erf_f64, Sleef_erfd4_u10avx2)
 VM_F64(vm_sigmoid_f64, vsigmoidd)
