@@ -154,6 +154,24 @@
         }                                                                                    \
     }
 
+/* One cell of average pooling over rows y0..y1-1 and columns x0..x1-1 of plane p, output o,
+ * with weight inv; with bwd set, the adjoint (x is dy, y is dx). */
+#define L2__AVG_CELL(T)                                                                      \
+    do {                                                                                     \
+        if (bwd) {                                                                           \
+            T gv = (T)(x[o] * inv);                                                          \
+            for (int64_t iy = y0; iy < y1; iy++)                                             \
+                for (int64_t ix = x0; ix < x1; ix++)                                         \
+                    y[p * hw + iy * g->w + ix] += gv;                                        \
+        } else {                                                                             \
+            double s = 0;                                                                    \
+            for (int64_t iy = y0; iy < y1; iy++)                                             \
+                for (int64_t ix = x0; ix < x1; ix++)                                         \
+                    s += x[p * hw + iy * g->w + ix];                                         \
+            y[o] = (T)(s * inv);                                                             \
+        }                                                                                    \
+    } while (0)
+
 /* Average pooling with count_include_pad: y = sum over the window's in-bounds cells / (kH kW).
  * With bwd set, the adjoint instead: dx[window] += dy / (kH kW) (x is dy, y is dx). */
 #define L2__AVGPOOL(SUF, T)                                                                  \
@@ -173,18 +191,7 @@
                     y0 = y0 < 0 ? 0 : y0;                                                    \
                     x0 = x0 < 0 ? 0 : x0;                                                    \
                     int64_t o = p * pq + oy * g->ow + ox;                                    \
-                    if (bwd) {                                                               \
-                        T gv = (T)(x[o] * inv);                                              \
-                        for (int64_t iy = y0; iy < y1; iy++)                                 \
-                            for (int64_t ix = x0; ix < x1; ix++)                             \
-                                y[p * hw + iy * g->w + ix] += gv;                            \
-                    } else {                                                                 \
-                        double s = 0;                                                        \
-                        for (int64_t iy = y0; iy < y1; iy++)                                 \
-                            for (int64_t ix = x0; ix < x1; ix++)                             \
-                                s += x[p * hw + iy * g->w + ix];                             \
-                        y[o] = (T)(s * inv);                                                 \
-                    }                                                                        \
+                    L2__AVG_CELL(T);                                                         \
                 }                                                                            \
     }
 
@@ -205,18 +212,7 @@
                     int64_t x1 = ((ox + 1) * g->w + g->ow - 1) / g->ow;                      \
                     double inv = 1.0 / (double)((y1 - y0) * (x1 - x0));                      \
                     int64_t o = p * pq + oy * g->ow + ox;                                    \
-                    if (bwd) {                                                               \
-                        T gv = (T)(x[o] * inv);                                              \
-                        for (int64_t iy = y0; iy < y1; iy++)                                 \
-                            for (int64_t ix = x0; ix < x1; ix++)                             \
-                                y[p * hw + iy * g->w + ix] += gv;                            \
-                    } else {                                                                 \
-                        double s = 0;                                                        \
-                        for (int64_t iy = y0; iy < y1; iy++)                                 \
-                            for (int64_t ix = x0; ix < x1; ix++)                             \
-                                s += x[p * hw + iy * g->w + ix];                             \
-                        y[o] = (T)(s * inv);                                                 \
-                    }                                                                        \
+                    L2__AVG_CELL(T);                                                         \
                 }                                                                            \
             }                                                                                \
     }
