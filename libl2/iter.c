@@ -313,7 +313,7 @@ typedef struct {
         if (s[0] == (int64_t)sizeof(TD) && s[1] == (int64_t)sizeof(TS)) {                    \
             TD *restrict d = (TD *)p[0];                                                     \
             const TS *restrict a = (const TS *)p[1];                                         \
-            for (int64_t i = 0; i < n; i++)                                                  \
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++)                              \
                 d[i] = (TD)a[i];                                                             \
         } else {                                                                             \
             for (int64_t i = 0; i < n; i++)                                                  \
