@@ -245,6 +245,11 @@ void l2__iter_run_range(const l2__iter *it, int64_t begin, int64_t end, l2__loop
 
 /* Copy src into dst (same shape; dtype converted) with the strided iterator. Cannot fail. */
 void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src);
+/* fills (issue 12, libl2/fill.c): set every element of t to the element at v (t's dtype,
+ * l2__esize bytes); fill t (1-d, float or int64) with arange(start, start + n * step, step) by
+ * torch's CPU formula. Both split across threads above L2__PARALLEL_GRAIN. */
+void l2__fill_kernel(l2_tensor *t, const void *v);
+void l2__arange_kernel(l2_tensor *t, double start, double step);
 
 /* t itself (one more reference) when it already has dtype dt (and, with contiguous, is
  * contiguous), else a contiguous copy converted to dt. NULL (error set) on out of memory. */

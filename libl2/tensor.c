@@ -607,14 +607,9 @@ l2_tensor *l2_keep(l2_tensor *t)
 
 static void fill_value(l2_tensor *t, double value)
 {
-    int64_t n = l2__numel(t->ndim, t->shape);
-    L2__DISPATCH(t->dtype, {
-        T v;
-        l2__store(&v, t->dtype, value);
-        T *p = (T *)l2__data(t);
-        for (int64_t i = 0; i < n; i++)
-            p[i] = v;
-    });
+    uint64_t v = 0;
+    l2__store(&v, t->dtype, value);
+    l2__fill_kernel(t, &v);
 }
 
 l2_tensor *l2_empty(int ndim, const int64_t *shape, l2_dtype dt)
@@ -679,8 +674,7 @@ l2_tensor *l2_arange(double start, double end, double step, l2_dtype dt)
     l2_tensor *t = l2__new("arange", 1, &n, dt, false);
     if (!t)
         return NULL;
-    for (int64_t i = 0; i < n; i++)
-        l2__store(l2__data(t) + i * (int64_t)l2__esize(dt), dt, start + (double)i * step);
+    l2__arange_kernel(t, start, step);
     return l2__ret(t);
 }
 

@@ -50,6 +50,8 @@ layout_follow|test-layout|relu,tanh,add|an output laid out after its inputs writ
 tile_edge|test-layout|add,contiguous|the partial tiles of a mixed-layout loop are skipped
 alloc_reuse|test-alloc|add,mm|a cached block is handed out while still in its free list
 grad_adopt|test-alloc||a gradient still shared is adopted as .grad
+fill_tail|test-fills|fill_|fills (issue 12): a fill run with a vector tail leaves its last element
+arange_lane|test-fills||fills (issue 12): arange's lanes count from start, not torch's rounded base
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

@@ -74,3 +74,7 @@ C_TESTS += tests/test-alloc
 tests_test_alloc_SOURCES = tests/test-alloc.c tests/tap.h tests/testutil.h
 tests_test_alloc_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 tests_test_alloc_LDADD = $(TEST_LDADD) $(OPENMP_CFLAGS) -lm
+# fills (issue 12): creation fills, arange and the contiguous dtype cast.
+C_TESTS += tests/test-fills
+tests_test_fills_SOURCES = tests/test-fills.c tests/tap.h
+tests_test_fills_LDADD = $(TEST_LDADD) -lm

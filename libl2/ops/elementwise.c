@@ -861,23 +861,6 @@ l2_status l2__masked_fill_backward(l2__node *n, const l2_tensor *g, l2_tensor **
 
 /* ---- fill_ / zero_ ------------------------------------------------------------------------ */
 
-static void fill_loop(int64_t n, char **p, const int64_t *s, void *ctx)
-{
-    const l2_tensor *t = ctx;
-    const void *v = l2__data(t); /* a 0-d number holding the value in the target dtype */
-    L2__DISPATCH(t->dtype, {
-        const T x = *(const T *)v;
-        if (s[0] == (int64_t)sizeof(T)) {
-            T *o = (T *)p[0];
-            for (int64_t i = 0; i < n; i++)
-                o[i] = x;
-        } else {
-            for (int64_t i = 0; i < n; i++)
-                *(T *)(p[0] + i * s[0]) = x;
-        }
-    });
-}
-
 static l2_status fill_impl(const char *op, l2__op node_op, l2_tensor *t, double value)
 {
     L2__CHECK_T(t, L2_ERR_NULL, op);
@@ -889,10 +872,7 @@ static l2_status fill_impl(const char *op, l2__op node_op, l2_tensor *t, double 
         return l2_last_status();
     number nb;
     const l2_tensor *v = number_init(&nb, value, t->dtype);
-    const l2_tensor *ops[1] = {t};
-    l2__iter it;
-    l2__iter_init(&it, 1, ops);
-    l2__iter_run(&it, fill_loop, (void *)v);
+    l2__fill_kernel(t, l2__data(v));
     l2__bump_version(t);
     return L2_OK;
 }
