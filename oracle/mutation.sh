@@ -50,6 +50,7 @@ layout_follow|test-layout|relu,tanh,add|an output laid out after its inputs writ
 tile_edge|test-layout|add,contiguous|the partial tiles of a mixed-layout loop are skipped
 alloc_reuse|test-alloc|add,mm|a cached block is handed out while still in its free list
 grad_adopt|test-alloc||a gradient still shared is adopted as .grad
+sumto_tail|test-sumto|add,mul|broadcast gradients' row path leaves the K % 4 outputs out
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

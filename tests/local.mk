@@ -74,3 +74,7 @@ C_TESTS += tests/test-alloc
 tests_test_alloc_SOURCES = tests/test-alloc.c tests/tap.h tests/testutil.h
 tests_test_alloc_CFLAGS = $(AM_CFLAGS) $(OPENMP_CFLAGS)
 tests_test_alloc_LDADD = $(TEST_LDADD) $(OPENMP_CFLAGS) -lm
+# Broadcast gradients (issue 12): l2__sum_to's row path on both sides of sumto_rows_min.
+C_TESTS += tests/test-sumto
+tests_test_sumto_SOURCES = tests/test-sumto.c tests/tap.h tests/testutil.h
+tests_test_sumto_LDADD = $(TEST_LDADD) -lm
