@@ -117,5 +117,10 @@ void l2__leave(void);
  * in float64 and rounded once to dt. Returns a new tensor (g itself with one more reference when
  * the shapes are equal), or NULL on error. */
 l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dtype dt);
+/* broadcast gradients (issue 12): l2__sum_to's row path (sum-rows.c). Adds the R rows of K
+ * elements of g (contiguous float32/float64, numel R * K) into the zeroed float64 sums acc[K]
+ * and Neumaier compensations comp[K], each output in row order (bitwise the generic loop's
+ * result). False, nothing done, when g is not such a tensor or K < L2__SUMTO_ROWS_MIN. */
+bool l2__sum_rows(double *acc, double *comp, const l2_tensor *g, int64_t R, int64_t K);
 
 #endif /* L2_AUTOGRAD_IMPL_H */

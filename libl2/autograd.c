@@ -328,6 +328,14 @@ l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dty
         int j = i - lead;
         st[i] = (j < 0 || shape[j] == 1) ? 0 : acc->stride[j];
     }
+    /* broadcast gradients (issue 12): leading rows summed, the inner K kept: the row path */
+    int p = g->ndim;
+    while (p > 0 && (st[p - 1] != 0 || g->shape[p - 1] == 1))
+        p--;
+    int64_t K = l2__numel(g->ndim - p, g->shape + p), R = l2__numel(p, g->shape);
+    if (K == l2__numel(ndim, shape) &&
+        l2__sum_rows((double *)acc->storage->data, (double *)comp->storage->data, g, R, K))
+        goto fold;
     l2_tensor *view = l2__alias(acc, g->ndim, g->shape, st, 0);
     l2_tensor *cview = view ? l2__alias(comp, g->ndim, g->shape, st, 0) : NULL;
     if (!cview) {
@@ -343,6 +351,7 @@ l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dty
     l2__iter_run_range(&it, 0, it.numel, acc_loop, &gdt);
     l2_tensor_release(cview);
     l2_tensor_release(view);
+fold:;
     double *a = (double *)acc->storage->data;
     const double *c = (const double *)comp->storage->data;
     for (int64_t i = 0, n = l2__numel(ndim, shape); i < n; i++)

@@ -325,6 +325,10 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
  * a huge-page boundary with MADV_HUGEPAGE. */
 #define L2__ALLOC_SMALL 4096
 #define L2__ALLOC_MMAP (2 << 20)
+/* broadcast gradients (issue 12): a broadcast gradient summed over its leading rows back to
+ * K >= L2__SUMTO_ROWS_MIN inner elements (a bias of shape (K)) takes the vector row path
+ * (sum-rows.c), four outputs a vector and a tail of K % 4; fewer run the generic loop. */
+#define L2__SUMTO_ROWS_MIN 4
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */

@@ -21,6 +21,8 @@ libl2_libl2_la_CPPFLAGS += $(SLEEF_CFLAGS)
 libl2_libl2_la_LIBADD += $(SLEEF_LIBS)
 # fills (issue 12): creation fills and arange kernels.
 libl2_libl2_la_SOURCES += libl2/fill.c
+# broadcast gradients (issue 12): the row path of l2__sum_to
+libl2_libl2_la_SOURCES += libl2/sum-rows.c
 libl2_libl2_la_LDFLAGS = $(AM_LDFLAGS) $(OPENMP_CFLAGS) -version-info $(L2_LT_VERSION) \
 	-export-symbols-regex '^l2_[a-z]'
 EXTRA_DIST += libl2/l2.pc.in

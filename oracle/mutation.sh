@@ -52,6 +52,7 @@ alloc_reuse|test-alloc|add,mm|a cached block is handed out while still in its fr
 grad_adopt|test-alloc||a gradient still shared is adopted as .grad
 fill_tail|test-fills|fill_|fills (issue 12): a fill run with a vector tail leaves its last element
 arange_lane|test-fills||fills (issue 12): arange's lanes count from start, not torch's rounded base
+sumto_tail|test-sumto|add,mul|broadcast gradients' row path leaves the K % 4 outputs out
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

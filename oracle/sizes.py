@@ -123,6 +123,9 @@ class SizedDrawer(G.BaseDrawer):
         out = tuple(self.shape(min_dims=max(min_dims, 1)))
         shapes = [out]
         while len(shapes) < n:
+            if "bshape" in self.plan and len(shapes) == 1:  # a planned broadcast operand
+                shapes.append(tuple(self.plan["bshape"]))
+                continue
             shapes.append(out if self.bool() else G._bcast_reduce(out, self.r))
         # the full shape need not be first: any operand may be the broadcast one
         k = self.int(0, n - 1)
@@ -500,7 +503,29 @@ def plans(op, th, deep):
         if deep:
             ps.append({"shape": (52429, 5), "label": "above:parallel_grain"})
     ps += _alloc_plans(op, th)
+    ps += _sumto_plans(op, th)
     return ps
+
+
+# broadcast gradients (issue 12): binary ops whose broadcast operand's gradient is summed back
+# by l2__sum_to's row path (leading rows summed, K inner outputs kept, K >= sumto_rows_min) in
+# vectors of 4 and tiles of 512 outputs: K below and at the threshold, a tail of K % 4, and a
+# large case with a partial last tile; contiguous operands and upstream gradient.
+SUMTO_OPS = ("l2_add", "l2_sub", "l2_mul")
+
+
+def _sumto_plans(op, th):
+    k = th.get("sumto_rows_min")
+    if not k or op.name not in SUMTO_OPS:
+        return []
+    out = []
+    for shape, bshape, label in (((37, k - 1), (k - 1,), "below:sumto_rows_min"),
+                                 ((37, k), (1, k), "at:sumto_rows_min"),
+                                 ((29, 4 * k + 3), (4 * k + 3,), "tail:sumto_rows_min"),
+                                 ((3, 41, 1031), (41, 1031), "large")):
+        out.append({"shape": shape, "bshape": bshape, "layouts": ["contiguous"] * 2,
+                    "grad_layout": "contiguous", "label": label})
+    return out
 
 
 def _alloc_plans(op, th):
@@ -561,6 +586,8 @@ def sized_cases(lib, op, dtype, profile, seed, make_case):
             case = make_case(sop, dtype, d)
             if measure(case)[0] * 2 >= target(p):
                 _cheap_grad(case, d)
+                if "grad_layout" in p:  # broadcast gradients (issue 12)
+                    case["grad"]["layout"] = p["grad_layout"]
                 case["_size_plan"] = p["label"]
                 out.append(case)
                 break

@@ -78,3 +78,7 @@ tests_test_alloc_LDADD = $(TEST_LDADD) $(OPENMP_CFLAGS) -lm
 C_TESTS += tests/test-fills
 tests_test_fills_SOURCES = tests/test-fills.c tests/tap.h
 tests_test_fills_LDADD = $(TEST_LDADD) -lm
+# Broadcast gradients (issue 12): l2__sum_to's row path on both sides of sumto_rows_min.
+C_TESTS += tests/test-sumto
+tests_test_sumto_SOURCES = tests/test-sumto.c tests/tap.h tests/testutil.h
+tests_test_sumto_LDADD = $(TEST_LDADD) -lm

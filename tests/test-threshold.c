@@ -37,6 +37,7 @@ static const struct {
     /* memory (alloc.c) */
     {"alloc_small", L2__ALLOC_SMALL},
     {"alloc_mmap", L2__ALLOC_MMAP},
+    {"sumto_rows_min", L2__SUMTO_ROWS_MIN}, /* broadcast gradients (issue 12) */
 };
 enum { NWANT = (int)(sizeof want / sizeof want[0]) };
 
