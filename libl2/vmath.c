@@ -60,8 +60,65 @@ static inline __m256 vexpf(__m256 x)
     return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
-/* The same expressions as the generic loops of unary.c, on vectors. */
+/* ---- float32 gelu -------------------------------------------------------------------------- */
+
+/* gelu(x) = 0.5 x (1 + erf(z)), z = x / sqrt 2, with 1 + erf(z) computed in float32 from two
+ * least-squares fits of our own (Chebyshev nodes, in float64 against mpmath):
+ *   |z| < 1:      erf(z) = z P(z^2), P of degree 5 (absolute error < 5e-8);
+ *   1 <= |z| < 4: erfc(|z|) = exp(-z^2 + Q(|z| - 2.5)), Q of degree 8 (relative error < 2e-8),
+ *                 so 1 + erf(z) is 2 - erfc for z > 0 and erfc itself for z < 0 (no cancellation);
+ *   |z| >= 4:     erfc = 0 (erfc(4) = 1.5e-8, below half an ulp of 2; for z < -4 the result is
+ *                 0.5 x times 0, which is torch's float32 result there too).
+ * Both pieces are computed for every lane and blended. The erf error is far inside the oracle's
+ * gelu tolerance (4 eps |x|); l2_erf keeps SLEEF's 1-ulp kernel. vm_gelu_q0 is a variable only
+ * so that the mutation test can swap in a wrong coefficient (vm_decide). */
+static float vm_gelu_q0 = -1.556815277e+00f;
+static inline __m256 vgeluf(__m256 x)
+{
+    const __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(0.707106781186547524f));
+    const __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), z);
+    const __m256 t = _mm256_mul_ps(a, a);
+    __m256 p = _mm256_set1_ps(-5.696705518e-04f);
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(4.934516690e-03f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-2.672698753e-02f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.128078886e-01f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-3.761241471e-01f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.128379150e+00f));
+    const __m256 e1 = _mm256_mul_ps(p, z); /* erf(z), |z| < 1 */
+    const __m256 ac = _mm256_min_ps(a, _mm256_set1_ps(4.0f));
+    const __m256 u = _mm256_sub_ps(ac, _mm256_set1_ps(2.5f));
+    __m256 q = _mm256_set1_ps(1.614061612e-06f);
+    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(-1.330939039e-05f));
+    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(7.739442553e-05f));
+    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(-4.201445675e-04f));
+    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(2.165160310e-03f));
+    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(-1.085851701e-02f));
+    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(5.610635973e-02f));
+    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(-3.526806811e-01f));
+    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(vm_gelu_q0));
+    __m256 ec = vexpf(_mm256_fnmadd_ps(ac, ac, q)); /* erfc(|z|), 1 <= |z| < 4 */
+    ec = _mm256_andnot_ps(_mm256_cmp_ps(a, _mm256_set1_ps(4.0f), _CMP_GE_OQ), ec);
+    const __m256 pos = _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_GT_OQ);
+    const __m256 far = _mm256_blendv_ps(ec, _mm256_sub_ps(_mm256_set1_ps(2.0f), ec), pos);
+    const __m256 near = _mm256_add_ps(_mm256_set1_ps(1.0f), e1);
+    const __m256 opz = _mm256_blendv_ps(far, near, _mm256_cmp_ps(a, _mm256_set1_ps(1.0f),
+                                                                 _CMP_LT_OQ));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), opz);
+}
+
 #define V1F _mm256_set1_ps(1.0f)
+
+/* gelu, tanh form: 0.5 x (1 + tanh(u)), u = k (x + c x^3), is x / (1 + exp(-2u)) (since
+ * 1 + tanh(u) = 2 / (1 + exp(-2u))): one exp of our own, no cancellation for x < 0; infinite u
+ * gives x (u = +inf) or x / inf = -0 (u = -inf), NaN at x = -inf as torch's 0.5 x 0. */
+static inline __m256 vgelutf(__m256 x)
+{
+    __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), x), x), x);
+    __m256 u = _mm256_mul_ps(_mm256_set1_ps(-1.59576912160573071f), _mm256_add_ps(x, x3));
+    return _mm256_div_ps(x, _mm256_add_ps(V1F, vexpf(u)));
+}
+
+/* The same expressions as the generic loops of unary.c, on vectors. */
 static inline __m256 vsigmoidf(__m256 x)
 {
     return _mm256_div_ps(V1F, _mm256_add_ps(V1F, vexpf(_mm256_sub_ps(_mm256_setzero_ps(), x))));
@@ -96,23 +153,12 @@ static inline __m256 vsiluf(__m256 x)
 VM_F32(vm_exp_f32, vexpf)
 VM_F32(vm_sigmoid_f32, vsigmoidf)
 VM_F32(vm_silu_f32, vsiluf)
+VM_F32(vm_gelu_f32, vgeluf)
+VM_F32(vm_gelut_f32, vgelutf)
 
 #ifdef L2_HAVE_SLEEF
 #define V1D _mm256_set1_pd(1.0)
-#define VHF _mm256_set1_ps(0.5f)
 #define VHD _mm256_set1_pd(0.5)
-/* gelu: 0.5 x (1 + erf(x / sqrt 2)); tanh form: 0.5 x (1 + tanh(k (x + c x^3))) */
-static inline __m256 vgeluf(__m256 x)
-{
-    __m256 e = Sleef_erff8_u10avx2(_mm256_mul_ps(x, _mm256_set1_ps(0.707106781186547524f)));
-    return _mm256_mul_ps(_mm256_mul_ps(VHF, x), _mm256_add_ps(V1F, e));
-}
-static inline __m256 vgelutf(__m256 x)
-{
-    __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), x), x), x);
-    __m256 u = _mm256_mul_ps(_mm256_set1_ps(0.797884560802865355f), _mm256_add_ps(x, x3));
-    return _mm256_mul_ps(_mm256_mul_ps(VHF, x), _mm256_add_ps(V1F, Sleef_tanhf8_u10avx2(u)));
-}
 static inline __m256d vsigmoidd(__m256d x)
 {
     __m256d e = Sleef_expd4_u10avx2(_mm256_sub_pd(_mm256_setzero_pd(), x));
@@ -173,8 +219,6 @@ VM_F32(vm_sin_f32, vsinf_lane)
 VM_F32(vm_cos_f32, vcosf_lane)
 VM_F32(vm_tanh_f32, Sleef_tanhf8_u10avx2)
 VM_F32(vm_erf_f32, Sleef_erff8_u10avx2)
-VM_F32(vm_gelu_f32, vgeluf)
-VM_F32(vm_gelut_f32, vgelutf)
 VM_F64(vm_exp_f64, Sleef_expd4_u10avx2)
 VM_F64(vm_log_f64, Sleef_logd4_u10avx2)
 VM_F64(vm_sin_f64, vsind_lane)
@@ -193,14 +237,14 @@ static const l2__vm_f32 tab_f32[L2__VM_COUNT] = {
     [L2__VM_EXP] = vm_exp_f32,
     [L2__VM_SIGMOID] = vm_sigmoid_f32,
     [L2__VM_SILU] = vm_silu_f32,
+    [L2__VM_GELU] = vm_gelu_f32,
+    [L2__VM_GELU_TANH] = vm_gelut_f32,
 #ifdef L2_HAVE_SLEEF
     [L2__VM_LOG] = vm_log_f32,
     [L2__VM_SIN] = vm_sin_f32,
     [L2__VM_COS] = vm_cos_f32,
     [L2__VM_TANH] = vm_tanh_f32,
     [L2__VM_ERF] = vm_erf_f32,
-    [L2__VM_GELU] = vm_gelu_f32,
-    [L2__VM_GELU_TANH] = vm_gelut_f32,
 #endif
 };
 static const l2__vm_f64 tab_f64[L2__VM_COUNT] = {
@@ -241,6 +285,10 @@ static int vm_decide(void)
         return s;
     if (l2__fault("vmath_poly")) /* mutation test: a wrong coefficient (1/20 for 1/24) */
         vm_c4 = 1.0f / 20;
+#ifdef VM_X86
+    if (l2__fault("vgelu_poly")) /* mutation test: gelu's erfc fit with a wrong constant term */
+        vm_gelu_q0 = -1.5f;
+#endif
     const char *e = getenv("L2_NO_VEC");
     bool off = e && *e && strcmp(e, "0") != 0;
     s = vm_cpu_ok() && !off ? 1 : 2;
