@@ -63,7 +63,7 @@ build_bench() { # $1 libl2 source dir, $2 libl2 build dir, $3 output binary
     mkdir -p "$objdir"
     ${BENCH_CXX:-c++} -std=c++17 -O2 -I"$1/libl2" -I"$srcdir/bench" ${BENCHMARK_CFLAGS:-} \
         -c "$srcdir/bench/shim.cc" -o "$objdir/shim.o"
-    for f in main cases-core cases-ops cases-limits; do
+    for f in main cases-core cases-ops cases-nn cases-limits; do
         ${BENCH_CC:-cc} -std=c11 -D_GNU_SOURCE -O2 ${OPENMP_CFLAGS:-} ${OPENBLAS_CFLAGS:-} \
             -I"$1/libl2" -I"$srcdir/bench" -c "$srcdir/bench/$f.c" -o "$objdir/$f.o"
     done
