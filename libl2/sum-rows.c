@@ -51,43 +51,30 @@ static inline void sr_one(double *a, double *c, double v)
     *a = t;
 }
 
-SR_HOT static void rows_f32(double *acc, double *comp, const float *g, int64_t R, int64_t K,
-                            bool skip_tail)
-{
-    for (int64_t k0 = 0; k0 < K; k0 += SR_TILE) {
-        int64_t kn = K - k0 < SR_TILE ? K - k0 : SR_TILE;
-        int64_t kv = kn - kn % SR_W;
-        int64_t ke = skip_tail ? kv : kn;
-        for (int64_t r = 0; r < R; r++) {
-            const float *row = g + r * K + k0;
-            double *a = acc + k0, *c = comp + k0;
-            for (int64_t k = 0; k < kv; k += SR_W) {
-                v4d v = __builtin_convertvector(*(const v4fu *)(const void *)(row + k), v4d);
-                SR_STEP(a + k, c + k, v);
-            }
-            for (int64_t k = kv; k < ke; k++)
-                sr_one(a + k, c + k, (double)row[k]);
-        }
+/* rows_f32 / rows_f64: R rows of K into acc (+ comp), tiles of SR_TILE outputs, SR_W at a time
+ * (LOAD: the row's SR_W elements at k as a v4d), then the kn % SR_W tail one by one. */
+#define SR_ROWS(NAME, T, LOAD)                                                               \
+    SR_HOT static void NAME(double *acc, double *comp, const T *g, int64_t R, int64_t K,     \
+                            bool skip_tail)                                                  \
+    {                                                                                        \
+        for (int64_t k0 = 0; k0 < K; k0 += SR_TILE) {                                        \
+            int64_t kn = K - k0 < SR_TILE ? K - k0 : SR_TILE;                                \
+            int64_t kv = kn - kn % SR_W;                                                     \
+            int64_t ke = skip_tail ? kv : kn;                                                \
+            for (int64_t r = 0; r < R; r++) {                                                \
+                const T *row = g + r * K + k0;                                               \
+                double *a = acc + k0, *c = comp + k0;                                        \
+                for (int64_t k = 0; k < kv; k += SR_W)                                       \
+                    SR_STEP(a + k, c + k, LOAD(row + k));                                    \
+                for (int64_t k = kv; k < ke; k++)                                            \
+                    sr_one(a + k, c + k, (double)row[k]);                                    \
+            }                                                                                \
+        }                                                                                    \
     }
-}
-
-SR_HOT static void rows_f64(double *acc, double *comp, const double *g, int64_t R, int64_t K,
-                            bool skip_tail)
-{
-    for (int64_t k0 = 0; k0 < K; k0 += SR_TILE) {
-        int64_t kn = K - k0 < SR_TILE ? K - k0 : SR_TILE;
-        int64_t kv = kn - kn % SR_W;
-        int64_t ke = skip_tail ? kv : kn;
-        for (int64_t r = 0; r < R; r++) {
-            const double *row = g + r * K + k0;
-            double *a = acc + k0, *c = comp + k0;
-            for (int64_t k = 0; k < kv; k += SR_W)
-                SR_STEP(a + k, c + k, (v4d) * (const v4du *)(const void *)(row + k));
-            for (int64_t k = kv; k < ke; k++)
-                sr_one(a + k, c + k, row[k]);
-        }
-    }
-}
+#define SR_LOAD_F32(q) __builtin_convertvector(*(const v4fu *)(const void *)(q), v4d)
+#define SR_LOAD_F64(q) ((v4d) * (const v4du *)(const void *)(q))
+SR_ROWS(rows_f32, float, SR_LOAD_F32)
+SR_ROWS(rows_f64, double, SR_LOAD_F64)
 
 bool l2__sum_rows(double *acc, double *comp, const l2_tensor *g, int64_t R, int64_t K)
 {

@@ -133,6 +133,28 @@ VROW(l2__vrow_sq_f64, double, v * v)
 VROW(l2__vrow_sqdev_f32, float, (v - m) * (v - m))
 VROW(l2__vrow_sqdev_f64, double, (v - m) * (v - m))
 
+/* The four float64 partial vectors of a column block back into s (a0..a3 at s[0..VB)). */
+#define VCOLS_STORE(S, A0, A1, A2, A3)                                                       \
+    do {                                                                                     \
+        memcpy((S), &(A0), sizeof(A0));                                                      \
+        memcpy((S) + VW, &(A1), sizeof(A1));                                                 \
+        memcpy((S) + 2 * VW, &(A2), sizeof(A2));                                             \
+        memcpy((S) + 3 * VW, &(A3), sizeof(A3));                                             \
+    } while (0)
+/* The outputs j..nb-1 left after the whole blocks, one by one over the n rows of p (element
+ * type T, row step `step` bytes). */
+#define VCOLS_TAIL(T)                                                                        \
+    do {                                                                                     \
+        /* mutation test: the last partial block of outputs is not reduced */                \
+        if (l2__fault("vred_tail"))                                                          \
+            return;                                                                          \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            const T *q = (const T *)(const void *)(p + i * step);                            \
+            for (int64_t k = j; k < nb; k++)                                                 \
+                s[k] += (double)q[k];                                                        \
+        }                                                                                    \
+    } while (0)
+
 /* void NAME(const char *p, int64_t step, int64_t n, int64_t nb, double *s): s[j] += the sum over
  * rows i < n of element j of row i (row i at p + i * step bytes, its nb elements contiguous).
  * Blocks of VB outputs keep their partials in registers; the nb % VB left run one by one. Each
@@ -151,19 +173,9 @@ VROW(l2__vrow_sqdev_f64, double, (v - m) * (v - m))
                 a2 += CPU##_##T(q + 2 * VW);                                                 \
                 a3 += CPU##_##T(q + 3 * VW);                                                 \
             }                                                                                \
-            memcpy(s + j, &a0, sizeof a0);                                                   \
-            memcpy(s + j + VW, &a1, sizeof a1);                                              \
-            memcpy(s + j + 2 * VW, &a2, sizeof a2);                                          \
-            memcpy(s + j + 3 * VW, &a3, sizeof a3);                                          \
+            VCOLS_STORE(s + j, a0, a1, a2, a3);                                              \
         }                                                                                    \
-        /* mutation test: the last partial block of outputs is not reduced */                \
-        if (l2__fault("vred_tail"))                                                          \
-            return;                                                                          \
-        for (int64_t i = 0; i < n; i++) {                                                    \
-            const T *q = (const T *)(const void *)(p + i * step);                            \
-            for (int64_t k = j; k < nb; k++)                                                 \
-                s[k] += (double)q[k];                                                        \
-        }                                                                                    \
+        VCOLS_TAIL(T);                                                                       \
     }
 
 #define VCOLS(NAME, T)                                                                       \
@@ -241,19 +253,9 @@ double l2__vrow_sum_f32(const float *q, int64_t n, double m)
                 CPU##_widen(a0, a1, f0);                                                     \
                 CPU##_widen(a2, a3, f1);                                                     \
             }                                                                                \
-            memcpy(s + j, &a0, sizeof a0);                                                   \
-            memcpy(s + j + VW, &a1, sizeof a1);                                              \
-            memcpy(s + j + 2 * VW, &a2, sizeof a2);                                          \
-            memcpy(s + j + 3 * VW, &a3, sizeof a3);                                          \
+            VCOLS_STORE(s + j, a0, a1, a2, a3);                                              \
         }                                                                                    \
-        /* mutation test: the last partial block of outputs is not reduced */                \
-        if (l2__fault("vred_tail"))                                                          \
-            return;                                                                          \
-        for (int64_t i = 0; i < n; i++) {                                                    \
-            const float *q = (const float *)(const void *)(p + i * step);                    \
-            for (int64_t k = j; k < nb; k++)                                                 \
-                s[k] += (double)q[k];                                                        \
-        }                                                                                    \
+        VCOLS_TAIL(float);                                                                   \
     }
 
 VCOLS32_FN(vcols32_gen, GEN)
