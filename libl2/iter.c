@@ -16,6 +16,10 @@ void l2__iter_init(l2__iter *it, int nops, const l2_tensor *const *ops)
     it->numel = l2__numel(t0->ndim, t0->shape);
     for (int k = 0; k < nops; k++)
         it->data[k] = l2__data(ops[k]);
+    if (it->numel == 0) { /* nothing to walk; a huge empty shape's strides may not fit in bytes */
+        it->ndim = 0;
+        return;
+    }
 
     /* Keep dims of size != 1, outermost first. */
     int64_t shape[L2_MAX_DIMS], stride[L2__MAX_OPERANDS][L2_MAX_DIMS];
@@ -267,7 +271,7 @@ static void dense_strides(int nd, const int64_t *shape, int n,
     int64_t acc = 1;
     for (int i = 0; i < nd; i++) {
         out[perm[i]] = acc;
-        acc *= shape[perm[i]] > 1 ? shape[perm[i]] : 1;
+        acc = l2__mul_sat(acc, shape[perm[i]] > 1 ? shape[perm[i]] : 1); /* huge empty shapes */
     }
 }
 

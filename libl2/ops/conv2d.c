@@ -27,7 +27,7 @@ static int64_t dilated_sat(int64_t k, int64_t d)
 static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int64_t *lo,
                              int64_t *hi)
 {
-    int64_t a = off >= 0 ? 0 : (-off + s - 1) / s;
+    int64_t a = off >= 0 ? 0 : -off / s + (-off % s != 0); /* ceil(-off / s), no overflow */
     int64_t b = off >= w ? 0 : (w - 1 - off) / s + 1;
     a = a < ow ? a : ow;
     b = b < ow ? b : ow;
