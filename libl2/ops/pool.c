@@ -8,6 +8,15 @@
 
 /* ---- kernels (float and double) ---------------------------------------------------------- */
 
+/* The input window [y0, y1) x [x0, x1) of output (oy, ox), clipped to the input (padding left
+ * out). Declares its four bounds. */
+#define L2__POOL_WINDOW(G, OY, OX, Y0, Y1, X0, X1)                                           \
+    int64_t Y0 = (OY) * (G)->sh - (G)->ph, X0 = (OX) * (G)->sw - (G)->pw;                   \
+    int64_t Y1 = Y0 + (G)->kh < (G)->h ? Y0 + (G)->kh : (G)->h;                             \
+    int64_t X1 = X0 + (G)->kw < (G)->w ? X0 + (G)->kw : (G)->w;                             \
+    Y0 = Y0 < 0 ? 0 : Y0;                                                                    \
+    X0 = X0 < 0 ? 0 : X0
+
 /* Max pooling over `planes` (H, W) planes into (P, Q) planes; arg (if not NULL) receives the
  * flat position y*W + x of each maximum: the first one on ties, a NaN wins (as torch). */
 #define L2__MAXPOOL(SUF, T)                                                                  \
@@ -21,11 +30,7 @@
             const T *xp = x + p * hw;                                                        \
             for (int64_t oy = 0; oy < g->oh; oy++)                                           \
                 for (int64_t ox = 0; ox < g->ow; ox++) {                                     \
-                    int64_t y0 = oy * g->sh - g->ph, x0 = ox * g->sw - g->pw;                \
-                    int64_t y1 = y0 + g->kh < g->h ? y0 + g->kh : g->h;                      \
-                    int64_t x1 = x0 + g->kw < g->w ? x0 + g->kw : g->w;                      \
-                    y0 = y0 < 0 ? 0 : y0;                                                    \
-                    x0 = x0 < 0 ? 0 : x0;                                                    \
+                    L2__POOL_WINDOW(g, oy, ox, y0, y1, x0, x1);                              \
                     T best = (T)-INFINITY;                                                   \
                     int64_t at = y0 * g->w + x0;                                             \
                     for (int64_t iy = y0; iy < y1; iy++)                                     \
@@ -185,11 +190,7 @@
         for (int64_t p = 0; p < planes; p++)                                                 \
             for (int64_t oy = 0; oy < g->oh; oy++)                                           \
                 for (int64_t ox = 0; ox < g->ow; ox++) {                                     \
-                    int64_t y0 = oy * g->sh - g->ph, x0 = ox * g->sw - g->pw;                \
-                    int64_t y1 = y0 + g->kh < g->h ? y0 + g->kh : g->h;                      \
-                    int64_t x1 = x0 + g->kw < g->w ? x0 + g->kw : g->w;                      \
-                    y0 = y0 < 0 ? 0 : y0;                                                    \
-                    x0 = x0 < 0 ? 0 : x0;                                                    \
+                    L2__POOL_WINDOW(g, oy, ox, y0, y1, x0, x1);                              \
                     int64_t o = p * pq + oy * g->ow + ox;                                    \
                     L2__AVG_CELL(T);                                                         \
                 }                                                                            \

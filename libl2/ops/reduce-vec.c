@@ -84,6 +84,21 @@ enum { FG = 8 };
         out = (l_[0] + l_[2]) + (l_[1] + l_[3]);                                             \
     } while (0)
 
+/* The n % VB tail of a row sum: element j + k (v, then EXPR of v) into lane k of a0..a3. */
+#define VROW_TAIL(EXPR)                                                                      \
+    do {                                                                                     \
+        double l[VB];                                                                        \
+        memset(l, 0, sizeof l);                                                              \
+        for (int k = 0; j < n; j++, k++) {                                                   \
+            double v = (double)q[j];                                                         \
+            l[k] = (EXPR);                                                                   \
+        }                                                                                    \
+        a0 += GEN_double(l);                                                                 \
+        a1 += GEN_double(l + VW);                                                            \
+        a2 += GEN_double(l + 2 * VW);                                                        \
+        a3 += GEN_double(l + 3 * VW);                                                        \
+    } while (0)
+
 /* double NAME(const T *q, int64_t n, double m): the sum of EXPR (of the element v, with the
  * parameter m) over q[0..n). Element j goes to lane j mod VB, the n % VB tail to lanes 0.. . */
 #define VROW_FN(NAME, CPU, T, EXPR)                                                          \
@@ -102,16 +117,7 @@ enum { FG = 8 };
             a3 += (EXPR);                                                                    \
         }                                                                                    \
         if (j < n) { /* the n % VB tail: element j + k into lane k */                        \
-            double l[VB];                                                                    \
-            memset(l, 0, sizeof l);                                                          \
-            for (int k = 0; j < n; j++, k++) {                                               \
-                double v = (double)q[j];                                                     \
-                l[k] = (EXPR);                                                               \
-            }                                                                                \
-            a0 += GEN_double(l);                                                             \
-            a1 += GEN_double(l + VW);                                                        \
-            a2 += GEN_double(l + 2 * VW);                                                    \
-            a3 += GEN_double(l + 3 * VW);                                                    \
+            VROW_TAIL(EXPR);                                                                 \
         }                                                                                    \
         double r;                                                                            \
         LANES_TOTAL(a0, a1, a2, a3, r);                                                      \
@@ -210,14 +216,7 @@ VCOLS(l2__vcols_sum_f64, double)
             CPU##_widen(a2, a3, f1);                                                         \
         }                                                                                    \
         if (j < n) { /* the n % VB tail: element j + k into lane k */                        \
-            double l[VB];                                                                    \
-            memset(l, 0, sizeof l);                                                          \
-            for (int k = 0; j < n; j++, k++)                                                 \
-                l[k] = (double)q[j];                                                         \
-            a0 += GEN_double(l);                                                             \
-            a1 += GEN_double(l + VW);                                                        \
-            a2 += GEN_double(l + 2 * VW);                                                    \
-            a3 += GEN_double(l + 3 * VW);                                                    \
+            VROW_TAIL(v);                                                                    \
         }                                                                                    \
         double r;                                                                            \
         LANES_TOTAL(a0, a1, a2, a3, r);                                                      \
