@@ -95,22 +95,18 @@ static bool too_big_tensor(const l2_tensor *t)
     return false;
 }
 
-/* Put the result of an op into a slot chosen by the input (too big tensors are dropped). */
-static void put(reader *r, l2_tensor *t, const char *what)
+/* Put the result of an op into slot s (too big tensors are dropped). */
+static void put_at(int s, l2_tensor *t)
 {
-    int s = u8(r) % NSLOTS;
-    if (!t) {
-        check_failure(what);
-        return;
-    }
     if (too_big_tensor(t)) {
         if (depth == 0)
             l2_tensor_release(t);
         return;
     }
     /* A call may return a tensor the pool already holds (contiguous of a contiguous tensor,
-     * flatten over one dim). Inside a scope that return is the scope's reference, and l2.h's
-     * rule makes the next release of t drop it: release it now, keeping the pool as it was. */
+     * flatten over one dim, autograd_grad's gradient of an output with respect to itself).
+     * Inside a scope that return is the scope's reference, and l2.h's rule makes the next
+     * release of t drop it: release it now, keeping the pool as it was. */
     for (int k = 0; depth > 0 && k < NSLOTS; k++)
         if (slot[k] == t) {
             l2_tensor_release(t);
@@ -119,6 +115,17 @@ static void put(reader *r, l2_tensor *t, const char *what)
     drop(s);
     slot[s] = t;
     owner[s] = depth;
+}
+
+/* Put the result of an op into a slot chosen by the input. */
+static void put(reader *r, l2_tensor *t, const char *what)
+{
+    int s = u8(r) % NSLOTS;
+    if (!t) {
+        check_failure(what);
+        return;
+    }
+    put_at(s, t);
 }
 
 static void status_of(l2_status st, const char *what)
@@ -554,17 +561,8 @@ static void op_autograd(reader *r)
         l2_status st = l2_autograd_grad(1, &t, gout, ni, inputs, grads, u8(r) & 1, u8(r) & 1);
         status_of(st, "autograd_grad");
         for (int i = 0; i < ni; i++)
-            if (grads[i]) {
-                int s = u8(r) % NSLOTS;
-                if (too_big_tensor(grads[i])) {
-                    if (depth == 0)
-                        l2_tensor_release(grads[i]);
-                    continue;
-                }
-                drop(s);
-                slot[s] = grads[i];
-                owner[s] = depth;
-            }
+            if (grads[i])
+                put_at(u8(r) % NSLOTS, grads[i]);
         break;
     }
     case 3: {
