@@ -550,6 +550,7 @@ def history_record(info, rows, threads, profile, context, limits, heads, workers
         "compiler": info["compiler"], "cflags": info["cflags"], "threads": threads,
         "profile": profile, "torch": torch_version,
         "benchmark_build": context.get("library_build_type"),
+        "blas_core": context.get("l2_blas_core"),
         "load_avg": context.get("load_avg"),
         "geomean_ratio": heads[threads[0]]["py"][0] if heads[threads[0]]["py"] else None,
         "headlines": {str(th): {col: (h[0] if h else None) for col, h in heads[th].items()}
@@ -623,7 +624,10 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
         L.append("")
     L.append("## Machine and method\n")
     L.append(f"- Machine `{info['machine']}` (sha256 of /etc/machine-id), {info['cpu']}, "
-             f"{info['cores']} cores. Compiler: {info['compiler']}; flags `{info['cflags']}`.")
+             f"{info['cores']} cores. Compiler: {info['compiler']}; flags `{info['cflags']}`. "
+             f"OpenBLAS kernels: {context.get('l2_blas_core', 'unknown')} (what "
+             "openblas_get_corename() reports in l2bench; an old core such as Prescott on a "
+             "modern CPU means OpenBLAS did not recognise it and runs slow SSE kernels).")
     L.append("- Threads: each thread count runs in its own processes (l2bench per group, one "
              "torch process, bench/torchbench per group) with OMP_NUM_THREADS, "
              "OPENBLAS_NUM_THREADS (torch's OpenBLAS ignores torch.set_num_threads) and "

@@ -16,6 +16,7 @@ extern "C" {
 #include <cstring>
 #include <deque>
 #include <string>
+#include <dlfcn.h>
 #include <unistd.h>
 
 namespace {
@@ -150,6 +151,11 @@ extern "C" int bench_main(int argc, char **argv)
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 2;
     benchmark::AddCustomContext("l2_profile", bench_full_profile() ? "full" : "quick");
+    // The kernel set OpenBLAS chose for this CPU (DYNAMIC_ARCH builds fall back to an old one,
+    // such as Prescott, on a CPU they do not know): looked up at run time, no link dependency.
+    typedef char *(*corename_fn)(void);
+    if (void *f = dlsym(RTLD_DEFAULT, "openblas_get_corename"))
+        benchmark::AddCustomContext("l2_blas_core", reinterpret_cast<corename_fn>(f)());
     size_t missing = 0;
     for (const listed &l : listing())
         missing += l.status != "ok";
