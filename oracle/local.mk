@@ -3,7 +3,8 @@
 TESTS += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh tests/gradcheck.sh
 EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh tests/gradcheck.sh \
 	oracle/gradcheck.py oracle/mags.py \
-	oracle/graph_oracle.py oracle/README.md oracle/run.py oracle/registry.py oracle/gen.py \
+	oracle/graph_oracle.py oracle/graph_ir.py oracle/graph_gen.py oracle/graph_run.py \
+	oracle/graph_known.py oracle/README.md oracle/run.py oracle/registry.py oracle/gen.py \
 	oracle/l2lib.py oracle/compare.py oracle/known.py oracle/mutation.sh oracle/corpus \
 	oracle/coverage.py oracle/coverage-ci.txt oracle/supervise.py oracle/sizes.py oracle/errkind.py
 
