@@ -106,6 +106,10 @@ l2__node *l2__record_save_needed(l2__op op, l2_tensor *out, int n,
                                  const l2_tensor *const *save, const bool *need);
 
 void l2__node_release(l2__node *n);
+/* Free n's saved tensors (marking n freed when it saved something, as torch does). */
+void l2__node_free_saved(l2__node *n);
+/* A contiguous copy of t in dtype dt with its own storage; NULL on out-of-memory. */
+l2_tensor *l2__grad_copy(const l2_tensor *t, l2_dtype dt);
 
 /* Suspend scope registration while library code calls public functions; l2__leave resumes.
  * A public function that calls other public functions brackets those calls with these and
