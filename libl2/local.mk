@@ -5,7 +5,8 @@ pkgconfig_DATA += libl2/l2.pc
 
 libl2_libl2_la_SOURCES = \
 	libl2/l2.h libl2/l2-impl.h libl2/checked.h libl2/autograd-impl.h \
-	libl2/error.c libl2/alloc.c libl2/tensor.c libl2/broadcast.c libl2/iter.c \
+	libl2/error.c libl2/alloc.c libl2/tensor.c libl2/create.c libl2/access.c \
+	libl2/broadcast.c libl2/iter.c \
 	libl2/random.c libl2/print.c libl2/dlpack.c libl2/autograd.c libl2/autograd-engine.c \
 	libl2/threshold.c \
 	libl2/ops/op-table.h libl2/ops/list-view.h libl2/ops/list-elementwise.h \
