@@ -155,6 +155,11 @@ bool l2__check_geometry(const char *op, int ndim, const int64_t *shape, const in
 
 /* A new contiguous tensor with fresh storage (uninitialised; zeroed if zero). */
 l2_tensor *l2__new(const char *op, int ndim, const int64_t *shape, l2_dtype dt, bool zero);
+/* The slice and select views with their autograd nodes (ops/view.c), named op in errors: the
+ * forms l2_index composes (ops/index-string.c). */
+l2_tensor *l2__slice_impl(const char *op, const l2_tensor *t, int dim, int64_t start,
+                          int64_t stop, int64_t step);
+l2_tensor *l2__select_impl(const char *op, const l2_tensor *t, int dim, int64_t index);
 /* A new tensor struct viewing t's storage with the given geometry; no autograd wiring. */
 l2_tensor *l2__alias(const l2_tensor *t, int ndim, const int64_t *shape, const int64_t *stride,
                      int64_t offset);

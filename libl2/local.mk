@@ -12,7 +12,7 @@ libl2_libl2_la_SOURCES = \
 	libl2/ops/op-table.h libl2/ops/list-view.h libl2/ops/list-elementwise.h \
 	libl2/ops/list-reduce.h libl2/ops/list-linalg.h libl2/ops/list-index.h \
 	libl2/ops/list-nn.h libl2/ops/list-conv.h \
-	libl2/ops/view.c libl2/ops/copy.c \
+	libl2/ops/view.c libl2/ops/index-string.c libl2/ops/copy.c \
 	libl2/io/safetensors.c libl2/io/idx.c \
 	libl2/nn/optim.c libl2/nn/params.c libl2/nn/layers.c
 libl2_libl2_la_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(ZLIB_CFLAGS)

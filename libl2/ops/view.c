@@ -1,11 +1,8 @@
 /* view.c: every op that returns a view of its input (no copy), each with its backward below it.
  * view/reshape/squeeze/unsqueeze/flatten/unflatten share one node type (VIEW: the gradient is
  * reshaped back), transpose/t share PERMUTE, broadcast_to shares EXPAND, narrow shares SLICE.
- * The string indexing form (l2_index) composes select, slice and unsqueeze. */
+ * The string indexing form (l2_index) is in index-string.c. */
 #include "../autograd-impl.h"
-
-#include <ctype.h>
-#include <stdlib.h>
 
 /* A view of t with the given geometry; when t requires grad, a node of type op is attached and
  * returned through *node (NULL otherwise) for the caller to fill in its parameters. */
@@ -386,8 +383,8 @@ static int64_t view_offset(const l2_tensor *t, int64_t k, int d)
     return off;
 }
 
-static l2_tensor *slice_impl(const char *op, const l2_tensor *t, int dim, int64_t start,
-                             int64_t stop, int64_t step)
+l2_tensor *l2__slice_impl(const char *op, const l2_tensor *t, int dim, int64_t start,
+                          int64_t stop, int64_t step)
 {
     L2__CHECK_T(t, NULL, op);
     L2__CHECK(t->ndim > 0, NULL, L2_ERR_DIM, "%s: cannot slice a 0-d tensor", op);
@@ -430,7 +427,7 @@ static l2_tensor *slice_impl(const char *op, const l2_tensor *t, int dim, int64_
 
 l2_tensor *l2_slice(const l2_tensor *t, int dim, int64_t start, int64_t stop, int64_t step)
 {
-    return l2__ret(slice_impl("slice", t, dim, start, stop, step));
+    return l2__ret(l2__slice_impl("slice", t, dim, start, stop, step));
 }
 
 l2_tensor *l2_narrow(const l2_tensor *t, int dim, int64_t start, int64_t length)
@@ -449,7 +446,7 @@ l2_tensor *l2_narrow(const l2_tensor *t, int dim, int64_t start, int64_t length)
     L2__CHECK(length >= 0 && start <= size - length, NULL, L2_ERR_INDEX,
               "narrow: start (%lld) + length (%lld) exceeds dimension size (%lld)",
               (long long)start, (long long)length, (long long)size);
-    return l2__ret(slice_impl("narrow", t, d, start, start + length, 1));
+    return l2__ret(l2__slice_impl("narrow", t, d, start, start + length, 1));
 }
 
 /* Backward of slice and select: scatter the gradient into zeros of the input's shape. */
@@ -471,7 +468,7 @@ static l2_tensor *zeros_with(l2__node *n, l2_tensor *(*part)(l2_tensor *, l2__no
 
 static l2_tensor *slice_part(l2_tensor *z, l2__node *n)
 {
-    return slice_impl("slice_backward", z, (int)n->i[0], n->i[1], n->i[2], n->i[3]);
+    return l2__slice_impl("slice_backward", z, (int)n->i[0], n->i[1], n->i[2], n->i[3]);
 }
 
 l2_status l2__slice_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
@@ -480,7 +477,7 @@ l2_status l2__slice_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin
     return gin[0] ? L2_OK : l2_last_status();
 }
 
-static l2_tensor *select_impl(const char *op, const l2_tensor *t, int dim, int64_t index)
+l2_tensor *l2__select_impl(const char *op, const l2_tensor *t, int dim, int64_t index)
 {
     L2__CHECK_T(t, NULL, op);
     L2__CHECK(t->ndim > 0, NULL, L2_ERR_DIM, "%s: cannot select from a 0-d tensor", op);
@@ -512,12 +509,12 @@ static l2_tensor *select_impl(const char *op, const l2_tensor *t, int dim, int64
 
 l2_tensor *l2_select(const l2_tensor *t, int dim, int64_t index)
 {
-    return l2__ret(select_impl("select", t, dim, index));
+    return l2__ret(l2__select_impl("select", t, dim, index));
 }
 
 static l2_tensor *select_part(l2_tensor *z, l2__node *n)
 {
-    return select_impl("select_backward", z, (int)n->i[0], n->i[1]);
+    return l2__select_impl("select_backward", z, (int)n->i[0], n->i[1]);
 }
 
 l2_status l2__select_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
@@ -671,141 +668,4 @@ l2_tensor *l2_detach(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "detach");
     return l2__ret(l2__alias(t, t->ndim, t->shape, t->stride, t->offset));
-}
-
-/* ---- string indexing --------------------------------------------------------------------- */
-
-typedef enum { ITEM_INT, ITEM_SLICE, ITEM_ELLIPSIS, ITEM_NONE } item_kind;
-typedef struct {
-    item_kind kind;
-    int64_t start, stop, step;
-} index_item;
-
-/* Parse an optional integer; returns pointer past it, sets *has. NULL on a malformed number. */
-static const char *parse_int(const char *p, int64_t *v, bool *has)
-{
-    while (isspace((unsigned char)*p))
-        p++;
-    *has = false;
-    if (*p == '-' || *p == '+' || isdigit((unsigned char)*p)) {
-        char *end;
-        long long x = strtoll(p, &end, 10);
-        if (end == p || (end == p + 1 && !isdigit((unsigned char)*p)))
-            return NULL;
-        *v = x;
-        *has = true;
-        p = end;
-    }
-    while (isspace((unsigned char)*p))
-        p++;
-    return p;
-}
-
-/* Parse one item of spec between [p, end). */
-static bool parse_item(const char *p, const char *end, index_item *it)
-{
-    while (p < end && isspace((unsigned char)*p))
-        p++;
-    while (end > p && isspace((unsigned char)end[-1]))
-        end--;
-    size_t len = (size_t)(end - p);
-    if (len == 3 && !strncmp(p, "...", 3)) {
-        it->kind = ITEM_ELLIPSIS;
-        return true;
-    }
-    if (len == 4 && !strncmp(p, "None", 4)) {
-        it->kind = ITEM_NONE;
-        return true;
-    }
-    char buf[128];
-    if (len == 0 || len >= sizeof buf)
-        return false;
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    int64_t v[3] = {0, INT64_MAX, 1};
-    const char *q = buf;
-    int part = 0;
-    for (;;) {
-        bool has;
-        int64_t x;
-        q = parse_int(q, &x, &has);
-        if (!q)
-            return false;
-        if (has)
-            v[part] = x;
-        else if (part == 0 && *q != ':')
-            return false;
-        if (*q == '\0')
-            break;
-        if (*q != ':' || part == 2)
-            return false;
-        q++;
-        part++;
-    }
-    if (part == 0) {
-        it->kind = ITEM_INT;
-        it->start = v[0];
-    } else {
-        it->kind = ITEM_SLICE;
-        it->start = v[0];
-        it->stop = v[1];
-        it->step = v[2];
-    }
-    return true;
-}
-
-l2_tensor *l2_index(const l2_tensor *t, const char *spec)
-{
-    const char *op = "index";
-    L2__CHECK_T(t, NULL, op);
-    L2__CHECK(spec, NULL, L2_ERR_NULL, "%s: spec is NULL", op);
-    index_item items[2 * L2_MAX_DIMS + 2];
-    int n = 0, consumed = 0, ellipsis = -1;
-    const char *p = spec;
-    while (*p) {
-        const char *e = strchr(p, ',');
-        if (!e)
-            e = p + strlen(p);
-        L2__CHECK(n < (int)(sizeof items / sizeof items[0]), NULL, L2_ERR_ARG,
-                  "%s: too many indices in '%s'", op, spec);
-        if (!parse_item(p, e, &items[n]))
-            return l2__fail(L2_ERR_ARG, "%s: cannot parse index item '%.*s' in '%s'", op,
-                            (int)(e - p), p, spec), NULL;
-        if (items[n].kind == ITEM_ELLIPSIS) {
-            L2__CHECK(ellipsis < 0, NULL, L2_ERR_ARG, "%s: an index can only have a single "
-                      "ellipsis ('...'): '%s'", op, spec);
-            ellipsis = n;
-        }
-        if (items[n].kind == ITEM_INT || items[n].kind == ITEM_SLICE)
-            consumed++;
-        n++;
-        p = *e ? e + 1 : e;
-    }
-    L2__CHECK(consumed <= t->ndim, NULL, L2_ERR_INDEX,
-              "%s: too many indices for tensor of dimension %d: '%s'", op, t->ndim, spec);
-    l2__enter();
-    l2_tensor *cur = l2_tensor_ref((l2_tensor *)t);
-    int dim = 0;
-    for (int k = 0; k < n && cur; k++) {
-        l2_tensor *next = NULL;
-        switch (items[k].kind) {
-        case ITEM_INT: next = select_impl(op, cur, dim, items[k].start); break;
-        case ITEM_SLICE:
-            next = slice_impl(op, cur, dim, items[k].start, items[k].stop, items[k].step);
-            dim++;
-            break;
-        case ITEM_NONE:
-            next = l2_unsqueeze(cur, dim);
-            dim++;
-            break;
-        case ITEM_ELLIPSIS:
-            next = l2_tensor_ref(cur);
-            dim += t->ndim - consumed;
-            break;
-        }
-        l2_tensor_release(cur);
-        cur = next;
-    }
-    l2__leave();
-    return l2__ret(cur);
 }
