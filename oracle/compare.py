@@ -100,8 +100,11 @@ def compare(got, want, tol, dtype, ref64=None, grad=False, precise_ref=None):
         return "dtype: libl2 %s torch %s" % (got.dtype, want.dtype)
     if got.size == 0:
         return None
-    if got.dtype in (np.float32, np.float64):
-        dtype = str(got.dtype)  # mixed-dtype ops: the result's own precision decides
+    if got.dtype in (np.float32, np.float64) and not (grad and dtype == "float32"):
+        # mixed-dtype ops: the result's own precision decides. Not for a float64 input's
+        # gradient through a float32 op (grad: dtype is the op's output dtype): torch computes
+        # it in float32 and casts it after.
+        dtype = str(got.dtype)
     signed = tol != "exact_unsigned"  # maximum/minimum: the sign of a tie of +-0 is free
     tol = "exact" if tol == "exact_unsigned" else tol
     if got.dtype.kind in "biu" or (tol == "exact" and not grad):
@@ -213,7 +216,7 @@ def eval64(op, tin, a, diff=(), gup=None, mode=None, rng=None):
     args = {k: (abs(v) if mode == "abs" and isinstance(v, float) else v) for k, v in a.items()}
     with warnings.catch_warnings(), torch.enable_grad():
         warnings.simplefilter("ignore")
-        r = op.ref(xs, args)
+        r = (getattr(op, "ref64", None) or op.ref)(xs, args)
         outs = list(r) if isinstance(r, tuple) else [r]
         grads = None
         if gup is not None:
@@ -252,9 +255,15 @@ def precise(op, tin, a, diff=(), gup=None):
     grad = gup is not None
     fdt = set(t.dtype for t in tin if isinstance(t, torch.Tensor) and t.is_floating_point())
     if len(fdt) > 1:
-        # mixed float32 / float64 operands: in float64 the float64 operand is no longer rounded
-        # to the float32 result type (a 0-d one) and ties or branches change; no reference
-        return None, None
+        # mixed float32 / float64 operands. A float32 result (a 0-d float64 operand beside a
+        # float32 tensor) is computed by torch on the float64 operand rounded to float32: so is
+        # the reference, in float64 from there. Other mixes (three operands, a float64 result
+        # from float32 0-d scalars in odd categories): no reference.
+        fl = [t for t in tin if isinstance(t, torch.Tensor) and t.is_floating_point()]
+        if len(fl) != 2 or torch.result_type(fl[0], fl[1]) != torch.float32:
+            return None, None
+        tin = [t.detach().to(torch.float32) if isinstance(t, torch.Tensor) and
+               t.dtype == torch.float64 else t for t in tin]
     try:
         o, g = eval64(op, tin, a, diff, gup)
         ref = g if grad else o
@@ -319,9 +328,11 @@ def compare_precise(got, want, ref, mag, tol, dtype, grad=False):
     """Per-element comparison of a float result with torch's float64 reference (see above)."""
     g64, w64, r = got.astype(np.float64), want.astype(np.float64), ref.astype(np.float64)
     bad = nonfinite_mismatch(got, want)
-    if dtype == "float32":  # torch's own float32 overflow: the reference rounded is as good
-        with np.errstate(over="ignore"):
-            bad &= nonfinite_mismatch(got, ref.astype(np.float32))
+    # torch's own overflow (float32; float64 where the op has a ref64 formula that does not
+    # overflow early): the reference, rounded to the result's dtype, is as good. For float64
+    # without ref64 the reference is torch's own result, so this changes nothing there.
+    with np.errstate(over="ignore"):
+        bad &= nonfinite_mismatch(got, ref.astype(got.dtype))
     k = K.get(tol, K["accumulating"]) * (GRAD_K if grad else 1.0)
     m = np.abs(r)
     if mag is not None and mag.shape == r.shape:

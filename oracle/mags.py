@@ -39,10 +39,11 @@ def gelu(xs, a, g):
         2 * math.pi))]
 
 
-def _norm_terms(x, dims, mu, rstd, w, b, g):
+def _norm_terms(x, dims, rstd, w, b, g, pdims=None):
     """Magnitudes of a normalisation over dims (x-hat = (x - mu) rstd, y = x-hat w + b) and of
-    its gradients. (x - mu) cancels: X = (|x| + |mu|) rstd 2 (1 + log2 n) bounds x-hat's terms
-    (torch's float64 mean and variance of n terms carry up to log2 n roundings each, the
+    its gradients. (x - mu) cancels: X = (|x| + mean |x|) rstd 2 (1 + log2 n) bounds x-hat's
+    terms (torch's float64 mean and variance of n terms carry up to log2 n roundings each, of the
+    size of the terms summed: mean |x|, not |mu|, which is far smaller when the x cancel; the
     variance's reaching x-hat through rstd); the output's terms are
     X |w| and |b|. With g' = g w, dx = rstd (g' - mean(g') - x-hat mean(g' x-hat)) has terms
     rstd (|g'| + mean|g'| + X mean|g' X|); dw = sum g x-hat: sum |g| X; db = sum |g| (over the
@@ -50,13 +51,16 @@ def _norm_terms(x, dims, mu, rstd, w, b, g):
     n = 1
     for d in dims:
         n *= x.shape[d]
-    big = (x.abs() + mu.abs()) * rstd * 2 * (1 + math.log2(max(n, 1)))
+    big = (x.abs() + x.abs().mean(dims, keepdim=True)) * rstd * 2 * (1 + math.log2(max(n, 1)))
     wa = w.abs() if w is not None else 1.0
     if g is None:
         return [big * wa + (b.abs() if b is not None else 0.0)]
     ga = g.abs()
     gw = ga * wa
-    other = tuple(d for d in range(x.dim()) if d not in dims)
+    # w and b span pdims (layer_norm: the normalized dims; batch_norm: the channel dim): their
+    # gradients sum over the rest
+    pdims = dims if pdims is None else pdims
+    other = tuple(d for d in range(x.dim()) if d not in pdims)
     out = [rstd * (gw + gw.mean(dims, keepdim=True) + big * (gw * big).mean(dims, keepdim=True))]
     for t, m in ((w, ga * big), (b, ga)):
         if t is not None:
@@ -67,9 +71,8 @@ def _norm_terms(x, dims, mu, rstd, w, b, g):
 def layer_norm(xs, a, g):
     x, w, b = xs[0], xs[1], xs[2]
     dims = tuple(range(x.dim() - len(a["normalized_shape"]), x.dim()))
-    mu = x.mean(dims, keepdim=True)
     rstd = 1 / torch.sqrt(x.var(dims, unbiased=False, keepdim=True) + a["eps"])
-    return _norm_terms(x, dims, mu, rstd, w, b, g)
+    return _norm_terms(x, dims, rstd, w, b, g)
 
 
 def batch_norm(xs, a, g):
@@ -85,9 +88,8 @@ def batch_norm(xs, a, g):
         m = (x.abs() + rm.reshape(shape).abs()) / torch.sqrt(rv.reshape(shape) + a["eps"])
         return [m * (wb.abs() if wb is not None else 1.0) + (bb.abs() if bb is not None else 0.0)]
     dims = tuple(d for d in range(x.dim()) if d != 1)
-    mu = x.mean(dims, keepdim=True)
     rstd = 1 / torch.sqrt(x.var(dims, unbiased=False, keepdim=True) + a["eps"])
-    out = _norm_terms(x, dims, mu, rstd, wb, bb, g)
+    out = _norm_terms(x, dims, rstd, wb, bb, g, (1,))
     if g is not None:
         out = out[:1] + [m.reshape(-1) for m in out[1:]]
     return out
@@ -96,10 +98,13 @@ def batch_norm(xs, a, g):
 def softmax(log):
     """Gradients: softmax's dx = y (g - sum g y) and log_softmax's dx = g - y sum g cancel when g
     is nearly constant along dim: add their terms y (|g| + sum |g| y) and |g| + y sum |g| to the
-    sensitivity (which covers y's own error, y |x - max|)."""
+    sensitivity (which covers y's own error, y |x - max|). log_softmax's value x - max - log S
+    adds a term 1: S = sum exp(x - max) >= 1 carries roundings of its own size whatever the
+    inputs, so log S is off by a few eps absolutely (torch's float64 result too: found at outputs
+    near 0, where one element dominates its row)."""
     def mag(xs, a, g):
         if g is None:
-            return "perturb"
+            return ("perturb", [torch.ones_like(xs[0])]) if log else "perturb"
         y = torch.softmax(xs[0], a["dim"])
         ga = g.abs()
         if log:
@@ -140,7 +145,8 @@ tanh = unary_grad(_tanh_terms)
 
 
 def var(std):
-    """var/std: (x - mean)^2 cancels in x - mean: with X = (|x| + |mean|) (1 + log2 n), the terms
+    """var/std: (x - mean)^2 cancels in x - mean: with X = (|x| + mean |x|) (1 + log2 n) (the
+    mean's roundings are of the size of the terms it sums, as in _norm_terms), the terms
     are mean(2 X |x - mean| + eps X^2) (the last: mean's rounding squared, what a near-constant
     input leaves); std = sqrt(var) turns an allowance A of var into about sqrt(A) (0 at a
     constant input) or A / (2 std). Gradients: the sensitivity."""
@@ -151,7 +157,8 @@ def var(std):
         for d in dims:
             n *= x.shape[d]
         mu = x.mean(dims, keepdim=True) if dims else x
-        big = (x.abs() + mu.abs()) * (1 + math.log2(max(n, 1)))
+        big = (x.abs() + (x.abs().mean(dims, keepdim=True) if dims else x.abs())) * (
+            1 + math.log2(max(n, 1)))
         eps = 2.0 ** -52
         dof = max(n - a["correction"], 1)
         v = torch.var(x, dim=dims, correction=int(a["correction"]), keepdim=True) if dims \

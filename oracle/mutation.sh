@@ -31,6 +31,7 @@ vred_lane|test-reduce test-threads|sum,sum_dims,mean_dims,var,norm|vector sums d
 vec_tail|test-elementwise|add,mul|the contiguous binary loop skips its n % 8 tail
 pow_guard|test-elementwise|pow|pow's d/db without its x == 0 guard
 softmax_max|test-nn|softmax,log_softmax|softmax without max subtraction
+bn_unbiased|test-nn|batch_norm|batch_norm normalises by the unbiased variance
 exp_f32|test-elementwise test-autograd|exp|float64 exp computed in float32
 bcast_grad|test-elementwise test-reduce|add,mul|broadcast gradients assigned, not summed
 inplace_contig|test-elementwise test-coverage-layouts|relu_,add_|in-place output as contiguous

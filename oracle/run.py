@@ -350,6 +350,7 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
             and t0.numel() > 0 and not ctx["torch_overflow"]:
         out = l2_outs[0]
         case["_side"] = "backward"
+        odt = str(t0.dtype).split(".")[-1]  # the precision the gradients are computed in
         if not lib.requires_grad(out):
             return where + "output does not require grad (torch's does)"
         if ctx["no_torch_grad"]:
@@ -388,7 +389,7 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
             rec["grads"][i] = got
             fg = first["grads"].get(i) if first is not None else None
             m = thread_check(op, got, fg, n, n0, "grad of input %d" % i,
-                             lambda: compare_grad(got, as_np(tg), op.tol, dtype, special,
+                             lambda: compare_grad(got, as_np(tg), op.tol, odt, special,
                                                   _pk(ctx["pg"], j)))
             if m:
                 fails.append(m if first else "grad of input %d: %s" % (i, m))

@@ -261,7 +261,8 @@ l2_status l2__layer_norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
         for (int64_t b = 0; b < N; b++)                                                      \
             v += l2__vrow_sqdev_##SFX(x + (b * C + c) * S, S, m);                            \
         *mean = m;                                                                           \
-        *var = v / (double)(N * S);                                                          \
+        /* mutation test: the unbiased variance (n - 1) normalises */                      \
+        *var = v / (double)(N * S - (N * S > 1 && l2__fault("bn_unbiased")));                \
     }
 NN_BN_STATS(float, f32)
 NN_BN_STATS(double, f64)
