@@ -7,6 +7,7 @@
  * (n, d1, ..) entry, i.e. one lane of the input along its class dim. The forward keeps each
  * position's logsumexp for the backward (in the node's extra block). */
 #include "nn-impl.h"
+#include "../vmath.h"
 
 static bool check_reduction(const char *op, l2_reduction r)
 {
@@ -44,7 +45,7 @@ enum { CLS_CE, CLS_CE_PROB, CLS_NLL };
  *   CE:      (1-e) * (lse - x[t]) + e * (lse - sum(x)/C)
  *   CE_PROB: -sum_c t'_c * (x_c - lse),  t' = t * (1-e) + e/C
  *   NLL:     -x[t] */
-#define NN_CLS_FWD(T, SFX, EXP)                                                              \
+#define NN_CLS_FWD(T, SFX, EXP, LSE)                                                         \
     L2__NN_INLINE double cls_fwd_##SFX##_(const T *x, int64_t xs, int64_t C, int mode,       \
                                           int64_t t, const T *tp, int64_t ts, double e,      \
                                           double *lse_out)                                   \
@@ -76,12 +77,17 @@ enum { CLS_CE, CLS_CE_PROB, CLS_NLL };
     static double cls_fwd_##SFX(const char *x, int64_t xs, int64_t C, int mode, int64_t t,   \
                                 const char *tp, int64_t ts, double e, double *lse)           \
     {                                                                                        \
+        double (*lsef)(int64_t, const T *) = LSE;                                            \
+        if (xs == 1 && mode == CLS_CE && e == 0 && lsef) { /* vmath's row kernel (issue 12) */ \
+            *lse = lsef(C, (const T *)x);                                                    \
+            return *lse - (double)((const T *)x)[t];                                         \
+        }                                                                                    \
         if (xs == 1 && (ts == 1 || !tp))                                                     \
             return cls_fwd_##SFX##_((const T *)x, 1, C, mode, t, (const T *)tp, 1, e, lse);  \
         return cls_fwd_##SFX##_((const T *)x, xs, C, mode, t, (const T *)tp, ts, e, lse);    \
     }
-NN_CLS_FWD(float, f32, l2__nn_expf)
-NN_CLS_FWD(double, f64, exp)
+NN_CLS_FWD(float, f32, l2__nn_expf, l2__vmath_lse_f32())
+NN_CLS_FWD(double, f64, exp, (double (*)(int64_t, const double *))NULL)
 
 /* One position's gradients, g being the upstream gradient of its loss (already divided by the
  * mean's denominator), lse = logsumexp(x) saved by the forward; dx and dt (either may be NULL)
