@@ -252,12 +252,13 @@ static void vm_softmax_f32(int64_t n, float *y, const float *x, bool lg)
     }
 }
 
-/* logsumexp of one contiguous row as cross_entropy's generic lane computes it: max + log(sum
- * exp(x - max)), in float64. */
-static double vm_lse_f32(int64_t n, const float *x)
+/* logsumexp of one contiguous row as cross_entropy's generic lane computes it, in two parts:
+ * *mx = max, returns log(sum(exp(x - max))), in float64. */
+static double vm_lse_f32(int64_t n, const float *x, double *mx)
 {
-    float mx = vm_rowmax_f32(n, x);
-    return (double)mx + log(vm_expsum_f32(n, NULL, x, mx));
+    float m = vm_rowmax_f32(n, x);
+    *mx = m;
+    return log(vm_expsum_f32(n, NULL, x, m));
 }
 
 #ifdef L2_HAVE_SLEEF
