@@ -8,6 +8,7 @@
 #include "l2-impl.h"
 #include "vmath.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,102 @@ VM_F32(vm_silu_f32, vsiluf)
 VM_F32(vm_gelu_f32, vgeluf)
 VM_F32(vm_gelut_f32, vgelutf)
 
+/* Row kernels of softmax, log_softmax and cross_entropy (issue 12). */
+
+/* max(x[0..n)) with four vector accumulators; max(x, m) = x > m ? x : m, so a NaN never enters
+ * (as the generic loops); -inf for n = 0. */
+static float vm_rowmax_f32(int64_t n, const float *x)
+{
+    __m256 m4[4] = {_mm256_set1_ps(-INFINITY), _mm256_set1_ps(-INFINITY),
+                    _mm256_set1_ps(-INFINITY), _mm256_set1_ps(-INFINITY)};
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int k = 0; k < 4; k++)
+            m4[k] = _mm256_max_ps(_mm256_loadu_ps(x + i + 8 * k), m4[k]);
+    for (; i + 8 <= n; i += 8)
+        m4[0] = _mm256_max_ps(_mm256_loadu_ps(x + i), m4[0]);
+    __m256 mv = _mm256_max_ps(_mm256_max_ps(m4[0], m4[1]), _mm256_max_ps(m4[2], m4[3]));
+    float lanes[8], mx = -INFINITY;
+    _mm256_storeu_ps(lanes, mv);
+    for (int k = 0; k < 8; k++)
+        mx = lanes[k] > mx ? lanes[k] : mx;
+    for (; i < n; i++)
+        mx = x[i] > mx ? x[i] : mx;
+    return mx;
+}
+
+/* sum of exp(x[i] - mx) in float64 vector lanes, also stored into y[i] unless y is NULL. The
+ * n % 8 tail runs through one vector padded with 0, whose padding lanes are then zeroed (a
+ * -inf padding would cost a microcode assist per call: vexpf's subnormal scaling). y may be
+ * x. */
+static double vm_expsum_f32(int64_t n, float *y, const float *x, float mx)
+{
+    const __m256 mv = _mm256_set1_ps(mx);
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 e = vexpf(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv));
+        if (y)
+            _mm256_storeu_ps(y + i, e);
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    if (i < n && !l2__fault("softmax_vec_tail")) { /* mutation test: the tail left out */
+        float d[8];
+        for (int k = 0; k < 8; k++)
+            d[k] = i + k < n ? x[i + k] - mx : 0.0f;
+        _mm256_storeu_ps(d, vexpf(_mm256_loadu_ps(d)));
+        for (int64_t k = n - i; k < 8; k++)
+            d[k] = 0.0f;
+        __m256 e = _mm256_loadu_ps(d);
+        if (y)
+            memcpy(y + i, d, (size_t)(n - i) * sizeof(float));
+        s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    double part[4], s = 0;
+    _mm256_storeu_pd(part, _mm256_add_pd(s0, s1));
+    for (int k = 0; k < 4; k++)
+        s += part[k];
+    return s;
+}
+
+/* softmax (lg false) or log_softmax of one contiguous row: the max, one pass y = exp(x - max)
+ * (softmax only) summed, one pass y *= 1 / sum or y = x - max - log(sum). y may be x. */
+static void vm_softmax_f32(int64_t n, float *y, const float *x, bool lg)
+{
+    float mx = vm_rowmax_f32(n, x);
+    if (l2__fault("softmax_max")) /* mutation test: no max subtraction */
+        mx = 0;
+    const __m256 mv = _mm256_set1_ps(mx);
+    double s = vm_expsum_f32(n, lg ? NULL : y, x, mx);
+    int64_t i;
+    if (lg) {
+        const float ls = (float)log(s);
+        const __m256 lv = _mm256_set1_ps(ls);
+        for (i = 0; i + 8 <= n; i += 8)
+            _mm256_storeu_ps(y + i, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv), lv));
+        for (; i < n; i++)
+            y[i] = x[i] - mx - ls;
+    } else {
+        const float inv = (float)(1.0 / s);
+        const __m256 iv = _mm256_set1_ps(inv);
+        for (i = 0; i + 8 <= n; i += 8)
+            _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(y + i), iv));
+        for (; i < n; i++)
+            y[i] *= inv;
+    }
+}
+
+/* logsumexp of one contiguous row as cross_entropy's generic lane computes it, in two parts:
+ * *mx = max, returns log(sum(exp(x - max))), in float64. */
+static double vm_lse_f32(int64_t n, const float *x, double *mx)
+{
+    float m = vm_rowmax_f32(n, x);
+    *mx = m;
+    return log(vm_expsum_f32(n, NULL, x, m));
+}
+
 #ifdef L2_HAVE_SLEEF
 #define V1D _mm256_set1_pd(1.0)
 #define VHD _mm256_set1_pd(0.5)
@@ -319,6 +416,24 @@ l2__vm_f32 l2__vmath_f32(int fn)
         return tab_f32[fn];
 #endif
     (void)fn;
+    return NULL;
+}
+
+l2__vm_softmax_f32 l2__vmath_softmax_f32(void)
+{
+#ifdef VM_X86
+    if (vm_decide() == 1)
+        return vm_softmax_f32;
+#endif
+    return NULL;
+}
+
+l2__vm_lse_f32 l2__vmath_lse_f32(void)
+{
+#ifdef VM_X86
+    if (vm_decide() == 1)
+        return vm_lse_f32;
+#endif
     return NULL;
 }
 

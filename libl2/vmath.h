@@ -30,4 +30,13 @@ typedef void (*l2__vm_f64)(int64_t n, double *y, const double *x);
 l2__vm_f32 l2__vmath_f32(int fn);
 l2__vm_f64 l2__vmath_f64(int fn);
 
+/* softmax (lg false) or log_softmax (lg true) of one contiguous float32 row of n elements into
+ * y (y may be x): the kernel, or NULL where the vector path is off. */
+typedef void (*l2__vm_softmax_f32)(int64_t n, float *y, const float *x, bool lg);
+l2__vm_softmax_f32 l2__vmath_softmax_f32(void);
+/* log(sum(exp(x))) of one contiguous float32 row in two float64 parts, *mx = max(x) and the
+ * returned log(sum(exp(x - max))): the kernel, or NULL where the vector path is off. */
+typedef double (*l2__vm_lse_f32)(int64_t n, const float *x, double *mx);
+l2__vm_lse_f32 l2__vmath_lse_f32(void);
+
 #endif /* L2_VMATH_H */

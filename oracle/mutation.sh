@@ -55,6 +55,8 @@ fill_tail|test-fills|fill_|fills (issue 12): a fill run with a vector tail leave
 arange_lane|test-fills||fills (issue 12): arange's lanes count from start, not torch's rounded base
 sumto_tail|test-sumto|add,mul|broadcast gradients' row path leaves the K % 4 outputs out
 vgelu_poly|test-vmath|gelu|float32 vector gelu (issue 12): the erfc fit's constant -1.3, not -1.3649
+adam_vec|test-optim||AVX2 adam step (issue 12, elementwise area): the n % width tail left out
+softmax_vec_tail|test-nn|softmax,log_softmax,cross_entropy|float32 vmath softmax rows: no n % 8 tail
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

@@ -415,6 +415,16 @@ def plans(op, th, deep):
             c = th["softmax_cols"]
             ps += [{"shape": (7, c + k), "dims": [0], "dim": 0, "label": "cols%+d" % k}
                    for k in (-1, 0, 1)]
+            # issue 12, elementwise area: contiguous rows through vmath's float32 softmax row
+            # kernel: shorter than a vector, one vector, vectors and a tail (its max runs 4
+            # vectors a step: 3 w + 5 has none, 4 w + 3 one and a tail)
+            w = th.get("vmath_width")
+            if w:
+                ps += [{"shape": (5, k), "dims": [1], "dim": 1, "label": lb,
+                        "layout": "contiguous"}
+                       for k, lb in ((w - 1, "below:vmath_width"), (w, "at:vmath_width"),
+                                     (3 * w + 5, "tail:vmath_width"),
+                                     (4 * w + 3, "tail:vmath_width"))]
         if deep:
             ps += [{"shape": (tr + 1, to + 1), "dims": [0], "dim": 0, "label": "above:tiles"},
                    {"shape": (3, 2 * chunk + 3), "dims": [1], "dim": 1, "label": "large"},

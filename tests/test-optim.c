@@ -201,9 +201,11 @@ int main(void)
 
     int64_t grain = l2_threshold("grain_optim");
     ok(grain > 8, "grain_optim threshold is %lld", (long long)grain);
-    const int64_t sizes[] = {grain - 1, grain, 3 * grain + 7};
+    /* ... and for the AVX2 adam kernels (8 floats, 4 doubles a vector): shorter than one
+     * vector, whole vectors, vectors and a tail. */
+    const int64_t sizes[] = {grain - 1, grain, 3 * grain + 7, 3, 16, 8 * 5 + 5};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        for (int si = 0; si < 3; si++)
+        for (int si = 0; si < 6; si++)
             for (int nt = 1; nt <= 3; nt++) {
                 run_big(&cases[i], sizes[si], L2_FLOAT32, nt);
                 if (nt == 2)

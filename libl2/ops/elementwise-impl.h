@@ -16,6 +16,15 @@
 #define L2__SIMD
 #endif
 
+/* The loops are built twice, for x86-64 with AVX2 and for the baseline, picked once at load
+ * time (ifunc), so the contiguous paths run 8 floats a vector where the CPU has AVX2 (issue
+ * 12). Without FMA: -std=c11 keeps a * b + c two roundings in both clones. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define L2__EW_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define L2__EW_HOT
+#endif
+
 /* Parameters of a loop (alpha, scalar value, clamp bounds, activation parameters). Loops copy
  * them into locals A, B (double) and IA, IB (int64) before the element loop (the loop macros
  * typedef T first). ctx is never NULL: l2__ew_run passes zeros when the op has no parameters. */
@@ -33,7 +42,7 @@ typedef struct {
 
 /* out[i] = EXPR(X) with X of type TX; T is typedef'd to TX for literals in EXPR. */
 #define L2__EW_LOOP1(NAME, TO, TX, X, EXPR)                                                  \
-    static void NAME(int64_t n, char **p, const int64_t *s, void *ctx)                       \
+    L2__EW_HOT static void NAME(int64_t n, char **p, const int64_t *s, void *ctx)            \
     {                                                                                        \
         typedef TX T;                                                                        \
         L2__EW_PARAMS;                                                                       \
@@ -57,7 +66,7 @@ typedef struct {
 
 /* out[i] = EXPR(X, Y); T is TX. A second fast path serves a broadcast scalar Y (stride 0). */
 #define L2__EW_LOOP2(NAME, TO, TX, TY, X, Y, EXPR)                                           \
-    static void NAME(int64_t n, char **p, const int64_t *s, void *ctx)                       \
+    L2__EW_HOT static void NAME(int64_t n, char **p, const int64_t *s, void *ctx)            \
     {                                                                                        \
         typedef TX T;                                                                        \
         L2__EW_PARAMS;                                                                       \
@@ -97,7 +106,7 @@ typedef struct {
 
 /* out[i] = EXPR(X, Y, Z); T is TY (where: X is the bool condition; backward: X is the grad). */
 #define L2__EW_LOOP3(NAME, TO, TX, TY, TZ, X, Y, Z, EXPR)                                    \
-    static void NAME(int64_t n, char **p, const int64_t *s, void *ctx)                       \
+    L2__EW_HOT static void NAME(int64_t n, char **p, const int64_t *s, void *ctx)            \
     {                                                                                        \
         typedef TY T;                                                                        \
         L2__EW_PARAMS;                                                                       \

@@ -7,6 +7,7 @@
  * (n, d1, ..) entry, i.e. one lane of the input along its class dim. The forward keeps each
  * position's logsumexp for the backward (in the node's extra block). */
 #include "nn-impl.h"
+#include "../vmath.h"
 
 static bool check_reduction(const char *op, l2_reduction r)
 {
@@ -44,10 +45,10 @@ enum { CLS_CE, CLS_CE_PROB, CLS_NLL };
  *   CE:      (1-e) * (lse - x[t]) + e * (lse - sum(x)/C)
  *   CE_PROB: -sum_c t'_c * (x_c - lse),  t' = t * (1-e) + e/C
  *   NLL:     -x[t] */
-#define NN_CLS_FWD(T, SFX, EXP)                                                              \
+#define NN_CLS_FWD(T, SFX, EXP, LSE)                                                         \
     L2__NN_INLINE double cls_fwd_##SFX##_(const T *x, int64_t xs, int64_t C, int mode,       \
                                           int64_t t, const T *tp, int64_t ts, double e,      \
-                                          double *lse_out)                                   \
+                                          double *mx_out, double *ls_out)                    \
     {                                                                                        \
         if (mode == CLS_NLL)                                                                 \
             return -(double)x[t * xs];                                                       \
@@ -55,44 +56,55 @@ enum { CLS_CE, CLS_CE_PROB, CLS_NLL };
         _Pragma("omp simd reduction(max : mx)")                                              \
         for (int64_t k = 0; k < C; k++)                                                      \
             mx = x[k * xs] > mx ? x[k * xs] : mx;                                            \
-        double s = 0, sx = 0;                                                                \
+        double s = 0, sx = 0; /* sx: sum of x - max */                                      \
         _Pragma("omp simd reduction(+ : s, sx)")                                             \
         for (int64_t k = 0; k < C; k++) {                                                    \
             s += (double)EXP(x[k * xs] - mx);                                                \
-            sx += (double)x[k * xs];                                                         \
+            sx += (double)x[k * xs] - (double)mx;                                            \
         }                                                                                    \
-        double lse = (double)mx + log(s);                                                    \
-        *lse_out = lse;                                                                      \
-        if (mode == CLS_CE) /* no smoothing term at e == 0: 0 * inf (a -inf logit) is NaN */ \
-            return (1 - e) * (lse - (double)x[t * xs]) +                                     \
-                   (e != 0 ? e * (lse - sx / (double)C) : 0);                                \
+        double ls = log(s);                                                                  \
+        *mx_out = (double)mx;                                                                \
+        *ls_out = ls;                                                                        \
+        /* lse - x[t] as log(s) - (x[t] - max), as torch's -log_softmax: a large max would   \
+         * swallow log(s) in lse. No smoothing term at e == 0: 0 * inf is NaN. */           \
+        if (mode == CLS_CE)                                                                  \
+            return (1 - e) * (ls - ((double)x[t * xs] - (double)mx)) +                       \
+                   (e != 0 ? e * (ls - sx / (double)C) : 0);                                 \
         double l = 0, u = e / (double)C;                                                     \
         _Pragma("omp simd reduction(+ : l)")                                                 \
         for (int64_t k = 0; k < C; k++)                                                      \
-            l -= ((double)tp[k * ts] * (1 - e) + u) * ((double)x[k * xs] - lse);             \
+            l -= ((double)tp[k * ts] * (1 - e) + u) * (((double)x[k * xs] - mx) - ls);       \
         return l;                                                                            \
     }                                                                                        \
     L2__NN_HOT                                                                               \
     static double cls_fwd_##SFX(const char *x, int64_t xs, int64_t C, int mode, int64_t t,   \
-                                const char *tp, int64_t ts, double e, double *lse)           \
+                                const char *tp, int64_t ts, double e, double *mx, double *ls) \
     {                                                                                        \
+        double (*lsef)(int64_t, const T *, double *) = LSE;                                  \
+        if (xs == 1 && mode == CLS_CE && e == 0 && lsef) { /* vmath's row kernel (issue 12) */ \
+            *ls = lsef(C, (const T *)x, mx);                                                 \
+            return *ls - ((double)((const T *)x)[t] - *mx);                                  \
+        }                                                                                    \
         if (xs == 1 && (ts == 1 || !tp))                                                     \
-            return cls_fwd_##SFX##_((const T *)x, 1, C, mode, t, (const T *)tp, 1, e, lse);  \
-        return cls_fwd_##SFX##_((const T *)x, xs, C, mode, t, (const T *)tp, ts, e, lse);    \
+            return cls_fwd_##SFX##_((const T *)x, 1, C, mode, t, (const T *)tp, 1, e, mx,    \
+                                    ls);                                                     \
+        return cls_fwd_##SFX##_((const T *)x, xs, C, mode, t, (const T *)tp, ts, e, mx, ls); \
     }
-NN_CLS_FWD(float, f32, l2__nn_expf)
-NN_CLS_FWD(double, f64, exp)
+NN_CLS_FWD(float, f32, l2__nn_expf, l2__vmath_lse_f32())
+NN_CLS_FWD(double, f64, exp, (double (*)(int64_t, const double *, double *))NULL)
 
 /* One position's gradients, g being the upstream gradient of its loss (already divided by the
- * mean's denominator), lse = logsumexp(x) saved by the forward; dx and dt (either may be NULL)
- * were zeroed. With p = softmax(x) = exp(x - lse):
+ * mean's denominator), logsumexp(x) = mx + ls saved by the forward in two parts (x - mx - ls
+ * keeps ls where mx is large); dx and dt (either may be NULL) were zeroed. With p = softmax(x)
+ * = exp(x - lse):
  *   CE:      dx_c = g * (p_c - e/C - (1-e) * [c == t])
  *   CE_PROB: dx_c = g * (p_c * sum(t') - t'_c),  dt_c = -g * (1-e) * (x_c - lse)
  *   NLL:     dx_t = -g */
 #define NN_CLS_BWD(T, SFX, EXP)                                                              \
     L2__NN_INLINE void cls_bwd_##SFX##_(const T *x, int64_t xs, int64_t C, int mode,         \
                                         int64_t t, const T *tp, int64_t ts, double e,        \
-                                        double lse, double g, T *dx, int64_t dxs, T *dt,     \
+                                        double mx, double ls, double g, T *dx, int64_t dxs,  \
+                                        T *dt,                                               \
                                         int64_t dts)                                         \
     {                                                                                        \
         if (mode == CLS_NLL) {                                                               \
@@ -102,10 +114,10 @@ NN_CLS_FWD(double, f64, exp)
         }                                                                                    \
         double u = e / (double)C;                                 \
         if (mode == CLS_CE && dx) {                                                          \
-            T tl = (T)lse, gt = (T)g, ut = (T)u;                                             \
+            T gt = (T)g, ut = (T)u; /* x - mx - ls in float64: T would round at x's scale */  \
             _Pragma("omp simd")                                                              \
             for (int64_t k = 0; k < C; k++)                                                  \
-                dx[k * dxs] = gt * (EXP(x[k * xs] - tl) - ut);                               \
+                dx[k * dxs] = gt * (EXP((T)(((double)x[k * xs] - mx) - ls)) - ut);          \
             dx[t * dxs] = (T)(dx[t * dxs] - g * (1 - e));                                    \
         }                                                                                    \
         if (mode == CLS_CE)                                                                  \
@@ -116,7 +128,7 @@ NN_CLS_FWD(double, f64, exp)
             st += (double)tp[k * ts] * (1 - e) + u;                                          \
         _Pragma("omp simd")                                                                  \
         for (int64_t k = 0; k < C; k++) {                                                    \
-            double lp = (double)x[k * xs] - lse;                                             \
+            double lp = ((double)x[k * xs] - mx) - ls;                                       \
             if (dx)                                                                          \
                 dx[k * dxs] = (T)(g * (exp(lp) * st - ((double)tp[k * ts] * (1 - e) + u)));  \
             if (dt)                                                                          \
@@ -125,14 +137,14 @@ NN_CLS_FWD(double, f64, exp)
     }                                                                                        \
     L2__NN_HOT                                                                               \
     static void cls_bwd_##SFX(const char *x, int64_t xs, int64_t C, int mode, int64_t t,     \
-                              const char *tp, int64_t ts, double e, double lse, double g,    \
-                              char *dx, int64_t dxs, char *dt, int64_t dts)                  \
+                              const char *tp, int64_t ts, double e, double mx, double ls,    \
+                              double g, char *dx, int64_t dxs, char *dt, int64_t dts)        \
     {                                                                                        \
         if (mode == CLS_CE && xs == 1 && dxs == 1)                                           \
-            cls_bwd_##SFX##_((const T *)x, 1, C, mode, t, NULL, 0, e, lse, g, (T *)dx, 1,    \
+            cls_bwd_##SFX##_((const T *)x, 1, C, mode, t, NULL, 0, e, mx, ls, g, (T *)dx, 1, \
                              NULL, 0);                                                       \
         else                                                                                 \
-            cls_bwd_##SFX##_((const T *)x, xs, C, mode, t, (const T *)tp, ts, e, lse, g,     \
+            cls_bwd_##SFX##_((const T *)x, xs, C, mode, t, (const T *)tp, ts, e, mx, ls, g,  \
                              (T *)dx, dxs, (T *)dt, dts);                                    \
     }
 NN_CLS_BWD(float, f32, l2__nn_expf)
@@ -153,10 +165,10 @@ static int64_t cls_target(const l2_tensor *tgt, int64_t r)
     return ((const int64_t *)l2__data(tgt))[l2__nn_lane(tgt, -1, r)];
 }
 
-/* loss[r] and lse[r] (logsumexp, unless NLL) for every position; tgt is int64 (index modes) or
- * of x's dtype (CLS_CE_PROB). */
+/* loss[r] and the logsumexp's two parts mx[r] + ls[r] (unless NLL) for every position; tgt is
+ * int64 (index modes) or of x's dtype (CLS_CE_PROB). */
 static void cls_forward_kernel(const l2_tensor *x, const l2_tensor *tgt, const cls_info *ci,
-                               double *loss, double *lse)
+                               double *loss, double *mx, double *ls)
 {
     int64_t es = (int64_t)l2__esize(x->dtype), xs = x->stride[ci->cdim];
     int64_t ts = ci->mode == CLS_CE_PROB ? tgt->stride[ci->cdim] : 0;
@@ -172,20 +184,20 @@ static void cls_forward_kernel(const l2_tensor *x, const l2_tensor *tgt, const c
         } else {
             t = cls_target(tgt, r);
             if (t == ci->ignore) {
-                loss[r] = lse[r] = 0;
+                loss[r] = mx[r] = ls[r] = 0;
                 continue;
             }
         }
-        lse[r] = 0;
-        loss[r] = f32 ? cls_fwd_f32(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, &lse[r])
-                      : cls_fwd_f64(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, &lse[r]);
+        mx[r] = ls[r] = 0;
+        loss[r] = f32 ? cls_fwd_f32(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, &mx[r], &ls[r])
+                      : cls_fwd_f64(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, &mx[r], &ls[r]);
     }
 }
 
 /* dx, dt (either may be NULL; zeroed, contiguous, x's shape and dtype) for upstream gradient g:
  * per position (reduction none) or one value (g0, already divided for the mean). */
 static void cls_backward_kernel(const l2_tensor *x, const l2_tensor *tgt, const cls_info *ci,
-                                const double *lse, const l2_tensor *g, double g0, l2_tensor *dx,
+                                const double *lse2, const l2_tensor *g, double g0, l2_tensor *dx,
                                 l2_tensor *dt)
 {
     int64_t es = (int64_t)l2__esize(x->dtype), xs = x->stride[ci->cdim];
@@ -210,11 +222,11 @@ static void cls_backward_kernel(const l2_tensor *x, const l2_tensor *tgt, const 
         char *dxp = dx ? dxd + l2__nn_lane(dx, ci->cdim, r) * es : NULL;
         char *dtp = dt ? dtd + l2__nn_lane(dt, ci->cdim, r) * es : NULL;
         if (f32)
-            cls_bwd_f32(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, lse[r], gr, dxp, dxs, dtp,
-                        dts);
+            cls_bwd_f32(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, lse2[r], lse2[ci->npos + r],
+                        gr, dxp, dxs, dtp, dts);
         else
-            cls_bwd_f64(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, lse[r], gr, dxp, dxs, dtp,
-                        dts);
+            cls_bwd_f64(xp, xs, ci->C, ci->mode, t, tp, ts, ci->eps, lse2[r], lse2[ci->npos + r],
+                        gr, dxp, dxs, dtp, dts);
     }
 }
 
@@ -297,8 +309,8 @@ static l2_tensor *cls_loss(const char *op, bool nll, l2__op node_op, const l2_te
         }
     }
     l2_tensor *tg = l2__nn_as(op, target, ci.mode == CLS_CE_PROB ? input->dtype : L2_INT64);
-    /* loss[npos], then lse[npos] (kept by the node for the backward) */
-    double *loss = tg ? l2__malloc((size_t)(2 * ci.npos + 1) * sizeof(double), op) : NULL;
+    /* loss[npos], then the logsumexp's parts mx[npos], ls[npos] (kept for the backward) */
+    double *loss = tg ? l2__malloc((size_t)(3 * ci.npos + 1) * sizeof(double), op) : NULL;
     l2_tensor *out = NULL;
     if (loss)
         out = red == L2_REDUCTION_NONE ? l2__new(op, pnd, pshape, input->dtype, false)
@@ -308,7 +320,7 @@ static l2_tensor *cls_loss(const char *op, bool nll, l2__op node_op, const l2_te
         l2_tensor_release(tg);
         return NULL;
     }
-    cls_forward_kernel(input, tg, &ci, loss, loss + ci.npos);
+    cls_forward_kernel(input, tg, &ci, loss, loss + ci.npos, loss + 2 * ci.npos);
     l2_tensor_release(tg);
     if (red == L2_REDUCTION_NONE) {
         char *o = l2__data(out);
@@ -327,8 +339,8 @@ static l2_tensor *cls_loss(const char *op, bool nll, l2__op node_op, const l2_te
             l2_tensor_release(out);
             return NULL;
         }
-        memmove(loss, loss + ci.npos, (size_t)ci.npos * sizeof(double));
-        node->extra = loss; /* lse[npos] */
+        memmove(loss, loss + ci.npos, (size_t)(2 * ci.npos) * sizeof(double));
+        node->extra = loss; /* mx[npos], ls[npos] */
         loss = NULL;
         node->i[0] = ci.mode;
         node->i[1] = red;

@@ -91,9 +91,16 @@
         }                                                                                    \
         return true;                                                                         \
     }
-/* float32 keeps its fused lane below (l2__nn_expf vectorises in one pass; measured faster than
- * the vector kernel's three passes with an in-order sum) */
-NN_SOFTMAX_VLANE(float, f32, (void (*)(int64_t, float *, const float *))NULL)
+/* float32 (issue 12): vmath's row kernel, its max with four accumulators, exp (libl2's own
+ * float32 vector exp) and float64 sum fused in one pass */
+static bool softmax_vlane_f32(const float *x, float *y, int64_t n, bool lg)
+{
+    l2__vm_softmax_f32 f = l2__vmath_softmax_f32();
+    if (!f)
+        return false;
+    f(n, y, x, lg);
+    return true;
+}
 NN_SOFTMAX_VLANE(double, f64, l2__vmath_f64(L2__VM_EXP))
 
 NN_SOFTMAX_LANE(float, f32, l2__nn_expf)
