@@ -54,6 +54,7 @@ fill_tail|test-fills|fill_|fills (issue 12): a fill run with a vector tail leave
 arange_lane|test-fills||fills (issue 12): arange's lanes count from start, not torch's rounded base
 sumto_tail|test-sumto|add,mul|broadcast gradients' row path leaves the K % 4 outputs out
 vgelu_poly|test-vmath|gelu|float32 vector gelu (issue 12): the erfc fit's constant -1.3, not -1.3649
+randn_lane|test-random||random (issue 12): float32 normal lanes: lane 5 of 16 takes its left neighbour's counter
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"
