@@ -288,6 +288,10 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
  * the innermost dim, lane k takes elements k mod the width; over an outer dim, blocks of that many
  * neighbouring outputs advance together (the outputs % width left run one by one). */
 #define L2__REDUCE_VEC_BLOCK 16
+/* reductions, random, copies (issue 12, area rr): max / min (with their index, argmax/argmin,
+ * logsumexp's shift) over contiguous float32 rows of at least this many elements run the AVX2
+ * loop of reduce-ext.c (4 vectors of 8 per step, then vectors of 8, then a scalar tail). */
+#define L2__REDUCE_EXT_VEC 32
 /* Softmax along a non-innermost dim of a contiguous input runs this many lanes per block. */
 #define L2__SOFTMAX_COLS 64
 /* Loss sums run over this many fixed element ranges (the same result for any thread count). */
