@@ -392,6 +392,8 @@ void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src)
     const l2_tensor *ops[2] = {dst, src};
     l2__iter it;
     l2__iter_init(&it, 2, ops);
+    if (dst->dtype == src->dtype && l2__copy_transposed(&it, l2__esize(dst->dtype)))
+        return;
     copy_ctx c = {dst->dtype, src->dtype};
     l2__iter_run(&it, copy_loop, &c);
 }

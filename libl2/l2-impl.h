@@ -245,6 +245,10 @@ void l2__iter_run_range(const l2__iter *it, int64_t begin, int64_t end, l2__loop
 
 /* Copy src into dst (same shape; dtype converted) with the strided iterator. Cannot fail. */
 void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src);
+/* copies (issue 12, area rr; ops/copy.c): run a same-dtype iteration it (operand 0 the
+ * destination) as a tiled 8 x 8 register transpose when its two innermost dims are swapped
+ * between the operands and its elements have 4 bytes; false (nothing done) otherwise. */
+bool l2__copy_transposed(const l2__iter *it, size_t esize);
 /* fills (issue 12, libl2/fill.c): set every element of t to the element at v (t's dtype,
  * l2__esize bytes); fill t (1-d, float or int64) with arange(start, start + n * step, step) by
  * torch's CPU formula. Both split across threads above L2__PARALLEL_GRAIN. */
