@@ -1,10 +1,10 @@
 /* test-random.c: random fills (libl2/random.c). Same seed, same values at 1, 2 and 3 threads
  * (contiguous and transposed targets, odd sizes); consecutive fills differ; and seeded statistical
  * bounds: mean, variance, lag-1 correlation and the Kolmogorov-Smirnov distance of rand / randn /
- * uniform / normal against their distributions (bounds at about 5 standard errors: a correct generator fails them
- * with probability far below 1e-6; a repeated or constant block or a wrong transform does not
- * pass them), lag correlations 1 to 32 (a lane repeating its neighbour's pair); float32 normal
- * fills (issue 12) against the documented stream recomputed here in float64 from the seed, and
+ * uniform / normal against their distributions (bounds at about 5 standard errors: a correct
+ * generator fails them with probability far below 1e-6; a repeated or constant block or a wrong
+ * transform does not pass them), lag correlations 1 to 32 (a lane repeating its neighbour's pair); float32 normal
+ * and uniform fills (issue 12) against the documented streams recomputed here from the seed, and
  * the vector and generic kernels giving the same bits. No timing. */
 #include "tap.h"
 
@@ -183,20 +183,56 @@ static void normal_f32_reference(int64_t n, double mu, double sd, int threads)
     l2_tensor_release(t);
 }
 
+/* float32 uniform(lo, hi) of n elements from seed against the documented stream recomputed
+ * here (l2.h: float(lo + (hi - lo) u), u = (v >> 11) 2^-53; a value that rounds to high redrawn
+ * from key ^ mix(1), mix(2), ...): the same bits. */
+static void uniform_f32_reference(int64_t n, double lo, double hi, int threads)
+{
+    l2_set_num_threads(threads);
+    l2_manual_seed(555);
+    l2_tensor *t = l2_uniform(1, &n, lo, hi, L2_FLOAT32);
+    l2_set_num_threads(1);
+    uint64_t key = first_draw(555);
+    const float *p = t ? (const float *)l2_data_ptr(t) : NULL;
+    int64_t bad = -1, redrawn = 0;
+    for (int64_t i = 0; p && i < n && bad < 0; i++) {
+        float want = 0;
+        for (uint64_t k = 0;; k++) {
+            uint64_t kk = k ? key ^ sm_mix(k) : key;
+            uint64_t v = sm_mix(kk + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
+            want = (float)(lo + (hi - lo) * ((double)(v >> 11) * 0x1.0p-53));
+            if (!(want >= (float)hi && (float)lo < (float)hi))
+                break;
+            redrawn++;
+        }
+        if (memcmp(&want, &p[i], sizeof want) != 0) {
+            bad = i;
+            tap_diag("element %lld: %.9g, want %.9g", (long long)i, (double)p[i], (double)want);
+        }
+    }
+    ok(p && bad < 0, "uniform(%g, %g) float32 n=%lld at %d threads: the documented stream "
+       "(%lld redrawn)", lo, hi, (long long)n, threads, (long long)redrawn);
+    l2_tensor_release(t);
+}
+
 /* randn float32 with the vector kernels on and off: the same bits. */
 static void vector_same(int64_t n)
 {
-    l2_tensor *r[2];
-    for (int k = 0; k < 2; k++) {
-        l2_debug_vector_math(k == 0);
-        l2_manual_seed(77);
-        r[k] = l2_randn(1, &n, L2_FLOAT32);
+    for (int u = 0; u < 2; u++) {
+        l2_tensor *r[2];
+        for (int k = 0; k < 2; k++) {
+            l2_debug_vector_math(k == 0);
+            l2_manual_seed(77);
+            r[k] = u ? l2_uniform(1, &n, 1, 1 + 0x1.0p-20, L2_FLOAT32)
+                     : l2_randn(1, &n, L2_FLOAT32);
+        }
+        l2_debug_vector_math(true);
+        ok(r[0] && r[1] && memcmp(l2_data_ptr(r[0]), l2_data_ptr(r[1]), (size_t)n * 4) == 0,
+           "%s float32 n=%lld: vector and generic kernels give the same bits",
+           u ? "uniform" : "randn", (long long)n);
+        l2_tensor_release(r[0]);
+        l2_tensor_release(r[1]);
     }
-    l2_debug_vector_math(true);
-    ok(r[0] && r[1] && memcmp(l2_data_ptr(r[0]), l2_data_ptr(r[1]), (size_t)n * 4) == 0,
-       "randn float32 n=%lld: vector and generic kernels give the same bits", (long long)n);
-    l2_tensor_release(r[0]);
-    l2_tensor_release(r[1]);
 }
 
 int main(void)
@@ -219,6 +255,10 @@ int main(void)
         vector_same(nv[k]);
     normal_f32_reference(100003, 0, 1, 1);
     normal_f32_reference(big, -1.5, 3, 3);
+    uniform_f32_reference(100003, 0, 1, 1);
+    uniform_f32_reference(big, -2, 3, 3);
+    uniform_f32_reference(4099, 1, 1 + 0x1.0p-20, 2); /* 1 in 16 rounds to high: redraws */
+    uniform_f32_reference(33, 1, 1 + 1e-12, 1);       /* low and high the same float32 */
 
     /* consecutive fills differ (each takes a new key) */
     l2_manual_seed(7);
