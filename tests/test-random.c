@@ -3,9 +3,9 @@
  * bounds: mean, variance, lag-1 correlation and the Kolmogorov-Smirnov distance of rand / randn /
  * uniform / normal against their distributions (bounds at about 5 standard errors: a correct
  * generator fails them with probability far below 1e-6; a repeated or constant block or a wrong
- * transform does not pass them), lag correlations 1 to 32 (a lane repeating its neighbour's pair); float32 normal
- * and uniform fills (issue 12) against the documented streams recomputed here from the seed, and
- * the vector and generic kernels giving the same bits. No timing. */
+ * transform does not pass them), lag correlations 1 to 32 (a lane repeating its neighbour's
+ * pair); float32 normal and uniform fills (issue 12) against the documented streams recomputed
+ * here from the seed, and the vector and generic kernels giving the same bits. No timing. */
 #include "tap.h"
 
 #include <l2.h>
