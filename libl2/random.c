@@ -204,66 +204,6 @@ static void normal_f32_generic(float *out, int64_t n, uint64_t key, uint64_t c0,
     normal_f32_body(out, n, key, c0, a, b, lane, sqrt_lanes_generic);
 }
 
-/* Elements [0, n) of a float32 uniform fill on [a, a + w) into out, element i from counter
- * c0 + i: the scalar loop's value a + w u with u = k 2^-53 (k the top 53 bits), k converted as
- * hi 2^31 + lo from two int32 parts (AVX2 converts int32 lanes, not 64-bit ones; both parts and
- * their sum are exact), so the same bits as the scalar formula. A value that rounds to high
- * (fb, when redraw) is redrawn as in fill_range. */
-#define UNIFORM_LANES 16
-static inline __attribute__((always_inline)) void
-uniform_f32_body(float *out, int64_t n, uint64_t key, uint64_t c0, double a, double w, float fb,
-                 bool redraw)
-{
-    for (int64_t k0 = 0; k0 < n; k0 += UNIFORM_LANES) {
-        float f[UNIFORM_LANES];
-        for (int j = 0; j < UNIFORM_LANES; j++) {
-            uint64_t x = mix64(key + (c0 + (uint64_t)(k0 + j) + 1) * GOLDEN);
-            int32_t hi = (int32_t)(x >> 42), lo = (int32_t)((x >> 11) & 0x7fffffff);
-            double u = ((double)hi * 0x1.0p31 + (double)lo) * 0x1.0p-53;
-            f[j] = (float)(a + w * u);
-        }
-        int64_t m = n - k0 < UNIFORM_LANES ? n - k0 : UNIFORM_LANES;
-        int high = 0;
-        for (int j = 0; j < UNIFORM_LANES; j++)
-            high |= f[j] >= fb;
-        /* mutation test: values that round to high are kept */
-        if (!(high && redraw) || l2__fault("rand_redraw")) {
-            memcpy(out + k0, f, (size_t)m * sizeof *f);
-            continue;
-        }
-        for (int64_t j = 0; j < m; j++) {
-            float v = f[j];
-            uint64_t c = c0 + (uint64_t)(k0 + j);
-            for (uint64_t k = 1; redraw && v >= fb; k++)
-                v = (float)(a + w * u01(key ^ mix64(k), c));
-            out[k0 + j] = v;
-        }
-    }
-}
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target("avx2"))) static void uniform_f32_avx2(float *out, int64_t n, uint64_t key,
-                                                           uint64_t c0, double a, double w,
-                                                           float fb, bool redraw)
-{
-    uniform_f32_body(out, n, key, c0, a, w, fb, redraw);
-}
-#endif
-
-static void uniform_f32(float *out, int64_t n, uint64_t key, uint64_t c0, double a, double b)
-{
-    /* float32 rounding can reach high: redraw (documented), unless low and high are the same
-     * float32, where every draw does */
-    bool redraw = (float)a < (float)b;
-#ifdef NORMAL_F32_VEC
-    if (l2__vmath_f32(L2__VM_EXP)) {
-        uniform_f32_avx2(out, n, key, c0, a, b - a, (float)b, redraw);
-        return;
-    }
-#endif
-    uniform_f32_body(out, n, key, c0, a, b - a, (float)b, redraw);
-}
-
 /* The float32 normal kernel: the AVX2 clone where vmath's vector kernels are on (an AVX2+FMA CPU,
  * not L2_NO_VEC, l2_debug_vector_math), else the generic one; the two give the same bits. */
 static void normal_f32(float *out, int64_t n, uint64_t key, uint64_t c0, float a, float b)
@@ -283,23 +223,32 @@ static void normal_f32(float *out, int64_t n, uint64_t key, uint64_t c0, float a
  * that rounds up to b is redrawn from another counter stream (k = 1, 2, ...). Normal float64:
  * a + b z, Box-Muller on the pair (2j, 2j + 1) with u1 = 1 - u01(2j) in (0, 1], u2 = u01(2j + 1):
  * z_2j = r cos(2 pi u2), z_2j+1 = r sin(2 pi u2), r = sqrt(-2 log u1) (float64 libm: correctly
- * rounded for these arguments, so every machine gets the same values). float32: uniform_f32
- * and normal_f32 above. */
+ * rounded for these arguments, so every machine gets the same values). Normal float32:
+ * normal_f32 above. */
 static void fill_range(void *p, l2_dtype dt, int64_t lo, int64_t hi, uint64_t key, uint64_t ctr0,
                        dist d, double a, double b)
 {
-    if (dt == L2_FLOAT32) {
-        float *pf = (float *)p;
-        if (d == DIST_UNIFORM)
-            uniform_f32(pf + lo, hi - lo, key, ctr0, a, b);
-        else
-            normal_f32(pf + lo, hi - lo, key, ctr0, (float)a, (float)b);
+    float *pf = dt == L2_FLOAT32 ? (float *)p : NULL;
+    double *pd = dt == L2_FLOAT32 ? NULL : (double *)p;
+    if (d == DIST_UNIFORM) {
+        /* a scalar loop: lanes of 64-bit hashes in AVX2 (no 64-bit multiply) measured slower */
+        for (int64_t i = lo; i < hi; i++) {
+            uint64_t c = ctr0 + (uint64_t)(i - lo);
+            double v = a + (b - a) * u01(key, c);
+            if (pd) {
+                pd[i] = v;
+                continue;
+            }
+            /* float32 rounding can reach high: redraw (documented), unless low and high are
+             * the same float32, where every draw does */
+            for (uint64_t k = 1; (float)v >= (float)b && (float)a < (float)b; k++)
+                v = a + (b - a) * u01(key ^ mix64(k), c);
+            pf[i] = (float)v;
+        }
         return;
     }
-    double *pd = (double *)p;
-    if (d == DIST_UNIFORM) {
-        for (int64_t i = lo; i < hi; i++)
-            pd[i] = a + (b - a) * u01(key, ctr0 + (uint64_t)(i - lo));
+    if (pf) {
+        normal_f32(pf + lo, hi - lo, key, ctr0, (float)a, (float)b);
         return;
     }
     for (int64_t i = lo; i < hi; i += 2) {

@@ -55,7 +55,6 @@ arange_lane|test-fills||fills (issue 12): arange's lanes count from start, not t
 sumto_tail|test-sumto|add,mul|broadcast gradients' row path leaves the K % 4 outputs out
 vgelu_poly|test-vmath|gelu|float32 vector gelu (issue 12): the erfc fit's constant -1.3, not -1.3649
 randn_lane|test-random||random (issue 12): float32 normal lanes: lane 5 of 16 takes its left neighbour's counter
-rand_redraw|test-random||random (issue 12): float32 uniform lanes keep values that round to high
 maxrow_tail|test-maxrow|max_dim,argmax_dim|reductions (issue 12): float32 max/min rows skip their n % 8 tail
 maxrow_nan|test-maxrow|max_dim,min_dim|reductions (issue 12): float32 max/min rows do not look for NaN
 bcast_fill|test-copies|clone,contiguous,copy_|copies (issue 12): a copy from a broadcast source leaves each run's last element
