@@ -1,8 +1,9 @@
 /* random.c: the documented per-thread generator (xoshiro256** seeded by splitmix64) and the random
  * creation and fill functions. Fills draw one key from the generator and fill counter-based blocks
  * in parallel (the same values at any thread count). Same seed, same numbers, on every machine: no
- * libm call whose result could differ between platforms is used outside Box-Muller's
- * log/sqrt/cos/sin, which glibc rounds correctly for these arguments. */
+ * libm call whose result could differ between platforms is used outside float64 Box-Muller's
+ * log/sqrt/cos/sin, which glibc rounds correctly for these arguments; float32 normals use only
+ * basic arithmetic and sqrtf, correctly rounded everywhere (issue 12). */
 #include "autograd-impl.h"
 #include "checked.h"
 #include "vmath.h"
