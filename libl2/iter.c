@@ -341,6 +341,26 @@ static void copy_loop(int64_t n, char **p, const int64_t *step, void *vctx)
             memcpy(p[0], p[1], (size_t)n * es);
             return;
         }
+        if (s[0] == (int64_t)es && s[1] == 0) { /* a broadcast source (issue 12, rr): a fill */
+            /* mutation test: the run's last element is left out */
+            int64_t m = l2__fault("bcast_fill") ? n - 1 : n;
+            if (es == 1) {
+                memset(p[0], *(const uint8_t *)p[1], (size_t)m);
+            } else if (es == 4) {
+                uint32_t v, *d = (uint32_t *)p[0];
+                memcpy(&v, p[1], sizeof v);
+#pragma omp simd
+                for (int64_t i = 0; i < m; i++)
+                    d[i] = v;
+            } else {
+                uint64_t v, *d = (uint64_t *)p[0];
+                memcpy(&v, p[1], sizeof v);
+#pragma omp simd
+                for (int64_t i = 0; i < m; i++)
+                    d[i] = v;
+            }
+            return;
+        }
         switch (es) {
         case 1: L2__COPY_INNER(uint8_t, uint8_t); break;
         case 4: L2__COPY_INNER(uint32_t, uint32_t); break;
@@ -372,6 +392,8 @@ void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src)
     const l2_tensor *ops[2] = {dst, src};
     l2__iter it;
     l2__iter_init(&it, 2, ops);
+    if (dst->dtype == src->dtype && l2__copy_transposed(&it, l2__esize(dst->dtype)))
+        return;
     copy_ctx c = {dst->dtype, src->dtype};
     l2__iter_run(&it, copy_loop, &c);
 }

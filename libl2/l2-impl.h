@@ -250,6 +250,10 @@ void l2__iter_run_range(const l2__iter *it, int64_t begin, int64_t end, l2__loop
 
 /* Copy src into dst (same shape; dtype converted) with the strided iterator. Cannot fail. */
 void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src);
+/* copies (issue 12, area rr; ops/copy.c): run a same-dtype iteration it (operand 0 the
+ * destination) as a tiled 8 x 8 register transpose when its two innermost dims are swapped
+ * between the operands and its elements have 4 bytes; false (nothing done) otherwise. */
+bool l2__copy_transposed(const l2__iter *it, size_t esize);
 /* fills (issue 12, libl2/fill.c): set every element of t to the element at v (t's dtype,
  * l2__esize bytes); fill t (1-d, float or int64) with arange(start, start + n * step, step) by
  * torch's CPU formula. Both split across threads above L2__PARALLEL_GRAIN. */
@@ -293,6 +297,10 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
  * the innermost dim, lane k takes elements k mod the width; over an outer dim, blocks of that many
  * neighbouring outputs advance together (the outputs % width left run one by one). */
 #define L2__REDUCE_VEC_BLOCK 16
+/* reductions, random, copies (issue 12, area rr): max / min (with their index, argmax/argmin,
+ * logsumexp's shift) over contiguous float32 rows of at least this many elements run the AVX2
+ * loop of reduce-ext.c (4 vectors of 8 per step, then vectors of 8, then a scalar tail). */
+#define L2__REDUCE_EXT_VEC 32
 /* Softmax along a non-innermost dim of a contiguous input runs this many lanes per block. */
 #define L2__SOFTMAX_COLS 64
 /* Loss sums run over this many fixed element ranges (the same result for any thread count). */

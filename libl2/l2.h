@@ -275,9 +275,13 @@ L2_API l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const
  * splitmix64_mix(key + (i + 1) * 0x9e3779b97f4a7c15) (a counter-based stream, filled in
  * parallel). Uniform values are k * 2^-53 for the top 53 bits k of that value (float32 rounds
  * the float64 value; a result that rounds to high is redrawn from the stream keyed
- * key ^ mix(1), then mix(2), ...); normal values use Box-Muller on the values of elements 2j and
- * 2j + 1, giving r cos to 2j and r sin to 2j + 1. (Before issue 12 fills drew every element from
- * the generator; the values changed then.)
+ * key ^ mix(1), then mix(2), ...); float64 normal values use Box-Muller on the values of elements
+ * 2j and 2j + 1, giving r cos to 2j and r sin to 2j + 1. float32 normal values use the value v of
+ * element 2j alone: u1 = 1 - (v >> 40) 2^-24, u2 = ((v >> 16) mod 2^24) 2^-24, r = sqrt(-2 log
+ * u1), a + b r cos(2 pi u2) to 2j and a + b r sin(2 pi u2) to 2j + 1, computed in float32 by
+ * libl2's own series (|z| <= 5.8; within 2 ulp-class of the float64 formula; the same bits on
+ * every machine, vector or not). (Before issue 12 fills drew every element from the generator,
+ * and float32 normals used the float64 pair formula; the values changed then.)
  * These numbers differ from torch's: the oracle hands libl2's values to torch, never the
  * reverse. */
 L2_API void l2_manual_seed(uint64_t seed);

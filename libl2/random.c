@@ -1,13 +1,16 @@
 /* random.c: the documented per-thread generator (xoshiro256** seeded by splitmix64) and the random
  * creation and fill functions. Fills draw one key from the generator and fill counter-based blocks
  * in parallel (the same values at any thread count). Same seed, same numbers, on every machine: no
- * libm call whose result could differ between platforms is used outside Box-Muller's
- * log/sqrt/cos/sin, which glibc rounds correctly for these arguments. */
+ * libm call whose result could differ between platforms is used outside float64 Box-Muller's
+ * log/sqrt/cos/sin, which glibc rounds correctly for these arguments; float32 normals use only
+ * basic arithmetic and sqrtf, correctly rounded everywhere (issue 12). */
 #include "autograd-impl.h"
 #include "checked.h"
+#include "vmath.h"
 
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 typedef struct {
     uint64_t s[4];
@@ -84,18 +87,152 @@ static inline double u01(uint64_t key, uint64_t i)
 /* Elements per block of a parallel fill (even: a Box-Muller pair never straddles two). */
 #define FILL_BLOCK 4096
 
+/* ---- float32 normal: Box-Muller in float32 lanes (issue 12) -------------------------------- */
+
+/* Pairs per chunk of the float32 normal kernel: every chunk computes all its lanes (a short last
+ * chunk's extra lanes are computed and dropped), so a pair's value never depends on where a
+ * thread's range or the fill ends. */
+#define NORMAL_LANES 16
+
+/* Pairs [0, np) of a float32 normal fill into out (n elements: 2 np - 1 or 2 np). Pair k takes
+ * the 64-bit value v of counter c0 + 2k (the pair's first element; its second element's counter
+ * is not used): u1 = 1 - (v >> 40) 2^-24 in (0, 1], u2 = ((v >> 16) mod 2^24) 2^-24 in [0, 1);
+ * out[2k] = a + b (r cos t), out[2k + 1] = a + b (r sin t), r = sqrt(-2 log u1), t = 2 pi u2.
+ * Only +, -, *, /, sqrt and exact integer steps, no FMA (the file is built without contraction,
+ * -std=c11): the same bits from the AVX2 clone and the generic one, on every machine.
+ * log u1: u1 = m 2^e with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s), s = (m - 1) / (m + 1),
+ * |s| < 0.1716, by its series to s^9 (truncation < 3e-9 relative). sin and cos: t = q pi/2 + x
+ * with q = round(4 u2) (exact on the 24-bit grid), |x| <= pi/4, Taylor series to x^9 and x^10
+ * (truncation < 2e-9), then the quadrant's swap and signs. */
+/* r[j] = sqrt(r[j]) for the NORMAL_LANES lanes; correctly rounded in both versions. */
+typedef void (*sqrt_lanes_fn)(float *r);
+static inline __attribute__((always_inline)) void sqrt_lanes_generic(float *r)
+{
+    for (int j = 0; j < NORMAL_LANES; j++)
+        r[j] = sqrtf(r[j]);
+}
+
+static inline __attribute__((always_inline)) void
+normal_f32_body(float *out, int64_t n, uint64_t key, uint64_t c0, float a, float b, int lane,
+                sqrt_lanes_fn sqrt_lanes)
+{
+    int64_t np = (n + 1) / 2;
+    for (int64_t k0 = 0; k0 < np; k0 += NORMAL_LANES) {
+        uint32_t hi[NORMAL_LANES], lo[NORMAL_LANES], bits[NORMAL_LANES];
+        float mf[NORMAL_LANES], r[NORMAL_LANES], zc[NORMAL_LANES], zs[NORMAL_LANES];
+        for (int j = 0; j < NORMAL_LANES; j++) {
+            /* mutation test: lane `lane` takes its left neighbour's counter */
+            uint64_t c = c0 + 2 * (uint64_t)(k0 + j - (j == lane));
+            uint64_t v = mix64(key + (c + 1) * GOLDEN);
+            hi[j] = (uint32_t)(v >> 40);
+            lo[j] = (uint32_t)(v >> 16) & 0xffffff;
+        }
+        for (int j = 0; j < NORMAL_LANES; j++) /* u1 = m 2^e, exact */
+            mf[j] = (float)(int32_t)(0x1000000 - hi[j]) * 0x1.0p-24f;
+        memcpy(bits, mf, sizeof bits);
+        for (int j = 0; j < NORMAL_LANES; j++) {
+            uint32_t man = bits[j] & 0x7fffff, up = man > 0x3504f3; /* m >= sqrt(2): halve */
+            hi[j] = (bits[j] >> 23) - 127 + up; /* e, two's complement */
+            bits[j] = man | (0x3f800000 - (up << 23));
+        }
+        memcpy(mf, bits, sizeof mf);
+        for (int j = 0; j < NORMAL_LANES; j++) {
+            float f = mf[j] - 1.0f; /* exact */
+            float s = f / (2.0f + f), s2 = s * s;
+            float p = 1.0f / 9;
+            p = p * s2 + 1.0f / 7;
+            p = p * s2 + 1.0f / 5;
+            p = p * s2 + 1.0f / 3;
+            p = p * s2 + 1.0f;
+            float lg = (float)(int32_t)hi[j] * 0.693147180559945309f + 2.0f * s * p; /* <= 0 */
+            float rr = -2.0f * lg;
+            r[j] = rr > 0.0f ? rr : 0.0f;
+        }
+        sqrt_lanes(r);
+        for (int j = 0; j < NORMAL_LANES; j++) {
+            int32_t q = (int32_t)((lo[j] + 0x200000) >> 22); /* 0..4 */
+            float x = (float)((int32_t)lo[j] - (q << 22)) * (6.28318530717958648f * 0x1.0p-24f);
+            float x2 = x * x;
+            float sn = 1.0f / 362880;
+            sn = sn * x2 - 1.0f / 5040;
+            sn = sn * x2 + 1.0f / 120;
+            sn = sn * x2 - 1.0f / 6;
+            sn = (sn * x2) * x + x;
+            float cs = -1.0f / 3628800;
+            cs = cs * x2 + 1.0f / 40320;
+            cs = cs * x2 - 1.0f / 720;
+            cs = cs * x2 + 1.0f / 24;
+            cs = cs * x2 - 0.5f;
+            cs = cs * x2 + 1.0f;
+            /* quadrant q: (cos t, sin t) = (c, s), (-s, c), (-c, -s), (s, -c) */
+            float sw = (float)(q & 1), sc = 1.0f - (float)((q + 1) & 2),
+                  ss = 1.0f - (float)(q & 2);
+            zc[j] = sc * (r[j] * (sw * sn + (1.0f - sw) * cs));
+            zs[j] = ss * (r[j] * (sw * cs + (1.0f - sw) * sn));
+        }
+        int64_t m = np - k0 < NORMAL_LANES ? np - k0 : NORMAL_LANES;
+        float *o = out + 2 * k0;
+        int64_t m2 = n - 2 * k0 < 2 * m ? n - 2 * k0 : 2 * m; /* elements of this chunk */
+        for (int64_t j = 0; j < m2 / 2; j++) {
+            o[2 * j] = a + b * zc[j];
+            o[2 * j + 1] = a + b * zs[j];
+        }
+        if (m2 % 2)
+            o[m2 - 1] = a + b * zc[m2 / 2];
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+/* AVX2 without FMA: the same operations as the generic version, in vectors. */
+__attribute__((target("avx2"), always_inline)) static inline void sqrt_lanes_avx2(float *r)
+{
+    for (int j = 0; j < NORMAL_LANES; j += 8)
+        _mm256_storeu_ps(r + j, _mm256_sqrt_ps(_mm256_loadu_ps(r + j)));
+}
+__attribute__((target("avx2"))) static void normal_f32_avx2(float *out, int64_t n, uint64_t key,
+                                                          uint64_t c0, float a, float b,
+                                                          int lane)
+{
+    normal_f32_body(out, n, key, c0, a, b, lane, sqrt_lanes_avx2);
+}
+#define NORMAL_F32_VEC 1
+#endif
+
+static void normal_f32_generic(float *out, int64_t n, uint64_t key, uint64_t c0, float a, float b,
+                               int lane)
+{
+    normal_f32_body(out, n, key, c0, a, b, lane, sqrt_lanes_generic);
+}
+
+/* The float32 normal kernel: the AVX2 clone where vmath's vector kernels are on (an AVX2+FMA CPU,
+ * not L2_NO_VEC, l2_debug_vector_math), else the generic one; the two give the same bits. */
+static void normal_f32(float *out, int64_t n, uint64_t key, uint64_t c0, float a, float b)
+{
+    int lane = l2__fault("randn_lane") ? 5 : -1;
+#ifdef NORMAL_F32_VEC
+    if (l2__vmath_f32(L2__VM_EXP)) {
+        normal_f32_avx2(out, n, key, c0, a, b, lane);
+        return;
+    }
+#endif
+    normal_f32_generic(out, n, key, c0, a, b, lane);
+}
+
 /* Elements [lo, hi) of a fill into contiguous p of dtype dt; lo is even. ctr0 is the counter of
  * element lo (lo itself, except under the mutation test). Uniform: a + (b - a) u; a float32 value
- * that rounds up to b is redrawn from another counter stream (k = 1, 2, ...). Normal: a + b z,
- * Box-Muller on the pair (2j, 2j + 1) with u1 = 1 - u01(2j) in (0, 1], u2 = u01(2j + 1): z_2j =
- * r cos(2 pi u2), z_2j+1 = r sin(2 pi u2), r = sqrt(-2 log u1) (float64 libm: correctly rounded
- * for these arguments, so every machine gets the same values). */
+ * that rounds up to b is redrawn from another counter stream (k = 1, 2, ...). Normal float64:
+ * a + b z, Box-Muller on the pair (2j, 2j + 1) with u1 = 1 - u01(2j) in (0, 1], u2 = u01(2j + 1):
+ * z_2j = r cos(2 pi u2), z_2j+1 = r sin(2 pi u2), r = sqrt(-2 log u1) (float64 libm: correctly
+ * rounded for these arguments, so every machine gets the same values). Normal float32:
+ * normal_f32 above. */
 static void fill_range(void *p, l2_dtype dt, int64_t lo, int64_t hi, uint64_t key, uint64_t ctr0,
                        dist d, double a, double b)
 {
     float *pf = dt == L2_FLOAT32 ? (float *)p : NULL;
     double *pd = dt == L2_FLOAT32 ? NULL : (double *)p;
     if (d == DIST_UNIFORM) {
+        /* a scalar loop: lanes of 64-bit hashes in AVX2 (no 64-bit multiply) measured slower */
         for (int64_t i = lo; i < hi; i++) {
             uint64_t c = ctr0 + (uint64_t)(i - lo);
             double v = a + (b - a) * u01(key, c);
@@ -111,20 +248,17 @@ static void fill_range(void *p, l2_dtype dt, int64_t lo, int64_t hi, uint64_t ke
         }
         return;
     }
+    if (pf) {
+        normal_f32(pf + lo, hi - lo, key, ctr0, (float)a, (float)b);
+        return;
+    }
     for (int64_t i = lo; i < hi; i += 2) {
         uint64_t c = ctr0 + (uint64_t)(i - lo);
         double u1 = 1.0 - u01(key, c), u2 = u01(key, c + 1);
         double r = sqrt(-2.0 * log(u1)), t = 2.0 * M_PI * u2;
-        double z0 = a + b * (r * cos(t)), z1 = a + b * (r * sin(t));
-        if (pd) {
-            pd[i] = z0;
-            if (i + 1 < hi)
-                pd[i + 1] = z1;
-        } else {
-            pf[i] = (float)z0;
-            if (i + 1 < hi)
-                pf[i + 1] = (float)z1;
-        }
+        pd[i] = a + b * (r * cos(t));
+        if (i + 1 < hi)
+            pd[i + 1] = a + b * (r * sin(t));
     }
 }
 
@@ -137,7 +271,12 @@ static void fill_contig(void *p, l2_dtype dt, int64_t n, dist d, double a, doubl
     int nt = l2__threads_for(d == DIST_NORMAL ? n * 8 : n);
     if (nt > nb)
         nt = (int)nb;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+    if (nt <= 1) { /* no parallel region at all: small fills pay no OpenMP call */
+        if (n > 0)
+            fill_range(p, dt, 0, n, key, 0, d, a, b);
+        return;
+    }
+#pragma omp parallel for num_threads(nt) schedule(static)
     for (int t = 0; t < nt; t++) {
         int64_t b0 = l2__part(nb, t, nt), b1 = l2__part(nb, t + 1, nt);
         int64_t lo = b0 * FILL_BLOCK, hi = b1 * FILL_BLOCK < n ? b1 * FILL_BLOCK : n;

@@ -57,6 +57,11 @@ sumto_tail|test-sumto|add,mul|broadcast gradients' row path leaves the K % 4 out
 vgelu_poly|test-vmath|gelu|float32 vector gelu (issue 12): the erfc fit's constant -1.3, not -1.3649
 adam_vec|test-optim||AVX2 adam step (issue 12, elementwise area): the n % width tail left out
 softmax_vec_tail|test-nn|softmax,log_softmax,cross_entropy|float32 vmath softmax rows: no n % 8 tail
+randn_lane|test-random||random (issue 12): float32 normal lanes: lane 5 of 16 takes its left neighbour's counter
+maxrow_tail|test-maxrow|max_dim,argmax_dim|reductions (issue 12): float32 max/min rows skip their n % 8 tail
+maxrow_nan|test-maxrow|max_dim,min_dim|reductions (issue 12): float32 max/min rows do not look for NaN
+bcast_fill|test-copies|clone,contiguous,copy_|copies (issue 12): a copy from a broadcast source leaves each run's last element
+copyt_edge|test-copies|contiguous,clone,copy_|copies (issue 12): transposed 4-byte copies leave a block's columns past a multiple of 8
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

@@ -514,7 +514,28 @@ def plans(op, th, deep):
             ps.append({"shape": (52429, 5), "label": "above:parallel_grain"})
     ps += _alloc_plans(op, th)
     ps += _sumto_plans(op, th)
+    ps += _ext_plans(op, th, kind, chunk)
     return ps
+
+
+# random, reductions, copies (issue 12): max / min (and their index, logsumexp's shift) over
+# contiguous float32 rows of at least reduce_ext_vec elements take reduce-ext.c's vector loop:
+# rows one below and at the threshold, one with blocks, vectors and an n % 8 tail, and long rows
+# that 2 and 3 threads split (a whole tensor for the all-reductions).
+EXT_OPS = ("l2_max_dim", "l2_min_dim", "l2_argmax_dim", "l2_argmin_dim", "l2_logsumexp",
+           "l2_max", "l2_min", "l2_argmax", "l2_argmin")
+
+
+def _ext_plans(op, th, kind, chunk):
+    e = th.get("reduce_ext_vec")
+    if not e or op.name not in EXT_OPS:
+        return []
+    sizes = ((e - 1, "below:reduce_ext_vec"), (e, "at:reduce_ext_vec"),
+             (3 * e + 5, "tail:reduce_ext_vec"), (2 * chunk + 3, "large"))
+    if kind == "reduce_all":
+        return [{"numel": k, "label": lb, "layout": "contiguous"} for k, lb in sizes]
+    return [{"shape": (5 if k < chunk else 3, k), "dims": [1], "dim": 1, "label": lb,
+             "layout": "contiguous"} for k, lb in sizes]
 
 
 # broadcast gradients (issue 12): binary ops whose broadcast operand's gradient is summed back

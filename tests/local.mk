@@ -82,3 +82,7 @@ tests_test_fills_LDADD = $(TEST_LDADD) -lm
 C_TESTS += tests/test-sumto
 tests_test_sumto_SOURCES = tests/test-sumto.c tests/tap.h tests/testutil.h
 tests_test_sumto_LDADD = $(TEST_LDADD) -lm
+# random, reductions, copies (issue 12, area rr): transposed and broadcast copies.
+C_TESTS += tests/test-copies
+tests_test_copies_SOURCES = tests/test-copies.c tests/tap.h tests/gradcheck.h tests/testutil.h
+tests_test_copies_LDADD = $(TEST_LDADD) -lm

@@ -1,9 +1,11 @@
 /* test-random.c: random fills (libl2/random.c). Same seed, same values at 1, 2 and 3 threads
  * (contiguous and transposed targets, odd sizes); consecutive fills differ; and seeded statistical
- * bounds: mean, variance, lag-1 correlation and the Kolmogorov-Smirnov distance of rand / randn / uniform / normal
- * against their distributions (bounds at about 5 standard errors: a correct generator fails them
- * with probability far below 1e-6; a repeated or constant block or a wrong transform does not
- * pass them). No timing. */
+ * bounds: mean, variance, lag-1 correlation and the Kolmogorov-Smirnov distance of rand / randn /
+ * uniform / normal against their distributions (bounds at about 5 standard errors: a correct
+ * generator fails them with probability far below 1e-6; a repeated or constant block or a wrong
+ * transform does not pass them), lag correlations 1 to 32 (a lane repeating its neighbour's
+ * pair); float32 normal and uniform fills (issue 12) against the documented streams recomputed
+ * here from the seed, and the vector and generic kernels giving the same bits. No timing. */
 #include "tap.h"
 
 #include <l2.h>
@@ -54,6 +56,20 @@ static void stats(const char *name, const l2_tensor *t, double mu, double var, b
         c1 += (v[i] - m) * (v[i + 1] - m);
     c1 /= s2;
     ok(fabs(c1) * sqrt((double)n) < 5, "%s: lag-1 correlation %.2g within 5 / sqrt(n)", name, c1);
+    /* lags 2..32 (one lane of a vector kernel copying another's pair): the largest */
+    double cmax = 0;
+    int lmax = 0;
+    for (int lag = 2; lag <= 32; lag++) {
+        double c = 0;
+        for (int64_t i = 0; i + lag < n; i++)
+            c += (v[i] - m) * (v[i + lag] - m);
+        if (fabs(c / s2) > cmax) {
+            cmax = fabs(c / s2);
+            lmax = lag;
+        }
+    }
+    ok(cmax * sqrt((double)n) < 5.5, "%s: lag-2..32 correlations within 5.5 / sqrt(n) (largest "
+       "%.2g at lag %d)", name, cmax, lmax);
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     double dks = 0;
     for (int64_t i = 0; i < n; i++) {
@@ -116,6 +132,105 @@ static void same_at_threads(const char *name, maker f, int64_t n, l2_dtype dt)
     l2_tensor_release(ref);
 }
 
+/* The documented generator (l2.h): xoshiro256** seeded through splitmix64; a fill's key is its
+ * first draw; element i's value is mix(key + (i + 1) golden). */
+static uint64_t sm_mix(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+static uint64_t first_draw(uint64_t seed)
+{
+    uint64_t s[4], x = seed;
+    for (int i = 0; i < 4; i++) {
+        x += 0x9e3779b97f4a7c15ULL;
+        s[i] = sm_mix(x);
+    }
+    uint64_t y = s[1] * 5;
+    y = (y << 7) | (y >> 57);
+    return y * 9;
+}
+
+/* float32 normal(mu, sd) of n elements from seed against the stream recomputed in float64
+ * (l2.h: pair j takes the value of element 2j, u1 = 1 - (v >> 40) 2^-24, u2 = ((v >> 16) mod
+ * 2^24) 2^-24): every value within 6e-7 (|z| + 1) sd. */
+static void normal_f32_reference(int64_t n, double mu, double sd, int threads)
+{
+    l2_set_num_threads(threads);
+    l2_manual_seed(4321);
+    l2_tensor *t = l2_normal(1, &n, mu, sd, L2_FLOAT32);
+    l2_set_num_threads(1);
+    uint64_t key = first_draw(4321);
+    const float *p = t ? (const float *)l2_data_ptr(t) : NULL;
+    double worst = 0;
+    int64_t at = -1;
+    for (int64_t i = 0; p && i < n; i++) {
+        uint64_t v = sm_mix(key + (uint64_t)(i - i % 2 + 1) * 0x9e3779b97f4a7c15ULL);
+        double u1 = 1.0 - (double)(v >> 40) * 0x1.0p-24;
+        double u2 = (double)((v >> 16) & 0xffffff) * 0x1.0p-24;
+        double r = sqrt(-2.0 * log(u1)), a = 2 * M_PI * u2;
+        double z = i % 2 ? r * sin(a) : r * cos(a);
+        double err = fabs((double)p[i] - (mu + sd * z)) / (sd * (fabs(z) + 1));
+        if (err > worst) {
+            worst = err;
+            at = i;
+        }
+    }
+    if (!ok(p && worst < 6e-7, "normal float32 n=%lld at %d threads: the documented stream "
+            "(largest error %.3g (|z| + 1) sd)", (long long)n, threads, worst))
+        tap_diag("at element %lld", (long long)at);
+    l2_tensor_release(t);
+}
+
+/* float32 uniform(lo, hi) of n elements from seed against the documented stream recomputed
+ * here (l2.h: float(lo + (hi - lo) u), u = (v >> 11) 2^-53; a value that rounds to high redrawn
+ * from key ^ mix(1), mix(2), ...): the same bits. */
+static void uniform_f32_reference(int64_t n, double lo, double hi, int threads)
+{
+    l2_set_num_threads(threads);
+    l2_manual_seed(555);
+    l2_tensor *t = l2_uniform(1, &n, lo, hi, L2_FLOAT32);
+    l2_set_num_threads(1);
+    uint64_t key = first_draw(555);
+    const float *p = t ? (const float *)l2_data_ptr(t) : NULL;
+    int64_t bad = -1, redrawn = 0;
+    for (int64_t i = 0; p && i < n && bad < 0; i++) {
+        float want = 0;
+        for (uint64_t k = 0;; k++) {
+            uint64_t kk = k ? key ^ sm_mix(k) : key;
+            uint64_t v = sm_mix(kk + (uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL);
+            want = (float)(lo + (hi - lo) * ((double)(v >> 11) * 0x1.0p-53));
+            if (!(want >= (float)hi && (float)lo < (float)hi))
+                break;
+            redrawn++;
+        }
+        if (memcmp(&want, &p[i], sizeof want) != 0) {
+            bad = i;
+            tap_diag("element %lld: %.9g, want %.9g", (long long)i, (double)p[i], (double)want);
+        }
+    }
+    ok(p && bad < 0, "uniform(%g, %g) float32 n=%lld at %d threads: the documented stream "
+       "(%lld redrawn)", lo, hi, (long long)n, threads, (long long)redrawn);
+    l2_tensor_release(t);
+}
+
+/* randn float32 with the vector kernels on and off: the same bits. */
+static void vector_same(int64_t n)
+{
+    l2_tensor *r[2];
+    for (int k = 0; k < 2; k++) {
+        l2_debug_vector_math(k == 0);
+        l2_manual_seed(77);
+        r[k] = l2_randn(1, &n, L2_FLOAT32);
+    }
+    l2_debug_vector_math(true);
+    ok(r[0] && r[1] && memcmp(l2_data_ptr(r[0]), l2_data_ptr(r[1]), (size_t)n * 4) == 0,
+       "randn float32 n=%lld: vector and generic kernels give the same bits", (long long)n);
+    l2_tensor_release(r[0]);
+    l2_tensor_release(r[1]);
+}
+
 int main(void)
 {
     const int64_t big = l2_threshold("parallel_grain") * 3 + 5;
@@ -129,6 +244,17 @@ int main(void)
         }
         same_at_threads("normal_ (transposed)", mk_normal_t, 7 * 50001, dt);
     }
+
+    /* float32 normal (issue 12): lanes of 16 pairs; sizes with and without a lane tail, odd */
+    const int64_t nv[] = {1, 2, 3, 31, 32, 33, 4097, 100003};
+    for (size_t k = 0; k < sizeof nv / sizeof nv[0]; k++)
+        vector_same(nv[k]);
+    normal_f32_reference(100003, 0, 1, 1);
+    normal_f32_reference(big, -1.5, 3, 3);
+    uniform_f32_reference(100003, 0, 1, 1);
+    uniform_f32_reference(big, -2, 3, 3);
+    uniform_f32_reference(4099, 1, 1 + 0x1.0p-20, 2); /* 1 in 16 rounds to high: redraws */
+    uniform_f32_reference(33, 1, 1 + 1e-12, 1);       /* low and high the same float32 */
 
     /* consecutive fills differ (each takes a new key) */
     l2_manual_seed(7);

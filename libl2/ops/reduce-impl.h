@@ -158,5 +158,8 @@ double l2__vrow_sqdev_f32(const float *q, int64_t n, double m);
 double l2__vrow_sqdev_f64(const double *q, int64_t n, double m);
 void l2__vcols_sum_f32(const char *p, int64_t step, int64_t n, int64_t nb, double *s);
 void l2__vcols_sum_f64(const char *p, int64_t step, int64_t n, int64_t nb, double *s);
+/* max / min (issue 12, reduce-ext.c): the index in q[0, n) of the first extreme element (the
+ * first NaN if any); -1 when the vector loop does not apply (n < L2__REDUCE_EXT_VEC, no AVX2). */
+int64_t l2__vrow_ext_f32(const float *q, int64_t n, bool is_min);
 
 #endif

@@ -359,6 +359,18 @@ static void ext_row(char *const *ptr, const int64_t *step, int64_t n, int64_t po
         double best = a->s;
         if (bi >= 0 && isnan(best))
             return;
+        if (c->dt == L2_FLOAT32 && step[0] == (int64_t)sizeof(float)) {
+            const float *q = (const float *)(const void *)ptr[0];
+            int64_t j = l2__vrow_ext_f32(q, n, mn);
+            if (j >= 0) {
+                double v = q[j];
+                if (bi < 0 || isnan(v) || (mn ? v < best : v > best)) {
+                    a->s = v;
+                    a->i = pos + j;
+                }
+                return;
+            }
+        }
         L2__DISPATCH_FLOAT(c->dt, {
             for (int64_t j = 0; j < n; j++) {
                 double v = (double)*(const T *)(ptr[0] + j * step[0]);

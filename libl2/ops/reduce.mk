@@ -1,6 +1,11 @@
 # The reduce family: sources (libl2_libl2_la_SOURCES += ...) and tests (C_TESTS += ...).
 libl2_libl2_la_SOURCES += libl2/ops/reduce-impl.h libl2/ops/reduce-plan.c libl2/ops/reduce-kern.c \
-	libl2/ops/reduce-vec.c libl2/ops/reduce.c libl2/ops/reduce-stats.c
+	libl2/ops/reduce-vec.c libl2/ops/reduce.c libl2/ops/reduce-stats.c \
+	libl2/ops/reduce-ext.c
 C_TESTS += tests/test-reduce
 tests_test_reduce_SOURCES = tests/test-reduce.c tests/tap.h tests/gradcheck.h
 tests_test_reduce_LDADD = $(TEST_LDADD)
+# random, reductions, copies (issue 12): max / min rows
+C_TESTS += tests/test-maxrow
+tests_test_maxrow_SOURCES = tests/test-maxrow.c tests/tap.h tests/gradcheck.h tests/testutil.h
+tests_test_maxrow_LDADD = $(TEST_LDADD)
