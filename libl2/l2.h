@@ -908,7 +908,8 @@ L2_API int64_t l2_debug_linalg_copies(void);
  *   L2_GEMM_AUTO  libl2's own packed kernel when it is known to be faster: the CPU has AVX2 and
  *                 FMA (and vector math is on, see l2_debug_vector_math) and OpenBLAS did not
  *                 recognise it (openblas_get_corename() names a core without AVX2 kernels, such
- *                 as Prescott, Nehalem or Sandybridge); OpenBLAS otherwise. The default.
+ *                 as Prescott, Nehalem or Sandybridge) and N >= l2_threshold("sgemm_nr");
+ *                 OpenBLAS otherwise. The default.
  *   L2_GEMM_OWN   always the own kernel (AVX2+FMA, or portable C where the CPU lacks them or
  *                 vector math is off).
  *   L2_GEMM_BLAS  always OpenBLAS's sgemm.

@@ -344,7 +344,8 @@ def kind_of(op):
 # forced (l2_debug_gemm, run.py's case["gemm"]) with M*N*K one below and at sgemm_min, M, N and
 # K whole multiples and one past multiples of the micro-tile (sgemm_mr x sgemm_nr), K over two
 # and three blocks of sgemm_kc, blocks of sgemm_mc rows and sgemm_nc columns and one past them,
-# K = 1, and a large case split over threads; one at sgemm_min in auto mode.
+# K = 1, and a large case split over threads; in auto mode one at sgemm_min and N one below and
+# at sgemm_nr (auto leaves N < sgemm_nr to BLAS).
 SGEMM_OPS = ("l2_matmul", "l2_mm", "l2_bmm", "l2_addmm", "l2_linear")
 
 
@@ -355,6 +356,7 @@ def _sgemm_plans(th, deep):
     at = (32, 32, 32) if lo == 32768 else (lo, 1, 1)
     mnk = [(below, "below:sgemm_min", "own"), (at, "at:sgemm_min", "own"),
            (at, "at:sgemm_min", "auto"),
+           ((40, 60, nr - 1), "below:sgemm_nr", "auto"), ((40, 60, nr), "at:sgemm_nr", "auto"),
            ((2 * mr, kc, 2 * nr), "tiles:whole", "own"),
            ((2 * mr + 1, kc + 1, 2 * nr + 1), "tiles:edge", "own"),
            ((mr + 1, 2 * kc + 3, nr - 1), "above:sgemm_kc", "own"),
