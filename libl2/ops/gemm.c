@@ -150,11 +150,13 @@ static void run_block(const job *g, int64_t m0, int64_t m1, int64_t n0, int64_t 
     _Alignas(64) float ap[MC * KC];
     _Alignas(64) float bp[KC * NC];
     _Alignas(64) float tile[MR * NR] = {0};
+    /* mutation tests: the 2nd K block dropped; edge tiles lose their last column */
+    const bool drop_kc = l2__fault("gemm_kc"), edge_short = l2__fault("gemm_edge");
     for (int64_t jc = n0; jc < n1; jc += NC) {
         int64_t nc = n1 - jc < NC ? n1 - jc : NC;
         for (int64_t pc = 0; pc < g->K; pc += KC) {
             int64_t kc = g->K - pc < KC ? g->K - pc : KC;
-            if (pc == KC && l2__fault("gemm_kc")) /* mutation test: the 2nd K block dropped */
+            if (pc == KC && drop_kc)
                 continue;
             float beta = pc == 0 ? g->beta : 1.0f;
             for (int64_t jr = 0; jr < nc; jr += NR) {
@@ -184,8 +186,8 @@ static void run_block(const job *g, int64_t m0, int64_t m1, int64_t n0, int64_t 
                                 memcpy(tile + i * NR, cp + i * g->ldc,
                                        (size_t)nr * sizeof(float));
                         g->kern(kc, ap + ir * KC, bp + jr * KC, tile, NR, g->alpha, beta);
-                        int64_t keep = nr > 1 && l2__fault("gemm_edge") ? nr - 1 : nr;
-                        for (int64_t i = 0; i < mr; i++) /* fault: the last column lost */
+                        int64_t keep = nr > 1 && edge_short ? nr - 1 : nr;
+                        for (int64_t i = 0; i < mr; i++)
                             memcpy(cp + i * g->ldc, tile + i * NR, (size_t)keep * sizeof(float));
                     }
                 }
