@@ -54,7 +54,7 @@ fill_tail|test-fills|fill_|fills (issue 12): a fill run with a vector tail leave
 arange_lane|test-fills||fills (issue 12): arange's lanes count from start, not torch's rounded base
 sumto_tail|test-sumto|add,mul|broadcast gradients' row path leaves the K % 4 outputs out
 vgelu_poly|test-vmath|gelu|float32 vector gelu (issue 12): the erfc fit's constant -1.3, not -1.3649
-gemm_edge|test-gemm|mm,addmm,conv2d|gemm (issue 12): the own sgemm's edge tiles lose their last column
+gemm_edge|test-gemm|mm,addmm,conv2d|gemm (issue 12): the own sgemm's edge tiles lose a column
 gemm_kc|test-gemm|mm,linear,conv2d|gemm (issue 12): the own sgemm drops its second K block
 EOF
 }

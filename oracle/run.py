@@ -96,9 +96,9 @@ THREADS = [1]
 
 
 # gemm (issue 12): the float32 product each case of these ops runs with (l2_debug_gemm): libl2's
-# own kernel forced, auto (own where OpenBLAS runs pre-Haswell kernels) or OpenBLAS; drawn per
-# case from its seeds (sizes.py's plans name theirs). Forced-own mm/bmm/addmm results must agree bitwise across
-# thread counts (one thread computes each element, in one K order).
+# own kernel forced, auto (own where OpenBLAS runs pre-Haswell kernels) or OpenBLAS; chosen per
+# case from its seeds (sizes.py's plans name theirs). Forced-own mm/bmm/addmm results must agree
+# bitwise across thread counts (one thread computes each element, in one K order).
 GEMM_OPS = ("l2_mm", "l2_matmul", "l2_bmm", "l2_addmm", "l2_linear", "l2_conv2d")
 GEMM_MODES = {"auto": 0, "own": 1, "blas": 2}
 GEMM_BITWISE = ("l2_mm", "l2_bmm", "l2_addmm")

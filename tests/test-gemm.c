@@ -39,7 +39,7 @@ static const double *f64(const l2_tensor *t, l2_tensor **keep)
 }
 
 /* Check r = beta c + alpha a @ b (c NULL: beta 0) per element within a float32 accumulation's
- * allowance, 2^-24 x (K + 8) x (sum |alpha a b| + |beta c|). Returns the worst error / allowance. */
+ * allowance, 2^-24 x (K + 8) x (sum |alpha a b| + |beta c|). Returns the worst error/allowance. */
 static double check_product(const l2_tensor *r, const l2_tensor *c, const l2_tensor *a,
                             const l2_tensor *b, double beta, double alpha)
 {
