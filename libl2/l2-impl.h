@@ -342,6 +342,18 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
  * K >= L2__SUMTO_ROWS_MIN inner elements (a bias of shape (K)) takes the vector row path
  * (sum-rows.c), four outputs a vector and a tail of K % 4; fewer run the generic loop. */
 #define L2__SUMTO_ROWS_MIN 4
+/* gemm (issue 12): libl2's own float32 product (ops/gemm.c). Float32 products with M, N > 1 and
+ * M*N*K >= L2__SGEMM_MIN may take it (policy: L2_GEMM, l2_debug_gemm); smaller ones stay on
+ * BLAS. Micro-tiles of L2__SGEMM_MR x L2__SGEMM_NR (edge tiles through a temporary tile), K in
+ * blocks of L2__SGEMM_KC, a's blocks of L2__SGEMM_MC rows, b's of L2__SGEMM_NC columns; one
+ * thread per L2__SGEMM_GRAIN multiply-adds at most. */
+#define L2__SGEMM_MIN 32768
+#define L2__SGEMM_MR 6
+#define L2__SGEMM_NR 16
+#define L2__SGEMM_KC 256
+#define L2__SGEMM_MC 72
+#define L2__SGEMM_NC 256
+#define L2__SGEMM_GRAIN (1 << 17)
 int l2__num_threads(void);
 /* Threads for a loop of `work` element operations: 1 below the grain, and no more than one per
  * half grain of work. */

@@ -604,7 +604,14 @@ L2_API int l2_get_num_threads(void);
  *   alloc_small            bytes: allocations this large and larger go through the cache's
  *                          size classes (smaller ones straight to malloc)
  *   alloc_mmap             bytes: allocations this large and larger are mmap'd on a huge-page
- *                          boundary (transparent huge pages) */
+ *                          boundary (transparent huge pages)
+ *   sgemm_min              gemm (issue 12): M*N*K from which a float32 product (M, N > 1) may
+ *                          take libl2's own kernel (see l2_debug_gemm); smaller ones use BLAS
+ *   sgemm_mr, sgemm_nr     rows and columns of the own kernel's micro-tile (M % mr, N % nr are
+ *                          edge tiles)
+ *   sgemm_kc               the own kernel sums K in blocks of this many (in order)
+ *   sgemm_mc, sgemm_nc     rows of a and columns of b per packed block of the own kernel
+ *   sgemm_grain            multiply-adds (M*N*K) per thread at least in the own kernel */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
 
@@ -900,6 +907,24 @@ L2_API void l2_debug_linalg_reference(bool on);
 /* Testing: how many operand copies this thread's products have made so far (operands BLAS cannot
  * read in place). */
 L2_API int64_t l2_debug_linalg_copies(void);
+/* gemm (issue 12): which float32 matrix product mm, matmul, bmm, addmm, linear and conv2d (and
+ * their backward) use for products with M, N > 1 and M*N*K >= l2_threshold("sgemm_min"):
+ *   L2_GEMM_AUTO  libl2's own packed kernel when it is known to be faster: the CPU has AVX2 and
+ *                 FMA (and vector math is on, see l2_debug_vector_math) and OpenBLAS did not
+ *                 recognise it (openblas_get_corename() names a core without AVX2 kernels, such
+ *                 as Prescott, Nehalem or Sandybridge) and N >= l2_threshold("sgemm_nr");
+ *                 OpenBLAS otherwise. The default.
+ *   L2_GEMM_OWN   always the own kernel (AVX2+FMA, or portable C where the CPU lacks them or
+ *                 vector math is off).
+ *   L2_GEMM_BLAS  always OpenBLAS's sgemm.
+ * The environment variable L2_GEMM=auto|own|blas, read at the first product, sets the start
+ * mode. The own kernel accumulates in float32 over K in blocks (as BLAS does) and gives the same
+ * bits for any thread count. Smaller products, gemv and dot (M or N = 1), float64 and int64 are
+ * unaffected. */
+enum { L2_GEMM_AUTO = 0, L2_GEMM_OWN = 1, L2_GEMM_BLAS = 2 };
+/* Testing: set the gemm mode process-wide; returns the previous mode, or -1 with L2_ERR_ARG for
+ * an unknown mode (nothing changes then). */
+L2_API int l2_debug_gemm(int mode);
 /* @@LINALG@@ */
 
 /* ------------------------------------------------------------------------------------------ */

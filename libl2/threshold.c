@@ -34,6 +34,14 @@ static const struct {
     {"alloc_small", L2__ALLOC_SMALL},
     {"alloc_mmap", L2__ALLOC_MMAP},
     {"sumto_rows_min", L2__SUMTO_ROWS_MIN}, /* broadcast gradients (issue 12) */
+    /* gemm (issue 12): the own float32 product */
+    {"sgemm_min", L2__SGEMM_MIN},
+    {"sgemm_mr", L2__SGEMM_MR},
+    {"sgemm_nr", L2__SGEMM_NR},
+    {"sgemm_kc", L2__SGEMM_KC},
+    {"sgemm_mc", L2__SGEMM_MC},
+    {"sgemm_nc", L2__SGEMM_NC},
+    {"sgemm_grain", L2__SGEMM_GRAIN},
 };
 enum { N_THRESHOLDS = (int)(sizeof thresholds / sizeof thresholds[0]) };
 

@@ -340,6 +340,34 @@ def kind_of(op):
     return "numel"
 
 
+# gemm (issue 12): the float32 products that may take libl2's own kernel. Their plans run it
+# forced (l2_debug_gemm, run.py's case["gemm"]) with M*N*K one below and at sgemm_min, M, N and
+# K whole multiples and one past multiples of the micro-tile (sgemm_mr x sgemm_nr), K over two
+# and three blocks of sgemm_kc, blocks of sgemm_mc rows and sgemm_nc columns and one past them,
+# K = 1, and a large case split over threads; in auto mode one at sgemm_min and N one below and
+# at sgemm_nr (auto leaves N < sgemm_nr to BLAS).
+SGEMM_OPS = ("l2_matmul", "l2_mm", "l2_bmm", "l2_addmm", "l2_linear")
+
+
+def _sgemm_plans(th, deep):
+    lo, mr, nr, kc = th["sgemm_min"], th["sgemm_mr"], th["sgemm_nr"], th["sgemm_kc"]
+    mc, nc = th["sgemm_mc"], th["sgemm_nc"]
+    below = (7, 151, 31) if lo == 32768 else (1, lo - 1, 1)  # (M, K, N); M*N*K = lo - 1
+    at = (32, 32, 32) if lo == 32768 else (lo, 1, 1)
+    mnk = [(below, "below:sgemm_min", "own"), (at, "at:sgemm_min", "own"),
+           (at, "at:sgemm_min", "auto"),
+           ((40, 60, nr - 1), "below:sgemm_nr", "auto"), ((40, 60, nr), "at:sgemm_nr", "auto"),
+           ((2 * mr, kc, 2 * nr), "tiles:whole", "own"),
+           ((2 * mr + 1, kc + 1, 2 * nr + 1), "tiles:edge", "own"),
+           ((mr + 1, 2 * kc + 3, nr - 1), "above:sgemm_kc", "own"),
+           ((mc + 1, 9, nc + 1), "blocks:edge", "own"),
+           ((200, 1, 300), "k1", "own"),
+           ((3 * mc + 5, 2 * kc + 1, 2 * nr + 3), "large", "own")]
+    if deep:
+        mnk += [((mc, 3 * kc, nc), "blocks:whole", "own"), ((5, 700, 3000), "large", "own")]
+    return [{"mnk": x, "label": lb, "gemm": g} for x, lb, g in mnk]
+
+
 # vmath (issue 12): ops whose contiguous float runs take the vector math kernels (vmath.c); their
 # plans add runs shorter than one vector, exactly one, and several with an n % width tail, laid
 # out contiguously so that the vector path (not the strided generic loop) is what they reach.
@@ -446,6 +474,8 @@ def plans(op, th, deep):
             mnk = [(63, 57, 73), (64, 64, 64), (65, 37, 109), (601, 503, 7)]
         labels = ["below:gemm_parallel", "at:gemm_parallel", "above:gemm_parallel", "large"]
         ps += [{"mnk": x, "label": lb} for x, lb in zip(mnk, labels)]
+        if op.name in SGEMM_OPS and "sgemm_min" in th:
+            ps += _sgemm_plans(th, deep)
     elif kind == "conv":
         geo = [(dict(n=1, c=9, h=135, w=73, o=2, kh=3, kw=1), "below:parallel_grain"),
                (dict(n=1, c=4, h=129, w=129, o=3, kh=2, kw=2), "at:parallel_grain"),
@@ -468,6 +498,12 @@ def plans(op, th, deep):
                 (dict(n=2, c=16, h=101, w=97, o=4, kh=3, kw=3, stride=(2, 2), pad=(1, 1)),
                  "large")]
         ps += [{"conv": g, "label": lb} for g, lb in geo]
+        if "sgemm_min" in th:  # gemm (issue 12): the own float32 kernel forced
+            geo = [(dict(n=1, c=2, h=32, w=32, o=2, kh=3, kw=3), "below:sgemm_min"),
+                   # K = 270 > KC, O = 7 and L = 143 not whole tiles, in all three products
+                   (dict(n=2, c=30, h=13, w=11, o=7, kh=3, kw=3, pad=(1, 1)), "above:sgemm_kc"),
+                   (dict(n=1, c=16, h=28, w=28, o=12, kh=3, kw=3, pad=(1, 1)), "large")]
+            ps += [{"conv": g, "label": lb, "gemm": "own"} for g, lb in geo]
     elif kind == "pool":
         geo = [(dict(n=1, c=3, h=399, w=219, k=(3, 1), s=(3, 1), p=(0, 0)),
                 "below:parallel_grain"),
@@ -607,7 +643,9 @@ def sized_cases(lib, op, dtype, profile, seed, make_case):
     # x threads with layouts merged, needs 3 cases to count as filled: coverage.py). 1 in the CI
     # profile for now: 3 doubles the oracle's time and meets float64 tolerance edge cases on big
     # inputs that are still open (see the session notes)
-    for k, p in enumerate([q for q in plans(op, th, deep) for _ in range(REPS)]):
+    # gemm (issue 12): the own-kernel plans ("gemm") are float32's only (no float64 kernel)
+    ps = [q for q in plans(op, th, deep) if "gemm" not in q or dtype == "float32"]
+    for k, p in enumerate([q for q in ps for _ in range(REPS)]):
         if "layouts" in p:
             p = dict(p, layout=p["layouts"][0])
         else:
@@ -620,6 +658,8 @@ def sized_cases(lib, op, dtype, profile, seed, make_case):
                 if "grad_layout" in p:  # broadcast gradients (issue 12)
                     case["grad"]["layout"] = p["grad_layout"]
                 case["_size_plan"] = p["label"]
+                if "gemm" in p and dtype == "float32":  # gemm (issue 12): the plan's mode
+                    case["gemm"] = p["gemm"]
                 out.append(case)
                 break
     return out
@@ -692,7 +732,7 @@ def measure(case):
             k = s0[-1] if s0 else 1
             n = s1[-1] if len(s1) >= 2 else 1
         w = m * n * k
-        return w, [(w, "gemm_parallel")]
+        return w, [(w, "gemm_parallel"), (w, "sgemm_min")]
     if name == "l2_conv2d" and len(shapes[0]) == 4 and len(shapes[1]) == 4:
         _, c, h, wd = shapes[0]
         _, _, kh, kw = shapes[1]

@@ -220,6 +220,7 @@
     X(l2_linear) \
     X(l2_debug_linalg_reference) \
     X(l2_debug_linalg_copies) \
+    X(l2_debug_gemm) \
     X(l2_index_select) \
     X(l2_gather) \
     X(l2_scatter_add) \

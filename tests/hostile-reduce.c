@@ -384,6 +384,23 @@ void h_l2_debug_linalg_reference(void)
     }
 }
 
+/* gemm (issue 12): the gemm mode setter, then products in own mode. */
+void h_l2_debug_gemm(void)
+{
+    static const int bad[] = {-1, 3, INT_MIN, INT_MAX};
+    for (int i = 0; i < 4; i++)
+        CASE("mode %d", bad[i]) EXPECT(l2_debug_gemm(bad[i]) == -1 && l2_last_error()[0],
+                                      "accepted");
+    CASE("own, then products of hostile operands, then auto")
+    {
+        EXPECT(l2_debug_gemm(L2_GEMM_OWN) >= 0, "refused");
+        OK_T(l2_matmul(mk_kind(K_NONCONTIG, L2_FLOAT32), l2_t(MK(L2_FLOAT32, 2, 3))));
+        ANY_T(l2_mm(mk_kind(K_OVERLAP, L2_FLOAT32), l2_t(mk_kind(K_EXPANDED, L2_FLOAT32))));
+        ANY_T(l2_mm(mk_kind(K_SPECIAL, L2_FLOAT32), l2_t(mk_kind(K_SPECIAL, L2_FLOAT32))));
+        EXPECT(l2_debug_gemm(L2_GEMM_AUTO) == L2_GEMM_OWN, "mode lost");
+    }
+}
+
 void h_l2_debug_linalg_copies(void)
 {
     CASE("after a product of an overlapping operand")

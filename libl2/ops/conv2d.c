@@ -3,6 +3,7 @@
  * convolution. Letters: N batch, C input channels, O output channels, H,W input size, P,Q output
  * size, L = P*Q output positions, K = (C/groups)*kH*kW rows of the im2col matrix. */
 #include "conv-impl.h"
+#include "gemm.h" /* gemm (issue 12) */
 
 #include <cblas.h>
 #include <limits.h>
@@ -146,7 +147,10 @@ static void gemm(l2_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
         return;
     }
     enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans, B = tb ? CblasTrans : CblasNoTrans;
-    if (dt == L2_FLOAT32)
+    if (dt == L2_FLOAT32 && m > 1 && n > 1 && l2__sgemm_wanted(m, n, k)) /* gemm (issue 12) */
+        l2__sgemm(m, n, k, 1.0f, (const float *)a, ta ? 1 : lda, ta ? lda : 1, (const float *)b,
+                  tb ? 1 : ldb, tb ? ldb : 1, (float)beta, (float *)c, ldc);
+    else if (dt == L2_FLOAT32)
         cblas_sgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0f, (const float *)a,
                     (int)lda, (const float *)b, (int)ldb, (float)beta, (float *)c, (int)ldc);
     else

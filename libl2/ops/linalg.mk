@@ -1,5 +1,11 @@
 # The linalg family: sources (libl2_libl2_la_SOURCES += ...) and tests (C_TESTS += ...).
 libl2_libl2_la_SOURCES += libl2/ops/linalg.c
+# gemm (issue 12): the own float32 product
+libl2_libl2_la_SOURCES += libl2/ops/gemm.h libl2/ops/gemm.c
 C_TESTS += tests/test-linalg
 tests_test_linalg_SOURCES = tests/test-linalg.c tests/tap.h tests/gradcheck.h
 tests_test_linalg_LDADD = $(TEST_LDADD)
+# gemm (issue 12)
+C_TESTS += tests/test-gemm
+tests_test_gemm_SOURCES = tests/test-gemm.c tests/tap.h tests/testutil.h
+tests_test_gemm_LDADD = $(TEST_LDADD)
