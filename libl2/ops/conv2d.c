@@ -37,11 +37,18 @@ static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int6
 
 /* cols (C*kH*kW, L), rows ld apart (ld >= L: several samples side by side): row (c, i, j),
  * column (y, x) holds x[c, y*sh - ph + i*dh, x*sw - pw + j*dw] or 0 in the padding. Row by
- * row: each output row of a column-matrix row is a shifted copy of one input row (memcpy for
- * stride 1, a strided gather otherwise) between zeroed padded edges, with no per-element bounds
- * check. Split over the C*kH*kW rows (one thread inside the per-sample split of the driver). */
+ * row: each output row of a column-matrix row is a shifted copy of one input row (a plain copy
+ * for stride 1, a strided gather otherwise) between zeroed padded edges, with no per-element
+ * bounds check. The rows are short (14 and 28 in the CNN) and the edges a pad wide, so they
+ * are loops, not memset/memcpy calls (GCC would turn the loops back into calls: the attribute
+ * stops it). Split over the C*kH*kW rows (one thread inside the driver's sample split). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define L2__NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define L2__NO_LIBCALLS
+#endif
 #define L2__IM2COL(SUF, T)                                                                   \
-    static void im2col_##SUF(const T *x, T *cols, int64_t ld, const win *g)                  \
+    L2__NO_LIBCALLS static void im2col_##SUF(const T *x, T *cols, int64_t ld, const win *g)  \
     {                                                                                        \
         int64_t L = g->oh * g->ow, ow = g->ow, kk = g->kh * g->kw, rows = g->c * kk;         \
         int nt = l2__threads_for(l2__mul_sat(rows, L));                                      \
@@ -59,17 +66,25 @@ static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int6
                 int64_t iy = oy * g->sh - g->ph + i * g->dh;                                 \
                 T *r = row + oy * ow;                                                        \
                 if (iy < 0 || iy >= g->h) {                                                  \
-                    memset(r, 0, sizeof(T) * (size_t)ow);                                    \
+                    _Pragma("omp simd")                                                      \
+                    for (int64_t ox = 0; ox < ow; ox++)                                      \
+                        r[ox] = 0;                                                           \
                     continue;                                                                \
                 }                                                                            \
                 const T *xr = xc + iy * g->w;                                                \
-                memset(r, 0, sizeof(T) * (size_t)lo);                                        \
-                if (g->sw == 1 && hi > lo)                                                   \
-                    memcpy(r + lo, xr + (lo + off), sizeof(T) * (size_t)(hi - lo));          \
-                else                                                                         \
+                for (int64_t ox = 0; ox < lo; ox++)                                          \
+                    r[ox] = 0;                                                               \
+                if (g->sw == 1) {                                                            \
+                    const T *xs = xr + off;                                                  \
+                    _Pragma("omp simd")                                                      \
+                    for (int64_t ox = lo; ox < hi; ox++)                                     \
+                        r[ox] = xs[ox];                                                      \
+                } else {                                                                     \
                     for (int64_t ox = lo; ox < hi; ox++)                                     \
                         r[ox] = xr[ox * g->sw + off];                                        \
-                memset(r + hi, 0, sizeof(T) * (size_t)(ow - hi));                            \
+                }                                                                            \
+                for (int64_t ox = hi; ox < ow; ox++)                                         \
+                    r[ox] = 0;                                                               \
             }                                                                                \
         }                                                                                    \
     }
