@@ -306,6 +306,9 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
 #define L2__CONV_COLS_BYTES (1 << 20)
 #define L2__CONV_GRAIN (1 << 18)
 #define L2__CONV_BWD_SLOTS 6
+/* conv2d's bias gradient sums each row of dy in this many float64 lanes (then a tail of
+ * L % L2__CONV_DB_LANES positions). */
+#define L2__CONV_DB_LANES 8
 /* Grains per op class (threads area, issue 12): work below a class's grain runs on one thread,
  * and a parallel loop gives each thread at least half a grain. L2__PARALLEL_GRAIN above is the
  * grain of cheap, memory-bound elementwise loops (add, mul, copy, relu) and the default of every

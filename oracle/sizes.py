@@ -515,7 +515,8 @@ def plans(op, th, deep):
 # sample of exactly half the byte bound (G = 2 in float32, float64's sample is the bound: G = 1)
 # with a partial block, and one just over half (G = 1); a batch below, at and above the slot
 # count; blocks with a partial tail in both dtypes (G = 3 float64, 6 float32) with groups > 1,
-# stride 2 and dilation.
+# stride 2 and dilation. The bias gradient's conv_db_lanes lanes: L = 1024 (at:conv_grain) has
+# no tail, the others have one.
 def _conv_block_plans(th):
     cb, cgr, sl = th.get("conv_cols_bytes"), th.get("conv_grain"), th.get("conv_bwd_slots")
     if not cb or not cgr or not sl:

@@ -289,6 +289,44 @@ static void sum_slots(l2_dtype dt, const char *p, int64_t slots, int64_t n, char
     });
 }
 
+/* db[o] = the sum over n and L of dy[n, o, :] (dy (N, O, L)), in float64 over
+ * L2__CONV_DB_LANES lanes (lane k takes the positions l = k mod the lane count of every row;
+ * the rest of a row goes to lane 0), the lanes summed in order: a fixed order of additions
+ * that vectorises, instead of one dependent chain per channel. */
+#define L2__CONV_DB(SUF, T)                                                                  \
+    L2__CONV_HOT static void bias_grad_##SUF(const T *g, int64_t n, int64_t o, int64_t l,    \
+                                             T *db)                                          \
+    {                                                                                        \
+        enum { W = L2__CONV_DB_LANES };                                                      \
+        for (int64_t c = 0; c < o; c++) {                                                    \
+            double acc[W] = {0};                                                             \
+            for (int64_t s = 0; s < n; s++) {                                                \
+                const T *row = g + (s * o + c) * l;                                          \
+                int64_t k = 0;                                                               \
+                for (; k + W <= l; k += W)                                                   \
+                    for (int e = 0; e < W; e++)                                              \
+                        acc[e] += row[k + e];                                                \
+                /* mutation test: the rows' l % lanes tail is dropped */                     \
+                for (; k < l && !l2__fault("conv_db_tail"); k++)                             \
+                    acc[0] += row[k];                                                        \
+            }                                                                                \
+            double sum = 0;                                                                  \
+            for (int e = 0; e < W; e++)                                                      \
+                sum += acc[e];                                                               \
+            db[c] = (T)sum;                                                                  \
+        }                                                                                    \
+    }
+L2__CONV_DB(f32, float)
+L2__CONV_DB(f64, double)
+
+static void bias_grad(l2_dtype dt, const char *g, int64_t n, int64_t o, int64_t l, char *db)
+{
+    if (dt == L2_FLOAT32)
+        bias_grad_f32((const float *)g, n, o, l, (float *)db);
+    else
+        bias_grad_f64((const double *)g, n, o, l, (double *)db);
+}
+
 /* Bytes of nt per-thread buffer sets of `per` bytes each and `extra` more (and one, so never
  * 0), saturating: an impossible size fails in the allocator. */
 static size_t slot_bytes(size_t per, int64_t nt, size_t extra)
@@ -590,19 +628,8 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
         if (need_w && slots > 1)
             sum_slots(dt, pws, slots, cg.o * cg.k, l2__data(dw));
     }
-    if (need_b) {
-        L2__DISPATCH_FLOAT(dt, {
-            const T *g = (const T *)l2__data(dy);
-            T *bv = (T *)l2__data(db);
-            for (int64_t o = 0; o < cg.o; o++) {
-                double s = 0;
-                for (int64_t n = 0; n < cg.n; n++)
-                    for (int64_t l = 0; l < cg.l; l++)
-                        s += g[(n * cg.o + o) * cg.l + l];
-                bv[o] = (T)s;
-            }
-        });
-    }
+    if (need_b)
+        bias_grad(dt, l2__data(dy), cg.n, cg.o, cg.l, l2__data(db));
     l2__free(buf);
     l2_tensor_release(dy);
     l2_tensor_release(xc);
