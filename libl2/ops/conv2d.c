@@ -1,7 +1,8 @@
 /* conv2d.c: 2-d convolution (im2col + OpenBLAS gemm) and its backward. Float32 and float64, NCHW
- * or unbatched CHW, with stride, padding, dilation and groups. Not here: transposed or 1-d/3-d
- * convolution. Letters: N batch, C input channels, O output channels, H,W input size, P,Q output
- * size, L = P*Q output positions, K = (C/groups)*kH*kW rows of the im2col matrix. */
+ * or unbatched CHW, with stride, padding, dilation and groups; samples in blocks (one GEMM per
+ * block and group) split over threads. Not here: transposed or 1-d/3-d convolution. Letters:
+ * N batch, C input channels, O output channels, H,W input size, P,Q output size, L = P*Q output
+ * positions, K = (C/groups)*kH*kW rows of the im2col matrix. */
 #include "conv-impl.h"
 
 #include <cblas.h>
