@@ -310,6 +310,18 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
 /* conv (libl2/ops/pool.c): 2x2 stride-2 max pooling without padding runs its own loop, whose
  * output columns go in blocks of this many (then a tail of ow % L2__POOL2X2_BLOCK). */
 #define L2__POOL2X2_BLOCK 8
+/* conv (issue 12, libl2/ops/conv2d.c): samples go in blocks whose column matrices, side by side,
+ * take at most L2__CONV_COLS_BYTES (at least one sample per block), one GEMM per block and group
+ * (the last block of a slot is partial). Convolutions of at least L2__CONV_GRAIN multiply-adds
+ * split the samples over threads; the backward always cuts the batch into
+ * L2__CONV_BWD_SLOTS sample ranges (fewer for a smaller batch) whose partial dW are summed in
+ * order, so that dW does not depend on the thread count. */
+#define L2__CONV_COLS_BYTES (1 << 20)
+#define L2__CONV_GRAIN (1 << 18)
+#define L2__CONV_BWD_SLOTS 6
+/* conv2d's bias gradient sums each row of dy in this many float64 lanes (then a tail of
+ * L % L2__CONV_DB_LANES positions). */
+#define L2__CONV_DB_LANES 8
 /* Grains per op class (threads area, issue 12): work below a class's grain runs on one thread,
  * and a parallel loop gives each thread at least half a grain. L2__PARALLEL_GRAIN above is the
  * grain of cheap, memory-bound elementwise loops (add, mul, copy, relu) and the default of every

@@ -591,6 +591,13 @@ L2_API int l2_get_num_threads(void);
  *   index_block            elements per block of the index_select / embedding backward
  *   pool2x2_block          output columns per block of max_pool2d's 2x2 stride-2 unpadded
  *                          loop (then a tail of the rest)
+ *   conv_cols_bytes        bytes: conv2d runs samples in blocks whose column matrices (C kH kW
+ *                          x output positions each) take at most this much (at least one
+ *                          sample a block; the last block of a range is partial)
+ *   conv_grain             multiply-adds from which conv2d splits its samples over threads
+ *   conv_bwd_slots         fixed sample ranges of conv2d's backward (fewer for a smaller
+ *                          batch), whose partial weight gradients are summed in order
+ *   conv_db_lanes          float64 lanes of conv2d's bias gradient row sums (then a tail)
  *   grain_math             parallel_grain for elementwise ops that call libm per element (exp,
  *                          log, sin, tanh, sigmoid, silu, erf, elu, gelu, softplus, ...)
  *   grain_reduce           parallel_grain for reductions (sum, mean, var, norms, max/min)

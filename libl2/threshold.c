@@ -22,6 +22,10 @@ static const struct {
     {"loss_chunks", L2__LOSS_CHUNKS},
     {"index_block", L2__INDEX_BLOCK},
     {"pool2x2_block", L2__POOL2X2_BLOCK}, /* conv */
+    {"conv_cols_bytes", L2__CONV_COLS_BYTES}, /* conv (issue 12) */
+    {"conv_grain", L2__CONV_GRAIN},
+    {"conv_bwd_slots", L2__CONV_BWD_SLOTS},
+    {"conv_db_lanes", L2__CONV_DB_LANES},
     /* threads area (issue 12): the grain of each op class */
     {"grain_math", L2__GRAIN_MATH},
     {"grain_reduce", L2__GRAIN_REDUCE},

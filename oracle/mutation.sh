@@ -40,6 +40,9 @@ conv_pad|test-conv|conv2d|im2col pads one column too few on the left
 im2col_row|test-conv|conv2d|an im2col row copy one element short at the padded right edge
 pool2x2_edge|test-conv|max_pool2d|the 2x2 stride-2 pool reads the wrong window at the last column
 pool2x2_bwd|test-conv|max_pool2d|the 2x2 pool backward sends the last column gradient aside
+conv_group_tail|test-conv-blocks|conv2d|conv2d skips the partial last sample block of a slot
+conv_bias|test-conv test-conv-blocks|conv2d|conv2d's fused scatter adds the next channel's bias
+conv_db_tail|test-conv test-conv-blocks|conv2d|conv2d's bias gradient drops each row's L % 8 tail
 index_bounds|test-index|index_select,gather|an index equal to the dim size is accepted
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
 grain_class|test-threads|exp,sin|math-class loops run on the default grain's team: ranges skipped

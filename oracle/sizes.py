@@ -497,6 +497,7 @@ def plans(op, th, deep):
                  "im2col:gather"),
                 (dict(n=2, c=16, h=101, w=97, o=4, kh=3, kw=3, stride=(2, 2), pad=(1, 1)),
                  "large")]
+        geo += _conv_block_plans(th)
         ps += [{"conv": g, "label": lb} for g, lb in geo]
         if "sgemm_min" in th:  # gemm (issue 12): the own float32 kernel forced
             geo = [(dict(n=1, c=2, h=32, w=32, o=2, kh=3, kw=3), "below:sgemm_min"),
@@ -572,6 +573,40 @@ def _ext_plans(op, th, kind, chunk):
         return [{"numel": k, "label": lb, "layout": "contiguous"} for k, lb in sizes]
     return [{"shape": (5 if k < chunk else 3, k), "dims": [1], "dim": 1, "label": lb,
              "layout": "contiguous"} for k, lb in sizes]
+
+
+# conv (issue 12): conv2d runs samples in blocks of up to conv_cols_bytes of column matrices
+# (G = bytes // (C kH kW L esize) samples, at least 1), so one GEMM covers a block; samples split
+# over threads from conv_grain multiply-adds (N O (C/groups) kH kW L); the backward cuts the batch
+# into conv_bwd_slots sample ranges. Plans: multiply-adds at conv_grain - 1 and at it; a float32
+# sample of exactly half the byte bound (G = 2 in float32, float64's sample is the bound: G = 1)
+# with a partial block, and one just over half (G = 1); a batch below, at and above the slot
+# count; blocks with a partial tail in both dtypes (G = 3 float64, 6 float32) with groups > 1,
+# stride 2 and dilation. The bias gradient's conv_db_lanes lanes: L = 1024 (at:conv_grain) has
+# no tail, the others have one.
+def _conv_block_plans(th):
+    cb, cgr, sl = th.get("conv_cols_bytes"), th.get("conv_grain"), th.get("conv_bwd_slots")
+    if not cb or not cgr or not sl:
+        return []
+    out = []
+    if cgr == 1 << 18:
+        out += [(dict(n=3, c=1, h=21, w=75, o=7, kh=3, kw=3), "below:conv_grain"),
+                (dict(n=4, c=4, h=33, w=33, o=4, kh=2, kw=2), "at:conv_grain")]
+    if cb == 1 << 20:
+        # K = 8, L = 128 * 128: 8 * 16384 * 4 bytes = cb / 2
+        out += [(dict(n=3, c=2, h=129, w=129, o=3, kh=2, kw=2), "at:conv_cols_bytes"),
+                (dict(n=3, c=2, h=130, w=130, o=3, kh=2, kw=2), "above:conv_cols_bytes"),
+                # K = 18, L = 49 * 49: float64 G = 3, float32 G = 6; 7 samples leave a tail
+                (dict(n=7, c=2, h=49, w=49, o=4, kh=3, kw=3, pad=(1, 1)),
+                 "conv_cols_bytes:tail"),
+                (dict(n=7, c=4, h=49, w=49, o=6, kh=3, kw=3, pad=(1, 1), groups=2),
+                 "conv_cols_bytes:tail_groups"),
+                (dict(n=11, c=3, h=45, w=51, o=5, kh=3, kw=3, stride=(2, 2), pad=(2, 0),
+                      dil=(2, 1)), "conv_cols_bytes:stride2_dilation")]
+    for n, lb in ((sl - 1, "below:conv_bwd_slots"), (sl, "at:conv_bwd_slots"),
+                  (sl + 1, "above:conv_bwd_slots")):
+        out.append((dict(n=n, c=3, h=23, w=17, o=4, kh=3, kw=3, pad=(1, 1)), lb))
+    return out
 
 
 # broadcast gradients (issue 12): binary ops whose broadcast operand's gradient is summed back

@@ -1,7 +1,8 @@
 /* conv2d.c: 2-d convolution (im2col + OpenBLAS gemm) and its backward. Float32 and float64, NCHW
- * or unbatched CHW, with stride, padding, dilation and groups. Not here: transposed or 1-d/3-d
- * convolution. Letters: N batch, C input channels, O output channels, H,W input size, P,Q output
- * size, L = P*Q output positions, K = (C/groups)*kH*kW rows of the im2col matrix. */
+ * or unbatched CHW, with stride, padding, dilation and groups; samples in blocks (one GEMM per
+ * block and group) split over threads. Not here: transposed or 1-d/3-d convolution. Letters:
+ * N batch, C input channels, O output channels, H,W input size, P,Q output size, L = P*Q output
+ * positions, K = (C/groups)*kH*kW rows of the im2col matrix. */
 #include "conv-impl.h"
 #include "gemm.h" /* gemm (issue 12) */
 
@@ -36,12 +37,20 @@ static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int6
     *hi = b > a ? b : a;
 }
 
-/* cols (C*kH*kW, L): row (c, i, j), column (y, x) holds x[c, y*sh - ph + i*dh, x*sw - pw + j*dw]
- * or 0 in the padding. Row by row: each output row of a column-matrix row is a shifted copy of
- * one input row (memcpy for stride 1, a strided gather otherwise) between zeroed padded edges,
- * with no per-element bounds check. Split over the C*kH*kW rows. */
+/* cols (C*kH*kW, L), rows ld apart (ld >= L: several samples side by side): row (c, i, j),
+ * column (y, x) holds x[c, y*sh - ph + i*dh, x*sw - pw + j*dw] or 0 in the padding. Row by
+ * row: each output row of a column-matrix row is a shifted copy of one input row (a plain copy
+ * for stride 1, a strided gather otherwise) between zeroed padded edges, with no per-element
+ * bounds check. The rows are short (14 and 28 in the CNN) and the edges a pad wide, so they
+ * are loops, not memset/memcpy calls (GCC would turn the loops back into calls: the attribute
+ * stops it). Split over the C*kH*kW rows (one thread inside the driver's sample split). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define L2__NO_LIBCALLS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define L2__NO_LIBCALLS
+#endif
 #define L2__IM2COL(SUF, T)                                                                   \
-    static void im2col_##SUF(const T *x, T *cols, const win *g)                              \
+    L2__NO_LIBCALLS static void im2col_##SUF(const T *x, T *cols, int64_t ld, const win *g)  \
     {                                                                                        \
         int64_t L = g->oh * g->ow, ow = g->ow, kk = g->kh * g->kw, rows = g->c * kk;         \
         int nt = l2__threads_for(l2__mul_sat(rows, L));                                      \
@@ -49,7 +58,7 @@ static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int6
         for (int64_t rr = 0; rr < rows; rr++) {                                              \
             int64_t c = rr / kk, i = rr % kk / g->kw, j = rr % g->kw;                        \
             const T *xc = x + c * g->h * g->w;                                               \
-            T *row = cols + rr * L;                                                          \
+            T *row = cols + rr * ld;                                                         \
             int64_t off = j * g->dw - g->pw, lo, hi;                                         \
             off += g->pw > 0 && l2__fault("conv_pad"); /* mutation test */                   \
             col_range(off, g->sw, g->w, ow, &lo, &hi);                                       \
@@ -59,17 +68,25 @@ static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int6
                 int64_t iy = oy * g->sh - g->ph + i * g->dh;                                 \
                 T *r = row + oy * ow;                                                        \
                 if (iy < 0 || iy >= g->h) {                                                  \
-                    memset(r, 0, sizeof(T) * (size_t)ow);                                    \
+                    _Pragma("omp simd")                                                      \
+                    for (int64_t ox = 0; ox < ow; ox++)                                      \
+                        r[ox] = 0;                                                           \
                     continue;                                                                \
                 }                                                                            \
                 const T *xr = xc + iy * g->w;                                                \
-                memset(r, 0, sizeof(T) * (size_t)lo);                                        \
-                if (g->sw == 1 && hi > lo)                                                   \
-                    memcpy(r + lo, xr + (lo + off), sizeof(T) * (size_t)(hi - lo));          \
-                else                                                                         \
+                for (int64_t ox = 0; ox < lo; ox++)                                          \
+                    r[ox] = 0;                                                               \
+                if (g->sw == 1) {                                                            \
+                    const T *xs = xr + off;                                                  \
+                    _Pragma("omp simd")                                                      \
+                    for (int64_t ox = lo; ox < hi; ox++)                                     \
+                        r[ox] = xs[ox];                                                      \
+                } else {                                                                     \
                     for (int64_t ox = lo; ox < hi; ox++)                                     \
                         r[ox] = xr[ox * g->sw + off];                                        \
-                memset(r + hi, 0, sizeof(T) * (size_t)(ow - hi));                            \
+                }                                                                            \
+                for (int64_t ox = hi; ox < ow; ox++)                                         \
+                    r[ox] = 0;                                                               \
             }                                                                                \
         }                                                                                    \
     }
@@ -78,7 +95,7 @@ static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int6
  * row by row over the in-bounds columns (a contiguous row add for stride 1). Channels never
  * collide, so the split over channels is safe. */
 #define L2__COL2IM(SUF, T)                                                                   \
-    static void col2im_##SUF(const T *cols, T *dx, const win *g)                             \
+    static void col2im_##SUF(const T *cols, int64_t ld, T *dx, const win *g)                 \
     {                                                                                        \
         int64_t L = g->oh * g->ow, ow = g->ow;                                               \
         int nt = l2__threads_for(l2__mul_sat(g->c * g->kh * g->kw, L));                      \
@@ -87,7 +104,7 @@ static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int6
             T *xc = dx + c * g->h * g->w;                                                    \
             for (int64_t i = 0; i < g->kh; i++)                                              \
                 for (int64_t j = 0; j < g->kw; j++) {                                        \
-                    const T *row = cols + ((c * g->kh + i) * g->kw + j) * L;                 \
+                    const T *row = cols + ((c * g->kh + i) * g->kw + j) * ld;                \
                     int64_t off = j * g->dw - g->pw, lo, hi;                                 \
                     col_range(off, g->sw, g->w, ow, &lo, &hi);                               \
                     for (int64_t oy = 0; oy < g->oh; oy++) {                                 \
@@ -116,20 +133,20 @@ L2__COL2IM(f32, float)
 L2__COL2IM(f64, double)
 
 /* Dtype-generic entry points: data pointers are char * and dt picks the instance. */
-static void im2col(l2_dtype dt, const char *x, char *cols, const win *g)
+static void im2col(l2_dtype dt, const char *x, char *cols, int64_t ld, const win *g)
 {
     if (dt == L2_FLOAT32)
-        im2col_f32((const float *)x, (float *)cols, g);
+        im2col_f32((const float *)x, (float *)cols, ld, g);
     else
-        im2col_f64((const double *)x, (double *)cols, g);
+        im2col_f64((const double *)x, (double *)cols, ld, g);
 }
 
-static void col2im(l2_dtype dt, const char *cols, char *dx, const win *g)
+static void col2im(l2_dtype dt, const char *cols, int64_t ld, char *dx, const win *g)
 {
     if (dt == L2_FLOAT32)
-        col2im_f32((const float *)cols, (float *)dx, g);
+        col2im_f32((const float *)cols, ld, (float *)dx, g);
     else
-        col2im_f64((const double *)cols, (double *)dx, g);
+        col2im_f64((const double *)cols, ld, (double *)dx, g);
 }
 
 /* C (M,N) = alpha op(A) op(B) + beta C, row-major, through OpenBLAS. Sizes fit in int (checked
@@ -189,6 +206,241 @@ static void conv_geom_fill(conv_geom *cg, const int64_t *p)
     cg->l = l2__mul_sat(cg->g.oh, cg->g.ow);
     cg->direct = cg->g.kh == 1 && cg->g.kw == 1 && cg->g.sh == 1 && cg->g.sw == 1 &&
                  cg->g.ph == 0 && cg->g.pw == 0;
+}
+
+/* ---- the batched driver ------------------------------------------------------------------ */
+
+/* Samples go in blocks of up to `gmax`: the block's column matrices sit side by side in one
+ * (C*kH*kW, gs*L) matrix, so each group of channels runs one GEMM over gs*L columns instead of
+ * gs GEMMs over L. Threads split the samples into contiguous slots, each with its own buffers;
+ * BLAS runs single-threaded inside them. */
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define L2__CONV_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define L2__CONV_HOT
+#endif
+
+/* y[s0 + s, o0 + o, :] = t[o, s*L : (s+1)*L] + b[o0 + o] for the gs samples of a block, with
+ * t (og, gs*L) a GEMM result; t may be y itself when gs == 1 (then only the bias is added). */
+#define L2__CONV_SCATTER(SUF, T)                                                             \
+    L2__CONV_HOT static void scatter_##SUF(const T *t, int64_t gs, int64_t og, int64_t l,    \
+                                           T *y, int64_t oall, int64_t o0, const T *b)       \
+    {                                                                                        \
+        for (int64_t s = 0; s < gs; s++)                                                     \
+            for (int64_t o = 0; o < og; o++) {                                               \
+                int64_t bo = o0 + o;                                                         \
+                /* mutation test: the bias of the next channel */                            \
+                bo += bo + 1 < oall && l2__fault("conv_bias");                               \
+                T bv = b ? b[bo] : 0;                                                        \
+                const T *src = t + (o * gs + s) * l;                                         \
+                T *dst = y + (s * oall + o0 + o) * l;                                        \
+                _Pragma("omp simd")                                                          \
+                for (int64_t k = 0; k < l; k++)                                              \
+                    dst[k] = src[k] + bv;                                                    \
+            }                                                                                \
+    }
+L2__CONV_SCATTER(f32, float)
+L2__CONV_SCATTER(f64, double)
+
+static void scatter(l2_dtype dt, const char *t, int64_t gs, int64_t og, int64_t l, char *y,
+                    int64_t oall, int64_t o0, const char *b)
+{
+    if (dt == L2_FLOAT32)
+        scatter_f32((const float *)t, gs, og, l, (float *)y, oall, o0, (const float *)b);
+    else
+        scatter_f64((const double *)t, gs, og, l, (double *)y, oall, o0, (const double *)b);
+}
+
+/* The inverse gather without bias: t (oall, gs*L) from dy[s0 .. s0+gs) (N, O, L). */
+static void gather(size_t es, const char *dy, int64_t gs, int64_t oall, int64_t l, char *t)
+{
+    for (int64_t o = 0; o < oall; o++)
+        for (int64_t s = 0; s < gs; s++)
+            memcpy(t + (size_t)((o * gs + s) * l) * es, dy + (size_t)((s * oall + o) * l) * es,
+                   (size_t)l * es);
+}
+
+/* Samples per block: as many column matrices as fit in L2__CONV_COLS_BYTES (at least one, at
+ * most `most`); one on the direct path, which has no column matrix. */
+static int64_t block_samples(const conv_geom *cg, size_t es, int64_t most)
+{
+    if (cg->direct || most < 2)
+        return 1;
+    int64_t per = cg->k * cg->groups * cg->l * (int64_t)es; /* fits: checked by the call */
+    int64_t g = L2__CONV_COLS_BYTES / per;
+    return g < 1 ? 1 : g > most ? most : g;
+}
+
+/* Threads for `work` multiply-adds over `slots` sample ranges. */
+static int conv_threads(int64_t work, int64_t slots)
+{
+    int nt = l2__threads_grain(work, L2__CONV_GRAIN);
+    return nt > slots ? (int)(slots > 0 ? slots : 1) : nt;
+}
+
+/* dw (n) = the sum of the slots' partials p[0 .. slots) (n each), added in slot order. */
+static void sum_slots(l2_dtype dt, const char *p, int64_t slots, int64_t n, char *dw)
+{
+    L2__DISPATCH_FLOAT(dt, {
+        const T *pv = (const T *)p;
+        T *d = (T *)dw;
+        for (int64_t i = 0; i < n; i++) {
+            T acc = pv[i];
+            for (int64_t sl = 1; sl < slots; sl++)
+                acc += pv[sl * n + i];
+            d[i] = acc;
+        }
+    });
+}
+
+/* db[o] = the sum over n and L of dy[n, o, :] (dy (N, O, L)), in float64 over
+ * L2__CONV_DB_LANES lanes (lane k takes the positions l = k mod the lane count of every row;
+ * the rest of a row goes to lane 0), the lanes summed in order: a fixed order of additions
+ * that vectorises, instead of one dependent chain per channel. */
+#define L2__CONV_DB(SUF, T)                                                                  \
+    L2__CONV_HOT static void bias_grad_##SUF(const T *g, int64_t n, int64_t o, int64_t l,    \
+                                             T *db)                                          \
+    {                                                                                        \
+        enum { W = L2__CONV_DB_LANES };                                                      \
+        for (int64_t c = 0; c < o; c++) {                                                    \
+            double acc[W] = {0};                                                             \
+            for (int64_t s = 0; s < n; s++) {                                                \
+                const T *row = g + (s * o + c) * l;                                          \
+                int64_t k = 0;                                                               \
+                for (; k + W <= l; k += W)                                                   \
+                    for (int e = 0; e < W; e++)                                              \
+                        acc[e] += row[k + e];                                                \
+                /* mutation test: the rows' l % lanes tail is dropped */                     \
+                for (; k < l && !l2__fault("conv_db_tail"); k++)                             \
+                    acc[0] += row[k];                                                        \
+            }                                                                                \
+            double sum = 0;                                                                  \
+            for (int e = 0; e < W; e++)                                                      \
+                sum += acc[e];                                                               \
+            db[c] = (T)sum;                                                                  \
+        }                                                                                    \
+    }
+L2__CONV_DB(f32, float)
+L2__CONV_DB(f64, double)
+
+static void bias_grad(l2_dtype dt, const char *g, int64_t n, int64_t o, int64_t l, char *db)
+{
+    if (dt == L2_FLOAT32)
+        bias_grad_f32((const float *)g, n, o, l, (float *)db);
+    else
+        bias_grad_f64((const double *)g, n, o, l, (double *)db);
+}
+
+/* Bytes of nt per-thread buffer sets of `per` bytes each and `extra` more (and one, so never
+ * 0), saturating: an impossible size fails in the allocator. */
+static size_t slot_bytes(size_t per, int64_t nt, size_t extra)
+{
+    int64_t r;
+    if (l2__mul_ovf((int64_t)per, nt, &r) || l2__add_ovf(r, (int64_t)extra, &r) ||
+        l2__add_ovf(r, 1, &r))
+        r = INT64_MAX;
+    return (size_t)r;
+}
+
+/* What one forward or backward call shares with its workers. */
+typedef struct {
+    l2_dtype dt;
+    size_t es;
+    const conv_geom *cg;
+    int64_t gmax;                  /* samples per block */
+    const char *x, *w, *b, *dy;    /* b may be NULL */
+    char *y, *dx;                  /* y (forward), dx (backward; NULL when not needed) */
+} conv_job;
+
+/* The next block of samples [s0, s0 + *gs) within [s0, n1); false when a mutation test skips
+ * the last, partial block. */
+static bool next_block(const conv_job *j, int64_t s0, int64_t n1, int64_t *gs)
+{
+    *gs = n1 - s0 < j->gmax ? n1 - s0 : j->gmax;
+    /* mutation test: the partial last block of a slot is skipped */
+    return !(*gs < j->gmax && l2__fault("conv_group_tail"));
+}
+
+/* im2col of samples [s0, s0 + gs) side by side into cols (C*kH*kW, gs*L); the direct path's
+ * column matrix is the sample itself. */
+static const char *block_cols(const conv_job *j, int64_t s0, int64_t gs, char *cols)
+{
+    const conv_geom *cg = j->cg;
+    size_t xs = (size_t)(cg->c * cg->h * cg->w) * j->es;
+    if (cg->direct)
+        return j->x + (size_t)s0 * xs;
+    for (int64_t s = 0; s < gs; s++)
+        im2col(j->dt, j->x + (size_t)(s0 + s) * xs, cols + (size_t)(s * cg->l) * j->es,
+               gs * cg->l, &cg->g);
+    return cols;
+}
+
+/* Forward over samples [n0, n1): per block and group g,
+ * t (Og, gs*L) = W_g (Og, K) @ cols_g (K, gs*L), scattered to y with the bias added. A block of
+ * one sample writes y directly (ld = L) and adds the bias in place. */
+static void conv_fwd_slot(const conv_job *j, int64_t n0, int64_t n1, char *cols, char *t)
+{
+    const conv_geom *cg = j->cg;
+    size_t es = j->es;
+    for (int64_t s0 = n0, gs; s0 < n1; s0 += gs) {
+        if (!next_block(j, s0, n1, &gs))
+            continue;
+        int64_t ld = gs * cg->l;
+        const char *cn = block_cols(j, s0, gs, cols);
+        char *ys = j->y + (size_t)(s0 * cg->o * cg->l) * es;
+        for (int64_t gi = 0; gi < cg->groups; gi++) {
+            char *dst = gs == 1 ? ys + (size_t)(gi * cg->og * cg->l) * es : t;
+            gemm(j->dt, false, false, cg->og, ld, cg->k,
+                 j->w + (size_t)(gi * cg->og * cg->k) * es, cg->k,
+                 cn + (size_t)(gi * cg->k * ld) * es, ld, 0, dst, ld);
+            if (gs > 1 || j->b)
+                scatter(j->dt, dst, gs, cg->og, cg->l, ys, cg->o, gi * cg->og, j->b);
+        }
+    }
+}
+
+/* Backward over samples [n0, n1): per block, with dyb = dy of the block as (O, gs*L),
+ *   pw_g (Og, K) (+)= dyb_g (Og, gs*L) @ cols_g^T      (the first block writes, later add)
+ *   cols_g (K, gs*L) = W_g^T (K, Og) @ dyb_g, then col2im into dx per sample.
+ * pw is this slot's partial dW (NULL when not needed). */
+static void conv_bwd_slot(const conv_job *j, int64_t n0, int64_t n1, char *cols, char *t,
+                          char *pw)
+{
+    const conv_geom *cg = j->cg;
+    size_t es = j->es;
+    bool first = true;
+    for (int64_t s0 = n0, gs; s0 < n1; s0 += gs) {
+        if (!next_block(j, s0, n1, &gs))
+            continue;
+        int64_t ld = gs * cg->l;
+        const char *dyb = j->dy + (size_t)(s0 * cg->o * cg->l) * es;
+        if (gs > 1) {
+            gather(es, dyb, gs, cg->o, cg->l, t);
+            dyb = t;
+        }
+        if (pw) {
+            const char *cn = block_cols(j, s0, gs, cols);
+            for (int64_t gi = 0; gi < cg->groups; gi++)
+                gemm(j->dt, false, true, cg->og, cg->k, ld, dyb + (size_t)(gi * cg->og * ld) * es,
+                     ld, cn + (size_t)(gi * cg->k * ld) * es, ld, first ? 0 : 1,
+                     pw + (size_t)(gi * cg->og * cg->k) * es, cg->k);
+            first = false;
+        }
+        if (j->dx) {
+            size_t xs = (size_t)(cg->c * cg->h * cg->w) * es;
+            char *dc = cg->direct ? j->dx + (size_t)s0 * xs : cols;
+            for (int64_t gi = 0; gi < cg->groups; gi++)
+                gemm(j->dt, true, false, cg->k, ld, cg->og,
+                     j->w + (size_t)(gi * cg->og * cg->k) * es, cg->k,
+                     dyb + (size_t)(gi * cg->og * ld) * es, ld, 0,
+                     dc + (size_t)(gi * cg->k * ld) * es, ld);
+            if (!cg->direct)
+                for (int64_t s = 0; s < gs; s++)
+                    col2im(j->dt, cols + (size_t)(s * cg->l) * es, ld,
+                           j->dx + (size_t)(s0 + s) * xs, &cg->g);
+        }
+    }
 }
 
 l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
@@ -265,39 +517,33 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
     l2_tensor *wc = xc ? l2__convert(op, w, w->dtype, true) : NULL;
     l2_tensor *bc = wc && b ? l2__convert(op, b, b->dtype, true) : NULL;
     l2_tensor *r = wc && (bc || !b) ? l2__new(op, rank, osh, x->dtype, false) : NULL;
-    char *cols = NULL;
     size_t es = l2__esize(x->dtype);
-    if (r && !cg.direct)
-        cols = l2__malloc((size_t)(cg.c * cg.g.kh * cg.g.kw * cg.l) * es + 1, op);
-    if (!r || (!cg.direct && !cols))
+    int nt = conv_threads(l2__mul_sat(l2__mul_sat(cg.n, cg.o), l2__mul_sat(cg.k, cg.l)), cg.n);
+    conv_job j = {.dt = x->dtype, .es = es, .cg = &cg,
+                  .gmax = block_samples(&cg, es, (cg.n + nt - 1) / nt)};
+    /* Per thread: the block's column matrix (C*kH*kW, gmax*L) and GEMM result (Og, gmax*L).
+     * Both are bounded by the (checked) column matrix of the batch. */
+    size_t csz = cg.direct ? 0 : (size_t)(cg.k * cg.groups * cg.l * j.gmax) * es;
+    size_t tsz = j.gmax > 1 ? (size_t)(cg.og * cg.l * j.gmax) * es : 0;
+    char *buf = r ? l2__malloc(slot_bytes(csz + tsz, nt, 0), op) : NULL;
+    if (!buf)
         goto fail;
-
-    /* y[n, g] (Og, L) = W_g (Og, K) @ cols_g (K, L), then y[n, o, :] += b[o]. */
-    for (int64_t n = 0; n < cg.n; n++) {
-        const char *xn = l2__data(xc) + (size_t)(n * cg.c * cg.h * cg.w) * es;
-        char *yn = l2__data(r) + (size_t)(n * cg.o * cg.l) * es;
-        const char *cn = xn;
-        if (!cg.direct) {
-            im2col(x->dtype, xn, cols, &cg.g);
-            cn = cols;
-        }
-        for (int64_t gi = 0; gi < cg.groups; gi++)
-            gemm(x->dtype, false, false, cg.og, cg.l, cg.k,
-                 l2__data(wc) + (size_t)(gi * cg.og * cg.k) * es, cg.k,
-                 cn + (size_t)(gi * cg.k * cg.l) * es, cg.l, 0,
-                 yn + (size_t)(gi * cg.og * cg.l) * es, cg.l);
-        if (bc) {
-            L2__DISPATCH_FLOAT(x->dtype, {
-                const T *bv = (const T *)l2__data(bc);
-                T *yv = (T *)yn;
-                for (int64_t o = 0; o < cg.o; o++)
-                    for (int64_t l = 0; l < cg.l; l++)
-                        yv[o * cg.l + l] += bv[o];
-            });
+    j.x = l2__data(xc);
+    j.w = l2__data(wc);
+    j.b = bc ? l2__data(bc) : NULL;
+    j.y = l2__data(r);
+    if (nt <= 1) {
+        conv_fwd_slot(&j, 0, cg.n, buf, buf + csz);
+    } else {
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (int t = 0; t < nt; t++) {
+            char *mine = buf + (csz + tsz) * (size_t)t;
+            conv_fwd_slot(&j, l2__part(cg.n, t, nt), l2__part(cg.n, t + 1, nt), mine,
+                          mine + csz);
         }
     }
-    l2__free(cols);
-    cols = NULL;
+    l2__free(buf);
+    buf = NULL;
     const l2_tensor *in[3] = {x, w, b};
     if (l2__needs_grad(3, in)) {
         const l2_tensor *save[2] = {x, w};
@@ -313,7 +559,7 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
     l2_tensor_release(bc);
     return l2__ret(r);
 fail:
-    l2__free(cols);
+    l2__free(buf);
     l2_tensor_release(r);
     l2_tensor_release(xc);
     l2_tensor_release(wc);
@@ -342,62 +588,54 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
     size_t es = l2__esize(dt);
     l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
     l2_tensor *xc = NULL, *wc = NULL, *dx = NULL, *dw = NULL, *db = NULL;
-    char *cols = NULL;
+    char *buf = NULL;
     if (!dy)
         goto fail;
+    /* dx: col2im accumulates into zeros; the direct (1x1) path's beta=0 gemm writes it all. */
     if (need_x && (!(wc = l2__convert(op, w, w->dtype, true)) ||
                    !(dx = l2__new(op, x->ndim, x->shape, dt, !cg.direct))))
         goto fail;
+    /* dW: the first block of each slot's partial writes it (an empty batch leaves zeros). */
     if (need_w && (!(xc = l2__convert(op, x, x->dtype, true)) ||
-                   !(dw = l2__new(op, 4, w->shape, dt, true))))
+                   !(dw = l2__new(op, 4, w->shape, dt, cg.n == 0))))
         goto fail;
     if (need_b && !(db = l2__new(op, 1, &cg.o, dt, false)))
         goto fail;
-    /* dx: col2im accumulates into zeros; the direct (1x1) path's beta=0 gemm writes it all. */
-    if ((need_x || need_w) && !cg.direct &&
-        !(cols = l2__malloc((size_t)(cg.c * cg.g.kh * cg.g.kw * cg.l) * es + 1, op)))
+    /* Slots: L2__CONV_BWD_SLOTS fixed sample ranges (fewer for a small batch), whatever the
+     * thread count, each with its own partial dW, summed in slot order: the same dW at any
+     * thread count. */
+    int64_t slots = cg.n < L2__CONV_BWD_SLOTS ? cg.n : L2__CONV_BWD_SLOTS;
+    int64_t work = l2__mul_sat(l2__mul_sat(cg.n, cg.o), l2__mul_sat(cg.k, cg.l));
+    int nt = conv_threads(l2__mul_sat(work, (int64_t)need_x + need_w), slots);
+    conv_job j = {.dt = dt, .es = es, .cg = &cg,
+                  .gmax = block_samples(&cg, es, slots ? (cg.n + slots - 1) / slots : 1)};
+    size_t csz = cg.direct ? 0 : (size_t)(cg.k * cg.groups * cg.l * j.gmax) * es;
+    size_t tsz = j.gmax > 1 ? (size_t)(cg.o * cg.l * j.gmax) * es : 0;
+    size_t pwsz = (size_t)(cg.o * cg.k) * es, pwall = slots > 1 && need_w ? pwsz : 0;
+    if ((need_x || need_w) && slots > 0 &&
+        !(buf = l2__malloc(slot_bytes(csz + tsz, nt, pwall * (size_t)slots), op)))
         goto fail;
-
-    for (int64_t n = 0; n < cg.n; n++) {
-        const char *dyn = l2__data(dy) + (size_t)(n * cg.o * cg.l) * es;
-        size_t xoff = (size_t)(n * cg.c * cg.h * cg.w) * es;
-        if (need_x) {
-            char *dxn = l2__data(dx) + xoff;
-            char *cn = cg.direct ? dxn : cols;
-            for (int64_t gi = 0; gi < cg.groups; gi++)
-                gemm(dt, true, false, cg.k, cg.l, cg.og,
-                     l2__data(wc) + (size_t)(gi * cg.og * cg.k) * es, cg.k,
-                     dyn + (size_t)(gi * cg.og * cg.l) * es, cg.l, 0,
-                     cn + (size_t)(gi * cg.k * cg.l) * es, cg.l);
-            if (!cg.direct)
-                col2im(dt, cols, dxn, &cg.g);
-        }
-        if (need_w) {
-            const char *xn = l2__data(xc) + xoff, *cn = xn;
-            if (!cg.direct) {
-                im2col(dt, xn, cols, &cg.g);
-                cn = cols;
+    if ((need_x || need_w) && slots > 0) {
+        j.x = xc ? l2__data(xc) : NULL;
+        j.w = wc ? l2__data(wc) : NULL;
+        j.dy = l2__data(dy);
+        j.dx = dx ? l2__data(dx) : NULL;
+        char *pws = buf + (csz + tsz) * (size_t)nt; /* the slots' partial dW, when slots > 1 */
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+        for (int t = 0; t < nt; t++) {
+            char *mine = buf + (csz + tsz) * (size_t)t;
+            for (int64_t sl = l2__part(slots, t, nt); sl < l2__part(slots, t + 1, nt); sl++) {
+                char *pw = !need_w ? NULL : slots > 1 ? pws + pwsz * (size_t)sl : l2__data(dw);
+                conv_bwd_slot(&j, l2__part(cg.n, sl, slots), l2__part(cg.n, sl + 1, slots),
+                              mine, mine + csz, pw);
             }
-            for (int64_t gi = 0; gi < cg.groups; gi++)
-                gemm(dt, false, true, cg.og, cg.k, cg.l, dyn + (size_t)(gi * cg.og * cg.l) * es,
-                     cg.l, cn + (size_t)(gi * cg.k * cg.l) * es, cg.l, 1,
-                     l2__data(dw) + (size_t)(gi * cg.og * cg.k) * es, cg.k);
         }
+        if (need_w && slots > 1)
+            sum_slots(dt, pws, slots, cg.o * cg.k, l2__data(dw));
     }
-    if (need_b) {
-        L2__DISPATCH_FLOAT(dt, {
-            const T *g = (const T *)l2__data(dy);
-            T *bv = (T *)l2__data(db);
-            for (int64_t o = 0; o < cg.o; o++) {
-                double s = 0;
-                for (int64_t n = 0; n < cg.n; n++)
-                    for (int64_t l = 0; l < cg.l; l++)
-                        s += g[(n * cg.o + o) * cg.l + l];
-                bv[o] = (T)s;
-            }
-        });
-    }
-    l2__free(cols);
+    if (need_b)
+        bias_grad(dt, l2__data(dy), cg.n, cg.o, cg.l, l2__data(db));
+    l2__free(buf);
     l2_tensor_release(dy);
     l2_tensor_release(xc);
     l2_tensor_release(wc);
@@ -406,7 +644,7 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
     gin[2] = db;
     return L2_OK;
 fail:
-    l2__free(cols);
+    l2__free(buf);
     l2_tensor_release(dy);
     l2_tensor_release(xc);
     l2_tensor_release(wc);
