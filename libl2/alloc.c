@@ -245,6 +245,23 @@ static void *alloc(size_t nbytes, const char *what, bool zero)
 
 void *l2__malloc(size_t nbytes, const char *what) { return alloc(nbytes, what, false); }
 
+/* As l2__malloc, but a failure sets no error: for a caller with another way (the own GEMM's
+ * workspace: BLAS instead). Injected failures count here too. */
+void *l2__try_malloc(size_t nbytes)
+{
+    hdr *h = NULL;
+    bool zeroed;
+    if (!injected_failure())
+        h = get_block(nbytes, &zeroed);
+    if (!h)
+        return NULL;
+    h->req = nbytes;
+    h->tracked = true;
+    h->next = NULL;
+    account_alloc(nbytes);
+    return (char *)h + L2__HDR;
+}
+
 /* A cached block is zeroed here; a fresh mmap is zero already. */
 void *l2__calloc(size_t nbytes, const char *what) { return alloc(nbytes, what, true); }
 

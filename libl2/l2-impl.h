@@ -64,6 +64,8 @@ int l2__wrap_dim(const char *op, int dim, int ndim);
 /* The one allocator. Returns NULL and sets L2_ERR_NOMEM (naming what) on failure, including
  * injected failures (l2_debug_fail_alloc_after). Memory is 64-byte aligned. */
 void *l2__malloc(size_t nbytes, const char *what);
+/* As l2__malloc without setting an error on failure (the caller has another way). */
+void *l2__try_malloc(size_t nbytes);
 void *l2__calloc(size_t nbytes, const char *what);
 void *l2__realloc(void *p, size_t nbytes, const char *what);
 void l2__free(void *p);

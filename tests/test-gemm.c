@@ -169,6 +169,37 @@ static void check_conv(void)
     l2_scope_end();
 }
 
+/* The own kernel's workspace cannot be allocated: the product falls back to BLAS, right and
+ * with no error; any other injected failure fails the call cleanly (L2_ERR_NOMEM). */
+static void check_workspace_failure(void)
+{
+    l2_scope_begin();
+    l2_tensor *a = operand(70, 90, false, false), *b = operand(90, 110, true, false);
+    l2_memory_stats s0, s1;
+    l2_get_memory_stats(&s0);
+    l2_tensor *full = l2_mm(a, b);
+    l2_get_memory_stats(&s1);
+    int64_t need = s1.n_allocs - s0.n_allocs; /* every allocation of one product */
+    int first_ok = -1, bad = 0;
+    for (int n = 0; n <= need && first_ok < 0; n++) {
+        l2_clear_error();
+        l2_debug_fail_alloc_after(n);
+        l2_tensor *r = l2_mm(a, b);
+        l2_debug_fail_alloc_after(-1);
+        if (!r) {
+            bad += l2_last_status() != L2_ERR_NOMEM;
+            continue;
+        }
+        first_ok = n;
+        bad += l2_last_status() != L2_OK;
+        bad += !(check_product(r, NULL, a, b, 0, 1) <= 1);
+    }
+    ok(full && first_ok >= 0 && first_ok < need && bad == 0,
+       "workspace failure: mm succeeds after %d of its %lld allocations, via BLAS, no error set",
+       first_ok, (long long)need);
+    l2_scope_end();
+}
+
 int main(void)
 {
     srand(12);
@@ -195,6 +226,8 @@ int main(void)
     ok(e2 && item(l2_sum(l2_abs(e2))) == 0, "mm (40,0) @ (0,50) is zeros");
     l2_scope_end();
     check_conv();
+    l2_debug_gemm(L2_GEMM_OWN);
+    check_workspace_failure();
     /* Errors: an unknown mode changes nothing. */
     l2_debug_gemm(L2_GEMM_BLAS);
     ok(l2_debug_gemm(3) == -1 && l2_last_status() == L2_ERR_ARG && l2_last_error()[0],

@@ -164,10 +164,11 @@ static void gemm(l2_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k,
         return;
     }
     enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans, B = tb ? CblasTrans : CblasNoTrans;
-    if (dt == L2_FLOAT32 && m > 1 && n > 1 && l2__sgemm_wanted(m, n, k)) /* gemm (issue 12) */
+    if (dt == L2_FLOAT32 && m > 1 && n > 1 && l2__sgemm_wanted(m, n, k) && /* gemm (issue 12) */
         l2__sgemm(m, n, k, 1.0f, (const float *)a, ta ? 1 : lda, ta ? lda : 1, (const float *)b,
-                  tb ? 1 : ldb, tb ? ldb : 1, (float)beta, (float *)c, ldc);
-    else if (dt == L2_FLOAT32)
+                  tb ? 1 : ldb, tb ? ldb : 1, (float)beta, (float *)c, ldc))
+        return;
+    if (dt == L2_FLOAT32)
         cblas_sgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0f, (const float *)a,
                     (int)lda, (const float *)b, (int)ldb, (float)beta, (float *)c, (int)ldc);
     else

@@ -133,8 +133,9 @@ static void pack_b(int64_t kc, int64_t nr, const float *b, int64_t rs, int64_t c
             p[k * NR + j] = b[k * rs + j * cs];
 }
 
-/* One thread's share: c's rows [m0, m1) x columns [n0, n1), all of K. Packing buffers on the
- * stack (MC*KC + KC*NC floats, 320 KiB with the defaults). */
+/* One thread's share: c's rows [m0, m1) x columns [n0, n1), all of K. Packing buffers in ws
+ * (WS_FLOATS floats, 64-byte aligned: about 330 KiB with the defaults, from the heap: a thread
+ * of the caller's may have a small stack). */
 typedef struct {
     int64_t M, N, K;
     float alpha, beta;
@@ -145,11 +146,14 @@ typedef struct {
     kernel_fn kern;
 } job;
 
-static void run_block(const job *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1)
+#define WS_FLOATS (MC * KC + KC * NC + MR * NR)
+_Static_assert((MC * KC) % 16 == 0 && (KC * NC) % 16 == 0 && WS_FLOATS % 16 == 0,
+               "each packing buffer starts 64-byte aligned");
+
+static void run_block(const job *g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *ws)
 {
-    _Alignas(64) float ap[MC * KC];
-    _Alignas(64) float bp[KC * NC];
-    _Alignas(64) float tile[MR * NR] = {0};
+    float *ap = ws, *bp = ws + MC * KC, *tile = bp + KC * NC;
+    memset(tile, 0, MR * NR * sizeof(float));
     /* mutation tests: the 2nd K block dropped; edge tiles lose their last column */
     const bool drop_kc = l2__fault("gemm_kc"), edge_short = l2__fault("gemm_edge");
     for (int64_t jc = n0; jc < n1; jc += NC) {
@@ -277,7 +281,7 @@ bool l2__sgemm_wanted(int64_t M, int64_t N, int64_t K)
 
 /* ---- driver ------------------------------------------------------------------------------- */
 
-void l2__sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *a, int64_t ars,
+bool l2__sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *a, int64_t ars,
                int64_t acs, const float *b, int64_t brs, int64_t bcs, float beta, float *c,
                int64_t ldc)
 {
@@ -300,14 +304,22 @@ void l2__sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *a, int
     if (nt < 1)
         nt = 1;
     int nti = (int)nt;
+    /* One workspace per thread (WS_FLOATS is a multiple of 16 floats: each stays 64-byte
+     * aligned); none to be had: the caller takes BLAS, with no error set. */
+    float *ws = l2__try_malloc((size_t)nti * WS_FLOATS * sizeof(float));
+    if (!ws)
+        return false;
     _Pragma("omp parallel for num_threads(nti) schedule(static) if (nti > 1)")
     for (int t = 0; t < nti; t++) {
         int64_t p0 = panels * t / nti, p1 = panels * (t + 1) / nti;
+        float *w = ws + (size_t)t * WS_FLOATS;
         if (p0 == p1)
             continue;
         if (by_cols)
-            run_block(&g, 0, M, p0 * NR, p1 * NR < N ? p1 * NR : N);
+            run_block(&g, 0, M, p0 * NR, p1 * NR < N ? p1 * NR : N, w);
         else
-            run_block(&g, p0 * MR, p1 * MR < M ? p1 * MR : M, 0, N);
+            run_block(&g, p0 * MR, p1 * MR < M ? p1 * MR : M, 0, N, w);
     }
+    l2__free(ws);
+    return true;
 }

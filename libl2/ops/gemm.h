@@ -10,8 +10,10 @@
  * transposed or stepped operand needs no copy), c: (M,N) row-major with row stride ldc. When beta
  * is 0, c is only written (NaN in it is ignored). M, N, K >= 1. Float32 accumulation over K in
  * blocks of L2__SGEMM_KC; each element of c is computed by one thread in the same order, so the
- * result does not depend on the thread count. Never fails. */
-void l2__sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *a, int64_t ars,
+ * result does not depend on the thread count. Returns false, with c untouched and no error set,
+ * when its packing workspace (about 330 KiB per thread) cannot be allocated: the caller then
+ * takes BLAS. */
+bool l2__sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *a, int64_t ars,
                int64_t acs, const float *b, int64_t brs, int64_t bcs, float beta, float *c,
                int64_t ldc);
 

@@ -160,10 +160,9 @@ static void gemm_blas(l2_dtype dt, int64_t M, int64_t N, int64_t K, double alpha
             cblas_dgemm(CblasRowMajor, tA, tB, (blasint)M, (blasint)N, (blasint)K, alpha,
                         (const double *)a.p, (blasint)lda, (const double *)b.p, (blasint)ldb,
                         beta, (double *)c, (blasint)ldc);
-        else if (l2__sgemm_wanted(M, N, K)) /* gemm (issue 12): the own kernel, any strides */
-            l2__sgemm(M, N, K, (float)alpha, (const float *)a.p, a.rs, a.cs,
-                      (const float *)b.p, b.rs, b.cs, (float)beta, (float *)c, ldc);
-        else
+        else if (!l2__sgemm_wanted(M, N, K) || /* gemm (issue 12): own kernel, any strides */
+                 !l2__sgemm(M, N, K, (float)alpha, (const float *)a.p, a.rs, a.cs,
+                            (const float *)b.p, b.rs, b.cs, (float)beta, (float *)c, ldc))
             cblas_sgemm(CblasRowMajor, tA, tB, (blasint)M, (blasint)N, (blasint)K, (float)alpha,
                         (const float *)a.p, (blasint)lda, (const float *)b.p, (blasint)ldb,
                         (float)beta, (float *)c, (blasint)ldc);
