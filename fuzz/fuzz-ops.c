@@ -560,6 +560,15 @@ static void op_autograd(reader *r)
         int ni = 1 + (u8(r) & 1);
         l2_status st = l2_autograd_grad(1, &t, gout, ni, inputs, grads, u8(r) & 1, u8(r) & 1);
         status_of(st, "autograd_grad");
+        /* Inside a scope, a gradient that is a tensor the pool already holds (an output's own
+         * grad_output) is a scope reference: release it before any slot changes, so that no
+         * drop below takes the scope's reference in place of the pool's (l2.h's rule). */
+        for (int i = 0; depth > 0 && i < ni; i++)
+            for (int k = 0; grads[i] && k < NSLOTS; k++)
+                if (slot[k] == grads[i]) {
+                    l2_tensor_release(grads[i]);
+                    grads[i] = NULL;
+                }
         for (int i = 0; i < ni; i++)
             if (grads[i])
                 put_at(u8(r) % NSLOTS, grads[i]);

@@ -623,7 +623,8 @@ l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_
     }
     /* The view must be addressable: offset + sum((size-1)*stride) computed without overflow
      * and its byte extent within PTRDIFF_MAX. */
-    if (!l2__check_geometry(op, ndim, shape, st, offset, dt, -1, NULL))
+    int64_t hi;
+    if (!l2__check_geometry(op, ndim, shape, st, offset, dt, -1, &hi))
         goto fail;
     s = l2__malloc(sizeof *s, op);
     if (!s)
@@ -631,9 +632,10 @@ l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_
     atomic_init(&s->refs, 1);
     atomic_init(&s->version, 0);
     s->data = data;
-    /* The memory's real size is unknown (the caller's buffer may extend beyond this view, as
-     * torch's storage does): every address up to the limit counts as inside it. */
-    s->nbytes = (size_t)PTRDIFF_MAX;
+    /* torch's rule (from_blob, from_dlpack): the storage is the view's extent, from data to
+     * its highest element (offset - 1 for an empty view), so no later as_strided view reaches
+     * memory the caller did not hand over. hi + 1 fits: the extent is within PTRDIFF_MAX. */
+    s->nbytes = (size_t)(hi + 1) * l2__esize(dt);
     s->owns_data = false;
     s->release = release;
     s->ctx = ctx;

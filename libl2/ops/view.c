@@ -552,10 +552,9 @@ l2_tensor *l2_as_strided(const l2_tensor *t, int ndim, const int64_t *shape,
 {
     const char *op = "as_strided";
     L2__CHECK_T(t, NULL, op);
-    /* External memory (from_blob, DLPack) has no known size: the caller promises it covers
-     * the view; the geometry is still checked for overflow and the limits. */
-    int64_t cap = t->storage->owns_data ? (int64_t)(t->storage->nbytes / l2__esize(t->dtype))
-                                        : -1;
+    /* Within the storage: for external memory (from_blob, DLPack) the extent it was given
+     * with, as torch's from_blob storage. */
+    int64_t cap = (int64_t)(t->storage->nbytes / l2__esize(t->dtype));
     if (!l2__check_geometry(op, ndim, shape, strides, offset, t->dtype, cap, NULL))
         return NULL;
     as_strided_geom *g = NULL;
