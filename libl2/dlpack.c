@@ -52,7 +52,14 @@ l2_tensor *l2_from_dlpack(struct DLManagedTensor *m)
     /* from_blob validates the strided extent (non-negative strides, no overflow, every byte
      * address within PTRDIFF_MAX of data) and releases m on failure. */
     int64_t offset = (int64_t)(d->byte_offset / l2__esize(dt));
-    return l2_from_blob(d->data, d->ndim, d->shape, d->strides, offset, dt, managed_release, m);
+    l2_tensor *t = l2_from_blob(d->data, d->ndim, d->shape, d->strides, offset, dt,
+                                managed_release, m);
+    /* torch's rule: the storage is the view's extent (its highest element + 1; offset for an
+     * empty view), so no later as_strided view reaches memory the producer did not hand over. */
+    int64_t hi;
+    if (t && l2__check_geometry(op, t->ndim, t->shape, t->stride, t->offset, dt, -1, &hi))
+        t->storage->nbytes = (size_t)(hi + 1) * l2__esize(dt);
+    return t;
 }
 
 typedef struct {

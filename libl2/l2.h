@@ -259,9 +259,10 @@ L2_API l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape,
  * non-NULL); it is also called if this call fails, so that ownership always passes to libl2.
  * Negative strides and offsets are refused (L2_ERR_ARG); strides, offset and extent must meet
  * the Limits above (L2_ERR_OVERFLOW). The caller promises the memory covers every element
- * addressed and that bool memory holds only the bytes 0 and 1 (as C's bool; the same for DLPack
- * bool/uint8). As torch's from_blob, the tensor's storage is the view's extent: from data to its
- * highest element (to offset for an empty view); an l2_as_strided view beyond it is refused. */
+ * addressed, also by later l2_as_strided views (libl2 does not know the memory's size), and that
+ * bool memory holds only the bytes 0 and 1 (as C's bool; the same for DLPack bool/uint8).
+ * l2_from_dlpack's storage is the imported view's extent instead (torch's rule): an
+ * l2_as_strided view beyond its highest element is refused (L2_ERR_INDEX). */
 L2_API l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_t *strides,
                                int64_t offset, l2_dtype dt, void (*release)(void *ctx), void *ctx);
 

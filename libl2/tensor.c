@@ -623,8 +623,7 @@ l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_
     }
     /* The view must be addressable: offset + sum((size-1)*stride) computed without overflow
      * and its byte extent within PTRDIFF_MAX. */
-    int64_t hi;
-    if (!l2__check_geometry(op, ndim, shape, st, offset, dt, -1, &hi))
+    if (!l2__check_geometry(op, ndim, shape, st, offset, dt, -1, NULL))
         goto fail;
     s = l2__malloc(sizeof *s, op);
     if (!s)
@@ -632,10 +631,10 @@ l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_
     atomic_init(&s->refs, 1);
     atomic_init(&s->version, 0);
     s->data = data;
-    /* torch's rule (from_blob, from_dlpack): the storage is the view's extent, from data to
-     * its highest element (offset - 1 for an empty view), so no later as_strided view reaches
-     * memory the caller did not hand over. hi + 1 fits: the extent is within PTRDIFF_MAX. */
-    s->nbytes = (size_t)(hi + 1) * l2__esize(dt);
+    /* The memory's real size is unknown (the caller promises it covers later as_strided views
+     * too, l2.h): every address up to the limit counts as inside it. l2_from_dlpack narrows it
+     * to the view's extent (hi + 1 elements, within PTRDIFF_MAX bytes), as torch's. */
+    s->nbytes = (size_t)PTRDIFF_MAX;
     s->owns_data = false;
     s->release = release;
     s->ctx = ctx;

@@ -99,14 +99,17 @@ static void test_blob(void)
     is_near(v, 11, 0, "from_blob strided read");
     l2_set(t, (const int64_t[]){0, 0}, -5);
     is_near(buf[1], -5, 0, "from_blob writes through to the caller's memory");
-    /* The storage is the view's extent, elements 0..11 (torch's from_blob): as_strided reaches
-     * element 11, not 12. */
-    l2_tensor *w = l2_as_strided(t, L2_SHAPE(1), (const int64_t[]){1}, 11);
-    ok(w != NULL, "as_strided within a from_blob tensor's extent");
+    /* DLPack's import: the storage is the view's extent (torch's rule), from the exported
+     * first element (buf[1]) to its last (buf[11]): 11 elements, offsets 0..10. */
+    struct DLManagedTensor *dl = l2_to_dlpack(t);
+    l2_tensor *imp = l2_from_dlpack(dl);
+    l2_tensor *w = l2_as_strided(imp, L2_SHAPE(1), (const int64_t[]){1}, 10);
+    ok(w != NULL, "as_strided within a DLPack import's extent");
     l2_tensor_release(w);
-    ok(!l2_as_strided(t, L2_SHAPE(1), (const int64_t[]){1}, 12) &&
+    ok(!l2_as_strided(imp, L2_SHAPE(1), (const int64_t[]){1}, 11) &&
            l2_last_status() == L2_ERR_INDEX,
-       "as_strided beyond a from_blob tensor's extent: L2_ERR_INDEX (%s)", l2_last_error());
+       "as_strided beyond a DLPack import's extent: L2_ERR_INDEX (%s)", l2_last_error());
+    l2_tensor_release(imp);
     l2_tensor *u = l2_select(t, 0, 1);
     l2_tensor_release(t);
     is_int(released, 0, "view keeps external memory alive");
