@@ -40,7 +40,9 @@ BENCH_ENV = L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
 
 .PHONY: bench-report bench-compare bench-smoke bench-torch
 if HAVE_BENCHMARK
-bench-report: bench/l2bench $(TORCHBENCH)
+# The report also times examples/fashion_mnist against its torch twin: built here too, since the
+# README's first command runs this target in a fresh tree without `make all`.
+bench-report: bench/l2bench $(TORCHBENCH) examples/fashion_mnist
 	$(BENCH_ENV) $(PYTHON_TORCH) $(abs_top_srcdir)/bench/report.py --profile '$(PROFILE)'
 
 bench-compare: bench/l2bench
