@@ -44,6 +44,21 @@ def make_buffers(lib, g, dtype):
     return bufs, ups
 
 
+def backward_modes(g, nout, back):
+    """The backward phases of g's mode through back(name, output, retain) -> ok: False for
+    grad_subset, which each library runs its own way."""
+    if g.mode == "backward":
+        for k in range(nout):
+            if not back("backward %d" % k, k, k < nout - 1):
+                break
+    elif g.mode in ("twice_retain", "twice_noretain"):
+        if back("backward 1", 0, g.mode == "twice_retain"):
+            back("backward 2", 0, False)
+    else:
+        return False
+    return True
+
+
 def run_l2(lib, g, bufs, ups):
     r = Run()
     lib.clear_error()
@@ -89,14 +104,7 @@ def run_l2(lib, g, bufs, ups):
             r.phases.append((name, st == 0, lib.error() if st else "", grads()))
             return st == 0
 
-        if g.mode == "backward":
-            for k in range(len(outs)):
-                if not back("backward %d" % k, k, k < len(outs) - 1):
-                    break
-        elif g.mode in ("twice_retain", "twice_noretain"):
-            if back("backward 1", 0, g.mode == "twice_retain"):
-                back("backward 2", 0, False)
-        else:
+        if not backward_modes(g, len(outs), back):
             n_in = len(g.subset)
             res = (l2lib.T * max(n_in, 1))()
             lib.clear_error()
@@ -169,14 +177,7 @@ def run_torch(g, bufs, ups, dtype, keep_env=False):
                                                           str(e).split("\n")[0]), grads()))
                 return False
 
-        if g.mode == "backward":
-            for k in range(len(outs)):
-                if not back("backward %d" % k, k, k < len(outs) - 1):
-                    break
-        elif g.mode in ("twice_retain", "twice_noretain"):
-            if back("backward 1", 0, g.mode == "twice_retain"):
-                back("backward 2", 0, False)
-        else:
+        if not backward_modes(g, len(outs), back):
             try:
                 res = torch.autograd.grad(
                     outs, [env[i] for i in g.subset],
