@@ -380,6 +380,8 @@ static void copy_loop(int64_t n, char **p, const int64_t *step, void *vctx)
     }
     /* What is left widens into a float dtype, or is bool -> int64 (int64 from float, bool
      * targets and same-dtype copies returned above). */
+    if (n > 1 && l2__fault("cast_tail")) /* mutation test: a run's last element not cast */
+        n--;
     switch (c->dst) {
     case L2_FLOAT32: L2__DISPATCH_AS(c->src, TS, L2__COPY_INNER(float, TS)); break;
     case L2_FLOAT64: L2__DISPATCH_AS(c->src, TS, L2__COPY_INNER(double, TS)); break;

@@ -123,7 +123,9 @@ static inline __m256 vgeluf(__m256 x)
 static inline __m256 vgelutf(__m256 x)
 {
     __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), x), x), x);
-    __m256 u = _mm256_mul_ps(_mm256_set1_ps(-1.59576912160573071f), _mm256_add_ps(x, x3));
+    /* mutation test: sqrt(2/pi)'s factor 2 lost (the exp's argument halved) */
+    const float k = l2__fault("gelut_k") ? -0.79788456080286536f : -1.59576912160573071f;
+    __m256 u = _mm256_mul_ps(_mm256_set1_ps(k), _mm256_add_ps(x, x3));
     return _mm256_div_ps(x, _mm256_add_ps(V1F, vexpf(u)));
 }
 
@@ -300,8 +302,10 @@ static inline __m256d vgelutd(__m256d x)
             return F(x);                                                                     \
         T in[W], out[W];                                                                     \
         STORE(in, x);                                                                        \
+        /* mutation test: the lane path gives every lane lane 0's result */                  \
+        const bool one = l2__fault("trig_lane");                                             \
         for (int k = 0; k < W; k++)                                                          \
-            out[k] = FIRST(F(SET1(in[k])));                                                  \
+            out[k] = FIRST(F(SET1(in[one ? 0 : k])));                                        \
         return LOAD(out);                                                                    \
     }
 #define VM_ABSF(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x)

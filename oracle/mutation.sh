@@ -65,6 +65,9 @@ maxrow_tail|test-maxrow|max_dim,argmax_dim|reductions (issue 12): float32 max/mi
 maxrow_nan|test-maxrow|max_dim,min_dim|reductions (issue 12): float32 max/min rows do not look for NaN
 bcast_fill|test-copies|clone,contiguous,copy_|copies (issue 12): a copy from a broadcast source leaves each run's last element
 copyt_edge|test-copies|contiguous,clone,copy_|copies (issue 12): transposed 4-byte copies leave a block's columns past a multiple of 8
+cast_tail|test-fills test-elementwise|to_dtype|cast loops (issue 12): a widening cast leaves each run's last element
+gelut_k|test-vmath|gelu|float32 vector gelu, tanh form: the exp's argument halved
+trig_lane|test-vmath|sin,cos|sin/cos lane-by-lane path: every lane takes lane 0's value
 gemm_edge|test-gemm|mm,addmm,conv2d|gemm (issue 12): the own sgemm's edge tiles lose a column
 gemm_kc|test-gemm|mm,linear,conv2d|gemm (issue 12): the own sgemm drops its second K block
 EOF
