@@ -1,5 +1,5 @@
 # The linalg family: sources (libl2_libl2_la_SOURCES += ...) and tests (C_TESTS += ...).
-libl2_libl2_la_SOURCES += libl2/ops/linalg.c
+libl2_libl2_la_SOURCES += libl2/ops/linalg.c libl2/ops/linalg-product.c libl2/ops/linalg-impl.h
 # gemm (issue 12): the own float32 product
 libl2_libl2_la_SOURCES += libl2/ops/gemm.h libl2/ops/gemm.c
 C_TESTS += tests/test-linalg

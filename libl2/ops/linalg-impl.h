@@ -1,0 +1,23 @@
+/* linalg-impl.h: the internal matrix product shared by the ops of linalg.c (linalg-product.c). */
+#ifndef L2_LINALG_IMPL_H
+#define L2_LINALG_IMPL_H
+
+#include "../l2-impl.h"
+
+/* The product out = beta * c + alpha * (a @ b) over broadcast batch dims, without autograd.
+ * a: (Ba..., M, K), b: (Bb..., K, N), both of rank >= 2, one dtype (float32, float64 or int64),
+ * K equal and Ba, Bb broadcastable to Bo (the caller has checked all this). The result is a new
+ * contiguous tensor of shape (out_ndim, out_shape), whose numel is |Bo| * M * N (the caller drops
+ * dims promoted from 1-d operands). c is NULL or broadcasts to out_shape; it is not read when
+ * beta is 0. Returns NULL (error set) only on out-of-memory. op names the caller in errors. */
+l2_tensor *l2__linalg_product(const char *op, const l2_tensor *a, const l2_tensor *b,
+                              const l2_tensor *c, double beta, double alpha, int out_ndim,
+                              const int64_t *out_shape);
+
+/* Multiply every element of the contiguous tensor t by s in place. */
+void l2__linalg_scale(l2_tensor *t, double s);
+
+/* True when t's shape broadcasts to (ndim, shape) without changing it. */
+bool l2__linalg_broadcasts_to(const l2_tensor *t, int ndim, const int64_t *shape);
+
+#endif
