@@ -1096,6 +1096,33 @@ L2_API l2_tensor *l2_adaptive_avg_pool2d(const l2_tensor *x, const int64_t outpu
  * is positive and a padded dim would end up with size 0; L2_ERR_OVERFLOW for a pad of INT64_MIN
  * or a padded size beyond int64 (see Limits). */
 L2_API l2_tensor *l2_pad(const l2_tensor *x, int npad, const int64_t *pad, double value);
+/* The 1-d members and pixel shuffles (libl2/ops/conv-compose.c), composed as torch composes them:
+ * their gradients are those of the ops they call, and an error of the 2-d op they call comes
+ * back under their own name, "(computed as conv2d over a height of 1)" added. */
+/* 1-d cross-correlation (torch.nn.functional.conv1d): x: (N, C, L) or unbatched (C, L), w: (O,
+ * C/groups, kL), b: (O,) or NULL -> (N, O, P) or (O, P), P = floor((L + 2 padding - dilation
+ * (kL - 1) - 1) / stride) + 1; conv2d over a height of 1 (its dtypes, arguments and errors).
+ * L2_ERR_SHAPE for x not of rank 2 or 3 or w not of rank 3. Torch's string paddings ("same",
+ * "valid") are not taken. Differentiable in x, w and b. */
+L2_API l2_tensor *l2_conv1d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                            int64_t stride, int64_t padding, int64_t dilation, int64_t groups);
+/* 1-d max and mean pooling (torch.nn.functional.max_pool1d / avg_pool1d, ceil_mode false,
+ * dilation 1, count_include_pad true): x: (N, C, L) or (C, L) -> (N, C, P) or (C, P); the 2-d
+ * pool over a height of 1. stride 0 means the kernel (torch's stride=None). L2_ERR_SHAPE for x
+ * not of rank 2 or 3; L2_ERR_ARG for kernel < 1, stride < 0 or padding outside 0..kernel/2. */
+L2_API l2_tensor *l2_max_pool1d(const l2_tensor *x, int64_t kernel, int64_t stride,
+                                int64_t padding);
+L2_API l2_tensor *l2_avg_pool1d(const l2_tensor *x, int64_t kernel, int64_t stride,
+                                int64_t padding);
+/* Rearrange (*, C r^2, H, W) -> (*, C, H r, W r) (torch.nn.functional.pixel_shuffle): out[...,
+ * c, h r + i, w r + j] = x[..., c r^2 + i r + j, h, w]; any dtype, a new contiguous tensor (a
+ * copy even for r = 1, as torch), differentiable for float dtypes. L2_ERR_SHAPE for rank < 3 or
+ * a channel count not divisible by r^2; L2_ERR_ARG for r < 1; L2_ERR_OVERFLOW for an output
+ * size beyond int64. */
+L2_API l2_tensor *l2_pixel_shuffle(const l2_tensor *x, int64_t upscale_factor);
+/* Its inverse (torch.nn.functional.pixel_unshuffle): (*, C, H r, W r) -> (*, C r^2, H, W).
+ * L2_ERR_SHAPE for rank < 3 or H or W not divisible by r; L2_ERR_ARG for r < 1. */
+L2_API l2_tensor *l2_pixel_unshuffle(const l2_tensor *x, int64_t downscale_factor);
 /* @@CONV@@ */
 
 /* ------------------------------------------------------------------------------------------ */

@@ -36,3 +36,4 @@ include libl2/ops/linalg.mk
 include libl2/ops/index.mk
 include libl2/ops/nn.mk
 include libl2/ops/conv.mk
+include libl2/ops/conv-compose.mk

@@ -239,6 +239,18 @@ KNOWN = [
                "finite gradient, libl2's std is exactly 0"},
 ]
 
+def _demo_shuffle():
+    import torch
+    import torch.nn.functional as F
+    x = torch.empty_strided((1, 2, 1, 3, 3), (324, 3, 324, 108, 18)).normal_()
+    try:
+        F.pixel_unshuffle(x, 1)
+    except RuntimeError as e:
+        return True, "pixel_unshuffle of a (1,2,1,3,3) input, strides (324,3,324,108,18): " \
+            "torch raises '%s'" % e
+    return False, "pixel_unshuffle of that input no longer raises"
+
+
 # torch bugs the reference avoids (registry.py gives torch contiguous copies there, so libl2 is
 # still compared on every layout); --check runs their demos too.
 WORKAROUNDS = [
@@ -246,6 +258,8 @@ WORKAROUNDS = [
      "torch_demo": _demo_bn},
     {"name": "batch-norm-strided-weight", "where": "registry.py l2_batch_norm",
      "torch_demo": _demo_bn_weight},
+    {"name": "pixel-shuffle-memory-format", "where": "reg_conv_compose.py l2_pixel_shuffle",
+     "torch_demo": _demo_shuffle},
 ]
 
 

@@ -610,3 +610,6 @@ def coverage_missing(header_text):
     return [n for n in declared_ops(header_text) if n not in REGISTRY]
 REGISTRY["l2_fmod"].mag = mags.fmod_like(False)
 REGISTRY["l2_remainder"].mag = mags.fmod_like(True)
+
+# the convolution family's composed members (issue 14)
+import reg_conv_compose  # noqa: E402,F401

@@ -242,6 +242,11 @@
     X(l2_avg_pool2d) \
     X(l2_adaptive_avg_pool2d) \
     X(l2_pad) \
+    X(l2_conv1d) \
+    X(l2_max_pool1d) \
+    X(l2_avg_pool1d) \
+    X(l2_pixel_shuffle) \
+    X(l2_pixel_unshuffle) \
     X(l2_named_count) \
     X(l2_named_name) \
     X(l2_named_tensor) \

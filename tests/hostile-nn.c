@@ -432,3 +432,95 @@ void h_l2_pad(void)
     CASE("0-d with a pad")
     FAIL_T(L2_ERR_ARG, l2_pad(mk_kind(K_0D, L2_FLOAT32), 2, (const int64_t[]){1, 1}, 0));
 }
+
+/* ---- the composed conv members (conv1d, 1-d pools, pixel shuffles; issue 14) -------------- */
+
+static const int64_t h_scalar_args[] = {INT64_MIN, -1, 0, 1, 2, BIG40, INT64_MAX / 2 + 1,
+                                        INT64_MAX};
+#define N_SCALAR_ARGS ((int)(sizeof h_scalar_args / sizeof h_scalar_args[0]))
+
+void h_l2_conv1d(void)
+{
+    CASE("NULL x") FAIL_T(L2_ERR_NULL, l2_conv1d(NULL, MK(L2_FLOAT32, 1, 1, 1), NULL, 1, 0, 1, 1));
+    CASE("NULL w") FAIL_T(L2_ERR_NULL, l2_conv1d(MK(L2_FLOAT32, 1, 1, 3), NULL, NULL, 1, 0, 1, 1));
+    for (int i = 0; i < N_SCALAR_ARGS; i++) {
+        int64_t v = h_scalar_args[i];
+        CASE("stride, padding, dilation, groups %lld", (long long)v)
+        {
+            ANY_T(l2_conv1d(MK(L2_FLOAT32, 1, 1, 3), MK(L2_FLOAT32, 1, 1, 2), NULL, v, 0, 1, 1));
+            ANY_T(l2_conv1d(MK(L2_FLOAT32, 1, 1, 3), MK(L2_FLOAT32, 1, 1, 2), NULL, 1, v, 1, 1));
+            ANY_T(l2_conv1d(MK(L2_FLOAT32, 1, 1, 3), MK(L2_FLOAT32, 1, 1, 2), NULL, 1, 0, v, 1));
+            ANY_T(l2_conv1d(MK(L2_FLOAT32, 1, 2, 3), MK(L2_FLOAT32, 2, 1, 2), NULL, 1, 0, 1, v));
+        }
+    }
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s x", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(l2_conv1d(mk_kind(k, h_dtypes[d]), MK(L2_FLOAT32, 1, 3, 1), NULL, 1, 0, 1, 1));
+    CASE("rank 1 and rank 4 x, rank 4 w")
+    {
+        FAIL_T(L2_ERR_SHAPE, l2_conv1d(MK(L2_FLOAT32, 3), MK(L2_FLOAT32, 1, 1, 1), NULL, 1, 0, 1,
+                                       1));
+        FAIL_T(L2_ERR_SHAPE, l2_conv1d(MK(L2_FLOAT32, 1, 1, 1, 3), MK(L2_FLOAT32, 1, 1, 1), NULL,
+                                       1, 0, 1, 1));
+        FAIL_T(L2_ERR_SHAPE, l2_conv1d(MK(L2_FLOAT32, 1, 1, 3), MK(L2_FLOAT32, 1, 1, 1, 1), NULL,
+                                       1, 0, 1, 1));
+    }
+}
+
+static void sweep_pool1d(l2_tensor *(*f)(const l2_tensor *, int64_t, int64_t, int64_t))
+{
+    CASE("NULL x") FAIL_T(L2_ERR_NULL, f(NULL, 2, 0, 0));
+    for (int i = 0; i < N_SCALAR_ARGS; i++) {
+        int64_t v = h_scalar_args[i];
+        CASE("kernel, stride, padding %lld", (long long)v)
+        {
+            ANY_T(f(MK(L2_FLOAT32, 1, 1, 3), v, 0, 0));
+            ANY_T(f(MK(L2_FLOAT32, 1, 1, 3), 2, v, 0));
+            ANY_T(f(MK(L2_FLOAT32, 1, 1, 3), 2, 1, v));
+            ANY_T(f(MK(L2_FLOAT32, 1, 1, 3), v, 1, v / 2));
+        }
+    }
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(f(mk_kind(k, h_dtypes[d]), 1, 0, 0));
+    CASE("rank 1 and rank 4") {
+        FAIL_T(L2_ERR_SHAPE, f(MK(L2_FLOAT32, 3), 1, 0, 0));
+        FAIL_T(L2_ERR_SHAPE, f(MK(L2_FLOAT32, 1, 1, 1, 3), 1, 0, 0));
+    }
+}
+
+void h_l2_max_pool1d(void)
+{
+    sweep_pool1d(l2_max_pool1d);
+}
+
+void h_l2_avg_pool1d(void)
+{
+    sweep_pool1d(l2_avg_pool1d);
+}
+
+static void sweep_shuffle(l2_tensor *(*f)(const l2_tensor *, int64_t))
+{
+    CASE("NULL x") FAIL_T(L2_ERR_NULL, f(NULL, 2));
+    for (int i = 0; i < N_SCALAR_ARGS; i++)
+        CASE("factor %lld", (long long)h_scalar_args[i])
+    ANY_T(f(MK(L2_FLOAT32, 1, 4, 2, 2), h_scalar_args[i]));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(f(mk_kind(k, h_dtypes[d]), 1));
+    CASE("huge expanded input, factor 2^20")
+    ANY_T(f(l2_expand(MK(L2_FLOAT32, 1, 1, 1), L2_SHAPE(1, 1, 1 << 20, 1 << 20)), 1 << 20));
+}
+
+void h_l2_pixel_shuffle(void)
+{
+    sweep_shuffle(l2_pixel_shuffle);
+}
+
+void h_l2_pixel_unshuffle(void)
+{
+    sweep_shuffle(l2_pixel_unshuffle);
+}

@@ -1,0 +1,263 @@
+/* test-conv-compose.c: conv1d, max_pool1d, avg_pool1d, pixel_shuffle and pixel_unshuffle against
+ * plain loops written here (strides, padding, dilation, groups, unbatched inputs, r = 1),
+ * their errors (named after the 1-d op, nothing returned), the out-of-memory sweep, and that
+ * the gradients flow (values: the oracle compares them with torch). */
+#include <l2.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tap.h"
+#include "gradcheck.h"
+#include "testutil.h"
+
+/* Element i of a flat row-major read of t (any layout). */
+static double flat(const l2_tensor *t, int64_t i)
+{
+    int64_t idx[L2_MAX_DIMS];
+    for (int d = l2_ndim(t) - 1; d >= 0; d--) {
+        idx[d] = i % l2_shape(t)[d];
+        i /= l2_shape(t)[d];
+    }
+    return at(t, idx);
+}
+
+/* conv1d by loops over (n, o, p): x (N, C, L), w (O, C/g, K). */
+static double conv1d_at(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b, int64_t s,
+                        int64_t pad, int64_t dil, int64_t g, int64_t n, int64_t o, int64_t p)
+{
+    int64_t C = l2_shape(x)[1], L = l2_shape(x)[2], O = l2_shape(w)[0], K = l2_shape(w)[2];
+    int64_t cg = C / g, og = O / g, grp = o / og;
+    double acc = b ? at(b, (int64_t[]){o}) : 0;
+    for (int64_t c = 0; c < cg; c++)
+        for (int64_t k = 0; k < K; k++) {
+            int64_t l = p * s - pad + k * dil;
+            if (l >= 0 && l < L)
+                acc += at(x, (int64_t[]){n, grp * cg + c, l}) * at(w, (int64_t[]){o, c, k});
+        }
+    return acc;
+}
+
+static void test_conv1d(void)
+{
+    static const int64_t cfg[][7] = {
+        /* N, C, L, O, K, stride, padding (dilation, groups below) */
+        {2, 3, 9, 4, 3, 1, 1}, {1, 4, 11, 2, 2, 2, 0}, {3, 2, 7, 6, 3, 3, 2}, {2, 4, 10, 4, 1, 1, 0},
+    };
+    static const int64_t dil[] = {1, 1, 2, 1}, grp[] = {1, 2, 2, 4};
+    for (int t = 0; t < 4; t++) {
+        const int64_t *c = cfg[t];
+        l2_tensor *x = l2_randn(L2_SHAPE(c[0], c[1], c[2]), L2_FLOAT64);
+        l2_tensor *w = l2_randn(L2_SHAPE(c[3], c[1] / grp[t], c[4]), L2_FLOAT64);
+        l2_tensor *b = t % 2 ? NULL : l2_randn(L2_SHAPE(c[3]), L2_FLOAT64);
+        l2_tensor *y = l2_conv1d(x, w, b, c[5], c[6], dil[t], grp[t]);
+        double worst = y ? 0 : INFINITY;
+        int64_t P = y ? l2_shape(y)[2] : 0;
+        int64_t want_p = (c[2] + 2 * c[6] - dil[t] * (c[4] - 1) - 1) / c[5] + 1;
+        for (int64_t n = 0; y && n < c[0]; n++)
+            for (int64_t o = 0; o < c[3]; o++)
+                for (int64_t p = 0; p < P; p++) {
+                    double e = fabs(at(y, (int64_t[]){n, o, p}) -
+                                    conv1d_at(x, w, b, c[5], c[6], dil[t], grp[t], n, o, p));
+                    worst = e > worst ? e : worst;
+                }
+        ok(y && same_shape(y, 3, (int64_t[]){c[0], c[3], want_p}) && worst < 1e-12,
+           "conv1d case %d: shape (%lld, %lld, %lld), worst %g", t, (long long)c[0],
+           (long long)c[3], (long long)want_p, worst);
+        /* unbatched: sample 0 alone */
+        l2_tensor *x0 = l2_select(x, 0, 0), *y0 = l2_conv1d(x0, w, b, c[5], c[6], dil[t], grp[t]);
+        l2_tensor *r0 = y ? l2_select(y, 0, 0) : NULL;
+        double d0 = y0 && r0 && same_shape(y0, 2, l2_shape(r0)) ? 0 : INFINITY;
+        for (int64_t i = 0; d0 == 0 && i < l2_numel(y0); i++)
+            d0 = flat(y0, i) == flat(r0, i) ? 0 : INFINITY;
+        ok(d0 == 0, "conv1d case %d unbatched equals sample 0", t);
+        l2_tensor *ts[] = {x, w, b, y, x0, y0, r0};
+        for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+            l2_tensor_release(ts[i]);
+    }
+}
+
+/* The 1-d pools against loops: padding cells never win the max and count in the mean. */
+static void test_pool1d(void)
+{
+    static const int64_t cfg[][3] = {{2, 0, 0}, {3, 2, 1}, {3, 1, 1}, {4, 3, 2}, {1, 1, 0}};
+    for (int t = 0; t < 5; t++) {
+        int64_t k = cfg[t][0], s = cfg[t][1] ? cfg[t][1] : k, pad = cfg[t][2], L = 10;
+        l2_tensor *x = l2_randn(L2_SHAPE(2, 3, L), L2_FLOAT64);
+        l2_tensor *mx = l2_max_pool1d(x, k, cfg[t][1], pad), *av = l2_avg_pool1d(x, k, cfg[t][1],
+                                                                                pad);
+        int64_t P = (L + 2 * pad - k) / s + 1;
+        double worst = mx && av ? 0 : INFINITY;
+        for (int64_t n = 0; mx && av && n < 2; n++)
+            for (int64_t c = 0; c < 3; c++)
+                for (int64_t p = 0; p < P; p++) {
+                    double m = -INFINITY, sum = 0;
+                    for (int64_t j = 0; j < k; j++) {
+                        int64_t l = p * s - pad + j;
+                        if (l < 0 || l >= L)
+                            continue;
+                        double v = at(x, (int64_t[]){n, c, l});
+                        m = v > m ? v : m;
+                        sum += v;
+                    }
+                    double e1 = fabs(at(mx, (int64_t[]){n, c, p}) - m);
+                    double e2 = fabs(at(av, (int64_t[]){n, c, p}) - sum / (double)k);
+                    worst = e1 > worst ? e1 : worst;
+                    worst = e2 > worst ? e2 : worst;
+                }
+        ok(same_shape(mx, 3, (int64_t[]){2, 3, P}) && same_shape(av, 3, (int64_t[]){2, 3, P}) &&
+               worst < 1e-12,
+           "pool1d kernel %lld stride %lld padding %lld: worst %g", (long long)k,
+           (long long)cfg[t][1], (long long)pad, worst);
+        l2_tensor_release(x);
+        l2_tensor_release(mx);
+        l2_tensor_release(av);
+    }
+    l2_tensor *u = l2_randn(L2_SHAPE(3, 7), L2_FLOAT32), *m = l2_max_pool1d(u, 2, 0, 0);
+    ok(same_shape(m, 2, (int64_t[]){3, 3}) && at(m, (int64_t[]){1, 2}) ==
+           fmax(at(u, (int64_t[]){1, 4}), at(u, (int64_t[]){1, 5})),
+       "max_pool1d unbatched (3, 7) -> (3, 3)");
+    l2_tensor_release(u);
+    l2_tensor_release(m);
+}
+
+/* pixel_shuffle by its formula, then pixel_unshuffle gives x back; r = 1 copies. */
+static void test_shuffle(void)
+{
+    for (int r = 1; r <= 3; r++) {
+        int64_t C = 2, H = 3, W = 2;
+        l2_tensor *x = ar(L2_SHAPE(2, 1, C * r * r, H, W), r == 2 ? L2_INT64 : L2_FLOAT32);
+        l2_tensor *xt = l2_transpose(x, 0, 1); /* a non-contiguous input too */
+        l2_tensor *y = l2_pixel_shuffle(xt, r);
+        int bad = !same_shape(y, 5, (int64_t[]){1, 2, C, H * r, W * r});
+        for (int64_t n = 0; !bad && n < 2; n++)
+            for (int64_t c = 0; c < C; c++)
+                for (int64_t h = 0; h < H * r; h++)
+                    for (int64_t w = 0; w < W * r; w++) {
+                        int64_t i = h % r, j = w % r;
+                        double want = at(xt, (int64_t[]){0, n, c * r * r + i * r + j, h / r,
+                                                         w / r});
+                        bad += at(y, (int64_t[]){0, n, c, h, w}) != want;
+                    }
+        ok(!bad && l2_dtype_of(y) == l2_dtype_of(x) && !l2_shares_storage(y, x),
+           "pixel_shuffle r=%d: values by the formula, a new tensor", r);
+        l2_tensor *z = l2_pixel_unshuffle(y, r);
+        int back = z && same_shape(z, 5, l2_shape(xt)) && !l2_shares_storage(z, y);
+        for (int64_t i = 0; back && i < l2_numel(z); i++)
+            back = flat(z, i) == flat(xt, i);
+        ok(back, "pixel_unshuffle(pixel_shuffle(x, %d), %d) == x", r, r);
+        l2_tensor_release(x);
+        l2_tensor_release(xt);
+        l2_tensor_release(y);
+        l2_tensor_release(z);
+    }
+}
+
+static void test_grads_flow(void)
+{
+    l2_tensor *x = l2_randn(L2_SHAPE(1, 8, 2, 3), L2_FLOAT64);
+    l2_set_requires_grad(x, true);
+    l2_tensor *y = l2_pixel_shuffle(x, 2), *yy = l2_mul(y, y), *s = l2_sum(yy);
+    ok(s && l2_backward(s, NULL, false) == L2_OK, "pixel_shuffle backward runs");
+    /* d sum(y^2)/dx = 2x: the shuffle's gradient is the inverse permutation */
+    l2_tensor *g = l2_grad(x);
+    double worst = g ? 0 : INFINITY;
+    for (int64_t i = 0; g && i < 48; i++)
+        worst = fmax(worst, fabs(flat(g, i) - 2 * flat(x, i)));
+    ok(worst == 0, "pixel_shuffle gradient is the inverse permutation (worst %g)", worst);
+    l2_tensor *w = l2_randn(L2_SHAPE(2, 1, 3), L2_FLOAT64), *xc = l2_randn(L2_SHAPE(1, 1, 6),
+                                                                           L2_FLOAT64);
+    l2_set_requires_grad(w, true);
+    l2_tensor *c = l2_conv1d(xc, w, NULL, 1, 0, 1, 1), *cs = c ? l2_sum(c) : NULL;
+    ok(cs && l2_backward(cs, NULL, false) == L2_OK && l2_grad(w) &&
+           fabs(at(l2_grad(w), (int64_t[]){1, 0, 2}) -
+                (at(xc, (int64_t[]){0, 0, 2}) + at(xc, (int64_t[]){0, 0, 3}) +
+                 at(xc, (int64_t[]){0, 0, 4}) + at(xc, (int64_t[]){0, 0, 5}))) < 1e-12,
+       "conv1d weight gradient: the sum of the inputs under the tap");
+    l2_tensor *ts[] = {x, y, yy, s, w, xc, c, cs};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        l2_tensor_release(ts[i]);
+}
+
+#define EXPECT_ERR(call, status, word)                                                       \
+    do {                                                                                     \
+        l2_clear_error();                                                                    \
+        l2_tensor *r_ = (call);                                                              \
+        ok(!r_ && l2_last_status() == (status) && strstr(l2_last_error(), (word)),           \
+           "%s fails: %s", #call, l2_last_error());                                          \
+        l2_tensor_release(r_);                                                               \
+    } while (0)
+
+static void test_errors(void)
+{
+    l2_tensor *x3 = l2_ones(L2_SHAPE(1, 2, 5), L2_FLOAT32), *x4 = l2_ones(L2_SHAPE(1, 2, 1, 5),
+                                                                          L2_FLOAT32);
+    l2_tensor *w = l2_ones(L2_SHAPE(3, 2, 2), L2_FLOAT32), *w4 = l2_ones(L2_SHAPE(3, 2, 1, 2),
+                                                                         L2_FLOAT32);
+    l2_tensor *wd = l2_ones(L2_SHAPE(3, 2, 2), L2_FLOAT64), *wbig = l2_ones(L2_SHAPE(3, 2, 9),
+                                                                            L2_FLOAT32);
+    l2_tensor *x2 = l2_ones(L2_SHAPE(4, 3), L2_FLOAT32);
+    EXPECT_ERR(l2_conv1d(NULL, w, NULL, 1, 0, 1, 1), L2_ERR_NULL, "conv1d");
+    EXPECT_ERR(l2_conv1d(x4, w, NULL, 1, 0, 1, 1), L2_ERR_SHAPE, "conv1d");
+    EXPECT_ERR(l2_conv1d(x3, w4, NULL, 1, 0, 1, 1), L2_ERR_SHAPE, "conv1d");
+    EXPECT_ERR(l2_conv1d(x3, wd, NULL, 1, 0, 1, 1), L2_ERR_DTYPE, "conv1d");
+    EXPECT_ERR(l2_conv1d(x3, w, NULL, 0, 0, 1, 1), L2_ERR_ARG, "conv1d");
+    EXPECT_ERR(l2_conv1d(x3, w, NULL, 1, 0, 1, 2), L2_ERR_SHAPE, "conv1d");
+    EXPECT_ERR(l2_conv1d(x3, wbig, NULL, 1, 0, 1, 1), L2_ERR_SHAPE, "conv1d");
+    EXPECT_ERR(l2_max_pool1d(x4, 2, 0, 0), L2_ERR_SHAPE, "max_pool1d");
+    EXPECT_ERR(l2_max_pool1d(x3, 0, 0, 0), L2_ERR_ARG, "max_pool1d");
+    EXPECT_ERR(l2_avg_pool1d(x3, 2, -1, 0), L2_ERR_ARG, "avg_pool1d");
+    EXPECT_ERR(l2_avg_pool1d(x3, 2, 1, 2), L2_ERR_ARG, "avg_pool1d");
+    EXPECT_ERR(l2_max_pool1d(x3, 9, 1, 0), L2_ERR_SHAPE, "max_pool1d");
+    EXPECT_ERR(l2_pixel_shuffle(NULL, 2), L2_ERR_NULL, "pixel_shuffle");
+    EXPECT_ERR(l2_pixel_shuffle(w, 0), L2_ERR_ARG, "pixel_shuffle");
+    EXPECT_ERR(l2_pixel_shuffle(x2, 2), L2_ERR_SHAPE, "pixel_shuffle");
+    EXPECT_ERR(l2_pixel_shuffle(x4, 2), L2_ERR_SHAPE, "pixel_shuffle");
+    EXPECT_ERR(l2_pixel_shuffle(w, INT64_MAX), L2_ERR_SHAPE, "pixel_shuffle");
+    EXPECT_ERR(l2_pixel_unshuffle(x4, 2), L2_ERR_SHAPE, "pixel_unshuffle");
+    EXPECT_ERR(l2_pixel_unshuffle(x4, -1), L2_ERR_ARG, "pixel_unshuffle");
+    l2_tensor *ts[] = {x3, x4, w, w4, wd, wbig, x2};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        l2_tensor_release(ts[i]);
+}
+
+/* Out of memory at every allocation: L2_ERR_NOMEM and nothing leaked (valgrind). */
+static l2_tensor *f_conv1d(l2_tensor *const *in, void *ctx)
+{
+    (void)ctx;
+    return l2_conv1d(in[0], in[1], in[2], 2, 1, 1, 1);
+}
+
+static l2_tensor *f_shuffle(l2_tensor *const *in, void *ctx)
+{
+    (void)ctx;
+    l2_tensor *t = l2_transpose(in[0], -1, -2), *r = t ? l2_pixel_shuffle(t, 2) : NULL;
+    l2_tensor_release(t);
+    return r;
+}
+
+static void test_oom(void)
+{
+    l2_tensor *in[3] = {l2_randn(L2_SHAPE(2, 2, 7), L2_FLOAT64),
+                        l2_randn(L2_SHAPE(3, 2, 3), L2_FLOAT64), l2_randn(L2_SHAPE(3), L2_FLOAT64)};
+    for (int i = 0; i < 3; i++)
+        l2_set_requires_grad(in[i], true);
+    oom_check("conv1d", f_conv1d, 3, in, NULL);
+    l2_tensor *s = l2_randn(L2_SHAPE(2, 8, 3, 3), L2_FLOAT64);
+    l2_set_requires_grad(s, true);
+    oom_check("pixel_shuffle", f_shuffle, 1, &s, NULL);
+    for (int i = 0; i < 3; i++)
+        l2_tensor_release(in[i]);
+    l2_tensor_release(s);
+}
+
+int main(void)
+{
+    l2_manual_seed(3);
+    test_conv1d();
+    test_pool1d();
+    test_shuffle();
+    test_grads_flow();
+    test_errors();
+    test_oom();
+    return tap_done();
+}
