@@ -405,6 +405,74 @@ static void add_safetensors(void)
     }
 }
 
+/* ---- the composed conv members (issue 14; full profile only): p[5] picks the op ---- */
+
+enum { CC_CONV1D, CC_MAXPOOL1D, CC_AVGPOOL1D, CC_SHUFFLE, CC_UNSHUFFLE, CC_COUNT };
+
+static void *setup_compose(const bench_case *c)
+{
+    bdata *d = bdata_new(c);
+    if (!d)
+        return NULL;
+    switch (c->p[5]) {
+    case CC_CONV1D:
+        d->t[0] = l2_randn(L2_SHAPE(64, 16, 256), L2_FLOAT32);
+        d->t[1] = l2_randn(L2_SHAPE(32, 16, 3), L2_FLOAT32);
+        d->t[2] = l2_randn(L2_SHAPE(32), L2_FLOAT32);
+        return grad_epilogue(d, 3, 0, 2, 3, (const int64_t[]){64, 32, 256});
+    case CC_MAXPOOL1D:
+    case CC_AVGPOOL1D:
+        d->t[0] = l2_randn(L2_SHAPE(64, 16, 256), L2_FLOAT32);
+        return grad_epilogue(d, 1, 0, 0, 3, (const int64_t[]){64, 16, 128});
+    case CC_SHUFFLE:
+        d->t[0] = l2_randn(L2_SHAPE(64, 64, 16, 16), L2_FLOAT32);
+        return grad_epilogue(d, 1, 0, 0, 4, (const int64_t[]){64, 16, 32, 32});
+    default:
+        d->t[0] = l2_randn(L2_SHAPE(64, 16, 32, 32), L2_FLOAT32);
+        return grad_epilogue(d, 1, 0, 0, 4, (const int64_t[]){64, 64, 16, 16});
+    }
+}
+
+static l2_tensor *compose_of(bdata *d)
+{
+    switch (d->c->p[5]) {
+    case CC_CONV1D: return l2_conv1d(d->t[0], d->t[1], d->t[2], 1, 1, 1, 1);
+    case CC_MAXPOOL1D: return l2_max_pool1d(d->t[0], 2, 0, 0);
+    case CC_AVGPOOL1D: return l2_avg_pool1d(d->t[0], 2, 0, 0);
+    case CC_SHUFFLE: return l2_pixel_shuffle(d->t[0], 2);
+    default: return l2_pixel_unshuffle(d->t[0], 2);
+    }
+}
+
+static int run_compose(void *p) { return bench_consume(compose_of(p)); }
+
+static int run_compose_bwd(void *p)
+{
+    bdata *d = p;
+    return finish_bwd(d, compose_of(d), 0, d->c->p[5] == CC_CONV1D ? 2 : 0);
+}
+
+static void add_conv_compose(void)
+{
+    static const char *names[CC_COUNT][3] = {
+        {"conv1d", "pad1", "64x16x256-32x16x3"}, {"max_pool1d", "k2", "64x16x256"},
+        {"avg_pool1d", "k2", "64x16x256"},       {"pixel_shuffle", "r2", "64x64x16x16"},
+        {"pixel_unshuffle", "r2", "64x16x32x32"},
+    };
+    if (!bench_full_profile())
+        return;
+    for (int grad = 0; grad < 2; grad++)
+        for (int k = 0; k < CC_COUNT; k++) {
+            bench_case c = nn_case(names[k][0], grad, names[k][1], names[k][2], setup_compose,
+                                   grad ? run_compose_bwd : run_compose);
+            c.p[5] = k;
+            c.items = k == CC_CONV1D ? 64.0 * 32 * 256 : k <= CC_AVGPOOL1D ? 64.0 * 16 * 256
+                                                                           : 64.0 * 64 * 16 * 16;
+            c.bytes = 8.0 * c.items;
+            bench_add(c, NULL);
+        }
+}
+
 void bench_cases_nn(void)
 {
     const int64_t *sizes;
@@ -414,4 +482,5 @@ void bench_cases_nn(void)
     add_nn_layers();
     add_optimizers();
     add_safetensors();
+    add_conv_compose();
 }

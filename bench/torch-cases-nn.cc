@@ -218,6 +218,45 @@ tb_run adam_step(const tb_name &n, std::string *why)
     };
 }
 
+// The composed conv members (issue 14): conv1d "NxCxL-OxCxK" padding 1 with a bias; the 1-d
+// pools kernel 2; pixel_shuffle / pixel_unshuffle with factor 2.
+tb_run conv1d(const tb_name &n, std::string *why)
+{
+    const std::vector<int64_t> &xs = shape(n, 0), &ws = shape(n, 1);
+    at::Tensor x = leaf(at::randn(xs), n.bwd), w = leaf(at::randn(ws), n.bwd);
+    at::Tensor bias = leaf(at::randn({ws.at(0)}), n.bwd);
+    auto f = [x, w, bias]() { return at::conv1d(x, w, bias, {1}, {1}); };
+    if (n.bwd)
+        return tb_backward(f, at::ones({xs.at(0), ws.at(0), xs.at(2)}), {x, w, bias});
+    return [f]() { tb_keep(f()); };
+}
+
+tb_run pool1d(const tb_name &n, std::string *why)
+{
+    const std::vector<int64_t> &s = shape(n, 0);
+    at::Tensor x = leaf(at::randn(s), n.bwd);
+    bool avg = n.op.rfind("avg", 0) == 0;
+    auto f = [x, avg]() { return avg ? at::avg_pool1d(x, {2}) : at::max_pool1d(x, {2}); };
+    if (n.bwd)
+        return tb_backward(f, at::ones({s.at(0), s.at(1), s.at(2) / 2}), {x});
+    return [f]() { tb_keep(f()); };
+}
+
+tb_run shuffle(const tb_name &n, std::string *why)
+{
+    const std::vector<int64_t> &s = shape(n, 0);
+    at::Tensor x = leaf(at::randn(s), n.bwd);
+    bool up = n.op.rfind("pixel_shuffle", 0) == 0;
+    auto f = [x, up]() { return up ? at::pixel_shuffle(x, 2) : at::pixel_unshuffle(x, 2); };
+    std::vector<int64_t> out = up ? std::vector<int64_t>{s.at(0), s.at(1) / 4, s.at(2) * 2,
+                                                         s.at(3) * 2}
+                                  : std::vector<int64_t>{s.at(0), s.at(1) * 4, s.at(2) / 2,
+                                                         s.at(3) / 2};
+    if (n.bwd)
+        return tb_backward(f, at::ones(out), {x});
+    return [f]() { tb_keep(f()); };
+}
+
 } // namespace
 
 const tb_entry tb_nn_table[] = {
@@ -225,6 +264,8 @@ const tb_entry tb_nn_table[] = {
     {"layer_norm", layer_norm},    {"batch_norm", batch_norm},    {"embedding", embedding},
     {"max_pool2d", max_pool2d},    {"conv2d", conv2d},            {"mlp_step", mlp_step},
     {"cnn_step", cnn_step},        {"sgd_step", sgd_step},        {"adam_step", adam_step},
+    {"conv1d", conv1d},            {"max_pool1d", pool1d},        {"avg_pool1d", pool1d},
+    {"pixel_shuffle", shuffle},    {"pixel_unshuffle", shuffle},
     {"safetensors_save", nullptr, NO_SAFETENSORS},
     {"safetensors_load", nullptr, NO_SAFETENSORS},
     {nullptr, nullptr},

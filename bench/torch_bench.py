@@ -316,6 +316,24 @@ def build_nn_case(op, base, grad, variant, shape, g):
                  g=torch.ones(n, c, h // 2, w_ // 2))
         fwd = "F.max_pool2d(x, 2)"
         return (bwd_stmt(fwd, "x") if grad else fwd), g
+    if base == "conv1d":  # the composed conv members (issue 14)
+        xs, ws = shape
+        g.update(x=torch.randn(*xs, requires_grad=grad), w=torch.randn(*ws, requires_grad=grad),
+                 b=torch.randn(ws[0], requires_grad=grad), g=torch.ones(xs[0], ws[0], xs[2]))
+        fwd = "F.conv1d(x, w, b, padding=1)"
+        return (bwd_stmt(fwd, "xwb") if grad else fwd), g
+    if base in ("max_pool1d", "avg_pool1d"):
+        n, c, length = shape
+        g.update(x=torch.randn(n, c, length, requires_grad=grad), g=torch.ones(n, c, length // 2))
+        fwd = "F.%s(x, 2)" % base
+        return (bwd_stmt(fwd, "x") if grad else fwd), g
+    if base in ("pixel_shuffle", "pixel_unshuffle"):
+        n, c, h, w_ = shape
+        up = base == "pixel_shuffle"
+        out = (n, c // 4, h * 2, w_ * 2) if up else (n, c * 4, h // 2, w_ // 2)
+        g.update(x=torch.randn(n, c, h, w_, requires_grad=grad), g=torch.ones(*out))
+        fwd = "F.%s(x, 2)" % base
+        return (bwd_stmt(fwd, "x") if grad else fwd), g
     if op in ("sgd_step", "adam_step"):
         k, r, c = shape
         params = []
