@@ -407,7 +407,7 @@ static void add_safetensors(void)
 
 /* ---- the composed conv members (issue 14; full profile only): p[5] picks the op ---- */
 
-enum { CC_CONV1D, CC_MAXPOOL1D, CC_AVGPOOL1D, CC_SHUFFLE, CC_UNSHUFFLE, CC_COUNT };
+enum { CC_CONV1D, CC_MAXPOOL1D, CC_AVGPOOL1D, CC_SHUFFLE, CC_UNSHUFFLE, CC_INTERP, CC_COUNT };
 
 static void *setup_compose(const bench_case *c)
 {
@@ -427,6 +427,9 @@ static void *setup_compose(const bench_case *c)
     case CC_SHUFFLE:
         d->t[0] = l2_randn(L2_SHAPE(64, 64, 16, 16), L2_FLOAT32);
         return grad_epilogue(d, 1, 0, 0, 4, (const int64_t[]){64, 16, 32, 32});
+    case CC_INTERP:
+        d->t[0] = l2_randn(L2_SHAPE(64, 16, 32, 32), L2_FLOAT32);
+        return grad_epilogue(d, 1, 0, 0, 4, (const int64_t[]){64, 16, 64, 64});
     default:
         d->t[0] = l2_randn(L2_SHAPE(64, 16, 32, 32), L2_FLOAT32);
         return grad_epilogue(d, 1, 0, 0, 4, (const int64_t[]){64, 64, 16, 16});
@@ -440,6 +443,8 @@ static l2_tensor *compose_of(bdata *d)
     case CC_MAXPOOL1D: return l2_max_pool1d(d->t[0], 2, 0, 0);
     case CC_AVGPOOL1D: return l2_avg_pool1d(d->t[0], 2, 0, 0);
     case CC_SHUFFLE: return l2_pixel_shuffle(d->t[0], 2);
+    case CC_INTERP:
+        return l2_interpolate(d->t[0], (const int64_t[]){64, 64}, NULL, L2_INTERP_BILINEAR, false);
     default: return l2_pixel_unshuffle(d->t[0], 2);
     }
 }
@@ -457,7 +462,7 @@ static void add_conv_compose(void)
     static const char *names[CC_COUNT][3] = {
         {"conv1d", "pad1", "64x16x256-32x16x3"}, {"max_pool1d", "k2", "64x16x256"},
         {"avg_pool1d", "k2", "64x16x256"},       {"pixel_shuffle", "r2", "64x64x16x16"},
-        {"pixel_unshuffle", "r2", "64x16x32x32"},
+        {"pixel_unshuffle", "r2", "64x16x32x32"}, {"interpolate", "bilinear", "64x16x32x32"},
     };
     if (!bench_full_profile())
         return;
@@ -466,8 +471,10 @@ static void add_conv_compose(void)
             bench_case c = nn_case(names[k][0], grad, names[k][1], names[k][2], setup_compose,
                                    grad ? run_compose_bwd : run_compose);
             c.p[5] = k;
-            c.items = k == CC_CONV1D ? 64.0 * 32 * 256 : k <= CC_AVGPOOL1D ? 64.0 * 16 * 256
-                                                                           : 64.0 * 64 * 16 * 16;
+            c.items = k == CC_CONV1D      ? 64.0 * 32 * 256
+                      : k <= CC_AVGPOOL1D ? 64.0 * 16 * 256
+                      : k == CC_INTERP    ? 64.0 * 16 * 64 * 64
+                                          : 64.0 * 64 * 16 * 16;
             c.bytes = 8.0 * c.items;
             bench_add(c, NULL);
         }

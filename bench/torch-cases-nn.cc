@@ -257,6 +257,18 @@ tb_run shuffle(const tb_name &n, std::string *why)
     return [f]() { tb_keep(f()); };
 }
 
+// interpolate "NxCxHxW" bilinear to twice the size, align_corners false.
+tb_run interpolate(const tb_name &n, std::string *why)
+{
+    const std::vector<int64_t> &s = shape(n, 0);
+    at::Tensor x = leaf(at::randn(s), n.bwd);
+    int64_t oh = s.at(2) * 2, ow = s.at(3) * 2;
+    auto f = [x, oh, ow]() { return at::upsample_bilinear2d(x, {oh, ow}, false); };
+    if (n.bwd)
+        return tb_backward(f, at::ones({s.at(0), s.at(1), oh, ow}), {x});
+    return [f]() { tb_keep(f()); };
+}
+
 } // namespace
 
 const tb_entry tb_nn_table[] = {
@@ -265,7 +277,7 @@ const tb_entry tb_nn_table[] = {
     {"max_pool2d", max_pool2d},    {"conv2d", conv2d},            {"mlp_step", mlp_step},
     {"cnn_step", cnn_step},        {"sgd_step", sgd_step},        {"adam_step", adam_step},
     {"conv1d", conv1d},            {"max_pool1d", pool1d},        {"avg_pool1d", pool1d},
-    {"pixel_shuffle", shuffle},    {"pixel_unshuffle", shuffle},
+    {"pixel_shuffle", shuffle},    {"pixel_unshuffle", shuffle},  {"interpolate", interpolate},
     {"safetensors_save", nullptr, NO_SAFETENSORS},
     {"safetensors_load", nullptr, NO_SAFETENSORS},
     {nullptr, nullptr},

@@ -334,6 +334,12 @@ def build_nn_case(op, base, grad, variant, shape, g):
         g.update(x=torch.randn(n, c, h, w_, requires_grad=grad), g=torch.ones(*out))
         fwd = "F.%s(x, 2)" % base
         return (bwd_stmt(fwd, "x") if grad else fwd), g
+    if base == "interpolate":
+        n, c, h, w_ = shape
+        g.update(x=torch.randn(n, c, h, w_, requires_grad=grad),
+                 g=torch.ones(n, c, 2 * h, 2 * w_))
+        fwd = "F.interpolate(x, size=(%d, %d), mode=\"bilinear\")" % (2 * h, 2 * w_)
+        return (bwd_stmt(fwd, "x") if grad else fwd), g
     if op in ("sgd_step", "adam_step"):
         k, r, c = shape
         params = []

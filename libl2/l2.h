@@ -1123,6 +1123,27 @@ L2_API l2_tensor *l2_pixel_shuffle(const l2_tensor *x, int64_t upscale_factor);
 /* Its inverse (torch.nn.functional.pixel_unshuffle): (*, C, H r, W r) -> (*, C r^2, H, W).
  * L2_ERR_SHAPE for rank < 3 or H or W not divisible by r; L2_ERR_ARG for r < 1. */
 L2_API l2_tensor *l2_pixel_unshuffle(const l2_tensor *x, int64_t downscale_factor);
+/* Interpolation modes of l2_interpolate (torch's mode strings). */
+typedef enum {
+    L2_INTERP_NEAREST,       /* "nearest": input index floor(o * s) in float32 arithmetic (the
+                              * legacy OpenCV rule torch keeps), s = 1 / scale_factor or H / P */
+    L2_INTERP_NEAREST_EXACT, /* "nearest-exact": floor((o + 0.5) * s) (Pillow, scipy) */
+    L2_INTERP_BILINEAR,      /* "bilinear" */
+    L2_INTERP_BICUBIC        /* "bicubic": A = -0.75, taps clamped to the edge */
+} l2_interp_mode;
+/* 2-d interpolation (torch.nn.functional.interpolate, recompute_scale_factor unset, antialias
+ * false; libl2/ops/interp.c): x (N, C, H, W) float32 or float64, any layout -> (N, C, P, Q),
+ * contiguous. Exactly one of size ({P, Q}) and scale_factor (P = floor(H * scale_factor[0]),
+ * likewise Q) is given; a given scale factor is also the one the source coordinates use, as
+ * torch's. align_corners (bilinear and bicubic only) maps the corner pixels' centres onto each
+ * other. Differentiable in x (the adjoint: each output's gradient goes to the cells it read,
+ * with its weights). Errors: L2_ERR_SHAPE for x not 4-d (1-d and 3-d interpolation are not
+ * provided) or an input or output size < 1; L2_ERR_ARG for both or neither of size and
+ * scale_factor, align_corners with a nearest mode, an unknown mode; L2_ERR_DTYPE for integer
+ * x; L2_ERR_OVERFLOW for a scale factor giving no finite int64 size. */
+L2_API l2_tensor *l2_interpolate(const l2_tensor *x, const int64_t size[2],
+                                 const double scale_factor[2], l2_interp_mode mode,
+                                 bool align_corners);
 /* @@CONV@@ */
 
 /* ------------------------------------------------------------------------------------------ */

@@ -107,6 +107,98 @@ def _demo_var():
         "%s; 0/0)" % (x.grad.item(), y.grad[0].item())
 
 
+def _nearest_maps(n_in, n_out, sf):
+    """torch 1.13's two index maps of interpolate mode "nearest" along one axis with scale factor
+    sf: its forward's for several planes (floor(o * s) in float32, s = 1 / sf) and its
+    backward's (the same, but a copy when out == in and a halving when out == 2 in)."""
+    s = np.float32(1.0 / sf)
+    fwd = [min(int(np.floor(np.float32(o) * s)), n_in - 1) for o in range(n_out)]
+    bwd = list(range(n_out)) if n_out == n_in else (
+        [o >> 1 for o in range(n_out)] if n_out == 2 * n_in else fwd)
+    return fwd, bwd
+
+
+def _nearest_scale_backward(case):
+    """interpolate mode "nearest" from a scale factor where torch's backward maps an axis by a
+    size shortcut its forward did not use: torch's gradient is not its forward's adjoint;
+    libl2's is."""
+    a = case["args"]
+    if a.get("mode") != 0 or not a.get("scale"):
+        return False
+    shape = case["inputs"][0]["shape"]
+    return any(f != b for n, sf in zip(shape[2:], a["scale"])
+               for f, b in [_nearest_maps(n, int(np.floor(n * sf)), sf)])
+
+
+def _demo_nearest_bwd():
+    import torch
+    import torch.nn.functional as F
+    x = torch.zeros(1, 2, 3, 1, requires_grad=True)
+    y = F.interpolate(x, scale_factor=(1.3, 1.0), mode="nearest")
+    with torch.no_grad():
+        rows = F.interpolate(torch.arange(6.0).reshape(1, 2, 3, 1), scale_factor=(1.3, 1.0),
+                             mode="nearest")[0, 0, :, 0].tolist()
+    y.backward(torch.ones_like(y))
+    g = x.grad[0, 0, :, 0].tolist()
+    return rows == [0.0, 0.0, 1.0] and g == [1.0, 1.0, 1.0], \
+        "nearest (3,) rows, scale 1.3, two planes: the forward reads rows %s, the gradient of " \
+        "ones gives %s (the adjoint: [2, 1, 0])" % (rows, g)
+
+
+def _demo_nearest():
+    import torch
+    import torch.nn.functional as F
+    x = torch.arange(18.0).reshape(1, 2, 3, 3)
+    cl = x.contiguous(memory_format=torch.channels_last)
+    r = [F.interpolate(t, scale_factor=(1.3, 3.0), mode="nearest")[0, 0, :, 0].tolist()
+         for t in (x[:, :1], x, cl)]
+    return r[0] != r[1] and r[2] != r[1], "interpolate nearest (3,3) scale (1.3, 3.0), " \
+        "column 0 of plane 0: computed alone %s, beside a second plane %s, channels-last %s" \
+        % tuple(r)
+
+
+def _interp_nonfinite(case):
+    """bilinear and bicubic on the "special" values (infinities, NaN, 1e30): which zero-weight
+    taps torch multiplies (0 * inf = NaN) depends on its kernel's internal paths, and its fused
+    float32 sums of 1e30-sized terms leave rounding residues (libl2 sums in float64)."""
+    return case["args"].get("mode") in (2, 3) and case["inputs"][0].get("values") == "special"
+
+
+def _demo_bicubic():
+    import torch
+    import torch.nn.functional as F
+    x = torch.tensor([1.0, float("inf"), 3.0, 4.0]).reshape(1, 1, 1, 4)
+    y = F.interpolate(x, size=(1, 7), mode="bicubic", align_corners=True)[0, 0, 0]
+    return bool(torch.isnan(y[0])), "bicubic of [1, inf, 3, 4] to 7 columns, align_corners: " \
+        "output 0, at the source cell 0 exactly, is %s" % y[0].item()
+
+
+def _bicubic_same_backward(case):
+    """bicubic from scale factors that keep both sizes but not the step (say 1.3 on 3 rows):
+    torch's forward interpolates with the scale, its backward copies the gradient (its legacy
+    same-size shortcut); libl2's gradient is the forward's adjoint."""
+    a = case["args"]
+    if a.get("mode") != 3 or not a.get("scale"):
+        return False
+    hw = case["inputs"][0]["shape"][2:]
+    return all(int(np.floor(n * sf)) == n for n, sf in zip(hw, a["scale"])) and \
+        any(sf != 1.0 for sf in a["scale"])
+
+
+def _demo_bicubic_same():
+    import torch
+    import torch.nn.functional as F
+    x = torch.arange(9.0).reshape(1, 1, 3, 3).requires_grad_()
+    y = F.interpolate(x, scale_factor=(1.3, 1.3), mode="bicubic")
+    g = torch.zeros_like(y)
+    g[0, 0, 0, 0] = 1
+    y.backward(g)
+    moved = bool((y - x).abs().max() > 0.1)
+    return moved and x.grad[0, 0, 0, 0].item() == 1.0 and x.grad.abs().sum().item() == 1.0, \
+        "bicubic (3,3) scale 1.3: the forward changes values (max move %.2f) but the gradient " \
+        "of output 0 is %s, a copy" % ((y - x).abs().max().item(), x.grad.flatten().tolist())
+
+
 def _demo_std():
     import torch
     x = torch.full((7,), 0.1, dtype=torch.float32, requires_grad=True)
@@ -237,6 +329,24 @@ KNOWN = [
      "match": _std_constant_group, "max_ci": 2, "torch_demo": _demo_std,
      "reason": "gradient of std over equal values: torch's rounding leaves std > 0 and a "
                "finite gradient, libl2's std is exactly 0"},
+    {"name": "interp-nonfinite", "ops": ("l2_interpolate",), "dtypes": FLOATS,
+     "side": "forward", "match": _interp_nonfinite, "max_ci": 30,
+     "torch_demo": _demo_bicubic,
+     "reason": "bilinear/bicubic of infinities and 1e30s: torch's kernels multiply some "
+               "zero-weight taps (NaN) and skip others by internal path, and round fused "
+               "float32 sums; libl2 reads every tap (but on an axis copied at step 1) and sums "
+               "in float64"},
+    {"name": "bicubic-same-size-backward", "ops": ("l2_interpolate",), "dtypes": FLOATS,
+     "side": "backward", "match": _bicubic_same_backward, "max_ci": 30,
+     "torch_demo": _demo_bicubic_same,
+     "reason": "bicubic keeping both sizes by scale factors != 1: torch's forward "
+               "interpolates, its backward copies; libl2's gradient is the forward's adjoint"},
+    {"name": "nearest-scale-backward", "ops": ("l2_interpolate",), "dtypes": FLOATS,
+     "side": "backward", "match": _nearest_scale_backward, "max_ci": 40,
+     "torch_demo": _demo_nearest_bwd,
+     "reason": "interpolate nearest from a scale factor: torch's backward copies an axis that "
+               "keeps its size (halves one that doubles) where its forward used the scale; "
+               "libl2's gradient is the adjoint of the forward"},
 ]
 
 def _demo_shuffle():
@@ -258,6 +368,8 @@ WORKAROUNDS = [
      "torch_demo": _demo_bn},
     {"name": "batch-norm-strided-weight", "where": "registry.py l2_batch_norm",
      "torch_demo": _demo_bn_weight},
+    {"name": "nearest-one-channel", "where": "reg_conv_compose.py l2_interpolate",
+     "torch_demo": _demo_nearest},
     {"name": "pixel-shuffle-memory-format", "where": "reg_conv_compose.py l2_pixel_shuffle",
      "torch_demo": _demo_shuffle},
 ]

@@ -1,10 +1,13 @@
 """reg_conv_compose.py: the oracle registry's entries for the convolution family's composed
 members (libl2/ops/conv-compose.c): conv1d, max_pool1d, avg_pool1d, pixel_shuffle and
 pixel_unshuffle. registry.py imports this module at its end."""
+import ctypes as C
+import math
+
 import torch
 import torch.nn.functional as F
 
-from registry import A, ALL, add
+from registry import A, ALL, add, i64a
 from registry import _vk
 
 
@@ -68,3 +71,62 @@ add("l2_pixel_shuffle", "T:Tl", g_shuffle(True),
 add("l2_pixel_unshuffle", "T:Tl", g_shuffle(False),
     lambda ts, a: F.pixel_unshuffle(_dense(ts[0]), a["r"]),
     lambda f, xs, a: f(xs[0], a["r"]), tol="exact", dtypes=ALL, family="conv")
+
+
+# ---- interpolate (libl2/ops/interp.c) -------------------------------------------------------
+
+MODES = ("nearest", "nearest-exact", "bilinear", "bicubic")  # l2_interp_mode's order
+SCALES = (0.5, 0.75, 1.0, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
+
+
+def g_interp(d, dt):
+    x = (d.int(1, 2), d.int(1, 3), d.int(1, 6), d.int(1, 6))
+    mode = d.int(0, 3)
+    align = mode >= 2 and d.bool()
+    if d.bool():
+        args = {"size": [d.int(1, 9), d.int(1, 9)], "scale": None}
+    else:
+        sc = [d.choice(SCALES), d.choice(SCALES)]
+        sc = [s if math.floor(n * s) >= 1 else 2.0 for s, n in zip(sc, x[2:])]
+        args = {"size": None, "scale": sc}
+    args.update(mode=mode, align=align)
+    return {"inputs": [d.tensor(x, dt, _vk(d, "uniform", dt, "wide", acc=True))], "args": args}
+
+
+def t_interp(ts, a):
+    """torch's interpolate on a copy with standard strides, and for mode "nearest" from a scale
+    factor with one channel, on the channel twice: torch's channels-last and one-channel kernels
+    copy an axis that keeps its size (and halve one that doubles) where its kernel for several
+    channels, which libl2 follows, uses the scale (known.py WORKAROUNDS nearest-one-channel)."""
+    m = MODES[a["mode"]]
+    x = ts[0]
+    one = a["mode"] == 0 and a["scale"] and x.shape[1] == 1
+    x = _dense(torch.cat([x, x], dim=1) if one else x)
+    y = F.interpolate(x, size=a["size"], scale_factor=a["scale"], mode=m,
+                      align_corners=a["align"] if a["mode"] >= 2 else None)
+    return y[:, :1] if one else y
+
+
+def c_interp(f, xs, a):
+    sc = C.cast((C.c_double * 2)(*a["scale"]), C.c_void_p) if a["scale"] else None
+    return f(xs[0], i64a(a["size"]) if a["size"] else None, sc, a["mode"], a["align"])
+
+
+def mag_interp(xs, a, gup):
+    """Magnitudes: the sensitivity ("perturb": bicubic weights have both signs, so the op on |x|
+    would understate its terms); bicubic adds 8 max|x| per plane (forward) or 8 sum|g| per plane
+    (gradient): its weights are cubic polynomials whose terms reach about 6 (A = -0.75) while the
+    weight may be near 0, so either library's float64 weight can be off by several ulp of 6
+    (seen: torch 8 ulp from the exact value where libl2 was 5)."""
+    if a["mode"] != 3:
+        return "perturb"
+    x = xs[0].detach()
+    if gup is None:
+        m = x.abs().amax(dim=(2, 3), keepdim=True) * 8
+        return ("perturb", [m.expand(*x.shape[:2], *t_interp([x], a).shape[2:])])
+    m = gup.detach().abs().sum(dim=(2, 3), keepdim=True) * 8
+    return ("perturb", [m.expand(x.shape)])
+
+
+add("l2_interpolate", "T:TLpib", g_interp, t_interp, c_interp, tol=A, family="conv",
+    mag=mag_interp)

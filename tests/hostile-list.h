@@ -247,6 +247,7 @@
     X(l2_avg_pool1d) \
     X(l2_pixel_shuffle) \
     X(l2_pixel_unshuffle) \
+    X(l2_interpolate) \
     X(l2_named_count) \
     X(l2_named_name) \
     X(l2_named_tensor) \

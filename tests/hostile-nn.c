@@ -524,3 +524,33 @@ void h_l2_pixel_unshuffle(void)
 {
     sweep_shuffle(l2_pixel_unshuffle);
 }
+
+void h_l2_interpolate(void)
+{
+    static const int64_t s4[2] = {4, 4};
+    CASE("NULL x") FAIL_T(L2_ERR_NULL, l2_interpolate(NULL, s4, NULL, L2_INTERP_NEAREST, false));
+    for (int i = 0; i < N_BIG_PAIRS; i++)
+        CASE("size {%lld, %lld}", (long long)big_pairs[i][0], (long long)big_pairs[i][1])
+    ANY_T(l2_interpolate(MK(L2_FLOAT32, 1, 1, 3, 3), big_pairs[i], NULL, L2_INTERP_BILINEAR,
+                         false));
+    static const double scales[][2] = {{0, 1}, {-1, 1}, {1e-300, 1}, {1e300, 1}, {INFINITY, 1},
+                                       {NAN, 1}, {1e9, 1e9}, {0.5, 0.5}};
+    for (int i = 0; i < (int)(sizeof scales / sizeof scales[0]); i++)
+        for (int m = 0; m < 4; m++)
+            CASE("scale {%g, %g} mode %d", scales[i][0], scales[i][1], m)
+    ANY_T(l2_interpolate(MK(L2_FLOAT32, 1, 1, 3, 3), NULL, scales[i], (l2_interp_mode)m,
+                         false));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(l2_interpolate(mk_kind(k, h_dtypes[d]), s4, NULL, L2_INTERP_BICUBIC, true));
+    CASE("modes out of range") {
+        FAIL_T(L2_ERR_ARG, l2_interpolate(MK(L2_FLOAT32, 1, 1, 3, 3), s4, NULL,
+                                          (l2_interp_mode)-1, false));
+        FAIL_T(L2_ERR_ARG, l2_interpolate(MK(L2_FLOAT32, 1, 1, 3, 3), s4, NULL,
+                                          (l2_interp_mode)4, false));
+    }
+    CASE("expanded huge input")
+    ANY_T(l2_interpolate(l2_expand(MK(L2_FLOAT32, 1, 1, 1, 1), L2_SHAPE(1, 1, 1 << 20, 1 << 20)),
+                         s4, NULL, L2_INTERP_BILINEAR, false));
+}

@@ -1,7 +1,9 @@
 /* test-conv-compose.c: conv1d, max_pool1d, avg_pool1d, pixel_shuffle and pixel_unshuffle against
  * plain loops written here (strides, padding, dilation, groups, unbatched inputs, r = 1),
  * their errors (named after the 1-d op, nothing returned), the out-of-memory sweep, and that
- * the gradients flow (values: the oracle compares them with torch). */
+ * the gradients flow (values: the oracle compares them with torch). interpolate: linear
+ * functions reproduced by bilinear and bicubic, nearest at factors 2 and 1/2, the gradient
+ * as the forward's adjoint (<y, g> = <x, dx>), errors. */
 #include <l2.h>
 #include <stdint.h>
 #include <string.h>
@@ -235,6 +237,12 @@ static l2_tensor *f_shuffle(l2_tensor *const *in, void *ctx)
     return r;
 }
 
+static l2_tensor *f_interp(l2_tensor *const *in, void *ctx)
+{
+    (void)ctx;
+    return l2_interpolate(in[0], (const int64_t[]){5, 7}, NULL, L2_INTERP_BICUBIC, false);
+}
+
 static void test_oom(void)
 {
     l2_tensor *in[3] = {l2_randn(L2_SHAPE(2, 2, 7), L2_FLOAT64),
@@ -245,9 +253,120 @@ static void test_oom(void)
     l2_tensor *s = l2_randn(L2_SHAPE(2, 8, 3, 3), L2_FLOAT64);
     l2_set_requires_grad(s, true);
     oom_check("pixel_shuffle", f_shuffle, 1, &s, NULL);
+    oom_check("interpolate", f_interp, 1, &s, NULL);
     for (int i = 0; i < 3; i++)
         l2_tensor_release(in[i]);
     l2_tensor_release(s);
+}
+
+/* x[n, c, h, w] = 3 h - 2 w + c (a linear function of the position). */
+static l2_tensor *linear_field(int64_t H, int64_t W)
+{
+    l2_tensor *x = l2_zeros(L2_SHAPE(2, 2, H, W), L2_FLOAT64);
+    for (int64_t n = 0; n < 2; n++)
+        for (int64_t c = 0; c < 2; c++)
+            for (int64_t h = 0; h < H; h++)
+                for (int64_t w = 0; w < W; w++)
+                    l2_set(x, (int64_t[]){n, c, h, w}, 3.0 * h - 2.0 * w + c);
+    return x;
+}
+
+static void test_interp_values(void)
+{
+    /* align_corners: the source of output i is i (in - 1) / (out - 1); bilinear reproduces the
+     * linear field everywhere, bicubic where its four taps stay inside */
+    l2_tensor *x = linear_field(8, 6);
+    for (int m = L2_INTERP_BILINEAR; m <= L2_INTERP_BICUBIC; m++) {
+        l2_tensor *y = l2_interpolate(x, (const int64_t[]){15, 11}, NULL, (l2_interp_mode)m, true);
+        double worst = y ? 0 : INFINITY;
+        for (int64_t i = 0; y && i < 15; i++)
+            for (int64_t j = 0; j < 11; j++) {
+                double rh = i * 7.0 / 14.0, rw = j * 5.0 / 10.0;
+                bool inside = m == L2_INTERP_BILINEAR ||
+                              (rh >= 1 && rh < 6 && rw >= 1 && rw < 4);
+                if (inside)
+                    worst = fmax(worst, fabs(at(y, (int64_t[]){1, 1, i, j}) -
+                                             (3 * rh - 2 * rw + 1)));
+            }
+        ok(same_shape(y, 4, (int64_t[]){2, 2, 15, 11}) && worst < 1e-12,
+           "%s align_corners reproduces a linear field (worst %g)",
+           m == L2_INTERP_BILINEAR ? "bilinear" : "bicubic", worst);
+        l2_tensor_release(y);
+    }
+    /* nearest: factor 2 repeats each cell, factor 1/2 keeps cell 2i; nearest-exact at 1/2
+     * keeps cell 2i + 1 (floor((i + 0.5) 2)) */
+    l2_tensor *up = l2_interpolate(x, NULL, (const double[]){2.0, 2.0}, L2_INTERP_NEAREST, false);
+    l2_tensor *dn = l2_interpolate(x, (const int64_t[]){4, 3}, NULL, L2_INTERP_NEAREST, false);
+    l2_tensor *dx = l2_interpolate(x, (const int64_t[]){4, 3}, NULL, L2_INTERP_NEAREST_EXACT,
+                                   false);
+    int bad = !up || !dn || !dx;
+    for (int64_t i = 0; !bad && i < 16; i++)
+        for (int64_t j = 0; j < 12; j++) {
+            bad += at(up, (int64_t[]){0, 1, i, j}) != at(x, (int64_t[]){0, 1, i / 2, j / 2});
+            if (i < 4 && j < 3) {
+                bad += at(dn, (int64_t[]){1, 0, i, j}) != at(x, (int64_t[]){1, 0, 2 * i, 2 * j});
+                bad += at(dx, (int64_t[]){1, 0, i, j}) !=
+                       at(x, (int64_t[]){1, 0, 2 * i + 1, 2 * j + 1});
+            }
+        }
+    ok(!bad, "nearest x2 and x1/2, nearest-exact x1/2 pick the expected cells");
+    l2_tensor_release(up);
+    l2_tensor_release(dn);
+    l2_tensor_release(dx);
+    l2_tensor_release(x);
+}
+
+/* <interp(x), g> = <x, dx> for every mode: the backward is the forward's adjoint. */
+static void test_interp_adjoint(void)
+{
+    static const int64_t sizes[][2] = {{7, 5}, {2, 3}, {4, 9}};
+    for (int m = L2_INTERP_NEAREST; m <= L2_INTERP_BICUBIC; m++)
+        for (int k = 0; k < 3; k++) {
+            l2_tensor *x = l2_randn(L2_SHAPE(2, 3, 4, 6), L2_FLOAT64);
+            l2_set_requires_grad(x, true);
+            bool align = m >= L2_INTERP_BILINEAR && k == 1;
+            l2_tensor *y = k == 2 ? l2_interpolate(x, NULL, (const double[]){1.3, 1.7},
+                                                   (l2_interp_mode)m, align)
+                                  : l2_interpolate(x, sizes[k], NULL, (l2_interp_mode)m, align);
+            l2_tensor *g = y ? l2_randn(l2_ndim(y), l2_shape(y), L2_FLOAT64) : NULL;
+            l2_tensor *yg = y ? l2_mul(y, g) : NULL, *s = yg ? l2_sum(yg) : NULL;
+            bool run = s && l2_backward(s, NULL, false) == L2_OK && l2_grad(x);
+            l2_tensor *xg = run ? l2_mul(x, l2_grad(x)) : NULL;
+            double lhs = s ? item(s) : NAN, rhs = xg ? itemr(l2_sum(xg)) : NAN;
+            ok(run && fabs(lhs - rhs) < 1e-10 * (1 + fabs(lhs)),
+               "interpolate mode %d case %d: <y, g> %.15g = <x, dx> %.15g", m, k, lhs, rhs);
+            l2_tensor *ts[] = {x, y, g, yg, s, xg};
+            for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+                l2_tensor_release(ts[i]);
+        }
+}
+
+static void test_interp_errors(void)
+{
+    l2_tensor *x = l2_ones(L2_SHAPE(1, 1, 3, 3), L2_FLOAT32), *x3 = l2_ones(L2_SHAPE(1, 3, 3),
+                                                                         L2_FLOAT32);
+    l2_tensor *xi = l2_ones(L2_SHAPE(1, 1, 3, 3), L2_INT64);
+    const int64_t sz[2] = {4, 4}, zero[2] = {0, 2};
+    const double sf[2] = {2, 2}, huge[2] = {1e300, 1}, nan2[2] = {NAN, 1}, small[2] = {0.2, 1};
+    EXPECT_ERR(l2_interpolate(NULL, sz, NULL, L2_INTERP_NEAREST, false), L2_ERR_NULL,
+               "interpolate");
+    EXPECT_ERR(l2_interpolate(x, sz, sf, L2_INTERP_NEAREST, false), L2_ERR_ARG, "only one");
+    EXPECT_ERR(l2_interpolate(x, NULL, NULL, L2_INTERP_NEAREST, false), L2_ERR_ARG, "either");
+    EXPECT_ERR(l2_interpolate(x, sz, NULL, L2_INTERP_NEAREST, true), L2_ERR_ARG, "align");
+    EXPECT_ERR(l2_interpolate(x, sz, NULL, (l2_interp_mode)7, false), L2_ERR_ARG, "mode");
+    EXPECT_ERR(l2_interpolate(x3, sz, NULL, L2_INTERP_BILINEAR, false), L2_ERR_SHAPE, "4-d");
+    EXPECT_ERR(l2_interpolate(xi, sz, NULL, L2_INTERP_NEAREST, false), L2_ERR_DTYPE, "float");
+    EXPECT_ERR(l2_interpolate(x, zero, NULL, L2_INTERP_BILINEAR, false), L2_ERR_SHAPE,
+               "greater than 0");
+    EXPECT_ERR(l2_interpolate(x, NULL, small, L2_INTERP_BILINEAR, false), L2_ERR_SHAPE,
+               "greater than 0");
+    EXPECT_ERR(l2_interpolate(x, NULL, huge, L2_INTERP_BICUBIC, false), L2_ERR_OVERFLOW,
+               "finite int64");
+    EXPECT_ERR(l2_interpolate(x, NULL, nan2, L2_INTERP_BICUBIC, false), L2_ERR_OVERFLOW,
+               "finite int64");
+    l2_tensor_release(x);
+    l2_tensor_release(x3);
+    l2_tensor_release(xi);
 }
 
 int main(void)
@@ -259,5 +378,8 @@ int main(void)
     test_grads_flow();
     test_errors();
     test_oom();
+    test_interp_values();
+    test_interp_adjoint();
+    test_interp_errors();
     return tap_done();
 }

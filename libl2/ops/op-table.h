@@ -19,6 +19,7 @@
 #include "list-index.h"
 #include "list-nn.h"
 #include "list-conv.h"
+#include "list-interp.h"
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -27,6 +28,7 @@
     L2__OPS_LINALG(X)                                                                        \
     L2__OPS_INDEX(X)                                                                         \
     L2__OPS_NN(X)                                                                            \
-    L2__OPS_CONV(X)
+    L2__OPS_CONV(X)                                                                          \
+    L2__OPS_INTERP(X)
 
 #endif
