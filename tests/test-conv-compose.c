@@ -43,7 +43,10 @@ static void test_conv1d(void)
 {
     static const int64_t cfg[][7] = {
         /* N, C, L, O, K, stride, padding (dilation, groups below) */
-        {2, 3, 9, 4, 3, 1, 1}, {1, 4, 11, 2, 2, 2, 0}, {3, 2, 7, 6, 3, 3, 2}, {2, 4, 10, 4, 1, 1, 0},
+        {2, 3, 9, 4, 3, 1, 1},
+        {1, 4, 11, 2, 2, 2, 0},
+        {3, 2, 7, 6, 3, 3, 2},
+        {2, 4, 10, 4, 1, 1, 0},
     };
     static const int64_t dil[] = {1, 1, 2, 1}, grp[] = {1, 2, 2, 4};
     for (int t = 0; t < 4; t++) {
