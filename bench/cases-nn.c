@@ -407,7 +407,17 @@ static void add_safetensors(void)
 
 /* ---- the composed conv members (issue 14; full profile only): p[5] picks the op ---- */
 
-enum { CC_CONV1D, CC_MAXPOOL1D, CC_AVGPOOL1D, CC_SHUFFLE, CC_UNSHUFFLE, CC_INTERP, CC_COUNT };
+enum {
+    CC_CONV1D,
+    CC_MAXPOOL1D,
+    CC_AVGPOOL1D,
+    CC_SHUFFLE,
+    CC_UNSHUFFLE,
+    CC_INTERP,
+    CC_UNFOLD,
+    CC_FOLD,
+    CC_COUNT
+};
 
 static void *setup_compose(const bench_case *c)
 {
@@ -430,6 +440,12 @@ static void *setup_compose(const bench_case *c)
     case CC_INTERP:
         d->t[0] = l2_randn(L2_SHAPE(64, 16, 32, 32), L2_FLOAT32);
         return grad_epilogue(d, 1, 0, 0, 4, (const int64_t[]){64, 16, 64, 64});
+    case CC_UNFOLD:
+        d->t[0] = l2_randn(L2_SHAPE(64, 16, 28, 28), L2_FLOAT32);
+        return grad_epilogue(d, 1, 0, 0, 3, (const int64_t[]){64, 144, 784});
+    case CC_FOLD:
+        d->t[0] = l2_randn(L2_SHAPE(64, 144, 784), L2_FLOAT32);
+        return grad_epilogue(d, 1, 0, 0, 4, (const int64_t[]){64, 16, 28, 28});
     default:
         d->t[0] = l2_randn(L2_SHAPE(64, 16, 32, 32), L2_FLOAT32);
         return grad_epilogue(d, 1, 0, 0, 4, (const int64_t[]){64, 64, 16, 16});
@@ -438,6 +454,7 @@ static void *setup_compose(const bench_case *c)
 
 static l2_tensor *compose_of(bdata *d)
 {
+    static const int64_t k3[2] = {3, 3}, p1[2] = {1, 1};
     switch (d->c->p[5]) {
     case CC_CONV1D: return l2_conv1d(d->t[0], d->t[1], d->t[2], 1, 1, 1, 1);
     case CC_MAXPOOL1D: return l2_max_pool1d(d->t[0], 2, 0, 0);
@@ -445,6 +462,8 @@ static l2_tensor *compose_of(bdata *d)
     case CC_SHUFFLE: return l2_pixel_shuffle(d->t[0], 2);
     case CC_INTERP:
         return l2_interpolate(d->t[0], (const int64_t[]){64, 64}, NULL, L2_INTERP_BILINEAR, false);
+    case CC_UNFOLD: return l2_unfold(d->t[0], k3, NULL, p1, NULL);
+    case CC_FOLD: return l2_fold(d->t[0], (const int64_t[]){28, 28}, k3, NULL, p1, NULL);
     default: return l2_pixel_unshuffle(d->t[0], 2);
     }
 }
@@ -463,6 +482,7 @@ static void add_conv_compose(void)
         {"conv1d", "pad1", "64x16x256-32x16x3"}, {"max_pool1d", "k2", "64x16x256"},
         {"avg_pool1d", "k2", "64x16x256"},       {"pixel_shuffle", "r2", "64x64x16x16"},
         {"pixel_unshuffle", "r2", "64x16x32x32"}, {"interpolate", "bilinear", "64x16x32x32"},
+        {"unfold", "k3p1", "64x16x28x28"},       {"fold", "k3p1", "64x144x784"},
     };
     if (!bench_full_profile())
         return;
@@ -474,6 +494,7 @@ static void add_conv_compose(void)
             c.items = k == CC_CONV1D      ? 64.0 * 32 * 256
                       : k <= CC_AVGPOOL1D ? 64.0 * 16 * 256
                       : k == CC_INTERP    ? 64.0 * 16 * 64 * 64
+                      : k >= CC_UNFOLD    ? 64.0 * 144 * 784
                                           : 64.0 * 64 * 16 * 16;
             c.bytes = 8.0 * c.items;
             bench_add(c, NULL);

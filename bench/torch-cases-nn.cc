@@ -269,6 +269,24 @@ tb_run interpolate(const tb_name &n, std::string *why)
     return [f]() { tb_keep(f()); };
 }
 
+// unfold "NxCxHxW" / fold "NxKxL" (back to 28x28), kernel 3, padding 1.
+tb_run unfold_fold(const tb_name &n, std::string *why)
+{
+    const std::vector<int64_t> &s = shape(n, 0);
+    at::Tensor x = leaf(at::randn(s), n.bwd);
+    bool unfold = n.op.rfind("unfold", 0) == 0;
+    auto f = [x, unfold]() {
+        return unfold ? at::im2col(x, {3, 3}, {1, 1}, {1, 1}, {1, 1})
+                      : at::col2im(x, {28, 28}, {3, 3}, {1, 1}, {1, 1}, {1, 1});
+    };
+    std::vector<int64_t> out = unfold ? std::vector<int64_t>{s.at(0), s.at(1) * 9,
+                                                             s.at(2) * s.at(3)}
+                                      : std::vector<int64_t>{s.at(0), s.at(1) / 9, 28, 28};
+    if (n.bwd)
+        return tb_backward(f, at::ones(out), {x});
+    return [f]() { tb_keep(f()); };
+}
+
 } // namespace
 
 const tb_entry tb_nn_table[] = {
@@ -278,6 +296,7 @@ const tb_entry tb_nn_table[] = {
     {"cnn_step", cnn_step},        {"sgd_step", sgd_step},        {"adam_step", adam_step},
     {"conv1d", conv1d},            {"max_pool1d", pool1d},        {"avg_pool1d", pool1d},
     {"pixel_shuffle", shuffle},    {"pixel_unshuffle", shuffle},  {"interpolate", interpolate},
+    {"unfold", unfold_fold},       {"fold", unfold_fold},
     {"safetensors_save", nullptr, NO_SAFETENSORS},
     {"safetensors_load", nullptr, NO_SAFETENSORS},
     {nullptr, nullptr},

@@ -334,6 +334,17 @@ def build_nn_case(op, base, grad, variant, shape, g):
         g.update(x=torch.randn(n, c, h, w_, requires_grad=grad), g=torch.ones(*out))
         fwd = "F.%s(x, 2)" % base
         return (bwd_stmt(fwd, "x") if grad else fwd), g
+    if base in ("unfold", "fold"):
+        if base == "unfold":
+            n, c, h, w_ = shape
+            g.update(x=torch.randn(n, c, h, w_, requires_grad=grad),
+                     g=torch.ones(n, c * 9, h * w_))
+            fwd = "F.unfold(x, 3, padding=1)"
+        else:
+            n, k, L = shape
+            g.update(x=torch.randn(n, k, L, requires_grad=grad), g=torch.ones(n, k // 9, 28, 28))
+            fwd = "F.fold(x, (28, 28), 3, padding=1)"
+        return (bwd_stmt(fwd, "x") if grad else fwd), g
     if base == "interpolate":
         n, c, h, w_ = shape
         g.update(x=torch.randn(n, c, h, w_, requires_grad=grad),

@@ -1144,6 +1144,27 @@ typedef enum {
 L2_API l2_tensor *l2_interpolate(const l2_tensor *x, const int64_t size[2],
                                  const double scale_factor[2], l2_interp_mode mode,
                                  bool align_corners);
+/* Sliding blocks as columns (torch.nn.functional.unfold, im2col; libl2/ops/unfold.c): x (N, C,
+ * H, W) or unbatched (C, H, W), float32 or float64, any layout -> (N, C kH kW, L) or (C kH kW,
+ * L), L = P Q blocks (P, Q as conv2d's output size); row (c kH + i) kW + j, column p Q + q holds
+ * x[c, p sH - pH + i dH, q sW - pW + j dW], 0 in the padding. kernel is required; NULL
+ * dilation, padding or stride mean {1,1}, {0,0}, {1,1}. Differentiable in x (the gradient is
+ * fold of the gradient). (torch's Tensor.unfold, a sliding view along one dim, is another op.)
+ * Errors: L2_ERR_NULL for a NULL kernel; L2_ERR_ARG for kernel, dilation or stride < 1 or
+ * padding < 0; L2_ERR_SHAPE for x not 3-d or 4-d or no block fitting; L2_ERR_DTYPE for an
+ * integer x; L2_ERR_OVERFLOW for sizes beyond int64. */
+L2_API l2_tensor *l2_unfold(const l2_tensor *x, const int64_t kernel[2],
+                            const int64_t dilation[2], const int64_t padding[2],
+                            const int64_t stride[2]);
+/* Columns summed back into an image (torch.nn.functional.fold, col2im): x (N, C kH kW, L) or
+ * (C kH kW, L) -> (N, C, H, W) or (C, H, W) with {H, W} = output_size; each column's entries
+ * are added at the cells unfold would read them from (padding cells dropped). Arguments as
+ * l2_unfold; differentiable in x (the gradient is unfold of the gradient). Errors as l2_unfold,
+ * and: L2_ERR_NULL for a NULL output_size; L2_ERR_ARG for an output size < 1; L2_ERR_SHAPE for
+ * x not 2-d or 3-d, rows not divisible by kH kW, or L not the number of blocks of output_size. */
+L2_API l2_tensor *l2_fold(const l2_tensor *x, const int64_t output_size[2],
+                          const int64_t kernel[2], const int64_t dilation[2],
+                          const int64_t padding[2], const int64_t stride[2]);
 /* @@CONV@@ */
 
 /* ------------------------------------------------------------------------------------------ */

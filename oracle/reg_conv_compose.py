@@ -130,3 +130,52 @@ def mag_interp(xs, a, gup):
 
 add("l2_interpolate", "T:TLpib", g_interp, t_interp, c_interp, tol=A, family="conv",
     mag=mag_interp)
+
+
+# ---- unfold and fold (libl2/ops/unfold.c) -----------------------------------------------------
+
+def g_unfold_args(d, h, w):
+    """kernel, dilation, padding, stride drawn so that at least one block fits (h, w)."""
+    for _ in range(20):
+        k = [d.int(1, 3), d.int(1, 3)]
+        dil = [d.int(1, 2), d.int(1, 2)]
+        pad = [d.int(0, 1), d.int(0, 1)]
+        st = [d.int(1, 2), d.int(1, 2)]
+        if all(n + 2 * p - dl * (kk - 1) - 1 >= 0
+               for n, p, dl, kk in zip((h, w), pad, dil, k)):
+            return {"kernel": k, "dilation": dil, "padding": pad, "stride": st}
+    return {"kernel": [1, 1], "dilation": [1, 1], "padding": [0, 0], "stride": [1, 1]}
+
+
+def _nblocks(n, k, dl, p, s):
+    return (n + 2 * p - dl * (k - 1) - 1) // s + 1
+
+
+def g_unfold(d, dt):
+    lead = (d.int(1, 2),) if d.int(0, 3) else ()
+    h, w = d.int(1, 6), d.int(1, 6)
+    return {"inputs": [d.tensor(lead + (d.int(1, 3), h, w), dt)], "args": g_unfold_args(d, h, w)}
+
+
+def g_fold(d, dt):
+    lead = (d.int(1, 2),) if d.int(0, 3) else ()
+    h, w = d.int(1, 6), d.int(1, 6)
+    a = g_unfold_args(d, h, w)
+    k = a["kernel"]
+    L = _nblocks(h, k[0], a["dilation"][0], a["padding"][0], a["stride"][0]) * \
+        _nblocks(w, k[1], a["dilation"][1], a["padding"][1], a["stride"][1])
+    a["out"] = [h, w]
+    return {"inputs": [d.tensor(lead + (d.int(1, 2) * k[0] * k[1], L), dt,
+                                _vk(d, "uniform", dt, "wide", acc=True))], "args": a}
+
+
+def _fargs(a):
+    return [i64a(a[k]) for k in ("kernel", "dilation", "padding", "stride")]
+
+
+add("l2_unfold", "T:TLLLL", g_unfold,
+    lambda ts, a: F.unfold(ts[0], a["kernel"], a["dilation"], a["padding"], a["stride"]),
+    lambda f, xs, a: f(xs[0], *_fargs(a)), tol="exact", family="conv")
+add("l2_fold", "T:TLLLLL", g_fold,
+    lambda ts, a: F.fold(ts[0], a["out"], a["kernel"], a["dilation"], a["padding"], a["stride"]),
+    lambda f, xs, a: f(xs[0], i64a(a["out"]), *_fargs(a)), tol=A, family="conv")

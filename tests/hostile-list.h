@@ -248,6 +248,8 @@
     X(l2_pixel_shuffle) \
     X(l2_pixel_unshuffle) \
     X(l2_interpolate) \
+    X(l2_unfold) \
+    X(l2_fold) \
     X(l2_named_count) \
     X(l2_named_name) \
     X(l2_named_tensor) \

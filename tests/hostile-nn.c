@@ -554,3 +554,49 @@ void h_l2_interpolate(void)
     ANY_T(l2_interpolate(l2_expand(MK(L2_FLOAT32, 1, 1, 1, 1), L2_SHAPE(1, 1, 1 << 20, 1 << 20)),
                          s4, NULL, L2_INTERP_BILINEAR, false));
 }
+
+void h_l2_unfold(void)
+{
+    static const int64_t k2[2] = {2, 2};
+    CASE("NULL x") FAIL_T(L2_ERR_NULL, l2_unfold(NULL, k2, NULL, NULL, NULL));
+    CASE("NULL kernel") FAIL_T(L2_ERR_NULL, l2_unfold(MK(L2_FLOAT32, 1, 1, 3, 3), NULL, NULL, NULL,
+                                                      NULL));
+    for (int i = 0; i < N_BIG_PAIRS; i++) {
+        const int64_t *p = big_pairs[i];
+        CASE("pairs {%lld, %lld}", (long long)p[0], (long long)p[1])
+        {
+            ANY_T(l2_unfold(MK(L2_FLOAT32, 1, 1, 3, 3), p, NULL, NULL, NULL));
+            ANY_T(l2_unfold(MK(L2_FLOAT32, 1, 1, 3, 3), k2, p, NULL, NULL));
+            ANY_T(l2_unfold(MK(L2_FLOAT32, 1, 1, 3, 3), k2, NULL, p, NULL));
+            ANY_T(l2_unfold(MK(L2_FLOAT32, 1, 1, 3, 3), k2, NULL, NULL, p));
+        }
+    }
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(l2_unfold(mk_kind(k, h_dtypes[d]), (const int64_t[]){1, 1}, NULL, NULL, NULL));
+}
+
+void h_l2_fold(void)
+{
+    static const int64_t k2[2] = {2, 2}, o3[2] = {3, 3};
+    CASE("NULL x") FAIL_T(L2_ERR_NULL, l2_fold(NULL, o3, k2, NULL, NULL, NULL));
+    CASE("NULL output_size") FAIL_T(L2_ERR_NULL, l2_fold(MK(L2_FLOAT32, 1, 4, 4), NULL, k2, NULL,
+                                                         NULL, NULL));
+    for (int i = 0; i < N_BIG_PAIRS; i++) {
+        const int64_t *p = big_pairs[i];
+        CASE("pairs {%lld, %lld}", (long long)p[0], (long long)p[1])
+        {
+            ANY_T(l2_fold(MK(L2_FLOAT32, 1, 4, 4), p, k2, NULL, NULL, NULL));
+            ANY_T(l2_fold(MK(L2_FLOAT32, 1, 4, 4), o3, p, NULL, NULL, NULL));
+            ANY_T(l2_fold(MK(L2_FLOAT32, 1, 4, 4), o3, k2, p, NULL, NULL));
+            ANY_T(l2_fold(MK(L2_FLOAT32, 1, 4, 4), o3, k2, NULL, p, NULL));
+            ANY_T(l2_fold(MK(L2_FLOAT32, 1, 4, 4), o3, k2, NULL, NULL, p));
+        }
+    }
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(l2_fold(mk_kind(k, h_dtypes[d]), (const int64_t[]){1, 3}, (const int64_t[]){1, 1},
+                  NULL, NULL, NULL));
+}

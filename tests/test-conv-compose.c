@@ -246,6 +246,18 @@ static l2_tensor *f_interp(l2_tensor *const *in, void *ctx)
     return l2_interpolate(in[0], (const int64_t[]){5, 7}, NULL, L2_INTERP_BICUBIC, false);
 }
 
+static l2_tensor *f_unfold(l2_tensor *const *in, void *ctx)
+{
+    (void)ctx;
+    l2_tensor *u = l2_unfold(in[0], (const int64_t[]){2, 2}, NULL, (const int64_t[]){1, 0},
+                             NULL);
+    l2_tensor *f = u ? l2_fold(u, (const int64_t[]){3, 3}, (const int64_t[]){2, 2}, NULL,
+                               (const int64_t[]){1, 0}, NULL)
+                     : NULL;
+    l2_tensor_release(u);
+    return f;
+}
+
 static void test_oom(void)
 {
     l2_tensor *in[3] = {l2_randn(L2_SHAPE(2, 2, 7), L2_FLOAT64),
@@ -257,6 +269,7 @@ static void test_oom(void)
     l2_set_requires_grad(s, true);
     oom_check("pixel_shuffle", f_shuffle, 1, &s, NULL);
     oom_check("interpolate", f_interp, 1, &s, NULL);
+    oom_check("unfold and fold", f_unfold, 1, &s, NULL);
     for (int i = 0; i < 3; i++)
         l2_tensor_release(in[i]);
     l2_tensor_release(s);
@@ -372,6 +385,72 @@ static void test_interp_errors(void)
     l2_tensor_release(xi);
 }
 
+/* unfold by its formula; fold(unfold(x)) == x for blocks that tile the image; the two are each
+ * other's adjoint (<unfold(x), c> = <x, fold(c)>); errors. */
+static void test_unfold_fold(void)
+{
+    const int64_t k[2] = {2, 3}, dil[2] = {2, 1}, pad[2] = {1, 0}, st[2] = {1, 2};
+    l2_tensor *x = l2_randn(L2_SHAPE(2, 3, 6, 7), L2_FLOAT64);
+    l2_tensor *u = l2_unfold(x, k, dil, pad, st);
+    int64_t P = (6 + 2 - 2 - 1) / 1 + 1, Q = (7 - 2 - 1) / 2 + 1;
+    int bad = !same_shape(u, 3, (int64_t[]){2, 18, P * Q});
+    for (int64_t n = 0; !bad && n < 2; n++)
+        for (int64_t r = 0; r < 18; r++)
+            for (int64_t p = 0; p < P; p++)
+                for (int64_t q = 0; q < Q; q++) {
+                    int64_t c = r / 6, i = r / 3 % 2, j = r % 3;
+                    int64_t y = p - 1 + 2 * i, xx = 2 * q + j;
+                    double want = y >= 0 && y < 6 && xx < 7 ? at(x, (int64_t[]){n, c, y, xx}) : 0;
+                    bad += at(u, (int64_t[]){n, r, p * Q + q}) != want;
+                }
+    ok(!bad, "unfold (2,3,6,7) kernel (2,3) dilation (2,1) padding (1,0) stride (1,2): by formula");
+    l2_tensor *t = l2_unfold(x, (const int64_t[]){3, 7}, NULL, NULL, (const int64_t[]){3, 7});
+    l2_tensor *back = t ? l2_fold(t, (const int64_t[]){6, 7}, (const int64_t[]){3, 7}, NULL, NULL,
+                                  (const int64_t[]){3, 7})
+                        : NULL;
+    int same = back && same_shape(back, 4, l2_shape(x));
+    for (int64_t i = 0; same && i < l2_numel(x); i++)
+        same = flat(back, i) == flat(x, i);
+    ok(same, "fold(unfold(x)) == x when the blocks tile the image");
+    l2_tensor *cgrad = u ? l2_randn(L2_SHAPE(2, 18, P * Q), L2_FLOAT64) : NULL;
+    l2_tensor *fc = cgrad ? l2_fold(cgrad, (const int64_t[]){6, 7}, k, dil, pad, st) : NULL;
+    l2_tensor *a1 = u ? l2_mul(u, cgrad) : NULL, *a2 = fc ? l2_mul(x, fc) : NULL;
+    double lhs = a1 ? itemr(l2_sum(a1)) : NAN, rhs = a2 ? itemr(l2_sum(a2)) : NAN;
+    ok(fabs(lhs - rhs) < 1e-10 * (1 + fabs(lhs)), "<unfold(x), c> %.15g = <x, fold(c)> %.15g",
+       lhs, rhs);
+    l2_tensor *x3 = l2_ones(L2_SHAPE(3, 4, 4), L2_FLOAT32), *xi = l2_ones(L2_SHAPE(1, 1, 4, 4),
+                                                                        L2_INT64);
+    l2_tensor *c2 = l2_ones(L2_SHAPE(12, 9), L2_FLOAT32);
+    const int64_t k2[2] = {2, 2}, out4[2] = {4, 4}, zero[2] = {0, 1}, neg[2] = {-1, 0};
+    EXPECT_ERR(l2_unfold(NULL, k2, NULL, NULL, NULL), L2_ERR_NULL, "unfold");
+    EXPECT_ERR(l2_unfold(x3, NULL, NULL, NULL, NULL), L2_ERR_NULL, "kernel_size");
+    EXPECT_ERR(l2_unfold(x3, zero, NULL, NULL, NULL), L2_ERR_ARG, "kernel size");
+    EXPECT_ERR(l2_unfold(x3, k2, zero, NULL, NULL), L2_ERR_ARG, "dilation");
+    EXPECT_ERR(l2_unfold(x3, k2, NULL, neg, NULL), L2_ERR_ARG, "padding");
+    EXPECT_ERR(l2_unfold(x3, k2, NULL, NULL, zero), L2_ERR_ARG, "stride");
+    EXPECT_ERR(l2_unfold(x3, (const int64_t[]){5, 5}, NULL, NULL, NULL), L2_ERR_SHAPE, "empty");
+    EXPECT_ERR(l2_unfold(xi, k2, NULL, NULL, NULL), L2_ERR_DTYPE, "float");
+    EXPECT_ERR(l2_unfold(c2, k2, NULL, NULL, NULL), L2_ERR_SHAPE, "3D or 4D");
+    EXPECT_ERR(l2_unfold(x3, k2, NULL, (const int64_t[]){INT64_MAX / 2, 0}, NULL),
+               L2_ERR_OVERFLOW, "overflow");
+    EXPECT_ERR(l2_fold(c2, NULL, k2, NULL, NULL, NULL), L2_ERR_NULL, "output_size");
+    EXPECT_ERR(l2_fold(c2, zero, k2, NULL, NULL, NULL), L2_ERR_ARG, "positive");
+    EXPECT_ERR(l2_fold(c2, out4, (const int64_t[]){2, 3}, NULL, NULL, NULL), L2_ERR_SHAPE,
+               "sliding blocks");
+    EXPECT_ERR(l2_fold(c2, (const int64_t[]){6, 6}, (const int64_t[]){5, 1}, NULL, NULL, NULL),
+               L2_ERR_SHAPE,
+               "divisible");
+    EXPECT_ERR(l2_fold(x3, out4, k2, NULL, NULL, NULL), L2_ERR_SHAPE,
+               "sliding blocks");
+    l2_tensor *f3 = l2_fold(c2, out4, k2, NULL, NULL, NULL);
+    ok(same_shape(f3, 3, (int64_t[]){3, 4, 4}) && at(f3, (int64_t[]){0, 1, 1}) == 4 &&
+           at(f3, (int64_t[]){2, 0, 0}) == 1,
+       "fold unbatched (12, 9) -> (3, 4, 4): corners 1, inner cells 4");
+    l2_tensor *ts[] = {x, u, t, back, cgrad, fc, a1, a2, x3, xi, c2, f3};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        l2_tensor_release(ts[i]);
+}
+
 int main(void)
 {
     l2_manual_seed(3);
@@ -384,5 +463,6 @@ int main(void)
     test_interp_values();
     test_interp_adjoint();
     test_interp_errors();
+    test_unfold_fold();
     return tap_done();
 }
