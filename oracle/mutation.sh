@@ -38,6 +38,7 @@ inplace_contig|test-elementwise test-coverage-layouts|relu_,add_|in-place output
 blas_lda|test-linalg|mm,matmul|BLAS lda of a transposed operand ignores padding
 conv_pad|test-conv|conv2d|im2col pads one column too few on the left
 im2col_row|test-conv|conv2d|an im2col row copy one element short at the padded right edge
+im2col_same|test-conv test-conv-blocks|conv2d|the same-size im2col leaves the wrapped cells at the right edge
 pool2x2_edge|test-conv|max_pool2d|the 2x2 stride-2 pool reads the wrong window at the last column
 pool2x2_bwd|test-conv|max_pool2d|the 2x2 pool backward sends the last column gradient aside
 conv_group_tail|test-conv-blocks|conv2d|conv2d skips the partial last sample block of a slot

@@ -497,6 +497,16 @@ def plans(op, th, deep):
                  "im2col:gather"),
                 (dict(n=2, c=16, h=101, w=97, o=4, kh=3, kw=3, stride=(2, 2), pad=(1, 1)),
                  "large")]
+        # the same-size im2col (stride 1, dilation 1, 2 pad = k - 1 on both axes): 5x5, a
+        # (3, 5) kernel, one row/column images, and beside it the general path with only the
+        # width kept (pad (0, 1)) or dilation 2 with 2 pad = d (k - 1)
+        geo += [(dict(n=2, c=3, h=9, w=11, o=4, kh=5, kw=5, pad=(2, 2)), "im2col_same:5x5"),
+                (dict(n=3, c=2, h=7, w=13, o=3, kh=3, kw=5, pad=(1, 2)), "im2col_same:3x5"),
+                (dict(n=2, c=2, h=1, w=9, o=2, kh=3, kw=3, pad=(1, 1)), "im2col_same:one_row"),
+                (dict(n=2, c=2, h=8, w=1, o=2, kh=3, kw=3, pad=(1, 1)), "im2col_same:one_col"),
+                (dict(n=2, c=3, h=9, w=11, o=4, kh=3, kw=3, pad=(0, 1)), "im2col_same:width"),
+                (dict(n=2, c=3, h=9, w=11, o=4, kh=3, kw=3, pad=(2, 2), dil=(2, 2)),
+                 "im2col_same:dilated")]
         geo += _conv_block_plans(th)
         ps += [{"conv": g, "label": lb} for g, lb in geo]
         if "sgemm_min" in th:  # gemm (issue 12): the own float32 kernel forced

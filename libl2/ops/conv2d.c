@@ -133,10 +133,67 @@ L2__COL2IM(f32, float)
 L2__COL2IM(f64, double)
 
 /* Dtype-generic entry points: data pointers are char * and dt picks the instance. */
+/* The same-size case (stride 1, dilation 1, output size = input size: 2 pad = k - 1 on both
+ * axes, the CNN's 3x3 padding 1): row (c, i, j) of cols is channel c shifted by (i - pH) rows
+ * and (j - pW) columns. One contiguous copy of the span from the first to the last valid cell,
+ * then zeros over the rows wholly in the padding and over the few columns at each row's edges
+ * that the flat copy filled with the neighbouring row's cells. */
+#define L2__IM2COL_SAME(SUF, T)                                                              \
+    L2__NO_LIBCALLS static void im2col_same_##SUF(const T *x, T *cols, int64_t ld,           \
+                                                  const win *g)                              \
+    {                                                                                        \
+        int64_t h = g->h, w = g->w, kk = g->kh * g->kw, rows = g->c * kk, L = h * w;         \
+        int nt = l2__threads_for(l2__mul_sat(rows, L));                                      \
+        _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
+        for (int64_t rr = 0; rr < rows; rr++) {                                              \
+            int64_t c = rr / kk, di = rr % kk / g->kw - g->ph, dj = rr % g->kw - g->pw;      \
+            const T *xs = x + c * L + di * w + dj; /* xs[y w + x]: the shifted cell */      \
+            T *row = cols + rr * ld;                                                         \
+            int64_t y0 = di < 0 ? -di : 0, y1 = di > 0 ? h - di : h;                         \
+            int64_t x0 = dj < 0 ? -dj : 0, x1 = dj > 0 ? w - dj : w;                         \
+            int64_t s = y0 * w + x0, e = (y1 - 1) * w + x1;                                  \
+            if (y1 <= y0 || x1 <= x0) { /* wholly in the padding */                          \
+                for (int64_t k = 0; k < L; k++)                                              \
+                    row[k] = 0;                                                              \
+                continue;                                                                    \
+            }                                                                                \
+            for (int64_t k = 0; k < s; k++)                                                  \
+                row[k] = 0;                                                                  \
+            _Pragma("omp simd")                                                              \
+            for (int64_t k = s; k < e; k++)                                                  \
+                row[k] = xs[k];                                                              \
+            for (int64_t k = e; k < L; k++)                                                  \
+                row[k] = 0;                                                                  \
+            /* mutation test: the right edge's wrapped cells left in place */                \
+            int64_t xe = l2__fault("im2col_same") ? w : x1;                                  \
+            for (int64_t y = y0; y < y1; y++) {                                              \
+                for (int64_t k = 0; k < x0; k++)                                             \
+                    row[y * w + k] = 0;                                                      \
+                for (int64_t k = xe; k < w; k++)                                             \
+                    row[y * w + k] = 0;                                                      \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+L2__IM2COL_SAME(f32, float)
+L2__IM2COL_SAME(f64, double)
+
+/* True when g is the same-size case above. */
+static bool same_size(const win *g)
+{
+    return g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->oh == g->h &&
+           g->ow == g->w;
+}
+
 static void im2col(l2_dtype dt, const char *x, char *cols, int64_t ld, const win *g)
 {
-    if (dt == L2_FLOAT32)
+    bool same = same_size(g);
+    if (dt == L2_FLOAT32 && same)
+        im2col_same_f32((const float *)x, (float *)cols, ld, g);
+    else if (dt == L2_FLOAT32)
         im2col_f32((const float *)x, (float *)cols, ld, g);
+    else if (same)
+        im2col_same_f64((const double *)x, (double *)cols, ld, g);
     else
         im2col_f64((const double *)x, (double *)cols, ld, g);
 }
