@@ -3,6 +3,7 @@
  * count_include_pad=false. Letters: N batch, C channels, H,W input size, P,Q output size. */
 #include "conv-impl.h"
 
+#include <immintrin.h>
 #include <math.h>
 #include <string.h>
 
@@ -70,15 +71,95 @@
 /* The flat input position y*W + x of cell k of the window at column x0 of row base / W. */
 #define L2__CELL2X2(base, w, x0, k) ((base) + (x0) + ((k) & 1) + ((k) >> 1) * (w))
 
+/* float32 2x2 windows by eights on AVX2 (issue 12): the n outputs of one output row, the last
+ * partial eight through masked loads and stores (no read past the row's 2n cells); r0, r1 the
+ * two input rows, base the flat position of r0[0]. The same comparisons in the same order as
+ * L2__MAX2X2 (a later cell wins when it is greater or NaN), as vector compares and blends, so
+ * the results and the maximum's cell are the scalar loop's. */
+__attribute__((target("avx2"))) static void maxpool2x2_row_avx2(const float *r0, const float *r1,
+                                                                float *yo, int64_t *ao,
+                                                                int64_t base, int64_t w,
+                                                                int64_t n)
+{
+    /* mutation test: the last cell of each window reported as the third */
+    const int k3 = l2__fault("pool2x2_vec") ? 2 : 3;
+    const __m256 one = _mm256_castsi256_ps(_mm256_set1_epi32(1));
+    const __m256 two = _mm256_castsi256_ps(_mm256_set1_epi32(2));
+    const __m256 three = _mm256_castsi256_ps(_mm256_set1_epi32(k3));
+    const __m256i wv = _mm256_set1_epi64x(w), onev = _mm256_set1_epi64x(1);
+    const __m256i ramp = _mm256_setr_epi64x(0, 2, 4, 6);
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), all = _mm256_set1_epi32(-1);
+    for (int64_t ox = 0; ox < n; ox += 8) {
+        int m = n - ox < 8 ? (int)(n - ox) : 8; /* outputs in this eight */
+        __m256i l0 = all, l1 = all;
+        if (m < 8) {
+            l0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * m), iota);
+            l1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * m - 8), iota);
+        }
+        const float *p0 = r0 + 2 * ox, *p1 = r1 + 2 * ox;
+        __m256 a0 = _mm256_maskload_ps(p0, l0), a1 = _mm256_maskload_ps(p0 + 8, l1);
+        __m256 b0 = _mm256_maskload_ps(p1, l0), b1 = _mm256_maskload_ps(p1 + 8, l1);
+        /* even and odd columns, in order: shuffle within lanes, then put the 64-bit pairs
+         * back in place */
+        __m256 ae = _mm256_castpd_ps(_mm256_permute4x64_pd(
+            _mm256_castps_pd(_mm256_shuffle_ps(a0, a1, 0x88)), 0xD8));
+        __m256 ao_ = _mm256_castpd_ps(_mm256_permute4x64_pd(
+            _mm256_castps_pd(_mm256_shuffle_ps(a0, a1, 0xDD)), 0xD8));
+        __m256 be = _mm256_castpd_ps(_mm256_permute4x64_pd(
+            _mm256_castps_pd(_mm256_shuffle_ps(b0, b1, 0x88)), 0xD8));
+        __m256 bo = _mm256_castpd_ps(_mm256_permute4x64_pd(
+            _mm256_castps_pd(_mm256_shuffle_ps(b0, b1, 0xDD)), 0xD8));
+        __m256 mx = ae, k = _mm256_setzero_ps();
+        __m256 t = _mm256_or_ps(_mm256_cmp_ps(ao_, mx, _CMP_GT_OQ),
+                                _mm256_cmp_ps(ao_, ao_, _CMP_UNORD_Q));
+        mx = _mm256_blendv_ps(mx, ao_, t);
+        k = _mm256_blendv_ps(k, one, t);
+        t = _mm256_or_ps(_mm256_cmp_ps(be, mx, _CMP_GT_OQ), _mm256_cmp_ps(be, be, _CMP_UNORD_Q));
+        mx = _mm256_blendv_ps(mx, be, t);
+        k = _mm256_blendv_ps(k, two, t);
+        t = _mm256_or_ps(_mm256_cmp_ps(bo, mx, _CMP_GT_OQ), _mm256_cmp_ps(bo, bo, _CMP_UNORD_Q));
+        mx = _mm256_blendv_ps(mx, bo, t);
+        k = _mm256_blendv_ps(k, three, t);
+        __m256i lo = m < 8 ? _mm256_cmpgt_epi32(_mm256_set1_epi32(m), iota) : all;
+        _mm256_maskstore_ps(yo + ox, lo, mx);
+        if (!ao)
+            continue;
+        __m256i ki = _mm256_castps_si256(k);
+        for (int h = 0; h < 2; h++) {
+            __m128i kh = h ? _mm256_extracti128_si256(ki, 1) : _mm256_castsi256_si128(ki);
+            __m128i lh = h ? _mm256_extracti128_si256(lo, 1) : _mm256_castsi256_si128(lo);
+            __m256i k64 = _mm256_cvtepi32_epi64(kh);
+            __m256i row = _mm256_and_si256(_mm256_cmpeq_epi64(_mm256_srli_epi64(k64, 1), onev),
+                                           wv);
+            __m256i col = _mm256_add_epi64(_mm256_set1_epi64x(base + 2 * ox + 8 * h), ramp);
+            __m256i pos = _mm256_add_epi64(_mm256_add_epi64(col, row),
+                                           _mm256_and_si256(k64, onev));
+            _mm256_maskstore_epi64((long long *)(ao + ox + 4 * h), _mm256_cvtepi32_epi64(lh),
+                                   pos);
+        }
+    }
+}
+
+static bool have_avx2(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") ? 1 : 0;
+    }
+    return known == 1;
+}
+
 /* The special case kernel 2x2, stride 2, no padding (the same results as maxpool_##SUF): per
  * output row two input rows, the columns in blocks of L2__POOL2X2_BLOCK outputs and then a tail;
  * an odd last input row or column is never read. */
-#define L2__MAXPOOL2X2(SUF, T)                                                               \
+#define L2__MAXPOOL2X2(SUF, T, VEC)                                                          \
     static void maxpool2x2_##SUF(const T *x, T *y, int64_t *arg, int64_t planes,             \
                                  const win *g)                                               \
     {                                                                                        \
         int64_t w = g->w, hw = g->h * g->w, ow = g->ow, pq = g->oh * g->ow;                  \
         int64_t full = ow - ow % L2__POOL2X2_BLOCK;                                          \
+        bool vec = VEC && have_avx2();                                                       \
         int nt = l2__threads_for(l2__mul_sat(planes, pq * 4));                               \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++)                                                 \
@@ -87,6 +168,10 @@
                 const T *r0 = x + p * hw + base, *r1 = r0 + w;                               \
                 T *yo = y + p * pq + oy * ow;                                                \
                 int64_t *ao = arg ? arg + p * pq + oy * ow : NULL, ox = 0;                   \
+                if (vec) {                                                                   \
+                    L2__POOL2X2_VEC_##SUF(r0, r1, yo, ao, base, w, ow);                      \
+                    ox = ow;                                                                 \
+                }                                                                            \
                 for (; ox < full; ox += L2__POOL2X2_BLOCK) {                                 \
                     int k[L2__POOL2X2_BLOCK];                                                \
                     for (int e = 0; e < L2__POOL2X2_BLOCK; e++)                              \
@@ -220,8 +305,10 @@
 
 L2__MAXPOOL(f32, float)
 L2__MAXPOOL(f64, double)
-L2__MAXPOOL2X2(f32, float)
-L2__MAXPOOL2X2(f64, double)
+#define L2__POOL2X2_VEC_f32 maxpool2x2_row_avx2
+#define L2__POOL2X2_VEC_f64(...) ((void)0)
+L2__MAXPOOL2X2(f32, float, true)
+L2__MAXPOOL2X2(f64, double, false)
 L2__MAXPOOL_BWD(f32, float)
 L2__MAXPOOL_BWD(f64, double)
 L2__MAXPOOL2X2_BWD(f32, float)
