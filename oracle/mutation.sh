@@ -42,6 +42,7 @@ im2col_same|test-conv test-conv-blocks|conv2d|the same-size im2col leaves the wr
 pool2x2_edge|test-conv|max_pool2d|the 2x2 stride-2 pool reads the wrong window at the last column
 pool2x2_bwd|test-conv|max_pool2d|the 2x2 pool backward sends the last column gradient aside
 pool2x2_vec|test-conv|max_pool2d|the AVX2 2x2 max pool reports the last cell of a window as the third (float32 gradients misplaced)
+pool2x2_bwdvec|test-conv|max_pool2d|the AVX2 2x2 max pool backward sends the gradient of a maximum at the second row's first cell to the first row
 conv_group_tail|test-conv-blocks|conv2d|conv2d skips the partial last sample block of a slot
 conv_bias|test-conv test-conv-blocks|conv2d|conv2d's fused scatter adds the next channel's bias
 conv_db_tail|test-conv test-conv-blocks|conv2d|conv2d's bias gradient drops each row's L % 8 tail

@@ -140,6 +140,61 @@ __attribute__((target("avx2"))) static void maxpool2x2_row_avx2(const float *r0,
     }
 }
 
+/* The adjoint of maxpool2x2_row_avx2 on one output row (float32, AVX2): each of the n windows
+ * writes its four cells, dy at the cell arg names and 0 at the others (as the scalar loop). */
+__attribute__((target("avx2"))) static void maxpool2x2_bwd_row_avx2(const float *d,
+                                                                    const int64_t *a, float *r0,
+                                                                    float *r1, int64_t base,
+                                                                    int64_t w, int64_t n)
+{
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), all = _mm256_set1_epi32(-1);
+    /* mutation test: the second row's first cell taken for the first row's */
+    const __m256i ramp = _mm256_setr_epi64x(0, 2, 4, 6),
+                  wm1 = _mm256_set1_epi64x(l2__fault("pool2x2_bwdvec") ? w : w - 1);
+    const __m256i wv = _mm256_set1_epi64x(w), onev = _mm256_set1_epi64x(1);
+    const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    for (int64_t ox = 0; ox < n; ox += 8) {
+        int m = n - ox < 8 ? (int)(n - ox) : 8;
+        __m256i lo = m < 8 ? _mm256_cmpgt_epi32(_mm256_set1_epi32(m), iota) : all;
+        __m256 v = _mm256_maskload_ps(d + ox, lo);
+        __m256i row1[2], col1[2];
+        for (int h = 0; h < 2; h++) {
+            __m128i lh = h ? _mm256_extracti128_si256(lo, 1) : _mm256_castsi256_si128(lo);
+            __m256i at = _mm256_maskload_epi64((const long long *)(a + ox + 4 * h),
+                                               _mm256_cvtepi32_epi64(lh));
+            at = _mm256_sub_epi64(at, _mm256_add_epi64(
+                                          _mm256_set1_epi64x(base + 2 * ox + 8 * h), ramp));
+            row1[h] = _mm256_cmpgt_epi64(at, wm1); /* the window's second row */
+            __m256i col = _mm256_sub_epi64(at, _mm256_and_si256(row1[h], wv));
+            col1[h] = _mm256_cmpeq_epi64(col, onev); /* its second column */
+        }
+        /* the four 64-bit masks' low halves as eight 32-bit lanes */
+        __m256i r1m = _mm256_permute2x128_si256(_mm256_permutevar8x32_epi32(row1[0], pick),
+                                                _mm256_permutevar8x32_epi32(row1[1], pick),
+                                                0x20);
+        __m256i c1m = _mm256_permute2x128_si256(_mm256_permutevar8x32_epi32(col1[0], pick),
+                                                _mm256_permutevar8x32_epi32(col1[1], pick),
+                                                0x20);
+        __m256 rr = _mm256_castsi256_ps(r1m), cc = _mm256_castsi256_ps(c1m);
+        __m256 v0e = _mm256_andnot_ps(_mm256_or_ps(rr, cc), v);
+        __m256 v0o = _mm256_and_ps(_mm256_andnot_ps(rr, cc), v);
+        __m256 v1e = _mm256_and_ps(_mm256_andnot_ps(cc, rr), v);
+        __m256 v1o = _mm256_and_ps(_mm256_and_ps(rr, cc), v);
+        __m256i l0 = all, l1 = all;
+        if (m < 8) {
+            l0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * m), iota);
+            l1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * m - 8), iota);
+        }
+        __m256 u = _mm256_unpacklo_ps(v0e, v0o), o = _mm256_unpackhi_ps(v0e, v0o);
+        _mm256_maskstore_ps(r0 + 2 * ox, l0, _mm256_permute2f128_ps(u, o, 0x20));
+        _mm256_maskstore_ps(r0 + 2 * ox + 8, l1, _mm256_permute2f128_ps(u, o, 0x31));
+        u = _mm256_unpacklo_ps(v1e, v1o);
+        o = _mm256_unpackhi_ps(v1e, v1o);
+        _mm256_maskstore_ps(r1 + 2 * ox, l0, _mm256_permute2f128_ps(u, o, 0x20));
+        _mm256_maskstore_ps(r1 + 2 * ox + 8, l1, _mm256_permute2f128_ps(u, o, 0x31));
+    }
+}
+
 static bool have_avx2(void)
 {
     static int known = -1;
@@ -210,11 +265,12 @@ static bool have_avx2(void)
 /* The adjoint of the 2x2 stride-2 loop without padding: the windows tile the input without
  * overlap, so each one writes its four cells (dy at the maximum, arg, 0 at the others) and an
  * odd last row or column gets 0: dx needs no zero fill first. */
-#define L2__MAXPOOL2X2_BWD(SUF, T)                                                           \
+#define L2__MAXPOOL2X2_BWD(SUF, T, VEC)                                                      \
     static void maxpool2x2_bwd_##SUF(const T *dy, const int64_t *arg, T *dx, int64_t planes, \
                                      const win *g)                                           \
     {                                                                                        \
         int64_t w = g->w, hw = g->h * g->w, ow = g->ow, pq = g->oh * g->ow;                  \
+        bool vec = VEC && have_avx2() && !l2__fault("pool2x2_bwd");                          \
         int nt = l2__threads_for(l2__mul_sat(planes, hw));                                   \
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++) {                                               \
@@ -224,7 +280,12 @@ static bool have_avx2(void)
                 T *r0 = xp + base, *r1 = r0 + w;                                             \
                 const T *d = dy + p * pq + oy * ow;                                          \
                 const int64_t *a = arg + p * pq + oy * ow;                                   \
-                for (int64_t ox = 0; ox < ow; ox++) {                                        \
+                int64_t ox0 = 0;                                                             \
+                if (vec) {                                                                   \
+                    L2__POOL2X2_BWD_VEC_##SUF(d, a, r0, r1, base, w, ow);                    \
+                    ox0 = ow;                                                                \
+                }                                                                            \
+                for (int64_t ox = ox0; ox < ow; ox++) {                                      \
                     int64_t at = a[ox] - base - 2 * ox; /* 0, 1, w or w + 1 */               \
                     /* mutation test: the last column's gradient to the cell beside */       \
                     at ^= ox == ow - 1 && l2__fault("pool2x2_bwd");                          \
@@ -311,8 +372,10 @@ L2__MAXPOOL2X2(f32, float, true)
 L2__MAXPOOL2X2(f64, double, false)
 L2__MAXPOOL_BWD(f32, float)
 L2__MAXPOOL_BWD(f64, double)
-L2__MAXPOOL2X2_BWD(f32, float)
-L2__MAXPOOL2X2_BWD(f64, double)
+#define L2__POOL2X2_BWD_VEC_f32 maxpool2x2_bwd_row_avx2
+#define L2__POOL2X2_BWD_VEC_f64(...) ((void)0)
+L2__MAXPOOL2X2_BWD(f32, float, true)
+L2__MAXPOOL2X2_BWD(f64, double, false)
 L2__AVGPOOL(f32, float)
 L2__AVGPOOL(f64, double)
 L2__ADAPTIVE(f32, float)
