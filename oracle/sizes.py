@@ -357,6 +357,11 @@ def _sgemm_plans(th, deep):
     mnk = [(below, "below:sgemm_min", "own"), (at, "at:sgemm_min", "own"),
            (at, "at:sgemm_min", "auto"),
            ((40, 60, nr - 1), "below:sgemm_nr", "auto"), ((40, 60, nr), "at:sgemm_nr", "auto"),
+           # N below a tile: the transposed product from M = nr rows (auto and own), BLAS (auto)
+           # or the padded tile (own) below it
+           ((nr, 300, 9), "at:sgemm_swap", "auto"), ((nr - 1, 300, 9), "below:sgemm_swap", "auto"),
+           ((nr, 2 * kc + 1, 2), "at:sgemm_swap", "own"),
+           ((nr - 1, 2 * kc + 1, 2), "below:sgemm_swap", "own"),
            ((2 * mr, kc, 2 * nr), "tiles:whole", "own"),
            ((2 * mr + 1, kc + 1, 2 * nr + 1), "tiles:edge", "own"),
            ((mr + 1, 2 * kc + 3, nr - 1), "above:sgemm_kc", "own"),
@@ -515,6 +520,12 @@ def plans(op, th, deep):
                    (dict(n=2, c=30, h=13, w=11, o=7, kh=3, kw=3, pad=(1, 1)), "above:sgemm_kc"),
                    (dict(n=1, c=16, h=28, w=28, o=12, kh=3, kw=3, pad=(1, 1)), "large")]
             ps += [{"conv": g, "label": lb, "gemm": "own"} for g, lb in geo]
+            # the CNN's first layer: its weight gradient (O = 16, N = 9 taps) takes the
+            # transposed product in auto mode; O = 15 leaves it to BLAS
+            geo = [(dict(n=2, c=1, h=28, w=28, o=16, kh=3, kw=3, pad=(1, 1)), "at:sgemm_swap"),
+                   (dict(n=2, c=1, h=28, w=28, o=15, kh=3, kw=3, pad=(1, 1)),
+                    "below:sgemm_swap")]
+            ps += [{"conv": g, "label": lb, "gemm": "auto"} for g, lb in geo]
     elif kind == "pool":
         geo = [(dict(n=1, c=3, h=399, w=219, k=(3, 1), s=(3, 1), p=(0, 0)),
                 "below:parallel_grain"),

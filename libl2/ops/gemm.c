@@ -265,10 +265,11 @@ bool l2__sgemm_wanted(int64_t M, int64_t N, int64_t K)
     int m = mode_decide();
     if (m != L2_GEMM_AUTO)
         return m == L2_GEMM_OWN;
-    /* Fewer columns than one micro-tile: the padded tile wastes most of the kernel's work and
-     * packing dominates; measured no faster than OpenBLAS's Prescott kernels (16x9x50176 NT:
-     * 0.95 vs 0.80 ms, 64x10x1568 NT: equal), so auto leaves these to BLAS. */
-    if (N < NR)
+    /* Fewer columns and fewer rows than one micro-tile: the padded tile wastes most of the
+     * kernel's work and packing dominates, so auto leaves these to BLAS. Few columns but a
+     * tile's rows: l2__sgemm takes the transposed product (16x9x50176 NT, the CNN's conv1
+     * weight gradient, was 0.95 ms untransposed against BLAS's 0.80). */
+    if (N < NR && M < NR)
         return false;
     int a = atomic_load(&auto_own);
     if (a < 0) {
@@ -281,9 +282,38 @@ bool l2__sgemm_wanted(int64_t M, int64_t N, int64_t K)
 
 /* ---- driver ------------------------------------------------------------------------------- */
 
+static bool sgemm_run(int64_t M, int64_t N, int64_t K, float alpha, const float *a,
+                      int64_t ars, int64_t acs, const float *b, int64_t brs, int64_t bcs,
+                      float beta, float *c, int64_t ldc);
+
+/* Fewer columns than one micro-tile but at least a tile's rows (fc layers' N = 10, the conv
+ * weight gradient of a few taps): the transposed product c^T = b^T a^T, whose columns fill the
+ * tiles, into a scratch (N, M), then c = scratch^T + beta c. */
 bool l2__sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *a, int64_t ars,
                int64_t acs, const float *b, int64_t brs, int64_t bcs, float beta, float *c,
                int64_t ldc)
+{
+    if (N >= NR || M < NR)
+        return sgemm_run(M, N, K, alpha, a, ars, acs, b, brs, bcs, beta, c, ldc);
+    float *t = l2__try_malloc((size_t)M * (size_t)N * sizeof(float));
+    if (!t || !sgemm_run(N, M, K, alpha, b, bcs, brs, a, acs, ars, 0.0f, t, M)) {
+        l2__free(t);
+        return false;
+    }
+    /* mutation test: the scratch read row-major, not transposed */
+    bool bad = l2__fault("gemm_swap");
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            float v = bad ? t[i * N + j] : t[j * M + i];
+            c[i * ldc + j] = beta == 0.0f ? v : v + beta * c[i * ldc + j];
+        }
+    l2__free(t);
+    return true;
+}
+
+static bool sgemm_run(int64_t M, int64_t N, int64_t K, float alpha, const float *a,
+                      int64_t ars, int64_t acs, const float *b, int64_t brs, int64_t bcs,
+                      float beta, float *c, int64_t ldc)
 {
     job g = {M, N, K, alpha, beta, a, b, ars, acs, brs, bcs, c, ldc, kernel_c};
 #ifdef GEMM_X86

@@ -13,6 +13,8 @@
  * result does not depend on the thread count. Returns false, with c untouched and no error set,
  * when its packing workspace (about 330 KiB per thread) cannot be allocated: the caller then
  * takes BLAS. */
+/* With N below a micro-tile's width and M at least one, the transposed product is computed
+ * into a scratch and written back (the same contract). */
 bool l2__sgemm(int64_t M, int64_t N, int64_t K, float alpha, const float *a, int64_t ars,
                int64_t acs, const float *b, int64_t brs, int64_t bcs, float beta, float *c,
                int64_t ldc);
