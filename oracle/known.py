@@ -199,6 +199,32 @@ def _demo_bicubic_same():
         "of output 0 is %s, a copy" % ((y - x).abs().max().item(), x.grad.flatten().tolist())
 
 
+def _conv_special_products(case):
+    """conv2d/conv1d of the "special" values on both operands in float32: a product of two 1e30s
+    overflows to inf in an unfused multiply (OpenBLAS's Prescott kernels, small products) and
+    meets a -inf term (NaN), where torch's oneDNN fuses the multiply-add and keeps -inf."""
+    ins = [i for i in case["inputs"] if i]
+    return case["dtype"] == "float32" and len(ins) >= 2 and \
+        all(i.get("values") == "special" for i in ins[:2])
+
+
+def _demo_conv_special():
+    import torch
+    import torch.nn.functional as F
+    # the oracle's case: x f32[1, 2, 1, 7] and w f32[4, 1, 1, 2] of "special" values, groups 2
+    sx = {"shape": [1, 2, 1, 7], "strides": [14, 7, 7, 1], "offset": 0, "storage": 14,
+          "dtype": "float32", "layout": "permuted", "values": "special", "seed": 74845286}
+    sw = {"shape": [4, 1, 1, 2], "strides": [2, 2, 2, 1], "offset": 0, "storage": 8,
+          "dtype": "float32", "layout": "contiguous", "values": "special", "seed": 29526560}
+    x, w = (torch.from_numpy(np.ascontiguousarray(logical_values(s))) for s in (sx, sw))
+    y = F.conv2d(x, w, groups=2)[0, 1, 0, 0].item()
+    x64, w64 = x.double(), w.double()
+    prods = (x64[0, 0, 0, :2] * w64[1, 0, 0]).tolist()
+    return y == float("-inf") and any(abs(p) > 3.4e38 for p in prods), \
+        "conv2d float32 (the oracle's case): output [0, 1, 0, 0] is %s in torch, its products " \
+        "in float64 %s (an unfused float32 product overflows)" % (y, prods)
+
+
 def _demo_std():
     import torch
     x = torch.full((7,), 0.1, dtype=torch.float32, requires_grad=True)
@@ -341,6 +367,11 @@ KNOWN = [
      "torch_demo": _demo_bicubic_same,
      "reason": "bicubic keeping both sizes by scale factors != 1: torch's forward "
                "interpolates, its backward copies; libl2's gradient is the forward's adjoint"},
+    {"name": "conv-special-products", "ops": ("l2_conv2d", "l2_conv1d"), "dtypes": ("float32",),
+     "side": "forward", "match": _conv_special_products, "max_ci": 3,
+     "torch_demo": _demo_conv_special,
+     "reason": "float32 convolution of 1e30s and infinities: an unfused 1e30 * 1e30 overflows "
+               "and meets -inf (NaN) where torch's fused oneDNN kernel gives -inf"},
     {"name": "nearest-scale-backward", "ops": ("l2_interpolate",), "dtypes": FLOATS,
      "side": "backward", "match": _nearest_scale_backward, "max_ci": 40,
      "torch_demo": _demo_nearest_bwd,
