@@ -27,6 +27,7 @@ tiled_stride|test-reduce test-threads|max_dim,norm,var|a short last tile read at
 iter_chunk|test-threads|add,exp|each thread of an elementwise loop drops its last element
 reduce_chunk|test-threads|sum_dims,max_dim|each thread of a reduction drops its last output
 vred_tail|test-reduce|sum_dims,mean_dims|outer-dim sums skip the partial block of outputs
+vcols_rows|test-reduce|sum_dims,mean_dims|float32 column sums drop the rows after the last whole group of 8
 vred_lane|test-reduce test-threads|sum,sum_dims,mean_dims,var,norm|vector sums drop a lane
 vec_tail|test-elementwise|add,mul|the contiguous binary loop skips its n % 8 tail
 pow_guard|test-elementwise|pow|pow's d/db without its x == 0 guard

@@ -233,27 +233,34 @@ double l2__vrow_sum_f32(const float *q, int64_t n, double m)
 }
 
 /* VCOLS for float32: each block of VB outputs adds groups of FG rows in float32 (a tree) before
- * widening into its float64 partials. */
+ * widening into its float64 partials. The row groups are the outer loop (issue 12): a group's
+ * FG rows are swept across all the blocks, so memory is read row after row instead of one
+ * column block down all the rows (a 1 KiB stride); each output's operations and their order are
+ * unchanged, the partials live in s between groups. */
 #define VCOLS32_FN(NAME, CPU)                                                                \
     CPU##_ATTR static void NAME(const char *p, int64_t step, int64_t n, int64_t nb, double *s) \
     {                                                                                        \
-        int64_t j = 0;                                                                       \
-        for (; j + VB <= nb; j += VB) {                                                      \
-            v4d a0 = GEN_double(s + j), a1 = GEN_double(s + j + VW);                         \
-            v4d a2 = GEN_double(s + j + 2 * VW), a3 = GEN_double(s + j + 3 * VW);            \
-            int64_t i = 0;                                                                   \
-            for (; i + FG <= n; i += FG) {                                                   \
+        int64_t j, full = nb - nb % VB, whole = n - n % FG;                                  \
+        for (int64_t i = 0; i < whole; i += FG)                                              \
+            for (j = 0; j < full; j += VB) {                                                 \
+                v4d a0 = GEN_double(s + j), a1 = GEN_double(s + j + VW);                     \
+                v4d a2 = GEN_double(s + j + 2 * VW), a3 = GEN_double(s + j + 3 * VW);        \
                 CPU##_v8f f0 = TREE8(CPU##_col0), f1 = TREE8(CPU##_col1);                    \
                 CPU##_widen(a0, a1, f0);                                                     \
                 CPU##_widen(a2, a3, f1);                                                     \
+                VCOLS_STORE(s + j, a0, a1, a2, a3);                                          \
             }                                                                                \
-            for (; i < n; i++) {                                                             \
+        /* mutation test: the rows after the last whole group are dropped */                 \
+        for (int64_t i = l2__fault("vcols_rows") ? n : whole; i < n; i++)                    \
+            for (j = 0; j < full; j += VB) {                                                 \
+                v4d a0 = GEN_double(s + j), a1 = GEN_double(s + j + VW);                     \
+                v4d a2 = GEN_double(s + j + 2 * VW), a3 = GEN_double(s + j + 3 * VW);        \
                 CPU##_v8f f0 = CPU##_col0(0), f1 = CPU##_col1(0);                            \
                 CPU##_widen(a0, a1, f0);                                                     \
                 CPU##_widen(a2, a3, f1);                                                     \
+                VCOLS_STORE(s + j, a0, a1, a2, a3);                                          \
             }                                                                                \
-            VCOLS_STORE(s + j, a0, a1, a2, a3);                                              \
-        }                                                                                    \
+        j = full;                                                                            \
         VCOLS_TAIL(float);                                                                   \
     }
 
