@@ -42,5 +42,6 @@ def g_take_along_dim(d, dt):
 
 
 add("l2_take_along_dim", "T:TTi", g_take_along_dim,
-    lambda ts, a: torch.take_along_dim(ts[0], ts[1], a["dim"]), tol="exact", dtypes=ALL,
+    lambda ts, a: torch.take_along_dim(ts[0], ts[1], a["dim"]),
+    lambda f, xs, a: f(xs[0], xs[1], a["dim"]), tol="exact", dtypes=ALL,
     diff=(0,), family="index")
