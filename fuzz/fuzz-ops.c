@@ -446,8 +446,8 @@ static void op_multi(reader *r)
     int n = u8(r) % 5;
     for (int i = 0; i < n; i++)
         ts[i] = get(r);
-    int kind = u8(r) % 10;
-    static const int need[10] = {0, 0, 3, 2, 3, 2, 2, 2, 2, 1};
+    int kind = u8(r) % 12;
+    static const int need[12] = {0, 0, 3, 2, 3, 2, 2, 2, 2, 1, 2, 2}; /* 10, 11: index2 */
     if (n < need[kind])
         return;
     l2_tensor *out = NULL;
@@ -472,6 +472,12 @@ static void op_multi(reader *r)
         break;
     case 6: out = l2_index_select(ts[0], dimarg(r), ts[1]); break;
     case 7: out = l2_gather(ts[0], dimarg(r), ts[1]); break;
+    case 10: out = l2_take(ts[0], ts[1]); break;
+    case 11: /* both operands broadcast: bound the product as where does */
+        if (numel_of(ts[0]) * numel_of(ts[1]) > 65536)
+            return;
+        out = l2_take_along_dim(ts[0], ts[1], dimarg(r));
+        break;
     case 8:
         out = l2_cross_entropy(ts[0], ts[1], (l2_reduction)(u8(r) % 4), arg(r), value(r));
         break;

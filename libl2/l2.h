@@ -970,6 +970,25 @@ L2_API l2_tensor *l2_one_hot(const l2_tensor *indices, int64_t num_classes);
 /* @@INDEX@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* More indexing (libl2/ops/index2.c, issue 14)                                               */
+/* ------------------------------------------------------------------------------------------ */
+/* torch.take: t read as 1-D (row-major, any layout) at index: the result has index's shape (any
+ * shape, 0-d included) and t's dtype (any dtype), a new tensor. index is int64 (L2_ERR_DTYPE);
+ * an entry i must lie in [-n, n) for n = numel(t), negative ones counting from the end
+ * (L2_ERR_INDEX otherwise, also for a non-empty index into an empty t). Backward: dy added into
+ * zeros_like(t) at the indices (repeated indices add up). */
+L2_API l2_tensor *l2_take(const l2_tensor *t, const l2_tensor *index);
+/* torch.take_along_dim(t, indices, dim): t and indices (int64, L2_ERR_DTYPE) have one rank
+ * (L2_ERR_SHAPE; a 0-d t is L2_ERR_DIM as in torch 1.13) and broadcast together in every dim
+ * but dim (L2_ERR_SHAPE), then out = gather(t, dim, indices) on the broadcast operands: shape
+ * the broadcast shape with indices.size(dim) at dim; indices in [0, t.size(dim)) (L2_ERR_INDEX;
+ * no negative indices, as gather). Any dtype; a new tensor; its node is gather's, as in torch.
+ * torch's dim=None form (t.view(-1).gather(0, indices.view(-1))) is not provided: it is
+ * l2_take for a contiguous t without negative indices. */
+L2_API l2_tensor *l2_take_along_dim(const l2_tensor *t, const l2_tensor *indices, int dim);
+/* @@INDEX2@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Neural-network functions (libl2/ops/nn.c)                                                  */
 /* ------------------------------------------------------------------------------------------ */
 /* Float dtypes only for inputs (L2_ERR_DTYPE otherwise); results have the input's dtype (the

@@ -613,3 +613,6 @@ REGISTRY["l2_remainder"].mag = mags.fmod_like(True)
 
 # the convolution family's composed members (issue 14)
 import reg_conv_compose  # noqa: E402,F401
+
+# the indexing ops of issue 14 (index2)
+import reg_index2  # noqa: E402,F401

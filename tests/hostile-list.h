@@ -226,6 +226,8 @@
     X(l2_scatter_add) \
     X(l2_embedding) \
     X(l2_one_hot) \
+    X(l2_take) /* index2 */ \
+    X(l2_take_along_dim) \
     X(l2_softmax) \
     X(l2_log_softmax) \
     X(l2_cross_entropy) \

@@ -537,3 +537,47 @@ void h_l2_one_hot(void)
     FAIL_T(H_ANY, l2_one_hot(l2_zeros(L2_SHAPE(1, 1, 1, 1, 1, 1, 1, 1), L2_INT64), 2));
     CASE("huge expanded indices") ANY_T(l2_one_hot(mk_kind(K_HUGE, L2_INT64), 2));
 }
+
+/* ---- index2 (issue 14): take, take_along_dim ---- */
+
+void h_l2_take(void)
+{
+    CASE("NULL t") FAIL_T(L2_ERR_NULL, l2_take(NULL, MK(L2_INT64, 1)));
+    CASE("NULL index") FAIL_T(L2_ERR_NULL, l2_take(MK(L2_FLOAT32, 2), NULL));
+    for (int i = 1; i < 5; i++) /* -1 is a valid index for take */
+        CASE("index %lld", (long long)bad_idx[i])
+    FAIL_T(L2_ERR_INDEX, l2_take(MK(L2_FLOAT32, 2), idx(1, bad_idx + i)));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++) {
+        CASE("index dtype %s", l2_dtype_name(h_dtypes[d]))
+        ANY_T(l2_take(MK(L2_FLOAT32, 2, 2), MK(h_dtypes[d], 2)));
+        CASE("%s empty, empty index", l2_dtype_name(h_dtypes[d]))
+        ANY_T(l2_take(mk_kind(K_EMPTY, h_dtypes[d]), MK(L2_INT64, 0)));
+    }
+    CASE("index into an empty t") FAIL_T(L2_ERR_INDEX, l2_take(MK(L2_FLOAT32, 0), MK(L2_INT64, 1)));
+    CASE("0-d t, 0-d index") ANY_T(l2_take(mk_kind(K_0D, L2_FLOAT32), l2_scalar(0, L2_INT64)));
+    CASE("huge t") ANY_T(l2_take(mk_kind(K_HUGE, L2_FLOAT32), MK(L2_INT64, 2)));
+    CASE("expanded index") ANY_T(l2_take(MK(L2_FLOAT32, 2), mk_kind(K_HUGE, L2_INT64)));
+}
+
+void h_l2_take_along_dim(void)
+{
+    CASE("NULL t") FAIL_T(L2_ERR_NULL, l2_take_along_dim(NULL, MK(L2_INT64, 1), 0));
+    CASE("NULL index") FAIL_T(L2_ERR_NULL, l2_take_along_dim(MK(L2_FLOAT32, 2), NULL, 0));
+    for (int i = 0; i < 5; i++)
+        CASE("index %lld", (long long)bad_idx[i])
+    FAIL_T(L2_ERR_INDEX, l2_take_along_dim(MK(L2_FLOAT32, 2), idx(1, bad_idx + i), 0));
+    for (int i = 0; i < h_nbad_dims; i++)
+        CASE("dim %d", h_bad_dims[i])
+    FAIL_T(L2_ERR_DIM, l2_take_along_dim(MK(L2_FLOAT32, 2, 2), MK(L2_INT64, 1, 1), h_bad_dims[i]));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++) {
+        CASE("index dtype %s", l2_dtype_name(h_dtypes[d]))
+        ANY_T(l2_take_along_dim(MK(L2_FLOAT32, 2, 2), MK(h_dtypes[d], 2, 2), 1));
+    }
+    CASE("rank mismatch")
+    FAIL_T(L2_ERR_SHAPE, l2_take_along_dim(MK(L2_FLOAT32, 2, 2), MK(L2_INT64, 1), 0));
+    CASE("no broadcast")
+    FAIL_T(L2_ERR_SHAPE, l2_take_along_dim(MK(L2_FLOAT32, 2, 2), MK(L2_INT64, 1, 3), 0));
+    CASE("0-d t") FAIL_T(L2_ERR_DIM, l2_take_along_dim(mk_kind(K_0D, L2_FLOAT32),
+                                                       l2_scalar(0, L2_INT64), 0));
+    CASE("huge t") ANY_T(l2_take_along_dim(mk_kind(K_HUGE, L2_FLOAT32), MK(L2_INT64, 1), 0));
+}

@@ -20,6 +20,7 @@
 #include "list-nn.h"
 #include "list-conv.h"
 #include "list-interp.h"
+#include "list-index2.h" /* index2 (issue 14) */
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -29,6 +30,7 @@
     L2__OPS_INDEX(X)                                                                         \
     L2__OPS_NN(X)                                                                            \
     L2__OPS_CONV(X)                                                                          \
-    L2__OPS_INTERP(X)
+    L2__OPS_INTERP(X)                                                                        \
+    L2__OPS_INDEX2(X)
 
 #endif
