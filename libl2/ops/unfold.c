@@ -164,20 +164,32 @@ l2_tensor *l2_unfold(const l2_tensor *x, const int64_t kernel[2], const int64_t 
     return apply(op, L2__OP_UNFOLD, x, &g, b ? x->shape[0] : 1, 2 + b, shape + 1 - b, false);
 }
 
-l2_status l2__unfold_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+/* The shared backward: the gradient of unfold is fold of dy (into a zeroed image: to_image), the
+ * gradient of fold is unfold of dy. */
+static l2_status backward(const char *op, l2__node *n, const l2_tensor *gout, l2_tensor **gin,
+                          bool to_image)
 {
     fgeom g = geom_of(n);
     int nd = n->in_ndim[0];
-    l2_tensor *dy = l2__convert("unfold", gout, gout->dtype, true);
-    l2_tensor *dx = dy ? l2__new("unfold", nd, n->in_shape[0], gout->dtype, true) : NULL;
+    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
+    l2_tensor *dx = dy ? l2__new(op, nd, n->in_shape[0], gout->dtype, to_image) : NULL;
     if (!dx) {
         l2_tensor_release(dy);
         return l2_last_status();
     }
-    run_unfold(dx->dtype, l2__data(dx), l2__data(dy), nd == 4 ? n->in_shape[0][0] : 1, &g, true);
+    int64_t images = nd == (to_image ? 4 : 3) ? n->in_shape[0][0] : 1;
+    if (to_image)
+        run_unfold(dx->dtype, l2__data(dx), l2__data(dy), images, &g, true);
+    else
+        run_unfold(dx->dtype, l2__data(dy), l2__data(dx), images, &g, false);
     l2_tensor_release(dy);
     gin[0] = dx;
     return L2_OK;
+}
+
+l2_status l2__unfold_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return backward("unfold", n, gout, gin, true);
 }
 
 l2_tensor *l2_fold(const l2_tensor *x, const int64_t output_size[2], const int64_t kernel[2],
@@ -218,17 +230,5 @@ l2_tensor *l2_fold(const l2_tensor *x, const int64_t output_size[2], const int64
 
 l2_status l2__fold_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
-    fgeom g = geom_of(n);
-    int nd = n->in_ndim[0];
-    l2_tensor *dy = l2__convert("fold", gout, gout->dtype, true);
-    l2_tensor *dx = dy ? l2__new("fold", nd, n->in_shape[0], gout->dtype, false) : NULL;
-    if (!dx) {
-        l2_tensor_release(dy);
-        return l2_last_status();
-    }
-    run_unfold(dx->dtype, l2__data(dy), l2__data(dx), nd == 3 ? n->in_shape[0][0] : 1, &g,
-               false);
-    l2_tensor_release(dy);
-    gin[0] = dx;
-    return L2_OK;
+    return backward("fold", n, gout, gin, false);
 }
