@@ -451,6 +451,31 @@ static void test_unfold_fold(void)
         l2_tensor_release(ts[i]);
 }
 
+/* Inside a scope: the composed ops' intermediates must not be left in the caller's scope (they
+ * were once, and released twice at l2_scope_end: valgrind and ASan saw it, the caching allocator
+ * hid it). Successful and failing calls, then the scope's end. */
+static void test_scope(void)
+{
+    ok(l2_scope_begin() == L2_OK, "scope begins");
+    l2_tensor *x = l2_randn(L2_SHAPE(2, 2, 9), L2_FLOAT32), *w = l2_randn(L2_SHAPE(3, 2, 3),
+                                                                         L2_FLOAT32);
+    l2_tensor *xi = l2_ones(L2_SHAPE(2, 2, 9), L2_INT64), *s4 = l2_randn(L2_SHAPE(1, 8, 2, 2),
+                                                                         L2_FLOAT64);
+    l2_tensor *x4 = l2_randn(L2_SHAPE(1, 1, 4, 4), L2_FLOAT32);
+    l2_tensor *ix = l2_zeros(L2_SHAPE(2, 2, 1), L2_INT64);
+    int good = l2_conv1d(x, w, NULL, 1, 1, 1, 1) && l2_max_pool1d(x, 2, 0, 0) &&
+               l2_avg_pool1d(x, 3, 1, 1) && l2_pixel_shuffle(s4, 2) &&
+               l2_pixel_unshuffle(l2_pixel_shuffle(s4, 2), 2) &&
+               l2_interpolate(x4, NULL, (const double[]){1.5, 2}, L2_INTERP_BICUBIC, false) &&
+               l2_unfold(x4, (const int64_t[]){2, 2}, NULL, NULL, NULL) &&
+               l2_take_along_dim(x, ix, -1);
+    int bad = !l2_conv1d(xi, w, NULL, 1, 1, 1, 1) && !l2_max_pool1d(xi, 2, 0, 0) &&
+              !l2_avg_pool1d(x, 3, 1, 2) && !l2_conv1d(x, w, NULL, 1, 0, 1, 2) &&
+              !l2_pixel_shuffle(s4, 3);
+    ok(good && bad, "composed ops inside a scope: results, and errors");
+    ok(l2_scope_end() == L2_OK, "the scope ends, releasing each result once");
+}
+
 int main(void)
 {
     l2_manual_seed(3);
@@ -464,5 +489,6 @@ int main(void)
     test_interp_adjoint();
     test_interp_errors();
     test_unfold_fold();
+    test_scope();
     return tap_done();
 }

@@ -2,8 +2,10 @@
  * conv1d, max_pool1d and avg_pool1d (the 2-d op over a height of 1, as torch's conv1d and
  * pooling do) and pixel_shuffle / pixel_unshuffle (a reshape, a permutation and a copy). Their
  * gradients are those of the ops composed; each wrapper checks what the 1-d or shuffle op itself
- * states (ranks, factors) and renames an error of the 2-d op it calls. */
-#include "../l2-impl.h"
+ * states (ranks, factors) and renames an error of the 2-d op it calls. The public calls inside
+ * run between l2__enter and l2__leave, so that their intermediates stay out of the caller's
+ * scope; the result goes back through l2__ret. */
+#include "../autograd-impl.h" /* l2__enter, l2__leave */
 
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +51,7 @@ l2_tensor *l2_conv1d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
               l2__shape_str(s, x->ndim, x->shape));
     L2__CHECK(w->ndim == 3, NULL, L2_ERR_SHAPE, "%s: expected 3-dimensional weight (O, "
               "C/groups, kL), but got weight of size %s", op, l2__shape_str(s, w->ndim, w->shape));
+    l2__enter();
     l2_tensor *xv = l2_unsqueeze(x, -2), *wv = xv ? l2_unsqueeze(w, -2) : NULL;
     l2_tensor *r = NULL;
     if (wv) {
@@ -59,7 +62,9 @@ l2_tensor *l2_conv1d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
     }
     l2_tensor_release(xv);
     l2_tensor_release(wv);
-    return drop_height(r);
+    r = drop_height(r);
+    l2__leave();
+    return l2__ret(r);
 }
 
 /* The 1-d pools: x (N, C, L) or (C, L) through the 2-d pool with kernel {1, k}. */
@@ -79,6 +84,7 @@ static l2_tensor *pool1d(const char *op, const char *op2d,
     L2__CHECK(padding >= 0 && padding <= kernel / 2, NULL, L2_ERR_ARG, "%s: padding should be "
               "at least 0 and at most half of kernel size, but got padding=%lld and "
               "kernel_size=%lld", op, (long long)padding, (long long)kernel);
+    l2__enter();
     l2_tensor *xv = l2_unsqueeze(x, -2), *r = NULL;
     if (xv) {
         r = pool2d(xv, (const int64_t[]){1, kernel}, (const int64_t[]){1, stride ? stride : kernel},
@@ -87,7 +93,9 @@ static l2_tensor *pool1d(const char *op, const char *op2d,
             restate(op, op2d);
     }
     l2_tensor_release(xv);
-    return drop_height(r);
+    r = drop_height(r);
+    l2__leave();
+    return l2__ret(r);
 }
 
 l2_tensor *l2_max_pool1d(const l2_tensor *x, int64_t kernel, int64_t stride, int64_t padding)
@@ -148,6 +156,7 @@ static l2_tensor *shuffle(const l2_tensor *x, int64_t r, bool up)
     oshape[nd - 3] = oc;
     oshape[nd - 2] = oh;
     oshape[nd - 1] = ow;
+    l2__enter();
     l2_tensor *v = l2_reshape(x, 6, six), *p = v ? l2_permute(v, up ? perm_up : perm_down) : NULL;
     l2_tensor *res = p ? l2_reshape(p, nd, oshape) : NULL;
     if (res && l2_shares_storage(res, x)) { /* r = 1 of a viewable x: torch still copies */
@@ -157,7 +166,8 @@ static l2_tensor *shuffle(const l2_tensor *x, int64_t r, bool up)
     }
     l2_tensor_release(v);
     l2_tensor_release(p);
-    return res;
+    l2__leave();
+    return l2__ret(res);
 }
 
 l2_tensor *l2_pixel_shuffle(const l2_tensor *x, int64_t upscale_factor)

@@ -130,10 +130,13 @@ l2_tensor *l2_take_along_dim(const l2_tensor *t, const l2_tensor *indices, int d
         ts[k] = k == d ? a : s;
         is[k] = k == d ? b : s;
     }
+    /* public calls inside: their results stay out of the caller's scope (l2__enter) */
+    l2__enter();
     l2_tensor *tb = l2_broadcast_to(t, nd, ts);
     l2_tensor *ib = tb ? l2_broadcast_to(indices, nd, is) : NULL;
     l2_tensor *r = ib ? l2_gather(tb, d, ib) : NULL;
     l2_tensor_release(ib);
     l2_tensor_release(tb);
-    return r;
+    l2__leave();
+    return l2__ret(r);
 }
