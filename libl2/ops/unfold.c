@@ -58,8 +58,9 @@ static int64_t blocks(int64_t size, int64_t k, int64_t dil, int64_t pad, int64_t
     if (l2__mul_ovf(dil, k - 1, &span) || l2__mul_ovf(pad, 2, &padded) ||
         l2__add_ovf(size, padded, &t))
         return -1;
-    t -= span + 1;
-    return t < 0 ? 0 : t / stride + 1;
+    if (span >= t) /* the dilated kernel does not fit (span + 1 may not be representable) */
+        return 0;
+    return (t - span - 1) / stride + 1;
 }
 
 /* Check the pairs and fill g's kernel, dilation, padding and stride (NULL: 1, 0, 1). */
