@@ -139,8 +139,93 @@ bool l2__needs_grad(int n, const l2_tensor *const *inputs)
     return false;
 }
 
+/* A set of nodes (open addressing, at most half full) for graph_reaches_leaf. */
+typedef struct {
+    l2__node **v;
+    int64_t cap, n;
+} node_set;
+
+/* Add nd; false if it was there already. */
+static bool set_add(node_set *s, l2__node *nd)
+{
+    uint64_t mask = (uint64_t)s->cap - 1;
+    uint64_t h = ((uint64_t)(uintptr_t)nd >> 4) * 0x9E3779B97F4A7C15u & mask;
+    for (; s->v[h]; h = (h + 1) & mask)
+        if (s->v[h] == nd)
+            return false;
+    s->v[h] = nd;
+    s->n++;
+    return true;
+}
+
+static l2_status set_grow(node_set *s)
+{
+    node_set g = {l2__calloc((size_t)(2 * s->cap) * sizeof *g.v, "in-place op"), 2 * s->cap, 0};
+    if (!g.v)
+        return L2_ERR_NOMEM;
+    for (int64_t k = 0; k < s->cap; k++)
+        if (s->v[k])
+            set_add(&g, s->v[k]);
+    l2__free(s->v);
+    *s = g;
+    return L2_OK;
+}
+
+/* Whether the graphs behind the n inputs hold an edge to the leaf t (recorded while t required
+ * grad): a depth-first walk over the nodes. L2_ERR_NOMEM if it cannot allocate, else L2_OK with
+ * *found set. */
+static l2_status graph_reaches_leaf(int n, const l2_tensor *const *inputs, const l2_tensor *t,
+                                    bool *found)
+{
+    node_set seen = {l2__calloc(64 * sizeof *seen.v, "in-place op"), 64, 0};
+    int64_t scap = 64, ns = 0;
+    l2__node **stack = l2__malloc((size_t)scap * sizeof *stack, "in-place op");
+    l2_status st = seen.v && stack ? L2_OK : L2_ERR_NOMEM;
+    *found = false;
+    for (int i = 0; st == L2_OK && i < n; i++)
+        if (inputs[i] && inputs[i]->grad_fn)
+            stack[ns++] = inputs[i]->grad_fn;
+    while (st == L2_OK && ns > 0 && !*found) {
+        l2__node *nd = stack[--ns];
+        if (!set_add(&seen, nd))
+            continue;
+        if (2 * seen.n > seen.cap && (st = set_grow(&seen)) != L2_OK)
+            break;
+        if (ns + L2__MAX_INPUTS > scap) {
+            l2__node **bigger = l2__realloc(stack, (size_t)(2 * scap) * sizeof *stack,
+                                            "in-place op");
+            if (!bigger) {
+                st = L2_ERR_NOMEM;
+                break;
+            }
+            stack = bigger;
+            scap *= 2;
+        }
+        for (int i = 0; i < nd->n_inputs; i++) {
+            *found |= nd->next[i].leaf == t;
+            if (nd->next[i].fn)
+                stack[ns++] = nd->next[i].fn;
+        }
+    }
+    l2__free(seen.v);
+    l2__free(stack);
+    return st;
+}
+
 l2__node *l2__record(l2__op op, l2_tensor *out, int n, const l2_tensor *const *inputs)
 {
+    /* An in-place op on a leaf that no longer requires grad but was recorded as an input while it
+     * did: its new history would lead back to itself, a reference cycle (torch allows this and
+     * leaks it). Only a tensor some edge references (two or more references) is walked for. */
+    if (!out->grad_fn && atomic_load(&out->refs) >= 2) {
+        bool found;
+        if (graph_reaches_leaf(n, inputs, out, &found) != L2_OK)
+            return NULL;
+        L2__CHECK(!found, NULL, L2_ERR_AUTOGRAD,
+                  "%s: the tensor written in place is a leaf that this op's inputs were computed "
+                  "from while it required grad; its history would contain itself",
+                  l2__op_names[op]);
+    }
     l2__node *node = l2__calloc(sizeof *node, l2__op_names[op]);
     if (!node)
         return NULL;

@@ -433,8 +433,60 @@ static void set_grad(void)
         l2_tensor_release(all[i]);
 }
 
+/* A leaf that required grad while an operand was computed from it, then stopped: writing it in
+ * place from that operand would make its history lead back to itself (a reference cycle that
+ * nothing frees). The call fails and changes nothing, also with a deep operand graph (the walk's
+ * tables grow) and under allocation failures; a tensor with extra references but not in the
+ * operand's graph is written as usual. */
+static void leaf_cycle(void)
+{
+    int64_t live = l2_live_tensors();
+    for (int k = 0; k < 5; k++) { /* the ops with a tensor operand */
+        for (int depth = 1; depth <= 200; depth += 199) {
+            l2_tensor *x = leaf(1, true);
+            l2_tensor *a = l2_mul_scalar(x, 2);
+            for (int d = 1; d < depth; d++) {
+                l2_tensor *next = l2_add_scalar(a, 1);
+                l2_tensor_release(a);
+                a = next;
+            }
+            l2_set_requires_grad(x, false);
+            double before[6];
+            memcpy(before, l2_data_ptr(x), sizeof before);
+            l2_status st = ops[k].f(x, a);
+            ok(st == L2_ERR_AUTOGRAD && strstr(l2_last_error(), "history would contain itself") &&
+                   equals(x, before, 6) && l2_is_leaf(x) && !l2_requires_grad(x),
+               "%s into a leaf its operand (%d ops deep) was computed from: %s, x unchanged",
+               ops[k].name, depth, l2_status_name(st));
+            int runs = 0, bad = 0;
+            for (int64_t n = 0; n < 64; n++, runs++) {
+                l2_debug_fail_alloc_after(n);
+                st = ops[k].f(x, a);
+                l2_debug_fail_alloc_after(-1);
+                bad += st == L2_OK || !equals(x, before, 6) || !l2_is_leaf(x);
+                if (st == L2_ERR_AUTOGRAD)
+                    break;
+            }
+            ok(bad == 0 && st == L2_ERR_AUTOGRAD,
+               "%s into that leaf under allocation failures: %d runs, %d changed something",
+               ops[k].name, runs, bad);
+            l2_tensor *y = leaf(1, false), *extra = l2_tensor_ref(y);
+            st = ops[k].f(y, a);
+            ok(st == L2_OK && l2_requires_grad(y) && !l2_is_leaf(y),
+               "%s into another leaf with two references records: %s", ops[k].name,
+               l2_status_name(st));
+            l2_tensor *all[] = {x, a, y, extra};
+            for (int i = 0; i < 4; i++)
+                l2_tensor_release(all[i]);
+        }
+    }
+    ok(l2_live_tensors() == live, "no tensor left: %lld live, %lld before",
+       (long long)l2_live_tensors(), (long long)live);
+}
+
 int main(void)
 {
+    leaf_cycle();
     set_grad();
     grad_mode();
     inplace_sweep();
