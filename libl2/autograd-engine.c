@@ -187,6 +187,7 @@ static void table_commit(grad_table *tab)
             continue;
         if (e->fresh) {
             e->t->grad = e->fresh;
+            e->t->grad->was_grad = true;
             e->fresh = NULL;
         } else {
             add_into(e->t->grad, e->t->grad, e->g);

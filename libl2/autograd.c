@@ -172,7 +172,7 @@ static l2_status set_grow(node_set *s)
 }
 
 /* Whether the graphs behind the n inputs hold an edge to the leaf t (recorded while t required
- * grad): a depth-first walk over the nodes. L2_ERR_NOMEM if it cannot allocate, else L2_OK with
+ * grad) or to a leaf whose .grad is t: a depth-first walk over the nodes. L2_ERR_NOMEM if it cannot allocate, else L2_OK with
  * *found set. */
 static l2_status graph_reaches_leaf(int n, const l2_tensor *const *inputs, const l2_tensor *t,
                                     bool *found)
@@ -202,7 +202,8 @@ static l2_status graph_reaches_leaf(int n, const l2_tensor *const *inputs, const
             scap *= 2;
         }
         for (int i = 0; i < nd->n_inputs; i++) {
-            *found |= nd->next[i].leaf == t;
+            const l2_tensor *leaf = nd->next[i].leaf;
+            *found |= leaf && (leaf == t || leaf->grad == t);
             if (nd->next[i].fn)
                 stack[ns++] = nd->next[i].fn;
         }
@@ -215,16 +216,17 @@ static l2_status graph_reaches_leaf(int n, const l2_tensor *const *inputs, const
 l2__node *l2__record(l2__op op, l2_tensor *out, int n, const l2_tensor *const *inputs)
 {
     /* An in-place op on a leaf that no longer requires grad but was recorded as an input while it
-     * did: its new history would lead back to itself, a reference cycle (torch allows this and
-     * leaks it). Only a tensor some edge references (two or more references) is walked for. */
-    if (!out->grad_fn && atomic_load(&out->refs) >= 2) {
+     * did, or on the .grad of a leaf the inputs were computed from: its new history would lead
+     * back to itself, a reference cycle (torch allows this and leaks it). Only a tensor an edge
+     * can reference (two or more references) or that was a .grad is walked for. */
+    if (!out->grad_fn && (atomic_load(&out->refs) >= 2 || out->was_grad)) {
         bool found;
         if (graph_reaches_leaf(n, inputs, out, &found) != L2_OK)
             return NULL;
         L2__CHECK(!found, NULL, L2_ERR_AUTOGRAD,
-                  "%s: the tensor written in place is a leaf that this op's inputs were computed "
-                  "from while it required grad; its history would contain itself",
-                  l2__op_names[op]);
+                  "%s: the tensor written in place is a leaf, or a leaf's .grad, that this op's "
+                  "inputs were computed from while it required grad; its history would contain "
+                  "itself", l2__op_names[op]);
     }
     l2__node *node = l2__calloc(sizeof *node, l2__op_names[op]);
     if (!node)

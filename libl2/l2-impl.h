@@ -104,6 +104,9 @@ struct l2_tensor {
     /* Made by a view op: an in-place op that records autograd history on it is refused (libl2
      * has no CopySlices, so the base's history could not see the write). */
     bool is_view;
+    /* Has been another tensor's .grad (set by backward, never cleared): an in-place op that
+     * records history on it checks that its new history does not lead back to that tensor. */
+    bool was_grad;
     l2_tensor *grad;
     l2__node *grad_fn;
     /* Scopes (tensor.c): how many scope slots hold a reference to this tensor, on any thread,

@@ -416,8 +416,9 @@ L2_API l2_tensor *l2_stack(int n, l2_tensor *const *ts, int dim);
  * that requires grad is refused (L2_ERR_AUTOGRAD), and so is a view that requires grad or, for
  * copy_, a view receiving a src that requires grad (L2_ERR_UNSUPPORTED: libl2 does not rewrite
  * the base's history as torch's CopySlices does); so is a leaf that no longer requires grad but
- * that an operand was computed from while it did (L2_ERR_AUTOGRAD: its history would lead back
- * to itself, a reference cycle; torch allows it and leaks the cycle). Grad mode rule for every
+ * that an operand was computed from while it did, or the .grad of a leaf an operand was computed
+ * from (L2_ERR_AUTOGRAD: its history would lead back to itself, a reference cycle; torch allows
+ * it and leaks the cycle). Grad mode rule for every
  * in-place op: with grad mode off, or when nothing involved requires grad, nothing is recorded
  * and a leaf stays a leaf (so no_grad { l2_copy_(param, w) } loads weights). l2_copy_(x, x),
  * or a src with dst's exact elements, writes and records nothing. */

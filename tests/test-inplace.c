@@ -480,6 +480,22 @@ static void leaf_cycle(void)
                 l2_tensor_release(all[i]);
         }
     }
+    /* The same through x's .grad: x.grad += (x * 2) would make x.grad's history hold x. */
+    for (int k = 0; k < 5; k++) {
+        l2_tensor *x = leaf(1, true);
+        l2_tensor *s = l2_sum(x);
+        l2_backward(s, NULL, false);
+        l2_tensor *g = l2_grad(x), *a = l2_mul_scalar(x, 2);
+        double before[6];
+        memcpy(before, l2_data_ptr(g), sizeof before);
+        l2_status st = ops[k].f(g, a);
+        ok(st == L2_ERR_AUTOGRAD && equals(g, before, 6) && !l2_requires_grad(g),
+           "%s into the .grad of a leaf its operand was computed from: %s, .grad unchanged",
+           ops[k].name, l2_status_name(st));
+        l2_tensor *all[] = {x, s, a};
+        for (int i = 0; i < 3; i++)
+            l2_tensor_release(all[i]);
+    }
     ok(l2_live_tensors() == live, "no tensor left: %lld live, %lld before",
        (long long)l2_live_tensors(), (long long)live);
 }
