@@ -82,22 +82,28 @@ static inline __m256 vgeluf(__m256 x)
                                    _mm256_set1_ps(0.707106781186547524f));
     const __m256 ac = _mm256_min_ps(a, _mm256_set1_ps(4.0f)); /* NaN: 4 */
     const __m256 u = _mm256_sub_ps(ac, _mm256_set1_ps(2.0f));
-    __m256 q = _mm256_set1_ps(7.857523909e-08f);
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(-3.400320636e-07f));
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(1.271296965e-07f));
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(2.680331936e-06f));
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(-2.056091415e-05f));
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(1.338371741e-04f));
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(-7.325399811e-04f));
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(3.572109312e-03f));
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(-1.646505816e-02f));
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(7.624870149e-02f));
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(-4.181608135e-01f));
-    q = _mm256_fmadd_ps(q, u, _mm256_set1_ps(vm_gelu_r0));
+    /* R(u) = sum c_i u^i by Estrin's scheme (pairs, then pairs of pairs): a dependency chain
+     * of 5 operations instead of Horner's 11, so that the loop is not latency-bound. */
+    const __m256 u2 = _mm256_mul_ps(u, u), u4 = _mm256_mul_ps(u2, u2);
+    const __m256 u8 = _mm256_mul_ps(u4, u4);
+#define VG_PAIR(hi, lo) _mm256_fmadd_ps(_mm256_set1_ps(hi), u, _mm256_set1_ps(lo))
+    const __m256 p01 = _mm256_fmadd_ps(_mm256_set1_ps(-4.181608135e-01f), u,
+                                       _mm256_set1_ps(vm_gelu_r0));
+    const __m256 p23 = VG_PAIR(-1.646505816e-02f, 7.624870149e-02f);
+    const __m256 p45 = VG_PAIR(-7.325399811e-04f, 3.572109312e-03f);
+    const __m256 p67 = VG_PAIR(-2.056091415e-05f, 1.338371741e-04f);
+    const __m256 p89 = VG_PAIR(1.271296965e-07f, 2.680331936e-06f);
+    const __m256 pab = VG_PAIR(7.857523909e-08f, -3.400320636e-07f);
+#undef VG_PAIR
+    const __m256 p03 = _mm256_fmadd_ps(p23, u2, p01), p47 = _mm256_fmadd_ps(p67, u2, p45);
+    const __m256 p8b = _mm256_fmadd_ps(pab, u2, p89);
+    const __m256 q = _mm256_fmadd_ps(p8b, u8, _mm256_fmadd_ps(p47, u4, p03));
     const __m256 g = _mm256_fnmadd_ps(ac, ac, q); /* log erfc(ac) */
-    /* exp(g) = 2^k exp(r), Cody-Waite as in vexpf */
-    const __m256 k = _mm256_round_ps(_mm256_mul_ps(g, _mm256_set1_ps(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    /* exp(g) = 2^k exp(r), Cody-Waite as in vexpf; k rounded by adding 1.5 * 2^23, whose sum
+     * holds k in its low mantissa bits (|k| < 2^22), so that they shift into the exponent */
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    const __m256 kf = _mm256_fmadd_ps(g, _mm256_set1_ps(1.44269504088896341f), magic);
+    const __m256 k = _mm256_sub_ps(kf, magic);
     __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), g);
     r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
     __m256 p = _mm256_set1_ps(1.0f / 720);
@@ -107,7 +113,7 @@ static inline __m256 vgeluf(__m256 x)
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    const __m256i e = _mm256_slli_epi32(_mm256_cvtps_epi32(k), 23);
+    const __m256i e = _mm256_slli_epi32(_mm256_castps_si256(kf), 23);
     __m256 ec = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p), e)); /* erfc */
     ec = _mm256_andnot_ps(_mm256_cmp_ps(a, _mm256_set1_ps(4.0f), _CMP_GE_OQ), ec);
     const __m256 pos = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
