@@ -18,6 +18,7 @@ static const struct {
     {"reduce_out_per_thread", L2__REDUCE_OUT_PER_THREAD},
     {"reduce_vec_block", L2__REDUCE_VEC_BLOCK}, /* reductions (issue 12) */
     {"reduce_ext_vec", L2__REDUCE_EXT_VEC}, /* random, reductions, copies (issue 12) */
+    {"reduce_cols32_red", L2__REDUCE_COLS32_RED}, /* reductions (issue 12, area opsp) */
     {"softmax_cols", L2__SOFTMAX_COLS},
     {"loss_chunks", L2__LOSS_CHUNKS},
     {"index_block", L2__INDEX_BLOCK},

@@ -235,6 +235,58 @@ static double vm_expsum_f32(int64_t n, float *y, const float *x, float mx)
 
 /* softmax (lg false) or log_softmax of one contiguous row: the max, one pass y = exp(x - max)
  * (softmax only) summed, one pass y *= 1 / sum or y = x - max - log(sum). y may be x. */
+/* The backward of one contiguous float32 row (issue 12, area opsp): s = sum(g) (log_softmax)
+ * or sum(g y) (softmax) in float64 lanes, then dx = g - exp(y) s or y (g - s) in float32 with
+ * FMA, the n % 8 tail through one vector padded with 0 (its padding lanes add 0 to s). dx may
+ * be g or y. */
+static void vm_softmax_back_f32(int64_t n, float *dx, const float *y, const float *g, bool lg)
+{
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    float yt[8] = {0}, gt[8] = {0};
+    const int64_t nv = n - n % 8, nt = n - nv;
+    memcpy(yt, y + nv, (size_t)nt * sizeof(float));
+    /* mutation test: the tail's upstream gradients left out of the sum */
+    memcpy(gt, g + nv, l2__fault("smback_tail") ? 0 : (size_t)nt * sizeof(float));
+#define VSB_ADD(gv, yv)                                                                      \
+    do {                                                                                     \
+        __m256d glo = _mm256_cvtps_pd(_mm256_castps256_ps128(gv));                           \
+        __m256d ghi = _mm256_cvtps_pd(_mm256_extractf128_ps(gv, 1));                         \
+        if (lg) {                                                                            \
+            s0 = _mm256_add_pd(s0, glo);                                                     \
+            s1 = _mm256_add_pd(s1, ghi);                                                     \
+        } else {                                                                             \
+            s0 = _mm256_fmadd_pd(glo, _mm256_cvtps_pd(_mm256_castps256_ps128(yv)), s0);      \
+            s1 = _mm256_fmadd_pd(ghi, _mm256_cvtps_pd(_mm256_extractf128_ps(yv, 1)), s1);    \
+        }                                                                                    \
+    } while (0)
+    for (int64_t i = 0; i < nv; i += 8) {
+        const __m256 gv = _mm256_loadu_ps(g + i), yv = _mm256_loadu_ps(y + i);
+        VSB_ADD(gv, yv);
+    }
+    if (nt) {
+        const __m256 gv = _mm256_loadu_ps(gt), yv = _mm256_loadu_ps(yt);
+        VSB_ADD(gv, yv);
+    }
+#undef VSB_ADD
+    double part[4], s = 0;
+    _mm256_storeu_pd(part, _mm256_add_pd(s0, s1));
+    for (int k = 0; k < 4; k++)
+        s += part[k];
+    const __m256 sv = _mm256_set1_ps((float)s);
+#define VSB_DX(yv, gv)                                                                       \
+    (lg ? _mm256_fnmadd_ps(vexpf(yv), sv, gv) : _mm256_mul_ps(yv, _mm256_sub_ps(gv, sv)))
+    for (int64_t i = 0; i < nv; i += 8) {
+        const __m256 yv = _mm256_loadu_ps(y + i), gv = _mm256_loadu_ps(g + i);
+        _mm256_storeu_ps(dx + i, VSB_DX(yv, gv));
+    }
+    if (nt) {
+        memcpy(gt, g + nv, (size_t)nt * sizeof(float));
+        _mm256_storeu_ps(gt, VSB_DX(_mm256_loadu_ps(yt), _mm256_loadu_ps(gt)));
+        memcpy(dx + nv, gt, (size_t)nt * sizeof(float));
+    }
+#undef VSB_DX
+}
+
 static void vm_softmax_f32(int64_t n, float *y, const float *x, bool lg)
 {
     float mx = vm_rowmax_f32(n, x);
@@ -434,6 +486,15 @@ l2__vm_softmax_f32 l2__vmath_softmax_f32(void)
 #ifdef VM_X86
     if (vm_decide() == 1)
         return vm_softmax_f32;
+#endif
+    return NULL;
+}
+
+l2__vm_softmax_back_f32 l2__vmath_softmax_back_f32(void)
+{
+#ifdef VM_X86
+    if (vm_decide() == 1)
+        return vm_softmax_back_f32;
 #endif
     return NULL;
 }
