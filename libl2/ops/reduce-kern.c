@@ -147,8 +147,12 @@ static void sum_cols(char *const *ptr, const int64_t *step, int64_t n, int64_t p
                 l2__vcols_sum_f32(ptr[0], step[0], n, nb, s);
             else
                 l2__vcols_sum_f64(ptr[0], step[0], n, nb, s);
-            for (int64_t j = 0; j < nb; j++)
-                acc_add(&cc->acc[j], s[j]);
+            if (pos == 0) /* the first tile into zeroed sums: what acc_add would give */
+                for (int64_t j = 0; j < nb; j++)
+                    cc->acc[j].s = s[j];
+            else
+                for (int64_t j = 0; j < nb; j++)
+                    acc_add(&cc->acc[j], s[j]);
             return;
         }
         L2__DISPATCH_FLOAT(c->dt, {

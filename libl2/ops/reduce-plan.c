@@ -293,8 +293,11 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
         for (int64_t j = 0; j < nbt; j++)
             for (int k = 0; k < p->nops; k++)
                 tb[j][k] = base[k] + j * p->ost[k][p->nod - 1];
-        for (int64_t j = 0; j < nb; j++)
-            K->init(&acc[j], o + j, ctx);
+        if (K->init == l2__rinit_zero) /* (one memset for the block: issue 12, area opsp) */
+            memset(acc, 0, sizeof(racc) * (size_t)nb);
+        else
+            for (int64_t j = 0; j < nb; j++)
+                K->init(&acc[j], o + j, ctx);
         colctx cc = {ctx, nb, p->ost[0][p->nod - 1], p->ost[1][p->nod - 1], acc};
         const int64_t tr = K->cols && K->cols_red ? K->cols_red(ctx) : TILE_RED;
         /* mutation test: a long cols tile's last partial tile is left out */
