@@ -420,11 +420,17 @@ static bool copy_repeat(l2_tensor *dst, const l2_tensor *src)
     memcpy(dp, l2__data(src), blk);
     if (l2__fault("bcast_rows")) /* mutation test: the last repeat of the block left out */
         tot -= blk;
-    while (done < tot) {
-        size_t m = done < tot - done ? done : tot - done;
+    /* doubling up to about 16 KiB (whole blocks), then that much at a time: the source of
+     * every copy stays in L1 */
+    const size_t cap = blk * (blk < 16384 ? 16384 / blk : 1);
+    while (done < tot && done < cap) {
+        size_t m = done < cap - done ? done : cap - done;
+        m = m < tot - done ? m : tot - done;
         memcpy(dp + done, dp, m);
         done += m;
     }
+    for (const size_t c = done; done < tot; done += c)
+        memcpy(dp + done, dp, c < tot - done ? c : tot - done);
     return true;
 }
 
