@@ -258,9 +258,13 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
         /* one reduced dim (issue 12, area opsp): each output's whole row straight to the kernel */
         const bool one = p->nrd == 1 && p->nred > 0;
         const int64_t st1[2] = {one ? p->rst[0][0] : 0, one && p->nops > 1 ? p->rst[1][0] : 0};
+        const bool zero = K->init == l2__rinit_zero;
         for (o = ob; o < oe; o++) {
             racc a;
-            K->init(&a, o, ctx);
+            if (zero) /* (inline: issue 12, area opsp) */
+                memset(&a, 0, sizeof a);
+            else
+                K->init(&a, o, ctx);
             if (one)
                 K->row(base, st1, p->nred, 0, &a, ctx);
             else
