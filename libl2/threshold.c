@@ -18,7 +18,6 @@ static const struct {
     {"reduce_out_per_thread", L2__REDUCE_OUT_PER_THREAD},
     {"reduce_vec_block", L2__REDUCE_VEC_BLOCK}, /* reductions (issue 12) */
     {"reduce_ext_vec", L2__REDUCE_EXT_VEC}, /* random, reductions, copies (issue 12) */
-    {"reduce_cols32_red", L2__REDUCE_COLS32_RED}, /* reductions (issue 12, area opsp) */
     {"softmax_cols", L2__SOFTMAX_COLS},
     {"loss_chunks", L2__LOSS_CHUNKS},
     {"index_block", L2__INDEX_BLOCK},
@@ -47,6 +46,8 @@ static const struct {
     {"sgemm_mc", L2__SGEMM_MC},
     {"sgemm_nc", L2__SGEMM_NC},
     {"sgemm_grain", L2__SGEMM_GRAIN},
+    /* reductions (issue 12, area opsp) */
+    {"reduce_cols32_red", L2__REDUCE_COLS32_RED},
 };
 enum { N_THRESHOLDS = (int)(sizeof thresholds / sizeof thresholds[0]) };
 
