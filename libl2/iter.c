@@ -389,8 +389,55 @@ static void copy_loop(int64_t n, char **p, const int64_t *step, void *vctx)
     }
 }
 
+/* A same-dtype copy into a contiguous dst of fewer than L2__PARALLEL_GRAIN elements from a src
+ * that repeats one contiguous block along its leading dims (stride 0 there: a row broadcast
+ * by copy_ or expand): the block once, then dst's written part copied onto the rest, doubling
+ * (issue 12, area opsp: one memcpy per row through the iterator cost more than the copying).
+ * false when the layout is not that. */
+static bool copy_repeat(l2_tensor *dst, const l2_tensor *src)
+{
+    const int nd = dst->ndim;
+    if (dst->dtype != src->dtype || src->ndim != nd || !l2__is_contiguous(dst))
+        return false;
+    int64_t inner = 1, outer = 1;
+    int d = nd - 1;
+    for (; d >= 0 && (dst->shape[d] == 1 || src->stride[d] == inner); d--) {
+        if (dst->shape[d] != src->shape[d])
+            return false;
+        inner *= dst->shape[d];
+    }
+    for (; d >= 0; d--) {
+        if (dst->shape[d] != src->shape[d] || (dst->shape[d] != 1 && src->stride[d] != 0))
+            return false;
+        outer *= dst->shape[d];
+    }
+    /* (inner * outer < the grain: no overflow) */
+    if (inner < 2 || outer < 2 || outer >= L2__PARALLEL_GRAIN / inner)
+        return false;
+    const size_t es = l2__esize(dst->dtype), blk = (size_t)inner * es;
+    size_t tot = blk * (size_t)outer, done = blk;
+    char *dp = l2__data(dst);
+    memcpy(dp, l2__data(src), blk);
+    if (l2__fault("bcast_rows")) /* mutation test: the last repeat of the block left out */
+        tot -= blk;
+    /* doubling up to about 16 KiB (whole blocks), then that much at a time: the source of
+     * every copy stays in L1 */
+    const size_t cap = blk * (blk < 16384 ? 16384 / blk : 1);
+    while (done < tot && done < cap) {
+        size_t m = done < cap - done ? done : cap - done;
+        m = m < tot - done ? m : tot - done;
+        memcpy(dp + done, dp, m);
+        done += m;
+    }
+    for (const size_t c = done; done < tot; done += c)
+        memcpy(dp + done, dp, c < tot - done ? c : tot - done);
+    return true;
+}
+
 void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src)
 {
+    if (copy_repeat(dst, src))
+        return;
     const l2_tensor *ops[2] = {dst, src};
     l2__iter it;
     l2__iter_init(&it, 2, ops);

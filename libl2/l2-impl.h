@@ -306,6 +306,10 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
  * logsumexp's shift) over contiguous float32 rows of at least this many elements run the AVX2
  * loop of reduce-ext.c (4 vectors of 8 per step, then vectors of 8, then a scalar tail). */
 #define L2__REDUCE_EXT_VEC 32
+/* reductions (issue 12, area opsp): float32 sums over an outer dim with a cols loop run up to
+ * this many reduced positions per call (not L2__REDUCE_TILE_RED): their float64 partials need
+ * no compensated step between tiles, and each tile costs a pass over its outputs. */
+#define L2__REDUCE_COLS32_RED 2048
 /* Softmax along a non-innermost dim of a contiguous input runs this many lanes per block. */
 #define L2__SOFTMAX_COLS 64
 /* Loss sums run over this many fixed element ranges (the same result for any thread count). */

@@ -623,7 +623,9 @@ L2_API int l2_get_num_threads(void);
  *                          edge tiles)
  *   sgemm_kc               the own kernel sums K in blocks of this many (in order)
  *   sgemm_mc, sgemm_nc     rows of a and columns of b per packed block of the own kernel
- *   sgemm_grain            multiply-adds (M*N*K) per thread at least in the own kernel */
+ *   sgemm_grain            multiply-adds (M*N*K) per thread at least in the own kernel
+ *   reduce_cols32_red      reduced positions per tile of a float32 sum over an outer dim
+ *                          (float64 sums and other reductions: reduce_tile_red) */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
 

@@ -34,6 +34,12 @@ l2__vm_f64 l2__vmath_f64(int fn);
  * y (y may be x): the kernel, or NULL where the vector path is off. */
 typedef void (*l2__vm_softmax_f32)(int64_t n, float *y, const float *x, bool lg);
 l2__vm_softmax_f32 l2__vmath_softmax_f32(void);
+/* The backward of softmax (lg false: dx = y (g - sum(g y))) or log_softmax (lg true: dx = g -
+ * exp(y) sum(g)) over one contiguous float32 row of n elements, y the forward's output and g
+ * the upstream gradient (dx may be y or g): the kernel, or NULL where the vector path is off. */
+typedef void (*l2__vm_softmax_back_f32)(int64_t n, float *dx, const float *y, const float *g,
+                                        bool lg);
+l2__vm_softmax_back_f32 l2__vmath_softmax_back_f32(void);
 /* log(sum(exp(x))) of one contiguous float32 row in two float64 parts, *mx = max(x) and the
  * returned log(sum(exp(x - max))): the kernel, or NULL where the vector path is off. */
 typedef double (*l2__vm_lse_f32)(int64_t n, const float *x, double *mx);

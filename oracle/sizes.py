@@ -444,6 +444,14 @@ def plans(op, th, deep):
                       (3 * vb - 1, "tail:vec_block")):
             ps += [{"shape": (tr + 7, k), "dims": [0], "dim": 0, "label": lb},
                    {"shape": (5, k), "dims": [1], "dim": 1, "label": lb}]
+        # reductions (issue 12, area opsp): float32 sums over dim 0 run reduce_cols32_red rows
+        # per tile (sum_dims and mean_dims: their float32 sums take it): one partial tile, one
+        # whole tile, and two whole tiles and a partial one
+        cr = th.get("reduce_cols32_red")
+        if cr and op.name in ("l2_sum_dims", "l2_mean_dims"):
+            ps += [{"shape": (r, vb + 3), "dims": [0], "dim": 0, "label": lb}
+                   for r, lb in ((cr - 1, "below:cols32_red"), (cr, "at:cols32_red"),
+                                 (2 * cr + 5, "above:cols32_red"))]
         if op.name in ("l2_softmax", "l2_log_softmax"):
             c = th["softmax_cols"]
             ps += [{"shape": (7, c + k), "dims": [0], "dim": 0, "label": "cols%+d" % k}

@@ -148,12 +148,15 @@ int main(void)
                 transposed(shapes[k][0], shapes[k][1], d ? L2_FLOAT64 : L2_FLOAT32, th);
     batch(3, 45, 67, 1);
     batch(4, 64, 64, 3);
-    const int64_t bs[][2] = {{3, 5}, {7, 9}, {33, 71}, {300, 301}};
+    /* and (area opsp, issue 12) the repeated-row copy below and at the parallel grain */
+    const int64_t g = l2_threshold("parallel_grain");
+    const int64_t bs[][2] = {{3, 5}, {7, 9}, {33, 71}, {300, 301}, {g / 256 - 1, 256},
+                             {g / 256, 256}};
     for (size_t k = 0; k < sizeof bs / sizeof bs[0]; k++) {
         for (int d = 0; d < 3; d++) {
             l2_dtype dt = d == 0 ? L2_FLOAT32 : d == 1 ? L2_FLOAT64 : L2_BOOL;
             broadcast(bs[k][0], bs[k][1], dt, 1);
-            if (k == 3)
+            if (k >= 3)
                 broadcast(bs[k][0], bs[k][1], dt, 3);
         }
         sum_grad(bs[k][0], bs[k][1], L2_FLOAT32);

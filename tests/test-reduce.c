@@ -360,13 +360,17 @@ static void test_vec_blocks(void)
 {
     const int64_t vb = l2_threshold("reduce_vec_block");
     const int64_t ks[] = {vb - 1, vb, 3 * vb - 1, 17 * vb + 5};
+    /* rows: and float32 sums over dim 0 in long tiles (issue 12, area opsp): one partial tile,
+     * two whole ones and a partial one */
+    const int64_t cr = l2_threshold("reduce_cols32_red"), rs[] = {67, cr - 1, 2 * cr + 5};
+    enum { NK = sizeof ks / sizeof ks[0], NR = sizeof rs / sizeof rs[0] };
     int bad[2] = {0, 0}, nchk = 0, nt0 = l2_get_num_threads();
     l2_manual_seed(11);
     for (int nt = 1; nt <= 3; nt++) {
         l2_set_num_threads(nt);
         for (int di = 0; di < 2; di++) {
-            for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
-                const int64_t R = 67, K = ks[ki];
+            for (size_t ki = 0; ki < NR * NK; ki++) {
+                const int64_t R = rs[ki / NK], K = ks[ki % NK];
                 l2_tensor *a64 = l2_randn(L2_SHAPE(R, K), L2_FLOAT64);
                 l2_tensor *a = l2_to_dtype(a64, FLOATS[di]);
                 l2_tensor *b = l2_to_dtype(a, L2_FLOAT64); /* the values a holds */

@@ -51,6 +51,8 @@ static const struct {
     {"sgemm_mc", L2__SGEMM_MC},
     {"sgemm_nc", L2__SGEMM_NC},
     {"sgemm_grain", L2__SGEMM_GRAIN},
+    /* reductions (issue 12, area opsp) */
+    {"reduce_cols32_red", L2__REDUCE_COLS32_RED},
 };
 enum { NWANT = (int)(sizeof want / sizeof want[0]) };
 

@@ -189,6 +189,47 @@ static void neighbours(void)
         }
 }
 
+/* The float32 softmax / log_softmax backward rows (issue 12, area opsp): dx of (3, n) over dim 1
+ * with the vector row kernel and without, for rows shorter than a vector, with and without a
+ * tail, and long, within the oracle's float32 tolerance. */
+static l2_tensor *smback(const l2_tensor *x0, const l2_tensor *g, bool lg, bool vec)
+{
+    l2_debug_vector_math(vec);
+    l2_tensor *x = l2_detach(x0), *dx = NULL;
+    l2_set_requires_grad(x, true);
+    l2_tensor *y = lg ? l2_log_softmax(x, 1) : l2_softmax(x, 1);
+    if (y && l2_backward(y, g, false) == L2_OK)
+        dx = l2_clone(l2_grad(x));
+    l2_tensor_release(y);
+    l2_tensor_release(x);
+    l2_debug_vector_math(true);
+    return dx;
+}
+
+static void softmax_back(void)
+{
+    const int64_t w = L2__VMATH_WIDTH, ns[] = {1, w - 1, w, w + 1, 2 * w + 5, 1027};
+    for (size_t s = 0; s < sizeof ns / sizeof ns[0]; s++)
+        for (int lg = 0; lg < 2; lg++) {
+            const int64_t n = ns[s], shape[2] = {3, n};
+            l2_tensor *x1 = make(3 * n, L2_FLOAT32, -3, 3, 100), *g1 = make(3 * n, L2_FLOAT32,
+                                                                              -1, 1, 7000);
+            l2_tensor *x = l2_reshape(x1, 2, shape), *g = l2_reshape(g1, 2, shape);
+            l2_tensor *dv = smback(x, g, lg, true), *dg = smback(x, g, lg, false);
+            int64_t bad = 0;
+            for (int64_t i = 0; i < 3 * n && dv && dg; i++) {
+                double a = get(dv, i), b = get(dg, i);
+                bad += !(fabs(a - b) <= 1e-5 + 1.3e-6 * fabs(b));
+            }
+            ok(dv && dg && bad == 0, "%s backward float32 (3, %lld) over dim 1: vector == "
+               "generic (%lld differ)", lg ? "log_softmax" : "softmax", (long long)n,
+               (long long)bad);
+            l2_tensor *tt[] = {x1, g1, x, g, dv, dg};
+            for (size_t k = 0; k < sizeof tt / sizeof tt[0]; k++)
+                l2_tensor_release(tt[k]);
+        }
+}
+
 int main(void)
 {
     if (!l2_debug_vector_math(true)) {
@@ -207,5 +248,6 @@ int main(void)
             }
     threads();
     neighbours();
+    softmax_back();
     return tap_done();
 }

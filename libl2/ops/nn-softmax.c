@@ -328,10 +328,15 @@ static void softmax_back_kernel(l2_tensor *dx, const l2_tensor *y, const l2_tens
         }
         return;
     }
+    /* float32 rows (issue 12): vmath's row kernel (float64 sum, vector exp with FMA) */
+    l2__vm_softmax_back_f32 vb = f32 ? l2__vmath_softmax_back_f32() : NULL;
 #pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
     for (int64_t r = 0; r < lanes; r++) {
         int64_t off = r * n * es;
-        if (f32)
+        if (vb)
+            vb(n, (float *)(void *)(dd + off), (const float *)(const void *)(yd + off),
+               (const float *)(const void *)(gd + off), lg);
+        else if (f32)
             softmax_back_lane_f32(yd + off, 1, gd + off, 1, dd + off, 1, n, lg);
         else
             softmax_back_lane_f64(yd + off, 1, gd + off, 1, dd + off, 1, n, lg);

@@ -54,6 +54,8 @@ typedef struct {
     /* Optional, for tiles (see walk_out): the row loop for a block of outputs at once; its ctx
      * is a colctx. */
     row_fn cols;
+    /* Optional: the reduced positions per cols call for this ctx (NULL: TILE_RED). */
+    int64_t (*cols_red)(const void *ctx);
 } rkern;
 
 /* What a cols loop gets: the kernel's ctx, the block's nb outputs, the byte step between them in

@@ -163,13 +163,14 @@ static void walk_red(const rplan *p, char *const *base, int64_t rb, int64_t re, 
         row(ptr, step, 1, 0, a, ctx);
         return;
     }
-    int64_t inner = p->rsh[nd - 1], idx[L2_MAX_DIMS] = {0}, col = 0;
+    int64_t inner = p->rsh[nd - 1];
     for (int k = 0; k < p->nops; k++)
         step[k] = p->rst[k][nd - 1];
     if (nd == 1 && rb == 0 && re == inner) { /* the common case: one whole row */
         row(base, step, inner, 0, a, ctx);
         return;
     }
+    int64_t idx[L2_MAX_DIMS] = {0}, col = 0;
     if (rb > 0) {
         int64_t r = rb / inner;
         col = rb % inner;
@@ -237,8 +238,9 @@ static void gather_cols(char *const *ptr, const int64_t *step, int64_t n, int64_
 
 /* Outputs [ob, oe) on the calling thread. Tiled plans (use_tiles) run blocks of up to TILE_OUT
  * neighbouring outputs through TILE_RED positions at a time: by the kernel's cols loop if it has
- * one; else, for one-operand reductions with a tile buffer buf (TILE_OUT * TILE_RED * 8 bytes),
- * by gathering the tile into contiguous rows for the ordinary row loop; else output by output. */
+ * one (K->cols_red positions at a time if it says so); else, for one-operand reductions with a
+ * tile buffer buf (TILE_OUT * TILE_RED * 8 bytes), by gathering the tile into contiguous rows for
+ * the ordinary row loop; else output by output. */
 static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, void *ctx,
                      char *buf, int64_t esize)
 {
@@ -253,10 +255,20 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
             o /= p->osh[d];
         }
         out_base(p, ob, base);
+        /* one reduced dim (issue 12, area opsp): each output's whole row straight to the kernel */
+        const bool one = p->nrd == 1 && p->nred > 0;
+        const int64_t st1[2] = {one ? p->rst[0][0] : 0, one && p->nops > 1 ? p->rst[1][0] : 0};
+        const bool zero = K->init == l2__rinit_zero;
         for (o = ob; o < oe; o++) {
             racc a;
-            K->init(&a, o, ctx);
-            walk_red(p, base, 0, p->nred, K->row, &a, ctx);
+            if (zero) /* (inline: issue 12, area opsp) */
+                memset(&a, 0, sizeof a);
+            else
+                K->init(&a, o, ctx);
+            if (one)
+                K->row(base, st1, p->nred, 0, &a, ctx);
+            else
+                walk_red(p, base, 0, p->nred, K->row, &a, ctx);
             if (K->final)
                 K->final(&a, o, ctx);
             for (int d = p->nod - 1; d >= 0; d--) {
@@ -280,14 +292,23 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
         if (nb > inner - o % inner)
             nb = inner - o % inner;
         out_base(p, o, base);
-        for (int64_t j = 0; j < nb; j++) {
+        /* the outputs' own bases: only the output-by-output loop below reads past tb[0] */
+        const int64_t nbt = K->cols || (buf && p->nops == 1) ? 1 : nb;
+        for (int64_t j = 0; j < nbt; j++)
             for (int k = 0; k < p->nops; k++)
                 tb[j][k] = base[k] + j * p->ost[k][p->nod - 1];
-            K->init(&acc[j], o + j, ctx);
-        }
+        if (K->init == l2__rinit_zero) /* (one memset for the block: issue 12, area opsp) */
+            memset(acc, 0, sizeof(racc) * (size_t)nb);
+        else
+            for (int64_t j = 0; j < nb; j++)
+                K->init(&acc[j], o + j, ctx);
         colctx cc = {ctx, nb, p->ost[0][p->nod - 1], p->ost[1][p->nod - 1], acc};
-        for (int64_t rb = 0; rb < p->nred; rb += TILE_RED) {
-            int64_t re = p->nred - rb < TILE_RED ? p->nred : rb + TILE_RED;
+        const int64_t tr = K->cols && K->cols_red ? K->cols_red(ctx) : TILE_RED;
+        /* mutation test: a long cols tile's last partial tile is left out */
+        const int64_t rend = tr > TILE_RED && l2__fault("cols_red") ? p->nred - p->nred % tr
+                                                                      : p->nred;
+        for (int64_t rb = 0; rb < rend; rb += tr) {
+            int64_t re = p->nred - rb < tr ? p->nred : rb + tr;
             if (K->cols) {
                 walk_red(p, tb[0], rb, re, K->cols, NULL, &cc);
             } else if (buf && p->nops == 1) {

@@ -58,8 +58,19 @@ typedef float v8fu __attribute__((vector_size(8 * sizeof(float)), aligned(sizeof
  * its sum of |x| (u = 2^-24), far inside the oracle's 16 eps, and the conversions cost 1/8.
  * TREE8(L): the tree over L(0) .. L(7). Steps left over after the last full group are widened
  * one by one. */
-enum { FG = 8 };
-#define TREE8(L) (((L(0) + L(1)) + (L(2) + L(3))) + ((L(4) + L(5)) + (L(6) + L(7))))
+enum { FG = 8, FG32 = 32 };
+#define TREE8_AT(L, o)                                                                       \
+    (((L((o) + 0) + L((o) + 1)) + (L((o) + 2) + L((o) + 3))) +                               \
+     ((L((o) + 4) + L((o) + 5)) + (L((o) + 6) + L((o) + 7))))
+#define TREE8(L) TREE8_AT(L, 0)
+/* FG32 = 32 steps as four chains of 8 in order, added as a tree: at most 9 u times the group's
+ * sum of |x| (area opsp, issue 12: the column sums widen once per 32 rows where they can, and a
+ * chain adds each load straight from memory). */
+#define CHAIN8_AT(L, o)                                                                      \
+    (((((((L((o) + 0) + L((o) + 1)) + L((o) + 2)) + L((o) + 3)) + L((o) + 4)) + L((o) + 5)) + \
+      L((o) + 6)) +                                                                          \
+     L((o) + 7))
+#define TREE32(L) ((CHAIN8_AT(L, 0) + CHAIN8_AT(L, 8)) + (CHAIN8_AT(L, 16) + CHAIN8_AT(L, 24)))
 /* Step k of a row group (lanes 0..7, 8..15) and row k of a cols group (outputs j.., j + 8..). */
 #define X86_row0(k) X86_f8(q + j + (k) * VB)
 #define X86_row1(k) X86_f8(q + j + (k) * VB + 2 * VW)
@@ -154,8 +165,8 @@ VROW(l2__vrow_sqdev_f64, double, (v - m) * (v - m))
         /* mutation test: the last partial block of outputs is not reduced */                \
         if (l2__fault("vred_tail"))                                                          \
             return;                                                                          \
-        for (int64_t i = 0; i < n; i++) {                                                    \
-            const T *q = (const T *)(const void *)(p + i * step);                            \
+        for (int64_t r_ = 0; r_ < n; r_++) {                                                \
+            const T *q = (const T *)(const void *)(p + r_ * step);                           \
             for (int64_t k = j; k < nb; k++)                                                 \
                 s[k] += (double)q[k];                                                        \
         }                                                                                    \
@@ -232,34 +243,34 @@ double l2__vrow_sum_f32(const float *q, int64_t n, double m)
     return vrow32_gen(q, n, m);
 }
 
-/* VCOLS for float32: each block of VB outputs adds groups of FG rows in float32 (a tree) before
- * widening into its float64 partials. The row groups are the outer loop (issue 12): a group's
- * FG rows are swept across all the blocks, so memory is read row after row instead of one
- * column block down all the rows (a 1 KiB stride); each output's operations and their order are
- * unchanged, the partials live in s between groups. */
+/* VCOLS for float32: each block of VB outputs adds groups of FG32 rows, then of FG rows, in
+ * float32 (a tree) before widening into its float64 partials. The row groups are the outer loop
+ * (issue 12): a group's rows are swept across all the blocks, so memory is read row after row
+ * instead of one column block down all the rows (a 1 KiB stride); each output's operations and
+ * their order are unchanged, the partials live in s between groups. */
+/* One group of rows i.. (TREE: TREE32, TREE8 or TREE1) into the whole blocks' partials. */
+#define TREE1(L) L(0)
+#define VCOLS32_GROUP(CPU, TREE)                                                             \
+    for (j = 0; j < full; j += VB) {                                                         \
+        v4d a0 = GEN_double(s + j), a1 = GEN_double(s + j + VW);                             \
+        v4d a2 = GEN_double(s + j + 2 * VW), a3 = GEN_double(s + j + 3 * VW);                \
+        CPU##_v8f f0 = TREE(CPU##_col0), f1 = TREE(CPU##_col1);                              \
+        CPU##_widen(a0, a1, f0);                                                             \
+        CPU##_widen(a2, a3, f1);                                                             \
+        VCOLS_STORE(s + j, a0, a1, a2, a3);                                                  \
+    }
 #define VCOLS32_FN(NAME, CPU)                                                                \
     CPU##_ATTR static void NAME(const char *p, int64_t step, int64_t n, int64_t nb, double *s) \
     {                                                                                        \
-        int64_t j, full = nb - nb % VB, whole = n - n % FG;                                  \
-        for (int64_t i = 0; i < whole; i += FG)                                              \
-            for (j = 0; j < full; j += VB) {                                                 \
-                v4d a0 = GEN_double(s + j), a1 = GEN_double(s + j + VW);                     \
-                v4d a2 = GEN_double(s + j + 2 * VW), a3 = GEN_double(s + j + 3 * VW);        \
-                CPU##_v8f f0 = TREE8(CPU##_col0), f1 = TREE8(CPU##_col1);                    \
-                CPU##_widen(a0, a1, f0);                                                     \
-                CPU##_widen(a2, a3, f1);                                                     \
-                VCOLS_STORE(s + j, a0, a1, a2, a3);                                          \
-            }                                                                                \
+        int64_t i = 0, j, full = nb - nb % VB;                                               \
+        for (; i + FG32 <= n; i += FG32)                                                     \
+            VCOLS32_GROUP(CPU, TREE32)                                                       \
+        /* mutation test: the groups of 8 rows after the groups of 32 are dropped */         \
+        for (i = l2__fault("vcols_g8") ? n - n % FG : i; i + FG <= n; i += FG)               \
+            VCOLS32_GROUP(CPU, TREE8)                                                        \
         /* mutation test: the rows after the last whole group are dropped */                 \
-        for (int64_t i = l2__fault("vcols_rows") ? n : whole; i < n; i++)                    \
-            for (j = 0; j < full; j += VB) {                                                 \
-                v4d a0 = GEN_double(s + j), a1 = GEN_double(s + j + VW);                     \
-                v4d a2 = GEN_double(s + j + 2 * VW), a3 = GEN_double(s + j + 3 * VW);        \
-                CPU##_v8f f0 = CPU##_col0(0), f1 = CPU##_col1(0);                            \
-                CPU##_widen(a0, a1, f0);                                                     \
-                CPU##_widen(a2, a3, f1);                                                     \
-                VCOLS_STORE(s + j, a0, a1, a2, a3);                                          \
-            }                                                                                \
+        for (i = l2__fault("vcols_rows") ? n : i; i < n; i++)                                \
+            VCOLS32_GROUP(CPU, TREE1)                                                        \
         j = full;                                                                            \
         VCOLS_TAIL(float);                                                                   \
     }

@@ -124,13 +124,17 @@ static void init_prod_bw(racc *a, int64_t o, const void *ctx)
 
 /* With P the product of the non-zero elements and Z the number of zeros in the slice:
  * Z = 0: dx = dy * (P / x);  Z = 1: dx = dy * P at the zero, 0 elsewhere;  Z > 1: dx = 0.
- * P / x first, as torch: dy * P can underflow to 0 where P is subnormal and P / x is not. */
+ * P / x first, as torch: dy * P can underflow to 0 where P is subnormal and P / x is not.
+ * A 0-d input (ctx mode PROD_BW_0D) gets dy itself, as torch's prod_backward, whatever x is
+ * (P / x is NaN at x = inf or NaN; found by the oracle, area opsp). */
+enum { PROD_BW_0D = 1 };
 static void prod_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,
                         const void *ctx)
 {
     const double g = a->m, P = a->s;
     const int64_t z = a->k;
-    MAP_ROW(x != 0 ? (z == 0 ? g * (P / x) : 0.0) : (z == 1 ? g * P : 0.0));
+    const bool id = ((const rctx *)ctx)->mode == PROD_BW_0D;
+    MAP_ROW(id ? g : x != 0 ? (z == 0 ? g * (P / x) : 0.0) : (z == 1 ? g * P : 0.0));
 }
 
 static const rkern K_PROD_BW = {.init = init_prod_bw, .row = prod_bw_row};
@@ -145,7 +149,8 @@ l2_status l2__prod_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
     int64_t *cnt = l2__malloc(sizeof(int64_t) * (size_t)(rd.nout + 1), "prod backward");
     if (g && pnz && cnt) {
         rctx c = {.dout = pnz, .iout = cnt};
-        rctx cb = {.g = (const double *)l2__data(g), .m = pnz, .ip = cnt};
+        rctx cb = {.g = (const double *)l2__data(g), .m = pnz, .ip = cnt,
+                   .mode = x->ndim == 0 ? PROD_BW_0D : M_OUT};
         if (l2__reduce_pass(x, &rd, &l2__rk_prodnz, &c))
             gin[0] = l2__reduce_map(n, &rd, x, false, &K_PROD_BW, &cb);
     }
