@@ -76,6 +76,7 @@ trig_lane|test-vmath|sin,cos|sin/cos lane-by-lane path: every lane takes lane 0'
 gemm_edge|test-gemm|mm,addmm,conv2d|gemm (issue 12): the own sgemm's edge tiles lose a column
 gemm_kc|test-gemm|mm,linear,conv2d|gemm (issue 12): the own sgemm drops its second K block
 gemm_swap|test-gemm|mm,linear,conv2d|gemm (issue 12): the transposed product for N < 16 read back untransposed
+gemm_tpack|test-gemm|mm,conv2d|gemm (issue 12): the AVX2 transposing packs swap two k of each 8
 cols_red|test-reduce|sum_dims,mean_dims|reductions (issue 12, opsp): float32 sums over dim 0 in long tiles leave out the last partial tile
 vcols_g8|test-reduce|sum_dims,mean_dims|reductions (issue 12, opsp): float32 column sums drop the groups of 8 rows after the groups of 32
 smback_tail|test-vmath|softmax,log_softmax|softmax (issue 12, opsp): the float32 vector backward row leaves the n % 8 tail out of its sum

@@ -1,9 +1,10 @@
 /* gemm.c: libl2's own float32 matrix product (l2__sgemm, see gemm.h) and the policy that chooses
  * it over OpenBLAS's sgemm (L2_GEMM, l2_debug_gemm). Operands are packed from any strides into
- * panels of MR rows of a and NR columns of b, blocked by KC (the contracted dim), MC and NC, and
- * multiplied by an MR x NR micro-kernel: AVX2+FMA (6x16, 12 ymm accumulators) chosen at run time,
- * or a portable C one (other CPUs, L2_NO_VEC, l2_debug_vector_math(false)). Edge tiles go through
- * a small temporary tile. Threads split the columns (or rows) of c. No float64 or int64 here.
+ * panels of MR rows of a and NR columns of b (a panel whose rows or columns run along K, as in a
+ * weight gradient's dy and columns, through AVX2 8x8 transposes), blocked by KC (the contracted
+ * dim), MC and NC, and multiplied by an MR x NR micro-kernel: AVX2+FMA (6x16, 12 ymm
+ * accumulators) chosen at run time, or a portable C one (other CPUs, L2_NO_VEC,
+ * l2_debug_vector_math(false)). Edge tiles go through a small temporary tile. Threads split the columns (or rows) of c. No float64 or int64 here.
  *
  * Dimension letters: M rows of a and c, N columns of b and c, K the contracted dim. */
 #include "gemm.h"
@@ -94,15 +95,94 @@ kernel_avx2(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, f
 }
 #endif
 
+#ifdef GEMM_X86
+/* Transpose the 8x8 block r[0..7] in registers: r[i] lane j becomes r[j] lane i. */
+__attribute__((target("avx2,fma"))) static inline void transpose8(__m256 r[8])
+{
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+/* pack_a for MR whole rows, each contiguous along k (a row-major a: the weight gradient's dy),
+ * 8 k at a time through a transpose; returns the k done (a multiple of 8). Each k's 6 values
+ * are stored as 8 lanes whose last two the next k overwrites; the last k of all stores 6. */
+__attribute__((target("avx2,fma"))) static int64_t pack_a_rows_avx2(int64_t kc, const float *a,
+                                                                     int64_t rs, float *p)
+{
+    /* mutation test: two k of each group of 8 packed in each other's place */
+    const int swap = l2__fault("gemm_tpack") ? 1 : 0;
+    const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8) {
+        __m256 r[8];
+        for (int i = 0; i < MR; i++)
+            r[i] = _mm256_loadu_ps(a + i * rs + k);
+        r[6] = r[7] = _mm256_setzero_ps();
+        transpose8(r);
+        for (int j = 0; j < 8; j++) {
+            int64_t dst = k + (j ^ swap);
+            if (dst == kc - 1)
+                _mm256_maskstore_ps(p + dst * MR, six, r[j]);
+            else
+                _mm256_storeu_ps(p + dst * MR, r[j]);
+        }
+    }
+    return k;
+}
+
+/* pack_b for NR whole columns, each contiguous along k (a transposed b: the weight gradient's
+ * columns), 8 k of 8 columns at a time through a transpose; returns the k done. */
+__attribute__((target("avx2,fma"))) static int64_t pack_b_cols_avx2(int64_t kc, const float *b,
+                                                                     int64_t cs, float *p)
+{
+    const int swap = l2__fault("gemm_tpack") ? 1 : 0;
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8)
+        for (int h = 0; h < NR; h += 8) {
+            __m256 r[8];
+            for (int j = 0; j < 8; j++)
+                r[j] = _mm256_loadu_ps(b + (h + j) * cs + k);
+            transpose8(r);
+            for (int i = 0; i < 8; i++)
+                _mm256_storeu_ps(p + (k + (i ^ swap)) * NR + h, r[i]);
+        }
+    return k;
+}
+#endif
+
 /* Pack rows [0, mr) of a's block (mr <= MR rows, kc columns; element (i,k) at a[i*rs + k*cs])
- * into p[k * MR + i], zeros for rows mr..MR-1. */
-static void pack_a(int64_t mr, int64_t kc, const float *a, int64_t rs, int64_t cs, float *p)
+ * into p[k * MR + i], zeros for rows mr..MR-1; vec: the AVX2 transposing copy may run. */
+static void pack_a(int64_t mr, int64_t kc, const float *a, int64_t rs, int64_t cs, float *p,
+                   bool vec)
 {
     if (mr == MR && rs == 1) {
         for (int64_t k = 0; k < kc; k++)
             memcpy(p + k * MR, a + k * cs, MR * sizeof(float));
         return;
     }
+#ifdef GEMM_X86
+    if (mr == MR && cs == 1 && vec) {
+        int64_t k0 = pack_a_rows_avx2(kc, a, rs, p);
+        for (int64_t k = k0; k < kc; k++)
+            for (int64_t i = 0; i < MR; i++)
+                p[k * MR + i] = a[i * rs + k];
+        return;
+    }
+#endif
     if (cs == 1) { /* rows contiguous along k: read them one by one */
         for (int64_t i = 0; i < mr; i++)
             for (int64_t k = 0; k < kc; k++)
@@ -118,14 +198,24 @@ static void pack_a(int64_t mr, int64_t kc, const float *a, int64_t rs, int64_t c
 }
 
 /* Pack columns [0, nr) of b's block (kc rows, nr <= NR columns; element (k,j) at b[k*rs + j*cs])
- * into p[k * NR + j], zeros for columns nr..NR-1. */
-static void pack_b(int64_t kc, int64_t nr, const float *b, int64_t rs, int64_t cs, float *p)
+ * into p[k * NR + j], zeros for columns nr..NR-1; vec: the AVX2 transposing copy may run. */
+static void pack_b(int64_t kc, int64_t nr, const float *b, int64_t rs, int64_t cs, float *p,
+                   bool vec)
 {
     if (nr == NR && cs == 1) {
         for (int64_t k = 0; k < kc; k++)
             memcpy(p + k * NR, b + k * rs, NR * sizeof(float));
         return;
     }
+#ifdef GEMM_X86
+    if (nr == NR && rs == 1 && vec) {
+        int64_t k0 = pack_b_cols_avx2(kc, b, cs, p);
+        for (int64_t j = 0; j < NR; j++)
+            for (int64_t k = k0; k < kc; k++)
+                p[k * NR + j] = b[k + j * cs];
+        return;
+    }
+#endif
     if (nr < NR)
         memset(p, 0, (size_t)(kc * NR) * sizeof(float));
     for (int64_t j = 0; j < nr; j++)
@@ -166,14 +256,14 @@ static void run_block(const job *g, int64_t m0, int64_t m1, int64_t n0, int64_t 
             for (int64_t jr = 0; jr < nc; jr += NR) {
                 int64_t nr = nc - jr < NR ? nc - jr : NR;
                 pack_b(kc, nr, g->b + pc * g->brs + (jc + jr) * g->bcs, g->brs, g->bcs,
-                       bp + jr * KC);
+                       bp + jr * KC, g->kern != kernel_c);
             }
             for (int64_t ic = m0; ic < m1; ic += MC) {
                 int64_t mc = m1 - ic < MC ? m1 - ic : MC;
                 for (int64_t ir = 0; ir < mc; ir += MR) {
                     int64_t mr = mc - ir < MR ? mc - ir : MR;
                     pack_a(mr, kc, g->a + (ic + ir) * g->ars + pc * g->acs, g->ars, g->acs,
-                           ap + ir * KC);
+                           ap + ir * KC, g->kern != kernel_c);
                 }
                 for (int64_t jr = 0; jr < nc; jr += NR) {
                     int64_t nr = nc - jr < NR ? nc - jr : NR;
@@ -320,6 +410,7 @@ static bool sgemm_run(int64_t M, int64_t N, int64_t K, float alpha, const float 
     if (cpu_avx2_fma() && l2__vmath_f32(L2__VM_EXP) != NULL)
         g.kern = kernel_avx2;
 #endif
+
     /* Threads: at least L2__SGEMM_GRAIN multiply-adds each, over whole panels of the longer
      * side in panels (columns when there are enough of them). */
     int64_t pn = (N + NR - 1) / NR, pm = (M + MR - 1) / MR;
