@@ -1192,6 +1192,52 @@ L2_API l2_tensor *l2_fold(const l2_tensor *x, const int64_t output_size[2],
 /* @@CONV@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* Sorting, selection and scans (libl2/ops/sort.c, issue 14)                                  */
+/* ------------------------------------------------------------------------------------------ */
+/* These ops work along one dim (negative counts from the end; a 0-d tensor takes dim 0 and -1
+ * and is one row of one element; L2_ERR_DIM otherwise). Values order as torch 1.13: NaN is
+ * larger than every number and equal to NaN, -0.0 equals 0.0. Results are new tensors (yours);
+ * an op with an `indices` argument writes a new int64 tensor of the values' shape there when it
+ * is non-NULL (positions along dim) and sets it to NULL on failure. Float values are
+ * differentiable: the gradient of a value goes to the element it was taken from (torch's
+ * value_selecting_reduction_backward). NULL t is L2_ERR_NULL. */
+
+/* torch.sort: t sorted along dim, ascending or descending; the same shape and dtype (any dtype).
+ * The sort is always stable (equal elements keep their order, in both directions), which is
+ * also a valid answer for stable = false, where torch leaves the order of ties open. */
+L2_API l2_tensor *l2_sort(const l2_tensor *t, int dim, bool descending, bool stable,
+                          l2_tensor **indices);
+/* torch.argsort: the indices of l2_sort alone (int64, not differentiable). */
+L2_API l2_tensor *l2_argsort(const l2_tensor *t, int dim, bool descending, bool stable);
+/* torch.msort: l2_sort along dim 0, ascending, values only. */
+L2_API l2_tensor *l2_msort(const l2_tensor *t);
+/* torch.topk: the k largest (largest) or smallest elements along dim, from the extreme one on:
+ * t's shape with k at dim. k must lie in [0, size of dim] (L2_ERR_INDEX). float32, float64,
+ * int64 (bool: L2_ERR_DTYPE). Ties keep their order along dim. The result is always sorted:
+ * torch leaves the order open when sorted is false. */
+L2_API l2_tensor *l2_topk(const l2_tensor *t, int64_t k, int dim, bool largest, bool sorted,
+                          l2_tensor **indices);
+/* torch.kthvalue: the k-th smallest element along dim (k from 1); dim removed unless keepdim.
+ * L2_ERR_ARG if dim has size 0; L2_ERR_INDEX unless 1 <= k <= size; float32, float64, int64
+ * (bool: L2_ERR_DTYPE). Among equal elements the first along dim is picked (torch: any). */
+L2_API l2_tensor *l2_kthvalue(const l2_tensor *t, int64_t k, int dim, bool keepdim,
+                              l2_tensor **indices);
+/* torch.median(t): the lower median of all elements -> 0-d (NaN if any element is NaN or t is
+ * empty). float32, float64, int64 (bool: L2_ERR_DTYPE). Backward: dy split evenly among the
+ * elements equal to the result, as torch 1.13. */
+L2_API l2_tensor *l2_median(const l2_tensor *t);
+/* torch.median(t, dim): the lower median along dim (the first NaN along dim when the row holds
+ * NaN) and its index; dim removed unless keepdim. L2_ERR_ARG if dim has size 0; dtypes as
+ * l2_median. Among equal elements the first along dim is picked (torch: any). */
+L2_API l2_tensor *l2_median_dim(const l2_tensor *t, int dim, bool keepdim, l2_tensor **indices);
+/* torch.mode: the most frequent value along dim (the smallest of several equally frequent ones)
+ * and the last index where it occurs, as torch 1.13 on CPU; dim removed unless keepdim. Any
+ * dtype. L2_ERR_ARG if dim has size 0. Rows with NaN: NaNs count as one value larger than the
+ * rest (torch 1.13's answer there depends on its sort and is not followed). */
+L2_API l2_tensor *l2_mode(const l2_tensor *t, int dim, bool keepdim, l2_tensor **indices);
+/* @@SORT@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Layers, optimizers, weights and data (libl2/nn/)                                           */
 /* ------------------------------------------------------------------------------------------ */
 /* Named tensors: what l2_load_safetensors returns. Entries keep the file's order. */

@@ -28,7 +28,8 @@ PATTERNS = [
     ("index", r"index -?\d+ is out of bounds|index \S+ out of range|[Ii]ndex out of range|"
               r"out of bounds for dimension|index .* out of|Target -?\d+ is out of bounds|"
               r"too many indices|Class values must be|"
-              r"index \d+ is out of|tried to access index"),  # take (index2)
+              r"index \d+ is out of|tried to access index|"  # take (index2)
+              r"selected number k out of range"),  # kthvalue (sort)
     ("dtype", r"dtype|scalar type|[Ee]xpected .*(Long|Float|Double|Bool)|"
               r"not implemented for '(Bool|Long|Float|Double)'|"
               r"with a bool tensor is not supported|Bool|\bLong\b|\bFloat\b|Double|"

@@ -616,3 +616,6 @@ import reg_conv_compose  # noqa: E402,F401
 
 # the indexing ops of issue 14 (index2)
 import reg_index2  # noqa: E402,F401
+
+# sorting, selection and scans (issue 14, sort)
+import reg_sort  # noqa: E402,F401

@@ -252,6 +252,14 @@
     X(l2_interpolate) \
     X(l2_unfold) \
     X(l2_fold) \
+    X(l2_sort) /* sort (issue 14) */ \
+    X(l2_argsort) \
+    X(l2_msort) \
+    X(l2_topk) \
+    X(l2_kthvalue) \
+    X(l2_median) \
+    X(l2_median_dim) \
+    X(l2_mode) \
     X(l2_named_count) \
     X(l2_named_name) \
     X(l2_named_tensor) \
