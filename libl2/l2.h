@@ -1187,6 +1187,56 @@ L2_API l2_tensor *l2_fold(const l2_tensor *x, const int64_t output_size[2],
 /* @@CONV@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* Sampling and more norms (libl2/ops/sample.c, nn-norm2.c, issue 14)                          */
+/* ------------------------------------------------------------------------------------------ */
+/* The sampling ops draw from this thread's generator (see Random numbers) through l2_rand and
+ * l2_randn, so the same seed gives the same samples on every machine and at every thread
+ * count; their draws are specified below. A failing call draws nothing (the generator is left
+ * where it was). Their names are torch's overload names (torch.bernoulli(t, p) is bernoulli.p,
+ * torch.normal(Tensor, Tensor) is normal.Tensor_Tensor). */
+
+/* torch.bernoulli(p): 1 with probability p[i], else 0, in p's dtype (float32 or float64:
+ * L2_ERR_DTYPE otherwise) and shape (any shape and layout; a new contiguous tensor). Draw:
+ * u = l2_rand(p's shape, L2_FLOAT64), out[i] = u[i] < p[i] (row-major i). L2_ERR_ARG unless every
+ * p[i] is in [0, 1] (NaN included). Gradient: zero for p (torch 1.13's BernoulliBackward0). */
+L2_API l2_tensor *l2_bernoulli(const l2_tensor *p);
+/* torch.bernoulli(t, p): t's shape and dtype (any dtype: float, int64 0/1, bool), each element 1
+ * with probability p; t's values are not read. Draw: u = l2_rand(t's shape, L2_FLOAT64), out[i]
+ * = u[i] < p. L2_ERR_ARG for p outside [0, 1] or NaN. Not differentiable (as torch). */
+L2_API l2_tensor *l2_bernoulli_p(const l2_tensor *t, double p);
+/* torch.multinomial: num_samples category indices (int64) per row of weights ((K) -> (n), or
+ * (R, K) -> (R, n)), each row's weights (float32 or float64, any layout, not necessarily summing
+ * to 1) giving the relative probability of each category. With replacement the draws are
+ * independent: u = l2_rand((R, n), L2_FLOAT64) and sample j of row r is the first category c
+ * whose float64 running sum of weights exceeds u[r][j] * (the row's total), so a zero weight
+ * is never drawn. Without replacement: u = l2_rand((R, K), L2_FLOAT64), each category of weight
+ * w > 0 gets the key -log(1 - u[r][c]) / w (exponential races), the categories are taken in
+ * increasing key order, and once the positive weights are used up the zero-weight categories
+ * follow in increasing u order (torch 1.13 takes them in an unspecified order). Errors as torch:
+ * L2_ERR_SHAPE for weights not 1-d or 2-d, L2_ERR_DTYPE for integer or bool weights, L2_ERR_ARG
+ * for num_samples <= 0, for num_samples > K without replacement, K > 2^24, a weight that is
+ * negative, infinite or NaN, or a row whose weights sum to 0 (checked in that order, before
+ * any draw); R = 0 gives an empty (0, n) result. Not differentiable. */
+L2_API l2_tensor *l2_multinomial(const l2_tensor *weights, int64_t num_samples, bool replacement);
+/* torch.normal(mean, std) with tensors: out = mean + std * z, z = l2_randn(shape, dtype), shape
+ * the broadcast of mean's and std's shapes (L2_ERR_SHAPE if they do not broadcast), dtype
+ * mean's (float32 or float64: L2_ERR_DTYPE otherwise; std of any dtype is converted to it,
+ * as torch 1.13 does). L2_ERR_ARG unless every element of std is >= 0 (NaN included). Checked
+ * in torch's order (here and in the two forms below): std's values, the shapes, the dtype.
+ * Gradients to mean and std are zero, as torch 1.13's (NormalBackward3). A new contiguous
+ * tensor. */
+L2_API l2_tensor *l2_normal_tensor_tensor(const l2_tensor *mean, const l2_tensor *std);
+/* torch.normal(mean, std) with a tensor mean and a number std: mean's shape and dtype (float:
+ * L2_ERR_DTYPE otherwise), out = mean + std * z, z = l2_randn. L2_ERR_ARG for std < 0 or NaN.
+ * Zero gradient to mean. */
+L2_API l2_tensor *l2_normal_tensor_float(const l2_tensor *mean, double std);
+/* torch.normal(mean, std) with a number mean and a tensor std: std's shape and dtype (float:
+ * L2_ERR_DTYPE otherwise), out = mean + std * z, z = l2_randn. L2_ERR_ARG unless every element of
+ * std is >= 0. Zero gradient to std. */
+L2_API l2_tensor *l2_normal_float_tensor(double mean, const l2_tensor *std);
+/* @@SAMPLE@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Layers, optimizers, weights and data (libl2/nn/)                                           */
 /* ------------------------------------------------------------------------------------------ */
 /* Named tensors: what l2_load_safetensors returns. Entries keep the file's order. */
