@@ -252,6 +252,12 @@
     X(l2_interpolate) \
     X(l2_unfold) \
     X(l2_fold) \
+    X(l2_bernoulli) /* sample (issue 14) */ \
+    X(l2_bernoulli_p) \
+    X(l2_multinomial) \
+    X(l2_normal_tensor_tensor) \
+    X(l2_normal_tensor_float) \
+    X(l2_normal_float_tensor) \
     X(l2_named_count) \
     X(l2_named_name) \
     X(l2_named_tensor) \

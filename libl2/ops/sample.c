@@ -66,9 +66,9 @@ l2_tensor *l2_bernoulli(const l2_tensor *p)
     const double *pd = (const double *)l2__data(pc);
     for (int64_t i = 0; i < n; i++) {
         if (!(pd[i] >= 0 && pd[i] <= 1)) {
-            l2_tensor_release(pc);
             l2__fail(L2_ERR_ARG, "%s: Expected p_in >= 0 && p_in <= 1 to be true, but got "
                      "false (element %lld is %g)", op, (long long)i, pd[i]);
+            l2_tensor_release(pc);
             return NULL;
         }
     }
@@ -203,9 +203,9 @@ l2_tensor *l2_multinomial(const l2_tensor *weights, int64_t num_samples, bool re
     const double *wd = (const double *)l2__data(wc);
     for (int64_t i = 0; i < R * K; i++) {
         if (!(wd[i] >= 0 && wd[i] < INFINITY)) {
-            l2_tensor_release(wc);
             l2__fail(L2_ERR_ARG, "%s: probability tensor contains either `inf`, `nan` or "
                      "element < 0 (element %lld is %g)", op, (long long)i, wd[i]);
+            l2_tensor_release(wc);
             return NULL;
         }
     }
