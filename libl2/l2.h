@@ -1234,6 +1234,47 @@ L2_API l2_tensor *l2_normal_tensor_float(const l2_tensor *mean, double std);
  * L2_ERR_DTYPE otherwise), out = mean + std * z, z = l2_randn. L2_ERR_ARG unless every element of
  * std is >= 0. Zero gradient to std. */
 L2_API l2_tensor *l2_normal_float_tensor(double mean, const l2_tensor *std);
+/* The norms (libl2/ops/nn-norm2.c) are composed of libl2's differentiable ops, as noted for each,
+ * so their gradients (to x, weight and bias) are those ops' and l2_grad_fn_name names the last
+ * of them. Float32 and float64 only; x, weight, bias and running statistics of one dtype
+ * (L2_ERR_DTYPE otherwise, as torch's CPU kernels); any layout; a new tensor. */
+/* torch.nn.functional.group_norm: x (N, C, *) -> x's shape, each of the N * num_groups groups of
+ * C / num_groups consecutive channels normalised over its channels and spatial positions,
+ * (x - mean) / sqrt(var + eps) with the biased variance, then y * weight[c] + bias[c]; weight,
+ * bias: NULL or (C). Computed as layer_norm over x viewed as (N, G, C / G * S), then a
+ * broadcast l2_mul and l2_add. Errors, in torch's order: L2_ERR_DIM for fewer than 2 dims,
+ * L2_ERR_ARG for num_groups 0, L2_ERR_SHAPE when (N C // num_groups) * S == 1 (torch's "more
+ * than 1 value per channel") or C is not divisible by num_groups or weight or bias is not (C),
+ * L2_ERR_ARG for num_groups < 0, L2_ERR_DTYPE. */
+L2_API l2_tensor *l2_group_norm(const l2_tensor *x, int64_t num_groups, const l2_tensor *weight,
+                                const l2_tensor *bias, double eps);
+/* torch.nn.functional.instance_norm: x (N, C, *) -> x's shape. use_input_stats: each (n, c)
+ * instance normalised over its S spatial positions (biased variance; group_norm with C groups,
+ * as composed there), then weight and bias per channel; each running statistic given (NULL or
+ * (C), independently) is updated in place, outside autograd, once the result exists:
+ * running = (1 - momentum) * running + momentum * mean over n of the instance statistic (the
+ * unbiased variance for running_var); nothing is updated for an empty x (for an empty batch
+ * N = 0 torch 1.13 writes NaN into them, and fails when given weight or bias: libl2 returns the
+ * empty result). Otherwise the running
+ * statistics (both required: L2_ERR_NULL) normalise, as l2_batch_norm in eval mode (which
+ * computes it). Errors, in torch's order: L2_ERR_SHAPE when use_input_stats and S == 1
+ * (torch's "more than 1 spatial element"; a 0-d, 1-d or 2-d x has S = 1), L2_ERR_NULL,
+ * L2_ERR_DIM for fewer than 2 dims, L2_ERR_SHAPE for a parameter not 1-d of C elements,
+ * L2_ERR_DTYPE. */
+L2_API l2_tensor *l2_instance_norm(const l2_tensor *x, l2_tensor *running_mean,
+                                   l2_tensor *running_var, const l2_tensor *weight,
+                                   const l2_tensor *bias, bool use_input_stats, double momentum,
+                                   double eps);
+/* torch.nn.functional.local_response_norm: x (N, C, *) (3 or more dims: L2_ERR_SHAPE) ->
+ * x / (k + alpha * d)^beta, d[n, c] the mean of x^2 over channels c - size/2 .. c + (size-1)/2
+ * (zeros beyond the edges; the divisor is always size). Composed as torch composes it: l2_mul,
+ * l2_pad and l2_avg_pool2d over the channels of x^2 viewed as (N, 1, C, S), then l2_mul_scalar,
+ * l2_add_scalar, l2_pow_scalar and l2_div. An empty x returns a new reference to x itself, as
+ * torch returns its input. L2_ERR_ARG for size < 1 (a non-empty x; torch 1.13 fails on a
+ * negative size in its padding, with a shape error). Float only: torch 1.13 also
+ * takes int64 x (through its integer avg_pool, giving float32), libl2 refuses it (L2_ERR_DTYPE). */
+L2_API l2_tensor *l2_local_response_norm(const l2_tensor *x, int64_t size, double alpha,
+                                         double beta, double k);
 /* @@SAMPLE@@ */
 
 /* ------------------------------------------------------------------------------------------ */

@@ -24,6 +24,8 @@ PATTERNS = [
     ("shape", r"prob_dist must be 1 or 2 dim"),
     ("value", r"cannot sample n_sample|normal expects|bernoulli_ expects|"
               r"probability tensor contains"),
+    # a kernel size < 1 is an invalid argument (libl2 L2_ERR_ARG), not a shape (sample: lrn)
+    ("value", r"kernel size should be greater than zero"),
     ("index", r"exceeds dimension size|indexing axis dim should be positive"),
     # an index item of the wrong type (x[1.5]) is a malformed argument
     ("value", r"are valid indices"),

@@ -12,8 +12,10 @@ import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-from registry import FLOATS, ALL, add, _other_dt
+import mags
+from registry import ALL, add, _other_dt
 
 # Every statistical bound is exceeded with probability below 2 exp(-TAIL) (4e-9) for a correct
 # sampler: Bernstein's inequality for sums of independent indicators, the Gaussian tail for a
@@ -222,3 +224,125 @@ def g_normal_ft(d, dt):
 
 add("l2_normal_float_tensor", "T:dT", g_normal_ft, lambda ts, a: torch.normal(a["mean"], ts[0]),
     lambda f, xs, a: f(a["mean"], xs[0]), family="sample", check=c_normal_ft)
+
+
+# ---- norms (nn-norm2.c) -------------------------------------------------------------------
+# Compared with torch as layer_norm is: accumulating tolerance, torch float64 as the precise
+# reference, magnitudes from the normalisation's terms (mags._norm_terms).
+
+def _group_terms(x, G, w, b, eps, g):
+    """mags._norm_terms over x viewed as (N, G, C / G, S), the parameters per channel."""
+    N, C = x.shape[0], x.shape[1]
+    if x.numel() == 0 or G <= 0 or C % G:
+        return "perturb"
+    shp = (N, G, C // G, -1)
+    x4 = x.reshape(shp)
+    pshape = (1, G, C // G, 1)
+    rstd = 1 / torch.sqrt(x4.var((2, 3), unbiased=False, keepdim=True) + eps)
+    out = mags._norm_terms(x4, (2, 3), rstd, w.reshape(pshape) if w is not None else None,
+                           b.reshape(pshape) if b is not None else None,
+                           g.reshape(x4.shape) if g is not None else None, (1, 2))
+    return [out[0].reshape(x.shape)] + [m.reshape(-1) for m in out[1:]]
+
+
+def _params(d, dt, C, bad):
+    """Optional weight and bias of shape (C) (one of the wrong size when bad)."""
+    w = d.tensor((C + (1 if bad == 1 else 0),), dt) if d.bool() else None
+    b = d.tensor((C + (1 if bad == 2 else 0),), dt) if d.bool() else None
+    return w, b
+
+
+def g_group_norm(d, dt):
+    r = d.int(0, 29)
+    G = d.int(1, 4)
+    C = G * d.int(1, 3)
+    s = (d.int(0, 4), C) + tuple(d.int(0, 4) for _ in range(d.int(0, 2)))
+    if r == 0:  # error parity: C not divisible, G 0 or negative, rank 1
+        G = d.choice([C + 1, 0, -1, -C])
+    if r == 1:
+        s = (C,)
+    w, b = _params(d, dt, C, d.int(0, 2) if r == 2 else 0)
+    return {"inputs": [d.tensor(s, dt, "normal"), w, b],
+            "args": {"G": G, "eps": d.choice([1e-5, 1e-3])}}
+
+
+add("l2_group_norm", "T:TlTTd", g_group_norm,
+    lambda ts, a: F.group_norm(ts[0], a["G"], ts[1], ts[2], a["eps"]),
+    lambda f, xs, a: f(xs[0], a["G"], xs[1], xs[2], a["eps"]), tol="accumulating",
+    family="nn", mag=lambda xs, a, g: _group_terms(xs[0], a["G"], xs[1], xs[2], a["eps"], g))
+
+
+def g_instance_norm(d, dt):
+    r = d.int(0, 29)
+    C = d.int(1, 4)
+    s = (d.int(0, 3), C) + tuple(d.int(1, 5) for _ in range(d.int(1, 2)))
+    if r == 0:  # error parity: one spatial element, too few dims
+        s = d.choice([(2, C, 1), (2, C), (C,)])
+    use = d.int(0, 3) > 0
+    rm = d.tensor((C,), dt, writable=True) if d.bool() or not use else None
+    rv = d.tensor((C,), dt, "positive", writable=True) if rm is not None or d.bool() else None
+    if r == 1:
+        rm = None
+    w, b = _params(d, dt, C, d.int(0, 2) if r == 2 else 0)
+    if any(t is not None for t in (rm, rv, w, b)) and s[0] == 0:
+        # an empty batch: torch 1.13 writes NaN into the running statistics or fails (select()
+        # out of range, with weight or bias); libl2 returns the empty result (a departure, l2.h)
+        s = (1,) + s[1:]
+    return {"inputs": [d.tensor(s, dt, "normal"), rm, rv, w, b],
+            "args": {"use": use, "momentum": d.choice([0.1, 0.5]),
+                     "eps": d.choice([1e-5, 1e-3])}}
+
+
+def _instance_terms(xs, a, g):
+    x, rm, rv, w, b = xs
+    if a["use"]:
+        return _group_terms(x, x.shape[1] if x.dim() >= 2 else 0, w, b, a["eps"], g)
+    return mags.batch_norm(xs, {"training": False, "eps": a["eps"]}, g)
+
+
+add("l2_instance_norm", "T:TTTTTbdd", g_instance_norm,
+    lambda ts, a: F.instance_norm(ts[0], ts[1], ts[2], ts[3], ts[4], a["use"], a["momentum"],
+                                  a["eps"]),
+    lambda f, xs, a: f(xs[0], xs[1], xs[2], xs[3], xs[4], a["use"], a["momentum"], a["eps"]),
+    tol="accumulating", diff=(0, 3, 4), mutates=(1, 2), family="nn", mag=_instance_terms)
+
+
+def g_lrn(d, dt):
+    r = d.int(0, 29)
+    C = d.int(1, 6)
+    s = (d.int(0, 3), C) + tuple(d.int(1, 4) for _ in range(d.int(1, 3)))
+    if r == 0:  # error parity: too few dims
+        s = (2, C)
+    # a negative size: torch 1.13 fails in its padding (a shape error); libl2 says L2_ERR_ARG
+    size = d.int(1, C + 2) if r != 1 else 0
+    return {"inputs": [d.tensor(s, dt, d.choice(["normal", "wide"]))],
+            "args": {"size": size, "alpha": d.choice([1e-4, 0.1, 1.0]),
+                     "beta": d.choice([0.75, 0.5, 2.0]), "k": d.choice([1.0, 2.0])}}
+
+
+def _lrn_terms(xs, a, g):
+    """Gradients: with D = k + alpha avg_window(x^2), dx = g D^-beta - x (2 alpha beta / size)
+    sum over the windows holding x of g x D^(-beta-1): the two terms cancel; their magnitudes
+    |g| D^-beta and |x| (2 alpha beta / size) sum |g x| D^(-beta-1) (the sum over the mirrored
+    window). Values: the float64 sensitivity run."""
+    if g is None:
+        return "perturb"
+    x = xs[0]
+    size, alpha, beta, k = a["size"], a["alpha"], a["beta"], a["k"]
+    N, C = x.shape[0], x.shape[1]
+    v = (x * x).reshape(N, 1, C, -1)
+    D = F.avg_pool2d(F.pad(v, (0, 0, size // 2, (size - 1) // 2)), (size, 1), 1)
+    D = (k + alpha * D).reshape(x.shape)
+    t = (g * x).abs() * D.pow(-beta - 1)
+    w = F.avg_pool2d(F.pad(t.reshape(N, 1, C, -1), (0, 0, (size - 1) // 2, size // 2)),
+                     (size, 1), 1).reshape(x.shape) * size
+    return [g.abs() * D.pow(-beta) + x.abs() * (2 * alpha * beta / size) * w]
+
+
+add("l2_local_response_norm", "T:Tlddd", g_lrn,
+    # torch 1.13 views x (4 or more dims) where only a reshape works: a contiguous copy (the
+    # gradient flows back through it); libl2 gets the strided input
+    lambda ts, a: F.local_response_norm(ts[0].contiguous(), a["size"], a["alpha"], a["beta"],
+                                        a["k"]),
+    lambda f, xs, a: f(xs[0], a["size"], a["alpha"], a["beta"], a["k"]), tol="accumulating",
+    family="nn", mag=_lrn_terms)
