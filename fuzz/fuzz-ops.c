@@ -449,9 +449,9 @@ static void op_multi(reader *r)
     int n = u8(r) % 5;
     for (int i = 0; i < n; i++)
         ts[i] = get(r);
-    int kind = u8(r) % 14;
-    /* 10, 11: index2; 12, 13: sample */
-    static const int need[14] = {0, 0, 3, 2, 3, 2, 2, 2, 2, 1, 2, 2, 2, 1};
+    int kind = u8(r) % 17;
+    /* 10, 11: index2; 12 - 16: sample */
+    static const int need[17] = {0, 0, 3, 2, 3, 2, 2, 2, 2, 1, 2, 2, 2, 1, 1, 1, 1};
     if (n < need[kind])
         return;
     l2_tensor *out = NULL;
@@ -493,6 +493,23 @@ static void op_multi(reader *r)
         if (repl && ns > 4096)
             return;
         out = l2_multinomial(ts[0], ns, repl);
+        break;
+    }
+    case 14:
+        out = l2_group_norm(ts[0], arg(r), n > 1 ? ts[1] : NULL, n > 2 ? ts[2] : NULL, value(r));
+        break;
+    case 15: { /* ts[1], ts[2] as running statistics (written in place) or weight and bias */
+        bool stats = u8(r) & 1, use = u8(r) & 1;
+        l2_tensor *a = n > 1 ? ts[1] : NULL, *b = n > 2 ? ts[2] : NULL;
+        out = l2_instance_norm(ts[0], stats ? a : NULL, stats ? b : NULL, stats ? NULL : a,
+                               stats ? NULL : b, use, value(r), value(r));
+        break;
+    }
+    case 16: { /* the padded channels grow with size: bound it */
+        int64_t size = arg(r);
+        if (size > 64)
+            return;
+        out = l2_local_response_norm(ts[0], size, value(r), value(r), value(r));
         break;
     }
     case 8:

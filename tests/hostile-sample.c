@@ -94,3 +94,88 @@ void h_l2_normal_float_tensor(void)
     CASE("special std")
     FAIL_T(L2_ERR_ARG, l2_normal_float_tensor(0, mk_kind(K_SPECIAL, L2_FLOAT64)));
 }
+
+void h_l2_group_norm(void)
+{
+    CASE("NULL") FAIL_T(L2_ERR_NULL, l2_group_norm(NULL, 1, NULL, NULL, 1e-5));
+    static const int64_t gs[] = {0, -1, -3, 4, INT64_MAX, INT64_MIN};
+    static const int want[] = {L2_ERR_ARG, L2_ERR_ARG, L2_ERR_ARG, L2_ERR_SHAPE, L2_ERR_SHAPE,
+                               L2_ERR_SHAPE};
+    for (int i = 0; i < 6; i++)
+        CASE("num_groups %lld", (long long)gs[i])
+    FAIL_T(want[i], l2_group_norm(MK(L2_FLOAT32, 2, 6, 3), gs[i], NULL, NULL, 1e-5));
+    for (int i = 0; i < h_nscalars; i++)
+        CASE("eps %g", h_scalars[i])
+    ANY_T(l2_group_norm(mk_kind(K_SPECIAL, L2_FLOAT64), 3, NULL, NULL, h_scalars[i]));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(l2_group_norm(mk_kind(k, h_dtypes[d]), 1, NULL, NULL, 1e-5));
+    CASE("weight of the wrong shape")
+    FAIL_T(L2_ERR_SHAPE, l2_group_norm(MK(L2_FLOAT32, 2, 3), 3, MK(L2_FLOAT32, 2), NULL, 1e-5));
+    CASE("bias of another dtype")
+    FAIL_T(L2_ERR_DTYPE, l2_group_norm(MK(L2_FLOAT32, 2, 3), 3, NULL, MK(L2_FLOAT64, 3), 1e-5));
+    CASE("0-d") FAIL_T(L2_ERR_DIM, l2_group_norm(l2_scalar(1, L2_FLOAT32), 1, NULL, NULL, 1e-5));
+}
+
+void h_l2_instance_norm(void)
+{
+    CASE("NULL")
+    FAIL_T(L2_ERR_NULL, l2_instance_norm(NULL, NULL, NULL, NULL, NULL, true, 0.1, 1e-5));
+    CASE("eval without running stats")
+    FAIL_T(L2_ERR_NULL,
+           l2_instance_norm(MK(L2_FLOAT32, 2, 3, 2), NULL, NULL, NULL, NULL, false, 0.1, 1e-5));
+    CASE("one spatial element")
+    FAIL_T(L2_ERR_SHAPE,
+           l2_instance_norm(MK(L2_FLOAT32, 2, 3, 1), NULL, NULL, NULL, NULL, true, 0.1, 1e-5));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            for (int u = 0; u < 2; u++)
+                CASE("%s %s, use_input_stats %d", l2_dtype_name(h_dtypes[d]), h_kind_name[k], u)
+    {
+        l2_tensor *rm = l2_zeros(L2_SHAPE(3), L2_FLOAT32), *rv = l2_ones(L2_SHAPE(3), L2_FLOAT32);
+        l2_tensor *s = h_snap(rv);
+        if (!ANY_T(l2_instance_norm(mk_kind(k, h_dtypes[d]), rm, rv, NULL, NULL, u, 0.1, 1e-5)))
+            h_same(s, rv, __LINE__);
+    }
+    CASE("running_mean of the wrong shape")
+    {
+        l2_tensor *rm = MK(L2_FLOAT32, 4), *rv = l2_ones(L2_SHAPE(3), L2_FLOAT32);
+        l2_tensor *s = h_snap(rv);
+        FAIL_T(L2_ERR_SHAPE,
+               l2_instance_norm(MK(L2_FLOAT32, 2, 3, 2), rm, rv, NULL, NULL, true, 0.1, 1e-5));
+        h_same(s, rv, __LINE__);
+    }
+    for (int i = 0; i < h_nscalars; i++)
+        CASE("momentum and eps %g", h_scalars[i])
+    {
+        l2_tensor *rm = l2_zeros(L2_SHAPE(3), L2_FLOAT64), *rv = l2_ones(L2_SHAPE(3), L2_FLOAT64);
+        ANY_T(l2_instance_norm(mk_kind(K_SPECIAL, L2_FLOAT64), rm, rv, NULL, NULL, true,
+                               h_scalars[i], h_scalars[i]));
+    }
+}
+
+void h_l2_local_response_norm(void)
+{
+    CASE("NULL") FAIL_T(L2_ERR_NULL, l2_local_response_norm(NULL, 2, 1e-4, 0.75, 1));
+    static const int64_t sz[] = {0, -1, INT64_MIN};
+    for (int i = 0; i < 3; i++)
+        CASE("size %lld", (long long)sz[i])
+    FAIL_T(L2_ERR_ARG, l2_local_response_norm(MK(L2_FLOAT32, 1, 2, 3), sz[i], 1e-4, 0.75, 1));
+    CASE("size INT64_MAX") ANY_T(l2_local_response_norm(MK(L2_FLOAT32, 1, 2, 3), INT64_MAX, 1e-4,
+                                                        0.75, 1));
+    CASE("size 2^40") ANY_T(l2_local_response_norm(MK(L2_FLOAT32, 1, 2, 3), (int64_t)1 << 40,
+                                                   1e-4, 0.75, 1));
+    for (int i = 0; i < h_nscalars; i++)
+        CASE("alpha, beta, k %g", h_scalars[i])
+    ANY_T(l2_local_response_norm(mk_kind(K_SPECIAL, L2_FLOAT64), 2, h_scalars[i], h_scalars[i],
+                                 h_scalars[i]));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(l2_local_response_norm(mk_kind(k, h_dtypes[d]), 3, 1e-4, 0.75, 1));
+    CASE("3-d of 2^62 elements")
+    ANY_T(l2_local_response_norm(l2_expand(l2_scalar(1, L2_FLOAT32), L2_SHAPE(1 << 20, 1 << 21,
+                                                                              1 << 21)),
+                                 2, 1e-4, 0.75, 1));
+}
