@@ -235,6 +235,50 @@ static void test_multinomial_without(l2_dtype dt)
         l2_tensor_release(list[i]);
 }
 
+/* Without replacement, 10 of 1000 categories (the kept-heap path): the documented race,
+ * u = l2_rand((R, K)), the 10 smallest keys -log(1 - u) / w in order, zero weights last. */
+static void test_multinomial_race(void)
+{
+    const int64_t R = 4, K = 1000, n = 10;
+    l2_manual_seed(8);
+    l2_tensor *w = l2_rand(L2_SHAPE(R, K), L2_FLOAT64);
+    l2_tensor *z = l2_narrow(w, 1, 0, 995); /* row 3: 5 positive weights, 995 zeros */
+    l2_tensor *r3 = l2_select(z, 0, 3);
+    l2_fill_(r3, 0);
+    l2_manual_seed(9);
+    l2_tensor *y = l2_multinomial(w, n, false);
+    l2_manual_seed(9);
+    l2_tensor *u = l2_rand(L2_SHAPE(R, K), L2_FLOAT64);
+    int good = same_shape(y, L2_SHAPE(R, n)) && u;
+    for (int64_t r = 0; good && r < R; r++) {
+        double last = -1;
+        int last_cls = 0;
+        for (int64_t j = 0; good && j < n; j++) {
+            int64_t c = (int64_t)at(y, (const int64_t[]){r, j});
+            double wc = at(w, (const int64_t[]){r, c}), uc = at(u, (const int64_t[]){r, c});
+            int cls = wc > 0 ? 0 : 1;
+            double key = cls ? uc : -log1p(-uc) / wc;
+            /* in order, and no category outside the samples beats the last one taken */
+            good = cls > last_cls || (cls == last_cls && key >= last);
+            last = key;
+            last_cls = cls;
+        }
+        for (int64_t c = 0; good && c < K; c++) {
+            int taken = 0;
+            for (int64_t j = 0; j < n; j++)
+                taken |= at(y, (const int64_t[]){r, j}) == c;
+            double wc = at(w, (const int64_t[]){r, c}), uc = at(u, (const int64_t[]){r, c});
+            int cls = wc > 0 ? 0 : 1;
+            double key = cls ? uc : -log1p(-uc) / wc;
+            good = taken || cls > last_cls || (cls == last_cls && key >= last);
+        }
+    }
+    ok(good, "multinomial, 10 of 1000 without replacement: the documented race order");
+    l2_tensor *list[] = {w, z, r3, y, u};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        l2_tensor_release(list[i]);
+}
+
 /* ---- normal ------------------------------------------------------------------------------ */
 
 static void test_normal(l2_dtype dt)
@@ -501,6 +545,7 @@ int main(void)
     test_multinomial_with(L2_FLOAT64);
     test_multinomial_without(L2_FLOAT32);
     test_multinomial_without(L2_FLOAT64);
+    test_multinomial_race();
     test_normal(L2_FLOAT32);
     test_normal(L2_FLOAT64);
     test_reproducible();

@@ -158,16 +158,44 @@ static void mn_with(int64_t *o, const double *w, int64_t K, const double *u, int
     }
 }
 
-/* Row r's samples without replacement: the n first categories in race order. */
+/* Sift rc[i] down the max-heap rc[0..m) (the root is the last in race order). */
+static void heap_down(race *rc, int64_t m, int64_t i)
+{
+    for (;;) {
+        int64_t l = 2 * i + 1, big = i;
+        if (l < m && race_cmp(&rc[l], &rc[big]) > 0)
+            big = l;
+        if (l + 1 < m && race_cmp(&rc[l + 1], &rc[big]) > 0)
+            big = l + 1;
+        if (big == i)
+            return;
+        race t = rc[i];
+        rc[i] = rc[big];
+        rc[big] = t;
+        i = big;
+    }
+}
+
+/* Row r's samples without replacement: the n first categories in race order. Few samples of
+ * many categories keep the n first in a max-heap (K log n); else the whole race is sorted. */
 static void mn_without(int64_t *o, const double *w, int64_t K, const double *u, int64_t n,
                        race *rc)
 {
+    bool heap = n * 8 < K;
+    int64_t m = 0; /* entries kept */
     for (int64_t c = 0; c < K; c++) {
-        rc[c].c = c;
-        rc[c].cls = w[c] > 0 ? 0 : 1;
-        rc[c].key = w[c] > 0 ? -log1p(-u[c]) / w[c] : u[c];
+        race e = {w[c] > 0 ? 0 : 1, w[c] > 0 ? -log1p(-u[c]) / w[c] : u[c], c};
+        if (!heap || m < n) {
+            rc[m++] = e;
+            if (heap && m == n)
+                for (int64_t i = n / 2 - 1; i >= 0; i--)
+                    heap_down(rc, n, i);
+        } else if (race_cmp(&e, &rc[0]) < 0) { /* better than the worst kept: replaces it */
+            rc[0] = e;
+            heap_down(rc, n, 0);
+        }
     }
-    qsort(rc, (size_t)K, sizeof *rc, race_cmp);
+    qsort(rc, (size_t)m, sizeof *rc, race_cmp);
     for (int64_t j = 0; j < n; j++)
         o[j] = rc[j].c;
 }
