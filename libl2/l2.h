@@ -1234,23 +1234,24 @@ L2_API l2_tensor *l2_normal_tensor_float(const l2_tensor *mean, double std);
  * L2_ERR_DTYPE otherwise), out = mean + std * z, z = l2_randn. L2_ERR_ARG unless every element of
  * std is >= 0. Zero gradient to std. */
 L2_API l2_tensor *l2_normal_float_tensor(double mean, const l2_tensor *std);
-/* The norms (libl2/ops/nn-norm2.c) are composed of libl2's differentiable ops, as noted for each,
- * so their gradients (to x, weight and bias) are those ops' and l2_grad_fn_name names the last
- * of them. Float32 and float64 only; x, weight, bias and running statistics of one dtype
- * (L2_ERR_DTYPE otherwise, as torch's CPU kernels); any layout; a new tensor. */
+/* The norms (libl2/ops/nn-norm2.c): group_norm has a node of its own; instance_norm and
+ * local_response_norm are composed of libl2's differentiable ops, as noted for each, so their
+ * gradients (to x, weight and bias) are those ops' and l2_grad_fn_name names the last of them.
+ * Float32 and float64 only; x, weight, bias and running statistics of one dtype (L2_ERR_DTYPE
+ * otherwise, as torch's CPU kernels); any layout; a new contiguous tensor. */
 /* torch.nn.functional.group_norm: x (N, C, *) -> x's shape, each of the N * num_groups groups of
  * C / num_groups consecutive channels normalised over its channels and spatial positions,
  * (x - mean) / sqrt(var + eps) with the biased variance, then y * weight[c] + bias[c]; weight,
- * bias: NULL or (C). Computed as layer_norm over x viewed as (N, G, C / G * S), then a
- * broadcast l2_mul and l2_add. Errors, in torch's order: L2_ERR_DIM for fewer than 2 dims,
+ * bias: NULL or (C). Statistics in float64; differentiable in x, weight and bias (node
+ * "group_norm", torch's NativeGroupNormBackward formulas). Errors, in torch's order: L2_ERR_DIM for fewer than 2 dims,
  * L2_ERR_ARG for num_groups 0, L2_ERR_SHAPE when (N C // num_groups) * S == 1 (torch's "more
  * than 1 value per channel") or C is not divisible by num_groups or weight or bias is not (C),
  * L2_ERR_ARG for num_groups < 0, L2_ERR_DTYPE. */
 L2_API l2_tensor *l2_group_norm(const l2_tensor *x, int64_t num_groups, const l2_tensor *weight,
                                 const l2_tensor *bias, double eps);
 /* torch.nn.functional.instance_norm: x (N, C, *) -> x's shape. use_input_stats: each (n, c)
- * instance normalised over its S spatial positions (biased variance; group_norm with C groups,
- * as composed there), then weight and bias per channel; each running statistic given (NULL or
+ * instance normalised over its S spatial positions (biased variance; group_norm's kernel and
+ * node with C groups), then weight and bias per channel; each running statistic given (NULL or
  * (C), independently) is updated in place, outside autograd, once the result exists:
  * running = (1 - momentum) * running + momentum * mean over n of the instance statistic (the
  * unbiased variance for running_var); nothing is updated for an empty x (for an empty batch

@@ -364,6 +364,11 @@ static void test_grads(void)
     l2_tensor *w = gc_leaf(L2_SHAPE(4), 0.5, 1.5), *b = gc_leaf(L2_SHAPE(4), -1, 1);
     l2_tensor *in[3] = {x, w, b};
     ok(gradcheck("group_norm", f_gn, 3, in, NULL), "gradcheck: group_norm (x, weight, bias)");
+    l2_tensor *y = f_gn(in, NULL);
+    is_str(l2_grad_fn_name(y), "group_norm", "grad_fn of group_norm");
+    l2_tensor_release(y);
+    l2_tensor *in2[3] = {x, NULL, b}; /* bias without weight */
+    ok(gradcheck("group_norm", f_gn, 3, in2, NULL), "gradcheck: group_norm (x, bias)");
     l2_tensor *rm = l2_zeros(L2_SHAPE(4), L2_FLOAT64), *rv = l2_ones(L2_SHAPE(4), L2_FLOAT64);
     ok(gradcheck("instance_norm", f_in, 3, in, rm), "gradcheck: instance_norm (x, weight, bias)");
     l2_tensor *st[2] = {rm, rv};

@@ -1,7 +1,7 @@
-/* nn-norm2.c: the norms of issue 14: group_norm, instance_norm and local_response_norm,
- * composed of libl2's differentiable ops (layer_norm over each group, the per-channel affine,
- * batch_norm in eval mode, pad and avg_pool2d over the channels), so their gradients are those
- * of the ops they call; instance_norm updates its running statistics itself, outside autograd.
+/* nn-norm2.c: the norms of issue 14: group_norm (a kernel and a node of its own, serial loops,
+ * float64 statistics, its backward below it), instance_norm (group_norm with C groups, or
+ * batch_norm in eval mode; it updates its running statistics itself, outside autograd) and
+ * local_response_norm (composed of mul, pad, avg_pool2d and elementwise ops, as torch).
  * The arguments are checked first, in torch 1.13's order, so that no inner op fails but for
  * memory. Not here: layer_norm and batch_norm (nn-norm.c).
  *
@@ -14,42 +14,176 @@ static l2_tensor *bump(l2_tensor *t, l2_tensor *prev)
     return t;
 }
 
-/* y = x (N, C, *) with each channel c scaled by w[c] and shifted by b[c] (either may be NULL):
- * l2_mul / l2_add with w, b viewed as (C, 1, ..., 1). Takes over y; NULL on failure. Called
- * between l2__enter and l2__leave. */
-static l2_tensor *channel_affine(l2_tensor *y, const l2_tensor *w, const l2_tensor *b, int nd)
-{
-    int64_t shape[L2_MAX_DIMS];
-    for (int d = 0; d < nd - 1; d++)
-        shape[d] = 1;
-    const l2_tensor *p[2] = {w, b};
-    for (int k = 0; k < 2 && y; k++) {
-        if (!p[k])
-            continue;
-        shape[0] = p[k]->shape[0];
-        l2_tensor *v = l2_reshape(p[k], nd - 1, shape);
-        y = bump(v ? (k ? l2_add(y, v) : l2_mul(y, v)) : NULL, y);
-        l2_tensor_release(v);
+/* ---- the group_norm kernel (a node of its own, NativeGroupNormBackward's formulas) -------- */
+
+/* Group r = (n, g) of x: Cg = C / G channels of S positions, D = Cg S contiguous elements from
+ * r D. Forward: mean, rstd = 1 / sqrt(var + eps) (biased var), in float64; y = (x - mean) rstd
+ * w[c] + b[c]. */
+#define NN_GN_FWD(T, SFX)                                                                    \
+    static void gn_fwd_##SFX(const T *x, T *y, int64_t Cg, int64_t S, int64_t c0,            \
+                             const double *w, const double *b, double eps, double *mean,     \
+                             double *rstd)                                                   \
+    {                                                                                        \
+        int64_t D = Cg * S;                                                                  \
+        double m = 0, v = 0;                                                                 \
+        for (int64_t j = 0; j < D; j++)                                                      \
+            m += (double)x[j];                                                               \
+        m /= (double)D;                                                                      \
+        for (int64_t j = 0; j < D; j++)                                                      \
+            v += ((double)x[j] - m) * ((double)x[j] - m);                                    \
+        double rs = 1 / sqrt(v / (double)D + eps);                                           \
+        for (int64_t k = 0; k < Cg; k++) {                                                   \
+            double wc = w ? w[c0 + k] : 1, bc = b ? b[c0 + k] : 0;                           \
+            for (int64_t s = 0; s < S; s++)                                                  \
+                y[k * S + s] = (T)(((double)x[k * S + s] - m) * rs * wc + bc);               \
+        }                                                                                    \
+        *mean = m;                                                                           \
+        *rstd = rs;                                                                          \
     }
+NN_GN_FWD(float, f32)
+NN_GN_FWD(double, f64)
+
+/* Backward of one group: with xhat = (x - mean) rstd and dn = dy w[c],
+ *   dx = rstd (dn - mean(dn) - xhat mean(dn xhat))   (means over the group's D elements)
+ *   dw[c] += sum_s dy xhat,  db[c] += sum_s dy        (float64 accumulators; NULL: not wanted) */
+#define NN_GN_BWD(T, SFX)                                                                    \
+    static void gn_bwd_##SFX(const T *x, const T *g, T *dx, int64_t Cg, int64_t S,           \
+                             int64_t c0, const double *w, double mean, double rstd,          \
+                             double *dw, double *db)                                         \
+    {                                                                                        \
+        double a = 0, q = 0;                                                                 \
+        for (int64_t k = 0; k < Cg; k++) {                                                   \
+            double wc = w ? w[c0 + k] : 1, sw = 0, sb = 0;                                   \
+            for (int64_t s = 0; s < S; s++) {                                                \
+                double h = ((double)x[k * S + s] - mean) * rstd, gv = (double)g[k * S + s];  \
+                a += gv * wc;                                                                \
+                q += gv * wc * h;                                                            \
+                sw += gv * h;                                                                \
+                sb += gv;                                                                    \
+            }                                                                                \
+            if (dw)                                                                          \
+                dw[c0 + k] += sw;                                                            \
+            if (db)                                                                          \
+                db[c0 + k] += sb;                                                            \
+        }                                                                                    \
+        if (!dx)                                                                             \
+            return;                                                                          \
+        double D = (double)(Cg * S);                                                         \
+        a /= D;                                                                              \
+        q /= D;                                                                              \
+        for (int64_t k = 0; k < Cg; k++) {                                                   \
+            double wc = w ? w[c0 + k] : 1;                                                   \
+            for (int64_t s = 0; s < S; s++) {                                                \
+                double h = ((double)x[k * S + s] - mean) * rstd;                             \
+                dx[k * S + s] = (T)(rstd * ((double)g[k * S + s] * wc - a - h * q));         \
+            }                                                                                \
+        }                                                                                    \
+    }
+NN_GN_BWD(float, f32)
+NN_GN_BWD(double, f64)
+
+/* A float64 contiguous copy of an optional parameter (NULL stays NULL); *fail on out of memory. */
+static l2_tensor *param64(const char *op, const l2_tensor *p, bool *fail)
+{
+    l2_tensor *r = p ? l2__nn_contig(op, p, L2_FLOAT64) : NULL;
+    *fail |= p && !r;
+    return r;
+}
+
+static const double *data64(const l2_tensor *t) { return t ? (const double *)l2__data(t) : NULL; }
+
+/* x (N, C, S...) normalised over each of N * G groups of C / G channels (biased variance),
+ * then the per-channel affine, one node (GROUP_NORM) for x, weight and bias. Arguments already
+ * checked (x float, G > 0 dividing C, parameters (C) in x's dtype). Serial loops. */
+static l2_tensor *group_norm_run(const l2_tensor *x, int64_t G, const l2_tensor *weight,
+                                 const l2_tensor *bias, double eps)
+{
+    const char *op = "group_norm";
+    int64_t N = x->shape[0], C = x->shape[1], S = l2__numel(x->ndim - 2, x->shape + 2);
+    int64_t Cg = C / G, R = N * G, D = Cg * S;
+    bool fail = false;
+    l2_tensor *xc = l2__nn_contig(op, x, x->dtype);
+    l2_tensor *w = xc ? param64(op, weight, &fail) : NULL;
+    l2_tensor *b = xc && !fail ? param64(op, bias, &fail) : NULL;
+    double *stats = xc && !fail ? l2__malloc((size_t)(2 * R + 1) * sizeof(double), op) : NULL;
+    l2_tensor *y = stats ? l2__new(op, x->ndim, x->shape, x->dtype, false) : NULL;
+    for (int64_t r = 0; y && r < R; r++) {
+        int64_t c0 = (r % G) * Cg;
+        if (x->dtype == L2_FLOAT32)
+            gn_fwd_f32((const float *)l2__data(xc) + r * D, (float *)l2__data(y) + r * D, Cg, S,
+                       c0, data64(w), data64(b), eps, &stats[r], &stats[R + r]);
+        else
+            gn_fwd_f64((const double *)l2__data(xc) + r * D, (double *)l2__data(y) + r * D, Cg,
+                       S, c0, data64(w), data64(b), eps, &stats[r], &stats[R + r]);
+    }
+    l2_tensor_release(xc);
+    l2_tensor_release(w);
+    l2_tensor_release(b);
+    const l2_tensor *in[3] = {x, weight, bias};
+    if (y && l2__needs_grad(3, in)) {
+        const l2_tensor *save[2] = {x, weight};
+        l2__node *node = l2__record_save(L2__OP_GROUP_NORM, y, 3, in, weight ? 2 : 1, save);
+        if (!node) {
+            l2_tensor_release(y);
+            y = NULL;
+        } else {
+            node->i[0] = G;
+            node->ni = 1;
+            node->extra = stats; /* mean[R], rstd[R] */
+            stats = NULL;
+        }
+    }
+    l2__free(stats);
     return y;
 }
 
-/* x (N, C, S...) normalised over each of N * G groups of C / G channels (biased variance),
- * then the per-channel affine: layer_norm over the last dim of x viewed as (N, G, C / G * S).
- * Arguments already checked. */
-static l2_tensor *group_norm_run(const l2_tensor *x, int64_t G, const l2_tensor *w,
-                                 const l2_tensor *b, double eps)
+/* The formulas of NN_GN_BWD, group by group; dw and db summed in float64. */
+l2_status l2__group_norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
-    int64_t N = x->shape[0], C = x->shape[1], S = l2__numel(x->ndim - 2, x->shape + 2);
-    int64_t g3[3] = {N, G, C / G * S};
-    l2__enter();
-    l2_tensor *v = l2_reshape(x, 3, g3);
-    l2_tensor *y = v ? l2_layer_norm(v, 1, g3 + 2, NULL, NULL, eps) : NULL;
-    l2_tensor_release(v);
-    y = y ? bump(l2_reshape(y, x->ndim, x->shape), y) : NULL;
-    y = channel_affine(y, w, b, x->ndim);
-    l2__leave();
-    return y;
+    const char *op = "group_norm_backward";
+    const l2_tensor *x = n->saved[0], *weight = n->n_saved > 1 ? n->saved[1] : NULL;
+    int64_t G = n->i[0], N = x->shape[0], C = x->shape[1];
+    int64_t S = l2__numel(x->ndim - 2, x->shape + 2), Cg = C / G, R = N * G, D = Cg * S;
+    const double *stats = n->extra;
+    bool want_x = l2__nn_wants(n, 0), want_w = l2__nn_wants(n, 1), want_b = l2__nn_wants(n, 2);
+    bool fail = false;
+    l2_tensor *xc = l2__nn_contig(op, x, x->dtype);
+    l2_tensor *gc = xc ? l2__nn_contig(op, gout, x->dtype) : NULL;
+    l2_tensor *w = gc ? param64(op, weight, &fail) : NULL;
+    l2_tensor *dx = NULL, *dw = NULL, *db = NULL;
+    bool ok = gc && !fail;
+    if (ok && want_x)
+        ok = (dx = l2__new(op, x->ndim, x->shape, x->dtype, false)) != NULL;
+    if (ok && want_w)
+        ok = (dw = l2__new(op, 1, &C, L2_FLOAT64, true)) != NULL;
+    if (ok && want_b)
+        ok = (db = l2__new(op, 1, &C, L2_FLOAT64, true)) != NULL;
+    for (int64_t r = 0; ok && r < R; r++) {
+        int64_t c0 = (r % G) * Cg;
+        double *pw = dw ? (double *)l2__data(dw) : NULL, *pb = db ? (double *)l2__data(db) : NULL;
+        if (x->dtype == L2_FLOAT32)
+            gn_bwd_f32((const float *)l2__data(xc) + r * D, (const float *)l2__data(gc) + r * D,
+                       dx ? (float *)l2__data(dx) + r * D : NULL, Cg, S, c0, data64(w),
+                       stats[r], stats[R + r], pw, pb);
+        else
+            gn_bwd_f64((const double *)l2__data(xc) + r * D,
+                       (const double *)l2__data(gc) + r * D,
+                       dx ? (double *)l2__data(dx) + r * D : NULL, Cg, S, c0, data64(w),
+                       stats[r], stats[R + r], pw, pb);
+    }
+    l2_tensor_release(w);
+    l2_tensor_release(gc);
+    l2_tensor_release(xc);
+    if (!ok) {
+        l2_tensor_release(dx);
+        l2_tensor_release(dw);
+        l2_tensor_release(db);
+        return l2_last_status();
+    }
+    gin[0] = dx;
+    gin[1] = dw;
+    gin[2] = db;
+    return L2_OK;
 }
 
 /* A per-channel parameter of group_norm / instance_norm: NULL, or 1-d of C elements
