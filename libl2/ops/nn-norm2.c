@@ -49,7 +49,7 @@ NN_GN_FWD(double, f64)
 #define NN_GN_BWD(T, SFX)                                                                    \
     static void gn_bwd_##SFX(const T *x, const T *g, T *dx, int64_t Cg, int64_t S,           \
                              int64_t c0, const double *w, double mean, double rstd,          \
-                             double *dw, double *db)                                         \
+                             double *dw, double *db, double keep)                            \
     {                                                                                        \
         double a = 0, q = 0;                                                                 \
         for (int64_t k = 0; k < Cg; k++) {                                                   \
@@ -69,7 +69,7 @@ NN_GN_FWD(double, f64)
         if (!dx)                                                                             \
             return;                                                                          \
         double D = (double)(Cg * S);                                                         \
-        a /= D;                                                                              \
+        a = a / D * keep; /* keep: 1 (0 under the mutation test: mean(dn) dropped) */        \
         q /= D;                                                                              \
         for (int64_t k = 0; k < Cg; k++) {                                                   \
             double wc = w ? w[c0 + k] : 1;                                                   \
@@ -158,18 +158,19 @@ l2_status l2__group_norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
         ok = (dw = l2__new(op, 1, &C, L2_FLOAT64, true)) != NULL;
     if (ok && want_b)
         ok = (db = l2__new(op, 1, &C, L2_FLOAT64, true)) != NULL;
+    double keep = l2__fault("gn_mean") ? 0 : 1;
     for (int64_t r = 0; ok && r < R; r++) {
         int64_t c0 = (r % G) * Cg;
         double *pw = dw ? (double *)l2__data(dw) : NULL, *pb = db ? (double *)l2__data(db) : NULL;
         if (x->dtype == L2_FLOAT32)
             gn_bwd_f32((const float *)l2__data(xc) + r * D, (const float *)l2__data(gc) + r * D,
                        dx ? (float *)l2__data(dx) + r * D : NULL, Cg, S, c0, data64(w),
-                       stats[r], stats[R + r], pw, pb);
+                       stats[r], stats[R + r], pw, pb, keep);
         else
             gn_bwd_f64((const double *)l2__data(xc) + r * D,
                        (const double *)l2__data(gc) + r * D,
                        dx ? (double *)l2__data(dx) + r * D : NULL, Cg, S, c0, data64(w),
-                       stats[r], stats[R + r], pw, pb);
+                       stats[r], stats[R + r], pw, pb, keep);
     }
     l2_tensor_release(w);
     l2_tensor_release(gc);
