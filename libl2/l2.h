@@ -1236,6 +1236,8 @@ L2_API l2_tensor *l2_median_dim(const l2_tensor *t, int dim, bool keepdim, l2_te
  * rest (torch 1.13's answer there depends on its sort and is not followed). */
 L2_API l2_tensor *l2_mode(const l2_tensor *t, int dim, bool keepdim, l2_tensor **indices);
 /* @@SORT@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Sampling and more norms (libl2/ops/sample.c, nn-norm2.c, issue 14)                          */
 /* ------------------------------------------------------------------------------------------ */
 /* The sampling ops draw from this thread's generator (see Random numbers) through l2_rand and
