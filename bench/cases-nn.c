@@ -501,6 +501,83 @@ static void add_conv_compose(void)
         }
 }
 
+/* ---- sampling and more norms (issue 14, sample; full profile only): p[5] picks the op ---- */
+
+enum { SN_GROUP, SN_INSTANCE, SN_LRN, SN_BERNOULLI, SN_MULTI_R, SN_MULTI_N, SN_NORMAL, SN_COUNT };
+
+static void *setup_sample_norm(const bench_case *c)
+{
+    bdata *d = bdata_new(c);
+    if (!d)
+        return NULL;
+    l2_manual_seed(1);
+    switch (c->p[5]) {
+    case SN_GROUP:
+    case SN_INSTANCE:
+        d->t[0] = l2_randn(L2_SHAPE(64, 32, 32, 32), L2_FLOAT32);
+        d->t[1] = l2_ones(L2_SHAPE(32), L2_FLOAT32);
+        d->t[2] = l2_zeros(L2_SHAPE(32), L2_FLOAT32);
+        d->t[3] = l2_zeros(L2_SHAPE(32), L2_FLOAT32); /* running statistics (instance_norm) */
+        d->t[4] = l2_ones(L2_SHAPE(32), L2_FLOAT32);
+        return grad_epilogue(d, 5, 0, 2, 4, (const int64_t[]){64, 32, 32, 32});
+    case SN_LRN:
+        d->t[0] = l2_randn(L2_SHAPE(64, 32, 32, 32), L2_FLOAT32);
+        return grad_epilogue(d, 1, 0, 0, 4, (const int64_t[]){64, 32, 32, 32});
+    case SN_BERNOULLI:
+        d->t[0] = l2_rand(L2_SHAPE(1024, 1024), L2_FLOAT32);
+        return grad_epilogue(d, 1, 0, 0, 2, (const int64_t[]){1024, 1024});
+    case SN_MULTI_R:
+    case SN_MULTI_N:
+        d->t[0] = l2_rand(L2_SHAPE(1024, 1000), L2_FLOAT32);
+        return grad_epilogue(d, 1, 0, 0, 2, (const int64_t[]){1024, 10});
+    default:
+        d->t[0] = l2_randn(L2_SHAPE(1024, 1), L2_FLOAT32);
+        d->t[1] = l2_rand(L2_SHAPE(1024), L2_FLOAT32);
+        return grad_epilogue(d, 2, 0, 1, 2, (const int64_t[]){1024, 1024});
+    }
+}
+
+static l2_tensor *sample_norm_of(bdata *d)
+{
+    switch (d->c->p[5]) {
+    case SN_GROUP: return l2_group_norm(d->t[0], 8, d->t[1], d->t[2], 1e-5);
+    case SN_INSTANCE:
+        return l2_instance_norm(d->t[0], d->t[3], d->t[4], d->t[1], d->t[2], true, 0.1, 1e-5);
+    case SN_LRN: return l2_local_response_norm(d->t[0], 5, 1e-4, 0.75, 1.0);
+    case SN_BERNOULLI: return l2_bernoulli(d->t[0]);
+    case SN_MULTI_R: return l2_multinomial(d->t[0], 10, true);
+    case SN_MULTI_N: return l2_multinomial(d->t[0], 10, false);
+    default: return l2_normal_tensor_tensor(d->t[0], d->t[1]);
+    }
+}
+
+static int run_sample_norm(void *p) { return bench_consume(sample_norm_of(p)); }
+static int run_sample_norm_bwd(void *p) { return finish_bwd(p, sample_norm_of(p), 0, 2); }
+
+static void add_sample_norm(void)
+{
+    static const char *names[SN_COUNT][3] = {
+        {"group_norm", "g8", "64x32x32x32"},       {"instance_norm", "stats", "64x32x32x32"},
+        {"local_response_norm", "s5", "64x32x32x32"}, {"bernoulli", "p", "1024x1024"},
+        {"multinomial", "repl10", "1024x1000"},    {"multinomial", "norepl10", "1024x1000"},
+        {"normal", "tensor_tensor", "1024x1-1024"},
+    };
+    if (!bench_full_profile())
+        return;
+    for (int grad = 0; grad < 2; grad++)
+        for (int k = 0; k < SN_COUNT; k++) {
+            if (grad && k > SN_LRN) /* the samplers' gradients are zeros: not timed */
+                continue;
+            bench_case c = nn_case(names[k][0], grad, names[k][1], names[k][2],
+                                   setup_sample_norm, grad ? run_sample_norm_bwd : run_sample_norm);
+            c.p[5] = k;
+            c.items = k <= SN_LRN ? 64.0 * 32 * 32 * 32 : k == SN_MULTI_R || k == SN_MULTI_N
+                                                            ? 1024.0 * 1000 : 1024.0 * 1024;
+            c.bytes = 8.0 * c.items;
+            bench_add(c, NULL);
+        }
+}
+
 void bench_cases_nn(void)
 {
     const int64_t *sizes;
@@ -511,4 +588,5 @@ void bench_cases_nn(void)
     add_optimizers();
     add_safetensors();
     add_conv_compose();
+    add_sample_norm();
 }

@@ -287,6 +287,53 @@ tb_run unfold_fold(const tb_name &n, std::string *why)
     return [f]() { tb_keep(f()); };
 }
 
+// Sampling and more norms (issue 14, sample): group_norm (8 groups), instance_norm (running
+// statistics updated), local_response_norm (size 5) of "NxCxHxW" with weight and bias of ones /
+// zeros; bernoulli of rand probabilities; multinomial of rand (R, K) weights, 10 samples with
+// ("repl10") or without replacement; normal with a (R, 1) mean and a (K) std.
+tb_run sample_norm(const tb_name &n, std::string *why)
+{
+    const std::vector<int64_t> &s = shape(n, 0);
+    if (n.base == "bernoulli") {
+        at::Tensor p = at::rand(s);
+        return [p]() { tb_keep(at::bernoulli(p)); };
+    }
+    if (n.base == "multinomial") {
+        at::Tensor w = at::rand(s);
+        bool repl = n.variant == "repl10";
+        return [w, repl]() { tb_keep(at::multinomial(w, 10, repl)); };
+    }
+    if (n.base == "normal") {
+        at::Tensor m = at::randn(s), sd = at::rand(shape(n, 1));
+        return [m, sd]() { tb_keep(at::normal(m, sd)); };
+    }
+    if (n.base == "local_response_norm") {
+        // torch 1.13's C++ API has no local_response_norm: torch.nn.functional's composition
+        at::Tensor x = leaf(at::randn(s), n.bwd);
+        auto lrn = [x]() {
+            auto sz = x.sizes();
+            at::Tensor d = x.mul(x).unsqueeze(1).view({sz[0], 1, sz[1], sz[2], -1});
+            d = at::constant_pad_nd(d, {0, 0, 0, 0, 2, 2}, 0);
+            d = at::avg_pool3d(d, {5, 1, 1}, {1, 1, 1}).squeeze(1).view(sz);
+            return x / d.mul(1e-4).add(1.0).pow(0.75);
+        };
+        if (n.bwd)
+            return tb_backward(lrn, at::ones(s), {x});
+        return [lrn]() { tb_keep(lrn()); };
+    }
+    int64_t c = s.at(1);
+    at::Tensor x = leaf(at::randn(s), n.bwd), w = leaf(at::ones({c}), n.bwd);
+    at::Tensor b = leaf(at::zeros({c}), n.bwd), rm = at::zeros({c}), rv = at::ones({c});
+    bool group = n.base == "group_norm";
+    auto f = [x, w, b, rm, rv, group]() {
+        return group ? at::group_norm(x, 8, w, b, 1e-5)
+                     : at::instance_norm(x, w, b, rm, rv, true, 0.1, 1e-5, false);
+    };
+    if (n.bwd)
+        return tb_backward(f, at::ones(s), {x, w, b});
+    return [f]() { tb_keep(f()); };
+}
+
 } // namespace
 
 const tb_entry tb_nn_table[] = {
@@ -297,6 +344,9 @@ const tb_entry tb_nn_table[] = {
     {"conv1d", conv1d},            {"max_pool1d", pool1d},        {"avg_pool1d", pool1d},
     {"pixel_shuffle", shuffle},    {"pixel_unshuffle", shuffle},  {"interpolate", interpolate},
     {"unfold", unfold_fold},       {"fold", unfold_fold},
+    {"group_norm", sample_norm},   {"instance_norm", sample_norm}, /* sample (issue 14) */
+    {"local_response_norm", sample_norm}, {"bernoulli", sample_norm},
+    {"multinomial", sample_norm},  {"normal", sample_norm},
     {"safetensors_save", nullptr, NO_SAFETENSORS},
     {"safetensors_load", nullptr, NO_SAFETENSORS},
     {nullptr, nullptr},

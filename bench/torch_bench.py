@@ -351,6 +351,26 @@ def build_nn_case(op, base, grad, variant, shape, g):
                  g=torch.ones(n, c, 2 * h, 2 * w_))
         fwd = "F.interpolate(x, size=(%d, %d), mode=\"bilinear\")" % (2 * h, 2 * w_)
         return (bwd_stmt(fwd, "x") if grad else fwd), g
+    if base in ("group_norm", "instance_norm", "local_response_norm"):  # sample (issue 14)
+        n, c, h, w_ = shape
+        g.update(x=torch.randn(n, c, h, w_, requires_grad=grad),
+                 w=torch.ones(c, requires_grad=grad), b=torch.zeros(c, requires_grad=grad),
+                 rm=torch.zeros(c), rv=torch.ones(c), g=torch.ones(n, c, h, w_))
+        fwd = {"group_norm": "F.group_norm(x, 8, w, b, 1e-5)",
+               "instance_norm": "F.instance_norm(x, rm, rv, w, b, True, 0.1, 1e-5)",
+               "local_response_norm": "F.local_response_norm(x, 5, 1e-4, 0.75, 1.0)"}[base]
+        return (bwd_stmt(fwd, "x" if base == "local_response_norm" else "xwb") if grad
+                else fwd), g
+    if base == "bernoulli":
+        g.update(p=torch.rand(*shape))
+        return "torch.bernoulli(p)", g
+    if base == "multinomial":
+        g.update(w=torch.rand(*shape))
+        return "torch.multinomial(w, 10, %s)" % (variant == "repl10"), g
+    if base == "normal":
+        ms, ss = shape
+        g.update(m=torch.randn(*ms), s=torch.rand(*ss))
+        return "torch.normal(m, s)", g
     if op in ("sgd_step", "adam_step"):
         k, r, c = shape
         params = []

@@ -355,6 +355,8 @@ static l2_tensor *f_bce_logits(const l2_tensor *a, const l2_tensor *b)
 }
 static l2_tensor *f_dropout(const l2_tensor *t, double p) { return l2_dropout(t, p, true); }
 static l2_tensor *f_gelu(const l2_tensor *t) { return l2_gelu(t, false); }
+/* sample (issue 14): the number-argument forms */
+static l2_tensor *f_normal_ft(const l2_tensor *t, double v) { return l2_normal_float_tensor(v, t); }
 
 static void op_binary(reader *r)
 {
@@ -377,7 +379,8 @@ static void op_scalar(reader *r)
     static const sc_fn fns[] = {l2_add_scalar, l2_sub_scalar, l2_mul_scalar, l2_div_scalar,
                                 l2_pow_scalar, l2_rsub_scalar, l2_eq_scalar, l2_ne_scalar,
                                 l2_lt_scalar, l2_le_scalar, l2_gt_scalar, l2_ge_scalar,
-                                l2_full_like, l2_leaky_relu, l2_elu, f_dropout};
+                                l2_full_like, l2_leaky_relu, l2_elu, f_dropout,
+                                l2_bernoulli_p, l2_normal_tensor_float, f_normal_ft};
     int k = u8(r) % (int)(sizeof fns / sizeof fns[0]);
     l2_tensor *a = get(r);
     put(r, fns[k](a, value(r)), "scalar");
@@ -392,7 +395,7 @@ static void op_unary(reader *r)
         l2_tan,  l2_asin, l2_acos,   l2_atan,  l2_sinh,       l2_cosh,   l2_tanh,  l2_sigmoid,
         l2_relu, l2_silu, l2_erf,    l2_floor, l2_ceil,       l2_round,  l2_trunc, l2_logical_not,
         l2_sum,  l2_mean, l2_prod,   l2_max,   l2_min,        l2_argmax, l2_argmin, l2_all,
-        l2_any,  f_gelu};
+        l2_any,  f_gelu,  l2_bernoulli};
     int k = u8(r) % (int)(sizeof fns / sizeof fns[0]);
     put(r, fns[k](get(r)), "unary");
 }
@@ -446,8 +449,9 @@ static void op_multi(reader *r)
     int n = u8(r) % 5;
     for (int i = 0; i < n; i++)
         ts[i] = get(r);
-    int kind = u8(r) % 12;
-    static const int need[12] = {0, 0, 3, 2, 3, 2, 2, 2, 2, 1, 2, 2}; /* 10, 11: index2 */
+    int kind = u8(r) % 17;
+    /* 10, 11: index2; 12 - 16: sample */
+    static const int need[17] = {0, 0, 3, 2, 3, 2, 2, 2, 2, 1, 2, 2, 2, 1, 1, 1, 1};
     if (n < need[kind])
         return;
     l2_tensor *out = NULL;
@@ -478,6 +482,36 @@ static void op_multi(reader *r)
             return;
         out = l2_take_along_dim(ts[0], ts[1], dimarg(r));
         break;
+    case 12: /* mean and std broadcast: bound the product as where does */
+        if (numel_of(ts[0]) * numel_of(ts[1]) > 65536)
+            return;
+        out = l2_normal_tensor_tensor(ts[0], ts[1]);
+        break;
+    case 13: { /* with replacement the count is free: bound the draws */
+        int64_t ns = arg(r);
+        bool repl = u8(r) & 1;
+        if (repl && ns > 4096)
+            return;
+        out = l2_multinomial(ts[0], ns, repl);
+        break;
+    }
+    case 14:
+        out = l2_group_norm(ts[0], arg(r), n > 1 ? ts[1] : NULL, n > 2 ? ts[2] : NULL, value(r));
+        break;
+    case 15: { /* ts[1], ts[2] as running statistics (written in place) or weight and bias */
+        bool stats = u8(r) & 1, use = u8(r) & 1;
+        l2_tensor *a = n > 1 ? ts[1] : NULL, *b = n > 2 ? ts[2] : NULL;
+        out = l2_instance_norm(ts[0], stats ? a : NULL, stats ? b : NULL, stats ? NULL : a,
+                               stats ? NULL : b, use, value(r), value(r));
+        break;
+    }
+    case 16: { /* the padded channels grow with size: bound it */
+        int64_t size = arg(r);
+        if (size > 64)
+            return;
+        out = l2_local_response_norm(ts[0], size, value(r), value(r), value(r));
+        break;
+    }
     case 8:
         out = l2_cross_entropy(ts[0], ts[1], (l2_reduction)(u8(r) % 4), arg(r), value(r));
         break;

@@ -1192,6 +1192,144 @@ L2_API l2_tensor *l2_fold(const l2_tensor *x, const int64_t output_size[2],
 /* @@CONV@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* Sorting, selection and scans (libl2/ops/sort.c, issue 14)                                  */
+/* ------------------------------------------------------------------------------------------ */
+/* These ops work along one dim (negative counts from the end; a 0-d tensor takes dim 0 and -1
+ * and is one row of one element; L2_ERR_DIM otherwise). Values order as torch 1.13: NaN is
+ * larger than every number and equal to NaN, -0.0 equals 0.0. Results are new tensors (yours);
+ * an op with an `indices` argument writes a new int64 tensor of the values' shape there when it
+ * is non-NULL (positions along dim) and sets it to NULL on failure. Float values are
+ * differentiable: the gradient of a value goes to the element it was taken from (torch's
+ * value_selecting_reduction_backward). NULL t is L2_ERR_NULL. */
+
+/* torch.sort: t sorted along dim, ascending or descending; the same shape and dtype (any dtype).
+ * The sort is always stable (equal elements keep their order, in both directions), which is
+ * also a valid answer for stable = false, where torch leaves the order of ties open. */
+L2_API l2_tensor *l2_sort(const l2_tensor *t, int dim, bool descending, bool stable,
+                          l2_tensor **indices);
+/* torch.argsort: the indices of l2_sort alone (int64, not differentiable). */
+L2_API l2_tensor *l2_argsort(const l2_tensor *t, int dim, bool descending, bool stable);
+/* torch.msort: l2_sort along dim 0, ascending, values only. */
+L2_API l2_tensor *l2_msort(const l2_tensor *t);
+/* torch.topk: the k largest (largest) or smallest elements along dim, from the extreme one on:
+ * t's shape with k at dim. k must lie in [0, size of dim] (L2_ERR_INDEX). float32, float64,
+ * int64 (bool: L2_ERR_DTYPE). Ties keep their order along dim. The result is always sorted:
+ * torch leaves the order open when sorted is false. */
+L2_API l2_tensor *l2_topk(const l2_tensor *t, int64_t k, int dim, bool largest, bool sorted,
+                          l2_tensor **indices);
+/* torch.kthvalue: the k-th smallest element along dim (k from 1); dim removed unless keepdim.
+ * L2_ERR_ARG if dim has size 0; L2_ERR_INDEX unless 1 <= k <= size; float32, float64, int64
+ * (bool: L2_ERR_DTYPE). Among equal elements the first along dim is picked (torch: any). */
+L2_API l2_tensor *l2_kthvalue(const l2_tensor *t, int64_t k, int dim, bool keepdim,
+                              l2_tensor **indices);
+/* torch.median(t): the lower median of all elements -> 0-d (NaN if any element is NaN or t is
+ * empty). float32, float64, int64 (bool: L2_ERR_DTYPE). Backward: dy split evenly among the
+ * elements equal to the result, as torch 1.13. */
+L2_API l2_tensor *l2_median(const l2_tensor *t);
+/* torch.median(t, dim): the lower median along dim (the first NaN along dim when the row holds
+ * NaN) and its index; dim removed unless keepdim. L2_ERR_ARG if dim has size 0; dtypes as
+ * l2_median. Among equal elements the first along dim is picked (torch: any). */
+L2_API l2_tensor *l2_median_dim(const l2_tensor *t, int dim, bool keepdim, l2_tensor **indices);
+/* torch.mode: the most frequent value along dim (the smallest of several equally frequent ones)
+ * and the last index where it occurs, as torch 1.13 on CPU; dim removed unless keepdim. Any
+ * dtype. L2_ERR_ARG if dim has size 0. Rows with NaN: NaNs count as one value larger than the
+ * rest (torch 1.13's answer there depends on its sort and is not followed). */
+L2_API l2_tensor *l2_mode(const l2_tensor *t, int dim, bool keepdim, l2_tensor **indices);
+/* @@SORT@@ */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sampling and more norms (libl2/ops/sample.c, nn-norm2.c, issue 14)                          */
+/* ------------------------------------------------------------------------------------------ */
+/* The sampling ops draw from this thread's generator (see Random numbers) through l2_rand and
+ * l2_randn, so the same seed gives the same samples on every machine and at every thread
+ * count; their draws are specified below. A failing call draws nothing (the generator is left
+ * where it was). Their names are torch's overload names (torch.bernoulli(t, p) is bernoulli.p,
+ * torch.normal(Tensor, Tensor) is normal.Tensor_Tensor). */
+
+/* torch.bernoulli(p): 1 with probability p[i], else 0, in p's dtype (float32 or float64:
+ * L2_ERR_DTYPE otherwise) and shape (any shape and layout; a new contiguous tensor). Draw:
+ * u = l2_rand(p's shape, L2_FLOAT64), out[i] = u[i] < p[i] (row-major i). L2_ERR_ARG unless every
+ * p[i] is in [0, 1] (NaN included). Gradient: zero for p (torch 1.13's BernoulliBackward0). */
+L2_API l2_tensor *l2_bernoulli(const l2_tensor *p);
+/* torch.bernoulli(t, p): t's shape and dtype (any dtype: float, int64 0/1, bool), each element 1
+ * with probability p; t's values are not read. Draw: u = l2_rand(t's shape, L2_FLOAT64), out[i]
+ * = u[i] < p. L2_ERR_ARG for p outside [0, 1] or NaN. Not differentiable (as torch). */
+L2_API l2_tensor *l2_bernoulli_p(const l2_tensor *t, double p);
+/* torch.multinomial: num_samples category indices (int64) per row of weights ((K) -> (n), or
+ * (R, K) -> (R, n)), each row's weights (float32 or float64, any layout, not necessarily summing
+ * to 1) giving the relative probability of each category. With replacement the draws are
+ * independent: u = l2_rand((R, n), L2_FLOAT64) and sample j of row r is the first category c
+ * whose float64 running sum of weights exceeds u[r][j] * (the row's total), so a zero weight
+ * is never drawn. Without replacement: u = l2_rand((R, K), L2_FLOAT64), each category of weight
+ * w > 0 gets the key -log(1 - u[r][c]) / w (exponential races), the categories are taken in
+ * increasing key order, and once the positive weights are used up the zero-weight categories
+ * follow in increasing u order (torch 1.13 takes them in an unspecified order). Errors as torch:
+ * L2_ERR_SHAPE for weights not 1-d or 2-d, L2_ERR_DTYPE for integer or bool weights, L2_ERR_ARG
+ * for num_samples <= 0, for num_samples > K without replacement, K > 2^24, a weight that is
+ * negative, infinite or NaN, or a row whose weights sum to 0 (checked in that order, before
+ * any draw); R = 0 gives an empty (0, n) result. Not differentiable. */
+L2_API l2_tensor *l2_multinomial(const l2_tensor *weights, int64_t num_samples, bool replacement);
+/* torch.normal(mean, std) with tensors: out = mean + std * z, z = l2_randn(shape, dtype), shape
+ * the broadcast of mean's and std's shapes (L2_ERR_SHAPE if they do not broadcast), dtype
+ * mean's (float32 or float64: L2_ERR_DTYPE otherwise; std of any dtype is converted to it,
+ * as torch 1.13 does). L2_ERR_ARG unless every element of std is >= 0 (NaN included). Checked
+ * in torch's order (here and in the two forms below): std's values, the shapes, the dtype.
+ * Gradients to mean and std are zero, as torch 1.13's (NormalBackward3). A new contiguous
+ * tensor. */
+L2_API l2_tensor *l2_normal_tensor_tensor(const l2_tensor *mean, const l2_tensor *std);
+/* torch.normal(mean, std) with a tensor mean and a number std: mean's shape and dtype (float:
+ * L2_ERR_DTYPE otherwise), out = mean + std * z, z = l2_randn. L2_ERR_ARG for std < 0 or NaN.
+ * Zero gradient to mean. */
+L2_API l2_tensor *l2_normal_tensor_float(const l2_tensor *mean, double std);
+/* torch.normal(mean, std) with a number mean and a tensor std: std's shape and dtype (float:
+ * L2_ERR_DTYPE otherwise), out = mean + std * z, z = l2_randn. L2_ERR_ARG unless every element of
+ * std is >= 0. Zero gradient to std. */
+L2_API l2_tensor *l2_normal_float_tensor(double mean, const l2_tensor *std);
+/* The norms (libl2/ops/nn-norm2.c): group_norm has a node of its own; instance_norm and
+ * local_response_norm are composed of libl2's differentiable ops, as noted for each, so their
+ * gradients (to x, weight and bias) are those ops' and l2_grad_fn_name names the last of them.
+ * Float32 and float64 only; x, weight, bias and running statistics of one dtype (L2_ERR_DTYPE
+ * otherwise, as torch's CPU kernels); any layout; a new contiguous tensor. */
+/* torch.nn.functional.group_norm: x (N, C, *) -> x's shape, each of the N * num_groups groups of
+ * C / num_groups consecutive channels normalised over its channels and spatial positions,
+ * (x - mean) / sqrt(var + eps) with the biased variance, then y * weight[c] + bias[c]; weight,
+ * bias: NULL or (C). Statistics in float64; differentiable in x, weight and bias (node
+ * "group_norm", torch's NativeGroupNormBackward formulas). Errors, in torch's order: L2_ERR_DIM for fewer than 2 dims,
+ * L2_ERR_ARG for num_groups 0, L2_ERR_SHAPE when (N C // num_groups) * S == 1 (torch's "more
+ * than 1 value per channel") or C is not divisible by num_groups or weight or bias is not (C),
+ * L2_ERR_ARG for num_groups < 0, L2_ERR_DTYPE. */
+L2_API l2_tensor *l2_group_norm(const l2_tensor *x, int64_t num_groups, const l2_tensor *weight,
+                                const l2_tensor *bias, double eps);
+/* torch.nn.functional.instance_norm: x (N, C, *) -> x's shape. use_input_stats: each (n, c)
+ * instance normalised over its S spatial positions (biased variance; group_norm's kernel and
+ * node with C groups), then weight and bias per channel; each running statistic given (NULL or
+ * (C), independently) is updated in place, outside autograd, once the result exists:
+ * running = (1 - momentum) * running + momentum * mean over n of the instance statistic (the
+ * unbiased variance for running_var); nothing is updated for an empty x (for an empty batch
+ * N = 0 torch 1.13 writes NaN into them, and fails when given weight or bias: libl2 returns the
+ * empty result). Otherwise the running
+ * statistics (both required: L2_ERR_NULL) normalise, as l2_batch_norm in eval mode (which
+ * computes it). Errors, in torch's order: L2_ERR_SHAPE when use_input_stats and S == 1
+ * (torch's "more than 1 spatial element"; a 0-d, 1-d or 2-d x has S = 1), L2_ERR_NULL,
+ * L2_ERR_DIM for fewer than 2 dims, L2_ERR_SHAPE for a parameter not 1-d of C elements,
+ * L2_ERR_DTYPE. */
+L2_API l2_tensor *l2_instance_norm(const l2_tensor *x, l2_tensor *running_mean,
+                                   l2_tensor *running_var, const l2_tensor *weight,
+                                   const l2_tensor *bias, bool use_input_stats, double momentum,
+                                   double eps);
+/* torch.nn.functional.local_response_norm: x (N, C, *) (3 or more dims: L2_ERR_SHAPE) ->
+ * x / (k + alpha * d)^beta, d[n, c] the mean of x^2 over channels c - size/2 .. c + (size-1)/2
+ * (zeros beyond the edges; the divisor is always size). Composed as torch composes it: l2_mul,
+ * l2_pad and l2_avg_pool2d over the channels of x^2 viewed as (N, 1, C, S), then l2_mul_scalar,
+ * l2_add_scalar, l2_pow_scalar and l2_div. An empty x returns a new reference to x itself, as
+ * torch returns its input. L2_ERR_ARG for size < 1 (a non-empty x; torch 1.13 fails on a
+ * negative size in its padding, with a shape error). Float only: torch 1.13 also
+ * takes int64 x (through its integer avg_pool, giving float32), libl2 refuses it (L2_ERR_DTYPE). */
+L2_API l2_tensor *l2_local_response_norm(const l2_tensor *x, int64_t size, double alpha,
+                                         double beta, double k);
+/* @@SAMPLE@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Layers, optimizers, weights and data (libl2/nn/)                                           */
 /* ------------------------------------------------------------------------------------------ */
 /* Named tensors: what l2_load_safetensors returns. Entries keep the file's order. */

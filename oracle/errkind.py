@@ -19,6 +19,13 @@ PATTERNS = [
     ("dim", r"0-dim|0-d tensor|zero-dimensional|expects a tensor with <= \d+ dimensions"),
     # pad with a negative result size reaches narrow with a negative length: a shape problem
     ("shape", r"length \(-\d+\) exceeds dimension size"),
+    # multinomial: the rank of the weights (libl2 L2_ERR_SHAPE, as conv1d's rank), and more
+    # samples than categories without replacement, an argument (sample)
+    ("shape", r"prob_dist must be 1 or 2 dim"),
+    ("value", r"cannot sample n_sample|normal expects|bernoulli_ expects|"
+              r"probability tensor contains"),
+    # a kernel size < 1 is an invalid argument (libl2 L2_ERR_ARG), not a shape (sample: lrn)
+    ("value", r"kernel size should be greater than zero"),
     ("index", r"exceeds dimension size|indexing axis dim should be positive"),
     # an index item of the wrong type (x[1.5]) is a malformed argument
     ("value", r"are valid indices"),
@@ -28,7 +35,8 @@ PATTERNS = [
     ("index", r"index -?\d+ is out of bounds|index \S+ out of range|[Ii]ndex out of range|"
               r"out of bounds for dimension|index .* out of|Target -?\d+ is out of bounds|"
               r"too many indices|Class values must be|"
-              r"index \d+ is out of|tried to access index"),  # take (index2)
+              r"index \d+ is out of|tried to access index|"  # take (index2)
+              r"selected number k out of range"),  # kthvalue (sort)
     ("dtype", r"dtype|scalar type|[Ee]xpected .*(Long|Float|Double|Bool)|"
               r"not implemented for '(Bool|Long|Float|Double)'|"
               r"with a bool tensor is not supported|Bool|\bLong\b|\bFloat\b|Double|"

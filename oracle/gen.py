@@ -34,7 +34,7 @@ WRITABLE_LAYOUTS = ["contiguous", "transposed", "permuted", "stepped", "offset",
 
 VALUE_KINDS = ["uniform", "normal", "special", "ties", "positive", "unit", "nonzero", "prob",
                "small_int", "uniform01", "special_finite", "special_finite_acc", "wide",
-               "near_overflow", "near_zero", "int_big"]
+               "near_overflow", "near_zero", "int_big", "distinct"]
 # Kinds with non-finite values: gradients are compared only where torch's is not NaN.
 NONFINITE_KINDS = ("special", "near_overflow")
 INT64_MAX = 2**63 - 1
@@ -118,6 +118,8 @@ def make_values(kind, dtype, n, seed):
             return rng.integers(1, 10, n)
         if kind == "ties":
             return rng.integers(0, 3, n)
+        if kind == "distinct":  # sort (issue 14)
+            return rng.permutation(n) - n // 2
         if kind == "nonzero":
             v = rng.integers(1, 10, n)
             return v * np.where(rng.random(n) < 0.5, -1, 1)
@@ -173,6 +175,8 @@ def make_values(kind, dtype, n, seed):
         v[m] = 0.0
     elif kind == "int_big":
         v = rng.uniform(-2, 2, n)
+    elif kind == "distinct":  # sort (issue 14): no two values equal, steps of 1/8 (float32-exact)
+        v = (rng.permutation(n) - n // 2) / 8.0
     else:
         raise ValueError("unknown value kind " + kind)
     return v

@@ -392,6 +392,14 @@ def _demo_shuffle():
     return False, "pixel_unshuffle of that input no longer raises"
 
 
+def _demo_median_stride0():  # sort (issue 14)
+    import torch
+    v, i = torch.median(torch.tensor([7]).expand(5), 0)
+    if int(v) != 7:
+        return True, "torch.median(tensor([7]).expand(5), 0) gives %d at index %d" % (v, i)
+    return False, "median along a dim of stride 0 now gives the right value"
+
+
 # torch bugs the reference avoids (registry.py gives torch contiguous copies there, so libl2 is
 # still compared on every layout); --check runs their demos too.
 WORKAROUNDS = [
@@ -403,6 +411,8 @@ WORKAROUNDS = [
      "torch_demo": _demo_nearest},
     {"name": "pixel-shuffle-memory-format", "where": "reg_conv_compose.py l2_pixel_shuffle",
      "torch_demo": _demo_shuffle},
+    {"name": "median-dim-stride0", "where": "reg_sort.py l2_median_dim",
+     "torch_demo": _demo_median_stride0},
 ]
 
 

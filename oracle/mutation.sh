@@ -49,6 +49,8 @@ conv_bias|test-conv test-conv-blocks|conv2d|conv2d's fused scatter adds the next
 conv_db_tail|test-conv test-conv-blocks|conv2d|conv2d's bias gradient drops each row's L % 8 tail
 index_bounds|test-index|index_select,gather|an index equal to the dim size is accepted
 take_bounds|test-index2|take|take accepts an index equal to numel (reads one past the end)
+bernoulli_flip|test-sample|bernoulli,bernoulli_p|bernoulli's comparison turned round (ones with probability 1 - p)
+gn_mean|test-norm2|group_norm,instance_norm|group_norm's dx drops the mean(dy w) term
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
 grain_class|test-threads|exp,sin|math-class loops run on the default grain's team: ranges skipped
 optim_fused|test-optim||the fused adam step forgets exp_avg_sq's bias correction

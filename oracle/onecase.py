@@ -228,6 +228,8 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
                 return "set_requires_grad failed: " + lib.error()
     lib.clear_error()
     xs = [b.l2 if b is not None else None for b in bufs]
+    if callable(op.check):  # a random op checked by its properties: the same seed every run
+        lib.manual_seed(a.get("seed", 0))
     r = op.call(f, xs, a)
     if op.inplace is not None:
         l2_ok = (r == 0)
@@ -413,6 +415,12 @@ def compare_output(op, case, got, want_t, k, l2_outs, tin, bufs, ctx, stats):
     a = case["args"]
     if op.check == "dropout" and want_t is None:
         return check_dropout(got, as_np(bufs[0].torch), a)
+    if callable(op.check):  # random values: shape and dtype against torch's, then properties
+        if got.shape != tuple(want_t.shape) or got.dtype != as_np(want_t).dtype:
+            return "result %s %s, torch's %s %s" % (list(got.shape), got.dtype,
+                                                    list(want_t.shape), as_np(want_t).dtype)
+        return op.check(got, [as_np(b.torch.detach()) if b is not None else None
+                              for b in bufs], a)
     want = as_np(want_t)
     if op.check == "argext" and got.dtype == np.int64 and k == len(l2_outs) - 1 and \
             got.shape == want.shape:

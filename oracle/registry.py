@@ -42,7 +42,10 @@ class Op:
         self.family = family
         self.inplace = inplace      # index of the input written in place (returns a status)
         self.view = view            # result must share the storage of input 0 (as torch's)
-        self.check = check          # custom property check instead of torch values (random ops)
+        # custom property check instead of torch values (random ops): "dropout", or a function
+        # (libl2's result, the inputs as numpy, args) -> None or a message, run after a seed of
+        # args["seed"] (onecase.py)
+        self.check = check
         self.mutates = mutates      # inputs torch and libl2 both modify (separate buffers)
         self.outputs = outputs
         self.nograd = nograd
@@ -616,3 +619,8 @@ import reg_conv_compose  # noqa: E402,F401
 
 # the indexing ops of issue 14 (index2)
 import reg_index2  # noqa: E402,F401
+
+# sorting, selection and scans (issue 14, sort)
+import reg_sort  # noqa: E402,F401
+# the sampling ops and more norms of issue 14 (sample)
+import reg_sample  # noqa: E402,F401

@@ -109,6 +109,16 @@ V = {
                     ((1, 3), lambda a: c(4, 3).scatter_add(0, torch.tensor([[0, 1, 2]]), a))],
     "embedding": [((4, 3), lambda a: F.embedding(I, a))],
     "take": [((4, 3), lambda a: torch.take(a, torch.tensor([[0, -1], [5, 5]])))],  # index2
+    # sample (issue 14): a in [0.5, 1.5), shifted into [0, 1) for bernoulli (SubBackward0
+    # saves nothing)
+    "bernoulli": [((2, 3), lambda a: torch.bernoulli(a - 0.5))],
+    "normal": [((2, 3), lambda a: torch.normal(a, c(2, 3))),
+               ((2, 3), lambda a: torch.normal(c(2, 3), a)),
+               ((2, 3), lambda a: torch.normal(a, 2.0)),
+               ((2, 3), lambda a: torch.normal(1.0, a))],
+    "group_norm": [((2, 4, 3), lambda a: F.group_norm(a, 2)),
+                   ((4,), lambda a: F.group_norm(c(2, 4, 3), 2, a)),
+                   ((4,), lambda a: F.group_norm(c(2, 4, 3), 2, c(4), a))],
     "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
     "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
     "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],
@@ -180,7 +190,8 @@ def raises_twice(shape, f):
 def table_ops():
     """(name, saves) of every op in the op table, in order."""
     ops = []
-    for fam in ("view", "elementwise", "reduce", "linalg", "index", "nn", "conv", "index2"):
+    for fam in ("view", "elementwise", "reduce", "linalg", "index", "nn", "conv", "index2",
+                "sample"):
         with open(os.path.join(HERE, "..", "libl2", "ops", "list-%s.h" % fam)) as f:
             for m in re.finditer(r"X\((\w+), (\w+), (L2__SAVES|L2__MAY_SAVE)\)", f.read()):
                 ops.append((m.group(2), m.group(3) == "L2__SAVES"))

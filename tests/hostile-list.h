@@ -252,6 +252,23 @@
     X(l2_interpolate) \
     X(l2_unfold) \
     X(l2_fold) \
+    X(l2_sort) /* sort (issue 14) */ \
+    X(l2_argsort) \
+    X(l2_msort) \
+    X(l2_topk) \
+    X(l2_kthvalue) \
+    X(l2_median) \
+    X(l2_median_dim) \
+    X(l2_mode) \
+    X(l2_bernoulli) /* sample (issue 14) */ \
+    X(l2_bernoulli_p) \
+    X(l2_multinomial) \
+    X(l2_normal_tensor_tensor) \
+    X(l2_normal_tensor_float) \
+    X(l2_normal_float_tensor) \
+    X(l2_group_norm) \
+    X(l2_instance_norm) \
+    X(l2_local_response_norm) \
     X(l2_named_count) \
     X(l2_named_name) \
     X(l2_named_tensor) \

@@ -21,6 +21,8 @@
 #include "list-conv.h"
 #include "list-interp.h"
 #include "list-index2.h" /* index2 (issue 14) */
+#include "list-sort.h"   /* sort (issue 14) */
+#include "list-sample.h" /* sample (issue 14) */
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -31,6 +33,8 @@
     L2__OPS_NN(X)                                                                            \
     L2__OPS_CONV(X)                                                                          \
     L2__OPS_INTERP(X)                                                                        \
-    L2__OPS_INDEX2(X)
+    L2__OPS_INDEX2(X)                                                                        \
+    L2__OPS_SORT(X)                                                                          \
+    L2__OPS_SAMPLE(X)
 
 #endif
