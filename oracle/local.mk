@@ -1,7 +1,9 @@
 # oracle/: the PyTorch oracle (differential tests of every op against torch 1.13), its make check
 # entries and the deep profile. See oracle/README.md.
-TESTS += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh tests/gradcheck.sh
+TESTS += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh tests/gradcheck.sh \
+	tests/torch-saves.sh
 EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh tests/gradcheck.sh \
+	tests/torch-saves.sh oracle/torch_saves.py \
 	oracle/gradcheck.py oracle/mags.py \
 	oracle/graph_oracle.py oracle/graph_ir.py oracle/graph_gen.py oracle/graph_run.py \
 	oracle/graph_known.py oracle/README.md oracle/run.py oracle/registry.py oracle/gen.py \

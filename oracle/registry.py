@@ -586,22 +586,24 @@ NON_OP_SECTIONS = ("DLPack exchange", "Autograd", "Testing and configuration")
 
 
 def declared_ops(header_text):
-    """Ops declared in l2.h: `L2_API l2_tensor *l2_x(` and `L2_API l2_status l2_x_(` in the op
-    sections, minus NOT_OPS."""
+    """Ops declared in l2.h: `L2_API l2_tensor *l2_x(` and `L2_API l2_status l2_x(` (in-place
+    ops, and ops that hand results back through an array) in the op sections, minus NOT_OPS."""
     start = header_text.find(OP_SECTIONS_START)
     end = header_text.find(OP_SECTIONS_END)
     body = header_text[start:end if end > 0 else None]
-    # drop non-op sections: a section runs from its title line to the next rule line
+    # drop non-op sections: a title (a one-line comment between two rule lines) and the body
+    # up to the next title
     parts = re.split(r"/\* -{20,} \*/\n", body)
-    keep = []
+    keep, skip = [], False
     for p in parts:
-        title = p.strip().split("\n")[0]
-        if any(t in title for t in NON_OP_SECTIONS):
-            continue
-        keep.append(p)
+        lines = p.strip().split("\n")
+        if len(lines) == 1 and lines[0].startswith("/*") and lines[0].endswith("*/"):
+            skip = any(t in lines[0] for t in NON_OP_SECTIONS)
+        if not skip:
+            keep.append(p)
     text = "\n".join(keep)
     names = re.findall(r"L2_API\s+l2_tensor\s*\*\s*(l2_\w+)\s*\(", text)
-    names += re.findall(r"L2_API\s+l2_status\s+(l2_\w+_)\s*\(", text)
+    names += re.findall(r"L2_API\s+l2_status\s+(l2_\w+)\s*\(", text)
     out = []
     for n in names:
         if n not in NOT_OPS and n not in out:
