@@ -877,6 +877,46 @@ L2_API l2_tensor *l2_any_dim(const l2_tensor *t, int dim, bool keepdim);
 /* @@REDUCE@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* More reductions and scans (libl2/ops/reduce3.c, scan.c; issue 14, area scan)              */
+/* ------------------------------------------------------------------------------------------ */
+/* dims as (ndims, dims, keepdim) as for the Reductions above (ndims 0: every dim; L2_ERR_ARG
+ * for a dim listed twice, L2_ERR_DIM out of range, L2_ERR_NULL for ndims > 0 with dims NULL).
+ * Results are new tensors (yours); an op with an out-argument (max, mean, indices) writes a new
+ * tensor there when it is non-NULL and sets it to NULL on failure. NULL t is L2_ERR_NULL. */
+
+/* torch.amax / amin: the largest / smallest element over dims, t's dtype (any dtype); NaN
+ * propagates. L2_ERR_ARG for an empty t reduced over every dim or a reduced dim of size 0.
+ * Backward: dy split evenly among the elements equal to the result (torch 1.13; where the
+ * result is NaN torch's gradient is NaN, libl2 splits dy among the NaN). */
+L2_API l2_tensor *l2_amax(const l2_tensor *t, int ndims, const int *dims, bool keepdim);
+L2_API l2_tensor *l2_amin(const l2_tensor *t, int ndims, const int *dims, bool keepdim);
+/* torch.aminmax: returns amin and, when max is non-NULL, writes amax there (yours), over one dim
+ * (*dim) or, when dim is NULL, over every element (0-d results; with keepdim every dim kept
+ * with size 1). Errors as l2_amin; an empty t without dim is L2_ERR_ARG. torch 1.13 has no
+ * gradient for aminmax; libl2's results are amin's and amax's and have theirs (as later
+ * releases). */
+L2_API l2_tensor *l2_aminmax(const l2_tensor *t, const int *dim, bool keepdim, l2_tensor **max);
+/* torch.nansum: the sum over dims with NaN counted as 0; bool and int64 give int64, floats keep
+ * their dtype. Empty: 0. Backward: dy where x is not NaN, 0 at the NaN. */
+L2_API l2_tensor *l2_nansum(const l2_tensor *t, int ndims, const int *dims, bool keepdim);
+/* torch.nanmean: nansum over the count of non-NaN elements (NaN where there is none); float
+ * dtypes only (L2_ERR_DTYPE). Backward: dy / count where x is not NaN. */
+L2_API l2_tensor *l2_nanmean(const l2_tensor *t, int ndims, const int *dims, bool keepdim);
+/* torch.count_nonzero: how many elements over dims are not 0 (NaN counts) -> int64, the dims
+ * removed (ndims 0: every dim, a 0-d result). Any dtype; not differentiable. */
+L2_API l2_tensor *l2_count_nonzero(const l2_tensor *t, int ndims, const int *dims);
+/* torch.var_mean / std_mean: returns l2_var (l2_std) of t over dims with correction and, when
+ * mean is non-NULL, writes l2_mean_dims over the same dims there (yours). Float dtypes only
+ * (L2_ERR_DTYPE); other errors and gradients as l2_var, l2_std and l2_mean_dims (each result
+ * has its own node; torch's single node gives the same gradients). torch's unbiased = true is
+ * correction 1, false 0. */
+L2_API l2_tensor *l2_var_mean(const l2_tensor *t, int ndims, const int *dims, double correction,
+                              bool keepdim, l2_tensor **mean);
+L2_API l2_tensor *l2_std_mean(const l2_tensor *t, int ndims, const int *dims, double correction,
+                              bool keepdim, l2_tensor **mean);
+/* @@SCAN@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Linear algebra through OpenBLAS (libl2/ops/linalg.c)                                       */
 /* ------------------------------------------------------------------------------------------ */
 /* Products follow torch: operands have one dtype, float32, float64 or int64 (int64 through plain

@@ -13,7 +13,8 @@ import re
 PATTERNS = [
     # an empty reduction without an identity is an invalid value (torch raises IndexError or
     # RuntimeError; libl2 L2_ERR_ARG), not a shape or index problem
-    ("value", r"to have non-zero size|because this dimension is empty|numel\(\) == 0"),
+    ("value", r"to have non-zero size|because this dimension is empty|numel\(\) == 0|"
+              r"operation has no identity"),  # aminmax (scan)
     # the rank of a tensor is wrong for the op (t of 3-d, select or cat of 0-d): the dim kind,
     # as libl2's L2_ERR_DIM (torch says RuntimeError or IndexError)
     ("dim", r"0-dim|0-d tensor|zero-dimensional|expects a tensor with <= \d+ dimensions"),

@@ -332,6 +332,33 @@ def _demo_norm():
 # max_ci: how many cases of the CI profile (run.py --profile ci, the default budget) the entry may
 # match as failures; the run fails beyond it. Counted with that run's per-entry lines.
 
+def _aminmax_0d_keepdim(case):  # scan (issue 14)
+    """aminmax of a 0-d input along dim 0 with keepdim."""
+    a = case["args"]
+    return case["inputs"][0]["shape"] == [] and a["dim"] is not None and a["keepdim"]
+
+
+def _demo_aminmax_0d():
+    import torch
+    lo = torch.aminmax(torch.tensor(2.0), dim=0, keepdim=True)[0]
+    return tuple(lo.shape) == (1,), "aminmax(tensor(2.), dim=0, keepdim=True): shape %s " \
+        "(amin of the same: %s)" % (tuple(lo.shape), tuple(torch.amin(torch.tensor(2.0), 0,
+                                                                        True).shape))
+
+
+def _has_inf(case):  # scan (issue 14)
+    """The input holds an infinity."""
+    return bool(np.isinf(np.asarray(logical_values(case["inputs"][0]), dtype=np.float64)).any())
+
+
+def _demo_var_mean_inf():
+    import torch
+    x = torch.tensor([float("inf"), 1.0])
+    m = torch.var_mean(x)[1]
+    return bool(torch.isnan(m)), "var_mean(tensor([inf, 1.])) mean %s, torch.mean %s" % (
+        m.item(), torch.mean(x).item())
+
+
 KNOWN = [
     {"name": "prod-dim-exclusive", "ops": ("l2_prod_dim",), "dtypes": FLOATS,
      "side": "backward", "match": _prod_dim_inexact, "max_ci": 3,
@@ -351,6 +378,22 @@ KNOWN = [
     {"name": "var-0d-correction1", "ops": ("l2_var",), "dtypes": FLOATS, "side": "backward",
      "match": _var_0d_correction1, "max_ci": 4, "torch_demo": _demo_var,
      "reason": "gradient of var of a 0-d input with correction 1 is 0/0: torch inf, libl2 NaN"},
+    {"name": "var-mean-0d-correction1", "ops": ("l2_var_mean", "l2_std_mean"),
+     "dtypes": FLOATS, "side": "backward", "match": _var_0d_correction1, "max_ci": 8,
+     "torch_demo": _demo_var, "reason": "var_mean/std_mean (scan): as var-0d-correction1"},
+    {"name": "std-mean-constant-group", "ops": ("l2_std_mean",), "dtypes": FLOATS,
+     "side": "backward", "match": _std_constant_group, "max_ci": 4, "torch_demo": _demo_std,
+     "reason": "std_mean (scan): as std-constant-group"},
+    {"name": "var-mean-infinite", "ops": ("l2_var_mean", "l2_std_mean"), "dtypes": FLOATS,
+     "side": "forward", "match": _has_inf, "max_ci": 30, "torch_demo": _demo_var_mean_inf,
+     "reason": "torch 1.13's var_mean/std_mean take the mean by Welford updates: an infinity "
+               "gives NaN (or inf, by its position); libl2's mean is l2_mean_dims (inf)"},
+    {"name": "aminmax-0d-keepdim", "ops": ("l2_aminmax",), "dtypes": ("float32", "float64",
+                                                                     "int64", "bool"),
+     "side": "forward", "match": _aminmax_0d_keepdim, "max_ci": 8,
+     "torch_demo": _demo_aminmax_0d,
+     "reason": "torch 1.13's aminmax of a 0-d input along dim 0 with keepdim resizes its result "
+               "to (1,) (with a warning); libl2 gives 0-d results, as amin and amax do"},
     {"name": "std-constant-group", "ops": ("l2_std",), "dtypes": FLOATS, "side": "backward",
      "match": _std_constant_group, "max_ci": 2, "torch_demo": _demo_std,
      "reason": "gradient of std over equal values: torch's rounding leaves std > 0 and a "

@@ -38,3 +38,4 @@ graph-oracle-deep: all
 	  $(PYTHON_TORCH) $(abs_top_srcdir)/oracle/graph_oracle.py --profile deep \
 	  $${GRAPH_SEED:+--seed $$GRAPH_SEED}
 .PHONY: graph-oracle-deep
+EXTRA_DIST += oracle/reg_scan.py # scan (issue 14)

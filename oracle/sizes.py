@@ -266,6 +266,9 @@ REDUCE_ALL = ("l2_sum", "l2_mean", "l2_prod", "l2_max", "l2_min", "l2_argmax", "
 REDUCE_DIMS = ("l2_sum_dims", "l2_mean_dims", "l2_var", "l2_std", "l2_logsumexp", "l2_norm",
                "l2_prod_dim", "l2_max_dim", "l2_min_dim", "l2_argmax_dim", "l2_argmin_dim",
                "l2_all_dim", "l2_any_dim", "l2_cumsum", "l2_softmax", "l2_log_softmax")
+# scan (issue 14): the reductions and scans through the reduction driver get its plans
+REDUCE_DIMS += ("l2_amax", "l2_amin", "l2_aminmax", "l2_nansum", "l2_nanmean",
+                "l2_count_nonzero", "l2_var_mean", "l2_std_mean")
 LOSSES = ("l2_mse_loss", "l2_l1_loss", "l2_binary_cross_entropy",
           "l2_binary_cross_entropy_with_logits")
 POOLS = ("l2_max_pool2d", "l2_avg_pool2d")
@@ -834,7 +837,7 @@ def measure(case):
         if "dims" in a:
             ds = [d % len(s) for d in a["dims"] if len(s) and -len(s) <= d < len(s)]
             ds = ds if a["dims"] else list(range(len(s)))
-        elif "dim" in a and len(s) and -len(s) <= a["dim"] < len(s):
+        elif a.get("dim") is not None and len(s) and -len(s) <= a["dim"] < len(s):  # scan
             ds = [a["dim"] % len(s)]
         else:
             ds = list(range(len(s)))

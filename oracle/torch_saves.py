@@ -135,6 +135,8 @@ V = {
     "group_norm": [((2, 4, 3), lambda a: F.group_norm(a, 2)),
                    ((4,), lambda a: F.group_norm(c(2, 4, 3), 2, a)),
                    ((4,), lambda a: F.group_norm(c(2, 4, 3), 2, c(4), a))],
+    "amax": [((4, 3), lambda a: torch.amax(a, 1)), ((4, 3), lambda a: torch.amax(a))],  # scan
+    "amin": [((4, 3), lambda a: torch.amin(a, (0, 1), True))],
     "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
     "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
     "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],

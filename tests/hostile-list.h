@@ -210,6 +210,14 @@
     X(l2_any) \
     X(l2_all_dim) \
     X(l2_any_dim) \
+    X(l2_amax) /* scan (issue 14) */ \
+    X(l2_amin) \
+    X(l2_aminmax) \
+    X(l2_nansum) \
+    X(l2_nanmean) \
+    X(l2_count_nonzero) \
+    X(l2_var_mean) \
+    X(l2_std_mean) \
     X(l2_matmul) \
     X(l2_mm) \
     X(l2_bmm) \

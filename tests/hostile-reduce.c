@@ -137,10 +137,8 @@ void h_l2_min_dim(void)
     CASE("empty dim") FAIL_T(L2_ERR_ARG, l2_min_dim(MK(L2_FLOAT32, 2, 0), 1, true, NULL));
 }
 
-/* A function of (t, ndims, dims), swept over hostile dim lists. */
-typedef l2_tensor *(*h_dims_fn)(const l2_tensor *, int, const int *);
-
-static void sweep_dims(h_dims_fn f)
+/* A function of (t, ndims, dims), swept over hostile dim lists (h_dims_fn: hostile.h). */
+void sweep_dims(h_dims_fn f)
 {
     static const int dup[2] = {1, -1}, nine[9] = {0, 1, 0, 1, 0, 1, 0, 1, 0};
     CASE("NULL") FAIL_T(L2_ERR_NULL, f(NULL, 0, NULL));

@@ -116,6 +116,9 @@ void sweep_unary(h_unary_fn f);
 void sweep_unary_kinds(h_unary_fn f, int nkinds);
 void sweep_binary(h_binary_fn f);
 void sweep_scalar(h_scalar_fn f);
+/* A function of (t, ndims, dims) over hostile dim lists (hostile-reduce.c; shared: scan). */
+typedef l2_tensor *(*h_dims_fn)(const l2_tensor *, int, const int *);
+void sweep_dims(h_dims_fn f);
 
 /* ---- The entries ---------------------------------------------------------------------------- */
 

@@ -150,6 +150,10 @@ void l2__rcombine_sum(racc *a, const racc *b, const void *ctx);
 extern const rkern l2__rk_sum, l2__rk_sqdev, l2__rk_sumexp, l2__rk_pow, l2__rk_absmax,
     l2__rk_prod, l2__rk_prodnz, l2__rk_ext, l2__rk_allany, l2__rk_count;
 
+/* scan (issue 14): the map dx = g[o] / ip[o] where x equals m[o] (NaN matching NaN), else 0:
+ * max's and amax's split of dy among ties (reduce.c). */
+extern const rkern l2__rk_even_bw;
+
 /* ---- vector loops (reduce-vec.c): float64 lanes; see there ---- */
 
 double l2__vrow_sum_f32(const float *q, int64_t n, double m);

@@ -200,7 +200,8 @@ static void even_bw_row(char *const *ptr, const int64_t *step, int64_t n, int64_
     MAP_ROW(x == m || (mnan && isnan(x)) ? s : 0.0);
 }
 
-static const rkern K_EVEN_BW = {.init = init_even_bw, .row = even_bw_row};
+/* shared with reduce3.c (amax, amin) */
+const rkern l2__rk_even_bw = {.init = init_even_bw, .row = even_bw_row};
 
 /* Backward of the all-reduce max/min: dy split evenly among the ties (torch 1.13). */
 static l2_status ext_all_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
@@ -217,7 +218,7 @@ static l2_status ext_all_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
     if (!g)
         return l2_last_status();
     rctx cb = {.g = (const double *)l2__data(g), .m = &m, .ip = &cnt};
-    gin[0] = l2__reduce_map(n, &rd, x, false, &K_EVEN_BW, &cb);
+    gin[0] = l2__reduce_map(n, &rd, x, false, &l2__rk_even_bw, &cb);
     l2_tensor_release(g);
     return gin[0] ? L2_OK : l2_last_status();
 }

@@ -1,0 +1,6 @@
+/* reductions and scans (issue 14, area scan; libl2/ops/reduce3.c, scan.c). aminmax is amin's
+ * and amax's nodes; nansum, nanmean, count_nonzero, var_mean, std_mean are composed of public
+ * ops; searchsorted, bucketize, unique and unique_consecutive are not differentiable. */
+#define L2__OPS_SCAN(X)                                                                      \
+    X(AMAX, amax, L2__SAVES)                                                                 \
+    X(AMIN, amin, L2__SAVES)

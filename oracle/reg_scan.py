@@ -1,0 +1,111 @@
+"""reg_scan.py: the oracle registry's entries for the reductions and scans of issue 14 (area
+scan; libl2/ops/reduce3.c, scan.c). registry.py imports this module at its end. (The entries of
+amax .. std_mean were first drafted, uncommitted, by the sort helper in reg_sort.py.)"""
+import ctypes as C
+
+import torch
+
+import mags
+from registry import ALL, REGISTRY, T, _vk, add, alldims, g_reduce_dims, i32a
+from reg_reduce import g_var, t_var
+
+
+def _with_idx(call):
+    """A libl2 call with a tensor out-argument: (result, out) or None."""
+    def c(f, xs, a):
+        idx = T()
+        v = call(f, xs, a, C.byref(idx))
+        return (v, idx.value) if v else None
+    return c
+
+
+def _dim(d, s):
+    """A dim of shape s; one case in 25 out of range (error parity)."""
+    return d.dim(len(s)) if d.int(0, 24) else len(s) + 1
+
+
+# ---- amax, amin, aminmax (reduce3.c) -------------------------------------------------
+
+def g_ext_dims(d, dt):
+    r = g_reduce_dims(d.choice(["uniform", "ties"]))(d, dt)
+    return r
+
+
+# a tie of -0.0 and 0.0 may give either zero (torch's order of visits differs): unsigned
+for _nm, _fn in (("amax", torch.amax), ("amin", torch.amin)):
+    add("l2_" + _nm, "T:TiIb", g_ext_dims,
+        (lambda fn: lambda ts, a: fn(ts[0], alldims(ts[0], a["dims"]), a["keepdim"]))(_fn),
+        lambda f, xs, a: f(xs[0], len(a["dims"]), i32a(a["dims"]), a["keepdim"]),
+        tol="exact_unsigned", dtypes=ALL, family="scan")
+
+
+def g_aminmax(d, dt):
+    s = d.shape()
+    dim = None if d.int(0, 2) == 0 else _dim(d, s)
+    # a 0-d input along dim 0 with keepdim: torch 1.13 resizes its results to (1,) (known.py
+    # aminmax-0d-keepdim): drawn in one such case in ten
+    kd = d.bool() and (s != () or dim is None or d.int(0, 9) == 0)
+    return {"inputs": [d.tensor(s, dt, _vk(d, d.choice(["uniform", "ties"]), dt, "wide"))],
+            "args": {"dim": dim, "keepdim": kd}}
+
+
+def c_aminmax(f, xs, a):
+    mx = T()
+    v = f(xs[0], None if a["dim"] is None else i32a([a["dim"]]), a["keepdim"], C.byref(mx))
+    return (v, mx.value) if v else None
+
+
+# torch 1.13 has no aminmax gradient (its backward raises: nothing to compare)
+add("l2_aminmax", "T:TIbP", g_aminmax,
+    lambda ts, a: tuple(torch.aminmax(ts[0], dim=a["dim"], keepdim=a["keepdim"])), c_aminmax,
+    tol="exact_unsigned", dtypes=ALL, family="scan", outputs=2)
+
+
+# ---- nansum, nanmean, count_nonzero, var_mean, std_mean ------------------------------------
+
+def g_nan_dims(d, dt):
+    r = g_reduce_dims()(d, dt)
+    if dt in ("float32", "float64") and d.int(0, 2) == 0:  # NaN in a third of the cases
+        r["inputs"][0]["values"] = "special"
+    return r
+
+
+_dims = lambda f, xs, a: f(xs[0], len(a["dims"]), i32a(a["dims"]), a["keepdim"])  # noqa: E731
+add("l2_nansum", "T:TiIb", g_nan_dims,
+    lambda ts, a: torch.nansum(ts[0], alldims(ts[0], a["dims"]), a["keepdim"]), _dims,
+    tol="accumulating", dtypes=ALL, family="scan")
+add("l2_nanmean", "T:TiIb", g_nan_dims,
+    lambda ts, a: torch.nanmean(ts[0], alldims(ts[0], a["dims"]), a["keepdim"]), _dims,
+    tol="accumulating", family="scan")
+
+
+def g_count(d, dt):
+    r = g_reduce_dims("ties")(d, dt)
+    del r["args"]["keepdim"]
+    return r
+
+
+add("l2_count_nonzero", "T:TiI", g_count,
+    lambda ts, a: torch.count_nonzero(ts[0], alldims(ts[0], a["dims"])),
+    lambda f, xs, a: f(xs[0], len(a["dims"]), i32a(a["dims"])), tol="exact", dtypes=ALL,
+    family="scan")
+
+
+def _var_mag(std):
+    """var's magnitudes (mags.var) for output 0; the mean's (output 1) by perturbation."""
+    inner = mags.var(std)
+
+    def mag(xs, a, g):
+        r = inner(xs, a, g)
+        if g is None and isinstance(r, tuple):
+            return r[0], list(r[1]) + [None]
+        return r
+    return mag
+
+
+_vm = _with_idx(lambda f, xs, a, p: f(xs[0], len(a["dims"]), i32a(a["dims"]), a["correction"],
+                                      a["keepdim"], p))
+for _nm, _fn, _std in (("var_mean", torch.var_mean, False), ("std_mean", torch.std_mean, True)):
+    add("l2_" + _nm, "T:TiIdbP", g_var, (lambda fn: lambda ts, a: tuple(t_var(fn)(ts, a)))(_fn),
+        _vm, tol="accumulating", family="scan", outputs=2)
+    REGISTRY["l2_" + _nm].mag = _var_mag(_std)
