@@ -914,6 +914,23 @@ L2_API l2_tensor *l2_var_mean(const l2_tensor *t, int ndims, const int *dims, do
                               bool keepdim, l2_tensor **mean);
 L2_API l2_tensor *l2_std_mean(const l2_tensor *t, int ndims, const int *dims, double correction,
                               bool keepdim, l2_tensor **mean);
+/* The scans below run along one dim (negative counts from the end; a 0-d tensor takes dim 0 and
+ * -1); the result has t's shape. */
+/* torch.cumprod: running product along dim; bool/int64 give int64 (wrapping), floats keep their
+ * dtype (accumulated in float64). Backward, with z the row's first zero: dx_j = (sum_{k >= j}
+ * dy_k y_k) / x_j before z, the products without x_z at z, 0 after z (exact with zeros, as
+ * torch 1.13). */
+L2_API l2_tensor *l2_cumprod(const l2_tensor *t, int dim);
+/* torch.cummax / cummin: the running largest / smallest element along dim (t's dtype, any
+ * dtype) and, when indices is non-NULL, a new int64 tensor of positions there (yours; NULL on
+ * failure). As torch 1.13: NaN propagates, and a tie or a later NaN moves the index to the later
+ * element. Backward: dy_k goes to the element at index k (summed). */
+L2_API l2_tensor *l2_cummax(const l2_tensor *t, int dim, l2_tensor **indices);
+L2_API l2_tensor *l2_cummin(const l2_tensor *t, int dim, l2_tensor **indices);
+/* torch.logcumsumexp: running log(sum(exp(x))) along dim (float64 accumulation, stable for
+ * large |x|; empty rows nothing). Float dtypes only (L2_ERR_DTYPE). Backward: dx_j = sum_{k >= j}
+ * dy_k exp(x_j - y_k), by torch 1.13's split into positive and negative dy. */
+L2_API l2_tensor *l2_logcumsumexp(const l2_tensor *t, int dim);
 /* @@SCAN@@ */
 
 /* ------------------------------------------------------------------------------------------ */

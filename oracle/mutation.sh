@@ -26,6 +26,7 @@ grad_sign|test-view test-coverage-layouts|clone|clone's gradient has its sign fl
 tiled_stride|test-reduce test-threads|max_dim,norm,var|a short last tile read at its width
 iter_chunk|test-threads|add,exp|each thread of an elementwise loop drops its last element
 reduce_chunk|test-threads|sum_dims,max_dim|each thread of a reduction drops its last output
+scan_bw_rows|test-scan|cumprod,cummax,logcumsumexp|scans (issue 14, scan): each thread of a scan backward leaves its last row out
 vred_tail|test-reduce|sum_dims,mean_dims|outer-dim sums skip the partial block of outputs
 vcols_rows|test-reduce|sum_dims,mean_dims|float32 column sums drop the rows after the last whole group of 8
 vred_lane|test-reduce test-threads|sum,sum_dims,mean_dims,var,norm|vector sums drop a lane

@@ -109,3 +109,54 @@ for _nm, _fn, _std in (("var_mean", torch.var_mean, False), ("std_mean", torch.s
     add("l2_" + _nm, "T:TiIdbP", g_var, (lambda fn: lambda ts, a: tuple(t_var(fn)(ts, a)))(_fn),
         _vm, tol="accumulating", family="scan", outputs=2)
     REGISTRY["l2_" + _nm].mag = _var_mag(_std)
+
+
+# ---- cumprod, cummax, cummin, logcumsumexp (scan.c) ----------------------------------------
+
+def g_scan(kinds, stress=None, ext=False):
+    """ext (cummax, cummin): torch 1.13 accepts any dim for a 0-d or empty input but its
+    backward then raises IndexError: those inputs get dims in range."""
+    def gen(d, dt):
+        s = d.shape()
+        dim = _dim(d, s)
+        if ext and (not s or 0 in s):
+            dim = d.dim(len(s))
+        return {"inputs": [d.tensor(s, dt, _vk(d, d.choice(kinds), dt, stress))],
+                "args": {"dim": dim}}
+    return gen
+
+
+_scan = lambda f, xs, a: f(xs[0], a["dim"])  # noqa: E731
+# cumprod: zeros ("ties": 0, 1, 2) exercise the gradient's cases with zeros
+add("l2_cumprod", "T:Ti", g_scan(["uniform", "ties", "normal"]),
+    lambda ts, a: torch.cumprod(ts[0], a["dim"]), _scan, tol="accumulating", dtypes=ALL,
+    family="scan")
+for _nm, _fn in (("cummax", torch.cummax), ("cummin", torch.cummin)):
+    add("l2_" + _nm, "T:TiP", g_scan(["uniform", "ties", "normal"], "wide", True),
+        (lambda fn: lambda ts, a: tuple(fn(ts[0], a["dim"])))(_fn),
+        _with_idx(lambda f, xs, a, p: f(xs[0], a["dim"], p)), tol="exact", dtypes=ALL,
+        family="scan", outputs=2)
+
+
+def _lcse_mag(xs, a, g):
+    """logcumsumexp: the output by perturbation; the gradient sum_{k >= j} g_k exp(x_j - y_k)
+    cancels (torch takes it as a difference of its positive and negative parts): its terms'
+    magnitudes sum_{k >= j} |g_k| exp(x_j - y_k), by a reverse logcumsumexp, times the size of
+    the exponents' arguments (1 + |x_j| + max_k |y_k|): float64 rounds x_j - y_k to eps times
+    that, and torch's float64 reference (Sleef's log and exp) is no closer than that."""
+    if g is None:
+        return "perturb"
+    x = xs[0]
+    if x.dim() == 0:
+        return [g.abs()]
+    d = a["dim"]
+    y = torch.logcumsumexp(x, d)
+    rev = torch.logcumsumexp((g.abs().log() - y).flip(d), d).flip(d)
+    def fin(t):  # |t| where finite (an infinite y_k's terms are 0), else 0
+        return torch.where(torch.isfinite(t), t.abs(), torch.zeros_like(t))
+    return [torch.exp(rev + x) * (1 + fin(x) + fin(y).amax(d, keepdim=True))]
+
+
+add("l2_logcumsumexp", "T:Ti", g_scan(["uniform", "normal", "ties"], "wide"),
+    lambda ts, a: torch.logcumsumexp(ts[0], a["dim"]), _scan, tol="accumulating",
+    family="scan", mag=_lcse_mag)

@@ -268,7 +268,8 @@ REDUCE_DIMS = ("l2_sum_dims", "l2_mean_dims", "l2_var", "l2_std", "l2_logsumexp"
                "l2_all_dim", "l2_any_dim", "l2_cumsum", "l2_softmax", "l2_log_softmax")
 # scan (issue 14): the reductions and scans through the reduction driver get its plans
 REDUCE_DIMS += ("l2_amax", "l2_amin", "l2_aminmax", "l2_nansum", "l2_nanmean",
-                "l2_count_nonzero", "l2_var_mean", "l2_std_mean")
+                "l2_count_nonzero", "l2_var_mean", "l2_std_mean", "l2_cumprod", "l2_cummax",
+                "l2_cummin", "l2_logcumsumexp")
 LOSSES = ("l2_mse_loss", "l2_l1_loss", "l2_binary_cross_entropy",
           "l2_binary_cross_entropy_with_logits")
 POOLS = ("l2_max_pool2d", "l2_avg_pool2d")

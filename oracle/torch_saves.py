@@ -137,6 +137,10 @@ V = {
                    ((4,), lambda a: F.group_norm(c(2, 4, 3), 2, c(4), a))],
     "amax": [((4, 3), lambda a: torch.amax(a, 1)), ((4, 3), lambda a: torch.amax(a))],  # scan
     "amin": [((4, 3), lambda a: torch.amin(a, (0, 1), True))],
+    "cumprod": [((4, 3), lambda a: torch.cumprod(a, 1))],
+    "cummax": [((4, 3), lambda a: torch.cummax(a, 0)[0])],
+    "cummin": [((4, 3), lambda a: torch.cummin(a, 1)[0])],
+    "logcumsumexp": [((4, 3), lambda a: torch.logcumsumexp(a, 0))],
     "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
     "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
     "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],

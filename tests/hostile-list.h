@@ -218,6 +218,10 @@
     X(l2_count_nonzero) \
     X(l2_var_mean) \
     X(l2_std_mean) \
+    X(l2_cumprod) \
+    X(l2_cummax) \
+    X(l2_cummin) \
+    X(l2_logcumsumexp) \
     X(l2_matmul) \
     X(l2_mm) \
     X(l2_bmm) \

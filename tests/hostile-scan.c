@@ -7,14 +7,17 @@
 #include <stddef.h>
 
 /* NULL, bad dims, every dtype and kind (not the 2^62-element one), a backward through the
- * result: for the ops of (t, dim). */
-static void sweep_dim1(l2_tensor *(*f)(const l2_tensor *, int))
+ * result: for the ops of (t, dim). any0d: a 0-d input takes any dim (cummax, cummin). */
+static void sweep_dim1x(l2_tensor *(*f)(const l2_tensor *, int), bool any0d)
 {
     CASE("NULL") FAIL_T(L2_ERR_NULL, f(NULL, 0));
     for (int i = 0; i < h_nbad_dims; i++)
         CASE("(2,3) dim %d", h_bad_dims[i])
     FAIL_T(L2_ERR_DIM, f(MK(L2_FLOAT32, 2, 3), h_bad_dims[i]));
-    CASE("0-d dim 1") FAIL_T(L2_ERR_DIM, f(mk_kind(K_0D, L2_FLOAT32), 1));
+    if (any0d)
+        CASE("0-d dim 1") OK_T(f(mk_kind(K_0D, L2_FLOAT32), 1));
+    else
+        CASE("0-d dim 1") FAIL_T(L2_ERR_DIM, f(mk_kind(K_0D, L2_FLOAT32), 1));
     for (int d = 0; d < L2_DTYPE_COUNT; d++)
         for (int k = 0; k < K_HUGE; k++)
             for (int dim = -1; dim <= 0; dim++)
@@ -27,6 +30,11 @@ static void sweep_dim1(l2_tensor *(*f)(const l2_tensor *, int))
         if (r && l2_requires_grad(r))
             ANY_S(l2_backward(l2_sum(r), NULL, false));
     }
+}
+
+static void sweep_dim1(l2_tensor *(*f)(const l2_tensor *, int))
+{
+    sweep_dim1x(f, false);
 }
 
 /* ---- amax, amin, aminmax, nansum, nanmean, count_nonzero, var_mean, std_mean ---- */
@@ -128,4 +136,48 @@ void h_l2_std_mean(void)
 {
     sweep_dims(d_std_mean);
     CASE("NaN correction") ANY_T(l2_std_mean(MK(L2_FLOAT32, 3), 0, NULL, NAN, false, NULL));
+}
+
+/* ---- cumprod, cummax, cummin, logcumsumexp ---- */
+
+static l2_tensor *i_cummax(const l2_tensor *t, int dim)
+{
+    l2_tensor *ix = (l2_tensor *)1;
+    l2_tensor *r = l2_cummax(t, dim, &ix);
+    if (!r && ix)
+        h_bad(__LINE__, "cummax failed but left *indices non-NULL");
+    return r;
+}
+
+static l2_tensor *i_cummin(const l2_tensor *t, int dim)
+{
+    l2_tensor *ix = (l2_tensor *)1;
+    l2_tensor *r = l2_cummin(t, dim, &ix);
+    if (!r && ix)
+        h_bad(__LINE__, "cummin failed but left *indices non-NULL");
+    return r;
+}
+
+void h_l2_cumprod(void)
+{
+    sweep_dim1(l2_cumprod);
+    CASE("huge") FAIL_T(H_BIG, l2_cumprod(mk_kind(K_HUGE, L2_FLOAT32), 0));
+}
+
+void h_l2_cummax(void)
+{
+    sweep_dim1x(i_cummax, true);
+    CASE("NULL indices") OK_T(l2_cummax(MK(L2_FLOAT32, 2, 3), 1, NULL));
+}
+
+void h_l2_cummin(void)
+{
+    sweep_dim1x(i_cummin, true);
+}
+
+void h_l2_logcumsumexp(void)
+{
+    sweep_dim1(l2_logcumsumexp);
+    CASE("int64") FAIL_T(L2_ERR_DTYPE, l2_logcumsumexp(MK(L2_INT64, 3), 0));
+    CASE("bool") FAIL_T(L2_ERR_DTYPE, l2_logcumsumexp(MK(L2_BOOL, 3), 0));
 }

@@ -232,10 +232,183 @@ static void test_reduction_grads(void)
     l2_tensor_release(y);
 }
 
+/* ---- cumprod, cummax, cummin, logcumsumexp ---- */
+
+static void test_scans(void)
+{
+    l2_tensor *x = vec(5, (const double[]){2, 3, 0, 4, -1}, L2_FLOAT64), *ix = NULL, *r0;
+    ok(holds((r0 = l2_cumprod(x, 0)), 5, (const double[]){2, 6, 0, 0, -0.0}),
+       "cumprod: the zero stays (and -0 after it)");
+    l2_tensor_release(r0);
+    l2_tensor *xi = vec(4, (const double[]){3, -2, 5, 7}, L2_INT64);
+    l2_tensor *r = l2_cumprod(xi, -1);
+    ok(holds(r, 4, (const double[]){3, -6, -30, -210}) && l2_dtype_of(r) == L2_INT64,
+       "cumprod of int64");
+    l2_tensor_release(r);
+    l2_tensor *xb = vec(3, (const double[]){1, 1, 0}, L2_BOOL);
+    r = l2_cumprod(xb, 0);
+    ok(holds(r, 3, (const double[]){1, 1, 0}) && l2_dtype_of(r) == L2_INT64, "cumprod of bool");
+    l2_tensor_release(r);
+    l2_tensor *xm = vec(6, (const double[]){1, 3, 3, 2, NAN, 5}, L2_FLOAT32);
+    r = l2_cummax(xm, 0, &ix);
+    ok(holds(r, 6, (const double[]){1, 3, 3, 3, NAN, NAN}) &&
+           holds(ix, 6, (const double[]){0, 1, 2, 2, 4, 4}),
+       "cummax: a tie moves the index on, NaN propagates");
+    l2_tensor_release(r);
+    l2_tensor_release(ix);
+    l2_tensor *xn = vec(6, (const double[]){3, 1, 1, NAN, NAN, 0}, L2_FLOAT64);
+    r = l2_cummin(xn, -1, &ix);
+    ok(holds(r, 6, (const double[]){3, 1, 1, NAN, NAN, NAN}) &&
+           holds(ix, 6, (const double[]){0, 1, 2, 3, 4, 4}),
+       "cummin: later NaN moves the index");
+    l2_tensor_release(r);
+    l2_tensor_release(ix);
+    r = l2_cummin(xi, 0, &ix);
+    ok(holds(r, 4, (const double[]){3, -2, -2, -2}) && holds(ix, 4, (const double[]){0, 1, 1, 1}),
+       "cummin of int64");
+    l2_tensor_release(r);
+    l2_tensor_release(ix);
+    /* (2, 3) over dim 0: columns scanned (the tiled walk of the driver) */
+    l2_tensor *x2 = l2_from_data((const double[]){1, 5, 2, 4, 0, 2}, L2_SHAPE(2, 3), L2_FLOAT64);
+    r = l2_cummax(x2, 0, &ix);
+    ok(r && at(r, (const int64_t[]){1, 0}) == 4 && at(r, (const int64_t[]){1, 1}) == 5 &&
+           at(ix, (const int64_t[]){1, 1}) == 0 && at(ix, (const int64_t[]){1, 2}) == 1,
+       "cummax over dim 0");
+    l2_tensor_release(r);
+    l2_tensor_release(ix);
+    l2_tensor *xl = vec(4, (const double[]){-INFINITY, 0, 0, 1000}, L2_FLOAT64);
+    r = l2_logcumsumexp(xl, 0);
+    ok(r && at(r, (const int64_t[]){0}) == -INFINITY && at(r, (const int64_t[]){1}) == 0 &&
+           fabs(at(r, (const int64_t[]){2}) - log(2.0)) < 1e-15 &&
+           at(r, (const int64_t[]){3}) == 1000,
+       "logcumsumexp: -inf start, log 2, no overflow at 1000");
+    l2_tensor_release(r);
+    l2_tensor *list[] = {x, xi, xb, xm, xn, x2, xl};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        l2_tensor_release(list[i]);
+}
+
+static void test_scan_errors(void)
+{
+    l2_tensor *t = ar(L2_SHAPE(2, 3), L2_INT64), *z = l2_scalar(2, L2_FLOAT32);
+    is_err(l2_logcumsumexp(t, 0), L2_ERR_DTYPE, "not implemented", "logcumsumexp of int64");
+    is_err(l2_cumprod(t, 2), L2_ERR_DIM, "", "cumprod: dim 2 of rank 2");
+    is_err(l2_cumprod(NULL, 0), L2_ERR_NULL, "", "cumprod: NULL");
+    l2_tensor *ix = (l2_tensor *)&ix;
+    is_err(l2_cummax(t, -3, &ix), L2_ERR_DIM, "", "cummax: dim -3 of rank 2");
+    ok(ix == NULL, "cummax: *indices NULL after a failure");
+    l2_tensor *r = l2_cummin(z, 5, &ix);
+    ok(r && ix && l2_ndim(r) == 0 && item(ix) == 0, "cummin of 0-d: any dim (torch 1.13)");
+    l2_tensor_release(r);
+    l2_tensor_release(ix);
+    l2_tensor_release(t);
+    l2_tensor_release(z);
+}
+
+static l2_tensor *f_cumprod(l2_tensor *const *in, void *ctx)
+{
+    return l2_cumprod(in[0], *(const int *)ctx);
+}
+
+static l2_tensor *f_cummax(l2_tensor *const *in, void *ctx)
+{
+    return l2_cummax(in[0], *(const int *)ctx, NULL);
+}
+
+static l2_tensor *f_cummin(l2_tensor *const *in, void *ctx)
+{
+    return l2_cummin(in[0], *(const int *)ctx, NULL);
+}
+
+static l2_tensor *f_lcse(l2_tensor *const *in, void *ctx)
+{
+    return l2_logcumsumexp(in[0], *(const int *)ctx);
+}
+
+static void test_scan_grads(void)
+{
+    l2_manual_seed(11);
+    l2_tensor *x = gc_leaf(L2_SHAPE(4, 5), -2, 2);
+    for (int dim = -1; dim <= 0; dim++) {
+        ok(gradcheck("cumprod", f_cumprod, 1, &x, &dim), "gradcheck: cumprod dim %d", dim);
+        ok(gradcheck("cummax", f_cummax, 1, &x, &dim), "gradcheck: cummax dim %d", dim);
+        ok(gradcheck("cummin", f_cummin, 1, &x, &dim), "gradcheck: cummin dim %d", dim);
+        ok(gradcheck("logcumsumexp", f_lcse, 1, &x, &dim), "gradcheck: logcumsumexp dim %d", dim);
+    }
+    int d1 = 1;
+    oom_check("cumprod", f_cumprod, 1, &x, &d1);
+    oom_check("cummax", f_cummax, 1, &x, &d1);
+    oom_check("logcumsumexp", f_lcse, 1, &x, &d1);
+    l2_tensor_release(x);
+    /* rows with one and with two zeros (the gradient's three cases) */
+    l2_tensor *z = l2_from_data((const double[]){2, 0, 3, -1, 0, 5, 0.5, 4, -3, 0, 2, 1.5},
+                                L2_SHAPE(2, 6), L2_FLOAT64);
+    l2_set_requires_grad(z, true);
+    ok(gradcheck("cumprod zeros", f_cumprod, 1, &z, &d1), "gradcheck: cumprod with zeros");
+    /* cumprod of [2, 0, 3, -1, 0, 5], dy = 1: dx = [1 + 0, 2 (1 + 3 - 3), 0, 0, 0, 0] */
+    l2_set_grad_none(z);
+    l2_tensor *r = l2_slice(z, 0, 0, 1, 1), *c = r ? l2_cumprod(r, 1) : NULL;
+    const l2_tensor *gz = NULL;
+    ok(c && l2_backward(l2_sum(c), NULL, false) == L2_OK && (gz = l2_grad(z)) &&
+           at(gz, (const int64_t[]){0, 0}) == 1 && at(gz, (const int64_t[]){0, 1}) == 2 &&
+           at(gz, (const int64_t[]){0, 2}) == 0 && at(gz, (const int64_t[]){0, 5}) == 0,
+       "cumprod: dx at the first zero, 0 after it");
+    l2_tensor_release(c);
+    l2_tensor_release(r);
+    l2_set_grad_none(z);
+    /* cummax: dy_k goes to the index of k */
+    l2_tensor *m = vec(4, (const double[]){1, 3, 3, 2}, L2_FLOAT64);
+    l2_set_requires_grad(m, true);
+    c = l2_cummax(m, 0, NULL);
+    ok(c && l2_backward(l2_sum(c), NULL, false) == L2_OK &&
+           holds(l2_grad(m), 4, (const double[]){1, 1, 2, 0}),
+       "cummax: dy gathered at the indices");
+    l2_tensor_release(c);
+    l2_tensor_release(m);
+    l2_tensor_release(z);
+}
+
+/* The threaded backward rows (more than L2__GRAIN_REDUCE elements) at 1, 2 and 3 threads: the
+ * same gradients, bitwise, and cumprod's equal to dy y / x on rows without zeros. */
+static void test_scan_threads(void)
+{
+    const int nt0 = l2_get_num_threads();
+    l2_manual_seed(5);
+    l2_tensor *x = l2_uniform(L2_SHAPE(301, 1001), 0.5, 1.5, L2_FLOAT64);
+    l2_set_requires_grad(x, true);
+    l2_tensor *g[3] = {NULL, NULL, NULL};
+    for (int t = 0; t < 3; t++) {
+        l2_set_num_threads(t + 1);
+        l2_scope_begin();
+        l2_tensor *a = l2_cumprod(x, 0), *b = l2_logcumsumexp(x, 1), *m = l2_cummax(x, 0, NULL);
+        l2_tensor *s = l2_add(l2_add(l2_sum(a), l2_sum(b)), l2_sum(m));
+        l2_status st = s ? l2_backward(s, NULL, false) : L2_ERR_NULL;
+        l2_scope_end();
+        if (st == L2_OK)
+            g[t] = l2_clone(l2_grad(x));
+        l2_set_grad_none(x);
+    }
+    l2_set_num_threads(nt0);
+    for (int t = 1; t < 3; t++) {
+        l2_tensor *d = g[0] && g[t] ? l2_sub(g[0], g[t]) : NULL;
+        l2_tensor *mx = d ? l2_amax(l2_abs(d), 0, NULL, false) : NULL;
+        ok(mx && item(mx) == 0, "scan gradients at %d threads equal those at 1", t + 1);
+        l2_tensor_release(mx);
+        l2_tensor_release(d);
+    }
+    for (int t = 0; t < 3; t++)
+        l2_tensor_release(g[t]);
+    l2_tensor_release(x);
+}
+
 int main(void)
 {
     test_reductions();
     test_reduction_errors();
     test_reduction_grads();
+    test_scans();
+    test_scan_errors();
+    test_scan_grads();
+    test_scan_threads();
     return tap_done();
 }

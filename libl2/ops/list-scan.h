@@ -3,4 +3,8 @@
  * ops; searchsorted, bucketize, unique and unique_consecutive are not differentiable. */
 #define L2__OPS_SCAN(X)                                                                      \
     X(AMAX, amax, L2__SAVES)                                                                 \
-    X(AMIN, amin, L2__SAVES)
+    X(AMIN, amin, L2__SAVES)                                                                 \
+    X(CUMPROD, cumprod, L2__SAVES)                                                           \
+    X(CUMMAX, cummax, L2__SAVES)                                                             \
+    X(CUMMIN, cummin, L2__SAVES)                                                             \
+    X(LOGCUMSUMEXP, logcumsumexp, L2__SAVES)
