@@ -931,6 +931,21 @@ L2_API l2_tensor *l2_cummin(const l2_tensor *t, int dim, l2_tensor **indices);
  * large |x|; empty rows nothing). Float dtypes only (L2_ERR_DTYPE). Backward: dx_j = sum_{k >= j}
  * dy_k exp(x_j - y_k), by torch 1.13's split into positive and negative dy. */
 L2_API l2_tensor *l2_logcumsumexp(const l2_tensor *t, int dim);
+/* torch.searchsorted: for each element of values, its insertion position in the sorted last-dim
+ * rows of sorted -> int64 of values' shape: the first position whose element is >= the value
+ * (right: > the value), by torch 1.13's binary search (a NaN in sorted compares neither >= nor >
+ * anything: the search moves past it, as torch's; sort NaN last with care). sorted 1-d: one row
+ * for every value; else sorted's leading dims must equal values' (L2_ERR_SHAPE), each value
+ * searched in its own row. sorter (optional, int64, sorted's shape; L2_ERR_SHAPE, L2_ERR_DTYPE)
+ * holds positions that sort each row (torch's argsort); an out-of-range one is L2_ERR_INDEX
+ * (torch reads out of bounds). The two dtypes promote as in binary ops; bool is L2_ERR_DTYPE.
+ * A 0-d values needs a 1-d sorted; a 0-d sorted is L2_ERR_SHAPE. torch's side = "right" is
+ * right = true; out_int32 is not offered (libl2 has no int32). Not differentiable. */
+L2_API l2_tensor *l2_searchsorted(const l2_tensor *sorted, const l2_tensor *values, bool right,
+                                  const l2_tensor *sorter);
+/* torch.bucketize: l2_searchsorted(boundaries, values, right) for a 1-d boundaries (else
+ * L2_ERR_SHAPE). */
+L2_API l2_tensor *l2_bucketize(const l2_tensor *values, const l2_tensor *boundaries, bool right);
 /* @@SCAN@@ */
 
 /* ------------------------------------------------------------------------------------------ */

@@ -105,6 +105,8 @@ def make_values(kind, dtype, n, seed):
     if kind.startswith("randint:"):  # index tensors: randint:lo:hi (hi exclusive)
         lo, hi = (int(x) for x in kind.split(":")[1:3])
         return rng.integers(lo, max(hi, lo + 1), n)
+    if kind.startswith("sorted:"):  # scan (issue 14): kind's values ascending, NaN last
+        return np.sort(make_values(kind[7:], dtype, n, seed))
     if dtype == "bool":
         return rng.random(n) < 0.5
     if dtype == "int64":

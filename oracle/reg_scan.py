@@ -6,7 +6,7 @@ import ctypes as C
 import torch
 
 import mags
-from registry import ALL, REGISTRY, T, _vk, add, alldims, g_reduce_dims, i32a
+from registry import ALL, REGISTRY, T, _other_dt, _vk, add, alldims, g_reduce_dims, i32a
 from reg_reduce import g_var, t_var
 
 
@@ -160,3 +160,52 @@ def _lcse_mag(xs, a, g):
 add("l2_logcumsumexp", "T:Ti", g_scan(["uniform", "normal", "ties"], "wide"),
     lambda ts, a: torch.logcumsumexp(ts[0], a["dim"]), _scan, tol="accumulating",
     family="scan", mag=_lcse_mag)
+
+
+# ---- searchsorted, bucketize (search.c) ----------------------------------------------------
+
+# layouts in which no two logical elements share memory: sorted rows stay sorted
+NOREPEAT = ("contiguous", "transposed", "permuted", "stepped", "offset", "nan_gap", "mixed")
+
+
+def g_search(d, dt):
+    """Boundaries sorted along the last dim (NaN last) or, with a sorter, in any order with a
+    random in-range sorter (libl2 and torch run the same binary search: any order compares);
+    values of the boundaries' dtype or, in one case of six, another (promotion); one case in 25
+    with mismatched leading dims (error parity)."""
+    vs = d.shape()
+    m = d.int(0, 9)
+    ss = (m,) if d.int(0, 1) == 0 or not vs else tuple(vs[:-1]) + (m,)
+    if len(ss) > 1 and d.int(0, 24) == 0:
+        ss = (ss[0] + 1,) + ss[1:]
+    sorter = d.int(0, 3) == 0
+    kind = _vk(d, d.choice(["uniform", "ties", "normal"]), dt, "wide")
+    ins = [d.tensor(ss, dt, kind if sorter else "sorted:" + kind, layout=d.choice(NOREPEAT)),
+           d.tensor(vs, _other_dt(d, dt), _vk(d, d.choice(["uniform", "ties"]), dt, "wide"))]
+    if sorter:
+        ins.append(d.tensor(ss, "int64", "randint:0:%d" % max(m, 1)))
+    return {"inputs": ins, "args": {"right": d.bool(), "sorter": sorter}}
+
+
+def t_search(ts, a):
+    return torch.searchsorted(ts[0], ts[1], right=a["right"],
+                              sorter=ts[2] if a["sorter"] else None)
+
+
+add("l2_searchsorted", "T:TTbT", g_search, t_search,
+    lambda f, xs, a: f(xs[0], xs[1], a["right"], xs[2] if a["sorter"] else None),
+    tol="exact", dtypes=ALL, family="scan")
+
+
+def g_bucketize(d, dt):
+    vs = d.shape()
+    bs = (d.int(0, 9),) if d.int(0, 24) else (2, d.int(0, 4))
+    kind = _vk(d, d.choice(["uniform", "ties", "normal"]), dt, "wide")
+    return {"inputs": [d.tensor(vs, _other_dt(d, dt), _vk(d, "uniform", dt, "wide")),
+                       d.tensor(bs, dt, "sorted:" + kind, layout=d.choice(NOREPEAT))],
+            "args": {"right": d.bool()}}
+
+
+add("l2_bucketize", "T:TTb", g_bucketize,
+    lambda ts, a: torch.bucketize(ts[0], ts[1], right=a["right"]),
+    lambda f, xs, a: f(xs[0], xs[1], a["right"]), tol="exact", dtypes=ALL, family="scan")

@@ -222,6 +222,8 @@
     X(l2_cummax) \
     X(l2_cummin) \
     X(l2_logcumsumexp) \
+    X(l2_searchsorted) \
+    X(l2_bucketize) \
     X(l2_matmul) \
     X(l2_mm) \
     X(l2_bmm) \

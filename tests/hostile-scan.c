@@ -181,3 +181,29 @@ void h_l2_logcumsumexp(void)
     CASE("int64") FAIL_T(L2_ERR_DTYPE, l2_logcumsumexp(MK(L2_INT64, 3), 0));
     CASE("bool") FAIL_T(L2_ERR_DTYPE, l2_logcumsumexp(MK(L2_BOOL, 3), 0));
 }
+
+/* ---- searchsorted, bucketize ---- */
+
+static l2_tensor *b_search(const l2_tensor *a, const l2_tensor *b)
+{
+    return l2_searchsorted(a, b, false, NULL);
+}
+
+static l2_tensor *b_bucket(const l2_tensor *a, const l2_tensor *b)
+{
+    return l2_bucketize(b, a, true); /* boundaries first, as searchsorted's sorted */
+}
+
+void h_l2_searchsorted(void)
+{
+    sweep_binary(b_search);
+    CASE("NULL values") FAIL_T(L2_ERR_NULL, l2_searchsorted(MK(L2_FLOAT32, 3), NULL, 0, NULL));
+    CASE("0-d sorter")
+    FAIL_T(L2_ERR_SHAPE, l2_searchsorted(MK(L2_FLOAT32, 3), MK(L2_FLOAT32, 2), true,
+                                         mk_kind(K_0D, L2_INT64)));
+}
+
+void h_l2_bucketize(void)
+{
+    sweep_binary(b_bucket);
+}

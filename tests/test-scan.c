@@ -401,6 +401,70 @@ static void test_scan_threads(void)
     l2_tensor_release(x);
 }
 
+/* ---- searchsorted, bucketize ---- */
+
+static void test_search(void)
+{
+    l2_tensor *b = vec(5, (const double[]){1, 3, 3, 5, NAN}, L2_FLOAT64);
+    l2_tensor *v = vec(6, (const double[]){0, 1, 3, 4, 6, NAN}, L2_FLOAT64);
+    l2_tensor *r = l2_searchsorted(b, v, false, NULL);
+    /* torch's loop moves right past a NaN boundary (!(NaN >= v)): 4 and 6 land after it */
+    ok(holds(r, 6, (const double[]){0, 0, 1, 5, 5, 5}) && l2_dtype_of(r) == L2_INT64,
+       "searchsorted left: the first position >= v (NaN as torch)");
+    l2_tensor_release(r);
+    r = l2_searchsorted(b, v, true, NULL);
+    ok(holds(r, 6, (const double[]){0, 1, 5, 5, 5, 5}), "searchsorted right: the first > v");
+    l2_tensor_release(r);
+    l2_tensor *b3 = vec(4, (const double[]){1, 3, 3, 5}, L2_FLOAT64);
+    r = l2_searchsorted(b3, v, false, NULL);
+    ok(holds(r, 6, (const double[]){0, 0, 1, 3, 4, 4}), "searchsorted left without NaN");
+    l2_tensor_release(r);
+    r = l2_searchsorted(b3, v, true, NULL);
+    ok(holds(r, 6, (const double[]){0, 1, 3, 3, 4, 4}), "searchsorted right without NaN");
+    l2_tensor_release(r);
+    /* 2-d rows: each value row searches its own boundary row; int64 values promote */
+    l2_tensor *b2 = l2_from_data((const double[]){0, 2, 4, 10, 20, 30}, L2_SHAPE(2, 3),
+                                 L2_FLOAT64);
+    l2_tensor *v2 = l2_from_data((const int64_t[]){3, 25}, L2_SHAPE(2, 1), L2_INT64);
+    r = l2_searchsorted(b2, v2, false, NULL);
+    ok(r && at(r, (const int64_t[]){0, 0}) == 2 && at(r, (const int64_t[]){1, 0}) == 2,
+       "searchsorted of rows, int64 values");
+    l2_tensor_release(r);
+    /* sorter: [5, 1, 3] sorted by [1, 2, 0] */
+    l2_tensor *u = vec(3, (const double[]){5, 1, 3}, L2_FLOAT32);
+    l2_tensor *so = vec(3, (const double[]){1, 2, 0}, L2_INT64);
+    l2_tensor *w = vec(3, (const double[]){2, 3, 9}, L2_FLOAT32);
+    r = l2_searchsorted(u, w, true, so);
+    ok(holds(r, 3, (const double[]){1, 2, 3}), "searchsorted with a sorter");
+    l2_tensor_release(r);
+    r = l2_bucketize(w, b, false);
+    ok(holds(r, 3, (const double[]){1, 1, 5}), "bucketize");
+    l2_tensor_release(r);
+    l2_tensor *z = l2_scalar(3, L2_FLOAT64);
+    r = l2_bucketize(z, b, true);
+    ok(r && l2_ndim(r) == 0 && item(r) == 5, "bucketize of a 0-d value");
+    l2_tensor_release(r);
+    /* errors */
+    is_err(l2_searchsorted(b2, v, false, NULL), L2_ERR_SHAPE, "first N-1 dimensions",
+           "searchsorted: leading dims differ");
+    is_err(l2_searchsorted(b2, z, false, NULL), L2_ERR_SHAPE, "scalar",
+           "searchsorted: 0-d values with 2-d boundaries");
+    is_err(l2_searchsorted(z, v, false, NULL), L2_ERR_SHAPE, "positive dimension",
+           "searchsorted: 0-d boundaries");
+    is_err(l2_searchsorted(u, w, false, b), L2_ERR_SHAPE, "same size", "searchsorted: sorter size");
+    is_err(l2_searchsorted(u, w, false, u), L2_ERR_DTYPE, "long", "searchsorted: float sorter");
+    l2_tensor *bad = vec(3, (const double[]){0, 3, 1}, L2_INT64);
+    is_err(l2_searchsorted(u, w, false, bad), L2_ERR_INDEX, "out of range",
+           "searchsorted: a sorter index out of range");
+    l2_tensor *bb = vec(2, (const double[]){0, 1}, L2_BOOL);
+    is_err(l2_bucketize(bb, bb, false), L2_ERR_DTYPE, "Bool", "bucketize of bool");
+    is_err(l2_bucketize(w, b2, false), L2_ERR_SHAPE, "1 dimension", "bucketize: 2-d boundaries");
+    is_err(l2_bucketize(NULL, b, false), L2_ERR_NULL, "", "bucketize: NULL");
+    l2_tensor *list[] = {b, v, b2, v2, u, so, w, z, bad, bb, b3};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        l2_tensor_release(list[i]);
+}
+
 int main(void)
 {
     test_reductions();
@@ -410,5 +474,6 @@ int main(void)
     test_scan_errors();
     test_scan_grads();
     test_scan_threads();
+    test_search();
     return tap_done();
 }
