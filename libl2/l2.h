@@ -1328,6 +1328,41 @@ L2_API l2_tensor *l2_instance_norm(const l2_tensor *x, l2_tensor *running_mean,
 L2_API l2_tensor *l2_local_response_norm(const l2_tensor *x, int64_t size, double alpha,
                                          double beta, double k);
 /* @@SAMPLE@@ */
+/* Activations, distances and losses of issue 14 (libl2/ops/activation.c ...)                 */
+/* ------------------------------------------------------------------------------------------ */
+/* Pointwise activations (torch.nn.functional's): t: (...) -> (...), t's dtype, float32 or
+ * float64 (int64 and bool: L2_ERR_DTYPE, except where said), laid out by the elementwise output
+ * layout rule. Differentiable in t; at a kink the gradient is torch's. NaN stays NaN. */
+/* min(max(t, min_val), max_val) (torch's default bounds are -1, 1; min_val > max_val gives
+ * max_val everywhere). int64 t stays int64, each bound truncated toward zero (L2_ERR_ARG when it
+ * does not fit int64); bool: L2_ERR_DTYPE; NaN bounds: L2_ERR_ARG. Gradient: g where
+ * min_val < t < max_val (strictly, as torch), else 0, also at NaN (torch's vector loop; its
+ * scalar loop, which runs short tensors and tails, gives g there). */
+L2_API l2_tensor *l2_hardtanh(const l2_tensor *t, double min_val, double max_val);
+/* hardtanh(t, 0, 6), int64 too. */
+L2_API l2_tensor *l2_relu6(const l2_tensor *t);
+/* min(max(t + 3, 0), 6) / 6. Gradient g / 6 for -3 < t < 3, else 0, with 1/6 rounded to
+ * float32 in float64 too (as torch). */
+L2_API l2_tensor *l2_hardsigmoid(const l2_tensor *t);
+/* t * min(max(t + 3, 0), 6) / 6. Gradient 0 below -3, g from 3 on, else g (t / 3 + 1/2), NaN
+ * at NaN: torch's vector loop (its scalar loop gives 1.5 g at 3 and g at NaN). */
+L2_API l2_tensor *l2_hardswish(const l2_tensor *t);
+/* t * tanh(log(1 + exp(t))). */
+L2_API l2_tensor *l2_mish(const l2_tensor *t);
+/* scale * (t > 0 ? t : alpha * (exp(t) - 1)), alpha = 1.6732632423543772848170429916717,
+ * scale = 1.0507009873554804934193349852946. */
+L2_API l2_tensor *l2_selu(const l2_tensor *t);
+/* t > 0 ? t : alpha * (exp(t / alpha) - 1) (torch's default alpha is 1). L2_ERR_ARG for alpha 0
+ * or NaN. */
+L2_API l2_tensor *l2_celu(const l2_tensor *t, double alpha);
+/* log(sigmoid(t)), computed as min(t, 0) - log1p(exp(-|t|)). */
+L2_API l2_tensor *l2_logsigmoid(const l2_tensor *t);
+/* t / (1 + |t|); int64 t gives float32, |t| + 1 computed in int64 as torch's t / (|t| + 1)
+ * (wrapping at the int64 limits); bool: L2_ERR_DTYPE. */
+L2_API l2_tensor *l2_softsign(const l2_tensor *t);
+/* t - tanh(t); int64 t gives float32; bool: L2_ERR_DTYPE. */
+L2_API l2_tensor *l2_tanhshrink(const l2_tensor *t);
+/* @@ACT@@ */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Layers, optimizers, weights and data (libl2/nn/)                                           */

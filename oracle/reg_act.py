@@ -1,0 +1,113 @@
+"""reg_act.py: the oracle registry's entries for the activations, distances and losses of issue
+14 (area act; libl2/ops/activation.c ...), with their magnitude hooks (see mags.py) where
+torch's float64 formula cancels. registry.py imports this module at its end."""
+import math
+
+import torch
+import torch.nn.functional as F
+
+from registry import FLOATS, _vk, add, g_unary, g_unary_args
+
+SELU_K = 1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
+
+
+def _grad_terms(terms):
+    """Gradient magnitudes: terms(x) times |g| on top of the sensitivity."""
+    def mag(xs, a, g):
+        if g is None:
+            return None
+        return "perturb", [g.abs() * terms(xs[0], a)]
+    return mag
+
+
+def mag_selu(xs, a, g):
+    """torch: (exp(x) - 1) scale alpha for x <= 0 (libl2 expm1): terms k exp(x) and k."""
+    if g is not None:
+        return "perturb"
+    x = xs[0]
+    return [torch.where(x > 0, x.abs() * 1.0507009873554804934193349852946,
+                        SELU_K * (x.exp() + 1))]
+
+
+def mag_celu(xs, a, g):
+    """torch: alpha (exp(x / alpha) - 1) for x <= 0: terms |alpha| (exp(x / alpha) + 1)."""
+    if g is not None:
+        return "perturb"
+    x, al = xs[0], a["alpha"]
+    return [torch.where(x > 0, x.abs(), abs(al) * ((x / al).exp() + 1))]
+
+
+def mag_tanhshrink(xs, a, g):
+    """x - tanh(x) cancels near 0: terms |x| + |tanh x|; torch's gradient g - g (1 - t^2):
+    terms |g| (2 + t^2)."""
+    x = xs[0]
+    t = torch.tanh(x)
+    if g is None:
+        return [x.abs() + t.abs()]
+    return "perturb", [g.abs() * (2 + t * t)]
+
+
+def _softsign_terms(x, a):
+    """torch's gradient of x / (|x| + 1): g / (|x| + 1) - g x sgn(x) / (|x| + 1)^2."""
+    d = 1 + x.abs()
+    return 1 / d + x.abs() / (d * d)
+
+
+def _mish_terms(x, a):
+    """t + x s (1 - t^2) with t = tanh(softplus(x)), s = sigmoid(x): 1 - t^2 cancels."""
+    t = torch.tanh(F.softplus(x))
+    return t.abs() + x.abs() * torch.sigmoid(x) * (1 + t * t)
+
+
+def _logsig_terms(x, a):
+    z = torch.exp(-x.abs())
+    return 1 + z / (1 + z)
+
+
+def g_nonan(kind, stress="wide", **choices):
+    """g_unary_args without NaN: torch's gradient at NaN differs between its vector loop and its
+    scalar loop (short tensors, tails) for hardtanh, relu6 and hardswish; libl2 follows the
+    vector loop (l2.h) and test-act checks it."""
+    def gen(d, dt):
+        k = _vk(d, kind, dt, stress)
+        if k == "special":
+            k = "special_finite"
+        return {"inputs": [d.tensor(d.shape(), dt, k)],
+                "args": {n: d.choice(v) for n, v in choices.items()}}
+    return gen
+
+
+HARDTANH_BOUNDS = [(-1.0, 1.0), (-0.5, 2.0), (0.0, 6.0), (1.0, -1.0), (-2.5, 1.7),
+                   (-math.inf, 0.5)]
+
+
+def g_hardtanh(d, dt):
+    lo, hi = d.choice(HARDTANH_BOUNDS)
+    c = g_nonan("halves")(d, dt)
+    c["args"] = {"min": lo, "max": hi}
+    return c
+
+
+add("l2_hardtanh", "T:Tdd", g_hardtanh, lambda ts, a: F.hardtanh(ts[0], a["min"], a["max"]),
+    lambda f, xs, a: f(xs[0], a["min"], a["max"]), tol="exact",
+    dtypes=FLOATS + ("int64",), family="act")
+add("l2_relu6", "T:T", g_nonan("halves"), lambda ts, a: F.relu6(ts[0]),
+    tol="exact", dtypes=FLOATS + ("int64",), family="act")
+add("l2_hardsigmoid", "T:T", g_unary_args("small_int", "wide"),
+    lambda ts, a: F.hardsigmoid(ts[0]), family="act")
+# (exact 3 never drawn: torch's gradient there differs between its vector and scalar loops)
+add("l2_hardswish", "T:T", g_nonan("normal"),
+    lambda ts, a: F.hardswish(ts[0]), family="act")
+add("l2_mish", "T:T", g_unary_args("normal", "near_overflow"), lambda ts, a: F.mish(ts[0]),
+    tol="loose", family="act", mag=_grad_terms(_mish_terms))
+add("l2_selu", "T:T", g_unary_args("normal", "near_overflow"), lambda ts, a: F.selu(ts[0]),
+    family="act", mag=mag_selu)
+add("l2_celu", "T:Td", g_unary_args("normal", "near_overflow", alpha=[1.0, 0.5, 2.0, -1.5]),
+    lambda ts, a: F.celu(ts[0], a["alpha"]), lambda f, xs, a: f(xs[0], a["alpha"]),
+    family="act", mag=mag_celu)
+add("l2_logsigmoid", "T:T", g_unary_args("normal", "near_overflow"),
+    lambda ts, a: F.logsigmoid(ts[0]), family="act", mag=_grad_terms(_logsig_terms))
+add("l2_softsign", "T:T", g_unary("normal", "wide"), lambda ts, a: F.softsign(ts[0]),
+    family="act", mag=_grad_terms(_softsign_terms))
+add("l2_tanhshrink", "T:T", g_unary("normal", "wide"), lambda ts, a: F.tanhshrink(ts[0]),
+    tol="loose", family="act", mag=mag_tanhshrink)
