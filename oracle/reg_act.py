@@ -111,3 +111,51 @@ add("l2_softsign", "T:T", g_unary("normal", "wide"), lambda ts, a: F.softsign(ts
     family="act", mag=_grad_terms(_softsign_terms))
 add("l2_tanhshrink", "T:T", g_unary("normal", "wide"), lambda ts, a: F.tanhshrink(ts[0]),
     tol="loose", family="act", mag=mag_tanhshrink)
+
+
+def g_prelu(d, dt):
+    s = d.shape()
+    c = s[1] if len(s) >= 2 else 1
+    r = d.int(0, 11)
+    if r == 0:
+        ws = ()  # a 0-d weight
+    elif r == 1:
+        ws = (c + 1,)  # a mismatch (unless c + 1 == 1, i.e. never)
+    elif r < 6:
+        ws = (1,)
+    else:
+        ws = (c,)
+    x = d.tensor(s, dt, _vk(d, "normal", dt, "wide"))
+    return {"inputs": [x, d.tensor(ws, dt, "normal")], "args": {}}
+
+
+def mag_prelu(xs, a, g):
+    """The weight's gradient sums g x over x <= 0 and all but the channel dim: its terms are
+    |g x| there (the default, prelu of |inputs|, has none); dx's terms |g| max(1, |w|)."""
+    if g is None:
+        return None
+    x, w = xs
+    c = w.numel() != 1
+    wb = w.reshape([-1] + [1] * (x.dim() - 2)) if c else w.reshape(())
+    t = torch.where(x > 0, torch.zeros_like(x), (g * x).abs())
+    dims = [i for i in range(x.dim()) if not (c and i == 1)]
+    dw = t.sum(dims) if dims else t
+    return "perturb", [g.abs() * torch.clamp(wb.abs(), min=1), dw.reshape(w.shape)]
+
+
+# the weight gradient is a sum over all but the channel dim: accumulating
+add("l2_prelu", "T:TT", g_prelu, lambda ts, a: F.prelu(ts[0], ts[1]), tol="accumulating",
+    family="act", mag=mag_prelu)
+
+
+def g_glu(d, dt):
+    s = list(d.shape(min_dims=1))
+    dim = d.dim(len(s))
+    if d.int(0, 15) and s[dim] % 2:  # odd sizes (an error) in about one case of 16
+        s[dim] += 1
+    return {"inputs": [d.tensor(tuple(s), dt, _vk(d, "normal", dt, "near_overflow"))],
+            "args": {"dim": dim}}
+
+
+add("l2_glu", "T:Ti", g_glu, lambda ts, a: F.glu(ts[0], a["dim"]),
+    lambda f, xs, a: f(xs[0], a["dim"]), tol="loose", family="act")

@@ -41,3 +41,45 @@ void h_l2_celu(void)
 void h_l2_logsigmoid(void) { sweep_unary(l2_logsigmoid); }
 void h_l2_softsign(void) { sweep_unary(l2_softsign); }
 void h_l2_tanhshrink(void) { sweep_unary(l2_tanhshrink); }
+
+void h_l2_prelu(void)
+{
+    CASE("NULL x") FAIL_T(L2_ERR_NULL, l2_prelu(NULL, MK(L2_FLOAT32, 1)));
+    CASE("NULL weight") FAIL_T(L2_ERR_NULL, l2_prelu(MK(L2_FLOAT32, 2, 3), NULL));
+    CASE("weight of 2 for 3 channels")
+    FAIL_T(L2_ERR_SHAPE, l2_prelu(MK(L2_FLOAT32, 2, 3), MK(L2_FLOAT32, 2)));
+    CASE("2-d weight") FAIL_T(L2_ERR_SHAPE, l2_prelu(MK(L2_FLOAT32, 2, 3), MK(L2_FLOAT32, 3, 1)));
+    CASE("empty weight") FAIL_T(L2_ERR_SHAPE, l2_prelu(MK(L2_FLOAT32, 2, 3), MK(L2_FLOAT32, 0)));
+    CASE("mixed dtypes") FAIL_T(L2_ERR_DTYPE, l2_prelu(MK(L2_FLOAT32, 2, 3), MK(L2_FLOAT64, 3)));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s, one weight", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(l2_prelu(mk_kind(k, h_dtypes[d]), mk_kind(K_0D, h_dtypes[d])));
+    CASE("special weights") ANY_T(l2_prelu(mk_kind(K_SMALL, L2_FLOAT64),
+                                           mk_kind(K_SPECIAL, L2_FLOAT64)));
+    CASE("requires grad, then backward")
+    {
+        l2_tensor *r = ANY_T(l2_prelu(mk_leaf(L2_FLOAT64), MK(L2_FLOAT64, 3)));
+        if (r)
+            ANY_S(l2_backward(l2_sum(r), NULL, false));
+    }
+}
+
+void h_l2_glu(void)
+{
+    CASE("NULL") FAIL_T(L2_ERR_NULL, l2_glu(NULL, 0));
+    CASE("0-d") FAIL_T(L2_ERR_SHAPE, l2_glu(mk_kind(K_0D, L2_FLOAT32), 0));
+    CASE("odd") FAIL_T(L2_ERR_SHAPE, l2_glu(MK(L2_FLOAT32, 2, 3), 1));
+    for (int i = 0; i < h_nbad_dims; i++)
+        CASE("dim %d", h_bad_dims[i]) FAIL_T(L2_ERR_DIM, l2_glu(MK(L2_FLOAT32, 2, 4), h_bad_dims[i]));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(l2_glu(mk_kind(k, h_dtypes[d]), 0));
+    CASE("requires grad, then backward")
+    {
+        l2_tensor *r = ANY_T(l2_glu(mk_leaf(L2_FLOAT64), 0));
+        if (r)
+            ANY_S(l2_backward(l2_sum(r), NULL, false));
+    }
+}

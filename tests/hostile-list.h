@@ -321,6 +321,8 @@
     X(l2_logsigmoid) \
     X(l2_softsign) \
     X(l2_tanhshrink) \
+    X(l2_prelu) \
+    X(l2_glu) \
     /* @@ACT@@ */ \
     X(l2_layernorm_layer_init) \
     X(l2_layernorm_layer_forward) \

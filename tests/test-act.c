@@ -210,6 +210,75 @@ static void test_grads(void)
     l2_tensor_release(x);
 }
 
+/* ---- prelu and glu ------------------------------------------------------------------------ */
+
+static l2_tensor *gc_prelu(l2_tensor *const *in, void *ctx)
+{
+    (void)ctx;
+    l2_tensor *v = l2_permute(in[0], (const int[]){0, 2, 1}); /* (2, 3, 4) from (2, 4, 3) */
+    l2_tensor *r = v ? l2_prelu(v, in[1]) : NULL;
+    l2_tensor_release(v);
+    return r;
+}
+
+static l2_tensor *gc_glu(l2_tensor *const *in, void *ctx)
+{
+    return l2_glu(in[0], *(const int *)ctx);
+}
+
+static void test_prelu_glu(void)
+{
+    l2_tensor *x = l2_from_data((const double[]){-2, 1, -0.0, 3, -4, 0}, L2_SHAPE(1, 3, 2),
+                                L2_FLOAT64);
+    l2_tensor *w = l2_from_data((const double[]){0.5, -1, 2}, L2_SHAPE(3), L2_FLOAT64);
+    l2_tensor *r = l2_prelu(x, w);
+    const double want[6] = {-1, 1, -0.0, 3, -8, 0};
+    int good = r && same_shape(r, L2_SHAPE(1, 3, 2));
+    for (int i = 0; good && i < 6; i++)
+        good = at(r, (const int64_t[]){0, i / 2, i % 2}) == want[i];
+    ok(good, "prelu: one weight per channel (dim 1)");
+    l2_tensor_release(r);
+    l2_tensor *w1 = l2_from_data((const double[]){0.25}, L2_SHAPE(1), L2_FLOAT64);
+    l2_tensor *s = l2_scalar(-4, L2_FLOAT64);
+    r = l2_prelu(s, w1);
+    ok(r && l2_ndim(r) == 0 && at(r, NULL) == -1, "prelu of a 0-d t with one weight is 0-d");
+    l2_tensor_release(r);
+    l2_tensor *w2 = l2_zeros(L2_SHAPE(2), L2_FLOAT64);
+    is_err(l2_prelu(x, w2), L2_ERR_SHAPE, "channel size = 3", "prelu: 2 weights, 3 channels");
+    l2_tensor *wf = l2_zeros(L2_SHAPE(3), L2_FLOAT32);
+    is_err(l2_prelu(x, wf), L2_ERR_DTYPE, "float32", "prelu: weight of another dtype");
+    /* glu: (1, 3, 2) has an even last dim */
+    r = l2_glu(x, -1);
+    good = r && same_shape(r, L2_SHAPE(1, 3, 1));
+    for (int i = 0; good && i < 3; i++) {
+        double a = at(x, (const int64_t[]){0, i, 0}), b = at(x, (const int64_t[]){0, i, 1});
+        good = fabs(at(r, (const int64_t[]){0, i, 0}) - a / (1 + exp(-b))) < 1e-15;
+    }
+    ok(good, "glu along the last dim");
+    l2_tensor_release(r);
+    is_err(l2_glu(x, 1), L2_ERR_SHAPE, "must be even", "glu: odd size along dim");
+    is_err(l2_glu(s, 0), L2_ERR_SHAPE, "scalars", "glu: 0-d");
+    is_err(l2_glu(x, 3), L2_ERR_DIM, "", "glu: dim out of range");
+    l2_tensor *xi = l2_zeros(L2_SHAPE(2), L2_INT64);
+    is_err(l2_glu(xi, 0), L2_ERR_DTYPE, "int64", "glu: int64");
+    is_err(l2_prelu(xi, xi), L2_ERR_DTYPE, "int64", "prelu: int64");
+    /* gradients: x away from 0, a permuted input, one weight per channel and one weight */
+    int64_t xs3[3] = {2, 4, 3};
+    l2_tensor *gx = gc_leaf(3, xs3, -2, 2), *gw = gc_leaf(L2_SHAPE(3), -1, 1);
+    l2_tensor *gw1 = gc_leaf(L2_SHAPE(1), 0.1, 0.9);
+    l2_tensor *in[2] = {gx, gw}, *in1[2] = {gx, gw1};
+    ok(gradcheck("prelu", gc_prelu, 2, in, NULL), "gradcheck: prelu, C weights");
+    ok(gradcheck("prelu", gc_prelu, 2, in1, NULL), "gradcheck: prelu, one weight");
+    int d1 = 1, d0 = -3;
+    ok(gradcheck("glu", gc_glu, 1, &gx, &d1), "gradcheck: glu, dim 1");
+    ok(gradcheck("glu", gc_glu, 1, &gx, &d0), "gradcheck: glu, dim -3");
+    oom_check("prelu", gc_prelu, 2, in, NULL);
+    oom_check("glu", gc_glu, 1, &gx, &d1);
+    l2_tensor *list[] = {x, w, w1, s, w2, wf, xi, gx, gw, gw1};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        l2_tensor_release(list[i]);
+}
+
 int main(void)
 {
     for (int i = 0; i < NACTS; i++) {
@@ -220,5 +289,6 @@ int main(void)
     test_specials();
     test_dtypes();
     test_grads();
+    test_prelu_glu();
     return tap_done();
 }
