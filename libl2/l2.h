@@ -1371,6 +1371,24 @@ L2_API l2_tensor *l2_prelu(const l2_tensor *t, const l2_tensor *weight);
  * (t: (..., 2n, ...) -> (..., n, ...)). Float only (L2_ERR_DTYPE); L2_ERR_SHAPE for a 0-d t or
  * an odd size along dim; L2_ERR_DIM for a bad dim. Composed of narrow, sigmoid and mul. */
 L2_API l2_tensor *l2_glu(const l2_tensor *t, int dim);
+/* Distances and normalisation (libl2/ops/distance.c), composed of public ops as torch 1.13
+ * composes them; float inputs only (L2_ERR_DTYPE: torch would promote integers); gradients are
+ * those of the ops composed. */
+/* sum over dim of (x1 / max(|x1|, eps)) * (x2 / max(|x2|, eps)), x1 and x2 broadcast first and
+ * the 2-norms taken along dim; the gradient of a norm below eps is x / eps, not 0 (torch 1.13
+ * clamps the norm's saved result in place outside autograd). Result: the broadcast shape without dim (0-d inputs: 0-d). L2_ERR_SHAPE when the
+ * shapes do not broadcast, L2_ERR_DIM for a bad dim, L2_ERR_ARG for a NaN eps. */
+L2_API l2_tensor *l2_cosine_similarity(const l2_tensor *x1, const l2_tensor *x2, int dim,
+                                       double eps);
+/* p-norm of x1 - x2 + eps over the last dim of the broadcast shape (kept as size 1 with
+ * keepdim; 0-d inputs: the norm of the one element). p > 0 or INFINITY (L2_ERR_ARG otherwise:
+ * torch also takes p <= 0, not provided). L2_ERR_SHAPE when the shapes do not broadcast. */
+L2_API l2_tensor *l2_pairwise_distance(const l2_tensor *x1, const l2_tensor *x2, double p,
+                                       double eps, bool keepdim);
+/* t / max(norm_p(t, dim), eps), the norm kept as a size-1 dim and broadcast (the clamp's
+ * gradient is 0 where it acts, as torch's clamp_min). p > 0 or INFINITY (L2_ERR_ARG otherwise);
+ * L2_ERR_DIM for a bad dim (a 0-d t takes dim 0 or -1). */
+L2_API l2_tensor *l2_normalize(const l2_tensor *t, double p, int dim, double eps);
 /* @@ACT@@ */
 
 /* ------------------------------------------------------------------------------------------ */

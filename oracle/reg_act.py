@@ -6,6 +6,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from mags import _sum_to
 from registry import FLOATS, _vk, add, g_unary, g_unary_args
 
 SELU_K = 1.6732632423543772848170429916717 * 1.0507009873554804934193349852946
@@ -159,3 +160,102 @@ def g_glu(d, dt):
 
 add("l2_glu", "T:Ti", g_glu, lambda ts, a: F.glu(ts[0], a["dim"]),
     lambda f, xs, a: f(xs[0], a["dim"]), tol="loose", family="act")
+
+
+def g_cosine(d, dt):
+    sh = d.bshapes(2)
+    nd = max(len(sh[0]), len(sh[1]))
+    dim = d.dim(nd) if nd else d.choice([0, -1])
+    xs = [d.tensor(s, dt, _vk(d, "normal", dt, "wide", acc=True)) for s in sh]
+    return {"inputs": xs, "args": {"dim": dim, "eps": d.choice([1e-8, 1e-3, 0.5])}}
+
+
+def mag_cosine(xs, a, g):
+    """cos = sum u1 u2 (u = x / n, n = max(|x|, eps)) cancels: terms sum |u1 u2|; dx1 = g (u2 - cos
+    u1) / n1 cancels too: terms |g| (|u2| +
+    |cos| |u1|) / n1, summed over what was broadcast, plus the sensitivity."""
+    x1, x2 = torch.broadcast_tensors(xs[0], xs[1])
+    d = a["dim"] if x1.dim() else None
+    if d is None:
+        n1, n2 = x1.abs().clamp(min=a["eps"]), x2.abs().clamp(min=a["eps"])
+    else:
+        n1 = x1.norm(2, d, keepdim=True).clamp(min=a["eps"])
+        n2 = x2.norm(2, d, keepdim=True).clamp(min=a["eps"])
+    u1, u2 = x1.abs() / n1, x2.abs() / n2
+    if g is None:  # the sum of the products u1 u2 cancels: its terms
+        return ["perturb", [(u1 * u2).sum(d) if d is not None else u1 * u2]][1]
+    ga = g.abs().unsqueeze(d) if d is not None else g.abs()
+    c = ((u1 * u2).sum(d, keepdim=True) if d is not None else u1 * u2)
+    t1 = ga * (u2 + c * u1) / n1
+    t2 = ga * (u1 + c * u2) / n2
+    return "perturb", [_sum_to(t1, xs[0].shape), _sum_to(t2, xs[1].shape)]
+
+
+add("l2_cosine_similarity", "T:TTid", g_cosine,
+    lambda ts, a: F.cosine_similarity(ts[0], ts[1], a["dim"], a["eps"]),
+    lambda f, xs, a: f(xs[0], xs[1], a["dim"], a["eps"]), tol="accumulating", family="act",
+    mag=mag_cosine)
+
+
+def g_pairwise(d, dt):
+    sh = d.bshapes(2)
+    xs = [d.tensor(s, dt, _vk(d, "normal", dt, "wide", acc=True)) for s in sh]
+    return {"inputs": xs, "args": {"p": d.choice([2.0, 1.0, 3.0, 0.5, math.inf]),
+                                   "eps": d.choice([1e-6, 0.0, 0.1]), "keepdim": d.bool()}}
+
+
+def mag_pairwise(xs, a, g):
+    """The norm of d = x1 - x2 + eps: terms the norm of |x1| + |x2| + |eps| times the roundings
+    of its sum, 2 (1 + log2 n) (as mags._norm_terms); gradients: the sensitivity."""
+    if g is not None:
+        return "perturb"
+    x1, x2 = torch.broadcast_tensors(xs[0], xs[1])
+    t = x1.abs() + x2.abs() + abs(a["eps"])
+    if t.dim() == 0:
+        return [t]
+    n = t.shape[-1]
+    return [torch.linalg.vector_norm(t, a["p"], -1, a["keepdim"]) * 2 *
+            (1 + math.log2(max(n, 1)))]
+
+
+add("l2_pairwise_distance", "T:TTddb", g_pairwise,
+    lambda ts, a: F.pairwise_distance(ts[0], ts[1], a["p"], a["eps"], a["keepdim"]),
+    lambda f, xs, a: f(xs[0], xs[1], a["p"], a["eps"], a["keepdim"]), tol="accumulating",
+    family="act", mag=mag_pairwise)
+
+
+def g_normalize(d, dt):
+    s = d.shape()
+    dim = d.dim(len(s)) if s else d.choice([0, -1])
+    return {"inputs": [d.tensor(s, dt, _vk(d, "normal", dt, "wide", acc=True))],
+            "args": {"p": d.choice([2.0, 1.0, 3.0, math.inf]), "dim": dim,
+                     "eps": d.choice([1e-12, 0.5])}}
+
+
+def mag_normalize(xs, a, g):
+    """y = x / n carries the norm's roundings: |y| 2 (1 + log2 n) (n elements along dim).
+    dx = g / n - x |x|^(p-2) sum(g x) / n^(p+1) cancels: terms |g| / n + |x|^(p-1)
+    sum(|g x|) / n^p (p = inf: 1 / n^2 for the sum), n = max(norm, eps)."""
+    x, p = xs[0], a["p"]
+    d = a["dim"] if x.dim() else None
+    if g is None:  # the norm's roundings (1 + log2 n of them, as mags._norm_terms) reach y
+        n = x.shape[d] if d is not None else 1
+        return [F.normalize(x, p, d if d is not None else 0, a["eps"]).abs() * 2 *
+                (1 + math.log2(max(n, 1)))]
+    if d is None or x.numel() == 0:
+        n = x.abs().clamp(min=a["eps"])
+        s = (g * x).abs()
+    else:
+        n = x.norm(p, d, keepdim=True).clamp(min=a["eps"])
+        s = (g * x).abs().sum(d, keepdim=True)
+    if math.isinf(p):
+        t = g.abs() / n + s / (n * n)
+    else:
+        t = g.abs() / n + x.abs() ** (p - 1) * s / n ** (p + 1)
+    return "perturb", [t]
+
+
+add("l2_normalize", "T:Tdid", g_normalize,
+    lambda ts, a: F.normalize(ts[0], a["p"], a["dim"], a["eps"]),
+    lambda f, xs, a: f(xs[0], a["p"], a["dim"], a["eps"]), tol="accumulating", family="act",
+    mag=mag_normalize)

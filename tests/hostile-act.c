@@ -83,3 +83,63 @@ void h_l2_glu(void)
             ANY_S(l2_backward(l2_sum(r), NULL, false));
     }
 }
+
+/* ---- distances ---- */
+
+static void sweep_pair(l2_tensor *(*f)(const l2_tensor *, const l2_tensor *, double), double arg)
+{
+    CASE("NULL x1") FAIL_T(L2_ERR_NULL, f(NULL, MK(L2_FLOAT32, 3), arg));
+    CASE("NULL x2") FAIL_T(L2_ERR_NULL, f(MK(L2_FLOAT32, 3), NULL, arg));
+    CASE("no broadcast") FAIL_T(L2_ERR_SHAPE, f(MK(L2_FLOAT32, 2, 3), MK(L2_FLOAT32, 4), arg));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(f(mk_kind(k, h_dtypes[d]), mk_kind(K_SMALL, h_dtypes[d]), arg));
+    for (int i = 0; i < h_nscalars; i++)
+        CASE("arg %g", h_scalars[i])
+    ANY_T(f(mk_kind(K_SPECIAL, L2_FLOAT64), mk_kind(K_SMALL, L2_FLOAT64), h_scalars[i]));
+    CASE("requires grad, then backward")
+    {
+        l2_tensor *r = ANY_T(f(mk_leaf(L2_FLOAT64), mk_leaf(L2_FLOAT64), arg));
+        if (r)
+            ANY_S(l2_backward(l2_sum(r), NULL, false));
+    }
+}
+
+static l2_tensor *cos_eps(const l2_tensor *a, const l2_tensor *b, double eps)
+{
+    return l2_cosine_similarity(a, b, -1, eps);
+}
+
+static l2_tensor *pd_p(const l2_tensor *a, const l2_tensor *b, double p)
+{
+    return l2_pairwise_distance(a, b, p, 1e-6, false);
+}
+
+void h_l2_cosine_similarity(void)
+{
+    sweep_pair(cos_eps, 1e-8);
+    for (int i = 0; i < h_nbad_dims; i++)
+        CASE("dim %d", h_bad_dims[i])
+    FAIL_T(L2_ERR_DIM, l2_cosine_similarity(MK(L2_FLOAT32, 2, 3), MK(L2_FLOAT32, 3),
+                                            h_bad_dims[i], 1e-8));
+}
+
+void h_l2_pairwise_distance(void)
+{
+    sweep_pair(pd_p, 2);
+    CASE("p 0") FAIL_T(L2_ERR_ARG, l2_pairwise_distance(MK(L2_FLOAT32, 3), MK(L2_FLOAT32, 3), 0,
+                                                        1e-6, true));
+}
+
+static l2_tensor *normalize_p(const l2_tensor *t, double p) { return l2_normalize(t, p, 0, 1e-12); }
+
+void h_l2_normalize(void)
+{
+    sweep_scalar(normalize_p);
+    for (int i = 0; i < h_nbad_dims; i++)
+        CASE("dim %d", h_bad_dims[i])
+    FAIL_T(L2_ERR_DIM, l2_normalize(MK(L2_FLOAT32, 2, 3), 2, h_bad_dims[i], 1e-12));
+    for (int k = 0; k < K_HUGE; k++) /* K_HUGE: real work over 2^62 elements, not a hang */
+        CASE("%s", h_kind_name[k]) ANY_T(l2_normalize(mk_kind(k, L2_FLOAT32), 2, -1, 1e-12));
+}

@@ -323,6 +323,9 @@
     X(l2_tanhshrink) \
     X(l2_prelu) \
     X(l2_glu) \
+    X(l2_cosine_similarity) \
+    X(l2_pairwise_distance) \
+    X(l2_normalize) \
     /* @@ACT@@ */ \
     X(l2_layernorm_layer_init) \
     X(l2_layernorm_layer_forward) \

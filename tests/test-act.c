@@ -279,6 +279,85 @@ static void test_prelu_glu(void)
         l2_tensor_release(list[i]);
 }
 
+/* ---- distances ---------------------------------------------------------------------------- */
+
+static l2_tensor *gc_cos(l2_tensor *const *in, void *ctx)
+{
+    return l2_cosine_similarity(in[0], in[1], *(const int *)ctx, 1e-8);
+}
+
+static l2_tensor *gc_pd(l2_tensor *const *in, void *ctx)
+{
+    return l2_pairwise_distance(in[0], in[1], *(const double *)ctx, 1e-6, false);
+}
+
+static l2_tensor *gc_nz(l2_tensor *const *in, void *ctx)
+{
+    return l2_normalize(in[0], *(const double *)ctx, 1, 1e-12);
+}
+
+static void test_distances(void)
+{
+    l2_tensor *a = l2_from_data((const double[]){3, 4, 1, 0}, L2_SHAPE(2, 2), L2_FLOAT64);
+    l2_tensor *b = l2_from_data((const double[]){4, 3}, L2_SHAPE(2), L2_FLOAT64);
+    l2_tensor *r = l2_cosine_similarity(a, b, 1, 1e-8);
+    ok(r && same_shape(r, L2_SHAPE(2)) && fabs(at(r, (const int64_t[]){0}) - 24.0 / 25) < 1e-15 &&
+           fabs(at(r, (const int64_t[]){1}) - 0.8) < 1e-15,
+       "cosine_similarity along dim 1, b broadcast");
+    l2_tensor_release(r);
+    l2_tensor *tiny = l2_from_data((const double[]){1e-10, 0}, L2_SHAPE(2), L2_FLOAT64);
+    l2_tensor *e0 = l2_from_data((const double[]){1, 0}, L2_SHAPE(2), L2_FLOAT64);
+    r = l2_cosine_similarity(tiny, e0, 0, 1e-8);
+    ok(r && fabs(at(r, NULL) - 0.01) < 1e-15, "cosine_similarity: norms clamped at eps (torch)");
+    l2_tensor_release(r);
+    r = l2_pairwise_distance(a, b, 2, 0, true);
+    ok(r && same_shape(r, L2_SHAPE(2, 1)) && fabs(at(r, (const int64_t[]){0, 0}) - sqrt(2)) <
+           1e-15 && fabs(at(r, (const int64_t[]){1, 0}) - 3 * sqrt(2)) < 1e-15,
+       "pairwise_distance, keepdim");
+    l2_tensor_release(r);
+    r = l2_pairwise_distance(a, b, INFINITY, 0, false);
+    ok(r && same_shape(r, L2_SHAPE(2)) && at(r, (const int64_t[]){1}) == 3,
+       "pairwise_distance, p = inf");
+    l2_tensor_release(r);
+    r = l2_normalize(a, 2, 1, 1e-12);
+    ok(r && at(r, (const int64_t[]){0, 0}) == 0.6 && at(r, (const int64_t[]){1, 0}) == 1,
+       "normalize along dim 1");
+    l2_tensor_release(r);
+    is_err(l2_normalize(a, 0, 1, 1e-12), L2_ERR_ARG, "p must be positive", "normalize p 0");
+    is_err(l2_cosine_similarity(a, b, 2, 1e-8), L2_ERR_DIM, "", "cosine_similarity bad dim");
+    l2_tensor *c = l2_zeros(L2_SHAPE(3), L2_FLOAT64);
+    is_err(l2_pairwise_distance(a, c, 2, 1e-6, false), L2_ERR_SHAPE, "", "pairwise: shapes");
+    l2_tensor *xi = l2_zeros(L2_SHAPE(2), L2_INT64);
+    is_err(l2_normalize(xi, 2, 0, 1e-12), L2_ERR_DTYPE, "int64", "normalize int64");
+    int64_t s3[3] = {2, 3, 4};
+    l2_tensor *g1 = gc_leaf(3, s3, -1, 1), *g2 = gc_leaf(L2_SHAPE(3, 1), -1, 1);
+    l2_tensor *in[2] = {g1, g2};
+    int d1 = 1;
+    double p2 = 2, p3 = 3, pinf = INFINITY;
+    ok(gradcheck("cosine_similarity", gc_cos, 2, in, &d1), "gradcheck: cosine_similarity");
+    /* a norm below eps: torch 1.13's gradient (x / max(norm, eps) for the norm), not the true
+     * derivative: a = 0.3, b = -0.7, eps 0.5 gives da = -1.28 (torch), not -0.8 */
+    l2_tensor *h1 = l2_from_data((const double[]){0.3}, L2_SHAPE(1), L2_FLOAT64);
+    l2_tensor *h2 = l2_from_data((const double[]){-0.7}, L2_SHAPE(1), L2_FLOAT64);
+    l2_set_requires_grad(h1, true);
+    r = l2_cosine_similarity(h1, h2, 0, 0.5);
+    l2_status st = r ? l2_backward(r, NULL, false) : l2_last_status();
+    ok(st == L2_OK && fabs(at(r, NULL) + 0.6) < 1e-15 && l2_grad(h1) &&
+           fabs(at(l2_grad(h1), (const int64_t[]){0}) + 1.28) < 1e-14,
+       "cosine_similarity: torch's gradient where a norm is below eps");
+    l2_tensor_release(r);
+    ok(gradcheck("pairwise_distance", gc_pd, 2, in, &p2), "gradcheck: pairwise_distance p 2");
+    ok(gradcheck("pairwise_distance", gc_pd, 2, in, &p3), "gradcheck: pairwise_distance p 3");
+    ok(gradcheck("normalize", gc_nz, 1, in, &p2), "gradcheck: normalize p 2");
+    ok(gradcheck("normalize", gc_nz, 1, in, &pinf), "gradcheck: normalize p inf");
+    oom_check("cosine_similarity", gc_cos, 2, in, &d1);
+    oom_check("pairwise_distance", gc_pd, 2, in, &p2);
+    oom_check("normalize", gc_nz, 1, in, &p2);
+    l2_tensor *list[] = {a, b, tiny, e0, c, xi, g1, g2, h1, h2};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        l2_tensor_release(list[i]);
+}
+
 int main(void)
 {
     for (int i = 0; i < NACTS; i++) {
@@ -290,5 +369,6 @@ int main(void)
     test_dtypes();
     test_grads();
     test_prelu_glu();
+    test_distances();
     return tap_done();
 }
