@@ -1328,6 +1328,8 @@ L2_API l2_tensor *l2_instance_norm(const l2_tensor *x, l2_tensor *running_mean,
 L2_API l2_tensor *l2_local_response_norm(const l2_tensor *x, int64_t size, double alpha,
                                          double beta, double k);
 /* @@SAMPLE@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Activations, distances and losses of issue 14 (libl2/ops/activation.c ...)                 */
 /* ------------------------------------------------------------------------------------------ */
 /* Pointwise activations (torch.nn.functional's): t: (...) -> (...), t's dtype, float32 or
