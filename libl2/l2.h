@@ -1402,6 +1402,70 @@ L2_API l2_tensor *l2_local_response_norm(const l2_tensor *x, int64_t size, doubl
 /* @@SAMPLE@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* Activations, distances and losses of issue 14 (libl2/ops/activation.c ...)                 */
+/* ------------------------------------------------------------------------------------------ */
+/* Pointwise activations (torch.nn.functional's): t: (...) -> (...), t's dtype, float32 or
+ * float64 (int64 and bool: L2_ERR_DTYPE, except where said), laid out by the elementwise output
+ * layout rule. Differentiable in t; at a kink the gradient is torch's. NaN stays NaN. */
+/* min(max(t, min_val), max_val) (torch's default bounds are -1, 1; min_val > max_val gives
+ * max_val everywhere). int64 t stays int64, each bound truncated toward zero (L2_ERR_ARG when it
+ * does not fit int64); bool: L2_ERR_DTYPE; NaN bounds: L2_ERR_ARG. Gradient: g where
+ * min_val < t < max_val (strictly, as torch), else 0, also at NaN (torch's vector loop; its
+ * scalar loop, which runs short tensors and tails, gives g there). */
+L2_API l2_tensor *l2_hardtanh(const l2_tensor *t, double min_val, double max_val);
+/* hardtanh(t, 0, 6), int64 too. */
+L2_API l2_tensor *l2_relu6(const l2_tensor *t);
+/* min(max(t + 3, 0), 6) / 6. Gradient g / 6 for -3 < t < 3, else 0, with 1/6 rounded to
+ * float32 in float64 too (as torch). */
+L2_API l2_tensor *l2_hardsigmoid(const l2_tensor *t);
+/* t * min(max(t + 3, 0), 6) / 6. Gradient 0 below -3, g from 3 on, else g (t / 3 + 1/2), NaN
+ * at NaN: torch's vector loop (its scalar loop gives 1.5 g at 3 and g at NaN). */
+L2_API l2_tensor *l2_hardswish(const l2_tensor *t);
+/* t * tanh(log(1 + exp(t))). */
+L2_API l2_tensor *l2_mish(const l2_tensor *t);
+/* scale * (t > 0 ? t : alpha * (exp(t) - 1)), alpha = 1.6732632423543772848170429916717,
+ * scale = 1.0507009873554804934193349852946. */
+L2_API l2_tensor *l2_selu(const l2_tensor *t);
+/* t > 0 ? t : alpha * (exp(t / alpha) - 1) (torch's default alpha is 1). L2_ERR_ARG for alpha 0
+ * or NaN. */
+L2_API l2_tensor *l2_celu(const l2_tensor *t, double alpha);
+/* log(sigmoid(t)), computed as min(t, 0) - log1p(exp(-|t|)). */
+L2_API l2_tensor *l2_logsigmoid(const l2_tensor *t);
+/* t / (1 + |t|); int64 t gives float32, |t| + 1 computed in int64 as torch's t / (|t| + 1)
+ * (wrapping at the int64 limits); bool: L2_ERR_DTYPE. */
+L2_API l2_tensor *l2_softsign(const l2_tensor *t);
+/* t - tanh(t); int64 t gives float32; bool: L2_ERR_DTYPE. */
+L2_API l2_tensor *l2_tanhshrink(const l2_tensor *t);
+/* t > 0 ? t : weight * t with one weight per channel (dim 1; t of rank < 2 has one channel):
+ * weight: (1), (C) or 0-d, t's dtype (L2_ERR_DTYPE otherwise; float only). Composed of mul and
+ * where; differentiable in t and weight (dweight sums g t where t <= 0 over all but the channel
+ * dim). L2_ERR_SHAPE for weight of rank > 1 or of neither 1 nor C elements. */
+L2_API l2_tensor *l2_prelu(const l2_tensor *t, const l2_tensor *weight);
+/* Gated linear unit along dim: a * sigmoid(b), a and b the first and second half of t along dim
+ * (t: (..., 2n, ...) -> (..., n, ...)). Float only (L2_ERR_DTYPE); L2_ERR_SHAPE for a 0-d t or
+ * an odd size along dim; L2_ERR_DIM for a bad dim. Composed of narrow, sigmoid and mul. */
+L2_API l2_tensor *l2_glu(const l2_tensor *t, int dim);
+/* Distances and normalisation (libl2/ops/distance.c), composed of public ops as torch 1.13
+ * composes them; float inputs only (L2_ERR_DTYPE: torch would promote integers); gradients are
+ * those of the ops composed. */
+/* sum over dim of (x1 / max(|x1|, eps)) * (x2 / max(|x2|, eps)), x1 and x2 broadcast first and
+ * the 2-norms taken along dim; the gradient of a norm below eps is x / eps, not 0 (torch 1.13
+ * clamps the norm's saved result in place outside autograd). Result: the broadcast shape without dim (0-d inputs: 0-d). L2_ERR_SHAPE when the
+ * shapes do not broadcast, L2_ERR_DIM for a bad dim, L2_ERR_ARG for a NaN eps. */
+L2_API l2_tensor *l2_cosine_similarity(const l2_tensor *x1, const l2_tensor *x2, int dim,
+                                       double eps);
+/* p-norm of x1 - x2 + eps over the last dim of the broadcast shape (kept as size 1 with
+ * keepdim; 0-d inputs: the norm of the one element). p > 0 or INFINITY (L2_ERR_ARG otherwise:
+ * torch also takes p <= 0, not provided). L2_ERR_SHAPE when the shapes do not broadcast. */
+L2_API l2_tensor *l2_pairwise_distance(const l2_tensor *x1, const l2_tensor *x2, double p,
+                                       double eps, bool keepdim);
+/* t / max(norm_p(t, dim), eps), the norm kept as a size-1 dim and broadcast (the clamp's
+ * gradient is 0 where it acts, as torch's clamp_min). p > 0 or INFINITY (L2_ERR_ARG otherwise);
+ * L2_ERR_DIM for a bad dim (a 0-d t takes dim 0 or -1). */
+L2_API l2_tensor *l2_normalize(const l2_tensor *t, double p, int dim, double eps);
+/* @@ACT@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Layers, optimizers, weights and data (libl2/nn/)                                           */
 /* ------------------------------------------------------------------------------------------ */
 /* Named tensors: what l2_load_safetensors returns. Entries keep the file's order. */

@@ -628,3 +628,5 @@ import reg_sort  # noqa: E402,F401
 import reg_sample  # noqa: E402,F401
 # reductions and scans of issue 14 (scan)
 import reg_scan  # noqa: E402,F401
+# the activations, distances and losses of issue 14 (act)
+import reg_act  # noqa: E402,F401

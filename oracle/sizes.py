@@ -278,6 +278,8 @@ POOLS = ("l2_max_pool2d", "l2_avg_pool2d")
 MATH_CLASS = tuple("l2_" + nm for nm in (
     "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan", "asin", "acos",
     "atan", "sinh", "cosh", "tanh", "sigmoid", "silu", "erf", "elu", "gelu", "softplus"))
+# act (issue 14): the activations of libl2/ops/activation.c that call libm per element
+MATH_CLASS += tuple("l2_" + nm for nm in ("mish", "selu", "celu", "logsigmoid", "tanhshrink"))
 CUSTOM = {"l2_conv2d": g_sized_conv, "l2_max_pool2d": g_sized_pool,
           "l2_avg_pool2d": g_sized_pool, "l2_adaptive_avg_pool2d": g_sized_adaptive,
           "l2_batch_norm": g_sized_batch_norm, "l2_cross_entropy": g_sized_ce(True),

@@ -158,6 +158,12 @@ V = {
     "avg_pool2d": [((1, 1, 4, 4), lambda a: F.avg_pool2d(a, 2))],
     "adaptive_avg_pool2d": [((1, 1, 4, 4), lambda a: F.adaptive_avg_pool2d(a, 2))],
     "constant_pad_nd": [((2, 3), lambda a: F.pad(a, (1, 1)))],
+    # act (issue 14): the pointwise activations (relu6 records hardtanh's node)
+    "hardtanh": [((2, 3), lambda a: F.hardtanh(a, -0.5, 0.5)), ((2, 3), F.relu6)],
+    "hardsigmoid": [((2, 3), F.hardsigmoid)], "hardswish": [((2, 3), F.hardswish)],
+    "mish": [((2, 3), F.mish)], "selu": [((2, 3), F.selu)], "celu": [((2, 3), F.celu)],
+    "logsigmoid": [((2, 3), F.logsigmoid)], "softsign": [((2, 3), F.softsign)],
+    "tanhshrink": [((2, 3), F.tanhshrink)],
 }
 
 # Variants where another operand is the one that requires grad (torch 1.13 skips some saves

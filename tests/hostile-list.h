@@ -325,6 +325,22 @@
     X(l2_batchnorm2d_layer_forward) \
     X(l2_batchnorm2d_layer_params) \
     X(l2_batchnorm2d_layer_free) \
+    X(l2_hardtanh) /* act (issue 14) */ \
+    X(l2_relu6) \
+    X(l2_hardsigmoid) \
+    X(l2_hardswish) \
+    X(l2_mish) \
+    X(l2_selu) \
+    X(l2_celu) \
+    X(l2_logsigmoid) \
+    X(l2_softsign) \
+    X(l2_tanhshrink) \
+    X(l2_prelu) \
+    X(l2_glu) \
+    X(l2_cosine_similarity) \
+    X(l2_pairwise_distance) \
+    X(l2_normalize) \
+    /* @@ACT@@ */ \
     X(l2_layernorm_layer_init) \
     X(l2_layernorm_layer_forward) \
     X(l2_layernorm_layer_params) \

@@ -24,6 +24,7 @@
 #include "list-sort.h"   /* sort (issue 14) */
 #include "list-sample.h" /* sample (issue 14) */
 #include "list-scan.h"   /* scan (issue 14) */
+#include "list-act.h"    /* act (issue 14) */
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -37,6 +38,7 @@
     L2__OPS_INDEX2(X)                                                                        \
     L2__OPS_SORT(X)                                                                          \
     L2__OPS_SAMPLE(X)                                                                        \
-    L2__OPS_SCAN(X)
+    L2__OPS_SCAN(X)                                                                          \
+    L2__OPS_ACT(X)
 
 #endif

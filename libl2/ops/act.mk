@@ -1,0 +1,5 @@
+# The act family (issue 14: activations, distance/normalize, losses): sources and tests.
+libl2_libl2_la_SOURCES += libl2/ops/activation.c libl2/ops/list-act.h libl2/ops/distance.c
+C_TESTS += tests/test-act
+tests_test_act_SOURCES = tests/test-act.c tests/tap.h tests/testutil.h tests/gradcheck.h
+tests_test_act_LDADD = $(TEST_LDADD) -lm

@@ -1,0 +1,12 @@
+/* activations, distances and losses of issue 14 (libl2/ops/activation.c): the pointwise
+ * activations with a node of their own (relu6 records hardtanh's, as torch). */
+#define L2__OPS_ACT(X)                                                                       \
+    X(HARDTANH, hardtanh, L2__SAVES)                                                         \
+    X(HARDSIGMOID, hardsigmoid, L2__SAVES)                                                   \
+    X(HARDSWISH, hardswish, L2__SAVES)                                                       \
+    X(MISH, mish, L2__SAVES)                                                                 \
+    X(SELU, selu, L2__SAVES)                                                                 \
+    X(CELU, celu, L2__SAVES)                                                                 \
+    X(LOGSIGMOID, logsigmoid, L2__SAVES)                                                     \
+    X(SOFTSIGN, softsign, L2__SAVES)                                                         \
+    X(TANHSHRINK, tanhshrink, L2__SAVES)
