@@ -1330,6 +1330,38 @@ L2_API l2_tensor *l2_local_response_norm(const l2_tensor *x, int64_t size, doubl
 /* @@SAMPLE@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* Shape ops (issue 14; libl2/ops/shape.c)                                                     */
+/* ------------------------------------------------------------------------------------------ */
+/* Ops returning several tensors (split, split_with_sizes, chunk, unbind) share one protocol:
+ * they return a status; on L2_OK *count holds the number of pieces n and, when out is not NULL,
+ * out[0..n) hold n new views of t (each yours, registered with the innermost scope like any
+ * returned tensor). out == NULL only asks for n (cap is then ignored). L2_ERR_ARG when
+ * cap < n; L2_ERR_NULL for a NULL t or count. On failure nothing is written (neither out nor
+ * *count). The pieces are views of t as in torch (writes show through); gradients flow back to t
+ * through each piece's narrow (grad_fn "narrow") or select node (torch names SplitBackward0,
+ * SplitWithSizesBackward0, UnbindBackward0 one node for all pieces; libl2 one per piece). t must
+ * have at least one dim (L2_ERR_DIM, as torch); dim may be negative. Every dtype. */
+
+/* torch.split(t, split_size, dim): pieces of split_size along dim, the last one shorter when
+ * split_size does not divide the size: n = ceil(size / split_size), but 1 (the whole, empty
+ * dim) when the size is 0. split_size < 0: L2_ERR_ARG; 0 only for a dim of size 0 (L2_ERR_ARG
+ * otherwise). */
+L2_API l2_status l2_split(const l2_tensor *t, int64_t split_size, int dim, l2_tensor **out,
+                          int64_t cap, int64_t *count);
+/* torch.split(t, [sizes], dim): nsizes pieces of sizes[i] along dim; the sizes must be >= 0 and
+ * sum to the dim's size (L2_ERR_ARG); n = nsizes (0 pieces only for nsizes 0 and size 0). */
+L2_API l2_status l2_split_with_sizes(const l2_tensor *t, int64_t nsizes, const int64_t *sizes,
+                                     int dim, l2_tensor **out, int64_t cap, int64_t *count);
+/* torch.chunk(t, chunks, dim): split by ceil(size / chunks), so n may be fewer than chunks
+ * (size 5, chunks 4: 2, 2, 1); a dim of size 0 gives chunks empty pieces. chunks <= 0:
+ * L2_ERR_ARG. */
+L2_API l2_status l2_chunk(const l2_tensor *t, int64_t chunks, int dim, l2_tensor **out,
+                          int64_t cap, int64_t *count);
+/* torch.unbind(t, dim): n = size of dim pieces t.select(dim, i), each one dim fewer. */
+L2_API l2_status l2_unbind(const l2_tensor *t, int dim, l2_tensor **out, int64_t cap,
+                           int64_t *count);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Layers, optimizers, weights and data (libl2/nn/)                                           */
 /* ------------------------------------------------------------------------------------------ */
 /* Named tensors: what l2_load_safetensors returns. Entries keep the file's order. */

@@ -1,0 +1,137 @@
+/* shape.c: the shape family (issue 14). split, split_with_sizes, chunk and unbind return several
+ * views of their input through a caller's array; each piece is a narrow (SLICE node) or select
+ * view of t, so gradients flow back to t through the existing view nodes. */
+
+#include "../autograd-impl.h"
+#include "../checked.h"
+
+/* Make count pieces of t along dim d: piece i is t.narrow(d, start_i, len_i), where the lengths
+ * are sizes[i] (sizes != NULL) or min(step, rest) (sizes == NULL), or t.select(d, i) when
+ * unbind. All or nothing: out is written only when every piece was made. */
+static l2_status make_pieces(const char *op, const l2_tensor *t, int d, int64_t count,
+                             int64_t step, const int64_t *sizes, bool unbind, l2_tensor **out)
+{
+    l2_tensor **tmp = l2__malloc((size_t)(count > 0 ? count : 1) * sizeof *tmp, op);
+    if (!tmp)
+        return l2_last_status();
+    int64_t start = 0, size = t->shape[d];
+    for (int64_t i = 0; i < count; i++) {
+        if (unbind) {
+            tmp[i] = l2__select_impl(op, t, d, i);
+        } else {
+            int64_t len = sizes ? sizes[i] : (size - start < step ? size - start : step);
+            tmp[i] = l2__slice_impl(op, t, d, start, start + len, 1);
+            start += len;
+        }
+        if (!tmp[i]) {
+            l2_status st = l2_last_status();
+            for (int64_t j = 0; j < i; j++)
+                l2_tensor_release(tmp[j]);
+            l2__free(tmp);
+            return st;
+        }
+    }
+    for (int64_t i = 0; i < count; i++)
+        out[i] = l2__ret(tmp[i]);
+    l2__free(tmp);
+    return L2_OK;
+}
+
+/* The common checks and the output-array rule: out == NULL asks for the count only. */
+static l2_status finish(const char *op, const l2_tensor *t, int d, int64_t n, int64_t step,
+                        const int64_t *sizes, bool unbind, l2_tensor **out, int64_t cap,
+                        int64_t *count)
+{
+    if (out) {
+        L2__CHECK_ST(cap >= n, L2_ERR_ARG,
+                     "%s: the output array holds %lld tensors but the result has %lld", op,
+                     (long long)cap, (long long)n);
+        l2_status st = make_pieces(op, t, d, n, step, sizes, unbind, out);
+        if (st != L2_OK)
+            return st;
+    }
+    *count = n;
+    return L2_OK;
+}
+
+static int start_dim(const char *op, const l2_tensor *t, int dim, const int64_t *count)
+{
+    L2__CHECK(count != NULL, -1, L2_ERR_NULL, "%s: argument 'count' is NULL", op);
+    L2__CHECK(t->ndim > 0, -1, L2_ERR_DIM,
+              "%s: Dimension specified as %d but tensor has no dimensions", op, 0);
+    return l2__wrap_dim(op, dim, t->ndim);
+}
+
+l2_status l2_split(const l2_tensor *t, int64_t split_size, int dim, l2_tensor **out,
+                   int64_t cap, int64_t *count)
+{
+    L2__CHECK_T(t, L2_ERR_NULL, "split");
+    int d = start_dim("split", t, dim, count);
+    if (d < 0)
+        return l2_last_status();
+    int64_t size = t->shape[d];
+    L2__CHECK_ST(split_size >= 0, L2_ERR_ARG,
+                 "split: split expects split_size be non-negative, but got split_size=%lld",
+                 (long long)split_size);
+    L2__CHECK_ST(split_size > 0 || size == 0, L2_ERR_ARG,
+                 "split: split_size can only be 0 if dimension size is 0, but got dimension "
+                 "size of %lld", (long long)size);
+    int64_t n = split_size == 0 ? 1 : size / split_size + (size % split_size != 0);
+    if (n < 1)
+        n = 1;
+    return finish("split", t, d, n, split_size, NULL, false, out, cap, count);
+}
+
+l2_status l2_split_with_sizes(const l2_tensor *t, int64_t nsizes, const int64_t *sizes, int dim,
+                              l2_tensor **out, int64_t cap, int64_t *count)
+{
+    L2__CHECK_T(t, L2_ERR_NULL, "split_with_sizes");
+    int d = start_dim("split_with_sizes", t, dim, count);
+    if (d < 0)
+        return l2_last_status();
+    L2__CHECK_ST(nsizes >= 0, L2_ERR_ARG, "split_with_sizes: nsizes %lld is negative",
+                 (long long)nsizes);
+    L2__CHECK_ST(sizes != NULL || nsizes == 0, L2_ERR_NULL,
+                 "split_with_sizes: argument 'sizes' is NULL");
+    int64_t sum = 0;
+    for (int64_t i = 0; i < nsizes; i++) {
+        L2__CHECK_ST(sizes[i] >= 0, L2_ERR_ARG,
+                     "split_with_sizes: split_with_sizes expects split_sizes have only "
+                     "non-negative entries, but got split_sizes[%lld]=%lld", (long long)i,
+                     (long long)sizes[i]);
+        L2__CHECK_ST(!l2__add_ovf(sum, sizes[i], &sum), L2_ERR_OVERFLOW,
+                     "split_with_sizes: the split sizes' sum overflows int64");
+    }
+    L2__CHECK_ST(sum == t->shape[d], L2_ERR_ARG,
+                 "split_with_sizes: split_with_sizes expects split_sizes to sum exactly to "
+                 "%lld (input tensor's size at dimension %d), but they sum to %lld",
+                 (long long)t->shape[d], dim, (long long)sum);
+    return finish("split_with_sizes", t, d, nsizes, 0, sizes, false, out, cap, count);
+}
+
+l2_status l2_chunk(const l2_tensor *t, int64_t chunks, int dim, l2_tensor **out, int64_t cap,
+                   int64_t *count)
+{
+    L2__CHECK_T(t, L2_ERR_NULL, "chunk");
+    int d = start_dim("chunk", t, dim, count);
+    if (d < 0)
+        return l2_last_status();
+    L2__CHECK_ST(chunks > 0, L2_ERR_ARG,
+                 "chunk: chunk expects `chunks` to be greater than 0, got: %lld",
+                 (long long)chunks);
+    int64_t size = t->shape[d];
+    int64_t step = size / chunks + (size % chunks != 0);
+    if (size == 0) /* torch: chunks empty pieces (split would give one) */
+        return finish("chunk", t, d, chunks, 0, NULL, false, out, cap, count);
+    int64_t n = size / step + (size % step != 0);
+    return finish("chunk", t, d, n, step, NULL, false, out, cap, count);
+}
+
+l2_status l2_unbind(const l2_tensor *t, int dim, l2_tensor **out, int64_t cap, int64_t *count)
+{
+    L2__CHECK_T(t, L2_ERR_NULL, "unbind");
+    int d = start_dim("unbind", t, dim, count);
+    if (d < 0)
+        return l2_last_status();
+    return finish("unbind", t, d, t->shape[d], 0, NULL, true, out, cap, count);
+}
