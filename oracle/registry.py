@@ -624,3 +624,6 @@ import reg_index2  # noqa: E402,F401
 import reg_sort  # noqa: E402,F401
 # the sampling ops and more norms of issue 14 (sample)
 import reg_sample  # noqa: E402,F401
+
+# the shape family (issue 14, shape)
+import reg_shape  # noqa: E402,F401

@@ -269,6 +269,10 @@
     X(l2_group_norm) \
     X(l2_instance_norm) \
     X(l2_local_response_norm) \
+    X(l2_split) /* shape (issue 14) */ \
+    X(l2_split_with_sizes) \
+    X(l2_chunk) \
+    X(l2_unbind) \
     X(l2_named_count) \
     X(l2_named_name) \
     X(l2_named_tensor) \

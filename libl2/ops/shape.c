@@ -66,13 +66,13 @@ l2_status l2_split(const l2_tensor *t, int64_t split_size, int dim, l2_tensor **
                    int64_t cap, int64_t *count)
 {
     L2__CHECK_T(t, L2_ERR_NULL, "split");
+    L2__CHECK_ST(split_size >= 0 || t->ndim == 0, L2_ERR_ARG, /* torch's order of checks */
+                 "split: split expects split_size be non-negative, but got split_size=%lld",
+                 (long long)split_size);
     int d = start_dim("split", t, dim, count);
     if (d < 0)
         return l2_last_status();
     int64_t size = t->shape[d];
-    L2__CHECK_ST(split_size >= 0, L2_ERR_ARG,
-                 "split: split expects split_size be non-negative, but got split_size=%lld",
-                 (long long)split_size);
     L2__CHECK_ST(split_size > 0 || size == 0, L2_ERR_ARG,
                  "split: split_size can only be 0 if dimension size is 0, but got dimension "
                  "size of %lld", (long long)size);
@@ -113,12 +113,12 @@ l2_status l2_chunk(const l2_tensor *t, int64_t chunks, int dim, l2_tensor **out,
                    int64_t *count)
 {
     L2__CHECK_T(t, L2_ERR_NULL, "chunk");
+    L2__CHECK_ST(chunks > 0 || t->ndim == 0, L2_ERR_ARG, /* torch's order of checks */
+                 "chunk: chunk expects `chunks` to be greater than 0, got: %lld",
+                 (long long)chunks);
     int d = start_dim("chunk", t, dim, count);
     if (d < 0)
         return l2_last_status();
-    L2__CHECK_ST(chunks > 0, L2_ERR_ARG,
-                 "chunk: chunk expects `chunks` to be greater than 0, got: %lld",
-                 (long long)chunks);
     int64_t size = t->shape[d];
     int64_t step = size / chunks + (size % chunks != 0);
     if (size == 0) /* torch: chunks empty pieces (split would give one) */
