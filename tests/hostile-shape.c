@@ -163,3 +163,285 @@ void h_l2_unbind(void)
     CASE("huge: cap too small")
     FAIL_S(L2_ERR_ARG, l2_unbind(mk_kind(K_HUGE, L2_FLOAT32), 1, o, H_CAP, &n));
 }
+
+/* ---- tensor_split, meshgrid ---------------------------------------------------------------- */
+
+static l2_status p_tsplit(const l2_tensor *t, int dim, l2_tensor **o, int64_t cap, int64_t *n)
+{
+    return l2_tensor_split(t, 3, dim, o, cap, n);
+}
+
+static l2_status p_tsplit_idx(const l2_tensor *t, int dim, l2_tensor **o, int64_t cap,
+                              int64_t *n)
+{
+    return l2_tensor_split_indices(t, 3, (const int64_t[]){-1, 1, INT64_MAX}, dim, o, cap, n);
+}
+
+void h_l2_tensor_split(void)
+{
+    sweep_pieces(p_tsplit);
+    int64_t n = 0;
+    l2_tensor *o[H_CAP];
+    static const int64_t bad[] = {0, -1, INT64_MIN};
+    for (int i = 0; i < 3; i++)
+        CASE("sections %lld", (long long)bad[i])
+    FAIL_S(L2_ERR_ARG, l2_tensor_split(MK(L2_FLOAT32, 2, 3), bad[i], 1, o, H_CAP, &n));
+    CASE("sections INT64_MAX: cap too small")
+    FAIL_S(L2_ERR_ARG, l2_tensor_split(MK(L2_FLOAT32, 2, 3), INT64_MAX, 1, o, H_CAP, &n));
+    CASE("huge in 3") OK_S(l2_tensor_split(mk_kind(K_HUGE, L2_FLOAT32), 3, 0, o, H_CAP, &n));
+}
+
+void h_l2_tensor_split_indices(void)
+{
+    sweep_pieces(p_tsplit_idx);
+    int64_t n = 0;
+    l2_tensor *o[H_CAP];
+    CASE("NULL indices")
+    FAIL_S(L2_ERR_NULL, l2_tensor_split_indices(MK(L2_FLOAT32, 4), 2, NULL, 0, o, H_CAP, &n));
+    CASE("n -1")
+    FAIL_S(L2_ERR_ARG, l2_tensor_split_indices(MK(L2_FLOAT32, 4), -1, NULL, 0, o, H_CAP, &n));
+    CASE("extreme indices")
+    OK_S(l2_tensor_split_indices(MK(L2_FLOAT32, 4), 4,
+                                 (const int64_t[]){INT64_MIN, INT64_MAX, -5, 2}, 0, o, H_CAP, &n));
+}
+
+void h_l2_meshgrid(void)
+{
+    int64_t n = 0;
+    l2_tensor *o[H_CAP];
+    CASE("n 0") FAIL_S(L2_ERR_ARG, l2_meshgrid(0, NULL, "ij", o, H_CAP, &n));
+    CASE("n 9") FAIL_S(L2_ERR_ARG, l2_meshgrid(9, NULL, "ij", o, H_CAP, &n));
+    CASE("NULL array") FAIL_S(L2_ERR_NULL, l2_meshgrid(2, NULL, "ij", o, H_CAP, &n));
+    CASE("NULL entry")
+    FAIL_S(L2_ERR_NULL, l2_meshgrid(2, (l2_tensor *const[]){MK(L2_FLOAT32, 2), NULL}, "ij", o,
+                                    H_CAP, &n));
+    CASE("NULL count")
+    FAIL_S(L2_ERR_NULL, l2_meshgrid(1, (l2_tensor *const[]){MK(L2_FLOAT32, 2)}, "ij", o, H_CAP,
+                                    NULL));
+    CASE("bad indexing")
+    FAIL_S(L2_ERR_ARG, l2_meshgrid(1, (l2_tensor *const[]){MK(L2_FLOAT32, 2)}, "ji", o, H_CAP,
+                                   &n));
+    CASE("2-d input")
+    FAIL_S(L2_ERR_DIM, l2_meshgrid(1, (l2_tensor *const[]){MK(L2_FLOAT32, 2, 3)}, "xy", o, H_CAP,
+                                   &n));
+    CASE("cap 1 for 2")
+    FAIL_S(L2_ERR_ARG, l2_meshgrid(2, (l2_tensor *const[]){MK(L2_FLOAT32, 2), MK(L2_FLOAT32, 3)},
+                                   NULL, o, 1, &n));
+    for (int a = 0; a < L2_DTYPE_COUNT; a++)
+        for (int b = 0; b < L2_DTYPE_COUNT; b++)
+            CASE("%s and %s, xy", l2_dtype_name(h_dtypes[a]), l2_dtype_name(h_dtypes[b]))
+    ANY_S(l2_meshgrid(2, (l2_tensor *const[]){MK(h_dtypes[a], 2), MK(h_dtypes[b], 0)}, "xy", o,
+                      H_CAP, &n));
+    CASE("0-d, 8 of them")
+    {
+        l2_tensor *s = mk_kind(K_0D, L2_FLOAT32);
+        OK_S(l2_meshgrid(8, (l2_tensor *const[]){s, s, s, s, s, s, s, s}, "xy", o, H_CAP, &n));
+    }
+    CASE("huge 1-d: 2^62 elements each")
+    {
+        l2_tensor *h = l2_expand(MK(L2_FLOAT32, 1), L2_SHAPE((int64_t)1 << 31));
+        ANY_S(l2_meshgrid(2, (l2_tensor *const[]){h, h}, "ij", o, H_CAP, &n));
+    }
+    CASE("backward")
+    {
+        l2_tensor *x = mk_leaf(L2_FLOAT64);
+        l2_tensor *v = l2_flatten(x, 0, -1);
+        if (OK_S(l2_meshgrid(2, (l2_tensor *const[]){v, v}, "xy", o, H_CAP, &n)) == L2_OK)
+            ANY_S(l2_backward(l2_sum(o[1]), NULL, false));
+    }
+}
+
+/* ---- single-result ops (no 2^62-element input: index_select would build a 2^31 index) --- */
+
+static l2_tensor *u_movedim(const l2_tensor *t)
+{
+    return l2_movedim(t, 1, (const int[]){0}, (const int[]){-1});
+}
+static l2_tensor *u_flip(const l2_tensor *t) { return l2_flip(t, 1, (const int[]){-1}); }
+static l2_tensor *u_roll(const l2_tensor *t)
+{
+    return l2_roll(t, 1, (const int64_t[]){INT64_MIN}, 1, (const int[]){0});
+}
+static l2_tensor *u_roll_flat(const l2_tensor *t)
+{
+    return l2_roll(t, 1, (const int64_t[]){-7}, 0, NULL);
+}
+static l2_tensor *u_tril(const l2_tensor *t) { return l2_tril(t, INT64_MIN); }
+static l2_tensor *u_triu(const l2_tensor *t) { return l2_triu(t, -1); }
+static l2_tensor *u_diag(const l2_tensor *t) { return l2_diag(t, 1); }
+static l2_tensor *u_diagonal(const l2_tensor *t) { return l2_diagonal(t, -1, 0, -1); }
+static l2_tensor *u_repeat(const l2_tensor *t)
+{
+    return l2_repeat(t, 3, (const int64_t[]){2, 1, 3});
+}
+static l2_tensor *u_tile(const l2_tensor *t) { return l2_tile(t, 1, (const int64_t[]){2}); }
+static l2_tensor *u_ri(const l2_tensor *t) { return l2_repeat_interleave(t, 2, NULL); }
+static l2_tensor *u_ri_t(const l2_tensor *t)
+{
+    return l2_repeat_interleave_tensor(t, l2_full(0, NULL, 2, L2_INT64), (const int[]){0});
+}
+static l2_tensor *u_rot90(const l2_tensor *t) { return l2_rot90(t, -3, (const int[]){1, 0}); }
+
+void h_l2_movedim(void)
+{
+    sweep_unary_kinds(u_movedim, K_COUNT);
+    l2_tensor *t = MK(L2_FLOAT32, 2, 3, 4);
+    CASE("NULL source") FAIL_T(L2_ERR_NULL, l2_movedim(t, 1, NULL, (const int[]){0}));
+    CASE("repeated source")
+    FAIL_T(L2_ERR_DIM, l2_movedim(t, 2, (const int[]){0, -3}, (const int[]){0, 1}));
+    CASE("repeated destination")
+    FAIL_T(L2_ERR_DIM, l2_movedim(t, 2, (const int[]){0, 1}, (const int[]){2, 2}));
+    for (int i = 0; i < h_nbad_dims; i++)
+        CASE("dim %d", h_bad_dims[i])
+    FAIL_T(L2_ERR_DIM, l2_movedim(MK(L2_FLOAT32, 2, 3), 1, &h_bad_dims[i], (const int[]){0}));
+    CASE("n 9") FAIL_T(H_ANY, l2_movedim(t, 9, (const int[9]){0}, (const int[9]){0}));
+    CASE("n -1") FAIL_T(L2_ERR_ARG, l2_movedim(t, -1, NULL, NULL));
+}
+
+void h_l2_flip(void)
+{
+    sweep_unary_kinds(u_flip, K_HUGE);
+    CASE("repeated dim")
+    FAIL_T(L2_ERR_DIM, l2_flip(MK(L2_FLOAT32, 2, 3), 2, (const int[]){1, -1}));
+    CASE("NULL dims") FAIL_T(L2_ERR_NULL, l2_flip(MK(L2_FLOAT32, 2, 3), 1, NULL));
+    CASE("ndims -1") FAIL_T(L2_ERR_ARG, l2_flip(MK(L2_FLOAT32, 2, 3), -1, NULL));
+    for (int i = 0; i < h_nbad_dims; i++)
+        CASE("dim %d", h_bad_dims[i])
+    FAIL_T(L2_ERR_DIM, l2_flip(MK(L2_FLOAT32, 2, 3), 1, &h_bad_dims[i]));
+}
+
+void h_l2_roll(void)
+{
+    sweep_unary_kinds(u_roll, K_HUGE);
+    sweep_unary_kinds(u_roll_flat, K_HUGE);
+    l2_tensor *t = MK(L2_FLOAT32, 2, 3);
+    CASE("no shifts") FAIL_T(L2_ERR_ARG, l2_roll(t, 0, NULL, 0, NULL));
+    CASE("NULL shifts") FAIL_T(L2_ERR_NULL, l2_roll(t, 1, NULL, 0, NULL));
+    CASE("2 shifts, 1 dim")
+    FAIL_T(L2_ERR_ARG, l2_roll(t, 2, (const int64_t[]){1, 2}, 1, (const int[]){0}));
+    CASE("2 shifts, no dims")
+    FAIL_T(L2_ERR_ARG, l2_roll(t, 2, (const int64_t[]){1, 2}, 0, NULL));
+    for (int i = 0; i < h_nbad_dims; i++)
+        CASE("dim %d", h_bad_dims[i])
+    FAIL_T(L2_ERR_DIM, l2_roll(t, 1, (const int64_t[]){1}, 1, &h_bad_dims[i]));
+    CASE("0-d with a dim")
+    FAIL_T(L2_ERR_DIM, l2_roll(mk_kind(K_0D, L2_FLOAT32), 1, (const int64_t[]){1}, 1,
+                               (const int[]){0}));
+}
+
+void h_l2_tril(void)
+{
+    sweep_unary_kinds(u_tril, K_COUNT);
+    CASE("1-d") FAIL_T(L2_ERR_DIM, l2_tril(MK(L2_FLOAT32, 3), 0));
+    CASE("INT64_MAX") OK_T(l2_tril(MK(L2_FLOAT32, 2, 3), INT64_MAX));
+}
+
+void h_l2_triu(void)
+{
+    sweep_unary_kinds(u_triu, K_COUNT);
+    CASE("0-d") FAIL_T(L2_ERR_DIM, l2_triu(mk_kind(K_0D, L2_INT64), 0));
+    CASE("INT64_MIN") OK_T(l2_triu(MK(L2_FLOAT32, 2, 3), INT64_MIN));
+}
+
+void h_l2_diag(void)
+{
+    sweep_unary_kinds(u_diag, K_HUGE);
+    CASE("3-d") FAIL_T(L2_ERR_DIM, l2_diag(MK(L2_FLOAT32, 2, 2, 2), 0));
+    CASE("2-d, k past the matrix") FAIL_T(L2_ERR_ARG, l2_diag(MK(L2_FLOAT32, 2, 3), 4));
+    CASE("2-d, k INT64_MIN") FAIL_T(L2_ERR_ARG, l2_diag(MK(L2_FLOAT32, 2, 3), INT64_MIN));
+    CASE("1-d, k INT64_MAX") FAIL_T(H_BIG, l2_diag(MK(L2_FLOAT32, 3), INT64_MAX));
+    CASE("1-d, k INT64_MIN") FAIL_T(H_BIG, l2_diag(MK(L2_FLOAT32, 3), INT64_MIN));
+    CASE("1-d, k 2^31") FAIL_T(H_BIG, l2_diag(MK(L2_FLOAT32, 3), (int64_t)1 << 31));
+    CASE("1-d empty, k 3") OK_T(l2_diag(MK(L2_FLOAT64, 0), 3));
+}
+
+void h_l2_diagonal(void)
+{
+    sweep_unary_kinds(u_diagonal, K_COUNT);
+    l2_tensor *t = MK(L2_FLOAT32, 2, 3, 4);
+    CASE("same dims") FAIL_T(L2_ERR_ARG, l2_diagonal(t, 0, 1, -2));
+    for (int i = 0; i < h_nbad_dims; i++)
+        CASE("dim %d", h_bad_dims[i])
+    FAIL_T(L2_ERR_DIM, l2_diagonal(MK(L2_FLOAT32, 2, 3), 0, 0, h_bad_dims[i]));
+    static const int64_t off[] = {INT64_MIN, INT64_MAX, -3, 4};
+    for (int i = 0; i < 4; i++)
+        CASE("offset %lld", (long long)off[i])
+    OK_T(l2_diagonal(t, off[i], 2, 0));
+    CASE("huge") OK_T(l2_diagonal(mk_kind(K_HUGE, L2_FLOAT32), 1, 0, 1));
+}
+
+void h_l2_repeat(void)
+{
+    sweep_unary_kinds(u_repeat, K_HUGE);
+    l2_tensor *t = MK(L2_FLOAT32, 2, 3);
+    CASE("fewer repeats than dims") FAIL_T(L2_ERR_ARG, l2_repeat(t, 1, (const int64_t[]){2}));
+    CASE("negative") FAIL_T(L2_ERR_ARG, l2_repeat(t, 2, (const int64_t[]){1, -1}));
+    CASE("NULL") FAIL_T(L2_ERR_NULL, l2_repeat(t, 2, NULL));
+    CASE("9 dims") FAIL_T(L2_ERR_ARG, l2_repeat(t, 9, (const int64_t[9]){1}));
+    CASE("INT64_MAX") FAIL_T(H_BIG, l2_repeat(t, 2, (const int64_t[]){INT64_MAX, 1}));
+    CASE("2^40") FAIL_T(H_BIG, l2_repeat(t, 2, (const int64_t[]){(int64_t)1 << 40, 1}));
+    CASE("zeros") OK_T(l2_repeat(t, 3, (const int64_t[]){0, 1, 0}));
+}
+
+void h_l2_tile(void)
+{
+    sweep_unary_kinds(u_tile, K_HUGE);
+    l2_tensor *t = MK(L2_FLOAT32, 2, 3);
+    CASE("no reps") OK_T(l2_tile(t, 0, NULL));
+    CASE("NULL") FAIL_T(L2_ERR_NULL, l2_tile(t, 2, NULL));
+    CASE("negative") FAIL_T(L2_ERR_ARG, l2_tile(t, 1, (const int64_t[]){-1}));
+    CASE("n -1") FAIL_T(L2_ERR_ARG, l2_tile(t, -1, NULL));
+    CASE("INT64_MIN") FAIL_T(H_ANY, l2_tile(t, 1, (const int64_t[]){INT64_MIN}));
+}
+
+void h_l2_repeat_interleave(void)
+{
+    sweep_unary_kinds(u_ri, K_HUGE);
+    l2_tensor *t = MK(L2_FLOAT32, 2, 3);
+    CASE("negative") FAIL_T(L2_ERR_ARG, l2_repeat_interleave(t, -1, NULL));
+    CASE("INT64_MAX") FAIL_T(H_BIG, l2_repeat_interleave(t, INT64_MAX, (const int[]){1}));
+    for (int i = 0; i < h_nbad_dims; i++)
+        CASE("dim %d", h_bad_dims[i])
+    FAIL_T(L2_ERR_DIM, l2_repeat_interleave(t, 2, &h_bad_dims[i]));
+    CASE("0-d with a dim")
+    FAIL_T(L2_ERR_DIM, l2_repeat_interleave(mk_kind(K_0D, L2_FLOAT32), 2, (const int[]){0}));
+}
+
+void h_l2_repeat_interleave_tensor(void)
+{
+    sweep_unary_kinds(u_ri_t, K_HUGE);
+    l2_tensor *t = MK(L2_FLOAT32, 2, 3);
+    const int d1 = 1;
+    CASE("NULL repeats") FAIL_T(L2_ERR_NULL, l2_repeat_interleave_tensor(t, NULL, &d1));
+    CASE("float repeats")
+    FAIL_T(L2_ERR_DTYPE, l2_repeat_interleave_tensor(t, MK(L2_FLOAT32, 3), &d1));
+    CASE("2-d repeats")
+    FAIL_T(L2_ERR_DIM, l2_repeat_interleave_tensor(t, MK(L2_INT64, 1, 3), &d1));
+    CASE("wrong length")
+    FAIL_T(L2_ERR_SHAPE, l2_repeat_interleave_tensor(t, MK(L2_INT64, 2), &d1));
+    CASE("negative")
+    FAIL_T(L2_ERR_ARG, l2_repeat_interleave_tensor(t, l2_full(L2_SHAPE(3), -1, L2_INT64),
+                                                   &d1));
+    CASE("overflowing sum")
+    FAIL_T(H_BIG, l2_repeat_interleave_tensor(t, l2_full(L2_SHAPE(3), 9.2e18, L2_INT64),
+                                              &d1));
+    for (int k = 0; k < K_HUGE; k++)
+        CASE("repeats %s", h_kind_name[k])
+    ANY_T(l2_repeat_interleave_tensor(t, mk_kind(k, L2_INT64), NULL));
+}
+
+void h_l2_rot90(void)
+{
+    sweep_unary_kinds(u_rot90, K_HUGE);
+    l2_tensor *t = MK(L2_FLOAT32, 2, 3);
+    CASE("NULL dims") FAIL_T(L2_ERR_NULL, l2_rot90(t, 1, NULL));
+    CASE("1-d") FAIL_T(L2_ERR_DIM, l2_rot90(MK(L2_FLOAT32, 3), 1, (const int[]){0, 1}));
+    CASE("same dims") FAIL_T(L2_ERR_ARG, l2_rot90(t, 1, (const int[]){1, -1}));
+    for (int i = 0; i < h_nbad_dims; i++)
+        CASE("dim %d", h_bad_dims[i])
+    FAIL_T(H_ANY, l2_rot90(t, 1, (const int[]){0, h_bad_dims[i]}));
+    static const int64_t ks[] = {INT64_MIN, INT64_MAX, 0, 2};
+    for (int i = 0; i < 4; i++)
+        CASE("k %lld", (long long)ks[i])
+    OK_T(l2_rot90(t, ks[i], (const int[]){0, 1}));
+}

@@ -170,6 +170,85 @@ static void test_grad(void)
     l2_tensor_release(x);
 }
 
+/* The ops of the second half (tensor_split .. meshgrid): values against hand-computed ones,
+ * views where torch has views, and a gradient each. Runs inside a scope. */
+static void test_more(void)
+{
+    l2_scope_begin();
+    l2_tensor *t = ar(L2_SHAPE(3, 4), L2_FLOAT64); /* t[i][j] = 4 i + j */
+    l2_tensor *p[8] = {0};
+    int64_t n = -1;
+    ok(l2_tensor_split(t, 3, 1, p, 8, &n) == L2_OK && n == 3 &&
+           sizes_are(p, 3, 1, (const int64_t[]){2, 1, 1}), "tensor_split: 4 in 3 -> 2, 1, 1");
+    is_near(at(p[2], (int64_t[]){2, 0}), 11.0, 0, "tensor_split: last piece value");
+    ok(l2_tensor_split_indices(t, 2, (const int64_t[]){-1, 1}, 1, p, 8, &n) == L2_OK &&
+           n == 3 && sizes_are(p, 3, 1, (const int64_t[]){3, 0, 3}),
+       "tensor_split: indices -1, 1 -> 3, 0 (end before start), 3");
+    ok(l2_shares_storage(p[2], t), "tensor_split: views");
+
+    l2_tensor *m = l2_movedim(ar(L2_SHAPE(2, 3, 4), L2_FLOAT32), 1, (const int[]){0},
+                              (const int[]){-1});
+    ok(m && same_shape(m, 3, (const int64_t[]){3, 4, 2}), "movedim: (2,3,4) 0 -> -1: (3,4,2)");
+    is_near(at(m, (int64_t[]){1, 2, 1}), 18.0, 0, "movedim: value");
+
+    l2_tensor *f = l2_flip(t, 2, (const int[]){0, -1});
+    is_near(at(f, (int64_t[]){0, 0}), 11.0, 0, "flip: both dims");
+    ok(!l2_shares_storage(f, t), "flip: a copy");
+    l2_tensor *r = l2_roll(t, 1, (const int64_t[]){-5}, 1, (const int[]){1});
+    is_near(at(r, (int64_t[]){1, 0}), 5.0, 0, "roll: by -5 along 4 -> [1][0] = t[1][1]");
+    l2_tensor *rf = l2_roll(t, 1, (const int64_t[]){1}, 0, NULL);
+    is_near(at(rf, (int64_t[]){0, 0}), 11.0, 0, "roll: flattened, last first");
+    is_near(at(rf, (int64_t[]){1, 0}), 3.0, 0, "roll: flattened, row wraps");
+
+    l2_tensor *lo = l2_tril(t, -1), *up = l2_triu(t, 1);
+    ok(at(lo, (int64_t[]){1, 0}) == 4.0 && at(lo, (int64_t[]){1, 1}) == 0.0 &&
+           at(up, (int64_t[]){1, 2}) == 6.0 && at(up, (int64_t[]){1, 1}) == 0.0,
+       "tril -1 / triu 1");
+    l2_tensor *dg = l2_diagonal(t, 1, 0, 1);
+    ok(dg && same_shape(dg, 1, (const int64_t[]){3}) && l2_shares_storage(dg, t) &&
+           at(dg, (int64_t[]){2}) == 11.0, "diagonal: offset 1 of 3x4 is (1, 6, 11), a view");
+    l2_tensor *dv = l2_diag(l2_diagonal(t, 0, 0, 1), -1);
+    ok(dv && same_shape(dv, 2, (const int64_t[]){4, 4}) && at(dv, (int64_t[]){2, 1}) == 5.0 &&
+           at(dv, (int64_t[]){1, 1}) == 0.0, "diag: (0, 5, 10) on diagonal -1 of 4x4");
+    l2_tensor *rp = l2_repeat(t, 3, (const int64_t[]){2, 1, 2});
+    ok(rp && same_shape(rp, 3, (const int64_t[]){2, 3, 8}) &&
+           at(rp, (int64_t[]){1, 2, 5}) == 9.0, "repeat: (2,1,2) of (3,4)");
+    l2_tensor *tl = l2_tile(t, 1, (const int64_t[]){2});
+    ok(tl && same_shape(tl, 2, (const int64_t[]){3, 8}), "tile: reps (2) -> (3, 8)");
+    l2_tensor *ri = l2_repeat_interleave(t, 2, (const int[]){0});
+    ok(ri && same_shape(ri, 2, (const int64_t[]){6, 4}) && at(ri, (int64_t[]){3, 0}) == 4.0,
+       "repeat_interleave: 2 along 0");
+    l2_tensor *rt = l2_repeat_interleave_tensor(t, l2_from_data((const int64_t[]){0, 3, 1}, 1,
+                                                                (const int64_t[]){3}, L2_INT64),
+                                                (const int[]){0});
+    ok(rt && same_shape(rt, 2, (const int64_t[]){4, 4}) && at(rt, (int64_t[]){3, 0}) == 8.0,
+       "repeat_interleave: counts 0, 3, 1");
+    l2_tensor *ro = l2_rot90(t, 1, (const int[]){0, 1});
+    ok(ro && same_shape(ro, 2, (const int64_t[]){4, 3}) && at(ro, (int64_t[]){0, 0}) == 3.0 &&
+           at(ro, (int64_t[]){3, 2}) == 8.0, "rot90: k 1 (numpy's counterclockwise)");
+    l2_tensor *g[2];
+    l2_tensor *a = ar(L2_SHAPE(2), L2_FLOAT32), *b = ar(L2_SHAPE(3), L2_FLOAT32);
+    ok(l2_meshgrid(2, (l2_tensor *const[]){a, b}, "xy", g, 2, &n) == L2_OK && n == 2 &&
+           same_shape(g[0], 2, (const int64_t[]){3, 2}) && at(g[0], (int64_t[]){2, 1}) == 1.0 &&
+           at(g[1], (int64_t[]){2, 1}) == 2.0, "meshgrid: xy gives (3, 2)");
+
+    /* gradients: diagonal's own node, and ops composed of index_select and where */
+    l2_tensor *x = ar(L2_SHAPE(3, 4), L2_FLOAT64);
+    l2_set_requires_grad(x, true);
+    l2_tensor *loss = l2_add(l2_sum(l2_diagonal(x, -1, 1, 0)), l2_sum(l2_tril(x, 0)));
+    loss = l2_add(loss, l2_sum(l2_mul(l2_roll(x, 1, (const int64_t[]){1}, 0, NULL), x)));
+    ok(loss && l2_backward(loss, NULL, false) == L2_OK, "grad: backward");
+    const l2_tensor *gx = l2_grad(x);
+    /* d/dx[i][j]: diagonal -1 of the (4,3) view = x[i][i+1]; tril 0: j <= i; roll: x[prev] +
+     * x[next] of the flattened order */
+    is_near(at(gx, (int64_t[]){0, 1}), 1.0 + 0.0 + 0.0 + 2.0, 0, "grad: x[0][1]");
+    is_near(at(gx, (int64_t[]){1, 1}), 0.0 + 1.0 + 4.0 + 6.0, 0, "grad: x[1][1]");
+    is_near(at(gx, (int64_t[]){0, 0}), 0.0 + 1.0 + 11.0 + 1.0, 0, "grad: x[0][0] wraps");
+    ok(strcmp(l2_grad_fn_name(l2_diagonal(x, 0, 0, 1)), "diagonal") == 0,
+       "grad: diagonal's node");
+    l2_scope_end();
+}
+
 int main(void)
 {
     test_split();
@@ -177,5 +256,6 @@ int main(void)
     test_chunk();
     test_unbind();
     test_grad();
+    test_more();
     return tap_done();
 }
