@@ -109,6 +109,7 @@ V = {
                     ((1, 3), lambda a: c(4, 3).scatter_add(0, torch.tensor([[0, 1, 2]]), a))],
     "embedding": [((4, 3), lambda a: F.embedding(I, a))],
     "take": [((4, 3), lambda a: torch.take(a, torch.tensor([[0, -1], [5, 5]])))],  # index2
+    "diagonal": [((3, 4), lambda a: torch.diagonal(a, 1, 0, 1))],  # shape
     # sample (issue 14): a in [0.5, 1.5), shifted into [0, 1) for bernoulli (SubBackward0
     # saves nothing)
     "bernoulli": [((2, 3), lambda a: torch.bernoulli(a - 0.5))],
@@ -191,7 +192,7 @@ def table_ops():
     """(name, saves) of every op in the op table, in order."""
     ops = []
     for fam in ("view", "elementwise", "reduce", "linalg", "index", "nn", "conv", "index2",
-                "sample"):
+                "sample", "shape"):
         with open(os.path.join(HERE, "..", "libl2", "ops", "list-%s.h" % fam)) as f:
             for m in re.finditer(r"X\((\w+), (\w+), (L2__SAVES|L2__MAY_SAVE)\)", f.read()):
                 ops.append((m.group(2), m.group(3) == "L2__SAVES"))

@@ -36,7 +36,7 @@
     L2__OPS_INTERP(X)                                                                        \
     L2__OPS_INDEX2(X)                                                                        \
     L2__OPS_SORT(X)                                                                          \
-    L2__OPS_SAMPLE(X)                                                                    \
+    L2__OPS_SAMPLE(X)                                                                        \
     L2__OPS_SHAPE(X)
 
 #endif
