@@ -1466,6 +1466,106 @@ L2_API l2_tensor *l2_normalize(const l2_tensor *t, double p, int dim, double eps
 /* @@ACT@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* Shape ops (issue 14; libl2/ops/shape.c)                                                     */
+/* ------------------------------------------------------------------------------------------ */
+/* Ops returning several tensors (split, split_with_sizes, chunk, unbind) share one protocol:
+ * they return a status; on L2_OK *count holds the number of pieces n and, when out is not NULL,
+ * out[0..n) hold n new views of t (each yours, registered with the innermost scope like any
+ * returned tensor). out == NULL only asks for n (cap is then ignored). L2_ERR_ARG when
+ * cap < n; L2_ERR_NULL for a NULL t or count. On failure nothing is written (neither out nor
+ * *count). The pieces are views of t as in torch (writes show through); gradients flow back to t
+ * through each piece's narrow (grad_fn "narrow") or select node (torch names SplitBackward0,
+ * SplitWithSizesBackward0, UnbindBackward0 one node for all pieces; libl2 one per piece). t must
+ * have at least one dim (L2_ERR_DIM, as torch); dim may be negative. Every dtype. */
+
+/* torch.split(t, split_size, dim): pieces of split_size along dim, the last one shorter when
+ * split_size does not divide the size: n = ceil(size / split_size), but 1 (the whole, empty
+ * dim) when the size is 0. split_size < 0: L2_ERR_ARG; 0 only for a dim of size 0 (L2_ERR_ARG
+ * otherwise). */
+L2_API l2_status l2_split(const l2_tensor *t, int64_t split_size, int dim, l2_tensor **out,
+                          int64_t cap, int64_t *count);
+/* torch.split(t, [sizes], dim): nsizes pieces of sizes[i] along dim; the sizes must be >= 0 and
+ * sum to the dim's size (L2_ERR_ARG); n = nsizes (0 pieces only for nsizes 0 and size 0). */
+L2_API l2_status l2_split_with_sizes(const l2_tensor *t, int64_t nsizes, const int64_t *sizes,
+                                     int dim, l2_tensor **out, int64_t cap, int64_t *count);
+/* torch.chunk(t, chunks, dim): split by ceil(size / chunks), so n may be fewer than chunks
+ * (size 5, chunks 4: 2, 2, 1); a dim of size 0 gives chunks empty pieces. chunks <= 0:
+ * L2_ERR_ARG. */
+L2_API l2_status l2_chunk(const l2_tensor *t, int64_t chunks, int dim, l2_tensor **out,
+                          int64_t cap, int64_t *count);
+/* torch.unbind(t, dim): n = size of dim pieces t.select(dim, i), each one dim fewer. */
+L2_API l2_status l2_unbind(const l2_tensor *t, int dim, l2_tensor **out, int64_t cap,
+                           int64_t *count);
+/* torch.tensor_split(t, sections, dim): sections pieces along dim, the first size % sections
+ * of them one longer (size 7, 3 sections: 3, 2, 2; more sections than elements: empty pieces).
+ * sections <= 0: L2_ERR_ARG. Views, as split. */
+L2_API l2_status l2_tensor_split(const l2_tensor *t, int64_t sections, int dim, l2_tensor **out,
+                                 int64_t cap, int64_t *count);
+/* torch.tensor_split(t, indices, dim): n + 1 pieces t[i_(k-1):i_k] along dim (i_(-1) = 0,
+ * i_n = size), each bound wrapped and clamped as a slice's (negatives count from the end; an
+ * end before its start gives an empty piece). Views, as split. */
+L2_API l2_status l2_tensor_split_indices(const l2_tensor *t, int64_t n, const int64_t *indices,
+                                         int dim, l2_tensor **out, int64_t cap, int64_t *count);
+/* torch.meshgrid(ts[0..n), indexing): n results of shape (N_0, ..., N_(n-1)) (N_i = numel of
+ * ts[i]), result i holding ts[i] along dim i; indexing "ij" (or NULL) or "xy" (the first two
+ * dims swapped: shape (N_1, N_0, ...)). Inputs 0-d or 1-d (L2_ERR_DIM), one dtype
+ * (L2_ERR_DTYPE); n in 1..L2_MAX_DIMS (L2_ERR_ARG); another indexing: L2_ERR_ARG. The results
+ * are expanded views of the inputs, as torch's; the protocol of split (cap >= n). */
+L2_API l2_status l2_meshgrid(int n, l2_tensor *const *ts, const char *indexing, l2_tensor **out,
+                             int64_t cap, int64_t *count);
+
+/* The ops below return one tensor. Views where torch returns views (movedim, diagonal), new
+ * tensors elsewhere; every dtype; gradients for float dtypes. */
+
+/* torch.movedim(t, source, destination): dim source[i] moves to place destination[i], the
+ * other dims keep their order (a permute view). Dims may be negative; a repeated dim in either
+ * list: L2_ERR_DIM. */
+L2_API l2_tensor *l2_movedim(const l2_tensor *t, int n, const int *source,
+                             const int *destination);
+/* torch.flip(t, dims): t reversed along each of the ndims dims (a copy; a repeated dim:
+ * L2_ERR_DIM; ndims 0: a copy of t). */
+L2_API l2_tensor *l2_flip(const l2_tensor *t, int ndims, const int *dims);
+/* torch.roll(t, shifts, dims): out[j] = t[(j - shift) mod size] along each dims[i] by
+ * shifts[i] (nshifts == ndims); ndims 0 and one shift: t flattened, rolled, in t's shape.
+ * nshifts 0 or a count mismatch: L2_ERR_ARG. An empty t is copied whatever the dims (torch). */
+L2_API l2_tensor *l2_roll(const l2_tensor *t, int nshifts, const int64_t *shifts, int ndims,
+                          const int *dims);
+/* torch.tril / torch.triu(t, diagonal): t: (..., R, C) with the elements above (tril) or below
+ * (triu) diagonal k set to 0: kept where j - i <= k (tril) / j - i >= k (triu). Fewer than 2
+ * dims: L2_ERR_DIM. */
+L2_API l2_tensor *l2_tril(const l2_tensor *t, int64_t diagonal);
+L2_API l2_tensor *l2_triu(const l2_tensor *t, int64_t diagonal);
+/* torch.diag(t, diagonal): t: (N,) -> (N + |k|, N + |k|) with t on diagonal k, 0 elsewhere;
+ * t: (R, C) -> a copy of its diagonal k (as l2_diagonal(t, k, 0, 1)); k > C or k < -R:
+ * L2_ERR_ARG (torch 1.13 refuses them too). Other ranks: L2_ERR_DIM. */
+L2_API l2_tensor *l2_diag(const l2_tensor *t, int64_t diagonal);
+/* torch.diagonal(t, offset, dim1, dim2): a view of the elements t[.., i, .., i + offset, ..]
+ * (offset < 0: t[.., i - offset, .., i, ..]) of dims dim1 and dim2, which are removed and the
+ * diagonal appended as the last dim (length 0 when the offset passes the matrix). dim1 ==
+ * dim2 after wrapping: L2_ERR_ARG. Gradient node "diagonal". */
+L2_API l2_tensor *l2_diagonal(const l2_tensor *t, int64_t offset, int dim1, int dim2);
+/* torch.Tensor.repeat(t, repeats): n >= rank of t repeats (t's shape prepended with 1s to n
+ * dims), dim i of the result repeats[i] x size i, t tiled along it. n < rank or a negative
+ * repeat: L2_ERR_ARG; n > L2_MAX_DIMS: L2_ERR_ARG. */
+L2_API l2_tensor *l2_repeat(const l2_tensor *t, int n, const int64_t *repeats);
+/* torch.tile(t, reps): repeat with reps prepended with 1s up to t's rank. */
+L2_API l2_tensor *l2_tile(const l2_tensor *t, int n, const int64_t *reps);
+/* torch.repeat_interleave(t, repeats, dim): each slice of t along *dim repeated repeats times
+ * in place (size s -> s * repeats); dim NULL: t flattened first (a 1-d result). repeats < 0:
+ * L2_ERR_ARG. */
+L2_API l2_tensor *l2_repeat_interleave(const l2_tensor *t, int64_t repeats, const int *dim);
+/* The same with a count per slice: repeats int64 (L2_ERR_DTYPE), 0-d or of one element (one
+ * count for all) or 1-d of the dim's size (L2_ERR_SHAPE), 2-d or more: L2_ERR_DIM; a negative
+ * count: L2_ERR_ARG. */
+L2_API l2_tensor *l2_repeat_interleave_tensor(const l2_tensor *t, const l2_tensor *repeats,
+                                              const int *dim);
+/* torch.rot90(t, k, dims): t rotated by k quarter turns (k mod 4; negative k turns the other
+ * way) in the plane of dims[0], dims[1], from the first towards the second: k 1 is
+ * flip(dims[1]) then transpose. t needs 2 dims (L2_ERR_DIM); dims out of range: L2_ERR_DIM;
+ * equal dims: L2_ERR_ARG. A new tensor (k 1, 3: a transposed one, as torch's). */
+L2_API l2_tensor *l2_rot90(const l2_tensor *t, int64_t k, const int *dims);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Layers, optimizers, weights and data (libl2/nn/)                                           */
 /* ------------------------------------------------------------------------------------------ */
 /* Named tensors: what l2_load_safetensors returns. Entries keep the file's order. */

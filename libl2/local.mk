@@ -42,3 +42,5 @@ include libl2/ops/sort.mk # sort (issue 14)
 include libl2/ops/sample.mk # sample (issue 14)
 include libl2/ops/scan.mk # scan (issue 14)
 include libl2/ops/act.mk # act (issue 14)
+# shape ops (issue 14)
+include libl2/ops/shape.mk

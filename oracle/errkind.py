@@ -18,6 +18,14 @@ PATTERNS = [
     # the rank of a tensor is wrong for the op (t of 3-d, select or cat of 0-d): the dim kind,
     # as libl2's L2_ERR_DIM (torch says RuntimeError or IndexError)
     ("dim", r"0-dim|0-d tensor|zero-dimensional|expects a tensor with <= \d+ dimensions"),
+    # shape (issue 14): split/chunk of a 0-d tensor, meshgrid of a 2-d one, tril/diag/rot90 of
+    # the wrong rank are rank problems; bad split sizes and chunk counts invalid arguments
+    ("dim", r"expect(s|ed) at least a 1-dimensional tensor|but tensor has no dimensions|"
+            r"Expected 0D or 1D tensor in the tensor list|must have at least 2 dimensions|"
+            r"matrix or a vector expected|expected total dims >= 2|Rotation dim\d out of range"),
+    ("value", r"split_size|split_sizes|chunk expects|shifts and dimensions must align|"
+              r"diagonal dimensions cannot be identical|Number of dimensions of repeat dims|"
+              r"create tensor with negative dimension"),
     # pad with a negative result size reaches narrow with a negative length: a shape problem
     ("shape", r"length \(-\d+\) exceeds dimension size"),
     # multinomial: the rank of the weights (libl2 L2_ERR_SHAPE, as conv1d's rank), and more

@@ -147,7 +147,7 @@ def run_case_mode(lib, op, case, stats=None):
     bufs, tbufs = [], {}
     l2_outs = []
     ctx = {"first": None, "ref64": {}, "torch_overflow": False, "gb": None, "refused": False,
-           "pre": [None, None], "pg": (None, None), "no_torch_grad": False}
+           "pre": [None, None], "pg": (None, None), "no_torch_grad": False, "gbs": {}}
     try:
         for s in case["inputs"]:
             bufs.append(l2lib.Buffer(lib, s, G.spec_values(s)) if s is not None else None)
@@ -206,7 +206,7 @@ def run_case_mode(lib, op, case, stats=None):
             return "\n".join(inplace_grad(lib, op, case, f, threads, cov, special)) or None
         return None
     finally:
-        for b in bufs + list(tbufs.values()) + [ctx["gb"]]:
+        for b in bufs + list(tbufs.values()) + [ctx["gb"]] + list(ctx["gbs"].values()):
             if b is not None:
                 b.release()
 
@@ -233,8 +233,8 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
     r = op.call(f, xs, a)
     if op.inplace is not None:
         l2_ok = (r == 0)
-    elif op.outputs > 1:
-        l2_ok = r is not None and bool(r[0])
+    elif op.outputs > 1:  # a tuple (op.pieces: of any length, empty included)
+        l2_ok = r is not None and (not r or bool(r[0]))
         if l2_ok:
             l2_outs.extend(r)
     else:
@@ -256,6 +256,8 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
         ctx["refused"] = True
         return where + m if m else None
     where = "" if first is None else "at %d threads: " % n
+    if getattr(op, "pieces", False) and len(l2_outs) != len(touts):
+        return where + "outputs: libl2 returned %d tensors, torch %d" % (len(l2_outs), len(touts))
     # integrity of read-only inputs
     for i, b in enumerate(bufs):
         if b is None or i in sep:
@@ -294,7 +296,8 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
         got = as_np(gt)
         rec["outs"].append(got)
         want_t = touts[k] if k < len(touts) else None
-        if op.view and k == 0 and want_t is not None and want_t.numel():
+        if op.view and (k == 0 or getattr(op, "pieces", False)) and want_t is not None and \
+                want_t.numel():
             t_alias = bufs[0].contains(want_t.data_ptr())
             l_alias = bufs[0].contains(lib.data_ptr(lo))
             if t_alias != l_alias:
@@ -316,6 +319,16 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
     if fails:
         return "\n".join(fails)
     # backward
+    if getattr(op, "pieces", False):
+        if do_grad and not ctx["torch_overflow"]:
+            fails = pieces_backward(lib, case, tin, touts, l2_outs, bufs, diff, special, sep,
+                                    ctx, rec, where, n, n0, op)
+            if fails:
+                return "\n".join(fails)
+            if cov is not None:
+                cov.add(case, "backward", n)
+        ctx["first"] = first or rec
+        return None
     t0 = touts[0]
     if do_grad and t0 is not None and t0.requires_grad and t0.dtype.is_floating_point \
             and t0.numel() > 0 and not ctx["torch_overflow"]:
@@ -595,3 +608,53 @@ def note_state(obj):
     if STATE:
         with open(STATE, "w") as fh:
             fh.write(json.dumps({k: v for k, v in obj.items() if not k.startswith("_")}))
+
+
+def pieces_backward(lib, case, tin, touts, l2_outs, bufs, diff, special, sep, ctx, rec, where,
+                    n, n0, op):
+    """Gradients of an op returning any number of pieces (op.pieces: split, chunk, unbind...):
+    piece k gets its own random upstream gradient (the case's grad layout, seed + k); torch's
+    backward runs once through all pieces, libl2's through each piece in turn (the leaves'
+    gradients accumulate). Returns a list of failure messages."""
+    fails = []
+    live = [k for k, t in enumerate(touts)
+            if t is not None and t.requires_grad and t.dtype.is_floating_point and t.numel()]
+    if not live:
+        return fails
+    gbs = ctx["gbs"]
+    if not gbs:
+        for k in live:
+            seed = case["grad"]["seed"] + k
+            gsp = G.spec(list(touts[k].shape), l2lib.DTYPE_NAMES[lib.dtype_of(l2_outs[k])],
+                         case["grad"]["layout"], np.random.default_rng(seed), "normal",
+                         seed=seed)
+            gbs[k] = l2lib.Buffer(lib, gsp, G.spec_values(gsp))
+        torch.autograd.backward([touts[k] for k in live],
+                                [gbs[k].torch.contiguous() for k in live])
+    case["_side"] = "backward"
+    for k in live:
+        if not lib.requires_grad(l2_outs[k]):
+            return [where + "output %d does not require grad (torch's does)" % k]
+        if lib.backward(l2_outs[k], gbs[k].l2, False) != 0:
+            return [where + "l2_backward of output %d failed: %s" % (k, lib.error())]
+        if not gbs[k].intact():
+            fails.append(where + "upstream gradient buffer %d modified" % k)
+    first = ctx["first"]
+    for i in diff:
+        tg = tin[i].grad
+        got, m = grad_pair(lib, tg, lib.grad(bufs[i].l2))
+        if m:
+            fails.append(where + "grad of input %d: %s" % (i, m))
+        rec["grads"][i] = got
+        if got is None:
+            continue
+        fg = first["grads"].get(i) if first is not None else None
+        odt = str(tg.dtype).split(".")[-1]
+        m = thread_check(op, got, fg, n, n0, "grad of input %d" % i,
+                         lambda: compare_grad(got, as_np(tg), op.tol, odt, special))
+        if m:
+            fails.append(m if first else "grad of input %d: %s" % (i, m))
+    for i, b in enumerate(bufs):
+        if b is not None and i not in sep and not b.intact():
+            fails.append(where + "input %d modified by backward" % i)
+    return fails

@@ -630,3 +630,6 @@ import reg_sample  # noqa: E402,F401
 import reg_scan  # noqa: E402,F401
 # the activations, distances and losses of issue 14 (act)
 import reg_act  # noqa: E402,F401
+
+# the shape family (issue 14, shape)
+import reg_shape  # noqa: E402,F401

@@ -125,6 +125,7 @@ V = {
     "median": [((2, 5), lambda a: torch.median(a))],
     "median_dim": [((2, 5), lambda a: torch.median(a, 1)[0])],
     "mode": [((2, 5), lambda a: torch.mode(a, 1)[0])],
+    "diagonal": [((3, 4), lambda a: torch.diagonal(a, 1, 0, 1))],  # shape
     # sample (issue 14): a in [0.5, 1.5), shifted into [0, 1) for bernoulli (SubBackward0
     # saves nothing)
     "bernoulli": [((2, 3), lambda a: torch.bernoulli(a - 0.5))],

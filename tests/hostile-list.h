@@ -283,6 +283,25 @@
     X(l2_group_norm) \
     X(l2_instance_norm) \
     X(l2_local_response_norm) \
+    X(l2_split) /* shape (issue 14) */ \
+    X(l2_split_with_sizes) \
+    X(l2_chunk) \
+    X(l2_unbind) \
+    X(l2_tensor_split) \
+    X(l2_tensor_split_indices) \
+    X(l2_meshgrid) \
+    X(l2_movedim) \
+    X(l2_flip) \
+    X(l2_roll) \
+    X(l2_tril) \
+    X(l2_triu) \
+    X(l2_diag) \
+    X(l2_diagonal) \
+    X(l2_repeat) \
+    X(l2_tile) \
+    X(l2_repeat_interleave) \
+    X(l2_repeat_interleave_tensor) \
+    X(l2_rot90) \
     X(l2_named_count) \
     X(l2_named_name) \
     X(l2_named_tensor) \

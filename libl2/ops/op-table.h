@@ -25,6 +25,7 @@
 #include "list-sample.h" /* sample (issue 14) */
 #include "list-scan.h"   /* scan (issue 14) */
 #include "list-act.h"    /* act (issue 14) */
+#include "list-shape.h"  /* shape (issue 14) */
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -39,6 +40,7 @@
     L2__OPS_SORT(X)                                                                          \
     L2__OPS_SAMPLE(X)                                                                        \
     L2__OPS_SCAN(X)                                                                          \
-    L2__OPS_ACT(X)
+    L2__OPS_ACT(X)                                                                           \
+    L2__OPS_SHAPE(X)
 
 #endif

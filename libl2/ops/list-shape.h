@@ -1,0 +1,3 @@
+/* The shape family (libl2/ops/shape*.c, issue 14): diagonal's view node; the other shape ops
+ * are views or compositions recorded through other families' nodes. */
+#define L2__OPS_SHAPE(X) X(DIAGONAL, diagonal, L2__MAY_SAVE)
