@@ -1147,6 +1147,31 @@ L2_API l2_tensor *l2_pixel_shuffle(const l2_tensor *x, int64_t upscale_factor);
 /* Its inverse (torch.nn.functional.pixel_unshuffle): (*, C, H r, W r) -> (*, C r^2, H, W).
  * L2_ERR_SHAPE for rank < 3 or H or W not divisible by r; L2_ERR_ARG for r < 1. */
 L2_API l2_tensor *l2_pixel_unshuffle(const l2_tensor *x, int64_t downscale_factor);
+/* conv2 (issue 14): transposed convolution (libl2/ops/conv-transpose.c), composed as conv2d over
+ * the input with stride - 1 zeros inserted between cells, padded by dilation (k - 1) - padding
+ * (plus output_padding at the end), with the weight's channels swapped per group and its kernel
+ * flipped; the gradients are those of the composed ops. */
+/* 2-d transposed convolution (torch.nn.functional.conv_transpose2d, same argument order): x: (N,
+ * C, H, W) or (C, H, W), w: (C, O/groups, kH, kW), b: (O,) or NULL -> (N, O, P, Q) with
+ * P = (H - 1) stride - 2 padding + dilation (kH - 1) + output_padding + 1 (Q likewise). NULL
+ * stride, padding, output_padding or dilation mean {1,1}, {0,0}, {0,0}, {1,1}. Dtypes as conv2d.
+ * L2_ERR_ARG for stride, dilation or groups < 1, padding or output_padding < 0, or an
+ * output_padding not smaller than either the stride or the dilation (per axis, as torch);
+ * L2_ERR_SHAPE when C != w.size(0), w.size(0) is not divisible by groups, b is not (O,), H or W
+ * is 0, or P or Q < 1; L2_ERR_OVERFLOW when P, Q or O overflow int64 or the output exceeds the
+ * Limits. Differentiable in x, w and b. */
+L2_API l2_tensor *l2_conv_transpose2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                                      const int64_t stride[2], const int64_t padding[2],
+                                      const int64_t output_padding[2], int64_t groups,
+                                      const int64_t dilation[2]);
+/* 1-d transposed convolution (torch.nn.functional.conv_transpose1d): x: (N, C, L) or (C, L), w:
+ * (C, O/groups, kL), b: (O,) or NULL -> (N, O, P) or (O, P), P = (L - 1) stride - 2 padding +
+ * dilation (kL - 1) + output_padding + 1; l2_conv_transpose2d over a height of 1 (its dtypes,
+ * arguments and errors, restated as conv_transpose1d's). L2_ERR_SHAPE for x not of rank 2 or 3
+ * or w not of rank 3. Differentiable in x, w and b. */
+L2_API l2_tensor *l2_conv_transpose1d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                                      int64_t stride, int64_t padding, int64_t output_padding,
+                                      int64_t groups, int64_t dilation);
 /* Interpolation modes of l2_interpolate (torch's mode strings). */
 typedef enum {
     L2_INTERP_NEAREST,       /* "nearest": input index floor(o * s) in float32 arithmetic (the

@@ -626,3 +626,5 @@ import reg_index2  # noqa: E402,F401
 import reg_sort  # noqa: E402,F401
 # the sampling ops and more norms of issue 14 (sample)
 import reg_sample  # noqa: E402,F401
+# the conv2 family of issue 14 (transposed convolution, more pools)
+import reg_conv2  # noqa: E402,F401

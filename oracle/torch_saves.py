@@ -152,6 +152,9 @@ V = {
     "avg_pool2d": [((1, 1, 4, 4), lambda a: F.avg_pool2d(a, 2))],
     "adaptive_avg_pool2d": [((1, 1, 4, 4), lambda a: F.adaptive_avg_pool2d(a, 2))],
     "constant_pad_nd": [((2, 3), lambda a: F.pad(a, (1, 1)))],
+    # conv2 (issue 14)
+    "conv_transpose2d": [((1, 1, 3, 3), lambda a: F.conv_transpose2d(a, c(1, 1, 2, 2))),
+                         ((1, 1, 2, 2), lambda a: F.conv_transpose2d(c(1, 1, 3, 3), a))],
 }
 
 # Variants where another operand is the one that requires grad (torch 1.13 skips some saves

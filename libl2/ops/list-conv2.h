@@ -1,0 +1,4 @@
+/* conv2 ops (issue 14; libl2/ops/conv-transpose.c). conv_transpose1d has no node of its own
+ * (conv_transpose2d's over a height of 1). */
+#define L2__OPS_CONV2(X)                                                                     \
+    X(CONV_TRANSPOSE2D, conv_transpose2d, L2__SAVES)
