@@ -244,6 +244,233 @@ static void test_scope(void)
        "-> %lld)", (long long)before, (long long)l2_live_tensors());
 }
 
+/* ---- max_pool2d_ex ---------------------------------------------------------------------- */
+
+/* torch's output size with ceil_mode (the last window starts inside the input or left pad). */
+static int64_t pout(int64_t n, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil)
+{
+    int64_t num = n + 2 * p - d * (k - 1) - 1 + (ceil ? s - 1 : 0);
+    int64_t o = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1;
+    if (ceil && (o - 1) * s >= n + p)
+        o--;
+    return o;
+}
+
+/* H, W, kH, kW, sH, sW, pH, pW, dH, dW, ceil */
+static const int64_t pcfg[][11] = {
+    {5, 5, 3, 3, 2, 2, 1, 1, 1, 1, 1}, {5, 6, 2, 3, 2, 2, 1, 1, 2, 1, 0},
+    {7, 4, 3, 2, 3, 1, 1, 0, 2, 3, 1}, {4, 4, 2, 2, 2, 2, 1, 1, 1, 1, 1},
+    {3, 3, 2, 2, 2, 2, 1, 1, 2, 2, 1}, {6, 5, 4, 3, 3, 2, 2, 1, 1, 1, 1},
+};
+#define NPCFG ((int)(sizeof pcfg / sizeof pcfg[0]))
+
+static void test_max_pool_ex(void)
+{
+    for (int t = 0; t < NPCFG; t++) {
+        const int64_t *c = pcfg[t];
+        bool ceil = c[10];
+        int64_t N = 2, C = 3, H = c[0], W = c[1];
+        int64_t P = pout(H, c[2], c[4], c[6], c[8], ceil), Q = pout(W, c[3], c[5], c[7], c[9], ceil);
+        l2_tensor *x = l2_randn(L2_SHAPE(N, C, H, W), L2_FLOAT64), *ix = NULL;
+        l2_tensor *y = l2_max_pool2d_ex(x, c + 2, c + 4, c + 6, c + 8, ceil, &ix);
+        bool shaped = y && ix && same_shape(y, 4, (int64_t[]){N, C, P, Q}) &&
+                      same_shape(ix, 4, (int64_t[]){N, C, P, Q}) && l2_dtype_of(ix) == L2_INT64;
+        int bad = shaped ? 0 : 1;
+        for (int64_t n = 0; shaped && n < N; n++)
+            for (int64_t ch = 0; ch < C; ch++)
+                for (int64_t oy = 0; oy < P; oy++)
+                    for (int64_t ox = 0; ox < Q; ox++) {
+                        double best = -INFINITY;
+                        int64_t pos = -1;
+                        for (int64_t i = 0; i < c[2]; i++)
+                            for (int64_t j = 0; j < c[3]; j++) {
+                                int64_t iy = oy * c[4] - c[6] + i * c[8];
+                                int64_t jx = ox * c[5] - c[7] + j * c[9];
+                                if (iy < 0 || iy >= H || jx < 0 || jx >= W)
+                                    continue;
+                                double v = at(x, (int64_t[]){n, ch, iy, jx});
+                                if (v > best) {
+                                    best = v;
+                                    pos = iy * W + jx;
+                                }
+                            }
+                        int64_t idx[4] = {n, ch, oy, ox};
+                        bad += at(y, idx) != best || (int64_t)at(ix, idx) != pos;
+                    }
+        ok(!bad, "max_pool2d_ex case %d: (%lld, %lld) output, values and indices (%d bad)", t,
+           (long long)P, (long long)Q, bad);
+        /* without indices, and unbatched: the same values */
+        l2_tensor *y2 = l2_max_pool2d_ex(x, c + 2, c + 4, c + 6, c + 8, ceil, NULL);
+        l2_tensor *x0 = l2_select(x, 0, 0), *i0 = NULL;
+        l2_tensor *y0 = l2_max_pool2d_ex(x0, c + 2, c + 4, c + 6, c + 8, ceil, &i0);
+        int diff = y2 && y0 && i0 && same_shape(y0, 3, (int64_t[]){C, P, Q}) ? 0 : 1;
+        for (int64_t k = 0; !diff && k < C * P * Q; k++) {
+            int64_t i4[4] = {0, k / (P * Q), k / Q % P, k % Q}, i3[3] = {i4[1], i4[2], i4[3]};
+            diff += at(y2, i4) != at(y, i4) || at(y0, i3) != at(y, i4) ||
+                    at(i0, i3) != at(ix, i4);
+        }
+        ok(!diff, "max_pool2d_ex case %d: without indices and unbatched agree", t);
+        l2_tensor *ts[] = {x, ix, y, y2, x0, i0, y0};
+        for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+            l2_tensor_release(ts[i]);
+    }
+}
+
+static l2_tensor *f_mpool(l2_tensor *const *in, void *ctx)
+{
+    const int64_t *c = ctx;
+    return l2_max_pool2d_ex(in[0], c + 2, c + 4, c + 6, c + 8, c[10], NULL);
+}
+
+static void test_max_pool_ex_grad(void)
+{
+    for (int t = 0; t < NPCFG; t++) {
+        const int64_t *c = pcfg[t];
+        l2_tensor *x = gc_leaf(L2_SHAPE(2, 2, c[0], c[1]), -1, 1);
+        ok(gradcheck("max_pool2d_ex", f_mpool, 1, &x, (void *)c),
+           "max_pool2d_ex case %d: gradient matches finite differences", t);
+        if (t == 0)
+            oom_check("max_pool2d_ex", f_mpool, 1, &x, (void *)c);
+        l2_tensor_release(x);
+    }
+    /* ties: the first maximum takes the gradient; NaN wins */
+    double v[9] = {1, 3, 3, 3, 2, 0, NAN, 1, 5};
+    l2_tensor *x = l2_from_data(v, 4, (const int64_t[]){1, 1, 3, 3}, L2_FLOAT64), *ix = NULL;
+    l2_set_requires_grad(x, true);
+    l2_tensor *y = l2_max_pool2d_ex(x, (const int64_t[]){2, 2}, (const int64_t[]){1, 1}, NULL,
+                                    NULL, false, &ix);
+    l2_tensor *s = y ? l2_sum(y) : NULL;
+    ok(s && l2_backward(s, NULL, false) == L2_OK && at(ix, (int64_t[]){0, 0, 0, 0}) == 1 &&
+       at(ix, (int64_t[]){0, 0, 1, 0}) == 6 && isnan(at(y, (int64_t[]){0, 0, 1, 0})) &&
+       at(l2_grad(x), (int64_t[]){0, 0, 0, 1}) == 2 && at(l2_grad(x), (int64_t[]){0, 0, 0, 2}) == 0
+       && at(l2_grad(x), (int64_t[]){0, 0, 2, 0}) == 1, "max_pool2d_ex: ties go to the first "
+       "maximum, NaN wins");
+    l2_tensor_release(s);
+    l2_tensor_release(y);
+    l2_tensor_release(ix);
+    l2_tensor_release(x);
+}
+
+/* A dilated window whose cells straddle a height-1 input: -inf, torch's index (its first cell
+ * past the top-left padding, outside the plane) and no gradient. */
+static void test_max_pool_ex_empty(void)
+{
+    l2_tensor *x = l2_randn(L2_SHAPE(1, 1, 1, 8), L2_FLOAT64), *ix = NULL;
+    l2_set_requires_grad(x, true);
+    l2_tensor *y = l2_max_pool2d_ex(x, (const int64_t[]){3, 2}, (const int64_t[]){3, 3},
+                                    (const int64_t[]){1, 1}, (const int64_t[]){2, 2}, true, &ix);
+    l2_tensor *s = y ? l2_sum(y) : NULL;
+    bool good = s && l2_backward(s, NULL, false) == L2_OK &&
+                same_shape(y, 4, (int64_t[]){1, 1, 1, 3});
+    for (int64_t o = 0; good && o < 3; o++)
+        good = at(y, (int64_t[]){0, 0, 0, o}) == -INFINITY &&
+               at(ix, (int64_t[]){0, 0, 0, o}) == (double[]){9, 10, 13}[o];
+    for (int64_t i = 0; good && i < 8; i++)
+        good = at(l2_grad(x), (int64_t[]){0, 0, 0, i}) == 0;
+    ok(good, "max_pool2d_ex: windows outside the input give -inf, indices 9, 10, 13, no "
+       "gradient");
+    l2_tensor_release(s);
+    l2_tensor_release(y);
+    l2_tensor_release(ix);
+    l2_tensor_release(x);
+}
+
+static void test_max_pool_ex_errors(void)
+{
+    l2_tensor *x = l2_randn(L2_SHAPE(1, 2, 5, 5), L2_FLOAT32), *ix = (l2_tensor *)1;
+    l2_tensor *xe = l2_randn(L2_SHAPE(1, 0, 3, 3), L2_FLOAT32);
+    l2_tensor *x1 = l2_randn(L2_SHAPE(1, 2, 1, 1), L2_FLOAT32);
+    const char *op = "max_pool2d";
+    const int64_t k3[2] = {3, 3}, z[2] = {0, 0};
+    fails(l2_max_pool2d_ex(x, k3, NULL, (const int64_t[]){2, 1}, NULL, false, &ix), L2_ERR_ARG,
+          op, "padding above half the kernel");
+    ok(ix == NULL, "max_pool2d_ex: *indices is NULL after a failure");
+    fails(l2_max_pool2d_ex(x, k3, NULL, NULL, z, false, NULL), L2_ERR_ARG, op, "dilation 0");
+    fails(l2_max_pool2d_ex(x, k3, z, NULL, NULL, false, NULL), L2_ERR_ARG, op, "stride 0");
+    fails(l2_max_pool2d_ex(x, z, NULL, NULL, NULL, false, NULL), L2_ERR_ARG, op, "kernel 0");
+    fails(l2_max_pool2d_ex(xe, k3, NULL, NULL, NULL, false, NULL), L2_ERR_SHAPE, op,
+          "zero channels");
+    fails(l2_max_pool2d_ex(x1, k3, (const int64_t[]){1, 1}, (const int64_t[]){1, 1},
+                           (const int64_t[]){2, 2}, true, NULL), L2_ERR_SHAPE, op,
+          "output too small");
+    l2_tensor_release(x);
+    l2_tensor_release(xe);
+    l2_tensor_release(x1);
+}
+
+/* ---- avg_pool2d_ex ---------------------------------------------------------------------- */
+
+/* H, W, kH, kW, sH, sW, pH, pW, ceil, count_include_pad, divisor */
+static const int64_t acfg[][11] = {
+    {4, 4, 3, 3, 2, 2, 1, 1, 1, 1, 0}, {4, 4, 3, 3, 2, 2, 1, 1, 1, 0, 0},
+    {5, 6, 2, 3, 2, 2, 1, 1, 1, 0, 0}, {7, 4, 3, 2, 3, 1, 1, 0, 0, 0, 0},
+    {5, 5, 3, 3, 2, 2, 1, 1, 1, 1, 4}, {6, 5, 4, 3, 3, 2, 2, 1, 1, 0, -3},
+};
+#define NACFG ((int)(sizeof acfg / sizeof acfg[0]))
+
+static void test_avg_pool_ex(void)
+{
+    for (int t = 0; t < NACFG; t++) {
+        const int64_t *c = acfg[t];
+        int64_t N = 2, C = 2, H = c[0], W = c[1];
+        int64_t P = pout(H, c[2], c[4], c[6], 1, c[8]), Q = pout(W, c[3], c[5], c[7], 1, c[8]);
+        l2_tensor *x = l2_randn(L2_SHAPE(N, C, H, W), L2_FLOAT64);
+        l2_tensor *y = l2_avg_pool2d_ex(x, c + 2, c + 4, c + 6, c[8], c[9], c[10]);
+        double worst = y && same_shape(y, 4, (int64_t[]){N, C, P, Q}) ? 0 : INFINITY;
+        for (int64_t n = 0; worst < INFINITY && n < N; n++)
+            for (int64_t ch = 0; ch < C; ch++)
+                for (int64_t oy = 0; oy < P; oy++)
+                    for (int64_t ox = 0; ox < Q; ox++) {
+                        double sum = 0;
+                        int64_t inside = 0, padded = 0;
+                        for (int64_t i = 0; i < c[2]; i++)
+                            for (int64_t j = 0; j < c[3]; j++) {
+                                int64_t iy = oy * c[4] - c[6] + i, jx = ox * c[5] - c[7] + j;
+                                padded += iy < H + c[6] && jx < W + c[7];
+                                if (iy < 0 || iy >= H || jx < 0 || jx >= W)
+                                    continue;
+                                sum += at(x, (int64_t[]){n, ch, iy, jx});
+                                inside++;
+                            }
+                        double div = c[10] ? (double)c[10] : c[9] ? (double)padded : (double)inside;
+                        double e = fabs(at(y, (int64_t[]){n, ch, oy, ox}) - sum / div);
+                        worst = e > worst ? e : worst;
+                    }
+        ok(worst < 1e-12, "avg_pool2d_ex case %d: (%lld, %lld) output, worst %g", t,
+           (long long)P, (long long)Q, worst);
+        l2_tensor_release(x);
+        l2_tensor_release(y);
+    }
+}
+
+static l2_tensor *f_apool(l2_tensor *const *in, void *ctx)
+{
+    const int64_t *c = ctx;
+    return l2_avg_pool2d_ex(in[0], c + 2, c + 4, c + 6, c[8], c[9], c[10]);
+}
+
+static void test_avg_pool_ex_grad(void)
+{
+    for (int t = 0; t < NACFG; t++) {
+        const int64_t *c = acfg[t];
+        l2_tensor *x = gc_leaf(L2_SHAPE(2, 2, c[0], c[1]), -1, 1);
+        ok(gradcheck("avg_pool2d_ex", f_apool, 1, &x, (void *)c),
+           "avg_pool2d_ex case %d: gradient matches finite differences", t);
+        if (t == 0)
+            oom_check("avg_pool2d_ex", f_apool, 1, &x, (void *)c);
+        l2_tensor_release(x);
+    }
+    /* torch's numbers: ones (1, 1, 4, 4), kernel 3, stride 2, padding 1, ceil_mode */
+    l2_tensor *x = l2_ones(L2_SHAPE(1, 1, 4, 4), L2_FLOAT32);
+    l2_tensor *y = l2_avg_pool2d_ex(x, (const int64_t[]){3, 3}, (const int64_t[]){2, 2},
+                                    (const int64_t[]){1, 1}, true, true, 0);
+    ok(y && fabs(at(y, (int64_t[]){0, 0, 2, 2}) - 0.25) < 1e-7 &&
+       fabs(at(y, (int64_t[]){0, 0, 0, 2}) - 1.0 / 3) < 1e-7, "avg_pool2d_ex: the ceil_mode "
+       "window past the right padding divides by its part inside the padded input (0.25, 1/3)");
+    l2_tensor_release(x);
+    l2_tensor_release(y);
+}
+
 int main(void)
 {
     l2_manual_seed(7);
@@ -251,5 +478,11 @@ int main(void)
     test_grads();
     test_errors();
     test_scope();
+    test_max_pool_ex();
+    test_max_pool_ex_grad();
+    test_max_pool_ex_errors();
+    test_max_pool_ex_empty();
+    test_avg_pool_ex();
+    test_avg_pool_ex_grad();
     return tap_done();
 }
