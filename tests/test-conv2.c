@@ -270,7 +270,8 @@ static void test_max_pool_ex(void)
         const int64_t *c = pcfg[t];
         bool ceil = c[10];
         int64_t N = 2, C = 3, H = c[0], W = c[1];
-        int64_t P = pout(H, c[2], c[4], c[6], c[8], ceil), Q = pout(W, c[3], c[5], c[7], c[9], ceil);
+        int64_t P = pout(H, c[2], c[4], c[6], c[8], ceil);
+        int64_t Q = pout(W, c[3], c[5], c[7], c[9], ceil);
         l2_tensor *x = l2_randn(L2_SHAPE(N, C, H, W), L2_FLOAT64), *ix = NULL;
         l2_tensor *y = l2_max_pool2d_ex(x, c + 2, c + 4, c + 6, c + 8, ceil, &ix);
         bool shaped = y && ix && same_shape(y, 4, (int64_t[]){N, C, P, Q}) &&
