@@ -1219,6 +1219,58 @@ L2_API l2_tensor *l2_pixel_shuffle(const l2_tensor *x, int64_t upscale_factor);
 /* Its inverse (torch.nn.functional.pixel_unshuffle): (*, C, H r, W r) -> (*, C r^2, H, W).
  * L2_ERR_SHAPE for rank < 3 or H or W not divisible by r; L2_ERR_ARG for r < 1. */
 L2_API l2_tensor *l2_pixel_unshuffle(const l2_tensor *x, int64_t downscale_factor);
+/* conv2 (issue 14): transposed convolution (libl2/ops/conv-transpose.c), the input gradient of
+ * conv2d computed directly (a GEMM and col2im per sample, as torch's slow_conv_transpose2d). */
+/* 2-d transposed convolution (torch.nn.functional.conv_transpose2d, same argument order): x: (N,
+ * C, H, W) or (C, H, W), w: (C, O/groups, kH, kW), b: (O,) or NULL -> (N, O, P, Q) with
+ * P = (H - 1) stride - 2 padding + dilation (kH - 1) + output_padding + 1 (Q likewise). NULL
+ * stride, padding, output_padding or dilation mean {1,1}, {0,0}, {0,0}, {1,1}. Dtypes as conv2d.
+ * L2_ERR_ARG for stride, dilation or groups < 1, padding or output_padding < 0, or an
+ * output_padding not smaller than either the stride or the dilation (per axis, as torch);
+ * L2_ERR_SHAPE when C != w.size(0), w.size(0) is not divisible by groups, b is not (O,), H or W
+ * is 0, or P or Q < 1; L2_ERR_OVERFLOW when P, Q or O overflow int64 or the output exceeds the
+ * Limits. Differentiable in x, w and b. */
+L2_API l2_tensor *l2_conv_transpose2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                                      const int64_t stride[2], const int64_t padding[2],
+                                      const int64_t output_padding[2], int64_t groups,
+                                      const int64_t dilation[2]);
+/* 1-d transposed convolution (torch.nn.functional.conv_transpose1d): x: (N, C, L) or (C, L), w:
+ * (C, O/groups, kL), b: (O,) or NULL -> (N, O, P) or (O, P), P = (L - 1) stride - 2 padding +
+ * dilation (kL - 1) + output_padding + 1; l2_conv_transpose2d over a height of 1 (its dtypes,
+ * arguments and errors, restated as conv_transpose1d's). L2_ERR_SHAPE for x not of rank 2 or 3
+ * or w not of rank 3. Differentiable in x, w and b. */
+L2_API l2_tensor *l2_conv_transpose1d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                                      int64_t stride, int64_t padding, int64_t output_padding,
+                                      int64_t groups, int64_t dilation);
+/* max_pool2d with torch's full argument list (torch.nn.functional.max_pool2d with dilation,
+ * ceil_mode and return_indices; libl2/ops/pool2.c): x (N, C, H, W) or (C, H, W) -> (N, C, P, Q)
+ * with P = floor((H + 2 pH - dH (kH - 1) - 1) / sH) + 1, or with ceil_mode the ceiling, less
+ * one when that last window would start at or past H + pH (inside neither the input nor the left
+ * padding); Q likewise. Window cells are (oy sH - pH + i dH, ...); padding never wins; the first
+ * maximum wins ties, a NaN counts as the maximum; a dilated window with no cell inside the
+ * input gives -inf, the index of its first cell past the top-left padding (outside the plane,
+ * as torch) and no gradient. stride NULL means the kernel, padding NULL 0,
+ * dilation NULL 1. When indices is not NULL, *indices receives an int64 tensor of the output's
+ * shape holding each maximum's flat position y W + x in its (H, W) plane (NULL after a
+ * failure). L2_ERR_ARG for kernel, stride or dilation < 1 or a padding outside 0..kernel/2;
+ * L2_ERR_SHAPE for C, H or W = 0 or P or Q < 1; L2_ERR_OVERFLOW for sizes beyond int64.
+ * Differentiable in x (the gradient goes to each window's maximum); errors are reported as
+ * "max_pool2d". */
+L2_API l2_tensor *l2_max_pool2d_ex(const l2_tensor *x, const int64_t kernel[2],
+                                   const int64_t stride[2], const int64_t padding[2],
+                                   const int64_t dilation[2], bool ceil_mode,
+                                   l2_tensor **indices);
+/* avg_pool2d with torch's full argument list (torch.nn.functional.avg_pool2d; libl2/ops/pool2.c):
+ * output size as l2_max_pool2d_ex (dilation 1). Each output is the sum of its window's cells
+ * inside the input (accumulated in double) over divisor_override when it is not 0, else over the
+ * window's size within the padded input (count_include_pad; a ceil_mode window past the right
+ * padding counts only up to it) or its number of cells inside the input. stride NULL means the
+ * kernel, padding NULL 0. Errors as l2_max_pool2d_ex, reported as "avg_pool2d". Differentiable
+ * in x (dx = dy / divisor over each window's cells). */
+L2_API l2_tensor *l2_avg_pool2d_ex(const l2_tensor *x, const int64_t kernel[2],
+                                   const int64_t stride[2], const int64_t padding[2],
+                                   bool ceil_mode, bool count_include_pad,
+                                   int64_t divisor_override);
 /* Interpolation modes of l2_interpolate (torch's mode strings). */
 typedef enum {
     L2_INTERP_NEAREST,       /* "nearest": input index floor(o * s) in float32 arithmetic (the

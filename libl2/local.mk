@@ -44,3 +44,4 @@ include libl2/ops/scan.mk # scan (issue 14)
 include libl2/ops/act.mk # act (issue 14)
 # shape ops (issue 14)
 include libl2/ops/shape.mk
+include libl2/ops/conv2.mk # conv2 (issue 14)

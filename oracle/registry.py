@@ -633,3 +633,5 @@ import reg_act  # noqa: E402,F401
 
 # the shape family (issue 14, shape)
 import reg_shape  # noqa: E402,F401
+# the conv2 family of issue 14 (transposed convolution, more pools)
+import reg_conv2  # noqa: E402,F401

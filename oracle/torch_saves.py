@@ -165,6 +165,11 @@ V = {
     "mish": [((2, 3), F.mish)], "selu": [((2, 3), F.selu)], "celu": [((2, 3), F.celu)],
     "logsigmoid": [((2, 3), F.logsigmoid)], "softsign": [((2, 3), F.softsign)],
     "tanhshrink": [((2, 3), F.tanhshrink)],
+    # conv2 (issue 14)
+    "conv_transpose2d": [((1, 1, 3, 3), lambda a: F.conv_transpose2d(a, c(1, 1, 2, 2))),
+                         ((1, 1, 2, 2), lambda a: F.conv_transpose2d(c(1, 1, 3, 3), a))],
+    "max_pool2d_ex": [((1, 1, 4, 4), lambda a: F.max_pool2d(a, 2, 1, 1, 2, True))],
+    "avg_pool2d_ex": [((1, 1, 4, 4), lambda a: F.avg_pool2d(a, 3, 2, 1, True, False, 2))],
 }
 
 # Variants where another operand is the one that requires grad (torch 1.13 skips some saves

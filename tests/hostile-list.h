@@ -266,6 +266,10 @@
     X(l2_interpolate) \
     X(l2_unfold) \
     X(l2_fold) \
+    X(l2_conv_transpose2d) /* conv2 (issue 14) */ \
+    X(l2_conv_transpose1d) \
+    X(l2_max_pool2d_ex) \
+    X(l2_avg_pool2d_ex) \
     X(l2_sort) /* sort (issue 14) */ \
     X(l2_argsort) \
     X(l2_msort) \

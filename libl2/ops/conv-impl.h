@@ -56,4 +56,9 @@ static inline int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int6
     return (padded - span - 1) / s + 1;
 }
 
+/* conv2 (issue 14): conv2d.c's im2col (cols (C kH kW, L), rows ld apart, from one (C, H, W)
+ * sample) and its adjoint col2im (adds into dx), for conv-transpose.c. */
+void l2__conv_im2col(l2_dtype dt, const char *x, char *cols, int64_t ld, const win *g);
+void l2__conv_col2im(l2_dtype dt, const char *cols, int64_t ld, char *dx, const win *g);
+
 #endif /* L2_CONV_IMPL_H */

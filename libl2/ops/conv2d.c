@@ -711,3 +711,14 @@ fail:
     l2_tensor_release(db);
     return l2_last_status();
 }
+
+/* conv2 (issue 14): im2col and col2im for the transposed convolution (conv-transpose.c). */
+void l2__conv_im2col(l2_dtype dt, const char *x, char *cols, int64_t ld, const win *g)
+{
+    im2col(dt, x, cols, ld, g);
+}
+
+void l2__conv_col2im(l2_dtype dt, const char *cols, int64_t ld, char *dx, const win *g)
+{
+    col2im(dt, cols, ld, dx, g);
+}
