@@ -41,6 +41,7 @@ blas_lda|test-linalg|mm,matmul|BLAS lda of a transposed operand ignores padding
 conv_pad|test-conv|conv2d|im2col pads one column too few on the left
 im2col_row|test-conv|conv2d|an im2col row copy one element short at the padded right edge
 im2col_same|test-conv test-conv-blocks|conv2d|the same-size im2col leaves the wrapped cells at the right edge
+col2im_same|test-conv test-conv-blocks|conv2d|the same-size col2im adds the wrapped cells at the right edge into the next row
 pool2x2_edge|test-conv|max_pool2d|the 2x2 stride-2 pool reads the wrong window at the last column
 pool2x2_bwd|test-conv|max_pool2d|the 2x2 pool backward sends the last column gradient aside
 pool2x2_vec|test-conv|max_pool2d|the AVX2 2x2 max pool reports the last cell of a window as the third (float32 gradients misplaced)

@@ -24,6 +24,13 @@ static int64_t dilated_sat(int64_t k, int64_t d)
 
 /* ---- kernels (float and double) ---------------------------------------------------------- */
 
+/* The hot loops of this file: an AVX2 clone chosen at load time (ELF ifunc), and the default. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define L2__CONV_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define L2__CONV_HOT
+#endif
+
 /* The output columns ox whose input column ox*s + off lies in [0, w): [*lo, *hi), clamped to
  * [0, ow) (empty when none does). The rest of an im2col row is padding. */
 static inline void col_range(int64_t off, int64_t s, int64_t w, int64_t ow, int64_t *lo,
@@ -139,8 +146,8 @@ L2__COL2IM(f64, double)
  * then zeros over the rows wholly in the padding and over the few columns at each row's edges
  * that the flat copy filled with the neighbouring row's cells. */
 #define L2__IM2COL_SAME(SUF, T)                                                              \
-    L2__NO_LIBCALLS static void im2col_same_##SUF(const T *x, T *cols, int64_t ld,           \
-                                                  const win *g)                              \
+    L2__NO_LIBCALLS L2__CONV_HOT static void im2col_same_##SUF(const T *x, T *cols,          \
+                                                               int64_t ld, const win *g)     \
     {                                                                                        \
         int64_t h = g->h, w = g->w, kk = g->kh * g->kw, rows = g->c * kk, L = h * w;         \
         int nt = l2__threads_for(l2__mul_sat(rows, L));                                      \
@@ -178,6 +185,48 @@ L2__COL2IM(f64, double)
 L2__IM2COL_SAME(f32, float)
 L2__IM2COL_SAME(f64, double)
 
+/* col2im for the same-size case: row (c, i, j) of cols adds into channel c shifted by
+ * (i - pH, j - pW). The row's cells that map outside the image at the left and right edges are
+ * zeroed in cols first (cols is the backward's scratch), then the whole valid span is one flat
+ * add: the zeroed cells add +0 to their row neighbours, which changes nothing (dx starts at +0
+ * and only receives sums, so no cell is -0), and each cell of dx receives the same terms in the
+ * same order as in col2im. Channels never collide, so the split over them is safe. */
+#define L2__COL2IM_SAME(SUF, T)                                                              \
+    L2__NO_LIBCALLS L2__CONV_HOT static void col2im_same_##SUF(T *cols, int64_t ld, T *dx,   \
+                                                               const win *g)                 \
+    {                                                                                        \
+        int64_t h = g->h, w = g->w, L = h * w;                                               \
+        int nt = l2__threads_for(l2__mul_sat(g->c * g->kh * g->kw, L));                      \
+        /* mutation test: the wrapped cells at the right edge added to the next row */        \
+        const bool keep_wrapped = l2__fault("col2im_same");                                  \
+        _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
+        for (int64_t c = 0; c < g->c; c++) {                                                 \
+            for (int64_t ij = 0; ij < g->kh * g->kw; ij++) {                                 \
+                int64_t di = ij / g->kw - g->ph, dj = ij % g->kw - g->pw;                    \
+                T *row = cols + (c * g->kh * g->kw + ij) * ld;                               \
+                T *xs = dx + c * L + di * w + dj; /* xs[y w + x]: the shifted cell */        \
+                int64_t y0 = di < 0 ? -di : 0, y1 = di > 0 ? h - di : h;                     \
+                int64_t x0 = dj < 0 ? -dj : 0, x1 = dj > 0 ? w - dj : w;                     \
+                if (y1 <= y0 || x1 <= x0)                                                    \
+                    continue;                                                                \
+                int64_t xe = keep_wrapped ? w : x1;                                          \
+                for (int64_t y = y0; y < y1; y++) {                                          \
+                    for (int64_t k = 0; k < x0; k++)                                         \
+                        row[y * w + k] = 0;                                                  \
+                    for (int64_t k = xe; k < w; k++)                                         \
+                        row[y * w + k] = 0;                                                  \
+                }                                                                            \
+                int64_t s = y0 * w + x0, e = (y1 - 1) * w + x1;                              \
+                _Pragma("omp simd")                                                          \
+                for (int64_t k = s; k < e; k++)                                              \
+                    xs[k] += row[k];                                                         \
+            }                                                                                \
+        }                                                                                    \
+    }
+
+L2__COL2IM_SAME(f32, float)
+L2__COL2IM_SAME(f64, double)
+
 /* True when g is the same-size case above. */
 static bool same_size(const win *g)
 {
@@ -198,9 +247,15 @@ static void im2col(l2_dtype dt, const char *x, char *cols, int64_t ld, const win
         im2col_f64((const double *)x, (double *)cols, ld, g);
 }
 
-static void col2im(l2_dtype dt, const char *cols, int64_t ld, char *dx, const win *g)
+/* cols is scratch: the same-size case zeroes cells of it. */
+static void col2im(l2_dtype dt, char *cols, int64_t ld, char *dx, const win *g)
 {
-    if (dt == L2_FLOAT32)
+    bool same = same_size(g);
+    if (dt == L2_FLOAT32 && same)
+        col2im_same_f32((float *)cols, ld, (float *)dx, g);
+    else if (same)
+        col2im_same_f64((double *)cols, ld, (double *)dx, g);
+    else if (dt == L2_FLOAT32)
         col2im_f32((const float *)cols, ld, (float *)dx, g);
     else
         col2im_f64((const double *)cols, ld, (double *)dx, g);
@@ -273,11 +328,6 @@ static void conv_geom_fill(conv_geom *cg, const int64_t *p)
  * gs GEMMs over L. Threads split the samples into contiguous slots, each with its own buffers;
  * BLAS runs single-threaded inside them. */
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
-#define L2__CONV_HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define L2__CONV_HOT
-#endif
 
 /* y[s0 + s, o0 + o, :] = t[o, s*L : (s+1)*L] + b[o0 + o] for the gs samples of a block, with
  * t (og, gs*L) a GEMM result; t may be y itself when gs == 1 (then only the bias is added). */
