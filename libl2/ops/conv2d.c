@@ -247,10 +247,12 @@ static void im2col(l2_dtype dt, const char *x, char *cols, int64_t ld, const win
         im2col_f64((const double *)x, (double *)cols, ld, g);
 }
 
-/* cols is scratch: the same-size case zeroes cells of it. */
-static void col2im(l2_dtype dt, char *cols, int64_t ld, char *dx, const win *g)
+/* With `flat` (conv2d's backward: cols is scratch and dx starts at +0) the same-size case runs
+ * col2im_same, which zeroes cells of cols; else the row-by-row col2im, which only reads it (a
+ * dx holding a bias, -0 included, keeps it exactly). */
+static void col2im(l2_dtype dt, char *cols, int64_t ld, char *dx, const win *g, bool flat)
 {
-    bool same = same_size(g);
+    bool same = flat && same_size(g);
     if (dt == L2_FLOAT32 && same)
         col2im_same_f32((float *)cols, ld, (float *)dx, g);
     else if (same)
@@ -546,7 +548,7 @@ static void conv_bwd_slot(const conv_job *j, int64_t n0, int64_t n1, char *cols,
             if (!cg->direct)
                 for (int64_t s = 0; s < gs; s++)
                     col2im(j->dt, cols + (size_t)(s * cg->l) * es, ld,
-                           j->dx + (size_t)(s0 + s) * xs, &cg->g);
+                           j->dx + (size_t)(s0 + s) * xs, &cg->g, true);
         }
     }
 }
@@ -770,5 +772,5 @@ void l2__conv_im2col(l2_dtype dt, const char *x, char *cols, int64_t ld, const w
 
 void l2__conv_col2im(l2_dtype dt, const char *cols, int64_t ld, char *dx, const win *g)
 {
-    col2im(dt, cols, ld, dx, g);
+    col2im(dt, (char *)cols, ld, dx, g, false); /* not flat: cols is only read */
 }
