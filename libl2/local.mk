@@ -40,3 +40,4 @@ include libl2/ops/conv-compose.mk
 include libl2/ops/index2.mk # index2 (issue 14)
 include libl2/ops/sort.mk # sort (issue 14)
 include libl2/ops/sample.mk # sample (issue 14)
+include libl2/ops/index3.mk # index3 (issue 14)

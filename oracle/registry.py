@@ -624,3 +624,5 @@ import reg_index2  # noqa: E402,F401
 import reg_sort  # noqa: E402,F401
 # the sampling ops and more norms of issue 14 (sample)
 import reg_sample  # noqa: E402,F401
+# the indexing ops of issue 14 (index3)
+import reg_index3  # noqa: E402,F401

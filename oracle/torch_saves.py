@@ -119,6 +119,10 @@ V = {
     "group_norm": [((2, 4, 3), lambda a: F.group_norm(a, 2)),
                    ((4,), lambda a: F.group_norm(c(2, 4, 3), 2, a)),
                    ((4,), lambda a: F.group_norm(c(2, 4, 3), 2, c(4), a))],
+    "index_fill": [((4, 3), lambda a: a.index_fill(0, I, 2.0))],  # index3
+    "index_copy": [((4, 3), lambda a: a.index_copy(0, torch.tensor([2, 0]), c(2, 3)))],
+    "index_add": [((4, 3), lambda a: a.index_add(0, torch.tensor([2, 2]), c(2, 3))),
+                  ((2, 3), lambda a: c(4, 3).index_add(0, torch.tensor([2, 2]), a))],
     "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
     "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
     "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],
@@ -191,7 +195,7 @@ def table_ops():
     """(name, saves) of every op in the op table, in order."""
     ops = []
     for fam in ("view", "elementwise", "reduce", "linalg", "index", "nn", "conv", "index2",
-                "sample"):
+                "sample", "index3"):
         with open(os.path.join(HERE, "..", "libl2", "ops", "list-%s.h" % fam)) as f:
             for m in re.finditer(r"X\((\w+), (\w+), (L2__SAVES|L2__MAY_SAVE)\)", f.read()):
                 ops.append((m.group(2), m.group(3) == "L2__SAVES"))

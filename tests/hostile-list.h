@@ -228,6 +228,9 @@
     X(l2_one_hot) \
     X(l2_take) /* index2 */ \
     X(l2_take_along_dim) \
+    X(l2_index_fill) /* index3 */ \
+    X(l2_index_copy) \
+    X(l2_index_add) \
     X(l2_softmax) \
     X(l2_log_softmax) \
     X(l2_cross_entropy) \

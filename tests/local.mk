@@ -50,6 +50,7 @@ HOSTILE_SOURCES = tests/hostile.h tests/hostile-list.h tests/hostile-util.c \
 	tests/hostile-autograd.c tests/hostile-nn.c tests/hostile-io.c tests/hostile-layers.c \
 	tests/hostile-sample.c
 HOSTILE_SOURCES += tests/hostile-sort.c # sort (issue 14)
+HOSTILE_SOURCES += tests/hostile-index3.c # index3 (issue 14)
 tests_test_hostile_SOURCES = tests/test-hostile.c tests/tap.h $(HOSTILE_SOURCES)
 tests_test_hostile_LDADD = $(TEST_LDADD) -lm
 tests_test_hostile_CPPFLAGS = $(AM_CPPFLAGS) -DL2_TOP_SRCDIR='"$(abs_top_srcdir)"'

@@ -23,6 +23,7 @@
 #include "list-index2.h" /* index2 (issue 14) */
 #include "list-sort.h"   /* sort (issue 14) */
 #include "list-sample.h" /* sample (issue 14) */
+#include "list-index3.h" /* index3 (issue 14) */
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -35,6 +36,7 @@
     L2__OPS_INTERP(X)                                                                        \
     L2__OPS_INDEX2(X)                                                                        \
     L2__OPS_SORT(X)                                                                          \
-    L2__OPS_SAMPLE(X)
+    L2__OPS_SAMPLE(X)                                                                        \
+    L2__OPS_INDEX3(X)
 
 #endif
