@@ -1020,6 +1020,23 @@ L2_API l2_tensor *l2_index_copy(const l2_tensor *t, int dim, const l2_tensor *in
  * Backward: dt = dy, dsource = alpha * dy.index_select(dim, index). */
 L2_API l2_tensor *l2_index_add(const l2_tensor *t, int dim, const l2_tensor *index,
                                const l2_tensor *source, double alpha);
+/* torch.masked_select(t, mask): the elements of t where mask (bool, L2_ERR_DTYPE) is true, t
+ * and mask broadcast together (L2_ERR_SHAPE), in row-major order of the broadcast shape: a new
+ * 1-D tensor of t's dtype (any dtype). Backward: dy scattered into zeros of the broadcast shape
+ * at the true positions, summed back to t's shape. */
+L2_API l2_tensor *l2_masked_select(const l2_tensor *t, const l2_tensor *mask);
+/* torch.nonzero(t) (as_tuple=False): the row-major positions of t's non-zero elements (NaN counts
+ * as non-zero) as a new int64 tensor (n, ndim); a 0-d t gives (1, 0) or (0, 0). Any dtype; no
+ * gradient (an int64 result). */
+L2_API l2_tensor *l2_nonzero(const l2_tensor *t);
+/* torch.masked_scatter(t, mask, source): t and mask (bool, L2_ERR_DTYPE) broadcast together
+ * (L2_ERR_SHAPE); a new tensor of the broadcast shape, t's values where mask is false and, at
+ * the k-th true position (row-major), source's k-th element (source read row-major, any shape,
+ * t's dtype: L2_ERR_DTYPE; L2_ERR_SHAPE when it has fewer elements than mask has true ones).
+ * Backward: dt = dy with the true positions zeroed (summed back to t's shape), dsource = zeros
+ * of source's shape with its first count(mask) elements dy.masked_select(mask). */
+L2_API l2_tensor *l2_masked_scatter(const l2_tensor *t, const l2_tensor *mask,
+                                    const l2_tensor *source);
 /* @@INDEX3@@ */
 
 /* ------------------------------------------------------------------------------------------ */

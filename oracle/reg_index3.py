@@ -85,3 +85,62 @@ add("l2_index_add", "T:TiTTd", g_index_copy_add(False),
     lambda ts, a: torch.index_add(ts[0], a["dim"], ts[1], ts[2], alpha=a["alpha"]),
     lambda f, xs, a: f(xs[0], a["dim"], xs[1], xs[2], a["alpha"]), tol="accumulating",
     dtypes=ALL, diff=(0, 2), family="index")
+
+
+# ---- masked_select, nonzero, masked_scatter (libl2/ops/index4.c) ----------------------------
+
+def _mask_pair(d):
+    """(t's shape, mask's shape) broadcasting together: either may be the reduced one; now and
+    then a pair that does not broadcast."""
+    from gen import _bcast_reduce
+    s = d.shape()
+    r = _bcast_reduce(s, d.rng())
+    if d.int(0, 19) == 0:
+        return s, (7, 7, 7)
+    return (s, r) if d.bool() else (r, s)
+
+
+def g_masked_select(d, dt):
+    s, ms = _mask_pair(d)
+    return {"inputs": [d.tensor(s, dt), d.tensor(ms, "bool")], "args": {}}
+
+
+# torch 1.13's masked_select backward scatters dy in memory order into zeros laid out like t
+# (expanded to the mask's shape): a transposed t, or one whose size-1 dims have odd strides,
+# gets its gradient permuted (known.py WORKAROUNDS masked-select-noncontig). torch reads
+# row-major copies (the gradient flows through them); libl2 is still given every layout.
+def _rowmajor(t):
+    return t.clone(memory_format=torch.contiguous_format)
+
+
+add("l2_masked_select", "T:TT", g_masked_select,
+    lambda ts, a: torch.masked_select(_rowmajor(ts[0]), _rowmajor(ts[1])), tol="exact",
+    dtypes=ALL, diff=(0,), family="index")
+
+
+def g_nonzero(d, dt):
+    kind = d.choice(["ties", "special", "uniform"]) if dt != "bool" else "uniform"
+    return {"inputs": [d.tensor(d.shape(), dt, kind)], "args": {}}
+
+
+add("l2_nonzero", "T:T", g_nonzero, lambda ts, a: torch.nonzero(ts[0]), tol="exact",
+    dtypes=ALL, diff=(), family="index")
+
+
+def g_masked_scatter(d, dt):
+    import math
+    s, ms = _mask_pair(d)
+    try:
+        n = math.prod(torch.broadcast_shapes(tuple(s), tuple(ms)))
+    except RuntimeError:
+        n = 4
+    # the source: any shape with at least numel(broadcast) elements (then every mask fits),
+    # one case in 25 a few elements fewer
+    k = n + d.int(0, 3) if d.int(0, 24) else max(n - d.int(1, 3), 0)
+    ss = d.choice([(k,), (1, k), (k, 1)]) if d.int(0, 3) else (k,)
+    return {"inputs": [d.tensor(s, dt), d.tensor(ms, "bool"), d.tensor(ss, dt)], "args": {}}
+
+
+add("l2_masked_scatter", "T:TTT", g_masked_scatter,
+    lambda ts, a: torch.masked_scatter(ts[0], ts[1], ts[2]), tol="exact", dtypes=ALL,
+    diff=(0, 2), family="index")

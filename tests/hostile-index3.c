@@ -1,5 +1,6 @@
 /* hostile-index3.c: the hostile-input entries of the index3 family (issue 14,
- * libl2/ops/index3.c): index_fill, index_copy, index_add. */
+ * libl2/ops/index3.c, index4.c): index_fill, index_copy, index_add, masked_select, nonzero,
+ * masked_scatter. */
 #include "hostile.h"
 
 static l2_tensor *ix1(int64_t v)
@@ -99,4 +100,63 @@ void h_l2_index_copy(void)
 void h_l2_index_add(void)
 {
     sweep_copy_add(true);
+}
+
+/* ---- masked_select, nonzero, masked_scatter (index4.c) ---- */
+
+void h_l2_masked_select(void)
+{
+    CASE("NULL t") FAIL_T(L2_ERR_NULL, l2_masked_select(NULL, MK(L2_BOOL, 1)));
+    CASE("NULL mask") FAIL_T(L2_ERR_NULL, l2_masked_select(MK(L2_FLOAT32, 2), NULL));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++) {
+        CASE("mask dtype %s", l2_dtype_name(h_dtypes[d]))
+        ANY_T(l2_masked_select(MK(L2_FLOAT32, 2, 2), MK(h_dtypes[d], 2)));
+        for (int k = 0; k < K_COUNT; k++) {
+            CASE("%s %s t, all-true mask", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+            ANY_T(l2_masked_select(mk_kind(k, h_dtypes[d]), l2_scalar(1, L2_BOOL)));
+            CASE("%s mask", h_kind_name[k])
+            ANY_T(l2_masked_select(MK(h_dtypes[d], 3), mk_kind(k, L2_BOOL)));
+        }
+    }
+    CASE("no broadcast")
+    FAIL_T(L2_ERR_SHAPE, l2_masked_select(MK(L2_FLOAT32, 2, 3), MK(L2_BOOL, 4)));
+}
+
+void h_l2_nonzero(void)
+{
+    CASE("NULL t") FAIL_T(L2_ERR_NULL, l2_nonzero(NULL));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("%s %s t", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+    ANY_T(l2_nonzero(mk_kind(k, h_dtypes[d])));
+}
+
+void h_l2_masked_scatter(void)
+{
+    CASE("NULLs")
+    {
+        FAIL_T(L2_ERR_NULL, l2_masked_scatter(NULL, MK(L2_BOOL, 1), MK(L2_FLOAT32, 1)));
+        FAIL_T(L2_ERR_NULL, l2_masked_scatter(MK(L2_FLOAT32, 1), NULL, MK(L2_FLOAT32, 1)));
+        FAIL_T(L2_ERR_NULL, l2_masked_scatter(MK(L2_FLOAT32, 1), MK(L2_BOOL, 1), NULL));
+    }
+    for (int d = 0; d < L2_DTYPE_COUNT; d++) {
+        CASE("mask dtype %s", l2_dtype_name(h_dtypes[d]))
+        ANY_T(l2_masked_scatter(MK(L2_FLOAT32, 2), MK(h_dtypes[d], 2), MK(L2_FLOAT32, 2)));
+        for (int k = 0; k < K_COUNT; k++) {
+            CASE("%s %s source", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+            ANY_T(l2_masked_scatter(MK(h_dtypes[d], 2, 3), l2_scalar(1, L2_BOOL),
+                                    mk_kind(k, h_dtypes[d])));
+            CASE("%s %s t", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+            ANY_T(l2_masked_scatter(mk_kind(k, h_dtypes[d]), MK(L2_BOOL, 3),
+                                    MK(h_dtypes[d], 8)));
+        }
+    }
+    CASE("source dtype differs")
+    FAIL_T(L2_ERR_DTYPE, l2_masked_scatter(MK(L2_FLOAT32, 2), MK(L2_BOOL, 2), MK(L2_INT64, 2)));
+    CASE("source too small")
+    FAIL_T(L2_ERR_SHAPE, l2_masked_scatter(MK(L2_FLOAT32, 4), l2_scalar(1, L2_BOOL),
+                                           MK(L2_FLOAT32, 3)));
+    CASE("no broadcast")
+    FAIL_T(L2_ERR_SHAPE, l2_masked_scatter(MK(L2_FLOAT32, 2, 3), MK(L2_BOOL, 4),
+                                           MK(L2_FLOAT32, 8)));
 }

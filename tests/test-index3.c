@@ -1,4 +1,5 @@
-/* test-index3.c: index_fill, index_copy and index_add (libl2/ops/index3.c): hand-checked values
+/* test-index3.c: index_fill, index_copy and index_add (libl2/ops/index3.c), masked_select,
+ * nonzero and masked_scatter (index4.c): hand-checked values
  * along each dim of contiguous and transposed inputs in every dtype, negative (index_fill) and
  * repeated indices, 0-d and empty tensors, the error paths (nothing written), finite-difference
  * gradients of both operands and an out-of-memory sweep. */
@@ -164,6 +165,102 @@ static void test_errors(void)
         l2_tensor_release(list[i]);
 }
 
+static void test_masked(l2_dtype dt)
+{
+    const char *dn = l2_dtype_name(dt);
+    char nm[96];
+    bool b = dt == L2_BOOL;
+    l2_tensor *t = arx(L2_SHAPE(2, 3), dt), *tt = l2_t(t); /* tt (3, 2): tt[j][i] = 3i + j */
+    l2_tensor *m = l2_from_data((const bool[]){1, 0, 1}, L2_SHAPE(3), L2_BOOL);
+    l2_tensor *mc = l2_from_data((const bool[]){0, 1, 1}, L2_SHAPE(3, 1), L2_BOOL);
+    snprintf(nm, sizeof nm, "masked_select, mask broadcast over rows (%s)", dn);
+    if (!b)
+        is_vals(l2_masked_select(t, m), L2_SHAPE(4), (const double[]){0, 2, 3, 5}, nm);
+    snprintf(nm, sizeof nm, "masked_select of a transposed t, column mask (%s)", dn);
+    if (!b)
+        is_vals(l2_masked_select(tt, mc), L2_SHAPE(4), (const double[]){1, 4, 2, 5}, nm);
+    /* t (3,) broadcast against a (3, 1) mask: the result has the broadcast's true count */
+    l2_tensor *row = arx(L2_SHAPE(3), dt);
+    snprintf(nm, sizeof nm, "masked_select, t broadcast to the mask (%s)", dn);
+    if (!b)
+        is_vals(l2_masked_select(row, mc), L2_SHAPE(6), (const double[]){0, 1, 2, 0, 1, 2}, nm);
+    snprintf(nm, sizeof nm, "nonzero of a transposed t (%s)", dn);
+    if (!b)
+        is_vals(l2_nonzero(tt), L2_SHAPE(5, 2),
+                (const double[]){0, 1, 1, 0, 1, 1, 2, 0, 2, 1}, nm);
+    l2_tensor *z0 = l2_scalar(0, dt), *z1 = l2_scalar(1, dt);
+    l2_tensor *r = l2_nonzero(z0);
+    ok(same_shape(r, L2_SHAPE(0, 0)) && l2_dtype_of(r) == L2_INT64, "nonzero of 0-d 0 (%s)", dn);
+    l2_tensor_release(r);
+    r = l2_nonzero(z1);
+    ok(same_shape(r, L2_SHAPE(1, 0)), "nonzero of 0-d 1 (%s)", dn);
+    l2_tensor_release(r);
+    /* masked_scatter: source (2, 3) read row-major into the true positions */
+    l2_tensor *src = arx(L2_SHAPE(2, 3), dt);
+    l2_tensor *t10 = l2_add_scalar(t, 10);
+    snprintf(nm, sizeof nm, "masked_scatter, mask broadcast over rows (%s)", dn);
+    if (!b)
+        is_vals(l2_masked_scatter(t10, m, src), L2_SHAPE(2, 3),
+                (const double[]){0, 11, 1, 2, 14, 3}, nm);
+    snprintf(nm, sizeof nm, "masked_scatter, t (3,) broadcast to a (3, 1) mask (%s)", dn);
+    if (!b)
+        is_vals(l2_masked_scatter(row, mc, src), L2_SHAPE(3, 3),
+                (const double[]){0, 1, 2, 0, 1, 2, 3, 4, 5}, nm);
+    l2_tensor *list[] = {t, tt, m, mc, row, z0, z1, src, t10};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        l2_tensor_release(list[i]);
+}
+
+static void test_masked_errors(void)
+{
+    l2_tensor *t = ar(L2_SHAPE(2, 3), L2_FLOAT32), *mi = l2_ones(L2_SHAPE(3), L2_INT64);
+    l2_tensor *m4 = l2_ones(L2_SHAPE(4), L2_BOOL), *m = l2_ones(L2_SHAPE(3), L2_BOOL);
+    l2_tensor *s5 = l2_zeros(L2_SHAPE(5), L2_FLOAT32), *sd = l2_zeros(L2_SHAPE(6), L2_FLOAT64);
+    is_err(l2_masked_select(t, mi), L2_ERR_DTYPE, "Bool", "masked_select: int64 mask");
+    is_err(l2_masked_select(t, m4), L2_ERR_SHAPE, "broadcast", "masked_select: shapes");
+    is_err(l2_masked_select(NULL, m), L2_ERR_NULL, "", "masked_select: NULL t");
+    is_err(l2_nonzero(NULL), L2_ERR_NULL, "", "nonzero: NULL t");
+    is_err(l2_masked_scatter(t, m, s5), L2_ERR_SHAPE, "number of ones",
+           "masked_scatter: source too small");
+    is_err(l2_masked_scatter(t, m, sd), L2_ERR_DTYPE, "same dtypes",
+           "masked_scatter: source dtype");
+    is_err(l2_masked_scatter(t, m4, s5), L2_ERR_SHAPE, "broadcast", "masked_scatter: shapes");
+    is_err(l2_masked_scatter(t, m, NULL), L2_ERR_NULL, "", "masked_scatter: NULL source");
+    l2_tensor *list[] = {t, mi, m4, m, s5, sd};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        l2_tensor_release(list[i]);
+}
+
+static l2_tensor *f_msel(l2_tensor *const *in, void *ctx)
+{
+    l2_tensor *x = l2_t(in[0]); /* (4, 3) read transposed */
+    l2_tensor *r = x ? l2_masked_select(x, (const l2_tensor *)ctx) : NULL;
+    l2_tensor_release(x);
+    return r;
+}
+
+static l2_tensor *f_mscat(l2_tensor *const *in, void *ctx)
+{
+    return l2_masked_scatter(in[0], (const l2_tensor *)ctx, in[1]);
+}
+
+static void test_masked_grads(void)
+{
+    l2_manual_seed(13);
+    l2_tensor *x = gc_leaf(L2_SHAPE(3, 4), -1, 1), *s = gc_leaf(L2_SHAPE(2, 5), -1, 1);
+    l2_tensor *mk = l2_from_data((const bool[]){1, 0, 1, 0, 1, 1}, L2_SHAPE(2, 1, 3), L2_BOOL);
+    l2_tensor *xs[2] = {x, s};
+    /* the (4, 3) view broadcast against a (2, 1, 3) mask: gradients summed over the copies */
+    ok(gradcheck("masked_select", f_msel, 1, &x, mk), "gradcheck: masked_select, broadcast");
+    l2_tensor *mk2 = l2_from_data((const bool[]){1, 0, 0, 1}, L2_SHAPE(4), L2_BOOL);
+    ok(gradcheck("masked_scatter", f_mscat, 2, xs, mk2), "gradcheck: masked_scatter (both)");
+    oom_check("masked_select", f_msel, 1, &x, mk);
+    oom_check("masked_scatter", f_mscat, 2, xs, mk2);
+    l2_tensor *list[] = {x, s, mk, mk2};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        l2_tensor_release(list[i]);
+}
+
 static const int64_t rows3[] = {2, 0, 2};
 
 static l2_tensor *f_fill(l2_tensor *const *in, void *ctx)
@@ -212,7 +309,10 @@ int main(void)
         if (dts[k] != L2_BOOL)
             test_fill(dts[k]);
         test_copy_add(dts[k]);
+        test_masked(dts[k]);
     }
+    test_masked_errors();
+    test_masked_grads();
     test_errors();
     test_grads();
     return tap_done();
