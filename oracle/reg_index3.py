@@ -124,7 +124,7 @@ def g_nonzero(d, dt):
 
 
 add("l2_nonzero", "T:T", g_nonzero, lambda ts, a: torch.nonzero(ts[0]), tol="exact",
-    dtypes=ALL, diff=(), family="index")
+    dtypes=ALL, diff=(), family="index", nograd=True)
 
 
 def g_masked_scatter(d, dt):
