@@ -1066,6 +1066,52 @@ L2_API l2_tensor *l2_take_along_dim(const l2_tensor *t, const l2_tensor *indices
 /* @@INDEX2@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* Indexed writes (libl2/ops/index3.c, issue 14)                                              */
+/* ------------------------------------------------------------------------------------------ */
+/* torch.index_fill(t, dim, index, value): a new tensor, t with the slices t[..., index[k], ...]
+ * along dim set to value (converted as l2_fill_). index is int64 (L2_ERR_DTYPE), 0-d or 1-D
+ * (L2_ERR_SHAPE), entries in [-S, S) for S = t.size(dim), negative ones counting from the end
+ * (L2_ERR_INDEX; as torch 1.13, not checked when t has no elements); a 0-d t counts as size 1
+ * at dim 0 or -1. Any dtype; L2_ERR_ARG for a value
+ * that overflows the dtype (int64: also inf and NaN). Backward: dy with the filled slices
+ * zeroed. */
+L2_API l2_tensor *l2_index_fill(const l2_tensor *t, int dim, const l2_tensor *index,
+                                double value);
+/* torch.index_copy(t, dim, index, source): a new tensor, t with slice index[k] along dim
+ * replaced by source's slice k. source has t's dtype (L2_ERR_DTYPE) and t's shape with size N
+ * = numel(index) at dim (L2_ERR_SHAPE; a 0-d t or source counts as [1]); index as index_fill
+ * but entries in [0, S) (no negative indices, as torch 1.13; not checked when t has no
+ * elements). With repeated indices the last
+ * one wins (torch leaves the winner unspecified). Backward: dt = dy with the copied slices
+ * zeroed, dsource = dy.index_select(dim, index). */
+L2_API l2_tensor *l2_index_copy(const l2_tensor *t, int dim, const l2_tensor *index,
+                                const l2_tensor *source);
+/* torch.index_add(t, dim, index, source, alpha=alpha): as l2_index_copy, but the slices add
+ * alpha * source's slices (repeated indices add up; int64 wraps around, bool is logical or;
+ * alpha is truncated to an integer for int64 and bool, L2_ERR_ARG if it overflows the dtype).
+ * Backward: dt = dy, dsource = alpha * dy.index_select(dim, index). */
+L2_API l2_tensor *l2_index_add(const l2_tensor *t, int dim, const l2_tensor *index,
+                               const l2_tensor *source, double alpha);
+/* torch.masked_select(t, mask): the elements of t where mask (bool, L2_ERR_DTYPE) is true, t
+ * and mask broadcast together (L2_ERR_SHAPE), in row-major order of the broadcast shape: a new
+ * 1-D tensor of t's dtype (any dtype). Backward: dy scattered into zeros of the broadcast shape
+ * at the true positions, summed back to t's shape. */
+L2_API l2_tensor *l2_masked_select(const l2_tensor *t, const l2_tensor *mask);
+/* torch.nonzero(t) (as_tuple=False): the row-major positions of t's non-zero elements (NaN counts
+ * as non-zero) as a new int64 tensor (n, ndim); a 0-d t gives (1, 0) or (0, 0). Any dtype; no
+ * gradient (an int64 result). */
+L2_API l2_tensor *l2_nonzero(const l2_tensor *t);
+/* torch.masked_scatter(t, mask, source): t and mask (bool, L2_ERR_DTYPE) broadcast together
+ * (L2_ERR_SHAPE); a new tensor of the broadcast shape, t's values where mask is false and, at
+ * the k-th true position (row-major), source's k-th element (source read row-major, any shape,
+ * t's dtype: L2_ERR_DTYPE; L2_ERR_SHAPE when it has fewer elements than mask has true ones).
+ * Backward: dt = dy with the true positions zeroed (summed back to t's shape), dsource = zeros
+ * of source's shape with its first count(mask) elements dy.masked_select(mask). */
+L2_API l2_tensor *l2_masked_scatter(const l2_tensor *t, const l2_tensor *mask,
+                                    const l2_tensor *source);
+/* @@INDEX3@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Neural-network functions (libl2/ops/nn.c)                                                  */
 /* ------------------------------------------------------------------------------------------ */
 /* Float dtypes only for inputs (L2_ERR_DTYPE otherwise); results have the input's dtype (the

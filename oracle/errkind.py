@@ -35,6 +35,7 @@ PATTERNS = [
               r"probability tensor contains"),
     # a kernel size < 1 is an invalid argument (libl2 L2_ERR_ARG), not a shape (sample: lrn)
     ("value", r"kernel size should be greater than zero"),
+    ("shape", r"Number of elements of source < number of ones in mask"),  # masked_scatter
     ("index", r"exceeds dimension size|indexing axis dim should be positive"),
     # an index item of the wrong type (x[1.5]) is a malformed argument
     ("value", r"are valid indices"),

@@ -102,6 +102,8 @@ def make_layout(shape, kind, rng):
 def make_values(kind, dtype, n, seed):
     """n logical values of the given kind, deterministic in seed."""
     rng = np.random.default_rng(seed)
+    if kind.startswith("perm:"):  # index3: n distinct indices from [0, hi) (n <= hi)
+        return rng.permutation(max(int(kind.split(":")[1]), n))[:n]
     if kind.startswith("randint:"):  # index tensors: randint:lo:hi (hi exclusive)
         lo, hi = (int(x) for x in kind.split(":")[1:3])
         return rng.integers(lo, max(hi, lo + 1), n)

@@ -443,6 +443,14 @@ def _demo_median_stride0():  # sort (issue 14)
     return False, "median along a dim of stride 0 now gives the right value"
 
 
+def _demo_masked_select():
+    import torch
+    a = torch.tensor([[1., 2.], [3., 4.]]).t().requires_grad_()
+    torch.masked_select(a, torch.tensor(True)).backward(torch.tensor([10., 20., 30., 40.]))
+    return bool(a.grad[0, 1] == 30), "masked_select of a transposed (2,2) input, dy = " \
+        "[10,20,30,40]: grad %s (transposed; [[10,20],[30,40]] is right)" % a.grad.tolist()
+
+
 # torch bugs the reference avoids (registry.py gives torch contiguous copies there, so libl2 is
 # still compared on every layout); --check runs their demos too.
 WORKAROUNDS = [
@@ -456,6 +464,8 @@ WORKAROUNDS = [
      "torch_demo": _demo_shuffle},
     {"name": "median-dim-stride0", "where": "reg_sort.py l2_median_dim",
      "torch_demo": _demo_median_stride0},
+    {"name": "masked-select-noncontig", "where": "reg_index3.py l2_masked_select",
+     "torch_demo": _demo_masked_select},  # index3
 ]
 
 

@@ -635,3 +635,5 @@ import reg_act  # noqa: E402,F401
 import reg_shape  # noqa: E402,F401
 # the conv2 family of issue 14 (transposed convolution, more pools)
 import reg_conv2  # noqa: E402,F401
+# the indexing ops of issue 14 (index3)
+import reg_index3  # noqa: E402,F401

@@ -142,6 +142,13 @@ V = {
     "cummax": [((4, 3), lambda a: torch.cummax(a, 0)[0])],
     "cummin": [((4, 3), lambda a: torch.cummin(a, 1)[0])],
     "logcumsumexp": [((4, 3), lambda a: torch.logcumsumexp(a, 0))],
+    "index_fill": [((4, 3), lambda a: a.index_fill(0, I, 2.0))],  # index3
+    "index_copy": [((4, 3), lambda a: a.index_copy(0, torch.tensor([2, 0]), c(2, 3)))],
+    "index_add": [((4, 3), lambda a: a.index_add(0, torch.tensor([2, 2]), c(2, 3))),
+                  ((2, 3), lambda a: c(4, 3).index_add(0, torch.tensor([2, 2]), a))],
+    "masked_select": [((2, 3), lambda a: a.masked_select(torch.tensor([True, False, True])))],
+    "masked_scatter": [((2, 3), lambda a: a.masked_scatter(torch.tensor([True, False, True]),
+                                                           c(6)))],
     "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
     "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
     "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],

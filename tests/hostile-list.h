@@ -242,6 +242,12 @@
     X(l2_one_hot) \
     X(l2_take) /* index2 */ \
     X(l2_take_along_dim) \
+    X(l2_index_fill) /* index3 */ \
+    X(l2_index_copy) \
+    X(l2_index_add) \
+    X(l2_masked_select) \
+    X(l2_nonzero) \
+    X(l2_masked_scatter) \
     X(l2_softmax) \
     X(l2_log_softmax) \
     X(l2_cross_entropy) \
