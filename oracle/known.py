@@ -359,7 +359,30 @@ def _demo_var_mean_inf():
         m.item(), torch.mean(x).item())
 
 
+def _normalize_expanded_long(case):  # act (issue 14)
+    """normalize along a long dim of stride 0 (one value repeated n times): torch 1.13's norm
+    adds the repeated terms one after another (error about n eps), libl2 pairwise."""
+    s, a = case["inputs"][0], case["args"]
+    if not s["shape"]:
+        return False
+    d = a.get("dim", 1) % len(s["shape"])
+    return s["strides"][d] == 0 and s["shape"][d] >= 4096
+
+
+def _demo_normalize_expanded():
+    import torch
+    x = torch.tensor([-0.1], dtype=torch.float64).expand(262144)
+    y = torch.nn.functional.normalize(x, 1.0, 0)[0].item()
+    return y != -1 / 262144, "normalize(-0.1 repeated 262144 times by stride 0, p=1)[0] = %r, " \
+        "exactly %r" % (y, -1 / 262144)
+
+
 KNOWN = [
+    {"name": "normalize-expanded-long", "ops": ("l2_normalize",), "dtypes": FLOATS,
+     "side": "forward", "match": _normalize_expanded_long, "max_ci": 2,
+     "torch_demo": _demo_normalize_expanded,
+     "reason": "torch 1.13's norm over a long stride-0 dim adds the repeated value n times in "
+               "sequence (error ~ n eps); libl2's result is the exact one"},
     {"name": "prod-dim-exclusive", "ops": ("l2_prod_dim",), "dtypes": FLOATS,
      "side": "backward", "match": _prod_dim_inexact, "max_ci": 3,
      "torch_demo": _demo_prod_dim,
