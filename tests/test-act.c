@@ -62,7 +62,8 @@ static void test_values(const act *a, l2_dtype dt)
 {
     l2_tensor *x = l2_from_data(xs, L2_SHAPE(3, 4), L2_FLOAT64);
     l2_tensor *xd = l2_to_dtype(x, dt);
-    l2_tensor *xt = l2_contiguous(l2_t(xd)); /* (4, 3), its transpose is xd's values again */
+    l2_tensor *xdt = l2_t(xd);
+    l2_tensor *xt = l2_contiguous(xdt); /* (4, 3), its transpose is xd's values again */
     l2_tensor *v = l2_t(xt);
     double tol = dt == L2_FLOAT32 ? 2e-6 : 1e-14;
     for (int pass = 0; pass < 2; pass++) {
@@ -80,8 +81,8 @@ static void test_values(const act *a, l2_dtype dt)
            pass ? "transposed" : "contiguous");
         l2_tensor_release(r);
     }
-    l2_tensor *list[] = {x, xd, xt, v};
-    for (int i = 0; i < 4; i++)
+    l2_tensor *list[] = {x, xd, xdt, xt, v};
+    for (int i = 0; i < 5; i++)
         l2_tensor_release(list[i]);
 }
 

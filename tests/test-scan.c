@@ -349,10 +349,12 @@ static void test_scan_grads(void)
     l2_set_grad_none(z);
     l2_tensor *r = l2_slice(z, 0, 0, 1, 1), *c = r ? l2_cumprod(r, 1) : NULL;
     const l2_tensor *gz = NULL;
-    ok(c && l2_backward(l2_sum(c), NULL, false) == L2_OK && (gz = l2_grad(z)) &&
+    l2_tensor *sc = c ? l2_sum(c) : NULL;
+    ok(sc && l2_backward(sc, NULL, false) == L2_OK && (gz = l2_grad(z)) &&
            at(gz, (const int64_t[]){0, 0}) == 1 && at(gz, (const int64_t[]){0, 1}) == 2 &&
            at(gz, (const int64_t[]){0, 2}) == 0 && at(gz, (const int64_t[]){0, 5}) == 0,
        "cumprod: dx at the first zero, 0 after it");
+    l2_tensor_release(sc);
     l2_tensor_release(c);
     l2_tensor_release(r);
     l2_set_grad_none(z);
@@ -360,9 +362,11 @@ static void test_scan_grads(void)
     l2_tensor *m = vec(4, (const double[]){1, 3, 3, 2}, L2_FLOAT64);
     l2_set_requires_grad(m, true);
     c = l2_cummax(m, 0, NULL);
-    ok(c && l2_backward(l2_sum(c), NULL, false) == L2_OK &&
+    sc = c ? l2_sum(c) : NULL;
+    ok(sc && l2_backward(sc, NULL, false) == L2_OK &&
            holds(l2_grad(m), 4, (const double[]){1, 1, 2, 0}),
        "cummax: dy gathered at the indices");
+    l2_tensor_release(sc);
     l2_tensor_release(c);
     l2_tensor_release(m);
     l2_tensor_release(z);
@@ -391,9 +395,10 @@ static void test_scan_threads(void)
     l2_set_num_threads(nt0);
     for (int t = 1; t < 3; t++) {
         l2_tensor *d = g[0] && g[t] ? l2_sub(g[0], g[t]) : NULL;
-        l2_tensor *mx = d ? l2_amax(l2_abs(d), 0, NULL, false) : NULL;
+        l2_tensor *ad = d ? l2_abs(d) : NULL, *mx = ad ? l2_amax(ad, 0, NULL, false) : NULL;
         ok(mx && item(mx) == 0, "scan gradients at %d threads equal those at 1", t + 1);
         l2_tensor_release(mx);
+        l2_tensor_release(ad);
         l2_tensor_release(d);
     }
     for (int t = 0; t < 3; t++)
