@@ -296,6 +296,7 @@ void h_l2_movedim(void)
     FAIL_T(L2_ERR_DIM, l2_movedim(MK(L2_FLOAT32, 2, 3), 1, &h_bad_dims[i], (const int[]){0}));
     CASE("n 9") FAIL_T(H_ANY, l2_movedim(t, 9, (const int[9]){0}, (const int[9]){0}));
     CASE("n -1") FAIL_T(L2_ERR_ARG, l2_movedim(t, -1, NULL, NULL));
+    l2_tensor_release(t);
 }
 
 void h_l2_flip(void)
@@ -327,6 +328,7 @@ void h_l2_roll(void)
     CASE("0-d with a dim")
     FAIL_T(L2_ERR_DIM, l2_roll(mk_kind(K_0D, L2_FLOAT32), 1, (const int64_t[]){1}, 1,
                                (const int[]){0}));
+    l2_tensor_release(t);
 }
 
 void h_l2_tril(void)
@@ -368,6 +370,7 @@ void h_l2_diagonal(void)
         CASE("offset %lld", (long long)off[i])
     OK_T(l2_diagonal(t, off[i], 2, 0));
     CASE("huge") OK_T(l2_diagonal(mk_kind(K_HUGE, L2_FLOAT32), 1, 0, 1));
+    l2_tensor_release(t);
 }
 
 void h_l2_repeat(void)
@@ -381,6 +384,7 @@ void h_l2_repeat(void)
     CASE("INT64_MAX") FAIL_T(H_BIG, l2_repeat(t, 2, (const int64_t[]){INT64_MAX, 1}));
     CASE("2^40") FAIL_T(H_BIG, l2_repeat(t, 2, (const int64_t[]){(int64_t)1 << 40, 1}));
     CASE("zeros") OK_T(l2_repeat(t, 3, (const int64_t[]){0, 1, 0}));
+    l2_tensor_release(t);
 }
 
 void h_l2_tile(void)
@@ -392,6 +396,7 @@ void h_l2_tile(void)
     CASE("negative") FAIL_T(L2_ERR_ARG, l2_tile(t, 1, (const int64_t[]){-1}));
     CASE("n -1") FAIL_T(L2_ERR_ARG, l2_tile(t, -1, NULL));
     CASE("INT64_MIN") FAIL_T(H_ANY, l2_tile(t, 1, (const int64_t[]){INT64_MIN}));
+    l2_tensor_release(t);
 }
 
 void h_l2_repeat_interleave(void)
@@ -405,6 +410,7 @@ void h_l2_repeat_interleave(void)
     FAIL_T(L2_ERR_DIM, l2_repeat_interleave(t, 2, &h_bad_dims[i]));
     CASE("0-d with a dim")
     FAIL_T(L2_ERR_DIM, l2_repeat_interleave(mk_kind(K_0D, L2_FLOAT32), 2, (const int[]){0}));
+    l2_tensor_release(t);
 }
 
 void h_l2_repeat_interleave_tensor(void)
@@ -428,6 +434,7 @@ void h_l2_repeat_interleave_tensor(void)
     for (int k = 0; k < K_HUGE; k++)
         CASE("repeats %s", h_kind_name[k])
     ANY_T(l2_repeat_interleave_tensor(t, mk_kind(k, L2_INT64), NULL));
+    l2_tensor_release(t);
 }
 
 void h_l2_rot90(void)
@@ -444,4 +451,5 @@ void h_l2_rot90(void)
     for (int i = 0; i < 4; i++)
         CASE("k %lld", (long long)ks[i])
     OK_T(l2_rot90(t, ks[i], (const int[]){0, 1}));
+    l2_tensor_release(t);
 }
