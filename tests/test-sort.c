@@ -33,15 +33,6 @@ static int holds(const l2_tensor *t, int64_t n, const double *v)
     return 1;
 }
 
-static void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
-{
-    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
-    if (!ok(good, "%s", name))
-        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
-               l2_last_error(), want);
-    l2_tensor_release(r);
-}
-
 static void test_sort_values(void)
 {
     /* NaN largest; -0.0 and 0.0 equal (stable: they keep their order); 1 repeated. */

@@ -5,6 +5,8 @@
 
 #include <l2.h>
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 /* arange(numel) reshaped to shape, dtype dt. */
 static inline l2_tensor *ar(int ndim, const int64_t *shape, l2_dtype dt)
@@ -25,6 +27,28 @@ static inline double at(const l2_tensor *t, const int64_t *idx)
     if (!t || l2_get(t, idx, &v) != L2_OK)
         return NAN;
     return v;
+}
+
+/* r is NULL with status st and a message containing want: one test point named name (the
+ * status and message printed when not). Releases r. */
+static inline void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
+{
+    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
+    if (!ok(good, "%s", name))
+        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
+               l2_last_error(), want);
+    l2_tensor_release(r);
+}
+
+/* Element i of a flat row-major read of t (any layout). */
+static inline double flat(const l2_tensor *t, int64_t i)
+{
+    int64_t idx[L2_MAX_DIMS];
+    for (int d = l2_ndim(t) - 1; d >= 0; d--) {
+        idx[d] = i % l2_shape(t)[d];
+        i /= l2_shape(t)[d];
+    }
+    return at(t, idx);
 }
 
 /* The value of a one-element tensor; NaN when t is NULL or has more elements. */
