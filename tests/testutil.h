@@ -40,6 +40,28 @@ static inline void is_err(l2_tensor *r, l2_status st, const char *want, const ch
     l2_tensor_release(r);
 }
 
+/* A 1-D tensor of dtype dt holding v[0..n). */
+static inline l2_tensor *vec1d(int64_t n, const double *v, l2_dtype dt)
+{
+    l2_tensor *t = l2_empty(1, &n, dt);
+    for (int64_t i = 0; t && i < n; i++)
+        l2_set(t, &i, v[i]);
+    return t;
+}
+
+/* Whether the 1-D tensor t holds v (NaN matching NaN; the sign of zero compared). */
+static inline int holds(const l2_tensor *t, int64_t n, const double *v)
+{
+    if (!t || l2_ndim(t) != 1 || l2_shape(t)[0] != n)
+        return 0;
+    for (int64_t i = 0; i < n; i++) {
+        double x = at(t, &i);
+        if (isnan(v[i]) ? !isnan(x) : (x != v[i] || signbit(x) != signbit(v[i])))
+            return 0;
+    }
+    return 1;
+}
+
 /* Element i of a flat row-major read of t (any layout). */
 static inline double flat(const l2_tensor *t, int64_t i)
 {
