@@ -73,48 +73,6 @@ static void add_transcendental(int64_t n)
         add_square("pow", layouts[l], n, l, run_pow, l == LAYOUT_BROADCAST ? 8 : 12);
 }
 
-/* ---- backward helper: y's backward with t[7] (NULL: y is a scalar), then grads dropped ---- */
-
-static int finish_bwd(bdata *d, l2_tensor *y, int first, int last)
-{
-    int bad = !y || l2_backward(y, d->t[7], false) != L2_OK;
-    l2_tensor_release(y);
-    for (int i = first; i <= last; i++)
-        l2_set_grad_none(d->t[i]);
-    return bad;
-}
-
-/* A case with p[4] = backward; shape text and the counts set by the caller. */
-static bench_case nn_case(const char *op, int grad, const char *variant, const char *shape,
-                          void *(*setup)(const bench_case *), int (*run)(void *))
-{
-    bench_case c;
-    memset(&c, 0, sizeof c);
-    snprintf(c.name, sizeof c.name, "%s%s/f32/%s/%s", op, grad ? "+bwd" : "", variant, shape);
-    c.setup = setup;
-    c.run = run;
-    c.teardown = bdata_free;
-    c.p[4] = grad;
-    return c;
-}
-
-/* t[i] requires grad for i in first..last; t[7] = ones shaped like out (ndim, shape) when grad. */
-static void *grad_epilogue(bdata *d, int n, int first, int last, int ndim, const int64_t *shape)
-{
-    if (!bdata_check(d, n))
-        return NULL;
-    if (!d->c->p[4])
-        return d;
-    for (int i = first; i <= last; i++)
-        l2_set_requires_grad(d->t[i], true);
-    d->t[7] = l2_ones(ndim, shape, L2_FLOAT32);
-    if (!d->t[7]) {
-        bdata_free(d);
-        return NULL;
-    }
-    return d;
-}
-
 /* ---- layer_norm over the last dim: x (p[1], p[2]), weight and bias (p[2]) ---- */
 
 static void *setup_layer_norm(const bench_case *c)
@@ -136,7 +94,7 @@ static l2_tensor *layer_norm_of(bdata *d)
 }
 
 static int run_layer_norm(void *p) { return bench_consume(layer_norm_of(p)); }
-static int run_layer_norm_bwd(void *p) { return finish_bwd(p, layer_norm_of(p), 0, 2); }
+static int run_layer_norm_bwd(void *p) { return nn_finish_bwd(p, layer_norm_of(p), 0, 2); }
 
 /* ---- batch_norm, training mode: x (p[1], p[2], p[3], p[3]), running stats, weight, bias ---- */
 
@@ -160,7 +118,7 @@ static l2_tensor *batch_norm_of(bdata *d)
 }
 
 static int run_batch_norm(void *p) { return bench_consume(batch_norm_of(p)); }
-static int run_batch_norm_bwd(void *p) { return finish_bwd(p, batch_norm_of(p), 0, 2); }
+static int run_batch_norm_bwd(void *p) { return nn_finish_bwd(p, batch_norm_of(p), 0, 2); }
 
 /* ---- embedding: weight (p[1], p[2]), p[3] int64 indices ---- */
 
@@ -184,7 +142,7 @@ static int run_embedding(void *p)
 static int run_embedding_bwd(void *p)
 {
     bdata *d = p;
-    return finish_bwd(d, l2_embedding(d->t[0], d->t[1]), 0, 0);
+    return nn_finish_bwd(d, l2_embedding(d->t[0], d->t[1]), 0, 0);
 }
 
 /* ---- max_pool2d, kernel 2: x (p[1], p[2], p[3], p[3]) ---- */
@@ -206,7 +164,7 @@ static l2_tensor *pool_of(bdata *d)
 }
 
 static int run_pool(void *p) { return bench_consume(pool_of(p)); }
-static int run_pool_bwd(void *p) { return finish_bwd(p, pool_of(p), 0, 0); }
+static int run_pool_bwd(void *p) { return nn_finish_bwd(p, pool_of(p), 0, 0); }
 
 static void add_nn_layers(void)
 {
@@ -473,7 +431,7 @@ static int run_compose(void *p) { return bench_consume(compose_of(p)); }
 static int run_compose_bwd(void *p)
 {
     bdata *d = p;
-    return finish_bwd(d, compose_of(d), 0, d->c->p[5] == CC_CONV1D ? 2 : 0);
+    return nn_finish_bwd(d, compose_of(d), 0, d->c->p[5] == CC_CONV1D ? 2 : 0);
 }
 
 static void add_conv_compose(void)
@@ -552,7 +510,7 @@ static l2_tensor *sample_norm_of(bdata *d)
 }
 
 static int run_sample_norm(void *p) { return bench_consume(sample_norm_of(p)); }
-static int run_sample_norm_bwd(void *p) { return finish_bwd(p, sample_norm_of(p), 0, 2); }
+static int run_sample_norm_bwd(void *p) { return nn_finish_bwd(p, sample_norm_of(p), 0, 2); }
 
 static void add_sample_norm(void)
 {

@@ -9,6 +9,7 @@
 #include <l2.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "shim.h"
 
@@ -79,6 +80,50 @@ static inline void bench_add(bench_case c, const char *reason)
     }
 }
 
+/* Backward helper of the nn-type cases: y's backward with t[7] (NULL: y is a scalar), then
+ * t[first..last]'s grads dropped. */
+
+static inline int nn_finish_bwd(bdata *d, l2_tensor *y, int first, int last)
+{
+    int bad = !y || l2_backward(y, d->t[7], false) != L2_OK;
+    l2_tensor_release(y);
+    for (int i = first; i <= last; i++)
+        l2_set_grad_none(d->t[i]);
+    return bad;
+}
+
+/* A case with p[4] = backward; shape text and the counts set by the caller. */
+static inline bench_case nn_case(const char *op, int grad, const char *variant, const char *shape,
+                          void *(*setup)(const bench_case *), int (*run)(void *))
+{
+    bench_case c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s%s/f32/%s/%s", op, grad ? "+bwd" : "", variant, shape);
+    c.setup = setup;
+    c.run = run;
+    c.teardown = bdata_free;
+    c.p[4] = grad;
+    return c;
+}
+
+/* t[i] requires grad for i in first..last; t[7] = ones shaped like out (ndim, shape) when grad. */
+static inline void *grad_epilogue(bdata *d, int n, int first, int last, int ndim,
+                                  const int64_t *shape)
+{
+    if (!bdata_check(d, n))
+        return NULL;
+    if (!d->c->p[4])
+        return d;
+    for (int i = first; i <= last; i++)
+        l2_set_requires_grad(d->t[i], true);
+    d->t[7] = l2_ones(ndim, shape, L2_FLOAT32);
+    if (!d->t[7]) {
+        bdata_free(d);
+        return NULL;
+    }
+    return d;
+}
+
 /* The square sizes n (n x n tensors) of the elementwise-type cases in this profile:
  * quick 2, 256 and 1024 (4, 64K and 1M elements); full 2, 64, 256, 1024, 4096 (to 16M). */
 static inline int bench_square_sizes(const int64_t **out)
@@ -123,6 +168,7 @@ void *bench_setup_square(const bench_case *c);
 void bench_cases_core(void);
 void bench_cases_ops(void);
 void bench_cases_nn(void);
+void bench_cases_ops14(void);
 void bench_cases_limits(void);
 
 /* l2bench --l2_rss=MODEL,FIRST,LAST (cases-ops.c): run MODEL's training step (mlp: the MLP step

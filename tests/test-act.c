@@ -11,16 +11,6 @@
 #include "gradcheck.h"
 #include "testutil.h"
 
-/* Error check: r is NULL, the status is st and the message contains want. */
-static void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
-{
-    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
-    if (!ok(good, "%s", name))
-        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
-               l2_last_error(), want);
-    l2_tensor_release(r);
-}
-
 /* ---- pointwise activations ---------------------------------------------------------------- */
 
 #define SELU_A 1.6732632423543772848170429916717

@@ -12,17 +12,6 @@
 #include "gradcheck.h"
 #include "testutil.h"
 
-/* Element i of a flat row-major read of t (any layout). */
-static double flat(const l2_tensor *t, int64_t i)
-{
-    int64_t idx[L2_MAX_DIMS];
-    for (int d = l2_ndim(t) - 1; d >= 0; d--) {
-        idx[d] = i % l2_shape(t)[d];
-        i /= l2_shape(t)[d];
-    }
-    return at(t, idx);
-}
-
 /* conv1d by loops over (n, o, p): x (N, C, L), w (O, C/g, K). */
 static double conv1d_at(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b, int64_t s,
                         int64_t pad, int64_t dil, int64_t g, int64_t n, int64_t o, int64_t p)

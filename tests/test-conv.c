@@ -43,15 +43,6 @@ static int close_to(const l2_tensor *got, const double *want, int64_t n, double 
     return good;
 }
 
-static void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
-{
-    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
-    if (!ok(good, "%s", name))
-        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
-               l2_last_error(), want);
-    l2_tensor_release(r);
-}
-
 /* ---- direct references ---- */
 
 typedef struct {

@@ -14,16 +14,6 @@ static l2_tensor *idx_of(int ndim, const int64_t *shape, const int64_t *v)
     return l2_from_data(v, ndim, shape, L2_INT64);
 }
 
-/* Error check: r is NULL, the status is st and the message contains want. */
-static void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
-{
-    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
-    if (!ok(good, "%s", name))
-        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
-               l2_last_error(), want);
-    l2_tensor_release(r);
-}
-
 static void test_take(l2_dtype dt)
 {
     const char *dn = l2_dtype_name(dt);

@@ -25,16 +25,6 @@ static l2_tensor *arx(int ndim, const int64_t *shape, l2_dtype dt)
     return r;
 }
 
-/* Error check: r is NULL, the status is st and the message contains want. */
-static void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
-{
-    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
-    if (!ok(good, "%s", name))
-        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
-               l2_last_error(), want);
-    l2_tensor_release(r);
-}
-
 /* t (any shape, read row-major) equals want[0..n-1] and has the given shape; releases t. */
 static void is_vals(l2_tensor *t, int ndim, const int64_t *shape, const double *want,
                     const char *name)

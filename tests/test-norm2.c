@@ -10,26 +10,6 @@
 #include "gradcheck.h"
 #include "testutil.h"
 
-static void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
-{
-    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
-    if (!ok(good, "%s", name))
-        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
-               l2_last_error(), want);
-    l2_tensor_release(r);
-}
-
-/* Row-major element i of t. */
-static double flat(const l2_tensor *t, int64_t i)
-{
-    int64_t idx[L2_MAX_DIMS];
-    for (int d = l2_ndim(t) - 1; d >= 0; d--) {
-        idx[d] = i % l2_shape(t)[d];
-        i /= l2_shape(t)[d];
-    }
-    return at(t, idx);
-}
-
 /* max |got - want| over n row-major elements (inf when got is NULL or the wrong size). */
 static double max_diff(const l2_tensor *got, const double *want, int64_t n)
 {

@@ -11,28 +11,6 @@
 #include "gradcheck.h"
 #include "testutil.h"
 
-/* Error check: r is NULL, the status is st and the message contains want. */
-static void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
-{
-    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
-    if (!ok(good, "%s", name))
-        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
-               l2_last_error(), want);
-    l2_tensor_release(r);
-}
-
-/* Element i (row-major) of t as a double. */
-static double flat(const l2_tensor *t, int64_t i)
-{
-    int nd = l2_ndim(t);
-    int64_t idx[L2_MAX_DIMS];
-    for (int d = nd - 1; d >= 0; d--) {
-        idx[d] = i % l2_shape(t)[d];
-        i /= l2_shape(t)[d];
-    }
-    return at(t, idx);
-}
-
 /* a and b have the same shape, dtype and values (bitwise for floats: compared as doubles). */
 static int same_values(const l2_tensor *a, const l2_tensor *b)
 {

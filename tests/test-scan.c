@@ -12,36 +12,6 @@
 #include "gradcheck.h"
 #include "testutil.h"
 
-static l2_tensor *vec(int64_t n, const double *v, l2_dtype dt)
-{
-    l2_tensor *t = l2_empty(1, &n, dt);
-    for (int64_t i = 0; i < n; i++)
-        l2_set(t, &i, v[i]);
-    return t;
-}
-
-/* Whether the 1-D tensor t holds v (NaN matching NaN; the sign of zero compared). */
-static int holds(const l2_tensor *t, int64_t n, const double *v)
-{
-    if (!t || l2_ndim(t) != 1 || l2_shape(t)[0] != n)
-        return 0;
-    for (int64_t i = 0; i < n; i++) {
-        double x = at(t, &i);
-        if (isnan(v[i]) ? !isnan(x) : (x != v[i] || signbit(x) != signbit(v[i])))
-            return 0;
-    }
-    return 1;
-}
-
-static void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
-{
-    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
-    if (!ok(good, "%s", name))
-        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
-               l2_last_error(), want);
-    l2_tensor_release(r);
-}
-
 /* amax / amin over several dims, aminmax, nansum, nanmean, count_nonzero, var_mean, std_mean. */
 static void test_reductions(void)
 {
@@ -82,21 +52,21 @@ static void test_reductions(void)
     l2_tensor_release(r);
     l2_tensor_release(x);
     /* nanmean of an all-NaN row: NaN; nansum of int64: int64. */
-    l2_tensor *nn = vec(2, (const double[]){NAN, NAN}, L2_FLOAT32);
+    l2_tensor *nn = vec1d(2, (const double[]){NAN, NAN}, L2_FLOAT32);
     ok(isnan(itemr(l2_nanmean(nn, 0, NULL, false))), "nanmean of NaN only: NaN");
     ok(itemr(l2_nansum(nn, 0, NULL, false)) == 0, "nansum of NaN only: 0");
-    l2_tensor *iv = vec(3, (const double[]){4, 0, -1}, L2_INT64);
+    l2_tensor *iv = vec1d(3, (const double[]){4, 0, -1}, L2_INT64);
     r = l2_nansum(iv, 0, NULL, false);
     ok(r && item(r) == 3 && l2_dtype_of(r) == L2_INT64, "nansum of int64");
     l2_tensor_release(r);
-    l2_tensor *bv = vec(3, (const double[]){1, 0, 1}, L2_BOOL);
+    l2_tensor *bv = vec1d(3, (const double[]){1, 0, 1}, L2_BOOL);
     mx = NULL;
     lo = l2_aminmax(bv, NULL, false, &mx);
     ok(lo && item(lo) == 0 && item(mx) == 1 && l2_dtype_of(mx) == L2_BOOL, "aminmax of bool");
     l2_tensor_release(lo);
     l2_tensor_release(mx);
     /* var_mean: [1, 2, 4]: mean 7/3, var (correction 1) 7/3. */
-    l2_tensor *v3 = vec(3, (const double[]){1, 2, 4}, L2_FLOAT64), *m = NULL;
+    l2_tensor *v3 = vec1d(3, (const double[]){1, 2, 4}, L2_FLOAT64), *m = NULL;
     r = l2_var_mean(v3, 0, NULL, 1, false, &m);
     ok(r && m && fabs(item(r) - 7.0 / 3) < 1e-15 && fabs(item(m) - 7.0 / 3) < 1e-15,
        "var_mean: unbiased variance and mean");
@@ -236,27 +206,27 @@ static void test_reduction_grads(void)
 
 static void test_scans(void)
 {
-    l2_tensor *x = vec(5, (const double[]){2, 3, 0, 4, -1}, L2_FLOAT64), *ix = NULL, *r0;
+    l2_tensor *x = vec1d(5, (const double[]){2, 3, 0, 4, -1}, L2_FLOAT64), *ix = NULL, *r0;
     ok(holds((r0 = l2_cumprod(x, 0)), 5, (const double[]){2, 6, 0, 0, -0.0}),
        "cumprod: the zero stays (and -0 after it)");
     l2_tensor_release(r0);
-    l2_tensor *xi = vec(4, (const double[]){3, -2, 5, 7}, L2_INT64);
+    l2_tensor *xi = vec1d(4, (const double[]){3, -2, 5, 7}, L2_INT64);
     l2_tensor *r = l2_cumprod(xi, -1);
     ok(holds(r, 4, (const double[]){3, -6, -30, -210}) && l2_dtype_of(r) == L2_INT64,
        "cumprod of int64");
     l2_tensor_release(r);
-    l2_tensor *xb = vec(3, (const double[]){1, 1, 0}, L2_BOOL);
+    l2_tensor *xb = vec1d(3, (const double[]){1, 1, 0}, L2_BOOL);
     r = l2_cumprod(xb, 0);
     ok(holds(r, 3, (const double[]){1, 1, 0}) && l2_dtype_of(r) == L2_INT64, "cumprod of bool");
     l2_tensor_release(r);
-    l2_tensor *xm = vec(6, (const double[]){1, 3, 3, 2, NAN, 5}, L2_FLOAT32);
+    l2_tensor *xm = vec1d(6, (const double[]){1, 3, 3, 2, NAN, 5}, L2_FLOAT32);
     r = l2_cummax(xm, 0, &ix);
     ok(holds(r, 6, (const double[]){1, 3, 3, 3, NAN, NAN}) &&
            holds(ix, 6, (const double[]){0, 1, 2, 2, 4, 4}),
        "cummax: a tie moves the index on, NaN propagates");
     l2_tensor_release(r);
     l2_tensor_release(ix);
-    l2_tensor *xn = vec(6, (const double[]){3, 1, 1, NAN, NAN, 0}, L2_FLOAT64);
+    l2_tensor *xn = vec1d(6, (const double[]){3, 1, 1, NAN, NAN, 0}, L2_FLOAT64);
     r = l2_cummin(xn, -1, &ix);
     ok(holds(r, 6, (const double[]){3, 1, 1, NAN, NAN, NAN}) &&
            holds(ix, 6, (const double[]){0, 1, 2, 3, 4, 4}),
@@ -276,7 +246,7 @@ static void test_scans(void)
        "cummax over dim 0");
     l2_tensor_release(r);
     l2_tensor_release(ix);
-    l2_tensor *xl = vec(4, (const double[]){-INFINITY, 0, 0, 1000}, L2_FLOAT64);
+    l2_tensor *xl = vec1d(4, (const double[]){-INFINITY, 0, 0, 1000}, L2_FLOAT64);
     r = l2_logcumsumexp(xl, 0);
     ok(r && at(r, (const int64_t[]){0}) == -INFINITY && at(r, (const int64_t[]){1}) == 0 &&
            fabs(at(r, (const int64_t[]){2}) - log(2.0)) < 1e-15 &&
@@ -359,7 +329,7 @@ static void test_scan_grads(void)
     l2_tensor_release(r);
     l2_set_grad_none(z);
     /* cummax: dy_k goes to the index of k */
-    l2_tensor *m = vec(4, (const double[]){1, 3, 3, 2}, L2_FLOAT64);
+    l2_tensor *m = vec1d(4, (const double[]){1, 3, 3, 2}, L2_FLOAT64);
     l2_set_requires_grad(m, true);
     c = l2_cummax(m, 0, NULL);
     sc = c ? l2_sum(c) : NULL;
@@ -410,8 +380,8 @@ static void test_scan_threads(void)
 
 static void test_search(void)
 {
-    l2_tensor *b = vec(5, (const double[]){1, 3, 3, 5, NAN}, L2_FLOAT64);
-    l2_tensor *v = vec(6, (const double[]){0, 1, 3, 4, 6, NAN}, L2_FLOAT64);
+    l2_tensor *b = vec1d(5, (const double[]){1, 3, 3, 5, NAN}, L2_FLOAT64);
+    l2_tensor *v = vec1d(6, (const double[]){0, 1, 3, 4, 6, NAN}, L2_FLOAT64);
     l2_tensor *r = l2_searchsorted(b, v, false, NULL);
     /* torch's loop moves right past a NaN boundary (!(NaN >= v)): 4 and 6 land after it */
     ok(holds(r, 6, (const double[]){0, 0, 1, 5, 5, 5}) && l2_dtype_of(r) == L2_INT64,
@@ -420,7 +390,7 @@ static void test_search(void)
     r = l2_searchsorted(b, v, true, NULL);
     ok(holds(r, 6, (const double[]){0, 1, 5, 5, 5, 5}), "searchsorted right: the first > v");
     l2_tensor_release(r);
-    l2_tensor *b3 = vec(4, (const double[]){1, 3, 3, 5}, L2_FLOAT64);
+    l2_tensor *b3 = vec1d(4, (const double[]){1, 3, 3, 5}, L2_FLOAT64);
     r = l2_searchsorted(b3, v, false, NULL);
     ok(holds(r, 6, (const double[]){0, 0, 1, 3, 4, 4}), "searchsorted left without NaN");
     l2_tensor_release(r);
@@ -436,9 +406,9 @@ static void test_search(void)
        "searchsorted of rows, int64 values");
     l2_tensor_release(r);
     /* sorter: [5, 1, 3] sorted by [1, 2, 0] */
-    l2_tensor *u = vec(3, (const double[]){5, 1, 3}, L2_FLOAT32);
-    l2_tensor *so = vec(3, (const double[]){1, 2, 0}, L2_INT64);
-    l2_tensor *w = vec(3, (const double[]){2, 3, 9}, L2_FLOAT32);
+    l2_tensor *u = vec1d(3, (const double[]){5, 1, 3}, L2_FLOAT32);
+    l2_tensor *so = vec1d(3, (const double[]){1, 2, 0}, L2_INT64);
+    l2_tensor *w = vec1d(3, (const double[]){2, 3, 9}, L2_FLOAT32);
     r = l2_searchsorted(u, w, true, so);
     ok(holds(r, 3, (const double[]){1, 2, 3}), "searchsorted with a sorter");
     l2_tensor_release(r);
@@ -458,10 +428,10 @@ static void test_search(void)
            "searchsorted: 0-d boundaries");
     is_err(l2_searchsorted(u, w, false, b), L2_ERR_SHAPE, "same size", "searchsorted: sorter size");
     is_err(l2_searchsorted(u, w, false, u), L2_ERR_DTYPE, "long", "searchsorted: float sorter");
-    l2_tensor *bad = vec(3, (const double[]){0, 3, 1}, L2_INT64);
+    l2_tensor *bad = vec1d(3, (const double[]){0, 3, 1}, L2_INT64);
     is_err(l2_searchsorted(u, w, false, bad), L2_ERR_INDEX, "out of range",
            "searchsorted: a sorter index out of range");
-    l2_tensor *bb = vec(2, (const double[]){0, 1}, L2_BOOL);
+    l2_tensor *bb = vec1d(2, (const double[]){0, 1}, L2_BOOL);
     is_err(l2_bucketize(bb, bb, false), L2_ERR_DTYPE, "Bool", "bucketize of bool");
     is_err(l2_bucketize(w, b2, false), L2_ERR_SHAPE, "1 dimension", "bucketize: 2-d boundaries");
     is_err(l2_bucketize(NULL, b, false), L2_ERR_NULL, "", "bucketize: NULL");

@@ -12,41 +12,11 @@
 #include "gradcheck.h"
 #include "testutil.h"
 
-static l2_tensor *vec(int64_t n, const double *v, l2_dtype dt)
-{
-    l2_tensor *t = l2_empty(1, &n, dt);
-    for (int64_t i = 0; i < n; i++)
-        l2_set(t, &i, v[i]);
-    return t;
-}
-
-/* Whether the 1-D tensor t holds v (NaN matching NaN; the sign of zero compared). */
-static int holds(const l2_tensor *t, int64_t n, const double *v)
-{
-    if (!t || l2_ndim(t) != 1 || l2_shape(t)[0] != n)
-        return 0;
-    for (int64_t i = 0; i < n; i++) {
-        double x = at(t, &i);
-        if (isnan(v[i]) ? !isnan(x) : (x != v[i] || signbit(x) != signbit(v[i])))
-            return 0;
-    }
-    return 1;
-}
-
-static void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
-{
-    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
-    if (!ok(good, "%s", name))
-        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
-               l2_last_error(), want);
-    l2_tensor_release(r);
-}
-
 static void test_sort_values(void)
 {
     /* NaN largest; -0.0 and 0.0 equal (stable: they keep their order); 1 repeated. */
     const double x[] = {3, NAN, -0.0, 1, 0.0, -INFINITY, 1, NAN};
-    l2_tensor *t = vec(8, x, L2_FLOAT64), *ix = NULL;
+    l2_tensor *t = vec1d(8, x, L2_FLOAT64), *ix = NULL;
     l2_tensor *v = l2_sort(t, 0, false, false, &ix);
     ok(holds(v, 8, (const double[]){-INFINITY, -0.0, 0.0, 1, 1, 3, NAN, NAN}) &&
            holds(ix, 8, (const double[]){5, 2, 4, 3, 6, 0, 1, 7}),
@@ -69,7 +39,7 @@ static void test_sort_values(void)
     double y[N];
     for (int i = 0; i < N; i++)
         y[i] = (i * 37) % 5;
-    t = vec(N, y, L2_INT64);
+    t = vec1d(N, y, L2_INT64);
     ix = NULL;
     v = l2_sort(t, 0, false, false, &ix);
     int good = v && ix;
@@ -93,7 +63,7 @@ static void test_sort_values(void)
     l2_tensor_release(ix);
     l2_tensor_release(t);
     /* bool sorts: false before true. */
-    t = vec(4, (const double[]){1, 0, 1, 0}, L2_BOOL);
+    t = vec1d(4, (const double[]){1, 0, 1, 0}, L2_BOOL);
     v = l2_sort(t, 0, false, false, NULL);
     ok(holds(v, 4, (const double[]){0, 0, 1, 1}) && l2_dtype_of(v) == L2_BOOL, "sort of bool");
     l2_tensor_release(v);
@@ -149,7 +119,7 @@ static void test_sort_layouts(void)
 static void test_select(void)
 {
     const double x[] = {4, NAN, -1, 7, 2};
-    l2_tensor *t = vec(5, x, L2_FLOAT32), *ix = NULL;
+    l2_tensor *t = vec1d(5, x, L2_FLOAT32), *ix = NULL;
     l2_tensor *v = l2_topk(t, 2, 0, true, true, &ix);
     ok(holds(v, 2, (const double[]){NAN, 7}) && holds(ix, 2, (const double[]){1, 3}),
        "topk largest: NaN counts as the largest");
@@ -180,7 +150,7 @@ static void test_select(void)
     l2_tensor_release(v);
     l2_tensor_release(ix);
     ok(isnan(itemr(l2_median(t))), "median of all elements with a NaN: NaN");
-    l2_tensor *u = vec(4, (const double[]){4, 1, 3, 2}, L2_INT64);
+    l2_tensor *u = vec1d(4, (const double[]){4, 1, 3, 2}, L2_INT64);
     v = l2_median_dim(u, -1, true, &ix);
     ok(same_shape(v, L2_SHAPE(1)) && at(v, (const int64_t[]){0}) == 2 &&
            at(ix, (const int64_t[]){0}) == 3,
@@ -191,12 +161,12 @@ static void test_select(void)
     l2_tensor *e = l2_zeros(L2_SHAPE(0), L2_FLOAT64);
     ok(isnan(itemr(l2_median(e))), "median of an empty tensor: NaN");
     /* mode: the smallest of the most frequent values, the last index where it occurs. */
-    l2_tensor *m = vec(7, (const double[]){3, 1, 3, 2, 1, 5, 2}, L2_FLOAT64);
+    l2_tensor *m = vec1d(7, (const double[]){3, 1, 3, 2, 1, 5, 2}, L2_FLOAT64);
     v = l2_mode(m, 0, false, &ix);
     ok(v && item(v) == 1 && item(ix) == 4, "mode: smallest most frequent value, last index");
     l2_tensor_release(v);
     l2_tensor_release(ix);
-    l2_tensor *mb = vec(3, (const double[]){1, 0, 1}, L2_BOOL);
+    l2_tensor *mb = vec1d(3, (const double[]){1, 0, 1}, L2_BOOL);
     v = l2_mode(mb, 0, false, &ix);
     ok(v && item(v) == 1 && item(ix) == 2 && l2_dtype_of(v) == L2_BOOL, "mode of bool");
     l2_tensor_release(v);
@@ -298,10 +268,10 @@ static l2_tensor *f_mode(l2_tensor *const *in, void *ctx)
 /* The gradient of the selected values lands at the selected positions: x (4,), dy (2,). */
 static void test_scatter_grad(void)
 {
-    l2_tensor *x = vec(4, (const double[]){5, 1, 8, 3}, L2_FLOAT64);
+    l2_tensor *x = vec1d(4, (const double[]){5, 1, 8, 3}, L2_FLOAT64);
     l2_set_requires_grad(x, true);
     l2_tensor *v = l2_topk(x, 2, 0, true, true, NULL);
-    l2_tensor *g = vec(2, (const double[]){10, 20}, L2_FLOAT64);
+    l2_tensor *g = vec1d(2, (const double[]){10, 20}, L2_FLOAT64);
     ok(v && l2_backward(v, g, false) == L2_OK &&
            holds(l2_grad(x), 4, (const double[]){20, 0, 10, 0}),
        "topk: dy scattered into the selected positions");
@@ -309,7 +279,7 @@ static void test_scatter_grad(void)
     l2_tensor_release(v);
     l2_tensor_release(g);
     /* median of all elements: dy split evenly among its ties. */
-    l2_tensor *y = vec(5, (const double[]){2, 7, 2, 1, 2}, L2_FLOAT64);
+    l2_tensor *y = vec1d(5, (const double[]){2, 7, 2, 1, 2}, L2_FLOAT64);
     l2_set_requires_grad(y, true);
     l2_tensor *m = l2_median(y);
     g = l2_scalar(3, L2_FLOAT64);

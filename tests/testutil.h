@@ -5,6 +5,8 @@
 
 #include <l2.h>
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 /* arange(numel) reshaped to shape, dtype dt. */
 static inline l2_tensor *ar(int ndim, const int64_t *shape, l2_dtype dt)
@@ -25,6 +27,50 @@ static inline double at(const l2_tensor *t, const int64_t *idx)
     if (!t || l2_get(t, idx, &v) != L2_OK)
         return NAN;
     return v;
+}
+
+/* r is NULL with status st and a message containing want: one test point named name (the
+ * status and message printed when not). Releases r. */
+static inline void is_err(l2_tensor *r, l2_status st, const char *want, const char *name)
+{
+    int good = r == NULL && l2_last_status() == st && strstr(l2_last_error(), want) != NULL;
+    if (!ok(good, "%s", name))
+        printf("#   status %s, message \"%s\", wanted \"%s\"\n", l2_status_name(l2_last_status()),
+               l2_last_error(), want);
+    l2_tensor_release(r);
+}
+
+/* A 1-D tensor of dtype dt holding v[0..n). */
+static inline l2_tensor *vec1d(int64_t n, const double *v, l2_dtype dt)
+{
+    l2_tensor *t = l2_empty(1, &n, dt);
+    for (int64_t i = 0; t && i < n; i++)
+        l2_set(t, &i, v[i]);
+    return t;
+}
+
+/* Whether the 1-D tensor t holds v (NaN matching NaN; the sign of zero compared). */
+static inline int holds(const l2_tensor *t, int64_t n, const double *v)
+{
+    if (!t || l2_ndim(t) != 1 || l2_shape(t)[0] != n)
+        return 0;
+    for (int64_t i = 0; i < n; i++) {
+        double x = at(t, &i);
+        if (isnan(v[i]) ? !isnan(x) : (x != v[i] || signbit(x) != signbit(v[i])))
+            return 0;
+    }
+    return 1;
+}
+
+/* Element i of a flat row-major read of t (any layout). */
+static inline double flat(const l2_tensor *t, int64_t i)
+{
+    int64_t idx[L2_MAX_DIMS];
+    for (int d = l2_ndim(t) - 1; d >= 0; d--) {
+        idx[d] = i % l2_shape(t)[d];
+        i /= l2_shape(t)[d];
+    }
+    return at(t, idx);
 }
 
 /* The value of a one-element tensor; NaN when t is NULL or has more elements. */
