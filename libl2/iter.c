@@ -399,6 +399,9 @@ static bool copy_repeat(l2_tensor *dst, const l2_tensor *src)
     const int nd = dst->ndim;
     if (dst->dtype != src->dtype || src->ndim != nd || !l2__is_contiguous(dst))
         return false;
+    for (int i = 0; i < nd; i++) /* empty: nothing to copy (and its sizes may overflow) */
+        if (dst->shape[i] == 0)
+            return false;
     int64_t inner = 1, outer = 1;
     int d = nd - 1;
     for (; d >= 0 && (dst->shape[d] == 1 || src->stride[d] == inner); d--) {

@@ -75,7 +75,7 @@ void h_l2_conv_transpose1d(void)
             ANY_T(l2_conv_transpose1d(MK(L2_FLOAT32, 1, 1, 3), MK(L2_FLOAT32, 1, 1, 2), NULL, 1,
                                       v, 0, 1, 1));
             ANY_T(l2_conv_transpose1d(MK(L2_FLOAT32, 1, 1, 3), MK(L2_FLOAT32, 1, 1, 2), NULL, v,
-                                      0, v - 1, 1, 1));
+                                      0, v == INT64_MIN ? v : v - 1, 1, 1));
             ANY_T(l2_conv_transpose1d(MK(L2_FLOAT32, 1, 2, 3), MK(L2_FLOAT32, 2, 1, 2), NULL, 1,
                                       0, 0, v, 1));
             ANY_T(l2_conv_transpose1d(MK(L2_FLOAT32, 1, 1, 3), MK(L2_FLOAT32, 1, 1, 2), NULL, 1,

@@ -16,9 +16,10 @@ static int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, 
     int64_t num, span;
     if (l2__mul_ovf(p, 2, &num) || l2__add_ovf(num, in, &num) || l2__mul_ovf(d, k - 1, &span) ||
         l2__sub_ovf(num, span, &num) || l2__sub_ovf(num, 1, &num) ||
-        (ceil && l2__add_ovf(num, s - 1, &num)))
+        (ceil && l2__add_ovf(num, s - 1, &num)) || num == INT64_MIN)
         return -2;
-    int64_t o = (num >= 0 ? num / s : -((-num + s - 1) / s)) + 1; /* floor division */
+    /* floor division, written so that no step overflows (num > INT64_MIN here) */
+    int64_t o = (num >= 0 ? num / s : -(-num / s) - (-num % s != 0)) + 1;
     if (ceil && o > 0) {
         int64_t last, lim;
         if (l2__mul_ovf(o - 1, s, &last) || l2__add_ovf(in, p, &lim) || last >= lim)

@@ -308,7 +308,8 @@ l2_tensor *l2_rot90(const l2_tensor *t, int64_t k, const int *dims)
     int n = t->ndim;
     L2__CHECK(n >= 2, NULL, L2_ERR_DIM, "%s: expected total dims >= 2, but got total dims = %d",
               op, n);
-    L2__CHECK(dims[0] != dims[1] && dims[0] - dims[1] != n && dims[1] - dims[0] != n, NULL,
+    L2__CHECK(dims[0] != dims[1] && (int64_t)dims[0] - dims[1] != n &&
+                  (int64_t)dims[1] - dims[0] != n, NULL,
               L2_ERR_ARG, "%s: expected rotation dims to be different, but got dim0 = %d and "
               "dim1 = %d", op, dims[0], dims[1]);
     for (int i = 0; i < 2; i++)
