@@ -637,7 +637,7 @@ L2_API const char *l2_threshold_name(int i);
 L2_API bool l2_debug_vector_math(bool on);
 
 /* ------------------------------------------------------------------------------------------ */
-/* Elementwise ops (libl2/ops/elementwise.c)                                                  */
+/* Elementwise ops (libl2/ops/elementwise.c, where.c)                                         */
 /* ------------------------------------------------------------------------------------------ */
 /* Binary ops broadcast a and b (numpy rules; L2_ERR_SHAPE names both shapes) and compute in
  * torch.result_type(a, b): float64 > float32 > int64 > bool, where a 0-d tensor only raises the

@@ -21,22 +21,22 @@ t0=$(date +%s)
 # name | C test programs | oracle ops | the fault
 table() {
     cat <<'EOF'
-stride|test-view test-elementwise|clone,contiguous|copy reads its source as contiguous
+stride|test-view test-elementwise test-elementwise-grad|clone,contiguous|copy reads its source as contiguous
 grad_sign|test-view test-coverage-layouts|clone|clone's gradient has its sign flipped
-tiled_stride|test-reduce test-threads|max_dim,norm,var|a short last tile read at its width
+tiled_stride|test-reduce test-reduce-grad test-threads|max_dim,norm,var|a short last tile read at its width
 iter_chunk|test-threads|add,exp|each thread of an elementwise loop drops its last element
 reduce_chunk|test-threads|sum_dims,max_dim|each thread of a reduction drops its last output
 scan_bw_rows|test-scan|cumprod,cummax,logcumsumexp|scans (issue 14, scan): each thread of a scan backward leaves its last row out
-vred_tail|test-reduce|sum_dims,mean_dims|outer-dim sums skip the partial block of outputs
-vcols_rows|test-reduce|sum_dims,mean_dims|float32 column sums drop the rows after the last whole group of 8
-vred_lane|test-reduce test-threads|sum,sum_dims,mean_dims,var,norm|vector sums drop a lane
-vec_tail|test-elementwise|add,mul|the contiguous binary loop skips its n % 8 tail
-pow_guard|test-elementwise|pow|pow's d/db without its x == 0 guard
-softmax_max|test-nn|softmax,log_softmax|softmax without max subtraction
-bn_unbiased|test-nn|batch_norm|batch_norm normalises by the unbiased variance
-exp_f32|test-elementwise test-autograd|exp|float64 exp computed in float32
-bcast_grad|test-elementwise test-reduce|add,mul|broadcast gradients assigned, not summed
-inplace_contig|test-elementwise test-coverage-layouts|relu_,add_|in-place output as contiguous
+vred_tail|test-reduce test-reduce-grad|sum_dims,mean_dims|outer-dim sums skip the partial block of outputs
+vcols_rows|test-reduce test-reduce-grad|sum_dims,mean_dims|float32 column sums drop the rows after the last whole group of 8
+vred_lane|test-reduce test-reduce-grad test-threads|sum,sum_dims,mean_dims,var,norm|vector sums drop a lane
+vec_tail|test-elementwise test-elementwise-grad|add,mul|the contiguous binary loop skips its n % 8 tail
+pow_guard|test-elementwise test-elementwise-grad|pow|pow's d/db without its x == 0 guard
+softmax_max|test-nn test-nn-grad|softmax,log_softmax|softmax without max subtraction
+bn_unbiased|test-nn test-nn-grad|batch_norm|batch_norm normalises by the unbiased variance
+exp_f32|test-elementwise test-elementwise-grad test-autograd|exp|float64 exp computed in float32
+bcast_grad|test-elementwise test-elementwise-grad test-reduce test-reduce-grad|add,mul|broadcast gradients assigned, not summed
+inplace_contig|test-elementwise test-elementwise-grad test-coverage-layouts|relu_,add_|in-place output as contiguous
 blas_lda|test-linalg|mm,matmul|BLAS lda of a transposed operand ignores padding
 conv_pad|test-conv|conv2d|im2col pads one column too few on the left
 im2col_row|test-conv|conv2d|an im2col row copy one element short at the padded right edge
@@ -70,21 +70,21 @@ arange_lane|test-fills||fills (issue 12): arange's lanes count from start, not t
 sumto_tail|test-sumto|add,mul|broadcast gradients' row path leaves the K % 4 outputs out
 vgelu_poly|test-vmath|gelu|float32 vector gelu (issue 12): the erfc fit's constant -1.3, not -1.3649
 adam_vec|test-optim||AVX2 adam step (issue 12, elementwise area): the n % width tail left out
-softmax_vec_tail|test-nn|softmax,log_softmax,cross_entropy|float32 vmath softmax rows: no n % 8 tail
+softmax_vec_tail|test-nn test-nn-grad|softmax,log_softmax,cross_entropy|float32 vmath softmax rows: no n % 8 tail
 randn_lane|test-random||random (issue 12): float32 normal lanes: lane 5 of 16 takes its left neighbour's counter
 maxrow_tail|test-maxrow|max_dim,argmax_dim|reductions (issue 12): float32 max/min rows skip their n % 8 tail
 maxrow_nan|test-maxrow|max_dim,min_dim|reductions (issue 12): float32 max/min rows do not look for NaN
 bcast_fill|test-copies|clone,contiguous,copy_|copies (issue 12): a copy from a broadcast source leaves each run's last element
 copyt_edge|test-copies|contiguous,clone,copy_|copies (issue 12): transposed 4-byte copies leave a block's columns past a multiple of 8
-cast_tail|test-fills test-elementwise|to_dtype|cast loops (issue 12): a widening cast leaves each run's last element
+cast_tail|test-fills test-elementwise test-elementwise-grad|to_dtype|cast loops (issue 12): a widening cast leaves each run's last element
 gelut_k|test-vmath|gelu|float32 vector gelu, tanh form: the exp's argument halved
 trig_lane|test-vmath|sin,cos|sin/cos lane-by-lane path: every lane takes lane 0's value
 gemm_edge|test-gemm|mm,addmm,conv2d|gemm (issue 12): the own sgemm's edge tiles lose a column
 gemm_kc|test-gemm|mm,linear,conv2d|gemm (issue 12): the own sgemm drops its second K block
 gemm_swap|test-gemm|mm,linear,conv2d|gemm (issue 12): the transposed product for N < 16 read back untransposed
 gemm_tpack|test-gemm|mm,conv2d|gemm (issue 12): the AVX2 transposing packs swap two k of each 8
-cols_red|test-reduce|sum_dims,mean_dims|reductions (issue 12, opsp): float32 sums over dim 0 in long tiles leave out the last partial tile
-vcols_g8|test-reduce|sum_dims,mean_dims|reductions (issue 12, opsp): float32 column sums drop the groups of 8 rows after the groups of 32
+cols_red|test-reduce test-reduce-grad|sum_dims,mean_dims|reductions (issue 12, opsp): float32 sums over dim 0 in long tiles leave out the last partial tile
+vcols_g8|test-reduce test-reduce-grad|sum_dims,mean_dims|reductions (issue 12, opsp): float32 column sums drop the groups of 8 rows after the groups of 32
 smback_tail|test-vmath|softmax,log_softmax|softmax (issue 12, opsp): the float32 vector backward row leaves the n % 8 tail out of its sum
 bcast_rows|test-copies|copy_,contiguous,clone|copies (issue 12, opsp): a copy repeating a row block leaves out its last repeat
 EOF

@@ -1,11 +1,14 @@
-/* elementwise-impl.h: what elementwise.c (binary ops) and unary.c (unary ops) share: the loop
+/* elementwise-impl.h: what elementwise.c (binary ops), unary.c and where.c share: the loop
  * generators (one typed loop function per op and dtype, with a contiguous fast path GCC can
  * vectorise), the parameter block handed to loops, broadcast views for the iterator, and the
- * checks and helpers of in-place ops. Private to the elementwise family. */
+ * checks and helpers of in-place ops, and numbers as 0-d operands. Private to the elementwise
+ * family (elementwise.c, unary.c, where.c). */
 #ifndef L2_ELEMENTWISE_IMPL_H
 #define L2_ELEMENTWISE_IMPL_H
 
 #include "../autograd-impl.h"
+
+#include <string.h>
 
 /* The contiguous paths of the loops are marked for vectorisation: an element never depends on
  * another (in-place ops write each element where they read it), which is what `omp simd`
@@ -163,6 +166,29 @@ l2_tensor *l2__ew_fresh(const char *op, const l2_tensor *t);
 static inline bool l2__ew_edge(const l2__node *n, int i)
 {
     return n->next[i].fn || n->next[i].leaf;
+}
+
+/* A 0-d tensor on the stack holding a number, for the iterator only (never referenced). */
+typedef struct {
+    l2__storage st;
+    l2_tensor t;
+    union {
+        float f;
+        double d;
+        int64_t i;
+        bool b;
+    } v;
+} l2__ew_number;
+
+static inline const l2_tensor *l2__ew_number_init(l2__ew_number *nb, double value, l2_dtype dt)
+{
+    memset(nb, 0, sizeof *nb);
+    l2__store(&nb->v, dt, value);
+    nb->st.data = &nb->v;
+    nb->st.nbytes = sizeof nb->v;
+    nb->t.storage = &nb->st;
+    nb->t.dtype = dt;
+    return &nb->t;
 }
 
 #endif /* L2_ELEMENTWISE_IMPL_H */

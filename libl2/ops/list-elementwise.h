@@ -1,4 +1,5 @@
-/* Elementwise ops: binary ones in libl2/ops/elementwise.c, unary ones in libl2/ops/unary.c. */
+/* Elementwise ops: binary ones in libl2/ops/elementwise.c, unary ones in libl2/ops/unary.c,
+ * where, masked_fill, fill_ and zero_ in libl2/ops/where.c. */
 #define L2__OPS_ELEMENTWISE(X)                                                           \
     X(ADD, add, L2__MAY_SAVE)                                                            \
     X(SUB, sub, L2__MAY_SAVE)                                                            \

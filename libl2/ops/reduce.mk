@@ -2,9 +2,12 @@
 libl2_libl2_la_SOURCES += libl2/ops/reduce-impl.h libl2/ops/reduce-plan.c libl2/ops/reduce-kern.c \
 	libl2/ops/reduce-vec.c libl2/ops/reduce.c libl2/ops/reduce-stats.c \
 	libl2/ops/reduce-ext.c
-C_TESTS += tests/test-reduce
+C_TESTS += tests/test-reduce tests/test-reduce-grad
 tests_test_reduce_SOURCES = tests/test-reduce.c tests/tap.h tests/gradcheck.h
 tests_test_reduce_LDADD = $(TEST_LDADD)
+tests_test_reduce_grad_SOURCES = tests/test-reduce-grad.c tests/tap.h tests/gradcheck.h \
+	tests/testutil.h
+tests_test_reduce_grad_LDADD = $(TEST_LDADD)
 # random, reductions, copies (issue 12): max / min rows
 C_TESTS += tests/test-maxrow
 tests_test_maxrow_SOURCES = tests/test-maxrow.c tests/tap.h tests/gradcheck.h tests/testutil.h
