@@ -123,4 +123,21 @@ static inline l2_tensor *l2__nn_bcast(const l2_tensor *t, int ndim, const int64_
     return l2__alias(t, ndim, shape, st, t->offset);
 }
 
+/* The end of a backward with three gradients (input, weight, bias): on success hands them to
+ * gin; otherwise releases them and returns the error already set. */
+static inline l2_status l2__nn_give3(bool ok, l2_tensor *dx, l2_tensor *dw, l2_tensor *db,
+                                     l2_tensor **gin)
+{
+    if (!ok) {
+        l2_tensor_release(dx);
+        l2_tensor_release(dw);
+        l2_tensor_release(db);
+        return l2_last_status();
+    }
+    gin[0] = dx;
+    gin[1] = dw;
+    gin[2] = db;
+    return L2_OK;
+}
+
 #endif /* L2_NN_IMPL_H */

@@ -175,16 +175,7 @@ l2_status l2__group_norm_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
     l2_tensor_release(w);
     l2_tensor_release(gc);
     l2_tensor_release(xc);
-    if (!ok) {
-        l2_tensor_release(dx);
-        l2_tensor_release(dw);
-        l2_tensor_release(db);
-        return l2_last_status();
-    }
-    gin[0] = dx;
-    gin[1] = dw;
-    gin[2] = db;
-    return L2_OK;
+    return l2__nn_give3(ok, dx, dw, db, gin);
 }
 
 /* A per-channel parameter of group_norm / instance_norm: NULL, or 1-d of C elements
