@@ -23,19 +23,19 @@ table() {
     cat <<'EOF'
 stride|test-view test-elementwise test-elementwise-grad|clone,contiguous|copy reads its source as contiguous
 grad_sign|test-view test-coverage-layouts|clone|clone's gradient has its sign flipped
-tiled_stride|test-reduce test-reduce-grad test-threads|max_dim,norm,var|a short last tile read at its width
+tiled_stride|test-reduce test-threads|max_dim,norm,var|a short last tile read at its width
 iter_chunk|test-threads|add,exp|each thread of an elementwise loop drops its last element
 reduce_chunk|test-threads|sum_dims,max_dim|each thread of a reduction drops its last output
 scan_bw_rows|test-scan|cumprod,cummax,logcumsumexp|scans (issue 14, scan): each thread of a scan backward leaves its last row out
 vred_tail|test-reduce test-reduce-grad|sum_dims,mean_dims|outer-dim sums skip the partial block of outputs
-vcols_rows|test-reduce test-reduce-grad|sum_dims,mean_dims|float32 column sums drop the rows after the last whole group of 8
+vcols_rows|test-reduce|sum_dims,mean_dims|float32 column sums drop the rows after the last whole group of 8
 vred_lane|test-reduce test-reduce-grad test-threads|sum,sum_dims,mean_dims,var,norm|vector sums drop a lane
 vec_tail|test-elementwise test-elementwise-grad|add,mul|the contiguous binary loop skips its n % 8 tail
 pow_guard|test-elementwise test-elementwise-grad|pow|pow's d/db without its x == 0 guard
-softmax_max|test-nn test-nn-grad|softmax,log_softmax|softmax without max subtraction
+softmax_max|test-nn|softmax,log_softmax|softmax without max subtraction
 bn_unbiased|test-nn test-nn-grad|batch_norm|batch_norm normalises by the unbiased variance
 exp_f32|test-elementwise test-elementwise-grad test-autograd|exp|float64 exp computed in float32
-bcast_grad|test-elementwise test-elementwise-grad test-reduce test-reduce-grad|add,mul|broadcast gradients assigned, not summed
+bcast_grad|test-elementwise-grad test-reduce test-reduce-grad|add,mul|broadcast gradients assigned, not summed
 inplace_contig|test-elementwise test-elementwise-grad test-coverage-layouts|relu_,add_|in-place output as contiguous
 blas_lda|test-linalg|mm,matmul|BLAS lda of a transposed operand ignores padding
 conv_pad|test-conv|conv2d|im2col pads one column too few on the left
@@ -83,8 +83,8 @@ gemm_edge|test-gemm|mm,addmm,conv2d|gemm (issue 12): the own sgemm's edge tiles 
 gemm_kc|test-gemm|mm,linear,conv2d|gemm (issue 12): the own sgemm drops its second K block
 gemm_swap|test-gemm|mm,linear,conv2d|gemm (issue 12): the transposed product for N < 16 read back untransposed
 gemm_tpack|test-gemm|mm,conv2d|gemm (issue 12): the AVX2 transposing packs swap two k of each 8
-cols_red|test-reduce test-reduce-grad|sum_dims,mean_dims|reductions (issue 12, opsp): float32 sums over dim 0 in long tiles leave out the last partial tile
-vcols_g8|test-reduce test-reduce-grad|sum_dims,mean_dims|reductions (issue 12, opsp): float32 column sums drop the groups of 8 rows after the groups of 32
+cols_red|test-reduce|sum_dims,mean_dims|reductions (issue 12, opsp): float32 sums over dim 0 in long tiles leave out the last partial tile
+vcols_g8|test-reduce|sum_dims,mean_dims|reductions (issue 12, opsp): float32 column sums drop the groups of 8 rows after the groups of 32
 smback_tail|test-vmath|softmax,log_softmax|softmax (issue 12, opsp): the float32 vector backward row leaves the n % 8 tail out of its sum
 bcast_rows|test-copies|copy_,contiguous,clone|copies (issue 12, opsp): a copy repeating a row block leaves out its last repeat
 EOF
