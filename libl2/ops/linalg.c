@@ -266,15 +266,24 @@ l2_status l2__matmul_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gi
 
 /* ---- mm, bmm, mv, dot: matmul restricted to one case ------------------------------------ */
 
+/* The two operands of a product: both non-NULL, of ranks ra and rb (L2_ERR_SHAPE, saying what
+ * the op expected). bname names the second operand in the NULL message. */
+static bool ranks(const char *op, const l2_tensor *a, const l2_tensor *b, const char *bname,
+                  int ra, int rb, const char *what)
+{
+    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
+    L2__CHECK_T(a, false, op);
+    L2__CHECK_TN(b, false, op, bname);
+    L2__CHECK(a->ndim == ra && b->ndim == rb, false, L2_ERR_SHAPE, "%s: %s, got shapes %s and %s",
+              op, what, l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    return true;
+}
+
 l2_tensor *l2_mm(const l2_tensor *a, const l2_tensor *b)
 {
     const char *op = "mm";
-    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
-    L2__CHECK_T(a, NULL, op);
-    L2__CHECK_T(b, NULL, op);
-    L2__CHECK(a->ndim == 2 && b->ndim == 2, NULL, L2_ERR_SHAPE,
-              "%s: both arguments must be 2-d matrices, got shapes %s and %s", op,
-              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    if (!ranks(op, a, b, "b", 2, 2, "both arguments must be 2-d matrices"))
+        return NULL;
     return l2__ret(record2(L2__OP_MM, matmul_impl(op, a, b, 1), a, b));
 }
 
@@ -288,11 +297,8 @@ l2_tensor *l2_bmm(const l2_tensor *a, const l2_tensor *b)
 {
     const char *op = "bmm";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
-    L2__CHECK_T(a, NULL, op);
-    L2__CHECK_T(b, NULL, op);
-    L2__CHECK(a->ndim == 3 && b->ndim == 3, NULL, L2_ERR_SHAPE,
-              "%s: both arguments must be 3-d, got shapes %s and %s", op,
-              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    if (!ranks(op, a, b, "b", 3, 3, "both arguments must be 3-d"))
+        return NULL;
     L2__CHECK(a->shape[0] == b->shape[0], NULL, L2_ERR_SHAPE,
               "%s: shapes %s and %s are not compatible (batch %lld != %lld)", op,
               l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape),
@@ -309,12 +315,8 @@ l2_status l2__bmm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 l2_tensor *l2_mv(const l2_tensor *a, const l2_tensor *v)
 {
     const char *op = "mv";
-    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
-    L2__CHECK_T(a, NULL, op);
-    L2__CHECK_T(v, NULL, op);
-    L2__CHECK(a->ndim == 2 && v->ndim == 1, NULL, L2_ERR_SHAPE,
-              "%s: expected a 2-d matrix and a 1-d vector, got shapes %s and %s", op,
-              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, v->ndim, v->shape));
+    if (!ranks(op, a, v, "v", 2, 1, "expected a 2-d matrix and a 1-d vector"))
+        return NULL;
     return l2__ret(record2(L2__OP_MV, matmul_impl(op, a, v, 1), a, v));
 }
 
@@ -327,12 +329,8 @@ l2_status l2__mv_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 l2_tensor *l2_dot(const l2_tensor *a, const l2_tensor *b)
 {
     const char *op = "dot";
-    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
-    L2__CHECK_T(a, NULL, op);
-    L2__CHECK_T(b, NULL, op);
-    L2__CHECK(a->ndim == 1 && b->ndim == 1, NULL, L2_ERR_SHAPE,
-              "%s: 1-d tensors expected, got shapes %s and %s", op,
-              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    if (!ranks(op, a, b, "b", 1, 1, "1-d tensors expected"))
+        return NULL;
     return l2__ret(record2(L2__OP_DOT, matmul_impl(op, a, b, 1), a, b));
 }
 
@@ -348,12 +346,8 @@ l2_status l2__dot_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 l2_tensor *l2_outer(const l2_tensor *a, const l2_tensor *b)
 {
     const char *op = "outer";
-    char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
-    L2__CHECK_T(a, NULL, op);
-    L2__CHECK_T(b, NULL, op);
-    L2__CHECK(a->ndim == 1 && b->ndim == 1, NULL, L2_ERR_SHAPE,
-              "%s: 1-d tensors expected, got shapes %s and %s", op,
-              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    if (!ranks(op, a, b, "b", 1, 1, "1-d tensors expected"))
+        return NULL;
     l2_dtype dt = l2__result_type(a, b);
     L2__CHECK(dt != L2_BOOL, NULL, L2_ERR_DTYPE,
               "%s: dtype bool is not supported (float32, float64 or int64)", op);
@@ -410,11 +404,8 @@ l2_tensor *l2_addmm(const l2_tensor *c, const l2_tensor *a, const l2_tensor *b, 
     const char *op = "addmm";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
     L2__CHECK_T(c, NULL, op);
-    L2__CHECK_T(a, NULL, op);
-    L2__CHECK_T(b, NULL, op);
-    L2__CHECK(a->ndim == 2 && b->ndim == 2, NULL, L2_ERR_SHAPE,
-              "%s: a and b must be 2-d matrices, got shapes %s and %s", op,
-              l2__shape_str(s1, a->ndim, a->shape), l2__shape_str(s2, b->ndim, b->shape));
+    if (!ranks(op, a, b, "b", 2, 2, "a and b must be 2-d matrices"))
+        return NULL;
     if (!check_dtypes(op, a, b) || !check_dtypes(op, c, a))
         return NULL;
     L2__CHECK(a->shape[1] == b->shape[0], NULL, L2_ERR_SHAPE,
