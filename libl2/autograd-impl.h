@@ -98,6 +98,24 @@ l2_status l2__save(l2__node *n, const l2_tensor *t);
 l2__node *l2__record_save(l2__op op, l2_tensor *out, int n, const l2_tensor *const *inputs,
                           int nsave, const l2_tensor *const *save);
 
+/* For a float op out = f(inputs, index): when the inputs need a gradient, records op saving
+ * idx and the ni integers ints in node->i. True when nothing needed recording or the record
+ * succeeded; false (error set, out unchanged) when it failed. */
+static inline bool l2__record_indexed(l2__op op, l2_tensor *out, int n,
+                                      const l2_tensor *const *inputs, const l2_tensor *idx,
+                                      int ni, const int64_t *ints)
+{
+    if (!l2__is_float(inputs[0]->dtype) || !l2__needs_grad(n, inputs))
+        return true;
+    l2__node *node = l2__record_save(op, out, n, inputs, 1, &idx);
+    if (!node)
+        return false;
+    for (int k = 0; k < ni; k++)
+        node->i[k] = ints[k];
+    node->ni = ni;
+    return true;
+}
+
 /* As l2__record_save, but save[i] is kept only when need[i]; otherwise a geometry-only stand-in
  * (its shape and dtype, no data) is saved, so later writes to it do not invalidate the node.
  * For ops whose gradient of one input reads only the other inputs (linalg.c). */

@@ -164,15 +164,8 @@ l2_tensor *l2_index_select(const l2_tensor *t, int dim, const l2_tensor *index)
         split_dims(t->ndim, t->shape, d, &outer, &inner);
     select_rows(l2__data(r), l2__data(src), (const int64_t *)l2__data(idx), outer, size, n, inner,
                 l2__esize(t->dtype));
-    if (l2__is_float(t->dtype) && l2__needs_grad(1, &t)) {
-        const l2_tensor *save[1] = {idx};
-        l2__node *node = l2__record_save(L2__OP_INDEX_SELECT, r, 1, &t, 1, save);
-        if (!node)
-            goto fail;
-        node->i[0] = d;
-        node->i[1] = n;
-        node->ni = 2;
-    }
+    if (!l2__record_indexed(L2__OP_INDEX_SELECT, r, 1, &t, idx, 2, (const int64_t[]){d, n}))
+        goto fail;
     l2_tensor_release(src);
     l2_tensor_release(idx);
     return l2__ret(r);
@@ -216,14 +209,8 @@ l2_tensor *l2_embedding(const l2_tensor *weight, const l2_tensor *indices)
         goto fail;
     select_rows(l2__data(r), l2__data(src), (const int64_t *)l2__data(idx), 1, v, n, dd,
                 l2__esize(weight->dtype));
-    if (l2__is_float(weight->dtype) && l2__needs_grad(1, &weight)) {
-        const l2_tensor *save[1] = {idx};
-        l2__node *node = l2__record_save(L2__OP_EMBEDDING, r, 1, &weight, 1, save);
-        if (!node)
-            goto fail;
-        node->i[0] = n;
-        node->ni = 1;
-    }
+    if (!l2__record_indexed(L2__OP_EMBEDDING, r, 1, &weight, idx, 1, &n))
+        goto fail;
     l2_tensor_release(src);
     l2_tensor_release(idx);
     return l2__ret(r);
@@ -387,16 +374,9 @@ l2_tensor *l2_gather(const l2_tensor *t, int dim, const l2_tensor *index)
     gs_walk w;
     walk_init(&w, d, idx, t, r);
     gather_kernel(&w, l2__esize(t->dtype));
-    if (l2__is_float(t->dtype) && l2__needs_grad(1, &t)) {
-        const l2_tensor *save[1] = {idx};
-        l2__node *node = l2__record_save(L2__OP_GATHER, r, 1, &t, 1, save);
-        if (!node) {
-            l2_tensor_release(r);
-            l2_tensor_release(idx);
-            return NULL;
-        }
-        node->i[0] = d;
-        node->ni = 1;
+    if (!l2__record_indexed(L2__OP_GATHER, r, 1, &t, idx, 1, (const int64_t[]){d})) {
+        l2_tensor_release(r);
+        r = NULL;
     }
     l2_tensor_release(idx);
     return l2__ret(r);
@@ -443,16 +423,9 @@ l2_tensor *l2_scatter_add(const l2_tensor *t, int dim, const l2_tensor *index,
     walk_init(&w, d, idx, r, src);
     scatter_add_kernel(&w, t->dtype);
     const l2_tensor *in[2] = {t, src};
-    if (l2__is_float(t->dtype) && l2__needs_grad(2, in)) {
-        const l2_tensor *save[1] = {idx};
-        l2__node *node = l2__record_save(L2__OP_SCATTER_ADD, r, 2, in, 1, save);
-        if (!node) {
-            l2_tensor_release(r);
-            l2_tensor_release(idx);
-            return NULL;
-        }
-        node->i[0] = d;
-        node->ni = 1;
+    if (!l2__record_indexed(L2__OP_SCATTER_ADD, r, 2, in, idx, 1, (const int64_t[]){d})) {
+        l2_tensor_release(r);
+        r = NULL;
     }
     l2_tensor_release(idx);
     return l2__ret(r);

@@ -52,12 +52,8 @@ l2_tensor *l2_take(const l2_tensor *t, const l2_tensor *index)
     char *o = l2__data(r);
     for (int64_t k = 0; k < m; k++)
         memcpy(o + (size_t)k * es, s + (size_t)ip[k] * es, es);
-    if (l2__is_float(t->dtype) && l2__needs_grad(1, &t)) {
-        const l2_tensor *save[1] = {idx};
-        l2__node *node = l2__record_save(L2__OP_TAKE, r, 1, &t, 1, save);
-        if (!node)
-            goto fail;
-    }
+    if (!l2__record_indexed(L2__OP_TAKE, r, 1, &t, idx, 0, NULL))
+        goto fail;
     l2_tensor_release(src);
     l2_tensor_release(idx);
     return l2__ret(r);

@@ -209,16 +209,9 @@ l2_tensor *l2_index_fill(const l2_tensor *t, int dim, const l2_tensor *index, do
     if (l2__numel(t->ndim, t->shape) > 0) /* else the index was not checked */
         fill_rows(l2__data(r), (const int64_t *)l2__data(idx), o, s, n, in,
                   l2__esize(t->dtype), val);
-    if (l2__is_float(t->dtype) && l2__needs_grad(1, &t)) {
-        const l2_tensor *save[1] = {idx};
-        l2__node *node = l2__record_save(L2__OP_INDEX_FILL, r, 1, &t, 1, save);
-        if (!node) {
-            l2_tensor_release(r);
-            l2_tensor_release(idx);
-            return NULL;
-        }
-        node->i[0] = d;
-        node->ni = 1;
+    if (!l2__record_indexed(L2__OP_INDEX_FILL, r, 1, &t, idx, 1, (const int64_t[]){d})) {
+        l2_tensor_release(r);
+        r = NULL;
     }
     l2_tensor_release(idx);
     return l2__ret(r);
