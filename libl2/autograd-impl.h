@@ -116,6 +116,24 @@ static inline bool l2__record_indexed(l2__op op, l2_tensor *out, int n,
     return true;
 }
 
+/* The start of a backward that builds a new gradient: *dy, gout as a contiguous tensor of its
+ * dtype, and *dx, a new tensor of that dtype and the given shape (zeroed when zero). L2_OK, or
+ * the error (out of memory) with both NULL. */
+static inline l2_status l2__grad_start(const char *op, const l2_tensor *gout, int ndim,
+                                       const int64_t *shape, bool zero, l2_tensor **dy,
+                                       l2_tensor **dx)
+{
+    *dx = NULL;
+    if (!(*dy = l2__convert(op, gout, gout->dtype, true)))
+        return l2_last_status();
+    if (!(*dx = l2__new(op, ndim, shape, gout->dtype, zero))) {
+        l2_tensor_release(*dy);
+        *dy = NULL;
+        return l2_last_status();
+    }
+    return L2_OK;
+}
+
 /* As l2__record_save, but save[i] is kept only when need[i]; otherwise a geometry-only stand-in
  * (its shape and dtype, no data) is saved, so later writes to it do not invalidate the node.
  * For ops whose gradient of one input reads only the other inputs (linalg.c). */

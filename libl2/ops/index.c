@@ -111,14 +111,9 @@ static l2_status index_add_backward(l2__node *nd, const l2_tensor *gout, const l
     const char *op = l2__op_names[nd->op];
     int rank = nd->in_ndim[0];
     const int64_t *shape = nd->in_shape[0];
-    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
-    if (!dy)
+    l2_tensor *dy, *dx;
+    if (l2__grad_start(op, gout, rank, shape, true, &dy, &dx) != L2_OK)
         return l2_last_status();
-    l2_tensor *dx = l2__new(op, rank, shape, gout->dtype, true);
-    if (!dx) {
-        l2_tensor_release(dy);
-        return l2_last_status();
-    }
     int64_t outer = 1, inner = 1, size = 1;
     if (rank > 0) {
         split_dims(rank, shape, dim, &outer, &inner);

@@ -68,14 +68,9 @@ fail:
 l2_status l2__take_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
 {
     const char *op = "take";
-    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
-    if (!dy)
+    l2_tensor *dy, *dx;
+    if (l2__grad_start(op, gout, nd->in_ndim[0], nd->in_shape[0], true, &dy, &dx) != L2_OK)
         return l2_last_status();
-    l2_tensor *dx = l2__new(op, nd->in_ndim[0], nd->in_shape[0], gout->dtype, true);
-    if (!dx) {
-        l2_tensor_release(dy);
-        return l2_last_status();
-    }
     const l2_tensor *idx = nd->saved[0];
     const int64_t *ip = (const int64_t *)l2__data(idx);
     int64_t m = l2__numel(idx->ndim, idx->shape);

@@ -313,14 +313,9 @@ l2_tensor *l2_index_add(const l2_tensor *t, int dim, const l2_tensor *index,
 static l2_status grad_source(const char *op, l2__node *nd, const l2_tensor *gout, double alpha,
                              l2_tensor **out)
 {
-    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
-    if (!dy)
+    l2_tensor *dy, *ds;
+    if (l2__grad_start(op, gout, nd->in_ndim[1], nd->in_shape[1], true, &dy, &ds) != L2_OK)
         return l2_last_status();
-    l2_tensor *ds = l2__new(op, nd->in_ndim[1], nd->in_shape[1], gout->dtype, true);
-    if (!ds) {
-        l2_tensor_release(dy);
-        return l2_last_status();
-    }
     const l2_tensor *idx = nd->saved[0];
     int64_t o, s, in, n = l2__numel(idx->ndim, idx->shape);
     osi(gout->ndim, gout->shape, (int)nd->i[0], &o, &s, &in);
