@@ -1317,6 +1317,69 @@ L2_API l2_tensor *l2_avg_pool2d_ex(const l2_tensor *x, const int64_t kernel[2],
                                    const int64_t stride[2], const int64_t padding[2],
                                    bool ceil_mode, bool count_include_pad,
                                    int64_t divisor_override);
+/* conv3 (issue 14): 3-d convolution and pooling (libl2/ops/conv3d.c, pool3.c), adaptive max
+ * pooling and max unpooling (libl2/ops/unpool.c). Triples (stride, padding, ...) are {depth,
+ * height, width}; x is (N, C, D, H, W) or unbatched (C, D, H, W), giving an unbatched result. */
+/* 3-d cross-correlation (torch.nn.functional.conv3d): x: (N, C, D, H, W), w: (O, C/groups, kD,
+ * kH, kW), b: (O,) or NULL -> (N, O, T, P, Q), T = floor((D + 2 pad - dilation (kD - 1) - 1) /
+ * stride) + 1 (P, Q likewise). NULL stride, padding or dilation mean 1, 0, 1 on every axis.
+ * Float32 or float64, one dtype for all operands (L2_ERR_DTYPE otherwise). L2_ERR_ARG for stride
+ * or dilation < 1, padding < 0 or groups < 1; L2_ERR_SHAPE for x not of rank 4 or 5, w not of
+ * rank 5 or with a kernel size 0, C != w.size(1) * groups, O not divisible by groups, b not
+ * (O,), or T, P or Q < 1 (the dilated kernel larger than the padded input); L2_ERR_OVERFLOW for
+ * sizes beyond int64 or a column matrix too large for BLAS. Differentiable in x, w and b. */
+L2_API l2_tensor *l2_conv3d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                            const int64_t stride[3], const int64_t padding[3],
+                            const int64_t dilation[3], int64_t groups);
+/* 3-d max pooling (torch.nn.functional.max_pool3d with dilation, ceil_mode and return_indices):
+ * x (N, C, D, H, W) or (C, D, H, W) -> (N, C, T, P, Q), each output size as l2_max_pool2d_ex's
+ * (ceil_mode's last window starts inside the input or the left padding). Window cells are
+ * (ot sD - pD + i dD, ...); padding never wins; a later cell wins when greater or NaN (the first
+ * of equal maxima is kept); a window whose cells are all -inf, or (dilated) with no cell inside
+ * the input, gives -inf and the index of its first cell past the padding (outside the volume in
+ * the second case, as torch, and then no gradient). stride NULL means the kernel, padding NULL
+ * 0, dilation NULL 1. When indices is not NULL, *indices receives an int64 tensor of the output's
+ * shape holding each maximum's flat position (z H + y) W + x in its (D, H, W) volume (NULL after
+ * a failure). Float32 or float64. L2_ERR_ARG for kernel, stride or dilation < 1 or a padding
+ * outside 0..kernel/2; L2_ERR_SHAPE for rank not 4 or 5, C, D, H or W = 0, or an output size
+ * < 1; L2_ERR_OVERFLOW for sizes beyond int64. Differentiable in x (the gradient goes to each
+ * window's maximum). */
+L2_API l2_tensor *l2_max_pool3d(const l2_tensor *x, const int64_t kernel[3],
+                                const int64_t stride[3], const int64_t padding[3],
+                                const int64_t dilation[3], bool ceil_mode, l2_tensor **indices);
+/* 3-d average pooling (torch.nn.functional.avg_pool3d): output size as l2_max_pool3d (dilation
+ * 1). Each output is the sum of its window's cells inside the input (accumulated in double)
+ * over divisor_override when it is not 0, else over the window's size within the padded input
+ * (count_include_pad; a ceil_mode window past the right padding counts only up to it) or its
+ * number of cells inside the input; a window with no cell inside gives 0. stride NULL means the
+ * kernel, padding NULL 0. Errors as l2_max_pool3d. Differentiable in x (dx = dy / divisor over
+ * each window's cells). */
+L2_API l2_tensor *l2_avg_pool3d(const l2_tensor *x, const int64_t kernel[3],
+                                const int64_t stride[3], const int64_t padding[3],
+                                bool ceil_mode, bool count_include_pad, int64_t divisor_override);
+/* Adaptive max pooling (torch.nn.functional.adaptive_max_pool2d, return_indices): x (N, C, H,
+ * W) or (C, H, W) -> (N, C, oH, oW) where output (i, j) is the max over input rows floor(i H /
+ * oH) .. ceil((i + 1) H / oH) - 1 and the same columns (an output size may be 0). Ties and NaN as
+ * l2_max_pool3d (starting at the window's first cell). When indices is not NULL, *indices
+ * receives an int64 tensor of the output's shape holding each maximum's flat position y W + x
+ * in its (H, W) plane (NULL after a failure). Float32 or float64. L2_ERR_NULL for a NULL
+ * output_size; L2_ERR_ARG for a negative output size; L2_ERR_SHAPE for rank not 3 or 4 or C, H
+ * or W = 0; L2_ERR_OVERFLOW for an output beyond the Limits. Differentiable in x. */
+L2_API l2_tensor *l2_adaptive_max_pool2d(const l2_tensor *x, const int64_t output_size[2],
+                                         l2_tensor **indices);
+/* Max unpooling (torch.nn.functional.max_unpool2d): scatters x (N, C, H, W) or (C, H, W) into a
+ * zeroed (N, C, oH, oW) output at the int64 indices (x's shape; flat positions y oW + x per
+ * plane, as l2_max_pool2d_ex returns them); a repeated index keeps the last value in order.
+ * output_size NULL means (H - 1) stride - 2 padding + kernel per axis; otherwise each size must
+ * lie strictly between that default minus and plus the stride (L2_ERR_ARG otherwise, torch's
+ * ValueError). stride NULL means the kernel, padding NULL 0. Float32 or float64. L2_ERR_DTYPE
+ * for indices not int64 or x not float; L2_ERR_SHAPE for rank not 3 or 4, indices of another
+ * shape, a non-batch size 0 or a negative output size; L2_ERR_INDEX for an index outside [0, oH
+ * oW) ("Found an invalid max index"); L2_ERR_OVERFLOW for sizes beyond int64. Differentiable in
+ * x (dx = dy gathered at the indices); the indices get no gradient. */
+L2_API l2_tensor *l2_max_unpool2d(const l2_tensor *x, const l2_tensor *indices,
+                                  const int64_t kernel[2], const int64_t stride[2],
+                                  const int64_t padding[2], const int64_t output_size[2]);
 /* Interpolation modes of l2_interpolate (torch's mode strings). */
 typedef enum {
     L2_INTERP_NEAREST,       /* "nearest": input index floor(o * s) in float32 arithmetic (the

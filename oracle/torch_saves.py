@@ -177,6 +177,14 @@ V = {
                          ((1, 1, 2, 2), lambda a: F.conv_transpose2d(c(1, 1, 3, 3), a))],
     "max_pool2d_ex": [((1, 1, 4, 4), lambda a: F.max_pool2d(a, 2, 1, 1, 2, True))],
     "avg_pool2d_ex": [((1, 1, 4, 4), lambda a: F.avg_pool2d(a, 3, 2, 1, True, False, 2))],
+    # conv3 (issue 14)
+    "conv3d": [((1, 1, 3, 3, 3), lambda a: F.conv3d(a, c(1, 1, 2, 2, 2))),
+               ((1, 1, 2, 2, 2), lambda a: F.conv3d(c(1, 1, 3, 3, 3), a))],
+    "max_pool3d": [((1, 1, 4, 4, 4), lambda a: F.max_pool3d(a, 2, 1, 1, 2, True))],
+    "avg_pool3d": [((1, 1, 4, 4, 4), lambda a: F.avg_pool3d(a, 3, 2, 1, True, False, 2))],
+    "adaptive_max_pool2d": [((1, 1, 4, 4), lambda a: F.adaptive_max_pool2d(a, 3))],
+    "max_unpool2d": [((1, 1, 2, 2), lambda a: F.max_unpool2d(
+        a, torch.tensor([[[[0, 3], [9, 14]]]]), 2))],
 }
 
 # Variants where another operand is the one that requires grad (torch 1.13 skips some saves

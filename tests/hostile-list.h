@@ -276,6 +276,11 @@
     X(l2_conv_transpose1d) \
     X(l2_max_pool2d_ex) \
     X(l2_avg_pool2d_ex) \
+    X(l2_conv3d) /* conv3 (issue 14) */ \
+    X(l2_max_pool3d) \
+    X(l2_avg_pool3d) \
+    X(l2_adaptive_max_pool2d) \
+    X(l2_max_unpool2d) \
     X(l2_sort) /* sort (issue 14) */ \
     X(l2_argsort) \
     X(l2_msort) \

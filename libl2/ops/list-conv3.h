@@ -1,0 +1,7 @@
+/* conv3 ops (issue 14; libl2/ops/conv3d.c, pool3.c, unpool.c). */
+#define L2__OPS_CONV3(X)                                                                     \
+    X(CONV3D, conv3d, L2__SAVES)                                                             \
+    X(MAX_POOL3D, max_pool3d, L2__SAVES)                                                     \
+    X(AVG_POOL3D, avg_pool3d, L2__SAVES)                                                     \
+    X(ADAPTIVE_MAX_POOL2D, adaptive_max_pool2d, L2__SAVES)                                   \
+    X(MAX_UNPOOL2D, max_unpool2d, L2__SAVES)
