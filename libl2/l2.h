@@ -1293,7 +1293,8 @@ L2_API l2_tensor *l2_conv_transpose1d(const l2_tensor *x, const l2_tensor *w, co
  * with P = floor((H + 2 pH - dH (kH - 1) - 1) / sH) + 1, or with ceil_mode the ceiling, less
  * one when that last window would start at or past H + pH (inside neither the input nor the left
  * padding); Q likewise. Window cells are (oy sH - pH + i dH, ...); padding never wins; the first
- * maximum wins ties, a NaN counts as the maximum; a dilated window with no cell inside the
+ * maximum wins ties, a NaN counts as the maximum, a window of -inf names its first cell; a dilated
+ * window with no cell inside the
  * input gives -inf, the index of its first cell past the top-left padding (outside the plane,
  * as torch) and no gradient. stride NULL means the kernel, padding NULL 0,
  * dilation NULL 1. When indices is not NULL, *indices receives an int64 tensor of the output's

@@ -110,7 +110,7 @@ def g_max_pool_ex(d, dt):
             break
     else:
         k, s, p, dl = [1, 1], [1, 1], [0, 0], [1, 1]
-    return {"inputs": [d.tensor(lead + (c,) + hw, dt, "normal")],
+    return {"inputs": [d.tensor(lead + (c,) + hw, dt, _vk(d, "normal", dt))],
             "args": {"kernel": k, "stride": s, "padding": p, "dilation": dl, "ceil": ceil}}
 
 

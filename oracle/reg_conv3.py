@@ -95,7 +95,7 @@ def g_max_pool3d(d, dt):
     size = (d.int(1, 5), d.int(1, 5), d.int(1, 5))
     ceil = d.bool()
     k, s, p, dl = _pool_axes(d, size, ceil, True)
-    return {"inputs": [d.tensor(_lead(d) + (d.int(1, 3),) + size, dt, "normal")],
+    return {"inputs": [d.tensor(_lead(d) + (d.int(1, 3),) + size, dt, _vk(d, "normal", dt))],
             "args": {"kernel": k, "stride": s, "padding": p, "dilation": dl, "ceil": ceil}}
 
 

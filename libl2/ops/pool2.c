@@ -97,8 +97,9 @@ static inline int64_t past_cell(int64_t y0, int64_t x0, int64_t w)
 }
 
 /* Max over each window's cells inside the input; arg gets the flat position y W + x of the
- * first maximum (a NaN wins). A window with no cell inside gives -inf at its first cell past
- * the top-left padding, as torch's kernel. */
+ * first maximum (a NaN wins), starting at the window's first cell, as torch's kernel: a window
+ * whose cells are all -inf keeps it, and one with no cell inside gives -inf at its first cell
+ * past the top-left padding. */
 #define L2__MAXPOOL_EX(SUF, T)                                                               \
     static void maxpool_ex_##SUF(const T *x, T *y, int64_t *arg, int64_t planes,             \
                                  const win *g)                                               \
@@ -113,7 +114,7 @@ static inline int64_t past_cell(int64_t y0, int64_t x0, int64_t w)
                     int64_t x0, nx;                                                          \
                     axis_cells(ox, g->sw, g->pw, g->kw, g->dw, g->w, &x0, &nx);              \
                     T best = (T)-INFINITY;                                                   \
-                    int64_t at = ny && nx ? 0 : past_cell(y0, x0, g->w);                     \
+                    int64_t at = past_cell(y0, x0, g->w);                                    \
                     for (int64_t i = 0; i < ny; i++)                                         \
                         for (int64_t j = 0; j < nx; j++) {                                   \
                             int64_t c = (y0 + i * g->dh) * g->w + x0 + j * g->dw;            \
