@@ -637,3 +637,5 @@ import reg_shape  # noqa: E402,F401
 import reg_conv2  # noqa: E402,F401
 # the indexing ops of issue 14 (index3)
 import reg_index3  # noqa: E402,F401
+# the threshold activation and the losses of issue 14 (loss)
+import reg_loss2  # noqa: E402,F401
