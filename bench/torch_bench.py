@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 import torch_ops14
+import torch_loss2  # loss (issue 14)
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64}
 
@@ -163,6 +164,9 @@ def build_case(name):
         g.update(a=a, b=b)
         return POSITIVE[op], g
     built = build_nn_case(op, base, grad, variant, shape, g)
+    if built:
+        return built
+    built = torch_loss2.build(base, grad, shape, g, bwd_stmt)  # loss (issue 14)
     if built:
         return built
 
