@@ -1583,8 +1583,10 @@ L2_API l2_tensor *l2_nn_threshold(const l2_tensor *t, double threshold, double v
  * shape, MEAN and SUM a 0-d tensor (the mean of nothing is NaN). Computed in float64 per
  * element, summed in float64. Gradients flow to every float input unless said, summed back to
  * its shape. L2_ERR_ARG for a reduction outside NONE, MEAN, SUM. */
-/* z = |input - target|: z < beta ? z^2 / (2 beta) : z - beta / 2; beta == 0 is l2_l1_loss (as
- * torch). L2_ERR_ARG for beta < 0. Gradient d = input - target: clamp(d / beta, -1, 1). */
+/* z = |input - target|: z < beta ? z^2 / (2 beta) : z - beta / 2 (beta == 0: |input - target|,
+ * as torch). L2_ERR_ARG for beta < 0. Gradient, d = input - target: d <= -beta ? -1 : d >= beta
+ * ? 1 : d / beta; the target's the same of -d (torch's kernel: at beta == 0 and d == 0 both
+ * gradients are -g, not l1_loss's 0). */
 L2_API l2_tensor *l2_smooth_l1_loss(const l2_tensor *input, const l2_tensor *target,
                                     l2_reduction r, double beta);
 /* z = |input - target|: z < delta ? z^2 / 2 : delta (z - delta / 2). L2_ERR_ARG for delta <= 0

@@ -186,12 +186,42 @@ add("l2_gaussian_nll_loss", "T:TTTbdi", g_gaussian,
     lambda f, xs, a: f(xs[0], xs[1], xs[2], a["full"], a["eps"], a["reduction"]),
     tol="accumulating", family="loss", mag="perturb")
 
+def mag_cos_emb(xs, a, g):
+    """Forward: the terms of 1 - cos (below). Gradients: cos = s / sqrt(m1 m2) (s = sum x1 x2, m = sum x^2 + 1e-12 along the last dim) has the
+    gradient (x2 - cos x1 sqrt(m2 / m1)) / sqrt(m1 m2), which cancels: its terms |g'|
+    (|x2| / sqrt(m1 m2) + |cos| |x1| / m1), g' the row's upstream gradient (over the rows for
+    the mean), summed to each input's shape; likewise for x2."""
+    x1, x2 = torch.broadcast_tensors(xs[0], xs[1])
+    d = x1.dim() - 1
+    m1 = (x1 * x1).sum(d, keepdim=True) + 1e-12
+    m2 = (x2 * x2).sum(d, keepdim=True) + 1e-12
+    r = (m1 * m2).sqrt()
+    cos = (x1 * x2).sum(d, keepdim=True).abs() / r
+    if g is None:  # 1 - cos cancels: the row's terms 1 + sum |x1 x2| / r (|margin| for -1)
+        ct = ((x1 * x2).abs().sum(d, keepdim=True) / r).squeeze(d)
+        t = xs[2]
+        row = torch.where(t == 1, 1 + ct, torch.where(t == -1, ct + abs(a["margin"]),
+                                                      torch.zeros_like(ct)))
+        if a["reduction"] == 0:
+            return "perturb", [row]
+        tot = row.sum()
+        return "perturb", [tot / max(row.numel(), 1) if a["reduction"] == 1 else tot]
+    ga = g.abs()
+    if a["reduction"] == 1:
+        ga = ga / max(cos.numel(), 1)
+    if ga.dim():
+        ga = ga.unsqueeze(-1)
+    t1 = ga * (x2.abs() / r + cos * x1.abs() / m1)
+    t2 = ga * (x1.abs() / r + cos * x2.abs() / m2)
+    return "perturb", [_sum_to(t1, xs[0].shape), _sum_to(t2, xs[1].shape)]
+
+
 for _n, _d, _b in [("l2_smooth_l1_loss", (0, 1), None), ("l2_huber_loss", (0, 1), None),
                    ("l2_kl_div", (0, 1), None), ("l2_margin_ranking_loss", (0, 1, 2), None),
                    ("l2_hinge_embedding_loss", (0,), None),
-                   ("l2_cosine_embedding_loss", (0, 1), (0, 1)),
                    ("l2_poisson_nll_loss", (0, 1), None),
                    ("l2_gaussian_nll_loss", (0, 1, 2), (0, 1))]:
     REGISTRY[_n].mag = mag_terms(REGISTRY[_n].ref, _d, _b)
+REGISTRY["l2_cosine_embedding_loss"].mag = mag_cos_emb
 
 assert all(n in REGISTRY for n in ("l2_nn_threshold", "l2_gaussian_nll_loss"))

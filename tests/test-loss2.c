@@ -317,6 +317,18 @@ static void test_edges(void)
     /* smooth_l1 with beta 0 is l1_loss */
     double sv = itemr(l2_smooth_l1_loss(hx, t0, L2_REDUCTION_MEAN, 0));
     ok(sv == 0.75, "smooth_l1: beta 0 is l1 (got %g)", sv);
+    /* ... but its gradient at d == 0 is torch's smooth_l1 kernel's: -g for both operands */
+    l2_tensor *sx = l2_scalar(0.5, L2_FLOAT64), *st = l2_scalar(0.5, L2_FLOAT64);
+    l2_set_requires_grad(sx, true);
+    l2_set_requires_grad(st, true);
+    l2_tensor *sl = l2_smooth_l1_loss(sx, st, L2_REDUCTION_SUM, 0);
+    l2_tensor *sg = l2_scalar(-0.125, L2_FLOAT64);
+    ok(sl && l2_backward(sl, sg, false) == L2_OK && item(l2_grad(sx)) == 0.125 &&
+           item(l2_grad(st)) == 0.125, "smooth_l1: beta 0, d 0: both gradients -g (as torch)");
+    is_str(l2_grad_fn_name(sl), "smooth_l1_loss", "smooth_l1: beta 0 keeps its node");
+    l2_tensor *more[] = {sx, st, sl, sg};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        l2_tensor_release(more[i]);
     /* poisson full: Stirling's term only where t > 1 */
     l2_tensor *pt = l2_scalar(1, L2_FLOAT64);
     double pv = itemr(l2_poisson_nll_loss(hx, pt, true, true, 1e-8, L2_REDUCTION_SUM));

@@ -68,13 +68,15 @@ L2__NN_INLINE double l_der(int kind, int which, double a, double b, double p, do
                            bool full)
 {
     switch (kind) {
-    case K_SL1: { /* d < -beta ? -1 : d > beta ? 1 : d / beta, d = a - b; db = -da */
-        double d = a - b, r = d < -p ? -1.0 : d > p ? 1.0 : d / p;
-        return which ? -r : r;
+    case K_SL1: { /* d <= -beta ? -1 : d >= beta ? 1 : d / beta with d = a - b; db: the same
+                   * of b - a (torch's kernel with its operands swapped: at beta 0 and d 0 both
+                   * gradients are -g) */
+        double d = which ? b - a : a - b;
+        return d <= -p ? -1.0 : d >= p ? 1.0 : d / p;
     }
-    case K_HUBER: { /* d < -delta ? -delta : d > delta ? delta : d */
-        double d = a - b, r = d < -p ? -p : d > p ? p : d;
-        return which ? -r : r;
+    case K_HUBER: { /* d <= -delta ? -delta : d >= delta ? delta : d, db the same of b - a */
+        double d = which ? b - a : a - b;
+        return d <= -p ? -p : d >= p ? p : d;
     }
     case K_KL_LOG: /* da = -exp(b); db = exp(b) (b - a) + exp(b) */
         return which ? exp(b) * (b - a) + exp(b) : -exp(b);
@@ -425,18 +427,10 @@ l2_tensor *l2_smooth_l1_loss(const l2_tensor *input, const l2_tensor *target, l2
     L2__CHECK_TN(target, NULL, op, "target");
     L2__CHECK(!(beta < 0), NULL, L2_ERR_ARG,
               "%s: smooth_l1_loss does not support negative values for beta (got %g)", op, beta);
-    if (beta == 0) { /* torch computes l1_loss then */
-        if (!l_check_red(op, r, false))
-            return NULL;
-        l2__enter();
-        l2_tensor *res = l2_l1_loss(input, target, r);
-        l2__leave();
-        return l2__ret(res);
-    }
     return l_two(op, L2__OP_SMOOTH_L1_LOSS, K_SL1, input, target, r, beta, 0, false, true);
 }
 
-/* dx = g scale (d < -beta ? -1 : d > beta ? 1 : d / beta), dt = -dx */
+/* dx = g scale (d <= -beta ? -1 : d >= beta ? 1 : d / beta), d = x - t; dt the same of t - x */
 l2_status l2__smooth_l1_loss_backward(l2__node *n, const l2_tensor *g, l2_tensor **gin)
 {
     return l_backward(n, g, gin);
@@ -452,7 +446,7 @@ l2_tensor *l2_huber_loss(const l2_tensor *input, const l2_tensor *target, l2_red
     return l_two(op, L2__OP_HUBER_LOSS, K_HUBER, input, target, r, delta, 0, false, true);
 }
 
-/* dx = g scale clamp(d, -delta, delta), dt = -dx */
+/* dx = g scale clamp(x - t, -delta, delta), dt = g scale clamp(t - x, -delta, delta) */
 l2_status l2__huber_loss_backward(l2__node *n, const l2_tensor *g, l2_tensor **gin)
 {
     return l_backward(n, g, gin);
