@@ -170,6 +170,7 @@ void bench_cases_ops(void);
 void bench_cases_nn(void);
 void bench_cases_ops14(void);
 void bench_cases_conv3(void); /* conv3 (issue 14) */
+void bench_cases_loss2(void); /* loss (issue 14) */
 void bench_cases_limits(void);
 
 /* l2bench --l2_rss=MODEL,FIRST,LAST (cases-ops.c): run MODEL's training step (mlp: the MLP step

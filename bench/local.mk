@@ -3,12 +3,14 @@
 EXTRA_DIST += bench/torch_bench.py bench/train_twin.py bench/report.py bench/report_plots.py \
 	bench/compare_flag.py bench/compare.sh bench/smoke.sh bench/README.md \
 	bench/report_targets.py bench/torch_ops14.py bench/torch_conv3.py
+EXTRA_DIST += bench/torch_loss2.py # loss (issue 14)
 
 if HAVE_BENCHMARK
 noinst_PROGRAMS += bench/l2bench
 bench_l2bench_SOURCES = bench/shim.cc bench/shim.h bench/cases.h bench/main.c \
 	bench/cases-core.c bench/cases-ops.c bench/cases-nn.c \
 	bench/cases-limits.c bench/cases-ops14.c bench/cases-conv3.c
+bench_l2bench_SOURCES += bench/cases-loss2.c # loss (issue 14)
 bench_l2bench_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(BENCHMARK_CFLAGS)
 bench_l2bench_CFLAGS = $(AM_CFLAGS)
 bench_l2bench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS)

@@ -1118,8 +1118,16 @@ L2_API l2_tensor *l2_masked_scatter(const l2_tensor *t, const l2_tensor *mask,
  * pointwise losses: the promoted dtype of input and target). Dims may be negative. All are
  * differentiable (first order); sums are accumulated in float64. */
 
-/* How a loss reduces its per-element values: none (same shape), mean, sum (0-d results). */
-typedef enum { L2_REDUCTION_NONE, L2_REDUCTION_MEAN, L2_REDUCTION_SUM } l2_reduction;
+/* How a loss reduces its per-element values: none (same shape), mean, sum (0-d results).
+ * L2_REDUCTION_BATCHMEAN (area loss, issue 14) is torch's kl_div "batchmean": the sum divided
+ * by the input's size along dim 0 (a 0-d input: the sum); only l2_kl_div takes it, the other
+ * losses refuse it with L2_ERR_ARG, as torch refuses "batchmean" for them. */
+typedef enum {
+    L2_REDUCTION_NONE,
+    L2_REDUCTION_MEAN,
+    L2_REDUCTION_SUM,
+    L2_REDUCTION_BATCHMEAN
+} l2_reduction;
 
 /* exp(t) / sum(exp(t)) along dim, computed stably (the lane maximum is subtracted). t: any
  * shape and layout -> t's shape, contiguous. L2_ERR_DIM for a bad dim. */
@@ -1625,6 +1633,72 @@ L2_API l2_tensor *l2_pairwise_distance(const l2_tensor *x1, const l2_tensor *x2,
  * gradient is 0 where it acts, as torch's clamp_min). p > 0 or INFINITY (L2_ERR_ARG otherwise);
  * L2_ERR_DIM for a bad dim (a 0-d t takes dim 0 or -1). */
 L2_API l2_tensor *l2_normalize(const l2_tensor *t, double p, int dim, double eps);
+/* ---- area loss (issue 14; libl2/ops/loss2.c, loss2-act.c) ---- */
+/* torch.nn.functional.threshold(t, threshold, value): t <= threshold ? value : t (NaN kept),
+ * threshold and value converted to t's dtype first. Named l2_nn_threshold because l2_threshold
+ * queries the library's size thresholds. float32, float64 and int64 (the scalars truncated
+ * toward zero; L2_ERR_ARG when they do not fit int64); bool: L2_ERR_DTYPE. Result laid out by
+ * the elementwise output layout rule. Gradient: g where t > threshold (and where t is NaN), else
+ * 0, as torch's threshold_backward. */
+L2_API l2_tensor *l2_nn_threshold(const l2_tensor *t, double threshold, double value);
+/* Losses of the area, as torch.nn.functional's: input and target broadcast together (torch
+ * warns for different shapes, libl2 does not; L2_ERR_SHAPE when they cannot), every operand
+ * float (L2_ERR_DTYPE otherwise), the result in their promoted dtype; NONE returns the broadcast
+ * shape, MEAN and SUM a 0-d tensor (the mean of nothing is NaN). Computed in float64 per
+ * element, summed in float64. Gradients flow to every float input unless said, summed back to
+ * its shape. L2_ERR_ARG for a reduction outside NONE, MEAN, SUM. */
+/* z = |input - target|: z < beta ? z^2 / (2 beta) : z - beta / 2 (beta == 0: |input - target|,
+ * as torch). L2_ERR_ARG for beta < 0. Gradient, d = input - target: d <= -beta ? -1 : d >= beta
+ * ? 1 : d / beta; the target's the same of -d (torch's kernel: at beta == 0 and d == 0 both
+ * gradients are -g, not l1_loss's 0). */
+L2_API l2_tensor *l2_smooth_l1_loss(const l2_tensor *input, const l2_tensor *target,
+                                    l2_reduction r, double beta);
+/* z = |input - target|: z < delta ? z^2 / 2 : delta (z - delta / 2). L2_ERR_ARG for delta <= 0
+ * (or NaN). Gradient clamp(input - target, -delta, delta). */
+L2_API l2_tensor *l2_huber_loss(const l2_tensor *input, const l2_tensor *target,
+                                l2_reduction r, double delta);
+/* Pointwise KL divergence with input holding log-probabilities: target * log(target) - target
+ * * input (0 where target is 0; NaN for a negative target), or with log_target
+ * exp(target) * (target - input). Takes L2_REDUCTION_BATCHMEAN too (torch's default reduction
+ * is MEAN). Gradients: input -target (-exp(target)); target log(target) + 1 - input (NaN where
+ * target is 0, as torch's xlogy gradient) or exp(target) (target - input + 1). */
+L2_API l2_tensor *l2_kl_div(const l2_tensor *input, const l2_tensor *target, l2_reduction r,
+                            bool log_target);
+/* max(0, -target * (input1 - input2) + margin); the three must have the same number of dims
+ * (L2_ERR_SHAPE otherwise, as torch) and broadcast. Gradients to all three (where the clamp
+ * passes, its edge included: input1 -target, input2 target, target -(input1 - input2)). */
+L2_API l2_tensor *l2_margin_ranking_loss(const l2_tensor *input1, const l2_tensor *input2,
+                                         const l2_tensor *target, double margin,
+                                         l2_reduction r);
+/* (target != 1 ? max(0, margin - input) : 0) + (target != -1 ? input : 0) (targets are meant
+ * to be 1 or -1; others take both terms, as torch). Gradient to input only (target: none, as
+ * torch). */
+L2_API l2_tensor *l2_hinge_embedding_loss(const l2_tensor *input, const l2_tensor *target,
+                                          double margin, l2_reduction r);
+/* 1 - cos where target == 1, max(0, cos - margin) where target == -1, else 0, with cos the
+ * cosine similarity of input1 and input2 along their last dim: inputs (N, D) with target (N),
+ * or (D) with a 0-d target (L2_ERR_SHAPE otherwise; the shapes broadcast), cos =
+ * sum(x1 x2) / sqrt((sum(x1^2) + 1e-12) (sum(x2^2) + 1e-12)). Composed of public ops as torch
+ * composes it; gradients to input1 and input2 are theirs (target: none). */
+L2_API l2_tensor *l2_cosine_embedding_loss(const l2_tensor *input1, const l2_tensor *input2,
+                                           const l2_tensor *target, double margin,
+                                           l2_reduction r);
+/* Poisson negative log likelihood: exp(input) - target * input (log_input), else
+ * input - target * log(input + eps); full adds Stirling's target * log(target) - target +
+ * log(2 pi target) / 2 where target > 1. Gradients to input and target (with full, the
+ * target's is NaN where target <= 0, as torch's masked product). torch's defaults: log_input
+ * true, full false, eps 1e-8, MEAN. */
+L2_API l2_tensor *l2_poisson_nll_loss(const l2_tensor *input, const l2_tensor *target,
+                                      bool log_input, bool full, double eps, l2_reduction r);
+/* Gaussian negative log likelihood (log(v) + (input - target)^2 / v) / 2 (+ log(2 pi) / 2 with
+ * full), v = max(var, eps) (the clamp outside autograd, as torch: var's gradient is taken at v
+ * and passed through). var: input's shape, input's without its last dim (unsqueezed), or that
+ * with a last dim of 1 (L2_ERR_SHAPE otherwise); then the three broadcast. L2_ERR_ARG for a
+ * negative element of var. Gradients to input, target and var. torch's defaults: full false,
+ * eps 1e-6, MEAN. */
+L2_API l2_tensor *l2_gaussian_nll_loss(const l2_tensor *input, const l2_tensor *target,
+                                       const l2_tensor *var, bool full, double eps,
+                                       l2_reduction r);
 /* @@ACT@@ */
 
 /* ------------------------------------------------------------------------------------------ */

@@ -47,3 +47,4 @@ include libl2/ops/shape.mk
 include libl2/ops/conv2.mk # conv2 (issue 14)
 include libl2/ops/index3.mk # index3 (issue 14)
 include libl2/ops/conv3.mk # conv3 (issue 14)
+include libl2/ops/loss2.mk # loss (issue 14)

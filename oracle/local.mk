@@ -41,3 +41,4 @@ graph-oracle-deep: all
 .PHONY: graph-oracle-deep
 EXTRA_DIST += oracle/reg_scan.py # scan (issue 14)
 EXTRA_DIST += oracle/reg_act.py oracle/reg_shape.py oracle/reg_conv2.py oracle/reg_conv3.py # act, shape, conv2
+EXTRA_DIST += oracle/reg_loss2.py # loss (issue 14)

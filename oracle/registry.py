@@ -639,3 +639,5 @@ import reg_conv2  # noqa: E402,F401
 import reg_index3  # noqa: E402,F401
 # the conv3 family of issue 14 (conv3d, 3-d pools, adaptive max pool, max unpool)
 import reg_conv3  # noqa: E402,F401
+# the threshold activation and the losses of issue 14 (loss)
+import reg_loss2  # noqa: E402,F401

@@ -272,6 +272,9 @@ REDUCE_DIMS += ("l2_amax", "l2_amin", "l2_aminmax", "l2_nansum", "l2_nanmean",
                 "l2_cummin", "l2_logcumsumexp")
 LOSSES = ("l2_mse_loss", "l2_l1_loss", "l2_binary_cross_entropy",
           "l2_binary_cross_entropy_with_logits")
+# loss (issue 14): the pointwise losses of libl2/ops/loss2.c (chunked float64 sums)
+LOSSES += ("l2_smooth_l1_loss", "l2_huber_loss", "l2_kl_div", "l2_margin_ranking_loss",
+           "l2_hinge_embedding_loss", "l2_poisson_nll_loss", "l2_gaussian_nll_loss")
 POOLS = ("l2_max_pool2d", "l2_avg_pool2d")
 # threads area (issue 12): elementwise ops of the math class (libm per element; libl2/ops/unary.c
 # unary_grain), parallel from l2_threshold("grain_math") instead of parallel_grain

@@ -216,6 +216,26 @@ OTHER_OPERAND = {
 for _k, _v in OTHER_OPERAND.items():
     V[_k] = V[_k] + _v
 
+# loss (issue 14): threshold and the losses with a node (cosine_embedding is composed); the
+# composed torch losses raise when any node of theirs saved
+PM1 = torch.tensor([[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]], dtype=torch.float64)
+V.update({
+    "nn_threshold": [((2, 3), lambda a: F.threshold(a, 0.7, 0.0))],
+    "smooth_l1_loss": [((2, 3), lambda a: F.smooth_l1_loss(a, c(2, 3), beta=0.5)),
+                       ((2, 3), lambda a: F.smooth_l1_loss(c(2, 3), a, beta=0.5))],
+    "huber_loss": [((2, 3), lambda a: F.huber_loss(a, c(2, 3), delta=0.5)),
+                   ((2, 3), lambda a: F.huber_loss(c(2, 3), a, delta=0.5))],
+    "kl_div": [((2, 3), lambda a: F.kl_div(a, c(2, 3))), ((2, 3), lambda a: F.kl_div(c(2, 3), a)),
+               ((2, 3), lambda a: F.kl_div(a, c(2, 3), log_target=True))],
+    "margin_ranking_loss": [((2, 3), lambda a: F.margin_ranking_loss(a, c(2, 3), PM1)),
+                            ((2, 3), lambda a: F.margin_ranking_loss(c(2, 3), c(2, 3), a))],
+    "hinge_embedding_loss": [((2, 3), lambda a: F.hinge_embedding_loss(a, PM1))],
+    "poisson_nll_loss": [((2, 3), lambda a: F.poisson_nll_loss(a, c(2, 3))),
+                         ((2, 3), lambda a: F.poisson_nll_loss(c(2, 3), a, full=True))],
+    "gaussian_nll_loss": [((2, 3), lambda a: F.gaussian_nll_loss(a, c(2, 3), c(2, 3))),
+                          ((2, 3), lambda a: F.gaussian_nll_loss(c(2, 3), c(2, 3), a))],
+})
+
 # Ops of the table without a torch node of their own (left L2__MAY_SAVE).
 NO_COUNTERPART = {"set_": "element assignment; torch records CopySlices over the view"}
 

@@ -375,6 +375,15 @@
     X(l2_pairwise_distance) \
     X(l2_normalize) \
     /* @@ACT@@ */ \
+    X(l2_nn_threshold) /* loss (issue 14) */ \
+    X(l2_smooth_l1_loss) \
+    X(l2_huber_loss) \
+    X(l2_kl_div) \
+    X(l2_margin_ranking_loss) \
+    X(l2_hinge_embedding_loss) \
+    X(l2_cosine_embedding_loss) \
+    X(l2_poisson_nll_loss) \
+    X(l2_gaussian_nll_loss) \
     X(l2_layernorm_layer_init) \
     X(l2_layernorm_layer_forward) \
     X(l2_layernorm_layer_params) \

@@ -1,0 +1,11 @@
+/* the threshold activation and the losses of issue 14, area loss (libl2/ops/loss2.c,
+ * loss2-act.c). cosine_embedding_loss is composed and has no node of its own. */
+#define L2__OPS_LOSS2(X)                                                                     \
+    X(NN_THRESHOLD, nn_threshold, L2__SAVES)                                                 \
+    X(SMOOTH_L1_LOSS, smooth_l1_loss, L2__SAVES)                                             \
+    X(HUBER_LOSS, huber_loss, L2__SAVES)                                                     \
+    X(KL_DIV, kl_div, L2__SAVES)                                                             \
+    X(MARGIN_RANKING_LOSS, margin_ranking_loss, L2__SAVES)                                   \
+    X(HINGE_EMBEDDING_LOSS, hinge_embedding_loss, L2__SAVES)                                 \
+    X(POISSON_NLL_LOSS, poisson_nll_loss, L2__SAVES)                                         \
+    X(GAUSSIAN_NLL_LOSS, gaussian_nll_loss, L2__SAVES)
