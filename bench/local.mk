@@ -8,7 +8,7 @@ if HAVE_BENCHMARK
 noinst_PROGRAMS += bench/l2bench
 bench_l2bench_SOURCES = bench/shim.cc bench/shim.h bench/cases.h bench/main.c \
 	bench/cases-core.c bench/cases-ops.c bench/cases-nn.c \
-	bench/cases-limits.c bench/cases-ops14.c
+	bench/cases-limits.c bench/cases-ops14.c bench/cases-ops14b.c bench/cases-ops14c.c
 bench_l2bench_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(BENCHMARK_CFLAGS)
 bench_l2bench_CFLAGS = $(AM_CFLAGS)
 bench_l2bench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS)

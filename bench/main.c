@@ -14,6 +14,8 @@ int main(int argc, char **argv)
     bench_cases_ops();
     bench_cases_nn();
     bench_cases_ops14();
+    bench_cases_ops14b();
+    bench_cases_ops14c();
     bench_cases_limits();
     if (argc > 1 && strncmp(argv[1], "--l2_rss=", 9) == 0) {
         char model[16];
