@@ -114,8 +114,8 @@ static void print_shape(const char *name, const l2_tensor *y)
     fprintf(stderr, ")\n");
 }
 
-/* c->fn is the row; c->p[4] the backward flag. t[7] = ones shaped like what +bwd differentiates
- * (it runs once here for the shape). */
+/* c->fn is the row; c->p[4] the backward flag. t[7] = contiguous ones shaped like what +bwd
+ * differentiates (it runs once here for the shape; the twin's are contiguous too). */
 static void *setup_row(const bench_case *c)
 {
     const ops14_row *r = c->fn;
@@ -139,7 +139,7 @@ static void *setup_row(const bench_case *c)
         if (r->grad >> i & 1u)
             l2_set_requires_grad(d->t[i], true);
     l2_tensor *y = (r->bwd ? r->bwd : r->fwd)(d->t);
-    d->t[7] = y ? l2_ones_like(y) : NULL;
+    d->t[7] = y ? l2_ones(l2_ndim(y), l2_shape(y), L2_FLOAT32) : NULL; /* contiguous */
     l2_tensor_release(y);
     if (!d->t[7]) {
         bdata_free(d);
