@@ -1,6 +1,6 @@
 /* cases-ops14c.c: issue 14's later shape, indexing, convolution and pooling ops, forward and
  * forward + backward, float32, full profile only; rows for the generic runner of
- * cases-ops14b.c (ops14_add_rows; the inputs: IN_* in cases.h). The torch twins are in
+ * cases-ops14.c (ops14_add_rows; the inputs: IN_* in cases.h). The torch twins are in
  * bench/torch_ops14.py under "op/variant".
  * The ops that return several pieces (split, chunk, unbind, tensor_split, meshgrid): the forward
  * case makes the pieces (and keeps none); the +bwd case differentiates the pieces put back
@@ -132,7 +132,7 @@ static const ops14_row rows[] = {
     ROW(masked_scatter, "half", "1024x1024-1024x1024", IN_MASK, 5, f_masked_scatter),
     ROW(take_along_dim, "dim1", "1024x1024", IN_GATHER, 1, f_take_along_dim),
     /* convolution and pooling */
-    ROW(conv_transpose1d, "s2p1", "64x32x256-32x16x4-16", IN_RANDN, 7, f_conv_transpose1d),
+    ROW(conv_transpose1d, "s2p1", "64x32x256-32x16x4", IN_CONV, 7, f_conv_transpose1d),
     ROW(max_pool2d_ex, "k3s2d2ceil", "64x16x28x28", IN_RANDN, 1, f_max_pool2d_ex),
     ROW(avg_pool2d_ex, "k3s2p1nopad", "64x16x28x28", IN_RANDN, 1, f_avg_pool2d_ex),
 };

@@ -164,15 +164,19 @@ enum { LAYOUT_CONTIG, LAYOUT_TRANSPOSED, LAYOUT_BROADCAST };
  * t[0] = a, t[1] = b (n x n, or a row of n for LAYOUT_BROADCAST), t[2] = n x n ones. */
 void *bench_setup_square(const bench_case *c);
 
-/* The table-driven cases of issue 14's later ops (cases-ops14b.c, cases-ops14c.c). A row's
- * shape text gives its inputs' shapes, one '-'-separated piece per input, made as `in` says:
- * IN_RANDN each piece randn; IN_RAND each rand; IN_RELU relu(randn(piece 0)); IN_SORT0 piece 0
- * randn sorted along its last dim, the others randn; IN_INDEX t[0] randn(piece 0), t[1] the
- * first piece1[0] of randperm(piece0[0]) (int64, distinct), t[2] randn(piece 1) when piece 1
- * has 2+ dims; IN_MASK t[0] randn(piece 0), t[1] rand(piece 0) < 0.5, t[2] randn(piece 1) if
- * any; IN_GATHER t[0] randn(piece 0), t[1] randint(0, its last size, piece 0). The torch twin
+/* The table-driven cases of issue 14's ops (cases-ops14.c, cases-ops14b.c, cases-ops14c.c). A
+ * row's shape text gives its inputs' shapes, one '-'-separated piece per input, made as `in`
+ * says: IN_RANDN each piece randn; IN_RAND each rand; IN_RELU relu(randn(piece 0)); IN_SORT0
+ * piece 0 randn sorted along its last dim, the others randn; IN_INDEX t[0] randn(piece 0), t[1]
+ * the first piece1[0] of randperm(piece0[0]) (int64, distinct), t[2] randn(piece 1) when piece 1
+ * has 2+ dims; IN_INDEX_ANY the same with t[1] randint(0, piece0[0], (piece1[0])); IN_MASK t[0]
+ * randn(piece 0), t[1] rand(piece 0) < 0.5, t[2] randn(piece 1) if any; IN_GATHER t[0]
+ * randn(piece 0), t[1] randint(0, its last size, piece 0); IN_TAKE the same with randint(0,
+ * its numel, piece 0); IN_CONV input randn(piece 0), weight randn(piece 1), bias randn of the
+ * weight's size 1 (a transposed convolution's output channels). The torch twin
  * (torch_ops14.py, key "op/variant") makes its inputs the same way. */
-enum { IN_RANDN, IN_RAND, IN_RELU, IN_SORT0, IN_INDEX, IN_MASK, IN_GATHER };
+enum { IN_RANDN, IN_RAND, IN_RELU, IN_SORT0, IN_INDEX, IN_INDEX_ANY, IN_MASK, IN_GATHER, IN_TAKE,
+       IN_CONV };
 
 typedef struct {
     const char *op, *variant, *shape;

@@ -7,34 +7,9 @@ import sys
 
 import torch
 import torch.nn.functional as F
-# base -> shape -> (inputs by name, forward expression, the leaves: names joined by commas)
-TWINS = {
-    "sort": lambda s: ({"x": torch.randn(*s)}, "torch.sort(x, 1)[0]", "x"),
-    "topk": lambda s: ({"x": torch.randn(*s)}, "torch.topk(x, 10, 1)[0]", "x"),
-    "cumprod": lambda s: ({"x": torch.randn(*s)}, "torch.cumprod(x, 1)", "x"),
-    "cummax": lambda s: ({"x": torch.randn(*s)}, "torch.cummax(x, 1)[0]", "x"),
-    "logcumsumexp": lambda s: ({"x": torch.randn(*s)}, "torch.logcumsumexp(x, 1)", "x"),
-    "amax": lambda s: ({"x": torch.randn(*s)}, "torch.amax(x, 0)", "x"),
-    "nansum": lambda s: ({"x": torch.randn(*s)}, "torch.nansum(x, 1)", "x"),
-    "hardswish": lambda s: ({"x": torch.randn(*s)}, "F.hardswish(x)", "x"),
-    "mish": lambda s: ({"x": torch.randn(*s)}, "F.mish(x)", "x"),
-    "flip": lambda s: ({"x": torch.randn(*s)}, "torch.flip(x, (0,))", "x"),
-    "roll": lambda s: ({"x": torch.randn(*s)}, "torch.roll(x, 1, 1)", "x"),
-    "tril": lambda s: ({"x": torch.randn(*s)}, "torch.tril(x)", "x"),
-    "repeat": lambda s: ({"x": torch.randn(*s)}, "x.repeat(2, 2)", "x"),
-    "index_add": lambda s: ({"x": torch.randn(*s[0]), "i": torch.randint(0, s[0][0], (s[1][0],)),
-                             "src": torch.randn(*s[1])}, "x.index_add(0, i, src)", "x,src"),
-    "masked_select": lambda s: ({"x": torch.randn(*s), "m": torch.rand(*s) < 0.5},
-                                "torch.masked_select(x, m)", "x"),
-    "take": lambda s: ({"x": torch.randn(*s), "i": torch.randint(0, s[0] * s[1], tuple(s))},
-                       "torch.take(x, i)", "x"),
-    "conv_transpose2d": lambda s: ({"x": torch.randn(*s[0]), "w": torch.randn(*s[1]),
-                                    "b": torch.randn(s[1][1])},
-                                   "F.conv_transpose2d(x, w, b, 2, 1)", "x,w,b"),
-}
 
 
-# The table-driven cases (cases-ops14b.c, cases-ops14c.c): "op/variant" -> pieces ->
+# The cases of cases-ops14.c, cases-ops14b.c, cases-ops14c.c: "op/variant" -> pieces ->
 # (inputs by name, forward expression, the leaves of the +bwd case joined by commas ("": no +bwd
 # case), the expression +bwd differentiates or None for the forward's). The inputs are made as
 # the C rows' IN_* kinds (cases.h) say: below, one function per kind.
@@ -42,6 +17,10 @@ TWINS = {
 
 def randn(s):
     return {"x": torch.randn(*s[0])}
+
+
+def rand(s):
+    return {"x": torch.rand(*s[0])}
 
 
 def randn2(s):
@@ -52,11 +31,29 @@ def sort0(s):  # IN_SORT0: piece 0 sorted along its last dim
     return {"s": torch.sort(torch.randn(*s[0]), -1)[0], "v": torch.randn(*s[1])}
 
 
-def index(s):  # IN_INDEX
-    d = {"x": torch.randn(*s[0]), "i": torch.randperm(s[0][0])[:s[1][0]]}
+def index(s, distinct=True):  # IN_INDEX (distinct) and IN_INDEX_ANY
+    i = torch.randperm(s[0][0])[:s[1][0]] if distinct else torch.randint(0, s[0][0], (s[1][0],))
+    d = {"x": torch.randn(*s[0]), "i": i}
     if len(s[1]) > 1:
         d["src"] = torch.randn(*s[1])
     return d
+
+
+def index_any(s):
+    return index(s, False)
+
+
+def gather(s, whole=False):  # IN_GATHER and IN_TAKE (whole: indices over every element)
+    x = torch.randn(*s[0])
+    return {"x": x, "i": torch.randint(0, x.numel() if whole else s[0][-1], tuple(s[0]))}
+
+
+def take(s):
+    return gather(s, True)
+
+
+def conv(s):  # IN_CONV: the bias has the weight's size 1 (transposed convolutions)
+    return {"x": torch.randn(*s[0]), "w": torch.randn(*s[1]), "b": torch.randn(s[1][1])}
 
 
 def mask(s):  # IN_MASK
@@ -71,6 +68,25 @@ def relu(s):  # IN_RELU
 
 
 ROWS = {
+    # cases-ops14.c (session 7)
+    "sort/dim1": (randn, "torch.sort(x, 1)[0]", "x", None),
+    "topk/k10": (randn, "torch.topk(x, 10, 1)[0]", "x", None),
+    "cumprod/dim1": (randn, "torch.cumprod(x, 1)", "x", None),
+    "cummax/dim1": (randn, "torch.cummax(x, 1)[0]", "x", None),
+    "logcumsumexp/dim1": (randn, "torch.logcumsumexp(x, 1)", "x", None),
+    "amax/dim0": (randn, "torch.amax(x, 0)", "x", None),
+    "nansum/dim1": (randn, "torch.nansum(x, 1)", "x", None),
+    "hardswish/contig": (randn, "F.hardswish(x)", "x", None),
+    "mish/contig": (randn, "F.mish(x)", "x", None),
+    "flip/dim0": (randn, "torch.flip(x, (0,))", "x", None),
+    "roll/s1d1": (randn, "torch.roll(x, 1, 1)", "x", None),
+    "tril/d0": (randn, "torch.tril(x)", "x", None),
+    "repeat/2x2": (randn, "x.repeat(2, 2)", "x", None),
+    "index_add/dim0": (index_any, "x.index_add(0, i, src)", "x,src", None),
+    "masked_select/half": (mask, "torch.masked_select(x, m)", "x", None),
+    "take/perm": (take, "torch.take(x, i)", "x", None),
+    "conv_transpose2d/s2p1": (conv, "F.conv_transpose2d(x, w, b, 2, 1)", "x,w,b", None),
+    # cases-ops14b.c
     "argsort/dim1": (randn, "torch.argsort(x, 1)", "", None),
     "msort/dim0": (randn, "torch.msort(x)", "x", None),
     "kthvalue/k512dim1": (randn, "torch.kthvalue(x, 512, 1)[0]", "x", None),
@@ -86,8 +102,7 @@ ROWS = {
     "count_nonzero/half": (relu, "torch.count_nonzero(x, 1)", "", None),
     "var_mean/dim1": (randn, "torch.var_mean(x, 1)[0]", "x", None),
     "std_mean/dim1": (randn, "torch.std_mean(x, 1)[0]", "x", None),
-    "bernoulli_p/p0.5": (lambda s: {"x": torch.rand(*s[0])}, "torch.bernoulli(x, 0.5)", "",
-                         None),
+    "bernoulli_p/p0.5": (rand, "torch.bernoulli(x, 0.5)", "", None),
     "hardtanh/m1p1": (randn, "F.hardtanh(x, -1.0, 1.0)", "x", None),
     "relu6/contig": (randn, "F.relu6(x)", "x", None),
     "hardsigmoid/contig": (randn, "F.hardsigmoid(x)", "x", None),
@@ -122,12 +137,8 @@ ROWS = {
     "index_copy/dim0": (index, "x.index_copy(0, i, src)", "x,src", None),
     "nonzero/half": (relu, "torch.nonzero(x)", "", None),
     "masked_scatter/half": (mask, "x.masked_scatter(m, src)", "x,src", None),
-    "take_along_dim/dim1": (lambda s: {"x": torch.randn(*s[0]),
-                                       "i": torch.randint(0, s[0][-1], tuple(s[0]))},
-                            "torch.take_along_dim(x, i, 1)", "x", None),
-    "conv_transpose1d/s2p1": (lambda s: {"x": torch.randn(*s[0]), "w": torch.randn(*s[1]),
-                                         "b": torch.randn(*s[2])},
-                              "F.conv_transpose1d(x, w, b, 2, 1, 0, 1, 1)", "x,w,b", None),
+    "take_along_dim/dim1": (gather, "torch.take_along_dim(x, i, 1)", "x", None),
+    "conv_transpose1d/s2p1": (conv, "F.conv_transpose1d(x, w, b, 2, 1, 0, 1, 1)", "x,w,b", None),
     "max_pool2d_ex/k3s2d2ceil": (randn, "F.max_pool2d(x, 3, 2, 0, 2, ceil_mode=True)", "x",
                                  None),
     "avg_pool2d_ex/k3s2p1nopad": (randn, "F.avg_pool2d(x, 3, 2, 1, False, False)", "x", None),
@@ -144,17 +155,13 @@ def build(base, variant, grad, shape, g, bwd_stmt):
     """(stmt, globals) of the twin of base (a cases-ops14*.c op), or None when base is not one;
     bwd_stmt is torch_bench's (y = fwd; y.backward(g); leaves' grads dropped)."""
     row = ROWS.get(base + "/" + variant)
-    if row:
-        make, fwd, leaves, bwd = row
-        inputs = make(pieces(shape))
-        leaves = leaves.split(",") if leaves else []
-        if grad:
-            fwd = bwd or fwd
-    elif base in TWINS:
-        inputs, fwd, leaves = TWINS[base](shape)
-        leaves = leaves.split(",")
-    else:
+    if not row:
         return None
+    make, fwd, leaves, bwd = row
+    inputs = make(pieces(shape))
+    leaves = leaves.split(",") if leaves else []
+    if grad:
+        fwd = bwd or fwd
     for name in leaves:
         inputs[name].requires_grad_(grad)
     g.update(inputs)
