@@ -164,6 +164,34 @@ enum { LAYOUT_CONTIG, LAYOUT_TRANSPOSED, LAYOUT_BROADCAST };
  * t[0] = a, t[1] = b (n x n, or a row of n for LAYOUT_BROADCAST), t[2] = n x n ones. */
 void *bench_setup_square(const bench_case *c);
 
+/* The table-driven cases of issue 14's ops (cases-ops14.c, cases-ops14b.c, cases-ops14c.c). A
+ * row's shape text gives its inputs' shapes, one '-'-separated piece per input, made as `in`
+ * says: IN_RANDN each piece randn; IN_RAND each rand; IN_RELU relu(randn(piece 0)); IN_SORT0
+ * piece 0 randn sorted along its last dim, the others randn; IN_INDEX t[0] randn(piece 0), t[1]
+ * the first piece1[0] of randperm(piece0[0]) (int64, distinct), t[2] randn(piece 1) when piece 1
+ * has 2+ dims; IN_INDEX_ANY the same with t[1] randint(0, piece0[0], (piece1[0])); IN_MASK t[0]
+ * randn(piece 0), t[1] rand(piece 0) < 0.5, t[2] randn(piece 1) if any; IN_GATHER t[0]
+ * randn(piece 0), t[1] randint(0, its last size, piece 0); IN_TAKE the same with randint(0,
+ * its numel, piece 0); IN_CONV input randn(piece 0), weight randn(piece 1), bias randn of the
+ * weight's size 1 (a transposed convolution's output channels). The torch twin
+ * (torch_ops14.py, key "op/variant") makes its inputs the same way. */
+enum { IN_RANDN, IN_RAND, IN_RELU, IN_SORT0, IN_INDEX, IN_INDEX_ANY, IN_MASK, IN_GATHER, IN_TAKE,
+       IN_CONV };
+
+typedef struct {
+    const char *op, *variant, *shape;
+    int in;        /* IN_*: how the inputs t[0..] are made from shape */
+    unsigned grad; /* bit i: t[i] requires grad in the +bwd case; 0: no +bwd case */
+    l2_tensor *(*fwd)(l2_tensor **t); /* the forward case's call */
+    l2_tensor *(*bwd)(l2_tensor **t); /* what the +bwd case differentiates (NULL: fwd) */
+} ops14_row;
+
+/* Register rows[0..n) forward and (when grad) forward + backward, full profile only. Every case
+ * counts items = elements of its first input, bytes = 8 x items. */
+void ops14_add_rows(const ops14_row *rows, int n);
+/* p[0] of the n pieces p[0..n) (NULL when n is 0); the others are released. */
+l2_tensor *ops14_first_piece(l2_tensor **p, int64_t n);
+
 /* Registration entry points, one per file. */
 void bench_cases_core(void);
 void bench_cases_ops(void);
@@ -171,6 +199,8 @@ void bench_cases_nn(void);
 void bench_cases_ops14(void);
 void bench_cases_conv3(void); /* conv3 (issue 14) */
 void bench_cases_loss2(void); /* loss (issue 14) */
+void bench_cases_ops14b(void);
+void bench_cases_ops14c(void);
 void bench_cases_limits(void);
 
 /* l2bench --l2_rss=MODEL,FIRST,LAST (cases-ops.c): run MODEL's training step (mlp: the MLP step

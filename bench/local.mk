@@ -9,7 +9,8 @@ if HAVE_BENCHMARK
 noinst_PROGRAMS += bench/l2bench
 bench_l2bench_SOURCES = bench/shim.cc bench/shim.h bench/cases.h bench/main.c \
 	bench/cases-core.c bench/cases-ops.c bench/cases-nn.c \
-	bench/cases-limits.c bench/cases-ops14.c bench/cases-conv3.c
+	bench/cases-limits.c bench/cases-ops14.c bench/cases-ops14b.c bench/cases-ops14c.c \
+	bench/cases-conv3.c
 bench_l2bench_SOURCES += bench/cases-loss2.c # loss (issue 14)
 bench_l2bench_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(BENCHMARK_CFLAGS)
 bench_l2bench_CFLAGS = $(AM_CFLAGS)
@@ -24,7 +25,8 @@ EXTRA_DIST += bench/torch-run.sh bench/torch-smoke.sh
 if BUILD_TORCHBENCH
 noinst_PROGRAMS += bench/torchbench
 bench_torchbench_SOURCES = bench/torch-main.cc bench/torchbench.h bench/torch-cases.h \
-	bench/torch-cases-core.cc bench/torch-cases-ops.cc bench/torch-cases-nn.cc
+	bench/torch-cases-core.cc bench/torch-cases-ops.cc bench/torch-cases-nn.cc \
+	bench/torch-cases-ops14.cc
 bench_torchbench_CPPFLAGS = $(BENCHMARK_CFLAGS)
 bench_torchbench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS) $(TORCH_CXXFLAGS)
 bench_torchbench_LDADD = $(TORCH_LIBS) $(BENCHMARK_LIBS) -ldl

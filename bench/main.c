@@ -16,6 +16,8 @@ int main(int argc, char **argv)
     bench_cases_ops14();
     bench_cases_conv3(); /* conv3 (issue 14) */
     bench_cases_loss2(); /* loss (issue 14) */
+    bench_cases_ops14b();
+    bench_cases_ops14c();
     bench_cases_limits();
     if (argc > 1 && strncmp(argv[1], "--l2_rss=", 9) == 0) {
         char model[16];

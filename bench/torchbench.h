@@ -39,6 +39,9 @@ struct tb_entry {
 extern const tb_entry tb_core_table[];
 extern const tb_entry tb_ops_table[];
 extern const tb_entry tb_nn_table[];
+// The table-driven issue-14 cases (torch-cases-ops14.cc), keyed "op/variant": their entry, or
+// NULL when n is not one of them.
+const tb_entry *tb_ops14_find(const tb_name &n);
 
 // Parse a case name; false (with *why) when it does not follow the grammar.
 bool tb_parse(const std::string &name, tb_name *n, std::string *why);
