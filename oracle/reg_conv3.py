@@ -147,9 +147,16 @@ add("l2_adaptive_max_pool2d", "T:TLP", g_adaptive_max,
     tol="exact", family="conv", outputs=2)
 
 
+def np_prod(shape):
+    r = 1
+    for n in shape:
+        r *= n
+    return r
+
+
 def g_unpool(d, dt):
     """kernel, stride, padding and (one case in two) an explicit output size within torch's
-    range; indices drawn in [0, oH oW) per plane (repeats allowed: the last one wins)."""
+    range; distinct indices in [0, oH oW)."""
     hw = (d.int(1, 5), d.int(1, 5))
     for _ in range(20):
         k = [d.int(1, 3), d.int(1, 3)]
@@ -164,9 +171,19 @@ def g_unpool(d, dt):
     if d.bool():
         out = [max(1, default[i] + d.int(-s[i] + 1, s[i] - 1)) for i in range(2)]
     size = out or default
+    if size[0] * size[1] < hw[0] * hw[1]:  # too few cells for distinct indices: the identity
+        k, s, p, out, size = [1, 1], [1, 1], [0, 0], None, list(hw)
     shape = _lead(d) + (d.int(1, 3),) + hw
+    planes = shape[0] * shape[1] if len(shape) == 4 else shape[0]
+    pq = size[0] * size[1]
+    # distinct indices (torch's gradient, a gather, is the true one only then: a repeated index
+    # keeps the last value in the forward; gradcheck.py): all planes' in one permutation of
+    # [0, pq) when they fit, else one plane
+    if planes * hw[0] * hw[1] > pq:
+        shape = (1,) + hw if len(shape) == 3 else (1, 1) + hw
+    idx = ("perm:%d" % pq if int(np_prod(shape)) <= pq else "randint:0:%d" % pq)
     return {"inputs": [d.tensor(shape, dt, _vk(d, "normal", dt)),
-                       d.tensor(shape, "int64", "randint:0:%d" % (size[0] * size[1]))],
+                       d.tensor(shape, "int64", idx)],
             "args": {"kernel": k, "stride": s, "padding": p, "out": out}}
 
 
