@@ -175,8 +175,10 @@ def g_gaussian(d, dt):
         vs = s + (2,)  # of incorrect size
     xs = [d.tensor(s, dt, _vk(d, "normal", dt, "wide", acc=True)),
           d.tensor(ts, dt, _vk(d, "normal", dt, acc=True)),
-          d.tensor(vs, dt, _vk(d, "positive", dt) if d.int(0, 7) else "uniform01")]
-    return {"inputs": xs, "args": {"full": d.bool(), "eps": d.choice([1e-6, 0.5]),
+          d.tensor(vs, dt, _vk(d, "positive", dt) if d.int(0, 3) else "near_zero")]
+    # var near 0 is clamped at eps (torch's no_grad clamp: not the derivative finite differences
+    # see); gradcheck.py smooths near_zero to positive (>= 0.1), above every eps here
+    return {"inputs": xs, "args": {"full": d.bool(), "eps": d.choice([1e-6, 0.05]),
                                    "reduction": d.int(0, 2)}}
 
 
