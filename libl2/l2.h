@@ -1112,6 +1112,49 @@ L2_API l2_tensor *l2_masked_scatter(const l2_tensor *t, const l2_tensor *mask,
 /* @@INDEX3@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* Scatter and unique (libl2/ops/scatter.c, unique.c; issue 14, area uniq)                    */
+/* ------------------------------------------------------------------------------------------ */
+/* torch.scatter(t, dim, index, src): a new tensor, t with t[index[i][j][k]][j][k] = src[i][j][k]
+ * (dim 0; likewise for other dims) for every position of index. Shapes as l2_scatter_add (one
+ * rank, 0-d counting as [1]; index.size(d) <= src.size(d) for every d and <= t.size(d) for
+ * d != dim: L2_ERR_SHAPE); index int64 (L2_ERR_DTYPE) with entries in [0, t.size(dim))
+ * (L2_ERR_INDEX, checked before anything is written); src has t's dtype (L2_ERR_DTYPE); any
+ * dtype. Repeated positions: the last in the index's row-major order wins (torch leaves the
+ * winner unspecified). torch's deprecated reduce= argument is not provided: use
+ * l2_scatter_reduce. Backward: dt = dy with the scattered positions zeroed, dsrc =
+ * dy.gather(dim, index) (zero where the index does not reach). */
+L2_API l2_tensor *l2_scatter(const l2_tensor *t, int dim, const l2_tensor *index,
+                             const l2_tensor *src);
+/* torch.scatter(t, dim, index, value): as l2_scatter with every src element value (converted
+ * as l2_fill_; L2_ERR_ARG if it overflows t's dtype; int64: also inf and NaN). index's shape
+ * rules as gather's. Backward: dt = dy with the scattered positions zeroed. */
+L2_API l2_tensor *l2_scatter_value(const l2_tensor *t, int dim, const l2_tensor *index,
+                                   double value);
+/* The reductions of l2_scatter_reduce (torch's reduce strings). */
+typedef enum {
+    L2_SCATTER_SUM,
+    L2_SCATTER_PROD,
+    L2_SCATTER_MEAN,
+    L2_SCATTER_AMAX,
+    L2_SCATTER_AMIN
+} l2_scatter_mode;
+/* torch.scatter_reduce(t, dim, index, src, reduce, include_self=include_self): a new tensor, t
+ * where every position q that the index reaches holds the reduction (sum, prod, mean, amax or
+ * amin) of the src elements scattered to q, together with t[q] when include_self (else t[q] is
+ * left out; positions not reached keep t's value). mean divides by the number of values reduced
+ * (int64: rounding toward -inf, as torch); amax/amin propagate NaN. Shapes and index as
+ * l2_scatter; float32, float64, int64 (bool: L2_ERR_DTYPE; torch takes it); L2_ERR_ARG for an
+ * unknown reduce. Backward, as torch 1.13 defines it: sum: dt = dy, dsrc = dy.gather; mean: both
+ * divided by the count; prod: dy * product of the other values (zeros handled exactly for one
+ * zero per position); amax/amin: dy split evenly among t[q] and the src elements equal to the
+ * result (t[q] counts even without include_self, as in torch); without include_self dt is zero
+ * at the reached positions. */
+L2_API l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index,
+                                    const l2_tensor *src, l2_scatter_mode reduce,
+                                    bool include_self);
+/* @@UNIQ@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Neural-network functions (libl2/ops/nn.c)                                                  */
 /* ------------------------------------------------------------------------------------------ */
 /* Float dtypes only for inputs (L2_ERR_DTYPE otherwise); results have the input's dtype (the

@@ -637,3 +637,5 @@ import reg_shape  # noqa: E402,F401
 import reg_conv2  # noqa: E402,F401
 # the indexing ops of issue 14 (index3)
 import reg_index3  # noqa: E402,F401
+# scatter, scatter_reduce, unique, unique_consecutive (issue 14, uniq)
+import reg_uniq  # noqa: E402,F401

@@ -28,6 +28,7 @@
 #include "list-shape.h"  /* shape (issue 14) */
 #include "list-conv2.h"  /* conv2 (issue 14) */
 #include "list-index3.h" /* index3 (issue 14) */
+#include "list-uniq.h"   /* uniq (issue 14) */
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -45,6 +46,7 @@
     L2__OPS_ACT(X)                                                                           \
     L2__OPS_SHAPE(X)                                                                         \
     L2__OPS_CONV2(X)                                                                         \
-    L2__OPS_INDEX3(X)
+    L2__OPS_INDEX3(X)                                                                        \
+    L2__OPS_UNIQ(X)
 
 #endif
