@@ -2,9 +2,9 @@
  * unique.c): scatter, scatter_value, scatter_reduce, unique, unique_consecutive. */
 #include "hostile.h"
 
-static l2_tensor *ix1(int64_t v)
+static l2_tensor *ix11(int64_t v)
 {
-    return l2_from_data(&v, L2_SHAPE(1), L2_INT64);
+    return l2_from_data(&v, L2_SHAPE(1, 1), L2_INT64);
 }
 
 static const int64_t bad[] = {2, INT64_MAX, INT64_MIN, (int64_t)1 << 32, -1};
@@ -33,7 +33,7 @@ static void sweep_scatter(int form)
     }
     for (int i = 0; i < 5; i++)
         CASE("index %lld", (long long)bad[i])
-    FAIL_T(L2_ERR_INDEX, sc(form, MK(L2_FLOAT32, 2, 2), 1, ix1(bad[i]), MK(L2_FLOAT32, 2, 1)));
+    FAIL_T(L2_ERR_INDEX, sc(form, MK(L2_FLOAT32, 2, 2), 1, ix11(bad[i]), MK(L2_FLOAT32, 2, 1)));
     for (int i = 0; i < h_nbad_dims; i++)
         CASE("dim %d", h_bad_dims[i])
     FAIL_T(L2_ERR_DIM, sc(form, MK(L2_FLOAT32, 2, 2), h_bad_dims[i], MK(L2_INT64, 1, 1),
