@@ -1152,6 +1152,38 @@ typedef enum {
 L2_API l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index,
                                     const l2_tensor *src, l2_scatter_mode reduce,
                                     bool include_self);
+/* torch.unique(t, sorted, return_inverse, return_counts) (dim=None): the distinct elements of t
+ * (any dtype, any shape, read row-major) as a new 1-D tensor in ascending order (NaN last). The
+ * result is always sorted: torch 1.13 documents sorted=false as leaving the order open (its CPU
+ * kernel then returns a hash order), and the sorted order is one such answer. Equality is ==:
+ * -0.0 equals 0.0 (the first in t's order is kept) and every NaN is a value of its own, counted
+ * once (torch 1.13's sorted kernel mis-orders and mis-counts NaN; libl2 follows the ==
+ * semantics torch 2 documents). When inverse is non-NULL it receives a new int64 tensor of t's
+ * shape (0-d for a 0-d t) with the position of each element's value in the result; when
+ * counts is non-NULL, a new int64 tensor with how often each value occurs. Both are NULL after
+ * a failure. No gradient: the results never require grad (torch 1.13 marks them as requiring
+ * grad, and its backward then fails). NULL t is L2_ERR_NULL. */
+L2_API l2_tensor *l2_unique(const l2_tensor *t, bool sorted, l2_tensor **inverse,
+                            l2_tensor **counts);
+/* torch.unique(t, sorted, return_inverse, return_counts, dim): the distinct slices of t along
+ * dim (negative counts from the end), in lexicographic ascending order of the slices read
+ * row-major with dims 0 and dim swapped (torch's order; always sorted, as torch 1.13 whatever
+ * sorted says): t's shape with the number of distinct slices at dim; two
+ * slices are equal when all their elements are == (a slice holding NaN equals no other).
+ * inverse: int64 (size of dim,), counts: int64 (number of slices,). L2_ERR_DIM for a 0-d t or
+ * a dim out of range; L2_ERR_SHAPE for an empty t unless dim is its only size-0 dim (then the
+ * results are empty). Any dtype; no gradient (as l2_unique). */
+L2_API l2_tensor *l2_unique_dim(const l2_tensor *t, int dim, bool sorted, l2_tensor **inverse,
+                                l2_tensor **counts);
+/* torch.unique_consecutive(t, return_inverse, return_counts) (dim=None): t read row-major with
+ * every run of equal neighbours (==, as l2_unique: NaN never equal) reduced to its first
+ * element, a new 1-D tensor; inverse (t's shape) and counts as l2_unique. No gradient. */
+L2_API l2_tensor *l2_unique_consecutive(const l2_tensor *t, l2_tensor **inverse,
+                                        l2_tensor **counts);
+/* torch.unique_consecutive(t, return_inverse, return_counts, dim): runs of equal neighbouring
+ * slices along dim reduced to their first slice; shapes, errors and outputs as l2_unique_dim. */
+L2_API l2_tensor *l2_unique_consecutive_dim(const l2_tensor *t, int dim, l2_tensor **inverse,
+                                            l2_tensor **counts);
 /* @@UNIQ@@ */
 
 /* ------------------------------------------------------------------------------------------ */

@@ -97,3 +97,86 @@ def t_scatter_reduce(ts, a):
 add("l2_scatter_reduce", "T:TiTTib", g_scatter_reduce, t_scatter_reduce,
     lambda f, xs, a: f(xs[0], a["dim"], xs[1], xs[2], a["reduce"], a["include_self"]),
     tol="accumulating", dtypes=NUM, diff=(0, 2), family="index")
+
+
+# ---- unique, unique_consecutive (libl2/ops/unique.c) ----------------------------------------
+# Values: many ties; no NaN for unique (torch 1.13's sorted kernel mis-orders and mis-counts NaN,
+# libl2 counts each NaN once: tests/test-uniq.c) nor for the dim forms (torch orders slices
+# holding NaN by comparisons that NaN breaks); unique_consecutive (==, each NaN apart, as
+# torch) gets NaN too. sorted=False is compared with torch's sorted result (torch's CPU kernel
+# then returns a hash order, which torch leaves open). -0.0 and 0.0 are one value, either may
+# be kept: the sign of zero is not compared. Results never require grad (nograd).
+
+def _uq_values(d, dt, nan):
+    if dt == "bool":
+        return "uniform"
+    r = d.int(0, 11)
+    if nan and r == 0:
+        return "special"
+    if r == 1 and dt != "int64":
+        return "halves"
+    return "ties" if r < 9 else "uniform"
+
+
+def g_unique(dim, nan):
+    def gen(d, dt):
+        s = d.shape()
+        a = {"sorted": d.bool(), "inverse": d.bool(), "counts": d.bool()}
+        if dim:
+            a["dim"] = d.dim(len(s)) if d.int(0, 24) else len(s) + 1
+        return {"inputs": [d.tensor(s, dt, _uq_values(d, dt, nan))], "args": a}
+    return gen
+
+
+def _uq_call(form):
+    """A libl2 call with inverse/counts out-arguments: (values[, inverse][, counts]) or None."""
+    import ctypes as C
+    from registry import T
+
+    def c(f, xs, a):
+        inv, cnt = T(), T()
+        pi = C.byref(inv) if a["inverse"] else None
+        pc = C.byref(cnt) if a["counts"] else None
+        if form == "unique":
+            v = f(xs[0], a["sorted"], pi, pc)
+        elif form == "unique_dim":
+            v = f(xs[0], a["dim"], a["sorted"], pi, pc)
+        elif form == "consecutive":
+            v = f(xs[0], pi, pc)
+        else:
+            v = f(xs[0], a["dim"], pi, pc)
+        if not v:
+            return None
+        return (v,) + ((inv.value,) if a["inverse"] else ()) + ((cnt.value,) if a["counts"]
+                                                                 else ())
+    return c
+
+
+def _tuple(r):
+    return tuple(r) if isinstance(r, tuple) else (r,)
+
+
+def t_unique(ts, a):
+    kw = {"return_inverse": a["inverse"], "return_counts": a["counts"]}
+    if "dim" in a:
+        kw["dim"] = a["dim"]
+    return _tuple(torch.unique(ts[0].detach(), sorted=True, **kw))
+
+
+def t_unique_consecutive(ts, a):
+    kw = {"return_inverse": a["inverse"], "return_counts": a["counts"]}
+    if "dim" in a:
+        kw["dim"] = a["dim"]
+    return _tuple(torch.unique_consecutive(ts[0].detach(), **kw))
+
+
+add("l2_unique", "T:TbPP", g_unique(False, False), t_unique, _uq_call("unique"),
+    tol="exact_unsigned", dtypes=ALL, family="index", outputs=3, nograd=True)
+add("l2_unique_dim", "T:TibPP", g_unique(True, False), t_unique, _uq_call("unique_dim"),
+    tol="exact_unsigned", dtypes=ALL, family="index", outputs=3, nograd=True)
+add("l2_unique_consecutive", "T:TPP", g_unique(False, True), t_unique_consecutive,
+    _uq_call("consecutive"), tol="exact_unsigned", dtypes=ALL, family="index", outputs=3,
+    nograd=True)
+add("l2_unique_consecutive_dim", "T:TiPP", g_unique(True, True), t_unique_consecutive,
+    _uq_call("consecutive_dim"), tol="exact_unsigned", dtypes=ALL, family="index", outputs=3,
+    nograd=True)

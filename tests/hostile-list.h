@@ -251,6 +251,10 @@
     X(l2_scatter) /* uniq */ \
     X(l2_scatter_value) \
     X(l2_scatter_reduce) \
+    X(l2_unique) \
+    X(l2_unique_dim) \
+    X(l2_unique_consecutive) \
+    X(l2_unique_consecutive_dim) \
     X(l2_softmax) \
     X(l2_log_softmax) \
     X(l2_cross_entropy) \

@@ -91,3 +91,70 @@ void h_l2_scatter_reduce(void)
     FAIL_T(L2_ERR_ARG, l2_scatter_reduce(MK(L2_FLOAT32, 2), 0, MK(L2_INT64, 1), MK(L2_FLOAT32, 1),
                                          (l2_scatter_mode)modes[i], true));
 }
+
+/* The unique forms: 0 unique, 1 unique_dim, 2 unique_consecutive, 3 unique_consecutive_dim. */
+static l2_tensor *uq(int form, const l2_tensor *t, int dim, l2_tensor **inv, l2_tensor **cnt)
+{
+    switch (form) {
+    case 0: return l2_unique(t, dim & 1, inv, cnt);
+    case 1: return l2_unique_dim(t, dim, true, inv, cnt);
+    case 2: return l2_unique_consecutive(t, inv, cnt);
+    default: return l2_unique_consecutive_dim(t, dim, inv, cnt);
+    }
+}
+
+static void sweep_unique(int form)
+{
+    bool dim = form & 1;
+    l2_tensor *inv = NULL, *cnt = NULL;
+    CASE("NULL t") FAIL_T(L2_ERR_NULL, uq(form, NULL, 0, &inv, &cnt));
+    CASE("outputs cleared on failure")
+    {
+        inv = cnt = (l2_tensor *)&inv;
+        FAIL_T(L2_ERR_NULL, uq(form, NULL, 0, &inv, &cnt));
+        EXPECT(!inv && !cnt, "inverse and counts not NULL after a failure");
+    }
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++) {
+            CASE("%s %s t", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+            {
+                l2_tensor *r = ANY_T(uq(form, mk_kind(k, h_dtypes[d]), 0, &inv, &cnt));
+                if (r) {
+                    l2_tensor_release(inv);
+                    l2_tensor_release(cnt);
+                }
+            }
+            CASE("%s %s t, no outputs", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+            ANY_T(uq(form, mk_kind(k, h_dtypes[d]), -1, NULL, NULL));
+        }
+    if (dim) {
+        for (int i = 0; i < h_nbad_dims; i++)
+            CASE("dim %d", h_bad_dims[i])
+        FAIL_T(L2_ERR_DIM, uq(form, MK(L2_FLOAT32, 2, 2), h_bad_dims[i], NULL, NULL));
+        CASE("0-d t") FAIL_T(L2_ERR_DIM, uq(form, l2_scalar(1, L2_FLOAT32), 0, NULL, NULL));
+        CASE("empty, other dim") FAIL_T(L2_ERR_SHAPE, uq(form, MK(L2_FLOAT32, 0, 2), 1, NULL,
+                                                         NULL));
+        CASE("two empty dims") FAIL_T(L2_ERR_SHAPE, uq(form, MK(L2_FLOAT32, 0, 0), 0, NULL,
+                                                       NULL));
+    }
+}
+
+void h_l2_unique(void)
+{
+    sweep_unique(0);
+}
+
+void h_l2_unique_dim(void)
+{
+    sweep_unique(1);
+}
+
+void h_l2_unique_consecutive(void)
+{
+    sweep_unique(2);
+}
+
+void h_l2_unique_consecutive_dim(void)
+{
+    sweep_unique(3);
+}

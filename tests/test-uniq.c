@@ -222,6 +222,130 @@ static void test_grads(void)
         l2_tensor_release(list[k]);
 }
 
+/* ---- unique, unique_consecutive ---------------------------------------------------------- */
+
+/* Check values, inverse and counts of one call (any of them may be NULL: not checked). */
+static void is_uniq(l2_tensor *v, l2_tensor *inv, l2_tensor *cnt, int64_t g, const double *wv,
+                    int ind, const int64_t *ish, const double *wi, const double *wc,
+                    const char *name)
+{
+    char nm[128];
+    snprintf(nm, sizeof nm, "%s: values", name);
+    is_vals(v, 1, &g, wv, nm);
+    if (wi) {
+        snprintf(nm, sizeof nm, "%s: inverse", name);
+        ok(inv && l2_dtype_of(inv) == L2_INT64, "%s dtype int64", nm);
+        is_vals(inv, ind, ish, wi, nm);
+    }
+    if (wc) {
+        snprintf(nm, sizeof nm, "%s: counts", name);
+        is_vals(cnt, 1, &g, wc, nm);
+    }
+}
+
+static void test_unique(l2_dtype dt)
+{
+    char nm[96];
+    const char *dn = l2_dtype_name(dt);
+    l2_tensor *inv, *cnt;
+    if (dt == L2_BOOL) {
+        l2_tensor *b = vec1d(4, (const double[]){1, 0, 1, 1}, dt);
+        l2_tensor *v = l2_unique(b, false, &inv, &cnt);
+        is_uniq(v, inv, cnt, 2, (const double[]){0, 1}, L2_SHAPE(4),
+                (const double[]){1, 0, 1, 1}, (const double[]){1, 3}, "unique (bool)");
+        v = l2_unique_consecutive(b, &inv, &cnt);
+        is_uniq(v, inv, cnt, 3, (const double[]){1, 0, 1}, L2_SHAPE(4),
+                (const double[]){0, 1, 2, 2}, (const double[]){1, 1, 2},
+                "unique_consecutive (bool)");
+        l2_tensor_release(b);
+        return;
+    }
+    /* t (2, 3) = [[3, 1, 3], [2, 1, 1]] */
+    l2_tensor *t6 = vec1d(6, (const double[]){3, 1, 3, 2, 1, 1}, dt);
+    l2_tensor *t = l2_reshape(t6, L2_SHAPE(2, 3));
+    l2_tensor *tt = l2_t(t); /* a transposed input: (3, 2) = [[3, 2], [1, 1], [3, 1]] */
+    snprintf(nm, sizeof nm, "unique of a (2, 3) t (%s)", dn);
+    l2_tensor *v = l2_unique(t, true, &inv, &cnt);
+    is_uniq(v, inv, cnt, 3, (const double[]){1, 2, 3}, L2_SHAPE(2, 3),
+            (const double[]){2, 0, 2, 1, 0, 0}, (const double[]){3, 1, 2}, nm);
+    snprintf(nm, sizeof nm, "unique of a transposed t, sorted false (%s)", dn);
+    v = l2_unique(tt, false, &inv, NULL);
+    is_uniq(v, inv, NULL, 3, (const double[]){1, 2, 3}, L2_SHAPE(3, 2),
+            (const double[]){2, 1, 0, 0, 2, 0}, NULL, nm);
+    snprintf(nm, sizeof nm, "unique_consecutive (%s)", dn);
+    v = l2_unique_consecutive(t, &inv, &cnt);
+    is_uniq(v, inv, cnt, 5, (const double[]){3, 1, 3, 2, 1}, L2_SHAPE(2, 3),
+            (const double[]){0, 1, 2, 3, 4, 4}, (const double[]){1, 1, 1, 1, 2}, nm);
+    /* slices: tt's rows [3,2], [1,1], [3,1]; along dim 0 sorted: [1,1], [3,1], [3,2] */
+    snprintf(nm, sizeof nm, "unique_dim 0 of a transposed t (%s)", dn);
+    v = l2_unique_dim(tt, 0, true, &inv, &cnt);
+    is_vals(v, L2_SHAPE(3, 2), (const double[]){1, 1, 3, 1, 3, 2}, nm);
+    is_vals(inv, L2_SHAPE(3), (const double[]){2, 0, 1}, nm);
+    is_vals(cnt, L2_SHAPE(3), (const double[]){1, 1, 1}, nm);
+    /* columns of t: [3,2], [1,1], [3,1]: the same slices along dim -1 */
+    l2_tensor *r = l2_cat(2, (l2_tensor *const[]){t, t}, 1); /* (2, 6): columns repeat */
+    snprintf(nm, sizeof nm, "unique_dim -1 with repeated columns (%s)", dn);
+    v = l2_unique_dim(r, -1, false, &inv, &cnt);
+    is_vals(v, L2_SHAPE(2, 3), (const double[]){1, 3, 3, 1, 1, 2}, nm);
+    is_vals(inv, L2_SHAPE(6), (const double[]){2, 0, 1, 2, 0, 1}, nm);
+    is_vals(cnt, L2_SHAPE(3), (const double[]){2, 2, 2}, nm);
+    snprintf(nm, sizeof nm, "unique_consecutive_dim 0 (%s)", dn);
+    l2_tensor *rr = l2_cat(2, (l2_tensor *const[]){tt, tt}, 0); /* rows 0,1,2,0,1,2 */
+    v = l2_unique_consecutive_dim(rr, 0, &inv, &cnt);
+    is_vals(v, L2_SHAPE(6, 2), (const double[]){3, 2, 1, 1, 3, 1, 3, 2, 1, 1, 3, 1}, nm);
+    is_vals(inv, L2_SHAPE(6), (const double[]){0, 1, 2, 3, 4, 5}, nm);
+    is_vals(cnt, L2_SHAPE(6), (const double[]){1, 1, 1, 1, 1, 1}, nm);
+    l2_tensor *list[] = {t6, t, tt, r, rr};
+    for (size_t k = 0; k < sizeof list / sizeof list[0]; k++)
+        l2_tensor_release(list[k]);
+}
+
+static void test_unique_misc(void)
+{
+    l2_tensor *inv, *cnt;
+    l2_tensor *x = vec1d(7, (const double[]){NAN, 0, 2, NAN, -0.0, 2, 0}, L2_FLOAT64);
+    l2_tensor *v = l2_unique(x, true, &inv, &cnt);
+    ok(holds(v, 4, (const double[]){0, 2, NAN, NAN}), "unique: each NaN its own value, last");
+    is_vals(inv, L2_SHAPE(7), (const double[]){2, 0, 1, 3, 0, 1, 0}, "unique: NaN inverse");
+    is_vals(cnt, L2_SHAPE(4), (const double[]){3, 2, 1, 1}, "unique: NaN counts");
+    l2_tensor_release(v);
+    l2_tensor *y = vec1d(7, (const double[]){NAN, NAN, 1, -0.0, 0, 0, 2}, L2_FLOAT32);
+    v = l2_unique_consecutive(y, NULL, &cnt);
+    ok(holds(v, 5, (const double[]){NAN, NAN, 1, -0.0, 2}),
+       "unique_consecutive: NaN never equal, a -0.0 run keeps its first element");
+    is_vals(cnt, L2_SHAPE(5), (const double[]){1, 1, 1, 3, 1}, "unique_consecutive counts");
+    l2_tensor_release(v);
+    l2_tensor *z = l2_scalar(5, L2_INT64);
+    v = l2_unique(z, true, &inv, &cnt);
+    is_uniq(v, inv, cnt, 1, (const double[]){5}, 0, NULL, (const double[]){0},
+            (const double[]){1}, "unique of a 0-d t: 0-d inverse");
+    is_err(l2_unique_dim(z, 0, true, &inv, NULL), L2_ERR_DIM, "no dimensions",
+           "unique_dim of a 0-d t");
+    ok(inv == NULL, "unique_dim failure clears inverse");
+    l2_tensor *e = l2_zeros(L2_SHAPE(2, 0), L2_FLOAT32);
+    is_err(l2_unique_dim(e, 0, true, NULL, NULL), L2_ERR_SHAPE, "aren't selected",
+           "unique_dim of (2, 0) along dim 0");
+    v = l2_unique_dim(e, 1, true, &inv, &cnt);
+    is_vals(v, L2_SHAPE(2, 0), NULL, "unique_dim of (2, 0) along dim 1: (2, 0)");
+    is_vals(inv, L2_SHAPE(0), NULL, "unique_dim of (2, 0): empty inverse");
+    is_vals(cnt, L2_SHAPE(0), NULL, "unique_dim of (2, 0): empty counts");
+    v = l2_unique(e, true, &inv, &cnt);
+    is_uniq(v, inv, cnt, 0, NULL, L2_SHAPE(2, 0), (const double[]){0}, (const double[]){0},
+            "unique of an empty t");
+    l2_tensor *g = l2_ones(L2_SHAPE(3), L2_FLOAT32);
+    l2_set_requires_grad(g, true);
+    v = l2_unique(g, true, NULL, NULL);
+    ok(v && !l2_requires_grad(v), "unique of a requires-grad t: no gradient");
+    l2_tensor_release(v);
+    l2_tensor *g31 = l2_reshape(g, L2_SHAPE(3, 1));
+    v = l2_unique_consecutive_dim(g31, 0, NULL, NULL);
+    ok(v && !l2_requires_grad(v), "unique_consecutive_dim: no gradient");
+    l2_tensor_release(v);
+    l2_tensor *list[] = {x, y, z, e, g, g31};
+    for (size_t k = 0; k < sizeof list / sizeof list[0]; k++)
+        l2_tensor_release(list[k]);
+}
+
 int main(void)
 {
     const l2_dtype all[] = {L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL};
@@ -232,5 +356,8 @@ int main(void)
         test_reduce_values(all[d]);
     test_reduce_misc();
     test_grads();
+    for (int d = 0; d < 4; d++)
+        test_unique(all[d]);
+    test_unique_misc();
     return tap_done();
 }
