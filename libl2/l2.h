@@ -1112,6 +1112,81 @@ L2_API l2_tensor *l2_masked_scatter(const l2_tensor *t, const l2_tensor *mask,
 /* @@INDEX3@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* Scatter and unique (libl2/ops/scatter.c, unique.c; issue 14, area uniq)                    */
+/* ------------------------------------------------------------------------------------------ */
+/* torch.scatter(t, dim, index, src): a new tensor, t with t[index[i][j][k]][j][k] = src[i][j][k]
+ * (dim 0; likewise for other dims) for every position of index. Shapes as l2_scatter_add (one
+ * rank, 0-d counting as [1]; index.size(d) <= src.size(d) for every d and <= t.size(d) for
+ * d != dim: L2_ERR_SHAPE); index int64 (L2_ERR_DTYPE) with entries in [0, t.size(dim))
+ * (L2_ERR_INDEX, checked before anything is written); src has t's dtype (L2_ERR_DTYPE); any
+ * dtype. Repeated positions: the last in the index's row-major order wins (torch leaves the
+ * winner unspecified). torch's deprecated reduce= argument is not provided: use
+ * l2_scatter_reduce. Backward: dt = dy with the scattered positions zeroed, dsrc =
+ * dy.gather(dim, index) (zero where the index does not reach). */
+L2_API l2_tensor *l2_scatter(const l2_tensor *t, int dim, const l2_tensor *index,
+                             const l2_tensor *src);
+/* torch.scatter(t, dim, index, value): as l2_scatter with every src element value (converted
+ * as l2_fill_; L2_ERR_ARG if it overflows t's dtype; int64: also inf and NaN). index's shape
+ * rules as gather's. Backward: dt = dy with the scattered positions zeroed. */
+L2_API l2_tensor *l2_scatter_value(const l2_tensor *t, int dim, const l2_tensor *index,
+                                   double value);
+/* The reductions of l2_scatter_reduce (torch's reduce strings). */
+typedef enum {
+    L2_SCATTER_SUM,
+    L2_SCATTER_PROD,
+    L2_SCATTER_MEAN,
+    L2_SCATTER_AMAX,
+    L2_SCATTER_AMIN
+} l2_scatter_mode;
+/* torch.scatter_reduce(t, dim, index, src, reduce, include_self=include_self): a new tensor, t
+ * where every position q that the index reaches holds the reduction (sum, prod, mean, amax or
+ * amin) of the src elements scattered to q, together with t[q] when include_self (else t[q] is
+ * left out; positions not reached keep t's value). mean divides by the number of values reduced
+ * (int64: rounding toward -inf, as torch); amax/amin propagate NaN. Shapes and index as
+ * l2_scatter; float32, float64, int64 (bool: L2_ERR_DTYPE; torch takes it); L2_ERR_ARG for an
+ * unknown reduce. Backward, as torch 1.13 defines it: sum: dt = dy, dsrc = dy.gather; mean: both
+ * divided by the count; prod: dy * product of the other values (zeros handled exactly for one
+ * zero per position); amax/amin: dy split evenly among t[q] and the src elements equal to the
+ * result (t[q] counts even without include_self, as in torch); without include_self dt is zero
+ * at the reached positions. */
+L2_API l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index,
+                                    const l2_tensor *src, l2_scatter_mode reduce,
+                                    bool include_self);
+/* torch.unique(t, sorted, return_inverse, return_counts) (dim=None): the distinct elements of t
+ * (any dtype, any shape, read row-major) as a new 1-D tensor in ascending order (NaN last). The
+ * result is always sorted: torch 1.13 documents sorted=false as leaving the order open (its CPU
+ * kernel then returns a hash order), and the sorted order is one such answer. Equality is ==:
+ * -0.0 equals 0.0 (the first in t's order is kept) and every NaN is a value of its own, counted
+ * once (torch 1.13's sorted kernel mis-orders and mis-counts NaN; libl2 follows the ==
+ * semantics torch 2 documents). When inverse is non-NULL it receives a new int64 tensor of t's
+ * shape (0-d for a 0-d t) with the position of each element's value in the result; when
+ * counts is non-NULL, a new int64 tensor with how often each value occurs. Both are NULL after
+ * a failure. No gradient: the results never require grad (torch 1.13 marks them as requiring
+ * grad, and its backward then fails). NULL t is L2_ERR_NULL. */
+L2_API l2_tensor *l2_unique(const l2_tensor *t, bool sorted, l2_tensor **inverse,
+                            l2_tensor **counts);
+/* torch.unique(t, sorted, return_inverse, return_counts, dim): the distinct slices of t along
+ * dim (negative counts from the end), in lexicographic ascending order of the slices read
+ * row-major with dims 0 and dim swapped (torch's order; always sorted, as torch 1.13 whatever
+ * sorted says): t's shape with the number of distinct slices at dim; two
+ * slices are equal when all their elements are == (a slice holding NaN equals no other).
+ * inverse: int64 (size of dim,), counts: int64 (number of slices,). L2_ERR_DIM for a 0-d t or
+ * a dim out of range; L2_ERR_SHAPE for an empty t unless dim is its only size-0 dim (then the
+ * results are empty). Any dtype; no gradient (as l2_unique). */
+L2_API l2_tensor *l2_unique_dim(const l2_tensor *t, int dim, bool sorted, l2_tensor **inverse,
+                                l2_tensor **counts);
+/* torch.unique_consecutive(t, return_inverse, return_counts) (dim=None): t read row-major with
+ * every run of equal neighbours (==, as l2_unique: NaN never equal) reduced to its first
+ * element, a new 1-D tensor; inverse (t's shape) and counts as l2_unique. No gradient. */
+L2_API l2_tensor *l2_unique_consecutive(const l2_tensor *t, l2_tensor **inverse,
+                                        l2_tensor **counts);
+/* torch.unique_consecutive(t, return_inverse, return_counts, dim): runs of equal neighbouring
+ * slices along dim reduced to their first slice; shapes, errors and outputs as l2_unique_dim. */
+L2_API l2_tensor *l2_unique_consecutive_dim(const l2_tensor *t, int dim, l2_tensor **inverse,
+                                            l2_tensor **counts);
+/* @@UNIQ@@ */
+
+/* ------------------------------------------------------------------------------------------ */
 /* Neural-network functions (libl2/ops/nn.c)                                                  */
 /* ------------------------------------------------------------------------------------------ */
 /* Float dtypes only for inputs (L2_ERR_DTYPE otherwise); results have the input's dtype (the

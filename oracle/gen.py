@@ -104,6 +104,11 @@ def make_values(kind, dtype, n, seed):
     rng = np.random.default_rng(seed)
     if kind.startswith("perm:"):  # index3: n distinct indices from [0, hi) (n <= hi)
         return rng.permutation(max(int(kind.split(":")[1]), n))[:n]
+    if kind.startswith("dimperm:"):  # uniq: dimperm:hi:k:inner, rows (outer, k, inner) whose
+        hi, k, inner = (int(x) for x in kind.split(":")[1:4])  # k entries along k are distinct
+        outer = n // (k * inner) if k * inner else 0
+        a = np.argsort(rng.random((outer, max(hi, k), inner)), axis=1)[:, :k, :]
+        return a.reshape(-1)
     if kind.startswith("randint:"):  # index tensors: randint:lo:hi (hi exclusive)
         lo, hi = (int(x) for x in kind.split(":")[1:3])
         return rng.integers(lo, max(hi, lo + 1), n)

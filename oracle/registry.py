@@ -641,3 +641,5 @@ import reg_index3  # noqa: E402,F401
 import reg_conv3  # noqa: E402,F401
 # the threshold activation and the losses of issue 14 (loss)
 import reg_loss2  # noqa: E402,F401
+# scatter, scatter_reduce, unique, unique_consecutive (issue 14, uniq)
+import reg_uniq  # noqa: E402,F401

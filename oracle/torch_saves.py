@@ -149,6 +149,11 @@ V = {
     "masked_select": [((2, 3), lambda a: a.masked_select(torch.tensor([True, False, True])))],
     "masked_scatter": [((2, 3), lambda a: a.masked_scatter(torch.tensor([True, False, True]),
                                                            c(6)))],
+    "scatter": [((4, 3), lambda a: a.scatter(0, torch.tensor([[2, 0, 1]]), c(1, 3))),  # uniq
+                ((1, 3), lambda a: c(4, 3).scatter(0, torch.tensor([[2, 0, 1]]), a))],
+    "scatter_value": [((4, 3), lambda a: a.scatter(0, torch.tensor([[2, 0, 1]]), 2.0))],
+    "scatter_reduce": [((4, 3), lambda a: a.scatter_reduce(0, torch.tensor([[2, 0, 1]]),
+                                                           c(1, 3), "sum"))],
     "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
     "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
     "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],

@@ -248,6 +248,13 @@
     X(l2_masked_select) \
     X(l2_nonzero) \
     X(l2_masked_scatter) \
+    X(l2_scatter) /* uniq */ \
+    X(l2_scatter_value) \
+    X(l2_scatter_reduce) \
+    X(l2_unique) \
+    X(l2_unique_dim) \
+    X(l2_unique_consecutive) \
+    X(l2_unique_consecutive_dim) \
     X(l2_softmax) \
     X(l2_log_softmax) \
     X(l2_cross_entropy) \

@@ -30,6 +30,7 @@
 #include "list-index3.h" /* index3 (issue 14) */
 #include "list-conv3.h"  /* conv3 (issue 14) */
 #include "list-loss2.h"  /* loss (issue 14) */
+#include "list-uniq.h"   /* uniq (issue 14) */
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -49,6 +50,7 @@
     L2__OPS_CONV2(X)                                                                         \
     L2__OPS_INDEX3(X)                                                                        \
     L2__OPS_CONV3(X)                                                                         \
-    L2__OPS_LOSS2(X) /* loss (issue 14) */
+    L2__OPS_LOSS2(X)                                                                         \
+    L2__OPS_UNIQ(X)
 
 #endif

@@ -1,0 +1,444 @@
+/* scatter.c: out-of-place scatter (of a src tensor or of a scalar value) and scatter_reduce
+ * (sum, prod, mean, amax, amin, with or without self's values) along one dim by an int64 index
+ * (issue 14, area uniq), each with its backward below it. torch's deprecated reduce= argument of
+ * scatter is not provided: scatter_reduce does what it did. Positions may collide and are
+ * applied in the index's row-major order, on one thread. The index checks, the walk over the
+ * index's positions and torch's shape rules are shared with gather (index-impl.h). */
+#include "index-impl.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- shared pieces ------------------------------------------------------------------------ */
+
+/* The number of positions a walk visits. */
+static int64_t walk_count(const gs_walk *w)
+{
+    int64_t n = 1;
+    for (int d = 0; d < w->nd; d++)
+        n = l2__mul_sat(n, w->shape[d]);
+    return n;
+}
+
+/* The common front: t (and src when has_src) checked, dim wrapped into *d, the shape rules,
+ * the index loaded (contiguous, in range). NULL with the error set otherwise. */
+static l2_tensor *front(const char *op, const l2_tensor *t, int dim, const l2_tensor *index,
+                        const l2_tensor *src, bool has_src, int *d)
+{
+    L2__CHECK_T(t, NULL, op);
+    if (has_src) {
+        L2__CHECK_T(src, NULL, op);
+        L2__CHECK(src->dtype == t->dtype, NULL, L2_ERR_DTYPE, "%s: expected self.dtype to be "
+                  "equal to src.dtype (got %s and %s)", op, l2_dtype_name(t->dtype),
+                  l2_dtype_name(src->dtype));
+    }
+    if (!check_index(op, "index", index))
+        return NULL;
+    *d = l2__wrap_dim(op, dim, t->ndim);
+    if (*d < 0 || !check_gs_shapes(op, t, *d, index, has_src ? src : NULL))
+        return NULL;
+    return load_index(op, index, *d, t->ndim > 0 ? t->shape[*d] : 1);
+}
+
+/* a[... idx[c] ...] = b[c] (val NULL) or = *val for every index position, in order. */
+static void scatter_kernel(const gs_walk *w, size_t esize, const void *val)
+{
+    int64_t n = walk_count(w);
+    if (val)
+        GS_WALK(w, 0, n, memcpy(pa, val, esize));
+    else
+        GS_WALK(w, 0, n, memcpy(pa, pb, esize));
+}
+
+/* A contiguous copy of gout (t's shape) with the scattered positions zeroed, or NULL. */
+static l2_tensor *grad_zeroed(const char *op, const l2_tensor *gout, const l2_tensor *idx,
+                              int d)
+{
+    l2_tensor *dx = l2__new(op, gout->ndim, gout->shape, gout->dtype, false);
+    if (!dx)
+        return NULL;
+    l2__copy_kernel(dx, gout);
+    if (l2__fault("scatter_grad_self")) /* fault: the scattered positions keep dy */
+        return dx;
+    gs_walk w;
+    walk_init(&w, d, idx, dx, idx);
+    char zero[8] = {0};
+    scatter_kernel(&w, l2__esize(dx->dtype), zero);
+    return dx;
+}
+
+/* gout.gather(d, idx) in zeros of src's shape (shape, ndim). */
+static l2_tensor *grad_gather(const char *op, const l2_tensor *gout, const l2_tensor *idx, int d,
+                              int ndim, const int64_t *shape)
+{
+    l2_tensor *ds = l2__new(op, ndim, shape, gout->dtype, true);
+    if (!ds)
+        return NULL;
+    gs_walk w;
+    walk_init(&w, d, idx, gout, ds);
+    gather_kernel(&w, l2__esize(ds->dtype));
+    return ds;
+}
+
+/* ---- scatter ------------------------------------------------------------------------------ */
+
+/* scatter with src (value unused) or with value (src NULL). */
+static l2_tensor *scatter_any(const char *op, const l2_tensor *t, int dim,
+                              const l2_tensor *index, const l2_tensor *src, double value)
+{
+    int d;
+    bool has_src = op[7] != '_'; /* "scatter" or "scatter_value" */
+    l2_tensor *idx = front(op, t, dim, index, src, has_src, &d);
+    if (!idx)
+        return NULL;
+    if (!has_src) {
+        bool fits = true;
+        if (t->dtype == L2_INT64)
+            fits = value >= -9.2233720368547758e18 && value < 9.2233720368547758e18;
+        else if (t->dtype == L2_FLOAT32)
+            fits = !isfinite(value) || isfinite((float)value);
+        if (!fits) {
+            l2_tensor_release(idx);
+            l2__fail(L2_ERR_ARG, "%s: value %g cannot be converted to type %s without "
+                     "overflow", op, value, l2_dtype_name(t->dtype));
+            return NULL;
+        }
+    }
+    l2_tensor *r = l2__new(op, t->ndim, t->shape, t->dtype, false);
+    if (!r) {
+        l2_tensor_release(idx);
+        return NULL;
+    }
+    l2__copy_kernel(r, t);
+    gs_walk w;
+    walk_init(&w, d, idx, r, has_src ? src : idx);
+    char val[8];
+    if (!has_src)
+        l2__store(val, t->dtype, value);
+    scatter_kernel(&w, l2__esize(t->dtype), has_src ? NULL : val);
+    const l2_tensor *in[2] = {t, src};
+    int nin = has_src ? 2 : 1;
+    if (l2__is_float(t->dtype) && l2__needs_grad(nin, in)) {
+        const l2_tensor *save[1] = {idx};
+        l2__node *node = l2__record_save(has_src ? L2__OP_SCATTER : L2__OP_SCATTER_VALUE, r, nin,
+                                         in, 1, save);
+        if (!node) {
+            l2_tensor_release(r);
+            l2_tensor_release(idx);
+            return NULL;
+        }
+        node->i[0] = d;
+        node->ni = 1;
+    }
+    l2_tensor_release(idx);
+    return l2__ret(r);
+}
+
+l2_tensor *l2_scatter(const l2_tensor *t, int dim, const l2_tensor *index, const l2_tensor *src)
+{
+    return scatter_any("scatter", t, dim, index, src, 0);
+}
+
+/* dt = dy with the scattered positions zeroed; dsrc = dy.gather(dim, index) (zero where the
+ * index does not reach). */
+l2_status l2__scatter_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    int d = (int)n->i[0];
+    if (n->next[0].fn || n->next[0].leaf) {
+        gin[0] = grad_zeroed("scatter", gout, n->saved[0], d);
+        if (!gin[0])
+            return l2_last_status();
+    }
+    if (n->next[1].fn || n->next[1].leaf) {
+        gin[1] = grad_gather("scatter", gout, n->saved[0], d, n->in_ndim[1], n->in_shape[1]);
+        if (!gin[1])
+            return l2_last_status();
+    }
+    return L2_OK;
+}
+
+l2_tensor *l2_scatter_value(const l2_tensor *t, int dim, const l2_tensor *index, double value)
+{
+    return scatter_any("scatter_value", t, dim, index, NULL, value);
+}
+
+/* dt = dy with the scattered positions zeroed (the value is a constant). */
+l2_status l2__scatter_value_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    gin[0] = grad_zeroed("scatter", gout, n->saved[0], (int)n->i[0]);
+    return gin[0] ? L2_OK : l2_last_status();
+}
+
+/* ---- scatter_reduce ----------------------------------------------------------------------- */
+
+/* Wrapping int64 arithmetic (torch's integer overflow wraps around). */
+static inline int64_t add_i64(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+static inline int64_t mul_i64(int64_t a, int64_t b)
+{
+    return (int64_t)((uint64_t)a * (uint64_t)b);
+}
+static inline double add_f64(double a, double b) { return a + b; }
+static inline double mul_f64(double a, double b) { return a * b; }
+static inline double div_f64(double a, int64_t c) { return a / (double)c; }
+/* torch's integer mean divides with rounding toward -inf (c > 0). */
+static inline int64_t div_i64(int64_t a, int64_t c)
+{
+    int64_t q = a / c;
+    return (a % c != 0 && a < 0) ? q - 1 : q;
+}
+
+#define ISNAN_(x) ((x) != (x))
+
+/* x rounded to float32 when f (a float32 operation on float32 operands, done in float64). */
+static inline double rnd(bool f, double x)
+{
+    return f ? (double)(float)x : x;
+}
+
+/* r (contiguous, t's values and dtype, the walk's a) reduced with the walk's b at the index
+ * positions, in order; cnt: int64 scratch of r's numel for mean (else unused). amax/amin
+ * propagate NaN as torch's std::max/min with a NaN test on src. */
+#define DEF_REDUCE(NM, T, LOW, HIGH)                                                         \
+    static void reduce_##NM(const gs_walk *w, int64_t numel, int mode, bool self,            \
+                            int64_t *cnt)                                                    \
+    {                                                                                        \
+        int64_t n = walk_count(w);                                                           \
+        T *base = (T *)w->a;                                                                 \
+        if (!self) {                                                                         \
+            T id = mode == L2_SCATTER_PROD ? (T)1 : mode == L2_SCATTER_AMAX ? LOW            \
+                   : mode == L2_SCATTER_AMIN ? HIGH : (T)0;                                  \
+            GS_WALK(w, 0, n, *(T *)pa = id);                                                 \
+        }                                                                                    \
+        switch (mode) {                                                                      \
+        case L2_SCATTER_SUM:                                                                 \
+        case L2_SCATTER_MEAN:                                                                \
+            GS_WALK(w, 0, n, *(T *)pa = add_##NM(*(T *)pa, *(const T *)pb));                 \
+            break;                                                                           \
+        case L2_SCATTER_PROD:                                                                \
+            GS_WALK(w, 0, n, *(T *)pa = mul_##NM(*(T *)pa, *(const T *)pb));                 \
+            break;                                                                           \
+        case L2_SCATTER_AMAX:                                                                \
+            GS_WALK(w, 0, n, {                                                               \
+                T s_ = *(const T *)pb, v_ = *(T *)pa;                                        \
+                *(T *)pa = ISNAN_(s_) ? s_ : (v_ < s_ ? s_ : v_);                            \
+            });                                                                              \
+            break;                                                                           \
+        default:                                                                             \
+            GS_WALK(w, 0, n, {                                                               \
+                T s_ = *(const T *)pb, v_ = *(T *)pa;                                        \
+                *(T *)pa = ISNAN_(s_) ? s_ : (s_ < v_ ? s_ : v_);                            \
+            });                                                                              \
+            break;                                                                           \
+        }                                                                                    \
+        if (mode != L2_SCATTER_MEAN)                                                         \
+            return;                                                                          \
+        for (int64_t k = 0; k < numel; k++)                                                  \
+            cnt[k] = self ? 1 : 0;                                                           \
+        GS_WALK(w, 0, n, cnt[(T *)pa - base]++);                                             \
+        for (int64_t k = 0; k < numel; k++)                                                  \
+            base[k] = div_##NM(base[k], cnt[k] > 0 ? cnt[k] : 1);                            \
+    }
+DEF_REDUCE(f64, double, -INFINITY, INFINITY)
+DEF_REDUCE(i64, int64_t, INT64_MIN, INT64_MAX)
+
+/* A new contiguous tensor: t reduced with src (t's dtype, any layout) at the loaded index idx
+ * along d. float32 is reduced in float64 and rounded once (sums and products of many terms stay
+ * within the accumulation tolerance). NULL (error set) on out of memory. */
+static l2_tensor *reduce_new(const char *op, const l2_tensor *t, int d, const l2_tensor *idx,
+                             const l2_tensor *src, int mode, bool self)
+{
+    l2_dtype ct = t->dtype == L2_FLOAT32 ? L2_FLOAT64 : t->dtype;
+    l2_tensor *r = l2__new(op, t->ndim, t->shape, ct, false);
+    l2_tensor *s = r ? l2__convert(op, src, ct, false) : NULL;
+    int64_t numel = l2__numel(t->ndim, t->shape), *cnt = NULL;
+    l2_tensor *c = NULL, *out = NULL;
+    if (s && mode == L2_SCATTER_MEAN) {
+        c = l2__new(op, t->ndim, t->shape, L2_INT64, false);
+        cnt = c ? (int64_t *)l2__data(c) : NULL;
+    }
+    if (!s || (mode == L2_SCATTER_MEAN && !c))
+        goto done;
+    l2__copy_kernel(r, t);
+    gs_walk w;
+    walk_init(&w, d, idx, r, s);
+    if (ct == L2_FLOAT64)
+        reduce_f64(&w, numel, mode, self, cnt);
+    else
+        reduce_i64(&w, numel, mode, self, cnt);
+    if (ct == t->dtype) {
+        out = r;
+        r = NULL;
+    } else {
+        out = l2__new(op, t->ndim, t->shape, t->dtype, false);
+        if (out)
+            l2__copy_kernel(out, r);
+    }
+done:
+    l2_tensor_release(c);
+    l2_tensor_release(s);
+    l2_tensor_release(r);
+    return out;
+}
+
+l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index,
+                             const l2_tensor *src, l2_scatter_mode reduce, bool include_self)
+{
+    const char *op = "scatter_reduce";
+    int d;
+    L2__CHECK((int)reduce >= 0 && (int)reduce <= L2_SCATTER_AMIN, NULL, L2_ERR_ARG,
+              "%s: reduce argument must be one of sum, prod, mean, amax, amin (got %d)", op,
+              (int)reduce);
+    if (t && src && t->dtype == src->dtype)
+        L2__CHECK(t->dtype != L2_BOOL, NULL, L2_ERR_DTYPE, "%s: dtype bool is not supported",
+                  op);
+    l2_tensor *idx = front(op, t, dim, index, src, true, &d);
+    if (!idx)
+        return NULL;
+    l2_tensor *r = reduce_new(op, t, d, idx, src, (int)reduce, include_self);
+    const l2_tensor *in[2] = {t, src};
+    if (r && l2__is_float(t->dtype) && l2__needs_grad(2, in)) {
+        const l2_tensor *save[3] = {idx, t, src};
+        l2__node *node = l2__record_save(L2__OP_SCATTER_REDUCE, r, 2, in, 3, save);
+        if (!node) {
+            l2_tensor_release(r);
+            l2_tensor_release(idx);
+            return NULL;
+        }
+        node->i[0] = d;
+        node->i[1] = (int64_t)reduce;
+        node->i[2] = include_self;
+        node->ni = 3;
+    }
+    l2_tensor_release(idx);
+    return r ? l2__ret(r) : NULL;
+}
+
+/* The backward of scatter_reduce as torch 1.13 defines it (q: a position of t, p: the index
+ * position scattered to q; R the result; sums over the p reaching q):
+ *   sum:  dt = dy, dsrc[p] = dy[q]
+ *   mean: N[q] = include_self + #p; dt = dy / N, dsrc[p] = dy[q] / N[q]
+ *   prod: dt = dy * R' / t' with t' = t where t != 0, else 1, and R' its result;
+ *         dsrc[p] = dy[q] * R''[q] when src[p] is the one zero reaching q (R'': that zero
+ *         left out), else dy[q] * R[q] / src[p] (src[p] = 0 read as 1); each step rounded to
+ *         t's dtype as torch computes it (the quotients differ from the exact products for
+ *         subnormal results)
+ *   amax, amin: N[q] = (t[q] == R[q]) + #(src[p] == R[q]); dt = (t == R) * dy / N,
+ *         dsrc[p] = (src[p] == R[q]) * dy[q] / N[q] (ties share dy evenly; a NaN result
+ *         gives N = 0 and NaN gradients, as torch's formula)
+ * and without include_self dt is zeroed at the scattered positions. Computed in float64 (amax and
+ * amin from the result recomputed in t's dtype); src positions the index does not reach get 0. */
+l2_status l2__scatter_reduce_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
+{
+    const char *op = "scatter_reduce";
+    const l2_tensor *idx = nd->saved[0], *t = nd->saved[1], *src = nd->saved[2];
+    int d = (int)nd->i[0], mode = (int)nd->i[1];
+    bool self = nd->i[2] != 0;
+    enum { G, S, SRC, R, GS, GSRC, X1, X2, X3, MS, NT };
+    l2_tensor *k[NT] = {NULL};
+    l2_status st = L2_OK;
+    k[G] = l2__convert(op, gout, L2_FLOAT64, true);
+    k[SRC] = l2__convert(op, src, L2_FLOAT64, true);
+    k[GS] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
+    k[GSRC] = l2__new(op, src->ndim, src->shape, L2_FLOAT64, true);
+    k[X1] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, true);
+    if (!k[G] || !k[SRC] || !k[GS] || !k[GSRC] || !k[X1])
+        goto fail;
+    if (mode == L2_SCATTER_PROD)
+        k[S] = l2__convert(op, t, L2_FLOAT64, true);
+    if (mode == L2_SCATTER_AMAX || mode == L2_SCATTER_AMIN) {
+        l2_tensor *r = reduce_new(op, t, d, idx, src, mode, self);
+        k[R] = r ? l2__convert(op, r, L2_FLOAT64, true) : NULL;
+        l2_tensor_release(r);
+        k[S] = k[R] ? l2__convert(op, t, L2_FLOAT64, true) : NULL;
+    }
+    if (mode >= L2_SCATTER_PROD && mode != L2_SCATTER_MEAN && !k[S])
+        goto fail;
+    int64_t numel = l2__numel(t->ndim, t->shape);
+    double *g = (double *)l2__data(k[G]), *sv = (double *)l2__data(k[SRC]);
+    double *gs = (double *)l2__data(k[GS]), *gsrc = (double *)l2__data(k[GSRC]);
+    double *x1 = (double *)l2__data(k[X1]);
+    double *tv = k[S] ? (double *)l2__data(k[S]) : NULL;
+    double *rv = k[R] ? (double *)l2__data(k[R]) : NULL;
+    gs_walk w;
+    walk_init(&w, d, idx, k[G], k[SRC]);
+    int64_t n = walk_count(&w);
+#define EACH(...)                                                                            \
+    GS_WALK(&w, 0, n, {                                                                      \
+        int64_t q = (double *)pa - g, p = (double *)pb - sv;                                 \
+        (void)p;                                                                             \
+        __VA_ARGS__;                                                                         \
+    })
+    switch (mode) {
+    case L2_SCATTER_SUM:
+        memcpy(gs, g, (size_t)numel * sizeof *gs);
+        EACH(gsrc[p] = g[q]);
+        break;
+    case L2_SCATTER_MEAN: /* x1 = N */
+        for (int64_t q = 0; q < numel; q++)
+            x1[q] = self;
+        EACH(x1[q] += 1);
+        for (int64_t q = 0; q < numel; q++)
+            gs[q] = g[q] / (x1[q] > 0 ? x1[q] : 1);
+        EACH(gsrc[p] = gs[q]);
+        break;
+    case L2_SCATTER_PROD: {
+        /* torch's formula step by step, rounded to t's dtype as torch computes it: x1 = the
+         * zeros reaching q, x2 = the result of t with its zeros read as 1, x3 = the result R, x4 = the result with the src zeros left out */
+        k[X2] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
+        k[MS] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
+        k[X3] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
+        if (!k[X2] || !k[MS] || !k[X3])
+            goto fail;
+        double *x2 = (double *)l2__data(k[X2]), *x3 = (double *)l2__data(k[MS]);
+        double *x4 = (double *)l2__data(k[X3]);
+        bool f = t->dtype == L2_FLOAT32;
+        for (int64_t q = 0; q < numel; q++) {
+            x2[q] = tv[q] == 0 ? 1 : tv[q];
+            x3[q] = x4[q] = tv[q];
+        }
+        if (!self)
+            EACH(x2[q] = x3[q] = x4[q] = 1);
+        EACH(x1[q] += sv[p] == 0; x2[q] = rnd(f, x2[q] * sv[p]); x3[q] = rnd(f, x3[q] * sv[p]);
+             x4[q] = sv[p] == 0 ? x4[q] : rnd(f, x4[q] * sv[p]));
+        for (int64_t q = 0; q < numel; q++)
+            gs[q] = rnd(f, rnd(f, g[q] * x2[q]) / (tv[q] == 0 ? 1 : tv[q]));
+        EACH(gsrc[p] = sv[p] == 0 && x1[q] == 1 ? rnd(f, g[q] * x4[q])
+                                                : rnd(f, rnd(f, g[q] * x3[q]) /
+                                                             (sv[p] == 0 ? 1 : sv[p])));
+        break;
+    }
+    default: /* amax, amin: x1 = N, then dy / N */
+        for (int64_t q = 0; q < numel; q++)
+            x1[q] = tv[q] == rv[q];
+        EACH(x1[q] += sv[p] == rv[q]);
+        for (int64_t q = 0; q < numel; q++) {
+            x1[q] = g[q] / x1[q];
+            gs[q] = (tv[q] == rv[q] ? 1.0 : 0.0) * x1[q];
+        }
+        EACH(gsrc[p] = (sv[p] == rv[q] ? 1.0 : 0.0) * x1[q]);
+        break;
+    }
+    if (!self)
+        EACH(gs[q] = 0);
+#undef EACH
+    if (nd->next[0].fn || nd->next[0].leaf) {
+        gin[0] = l2__convert(op, k[GS], gout->dtype, true);
+        if (!gin[0])
+            goto fail;
+    }
+    if (nd->next[1].fn || nd->next[1].leaf) {
+        gin[1] = l2__convert(op, k[GSRC], gout->dtype, true);
+        if (!gin[1])
+            goto fail;
+    }
+    goto done;
+fail:
+    st = l2_last_status();
+done:
+    for (int i = 0; i < NT; i++)
+        l2_tensor_release(k[i]);
+    return st;
+}

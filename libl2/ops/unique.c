@@ -1,0 +1,212 @@
+/* unique.c: unique and unique_consecutive, of all elements (flattened) or of the slices along
+ * one dim (issue 14, area uniq). unique sorts with the sorting family's stable sort (through
+ * l2_argsort: one pass for elements, one pass per slice column from the last for slices, which
+ * orders slices lexicographically), then groups equal neighbours; unique_consecutive groups
+ * equal neighbours in t's order. Equality is ==: -0.0 equals 0.0 and NaN equals nothing (each
+ * NaN is its own value). No gradient (torch 1.13 has none either). Plain loops, one thread. */
+#include "../autograd-impl.h"
+
+#include <string.h>
+
+/* Rows a and b of a contiguous (S, inner) block x of dtype dt hold equal elements. */
+static bool rows_equal(const char *x, int64_t inner, l2_dtype dt, int64_t a, int64_t b)
+{
+    size_t es = l2__esize(dt);
+    const char *p = x + (size_t)(a * inner) * es, *q = x + (size_t)(b * inner) * es;
+    for (int64_t j = 0; j < inner; j++) {
+        bool eq;
+        switch (dt) {
+        case L2_FLOAT32: eq = ((const float *)p)[j] == ((const float *)q)[j]; break;
+        case L2_FLOAT64: eq = ((const double *)p)[j] == ((const double *)q)[j]; break;
+        case L2_INT64: eq = ((const int64_t *)p)[j] == ((const int64_t *)q)[j]; break;
+        default: eq = ((const bool *)p)[j] == ((const bool *)q)[j]; break;
+        }
+        if (!eq)
+            return false;
+    }
+    return true;
+}
+
+/* ord[0..S) = the rows of the contiguous (S, inner) block in c in lexicographic order, stable
+ * (equal rows keep their order; NaN after every number, as l2_sort): a stable argsort of each
+ * column in the current order, from the last column to the first. tmp holds S int64. false
+ * (error set) on failure. Runs between l2__enter and l2__leave. */
+static bool sort_rows(const char *op, const l2_tensor *c, int64_t S, int64_t inner,
+                      int64_t *ord, int64_t *tmp)
+{
+    for (int64_t k = 0; k < S; k++)
+        ord[k] = k;
+    if (S < 2)
+        return true;
+    l2_tensor *col = l2__new(op, 1, &S, c->dtype, false);
+    if (!col)
+        return false;
+    size_t es = l2__esize(c->dtype);
+    const char *x = l2__data(c);
+    char *cv = l2__data(col);
+    for (int64_t j = inner - 1; j >= 0; j--) {
+        for (int64_t k = 0; k < S; k++)
+            memcpy(cv + (size_t)k * es, x + (size_t)(ord[k] * inner + j) * es, es);
+        l2_tensor *a = l2_argsort(col, 0, false, true);
+        if (!a) {
+            l2_tensor_release(col);
+            return false;
+        }
+        const int64_t *ap = (const int64_t *)l2__data(a);
+        for (int64_t k = 0; k < S; k++)
+            tmp[k] = ord[ap[k]];
+        memcpy(ord, tmp, (size_t)S * sizeof *ord);
+        l2_tensor_release(a);
+    }
+    l2_tensor_release(col);
+    return true;
+}
+
+/* The shared body: d < 0 for all elements (flattened), else the dim (wrapped, checked); sort
+ * false for unique_consecutive. */
+static l2_tensor *run(const char *op, const l2_tensor *t, int d, bool sort, l2_tensor **inverse,
+                      l2_tensor **counts)
+{
+    int64_t n = l2__numel(t->ndim, t->shape), S = d < 0 ? n : t->shape[d];
+    int64_t inner = S > 0 ? n / S : 0;
+    l2_tensor *c = NULL, *vals = NULL, *inv = NULL, *cnt = NULL, *rep = NULL;
+    int64_t *ord = NULL, *tmp = NULL;
+    bool good = false;
+    l2__enter();
+    l2_no_grad_begin();
+    /* c: t as a contiguous (S, inner) block, dims 0 and d swapped (torch's order of a slice's
+     * elements, which decides the lexicographic order) */
+    if (d <= 0) {
+        c = l2__convert(op, t, t->dtype, true);
+    } else {
+        l2_tensor *m = l2_transpose(t, 0, d);
+        c = m ? l2__convert(op, m, t->dtype, true) : NULL;
+        l2_tensor_release(m);
+    }
+    size_t bytes = (size_t)(S > 0 ? S : 1) * sizeof(int64_t);
+    if (!c || !(ord = l2__malloc(bytes, op)) || !(tmp = l2__malloc(bytes, op)))
+        goto out;
+    if (sort) {
+        if (!sort_rows(op, c, S, inner, ord, tmp))
+            goto out;
+    } else {
+        for (int64_t k = 0; k < S; k++)
+            ord[k] = k;
+    }
+    /* groups of equal neighbours: tmp[k] = the group of row k; ord[g] = group g's first row */
+    const char *x = l2__data(c);
+    int64_t G = 0;
+    for (int64_t k = 0; k < S; k++) {
+        int64_t r = ord[k];
+        if (k == 0 || !rows_equal(x, inner, t->dtype, ord[k - 1], r))
+            G++;
+        tmp[r] = G - 1;
+    }
+    int64_t at = 0;
+    for (int64_t k = 0; k < S; k++) /* the first row of each group, in group order */
+        if (k == 0 || tmp[ord[k]] != tmp[ord[k - 1]])
+            ord[at++] = ord[k];
+    if (inverse) {
+        int64_t one = S;
+        inv = d < 0 ? l2__new(op, t->ndim, t->shape, L2_INT64, false)
+                    : l2__new(op, 1, &one, L2_INT64, false);
+        if (!inv)
+            goto out;
+        memcpy(l2__data(inv), tmp, (size_t)S * sizeof(int64_t));
+    }
+    if (counts) {
+        if (!(cnt = l2__new(op, 1, &G, L2_INT64, true)))
+            goto out;
+        int64_t *cp = (int64_t *)l2__data(cnt);
+        for (int64_t k = 0; k < S; k++)
+            cp[tmp[k]]++;
+    }
+    if (!(rep = l2__new(op, 1, &G, L2_INT64, false)))
+        goto out;
+    memcpy(l2__data(rep), ord, (size_t)G * sizeof(int64_t));
+    if (d < 0) {
+        vals = l2__new(op, 1, &G, t->dtype, false);
+        if (!vals)
+            goto out;
+        size_t es = l2__esize(t->dtype);
+        for (int64_t g = 0; g < G; g++)
+            memcpy((char *)l2__data(vals) + (size_t)g * es, x + (size_t)ord[g] * es, es);
+    } else if (!(vals = l2_index_select(t, d, rep))) {
+        goto out;
+    }
+    good = true;
+out:
+    l2__free(ord);
+    l2__free(tmp);
+    l2_tensor_release(c);
+    l2_tensor_release(rep);
+    l2_no_grad_end();
+    l2__leave();
+    if (!good) {
+        l2_tensor_release(vals);
+        l2_tensor_release(inv);
+        l2_tensor_release(cnt);
+        return NULL;
+    }
+    if (inverse)
+        *inverse = l2__ret(inv);
+    if (counts)
+        *counts = l2__ret(cnt);
+    return l2__ret(vals);
+}
+
+/* The checks of every form: t non-NULL; for a dim, t not 0-d (L2_ERR_DIM, as torch), the dim
+ * wrapped, and an empty t only with dim its one size-0 dim (L2_ERR_SHAPE otherwise). Returns
+ * the wrapped dim, -1 for the flattened forms, -2 on failure. Clears the out-arguments. */
+static int check(const char *op, const l2_tensor *t, bool has_dim, int dim, l2_tensor **inverse,
+                 l2_tensor **counts)
+{
+    if (inverse)
+        *inverse = NULL;
+    if (counts)
+        *counts = NULL;
+    L2__CHECK_T(t, -2, op);
+    if (!has_dim)
+        return -1;
+    L2__CHECK(t->ndim > 0, -2, L2_ERR_DIM, "%s: dimension specified as %d but tensor has no "
+              "dimensions", op, dim);
+    int d = l2__wrap_dim(op, dim, t->ndim);
+    if (d < 0)
+        return -2;
+    int zeros = 0;
+    for (int k = 0; k < t->ndim; k++)
+        zeros += t->shape[k] == 0;
+    L2__CHECK(zeros <= 1, -2, L2_ERR_SHAPE, "%s: number of zero sized dimensions is more than "
+              "one, so unique cannot be applied", op);
+    L2__CHECK(zeros == 0 || t->shape[d] == 0, -2, L2_ERR_SHAPE, "%s: there are 0 sized "
+              "dimensions, and they aren't selected, so unique cannot be applied", op);
+    return d;
+}
+
+l2_tensor *l2_unique(const l2_tensor *t, bool sorted, l2_tensor **inverse, l2_tensor **counts)
+{
+    (void)sorted; /* always sorted: one valid answer when torch leaves the order open */
+    int d = check("unique", t, false, 0, inverse, counts);
+    return d == -2 ? NULL : run("unique", t, -1, true, inverse, counts);
+}
+
+l2_tensor *l2_unique_dim(const l2_tensor *t, int dim, bool sorted, l2_tensor **inverse,
+                         l2_tensor **counts)
+{
+    (void)sorted; /* torch 1.13 sorts slices whatever sorted says */
+    int d = check("unique_dim", t, true, dim, inverse, counts);
+    return d == -2 ? NULL : run("unique_dim", t, d, true, inverse, counts);
+}
+
+l2_tensor *l2_unique_consecutive(const l2_tensor *t, l2_tensor **inverse, l2_tensor **counts)
+{
+    int d = check("unique_consecutive", t, false, 0, inverse, counts);
+    return d == -2 ? NULL : run("unique_consecutive", t, -1, false, inverse, counts);
+}
+
+l2_tensor *l2_unique_consecutive_dim(const l2_tensor *t, int dim, l2_tensor **inverse,
+                                     l2_tensor **counts)
+{
+    int d = check("unique_consecutive", t, true, dim, inverse, counts);
+    return d == -2 ? NULL : run("unique_consecutive", t, d, false, inverse, counts);
+}
