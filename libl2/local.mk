@@ -46,3 +46,4 @@ include libl2/ops/act.mk # act (issue 14)
 include libl2/ops/shape.mk
 include libl2/ops/conv2.mk # conv2 (issue 14)
 include libl2/ops/index3.mk # index3 (issue 14)
+include libl2/ops/adv.mk # adv (issue 14)

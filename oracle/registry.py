@@ -637,3 +637,5 @@ import reg_shape  # noqa: E402,F401
 import reg_conv2  # noqa: E402,F401
 # the indexing ops of issue 14 (index3)
 import reg_index3  # noqa: E402,F401
+# advanced indexing of issue 14 (adv)
+import reg_adv  # noqa: E402,F401

@@ -248,6 +248,7 @@
     X(l2_masked_select) \
     X(l2_nonzero) \
     X(l2_masked_scatter) \
+    X(l2_index_tensors) /* adv */ \
     X(l2_softmax) \
     X(l2_log_softmax) \
     X(l2_cross_entropy) \

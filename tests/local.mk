@@ -52,6 +52,7 @@ HOSTILE_SOURCES = tests/hostile.h tests/hostile-list.h tests/hostile-util.c \
 HOSTILE_SOURCES += tests/hostile-sort.c # sort (issue 14)
 HOSTILE_SOURCES += tests/hostile-scan.c # scan (issue 14)
 HOSTILE_SOURCES += tests/hostile-act.c # act (issue 14)
+HOSTILE_SOURCES += tests/hostile-adv.c # adv (issue 14)
 HOSTILE_SOURCES += tests/hostile-shape.c # shape (issue 14)
 HOSTILE_SOURCES += tests/hostile-conv2.c # conv2 (issue 14)
 HOSTILE_SOURCES += tests/hostile-index3.c # index3 (issue 14)
