@@ -55,6 +55,7 @@ bernoulli_flip|test-sample|bernoulli,bernoulli_p|bernoulli's comparison turned r
 gn_mean|test-norm2|group_norm,instance_norm|group_norm's dx drops the mean(dy w) term
 diagonal_bwd|test-shape|diagonal,diag|diagonal's backward leaves its gradient zero (shape)
 index3_bounds|test-index3|index_copy,index_add|index_fill/copy/add accept an index equal to the dim size
+adv_nowrap|test-adv|index_tensors|index_tensors reads a negative index as 0 instead of wrapping it
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
 grain_class|test-threads|exp,sin|math-class loops run on the default grain's team: ranges skipped
 optim_fused|test-optim||the fused adam step forgets exp_avg_sq's bias correction
