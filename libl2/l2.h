@@ -1120,7 +1120,8 @@ L2_API l2_tensor *l2_masked_scatter(const l2_tensor *t, const l2_tensor *mask,
  * L2_ERR_SHAPE); the indexed dims are replaced by B in place when they are adjacent, else B
  * goes first (torch's rule). Any dtype of x; the result is a new tensor (also when no entry is
  * a tensor). Backward: dy accumulated into zeros at the indexed positions (index_put with
- * accumulate=true). gather_nd pattern: l2_index_tensors(x, 2, (const l2_tensor *[]){i, j}) with
+ * accumulate=true). A 0-d int64 index is an advanced index of shape () here (numpy's rule);
+ * torch 1.13's Python x[...] takes it as an integer instead. gather_nd pattern: l2_index_tensors(x, 2, (const l2_tensor *[]){i, j}) with
  * i, j of shape (N,) reads the N elements x[i[k], j[k], ...]. */
 L2_API l2_tensor *l2_index_tensors(const l2_tensor *x, int n, const l2_tensor *const *indices);
 

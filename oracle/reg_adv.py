@@ -12,14 +12,17 @@ def g_index_tensors(d, dt):
     s = d.shape(min_dims=1)
     n = d.int(1, len(s))
     bad = d.int(0, 24) == 0
-    bshape = tuple(d.int(0, 3) for _ in range(d.int(0, 2)))
+    # no 0-d index tensors: torch 1.13's Python indexing takes a 0-d int64 tensor as an integer
+    # (a select applied at once, outside the advanced-index rule, with quirky mask checks);
+    # libl2 treats it as an advanced index of shape () (numpy's rule), see l2.h
+    bshape = tuple(d.int(0, 3) for _ in range(d.int(1, 2)))
     pat, ins, k = "", [d.tensor(s, dt)], 0
     while k < n:
         r = d.int(0, 5)
         if r == 0 or (r < 4 and s[k] == 0):
             pat, k = pat + "S", k + 1
         elif r < 4:
-            sh = bshape[d.int(0, len(bshape)):] if bshape else ()
+            sh = bshape[d.int(0, len(bshape) - 1):]
             lo, hi = (-s[k] - 1, s[k]) if bad and d.bool() else (-s[k], s[k] - 1 + bad)
             ins.append(d.tensor(sh, "int64", "randint:%d:%d" % (lo, hi + 1)))
             pat, k = pat + "I", k + 1
