@@ -1110,6 +1110,21 @@ L2_API l2_tensor *l2_nonzero(const l2_tensor *t);
 L2_API l2_tensor *l2_masked_scatter(const l2_tensor *t, const l2_tensor *mask,
                                     const l2_tensor *source);
 /* @@INDEX3@@ */
+/* ---- advanced indexing (family adv, issue 14; libl2/ops/index-adv.c) ---- */
+/* torch's x[i0, i1, ...] with tensors: indices[k] is an int64 index tensor (negative entries
+ * count from the end; out of range: L2_ERR_INDEX), a bool mask of k >= 1 dims (consumes k dims
+ * of x, which its shape must match, L2_ERR_INDEX; as its nonzero() columns), or NULL for a full
+ * slice ":". Dims of x past the n entries are full slices; more dims consumed than x has:
+ * L2_ERR_INDEX. Other index dtypes (float; uint8 masks, deprecated in torch, are not taken),
+ * 0-d bool masks: L2_ERR_DTYPE / L2_ERR_SHAPE. The index tensors broadcast together (shape B,
+ * L2_ERR_SHAPE); the indexed dims are replaced by B in place when they are adjacent, else B
+ * goes first (torch's rule). Any dtype of x; the result is a new tensor (also when no entry is
+ * a tensor). Backward: dy accumulated into zeros at the indexed positions (index_put with
+ * accumulate=true). A 0-d int64 index is an advanced index of shape () here (numpy's rule);
+ * torch 1.13's Python x[...] takes it as an integer instead. Indices are checked even when x
+ * is empty (torch 1.13 checks none then). gather_nd pattern: l2_index_tensors(x, 2,
+ * (const l2_tensor *[]){i, j}) with i, j of shape (N,) reads the N elements x[i[k], j[k], ...]. */
+L2_API l2_tensor *l2_index_tensors(const l2_tensor *x, int n, const l2_tensor *const *indices);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Scatter and unique (libl2/ops/scatter.c, unique.c; issue 14, area uniq)                    */

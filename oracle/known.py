@@ -377,7 +377,29 @@ def _demo_normalize_expanded():
         "exactly %r" % (y, -1 / 262144)
 
 
+def _index_tensors_empty(case):  # adv (issue 14)
+    """advanced indexing of an empty tensor (a size-0 dim outside the indexed ones): torch 1.13
+    checks no index and returns the empty result; libl2 refuses an out-of-range index always."""
+    return 0 in case["inputs"][0]["shape"]
+
+
+def _demo_index_tensors_empty():
+    import torch
+    x = torch.zeros(1, 0, 3, dtype=torch.float64)
+    try:
+        y = x[torch.tensor([1])]
+    except IndexError:
+        return False, "x[[1]] of a (1, 0, 3) tensor raises"
+    return True, "x[[1]] of a (1, 0, 3) tensor (index 1 on a dim of size 1) gives %s, no error" % (
+        tuple(y.shape),)
+
+
 KNOWN = [
+    {"name": "index-tensors-empty-unchecked", "ops": ("l2_index_tensors",),
+     "dtypes": ("float32", "float64", "int64", "bool"), "side": "forward",
+     "match": _index_tensors_empty, "max_ci": 4, "torch_demo": _demo_index_tensors_empty,
+     "reason": "torch 1.13 does not bounds-check advanced indices when the tensor is empty; "
+               "libl2 does (a bad index is an error whatever the other sizes)"},
     {"name": "normalize-expanded-long", "ops": ("l2_normalize",), "dtypes": FLOATS,
      "side": "forward", "match": _normalize_expanded_long, "max_ci": 2,
      "torch_demo": _demo_normalize_expanded,

@@ -56,6 +56,7 @@ gn_mean|test-norm2|group_norm,instance_norm|group_norm's dx drops the mean(dy w)
 diagonal_bwd|test-shape|diagonal,diag|diagonal's backward leaves its gradient zero (shape)
 index3_bounds|test-index3|index_copy,index_add|index_fill/copy/add accept an index equal to the dim size
 scatter_grad_self|test-uniq|scatter,scatter_value|scatter's gradient of t keeps dy at the scattered positions (uniq)
+adv_nowrap|test-adv|index_tensors|index_tensors reads a negative index as 0 instead of wrapping it
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
 grain_class|test-threads|exp,sin|math-class loops run on the default grain's team: ranges skipped
 optim_fused|test-optim||the fused adam step forgets exp_avg_sq's bias correction

@@ -643,3 +643,5 @@ import reg_conv3  # noqa: E402,F401
 import reg_loss2  # noqa: E402,F401
 # scatter, scatter_reduce, unique, unique_consecutive (issue 14, uniq)
 import reg_uniq  # noqa: E402,F401
+# advanced indexing of issue 14 (adv)
+import reg_adv  # noqa: E402,F401

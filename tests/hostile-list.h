@@ -255,6 +255,7 @@
     X(l2_unique_dim) \
     X(l2_unique_consecutive) \
     X(l2_unique_consecutive_dim) \
+    X(l2_index_tensors) /* adv */ \
     X(l2_softmax) \
     X(l2_log_softmax) \
     X(l2_cross_entropy) \
