@@ -310,6 +310,9 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
  * this many reduced positions per call (not L2__REDUCE_TILE_RED): their float64 partials need
  * no compensated step between tiles, and each tile costs a pass over its outputs. */
 #define L2__REDUCE_COLS32_RED 2048
+/* speed (issue 12, area speed8): topk selects its K < L2__TOPK_SELECT elements from a row
+ * (of more than K) with a sorted buffer of K instead of sorting the row (sort.c). */
+#define L2__TOPK_SELECT 32
 /* Softmax along a non-innermost dim of a contiguous input runs this many lanes per block. */
 #define L2__SOFTMAX_COLS 64
 /* Loss sums run over this many fixed element ranges (the same result for any thread count). */

@@ -48,6 +48,8 @@ static const struct {
     {"sgemm_grain", L2__SGEMM_GRAIN},
     /* reductions (issue 12, area opsp) */
     {"reduce_cols32_red", L2__REDUCE_COLS32_RED},
+    /* speed (issue 12, area speed8): topk's selection */
+    {"topk_select", L2__TOPK_SELECT},
 };
 enum { N_THRESHOLDS = (int)(sizeof thresholds / sizeof thresholds[0]) };
 

@@ -20,6 +20,7 @@ import zlib
 import numpy as np
 
 import gen as G
+import sizes_speed8 as S8  # speed (issue 12, area speed8)
 
 LARGE = 300000          # "large": at least this many (of the op's measure)
 HUGE = 1000003          # the deep profile's well-beyond size
@@ -292,6 +293,7 @@ CUSTOM = {"l2_conv2d": g_sized_conv, "l2_max_pool2d": g_sized_pool,
           "l2_squeeze_dim": g_sized_squeeze}
 for _nm in LINALG:
     CUSTOM[_nm] = g_sized_linalg(_nm[3:])
+CUSTOM.update(S8.CUSTOM)  # speed (issue 12, area speed8)
 
 
 # Ops whose iterations can mix layouts (an input's memory order differs from the output's):
@@ -590,6 +592,7 @@ def plans(op, th, deep):
     ps += _alloc_plans(op, th)
     ps += _sumto_plans(op, th)
     ps += _ext_plans(op, th, kind, chunk)
+    ps += S8.plans(op, th, deep)  # speed (issue 12, area speed8): topk's selection
     return ps
 
 

@@ -6,6 +6,7 @@
 #include <l2.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
@@ -314,11 +315,57 @@ static void test_grads(void)
     l2_tensor_release(x);
 }
 
+/* speed (issue 12, area speed8): topk below l2_threshold("topk_select") selects with a sorted
+ * buffer instead of sorting; at the threshold it sorts. Both agree with sort's first k (values
+ * and indices: ties keep the earlier index first, NaN the largest) along both dims, largest and
+ * smallest, over rows of ties (a value from 9) with a NaN in each column. */
+static void test_topk_select(void)
+{
+    int64_t th = l2_threshold("topk_select");
+    ok(th >= 2, "topk_select threshold named");
+    if (th < 2)
+        return;
+    int64_t R = 3 * th + 4, C = 3 * th + 5;
+    double *x = calloc((size_t)(R * C), sizeof *x);
+    uint32_t s = 12345;
+    for (int64_t i = 0; i < R * C; i++) {
+        s = s * 1664525u + 1013904223u;
+        x[i] = (double)((s >> 16) % 9) - 4;
+    }
+    for (int64_t j = 0; j < C; j++)
+        x[((j * 7) % R) * C + j] = NAN;
+    l2_tensor *f = vec1d(R * C, x, L2_FLOAT32), *t = l2_reshape(f, L2_SHAPE(R, C));
+    free(x);
+    for (int dim = 0; dim < 2; dim++)
+        for (int largest = 0; largest < 2; largest++)
+            for (int64_t k = th - 1; k <= th; k++) {
+                l2_tensor *ix = NULL, *six = NULL;
+                l2_tensor *v = l2_topk(t, k, dim, largest, true, &ix);
+                l2_tensor *sv = l2_sort(t, dim, largest, true, &six);
+                int same = v && ix && sv && six;
+                for (int64_t a = 0; same && a < k; a++)
+                    for (int64_t b = 0; same && b < (dim ? R : C); b++) {
+                        int64_t p[2] = {dim ? b : a, dim ? a : b};
+                        double u = at(v, p), w = at(sv, p);
+                        same = ((u == w) || (isnan(u) && isnan(w))) && at(ix, p) == at(six, p);
+                    }
+                ok(same, "topk k = %lld (threshold %s) along dim %d, %s: sort's first k",
+                   (long long)k, k < th ? "below" : "at", dim, largest ? "largest" : "smallest");
+                l2_tensor_release(v);
+                l2_tensor_release(ix);
+                l2_tensor_release(sv);
+                l2_tensor_release(six);
+            }
+    l2_tensor_release(t);
+    l2_tensor_release(f);
+}
+
 int main(void)
 {
     test_sort_values();
     test_sort_layouts();
     test_select();
+    test_topk_select(); /* speed (issue 12) */
     test_errors();
     test_scatter_grad();
     test_grads();

@@ -53,6 +53,7 @@ static const struct {
     {"sgemm_grain", L2__SGEMM_GRAIN},
     /* reductions (issue 12, area opsp) */
     {"reduce_cols32_red", L2__REDUCE_COLS32_RED},
+    {"topk_select", L2__TOPK_SELECT}, /* speed (issue 12, area speed8) */
 };
 enum { NWANT = (int)(sizeof want / sizeof want[0]) };
 

@@ -70,6 +70,36 @@ DEF_SORT(f64, double)
 DEF_SORT(i64, int64_t)
 DEF_SORT(bl, bool)
 
+/* speed (issue 12): topk's selection for K < L2__TOPK_SELECT (and K < S). The first K of the
+ * stable sort of a row of S elements at stride sst, without sorting it: a sorted buffer of the
+ * best K so far; an element enters when the buffer is not full or it comes strictly before the
+ * buffer's last, after the equal elements already in (an earlier index stays first among equal
+ * values, as the stable sort keeps them). O(S) comparisons plus the insertions. K >= 1. */
+#define DEF_SELECT(NM, T)                                                                    \
+    static void NM##_select(const T *x, int64_t sst, int64_t S, NM##_pair *q, int64_t K,     \
+                            bool desc)                                                       \
+    {                                                                                        \
+        int64_t n = 0;                                                                       \
+        for (int64_t j = 0; j < S; j++) {                                                    \
+            T v = x[j * sst];                                                                \
+            if (n == K && !NM##_before(v, q[K - 1].v, desc))                                 \
+                continue;                                                                    \
+            int64_t k = n < K ? n++ : K - 1;                                                 \
+            while (k > 0 && NM##_before(v, q[k - 1].v, desc)) {                              \
+                if (l2__fault("topk_select") && n == K)                                      \
+                    break; /* fault: a replacing element stays last, the buffer unsorted */  \
+                q[k] = q[k - 1];                                                             \
+                k--;                                                                         \
+            }                                                                                \
+            q[k].v = v;                                                                      \
+            q[k].i = j;                                                                      \
+        }                                                                                    \
+    }
+
+DEF_SELECT(f32, float)
+DEF_SELECT(f64, double)
+DEF_SELECT(i64, int64_t)
+
 /* The sorted position picked from a sorted ascending row of n elements (n > 0) by median: the
  * lower median, or the first NaN when the row holds NaN (torch propagates NaN). */
 #define MEDIAN_POS(NM, p, n)                                                                 \
@@ -137,9 +167,10 @@ void l2__sort_geom(const l2_tensor *t, int d, l2__sgeom *g)
 /* Sort every row of t along d and write, for each row, the sorted positions [first, first + K)
  * (SEL_RANGE), the median (SEL_MEDIAN, K = 1) or the mode (SEL_MODE, K = 1) into vals (may be
  * NULL) and idx, both contiguous of t's shape with K at d. p and tmp hold S pairs of 16 bytes.
+ * select (SEL_RANGE, first 0, 1 <= K < S, not bool): the first K by selection, no sort.
  * Cannot fail. */
 static void sort_rows(const l2_tensor *t, int d, bool desc, int sel, int64_t first, int64_t K,
-                      l2_tensor *vals, l2_tensor *idx, void *p, void *tmp)
+                      bool select, l2_tensor *vals, l2_tensor *idx, void *p, void *tmp)
 {
     l2__sgeom g;
     l2__sort_geom(t, d, &g);
@@ -154,11 +185,15 @@ static void sort_rows(const l2_tensor *t, int d, bool desc, int sel, int64_t fir
         NM##_pair *q = p;                                                                    \
         for (int64_t r = 0; r < rows; r++) {                                                 \
             const T *x = (const T *)base + l2__sort_row_off(t->ndim, t->shape, d, t->stride, r); \
-            for (int64_t j = 0; j < S; j++) {                                                \
-                q[j].v = x[j * g.sst];                                                       \
-                q[j].i = j;                                                                  \
+            if (select) {                                                                    \
+                SELECT_(NM, x, g.sst, S, q, K, desc);                                        \
+            } else {                                                                         \
+                for (int64_t j = 0; j < S; j++) {                                            \
+                    q[j].v = x[j * g.sst];                                                   \
+                    q[j].i = j;                                                              \
+                }                                                                            \
+                NM##_sort(q, tmp, S, desc);                                                  \
             }                                                                                \
-            NM##_sort(q, tmp, S, desc);                                                      \
             int64_t f = sel == SEL_MEDIAN ? MEDIAN_POS(NM, q, S)                             \
                         : sel == SEL_MODE ? mode_pos_##NM(q, S) : first;                      \
             int64_t o = r / g.inner, in = r % g.inner, ob = o * K * g.inner + in;             \
@@ -170,6 +205,8 @@ static void sort_rows(const l2_tensor *t, int d, bool desc, int sel, int64_t fir
             }                                                                                \
         }                                                                                    \
     } while (0)
+#define SELECT_(NM, x, sst, S, q, K, desc) NM##_select(x, sst, S, q, K, desc)
+#define bl_select(x, sst, S, q, K, desc) ((void)(x), (void)(q)) /* never selected: no bool topk */
     switch (t->dtype) {
     case L2_FLOAT32: SORT_BODY(f32, float); break;
     case L2_FLOAT64: SORT_BODY(f64, double); break;
@@ -178,6 +215,8 @@ static void sort_rows(const l2_tensor *t, int d, bool desc, int sel, int64_t fir
     default: break;
     }
 #undef SORT_BODY
+#undef SELECT_
+#undef bl_select
 }
 
 /* ---- the shared op body ----------------------------------------------------------------------- */
@@ -229,7 +268,9 @@ static l2_tensor *select_run(const selreq *q, const l2_tensor *t, int d, l2_tens
     size_t bytes = (size_t)(g.S ? g.S : 1) * 16;
     if (!(p = l2__malloc(bytes, q->op)) || !(tmp = l2__malloc(bytes, q->op)))
         goto fail;
-    sort_rows(t, d, q->desc, q->sel, q->first, q->K, vals, idx, p, tmp);
+    /* speed (issue 12): topk of few elements selects rather than sorts */
+    bool select = q->node == L2__OP_TOPK && q->K >= 1 && q->K < g.S && q->K < L2__TOPK_SELECT;
+    sort_rows(t, d, q->desc, q->sel, q->first, q->K, select, vals, idx, p, tmp);
     l2__free(p);
     l2__free(tmp);
     p = tmp = NULL;
