@@ -87,6 +87,7 @@ cols_red|test-reduce|sum_dims,mean_dims|reductions (issue 12, opsp): float32 sum
 vcols_g8|test-reduce|sum_dims,mean_dims|reductions (issue 12, opsp): float32 column sums drop the groups of 8 rows after the groups of 32
 smback_tail|test-vmath|softmax,log_softmax|softmax (issue 12, opsp): the float32 vector backward row leaves the n % 8 tail out of its sum
 bcast_rows|test-copies|copy_,contiguous,clone|copies (issue 12, opsp): a copy repeating a row block leaves out its last repeat
+mish_bw_sq|test-act|mish|mish (issue 12, speed9): the one-exp backward's 1 - t^2 divided by (n + 2) once, not squared
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"
