@@ -12,14 +12,22 @@
 
 /* Helpers whose expressions need temporaries, for float and double. */
 #define DEF_ACT_HELPERS(T, SFX)                                                              \
-    /* mish: x tanh(softplus(x)), softplus(x) = log1p(exp(x)) (no threshold, as torch) */    \
-    static inline T mish_fn_##SFX(T x) { return x * tanh(log1p(exp(x))); }                  \
-    /* mish: dx = g (t + x s (1 - t^2)), t = tanh(softplus(x)), s = sigmoid(x) */            \
+    /* mish: x tanh(softplus(x)) with one exp (issue 12): e = exp(x), n = e (e + 2) =         \
+     * (1 + e)^2 - 1, so tanh(log1p(e)) = n / (n + 2); x > 20 gives x (tanh rounds to 1 in   \
+     * both dtypes there, and n would overflow past 44) */                                    \
+    static inline T mish_fn_##SFX(T x)                                                       \
+    {                                                                                        \
+        T e = exp(x), n = e * (e + (T)2);                                                    \
+        return x > (T)20 ? x : x * (n / (n + (T)2));                                         \
+    }                                                                                        \
+    /* mish: dx = g (t + x s (1 - t^2)), t = n / (n + 2), s = sigmoid(x),                    \
+     * 1 - t^2 = 4 (n + 1) / (n + 2)^2 (no cancellation); x > 20: g, as t = 1 there */       \
     static inline T mish_bw_##SFX(T g, T x)                                                  \
     {                                                                                        \
-        T s = (T)1 / ((T)1 + exp(-x));                                                       \
-        T t = tanh(log1p(exp(x)));                                                           \
-        return g * (t + x * s * ((T)1 - t * t));                                             \
+        T e = exp(x), n = e * (e + (T)2), d = n + (T)2;                                      \
+        T u = (T)4 * (n + (T)1) / (l2__fault("mish_bw_sq") ? d : d * d); /* mutation test */ \
+        T s = (T)1 / ((T)1 + exp(-x)); /* torch's sigmoid: 0 once exp(-x) overflows */        \
+        return x > (T)20 ? g : g * (n / d + x * s * u);                                      \
     }                                                                                        \
     /* logsigmoid: min(x, 0) - log1p(exp(-|x|)), stable for either sign */                   \
     static inline T logsig_fn_##SFX(T x)                                                     \
