@@ -61,4 +61,16 @@ static inline int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int6
 void l2__conv_im2col(l2_dtype dt, const char *x, char *cols, int64_t ld, const win *g);
 void l2__conv_col2im(l2_dtype dt, const char *cols, int64_t ld, char *dx, const win *g);
 
+/* Max pools that keep each output's argmax (pool-arg.c: max_pool2d_ex, max_pool3d,
+ * adaptive_max_pool2d). arg[p * out + o] is output o's maximum's offset within plane p of the
+ * input; an offset outside [0, in) (a window with no cell in the input) gets no gradient.
+ * l2__argpool_end ends the forward: copies arg into ix (when asked), records op with arg as the
+ * node's extra when x needs a gradient, releases xc, hands ix to *indices; arg NULL (an
+ * allocation failed) releases everything and returns NULL. */
+l2_tensor *l2__argpool_end(l2__op node_op, const l2_tensor *x, l2_tensor *xc, l2_tensor *r,
+                           l2_tensor *ix, int64_t *arg, size_t n, l2_tensor **indices);
+/* dx (the input's shape, zeroed) with dx[p, arg[p, o]] += dy[p, o]. */
+l2_status l2__argpool_backward(const char *op, const l2__node *n, const l2_tensor *gout,
+                               int64_t planes, int64_t in, int64_t out, l2_tensor **gin);
+
 #endif /* L2_CONV_IMPL_H */

@@ -131,22 +131,8 @@ static inline int64_t past_cell(int64_t y0, int64_t x0, int64_t w)
         }                                                                                    \
     }
 
-/* dx[p, arg[p, o]] += dy[p, o] into a zeroed dx. A window with no cell in the input (possible
- * with dilation) has its index past the plane and no gradient, as torch. */
-#define L2__MAXPOOL_EX_BWD(SUF, T)                                                           \
-    static void maxpool_ex_bwd_##SUF(const T *dy, const int64_t *arg, T *dx, int64_t planes, \
-                                     int64_t hw, int64_t pq)                                 \
-    {                                                                                        \
-        for (int64_t p = 0; p < planes; p++)                                                 \
-            for (int64_t o = 0; o < pq; o++)                                                 \
-                if (arg[p * pq + o] < hw)                                                    \
-                    dx[p * hw + arg[p * pq + o]] += dy[p * pq + o];                          \
-    }
-
 L2__MAXPOOL_EX(f32, float)
 L2__MAXPOOL_EX(f64, double)
-L2__MAXPOOL_EX_BWD(f32, float)
-L2__MAXPOOL_EX_BWD(f64, double)
 
 l2_tensor *l2_max_pool2d_ex(const l2_tensor *x, const int64_t kernel[2], const int64_t stride[2],
                             const int64_t padding[2], const int64_t dilation[2], bool ceil_mode,
@@ -164,63 +150,26 @@ l2_tensor *l2_max_pool2d_ex(const l2_tensor *x, const int64_t kernel[2], const i
     shape[x->ndim - 1] = g.ow;
     if (!l2__check_shape(op, x->ndim, shape, x->dtype, NULL))
         return NULL;
-    bool grad = l2__needs_grad(1, &x);
     size_t npq = (size_t)(planes * g.oh * g.ow);
     l2_tensor *xc = l2__convert(op, x, x->dtype, true);
     l2_tensor *r = xc ? l2__new(op, x->ndim, shape, x->dtype, false) : NULL;
     l2_tensor *ix = r && indices ? l2__new(op, x->ndim, shape, L2_INT64, false) : NULL;
     int64_t *arg = r && (!indices || ix) ? l2__malloc(sizeof(int64_t) * npq + 1, op) : NULL;
-    if (!arg)
-        goto fail;
-    if (x->dtype == L2_FLOAT32)
+    if (arg && x->dtype == L2_FLOAT32)
         maxpool_ex_f32((const float *)l2__data(xc), (float *)l2__data(r), arg, planes, &g);
-    else
+    else if (arg)
         maxpool_ex_f64((const double *)l2__data(xc), (double *)l2__data(r), arg, planes, &g);
-    if (ix)
-        memcpy(l2__data(ix), arg, sizeof(int64_t) * npq);
-    if (grad) {
-        l2__node *node = l2__record(L2__OP_MAX_POOL2D_EX, r, 1, &x);
-        if (!node)
-            goto fail;
-        node->extra = arg;
-        arg = NULL;
-    }
-    l2__free(arg);
-    l2_tensor_release(xc);
-    if (indices)
-        *indices = l2__ret(ix);
-    return l2__ret(r);
-fail:
-    l2__free(arg);
-    l2_tensor_release(ix);
-    l2_tensor_release(r);
-    l2_tensor_release(xc);
-    return NULL;
+    return l2__argpool_end(L2__OP_MAX_POOL2D_EX, x, xc, r, ix, arg, npq, indices);
 }
 
 /* dx[argmax] += dy: each output's gradient goes to the (first) maximum of its window. */
 l2_status l2__max_pool2d_ex_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
-    const char *op = "max_pool2d";
     int nd = n->in_ndim[0];
     const int64_t *is = n->in_shape[0];
-    int64_t planes = (nd == 4 ? is[0] : 1) * is[nd - 3], hw = is[nd - 2] * is[nd - 1];
-    int64_t pq = n->out_shape[nd - 2] * n->out_shape[nd - 1];
-    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
-    l2_tensor *dx = dy ? l2__new(op, nd, is, gout->dtype, true) : NULL;
-    if (!dx) {
-        l2_tensor_release(dy);
-        return l2_last_status();
-    }
-    if (dx->dtype == L2_FLOAT32)
-        maxpool_ex_bwd_f32((const float *)l2__data(dy), n->extra, (float *)l2__data(dx), planes,
-                           hw, pq);
-    else
-        maxpool_ex_bwd_f64((const double *)l2__data(dy), n->extra, (double *)l2__data(dx),
-                           planes, hw, pq);
-    l2_tensor_release(dy);
-    gin[0] = dx;
-    return L2_OK;
+    return l2__argpool_backward("max_pool2d", n, gout, (nd == 4 ? is[0] : 1) * is[nd - 3],
+                                is[nd - 2] * is[nd - 1],
+                                n->out_shape[nd - 2] * n->out_shape[nd - 1], gin);
 }
 
 /* ---- avg_pool2d with ceil_mode, count_include_pad and divisor_override ------------------- */

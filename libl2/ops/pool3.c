@@ -170,22 +170,8 @@ static inline int64_t first_cell(const win3 *g, int64_t z0, int64_t y0, int64_t 
         }                                                                                    \
     }
 
-/* dx[p, arg[p, o]] += dy[p, o] into a zeroed dx; a window with no cell inside the input has its
- * index past the plane and gives no gradient (torch 1.13 writes out of bounds there). */
-#define L2__MAXPOOL3_BWD(SUF, T)                                                             \
-    static void maxpool3_bwd_##SUF(const T *dy, const int64_t *arg, T *dx, int64_t planes,   \
-                                   int64_t dhw, int64_t tpq)                                 \
-    {                                                                                        \
-        for (int64_t p = 0; p < planes; p++)                                                 \
-            for (int64_t o = 0; o < tpq; o++)                                                \
-                if (arg[p * tpq + o] >= 0 && arg[p * tpq + o] < dhw)                         \
-                    dx[p * dhw + arg[p * tpq + o]] += dy[p * tpq + o];                       \
-    }
-
 L2__MAXPOOL3(f32, float)
 L2__MAXPOOL3(f64, double)
-L2__MAXPOOL3_BWD(f32, float)
-L2__MAXPOOL3_BWD(f64, double)
 
 l2_tensor *l2_max_pool3d(const l2_tensor *x, const int64_t kernel[3], const int64_t stride[3],
                          const int64_t padding[3], const int64_t dilation[3], bool ceil_mode,
@@ -201,64 +187,26 @@ l2_tensor *l2_max_pool3d(const l2_tensor *x, const int64_t kernel[3], const int6
     pool3_shape(x, &g, shape);
     if (!l2__check_shape(op, x->ndim, shape, x->dtype, NULL))
         return NULL;
-    bool grad = l2__needs_grad(1, &x);
     size_t n = (size_t)(planes * g.out[0] * g.out[1] * g.out[2]);
     l2_tensor *xc = l2__convert(op, x, x->dtype, true);
     l2_tensor *r = xc ? l2__new(op, x->ndim, shape, x->dtype, false) : NULL;
     l2_tensor *ix = r && indices ? l2__new(op, x->ndim, shape, L2_INT64, false) : NULL;
     int64_t *arg = r && (!indices || ix) ? l2__malloc(sizeof(int64_t) * n + 1, op) : NULL;
-    if (!arg)
-        goto fail;
-    if (x->dtype == L2_FLOAT32)
+    if (arg && x->dtype == L2_FLOAT32)
         maxpool3_f32((const float *)l2__data(xc), (float *)l2__data(r), arg, planes, &g);
-    else
+    else if (arg)
         maxpool3_f64((const double *)l2__data(xc), (double *)l2__data(r), arg, planes, &g);
-    if (ix)
-        memcpy(l2__data(ix), arg, sizeof(int64_t) * n);
-    if (grad) {
-        l2__node *node = l2__record(L2__OP_MAX_POOL3D, r, 1, &x);
-        if (!node)
-            goto fail;
-        node->extra = arg;
-        arg = NULL;
-    }
-    l2__free(arg);
-    l2_tensor_release(xc);
-    if (indices)
-        *indices = l2__ret(ix);
-    return l2__ret(r);
-fail:
-    l2__free(arg);
-    l2_tensor_release(ix);
-    l2_tensor_release(r);
-    l2_tensor_release(xc);
-    return NULL;
+    return l2__argpool_end(L2__OP_MAX_POOL3D, x, xc, r, ix, arg, n, indices);
 }
 
 /* dx[argmax] += dy: each output's gradient goes to its window's maximum. */
 l2_status l2__max_pool3d_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
-    const char *op = "max_pool3d";
     int nd = n->in_ndim[0];
     const int64_t *is = n->in_shape[0], *os = n->out_shape;
-    int64_t planes = (nd == 5 ? is[0] : 1) * is[nd - 4];
-    int64_t dhw = is[nd - 3] * is[nd - 2] * is[nd - 1];
-    int64_t tpq = os[nd - 3] * os[nd - 2] * os[nd - 1];
-    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
-    l2_tensor *dx = dy ? l2__new(op, nd, is, gout->dtype, true) : NULL;
-    if (!dx) {
-        l2_tensor_release(dy);
-        return l2_last_status();
-    }
-    if (dx->dtype == L2_FLOAT32)
-        maxpool3_bwd_f32((const float *)l2__data(dy), n->extra, (float *)l2__data(dx), planes,
-                         dhw, tpq);
-    else
-        maxpool3_bwd_f64((const double *)l2__data(dy), n->extra, (double *)l2__data(dx),
-                         planes, dhw, tpq);
-    l2_tensor_release(dy);
-    gin[0] = dx;
-    return L2_OK;
+    return l2__argpool_backward("max_pool3d", n, gout, (nd == 5 ? is[0] : 1) * is[nd - 4],
+                                is[nd - 3] * is[nd - 2] * is[nd - 1],
+                                os[nd - 3] * os[nd - 2] * os[nd - 1], gin);
 }
 
 /* ---- avg_pool3d ---------------------------------------------------------------------------- */

@@ -41,21 +41,8 @@
             }                                                                                \
     }
 
-/* dx[p, arg[p, o]] += dy[p, o] into a zeroed dx (also max_unpool2d's forward, with x for dy
- * and a plain store: see scatter_at). */
-#define L2__ADAPTIVE_MAX_BWD(SUF, T)                                                         \
-    static void adaptive_max_bwd_##SUF(const T *dy, const int64_t *arg, T *dx,               \
-                                       int64_t planes, int64_t hw, int64_t pq)               \
-    {                                                                                        \
-        for (int64_t p = 0; p < planes; p++)                                                 \
-            for (int64_t o = 0; o < pq; o++)                                                 \
-                dx[p * hw + arg[p * pq + o]] += dy[p * pq + o];                              \
-    }
-
 L2__ADAPTIVE_MAX(f32, float)
 L2__ADAPTIVE_MAX(f64, double)
-L2__ADAPTIVE_MAX_BWD(f32, float)
-L2__ADAPTIVE_MAX_BWD(f64, double)
 
 l2_tensor *l2_adaptive_max_pool2d(const l2_tensor *x, const int64_t output_size[2],
                                   l2_tensor **indices)
@@ -94,63 +81,26 @@ l2_tensor *l2_adaptive_max_pool2d(const l2_tensor *x, const int64_t output_size[
     if (!l2__check_shape(op, x->ndim, shape, x->dtype, &numel))
         return NULL;
     int64_t planes = (b ? x->shape[0] : 1) * g.c;
-    bool grad = l2__needs_grad(1, &x);
     l2_tensor *xc = l2__convert(op, x, x->dtype, true);
     l2_tensor *r = xc ? l2__new(op, x->ndim, shape, x->dtype, false) : NULL;
     l2_tensor *ix = r && indices ? l2__new(op, x->ndim, shape, L2_INT64, false) : NULL;
     int64_t *arg = r && (!indices || ix) ? l2__malloc(sizeof(int64_t) * (size_t)numel + 1, op)
                                          : NULL;
-    if (!arg)
-        goto fail;
-    if (x->dtype == L2_FLOAT32)
+    if (arg && x->dtype == L2_FLOAT32)
         adaptive_max_f32((const float *)l2__data(xc), (float *)l2__data(r), arg, planes, &g);
-    else
+    else if (arg)
         adaptive_max_f64((const double *)l2__data(xc), (double *)l2__data(r), arg, planes, &g);
-    if (ix)
-        memcpy(l2__data(ix), arg, sizeof(int64_t) * (size_t)numel);
-    if (grad) {
-        l2__node *node = l2__record(L2__OP_ADAPTIVE_MAX_POOL2D, r, 1, &x);
-        if (!node)
-            goto fail;
-        node->extra = arg;
-        arg = NULL;
-    }
-    l2__free(arg);
-    l2_tensor_release(xc);
-    if (indices)
-        *indices = l2__ret(ix);
-    return l2__ret(r);
-fail:
-    l2__free(arg);
-    l2_tensor_release(ix);
-    l2_tensor_release(r);
-    l2_tensor_release(xc);
-    return NULL;
+    return l2__argpool_end(L2__OP_ADAPTIVE_MAX_POOL2D, x, xc, r, ix, arg, (size_t)numel, indices);
 }
 
 /* dx[argmax] += dy: each output's gradient goes to its window's maximum. */
 l2_status l2__adaptive_max_pool2d_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
-    const char *op = "adaptive_max_pool2d";
     int nd = n->in_ndim[0];
     const int64_t *is = n->in_shape[0];
-    int64_t planes = (nd == 4 ? is[0] : 1) * is[nd - 3], hw = is[nd - 2] * is[nd - 1];
-    int64_t pq = n->out_shape[nd - 2] * n->out_shape[nd - 1];
-    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
-    l2_tensor *dx = dy ? l2__new(op, nd, is, gout->dtype, true) : NULL;
-    if (!dx) {
-        l2_tensor_release(dy);
-        return l2_last_status();
-    }
-    if (dx->dtype == L2_FLOAT32)
-        adaptive_max_bwd_f32((const float *)l2__data(dy), n->extra, (float *)l2__data(dx),
-                             planes, hw, pq);
-    else
-        adaptive_max_bwd_f64((const double *)l2__data(dy), n->extra, (double *)l2__data(dx),
-                             planes, hw, pq);
-    l2_tensor_release(dy);
-    gin[0] = dx;
-    return L2_OK;
+    return l2__argpool_backward("adaptive_max_pool2d", n, gout,
+                                (nd == 4 ? is[0] : 1) * is[nd - 3], is[nd - 2] * is[nd - 1],
+                                n->out_shape[nd - 2] * n->out_shape[nd - 1], gin);
 }
 
 /* ---- max_unpool2d --------------------------------------------------------------------------- */
