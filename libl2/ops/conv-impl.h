@@ -1,5 +1,7 @@
-/* conv-impl.h: what the convolution and pooling files share (conv2d.c, pool.c): the sliding
- * window geometry, optional pair arguments, the NCHW input check and the output size rule.
+/* conv-impl.h: what the convolution and pooling files share (conv2d.c, conv3d.c,
+ * conv-transpose.c, pool*.c; conv-common.c holds the convolutions' GEMM, bias gradient and
+ * buffers): the sliding window geometry, optional pair arguments, the NCHW input check and
+ * the output size rule.
  * Letters: N batch, C input channels, O output channels, H,W input size, P,Q output size. */
 #ifndef L2_CONV_IMPL_H
 #define L2_CONV_IMPL_H
@@ -72,5 +74,54 @@ l2_tensor *l2__argpool_end(l2__op node_op, const l2_tensor *x, l2_tensor *xc, l2
 /* dx (the input's shape, zeroed) with dx[p, arg[p, o]] += dy[p, o]. */
 l2_status l2__argpool_backward(const char *op, const l2__node *n, const l2_tensor *gout,
                                int64_t planes, int64_t in, int64_t out, l2_tensor **gin);
+
+/* ---- what the three convolutions share (conv-common.c) ---------------------------------- */
+
+/* The hot loops of the conv files: an AVX2 clone chosen at load time (ELF ifunc), and the
+ * default. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define L2__CONV_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define L2__CONV_HOT
+#endif
+
+/* C (M,N) = A (M,K) op B + beta C, row-major, beta 0 or 1 (sizes fit in int: checked by the
+ * forwards). Float32 takes the library's sgemm where gemm.h's policy says so, else BLAS. An
+ * empty sum (K = 0) gives beta C. */
+void l2__conv_gemm(l2_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const char *a,
+                   int64_t lda, const char *b, int64_t ldb, double beta, char *c, int64_t ldc);
+/* db[o] = the sum over n and l of g[n, o, l] (g (N, O, L) contiguous), in a fixed order. */
+void l2__conv_bias_grad(l2_dtype dt, const char *g, int64_t n, int64_t o, int64_t l, char *db);
+/* in + 2 p and the dilated kernel's span d (k - 1) + 1, saturating (for error messages). */
+int64_t l2__conv_padded_sat(int64_t in, int64_t p);
+int64_t l2__conv_span_sat(int64_t k, int64_t d);
+
+/* A forward's operands: x, w and b made contiguous (bc NULL without a bias) and the output. */
+typedef struct {
+    l2_tensor *xc, *wc, *bc, *r;
+} l2__conv_io;
+/* Fills io (every field, NULL where not made) and allocates r (rank dims of shape, x's dtype,
+ * not zeroed); false on failure. */
+bool l2__conv_io_start(const char *op, l2__conv_io *io, const l2_tensor *x, const l2_tensor *w,
+                       const l2_tensor *b, int rank, const int64_t *shape);
+/* A forward's end: when ok and a gradient is needed, records node_op over (x, w, b) saving x
+ * and w (each only when the other needs its gradient) and the ni integer arguments ip; releases
+ * the contiguous copies; r, or NULL (r released) when !ok or the record failed. */
+l2_tensor *l2__conv_io_end(l2__conv_io *io, bool ok, l2__op node_op, const l2_tensor *x,
+                           const l2_tensor *w, const l2_tensor *b, const int64_t *ip, int ni);
+
+/* A backward's buffers: which gradients the node needs, dy contiguous, the contiguous w (for
+ * dx) and x (for dw), and the gradients dx, dw, db. */
+typedef struct {
+    bool need_x, need_w, need_b;
+    l2_tensor *dy, *xc, *wc, *dx, *dw, *db;
+} l2__conv_grads;
+/* Fills g for node (saved x and w) and gout; dx and dw zeroed when dx_zero / dw_zero, db of
+ * o elements not zeroed; false on failure (then l2__conv_grads_end(g, false, ...)). */
+bool l2__conv_grads_start(const char *op, l2__conv_grads *g, const l2__node *node,
+                          const l2_tensor *gout, int64_t o, bool dx_zero, bool dw_zero);
+/* Releases the work tensors; when ok hands dx, dw, db to gin and returns L2_OK, else releases
+ * them too and returns the last status. */
+l2_status l2__conv_grads_end(l2__conv_grads *g, bool ok, l2_tensor **gin);
 
 #endif /* L2_CONV_IMPL_H */

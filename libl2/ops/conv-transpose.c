@@ -1,6 +1,7 @@
 /* conv-transpose.c: transposed convolution (torch.nn.functional.conv_transpose2d, and
  * conv_transpose1d over a height of 1), float32 and float64: the input gradient of conv2d, as
- * torch's slow_conv_transpose2d computes it: per sample one GEMM per group (W^T @ x) and
+ * torch's slow_conv_transpose2d computes it: per sample one GEMM per group (W^T @ x; the
+ * library's sgemm where gemm.h's policy takes it, else BLAS) and
  * conv2d.c's col2im into the output; the backward is conv2d's forward (im2col of dy, then
  * GEMMs for dx and dW). Only real input cells meet the weights (no inserted zeros: inf * 0
  * never happens where torch has none). Samples run in sequence; BLAS and im2col thread.
@@ -35,27 +36,6 @@ typedef struct {
     win g;                           /* c = O, h = P, w = Q, oh = H, ow = W */
 } tgeom;
 
-/* C (M,N) = A (M,K) op B, row-major, beta 0 or 1; sizes fit in int (checked by the forward). */
-static void tgemm(l2_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const char *a,
-                  int64_t lda, const char *b, int64_t ldb, double beta, char *c, int64_t ldc)
-{
-    if (m == 0 || n == 0)
-        return;
-    if (k == 0) { /* an empty sum: C = beta C */
-        size_t es = l2__esize(dt);
-        for (int64_t i = 0; i < m && beta == 0; i++)
-            memset(c + (size_t)(i * ldc) * es, 0, (size_t)n * es);
-        return;
-    }
-    enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans, B = tb ? CblasTrans : CblasNoTrans;
-    if (dt == L2_FLOAT32)
-        cblas_sgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0f, (const float *)a,
-                    (int)lda, (const float *)b, (int)ldb, (float)beta, (float *)c, (int)ldc);
-    else
-        cblas_dgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0, (const double *)a,
-                    (int)lda, (const double *)b, (int)ldb, beta, (double *)c, (int)ldc);
-}
-
 /* Forward, per sample and group gi (cols (O kk, L), group gi's rows are its Og kk outputs):
  *   cols_gi (Og kk, L) = W_gi^T (Og kk, Cg) @ x[n, gi] (Cg, L)
  *   y[n] = bias (or 0), then col2im(cols) adds every window's contribution. */
@@ -68,9 +48,9 @@ static void tconv_fwd(const tgeom *t, l2_dtype dt, const char *x, const char *w,
         const char *xn = x + (size_t)(n * t->c * t->l) * es;
         char *yn = y + (size_t)(n * ysz) * es;
         for (int64_t gi = 0; gi < t->groups; gi++)
-            tgemm(dt, true, false, okk, t->l, t->cg, w + (size_t)(gi * t->cg * okk) * es, okk,
-                  xn + (size_t)(gi * t->cg * t->l) * es, t->l, 0,
-                  cols + (size_t)(gi * okk * t->l) * es, t->l);
+            l2__conv_gemm(dt, true, false, okk, t->l, t->cg, w + (size_t)(gi * t->cg * okk) * es,
+                          okk, xn + (size_t)(gi * t->cg * t->l) * es, t->l, 0,
+                          cols + (size_t)(gi * okk * t->l) * es, t->l);
         for (int64_t o = 0; o < t->o; o++) {
             double v = b ? (dt == L2_FLOAT32 ? ((const float *)b)[o] : ((const double *)b)[o])
                          : 0;
@@ -171,42 +151,17 @@ l2_tensor *l2_conv_transpose2d(const l2_tensor *x, const l2_tensor *w, const l2_
               (long long)l2__mul_sat(t.og, t.kk), (long long)l2__mul_sat(h, wd));
     int rank = x->ndim;
     const int64_t *osh = rank == 4 ? oshape : oshape + 1;
-    l2_tensor *xc = l2__convert(op, x, x->dtype, true);
-    l2_tensor *wc = xc ? l2__convert(op, w, w->dtype, true) : NULL;
-    l2_tensor *bc = wc && b ? l2__convert(op, b, b->dtype, true) : NULL;
-    l2_tensor *r = wc && (bc || !b) ? l2__new(op, rank, osh, x->dtype, false) : NULL;
+    l2__conv_io io;
+    bool ok = l2__conv_io_start(op, &io, x, w, b, rank, osh);
     size_t es = l2__esize(x->dtype);
-    char *cols = r && n > 0 ? l2__malloc((size_t)colsz * es + 1, op) : NULL;
-    if (!r || (n > 0 && !cols))
-        goto fail;
-    if (n > 0)
-        tconv_fwd(&t, x->dtype, l2__data(xc), l2__data(wc), bc ? l2__data(bc) : NULL,
-                  l2__data(r), cols);
+    char *cols = ok && n > 0 ? l2__malloc((size_t)colsz * es + 1, op) : NULL;
+    ok = ok && (n == 0 || cols);
+    if (ok && n > 0)
+        tconv_fwd(&t, x->dtype, l2__data(io.xc), l2__data(io.wc),
+                  io.bc ? l2__data(io.bc) : NULL, l2__data(io.r), cols);
     l2__free(cols);
-    cols = NULL;
-    const l2_tensor *in[3] = {x, w, b};
-    if (l2__needs_grad(3, in)) {
-        const l2_tensor *save[2] = {x, w};
-        bool need[2] = {w->requires_grad, x->requires_grad}; /* dx reads w, dw reads x */
-        l2__node *node = l2__record_save_needed(L2__OP_CONV_TRANSPOSE2D, r, 3, in, 2, save,
-                                                need);
-        if (!node)
-            goto fail;
-        int64_t ip[7] = {s[0], s[1], p[0], p[1], d[0], d[1], groups};
-        memcpy(node->i, ip, sizeof ip);
-        node->ni = 7;
-    }
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    l2_tensor_release(bc);
-    return l2__ret(r);
-fail:
-    l2__free(cols);
-    l2_tensor_release(r);
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    l2_tensor_release(bc);
-    return NULL;
+    int64_t ip[7] = {s[0], s[1], p[0], p[1], d[0], d[1], groups};
+    return l2__conv_io_end(&io, ok, L2__OP_CONV_TRANSPOSE2D, x, w, b, ip, 7);
 }
 
 /* With colsd = im2col(dy[n]) (O kk, L) (the conv2d of dy by w, before its GEMM):
@@ -217,9 +172,6 @@ l2_status l2__conv_transpose2d_backward(l2__node *node, const l2_tensor *gout, l
 {
     const char *op = "conv_transpose2d";
     const l2_tensor *x = node->saved[0], *w = node->saved[1];
-    bool need_x = node->next[0].fn || node->next[0].leaf;
-    bool need_w = node->next[1].fn || node->next[1].leaf;
-    bool need_b = node->next[2].fn || node->next[2].leaf;
     const int64_t *ip = node->i;
     tgeom t;
     int b0 = x->ndim - 3; /* x was checked by the forward */
@@ -239,68 +191,31 @@ l2_status l2__conv_transpose2d_backward(l2__node *node, const l2_tensor *gout, l
     l2_dtype dt = x->dtype;
     size_t es = l2__esize(dt);
     int64_t okk = t.og * t.kk, pq = t.g.h * t.g.w;
-    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
-    l2_tensor *xc = NULL, *wc = NULL, *dx = NULL, *dw = NULL, *db = NULL;
+    l2__conv_grads gr;
+    bool ok = l2__conv_grads_start(op, &gr, node, gout, t.o, false, t.n == 0);
+    bool need_x = gr.need_x, need_w = gr.need_w;
     char *cols = NULL;
-    if (!dy)
-        goto fail;
-    if (need_x && (!(wc = l2__convert(op, w, w->dtype, true)) ||
-                   !(dx = l2__new(op, x->ndim, x->shape, dt, false))))
-        goto fail;
-    if (need_w && (!(xc = l2__convert(op, x, x->dtype, true)) ||
-                   !(dw = l2__new(op, 4, w->shape, dt, t.n == 0))))
-        goto fail;
-    if (need_b && !(db = l2__new(op, 1, &t.o, dt, false)))
-        goto fail;
-    if ((need_x || need_w) && t.n > 0 &&
+    if (ok && (need_x || need_w) && t.n > 0 &&
         !(cols = l2__malloc((size_t)(t.o * t.kk * t.l) * es + 1, op)))
-        goto fail;
-    for (int64_t n = 0; (need_x || need_w) && n < t.n; n++) {
-        l2__conv_im2col(dt, l2__data(dy) + (size_t)(n * t.o * pq) * es, cols, t.l, &t.g);
+        ok = false;
+    for (int64_t n = 0; ok && (need_x || need_w) && n < t.n; n++) {
+        l2__conv_im2col(dt, l2__data(gr.dy) + (size_t)(n * t.o * pq) * es, cols, t.l, &t.g);
         for (int64_t gi = 0; gi < t.groups; gi++) {
             const char *cg = cols + (size_t)(gi * okk * t.l) * es;
             size_t xoff = (size_t)((n * t.c + gi * t.cg) * t.l) * es;
             size_t woff = (size_t)(gi * t.cg * okk) * es;
             if (need_x)
-                tgemm(dt, false, false, t.cg, t.l, okk, l2__data(wc) + woff, okk, cg, t.l, 0,
-                      l2__data(dx) + xoff, t.l);
+                l2__conv_gemm(dt, false, false, t.cg, t.l, okk, l2__data(gr.wc) + woff, okk, cg,
+                              t.l, 0, l2__data(gr.dx) + xoff, t.l);
             if (need_w)
-                tgemm(dt, false, true, t.cg, okk, t.l, l2__data(xc) + xoff, t.l, cg, t.l,
-                      n ? 1 : 0, l2__data(dw) + woff, okk);
+                l2__conv_gemm(dt, false, true, t.cg, okk, t.l, l2__data(gr.xc) + xoff, t.l, cg,
+                              t.l, n ? 1 : 0, l2__data(gr.dw) + woff, okk);
         }
     }
-    if (need_b) {
-        for (int64_t o = 0; o < t.o; o++) {
-            double acc = 0;
-            for (int64_t n = 0; n < t.n; n++) {
-                size_t off = (size_t)((n * t.o + o) * pq);
-                for (int64_t k = 0; k < pq; k++)
-                    acc += dt == L2_FLOAT32 ? ((const float *)l2__data(dy))[off + k]
-                                            : ((const double *)l2__data(dy))[off + k];
-            }
-            if (dt == L2_FLOAT32)
-                ((float *)l2__data(db))[o] = (float)acc;
-            else
-                ((double *)l2__data(db))[o] = acc;
-        }
-    }
+    if (ok && gr.need_b)
+        l2__conv_bias_grad(dt, l2__data(gr.dy), t.n, t.o, pq, l2__data(gr.db));
     l2__free(cols);
-    l2_tensor_release(dy);
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    gin[0] = dx;
-    gin[1] = dw;
-    gin[2] = db;
-    return L2_OK;
-fail:
-    l2__free(cols);
-    l2_tensor_release(dy);
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    l2_tensor_release(dx);
-    l2_tensor_release(dw);
-    l2_tensor_release(db);
-    return l2_last_status();
+    return l2__conv_grads_end(&gr, ok, gin);
 }
 
 l2_tensor *l2_conv_transpose1d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,

@@ -10,26 +10,7 @@
 #include <limits.h>
 #include <string.h>
 
-/* in + 2 pad and d (k - 1) + 1 for messages, saturating. */
-static int64_t padded_sat(int64_t in, int64_t p)
-{
-    int64_t r;
-    return l2__mul_ovf(p, 2, &r) || l2__add_ovf(r, in, &r) ? INT64_MAX : r;
-}
-static int64_t dilated_sat(int64_t k, int64_t d)
-{
-    int64_t r;
-    return l2__mul_ovf(d, k - 1, &r) || l2__add_ovf(r, 1, &r) ? INT64_MAX : r;
-}
-
 /* ---- kernels (float and double) ---------------------------------------------------------- */
-
-/* The hot loops of this file: an AVX2 clone chosen at load time (ELF ifunc), and the default. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
-#define L2__CONV_HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define L2__CONV_HOT
-#endif
 
 /* The output columns ox whose input column ox*s + off lies in [0, w): [*lo, *hi), clamped to
  * [0, ow) (empty when none does). The rest of an im2col row is padding. */
@@ -263,33 +244,6 @@ static void col2im(l2_dtype dt, char *cols, int64_t ld, char *dx, const win *g, 
         col2im_f64((const double *)cols, ld, (double *)dx, g);
 }
 
-/* C (M,N) = alpha op(A) op(B) + beta C, row-major, through OpenBLAS. Sizes fit in int (checked
- * by the callers); empty products only scale C. */
-static void gemm(l2_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const char *a,
-                 int64_t lda, const char *b, int64_t ldb, double beta, char *c, int64_t ldc)
-{
-    if (m == 0 || n == 0)
-        return;
-    if (k == 0) {
-        size_t es = l2__esize(dt);
-        for (int64_t i = 0; i < m; i++)
-            if (beta == 0)
-                memset(c + (size_t)(i * ldc) * es, 0, (size_t)n * es);
-        return;
-    }
-    enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans, B = tb ? CblasTrans : CblasNoTrans;
-    if (dt == L2_FLOAT32 && m > 1 && n > 1 && l2__sgemm_wanted(m, n, k) && /* gemm (issue 12) */
-        l2__sgemm(m, n, k, 1.0f, (const float *)a, ta ? 1 : lda, ta ? lda : 1, (const float *)b,
-                  tb ? 1 : ldb, tb ? ldb : 1, (float)beta, (float *)c, ldc))
-        return;
-    if (dt == L2_FLOAT32)
-        cblas_sgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0f, (const float *)a,
-                    (int)lda, (const float *)b, (int)ldb, (float)beta, (float *)c, (int)ldc);
-    else
-        cblas_dgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0, (const double *)a,
-                    (int)lda, (const double *)b, (int)ldb, beta, (double *)c, (int)ldc);
-}
-
 /* ---- conv2d ------------------------------------------------------------------------------ */
 
 /* The convolution's geometry from x's and w's shapes and the node/call parameters. */
@@ -404,44 +358,6 @@ static void sum_slots(l2_dtype dt, const char *p, int64_t slots, int64_t n, char
     });
 }
 
-/* db[o] = the sum over n and L of dy[n, o, :] (dy (N, O, L)), in float64 over
- * L2__CONV_DB_LANES lanes (lane k takes the positions l = k mod the lane count of every row;
- * the rest of a row goes to lane 0), the lanes summed in order: a fixed order of additions
- * that vectorises, instead of one dependent chain per channel. */
-#define L2__CONV_DB(SUF, T)                                                                  \
-    L2__CONV_HOT static void bias_grad_##SUF(const T *g, int64_t n, int64_t o, int64_t l,    \
-                                             T *db)                                          \
-    {                                                                                        \
-        enum { W = L2__CONV_DB_LANES };                                                      \
-        for (int64_t c = 0; c < o; c++) {                                                    \
-            double acc[W] = {0};                                                             \
-            for (int64_t s = 0; s < n; s++) {                                                \
-                const T *row = g + (s * o + c) * l;                                          \
-                int64_t k = 0;                                                               \
-                for (; k + W <= l; k += W)                                                   \
-                    for (int e = 0; e < W; e++)                                              \
-                        acc[e] += row[k + e];                                                \
-                /* mutation test: the rows' l % lanes tail is dropped */                     \
-                for (; k < l && !l2__fault("conv_db_tail"); k++)                             \
-                    acc[0] += row[k];                                                        \
-            }                                                                                \
-            double sum = 0;                                                                  \
-            for (int e = 0; e < W; e++)                                                      \
-                sum += acc[e];                                                               \
-            db[c] = (T)sum;                                                                  \
-        }                                                                                    \
-    }
-L2__CONV_DB(f32, float)
-L2__CONV_DB(f64, double)
-
-static void bias_grad(l2_dtype dt, const char *g, int64_t n, int64_t o, int64_t l, char *db)
-{
-    if (dt == L2_FLOAT32)
-        bias_grad_f32((const float *)g, n, o, l, (float *)db);
-    else
-        bias_grad_f64((const double *)g, n, o, l, (double *)db);
-}
-
 /* Bytes of nt per-thread buffer sets of `per` bytes each and `extra` more (and one, so never
  * 0), saturating: an impossible size fails in the allocator. */
 static size_t slot_bytes(size_t per, int64_t nt, size_t extra)
@@ -501,7 +417,7 @@ static void conv_fwd_slot(const conv_job *j, int64_t n0, int64_t n1, char *cols,
         char *ys = j->y + (size_t)(s0 * cg->o * cg->l) * es;
         for (int64_t gi = 0; gi < cg->groups; gi++) {
             char *dst = gs == 1 ? ys + (size_t)(gi * cg->og * cg->l) * es : t;
-            gemm(j->dt, false, false, cg->og, ld, cg->k,
+            l2__conv_gemm(j->dt, false, false, cg->og, ld, cg->k,
                  j->w + (size_t)(gi * cg->og * cg->k) * es, cg->k,
                  cn + (size_t)(gi * cg->k * ld) * es, ld, 0, dst, ld);
             if (gs > 1 || j->b)
@@ -532,16 +448,17 @@ static void conv_bwd_slot(const conv_job *j, int64_t n0, int64_t n1, char *cols,
         if (pw) {
             const char *cn = block_cols(j, s0, gs, cols);
             for (int64_t gi = 0; gi < cg->groups; gi++)
-                gemm(j->dt, false, true, cg->og, cg->k, ld, dyb + (size_t)(gi * cg->og * ld) * es,
-                     ld, cn + (size_t)(gi * cg->k * ld) * es, ld, first ? 0 : 1,
-                     pw + (size_t)(gi * cg->og * cg->k) * es, cg->k);
+                l2__conv_gemm(j->dt, false, true, cg->og, cg->k, ld,
+                              dyb + (size_t)(gi * cg->og * ld) * es, ld,
+                              cn + (size_t)(gi * cg->k * ld) * es, ld, first ? 0 : 1,
+                              pw + (size_t)(gi * cg->og * cg->k) * es, cg->k);
             first = false;
         }
         if (j->dx) {
             size_t xs = (size_t)(cg->c * cg->h * cg->w) * es;
             char *dc = cg->direct ? j->dx + (size_t)s0 * xs : cols;
             for (int64_t gi = 0; gi < cg->groups; gi++)
-                gemm(j->dt, true, false, cg->k, ld, cg->og,
+                l2__conv_gemm(j->dt, true, false, cg->k, ld, cg->og,
                      j->w + (size_t)(gi * cg->og * cg->k) * es, cg->k,
                      dyb + (size_t)(gi * cg->og * ld) * es, ld, 0,
                      dc + (size_t)(gi * cg->k * ld) * es, ld);
@@ -606,11 +523,13 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
     L2__CHECK(cg.g.oh != -2 && cg.g.ow != -2, NULL, L2_ERR_OVERFLOW, "%s: padded input size "
               "(%lld + 2 * %lld, %lld + 2 * %lld) overflows int64", op, (long long)cg.h,
               (long long)p[2], (long long)cg.w, (long long)p[3]);
-    L2__CHECK(cg.g.oh > 0 && cg.g.ow > 0, NULL, L2_ERR_SHAPE, "%s: calculated padded input size "
-              "per channel: (%lld x %lld). Kernel size: (%lld x %lld) (dilated). Kernel size "
-              "can't be greater than actual input size", op, (long long)padded_sat(cg.h, p[2]),
-              (long long)padded_sat(cg.w, p[3]), (long long)dilated_sat(cg.g.kh, p[4]),
-              (long long)dilated_sat(cg.g.kw, p[5]));
+    L2__CHECK(
+        cg.g.oh > 0 && cg.g.ow > 0, NULL, L2_ERR_SHAPE,
+        "%s: calculated padded input size "
+        "per channel: (%lld x %lld). Kernel size: (%lld x %lld) (dilated). Kernel size "
+        "can't be greater than actual input size",
+        op, (long long)l2__conv_padded_sat(cg.h, p[2]), (long long)l2__conv_padded_sat(cg.w, p[3]),
+        (long long)l2__conv_span_sat(cg.g.kh, p[4]), (long long)l2__conv_span_sat(cg.g.kw, p[5]));
     int64_t oshape4[4] = {cg.n, cg.o, cg.g.oh, cg.g.ow};
     if (!l2__check_shape(op, 4, oshape4, x->dtype, NULL))
         return NULL;
@@ -623,10 +542,8 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
     int64_t oshape[4] = {cg.n, cg.o, cg.g.oh, cg.g.ow};
     int rank = x->ndim;
     const int64_t *osh = rank == 4 ? oshape : oshape + 1;
-    l2_tensor *xc = l2__convert(op, x, x->dtype, true);
-    l2_tensor *wc = xc ? l2__convert(op, w, w->dtype, true) : NULL;
-    l2_tensor *bc = wc && b ? l2__convert(op, b, b->dtype, true) : NULL;
-    l2_tensor *r = wc && (bc || !b) ? l2__new(op, rank, osh, x->dtype, false) : NULL;
+    l2__conv_io io;
+    bool ok = l2__conv_io_start(op, &io, x, w, b, rank, osh);
     size_t es = l2__esize(x->dtype);
     int nt = conv_threads(l2__mul_sat(l2__mul_sat(cg.n, cg.o), l2__mul_sat(cg.k, cg.l)), cg.n);
     conv_job j = {.dt = x->dtype, .es = es, .cg = &cg,
@@ -635,46 +552,26 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
      * Both are bounded by the (checked) column matrix of the batch. */
     size_t csz = cg.direct ? 0 : (size_t)(cg.k * cg.groups * cg.l * j.gmax) * es;
     size_t tsz = j.gmax > 1 ? (size_t)(cg.og * cg.l * j.gmax) * es : 0;
-    char *buf = r ? l2__malloc(slot_bytes(csz + tsz, nt, 0), op) : NULL;
-    if (!buf)
-        goto fail;
-    j.x = l2__data(xc);
-    j.w = l2__data(wc);
-    j.b = bc ? l2__data(bc) : NULL;
-    j.y = l2__data(r);
-    if (nt <= 1) {
-        conv_fwd_slot(&j, 0, cg.n, buf, buf + csz);
-    } else {
+    char *buf = ok ? l2__malloc(slot_bytes(csz + tsz, nt, 0), op) : NULL;
+    ok = buf != NULL;
+    if (ok) {
+        j.x = l2__data(io.xc);
+        j.w = l2__data(io.wc);
+        j.b = io.bc ? l2__data(io.bc) : NULL;
+        j.y = l2__data(io.r);
+        if (nt <= 1) {
+            conv_fwd_slot(&j, 0, cg.n, buf, buf + csz);
+        } else {
 #pragma omp parallel for num_threads(nt) schedule(static)
-        for (int t = 0; t < nt; t++) {
-            char *mine = buf + (csz + tsz) * (size_t)t;
-            conv_fwd_slot(&j, l2__part(cg.n, t, nt), l2__part(cg.n, t + 1, nt), mine,
-                          mine + csz);
+            for (int t = 0; t < nt; t++) {
+                char *mine = buf + (csz + tsz) * (size_t)t;
+                conv_fwd_slot(&j, l2__part(cg.n, t, nt), l2__part(cg.n, t + 1, nt), mine,
+                              mine + csz);
+            }
         }
     }
     l2__free(buf);
-    buf = NULL;
-    const l2_tensor *in[3] = {x, w, b};
-    if (l2__needs_grad(3, in)) {
-        const l2_tensor *save[2] = {x, w};
-        bool need[2] = {w->requires_grad, x->requires_grad}; /* dx reads w, dw reads x */
-        l2__node *node = l2__record_save_needed(L2__OP_CONV2D, r, 3, in, 2, save, need);
-        if (!node)
-            goto fail;
-        memcpy(node->i, p, sizeof p);
-        node->ni = 7;
-    }
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    l2_tensor_release(bc);
-    return l2__ret(r);
-fail:
-    l2__free(buf);
-    l2_tensor_release(r);
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    l2_tensor_release(bc);
-    return NULL;
+    return l2__conv_io_end(&io, ok, L2__OP_CONV2D, x, w, b, p, 7);
 }
 
 /* Per sample n and group g, with cols = im2col(x[n]):
@@ -685,9 +582,6 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
 {
     const char *op = "conv2d";
     const l2_tensor *x = node->saved[0], *w = node->saved[1];
-    bool need_x = node->next[0].fn || node->next[0].leaf;
-    bool need_w = node->next[1].fn || node->next[1].leaf;
-    bool need_b = node->next[2].fn || node->next[2].leaf;
     conv_geom cg;
     check_nchw(op, x, &cg.n, &cg.c, &cg.h, &cg.w);
     cg.o = w->shape[0];
@@ -696,21 +590,11 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
     conv_geom_fill(&cg, node->i);
     l2_dtype dt = x->dtype;
     size_t es = l2__esize(dt);
-    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
-    l2_tensor *xc = NULL, *wc = NULL, *dx = NULL, *dw = NULL, *db = NULL;
-    char *buf = NULL;
-    if (!dy)
-        goto fail;
-    /* dx: col2im accumulates into zeros; the direct (1x1) path's beta=0 gemm writes it all. */
-    if (need_x && (!(wc = l2__convert(op, w, w->dtype, true)) ||
-                   !(dx = l2__new(op, x->ndim, x->shape, dt, !cg.direct))))
-        goto fail;
-    /* dW: the first block of each slot's partial writes it (an empty batch leaves zeros). */
-    if (need_w && (!(xc = l2__convert(op, x, x->dtype, true)) ||
-                   !(dw = l2__new(op, 4, w->shape, dt, cg.n == 0))))
-        goto fail;
-    if (need_b && !(db = l2__new(op, 1, &cg.o, dt, false)))
-        goto fail;
+    /* dx: col2im accumulates into zeros; the direct (1x1) path's beta=0 gemm writes it all.
+     * dW: the first block of each slot's partial writes it (an empty batch leaves zeros). */
+    l2__conv_grads g;
+    bool ok = l2__conv_grads_start(op, &g, node, gout, cg.o, !cg.direct, cg.n == 0);
+    bool need_x = g.need_x, need_w = g.need_w;
     /* Slots: L2__CONV_BWD_SLOTS fixed sample ranges (fewer for a small batch), whatever the
      * thread count, each with its own partial dW, summed in slot order: the same dW at any
      * thread count. */
@@ -722,46 +606,32 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
     size_t csz = cg.direct ? 0 : (size_t)(cg.k * cg.groups * cg.l * j.gmax) * es;
     size_t tsz = j.gmax > 1 ? (size_t)(cg.o * cg.l * j.gmax) * es : 0;
     size_t pwsz = (size_t)(cg.o * cg.k) * es, pwall = slots > 1 && need_w ? pwsz : 0;
-    if ((need_x || need_w) && slots > 0 &&
+    char *buf = NULL;
+    if (ok && (need_x || need_w) && slots > 0 &&
         !(buf = l2__malloc(slot_bytes(csz + tsz, nt, pwall * (size_t)slots), op)))
-        goto fail;
-    if ((need_x || need_w) && slots > 0) {
-        j.x = xc ? l2__data(xc) : NULL;
-        j.w = wc ? l2__data(wc) : NULL;
-        j.dy = l2__data(dy);
-        j.dx = dx ? l2__data(dx) : NULL;
+        ok = false;
+    if (ok && (need_x || need_w) && slots > 0) {
+        j.x = g.xc ? l2__data(g.xc) : NULL;
+        j.w = g.wc ? l2__data(g.wc) : NULL;
+        j.dy = l2__data(g.dy);
+        j.dx = g.dx ? l2__data(g.dx) : NULL;
         char *pws = buf + (csz + tsz) * (size_t)nt; /* the slots' partial dW, when slots > 1 */
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
         for (int t = 0; t < nt; t++) {
             char *mine = buf + (csz + tsz) * (size_t)t;
             for (int64_t sl = l2__part(slots, t, nt); sl < l2__part(slots, t + 1, nt); sl++) {
-                char *pw = !need_w ? NULL : slots > 1 ? pws + pwsz * (size_t)sl : l2__data(dw);
+                char *pw = !need_w ? NULL : slots > 1 ? pws + pwsz * (size_t)sl : l2__data(g.dw);
                 conv_bwd_slot(&j, l2__part(cg.n, sl, slots), l2__part(cg.n, sl + 1, slots),
                               mine, mine + csz, pw);
             }
         }
         if (need_w && slots > 1)
-            sum_slots(dt, pws, slots, cg.o * cg.k, l2__data(dw));
+            sum_slots(dt, pws, slots, cg.o * cg.k, l2__data(g.dw));
     }
-    if (need_b)
-        bias_grad(dt, l2__data(dy), cg.n, cg.o, cg.l, l2__data(db));
+    if (ok && g.need_b)
+        l2__conv_bias_grad(dt, l2__data(g.dy), cg.n, cg.o, cg.l, l2__data(g.db));
     l2__free(buf);
-    l2_tensor_release(dy);
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    gin[0] = dx;
-    gin[1] = dw;
-    gin[2] = db;
-    return L2_OK;
-fail:
-    l2__free(buf);
-    l2_tensor_release(dy);
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    l2_tensor_release(dx);
-    l2_tensor_release(dw);
-    l2_tensor_release(db);
-    return l2_last_status();
+    return l2__conv_grads_end(&g, ok, gin);
 }
 
 /* conv2 (issue 14): im2col and col2im for the transposed convolution (conv-transpose.c). */

@@ -99,33 +99,6 @@ static void col2vol(l2_dtype dt, const char *cols, char *dx, const geom3 *g)
         col2vol_f64((const double *)cols, (double *)dx, g);
 }
 
-/* C (M,N) = A (M,K) op B + beta C, row-major, beta 0 or 1 (sizes fit in int: checked by the
- * forward). Float32 takes the library's sgemm where its policy says so, else BLAS. An empty sum
- * (K = 0) gives beta C. */
-static void gemm3(l2_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const char *a,
-                  int64_t lda, const char *b, int64_t ldb, double beta, char *c, int64_t ldc)
-{
-    if (m == 0 || n == 0)
-        return;
-    size_t es = l2__esize(dt);
-    if (k == 0) {
-        for (int64_t i = 0; i < m && beta == 0; i++)
-            memset(c + (size_t)(i * ldc) * es, 0, (size_t)n * es);
-        return;
-    }
-    if (dt == L2_FLOAT32 && m > 1 && n > 1 && l2__sgemm_wanted(m, n, k) &&
-        l2__sgemm(m, n, k, 1.0f, (const float *)a, ta ? 1 : lda, ta ? lda : 1,
-                  (const float *)b, tb ? 1 : ldb, tb ? ldb : 1, (float)beta, (float *)c, ldc))
-        return;
-    enum CBLAS_TRANSPOSE A = ta ? CblasTrans : CblasNoTrans, B = tb ? CblasTrans : CblasNoTrans;
-    if (dt == L2_FLOAT32)
-        cblas_sgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0f, (const float *)a,
-                    (int)lda, (const float *)b, (int)ldb, (float)beta, (float *)c, (int)ldc);
-    else
-        cblas_dgemm(CblasRowMajor, A, B, (int)m, (int)n, (int)k, 1.0, (const double *)a,
-                    (int)lda, (const double *)b, (int)ldb, beta, (double *)c, (int)ldc);
-}
-
 /* Forward, per sample n and group gi:
  *   cols = vol2col(x[n]) (C kk, L)
  *   y[n, gi] (Og, L) = W_gi (Og, Cg kk) @ cols_gi (Cg kk, L) + bias */
@@ -138,7 +111,7 @@ static void conv3_fwd(const geom3 *g, l2_dtype dt, const char *x, const char *w,
         char *yn = y + (size_t)(n * g->o * g->l) * es;
         vol2col(dt, x + (size_t)(n * g->c * g->dhw) * es, cols, g);
         for (int64_t gi = 0; gi < g->groups; gi++)
-            gemm3(dt, false, false, g->og, g->l, K, w + (size_t)(gi * g->og * K) * es, K,
+            l2__conv_gemm(dt, false, false, g->og, g->l, K, w + (size_t)(gi * g->og * K) * es, K,
                   cols + (size_t)(gi * K * g->l) * es, g->l, 0,
                   yn + (size_t)(gi * g->og * g->l) * es, g->l);
         for (int64_t o = 0; b && o < g->o; o++) {
@@ -153,20 +126,6 @@ static void conv3_fwd(const geom3 *g, l2_dtype dt, const char *x, const char *w,
             }
         }
     }
-}
-
-/* The dilated kernel's span d (k - 1) + 1 and the padded input in + 2 p, saturating (for the
- * error message only). */
-static int64_t span_sat(int64_t k, int64_t d)
-{
-    int64_t r;
-    return l2__mul_ovf(d, k - 1, &r) || r == INT64_MAX ? INT64_MAX : r + 1;
-}
-
-static int64_t padded_sat3(int64_t in, int64_t p)
-{
-    int64_t r;
-    return l2__mul_ovf(p, 2, &r) || l2__add_ovf(r, in, &r) ? INT64_MAX : r;
 }
 
 l2_tensor *l2_conv3d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
@@ -233,12 +192,16 @@ l2_tensor *l2_conv3d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
         L2__CHECK(osz[i] != -2, NULL, L2_ERR_OVERFLOW, "%s: padded input size %lld + 2 * %lld "
                   "overflows int64", op, (long long)g.in[i], (long long)g.p[i]);
     }
-    L2__CHECK(osz[0] > 0 && osz[1] > 0 && osz[2] > 0, NULL, L2_ERR_SHAPE, "%s: calculated "
+    L2__CHECK(osz[0] > 0 && osz[1] > 0 && osz[2] > 0, NULL, L2_ERR_SHAPE,
+              "%s: calculated "
               "padded input size per channel: (%lld x %lld x %lld). Kernel size: (%lld x %lld x "
-              "%lld) (dilated). Kernel size can't be greater than actual input size", op,
-              (long long)padded_sat3(g.in[0], g.p[0]), (long long)padded_sat3(g.in[1], g.p[1]),
-              (long long)padded_sat3(g.in[2], g.p[2]), (long long)span_sat(g.k[0], g.d[0]),
-              (long long)span_sat(g.k[1], g.d[1]), (long long)span_sat(g.k[2], g.d[2]));
+              "%lld) (dilated). Kernel size can't be greater than actual input size",
+              op, (long long)l2__conv_padded_sat(g.in[0], g.p[0]),
+              (long long)l2__conv_padded_sat(g.in[1], g.p[1]),
+              (long long)l2__conv_padded_sat(g.in[2], g.p[2]),
+              (long long)l2__conv_span_sat(g.k[0], g.d[0]),
+              (long long)l2__conv_span_sat(g.k[1], g.d[1]),
+              (long long)l2__conv_span_sat(g.k[2], g.d[2]));
     memcpy(g.out, osz, sizeof osz);
     int64_t oshape[5] = {g.n, g.o, g.out[0], g.out[1], g.out[2]};
     if (!l2__check_shape(op, 5, oshape, x->dtype, NULL))
@@ -256,41 +219,18 @@ l2_tensor *l2_conv3d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
               "BLAS", op, (long long)l2__mul_sat(g.kk, g.cg), (long long)g.l);
     int rank = x->ndim;
     const int64_t *osh = rank == 5 ? oshape : oshape + 1;
-    l2_tensor *xc = l2__convert(op, x, x->dtype, true);
-    l2_tensor *wc = xc ? l2__convert(op, w, w->dtype, true) : NULL;
-    l2_tensor *bc = wc && b ? l2__convert(op, b, b->dtype, true) : NULL;
-    l2_tensor *r = wc && (bc || !b) ? l2__new(op, rank, osh, x->dtype, false) : NULL;
+    l2__conv_io io;
+    bool ok = l2__conv_io_start(op, &io, x, w, b, rank, osh);
     size_t es = l2__esize(x->dtype);
-    char *cols = r && g.n > 0 ? l2__malloc((size_t)colsz * es + 1, op) : NULL;
-    if (!r || (g.n > 0 && !cols))
-        goto fail;
-    conv3_fwd(&g, x->dtype, l2__data(xc), l2__data(wc), bc ? l2__data(bc) : NULL, l2__data(r),
-              cols);
+    char *cols = ok && g.n > 0 ? l2__malloc((size_t)colsz * es + 1, op) : NULL;
+    ok = ok && (g.n == 0 || cols);
+    if (ok)
+        conv3_fwd(&g, x->dtype, l2__data(io.xc), l2__data(io.wc),
+                  io.bc ? l2__data(io.bc) : NULL, l2__data(io.r), cols);
     l2__free(cols);
-    cols = NULL;
-    const l2_tensor *in[3] = {x, w, b};
-    if (l2__needs_grad(3, in)) {
-        const l2_tensor *save[2] = {x, w};
-        bool need[2] = {w->requires_grad, x->requires_grad}; /* dW reads x, dx reads W */
-        l2__node *node = l2__record_save_needed(L2__OP_CONV3D, r, 3, in, 2, save, need);
-        if (!node)
-            goto fail;
-        int64_t ip[10] = {g.s[0], g.s[1], g.s[2], g.p[0], g.p[1], g.p[2], g.d[0], g.d[1], g.d[2],
-                          groups};
-        memcpy(node->i, ip, sizeof ip);
-        node->ni = 10;
-    }
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    l2_tensor_release(bc);
-    return l2__ret(r);
-fail:
-    l2__free(cols);
-    l2_tensor_release(r);
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    l2_tensor_release(bc);
-    return NULL;
+    int64_t ip[10] = {g.s[0], g.s[1], g.s[2], g.p[0], g.p[1], g.p[2], g.d[0], g.d[1], g.d[2],
+                      groups};
+    return l2__conv_io_end(&io, ok, L2__OP_CONV3D, x, w, b, ip, 10);
 }
 
 /* Per sample n and group gi, with cols = vol2col(x[n]):
@@ -301,9 +241,6 @@ l2_status l2__conv3d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
 {
     const char *op = "conv3d";
     const l2_tensor *x = node->saved[0], *w = node->saved[1];
-    bool need_x = node->next[0].fn || node->next[0].leaf;
-    bool need_w = node->next[1].fn || node->next[1].leaf;
-    bool need_b = node->next[2].fn || node->next[2].leaf;
     const int64_t *ip = node->i;
     geom3 g;
     int bt = x->ndim - 4; /* x and w were checked by the forward */
@@ -327,65 +264,31 @@ l2_status l2__conv3d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
     l2_dtype dt = x->dtype;
     size_t es = l2__esize(dt);
     int64_t K = g.cg * g.kk;
-    l2_tensor *dy = l2__convert(op, gout, gout->dtype, true);
-    l2_tensor *xc = NULL, *wc = NULL, *dx = NULL, *dw = NULL, *db = NULL;
+    l2__conv_grads gr;
+    bool ok = l2__conv_grads_start(op, &gr, node, gout, g.o, true, true);
     char *cols = NULL;
-    if (!dy)
-        goto fail;
-    if (need_x && (!(wc = l2__convert(op, w, w->dtype, true)) ||
-                   !(dx = l2__new(op, x->ndim, x->shape, dt, true))))
-        goto fail;
-    if (need_w && (!(xc = l2__convert(op, x, x->dtype, true)) ||
-                   !(dw = l2__new(op, 5, w->shape, dt, true))))
-        goto fail;
-    if (need_b && !(db = l2__new(op, 1, &g.o, dt, false)))
-        goto fail;
-    if ((need_x || need_w) && g.n > 0 &&
+    if (ok && (gr.need_x || gr.need_w) && g.n > 0 &&
         !(cols = l2__malloc((size_t)(g.c * g.kk * g.l) * es + 1, op)))
-        goto fail;
-    for (int64_t n = 0; need_w && n < g.n; n++) {
-        vol2col(dt, l2__data(xc) + (size_t)(n * g.c * g.dhw) * es, cols, &g);
+        ok = false;
+    const char *dy = ok ? l2__data(gr.dy) : NULL;
+    for (int64_t n = 0; ok && gr.need_w && n < g.n; n++) {
+        vol2col(dt, l2__data(gr.xc) + (size_t)(n * g.c * g.dhw) * es, cols, &g);
         for (int64_t gi = 0; gi < g.groups; gi++)
-            gemm3(dt, false, true, g.og, K, g.l,
-                  l2__data(dy) + (size_t)((n * g.o + gi * g.og) * g.l) * es, g.l,
-                  cols + (size_t)(gi * K * g.l) * es, g.l, 1,
-                  l2__data(dw) + (size_t)(gi * g.og * K) * es, K);
+            l2__conv_gemm(dt, false, true, g.og, K, g.l,
+                          dy + (size_t)((n * g.o + gi * g.og) * g.l) * es, g.l,
+                          cols + (size_t)(gi * K * g.l) * es, g.l, 1,
+                          l2__data(gr.dw) + (size_t)(gi * g.og * K) * es, K);
     }
-    for (int64_t n = 0; need_x && n < g.n; n++) {
+    for (int64_t n = 0; ok && gr.need_x && n < g.n; n++) {
         for (int64_t gi = 0; gi < g.groups; gi++)
-            gemm3(dt, true, false, K, g.l, g.og, l2__data(wc) + (size_t)(gi * g.og * K) * es, K,
-                  l2__data(dy) + (size_t)((n * g.o + gi * g.og) * g.l) * es, g.l, 0,
-                  cols + (size_t)(gi * K * g.l) * es, g.l);
-        col2vol(dt, cols, l2__data(dx) + (size_t)(n * g.c * g.dhw) * es, &g);
+            l2__conv_gemm(dt, true, false, K, g.l, g.og,
+                          l2__data(gr.wc) + (size_t)(gi * g.og * K) * es, K,
+                          dy + (size_t)((n * g.o + gi * g.og) * g.l) * es, g.l, 0,
+                          cols + (size_t)(gi * K * g.l) * es, g.l);
+        col2vol(dt, cols, l2__data(gr.dx) + (size_t)(n * g.c * g.dhw) * es, &g);
     }
-    for (int64_t o = 0; need_b && o < g.o; o++) {
-        double acc = 0;
-        for (int64_t n = 0; n < g.n; n++) {
-            size_t off = (size_t)((n * g.o + o) * g.l);
-            for (int64_t i = 0; i < g.l; i++)
-                acc += dt == L2_FLOAT32 ? ((const float *)l2__data(dy))[off + i]
-                                        : ((const double *)l2__data(dy))[off + i];
-        }
-        if (dt == L2_FLOAT32)
-            ((float *)l2__data(db))[o] = (float)acc;
-        else
-            ((double *)l2__data(db))[o] = acc;
-    }
+    if (ok && gr.need_b)
+        l2__conv_bias_grad(dt, dy, g.n, g.o, g.l, l2__data(gr.db));
     l2__free(cols);
-    l2_tensor_release(dy);
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    gin[0] = dx;
-    gin[1] = dw;
-    gin[2] = db;
-    return L2_OK;
-fail:
-    l2__free(cols);
-    l2_tensor_release(dy);
-    l2_tensor_release(xc);
-    l2_tensor_release(wc);
-    l2_tensor_release(dx);
-    l2_tensor_release(dw);
-    l2_tensor_release(db);
-    return l2_last_status();
+    return l2__conv_grads_end(&gr, ok, gin);
 }
