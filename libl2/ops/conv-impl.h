@@ -63,6 +63,28 @@ static inline int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int6
 void l2__conv_im2col(l2_dtype dt, const char *x, char *cols, int64_t ld, const win *g);
 void l2__conv_col2im(l2_dtype dt, const char *cols, int64_t ld, char *dx, const win *g);
 
+/* ---- what the pools share ---------------------------------------------------------------- */
+
+/* torch's pooling output size (pooling_output_shape): floor or ceil of (in + 2 p - d (k - 1) -
+ * 1) / s, plus 1; with ceil_mode the last window must start inside the input or the left
+ * padding. Arguments in range (in >= 1, 0 <= p, k, s, d >= 1); -2 on int64 overflow
+ * (pool-arg.c). */
+int64_t l2__pool_out(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil);
+
+/* One window's cells along an axis: from o s - p every d, clipped to [0, n): the first cell
+ * *c0 at or past 0 (it may lie past n, as torch's kernel) and the count *cnt inside.
+ * Overflow-free for the arguments the pools' setups admit (2 p and d (k - 1) fit). */
+static inline void l2__pool_cells(int64_t o, int64_t s, int64_t p, int64_t k, int64_t d,
+                                  int64_t n, int64_t *c0, int64_t *cnt)
+{
+    int64_t a = o * s - p, span = (k - 1) * d;
+    int64_t end = a >= n || span >= n - 1 - a ? n : a + span + 1; /* min(a + span + 1, n) */
+    if (a < 0)
+        a += (-a / d + (-a % d != 0)) * d;
+    *c0 = a;
+    *cnt = a < end ? (end - 1 - a) / d + 1 : 0;
+}
+
 /* Max pools that keep each output's argmax (pool-arg.c: max_pool2d_ex, max_pool3d,
  * adaptive_max_pool2d). arg[p * out + o] is output o's maximum's offset within plane p of the
  * input; an offset outside [0, in) (a window with no cell in the input) gets no gradient.

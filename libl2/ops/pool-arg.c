@@ -62,3 +62,21 @@ l2_status l2__argpool_backward(const char *op, const l2__node *n, const l2_tenso
     gin[0] = dx;
     return L2_OK;
 }
+
+/* (conv-impl.h) */
+int64_t l2__pool_out(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil)
+{
+    int64_t num, span;
+    if (l2__mul_ovf(p, 2, &num) || l2__add_ovf(num, in, &num) || l2__mul_ovf(d, k - 1, &span) ||
+        l2__sub_ovf(num, span, &num) || l2__sub_ovf(num, 1, &num) ||
+        (ceil && l2__add_ovf(num, s - 1, &num)) || num == INT64_MIN)
+        return -2;
+    /* floor division, written so that no step overflows (num > INT64_MIN here) */
+    int64_t o = (num >= 0 ? num / s : -(-num / s) - (-num % s != 0)) + 1;
+    if (ceil && o > 0) {
+        int64_t last, lim;
+        if (l2__mul_ovf(o - 1, s, &last) || l2__add_ovf(in, p, &lim) || last >= lim)
+            o--;
+    }
+    return o;
+}

@@ -8,26 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-/* torch's pooling output size: floor or ceil of (in + 2 p - d (k - 1) - 1) / s, plus 1; with
- * ceil_mode the last window must start inside the input or the left padding. Arguments are in
- * range (in >= 1, 0 <= p, k, s, d >= 1); -2 when in + 2 p or the dilated kernel overflows. */
-static int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil)
-{
-    int64_t num, span;
-    if (l2__mul_ovf(p, 2, &num) || l2__add_ovf(num, in, &num) || l2__mul_ovf(d, k - 1, &span) ||
-        l2__sub_ovf(num, span, &num) || l2__sub_ovf(num, 1, &num) ||
-        (ceil && l2__add_ovf(num, s - 1, &num)) || num == INT64_MIN)
-        return -2;
-    /* floor division, written so that no step overflows (num > INT64_MIN here) */
-    int64_t o = (num >= 0 ? num / s : -(-num / s) - (-num % s != 0)) + 1;
-    if (ceil && o > 0) {
-        int64_t last, lim;
-        if (l2__mul_ovf(o - 1, s, &last) || l2__add_ovf(in, p, &lim) || last >= lim)
-            o--;
-    }
-    return o;
-}
-
 /* Validate a pooling call with dilation and ceil_mode and fill its window; d may be NULL
  * (dilation 1). */
 static bool pool2_setup(const char *op, const l2_tensor *x, const int64_t kernel[2],
@@ -58,8 +38,8 @@ static bool pool2_setup(const char *op, const l2_tensor *x, const int64_t kernel
               "kernel_size=(%lld, %lld)", op, (long long)p[0], (long long)p[1], (long long)k[0],
               (long long)k[1]);
     *g = (win){g->c, g->h, g->w, k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], 0, 0};
-    g->oh = pool_out(g->h, k[0], s[0], p[0], d[0], ceil);
-    g->ow = pool_out(g->w, k[1], s[1], p[1], d[1], ceil);
+    g->oh = l2__pool_out(g->h, k[0], s[0], p[0], d[0], ceil);
+    g->ow = l2__pool_out(g->w, k[1], s[1], p[1], d[1], ceil);
     L2__CHECK(g->oh != -2 && g->ow != -2, false, L2_ERR_OVERFLOW, "%s: the padded input size or "
               "the dilated kernel of input %s overflows int64", op,
               l2__shape_str(sh, x->ndim, x->shape));
@@ -72,22 +52,6 @@ static bool pool2_setup(const char *op, const l2_tensor *x, const int64_t kernel
 }
 
 /* ---- max_pool2d with dilation, ceil_mode and indices --------------------------------------- */
-
-/* The cells of one window along an axis: from o s - p every d, clipped to [0, n): the first
- * cell *c0 (the first at or past 0, as torch's kernel: it may lie past n) and the count *cnt
- * inside. Overflow-free for the arguments pool2_setup admits (2 p and d (k - 1) fit). */
-static inline void axis_cells(int64_t o, int64_t s, int64_t p, int64_t k, int64_t d, int64_t n,
-                              int64_t *c0, int64_t *cnt)
-{
-    int64_t a = o * s - p, span = (k - 1) * d;
-    int64_t end = a >= n || span >= n - 1 - a ? n : a + span + 1; /* min(a + span + 1, n) */
-    if (a < 0) {
-        int64_t q = -a / d + (-a % d != 0);
-        a += q * d;
-    }
-    *c0 = a;
-    *cnt = a < end ? (end - 1 - a) / d + 1 : 0;
-}
 
 /* The flat position y0 W + x0 of a window with no cell inside (saturating: never read). */
 static inline int64_t past_cell(int64_t y0, int64_t x0, int64_t w)
@@ -109,10 +73,10 @@ static inline int64_t past_cell(int64_t y0, int64_t x0, int64_t w)
             const T *xp = x + p * hw;                                                        \
             for (int64_t oy = 0; oy < g->oh; oy++) {                                         \
                 int64_t y0, ny;                                                              \
-                axis_cells(oy, g->sh, g->ph, g->kh, g->dh, g->h, &y0, &ny);                  \
+                l2__pool_cells(oy, g->sh, g->ph, g->kh, g->dh, g->h, &y0, &ny);              \
                 for (int64_t ox = 0; ox < g->ow; ox++) {                                     \
                     int64_t x0, nx;                                                          \
-                    axis_cells(ox, g->sw, g->pw, g->kw, g->dw, g->w, &x0, &nx);              \
+                    l2__pool_cells(ox, g->sw, g->pw, g->kw, g->dw, g->w, &x0, &nx);          \
                     T best = (T)-INFINITY;                                                   \
                     int64_t at = past_cell(y0, x0, g->w);                                    \
                     for (int64_t i = 0; i < ny; i++)                                         \
@@ -202,7 +166,7 @@ static inline avg_win avg_window(const win *g, int64_t oy, int64_t ox, bool incl
 
 /* y = (sum of the window's cells, in double) / divisor; an empty window gives 0. */
 #define L2__AVGPOOL_EX(SUF, T)                                                               \
-    static void avgpool_ex_##SUF(const T *x, T *y, int64_t planes, const win *g, bool inc,  \
+    static void avgpool_ex_##SUF(const T *x, T *y, int64_t planes, const win *g, bool inc,   \
                                  int64_t divisor)                                            \
     {                                                                                        \
         int64_t hw = g->h * g->w, pq = g->oh * g->ow;                                        \
@@ -221,7 +185,7 @@ static inline avg_win avg_window(const win *g, int64_t oy, int64_t ox, bool incl
 
 /* dx[cell] += dy / divisor over each window's cells, into a zeroed dx. */
 #define L2__AVGPOOL_EX_BWD(SUF, T)                                                           \
-    static void avgpool_ex_bwd_##SUF(const T *dy, T *dx, int64_t planes, const win *g,      \
+    static void avgpool_ex_bwd_##SUF(const T *dy, T *dx, int64_t planes, const win *g,       \
                                      bool inc, int64_t divisor)                              \
     {                                                                                        \
         int64_t hw = g->h * g->w, pq = g->oh * g->ow;                                        \

@@ -13,25 +13,6 @@ typedef struct {
     int64_t in[3], k[3], s[3], p[3], d[3], out[3];
 } win3;
 
-/* torch's pooling output size (pooling_output_shape): floor or ceil of (in + 2 p - d (k - 1) -
- * 1) / s, plus 1; with ceil_mode the last window must start inside the input or the left
- * padding. Arguments in range (in >= 1, 0 <= p, k, s, d >= 1); -2 on int64 overflow. */
-static int64_t pool3_out(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, bool ceil)
-{
-    int64_t num, span;
-    if (l2__mul_ovf(p, 2, &num) || l2__add_ovf(num, in, &num) || l2__mul_ovf(d, k - 1, &span) ||
-        l2__sub_ovf(num, span, &num) || l2__sub_ovf(num, 1, &num) ||
-        (ceil && l2__add_ovf(num, s - 1, &num)) || num == INT64_MIN)
-        return -2;
-    int64_t o = (num >= 0 ? num / s : -(-num / s) - (-num % s != 0)) + 1;
-    if (ceil && o > 0) {
-        int64_t last, lim;
-        if (l2__mul_ovf(o - 1, s, &last) || l2__add_ovf(in, p, &lim) || last >= lim)
-            o--;
-    }
-    return o;
-}
-
 /* Validate a 3-d pooling call (torch's pool3d_shape_check order) and fill its window. dilation
  * NULL means 1; avg adds avg_pool3d's check that the input is at least the kernel (torch checks
  * it for avg_pool3d only, padding aside). *planes gets N C. */
@@ -81,7 +62,7 @@ static bool pool3_setup(const char *op, const l2_tensor *x, const int64_t kernel
                   (long long)g->p[2], (long long)g->p[1]);
     for (int i = 0; i < 3; i++) {
         g->in[i] = x->shape[b + 1 + i];
-        g->out[i] = pool3_out(g->in[i], g->k[i], g->s[i], g->p[i], g->d[i], ceil);
+        g->out[i] = l2__pool_out(g->in[i], g->k[i], g->s[i], g->p[i], g->d[i], ceil);
         L2__CHECK(g->out[i] != -2, false, L2_ERR_OVERFLOW, "%s: the padded input size or the "
                   "dilated kernel of input %s overflows int64", op,
                   l2__shape_str(sh, x->ndim, x->shape));
@@ -105,17 +86,10 @@ static void pool3_shape(const l2_tensor *x, const win3 *g, int64_t *shape)
 
 /* ---- max_pool3d ---------------------------------------------------------------------------- */
 
-/* One window's cells along an axis: from o s - p every d, clipped to [0, n): the first cell
- * *c0 at or past 0 (it may lie past n, as torch's kernel) and the count *cnt inside. */
-static inline void cells3(int64_t o, int64_t s, int64_t p, int64_t k, int64_t d, int64_t n,
-                          int64_t *c0, int64_t *cnt)
+/* One window's cells along axis i (l2__pool_cells). */
+static inline void cells3(const win3 *g, int i, int64_t o, int64_t *c0, int64_t *cnt)
 {
-    int64_t a = o * s - p, span = (k - 1) * d;
-    int64_t end = a >= n || span >= n - 1 - a ? n : a + span + 1;
-    if (a < 0)
-        a += (-a / d + (-a % d != 0)) * d;
-    *c0 = a;
-    *cnt = a < end ? (end - 1 - a) / d + 1 : 0;
+    l2__pool_cells(o, g->s[i], g->p[i], g->k[i], g->d[i], g->in[i], c0, cnt);
 }
 
 /* The flat position (z0 H + y0) W + x0 of a window's first cell (saturating: a window with no
@@ -142,13 +116,13 @@ static inline int64_t first_cell(const win3 *g, int64_t z0, int64_t y0, int64_t 
             const T *xp = x + pl * dhw;                                                      \
             for (int64_t ot = 0; ot < g->out[0]; ot++) {                                     \
                 int64_t z0, nz;                                                              \
-                cells3(ot, g->s[0], g->p[0], g->k[0], g->d[0], g->in[0], &z0, &nz);          \
+                cells3(g, 0, ot, &z0, &nz);                                                  \
                 for (int64_t oy = 0; oy < g->out[1]; oy++) {                                 \
                     int64_t y0, ny;                                                          \
-                    cells3(oy, g->s[1], g->p[1], g->k[1], g->d[1], g->in[1], &y0, &ny);      \
+                    cells3(g, 1, oy, &y0, &ny);                                              \
                     for (int64_t ox = 0; ox < g->out[2]; ox++, o++) {                        \
                         int64_t x0, nx;                                                      \
-                        cells3(ox, g->s[2], g->p[2], g->k[2], g->d[2], g->in[2], &x0, &nx);  \
+                        cells3(g, 2, ox, &x0, &nx);                                          \
                         T best = (T)-INFINITY;                                               \
                         int64_t at = first_cell(g, z0, y0, x0);                              \
                         for (int64_t i = 0; i < nz; i++)                                     \
@@ -243,7 +217,7 @@ static inline double avg3_window(const win3 *g, int64_t ot, int64_t oy, int64_t 
 /* y = (sum of the window's cells, in double) / divisor; an empty window gives 0. With bwd set,
  * the adjoint: dx[cell] += dy / divisor over each window's cells (x is dy, y is a zeroed dx). */
 #define L2__AVGPOOL3(SUF, T)                                                                 \
-    static void avgpool3_##SUF(const T *x, T *y, int64_t planes, const win3 *g, bool inc,   \
+    static void avgpool3_##SUF(const T *x, T *y, int64_t planes, const win3 *g, bool inc,    \
                                int64_t divisor, bool bwd)                                    \
     {                                                                                        \
         int64_t hw = g->in[1] * g->in[2], dhw = g->in[0] * hw, o = 0;                        \
