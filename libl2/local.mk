@@ -8,7 +8,7 @@ libl2_libl2_la_SOURCES = \
 	libl2/error.c libl2/alloc.c libl2/tensor.c libl2/create.c libl2/access.c \
 	libl2/broadcast.c libl2/iter.c \
 	libl2/random.c libl2/print.c libl2/dlpack.c libl2/autograd.c libl2/autograd-engine.c \
-	libl2/threshold.c \
+	libl2/threshold.c libl2/threshold-list.h \
 	libl2/ops/op-table.h libl2/ops/list-view.h libl2/ops/list-elementwise.h \
 	libl2/ops/list-reduce.h libl2/ops/list-linalg.h libl2/ops/list-index.h \
 	libl2/ops/list-nn.h libl2/ops/list-conv.h \
