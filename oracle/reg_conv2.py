@@ -1,11 +1,10 @@
 """reg_conv2.py: the oracle registry's entries for the conv2 family (issue 14,
 libl2/ops/conv-transpose.c, pool2.c): conv_transpose2d, conv_transpose1d, max_pool2d_ex,
 avg_pool2d_ex. registry.py imports this module at its end."""
-import ctypes as C
 
 import torch.nn.functional as F
 
-from registry import A, T, add, i64a
+from registry import A, add, i64a, with_out
 from registry import _vk
 
 
@@ -68,14 +67,6 @@ add("l2_conv_transpose1d", "T:TTTlllll", g_tconv1d,
 
 # ---- the 2-d pools with torch's full argument lists (libl2/ops/pool2.c) ----------------------
 
-def _with_idx(call):
-    """A libl2 call with an indices out-argument: (values, indices) or None."""
-    def c(f, xs, a):
-        idx = T()
-        v = call(f, xs, a, C.byref(idx))
-        return (v, idx.value) if v else None
-    return c
-
 
 def _pool_out(n, k, s, p, dl, ceil):
     num = n + 2 * p - dl * (k - 1) - 1 + (s - 1 if ceil else 0)
@@ -117,7 +108,7 @@ def g_max_pool_ex(d, dt):
 add("l2_max_pool2d_ex", "T:TLLLLbP", g_max_pool_ex,
     lambda ts, a: tuple(F.max_pool2d(ts[0], a["kernel"], a["stride"], a["padding"],
                                      a["dilation"], a["ceil"], True)),
-    _with_idx(lambda f, xs, a, p: f(xs[0], i64a(a["kernel"]), i64a(a["stride"]),
+    with_out(lambda f, xs, a, p: f(xs[0], i64a(a["kernel"]), i64a(a["stride"]),
                                     i64a(a["padding"]), i64a(a["dilation"]), a["ceil"], p)),
     tol="exact", family="conv", outputs=2)
 

@@ -1,21 +1,13 @@
 """reg_conv3.py: the oracle registry's entries for the conv3 family (issue 14,
 libl2/ops/conv3d.c, pool3.c, unpool.c): conv3d, max_pool3d, avg_pool3d, adaptive_max_pool2d,
 max_unpool2d. registry.py imports this module at its end."""
-import ctypes as C
 
 import torch.nn.functional as F
 
-from registry import A, T, add, i64a
-from registry import _vk
+from registry import A, add, i64a
+from registry import _vk, with_out
+from reg_conv2 import _all_windows_meet  # the dilated windows torch 1.13 mishandles
 
-
-def _with_idx(call):
-    """A libl2 call with an indices out-argument: (values, indices) or None."""
-    def c(f, xs, a):
-        idx = T()
-        v = call(f, xs, a, C.byref(idx))
-        return (v, idx.value) if v else None
-    return c
 
 
 def _lead(d):
@@ -62,21 +54,6 @@ add("l2_conv3d", "T:TTTLLLl", g_conv3d,
 
 # ---- max_pool3d and avg_pool3d ---------------------------------------------------------------
 
-def _pool_out(n, k, s, p, dl, ceil):
-    num = n + 2 * p - dl * (k - 1) - 1 + (s - 1 if ceil else 0)
-    o = num // s + 1
-    if ceil and (o - 1) * s >= n + p:
-        o -= 1
-    return o
-
-
-def _all_windows_meet(n, k, s, p, dl, ceil):
-    """Every window has a cell inside the input: torch 1.13's max_pool backward writes outside
-    the gradient for a dilated window wholly in the padding (heap corruption), so such cases are
-    not drawn; libl2 gives -inf, torch's index and no gradient there (tests/test-conv3.c)."""
-    out = _pool_out(n, k, s, p, dl, ceil)
-    return out >= 1 and all(any(0 <= o * s - p + i * dl < n for i in range(k))
-                            for o in range(out))
 
 
 def _pool_axes(d, size, ceil, dilated):
@@ -102,7 +79,7 @@ def g_max_pool3d(d, dt):
 add("l2_max_pool3d", "T:TLLLLbP", g_max_pool3d,
     lambda ts, a: tuple(F.max_pool3d(ts[0], a["kernel"], a["stride"], a["padding"],
                                      a["dilation"], a["ceil"], True)),
-    _with_idx(lambda f, xs, a, p: f(xs[0], i64a(a["kernel"]), i64a(a["stride"]),
+    with_out(lambda f, xs, a, p: f(xs[0], i64a(a["kernel"]), i64a(a["stride"]),
                                     i64a(a["padding"]), i64a(a["dilation"]), a["ceil"], p)),
     tol="exact", family="conv", outputs=2)
 
@@ -143,7 +120,7 @@ def g_adaptive_max(d, dt):
 
 add("l2_adaptive_max_pool2d", "T:TLP", g_adaptive_max,
     lambda ts, a: tuple(F.adaptive_max_pool2d(ts[0], a["out"], True)),
-    _with_idx(lambda f, xs, a, p: f(xs[0], i64a(a["out"]), p)),
+    with_out(lambda f, xs, a, p: f(xs[0], i64a(a["out"]), p)),
     tol="exact", family="conv", outputs=2)
 
 

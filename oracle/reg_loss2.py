@@ -188,11 +188,13 @@ add("l2_gaussian_nll_loss", "T:TTTbdi", g_gaussian,
     lambda f, xs, a: f(xs[0], xs[1], xs[2], a["full"], a["eps"], a["reduction"]),
     tol="accumulating", family="loss", mag="perturb")
 
+
 def mag_cos_emb(xs, a, g):
-    """Forward: the terms of 1 - cos (below). Gradients: cos = s / sqrt(m1 m2) (s = sum x1 x2, m = sum x^2 + 1e-12 along the last dim) has the
-    gradient (x2 - cos x1 sqrt(m2 / m1)) / sqrt(m1 m2), which cancels: its terms |g'|
-    (|x2| / sqrt(m1 m2) + |cos| |x1| / m1), g' the row's upstream gradient (over the rows for
-    the mean), summed to each input's shape; likewise for x2."""
+    """Forward: the terms of 1 - cos (below). Gradients: cos = s / sqrt(m1 m2) (s = sum x1 x2,
+    m = sum x^2 + 1e-12 along the last dim) has the gradient (x2 - cos x1 sqrt(m2 / m1)) /
+    sqrt(m1 m2), which cancels: its terms |g'| (|x2| / sqrt(m1 m2) + |cos| |x1| / m1), g' the
+    row's upstream gradient (over the rows for the mean), summed to each input's shape;
+    likewise for x2."""
     x1, x2 = torch.broadcast_tensors(xs[0], xs[1])
     d = x1.dim() - 1
     m1 = (x1 * x1).sum(d, keepdim=True) + 1e-12

@@ -7,16 +7,9 @@ import torch
 
 import mags
 from registry import ALL, REGISTRY, T, _other_dt, _vk, add, alldims, g_reduce_dims, i32a
+from registry import with_out
 from reg_reduce import g_var, t_var
 
-
-def _with_idx(call):
-    """A libl2 call with a tensor out-argument: (result, out) or None."""
-    def c(f, xs, a):
-        idx = T()
-        v = call(f, xs, a, C.byref(idx))
-        return (v, idx.value) if v else None
-    return c
 
 
 def _dim(d, s):
@@ -103,7 +96,7 @@ def _var_mag(std):
     return mag
 
 
-_vm = _with_idx(lambda f, xs, a, p: f(xs[0], len(a["dims"]), i32a(a["dims"]), a["correction"],
+_vm = with_out(lambda f, xs, a, p: f(xs[0], len(a["dims"]), i32a(a["dims"]), a["correction"],
                                       a["keepdim"], p))
 for _nm, _fn, _std in (("var_mean", torch.var_mean, False), ("std_mean", torch.std_mean, True)):
     add("l2_" + _nm, "T:TiIdbP", g_var, (lambda fn: lambda ts, a: tuple(t_var(fn)(ts, a)))(_fn),
@@ -134,7 +127,7 @@ add("l2_cumprod", "T:Ti", g_scan(["uniform", "ties", "normal"]),
 for _nm, _fn in (("cummax", torch.cummax), ("cummin", torch.cummin)):
     add("l2_" + _nm, "T:TiP", g_scan(["uniform", "ties", "normal"], "wide", True),
         (lambda fn: lambda ts, a: tuple(fn(ts[0], a["dim"])))(_fn),
-        _with_idx(lambda f, xs, a, p: f(xs[0], a["dim"], p)), tol="exact", dtypes=ALL,
+        with_out(lambda f, xs, a, p: f(xs[0], a["dim"], p)), tol="exact", dtypes=ALL,
         family="scan", outputs=2)
 
 

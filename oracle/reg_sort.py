@@ -7,23 +7,14 @@ kthvalue, median along a dim, mode), float inputs hold distinct values in layout
 no element (so the gradient, which follows the index, is comparable), and int64/bool inputs,
 which have no gradient, hold ties: their indices are compared by the values they select
 (check "argext"). tests/test-sort.c checks ties and NaN for what torch documents."""
-import ctypes as C
 
 import torch
 
-from registry import ALL, NUM, T, _vk, add
+from registry import ALL, NUM, _vk, add, with_out
 
 # layouts in which no two logical elements share memory (expanded and overlap repeat values)
 NOREPEAT = ("contiguous", "transposed", "permuted", "stepped", "offset", "nan_gap", "mixed")
 
-
-def _with_idx(call):
-    """A libl2 call with an indices out-argument: (values, indices) or None."""
-    def c(f, xs, a):
-        idx = T()
-        v = call(f, xs, a, C.byref(idx))
-        return (v, idx.value) if v else None
-    return c
 
 
 def _dim(d, s):
@@ -55,7 +46,7 @@ def g_sort(d, dt):
 add("l2_sort", "T:TibbP", g_sort,
     lambda ts, a: tuple(torch.sort(ts[0], dim=a["dim"], descending=a["descending"],
                                    stable=True)),
-    _with_idx(lambda f, xs, a, p: f(xs[0], a["dim"], a["descending"], a["stable"], p)),
+    with_out(lambda f, xs, a, p: f(xs[0], a["dim"], a["descending"], a["stable"], p)),
     tol="exact", dtypes=ALL, family="sort", outputs=2)
 add("l2_argsort", "T:Tibb", g_sort,
     lambda ts, a: torch.argsort(ts[0], dim=a["dim"], descending=a["descending"], stable=True),
@@ -87,7 +78,7 @@ def g_topk(d, dt):
 
 add("l2_topk", "T:TlibbP", g_topk,
     lambda ts, a: tuple(torch.topk(ts[0], a["k"], a["dim"], a["largest"], True)),
-    _with_idx(lambda f, xs, a, p: f(xs[0], a["k"], a["dim"], a["largest"], a["sorted"], p)),
+    with_out(lambda f, xs, a, p: f(xs[0], a["k"], a["dim"], a["largest"], a["sorted"], p)),
     tol="exact", dtypes=NUM, family="sort", outputs=2, check="argext")
 
 
@@ -102,7 +93,7 @@ def g_kth(d, dt):
 
 add("l2_kthvalue", "T:TlibP", g_kth,
     lambda ts, a: tuple(torch.kthvalue(ts[0], a["k"], a["dim"], a["keepdim"])),
-    _with_idx(lambda f, xs, a, p: f(xs[0], a["k"], a["dim"], a["keepdim"], p)),
+    with_out(lambda f, xs, a, p: f(xs[0], a["k"], a["dim"], a["keepdim"], p)),
     tol="exact", dtypes=NUM, family="sort", outputs=2, check="argext")
 
 
@@ -121,7 +112,7 @@ def g_red1(d, dt):
             "args": {"dim": _dim(d, s), "keepdim": d.bool()}}
 
 
-_red1 = _with_idx(lambda f, xs, a, p: f(xs[0], a["dim"], a["keepdim"], p))
+_red1 = with_out(lambda f, xs, a, p: f(xs[0], a["dim"], a["keepdim"], p))
 # torch 1.13's median along a dim of stride 0 reads the wrong elements (known.py WORKAROUNDS
 # median-dim-stride0): torch gets a contiguous copy, libl2 every layout
 add("l2_median_dim", "T:TibP", g_red1,

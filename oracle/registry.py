@@ -89,6 +89,16 @@ def _vk(d, kind, dt=None, stress=None, acc=False):
     return kind
 
 
+def with_out(call):
+    """A libl2 call with a tensor out-argument (indices, say): call(f, xs, a, pointer) gives
+    the result; the entry's call returns (result, out) or None."""
+    def c(f, xs, a):
+        out = T()
+        v = call(f, xs, a, C.byref(out))
+        return (v, out.value) if v else None
+    return c
+
+
 def _other_dt(d, dt, p=6):
     """Mixed dtypes: in one case of p, another of float32, float64, int64, bool than dt."""
     if d.int(0, p - 1):
