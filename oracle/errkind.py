@@ -63,7 +63,8 @@ PATTERNS = [
     ("value", r"ZeroDivisionError|must be (positive|non-negative|greater|at least|less|"
               r"a non-negative)|negative|step|out of range|[Ii]nvalid|[Ee]xpected|"
               r"must be|should be|[Cc]annot|[Cc]an ?not|can't|not allowed|"
-              r"only one dimension can be inferred|unsupported"),
+              r"only one dimension can be inferred|unsupported|"
+              r"does not support non-positive"),  # huber_loss's delta (loss2)
 ]
 _RX = [(k, re.compile(p)) for k, p in PATTERNS]
 
