@@ -223,6 +223,34 @@ def loadavg():
         return 0.0, 0
 
 
+def target_isa(base):
+    """The environment that runs both sides on the instruction sets of the project's machine
+    class (x86-64-v3: AVX2 and FMA, no AVX-512; libl2 is built for it). On a CPU with more,
+    torch's oneDNN convolutions use AVX-512 kernels the project's machines lack; on a CPU that
+    Debian's OpenBLAS 0.3.21 does not recognise (this VM's), OpenBLAS (libl2's and torch's)
+    falls back to SSE3 (Prescott) kernels that those machines never run. Unless
+    L2_BENCH_ISA=native, every process gets ONEDNN_MAX_CPU_ISA=AVX2 and OPENBLAS_CORETYPE=Haswell
+    (the kernels OpenBLAS picks on AVX2+FMA CPUs), where the CPU has AVX2 and FMA and the user
+    has not set them. Returns (env, a note for the report)."""
+    env = dict(base)
+    if env.get("L2_BENCH_ISA", "").lower() == "native":
+        return env, "native (L2_BENCH_ISA=native: each library picks its kernels for this CPU)"
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((ln.split(":", 1)[1].split() for ln in f if ln.startswith("flags")), [])
+    except OSError:
+        flags = []
+    if "avx2" not in flags or "fma" not in flags:
+        return env, "native (this CPU lacks AVX2 or FMA)"
+    set_ = []
+    for k, v in (("ONEDNN_MAX_CPU_ISA", "AVX2"), ("DNNL_MAX_CPU_ISA", "AVX2"),
+                 ("OPENBLAS_CORETYPE", "Haswell")):
+        if k not in env:
+            env[k] = v
+        set_.append(f"{k}={env[k]}")
+    return env, "AVX2+FMA on both sides (" + ", ".join(set_) + ")"
+
+
 def thread_env(base, t):
     """The environment of every process of thread count t. OpenBLAS (libl2's and torch's) reads
     OPENBLAS_NUM_THREADS at start; OpenMP reads OMP_NUM_THREADS and OMP_WAIT_POLICY (PASSIVE: a
@@ -365,7 +393,7 @@ def main():
     torchbench = os.path.join(builddir, "bench", "torchbench")
     outdir = args.out or os.path.join(srcdir, "bench", "out")
     os.makedirs(outdir, exist_ok=True)
-    env = dict(os.environ, L2_BENCH_PROFILE=profile)
+    env, isa_note = target_isa(dict(os.environ, L2_BENCH_PROFILE=profile))
     cores = os.cpu_count() or 1
     # The run itself keeps up to `cores` threads runnable in its multi-thread part: a load
     # average above cores + 0.5 means another process competes for the cores.
@@ -374,10 +402,12 @@ def main():
                else sorted({1, cores}))
     t0 = time.time()
     info = machine_info(srcdir)
+    info["isa"] = isa_note
     use_torch = not args.no_torch and subprocess.run(
         [sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
     cpp_json = load_libtorch_json(args.libtorch_json) if args.libtorch_json else None
     run_cpp = cpp_json is None and os.access(torchbench, os.X_OK)
+    log(f"report: instruction sets {isa_note}")
     log(f"report: profile {profile}, threads {threads}, commit {info['commit'][:10]}"
         f"{' (dirty)' if info['dirty'] else ''}; torch from Python: "
         f"{'yes' if use_torch else 'no'}; libtorch: "
@@ -547,6 +577,7 @@ def history_record(info, rows, threads, profile, context, limits, heads, workers
         "commit": info["commit"], "dirty": info["dirty"], "subject": info["subject"],
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": info["machine"], "cpu": info["cpu"], "cores": info["cores"],
+        "isa": info.get("isa"),
         "compiler": info["compiler"], "cflags": info["cflags"], "threads": threads,
         "profile": profile, "torch": torch_version,
         "benchmark_build": context.get("library_build_type"),
@@ -627,7 +658,9 @@ def write_markdown(path, rows, cases, limits, heads, invalid, train, info, recor
              f"{info['cores']} cores. Compiler: {info['compiler']}; flags `{info['cflags']}`. "
              f"OpenBLAS kernels: {context.get('l2_blas_core', 'unknown')} (what "
              "openblas_get_corename() reports in l2bench; an old core such as Prescott on a "
-             "modern CPU means OpenBLAS did not recognise it and runs slow SSE kernels).")
+             "modern CPU means OpenBLAS did not recognise it and runs slow SSE kernels). "
+             f"Instruction sets: {info.get('isa', 'native')} (bench/report.py target_isa: "
+             "the project's machines are AVX2+FMA without AVX-512).")
     L.append("- Threads: each thread count runs in its own processes (l2bench per group, one "
              "torch process, bench/torchbench per group) with OMP_NUM_THREADS, "
              "OPENBLAS_NUM_THREADS (torch's OpenBLAS ignores torch.set_num_threads) and "
