@@ -140,4 +140,26 @@ static inline l2_status l2__nn_give3(bool ok, l2_tensor *dx, l2_tensor *dw, l2_t
     return L2_OK;
 }
 
+/* A norm forward's autograd record: when y exists and x, weight or bias needs a gradient,
+ * records op saving x and weight (when given) and hands stats (its per-row statistics) to the
+ * node, whose integer arguments the caller sets; when the record fails, releases *y and sets
+ * it NULL. The node, or NULL when none was made (stats then stays the caller's). */
+static inline l2__node *l2__norm_record(l2__op op, l2_tensor **y, const l2_tensor *x,
+                                        const l2_tensor *weight, const l2_tensor *bias,
+                                        double *stats)
+{
+    const l2_tensor *in[3] = {x, weight, bias};
+    if (!*y || !l2__needs_grad(3, in))
+        return NULL;
+    const l2_tensor *save[2] = {x, weight};
+    l2__node *node = l2__record_save(op, *y, 3, in, weight ? 2 : 1, save);
+    if (!node) {
+        l2_tensor_release(*y);
+        *y = NULL;
+        return NULL;
+    }
+    node->extra = stats;
+    return node;
+}
+
 #endif /* L2_NN_IMPL_H */

@@ -152,20 +152,12 @@ l2_tensor *l2_layer_norm(const l2_tensor *x, int n_normalized, const int64_t *no
     l2_tensor_release(xc);
     l2_tensor_release(w);
     l2_tensor_release(b);
-    const l2_tensor *in[3] = {x, weight, bias};
-    if (y && l2__needs_grad(3, in)) {
-        const l2_tensor *save[2] = {x, weight};
-        l2__node *node = l2__record_save(L2__OP_LAYER_NORM, y, 3, in, weight ? 2 : 1, save);
-        if (!node) {
-            l2_tensor_release(y);
-            y = NULL;
-        } else {
-            node->i[0] = M;
-            node->i[1] = N;
-            node->ni = 2;
-            node->extra = stats; /* mean[M], rstd[M] */
-            stats = NULL;
-        }
+    l2__node *node = l2__norm_record(L2__OP_LAYER_NORM, &y, x, weight, bias, stats);
+    if (node) { /* extra: mean[M], rstd[M] */
+        node->i[0] = M;
+        node->i[1] = N;
+        node->ni = 2;
+        stats = NULL;
     }
     l2__free(stats);
     return l2__ret(y);
@@ -399,20 +391,11 @@ l2_tensor *l2_batch_norm(const l2_tensor *x, l2_tensor *running_mean, l2_tensor 
     l2_tensor_release(xc);
     l2_tensor_release(w);
     l2_tensor_release(b);
-    const l2_tensor *in[3] = {x, weight, bias};
-    bool kept = false; /* stats belongs to the node */
-    if (y && l2__needs_grad(3, in)) {
-        const l2_tensor *save[2] = {x, weight};
-        l2__node *node = l2__record_save(L2__OP_BATCH_NORM, y, 3, in, weight ? 2 : 1, save);
-        if (!node) {
-            l2_tensor_release(y);
-            y = NULL;
-        } else {
-            node->i[0] = training;
-            node->ni = 1;
-            node->extra = stats;
-            kept = true;
-        }
+    l2__node *node = l2__norm_record(L2__OP_BATCH_NORM, &y, x, weight, bias, stats);
+    bool kept = node != NULL; /* stats belongs to the node */
+    if (node) {
+        node->i[0] = training;
+        node->ni = 1;
     }
     /* The running statistics are updated last, once nothing can fail, not even the hand-over to
      * an open scope (stats stays alive: it is freed below, or by the node). */

@@ -119,19 +119,11 @@ static l2_tensor *group_norm_run(const l2_tensor *x, int64_t G, const l2_tensor 
     l2_tensor_release(xc);
     l2_tensor_release(w);
     l2_tensor_release(b);
-    const l2_tensor *in[3] = {x, weight, bias};
-    if (y && l2__needs_grad(3, in)) {
-        const l2_tensor *save[2] = {x, weight};
-        l2__node *node = l2__record_save(L2__OP_GROUP_NORM, y, 3, in, weight ? 2 : 1, save);
-        if (!node) {
-            l2_tensor_release(y);
-            y = NULL;
-        } else {
-            node->i[0] = G;
-            node->ni = 1;
-            node->extra = stats; /* mean[R], rstd[R] */
-            stats = NULL;
-        }
+    l2__node *node = l2__norm_record(L2__OP_GROUP_NORM, &y, x, weight, bias, stats);
+    if (node) { /* extra: mean[R], rstd[R] */
+        node->i[0] = G;
+        node->ni = 1;
+        stats = NULL;
     }
     l2__free(stats);
     return y;
