@@ -180,14 +180,15 @@ def finish(inputs, fwd, leaves, grad, g, bwd_stmt):
     return bwd_stmt(fwd, leaves), g
 
 
-def result_shape(name):
-    """The shape of the twin's result for a case name (op/dtype/variant/shape[/t:n])."""
+def result_shape(name, builder=None):
+    """The shape of the twin's result for a case name (op/dtype/variant/shape[/t:n]); builder:
+    the table's build (default this file's; torch_uniq.py passes its own)."""
     parts = name.split("/")
     base, _, suffix = parts[0].partition("+")
     shape = [[int(x) for x in piece.split("x")] for piece in parts[3].split("-")]
     shape = shape[0] if len(shape) == 1 else shape
     g = {"torch": torch, "F": F}
-    built = build(base, parts[2], suffix == "bwd", shape, g, lambda f, leaves: f)
+    built = (builder or build)(base, parts[2], suffix == "bwd", shape, g, lambda f, leaves: f)
     if built is None:
         return None
     stmt, g = built
@@ -196,7 +197,11 @@ def result_shape(name):
     return "(" + ", ".join(str(n) for n in y.shape) + ")"  # as l2bench prints it
 
 
-if __name__ == "__main__":
+def main(builder=None):
     torch.manual_seed(0)
     for case in sys.argv[1:]:
-        print(f"{case}\t{result_shape(case)}")
+        print(f"{case}\t{result_shape(case, builder)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -4,10 +4,9 @@ by torch_bench.py's build_case. Each twin: the inputs as the C row's IN_* kind m
 and for a +bwd case y.backward(ones) (torch_ops14.finish). libl2's unique always sorts: the twins
 ask sorted=True. Run alone (python3 bench/torch_uniq.py CASE...) it prints each case's result
 shape, to compare with l2bench's under L2_BENCH_SHAPES=1."""
-import sys
-
 import torch
 
+import torch_ops14
 from torch_ops14 import finish, pieces
 
 
@@ -54,21 +53,5 @@ def build(base, variant, grad, shape, g, bwd_stmt):
     return finish(make(pieces(shape)), fwd, leaves, grad, g, bwd_stmt)
 
 
-def result_shape(name):
-    """The shape of the twin's result for a case name (op/dtype/variant/shape[/t:n])."""
-    parts = name.split("/")
-    base, _, suffix = parts[0].partition("+")
-    shape = [[int(x) for x in piece.split("x")] for piece in parts[3].split("-")]
-    built = build(base, parts[2], suffix == "bwd", shape, {}, lambda f, leaves: f)
-    if built is None:
-        return None
-    stmt, g = built
-    y = eval(stmt, g)
-    y = y[0] if isinstance(y, (tuple, list)) else y
-    return "(" + ", ".join(str(n) for n in y.shape) + ")"  # as l2bench prints it
-
-
 if __name__ == "__main__":
-    torch.manual_seed(0)
-    for case in sys.argv[1:]:
-        print(f"{case}\t{result_shape(case)}")
+    torch_ops14.main(build)
