@@ -176,7 +176,13 @@ void *bench_setup_square(const bench_case *c);
  * weight's size 1 (a transposed convolution's output channels). The torch twin
  * (torch_ops14.py, key "op/variant") makes its inputs the same way. */
 enum { IN_RANDN, IN_RAND, IN_RELU, IN_SORT0, IN_INDEX, IN_INDEX_ANY, IN_MASK, IN_GATHER, IN_TAKE,
-       IN_CONV };
+       IN_CONV,
+       /* uniq (issue 14, bench9): IN_INTS t[0] float32 randint(0, 64, piece 0) (repeated values,
+        * as labels or token ids); IN_INTS_SORTED the same sorted along its last dim;
+        * IN_SCATTER0 / IN_SCATTER1 t[0] randn(piece 0) (the destination), t[1] randint(0,
+        * piece0[d], piece 1) for d = 0 / 1 (the index: any position, repeats included), t[2]
+        * randn(piece 1) (src) */
+       IN_INTS, IN_INTS_SORTED, IN_SCATTER0, IN_SCATTER1 };
 
 typedef struct {
     const char *op, *variant, *shape;
@@ -189,6 +195,8 @@ typedef struct {
 /* Register rows[0..n) forward and (when grad) forward + backward, full profile only. Every case
  * counts items = elements of its first input, bytes = 8 x items. */
 void ops14_add_rows(const ops14_row *rows, int n);
+/* The same in every profile (quick too): the uniq rows (cases-uniq.c). */
+void ops14_add_rows_always(const ops14_row *rows, int n);
 /* p[0] of the n pieces p[0..n) (NULL when n is 0); the others are released. */
 l2_tensor *ops14_first_piece(l2_tensor **p, int64_t n);
 
@@ -199,6 +207,7 @@ void bench_cases_nn(void);
 void bench_cases_ops14(void);
 void bench_cases_conv3(void); /* conv3 (issue 14) */
 void bench_cases_loss2(void); /* loss (issue 14) */
+void bench_cases_uniq(void);  /* uniq: scatter and unique (issue 14, bench9) */
 void bench_cases_ops14b(void);
 void bench_cases_ops14c(void);
 void bench_cases_limits(void);

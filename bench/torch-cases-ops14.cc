@@ -1,7 +1,8 @@
 // torch-cases-ops14.cc: libtorch twins of the table-driven cases of issue 14's ops
-// (bench/cases-ops14.c, cases-ops14b.c, cases-ops14c.c), the same rows as torch_ops14.py's ROWS:
-// one row per "op/variant" with the C row's input kind (IN_*, bench/cases.h), the inputs that
-// require grad in the +bwd case (bit i: input i), the forward, and for the ops returning pieces
+// (bench/cases-ops14.c, cases-ops14b.c, cases-ops14c.c, cases-uniq.c), the same rows as
+// torch_ops14.py's ROWS and torch_uniq.py's: one row per "op/variant" with the C row's input
+// kind (IN_*, bench/cases.h), the inputs that require grad in the +bwd case (bit i: input i),
+// the forward, and for the ops returning pieces
 // the expression the backward goes through. torch-main.cc asks tb_ops14_find first.
 // torch.nn.functional's Python compositions (softsign, tanhshrink, normalize) are written out
 // as 1.13's functional.py writes them.
@@ -10,7 +11,7 @@
 namespace {
 
 enum { IN_RANDN, IN_RAND, IN_RELU, IN_SORT0, IN_INDEX, IN_INDEX_ANY, IN_MASK, IN_GATHER, IN_TAKE,
-       IN_CONV };
+       IN_CONV, IN_INTS, IN_INTS_SORTED, IN_SCATTER0, IN_SCATTER1 };
 
 using tv = std::vector<at::Tensor>;
 using op_fn = at::Tensor (*)(const tv &t);
@@ -60,6 +61,18 @@ tv make_inputs(int in, const std::vector<std::vector<int64_t>> &s)
         t.push_back(at::randint(0, in == IN_TAKE ? x.numel() : s[0].back(), s[0]));
         break;
     }
+    case IN_INTS:
+    case IN_INTS_SORTED: { // uniq (bench9): float32 values from 0..63, sorted along the last dim
+        at::Tensor x = at::randint(0, 64, s.at(0)).to(at::kFloat);
+        t.push_back(in == IN_INTS_SORTED ? std::get<0>(at::sort(x, -1)) : x);
+        break;
+    }
+    case IN_SCATTER0:
+    case IN_SCATTER1: // uniq (bench9): the index over the destination's size at dim 0 / 1
+        t.push_back(at::randn(s.at(0)));
+        t.push_back(at::randint(0, s[0].at(in == IN_SCATTER1), s.at(1)));
+        t.push_back(at::randn(s[1]));
+        break;
     case IN_CONV:
         t.push_back(at::randn(s.at(0)));
         t.push_back(at::randn(s.at(1)));
@@ -76,6 +89,12 @@ tv make_inputs(int in, const std::vector<std::vector<int64_t>> &s)
 at::Tensor first(const tv &pieces)
 {
     return pieces.at(0);
+}
+
+// scatter_reduce along dim 0 (cases-uniq.c's rows)
+at::Tensor scatter_reduce0(const tv &t, const char *mode, bool self)
+{
+    return at::scatter_reduce(t[0], 0, t[1], t[2], mode, self);
 }
 
 const row rows[] = {
@@ -178,6 +197,37 @@ const row rows[] = {
      [](const tv &t) { return at::max_pool2d(t[0], {3, 3}, {2, 2}, {0, 0}, {2, 2}, true); }},
     {"avg_pool2d_ex/k3s2p1nopad", IN_RANDN, 1,
      [](const tv &t) { return at::avg_pool2d(t[0], {3, 3}, {2, 2}, {1, 1}, false, false); }},
+    // cases-uniq.c (bench9): the unique ops keep the values (sorted=true: libl2 always sorts)
+    {"unique/sorted_inv_cnt", IN_INTS, 0,
+     [](const tv &t) { return std::get<0>(at::_unique2(t[0], true, true, true)); }},
+    {"unique_dim/dim0_inv_cnt", IN_INTS, 0,
+     [](const tv &t) { return std::get<0>(at::unique_dim(t[0], 0, true, true, true)); }},
+    {"unique_consecutive/inv_cnt", IN_INTS_SORTED, 0,
+     [](const tv &t) { return std::get<0>(at::unique_consecutive(t[0], true, true)); }},
+    {"scatter/dim0", IN_SCATTER0, 5, [](const tv &t) { return at::scatter(t[0], 0, t[1], t[2]); }},
+    {"scatter/dim1", IN_SCATTER1, 5, [](const tv &t) { return at::scatter(t[0], 1, t[1], t[2]); }},
+    {"scatter_value/dim1", IN_SCATTER1, 1,
+     [](const tv &t) { return at::scatter(t[0], 1, t[1], -1.0); }},
+    {"scatter_reduce/sum_self", IN_SCATTER0, 5,
+     [](const tv &t) { return scatter_reduce0(t, "sum", true); }},
+    {"scatter_reduce/sum_noself", IN_SCATTER0, 5,
+     [](const tv &t) { return scatter_reduce0(t, "sum", false); }},
+    {"scatter_reduce/prod_self", IN_SCATTER0, 5,
+     [](const tv &t) { return scatter_reduce0(t, "prod", true); }},
+    {"scatter_reduce/prod_noself", IN_SCATTER0, 5,
+     [](const tv &t) { return scatter_reduce0(t, "prod", false); }},
+    {"scatter_reduce/mean_self", IN_SCATTER0, 5,
+     [](const tv &t) { return scatter_reduce0(t, "mean", true); }},
+    {"scatter_reduce/mean_noself", IN_SCATTER0, 5,
+     [](const tv &t) { return scatter_reduce0(t, "mean", false); }},
+    {"scatter_reduce/amax_self", IN_SCATTER0, 5,
+     [](const tv &t) { return scatter_reduce0(t, "amax", true); }},
+    {"scatter_reduce/amax_noself", IN_SCATTER0, 5,
+     [](const tv &t) { return scatter_reduce0(t, "amax", false); }},
+    {"scatter_reduce/amin_self", IN_SCATTER0, 5,
+     [](const tv &t) { return scatter_reduce0(t, "amin", true); }},
+    {"scatter_reduce/amin_noself", IN_SCATTER0, 5,
+     [](const tv &t) { return scatter_reduce0(t, "amin", false); }},
 };
 
 tb_run ops14(const tb_name &n, std::string *why)

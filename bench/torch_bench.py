@@ -30,6 +30,7 @@ import torch.nn.functional as F
 import torch_ops14
 import torch_conv3  # conv3 (issue 14)
 import torch_loss2  # loss (issue 14)
+import torch_uniq  # uniq (issue 14, bench9)
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64}
 
@@ -171,6 +172,9 @@ def build_case(name):
     if built:
         return built
     built = torch_loss2.build(base, grad, shape, g, bwd_stmt)  # loss (issue 14)
+    if built:
+        return built
+    built = torch_uniq.build(base, variant, grad, shape, g, bwd_stmt)  # uniq (issue 14, bench9)
     if built:
         return built
 

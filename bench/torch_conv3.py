@@ -4,6 +4,8 @@ which require grad), the forward expression, and for a +bwd case y.backward(ones
 import torch
 import torch.nn.functional as F
 
+from torch_ops14 import finish
+
 
 def _unpool_inputs(s):
     """max_unpool2d's input and indices: max_pool2d (kernel 2) of a (N, C, 2H, 2W) input."""
@@ -30,14 +32,5 @@ def build(base, grad, shape, g, bwd_stmt):
     bwd_stmt is torch_bench's (y = fwd; y.backward(g); leaves' grads dropped)."""
     if base not in TWINS:
         return None
-    g.setdefault("F", F)
     inputs, fwd, leaves = TWINS[base](shape)
-    leaves = leaves.split(",")
-    for name in leaves:
-        inputs[name].requires_grad_(grad)
-    g.update(inputs)
-    if not grad:
-        return fwd, g
-    with torch.no_grad():
-        g["g"] = torch.ones_like(eval(fwd, dict(g)))
-    return bwd_stmt(fwd, leaves), g
+    return finish(inputs, fwd, leaves, grad, g, bwd_stmt)

@@ -4,6 +4,8 @@ the losses), used by torch_bench.py's build_case. Each twin: the inputs as the C
 y.backward(ones)."""
 import torch
 
+from torch_ops14 import finish
+
 
 def _pm1(*s):
     return torch.where(torch.rand(*s) < 0.5, 1.0, -1.0)
@@ -41,12 +43,4 @@ def build(base, grad, shape, g, bwd_stmt):
     if base not in TWINS:
         return None
     inputs, fwd, leaves = TWINS[base](shape if isinstance(shape, (tuple, list)) else (shape,))
-    leaves = leaves.split(",")
-    for name in leaves:
-        inputs[name].requires_grad_(grad)
-    g.update(inputs)
-    if not grad:
-        return fwd, g
-    with torch.no_grad():
-        g["g"] = torch.ones_like(eval(fwd, dict(g)))
-    return bwd_stmt(fwd, leaves), g
+    return finish(inputs, fwd, leaves, grad, g, bwd_stmt)

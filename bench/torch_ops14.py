@@ -158,28 +158,37 @@ def build(base, variant, grad, shape, g, bwd_stmt):
     if not row:
         return None
     make, fwd, leaves, bwd = row
-    inputs = make(pieces(shape))
+    return finish(make(pieces(shape)), bwd or fwd if grad else fwd, leaves, grad, g, bwd_stmt)
+
+
+def finish(inputs, fwd, leaves, grad, g, bwd_stmt):
+    """The shell every twin table shares (torch_ops14, torch_conv3, torch_loss2, torch_uniq):
+    inputs (name -> tensor) into the globals g, the leaves (names joined by commas, "" for none)
+    requiring grad in a +bwd case; (stmt, g): the expression fwd, or for a +bwd case bwd_stmt's
+    (y = fwd; y.backward(g); the leaves' grads dropped) with g["g"] = contiguous ones shaped as
+    fwd's result (as l2bench's; ones_like would keep a view's strides)."""
     leaves = leaves.split(",") if leaves else []
-    if grad:
-        fwd = bwd or fwd
     for name in leaves:
         inputs[name].requires_grad_(grad)
+    g.setdefault("torch", torch)
+    g.setdefault("F", F)
     g.update(inputs)
     if not grad:
         return fwd, g
-    with torch.no_grad():  # contiguous, as l2bench's (ones_like would keep a view's strides)
+    with torch.no_grad():
         g["g"] = torch.ones(eval(fwd, dict(g)).shape)
     return bwd_stmt(fwd, leaves), g
 
 
-def result_shape(name):
-    """The shape of the twin's result for a case name (op/dtype/variant/shape[/t:n])."""
+def result_shape(name, builder=None):
+    """The shape of the twin's result for a case name (op/dtype/variant/shape[/t:n]); builder:
+    the table's build (default this file's; torch_uniq.py passes its own)."""
     parts = name.split("/")
     base, _, suffix = parts[0].partition("+")
     shape = [[int(x) for x in piece.split("x")] for piece in parts[3].split("-")]
     shape = shape[0] if len(shape) == 1 else shape
     g = {"torch": torch, "F": F}
-    built = build(base, parts[2], suffix == "bwd", shape, g, lambda f, leaves: f)
+    built = (builder or build)(base, parts[2], suffix == "bwd", shape, g, lambda f, leaves: f)
     if built is None:
         return None
     stmt, g = built
@@ -188,7 +197,11 @@ def result_shape(name):
     return "(" + ", ".join(str(n) for n in y.shape) + ")"  # as l2bench prints it
 
 
-if __name__ == "__main__":
+def main(builder=None):
     torch.manual_seed(0)
     for case in sys.argv[1:]:
-        print(f"{case}\t{result_shape(case)}")
+        print(f"{case}\t{result_shape(case, builder)}")
+
+
+if __name__ == "__main__":
+    main()
