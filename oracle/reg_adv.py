@@ -149,9 +149,11 @@ def _call_put(f, xs, a):
     return f(xs[0], len(arr), (T * max(len(arr), 1))(*arr), xs[1], a["acc"])
 
 
+# tolerance as index_add (which it runs): repeated positions with accumulate add up in an
+# order of libl2's own (torch sorts the indices first)
 add("l2_index_put", "T:TiATb", g_index_put(False),
     lambda ts, a: torch.ops.aten.index_put(ts[0], _key(ts, a), ts[1], a["acc"]), _call_put,
-    tol="exact", dtypes=ALL, diff=(0, 1), family="index")
+    tol="accumulating", dtypes=ALL, diff=(0, 1), family="index")
 add("l2_index_put_", "S:TiATb", g_index_put(True),
     lambda ts, a: torch.ops.aten.index_put_(ts[0], _key(ts, a), ts[1], a["acc"]), _call_put,
-    tol="exact", dtypes=ALL, diff=(0, 1), family="index", inplace=0)
+    tol="accumulating", dtypes=ALL, diff=(0, 1), family="index", inplace=0)
