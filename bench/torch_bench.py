@@ -31,6 +31,7 @@ import torch_ops14
 import torch_conv3  # conv3 (issue 14)
 import torch_loss2  # loss (issue 14)
 import torch_uniq  # uniq (issue 14, bench9)
+import torch_adv  # adv (issue 14)
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64}
 
@@ -386,6 +387,9 @@ def build_nn_case(op, base, grad, variant, shape, g):
         g.update(m=torch.randn(*ms), s=torch.rand(*ss))
         return "torch.normal(m, s)", g
     built = torch_ops14.build(base, variant, grad, shape, g, bwd_stmt)  # issue 14's ops
+    if built:
+        return built
+    built = torch_adv.build(base, variant, grad, shape, g, bwd_stmt)  # adv (issue 14)
     if built:
         return built
     if op in ("sgd_step", "adam_step"):

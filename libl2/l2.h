@@ -1125,6 +1125,24 @@ L2_API l2_tensor *l2_masked_scatter(const l2_tensor *t, const l2_tensor *mask,
  * is empty (torch 1.13 checks none then). gather_nd pattern: l2_index_tensors(x, 2,
  * (const l2_tensor *[]){i, j}) with i, j of shape (N,) reads the N elements x[i[k], j[k], ...]. */
 L2_API l2_tensor *l2_index_tensors(const l2_tensor *x, int n, const l2_tensor *const *indices);
+/* torch.index_put(self, indices, values, accumulate): a new tensor, self with the elements
+ * l2_index_tensors(self, n, indices) would read replaced by values (accumulate: values added,
+ * repeated positions adding up; int64 wraps around, bool is logical or). indices as in
+ * l2_index_tensors (same errors: only int64 and bool index tensors, as torch 1.13). values has
+ * self's dtype (L2_ERR_DTYPE, as torch 1.13) and broadcasts to the indexed shape without new
+ * leading dims (L2_ERR_SHAPE). Without accumulate, repeated positions take the value that comes last in
+ * row-major order of the broadcast index shape, at any thread count (torch leaves the winner
+ * unspecified). No index tensor at all (n == 0 or only NULL entries): every element is put
+ * (torch 1.13 fails an internal assert there). Backward: dself = dy with the put positions
+ * zeroed (accumulate: dy), dvalues = l2_index_tensors(dy, n, indices) summed back to values'
+ * shape (every repeated position contributes). */
+L2_API l2_tensor *l2_index_put(const l2_tensor *self, int n, const l2_tensor *const *indices,
+                               const l2_tensor *values, bool accumulate);
+/* torch's self.index_put_(indices, values, accumulate), i.e. self[indices] = values (or +=):
+ * l2_index_put written into self, under the in-place rules (see l2_add_; all or nothing: every
+ * check and allocation happens before the first write; bumps self's version). */
+L2_API l2_status l2_index_put_(l2_tensor *self, int n, const l2_tensor *const *indices,
+                               const l2_tensor *values, bool accumulate);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Scatter and unique (libl2/ops/scatter.c, unique.c; issue 14, area uniq)                    */

@@ -395,7 +395,8 @@ def _demo_index_tensors_empty():
 
 
 KNOWN = [
-    {"name": "index-tensors-empty-unchecked", "ops": ("l2_index_tensors",),
+    {"name": "index-tensors-empty-unchecked",
+     "ops": ("l2_index_tensors", "l2_index_put", "l2_index_put_"),
      "dtypes": ("float32", "float64", "int64", "bool"), "side": "forward",
      "match": _index_tensors_empty, "max_ci": 4, "torch_demo": _demo_index_tensors_empty,
      "reason": "torch 1.13 does not bounds-check advanced indices when the tensor is empty; "

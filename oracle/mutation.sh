@@ -57,6 +57,7 @@ diagonal_bwd|test-shape|diagonal,diag|diagonal's backward leaves its gradient ze
 index3_bounds|test-index3|index_copy,index_add|index_fill/copy/add accept an index equal to the dim size
 scatter_grad_self|test-uniq|scatter,scatter_value|scatter's gradient of t keeps dy at the scattered positions (uniq)
 adv_nowrap|test-adv|index_tensors|index_tensors reads a negative index as 0 instead of wrapping it
+put_acc_first|test-adv-put|index_put,index_put_|index_put with accumulate=true overwrites repeated positions instead of adding them up
 scope_leak|test-ownership||l2_scope_end leaves the scope's first tensor alive
 grain_class|test-threads|exp,sin|math-class loops run on the default grain's team: ranges skipped
 optim_fused|test-optim||the fused adam step forgets exp_avg_sq's bias correction

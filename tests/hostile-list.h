@@ -256,6 +256,8 @@
     X(l2_unique_consecutive) \
     X(l2_unique_consecutive_dim) \
     X(l2_index_tensors) /* adv */ \
+    X(l2_index_put) \
+    X(l2_index_put_) \
     X(l2_softmax) \
     X(l2_log_softmax) \
     X(l2_cross_entropy) \

@@ -5,6 +5,7 @@
  * by a linear index computed here; the gradient is index_select's (index_add into zeros, i.e.
  * index_put with accumulate=true). Serial, no fast paths. */
 #include "../autograd-impl.h" /* l2__enter, l2__leave */
+#include "adv-impl.h"
 
 /* A contiguous int64 copy of t broadcast to (nd, shape). */
 static l2_tensor *adv_bcast(const char *op, const l2_tensor *t, int nd, const int64_t *shape)
@@ -22,7 +23,7 @@ static l2_tensor *adv_bcast(const char *op, const l2_tensor *t, int nd, const in
 }
 
 /* Check the entries: dtypes, mask shapes, the number of dims consumed. */
-static bool adv_check(const char *op, const l2_tensor *x, int n, const l2_tensor *const *ind)
+bool l2__adv_check(const char *op, const l2_tensor *x, int n, const l2_tensor *const *ind)
 {
     int used = 0;
     for (int i = 0; i < n; i++) {
@@ -57,8 +58,7 @@ static bool adv_check(const char *op, const l2_tensor *x, int n, const l2_tensor
 
 /* The advanced entries as int64 tensors (masks expanded by nonzero) at dims pos[]; *m of them.
  * Owned references in idx[]. False on failure (all released). */
-static bool adv_collect(const l2_tensor *x, int n, const l2_tensor *const *ind, int *m,
-                        int *pos, l2_tensor **idx)
+bool l2__adv_collect(int n, const l2_tensor *const *ind, int *m, int *pos, l2_tensor **idx)
 {
     int used = 0;
     *m = 0;
@@ -86,7 +86,6 @@ static bool adv_collect(const l2_tensor *x, int n, const l2_tensor *const *ind, 
             l2_tensor_release(nz);
         }
     }
-    (void)x;
     return true;
 fail:
     for (int k = 0; k < *m; k++)
@@ -95,20 +94,28 @@ fail:
     return false;
 }
 
-/* The row-major linear index over the advanced dims of x, shape (*nb, bshape). */
-static l2_tensor *adv_linear(const char *op, const l2_tensor *x, int m, const int *pos,
-                             l2_tensor *const *idx, int *nb, int64_t *bshape)
+/* The broadcast shape of the advanced entries. */
+bool l2__adv_bshape(const char *op, int m, l2_tensor *const *idx, int *nb, int64_t *bshape)
 {
     *nb = 0;
     for (int k = 0; k < m; k++) {
         int64_t tmp[L2_MAX_DIMS];
         int r = l2__broadcast_shapes(op, *nb, bshape, idx[k]->ndim, idx[k]->shape, tmp);
         if (r < 0)
-            return NULL;
+            return false;
         *nb = r;
         for (int j = 0; j < r; j++)
             bshape[j] = tmp[j];
     }
+    return true;
+}
+
+/* The row-major linear index over the advanced dims of x, shape (*nb, bshape). */
+l2_tensor *l2__adv_linear(const char *op, const l2_tensor *x, int m, const int *pos,
+                          l2_tensor *const *idx, int *nb, int64_t *bshape)
+{
+    if (!l2__adv_bshape(op, m, idx, nb, bshape))
+        return NULL;
     l2_tensor *lin = l2__new(op, *nb, bshape, L2_INT64, true);
     if (!lin)
         return NULL;
@@ -139,53 +146,64 @@ static l2_tensor *adv_linear(const char *op, const l2_tensor *x, int m, const in
     return lin;
 }
 
-/* Read x at the linear index lin over the advanced dims pos[0..m). */
-static l2_tensor *adv_read(const char *op, const l2_tensor *x, int m, const int *pos,
-                           const l2_tensor *lin)
+bool l2__adv_layout(const char *op, const l2_tensor *x, int m, const int *pos, int nb,
+                    const int64_t *bshape, l2__adv_lay *L)
 {
-    int nd = x->ndim, perm[L2_MAX_DIMS], base = pos[0];
+    int nd = x->ndim;
     bool adjacent = true;
+    L->base = pos[0];
     for (int k = 1; k < m; k++)
         adjacent = adjacent && pos[k] == pos[0] + k;
     if (adjacent) {
         for (int d = 0; d < nd; d++)
-            perm[d] = d;
+            L->perm[d] = d;
     } else {
         bool adv[L2_MAX_DIMS] = {false};
         int q = 0;
         for (int k = 0; k < m; k++) {
-            perm[q++] = pos[k];
+            L->perm[q++] = pos[k];
             adv[pos[k]] = true;
         }
         for (int d = 0; d < nd; d++)
             if (!adv[d])
-                perm[q++] = d;
-        base = 0;
+                L->perm[q++] = d;
+        L->base = 0;
     }
-    int nb = lin->ndim;
-    L2__CHECK(nd - m + nb <= L2_MAX_DIMS, NULL, L2_ERR_SHAPE, "%s: the result would have %d "
+    L2__CHECK(nd - m + nb <= L2_MAX_DIMS, false, L2_ERR_SHAPE, "%s: the result would have %d "
               "dims (at most %d)", op, nd - m + nb, L2_MAX_DIMS);
-    int64_t rshape[L2_MAX_DIMS], oshape[L2_MAX_DIMS], p = 1, nlin = l2__numel(nb, lin->shape);
-    int r = 0, o = 0;
+    int64_t p = 1;
+    L->nlin = l2__numel(nb, bshape);
+    L->r = L->o = 0;
     for (int d = 0; d < nd; d++) {
-        int64_t s = x->shape[perm[d]];
-        if (d >= base && d < base + m) {
+        int64_t s = x->shape[L->perm[d]];
+        L->pshape[d] = s;
+        if (d >= L->base && d < L->base + m) {
             p *= s;
-            if (d == base + m - 1) {
-                rshape[r++] = p;
+            if (d == L->base + m - 1) {
+                L->rshape[L->r++] = p;
                 for (int j = 0; j < nb; j++)
-                    oshape[o++] = lin->shape[j];
+                    L->oshape[L->o++] = bshape[j];
             }
         } else {
-            rshape[r++] = s;
-            oshape[o++] = s;
+            L->rshape[L->r++] = s;
+            L->oshape[L->o++] = s;
         }
     }
-    l2_tensor *xp = l2_permute(x, perm);
-    l2_tensor *xr = xp ? l2_reshape(xp, r, rshape) : NULL;
-    l2_tensor *l1 = xr ? l2_reshape(lin, 1, &nlin) : NULL;
-    l2_tensor *sel = l1 ? l2_index_select(xr, base, l1) : NULL;
-    l2_tensor *res = sel ? l2_reshape(sel, o, oshape) : NULL;
+    return true;
+}
+
+/* Read x at the linear index lin over the advanced dims pos[0..m). */
+static l2_tensor *adv_read(const char *op, const l2_tensor *x, int m, const int *pos,
+                           const l2_tensor *lin)
+{
+    l2__adv_lay L;
+    if (!l2__adv_layout(op, x, m, pos, lin->ndim, lin->shape, &L))
+        return NULL;
+    l2_tensor *xp = l2_permute(x, L.perm);
+    l2_tensor *xr = xp ? l2_reshape(xp, L.r, L.rshape) : NULL;
+    l2_tensor *l1 = xr ? l2_reshape(lin, 1, &L.nlin) : NULL;
+    l2_tensor *sel = l1 ? l2_index_select(xr, L.base, l1) : NULL;
+    l2_tensor *res = sel ? l2_reshape(sel, L.o, L.oshape) : NULL;
     l2_tensor_release(xp);
     l2_tensor_release(xr);
     l2_tensor_release(l1);
@@ -201,17 +219,17 @@ l2_tensor *l2_index_tensors(const l2_tensor *x, int n, const l2_tensor *const *i
     L2__CHECK(n == 0 || indices, NULL, L2_ERR_NULL, "%s: argument 'indices' is NULL", op);
     L2__CHECK(n <= L2_MAX_DIMS, NULL, L2_ERR_INDEX, "%s: too many indices for tensor of "
               "dimension %d", op, x->ndim);
-    if (!adv_check(op, x, n, indices))
+    if (!l2__adv_check(op, x, n, indices))
         return NULL;
     int m, pos[L2_MAX_DIMS], nb;
     int64_t bshape[L2_MAX_DIMS];
     l2_tensor *idx[L2_MAX_DIMS], *r = NULL;
     l2__enter();
-    if (adv_collect(x, n, indices, &m, pos, idx)) {
+    if (l2__adv_collect(n, indices, &m, pos, idx)) {
         if (m == 0) {
             r = l2_reshape(x, x->ndim, x->shape);
         } else {
-            l2_tensor *lin = adv_linear(op, x, m, pos, idx, &nb, bshape);
+            l2_tensor *lin = l2__adv_linear(op, x, m, pos, idx, &nb, bshape);
             r = lin ? adv_read(op, x, m, pos, lin) : NULL;
             l2_tensor_release(lin);
         }
