@@ -144,6 +144,44 @@ static void test_diagonal(void)
     l2_scope_end();
 }
 
+/* repeat of arange(shape) by reps (n >= ndim): each output element against its source, and
+ * the gradient of sum(y * arange(y's shape)) against the sums of the copies' weights. */
+static void check_repeat(int nd, const int64_t *shape, int n, const int64_t *reps,
+                         const char *name)
+{
+    l2_scope_begin();
+    l2_tensor *x = ar(nd, shape, L2_FLOAT64);
+    l2_set_requires_grad(x, true);
+    l2_tensor *y = l2_repeat(x, n, reps);
+    int64_t ys[L2_MAX_DIMS], xs[L2_MAX_DIMS], ny = 1, nx = 1;
+    for (int i = 0; i < n; i++) {
+        xs[i] = i < n - nd ? 1 : shape[i - (n - nd)];
+        ys[i] = xs[i] * reps[i];
+        ny *= ys[i];
+        nx *= xs[i];
+    }
+    int good = y && same_shape(y, n, ys);
+    double want[4096] = {0};
+    for (int64_t o = 0; good && o < ny; o++) {
+        int64_t rest = o, src = 0, mul = 1;
+        for (int i = n - 1; i >= 0; i--) {
+            src += (rest % ys[i]) % xs[i] * mul;
+            mul *= xs[i];
+            rest /= ys[i];
+        }
+        good = flat(y, o) == (double)src;
+        want[src] += (double)o;
+    }
+    if (!ok(good, "%s: values", name))
+        tap_diag("%s", y ? "a value differs" : l2_last_error());
+    l2_tensor *w = ar(n, ys, L2_FLOAT64);
+    ok(y && l2_backward(l2_sum(l2_mul(y, w)), NULL, false) == L2_OK, "%s: backward", name);
+    char gname[96];
+    snprintf(gname, sizeof gname, "%s: gradient", name);
+    ok(nx <= 4096 && flat_is(l2_grad(x), nx, want, gname), "%s", gname);
+    l2_scope_end();
+}
+
 static l2_tensor *stack_unbind(l2_tensor *const *in, void *ctx)
 {
     (void)ctx;
@@ -165,6 +203,12 @@ int main(void)
     test_nonleaf();
     test_shared();
     test_diagonal();
+    check_repeat(2, (const int64_t[]){3, 4}, 2, (const int64_t[]){2, 3}, "repeat 3x4 by 2x3");
+    check_repeat(2, (const int64_t[]){1, 5}, 3, (const int64_t[]){2, 3, 1}, "repeat 1x5 by 2x3x1");
+    check_repeat(2, (const int64_t[]){2, 3}, 2, (const int64_t[]){0, 2}, "repeat by 0");
+    /* five pairs need ten dims: the index path */
+    check_repeat(5, (const int64_t[]){2, 2, 2, 2, 2}, 5, (const int64_t[]){2, 2, 2, 2, 2},
+                 "repeat rank 5 (index path)");
     l2_tensor *x = gc_leaf(2, (const int64_t[]){3, 5}, -1, 1);
     oom_check("unbind + stack", stack_unbind, 1, &x, NULL);
     ok(gradcheck("unbind + stack", stack_unbind, 1, &x, NULL), "unbind + stack: gradcheck");
