@@ -225,6 +225,50 @@ static l2_status check_saved(l2__node *n)
     return L2_OK;
 }
 
+/* speed10 (issue 12): whether gradient g (an accumulated temporary) can take more in place:
+ * nothing else holds it or its storage, it owns its memory and is plain contiguous. */
+static bool owned_sum(const l2_tensor *g)
+{
+    return atomic_load(&g->refs) == 1 && atomic_load(&g->storage->refs) == 1 &&
+           g->storage->owns_data && !g->is_view && !g->grad_fn && !g->requires_grad &&
+           atomic_load(&g->scope_refs) == 0 && g->offset == 0 && l2__is_contiguous(g);
+}
+
+/* speed10: a slice, select or diagonal node whose input already has an accumulated gradient of
+ * its own adds its output gradient g into that gradient's region in place (*done true) rather
+ * than building a zero tensor of the input's shape to be summed: the pieces of split, chunk or
+ * unbind fill one buffer. Leaves reach it through the pending table (not the functional API's
+ * captures, which keep the general path). The region's other elements are untouched, so the
+ * sums equal the general path's (x + 0 == x). */
+static l2_status region_add(l2__node *n, const l2_tensor *g, capture *cap, grad_table *tab,
+                            bool *done)
+{
+    *done = false;
+    l2__edge *e = &n->next[0];
+    l2_tensor **slot = NULL;
+    if (n->n_inputs != 1 || g->dtype != n->in_dtype[0])
+        return L2_OK;
+    if (e->fn) {
+        slot = &e->fn->gacc;
+    } else if (e->leaf && !cap && tab->cap > 0) {
+        pending_grad *p = table_slot(tab, e->leaf);
+        slot = p->t ? &p->g : NULL;
+    }
+    if (!slot || !*slot || (*slot)->dtype != g->dtype || !owned_sum(*slot))
+        return L2_OK;
+    l2_tensor *v;
+    l2_status st = l2__grad_region(n, *slot, &v);
+    if (st != L2_OK || !v)
+        return st;
+    if (l2__fault("grad_region")) /* mutation test: the piece overwrites what was there */
+        l2__copy_kernel(v, g);
+    else
+        add_into(v, v, g);
+    l2_tensor_release(v);
+    *done = true;
+    return L2_OK;
+}
+
 /* Run one node's backward and route the input gradients. */
 static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table *tab)
 {
@@ -236,7 +280,10 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
         if ((st = pend_grad(tab, n->out_weak, g)) != L2_OK)
             return st;
     l2_tensor *gin[L2__MAX_INPUTS] = {0};
-    st = l2__op_backward[n->op](n, g, gin);
+    bool in_place;
+    st = region_add(n, g, cap, tab, &in_place);
+    if (st == L2_OK && !in_place)
+        st = l2__op_backward[n->op](n, g, gin);
     if (st != L2_OK)
         goto done;
     for (int i = 0; i < n->n_inputs; i++) {

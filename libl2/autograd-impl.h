@@ -163,4 +163,12 @@ l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dty
  * result). False, nothing done, when g is not such a tensor or K < L2__SUMTO_ROWS_MIN. */
 bool l2__sum_rows(double *acc, double *comp, const l2_tensor *g, int64_t R, int64_t K);
 
+/* speed10 (issue 12): the gradient of a slice, select or diagonal node lands in one region of
+ * its input's gradient. l2__grad_region sets *v to the alias of z (a tensor of the input's
+ * shape) that receives n's output gradient, or to NULL for other ops; L2_OK, or the error (out
+ * of memory). The engine adds a piece's gradient there in place when the input's accumulated
+ * gradient is its own (split, chunk, unbind: one buffer, not a full-size tensor per piece). */
+l2_status l2__grad_region(const l2__node *n, l2_tensor *z, l2_tensor **v);
+l2_tensor *l2__diagonal_part(const l2__node *n, l2_tensor *z);
+
 #endif /* L2_AUTOGRAD_IMPL_H */

@@ -106,17 +106,21 @@ l2_tensor *l2_diagonal(const l2_tensor *t, int64_t offset, int dim1, int dim2)
     return l2__ret(v);
 }
 
+/* The diagonal of z (a tensor of the input's shape) that n's output gradient fills. */
+l2_tensor *l2__diagonal_part(const l2__node *n, l2_tensor *z)
+{
+    int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS], off;
+    diag_geom(z->ndim, z->shape, z->stride, z->offset, n->i[0], (int)n->i[1], (int)n->i[2], sh,
+              st, &off);
+    return l2__alias(z, z->ndim - 1, sh, st, off);
+}
+
 /* dx = zeros(x's shape); dx.diagonal(offset, d1, d2) = dy. */
 l2_status l2__diagonal_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
-    int nd = n->in_ndim[0];
-    l2_tensor *dx = l2__new("diagonal_backward", nd, n->in_shape[0], gout->dtype, true);
-    if (!dx)
-        return l2_last_status();
-    int64_t sh[L2_MAX_DIMS], st[L2_MAX_DIMS], off;
-    diag_geom(nd, dx->shape, dx->stride, dx->offset, n->i[0], (int)n->i[1], (int)n->i[2], sh,
-              st, &off);
-    l2_tensor *v = l2__alias(dx, nd - 1, sh, st, off);
+    l2_tensor *dx = l2__new("diagonal_backward", n->in_ndim[0], n->in_shape[0], gout->dtype,
+                            true);
+    l2_tensor *v = dx ? l2__diagonal_part(n, dx) : NULL;
     if (!v) {
         l2_tensor_release(dx);
         return l2_last_status();

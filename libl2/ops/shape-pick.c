@@ -1,7 +1,8 @@
 /* shape-pick.c: shape ops that rearrange whole slices along dims (issue 14): flip, roll, repeat,
  * tile, repeat_interleave (int and tensor repeats), rot90. Each is composed of index_select
  * along one dim at a time with an index computed here, so results are new tensors of any dtype
- * and gradients flow through index_select's node (index_add of dy). Not views. */
+ * and gradients flow through index_select's node (index_add of dy). Not views. repeat and
+ * tile (speed10, issue 12) copy an expanded view instead, their gradient a sum over it. */
 #include "../autograd-impl.h"
 #include "../checked.h"
 
@@ -110,7 +111,15 @@ static l2_tensor *roll1(const char *op, const l2_tensor *x, int d, int64_t shift
     int64_t a = s ? shift % s : 0;
     if (a < 0)
         a += s;
-    return pick(op, x, d, s, pick_roll, a);
+    if (a == 0 || l2__fault("roll_pick")) /* mutation test: a shift of 0 for every roll */
+        return a == 0 ? l2_clone(x) : pick(op, x, d, s, pick_roll, 0);
+    /* speed10 (issue 12): the last a slices, then the first s - a: two runs per row copied by
+     * cat, whose gradient goes back through the two narrows (one buffer, region_add) */
+    l2_tensor *p[2] = {l2_narrow(x, d, s - a, a), l2_narrow(x, d, 0, s - a)};
+    l2_tensor *r = p[0] && p[1] ? l2_cat(2, p, d) : NULL;
+    l2_tensor_release(p[0]);
+    l2_tensor_release(p[1]);
+    return r;
 }
 
 l2_tensor *l2_roll(const l2_tensor *t, int nshifts, const int64_t *shifts, int ndims,
@@ -152,6 +161,41 @@ l2_tensor *l2_roll(const l2_tensor *t, int nshifts, const int64_t *shifts, int n
 
 /* ---- repeat, tile ------------------------------------------------------------------------ */
 
+/* speed10 (issue 12): x (shape[0..n), a reference the caller holds) repeated as one copy of an
+ * expanded view: each dim i with reps r != 1 and size s != 1 becomes the pair (1, s) expanded
+ * to (r, s) (a dim of size 1 is expanded to r, a dim with r == 1 stays), copied contiguous (the
+ * copy kernel's contiguous runs) and viewed as the result's shape len[0..n). Its gradient is
+ * expand's: a sum over the r dims of dy, not index_select's scatter. false, x untouched, when
+ * the pairs need more than L2_MAX_DIMS dims (the caller takes the index path). */
+static bool repeat_expand(l2_tensor **x, int n, const int64_t *shape, const int64_t *reps,
+                          const int64_t *len)
+{
+    int64_t vs[2 * L2_MAX_DIMS], es[2 * L2_MAX_DIMS];
+    int m = 0;
+    bool swap = l2__fault("repeat_pairs"); /* mutation test: each pair as (s, r), not (r, s) */
+    for (int i = 0; i < n; i++) {
+        if (reps[i] != 1 && shape[i] != 1) {
+            vs[m] = swap ? shape[i] : 1;
+            es[m++] = swap ? shape[i] : reps[i];
+            vs[m] = swap ? 1 : shape[i];
+            es[m++] = swap ? reps[i] : shape[i];
+        } else {
+            vs[m] = shape[i];
+            es[m++] = len[i];
+        }
+    }
+    if (m > L2_MAX_DIMS)
+        return false;
+    l2_tensor *v = l2_reshape(*x, m, vs);
+    l2_tensor *e = v ? l2_expand(v, m, es) : NULL;
+    l2_tensor *c = e ? l2_clone(e) : NULL; /* contiguous (clone's contract), always a copy */
+    step(x, c ? l2_reshape(c, n, len) : NULL);
+    l2_tensor_release(c);
+    l2_tensor_release(e);
+    l2_tensor_release(v);
+    return true;
+}
+
 static l2_tensor *repeat_impl(const char *op, const l2_tensor *t, int n, const int64_t *reps)
 {
     L2__CHECK(n >= t->ndim, NULL, L2_ERR_ARG, "%s: Number of dimensions of repeat dims can not "
@@ -171,15 +215,17 @@ static l2_tensor *repeat_impl(const char *op, const l2_tensor *t, int n, const i
     }
     l2__enter();
     l2_tensor *x = l2_reshape(t, n, shape);
-    bool copied = false;
-    for (int i = 0; i < n && x; i++) {
-        if (reps[i] == 1)
-            continue;
-        step(&x, pick(op, x, i, len[i], pick_repeat, 0));
-        copied = true;
+    if (x && !repeat_expand(&x, n, shape, reps, len)) {
+        bool copied = false; /* the index path: more dims than a view holds */
+        for (int i = 0; i < n && x; i++) {
+            if (reps[i] == 1)
+                continue;
+            step(&x, pick(op, x, i, len[i], pick_repeat, 0));
+            copied = true;
+        }
+        if (x && !copied)
+            step(&x, l2_clone(x));
     }
-    if (x && !copied)
-        step(&x, l2_clone(x));
     l2__leave();
     return l2__ret(x);
 }

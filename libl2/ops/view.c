@@ -523,6 +523,21 @@ l2_status l2__select_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gi
     return gin[0] ? L2_OK : l2_last_status();
 }
 
+/* speed10 (issue 12): where a view node's output gradient lands in its input's gradient z. */
+l2_status l2__grad_region(const l2__node *n, l2_tensor *z, l2_tensor **v)
+{
+    *v = NULL;
+    if (n->op == L2__OP_SLICE)
+        *v = slice_part(z, (l2__node *)n);
+    else if (n->op == L2__OP_SELECT)
+        *v = select_part(z, (l2__node *)n);
+    else if (n->op == L2__OP_DIAGONAL)
+        *v = l2__diagonal_part(n, z);
+    else
+        return L2_OK;
+    return *v ? L2_OK : l2_last_status();
+}
+
 /* ---- as_strided -------------------------------------------------------------------------- */
 
 /* The span of storage elements [lo, hi] a geometry touches; false if it has no elements. */
