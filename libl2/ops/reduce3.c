@@ -39,7 +39,7 @@ static l2_tensor *ext_dims(const char *op, const l2_tensor *t, int ndims, const 
     if (!l2__rdims_parse(op, t, ndims, dims, keepdim, &rd) || !check_nonempty(op, t, ndims, &rd))
         return NULL;
     rctx c = {.mode = M_OUT, .is_min = is_min};
-    l2_tensor *r = l2__reduce_new(op, t, &rd, t->dtype, &l2__rk_ext, &c);
+    l2_tensor *r = l2__reduce_new(op, t, &rd, t->dtype, &l2__rk_extv, &c);
     if (r && l2__reduce_wants_grad(t)) {
         const l2_tensor *save[2] = {t, r};
         if (!l2__reduce_record(node_op, r, t, &rd, 2, save))

@@ -1,0 +1,61 @@
+"""sizes_speed11.py: the sized plans of the speed area speed11 (issue 12, session 9); sizes_plans.py
+adds them.
+
+amax, amin and aminmax over an outer dim run the cols loop of libl2/ops/reduce-extcols.c: blocks
+of neighbouring outputs in vectors (4 x 8 float32 or 4 x 4 float64 lanes, then one vector, then
+the nb % width outputs one by one). Plans: dim-0 reductions of (R, nb) with nb a tail only, one
+vector, a block with and without a vector and a tail, and more than reduce_tile_out outputs; R
+over two reduce_tile_red tiles (the first tile starts the extremes, later tiles continue them);
+two reduced dims (the loop called once per outer position); each with NaN-rich "special" values
+(NaN propagates per lane) and with the op's own values; and parallel_grain's sides with NaN."""
+
+FLOATS = ("float32", "float64")
+EXT_OPS = ("l2_amax", "l2_amin", "l2_aminmax")
+
+
+def _with_values(gen):
+    def g(d, dt):
+        r = gen(d, dt)
+        if dt in FLOATS and d.plan.get("values"):
+            r["inputs"][0]["values"] = d.plan["values"]
+        return r
+    return g
+
+
+def g_sized_ext(d, dt):
+    import reg_scan  # registry's entries (imported late: registry imports its parts last)
+    return _with_values(reg_scan.g_ext_dims)(d, dt)
+
+
+def g_sized_aminmax(d, dt):
+    s = d.shape()
+    r = {"inputs": [d.tensor(s, dt, d.choice(["uniform", "ties"]))],
+         "args": {"dim": d.dim(len(s)), "keepdim": d.bool()}}
+    if dt in FLOATS and d.plan.get("values"):
+        r["inputs"][0]["values"] = d.plan["values"]
+    return r
+
+
+CUSTOM = {"l2_amax": g_sized_ext, "l2_amin": g_sized_ext, "l2_aminmax": g_sized_aminmax}
+
+
+def plans(op, th, deep):
+    if op.name not in EXT_OPS:
+        return []
+    to, tr, grain = th["reduce_tile_out"], th["reduce_tile_red"], th["parallel_grain"]
+    ps = []
+    for nb in (3, 4, 7, 8, 9, 16, 31, 32, 47):
+        for v in ("special", None):
+            p = {"shape": (tr + 7, nb), "dims": [0], "dim": 0, "label": "extcols:nb%d" % nb}
+            if v:
+                p["values"] = v
+            ps.append(p)
+    ps += [{"shape": (5, to + 9), "dims": [0], "dim": 0, "values": "special",
+            "label": "extcols:tile_out"},
+           {"shape": (tr + 3, 5, 13), "dims": [0, 1], "dim": 0, "values": "special",
+            "label": "extcols:two_dims"},
+           {"shape": (grain // (2 * to) - 1, 2 * to + 1), "dims": [0], "dim": 0,
+            "values": "special", "label": "below:parallel_grain"},
+           {"shape": (grain // (2 * to) + 2, 2 * to + 7), "dims": [0], "dim": 0,
+            "values": "special", "label": "at:parallel_grain"}]
+    return ps
