@@ -1,5 +1,5 @@
-"""sizes_speed11.py: the sized plans of the speed area speed11 (issue 12, session 9); sizes_plans.py
-adds them.
+"""sizes_speed11.py: the sized plans of the speed area speed11 (issue 12, session 9);
+sizes_plans.py adds them.
 
 amax, amin and aminmax over an outer dim run the cols loop of libl2/ops/reduce-extcols.c: blocks
 of neighbouring outputs in vectors (4 x 8 float32 or 4 x 4 float64 lanes, then one vector, then
