@@ -94,6 +94,8 @@ topk_select|test-sort|topk|speed (issue 12, speed8): topk's selection leaves a r
 mish_bw_sq|test-act|mish|mish (issue 12, speed9): the one-exp backward's 1 - t^2 divided by (n + 2) once, not squared
 extcols_nan|test-extcols|amax,amin|reductions (issue 12, speed11): amax/amin column vectors do not propagate a NaN (one-vector loop)
 extcols_tail|test-extcols|amax,aminmax|reductions (issue 12, speed11): amax/amin columns skip the nb % width outputs
+nansum_mask|test-extcols|nansum,nanmean|reductions (issue 12, speed11): one-pass nansum/nanmean float32 rows add NaN instead of 0 (16-lane loop)
+nansum_tail|test-extcols|nansum,nanmean|reductions (issue 12, speed11): one-pass nansum/nanmean float32 rows skip the n % 16 tail
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

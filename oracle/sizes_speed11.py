@@ -7,10 +7,16 @@ the nb % width outputs one by one). Plans: dim-0 reductions of (R, nb) with nb a
 vector, a block with and without a vector and a tail, and more than reduce_tile_out outputs; R
 over two reduce_tile_red tiles (the first tile starts the extremes, later tiles continue them);
 two reduced dims (the loop called once per outer position); each with NaN-rich "special" values
-(NaN propagates per lane) and with the op's own values; and parallel_grain's sides with NaN."""
+(NaN propagates per lane) and with the op's own values; and parallel_grain's sides with NaN.
+
+nansum and nanmean of float inputs without a gradient run in one pass (reduce-nan.c): float32
+rows of 16 lanes with NaN masked, then the n % 16 tail; outer dims by a cols loop. Plans: rows
+of 15 (a tail only), 16 (no tail), 33 and 1000 (blocks and a tail) with NaN-rich values, columns
+over two row tiles, and parallel_grain's sides along dim 1 with NaN."""
 
 FLOATS = ("float32", "float64")
 EXT_OPS = ("l2_amax", "l2_amin", "l2_aminmax")
+NAN_OPS = ("l2_nansum", "l2_nanmean")
 
 
 def _with_values(gen):
@@ -36,10 +42,31 @@ def g_sized_aminmax(d, dt):
     return r
 
 
-CUSTOM = {"l2_amax": g_sized_ext, "l2_amin": g_sized_ext, "l2_aminmax": g_sized_aminmax}
+def g_sized_nan(d, dt):
+    import reg_scan
+    return _with_values(reg_scan.g_nan_dims)(d, dt)
+
+
+CUSTOM = {"l2_amax": g_sized_ext, "l2_amin": g_sized_ext, "l2_aminmax": g_sized_aminmax,
+          "l2_nansum": g_sized_nan, "l2_nanmean": g_sized_nan}
+
+
+def _nan_plans(th):
+    tr, grain = th["reduce_tile_red"], th["parallel_grain"]
+    ps = [{"shape": (5, n), "dims": [1], "dim": 1, "values": "special",
+           "label": "nanrow:n%d" % n} for n in (15, 16, 33, 1000)]
+    ps += [{"shape": (tr + 7, 21), "dims": [0], "dim": 0, "values": "special",
+            "label": "nancols"},
+           {"shape": (255, grain // 256 - 1), "dims": [1], "dim": 1, "values": "special",
+            "label": "below:parallel_grain"},
+           {"shape": (257, grain // 256 + 3), "dims": [1], "dim": 1, "values": "special",
+            "label": "at:parallel_grain"}]
+    return ps
 
 
 def plans(op, th, deep):
+    if op.name in NAN_OPS:
+        return _nan_plans(th)
     if op.name not in EXT_OPS:
         return []
     to, tr, grain = th["reduce_tile_out"], th["reduce_tile_red"], th["parallel_grain"]

@@ -1,4 +1,5 @@
-/* test-extcols.c: amax / amin / aminmax over an outer dim (issue 12, area speed11: the cols loop
+/* test-extcols.c: nansum / nanmean in one pass (reduce-nan.c; rows with and without a tail
+ * of 16, columns, NaN every 7th element); amax / amin / aminmax over an outer dim (issue 12, area speed11: the cols loop
  * of libl2/ops/reduce-extcols.c). (R, nb) matrices reduced over dim 0, float32 and float64, with
  * nb a tail only, one vector, blocks with and without a vector and a tail, and more outputs than
  * a tile; R over several row tiles; NaN at every row of a column (it propagates); the extreme at
@@ -91,8 +92,56 @@ static void fill(double *m, int64_t r, int64_t nb, int kind)
     }
 }
 
+/* nansum / nanmean (reduce-nan.c) of (r, n) float32 rows over dim 1 (rows of n, a tail of
+ * n % 16 or none) and over dim 0 (the cols loop), NaN at some positions, against plain sums. */
+static void check_nan(int64_t r, int64_t n)
+{
+    double *m = malloc((size_t)(r * n) * sizeof *m);
+    fill(m, r, n, 0);
+    for (int64_t i = 0; i < r * n; i++)
+        if (i % 7 == 3 || i == r * n - 1)
+            m[i] = NAN;
+    int64_t sh[2] = {r, n};
+    l2_tensor *t64 = l2_from_data(m, 2, sh, L2_FLOAT64);
+    l2_tensor *t = l2_to_dtype(t64, L2_FLOAT32);
+    for (int dim = 0; dim < 2; dim++)
+        for (int mean = 0; mean < 2; mean++) {
+            l2_tensor *v = mean ? l2_nanmean(t, 1, &dim, false) : l2_nansum(t, 1, &dim, false);
+            bool good = v != NULL;
+            int64_t no = dim ? r : n, nr = dim ? n : r;
+            for (int64_t o = 0; good && o < no; o++) {
+                double s = 0;
+                int64_t k = 0;
+                for (int64_t i = 0; i < nr; i++) {
+                    double x = (float)(dim ? m[o * n + i] : m[i * n + o]);
+                    if (!isnan(x)) {
+                        s += x;
+                        k++;
+                    }
+                }
+                double want = mean ? s / (double)k : s, got = ((const float *)l2_data_ptr(v))[o];
+                bool close = fabs(got - want) <= 1e-5 * (1 + fabs(want));
+                if (!close && !(isnan(got) && isnan(want))) {
+                    good = false;
+                    tap_diag("output %lld: %g, want %g", (long long)o, got, want);
+                }
+            }
+            ok(good, "%s f32 (%lld, %lld) dim %d", mean ? "nanmean" : "nansum", (long long)r,
+               (long long)n, dim);
+            l2_tensor_release(v);
+        }
+    l2_tensor_release(t);
+    l2_tensor_release(t64);
+    free(m);
+}
+
 int main(void)
 {
+    static const int64_t nn[] = {1, 7, 15, 16, 17, 33, 100, 1031};
+    for (size_t a = 0; a < sizeof nn / sizeof nn[0]; a++) {
+        check_nan(3, nn[a]);
+        check_nan(70, nn[a]);
+    }
     static const int64_t nbs[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 1030};
     static const int64_t rs[] = {1, 2, 65, 131};
     for (size_t a = 0; a < sizeof nbs / sizeof nbs[0]; a++)

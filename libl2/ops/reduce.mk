@@ -3,7 +3,7 @@ libl2_libl2_la_SOURCES += libl2/ops/reduce-impl.h libl2/ops/reduce-plan.c libl2/
 	libl2/ops/reduce-vec.c libl2/ops/reduce.c libl2/ops/reduce-stats.c \
 	libl2/ops/reduce-ext.c
 # speed (issue 12, area speed11): amax / amin over outer dims
-libl2_libl2_la_SOURCES += libl2/ops/reduce-extcols.c
+libl2_libl2_la_SOURCES += libl2/ops/reduce-extcols.c libl2/ops/reduce-nan.c
 C_TESTS += tests/test-reduce tests/test-reduce-grad
 tests_test_reduce_SOURCES = tests/test-reduce.c tests/tap.h tests/gradcheck.h
 tests_test_reduce_LDADD = $(TEST_LDADD)
