@@ -1,10 +1,11 @@
-/* test-extcols.c: nansum / nanmean in one pass (reduce-nan.c; rows with and without a tail
- * of 16, columns, NaN every 7th element); amax / amin / aminmax over an outer dim (issue 12, area speed11: the cols loop
- * of libl2/ops/reduce-extcols.c). (R, nb) matrices reduced over dim 0, float32 and float64, with
- * nb a tail only, one vector, blocks with and without a vector and a tail, and more outputs than
- * a tile; R over several row tiles; NaN at every row of a column (it propagates); the extreme at
- * each row; infinities; a transposed view (outputs not contiguous: the scalar loop); two reduced
- * dims; 1, 2 and 3 threads on a large case. Each against a plain loop here, bit for bit. */
+/* test-extcols.c (issue 12, area speed11): nansum / nanmean in one pass (reduce-nan.c: rows with
+ * and without a tail of 16, columns, NaN every 7th element), and amax / amin / aminmax over an
+ * outer dim (the cols loop of libl2/ops/reduce-extcols.c): (R, nb) matrices reduced over dim 0,
+ * float32 and float64, with nb a tail only, one vector, blocks with and without a vector and a
+ * tail, and more outputs than a tile; R over several row tiles; NaN at every row of a column (it
+ * propagates); the extreme at each row; infinities; a transposed view (outputs not contiguous:
+ * the scalar loop); two reduced dims; 1, 2 and 3 threads on a large case. Each against a plain
+ * loop here (the extremes bit for bit). */
 #include "tap.h"
 #include "gradcheck.h"
 #include "testutil.h"
