@@ -150,6 +150,14 @@ void l2__rcombine_sum(racc *a, const racc *b, const void *ctx);
 extern const rkern l2__rk_sum, l2__rk_sqdev, l2__rk_sumexp, l2__rk_pow, l2__rk_absmax,
     l2__rk_prod, l2__rk_prodnz, l2__rk_ext, l2__rk_allany, l2__rk_count;
 
+/* speed (issue 12, area speed11): max / min values without an index (amax, amin, aminmax):
+ * l2__rk_ext with a cols loop (reduce-extcols.c) and no order (the value is the same). */
+extern const rkern l2__rk_extv;
+/* nansum / nanmean of float inputs (reduce-nan.c): NaN masked, k counts the others. */
+extern const rkern l2__rk_nansum;
+void l2__ext_cols(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *unused,
+                  const void *vcc);
+
 /* scan (issue 14): the map dx = g[o] / ip[o] where x equals m[o] (NaN matching NaN), else 0:
  * max's and amax's split of dy among ties (reduce.c). */
 extern const rkern l2__rk_even_bw;

@@ -452,6 +452,10 @@ static void ext_final(const racc *a, int64_t o, void *ctx)
 
 const rkern l2__rk_ext = {
     .init = init_ext, .row = ext_row, .combine = ext_combine, .final = ext_final, .ordered = true};
+/* values only (speed11, issue 12): outer dims by the cols loop of reduce-extcols.c */
+const rkern l2__rk_extv = {
+    .init = init_ext, .row = ext_row, .combine = ext_combine, .final = ext_final,
+    .cols = l2__ext_cols};
 
 /* all / any: k starts at 1 (all) or 0 (any). */
 static void init_all(racc *a, int64_t o, const void *ctx)

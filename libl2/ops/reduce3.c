@@ -39,7 +39,7 @@ static l2_tensor *ext_dims(const char *op, const l2_tensor *t, int ndims, const 
     if (!l2__rdims_parse(op, t, ndims, dims, keepdim, &rd) || !check_nonempty(op, t, ndims, &rd))
         return NULL;
     rctx c = {.mode = M_OUT, .is_min = is_min};
-    l2_tensor *r = l2__reduce_new(op, t, &rd, t->dtype, &l2__rk_ext, &c);
+    l2_tensor *r = l2__reduce_new(op, t, &rd, t->dtype, &l2__rk_extv, &c);
     if (r && l2__reduce_wants_grad(t)) {
         const l2_tensor *save[2] = {t, r};
         if (!l2__reduce_record(node_op, r, t, &rd, 2, save))
@@ -144,6 +144,10 @@ l2_tensor *l2_nansum(const l2_tensor *t, int ndims, const int *dims, bool keepdi
     L2__CHECK_T(t, NULL, op);
     if (!l2__rdims_parse(op, t, ndims, dims, keepdim, &rd))
         return NULL;
+    if (l2__is_float(t->dtype) && !l2__reduce_wants_grad(t)) { /* one pass (speed11) */
+        rctx c = {.dt = t->dtype, .mode = M_OUT};
+        return l2__ret(l2__reduce_new(op, t, &rd, t->dtype, &l2__rk_nansum, &c));
+    }
     l2__enter();
     l2_tensor *z = nan_to_zero(t);
     l2_tensor *r = z ? l2_sum_dims(z, ndims, dims, keepdim) : NULL;
@@ -161,6 +165,10 @@ l2_tensor *l2_nanmean(const l2_tensor *t, int ndims, const int *dims, bool keepd
               "point dtype but got %s", op, l2_dtype_name(t->dtype));
     if (!l2__rdims_parse(op, t, ndims, dims, keepdim, &rd))
         return NULL;
+    if (!l2__reduce_wants_grad(t)) { /* one pass (speed11) */
+        rctx c = {.dt = t->dtype, .mode = M_MEAN};
+        return l2__ret(l2__reduce_new(op, t, &rd, t->dtype, &l2__rk_nansum, &c));
+    }
     /* torch: nansum(t) / (~isnan(t)).sum() */
     l2__enter();
     l2_tensor *z = nan_to_zero(t);
