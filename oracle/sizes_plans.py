@@ -2,6 +2,7 @@
 library thresholds it meets and the sizes drawn on both sides of each, and the small sized
 generators of the ops whose registry generators draw their sizes as plain ints."""
 import sizes_speed8 as S8  # speed (issue 12, area speed8)
+import sizes_speed12 as S12  # speed (issue 12, area speed12): prelu's segments
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -153,6 +154,7 @@ CUSTOM = {"l2_conv2d": g_sized_conv, "l2_max_pool2d": g_sized_pool,
 for _nm in LINALG:
     CUSTOM[_nm] = g_sized_linalg(_nm[3:])
 CUSTOM.update(S8.CUSTOM)  # speed (issue 12, area speed8)
+CUSTOM.update(S12.CUSTOM)  # speed (issue 12, area speed12)
 
 
 # Ops whose iterations can mix layouts (an input's memory order differs from the output's):
@@ -452,6 +454,7 @@ def plans(op, th, deep):
     ps += _sumto_plans(op, th)
     ps += _ext_plans(op, th, kind, chunk)
     ps += S8.plans(op, th, deep)  # speed (issue 12, area speed8): topk's selection
+    ps += S12.plans(op, th, deep)  # speed (issue 12, area speed12): prelu's segments
     return ps
 
 
