@@ -92,7 +92,8 @@ bcast_rows|test-copies|copy_,contiguous,clone|copies (issue 12, opsp): a copy re
 loss2_chunks|test-loss2|smooth_l1_loss,kl_div,gaussian_nll_loss|losses (issue 14, loss): the last of the 64 ranges of a loss sum stops one element short
 topk_select|test-sort|topk|speed (issue 12, speed8): topk's selection leaves a replacing element last, its buffer unsorted
 mish_bw_sq|test-act|mish|mish (issue 12, speed9): the one-exp backward's 1 - t^2 divided by (n + 2) once, not squared
-prelu_chan|test-act|prelu|speed (issue 12, speed12): prelu's row weight taken from the batch index, not the channel
+prelu_chan|test-act test-prelu|prelu|speed (issue 12, speed12): prelu's row weight taken from the batch index, not the channel
+hardtanh_nan|test-prelu||speed (issue 12, speed12): the vectorised clamp loses its NaN guard (NaN gives max_val)
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

@@ -65,8 +65,11 @@ DEF_ACT_HELPERS(double, f64)
     L2__EW_LOOP2(N##_gf32, float, float, float, g, v, EXPR)                                  \
     L2__EW_LOOP2(N##_gf64, double, double, double, g, v, EXPR)
 
-/* hardtanh: min(max(x, lo), hi) with NaN kept and lo > hi giving hi (clamp's rule, as torch) */
-AF(hardtanh, x != x ? x : x < (T)A ? ((T)A > (T)B ? (T)B : (T)A) : x > (T)B ? (T)B : x)
+/* hardtanh: min(max(x, lo), hi) with NaN kept and lo > hi giving hi (clamp's rule, as torch);
+ * a vector loop (see the pragma above). Mutation test: the NaN guard lost (NaN gives hi, as a
+ * max/min in the wrong operand order would) */
+AF(hardtanh, (x != x && !l2__fault("hardtanh_nan")) ? x
+             : x < (T)A ? ((T)A > (T)B ? (T)B : (T)A) : x > (T)B ? (T)B : x)
 L2__EW_LOOP1(hardtanh_i64, int64_t, int64_t, x, x < IA ? (IA > IB ? IB : IA) : x > IB ? IB : x)
 /* dx = g where lo < x < hi, else 0 (NaN: 0, as torch's vector loop; its scalar loop gives g) */
 AG(hardtanh, ((T)A < v && v < (T)B) ? g : (T)0)
