@@ -68,7 +68,7 @@ DEF_ACT_HELPERS(double, f64)
 /* hardtanh: min(max(x, lo), hi) with NaN kept and lo > hi giving hi (clamp's rule, as torch);
  * a vector loop (see the pragma above). Mutation test: the NaN guard lost (NaN gives hi, as a
  * max/min in the wrong operand order would) */
-AF(hardtanh, (x != x && !l2__fault("hardtanh_nan")) ? x
+AF(hardtanh, x != x ? (l2__fault("hardtanh_nan") ? (T)B : x)
              : x < (T)A ? ((T)A > (T)B ? (T)B : (T)A) : x > (T)B ? (T)B : x)
 L2__EW_LOOP1(hardtanh_i64, int64_t, int64_t, x, x < IA ? (IA > IB ? IB : IA) : x > IB ? IB : x)
 /* dx = g where lo < x < hi, else 0 (NaN: 0, as torch's vector loop; its scalar loop gives g) */
