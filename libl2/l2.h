@@ -1715,9 +1715,9 @@ L2_API l2_tensor *l2_softsign(const l2_tensor *t);
 /* t - tanh(t); int64 t gives float32; bool: L2_ERR_DTYPE. */
 L2_API l2_tensor *l2_tanhshrink(const l2_tensor *t);
 /* t > 0 ? t : weight * t with one weight per channel (dim 1; t of rank < 2 has one channel):
- * weight: (1), (C) or 0-d, t's dtype (L2_ERR_DTYPE otherwise; float only). Composed of mul and
- * where; differentiable in t and weight (dweight sums g t where t <= 0 over all but the channel
- * dim). L2_ERR_SHAPE for weight of rank > 1 or of neither 1 nor C elements. */
+ * weight: (1), (C) or 0-d, t's dtype (L2_ERR_DTYPE otherwise; float only); a contiguous result.
+ * Differentiable in t and weight (dweight sums g t where t <= 0 over all but the channel dim, in
+ * float64). L2_ERR_SHAPE for weight of rank > 1 or of neither 1 nor C elements. */
 L2_API l2_tensor *l2_prelu(const l2_tensor *t, const l2_tensor *weight);
 /* Gated linear unit along dim: a * sigmoid(b), a and b the first and second half of t along dim
  * (t: (..., 2n, ...) -> (..., n, ...)). Float only (L2_ERR_DTYPE); L2_ERR_SHAPE for a 0-d t or

@@ -3,6 +3,7 @@ library thresholds it meets and the sizes drawn on both sides of each, and the s
 generators of the ops whose registry generators draw their sizes as plain ints."""
 import sizes_speed8 as S8  # speed (issue 12, area speed8)
 import sizes_speed11 as S11  # speed (issue 12, area speed11)
+import sizes_speed12 as S12  # speed (issue 12, area speed12): prelu's segments
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -155,6 +156,7 @@ for _nm in LINALG:
     CUSTOM[_nm] = g_sized_linalg(_nm[3:])
 CUSTOM.update(S8.CUSTOM)  # speed (issue 12, area speed8)
 CUSTOM.update(S11.CUSTOM)  # speed (issue 12, area speed11)
+CUSTOM.update(S12.CUSTOM)  # speed (issue 12, area speed12)
 
 
 # Ops whose iterations can mix layouts (an input's memory order differs from the output's):
@@ -455,6 +457,7 @@ def plans(op, th, deep):
     ps += _ext_plans(op, th, kind, chunk)
     ps += S8.plans(op, th, deep)  # speed (issue 12, area speed8): topk's selection
     ps += S11.plans(op, th, deep)  # speed (issue 12, area speed11): amax / amin cols
+    ps += S12.plans(op, th, deep)  # speed (issue 12, area speed12): prelu's segments
     return ps
 
 

@@ -177,6 +177,7 @@ V = {
     "mish": [((2, 3), F.mish)], "selu": [((2, 3), F.selu)], "celu": [((2, 3), F.celu)],
     "logsigmoid": [((2, 3), F.logsigmoid)], "softsign": [((2, 3), F.softsign)],
     "tanhshrink": [((2, 3), F.tanhshrink)],
+    "prelu": [((2, 3), lambda a: F.prelu(a, c(3)))],  # speed12 (issue 12): a node of its own
     # conv2 (issue 14)
     "conv_transpose2d": [((1, 1, 3, 3), lambda a: F.conv_transpose2d(a, c(1, 1, 2, 2))),
                          ((1, 1, 2, 2), lambda a: F.conv_transpose2d(c(1, 1, 3, 3), a))],

@@ -3,3 +3,8 @@ libl2_libl2_la_SOURCES += libl2/ops/activation.c libl2/ops/list-act.h libl2/ops/
 C_TESTS += tests/test-act
 tests_test_act_SOURCES = tests/test-act.c tests/tap.h tests/testutil.h tests/gradcheck.h
 tests_test_act_LDADD = $(TEST_LDADD) -lm
+# speed12 (issue 12): prelu's own kernel and node
+libl2_libl2_la_SOURCES += libl2/ops/prelu.c
+C_TESTS += tests/test-prelu
+tests_test_prelu_SOURCES = tests/test-prelu.c tests/tap.h tests/testutil.h tests/gradcheck.h
+tests_test_prelu_LDADD = $(TEST_LDADD) -lm

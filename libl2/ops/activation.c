@@ -1,7 +1,15 @@
 /* activation.c: the pointwise activations of issue 14 (hardtanh, relu6, hardsigmoid, hardswish,
  * mish, selu, celu, logsigmoid, softsign, tanhshrink) over the strided iterator, one typed loop
- * per op and dtype with its backward loop and formula beside it, and the composed prelu and glu.
- * Results follow the elementwise output layout rule (l2__new_like). No in-place variants. */
+ * per op and dtype with its backward loop and formula beside it, and the composed glu (prelu:
+ * prelu.c). Results follow the elementwise output layout rule (l2__new_like). No in-place
+ * variants. */
+/* speed12 (issue 12): GCC keeps a select between a value and an FP operation (x > 0 ? x : w x,
+ * the clamps' comparisons) out of vector loops while FP operations may trap (-ftrapping-math,
+ * the default); libl2 never reads the FP exception flags, so this file drops the assumption and
+ * its contiguous loops vectorise. Results are unchanged (no reassociation, NaN and -0.0 kept). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include "elementwise-impl.h"
 #include "../vmath.h"
 
@@ -57,8 +65,11 @@ DEF_ACT_HELPERS(double, f64)
     L2__EW_LOOP2(N##_gf32, float, float, float, g, v, EXPR)                                  \
     L2__EW_LOOP2(N##_gf64, double, double, double, g, v, EXPR)
 
-/* hardtanh: min(max(x, lo), hi) with NaN kept and lo > hi giving hi (clamp's rule, as torch) */
-AF(hardtanh, x != x ? x : x < (T)A ? ((T)A > (T)B ? (T)B : (T)A) : x > (T)B ? (T)B : x)
+/* hardtanh: min(max(x, lo), hi) with NaN kept and lo > hi giving hi (clamp's rule, as torch);
+ * a vector loop (see the pragma above). Mutation test: the NaN guard lost (NaN gives hi, as a
+ * max/min in the wrong operand order would) */
+AF(hardtanh, x != x ? (l2__fault("hardtanh_nan") ? (T)B : x)
+             : x < (T)A ? ((T)A > (T)B ? (T)B : (T)A) : x > (T)B ? (T)B : x)
 L2__EW_LOOP1(hardtanh_i64, int64_t, int64_t, x, x < IA ? (IA > IB ? IB : IA) : x > IB ? IB : x)
 /* dx = g where lo < x < hi, else 0 (NaN: 0, as torch's vector loop; its scalar loop gives g) */
 AG(hardtanh, ((T)A < v && v < (T)B) ? g : (T)0)
@@ -280,51 +291,12 @@ l2_tensor *l2_tanhshrink(const l2_tensor *t)
     return act_impl(A_TANHSHRINK, "tanhshrink", t, (l2__ew_ctx){0});
 }
 
-/* ---- prelu and glu, composed ------------------------------------------------------------- */
-/* Both are built from public ops between l2__enter and l2__leave (their intermediates stay out
- * of the caller's scope), so their gradients are those of the ops composed. Every argument is
- * checked first: the inner calls can then only fail on out-of-memory. */
+/* ---- glu, composed ----------------------------------------------------------------------- */
+/* Built from public ops between l2__enter and l2__leave (its intermediates stay out of the
+ * caller's scope), so its gradients are those of the ops composed. Every argument is checked
+ * first: the inner calls can then only fail on out-of-memory. */
 
-/* prelu: where(x > 0, x, w' * where(x > 0, 0, x)), w' the weight as (C, 1, ..., 1) over x's
- * dims from 1 on (a single weight as a 0-d tensor). dx = g (x > 0 ? 1 : w); dw = sum over all
- * but C of (x > 0 ? 0 : g x), by where's and mul's backward (the inner where keeps an infinite
- * x > 0 out of dw: 0 * inf would be NaN). */
-l2_tensor *l2_prelu(const l2_tensor *x, const l2_tensor *weight)
-{
-    const char *op = "prelu";
-    L2__CHECK_T(x, NULL, op);
-    L2__CHECK_TN(weight, NULL, op, "weight");
-    L2__CHECK(l2__is_float(x->dtype), NULL, L2_ERR_DTYPE, "%s: not implemented for '%s'", op,
-              l2_dtype_name(x->dtype));
-    L2__CHECK(weight->dtype == x->dtype, NULL, L2_ERR_DTYPE,
-              "%s: found dtype %s for weight but expected %s", op,
-              l2_dtype_name(weight->dtype), l2_dtype_name(x->dtype));
-    L2__CHECK(weight->ndim <= 1, NULL, L2_ERR_SHAPE, "%s: expected `weight` to be a scalar or "
-              "1D tensor, but got ndim = %d", op, weight->ndim);
-    int64_t c = x->ndim >= 2 ? x->shape[1] : 1, nw = weight->ndim ? weight->shape[0] : 1;
-    L2__CHECK(nw == 1 || nw == c, NULL, L2_ERR_SHAPE, "%s: mismatch of parameter numbers and "
-              "input channel size: found parameter numbers = %lld and channel size = %lld", op,
-              (long long)nw, (long long)c);
-    int64_t shape[L2_MAX_DIMS];
-    int nd = 0;
-    if (nw != 1) {
-        shape[nd++] = nw;
-        for (int i = 2; i < x->ndim; i++)
-            shape[nd++] = 1;
-    }
-    l2__enter();
-    l2_tensor *w = l2_reshape(weight, nd, shape);
-    l2_tensor *pos = w ? l2_gt_scalar(x, 0) : NULL;
-    l2_tensor *zero = pos ? l2_zeros(0, NULL, x->dtype) : NULL;
-    l2_tensor *xn = zero ? l2_where(pos, zero, x) : NULL;
-    l2_tensor *neg = xn ? l2_mul(w, xn) : NULL;
-    l2_tensor *r = neg ? l2_where(pos, x, neg) : NULL;
-    l2_tensor *list[] = {w, pos, zero, xn, neg};
-    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
-        l2_tensor_release(list[i]);
-    l2__leave();
-    return l2__ret(r);
-}
+/* prelu: libl2/ops/prelu.c (a node of its own, issue 12). */
 
 /* glu: a * sigmoid(b), a and b the first and second half of x along dim. */
 l2_tensor *l2_glu(const l2_tensor *x, int dim)

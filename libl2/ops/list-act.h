@@ -9,4 +9,5 @@
     X(CELU, celu, L2__SAVES)                                                                 \
     X(LOGSIGMOID, logsigmoid, L2__SAVES)                                                     \
     X(SOFTSIGN, softsign, L2__SAVES)                                                         \
-    X(TANHSHRINK, tanhshrink, L2__SAVES)
+    X(TANHSHRINK, tanhshrink, L2__SAVES)                                                     \
+    X(PRELU, prelu, L2__SAVES) /* speed12 (issue 12): libl2/ops/prelu.c */
