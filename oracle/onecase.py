@@ -55,6 +55,8 @@ def make_case(op, dtype, d, threads=None):
     if op.name in GEMM_OPS and dtype == "float32":  # from the case's seeds: no draw
         key = json.dumps([s and s["seed"] for s in case["inputs"]] + [case["grad"]["seed"]])
         case["gemm"] = ("own", "auto", "blas")[zlib.crc32(key.encode()) % 3]
+    if r.get("nograd"):  # forward only: no input requires grad (a generator's choice)
+        case["nograd"] = True
     threads = list(threads or THREADS)
     if threads != [1]:
         case["threads"] = threads  # libl2 runs at each (run_case)
@@ -160,7 +162,8 @@ def run_case_mode(lib, op, case, stats=None):
                       for s in case["inputs"])
         diff = [i for i in (op.diff if op.diff is not None else range(len(bufs)))
                 if bufs[i] is not None and bufs[i].dtype in FLOATS]
-        do_grad = (dtype in FLOATS and not op.nograd and bool(diff) and op.inplace is None)
+        do_grad = (dtype in FLOATS and not op.nograd and bool(diff) and op.inplace is None
+                   and not case.get("nograd"))
         # torch
         tin = [(tbufs[i].torch if i in tbufs else b.torch) if b is not None else None
                for i, b in enumerate(bufs)]

@@ -12,7 +12,8 @@ two reduced dims (the loop called once per outer position); each with NaN-rich "
 nansum and nanmean of float inputs without a gradient run in one pass (reduce-nan.c): float32
 rows of 16 lanes with NaN masked, then the n % 16 tail; outer dims by a cols loop. Plans: rows
 of 15 (a tail only), 16 (no tail), 33 and 1000 (blocks and a tail) with NaN-rich values, columns
-over two row tiles, and parallel_grain's sides along dim 1 with NaN."""
+over two row tiles, and parallel_grain's sides along dim 1 with NaN; each once with a gradient
+and once without (case["nograd"]: onecase.py then runs the forward only)."""
 
 FLOATS = ("float32", "float64")
 EXT_OPS = ("l2_amax", "l2_amin", "l2_aminmax")
@@ -44,7 +45,10 @@ def g_sized_aminmax(d, dt):
 
 def g_sized_nan(d, dt):
     import reg_scan
-    return _with_values(reg_scan.g_nan_dims)(d, dt)
+    r = _with_values(reg_scan.g_nan_dims)(d, dt)
+    if d.plan.get("nograd"):  # the one-pass path serves only inputs without a gradient
+        r["nograd"] = True
+    return r
 
 
 CUSTOM = {"l2_amax": g_sized_ext, "l2_amin": g_sized_ext, "l2_aminmax": g_sized_aminmax,
@@ -61,7 +65,8 @@ def _nan_plans(th):
             "label": "below:parallel_grain"},
            {"shape": (257, grain // 256 + 3), "dims": [1], "dim": 1, "values": "special",
             "label": "at:parallel_grain"}]
-    return ps
+    # each once with a gradient (the general path) and once without (the one-pass path)
+    return ps + [dict(p, nograd=True, label=p["label"] + ":nograd") for p in ps]
 
 
 def plans(op, th, deep):
