@@ -261,9 +261,11 @@ static l2_tensor *copy_or_add(const char *op, const l2_tensor *t, int dim,
         l2_tensor_release(idx);
         return NULL;
     }
-    l2_tensor *src = l2__convert(op, source, source->dtype, true);
-    l2_tensor *r = src ? l2__new(op, t->ndim, t->shape, t->dtype, false) : NULL;
-    if (!r)
+    /* the result first: an impossible one fails before source (maybe a large expanded view)
+     * is made contiguous */
+    l2_tensor *r = l2__new(op, t->ndim, t->shape, t->dtype, false);
+    l2_tensor *src = r ? l2__convert(op, source, source->dtype, true) : NULL;
+    if (!src)
         goto fail;
     l2__copy_kernel(r, t);
     const int64_t *ip = (const int64_t *)l2__data(idx);
