@@ -101,7 +101,7 @@ extcols_tail|test-extcols|amax,aminmax|reductions (issue 12, speed11): amax/amin
 nansum_mask|test-extcols|nansum,nanmean|reductions (issue 12, speed11): one-pass nansum/nanmean float32 rows add NaN instead of 0 (16-lane loop)
 nansum_tail|test-extcols|nansum,nanmean|reductions (issue 12, speed11): one-pass nansum/nanmean float32 rows skip the n % 16 tail
 prelu_chan|test-act test-prelu|prelu|speed (issue 12, speed12): prelu's row weight taken from the batch index, not the channel
-hardtanh_nan|test-prelu||speed (issue 12, speed12): the vectorised clamp loses its NaN guard (NaN gives max_val)
+hardtanh_nan|test-prelu|hardtanh,relu6|speed (issue 12, speed12): the vectorised clamp loses its NaN guard (NaN gives max_val)
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"
