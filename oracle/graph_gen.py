@@ -159,6 +159,8 @@ class Gen:
         if 1 in sx:
             ops += ["expand"]
         op = self.choice(ops)
+        if op in ("slice", "select") and rng.random() < 0.4:
+            return self.pieces(x, sx, op, ng)
         if op in ("reshape", "view"):
             shape = factorizations(numel(sx), rng)
             self.add(op, [x], {"shape": shape}, shape, ng)
@@ -193,6 +195,31 @@ class Gen:
         else:
             shape = [3 if s == 1 and rng.random() < 0.7 else s for s in sx]
             self.add(op, [x], {"shape": shape}, shape, ng)
+
+    def pieces(self, x, sx, op, ng):
+        """2 or 3 slices (one length, any starts: they may overlap or repeat) or selects of x
+        along one dim, added up: the engine adds the second and later pieces' gradients into
+        x's accumulated gradient in place (autograd-engine.c region_add)."""
+        rng = self.rng
+        nd = len(sx)
+        d = self.choice([i for i in range(nd) if sx[i] >= 2])
+        k = int(rng.integers(2, 4))
+        if op == "select":
+            ps = [self.add(op, [x], {"dim": d, "index": int(rng.integers(-sx[d], sx[d]))},
+                           [s for j, s in enumerate(sx) if j != d], ng) for _ in range(k)]
+        else:
+            n = int(rng.integers(1, sx[d] + 1))
+            shape = list(sx)
+            shape[d] = n
+            ps = []
+            for _ in range(k):
+                start = int(rng.integers(0, sx[d] - n + 1))
+                ps.append(self.add(op, [x], {"dim": d, "start": start, "stop": start + n,
+                                             "step": 1}, shape, ng))
+        y = ps[0]
+        for p in ps[1:]:
+            y = self.add("add", [y, p], {}, self.shape[p], ng)
+        return y
 
     def linalg(self, x, sx, ng):
         rng = self.rng

@@ -18,7 +18,7 @@ cases=${ORACLE_MUT_CASES:-1}
 jobs=${ORACLE_MUT_JOBS:-2}
 t0=$(date +%s)
 
-# name | C test programs | oracle ops | the fault
+# name | C test programs | oracle ops ("graph": the whole-graph oracle) | the fault
 table() {
     cat <<'EOF'
 stride|test-view test-elementwise test-elementwise-grad|clone,contiguous|copy reads its source as contiguous
@@ -95,7 +95,7 @@ topk_select|test-sort|topk|speed (issue 12, speed8): topk's selection leaves a r
 mish_bw_sq|test-act|mish|mish (issue 12, speed9): the one-exp backward's 1 - t^2 divided by (n + 2) once, not squared
 repeat_pairs|test-speed10|repeat,tile|shape (issue 12, speed10): repeat's expanded view pairs each dim as (size, reps), not (reps, size)
 roll_pick|test-shape|roll|shape (issue 12, speed10): roll's pieces forget the shift (a shift of 0)
-grad_region|test-speed10||shape (issue 12, speed10): a view piece's gradient overwrites its input's accumulated gradient in place instead of adding to it
+grad_region|test-speed10|graph|shape (issue 12, speed10): a view piece's gradient overwrites its input's accumulated gradient in place instead of adding to it
 extcols_nan|test-extcols|amax,amin|reductions (issue 12, speed11): amax/amin column vectors do not propagate a NaN (one-vector loop)
 extcols_tail|test-extcols|amax,aminmax|reductions (issue 12, speed11): amax/amin columns skip the nb % width outputs
 nansum_mask|test-extcols|nansum,nanmean|reductions (issue 12, speed11): one-pass nansum/nanmean float32 rows add NaN instead of 0 (16-lane loop)
@@ -159,15 +159,33 @@ fi
 t_build=$(($(date +%s) - t0))
 
 # Oracle runs: out-<fault> holds run.py's TAP for that fault's ops (out-base: every op, no fault).
+# The op name "graph" stands for the whole-graph oracle (graph_oracle.py, 1000 graphs per dtype).
 oracle() { # name fault ops
     mkdir -p "$tmp/corpus-$1"
-    L2_LIB="$so" L2_FAULT="$2" ORACLE_CORPUS_DIR="$tmp/corpus-$1" ORACLE_NO_SHRINK=1 \
-        L2_SRCDIR="$src" "$py" "$src/oracle/run.py" --profile ci --cases "$cases" --ops "$3" \
-        >"$tmp/out-$1" 2>&1
+    ops=$(echo "$3" | tr ',' '\n' | grep -v '^graph$' | paste -sd, -)
+    : >"$tmp/out-$1"
+    if [ -n "$ops" ]; then
+        L2_LIB="$so" L2_FAULT="$2" ORACLE_CORPUS_DIR="$tmp/corpus-$1" ORACLE_NO_SHRINK=1 \
+            L2_SRCDIR="$src" "$py" "$src/oracle/run.py" --profile ci --cases "$cases" \
+            --ops "$ops" >"$tmp/out-$1" 2>&1
+    fi
+    case ",$3," in *,graph,*)
+        L2_LIB="$so" L2_FAULT="$2" "$py" "$src/oracle/graph_oracle.py" --graphs 1000 \
+            --no-shrink >"$tmp/graph-$1" 2>&1
+        k=$(sed -n 's/^# \([0-9]*\) failed graphs.*/\1/p' "$tmp/graph-$1")
+        if [ "${k:-x}" = x ]; then
+            echo "not ok - l2_graph: CRASH (no summary line)" >>"$tmp/out-$1"
+        elif [ "$k" != 0 ]; then
+            echo "not ok - l2_graph: graph oracle, $k failed graphs" >>"$tmp/out-$1"
+        else
+            echo "ok - l2_graph: graph oracle, 0 failed graphs" >>"$tmp/out-$1"
+        fi ;;
+    esac
 }
 # Oracle ops that failed, as "name N cases" or "name a crash", one a line.
 ofail() {
     sed -n -e 's/^not ok [0-9]* - \(l2_[a-z0-9_]*\): CRASH.*/\1 a crash/p' \
+        -e 's/^not ok - l2_graph: graph oracle, \([0-9]*\) failed.*/l2_graph \1 graphs/p' \
         -e 's/^not ok [0-9]* - \(l2_[a-z0-9_]*\): .* \([0-9]*\) failed.*/\1 \2 cases/p' "$1"
 }
 allops=""
