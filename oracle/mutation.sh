@@ -96,6 +96,7 @@ mish_bw_sq|test-act|mish|mish (issue 12, speed9): the one-exp backward's 1 - t^2
 repeat_pairs|test-speed10|repeat,tile|shape (issue 12, speed10): repeat's expanded view pairs each dim as (size, reps), not (reps, size)
 roll_pick|test-shape|roll|shape (issue 12, speed10): roll's pieces forget the shift (a shift of 0)
 grad_region|test-speed10|graph|shape (issue 12, speed10): a view piece's gradient overwrites its input's accumulated gradient in place instead of adding to it
+repeat_index|test-speed10|repeat,tile|shape (issue 12, speed10): repeat's index path (more than 8 dims of (reps, size) pairs) forgets the first dim's repeats
 extcols_nan|test-extcols|amax,amin|reductions (issue 12, speed11): amax/amin column vectors do not propagate a NaN (one-vector loop)
 extcols_tail|test-extcols|amax,aminmax|reductions (issue 12, speed11): amax/amin columns skip the nb % width outputs
 nansum_mask|test-extcols|nansum,nanmean|reductions (issue 12, speed11): one-pass nansum/nanmean float32 rows add NaN instead of 0 (16-lane loop)

@@ -6,6 +6,7 @@ meshgrid) are marked `pieces`: their count may be any (0 included); onecase.py c
 libl2 returns as many as torch, compares each piece, checks each piece's aliasing of input 0
 for views, and runs the backward through every piece with its own random upstream gradient."""
 import ctypes as C
+import math
 
 import numpy as np
 import torch
@@ -265,6 +266,15 @@ add("l2_diagonal", "T:Tlii", g_diagonal,
 
 
 def g_repeat(d, dt, tile):
+    if d.int(0, 9) == 0:
+        # 5 to 7 dims of size 2 or 3, each repeated 2 or 3 times: the (reps, size) pairs of
+        # repeat's expanded view need more than 8 dims, so libl2 takes its index path
+        n = d.int(5, 7)
+        s = [d.int(2, 3) for _ in range(n)]
+        reps = [d.int(2, 3) if i < 5 else d.int(1, 2) for i in range(n)]
+        if math.prod(s) * math.prod(reps) > 1 << 16:  # at most 64K elements out
+            s, reps = [2] * n, [2] * 5 + [1] * (n - 5)
+        return {"inputs": [d.tensor(tuple(s), dt)], "args": {"reps": reps}}
     s = _shape(d, max_numel=4096)
     k = d.int(0 if tile else len(s), len(s) + 2)
     if not tile and d.int(0, 24) == 0:

@@ -217,8 +217,10 @@ static l2_tensor *repeat_impl(const char *op, const l2_tensor *t, int n, const i
     l2_tensor *x = l2_reshape(t, n, shape);
     if (x && !repeat_expand(&x, n, shape, reps, len)) {
         bool copied = false; /* the index path: more dims than a view holds */
+        /* mutation test: the index path forgets the first repeated dim's repeats */
+        bool skip = l2__fault("repeat_index");
         for (int i = 0; i < n && x; i++) {
-            if (reps[i] == 1)
+            if (reps[i] == 1 || (skip && i == 0))
                 continue;
             step(&x, pick(op, x, i, len[i], pick_repeat, 0));
             copied = true;
