@@ -283,6 +283,9 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
 
 /* Elementwise work below this many elements runs on one thread. */
 #define L2__PARALLEL_GRAIN (1 << 18)
+/* A same-dtype contiguous run of the copy kernel (iter.c copy_run) of this many bytes or more goes
+ * to memcpy; shorter ones (32 bytes and up) to libl2's own vector moves. */
+#define L2__COPY_RUN_BYTES 65536
 /* The least work per thread once a loop runs in parallel: at most work / L2__PARALLEL_CHUNK
  * threads (l2__threads_for; the split of one long reduction across threads). */
 #define L2__PARALLEL_CHUNK (L2__PARALLEL_GRAIN / 2)

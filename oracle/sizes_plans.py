@@ -4,6 +4,7 @@ generators of the ops whose registry generators draw their sizes as plain ints."
 import sizes_speed8 as S8  # speed (issue 12, area speed8)
 import sizes_speed11 as S11  # speed (issue 12, area speed11)
 import sizes_speed12 as S12  # speed (issue 12, area speed12): prelu's segments
+import sizes_speed16 as S16  # speed (issue 12, area speed16): copy runs
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -157,6 +158,7 @@ for _nm in LINALG:
 CUSTOM.update(S8.CUSTOM)  # speed (issue 12, area speed8)
 CUSTOM.update(S11.CUSTOM)  # speed (issue 12, area speed11)
 CUSTOM.update(S12.CUSTOM)  # speed (issue 12, area speed12)
+CUSTOM.update(S16.CUSTOM)  # speed (issue 12, area speed16)
 
 
 # Ops whose iterations can mix layouts (an input's memory order differs from the output's):
@@ -458,6 +460,7 @@ def plans(op, th, deep):
     ps += S8.plans(op, th, deep)  # speed (issue 12, area speed8): topk's selection
     ps += S11.plans(op, th, deep)  # speed (issue 12, area speed11): amax / amin cols
     ps += S12.plans(op, th, deep)  # speed (issue 12, area speed12): prelu's segments
+    ps += S16.plans(op, th, deep)  # speed (issue 12, area speed16): copy runs
     return ps
 
 
