@@ -58,19 +58,11 @@ typedef float v8fu __attribute__((vector_size(8 * sizeof(float)), aligned(sizeof
  * its sum of |x| (u = 2^-24), far inside the oracle's 16 eps, and the conversions cost 1/8.
  * TREE8(L): the tree over L(0) .. L(7). Steps left over after the last full group are widened
  * one by one. */
-enum { FG = 8, FG32 = 32 };
+enum { FG = 8 };
 #define TREE8_AT(L, o)                                                                       \
     (((L((o) + 0) + L((o) + 1)) + (L((o) + 2) + L((o) + 3))) +                               \
      ((L((o) + 4) + L((o) + 5)) + (L((o) + 6) + L((o) + 7))))
 #define TREE8(L) TREE8_AT(L, 0)
-/* FG32 = 32 steps as four chains of 8 in order, added as a tree: at most 9 u times the group's
- * sum of |x| (area opsp, issue 12: the column sums widen once per 32 rows where they can, and a
- * chain adds each load straight from memory). */
-#define CHAIN8_AT(L, o)                                                                      \
-    (((((((L((o) + 0) + L((o) + 1)) + L((o) + 2)) + L((o) + 3)) + L((o) + 4)) + L((o) + 5)) + \
-      L((o) + 6)) +                                                                          \
-     L((o) + 7))
-#define TREE32(L) ((CHAIN8_AT(L, 0) + CHAIN8_AT(L, 8)) + (CHAIN8_AT(L, 16) + CHAIN8_AT(L, 24)))
 /* Step k of a row group (lanes 0..7, 8..15) and row k of a cols group (outputs j.., j + 8..). */
 #define X86_row0(k) X86_f8(q + j + (k) * VB)
 #define X86_row1(k) X86_f8(q + j + (k) * VB + 2 * VW)
@@ -243,12 +235,15 @@ double l2__vrow_sum_f32(const float *q, int64_t n, double m)
     return vrow32_gen(q, n, m);
 }
 
-/* VCOLS for float32: each block of VB outputs adds groups of FG32 rows, then of FG rows, in
- * float32 (a tree) before widening into its float64 partials. The row groups are the outer loop
- * (issue 12): a group's rows are swept across all the blocks, so memory is read row after row
- * instead of one column block down all the rows (a 1 KiB stride); each output's operations and
- * their order are unchanged, the partials live in s between groups. */
-/* One group of rows i.. (TREE: TREE32, TREE8 or TREE1) into the whole blocks' partials. */
+/* VCOLS for float32: each block of VB outputs adds groups of FG rows in float32 (a tree) before
+ * widening into its float64 partials. The row groups are the outer loop (issue 12): a group's
+ * rows are swept across all the blocks, so memory is read row after row instead of one column
+ * block down all the rows (a 1 KiB stride); each output's operations and their order are
+ * unchanged, the partials live in s between groups. Groups of 8 rows, not 32 (speed16): 32 rows
+ * a power-of-two stride apart fall in one L1 set and evict each other (sum over dim 0 of
+ * 1024 x 1024 float32: 168 us in groups of 32, 69 us in groups of 8; 64 x 4096: 54 and 24 us;
+ * 1000 x 1000: 56 us both). */
+/* One group of rows i.. (TREE: TREE8 or TREE1) into the whole blocks' partials. */
 #define TREE1(L) L(0)
 #define VCOLS32_GROUP(CPU, TREE)                                                             \
     for (j = 0; j < full; j += VB) {                                                         \
@@ -262,11 +257,9 @@ double l2__vrow_sum_f32(const float *q, int64_t n, double m)
 #define VCOLS32_FN(NAME, CPU)                                                                \
     CPU##_ATTR static void NAME(const char *p, int64_t step, int64_t n, int64_t nb, double *s) \
     {                                                                                        \
-        int64_t i = 0, j, full = nb - nb % VB;                                               \
-        for (; i + FG32 <= n; i += FG32)                                                     \
-            VCOLS32_GROUP(CPU, TREE32)                                                       \
-        /* mutation test: the groups of 8 rows after the groups of 32 are dropped */         \
-        for (i = l2__fault("vcols_g8") ? n - n % FG : i; i + FG <= n; i += FG)               \
+        int64_t i, j, full = nb - nb % VB;                                                   \
+        /* mutation test: the first group of 8 rows is skipped */                            \
+        for (i = l2__fault("vcols_g8") && n >= 2 * FG ? FG : 0; i + FG <= n; i += FG)        \
             VCOLS32_GROUP(CPU, TREE8)                                                        \
         /* mutation test: the rows after the last whole group are dropped */                 \
         for (i = l2__fault("vcols_rows") ? n : i; i < n; i++)                                \
