@@ -17,24 +17,35 @@ static inline bool check_index(const char *op, const char *arg, const l2_tensor 
     return true;
 }
 
-/* A contiguous int64 copy of index. NULL (error set, naming the index and the size) if an entry
- * is outside [0, size). */
+/* index as a contiguous int64 tensor: a new reference to index when it is contiguous (issue 12:
+ * a copy of every index cost scatter a sixth of its time), else a contiguous copy. NULL (error
+ * set, naming the index and the size) if an entry is outside [0, size). */
 static inline l2_tensor *load_index(const char *op, const l2_tensor *index, int dim,
                                      int64_t size)
 {
-    l2_tensor *c = l2__new(op, index->ndim, index->shape, L2_INT64, false);
-    if (!c)
-        return NULL;
-    l2__copy_kernel(c, index);
-    int64_t *p = (int64_t *)l2__data(c), n = l2__numel(c->ndim, c->shape);
-    for (int64_t k = 0; k < n; k++) {
-        int64_t v = p[k];
-        if (v < 0 || v >= size + l2__fault("index_bounds")) { /* fault: size accepted */
-            l2_tensor_release(c);
-            l2__fail(L2_ERR_INDEX, "%s: index %lld is out of bounds for dimension %d with size "
-                     "%lld", op, (long long)v, dim, (long long)size);
+    l2_tensor *c;
+    if (l2__is_contiguous(index)) {
+        c = l2_tensor_ref((l2_tensor *)index);
+    } else {
+        c = l2__new(op, index->ndim, index->shape, L2_INT64, false);
+        if (!c)
             return NULL;
-        }
+        l2__copy_kernel(c, index);
+    }
+    const int64_t *p = (const int64_t *)l2__data(c);
+    int64_t n = l2__numel(c->ndim, c->shape);
+    uint64_t lim = (uint64_t)size + (uint64_t)l2__fault("index_bounds"); /* fault: size accepted */
+    bool bad = false;
+    for (int64_t k = 0; k < n; k++) /* branch-free (vectorised); the culprit found after */
+        bad |= (uint64_t)p[k] >= lim;
+    if (bad) {
+        int64_t k = 0;
+        while ((uint64_t)p[k] < lim)
+            k++;
+        l2__fail(L2_ERR_INDEX, "%s: index %lld is out of bounds for dimension %d with size %lld",
+                 op, (long long)p[k], dim, (long long)size);
+        l2_tensor_release(c);
+        return NULL;
     }
     return c;
 }
@@ -49,33 +60,54 @@ typedef struct {
     const int64_t *idx;
 } gs_walk;
 
-/* Run the body (with char *pa, *pb; commas allowed) for the flat index positions [BEGIN, END). */
+/* Run the body (with char *pa, *pb; commas allowed) for the flat index positions [BEGIN, END).
+ * The last dim runs as an inner loop over locals (issue 12: the body's stores may alias the walk,
+ * so a loop reading it through g_ reloaded every field at every element); the others count as
+ * an odometer once per run. */
 #define GS_WALK(G, BEGIN, END, ...)                                                          \
     do {                                                                                     \
         const gs_walk *g_ = (G);                                                             \
-        int64_t c_[L2_MAX_DIMS], r_ = (BEGIN), ao_ = 0, bo_ = 0;                             \
-        if ((BEGIN) >= (END))                                                                \
+        const int il_ = g_->nd - 1, dim_ = g_->dim;                                          \
+        const int64_t *const idx_ = g_->idx, sd_ = g_->ast[dim_], nin_ = g_->shape[il_];      \
+        const int64_t ain_ = il_ != dim_ ? g_->ast[il_] : 0, bin_ = g_->bst[il_];            \
+        char *const a_ = g_->a, *const b_ = g_->b;                                           \
+        int64_t c_[L2_MAX_DIMS], r_ = (BEGIN), ao_ = 0, bo_ = 0, p_ = (BEGIN), e_ = (END);   \
+        if (p_ >= e_)                                                                        \
             break;                                                                           \
-        for (int d_ = g_->nd - 1; d_ >= 0; d_--) {                                           \
+        for (int d_ = il_; d_ >= 0; d_--) {                                                  \
             c_[d_] = r_ % g_->shape[d_];                                                     \
             r_ /= g_->shape[d_];                                                             \
-            if (d_ != g_->dim)                                                               \
+            if (d_ != dim_)                                                                  \
                 ao_ += c_[d_] * g_->ast[d_];                                                 \
             bo_ += c_[d_] * g_->bst[d_];                                                     \
         }                                                                                    \
-        for (int64_t p_ = (BEGIN); p_ < (END); p_++) {                                       \
-            char *pa = g_->a + ao_ + g_->idx[p_] * g_->ast[g_->dim];                         \
-            char *pb = g_->b + bo_;                                                          \
-            (void)pa;                                                                        \
-            (void)pb;                                                                        \
-            __VA_ARGS__;                                                                     \
-            for (int d_ = g_->nd - 1; d_ >= 0; d_--) {                                       \
-                if (d_ != g_->dim)                                                           \
+        while (p_ < e_) {                                                                    \
+            int64_t m_ = nin_ - c_[il_] < e_ - p_ ? nin_ - c_[il_] : e_ - p_;                \
+            char *ar_ = a_ + ao_, *br_ = b_ + bo_;                                           \
+            const int64_t *ir_ = idx_ + p_;                                                  \
+            for (int64_t q_ = 0; q_ < m_; q_++) {                                            \
+                char *pa = ar_ + q_ * ain_ + ir_[q_] * sd_;                                  \
+                char *pb = br_ + q_ * bin_;                                                  \
+                (void)pa;                                                                    \
+                (void)pb;                                                                    \
+                __VA_ARGS__;                                                                 \
+            }                                                                                \
+            p_ += m_;                                                                        \
+            ao_ += m_ * ain_;                                                                \
+            bo_ += m_ * bin_;                                                                \
+            if ((c_[il_] += m_) < nin_)                                                      \
+                break; /* END reached inside the last run */                                 \
+            ao_ -= nin_ * ain_;                                                              \
+            if (!l2__fault("gs_walk_rewind")) /* mutation test: b's run not rewound */        \
+                bo_ -= nin_ * bin_;                                                          \
+            c_[il_] = 0;                                                                     \
+            for (int d_ = il_ - 1; d_ >= 0; d_--) {                                          \
+                if (d_ != dim_)                                                              \
                     ao_ += g_->ast[d_];                                                      \
                 bo_ += g_->bst[d_];                                                          \
                 if (++c_[d_] < g_->shape[d_])                                                \
                     break;                                                                   \
-                if (d_ != g_->dim)                                                           \
+                if (d_ != dim_)                                                              \
                     ao_ -= g_->shape[d_] * g_->ast[d_];                                      \
                 bo_ -= g_->shape[d_] * g_->bst[d_];                                          \
                 c_[d_] = 0;                                                                  \

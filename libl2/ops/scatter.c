@@ -40,14 +40,26 @@ static l2_tensor *front(const char *op, const l2_tensor *t, int dim, const l2_te
     return load_index(op, index, *d, t->ndim > 0 ? t->shape[*d] : 1);
 }
 
-/* a[... idx[c] ...] = b[c] (val NULL) or = *val for every index position, in order. */
+/* a[... idx[c] ...] = b[c] (val NULL) or = *val for every index position, in order; elements
+ * moved as integers of their size (issue 12: a memcpy call per element cost most of the time). */
+#define SCATTER_AS(T)                                                                        \
+    do {                                                                                     \
+        if (val) {                                                                           \
+            T v_;                                                                            \
+            memcpy(&v_, val, sizeof v_);                                                     \
+            GS_WALK(w, 0, n, *(T *)pa = v_);                                                 \
+        } else {                                                                             \
+            GS_WALK(w, 0, n, *(T *)pa = *(const T *)pb);                                     \
+        }                                                                                    \
+    } while (0)
 static void scatter_kernel(const gs_walk *w, size_t esize, const void *val)
 {
     int64_t n = walk_count(w);
-    if (val)
-        GS_WALK(w, 0, n, memcpy(pa, val, esize));
-    else
-        GS_WALK(w, 0, n, memcpy(pa, pb, esize));
+    switch (esize) {
+    case 1: SCATTER_AS(uint8_t); break;
+    case 4: SCATTER_AS(uint32_t); break;
+    default: SCATTER_AS(uint64_t); break;
+    }
 }
 
 /* A contiguous copy of gout (t's shape) with the scattered positions zeroed, or NULL. */
