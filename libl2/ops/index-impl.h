@@ -17,6 +17,10 @@ static inline bool check_index(const char *op, const char *arg, const l2_tensor 
     return true;
 }
 
+/* Whether any of p[0..n) is >= lim as unsigned (a negative entry is), in one branch-free pass
+ * (AVX2 where the CPU has it; index.c). */
+bool l2__index_any_out(const int64_t *p, int64_t n, uint64_t lim);
+
 /* index as a contiguous int64 tensor: a new reference to index when it is contiguous (issue 12:
  * a copy of every index cost scatter a sixth of its time), else a contiguous copy. NULL (error
  * set, naming the index and the size) if an entry is outside [0, size). */
@@ -35,10 +39,7 @@ static inline l2_tensor *load_index(const char *op, const l2_tensor *index, int 
     const int64_t *p = (const int64_t *)l2__data(c);
     int64_t n = l2__numel(c->ndim, c->shape);
     uint64_t lim = (uint64_t)size + (uint64_t)l2__fault("index_bounds"); /* fault: size accepted */
-    bool bad = false;
-    for (int64_t k = 0; k < n; k++) /* branch-free (vectorised); the culprit found after */
-        bad |= (uint64_t)p[k] >= lim;
-    if (bad) {
+    if (l2__index_any_out(p, n, lim)) { /* then the culprit */
         int64_t k = 0;
         while ((uint64_t)p[k] < lim)
             k++;

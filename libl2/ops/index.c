@@ -8,6 +8,23 @@
 
 #include <stdio.h>
 
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+bool l2__index_any_out(const int64_t *p, int64_t n, uint64_t lim)
+{
+    typedef uint64_t v4u __attribute__((vector_size(32), aligned(8)));
+    const v4u lv = {lim, lim, lim, lim};
+    v4u acc = {0, 0, 0, 0};
+    int64_t k = 0;
+    for (; k + 4 <= n; k += 4)
+        acc |= (v4u)(*(const v4u *)(const void *)(p + k) >= lv);
+    uint64_t bad = acc[0] | acc[1] | acc[2] | acc[3];
+    for (k = l2__fault("index_any_tail") ? n : k; k < n; k++) /* mutation test: tail unchecked */
+        bad |= (uint64_t)((uint64_t)p[k] >= lim);
+    return bad != 0;
+}
+
 /* ---- row kernels: select rows of a contiguous (O, S, I) block / accumulate them back ------ */
 
 /* out (O, N, I) = src (O, S, I) at rows idx[0..N-1]; any dtype (rows are copied as bytes). */
