@@ -8,23 +8,38 @@
 
 #include <string.h>
 
-/* Rows a and b of a contiguous (S, inner) block x of dtype dt hold equal elements. */
-static bool rows_equal(const char *x, int64_t inner, l2_dtype dt, int64_t a, int64_t b)
+/* The groups of equal neighbours among the rows ord[0..S) of the contiguous (S, inner) block x
+ * of dtype dt (ord NULL: t's order): grp[ord[k]] = the group of row ord[k] (rows equal by ==,
+ * so NaN equals nothing).
+ * Returns the number of groups. One typed loop per dtype (issue 12: a call and a dtype switch per
+ * element cost unique_consecutive most of its time). Mutation test (unique_group): a row equal to
+ * its neighbour in all but the last element joins its group. */
+static int64_t group_rows(const char *x, int64_t S, int64_t inner, l2_dtype dt,
+                          const int64_t *ord, int64_t *grp)
 {
-    size_t es = l2__esize(dt);
-    const char *p = x + (size_t)(a * inner) * es, *q = x + (size_t)(b * inner) * es;
-    for (int64_t j = 0; j < inner; j++) {
-        bool eq;
-        switch (dt) {
-        case L2_FLOAT32: eq = ((const float *)p)[j] == ((const float *)q)[j]; break;
-        case L2_FLOAT64: eq = ((const double *)p)[j] == ((const double *)q)[j]; break;
-        case L2_INT64: eq = ((const int64_t *)p)[j] == ((const int64_t *)q)[j]; break;
-        default: eq = ((const bool *)p)[j] == ((const bool *)q)[j]; break;
-        }
-        if (!eq)
-            return false;
+    int64_t G = 0, m = inner - (l2__fault("unique_group") && inner > 0);
+    switch (dt) {
+#define GROUP_ROWS(T)                                                                        \
+    {                                                                                        \
+        const T *v = (const T *)(const void *)x;                                             \
+        for (int64_t k = 0; k < S; k++) {                                                    \
+            int64_t r_ = ord ? ord[k] : k, q_ = k ? (ord ? ord[k - 1] : k - 1) : 0;          \
+            const T *a = v + r_ * inner, *b = v + q_ * inner;                                \
+            bool eq = k > 0;                                                                 \
+            for (int64_t j = 0; eq && j < m; j++)                                            \
+                eq = a[j] == b[j];                                                           \
+            G += !eq;                                                                        \
+            grp[r_] = G - 1;                                                                 \
+        }                                                                                    \
+        break;                                                                               \
     }
-    return true;
+    case L2_FLOAT32: GROUP_ROWS(float)
+    case L2_FLOAT64: GROUP_ROWS(double)
+    case L2_INT64: GROUP_ROWS(int64_t)
+    default: GROUP_ROWS(uint8_t)
+#undef GROUP_ROWS
+    }
+    return G;
 }
 
 /* -1, 0, 1 as element a sorts before, with, after element b: NaN after every number and equal
@@ -123,53 +138,54 @@ static l2_tensor *run(const char *op, const l2_tensor *t, int d, bool sort, l2_t
         l2_tensor_release(m);
     }
     size_t bytes = (size_t)(S > 0 ? S : 1) * sizeof(int64_t);
-    if (!c || !(ord = l2__malloc(bytes, op)) || !(tmp = l2__malloc(bytes, op)))
+    if (!c)
         goto out;
-    if (sort) {
-        if (!sort_rows(op, c, S, inner, ord, tmp))
-            goto out;
-    } else {
-        for (int64_t k = 0; k < S; k++)
-            ord[k] = k;
-    }
-    /* groups of equal neighbours: tmp[k] = the group of row k; ord[g] = group g's first row */
-    const char *x = l2__data(c);
-    int64_t G = 0;
-    for (int64_t k = 0; k < S; k++) {
-        int64_t r = ord[k];
-        if (k == 0 || !rows_equal(x, inner, t->dtype, ord[k - 1], r))
-            G++;
-        tmp[r] = G - 1;
-    }
-    int64_t at = 0;
-    for (int64_t k = 0; k < S; k++) /* the first row of each group, in group order */
-        if (k == 0 || tmp[ord[k]] != tmp[ord[k - 1]])
-            ord[at++] = ord[k];
     if (inverse) {
         int64_t one = S;
         inv = d < 0 ? l2__new(op, t->ndim, t->shape, L2_INT64, false)
                     : l2__new(op, 1, &one, L2_INT64, false);
         if (!inv)
             goto out;
-        memcpy(l2__data(inv), tmp, (size_t)S * sizeof(int64_t));
     }
+    /* grp[r]: the group of row r, written straight into the inverse when it is asked for */
+    int64_t *grp = inv ? (int64_t *)l2__data(inv) : (tmp = l2__malloc(bytes, op));
+    if (!grp)
+        goto out;
+    /* ord: the rows in sorted order (sort_rows uses grp as its scratch); NULL for t's order */
+    if (sort && (!(ord = l2__malloc(bytes, op)) || !sort_rows(op, c, S, inner, ord, grp)))
+        goto out;
+    const char *x = l2__data(c);
+    int64_t G = group_rows(x, S, inner, t->dtype, ord, grp);
+    /* rep: the first row of each group, in group order (a group's rows are neighbours in ord);
+     * the group sizes from where the groups start (issue 12: a count incremented per row
+     * waited on its own last store) */
+    int64_t *cp = NULL;
     if (counts) {
-        if (!(cnt = l2__new(op, 1, &G, L2_INT64, true)))
+        if (!(cnt = l2__new(op, 1, &G, L2_INT64, false)))
             goto out;
-        int64_t *cp = (int64_t *)l2__data(cnt);
-        for (int64_t k = 0; k < S; k++)
-            cp[tmp[k]]++;
+        cp = (int64_t *)l2__data(cnt);
     }
     if (!(rep = l2__new(op, 1, &G, L2_INT64, false)))
         goto out;
-    memcpy(l2__data(rep), ord, (size_t)G * sizeof(int64_t));
+    int64_t *rp = (int64_t *)l2__data(rep), at = 0, start = 0;
+    for (int64_t k = 0; k < S; k++) {
+        int64_t r = ord ? ord[k] : k;
+        if (k == 0 || grp[r] != grp[ord ? ord[k - 1] : k - 1]) {
+            if (cp && at > 0)
+                cp[at - 1] = k - start;
+            start = k;
+            rp[at++] = r;
+        }
+    }
+    if (cp && at > 0)
+        cp[at - 1] = S - start;
     if (d < 0) {
         vals = l2__new(op, 1, &G, t->dtype, false);
         if (!vals)
             goto out;
         size_t es = l2__esize(t->dtype);
         for (int64_t g = 0; g < G; g++)
-            memcpy((char *)l2__data(vals) + (size_t)g * es, x + (size_t)ord[g] * es, es);
+            memcpy((char *)l2__data(vals) + (size_t)g * es, x + (size_t)rp[g] * es, es);
     } else if (!(vals = l2_index_select(t, d, rep))) {
         goto out;
     }
