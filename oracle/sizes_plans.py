@@ -4,6 +4,7 @@ generators of the ops whose registry generators draw their sizes as plain ints."
 import sizes_speed8 as S8  # speed (issue 12, area speed8)
 import sizes_speed11 as S11  # speed (issue 12, area speed11)
 import sizes_speed12 as S12  # speed (issue 12, area speed12): prelu's segments
+import sizes_speed15 as S15  # speed (issue 12, area cnn): the 2x2 pool's partial stores
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -458,6 +459,7 @@ def plans(op, th, deep):
     ps += S8.plans(op, th, deep)  # speed (issue 12, area speed8): topk's selection
     ps += S11.plans(op, th, deep)  # speed (issue 12, area speed11): amax / amin cols
     ps += S12.plans(op, th, deep)  # speed (issue 12, area speed12): prelu's segments
+    ps += S15.plans(op, th, deep)  # speed (issue 12, area cnn): the 2x2 pool's partial stores
     return ps
 
 
