@@ -46,6 +46,7 @@ pool2x2_edge|test-conv|max_pool2d|the 2x2 stride-2 pool reads the wrong window a
 pool2x2_bwd|test-conv|max_pool2d|the 2x2 pool backward sends the last column gradient aside
 pool2x2_vec|test-conv|max_pool2d|the AVX2 2x2 max pool reports the last cell of a window as the third (float32 gradients misplaced)
 pool2x2_bwdvec|test-conv|max_pool2d|the AVX2 2x2 max pool backward sends the gradient of a maximum at the second row's first cell to the first row
+pool2x2_tail|test-conv|max_pool2d|the AVX2 2x2 max pool (forward and backward) stores a partial vector one element short
 conv_group_tail|test-conv-blocks|conv2d|conv2d skips the partial last sample block of a slot
 conv_bias|test-conv test-conv-blocks|conv2d|conv2d's fused scatter adds the next channel's bias
 conv_db_tail|test-conv test-conv-blocks|conv2d|conv2d's bias gradient drops each row's L % 8 tail

@@ -5,6 +5,7 @@ import sizes_speed8 as S8  # speed (issue 12, area speed8)
 import sizes_speed11 as S11  # speed (issue 12, area speed11)
 import sizes_speed12 as S12  # speed (issue 12, area speed12): prelu's segments
 import sizes_speed16 as S16  # speed (issue 12, area speed16): copy runs
+import sizes_speed15 as S15  # speed (issue 12, area cnn): the 2x2 pool's partial stores
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -461,6 +462,7 @@ def plans(op, th, deep):
     ps += S11.plans(op, th, deep)  # speed (issue 12, area speed11): amax / amin cols
     ps += S12.plans(op, th, deep)  # speed (issue 12, area speed12): prelu's segments
     ps += S16.plans(op, th, deep)  # speed (issue 12, area speed16): copy runs
+    ps += S15.plans(op, th, deep)  # speed (issue 12, area cnn): the 2x2 pool's partial stores
     return ps
 
 

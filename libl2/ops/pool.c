@@ -71,6 +71,35 @@
 /* The flat input position y*W + x of cell k of the window at column x0 of row base / W. */
 #define L2__CELL2X2(base, w, x0, k) ((base) + (x0) + ((k) & 1) + ((k) >> 1) * (w))
 
+/* Plain stores of the first n lanes (n <= 8 floats, n <= 4 int64) of a vector (issue 12, cnn):
+ * a whole vector goes out as one unmasked store, a partial one through a stack copy. The AVX2
+ * masked stores (vmaskmov) this replaces cost many micro-ops each on this machine's AMD cores
+ * (half the 2x2 pool's time in the CNN step's profile). */
+__attribute__((target("avx2"))) static inline void store_ps_n(float *p, __m256 v, int n)
+{
+    if (n >= 8) {
+        _mm256_storeu_ps(p, v);
+        return;
+    }
+    float t[8];
+    _mm256_storeu_ps(t, v);
+    n -= n > 1 && l2__fault("pool2x2_tail"); /* mutation test: a partial vector one short */
+    for (int i = 0; i < n; i++)
+        p[i] = t[i];
+}
+
+__attribute__((target("avx2"))) static inline void store_epi64_n(int64_t *p, __m256i v, int n)
+{
+    if (n >= 4) {
+        _mm256_storeu_si256((__m256i *)p, v);
+        return;
+    }
+    long long t[4];
+    _mm256_storeu_si256((__m256i *)t, v);
+    for (int i = 0; i < n; i++)
+        p[i] = t[i];
+}
+
 /* float32 2x2 windows by eights on AVX2 (issue 12): the n outputs of one output row, the last
  * partial eight through masked loads and stores (no read past the row's 2n cells); r0, r1 the
  * two input rows, base the flat position of r0[0]. The same comparisons in the same order as
@@ -120,22 +149,19 @@ __attribute__((target("avx2"))) static void maxpool2x2_row_avx2(const float *r0,
         t = _mm256_or_ps(_mm256_cmp_ps(bo, mx, _CMP_GT_OQ), _mm256_cmp_ps(bo, bo, _CMP_UNORD_Q));
         mx = _mm256_blendv_ps(mx, bo, t);
         k = _mm256_blendv_ps(k, three, t);
-        __m256i lo = m < 8 ? _mm256_cmpgt_epi32(_mm256_set1_epi32(m), iota) : all;
-        _mm256_maskstore_ps(yo + ox, lo, mx);
+        store_ps_n(yo + ox, mx, m);
         if (!ao)
             continue;
         __m256i ki = _mm256_castps_si256(k);
-        for (int h = 0; h < 2; h++) {
+        for (int h = 0; h < 2 && 4 * h < m; h++) {
             __m128i kh = h ? _mm256_extracti128_si256(ki, 1) : _mm256_castsi256_si128(ki);
-            __m128i lh = h ? _mm256_extracti128_si256(lo, 1) : _mm256_castsi256_si128(lo);
             __m256i k64 = _mm256_cvtepi32_epi64(kh);
             __m256i row = _mm256_and_si256(_mm256_cmpeq_epi64(_mm256_srli_epi64(k64, 1), onev),
                                            wv);
             __m256i col = _mm256_add_epi64(_mm256_set1_epi64x(base + 2 * ox + 8 * h), ramp);
             __m256i pos = _mm256_add_epi64(_mm256_add_epi64(col, row),
                                            _mm256_and_si256(k64, onev));
-            _mm256_maskstore_epi64((long long *)(ao + ox + 4 * h), _mm256_cvtepi32_epi64(lh),
-                                   pos);
+            store_epi64_n(ao + ox + 4 * h, pos, m - 4 * h);
         }
     }
 }
@@ -180,18 +206,14 @@ __attribute__((target("avx2"))) static void maxpool2x2_bwd_row_avx2(const float 
         __m256 v0o = _mm256_and_ps(_mm256_andnot_ps(rr, cc), v);
         __m256 v1e = _mm256_and_ps(_mm256_andnot_ps(cc, rr), v);
         __m256 v1o = _mm256_and_ps(_mm256_and_ps(rr, cc), v);
-        __m256i l0 = all, l1 = all;
-        if (m < 8) {
-            l0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * m), iota);
-            l1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(2 * m - 8), iota);
-        }
+        int n0 = 2 * m < 8 ? 2 * m : 8, n1 = 2 * m - n0; /* cells in each half */
         __m256 u = _mm256_unpacklo_ps(v0e, v0o), o = _mm256_unpackhi_ps(v0e, v0o);
-        _mm256_maskstore_ps(r0 + 2 * ox, l0, _mm256_permute2f128_ps(u, o, 0x20));
-        _mm256_maskstore_ps(r0 + 2 * ox + 8, l1, _mm256_permute2f128_ps(u, o, 0x31));
+        store_ps_n(r0 + 2 * ox, _mm256_permute2f128_ps(u, o, 0x20), n0);
+        store_ps_n(r0 + 2 * ox + 8, _mm256_permute2f128_ps(u, o, 0x31), n1);
         u = _mm256_unpacklo_ps(v1e, v1o);
         o = _mm256_unpackhi_ps(v1e, v1o);
-        _mm256_maskstore_ps(r1 + 2 * ox, l0, _mm256_permute2f128_ps(u, o, 0x20));
-        _mm256_maskstore_ps(r1 + 2 * ox + 8, l1, _mm256_permute2f128_ps(u, o, 0x31));
+        store_ps_n(r1 + 2 * ox, _mm256_permute2f128_ps(u, o, 0x20), n0);
+        store_ps_n(r1 + 2 * ox + 8, _mm256_permute2f128_ps(u, o, 0x31), n1);
     }
 }
 
