@@ -2,8 +2,7 @@
  * one dim (issue 14, area uniq). unique sorts stably (elements through l2_argsort, slices
  * by a lexicographic merge sort), then groups equal neighbours; unique_consecutive groups
  * equal neighbours in t's order. Equality is ==: -0.0 equals 0.0 and NaN equals nothing (each
- * NaN is its own value). No gradient (torch 1.13 has none either). Plain loops, one thread. The
- * slices' sort compares rows lexicographically in one merge sort (sort_rows). */
+ * NaN is its own value). No gradient (torch 1.13 has none either). Plain loops, one thread. */
 #include "../autograd-impl.h"
 
 #include <string.h>
@@ -156,9 +155,9 @@ static l2_tensor *run(const char *op, const l2_tensor *t, int d, bool sort, l2_t
         goto out;
     const char *x = l2__data(c);
     int64_t G = group_rows(x, S, inner, t->dtype, ord, grp);
-    /* rep: the first row of each group, in group order (a group's rows are neighbours in ord);
-     * the group sizes from where the groups start (issue 12: a count incremented per row
-     * waited on its own last store) */
+    /* rep: the first row of each group (groups are numbered in ord's order, so group `at`
+     * starts at the first row whose group is `at`); the group sizes from where the groups start
+     * (issue 12: a count incremented per row waited on its own last store) */
     int64_t *cp = NULL;
     if (counts) {
         if (!(cnt = l2__new(op, 1, &G, L2_INT64, false)))
@@ -170,7 +169,7 @@ static l2_tensor *run(const char *op, const l2_tensor *t, int d, bool sort, l2_t
     int64_t *rp = (int64_t *)l2__data(rep), at = 0, start = 0;
     for (int64_t k = 0; k < S; k++) {
         int64_t r = ord ? ord[k] : k;
-        if (k == 0 || grp[r] != grp[ord ? ord[k - 1] : k - 1]) {
+        if (grp[r] == at) {
             if (cp && at > 0)
                 cp[at - 1] = k - start;
             start = k;
