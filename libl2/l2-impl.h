@@ -337,6 +337,15 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
 /* conv2d's bias gradient sums each row of dy in this many float64 lanes (then a tail of
  * L % L2__CONV_DB_LANES positions). */
 #define L2__CONV_DB_LANES 8
+/* conv (issue 12, libl2/ops/conv-small.c): a float32 conv2d with stride 1, dilation 1, one group
+ * and at most L2__CONV_SMALL_K = C kH kW taps runs directly on a zero-padded copy of each sample
+ * (AVX2+FMA), when the positions it computes (the padded width times the output height, rounded
+ * up to 24) are at most L2__CONV_SMALL_WASTE percent of the output's, and the padded sample and
+ * its (O, positions) staging each take at most L2__CONV_SMALL_FLOATS floats; else im2col + GEMM.
+ * Its dx is the same path's forward of dy (kernel flipped) when that qualifies too. */
+#define L2__CONV_SMALL_K 320
+#define L2__CONV_SMALL_WASTE 125
+#define L2__CONV_SMALL_FLOATS (1 << 20)
 /* Grains per op class (threads area, issue 12): work below a class's grain runs on one thread,
  * and a parallel loop gives each thread at least half a grain. L2__PARALLEL_GRAIN above is the
  * grain of cheap, memory-bound elementwise loops (add, mul, copy, relu) and the default of every

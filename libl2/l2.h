@@ -603,6 +603,14 @@ L2_API int l2_get_num_threads(void);
  *   conv_bwd_slots         fixed sample ranges of conv2d's backward (fewer for a smaller
  *                          batch), whose partial weight gradients are summed in order
  *   conv_db_lanes          float64 lanes of conv2d's bias gradient row sums (then a tail)
+ *   conv_small_k           taps (C kH kW) up to which a float32 conv2d with stride 1,
+ *                          dilation 1 and one group runs directly on padded samples (AVX2+FMA),
+ *                          no column matrix; its dx too, when the padding is at most k - 1
+ *   conv_small_waste       percent: that path only when the positions it computes (the padded
+ *                          width times the output height, rounded up to 24) are at most this
+ *                          share of the output's
+ *   conv_small_floats      floats: that path only when a padded sample and its staging (output
+ *                          channels rounded to 4 x those positions) each fit in this many
  *   grain_math             parallel_grain for elementwise ops that call libm per element (exp,
  *                          log, sin, tanh, sigmoid, silu, erf, elu, gelu, softplus, ...)
  *   grain_reduce           parallel_grain for reductions (sum, mean, var, norms, max/min)

@@ -20,6 +20,9 @@ L2__THRESHOLD(conv_cols_bytes, L2__CONV_COLS_BYTES) /* conv (issue 12) */
 L2__THRESHOLD(conv_grain, L2__CONV_GRAIN)
 L2__THRESHOLD(conv_bwd_slots, L2__CONV_BWD_SLOTS)
 L2__THRESHOLD(conv_db_lanes, L2__CONV_DB_LANES)
+L2__THRESHOLD(conv_small_k, L2__CONV_SMALL_K) /* conv-small.c (issue 12) */
+L2__THRESHOLD(conv_small_waste, L2__CONV_SMALL_WASTE)
+L2__THRESHOLD(conv_small_floats, L2__CONV_SMALL_FLOATS)
 /* threads area (issue 12): the grain of each op class */
 L2__THRESHOLD(grain_math, L2__GRAIN_MATH)
 L2__THRESHOLD(grain_reduce, L2__GRAIN_REDUCE)

@@ -50,6 +50,10 @@ pool2x2_tail|test-conv|max_pool2d|the AVX2 2x2 max pool (forward and backward) s
 conv_group_tail|test-conv-blocks|conv2d|conv2d skips the partial last sample block of a slot
 conv_bias|test-conv test-conv-blocks|conv2d|conv2d's fused scatter adds the next channel's bias
 conv_db_tail|test-conv test-conv-blocks|conv2d|conv2d's bias gradient drops each row's L % 8 tail
+conv_small_tap|test-conv test-conv-blocks|conv2d|conv2d's direct small-K path reads its last tap one cell to the right (forward and weight gradient)
+conv_small_out|test-conv test-conv-blocks|conv2d|conv2d's direct small-K forward leaves the last cell of each channel unwritten
+conv_small_db|test-conv test-conv-blocks|conv2d|conv2d's direct small-K bias gradient drops each channel's last block of 24 positions
+conv_small_mask|test-conv-blocks|conv2d|conv2d's direct small-K weight gradient multiplies the thrown-away positions' cells too (0 * inf gives NaN)
 index_bounds|test-index|index_select,gather|an index equal to the dim size is accepted
 take_bounds|test-index2|take|take accepts an index equal to numel (reads one past the end)
 bernoulli_flip|test-sample|bernoulli,bernoulli_p|bernoulli's comparison turned round (ones with probability 1 - p)

@@ -2,7 +2,8 @@
  * bounded by the conv_cols_bytes threshold (a partial last block), split over 1, 2 and 3
  * threads, the backward in conv_bwd_slots sample ranges. Forward and backward against direct
  * nested-loop references in double, with groups, stride, dilation and bias; dW must be the same
- * bits at every thread count. Not here: the im2col edge cases (test-conv.c). */
+ * bits at every thread count. The float32 direct path for a small contraction (conv-small.c):
+ * the same references, and its own checks. Not here: the im2col edge cases (test-conv.c). */
 #include <l2.h>
 #include <math.h>
 #include <stdint.h>
@@ -151,6 +152,87 @@ static void run_case(const ccase *k, l2_dtype dt)
     l2_tensor_release(g);
 }
 
+/* The gradients of a float32 conv2d (x, w, b) with upstream g, x requiring a gradient or not;
+ * *dw, *db contiguous float32 copies (NULL on failure). */
+static void grads32(const l2_tensor *x0, const l2_tensor *w0, const l2_tensor *b0,
+                    const l2_tensor *g, const int64_t *pad, bool need_x, l2_tensor **dw,
+                    l2_tensor **db, l2_tensor **dx)
+{
+    l2_tensor *x = l2_clone(x0), *w = l2_clone(w0), *b = l2_clone(b0);
+    l2_set_requires_grad(x, need_x);
+    l2_set_requires_grad(w, true);
+    l2_set_requires_grad(b, true);
+    l2_tensor *r = l2_conv2d(x, w, b, NULL, pad, NULL, 1);
+    bool good = r && l2_backward(r, g, false) == L2_OK;
+    *dw = good ? l2_contiguous(l2_grad(w)) : NULL;
+    *db = good ? l2_contiguous(l2_grad(b)) : NULL;
+    *dx = good && l2_grad(x) ? l2_contiguous(l2_grad(x)) : NULL;
+    l2_tensor_release(r);
+    l2_tensor_release(x);
+    l2_tensor_release(w);
+    l2_tensor_release(b);
+}
+
+static bool same_bits(const l2_tensor *a, const l2_tensor *b)
+{
+    return a && b && l2_numel(a) == l2_numel(b) &&
+           memcmp(l2_data_ptr(a), l2_data_ptr(b), (size_t)l2_numel(a) * 4) == 0;
+}
+
+/* conv2d's direct path for a small contraction (conv-small.c, issue 12): its weight and bias
+ * gradients do not depend on whether x needs one (a first layer's input does not, then the
+ * column path is not run at all); the positions it computes and throws away (the padded width's
+ * last columns) never reach dw, even when x holds an infinity there (0 * inf). */
+static void small_path_checks(void)
+{
+    l2_manual_seed(11);
+    const int64_t pad1[2] = {1, 1}, pad0[2] = {0, 0};
+    l2_tensor *x = l2_randn(L2_SHAPE(7, 1, 28, 28), L2_FLOAT32);
+    l2_tensor *w = l2_randn(L2_SHAPE(16, 1, 3, 3), L2_FLOAT32);
+    l2_tensor *b = l2_randn(L2_SHAPE(16), L2_FLOAT32);
+    l2_tensor *g = l2_randn(L2_SHAPE(7, 16, 28, 28), L2_FLOAT32);
+    l2_tensor *dw[2], *db[2], *dx[2];
+    for (int i = 0; i < 2; i++)
+        grads32(x, w, b, g, pad1, i == 1, &dw[i], &db[i], &dx[i]);
+    ok(same_bits(dw[0], dw[1]) && same_bits(db[0], db[1]) && !dx[0] && dx[1],
+       "conv2d small K: dw and db the same bits with and without dx (float32)");
+    for (int i = 0; i < 2; i++) {
+        l2_tensor_release(dw[i]);
+        l2_tensor_release(db[i]);
+        l2_tensor_release(dx[i]);
+    }
+    /* x (1, 1, 25, 24) with an infinity at the end of its first row, a 2x2 kernel without
+     * padding: the output has 23 columns, the flat positions 24 a row, and the thrown-away 24th
+     * column's first tap is the infinity. dw against float64 (im2col + GEMM): the same cells
+     * finite. */
+    l2_tensor *xi = l2_randn(L2_SHAPE(1, 1, 25, 24), L2_FLOAT32);
+    float *xd = l2_data_ptr(xi);
+    xd[23] = INFINITY;
+    l2_tensor *wi = l2_randn(L2_SHAPE(2, 1, 2, 2), L2_FLOAT32);
+    l2_tensor *bi = l2_randn(L2_SHAPE(2), L2_FLOAT32);
+    l2_tensor *gi = l2_randn(L2_SHAPE(1, 2, 24, 23), L2_FLOAT32);
+    l2_tensor *d32, *b32, *x32;
+    grads32(xi, wi, bi, gi, pad0, false, &d32, &b32, &x32);
+    l2_tensor *x64 = l2_to_dtype(xi, L2_FLOAT64), *w64 = l2_to_dtype(wi, L2_FLOAT64);
+    l2_set_requires_grad(w64, true);
+    l2_tensor *r64 = l2_conv2d(x64, w64, NULL, NULL, pad0, NULL, 1);
+    l2_tensor *g64 = l2_to_dtype(gi, L2_FLOAT64);
+    int good = d32 && r64 && l2_backward(r64, g64, false) == L2_OK;
+    l2_tensor *want = good ? l2_contiguous(l2_grad(w64)) : NULL;
+    for (int64_t k = 0; good && k < 8; k++) {
+        double got = ((const float *)l2_data_ptr(d32))[k];
+        double ref = ((const double *)l2_data_ptr(want))[k];
+        good = isnan(got) == isnan(ref) && (isinf(ref) ? got == ref : fabs(got - ref) <=
+                                            1e-5 * (1 + fabs(ref)));
+        if (!good)
+            printf("#   dw[%lld]: got %g want %g\n", (long long)k, got, ref);
+    }
+    ok(good, "conv2d small K: an infinity read only at thrown-away positions stays out of dw");
+    l2_tensor *list[] = {x, w, b, g, xi, wi, bi, gi, d32, b32, x32, x64, w64, r64, g64, want};
+    for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+        l2_tensor_release(list[i]);
+}
+
 int main(void)
 {
     int64_t cb = l2_threshold("conv_cols_bytes"), slots = l2_threshold("conv_bwd_slots");
@@ -164,10 +246,14 @@ int main(void)
         {slots + 1, 4, side, side + 3, 6, 3, 3, {1, 1}, {1, 1}, {1, 1}, 2},
         {slots - 1, 3, 2 * side, side, 5, 3, 3, {2, 2}, {2, 0}, {2, 1}, 1},
         {5, 6, 9, 8, 6, 1, 1, {1, 1}, {0, 0}, {1, 1}, 3}, /* 1x1: no column matrix */
+        /* conv-small.c's direct path in float32 (K = 9, 16 channels; K = 32, 7 channels) */
+        {slots + 3, 1, 28, 28, 16, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1},
+        {3, 2, 23, 21, 7, 4, 4, {1, 1}, {2, 1}, {1, 1}, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_case(&cases[i], L2_FLOAT32);
         run_case(&cases[i], L2_FLOAT64);
     }
+    small_path_checks();
     return tap_done();
 }

@@ -118,6 +118,22 @@ void l2__conv_bias_grad(l2_dtype dt, const char *g, int64_t n, int64_t o, int64_
 int64_t l2__conv_padded_sat(int64_t in, int64_t p);
 int64_t l2__conv_span_sat(int64_t k, int64_t d);
 
+/* conv2d's direct path for a small contraction (conv-small.c, issue 12): whether it takes a
+ * convolution of n samples to o channels over window g (g->c all input channels) with `groups`
+ * groups; the forward y = conv(x, w) + b (b may be NULL) and the backward's dw and db (db may be
+ * NULL), over nt threads, all operands contiguous float32. False when a buffer cannot be had
+ * (the error set, outputs unspecified). */
+bool l2__conv_small_ok(l2_dtype dt, int64_t n, int64_t o, int64_t groups, const win *g);
+bool l2__conv_small_fwd(const char *op, const float *x, const float *w, const float *b,
+                        float *y, int64_t n, int64_t o, const win *g, int nt);
+bool l2__conv_small_bwd(const char *op, const float *x, const float *dy, float *dw,
+                        float *db, int64_t n, int64_t o, const win *g, int nt);
+/* Whether dx of such a convolution is taken there too (as the forward of dy with the kernel
+ * flipped: padding at most kH-1, kW-1), and dx (written whole). */
+bool l2__conv_small_dx_ok(l2_dtype dt, int64_t n, int64_t o, int64_t groups, const win *g);
+bool l2__conv_small_dx(const char *op, const float *dy, const float *w, float *dx, int64_t n,
+                       int64_t o, const win *g, int nt);
+
 /* A forward's operands: x, w and b made contiguous (bc NULL without a bias) and the output. */
 typedef struct {
     l2_tensor *xc, *wc, *bc, *r;

@@ -1,5 +1,6 @@
 # The conv family: sources (libl2_libl2_la_SOURCES += ...) and tests (C_TESTS += ...).
-libl2_libl2_la_SOURCES += libl2/ops/conv2d.c libl2/ops/conv-common.c libl2/ops/pool.c \
+libl2_libl2_la_SOURCES += libl2/ops/conv2d.c libl2/ops/conv-common.c libl2/ops/conv-small.c \
+	libl2/ops/pool.c \
 	libl2/ops/pad.c \
 	libl2/ops/conv-impl.h
 C_TESTS += tests/test-conv

@@ -546,6 +546,13 @@ l2_tensor *l2_conv2d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
     bool ok = l2__conv_io_start(op, &io, x, w, b, rank, osh);
     size_t es = l2__esize(x->dtype);
     int nt = conv_threads(l2__mul_sat(l2__mul_sat(cg.n, cg.o), l2__mul_sat(cg.k, cg.l)), cg.n);
+    if (ok && l2__conv_small_ok(x->dtype, cg.n, cg.o, cg.groups, &cg.g)) { /* issue 12 */
+        ok = l2__conv_small_fwd(op, (const float *)l2__data(io.xc),
+                                (const float *)l2__data(io.wc),
+                                io.bc ? (const float *)l2__data(io.bc) : NULL,
+                                (float *)l2__data(io.r), cg.n, cg.o, &cg.g, nt);
+        return l2__conv_io_end(&io, ok, L2__OP_CONV2D, x, w, b, p, 7);
+    }
     conv_job j = {.dt = x->dtype, .es = es, .cg = &cg,
                   .gmax = block_samples(&cg, es, (cg.n + nt - 1) / nt)};
     /* Per thread: the block's column matrix (C*kH*kW, gmax*L) and GEMM result (Og, gmax*L).
@@ -593,8 +600,30 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
     /* dx: col2im accumulates into zeros; the direct (1x1) path's beta=0 gemm writes it all.
      * dW: the first block of each slot's partial writes it (an empty batch leaves zeros). */
     l2__conv_grads g;
-    bool ok = l2__conv_grads_start(op, &g, node, gout, cg.o, !cg.direct, cg.n == 0);
-    bool need_x = g.need_x, need_w = g.need_w;
+    /* dx written whole by the direct path for a small contraction (issue 12): no zero fill */
+    bool small_dx = l2__conv_small_dx_ok(dt, cg.n, cg.o, cg.groups, &cg.g);
+    bool ok = l2__conv_grads_start(op, &g, node, gout, cg.o, !cg.direct && !small_dx,
+                                   cg.n == 0);
+    bool need_x = g.need_x, need_w = g.need_w, db_done = false;
+    if (ok && need_x && small_dx) {
+        ok = l2__conv_small_dx(op, (const float *)l2__data(g.dy), (const float *)l2__data(g.wc),
+                               (float *)l2__data(g.dx), cg.n, cg.o, &cg.g,
+                               conv_threads(l2__mul_sat(l2__mul_sat(cg.n, cg.o),
+                                                        l2__mul_sat(cg.k, cg.l)), cg.n));
+        need_x = false;
+    }
+    /* The direct path for a small contraction computes dw and db; dx, when needed, takes the
+     * column path below (issue 12). */
+    if (ok && need_w && l2__conv_small_ok(dt, cg.n, cg.o, cg.groups, &cg.g)) {
+        int snt = conv_threads(l2__mul_sat(l2__mul_sat(cg.n, cg.o), l2__mul_sat(cg.k, cg.l)),
+                               cg.n);
+        ok = l2__conv_small_bwd(op, (const float *)l2__data(g.xc),
+                                (const float *)l2__data(g.dy), (float *)l2__data(g.dw),
+                                g.need_b ? (float *)l2__data(g.db) : NULL, cg.n, cg.o, &cg.g,
+                                snt);
+        need_w = false;
+        db_done = g.need_b;
+    }
     /* Slots: L2__CONV_BWD_SLOTS fixed sample ranges (fewer for a small batch), whatever the
      * thread count, each with its own partial dW, summed in slot order: the same dW at any
      * thread count. */
@@ -628,7 +657,7 @@ l2_status l2__conv2d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
         if (need_w && slots > 1)
             sum_slots(dt, pws, slots, cg.o * cg.k, l2__data(g.dw));
     }
-    if (ok && g.need_b)
+    if (ok && g.need_b && !db_done)
         l2__conv_bias_grad(dt, l2__data(g.dy), cg.n, cg.o, cg.l, l2__data(g.db));
     l2__free(buf);
     return l2__conv_grads_end(&g, ok, gin);
