@@ -88,26 +88,13 @@ __attribute__((target("avx2"))) static inline void store_ps_n(float *p, __m256 v
         p[i] = t[i];
 }
 
-__attribute__((target("avx2"))) static inline void store_epi64_n(int64_t *p, __m256i v, int n)
-{
-    if (n >= 4) {
-        _mm256_storeu_si256((__m256i *)p, v);
-        return;
-    }
-    long long t[4];
-    _mm256_storeu_si256((__m256i *)t, v);
-    for (int i = 0; i < n; i++)
-        p[i] = t[i];
-}
-
 /* float32 2x2 windows by eights on AVX2 (issue 12): the n outputs of one output row, the last
  * partial eight through masked loads and stores (no read past the row's 2n cells); r0, r1 the
- * two input rows, base the flat position of r0[0]. The same comparisons in the same order as
- * L2__MAX2X2 (a later cell wins when it is greater or NaN), as vector compares and blends, so
- * the results and the maximum's cell are the scalar loop's. */
+ * two input rows; co (if not NULL) receives each maximum's cell 0..3 as L2__MAX2X2's K. The
+ * same comparisons in the same order as L2__MAX2X2 (a later cell wins when it is greater or
+ * NaN), as vector compares and blends, so the results and the cells are the scalar loop's. */
 __attribute__((target("avx2"))) static void maxpool2x2_row_avx2(const float *r0, const float *r1,
-                                                                float *yo, int64_t *ao,
-                                                                int64_t base, int64_t w,
+                                                                float *yo, uint8_t *co,
                                                                 int64_t n)
 {
     /* mutation test: the last cell of each window reported as the third */
@@ -115,8 +102,6 @@ __attribute__((target("avx2"))) static void maxpool2x2_row_avx2(const float *r0,
     const __m256 one = _mm256_castsi256_ps(_mm256_set1_epi32(1));
     const __m256 two = _mm256_castsi256_ps(_mm256_set1_epi32(2));
     const __m256 three = _mm256_castsi256_ps(_mm256_set1_epi32(k3));
-    const __m256i wv = _mm256_set1_epi64x(w), onev = _mm256_set1_epi64x(1);
-    const __m256i ramp = _mm256_setr_epi64x(0, 2, 4, 6);
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), all = _mm256_set1_epi32(-1);
     for (int64_t ox = 0; ox < n; ox += 8) {
         int m = n - ox < 8 ? (int)(n - ox) : 8; /* outputs in this eight */
@@ -150,58 +135,51 @@ __attribute__((target("avx2"))) static void maxpool2x2_row_avx2(const float *r0,
         mx = _mm256_blendv_ps(mx, bo, t);
         k = _mm256_blendv_ps(k, three, t);
         store_ps_n(yo + ox, mx, m);
-        if (!ao)
+        if (!co)
             continue;
+        /* the eight cells (int32 0..3) as eight bytes */
         __m256i ki = _mm256_castps_si256(k);
-        for (int h = 0; h < 2 && 4 * h < m; h++) {
-            __m128i kh = h ? _mm256_extracti128_si256(ki, 1) : _mm256_castsi256_si128(ki);
-            __m256i k64 = _mm256_cvtepi32_epi64(kh);
-            __m256i row = _mm256_and_si256(_mm256_cmpeq_epi64(_mm256_srli_epi64(k64, 1), onev),
-                                           wv);
-            __m256i col = _mm256_add_epi64(_mm256_set1_epi64x(base + 2 * ox + 8 * h), ramp);
-            __m256i pos = _mm256_add_epi64(_mm256_add_epi64(col, row),
-                                           _mm256_and_si256(k64, onev));
-            store_epi64_n(ao + ox + 4 * h, pos, m - 4 * h);
+        __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(ki),
+                                       _mm256_extracti128_si256(ki, 1));
+        __m128i b8 = _mm_packus_epi16(w16, w16);
+        if (m == 8) {
+            _mm_storel_epi64((__m128i *)(co + ox), b8);
+        } else {
+            uint8_t t8[16];
+            _mm_storeu_si128((__m128i *)t8, b8);
+            memcpy(co + ox, t8, (size_t)m);
         }
     }
 }
 
 /* The adjoint of maxpool2x2_row_avx2 on one output row (float32, AVX2): each of the n windows
- * writes its four cells, dy at the cell arg names and 0 at the others (as the scalar loop). */
+ * writes its four cells, dy at the cell its code names and 0 at the others (as the scalar
+ * loop). */
 __attribute__((target("avx2"))) static void maxpool2x2_bwd_row_avx2(const float *d,
-                                                                    const int64_t *a, float *r0,
-                                                                    float *r1, int64_t base,
-                                                                    int64_t w, int64_t n)
+                                                                    const uint8_t *c, float *r0,
+                                                                    float *r1, int64_t n)
 {
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), all = _mm256_set1_epi32(-1);
+    const __m256i one = _mm256_set1_epi32(1), two = _mm256_set1_epi32(2);
     /* mutation test: the second row's first cell taken for the first row's */
-    const __m256i ramp = _mm256_setr_epi64x(0, 2, 4, 6),
-                  wm1 = _mm256_set1_epi64x(l2__fault("pool2x2_bwdvec") ? w : w - 1);
-    const __m256i wv = _mm256_set1_epi64x(w), onev = _mm256_set1_epi64x(1);
-    const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    const bool fault = l2__fault("pool2x2_bwdvec");
     for (int64_t ox = 0; ox < n; ox += 8) {
         int m = n - ox < 8 ? (int)(n - ox) : 8;
         __m256i lo = m < 8 ? _mm256_cmpgt_epi32(_mm256_set1_epi32(m), iota) : all;
         __m256 v = _mm256_maskload_ps(d + ox, lo);
-        __m256i row1[2], col1[2];
-        for (int h = 0; h < 2; h++) {
-            __m128i lh = h ? _mm256_extracti128_si256(lo, 1) : _mm256_castsi256_si128(lo);
-            __m256i at = _mm256_maskload_epi64((const long long *)(a + ox + 4 * h),
-                                               _mm256_cvtepi32_epi64(lh));
-            at = _mm256_sub_epi64(at, _mm256_add_epi64(
-                                          _mm256_set1_epi64x(base + 2 * ox + 8 * h), ramp));
-            row1[h] = _mm256_cmpgt_epi64(at, wm1); /* the window's second row */
-            __m256i col = _mm256_sub_epi64(at, _mm256_and_si256(row1[h], wv));
-            col1[h] = _mm256_cmpeq_epi64(col, onev); /* its second column */
+        __m128i b8;
+        if (m == 8) {
+            b8 = _mm_loadl_epi64((const __m128i *)(c + ox));
+        } else {
+            uint8_t t8[16] = {0};
+            memcpy(t8, c + ox, (size_t)m);
+            b8 = _mm_loadu_si128((const __m128i *)t8);
         }
-        /* the four 64-bit masks' low halves as eight 32-bit lanes */
-        __m256i r1m = _mm256_permute2x128_si256(_mm256_permutevar8x32_epi32(row1[0], pick),
-                                                _mm256_permutevar8x32_epi32(row1[1], pick),
-                                                0x20);
-        __m256i c1m = _mm256_permute2x128_si256(_mm256_permutevar8x32_epi32(col1[0], pick),
-                                                _mm256_permutevar8x32_epi32(col1[1], pick),
-                                                0x20);
-        __m256 rr = _mm256_castsi256_ps(r1m), cc = _mm256_castsi256_ps(c1m);
+        __m256i k = _mm256_cvtepu8_epi32(b8);
+        if (fault) /* code 2 read as 0 */
+            k = _mm256_andnot_si256(_mm256_and_si256(_mm256_cmpeq_epi32(k, two), two), k);
+        __m256 rr = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(k, two), two));
+        __m256 cc = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(k, one), one));
         __m256 v0e = _mm256_andnot_ps(_mm256_or_ps(rr, cc), v);
         __m256 v0o = _mm256_and_ps(_mm256_andnot_ps(rr, cc), v);
         __m256 v1e = _mm256_and_ps(_mm256_andnot_ps(cc, rr), v);
@@ -229,9 +207,11 @@ static bool have_avx2(void)
 
 /* The special case kernel 2x2, stride 2, no padding (the same results as maxpool_##SUF): per
  * output row two input rows, the columns in blocks of L2__POOL2X2_BLOCK outputs and then a tail;
- * an odd last input row or column is never read. */
+ * an odd last input row or column is never read. code (if not NULL) receives each maximum's
+ * cell in its window, 0..3 (L2__MAX2X2's K): a byte instead of a flat int64 position (issue 12:
+ * an eighth of the memory traffic). */
 #define L2__MAXPOOL2X2(SUF, T, VEC)                                                          \
-    static void maxpool2x2_##SUF(const T *x, T *y, int64_t *arg, int64_t planes,             \
+    static void maxpool2x2_##SUF(const T *x, T *y, uint8_t *code, int64_t planes,            \
                                  const win *g)                                               \
     {                                                                                        \
         int64_t w = g->w, hw = g->h * g->w, ow = g->ow, pq = g->oh * g->ow;                  \
@@ -241,33 +221,33 @@ static bool have_avx2(void)
         _Pragma("omp parallel for num_threads(nt) schedule(static) if (nt > 1)")             \
         for (int64_t p = 0; p < planes; p++)                                                 \
             for (int64_t oy = 0; oy < g->oh; oy++) {                                         \
-                int64_t base = 2 * oy * w;                                                   \
-                const T *r0 = x + p * hw + base, *r1 = r0 + w;                               \
+                const T *r0 = x + p * hw + 2 * oy * w, *r1 = r0 + w;                         \
                 T *yo = y + p * pq + oy * ow;                                                \
-                int64_t *ao = arg ? arg + p * pq + oy * ow : NULL, ox = 0;                   \
+                uint8_t *co = code ? code + p * pq + oy * ow : NULL;                         \
+                int64_t ox = 0;                                                              \
                 if (vec) {                                                                   \
-                    L2__POOL2X2_VEC_##SUF(r0, r1, yo, ao, base, w, ow);                      \
+                    L2__POOL2X2_VEC_##SUF(r0, r1, yo, co, ow);                               \
                     ox = ow;                                                                 \
                 }                                                                            \
                 for (; ox < full; ox += L2__POOL2X2_BLOCK) {                                 \
                     int k[L2__POOL2X2_BLOCK];                                                \
                     for (int e = 0; e < L2__POOL2X2_BLOCK; e++)                              \
                         L2__MAX2X2(T, r0, r1, 2 * (ox + e), yo[ox + e], k[e]);               \
-                    if (ao)                                                                  \
+                    if (co)                                                                  \
                         for (int e = 0; e < L2__POOL2X2_BLOCK; e++)                          \
-                            ao[ox + e] = L2__CELL2X2(base, w, 2 * (ox + e), k[e]);           \
+                            co[ox + e] = (uint8_t)k[e];                                      \
                 }                                                                            \
                 for (; ox < ow; ox++) {                                                      \
                     int k;                                                                   \
                     L2__MAX2X2(T, r0, r1, 2 * ox, yo[ox], k);                                \
-                    if (ao)                                                                  \
-                        ao[ox] = L2__CELL2X2(base, w, 2 * ox, k);                            \
+                    if (co)                                                                  \
+                        co[ox] = (uint8_t)k;                                                 \
                 }                                                                            \
                 if (ow > 1 && l2__fault("pool2x2_edge")) { /* mutation test: wrong window */ \
                     int k;                                                                   \
                     L2__MAX2X2(T, r0, r1, 2 * ow - 3, yo[ow - 1], k);                        \
-                    if (ao)                                                                  \
-                        ao[ow - 1] = L2__CELL2X2(base, w, 2 * ow - 3, k);                    \
+                    if (co) /* the window one column left, as its cell in the last window */ \
+                        co[ow - 1] = (uint8_t)(k & 1 ? k - 1 : k);                           \
                 }                                                                            \
             }                                                                                \
     }
@@ -285,11 +265,11 @@ static bool have_avx2(void)
     }
 
 /* The adjoint of the 2x2 stride-2 loop without padding: the windows tile the input without
- * overlap, so each one writes its four cells (dy at the maximum, arg, 0 at the others) and an
- * odd last row or column gets 0: dx needs no zero fill first. */
+ * overlap, so each one writes its four cells (dy at the maximum, its code, 0 at the others) and
+ * an odd last row or column gets 0: dx needs no zero fill first. */
 #define L2__MAXPOOL2X2_BWD(SUF, T, VEC)                                                      \
-    static void maxpool2x2_bwd_##SUF(const T *dy, const int64_t *arg, T *dx, int64_t planes, \
-                                     const win *g)                                           \
+    static void maxpool2x2_bwd_##SUF(const T *dy, const uint8_t *code, T *dx,                \
+                                     int64_t planes, const win *g)                           \
     {                                                                                        \
         int64_t w = g->w, hw = g->h * g->w, ow = g->ow, pq = g->oh * g->ow;                  \
         bool vec = VEC && have_avx2() && !l2__fault("pool2x2_bwd");                          \
@@ -298,24 +278,23 @@ static bool have_avx2(void)
         for (int64_t p = 0; p < planes; p++) {                                               \
             T *xp = dx + p * hw;                                                             \
             for (int64_t oy = 0; oy < g->oh; oy++) {                                         \
-                int64_t base = 2 * oy * w;                                                   \
-                T *r0 = xp + base, *r1 = r0 + w;                                             \
+                T *r0 = xp + 2 * oy * w, *r1 = r0 + w;                                       \
                 const T *d = dy + p * pq + oy * ow;                                          \
-                const int64_t *a = arg + p * pq + oy * ow;                                   \
+                const uint8_t *c = code + p * pq + oy * ow;                                  \
                 int64_t ox0 = 0;                                                             \
                 if (vec) {                                                                   \
-                    L2__POOL2X2_BWD_VEC_##SUF(d, a, r0, r1, base, w, ow);                    \
+                    L2__POOL2X2_BWD_VEC_##SUF(d, c, r0, r1, ow);                             \
                     ox0 = ow;                                                                \
                 }                                                                            \
                 for (int64_t ox = ox0; ox < ow; ox++) {                                      \
-                    int64_t at = a[ox] - base - 2 * ox; /* 0, 1, w or w + 1 */               \
+                    int at = c[ox]; /* 0, 1: row r0; 2, 3: row r1 */                         \
                     /* mutation test: the last column's gradient to the cell beside */       \
                     at ^= ox == ow - 1 && l2__fault("pool2x2_bwd");                          \
                     T v = d[ox];                                                             \
                     r0[2 * ox] = at == 0 ? v : (T)0;                                         \
                     r0[2 * ox + 1] = at == 1 ? v : (T)0;                                     \
-                    r1[2 * ox] = at == w ? v : (T)0;                                         \
-                    r1[2 * ox + 1] = at == w + 1 ? v : (T)0;                                 \
+                    r1[2 * ox] = at == 2 ? v : (T)0;                                         \
+                    r1[2 * ox + 1] = at == 3 ? v : (T)0;                                     \
                 }                                                                            \
                 if (w % 2) {                                                                 \
                     r0[w - 1] = 0;                                                           \
@@ -487,21 +466,25 @@ l2_tensor *l2_max_pool2d(const l2_tensor *x, const int64_t kernel[2], const int6
     bool grad = l2__needs_grad(1, &x);
     l2_tensor *xc = l2__convert(op, x, x->dtype, true);
     l2_tensor *r = xc ? l2__new(op, x->ndim, shape, x->dtype, false) : NULL;
-    int64_t *arg = NULL;
+    /* the node's extra: each maximum's cell code (2x2 stride 2, a byte) or flat position */
+    bool two = is_2x2(&g);
+    size_t esz = two ? sizeof(uint8_t) : sizeof(int64_t);
+    void *arg = NULL;
     if (r && grad)
-        arg = l2__malloc(sizeof(int64_t) * (size_t)(planes * g.oh * g.ow) + 1, op);
+        arg = l2__malloc(esz * (size_t)(planes * g.oh * g.ow) + 1, op);
     if (!r || (grad && !arg)) {
         l2_tensor_release(r);
         l2_tensor_release(xc);
         return NULL;
     }
-    bool two = is_2x2(&g);
-    if (x->dtype == L2_FLOAT32)
-        (two ? maxpool2x2_f32 : maxpool_f32)((const float *)l2__data(xc), (float *)l2__data(r),
-                                              arg, planes, &g);
+    if (x->dtype == L2_FLOAT32 && two)
+        maxpool2x2_f32((const float *)l2__data(xc), (float *)l2__data(r), arg, planes, &g);
+    else if (x->dtype == L2_FLOAT32)
+        maxpool_f32((const float *)l2__data(xc), (float *)l2__data(r), arg, planes, &g);
+    else if (two)
+        maxpool2x2_f64((const double *)l2__data(xc), (double *)l2__data(r), arg, planes, &g);
     else
-        (two ? maxpool2x2_f64 : maxpool_f64)((const double *)l2__data(xc),
-                                              (double *)l2__data(r), arg, planes, &g);
+        maxpool_f64((const double *)l2__data(xc), (double *)l2__data(r), arg, planes, &g);
     l2_tensor_release(xc);
     if (grad) {
         l2__node *node = l2__record(L2__OP_MAX_POOL2D, r, 1, &x);
@@ -530,12 +513,13 @@ l2_status l2__max_pool2d_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
         l2_tensor_release(dy);
         return l2_last_status();
     }
-    const int64_t *arg = n->extra;
+    const int64_t *arg = n->extra; /* the 2x2 loop's: byte codes */
     if (two && dx->dtype == L2_FLOAT32)
-        maxpool2x2_bwd_f32((const float *)l2__data(dy), arg, (float *)l2__data(dx), planes, &g);
-    else if (two)
-        maxpool2x2_bwd_f64((const double *)l2__data(dy), arg, (double *)l2__data(dx), planes,
+        maxpool2x2_bwd_f32((const float *)l2__data(dy), n->extra, (float *)l2__data(dx), planes,
                            &g);
+    else if (two)
+        maxpool2x2_bwd_f64((const double *)l2__data(dy), n->extra, (double *)l2__data(dx),
+                           planes, &g);
     else if (dx->dtype == L2_FLOAT32)
         maxpool_bwd_f32((const float *)l2__data(dy), arg, (float *)l2__data(dx), planes,
                         g.h * g.w, g.oh * g.ow);
