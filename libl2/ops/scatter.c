@@ -328,10 +328,10 @@ l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index
     l2_tensor *r = reduce_new(op, t, d, idx, src, (int)reduce, include_self);
     const l2_tensor *in[2] = {t, src};
     if (r && l2__is_float(t->dtype) && l2__needs_grad(2, in)) {
-        /* amax and amin also save the result (as torch does), which their backward reads */
+        /* the result too, as torch saves it (changing it in place then fails backward);
+         * amax and amin's backward reads it */
         const l2_tensor *save[4] = {idx, t, src, r};
-        bool ext = reduce == L2_SCATTER_AMAX || reduce == L2_SCATTER_AMIN;
-        l2__node *node = l2__record_save(L2__OP_SCATTER_REDUCE, r, 2, in, ext ? 4 : 3, save);
+        l2__node *node = l2__record_save(L2__OP_SCATTER_REDUCE, r, 2, in, 4, save);
         if (!node) {
             l2_tensor_release(r);
             l2_tensor_release(idx);
