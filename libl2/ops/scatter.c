@@ -355,24 +355,28 @@ l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index
                                  const T *tv, T *gs, T *gsrc)                                \
     {                                                                                        \
         int64_t n = walk_count(w);                                                           \
-        const T *rv = (const T *)w->a, *sv = (const T *)w->b;                                \
+        const T *rv = (const T *)w->a;                                                       \
+        const char *ra = w->a, *sa = w->b; /* a position's byte offset from these is also */ \
+        char *gb = (char *)gs, *gsb = (char *)gsrc; /* its offset in gs and gsrc */          \
         bool own = !l2__fault("sred_count"); /* mutation test: t[q] not counted in N */      \
         for (int64_t q = 0; q < numel; q++)                                                  \
             gs[q] = (T)(own && tv[q] == rv[q]);                                              \
         GS_WALK(w, 0, n, {                                                                   \
-            T rq_ = *(const T *)pa;                                                          \
-            gs[(const T *)pa - rv] += (T)(*(const T *)pb == rq_);                            \
+            if (*(const T *)pb == *(const T *)pa)                                            \
+                *(T *)(gb + (pa - ra)) += 1;                                                 \
         });                                                                                  \
         for (int64_t q = 0; q < numel; q++)                                                  \
             gs[q] = g[q] / gs[q];                                                            \
+        /* a src element that is not a maximum gets 0 * dy / N: NaN where dy / N is not     \
+         * finite, as torch's mask * grad */                                                 \
         GS_WALK(w, 0, n, {                                                                   \
-            T hit_ = *(const T *)pb == *(const T *)pa ? (T)1 : (T)0;                         \
-            gsrc[(const T *)pb - sv] = hit_ * gs[(const T *)pa - rv];                        \
+            T d_ = *(const T *)(gb + (pa - ra));                                             \
+            *(T *)(gsb + (pb - sa)) = *(const T *)pb == *(const T *)pa ? d_ : (T)0 * d_;     \
         });                                                                                  \
         for (int64_t q = 0; q < numel; q++)                                                  \
             gs[q] = (tv[q] == rv[q] ? (T)1 : (T)0) * gs[q];                                  \
         if (!self)                                                                           \
-            GS_WALK(w, 0, n, gs[(const T *)pa - rv] = 0);                                    \
+            GS_WALK(w, 0, n, *(T *)(gb + (pa - ra)) = 0);                                    \
     }
 DEF_EXTREME_BWD(f32, float)
 DEF_EXTREME_BWD(f64, double)
