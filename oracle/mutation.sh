@@ -111,6 +111,7 @@ prelu_chan|test-act test-prelu|prelu|speed (issue 12, speed12): prelu's row weig
 hardtanh_nan|test-prelu|hardtanh,relu6|speed (issue 12, speed12): the vectorised clamp loses its NaN guard (NaN gives max_val)
 sred_count|test-uniq|scatter_reduce|scatter_reduce (issue 12, sred): the amax/amin backward leaves t's own maximum out of the count of ties N
 sred_ident|test-uniq|scatter_reduce|scatter_reduce (issue 12, sred): amax/amin without include_self start the reached positions from 0, not from -inf / +inf
+sred_zero|test-uniq|scatter_reduce|scatter_reduce (issue 12, sred): the amax/amin backward without include_self keeps dt at the reached positions (the walk that hands out dy / N does not zero them)
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

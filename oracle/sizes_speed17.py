@@ -70,8 +70,8 @@ def plans(op, th, deep):
         for red in (3, 4):  # amax, amin
             for self_ in (True, False):
                 ps.append({"t": ts, "index": ish, "dim": dim, "reduce": red, "self": self_,
-                           "lays": LAYS[k % len(LAYS)], "values": VALUES[k % len(VALUES)],
-                           "label": lb})
+                           "lays": LAYS[k % len(LAYS)],  # values shifted per geometry
+                           "values": VALUES[(k + k // len(LAYS)) % len(VALUES)], "label": lb})
                 k += 1
     for n, (ts, ish, dim, lb) in enumerate(LARGE):
         for red in (3, 4):

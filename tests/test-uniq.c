@@ -213,6 +213,15 @@ static void test_grads(void)
     ok(my && l2_backward(my, mg, false) == L2_OK, "amax ties: backward");
     ok(holds(l2_grad(mt), 1, (const double[]){1}) &&
        holds(l2_grad(ms), 3, (const double[]){1, 0, 1}), "amax ties share dy evenly");
+    /* without include_self t still counts in the share (as torch) but its own dt is zero */
+    l2_set_grad_none(mt);
+    l2_set_grad_none(ms);
+    l2_tensor *ny = l2_scatter_reduce(mt, 0, mi, ms, L2_SCATTER_AMAX, false);
+    ok(ny && l2_backward(ny, mg, false) == L2_OK, "amax ties without self: backward");
+    ok(holds(l2_grad(mt), 1, (const double[]){0}) &&
+       holds(l2_grad(ms), 3, (const double[]){1, 0, 1}), "amax ties without self: dt zero, "
+       "dsrc dy / 3 as torch");
+    l2_tensor_release(ny);
     /* the result is saved (as torch): changed in place, backward fails */
     for (int m = L2_SCATTER_SUM; m <= L2_SCATTER_AMIN; m += L2_SCATTER_AMAX) {
         l2_tensor *ry = l2_scatter_reduce(mt, 0, mi, ms, (l2_scatter_mode)m, true);

@@ -347,36 +347,49 @@ l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index
 }
 
 /* The backward of amax and amin in t's dtype from the saved result R (the walk's a: R, b: src,
- * both contiguous; g, tv: dy and t, contiguous of t's shape; gs: dt out, also the scratch for
- * N and dy / N; gsrc: dsrc out, contiguous of src's shape). The formula is the one below;
- * N[q] counts in t's dtype and dy / N divides once in it, as torch computes them. */
+ * both contiguous; g, tv: dy and t, contiguous of t's shape; gs: dt out; gsrc: dsrc out,
+ * contiguous of src's shape; dq: scratch of t's shape for N and dy / N without include_self,
+ * where gs is zeroed at the reached positions in the walk that reads dy / N; with include_self
+ * gs is that scratch). The formula is the one below; N[q] counts in t's dtype and dy / N
+ * divides once in it, as torch computes them. */
 #define DEF_EXTREME_BWD(NM, T)                                                               \
     static void extreme_bwd_##NM(const gs_walk *w, int64_t numel, bool self, const T *g,     \
-                                 const T *tv, T *gs, T *gsrc)                                \
+                                 const T *tv, T *gs, T *gsrc, T *dq)                         \
     {                                                                                        \
         int64_t n = walk_count(w);                                                           \
         const T *rv = (const T *)w->a;                                                       \
+        T *dv = self ? gs : dq;                                                              \
         const char *ra = w->a, *sa = w->b; /* a position's byte offset from these is also */ \
-        char *gb = (char *)gs, *gsb = (char *)gsrc; /* its offset in gs and gsrc */          \
+        char *db = (char *)dv, *gb = (char *)gs, *gsb = (char *)gsrc; /* its offset here */  \
         bool own = !l2__fault("sred_count"); /* mutation test: t[q] not counted in N */      \
         for (int64_t q = 0; q < numel; q++)                                                  \
-            gs[q] = (T)(own && tv[q] == rv[q]);                                              \
+            dv[q] = (T)(own && tv[q] == rv[q]);                                              \
         GS_WALK(w, 0, n, {                                                                   \
             if (*(const T *)pb == *(const T *)pa)                                            \
-                *(T *)(gb + (pa - ra)) += 1;                                                 \
+                *(T *)(db + (pa - ra)) += 1;                                                 \
         });                                                                                  \
         for (int64_t q = 0; q < numel; q++)                                                  \
-            gs[q] = g[q] / gs[q];                                                            \
+            dv[q] = g[q] / dv[q];                                                            \
         /* a src element that is not a maximum gets 0 * dy / N: NaN where dy / N is not     \
          * finite, as torch's mask * grad */                                                 \
-        GS_WALK(w, 0, n, {                                                                   \
-            T d_ = *(const T *)(gb + (pa - ra));                                             \
-            *(T *)(gsb + (pb - sa)) = *(const T *)pb == *(const T *)pa ? d_ : (T)0 * d_;     \
-        });                                                                                  \
+        if (self) {                                                                          \
+            GS_WALK(w, 0, n, {                                                               \
+                T d_ = *(const T *)(db + (pa - ra));                                         \
+                *(T *)(gsb + (pb - sa)) = *(const T *)pb == *(const T *)pa ? d_ : (T)0 * d_; \
+            });                                                                              \
+            for (int64_t q = 0; q < numel; q++)                                              \
+                gs[q] = (tv[q] == rv[q] ? (T)1 : (T)0) * gs[q];                              \
+            return;                                                                          \
+        }                                                                                    \
         for (int64_t q = 0; q < numel; q++)                                                  \
-            gs[q] = (tv[q] == rv[q] ? (T)1 : (T)0) * gs[q];                                  \
-        if (!self)                                                                           \
-            GS_WALK(w, 0, n, *(T *)(gb + (pa - ra)) = 0);                                    \
+            gs[q] = (tv[q] == rv[q] ? (T)1 : (T)0) * dv[q];                                  \
+        bool zero = !l2__fault("sred_zero"); /* mutation test: reached dt kept */            \
+        GS_WALK(w, 0, n, {                                                                   \
+            T d_ = *(const T *)(db + (pa - ra));                                             \
+            *(T *)(gsb + (pb - sa)) = *(const T *)pb == *(const T *)pa ? d_ : (T)0 * d_;     \
+            if (zero)                                                                        \
+                *(T *)(gb + (pa - ra)) = 0;                                                  \
+        });                                                                                  \
     }
 DEF_EXTREME_BWD(f32, float)
 DEF_EXTREME_BWD(f64, double)
@@ -389,7 +402,7 @@ static l2_status extreme_backward(l2__node *nd, const l2_tensor *gout, l2_tensor
     const l2_tensor *idx = nd->saved[0], *t = nd->saved[1], *src = nd->saved[2];
     l2_dtype dt = t->dtype;
     bool self = nd->i[2] != 0;
-    enum { G, T, SRC, R, GS, GSRC, NT };
+    enum { G, T, SRC, R, GS, GSRC, DQ, NT };
     l2_tensor *k[NT] = {NULL};
     l2_status st = L2_OK;
     int64_t numel = l2__numel(t->ndim, t->shape);
@@ -400,19 +413,20 @@ static l2_status extreme_backward(l2__node *nd, const l2_tensor *gout, l2_tensor
     k[R] = l2__convert(op, nd->saved[3], dt, true);
     k[GS] = l2__new(op, t->ndim, t->shape, dt, false);
     k[GSRC] = l2__new(op, src->ndim, src->shape, dt, !reach_all);
+    k[DQ] = self ? NULL : l2__new(op, t->ndim, t->shape, dt, false);
     for (int i = 0; i < NT; i++)
-        if (!k[i])
+        if (!k[i] && (i != DQ || !self))
             goto fail;
     gs_walk w;
     walk_init(&w, (int)nd->i[0], idx, k[R], k[SRC]);
     if (dt == L2_FLOAT32)
         extreme_bwd_f32(&w, numel, self, (const float *)l2__data(k[G]),
                         (const float *)l2__data(k[T]), (float *)l2__data(k[GS]),
-                        (float *)l2__data(k[GSRC]));
+                        (float *)l2__data(k[GSRC]), self ? NULL : (float *)l2__data(k[DQ]));
     else
         extreme_bwd_f64(&w, numel, self, (const double *)l2__data(k[G]),
                         (const double *)l2__data(k[T]), (double *)l2__data(k[GS]),
-                        (double *)l2__data(k[GSRC]));
+                        (double *)l2__data(k[GSRC]), self ? NULL : (double *)l2__data(k[DQ]));
     if (nd->next[0].fn || nd->next[0].leaf) {
         gin[0] = k[GS];
         k[GS] = NULL;
@@ -494,7 +508,8 @@ l2_status l2__scatter_reduce_backward(l2__node *nd, const l2_tensor *gout, l2_te
         break;
     case L2_SCATTER_PROD: {
         /* torch's formula step by step, rounded to t's dtype as torch computes it: x1 = the
-         * zeros reaching q, x2 = the result of t with its zeros read as 1, x3 = the result R, x4 = the result with the src zeros left out */
+         * zeros reaching q, x2 = the result of t with its zeros read as 1, x3 = the result R,
+         * x4 = the result with the src zeros left out */
         k[X2] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
         k[MS] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
         k[X3] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
