@@ -1189,7 +1189,8 @@ typedef enum {
  * divided by the count; prod: dy * product of the other values (zeros handled exactly for one
  * zero per position); amax/amin: dy split evenly among t[q] and the src elements equal to the
  * result (t[q] counts even without include_self, as in torch); without include_self dt is zero
- * at the reached positions. */
+ * at the reached positions. The node saves the result, as torch's: changing it in place before
+ * backward makes backward fail (L2_ERR_AUTOGRAD). */
 L2_API l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index,
                                     const l2_tensor *src, l2_scatter_mode reduce,
                                     bool include_self);

@@ -114,6 +114,9 @@ nansum_mask|test-extcols|nansum,nanmean|reductions (issue 12, speed11): one-pass
 nansum_tail|test-extcols|nansum,nanmean|reductions (issue 12, speed11): one-pass nansum/nanmean float32 rows skip the n % 16 tail
 prelu_chan|test-act test-prelu|prelu|speed (issue 12, speed12): prelu's row weight taken from the batch index, not the channel
 hardtanh_nan|test-prelu|hardtanh,relu6|speed (issue 12, speed12): the vectorised clamp loses its NaN guard (NaN gives max_val)
+sred_count|test-uniq|scatter_reduce|scatter_reduce (issue 12, sred): the amax/amin backward leaves t's own maximum out of the count of ties N
+sred_ident|test-uniq|scatter_reduce|scatter_reduce (issue 12, sred): amax/amin without include_self start the reached positions from 0, not from -inf / +inf
+sred_zero|test-uniq|scatter_reduce|scatter_reduce (issue 12, sred): the amax/amin backward without include_self keeps dt at the reached positions (the walk that hands out dy / N does not zero them)
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

@@ -7,6 +7,7 @@ import sizes_speed12 as S12  # speed (issue 12, area speed12): prelu's segments
 import sizes_speed16 as S16  # speed (issue 12, area speed16): copy runs
 import sizes_speed20 as S20  # speed (issue 12): conv2d's direct path for a small K
 import sizes_speed15 as S15  # speed (issue 12, area cnn): the 2x2 pool's partial stores
+import sizes_speed17 as S17  # speed (issue 12, area sred): scatter_reduce's amax / amin
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -161,6 +162,7 @@ CUSTOM.update(S8.CUSTOM)  # speed (issue 12, area speed8)
 CUSTOM.update(S11.CUSTOM)  # speed (issue 12, area speed11)
 CUSTOM.update(S12.CUSTOM)  # speed (issue 12, area speed12)
 CUSTOM.update(S16.CUSTOM)  # speed (issue 12, area speed16)
+CUSTOM.update(S17.CUSTOM)  # speed (issue 12, area sred)
 
 
 # Ops whose iterations can mix layouts (an input's memory order differs from the output's):
@@ -465,6 +467,7 @@ def plans(op, th, deep):
     ps += S16.plans(op, th, deep)  # speed (issue 12, area speed16): copy runs
     ps += S15.plans(op, th, deep)  # speed (issue 12, area cnn): the 2x2 pool's partial stores
     ps += S20.plans(op, th, deep)  # speed (issue 12): conv2d's direct path for a small K
+    ps += S17.plans(op, th, deep)  # speed (issue 12, area sred): scatter_reduce's amax / amin
     return ps
 
 

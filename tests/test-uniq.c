@@ -213,6 +213,22 @@ static void test_grads(void)
     ok(my && l2_backward(my, mg, false) == L2_OK, "amax ties: backward");
     ok(holds(l2_grad(mt), 1, (const double[]){1}) &&
        holds(l2_grad(ms), 3, (const double[]){1, 0, 1}), "amax ties share dy evenly");
+    /* without include_self t still counts in the share (as torch) but its own dt is zero */
+    l2_set_grad_none(mt);
+    l2_set_grad_none(ms);
+    l2_tensor *ny = l2_scatter_reduce(mt, 0, mi, ms, L2_SCATTER_AMAX, false);
+    ok(ny && l2_backward(ny, mg, false) == L2_OK, "amax ties without self: backward");
+    ok(holds(l2_grad(mt), 1, (const double[]){0}) &&
+       holds(l2_grad(ms), 3, (const double[]){1, 0, 1}), "amax ties without self: dt zero, "
+       "dsrc dy / 3 as torch");
+    l2_tensor_release(ny);
+    /* the result is saved (as torch): changed in place, backward fails */
+    for (int m = L2_SCATTER_SUM; m <= L2_SCATTER_AMIN; m += L2_SCATTER_AMAX) {
+        l2_tensor *ry = l2_scatter_reduce(mt, 0, mi, ms, (l2_scatter_mode)m, true);
+        ok(ry && l2_mul_scalar_(ry, 2) == L2_OK && l2_backward(ry, mg, false) == L2_ERR_AUTOGRAD,
+           "scatter_reduce %s: backward after the result changed in place fails", names[m]);
+        l2_tensor_release(ry);
+    }
     sc_ctx o = {L2_SCATTER_PROD, true, 0, rp};
     oom_check("scatter_reduce prod", sc_fn, 2, in, &o);
     sc_ctx o2 = {-1, true, 0, uq};

@@ -210,41 +210,53 @@ static inline double rnd(bool f, double x)
     return f ? (double)(float)x : x;
 }
 
-/* r (contiguous, t's values and dtype, the walk's a) reduced with the walk's b at the index
- * positions, in order; cnt: int64 scratch of r's numel for mean (else unused). amax/amin
- * propagate NaN as torch's std::max/min with a NaN test on src. */
-#define DEF_REDUCE(NM, T, LOW, HIGH)                                                         \
-    static void reduce_##NM(const gs_walk *w, int64_t numel, int mode, bool self,            \
-                            int64_t *cnt)                                                    \
+/* amax (amax true) or amin of r (contiguous, t's values and dtype, the walk's a) with the walk's
+ * b at the index positions; without self, the reached positions start from the identity (LOW
+ * for amax, HIGH for amin). NaN propagates as torch's std::max/min with a NaN test on src. Exact
+ * in any dtype, so float32 runs in float32 (issue 12: no float64 copies). */
+#define DEF_EXTREME(NM, T, LOW, HIGH)                                                        \
+    static void extreme_##NM(const gs_walk *w, bool amax, bool self)                         \
     {                                                                                        \
         int64_t n = walk_count(w);                                                           \
-        T *base = (T *)w->a;                                                                 \
         if (!self) {                                                                         \
-            T id = mode == L2_SCATTER_PROD ? (T)1 : mode == L2_SCATTER_AMAX ? LOW            \
-                   : mode == L2_SCATTER_AMIN ? HIGH : (T)0;                                  \
+            T id = l2__fault("sred_ident") ? (T)0 : amax ? LOW : HIGH; /* mutation test */  \
             GS_WALK(w, 0, n, *(T *)pa = id);                                                 \
         }                                                                                    \
-        switch (mode) {                                                                      \
-        case L2_SCATTER_SUM:                                                                 \
-        case L2_SCATTER_MEAN:                                                                \
-            GS_WALK(w, 0, n, *(T *)pa = add_##NM(*(T *)pa, *(const T *)pb));                 \
-            break;                                                                           \
-        case L2_SCATTER_PROD:                                                                \
-            GS_WALK(w, 0, n, *(T *)pa = mul_##NM(*(T *)pa, *(const T *)pb));                 \
-            break;                                                                           \
-        case L2_SCATTER_AMAX:                                                                \
+        if (amax)                                                                            \
             GS_WALK(w, 0, n, {                                                               \
                 T s_ = *(const T *)pb, v_ = *(T *)pa;                                        \
                 *(T *)pa = ISNAN_(s_) ? s_ : (v_ < s_ ? s_ : v_);                            \
             });                                                                              \
-            break;                                                                           \
-        default:                                                                             \
+        else                                                                                 \
             GS_WALK(w, 0, n, {                                                               \
                 T s_ = *(const T *)pb, v_ = *(T *)pa;                                        \
                 *(T *)pa = ISNAN_(s_) ? s_ : (s_ < v_ ? s_ : v_);                            \
             });                                                                              \
-            break;                                                                           \
+    }
+DEF_EXTREME(f32, float, -INFINITY, INFINITY)
+DEF_EXTREME(f64, double, -INFINITY, INFINITY)
+DEF_EXTREME(i64, int64_t, INT64_MIN, INT64_MAX)
+
+/* r (contiguous, t's values and dtype, the walk's a) reduced with the walk's b at the index
+ * positions, in order; cnt: int64 scratch of r's numel for mean (else unused). */
+#define DEF_REDUCE(NM, T)                                                                    \
+    static void reduce_##NM(const gs_walk *w, int64_t numel, int mode, bool self,            \
+                            int64_t *cnt)                                                    \
+    {                                                                                        \
+        if (mode == L2_SCATTER_AMAX || mode == L2_SCATTER_AMIN) {                            \
+            extreme_##NM(w, mode == L2_SCATTER_AMAX, self);                                  \
+            return;                                                                          \
         }                                                                                    \
+        int64_t n = walk_count(w);                                                           \
+        T *base = (T *)w->a;                                                                 \
+        if (!self) {                                                                         \
+            T id = mode == L2_SCATTER_PROD ? (T)1 : (T)0;                                    \
+            GS_WALK(w, 0, n, *(T *)pa = id);                                                 \
+        }                                                                                    \
+        if (mode == L2_SCATTER_PROD)                                                         \
+            GS_WALK(w, 0, n, *(T *)pa = mul_##NM(*(T *)pa, *(const T *)pb));                 \
+        else                                                                                 \
+            GS_WALK(w, 0, n, *(T *)pa = add_##NM(*(T *)pa, *(const T *)pb));                 \
         if (mode != L2_SCATTER_MEAN)                                                         \
             return;                                                                          \
         for (int64_t k = 0; k < numel; k++)                                                  \
@@ -253,16 +265,18 @@ static inline double rnd(bool f, double x)
         for (int64_t k = 0; k < numel; k++)                                                  \
             base[k] = div_##NM(base[k], cnt[k] > 0 ? cnt[k] : 1);                            \
     }
-DEF_REDUCE(f64, double, -INFINITY, INFINITY)
-DEF_REDUCE(i64, int64_t, INT64_MIN, INT64_MAX)
+DEF_REDUCE(f64, double)
+DEF_REDUCE(i64, int64_t)
 
 /* A new contiguous tensor: t reduced with src (t's dtype, any layout) at the loaded index idx
- * along d. float32 is reduced in float64 and rounded once (sums and products of many terms stay
- * within the accumulation tolerance). NULL (error set) on out of memory. */
+ * along d. float32 sums, means and products are reduced in float64 and rounded once (many terms
+ * stay within the accumulation tolerance); amax and amin are exact and run in t's dtype. NULL
+ * (error set) on out of memory. */
 static l2_tensor *reduce_new(const char *op, const l2_tensor *t, int d, const l2_tensor *idx,
                              const l2_tensor *src, int mode, bool self)
 {
-    l2_dtype ct = t->dtype == L2_FLOAT32 ? L2_FLOAT64 : t->dtype;
+    bool ext = mode == L2_SCATTER_AMAX || mode == L2_SCATTER_AMIN;
+    l2_dtype ct = t->dtype == L2_FLOAT32 && !ext ? L2_FLOAT64 : t->dtype;
     l2_tensor *r = l2__new(op, t->ndim, t->shape, ct, false);
     l2_tensor *s = r ? l2__convert(op, src, ct, false) : NULL;
     int64_t numel = l2__numel(t->ndim, t->shape), *cnt = NULL;
@@ -276,7 +290,9 @@ static l2_tensor *reduce_new(const char *op, const l2_tensor *t, int d, const l2
     l2__copy_kernel(r, t);
     gs_walk w;
     walk_init(&w, d, idx, r, s);
-    if (ct == L2_FLOAT64)
+    if (ct == L2_FLOAT32)
+        extreme_f32(&w, mode == L2_SCATTER_AMAX, self);
+    else if (ct == L2_FLOAT64)
         reduce_f64(&w, numel, mode, self, cnt);
     else
         reduce_i64(&w, numel, mode, self, cnt);
@@ -312,8 +328,10 @@ l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index
     l2_tensor *r = reduce_new(op, t, d, idx, src, (int)reduce, include_self);
     const l2_tensor *in[2] = {t, src};
     if (r && l2__is_float(t->dtype) && l2__needs_grad(2, in)) {
-        const l2_tensor *save[3] = {idx, t, src};
-        l2__node *node = l2__record_save(L2__OP_SCATTER_REDUCE, r, 2, in, 3, save);
+        /* the result too, as torch saves it (changing it in place then fails backward);
+         * amax and amin's backward reads it */
+        const l2_tensor *save[4] = {idx, t, src, r};
+        l2__node *node = l2__record_save(L2__OP_SCATTER_REDUCE, r, 2, in, 4, save);
         if (!node) {
             l2_tensor_release(r);
             l2_tensor_release(idx);
@@ -328,6 +346,104 @@ l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index
     return r ? l2__ret(r) : NULL;
 }
 
+/* The backward of amax and amin in t's dtype from the saved result R (the walk's a: R, b: src,
+ * both contiguous; g, tv: dy and t, contiguous of t's shape; gs: dt out; gsrc: dsrc out,
+ * contiguous of src's shape; dq: scratch of t's shape for N and dy / N without include_self,
+ * where gs is zeroed at the reached positions in the walk that reads dy / N; with include_self
+ * gs is that scratch). The formula is the one below; N[q] counts in t's dtype and dy / N
+ * divides once in it, as torch computes them. */
+#define DEF_EXTREME_BWD(NM, T)                                                               \
+    static void extreme_bwd_##NM(const gs_walk *w, int64_t numel, bool self, const T *g,     \
+                                 const T *tv, T *gs, T *gsrc, T *dq)                         \
+    {                                                                                        \
+        int64_t n = walk_count(w);                                                           \
+        const T *rv = (const T *)w->a;                                                       \
+        T *dv = self ? gs : dq;                                                              \
+        const char *ra = w->a, *sa = w->b; /* a position's byte offset from these is also */ \
+        char *db = (char *)dv, *gb = (char *)gs, *gsb = (char *)gsrc; /* its offset here */  \
+        bool own = !l2__fault("sred_count"); /* mutation test: t[q] not counted in N */      \
+        for (int64_t q = 0; q < numel; q++)                                                  \
+            dv[q] = (T)(own && tv[q] == rv[q]);                                              \
+        GS_WALK(w, 0, n, {                                                                   \
+            if (*(const T *)pb == *(const T *)pa)                                            \
+                *(T *)(db + (pa - ra)) += 1;                                                 \
+        });                                                                                  \
+        for (int64_t q = 0; q < numel; q++)                                                  \
+            dv[q] = g[q] / dv[q];                                                            \
+        /* a src element that is not a maximum gets 0 * dy / N: NaN where dy / N is not     \
+         * finite, as torch's mask * grad */                                                 \
+        if (self) {                                                                          \
+            GS_WALK(w, 0, n, {                                                               \
+                T d_ = *(const T *)(db + (pa - ra));                                         \
+                *(T *)(gsb + (pb - sa)) = *(const T *)pb == *(const T *)pa ? d_ : (T)0 * d_; \
+            });                                                                              \
+            for (int64_t q = 0; q < numel; q++)                                              \
+                gs[q] = (tv[q] == rv[q] ? (T)1 : (T)0) * gs[q];                              \
+            return;                                                                          \
+        }                                                                                    \
+        for (int64_t q = 0; q < numel; q++)                                                  \
+            gs[q] = (tv[q] == rv[q] ? (T)1 : (T)0) * dv[q];                                  \
+        bool zero = !l2__fault("sred_zero"); /* mutation test: reached dt kept */            \
+        GS_WALK(w, 0, n, {                                                                   \
+            T d_ = *(const T *)(db + (pa - ra));                                             \
+            *(T *)(gsb + (pb - sa)) = *(const T *)pb == *(const T *)pa ? d_ : (T)0 * d_;     \
+            if (zero)                                                                        \
+                *(T *)(gb + (pa - ra)) = 0;                                                  \
+        });                                                                                  \
+    }
+DEF_EXTREME_BWD(f32, float)
+DEF_EXTREME_BWD(f64, double)
+
+/* The backward of amax and amin (issue 12: from the saved result, in t's dtype, with no float64
+ * copies; the result was recomputed before): gin[0] and gin[1] as needed. */
+static l2_status extreme_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
+{
+    const char *op = "scatter_reduce";
+    const l2_tensor *idx = nd->saved[0], *t = nd->saved[1], *src = nd->saved[2];
+    l2_dtype dt = t->dtype;
+    bool self = nd->i[2] != 0;
+    enum { G, T, SRC, R, GS, GSRC, DQ, NT };
+    l2_tensor *k[NT] = {NULL};
+    l2_status st = L2_OK;
+    int64_t numel = l2__numel(t->ndim, t->shape);
+    bool reach_all = l2__numel(src->ndim, src->shape) == l2__numel(idx->ndim, idx->shape);
+    k[G] = l2__convert(op, gout, dt, true);
+    k[T] = l2__convert(op, t, dt, true);
+    k[SRC] = l2__convert(op, src, dt, true);
+    k[R] = l2__convert(op, nd->saved[3], dt, true);
+    k[GS] = l2__new(op, t->ndim, t->shape, dt, false);
+    k[GSRC] = l2__new(op, src->ndim, src->shape, dt, !reach_all);
+    k[DQ] = self ? NULL : l2__new(op, t->ndim, t->shape, dt, false);
+    for (int i = 0; i < NT; i++)
+        if (!k[i] && (i != DQ || !self))
+            goto fail;
+    gs_walk w;
+    walk_init(&w, (int)nd->i[0], idx, k[R], k[SRC]);
+    if (dt == L2_FLOAT32)
+        extreme_bwd_f32(&w, numel, self, (const float *)l2__data(k[G]),
+                        (const float *)l2__data(k[T]), (float *)l2__data(k[GS]),
+                        (float *)l2__data(k[GSRC]), self ? NULL : (float *)l2__data(k[DQ]));
+    else
+        extreme_bwd_f64(&w, numel, self, (const double *)l2__data(k[G]),
+                        (const double *)l2__data(k[T]), (double *)l2__data(k[GS]),
+                        (double *)l2__data(k[GSRC]), self ? NULL : (double *)l2__data(k[DQ]));
+    if (nd->next[0].fn || nd->next[0].leaf) {
+        gin[0] = k[GS];
+        k[GS] = NULL;
+    }
+    if (nd->next[1].fn || nd->next[1].leaf) {
+        gin[1] = k[GSRC];
+        k[GSRC] = NULL;
+    }
+    goto done;
+fail:
+    st = l2_last_status();
+done:
+    for (int i = 0; i < NT; i++)
+        l2_tensor_release(k[i]);
+    return st;
+}
+
 /* The backward of scatter_reduce as torch 1.13 defines it (q: a position of t, p: the index
  * position scattered to q; R the result; sums over the p reaching q):
  *   sum:  dt = dy, dsrc[p] = dy[q]
@@ -340,15 +456,18 @@ l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index
  *   amax, amin: N[q] = (t[q] == R[q]) + #(src[p] == R[q]); dt = (t == R) * dy / N,
  *         dsrc[p] = (src[p] == R[q]) * dy[q] / N[q] (ties share dy evenly; a NaN result
  *         gives N = 0 and NaN gradients, as torch's formula)
- * and without include_self dt is zeroed at the scattered positions. Computed in float64 (amax and
- * amin from the result recomputed in t's dtype); src positions the index does not reach get 0. */
+ * and without include_self dt is zeroed at the scattered positions. sum, mean and prod are
+ * computed in float64, amax and amin by extreme_backward; src positions the index does not
+ * reach get 0. */
 l2_status l2__scatter_reduce_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
 {
     const char *op = "scatter_reduce";
     const l2_tensor *idx = nd->saved[0], *t = nd->saved[1], *src = nd->saved[2];
     int d = (int)nd->i[0], mode = (int)nd->i[1];
     bool self = nd->i[2] != 0;
-    enum { G, S, SRC, R, GS, GSRC, X1, X2, X3, MS, NT };
+    if (mode == L2_SCATTER_AMAX || mode == L2_SCATTER_AMIN)
+        return extreme_backward(nd, gout, gin);
+    enum { G, S, SRC, GS, GSRC, X1, X2, X3, MS, NT };
     l2_tensor *k[NT] = {NULL};
     l2_status st = L2_OK;
     k[G] = l2__convert(op, gout, L2_FLOAT64, true);
@@ -358,22 +477,13 @@ l2_status l2__scatter_reduce_backward(l2__node *nd, const l2_tensor *gout, l2_te
     k[X1] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, true);
     if (!k[G] || !k[SRC] || !k[GS] || !k[GSRC] || !k[X1])
         goto fail;
-    if (mode == L2_SCATTER_PROD)
-        k[S] = l2__convert(op, t, L2_FLOAT64, true);
-    if (mode == L2_SCATTER_AMAX || mode == L2_SCATTER_AMIN) {
-        l2_tensor *r = reduce_new(op, t, d, idx, src, mode, self);
-        k[R] = r ? l2__convert(op, r, L2_FLOAT64, true) : NULL;
-        l2_tensor_release(r);
-        k[S] = k[R] ? l2__convert(op, t, L2_FLOAT64, true) : NULL;
-    }
-    if (mode >= L2_SCATTER_PROD && mode != L2_SCATTER_MEAN && !k[S])
+    if (mode == L2_SCATTER_PROD && !(k[S] = l2__convert(op, t, L2_FLOAT64, true)))
         goto fail;
     int64_t numel = l2__numel(t->ndim, t->shape);
     double *g = (double *)l2__data(k[G]), *sv = (double *)l2__data(k[SRC]);
     double *gs = (double *)l2__data(k[GS]), *gsrc = (double *)l2__data(k[GSRC]);
     double *x1 = (double *)l2__data(k[X1]);
     double *tv = k[S] ? (double *)l2__data(k[S]) : NULL;
-    double *rv = k[R] ? (double *)l2__data(k[R]) : NULL;
     gs_walk w;
     walk_init(&w, d, idx, k[G], k[SRC]);
     int64_t n = walk_count(&w);
@@ -398,7 +508,8 @@ l2_status l2__scatter_reduce_backward(l2__node *nd, const l2_tensor *gout, l2_te
         break;
     case L2_SCATTER_PROD: {
         /* torch's formula step by step, rounded to t's dtype as torch computes it: x1 = the
-         * zeros reaching q, x2 = the result of t with its zeros read as 1, x3 = the result R, x4 = the result with the src zeros left out */
+         * zeros reaching q, x2 = the result of t with its zeros read as 1, x3 = the result R,
+         * x4 = the result with the src zeros left out */
         k[X2] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
         k[MS] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
         k[X3] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
@@ -422,15 +533,7 @@ l2_status l2__scatter_reduce_backward(l2__node *nd, const l2_tensor *gout, l2_te
                                                              (sv[p] == 0 ? 1 : sv[p])));
         break;
     }
-    default: /* amax, amin: x1 = N, then dy / N */
-        for (int64_t q = 0; q < numel; q++)
-            x1[q] = tv[q] == rv[q];
-        EACH(x1[q] += sv[p] == rv[q]);
-        for (int64_t q = 0; q < numel; q++) {
-            x1[q] = g[q] / x1[q];
-            gs[q] = (tv[q] == rv[q] ? 1.0 : 0.0) * x1[q];
-        }
-        EACH(gsrc[p] = (sv[p] == rv[q] ? 1.0 : 0.0) * x1[q]);
+    default: /* amax, amin: extreme_backward */
         break;
     }
     if (!self)
