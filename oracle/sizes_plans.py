@@ -6,6 +6,7 @@ import sizes_speed11 as S11  # speed (issue 12, area speed11)
 import sizes_speed12 as S12  # speed (issue 12, area speed12): prelu's segments
 import sizes_speed16 as S16  # speed (issue 12, area speed16): copy runs
 import sizes_speed15 as S15  # speed (issue 12, area cnn): the 2x2 pool's partial stores
+import sizes_speed19 as S19  # speed (issue 12, area bcast): float32 broadcast gradients' rows
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -463,6 +464,7 @@ def plans(op, th, deep):
     ps += S12.plans(op, th, deep)  # speed (issue 12, area speed12): prelu's segments
     ps += S16.plans(op, th, deep)  # speed (issue 12, area speed16): copy runs
     ps += S15.plans(op, th, deep)  # speed (issue 12, area cnn): the 2x2 pool's partial stores
+    ps += S19.plans(op, th, deep)  # speed (issue 12, area bcast): float32 broadcast gradients
     return ps
 
 
