@@ -9,13 +9,57 @@ threshold (the generic loop), at it (tail only), 8, 9, 15, 17 (vectors and tails
 (no group, whole groups, every R % 4); 512 and 513 outputs (one whole tile, a tile of one) and a
 three-dim gradient of R = 3 rows of (41, 1031). The float32 path needs a contiguous gradient:
 the same shapes with a transposed upstream gradient and strided inputs take the generic loop
-(the other side of the path's condition)."""
+(the other side of the path's condition).
+
+float32 sums and means whose one reduced dim is contiguous and whose outputs walk at most one
+dim run one loop over the outputs (libl2/ops/reduce-kern.c sum_rows), each row in blocks of
+256 x reduce_vec_block elements. Plans for sum_dims and mean_dims over the last dim: rows one
+below, at and above a block, and three blocks with a tail; a (2, 3, K) input over dim 2 (the
+outputs coalesce); outputs one below and at grain_reduce elements of work (threads split the
+outputs above it); two long rows above the grain (few outputs: one thread per output at 1 thread,
+the split range at 2 and 3 when a row holds two parallel_chunks); and the generic loops at the
+same sizes: transposed (outputs along two dims), stepped (a strided reduced dim), float64. For
+sum and mean of a whole tensor: numel one below, at and above a block."""
 
 OPS = ("l2_add", "l2_sub", "l2_mul", "l2_div")
+ROW_OPS = ("l2_sum_dims", "l2_mean_dims")
+ALL_OPS = ("l2_sum", "l2_mean")
+
+
+def row_plans(op, th, deep):
+    vb, grain, chunk = th.get("reduce_vec_block"), th.get("grain_reduce"), th.get("parallel_chunk")
+    if not vb or not grain or not chunk:
+        return []
+    fb = 256 * vb  # float32 elements per block
+    if op.name in ALL_OPS:
+        return [{"numel": n, "label": lb, "layout": "contiguous"}
+                for n, lb in ((fb - 1, "below:sum_rows_block"), (fb, "at:sum_rows_block"),
+                              (fb + 1, "above:sum_rows_block"))]
+    if op.name not in ROW_OPS:
+        return []
+    out = []
+    for k, lb in ((fb - 1, "below:sum_rows_block"), (fb, "at:sum_rows_block"),
+                  (fb + 1, "above:sum_rows_block"), (3 * fb + 7, "tail:sum_rows_block")):
+        out.append({"shape": (3, k), "dims": [1], "dim": 1, "label": lb, "layout": "contiguous"})
+    out += [{"shape": (2, 3, 517), "dims": [2], "dim": 2, "label": "rows3d:sum_rows",
+             "layout": "contiguous"},
+            {"shape": (grain // 1000, 1000), "dims": [1], "dim": 1,
+             "label": "below:grain_reduce", "layout": "contiguous"},
+            {"shape": (grain // 1000 + 1, 1000), "dims": [1], "dim": 1,
+             "label": "at:grain_reduce", "layout": "contiguous"},
+            {"shape": (2, 2 * chunk + 9), "dims": [1], "dim": 1, "label": "large",
+             "layout": "contiguous"}]
+    for shape, lay in (((7, 1029), "transposed"), ((5, fb + 1), "stepped"),
+                       ((3, 4, 301), "permuted")):
+        out.append({"shape": shape, "dims": [len(shape) - 1], "dim": len(shape) - 1,
+                    "label": "strided:sum_rows", "layout": lay})
+    return out
 
 
 def plans(op, th, deep):
     k = th.get("sumto_rows_min")
+    if op.name in ROW_OPS or op.name in ALL_OPS:
+        return row_plans(op, th, deep)
     if not k or op.name not in OPS:
         return []
     rows = (1, 2, 3, 4, 5, 7, 8, 9) if deep else (1, 3, 4, 6, 9)
