@@ -11,6 +11,13 @@ three-dim gradient of R = 3 rows of (41, 1031). The float32 path needs a contigu
 the same shapes with a transposed upstream gradient and strided inputs take the generic loop
 (the other side of the path's condition).
 
+Elementwise iterations of two dims on one thread (an operand broadcast along the rows keeps the
+iterator from coalescing them) walk their rows in libl2/ops/elementwise.c ew_rows: plans with
+a row operand (K), a column operand (R, 1) (a scalar per row), a (3, 5, 7) + (5, 7) pair (dims
+coalesce to two), a (3, 5, 7) + (3, 1, 7) pair (three dims: the iterator), a transposed first
+operand (the output follows it), and rows of 1000 one below and at parallel_grain elements
+(threads split the larger one at 2 and 3 threads).
+
 float32 sums and means whose one reduced dim is contiguous and whose outputs walk at most one
 dim run one loop over the outputs (libl2/ops/reduce-kern.c sum_rows), each row in blocks of
 256 x reduce_vec_block elements. Plans for sum_dims and mean_dims over the last dim: rows one
@@ -21,7 +28,7 @@ the split range at 2 and 3 when a row holds two parallel_chunks); and the generi
 same sizes: transposed (outputs along two dims), stepped (a strided reduced dim), float64. For
 sum and mean of a whole tensor: numel one below, at and above a block."""
 
-OPS = ("l2_add", "l2_sub", "l2_mul", "l2_div")
+OPS = ("l2_add", "l2_sub", "l2_mul", "l2_div", "l2_pow")
 ROW_OPS = ("l2_sum_dims", "l2_mean_dims")
 ALL_OPS = ("l2_sum", "l2_mean")
 
@@ -77,6 +84,20 @@ def plans(op, th, deep):
                               ((3, 41, 1031), (41, 1031), "large")):
         out.append({"shape": shape, "bshape": bshape, "layouts": ["contiguous"] * 2,
                     "grad_layout": "contiguous", "label": lb})
+    # ew_rows: rows walked by the elementwise driver, and the iterator's cases beside them
+    grain = th.get("parallel_grain")
+    for shape, bshape, lays, lb in (((37, 19), (37, 1), ["contiguous"] * 2, "col:ew_rows"),
+                                    ((3, 5, 7), (5, 7), ["contiguous"] * 2, "rows3d:ew_rows"),
+                                    ((3, 5, 7), (3, 1, 7), ["contiguous"] * 2, "dims3:ew_rows"),
+                                    ((23, 45), (45,), ["transposed", "contiguous"],
+                                     "transposed:ew_rows")):
+        out.append({"shape": shape, "bshape": bshape, "layouts": lays,
+                    "grad_layout": "contiguous", "label": lb})
+    if grain:
+        for r, lb in ((grain // 1000, "below:parallel_grain"),
+                      (grain // 1000 + 1, "at:parallel_grain")):
+            out.append({"shape": (r, 1000), "bshape": (1000,), "layouts": ["contiguous"] * 2,
+                        "grad_layout": "contiguous", "label": lb})
     # the generic loop at the same sizes: a non-contiguous upstream gradient, strided inputs
     for shape, bshape, lay in (((9, 17), (17,), "transposed"), ((5, 513), (513,), "stepped"),
                                ((7, 40), (1, 40), "nan_gap")):
