@@ -162,6 +162,10 @@ l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dty
  * and Neumaier compensations comp[K], each output in row order (bitwise the generic loop's
  * result). False, nothing done, when g is not such a tensor or K < L2__SUMTO_ROWS_MIN. */
 bool l2__sum_rows(double *acc, double *comp, const l2_tensor *g, int64_t R, int64_t K);
+/* The float32 form (bcast, issue 12): out[K] (contiguous float32, numel K) = the sums of g's R
+ * rows of K, in float64 in row order without compensation, rounded once. False, nothing done,
+ * unless g is contiguous float32 and K >= L2__SUMTO_ROWS_MIN. */
+bool l2__sum_rows_f32(l2_tensor *out, const l2_tensor *g, int64_t R, int64_t K);
 
 /* speed10 (issue 12): the gradient of a slice, select or diagonal node lands in one region of
  * its input's gradient. l2__grad_region sets *v to the alias of z (a tensor of the input's

@@ -374,6 +374,22 @@ l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dty
         same = g->shape[i] == shape[i];
     if (same)
         return l2_tensor_ref((l2_tensor *)g);
+    /* broadcast gradients (issue 12): float32 leading rows summed into float32 K inner outputs
+     * go straight into the result (sum-rows.c), without the compensation and the copy below. */
+    int64_t Kin = 1;
+    int q = g->ndim;
+    for (; q > 0 && q > g->ndim - ndim && g->shape[q - 1] == shape[q - 1 - (g->ndim - ndim)];
+         q--)
+        Kin *= g->shape[q - 1];
+    if (dt == L2_FLOAT32 && g->dtype == L2_FLOAT32 && Kin == l2__numel(ndim, shape) &&
+        Kin >= L2__SUMTO_ROWS_MIN && l2__is_contiguous(g)) {
+        l2_tensor *r = l2__new("sum_to", ndim, shape, L2_FLOAT32, false);
+        if (r && !l2__sum_rows_f32(r, g, l2__numel(g->ndim, g->shape) / Kin, Kin)) {
+            l2_tensor_release(r); /* not reached: the conditions above are the kernel's */
+            r = NULL;
+        }
+        return r;
+    }
     /* Accumulate in float64 into a tensor of the target shape, viewed as g's shape with stride 0
      * on the broadcast dims; single-threaded because outputs repeat. */
     l2_tensor *acc = l2__new("sum_to", ndim, shape, L2_FLOAT64, true);

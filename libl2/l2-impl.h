@@ -376,7 +376,8 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
 #define L2__ALLOC_MMAP (2 << 20)
 /* broadcast gradients (issue 12): a broadcast gradient summed over its leading rows back to
  * K >= L2__SUMTO_ROWS_MIN inner elements (a bias of shape (K)) takes the vector row path
- * (sum-rows.c), four outputs a vector and a tail of K % 4; fewer run the generic loop. */
+ * (sum-rows.c), four outputs a vector and a tail of K % 4 (float32 into float32: eight outputs a
+ * vector, rows four at a time); fewer run the generic loop. */
 #define L2__SUMTO_ROWS_MIN 4
 /* gemm (issue 12): libl2's own float32 product (ops/gemm.c). Float32 products with M, N > 1 and
  * M*N*K >= L2__SGEMM_MIN may take it (policy: L2_GEMM, l2_debug_gemm); smaller ones stay on

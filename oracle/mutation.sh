@@ -77,6 +77,9 @@ grad_adopt|test-alloc||a gradient still shared is adopted as .grad
 fill_tail|test-fills|fill_|fills (issue 12): a fill run with a vector tail leaves its last element
 arange_lane|test-fills||fills (issue 12): arange's lanes count from start, not torch's rounded base
 sumto_tail|test-sumto|add,mul|broadcast gradients' row path leaves the K % 4 outputs out
+ew_rows|test-elementwise test-elementwise-grad|add,mul|elementwise rows (issue 12, bcast): a two-dim iteration on one thread leaves its last row out
+sumrows_block|test-reduce|sum_dims,mean_dims,sum|float32 row sums (issue 12, bcast): a row longer than one block keeps only its first block
+sumto_rows4|test-sumto|add,mul|float32 broadcast gradients (issue 12, bcast): the R % 4 rows after the last group of four left out
 vgelu_poly|test-vmath|gelu|float32 vector gelu (issue 12): the erfc fit's constant -1.3, not -1.3649
 adam_vec|test-optim||AVX2 adam step (issue 12, elementwise area): the n % width tail left out
 softmax_vec_tail|test-nn test-nn-grad|softmax,log_softmax,cross_entropy|float32 vmath softmax rows: no n % 8 tail

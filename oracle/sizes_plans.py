@@ -8,6 +8,7 @@ import sizes_speed16 as S16  # speed (issue 12, area speed16): copy runs
 import sizes_speed20 as S20  # speed (issue 12): conv2d's direct path for a small K
 import sizes_speed15 as S15  # speed (issue 12, area cnn): the 2x2 pool's partial stores
 import sizes_speed17 as S17  # speed (issue 12, area sred): scatter_reduce's amax / amin
+import sizes_speed19 as S19  # speed (issue 12, area bcast): float32 broadcast gradients' rows
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -468,6 +469,7 @@ def plans(op, th, deep):
     ps += S15.plans(op, th, deep)  # speed (issue 12, area cnn): the 2x2 pool's partial stores
     ps += S20.plans(op, th, deep)  # speed (issue 12): conv2d's direct path for a small K
     ps += S17.plans(op, th, deep)  # speed (issue 12, area sred): scatter_reduce's amax / amin
+    ps += S19.plans(op, th, deep)  # speed (issue 12, area bcast): float32 broadcast gradients
     return ps
 
 

@@ -415,6 +415,55 @@ static void test_vec_blocks(void)
        bad[1], nchk / 2);
 }
 
+/* float32 sums and means over a contiguous last dim run one loop over the outputs (issue 12,
+ * bcast: reduce-kern.c sum_rows), each row in blocks of 256 x reduce_vec_block elements: rows
+ * one below, at and above a block, three blocks and a tail, as (R, K) over dim 1, (2, 3, K) over
+ * dim 2 and a whole tensor, at 1, 2 and 3 threads, against float64 loops over the same values.
+ * Allowed: 1e-6 of sum |x| (the mean: of sum |x| / K). */
+static void test_rows_f32(void)
+{
+    const int64_t fb = 256 * l2_threshold("reduce_vec_block");
+    const int64_t ks[] = {fb - 1, fb, fb + 1, 3 * fb + 7};
+    int bad = 0, nchk = 0, nt0 = l2_get_num_threads();
+    l2_manual_seed(12);
+    for (int nt = 1; nt <= 3; nt++) {
+        l2_set_num_threads(nt);
+        for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+            const int64_t K = ks[ki], R = 6;
+            l2_tensor *a = l2_randn(L2_SHAPE(R, K), L2_FLOAT32);
+            l2_tensor *b = l2_to_dtype(a, L2_FLOAT64);
+            l2_tensor *a3 = l2_reshape(a, L2_SHAPE(2, 3, K));
+            const double *x = l2_data_ptr(b);
+            l2_tensor *s1 = l2_sum_dims(a, 1, (const int[]){1}, false);
+            l2_tensor *m1 = l2_mean_dims(a, 1, (const int[]){-1}, true);
+            l2_tensor *s3 = l2_sum_dims(a3, 1, (const int[]){2}, false);
+            l2_tensor *sa = l2_sum(a);
+            double ts = 0, tm = 0;
+            for (int64_t i = 0; i < R; i++) {
+                double s = 0, m = 0;
+                for (int64_t j = 0; j < K; j++) {
+                    s += x[i * K + j];
+                    m += fabs(x[i * K + j]);
+                }
+                ts += s;
+                tm += m;
+                bad += !s1 || fabs(flat(s1, i) - s) > 1e-6 * m;
+                bad += !m1 || fabs(flat(m1, i) - s / K) > 1e-6 * m / K;
+                bad += !s3 || fabs(flat(s3, i) - s) > 1e-6 * m;
+                nchk += 3;
+            }
+            bad += !sa || fabs(flat(sa, 0) - ts) > 1e-6 * tm;
+            nchk++;
+            l2_tensor *tt[] = {a, b, a3, s1, m1, s3, sa};
+            for (size_t k = 0; k < sizeof tt / sizeof tt[0]; k++)
+                l2_tensor_release(tt[k]);
+        }
+    }
+    l2_set_num_threads(nt0);
+    ok(bad == 0, "float32 row sums and means across block edges match float64 loops (%d of %d "
+       "bad)", bad, nchk);
+}
+
 /* Long inputs take the multi-threaded paths (split reductions, many outputs). */
 static void test_large(void)
 {
@@ -617,6 +666,7 @@ int main(void)
     test_empty();
     test_large();
     test_vec_blocks();
+    test_rows_f32();
     test_errors();
     {
         /* torch refuses an inf norm over an empty dim (no identity). */

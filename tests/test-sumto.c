@@ -1,10 +1,12 @@
 /* test-sumto.c: broadcast gradients (issue 12). The gradient of a bias-like operand b of shape
  * (K) or (1, K) in x * b with x of shape (R, K) is the sum of x's R rows; the row path of
  * l2__sum_to (libl2/sum-rows.c) takes it for K >= l2_threshold("sumto_rows_min"), four outputs a
- * vector, tiles of 512 outputs, and a K % 4 tail. Each output is checked against a compensated
- * float64 sum of its column, for K on both sides of the threshold, with and without a tail, and
- * across several tiles; float64 columns that cancel (1e16, 1, -1e16) must keep the 1 (the
- * Neumaier compensation of every lane), and the result must not depend on the thread count. */
+ * vector, tiles of 512 outputs, and a K % 4 tail; in float32, eight outputs a vector (a K % 8
+ * tail) and rows in groups of four (then the R % 4 last rows). Each output is checked against a
+ * compensated float64 sum of its column, for K on both sides of the threshold, with and without
+ * a tail, across several tiles, and R with every R % 4 and below one group; float64 columns
+ * that cancel (1e16, 1, -1e16) must keep the 1 (the Neumaier compensation of every lane), and
+ * the result must not depend on the thread count. */
 #include <l2.h>
 #include <math.h>
 #include <stdlib.h>
@@ -62,8 +64,8 @@ static double colsum(const double *xv, int64_t R, int64_t K, int64_t k, l2_dtype
 static void check_sizes(l2_dtype dt)
 {
     int64_t m = l2_threshold("sumto_rows_min");
-    int64_t ks[] = {1, m - 1, m, m + 1, 4 * m + 3, 512, 512 + 7, 3 * 512 + 1};
-    int64_t rs[] = {1, 2, 37};
+    int64_t ks[] = {1, m - 1, m, m + 1, 8, 16, 4 * m + 3, 512, 512 + 7, 3 * 512 + 1};
+    int64_t rs[] = {1, 2, 3, 4, 7, 8, 37};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
         for (size_t j = 0; j < sizeof rs / sizeof rs[0]; j++) {
             int64_t K = ks[i], R = rs[j];

@@ -22,6 +22,40 @@ void l2__ew_bview(l2_tensor *v, const l2_tensor *t, int nd, const int64_t *shape
     }
 }
 
+/* Two-dim iterations on one thread (issue 12, bcast): an operand broadcast along the rows
+ * (stride 0) keeps the iterator from coalescing them, so each row is one loop call; walk the
+ * rows with one pointer add per operand instead of l2__iter_run_range's multi-index. False,
+ * nothing done, for other dims, for mixed layouts (l2__iter_run tiles them) and for work that
+ * l2__iter_run splits across threads. */
+static bool ew_rows(const l2__iter *it, l2__loop_fn fn, void *ctx)
+{
+    if (it->ndim != 2 || l2__threads_grain(it->numel, it->grain) > 1)
+        return false;
+    for (int k = 0; k < it->nops; k++) {
+        int64_t s1 = it->stride[k][1], s0 = it->stride[k][0];
+        s1 = s1 < 0 ? -s1 : s1;
+        s0 = s0 < 0 ? -s0 : s0;
+        if (s1 != 0 && s0 != 0 && s0 < s1)
+            return false;
+    }
+    char *row[L2__MAX_OPERANDS], *ptr[L2__MAX_OPERANDS];
+    int64_t step[L2__MAX_OPERANDS];
+    for (int k = 0; k < it->nops; k++) {
+        row[k] = it->data[k];
+        step[k] = it->stride[k][1];
+    }
+    /* mutation test: the last row is left out */
+    const int64_t R = it->shape[0] - (l2__fault("ew_rows") ? 1 : 0), n = it->shape[1];
+    for (int64_t r = 0; r < R; r++) {
+        for (int k = 0; k < it->nops; k++) {
+            ptr[k] = row[k];
+            row[k] += it->stride[k][0];
+        }
+        fn(n, ptr, step, ctx);
+    }
+    return true;
+}
+
 void l2__ew_run(l2_tensor *out, int n, const l2_tensor *const *in, l2__loop_fn fn,
                 const l2__ew_ctx *ctx)
 {
@@ -46,7 +80,9 @@ void l2__ew_run(l2_tensor *out, int n, const l2_tensor *const *in, l2__loop_fn f
     if (ctx && ctx->grain > 0) /* threads area: the op class's grain */
         it.grain = ctx->grain;
     static const l2__ew_ctx none = {0};
-    l2__iter_run(&it, fn, (void *)(ctx ? ctx : &none));
+    void *c = (void *)(ctx ? ctx : &none);
+    if (!ew_rows(&it, fn, c))
+        l2__iter_run(&it, fn, c);
 }
 
 l2_tensor *l2__ew_convert(const char *op, const l2_tensor *t, l2_dtype dt)

@@ -56,6 +56,11 @@ typedef struct {
     row_fn cols;
     /* Optional: the reduced positions per cols call for this ctx (NULL: TILE_RED). */
     int64_t (*cols_red)(const void *ctx);
+    /* Optional (issue 12, bcast): outputs [ob, oe) whole, each the reduction of one row of n
+     * elements at base + (o - ob) * ostep bytes, rstep bytes apart: init, row and final of
+     * each output in one loop. False, nothing done, when this ctx or layout is not its case. */
+    bool (*rows)(const char *base, int64_t ostep, int64_t rstep, int64_t n, int64_t ob,
+                 int64_t oe, void *ctx);
 } rkern;
 
 /* What a cols loop gets: the kernel's ctx, the block's nb outputs, the byte step between them in

@@ -188,12 +188,38 @@ static int64_t sum_cols_red(const void *ctx)
     return ((const rctx *)ctx)->dt == L2_FLOAT32 ? L2__REDUCE_COLS32_RED : TILE_RED;
 }
 
+/* sum and mean of float32 rows into float32 outputs (issue 12, bcast): sum_row's contiguous
+ * float32 case and sum_final in one loop over the outputs, without the calls and switches per
+ * output; the same blocks into the same compensated accumulator, so bitwise the same results. */
+static bool sum_rows(const char *base, int64_t ostep, int64_t rstep, int64_t n, int64_t ob,
+                     int64_t oe, void *ctx)
+{
+    const rctx *c = ctx;
+    if (c->dt != L2_FLOAT32 || c->odt != L2_FLOAT32 || rstep != (int64_t)sizeof(float) ||
+        (c->mode != M_OUT && c->mode != M_MEAN))
+        return false;
+    const int64_t bs = VROW_BLOCK(float);
+    /* mutation test: a row longer than one block keeps only its first block */
+    const int64_t nb = l2__fault("sumrows_block") && n > bs ? bs : n;
+    float *out = (float *)c->out;
+    for (int64_t o = ob; o < oe; o++) {
+        const float *q = (const float *)(const void *)(base + (o - ob) * ostep);
+        racc a = {0};
+        for (int64_t b = 0; b < nb; b += bs)
+            acc_add(&a, l2__vrow_sum_f32(q + b, nb - b < bs ? nb - b : bs, 0.0));
+        double v = sum_value(&a);
+        out[o] = (float)(c->mode == M_MEAN ? v / c->n : v);
+    }
+    return true;
+}
+
 const rkern l2__rk_sum = {.init = l2__rinit_zero,
                           .row = sum_row,
                           .combine = l2__rcombine_sum,
                           .final = sum_final,
                           .cols = sum_cols,
-                          .cols_red = sum_cols_red};
+                          .cols_red = sum_cols_red,
+                          .rows = sum_rows};
 
 /* sum((x - m)^2), m the per-output mean (var's second pass). */
 static void sqdev_row(char *const *ptr, const int64_t *step, int64_t n, int64_t pos, racc *a,

@@ -258,6 +258,10 @@ static void walk_out(const rplan *p, const rkern *K, int64_t ob, int64_t oe, voi
         /* one reduced dim (issue 12, area opsp): each output's whole row straight to the kernel */
         const bool one = p->nrd == 1 && p->nred > 0;
         const int64_t st1[2] = {one ? p->rst[0][0] : 0, one && p->nops > 1 ? p->rst[1][0] : 0};
+        /* outputs along at most one dim (issue 12, bcast): the kernel's own loop over rows */
+        if (one && p->nod <= 1 && p->nops == 1 && K->rows &&
+            K->rows(base[0], p->nod ? p->ost[0][0] : 0, st1[0], p->nred, ob, oe, ctx))
+            return;
         const bool zero = K->init == l2__rinit_zero;
         for (o = ob; o < oe; o++) {
             racc a;
