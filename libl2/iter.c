@@ -464,6 +464,75 @@ static bool copy_repeat(l2_tensor *dst, const l2_tensor *src)
     return true;
 }
 
+/* nb < 32 bytes between buffers that do not overlap: two moves of the largest power of two
+ * <= nb (of 16, 8, 4 or 1 and 2 bytes), the second ending at nb (overlapping the first: the same
+ * bytes), instead of a memcpy call of a size unknown until run time. */
+static inline __attribute__((always_inline)) void copy_small(char *d, const char *s, size_t nb)
+{
+    /* mutation test: the second move left out, so the bytes past the first move's are lost */
+    const bool cut = l2__fault("cat_small");
+    if (nb >= 16) {
+        memcpy(d, s, 16);
+        if (!cut)
+            memcpy(d + nb - 16, s + nb - 16, 16);
+    } else if (nb >= 8) {
+        memcpy(d, s, 8);
+        if (!cut)
+            memcpy(d + nb - 8, s + nb - 8, 8);
+    } else if (nb >= 4) {
+        memcpy(d, s, 4);
+        if (!cut)
+            memcpy(d + nb - 4, s + nb - 4, 4);
+    } else if (nb >= 2) {
+        memcpy(d, s, 2);
+        if (!cut)
+            d[nb - 1] = s[nb - 1];
+    } else if (nb == 1) {
+        d[0] = s[0];
+    }
+}
+
+/* Rows [b, e) of l2__copy_pieces (a thread's share): row i is written piece after piece, a
+ * forward stream through dst. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void copy_pieces_range(char *dst, int64_t b, int64_t e, int n, const char *const *src,
+                              const size_t *nb, size_t row)
+{
+    if (l2__fault("cat_rows") && e > b) /* mutation test: each thread's last row left out */
+        e--;
+    for (int64_t i = b; i < e; i++) {
+        char *d = dst + (size_t)i * row;
+        for (int k = 0; k < n; k++) {
+            const char *a = src[k] + (size_t)i * nb[k];
+            if (nb[k] < 32)
+                copy_small(d, a, nb[k]);
+            else
+                copy_run(d, a, nb[k]);
+            d += nb[k];
+        }
+    }
+}
+
+void l2__copy_pieces(char *dst, int64_t rows, int n, const char *const *src, const size_t *nb,
+                     int64_t numel)
+{
+    size_t row = 0;
+    for (int k = 0; k < n; k++)
+        row += nb[k];
+    int nt = l2__threads_grain(numel, L2__PARALLEL_GRAIN);
+    if (nt > rows)
+        nt = (int)rows;
+    if (nt <= 1) {
+        copy_pieces_range(dst, 0, rows, n, src, nb, row);
+        return;
+    }
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int t = 0; t < nt; t++)
+        copy_pieces_range(dst, l2__part(rows, t, nt), l2__part(rows, t + 1, nt), n, src, nb, row);
+}
+
 void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src)
 {
     if (copy_repeat(dst, src))

@@ -6,6 +6,7 @@ import sizes_speed11 as S11  # speed (issue 12, area speed11)
 import sizes_speed12 as S12  # speed (issue 12, area speed12): prelu's segments
 import sizes_speed16 as S16  # speed (issue 12, area speed16): copy runs
 import sizes_speed15 as S15  # speed (issue 12, area cnn): the 2x2 pool's partial stores
+import sizes_speed18 as S18  # speed (issue 12, area cat): cat by whole rows
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -160,6 +161,7 @@ CUSTOM.update(S8.CUSTOM)  # speed (issue 12, area speed8)
 CUSTOM.update(S11.CUSTOM)  # speed (issue 12, area speed11)
 CUSTOM.update(S12.CUSTOM)  # speed (issue 12, area speed12)
 CUSTOM.update(S16.CUSTOM)  # speed (issue 12, area speed16)
+CUSTOM.update(S18.CUSTOM)  # speed (issue 12, area cat)
 
 
 # Ops whose iterations can mix layouts (an input's memory order differs from the output's):
@@ -463,6 +465,7 @@ def plans(op, th, deep):
     ps += S12.plans(op, th, deep)  # speed (issue 12, area speed12): prelu's segments
     ps += S16.plans(op, th, deep)  # speed (issue 12, area speed16): copy runs
     ps += S15.plans(op, th, deep)  # speed (issue 12, area cnn): the 2x2 pool's partial stores
+    ps += S18.plans(op, th, deep)  # speed (issue 12, area cat): cat by whole rows
     return ps
 
 
