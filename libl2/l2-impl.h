@@ -290,7 +290,7 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
 #define L2__PARALLEL_GRAIN (1 << 18)
 /* A same-dtype contiguous run of the copy kernel (iter.c copy_run) of this many bytes or more goes
  * to memcpy; shorter ones (32 bytes and up) to libl2's own vector moves. */
-#define L2__COPY_RUN_BYTES 65536
+#define L2__COPY_RUN_BYTES (1 << 20)
 /* cat along a dim after the first (issue 12, area cat): contiguous inputs whose pieces of a row
  * (size along the dim times the later dims) all have at least this many elements are copied a
  * whole result row at a time (ops/copy.c cat_rows); otherwise input by input through the
