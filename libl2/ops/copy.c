@@ -104,7 +104,7 @@ static bool cat_rows(l2_tensor *r, int n, l2_tensor *const *ts, int d)
     int m = 0;
     for (int k = 0; k < n; k++) {
         const l2_tensor *x = ts[k];
-        if (x->shape[d] == 0 || (x->ndim == 1 && x->shape[0] == 0))
+        if ((x->ndim == 1 && x->shape[0] == 0) || x->shape[d] == 0)
             continue; /* nothing to copy */
         if (x->dtype != r->dtype || !l2__is_contiguous(x) ||
             x->shape[d] * inner < L2__CAT_PIECE_MIN)
