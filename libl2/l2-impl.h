@@ -259,6 +259,11 @@ void l2__copy_kernel(l2_tensor *dst, const l2_tensor *src);
  * destination) as a tiled 8 x 8 register transpose when its two innermost dims are swapped
  * between the operands and its elements have 4 bytes; false (nothing done) otherwise. */
 bool l2__copy_transposed(const l2__iter *it, size_t esize);
+/* cat (issue 12, area cat; iter.c): rows rows of dst, each the n pieces src[k] + i * nb[k] of
+ * nb[k] bytes one after another (row i at dst + i * sum(nb)); buffers that do not overlap.
+ * Threads split the rows when numel (the elements of dst) reaches L2__PARALLEL_GRAIN. */
+void l2__copy_pieces(char *dst, int64_t rows, int n, const char *const *src, const size_t *nb,
+                     int64_t numel);
 /* fills (issue 12, libl2/fill.c): set every element of t to the element at v (t's dtype,
  * l2__esize bytes); fill t (1-d, float or int64) with arange(start, start + n * step, step) by
  * torch's CPU formula. Both split across threads above L2__PARALLEL_GRAIN. */
@@ -285,7 +290,12 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
 #define L2__PARALLEL_GRAIN (1 << 18)
 /* A same-dtype contiguous run of the copy kernel (iter.c copy_run) of this many bytes or more goes
  * to memcpy; shorter ones (32 bytes and up) to libl2's own vector moves. */
-#define L2__COPY_RUN_BYTES 65536
+#define L2__COPY_RUN_BYTES (1 << 20)
+/* cat along a dim after the first (issue 12, area cat): contiguous inputs whose pieces of a row
+ * (size along the dim times the later dims) all have at least this many elements are copied a
+ * whole result row at a time (ops/copy.c cat_rows); otherwise input by input through the
+ * iterator, whose one strided loop copies a single-element column faster. */
+#define L2__CAT_PIECE_MIN 2
 /* The least work per thread once a loop runs in parallel: at most work / L2__PARALLEL_CHUNK
  * threads (l2__threads_for; the split of one long reduction across threads). */
 #define L2__PARALLEL_CHUNK (L2__PARALLEL_GRAIN / 2)

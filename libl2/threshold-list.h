@@ -36,6 +36,7 @@ L2__THRESHOLD(alloc_small, L2__ALLOC_SMALL)
 L2__THRESHOLD(alloc_mmap, L2__ALLOC_MMAP)
 L2__THRESHOLD(sumto_rows_min, L2__SUMTO_ROWS_MIN) /* broadcast gradients (issue 12) */
 L2__THRESHOLD(copy_run_bytes, L2__COPY_RUN_BYTES) /* copy runs (issue 12): memcpy from here */
+L2__THRESHOLD(cat_piece_min, L2__CAT_PIECE_MIN) /* cat (issue 12, area cat): whole rows */
 /* gemm (issue 12): the own float32 product */
 L2__THRESHOLD(sgemm_min, L2__SGEMM_MIN)
 L2__THRESHOLD(sgemm_mr, L2__SGEMM_MR)

@@ -107,6 +107,8 @@ roll_pick|test-shape|roll|shape (issue 12, speed10): roll's pieces forget the sh
 grad_region|test-speed10|graph|shape (issue 12, speed10): a view piece's gradient overwrites its input's accumulated gradient in place instead of adding to it
 repeat_index|test-speed10|repeat,tile|shape (issue 12, speed10): repeat's index path (more than 8 dims of (reps, size) pairs) forgets the first dim's repeats
 copy_run_tail|test-view|clone,contiguous|copies (issue 12, speed16): the copy kernel's own vector moves leave out a run's last bytes under 32 (the end move)
+cat_rows|test-copies|cat,stack|cat (issue 12, area cat): the whole-row cat leaves each thread's last row out
+cat_small|test-copies|cat,stack|cat (issue 12, area cat): a piece under 32 bytes is copied with its first move only
 gs_walk_rewind|test-index|gather,scatter|index (issue 12, speed16): the gather/scatter walk does not rewind the index-shaped tensor's offset after a run of the last dim
 index_any_tail|test-index|index_select|index (issue 12, speed16): the vector bounds check of an index leaves its n % 4 last entries unchecked
 unique_cols|test-uniq|unique_dim|unique (issue 12, speed16): the slices' merge sort does not compare their last column

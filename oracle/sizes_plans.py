@@ -9,6 +9,7 @@ import sizes_speed20 as S20  # speed (issue 12): conv2d's direct path for a smal
 import sizes_speed15 as S15  # speed (issue 12, area cnn): the 2x2 pool's partial stores
 import sizes_speed17 as S17  # speed (issue 12, area sred): scatter_reduce's amax / amin
 import sizes_speed19 as S19  # speed (issue 12, area bcast): float32 broadcast gradients' rows
+import sizes_speed18 as S18  # speed (issue 12, area cat): cat by whole rows
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -164,6 +165,7 @@ CUSTOM.update(S11.CUSTOM)  # speed (issue 12, area speed11)
 CUSTOM.update(S12.CUSTOM)  # speed (issue 12, area speed12)
 CUSTOM.update(S16.CUSTOM)  # speed (issue 12, area speed16)
 CUSTOM.update(S17.CUSTOM)  # speed (issue 12, area sred)
+CUSTOM.update(S18.CUSTOM)  # speed (issue 12, area cat)
 
 
 # Ops whose iterations can mix layouts (an input's memory order differs from the output's):
@@ -470,6 +472,7 @@ def plans(op, th, deep):
     ps += S20.plans(op, th, deep)  # speed (issue 12): conv2d's direct path for a small K
     ps += S17.plans(op, th, deep)  # speed (issue 12, area sred): scatter_reduce's amax / amin
     ps += S19.plans(op, th, deep)  # speed (issue 12, area bcast): float32 broadcast gradients
+    ps += S18.plans(op, th, deep)  # speed (issue 12, area cat): cat by whole rows
     return ps
 
 

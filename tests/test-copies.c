@@ -4,7 +4,9 @@
  * remainder of 8 and of the 32-element tile, float32 (the 8 x 8 register transpose) and float64
  * (the generic tiles), at 1, 2 and 3 threads. Broadcast sources (stride 0): contiguous of an
  * expanded row, column and scalar, copy_ from them, and sum's gradient (ones), in float32,
- * float64 and bool. The exact bits are compared. */
+ * float64 and bool. cat along dim 1 (issue 12, area cat: whole result rows at a time) of inputs of
+ * several widths around l2_threshold("cat_piece_min") and the 32-byte moves, at 1, 2 and 3
+ * threads, against the inputs' own elements. The exact bits are compared. */
 #include "tap.h"
 #include "gradcheck.h"
 #include "testutil.h"
@@ -134,6 +136,62 @@ static void sum_grad(int64_t R, int64_t C, l2_dtype dt)
     l2_tensor_release(x);
 }
 
+/* Distinct values of dtype dt in shape (R, w, C) (bool: a pattern of both values). */
+static l2_tensor *cat_input(int64_t R, int64_t w, int64_t C, int64_t off, l2_dtype dt)
+{
+    int64_t sh[3] = {R, w, C}, n = R * w * C;
+    l2_tensor *f = l2_arange((double)off, (double)(off + n), 1, dt == L2_BOOL ? L2_FLOAT32 : dt);
+    l2_tensor *v = f && dt == L2_BOOL ? l2_sin(f) : NULL, *b = v ? l2_gt_scalar(v, 0) : NULL;
+    l2_tensor *r = l2_reshape(dt == L2_BOOL ? b : f, 3, sh);
+    l2_tensor_release(b);
+    l2_tensor_release(v);
+    l2_tensor_release(f);
+    return r;
+}
+
+/* cat of n inputs (R, w[k], C) along dim 1 (each transposed in its last two dims when tr[k]
+ * is set, which the whole-row path leaves to the iterator), at th threads: every element of the
+ * result against its input's. */
+static void cat_rows(int64_t R, int n, const int64_t *w, const bool *tr, int64_t C, l2_dtype dt,
+                     int th)
+{
+    l2_set_num_threads(th);
+    l2_tensor *in[8] = {0}, *v[8] = {0};
+    int64_t W = 0;
+    for (int k = 0; k < n; k++) {
+        in[k] = tr[k] ? cat_input(R, C, w[k], 7919 * k, dt) : cat_input(R, w[k], C, 7919 * k, dt);
+        v[k] = tr[k] ? l2_transpose(in[k], 1, 2) : l2_tensor_ref(in[k]);
+        W += w[k];
+    }
+    l2_tensor *r = l2_cat(n, v, 1);
+    bool good = r && l2_ndim(r) == 3 && l2_shape(r)[1] == W;
+    int64_t pos = 0;
+    for (int k = 0; good && k < n; pos += w[k], k++)
+        for (int64_t i = 0; good && i < R; i++)
+            for (int64_t j = 0; good && j < w[k]; j++)
+                for (int64_t c = 0; good && c < C; c++) {
+                    int64_t ir[3] = {i, pos + j, c}, ix[3] = {i, j, c};
+                    double a = at(r, ir), b = at(v[k], ix);
+                    if (a != b) {
+                        tap_diag("input %d (%lld, %lld, %lld): %g, want %g", k, (long long)i,
+                                 (long long)j, (long long)c, a, b);
+                        good = false;
+                    }
+                }
+    char ws[64] = "";
+    for (int k = 0; k < n; k++)
+        snprintf(ws + strlen(ws), sizeof ws - strlen(ws), "%s%lld%s", k ? ", " : "",
+                 (long long)w[k], tr[k] ? "t" : "");
+    ok(good, "cat along dim 1 of (%lld, [%s], %lld) %s at %d threads", (long long)R, ws,
+       (long long)C, l2_dtype_name(dt), th);
+    l2_tensor_release(r);
+    for (int k = 0; k < n; k++) {
+        l2_tensor_release(v[k]);
+        l2_tensor_release(in[k]);
+    }
+    l2_set_num_threads(1);
+}
+
 int main(void)
 {
     const int64_t tm = l2_threshold("tile_min"), tile = l2_threshold("tile");
@@ -161,6 +219,29 @@ int main(void)
         }
         sum_grad(bs[k][0], bs[k][1], L2_FLOAT32);
         sum_grad(bs[k][0], bs[k][1], L2_FLOAT64);
+    }
+    /* cat (area cat): pieces of 1 element (below cat_piece_min), at it, of 2-3 bytes (bool),
+     * under and over 32 bytes, several inputs of different widths, a transposed input, an empty
+     * one; large ones at 2 and 3 threads (also with fewer rows than threads) */
+    const int64_t pm = l2_threshold("cat_piece_min");
+    ok(pm >= 2, "cat_piece_min %lld", (long long)pm);
+    const bool no[4] = {0}, tr1[3] = {false, true, false};
+    const int64_t w1[2] = {pm - 1, pm}, w1b[2] = {pm, pm}, w2[3] = {pm, pm + 1, 5};
+    const int64_t w3[3] = {7, 8, 9}, w4[4] = {31, 33, 64, 3}, w5[3] = {0, 17, 40};
+    const int64_t w6[3] = {100, 200, 37};
+    for (int d = 0; d < 4; d++) {
+        l2_dtype dt = d == 0 ? L2_FLOAT32 : d == 1 ? L2_FLOAT64 : d == 2 ? L2_INT64 : L2_BOOL;
+        cat_rows(5, 2, w1, no, 1, dt, 1);
+        cat_rows(6, 2, w1b, no, 1, dt, 1);
+        cat_rows(7, 3, w2, no, 1, dt, 1);
+        cat_rows(4, 3, w3, no, 3, dt, 1);
+        cat_rows(3, 4, w4, no, 1, dt, 1);
+        cat_rows(3, 3, w5, no, 2, dt, 1);
+        cat_rows(5, 3, w3, tr1, 4, dt, 1);
+        for (int th = 2; th <= 3; th++) {
+            cat_rows(1001, 3, w6, no, 1, dt, th);
+            cat_rows(2, 3, w6, no, 450, dt, th);
+        }
     }
     return tap_done();
 }

@@ -80,6 +80,42 @@ l2_status l2__to_dtype_backward(l2__node *n, const l2_tensor *gout, l2_tensor **
 static l2_tensor *cat_tree(int n, l2_tensor *const *ts, int dim);
 static l2_tensor *record_cat(l2_tensor *r, int n, l2_tensor *const *ts, int d, l2_dtype dt);
 
+/* cat along a dim d > 0 (issue 12, area cat) of at most CAT_ROWS_MAX inputs that are all
+ * contiguous and of r's dtype, with at least two rows: r seen as (O, W) with O the product of
+ * the dims before d; input k (skipped 1-d empties aside) is (O, w_k) and fills columns
+ * [w_0 + ... + w_{k-1}, ... + w_k) of each row. Each row of r is written whole, piece after
+ * piece (l2__copy_pieces), so r is written in one forward stream, not once per input at r's
+ * row stride. Only when every piece has at least L2__CAT_PIECE_MIN elements (empty inputs
+ * aside): the iterator copies a one-element column in one strided loop, faster than a move per
+ * row. false (nothing written) when the layout is not that. */
+#define CAT_ROWS_MAX 64
+static bool cat_rows(l2_tensor *r, int n, l2_tensor *const *ts, int d)
+{
+    const size_t es = l2__esize(r->dtype);
+    int64_t rows = 1, inner = 1;
+    for (int i = 0; i < d; i++)
+        rows *= r->shape[i]; /* r's numel fits, so these products do */
+    for (int i = d + 1; i < r->ndim; i++)
+        inner *= r->shape[i];
+    if (d == 0 || rows < 2 || inner == 0 || n > CAT_ROWS_MAX)
+        return false;
+    const char *src[CAT_ROWS_MAX];
+    size_t nb[CAT_ROWS_MAX];
+    int m = 0;
+    for (int k = 0; k < n; k++) {
+        const l2_tensor *x = ts[k];
+        if ((x->ndim == 1 && x->shape[0] == 0) || x->shape[d] == 0)
+            continue; /* nothing to copy */
+        if (x->dtype != r->dtype || !l2__is_contiguous(x) ||
+            x->shape[d] * inner < L2__CAT_PIECE_MIN)
+            return false;
+        src[m] = l2__data(x);
+        nb[m++] = (size_t)(x->shape[d] * inner) * es;
+    }
+    l2__copy_pieces(l2__data(r), rows, m, src, nb, l2__numel(r->ndim, r->shape));
+    return true;
+}
+
 l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
 {
     const char *op = "cat";
@@ -137,6 +173,8 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
     l2_tensor *r = l2__new(op, ref->ndim, sh, dt, false);
     if (!r)
         return NULL;
+    if (cat_rows(r, n, ts, d))
+        return l2__ret(record_cat(r, n, ts, d, dt));
     int64_t pos = 0;
     for (int k = 0; k < n; k++) {
         const l2_tensor *x = ts[k];
