@@ -36,6 +36,22 @@ def _pow_float_base(ts, a):
     return torch.pow(x, b)
 
 
+def _pow_mag(ins, a, g):
+    """pow's gradient magnitudes: the "abs" mode's (|a|^|b| log|a| keeps log's sign, so a
+    broadcast operand's terms still cancel) plus the sums of the terms' absolute values over the
+    broadcast dims, |g b a^(b-1)| and |g a^b log a|. Forward: none (the output is one value)."""
+    x, b = ins[0], ins[1]
+    if g is None or x is None or b is None:
+        return None if g is None else "abs"
+    with torch.no_grad():
+        xb, bb = torch.broadcast_tensors(x.double(), b.double())
+        ga = g.abs()
+        da = (ga * (bb * torch.pow(xb, bb - 1)).abs()).sum_to_size(x.shape)
+        db = (ga * (torch.pow(xb, bb) * torch.log(xb)).abs()).sum_to_size(b.shape)
+    # one entry per differentiated (float) input, in order
+    return "abs", [m for m, t in ((da, x), (db, b)) if t.is_floating_point()]
+
+
 for nm, fn, ka, kb, dts in [
         ("add", torch.add, "uniform", "uniform", NUM),
         ("sub", torch.sub, "uniform", "uniform", NUM),
@@ -54,7 +70,7 @@ for nm, fn, ka, kb, dts in [
         tol="exact_unsigned" if nm in ("maximum", "minimum")
         else "loose" if nm in ("pow", "atan2", "fmod", "remainder")
         else E,
-        dtypes=dts, family="elementwise")
+        dtypes=dts, family="elementwise", mag=_pow_mag if nm == "pow" else None)
 
 
 def g_add_alpha(d, dt):

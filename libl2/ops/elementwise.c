@@ -495,11 +495,14 @@ BW_LOOPS(mul_db, g * x)
  * underflows to 0 for tiny b, and a = 0 then gave 0 / 0 = NaN where torch has 0. */
 BW_LOOPS(div_da, g / y)
 BW_LOOPS(div_db, -g * ((x / y) / y))
-/* pow: da = g * b * a^(b-1) (0 where b == 0), db = g * a^b * log(a) (0 where a == 0, b >= 0) */
-BW_LOOPS(pow_da, y == 0 ? (T)0 : g * y * pow(x, y - (T)1))
+/* pow, in torch's order of operations: da = g * (b * a^(b-1)) (0 where b == 0), db = g * (a^b *
+ * log(a)) with the bracket 0 where a == 0 and b >= 0 (so an infinite or NaN g still gives NaN
+ * there, as torch). g * b first underflowed to 0 for b = 5e-324 and met a^(b-1) = inf (NaN where
+ * torch has inf). */
+BW_LOOPS(pow_da, y == 0 ? (T)0 : g * (y * pow(x, y - (T)1)))
 /* pow with a number exponent, as torch: da = g * (b * pow_number(a, b - 1)) */
 BW_LOOPS(pown_da, y == 0 ? (T)0 : g * (y * POW_NUMBER(T, x, y - (T)1)))
-BW_LOOPS(pow_db, (x == 0 && y >= 0 && !l2__fault("pow_guard")) ? (T)0 : g * pow(x, y) * log(x))
+BW_LOOPS(pow_db, g * ((x == 0 && y >= 0 && !l2__fault("pow_guard")) ? (T)0 : pow(x, y) * log(x)))
 /* maximum: ties split the gradient: da = g/2 where a == b, g where a > b, else 0 */
 BW_LOOPS(max_da, x == y ? g / (T)2 : x < y ? (T)0 : g)
 BW_LOOPS(max_db, x == y ? g / (T)2 : x > y ? (T)0 : g)
