@@ -32,6 +32,21 @@
 
 enum { OB = 4, PB = 24, TB = 3 }; /* channels, positions, taps per register block */
 
+/* One row of a 4x3 register block: a0..a2 += s * v0..v2 (FMA), and its store. */
+#define FMA3(a0, a1, a2, s, v0, v1, v2)                                                      \
+    do {                                                                                     \
+        __m256 s_ = (s);                                                                     \
+        a0 = _mm256_fmadd_ps(s_, v0, a0);                                                    \
+        a1 = _mm256_fmadd_ps(s_, v1, a1);                                                    \
+        a2 = _mm256_fmadd_ps(s_, v2, a2);                                                    \
+    } while (0)
+#define STORE3(p, a0, a1, a2)                                                                \
+    do {                                                                                     \
+        _mm256_storeu_ps((p), a0);                                                           \
+        _mm256_storeu_ps((p) + 8, a1);                                                       \
+        _mm256_storeu_ps((p) + 16, a2);                                                      \
+    } while (0)
+
 /* Sizes of one call: positions Lp = P Wp, rounded up to whole position blocks (Lr); O rounded
  * to OB (Op), K to TB (Kp); floats of the padded image (with the slack the last block's
  * loads read). */
@@ -146,40 +161,17 @@ small_fwd_sample(const small_geom *s, const float *wp, const float *bp, const in
             for (int64_t t = 0; t < k; t++) {
                 const float *xt = xq + off[t];
                 __m256 x0 = _mm256_loadu_ps(xt), x1 = _mm256_loadu_ps(xt + 8),
-                       x2 = _mm256_loadu_ps(xt + 16), wv;
-                wv = _mm256_broadcast_ss(w0 + t);
-                a00 = _mm256_fmadd_ps(wv, x0, a00);
-                a01 = _mm256_fmadd_ps(wv, x1, a01);
-                a02 = _mm256_fmadd_ps(wv, x2, a02);
-                wv = _mm256_broadcast_ss(w1 + t);
-                a10 = _mm256_fmadd_ps(wv, x0, a10);
-                a11 = _mm256_fmadd_ps(wv, x1, a11);
-                a12 = _mm256_fmadd_ps(wv, x2, a12);
-                wv = _mm256_broadcast_ss(w2 + t);
-                a20 = _mm256_fmadd_ps(wv, x0, a20);
-                a21 = _mm256_fmadd_ps(wv, x1, a21);
-                a22 = _mm256_fmadd_ps(wv, x2, a22);
-                wv = _mm256_broadcast_ss(w3 + t);
-                a30 = _mm256_fmadd_ps(wv, x0, a30);
-                a31 = _mm256_fmadd_ps(wv, x1, a31);
-                a32 = _mm256_fmadd_ps(wv, x2, a32);
+                       x2 = _mm256_loadu_ps(xt + 16);
+                FMA3(a00, a01, a02, _mm256_broadcast_ss(w0 + t), x0, x1, x2);
+                FMA3(a10, a11, a12, _mm256_broadcast_ss(w1 + t), x0, x1, x2);
+                FMA3(a20, a21, a22, _mm256_broadcast_ss(w2 + t), x0, x1, x2);
+                FMA3(a30, a31, a32, _mm256_broadcast_ss(w3 + t), x0, x1, x2);
             }
             float *d = st + ob * lr + p;
-            _mm256_storeu_ps(d, a00);
-            _mm256_storeu_ps(d + 8, a01);
-            _mm256_storeu_ps(d + 16, a02);
-            d += lr;
-            _mm256_storeu_ps(d, a10);
-            _mm256_storeu_ps(d + 8, a11);
-            _mm256_storeu_ps(d + 16, a12);
-            d += lr;
-            _mm256_storeu_ps(d, a20);
-            _mm256_storeu_ps(d + 8, a21);
-            _mm256_storeu_ps(d + 16, a22);
-            d += lr;
-            _mm256_storeu_ps(d, a30);
-            _mm256_storeu_ps(d + 8, a31);
-            _mm256_storeu_ps(d + 16, a32);
+            STORE3(d, a00, a01, a02);
+            STORE3(d + lr, a10, a11, a12);
+            STORE3(d + 2 * lr, a20, a21, a22);
+            STORE3(d + 3 * lr, a30, a31, a32);
         }
     }
     /* mutation test: the last output row of every channel one cell short */
@@ -225,39 +217,19 @@ small_bwd_sample(const small_geom *s, const int64_t *off, const float *vm, const
             const float *x0 = xp + off[tb], *x1 = xp + off[tb + 1], *x2 = xp + off[tb + 2];
             for (int64_t p = 0; p < lr; p += 8) {
                 /* the thrown-away positions' cells masked to 0: 0 * inf there is no NaN */
-                __m256 m = _mm256_loadu_ps(vm + p), d;
+                __m256 m = _mm256_loadu_ps(vm + p);
                 __m256 v0 = _mm256_and_ps(m, _mm256_loadu_ps(x0 + p)),
                        v1 = _mm256_and_ps(m, _mm256_loadu_ps(x1 + p)),
                        v2 = _mm256_and_ps(m, _mm256_loadu_ps(x2 + p));
-                d = _mm256_loadu_ps(d0 + p);
-                a00 = _mm256_fmadd_ps(d, v0, a00);
-                a01 = _mm256_fmadd_ps(d, v1, a01);
-                a02 = _mm256_fmadd_ps(d, v2, a02);
-                d = _mm256_loadu_ps(d1 + p);
-                a10 = _mm256_fmadd_ps(d, v0, a10);
-                a11 = _mm256_fmadd_ps(d, v1, a11);
-                a12 = _mm256_fmadd_ps(d, v2, a12);
-                d = _mm256_loadu_ps(d2 + p);
-                a20 = _mm256_fmadd_ps(d, v0, a20);
-                a21 = _mm256_fmadd_ps(d, v1, a21);
-                a22 = _mm256_fmadd_ps(d, v2, a22);
-                d = _mm256_loadu_ps(d3 + p);
-                a30 = _mm256_fmadd_ps(d, v0, a30);
-                a31 = _mm256_fmadd_ps(d, v1, a31);
-                a32 = _mm256_fmadd_ps(d, v2, a32);
+                FMA3(a00, a01, a02, _mm256_loadu_ps(d0 + p), v0, v1, v2);
+                FMA3(a10, a11, a12, _mm256_loadu_ps(d1 + p), v0, v1, v2);
+                FMA3(a20, a21, a22, _mm256_loadu_ps(d2 + p), v0, v1, v2);
+                FMA3(a30, a31, a32, _mm256_loadu_ps(d3 + p), v0, v1, v2);
             }
-            _mm256_storeu_ps(v0w, a00);
-            _mm256_storeu_ps(v0w + 8, a01);
-            _mm256_storeu_ps(v0w + 16, a02);
-            _mm256_storeu_ps(v1w, a10);
-            _mm256_storeu_ps(v1w + 8, a11);
-            _mm256_storeu_ps(v1w + 16, a12);
-            _mm256_storeu_ps(v2w, a20);
-            _mm256_storeu_ps(v2w + 8, a21);
-            _mm256_storeu_ps(v2w + 16, a22);
-            _mm256_storeu_ps(v3w, a30);
-            _mm256_storeu_ps(v3w + 8, a31);
-            _mm256_storeu_ps(v3w + 16, a32);
+            STORE3(v0w, a00, a01, a02);
+            STORE3(v1w, a10, a11, a12);
+            STORE3(v2w, a20, a21, a22);
+            STORE3(v3w, a30, a31, a32);
         }
     }
     if (!vb)

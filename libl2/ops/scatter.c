@@ -394,6 +394,14 @@ l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index
 DEF_EXTREME_BWD(f32, float)
 DEF_EXTREME_BWD(f64, double)
 
+/* Release a backward's n work tensors k (NULL ones skipped) and return st. */
+static l2_status release_work(l2_tensor **k, int n, l2_status st)
+{
+    for (int i = 0; i < n; i++)
+        l2_tensor_release(k[i]);
+    return st;
+}
+
 /* The backward of amax and amin (issue 12: from the saved result, in t's dtype, with no float64
  * copies; the result was recomputed before): gin[0] and gin[1] as needed. */
 static l2_status extreme_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
@@ -404,7 +412,6 @@ static l2_status extreme_backward(l2__node *nd, const l2_tensor *gout, l2_tensor
     bool self = nd->i[2] != 0;
     enum { G, T, SRC, R, GS, GSRC, DQ, NT };
     l2_tensor *k[NT] = {NULL};
-    l2_status st = L2_OK;
     int64_t numel = l2__numel(t->ndim, t->shape);
     bool reach_all = l2__numel(src->ndim, src->shape) == l2__numel(idx->ndim, idx->shape);
     k[G] = l2__convert(op, gout, dt, true);
@@ -435,13 +442,9 @@ static l2_status extreme_backward(l2__node *nd, const l2_tensor *gout, l2_tensor
         gin[1] = k[GSRC];
         k[GSRC] = NULL;
     }
-    goto done;
+    return release_work(k, NT, L2_OK);
 fail:
-    st = l2_last_status();
-done:
-    for (int i = 0; i < NT; i++)
-        l2_tensor_release(k[i]);
-    return st;
+    return release_work(k, NT, l2_last_status());
 }
 
 /* The backward of scatter_reduce as torch 1.13 defines it (q: a position of t, p: the index
@@ -469,7 +472,6 @@ l2_status l2__scatter_reduce_backward(l2__node *nd, const l2_tensor *gout, l2_te
         return extreme_backward(nd, gout, gin);
     enum { G, S, SRC, GS, GSRC, X1, X2, X3, MS, NT };
     l2_tensor *k[NT] = {NULL};
-    l2_status st = L2_OK;
     k[G] = l2__convert(op, gout, L2_FLOAT64, true);
     k[SRC] = l2__convert(op, src, L2_FLOAT64, true);
     k[GS] = l2__new(op, t->ndim, t->shape, L2_FLOAT64, false);
@@ -549,11 +551,7 @@ l2_status l2__scatter_reduce_backward(l2__node *nd, const l2_tensor *gout, l2_te
         if (!gin[1])
             goto fail;
     }
-    goto done;
+    return release_work(k, NT, L2_OK);
 fail:
-    st = l2_last_status();
-done:
-    for (int i = 0; i < NT; i++)
-        l2_tensor_release(k[i]);
-    return st;
+    return release_work(k, NT, l2_last_status());
 }
