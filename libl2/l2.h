@@ -633,7 +633,13 @@ L2_API int l2_get_num_threads(void);
  *   sgemm_mc, sgemm_nc     rows of a and columns of b per packed block of the own kernel
  *   sgemm_grain            multiply-adds (M*N*K) per thread at least in the own kernel
  *   reduce_cols32_red      reduced positions per tile of a float32 sum over an outer dim
- *                          (float64 sums and other reductions: reduce_tile_red) */
+ *                          (float64 sums and other reductions: reduce_tile_red)
+ *   copy_run_bytes         bytes: a same-dtype contiguous run of a copy this long or longer
+ *                          goes to memcpy; shorter ones (32 bytes and up) to libl2's own
+ *                          vector moves
+ *   cat_piece_min          elements: cat along a dim after the first copies whole result rows
+ *                          when every input's piece of a row has at least this many (all
+ *                          contiguous, of the result's dtype); else input by input */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
 
