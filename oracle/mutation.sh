@@ -55,6 +55,7 @@ conv_small_out|test-conv test-conv-blocks|conv2d|conv2d's direct small-K forward
 conv_small_db|test-conv test-conv-blocks|conv2d|conv2d's direct small-K bias gradient drops each channel's last block of 24 positions
 conv_small_mask|test-conv-blocks|conv2d|conv2d's direct small-K weight gradient multiplies the thrown-away positions' cells too (0 * inf gives NaN)
 conv_small_flip|test-conv-blocks|conv2d|conv2d's direct small-K dx convolves dy with the kernel unflipped
+index_axpy|test-index3 test-adv-put|index_add,index_put|index_add's float row add (also index_put with accumulate) leaves each row's last element out
 index_bounds|test-index|index_select,gather|an index equal to the dim size is accepted
 take_bounds|test-index2|take|take accepts an index equal to numel (reads one past the end)
 bernoulli_flip|test-sample|bernoulli,bernoulli_p|bernoulli's comparison turned round (ones with probability 1 - p)

@@ -87,8 +87,16 @@ static void fill_rows(char *x, const int64_t *idx, int64_t outer, int64_t size, 
     for (int64_t o = 0; o < outer; o++)
         for (int64_t k = 0; k < n; k++) {
             char *p = ROW(x, o, size, idx[k], inner, es);
-            for (int64_t i = 0; i < inner; i++)
-                memcpy(p + (size_t)i * es, val, es);
+            /* constant-size copies (stores, not a library call per element) */
+            if (es == 4)
+                for (int64_t i = 0; i < inner; i++)
+                    memcpy(p + (size_t)i * 4, val, 4);
+            else if (es == 8)
+                for (int64_t i = 0; i < inner; i++)
+                    memcpy(p + (size_t)i * 8, val, 8);
+            else
+                for (int64_t i = 0; i < inner; i++)
+                    memcpy(p + (size_t)i * es, val, es);
         }
 }
 
@@ -110,6 +118,29 @@ static void move_rows(char *x, char *y, const int64_t *idx, int64_t outer, int64
 
 /* x[o, idx[k]] += alpha * y[o, k] (bool: x |= alpha && y); float alpha for float dtypes,
  * integer alpha for int64 and bool. */
+/* The float row loops, built for AVX2 and the baseline (picked at load time); without FMA, so
+ * x + a * y keeps its two roundings in both (issue 12: the loops were scalar, x and y possibly
+ * aliased). The rows of x and y never overlap (y is the contiguous source). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
+#define IX_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define IX_HOT
+#endif
+IX_HOT static void axpy_f32(float *restrict x, const float *restrict y, float a, int64_t n)
+{
+    n -= n > 0 && l2__fault("index_axpy"); /* mutation test: a row's last element left out */
+    _Pragma("omp simd")
+    for (int64_t i = 0; i < n; i++)
+        x[i] += a * y[i];
+}
+IX_HOT static void axpy_f64(double *restrict x, const double *restrict y, double a, int64_t n)
+{
+    n -= n > 0 && l2__fault("index_axpy");
+    _Pragma("omp simd")
+    for (int64_t i = 0; i < n; i++)
+        x[i] += a * y[i];
+}
+
 static void add_rows(l2_dtype dt, char *x, const char *y, const int64_t *idx, int64_t outer,
                      int64_t size, int64_t n, int64_t inner, double alpha)
 {
@@ -120,20 +151,12 @@ static void add_rows(l2_dtype dt, char *x, const char *y, const int64_t *idx, in
             size_t xo = ((size_t)o * (size_t)size + (size_t)idx[k]) * (size_t)inner;
             size_t yo = ((size_t)o * (size_t)n + (size_t)k) * (size_t)inner;
             switch (dt) {
-            case L2_FLOAT32: {
-                float *xr = (float *)x + xo, a = (float)alpha;
-                const float *yr = (const float *)y + yo;
-                for (int64_t i = 0; i < inner; i++)
-                    xr[i] += a * yr[i];
+            case L2_FLOAT32:
+                axpy_f32((float *)x + xo, (const float *)y + yo, (float)alpha, inner);
                 break;
-            }
-            case L2_FLOAT64: {
-                double *xr = (double *)x + xo;
-                const double *yr = (const double *)y + yo;
-                for (int64_t i = 0; i < inner; i++)
-                    xr[i] += alpha * yr[i];
+            case L2_FLOAT64:
+                axpy_f64((double *)x + xo, (const double *)y + yo, alpha, inner);
                 break;
-            }
             case L2_INT64: {
                 int64_t *xr = (int64_t *)x + xo;
                 const int64_t *yr = (const int64_t *)y + yo;
