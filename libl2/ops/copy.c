@@ -93,8 +93,10 @@ static bool cat_rows(l2_tensor *r, int n, l2_tensor *const *ts, int d)
 {
     const size_t es = l2__esize(r->dtype);
     int64_t rows = 1, inner = 1;
+    if (l2__numel(r->ndim, r->shape) == 0)
+        return false; /* nothing to copy; other dims may be huge (their products overflow) */
     for (int i = 0; i < d; i++)
-        rows *= r->shape[i]; /* r's numel fits, so these products do */
+        rows *= r->shape[i]; /* r's numel fits and is not 0, so these products do */
     for (int i = d + 1; i < r->ndim; i++)
         inner *= r->shape[i];
     if (d == 0 || rows < 2 || inner == 0 || n > CAT_ROWS_MAX)
