@@ -2,7 +2,7 @@
 # Targets: bench-report (PROFILE=quick|full), bench-compare BASE=<commit>, bench-smoke.
 EXTRA_DIST += bench/torch_bench.py bench/train_twin.py bench/report.py bench/report_plots.py \
 	bench/compare_flag.py bench/compare.sh bench/smoke.sh bench/README.md \
-	bench/report_targets.py bench/torch_ops14.py bench/torch_conv3.py
+	bench/report_targets.py bench/report_confirm.py bench/exceptions.txt bench/torch_ops14.py bench/torch_conv3.py
 EXTRA_DIST += bench/torch_loss2.py # loss (issue 14)
 EXTRA_DIST += bench/torch_uniq.py # uniq (issue 14, bench9)
 EXTRA_DIST += bench/torch_adv.py # adv (issue 14)
