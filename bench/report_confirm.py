@@ -19,8 +19,14 @@ PROF = {"min_time": 0.05, "reps": 3}
 SLOW = 1.10
 
 
+def _escape(name):
+    """name as a literal in Google Benchmark's regex (re.escape's "\\-" is no valid escape
+    there: only the characters special in an extended regex get a backslash)."""
+    return re.sub(r"([.\[\](){}*+?|^$\\])", r"\\\1", name)
+
+
 def _regex(names):
-    return "^(" + "|".join(re.escape(n) for n in sorted(set(names))) + ")(/|$)"
+    return "^(" + "|".join(_escape(n) for n in sorted(set(names))) + ")(/|$)"
 
 
 def _cpu(res, name):
