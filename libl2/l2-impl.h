@@ -326,6 +326,9 @@ l2_tensor *l2__new_like(const char *op, int nd, const int64_t *shape, l2_dtype d
 /* speed (issue 12, area speed8): topk selects its K < L2__TOPK_SELECT elements from a row
  * (of more than K) with a sorted buffer of K instead of sorting the row (sort.c). */
 #define L2__TOPK_SELECT 32
+/* speed (issue 12): sort rows of at least this many float32, float64 or int64 elements by a
+ * stable radix sort (sort.c) instead of the merge sort; the same order, ties and NaN included. */
+#define L2__SORT_RADIX_MIN 256
 /* Softmax along a non-innermost dim of a contiguous input runs this many lanes per block. */
 #define L2__SOFTMAX_COLS 64
 /* Loss sums run over this many fixed element ranges (the same result for any thread count). */

@@ -639,7 +639,13 @@ L2_API int l2_get_num_threads(void);
  *                          vector moves
  *   cat_piece_min          elements: cat along a dim after the first copies whole result rows
  *                          when every input's piece of a row has at least this many (all
- *                          contiguous, of the result's dtype); else input by input */
+ *                          contiguous, of the result's dtype); else input by input
+ *   topk_select            topk of K below this (and below the row length) selects its K
+ *                          elements in one pass over each row instead of sorting it
+ *   sort_radix_min         elements: rows of at least this many float32, float64 or int64
+ *                          elements (sort, argsort, msort, topk, kthvalue, median, mode,
+ *                          unique) sort by a stable radix sort, else a stable merge sort (the
+ *                          same order: NaN last, -0.0 equal to 0.0, ties in index order) */
 L2_API int64_t l2_threshold(const char *name);
 L2_API const char *l2_threshold_name(int i);
 

@@ -49,3 +49,4 @@ L2__THRESHOLD(sgemm_grain, L2__SGEMM_GRAIN)
 L2__THRESHOLD(reduce_cols32_red, L2__REDUCE_COLS32_RED)
 /* speed (issue 12, area speed8): topk's selection */
 L2__THRESHOLD(topk_select, L2__TOPK_SELECT)
+L2__THRESHOLD(sort_radix_min, L2__SORT_RADIX_MIN) /* sort.c (issue 12): the radix sort */

@@ -12,7 +12,7 @@ EXTRA_DIST += tests/oracle.sh tests/oracle-mutation.sh tests/graph-oracle.sh tes
 	oracle/reg_index3.py \
 	oracle/sizes_speed8.py oracle/sizes_speed11.py oracle/sizes_plans.py oracle/sizes_shapes.py \
 	oracle/sizes_speed12.py oracle/sizes_speed15.py oracle/sizes_speed16.py oracle/sizes_speed17.py \
-	oracle/sizes_speed18.py oracle/sizes_speed19.py oracle/sizes_speed20.py \
+	oracle/sizes_speed18.py oracle/sizes_speed19.py oracle/sizes_speed20.py oracle/sizes_speed21.py \
 	oracle/l2lib.py oracle/compare.py oracle/known.py oracle/mutation.sh oracle/corpus \
 	oracle/coverage.py oracle/coverage-ci.txt oracle/supervise.py oracle/sizes.py oracle/errkind.py
 

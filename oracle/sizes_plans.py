@@ -10,6 +10,7 @@ import sizes_speed15 as S15  # speed (issue 12, area cnn): the 2x2 pool's partia
 import sizes_speed17 as S17  # speed (issue 12, area sred): scatter_reduce's amax / amin
 import sizes_speed19 as S19  # speed (issue 12, area bcast): float32 broadcast gradients' rows
 import sizes_speed18 as S18  # speed (issue 12, area cat): cat by whole rows
+import sizes_speed21 as S21  # speed (issue 12): the radix sort
 from sizes_shapes import HUGE, LARGE, shape_for
 
 # ---- sized generators for ops that draw their sizes as ints --------------------------------
@@ -473,6 +474,7 @@ def plans(op, th, deep):
     ps += S17.plans(op, th, deep)  # speed (issue 12, area sred): scatter_reduce's amax / amin
     ps += S19.plans(op, th, deep)  # speed (issue 12, area bcast): float32 broadcast gradients
     ps += S18.plans(op, th, deep)  # speed (issue 12, area cat): cat by whole rows
+    ps += S21.plans(op, th, deep)  # speed (issue 12): the radix sort
     return ps
 
 

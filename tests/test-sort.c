@@ -360,12 +360,91 @@ static void test_topk_select(void)
     l2_tensor_release(f);
 }
 
+/* speed (issue 12): rows of at least l2_threshold("sort_radix_min") elements sort by a radix
+ * sort. Against a stable insertion sort by the merge sort's order (NaN of either sign last, -0.0
+ * equal to 0.0, ties in index order), just below, at and above the threshold, float32, float64
+ * and int64, both directions: indices equal, values bitwise those of the input at them. */
+static bool before(double a, double b, bool desc)
+{
+    if (desc)
+        return a > b || (isnan(a) && !isnan(b));
+    return a < b || (isnan(b) && !isnan(a));
+}
+
+static void test_sort_radix(void)
+{
+    int64_t th = l2_threshold("sort_radix_min");
+    ok(th > 1, "sort_radix_min is %lld", (long long)th);
+    const l2_dtype dts[] = {L2_FLOAT32, L2_FLOAT64, L2_INT64};
+    const int64_t ns[] = {th - 1, th, th + 37, 4 * th + 3};
+    for (int di = 0; di < 3; di++)
+        for (int ni = 0; ni < 4; ni++)
+            for (int desc = 0; desc < 2; desc++) {
+                l2_dtype dt = dts[di];
+                int64_t n = ns[ni];
+                double *x = malloc((size_t)n * sizeof *x);
+                int64_t *ref = malloc((size_t)n * sizeof *ref);
+                uint64_t r = 88172645463325252ull + (uint64_t)(n * 7 + di * 3 + desc);
+                for (int64_t i = 0; i < n; i++) {
+                    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+                    int k = (int)(r % 16);
+                    double v = (double)(int64_t)(r >> 40) - 8388608.0; /* +-2^23, ties */
+                    if (dt != L2_INT64 && k == 0)
+                        v = (r >> 20) & 1 ? NAN : -NAN;
+                    else if (dt != L2_INT64 && k == 1)
+                        v = (r >> 20) & 1 ? 0.0 : -0.0;
+                    else if (dt != L2_INT64 && k == 2)
+                        v = (r >> 20) & 1 ? INFINITY : -INFINITY;
+                    else if (dt != L2_INT64 && k == 3)
+                        v = ((r >> 20) & 1 ? 1 : -1) * 1e-310 * (dt == L2_FLOAT32 ? 1e270 : 1);
+                    else if (k == 4)
+                        v = (double)(int64_t)(r % 5);
+                    else if (dt == L2_INT64 && k == 5)
+                        v = (r >> 20) & 1 ? 4503599627370496.0 : -4503599627370496.0;
+                    else if (dt != L2_INT64 && k == 5)
+                        v = ldexp((double)(int64_t)(r >> 44), (int)(r % 40) - 20);
+                    x[i] = v;
+                    ref[i] = i;
+                }
+                l2_tensor *t = vec1d(n, x, dt), *ix = NULL;
+                /* the reference: stable insertion sort of the stored values */
+                double *xs = malloc((size_t)n * sizeof *xs);
+                for (int64_t i = 0; i < n; i++)
+                    xs[i] = at(t, &i);
+                for (int64_t i = 1; i < n; i++) {
+                    int64_t v = ref[i], k = i;
+                    while (k > 0 && before(xs[v], xs[ref[k - 1]], desc)) {
+                        ref[k] = ref[k - 1];
+                        k--;
+                    }
+                    ref[k] = v;
+                }
+                l2_tensor *v = l2_sort(t, 0, desc, true, &ix);
+                bool good = v && ix;
+                size_t es = dt == L2_FLOAT32 ? 4 : 8;
+                for (int64_t i = 0; good && i < n; i++)
+                    good = ((const int64_t *)l2_data_ptr(ix))[i] == ref[i] &&
+                           !memcmp((const char *)l2_data_ptr(v) + i * es,
+                                   (const char *)l2_data_ptr(t) + ref[i] * es, es);
+                ok(good, "radix-path sort of %lld %s, %s: the stable order, values bitwise",
+                   (long long)n, dt == L2_FLOAT32 ? "float32" : dt == L2_FLOAT64 ? "float64" : "int64",
+                   desc ? "descending" : "ascending");
+                l2_tensor_release(v);
+                l2_tensor_release(ix);
+                l2_tensor_release(t);
+                free(x);
+                free(xs);
+                free(ref);
+            }
+}
+
 int main(void)
 {
     test_sort_values();
     test_sort_layouts();
     test_select();
     test_topk_select(); /* speed (issue 12) */
+    test_sort_radix();
     test_errors();
     test_scatter_grad();
     test_grads();

@@ -1,7 +1,8 @@
 /* sort.c: sorting and selection along a dim (issue 14): sort, argsort, msort, topk, kthvalue,
  * median (of all elements and along a dim) and mode, with their backward next to them. Every
  * op sorts each row (the elements along dim at one position of the other dims) with one stable
- * merge sort, NaN ordered as the largest value (torch's order), and picks from the sorted row;
+ * merge sort (a stable radix sort for rows of sort_radix_min elements and more, same order), NaN
+ * ordered as the largest value (torch's order), and picks from the sorted row;
  * plain loops on one thread. The gradients of the ops that select elements scatter dy into the
  * selected positions (l2__pick_backward); median of all elements splits dy among its ties.
  * Scans (cummax, cummin, ...) are in scan.c, searchsorted and bucketize in search.c. */
@@ -31,8 +32,11 @@
             return a > b || (ISNAN_(a) && !ISNAN_(b));                                       \
         return a < b || (ISNAN_(b) && !ISNAN_(a));                                           \
     }                                                                                        \
+    static bool NM##_radix(NM##_pair *p, NM##_pair *tmp, int64_t n, bool desc);             \
     static void NM##_sort(NM##_pair *p, NM##_pair *tmp, int64_t n, bool desc)                \
     {                                                                                        \
+        if (n >= L2__SORT_RADIX_MIN && NM##_radix(p, tmp, n, desc))                          \
+            return;                                                                          \
         for (int64_t s = 0; s < n; s += 16) {                                                \
             int64_t e = s + 16 < n ? s + 16 : n;                                             \
             for (int64_t j = s + 1; j < e; j++) {                                            \
@@ -69,6 +73,81 @@ DEF_SORT(f32, float)
 DEF_SORT(f64, double)
 DEF_SORT(i64, int64_t)
 DEF_SORT(bl, bool)
+
+/* speed (issue 12): rows of n >= L2__SORT_RADIX_MIN elements sort by a stable LSD radix sort,
+ * 8 bits per pass, on an unsigned key whose order is the merge sort's: the float's bits with
+ * the sign bit flipped for numbers >= 0 and all bits flipped for negative ones, -0.0 keyed as
+ * 0.0 (equal elements keep their order) and every NaN keyed as all ones (after +inf, all NaN
+ * equal); int64 with the sign bit flipped; desc sorts ~key (equal keys stay in order: stable in
+ * both directions, as the merge sort). One pass counts every digit; a pass whose digit is the
+ * same for all n elements is skipped. The pairs keep their values (NaN payloads, -0.0). */
+static inline uint32_t f32_key(float v)
+{
+    uint32_t u;
+    if (v != v)
+        return UINT32_MAX;
+    v = v == 0.0f ? 0.0f : v;
+    memcpy(&u, &v, 4);
+    return u & 0x80000000u ? ~u : u | 0x80000000u;
+}
+
+static inline uint64_t f64_key(double v)
+{
+    uint64_t u;
+    if (v != v)
+        return UINT64_MAX;
+    v = v == 0.0 ? 0.0 : v;
+    memcpy(&u, &v, 8);
+    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+static inline uint64_t i64_key(int64_t v)
+{
+    return (uint64_t)v ^ (UINT64_C(1) << 63);
+}
+
+#define DEF_RADIX(NM, U)                                                                     \
+    static bool NM##_radix(NM##_pair *p, NM##_pair *tmp, int64_t n, bool desc)               \
+    {                                                                                        \
+        enum { D = (int)sizeof(U) };                                                         \
+        int64_t cnt[D][256];                                                                 \
+        memset(cnt, 0, sizeof cnt);                                                          \
+        U flip = desc ? (U)~(U)0 : 0;                                                        \
+        for (int64_t j = 0; j < n; j++) {                                                    \
+            U k = NM##_key(p[j].v) ^ flip;                                                   \
+            for (int b = 0; b < D; b++)                                                      \
+                cnt[b][(k >> (8 * b)) & 255]++;                                              \
+        }                                                                                    \
+        U k0 = NM##_key(p[0].v) ^ flip;                                                      \
+        NM##_pair *a = p, *o = tmp;                                                          \
+        for (int b = 0; b < D; b++) {                                                        \
+            if (cnt[b][(k0 >> (8 * b)) & 255] == n || (b == D - 1 && l2__fault("sort_radix")))\
+                continue; /* fault: the top byte's pass skipped */                           \
+            int64_t pos[256], s = 0;                                                         \
+            for (int c = 0; c < 256; c++) {                                                  \
+                pos[c] = s;                                                                  \
+                s += cnt[b][c];                                                              \
+            }                                                                                \
+            for (int64_t j = 0; j < n; j++)                                                  \
+                o[pos[((NM##_key(a[j].v) ^ flip) >> (8 * b)) & 255]++] = a[j];               \
+            NM##_pair *x = a;                                                                \
+            a = o;                                                                           \
+            o = x;                                                                           \
+        }                                                                                    \
+        if (a != p)                                                                          \
+            memcpy(p, a, (size_t)n * sizeof *p);                                             \
+        return true;                                                                         \
+    }
+
+DEF_RADIX(f32, uint32_t)
+DEF_RADIX(f64, uint64_t)
+DEF_RADIX(i64, uint64_t)
+
+static bool bl_radix(bl_pair *p, bl_pair *tmp, int64_t n, bool desc)
+{
+    (void)p, (void)tmp, (void)n, (void)desc;
+    return false; /* bool rows keep the merge sort */
+}
 
 /* speed (issue 12): topk's selection for K < L2__TOPK_SELECT (and K < S). The first K of the
  * stable sort of a row of S elements at stride sst, without sorting it: a sorted buffer of the
