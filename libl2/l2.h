@@ -2166,8 +2166,8 @@ L2_API l2_tensor *l2_gru_cell(const l2_tensor *input, const l2_tensor *hx,
  * final hidden state of every layer and direction (L*D, B, H) (unbatched (L*D, H)) and *c_n
  * (optional; NULL for modes other than LSTM) the final cell state. On error the outputs are NULL.
  * Errors: L2_ERR_NULL (input, weights, a weight); L2_ERR_ARG for a mode outside the enum,
- * num_layers < 1; L2_ERR_SHAPE for an input that is not 2-d or 3-d, T = 0 (torch: "Expected
- * sequence length to be larger than 0"), a weight of another shape, a hidden state of another
+ * num_layers < 1, T = 0 (torch: "Expected sequence length to be larger than 0"); L2_ERR_SHAPE
+ * for an input that is not 2-d or 3-d, a weight of another shape, a hidden state of another
  * shape. Not offered: dropout between layers (torch's default 0 is what this computes) and
  * LSTM's proj_size. The input projection of a whole layer is one matrix product (as torch's
  * CPU path); each step is then a matrix product with w_hh and the gate arithmetic. */

@@ -281,7 +281,7 @@ static bool check_seq(const char *op, l2_rnn_mode mode, const l2_tensor *input,
     int64_t t = batched && batch_first ? input->shape[1] : input->shape[0];
     int64_t b = batched ? input->shape[batch_first ? 0 : 1] : 1;
     int64_t in = input->shape[input->ndim - 1];
-    L2__CHECK(t > 0, false, L2_ERR_SHAPE,
+    L2__CHECK(t > 0, false, L2_ERR_ARG,
               "%s: expected sequence length to be larger than 0 (got input shape [%lld,...])", op,
               (long long)input->shape[0]);
     L2__CHECK(t <= INT32_MAX, false, L2_ERR_OVERFLOW, "%s: sequence length %lld is too long", op,
