@@ -2140,7 +2140,9 @@ typedef enum { L2_RNN_TANH, L2_RNN_RELU, L2_LSTM, L2_GRU } l2_rnn_mode;
  * input that is not 1-d or 2-d, weights that are not 2-d or whose rows are not G times w_hh's
  * columns, an input size other than w_ih's columns, a hidden state of another batch, rank or
  * size, a bias that is not (G*H). B may be 0. torch.rnn_tanh_cell itself refuses 1-d input;
- * nn.RNNCell accepts it, and so does libl2. */
+ * nn.RNNCell accepts it, and so does libl2. Departure: torch does not check that the weights'
+ * rows are G*H (a mismatch broadcasts into a wrong-sized result or crashes torch 1.13's
+ * gru_cell); libl2 refuses it. */
 L2_API l2_tensor *l2_rnn_tanh_cell(const l2_tensor *input, const l2_tensor *hx,
                                    const l2_tensor *w_ih, const l2_tensor *w_hh,
                                    const l2_tensor *b_ih, const l2_tensor *b_hh);
