@@ -6,6 +6,7 @@
 #include <l2.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tap.h"
@@ -383,6 +384,50 @@ static void test_layer(void)
            L2_ERR_OVERFLOW, "layer: overflowing hidden size refused");
 }
 
+/* ---- a torch state_dict ---- */
+
+/* tests/data/rnn-lstm.safetensors (written by tests/rnn_state_dict.py from torch 1.13): an
+ * nn.LSTM(3, 4, 2 layers, bidirectional, batch_first) state_dict under "rnn.", its input,
+ * initial states and results. Loaded into an l2_rnn_layer through l2_params_load. */
+static void test_state_dict(void)
+{
+    const char *src = getenv("L2_SRCDIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/data/rnn-lstm.safetensors", src ? src : "..");
+    l2_named_tensors *d = l2_load_safetensors(path);
+    if (!ok(d != NULL, "state dict: %s loads", path)) {
+        printf("#   %s\n", l2_last_error());
+        return;
+    }
+    l2_rnn_layer m;
+    l2_params *p = l2_params_new();
+    int good = l2_rnn_layer_init(&m, L2_LSTM, 3, 4, 2, true, true, true, L2_FLOAT32) == L2_OK &&
+               l2_rnn_layer_params(&m, p, "rnn") == L2_OK && l2_params_load(p, d) == L2_OK;
+    ok(good, "state dict: torch's 16 LSTM parameters load by name (%s)",
+       good ? "ok" : l2_last_error());
+    l2_tensor *hn = NULL, *cn = NULL;
+    l2_tensor *y = good ? l2_rnn_layer_forward(&m, l2_named_get(d, "x"), l2_named_get(d, "h0"),
+                                               l2_named_get(d, "c0"), &hn, &cn)
+                        : NULL;
+    const char *names[3] = {"y", "h_n", "c_n"};
+    l2_tensor *got[3] = {y, hn, cn};
+    for (int k = 0; k < 3; k++) {
+        const l2_tensor *want = l2_named_get(d, names[k]);
+        double worst = 0;
+        int same = got[k] && want && l2_numel(got[k]) == l2_numel(want) &&
+                   l2_ndim(got[k]) == l2_ndim(want);
+        for (int64_t i = 0; same && i < l2_numel(want); i++)
+            worst = fmax(worst, fabs(flat(got[k], i) - flat(want, i)));
+        ok(same && worst <= 1e-6, "state dict: %s equals torch's (worst %.3g)", names[k], worst);
+    }
+    l2_tensor_release(y);
+    l2_tensor_release(hn);
+    l2_tensor_release(cn);
+    l2_params_free(p);
+    l2_rnn_layer_free(&m);
+    l2_named_free(d);
+}
+
 /* ---- errors ---- */
 
 static void test_errors(void)
@@ -514,6 +559,7 @@ int main(void)
     test_seq_grad(L2_LSTM, 2, true, true, true, true);
     test_seq_grad(L2_GRU, 1, true, false, true, true);
     test_layer();
+    test_state_dict();
     test_errors();
     test_seq_oom();
     ok(l2_live_tensors() == 0, "no tensor leaked (%lld live)", (long long)l2_live_tensors());
