@@ -6,6 +6,7 @@ EXTRA_DIST += bench/torch_bench.py bench/train_twin.py bench/report.py bench/rep
 EXTRA_DIST += bench/torch_loss2.py # loss (issue 14)
 EXTRA_DIST += bench/torch_uniq.py # uniq (issue 14, bench9)
 EXTRA_DIST += bench/torch_adv.py # adv (issue 14)
+EXTRA_DIST += bench/torch_rnn.py # rnn (issue 15)
 
 if HAVE_BENCHMARK
 noinst_PROGRAMS += bench/l2bench
@@ -16,6 +17,7 @@ bench_l2bench_SOURCES = bench/shim.cc bench/shim.h bench/cases.h bench/main.c \
 bench_l2bench_SOURCES += bench/cases-loss2.c # loss (issue 14)
 bench_l2bench_SOURCES += bench/cases-uniq.c # uniq (issue 14, bench9)
 bench_l2bench_SOURCES += bench/cases-adv.c # adv (issue 14)
+bench_l2bench_SOURCES += bench/cases-rnn.c # rnn (issue 15)
 bench_l2bench_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(BENCHMARK_CFLAGS)
 bench_l2bench_CFLAGS = $(AM_CFLAGS)
 bench_l2bench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS)

@@ -32,6 +32,7 @@ import torch_conv3  # conv3 (issue 14)
 import torch_loss2  # loss (issue 14)
 import torch_uniq  # uniq (issue 14, bench9)
 import torch_adv  # adv (issue 14)
+import torch_rnn  # rnn (issue 15)
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64}
 
@@ -390,6 +391,9 @@ def build_nn_case(op, base, grad, variant, shape, g):
     if built:
         return built
     built = torch_adv.build(base, variant, grad, shape, g, bwd_stmt)  # adv (issue 14)
+    if built:
+        return built
+    built = torch_rnn.build(base, grad, variant, shape, g, bwd_stmt)  # rnn (issue 15)
     if built:
         return built
     if op in ("sgd_step", "adam_step"):

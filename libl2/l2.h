@@ -2123,6 +2123,93 @@ L2_API void l2_embedding_layer_free(l2_embedding_layer *m);
 
 /* @@LAYERS@@ */
 
+/* Recurrent layers (issue 15): torch 1.13's RNN (tanh, relu), LSTM and GRU, as cells, as
+ * multi-layer sequence functions and as layer structs. Composed of public differentiable ops
+ * (linear, add, mul, sigmoid, tanh, relu, chunk, stack, cat), so gradients come from autograd.
+ * Shapes: B batch, T sequence length, I input size, H hidden size, G gates (1 for the RNNs, 4
+ * for LSTM in the order i, f, g, o, 3 for GRU in the order r, z, n), L layers, D directions
+ * (2 when bidirectional). Every tensor argument has one float dtype (L2_ERR_DTYPE otherwise). */
+typedef enum { L2_RNN_TANH, L2_RNN_RELU, L2_LSTM, L2_GRU } l2_rnn_mode;
+
+/* One time step, torch.rnn_tanh_cell / rnn_relu_cell / lstm_cell / gru_cell (nn.RNNCell, LSTMCell
+ * and GRUCell forward). input: (B, I) or unbatched (I); hx, cx: (B, H), or (H) for unbatched
+ * input, or NULL for zeros (nn's cells; for LSTM hx and cx are both given or both NULL:
+ * L2_ERR_ARG); w_ih: (G*H, I); w_hh: (G*H, H); b_ih, b_hh: (G*H), each optional (NULL).
+ * With gi = linear(input, w_ih, b_ih) and gh = linear(hx, w_hh, b_hh):
+ *   rnn_tanh: h' = tanh(gi + gh); rnn_relu: h' = relu(gi + gh);
+ *   lstm: i, f, g, o = chunk(gi + gh, 4), c' = sigmoid(f) * cx + sigmoid(i) * tanh(g),
+ *         h' = sigmoid(o) * tanh(c');
+ *   gru: r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z), n = tanh(gi_n + r * gh_n),
+ *        h' = (hx - n) * z + n.
+ * Returns h' (B, H) or (H); l2_lstm_cell also returns c' through *cy (required: L2_ERR_NULL;
+ * set to NULL on error). Errors: L2_ERR_NULL for a NULL input or weight; L2_ERR_SHAPE for an
+ * input that is not 1-d or 2-d, weights that are not 2-d or whose rows are not G times w_hh's
+ * columns, an input size other than w_ih's columns, a hidden state of another batch, rank or
+ * size, a bias that is not (G*H). B may be 0. torch.rnn_tanh_cell itself refuses 1-d input;
+ * nn.RNNCell accepts it, and so does libl2. Departure: torch does not check that the weights'
+ * rows are G*H (a mismatch broadcasts into a wrong-sized result or crashes torch 1.13's
+ * gru_cell); libl2 refuses it. */
+L2_API l2_tensor *l2_rnn_tanh_cell(const l2_tensor *input, const l2_tensor *hx,
+                                   const l2_tensor *w_ih, const l2_tensor *w_hh,
+                                   const l2_tensor *b_ih, const l2_tensor *b_hh);
+L2_API l2_tensor *l2_rnn_relu_cell(const l2_tensor *input, const l2_tensor *hx,
+                                   const l2_tensor *w_ih, const l2_tensor *w_hh,
+                                   const l2_tensor *b_ih, const l2_tensor *b_hh);
+L2_API l2_tensor *l2_lstm_cell(const l2_tensor *input, const l2_tensor *hx, const l2_tensor *cx,
+                               const l2_tensor *w_ih, const l2_tensor *w_hh,
+                               const l2_tensor *b_ih, const l2_tensor *b_hh, l2_tensor **cy);
+L2_API l2_tensor *l2_gru_cell(const l2_tensor *input, const l2_tensor *hx,
+                              const l2_tensor *w_ih, const l2_tensor *w_hh,
+                              const l2_tensor *b_ih, const l2_tensor *b_hh);
+
+/* The multi-layer, optionally bidirectional recurrence of nn.RNN / nn.LSTM / nn.GRU (torch.lstm,
+ * torch.gru, torch.rnn_tanh, torch.rnn_relu with dropout 0). input: (T, B, I), (B, T, I) when
+ * batch_first, or unbatched (T, I). hx (and cx, LSTM only: L2_ERR_ARG for another mode): (L*D,
+ * B, H), (L*D, H) for unbatched input, or NULL for zeros; for LSTM both or neither. weights:
+ * L*D*(bias ? 4 : 2) tensors in torch's _flat_weights order: for each layer k, for each
+ * direction (forward, then reverse), w_ih (G*H, I for k = 0, else D*H), w_hh (G*H, H), then,
+ * with bias, b_ih (G*H) and b_hh (G*H). Layer k > 0 reads the concatenated outputs of layer
+ * k - 1; the reverse direction runs from t = T-1 down to 0. Returns the last layer's output
+ * (T, B, D*H) ((B, T, D*H) when batch_first; (T, D*H) unbatched); *h_n (optional) gets the
+ * final hidden state of every layer and direction (L*D, B, H) (unbatched (L*D, H)) and *c_n
+ * (optional; NULL for modes other than LSTM) the final cell state. On error the outputs are NULL.
+ * Errors: L2_ERR_NULL (input, weights, a weight); L2_ERR_ARG for a mode outside the enum,
+ * num_layers < 1, T = 0 (torch: "Expected sequence length to be larger than 0"); L2_ERR_SHAPE
+ * for an input that is not 2-d or 3-d, a weight of another shape, a hidden state of another
+ * shape. Not offered: dropout between layers (torch's default 0 is what this computes) and
+ * LSTM's proj_size. The input projection of a whole layer is one matrix product (as torch's
+ * CPU path); each step is then a matrix product with w_hh and the gate arithmetic. */
+L2_API l2_tensor *l2_rnn(l2_rnn_mode mode, const l2_tensor *input, const l2_tensor *hx,
+                         const l2_tensor *cx, l2_tensor *const *weights, int num_layers,
+                         bool bias, bool batch_first, bool bidirectional, l2_tensor **h_n,
+                         l2_tensor **c_n);
+
+/* nn.RNN / nn.LSTM / nn.GRU as a layer struct. Parameters are leaves requiring grad, each
+ * uniform on +-1/sqrt(hidden_size) from libl2's generator, drawn in torch's order; *_params
+ * names them as torch's state_dict: "prefix.weight_ih_l0", "prefix.weight_hh_l0",
+ * "prefix.bias_ih_l0", "prefix.bias_hh_l0", then the "_reverse" four when bidirectional, then
+ * layer 1..., so a torch state_dict saved as safetensors loads with l2_params_load. Errors
+ * (init): L2_ERR_NULL, L2_ERR_ARG for a mode outside the enum or non-positive sizes,
+ * L2_ERR_DTYPE for a non-float dtype, L2_ERR_NOMEM. */
+typedef struct {
+    l2_rnn_mode mode;
+    int64_t input_size, hidden_size;
+    int num_layers;
+    bool bias, batch_first, bidirectional;
+    int nweights;        /* num_layers * D * (bias ? 4 : 2) */
+    l2_tensor **weights; /* torch's _flat_weights order (see l2_rnn) */
+} l2_rnn_layer;
+L2_API l2_status l2_rnn_layer_init(l2_rnn_layer *m, l2_rnn_mode mode, int64_t input_size,
+                                   int64_t hidden_size, int num_layers, bool bias,
+                                   bool batch_first, bool bidirectional, l2_dtype dt);
+/* l2_rnn with the layer's weights and flags. */
+L2_API l2_tensor *l2_rnn_layer_forward(const l2_rnn_layer *m, const l2_tensor *input,
+                                       const l2_tensor *h0, const l2_tensor *c0,
+                                       l2_tensor **h_n, l2_tensor **c_n);
+L2_API l2_status l2_rnn_layer_params(const l2_rnn_layer *m, l2_params *p, const char *prefix);
+L2_API void l2_rnn_layer_free(l2_rnn_layer *m);
+
+
 
 #ifdef __cplusplus
 }
