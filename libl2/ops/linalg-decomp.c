@@ -1,4 +1,5 @@
-/* linalg-decomp.c: matrix decompositions through LAPACK (lapack-decomp.h): linalg_qr, batched
+/* linalg-decomp.c: matrix decompositions through LAPACK (lapack-decomp.h): linalg_qr,
+ * linalg_eigh and linalg_eigvalsh, batched
  * over leading dims, float32 and float64. No factorisation is written here: LAPACK computes it.
  * An op with several differentiable results computes them into one packed tensor P (per matrix:
  * the results' elements one after the other, row-major) which carries the autograd node; the
@@ -324,6 +325,236 @@ l2_status l2__linalg_qr_backward(l2__node *nd, const l2_tensor *g, l2_tensor **g
                     for (int64_t l = 0; l < k; l++)
                         v += Q[i * k + l] * gR[l * n + j];
                 st(out, dx->dtype, (b * m + i) * n + j, v);
+            }
+    }
+    l2__free(buf);
+    l2_tensor_release(pc);
+    l2_tensor_release(dy);
+    gin[0] = dx;
+    return L2_OK;
+}
+
+/* ---- linalg_eigh, linalg_eigvalsh -------------------------------------------------------- */
+
+/* The B symmetric N x N matrices of a (contiguous (B, N, N)) into p: per matrix the N
+ * eigenvalues (ascending) then the eigenvectors V (N x N, row-major, column j for value j),
+ * from the triangle uplo ('L' or 'U' of the row-major matrix). Returns the first non-zero
+ * LAPACK info (a failure to converge), 0 when all converged. */
+#define DEF_EIGH(NAME, T, SYEVD)                                                             \
+    static int NAME(const T *a, T *p, int64_t B, int n, char uplo, T *w, T *lw, int lwork,   \
+                    l2__lapack_int *iw, int liwork)                                          \
+    {                                                                                        \
+        int lda = n > 1 ? n : 1, info, bad = 0;                                              \
+        int64_t per = (int64_t)n + (int64_t)n * n;                                           \
+        for (int64_t b = 0; b < B && n > 0; b++) {                                           \
+            const T *x = a + b * (int64_t)n * n;                                             \
+            T *l = p + b * per, *v = l + n;                                                  \
+            for (int i = 0; i < n; i++)                                                      \
+                for (int j = 0; j < n; j++)                                                  \
+                    w[i + (int64_t)j * lda] = x[(int64_t)i * n + j];                         \
+            SYEVD("V", &uplo, &n, w, &lda, l, lw, &lwork, iw, &liwork, &info, 1, 1);         \
+            if (info && !bad)                                                                \
+                bad = info;                                                                  \
+            for (int i = 0; i < n; i++)                                                      \
+                for (int j = 0; j < n; j++)                                                  \
+                    v[(int64_t)i * n + j] = w[i + (int64_t)j * lda];                         \
+        }                                                                                    \
+        return bad;                                                                          \
+    }
+DEF_EIGH(eigh_f32, float, ssyevd_)
+DEF_EIGH(eigh_f64, double, dsyevd_)
+
+/* The packed result of eigh / eigvalsh of A: (*, N + N * N), with its node when A needs a
+ * gradient (node->i: N and whether V is a result). NULL on error. */
+static l2_tensor *eigh_packed(const char *op, const l2_tensor *A, const char *uplo, bool vecs)
+{
+    if (!check_matrix(op, A))
+        return NULL;
+    int64_t m = A->shape[A->ndim - 2], n64 = A->shape[A->ndim - 1];
+    char sh[L2__SHAPE_STR];
+    L2__CHECK(m == n64, NULL, L2_ERR_SHAPE,
+              "%s: A must be batches of square matrices, but they are %lld by %lld matrices "
+              "(shape %s)", op, (long long)m, (long long)n64,
+              l2__shape_str(sh, A->ndim, A->shape));
+    L2__CHECK(!uplo || ((uplo[0] == 'L' || uplo[0] == 'U' || uplo[0] == 'l' || uplo[0] == 'u')
+                        && uplo[1] == 0),
+              NULL, L2_ERR_ARG, "%s: expected UPLO argument to be 'L' or 'U', but got %s", op,
+              uplo);
+    /* the row-major matrix's lower triangle is the column-major copy's lower triangle */
+    char ul = !uplo || uplo[0] == 'L' || uplo[0] == 'l' ? 'L' : 'U';
+    int n = (int)n64, lwork = 1, liwork = 1, info, lda = n > 1 ? n : 1;
+    int64_t per = (int64_t)n + (int64_t)n * n, B = batch_of(A);
+    if (n > 0) { /* workspace query */
+        l2__lapack_int q = -1, iwq = 0;
+        if (A->dtype == L2_FLOAT64) {
+            double wq = 0, z = 0;
+            dsyevd_("V", &ul, &n, &z, &lda, &z, &wq, &q, &iwq, &q, &info, 1, 1);
+            lwork = wq > INT_MAX ? INT_MAX : (int)wq;
+        } else {
+            float wq = 0, z = 0;
+            ssyevd_("V", &ul, &n, &z, &lda, &z, &wq, &q, &iwq, &q, &info, 1, 1);
+            lwork = wq > INT_MAX ? INT_MAX : (int)wq;
+        }
+        liwork = iwq > 1 ? iwq : 1;
+        lwork = lwork > 1 ? lwork : 1;
+    }
+    size_t es = l2__esize(A->dtype), wn = (size_t)lda * (size_t)lda + (size_t)lwork;
+    l2_tensor *a = l2__convert(op, A, A->dtype, true);
+    l2_tensor *P = a ? new_packed(op, A, per) : NULL;
+    void *w = P ? l2__malloc(wn * es, "linalg_eigh workspace") : NULL;
+    l2__lapack_int *iw = w ? l2__malloc((size_t)liwork * sizeof *iw, "linalg_eigh iwork") : NULL;
+    int bad = 0;
+    if (iw) {
+        if (A->dtype == L2_FLOAT64)
+            bad = eigh_f64((const double *)l2__data(a), (double *)l2__data(P), B, n, ul,
+                           (double *)w, (double *)w + (size_t)lda * (size_t)lda, lwork, iw,
+                           liwork);
+        else
+            bad = eigh_f32((const float *)l2__data(a), (float *)l2__data(P), B, n, ul,
+                           (float *)w, (float *)w + (size_t)lda * (size_t)lda, lwork, iw,
+                           liwork);
+    }
+    l2__free(iw);
+    l2__free(w);
+    l2_tensor_release(a);
+    if (!iw) {
+        l2_tensor_release(P);
+        return NULL;
+    }
+    if (bad) {
+        l2_tensor_release(P);
+        return l2__fail(L2_ERR_ARG,
+                        "%s: the algorithm failed to converge because the input matrix is "
+                        "ill-conditioned or has too many repeated eigenvalues (error code: %d)",
+                        op, bad), NULL;
+    }
+    if (l2__needs_grad(1, &A)) {
+        l2__node *node = l2__record_save(L2__OP_LINALG_EIGH, P, 1, &A, 1,
+                                         (const l2_tensor *const *)&P);
+        if (!node) {
+            l2_tensor_release(P);
+            return NULL;
+        }
+        node->i[0] = n;
+        node->i[1] = vecs;
+        node->ni = 2;
+    }
+    return P;
+}
+
+l2_tensor *l2_linalg_eigh(const l2_tensor *A, const char *uplo, l2_tensor **eigenvectors)
+{
+    const char *op = "linalg_eigh";
+    if (eigenvectors)
+        *eigenvectors = NULL;
+    l2_tensor *P = eigh_packed(op, A, uplo, true);
+    if (!P)
+        return NULL;
+    int64_t n = A->shape[A->ndim - 1];
+    l2__enter();
+    l2_tensor *L = l2_narrow(P, P->ndim - 1, 0, n);
+    l2_tensor *V = L && eigenvectors ? piece(P, n, n, n) : NULL;
+    l2__leave();
+    l2_tensor_release(P);
+    if (!L || (eigenvectors && !V)) {
+        l2_tensor_release(L);
+        return NULL;
+    }
+    if (eigenvectors)
+        *eigenvectors = l2__ret(V);
+    return l2__ret(L);
+}
+
+l2_tensor *l2_linalg_eigvalsh(const l2_tensor *A, const char *uplo)
+{
+    l2_tensor *P = eigh_packed("linalg_eigvalsh", A, uplo, false);
+    if (!P)
+        return NULL;
+    l2__enter();
+    l2_tensor *L = l2_narrow(P, P->ndim - 1, 0, A->shape[A->ndim - 1]);
+    l2__leave();
+    l2_tensor_release(P);
+    return L ? l2__ret(L) : NULL;
+}
+
+/* Backward (torch 1.13's linalg_eig_backward, real symmetric case), per matrix with L: (N),
+ * V: (N, N) and the upstream gL, gV (zero where a result got no gradient):
+ *   S = (V^T gV - gV^T V) / 2,  E_ij = L_j - L_i,
+ *   gA = V (S / E  with diagonal gL) V^T
+ * (not symmetrised, as torch's). Equal eigenvalues divide by 0: inf/NaN, as torch's. When gV
+ * is zero (eigvalsh, or only the eigenvalues used) torch's shortcut gA = V diag(gL) V^T. */
+l2_status l2__linalg_eigh_backward(l2__node *nd, const l2_tensor *g, l2_tensor **gin)
+{
+    const char *op = "linalg_eigh_backward";
+    const l2_tensor *P = nd->saved[0];
+    int64_t n = nd->i[0], shape[L2_MAX_DIMS], B = 1;
+    int nd0 = P->ndim + 1;
+    gin[0] = NULL;
+    for (int d = 0; d < P->ndim - 1; d++) {
+        shape[d] = P->shape[d];
+        B *= shape[d];
+    }
+    shape[nd0 - 2] = n;
+    shape[nd0 - 1] = n;
+    l2_tensor *dy, *dx;
+    l2_status s = l2__grad_start(op, g, nd0, shape, false, &dy, &dx);
+    if (s != L2_OK)
+        return s;
+    l2_tensor *pc = l2__convert(op, P, P->dtype, true);
+    /* L, gL, V, gV, M (N x N), T (N x N) */
+    size_t nb = (size_t)(2 * n + 4 * n * n);
+    double *buf = pc ? l2__malloc((nb ? nb : 1) * sizeof(double), "linalg_eigh backward") : NULL;
+    if (!buf) {
+        l2_tensor_release(pc);
+        l2_tensor_release(dy);
+        l2_tensor_release(dx);
+        return l2_last_status();
+    }
+    double *L = buf, *gL = L + n, *V = gL + n, *gV = V + n * n, *M = gV + n * n, *T = M + n * n;
+    int64_t per = n + n * n;
+    const char *pp = l2__data(pc), *gp = l2__data(dy);
+    char *out = l2__data(dx);
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t i = 0; i < n; i++) {
+            L[i] = ld(pp, pc->dtype, b * per + i);
+            gL[i] = ld(gp, dy->dtype, b * per + i);
+        }
+        for (int64_t i = 0; i < n * n; i++) {
+            V[i] = ld(pp, pc->dtype, b * per + n + i);
+            gV[i] = ld(gp, dy->dtype, b * per + n + i);
+        }
+        /* no gradient reached V (eigvalsh, or only L used): torch's shortcut V diag(gL) V^T,
+         * finite for repeated eigenvalues too */
+        bool gv = false;
+        for (int64_t i = 0; i < n * n && !gv; i++)
+            gv = gV[i] != 0;
+        /* M = V^T gV */
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < n; j++) {
+                double acc = 0;
+                for (int64_t l = 0; l < n; l++)
+                    acc += V[l * n + i] * gV[l * n + j];
+                M[i * n + j] = acc;
+            }
+        /* T = V K with K_ij = (M_ij - M_ji) / 2 / (L_j - L_i), K_ii = gL_i */
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < n; j++) {
+                double acc = 0;
+                for (int64_t l = 0; l < n; l++) {
+                    double k = l == j ? gL[j]
+                               : gv  ? 0.5 * (M[l * n + j] - M[j * n + l]) / (L[j] - L[l])
+                                     : 0.0;
+                    acc += V[i * n + l] * k;
+                }
+                T[i * n + j] = acc;
+            }
+        /* gA = T V^T */
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = 0; j < n; j++) {
+                double acc = 0;
+                for (int64_t l = 0; l < n; l++)
+                    acc += T[i * n + l] * V[j * n + l];
+                st(out, dx->dtype, (b * n + i) * n + j, acc);
             }
     }
     l2__free(buf);
