@@ -2,7 +2,9 @@
  * (libl2/ops/linalg-decomp.c): linalg_qr's factors by their defining properties (Q^T Q = I,
  * Q R = A, R upper triangular) for every mode, batched, float32 and float64, contiguous and
  * transposed inputs; empty sizes; float64 finite-difference gradients of losses reading Q and R;
- * the backward that torch refuses; the error paths and an out-of-memory sweep. */
+ * the backward that torch refuses; eigh/eigvalsh by A V = V diag(L), V^T V = I, ascending values
+ * and the triangle read, gradients of sign-invariant losses, repeated eigenvalues; the error
+ * paths and out-of-memory sweeps. */
 #include <l2.h>
 #include <math.h>
 #include <stdint.h>
@@ -202,6 +204,150 @@ static void test_oom(void)
     l2_tensor_release(x);
 }
 
+/* ---- eigh, eigvalsh ----------------------------------------------------------------------- */
+
+static void test_eigh_forward(void)
+{
+    for (int d = 0; d < 2; d++) {
+        l2_dtype dt = d ? L2_FLOAT64 : L2_FLOAT32;
+        double tol = d ? 1e-12 : 2e-5;
+        for (int n = 0; n <= 6; n += 3) {
+            for (int u = 0; u < 2; u++) {
+                l2_scope_begin();
+                l2_tensor *X = l2_randn(3, (const int64_t[]){2, n, n}, dt);
+                /* only the uplo triangle is read: poison the other one */
+                l2_tensor *S = l2_add(l2_tril(X, 0), l2_transpose(l2_tril(X, -1), -2, -1));
+                l2_tensor *A = u ? l2_add(l2_tril(X, -1), l2_transpose(l2_tril(X, 0), -2, -1))
+                                 : l2_add(l2_tril(X, 0), l2_mul(l2_sub(X, l2_tril(X, 0)),
+                                                               l2_scalar(1e3, dt)));
+                l2_tensor *Au = u ? l2_transpose(A, -2, -1) : A; /* non-contiguous for U */
+                l2_tensor *V = NULL;
+                l2_tensor *L = l2_linalg_eigh(u ? Au : A, u ? "U" : "L", &V);
+                l2_tensor *Lv = l2_linalg_eigvalsh(u ? Au : A, u ? "U" : "L");
+                int good = L && V && Lv && l2_size(L, -1) == n;
+                double orth = 0, rec = 0, asc = 0, same = 0;
+                if (good && n) {
+                    orth = maxabs(l2_sub(l2_matmul(l2_transpose(V, -2, -1), V),
+                                         l2_eye(n, n, dt)));
+                    /* A V = V diag(L) for the symmetric matrix of the triangle read */
+                    l2_tensor *Lr = l2_unsqueeze(L, -2);
+                    rec = maxabs(l2_sub(l2_matmul(S, V), l2_mul(V, Lr))) / 10;
+                    for (int64_t b = 0; b < 2; b++)
+                        for (int64_t i = 0; i + 1 < n; i++) {
+                            double l0 = at(L, (const int64_t[]){b, i});
+                            double l1 = at(L, (const int64_t[]){b, i + 1});
+                            asc = fmax(asc, l0 - l1);
+                        }
+                    same = maxabs(l2_sub(L, Lv));
+                }
+                good = good && orth < tol && rec < tol && asc <= 0 && same < tol;
+                if (!good)
+                    printf("#   orth %g rec %g asc %g same %g\n", orth, rec, asc, same);
+                ok(good, "eigh %s n=%d uplo %s: V^T V = I, A V = V diag(L), ascending, = eigvalsh",
+                   l2_dtype_name(dt), n, u ? "U" : "L");
+                l2_scope_end();
+            }
+        }
+    }
+}
+
+typedef struct {
+    int vecs;
+    l2_tensor *wl, *wv;
+} ectx;
+
+/* sum(L wl) + sum(|V| wv) of the symmetric (X + X^T) / 2: sign-invariant in V. Step by step:
+ * a NULL passed on would turn an out-of-memory status into L2_ERR_NULL. */
+static l2_tensor *f_eigh(l2_tensor *const *in, void *vctx)
+{
+    ectx *c = vctx;
+    l2_scope_begin();
+    l2_tensor *xt = l2_transpose(in[0], -2, -1), *h = xt ? l2_scalar(0.5, L2_FLOAT64) : NULL;
+    l2_tensor *s = h ? l2_add(in[0], xt) : NULL, *A = s ? l2_mul(s, h) : NULL;
+    l2_tensor *V = NULL, *t = NULL, *L = NULL;
+    if (A)
+        L = c->vecs ? l2_linalg_eigh(A, "L", &V) : l2_linalg_eigvalsh(A, "U");
+    l2_tensor *ml = L ? l2_mul(L, c->wl) : NULL, *sl = ml ? l2_sum(ml) : NULL;
+    if (sl && c->vecs) {
+        l2_tensor *av = l2_abs(V), *mv = av ? l2_mul(av, c->wv) : NULL;
+        l2_tensor *sv = mv ? l2_sum(mv) : NULL;
+        t = sv ? l2_add(sl, sv) : NULL;
+    } else {
+        t = sl;
+    }
+    l2_tensor *r = t ? l2_keep(t) : NULL;
+    l2_scope_end();
+    return r;
+}
+
+static void test_eigh_grads(void)
+{
+    for (int vecs = 0; vecs < 2; vecs++)
+        for (int n = 1; n <= 5; n += 2) {
+            l2_tensor *x = l2_randn(3, (const int64_t[]){2, n, n}, L2_FLOAT64);
+            l2_set_requires_grad(x, true);
+            ectx c = {vecs, l2_randn(2, (const int64_t[]){2, n}, L2_FLOAT64),
+                      l2_randn(3, (const int64_t[]){2, n, n}, L2_FLOAT64)};
+            ok(gradcheck(vecs ? "eigh" : "eigvalsh", f_eigh, 1, &x, &c), "%s gradcheck n=%d",
+               vecs ? "eigh" : "eigvalsh", n);
+            l2_tensor_release(c.wl);
+            l2_tensor_release(c.wv);
+            l2_tensor_release(x);
+        }
+    /* repeated eigenvalues: V's gradient divides by L_j - L_i = 0 (torch: inf/NaN); L's alone
+     * stays finite */
+    for (int vecs = 0; vecs < 2; vecs++) {
+        l2_tensor *x = l2_eye(3, 3, L2_FLOAT64);
+        l2_set_requires_grad(x, true);
+        l2_tensor *V = NULL;
+        l2_tensor *L = l2_linalg_eigh(x, NULL, &V);
+        l2_tensor *g = l2_randn(2, (const int64_t[]){3, 3}, L2_FLOAT64);
+        l2_tensor *gl = l2_ones_like(L);
+        l2_status st = vecs ? l2_backward(V, g, false) : l2_backward(L, gl, false);
+        l2_tensor_release(gl);
+        const l2_tensor *gx = l2_grad(x);
+        int fin = 1;
+        for (int64_t i = 0; gx && i < 3; i++)
+            for (int64_t j = 0; j < 3; j++)
+                fin &= isfinite(at(gx, (const int64_t[]){i, j}));
+        ok(st == L2_OK && gx && fin == !vecs, "eigh of I: gradient through %s is %s",
+           vecs ? "V" : "L", vecs ? "non-finite (as torch)" : "finite");
+        l2_tensor_release(g);
+        l2_tensor_release(L);
+        l2_tensor_release(V);
+        l2_tensor_release(x);
+    }
+}
+
+static void test_eigh_errors(void)
+{
+    l2_tensor *V = (l2_tensor *)1;
+    l2_tensor *ns = l2_randn(2, (const int64_t[]){3, 4}, L2_FLOAT32);
+    is_err(l2_linalg_eigh(ns, NULL, &V), L2_ERR_SHAPE, "square", "eigh of 3x4");
+    ok(V == NULL, "eigh: *eigenvectors set to NULL on failure");
+    is_err(l2_linalg_eigvalsh(ns, NULL), L2_ERR_SHAPE, "square", "eigvalsh of 3x4");
+    l2_tensor *a = l2_randn(2, (const int64_t[]){3, 3}, L2_FLOAT64);
+    is_err(l2_linalg_eigh(a, "X", &V), L2_ERR_ARG, "UPLO", "eigh uplo X");
+    is_err(l2_linalg_eigvalsh(a, "LU"), L2_ERR_ARG, "UPLO", "eigvalsh uplo LU");
+    l2_tensor *i = l2_zeros(2, (const int64_t[]){3, 3}, L2_INT64);
+    is_err(l2_linalg_eigh(i, NULL, &V), L2_ERR_DTYPE, "floating point", "eigh of int64");
+    l2_tensor *v = l2_randn(1, (const int64_t[]){3}, L2_FLOAT64);
+    is_err(l2_linalg_eigvalsh(v, NULL), L2_ERR_DIM, "at least 2", "eigvalsh of 1-d");
+    is_err(l2_linalg_eigh(NULL, NULL, &V), L2_ERR_NULL, "linalg_eigh", "eigh of NULL");
+    l2_tensor_release(ns);
+    l2_tensor_release(a);
+    l2_tensor_release(i);
+    l2_tensor_release(v);
+    l2_tensor *x = l2_randn(3, (const int64_t[]){2, 3, 3}, L2_FLOAT64);
+    l2_set_requires_grad(x, true);
+    ectx c = {1, l2_randn(2, (const int64_t[]){2, 3}, L2_FLOAT64),
+              l2_randn(3, (const int64_t[]){2, 3, 3}, L2_FLOAT64)};
+    oom_check("eigh", f_eigh, 1, &x, &c);
+    l2_tensor_release(c.wl);
+    l2_tensor_release(c.wv);
+    l2_tensor_release(x);
+}
+
 int main(void)
 {
     l2_manual_seed(15);
@@ -211,5 +357,8 @@ int main(void)
     test_no_grad();
     test_errors();
     test_oom();
+    test_eigh_forward();
+    test_eigh_grads();
+    test_eigh_errors();
     return tap_done();
 }
