@@ -1031,13 +1031,14 @@ L2_API int l2_debug_gemm(int mode);
 /* Linear algebra through LAPACK: decompositions (libl2/ops/linalg-decomp.c)                  */
 /* ------------------------------------------------------------------------------------------ */
 /* The decompositions call the LAPACK of the OpenBLAS libl2 links (geqrf/orgqr, syevd), batched
- * over the leading dims of A: (*, M, N), float32 or float64 (L2_ERR_DTYPE otherwise), at least 2 dims
- * (L2_ERR_DIM otherwise), M and N at most INT_MAX (L2_ERR_OVERFLOW). A may have any layout.
+ * over the leading dims of A: (*, M, N), float32 or float64 (L2_ERR_DTYPE otherwise), at least
+ * 2 dims (L2_ERR_DIM otherwise), M and N at most INT_MAX (L2_ERR_OVERFLOW). Any layout.
  * Results with several tensors return the first and store the others through pointers (yours
  * to release; NULL pointers skip them; set to NULL on failure). The results of one call are
  * views of one packed tensor that carries the autograd node, so the gradients of all of them
  * meet in one backward (as torch's node with several outputs); a result that gets no gradient
- * counts as zero there (torch: undefined, with the same gradient of A). */
+ * counts as zero there (torch: undefined, with the same gradient of A). To back-propagate
+ * through several results of one call, pass retain_graph to every l2_backward but the last. */
 
 /* torch.linalg.qr: A = Q R with Q orthonormal columns and R upper triangular (LAPACK's signs:
  * R's diagonal may be negative, as torch's). K = min(M, N). mode (NULL: "reduced"):
