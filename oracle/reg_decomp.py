@@ -178,7 +178,17 @@ def mag_eigh(xs, a, g):
 add("l2_linalg_eigh", "T:TsP", g_eigh(False), _eigh_ref, _eigh_call,
     tol="accumulating", family="decomp", mag=mag_eigh, outputs=2)
 REGISTRY["l2_linalg_eigh"].pieces = True
+def mag_eigvalsh(xs, a, g):
+    """An eigenvalue moves by about eps ||A||; the gradient V diag(gL) V^T sums the terms
+    |V_il gL_l V_jl| (it cancels to ~0 off the diagonal)."""
+    L, V = torch.linalg.eigh(xs[0], UPLO=a["uplo"])
+    if g is None:
+        nrm = L.abs().amax(-1, keepdim=True) if L.shape[-1] else L
+        return "perturb", [nrm.expand_as(L)]
+    return "perturb", [(V.abs() * g.abs().unsqueeze(-2)) @ V.abs().transpose(-2, -1)]
+
+
 add("l2_linalg_eigvalsh", "T:Ts", g_eigh(True),
     lambda ts, a: torch.linalg.eigvalsh(ts[0], UPLO=a["uplo"]),
     lambda f, xs, a: f(xs[0], a["uplo"].encode()),
-    tol="accumulating", family="decomp", mag="perturb")
+    tol="accumulating", family="decomp", mag=mag_eigvalsh)
