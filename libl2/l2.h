@@ -1034,6 +1034,45 @@ L2_API int l2_debug_gemm(int mode);
 /* @@LINALG@@ */
 
 /* ------------------------------------------------------------------------------------------ */
+/* Linear algebra through LAPACK: decompositions (libl2/ops/linalg-decomp.c)                  */
+/* ------------------------------------------------------------------------------------------ */
+/* The decompositions call the LAPACK of the OpenBLAS libl2 links (geqrf/orgqr, syevd), batched
+ * over the leading dims of A: (*, M, N), float32 or float64 (L2_ERR_DTYPE otherwise), at least
+ * 2 dims (L2_ERR_DIM otherwise), M and N at most INT_MAX (L2_ERR_OVERFLOW). Any layout.
+ * Results with several tensors return the first and store the others through pointers (yours
+ * to release; NULL pointers skip them; set to NULL on failure). The results of one call are
+ * views of one packed tensor that carries the autograd node, so the gradients of all of them
+ * meet in one backward (as torch's node with several outputs); a result that gets no gradient
+ * counts as zero there (torch: undefined, with the same gradient of A). To back-propagate
+ * through several results of one call, pass retain_graph to every l2_backward but the last. */
+
+/* torch.linalg.qr: A = Q R with Q orthonormal columns and R upper triangular (LAPACK's signs:
+ * R's diagonal may be negative, as torch's). K = min(M, N). mode (NULL: "reduced"):
+ *   "reduced"   Q: (*, M, K), R: (*, K, N);
+ *   "complete"  Q: (*, M, M), R: (*, M, N);
+ *   "r"         Q: an empty (0,) tensor, R: (*, K, N).
+ * Returns Q; *R receives R. L2_ERR_ARG for another mode. Backward (torch 1.13's
+ * linalg_qr_backward): defined for "reduced" and for "complete" with M <= N; for "r" and for
+ * "complete" with M > N the backward fails with L2_ERR_AUTOGRAD as torch's raises. The gradient
+ * divides by R's diagonal: rank-deficient A gives inf/NaN, as torch. */
+L2_API l2_tensor *l2_linalg_qr(const l2_tensor *A, const char *mode, l2_tensor **R);
+/* torch.linalg.eigh: the eigenvalues L: (*, N) in ascending order and, through *eigenvectors,
+ * the orthonormal eigenvectors V: (*, N, N) (column j for L[j]; A = V diag(L) V^T) of the
+ * symmetric matrices A: (*, N, N), read from the triangle uplo ("L", the default for NULL, or
+ * "U"; the other triangle is never read). LAPACK's syevd; an eigenvector's sign is LAPACK's
+ * choice (as torch's: compare sign-invariant quantities). L2_ERR_SHAPE for non-square A,
+ * L2_ERR_ARG for another uplo or when LAPACK fails to converge (torch's error). Backward (torch
+ * 1.13's): gA = V (S / E with diagonal gL) V^T with S = (V^T gV - gV^T V) / 2 and
+ * E_ij = L_j - L_i, not symmetrised and reaching both triangles, as torch's; equal eigenvalues
+ * give inf/NaN as torch's when V's gradient is non-zero; when it is zero (only L used) the
+ * gradient is V diag(gL) V^T (torch's shortcut for an undefined gV). */
+L2_API l2_tensor *l2_linalg_eigh(const l2_tensor *A, const char *uplo, l2_tensor **eigenvectors);
+/* torch.linalg.eigvalsh: the eigenvalues of l2_linalg_eigh alone, (*, N); the same arguments,
+ * errors and gradient V diag(gL) V^T (eigenvectors computed as well, as torch does in grad
+ * mode). */
+L2_API l2_tensor *l2_linalg_eigvalsh(const l2_tensor *A, const char *uplo);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Indexing (libl2/ops/index.c)                                                               */
 /* ------------------------------------------------------------------------------------------ */
 /* Index tensors are int64 (L2_ERR_DTYPE otherwise) of any layout. An index i into a dim of size

@@ -11,6 +11,9 @@ import re
 
 # torch 1.13 message patterns, tried in order: the first match decides.
 PATTERNS = [
+    # linalg (issue 15): a non-square matrix where a square one is needed is a shape problem
+    # (libl2 L2_ERR_SHAPE; torch says RuntimeError)
+    ("shape", r"must be batches of square matrices"),
     # an empty reduction without an identity is an invalid value (torch raises IndexError or
     # RuntimeError; libl2 L2_ERR_ARG), not a shape or index problem
     ("value", r"to have non-zero size|because this dimension is empty|numel\(\) == 0|"

@@ -47,3 +47,4 @@ EXTRA_DIST += oracle/reg_act.py oracle/reg_shape.py oracle/reg_conv2.py oracle/r
 EXTRA_DIST += oracle/reg_loss2.py # loss (issue 14)
 EXTRA_DIST += oracle/reg_uniq.py oracle/reg_adv.py # uniq, adv (issue 14)
 EXTRA_DIST += oracle/reg_rnn.py # rnn (issue 15)
+EXTRA_DIST += oracle/reg_decomp.py oracle/matgen.py # la2 (issue 15)

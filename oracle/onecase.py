@@ -638,7 +638,9 @@ def pieces_backward(lib, case, tin, touts, l2_outs, bufs, diff, special, sep, ct
     for k in live:
         if not lib.requires_grad(l2_outs[k]):
             return [where + "output %d does not require grad (torch's does)" % k]
-        if lib.backward(l2_outs[k], gbs[k].l2, False) != 0:
+        # the pieces may share a node that saves tensors (linalg_qr's packed result): keep
+        # the graph until the last piece's backward
+        if lib.backward(l2_outs[k], gbs[k].l2, k != live[-1]) != 0:
             return [where + "l2_backward of output %d failed: %s" % (k, lib.error())]
         if not gbs[k].intact():
             fails.append(where + "upstream gradient buffer %d modified" % k)

@@ -1,0 +1,4 @@
+/* LAPACK decompositions (libl2/ops/linalg-decomp.c): each op's node sits on its packed result. */
+#define L2__OPS_DECOMP(X)                                                                    \
+    X(LINALG_QR, linalg_qr, L2__SAVES)                                                       \
+    X(LINALG_EIGH, linalg_eigh, L2__SAVES)
