@@ -1025,6 +1025,35 @@ enum { L2_GEMM_AUTO = 0, L2_GEMM_OWN = 1, L2_GEMM_BLAS = 2 };
 /* Testing: set the gemm mode process-wide; returns the previous mode, or -1 with L2_ERR_ARG for
  * an unknown mode (nothing changes then). */
 L2_API int l2_debug_gemm(int mode);
+/* ------------------------------------------------------------------------------------------ */
+/* Einsum, tensordot, norms, cross (libl2/ops/einsum.c, norms.c; issue 15, area compose)      */
+/* ------------------------------------------------------------------------------------------ */
+/* Composed of the differentiable ops above (diagonal, permute, reshape, sum_dims, bmm, ...): the
+ * gradients are autograd's through them. Results are new tensors (yours); the whole equation and
+ * every size is checked before anything is computed. */
+
+/* torch.einsum(equation, operands): n >= 1 operands of one dtype (float32, float64 or int64; bool
+ * and mixed dtypes: L2_ERR_DTYPE), each labelled by one term of the equation "t0,t1,...[->out]".
+ * A term is letters a-z, A-Z (one per dim) and at most one "..." standing for the dims not
+ * labelled; spaces are ignored. A letter repeated within a term takes that diagonal ("ii->i").
+ * Sizes of one letter (and of the ellipsis dims, right-aligned) broadcast across operands: equal
+ * or 1. Without "->" the output is the ellipsis dims, then the letters that occur exactly once in
+ * the equation, sorted with upper case first ("ba,Ab" gives dims A, a, as torch);
+ * with "->" the output is the given letters (and "..."), each at most once; letters not in the
+ * output are summed over, and so are the ellipsis dims when an explicit output has no "...".
+ * Example: "bij,bjk->bik" is a batched matmul, "ii" the trace, "...ij->...ji" a transpose.
+ * Evaluated as torch 1.13 does without opt_einsum: operands contracted left to right, each pair
+ * through one l2_bmm (a dim is summed as soon as no later operand has it). The result is a view
+ * of the operand when one operand only needs a permutation (torch likewise).
+ * Errors (torch's messages): L2_ERR_NULL for a NULL equation, operands or operand; L2_ERR_ARG for
+ * n < 1, an invalid character ("invalid subscript given at index 1"), a '.' not part of "...",
+ * two ellipses in a term or in the output, fewer or more operands than terms, an output letter
+ * not in any input or repeated in the output; L2_ERR_SHAPE for a term whose letter count does not
+ * match its operand's rank (more than its rank, with "..."), sizes of one letter (or ellipsis
+ * dim) that do not broadcast, a repeated letter on dims of different sizes. Departure: libl2
+ * aligns every operand to one dim per distinct letter and ellipsis dim, so equations with more
+ * than L2_MAX_DIMS (8) of them are L2_ERR_ARG (torch allows up to 64). */
+L2_API l2_tensor *l2_einsum(const char *equation, int n, l2_tensor *const *operands);
 /* @@LINALG@@ */
 
 /* ------------------------------------------------------------------------------------------ */
