@@ -1032,8 +1032,11 @@ L2_API int l2_debug_gemm(int mode);
  * gradients are autograd's through them. Results are new tensors (yours); the whole equation and
  * every size is checked before anything is computed. */
 
-/* torch.einsum(equation, operands): n >= 1 operands of one dtype (float32, float64 or int64; bool
- * and mixed dtypes: L2_ERR_DTYPE), each labelled by one term of the equation "t0,t1,...[->out]".
+/* torch.einsum(equation, operands): n >= 1 operands of float32, float64 or int64, each labelled
+ * by one term of the equation "t0,t1,...[->out]". Operands of different dtypes: where a pair has
+ * nothing to sum it is multiplied with l2_mul's promotion, where it is contracted l2_bmm refuses
+ * them (L2_ERR_DTYPE), both as torch. Bool operands are L2_ERR_DTYPE (a departure: torch
+ * multiplies them where nothing is summed).
  * A term is letters a-z, A-Z (one per dim) and at most one "..." standing for the dims not
  * labelled; spaces are ignored. A letter repeated within a term takes that diagonal ("ii->i").
  * Sizes of one letter (and of the ellipsis dims, right-aligned) broadcast across operands: equal

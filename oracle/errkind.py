@@ -11,6 +11,9 @@ import re
 
 # torch 1.13 message patterns, tried in order: the first match decides.
 PATTERNS = [
+    # einsum's parser (issue 15, compose): malformed equations and operand counts are invalid
+    # arguments (libl2 L2_ERR_ARG); its size messages fall to "shape" below
+    ("value", r"einsum\(\): (output subscript|fewer operands|more operands|found '\.')"),
     # an empty reduction without an identity is an invalid value (torch raises IndexError or
     # RuntimeError; libl2 L2_ERR_ARG), not a shape or index problem
     ("value", r"to have non-zero size|because this dimension is empty|numel\(\) == 0|"

@@ -655,3 +655,5 @@ import reg_loss2  # noqa: E402,F401
 import reg_uniq  # noqa: E402,F401
 # advanced indexing of issue 14 (adv)
 import reg_adv  # noqa: E402,F401
+# einsum, tensordot, norms, cross (issue 15, compose)
+import reg_einsum  # noqa: E402,F401

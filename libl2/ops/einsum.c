@@ -261,6 +261,11 @@ static l2_tensor *e_sum_keep(l2_tensor *a, int nd, const int *dims)
 static l2_tensor *e_pair(const l2_tensor *a, const l2_tensor *b, const bool *sum)
 {
     int R = a->ndim;
+    bool any = false;
+    for (int d = 0; d < R; d++)
+        any = any || sum[d];
+    if (!any) /* nothing to sum: a broadcast product (with l2_mul's type promotion), as torch */
+        return l2_mul(a, b);
     int bat[L2_MAX_DIMS], lo[L2_MAX_DIMS], ro[L2_MAX_DIMS], sm[L2_MAX_DIMS], rest[L2_MAX_DIMS];
     int nb = 0, nl = 0, nr = 0, ns = 0, nrest = 0;
     int64_t B = 1, M = 1, N = 1, K = 1;
@@ -325,14 +330,9 @@ l2_tensor *l2_einsum(const char *equation, int n, l2_tensor *const *operands)
         L2__CHECK(operands[i] != NULL, NULL, L2_ERR_NULL, "%s: operand %d is NULL", op, i);
         L2__CHECK_TN(operands[i], NULL, op, "operands");
     }
-    l2_dtype dt = operands[0]->dtype;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         L2__CHECK(operands[i]->dtype != L2_BOOL, NULL, L2_ERR_DTYPE,
-                  "%s: \"bmm\" not implemented for bool (operand %d)", op, i);
-        L2__CHECK(operands[i]->dtype == dt, NULL, L2_ERR_DTYPE,
-                  "%s: expected scalar type %s but found %s (operand %d)", op,
-                  l2_dtype_name(dt), l2_dtype_name(operands[i]->dtype), i);
-    }
+                  "%s: bool operands are not supported (operand %d)", op, i);
     e_term *terms = l2__malloc((size_t)n * sizeof *terms, "einsum: subscripts");
     if (!terms)
         return NULL;
