@@ -32,7 +32,7 @@ def _equation(d):
     ell_sizes = [d.int(2, 3) for _ in range(ell_nd)]
     terms, shapes = [], []
     for _ in range(n):
-        k = d.int(0, 3)
+        k = d.int(0, 4 if d.int(0, 2) == 0 else 3)
         term = [d.choice(letters) for _ in range(k)]
         shape = []
         for c in term:

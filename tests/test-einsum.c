@@ -129,6 +129,9 @@ static const vcase VCASES[] = {
     {"aB,Bc,cd->da", 3, {2, 2, 2}, {{2, 3}, {3, 4}, {4, 2}}},
     {"iji,jk->kj", 2, {3, 2}, {{3, 2, 3}, {2, 4}}},
     {"i j , j k -> i k", 2, {2, 2}, {{3, 4}, {4, 2}}},
+    {"bij,bjk->kbi", 2, {3, 3}, {{2, 3, 4}, {2, 4, 5}}},  /* the product's dims permuted back */
+    {"ib,jbk->bkji", 2, {2, 3}, {{3, 2}, {4, 2, 5}}},
+    {"aij,ajk,ak->kia", 3, {3, 3, 2}, {{2, 3, 4}, {2, 4, 3}, {2, 3}}},
 };
 
 static void test_values(void)
