@@ -392,6 +392,125 @@ static void test_errors(void)
         l2_tensor_release(all[i]);
 }
 
+/* ---- tensordot and linalg.cross -------------------------------------------------------------- */
+
+static l2_tensor *td_fn(l2_tensor *const *in, void *ctx)
+{
+    int mode = *(const int *)ctx;
+    if (mode == 0)
+        return l2_tensordot(in[0], in[1], 2, (const int[]){-1, 0}, 2, (const int[]){1, 0});
+    if (mode == 1)
+        return l2_tensordot_n(in[0], in[1], 2);
+    if (mode == 2) /* a size-1 dim against 4: summed first */
+        return l2_tensordot(in[0], in[1], 1, (const int[]){1}, 1, (const int[]){0});
+    if (mode == 3)
+        return l2_linalg_cross(in[0], in[1], -1);
+    l2_tensor *t = l2_transpose(in[0], 0, 1); /* dim 0 of a transposed (3,4): broadcast b */
+    l2_tensor *r = l2_linalg_cross(t, in[1], 0);
+    l2_tensor_release(t);
+    return r;
+}
+
+static void test_tensordot_cross(void)
+{
+    /* tensordot against einsum */
+    int64_t sa[3] = {2, 3, 4}, sb[3] = {3, 4, 5}, sc[3] = {4, 3, 5};
+    l2_tensor *a = l2_randn(3, sa, L2_FLOAT64), *b = l2_randn(3, sb, L2_FLOAT64);
+    l2_tensor *c = l2_randn(3, sc, L2_FLOAT64);
+    l2_tensor *ab[2] = {a, b}, *ac[2] = {a, c};
+    l2_tensor *r = l2_tensordot_n(a, b, 2), *e = l2_einsum("ijk,jkl->il", 2, ab);
+    ok(maxdiff(r, e) <= 1e-12, "tensordot_n 2 equals einsum ijk,jkl->il");
+    l2_tensor_release(r), l2_tensor_release(e);
+    r = l2_tensordot(a, c, 2, (const int[]){-1, 1}, 2, (const int[]){0, 1});
+    e = l2_einsum("ijk,kjl->il", 2, ac);
+    ok(maxdiff(r, e) <= 1e-12, "tensordot with lists in another order equals einsum");
+    l2_tensor_release(r), l2_tensor_release(e);
+    r = l2_tensordot_n(a, b, 0);
+    e = l2_einsum("ijk,lmn->ijklmn", 2, ab);
+    ok(maxdiff(r, e) <= 1e-12, "tensordot_n 0 is the outer product");
+    l2_tensor_release(r), l2_tensor_release(e);
+    int64_t s31[2] = {3, 1}, s45[2] = {4, 5}, so[2] = {3, 5};
+    l2_tensor *p = l2_randn(2, s31, L2_FLOAT32), *q = l2_randn(2, s45, L2_FLOAT32);
+    r = l2_tensordot(p, q, 1, (const int[]){1}, 1, (const int[]){0});
+    ok(same_shape(r, 2, so), "a size-1 contracted dim broadcasts (3,1).(4,5) -> (3,5)");
+    l2_tensor_release(r);
+    /* errors */
+    is_err(l2_tensordot_n(a, b, -1), L2_ERR_ARG, "expects dims >= 0", "tensordot dims -1");
+    is_err(l2_tensordot_n(a, b, 4), L2_ERR_DIM, "out of range", "tensordot dims 4 on rank 3");
+    is_err(l2_tensordot_n(a, b, 3), L2_ERR_SHAPE, "first has size 2 in dim -3 and second has size"
+           " 3 in dim 0", "tensordot dims 3: sizes");
+    is_err(l2_tensordot(a, b, 1, (const int[]){1}, 2, (const int[]){0, 1}), L2_ERR_ARG,
+           "same length", "tensordot lists of different lengths");
+    is_err(l2_tensordot(a, b, 2, (const int[]){2, 1}, 2, (const int[]){0, 1}), L2_ERR_SHAPE,
+           "first has size 4 in dim 2 and second has size 3 in dim 0", "tensordot sizes");
+    is_err(l2_tensordot(a, b, 2, (const int[]){1, 1}, 2, (const int[]){0, 0}), L2_ERR_DIM,
+           "appears multiple times", "tensordot repeated dim");
+    is_err(l2_tensordot(a, b, 1, (const int[]){5}, 1, (const int[]){0}), L2_ERR_DIM,
+           "out of range", "tensordot dim out of range");
+    is_err(l2_tensordot(a, b, 1, NULL, 1, (const int[]){0}), L2_ERR_NULL, "NULL",
+           "tensordot NULL list");
+    is_err(l2_tensordot(p, c, 0, NULL, 0, NULL), L2_ERR_DTYPE, "expected scalar type",
+           "tensordot mixed dtypes");
+    l2_tensor *s0 = l2_scalar(2, L2_FLOAT64);
+    is_err(l2_tensordot_n(s0, s0, 1), L2_ERR_DIM, "Dimension", "tensordot_n 1 of 0-d");
+    ok(itemr(l2_tensordot_n(s0, s0, 0)) == 4, "tensordot_n 0 of 0-d tensors");
+
+    /* cross: e_x x e_y = e_z, and against the formula */
+    double x3[3] = {1, 0, 0}, y3[3] = {0, 1, 0}, z3[3] = {0, 0, 1};
+    l2_tensor *ex = vec1d(3, x3, L2_FLOAT64), *ey = vec1d(3, y3, L2_FLOAT64);
+    r = l2_linalg_cross(ex, ey, 0);
+    ok(holds(r, 3, z3), "cross(e_x, e_y) = e_z");
+    l2_tensor_release(r);
+    double u[3] = {1, 2, 3}, v[3] = {-4, 5, 0.5}, w[3] = {2 * 0.5 - 3 * 5, 3 * -4 - 1 * 0.5,
+                                                         1 * 5 - 2 * -4};
+    l2_tensor *tu = vec1d(3, u, L2_FLOAT32), *tv = vec1d(3, v, L2_FLOAT32);
+    r = l2_linalg_cross(tu, tv, -1);
+    ok(holds(r, 3, w), "cross of (1,2,3) and (-4,5,0.5), float32");
+    l2_tensor_release(r);
+    int64_t s43[2] = {4, 3}, s13[2] = {1, 3}, s42[2] = {4, 2}, s53[2] = {5, 3};
+    l2_tensor *m = l2_randn(2, s43, L2_FLOAT32), *m1 = l2_randn(2, s13, L2_FLOAT32);
+    l2_tensor *m2 = l2_randn(2, s42, L2_FLOAT32), *m5 = l2_randn(2, s53, L2_FLOAT32);
+    l2_tensor *md = l2_randn(2, s43, L2_FLOAT64);
+    r = l2_linalg_cross(m, m1, 1);
+    ok(same_shape(r, 2, s43), "cross broadcasts (4,3) x (1,3)");
+    l2_tensor_release(r);
+    is_err(l2_linalg_cross(m, m2, -1), L2_ERR_SHAPE, "must have length 3. Got 3 and 2",
+           "cross of a size-2 dim");
+    is_err(l2_linalg_cross(m, m5, -1), L2_ERR_SHAPE, "", "cross shapes that do not broadcast");
+    is_err(l2_linalg_cross(m, ex, -1), L2_ERR_SHAPE, "same number of dimensions",
+           "cross of different ranks");
+    is_err(l2_linalg_cross(m, m1, 2), L2_ERR_DIM, "", "cross dim out of range");
+    is_err(l2_linalg_cross(s0, s0, -1), L2_ERR_DIM, "no dimensions", "cross of 0-d tensors");
+    is_err(l2_linalg_cross(m, md, -1), L2_ERR_DTYPE, "expected scalar type", "cross dtypes");
+    is_err(l2_linalg_cross(NULL, m, -1), L2_ERR_NULL, "", "cross NULL");
+    l2_tensor *all[] = {a, b, c, p, q, s0, ex, ey, tu, tv, m, m1, m2, m5, md};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        l2_tensor_release(all[i]);
+
+    /* gradients */
+    struct {
+        int mode, nd[2];
+        int64_t sh[2][3];
+        const char *name;
+    } G[] = {
+        {0, {3, 3}, {{2, 3, 4}, {2, 4, 3}}, "tensordot lists"},
+        {1, {3, 3}, {{2, 3, 4}, {3, 4, 2}}, "tensordot_n"},
+        {2, {2, 2}, {{3, 1}, {4, 2}}, "tensordot size-1 pair"},
+        {3, {2, 2}, {{4, 3}, {1, 3}}, "linalg_cross broadcast"},
+        {4, {2, 2}, {{4, 3}, {3, 1}}, "linalg_cross transposed, dim 0"},
+    };
+    for (size_t k = 0; k < sizeof G / sizeof G[0]; k++) {
+        l2_tensor *in[2];
+        for (int i = 0; i < 2; i++) {
+            in[i] = l2_randn(G[k].nd[i], G[k].sh[i], L2_FLOAT64);
+            l2_set_requires_grad(in[i], true);
+        }
+        ok(gradcheck(G[k].name, td_fn, 2, in, &G[k].mode), "gradcheck %s", G[k].name);
+        l2_tensor_release(in[0]);
+        l2_tensor_release(in[1]);
+    }
+}
+
 static l2_tensor *oom_fn(l2_tensor *const *in, void *ctx)
 {
     (void)ctx;
@@ -406,6 +525,7 @@ int main(void)
     test_int_zero();
     test_grads();
     test_errors();
+    test_tensordot_cross();
     int64_t s1[3] = {2, 3, 2}, s2[3] = {3, 2, 2}, s3[2] = {2, 3};
     l2_tensor *in[3] = {l2_randn(3, s1, L2_FLOAT64), l2_randn(3, s2, L2_FLOAT64),
                         l2_randn(2, s3, L2_FLOAT64)};
