@@ -1061,13 +1061,13 @@ L2_API l2_tensor *l2_einsum(const char *equation, int n, l2_tensor *const *opera
  * (a's dims_a[i] with b's dims_b[i], negative dims wrap); the result has a's other dims, then b's,
  * each in their order: a: (2,3,4), b: (3,4,5), dims ([1,2],[0,1]) -> (2,5); no pairs gives the
  * outer product. Sizes of a pair are equal, or one of them is 1 (the other side is summed over
- * that dim first, as torch). One dtype of float32, float64, int64 (L2_ERR_DTYPE otherwise). Errors:
- * L2_ERR_NULL for NULL tensors or a NULL list with a non-zero length; L2_ERR_ARG when ndims_a !=
- * ndims_b ("both dimension lists should have same length") or a result of more than L2_MAX_DIMS
- * dims; L2_ERR_DIM for a dim out of range or repeated in a list ("dim 1 appears multiple times");
- * L2_ERR_SHAPE for a pair of sizes that differ, neither 1 ("contracted dimensions need to match,
- * but first has size 4 in dim 2 and second has size 3 in dim 0"). Gradients through sum_dims,
- * permute, reshape and l2_mm. */
+ * that dim first, as torch). One dtype of float32, float64, int64 (L2_ERR_DTYPE otherwise).
+ * Errors: L2_ERR_NULL for NULL tensors or a NULL list with a non-zero length; L2_ERR_SHAPE when
+ * ndims_a != ndims_b ("both dimension lists should have same length"); L2_ERR_ARG for more than
+ * L2_MAX_DIMS result dims; L2_ERR_DIM for a dim out of range or repeated in a list ("dim 1
+ * appears multiple times"); L2_ERR_SHAPE for a pair of sizes that differ, neither 1
+ * ("contracted dimensions need to match, but first has size 4 in dim 2 and second has size 3
+ * in dim 0"). Gradients through sum_dims, permute, reshape and l2_mm. */
 L2_API l2_tensor *l2_tensordot(const l2_tensor *a, const l2_tensor *b, int ndims_a,
                                const int *dims_a, int ndims_b, const int *dims_b);
 /* torch.tensordot(a, b, dims=n) with an integer: a's last n dims against b's first n, in order

@@ -104,7 +104,7 @@ l2_tensor *l2_tensordot(const l2_tensor *a, const l2_tensor *b, int ndims_a, con
               "(%d, %d)", op, ndims_a, ndims_b);
     L2__CHECK((dims_a || !ndims_a) && (dims_b || !ndims_b), NULL, L2_ERR_NULL,
               "%s: a dim list is NULL", op);
-    L2__CHECK(ndims_a == ndims_b, NULL, L2_ERR_ARG,
+    L2__CHECK(ndims_a == ndims_b, NULL, L2_ERR_SHAPE,
               "%s: both dimension lists should have same length (%d and %d)", op, ndims_a,
               ndims_b);
     /* more pairs than dims must repeat a dim (or be out of range): refused below */
