@@ -18,6 +18,7 @@ bench_l2bench_SOURCES += bench/cases-loss2.c # loss (issue 14)
 bench_l2bench_SOURCES += bench/cases-uniq.c # uniq (issue 14, bench9)
 bench_l2bench_SOURCES += bench/cases-adv.c # adv (issue 14)
 bench_l2bench_SOURCES += bench/cases-rnn.c # rnn (issue 15)
+bench_l2bench_SOURCES += bench/cases-compose.c # compose (issue 15)
 bench_l2bench_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(BENCHMARK_CFLAGS)
 bench_l2bench_CFLAGS = $(AM_CFLAGS)
 bench_l2bench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS)
@@ -77,3 +78,4 @@ if !HAVE_BENCHMARK
 bench-report bench-compare bench-smoke:
 	@echo "Google Benchmark not found: install libbenchmark-dev (ci/install-deps)"; exit 1
 endif
+EXTRA_DIST += bench/torch_compose.py # compose (issue 15)

@@ -1031,6 +1031,65 @@ enum { L2_GEMM_AUTO = 0, L2_GEMM_OWN = 1, L2_GEMM_BLAS = 2 };
 /* Testing: set the gemm mode process-wide; returns the previous mode, or -1 with L2_ERR_ARG for
  * an unknown mode (nothing changes then). */
 L2_API int l2_debug_gemm(int mode);
+/* ------------------------------------------------------------------------------------------ */
+/* Einsum, tensordot, norms, cross (libl2/ops/einsum.c, norms.c; issue 15, area compose)      */
+/* ------------------------------------------------------------------------------------------ */
+/* Composed of the differentiable ops above (diagonal, permute, reshape, sum_dims, bmm, ...): the
+ * gradients are autograd's through them. Results are new tensors (yours); the whole equation and
+ * every size is checked before anything is computed. */
+
+/* torch.einsum(equation, operands): n >= 1 operands of float32, float64 or int64, each labelled
+ * by one term of the equation "t0,t1,...[->out]". Operands of different dtypes: where a pair has
+ * nothing to sum it is multiplied with l2_mul's promotion, where it is contracted l2_bmm refuses
+ * them (L2_ERR_DTYPE), both as torch. Bool operands are L2_ERR_DTYPE (a departure: torch
+ * multiplies them where nothing is summed).
+ * A term is letters a-z, A-Z (one per dim) and at most one "..." standing for the dims not
+ * labelled; spaces are ignored. A letter repeated within a term takes that diagonal ("ii->i").
+ * Sizes of one letter (and of the ellipsis dims, right-aligned) broadcast across operands: equal
+ * or 1. Without "->" the output is the ellipsis dims, then the letters that occur exactly once in
+ * the equation, sorted with upper case first ("ba,Ab" gives dims A, a, as torch);
+ * with "->" the output is the given letters (and "..."), each at most once; letters not in the
+ * output are summed over, and so are the ellipsis dims when an explicit output has no "...".
+ * Example: "bij,bjk->bik" is a batched matmul, "ii" the trace, "...ij->...ji" a transpose.
+ * Evaluated as torch 1.13 does without opt_einsum: operands contracted left to right, each pair
+ * through one l2_bmm (a dim is summed as soon as no later operand has it). The result is a view
+ * of the operand when one operand only needs a permutation (torch likewise).
+ * Errors (torch's messages): L2_ERR_NULL for a NULL equation, operands or operand; L2_ERR_ARG for
+ * n < 1, an invalid character ("invalid subscript given at index 1"), a '.' not part of "...",
+ * two ellipses in a term or in the output, fewer or more operands than terms, an output letter
+ * not in any input or repeated in the output; L2_ERR_SHAPE for a term whose letter count does not
+ * match its operand's rank (more than its rank, with "..."), sizes of one letter (or ellipsis
+ * dim) that do not broadcast, a repeated letter on dims of different sizes. Departure: libl2
+ * aligns every operand to one dim per distinct letter and ellipsis dim, so equations with more
+ * than L2_MAX_DIMS (8) of them are L2_ERR_ARG (torch allows up to 64). */
+L2_API l2_tensor *l2_einsum(const char *equation, int n, l2_tensor *const *operands);
+/* torch.tensordot(a, b, dims=(dims_a, dims_b)): sums the products over the ndims_a pairs of dims
+ * (a's dims_a[i] with b's dims_b[i], negative dims wrap); the result has a's other dims, then b's,
+ * each in their order: a: (2,3,4), b: (3,4,5), dims ([1,2],[0,1]) -> (2,5); no pairs gives the
+ * outer product. Sizes of a pair are equal, or one of them is 1 (the other side is summed over
+ * that dim first, as torch). One dtype of float32, float64, int64 (L2_ERR_DTYPE otherwise).
+ * Errors: L2_ERR_NULL for NULL tensors or a NULL list with a non-zero length; L2_ERR_SHAPE when
+ * ndims_a != ndims_b ("both dimension lists should have same length"); L2_ERR_ARG for more than
+ * L2_MAX_DIMS result dims; L2_ERR_DIM for a dim out of range or repeated in a list ("dim 1
+ * appears multiple times"); L2_ERR_SHAPE for a pair of sizes that differ, neither 1
+ * ("contracted dimensions need to match, but first has size 4 in dim 2 and second has size 3
+ * in dim 0"). Gradients through sum_dims, permute, reshape and l2_mm. */
+L2_API l2_tensor *l2_tensordot(const l2_tensor *a, const l2_tensor *b, int ndims_a,
+                               const int *dims_a, int ndims_b, const int *dims_b);
+/* torch.tensordot(a, b, dims=n) with an integer: a's last n dims against b's first n, in order
+ * (a's dim -n + i with b's dim i). n < 0: L2_ERR_ARG ("tensordot expects dims >= 0"); n larger
+ * than a's (or b's) rank: L2_ERR_DIM; otherwise as l2_tensordot. */
+L2_API l2_tensor *l2_tensordot_n(const l2_tensor *a, const l2_tensor *b, int64_t n);
+/* torch.linalg.cross(a, b, dim=-1): the cross product of the 3-vectors along dim:
+ * c_i = a_{i+1} b_{i+2} - a_{i+2} b_{i+1} (indices mod 3); the other dims broadcast. a and b have
+ * one rank and one dtype (float32, float64, int64). Errors in torch's order: L2_ERR_SHAPE for
+ * different ranks, L2_ERR_DIM for 0-d inputs or dim out of range, L2_ERR_SHAPE when either size
+ * at dim is not 3 or the other dims do not broadcast, L2_ERR_DTYPE for bool or different dtypes.
+ * Gradients: autograd through roll, mul and sub (dc/da = b x dc, dc/db = dc x a, summed over
+ * broadcast dims). torch.cross: libl2 has no l2_cross. torch.cross(a, b, dim) is this function
+ * (torch 1.13's torch.cross broadcasts the same way); torch.cross without dim (deprecated in
+ * torch: it takes the first dim of size 3) has no counterpart: pass the dim. */
+L2_API l2_tensor *l2_linalg_cross(const l2_tensor *a, const l2_tensor *b, int dim);
 /* @@LINALG@@ */
 
 /* ------------------------------------------------------------------------------------------ */

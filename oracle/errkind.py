@@ -14,6 +14,9 @@ PATTERNS = [
     # linalg (issue 15): a non-square matrix where a square one is needed is a shape problem
     # (libl2 L2_ERR_SHAPE; torch says RuntimeError)
     ("shape", r"must be batches of square matrices"),
+    # einsum's parser (issue 15, compose): malformed equations and operand counts are invalid
+    # arguments (libl2 L2_ERR_ARG); its size messages fall to "shape" below
+    ("value", r"einsum\(\): (output subscript|fewer operands|more operands|found '\.')"),
     # an empty reduction without an identity is an invalid value (torch raises IndexError or
     # RuntimeError; libl2 L2_ERR_ARG), not a shape or index problem
     ("value", r"to have non-zero size|because this dimension is empty|numel\(\) == 0|"

@@ -658,3 +658,5 @@ import reg_adv  # noqa: E402,F401
 # the recurrent layers of issue 15 (rnn)
 import reg_rnn  # noqa: E402,F401
 import reg_decomp  # noqa: E402,F401  # LAPACK decompositions (issue 15, la2)
+# einsum, tensordot, norms, cross (issue 15, compose)
+import reg_einsum  # noqa: E402,F401
