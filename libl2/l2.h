@@ -1030,7 +1030,7 @@ L2_API int l2_debug_gemm(int mode);
 /* ---- Linear algebra through LAPACK: solvers (libl2/ops/linalg-solve.c) -------------------- */
 /* Each matrix is factored by OpenBLAS's LAPACK getrf (LU with partial pivoting) on a
  * column-major copy; A may have any layout. A: (*, n, n), float32 or float64 (L2_ERR_DTYPE
- * otherwise), at least 2-d and square (L2_ERR_SHAPE), n within LAPACK's 32-bit int
+ * otherwise), at least 2-d (L2_ERR_DIM) and square (L2_ERR_SHAPE), n within LAPACK's 32-bit int
  * (L2_ERR_OVERFLOW); the leading dims are batch dims. Empty batches and n = 0 are allowed. */
 
 /* torch.linalg.solve (left=True): X with A X = B. B is a batch of vectors when it is 1-d or
@@ -1047,7 +1047,8 @@ L2_API l2_tensor *l2_linalg_inv(const l2_tensor *A);
 /* torch.linalg.det: A: (*, n, n) -> (*), the product of U's diagonal with the pivots' sign; 1 for
  * n = 0. A singular matrix gives 0 (no error). Gradient: g det(A) A^{-T}; as torch 1.13
  * (first order), exactly zero pivots of the LU are first replaced by the dtype's epsilon, so a
- * matrix whose LU has an exactly zero pivot gets a zero gradient. */
+ * matrix whose LU has an exactly zero pivot gets a zero gradient. For n = 0 the backward
+ * gives A no gradient (torch 1.13: A.grad stays None). */
 L2_API l2_tensor *l2_linalg_det(const l2_tensor *A);
 /* torch.linalg.slogdet: returns sign(det A) (*), and, when logabsdet is not NULL,
  * *logabsdet = log|det A| (*) (a new tensor, yours; NULL on failure). A singular matrix gives

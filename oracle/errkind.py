@@ -11,6 +11,10 @@ import re
 
 # torch 1.13 message patterns, tried in order: the first match decides.
 PATTERNS = [
+    # linear algebra (issue 15, la1): a non-square matrix is a shape problem; a singular or
+    # not positive-definite matrix an invalid value (libl2 L2_ERR_ARG)
+    ("shape", r"batches of square matrices"),
+    ("value", r"input matrix is singular|is not positive-definite"),
     # an empty reduction without an identity is an invalid value (torch raises IndexError or
     # RuntimeError; libl2 L2_ERR_ARG), not a shape or index problem
     ("value", r"to have non-zero size|because this dimension is empty|numel\(\) == 0|"

@@ -175,7 +175,7 @@ static void test_errors(void)
     is_err(l2_linalg_solve(A, s0), L2_ERR_SHAPE, "0-d", "solve: 0-d B");
     is_err(l2_linalg_solve(A64, v), L2_ERR_DTYPE, "same dtype", "solve: mixed dtypes");
     is_err(l2_linalg_solve(R, v), L2_ERR_SHAPE, "square", "solve: non-square A");
-    is_err(l2_linalg_inv(v), L2_ERR_SHAPE, "at least 2", "inv: 1-d input");
+    is_err(l2_linalg_inv(v), L2_ERR_DIM, "at least 2", "inv: 1-d input");
     is_err(l2_linalg_inv(I), L2_ERR_DTYPE, "int64", "inv: int64 input");
     is_err(l2_linalg_det(R), L2_ERR_SHAPE, "square", "det: non-square");
     l2_tensor *la = v;

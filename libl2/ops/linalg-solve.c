@@ -227,14 +227,15 @@ static bool solve_into(const char *op, const l2_tensor *A, int bnd, const int64_
 
 /* ---- Argument checks ---------------------------------------------------------------------- */
 
-/* A: a float32/float64 batch of square matrices (..., n, n) with n within LAPACK's int. */
+/* A: a float32/float64 batch of square matrices (..., n, n) with n within LAPACK's int; a rank
+ * below 2 is L2_ERR_DIM (the project's rank errors), a non-square matrix L2_ERR_SHAPE. */
 static bool check_square(const char *op, const l2_tensor *A)
 {
     L2__CHECK_TN(A, false, op, "A");
     L2__CHECK(A->dtype == L2_FLOAT32 || A->dtype == L2_FLOAT64, false, L2_ERR_DTYPE,
               "%s: expected a float32 or float64 tensor as input, got %s", op,
               l2_dtype_name(A->dtype));
-    L2__CHECK(A->ndim >= 2, false, L2_ERR_SHAPE,
+    L2__CHECK(A->ndim >= 2, false, L2_ERR_DIM,
               "%s: the input tensor A must have at least 2 dimensions, got %d", op, A->ndim);
     int64_t r = A->shape[A->ndim - 2], c = A->shape[A->ndim - 1];
     L2__CHECK(r == c, false, L2_ERR_SHAPE,
@@ -469,6 +470,9 @@ static l2_tensor *scaled_inv_t(const char *op, const l2_tensor *A, const l2_tens
  * zero pivots (a matrix whose LU has one gets 0). */
 l2_status l2__linalg_det_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
 {
+    /* 0x0 matrices: no gradient (undefined in torch 1.13, as A.grad stays None) */
+    if (nd->saved[0]->shape[nd->saved[0]->ndim - 1] == 0)
+        return L2_OK;
     gin[0] = scaled_inv_t("linalg_det_backward", nd->saved[0], gout, nd->saved[1], true);
     return gin[0] ? L2_OK : l2_last_status();
 }
