@@ -1056,6 +1056,14 @@ L2_API l2_tensor *l2_linalg_det(const l2_tensor *A);
  * dA = g A^{-T} (inf/NaN for a singular A, as torch); sign never requires grad (torch's sign
  * does, with a zero gradient). */
 L2_API l2_tensor *l2_linalg_slogdet(const l2_tensor *A, l2_tensor **logabsdet);
+/* torch.linalg.cholesky: A: (*, n, n) symmetric positive-definite -> L (*, n, n) lower
+ * triangular with A = L L^T, or U = L^T when upper (A = U^T U); through LAPACK potrf. Only A's
+ * lower triangle is read, the upper one when upper (as torch; the other is assumed to
+ * mirror it). A matrix that is
+ * not positive-definite is L2_ERR_ARG, the message naming the batch element and "the leading
+ * minor of order k". Gradient (torch 1.13): with P = L^T dL and Phi = tril(P) with its
+ * diagonal halved, dA = L^{-T} Phi L^{-1}, symmetrized as (dA + dA^T) / 2. */
+L2_API l2_tensor *l2_linalg_cholesky(const l2_tensor *A, bool upper);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Indexing (libl2/ops/index.c)                                                               */

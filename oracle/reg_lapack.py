@@ -130,3 +130,19 @@ add("l2_linalg_det", "T:T", g_square, lambda ts, a: torch.linalg.det(ts[0]),
 add("l2_linalg_slogdet", "T:TP", g_square_nonsingular,
     lambda ts, a: tuple(reversed(torch.linalg.slogdet(ts[0]))), c_slogdet,
     tol="accumulating", family="lapack", mag="perturb", outputs=2)
+
+
+def g_cholesky(d, dt):
+    if not d.int(0, 11):
+        return {"inputs": [_bad_shape(d, dt)], "args": {"upper": False}}
+    n = d.choice(_SIZES)
+    r = d.int(0, 7)
+    # mostly symmetric positive-definite; "well" (diagonally dominant: its lower triangle's
+    # mirror is positive-definite too) and indefinite "ill" ones (torch raises) now and then
+    cls = "spd" if r < 5 else "well" if r == 5 else "ill"
+    return {"inputs": [_mat(d, dt, _batch(d), n, cls)], "args": {"upper": d.bool()}}
+
+
+add("l2_linalg_cholesky", "T:Tb", g_cholesky,
+    lambda ts, a: torch.linalg.cholesky(ts[0], upper=a["upper"]),
+    lambda f, xs, a: f(xs[0], a["upper"]), tol="accumulating", family="lapack", mag="perturb")

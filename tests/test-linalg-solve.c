@@ -1,5 +1,5 @@
 /* test-linalg-solve.c: the LAPACK solvers of issue 15, area la1 (libl2/ops/linalg-solve.c):
- * linalg_solve, inv, det and slogdet against hand-computed values (pivoting included), residual
+ * linalg_solve, inv, det, slogdet and cholesky against hand-computed values (pivoting included), residual
  * checks on batched, broadcast and non-contiguous inputs, singular and empty inputs,
  * finite-difference gradients in float64, the error paths and an out-of-memory sweep. */
 #include <l2.h>
@@ -189,6 +189,27 @@ static void test_errors(void)
         l2_tensor_release(tmp[i]);
 }
 
+static void test_cholesky(void)
+{
+    /* [[4, 2], [2, 5]] = L L^T with L = [[2, 0], [1, 2]] */
+    l2_tensor *A = mat(2, 2, (double[]){4, 2, 2, 5}, L2_FLOAT64);
+    l2_tensor *L = l2_linalg_cholesky(A, false), *U = l2_linalg_cholesky(A, true);
+    l2_tensor *wl = mat(2, 2, (double[]){2, 0, 1, 2}, L2_FLOAT64);
+    l2_tensor *wu = mat(2, 2, (double[]){2, 1, 0, 2}, L2_FLOAT64);
+    ok(maxdiff(L, wl) < 1e-15, "cholesky of [[4,2],[2,5]] is [[2,0],[1,2]] (%g off)",
+       maxdiff(L, wl));
+    ok(maxdiff(U, wu) < 1e-15, "upper: [[2,1],[0,2]] (%g off)", maxdiff(U, wu));
+    l2_tensor *N = mat(2, 2, (double[]){1, 2, 2, 1}, L2_FLOAT32);
+    is_err(l2_linalg_cholesky(N, false), L2_ERR_ARG, "leading minor of order 2",
+           "cholesky of an indefinite matrix names the minor");
+    l2_tensor *R = l2_zeros(2, (int64_t[]){2, 3}, L2_FLOAT32);
+    is_err(l2_linalg_cholesky(R, false), L2_ERR_SHAPE, "square", "cholesky: non-square");
+    is_err(l2_linalg_cholesky(NULL, false), L2_ERR_NULL, "'A'", "cholesky: NULL");
+    l2_tensor *tmp[] = {A, L, U, wl, wu, N, R};
+    for (size_t i = 0; i < sizeof tmp / sizeof tmp[0]; i++)
+        l2_tensor_release(tmp[i]);
+}
+
 /* ---- finite differences (float64): A = in[0] + 4 I keeps the matrices well-conditioned ---- */
 
 static l2_tensor *shift(const l2_tensor *a)
@@ -241,6 +262,29 @@ static l2_tensor *g_logabsdet(l2_tensor *const *in, void *ctx)
     return la;
 }
 
+/* cholesky(X X^T + 4 I), lower (ctx NULL) or upper */
+static l2_tensor *g_chol(l2_tensor *const *in, void *ctx)
+{
+    l2_tensor *t = l2_transpose(in[0], -2, -1);
+    l2_tensor *p = t ? l2_matmul(in[0], t) : NULL;
+    l2_tensor *a = p ? shift(p) : NULL;
+    l2_tensor *r = a ? l2_linalg_cholesky(a, ctx != NULL) : NULL;
+    l2_tensor_release(t);
+    l2_tensor_release(p);
+    l2_tensor_release(a);
+    return r;
+}
+
+static void test_gradcheck_cholesky(void)
+{
+    int one = 1;
+    l2_tensor *x = gc_leaf(3, (int64_t[]){2, 3, 3}, -1, 1);
+    ok(gradcheck("cholesky", g_chol, 1, &x, NULL), "gradcheck: cholesky");
+    ok(gradcheck("cholesky upper", g_chol, 1, &x, &one), "gradcheck: cholesky, upper");
+    oom_check("cholesky", g_chol, 1, &x, NULL);
+    l2_tensor_release(x);
+}
+
 static void test_gradcheck(void)
 {
     struct {
@@ -289,5 +333,7 @@ int main(void)
     test_singular_and_empty();
     test_errors();
     test_gradcheck();
+    test_cholesky();
+    test_gradcheck_cholesky();
     return tap_done();
 }
