@@ -1092,6 +1092,44 @@ L2_API l2_tensor *l2_tensordot_n(const l2_tensor *a, const l2_tensor *b, int64_t
 L2_API l2_tensor *l2_linalg_cross(const l2_tensor *a, const l2_tensor *b, int dim);
 /* @@LINALG@@ */
 
+/* ---- Linear algebra through LAPACK: solvers (libl2/ops/linalg-solve.c) -------------------- */
+/* Each matrix is factored by OpenBLAS's LAPACK getrf (LU with partial pivoting) on a
+ * column-major copy; A may have any layout. A: (*, n, n), float32 or float64 (L2_ERR_DTYPE
+ * otherwise), at least 2-d (L2_ERR_DIM) and square (L2_ERR_SHAPE), n within LAPACK's 32-bit int
+ * (L2_ERR_OVERFLOW); the leading dims are batch dims. Empty batches and n = 0 are allowed. */
+
+/* torch.linalg.solve (left=True): X with A X = B. B is a batch of vectors when it is 1-d or
+ * shaped A.shape[:-1] (torch 1.13's rule): B: (*, n) -> X: (*, n); otherwise a batch of
+ * matrices: B: (*, n, k) -> X: (*, n, k). The batch dims of A and B broadcast. B has A's dtype
+ * (L2_ERR_DTYPE otherwise); L2_ERR_SHAPE for a 0-d B, B's n not matching A's, or batch dims that
+ * do not broadcast. An exactly singular matrix (a zero pivot in its LU) is L2_ERR_ARG, the
+ * message naming the batch element and the pivot, as torch raises; nothing is returned then.
+ * Gradients: dB = A^{-T} dX, dA = -dB X^T. */
+L2_API l2_tensor *l2_linalg_solve(const l2_tensor *A, const l2_tensor *B);
+/* torch.linalg.inv: A: (*, n, n) -> A^{-1}: (*, n, n), solving A X = I. Singular: L2_ERR_ARG as
+ * l2_linalg_solve. Gradient: dA = -Y^T dY Y^T with Y = A^{-1}. */
+L2_API l2_tensor *l2_linalg_inv(const l2_tensor *A);
+/* torch.linalg.det: A: (*, n, n) -> (*), the product of U's diagonal with the pivots' sign; 1 for
+ * n = 0. A singular matrix gives 0 (no error). Gradient: g det(A) A^{-T}; as torch 1.13
+ * (first order), exactly zero pivots of the LU are first replaced by the dtype's epsilon, so a
+ * matrix whose LU has an exactly zero pivot gets a zero gradient. For n = 0 the backward
+ * gives A no gradient (torch 1.13: A.grad stays None). */
+L2_API l2_tensor *l2_linalg_det(const l2_tensor *A);
+/* torch.linalg.slogdet: returns sign(det A) (*), and, when logabsdet is not NULL,
+ * *logabsdet = log|det A| (*) (a new tensor, yours; NULL on failure). A singular matrix gives
+ * sign 0 and logabsdet -inf; n = 0 gives 1 and 0. Only logabsdet is differentiable:
+ * dA = g A^{-T} (inf/NaN for a singular A, as torch); sign never requires grad (torch's sign
+ * does, with a zero gradient). */
+L2_API l2_tensor *l2_linalg_slogdet(const l2_tensor *A, l2_tensor **logabsdet);
+/* torch.linalg.cholesky: A: (*, n, n) symmetric positive-definite -> L (*, n, n) lower
+ * triangular with A = L L^T, or U = L^T when upper (A = U^T U); through LAPACK potrf. Only A's
+ * lower triangle is read, the upper one when upper (as torch; the other is assumed to
+ * mirror it). A matrix that is
+ * not positive-definite is L2_ERR_ARG, the message naming the batch element and "the leading
+ * minor of order k". Gradient (torch 1.13): with P = L^T dL and Phi = tril(P) with its
+ * diagonal halved, dA = L^{-T} Phi L^{-1}, symmetrized as (dA + dA^T) / 2. */
+L2_API l2_tensor *l2_linalg_cholesky(const l2_tensor *A, bool upper);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Linear algebra through LAPACK: decompositions (libl2/ops/linalg-decomp.c)                  */
 /* ------------------------------------------------------------------------------------------ */

@@ -17,6 +17,10 @@ PATTERNS = [
     # einsum's parser (issue 15, compose): malformed equations and operand counts are invalid
     # arguments (libl2 L2_ERR_ARG); its size messages fall to "shape" below
     ("value", r"einsum\(\): (output subscript|fewer operands|more operands|found '\.')"),
+    # linear algebra (issue 15, la1): a non-square matrix is a shape problem; a singular or
+    # not positive-definite matrix an invalid value (libl2 L2_ERR_ARG)
+    ("shape", r"batches of square matrices"),
+    ("value", r"input matrix is singular|is not positive-definite"),
     # an empty reduction without an identity is an invalid value (torch raises IndexError or
     # RuntimeError; libl2 L2_ERR_ARG), not a shape or index problem
     ("value", r"to have non-zero size|because this dimension is empty|numel\(\) == 0|"

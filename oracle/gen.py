@@ -117,6 +117,8 @@ def make_values(kind, dtype, n, seed):
         return rng.integers(lo, max(hi, lo + 1), n)
     if kind.startswith("sorted:"):  # scan (issue 14): kind's values ascending, NaN last
         return np.sort(make_values(kind[7:], dtype, n, seed))
+    if kind.startswith("sqmat:"):  # la1 (issue 15): square matrices, see _matrices
+        return _matrices(kind, n, rng)
     if dtype == "bool":
         return rng.random(n) < 0.5
     if dtype == "int64":
@@ -192,6 +194,35 @@ def make_values(kind, dtype, n, seed):
     else:
         raise ValueError("unknown value kind " + kind)
     return v
+
+
+def _matrices(kind, n, rng):
+    """la1 (issue 15): a batch of N x N matrices (the last two dims of the logical shape),
+    kind "sqmat:<class>:N": well (uniform(-1, 1) + N I: cond(A) below about 3), ill (Q diag(s)
+    Q^T with Q orthogonal and s from 1 down to 10^-k, k uniform in [2, 5] per matrix: cond(A)
+    10^k), spd (B B^T + N I) or singular (uniform(-1, 1) with one row zero: every LU
+    implementation meets an exactly zero pivot, which a repeated row does not guarantee)."""
+    _, cls, size = kind.split(":")
+    N = int(size)
+    nm = n // (N * N) if N else 0
+    out = np.zeros((nm, N, N))
+    for b in range(nm):
+        if cls == "well":
+            m = rng.uniform(-1, 1, (N, N)) + N * np.eye(N)
+        elif cls == "ill":
+            q, _ = np.linalg.qr(rng.standard_normal((N, N)))
+            s = np.logspace(0, -rng.uniform(2, 5), N) * np.where(rng.random(N) < 0.5, -1, 1)
+            m = (q * s) @ q.T
+        elif cls == "spd":
+            c = rng.uniform(-1, 1, (N, N))
+            m = c @ c.T + N * np.eye(N)
+        elif cls == "singular":
+            m = rng.uniform(-1, 1, (N, N))
+            m[rng.integers(0, N)] = 0.0
+        else:
+            raise ValueError("unknown matrix class " + kind)
+        out[b] = m
+    return out.reshape(-1)
 
 
 def spec(shape, dtype, layout, rng, values="uniform", seed=None):

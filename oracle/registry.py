@@ -660,3 +660,4 @@ import reg_rnn  # noqa: E402,F401
 import reg_decomp  # noqa: E402,F401  # LAPACK decompositions (issue 15, la2)
 # einsum, tensordot, norms, cross (issue 15, compose)
 import reg_einsum  # noqa: E402,F401
+import reg_lapack  # noqa: E402,F401

@@ -1,0 +1,28 @@
+/* lapack.h: the Fortran LAPACK routines libl2 calls, as OpenBLAS's libopenblas.so.0 exports them
+ * (Debian ships no lapacke header). Column-major matrices, every argument by pointer, 32-bit
+ * int sizes (LP64 OpenBLAS), status in info (0 success, < 0 a bad argument, > 0 the routine's
+ * own condition, e.g. getrf's exactly zero pivot U(info, info)). Character arguments carry
+ * gfortran's hidden length argument at the end. Solvers only (linalg-solve.c, linalg-cholesky.c). */
+#ifndef L2_LAPACK_H
+#define L2_LAPACK_H
+
+#include <stddef.h>
+
+/* LU factorization with partial pivoting: A = P L U, in place; ipiv 1-based row swaps. */
+void sgetrf_(const int *m, const int *n, float *a, const int *lda, int *ipiv, int *info);
+void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, int *info);
+/* Solve A X = B (trans "N") or A^T X = B (trans "T") with getrf's factors; B overwritten. */
+void sgetrs_(const char *trans, const int *n, const int *nrhs, const float *a, const int *lda,
+             const int *ipiv, float *b, const int *ldb, int *info, size_t trans_len);
+void dgetrs_(const char *trans, const int *n, const int *nrhs, const double *a, const int *lda,
+             const int *ipiv, double *b, const int *ldb, int *info, size_t trans_len);
+
+/* Cholesky factorization A = L L^T (uplo "L") of a symmetric positive-definite matrix, in place
+ * in the lower triangle (the upper one is not touched); info > 0: the leading minor of order
+ * info is not positive-definite. */
+void spotrf_(const char *uplo, const int *n, float *a, const int *lda, int *info,
+             size_t uplo_len);
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info,
+             size_t uplo_len);
+
+#endif /* L2_LAPACK_H */
