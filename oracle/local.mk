@@ -46,3 +46,4 @@ EXTRA_DIST += oracle/reg_scan.py # scan (issue 14)
 EXTRA_DIST += oracle/reg_act.py oracle/reg_shape.py oracle/reg_conv2.py oracle/reg_conv3.py # act, shape, conv2
 EXTRA_DIST += oracle/reg_loss2.py # loss (issue 14)
 EXTRA_DIST += oracle/reg_uniq.py oracle/reg_adv.py # uniq, adv (issue 14)
+EXTRA_DIST += oracle/reg_mha.py # mha (issue 15)

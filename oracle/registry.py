@@ -655,3 +655,5 @@ import reg_loss2  # noqa: E402,F401
 import reg_uniq  # noqa: E402,F401
 # advanced indexing of issue 14 (adv)
 import reg_adv  # noqa: E402,F401
+# multi-head attention (issue 15, mha)
+import reg_mha  # noqa: E402,F401
