@@ -2346,6 +2346,93 @@ L2_API l2_status l2_rnn_layer_params(const l2_rnn_layer *m, l2_params *p, const 
 L2_API void l2_rnn_layer_free(l2_rnn_layer *m);
 
 
+/* Multi-head attention */
+/* torch 1.13's F.multi_head_attention_forward (and nn.MultiheadAttention's forward), composed of
+ * linear, reshape, transpose, bmm, add, masked_fill and softmax, so every gradient comes from
+ * autograd. Letters: L target length, S source length, N batch, E embed dim (query's last dim),
+ * H num_heads, D = E / H. The arguments beyond query, key and value are a struct (start from
+ * l2_mha_defaults()); every tensor in it is borrowed and optional unless said otherwise.
+ *   query (L, N, E), key (S, N, kdim), value (S, N, vdim); with batch_first (N, L, E), (N, S, .)
+ *   and the result (N, L, E). Unbatched: query (L, E), key/value (S, .) -> (L, E) (batch_first
+ *   then does nothing, as in torch's module). kdim = vdim = E unless use_separate_proj_weight.
+ *   in_proj_weight (3E, E): rows q, k, v (required unless use_separate_proj_weight: then
+ *   q_proj_weight (E, E), k_proj_weight (E, kdim), v_proj_weight (E, vdim) are required and
+ *   key and value need only agree on their sequence and batch dims); in_proj_bias (3E);
+ *   out_proj_weight (E, E) required; out_proj_bias (E). All of query's dtype (float32/float64).
+ *   key_padding_mask (N, S) (unbatched (S)): bool, true = ignore that key, or float, added to the
+ *   scores. attn_mask (L, S), or (N*H, L, S) (unbatched (H, L, S)): bool, true = not allowed to
+ *   attend, or float (either float dtype: rounded to query's, as torch), added. Merged as torch: a bool attn_mask is or-ed with
+ *   the key padding mask (a float one read as != 0); a float attn_mask is filled with -inf where
+ *   a bool key padding mask is true; a float key padding mask with a float attn_mask is refused
+ *   (L2_ERR_DTYPE: torch's masked_fill wants a bool mask; torch accepts it where the float
+ *   mask holds only 0 and 1, or is empty: libl2 refuses it always). Float masks are differentiable.
+ *   scores = q / sqrt(D) @ k^T + mask per head, weights = softmax over S, out = out_proj of
+ *   weights @ v. A row with every key masked gives NaN weights and output, as torch 1.13.
+ *   Query is key is value (the same l2_tensor pointer) uses one (L*N, 3E) product as torch; key
+ *   is value one product for both; the values do not depend on it.
+ * need_weights and attn_weights non-NULL: *attn_weights receives a new tensor (yours), the
+ * weights averaged over the heads (N, L, S) with average_attn_weights (torch's sum / H), else
+ * (N, H, L, S) (unbatched (L, S), (H, L, S)); otherwise *attn_weights is set to NULL (also on
+ * error). Differentiable (its gradient flows into the same graph).
+ * Not supported (L2_ERR_ARG, "not supported yet"): dropout_p != 0 with training (pass 0, or
+ * training false as torch's eval mode), bias_k/bias_v, add_zero_attn; torch's static_k/static_v
+ * and uint8 masks do not exist here.
+ * Errors (nothing changes): L2_ERR_NULL for NULL query/key/value/args or a required weight;
+ * L2_ERR_SHAPE for a query of rank other than 2/3, key/value ranks unlike query's, key and value
+ * shapes that differ (or sequence/batch dims, when separate), a batch or embed dim that does not
+ * fit, a weight, bias or mask of another shape; L2_ERR_DTYPE for a non-float query, a weight of
+ * another dtype, a mask neither bool nor float; L2_ERR_ARG for num_heads <= 0 or not
+ * dividing E, and the unsupported options above; L2_ERR_OVERFLOW when N*H or L*N overflows. torch asserts the ranks of query, key, value
+ * and the masks (an invalid value to the oracle); libl2 says L2_ERR_SHAPE. */
+    const l2_tensor *in_proj_weight, *in_proj_bias;
+    bool use_separate_proj_weight;
+    const l2_tensor *q_proj_weight, *k_proj_weight, *v_proj_weight;
+    const l2_tensor *out_proj_weight, *out_proj_bias;
+    const l2_tensor *key_padding_mask, *attn_mask;
+    bool need_weights;         /* l2_mha_defaults: true */
+    bool average_attn_weights; /* true */
+    bool batch_first;          /* false */
+    double dropout_p;          /* 0; only 0 is supported when training */
+    bool training;             /* true (as torch's functional form) */
+    const l2_tensor *bias_k, *bias_v; /* must be NULL */
+    bool add_zero_attn;               /* must be false */
+} l2_mha_args;
+/* need_weights, average_attn_weights and training true; everything else 0 / NULL. */
+L2_API l2_mha_args l2_mha_defaults(void);
+L2_API l2_tensor *l2_multi_head_attention(const l2_tensor *query, const l2_tensor *key,
+                                          const l2_tensor *value, int64_t num_heads,
+                                          const l2_mha_args *args, l2_tensor **attn_weights);
+/* nn.MultiheadAttention with kdim = vdim = embed_dim and torch's parameter names, layout and
+ * initialisation: in_proj_weight (3E, E) xavier_uniform (+-sqrt(6 / (E + 3E))), in_proj_bias
+ * (3E) zeros, out_proj.weight (E, E) Linear's default (+-1/sqrt(E)), out_proj.bias (E) zeros;
+ * without bias neither bias exists (torch's bias=False). _params appends "prefix.in_proj_weight",
+ * "prefix.in_proj_bias", "prefix.out_proj.weight", "prefix.out_proj.bias" (a torch state_dict's
+ * names, so l2_params_load reads torch's weights). No dropout, bias_k/bias_v, add_zero_attn or
+ * kdim/vdim (torch's defaults). _forward is l2_multi_head_attention with the layer's weights,
+ * num_heads and batch_first, the masks and flags given (torch's forward arguments; the weights
+ * averaged with average_attn_weights). _init errors: L2_ERR_NULL, L2_ERR_ARG for a non-positive
+ * embed_dim or num_heads or num_heads not dividing embed_dim, L2_ERR_DTYPE for a non-float dt. */
+    l2_tensor *in_proj_weight; /* (3E, E) */
+    l2_tensor *in_proj_bias;   /* (3E) or NULL */
+    l2_linear_layer out_proj;  /* weight (E, E), bias (E) or NULL */
+    int64_t embed_dim, num_heads;
+    bool batch_first;
+} l2_multihead_attention_layer;
+L2_API l2_status l2_multihead_attention_layer_init(l2_multihead_attention_layer *m,
+                                                   int64_t embed_dim, int64_t num_heads,
+                                                   bool bias, bool batch_first, l2_dtype dt);
+L2_API l2_tensor *l2_multihead_attention_layer_forward(const l2_multihead_attention_layer *m,
+                                                       const l2_tensor *query,
+                                                       const l2_tensor *key,
+                                                       const l2_tensor *value,
+                                                       const l2_tensor *key_padding_mask,
+                                                       bool need_weights,
+                                                       const l2_tensor *attn_mask,
+                                                       bool average_attn_weights,
+                                                       l2_tensor **attn_weights);
+L2_API l2_status l2_multihead_attention_layer_params(const l2_multihead_attention_layer *m,
+                                                     l2_params *p, const char *prefix);
+L2_API void l2_multihead_attention_layer_free(l2_multihead_attention_layer *m);
 
 #ifdef __cplusplus
 }

@@ -88,6 +88,9 @@ DEPARTURES = {
     ("l2_narrow", "dim", "L2_ERR_INDEX"):
         "torch 1.13 wraps narrow's start as a dim: an out-of-range start says 'Dimension out of "
         "range'; libl2 says L2_ERR_INDEX (l2.h, l2_narrow)",
+    ("l2_multi_head_attention", "value", "L2_ERR_SHAPE"):
+        "torch 1.13 asserts the ranks of query, key, value and the masks ('expected ... to be "
+        "2-D'); libl2 says L2_ERR_SHAPE (l2.h, l2_multi_head_attention)",
 }
 
 

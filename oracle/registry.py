@@ -661,3 +661,5 @@ import reg_decomp  # noqa: E402,F401  # LAPACK decompositions (issue 15, la2)
 # einsum, tensordot, norms, cross (issue 15, compose)
 import reg_einsum  # noqa: E402,F401
 import reg_lapack  # noqa: E402,F401
+# multi-head attention (issue 15, mha)
+import reg_mha  # noqa: E402,F401
