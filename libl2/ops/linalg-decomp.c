@@ -1,4 +1,4 @@
-/* linalg-decomp.c: matrix decompositions through LAPACK (lapack-decomp.h): linalg_qr,
+/* linalg-decomp.c: matrix decompositions through LAPACK (lapack.h): linalg_qr,
  * linalg_eigh and linalg_eigvalsh, batched
  * over leading dims, float32 and float64. No factorisation is written here: LAPACK computes it.
  * An op with several differentiable results computes them into one packed tensor P (per matrix:
@@ -9,7 +9,7 @@
  * Dimension letters: B the batch (the leading dims folded), M rows, N columns, K = min(M, N). */
 #include "../autograd-impl.h"
 #include "../checked.h"
-#include "lapack-decomp.h"
+#include "lapack.h"
 
 #include <limits.h>
 #include <string.h>
