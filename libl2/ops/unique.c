@@ -21,6 +21,13 @@ static int64_t group_rows(const char *x, int64_t S, int64_t inner, l2_dtype dt,
 #define GROUP_ROWS(T)                                                                        \
     {                                                                                        \
         const T *v = (const T *)(const void *)x;                                             \
+        if (!ord && inner == 1 && m == 1) { /* issue 12: single elements in t's order */     \
+            for (int64_t k = 0; k < S; k++) {                                                \
+                G += !(k > 0 && v[k] == v[k - 1]);                                           \
+                grp[k] = G - 1;                                                              \
+            }                                                                                \
+            break;                                                                           \
+        }                                                                                    \
         for (int64_t k = 0; k < S; k++) {                                                    \
             int64_t r_ = ord ? ord[k] : k, q_ = k ? (ord ? ord[k - 1] : k - 1) : 0;          \
             const T *a = v + r_ * inner, *b = v + q_ * inner;                                \
