@@ -2384,6 +2384,7 @@ L2_API void l2_rnn_layer_free(l2_rnn_layer *m);
  * another dtype, a mask neither bool nor float; L2_ERR_ARG for num_heads <= 0 or not
  * dividing E, and the unsupported options above; L2_ERR_OVERFLOW when N*H or L*N overflows. torch asserts the ranks of query, key, value
  * and the masks (an invalid value to the oracle); libl2 says L2_ERR_SHAPE. */
+typedef struct {
     const l2_tensor *in_proj_weight, *in_proj_bias;
     bool use_separate_proj_weight;
     const l2_tensor *q_proj_weight, *k_proj_weight, *v_proj_weight;
@@ -2402,6 +2403,7 @@ L2_API l2_mha_args l2_mha_defaults(void);
 L2_API l2_tensor *l2_multi_head_attention(const l2_tensor *query, const l2_tensor *key,
                                           const l2_tensor *value, int64_t num_heads,
                                           const l2_mha_args *args, l2_tensor **attn_weights);
+
 /* nn.MultiheadAttention with kdim = vdim = embed_dim and torch's parameter names, layout and
  * initialisation: in_proj_weight (3E, E) xavier_uniform (+-sqrt(6 / (E + 3E))), in_proj_bias
  * (3E) zeros, out_proj.weight (E, E) Linear's default (+-1/sqrt(E)), out_proj.bias (E) zeros;
@@ -2412,6 +2414,7 @@ L2_API l2_tensor *l2_multi_head_attention(const l2_tensor *query, const l2_tenso
  * num_heads and batch_first, the masks and flags given (torch's forward arguments; the weights
  * averaged with average_attn_weights). _init errors: L2_ERR_NULL, L2_ERR_ARG for a non-positive
  * embed_dim or num_heads or num_heads not dividing embed_dim, L2_ERR_DTYPE for a non-float dt. */
+typedef struct {
     l2_tensor *in_proj_weight; /* (3E, E) */
     l2_tensor *in_proj_bias;   /* (3E) or NULL */
     l2_linear_layer out_proj;  /* weight (E, E), bias (E) or NULL */
@@ -2433,6 +2436,8 @@ L2_API l2_tensor *l2_multihead_attention_layer_forward(const l2_multihead_attent
 L2_API l2_status l2_multihead_attention_layer_params(const l2_multihead_attention_layer *m,
                                                      l2_params *p, const char *prefix);
 L2_API void l2_multihead_attention_layer_free(l2_multihead_attention_layer *m);
+
+
 
 #ifdef __cplusplus
 }
