@@ -235,6 +235,18 @@
     X(l2_debug_linalg_reference) \
     X(l2_debug_linalg_copies) \
     X(l2_debug_gemm) \
+    X(l2_einsum) /* la (issue 15) */ \
+    X(l2_tensordot) \
+    X(l2_tensordot_n) \
+    X(l2_linalg_cross) \
+    X(l2_linalg_solve) \
+    X(l2_linalg_inv) \
+    X(l2_linalg_det) \
+    X(l2_linalg_slogdet) \
+    X(l2_linalg_cholesky) \
+    X(l2_linalg_qr) \
+    X(l2_linalg_eigh) \
+    X(l2_linalg_eigvalsh) \
     X(l2_index_select) \
     X(l2_gather) \
     X(l2_scatter_add) \
