@@ -414,4 +414,19 @@
     X(l2_embedding_layer_forward) \
     X(l2_embedding_layer_params) \
     X(l2_embedding_layer_free) \
+    X(l2_rnn_tanh_cell) /* seq (issue 15) */ \
+    X(l2_rnn_relu_cell) \
+    X(l2_lstm_cell) \
+    X(l2_gru_cell) \
+    X(l2_rnn) \
+    X(l2_rnn_layer_init) \
+    X(l2_rnn_layer_forward) \
+    X(l2_rnn_layer_params) \
+    X(l2_rnn_layer_free) \
+    X(l2_mha_defaults) \
+    X(l2_multi_head_attention) \
+    X(l2_multihead_attention_layer_init) \
+    X(l2_multihead_attention_layer_forward) \
+    X(l2_multihead_attention_layer_params) \
+    X(l2_multihead_attention_layer_free) \
     /* end */
