@@ -113,11 +113,14 @@ void h_l2_tensordot(void)
     CASE("lengths differ")
     FAIL_T(L2_ERR_SHAPE, l2_tensordot(MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2), 1, d0, 2,
                                       (const int[]){0, 1}));
-    const int nbad[] = {-1, INT_MIN, 9, INT_MAX};
-    for (int i = 0; i < 4; i++)
+    /* lists as long as the lengths claim (up to the 16 pairs the library reads; longer ones are
+     * refused before any is read): a caller's too-short list is the caller's overflow */
+    static const int dz[2 * L2_MAX_DIMS] = {0};
+    const int nbad[] = {-1, INT_MIN, 9, 2 * L2_MAX_DIMS, 2 * L2_MAX_DIMS + 1, INT_MAX};
+    for (int i = 0; i < 6; i++)
         CASE("lengths %d", nbad[i])
-    FAIL_T(H_ANY, l2_tensordot(MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2), nbad[i], d0,
-                               nbad[i], d0));
+    FAIL_T(H_ANY, l2_tensordot(MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2), nbad[i], dz,
+                               nbad[i], dz));
     for (int i = 0; i < h_nbad_dims; i++) {
         CASE("a dim %d", h_bad_dims[i])
         FAIL_T(L2_ERR_DIM, l2_tensordot(MK(L2_FLOAT32, 2, 2), MK(L2_FLOAT32, 2, 2), 1,

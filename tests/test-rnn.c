@@ -393,7 +393,7 @@ static void test_state_dict(void)
 {
     const char *src = getenv("L2_SRCDIR");
     char path[1024];
-    snprintf(path, sizeof path, "%s/tests/data/rnn-lstm.safetensors", src ? src : "..");
+    snprintf(path, sizeof path, "%s/tests/data/rnn-lstm.safetensors", src ? src : L2_TOP_SRCDIR);
     l2_named_tensors *d = l2_load_safetensors(path);
     if (!ok(d != NULL, "state dict: %s loads", path)) {
         printf("#   %s\n", l2_last_error());
