@@ -115,6 +115,7 @@ gs_walk_rewind|test-index|gather,scatter|index (issue 12, speed16): the gather/s
 index_any_tail|test-index|index_select|index (issue 12, speed16): the vector bounds check of an index leaves its n % 4 last entries unchecked
 unique_cols|test-uniq|unique_dim|unique (issue 12, speed16): the slices' merge sort does not compare their last column
 unique_group|test-uniq|unique,unique_consecutive,unique_dim|unique (issue 12, speed16): grouping ignores each row's last element (a single element: every element one group)
+unique_run|test-uniq|unique_consecutive|unique (issue 12): the single-element grouping in t's order starts a group at element 1 whatever its value
 extcols_nan|test-extcols|amax,amin|reductions (issue 12, speed11): amax/amin column vectors do not propagate a NaN (one-vector loop)
 extcols_tail|test-extcols|amax,aminmax|reductions (issue 12, speed11): amax/amin columns skip the nb % width outputs
 nansum_mask|test-extcols|nansum,nanmean|reductions (issue 12, speed11): one-pass nansum/nanmean float32 rows add NaN instead of 0 (16-lane loop)

@@ -292,6 +292,15 @@ static void test_unique(l2_dtype dt)
     v = l2_unique_consecutive(t, &inv, &cnt);
     is_uniq(v, inv, cnt, 5, (const double[]){3, 1, 3, 2, 1}, L2_SHAPE(2, 3),
             (const double[]){0, 1, 2, 3, 4, 4}, (const double[]){1, 1, 1, 1, 2}, nm);
+    /* a run at the start (elements 0 and 1 equal): the single-element loop's first step */
+    snprintf(nm, sizeof nm, "unique_consecutive of [4, 4, 5] (%s)", dn);
+    l2_tensor *p3f = l2_from_data((const float[]){4, 4, 5}, L2_SHAPE(1, 3), L2_FLOAT32);
+    l2_tensor *p3 = l2_to_dtype(p3f, dt);
+    l2_tensor_release(p3f);
+    v = l2_unique_consecutive(p3, &inv, &cnt);
+    is_uniq(v, inv, cnt, 2, (const double[]){4, 5}, L2_SHAPE(1, 3), (const double[]){0, 0, 1},
+            (const double[]){2, 1}, nm);
+    l2_tensor_release(p3);
     /* slices: tt's rows [3,2], [1,1], [3,1]; along dim 0 sorted: [1,1], [3,1], [3,2] */
     snprintf(nm, sizeof nm, "unique_dim 0 of a transposed t (%s)", dn);
     v = l2_unique_dim(tt, 0, true, &inv, &cnt);

@@ -17,13 +17,15 @@ static int64_t group_rows(const char *x, int64_t S, int64_t inner, l2_dtype dt,
                           const int64_t *ord, int64_t *grp)
 {
     int64_t G = 0, m = inner - (l2__fault("unique_group") && inner > 0);
+    /* mutation test (unique_run): the single-element loop starts a group at element 1 always */
+    int64_t k1 = l2__fault("unique_run") ? 1 : 0;
     switch (dt) {
 #define GROUP_ROWS(T)                                                                        \
     {                                                                                        \
         const T *v = (const T *)(const void *)x;                                             \
         if (!ord && inner == 1 && m == 1) { /* issue 12: single elements in t's order */     \
             for (int64_t k = 0; k < S; k++) {                                                \
-                G += !(k > 0 && v[k] == v[k - 1]);                                           \
+                G += !(k > 0 && k != k1 && v[k] == v[k - 1]);                                \
                 grp[k] = G - 1;                                                              \
             }                                                                                \
             break;                                                                           \
