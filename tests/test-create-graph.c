@@ -92,6 +92,17 @@ static void hvp_check(const char *name, fn f, l2_tensor *x, const l2_tensor *w)
     l2_tensor_release(ut);
 }
 
+static l2_tensor *mul3(l2_tensor *const *in, void *ctx)
+{
+    (void)ctx;
+    l2_tensor *a = l2_mul(in[0], in[1]), *b = l2_mul(a, in[0]), *c = l2_sub(b, in[1]);
+    l2_tensor *r = l2_sum_dims(c, 1, (int[]){0}, true);
+    l2_tensor_release(a);
+    l2_tensor_release(b);
+    l2_tensor_release(c);
+    return r;
+}
+
 int main(void)
 {
     int64_t live0 = l2_live_tensors();
@@ -101,6 +112,13 @@ int main(void)
     l2_tensor_release(x2);
     l2_set_requires_grad(x, true);
     hvp_check("poly", poly, x, w);
+    {
+        l2_tensor *in[2] = {gc_leaf(2, (int64_t[]){3, 1}, -1, 1), gc_leaf(2, (int64_t[]){1, 4}, -1, 1)};
+        ok(gradgradcheck("x y x - y, broadcast", mul3, 2, in, NULL),
+           "gradgradcheck (tests/gradcheck.h): x y x - y with broadcasting, summed over dim 0");
+        l2_tensor_release(in[0]);
+        l2_tensor_release(in[1]);
+    }
 
     /* a grad_output that requires grad: the gradient is differentiable in it too */
     {
