@@ -28,6 +28,7 @@ h = l2_autograd_grad(s, x + [v], allow_unused).
     gradgrad.py                         # CI profile (make check: tests/gradgrad.sh)
     gradgrad.py --profile deep          # more cases (make oracle-gradgrad)
     gradgrad.py --ops l2_exp,l2_mm      # some ops
+    gradgrad.py --listed                # the ops of gradgrad_ops.txt
     gradgrad.py --case '{"op": ...}'    # replay one case (its repro JSON)
 """
 import argparse
@@ -575,6 +576,7 @@ def main():
     ap.add_argument("--profile", choices=sorted(PROFILES), default="ci")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--case", default="", help="replay one case (a repro line's JSON)")
+    ap.add_argument("--listed", action="store_true", help="only the ops of gradgrad_ops.txt")
     args = ap.parse_args()
     torch.set_num_threads(1)
     prof = PROFILES[args.profile]
@@ -594,7 +596,8 @@ def main():
             print("skip: %s" % e)
         return 0
     want = [("l2_" + n if not n.startswith("l2_") else n) for n in args.ops.split(",") if n]
-    ops = [op for op in R.REGISTRY.values() if eligible(op) and (not want or op.name in want)]
+    ops = [op for op in R.REGISTRY.values() if eligible(op) and (not want or op.name in want)
+           and (not args.listed or op.name in must)]
     unknown = sorted(must - set(R.REGISTRY))
     print("1..%d" % (len(ops) + 1))
     print("%s 1 - gradgrad_ops.txt names registry ops%s" % (
