@@ -22,6 +22,7 @@ h = l2_autograd_grad(s, x + [v], allow_unused).
    libl2's first-order l2_autograd_grad, and the same for v (<h_v, w_v>); eps 1e-6, atol 1e-5,
    rtol 1e-3 (torch.autograd.gradgradcheck's). torch's h is checked against the same differences
    and the ops where it disagrees are listed (the oracle must not follow a wrong torch).
+Last, the graph oracle's random graphs in the gradient penalty pattern (gradgrad_graph.py).
 3. An op whose create_graph call fails with "not differentiable yet" is a SKIP, unless listed in
    oracle/gradgrad_ops.txt (the ops that must be supported): then it fails.
 
@@ -63,8 +64,8 @@ NOT_DIFF = "not differentiable yet"
 GG = {"l2_autograd_grad_ex": "S:iAAiAPbbb", "l2_autograd_grad": "S:iAAiAPbb",
       "l2_mul": "T:TT", "l2_add": "T:TT", "l2_sum": "T:T"}
 # per op: strided cases per dtype (part 1), contiguous float64 cases (parts 1 and 2), draws tried
-PROFILES = {"ci": {"cases": 2, "fd": 2, "tries": 16, "dirs": 2},
-            "deep": {"cases": 6, "fd": 4, "tries": 60, "dirs": 3}}
+PROFILES = {"ci": {"cases": 2, "fd": 2, "tries": 16, "dirs": 2, "graphs": 300},
+            "deep": {"cases": 6, "fd": 4, "tries": 60, "dirs": 3, "graphs": 3000}}
 OPS_FILE = os.path.join(HERE, "gradgrad_ops.txt")
 
 
@@ -577,6 +578,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--case", default="", help="replay one case (a repro line's JSON)")
     ap.add_argument("--listed", action="store_true", help="only the ops of gradgrad_ops.txt")
+    ap.add_argument("--graphs", type=int, help="whole graphs per dtype (0: none)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     prof = PROFILES[args.profile]
@@ -599,7 +601,10 @@ def main():
     ops = [op for op in R.REGISTRY.values() if eligible(op) and (not want or op.name in want)
            and (not args.listed or op.name in must)]
     unknown = sorted(must - set(R.REGISTRY))
-    print("1..%d" % (len(ops) + 1))
+    ngraphs = prof["graphs"] if args.graphs is None else args.graphs
+    if want or args.listed:
+        ngraphs = args.graphs or 0
+    print("1..%d" % (len(ops) + 1 + (2 if ngraphs else 0)))
     print("%s 1 - gradgrad_ops.txt names registry ops%s" % (
         "not ok" if unknown else "ok", (": unknown " + ", ".join(unknown)) if unknown else ""))
     t0 = time.time()
@@ -640,6 +645,11 @@ def main():
         for m in msgs + traised + notes:
             print(m)
         sys.stdout.flush()
+    if ngraphs:
+        import gradgrad_graph
+        lines, _ = gradgrad_graph.run(lib, ngraphs, args.seed, ["float32", "float64"],
+                                      len(ops) + 2)
+        print("\n".join(lines))
     print("# second derivatives: %d ops checked, %d not differentiable yet: %s" % (
         len(checked), len(notdiff), ", ".join(notdiff) or "none"))
     print("# gradgrad: %d cases, %d failed, %d skipped; %.1fs" % (
