@@ -384,8 +384,8 @@ def judge(what, got, want, ref, mag, dtype, op, second):
     """None or a failure message for one gradient (numpy or None each)."""
     if want is None:
         if got is not None:
-            return "%s: torch gives None (no dependence), libl2 a tensor %s" % (
-                what, list(got.shape))
+            return "%s: torch gives None (no dependence), libl2 a tensor %s (max |x| %.3g)" % (
+                what, list(got.shape), float(np.max(np.abs(got))) if got.size else 0.0)
         return None
     if got is None:
         if want.size == 0 or not np.any(want):
