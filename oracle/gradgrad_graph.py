@@ -3,14 +3,16 @@ oracle's random graphs (graph_gen.py: shared subexpressions, views, in-place ops
 intermediates, no_grad islands, non-contiguous leaves) differentiated in the gradient penalty
 pattern, in libl2 and in torch:
     loss = sum_k sum(out_k * up_k)                  (up_k the graph's upstream gradients)
-    g    = grad(loss, leaves, create_graph=True)    (the leaves that require grad)
+    g    = grad(loss, leaves, create_graph=True)    (the leaves that require grad; every other
+                                                     graph backward(create_graph) and .grad)
     pen  = loss + sum_j sum(g_j * g_j)
     h    = grad(pen, leaves)
 g and h are compared with torch per element (graph_run.close: float32 against torch's float64
 run of the same graph); a NULL equals an all-zero or None torch result. Graphs whose forward
-fails in both, whose loss does not require grad, or where torch's double backward raises are not
-compared; a graph that reaches an op whose backward is not differentiable yet in libl2 is
-counted apart (its op named)."""
+fails (in either: forwards are the graph oracle's business), whose loss does not require grad,
+or where torch's backward raises are not compared; a graph that reaches an op whose backward is
+not differentiable yet in libl2 is counted apart (its op named). Afterwards the leaves' .grad are
+dropped (the cycle a .grad made with create_graph holds)."""
 import re
 import warnings
 
@@ -24,8 +26,13 @@ from graph_run import TD, close, make_buffers, zero_like_none
 NOT_DIFF = "not differentiable yet"
 
 
-def _l2(lib, g, bufs, ups):
-    """libl2's (status, g, h, message): status "ok", "skip", "notdiff" or "fail"."""
+class ForwardRaises(Exception):
+    pass
+
+
+def _l2(lib, g, bufs, ups, via_backward):
+    """libl2's (status, g, h, message): status "ok", "skip", "notdiff" or "fail". via_backward:
+    g from l2_backward_ex(create_graph) into the leaves' .grad (then dropped: the cycle)."""
     if lib.scope_begin() != 0:
         raise RuntimeError("l2_scope_begin failed: " + lib.error())
     try:
@@ -61,10 +68,15 @@ def _l2(lib, g, bufs, ups):
         n = len(leaves)
         res = (l2lib.T * n)()
         lib.clear_error()
-        if lib.autograd_grad_ex(1, l2lib.tarr([loss]), None, n, xs, res, True, True, True):
+        if via_backward:
+            st = lib.backward_ex(loss, None, True, True)
+            gs = [lib.grad(env[i]) for i in leaves] if st == 0 else []
+        else:
+            st = lib.autograd_grad_ex(1, l2lib.tarr([loss]), None, n, xs, res, True, True, True)
+            gs = [res[k] for k in range(n)]
+        if st:
             m = lib.error()
             return ("notdiff" if NOT_DIFF in m else "fail"), None, None, m
-        gs = [res[k] for k in range(n)]
         pen = loss
         for x in gs:
             if x:
@@ -81,10 +93,13 @@ def _l2(lib, g, bufs, ups):
         npy = [lib.to_torch_copy(x).numpy() if x else None for x in gs]
         return "ok", npy, [lib.to_torch_copy(x).numpy() if x else None for x in hs], ""
     finally:
+        for i in g.leaves():
+            if bufs[i].l2:
+                lib.set_grad_none(bufs[i].l2)
         lib.scope_end()
 
 
-def _torch(g, bufs, ups, dtype):
+def _torch(g, bufs, ups, dtype, via_backward=False):
     """torch's (g, h) in dtype, or raises (forward, or its double backward)."""
     env = []
     with warnings.catch_warnings(), torch.enable_grad():
@@ -94,14 +109,21 @@ def _torch(g, bufs, ups, dtype):
                 t = bufs[i].torch.detach().to(TD[dtype]).requires_grad_(v["rg"])
                 env.append(t)
                 continue
-            with torch.set_grad_enabled(not v["ng"]):
-                env.append(torch_call(v, [env[j] for j in v["ins"]]))
+            try:
+                with torch.set_grad_enabled(not v["ng"]):
+                    env.append(torch_call(v, [env[j] for j in v["ins"]]))
+            except Exception as e:  # noqa: BLE001 (the graph oracle compares forwards)
+                raise ForwardRaises(str(e).split("\n")[0][:120])
         leaves = [env[i] for i in g.leaves() if g.vals[i]["rg"]]
         loss = None
         for o, u in zip(g.outputs, ups):
             t = env[o] if u is None else env[o] * u.torch.detach().to(TD[dtype])
             loss = t.sum() if loss is None else loss + t.sum()
-        gs = torch.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
+        if via_backward:
+            loss.backward(create_graph=True)
+            gs = [x.grad for x in leaves]
+        else:
+            gs = torch.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
         pen = loss
         for x in gs:
             if x is not None:
@@ -113,18 +135,20 @@ def _torch(g, bufs, ups, dtype):
     return f, [None if x is None else x.detach().numpy().copy() for x in hs]
 
 
-def check_graph(lib, g, dtype):
+def check_graph(lib, g, dtype, via_backward=False):
     """(outcome, message): "compared", "skip", "notdiff" (message: the op), "torch" (torch's
     double backward raises) or "fail"."""
     bl, ul = make_buffers(lib, g, dtype)
     bt, ut = make_buffers(lib, g, dtype)
     try:
-        st, lg, lh, msg = _l2(lib, g, bl, ul)
+        st, lg, lh, msg = _l2(lib, g, bl, ul, via_backward)
         if st == "notdiff":
             m = re.search(r"backward of (\w+)", msg)
             return "notdiff", m.group(1) if m else msg
         try:
-            tg, th = _torch(g, bt, ut, dtype)
+            tg, th = _torch(g, bt, ut, dtype, via_backward)
+        except ForwardRaises as e:  # the graph oracle's business (error parity, known ones)
+            return "skip", "torch's forward raises: %s" % e
         except Exception as e:  # noqa: BLE001 (torch's refusal: nothing to compare)
             if st == "ok":
                 return "torch", str(e).split("\n")[0][:120]
@@ -135,7 +159,7 @@ def check_graph(lib, g, dtype):
         if dtype == "float32":
             b64, u64 = make_buffers(lib, g, "float32")
             try:
-                ref = _torch(g, b64, u64, "float64")
+                ref = _torch(g, b64, u64, "float64", via_backward)
             except Exception:  # noqa: BLE001
                 pass
             finally:
@@ -162,7 +186,8 @@ def check_graph(lib, g, dtype):
 
 def run(lib, n, seed, dtypes, first):
     """TAP points first, first + 1, ...: one per dtype. Returns (lines, points)."""
-    lib.bind({"l2_no_grad_begin": "v:", "l2_no_grad_end": "v:"})
+    lib.bind({"l2_no_grad_begin": "v:", "l2_no_grad_end": "v:", "l2_backward_ex": "S:TTbb",
+              "l2_set_grad_none": "S:T"})
     out = []
     for j, dt in enumerate(dtypes):
         cnt = {"compared": 0, "skip": 0, "notdiff": 0, "torch": 0, "fail": 0}
@@ -170,7 +195,7 @@ def run(lib, n, seed, dtypes, first):
         for k in range(n):
             g = draw_graph(seed, k, dt)
             try:
-                oc, m = check_graph(lib, g, dt)
+                oc, m = check_graph(lib, g, dt, k % 2 == 1)
             except Exception as e:  # noqa: BLE001 (an oracle bug is a failure too)
                 oc, m = "fail", "oracle exception: %r" % e
             cnt[oc] += 1
