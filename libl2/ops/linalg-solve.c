@@ -258,10 +258,21 @@ static l2_tensor *solve_impl(const char *op, const l2_tensor *A, const l2_tensor
                                    bshape);
     if (bnd < 0)
         return NULL;
-    l2_tensor *x = colmajor(op, B, vec, bnd, bshape, A->dtype);
-    l2_tensor *r = NULL;
-    if (x && solve_into(op, A, bnd, bshape, x, trans, check, false))
+    /* A's factors first: an A too large to copy, or singular, fails before B is copied */
+    lu_fact f;
+    if (!lu_factor(op, A, bnd, bshape, &f))
+        return NULL;
+    if (check && f.bad >= 0) {
+        singular_error(op, &f, bnd);
+        lu_free(&f);
+        return NULL;
+    }
+    l2_tensor *x = colmajor(op, B, vec, bnd, bshape, A->dtype), *r = NULL;
+    if (x) {
+        lu_solve_kernel(&f, x, trans);
         r = rowmajor(op, x, vec);
+    }
+    lu_free(&f);
     l2_tensor_release(x);
     return r;
 }
