@@ -20,6 +20,8 @@ int main(int argc, char **argv)
     bench_cases_lapack(); /* la1 (issue 15) */
     bench_cases_uniq();  /* uniq: scatter and unique (issue 14, bench9) */
     bench_cases_rnn();   /* rnn: LSTM and GRU layers (issue 15) */
+    bench_cases_decomp(); /* linalg_eigh, linalg_qr (issue 15) */
+    bench_cases_mha();   /* multi-head attention layer (issue 15) */
     bench_cases_adv(); /* adv (issue 14) */
     bench_cases_ops14b();
     bench_cases_ops14c();

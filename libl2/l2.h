@@ -1182,7 +1182,7 @@ L2_API l2_tensor *l2_linalg_qr(const l2_tensor *A, const char *mode, l2_tensor *
 /* torch.linalg.eigh: the eigenvalues L: (*, N) in ascending order and, through *eigenvectors,
  * the orthonormal eigenvectors V: (*, N, N) (column j for L[j]; A = V diag(L) V^T) of the
  * symmetric matrices A: (*, N, N), read from the triangle uplo ("L", the default for NULL, or
- * "U"; the other triangle is never read). LAPACK's syevd; an eigenvector's sign is LAPACK's
+ * "U"; lowercase "l" and "u" too, as torch; the other triangle is never read). LAPACK's syevd; an eigenvector's sign is LAPACK's
  * choice (as torch's: compare sign-invariant quantities). L2_ERR_SHAPE for non-square A,
  * L2_ERR_ARG for another uplo or when LAPACK fails to converge (torch's error). Backward (torch
  * 1.13's): gA = V (S / E with diagonal gL) V^T with S = (V^T gV - gV^T V) / 2 and

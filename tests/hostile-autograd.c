@@ -210,6 +210,18 @@ void h_l2_retain_grad(void)
     sweep_grad_status(l2_retain_grad);
 }
 
+/* x + 1 + 1 ... (100000 nodes), made in a scope (the result kept). */
+static l2_tensor *chain(l2_tensor *x)
+{
+    l2_tensor *y = x;
+    l2_scope_begin();
+    for (int i = 0; i < 100000 && y; i++)
+        y = l2_add_scalar(y, 1);
+    l2_keep(y);
+    l2_scope_end();
+    return y;
+}
+
 void h_l2_backward(void)
 {
     CASE("NULL") FAIL_S(L2_ERR_NULL, l2_backward(NULL, NULL, false));
@@ -246,13 +258,7 @@ void h_l2_backward(void)
     }
     CASE("a chain of 100000 ops")
     {
-        l2_tensor *x = mk_leaf(L2_FLOAT32);
-        l2_tensor *y = x;
-        l2_scope_begin();
-        for (int i = 0; i < 100000 && y; i++)
-            y = l2_add_scalar(y, 1);
-        l2_keep(y);
-        l2_scope_end();
+        l2_tensor *x = mk_leaf(L2_FLOAT32), *y = chain(x);
         ANY_S(l2_backward(l2_sum(y), NULL, false));
     }
 }
@@ -343,13 +349,7 @@ void h_l2_backward_ex(void)
     }
     CASE("create_graph through a chain of 100000 ops")
     {
-        l2_tensor *x = mk_leaf(L2_FLOAT32);
-        l2_tensor *y = x;
-        l2_scope_begin();
-        for (int i = 0; i < 100000 && y; i++)
-            y = l2_add_scalar(y, 1);
-        l2_keep(y);
-        l2_scope_end();
+        l2_tensor *x = mk_leaf(L2_FLOAT32), *y = chain(x);
         ANY_S(l2_backward_ex(l2_sum(y), NULL, false, true));
         l2_set_grad_none(x);
     }

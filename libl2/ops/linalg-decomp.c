@@ -7,6 +7,7 @@
  * with several outputs). Backwards run in float64 by plain loops and round once.
  *
  * Dimension letters: B the batch (the leading dims folded), M rows, N columns, K = min(M, N). */
+#include <cblas.h>
 #include "../autograd-impl.h"
 #include "../checked.h"
 #include "lapack.h"
@@ -261,8 +262,8 @@ l2_status l2__linalg_qr_backward(l2__node *nd, const l2_tensor *g, l2_tensor **g
     if (s != L2_OK)
         return s;
     l2_tensor *pc = l2__convert(op, P, P->dtype, true);
-    /* Q, R, gQ, gR, MH, Y (M x K), X (M x K) */
-    size_t nb = (size_t)(2 * m * k + 2 * k * n + k * k + 2 * m * k);
+    /* Q, R, gQ, gR, MH, Y (M x K), X (M x N: Q gR, or K x K scratch) */
+    size_t nb = (size_t)(2 * m * k + 2 * k * n + k * k + m * k + m * n + k * k);
     double *buf = pc ? l2__malloc((nb ? nb : 1) * sizeof(double), "linalg_qr backward") : NULL;
     if (!buf) {
         l2_tensor_release(pc);
@@ -287,43 +288,36 @@ l2_status l2__linalg_qr_backward(l2__node *nd, const l2_tensor *g, l2_tensor **g
                 gR[i - m * k] = gv;
             }
         }
-        for (int64_t i = 0; i < k; i++)
-            for (int64_t j = 0; j < k; j++) {
-                double acc = 0;
-                for (int64_t l = 0; l < n; l++)
-                    acc += gR[i * n + l] * R[j * n + l];
-                for (int64_t l = 0; l < m; l++)
-                    acc -= Q[l * k + i] * gQ[l * k + j];
-                MH[i * k + j] = acc;
-            }
-        /* Y = (gQ +) Q S with S = syminv(triu(MH)) (M >= N) or tril(W - W^T), W = -MH */
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < k; j++) {
-                double acc = m >= n ? gQ[i * k + j] : 0;
-                for (int64_t l = 0; l < k; l++) {
-                    double sv;
-                    if (m >= n)
-                        sv = l <= j ? MH[l * k + j] : MH[j * k + l];
-                    else
-                        sv = l > j ? MH[j * k + l] - MH[l * k + j] : 0;
-                    acc += Q[i * k + l] * sv;
-                }
-                Y[i * k + j] = acc;
-            }
-        /* X = Y R1^-T: R1 x_i = y_i by back substitution */
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = k - 1; j >= 0; j--) {
-                double acc = Y[i * k + j];
-                for (int64_t l = j + 1; l < k; l++)
-                    acc -= R[j * n + l] * X[i * k + l];
-                X[i * k + j] = acc / R[j * n + j];
-            }
+        if (m == 0 || n == 0)
+            continue;
+        int mi = (int)m, ni = (int)n, ki = (int)k;
+        /* MH = gR R^T - Q^T gQ (BLAS, float64) */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ki, ki, ni, 1.0, gR, ni, R, ni, 0.0,
+                    MH, ki);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ki, ki, mi, -1.0, Q, ki, gQ, ki,
+                    1.0, MH, ki);
+        /* S (in gR's place when m >= n, where gR is no longer read; else in X as scratch) =
+         * syminv(triu(MH)) (M >= N) or tril(W - W^T), W = -MH */
+        double *S = m >= n ? gR : X;
+        for (int64_t l = 0; l < k; l++)
+            for (int64_t j = 0; j < k; j++)
+                S[l * k + j] = m >= n ? (l <= j ? MH[l * k + j] : MH[j * k + l])
+                                      : (l > j ? MH[j * k + l] - MH[l * k + j] : 0);
+        /* Y = (gQ +) Q S */
+        if (m >= n)
+            memcpy(Y, gQ, (size_t)(m * k) * sizeof(double));
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mi, ki, ki, 1.0, Q, ki, S, ki,
+                    m >= n ? 1.0 : 0.0, Y, ki);
+        /* Y R1^-T: solve X R1^T = Y in place (R1 upper triangular, the first K columns of R) */
+        cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit, mi, ki, 1.0,
+                    R, ni, Y, ki);
+        /* gA = [Y, 0] (+ Q gR when M < N) */
+        if (m < n)
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mi, ni, ki, 1.0, Q, ki, gR, ni,
+                        0.0, X, ni);
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++) {
-                double v = j < k ? X[i * k + j] : 0;
-                if (m < n)
-                    for (int64_t l = 0; l < k; l++)
-                        v += Q[i * k + l] * gR[l * n + j];
+                double v = (j < k ? Y[i * k + j] : 0) + (m < n ? X[i * n + j] : 0);
                 st(out, dx->dtype, (b * m + i) * n + j, v);
             }
     }
@@ -528,34 +522,24 @@ l2_status l2__linalg_eigh_backward(l2__node *nd, const l2_tensor *g, l2_tensor *
         bool gv = false;
         for (int64_t i = 0; i < n * n && !gv; i++)
             gv = gV[i] != 0;
-        /* M = V^T gV */
+        /* M = V^T gV (BLAS, float64) */
+        int ni = (int)n, ld = ni > 1 ? ni : 1;
+        if (gv)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, ni, ni, 1.0, V, ld, gV, ld,
+                        0.0, M, ld);
+        /* K (in gV, no longer needed) with K_ij = (M_ij - M_ji) / 2 / (L_j - L_i), K_ii =
+         * gL_i; then T = V K and gA = T V^T */
         for (int64_t i = 0; i < n; i++)
-            for (int64_t j = 0; j < n; j++) {
-                double acc = 0;
-                for (int64_t l = 0; l < n; l++)
-                    acc += V[l * n + i] * gV[l * n + j];
-                M[i * n + j] = acc;
-            }
-        /* T = V K with K_ij = (M_ij - M_ji) / 2 / (L_j - L_i), K_ii = gL_i */
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t j = 0; j < n; j++) {
-                double acc = 0;
-                for (int64_t l = 0; l < n; l++) {
-                    double k = l == j ? gL[j]
-                               : gv  ? 0.5 * (M[l * n + j] - M[j * n + l]) / (L[j] - L[l])
-                                     : 0.0;
-                    acc += V[i * n + l] * k;
-                }
-                T[i * n + j] = acc;
-            }
-        /* gA = T V^T */
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t j = 0; j < n; j++) {
-                double acc = 0;
-                for (int64_t l = 0; l < n; l++)
-                    acc += T[i * n + l] * V[j * n + l];
-                st(out, dx->dtype, (b * n + i) * n + j, acc);
-            }
+            for (int64_t j = 0; j < n; j++)
+                gV[i * n + j] = i == j ? gL[j]
+                                : gv   ? 0.5 * (M[i * n + j] - M[j * n + i]) / (L[j] - L[i])
+                                       : 0.0;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, ni, ni, ni, 1.0, V, ld, gV, ld,
+                    0.0, T, ld);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, ni, ni, 1.0, T, ld, V, ld, 0.0,
+                    M, ld);
+        for (int64_t i = 0; i < n * n; i++)
+            st(out, dx->dtype, b * n * n + i, M[i]);
     }
     l2__free(buf);
     l2_tensor_release(pc);
