@@ -1200,19 +1200,21 @@ L2_API l2_tensor *l2_linalg_svd(const l2_tensor *A, bool full_matrices, l2_tenso
  * when A requires grad U and Vh are computed too (as torch) and the gradient is
  * U diag(gS) Vh. */
 L2_API l2_tensor *l2_linalg_svdvals(const l2_tensor *A);
-/* torch.linalg.pinv (torch 1.13's composition, so autograd gives its gradient): the
- * pseudo-inverse A+ (*, N, M) of A: (*, M, N) from l2_linalg_svd (full_matrices false):
- * A+ = V diag(S+) U^T with S+_i = 1 / S_i where S_i > tol, else 0, and
- * tol = max(atol, rtol * S_max) per matrix, computed and compared in float64. atol and rtol
- * are NAN when not given (torch's None): atol then counts as 0; rtol defaults to
- * eps * max(M, N) (eps of A's dtype) when atol is not given or not positive, else to 0 (torch's
- * rule); given values are used as they are, negative ones included. hermitian: A is symmetric
- * (A square: L2_ERR_SHAPE otherwise) and only its lower triangle is read; through
- * l2_linalg_eigh: A+ = V diag(L+) V^T with L+_i = 1 / L_i where |L_i| > tol (S_max = max |L|).
- * An empty A gives zeros (*, N, M) (torch's early return, through the SVD either way).
- * Errors: those of l2_linalg_svd / l2_linalg_eigh, L2_ERR_DTYPE and L2_ERR_DIM with torch's
- * message "expected a tensor with 2 or more dimensions of float or double types". Gradient:
- * through the SVD (or eigh) and the ops above, as torch's; values at the threshold get none. */
+/* torch.linalg.pinv: the pseudo-inverse A+ (*, N, M) of A: (*, M, N), computed as torch 1.13
+ * does: from l2_linalg_svd (full_matrices false), A+ = V diag(S+) U^T with S+_i = 1 / S_i where
+ * S_i > tol, else 0, and tol = max(atol, rtol * S_max) per matrix, computed and compared in
+ * float64. atol and rtol are NAN when not given (torch's None): atol then counts as 0; rtol
+ * defaults to eps * max(M, N) (eps of A's dtype) when atol is not given or not positive, else
+ * to 0 (torch's rule); given values are used as they are, negative ones included. hermitian: A
+ * is symmetric (square: L2_ERR_SHAPE otherwise) and only its lower triangle is read; through
+ * l2_linalg_eigh: A+ = V diag(L+) V^T with L+_i = 1 / L_i where |L_i| > tol, S_max = max |L|.
+ * An empty A gives (*, N, M) (torch's early return). Errors: those of l2_linalg_svd /
+ * l2_linalg_eigh (NaN input among them); L2_ERR_DTYPE for a non-float A or fewer than 2 dims
+ * (torch's one check and message "expected a tensor with 2 or more dimensions of float or
+ * double types"). Gradient: torch 1.13's pinv_backward on A and A+ (its own node, saving both;
+ * with X = A+ and the upstream G): M <= N: K = G^T X, gA = -(X K)^T + K X^T - A X K X^T +
+ * X^T X (G^T - K A); M > N: K = X G^T, gA = -(K X)^T + (G^T - A K) X X^T + X^T K - X^T K X A;
+ * for hermitian too (the gradient of the general pinv, reaching both triangles, as torch). */
 L2_API l2_tensor *l2_linalg_pinv(const l2_tensor *A, double atol, double rtol, bool hermitian);
 
 /* ------------------------------------------------------------------------------------------ */

@@ -359,36 +359,20 @@ l2_status l2__linalg_svd_backward(l2__node *nd, const l2_tensor *g, l2_tensor **
 
 /* ---- linalg_pinv ------------------------------------------------------------------------- */
 
-/* torch 1.13's linalg_pinv, step by step through public ops (autograd records each):
+/* torch 1.13's linalg_pinv forward, through public ops under no-grad (its gradient is
+ * pinv_backward's formula, below, not that of these steps, as torch's LinalgPinvBackward):
  *   not hermitian: U, S, Vh = svd(A, full_matrices=False); tol = max(atol, rtol * S[..., :1]);
  *                  A+ = (Vh^T * where(S > tol, 1 / S, 0)[..., None, :]) @ U^T
  *   hermitian:     L, V = eigh(A); tol = max(atol, rtol * max|L|);
  *                  A+ = (V * where(|L| > tol, 1 / L, 0)[..., None, :]) @ V^T
  * The tolerance is computed and compared in float64, as torch's (its atol/rtol tensors are
  * double). An empty A skips the tolerance (torch's early return): A+ = (Vh^T * 1 / S) @ U^T. */
-l2_tensor *l2_linalg_pinv(const l2_tensor *A, double atol, double rtol, bool hermitian)
+static l2_tensor *pinv_forward(const l2_tensor *A, double at, double rt, bool hermitian)
 {
-    const char *op = "linalg_pinv";
-    L2__CHECK_TN(A, NULL, op, "A");
-    char sh[L2__SHAPE_STR];
-    L2__CHECK(l2__is_float(A->dtype), NULL, L2_ERR_DTYPE,
-              "%s(%s%s): expected a tensor with 2 or more dimensions of float or double types",
-              op, l2_dtype_name(A->dtype), l2__shape_str(sh, A->ndim, A->shape));
-    L2__CHECK(A->ndim >= 2, NULL, L2_ERR_DIM,
-              "%s(%s%s): expected a tensor with 2 or more dimensions of float or double types",
-              op, l2_dtype_name(A->dtype), l2__shape_str(sh, A->ndim, A->shape));
-    int64_t m = A->shape[A->ndim - 2], n = A->shape[A->ndim - 1];
-    /* torch's get_atol_rtol: no atol is 0; no rtol is eps * max(M, N), or 0 when atol > 0 */
-    bool has_atol = !isnan(atol);
-    double eps = A->dtype == L2_FLOAT64 ? DBL_EPSILON : FLT_EPSILON;
-    double rdef = eps * (double)(m > n ? m : n);
-    double at = has_atol ? atol : 0;
-    double rt = !isnan(rtol) ? rtol : has_atol && atol > 0 ? 0 : rdef;
     enum { N_T = 18 };
     l2_tensor *t[N_T] = {NULL};
     l2_tensor *inv = NULL, *r = NULL;
     bool empty = l2_numel(A) == 0;
-    l2__enter();
     /* t[0]: V (svd) or the eigenvectors V, t[1]: U^T or V^T, t[2]: the values x to invert
      * (S or L), t[3]: |x| compared with tol */
     if (empty || !hermitian) {
@@ -415,14 +399,125 @@ l2_tensor *l2_linalg_pinv(const l2_tensor *A, double atol, double rtol, bool her
         t[14] = t[13] ? l2_gt(t[13], t[12]) : NULL;
         t[15] = t[14] ? l2_scalar(0, A->dtype) : NULL;
         inv = t[15] ? l2_where(t[14], t[6], t[15]) : NULL;
+        t[16] = inv;
     }
-    t[16] = inv && inv != t[6] ? inv : NULL;
     t[17] = inv ? l2_unsqueeze(inv, -2) : NULL;
     l2_tensor *scaled = t[17] ? l2_mul(t[0], t[17]) : NULL;
     r = scaled ? l2_matmul(scaled, t[1]) : NULL;
     l2_tensor_release(scaled);
     for (int i = 0; i < N_T; i++)
         l2_tensor_release(t[i]);
+    return r;
+}
+
+l2_tensor *l2_linalg_pinv(const l2_tensor *A, double atol, double rtol, bool hermitian)
+{
+    const char *op = "linalg_pinv";
+    L2__CHECK_TN(A, NULL, op, "A");
+    char sh[L2__SHAPE_STR];
+    /* one check, as torch's (L2_ERR_DTYPE for a 1-d float tensor too) */
+    L2__CHECK(l2__is_float(A->dtype) && A->ndim >= 2, NULL, L2_ERR_DTYPE,
+              "%s(%s%s): expected a tensor with 2 or more dimensions of float or double types",
+              op, l2_dtype_name(A->dtype), l2__shape_str(sh, A->ndim, A->shape));
+    int64_t m = A->shape[A->ndim - 2], n = A->shape[A->ndim - 1];
+    /* torch's get_atol_rtol: no atol is 0; no rtol is eps * max(M, N), or 0 when atol > 0 */
+    bool has_atol = !isnan(atol);
+    double eps = A->dtype == L2_FLOAT64 ? DBL_EPSILON : FLT_EPSILON;
+    double rdef = eps * (double)(m > n ? m : n);
+    double at = has_atol ? atol : 0;
+    double rt = !isnan(rtol) ? rtol : has_atol && atol > 0 ? 0 : rdef;
+    l2__enter();
+    l2_no_grad_begin();
+    l2_tensor *r = pinv_forward(A, at, rt, hermitian);
+    l2_no_grad_end();
     l2__leave();
+    if (r && l2__needs_grad(1, &A)) {
+        const l2_tensor *save[2] = {A, r};
+        l2__node *node = l2__record_save(L2__OP_LINALG_PINV, r, 1, &A, 2, save);
+        if (!node) {
+            l2_tensor_release(r);
+            return NULL;
+        }
+    }
     return r ? l2__ret(r) : NULL;
+}
+
+/* Backward (torch 1.13's pinv_backward), per matrix with A: (M, N), X = A+: (N, M) and the
+ * upstream G: (N, M):
+ *   M <= N: K = G^T X, gA = -(X K)^T + K X^T - A X K X^T + X^T X (G^T - K A)
+ *   M >  N: K = X G^T, gA = -(K X)^T + (G^T - A K) X X^T + X^T K - X^T K X A
+ * (A+ is differentiable where the rank does not change: with a value cut by the tolerance this
+ * is torch's formula all the same). */
+l2_status l2__linalg_pinv_backward(l2__node *nd, const l2_tensor *g, l2_tensor **gin)
+{
+    const char *op = "linalg_pinv_backward";
+    const l2_tensor *A0 = nd->saved[0], *X0 = nd->saved[1];
+    int nd0 = A0->ndim;
+    int64_t m = A0->shape[nd0 - 2], n = A0->shape[nd0 - 1], B = l2__la_batch(A0);
+    gin[0] = NULL;
+    l2_tensor *dy, *dx;
+    l2_status s = l2__grad_start(op, g, nd0, A0->shape, false, &dy, &dx);
+    if (s != L2_OK)
+        return s;
+    l2_tensor *ac = l2__convert(op, A0, A0->dtype, true);
+    l2_tensor *xc = ac ? l2__convert(op, X0, X0->dtype, true) : NULL;
+    int64_t q = m < n ? m : n, p = m < n ? n : m;
+    /* A, X, G (M x N each), K (P x P), T1, T2, T3 (M x N), W (Q x Q), out (M x N) */
+    size_t nb = (size_t)(7 * m * n + p * p + q * q);
+    double *buf = xc ? l2__malloc((nb ? nb : 1) * sizeof(double), "linalg_pinv backward") : NULL;
+    if (!buf) {
+        l2_tensor_release(ac);
+        l2_tensor_release(xc);
+        l2_tensor_release(dy);
+        l2_tensor_release(dx);
+        return l2_last_status();
+    }
+    double *a = buf, *x = a + m * n, *gg = x + m * n, *K = gg + m * n, *T1 = K + p * p,
+           *T2 = T1 + m * n, *T3 = T2 + m * n, *W = T3 + m * n, *o = W + q * q;
+    const char *ap = l2__data(ac), *xp = l2__data(xc), *gp = l2__data(dy);
+    char *out = l2__data(dx);
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t i = 0; i < m * n; i++) {
+            a[i] = l2__la_ld(ap, ac->dtype, b * m * n + i);
+            x[i] = l2__la_ld(xp, xc->dtype, b * m * n + i);
+            gg[i] = l2__la_ld(gp, dy->dtype, b * m * n + i);
+        }
+        if (m <= n) {
+            dmm(true, false, m, m, n, gg, m, x, m, 0, K);   /* K = G^T X        (M x M) */
+            dmm(false, true, m, n, m, K, m, x, m, 0, T1);   /* T1 = K X^T       (M x N) */
+            dmm(false, false, m, m, n, a, n, x, m, 0, W);   /* W = A X          (M x M) */
+            dmm(false, false, m, n, m, W, m, T1, n, 0, T2); /* T2 = A X K X^T   (M x N) */
+            dmm(false, false, m, n, m, K, m, a, n, 0, T3);  /* T3 = K A         (M x N) */
+            for (int64_t i = 0; i < m; i++)                 /* T3 = G^T - K A */
+                for (int64_t j = 0; j < n; j++)
+                    T3[i * n + j] = gg[j * m + i] - T3[i * n + j];
+            dmm(true, false, m, m, n, x, m, x, m, 0, W);    /* W = X^T X        (M x M) */
+            dmm(false, false, m, n, m, W, m, T3, n, 0, o);  /* o = X^T X (G^T - K A) */
+            dmm(true, true, m, n, m, K, m, x, m, 0, T3);    /* T3 = (X K)^T = K^T X^T */
+            for (int64_t i = 0; i < m * n; i++)
+                o[i] += T1[i] - T2[i] - T3[i];
+        } else {
+            dmm(false, true, n, n, m, x, m, gg, m, 0, K);   /* K = X G^T        (N x N) */
+            dmm(true, false, m, n, n, x, m, K, n, 0, T1);   /* T1 = X^T K       (M x N) */
+            dmm(false, false, m, n, n, a, n, K, n, 0, T2);  /* T2 = A K         (M x N) */
+            for (int64_t i = 0; i < m; i++)                 /* T2 = G^T - A K */
+                for (int64_t j = 0; j < n; j++)
+                    T2[i * n + j] = gg[j * m + i] - T2[i * n + j];
+            dmm(false, true, n, n, m, x, m, x, m, 0, W);    /* W = X X^T        (N x N) */
+            dmm(false, false, m, n, n, T2, n, W, n, 0, o);  /* o = (G^T - A K) X X^T */
+            dmm(false, false, n, n, m, x, m, a, n, 0, W);   /* W = X A          (N x N) */
+            dmm(false, false, m, n, n, T1, n, W, n, 0, T2); /* T2 = X^T K X A */
+            dmm(true, true, m, n, n, x, m, K, n, 0, T3);    /* T3 = (K X)^T = X^T K^T */
+            for (int64_t i = 0; i < m * n; i++)
+                o[i] += T1[i] - T2[i] - T3[i];
+        }
+        for (int64_t i = 0; i < m * n; i++)
+            l2__la_st(out, dx->dtype, b * m * n + i, o[i]);
+    }
+    l2__free(buf);
+    l2_tensor_release(ac);
+    l2_tensor_release(xc);
+    l2_tensor_release(dy);
+    gin[0] = dx;
+    return L2_OK;
 }
