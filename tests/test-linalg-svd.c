@@ -186,7 +186,8 @@ static void test_grads(void)
                     l2_set_requires_grad(x, true);
                     sctx c = {loss, full, tr, NAN, NAN};
                     ok(gradcheck("svd", f_svd, 1, &x, &c),
-                       "gradcheck %s full=%d [%lld,%lld,%lld]%s", names[loss], full, (long long)b, (long long)m, (long long)n,
+                       "gradcheck %s full=%d [%lld,%lld,%lld]%s", names[loss], full,
+                       (long long)b, (long long)m, (long long)n,
                        tr ? " transposed" : "");
                     l2_tensor_release(x);
                 }
