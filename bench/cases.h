@@ -212,6 +212,7 @@ void bench_cases_lapack(void); /* la1 (issue 15) */
 void bench_cases_svd(void);    /* svd (issue 15) */
 void bench_cases_uniq(void);  /* uniq: scatter and unique (issue 14, bench9) */
 void bench_cases_rnn(void);   /* rnn: LSTM and GRU layers (issue 15) */
+void bench_cases_mha(void);   /* multi-head attention layer (issue 15) */
 void bench_cases_adv(void);   /* adv (issue 14) */
 void bench_cases_ops14b(void);
 void bench_cases_ops14c(void);

@@ -21,6 +21,7 @@ int main(int argc, char **argv)
     bench_cases_svd();    /* svd (issue 15) */
     bench_cases_uniq();  /* uniq: scatter and unique (issue 14, bench9) */
     bench_cases_rnn();   /* rnn: LSTM and GRU layers (issue 15) */
+    bench_cases_mha();   /* multi-head attention layer (issue 15) */
     bench_cases_adv(); /* adv (issue 14) */
     bench_cases_ops14b();
     bench_cases_ops14c();

@@ -62,14 +62,19 @@ typedef struct {
     l2_tensor **grads;
 } capture;
 
-/* Add g into *slot (a new reference in *slot; g is borrowed). */
+/* create_graph (issue 15): set for the duration of a backward that records its gradients (the
+ * engine runs on one thread at a time per call; the flag is per thread). */
+static _Thread_local bool creating_graph;
+
+/* Add g into *slot (a new reference in *slot; g is borrowed). With create_graph the sum is a
+ * recorded l2_add. */
 static l2_status accumulate(l2_tensor **slot, const l2_tensor *g)
 {
     if (!*slot) {
         *slot = l2_tensor_ref((l2_tensor *)g);
         return L2_OK;
     }
-    l2_tensor *sum = add_new(*slot, g);
+    l2_tensor *sum = creating_graph ? l2_add(*slot, g) : add_new(*slot, g);
     if (!sum)
         return L2_ERR_NOMEM;
     l2_tensor_release(*slot);
@@ -166,6 +171,14 @@ static l2_status table_prepare(grad_table *tab)
 {
     for (int64_t k = 0; k < tab->cap; k++) {
         pending_grad *e = &tab->v[k];
+        if (e->t && creating_graph) {
+            /* create_graph: .grad becomes the recorded gradient itself, or the recorded sum
+             * .grad + g (a new tensor, as torch's AccumulateGrad under grad mode) */
+            e->fresh = e->t->grad ? l2_add(e->t->grad, e->g) : l2_tensor_ref(e->g);
+            if (!e->fresh)
+                return L2_ERR_NOMEM;
+            continue;
+        }
         if (!e->t || e->t->grad)
             continue;
         if (adoptable(e->g, e->t)) {
@@ -186,6 +199,7 @@ static void table_commit(grad_table *tab)
         if (!e->t)
             continue;
         if (e->fresh) {
+            l2_tensor_release(e->t->grad); /* create_graph replaces it by the sum */
             e->t->grad = e->fresh;
             e->t->grad->was_grad = true;
             e->fresh = NULL;
@@ -269,6 +283,28 @@ static l2_status region_add(l2__node *n, const l2_tensor *g, capture *cap, grad_
     return L2_OK;
 }
 
+/* create_graph: l2__sum_to with recorded ops: g cast to dt (before the sum, as torch), then
+ * summed over the broadcast dims and reshaped to (ndim, shape). A new reference or NULL. */
+static l2_tensor *graph_sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dtype dt)
+{
+    l2_tensor *c = g->dtype == dt ? l2_tensor_ref((l2_tensor *)g) : l2_to_dtype(g, dt);
+    if (!c)
+        return NULL;
+    int dims[L2_MAX_DIMS], nd = 0, lead = c->ndim - ndim;
+    for (int d = 0; d < c->ndim; d++)
+        if (d < lead || (shape[d - lead] == 1 && c->shape[d] != 1))
+            dims[nd++] = d;
+    if (nd == 0 && lead == 0)
+        return c;
+    l2_tensor *s = nd ? l2_sum_dims(c, nd, dims, true) : l2_tensor_ref(c);
+    l2_tensor_release(c);
+    if (!s)
+        return NULL;
+    l2_tensor *r = l2_reshape(s, ndim, shape);
+    l2_tensor_release(s);
+    return r;
+}
+
 /* Run one node's backward and route the input gradients. */
 static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table *tab)
 {
@@ -280,10 +316,18 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
         if ((st = pend_grad(tab, n->out_weak, g)) != L2_OK)
             return st;
     l2_tensor *gin[L2__MAX_INPUTS] = {0};
-    bool in_place;
-    st = region_add(n, g, cap, tab, &in_place);
-    if (st == L2_OK && !in_place)
-        st = l2__op_backward[n->op](n, g, gin);
+    bool in_place = false;
+    if (creating_graph) {
+        if (!l2__op_backward_cg[n->op])
+            return l2__fail(L2_ERR_AUTOGRAD, "backward: create_graph: the backward of %s is not "
+                            "differentiable yet (its gradient cannot be differentiated again)",
+                            l2__op_names[n->op]);
+        st = l2__op_backward_cg[n->op](n, g, gin);
+    } else {
+        st = region_add(n, g, cap, tab, &in_place);
+        if (st == L2_OK && !in_place)
+            st = l2__op_backward[n->op](n, g, gin);
+    }
     if (st != L2_OK)
         goto done;
     for (int i = 0; i < n->n_inputs; i++) {
@@ -294,7 +338,8 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
             /* a float64 input's gradient is summed in float64 and rounded once (torch casts
              * before it reduces), not rounded to a float32 upstream's dtype first */
             l2_dtype dt = l2__is_float(n->in_dtype[i]) ? n->in_dtype[i] : gin[i]->dtype;
-            l2_tensor *r = l2__sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt);
+            l2_tensor *r = creating_graph ? graph_sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt)
+                                          : l2__sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt);
             if (r && r->dtype != n->in_dtype[i]) {
                 l2_tensor *c = l2__grad_copy(r, n->in_dtype[i]);
                 l2_tensor_release(r);
@@ -399,8 +444,8 @@ static l2_status mark_needed(node_vec *all, const capture *cap, int mark, node_v
  * functional API's results handed over, saved tensors freed unless retain_graph), so that a
  * failure changes nothing. */
 static l2_status run_backward(const char *op, int nroots, l2_tensor *const *roots,
-                              l2_tensor *const *gouts, bool retain_graph, capture *cap,
-                              bool allow_unused)
+                              l2_tensor *const *gouts, bool retain_graph, bool create_graph,
+                              capture *cap, bool allow_unused)
 {
     static _Thread_local int epoch = 0;
     node_vec all = {0}, ready = {0}, order = {0};
@@ -435,10 +480,20 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
                 goto out;
             }
             /* Used as it is when it has the output's dtype and is contiguous (no copy): a
-             * .grad never takes it over, as the caller holds it (adoptable). */
-            seeds[r] = go->dtype == t->dtype && l2__is_contiguous(go)
-                           ? l2_tensor_ref((l2_tensor *)go)
-                           : l2__grad_copy(go, t->dtype);
+             * .grad never takes it over, as the caller holds it (adoptable). With create_graph
+             * it keeps its history (a recorded cast when the dtype differs). */
+            if (create_graph) {
+                bool prev = l2_set_grad_enabled(true);
+                l2__enter();
+                seeds[r] = go->dtype == t->dtype ? l2_tensor_ref((l2_tensor *)go)
+                                                 : l2_to_dtype(go, t->dtype);
+                l2__leave();
+                l2_set_grad_enabled(prev);
+            } else {
+                seeds[r] = go->dtype == t->dtype && l2__is_contiguous(go)
+                               ? l2_tensor_ref((l2_tensor *)go)
+                               : l2__grad_copy(go, t->dtype);
+            }
         } else {
             if (l2__numel(t->ndim, t->shape) != 1) {
                 st = l2__fail(L2_ERR_SHAPE, "%s: grad can be implicitly created only for outputs "
@@ -497,7 +552,9 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
             all.v[k]->needed = true;
     }
 
-    bool prev = l2_set_grad_enabled(false);
+    bool prev = l2_set_grad_enabled(create_graph);
+    bool prev_cg = creating_graph;
+    creating_graph = create_graph;
     l2__enter();
     for (int r = 0; r < nroots && st == L2_OK; r++) {
         l2_tensor *t = roots[r];
@@ -535,6 +592,7 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
     if (st == L2_OK)
         st = table_prepare(&tab);
     l2__leave();
+    creating_graph = prev_cg;
     l2_set_grad_enabled(prev);
     if (st == L2_OK && cap)
         st = finish_capture(op, cap, allow_unused);
@@ -563,17 +621,24 @@ out:
     return st;
 }
 
-l2_status l2_backward(l2_tensor *t, const l2_tensor *grad_output, bool retain_graph)
+l2_status l2_backward_ex(l2_tensor *t, const l2_tensor *grad_output, bool retain_graph,
+                         bool create_graph)
 {
     L2__CHECK_T(t, L2_ERR_NULL, "backward");
     l2_tensor *go = (l2_tensor *)grad_output;
-    return run_backward("backward", 1, &t, grad_output ? &go : NULL, retain_graph, NULL, false);
+    return run_backward("backward", 1, &t, grad_output ? &go : NULL, retain_graph, create_graph,
+                        NULL, false);
 }
 
-l2_status l2_autograd_grad(int n_outputs, l2_tensor *const *outputs,
-                           l2_tensor *const *grad_outputs, int n_inputs,
-                           l2_tensor *const *inputs, l2_tensor **grads, bool retain_graph,
-                           bool allow_unused)
+l2_status l2_backward(l2_tensor *t, const l2_tensor *grad_output, bool retain_graph)
+{
+    return l2_backward_ex(t, grad_output, retain_graph, false);
+}
+
+l2_status l2_autograd_grad_ex(int n_outputs, l2_tensor *const *outputs,
+                              l2_tensor *const *grad_outputs, int n_inputs,
+                              l2_tensor *const *inputs, l2_tensor **grads, bool retain_graph,
+                              bool create_graph, bool allow_unused)
 {
     const char *op = "autograd_grad";
     L2__CHECK_ST(outputs && inputs && grads, L2_ERR_NULL, "%s: outputs, inputs or grads is NULL",
@@ -586,12 +651,21 @@ l2_status l2_autograd_grad(int n_outputs, l2_tensor *const *outputs,
         grads[k] = NULL;
     }
     capture cap = {n_inputs, inputs, grads};
-    l2_status st = run_backward(op, n_outputs, outputs, grad_outputs, retain_graph, &cap,
-                                allow_unused);
+    l2_status st = run_backward(op, n_outputs, outputs, grad_outputs, retain_graph, create_graph,
+                                &cap, allow_unused);
     if (st != L2_OK)
         for (int k = 0; k < n_inputs; k++) {
             l2_tensor_release(grads[k]);
             grads[k] = NULL;
         }
     return st;
+}
+
+l2_status l2_autograd_grad(int n_outputs, l2_tensor *const *outputs,
+                           l2_tensor *const *grad_outputs, int n_inputs,
+                           l2_tensor *const *inputs, l2_tensor **grads, bool retain_graph,
+                           bool allow_unused)
+{
+    return l2_autograd_grad_ex(n_outputs, outputs, grad_outputs, n_inputs, inputs, grads,
+                               retain_graph, false, allow_unused);
 }

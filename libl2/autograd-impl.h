@@ -47,6 +47,13 @@ struct l2__node {
     int n_saved;
     l2_tensor *saved[L2__MAX_SAVED];
     unsigned long long saved_version[L2__MAX_SAVED];
+    /* create_graph (issue 15): where each saved tensor came from, so that a differentiable
+     * backward can read it attached to its graph (l2__saved_graph): the leaf itself (owned), the
+     * node that made it (owned), or this node's own output (saved_out; no reference: no cycle).
+     * All empty for a tensor that did not require grad when it was saved. */
+    l2_tensor *saved_leaf[L2__MAX_SAVED];
+    l2__node *saved_fn[L2__MAX_SAVED];
+    bool saved_out[L2__MAX_SAVED];
     bool saved_freed;
     /* torch 1.13's node saves something here (set from the op table's L2__SAVES at recording,
      * or by a forward whose variant saves in torch): a second backward without retain_graph
@@ -83,6 +90,33 @@ L2__OP_LIST(L2__OP_DECL)
 #undef L2__OP_DECL
 extern const char *const l2__op_names[L2__OP_COUNT];
 extern const l2__backward_fn l2__op_backward[L2__OP_COUNT];
+
+/* create_graph (issue 15): the differentiable backward of an op, l2__name_backward_cg, listed in
+ * the family's L2__CG_<FAMILY>(X) list (X(ENUM, name)) next to its op list. Same contract as the
+ * backward, but it computes gin with public, recorded ops (grad mode is on while it runs), from
+ * gout (which may require grad and have any layout) and the saved tensors read through
+ * l2__saved_graph, so that the gradients it returns carry their own history. The engine sums
+ * each gin[i] to its input's shape and dtype with recorded ops too. An op without one (NULL in
+ * l2__op_backward_cg) makes a create_graph backward through it fail with L2_ERR_AUTOGRAD. */
+#define L2__CG_DECL(NAME, name)                                                              \
+    l2_status l2__##name##_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin);
+L2__CG_LIST(L2__CG_DECL)
+#undef L2__CG_DECL
+extern const l2__backward_fn l2__op_backward_cg[L2__OP_COUNT];
+/* Saved tensor k of n as the differentiable backward reads it: attached to the graph it came
+ * from (the leaf itself, or an alias whose grad_fn is the node that made it, n for n's own
+ * output), or the detached saved alias when it required no grad. A new reference; NULL (error
+ * set) on out-of-memory. */
+l2_tensor *l2__saved_graph(l2__node *n, int k);
+/* Mark saved tensor k of n as holding input i's value (its source becomes input i's edge): for
+ * an in-place op that saved a copy of self's value before the write. Call right after the
+ * record; cannot fail. */
+void l2__saved_from_input(l2__node *n, int k, int i);
+/* Whether input i of n has an edge (its gradient is wanted). */
+static inline bool l2__edge_of(const l2__node *n, int i)
+{
+    return i < n->n_inputs && (n->next[i].fn || n->next[i].leaf);
+}
 extern const bool l2__op_torch_saves[L2__OP_COUNT];
 
 /* True when grad mode is on and any of the n inputs (NULLs skipped) requires grad. */

@@ -15,6 +15,11 @@ const l2__backward_fn l2__op_backward[L2__OP_COUNT] = {
     L2__OP_LIST(L2__OP_BW)
 #undef L2__OP_BW
 };
+const l2__backward_fn l2__op_backward_cg[L2__OP_COUNT] = {
+#define L2__OP_CG(NAME, name) [L2__OP_##NAME] = l2__##name##_backward_cg,
+    L2__CG_LIST(L2__OP_CG)
+#undef L2__OP_CG
+};
 const bool l2__op_torch_saves[L2__OP_COUNT] = {
 #define L2__OP_SAVES(NAME, name, saves) saves,
     L2__OP_LIST(L2__OP_SAVES)
@@ -261,6 +266,22 @@ l2__node *l2__record(l2__op op, l2_tensor *out, int n, const l2_tensor *const *i
     return node;
 }
 
+/* create_graph: remember where saved tensor k (t, saved by n whose output is out, or NULL when
+ * not known yet) came from (autograd-impl.h). */
+static void saved_source(l2__node *n, int k, const l2_tensor *t, const l2_tensor *out)
+{
+    if (!t->requires_grad)
+        return;
+    if (t == out || t->grad_fn == n) {
+        n->saved_out[k] = true;
+    } else if (t->grad_fn) {
+        n->saved_fn[k] = t->grad_fn;
+        atomic_fetch_add(&t->grad_fn->refs, 1);
+    } else {
+        n->saved_leaf[k] = l2_tensor_ref((l2_tensor *)t);
+    }
+}
+
 l2_status l2__save(l2__node *n, const l2_tensor *t)
 {
     l2_tensor *a = l2__alias(t, t->ndim, t->shape, t->stride, t->offset);
@@ -268,6 +289,7 @@ l2_status l2__save(l2__node *n, const l2_tensor *t)
         return L2_ERR_NOMEM;
     n->saved[n->n_saved] = a;
     n->saved_version[n->n_saved] = atomic_load(&t->storage->version);
+    saved_source(n, n->n_saved, t, NULL);
     n->n_saved++;
     return L2_OK;
 }
@@ -289,6 +311,7 @@ l2__node *l2__record_save(l2__op op, l2_tensor *out, int n, const l2_tensor *con
     for (int i = 0; i < nsave; i++) {
         node->saved[i] = al[i];
         node->saved_version[i] = atomic_load(&save[i]->storage->version);
+        saved_source(node, i, save[i], out);
     }
     node->n_saved = nsave;
     return node;
@@ -296,6 +319,32 @@ fail:
     for (int i = 0; i < nsave; i++)
         l2_tensor_release(al[i]);
     return NULL;
+}
+
+void l2__saved_from_input(l2__node *n, int k, int i)
+{
+    if (n->next[i].fn) {
+        n->saved_fn[k] = n->next[i].fn;
+        atomic_fetch_add(&n->next[i].fn->refs, 1);
+    } else if (n->next[i].leaf) {
+        n->saved_leaf[k] = l2_tensor_ref(n->next[i].leaf);
+    }
+}
+
+l2_tensor *l2__saved_graph(l2__node *n, int k)
+{
+    l2_tensor *s = n->saved[k];
+    if (n->saved_leaf[k])
+        return l2_tensor_ref(n->saved_leaf[k]);
+    if (!n->saved_fn[k] && !n->saved_out[k])
+        return l2_tensor_ref(s);
+    l2_tensor *a = l2__alias(s, s->ndim, s->shape, s->stride, s->offset);
+    if (!a)
+        return NULL;
+    a->grad_fn = n->saved_out[k] ? n : n->saved_fn[k];
+    atomic_fetch_add(&a->grad_fn->refs, 1);
+    a->requires_grad = true;
+    return a;
 }
 
 /* Free the node's saved tensors. As in torch, only a node that saved something is marked freed
@@ -306,7 +355,11 @@ void l2__node_free_saved(l2__node *n)
         n->saved_freed = true;
     for (int i = 0; i < n->n_saved; i++) {
         l2_tensor_release(n->saved[i]);
-        n->saved[i] = NULL;
+        l2_tensor_release(n->saved_leaf[i]);
+        l2__node_release(n->saved_fn[i]);
+        n->saved[i] = n->saved_leaf[i] = NULL;
+        n->saved_fn[i] = NULL;
+        n->saved_out[i] = false;
     }
     n->n_saved = 0;
 }
@@ -330,6 +383,14 @@ void l2__node_release(l2__node *n)
                 stack = f;
             }
             l2_tensor_release(cur->next[i].leaf);
+        }
+        for (int i = 0; i < cur->n_saved; i++) { /* create_graph's sources, iteratively too */
+            l2__node *f = cur->saved_fn[i];
+            cur->saved_fn[i] = NULL;
+            if (f && atomic_fetch_sub(&f->refs, 1) == 1) {
+                f->free_next = stack;
+                stack = f;
+            }
         }
         l2__node_free_saved(cur);
         l2__free(cur->extra);
@@ -438,4 +499,14 @@ fold:;
     l2_tensor *r = l2__grad_copy(acc, dt);
     l2_tensor_release(acc);
     return r;
+}
+
+bool l2_has_double_backward(const char *name)
+{
+    if (!name)
+        return false;
+    for (int k = 0; k < L2__OP_COUNT; k++)
+        if (!strcmp(l2__op_names[k], name))
+            return l2__op_backward_cg[k] != NULL;
+    return false;
 }

@@ -492,6 +492,32 @@ L2_API l2_status l2_autograd_grad(int n_outputs, l2_tensor *const *outputs,
                                   l2_tensor *const *inputs, l2_tensor **grads, bool retain_graph,
                                   bool allow_unused);
 
+/* Higher-order gradients (issue 15): l2_backward and l2_autograd_grad with create_graph, as
+ * torch's backward(create_graph=True) and torch.autograd.grad(..., create_graph=True). The
+ * backward then runs with grad mode on and records every gradient it computes: each gradient
+ * (a .grad, or grads[k]) that depends on something requiring grad (the inputs through the ops'
+ * derivatives, or a grad_output that requires grad) is a non-leaf with its own history, and can
+ * be differentiated again (gradient penalties, Hessian-vector products). Leaves' .grad are
+ * replaced by the recorded sum .grad + g (a new tensor) rather than accumulated in place.
+ * create_graph false is exactly l2_backward / l2_autograd_grad. retain_graph is separate, as in
+ * torch where it defaults to create_graph: pass true to differentiate through the first graph
+ * again (a second derivative through an op that saved tensors reads them).
+ * An op whose backward libl2 cannot record yet makes the call fail with L2_ERR_AUTOGRAD ("...
+ * create_graph: the backward of <op> is not differentiable yet"), changing nothing;
+ * l2_has_double_backward tells which ops can. Ownership: with create_graph, a leaf's .grad holds
+ * a graph that references the leaf (a reference cycle, as torch warns for
+ * backward(create_graph=True)): l2_set_grad_none on the leaf breaks it; l2_autograd_grad_ex
+ * does not create one. */
+L2_API l2_status l2_backward_ex(l2_tensor *t, const l2_tensor *grad_output, bool retain_graph,
+                                bool create_graph);
+L2_API l2_status l2_autograd_grad_ex(int n_outputs, l2_tensor *const *outputs,
+                                     l2_tensor *const *grad_outputs, int n_inputs,
+                                     l2_tensor *const *inputs, l2_tensor **grads,
+                                     bool retain_graph, bool create_graph, bool allow_unused);
+/* Whether the op named name (as l2_grad_fn_name gives it, e.g. "mul") has a differentiable
+ * backward (create_graph can go through it). False for unknown names and NULL. */
+L2_API bool l2_has_double_backward(const char *name);
+
 /* Grad mode (per thread, on by default). l2_no_grad_begin turns it off until the matching
  * l2_no_grad_end; they nest. l2_set_grad_enabled sets it and returns the previous mode. */
 L2_API void l2_no_grad_begin(void);
@@ -1156,7 +1182,7 @@ L2_API l2_tensor *l2_linalg_qr(const l2_tensor *A, const char *mode, l2_tensor *
 /* torch.linalg.eigh: the eigenvalues L: (*, N) in ascending order and, through *eigenvectors,
  * the orthonormal eigenvectors V: (*, N, N) (column j for L[j]; A = V diag(L) V^T) of the
  * symmetric matrices A: (*, N, N), read from the triangle uplo ("L", the default for NULL, or
- * "U"; the other triangle is never read). LAPACK's syevd; an eigenvector's sign is LAPACK's
+ * "U"; lowercase "l" and "u" too, as torch; the other triangle is never read). LAPACK's syevd; an eigenvector's sign is LAPACK's
  * choice (as torch's: compare sign-invariant quantities). L2_ERR_SHAPE for non-square A,
  * L2_ERR_ARG for another uplo or when LAPACK fails to converge (torch's error). Backward (torch
  * 1.13's): gA = V (S / E with diagonal gL) V^T with S = (V^T gV - gV^T V) / 2 and

@@ -210,6 +210,18 @@ void h_l2_retain_grad(void)
     sweep_grad_status(l2_retain_grad);
 }
 
+/* x + 1 + 1 ... (100000 nodes), made in a scope (the result kept). */
+static l2_tensor *chain(l2_tensor *x)
+{
+    l2_tensor *y = x;
+    l2_scope_begin();
+    for (int i = 0; i < 100000 && y; i++)
+        y = l2_add_scalar(y, 1);
+    l2_keep(y);
+    l2_scope_end();
+    return y;
+}
+
 void h_l2_backward(void)
 {
     CASE("NULL") FAIL_S(L2_ERR_NULL, l2_backward(NULL, NULL, false));
@@ -246,13 +258,7 @@ void h_l2_backward(void)
     }
     CASE("a chain of 100000 ops")
     {
-        l2_tensor *x = mk_leaf(L2_FLOAT32);
-        l2_tensor *y = x;
-        l2_scope_begin();
-        for (int i = 0; i < 100000 && y; i++)
-            y = l2_add_scalar(y, 1);
-        l2_keep(y);
-        l2_scope_end();
+        l2_tensor *x = mk_leaf(L2_FLOAT32), *y = chain(x);
         ANY_S(l2_backward(l2_sum(y), NULL, false));
     }
 }
@@ -308,6 +314,100 @@ void h_l2_autograd_grad(void)
         if (s == L2_OK)
             l2_tensor_release(g[0]);
     }
+}
+
+/* create_graph (issue 15) */
+void h_l2_backward_ex(void)
+{
+    CASE("NULL") FAIL_S(L2_ERR_NULL, l2_backward_ex(NULL, NULL, true, true));
+    CASE("does not require grad")
+    FAIL_S(L2_ERR_AUTOGRAD, l2_backward_ex(MK(L2_FLOAT32, 1), NULL, false, true));
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("create_graph, grad_output %s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+            {
+                l2_tensor *x = mk_leaf(L2_FLOAT32);
+                ANY_S(l2_backward_ex(l2_mul(x, x), mk_kind(k, h_dtypes[d]), true, true));
+                l2_set_grad_none(x);
+            }
+    CASE("create_graph twice without retain_graph")
+    {
+        l2_tensor *x = mk_leaf(L2_FLOAT64);
+        l2_tensor *y = l2_sum(l2_mul(x, x));
+        OK_S(l2_backward_ex(y, NULL, false, true));
+        FAIL_S(L2_ERR_AUTOGRAD, l2_backward_ex(y, NULL, false, true));
+        l2_set_grad_none(x);
+    }
+    CASE("create_graph, grad mode off")
+    {
+        l2_tensor *x = mk_leaf(L2_FLOAT32);
+        l2_tensor *y = l2_sum(l2_mul(x, x));
+        l2_no_grad_begin();
+        ANY_S(l2_backward_ex(y, NULL, false, true));
+        l2_no_grad_end();
+        l2_set_grad_none(x);
+    }
+    CASE("create_graph through a chain of 100000 ops")
+    {
+        l2_tensor *x = mk_leaf(L2_FLOAT32), *y = chain(x);
+        ANY_S(l2_backward_ex(l2_sum(y), NULL, false, true));
+        l2_set_grad_none(x);
+    }
+}
+
+void h_l2_autograd_grad_ex(void)
+{
+    l2_tensor *g[2];
+    CASE("NULL outputs")
+    FAIL_S(L2_ERR_NULL, l2_autograd_grad_ex(1, NULL, NULL, 1, (l2_tensor *const[]){NULL}, g,
+                                            true, true, false));
+    CASE("NULL grads")
+    {
+        l2_tensor *x = mk_leaf(L2_FLOAT32);
+        l2_tensor *y = l2_sum(x);
+        FAIL_S(L2_ERR_NULL, l2_autograd_grad_ex(1, &y, NULL, 1, &x, NULL, true, true, false));
+    }
+    static const int ns[] = {-1, 0, INT_MIN, 65};
+    for (int i = 0; i < 4; i++)
+        CASE("n %d", ns[i])
+        {
+            l2_tensor *x = mk_leaf(L2_FLOAT32);
+            l2_tensor *y = l2_sum(x);
+            ANY_S(l2_autograd_grad_ex(ns[i], &y, NULL, 1, &x, g, true, true, false));
+            ANY_S(l2_autograd_grad_ex(1, &y, NULL, ns[i], &x, g, true, true, false));
+        }
+    CASE("grad_output of the wrong shape")
+    {
+        l2_tensor *x = mk_leaf(L2_FLOAT32);
+        l2_tensor *y = l2_mul(x, x);
+        FAIL_S(H_ANY, l2_autograd_grad_ex(1, &y, (l2_tensor *const[]){MK(L2_FLOAT32, 7)}, 1,
+                                          &x, g, true, true, false));
+    }
+    for (int d = 0; d < L2_DTYPE_COUNT; d++)
+        for (int k = 0; k < K_COUNT; k++)
+            CASE("grad_output %s %s", l2_dtype_name(h_dtypes[d]), h_kind_name[k])
+            {
+                l2_tensor *x = mk_leaf(L2_FLOAT32);
+                l2_tensor *y = l2_mul(x, x);
+                l2_status s = ANY_S(l2_autograd_grad_ex(
+                    1, &y, (l2_tensor *const[]){mk_kind(k, h_dtypes[d])}, 1, &x, g, true, true,
+                    false));
+                if (s == L2_OK)
+                    l2_tensor_release(g[0]);
+            }
+}
+
+void h_l2_has_double_backward(void)
+{
+    CASE("NULL") EXPECT(!l2_has_double_backward(NULL), "NULL has one");
+    CASE("empty") EXPECT(!l2_has_double_backward(""), "empty name has one");
+    CASE("long name")
+    {
+        static char big[70000];
+        memset(big, 'a', sizeof big - 1);
+        EXPECT(!l2_has_double_backward(big), "long name has one");
+    }
+    CASE("known") EXPECT(l2_has_double_backward("mul"), "mul has none");
 }
 
 void h_l2_no_grad_begin(void)

@@ -91,6 +91,9 @@
     X(l2_grad_fn_name) \
     X(l2_backward) \
     X(l2_autograd_grad) \
+    X(l2_backward_ex) \
+    X(l2_autograd_grad_ex) \
+    X(l2_has_double_backward) \
     X(l2_no_grad_begin) \
     X(l2_no_grad_end) \
     X(l2_set_grad_enabled) \

@@ -99,3 +99,9 @@ tests_test_sumto_LDADD = $(TEST_LDADD) -lm
 C_TESTS += tests/test-copies
 tests_test_copies_SOURCES = tests/test-copies.c tests/tap.h tests/gradcheck.h tests/testutil.h
 tests_test_copies_LDADD = $(TEST_LDADD) -lm
+
+# Higher-order gradients (issue 15): create_graph.
+C_TESTS += tests/test-create-graph
+tests_test_create_graph_SOURCES = tests/test-create-graph.c tests/tap.h tests/gradcheck.h \
+	tests/testutil.h
+tests_test_create_graph_LDADD = $(TEST_LDADD) -lm

@@ -447,6 +447,8 @@ static l2_tensor *binary(int k, arg a, arg b, double alpha, l2_tensor *self)
         l2__node *node = l2__record_save(binfo[k].node, self ? self : out, 2, ins, nsave, save);
         if (!node)
             goto fail;
+        if (self && slot_a >= 0) /* create_graph: the old value is input 0's */
+            l2__saved_from_input(node, slot_a, 0);
         node->f[0] = k == B_SUB ? -alpha : alpha;
         node->f[2] = a.s;
         node->f[3] = b.s;

@@ -1,5 +1,6 @@
 # The elementwise family: sources (libl2_libl2_la_SOURCES += ...) and tests (C_TESTS += ...).
 libl2_libl2_la_SOURCES += libl2/ops/elementwise-impl.h libl2/ops/elementwise.c libl2/ops/unary.c \
+	libl2/ops/elementwise-cg.c \
 	libl2/ops/where.c
 C_TESTS += tests/test-elementwise tests/test-elementwise-grad
 tests_test_elementwise_SOURCES = tests/test-elementwise.c tests/elementwise-util.h tests/tap.h \

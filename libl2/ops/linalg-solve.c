@@ -204,6 +204,21 @@ static void singular_error(const char *op, const lu_fact *f, int bnd)
              strcmp(op, "linalg_inv") == 0 ? "inversion" : "solve");
 }
 
+/* lu_factor, then (check) an exactly singular matrix fails the call (L2_ERR_ARG, nothing
+ * held). False on error. */
+static bool lu_checked(const char *op, const l2_tensor *A, int bnd, const int64_t *bshape,
+                       bool check, lu_fact *f)
+{
+    if (!lu_factor(op, A, bnd, bshape, f))
+        return false;
+    if (check && f->bad >= 0) {
+        singular_error(op, f, bnd);
+        lu_free(f);
+        return false;
+    }
+    return true;
+}
+
 /* x (column-major, the batch of right-hand sides; overwritten with the solutions) solved
  * against A broadcast to the batch shape: op(A) X = B. check: an exactly singular matrix fails
  * the call (L2_ERR_ARG); fix: its zero pivots become epsilon (det's backward). False on error. */
@@ -211,13 +226,8 @@ static bool solve_into(const char *op, const l2_tensor *A, int bnd, const int64_
                        l2_tensor *x, bool trans, bool check, bool fix)
 {
     lu_fact f;
-    if (!lu_factor(op, A, bnd, bshape, &f))
+    if (!lu_checked(op, A, bnd, bshape, check, &f))
         return false;
-    if (check && f.bad >= 0) {
-        singular_error(op, &f, bnd);
-        lu_free(&f);
-        return false;
-    }
     if (fix)
         lu_fix_zeros(&f);
     lu_solve_kernel(&f, x, trans);
@@ -258,10 +268,16 @@ static l2_tensor *solve_impl(const char *op, const l2_tensor *A, const l2_tensor
                                    bshape);
     if (bnd < 0)
         return NULL;
-    l2_tensor *x = colmajor(op, B, vec, bnd, bshape, A->dtype);
-    l2_tensor *r = NULL;
-    if (x && solve_into(op, A, bnd, bshape, x, trans, check, false))
+    /* A's factors first: an A too large to copy, or singular, fails before B is copied */
+    lu_fact f;
+    if (!lu_checked(op, A, bnd, bshape, check, &f))
+        return NULL;
+    l2_tensor *x = colmajor(op, B, vec, bnd, bshape, A->dtype), *r = NULL;
+    if (x) {
+        lu_solve_kernel(&f, x, trans);
         r = rowmajor(op, x, vec);
+    }
+    lu_free(&f);
     l2_tensor_release(x);
     return r;
 }

@@ -11,3 +11,7 @@
     X(SOFTSIGN, softsign, L2__SAVES)                                                         \
     X(TANHSHRINK, tanhshrink, L2__SAVES)                                                     \
     X(PRELU, prelu, L2__SAVES) /* speed12 (issue 12): libl2/ops/prelu.c */
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_ACT(X)

@@ -5,3 +5,7 @@
     X(AVG_POOL2D, avg_pool2d, L2__SAVES)                                                     \
     X(ADAPTIVE_AVG_POOL2D, adaptive_avg_pool2d, L2__SAVES)                                   \
     X(CONSTANT_PAD_ND, constant_pad_nd, L2__MAY_SAVE)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_CONV(X)

@@ -5,3 +5,7 @@
     X(AVG_POOL3D, avg_pool3d, L2__SAVES)                                                     \
     X(ADAPTIVE_MAX_POOL2D, adaptive_max_pool2d, L2__SAVES)                                   \
     X(MAX_UNPOOL2D, max_unpool2d, L2__SAVES)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_CONV3(X)

@@ -52,3 +52,10 @@
     X(GELU, gelu, L2__SAVES)                                                             \
     X(SOFTPLUS, softplus, L2__SAVES)                                                     \
     X(CLAMP, clamp, L2__SAVES)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_ELEMENTWISE(X)                                                            \
+    X(ADD, add)                                                                          \
+    X(SUB, sub)                                                                          \
+    X(MUL, mul)

@@ -4,3 +4,7 @@
     X(GATHER, gather, L2__SAVES)                                                             \
     X(SCATTER_ADD, scatter_add, L2__MAY_SAVE)                                                \
     X(EMBEDDING, embedding, L2__SAVES)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_INDEX(X)

@@ -5,3 +5,7 @@
     X(INDEX_ADD, index_add, L2__MAY_SAVE)                                                    \
     X(MASKED_SELECT, masked_select, L2__SAVES)                                               \
     X(MASKED_SCATTER, masked_scatter, L2__SAVES)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_INDEX3(X)

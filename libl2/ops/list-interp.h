@@ -5,3 +5,7 @@
     X(UPSAMPLE2D, upsample2d, L2__MAY_SAVE)                                                  \
     X(UNFOLD, unfold, L2__SAVES)                                                             \
     X(FOLD, fold, L2__MAY_SAVE)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_INTERP(X)

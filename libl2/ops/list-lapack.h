@@ -5,3 +5,7 @@
     X(LINALG_DET, linalg_det, L2__SAVES)                                                     \
     X(LINALG_SLOGDET, linalg_slogdet, L2__SAVES)                                             \
     X(LINALG_CHOLESKY, linalg_cholesky, L2__SAVES)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_LAPACK(X)

@@ -8,3 +8,7 @@
     X(OUTER, outer, L2__SAVES)                                                               \
     X(ADDMM, addmm, L2__MAY_SAVE)                                                            \
     X(LINEAR, linear, L2__MAY_SAVE)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_LINALG(X)

@@ -9,3 +9,7 @@
     X(HINGE_EMBEDDING_LOSS, hinge_embedding_loss, L2__SAVES)                                 \
     X(POISSON_NLL_LOSS, poisson_nll_loss, L2__SAVES)                                         \
     X(GAUSSIAN_NLL_LOSS, gaussian_nll_loss, L2__SAVES)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_LOSS2(X)

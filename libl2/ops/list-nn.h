@@ -11,3 +11,7 @@
     X(BINARY_CROSS_ENTROPY_WITH_LOGITS, binary_cross_entropy_with_logits, L2__SAVES)         \
     X(LAYER_NORM, layer_norm, L2__SAVES)                                                     \
     X(BATCH_NORM, batch_norm, L2__SAVES)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_NN(X)

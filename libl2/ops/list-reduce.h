@@ -12,3 +12,8 @@
     X(LOGSUMEXP, logsumexp, L2__SAVES)                                                       \
     X(NORM, norm, L2__SAVES)                                                                 \
     X(CUMSUM, cumsum, L2__MAY_SAVE)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_REDUCE(X)                                                                 \
+    X(SUM, sum)

@@ -4,3 +4,7 @@
     X(BERNOULLI, bernoulli, L2__MAY_SAVE)                                                    \
     X(NORMAL, normal, L2__MAY_SAVE)                                                          \
     X(GROUP_NORM, group_norm, L2__SAVES)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_SAMPLE(X)

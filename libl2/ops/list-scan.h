@@ -8,3 +8,7 @@
     X(CUMMAX, cummax, L2__SAVES)                                                             \
     X(CUMMIN, cummin, L2__SAVES)                                                             \
     X(LOGCUMSUMEXP, logcumsumexp, L2__SAVES)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_SCAN(X)

@@ -7,3 +7,7 @@
     X(MEDIAN, median, L2__SAVES)                                                             \
     X(MEDIAN_DIM, median_dim, L2__SAVES)                                                     \
     X(MODE, mode, L2__SAVES)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_SORT(X)

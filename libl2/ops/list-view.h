@@ -10,3 +10,9 @@
     X(TO_DTYPE, to_dtype, L2__MAY_SAVE)                                                      \
     X(CAT, cat, L2__MAY_SAVE)                                                                \
     X(COPY_, copy_, L2__MAY_SAVE)
+
+/* create_graph (issue 15): the ops of this family with a differentiable backward
+ * (l2__name_backward_cg, autograd-impl.h). */
+#define L2__CG_VIEW(X)                                                                   \
+    X(VIEW, view)                                                                        \
+    X(EXPAND, expand)

@@ -59,4 +59,28 @@
     L2__OPS_LAPACK(X)                                                                        \
     L2__OPS_SVD(X)
 
+/* create_graph (issue 15): the ops with a differentiable backward, family by family. */
+#define L2__CG_LIST(X)                                                                   \
+    L2__CG_VIEW(X)                                                                       \
+    L2__CG_ELEMENTWISE(X)                                                                \
+    L2__CG_REDUCE(X)                                                                     \
+    L2__CG_LINALG(X)                                                                     \
+    L2__CG_INDEX(X)                                                                      \
+    L2__CG_NN(X)                                                                         \
+    L2__CG_CONV(X)                                                                       \
+    L2__CG_INTERP(X)                                                                     \
+    L2__CG_INDEX2(X)                                                                     \
+    L2__CG_SORT(X)                                                                       \
+    L2__CG_SAMPLE(X)                                                                     \
+    L2__CG_SCAN(X)                                                                       \
+    L2__CG_ACT(X)                                                                        \
+    L2__CG_SHAPE(X)                                                                      \
+    L2__CG_CONV2(X)                                                                      \
+    L2__CG_INDEX3(X)                                                                     \
+    L2__CG_CONV3(X)                                                                      \
+    L2__CG_LOSS2(X)                                                                      \
+    L2__CG_UNIQ(X)                                                                       \
+    L2__CG_DECOMP(X)                                                                     \
+    L2__CG_LAPACK(X)
+
 #endif

@@ -140,6 +140,9 @@ bool l2__reduce_wants_grad(const l2_tensor *t);
 void l2__node_rdims(const l2__node *n, rdims *rd);
 l2_tensor *l2__grad_f64(const l2_tensor *g);
 l2_tensor *l2__expand_grad(const l2__node *n, const rdims *rd, const l2_tensor *g);
+/* create_graph (issue 15): the same with recorded ops (reshape to the kept dims, expand): g
+ * differentiable. New reference or NULL (error set). In reduce-cg.c. */
+l2_tensor *l2__expand_grad_cg(const l2__node *n, const rdims *rd, const l2_tensor *g);
 l2_tensor *l2__reduce_map(const l2__node *n, const rdims *rd, const l2_tensor *x, bool zero,
                           const rkern *K, rctx *c);
 

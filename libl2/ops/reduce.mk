@@ -1,6 +1,6 @@
 # The reduce family: sources (libl2_libl2_la_SOURCES += ...) and tests (C_TESTS += ...).
 libl2_libl2_la_SOURCES += libl2/ops/reduce-impl.h libl2/ops/reduce-plan.c libl2/ops/reduce-kern.c \
-	libl2/ops/reduce-vec.c libl2/ops/reduce.c libl2/ops/reduce-stats.c \
+	libl2/ops/reduce-vec.c libl2/ops/reduce.c libl2/ops/reduce-stats.c libl2/ops/reduce-cg.c \
 	libl2/ops/reduce-ext.c
 # speed (issue 12, area speed11): amax / amin over outer dims
 libl2_libl2_la_SOURCES += libl2/ops/reduce-extcols.c libl2/ops/reduce-nan.c

@@ -322,6 +322,8 @@ static l2_tensor *unary_impl(int u, const l2_tensor *t, l2__ew_ctx c, l2_dtype c
         node = l2__record_save(d->node, self ? self : out, 1, &t, save ? 1 : 0, &save);
         if (!node)
             goto fail;
+        if (self && d->save == SAVE_X) /* create_graph: the old value is the input's */
+            l2__saved_from_input(node, 0, 0);
         node->f[0] = c.a;
         node->f[1] = c.b;
     }

@@ -683,3 +683,15 @@ l2_tensor *l2_detach(const l2_tensor *t)
     L2__CHECK_T(t, NULL, "detach");
     return l2__ret(l2__alias(t, t->ndim, t->shape, t->stride, t->offset));
 }
+
+/* create_graph (issue 15): view's backward is a recorded reshape, expand's the engine's
+ * recorded sum to the input's shape: both already differentiable. */
+l2_status l2__view_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return l2__view_backward(n, gout, gin);
+}
+
+l2_status l2__expand_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return l2__expand_backward(n, gout, gin);
+}
