@@ -35,6 +35,7 @@ import torch_lapack  # la1 (issue 15)
 import torch_uniq  # uniq (issue 14, bench9)
 import torch_adv  # adv (issue 14)
 import torch_rnn  # rnn (issue 15)
+import torch_svd  # svd (issue 15)
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64}
 
@@ -182,6 +183,9 @@ def build_case(name):
     if built:
         return built
     built = torch_lapack.build(base, grad, shape, g, bwd_stmt)  # la1 (issue 15)
+    if built:
+        return built
+    built = torch_svd.build(base, grad, shape, g, bwd_stmt)  # svd (issue 15)
     if built:
         return built
     built = torch_uniq.build(base, variant, grad, shape, g, bwd_stmt)  # uniq (issue 14, bench9)

@@ -1196,6 +1196,54 @@ L2_API l2_tensor *l2_linalg_eigh(const l2_tensor *A, const char *uplo, l2_tensor
 L2_API l2_tensor *l2_linalg_eigvalsh(const l2_tensor *A, const char *uplo);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Linear algebra through LAPACK: SVD (libl2/ops/linalg-svd.c)                                */
+/* ------------------------------------------------------------------------------------------ */
+/* A: (*, M, N), K = min(M, N), batched over the leading dims, float32 or float64 (L2_ERR_DTYPE
+ * otherwise), at least 2 dims (L2_ERR_DIM), M and N at most INT_MAX (L2_ERR_OVERFLOW); any
+ * layout; empty batches and M or N = 0 allowed. Through LAPACK's gesdd (torch's CPU driver) on
+ * a column-major copy of each matrix, as torch calls it. A matrix with NaN makes gesdd fail:
+ * L2_ERR_ARG "... failed to converge because the input matrix contained non-finite values"
+ * (naming the batch element for batched input), as torch raises; +-inf gives NaN values without
+ * an error, as torch. Results, ownership and the packed node as in the decompositions above. */
+
+/* torch.linalg.svd: A = U diag(S) Vh. Returns U; *S receives the singular values (*, K) in
+ * descending order, *Vh the right singular vectors as rows. full_matrices: U (*, M, M) and
+ * Vh (*, N, N); otherwise U (*, M, K), Vh (*, K, N). K = 0 with full_matrices gives U = I and
+ * Vh = I (torch's). Each singular vector's sign is LAPACK's choice (torch's too: compare
+ * sign-invariant quantities). Backward (torch 1.13's svd_backward, real case; with full
+ * matrices only the first K columns of U and rows of Vh and their gradients are used, as
+ * torch): with skew(X) = X - X^T, E_ij = S_j^2 - S_i^2 and E_ii = 1,
+ *   R = (skew(U^T gU) S_j + S_i skew(Vh gVh^T)) / E + diag(gS),
+ *   gA = U R Vh, plus for M > N (I - U U^T) gU S^-1 Vh, for M < N U S^-1 gVh (I - Vh^T Vh).
+ * When no gradient reached U or Vh (all zero: torch's undefined gradients) gA = U diag(gS) Vh,
+ * finite for repeated or zero singular values; otherwise repeated singular values give inf/NaN
+ * (as torch), and a zero singular value of a non-square A too. A gradient that is exactly zero
+ * everywhere counts as none (torch would use it: the only difference is inf/NaN then). */
+L2_API l2_tensor *l2_linalg_svd(const l2_tensor *A, bool full_matrices, l2_tensor **S,
+                                l2_tensor **Vh);
+/* torch.linalg.svdvals: the singular values S (*, K) of l2_linalg_svd, in descending order;
+ * its errors. Without a gradient gesdd computes the values alone (jobz "N", torch's path);
+ * when A requires grad U and Vh are computed too (as torch) and the gradient is
+ * U diag(gS) Vh. */
+L2_API l2_tensor *l2_linalg_svdvals(const l2_tensor *A);
+/* torch.linalg.pinv: the pseudo-inverse A+ (*, N, M) of A: (*, M, N), computed as torch 1.13
+ * does: from l2_linalg_svd (full_matrices false), A+ = V diag(S+) U^T with S+_i = 1 / S_i where
+ * S_i > tol, else 0, and tol = max(atol, rtol * S_max) per matrix, computed and compared in
+ * float64. atol and rtol are NAN when not given (torch's None): atol then counts as 0; rtol
+ * defaults to eps * max(M, N) (eps of A's dtype) when atol is not given or not positive, else
+ * to 0 (torch's rule); given values are used as they are, negative ones included. hermitian: A
+ * is symmetric (square: L2_ERR_SHAPE otherwise) and only its lower triangle is read; through
+ * l2_linalg_eigh: A+ = V diag(L+) V^T with L+_i = 1 / L_i where |L_i| > tol, S_max = max |L|.
+ * An empty A gives (*, N, M) (torch's early return). Errors: those of l2_linalg_svd /
+ * l2_linalg_eigh (NaN input among them); L2_ERR_DTYPE for a non-float A or fewer than 2 dims
+ * (torch's one check and message "expected a tensor with 2 or more dimensions of float or
+ * double types"). Gradient: torch 1.13's pinv_backward on A and A+ (its own node, saving both;
+ * with X = A+ and the upstream G): M <= N: K = G^T X, gA = -(X K)^T + K X^T - A X K X^T +
+ * X^T X (G^T - K A); M > N: K = X G^T, gA = -(K X)^T + (G^T - A K) X X^T + X^T K - X^T K X A;
+ * for hermitian too (the gradient of the general pinv, reaching both triangles, as torch). */
+L2_API l2_tensor *l2_linalg_pinv(const l2_tensor *A, double atol, double rtol, bool hermitian);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Indexing (libl2/ops/index.c)                                                               */
 /* ------------------------------------------------------------------------------------------ */
 /* Index tensors are int64 (L2_ERR_DTYPE otherwise) of any layout. An index i into a dim of size

@@ -51,16 +51,23 @@ SMOOTH = {"ties": "normal", "halves": "normal", "small_int": "normal", "special"
 # symmetric perturbations only: the directions of input 0 are symmetrised (as torch's own
 # gradcheck wraps these ops in A -> (A + A^T) / 2)
 SYMMETRIC_INPUT = {"l2_linalg_eigh", "l2_linalg_eigvalsh", "l2_linalg_cholesky"}
+# (and l2_linalg_pinv with hermitian: torch's gradient is the general pinv's, which holds for
+# symmetric directions)
 # matrix value kinds with no derivative there (singular, repeated or rank-deficient spectra,
 # where torch 1.13's gradient, which libl2 follows, is not the finite difference's) replaced by
 # well-conditioned ones of the same size
 MATRIX_SMOOTH = {"sqmat:singular": "sqmat:well", "sqmat:ill": "sqmat:well",
-                 "mat:symrep": "mat:sym", "mat:rankdef": "mat:cond"}
+                 "mat:symrep": "mat:sym", "mat:rankdef": "mat:cond", "mat:svrep": "mat:cond"}
 
 
 def refused(op, specs, a):
     """Cases whose backward libl2 and torch refuse by definition (skipped, not failed): linalg_qr
-    in mode "r", and in mode "complete" with more rows than columns."""
+    in mode "r", and in mode "complete" with more rows than columns; linalg_svd with
+    full_matrices and M != N (the extra columns of U or rows of Vh are any orthonormal basis of
+    the complement, not a function of A: torch's gradient, and libl2's, ignore theirs)."""
+    if op.name == "l2_linalg_svd" and specs and specs[0] is not None:
+        m, n = specs[0]["shape"][-2:]
+        return bool(a.get("full")) and m != n
     if op.name != "l2_linalg_qr" or not specs or specs[0] is None:
         return False
     m, n = specs[0]["shape"][-2:]
@@ -224,7 +231,8 @@ def check_case(run, op, case, rng):
     for j, i in enumerate(diff):
         for d in range(DIRECTIONS):
             u = rng.standard_normal(vals[i].shape)
-            if i == 0 and op.name in SYMMETRIC_INPUT:
+            if i == 0 and (op.name in SYMMETRIC_INPUT or
+                           (op.name == "l2_linalg_pinv" and a.get("hermitian"))):
                 m = u.reshape(specs[i]["shape"])
                 u = ((m + np.swapaxes(m, -1, -2)) / 2).reshape(u.shape)
             vp = [x if k != i else x + EPS * u for k, x in enumerate(vals)]

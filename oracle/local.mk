@@ -59,3 +59,4 @@ oracle-gradgrad: all
 	L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
 	  $(PYTHON_TORCH) $(abs_top_srcdir)/oracle/gradgrad.py --profile deep $(GRADGRAD_ARGS)
 .PHONY: oracle-gradgrad
+EXTRA_DIST += oracle/reg_svd.py # svd (issue 15)

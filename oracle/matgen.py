@@ -5,6 +5,7 @@ purpose, not):
   cond     U diag(s) V^T with singular values s spread over [1, 3] and at least 0.2 apart
            (well conditioned, distinct: QR's and SVD's gradients are tame)
   rankdef  rank min(M, N) - 1 (one singular value 0): forward only
+  svrep    as cond with the two largest singular values equal (reg_svd.py): forward only
   sym      symmetric Q diag(l) Q^T, eigenvalues in [-3, 3] at least 0.3 apart (eigh's gradient)
   symrep   symmetric with a repeated eigenvalue: forward of eigenvalues only
 gen.py's make_values calls values() for these kinds."""
@@ -40,6 +41,8 @@ def one(kind, m, n, rng):
     s = _spread(rng, k, 1.0, 3.0, 0.2)[::-1].copy()
     if kind == "rankdef" and k >= 1:
         s[-1] = 0.0
+    if kind == "svrep" and k >= 2:
+        s[1] = s[0]
     a = np.zeros((m, n))
     a[:k, :k] = np.diag(s)
     return u @ a @ v.T

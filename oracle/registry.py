@@ -663,3 +663,5 @@ import reg_einsum  # noqa: E402,F401
 import reg_lapack  # noqa: E402,F401
 # multi-head attention (issue 15, mha)
 import reg_mha  # noqa: E402,F401
+# SVD, svdvals, pinv (issue 15, svd)
+import reg_svd  # noqa: E402,F401

@@ -163,6 +163,10 @@ V = {
     "linalg_cholesky": [((3, 3), lambda a: torch.linalg.cholesky(a @ a.T + 3 * torch.eye(3)))],
     "linalg_qr": [((4, 3), lambda a: torch.linalg.qr(a)[0])],
     "linalg_eigh": [((3, 3), lambda a: torch.linalg.eigh(a + a.T)[0])],
+    "linalg_svd": [((4, 3), lambda a: torch.linalg.svd(a)[1]),  # svd (issue 15)
+                   ((3, 4), lambda a: torch.linalg.svdvals(a))],
+    "linalg_pinv": [((4, 3), lambda a: torch.linalg.pinv(a)),
+                    ((3, 3), lambda a: torch.linalg.pinv(a + a.T, hermitian=True))],
     "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
     "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
     "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],

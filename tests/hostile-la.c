@@ -263,13 +263,28 @@ static l2_tensor *mf(int form, const l2_tensor *A)
             h_bad(__LINE__, "eigh failed but set eigenvectors");
         l2_tensor_release(o);
         return r;
-    default: return l2_linalg_eigvalsh(A, "U");
+    case 7: return l2_linalg_eigvalsh(A, "U");
+    case 8:
+    case 9: { /* svd, full_matrices true / false */
+        l2_tensor *v = NULL;
+        r = l2_linalg_svd(A, form == 8, &o, &v);
+        if (r && (!o || !v))
+            h_bad(__LINE__, "svd succeeded without S or Vh");
+        if (!r && (o || v))
+            h_bad(__LINE__, "svd failed but set S or Vh");
+        l2_tensor_release(o);
+        l2_tensor_release(v);
+        return r;
+    }
+    case 10: return l2_linalg_svdvals(A);
+    case 11: return l2_linalg_pinv(A, NAN, NAN, false);
+    default: return l2_linalg_pinv(A, NAN, NAN, true);
     }
 }
 
 static void sweep_matrix(int form)
 {
-    bool square = form != 5; /* qr takes any M x N */
+    bool square = form < 5 || form == 6 || form == 7 || form == 12; /* qr, svd: any M x N */
     CASE("NULL A") FAIL_T(L2_ERR_NULL, mf(form, NULL));
     for (int d = 0; d < L2_DTYPE_COUNT; d++) {
         l2_dtype dt = h_dtypes[d];
@@ -286,7 +301,8 @@ static void sweep_matrix(int form)
         ANY_T(mf(form, mk_kind(k, dt)));
     }
     CASE("0-d") FAIL_T(H_ANY, mf(form, l2_scalar(2, L2_FLOAT64)));
-    CASE("1-d") FAIL_T(L2_ERR_DIM, mf(form, MK(L2_FLOAT64, 4)));
+    /* pinv: torch's one check (dtype and dims) is L2_ERR_DTYPE */
+    CASE("1-d") FAIL_T(form >= 11 ? L2_ERR_DTYPE : L2_ERR_DIM, mf(form, MK(L2_FLOAT64, 4)));
     if (square) {
         CASE("2x3") FAIL_T(L2_ERR_SHAPE, mf(form, MK(L2_FLOAT64, 2, 3)));
         CASE("batched 3x2") FAIL_T(L2_ERR_SHAPE, mf(form, MK(L2_FLOAT64, 2, 3, 2)));
@@ -555,4 +571,39 @@ void h_l2_linalg_eigvalsh(void)
 {
     sweep_matrix(7);
     sweep_uplo(0);
+}
+
+/* ---- SVD, svdvals, pinv (linalg-svd.c) ------------------------------------------------------ */
+
+void h_l2_linalg_svd(void)
+{
+    sweep_matrix(8);
+    sweep_matrix(9);
+    CASE("NULL S and Vh") OK_T(l2_linalg_svd(MK(L2_FLOAT64, 3, 2), true, NULL, NULL));
+    CASE("NULL A, S and Vh cleared")
+    {
+        l2_tensor *S = (l2_tensor *)&S, *V = (l2_tensor *)&V;
+        FAIL_T(L2_ERR_NULL, l2_linalg_svd(NULL, false, &S, &V));
+        EXPECT(!S && !V, "S or Vh not NULL after a failure");
+    }
+    CASE("NaN in batch element 1")
+    {
+        l2_tensor *A = l2_contiguous(l2_expand(l2_eye(3, 3, L2_FLOAT32), L2_SHAPE(2, 3, 3)));
+        l2_tensor *nan = l2_full(L2_SHAPE(1), NAN, L2_FLOAT32);
+        l2_copy_(l2_narrow(l2_select(l2_select(A, 0, 1), 0, 2), 0, 1, 1), nan);
+        FAIL_T(L2_ERR_ARG, l2_linalg_svd(A, false, NULL, NULL));
+    }
+}
+
+void h_l2_linalg_svdvals(void) { sweep_matrix(10); }
+
+void h_l2_linalg_pinv(void)
+{
+    sweep_matrix(11);
+    sweep_matrix(12);
+    const double tols[] = {NAN, 0, -1, 1e300, INFINITY, -INFINITY};
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++)
+            CASE("atol %g rtol %g", tols[i], tols[j])
+    ANY_T(l2_linalg_pinv(MK(L2_FLOAT64, 2, 3, 2), tols[i], tols[j], i % 2));
 }

@@ -250,6 +250,9 @@
     X(l2_linalg_qr) \
     X(l2_linalg_eigh) \
     X(l2_linalg_eigvalsh) \
+    X(l2_linalg_svd) /* svd */ \
+    X(l2_linalg_svdvals) \
+    X(l2_linalg_pinv) \
     X(l2_index_select) \
     X(l2_gather) \
     X(l2_scatter_add) \

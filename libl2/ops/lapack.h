@@ -3,7 +3,8 @@
  * int sizes (LP64 OpenBLAS), status in info (0 success, < 0 a bad argument, > 0 the routine's
  * own condition, e.g. getrf's exactly zero pivot U(info, info)). Character arguments carry
  * gfortran's hidden length argument at the end. The solvers (linalg-solve.c, linalg-cholesky.c)
- * and the decompositions (linalg-decomp.c; lwork = -1 asks for the workspace size in work[0]).
+ * and the decompositions (linalg-decomp.c, linalg-svd.c; lwork = -1 asks for the workspace size
+ * in work[0]).
  * Internal, never installed. */
 #ifndef L2_LAPACK_H
 #define L2_LAPACK_H
@@ -56,5 +57,20 @@ void dsyevd_(const char *jobz, const char *uplo, const l2__lapack_int *n, double
              const l2__lapack_int *lda, double *w, double *work, const l2__lapack_int *lwork,
              l2__lapack_int *iwork, const l2__lapack_int *liwork, l2__lapack_int *info,
              size_t jobz_len, size_t uplo_len);
+
+/* ---- singular value decomposition (linalg-svd.c) ---- */
+
+/* A = U diag(s) VT by divide and conquer (a is destroyed): s the min(m, n) singular values in
+ * descending order; jobz "A": all of U (m x m) and VT (n x n), "S": the first min(m, n) columns
+ * of U and rows of VT, "N": s alone (u, vt not referenced). iwork: 8 min(m, n) integers.
+ * info > 0: the iteration did not converge (NaN in a, with OpenBLAS's LAPACK). */
+void sgesdd_(const char *jobz, const l2__lapack_int *m, const l2__lapack_int *n, float *a,
+             const l2__lapack_int *lda, float *s, float *u, const l2__lapack_int *ldu, float *vt,
+             const l2__lapack_int *ldvt, float *work, const l2__lapack_int *lwork,
+             l2__lapack_int *iwork, l2__lapack_int *info, size_t jobz_len);
+void dgesdd_(const char *jobz, const l2__lapack_int *m, const l2__lapack_int *n, double *a,
+             const l2__lapack_int *lda, double *s, double *u, const l2__lapack_int *ldu,
+             double *vt, const l2__lapack_int *ldvt, double *work, const l2__lapack_int *lwork,
+             l2__lapack_int *iwork, l2__lapack_int *info, size_t jobz_len);
 
 #endif /* L2_LAPACK_H */

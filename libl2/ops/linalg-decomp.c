@@ -11,14 +11,15 @@
 #include "../autograd-impl.h"
 #include "../checked.h"
 #include "lapack.h"
+#include "linalg-impl.h"
 
 #include <limits.h>
 #include <string.h>
 
-/* ---- shared ------------------------------------------------------------------------------ */
+/* ---- shared with linalg-svd.c (declared in linalg-impl.h) ---------------------------------- */
 
 /* A: a float32/float64 tensor of >= 2 dims whose matrix sizes fit LAPACK's integers. */
-static bool check_matrix(const char *op, const l2_tensor *A)
+bool l2__la_check_matrix(const char *op, const l2_tensor *A)
 {
     L2__CHECK_TN(A, false, op, "A");
     L2__CHECK(l2__is_float(A->dtype), false, L2_ERR_DTYPE,
@@ -33,7 +34,7 @@ static bool check_matrix(const char *op, const l2_tensor *A)
 }
 
 /* The product of the leading (batch) dims of t, all but the last two. */
-static int64_t batch_of(const l2_tensor *t)
+int64_t l2__la_batch(const l2_tensor *t)
 {
     int64_t b = 1;
     for (int d = 0; d < t->ndim - 2; d++)
@@ -42,20 +43,20 @@ static int64_t batch_of(const l2_tensor *t)
 }
 
 /* A new zeroed packed tensor (A's leading dims..., per), or NULL (error set). */
-static l2_tensor *new_packed(const char *op, const l2_tensor *A, int64_t per)
+l2_tensor *l2__la_new_packed(const char *op, const l2_tensor *A, int64_t per)
 {
     int64_t shape[L2_MAX_DIMS], total;
     int nd = A->ndim - 1;
     memcpy(shape, A->shape, (size_t)(nd - 1) * sizeof *shape);
     shape[nd - 1] = per;
-    L2__CHECK(!l2__mul_ovf(batch_of(A), per, &total), NULL, L2_ERR_OVERFLOW,
+    L2__CHECK(!l2__mul_ovf(l2__la_batch(A), per, &total), NULL, L2_ERR_OVERFLOW,
               "%s: the results' size overflows", op);
     return l2__new(op, nd, shape, A->dtype, true);
 }
 
 /* The view of P's last dim [off, off + rows * cols) as (leading dims..., rows, cols): a new
  * reference, or NULL (error set). Library code: run between l2__enter and l2__leave. */
-static l2_tensor *piece(const l2_tensor *P, int64_t off, int64_t rows, int64_t cols)
+l2_tensor *l2__la_piece(const l2_tensor *P, int64_t off, int64_t rows, int64_t cols)
 {
     int nd = P->ndim;
     int64_t shape[L2_MAX_DIMS];
@@ -66,19 +67,6 @@ static l2_tensor *piece(const l2_tensor *P, int64_t off, int64_t rows, int64_t c
     l2_tensor *r = s ? l2_reshape(s, nd + 1, shape) : NULL;
     l2_tensor_release(s);
     return r;
-}
-
-static inline double ld(const char *base, l2_dtype dt, int64_t i)
-{
-    return dt == L2_FLOAT64 ? ((const double *)base)[i] : (double)((const float *)base)[i];
-}
-
-static inline void st(char *base, l2_dtype dt, int64_t i, double v)
-{
-    if (dt == L2_FLOAT64)
-        ((double *)base)[i] = v;
-    else
-        ((float *)base)[i] = (float)v;
 }
 
 /* ---- linalg_qr --------------------------------------------------------------------------- */
@@ -155,7 +143,7 @@ l2_tensor *l2_linalg_qr(const l2_tensor *A, const char *mode, l2_tensor **R)
     const char *op = "linalg_qr";
     if (R)
         *R = NULL;
-    if (!check_matrix(op, A))
+    if (!l2__la_check_matrix(op, A))
         return NULL;
     int md;
     if (!mode || !strcmp(mode, "reduced"))
@@ -171,12 +159,12 @@ l2_tensor *l2_linalg_qr(const l2_tensor *A, const char *mode, l2_tensor **R)
     int m = (int)A->shape[A->ndim - 2], n = (int)A->shape[A->ndim - 1], k = m < n ? m : n;
     int mq = md == QR_R ? 0 : md == QR_COMPLETE ? m : k, rr = md == QR_COMPLETE ? m : k;
     int c = n > mq ? n : mq;
-    int64_t per = (int64_t)m * mq + (int64_t)rr * n, B = batch_of(A);
+    int64_t per = (int64_t)m * mq + (int64_t)rr * n, B = l2__la_batch(A);
     size_t es = l2__esize(A->dtype);
     int lwork = qr_lwork(A->dtype, m, n, mq);
     size_t wn = (size_t)(m > 1 ? m : 1) * (size_t)(c > 1 ? c : 1) + (size_t)k + (size_t)lwork;
     l2_tensor *a = l2__convert(op, A, A->dtype, true);
-    l2_tensor *P = a ? new_packed(op, A, per) : NULL;
+    l2_tensor *P = a ? l2__la_new_packed(op, A, per) : NULL;
     void *w = P ? l2__malloc(wn * es, "linalg_qr workspace") : NULL;
     l2_tensor *Q = NULL, *Rt = NULL;
     if (!w)
@@ -210,9 +198,9 @@ l2_tensor *l2_linalg_qr(const l2_tensor *A, const char *mode, l2_tensor **R)
     if (md == QR_R)
         Q = l2__new(op, 1, (const int64_t[]){0}, A->dtype, false);
     else
-        Q = piece(P, 0, m, mq);
+        Q = l2__la_piece(P, 0, m, mq);
     if (Q && R)
-        Rt = piece(P, (int64_t)m * mq, rr, n);
+        Rt = l2__la_piece(P, (int64_t)m * mq, rr, n);
     l2__leave();
     if (!Q || (R && !Rt))
         goto fail;
@@ -279,7 +267,7 @@ l2_status l2__linalg_qr_backward(l2__node *nd, const l2_tensor *g, l2_tensor **g
     l2_dtype pt = pc->dtype, gt = dy->dtype;
     for (int64_t b = 0; b < B; b++) {
         for (int64_t i = 0; i < per; i++) {
-            double v = ld(pp, pt, b * per + i), gv = ld(gp, gt, b * per + i);
+            double v = l2__la_ld(pp, pt, b * per + i), gv = l2__la_ld(gp, gt, b * per + i);
             if (i < m * k) {
                 Q[i] = v;
                 gQ[i] = gv;
@@ -318,7 +306,7 @@ l2_status l2__linalg_qr_backward(l2__node *nd, const l2_tensor *g, l2_tensor **g
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++) {
                 double v = (j < k ? Y[i * k + j] : 0) + (m < n ? X[i * n + j] : 0);
-                st(out, dx->dtype, (b * m + i) * n + j, v);
+                l2__la_st(out, dx->dtype, (b * m + i) * n + j, v);
             }
     }
     l2__free(buf);
@@ -362,7 +350,7 @@ DEF_EIGH(eigh_f64, double, dsyevd_)
  * gradient (node->i: N and whether V is a result). NULL on error. */
 static l2_tensor *eigh_packed(const char *op, const l2_tensor *A, const char *uplo, bool vecs)
 {
-    if (!check_matrix(op, A))
+    if (!l2__la_check_matrix(op, A))
         return NULL;
     int64_t m = A->shape[A->ndim - 2], n64 = A->shape[A->ndim - 1];
     char sh[L2__SHAPE_STR];
@@ -377,7 +365,7 @@ static l2_tensor *eigh_packed(const char *op, const l2_tensor *A, const char *up
     /* the row-major matrix's lower triangle is the column-major copy's lower triangle */
     char ul = !uplo || uplo[0] == 'L' || uplo[0] == 'l' ? 'L' : 'U';
     int n = (int)n64, lwork = 1, liwork = 1, info, lda = n > 1 ? n : 1;
-    int64_t per = (int64_t)n + (int64_t)n * n, B = batch_of(A);
+    int64_t per = (int64_t)n + (int64_t)n * n, B = l2__la_batch(A);
     if (n > 0) { /* workspace query */
         l2__lapack_int q = -1, iwq = 0;
         if (A->dtype == L2_FLOAT64) {
@@ -394,7 +382,7 @@ static l2_tensor *eigh_packed(const char *op, const l2_tensor *A, const char *up
     }
     size_t es = l2__esize(A->dtype), wn = (size_t)lda * (size_t)lda + (size_t)lwork;
     l2_tensor *a = l2__convert(op, A, A->dtype, true);
-    l2_tensor *P = a ? new_packed(op, A, per) : NULL;
+    l2_tensor *P = a ? l2__la_new_packed(op, A, per) : NULL;
     void *w = P ? l2__malloc(wn * es, "linalg_eigh workspace") : NULL;
     l2__lapack_int *iw = w ? l2__malloc((size_t)liwork * sizeof *iw, "linalg_eigh iwork") : NULL;
     int bad = 0;
@@ -447,7 +435,7 @@ l2_tensor *l2_linalg_eigh(const l2_tensor *A, const char *uplo, l2_tensor **eige
     int64_t n = A->shape[A->ndim - 1];
     l2__enter();
     l2_tensor *L = l2_narrow(P, P->ndim - 1, 0, n);
-    l2_tensor *V = L && eigenvectors ? piece(P, n, n, n) : NULL;
+    l2_tensor *V = L && eigenvectors ? l2__la_piece(P, n, n, n) : NULL;
     l2__leave();
     l2_tensor_release(P);
     if (!L || (eigenvectors && !V)) {
@@ -510,12 +498,12 @@ l2_status l2__linalg_eigh_backward(l2__node *nd, const l2_tensor *g, l2_tensor *
     char *out = l2__data(dx);
     for (int64_t b = 0; b < B; b++) {
         for (int64_t i = 0; i < n; i++) {
-            L[i] = ld(pp, pc->dtype, b * per + i);
-            gL[i] = ld(gp, dy->dtype, b * per + i);
+            L[i] = l2__la_ld(pp, pc->dtype, b * per + i);
+            gL[i] = l2__la_ld(gp, dy->dtype, b * per + i);
         }
         for (int64_t i = 0; i < n * n; i++) {
-            V[i] = ld(pp, pc->dtype, b * per + n + i);
-            gV[i] = ld(gp, dy->dtype, b * per + n + i);
+            V[i] = l2__la_ld(pp, pc->dtype, b * per + n + i);
+            gV[i] = l2__la_ld(gp, dy->dtype, b * per + n + i);
         }
         /* no gradient reached V (eigvalsh, or only L used): torch's shortcut V diag(gL) V^T,
          * finite for repeated eigenvalues too */
@@ -539,7 +527,7 @@ l2_status l2__linalg_eigh_backward(l2__node *nd, const l2_tensor *g, l2_tensor *
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ni, ni, ni, 1.0, T, ld, V, ld, 0.0,
                     M, ld);
         for (int64_t i = 0; i < n * n; i++)
-            st(out, dx->dtype, b * n * n + i, M[i]);
+            l2__la_st(out, dx->dtype, b * n * n + i, M[i]);
     }
     l2__free(buf);
     l2_tensor_release(pc);

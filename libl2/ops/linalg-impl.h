@@ -1,4 +1,5 @@
-/* linalg-impl.h: the internal matrix product shared by the ops of linalg.c (linalg-product.c). */
+/* linalg-impl.h: the internal matrix product shared by the ops of linalg.c (linalg-product.c)
+ * and the helpers the LAPACK decompositions share (linalg-decomp.c, linalg-svd.c). */
 #ifndef L2_LINALG_IMPL_H
 #define L2_LINALG_IMPL_H
 
@@ -19,5 +20,32 @@ void l2__linalg_scale(l2_tensor *t, double s);
 
 /* True when t's shape broadcasts to (ndim, shape) without changing it. */
 bool l2__linalg_broadcasts_to(const l2_tensor *t, int ndim, const int64_t *shape);
+
+/* ---- the LAPACK decompositions' shared helpers (linalg-decomp.c; used by linalg-svd.c) ---- */
+
+/* A: a float32/float64 tensor of >= 2 dims whose matrix sizes fit LAPACK's integers; false with
+ * the error set (op names the caller) otherwise. */
+bool l2__la_check_matrix(const char *op, const l2_tensor *A);
+/* The product of t's leading (batch) dims, all but the last two. */
+int64_t l2__la_batch(const l2_tensor *t);
+/* A new zeroed packed tensor (A's leading dims..., per), or NULL (error set). */
+l2_tensor *l2__la_new_packed(const char *op, const l2_tensor *A, int64_t per);
+/* The view of P's last dim [off, off + rows * cols) as (leading dims..., rows, cols): a new
+ * reference, or NULL (error set). Library code: run between l2__enter and l2__leave. */
+l2_tensor *l2__la_piece(const l2_tensor *P, int64_t off, int64_t rows, int64_t cols);
+
+/* Element i of a float32/float64 buffer as a double; store v rounded to the buffer's dtype. */
+static inline double l2__la_ld(const char *base, l2_dtype dt, int64_t i)
+{
+    return dt == L2_FLOAT64 ? ((const double *)base)[i] : (double)((const float *)base)[i];
+}
+
+static inline void l2__la_st(char *base, l2_dtype dt, int64_t i, double v)
+{
+    if (dt == L2_FLOAT64)
+        ((double *)base)[i] = v;
+    else
+        ((float *)base)[i] = (float)v;
+}
 
 #endif

@@ -1,0 +1,6 @@
+/* The singular value decomposition (libl2/ops/linalg-svd.c): linalg_svd's node sits on its
+ * packed result (linalg_svdvals' too when a gradient is needed); linalg_pinv's on its result
+ * (torch's own formula, saving A and A+). */
+#define L2__OPS_SVD(X)                                                                       \
+    X(LINALG_SVD, linalg_svd, L2__SAVES)                                                     \
+    X(LINALG_PINV, linalg_pinv, L2__SAVES)
