@@ -663,3 +663,4 @@ import reg_einsum  # noqa: E402,F401
 import reg_lapack  # noqa: E402,F401
 # multi-head attention (issue 15, mha)
 import reg_mha  # noqa: E402,F401
+import reg_norm  # noqa: E402,F401  # norms, least squares, cholesky_solve (issue 15, lsqnorm)

@@ -1,4 +1,5 @@
-/* linalg-impl.h: the internal matrix product shared by the ops of linalg.c (linalg-product.c). */
+/* linalg-impl.h: the internal matrix product shared by the ops of linalg.c (linalg-product.c)
+ * and the column-major batch copies of the LAPACK ops (linalg-solve.c). */
 #ifndef L2_LINALG_IMPL_H
 #define L2_LINALG_IMPL_H
 
@@ -19,5 +20,15 @@ void l2__linalg_scale(l2_tensor *t, double s);
 
 /* True when t's shape broadcasts to (ndim, shape) without changing it. */
 bool l2__linalg_broadcasts_to(const l2_tensor *t, int ndim, const int64_t *shape);
+
+/* Column-major batches for LAPACK (linalg-solve.c): a new contiguous (bshape..., c, r) tensor of
+ * dtype dt holding the (r, c) matrices of t (its last two dims) broadcast to the batch shape
+ * (bnd dims), each stored column-major: out[..., j, i] = t[..., i, j]. vec: t is a batch of
+ * vectors (r = t's last dim, c = 1). NULL on error. */
+l2_tensor *l2__linalg_colmajor(const char *op, const l2_tensor *t, bool vec, int bnd,
+                               const int64_t *bshape, l2_dtype dt);
+/* The row-major result of a column-major batch x (bshape..., k, n): (bshape..., n, k), or
+ * (bshape..., n) when vec (k = 1). NULL on error. */
+l2_tensor *l2__linalg_rowmajor(const char *op, const l2_tensor *x, bool vec);
 
 #endif

@@ -33,6 +33,7 @@
 #include "list-uniq.h"   /* uniq (issue 14) */
 #include "list-decomp.h" /* la2 (issue 15) */
 #include "list-lapack.h" /* la1 (issue 15) */
+#include "list-lsq.h"    /* lsqnorm (issue 15) */
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -55,6 +56,7 @@
     L2__OPS_LOSS2(X)                                                                         \
     L2__OPS_UNIQ(X)                                                                          \
     L2__OPS_DECOMP(X)                                                                        \
-    L2__OPS_LAPACK(X)
+    L2__OPS_LAPACK(X)                                                                        \
+    L2__OPS_LSQ(X)
 
 #endif
