@@ -1140,7 +1140,9 @@ L2_API l2_tensor *l2_linalg_cholesky(const l2_tensor *A, bool upper);
  * dims broadcastable (L2_ERR_SHAPE); n and k within LAPACK's int (L2_ERR_OVERFLOW). A zero on
  * L's diagonal gives inf/NaN, no error (as torch). Empty batches, n = 0 and k = 0 are allowed.
  * Gradients (torch 1.13's): dB = cholesky_solve(dX, L), and with C = dB X^T + X dB^T,
- * dL = -C L (upper: -L C), dense (it reaches the triangle that is never read, as torch's). */
+ * dL = -C L (upper: -L C), dense (it reaches the triangle that is never read, as torch's); as
+ * torch's, the formula uses L as given, so it is the derivative only when L's other triangle
+ * is zero (pass tril(L) / triu(L) to differentiate a factor with garbage there). */
 L2_API l2_tensor *l2_cholesky_solve(const l2_tensor *B, const l2_tensor *L, bool upper);
 /* torch.linalg.vector_norm: the ord-norm of x's elements over dims, x float32 or float64
  * (L2_ERR_DTYPE; torch's dtype argument has no counterpart), the result in x's dtype:

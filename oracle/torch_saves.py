@@ -163,6 +163,14 @@ V = {
     "linalg_cholesky": [((3, 3), lambda a: torch.linalg.cholesky(a @ a.T + 3 * torch.eye(3)))],
     "linalg_qr": [((4, 3), lambda a: torch.linalg.qr(a)[0])],
     "linalg_eigh": [((3, 3), lambda a: torch.linalg.eigh(a + a.T)[0])],
+    # lsqnorm (issue 15): cholesky_solve of both operands; vector_norm's own node (ord 0, < 0,
+    # -inf)
+    "cholesky_solve": [
+        ((3, 2), lambda a: torch.cholesky_solve(a, c(3, 3).tril() + 3 * torch.eye(3))),
+        ((3, 3), lambda a: torch.cholesky_solve(c(3, 2), a.tril() + 3 * torch.eye(3)))],
+    "linalg_vector_norm": [((2, 3), lambda a: torch.linalg.vector_norm(a, -1)),
+                           ((2, 3), lambda a: torch.linalg.vector_norm(a, -float("inf"), 1)),
+                           ((2, 3), lambda a: torch.linalg.vector_norm(a, 0))],
     "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
     "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
     "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],

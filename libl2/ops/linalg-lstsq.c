@@ -28,10 +28,11 @@ static l2_tensor *chol_solve_impl(const char *op, const l2_tensor *B, const l2_t
     int bnd = l2__broadcast_shapes(op, B->ndim - 2, B->shape, L->ndim - 2, L->shape, bshape);
     if (bnd < 0)
         return NULL;
-    l2_tensor *x = l2__linalg_colmajor(op, B, false, bnd, bshape, B->dtype);
-    l2_tensor *f = x ? l2__linalg_colmajor(op, L, false, bnd, bshape, L->dtype) : NULL;
-    if (!f) {
-        l2_tensor_release(x);
+    /* the factors first: a refused size of L fails before B's (maybe large) copy is made */
+    l2_tensor *f = l2__linalg_colmajor(op, L, false, bnd, bshape, L->dtype);
+    l2_tensor *x = f ? l2__linalg_colmajor(op, B, false, bnd, bshape, B->dtype) : NULL;
+    if (!x) {
+        l2_tensor_release(f);
         return NULL;
     }
     int n = (int)L->shape[L->ndim - 1], k = (int)B->shape[B->ndim - 1], ld = n > 1 ? n : 1;
