@@ -1156,6 +1156,61 @@ L2_API l2_tensor *l2_linalg_slogdet(const l2_tensor *A, l2_tensor **logabsdet);
  * diagonal halved, dA = L^{-T} Phi L^{-1}, symmetrized as (dA + dA^T) / 2. */
 L2_API l2_tensor *l2_linalg_cholesky(const l2_tensor *A, bool upper);
 
+/* ---- Linear algebra: norms, least squares (libl2/ops/linalg-norm.c, linalg-lstsq.c) ------- */
+
+/* torch.cholesky_solve: X with A X = B, where A = L L^T is given by its Cholesky factor L
+ * (upper: A = U^T U, L holding U). B: (*, n, k), L: (*, n, n) -> X: (*, n, k), the batch dims
+ * broadcast (as torch). Through LAPACK potrs, which reads only L's lower triangle (upper: its
+ * upper one), as torch. B and L of one dtype, float32 or float64 (L2_ERR_DTYPE); both at least
+ * 2-d (L2_ERR_DIM: torch 1.13 has no vector B here); L square and B's n equal to L's, batch
+ * dims broadcastable (L2_ERR_SHAPE); n and k within LAPACK's int (L2_ERR_OVERFLOW). A zero on
+ * L's diagonal gives inf/NaN, no error (as torch). Empty batches, n = 0 and k = 0 are allowed.
+ * Gradients (torch 1.13's): dB = cholesky_solve(dX, L), and with C = dB X^T + X dB^T,
+ * dL = -C L (upper: -L C), dense (it reaches the triangle that is never read, as torch's); as
+ * torch's, the formula uses L as given, so it is the derivative only when L's other triangle
+ * is zero (pass tril(L) / triu(L) to differentiate a factor with garbage there). */
+L2_API l2_tensor *l2_cholesky_solve(const l2_tensor *B, const l2_tensor *L, bool upper);
+/* torch.linalg.vector_norm: the ord-norm of x's elements over dims, x float32 or float64
+ * (L2_ERR_DTYPE; torch's dtype argument has no counterpart), the result in x's dtype:
+ * (sum |x|^ord)^(1/ord) for a finite non-zero ord (negative too), max |x| for INFINITY, min |x|
+ * for -INFINITY, the count of non-zero elements (NaN counts) for 0. dims: ndims dims (negative
+ * ones count from the end; a 0-d x takes 0 or -1); NULL or ndims 0 reduce every dim (as torch's
+ * dim=None and dim=()). keepdim keeps the reduced dims with size 1. Errors: a dim out of range
+ * or repeated (L2_ERR_DIM); ord < 0 or +-INFINITY over an empty reduced dim
+ * (L2_ERR_ARG, no identity, as torch); a NaN ord is L2_ERR_ARG (torch returns NaN: a
+ * departure). An empty reduction of another ord gives 0. Gradients (torch 1.13's
+ * norm_backward): ord 0 none (zero); 1: sgn(x) g; 2: g x / norm, 0 where the norm is 0;
+ * +-inf: g sgn(x) / count at the elements with |x| = norm or NaN (ties share it evenly);
+ * 0 < ord < 1 and ord < 0: g sgn(x) |x|^(ord-1) norm^(1-ord), 0 where x = 0; ord > 1:
+ * g sgn(x) |x|^(ord-1) / norm^(ord-1), 0 where the norm is 0. The positive orders are l2_norm's
+ * (its node); 0, negative orders and -INFINITY have their own node. */
+L2_API l2_tensor *l2_linalg_vector_norm(const l2_tensor *x, double ord, const int *dims,
+                                        int ndims, bool keepdim);
+/* torch.linalg.matrix_norm: the matrix norm of A over the two dims dims2 (NULL: {-2, -1}; the
+ * other dims are batch dims), keepdim as vector_norm. ord is text: NULL or "fro" (the
+ * Frobenius norm, torch's default), "nuc", or a number in strtod's syntax that is 1, -1, 2, -2,
+ * inf or -inf ("1": the largest column sum of |A|, "-1" the smallest, "inf"/"-inf" the
+ * largest/smallest row sum). Not supported yet: "nuc", 2 and -2 (they need the singular
+ * values) return L2_ERR_ARG "ord 2/-2/nuc not supported yet". Errors: A below 2-d (L2_ERR_DIM),
+ * not float (L2_ERR_DTYPE), another ord (L2_ERR_ARG, torch's "Order ... not supported"), a dim
+ * out of range (L2_ERR_DIM), equal dims (L2_ERR_ARG); for 1, -1, inf and -inf an empty
+ * reduced dim is an error of amax/amin (L2_ERR_ARG: no identity); "fro" of an
+ * empty matrix is 0. Composed as torch 1.13 (fro: vector_norm 2 over both dims; 1: amax over
+ * dims2[1] of vector_norm 1 over dims2[0]; inf: the same with the dims swapped; amin for the
+ * negative orders), so the gradient is the composition's (ties of amax/amin share evenly). */
+L2_API l2_tensor *l2_linalg_matrix_norm(const l2_tensor *A, const char *ord, const int *dims2,
+                                        bool keepdim);
+/* torch.linalg.norm with torch 1.13's dispatch. ord is text: NULL (torch's None), "fro", "nuc"
+ * or a number in strtod's syntax ("2", "0.5", "inf", "-inf"). dims NULL is torch's dim=None
+ * (ndims ignored); otherwise ndims must be 1 or 2 (L2_ERR_ARG). A string order ("fro", "nuc")
+ * is always l2_linalg_matrix_norm (over dims, default {0, 1}); a numeric order is a matrix norm
+ * when two dims are given, or none and x is 2-D, otherwise l2_linalg_vector_norm; with no
+ * order: vector_norm 2 over dims (over every element when dims is NULL). With ord given and no
+ * dims, x must be 1-D or 2-D (L2_ERR_ARG). Errors and gradients are those of the function
+ * dispatched to; an order that is neither a matrix nor a vector order is L2_ERR_ARG. */
+L2_API l2_tensor *l2_linalg_norm(const l2_tensor *x, const char *ord, const int *dims,
+                                 int ndims, bool keepdim);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Linear algebra through LAPACK: decompositions (libl2/ops/linalg-decomp.c)                  */
 /* ------------------------------------------------------------------------------------------ */

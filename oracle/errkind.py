@@ -21,6 +21,8 @@ PATTERNS = [
     # not positive-definite matrix an invalid value (libl2 L2_ERR_ARG)
     ("shape", r"batches of square matrices"),
     ("value", r"input matrix is singular|is not positive-definite"),
+    # cholesky_solve (issue 15, lsqnorm): a 1-d B or L is a rank problem (libl2 L2_ERR_DIM)
+    ("dim", r"should have at least 2 dimensions"),
     # an empty reduction without an identity is an invalid value (torch raises IndexError or
     # RuntimeError; libl2 L2_ERR_ARG), not a shape or index problem
     ("value", r"to have non-zero size|because this dimension is empty|numel\(\) == 0|"

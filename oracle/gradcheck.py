@@ -44,7 +44,7 @@ SMOOTH = {"ties": "normal", "halves": "normal", "small_int": "normal", "special"
           # the stress kinds (gen.py): specials, overflow, huge quotients (fmod's floor(a/b)
           # steps closer than the difference step) are no place for finite differences
           "special_finite": "uniform", "wide": "uniform", "near_overflow": "uniform",
-          "near_zero": "positive", "int_big": "uniform"}
+          "near_zero": "positive", "int_big": "uniform", "special_finite_acc": "uniform"}
 
 
 # issue 15: the symmetric-input ops read one triangle and their gradients (torch's) hold for
@@ -53,6 +53,10 @@ SMOOTH = {"ties": "normal", "halves": "normal", "small_int": "normal", "special"
 SYMMETRIC_INPUT = {"l2_linalg_eigh", "l2_linalg_eigvalsh", "l2_linalg_cholesky"}
 # (and l2_linalg_pinv with hermitian: torch's gradient is the general pinv's, which holds for
 # symmetric directions)
+# lsqnorm (issue 15): cholesky_solve reads one triangle of its factor (input 1); torch's
+# gradient of the factor (-C L, dense) is the derivative only for a truly triangular factor:
+# the factor's other triangle is zeroed and its directions stay in the triangle read
+TRIANGULAR_INPUT = {"l2_cholesky_solve": 1}
 # matrix value kinds with no derivative there (singular, repeated or rank-deficient spectra,
 # where torch 1.13's gradient, which libl2 follows, is not the finite difference's) replaced by
 # well-conditioned ones of the same size
@@ -193,6 +197,10 @@ def check_case(run, op, case, rng):
     specs, a = case["inputs"], case["args"]
     vals = [np.asarray(G.spec_values(s), dtype=np.float64 if s["dtype"] == "float64" else None)
             if s is not None else None for s in specs]
+    ti = TRIANGULAR_INPUT.get(op.name)
+    if ti is not None and vals[ti] is not None:
+        m = vals[ti].reshape(specs[ti]["shape"])
+        vals[ti] = (np.triu(m) if a.get("upper") else np.tril(m)).reshape(vals[ti].shape)
     diff = [i for i in (op.diff if op.diff is not None else range(len(specs)))
             if specs[i] is not None and specs[i]["dtype"] == "float64"
             and int(np.prod(specs[i]["shape"] or [1])) > 0]
@@ -235,6 +243,9 @@ def check_case(run, op, case, rng):
                            (op.name == "l2_linalg_pinv" and a.get("hermitian"))):
                 m = u.reshape(specs[i]["shape"])
                 u = ((m + np.swapaxes(m, -1, -2)) / 2).reshape(u.shape)
+            if TRIANGULAR_INPUT.get(op.name) == i:
+                m = u.reshape(specs[i]["shape"])
+                u = (np.triu(m) if a.get("upper") else np.tril(m)).reshape(u.shape)
             vp = [x if k != i else x + EPS * u for k, x in enumerate(vals)]
             vm = [x if k != i else x - EPS * u for k, x in enumerate(vals)]
             lp, lm = run.value(op, specs, vp, a, v), run.value(op, specs, vm, a, v)

@@ -60,3 +60,4 @@ oracle-gradgrad: all
 	  $(PYTHON_TORCH) $(abs_top_srcdir)/oracle/gradgrad.py --profile deep $(GRADGRAD_ARGS)
 .PHONY: oracle-gradgrad
 EXTRA_DIST += oracle/reg_svd.py # svd (issue 15)
+EXTRA_DIST += oracle/reg_norm.py # lsqnorm (issue 15)

@@ -167,6 +167,14 @@ V = {
                    ((3, 4), lambda a: torch.linalg.svdvals(a))],
     "linalg_pinv": [((4, 3), lambda a: torch.linalg.pinv(a)),
                     ((3, 3), lambda a: torch.linalg.pinv(a + a.T, hermitian=True))],
+    # lsqnorm (issue 15): cholesky_solve of both operands; vector_norm's own node (ord 0, < 0,
+    # -inf)
+    "cholesky_solve": [
+        ((3, 2), lambda a: torch.cholesky_solve(a, c(3, 3).tril() + 3 * torch.eye(3))),
+        ((3, 3), lambda a: torch.cholesky_solve(c(3, 2), a.tril() + 3 * torch.eye(3)))],
+    "linalg_vector_norm": [((2, 3), lambda a: torch.linalg.vector_norm(a, -1)),
+                           ((2, 3), lambda a: torch.linalg.vector_norm(a, -float("inf"), 1)),
+                           ((2, 3), lambda a: torch.linalg.vector_norm(a, 0))],
     "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
     "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
     "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],

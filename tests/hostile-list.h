@@ -247,6 +247,10 @@
     X(l2_linalg_det) \
     X(l2_linalg_slogdet) \
     X(l2_linalg_cholesky) \
+    X(l2_cholesky_solve) /* lsqnorm (issue 15) */ \
+    X(l2_linalg_vector_norm) \
+    X(l2_linalg_matrix_norm) \
+    X(l2_linalg_norm) \
     X(l2_linalg_qr) \
     X(l2_linalg_eigh) \
     X(l2_linalg_eigvalsh) \

@@ -28,6 +28,23 @@ void spotrf_(const char *uplo, const int *n, float *a, const int *lda, int *info
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info,
              size_t uplo_len);
 
+/* Solve A X = B with potrf's factor of A (uplo "L": A = L L^T, "U": A = U^T U), read from that
+ * triangle of a only; B (n x nrhs) overwritten with X (linalg-lstsq.c: cholesky_solve). */
+void spotrs_(const char *uplo, const int *n, const int *nrhs, const float *a, const int *lda,
+             float *b, const int *ldb, int *info, size_t uplo_len);
+void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda,
+             double *b, const int *ldb, int *info, size_t uplo_len);
+
+/* Least squares min ||A X - B|| by complete orthogonal factorization with column pivoting
+ * (linalg-lstsq.c): A (m x n) overwritten, B (ldb x nrhs, ldb >= max(m, n)) overwritten with X
+ * in its first n rows; jpvt (n, zero on entry: every column free), rcond, rank out. */
+void sgelsy_(const int *m, const int *n, const int *nrhs, float *a, const int *lda, float *b,
+             const int *ldb, int *jpvt, const float *rcond, int *rank, float *work,
+             const int *lwork, int *info);
+void dgelsy_(const int *m, const int *n, const int *nrhs, double *a, const int *lda, double *b,
+             const int *ldb, int *jpvt, const double *rcond, int *rank, double *work,
+             const int *lwork, int *info);
+
 /* ---- decompositions (linalg-decomp.c) ---- */
 
 typedef int l2__lapack_int;

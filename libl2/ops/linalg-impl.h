@@ -1,5 +1,6 @@
-/* linalg-impl.h: the internal matrix product shared by the ops of linalg.c (linalg-product.c)
- * and the helpers the LAPACK decompositions share (linalg-decomp.c, linalg-svd.c). */
+/* linalg-impl.h: the internal matrix product shared by the ops of linalg.c (linalg-product.c),
+ * the helpers the LAPACK decompositions share (linalg-decomp.c, linalg-svd.c) and the
+ * column-major batch copies of the LAPACK ops (linalg-solve.c). */
 #ifndef L2_LINALG_IMPL_H
 #define L2_LINALG_IMPL_H
 
@@ -47,5 +48,15 @@ static inline void l2__la_st(char *base, l2_dtype dt, int64_t i, double v)
     else
         ((float *)base)[i] = (float)v;
 }
+
+/* Column-major batches for LAPACK (linalg-solve.c): a new contiguous (bshape..., c, r) tensor of
+ * dtype dt holding the (r, c) matrices of t (its last two dims) broadcast to the batch shape
+ * (bnd dims), each stored column-major: out[..., j, i] = t[..., i, j]. vec: t is a batch of
+ * vectors (r = t's last dim, c = 1). NULL on error. */
+l2_tensor *l2__linalg_colmajor(const char *op, const l2_tensor *t, bool vec, int bnd,
+                               const int64_t *bshape, l2_dtype dt);
+/* The row-major result of a column-major batch x (bshape..., k, n): (bshape..., n, k), or
+ * (bshape..., n) when vec (k = 1). NULL on error. */
+l2_tensor *l2__linalg_rowmajor(const char *op, const l2_tensor *x, bool vec);
 
 #endif

@@ -6,6 +6,7 @@
 #include "../autograd-impl.h"
 #include "../checked.h"
 #include "lapack.h"
+#include "linalg-impl.h"
 
 #include <float.h>
 #include <limits.h>
@@ -18,11 +19,9 @@
 
 /* ---- Column-major batches ----------------------------------------------------------------- */
 
-/* A new contiguous (bshape..., c, r) tensor of dtype dt holding the (r, c) matrices of t (its
- * last two dims) broadcast to the batch shape, each stored column-major: out[..., j, i] =
- * t[..., i, j]. vec: t is a batch of vectors (r = t's last dim, c = 1). NULL on error. */
-static l2_tensor *colmajor(const char *op, const l2_tensor *t, bool vec, int bnd,
-                           const int64_t *bshape, l2_dtype dt)
+/* (contract in linalg-impl.h) */
+l2_tensor *l2__linalg_colmajor(const char *op, const l2_tensor *t, bool vec, int bnd,
+                               const int64_t *bshape, l2_dtype dt)
 {
     int64_t shape[L2_MAX_DIMS + 1], stride[L2_MAX_DIMS + 1];
     int tb = t->ndim - (vec ? 1 : 2); /* t's batch dims */
@@ -43,9 +42,8 @@ static l2_tensor *colmajor(const char *op, const l2_tensor *t, bool vec, int bnd
     return c;
 }
 
-/* The row-major result of a column-major batch x (bshape..., k, n): (bshape..., n, k), or
- * (bshape..., n) when vec (k = 1). NULL on error. */
-static l2_tensor *rowmajor(const char *op, const l2_tensor *x, bool vec)
+/* (contract in linalg-impl.h) */
+l2_tensor *l2__linalg_rowmajor(const char *op, const l2_tensor *x, bool vec)
 {
     int bnd = x->ndim - 2, nd = vec ? bnd + 1 : bnd + 2;
     int64_t shape[L2_MAX_DIMS], stride[L2_MAX_DIMS];
@@ -89,9 +87,9 @@ static l2_tensor *identities(const char *op, int bnd, const int64_t *bshape, int
 
 /* ---- LU ----------------------------------------------------------------------------------- */
 
-/* The LU factors of every matrix of a batch: lu (column-major, from colmajor) factored in
- * place by getrf, piv its n 1-based row swaps per matrix, bad the first matrix with an exactly
- * zero pivot (-1 when none) and bad_at that pivot (1-based). */
+/* The LU factors of every matrix of a batch: lu (column-major, from l2__linalg_colmajor)
+ * factored in place by getrf, piv its n 1-based row swaps per matrix, bad the first matrix
+ * with an exactly zero pivot (-1 when none) and bad_at that pivot (1-based). */
 typedef struct {
     l2_tensor *lu;
     int *piv;
@@ -119,7 +117,7 @@ static bool lu_factor(const char *op, const l2_tensor *A, int bnd, const int64_t
     f->nb = l2__numel(bnd, bshape);
     f->bad = -1;
     /* (the copy first: its allocation checks the batch's size) */
-    f->lu = colmajor(op, A, false, bnd, bshape, A->dtype);
+    f->lu = l2__linalg_colmajor(op, A, false, bnd, bshape, A->dtype);
     if (!f->lu)
         return false;
     int64_t npiv, nbytes;
@@ -272,10 +270,10 @@ static l2_tensor *solve_impl(const char *op, const l2_tensor *A, const l2_tensor
     lu_fact f;
     if (!lu_checked(op, A, bnd, bshape, check, &f))
         return NULL;
-    l2_tensor *x = colmajor(op, B, vec, bnd, bshape, A->dtype), *r = NULL;
+    l2_tensor *x = l2__linalg_colmajor(op, B, vec, bnd, bshape, A->dtype), *r = NULL;
     if (x) {
         lu_solve_kernel(&f, x, trans);
-        r = rowmajor(op, x, vec);
+        r = l2__linalg_rowmajor(op, x, vec);
     }
     lu_free(&f);
     l2_tensor_release(x);
@@ -365,7 +363,7 @@ l2_tensor *l2_linalg_inv(const l2_tensor *A)
     l2_tensor *x = identities(op, bnd, A->shape, A->shape[bnd], A->dtype, NULL);
     l2_tensor *y = NULL;
     if (x && solve_into(op, A, bnd, A->shape, x, false, true, false))
-        y = rowmajor(op, x, false);
+        y = l2__linalg_rowmajor(op, x, false);
     l2_tensor_release(x);
     if (y && l2__needs_grad(1, &A)) {
         const l2_tensor *save[1] = {y};
@@ -474,7 +472,7 @@ static l2_tensor *scaled_inv_t(const char *op, const l2_tensor *A, const l2_tens
         x = identities(op, bnd, A->shape, A->shape[bnd], A->dtype, scale);
     }
     if (x && solve_into(op, A, bnd, A->shape, x, true, false, fix))
-        r = rowmajor(op, x, false);
+        r = l2__linalg_rowmajor(op, x, false);
     l2_tensor_release(x);
     l2_tensor_release(g);
     l2_tensor_release(cc);

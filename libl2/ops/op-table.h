@@ -34,6 +34,7 @@
 #include "list-decomp.h" /* la2 (issue 15) */
 #include "list-lapack.h" /* la1 (issue 15) */
 #include "list-svd.h"    /* svd (issue 15) */
+#include "list-lsq.h"    /* lsqnorm (issue 15) */
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -57,7 +58,8 @@
     L2__OPS_UNIQ(X)                                                                          \
     L2__OPS_DECOMP(X)                                                                        \
     L2__OPS_LAPACK(X)                                                                        \
-    L2__OPS_SVD(X)
+    L2__OPS_SVD(X)                                                                       \
+    L2__OPS_LSQ(X)
 
 /* create_graph (issue 15): the ops with a differentiable backward, family by family. */
 #define L2__CG_LIST(X)                                                                   \

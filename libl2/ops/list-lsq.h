@@ -1,0 +1,5 @@
+/* least squares, cholesky_solve and the norms of issue 15, area lsqnorm (libl2/ops/linalg-lstsq.c,
+ * linalg-norm.c). */
+#define L2__OPS_LSQ(X)                                                                       \
+    X(CHOLESKY_SOLVE, cholesky_solve, L2__SAVES)                                             \
+    X(LINALG_VECTOR_NORM, linalg_vector_norm, L2__SAVES)

@@ -1,0 +1,176 @@
+"""reg_norm.py: the oracle registry's entries for issue 15, area lsqnorm (libl2/ops/linalg-lstsq.c,
+linalg-norm.c): cholesky_solve, linalg_vector_norm, linalg_matrix_norm, linalg_norm and
+linalg_lstsq. registry.py imports this module at its end.
+
+Factors and matrices come from gen.py's "sqmat:<class>:N" value kinds (reg_lapack.py): a "well"
+matrix (uniform(-1, 1) + N I) is a well-conditioned triangular factor in either triangle.
+Tolerances: "accumulating" with "perturb" magnitudes (each output's sensitivity to relative
+perturbations of the inputs: the condition-number scaling of a solve)."""
+import math
+
+import torch
+
+from l2lib import i32a
+from mags import _sum_to
+from registry import _vk, add
+from reg_lapack import _ALL, _KEEP, _SIZES, _batch
+
+
+def mag_chol(xs, a, g):
+    """Magnitudes of cholesky_solve: the perturbation sensitivity plus n times the componentwise
+    bound of a Cholesky solve, E(X) = |A^-1| (|L| |L^T| |X| + |B|); for the gradients the same
+    bound of dB = cholesky_solve(g, L) and the terms of dL = -(dB X^T + X dB^T) L with each
+    factor widened by its bound (an ill-conditioned factor's float64 gradient cancels there)."""
+    try:
+        B, L = xs[0].detach().double(), xs[1].detach().double()
+        up = a["upper"]
+        F = L.triu() if up else L.tril()
+        n = L.shape[-1]
+        FF = F.abs().mT @ F.abs() if up else F.abs() @ F.abs().mT
+        A = F.mT @ F if up else F @ F.mT
+        Ai = torch.linalg.inv(A).abs()
+        X = torch.cholesky_solve(B, L, upper=up)
+        EX = n * (Ai @ (FF @ X.abs() + B.abs()))
+        if g is None:
+            return ("perturb", [EX])
+        g = g.double()
+        gB = torch.cholesky_solve(g, L, upper=up)
+        EgB = n * (Ai @ (FF @ gB.abs() + g.abs()))
+        Xw, gw = X.abs() + EX, gB.abs() + EgB
+        T = gw @ Xw.mT + Xw @ gw.mT
+        EL = F.abs() @ T if up else T @ F.abs()
+        return ("perturb", [_sum_to(EgB, B.shape), _sum_to(EL, L.shape)])
+    except Exception:
+        return "perturb"
+
+
+def g_cholesky_solve(d, dt):
+    r = d.int(0, 15)
+    if r == 0:  # a 1-d B or L, or a non-square L (torch raises)
+        bad = d.choice([((3,), (3, 3)), ((3, 2), (3,)), ((3, 2), (3, 4)), ((2, 3, 2), (3, 3, 3))])
+        return {"inputs": [d.tensor(bad[0], dt, "normal"), d.tensor(bad[1], dt, "normal")],
+                "args": {"upper": False}}
+    n = d.choice(_SIZES)
+    lb = _batch(d)
+    k = d.choice([1, 2, 3, 0])
+    bb = lb
+    if lb and d.bool():  # batch dims broadcast against L's
+        bb = tuple(1 if d.bool() else s for s in lb)[d.int(0, len(lb)):]
+    elif d.int(0, 3) == 0:
+        bb = (2,) + tuple(1 for _ in lb) if len(lb) < 2 else lb
+    bn = n + 1 if r == 1 else n  # B's rows do not match (torch raises)
+    bdt = dt if r != 2 else ("float64" if dt == "float32" else "float32")  # torch raises
+    cls = "ill" if r == 3 else "well"
+    lay = d.pick("layout_L", _ALL if not d.int(0, 7) else _KEEP)
+    L = d.tensor(lb + (n, n), dt, "sqmat:%s:%d" % (cls, n), layout=lay)
+    B = d.tensor(bb + (bn, k), bdt, _vk(d, "normal", bdt, acc=True))
+    return {"inputs": [B, L], "args": {"upper": d.bool()}}
+
+
+add("l2_cholesky_solve", "T:TTb", g_cholesky_solve,
+    lambda ts, a: torch.cholesky_solve(ts[0], ts[1], upper=a["upper"]),
+    lambda f, xs, a: f(xs[0], xs[1], a["upper"]), tol="accumulating", family="lsqnorm",
+    mag=mag_chol)
+
+
+# ---- norms ------------------------------------------------------------------------------------
+
+_VORDS = [2.0, 1.0, 0.0, math.inf, -math.inf, 3.0, 0.5, 1.5, -1.0, -0.5, 4.0]
+
+
+def _norm_values(d, dt):
+    """Mostly normal values (special ones now and then); ties and exact zeros (small integers,
+    halves) in one case of four: the inf norms' ties, the subgradients at 0."""
+    r = d.int(0, 7)
+    if r < 2:
+        return d.choice(["ties", "halves"])
+    return _vk(d, "normal", dt, "wide", acc=True)
+
+
+def g_vector_norm(d, dt):
+    s = d.shape()
+    dims = d.dims(len(s))
+    r = d.int(0, 24)
+    if r == 0:  # out of range (torch raises)
+        dims = dims + [len(s) + 1]
+    elif r == 1 and dims:  # repeated (torch raises)
+        dims = dims + [dims[0] - len(s) if dims[0] >= 0 else dims[0] + len(s)]
+    return {"inputs": [d.tensor(s, dt, _norm_values(d, dt))],
+            "args": {"ord": d.choice(_VORDS), "dims": dims, "keepdim": d.bool(),
+                     "null": not dims and d.bool()}}
+
+
+def t_vector_norm(ts, a):
+    return torch.linalg.vector_norm(ts[0], a["ord"], tuple(a["dims"]) or None, a["keepdim"])
+
+
+add("l2_linalg_vector_norm", "T:TdIib", g_vector_norm, t_vector_norm,
+    lambda f, xs, a: f(xs[0], a["ord"], None if a["null"] else i32a(a["dims"]), len(a["dims"]),
+                       a["keepdim"]), tol="accumulating", family="lsqnorm")
+
+# "nuc", "2" and "-2" (singular values) are not supported yet: not drawn (l2.h)
+_MORDS = [None, "fro", "1", "-1", "inf", "-inf"]
+
+
+def _tord(o):
+    """The torch order of a libl2 order text."""
+    return None if o is None else o if o in ("fro", "nuc") else float(o)
+
+
+def _mat_dims(d, nd):
+    a = d.int(0, nd - 1)
+    b = d.choice([x for x in range(nd) if x != a])
+    return [a - nd if d.bool() else a, b - nd if d.bool() else b]
+
+
+def g_matrix_norm(d, dt):
+    r = d.int(0, 15)
+    s = d.shape(min_dims=2, max_dims=4, max_side=6) if r else d.shape(max_dims=1)
+    dims = _mat_dims(d, len(s)) if len(s) >= 2 and d.bool() else None
+    if r == 1 and dims:  # equal dims (torch raises)
+        dims = [dims[0], dims[0]]
+    ords = _MORDS + (["3"] if r == 2 else [])
+    return {"inputs": [d.tensor(s, dt, _norm_values(d, dt))],
+            "args": {"ord": d.choice(ords), "dims": dims, "keepdim": d.bool()}}
+
+
+def t_matrix_norm(ts, a):
+    o = _tord(a["ord"])
+    return torch.linalg.matrix_norm(ts[0], "fro" if o is None else o,
+                                    tuple(a["dims"]) if a["dims"] else (-2, -1), a["keepdim"])
+
+
+def _cstr(o):
+    return None if o is None else o.encode()
+
+
+add("l2_linalg_matrix_norm", "T:TsIb", g_matrix_norm, t_matrix_norm,
+    lambda f, xs, a: f(xs[0], _cstr(a["ord"]), i32a(a["dims"]) if a["dims"] else None,
+                       a["keepdim"]), tol="accumulating", family="lsqnorm")
+
+
+def g_norm(d, dt):
+    s = d.shape(max_dims=4, max_side=6)
+    r = d.int(0, 3)
+    dims = None
+    if r == 1 and len(s) >= 1:
+        dims = [d.dim(len(s))]
+    elif r == 2 and len(s) >= 2:
+        dims = _mat_dims(d, len(s))
+    elif r == 3 and d.int(0, 3) == 0:  # three dims or none (torch raises)
+        dims = [] if len(s) < 3 else [0, 1, 2]
+    o = d.choice([None, None, "fro", "1", "-1", "inf", "-inf", "0", "3", "0.5", "2", "-2"])
+    matrix = o in ("fro", "nuc") or (o is not None and (len(dims) == 2 if dims is not None
+                                                        else len(s) == 2))
+    if matrix and o in ("2", "-2"):  # singular-value norms: not supported yet (l2.h)
+        o = "1"
+    return {"inputs": [d.tensor(s, dt, _norm_values(d, dt))],
+            "args": {"ord": o, "dims": dims, "keepdim": d.bool()}}
+
+
+add("l2_linalg_norm", "T:TsIib", g_norm,
+    lambda ts, a: torch.linalg.norm(ts[0], _tord(a["ord"]),
+                                    tuple(a["dims"]) if a["dims"] is not None else None,
+                                    a["keepdim"]),
+    lambda f, xs, a: f(xs[0], _cstr(a["ord"]), i32a(a["dims"]) if a["dims"] is not None else None,
+                       len(a["dims"] or []), a["keepdim"]), tol="accumulating", family="lsqnorm")
