@@ -12,9 +12,10 @@ h = l2_autograd_grad(s, x + [v], allow_unused).
    ties). g and h are compared per element with torch's float64 result on the same inputs; element
    i may differ by K x eps x (|ref_i| + mag_i) (+ 2 x torch float32's own error there), K the op's
    tolerance class factor x 4 for a gradient (compare.py) and x SECOND_K = 4 more for h (a second
-   derivative chains two rounded backwards), mag_i the larger of element i's sensitivity to
-   relative perturbations of 2^-20 of x, v and u and (ops whose first-order magnitudes are "abs")
-   the same second derivative on |x|, |v|, |u|, both times 1 + log2(n) (summed terms).
+   derivative chains two rounded backwards), mag_i the largest of element i's sensitivities to
+   relative perturbations of x, v and u of 2^-20 and 2^-48, torch float32's error in eps units
+   and (ops whose first-order magnitudes are "abs") the same result on |x|, |v|, |u|, all times
+   1 + log2(n) (summed terms). torch gets contiguous copies (see KEEP_STRIDES).
    None-ness: torch None <=> libl2 NULL, except that a NULL equals an all-zero torch result.
    Cases where torch raises in its double backward are skipped and the ops listed.
 2. Independent of torch (float64, contiguous smooth cases of gradcheck.py): for random directions
@@ -383,7 +384,7 @@ def torch_refs(op, tin, a, diff, vt, uts, rng):
 def judge(what, got, want, ref, mag, dtype, op, second):
     """None or a failure message for one gradient (numpy or None each)."""
     if want is None:
-        if got is not None:
+        if got is not None and got.size:  # (an empty tensor for None: nothing to tell apart)
             return "%s: torch gives None (no dependence), libl2 a tensor %s (max |x| %.3g)" % (
                 what, list(got.shape), float(np.max(np.abs(got))) if got.size else 0.0)
         return None
