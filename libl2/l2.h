@@ -1190,14 +1190,15 @@ L2_API l2_tensor *l2_linalg_vector_norm(const l2_tensor *x, double ord, const in
  * other dims are batch dims), keepdim as vector_norm. ord is text: NULL or "fro" (the
  * Frobenius norm, torch's default), "nuc", or a number in strtod's syntax that is 1, -1, 2, -2,
  * inf or -inf ("1": the largest column sum of |A|, "-1" the smallest, "inf"/"-inf" the
- * largest/smallest row sum). Not supported yet: "nuc", 2 and -2 (they need the singular
- * values) return L2_ERR_ARG "ord 2/-2/nuc not supported yet". Errors: A below 2-d (L2_ERR_DIM),
+ * largest/smallest row sum; "nuc" the sum of the singular values, "2"/"-2" the largest and
+ * smallest, through l2_linalg_svdvals with dims2 moved last, as torch 1.13). Errors: A below 2-d (L2_ERR_DIM),
  * not float (L2_ERR_DTYPE), another ord (L2_ERR_ARG, torch's "Order ... not supported"), a dim
  * out of range (L2_ERR_DIM), equal dims (L2_ERR_ARG); for 1, -1, inf and -inf an empty
  * reduced dim is an error of amax/amin (L2_ERR_ARG: no identity); "fro" of an
  * empty matrix is 0. Composed as torch 1.13 (fro: vector_norm 2 over both dims; 1: amax over
  * dims2[1] of vector_norm 1 over dims2[0]; inf: the same with the dims swapped; amin for the
- * negative orders), so the gradient is the composition's (ties of amax/amin share evenly). */
+ * negative orders; svdvals then sum/amax/amin for the singular-value orders), so the gradient
+ * is the composition's (ties of amax/amin share evenly; svdvals' gradient is torch's). */
 L2_API l2_tensor *l2_linalg_matrix_norm(const l2_tensor *A, const char *ord, const int *dims2,
                                         bool keepdim);
 /* torch.linalg.norm with torch 1.13's dispatch. ord is text: NULL (torch's None), "fro", "nuc"

@@ -108,8 +108,7 @@ add("l2_linalg_vector_norm", "T:TdIib", g_vector_norm, t_vector_norm,
     lambda f, xs, a: f(xs[0], a["ord"], None if a["null"] else i32a(a["dims"]), len(a["dims"]),
                        a["keepdim"]), tol="accumulating", family="lsqnorm")
 
-# "nuc", "2" and "-2" (singular values) are not supported yet: not drawn (l2.h)
-_MORDS = [None, "fro", "1", "-1", "inf", "-inf"]
+_MORDS = [None, "fro", "1", "-1", "inf", "-inf", "nuc", "2", "-2"]
 
 
 def _tord(o):
@@ -162,8 +161,6 @@ def g_norm(d, dt):
     o = d.choice([None, None, "fro", "1", "-1", "inf", "-inf", "0", "3", "0.5", "2", "-2"])
     matrix = o in ("fro", "nuc") or (o is not None and (len(dims) == 2 if dims is not None
                                                         else len(s) == 2))
-    if matrix and o in ("2", "-2"):  # singular-value norms: not supported yet (l2.h)
-        o = "1"
     return {"inputs": [d.tensor(s, dt, _norm_values(d, dt))],
             "args": {"ord": o, "dims": dims, "keepdim": d.bool()}}
 

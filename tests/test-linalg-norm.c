@@ -203,10 +203,32 @@ static void test_errors(void)
            "matrix_norm: equal dims");
     is_err(l2_linalg_matrix_norm(x, "fro", (int[]){0, 2}, false), L2_ERR_DIM, "out of range",
            "matrix_norm: dim 2");
-    const char *svd[] = {"nuc", "2", "-2"};
-    for (int k = 0; k < 3; k++)
-        is_err(l2_linalg_matrix_norm(x, svd[k], NULL, false), L2_ERR_ARG, "not supported yet",
-               "matrix_norm: nuc, 2, -2 are not supported yet");
+    {
+        /* the singular-value norms against the singular values themselves (batch, dims
+         * swapped, keepdim) */
+        l2_tensor *b = l2_randn(3, (int64_t[]){2, 3, 4}, L2_FLOAT64);
+        l2_tensor *bt = l2_transpose(b, 1, 2), *s = l2_linalg_svdvals(bt);
+        const char *svd[] = {"nuc", "2", "-2"};
+        for (int k = 0; k < 3; k++) {
+            l2_tensor *r = l2_linalg_matrix_norm(b, svd[k], (int[]){2, 1}, true);
+            int good = r && l2_ndim(r) == 3 && l2_shape(r)[0] == 2 && l2_shape(r)[1] == 1 &&
+                       l2_shape(r)[2] == 1;
+            for (int64_t i = 0; good && i < 2; i++) {
+                double want = 0, sv;
+                for (int64_t j = 0; j < 3; j++) {
+                    l2_get(s, (int64_t[]){i, j}, &sv);
+                    want = k == 0 ? want + sv : j == 0 ? sv : k == 1 ? fmax(want, sv) : fmin(want, sv);
+                }
+                good = fabs(flat(r, i) - want) < 1e-12 * (1 + want);
+            }
+            ok(good, "matrix_norm %s of a batch over dims (2, 1), keepdim: from the singular values",
+               svd[k]);
+            l2_tensor_release(r);
+        }
+        l2_tensor_release(s);
+        l2_tensor_release(bt);
+        l2_tensor_release(b);
+    }
     is_err(l2_linalg_matrix_norm(e, "1", NULL, false), L2_ERR_ARG, "",
            "matrix_norm: 1 of a (3, 0) matrix (amax of an empty dim)");
     l2_tensor *x3 = l2_randn(3, (int64_t[]){2, 2, 2}, L2_FLOAT32);

@@ -3,7 +3,7 @@
  * (its reduction kernel and torch 1.13's norm_backward); the orders 0, -inf and below 0 have a
  * node of their own here (forward composed without grad, backward composed of differentiable
  * ops); the matrix norms are compositions (torch's own: vector norms, amax, amin). Not here: the
- * singular-value norms ('nuc', 2, -2: they need svdvals). */
+ * singular-value norms ('nuc', 2, -2: through l2_linalg_svdvals). */
 #include "../autograd-impl.h"
 
 #include <math.h>
@@ -190,6 +190,32 @@ static mn_ord mn_parse(const char *ord)
          : v == INFINITY ? MN_INF : v == -INFINITY ? MN_MINF : MN_BAD;
 }
 
+/* The singular-value norms as torch 1.13 composes them: A's dims d0, d1 moved last, its
+ * singular values (l2_linalg_svdvals, differentiable), then their sum ('nuc'), largest (2) or
+ * smallest (-2); keepdim puts size-1 dims back at d0 and d1. */
+static l2_tensor *sv_norm(const l2_tensor *A, mn_ord o, int d0, int d1, bool keepdim)
+{
+    int perm[L2_MAX_DIMS], k = 0, last = -1;
+    for (int d = 0; d < A->ndim; d++)
+        if (d != d0 && d != d1)
+            perm[k++] = d;
+    perm[k++] = d0;
+    perm[k++] = d1;
+    l2_tensor *p = l2_permute(A, perm), *s = p ? l2_linalg_svdvals(p) : NULL;
+    l2_tensor *r = !s              ? NULL
+                   : o == MN_NUC ? l2_sum_dims(s, 1, &last, false)
+                   : o == MN_2   ? l2_amax(s, 1, &last, false)
+                                 : l2_amin(s, 1, &last, false);
+    l2_tensor_release(p);
+    l2_tensor_release(s);
+    for (int j = 0; keepdim && r && j < 2; j++) {
+        l2_tensor *u = l2_unsqueeze(r, j == 0 ? (d0 < d1 ? d0 : d1) : (d0 < d1 ? d1 : d0));
+        l2_tensor_release(r);
+        r = u;
+    }
+    return r;
+}
+
 /* matrix_norm over the two distinct wrapped dims d0, d1 of A (checked by the caller). */
 static l2_tensor *mn_impl(const char *op, const l2_tensor *A, mn_ord o, int d0, int d1,
                           bool keepdim)
@@ -198,11 +224,8 @@ static l2_tensor *mn_impl(const char *op, const l2_tensor *A, mn_ord o, int d0, 
         int dd[2] = {d0, d1};
         return l2_linalg_vector_norm(A, 2.0, dd, 2, keepdim);
     }
-    if (o == MN_NUC || o == MN_2 || o == MN_M2) {
-        l2__fail(L2_ERR_ARG, "%s: ord 2/-2/nuc not supported yet (they need the singular "
-                 "values)", op);
-        return NULL;
-    }
+    if (o == MN_NUC || o == MN_2 || o == MN_M2)
+        return sv_norm(A, o, d0, d1, keepdim);
     /* torch 1.13: the 1-norm is the largest column sum (amax over d1 of the 1-norms over d0),
      * the inf-norm the 1-norm of the transpose; -1 and -inf take amin */
     if (o == MN_INF || o == MN_MINF) {
