@@ -1155,6 +1155,11 @@ L2_API l2_tensor *l2_linalg_slogdet(const l2_tensor *A, l2_tensor **logabsdet);
  * minor of order k". Gradient (torch 1.13): with P = L^T dL and Phi = tril(P) with its
  * diagonal halved, dA = L^{-T} Phi L^{-1}, symmetrized as (dA + dA^T) / 2. */
 L2_API l2_tensor *l2_linalg_cholesky(const l2_tensor *A, bool upper);
+/* create_graph (issue 15; libl2/ops/linalg-la-cg.c): the gradients of solve, inv, det,
+ * slogdet and cholesky can be differentiated again (torch 1.13's grad-mode formulas: solves
+ * recomputed from A). Deliberate difference: det at an exactly singular matrix (a zero pivot)
+ * fails the create_graph backward with L2_ERR_AUTOGRAD, where torch 1.13 switches to an SVD
+ * formula; slogdet of a singular matrix fails there as torch's solve raises. */
 
 /* ---- Linear algebra: norms, least squares (libl2/ops/linalg-norm.c, linalg-lstsq.c) ------- */
 
@@ -1250,6 +1255,8 @@ L2_API l2_tensor *l2_linalg_eigh(const l2_tensor *A, const char *uplo, l2_tensor
  * errors and gradient V diag(gL) V^T (eigenvectors computed as well, as torch does in grad
  * mode). */
 L2_API l2_tensor *l2_linalg_eigvalsh(const l2_tensor *A, const char *uplo);
+/* create_graph (issue 15): the gradients of qr, eigh and eigvalsh cannot be differentiated
+ * again yet (a create_graph backward through them fails with L2_ERR_AUTOGRAD). */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Linear algebra through LAPACK: SVD (libl2/ops/linalg-svd.c)                                */
@@ -1826,6 +1833,12 @@ L2_API l2_tensor *l2_unfold(const l2_tensor *x, const int64_t kernel[2],
 L2_API l2_tensor *l2_fold(const l2_tensor *x, const int64_t output_size[2],
                           const int64_t kernel[2], const int64_t dilation[2],
                           const int64_t padding[2], const int64_t stride[2]);
+/* create_graph (issue 15; libl2/ops/conv-cg.c): the gradients of conv2d, conv_transpose2d (and
+ * the 1-d forms built on them), every max and average pool above, adaptive pooling,
+ * max_unpool2d and l2_pad can be differentiated again (l2_autograd_grad_ex / l2_backward_ex
+ * with create_graph): the max pools' and max_unpool2d's through the argmax the forward kept
+ * (their second derivative in x is 0, as torch's). conv3d's cannot yet: a create_graph
+ * backward through it fails with L2_ERR_AUTOGRAD. */
 /* @@CONV@@ */
 
 /* ------------------------------------------------------------------------------------------ */

@@ -7,4 +7,7 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_CONV2(X)
+#define L2__CG_CONV2(X)                                                                      \
+    X(CONV_TRANSPOSE2D, conv_transpose2d)                                                    \
+    X(MAX_POOL2D_EX, max_pool2d_ex)                                                          \
+    X(AVG_POOL2D_EX, avg_pool2d_ex)

@@ -8,4 +8,8 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_CONV3(X)
+#define L2__CG_CONV3(X)                                                                      \
+    X(MAX_POOL3D, max_pool3d)                                                                \
+    X(AVG_POOL3D, avg_pool3d)                                                                \
+    X(ADAPTIVE_MAX_POOL2D, adaptive_max_pool2d)                                              \
+    X(MAX_UNPOOL2D, max_unpool2d)

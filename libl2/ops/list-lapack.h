@@ -8,4 +8,9 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_LAPACK(X)
+#define L2__CG_LAPACK(X)                                                                     \
+    X(LINALG_SOLVE, linalg_solve)                                                            \
+    X(LINALG_INV, linalg_inv)                                                                \
+    X(LINALG_DET, linalg_det)                                                                \
+    X(LINALG_SLOGDET, linalg_slogdet)                                                        \
+    X(LINALG_CHOLESKY, linalg_cholesky)

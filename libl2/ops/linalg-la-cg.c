@@ -1,0 +1,157 @@
+/* linalg-la-cg.c: the differentiable backwards (create_graph, issue 15) of the LAPACK solvers
+ * (linalg-solve.c, linalg-cholesky.c): torch 1.13's formulas in its grad-mode form (the one it
+ * differentiates again: solves recomputed from A rather than from saved LU factors), written
+ * with recorded public ops (l2_linalg_solve, l2_linalg_inv, l2_matmul, ...) over the saved A and
+ * outputs attached to their graphs (l2__saved_graph):
+ *   solve     X = A^{-1} B: gB = solve(A^T, gX), gA = -gB X^T;
+ *   inv       Y = A^{-1}: gA = -Y^T gY Y^T;
+ *   det       d = det A: gA = (g d) A^{-T} (d the attached output);
+ *   slogdet   l = log|det A|: gA = g A^{-T};
+ *   cholesky  A = L L^T: P = L^T gL, Phi = tril(P) with its diagonal halved,
+ *             gA = sym(L^{-T} Phi L^{-1}).
+ * Differences from torch: det of an exactly singular matrix (a zero pivot) fails the create_graph
+ * backward with L2_ERR_AUTOGRAD (torch 1.13 switches to an SVD formula below |det| < 100 eps;
+ * libl2 has no differentiable SVD here); slogdet of a singular matrix fails as torch's solve
+ * does. */
+#include "../autograd-impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Temporaries of one backward, released together. */
+typedef struct {
+    l2_tensor *t[20];
+    int n;
+} tmps;
+
+static l2_tensor *keep(tmps *k, l2_tensor *t)
+{
+    if (t)
+        k->t[k->n++] = t;
+    return t;
+}
+
+static l2_status drop(tmps *k, l2_status st)
+{
+    for (int i = 0; i < k->n; i++)
+        l2_tensor_release(k->t[i]);
+    k->n = 0;
+    return st;
+}
+
+static l2_tensor *mT(const l2_tensor *t)
+{
+    return l2_transpose(t, -2, -1);
+}
+
+/* X = solve(A, B): saved A (0) and X (1); i[0]: B a batch of vectors. */
+l2_status l2__linalg_solve_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    bool vec = n->i[0] != 0;
+    tmps k = {.n = 0};
+    l2_tensor *A = keep(&k, l2__saved_graph(n, 0));
+    l2_tensor *At = A ? keep(&k, mT(A)) : NULL;
+    /* vectors as one-column matrices, so that the batch dims broadcast as matrices */
+    l2_tensor *gx = At ? keep(&k, vec ? l2_unsqueeze(gout, -1) : l2_tensor_ref((l2_tensor *)gout))
+                       : NULL;
+    l2_tensor *gb = gx ? keep(&k, l2_linalg_solve(At, gx)) : NULL;
+    if (!gb)
+        return drop(&k, l2_last_status());
+    if (l2__edge_of(n, 0)) {
+        l2_tensor *X = keep(&k, l2__saved_graph(n, 1));
+        l2_tensor *xm = X ? keep(&k, vec ? l2_unsqueeze(X, -1) : l2_tensor_ref(X)) : NULL;
+        l2_tensor *xt = xm ? keep(&k, mT(xm)) : NULL;
+        l2_tensor *p = xt ? keep(&k, l2_matmul(gb, xt)) : NULL;
+        if (!p || !(gin[0] = l2_neg(p)))
+            return drop(&k, l2_last_status());
+    }
+    if (l2__edge_of(n, 1) && !(gin[1] = vec ? l2_squeeze_dim(gb, -1) : l2_tensor_ref(gb)))
+        return drop(&k, l2_last_status());
+    return drop(&k, L2_OK);
+}
+
+/* Y = inv(A): saved Y (0), the node's own output. */
+l2_status l2__linalg_inv_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    tmps k = {.n = 0};
+    l2_tensor *Y = keep(&k, l2__saved_graph(n, 0));
+    l2_tensor *yt = Y ? keep(&k, mT(Y)) : NULL;
+    l2_tensor *p = yt ? keep(&k, l2_matmul(yt, gout)) : NULL;
+    l2_tensor *q = p ? keep(&k, l2_matmul(p, yt)) : NULL;
+    if (!q || !(gin[0] = l2_neg(q)))
+        return drop(&k, l2_last_status());
+    return drop(&k, L2_OK);
+}
+
+/* c A^{-T} with c (batch-shaped) broadcast over each matrix; what names the op in the singular
+ * case's message (NULL: the inverse's own error stands). */
+static l2_tensor *scaled_inv_t(tmps *k, const l2_tensor *A, const l2_tensor *c, const char *what)
+{
+    l2_tensor *inv = keep(k, l2_linalg_inv(A));
+    if (!inv) {
+        if (what && l2_last_status() == L2_ERR_ARG) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", l2_last_error());
+            l2__fail(L2_ERR_AUTOGRAD, "backward: create_graph: the second derivative of %s at a "
+                     "singular matrix is not supported yet (torch 1.13 uses an SVD there): %s",
+                     what, why);
+        }
+        return NULL;
+    }
+    l2_tensor *it = keep(k, mT(inv));
+    l2_tensor *c1 = it ? keep(k, l2_unsqueeze(c, -1)) : NULL;
+    l2_tensor *c2 = c1 ? keep(k, l2_unsqueeze(c1, -1)) : NULL;
+    return c2 ? l2_mul(it, c2) : NULL;
+}
+
+/* d = det(A): saved A (0) and d (1, the node's output). */
+l2_status l2__linalg_det_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    /* 0x0 matrices: no gradient, as the plain backward (torch 1.13: None) */
+    if (n->in_shape[0][n->in_ndim[0] - 1] == 0)
+        return L2_OK;
+    tmps k = {.n = 0};
+    l2_tensor *A = keep(&k, l2__saved_graph(n, 0));
+    l2_tensor *d = A ? keep(&k, l2__saved_graph(n, 1)) : NULL;
+    l2_tensor *c = d ? keep(&k, l2_mul(gout, d)) : NULL;
+    if (!c || !(gin[0] = scaled_inv_t(&k, A, c, "linalg_det")))
+        return drop(&k, l2_last_status());
+    return drop(&k, L2_OK);
+}
+
+/* logabsdet = log|det A|: saved A (0). */
+l2_status l2__linalg_slogdet_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    tmps k = {.n = 0};
+    l2_tensor *A = keep(&k, l2__saved_graph(n, 0));
+    if (!A || !(gin[0] = scaled_inv_t(&k, A, gout, NULL)))
+        return drop(&k, l2_last_status());
+    return drop(&k, L2_OK);
+}
+
+/* A = L L^T (or U^T U when i[0]): saved the factor (0, the node's output). */
+l2_status l2__linalg_cholesky_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    bool upper = n->i[0] != 0;
+    int64_t m = n->out_shape[n->out_ndim - 1];
+    tmps k = {.n = 0};
+    l2_tensor *F = keep(&k, l2__saved_graph(n, 0));
+    l2_tensor *L = F ? keep(&k, upper ? mT(F) : l2_tensor_ref(F)) : NULL;
+    l2_tensor *gL = L ? keep(&k, upper ? mT(gout) : l2_tensor_ref((l2_tensor *)gout)) : NULL;
+    l2_tensor *Lt = gL ? keep(&k, mT(L)) : NULL;
+    l2_tensor *P = Lt ? keep(&k, l2_matmul(Lt, gL)) : NULL;
+    l2_tensor *low = P ? keep(&k, l2_tril(P, -1)) : NULL;
+    l2_tensor *eye = low ? keep(&k, l2_eye(m, m, F->dtype)) : NULL;
+    l2_tensor *dg = eye ? keep(&k, l2_mul(P, eye)) : NULL;
+    l2_tensor *hd = dg ? keep(&k, l2_mul_scalar(dg, 0.5)) : NULL;
+    l2_tensor *phi = hd ? keep(&k, l2_add(low, hd)) : NULL;
+    l2_tensor *li = phi ? keep(&k, l2_linalg_inv(L)) : NULL;
+    l2_tensor *lit = li ? keep(&k, mT(li)) : NULL;
+    l2_tensor *p = lit ? keep(&k, l2_matmul(lit, phi)) : NULL;
+    l2_tensor *q = p ? keep(&k, l2_matmul(p, li)) : NULL;
+    l2_tensor *qt = q ? keep(&k, mT(q)) : NULL;
+    l2_tensor *s = qt ? keep(&k, l2_add(q, qt)) : NULL;
+    if (!s || !(gin[0] = l2_mul_scalar(s, 0.5)))
+        return drop(&k, l2_last_status());
+    return drop(&k, L2_OK);
+}
