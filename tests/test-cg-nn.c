@@ -11,7 +11,7 @@
 #include <string.h>
 
 enum {
-    SOFTMAX, LOG_SOFTMAX, DROPOUT, CE, CE_PROB, NLL, MSE, L1, BCE, BCE_LOGITS,
+    SOFTMAX, LOG_SOFTMAX, DROPOUT, CE, CE_PROB, NLL, MSE, L1, BCE, BCE_LOGITS, LN, BN,
 };
 
 typedef struct {
@@ -19,7 +19,9 @@ typedef struct {
     int dim;          /* softmax dim */
     l2_reduction red;
     int64_t ignore;   /* cross_entropy / nll_loss */
-    double eps;       /* label smoothing; dropout p */
+    double eps;       /* label smoothing; dropout p; normalisation eps */
+    int nparams;      /* layer_norm / batch_norm: 0 none, 1 weight, 2 weight and bias */
+    int nnorm;        /* layer_norm: normalised dims; batch_norm: 1 training, 0 eval */
     l2_tensor *target; /* a constant target (class indices), or NULL: in[1] is the target */
 } nn_ctx;
 
@@ -43,6 +45,21 @@ static l2_tensor *nn_op(l2_tensor *const *in, void *vc)
     case L1: return l2_l1_loss(in[0], t, c->red);
     case BCE: return l2_binary_cross_entropy(in[0], t, c->red);
     case BCE_LOGITS: return l2_binary_cross_entropy_with_logits(in[0], t, c->red);
+    case LN: {
+        int nd = l2_ndim(in[0]);
+        const int64_t *sh = l2_shape(in[0]) + nd - c->nnorm;
+        return l2_layer_norm(in[0], c->nnorm, sh, c->nparams > 0 ? in[1] : NULL,
+                             c->nparams > 1 ? in[2] : NULL, c->eps);
+    }
+    case BN: {
+        int64_t C = l2_shape(in[0])[1];
+        l2_tensor *rm = l2_full(1, &C, 0.25, L2_FLOAT64), *rv = l2_full(1, &C, 0.8, L2_FLOAT64);
+        l2_tensor *r = l2_batch_norm(in[0], rm, rv, c->nparams > 0 ? in[1] : NULL,
+                                     c->nparams > 1 ? in[2] : NULL, c->nnorm != 0, 0.1, c->eps);
+        l2_tensor_release(rm);
+        l2_tensor_release(rv);
+        return r;
+    }
     }
     return NULL;
 }
@@ -275,6 +292,37 @@ int main(void)
     l2_tensor_release(y1);
     l2_tensor_release(y2);
     l2_tensor_release(y3);
+
+    /* layer_norm, batch_norm (training: the statistics recomputed with recorded ops; eval: the
+     * running ones, constants) */
+    {
+        struct {
+            const char *name;
+            int op, nparams, nnorm, nd;
+            int64_t xs[4], ps[3];
+            int pnd;
+            bool trans;
+        } nc[] = {
+            {"layer_norm (3,4) over 1 dim, weight and bias", LN, 2, 1, 2, {3, 4}, {4}, 1, false},
+            {"layer_norm (2,2,3) over 2 dims, weight", LN, 1, 2, 3, {2, 2, 3}, {2, 3}, 2, false},
+            {"layer_norm (3,4)^T, no parameters", LN, 0, 1, 2, {3, 4}, {4}, 1, true},
+            {"batch_norm training (4,3), weight and bias", BN, 2, 1, 2, {4, 3}, {3}, 1, false},
+            {"batch_norm training (2,3,2)^T, no parameters", BN, 0, 1, 3, {2, 3, 2}, {3}, 1,
+             true},
+            {"batch_norm eval (2,3,2), weight and bias", BN, 2, 0, 3, {2, 3, 2}, {3}, 1, false},
+        };
+        for (size_t k = 0; k < sizeof nc / sizeof *nc; k++) {
+            c = (nn_ctx){.op = nc[k].op, .eps = 1e-5, .nparams = nc[k].nparams,
+                         .nnorm = nc[k].nnorm};
+            l2_tensor *in[3] = {leaf(nc[k].nd, nc[k].xs, -2, 2, nc[k].trans), NULL, NULL};
+            for (int i = 0; i < nc[k].nparams; i++)
+                in[1 + i] = gc_leaf(nc[k].pnd, nc[k].ps, 0.5, 1.5);
+            ok(gradgradcheck(nc[k].name, nn_op, 1 + nc[k].nparams, in, &c), "gradgradcheck: %s",
+               nc[k].name);
+            for (int i = 0; i < 3; i++)
+                l2_tensor_release(in[i]);
+        }
+    }
 
     penalty_check();
     ok(l2_live_tensors() == live0, "no tensor leaked (%lld live, %lld at start)",

@@ -2,7 +2,7 @@
 libl2_libl2_la_SOURCES += libl2/ops/nn-impl.h libl2/ops/nn-softmax.c libl2/ops/nn-loss.c \
 	libl2/ops/nn-norm.c
 # create_graph (issue 15): the differentiable backwards
-libl2_libl2_la_SOURCES += libl2/ops/nn-cg.c
+libl2_libl2_la_SOURCES += libl2/ops/nn-cg.c libl2/ops/nn-norm-cg.c
 C_TESTS += tests/test-nn tests/test-nn-grad
 tests_test_nn_SOURCES = tests/test-nn.c tests/tap.h tests/gradcheck.h
 tests_test_nn_LDADD = $(TEST_LDADD)
