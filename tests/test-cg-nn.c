@@ -11,7 +11,7 @@
 #include <string.h>
 
 enum {
-    SOFTMAX, LOG_SOFTMAX, DROPOUT, CE, CE_PROB, NLL, MSE, L1, BCE, BCE_LOGITS, LN, BN,
+    SOFTMAX, LOG_SOFTMAX, DROPOUT, CE, CE_PROB, NLL, MSE, L1, BCE, BCE_LOGITS, LN, BN, NORMAL, BERNOULLI,
 };
 
 typedef struct {
@@ -58,6 +58,14 @@ static l2_tensor *nn_op(l2_tensor *const *in, void *vc)
                                      c->nparams > 1 ? in[2] : NULL, c->nnorm != 0, 0.1, c->eps);
         l2_tensor_release(rm);
         l2_tensor_release(rv);
+        return r;
+    }
+    case NORMAL:
+    case BERNOULLI: { /* a draw (zero gradient, as torch) times mean: the product's curvature */
+        l2_manual_seed(9);
+        l2_tensor *d = c->op == NORMAL ? l2_normal_tensor_tensor(in[0], in[1]) : l2_bernoulli(in[1]);
+        l2_tensor *r = d ? l2_mul(d, in[0]) : NULL;
+        l2_tensor_release(d);
         return r;
     }
     }
@@ -323,6 +331,12 @@ int main(void)
                 l2_tensor_release(in[i]);
         }
     }
+
+    /* normal's zero gradient (torch's convention) is not the derivative of the draw in mean and
+     * std that differences see: its constant-zeros cg is checked by the oracle only */
+    c = (nn_ctx){.op = BERNOULLI};
+    check("bernoulli(p) * x (zero gradient of the draw)", c, L2_SHAPE(2, 3), false, -1, 1,
+          L2_SHAPE(2, 3), 0.2, 0.8);
 
     penalty_check();
     ok(l2_live_tensors() == live0, "no tensor leaked (%lld live, %lld at start)",
