@@ -1567,7 +1567,9 @@ L2_API l2_tensor *l2_l1_loss(const l2_tensor *input, const l2_tensor *target, l2
 /* -(target * log(input) + (1 - target) * log(1 - input)) with each log clamped at -100, as torch.
  * input: probabilities in [0, 1] (L2_ERR_ARG otherwise); target: input's shape (L2_ERR_SHAPE
  * otherwise) and dtype (L2_ERR_DTYPE otherwise, as torch). Gradients flow to input (divided by
- * max(x(1-x), 1e-12f), the float constant as torch) and to target (-logit(input)), as torch. */
+ * max(x(1-x), 1e-12f), the float constant as torch) and to target (-logit(input)), as torch.
+ * No second derivative yet (create_graph fails with L2_ERR_AUTOGRAD): torch 1.13's double
+ * backward adds 1e-12 to x and 1 - x where its backward clamps, ~1e-11 from the exact one. */
 L2_API l2_tensor *l2_binary_cross_entropy(const l2_tensor *input, const l2_tensor *target,
                                           l2_reduction r);
 /* binary_cross_entropy(sigmoid(input), target) computed stably as

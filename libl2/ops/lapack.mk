@@ -6,6 +6,6 @@ tests_test_linalg_solve_SOURCES = tests/test-linalg-solve.c tests/tap.h tests/te
 	tests/gradcheck.h
 tests_test_linalg_solve_LDADD = $(TEST_LDADD) -lm
 # create_graph (issue 15): second derivatives of the solvers (linalg-la-cg.c).
-C_TESTS += tests/test-cg-linalg
-tests_test_cg_linalg_SOURCES = tests/test-cg-linalg.c tests/tap.h tests/testutil.h tests/gradcheck.h
-tests_test_cg_linalg_LDADD = $(TEST_LDADD) -lm
+C_TESTS += tests/test-cg-lapack
+tests_test_cg_lapack_SOURCES = tests/test-cg-lapack.c tests/tap.h tests/testutil.h tests/gradcheck.h
+tests_test_cg_lapack_LDADD = $(TEST_LDADD) -lm

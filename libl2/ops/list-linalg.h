@@ -11,4 +11,12 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_LINALG(X)
+#define L2__CG_LINALG(X)                                                                     \
+    X(MATMUL, matmul)                                                                        \
+    X(MM, mm)                                                                                \
+    X(BMM, bmm)                                                                              \
+    X(MV, mv)                                                                                \
+    X(DOT, dot)                                                                              \
+    X(OUTER, outer)                                                                          \
+    X(ADDMM, addmm)                                                                          \
+    X(LINEAR, linear)

@@ -157,6 +157,7 @@ l2_tensor *l2_layer_norm(const l2_tensor *x, int n_normalized, const int64_t *no
         node->i[0] = M;
         node->i[1] = N;
         node->ni = 2;
+        node->f[0] = eps; /* create_graph recomputes the statistics (nn-norm-cg.c) */
         stats = NULL;
     }
     l2__free(stats);
@@ -396,6 +397,7 @@ l2_tensor *l2_batch_norm(const l2_tensor *x, l2_tensor *running_mean, l2_tensor 
     if (node) {
         node->i[0] = training;
         node->ni = 1;
+        node->f[0] = eps; /* create_graph recomputes the statistics (nn-norm-cg.c) */
     }
     /* The running statistics are updated last, once nothing can fail, not even the hand-over to
      * an open scope (stats stays alive: it is freed below, or by the node). */

@@ -96,6 +96,12 @@ l2_status l2__bernoulli_backward(l2__node *n, const l2_tensor *gout, l2_tensor *
     return zero_grads(n, gout, gin);
 }
 
+/* create_graph (issue 15): the zeros are constants (no history), as torch's zeros_like. */
+l2_status l2__bernoulli_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return zero_grads(n, gout, gin);
+}
+
 l2_tensor *l2_bernoulli_p(const l2_tensor *t, double p)
 {
     const char *op = "bernoulli";
@@ -366,6 +372,12 @@ static l2_tensor *normal_impl(const char *op, const l2_tensor *mean, double ms,
 
 /* dmean = 0, dstd = 0 (torch 1.13's NormalBackward1, 2 and 3). */
 l2_status l2__normal_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return zero_grads(n, gout, gin);
+}
+
+/* create_graph (issue 15): constant zeros, as bernoulli's. */
+l2_status l2__normal_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     return zero_grads(n, gout, gin);
 }
