@@ -51,3 +51,11 @@ EXTRA_DIST += oracle/reg_decomp.py oracle/matgen.py # la2 (issue 15)
 EXTRA_DIST += oracle/reg_einsum.py # compose (issue 15)
 EXTRA_DIST += oracle/reg_lapack.py # la1 (issue 15)
 EXTRA_DIST += oracle/reg_mha.py # mha (issue 15)
+# Second derivatives (issue 15, create_graph): tests/gradgrad.sh in make check (the CI profile);
+# make oracle-gradgrad runs the deep profile (more cases and directions per op).
+TESTS += tests/gradgrad.sh
+EXTRA_DIST += tests/gradgrad.sh oracle/gradgrad.py oracle/gradgrad_graph.py oracle/gradgrad_ops.txt
+oracle-gradgrad: all
+	L2_BUILDDIR='$(abs_top_builddir)' L2_SRCDIR='$(abs_top_srcdir)' \
+	  $(PYTHON_TORCH) $(abs_top_srcdir)/oracle/gradgrad.py --profile deep $(GRADGRAD_ARGS)
+.PHONY: oracle-gradgrad
