@@ -18,6 +18,20 @@ static l2_tensor *zeros_in(const l2__node *n, int i, const l2_tensor *g)
     return l2_zeros(n->in_ndim[i], n->in_shape[i], g->dtype);
 }
 
+/* zeros of (ndim, shape) in g's dtype for a g WITHOUT elements, differentiable in g as torch's
+ * (its backward of an empty gradient is an op on it: the result requires grad when g does):
+ * zeros + sum(g), sum(g) being exactly 0. New reference or NULL (error set). */
+static l2_tensor *zeros_of_empty(const l2_tensor *g, int ndim, const int64_t *shape)
+{
+    l2_tensor *z = l2_zeros(ndim, shape, g->dtype);
+    if (!z || !l2_requires_grad(g))
+        return z;
+    l2_tensor *s = l2_sum(g), *r = s ? l2_add(z, s) : NULL;
+    l2_tensor_release(s);
+    l2_tensor_release(z);
+    return r;
+}
+
 /* t (smaller or equal in every dim) padded with zeros after its end to (ndim, shape), with
  * recorded cats; a new reference. */
 static l2_tensor *pad_to(const l2_tensor *t, int ndim, const int64_t *shape)
@@ -78,8 +92,6 @@ l2_status l2__gather_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor *
 /* dy.gather(dim, index) in zeros of input i's shape (scatter's and scatter_add's dsrc). */
 static l2_tensor *gathered(l2__node *n, const l2_tensor *gout, int i)
 {
-    if (l2_numel(n->saved[0]) == 0)
-        return zeros_in(n, i, gout);
     l2_tensor *g = l2_gather(gout, (int)n->i[0], n->saved[0]);
     l2_tensor *r = g ? pad_to(g, n->in_ndim[i], n->in_shape[i]) : NULL;
     l2_tensor_release(g);
@@ -131,7 +143,7 @@ static l2_tensor *rows_zeroed(l2__node *n, const l2_tensor *gout)
 static l2_tensor *rows_selected(l2__node *n, const l2_tensor *gout, double alpha)
 {
     if (l2_numel(gout) == 0)
-        return zeros_in(n, 1, gout);
+        return zeros_of_empty(gout, n->in_ndim[1], n->in_shape[1]);
     l2_tensor *s = l2_index_select(gout, (int)n->i[0], n->saved[0]);
     if (!s || alpha == 1.0)
         return s;

@@ -13,16 +13,30 @@ l2_status l2__permute_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor 
     return l2__permute_backward(n, gout, gin);
 }
 
+/* zeros of (ndim, shape) in g's dtype for a g WITHOUT elements, differentiable in g as torch's
+ * (its backward of an empty gradient is an op on it: the result requires grad when g does):
+ * zeros + sum(g), sum(g) being exactly 0. New reference or NULL (error set). */
+static l2_tensor *zeros_of_empty(const l2_tensor *g, int ndim, const int64_t *shape)
+{
+    l2_tensor *z = l2_zeros(ndim, shape, g->dtype);
+    if (!z || !l2_requires_grad(g))
+        return z;
+    l2_tensor *s = l2_sum(g), *r = s ? l2_add(z, s) : NULL;
+    l2_tensor_release(s);
+    l2_tensor_release(z);
+    return r;
+}
+
 /* zeros(n's input shape) with slices pos, pos + step, ... (len of them) along dim d replaced by
  * the slices of g (g has the input's shape with len at d): a recorded index_copy. */
 static l2_tensor *scatter_slices(l2__node *n, const l2_tensor *g, int d, int64_t pos,
                                  int64_t step, int64_t len)
 {
+    if (len == 0 || l2_numel(g) == 0)
+        return zeros_of_empty(g, n->in_ndim[0], n->in_shape[0]);
     l2_tensor *z = l2_zeros(n->in_ndim[0], n->in_shape[0], g->dtype);
     if (!z)
         return NULL;
-    if (len == 0 || l2_numel(z) == 0)
-        return z; /* nothing lands: zeros without history, as the gradient's derivative is 0 */
     l2_tensor *idx = l2_arange((double)pos, (double)pos + (double)step * (double)len,
                                (double)step, L2_INT64);
     l2_tensor *r = idx ? l2_index_copy(z, d, idx, g) : NULL;
@@ -102,21 +116,21 @@ l2_status l2__diagonal_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor
     perm[d2] = k + 1;
     full[k] = s1;
     full[k + 1] = s2;
-    flat[k] = s1 * s2; /* the input's numel fits: so does this */
-    l2_tensor *z = l2_zeros(k + 1, flat, gout->dtype), *y = NULL;
-    if (!z)
-        return l2_last_status();
-    if (L > 0 && l2_numel(z) > 0) {
+    l2_tensor *z = NULL, *y = NULL, *r = NULL;
+    if (L > 0 && l2_numel(gout) > 0) {
+        flat[k] = s1 * s2; /* a non-empty input's numel fits: so does this */
+        if (!(z = l2_zeros(k + 1, flat, gout->dtype)))
+            return l2_last_status();
         double start = (double)(r0 * s2 + c0), step = (double)(s2 + 1);
         l2_tensor *idx = l2_arange(start, start + step * (double)L, step, L2_INT64);
         y = idx ? l2_index_copy(z, k, idx, gout) : NULL;
         l2_tensor_release(idx);
         l2_tensor_release(z);
+        r = y ? l2_reshape(y, k + 2, full) : NULL;
+        l2_tensor_release(y);
     } else {
-        y = z;
+        r = zeros_of_empty(gout, k + 2, full);
     }
-    l2_tensor *r = y ? l2_reshape(y, k + 2, full) : NULL;
-    l2_tensor_release(y);
     gin[0] = r ? l2_permute(r, perm) : NULL;
     l2_tensor_release(r);
     return gin[0] ? L2_OK : l2_last_status();
