@@ -48,7 +48,7 @@ typedef struct {
 enum {
     PERMUTE, SLICE, SLICE_T, SELECT, CLONE, CAT, COPY, DIAG, DIAG3, INDEX_SELECT, GATHER,
     SCATTER_ADD, EMBEDDING, TAKE, INDEX_FILL, INDEX_COPY, INDEX_ADD, MASKED_SELECT,
-    MASKED_SCATTER, SCATTER, SCATTER_VALUE, UNFOLD, FOLD, VIEW_CHAIN
+    MASKED_SCATTER, SCATTER, SCATTER_VALUE, UNFOLD, FOLD, VIEW_CHAIN, AS_STRIDED, AS_STRIDED_OV
 };
 
 static l2_tensor *run(l2_tensor *const *in, void *ctx)
@@ -150,6 +150,13 @@ static l2_tensor *run(l2_tensor *const *in, void *ctx)
         l2_tensor_release(s);
         break;
     }
+    case AS_STRIDED: /* overlapping output windows */
+        y = l2_as_strided(a, 2, (int64_t[]){3, 3}, (int64_t[]){2, 1}, 1);
+        break;
+    case AS_STRIDED_OV: /* an input that overlaps itself (expanded), offset output */
+        t = l2_expand(a, 2, (int64_t[]){2, 3});
+        y = t ? l2_as_strided(t, 2, (int64_t[]){2, 2}, (int64_t[]){1, 1}, 0) : NULL;
+        break;
     }
     l2_tensor_release(i);
     l2_tensor_release(t);
@@ -181,6 +188,8 @@ static const gcase cases[] = {
     {"unfold padding and stride", UNFOLD, 1, {4}, {{1, 2, 3, 4}}},
     {"fold unbatched", FOLD, 1, {2}, {{8, 4}}},
     {"permute, slice, diagonal chained", VIEW_CHAIN, 1, {3}, {{3, 2, 4}}},
+    {"as_strided overlapping windows", AS_STRIDED, 1, {1}, {{8}}},
+    {"as_strided of an expanded input", AS_STRIDED_OV, 1, {1}, {{3}}},
 };
 
 int main(void)
@@ -218,7 +227,8 @@ int main(void)
     const char *names[] = {"permute", "slice", "select", "clone", "to_dtype", "cat", "copy_",
                            "diagonal", "index_select", "gather", "scatter_add", "embedding",
                            "take", "index_fill", "index_copy", "index_add", "masked_select",
-                           "masked_scatter", "scatter", "scatter_value", "unfold", "fold"};
+                           "masked_scatter", "scatter", "scatter_value", "unfold", "fold",
+                           "as_strided"};
     int all = 1;
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         if (!l2_has_double_backward(names[k])) {

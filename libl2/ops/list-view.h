@@ -22,4 +22,5 @@
     X(CLONE, clone)                                                                      \
     X(TO_DTYPE, to_dtype)                                                                \
     X(CAT, cat)                                                                          \
-    X(COPY_, copy_)
+    X(COPY_, copy_)                                                                      \
+    X(AS_STRIDED, as_strided)
