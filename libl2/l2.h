@@ -2192,7 +2192,8 @@ L2_API l2_tensor *l2_diag(const l2_tensor *t, int64_t diagonal);
 L2_API l2_tensor *l2_diagonal(const l2_tensor *t, int64_t offset, int dim1, int dim2);
 /* torch.Tensor.repeat(t, repeats): n >= rank of t repeats (t's shape prepended with 1s to n
  * dims), dim i of the result repeats[i] x size i, t tiled along it. n < rank or a negative
- * repeat: L2_ERR_ARG; n > L2_MAX_DIMS: L2_ERR_ARG. */
+ * repeat: L2_ERR_ARG; n > L2_MAX_DIMS: L2_ERR_ARG. With a 0 repeat (an empty result) the
+ * gradient is zeros with no history, as torch's repeat_backward (its node is then "copy_"). */
 L2_API l2_tensor *l2_repeat(const l2_tensor *t, int n, const int64_t *repeats);
 /* torch.tile(t, reps): repeat with reps prepended with 1s up to t's rank. */
 L2_API l2_tensor *l2_tile(const l2_tensor *t, int n, const int64_t *reps);

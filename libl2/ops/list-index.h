@@ -7,4 +7,8 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_INDEX(X)
+#define L2__CG_INDEX(X)                                                                  \
+    X(INDEX_SELECT, index_select)                                                        \
+    X(GATHER, gather)                                                                    \
+    X(SCATTER_ADD, scatter_add)                                                          \
+    X(EMBEDDING, embedding)

@@ -3,4 +3,4 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_INDEX2(X)
+#define L2__CG_INDEX2(X) X(TAKE, take)

@@ -8,4 +8,9 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_INDEX3(X)
+#define L2__CG_INDEX3(X)                                                                 \
+    X(INDEX_FILL, index_fill)                                                            \
+    X(INDEX_COPY, index_copy)                                                            \
+    X(INDEX_ADD, index_add)                                                              \
+    X(MASKED_SELECT, masked_select)                                                      \
+    X(MASKED_SCATTER, masked_scatter)

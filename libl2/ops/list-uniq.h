@@ -7,4 +7,6 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_UNIQ(X)
+#define L2__CG_UNIQ(X)                                                                   \
+    X(SCATTER, scatter)                                                                  \
+    X(SCATTER_VALUE, scatter_value)

@@ -15,4 +15,12 @@
  * (l2__name_backward_cg, autograd-impl.h). */
 #define L2__CG_VIEW(X)                                                                   \
     X(VIEW, view)                                                                        \
-    X(EXPAND, expand)
+    X(EXPAND, expand)                                                                    \
+    X(PERMUTE, permute)                                                                  \
+    X(SLICE, slice)                                                                      \
+    X(SELECT, select)                                                                    \
+    X(CLONE, clone)                                                                      \
+    X(TO_DTYPE, to_dtype)                                                                \
+    X(CAT, cat)                                                                          \
+    X(COPY_, copy_)                                                                      \
+    X(AS_STRIDED, as_strided)

@@ -228,6 +228,19 @@ static l2_tensor *repeat_impl(const char *op, const l2_tensor *t, int n, const i
         if (x && !copied)
             step(&x, l2_clone(x));
     }
+    bool zero_rep = false;
+    for (int i = 0; i < n; i++)
+        zero_rep |= reps[i] == 0;
+    if (x && zero_rep && x->requires_grad) {
+        /* torch's repeat_backward returns zeros without history when a repeat is 0 (so a
+         * create_graph gradient through it does not depend on the upstream gradient): the
+         * (empty) result is overwritten by constant zeros, whose node gives its old value a
+         * gradient of new zeros. */
+        l2_tensor *z = l2_zeros(x->ndim, x->shape, x->dtype);
+        if (!z || !step(&x, l2_clone(x)) || l2_copy_(x, z) != L2_OK)
+            step(&x, NULL);
+        l2_tensor_release(z);
+    }
     l2__leave();
     return l2__ret(x);
 }

@@ -233,3 +233,24 @@ l2_status l2__fold_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     return backward("fold", n, gout, gin, false);
 }
+
+/* create_graph (issue 15): the same adjoints with the recorded public ops (unfold's gradient
+ * is fold of dy, fold's is unfold of dy), from the geometry saved in the node. */
+static l2_status backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin, bool to_image)
+{
+    fgeom g = geom_of(n);
+    const int64_t k[2] = {g.kh, g.kw}, dil[2] = {g.dh, g.dw}, pad[2] = {g.ph, g.pw},
+                  st[2] = {g.sh, g.sw}, size[2] = {g.h, g.w};
+    gin[0] = to_image ? l2_fold(gout, size, k, dil, pad, st) : l2_unfold(gout, k, dil, pad, st);
+    return gin[0] ? L2_OK : l2_last_status();
+}
+
+l2_status l2__unfold_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return backward_cg(n, gout, gin, true);
+}
+
+l2_status l2__fold_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return backward_cg(n, gout, gin, false);
+}

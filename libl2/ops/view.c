@@ -695,3 +695,81 @@ l2_status l2__expand_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor *
 {
     return l2__expand_backward(n, gout, gin);
 }
+
+/* create_graph (issue 15): as_strided's backward with recorded ops: the storage positions
+ * (relative to the span's start lo) of the output's and the input's elements, row-major, as
+ * int64 tensors; buf = zeros(span).index_add(0, out positions, dy.flatten()) (overlapping
+ * outputs add up), divided by the overlap counts of the input's geometry (a constant), then
+ * read back with index_select at the input's positions. */
+static l2_tensor *positions(int ndim, const int64_t *shape, const int64_t *stride, int64_t off)
+{
+    int64_t m = l2__numel(ndim, shape), idx[L2_MAX_DIMS] = {0};
+    l2_tensor *p = l2__new("as_strided_backward", 1, &m, L2_INT64, false);
+    if (!p)
+        return NULL;
+    int64_t *o = (int64_t *)l2__data(p);
+    for (int64_t k = 0; k < m; k++) {
+        int64_t pos = off;
+        for (int d = 0; d < ndim; d++)
+            pos += idx[d] * stride[d];
+        o[k] = pos;
+        for (int d = ndim - 1; d >= 0; d--) {
+            if (++idx[d] < shape[d])
+                break;
+            idx[d] = 0;
+        }
+    }
+    return p;
+}
+
+l2_status l2__as_strided_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    const as_strided_geom *g = n->extra;
+    int64_t lo1, hi1, lo2, hi2;
+    bool in_any = span(n->in_ndim[0], n->in_shape[0], g->in_stride, g->in_offset, &lo1, &hi1);
+    bool out_any = span(g->ndim, g->shape, g->stride, g->offset, &lo2, &hi2);
+    if (!in_any || !out_any) { /* nothing lands: zeros, recorded on dy as torch's */
+        l2_tensor *z = l2_zeros(n->in_ndim[0], n->in_shape[0], gout->dtype), *s = NULL;
+        if (z && l2_requires_grad(gout) && (s = l2_sum(gout))) {
+            l2_tensor *zs = l2_mul_scalar(s, 0.0); /* no element reads it when in_any is false */
+            l2_tensor *r = zs ? l2_add(z, zs) : NULL;
+            l2_tensor_release(zs);
+            l2_tensor_release(z);
+            z = r;
+        } else if (z && l2_requires_grad(gout)) {
+            l2_tensor_release(z);
+            z = NULL;
+        }
+        l2_tensor_release(s);
+        gin[0] = z;
+        return gin[0] ? L2_OK : l2_last_status();
+    }
+    int64_t lo = lo1 < lo2 ? lo1 : lo2, hi = hi1 > hi2 ? hi1 : hi2, len = hi - lo + 1;
+    int64_t m = l2__numel(g->ndim, g->shape);
+    l2_tensor *po = positions(g->ndim, g->shape, g->stride, g->offset - lo);
+    l2_tensor *pi = po ? positions(n->in_ndim[0], n->in_shape[0], g->in_stride,
+                                   g->in_offset - lo) : NULL;
+    l2_tensor *cnt = pi ? l2__new("as_strided_backward", 1, &len, L2_FLOAT64, true) : NULL;
+    l2_tensor *z = cnt ? l2_zeros(1, &len, gout->dtype) : NULL;
+    l2_tensor *fg = z ? l2_reshape(gout, 1, &m) : NULL;
+    l2_tensor *buf = fg ? l2_index_add(z, 0, po, fg, 1.0) : NULL, *sel = NULL;
+    if (buf) {
+        /* cnt: 1 / (the input elements sharing each storage element), 1 where none */
+        double *c = (double *)l2__data(cnt);
+        const int64_t *p = (const int64_t *)l2__data(pi);
+        int64_t mi = l2__numel(pi->ndim, pi->shape);
+        for (int64_t k = 0; k < mi; k++)
+            c[p[k]] += 1.0;
+        for (int64_t k = 0; k < len; k++)
+            c[k] = c[k] > 1.0 ? 1.0 / c[k] : 1.0;
+        l2_tensor *w = l2_to_dtype(cnt, gout->dtype), *d = w ? l2_mul(buf, w) : NULL;
+        sel = d ? l2_index_select(d, 0, pi) : NULL;
+        l2_tensor_release(d);
+        l2_tensor_release(w);
+    }
+    gin[0] = sel ? l2_reshape(sel, n->in_ndim[0], n->in_shape[0]) : NULL;
+    l2_tensor *all[] = {po, pi, cnt, z, fg, buf, sel};
+    for (int k = 0; k < 7; k++)
+        l2_tensor_release(all[k]);
+    return gin[0] ? L2_OK : l2_last_status();
+}
