@@ -166,3 +166,14 @@ l2_status l2__cumsum_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor *
     l2_tensor_release(c);
     return gin[0] ? L2_OK : l2_last_status();
 }
+
+/* amax / amin (scan family, reduce3.c): torch's scale_grad_by_count, (dy / count) at the ties */
+l2_status l2__amax_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return l2__weighted_grad_cg(l2__amax_backward, n, gout, gin);
+}
+
+l2_status l2__amin_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return l2__weighted_grad_cg(l2__amin_backward, n, gout, gin);
+}
