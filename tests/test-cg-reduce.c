@@ -13,12 +13,13 @@
 
 enum {
     MEAN, MEAN_DIMS, MAX, MIN, MAX_DIM, MIN_DIM_KEEP, VAR, VAR_ALL, STD, STD_KEEP, LSE, LSE_KEEP,
-    CUMSUM, AMAX, AMIN_KEEP, CUMMAX, CUMMIN, SORT, TOPK, KTH, MEDIAN, MEDIAN_DIM, MODE, N_OPS
+    CUMSUM, PROD, PROD_DIM, PROD_KEEP, AMAX, AMIN_KEEP, CUMMAX, CUMMIN, SORT, TOPK, KTH, MEDIAN, MEDIAN_DIM, MODE, N_OPS
 };
 static const char *names[N_OPS] = {
     "mean", "mean_dims [0] keepdim", "max", "min", "max_dim 1", "min_dim 0 keepdim",
     "var dims [1] correction 1", "var of all, correction 0", "std dims [0] correction 1",
-    "std dims [1] keepdim", "logsumexp [1]", "logsumexp [0, 1] keepdim", "cumsum 1",
+    "std dims [1] keepdim", "logsumexp [1]", "logsumexp [0, 1] keepdim", "cumsum 1", "prod", "prod_dim 1",
+    "prod_dim 0 keepdim",
     "amax [1]", "amin [0] keepdim", "cummax 1", "cummin 0", "sort 1 descending", "topk 2 of dim 1",
     "kthvalue 2 of dim 0", "median", "median_dim 1", "mode 1"};
 
@@ -42,6 +43,9 @@ static l2_tensor *op(l2_tensor *const *in, void *ctx)
     case LSE: r = l2_logsumexp(x, 1, (int[]){1}, false); break;
     case LSE_KEEP: r = l2_logsumexp(x, 2, (int[]){0, 1}, true); break;
     case CUMSUM: r = l2_cumsum(x, 1); break;
+    case PROD: r = l2_prod(x); break;
+    case PROD_DIM: r = l2_prod_dim(x, 1, false); break;
+    case PROD_KEEP: r = l2_prod_dim(x, 0, true); break;
     case AMAX: r = l2_amax(x, 1, (int[]){1}, false); break;
     case AMIN_KEEP: r = l2_amin(x, 1, (int[]){0}, true); break;
     case CUMMAX: r = l2_cummax(x, 1, &ix); break;
@@ -98,14 +102,32 @@ int main(void)
             l2_tensor_release(x);
         }
     }
+    /* prod with zeros in the input (torch's exclusive-cumprod form): one zero in a row, two
+     * zeros in a row, and the prod of everything */
     {
-        const char *ops[] = {"mean", "max", "min", "max_dim", "min_dim", "var", "std",
+        int ks[] = {PROD_DIM, PROD_DIM, PROD, PROD_KEEP};
+        int64_t zs[4][2][2] = {{{1, 2}, {1, 2}}, {{1, 0}, {1, 3}}, {{2, 1}, {2, 1}},
+                               {{0, 1}, {2, 1}}};
+        for (int i = 0; i < 4; i++) {
+            l2_tensor *x = gc_leaf(2, (int64_t[]){3, 4}, -2, 2);
+            l2_no_grad_begin();
+            l2_set(x, zs[i][0], 0);
+            l2_set(x, zs[i][1], 0);
+            l2_no_grad_end();
+            char name[96];
+            snprintf(name, sizeof name, "%s with zeros (case %d)", names[ks[i]], i);
+            ok(gradgradcheck(name, op, 1, &x, &ks[i]), "gradgradcheck %s", name);
+            l2_tensor_release(x);
+        }
+    }
+    {
+        const char *ops[] = {"mean", "prod", "max", "min", "max_dim", "min_dim", "var", "std",
                              "logsumexp", "cumsum", "amax", "amin", "cummax", "cummin", "sort",
                              "topk", "kthvalue", "median", "median_dim", "mode"};
         int all = 1;
         for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
             all &= l2_has_double_backward(ops[i]);
-        ok(all, "l2_has_double_backward for the 19 ops");
+        ok(all, "l2_has_double_backward for the 20 ops");
     }
     is_int(l2_live_tensors(), live0, "no tensor leaked");
     return tap_done();

@@ -18,6 +18,7 @@
 #define L2__CG_REDUCE(X)                                                                 \
     X(SUM, sum)                                                                          \
     X(MEAN, mean)                                                                        \
+    X(PROD, prod)                                                                        \
     X(MAX, max)                                                                          \
     X(MIN, min)                                                                          \
     X(MAX_DIM, max_dim)                                                                  \

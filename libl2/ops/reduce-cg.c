@@ -177,3 +177,75 @@ l2_status l2__amin_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **g
 {
     return l2__weighted_grad_cg(l2__amin_backward, n, gout, gin);
 }
+
+/* torch 1.13's prod_safe_zeros_backward along dim d of the 1-D-or-more x: g (the gradient with
+ * dim d kept) times the products of the elements before and after each one, from exclusive
+ * cumprods (no division, so zeros are fine). New reference or NULL. */
+static l2_tensor *prod_safe(const l2_tensor *g, const l2_tensor *x, int d)
+{
+    int64_t S = x->shape[d], osh[L2_MAX_DIMS];
+    for (int k = 0; k < x->ndim; k++)
+        osh[k] = k == d ? 1 : x->shape[k];
+    l2_tensor *t[11] = {NULL}, *r = NULL;
+    if ((t[0] = l2_ones(x->ndim, osh, x->dtype)) && (t[1] = l2_narrow(x, d, 0, S - 1)) &&
+        (t[2] = l2_cat(2, (l2_tensor *[]){t[0], t[1]}, d)) && (t[3] = l2_cumprod(t[2], d)) &&
+        (t[4] = l2_narrow(x, d, 1, S - 1)) && (t[5] = l2_flip(t[4], 1, &d)) &&
+        (t[6] = l2_cat(2, (l2_tensor *[]){t[0], t[5]}, d)) && (t[7] = l2_cumprod(t[6], d)) &&
+        (t[8] = l2_flip(t[7], 1, &d)) && (t[9] = l2_mul(t[3], t[8])))
+        r = l2_mul(g, t[9]);
+    drop(11, t);
+    return r;
+}
+
+/* torch 1.13's prod_backward: a 0-d input gets dy; without zeros dx = expand(dy) * (expand(out)
+ * / x) (out recomputed from the attached x); with zeros the exclusive-cumprod form (prod of
+ * everything: over x flattened). */
+l2_status l2__prod_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    if (n->in_ndim[0] == 0) {
+        gin[0] = l2_tensor_ref((l2_tensor *)gout);
+        return L2_OK;
+    }
+    rdims rd;
+    l2__node_rdims(n, &rd);
+    int dims[L2_MAX_DIMS], nd = red_list(&rd, dims);
+    if (rd.nred == 0 || rd.nout == 0) { /* nothing multiplied: a zero gradient */
+        gin[0] = l2_zeros(n->in_ndim[0], n->in_shape[0], gout->dtype);
+        return gin[0] ? L2_OK : l2_last_status();
+    }
+    l2_tensor *x = l2__saved_graph(n, 0), *t[8] = {NULL};
+    l2_status st = x ? L2_OK : l2_last_status();
+    bool zeros = false;
+    if (st == L2_OK) {
+        l2_tensor *z = l2_eq_scalar(n->saved[0], 0), *a = z ? l2_any(z) : NULL;
+        double v = 0;
+        if (!a || l2_item(a, &v) != L2_OK)
+            st = l2_last_status();
+        zeros = v != 0;
+        l2_tensor_release(z);
+        l2_tensor_release(a);
+    }
+    if (st != L2_OK) {
+    } else if (!zeros) {
+        bool all = nd != 1 || rd.ndim == 1;
+        if (!(t[0] = all ? l2_prod(x) : l2_prod_dim(x, dims[0], rd.keepdim)) ||
+            !(t[1] = l2__expand_grad_cg(n, &rd, t[0])) || !(t[2] = l2_div(t[1], x)) ||
+            !(t[3] = l2__expand_grad_cg(n, &rd, gout)) || !(gin[0] = l2_mul(t[3], t[2])))
+            st = l2_last_status();
+    } else if (nd == 1) {
+        int64_t keep[L2_MAX_DIMS];
+        for (int d = 0; d < rd.ndim; d++)
+            keep[d] = rd.red[d] ? 1 : n->in_shape[0][d];
+        if (!(t[0] = l2_reshape(gout, rd.ndim, keep)) || !(gin[0] = prod_safe(t[0], x, dims[0])))
+            st = l2_last_status();
+    } else {
+        int64_t m = l2_numel(x);
+        if (!(t[0] = l2_reshape(x, 1, &m)) || !(t[1] = l2_reshape(gout, 1, (int64_t[]){1})) ||
+            !(t[2] = prod_safe(t[1], t[0], 0)) ||
+            !(gin[0] = l2_reshape(t[2], n->in_ndim[0], n->in_shape[0])))
+            st = l2_last_status();
+    }
+    drop(8, t);
+    l2_tensor_release(x);
+    return st;
+}
