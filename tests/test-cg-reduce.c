@@ -13,14 +13,15 @@
 
 enum {
     MEAN, MEAN_DIMS, MAX, MIN, MAX_DIM, MIN_DIM_KEEP, VAR, VAR_ALL, STD, STD_KEEP, LSE, LSE_KEEP,
-    CUMSUM, PROD, PROD_DIM, PROD_KEEP, AMAX, AMIN_KEEP, CUMMAX, CUMMIN, SORT, TOPK, KTH, MEDIAN, MEDIAN_DIM, MODE, N_OPS
+    CUMSUM, PROD, PROD_DIM, PROD_KEEP, AMAX, AMIN_KEEP, CUMMAX, CUMMIN, LCSE_SCAN, SORT, TOPK, KTH, MEDIAN, MEDIAN_DIM, MODE, N_OPS
 };
 static const char *names[N_OPS] = {
     "mean", "mean_dims [0] keepdim", "max", "min", "max_dim 1", "min_dim 0 keepdim",
     "var dims [1] correction 1", "var of all, correction 0", "std dims [0] correction 1",
     "std dims [1] keepdim", "logsumexp [1]", "logsumexp [0, 1] keepdim", "cumsum 1", "prod", "prod_dim 1",
     "prod_dim 0 keepdim",
-    "amax [1]", "amin [0] keepdim", "cummax 1", "cummin 0", "sort 1 descending", "topk 2 of dim 1",
+    "amax [1]", "amin [0] keepdim", "cummax 1", "cummin 0", "logcumsumexp 1",
+    "sort 1 descending", "topk 2 of dim 1",
     "kthvalue 2 of dim 0", "median", "median_dim 1", "mode 1"};
 
 /* The op k of the enum on in[0] ([3, 4]); outputs that come with indices drop them. */
@@ -50,6 +51,7 @@ static l2_tensor *op(l2_tensor *const *in, void *ctx)
     case AMIN_KEEP: r = l2_amin(x, 1, (int[]){0}, true); break;
     case CUMMAX: r = l2_cummax(x, 1, &ix); break;
     case CUMMIN: r = l2_cummin(x, 0, &ix); break;
+    case LCSE_SCAN: r = l2_logcumsumexp(x, 1); break;
     case SORT: r = l2_sort(x, 1, true, false, &ix); break;
     case TOPK: r = l2_topk(x, 2, 1, true, true, &ix); break;
     case KTH: r = l2_kthvalue(x, 2, 0, false, &ix); break;
@@ -122,12 +124,12 @@ int main(void)
     }
     {
         const char *ops[] = {"mean", "prod", "max", "min", "max_dim", "min_dim", "var", "std",
-                             "logsumexp", "cumsum", "amax", "amin", "cummax", "cummin", "sort",
+                             "logsumexp", "cumsum", "amax", "amin", "cummax", "cummin", "logcumsumexp", "sort",
                              "topk", "kthvalue", "median", "median_dim", "mode"};
         int all = 1;
         for (size_t i = 0; i < sizeof ops / sizeof *ops; i++)
             all &= l2_has_double_backward(ops[i]);
-        ok(all, "l2_has_double_backward for the 20 ops");
+        ok(all, "l2_has_double_backward for the 21 ops");
     }
     is_int(l2_live_tensors(), live0, "no tensor leaked");
     return tap_done();

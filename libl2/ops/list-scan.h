@@ -15,4 +15,5 @@
     X(AMAX, amax)                                                                        \
     X(AMIN, amin)                                                                        \
     X(CUMMAX, cummax)                                                                    \
-    X(CUMMIN, cummin)
+    X(CUMMIN, cummin)                                                                    \
+    X(LOGCUMSUMEXP, logcumsumexp)

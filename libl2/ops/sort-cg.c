@@ -1,7 +1,10 @@
 /* sort-cg.c: the differentiable backwards (create_graph, issue 15) of the ops that select
- * elements (sort, topk, kthvalue, median_dim, mode of sort.c; cummax, cummin of scan.c) and of
- * median of everything: the same derivatives as their backward, with recorded public ops. */
+ * elements (sort, topk, kthvalue, median_dim, mode of sort.c; cummax, cummin of scan.c), of
+ * median of everything and of logcumsumexp: the same derivatives as their backward, with
+ * recorded public ops. */
 #include "sort-impl.h"
+
+#include <float.h>
 
 /* dx = zeros_like(x).scatter_add(dim, idx, dy) along the node's dim nd->i[0] with the saved
  * int64 indices (torch 1.13's value_selecting_reduction_backward and cummaxmin_backward): the
@@ -76,5 +79,44 @@ l2_status l2__median_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor *
         st = l2_last_status();
     for (int i = 0; i < 5; i++)
         l2_tensor_release(t[i]);
+    return st;
+}
+
+/* flip(logcumsumexp(flip(x, d), d), d), or NULL */
+static l2_tensor *rev_lcse(const l2_tensor *x, int d)
+{
+    l2_tensor *a = l2_flip(x, 1, &d), *b = a ? l2_logcumsumexp(a, d) : NULL;
+    l2_tensor *r = b ? l2_flip(b, 1, &d) : NULL;
+    l2_tensor_release(a);
+    l2_tensor_release(b);
+    return r;
+}
+
+/* logcumsumexp (scan.c): torch 1.13's logcumsumexp_backward for real inputs: dy itself for a
+ * 0-d or empty dy; else with L = log|dy| where dy > 0 (resp. < 0) and the dtype's lowest value
+ * elsewhere, dx = exp(rev_lcse(Lpos - out) + x) - exp(rev_lcse(Lneg - out) + x), out
+ * recomputed from the attached x. */
+l2_status l2__logcumsumexp_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    int d = (int)n->i[0];
+    if (gout->ndim == 0 || l2_numel(gout) == 0) {
+        gin[0] = l2_tensor_ref((l2_tensor *)gout);
+        return L2_OK;
+    }
+    l2_tensor *x = l2__saved_graph(n, 0), *t[16] = {NULL};
+    l2_status st = L2_OK;
+    double lowest = gout->dtype == L2_FLOAT32 ? -FLT_MAX : -DBL_MAX;
+    if (!x || !(t[0] = l2_logcumsumexp(x, d)) || !(t[1] = l2_scalar(lowest, gout->dtype)) ||
+        !(t[2] = l2_abs(gout)) || !(t[3] = l2_log(t[2])) || !(t[4] = l2_gt_scalar(gout, 0)) ||
+        !(t[5] = l2_lt_scalar(gout, 0)) || !(t[6] = l2_where(t[4], t[3], t[1])) ||
+        !(t[7] = l2_where(t[5], t[3], t[1])) || !(t[8] = l2_sub(t[6], t[0])) ||
+        !(t[9] = l2_sub(t[7], t[0])) || !(t[10] = rev_lcse(t[8], d)) ||
+        !(t[11] = rev_lcse(t[9], d)) || !(t[12] = l2_add(t[10], x)) ||
+        !(t[13] = l2_add(t[11], x)) || !(t[14] = l2_exp(t[12])) || !(t[15] = l2_exp(t[13])) ||
+        !(gin[0] = l2_sub(t[14], t[15])))
+        st = l2_last_status();
+    for (int i = 0; i < 16; i++)
+        l2_tensor_release(t[i]);
+    l2_tensor_release(x);
     return st;
 }
