@@ -13,3 +13,8 @@ tests_test_elementwise_grad_LDADD = $(TEST_LDADD)
 C_TESTS += tests/test-layout
 tests_test_layout_SOURCES = tests/test-layout.c tests/tap.h
 tests_test_layout_LDADD = $(TEST_LDADD)
+# create_graph (issue 15, area cg-binred): second derivatives of the binary ops and where.c's
+C_TESTS += tests/test-cg-binary
+tests_test_cg_binary_SOURCES = tests/test-cg-binary.c tests/tap.h tests/gradcheck.h \
+	tests/testutil.h
+tests_test_cg_binary_LDADD = $(TEST_LDADD)

@@ -56,6 +56,18 @@
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
 #define L2__CG_ELEMENTWISE(X)                                                            \
+    X(DIV, div)                                                                          \
+    X(POW, pow)                                                                          \
+    X(MAXIMUM, maximum)                                                                  \
+    X(MINIMUM, minimum)                                                                  \
+    X(ATAN2, atan2)                                                                      \
+    X(FMOD, fmod)                                                                        \
+    X(REMAINDER, remainder)                                                              \
+    X(WHERE, where)                                                                      \
+    X(MASKED_FILL, masked_fill)                                                          \
+    X(FILL_, fill_)                                                                      \
+    X(ZERO_, zero_)                                                                      \
+    X(SET_, set_)                                                                        \
     X(ADD, add)                                                                          \
     X(SUB, sub)                                                                          \
     X(MUL, mul)

@@ -16,4 +16,14 @@
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
 #define L2__CG_REDUCE(X)                                                                 \
-    X(SUM, sum)
+    X(SUM, sum)                                                                          \
+    X(MEAN, mean)                                                                        \
+    X(PROD, prod)                                                                        \
+    X(MAX, max)                                                                          \
+    X(MIN, min)                                                                          \
+    X(MAX_DIM, max_dim)                                                                  \
+    X(MIN_DIM, min_dim)                                                                  \
+    X(VAR, var)                                                                          \
+    X(STD, std)                                                                          \
+    X(LOGSUMEXP, logsumexp)                                                              \
+    X(CUMSUM, cumsum)

@@ -11,4 +11,9 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_SCAN(X)
+#define L2__CG_SCAN(X)                                                                   \
+    X(AMAX, amax)                                                                        \
+    X(AMIN, amin)                                                                        \
+    X(CUMMAX, cummax)                                                                    \
+    X(CUMMIN, cummin)                                                                    \
+    X(LOGCUMSUMEXP, logcumsumexp)

@@ -10,4 +10,10 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_SORT(X)
+#define L2__CG_SORT(X)                                                                   \
+    X(SORT, sort)                                                                        \
+    X(TOPK, topk)                                                                        \
+    X(KTHVALUE, kthvalue)                                                                \
+    X(MEDIAN, median)                                                                    \
+    X(MEDIAN_DIM, median_dim)                                                            \
+    X(MODE, mode)

@@ -143,6 +143,10 @@ l2_tensor *l2__expand_grad(const l2__node *n, const rdims *rd, const l2_tensor *
 /* create_graph (issue 15): the same with recorded ops (reshape to the kept dims, expand): g
  * differentiable. New reference or NULL (error set). In reduce-cg.c. */
 l2_tensor *l2__expand_grad_cg(const l2__node *n, const rdims *rd, const l2_tensor *g);
+/* create_graph: a gradient that is expand(dy) times a constant weight per input element, the
+ * weight being the plain backward's on ones (max, min, max_dim, min_dim, amax, amin). */
+l2_status l2__weighted_grad_cg(l2__backward_fn plain, l2__node *n, const l2_tensor *gout,
+                               l2_tensor **gin);
 l2_tensor *l2__reduce_map(const l2__node *n, const rdims *rd, const l2_tensor *x, bool zero,
                           const rkern *K, rctx *c);
 

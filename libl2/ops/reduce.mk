@@ -18,3 +18,8 @@ tests_test_maxrow_LDADD = $(TEST_LDADD)
 C_TESTS += tests/test-extcols
 tests_test_extcols_SOURCES = tests/test-extcols.c tests/tap.h tests/gradcheck.h tests/testutil.h
 tests_test_extcols_LDADD = $(TEST_LDADD)
+# create_graph (issue 15, area cg-binred): second derivatives of reductions, scans, selections
+C_TESTS += tests/test-cg-reduce
+tests_test_cg_reduce_SOURCES = tests/test-cg-reduce.c tests/tap.h tests/gradcheck.h \
+	tests/testutil.h
+tests_test_cg_reduce_LDADD = $(TEST_LDADD)
