@@ -34,6 +34,15 @@ static inline l2_tensor *cg_keep(cg_scratch *s, l2_tensor *t)
 /* Needs a cg_scratch named S in scope. */
 #define CG(expr) (S.st != L2_OK ? NULL : cg_keep(&S, (expr)))
 
+/* Releases the temporaries; returns the first failure's status (L2_OK if none). */
+static inline l2_status cg_done(cg_scratch *s)
+{
+    for (int i = 0; i < s->n; i++)
+        l2_tensor_release(s->t[i]);
+    s->n = 0;
+    return s->st;
+}
+
 /* *out = r (a new reference) when every step succeeded; releases the temporaries. */
 static inline l2_status cg_finish(cg_scratch *s, l2_tensor *r, l2_tensor **out)
 {
@@ -41,10 +50,7 @@ static inline l2_status cg_finish(cg_scratch *s, l2_tensor *r, l2_tensor **out)
         *out = l2_tensor_ref(r);
     else if (s->st == L2_OK)
         s->st = l2__fail(L2_ERR_AUTOGRAD, "backward: create_graph: no result");
-    for (int i = 0; i < s->n; i++)
-        l2_tensor_release(s->t[i]);
-    s->n = 0;
-    return s->st;
+    return cg_done(s);
 }
 
 /* x whose gradient flows only where mask (bool, constant) is true: where(mask, x, detach(x)).

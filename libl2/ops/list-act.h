@@ -14,4 +14,14 @@
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_ACT(X)
+#define L2__CG_ACT(X)                                                                        \
+    X(HARDTANH, hardtanh)                                                                    \
+    X(HARDSIGMOID, hardsigmoid)                                                              \
+    X(HARDSWISH, hardswish)                                                                  \
+    X(MISH, mish)                                                                            \
+    X(SELU, selu)                                                                            \
+    X(CELU, celu)                                                                            \
+    X(LOGSIGMOID, logsigmoid)                                                                \
+    X(SOFTSIGN, softsign)                                                                    \
+    X(TANHSHRINK, tanhshrink)                                                                \
+    X(PRELU, prelu) /* libl2/ops/act-cg.c */
