@@ -8,19 +8,24 @@
 #include "../autograd-impl.h"
 #include "../l2-impl.h"
 
+#include <stdio.h>
+
 #define CG_MAX_TMP 32
 
 typedef struct {
     l2_tensor *t[CG_MAX_TMP];
     int n;
     l2_status st;
+    char msg[256]; /* the first failure's message (a later op given its NULL says less) */
 } cg_scratch;
 
 static inline l2_tensor *cg_keep(cg_scratch *s, l2_tensor *t)
 {
     if (!t) { /* the first failure's status (a nested CG already set it) */
-        if (s->st == L2_OK)
+        if (s->st == L2_OK) {
             s->st = l2_last_status() != L2_OK ? l2_last_status() : L2_ERR_NOMEM;
+            snprintf(s->msg, sizeof s->msg, "%s", l2_last_error());
+        }
         return NULL;
     }
     if (s->n == CG_MAX_TMP) { /* a programming error: the lists are written for their ops */
@@ -40,6 +45,8 @@ static inline l2_status cg_done(cg_scratch *s)
     for (int i = 0; i < s->n; i++)
         l2_tensor_release(s->t[i]);
     s->n = 0;
+    if (s->st != L2_OK && s->msg[0])
+        l2__fail(s->st, "%s", s->msg);
     return s->st;
 }
 
