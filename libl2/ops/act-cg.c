@@ -5,9 +5,10 @@
  * kernel, hardswish's x / 3 term only strictly inside
  * (-3, 3), selu and celu as elu_double_backward, mish as infinitely_differentiable_mish_backward,
  * logsigmoid as log_sigmoid_double_backward, softsign and tanhshrink as their compositions,
- * prelu as prelu_double_backward (masks x > 0, x <= 0). hardsigmoid fails with L2_ERR_AUTOGRAD,
- * as torch 1.13, which does not implement the derivative of hardsigmoid_backward (torch fails
- * later, when the gradient is differentiated; libl2 when it is computed with create_graph).
+ * prelu as prelu_double_backward (masks x > 0, x <= 0). hardsigmoid has none (not in L2__CG_ACT:
+ * create_graph through it fails with L2_ERR_AUTOGRAD), as torch 1.13, which does not implement
+ * the derivative of hardsigmoid_backward (torch fails later, when the gradient is
+ * differentiated; libl2 when it is computed with create_graph).
  *
  * Node layout: activation.c (act_impl): saved[0] = x, f[0], f[1] the op's parameters
  * (hardtanh's bounds, celu's alpha); prelu.c: saved[0] = x, saved[1] = weight (0-d, or 1-d of 1
@@ -30,12 +31,6 @@ static l2_status act_cg(l2__node *n, const l2_tensor *gc, l2_tensor **gin)
     case L2__OP_HARDTANH: /* lo < x < hi ? g : 0 */
         r = CG(l2_where(CG(l2_logical_and(CG(l2_gt_scalar(x, a)), CG(l2_lt_scalar(x, b)))), g,
                         zero));
-        break;
-    case L2__OP_HARDSIGMOID: /* torch 1.13 raises in the double backward: the same here */
-        if (S.st == L2_OK)
-            S.st = l2__fail(L2_ERR_AUTOGRAD, "backward: create_graph: the backward of "
-                            "hardsigmoid is not differentiable yet (as in torch 1.13: derivative "
-                            "for aten::hardsigmoid_backward is not implemented)");
         break;
     case L2__OP_HARDSWISH: { /* x < -3 ? 0 : x >= 3 ? g : g (x / 3 + 1/2) */
         l2_tensor *in = CG(l2_logical_and(CG(l2_gt_scalar(x, -3)), CG(l2_lt_scalar(x, 3))));
@@ -92,7 +87,6 @@ static l2_status act_cg(l2__node *n, const l2_tensor *gc, l2_tensor **gin)
         return act_cg(n, g, gin);                                                            \
     }
 A_CG(HARDTANH, hardtanh)
-A_CG(HARDSIGMOID, hardsigmoid)
 A_CG(HARDSWISH, hardswish)
 A_CG(MISH, mish)
 A_CG(SELU, selu)
