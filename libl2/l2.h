@@ -1996,7 +1996,9 @@ L2_API l2_tensor *l2_hardtanh(const l2_tensor *t, double min_val, double max_val
 /* hardtanh(t, 0, 6), int64 too. */
 L2_API l2_tensor *l2_relu6(const l2_tensor *t);
 /* min(max(t + 3, 0), 6) / 6. Gradient g / 6 for -3 < t < 3, else 0, with 1/6 rounded to
- * float32 in float64 too (as torch). */
+ * float32 in float64 too (as torch). No second derivative, as torch 1.13 ("derivative for
+ * aten::hardsigmoid_backward is not implemented"): a create_graph backward through it fails
+ * with L2_ERR_AUTOGRAD (torch fails later, when that gradient is differentiated). */
 L2_API l2_tensor *l2_hardsigmoid(const l2_tensor *t);
 /* t * min(max(t + 3, 0), 6) / 6. Gradient 0 below -3, g from 3 on, else g (t / 3 + 1/2), NaN
  * at NaN: torch's vector loop (its scalar loop gives 1.5 g at 3 and g at NaN). */

@@ -133,7 +133,7 @@ class Runner:
         else:
             r = op.call(f, xs, a)
             if op.outputs > 1:
-                if r is None or not r[0]:
+                if not r or not r[0]:  # failed, or zero pieces (split_with_sizes of [])
                     return None, bufs, extra
                 extra.extend(r[1:])
                 out = r[0]

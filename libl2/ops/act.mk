@@ -8,3 +8,8 @@ libl2_libl2_la_SOURCES += libl2/ops/prelu.c
 C_TESTS += tests/test-prelu
 tests_test_prelu_SOURCES = tests/test-prelu.c tests/tap.h tests/testutil.h tests/gradcheck.h
 tests_test_prelu_LDADD = $(TEST_LDADD) -lm
+# create_graph (issue 15): second derivatives of the activations and prelu (libl2/ops/act-cg.c)
+libl2_libl2_la_SOURCES += libl2/ops/act-cg.c
+C_TESTS += tests/test-cg-act
+tests_test_cg_act_SOURCES = tests/test-cg-act.c tests/tap.h tests/gradcheck.h tests/testutil.h
+tests_test_cg_act_LDADD = $(TEST_LDADD) -lm

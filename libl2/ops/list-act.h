@@ -13,5 +13,15 @@
     X(PRELU, prelu, L2__SAVES) /* speed12 (issue 12): libl2/ops/prelu.c */
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
- * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_ACT(X)
+ * (l2__name_backward_cg, autograd-impl.h). Not hardsigmoid: torch 1.13 has no double backward
+ * for it either. */
+#define L2__CG_ACT(X)                                                                        \
+    X(HARDTANH, hardtanh)                                                                    \
+    X(HARDSWISH, hardswish)                                                                  \
+    X(MISH, mish)                                                                            \
+    X(SELU, selu)                                                                            \
+    X(CELU, celu)                                                                            \
+    X(LOGSIGMOID, logsigmoid)                                                                \
+    X(SOFTSIGN, softsign)                                                                    \
+    X(TANHSHRINK, tanhshrink)                                                                \
+    X(PRELU, prelu) /* libl2/ops/act-cg.c */

@@ -70,4 +70,44 @@
     X(SET_, set_)                                                                        \
     X(ADD, add)                                                                          \
     X(SUB, sub)                                                                          \
-    X(MUL, mul)
+    X(MUL, mul)                                                                          \
+    L2__CG_UNARY(X)
+
+/* The unary ops' differentiable backwards (libl2/ops/unary-cg.c, issue 15). */
+#define L2__CG_UNARY(X)                                                                  \
+    X(NEG, neg)                                                                          \
+    X(ABS, abs)                                                                          \
+    X(SIGN, sign)                                                                        \
+    X(EXP, exp)                                                                          \
+    X(EXP2, exp2)                                                                        \
+    X(EXPM1, expm1)                                                                      \
+    X(LOG, log)                                                                          \
+    X(LOG2, log2)                                                                        \
+    X(LOG10, log10)                                                                      \
+    X(LOG1P, log1p)                                                                      \
+    X(SQRT, sqrt)                                                                        \
+    X(RSQRT, rsqrt)                                                                      \
+    X(SQUARE, square)                                                                    \
+    X(RECIPROCAL, reciprocal)                                                            \
+    X(SIN, sin)                                                                          \
+    X(COS, cos)                                                                          \
+    X(TAN, tan)                                                                          \
+    X(ASIN, asin)                                                                        \
+    X(ACOS, acos)                                                                        \
+    X(ATAN, atan)                                                                        \
+    X(SINH, sinh)                                                                        \
+    X(COSH, cosh)                                                                        \
+    X(TANH, tanh)                                                                        \
+    X(SIGMOID, sigmoid)                                                                  \
+    X(RELU, relu)                                                                        \
+    X(SILU, silu)                                                                        \
+    X(ERF, erf)                                                                          \
+    X(FLOOR, floor)                                                                      \
+    X(CEIL, ceil)                                                                        \
+    X(ROUND, round)                                                                      \
+    X(TRUNC, trunc)                                                                      \
+    X(LEAKY_RELU, leaky_relu)                                                            \
+    X(ELU, elu)                                                                          \
+    X(GELU, gelu)                                                                        \
+    X(SOFTPLUS, softplus)                                                                \
+    X(CLAMP, clamp)
