@@ -1,7 +1,8 @@
 /* cg-scratch.h: a list of the temporaries of a differentiable backward (create_graph, issue 15)
  * written as a chain of recorded public ops: CG(expr) keeps expr's new reference, or records the
  * first failure and evaluates nothing after it; cg_finish hands one result to the caller (a new
- * reference) and releases the rest. Used by unary-cg.c and act-cg.c. */
+ * reference) and releases the rest. Used by unary-cg.c and act-cg.c; release_all and REPLACE by
+ * the other differentiable backwards (linalg-cg.c, nn-cg.c, nn-norm-cg.c) and linalg-norm.c. */
 #ifndef L2_OPS_CG_SCRATCH_H
 #define L2_OPS_CG_SCRATCH_H
 
@@ -9,6 +10,22 @@
 #include "../l2-impl.h"
 
 #include <stdio.h>
+
+/* Release a list of tensors (NULLs allowed). */
+static inline void release_all(l2_tensor **t, int n)
+{
+    for (int i = 0; i < n; i++)
+        l2_tensor_release(t[i]);
+}
+
+/* slot = expr (which may read the old value as old_), the old value released afterwards; NULL
+ * when slot was NULL or expr failed (error set). Keeps chains of recorded views short. */
+#define REPLACE(slot, expr)                                                                  \
+    do {                                                                                     \
+        l2_tensor *old_ = (slot);                                                            \
+        (slot) = old_ ? (expr) : NULL;                                                       \
+        l2_tensor_release(old_);                                                             \
+    } while (0)
 
 #define CG_MAX_TMP 32
 

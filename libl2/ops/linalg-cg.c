@@ -7,22 +7,7 @@
  *
  * Dimension letters: M rows of a, K the contracted dim, N columns of b. */
 #include "../autograd-impl.h"
-
-/* Release a list of tensors (NULLs allowed). */
-static void release_all(l2_tensor **t, int n)
-{
-    for (int i = 0; i < n; i++)
-        l2_tensor_release(t[i]);
-}
-
-/* *slot = f(*slot) with the old value released: keeps the chains of views below short. NULL
- * (error set) when f failed or *slot was already NULL. */
-#define REPLACE(slot, expr)                                                                  \
-    do {                                                                                     \
-        l2_tensor *old_ = (slot);                                                            \
-        (slot) = old_ ? (expr) : NULL;                                                       \
-        l2_tensor_release(old_);                                                             \
-    } while (0)
+#include "cg-scratch.h"
 
 /* The last two dims of t swapped (recorded view). */
 static l2_tensor *mT(const l2_tensor *t)

@@ -5,17 +5,12 @@
  * ops); the matrix norms are compositions (torch's own: vector norms, amax, amin). Not here: the
  * singular-value norms ('nuc', 2, -2: through l2_linalg_svdvals). */
 #include "../autograd-impl.h"
+#include "cg-scratch.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void release_all(l2_tensor **t, int n)
-{
-    for (int i = 0; i < n; i++)
-        l2_tensor_release(t[i]);
-}
 
 /* ---- vector_norm ----------------------------------------------------------------------------- */
 

@@ -7,22 +7,7 @@
  *
  * Dimension letters: N batch, C classes; a "position" is one lane along the class dim. */
 #include "nn-impl.h"
-
-/* Release a list of tensors (NULLs allowed). */
-static void release_all(l2_tensor **t, int n)
-{
-    for (int i = 0; i < n; i++)
-        l2_tensor_release(t[i]);
-}
-
-/* slot = expr (which may read the old value as old_), the old value released afterwards; NULL
- * when slot was NULL or expr failed (error set). */
-#define REPLACE(slot, expr)                                                                  \
-    do {                                                                                     \
-        l2_tensor *old_ = (slot);                                                            \
-        (slot) = old_ ? (expr) : NULL;                                                       \
-        l2_tensor_release(old_);                                                             \
-    } while (0)
+#include "cg-scratch.h"
 
 /* Saved tensor k of n attached to its graph, cast to dt with a recorded cast when it differs.
  * New reference or NULL. */

@@ -9,19 +9,7 @@
  *
  * Dimension letters: M rows and N normalised elements (layer_norm); N batch, C channels. */
 #include "nn-impl.h"
-
-static void release_all(l2_tensor **t, int n)
-{
-    for (int i = 0; i < n; i++)
-        l2_tensor_release(t[i]);
-}
-
-#define REPLACE(slot, expr)                                                                  \
-    do {                                                                                     \
-        l2_tensor *old_ = (slot);                                                            \
-        (slot) = old_ ? (expr) : NULL;                                                       \
-        l2_tensor_release(old_);                                                             \
-    } while (0)
+#include "cg-scratch.h"
 
 /* Saved tensor k attached, cast to dt (recorded) when it differs; reshaped to (nd, shape). */
 static l2_tensor *saved_shaped(l2__node *n, int k, l2_dtype dt, int nd, const int64_t *shape)
