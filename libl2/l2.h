@@ -1255,6 +1255,9 @@ L2_API l2_tensor *l2_linalg_eigh(const l2_tensor *A, const char *uplo, l2_tensor
  * errors and gradient V diag(gL) V^T (eigenvectors computed as well, as torch does in grad
  * mode). */
 L2_API l2_tensor *l2_linalg_eigvalsh(const l2_tensor *A, const char *uplo);
+/* create_graph (issue 15; libl2/ops/linalg-la-cg.c): the gradients of eigh and eigvalsh can be
+ * differentiated again (the backward above with recorded ops); qr's cannot yet (a create_graph
+ * backward through it fails with L2_ERR_AUTOGRAD). */
 /* create_graph (issue 15): the gradients of qr, eigh and eigvalsh cannot be differentiated
  * again yet (a create_graph backward through them fails with L2_ERR_AUTOGRAD). */
 

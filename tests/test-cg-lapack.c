@@ -2,8 +2,8 @@
  * (libl2/ops/linalg-la-cg.c): gradgradcheck (float64, against central differences of libl2's
  * plain first derivative, for every input and the upstream gradient) of solve (matrices,
  * vectors, broadcast batches), inv, det, slogdet and cholesky (lower and upper), with batched and
- * non-contiguous inputs; det of a singular matrix failing clearly; qr and eigh (no
- * differentiable backward yet) failing clearly. */
+ * non-contiguous inputs, eigh and eigvalsh (eigenvalues, eigenvectors, both); det of a singular
+ * matrix failing clearly; qr (no differentiable backward yet) failing clearly. */
 #include "tap.h"
 #include "gradcheck.h"
 #include "testutil.h"
@@ -11,7 +11,7 @@
 #include <l2.h>
 #include <string.h>
 
-enum { SOLVE, INV, DET, SLOGDET, CHOL, CHOLU };
+enum { SOLVE, INV, DET, SLOGDET, CHOL, CHOLU, EIGH_L, EIGH_V, EIGH_LV, EIGVALSH };
 
 typedef struct {
     int op;
@@ -47,7 +47,11 @@ static l2_tensor *run(l2_tensor *const *in, void *ctx)
         l2_tensor_release(t);
         break;
     case CHOL:
-    case CHOLU: {
+    case CHOLU:
+    case EIGH_L:
+    case EIGH_V:
+    case EIGH_LV:
+    case EIGVALSH: {
         /* a symmetric positive-definite U U^T + 3 I from the leaf U (*, n, m), with ops that
          * have differentiable backwards (view, mul, sum, add): sum_j U[:, j] U[:, j]^T */
         int nd = l2_ndim(in[0]);
@@ -61,7 +65,25 @@ static l2_tensor *run(l2_tensor *const *in, void *ctx)
         l2_tensor *pr = l2_mul(u1, u2), *s = l2_sum_dims(pr, 1, (int[]){nd}, false);
         l2_tensor *e = l2_eye(n, n, L2_FLOAT64), *e3 = l2_mul_scalar(e, 3.0);
         l2_tensor *spd = l2_add(s, e3);
-        r = l2_linalg_cholesky(spd, c->op == CHOLU);
+        if (c->op == CHOL || c->op == CHOLU) {
+            r = l2_linalg_cholesky(spd, c->op == CHOLU);
+        } else if (c->op == EIGVALSH) {
+            r = l2_linalg_eigvalsh(spd, "U");
+        } else {
+            /* V enters through V * V (invariant under LAPACK's sign choice) */
+            l2_tensor *V = NULL, *L = l2_linalg_eigh(spd, NULL, c->op == EIGH_L ? NULL : &V);
+            l2_tensor *vv = V ? l2_mul(V, V) : NULL, *lv = NULL;
+            if (c->op == EIGH_LV) {
+                lv = l2_unsqueeze(L, -2);
+                r = l2_mul(vv, lv);
+            } else {
+                r = l2_tensor_ref(c->op == EIGH_L ? L : vv);
+            }
+            l2_tensor_release(V);
+            l2_tensor_release(L);
+            l2_tensor_release(vv);
+            l2_tensor_release(lv);
+        }
         l2_tensor *all[] = {u1, u2, pr, s, e, e3, spd};
         for (int i = 0; i < 7; i++)
             l2_tensor_release(all[i]);
@@ -120,6 +142,11 @@ int main(void)
     gg("cholesky upper batched", (cs){CHOLU, false}, 3, (int64_t[]){2, 3, 3}, 0, NULL);
     gg("cholesky lower batched", (cs){CHOL, false}, 3, (int64_t[]){2, 2, 4}, 0, NULL);
 
+    gg("eigh eigenvalues only", (cs){EIGH_L, false}, 2, (int64_t[]){3, 3}, 0, NULL);
+    gg("eigh eigenvectors", (cs){EIGH_V, false}, 2, (int64_t[]){3, 4}, 0, NULL);
+    gg("eigh both, batched", (cs){EIGH_LV, false}, 3, (int64_t[]){2, 3, 3}, 0, NULL);
+    gg("eigvalsh batched", (cs){EIGVALSH, false}, 3, (int64_t[]){2, 3, 2}, 0, NULL);
+
     /* det of an exactly singular matrix: the create_graph backward fails (torch: an SVD) */
     {
         double z[4] = {1, 2, 2, 4};
@@ -133,15 +160,13 @@ int main(void)
         l2_tensor_release(A);
         l2_tensor_release(f);
     }
-    /* qr and eigh have no differentiable backward yet */
+    /* qr has no differentiable backward yet */
     {
-        l2_tensor *A = gc_leaf(2, (int64_t[]){3, 3}, -1, 1), *R = NULL, *V = NULL;
+        l2_tensor *A = gc_leaf(2, (int64_t[]){3, 3}, -1, 1), *R = NULL;
         l2_tensor *Q = l2_linalg_qr(A, NULL, &R);
         fails("qr", A, Q, "not differentiable yet");
-        l2_tensor *L = l2_linalg_eigh(A, NULL, &V);
-        fails("eigh", A, L, "not differentiable yet");
-        l2_tensor *all[] = {A, R, V, Q, L};
-        for (int i = 0; i < 5; i++)
+        l2_tensor *all[] = {A, R, Q};
+        for (int i = 0; i < 3; i++)
             l2_tensor_release(all[i]);
     }
     is_int(l2_live_tensors(), live0, "no tensor leaked");

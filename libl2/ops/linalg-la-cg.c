@@ -1,6 +1,7 @@
 /* linalg-la-cg.c: the differentiable backwards (create_graph, issue 15) of the LAPACK solvers
- * (linalg-solve.c, linalg-cholesky.c): torch 1.13's formulas in its grad-mode form (the one it
- * differentiates again: solves recomputed from A rather than from saved LU factors), written
+ * (linalg-solve.c, linalg-cholesky.c) and of eigh (linalg-decomp.c): torch 1.13's formulas in
+ * its grad-mode form (the one it differentiates again: solves recomputed from A rather than
+ * from saved LU factors), written
  * with recorded public ops (l2_linalg_solve, l2_linalg_inv, l2_matmul, ...) over the saved A and
  * outputs attached to their graphs (l2__saved_graph):
  *   solve     X = A^{-1} B: gB = solve(A^T, gX), gA = -gB X^T;
@@ -20,7 +21,7 @@
 
 /* Temporaries of one backward, released together. */
 typedef struct {
-    l2_tensor *t[20];
+    l2_tensor *t[40];
     int n;
 } tmps;
 
@@ -152,6 +153,76 @@ l2_status l2__linalg_cholesky_backward_cg(l2__node *n, const l2_tensor *gout, l2
     l2_tensor *qt = q ? keep(&k, mT(q)) : NULL;
     l2_tensor *s = qt ? keep(&k, l2_add(q, qt)) : NULL;
     if (!s || !(gin[0] = l2_mul_scalar(s, 0.5)))
+        return drop(&k, l2_last_status());
+    return drop(&k, L2_OK);
+}
+
+/* ---- eigh (linalg-decomp.c) ---------------------------------------------------------------- */
+
+/* The packed result P (*, N + N N) of eigh / eigvalsh: L = P[..., :N], V = P[..., N:] as (*, N,
+ * N), P the node's own output (saved 0), i[0] = N. torch 1.13's linalg_eig_backward (real
+ * symmetric case) over recorded ops:
+ *   S = (V^T gV - gV^T V) / 2,  E_ij = L_j - L_i (1 on the diagonal),
+ *   gA = V (S / E + diag(gL)) V^T;
+ * a matrix whose gV is zero (eigvalsh, or only L used) takes torch's shortcut V diag(gL) V^T
+ * (its E is replaced by ones: S is 0 there), finite for repeated eigenvalues. */
+l2_status l2__linalg_eigh_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    const char *op = "linalg_eigh_backward";
+    int64_t m = n->i[0];
+    int nd = n->out_ndim; /* P: (*, N + N N); the matrices: nd + 1 dims */
+    int64_t vs[L2_MAX_DIMS], zs[L2_MAX_DIMS], nb = 1;
+    for (int d = 0; d < nd - 1; d++) {
+        vs[d] = zs[d] = n->out_shape[d];
+        nb *= vs[d];
+    }
+    vs[nd - 1] = m, vs[nd] = m;
+    zs[nd - 1] = 1, zs[nd] = 1;
+    tmps k = {.n = 0};
+    /* per matrix: 1 when its gV is not all zero (a constant) */
+    l2_tensor *gc = keep(&k, l2__convert(op, gout, L2_FLOAT64, true));
+    l2_tensor *z = gc ? keep(&k, l2__new(op, nd + 1, zs, gout->dtype, false)) : NULL;
+    if (!z)
+        return drop(&k, l2_last_status());
+    for (int64_t b = 0; b < nb; b++) {
+        const double *gv = (const double *)l2__data(gc) + b * (m + m * m) + m;
+        bool any = false;
+        for (int64_t i = 0; i < m * m && !any; i++)
+            any = gv[i] != 0;
+        if (gout->dtype == L2_FLOAT32)
+            ((float *)l2__data(z))[b] = any ? 1.0f : 0.0f;
+        else
+            ((double *)l2__data(z))[b] = any ? 1.0 : 0.0;
+    }
+    l2_tensor *P = keep(&k, l2__saved_graph(n, 0));
+    l2_tensor *L = P ? keep(&k, l2_narrow(P, nd - 1, 0, m)) : NULL;
+    l2_tensor *Vf = L ? keep(&k, l2_narrow(P, nd - 1, m, m * m)) : NULL;
+    l2_tensor *V = Vf ? keep(&k, l2_reshape(Vf, nd + 1, vs)) : NULL;
+    l2_tensor *gL = V ? keep(&k, l2_narrow(gout, nd - 1, 0, m)) : NULL;
+    l2_tensor *gVf = gL ? keep(&k, l2_narrow(gout, nd - 1, m, m * m)) : NULL;
+    l2_tensor *gV = gVf ? keep(&k, l2_reshape(gVf, nd + 1, vs)) : NULL;
+    l2_tensor *Vt = gV ? keep(&k, mT(V)) : NULL;
+    l2_tensor *M = Vt ? keep(&k, l2_matmul(Vt, gV)) : NULL;
+    l2_tensor *Mt = M ? keep(&k, mT(M)) : NULL;
+    l2_tensor *Md = Mt ? keep(&k, l2_sub(M, Mt)) : NULL;
+    l2_tensor *S = Md ? keep(&k, l2_mul_scalar(Md, 0.5)) : NULL;
+    l2_tensor *Lr = S ? keep(&k, l2_unsqueeze(L, -2)) : NULL; /* L_j */
+    l2_tensor *Lc = Lr ? keep(&k, l2_unsqueeze(L, -1)) : NULL; /* L_i */
+    l2_tensor *E = Lc ? keep(&k, l2_sub(Lr, Lc)) : NULL;
+    l2_tensor *eye = E ? keep(&k, l2_eye(m, m, gout->dtype)) : NULL;
+    l2_tensor *E1 = eye ? keep(&k, l2_add(E, eye)) : NULL;
+    /* E z + (1 - z): ones for a matrix without gV */
+    l2_tensor *Ez = E1 ? keep(&k, l2_mul(E1, z)) : NULL;
+    l2_tensor *zn = Ez ? keep(&k, l2_neg(z)) : NULL;
+    l2_tensor *one = zn ? keep(&k, l2_scalar(1.0, gout->dtype)) : NULL;
+    l2_tensor *z1 = one ? keep(&k, l2_add(zn, one)) : NULL;
+    l2_tensor *Ef = z1 ? keep(&k, l2_add(Ez, z1)) : NULL;
+    l2_tensor *K0 = Ef ? keep(&k, l2_div(S, Ef)) : NULL;
+    l2_tensor *gLr = K0 ? keep(&k, l2_unsqueeze(gL, -2)) : NULL;
+    l2_tensor *D = gLr ? keep(&k, l2_mul(gLr, eye)) : NULL; /* diag(gL) */
+    l2_tensor *K = D ? keep(&k, l2_add(K0, D)) : NULL;
+    l2_tensor *VK = K ? keep(&k, l2_matmul(V, K)) : NULL;
+    if (!VK || !(gin[0] = l2_matmul(VK, Vt)))
         return drop(&k, l2_last_status());
     return drop(&k, L2_OK);
 }
