@@ -83,6 +83,7 @@
     L2__CG_LOSS2(X)                                                                      \
     L2__CG_UNIQ(X)                                                                       \
     L2__CG_DECOMP(X)                                                                     \
-    L2__CG_LAPACK(X)
+    L2__CG_LAPACK(X)                                                                     \
+    L2__CG_SVD(X)
 
 #endif
