@@ -18,6 +18,7 @@ int main(int argc, char **argv)
     bench_cases_loss2(); /* loss (issue 14) */
     bench_cases_compose(); /* compose (issue 15) */
     bench_cases_lapack(); /* la1 (issue 15) */
+    bench_cases_lsq(); /* lsqnorm (issue 15) */
     bench_cases_uniq();  /* uniq: scatter and unique (issue 14, bench9) */
     bench_cases_rnn();   /* rnn: LSTM and GRU layers (issue 15) */
     bench_cases_adv(); /* adv (issue 14) */
