@@ -5,6 +5,7 @@ EXTRA_DIST += bench/torch_bench.py bench/train_twin.py bench/report.py bench/rep
 	bench/report_targets.py bench/report_confirm.py bench/exceptions.txt bench/torch_ops14.py bench/torch_conv3.py
 EXTRA_DIST += bench/torch_loss2.py # loss (issue 14)
 EXTRA_DIST += bench/torch_lapack.py # la1 (issue 15)
+EXTRA_DIST += bench/torch_lsq.py # lsqnorm (issue 15)
 EXTRA_DIST += bench/torch_uniq.py # uniq (issue 14, bench9)
 EXTRA_DIST += bench/torch_adv.py # adv (issue 14)
 EXTRA_DIST += bench/torch_rnn.py # rnn (issue 15)
@@ -18,6 +19,7 @@ bench_l2bench_SOURCES = bench/shim.cc bench/shim.h bench/cases.h bench/main.c \
 	bench/cases-conv3.c
 bench_l2bench_SOURCES += bench/cases-loss2.c # loss (issue 14)
 bench_l2bench_SOURCES += bench/cases-lapack.c # la1 (issue 15)
+bench_l2bench_SOURCES += bench/cases-lsq.c # lsqnorm (issue 15)
 bench_l2bench_SOURCES += bench/cases-uniq.c # uniq (issue 14, bench9)
 bench_l2bench_SOURCES += bench/cases-adv.c # adv (issue 14)
 bench_l2bench_SOURCES += bench/cases-rnn.c # rnn (issue 15)

@@ -32,6 +32,7 @@ import torch_conv3  # conv3 (issue 14)
 import torch_loss2  # loss (issue 14)
 import torch_compose  # compose (issue 15)
 import torch_lapack  # la1 (issue 15)
+import torch_lsq  # lsqnorm (issue 15)
 import torch_uniq  # uniq (issue 14, bench9)
 import torch_adv  # adv (issue 14)
 import torch_rnn  # rnn (issue 15)
@@ -186,6 +187,9 @@ def build_case(name):
     if built:
         return built
     built = torch_svd.build(base, grad, shape, g, bwd_stmt)  # svd (issue 15)
+    if built:
+        return built
+    built = torch_lsq.build(base, variant, grad, shape, g, bwd_stmt)  # lsqnorm (issue 15)
     if built:
         return built
     built = torch_uniq.build(base, variant, grad, shape, g, bwd_stmt)  # uniq (issue 14, bench9)

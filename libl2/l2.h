@@ -1216,6 +1216,27 @@ L2_API l2_tensor *l2_linalg_matrix_norm(const l2_tensor *A, const char *ord, con
  * dispatched to; an order that is neither a matrix nor a vector order is L2_ERR_ARG. */
 L2_API l2_tensor *l2_linalg_norm(const l2_tensor *x, const char *ord, const int *dims,
                                  int ndims, bool keepdim);
+/* torch.linalg.lstsq with torch's CPU default driver "gelsy" (LAPACK's complete orthogonal
+ * factorization with column pivoting): the least-squares solution X of A X = B, the
+ * minimum-norm one when A is rank-deficient or m < n. A: (*, m, n); B: (*, m, k) -> X:
+ * (*, n, k), or, as torch 1.13, B: (*, m) when B has one dim fewer than A -> X: (*, n); the
+ * batch dims broadcast. rcond: the relative threshold of the rank; NaN for torch's None
+ * (eps(dtype) * max(m, n)). driver: NULL or "gelsy"; "gels", "gelsd" and "gelss" (torch's
+ * others) are L2_ERR_ARG "not supported yet", any other name L2_ERR_ARG. *rank (when rank is
+ * not NULL; yours, NULL on failure): the effective ranks, int64 (*), as torch's gelsy result;
+ * torch's residuals and singular_values are empty tensors for gelsy and are not returned.
+ * Errors: A and B of one dtype, float32 or float64 (L2_ERR_DTYPE); A below 2-d (L2_ERR_DIM); a
+ * 0-d B (L2_ERR_SHAPE); B's rank not A's or one less (L2_ERR_ARG); B's m not A's, batch dims
+ * that do not broadcast (L2_ERR_SHAPE); sizes beyond LAPACK's int (L2_ERR_OVERFLOW). m, n, k
+ * or the batch may be 0 (X zeros, rank 0). Gradient (torch 1.13's, through the pseudo-inverse
+ * P of A, valid for full-rank A): dB = P^T dX, dA = -dB X^T + (B - A X)(P dB)^T (m >= n) or
+ * -dB X^T + P^T X (dX - P A dX)^T (m < n); P is R^{-1} Q^T from the QR of A (of A^T when
+ * m < n), so the backward of a rank-deficient A fails (L2_ERR_ARG) when R has an exactly zero
+ * pivot and is huge when R is nearly singular, where torch differentiates its SVD-based pinv
+ * (small singular values cut): a departure. For a vector B torch 1.13's backward raises (a
+ * torch bug); libl2 gives the matrix case's gradient. */
+L2_API l2_tensor *l2_linalg_lstsq(const l2_tensor *A, const l2_tensor *B, double rcond,
+                                  const char *driver, l2_tensor **rank);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Linear algebra through LAPACK: decompositions (libl2/ops/linalg-decomp.c)                  */

@@ -6,13 +6,14 @@ Factors and matrices come from gen.py's "sqmat:<class>:N" value kinds (reg_lapac
 matrix (uniform(-1, 1) + N I) is a well-conditioned triangular factor in either triangle.
 Tolerances: "accumulating" with "perturb" magnitudes (each output's sensitivity to relative
 perturbations of the inputs: the condition-number scaling of a solve)."""
+import ctypes as C
 import math
 
 import torch
 
 from l2lib import i32a
 from mags import _sum_to
-from registry import _vk, add
+from registry import T, _vk, add
 from reg_lapack import _ALL, _KEEP, _SIZES, _batch
 
 
@@ -171,3 +172,76 @@ add("l2_linalg_norm", "T:TsIib", g_norm,
                                     a["keepdim"]),
     lambda f, xs, a: f(xs[0], _cstr(a["ord"]), i32a(a["dims"]) if a["dims"] is not None else None,
                        len(a["dims"] or []), a["keepdim"]), tol="accumulating", family="lsqnorm")
+
+
+# ---- lstsq ------------------------------------------------------------------------------------
+
+def g_lstsq(d, dt):
+    r = d.int(0, 15)
+    if r == 0:  # a 1-d A, a 0-d B, or B of a higher rank (torch raises)
+        bad = d.choice([((3,), (3,)), ((3, 2), ()), ((3, 2), (1, 1, 3, 2))])
+        return {"inputs": [d.tensor(bad[0], dt, "normal"), d.tensor(bad[1], dt, "normal")],
+                "args": {}}
+    m, n = d.choice([0, 1, 2, 3, 5, 8]), d.choice([0, 1, 2, 3, 4, 7])
+    ab = _batch(d)
+    lay = d.pick("layout_A", _KEEP)
+    A = d.tensor(ab + (m, n), dt, "normal", layout=lay)  # full rank (almost surely)
+    vec = d.int(0, 3) == 0
+    bm = m + 1 if r == 1 else m  # B's m does not match (torch raises)
+    if vec:
+        bs = ab + (bm,)
+    else:
+        bb = ab
+        if ab and d.bool():  # the batch dims broadcast against A's
+            bb = tuple(1 if d.bool() else s for s in ab)
+        bs = bb + (bm, d.choice([1, 2, 3, 0]))
+    bdt = dt if r != 2 else ("float64" if dt == "float32" else "float32")  # torch raises
+    return {"inputs": [A, d.tensor(bs, bdt, _vk(d, "normal", bdt, acc=True))], "args": {}}
+
+
+def mag_lstsq(xs, a, g):
+    """The solution's sensitivity plus, for its gradients, the terms of the formulas (l2.h)
+    with magnitudes: |P^T| |dX| for dB, |dB| |X^T| + |B - A X| |P dB|^T (m >= n) or
+    |P^T| |X| (|dX| + |P A| |dX|)^T (m < n) for dA, P the pseudo-inverse."""
+    if g is None:
+        return "perturb"
+    try:
+        A, B = xs[0].detach().double(), xs[1].detach().double()
+        vec = B.dim() == A.dim() - 1
+        Bm = B.unsqueeze(-1) if vec else B
+        gm = g.double().unsqueeze(-1) if vec else g.double()
+        P = torch.linalg.pinv(A)
+        X = P @ Bm
+        m, n = A.shape[-2:]
+        gB = P.abs().mT @ gm.abs()
+        if m >= n:
+            gA = gB @ X.abs().mT + (Bm.abs() + A.abs() @ X.abs()) @ (P.abs() @ gB).mT
+        else:
+            gA = gB @ X.abs().mT + (P.abs().mT @ X.abs()) @ (gm.abs() + (P.abs() @ A.abs())
+                                                             @ gm.abs()).mT
+        k = max(m, n, 1)
+        gB = gB.squeeze(-1) if vec else gB
+        return ("perturb", [k * _sum_to(gA, A.shape), k * _sum_to(gB, B.shape)])
+    except Exception:
+        return "perturb"
+
+
+def c_lstsq(f, xs, a):
+    rk = T()
+    x = f(xs[0], xs[1], float("nan"), None, C.byref(rk))
+    return (x, rk.value) if x else None
+
+
+# outputs: the solution and the gelsy rank (torch's residuals and singular values are empty)
+def t_lstsq(ts, a):
+    """torch's solution and rank; a vector B (one dim fewer than A) through the matrix case,
+    the same values, because torch 1.13's backward raises for vector B (l2.h)."""
+    A, B = ts
+    vec = B.dim() == A.dim() - 1
+    r = torch.linalg.lstsq(A, B.unsqueeze(-1) if vec else B)
+    return (r.solution.squeeze(-1) if vec else r.solution), r.rank
+
+
+add("l2_linalg_lstsq", "T:TTdsP", g_lstsq, t_lstsq, c_lstsq, tol="accumulating",
+    family="lsqnorm", mag=mag_lstsq, outputs=2)
+

@@ -175,6 +175,8 @@ V = {
     "linalg_vector_norm": [((2, 3), lambda a: torch.linalg.vector_norm(a, -1)),
                            ((2, 3), lambda a: torch.linalg.vector_norm(a, -float("inf"), 1)),
                            ((2, 3), lambda a: torch.linalg.vector_norm(a, 0))],
+    "linalg_lstsq": [((4, 3), lambda a: torch.linalg.lstsq(a, c(4, 2)).solution),
+                     ((4, 2), lambda a: torch.linalg.lstsq(c(4, 3), a).solution)],
     "softmax": [((2, 3), lambda a: torch.softmax(a, 1))],
     "log_softmax": [((2, 3), lambda a: torch.log_softmax(a, 1))],
     "dropout": [((2, 3), lambda a: F.dropout(a, 0.5, True))],

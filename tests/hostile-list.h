@@ -251,6 +251,7 @@
     X(l2_linalg_vector_norm) \
     X(l2_linalg_matrix_norm) \
     X(l2_linalg_norm) \
+    X(l2_linalg_lstsq) \
     X(l2_linalg_qr) \
     X(l2_linalg_eigh) \
     X(l2_linalg_eigvalsh) \

@@ -217,3 +217,88 @@ void h_l2_linalg_norm(void)
             ANY_S(l2_backward(l2_sum(r), NULL, false));
     }
 }
+
+/* ---- lstsq --------------------------------------------------------------------------------- */
+
+void h_l2_linalg_lstsq(void)
+{
+    CASE("NULLs")
+    {
+        FAIL_T(L2_ERR_NULL, l2_linalg_lstsq(NULL, MK(L2_FLOAT64, 3, 1), NAN, NULL, NULL));
+        FAIL_T(L2_ERR_NULL, l2_linalg_lstsq(MK(L2_FLOAT64, 3, 2), NULL, NAN, NULL, NULL));
+    }
+    CASE("rank out set to NULL on failure")
+    {
+        l2_tensor *rk = MK(L2_FLOAT32, 1);
+        FAIL_T(L2_ERR_NULL, l2_linalg_lstsq(NULL, NULL, NAN, NULL, &rk));
+        if (rk)
+            h_bad(__LINE__, "lstsq failed but left *rank set");
+    }
+    for (int d = 0; d < L2_DTYPE_COUNT; d++) {
+        l2_dtype dt = h_dtypes[d];
+        bool fl = dt == L2_FLOAT32 || dt == L2_FLOAT64;
+        CASE("%s A and B", l2_dtype_name(dt))
+        {
+            if (fl)
+                OK_T(l2_linalg_lstsq(MK(dt, 3, 2), MK(dt, 3, 2), NAN, NULL, NULL));
+            else
+                FAIL_T(L2_ERR_DTYPE, l2_linalg_lstsq(MK(dt, 3, 2), MK(dt, 3, 2), NAN, NULL, 0));
+        }
+        for (int k = 0; k < K_COUNT; k++) {
+            CASE("%s %s A", l2_dtype_name(dt), h_kind_name[k])
+            ANY_T(l2_linalg_lstsq(mk_kind(k, dt), MK(dt, 2, 1), NAN, NULL, NULL));
+            CASE("%s %s B", l2_dtype_name(dt), h_kind_name[k])
+            ANY_T(l2_linalg_lstsq(MK(dt, 2, 3), mk_kind(k, dt), NAN, NULL, NULL));
+            CASE("%s %s A and B", l2_dtype_name(dt), h_kind_name[k])
+            ANY_T(l2_linalg_lstsq(mk_kind(k, dt), mk_kind(k, dt), 0.5, "gelsy", NULL));
+        }
+    }
+    CASE("1-d A") FAIL_T(L2_ERR_DIM, l2_linalg_lstsq(MK(L2_FLOAT64, 3), MK(L2_FLOAT64, 3), NAN,
+                                                     NULL, NULL));
+    CASE("0-d B") FAIL_T(L2_ERR_SHAPE, l2_linalg_lstsq(MK(L2_FLOAT64, 3, 2),
+                                                       l2_scalar(1, L2_FLOAT64), NAN, NULL, 0));
+    CASE("B of a higher rank")
+    FAIL_T(L2_ERR_ARG, l2_linalg_lstsq(MK(L2_FLOAT64, 3, 2), MK(L2_FLOAT64, 1, 1, 3, 2), NAN,
+                                       NULL, NULL));
+    CASE("B's m differs")
+    FAIL_T(L2_ERR_SHAPE, l2_linalg_lstsq(MK(L2_FLOAT64, 3, 2), MK(L2_FLOAT64, 4, 2), NAN, 0, 0));
+    CASE("batch dims do not broadcast")
+    FAIL_T(L2_ERR_SHAPE, l2_linalg_lstsq(MK(L2_FLOAT64, 2, 3, 2), MK(L2_FLOAT64, 3, 3, 1), NAN,
+                                         NULL, NULL));
+    const char *drivers[] = {"gels", "gelsd", "gelss", "", "GELSY", "gelsy "};
+    for (int i = 0; i < 6; i++)
+        CASE("driver \"%s\"", drivers[i])
+    FAIL_T(L2_ERR_ARG, l2_linalg_lstsq(MK(L2_FLOAT64, 3, 2), MK(L2_FLOAT64, 3, 1), NAN,
+                                       drivers[i], NULL));
+    const double rconds[] = {-1, 0, 1, 1e300, INFINITY, -INFINITY};
+    for (int i = 0; i < 6; i++)
+        CASE("rcond %g", rconds[i])
+    ANY_T(l2_linalg_lstsq(MK(L2_FLOAT64, 3, 2), MK(L2_FLOAT64, 3, 1), rconds[i], NULL, NULL));
+    CASE("m = 0") ANY_T(l2_linalg_lstsq(MK(L2_FLOAT64, 0, 2), MK(L2_FLOAT64, 0, 1), NAN, 0, 0));
+    CASE("n = 0") ANY_T(l2_linalg_lstsq(MK(L2_FLOAT64, 2, 0), MK(L2_FLOAT64, 2, 1), NAN, 0, 0));
+    CASE("empty batch")
+    ANY_T(l2_linalg_lstsq(MK(L2_FLOAT64, 0, 3, 2), MK(L2_FLOAT64, 0, 3, 1), NAN, NULL, NULL));
+    CASE("NaN A") ANY_T(l2_linalg_lstsq(l2_full(L2_SHAPE(3, 2), NAN, L2_FLOAT64),
+                                        MK(L2_FLOAT64, 3, 1), NAN, NULL, NULL));
+    CASE("2^31 columns of B")
+    FAIL_T(H_BIG, l2_linalg_lstsq(MK(L2_FLOAT64, 2, 2), HUGE_T(L2_FLOAT64, 2, B31), NAN, 0, 0));
+    CASE("batch of 2^57")
+    FAIL_T(H_BIG, l2_linalg_lstsq(HUGE_T(L2_FLOAT64, B57, 2, 2), MK(L2_FLOAT64, 2, 1), NAN, 0,
+                                  0));
+    CASE("leaves, then backward")
+    {
+        l2_tensor *A = MK(L2_FLOAT64, 3, 2), *B = mk_leaf(L2_FLOAT64);
+        l2_set_requires_grad(A, true);
+        l2_tensor *r = ANY_T(l2_linalg_lstsq(l2_transpose(A, 0, 1), B, NAN, NULL, NULL));
+        if (r)
+            ANY_S(l2_backward(l2_sum(r), NULL, false));
+    }
+    CASE("rank-deficient, backward")
+    {
+        l2_tensor *A = l2_ones(L2_SHAPE(3, 2), L2_FLOAT64);
+        l2_set_requires_grad(A, true);
+        l2_tensor *r = ANY_T(l2_linalg_lstsq(A, MK(L2_FLOAT64, 3, 1), NAN, NULL, NULL));
+        if (r)
+            ANY_S(l2_backward(l2_sum(r), NULL, false));
+    }
+}

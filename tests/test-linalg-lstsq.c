@@ -200,6 +200,152 @@ static void test_chol_gradcheck(void)
     RELEASE(L, B, x, s);
 }
 
+/* ---- lstsq ------------------------------------------------------------------------------------ */
+
+static void test_lstsq_values(l2_dtype dt)
+{
+    const char *dn = l2_dtype_name(dt);
+    double tol = dt == L2_FLOAT32 ? 1e-5 : 1e-13;
+    /* overdetermined: A^T A = [[2, 1], [1, 2]], A^T b = [5, 6]: x = [4/3, 7/3] */
+    l2_tensor *A = mat(3, 2, (double[]){1, 0, 0, 1, 1, 1}, dt);
+    l2_tensor *b = vec1d(3, (double[]){1, 2, 4}, dt);
+    l2_tensor *rk = NULL, *x = l2_linalg_lstsq(A, b, NAN, NULL, &rk);
+    ok(same_shape(x, 1, (int64_t[]){2}) && fabs(flat(x, 0) - 4.0 / 3) < tol &&
+           fabs(flat(x, 1) - 7.0 / 3) < tol && rk && l2_ndim(rk) == 0 && item(rk) == 2,
+       "%s lstsq 3x2, vector b: x = [%g, %g] (want [4/3, 7/3]), rank %g", dn,
+       x ? flat(x, 0) : NAN, x ? flat(x, 1) : NAN, item(rk));
+    /* underdetermined: the minimum-norm solution of x1 + x2 = 2 is [1, 1] */
+    l2_tensor *U = mat(1, 2, (double[]){1, 1}, dt);
+    l2_tensor *bu = mat(1, 1, (double[]){2}, dt);
+    l2_tensor *xu = l2_linalg_lstsq(U, bu, NAN, "gelsy", NULL);
+    ok(same_shape(xu, 2, (int64_t[]){2, 1}) && fabs(flat(xu, 0) - 1) < tol &&
+           fabs(flat(xu, 1) - 1) < tol,
+       "%s lstsq 1x2: the minimum-norm solution [1, 1] ([%g, %g])", dn, xu ? flat(xu, 0) : NAN,
+       xu ? flat(xu, 1) : NAN);
+    /* rank-deficient: every row [1, 1]; x1 + x2 = mean(b) = 2, minimum norm [1, 1], rank 1 */
+    l2_tensor *D = mat(3, 2, (double[]){1, 1, 1, 1, 1, 1}, dt);
+    l2_tensor *bd = vec1d(3, (double[]){1, 2, 3}, dt);
+    l2_tensor *rd = NULL, *xd = l2_linalg_lstsq(D, bd, NAN, NULL, &rd);
+    ok(xd && fabs(flat(xd, 0) - 1) < tol * 10 && fabs(flat(xd, 1) - 1) < tol * 10 &&
+           item(rd) == 1,
+       "%s lstsq of a rank-1 matrix: [%g, %g], rank %g", dn, xd ? flat(xd, 0) : NAN,
+       xd ? flat(xd, 1) : NAN, item(rd));
+    RELEASE(A, b, rk, x, U, bu, xu, D, bd, rd, xd);
+}
+
+/* The normal equations A^T (A X - B) = 0 over batched, broadcast and non-contiguous operands. */
+static void test_lstsq_residuals(l2_dtype dt)
+{
+    const char *dn = l2_dtype_name(dt);
+    double tol = dt == L2_FLOAT32 ? 1e-4 : 1e-11;
+    l2_tensor *A = l2_randn(4, (int64_t[]){2, 1, 6, 3}, dt);
+    l2_tensor *Bw = l2_randn(4, (int64_t[]){1, 4, 6, 4}, dt);
+    l2_tensor *B = l2_slice(Bw, 3, 0, 4, 2); /* (1, 4, 6, 2), stepped */
+    l2_tensor *rk = NULL, *X = l2_linalg_lstsq(A, B, NAN, NULL, &rk);
+    ok(same_shape(X, 4, (int64_t[]){2, 4, 3, 2}) && same_shape(rk, 2, (int64_t[]){2, 4}),
+       "%s lstsq broadcasts (2,1,6,3), (1,4,6,2): X (2,4,3,2), rank (2,4)", dn);
+    l2_tensor *AX = X ? l2_matmul(A, X) : NULL;
+    l2_tensor *R = AX ? l2_sub(AX, B) : NULL;
+    l2_tensor *At = l2_transpose(A, -2, -1);
+    l2_tensor *N = R ? l2_matmul(At, R) : NULL;
+    l2_tensor *z = l2_zeros(4, (int64_t[]){2, 4, 3, 2}, dt);
+    double err = 0;
+    for (int64_t i = 0; N && i < l2_numel(N); i++)
+        err = fmax(err, fabs(flat(N, i)));
+    ok(N && err < tol * 10, "%s normal equations hold: %g", dn, err);
+    /* transposed A: underdetermined (3, 6) with b (3,) */
+    l2_tensor *A2 = l2_randn(2, (int64_t[]){6, 3}, dt);
+    l2_tensor *A2t = l2_transpose(A2, 0, 1);
+    l2_tensor *b2 = l2_randn(1, (int64_t[]){3}, dt);
+    l2_tensor *x2 = l2_linalg_lstsq(A2t, b2, NAN, NULL, NULL);
+    l2_tensor *x2u = x2 ? l2_unsqueeze(x2, -1) : NULL;
+    l2_tensor *Ax2 = x2u ? l2_matmul(A2t, x2u) : NULL;
+    double e2 = 0;
+    for (int64_t i = 0; Ax2 && i < 3; i++)
+        e2 = fmax(e2, fabs(flat(Ax2, i) - flat(b2, i)));
+    ok(Ax2 && e2 < tol, "%s underdetermined, transposed A: A x = b (%g)", dn, e2);
+    RELEASE(A, Bw, B, rk, X, AX, R, At, N, z, A2, A2t, b2, x2, x2u, Ax2);
+}
+
+static void test_lstsq_errors(void)
+{
+    l2_tensor *A = l2_randn(2, (int64_t[]){4, 3}, L2_FLOAT32);
+    l2_tensor *B = l2_randn(2, (int64_t[]){4, 2}, L2_FLOAT32);
+    l2_tensor *B5 = l2_randn(2, (int64_t[]){5, 2}, L2_FLOAT32);
+    l2_tensor *B64 = l2_randn(2, (int64_t[]){4, 2}, L2_FLOAT64);
+    l2_tensor *v = l2_randn(1, (int64_t[]){4}, L2_FLOAT32);
+    l2_tensor *s = l2_scalar(1, L2_FLOAT32);
+    l2_tensor *B4 = l2_randn(4, (int64_t[]){1, 1, 4, 2}, L2_FLOAT32);
+    l2_tensor *I = l2_zeros(2, (int64_t[]){4, 3}, L2_INT64);
+    l2_tensor *Ab = l2_randn(3, (int64_t[]){2, 4, 3}, L2_FLOAT32);
+    l2_tensor *Bb = l2_randn(3, (int64_t[]){3, 4, 2}, L2_FLOAT32);
+    l2_tensor *rk = v;
+    is_err(l2_linalg_lstsq(NULL, B, NAN, NULL, &rk), L2_ERR_NULL, "'A'", "lstsq: NULL A");
+    ok(rk == NULL, "lstsq: a failure sets *rank to NULL");
+    is_err(l2_linalg_lstsq(A, NULL, NAN, NULL, NULL), L2_ERR_NULL, "'B'", "lstsq: NULL B");
+    is_err(l2_linalg_lstsq(A, B64, NAN, NULL, NULL), L2_ERR_DTYPE, "same dtype",
+           "lstsq: mixed dtypes");
+    is_err(l2_linalg_lstsq(I, I, NAN, NULL, NULL), L2_ERR_DTYPE, "int64", "lstsq: int64");
+    is_err(l2_linalg_lstsq(v, v, NAN, NULL, NULL), L2_ERR_DIM, "at least 2", "lstsq: 1-d A");
+    is_err(l2_linalg_lstsq(A, s, NAN, NULL, NULL), L2_ERR_SHAPE, "0-d", "lstsq: 0-d B");
+    is_err(l2_linalg_lstsq(A, B4, NAN, NULL, NULL), L2_ERR_ARG, "A.dim()",
+           "lstsq: B of a higher rank");
+    is_err(l2_linalg_lstsq(A, B5, NAN, NULL, NULL), L2_ERR_SHAPE, "should match",
+           "lstsq: B's m differs");
+    is_err(l2_linalg_lstsq(Ab, Bb, NAN, NULL, NULL), L2_ERR_SHAPE, "broadcast",
+           "lstsq: batch dims (2) and (3)");
+    is_err(l2_linalg_lstsq(A, B, NAN, "gelsd", NULL), L2_ERR_ARG, "not supported yet",
+           "lstsq: driver gelsd is not supported yet");
+    is_err(l2_linalg_lstsq(A, B, NAN, "lu", NULL), L2_ERR_ARG, "should be one of",
+           "lstsq: an unknown driver");
+    /* empty sizes */
+    l2_tensor *E = l2_zeros(2, (int64_t[]){0, 3}, L2_FLOAT64);
+    l2_tensor *Eb = l2_zeros(2, (int64_t[]){0, 2}, L2_FLOAT64);
+    l2_tensor *r0 = NULL, *x0 = l2_linalg_lstsq(E, Eb, NAN, NULL, &r0);
+    ok(same_shape(x0, 2, (int64_t[]){3, 2}) && flat(x0, 0) == 0 && item(r0) == 0,
+       "lstsq: m = 0 gives zeros, rank 0");
+    l2_tensor *N0 = l2_zeros(2, (int64_t[]){4, 0}, L2_FLOAT64);
+    l2_tensor *Bn = l2_ones(2, (int64_t[]){4, 2}, L2_FLOAT64);
+    l2_tensor *xn = l2_linalg_lstsq(N0, Bn, NAN, NULL, NULL);
+    ok(same_shape(xn, 2, (int64_t[]){0, 2}), "lstsq: n = 0");
+    l2_tensor *Zb = l2_zeros(3, (int64_t[]){0, 4, 3}, L2_FLOAT64);
+    l2_tensor *Zc = l2_zeros(3, (int64_t[]){0, 4, 2}, L2_FLOAT64);
+    l2_tensor *Zr = NULL, *xz = l2_linalg_lstsq(Zb, Zc, NAN, NULL, &Zr);
+    ok(same_shape(xz, 3, (int64_t[]){0, 3, 2}) && same_shape(Zr, 1, (int64_t[]){0}),
+       "lstsq: an empty batch");
+    RELEASE(A, B, B5, B64, v, s, B4, I, Ab, Bb, E, Eb, r0, x0, N0, Bn, xn, Zb, Zc, Zr, xz);
+}
+
+static l2_tensor *g_lstsq(l2_tensor *const *in, void *ctx)
+{
+    (void)ctx;
+    return l2_linalg_lstsq(in[0], in[1], NAN, NULL, NULL);
+}
+
+static void test_lstsq_gradcheck(void)
+{
+    struct {
+        const char *name;
+        int nd[2];
+        int64_t sh[2][4];
+    } cases[] = {
+        {"lstsq 5x3, (5,2)", {2, 2}, {{5, 3}, {5, 2}}},
+        {"lstsq 2x4 (underdetermined), (2,3)", {2, 2}, {{2, 4}, {2, 3}}},
+        {"lstsq 3x3, vector", {2, 1}, {{3, 3}, {3}}},
+        {"lstsq broadcast (2,1,4,2), (1,3,4,1)", {4, 4}, {{2, 1, 4, 2}, {1, 3, 4, 1}}},
+        {"lstsq batched vectors (2,3,4), (2,3)", {3, 2}, {{2, 3, 4}, {2, 3}}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        l2_tensor *in[2];
+        for (int i = 0; i < 2; i++)
+            in[i] = gc_leaf(cases[c].nd[i], cases[c].sh[i], -1, 1);
+        ok(gradcheck(cases[c].name, g_lstsq, 2, in, NULL), "gradcheck: %s", cases[c].name);
+        if (c == 0 || c == 1)
+            oom_check(cases[c].name, g_lstsq, 2, in, NULL);
+        RELEASE(in[0], in[1]);
+    }
+}
+
 int main(void)
 {
     l2_manual_seed(15);
@@ -209,5 +355,11 @@ int main(void)
     test_chol_residuals(L2_FLOAT64, true);
     test_chol_empty_and_errors();
     test_chol_gradcheck();
+    test_lstsq_values(L2_FLOAT32);
+    test_lstsq_values(L2_FLOAT64);
+    test_lstsq_residuals(L2_FLOAT32);
+    test_lstsq_residuals(L2_FLOAT64);
+    test_lstsq_errors();
+    test_lstsq_gradcheck();
     return tap_done();
 }

@@ -2,4 +2,5 @@
  * linalg-norm.c). */
 #define L2__OPS_LSQ(X)                                                                       \
     X(CHOLESKY_SOLVE, cholesky_solve, L2__SAVES)                                             \
-    X(LINALG_VECTOR_NORM, linalg_vector_norm, L2__SAVES)
+    X(LINALG_VECTOR_NORM, linalg_vector_norm, L2__SAVES)                                     \
+    X(LINALG_LSTSQ, linalg_lstsq, L2__SAVES)
