@@ -374,7 +374,8 @@ void h_l2_autograd_grad_ex(void)
             l2_tensor *x = mk_leaf(L2_FLOAT32);
             l2_tensor *y = l2_sum(x);
             ANY_S(l2_autograd_grad_ex(ns[i], &y, NULL, 1, &x, g, true, true, false));
-            ANY_S(l2_autograd_grad_ex(1, &y, NULL, ns[i], &x, g, true, true, false));
+            if (ns[i] <= 1) /* a longer count would read past the one-element arrays given */
+                ANY_S(l2_autograd_grad_ex(1, &y, NULL, ns[i], &x, g, true, true, false));
         }
     CASE("grad_output of the wrong shape")
     {
