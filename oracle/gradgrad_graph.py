@@ -22,8 +22,8 @@ import torch
 
 import l2lib
 from graph_gen import draw_graph
-from graph_ir import INPLACE, l2_call, torch_call
-from graph_run import TD, close, make_buffers, zero_like_none
+from graph_ir import torch_call
+from graph_run import TD, close, make_buffers, replay_l2, zero_like_none
 
 NOT_DIFF = "not differentiable yet"
 
@@ -38,24 +38,9 @@ def _l2(lib, g, bufs, ups, via_backward, create=True):
     if lib.scope_begin() != 0:
         raise RuntimeError("l2_scope_begin failed: " + lib.error())
     try:
-        env = []
-        for i, v in enumerate(g.vals):
-            if v["op"] == "leaf":
-                t = bufs[i].l2
-                if v["rg"]:
-                    lib.set_requires_grad(t, True)
-                env.append(t)
-                continue
-            xs = [env[j] for j in v["ins"]]
-            if v["ng"]:
-                lib.no_grad_begin()
-            res = l2_call(lib, v, xs)
-            if v["ng"]:
-                lib.no_grad_end()
-            ok = (res == 0) if v["op"] in INPLACE else bool(res)
-            if not ok:
-                return "skip", None, None, "forward fails at v%d: %s" % (i, lib.error())
-            env.append(xs[0] if v["op"] in INPLACE else res)
+        env, bad, msg = replay_l2(lib, g, bufs)
+        if bad is not None:
+            return "skip", None, None, "forward fails at v%d: %s" % (bad, msg)
         leaves = [i for i in g.leaves() if g.vals[i]["rg"]]
         loss = None
         for o, u in zip(g.outputs, ups):

@@ -59,34 +59,47 @@ def backward_modes(g, nout, back):
     return True
 
 
+def replay_l2(lib, g, bufs, each=None):
+    """g's values through libl2 (in the caller's open scope), the leaves that require grad marked
+    so: (env, None, "") or (env, i, message) when value i's op fails. each(i, t), when given, sees
+    every computed value."""
+    env = []
+    for i, v in enumerate(g.vals):
+        if v["op"] == "leaf":
+            t = bufs[i].l2
+            if v["rg"] and lib.set_requires_grad(t, True) != 0:
+                raise RuntimeError("set_requires_grad: " + lib.error())
+            env.append(t)
+            continue
+        xs = [env[j] for j in v["ins"]]
+        if v["ng"]:
+            lib.no_grad_begin()
+        res = l2_call(lib, v, xs)
+        if v["ng"]:
+            lib.no_grad_end()
+        ok = (res == 0) if v["op"] in INPLACE else bool(res)
+        if not ok:
+            return env, i, lib.error() or "(no message)"
+        t = xs[0] if v["op"] in INPLACE else res
+        env.append(t)
+        if each:
+            each(i, t)
+    return env, None, ""
+
+
 def run_l2(lib, g, bufs, ups):
     r = Run()
     lib.clear_error()
     if lib.scope_begin() != 0:
         raise RuntimeError("l2_scope_begin failed: " + lib.error())
     try:
-        env = []
-        for i, v in enumerate(g.vals):
-            if v["op"] == "leaf":
-                t = bufs[i].l2
-                if v["rg"] and lib.set_requires_grad(t, True) != 0:
-                    raise RuntimeError("set_requires_grad: " + lib.error())
-                env.append(t)
-                continue
-            xs = [env[j] for j in v["ins"]]
-            if v["ng"]:
-                lib.no_grad_begin()
-            res = l2_call(lib, v, xs)
-            if v["ng"]:
-                lib.no_grad_end()
-            ok = (res == 0) if v["op"] in INPLACE else bool(res)
-            if not ok:
-                r.fail_at, r.msg = i, lib.error() or "(no message)"
-                return r
-            t = xs[0] if v["op"] in INPLACE else res
-            env.append(t)
+        def each(i, t):
             r.values[i] = np_of(lib.to_torch(t))
             r.contig[i] = bool(lib.is_contiguous(t))
+
+        env, r.fail_at, r.msg = replay_l2(lib, g, bufs, each)
+        if r.fail_at is not None:
+            return r
         outs = [env[o] for o in g.outputs]
         upt = [u.l2 if u is not None else None for u in ups]
         leaves = g.leaves()

@@ -93,7 +93,7 @@ static void ref_mha(const ref_in *r, double *out, double *wts)
 }
 
 /* max |t - ref| over t's elements in row-major order (NaN anywhere: NaN unless both NaN) */
-static double maxdiff(const l2_tensor *t, const double *ref)
+static double maxdiff_ref(const l2_tensor *t, const double *ref)
 {
     double worst = 0;
     for (int64_t i = 0; i < l2_numel(t); i++) {
@@ -162,7 +162,7 @@ static void test_values(bool self, int kpm_kind, int am_kind, bool bf, l2_dtype 
         ok(o && same_shape(o, 3, bf ? (const int64_t[]){N, L, E} : (const int64_t[]){L, N, E}),
            "mha self %d kpm %d am %d bf %d %s: output shape", self, kpm_kind, am_kind, bf,
            l2_dtype_name(dt));
-        double d = ob ? maxdiff(ob, ro) : NAN;
+        double d = ob ? maxdiff_ref(ob, ro) : NAN;
         ok(d <= tol, "mha self %d kpm %d am %d bf %d avg %d %s: output (max diff %g)", self,
            kpm_kind, am_kind, bf, avg, l2_dtype_name(dt), d);
         double *rwa = calloc((size_t)(N * L * S), sizeof(double));
@@ -173,7 +173,7 @@ static void test_values(bool self, int kpm_kind, int am_kind, bool bf, l2_dtype 
                         rwa[n * L * S + i] += rw[(n * H + h) * L * S + i] / (double)H;
         int good = avg ? same_shape(w, 3, (const int64_t[]){N, L, S})
                        : same_shape(w, 4, (const int64_t[]){N, H, L, S});
-        d = good ? maxdiff(w, avg ? rwa : rw) : NAN;
+        d = good ? maxdiff_ref(w, avg ? rwa : rw) : NAN;
         ok(good && d <= tol, "mha self %d kpm %d am %d avg %d %s: weights (max diff %g)", self,
            kpm_kind, am_kind, avg, l2_dtype_name(dt), d);
         free(rwa);
@@ -185,7 +185,7 @@ static void test_values(bool self, int kpm_kind, int am_kind, bool bf, l2_dtype 
     a.batch_first = false;
     l2_tensor *w = q; /* must be overwritten with NULL */
     l2_tensor *o = l2_multi_head_attention(q, k, v, H, &a, &w);
-    ok(o && w == NULL && maxdiff(o, ro) <= tol, "mha need_weights false: output, no weights");
+    ok(o && w == NULL && maxdiff_ref(o, ro) <= tol, "mha need_weights false: output, no weights");
     l2_tensor_release(o);
     free(ro), free(rw);
     l2_tensor *all[] = {q, k, v, w_in, b_in, w_out, b_out, kpm, am};

@@ -110,37 +110,6 @@ static const pcase pcases[] = {
     {"prelu x [2, 3, 1] expanded to [2, 3, 3], weight [3]", 3, 1, {2, 3, 1}, 3, 1},
 };
 
-/* Out of memory in the create_graph backward: every injected allocation failure gives
- * L2_ERR_NOMEM, leaks nothing and leaves the gradients NULL; the sweep ends with a success. */
-static void oom_sweep(const char *name, gc_fn f, int n, l2_tensor *const *in, void *ctx)
-{
-    l2_tensor *o = f(in, ctx), *y = o ? l2_sum(o) : NULL;
-    int runs = 0, nomem = 0, clean = 1, done = 0;
-    for (int k = 0; k < 600 && y && !done; k++) {
-        l2_tensor *g[4] = {0};
-        int64_t live = l2_live_tensors();
-        l2_debug_fail_alloc_after(k);
-        l2_status st = l2_autograd_grad_ex(1, &y, NULL, n, in, g, true, true, false);
-        l2_debug_fail_alloc_after(-1);
-        runs++;
-        if (st == L2_OK) {
-            done = 1;
-        } else {
-            nomem += st == L2_ERR_NOMEM;
-            for (int i = 0; i < n; i++)
-                clean &= g[i] == NULL;
-            clean &= l2_live_tensors() == live;
-        }
-        for (int i = 0; i < n; i++)
-            l2_tensor_release(g[i]);
-    }
-    ok(done && nomem == runs - 1 && clean,
-       "%s: create_graph under injected allocation failures: %d runs, %d NOMEM, clean %d", name,
-       runs, nomem, clean);
-    l2_tensor_release(y);
-    l2_tensor_release(o);
-}
-
 int main(void)
 {
     l2_manual_seed(1514);
@@ -195,14 +164,14 @@ int main(void)
         if (c->op == HARDSWISH || c->op == MISH || c->op == CHAIN) {
             l2_tensor *x = gc_leaf(2, (int64_t[]){3, 4}, c->lo, c->hi);
             expanded = 0;
-            oom_sweep(c->name, f1, 1, &x, (void *)c);
+            cg_oom_sweep(c->name, f1, 1, &x, (void *)c);
             l2_tensor_release(x);
         }
     }
     {
         pc = &pcases[3];
         l2_tensor *in[2] = {gc_leaf(pc->nd, pc->xs, -2, 2), gc_leaf(1, (int64_t[]){3}, -1, 1)};
-        oom_sweep(pc->name, fprelu, 2, in, NULL);
+        cg_oom_sweep(pc->name, fprelu, 2, in, NULL);
         l2_tensor_release(in[0]);
         l2_tensor_release(in[1]);
     }

@@ -71,22 +71,6 @@ static l2_tensor *naive(const char *eq, int n, l2_tensor *const *x)
     return r;
 }
 
-/* Largest |a - b| over the elements, inf when the shapes differ or a is NULL. */
-static double maxdiff(const l2_tensor *a, const l2_tensor *b)
-{
-    if (!a || !b || l2_ndim(a) != l2_ndim(b))
-        return INFINITY;
-    for (int d = 0; d < l2_ndim(a); d++)
-        if (l2_shape(a)[d] != l2_shape(b)[d])
-            return INFINITY;
-    double m = 0;
-    for (int64_t i = 0; i < l2_numel(a); i++) {
-        double e = fabs(flat(a, i) - flat(b, i));
-        m = e > m || isnan(e) ? e : m;
-    }
-    return m;
-}
-
 /* Random operands of the given shapes (dt), a transposed view for those with trans[i]. */
 static void make_ops(int n, const int *nd, const int64_t (*sh)[8], const int *trans, l2_dtype dt,
                      l2_tensor **x)

@@ -11,38 +11,6 @@
 #include "gradcheck.h"
 #include "testutil.h"
 
-static l2_tensor *mat(int64_t r, int64_t c, const double *v, l2_dtype dt)
-{
-    l2_tensor *f = vec1d(r * c, v, dt);
-    l2_tensor *m = l2_reshape(f, 2, (int64_t[]){r, c});
-    l2_tensor_release(f);
-    return m;
-}
-
-/* max |a - b| over all elements (a and b of one shape); inf when either is NULL. */
-static double maxdiff(const l2_tensor *a, const l2_tensor *b)
-{
-    if (!a || !b || l2_numel(a) != l2_numel(b))
-        return INFINITY;
-    double m = 0;
-    for (int64_t i = 0; i < l2_numel(a); i++) {
-        double d = fabs(flat(a, i) - flat(b, i));
-        m = d > m || isnan(d) ? d : m;
-    }
-    return m;
-}
-
-static void release_all(l2_tensor **t, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        l2_tensor_release(t[i]);
-}
-#define RELEASE(...)                                                                         \
-    do {                                                                                     \
-        l2_tensor *tmp_[] = {__VA_ARGS__};                                                   \
-        release_all(tmp_, sizeof tmp_ / sizeof tmp_[0]);                                     \
-    } while (0)
-
 /* A lower-triangular factor with a well-away-from-zero diagonal: tril(uniform(-1, 1)) + 2 I,
  * shape (*, n, n); its transpose when upper. */
 static l2_tensor *factor(int nd, const int64_t *shape, l2_dtype dt, bool upper)

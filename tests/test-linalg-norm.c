@@ -11,25 +11,6 @@
 #include "gradcheck.h"
 #include "testutil.h"
 
-static l2_tensor *mat(int64_t r, int64_t c, const double *v, l2_dtype dt)
-{
-    l2_tensor *f = vec1d(r * c, v, dt);
-    l2_tensor *m = l2_reshape(f, 2, (int64_t[]){r, c});
-    l2_tensor_release(f);
-    return m;
-}
-
-static void release_all(l2_tensor **t, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        l2_tensor_release(t[i]);
-}
-#define RELEASE(...)                                                                         \
-    do {                                                                                     \
-        l2_tensor *tmp_[] = {__VA_ARGS__};                                                   \
-        release_all(tmp_, sizeof tmp_ / sizeof tmp_[0]);                                     \
-    } while (0)
-
 static void test_vector_values(l2_dtype dt)
 {
     const char *dn = l2_dtype_name(dt);

@@ -98,6 +98,44 @@ static inline int same_shape(const l2_tensor *t, int ndim, const int64_t *shape)
     return good;
 }
 
+/* An r x c matrix of dtype dt holding v (row-major). */
+static inline l2_tensor *mat(int64_t r, int64_t c, const double *v, l2_dtype dt)
+{
+    l2_tensor *f = vec1d(r * c, v, dt);
+    l2_tensor *m = l2_reshape(f, 2, (int64_t[]){r, c});
+    l2_tensor_release(f);
+    return m;
+}
+
+/* max |a - b| over all elements (NaN when an element differs by NaN); inf when either is NULL
+ * or their shapes differ. */
+static inline double maxdiff(const l2_tensor *a, const l2_tensor *b)
+{
+    if (!a || !b || l2_ndim(a) != l2_ndim(b))
+        return INFINITY;
+    for (int d = 0; d < l2_ndim(a); d++)
+        if (l2_shape(a)[d] != l2_shape(b)[d])
+            return INFINITY;
+    double m = 0;
+    for (int64_t i = 0; i < l2_numel(a); i++) {
+        double e = fabs(flat(a, i) - flat(b, i));
+        m = e > m || isnan(e) ? e : m;
+    }
+    return m;
+}
+
+/* Release n tensors (NULLs skipped); RELEASE(a, b, ...) releases its arguments. */
+static inline void release_n(l2_tensor **t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        l2_tensor_release(t[i]);
+}
+#define RELEASE(...)                                                                         \
+    do {                                                                                     \
+        l2_tensor *tmp_[] = {__VA_ARGS__};                                                   \
+        release_n(tmp_, sizeof tmp_ / sizeof tmp_[0]);                                       \
+    } while (0)
+
 /* Run f (and a backward through its result) with allocation number k failing, for k = 0, 1, ...
  * until a run succeeds: every failure must report L2_ERR_NOMEM and leak nothing (valgrind). */
 static inline void oom_check(const char *name, gc_fn f, int n, l2_tensor *const *in, void *ctx)
@@ -123,6 +161,38 @@ static inline void oom_check(const char *name, gc_fn f, int n, l2_tensor *const 
     ok(done && nomem == runs - 1, "%s under injected allocation failures: %d runs, %d NOMEM",
        name, runs, nomem);
     l2_tensor_release(g);
+}
+
+/* Out of memory in the create_graph backward: every injected allocation failure gives
+ * L2_ERR_NOMEM, leaks nothing and leaves the gradients NULL; the sweep ends with a success.
+ * f's n inputs (n <= 4) are the leaves differentiated (l2_autograd_grad_ex of sum(f)). */
+static inline void cg_oom_sweep(const char *name, gc_fn f, int n, l2_tensor *const *in, void *ctx)
+{
+    l2_tensor *o = f(in, ctx), *y = o ? l2_sum(o) : NULL;
+    int runs = 0, nomem = 0, clean = 1, done = 0;
+    for (int k = 0; k < 600 && y && !done; k++) {
+        l2_tensor *g[4] = {0};
+        int64_t live = l2_live_tensors();
+        l2_debug_fail_alloc_after(k);
+        l2_status st = l2_autograd_grad_ex(1, &y, NULL, n, in, g, true, true, false);
+        l2_debug_fail_alloc_after(-1);
+        runs++;
+        if (st == L2_OK) {
+            done = 1;
+        } else {
+            nomem += st == L2_ERR_NOMEM;
+            for (int i = 0; i < n; i++)
+                clean &= g[i] == NULL;
+            clean &= l2_live_tensors() == live;
+        }
+        for (int i = 0; i < n; i++)
+            l2_tensor_release(g[i]);
+    }
+    ok(done && nomem == runs - 1 && clean,
+       "%s: create_graph under injected allocation failures: %d runs, %d NOMEM, clean %d", name,
+       runs, nomem, clean);
+    l2_tensor_release(y);
+    l2_tensor_release(o);
 }
 
 #endif

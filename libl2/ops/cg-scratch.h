@@ -2,7 +2,8 @@
  * written as a chain of recorded public ops: CG(expr) keeps expr's new reference, or records the
  * first failure and evaluates nothing after it; cg_finish hands one result to the caller (a new
  * reference) and releases the rest. Used by unary-cg.c and act-cg.c; release_all and REPLACE by
- * the other differentiable backwards (linalg-cg.c, nn-cg.c, nn-norm-cg.c) and linalg-norm.c. */
+ * the other differentiable backwards (linalg-cg.c, nn-cg.c, nn-norm-cg.c) and linalg-norm.c;
+ * cg_zeros_of_empty by view-cg.c and index-cg.c. */
 #ifndef L2_OPS_CG_SCRATCH_H
 #define L2_OPS_CG_SCRATCH_H
 
@@ -26,6 +27,20 @@ static inline void release_all(l2_tensor **t, int n)
         (slot) = old_ ? (expr) : NULL;                                                       \
         l2_tensor_release(old_);                                                             \
     } while (0)
+
+/* zeros of (ndim, shape) in g's dtype for a g WITHOUT elements, differentiable in g as torch's
+ * (its backward of an empty gradient is an op on it: the result requires grad when g does):
+ * zeros + sum(g), sum(g) being exactly 0. New reference or NULL (error set). */
+static inline l2_tensor *cg_zeros_of_empty(const l2_tensor *g, int ndim, const int64_t *shape)
+{
+    l2_tensor *z = l2_zeros(ndim, shape, g->dtype);
+    if (!z || !l2_requires_grad(g))
+        return z;
+    l2_tensor *s = l2_sum(g), *r = s ? l2_add(z, s) : NULL;
+    l2_tensor_release(s);
+    l2_tensor_release(z);
+    return r;
+}
 
 #define CG_MAX_TMP 32
 

@@ -162,12 +162,6 @@ bool l2__ew_check_inplace(const char *op, const l2_tensor *self, l2_dtype result
 /* A contiguous copy of t with its own storage, outside autograd (saving an old value). */
 l2_tensor *l2__ew_fresh(const char *op, const l2_tensor *t);
 
-/* True when the input of an edge needs a gradient. */
-static inline bool l2__ew_edge(const l2__node *n, int i)
-{
-    return n->next[i].fn || n->next[i].leaf;
-}
-
 /* A 0-d tensor on the stack holding a number, for the iterator only (never referenced). */
 typedef struct {
     l2__storage st;

@@ -599,14 +599,14 @@ static l2_status binary_backward(int k, l2__node *n, const l2_tensor *g, l2_tens
 static l2_status binary_backward_dt(int k, l2__node *n, const l2_tensor *g, l2_tensor **gin)
 {
     if (k == B_ADD || k == B_SUB || k == B_FMOD || k == B_REM) {
-        if (l2__ew_edge(n, 0) && !(gin[0] = l2_tensor_ref((l2_tensor *)g)))
+        if (l2__edge_of(n, 0) && !(gin[0] = l2_tensor_ref((l2_tensor *)g)))
             return L2_ERR_NOMEM;
         if (k == B_ADD || k == B_SUB) {
-            if (l2__ew_edge(n, 1) && !(gin[1] = scaled(g, n->f[0])))
+            if (l2__edge_of(n, 1) && !(gin[1] = scaled(g, n->f[0])))
                 return L2_ERR_NOMEM;
             return L2_OK;
         }
-        if (!l2__ew_edge(n, 1))
+        if (!l2__edge_of(n, 1))
             return L2_OK;
     }
     l2_tensor *a = bw_operand(n, 0, g), *b = a ? bw_operand(n, 1, g) : NULL;
@@ -615,7 +615,7 @@ static l2_status binary_backward_dt(int k, l2__node *n, const l2_tensor *g, l2_t
         l2__loop_fn fn = bw_fn[k][side][g->dtype == L2_FLOAT64];
         if (k == B_POW && side == 0 && (n->i[0] & 2))
             fn = g->dtype == L2_FLOAT64 ? pown_da_f64 : pown_da_f32;
-        if (!fn || !l2__ew_edge(n, side))
+        if (!fn || !l2__edge_of(n, side))
             continue;
         gin[side] =
             l2__new_like("backward", g->ndim, g->shape, g->dtype, L2_DTYPE_COUNT, 1, &g);

@@ -6,6 +6,7 @@
  * which carry no gradient (n->saved[0] directly). As in the plain backwards, a gradient with no
  * elements never reads an index (torch does not check it then). */
 #include "../autograd-impl.h"
+#include "cg-scratch.h"
 
 static bool wants(const l2__node *n, int i)
 {
@@ -16,20 +17,6 @@ static bool wants(const l2__node *n, int i)
 static l2_tensor *zeros_in(const l2__node *n, int i, const l2_tensor *g)
 {
     return l2_zeros(n->in_ndim[i], n->in_shape[i], g->dtype);
-}
-
-/* zeros of (ndim, shape) in g's dtype for a g WITHOUT elements, differentiable in g as torch's
- * (its backward of an empty gradient is an op on it: the result requires grad when g does):
- * zeros + sum(g), sum(g) being exactly 0. New reference or NULL (error set). */
-static l2_tensor *zeros_of_empty(const l2_tensor *g, int ndim, const int64_t *shape)
-{
-    l2_tensor *z = l2_zeros(ndim, shape, g->dtype);
-    if (!z || !l2_requires_grad(g))
-        return z;
-    l2_tensor *s = l2_sum(g), *r = s ? l2_add(z, s) : NULL;
-    l2_tensor_release(s);
-    l2_tensor_release(z);
-    return r;
 }
 
 /* t (smaller or equal in every dim) padded with zeros after its end to (ndim, shape), with
@@ -143,7 +130,7 @@ static l2_tensor *rows_zeroed(l2__node *n, const l2_tensor *gout)
 static l2_tensor *rows_selected(l2__node *n, const l2_tensor *gout, double alpha)
 {
     if (l2_numel(gout) == 0)
-        return zeros_of_empty(gout, n->in_ndim[1], n->in_shape[1]);
+        return cg_zeros_of_empty(gout, n->in_ndim[1], n->in_shape[1]);
     l2_tensor *s = l2_index_select(gout, (int)n->i[0], n->saved[0]);
     if (!s || alpha == 1.0)
         return s;

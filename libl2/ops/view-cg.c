@@ -6,25 +6,12 @@
  * its own derivative in the gradient is index_select: torch's slice_backward, select_backward
  * and diagonal_backward differentiate to slice, select and diagonal). */
 #include "../autograd-impl.h"
+#include "cg-scratch.h"
 
 /* dx = dy.permute(inverse) (already recorded). */
 l2_status l2__permute_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     return l2__permute_backward(n, gout, gin);
-}
-
-/* zeros of (ndim, shape) in g's dtype for a g WITHOUT elements, differentiable in g as torch's
- * (its backward of an empty gradient is an op on it: the result requires grad when g does):
- * zeros + sum(g), sum(g) being exactly 0. New reference or NULL (error set). */
-static l2_tensor *zeros_of_empty(const l2_tensor *g, int ndim, const int64_t *shape)
-{
-    l2_tensor *z = l2_zeros(ndim, shape, g->dtype);
-    if (!z || !l2_requires_grad(g))
-        return z;
-    l2_tensor *s = l2_sum(g), *r = s ? l2_add(z, s) : NULL;
-    l2_tensor_release(s);
-    l2_tensor_release(z);
-    return r;
 }
 
 /* zeros(n's input shape) with slices pos, pos + step, ... (len of them) along dim d replaced by
@@ -33,7 +20,7 @@ static l2_tensor *scatter_slices(l2__node *n, const l2_tensor *g, int d, int64_t
                                  int64_t step, int64_t len)
 {
     if (len == 0 || l2_numel(g) == 0)
-        return zeros_of_empty(g, n->in_ndim[0], n->in_shape[0]);
+        return cg_zeros_of_empty(g, n->in_ndim[0], n->in_shape[0]);
     l2_tensor *z = l2_zeros(n->in_ndim[0], n->in_shape[0], g->dtype);
     if (!z)
         return NULL;
@@ -129,7 +116,7 @@ l2_status l2__diagonal_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor
         r = y ? l2_reshape(y, k + 2, full) : NULL;
         l2_tensor_release(y);
     } else {
-        r = zeros_of_empty(gout, k + 2, full);
+        r = cg_zeros_of_empty(gout, k + 2, full);
     }
     gin[0] = r ? l2_permute(r, perm) : NULL;
     l2_tensor_release(r);

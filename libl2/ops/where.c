@@ -79,7 +79,7 @@ static l2_tensor *masked_grad(const l2_tensor *g, const l2_tensor *mask, bool ke
 l2_status l2__where_backward(l2__node *n, const l2_tensor *g, l2_tensor **gin)
 {
     for (int side = 0; side < 2; side++)
-        if (l2__ew_edge(n, side) && !(gin[side] = masked_grad(g, n->saved[0], side == 0)))
+        if (l2__edge_of(n, side) && !(gin[side] = masked_grad(g, n->saved[0], side == 0)))
             return L2_ERR_NOMEM;
     return L2_OK;
 }
