@@ -85,3 +85,8 @@ bench-report bench-compare bench-smoke:
 	@echo "Google Benchmark not found: install libbenchmark-dev (ci/install-deps)"; exit 1
 endif
 EXTRA_DIST += bench/torch_compose.py # compose (issue 15)
+
+# The report's second round (bench/report_confirm.py) on made-up rows: which cases it measures
+# again and what it confirms (no benchmark is run).
+TESTS += tests/bench-report-confirm.sh
+EXTRA_DIST += tests/bench-report-confirm.sh

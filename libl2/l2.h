@@ -486,7 +486,8 @@ L2_API l2_status l2_backward(l2_tensor *t, const l2_tensor *grad_output, bool re
  * when allow_unused, else the call fails with L2_ERR_AUTOGRAD. Only the part of the graph that
  * leads to the inputs runs (as torch): a branch reaching only other leaves is neither checked
  * for in-place modifications nor freed without retain_graph, and the node of a non-leaf input
- * runs only when it leads to another input. */
+ * runs only when it leads to another input. n_outputs is 1..64 (L2_ERR_ARG otherwise; torch has
+ * no such limit). */
 L2_API l2_status l2_autograd_grad(int n_outputs, l2_tensor *const *outputs,
                                   l2_tensor *const *grad_outputs, int n_inputs,
                                   l2_tensor *const *inputs, l2_tensor **grads, bool retain_graph,

@@ -2,10 +2,14 @@
 """gradgrad.py: second derivatives (issue 15, create_graph) of every differentiable op. TAP: one
 point per op, after gradcheck.py's registry entries, generators and Runner.
 
-For a case of op (x the differentiable float inputs, y = op(x), output 0 of a multi-output op):
-v random of y's shape requiring grad, g = l2_autograd_grad_ex(y, x, v, create_graph, allow_unused),
-s = sum_k sum(g_k * u_k) for random constants u_k (built with l2_mul, l2_sum, l2_add), and
-h = l2_autograd_grad(s, x + [v], allow_unused).
+For a case of op (x the differentiable float inputs, y_k = op(x) every float output, of a
+multi-output op too, at most MAX_OUTPUTS of them): v_k random of y_k's shape requiring grad,
+g = l2_autograd_grad_ex(y, x, v, create_graph, allow_unused) over the outputs that require grad
+(g = grad(sum_k <y_k, v_k>, x)), s = sum_j sum(g_j * u_j) for random constants u_j (built with
+l2_mul, l2_sum, l2_add), and h = l2_autograd_grad(s, x + every v_k, allow_unused). Gauges:
+eigh's and svd's singular vectors come sign-aligned by recorded ops on both sides (the
+registry's op.call and op.ref, reg_decomp.py and reg_svd.py): a gauge-invariant function,
+compared directly (oracle/README.md).
 1. Against torch (torch.autograd.grad(..., create_graph=True) then grad of the same s): float32 and
    float64 cases from the op's generator with its layouts (strided, expanded, overlapping inputs;
    v in any layout class), value kinds made smooth as in gradcheck.py (no special values or
@@ -63,6 +67,7 @@ EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
 SECOND_K = 4.0
 MAX_NUMEL = 2048
 NOT_DIFF = "not differentiable yet"
+MAX_OUTPUTS = 64  # l2_autograd_grad's n_outputs limit (l2.h): the outputs compared at most
 GG = {"l2_autograd_grad_ex": "S:iAAiAPbbb", "l2_autograd_grad": "S:iAAiAPbb",
       "l2_mul": "T:TT", "l2_add": "T:TT", "l2_sum": "T:T"}
 # per op: strided cases per dtype (part 1), contiguous float64 cases (parts 1 and 2), draws tried
@@ -137,37 +142,71 @@ def l2_np(lib, t):
 
 
 def l2_call(run, op, specs, vals, a, diff):
-    """run.call, also for an op returning no pieces: (output 0 or None, bufs, extra)."""
-    try:
-        return run.call(op, specs, vals, a, diff)
-    except IndexError:  # zero pieces
-        return None, [], []
+    """The op on buffers of vals (diff requiring grad): (every output, a list that is empty when
+    the call fails or gives zero pieces; bufs; extra: the tensors to release, outputs included).
+    Runner.call's rule, keeping every output of a multi-output op (not only output 0)."""
+    lib = run.lib
+    f = lib.fn(op.name, op.sig)
+    bufs = [l2lib.Buffer(lib, s, v) if s is not None else None for s, v in zip(specs, vals)]
+    for i in diff:
+        lib.set_requires_grad(bufs[i].l2, True)
+    xs = [b.l2 if b is not None else None for b in bufs]
+    extra = []
+    lib.clear_error()
+    if op.inplace is not None:
+        c = lib.clone(xs[op.inplace])
+        if not c:
+            return [], bufs, extra
+        extra.append(c)
+        xs[op.inplace] = c
+        return ([c] if op.call(f, xs, a) == 0 else []), bufs, extra
+    r = op.call(f, xs, a)
+    outs = list(r) if op.outputs > 1 and r else ([r] if r and op.outputs == 1 else [])
+    extra.extend(t for t in outs if t)
+    if any(not t for t in outs):
+        return [], bufs, extra
+    return outs, bufs, extra
 
 
-def l2_second(run, op, case, vals, diff, v, us):
-    """libl2's g (create_graph) and h. Returns {"g": [...], "h": [...]} (numpy or None), or
-    {"notdiff": msg} / {"err": msg}."""
+def _l2_vs(lib, case, outs, vs, bufs, grad):
+    """The upstream gradients v_k of the compared outputs (case["_outs"]) as libl2 buffers
+    (appended to bufs, requiring grad when grad), and the pairs (output, v_k) of the outputs
+    that require grad."""
+    vbs = []
+    for sp, v in zip(case["_vspecs"], vs):
+        vb = l2lib.Buffer(lib, sp, v)
+        bufs.append(vb)
+        if grad:
+            lib.set_requires_grad(vb.l2, True)
+        vbs.append(vb.l2)
+    pairs = [(outs[k], vb) for k, vb in zip(case["_outs"], vbs) if lib.requires_grad(outs[k])]
+    return vbs, pairs
+
+
+def l2_second(run, op, case, vals, diff, vs, us):
+    """libl2's g (create_graph) and h: g = grad(sum_k <out_k, v_k>, x) over the compared
+    outputs k that require grad, h = grad(sum_j <g_j, u_j>, x + every v_k). Returns {"g": [...],
+    "h": [...]} (numpy or None), or {"notdiff": msg} / {"err": msg}."""
     lib = run.lib
     specs, a = case["inputs"], case["args"]
-    out, bufs, extra = l2_call(run, op, specs, vals, a, diff)
+    outs, bufs, extra = l2_call(run, op, specs, vals, a, diff)
     tmp = []
     try:
-        if out is None:
+        if not outs:
             return {"err": "forward failed: " + lib.error()}
-        if not lib.requires_grad(out):
-            return {"err": "the output does not require grad"}
-        vb = l2lib.Buffer(lib, case["_vspec"], v)
-        bufs.append(vb)
-        lib.set_requires_grad(vb.l2, True)
+        vbs, pairs = _l2_vs(lib, case, outs, vs, bufs, True)
+        if not pairs:
+            return {"err": "no compared output requires grad"}
         ubs = [l2lib.Buffer(lib, G.spec(list(u.shape), str(u.dtype), "contiguous",
                                         np.random.default_rng(0), "normal", seed=0), u)
                for u in us]
         bufs.extend(ubs)
         xs = [bufs[i].l2 for i in diff]
-        n = len(xs)
+        n, nv = len(xs), len(vbs)
         res = (l2lib.T * max(n, 1))()
         lib.clear_error()
-        st = lib.autograd_grad_ex(1, l2lib.tarr([out]), l2lib.tarr([vb.l2]), n, l2lib.tarr(xs),
+        st = lib.autograd_grad_ex(len(pairs), l2lib.tarr([o for o, _ in pairs]),
+                                  l2lib.tarr([vb for _, vb in pairs]), n, l2lib.tarr(xs),
                                   res, True, True, True)
         if st != 0:
             m = lib.error()
@@ -190,15 +229,15 @@ def l2_second(run, op, case, vals, diff, v, us):
             if not q:
                 return {"err": "building s failed: " + lib.error()}
             s = q
-        h = [None] * (n + 1)
+        h = [None] * (n + nv)
         if s is not None and lib.requires_grad(s):
-            res2 = (l2lib.T * (n + 1))()
+            res2 = (l2lib.T * (n + nv))()
             lib.clear_error()
-            st = lib.autograd_grad(1, l2lib.tarr([s]), None, n + 1,
-                                   l2lib.tarr(xs + [vb.l2]), res2, False, True)
+            st = lib.autograd_grad(1, l2lib.tarr([s]), None, n + nv,
+                                   l2lib.tarr(xs + vbs), res2, False, True)
             if st != 0:
                 return {"err": "second autograd_grad failed (%d): %s" % (st, lib.error())}
-            hs = [res2[k] for k in range(n + 1)]
+            hs = [res2[k] for k in range(n + nv)]
             tmp.extend(x for x in hs if x)
             h = [l2_np(lib, x) for x in hs]
         return {"g": [l2_np(lib, x) for x in gs], "h": h,
@@ -210,19 +249,21 @@ def l2_second(run, op, case, vals, diff, v, us):
         run.release(bufs, extra)
 
 
-def l2_first_dot(run, op, case, vals, diff, v, us):
+def l2_first_dot(run, op, case, vals, diff, vs, us):
     """<g(x; v), u> with libl2's first-order l2_autograd_grad (float64), or None."""
     lib = run.lib
-    out, bufs, extra = l2_call(run, op, case["inputs"], vals, case["args"], diff)
+    outs, bufs, extra = l2_call(run, op, case["inputs"], vals, case["args"], diff)
     tmp = []
     try:
-        if out is None:
+        if not outs:
             return None
-        vb = l2lib.Buffer(lib, case["_vspec"], v)
-        bufs.append(vb)
+        _, pairs = _l2_vs(lib, case, outs, vs, bufs, False)
+        if not pairs:
+            return None
         xs = [bufs[i].l2 for i in diff]
         res = (l2lib.T * max(len(xs), 1))()
-        if lib.autograd_grad(1, l2lib.tarr([out]), l2lib.tarr([vb.l2]), len(xs),
+        if lib.autograd_grad(len(pairs), l2lib.tarr([o for o, _ in pairs]),
+                             l2lib.tarr([vb for _, vb in pairs]), len(xs),
                              l2lib.tarr(xs), res, False, True) != 0:
             return None
         gs = [res[k] for k in range(len(xs))]
@@ -248,16 +289,18 @@ class TorchRaises(Exception):
 KEEP_STRIDES = {"l2_as_strided"}
 
 
-def torch_second(op, xs, a, diff, vt, uts):
-    """torch's g (create_graph) and h on the leaves xs (detached torch tensors or None) and
-    upstream vt: ([g numpy or None], [h numpy or None]). TorchRaises when its double backward
-    raises; CaseSkip when the forward or first backward does."""
+def torch_second(op, xs, a, diff, vts, uts, outs):
+    """torch's g (create_graph) and h on the leaves xs (detached torch tensors or None) and the
+    upstream gradients vts of the outputs numbered outs (those that require grad take part):
+    ([g numpy or None], [h numpy or None] of the leaves and then of every v_k, ...).
+    TorchRaises when its double backward raises; CaseSkip when the forward or first backward
+    does."""
     keep = op.name in KEEP_STRIDES
     xs = [(x.detach() if keep else x.detach().contiguous()) if isinstance(x, torch.Tensor) else x
           for x in xs]
     for i in diff:
         xs[i].requires_grad_(True)
-    vt = vt.detach().contiguous().requires_grad_(True)
+    vts = [vt.detach().contiguous().requires_grad_(True) for vt in vts]
     leaves = [xs[i] for i in diff]
     with warnings.catch_warnings(), torch.enable_grad():
         warnings.simplefilter("ignore")
@@ -267,13 +310,18 @@ def torch_second(op, xs, a, diff, vt, uts):
                 op.ref([y if j == op.inplace else t for j, t in enumerate(xs)], a)
             else:
                 y = op.ref(xs, a)
-                y = y[0] if isinstance(y, (tuple, list)) else y
+            ys = list(y) if isinstance(y, (tuple, list)) else [y]
         except Exception as e:
             raise CaseSkip("torch forward raises: %s" % str(e).split("\n")[0][:120])
-        if not y.requires_grad:
+        if max(outs) >= len(ys):
+            raise CaseSkip("torch gives %d outputs, libl2 more" % len(ys))
+        pairs = [(ys[k], vt) for k, vt in zip(outs, vts)
+                 if isinstance(ys[k], torch.Tensor) and ys[k].requires_grad]
+        if not pairs:
             raise CaseSkip("torch's output does not require grad")
         try:
-            gs = torch.autograd.grad(y, leaves, vt, create_graph=True, allow_unused=True)
+            gs = torch.autograd.grad([y for y, _ in pairs], leaves, [v for _, v in pairs],
+                                     create_graph=True, allow_unused=True)
         except Exception as e:
             raise CaseSkip("torch backward raises: %s" % str(e).split("\n")[0][:120])
         try:
@@ -281,9 +329,9 @@ def torch_second(op, xs, a, diff, vt, uts):
             s = None
             for t in terms:
                 s = t if s is None else s + t
-            hs = [None] * (len(leaves) + 1)
+            hs = [None] * (len(leaves) + len(vts))
             if s is not None and s.requires_grad:
-                hs = torch.autograd.grad(s, leaves + [vt], allow_unused=True)
+                hs = torch.autograd.grad(s, leaves + vts, allow_unused=True)
         except Exception as e:
             raise TorchRaises(str(e).split("\n")[0][:160])
     npy = [None if x is None else x.detach().numpy().copy() for x in gs]
@@ -318,10 +366,10 @@ def _copy64(t, tf=None):
     return CMP._to64(t, tf)
 
 
-def torch_refs(op, tin, a, diff, vt, uts, rng):
+def torch_refs(op, tin, a, diff, vts, uts, rng, outs):
     """(ref g, ref h, mag g, mag h): torch in float64 on the same inputs, and the magnitudes."""
-    g0, h0, _, _ = torch_second(op, [_copy64(t) for t in tin], a, diff, _copy64(vt),
-                             [_copy64(u) for u in uts])
+    g0, h0, _, _ = torch_second(op, [_copy64(t) for t in tin], a, diff,
+                                [_copy64(vt) for vt in vts], [_copy64(u) for u in uts], outs)
     mg = [None if x is None else np.zeros(x.shape) for x in g0]
     mh = [None if x is None else np.zeros(x.shape) for x in h0]
 
@@ -339,7 +387,8 @@ def torch_refs(op, tin, a, diff, vt, uts, rng):
             return full * (1 + h * torch.from_numpy(rng.uniform(-1, 1, full.numel())))
         try:
             g1, h1, _, _ = torch_second(op, [_copy64(t, tf) for t in tin], a, diff,
-                                     _copy64(vt, tf), [_copy64(u, tf) for u in uts])
+                                        [_copy64(vt, tf) for vt in vts],
+                                        [_copy64(u, tf) for u in uts], outs)
         except (CaseSkip, TorchRaises):
             continue
         acc(mg, g0, g1, h)
@@ -353,8 +402,8 @@ def torch_refs(op, tin, a, diff, vt, uts, rng):
             return t.to(torch.float32) if isinstance(t, torch.Tensor) and \
                 t.is_floating_point() else t
         try:
-            g1, h1, _, _ = torch_second(op, [f32(t) for t in tin], a, diff, f32(vt),
-                                        [f32(u) for u in uts])
+            g1, h1, _, _ = torch_second(op, [f32(t) for t in tin], a, diff,
+                                        [f32(vt) for vt in vts], [f32(u) for u in uts], outs)
             acc(mg, g0, [None if x is None else x.astype(np.float64) for x in g1], CMP.EPS[
                 "float32"])
             acc(mh, h0, [None if x is None else x.astype(np.float64) for x in h1], CMP.EPS[
@@ -365,13 +414,14 @@ def torch_refs(op, tin, a, diff, vt, uts, rng):
     if CMP.mag_mode(op, True, nfloat) in ("abs", "absg") or op.tol == "accumulating":
         try:
             g1, h1, _, _ = torch_second(op, [_copy64(t, torch.abs) for t in tin], a, diff,
-                                     _copy64(vt, torch.abs),
-                                     [_copy64(u, torch.abs) for u in uts])
+                                        [_copy64(vt, torch.abs) for vt in vts],
+                                        [_copy64(u, torch.abs) for u in uts], outs)
             acc(mg, g0, g1, 0)
             acc(mh, h0, h1, 0)
         except (CaseSkip, TorchRaises):
             pass
-    big = max([t.numel() for t in tin if isinstance(t, torch.Tensor)] + [vt.numel(), 1])
+    big = max([t.numel() for t in tin if isinstance(t, torch.Tensor)] +
+              [vt.numel() for vt in vts] + [1])
     for ms, refs in ((mg, g0), (mh, h0)):
         for j, r in enumerate(refs):
             if r is None:
@@ -417,27 +467,35 @@ def check_case(run, op, case, dirs, must):
         raise CaseSkip("no backward by definition")
     vals = values(specs)
     rng = np.random.default_rng(case["seed"])
-    # the output's shape and dtype (a plain forward)
-    out, bufs, extra = l2_call(run, op, specs, vals, a, ())
+    # the outputs' shapes and dtypes (a plain forward): every float output is compared (of a
+    # multi-output op too: eigh's L and V, qr's Q and R, every piece of split...), each with its
+    # own random upstream gradient v_k
+    outs, bufs, extra = l2_call(run, op, specs, vals, a, ())
     try:
-        if out is None:
+        if not outs:
             raise CaseSkip("libl2 forward fails: " + lib.error())
-        odt = l2lib.DTYPE_NAMES.get(lib.dtype_of(out))
-        y = l2_np(lib, out)
+        ys = [(k, l2lib.DTYPE_NAMES.get(lib.dtype_of(o)), l2_np(lib, o))
+              for k, o in enumerate(outs)]
     finally:
         run.release(bufs, extra)
-    if odt not in CMP.FLOATS:
+    ys = [(k, odt, y) for k, odt, y in ys if odt in CMP.FLOATS]
+    if len(ys) > MAX_OUTPUTS:  # (unbind of 812 pieces) a spread of them
+        ys = [ys[int(j)] for j in np.linspace(0, len(ys) - 1, MAX_OUTPUTS)]
+    if not ys:
         raise CaseSkip("not float")
-    if not np.all(np.isfinite(y)):
+    if not all(np.all(np.isfinite(y)) for _, _, y in ys):
         raise CaseSkip("non-finite output")
-    if y.size == 0 and case.get("fd"):
+    if all(y.size == 0 for _, _, y in ys) and case.get("fd"):
         raise CaseSkip("empty output")  # (the strided cases check empty ones against torch)
-    npdt = l2lib.NP_DTYPES[odt]
-    v = rng.standard_normal(y.shape).astype(npdt)
-    case["_vspec"] = G.spec(list(y.shape), odt, case["v_layout"], rng, "normal", seed=0)
+    vs = []
+    case["_outs"], case["_vspecs"] = [k for k, _, _ in ys], []
+    for k, odt, y in ys:
+        vs.append(rng.standard_normal(y.shape).astype(l2lib.NP_DTYPES[odt]).reshape(-1))
+        case["_vspecs"].append(G.spec(list(y.shape), odt, case["v_layout"], rng, "normal",
+                                      seed=0))
     us = [rng.standard_normal(specs[i]["shape"]).astype(l2lib.NP_DTYPES[specs[i]["dtype"]])
           for i in diff]
-    r = l2_second(run, op, case, vals, diff, v.reshape(-1), us)
+    r = l2_second(run, op, case, vals, diff, vs, us)
     if "notdiff" in r:
         if op.name in must:
             return "fail", "listed in oracle/gradgrad_ops.txt (must be supported): " + \
@@ -447,39 +505,41 @@ def check_case(run, op, case, dirs, must):
         return "fail", r["err"], None
     # torch on the very same bytes
     tb = [l2lib.Buffer(lib, s, x) if s is not None else None for s, x in zip(specs, vals)]
-    vbuf = l2lib.Buffer(lib, case["_vspec"], v.reshape(-1))
+    vbufs = [l2lib.Buffer(lib, sp, v) for sp, v in zip(case["_vspecs"], vs)]
+    outs = case["_outs"]
     try:
         tin = [b.torch if b is not None else None for b in tb]
-        vt = vbuf.torch
+        vts = [vb.torch for vb in vbufs]
         uts = [torch.from_numpy(u) for u in us]
         traised, tbad = None, False
         try:
-            tg, th, tbad, trg = torch_second(op, tin, a, diff, vt, uts)
-            rg, rh, mg, mh = torch_refs(op, tin, a, diff, vt, uts, np.random.default_rng(12345))
+            tg, th, tbad, trg = torch_second(op, tin, a, diff, vts, uts, outs)
+            rg, rh, mg, mh = torch_refs(op, tin, a, diff, vts, uts, np.random.default_rng(12345),
+                                        outs)
         except TorchRaises as e:
             traised = str(e)
     finally:
-        for b in tb + [vbuf]:
+        for b in tb + vbufs:
             if b is not None:
                 b.release()
     fails = []
     if traised is None:
-        names = ["input %d" % i for i in diff] + ["v"]
-        for j, nm in enumerate(names[:-1]):
+        names = ["input %d" % i for i in diff] + v_names(outs)
+        for j, nm in enumerate(names[:len(diff)]):
             m = judge("g of " + nm, r["g"][j], tg[j], rg[j], mg[j], dt, op, False)
             if m:
                 fails.append(m)
             if r["g"][j] is not None and trg[j] and not r["g_rg"][j]:
                 fails.append("g of %s does not require grad (torch's does)" % nm)
         for j, nm in enumerate(names):
-            if tbad and nm != "v":
+            if tbad and not nm.startswith("v"):
                 continue
             m = judge("h of " + nm, r["h"][j], th[j], rh[j], mh[j], dt, op, True)
             if m:
                 fails.append(m)
     notes = None
     if case.get("fd"):
-        f, notes = fd_check(run, op, case, vals, diff, v.reshape(-1), us, r["h"],
+        f, notes = fd_check(run, op, case, vals, diff, vs, us, r["h"],
                             None if traised else th, rng, dirs)
         fails.extend(f)
     if fails:
@@ -491,7 +551,12 @@ def check_case(run, op, case, dirs, must):
     return "ok", None, notes
 
 
-def fd_check(run, op, case, vals, diff, v, us, h, th, rng, dirs):
+def v_names(outs):
+    """The names of the upstream gradients in messages: "v" (one output), "v of output k"."""
+    return ["v"] if len(outs) == 1 else ["v of output %d" % k for k in outs]
+
+
+def fd_check(run, op, case, vals, diff, vs, us, h, th, rng, dirs):
     """Part 2: libl2's h against central differences of <g, u> (g by libl2's first order)."""
     fails, tnotes = [], []
     specs = case["inputs"]
@@ -519,12 +584,17 @@ def fd_check(run, op, case, vals, diff, v, us, h, th, rng, dirs):
             vm = [x if k != i else x - EPS * w for k, x in enumerate(vals)]
             one("input %d direction %d" % (i, d), dot(h[j], w),
                 None if th is None else dot(th[j], w),
-                l2_first_dot(run, op, case, vp, diff, v, us),
-                l2_first_dot(run, op, case, vm, diff, v, us))
-    w = rng.standard_normal(v.shape)
-    one("v", dot(h[-1], w), None if th is None else dot(th[-1], w),
-        l2_first_dot(run, op, case, vals, diff, v + EPS * w, us),
-        l2_first_dot(run, op, case, vals, diff, v - EPS * w, us))
+                l2_first_dot(run, op, case, vp, diff, vs, us),
+                l2_first_dot(run, op, case, vm, diff, vs, us))
+    for j, nm in enumerate(v_names(case["_outs"])):
+        w = rng.standard_normal(vs[j].shape)
+        hj = h[len(diff) + j]
+        thj = None if th is None else th[len(diff) + j]
+        one(nm, dot(hj, w), None if th is None else dot(thj, w),
+            l2_first_dot(run, op, case, vals, diff,
+                         [x + EPS * w if q == j else x for q, x in enumerate(vs)], us),
+            l2_first_dot(run, op, case, vals, diff,
+                         [x - EPS * w if q == j else x for q, x in enumerate(vs)], us))
     return fails, ("; ".join(tnotes) or None)
 
 

@@ -183,19 +183,28 @@ def var(std):
 
 def cross_entropy(xs, a, g):
     """Gradient (softmax(x) - target) g / count cancels when the target's class takes nearly
-    all the probability: terms 2 softmax(x) |g| / count."""
+    all the probability: terms 2 softmax(x) |g| / count. Probability targets t: the input's
+    terms also |t| |g| / count, the target's gradient -(1 - e) log_softmax(x) g / count has
+    terms |log_softmax(x)| |g| / count."""
     if g is None:
         return "perturb"
     x, t = xs[0], xs[1]
     cd = 1 if x.dim() > 1 else 0
     p = torch.softmax(x, cd)
     red = a["reduction"]  # 0 none, 1 mean, 2 sum
+    prob = t.is_floating_point()
     if red == 0:
         w = g.abs().unsqueeze(cd) if x.dim() > 1 else g.abs()
     else:
-        cnt = int((t != a["ignore_index"]).sum()) if red == 1 else 1
+        if prob:
+            cnt = x.numel() // max(x.shape[cd], 1) if red == 1 else 1
+        else:
+            cnt = int((t != a["ignore_index"]).sum()) if red == 1 else 1
         w = g.abs() / max(cnt, 1)
-    return "perturb", [2 * p * w]
+    if not prob:
+        return "perturb", [2 * p * w]
+    ta = t.detach().abs()
+    return "perturb", [(2 * p + ta) * w, torch.log_softmax(x, cd).abs() * w]
 
 
 def _sum_to(t, shape):

@@ -18,7 +18,8 @@ cases=${ORACLE_MUT_CASES:-1}
 jobs=${ORACLE_MUT_JOBS:-2}
 t0=$(date +%s)
 
-# name | C test programs | oracle ops ("graph": the whole-graph oracle) | the fault
+# name | C test programs | oracle ops ("graph": the whole-graph oracle; "gg_X": the second
+# derivatives of l2_X, gradgrad.py --ops l2_X, its lines renamed l2_gg_X) | the fault
 table() {
     cat <<'EOF'
 stride|test-view test-elementwise test-elementwise-grad|clone,contiguous|copy reads its source as contiguous
@@ -125,6 +126,9 @@ hardtanh_nan|test-prelu|hardtanh,relu6|speed (issue 12, speed12): the vectorised
 sred_count|test-uniq|scatter_reduce|scatter_reduce (issue 12, sred): the amax/amin backward leaves t's own maximum out of the count of ties N
 sred_ident|test-uniq|scatter_reduce|scatter_reduce (issue 12, sred): amax/amin without include_self start the reached positions from 0, not from -inf / +inf
 sred_zero|test-uniq|scatter_reduce|scatter_reduce (issue 12, sred): the amax/amin backward without include_self keeps dt at the reached positions (the walk that hands out dy / N does not zero them)
+qr_trsm|test-linalg-decomp|linalg_qr|qr (issue 15, la2): the backward's BLAS solve X R1^T = Y drops the transpose (solves X R1 = Y)
+eigh_gemm|test-linalg-decomp|linalg_eigh|eigh (issue 15, la2): the backward's BLAS product M = V^T gV computed as V gV
+cg_mul_const|test-cg-binary|gg_mul|create_graph (issue 15): mul's differentiable backward takes the other operand as a constant (drops the cross term of the second derivative)
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"
@@ -182,15 +186,21 @@ fi
 t_build=$(($(date +%s) - t0))
 
 # Oracle runs: out-<fault> holds run.py's TAP for that fault's ops (out-base: every op, no fault).
-# The op name "graph" stands for the whole-graph oracle (graph_oracle.py, 1000 graphs per dtype).
+# The op name "graph" stands for the whole-graph oracle (graph_oracle.py, 1000 graphs per dtype),
+# "gg_X" for gradgrad.py on l2_X (second derivatives, create_graph; its CI cases of the op).
 oracle() { # name fault ops
     mkdir -p "$tmp/corpus-$1"
-    ops=$(echo "$3" | tr ',' '\n' | grep -v '^graph$' | paste -sd, -)
+    ops=$(echo "$3" | tr ',' '\n' | grep -v '^graph$' | grep -v '^gg_' | paste -sd, -)
+    gg=$(echo "$3" | tr ',' '\n' | sed -n 's/^gg_\(.*\)/l2_\1/p' | paste -sd, -)
     : >"$tmp/out-$1"
     if [ -n "$ops" ]; then
         L2_LIB="$so" L2_FAULT="$2" ORACLE_CORPUS_DIR="$tmp/corpus-$1" ORACLE_NO_SHRINK=1 \
             L2_SRCDIR="$src" "$py" "$src/oracle/run.py" --profile ci --cases "$cases" \
             --ops "$ops" >"$tmp/out-$1" 2>&1
+    fi
+    if [ -n "$gg" ]; then
+        L2_LIB="$so" L2_FAULT="$2" L2_SRCDIR="$src" "$py" "$src/oracle/gradgrad.py" --ops "$gg" \
+            2>&1 | sed 's/^\(\(not \)*ok [0-9]* - \)l2_/\1l2_gg_/' >>"$tmp/out-$1"
     fi
     case ",$3," in *,graph,*)
         L2_LIB="$so" L2_FAULT="$2" "$py" "$src/oracle/graph_oracle.py" --graphs 1000 \

@@ -35,10 +35,16 @@ def g_ce(smoothing):
         ign = d.choice([-100, 0, 1])
         tv = "randint:0:%d" % c if d.int(0, 24) else "randint:0:%d" % (c + 1)
         kind = _vk(d, "normal", dt, "wide", acc=True) if smoothing else "uniform01"
-        return {"inputs": [d.tensor(ish, dt, kind),
-                           d.tensor(tsh, "int64", tv)],
-                "args": {"reduction": d.int(0, 2), "ignore_index": ign,
-                         "label_smoothing": d.choice([0.0, 0.1, 0.5]) if smoothing else 0.0}}
+        r = {"inputs": [d.tensor(ish, dt, kind),
+                        d.tensor(tsh, "int64", tv)],
+             "args": {"reduction": d.int(0, 2), "ignore_index": ign,
+                      "label_smoothing": d.choice([0.0, 0.1, 0.5]) if smoothing else 0.0}}
+        if smoothing and d.int(0, 3) == 0:
+            # class probabilities (input's shape and dtype, the int target's layout class, so
+            # the coverage cells stay), a differentiable input: ignore_index must be negative
+            r["inputs"][1] = d.tensor(ish, dt, "prob", layout=r["inputs"][1]["layout"])
+            r["args"]["ignore_index"] = -100
+        return r
     return gen
 
 
@@ -47,7 +53,7 @@ add("l2_cross_entropy", "T:TTild", g_ce(True),
                                   ignore_index=a["ignore_index"],
                                   label_smoothing=a["label_smoothing"]),
     lambda f, xs, a: f(xs[0], xs[1], a["reduction"], a["ignore_index"], a["label_smoothing"]),
-    tol=A, diff=(0,), family="nn")
+    tol=A, diff=(0, 1), family="nn")  # (the target when it is float: class probabilities)
 add("l2_nll_loss", "T:TTil", g_ce(False),
     lambda ts, a: F.nll_loss(ts[0], ts[1], reduction=RED[a["reduction"]],
                              ignore_index=a["ignore_index"]),

@@ -56,6 +56,11 @@ l2_status l2__mul_backward_cg(l2__node *n, const l2_tensor *g, l2_tensor **gin)
         if (!l2__edge_of(n, side))
             continue;
         l2_tensor *o = operand(n, 1 - side, g->dtype);
+        if (o && l2__fault("cg_mul_const")) { /* mutation test: the operand as a constant */
+            l2_tensor *c = l2_detach(o);
+            l2_tensor_release(o);
+            o = c;
+        }
         if (!o)
             return l2_last_status();
         gin[side] = l2_mul(g, o);

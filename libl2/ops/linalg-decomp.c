@@ -297,8 +297,9 @@ l2_status l2__linalg_qr_backward(l2__node *nd, const l2_tensor *g, l2_tensor **g
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mi, ki, ki, 1.0, Q, ki, S, ki,
                     m >= n ? 1.0 : 0.0, Y, ki);
         /* Y R1^-T: solve X R1^T = Y in place (R1 upper triangular, the first K columns of R) */
-        cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasTrans, CblasNonUnit, mi, ki, 1.0,
-                    R, ni, Y, ki);
+        cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper,
+                    l2__fault("qr_trsm") ? CblasNoTrans : CblasTrans, /* mutation test */
+                    CblasNonUnit, mi, ki, 1.0, R, ni, Y, ki);
         /* gA = [Y, 0] (+ Q gR when M < N) */
         if (m < n)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, mi, ni, ki, 1.0, Q, ki, gR, ni,
@@ -513,8 +514,8 @@ l2_status l2__linalg_eigh_backward(l2__node *nd, const l2_tensor *g, l2_tensor *
         /* M = V^T gV (BLAS, float64) */
         int ni = (int)n, ld = ni > 1 ? ni : 1;
         if (gv)
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, ni, ni, ni, 1.0, V, ld, gV, ld,
-                        0.0, M, ld);
+            cblas_dgemm(CblasRowMajor, l2__fault("eigh_gemm") ? CblasNoTrans : CblasTrans,
+                        CblasNoTrans, ni, ni, ni, 1.0, V, ld, gV, ld, 0.0, M, ld); /* (mutation) */
         /* K (in gV, no longer needed) with K_ij = (M_ij - M_ji) / 2 / (L_j - L_i), K_ii =
          * gL_i; then T = V K and gA = T V^T */
         for (int64_t i = 0; i < n; i++)
