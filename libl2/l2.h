@@ -2136,6 +2136,17 @@ L2_API l2_tensor *l2_poisson_nll_loss(const l2_tensor *input, const l2_tensor *t
 L2_API l2_tensor *l2_gaussian_nll_loss(const l2_tensor *input, const l2_tensor *target,
                                        const l2_tensor *var, bool full, double eps,
                                        l2_reduction r);
+/* create_graph (issue 15; libl2/ops/loss2-cg.c): the gradients of l2_nn_threshold and of every
+ * loss of this area (each reduction, each variant) can be differentiated again, as torch 1.13's
+ * double backwards: threshold's and hinge_embedding_loss's second derivative in the input is 0
+ * (their gradient is the upstream one times a constant mask), smooth_l1_loss's is the mask
+ * |input - target| < beta divided by beta (0 at beta == 0 and at and beyond the kink), huber's
+ * the mask |input - target| < delta, margin_ranking's flows where the clamp passes (its edge
+ * included); kl_div, poisson_nll_loss and gaussian_nll_loss as the derivatives of the backwards
+ * of the ops torch composes them of (kl_div's NaN at target 0 and poisson's full term's NaN at
+ * target <= 0 included). gaussian_nll_loss where var < eps: the second derivative is taken
+ * through v = eps as if it were var (torch clamps outside autograd), which is not the
+ * derivative of the first derivative there (constant in var). */
 /* @@ACT@@ */
 
 /* ------------------------------------------------------------------------------------------ */

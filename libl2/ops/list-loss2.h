@@ -11,5 +11,13 @@
     X(GAUSSIAN_NLL_LOSS, gaussian_nll_loss, L2__SAVES)
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
- * (l2__name_backward_cg, autograd-impl.h). */
-#define L2__CG_LOSS2(X)
+ * (l2__name_backward_cg, autograd-impl.h), all of them (libl2/ops/loss2-cg.c). */
+#define L2__CG_LOSS2(X)                                                                      \
+    X(NN_THRESHOLD, nn_threshold)                                                            \
+    X(SMOOTH_L1_LOSS, smooth_l1_loss)                                                        \
+    X(HUBER_LOSS, huber_loss)                                                                \
+    X(KL_DIV, kl_div)                                                                        \
+    X(MARGIN_RANKING_LOSS, margin_ranking_loss)                                              \
+    X(HINGE_EMBEDDING_LOSS, hinge_embedding_loss)                                            \
+    X(POISSON_NLL_LOSS, poisson_nll_loss)                                                    \
+    X(GAUSSIAN_NLL_LOSS, gaussian_nll_loss) /* libl2/ops/loss2-cg.c */
