@@ -176,9 +176,11 @@ l2_status l2__baddbmm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **g
             continue;
         /* w 1: (B, M, N) @ (B, N, K);  w 2: (B, K, M) @ (B, M, N) */
         l2_tensor *t = swap12(w == 1 ? b2 : b1);
+        if (!t)
+            return l2_last_status();
         const l2_tensor *x = w == 1 ? gout : t, *y = w == 1 ? t : gout;
         int64_t shape[3] = {x->shape[0], x->shape[1], y->shape[2]};
-        gin[w] = t ? l2__linalg_product(op, x, y, NULL, 0, 1, 3, shape) : NULL;
+        gin[w] = l2__linalg_product(op, x, y, NULL, 0, 1, 3, shape);
         l2_tensor_release(t);
         if (!gin[w])
             return l2_last_status();
