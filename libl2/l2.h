@@ -1038,7 +1038,8 @@ L2_API l2_tensor *l2_baddbmm(const l2_tensor *input, const l2_tensor *batch1,
  * refuses other dtypes here too: L2_ERR_DTYPE) -> (M,N). B = 0 gives beta * input. Computed as
  * one l2_addmm over the batch folded into the contracted dim, (M, B*K) @ (B*K, N), so its
  * summation order and its alpha 0 (the products ignored) are l2_addmm's; differentiable through
- * it. Other errors as l2_baddbmm. */
+ * it. Other errors as l2_baddbmm. An input of another dtype is refused even when B = 0 (torch
+ * 1.13 then accepts it: deliberately not followed). */
 L2_API l2_tensor *l2_addbmm(const l2_tensor *input, const l2_tensor *batch1,
                             const l2_tensor *batch2, double beta, double alpha);
 /* Matrix-vector product: a: (M,K), v: (K) -> (M). */
