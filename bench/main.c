@@ -19,6 +19,7 @@ int main(int argc, char **argv)
     bench_cases_compose(); /* compose (issue 15) */
     bench_cases_lapack(); /* la1 (issue 15) */
     bench_cases_svd();    /* svd (issue 15) */
+    bench_cases_baddbmm(); /* baddbmm (issue 15) */
     bench_cases_lsq(); /* lsqnorm (issue 15) */
     bench_cases_uniq();  /* uniq: scatter and unique (issue 14, bench9) */
     bench_cases_rnn();   /* rnn: LSTM and GRU layers (issue 15) */

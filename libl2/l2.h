@@ -1018,6 +1018,31 @@ L2_API l2_tensor *l2_mm(const l2_tensor *a, const l2_tensor *b);
 /* Batched product of 3-d tensors with equal batch (no broadcasting):
  * a: (B,M,K), b: (B,K,N) -> (B,M,N). */
 L2_API l2_tensor *l2_bmm(const l2_tensor *a, const l2_tensor *b);
+/* torch.baddbmm: beta * input + alpha * (batch1 @ batch2), batch by batch.
+ * batch1: (B,M,K), batch2: (B,K,N) (L2_ERR_SHAPE for other ranks or sizes, naming them), of one
+ * dtype, float32, float64 or int64 (L2_ERR_DTYPE otherwise); input broadcasts to (B,M,N)
+ * (L2_ERR_SHAPE otherwise) -> (B,M,N) of the batches' dtype. As torch, input may have any dtype
+ * (bool included): it is converted to the batches' (its gradient comes back in its own dtype).
+ * When beta is 0, input is not read (NaN or inf in it do not propagate); alpha 0 still multiplies
+ * the products (inf or NaN in the batches give NaN), as torch. beta and alpha must be finite and
+ * fit float32 for float32 batches (L2_ERR_ARG; torch refuses the overflow too), and be integral
+ * for int64 batches (L2_ERR_ARG; torch truncates them: deliberately not followed, as l2_addmm).
+ * Products with K*M*N < 400 (torch's limit) are computed by torch's own loop, in its order of
+ * roundings (float32 accumulates in float32); larger ones by one BLAS gemm per batch with beta.
+ * Differentiable in input and the float batches: d input = beta g, d batch1 = (g @ batch2^T)
+ * alpha, d batch2 = (batch1^T @ g) alpha; with create_graph too. Batches of two dtypes are
+ * refused even when a size is 0 (torch 1.13 then accepts them: deliberately not followed). */
+L2_API l2_tensor *l2_baddbmm(const l2_tensor *input, const l2_tensor *batch1,
+                             const l2_tensor *batch2, double beta, double alpha);
+/* torch.addbmm: beta * input + alpha * sum over b of batch1[b] @ batch2[b]. batch1: (B,M,K),
+ * batch2: (B,K,N) as l2_baddbmm; input broadcasts to (M,N) and has the batches' dtype (torch
+ * refuses other dtypes here too: L2_ERR_DTYPE) -> (M,N). B = 0 gives beta * input. Computed as
+ * one l2_addmm over the batch folded into the contracted dim, (M, B*K) @ (B*K, N), so its
+ * summation order and its alpha 0 (the products ignored) are l2_addmm's; differentiable through
+ * it. Other errors as l2_baddbmm. An input of another dtype is refused even when B = 0 (torch
+ * 1.13 then accepts it: deliberately not followed). */
+L2_API l2_tensor *l2_addbmm(const l2_tensor *input, const l2_tensor *batch1,
+                            const l2_tensor *batch2, double beta, double alpha);
 /* Matrix-vector product: a: (M,K), v: (K) -> (M). */
 L2_API l2_tensor *l2_mv(const l2_tensor *a, const l2_tensor *v);
 /* Dot product of 1-d tensors of one length: a: (K), b: (K) -> a 0-d tensor. */
@@ -2532,7 +2557,7 @@ L2_API void l2_rnn_layer_free(l2_rnn_layer *m);
 
 /* Multi-head attention */
 /* torch 1.13's F.multi_head_attention_forward (and nn.MultiheadAttention's forward), composed of
- * linear, reshape, transpose, bmm, add, masked_fill and softmax, so every gradient comes from
+ * linear, reshape, transpose, bmm, baddbmm, masked_fill and softmax, so every gradient comes from
  * autograd. Letters: L target length, S source length, N batch, E embed dim (query's last dim),
  * H num_heads, D = E / H. The arguments beyond query, key and value are a struct (start from
  * l2_mha_defaults()); every tensor in it is borrowed and optional unless said otherwise.

@@ -61,3 +61,4 @@ oracle-gradgrad: all
 .PHONY: oracle-gradgrad
 EXTRA_DIST += oracle/reg_svd.py # svd (issue 15)
 EXTRA_DIST += oracle/reg_norm.py # lsqnorm (issue 15)
+EXTRA_DIST += oracle/reg_baddbmm.py # baddbmm (issue 15)

@@ -242,10 +242,21 @@ def mag_mha(xs, a, g):
         out = _terms_out(ins, a)
         gr = torch.autograd.grad(out, diff, g.abs().reshape(out.shape) if not a["bf"] else
                                  g.abs().transpose(0, 1).reshape(out.shape), allow_unused=True)
+    # the same terms with the weights softmax gives at the actual inputs: at |inputs| the
+    # scores, hence the weights, differ, and a weight large here may be tiny there (the terms
+    # of a masked score's gradient, w (g - sum w g), are as large as the actual w makes them)
+    ins2 = [x.detach().requires_grad_(True) if x.is_floating_point() else x for x in xs]
+    diff2 = [t for t in ins2 if t.is_floating_point()]
+    with torch.enable_grad():
+        out2 = _terms_out(ins2, a)
+        gr2 = torch.autograd.grad(out2, diff2, g.abs().reshape(out2.shape) if not a["bf"] else
+                                  g.abs().transpose(0, 1).reshape(out2.shape),
+                                  allow_unused=True)
     # x4: softmax's exp turns a rounding of a score s into a relative error of about |s| eps in
     # its weight, which the terms' sizes alone do not carry (3 of 4,100 cases at x1)
-    return "perturb", [torch.zeros_like(t) if r is None else 4 * r.abs()
-                       for t, r in zip(diff, gr)]
+    return "perturb", [torch.zeros_like(t) if r is None else
+                       4 * (r.abs() if r2 is None else torch.maximum(r.abs(), r2.abs()))
+                       for t, r, r2 in zip(diff, gr, gr2)]
 
 
 add("l2_multi_head_attention", "T:TTTlpP", g_mha, t_mha, c_mha, tol="accumulating",

@@ -666,3 +666,5 @@ import reg_mha  # noqa: E402,F401
 # SVD, svdvals, pinv (issue 15, svd)
 import reg_svd  # noqa: E402,F401
 import reg_norm  # noqa: E402,F401  # norms, least squares, cholesky_solve (issue 15, lsqnorm)
+# baddbmm, addbmm (issue 15, baddbmm)
+import reg_baddbmm  # noqa: E402,F401

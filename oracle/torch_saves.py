@@ -103,6 +103,8 @@ V = {
     "addmm": [((2, 4), lambda a: torch.addmm(a, c(2, 3), c(3, 4))),
               ((2, 3), lambda a: torch.addmm(c(2, 4), a, c(3, 4)))],
     "linear": [((2, 3), lambda a: F.linear(a, c(4, 3), c(4)))],
+    "baddbmm": [((2, 2, 4), lambda a: torch.baddbmm(a, c(2, 2, 3), c(2, 3, 4))),  # issue 15
+                ((2, 2, 3), lambda a: torch.baddbmm(c(2, 2, 4), a, c(2, 3, 4)))],
     "index_select": [((4, 3), lambda a: a.index_select(0, I))],
     "gather": [((4, 3), lambda a: a.gather(0, torch.tensor([[0, 1, 2]])))],
     "scatter_add": [((4, 3), lambda a: a.scatter_add(0, torch.tensor([[0, 1, 2]]), c(1, 3))),
@@ -222,6 +224,7 @@ OTHER_OPERAND = {
     "matmul": [((3, 4), lambda a: c(2, 3) @ a)],
     "mm": [((3, 4), lambda a: c(2, 3).mm(a))],
     "bmm": [((2, 3, 4), lambda a: c(2, 2, 3).bmm(a))],
+    "baddbmm": [((2, 3, 4), lambda a: torch.baddbmm(c(4), c(2, 2, 3), a))],
     "mv": [((3,), lambda a: c(2, 3).mv(a))],
     "outer": [((2,), lambda a: torch.outer(c(3), a))],
     "linear": [((4,), lambda a: F.linear(c(2, 3), c(4, 3), a)),

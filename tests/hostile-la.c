@@ -607,3 +607,71 @@ void h_l2_linalg_pinv(void)
             CASE("atol %g rtol %g", tols[i], tols[j])
     ANY_T(l2_linalg_pinv(MK(L2_FLOAT64, 2, 3, 2), tols[i], tols[j], i % 2));
 }
+
+/* ---- baddbmm, addbmm (issue 15, area baddbmm) ---------------------------------------------- */
+
+/* op 0: baddbmm, 1: addbmm; input of shape (B,M,N) resp. (M,N) unless given. */
+static l2_tensor *bm(int op, l2_tensor *c, l2_tensor *a, l2_tensor *b, double beta, double alpha)
+{
+    return op ? l2_addbmm(c, a, b, beta, alpha) : l2_baddbmm(c, a, b, beta, alpha);
+}
+
+static void sweep_bmm_add(int op)
+{
+    l2_dtype f = L2_FLOAT32;
+    CASE("NULL input") FAIL_T(L2_ERR_NULL, bm(op, NULL, MK(f, 2, 3, 4), MK(f, 2, 4, 5), 1, 1));
+    CASE("NULL batch1") FAIL_T(L2_ERR_NULL, bm(op, MK(f, 5), NULL, MK(f, 2, 4, 5), 1, 1));
+    CASE("NULL batch2") FAIL_T(L2_ERR_NULL, bm(op, MK(f, 5), MK(f, 2, 3, 4), NULL, 1, 1));
+    CASE("all NULL") FAIL_T(L2_ERR_NULL, bm(op, NULL, NULL, NULL, 1, 1));
+    for (int i = 0; i < L2_DTYPE_COUNT; i++)
+        for (int j = 0; j < L2_DTYPE_COUNT; j++)
+            for (int k = 0; k < L2_DTYPE_COUNT; k++)
+                CASE("%s, %s, %s", l2_dtype_name(h_dtypes[i]), l2_dtype_name(h_dtypes[j]),
+                     l2_dtype_name(h_dtypes[k]))
+    ANY_T(bm(op, MK(h_dtypes[i], 5), MK(h_dtypes[j], 2, 3, 4), MK(h_dtypes[k], 2, 4, 5), 1, 1));
+    CASE("2-d batch1") FAIL_T(L2_ERR_SHAPE, bm(op, MK(f, 5), MK(f, 3, 4), MK(f, 2, 4, 5), 1, 1));
+    CASE("4-d batch2")
+    FAIL_T(L2_ERR_SHAPE, bm(op, MK(f, 5), MK(f, 2, 3, 4), MK(f, 1, 2, 4, 5), 1, 1));
+    CASE("0-d batches")
+    FAIL_T(L2_ERR_SHAPE, bm(op, MK(f, 5), mk_kind(K_0D, f), mk_kind(K_0D, f), 1, 1));
+    CASE("K mismatch") FAIL_T(L2_ERR_SHAPE, bm(op, MK(f, 5), MK(f, 2, 3, 4), MK(f, 2, 3, 5), 1, 1));
+    CASE("batch mismatch")
+    FAIL_T(L2_ERR_SHAPE, bm(op, MK(f, 5), MK(f, 2, 3, 4), MK(f, 1, 4, 5), 1, 1));
+    CASE("input does not broadcast")
+    FAIL_T(L2_ERR_SHAPE, bm(op, MK(f, 4), MK(f, 2, 3, 4), MK(f, 2, 4, 5), 1, 1));
+    CASE("4-d input")
+    FAIL_T(L2_ERR_SHAPE, bm(op, MK(f, 1, 1, 1, 5), MK(f, 2, 3, 4), MK(f, 2, 4, 5), 1, 1));
+    for (int k = 0; k < K_COUNT; k++)
+        CASE("float64 %s everywhere", h_kind_name[k])
+    ANY_T(bm(op, mk_kind(k, L2_FLOAT64), mk_kind(k, L2_FLOAT64), mk_kind(k, L2_FLOAT64), 1, 1));
+    for (int i = 0; i < h_nscalars; i++) {
+        double s = h_scalars[i];
+        CASE("float32 beta %g", s) ANY_T(bm(op, MK(f, 5), MK(f, 2, 3, 4), MK(f, 2, 4, 5), s, 1));
+        CASE("float64 alpha %g", s)
+        ANY_T(bm(op, MK(L2_FLOAT64, 5), MK(L2_FLOAT64, 2, 3, 4), MK(L2_FLOAT64, 2, 4, 5), 1, s));
+        CASE("int64 beta %g alpha %g", s, s)
+        ANY_T(bm(op, MK(L2_INT64, 5), MK(L2_INT64, 2, 3, 4), MK(L2_INT64, 2, 4, 5), s, s));
+    }
+    CASE("beta NaN") FAIL_T(L2_ERR_ARG, bm(op, MK(f, 5), MK(f, 2, 3, 4), MK(f, 2, 4, 5), NAN, 1));
+    CASE("alpha 1e300 in float32")
+    FAIL_T(L2_ERR_ARG, bm(op, MK(f, 5), MK(f, 2, 3, 4), MK(f, 2, 4, 5), 1, 1e300));
+    CASE("huge K (stride 0), zero M")
+    ANY_T(bm(op, MK(f, 1), HUGE_T(f, 2, 0, B31), HUGE_T(f, 2, B31, 3), 1, 0));
+    CASE("huge B, M, N (stride 0): the result's size overflows")
+    FAIL_T(H_ANY, bm(op, MK(f, 1), HUGE_T(f, B31, B31, 1), HUGE_T(f, B31, 1, B31), 1, 1));
+    CASE("huge B, K (stride 0): addbmm's B*K overflows")
+    ANY_T(bm(op, MK(f, 1), HUGE_T(f, B59, 0, B59), HUGE_T(f, B59, B59, 0), 1, 1));
+    CASE("requires grad, then backward")
+    {
+        l2_tensor *a = l2_clone(MK(f, 2, 3, 4)), *c = l2_clone(MK(f, 5));
+        l2_set_requires_grad(a, true);
+        l2_set_requires_grad(c, true);
+        l2_tensor *r = ANY_T(bm(op, c, a, l2_transpose(MK(f, 2, 5, 4), 1, 2), 0.5, 2));
+        if (r && l2_requires_grad(r))
+            ANY_S(l2_backward(l2_sum(r), NULL, false));
+    }
+}
+
+void h_l2_baddbmm(void) { sweep_bmm_add(0); }
+
+void h_l2_addbmm(void) { sweep_bmm_add(1); }

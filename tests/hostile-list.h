@@ -230,6 +230,8 @@
     X(l2_matmul) \
     X(l2_mm) \
     X(l2_bmm) \
+    X(l2_baddbmm) \
+    X(l2_addbmm) \
     X(l2_mv) \
     X(l2_dot) \
     X(l2_outer) \

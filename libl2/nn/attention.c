@@ -1,7 +1,7 @@
 /* attention.c: multi-head attention as torch 1.13's F.multi_head_attention_forward and
  * nn.MultiheadAttention, composed of public differentiable ops (linear, reshape, transpose, bmm,
- * softmax, masked_fill, add), so autograd gives every gradient. Not implemented: dropout during
- * training, bias_k/bias_v, add_zero_attn, static_k/static_v (refused with L2_ERR_ARG).
+ * baddbmm, softmax, masked_fill), so autograd gives every gradient. Not implemented: dropout
+ * during training, bias_k/bias_v, add_zero_attn, static_k/static_v (refused with L2_ERR_ARG).
  * Letters: L target length, S source length, N batch, E embed dim, H heads, D = E / H. */
 #include "../autograd-impl.h"
 
@@ -282,9 +282,9 @@ l2_tensor *l2_multi_head_attention(const l2_tensor *query, const l2_tensor *key,
     /* scores (N*H, L, S) = q / sqrt(D) @ k^T (+ mask); softmax over S; @ v -> (N*H, L, D) */
     l2_tensor *qs = STEP(p, qh ? l2_div_scalar(qh, sqrt((double)D)) : NULL);
     l2_tensor *kt = STEP(p, kh ? l2_transpose(kh, 1, 2) : NULL);
-    l2_tensor *sc = STEP(p, qs && kt ? l2_bmm(qs, kt) : NULL);
-    if (m)
-        sc = STEP(p, sc ? l2_add(m, sc) : NULL);
+    /* with a mask, one fused baddbmm as torch's _scaled_dot_product_attention (its rounding:
+     * the mask is where torch's small-product loop starts accumulating) */
+    l2_tensor *sc = STEP(p, !qs || !kt ? NULL : m ? l2_baddbmm(m, qs, kt, 1, 1) : l2_bmm(qs, kt));
     l2_tensor *w = STEP(p, sc ? l2_softmax(sc, 2) : NULL);
     l2_tensor *o = STEP(p, w && vh ? l2_bmm(w, vh) : NULL);
     /* (L, N*H, D) -> (L*N, E) -> out projection -> (L, N, E) */

@@ -35,6 +35,7 @@
 #include "list-lapack.h" /* la1 (issue 15) */
 #include "list-svd.h"    /* svd (issue 15) */
 #include "list-lsq.h"    /* lsqnorm (issue 15) */
+#include "list-baddbmm.h" /* baddbmm (issue 15) */
 
 #define L2__OP_LIST(X)                                                                       \
     L2__OPS_VIEW(X)                                                                          \
@@ -59,7 +60,8 @@
     L2__OPS_DECOMP(X)                                                                        \
     L2__OPS_LAPACK(X)                                                                        \
     L2__OPS_SVD(X)                                                                       \
-    L2__OPS_LSQ(X)
+    L2__OPS_LSQ(X)                                                                           \
+    L2__OPS_BADDBMM(X)
 
 /* create_graph (issue 15): the ops with a differentiable backward, family by family. */
 #define L2__CG_LIST(X)                                                                   \
@@ -84,6 +86,7 @@
     L2__CG_UNIQ(X)                                                                       \
     L2__CG_DECOMP(X)                                                                     \
     L2__CG_LAPACK(X)                                                                     \
-    L2__CG_SVD(X)
+    L2__CG_SVD(X)                                                                        \
+    L2__CG_BADDBMM(X)
 
 #endif
