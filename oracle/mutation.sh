@@ -39,6 +39,8 @@ exp_f32|test-elementwise test-elementwise-grad test-autograd|exp|float64 exp com
 bcast_grad|test-elementwise-grad test-reduce test-reduce-grad|add,mul|broadcast gradients assigned, not summed
 inplace_contig|test-elementwise test-elementwise-grad test-coverage-layouts|relu_,add_|in-place output as contiguous
 blas_lda|test-linalg|mm,matmul|BLAS lda of a transposed operand ignores padding
+baddbmm_small_beta|test-baddbmm|baddbmm|baddbmm below its BLAS threshold (K*M*N < 400, torch's loop) with beta taken as 1
+baddbmm_gemm_alpha|test-baddbmm|baddbmm|baddbmm at and above its BLAS threshold with alpha taken as 1
 conv_pad|test-conv|conv2d|im2col pads one column too few on the left
 im2col_row|test-conv|conv2d|an im2col row copy one element short at the padded right edge
 im2col_same|test-conv test-conv-blocks|conv2d|the same-size im2col leaves the wrapped cells at the right edge

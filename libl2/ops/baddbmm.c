@@ -47,7 +47,7 @@ static bool check_scalar(const char *op, l2_dtype dt, const char *name, double v
         const T *ap = (const T *)l2__data(a), *bp = (const T *)l2__data(b);                  \
         const T *cp = c ? (const T *)l2__data(c) : NULL;                                     \
         T *op_ = (T *)l2__data(out);                                                         \
-        T al = (T)alpha, be = (T)beta;                                                       \
+        T al = (T)alpha, be = l2__fault("baddbmm_small_beta") ? (T)1 : (T)beta; /* mutation */ \
         _Pragma("omp parallel for if ((double)Bn * M * N * K > L2__GEMM_PARALLEL)")          \
         for (int64_t bi = 0; bi < Bn * M; bi++) {                                            \
             int64_t bb = bi / M, i = bi % M;                                                 \
@@ -135,7 +135,8 @@ l2_tensor *l2_baddbmm(const l2_tensor *input, const l2_tensor *batch1, const l2_
     if (l2__is_float(dt) && (small || alpha == 0))
         r = small_product(op, batch1, batch2, c, beta, alpha, shape);
     else
-        r = l2__linalg_product(op, batch1, batch2, c, beta, alpha, 3, shape);
+        r = l2__linalg_product(op, batch1, batch2, c, beta,
+                               l2__fault("baddbmm_gemm_alpha") ? 1.0 : alpha, 3, shape);
     l2_tensor_release(c);
     const l2_tensor *in[3] = {input, batch1, batch2};
     if (r && l2__is_float(dt) && l2__needs_grad(3, in)) {
