@@ -27,7 +27,9 @@ static inline void release_all(l2_tensor **t, int n)
         l2_tensor_release(old_);                                                             \
     } while (0)
 
+#ifndef CG_MAX_TMP /* a file with longer chains defines it before the include */
 #define CG_MAX_TMP 32
+#endif
 
 typedef struct {
     l2_tensor *t[CG_MAX_TMP];

@@ -71,7 +71,20 @@ l2_tensor *l2__la_piece(const l2_tensor *P, int64_t off, int64_t rows, int64_t c
 
 /* ---- linalg_qr --------------------------------------------------------------------------- */
 
-enum { QR_REDUCED, QR_COMPLETE, QR_R };
+enum { QR_REDUCED = L2__QR_REDUCED, QR_COMPLETE = L2__QR_COMPLETE, QR_R = L2__QR_R };
+
+/* Whether linalg_qr in mode md of an M x N matrix has a gradient: L2_OK, or L2_ERR_AUTOGRAD
+ * with torch's message (mode 'r': no Q; 'complete' with M > N). */
+l2_status l2__la_qr_grad_check(int md, int64_t m, int64_t n)
+{
+    L2__CHECK_ST(md != QR_R, L2_ERR_AUTOGRAD,
+                 "linalg_qr: the derivative of linalg_qr depends on Q, which is not computed "
+                 "when mode='r'; use mode='reduced' to differentiate through linalg_qr");
+    L2__CHECK_ST(md != QR_COMPLETE || m <= n, L2_ERR_AUTOGRAD,
+                 "linalg_qr: the QR decomposition is not differentiable when mode='complete' "
+                 "and nrows > ncols");
+    return L2_OK;
+}
 
 /* Factor the B matrices of a (contiguous (B, M, N)) into p: per matrix Q (M x mq) then R
  * (rr x N), row-major. w: a column-major M x max(N, mq) work matrix, tau: K reflector scales,
@@ -231,12 +244,9 @@ l2_status l2__linalg_qr_backward(l2__node *nd, const l2_tensor *g, l2_tensor **g
     int md = (int)nd->i[0];
     int64_t m = nd->i[1], n = nd->i[2], k = m < n ? m : n;
     gin[0] = NULL;
-    L2__CHECK_ST(md != QR_R, L2_ERR_AUTOGRAD,
-                 "linalg_qr: the derivative of linalg_qr depends on Q, which is not computed "
-                 "when mode='r'; use mode='reduced' to differentiate through linalg_qr");
-    L2__CHECK_ST(md != QR_COMPLETE || m <= n, L2_ERR_AUTOGRAD,
-                 "linalg_qr: the QR decomposition is not differentiable when mode='complete' "
-                 "and nrows > ncols");
+    l2_status st = l2__la_qr_grad_check(md, m, n);
+    if (st != L2_OK)
+        return st;
     int64_t shape[L2_MAX_DIMS], B = 1;
     int nd0 = P->ndim + 1;
     for (int d = 0; d < P->ndim - 1; d++) {

@@ -35,6 +35,11 @@ l2_tensor *l2__la_new_packed(const char *op, const l2_tensor *A, int64_t per);
  * reference, or NULL (error set). Library code: run between l2__enter and l2__leave. */
 l2_tensor *l2__la_piece(const l2_tensor *P, int64_t off, int64_t rows, int64_t cols);
 
+/* linalg_qr's modes (node->i[0]) and whether mode md of an M x N matrix has a gradient: L2_OK,
+ * or L2_ERR_AUTOGRAD with torch's message (mode 'r'; 'complete' with M > N). */
+enum { L2__QR_REDUCED, L2__QR_COMPLETE, L2__QR_R };
+l2_status l2__la_qr_grad_check(int md, int64_t m, int64_t n);
+
 /* Element i of a float32/float64 buffer as a double; store v rounded to the buffer's dtype. */
 static inline double l2__la_ld(const char *base, l2_dtype dt, int64_t i)
 {
