@@ -237,9 +237,11 @@ l2_status l2__linalg_eigh_backward_cg(l2__node *n, const l2_tensor *gout, l2_ten
  *   M >= N: gA = (gQ + Q syminvadj(triu(MH))) R^{-T}, syminvadj(T) = T + T^T, diagonal halved
  *           (= triu(MH) + triu(MH, 1)^T);
  *   M <  N: gA = [Q tril(MH^T - MH) R1^{-T}, 0] + Q gR, R1 = R[..., :M];
- * X R^{-T} as solve(R, X^T)^T (a general solve on the triangular R: the same derivative along
- * the upper-triangular directions R moves in; torch uses solve_triangular). Modes 'r' and
- * 'complete' with M > N fail as the plain backward (torch raises). */
+ * X R^{-T} as solve(triu(R), X^T)^T: torch's solve_triangular, whose gradient of R is
+ * upper triangular, as triu's is (a general solve's full one differs only by rounding once
+ * pushed back through the QR node, but torch's exact zeros would not be). Modes 'r' and
+ * 'complete' with M > N fail as the plain backward (torch raises). An empty A: a zero gradient
+ * recorded from gout (torch's, from its formula, requires grad too). */
 l2_status l2__linalg_qr_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     int64_t m = n->i[1], nc = n->i[2], k = m < nc ? m : nc;
@@ -250,8 +252,8 @@ l2_status l2__linalg_qr_backward_cg(l2__node *n, const l2_tensor *gout, l2_tenso
     int64_t as[L2_MAX_DIMS];
     memcpy(as, n->out_shape, (size_t)(nd - 1) * sizeof *as);
     as[nd - 1] = m, as[nd] = nc;
-    if (k == 0) /* an empty A: a zero gradient, as the plain backward */
-        return (gin[0] = l2_zeros(nd + 1, as, gout->dtype)) ? L2_OK : l2_last_status();
+    if (k == 0)
+        return (gin[0] = l2__la_empty_grad(gout, nd + 1, as)) ? L2_OK : l2_last_status();
     tmps t = {.n = 0};
     l2_tensor *P = keep(&t, l2__saved_graph(n, 0));
     l2_tensor *Q = P ? keep(&t, l2__la_piece(P, 0, m, k)) : NULL;
@@ -271,13 +273,14 @@ l2_status l2__linalg_qr_backward_cg(l2__node *n, const l2_tensor *gout, l2_tenso
         l2_tensor *S = sut ? keep(&t, l2_add(up, sut)) : NULL;
         l2_tensor *QS = S ? keep(&t, l2_matmul(Q, S)) : NULL;
         Y = QS ? keep(&t, l2_add(gQ, QS)) : NULL;
-        R1 = Y ? keep(&t, l2_tensor_ref(R)) : NULL;
+        R1 = Y ? keep(&t, l2_triu(R, 0)) : NULL;
     } else if (MH) {
         l2_tensor *MHt = keep(&t, mT(MH));
         l2_tensor *W = MHt ? keep(&t, l2_sub(MHt, MH)) : NULL;
         l2_tensor *Z = W ? keep(&t, l2_tril(W, 0)) : NULL;
         Y = Z ? keep(&t, l2_matmul(Q, Z)) : NULL;
-        R1 = Y ? keep(&t, l2_narrow(R, nd, 0, m)) : NULL;
+        l2_tensor *Rn = Y ? keep(&t, l2_narrow(R, nd, 0, m)) : NULL;
+        R1 = Rn ? keep(&t, l2_triu(Rn, 0)) : NULL;
     }
     /* X = Y R1^{-T} = solve(R1, Y^T)^T */
     l2_tensor *Yt = R1 ? keep(&t, mT(Y)) : NULL;

@@ -22,11 +22,22 @@ static l2_tensor *skew(cg_scratch *s, const l2_tensor *X)
     return Xt ? cg_keep(s, l2_sub(X, Xt)) : NULL;
 }
 
-/* A zero gradient of the node's input 0 (an empty matrix: the plain backward's result). */
+/* A zero gradient of shape (ndim, shape), numel 0, recorded from gout (an empty view of it), so
+ * that it requires grad when gout does, as torch's formulas' results on empty matrices. */
+l2_tensor *l2__la_empty_grad(const l2_tensor *gout, int ndim, const int64_t *shape)
+{
+    l2_tensor *f = l2_flatten(gout, 0, -1);
+    l2_tensor *e = f ? l2_narrow(f, 0, 0, 0) : NULL;
+    l2_tensor *r = e ? l2_reshape(e, ndim, shape) : NULL;
+    l2_tensor_release(f);
+    l2_tensor_release(e);
+    return r;
+}
+
 static l2_status zero_grad(const l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
-    return (gin[0] = l2_zeros(n->in_ndim[0], n->in_shape[0], gout->dtype)) ? L2_OK
-                                                                          : l2_last_status();
+    return (gin[0] = l2__la_empty_grad(gout, n->in_ndim[0], n->in_shape[0])) ? L2_OK
+                                                                              : l2_last_status();
 }
 
 /* Whether gout's elements [off, off + len) of each of its B rows of per are not all zero:
