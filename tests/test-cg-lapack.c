@@ -78,8 +78,7 @@ static l2_tensor *run_dec(l2_tensor *x, int op)
     case SVD_UU: /* U * U: a gradient reaches U only */
     case SVD_VV: /* Vh * Vh: Vh only */
         t[0] = l2_linalg_svd(x, false, &t[1], &t[2]);
-        t[3] = op == SVD_UU ? t[0] : t[2];
-        r = t[3] ? l2_mul(t[3], t[3]) : NULL;
+        r = t[0] ? l2_mul(t[op == SVD_UU ? 0 : 2], t[op == SVD_UU ? 0 : 2]) : NULL;
         break;
     case SVDVALS:
         r = l2_linalg_svdvals(x);
