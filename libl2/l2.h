@@ -1302,11 +1302,11 @@ L2_API l2_tensor *l2_linalg_eigh(const l2_tensor *A, const char *uplo, l2_tensor
  * errors and gradient V diag(gL) V^T (eigenvectors computed as well, as torch does in grad
  * mode). */
 L2_API l2_tensor *l2_linalg_eigvalsh(const l2_tensor *A, const char *uplo);
-/* create_graph (issue 15; libl2/ops/linalg-la-cg.c): the gradients of eigh and eigvalsh can be
- * differentiated again (the backward above with recorded ops); qr's cannot yet (a create_graph
- * backward through it fails with L2_ERR_AUTOGRAD). */
-/* create_graph (issue 15): the gradients of qr, eigh and eigvalsh cannot be differentiated
- * again yet (a create_graph backward through them fails with L2_ERR_AUTOGRAD). */
+/* create_graph (issue 15; libl2/ops/linalg-la-cg.c): the gradients of qr, eigh and eigvalsh
+ * can be differentiated again (their backwards above written with recorded ops: torch 1.13's
+ * double backward). qr's R^{-T} is a solve with triu(R) (torch: solve_triangular; the same
+ * values and an upper-triangular gradient of R). Where qr has no gradient (mode 'r', 'complete'
+ * with M > N) the create_graph backward fails the same way. */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Linear algebra through LAPACK: SVD (libl2/ops/linalg-svd.c)                                */
@@ -1355,6 +1355,12 @@ L2_API l2_tensor *l2_linalg_svdvals(const l2_tensor *A);
  * X^T X (G^T - K A); M > N: K = X G^T, gA = -(K X)^T + (G^T - A K) X X^T + X^T K - X^T K X A;
  * for hermitian too (the gradient of the general pinv, reaching both triangles, as torch). */
 L2_API l2_tensor *l2_linalg_pinv(const l2_tensor *A, double atol, double rtol, bool hermitian);
+/* create_graph (issue 15; libl2/ops/linalg-svd-cg.c): the gradients of svd, svdvals (through
+ * svd's node) and pinv can be differentiated again: the backwards above written with recorded
+ * ops (torch 1.13's double backward), svd's with the same choice of terms from which of gU / gVh
+ * are non-zero; an empty A gives a zero gradient recorded from the upstream one (requiring
+ * grad, as torch's). Second derivatives of svd need the same gauge-invariant loss as the first
+ * (a function of U, S, Vh that does not depend on the singular vectors' signs). */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Indexing (libl2/ops/index.c)                                                               */

@@ -69,10 +69,12 @@ def refused(op, specs, a):
     in mode "r", and in mode "complete" with more rows than columns; linalg_svd with
     full_matrices and M != N (the extra columns of U or rows of Vh are any orthonormal basis of
     the complement, not a function of A: torch's gradient, and libl2's, ignore theirs)."""
-    if op.name == "l2_linalg_svd" and specs and specs[0] is not None:
+    if not specs or specs[0] is None or len(specs[0]["shape"]) < 2:
+        return False  # (an error case: the forward fails)
+    if op.name == "l2_linalg_svd":
         m, n = specs[0]["shape"][-2:]
         return bool(a.get("full")) and m != n
-    if op.name != "l2_linalg_qr" or not specs or specs[0] is None:
+    if op.name != "l2_linalg_qr":
         return False
     m, n = specs[0]["shape"][-2:]
     return a.get("mode") == "r" or (a.get("mode") == "complete" and m > n)

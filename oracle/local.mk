@@ -62,3 +62,4 @@ oracle-gradgrad: all
 EXTRA_DIST += oracle/reg_svd.py # svd (issue 15)
 EXTRA_DIST += oracle/reg_norm.py # lsqnorm (issue 15)
 EXTRA_DIST += oracle/reg_baddbmm.py # baddbmm (issue 15)
+EXTRA_DIST += oracle/la_signs.py # the sign rule of reg_svd.py and reg_decomp.py (issue 15)

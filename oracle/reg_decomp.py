@@ -11,6 +11,7 @@ import ctypes as C
 
 import torch
 
+from la_signs import align_l2, align_torch, release
 from registry import REGISTRY, T, add, with_out
 
 
@@ -77,44 +78,18 @@ REGISTRY["l2_linalg_qr"].pieces = True
 
 
 # ---- eigh, eigvalsh ----------------------------------------------------------------------
-# Eigenvectors are unique up to sign: both sides flip each column of V so that its element of
-# largest magnitude is positive (torch on torch's V, libl2 through its own ops on libl2's V:
-# abs, argmax_dim, gather, sign, mul), so the results compare directly and the gradient is that
-# of a sign-invariant function of V (sign's gradient is 0). Inputs: symmetric matrices with
+# Eigenvectors are unique up to sign: both sides flip each column of V by la_signs.py's rule, so
+# the results compare directly and the gradient is that of a sign-invariant function of V. Inputs: symmetric matrices with
 # eigenvalues at least 0.3 apart (gradients), general matrices (only the uplo triangle is
 # read: forward only), repeated eigenvalues (eigvalsh only, forward only: V is not unique and
 # the gradient depends on the basis LAPACK picks).
 
-_LIB = []
-
-
-def _lib():
-    if not _LIB:
-        import l2lib
-        lib = l2lib.Lib()
-        lib.bind({"l2_abs": "T:T", "l2_argmax_dim": "T:Tib", "l2_gather": "T:TiT",
-                  "l2_sign": "T:T", "l2_mul": "T:TT"})
-        _LIB.append(lib)
-    return _LIB[0]
-
-
 def _align_torch(V):
-    idx = V.abs().argmax(-2, keepdim=True)
-    return V * torch.gather(V, -2, idx).sign()
+    return align_torch(V, -2)
 
 
 def _align_l2(V):
-    """libl2's V with torch's column signs rule (a new tensor), or None; V is released."""
-    lib = _lib()
-    a = lib.abs(V)
-    i = lib.argmax_dim(a, -2, True) if a else None
-    g = lib.gather(V, -2, i) if i else None
-    s = lib.sign(g) if g else None
-    r = lib.mul(V, s) if s else None
-    for t in (a, i, g, s, V):
-        if t:
-            lib.tensor_release(t)
-    return r
+    return align_l2(V, -2)
 
 
 def _sq(d):
@@ -148,7 +123,7 @@ def _eigh_call(f, xs, a):
         return None
     Vs = _align_l2(V.value)
     if not Vs:
-        _lib().tensor_release(L)
+        release(L)
         return None
     return (L, Vs)
 

@@ -3,10 +3,9 @@ libl2/ops/linalg-svd.c): linalg_svd, linalg_svdvals, linalg_pinv. registry.py im
 module at its end.
 
 Signs: a singular vector is unique up to sign only (U's column j and Vh's row j flip together).
-Both sides flip each column of U so that its element of largest magnitude is positive, and each
-row of Vh the same way (torch on torch's results, libl2 through its own ops on libl2's: abs,
-argmax_dim, gather, sign, mul), so the factors compare directly, and the gradient checked is
-that of this sign-invariant function of U and Vh (sign's gradient is 0), with a random upstream
+Both sides flip each column of U and each row of Vh by la_signs.py's rule, so the factors
+compare directly, and the gradient checked is that of this sign-invariant function of U and Vh
+(sign's gradient is 0), with a random upstream
 gradient per result (the pieces path of onecase.py: S, U and Vh together). With full_matrices
 and M != N the extra columns of U (rows of Vh) are compared the same way; torch's and libl2's
 gradients both ignore them. pinv is unique: compared directly.
@@ -22,46 +21,9 @@ import math
 
 import torch
 
-from registry import REGISTRY, T, add
+from la_signs import align_l2 as _align_l2, align_torch as _align_torch, release as _release
 from reg_decomp import _bad, _lead, _mn, _singular
-
-_LIB = []
-
-
-def _lib():
-    if not _LIB:
-        import l2lib
-        lib = l2lib.Lib()
-        lib.bind({"l2_abs": "T:T", "l2_argmax_dim": "T:Tib", "l2_gather": "T:TiT",
-                  "l2_sign": "T:T", "l2_mul": "T:TT"})
-        _LIB.append(lib)
-    return _LIB[0]
-
-
-def _align_torch(X, dim):
-    """X with each vector along dim (-2: U's columns, -1: Vh's rows) flipped so that its
-    element of largest magnitude is positive; empty X as it is."""
-    if X.numel() == 0:
-        return X
-    idx = X.abs().argmax(dim, keepdim=True)
-    return X * torch.gather(X, dim, idx).sign()
-
-
-def _align_l2(X, dim):
-    """libl2's X with _align_torch's rule (a new tensor), or None; X is released."""
-    lib = _lib()
-    if lib.numel(X) == 0:
-        return X
-    a = lib.abs(X)
-    i = lib.argmax_dim(a, dim, True) if a else None
-    g = lib.gather(X, dim, i) if i else None
-    s = lib.sign(g) if g else None
-    r = lib.mul(X, s) if s else None
-    for t in (a, i, g, s, X):
-        if t:
-            lib.tensor_release(t)
-    return r
-
+from registry import REGISTRY, T, add
 
 def _svd_gen(d, dt):
     r = d.int(0, 15)
@@ -87,7 +49,7 @@ def _svd_call(f, xs, a):
     if not Va:
         for t in (Ua, S.value, None if Ua else Vh.value):
             if t:
-                _lib().tensor_release(t)
+                _release(t)
         return None
     return (Ua, S.value, Va)
 

@@ -42,7 +42,9 @@ static inline l2_tensor *cg_zeros_of_empty(const l2_tensor *g, int ndim, const i
     return r;
 }
 
+#ifndef CG_MAX_TMP /* a file with longer chains defines it before the include */
 #define CG_MAX_TMP 32
+#endif
 
 typedef struct {
     l2_tensor *t[CG_MAX_TMP];

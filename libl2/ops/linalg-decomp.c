@@ -69,9 +69,80 @@ l2_tensor *l2__la_piece(const l2_tensor *P, int64_t off, int64_t rows, int64_t c
     return r;
 }
 
+/* Record op on the packed result P of A (saving P) with the ints in node->i, when A needs a
+ * gradient: see linalg-impl.h. */
+bool l2__la_record_packed(int op, l2_tensor *P, const l2_tensor *A, int ni,
+                          const int64_t *ints)
+{
+    if (!l2__needs_grad(1, &A))
+        return true;
+    l2__node *node = l2__record_save((l2__op)op, P, 1, &A, 1, (const l2_tensor *const *)&P);
+    if (!node)
+        return false;
+    memcpy(node->i, ints, (size_t)ni * sizeof *ints);
+    node->ni = ni;
+    return true;
+}
+
+/* The start of a packed result's backward: see linalg-impl.h. */
+l2_status l2__la_bwd_start(const char *op, const l2__node *nd, const l2_tensor *g, int64_t m,
+                           int64_t n, size_t nb, l2__la_bwd *w)
+{
+    const l2_tensor *P = nd->saved[0];
+    int64_t shape[L2_MAX_DIMS];
+    int nd0 = P->ndim + 1;
+    memset(w, 0, sizeof *w);
+    w->B = 1;
+    for (int d = 0; d < P->ndim - 1; d++) {
+        shape[d] = P->shape[d];
+        w->B *= shape[d];
+    }
+    shape[nd0 - 2] = m;
+    shape[nd0 - 1] = n;
+    l2_status s = l2__grad_start(op, g, nd0, shape, false, &w->dy, &w->dx);
+    if (s != L2_OK)
+        return s;
+    w->pc = l2__convert(op, P, P->dtype, true);
+    w->buf = w->pc ? l2__malloc((nb ? nb : 1) * sizeof(double), op) : NULL;
+    if (!w->buf) {
+        l2_tensor_release(w->pc);
+        l2_tensor_release(w->dy);
+        l2_tensor_release(w->dx);
+        memset(w, 0, sizeof *w);
+        return l2_last_status();
+    }
+    w->pp = l2__data(w->pc);
+    w->gp = l2__data(w->dy);
+    w->out = l2__data(w->dx);
+    return L2_OK;
+}
+
+/* The end: gin[0] = the gradient; the rest released. */
+l2_status l2__la_bwd_end(l2__la_bwd *w, l2_tensor **gin)
+{
+    l2__free(w->buf);
+    l2_tensor_release(w->pc);
+    l2_tensor_release(w->dy);
+    gin[0] = w->dx;
+    return L2_OK;
+}
+
 /* ---- linalg_qr --------------------------------------------------------------------------- */
 
-enum { QR_REDUCED, QR_COMPLETE, QR_R };
+enum { QR_REDUCED = L2__QR_REDUCED, QR_COMPLETE = L2__QR_COMPLETE, QR_R = L2__QR_R };
+
+/* Whether linalg_qr in mode md of an M x N matrix has a gradient: L2_OK, or L2_ERR_AUTOGRAD
+ * with torch's message (mode 'r': no Q; 'complete' with M > N). */
+l2_status l2__la_qr_grad_check(int md, int64_t m, int64_t n)
+{
+    L2__CHECK_ST(md != QR_R, L2_ERR_AUTOGRAD,
+                 "linalg_qr: the derivative of linalg_qr depends on Q, which is not computed "
+                 "when mode='r'; use mode='reduced' to differentiate through linalg_qr");
+    L2__CHECK_ST(md != QR_COMPLETE || m <= n, L2_ERR_AUTOGRAD,
+                 "linalg_qr: the QR decomposition is not differentiable when mode='complete' "
+                 "and nrows > ncols");
+    return L2_OK;
+}
 
 /* Factor the B matrices of a (contiguous (B, M, N)) into p: per matrix Q (M x mq) then R
  * (rr x N), row-major. w: a column-major M x max(N, mq) work matrix, tau: K reflector scales,
@@ -184,16 +255,8 @@ l2_tensor *l2_linalg_qr(const l2_tensor *A, const char *mode, l2_tensor **R)
     w = NULL;
     l2_tensor_release(a);
     a = NULL;
-    if (l2__needs_grad(1, &A)) {
-        l2__node *node = l2__record_save(L2__OP_LINALG_QR, P, 1, &A, 1,
-                                         (const l2_tensor *const *)&P);
-        if (!node)
-            goto fail;
-        node->i[0] = md;
-        node->i[1] = m;
-        node->i[2] = n;
-        node->ni = 3;
-    }
+    if (!l2__la_record_packed(L2__OP_LINALG_QR, P, A, 3, (const int64_t[]){md, m, n}))
+        goto fail;
     l2__enter();
     if (md == QR_R)
         Q = l2__new(op, 1, (const int64_t[]){0}, A->dtype, false);
@@ -227,44 +290,26 @@ fail:
 l2_status l2__linalg_qr_backward(l2__node *nd, const l2_tensor *g, l2_tensor **gin)
 {
     const char *op = "linalg_qr_backward";
-    const l2_tensor *P = nd->saved[0];
     int md = (int)nd->i[0];
     int64_t m = nd->i[1], n = nd->i[2], k = m < n ? m : n;
     gin[0] = NULL;
-    L2__CHECK_ST(md != QR_R, L2_ERR_AUTOGRAD,
-                 "linalg_qr: the derivative of linalg_qr depends on Q, which is not computed "
-                 "when mode='r'; use mode='reduced' to differentiate through linalg_qr");
-    L2__CHECK_ST(md != QR_COMPLETE || m <= n, L2_ERR_AUTOGRAD,
-                 "linalg_qr: the QR decomposition is not differentiable when mode='complete' "
-                 "and nrows > ncols");
-    int64_t shape[L2_MAX_DIMS], B = 1;
-    int nd0 = P->ndim + 1;
-    for (int d = 0; d < P->ndim - 1; d++) {
-        shape[d] = P->shape[d];
-        B *= shape[d];
-    }
-    shape[nd0 - 2] = m;
-    shape[nd0 - 1] = n;
-    l2_tensor *dy, *dx;
-    l2_status s = l2__grad_start(op, g, nd0, shape, false, &dy, &dx);
-    if (s != L2_OK)
-        return s;
-    l2_tensor *pc = l2__convert(op, P, P->dtype, true);
+    l2_status st = l2__la_qr_grad_check(md, m, n);
+    if (st != L2_OK)
+        return st;
     /* Q, R, gQ, gR, MH, Y (M x K), X (M x N: Q gR, or K x K scratch) */
     size_t nb = (size_t)(2 * m * k + 2 * k * n + k * k + m * k + m * n + k * k);
-    double *buf = pc ? l2__malloc((nb ? nb : 1) * sizeof(double), "linalg_qr backward") : NULL;
-    if (!buf) {
-        l2_tensor_release(pc);
-        l2_tensor_release(dy);
-        l2_tensor_release(dx);
-        return l2_last_status();
-    }
+    l2__la_bwd w;
+    l2_status s = l2__la_bwd_start(op, nd, g, m, n, nb, &w);
+    if (s != L2_OK)
+        return s;
+    double *buf = w.buf;
+    int64_t B = w.B;
     double *Q = buf, *R = Q + m * k, *gQ = R + k * n, *gR = gQ + m * k, *MH = gR + k * n,
            *Y = MH + k * k, *X = Y + m * k;
     int64_t per = m * k + k * n;
-    const char *pp = l2__data(pc), *gp = l2__data(dy);
-    char *out = l2__data(dx);
-    l2_dtype pt = pc->dtype, gt = dy->dtype;
+    const char *pp = w.pp, *gp = w.gp;
+    char *out = w.out;
+    l2_dtype pt = w.pc->dtype, gt = w.dy->dtype;
     for (int64_t b = 0; b < B; b++) {
         for (int64_t i = 0; i < per; i++) {
             double v = l2__la_ld(pp, pt, b * per + i), gv = l2__la_ld(gp, gt, b * per + i);
@@ -307,14 +352,10 @@ l2_status l2__linalg_qr_backward(l2__node *nd, const l2_tensor *g, l2_tensor **g
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++) {
                 double v = (j < k ? Y[i * k + j] : 0) + (m < n ? X[i * n + j] : 0);
-                l2__la_st(out, dx->dtype, (b * m + i) * n + j, v);
+                l2__la_st(out, w.dx->dtype, (b * m + i) * n + j, v);
             }
     }
-    l2__free(buf);
-    l2_tensor_release(pc);
-    l2_tensor_release(dy);
-    gin[0] = dx;
-    return L2_OK;
+    return l2__la_bwd_end(&w, gin);
 }
 
 /* ---- linalg_eigh, linalg_eigvalsh -------------------------------------------------------- */
@@ -411,16 +452,9 @@ static l2_tensor *eigh_packed(const char *op, const l2_tensor *A, const char *up
                         "ill-conditioned or has too many repeated eigenvalues (error code: %d)",
                         op, bad), NULL;
     }
-    if (l2__needs_grad(1, &A)) {
-        l2__node *node = l2__record_save(L2__OP_LINALG_EIGH, P, 1, &A, 1,
-                                         (const l2_tensor *const *)&P);
-        if (!node) {
-            l2_tensor_release(P);
-            return NULL;
-        }
-        node->i[0] = n;
-        node->i[1] = vecs;
-        node->ni = 2;
+    if (!l2__la_record_packed(L2__OP_LINALG_EIGH, P, A, 2, (const int64_t[]){n, vecs})) {
+        l2_tensor_release(P);
+        return NULL;
     }
     return P;
 }
@@ -469,34 +503,21 @@ l2_tensor *l2_linalg_eigvalsh(const l2_tensor *A, const char *uplo)
 l2_status l2__linalg_eigh_backward(l2__node *nd, const l2_tensor *g, l2_tensor **gin)
 {
     const char *op = "linalg_eigh_backward";
-    const l2_tensor *P = nd->saved[0];
-    int64_t n = nd->i[0], shape[L2_MAX_DIMS], B = 1;
-    int nd0 = P->ndim + 1;
+    int64_t n = nd->i[0];
     gin[0] = NULL;
-    for (int d = 0; d < P->ndim - 1; d++) {
-        shape[d] = P->shape[d];
-        B *= shape[d];
-    }
-    shape[nd0 - 2] = n;
-    shape[nd0 - 1] = n;
-    l2_tensor *dy, *dx;
-    l2_status s = l2__grad_start(op, g, nd0, shape, false, &dy, &dx);
-    if (s != L2_OK)
-        return s;
-    l2_tensor *pc = l2__convert(op, P, P->dtype, true);
     /* L, gL, V, gV, M (N x N), T (N x N) */
     size_t nb = (size_t)(2 * n + 4 * n * n);
-    double *buf = pc ? l2__malloc((nb ? nb : 1) * sizeof(double), "linalg_eigh backward") : NULL;
-    if (!buf) {
-        l2_tensor_release(pc);
-        l2_tensor_release(dy);
-        l2_tensor_release(dx);
-        return l2_last_status();
-    }
+    l2__la_bwd w;
+    l2_status s = l2__la_bwd_start(op, nd, g, n, n, nb, &w);
+    if (s != L2_OK)
+        return s;
+    double *buf = w.buf;
+    int64_t B = w.B;
     double *L = buf, *gL = L + n, *V = gL + n, *gV = V + n * n, *M = gV + n * n, *T = M + n * n;
     int64_t per = n + n * n;
-    const char *pp = l2__data(pc), *gp = l2__data(dy);
-    char *out = l2__data(dx);
+    const char *pp = w.pp, *gp = w.gp;
+    char *out = w.out;
+    const l2_tensor *pc = w.pc, *dy = w.dy, *dx = w.dx;
     for (int64_t b = 0; b < B; b++) {
         for (int64_t i = 0; i < n; i++) {
             L[i] = l2__la_ld(pp, pc->dtype, b * per + i);
@@ -530,9 +551,5 @@ l2_status l2__linalg_eigh_backward(l2__node *nd, const l2_tensor *g, l2_tensor *
         for (int64_t i = 0; i < n * n; i++)
             l2__la_st(out, dx->dtype, b * n * n + i, M[i]);
     }
-    l2__free(buf);
-    l2_tensor_release(pc);
-    l2_tensor_release(dy);
-    gin[0] = dx;
-    return L2_OK;
+    return l2__la_bwd_end(&w, gin);
 }

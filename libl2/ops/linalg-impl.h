@@ -35,6 +35,38 @@ l2_tensor *l2__la_new_packed(const char *op, const l2_tensor *A, int64_t per);
  * reference, or NULL (error set). Library code: run between l2__enter and l2__leave. */
 l2_tensor *l2__la_piece(const l2_tensor *P, int64_t off, int64_t rows, int64_t cols);
 
+/* When A needs a gradient, record op (an l2__op) on A's packed result P, saving P, with the ni
+ * ints in node->i: true when nothing needed recording or the record succeeded; false (error
+ * set, P unchanged and still the caller's) otherwise. */
+bool l2__la_record_packed(int op, l2_tensor *P, const l2_tensor *A, int ni, const int64_t *ints);
+
+/* The backward of a packed result (qr, eigh, svd: the node's saved 0, P (*, per)) over plain
+ * float64 loops: B the batch, dy gout contiguous (gp its data), dx the new gradient (*, M, N)
+ * (out its data), pc P contiguous (pp its data), buf nb doubles of scratch. */
+typedef struct {
+    int64_t B;
+    l2_tensor *dy, *dx, *pc;
+    double *buf;
+    const char *pp, *gp;
+    char *out;
+} l2__la_bwd;
+/* Fill w for op's backward of nd with upstream g: L2_OK, or the error (out of memory) with
+ * nothing held. */
+l2_status l2__la_bwd_start(const char *op, const l2__node *nd, const l2_tensor *g, int64_t m,
+                           int64_t n, size_t nb, l2__la_bwd *w);
+/* gin[0] = w's gradient; the rest released. L2_OK. */
+l2_status l2__la_bwd_end(l2__la_bwd *w, l2_tensor **gin);
+
+/* linalg_qr's modes (node->i[0]) and whether mode md of an M x N matrix has a gradient: L2_OK,
+ * or L2_ERR_AUTOGRAD with torch's message (mode 'r'; 'complete' with M > N). */
+enum { L2__QR_REDUCED, L2__QR_COMPLETE, L2__QR_R };
+l2_status l2__la_qr_grad_check(int md, int64_t m, int64_t n);
+
+/* The create_graph backwards' gradient of an empty matrix (numel 0, shape (ndim, shape)): a
+ * view of gout's first 0 elements, recorded, so that it requires grad when gout does
+ * (linalg-svd-cg.c). NULL on error. */
+l2_tensor *l2__la_empty_grad(const l2_tensor *gout, int ndim, const int64_t *shape);
+
 /* Element i of a float32/float64 buffer as a double; store v rounded to the buffer's dtype. */
 static inline double l2__la_ld(const char *base, l2_dtype dt, int64_t i)
 {

@@ -15,13 +15,14 @@
  * libl2 has no differentiable SVD here); slogdet of a singular matrix fails as torch's solve
  * does. */
 #include "../autograd-impl.h"
+#include "linalg-impl.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* Temporaries of one backward, released together. */
 typedef struct {
-    l2_tensor *t[40];
+    l2_tensor *t[48]; /* more than any backward here keeps */
     int n;
 } tmps;
 
@@ -225,4 +226,79 @@ l2_status l2__linalg_eigh_backward_cg(l2__node *n, const l2_tensor *gout, l2_ten
     if (!VK || !(gin[0] = l2_matmul(VK, Vt)))
         return drop(&k, l2_last_status());
     return drop(&k, L2_OK);
+}
+
+/* ---- qr (linalg-decomp.c) ------------------------------------------------------------------ */
+
+/* The packed result P (*, M K + K N) of linalg_qr: Q = P[..., :M K] as (*, M, K) and
+ * R = P[..., M K:] as (*, K, N) in every mode with a gradient (K = min(M, N)), P the node's own
+ * output (saved 0), i[0] the mode, i[1] = M, i[2] = N. torch 1.13's linalg_qr_backward (real
+ * case) over recorded ops, with MH = gR R^T - Q^T gQ:
+ *   M >= N: gA = (gQ + Q syminvadj(triu(MH))) R^{-T}, syminvadj(T) = T + T^T, diagonal halved
+ *           (= triu(MH) + triu(MH, 1)^T);
+ *   M <  N: gA = [Q tril(MH^T - MH) R1^{-T}, 0] + Q gR, R1 = R[..., :M];
+ * X R^{-T} as solve(triu(R), X^T)^T: torch's solve_triangular, whose gradient of R is
+ * upper triangular, as triu's is (a general solve's full one differs only by rounding once
+ * pushed back through the QR node, but torch's exact zeros would not be). Modes 'r' and
+ * 'complete' with M > N fail as the plain backward (torch raises). An empty A: a zero gradient
+ * recorded from gout (torch's, from its formula, requires grad too). */
+l2_status l2__linalg_qr_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    int64_t m = n->i[1], nc = n->i[2], k = m < nc ? m : nc;
+    l2_status st = l2__la_qr_grad_check((int)n->i[0], m, nc);
+    if (st != L2_OK)
+        return st;
+    int nd = n->out_ndim; /* P: (*, per); A: nd + 1 dims */
+    int64_t as[L2_MAX_DIMS];
+    memcpy(as, n->out_shape, (size_t)(nd - 1) * sizeof *as);
+    as[nd - 1] = m, as[nd] = nc;
+    if (k == 0)
+        return (gin[0] = l2__la_empty_grad(gout, nd + 1, as)) ? L2_OK : l2_last_status();
+    tmps t = {.n = 0};
+    l2_tensor *P = keep(&t, l2__saved_graph(n, 0));
+    l2_tensor *Q = P ? keep(&t, l2__la_piece(P, 0, m, k)) : NULL;
+    l2_tensor *R = Q ? keep(&t, l2__la_piece(P, m * k, k, nc)) : NULL;
+    l2_tensor *gQ = R ? keep(&t, l2__la_piece(gout, 0, m, k)) : NULL;
+    l2_tensor *gR = gQ ? keep(&t, l2__la_piece(gout, m * k, k, nc)) : NULL;
+    l2_tensor *Rt = gR ? keep(&t, mT(R)) : NULL;
+    l2_tensor *Qt = Rt ? keep(&t, mT(Q)) : NULL;
+    l2_tensor *a1 = Qt ? keep(&t, l2_matmul(gR, Rt)) : NULL;
+    l2_tensor *a2 = a1 ? keep(&t, l2_matmul(Qt, gQ)) : NULL;
+    l2_tensor *MH = a2 ? keep(&t, l2_sub(a1, a2)) : NULL;
+    l2_tensor *Y = NULL, *R1 = NULL;
+    if (MH && m >= nc) {
+        l2_tensor *up = keep(&t, l2_triu(MH, 0));
+        l2_tensor *su = up ? keep(&t, l2_triu(MH, 1)) : NULL;
+        l2_tensor *sut = su ? keep(&t, mT(su)) : NULL;
+        l2_tensor *S = sut ? keep(&t, l2_add(up, sut)) : NULL;
+        l2_tensor *QS = S ? keep(&t, l2_matmul(Q, S)) : NULL;
+        Y = QS ? keep(&t, l2_add(gQ, QS)) : NULL;
+        R1 = Y ? keep(&t, l2_triu(R, 0)) : NULL;
+    } else if (MH) {
+        l2_tensor *MHt = keep(&t, mT(MH));
+        l2_tensor *W = MHt ? keep(&t, l2_sub(MHt, MH)) : NULL;
+        l2_tensor *Z = W ? keep(&t, l2_tril(W, 0)) : NULL;
+        Y = Z ? keep(&t, l2_matmul(Q, Z)) : NULL;
+        l2_tensor *Rn = Y ? keep(&t, l2_narrow(R, nd, 0, m)) : NULL;
+        R1 = Rn ? keep(&t, l2_triu(Rn, 0)) : NULL;
+    }
+    /* X = Y R1^{-T} = solve(R1, Y^T)^T */
+    l2_tensor *Yt = R1 ? keep(&t, mT(Y)) : NULL;
+    l2_tensor *Xt = Yt ? keep(&t, l2_linalg_solve(R1, Yt)) : NULL;
+    l2_tensor *X = Xt ? keep(&t, mT(Xt)) : NULL;
+    if (!X)
+        return drop(&t, l2_last_status());
+    if (m >= nc) {
+        gin[0] = l2_tensor_ref(X);
+        return drop(&t, L2_OK);
+    }
+    int64_t zs[L2_MAX_DIMS];
+    memcpy(zs, as, (size_t)(nd + 1) * sizeof *zs);
+    zs[nd] = nc - m;
+    l2_tensor *z = keep(&t, l2_zeros(nd + 1, zs, X->dtype));
+    l2_tensor *XZ = z ? keep(&t, l2_cat(2, (l2_tensor *[]){X, z}, nd)) : NULL;
+    l2_tensor *QgR = XZ ? keep(&t, l2_matmul(Q, gR)) : NULL;
+    if (!QgR || !(gin[0] = l2_add(XZ, QgR)))
+        return drop(&t, l2_last_status());
+    return drop(&t, L2_OK);
 }

@@ -143,18 +143,10 @@ static l2_tensor *svd_packed(const char *op, const l2_tensor *A, bool full, bool
                         "%s: The algorithm failed to converge because the input matrix "
                         "contained non-finite values (error code: %d)", op, bad), NULL;
     }
-    if (grad) {
-        l2__node *node = l2__record_save(L2__OP_LINALG_SVD, P, 1, &A, 1,
-                                         (const l2_tensor *const *)&P);
-        if (!node) {
-            l2_tensor_release(P);
-            return NULL;
-        }
-        node->i[0] = m;
-        node->i[1] = n;
-        node->i[2] = mu;
-        node->i[3] = kv;
-        node->ni = 4;
+    if (grad && !l2__la_record_packed(L2__OP_LINALG_SVD, P, A, 4,
+                                      (const int64_t[]){m, n, mu, kv})) {
+        l2_tensor_release(P);
+        return NULL;
     }
     return P;
 }
@@ -238,38 +230,23 @@ static void dmm(bool ta, bool tb, int64_t r, int64_t c_, int64_t kk, const doubl
 l2_status l2__linalg_svd_backward(l2__node *nd, const l2_tensor *g, l2_tensor **gin)
 {
     const char *op = "linalg_svd_backward";
-    const l2_tensor *P = nd->saved[0];
     int64_t m = nd->i[0], n = nd->i[1], mu = nd->i[2], kv = nd->i[3], k = m < n ? m : n;
-    int64_t shape[L2_MAX_DIMS], B = 1;
-    int nd0 = P->ndim + 1;
     gin[0] = NULL;
-    for (int d = 0; d < P->ndim - 1; d++) {
-        shape[d] = P->shape[d];
-        B *= shape[d];
-    }
-    shape[nd0 - 2] = m;
-    shape[nd0 - 1] = n;
-    l2_tensor *dy, *dx;
-    l2_status s = l2__grad_start(op, g, nd0, shape, false, &dy, &dx);
-    if (s != L2_OK)
-        return s;
-    l2_tensor *pc = l2__convert(op, P, P->dtype, true);
     /* U, gU, T1 (M x K); S, gS (K); Vh, gVh, T2 (K x N); R, X (K x K); G (M x N) */
     size_t nb = (size_t)(3 * m * k + 2 * k + 3 * k * n + 2 * k * k + m * n);
-    double *buf = pc ? l2__malloc((nb ? nb : 1) * sizeof(double), "linalg_svd backward") : NULL;
-    if (!buf) {
-        l2_tensor_release(pc);
-        l2_tensor_release(dy);
-        l2_tensor_release(dx);
-        return l2_last_status();
-    }
+    l2__la_bwd w;
+    l2_status s = l2__la_bwd_start(op, nd, g, m, n, nb, &w);
+    if (s != L2_OK)
+        return s;
+    double *buf = w.buf;
+    int64_t B = w.B;
     double *U = buf, *gU = U + m * k, *T1 = gU + m * k, *S = T1 + m * k, *gS = S + k,
            *Vh = gS + k, *gVh = Vh + k * n, *T2 = gVh + k * n, *R = T2 + k * n, *X = R + k * k,
            *G = X + k * k;
     int64_t per = m * mu + k + kv * n;
-    const char *pp = l2__data(pc), *gp = l2__data(dy);
-    char *out = l2__data(dx);
-    l2_dtype pt = pc->dtype, gt = dy->dtype;
+    const char *pp = w.pp, *gp = w.gp;
+    char *out = w.out;
+    l2_dtype pt = w.pc->dtype, gt = w.dy->dtype;
     /* torch's "defined": a gradient reached U (or Vh) somewhere in the batch */
     bool hu = false, hv = false;
     for (int64_t b = 0; b < B && !(hu && hv); b++) {
@@ -348,13 +325,9 @@ l2_status l2__linalg_svd_backward(l2__node *nd, const l2_tensor *g, l2_tensor **
             }
         }
         for (int64_t i = 0; i < m * n; i++)
-            l2__la_st(out, dx->dtype, b * m * n + i, G[i]);
+            l2__la_st(out, w.dx->dtype, b * m * n + i, G[i]);
     }
-    l2__free(buf);
-    l2_tensor_release(pc);
-    l2_tensor_release(dy);
-    gin[0] = dx;
-    return L2_OK;
+    return l2__la_bwd_end(&w, gin);
 }
 
 /* ---- linalg_pinv ------------------------------------------------------------------------- */

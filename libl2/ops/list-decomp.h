@@ -6,4 +6,5 @@
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
 #define L2__CG_DECOMP(X)                                                                     \
+    X(LINALG_QR, linalg_qr)                                                                  \
     X(LINALG_EIGH, linalg_eigh)

@@ -6,6 +6,7 @@
     X(LINALG_PINV, linalg_pinv, L2__SAVES)
 
 /* create_graph (issue 15): the ops of this family with a differentiable backward
- * (l2__name_backward_cg, autograd-impl.h): none yet (a second derivative through them fails
- * with L2_ERR_AUTOGRAD). */
-#define L2__CG_SVD(X)
+ * (l2__name_backward_cg, autograd-impl.h; linalg-svd-cg.c). */
+#define L2__CG_SVD(X)                                                                        \
+    X(LINALG_SVD, linalg_svd)                                                                \
+    X(LINALG_PINV, linalg_pinv)
