@@ -84,6 +84,7 @@
     L2__CG_UNIQ(X)                                                                       \
     L2__CG_DECOMP(X)                                                                     \
     L2__CG_LAPACK(X)                                                                     \
-    L2__CG_SVD(X)
+    L2__CG_SVD(X)                                                                        \
+    L2__CG_LSQ(X)
 
 #endif
