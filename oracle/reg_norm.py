@@ -231,7 +231,7 @@ def _mag_lstsq_x(xs):
 
 def mag_lstsq(xs, a, g):
     """The solution's sensitivity plus, for its gradients, the terms of the formulas (l2.h)
-    with magnitudes: |P^T| |dX| for dB, |dB| |X^T| + |B - A X| |P dB|^T (m >= n) or
+    with magnitudes, dB and X widened by their solves' componentwise bounds: |P^T| |dX| for dB, |dB| |X^T| + |B - A X| |P dB|^T (m >= n) or
     |P^T| |X| (|dX| + |P A| |dX|)^T (m < n) for dA, P the pseudo-inverse."""
     if g is None:
         return _mag_lstsq_x(xs)
@@ -244,11 +244,15 @@ def mag_lstsq(xs, a, g):
         X = P @ Bm
         m, n = A.shape[-2:]
         gB = P.abs().mT @ gm.abs()
+        # each factor widened by its solver's componentwise bound (as mag_chol): dB = P^T dX
+        # is a solve with A^T, X one with A (an ill-conditioned A's gradients cancel there)
+        Pa, Aa = P.abs(), A.abs()
+        gB = gB + Pa.mT @ (gm.abs() + Aa.mT @ gB)
+        Xa = X.abs() + Pa @ (Bm.abs() + Aa @ X.abs())
         if m >= n:
-            gA = gB @ X.abs().mT + (Bm.abs() + A.abs() @ X.abs()) @ (P.abs() @ gB).mT
+            gA = gB @ Xa.mT + (Bm.abs() + Aa @ Xa) @ (Pa @ gB).mT
         else:
-            gA = gB @ X.abs().mT + (P.abs().mT @ X.abs()) @ (gm.abs() + (P.abs() @ A.abs())
-                                                             @ gm.abs()).mT
+            gA = gB @ Xa.mT + (Pa.mT @ Xa) @ (gm.abs() + (Pa @ Aa) @ gm.abs()).mT
         k = max(m, n, 1)
         gB = gB.squeeze(-1) if vec else gB
         return ("perturb", [k * _sum_to(gA, A.shape), k * _sum_to(gB, B.shape)])
