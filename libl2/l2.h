@@ -909,7 +909,8 @@ L2_API l2_tensor *l2_std(const l2_tensor *t, int ndims, const int *dims, double 
 L2_API l2_tensor *l2_logsumexp(const l2_tensor *t, int ndims, const int *dims, bool keepdim);
 /* p-norm over dims: (sum |x|^p)^(1/p) for p > 0, max |x| for p = INFINITY. L2_ERR_ARG for p <= 0
  * or NaN; float dtypes only. Empty: 0. Backward: dx = dy x |x|^(p-2) / norm^(p-1) (0 where the
- * norm is 0; for INFINITY dy is split evenly among the elements with |x| = norm). */
+ * norm is 0; for INFINITY dy is split evenly among the elements with |x| = norm). The gradient
+ * can be differentiated again (create_graph: see l2_linalg_lstsq's section). */
 L2_API l2_tensor *l2_norm(const l2_tensor *t, double p, int ndims, const int *dims, bool keepdim);
 /* Running sum along dim, same shape; bool/int64 give int64, floats keep (accumulated in float64).
  * Backward: dx = reverse cumsum of dy along dim. */
@@ -1263,6 +1264,17 @@ L2_API l2_tensor *l2_linalg_norm(const l2_tensor *x, const char *ord, const int 
  * torch bug); libl2 gives the matrix case's gradient. */
 L2_API l2_tensor *l2_linalg_lstsq(const l2_tensor *A, const l2_tensor *B, double rcond,
                                   const char *driver, l2_tensor **rank);
+/* create_graph (issue 15; libl2/ops/linalg-lsq-cg.c): the gradients of l2_norm,
+ * l2_linalg_vector_norm (every order), l2_cholesky_solve and l2_linalg_lstsq can be
+ * differentiated again: each backward above is torch 1.13's formula written with recorded ops
+ * (l2_norm's included), so the second derivative is the derivative of that formula, as torch's:
+ * zero in x for orders 1 and +-inf (ties keep sharing evenly), NaN where the 2-norm (or another
+ * order's norm) is 0 (0 / 0, as torch). Deliberate difference: at an element x = 0 with an order
+ * p < 2 other than 1, torch's second derivative in x is NaN (0 * inf through abs's backward
+ * g sgn(x)); libl2's abs backward is 0 at 0 whatever g holds, so libl2's is 0 there.
+ * l2_linalg_matrix_norm and l2_linalg_norm follow their compositions (their singular-value
+ * orders need l2_linalg_svdvals' differentiable backward). lstsq's second derivative holds for
+ * full-rank A (its backward's QR and solve are recorded; torch differentiates its pinv). */
 
 /* ------------------------------------------------------------------------------------------ */
 /* Linear algebra through LAPACK: decompositions (libl2/ops/linalg-decomp.c)                  */

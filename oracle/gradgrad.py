@@ -466,6 +466,9 @@ def check_case(run, op, case, dirs, must):
     if GC.refused(op, specs, a):
         raise CaseSkip("no backward by definition")
     vals = values(specs)
+    tri = GC.TRIANGULAR_INPUT.get(op.name)
+    if tri is not None and vals[tri] is not None:  # a truly triangular factor (gradcheck.py)
+        vals[tri] = _triangle(vals[tri], specs[tri]["shape"], a)
     rng = np.random.default_rng(case["seed"])
     # the outputs' shapes and dtypes (a plain forward): every float output is compared (of a
     # multi-output op too: eigh's L and V, qr's Q and R, every piece of split...), each with its
@@ -556,6 +559,16 @@ def v_names(outs):
     return ["v"] if len(outs) == 1 else ["v of output %d" % k for k in outs]
 
 
+def _triangle(x, shape, a):
+    """x (flat, of the given shape) with the triangle a factor's op does not read zeroed (the
+    lower one kept, the upper one when a["upper"]): see gradcheck.py's TRIANGULAR_INPUT. Not a
+    matrix (an error case): x unchanged."""
+    if len(shape) < 2:
+        return x
+    m = np.asarray(x).reshape(shape)
+    return (np.triu(m) if a.get("upper") else np.tril(m)).reshape(np.shape(x))
+
+
 def fd_check(run, op, case, vals, diff, vs, us, h, th, rng, dirs):
     """Part 2: libl2's h against central differences of <g, u> (g by libl2's first order)."""
     fails, tnotes = [], []
@@ -580,6 +593,8 @@ def fd_check(run, op, case, vals, diff, vs, us, h, th, rng, dirs):
             if i == 0 and op.name in GC.SYMMETRIC_INPUT:
                 mm = w.reshape(specs[i]["shape"])
                 w = ((mm + np.swapaxes(mm, -1, -2)) / 2).reshape(w.shape)
+            if GC.TRIANGULAR_INPUT.get(op.name) == i:  # directions in the triangle read
+                w = _triangle(w, specs[i]["shape"], case["args"])
             vp = [x if k != i else x + EPS * w for k, x in enumerate(vals)]
             vm = [x if k != i else x - EPS * w for k, x in enumerate(vals)]
             one("input %d direction %d" % (i, d), dot(h[j], w),

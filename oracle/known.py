@@ -394,7 +394,31 @@ def _demo_index_tensors_empty():
         tuple(y.shape),)
 
 
+def _lstsq_nonfinite(case):  # cg-lsq (issue 15)
+    """linalg_lstsq with an infinity or NaN in A or B."""
+    return any(bool(np.isnan(v).any() or np.isinf(v).any())
+               for v in (np.asarray(logical_values(s), dtype=np.float64)
+                         for s in case["inputs"][:2] if s is not None))
+
+
+def _demo_lstsq_nonfinite():
+    import torch
+    A = torch.tensor([[-0.3572, 1.0796]])
+    both = torch.linalg.lstsq(A, torch.tensor([[float("nan"), -float("inf")]])).solution[:, 1]
+    alone = torch.linalg.lstsq(A, torch.tensor([[-float("inf")]])).solution[:, 0]
+    same = bool(((torch.isnan(both) == torch.isnan(alone)) & ((both == alone) |
+                                                            torch.isnan(both))).all())
+    return not same, "lstsq column [-inf] beside a NaN column: %s, alone: %s (the true " \
+        "minimum-norm solution: (+inf, -inf))" % (both.tolist(), alone.tolist())
+
+
 KNOWN = [
+    {"name": "lstsq-nonfinite", "ops": ("l2_linalg_lstsq",), "dtypes": FLOATS,
+     "side": "forward", "match": _lstsq_nonfinite, "max_ci": 3,
+     "torch_demo": _demo_lstsq_nonfinite,
+     "reason": "lstsq of an inf or NaN: gelsy's orthogonal transforms turn an infinity into inf "
+               "or NaN by their order of operations (torch's result for one column of B even "
+               "depends on the other columns); libl2's LAPACK and torch's differ there"},
     {"name": "index-tensors-empty-unchecked",
      "ops": ("l2_index_tensors", "l2_index_put", "l2_index_put_"),
      "dtypes": ("float32", "float64", "int64", "bool"), "side": "forward",

@@ -199,12 +199,42 @@ def g_lstsq(d, dt):
     return {"inputs": [A, d.tensor(bs, bdt, _vk(d, "normal", bdt, acc=True))], "args": {}}
 
 
+def _mag_lstsq_x(xs):
+    """The solution's magnitude: its perturbation sensitivity plus max(m, n) times the first-order
+    componentwise bound of a backward-stable least-squares solver (as solve's LU bound in
+    reg_lapack.py), from dX = P (dB - dA X) + (A^T A)^-1 dA^T r (m >= n, r = B - A X) or
+    + (I - P A) dA^T P^T X (m < n, the minimum-norm solution) with |dA| <= eps |A|,
+    |dB| <= eps |B|: |P| (|B| + |A| |X|) + |(A^T A)^-1| |A|^T |r| or + |I - P A| |A|^T |P|^T |X|.
+    Two correct float64 solvers (torch's gelsy and the reference's) of an ill-conditioned or
+    underdetermined system differ by about that much; the rank gets none."""
+    try:
+        A, B = xs[0].detach().double(), xs[1].detach().double()
+        vec = B.dim() == A.dim() - 1
+        Bm = B.unsqueeze(-1) if vec else B
+        P = torch.linalg.pinv(A)
+        X = P @ Bm
+        m, n = A.shape[-2:]
+        Aa, Pa = A.abs(), P.abs()
+        e = Pa @ (Bm.abs() + Aa @ X.abs())
+        if m >= n:
+            e = e + torch.linalg.pinv(A.mT @ A).abs() @ (Aa.mT @ (Bm - A @ X).abs())
+        else:
+            ipa = torch.eye(n, dtype=A.dtype) - P @ A
+            e = e + ipa.abs() @ (Aa.mT @ (Pa.mT @ X.abs()))
+        e = max(m, n, 1) * (e.squeeze(-1) if vec else e)
+        if not bool(torch.isfinite(e).all()):
+            return "perturb"
+        return ("perturb", [e, None])
+    except Exception:
+        return "perturb"
+
+
 def mag_lstsq(xs, a, g):
     """The solution's sensitivity plus, for its gradients, the terms of the formulas (l2.h)
-    with magnitudes: |P^T| |dX| for dB, |dB| |X^T| + |B - A X| |P dB|^T (m >= n) or
+    with magnitudes, dB and X widened by their solves' componentwise bounds: |P^T| |dX| for dB, |dB| |X^T| + |B - A X| |P dB|^T (m >= n) or
     |P^T| |X| (|dX| + |P A| |dX|)^T (m < n) for dA, P the pseudo-inverse."""
     if g is None:
-        return "perturb"
+        return _mag_lstsq_x(xs)
     try:
         A, B = xs[0].detach().double(), xs[1].detach().double()
         vec = B.dim() == A.dim() - 1
@@ -214,11 +244,15 @@ def mag_lstsq(xs, a, g):
         X = P @ Bm
         m, n = A.shape[-2:]
         gB = P.abs().mT @ gm.abs()
+        # each factor widened by its solver's componentwise bound (as mag_chol): dB = P^T dX
+        # is a solve with A^T, X one with A (an ill-conditioned A's gradients cancel there)
+        Pa, Aa = P.abs(), A.abs()
+        gB = gB + Pa.mT @ (gm.abs() + Aa.mT @ gB)
+        Xa = X.abs() + Pa @ (Bm.abs() + Aa @ X.abs())
         if m >= n:
-            gA = gB @ X.abs().mT + (Bm.abs() + A.abs() @ X.abs()) @ (P.abs() @ gB).mT
+            gA = gB @ Xa.mT + (Bm.abs() + Aa @ Xa) @ (Pa @ gB).mT
         else:
-            gA = gB @ X.abs().mT + (P.abs().mT @ X.abs()) @ (gm.abs() + (P.abs() @ A.abs())
-                                                             @ gm.abs()).mT
+            gA = gB @ Xa.mT + (Pa.mT @ Xa) @ (gm.abs() + (Pa @ Aa) @ gm.abs()).mT
         k = max(m, n, 1)
         gB = gB.squeeze(-1) if vec else gB
         return ("perturb", [k * _sum_to(gA, A.shape), k * _sum_to(gB, B.shape)])

@@ -91,4 +91,18 @@ l2_tensor *l2__linalg_colmajor(const char *op, const l2_tensor *t, bool vec, int
  * (bshape..., n) when vec (k = 1). NULL on error. */
 l2_tensor *l2__linalg_rowmajor(const char *op, const l2_tensor *x, bool vec);
 
+/* The backwards of linalg-lstsq.c and linalg-norm.c as compositions of public ops: the plain
+ * backward runs them on the saved tensors, the create_graph one (linalg-lsq-cg.c) on the saved
+ * tensors attached to their graphs (the formulas above each definition). */
+l2_status l2__cholesky_solve_grad(const l2_tensor *L, const l2_tensor *X, const l2_tensor *gout,
+                                  bool upper, bool need_b, bool need_l, l2_tensor **gin);
+l2_status l2__linalg_lstsq_grad(const l2_tensor *A, const l2_tensor *B, const l2_tensor *X,
+                               const l2_tensor *gout, bool vec, bool need_a, bool need_b,
+                               l2_tensor **gin);
+/* torch 1.13's norm_backward for every order p (x the input, nv the norm, gout its gradient,
+ * the nrd sorted reduced dims rd, keepdim as the forward's): *gx, NULL for p = 0 (torch's
+ * undefined gradient). L2_OK or the failing op's status. */
+l2_status l2__norm_grad(const l2_tensor *x, const l2_tensor *nv, const l2_tensor *gout, double p,
+                        int nrd, const int *rd, bool keepdim, l2_tensor **gx);
+
 #endif

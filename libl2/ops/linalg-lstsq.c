@@ -101,11 +101,13 @@ l2_tensor *l2_cholesky_solve(const l2_tensor *B, const l2_tensor *L, bool upper)
 
 /* X = (L L^T)^{-1} B (torch 1.13's cholesky_solve_backward): dB = cholesky_solve(dX, L),
  * C = dB X^T + X dB^T, dL = -C L (upper: dU = -U C). Both in the broadcast batch shape (the
- * engine sums them back); dL is dense: it reaches the triangle potrs never reads, as torch's. */
-l2_status l2__cholesky_solve_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
+ * engine sums them back); dL is dense: it reaches the triangle potrs never reads, as torch's.
+ * Composed of public ops, so that the create_graph backward (linalg-lsq-cg.c) runs the same
+ * code on the saved tensors attached to their graphs. gin[0] (dB) when need_b, gin[1] (dL) when
+ * need_l. */
+l2_status l2__cholesky_solve_grad(const l2_tensor *L, const l2_tensor *X, const l2_tensor *gout,
+                                  bool upper, bool need_b, bool need_l, l2_tensor **gin)
 {
-    const l2_tensor *L = nd->saved[0], *X = nd->saved[1];
-    bool upper = nd->i[0] != 0;
     l2__enter();
     l2_tensor *gb = l2_cholesky_solve(gout, L, upper);
     l2_tensor *xt = gb ? l2_transpose(X, -2, -1) : NULL;
@@ -124,13 +126,19 @@ l2_status l2__cholesky_solve_backward(l2__node *nd, const l2_tensor *gout, l2_te
         l2_tensor_release(gb);
         return l2_last_status();
     }
-    if (nd->next[0].fn || nd->next[0].leaf)
+    if (need_b)
         gin[0] = l2_tensor_ref(gb);
-    if (nd->next[1].fn || nd->next[1].leaf)
+    if (need_l)
         gin[1] = l2_tensor_ref(gl);
     l2_tensor_release(gb);
     l2_tensor_release(gl);
     return L2_OK;
+}
+
+l2_status l2__cholesky_solve_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
+{
+    return l2__cholesky_solve_grad(nd->saved[0], nd->saved[1], gout, nd->i[0] != 0,
+                                   l2__edge_of(nd, 0), l2__edge_of(nd, 1), gin);
 }
 
 /* ---- lstsq --------------------------------------------------------------------------------- */
@@ -301,11 +309,13 @@ l2_tensor *l2_linalg_lstsq(const l2_tensor *A, const l2_tensor *B, double rcond,
  *   dA = -dB X^T + P^T X (dX - P A dX)^T         (m < n: the null space's term)
  * which is pinv's derivative contracted with dX B^T. An exactly rank-deficient A makes R
  * singular: the backward returns the solve's L2_ERR_ARG (torch differentiates its SVD-based
- * pinv instead). */
-l2_status l2__linalg_lstsq_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
+ * pinv instead). Composed of public ops (the create_graph backward, linalg-lsq-cg.c, runs it on
+ * the saved tensors attached to their graphs); gin[0] (dA) when need_a, gin[1] (dB) when
+ * need_b. */
+l2_status l2__linalg_lstsq_grad(const l2_tensor *A, const l2_tensor *B, const l2_tensor *X,
+                               const l2_tensor *gout, bool vec, bool need_a, bool need_b,
+                               l2_tensor **gin)
 {
-    const l2_tensor *A = nd->saved[0], *B = nd->saved[1], *X = nd->saved[2];
-    bool vec = nd->i[0] != 0;
     int64_t m = A->shape[A->ndim - 2], n = A->shape[A->ndim - 1];
     l2__enter();
     l2_tensor *t[16] = {NULL};
@@ -324,7 +334,7 @@ l2_status l2__linalg_lstsq_backward(l2__node *nd, const l2_tensor *gout, l2_tens
     t[7] = t[4] && t[5] ? l2_matmul(t[4], t[5]) : NULL;                      /* dB */
     l2_tensor *ga = NULL, *gb = t[7] ? (vec ? l2_squeeze_dim(t[7], -1) : l2_tensor_ref(t[7]))
                                      : NULL;
-    if (gb && (nd->next[0].fn || nd->next[0].leaf)) {
+    if (gb && need_a) {
         t[8] = t[6] ? l2_transpose(t[6], -2, -1) : NULL;
         t[9] = t[8] ? l2_matmul(t[7], t[8]) : NULL;                          /* dB X^T */
         if (m >= n) {
@@ -347,16 +357,21 @@ l2_status l2__linalg_lstsq_backward(l2__node *nd, const l2_tensor *gout, l2_tens
     for (int i = 0; i < 16; i++)
         l2_tensor_release(t[i]);
     l2__leave();
-    bool need_a = nd->next[0].fn || nd->next[0].leaf;
     if (!gb || (need_a && !ga)) {
         l2_tensor_release(ga);
         l2_tensor_release(gb);
         return l2_last_status();
     }
     gin[0] = ga;
-    if (nd->next[1].fn || nd->next[1].leaf)
+    if (need_b)
         gin[1] = gb;
     else
         l2_tensor_release(gb);
     return L2_OK;
+}
+
+l2_status l2__linalg_lstsq_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
+{
+    return l2__linalg_lstsq_grad(nd->saved[0], nd->saved[1], nd->saved[2], gout, nd->i[0] != 0,
+                                 l2__edge_of(nd, 0), l2__edge_of(nd, 1), gin);
 }

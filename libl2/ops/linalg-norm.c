@@ -1,8 +1,8 @@
 /* linalg-norm.c: torch.linalg's norms (issue 15, area lsqnorm): linalg_vector_norm,
  * linalg_matrix_norm and linalg_norm. vector_norm of a positive order (inf included) is l2_norm
  * (its reduction kernel and torch 1.13's norm_backward); the orders 0, -inf and below 0 have a
- * node of their own here (forward composed without grad, backward composed of differentiable
- * ops); the matrix norms are compositions (torch's own: vector norms, amax, amin). Not here: the
+ * node of their own here (forward composed without grad; backward composed of differentiable
+ * ops, in linalg-lsq-cg.c); the matrix norms are compositions (torch's own: vector norms, amax, amin). Not here: the
  * singular-value norms ('nuc', 2, -2: through l2_linalg_svdvals). */
 #include "../autograd-impl.h"
 #include "cg-scratch.h"
@@ -112,58 +112,8 @@ l2_tensor *l2_linalg_vector_norm(const l2_tensor *x, double ord, const int *dims
     return l2__ret(r);
 }
 
-/* torch 1.13's norm_backward for the orders this node holds (g and the norm n with the reduced
- * dims kept):
- *   0:          no gradient (torch's is undefined: zero);
- *   -inf:       dx = sgn(x) g / count * mask, mask = (|x| == n) or isnan(x), count its sum over
- *               the reduced dims (ties share the gradient evenly);
- *   p < 0:      dx = sgn(x) |x|^(p-1) g n^(1-p), 0 where x = 0.
- * Composed of differentiable ops (a gradient of the gradient exists). */
-l2_status l2__linalg_vector_norm_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
-{
-    const double p = nd->f[0];
-    if (p == 0)
-        return L2_OK;
-    const l2_tensor *x = nd->saved[0], *nv = nd->saved[1];
-    bool keepdim = nd->i[0] != 0;
-    int nrd = (int)nd->i[1], rd[L2_MAX_DIMS];
-    for (int k = 0; k < nrd; k++)
-        rd[k] = (int)nd->i[2 + k];
-    /* the keepdim shape of the result */
-    int64_t ks[L2_MAX_DIMS];
-    memcpy(ks, x->shape, sizeof(int64_t) * (size_t)x->ndim);
-    for (int k = 0; k < nrd; k++)
-        ks[rd[k]] = 1;
-    l2__enter();
-    l2_tensor *t[12] = {NULL};
-    l2_tensor *g = keepdim ? l2_tensor_ref((l2_tensor *)gout) : l2_reshape(gout, x->ndim, ks);
-    l2_tensor *n = keepdim ? l2_tensor_ref((l2_tensor *)nv) : l2_reshape(nv, x->ndim, ks);
-    t[0] = l2_sign(x);
-    t[1] = l2_abs(x);
-    if (isinf(p)) {
-        t[2] = t[1] && n ? l2_eq(t[1], n) : NULL;
-        t[3] = l2_ne(x, x);
-        t[4] = t[2] && t[3] ? l2_logical_or(t[2], t[3]) : NULL;
-        t[5] = t[4] ? l2_to_dtype(t[4], x->dtype) : NULL;
-        t[6] = t[5] ? l2_sum_dims(t[5], nrd, rd, true) : NULL;
-        t[7] = t[6] && g ? l2_div(g, t[6]) : NULL;
-        t[8] = t[7] ? l2_mul(t[7], t[5]) : NULL;
-        gin[0] = t[8] && t[0] ? l2_mul(t[0], t[8]) : NULL;
-    } else {
-        t[2] = t[1] ? l2_pow_scalar(t[1], p - 1) : NULL;
-        t[3] = l2_eq_scalar(x, 0.0);
-        t[4] = t[2] && t[3] ? l2_masked_fill(t[2], t[3], 0.0) : NULL;
-        t[5] = t[4] && t[0] ? l2_mul(t[0], t[4]) : NULL;
-        t[6] = n ? l2_pow_scalar(n, 1 - p) : NULL;
-        t[7] = t[6] && g ? l2_mul(g, t[6]) : NULL;
-        gin[0] = t[5] && t[7] ? l2_mul(t[5], t[7]) : NULL;
-    }
-    release_all(t, 12);
-    l2_tensor_release(g);
-    l2_tensor_release(n);
-    l2__leave();
-    return gin[0] ? L2_OK : l2_last_status();
-}
+/* The node's backward (torch 1.13's norm_backward, composed of differentiable ops) and its
+ * create_graph twin: l2__norm_grad in linalg-lsq-cg.c. */
 
 /* ---- matrix_norm ----------------------------------------------------------------------------- */
 

@@ -26,4 +26,5 @@
     X(VAR, var)                                                                          \
     X(STD, std)                                                                          \
     X(LOGSUMEXP, logsumexp)                                                              \
+    X(NORM, norm)                                                                        \
     X(CUMSUM, cumsum)

@@ -87,6 +87,7 @@
     L2__CG_DECOMP(X)                                                                     \
     L2__CG_LAPACK(X)                                                                     \
     L2__CG_SVD(X)                                                                        \
-    L2__CG_BADDBMM(X)
+    L2__CG_BADDBMM(X)                                                                    \
+    L2__CG_LSQ(X)
 
 #endif
