@@ -965,7 +965,9 @@ L2_API l2_tensor *l2_std_mean(const l2_tensor *t, int ndims, const int *dims, do
 /* torch.cumprod: running product along dim; bool/int64 give int64 (wrapping), floats keep their
  * dtype (accumulated in float64). Backward, with z the row's first zero: dx_j = (sum_{k >= j}
  * dy_k y_k) / x_j before z, the products without x_z at z, 0 after z (exact with zeros, as
- * torch 1.13). */
+ * torch 1.13). Differentiable again (create_graph, libl2/ops/scan-cg.c) as torch 1.13's
+ * grad-mode formula: reversed_cumsum(y dy) / x without a zero in x, else the omitted products
+ * sum_{k >= j} dy_k prod_{i <= k, i != j} x_i (n times x's memory). */
 L2_API l2_tensor *l2_cumprod(const l2_tensor *t, int dim);
 /* torch.cummax / cummin: the running largest / smallest element along dim (t's dtype, any
  * dtype) and, when indices is non-NULL, a new int64 tensor of positions there (yours; NULL on
@@ -1970,7 +1972,9 @@ L2_API l2_tensor *l2_normal_float_tensor(double mean, const l2_tensor *std);
  * C / num_groups consecutive channels normalised over its channels and spatial positions,
  * (x - mean) / sqrt(var + eps) with the biased variance, then y * weight[c] + bias[c]; weight,
  * bias: NULL or (C). Statistics in float64; differentiable in x, weight and bias (node
- * "group_norm", torch's NativeGroupNormBackward formulas). Errors, in torch's order: L2_ERR_DIM for fewer than 2 dims,
+ * "group_norm", torch's NativeGroupNormBackward formulas), and differentiable again
+ * (create_graph, libl2/ops/nn-norm-cg.c: the statistics recomputed with recorded ops; also
+ * instance_norm's). Errors, in torch's order: L2_ERR_DIM for fewer than 2 dims,
  * L2_ERR_ARG for num_groups 0, L2_ERR_SHAPE when (N C // num_groups) * S == 1 (torch's "more
  * than 1 value per channel") or C is not divisible by num_groups or weight or bias is not (C),
  * L2_ERR_ARG for num_groups < 0, L2_ERR_DTYPE. */
