@@ -1501,7 +1501,11 @@ typedef enum {
  * zero per position); amax/amin: dy split evenly among t[q] and the src elements equal to the
  * result (t[q] counts even without include_self, as in torch); without include_self dt is zero
  * at the reached positions. The node saves the result, as torch's: changing it in place before
- * backward makes backward fail (L2_ERR_AUTOGRAD). */
+ * backward makes backward fail (L2_ERR_AUTOGRAD). Differentiable again (create_graph,
+ * libl2/ops/index-cg.c: torch 1.13's scatter_reduce_backward with recorded ops), except prod
+ * with more than one zero of src scattered to one position: torch 1.13 raises when a backward
+ * goes through that dsrc (a delayed error); libl2 fails the create_graph backward itself
+ * (L2_ERR_AUTOGRAD) when src requires grad. */
 L2_API l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index,
                                     const l2_tensor *src, l2_scatter_mode reduce,
                                     bool include_self);

@@ -1,17 +1,24 @@
-/* test-cg-misc.c: second derivatives (create_graph, issue 15) of cumprod (libl2/ops/scan-cg.c):
- * gradgradcheck (float64, against central differences of libl2's plain first derivative, for
- * the input and the upstream gradient) on rows without zeros (torch's reversed-cumsum formula),
- * with one and two zeros in a row (its omitted products), along an inner dim, non-contiguous,
- * and the pass-through cases (a row of one element, a 0-d input). group_norm's cases are in
+/* test-cg-misc.c: second derivatives (create_graph, issue 15) of cumprod (libl2/ops/scan-cg.c)
+ * and scatter_reduce (index-cg.c): gradgradcheck (float64, against central differences of
+ * libl2's plain first derivative, for every input and the upstream gradient). cumprod: rows
+ * without zeros (torch's reversed-cumsum formula), with one and two zeros in a row (its omitted
+ * products), along an inner dim, non-contiguous, and the pass-through cases (a row of one
+ * element, a 0-d input). scatter_reduce: every reduction with include_self both ways, colliding
+ * indices, an index smaller than src, prod with one zero reaching a position, and the refusal
+ * torch 1.13 makes (prod, two zeros of src at one position). group_norm's cases are in
  * test-cg-nn.c. */
 #include "tap.h"
 #include "gradcheck.h"
 
 #include <l2.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct {
     int dim;
+    l2_scatter_mode mode;
+    bool self;
+    l2_tensor *index;
 } cs;
 
 static l2_tensor *run_cumprod(l2_tensor *const *in, void *ctx)
@@ -72,6 +79,29 @@ static void gg_cumprod(const char *name, int nd, const int64_t *sh, int dim, int
     l2_tensor_release(x);
 }
 
+static l2_tensor *run_sred(l2_tensor *const *in, void *ctx)
+{
+    const cs *c = ctx;
+    return l2_scatter_reduce(in[0], c->dim, c->index, in[1], c->mode, c->self);
+}
+
+/* scatter_reduce along dim 0 of t (3, 4) with src (3, 4) and the index (2, 3) below (positions
+ * 0 and 2 of a column reached twice, 1 once or never; src's last row and column unreached);
+ * zt, zs: flat offsets of t and src set to 0 (-1: none). */
+static void gg_sred(const char *name, l2_scatter_mode mode, bool self, int64_t zt, int nzs,
+                    const int64_t *zs)
+{
+    static const int64_t ix[6] = {0, 2, 2, 0, 1, 2};
+    cs c = {.dim = 0, .mode = mode, .self = self,
+            .index = l2_from_data(ix, 2, (int64_t[]){2, 3}, L2_INT64)};
+    l2_tensor *in[2] = {leaf(2, (int64_t[]){3, 4}, zt >= 0, &zt, false),
+                        leaf(2, (int64_t[]){3, 4}, nzs, zs, false)};
+    ok(gradgradcheck(name, run_sred, 2, in, &c), "gradgradcheck scatter_reduce %s", name);
+    l2_tensor_release(in[0]);
+    l2_tensor_release(in[1]);
+    l2_tensor_release(c.index);
+}
+
 int main(void)
 {
     int64_t live0 = l2_live_tensors();
@@ -91,6 +121,49 @@ int main(void)
     gg_cumprod("(3,4) dim -1 non-contiguous", 2, (int64_t[]){3, 4}, -1, 0, NULL, true);
     gg_cumprod("(3,1) dim 1 (rows of one)", 2, (int64_t[]){3, 1}, 1, 1, (int64_t[]){1}, false);
     gg_cumprod("0-d", 0, NULL, 0, 0, NULL, false);
+
+    static const char *modes[] = {"sum", "prod", "mean", "amax", "amin"};
+    for (int m = 0; m <= L2_SCATTER_AMIN; m++)
+        for (int self = 1; self >= 0; self--) {
+            char nm[64];
+            snprintf(nm, sizeof nm, "%s include_self=%d", modes[m], self);
+            gg_sred(nm, (l2_scatter_mode)m, self, -1, 0, NULL);
+        }
+    gg_sred("prod, a zero in t and one src zero at a position", L2_SCATTER_PROD, true, 0, 1,
+            (int64_t[]){4});
+    gg_sred("prod include_self=0, one src zero", L2_SCATTER_PROD, false, -1, 1, (int64_t[]){1});
+    /* prod, two zeros of src reaching position (0, 0): torch 1.13 refuses its double backward
+     * through dsrc (a delayed error); libl2 refuses the create_graph backward itself when src
+     * requires grad (fine when it does not) */
+    {
+        static const int64_t ix[6] = {0, 2, 2, 0, 1, 2};
+        l2_tensor *I = l2_from_data(ix, 2, (int64_t[]){2, 3}, L2_INT64);
+        l2_tensor *t = leaf(2, (int64_t[]){3, 4}, 0, NULL, false);
+        l2_tensor *s = leaf(2, (int64_t[]){3, 4}, 2, (int64_t[]){0, 4}, false);
+        l2_tensor *y = l2_scatter_reduce(t, 0, I, s, L2_SCATTER_PROD, true);
+        l2_tensor *sum = y ? l2_sum(y) : NULL, *g[2] = {NULL, NULL};
+        l2_status st = l2_autograd_grad_ex(1, &sum, NULL, 2, (l2_tensor *[]){t, s}, g, true,
+                                           true, false);
+        ok(st == L2_ERR_AUTOGRAD && strstr(l2_last_error(), "more than one zero") && !g[0] &&
+               !g[1],
+           "prod, two src zeros at one position: create_graph for src refused (%s)",
+           l2_last_error());
+        /* src not requiring grad: t's create_graph gradient works */
+        l2_tensor *sd = l2_detach(s), *y2 = l2_scatter_reduce(t, 0, I, sd, L2_SCATTER_PROD, true);
+        l2_tensor *sum2 = y2 ? l2_sum(y2) : NULL;
+        st = l2_autograd_grad_ex(1, &sum2, NULL, 1, &t, g, false, true, false);
+        ok(st == L2_OK && g[0] && l2_requires_grad(g[0]),
+           "the same with a src not requiring grad works (%s)", st == L2_OK ? "" : l2_last_error());
+        l2_tensor_release(sum2);
+        l2_tensor_release(y2);
+        l2_tensor_release(sd);
+        l2_tensor_release(g[0]);
+        l2_tensor_release(sum);
+        l2_tensor_release(y);
+        l2_tensor_release(s);
+        l2_tensor_release(t);
+        l2_tensor_release(I);
+    }
 
     /* create_graph through cumprod is recorded: the gradient requires grad */
     {
