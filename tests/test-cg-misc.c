@@ -33,7 +33,8 @@ static l2_tensor *run_cumprod(l2_tensor *const *in, void *ctx)
 static l2_tensor *leaf(int nd, const int64_t *sh, int nz, const int64_t *zs, bool trans)
 {
     int64_t ts[L2_MAX_DIMS];
-    memcpy(ts, sh, sizeof(int64_t) * (size_t)nd);
+    if (nd > 0)
+        memcpy(ts, sh, sizeof(int64_t) * (size_t)nd);
     if (trans) {
         ts[nd - 1] = sh[nd - 2];
         ts[nd - 2] = sh[nd - 1];
