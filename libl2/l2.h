@@ -1837,7 +1837,9 @@ typedef enum {
  * likewise Q) is given; a given scale factor is also the one the source coordinates use, as
  * torch's. align_corners (bilinear and bicubic only) maps the corner pixels' centres onto each
  * other. Differentiable in x (the adjoint: each output's gradient goes to the cells it read,
- * with its weights). Errors: L2_ERR_SHAPE for x not 4-d (1-d and 3-d interpolation are not
+ * with its weights), and differentiable again (create_graph, libl2/ops/interp.c: the adjoint as
+ * matmuls with the axes' constant tap matrices, O(out in) memory per axis; the second
+ * derivative in dy is the interpolation, in x zero, as torch 1.13). Errors: L2_ERR_SHAPE for x not 4-d (1-d and 3-d interpolation are not
  * provided) or an input or output size < 1; L2_ERR_ARG for both or neither of size and
  * scale_factor, align_corners with a nearest mode, an unknown mode; L2_ERR_DTYPE for integer
  * x; L2_ERR_OVERFLOW for a scale factor giving no finite int64 size. */

@@ -5,7 +5,8 @@
  * products), along an inner dim, non-contiguous, and the pass-through cases (a row of one
  * element, a 0-d input). scatter_reduce: every reduction with include_self both ways, colliding
  * indices, an index smaller than src, prod with one zero reaching a position, and the refusal
- * torch 1.13 makes (prod, two zeros of src at one position). group_norm's cases are in
+ * torch 1.13 makes (prod, two zeros of src at one position). interpolate (interp.c): every
+ * mode, align_corners both ways, output sizes and scale factors. group_norm's cases are in
  * test-cg-nn.c. */
 #include "tap.h"
 #include "gradcheck.h"
@@ -19,6 +20,9 @@ typedef struct {
     l2_scatter_mode mode;
     bool self;
     l2_tensor *index;
+    l2_interp_mode im;  /* interpolate */
+    int64_t size[2];    /* interpolate: output size, or {0, 0} for the scale factors */
+    double scale[2];
 } cs;
 
 static l2_tensor *run_cumprod(l2_tensor *const *in, void *ctx)
@@ -103,6 +107,22 @@ static void gg_sred(const char *name, l2_scatter_mode mode, bool self, int64_t z
     l2_tensor_release(c.index);
 }
 
+static l2_tensor *run_interp(l2_tensor *const *in, void *ctx)
+{
+    const cs *c = ctx;
+    return l2_interpolate(in[0], c->size[0] ? c->size : NULL, c->size[0] ? NULL : c->scale,
+                          c->im, c->self);
+}
+
+static void gg_interp(const char *name, l2_interp_mode im, bool align, int64_t oh, int64_t ow,
+                      double sh, double sw, bool trans)
+{
+    cs c = {.im = im, .self = align, .size = {oh, ow}, .scale = {sh, sw}};
+    l2_tensor *x = leaf(4, (int64_t[]){2, 1, 3, 4}, 0, NULL, trans);
+    ok(gradgradcheck(name, run_interp, 1, &x, &c), "gradgradcheck interpolate %s", name);
+    l2_tensor_release(x);
+}
+
 int main(void)
 {
     int64_t live0 = l2_live_tensors();
@@ -165,6 +185,17 @@ int main(void)
         l2_tensor_release(t);
         l2_tensor_release(I);
     }
+
+    /* interpolate (upsample2d's node): every mode, align_corners both ways, sizes and scales */
+    gg_interp("nearest (5,7)", L2_INTERP_NEAREST, false, 5, 7, 0, 0, false);
+    gg_interp("nearest-exact scale (1.5,0.5)", L2_INTERP_NEAREST_EXACT, false, 0, 0, 1.5, 0.5,
+              false);
+    gg_interp("bilinear (5,6)", L2_INTERP_BILINEAR, false, 5, 6, 0, 0, false);
+    gg_interp("bilinear align_corners (4,7), non-contiguous", L2_INTERP_BILINEAR, true, 4, 7, 0,
+              0, true);
+    gg_interp("bilinear scale (2,1.5)", L2_INTERP_BILINEAR, false, 0, 0, 2, 1.5, false);
+    gg_interp("bicubic (5,3)", L2_INTERP_BICUBIC, false, 5, 3, 0, 0, false);
+    gg_interp("bicubic align_corners (6,6)", L2_INTERP_BICUBIC, true, 6, 6, 0, 0, false);
 
     /* create_graph through cumprod is recorded: the gradient requires grad */
     {
