@@ -967,7 +967,9 @@ L2_API l2_tensor *l2_std_mean(const l2_tensor *t, int ndims, const int *dims, do
 /* torch.cumprod: running product along dim; bool/int64 give int64 (wrapping), floats keep their
  * dtype (accumulated in float64). Backward, with z the row's first zero: dx_j = (sum_{k >= j}
  * dy_k y_k) / x_j before z, the products without x_z at z, 0 after z (exact with zeros, as
- * torch 1.13). */
+ * torch 1.13). Differentiable again (create_graph, libl2/ops/scan-cg.c) as torch 1.13's
+ * grad-mode formula: reversed_cumsum(y dy) / x without a zero in x, else the omitted products
+ * sum_{k >= j} dy_k prod_{i <= k, i != j} x_i (n times x's memory). */
 L2_API l2_tensor *l2_cumprod(const l2_tensor *t, int dim);
 /* torch.cummax / cummin: the running largest / smallest element along dim (t's dtype, any
  * dtype) and, when indices is non-NULL, a new int64 tensor of positions there (yours; NULL on
@@ -1543,7 +1545,11 @@ typedef enum {
  * zero per position); amax/amin: dy split evenly among t[q] and the src elements equal to the
  * result (t[q] counts even without include_self, as in torch); without include_self dt is zero
  * at the reached positions. The node saves the result, as torch's: changing it in place before
- * backward makes backward fail (L2_ERR_AUTOGRAD). */
+ * backward makes backward fail (L2_ERR_AUTOGRAD). Differentiable again (create_graph,
+ * libl2/ops/index-cg.c: torch 1.13's scatter_reduce_backward with recorded ops), except prod
+ * with more than one zero of src scattered to one position: torch 1.13 raises when a backward
+ * goes through that dsrc (a delayed error); libl2 fails the create_graph backward itself
+ * (L2_ERR_AUTOGRAD) when src requires grad. */
 L2_API l2_tensor *l2_scatter_reduce(const l2_tensor *t, int dim, const l2_tensor *index,
                                     const l2_tensor *src, l2_scatter_mode reduce,
                                     bool include_self);
@@ -1875,7 +1881,9 @@ typedef enum {
  * likewise Q) is given; a given scale factor is also the one the source coordinates use, as
  * torch's. align_corners (bilinear and bicubic only) maps the corner pixels' centres onto each
  * other. Differentiable in x (the adjoint: each output's gradient goes to the cells it read,
- * with its weights). Errors: L2_ERR_SHAPE for x not 4-d (1-d and 3-d interpolation are not
+ * with its weights), and differentiable again (create_graph, libl2/ops/interp.c: the adjoint as
+ * matmuls with the axes' constant tap matrices, O(out in) memory per axis; the second
+ * derivative in dy is the interpolation, in x zero, as torch 1.13). Errors: L2_ERR_SHAPE for x not 4-d (1-d and 3-d interpolation are not
  * provided) or an input or output size < 1; L2_ERR_ARG for both or neither of size and
  * scale_factor, align_corners with a nearest mode, an unknown mode; L2_ERR_DTYPE for integer
  * x; L2_ERR_OVERFLOW for a scale factor giving no finite int64 size. */
@@ -2014,7 +2022,9 @@ L2_API l2_tensor *l2_normal_float_tensor(double mean, const l2_tensor *std);
  * C / num_groups consecutive channels normalised over its channels and spatial positions,
  * (x - mean) / sqrt(var + eps) with the biased variance, then y * weight[c] + bias[c]; weight,
  * bias: NULL or (C). Statistics in float64; differentiable in x, weight and bias (node
- * "group_norm", torch's NativeGroupNormBackward formulas). Errors, in torch's order: L2_ERR_DIM for fewer than 2 dims,
+ * "group_norm", torch's NativeGroupNormBackward formulas), and differentiable again
+ * (create_graph, libl2/ops/nn-norm-cg.c: the statistics recomputed with recorded ops; also
+ * instance_norm's). Errors, in torch's order: L2_ERR_DIM for fewer than 2 dims,
  * L2_ERR_ARG for num_groups 0, L2_ERR_SHAPE when (N C // num_groups) * S == 1 (torch's "more
  * than 1 value per channel") or C is not divisible by num_groups or weight or bias is not (C),
  * L2_ERR_ARG for num_groups < 0, L2_ERR_DTYPE. */

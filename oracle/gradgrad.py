@@ -381,14 +381,28 @@ def torch_refs(op, tin, a, diff, vts, uts, rng, outs):
             ms[j] = np.maximum(ms[j], np.where(np.isfinite(d), d, 0.0))
 
     # sensitivities at two scales: 2^-20 (conditioning) and 2^-48 (a few ulps: where an element
-    # is rounding noise of cancelling terms, the noise of the perturbed run shows their size)
-    for h in (CMP.PERTURB_H, CMP.PERTURB_H, 2.0 ** -48, 2.0 ** -48):
+    # is rounding noise of cancelling terms, the noise of the perturbed run shows their size).
+    # The last run perturbs every element of the inputs on its own (each a contiguous copy),
+    # not their storage: an expanded or overlapping input's equal elements stay equal under a
+    # storage perturbation, so an exact zero from their cancellation (instance_norm over two
+    # positions with an expanded v: v - mean(v) = 0, torch 0.0 exactly, libl2 a 1e-17 rounding
+    # of terms of size 1) had no magnitude at all
+    def elem64(t, tf):
+        t = _copy64(t)
+        if not isinstance(t, torch.Tensor) or not t.is_floating_point() or \
+                op.name in KEEP_STRIDES:
+            return _copy64(t, tf)
+        return tf(t.contiguous().reshape(-1)).reshape(t.shape)
+
+    for h, each in ((CMP.PERTURB_H, False), (CMP.PERTURB_H, False), (2.0 ** -48, False),
+                    (2.0 ** -48, False), (2.0 ** -48, True)):
         def tf(full, h=h):
             return full * (1 + h * torch.from_numpy(rng.uniform(-1, 1, full.numel())))
+        cp = elem64 if each else _copy64
         try:
-            g1, h1, _, _ = torch_second(op, [_copy64(t, tf) for t in tin], a, diff,
-                                        [_copy64(vt, tf) for vt in vts],
-                                        [_copy64(u, tf) for u in uts], outs)
+            g1, h1, _, _ = torch_second(op, [cp(t, tf) for t in tin], a, diff,
+                                        [cp(vt, tf) for vt in vts],
+                                        [cp(u, tf) for u in uts], outs)
         except (CaseSkip, TorchRaises):
             continue
         acc(mg, g0, g1, h)

@@ -11,7 +11,8 @@
 #include <string.h>
 
 enum {
-    SOFTMAX, LOG_SOFTMAX, DROPOUT, CE, CE_PROB, NLL, MSE, L1, BCE, BCE_LOGITS, LN, BN, NORMAL, BERNOULLI,
+    SOFTMAX, LOG_SOFTMAX, DROPOUT, CE, CE_PROB, NLL, MSE, L1, BCE, BCE_LOGITS, LN, BN, NORMAL,
+    BERNOULLI, GN,
 };
 
 typedef struct {
@@ -21,7 +22,8 @@ typedef struct {
     int64_t ignore;   /* cross_entropy / nll_loss */
     double eps;       /* label smoothing; dropout p; normalisation eps */
     int nparams;      /* layer_norm / batch_norm: 0 none, 1 weight, 2 weight and bias */
-    int nnorm;        /* layer_norm: normalised dims; batch_norm: 1 training, 0 eval */
+    int nnorm;        /* layer_norm: normalised dims; batch_norm: 1 training, 0 eval;
+                       * group_norm: groups */
     l2_tensor *target; /* a constant target (class indices), or NULL: in[1] is the target */
 } nn_ctx;
 
@@ -68,6 +70,9 @@ static l2_tensor *nn_op(l2_tensor *const *in, void *vc)
         l2_tensor_release(d);
         return r;
     }
+    case GN:
+        return l2_group_norm(in[0], c->nnorm, c->nparams > 0 ? in[1] : NULL,
+                             c->nparams > 1 ? in[2] : NULL, c->eps);
     }
     return NULL;
 }
@@ -301,8 +306,8 @@ int main(void)
     l2_tensor_release(y2);
     l2_tensor_release(y3);
 
-    /* layer_norm, batch_norm (training: the statistics recomputed with recorded ops; eval: the
-     * running ones, constants) */
+    /* layer_norm, batch_norm, group_norm (training: the statistics recomputed with recorded ops;
+     * eval: the running ones, constants) */
     {
         struct {
             const char *name;
@@ -318,6 +323,12 @@ int main(void)
             {"batch_norm training (2,3,2)^T, no parameters", BN, 0, 1, 3, {2, 3, 2}, {3}, 1,
              true},
             {"batch_norm eval (2,3,2), weight and bias", BN, 2, 0, 3, {2, 3, 2}, {3}, 1, false},
+            {"group_norm (2,4,3) 2 groups, weight and bias", GN, 2, 2, 3, {2, 4, 3}, {4}, 1,
+             false},
+            {"group_norm (2,4) 4 groups (instance-like), weight", GN, 1, 4, 2, {2, 4}, {4}, 1,
+             false},
+            {"group_norm (2,2,3)^T 1 group, no parameters", GN, 0, 1, 3, {2, 2, 3}, {2}, 1,
+             true},
         };
         for (size_t k = 0; k < sizeof nc / sizeof *nc; k++) {
             c = (nn_ctx){.op = nc[k].op, .eps = 1e-5, .nparams = nc[k].nparams,

@@ -235,16 +235,26 @@ static void pool_sizes(const l2__node *n, int nsp, int64_t *planes, int64_t *in,
     }
 }
 
+/* The backward of a max pool over nsp spatial dims whose forward kept the flat argmax positions
+ * arg (one per output; every max pool but max_pool2d's 2x2 loop keeps them in n->extra). */
+static l2_status max_pool_cg(l2__node *n, const l2_tensor *gout, int nsp, const int64_t *arg,
+                             l2_tensor **gin)
+{
+    int64_t planes, in, out;
+    pool_sizes(n, nsp, &planes, &in, &out);
+    return argmax_scatter(n, gout, arg, planes, in, out, gin);
+}
+
 /* pool.c's max_pool2d: the 2x2 stride-2 unpadded loop keeps a byte per output (the cell of its
  * window, 0 1 on the first row, 2 3 on the second), the others flat positions. */
 l2_status l2__max_pool2d_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
-    int64_t planes, in, out;
-    pool_sizes(n, 2, &planes, &in, &out);
     const int64_t *p = n->i;
     bool two = p[0] == 2 && p[1] == 2 && p[2] == 2 && p[3] == 2 && p[4] == 0 && p[5] == 0;
     if (!two)
-        return argmax_scatter(n, gout, n->extra, planes, in, out, gin);
+        return max_pool_cg(n, gout, 2, n->extra, gin);
+    int64_t planes, in, out;
+    pool_sizes(n, 2, &planes, &in, &out);
     int nd = n->in_ndim[0];
     int64_t W = n->in_shape[0][nd - 1], ow = n->out_shape[nd - 1], m = planes * out;
     int64_t *arg = l2__malloc(sizeof(int64_t) * (size_t)m + 1, "max_pool2d_backward");
@@ -262,24 +272,18 @@ l2_status l2__max_pool2d_backward_cg(l2__node *n, const l2_tensor *gout, l2_tens
 
 l2_status l2__max_pool2d_ex_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
-    int64_t planes, in, out;
-    pool_sizes(n, 2, &planes, &in, &out);
-    return argmax_scatter(n, gout, n->extra, planes, in, out, gin);
+    return max_pool_cg(n, gout, 2, n->extra, gin);
 }
 
 l2_status l2__adaptive_max_pool2d_backward_cg(l2__node *n, const l2_tensor *gout,
                                               l2_tensor **gin)
 {
-    int64_t planes, in, out;
-    pool_sizes(n, 2, &planes, &in, &out);
-    return argmax_scatter(n, gout, n->extra, planes, in, out, gin);
+    return max_pool_cg(n, gout, 2, n->extra, gin);
 }
 
 l2_status l2__max_pool3d_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
-    int64_t planes, in, out;
-    pool_sizes(n, 3, &planes, &in, &out);
-    return argmax_scatter(n, gout, n->extra, planes, in, out, gin);
+    return max_pool_cg(n, gout, 3, n->extra, gin);
 }
 
 /* max_unpool2d: y[p, idx[p, i]] = x[p, i], so dx[p, i] = dy[p, idx[p, i]] (the indices: n->extra,

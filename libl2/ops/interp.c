@@ -295,3 +295,48 @@ l2_status l2__upsample2d_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
     gin[0] = dx;
     return L2_OK;
 }
+
+/* The (out x in) matrix of one axis's taps tp (one per output), weights added where
+ * taps repeat an index (bicubic at the borders). New tensor or NULL. */
+static l2_tensor *axis_matrix(const axis *a, const taps *tp, l2_dtype dt)
+{
+    l2_tensor *m = l2_zeros(2, (int64_t[]){a->out, a->in}, L2_FLOAT64);
+    if (!m)
+        return NULL;
+    double *p = (double *)l2__data(m);
+    for (int64_t i = 0; i < a->out; i++)
+        for (int j = 0; j < tp[i].n; j++)
+            p[i * a->in + tp[i].idx[j]] += tp[i].w[j];
+    if (dt == L2_FLOAT64)
+        return m;
+    l2_tensor *r = l2_to_dtype(m, dt);
+    l2_tensor_release(m);
+    return r;
+}
+
+/* create_graph (issue 15): the backward is linear in dy with constant weights, so with the
+ * axes' tap matrices Mh (OH x IH) and Mw (OW x IW), dx = Mh^T dy Mw as recorded matmuls: its
+ * derivative in dy is the interpolation itself (torch 1.13's double backward: upsample of the
+ * gradient), in x zero. The matrices take O(out in) memory per axis. */
+l2_status l2__upsample2d_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    const char *op = "interpolate";
+    axis ax[2];
+    for (int d = 0; d < 2; d++)
+        ax[d] = (axis){n->in_shape[0][2 + d], n->out_shape[2 + d], n->f[d]};
+    taps *tp = all_taps(op, ax, (l2_interp_mode)n->i[0], n->i[1] != 0,
+                        gout->dtype == L2_FLOAT32);
+    if (!tp)
+        return l2_last_status();
+    l2_tensor *mh = axis_matrix(&ax[0], tp, gout->dtype);
+    l2_tensor *mw = mh ? axis_matrix(&ax[1], tp + ax[0].out, gout->dtype) : NULL;
+    l2__free(tp);
+    l2_tensor *mt = mw ? l2_transpose(mh, 0, 1) : NULL;
+    l2_tensor *t = mt ? l2_matmul(gout, mw) : NULL;
+    gin[0] = t ? l2_matmul(mt, t) : NULL;
+    l2_tensor_release(mh);
+    l2_tensor_release(mw);
+    l2_tensor_release(mt);
+    l2_tensor_release(t);
+    return gin[0] ? L2_OK : l2_last_status();
+}

@@ -9,5 +9,6 @@
 /* create_graph (issue 15): the ops of this family with a differentiable backward
  * (l2__name_backward_cg, autograd-impl.h). */
 #define L2__CG_INTERP(X)                                                                 \
+    X(UPSAMPLE2D, upsample2d)                                                            \
     X(UNFOLD, unfold)                                                                    \
     X(FOLD, fold)

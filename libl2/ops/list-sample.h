@@ -9,4 +9,5 @@
  * (l2__name_backward_cg, autograd-impl.h). */
 #define L2__CG_SAMPLE(X)                                                                     \
     X(BERNOULLI, bernoulli)                                                                  \
-    X(NORMAL, normal)
+    X(NORMAL, normal)                                                                        \
+    X(GROUP_NORM, group_norm)

@@ -14,6 +14,7 @@
 #define L2__CG_SCAN(X)                                                                   \
     X(AMAX, amax)                                                                        \
     X(AMIN, amin)                                                                        \
+    X(CUMPROD, cumprod)                                                                  \
     X(CUMMAX, cummax)                                                                    \
     X(CUMMIN, cummin)                                                                    \
     X(LOGCUMSUMEXP, logcumsumexp)

@@ -9,4 +9,5 @@
  * (l2__name_backward_cg, autograd-impl.h). */
 #define L2__CG_UNIQ(X)                                                                   \
     X(SCATTER, scatter)                                                                  \
-    X(SCATTER_VALUE, scatter_value)
+    X(SCATTER_VALUE, scatter_value)                                                      \
+    X(SCATTER_REDUCE, scatter_reduce)

@@ -1,8 +1,9 @@
 /* nn-norm-cg.c: the differentiable backwards (create_graph, issue 15) of layer_norm and
- * batch_norm (nn-norm.c). The forward keeps its statistics as plain doubles (no graph), so the
- * differentiable backward recomputes them from the attached input with recorded ops (mean,
- * biased variance, rsqrt(var + eps), eps kept in node->f[0]); batch_norm in eval mode uses the
- * running statistics, constants. The formulas are those of the fused kernels:
+ * batch_norm (nn-norm.c) and group_norm (nn-norm2.c, also instance_norm's node). The forward
+ * keeps its statistics as plain doubles (no graph), so the differentiable backward recomputes
+ * them from the attached input with recorded ops (mean, biased variance, rsqrt(var + eps), eps
+ * kept in node->f[0]); batch_norm in eval mode uses the running statistics, constants. The
+ * formulas are those of the fused kernels:
  *     xhat = (x - mean) rstd,  gw = g w,
  *     dx = rstd (gw - mean(gw) - xhat mean(gw xhat)),  dw = sum(g xhat),  db = sum(g),
  * means over the normalised elements, sums over the others.
@@ -10,6 +11,8 @@
  * Dimension letters: M rows and N normalised elements (layer_norm); N batch, C channels. */
 #include "nn-impl.h"
 #include "cg-scratch.h"
+
+#include <math.h>
 
 /* Saved tensor k attached, cast to dt (recorded) when it differs; reshaped to (nd, shape). */
 static l2_tensor *saved_shaped(l2__node *n, int k, l2_dtype dt, int nd, const int64_t *shape)
@@ -179,5 +182,61 @@ l2_status l2__batch_norm_backward_cg(l2__node *n, const l2_tensor *gout, l2_tens
     return L2_OK;
 fail:
     release_all((l2_tensor *[]){x, w, mc, rc, xhat, dx, t}, 7);
+    return l2_last_status();
+}
+
+/* group_norm over x (N, C, *) in G groups: the statistics per (sample, group) over x seen as
+ * (N, G, C/G * S), the weight applied per channel in x's shape first (gw = g w), then the same
+ * formulas; dw = sum(g xhat) and db = sum(g) over every dim but the channel's. */
+l2_status l2__group_norm_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    int nd = n->in_ndim[0];
+    const int64_t *xs = n->in_shape[0];
+    int64_t N = xs[0], C = xs[1], G = n->i[0], D = G ? C / G * l2__numel(nd - 2, xs + 2) : 0;
+    l2_dtype dt = n->in_dtype[0];
+    bool want_x = l2__edge_of(n, 0), want_w = l2__edge_of(n, 1), want_b = l2__edge_of(n, 2);
+    bool has_w = n->n_saved > 1;
+    int rd[L2_MAX_DIMS], nrd = 0, two = 2;
+    int64_t wshape[L2_MAX_DIMS];
+    for (int d = 0; d < nd; d++) {
+        wshape[d] = d == 1 ? C : 1;
+        if (d != 1)
+            rd[nrd++] = d;
+    }
+    l2_tensor *x = NULL, *w = NULL, *gw = NULL, *g3 = NULL, *xhat = NULL, *dx = NULL, *t = NULL;
+    if (!(x = saved_shaped(n, 0, dt, 3, (int64_t[]){N, G, D})))
+        goto fail;
+    if (has_w && !(w = saved_shaped(n, 1, dt, nd, wshape)))
+        goto fail;
+    if (!(gw = w ? l2_mul(gout, w) : l2_tensor_ref((l2_tensor *)gout)) ||
+        !(g3 = l2_reshape(gw, L2_SHAPE(N, G, D))))
+        goto fail;
+    if ((want_x || want_w) &&
+        norm_grads(x, g3, 1, &two, NULL, n->f[0], NULL, NULL, want_w ? &xhat : NULL,
+                   want_x ? &dx : NULL) != L2_OK)
+        goto fail;
+    if (want_x && !(gin[0] = l2_reshape(dx, nd, xs)))
+        goto fail;
+    if (want_w && D == 0 && N > 0) {
+        /* empty groups: torch's dw = (sum(g x) - sum(g) mean) rstd with the mean of nothing,
+         * NaN (its first derivative with or without create_graph); NaN times the attached
+         * weight keeps its second derivative NaN, as torch's */
+        l2_tensor *w1 = l2__saved_graph(n, 1), *nan = l2_full(1, &C, NAN, dt);
+        gin[1] = w1 && nan ? l2_mul(nan, w1) : NULL;
+        l2_tensor_release(w1);
+        l2_tensor_release(nan);
+        if (!gin[1])
+            goto fail;
+    } else if (want_w) {
+        REPLACE(xhat, l2_reshape(old_, nd, xs));
+        if (!xhat || !(t = l2_mul(gout, xhat)) || !(gin[1] = l2_sum_dims(t, nrd, rd, false)))
+            goto fail;
+    }
+    if (want_b && !(gin[2] = l2_sum_dims(gout, nrd, rd, false)))
+        goto fail;
+    release_all((l2_tensor *[]){x, w, gw, g3, xhat, dx, t}, 7);
+    return L2_OK;
+fail:
+    release_all((l2_tensor *[]){x, w, gw, g3, xhat, dx, t}, 7);
     return l2_last_status();
 }

@@ -123,6 +123,7 @@ static l2_tensor *group_norm_run(const l2_tensor *x, int64_t G, const l2_tensor 
     if (node) { /* extra: mean[R], rstd[R] */
         node->i[0] = G;
         node->ni = 1;
+        node->f[0] = eps; /* create_graph recomputes the statistics (nn-norm-cg.c) */
         stats = NULL;
     }
     l2__free(stats);
