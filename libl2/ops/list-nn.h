@@ -22,6 +22,7 @@
     X(NLL_LOSS, nll_loss)                                                                    \
     X(MSE_LOSS, mse_loss)                                                                    \
     X(L1_LOSS, l1_loss)                                                                      \
+    X(BINARY_CROSS_ENTROPY, binary_cross_entropy)                                            \
     X(BINARY_CROSS_ENTROPY_WITH_LOGITS, binary_cross_entropy_with_logits)                    \
     X(LAYER_NORM, layer_norm)                                                                \
     X(BATCH_NORM, batch_norm)

@@ -1,13 +1,15 @@
 /* nn-cg.c: the differentiable backwards (create_graph, issue 15) of softmax, log_softmax,
  * dropout and the losses of nn-loss.c (cross_entropy, nll_loss, mse_loss, l1_loss,
- * binary_cross_entropy_with_logits; not binary_cross_entropy, see pw_cg): the same derivatives as their fused
- * backward kernels, written with recorded public ops over the saved tensors attached to their
- * graphs (l2__saved_graph), so a gradient can be differentiated again. The normalisations'
+ * binary_cross_entropy(_with_logits)): the same derivatives as their fused backward kernels,
+ * written with recorded public ops over the saved tensors attached to their graphs
+ * (l2__saved_graph), so a gradient can be differentiated again. The normalisations'
  * are in nn-norm-cg.c.
  *
  * Dimension letters: N batch, C classes; a "position" is one lane along the class dim. */
 #include "nn-impl.h"
 #include "cg-scratch.h"
+
+#include <math.h>
 
 /* Saved tensor k of n attached to its graph, cast to dt with a recorded cast when it differs.
  * New reference or NULL. */
@@ -180,15 +182,16 @@ l2_status l2__nll_loss_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor
 /* ---- pointwise losses ----------------------------------------------------------------------- */
 
 /* The kinds of nn-loss.c's pointwise node (i[1]). */
-enum { PW_MSE, PW_L1, PW_BCE, PW_BCE_LOGITS }; /* PW_BCE: no differentiable backward */
+enum { PW_MSE, PW_L1, PW_BCE, PW_BCE_LOGITS };
 
 /* With gs = g / numel (mean) or g, in the broadcast shape and the result dtype:
  *   mse: dx = 2 (x - t) gs, dt = -dx;   l1: dx = sign(x - t) gs, dt = -dx (sign a constant);
  *   bce_with_logits: dx = gs (sigmoid(x) - t), dt = -gs x.
- * binary_cross_entropy has none: torch 1.13's double backward of it is not the derivative of
- * its backward (it adds 1e-12 to x and 1 - x in the denominator where the backward clamps
- * x (1 - x) at 1e-12), so an exact derivative differs from torch's by ~1e-11 relative; matching
- * it needs a node of its own (not done). */
+ *   binary_cross_entropy: dx = gs (x - t) / max(x (1 - x), 1e-12f), dt = gs (log1p(-x) - log(x)).
+ * binary_cross_entropy's second derivatives are those of this formula (the clamp recorded);
+ * torch 1.13's double backward writes 1 / ((x + 1e-12) (1 - x + 1e-12)) in their place: the two
+ * agree within ~2e-12 / min(x, 1 - x) relative, and differ where x (1 - x) < 1e-12 (x within
+ * 1e-12 of 0 or 1), where libl2's clamp has no derivative (l2.h). */
 static l2_status pw_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     int red = (int)n->i[0], kind = (int)n->i[1];
@@ -229,6 +232,29 @@ static l2_status pw_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
             u = NULL;
         }
         break;
+    case PW_BCE:
+        if (want_x) {
+            if (!(d = l2_rsub_scalar(x, 1)))
+                goto fail;
+            REPLACE(d, l2_mul(x, old_));
+            REPLACE(d, l2_clamp(old_, (double)1e-12f, INFINITY)); /* nn-loss.c's BCE_EPS */
+            if (!d || !(u = l2_sub(x, t)))
+                goto fail;
+            REPLACE(u, l2_div(old_, d));
+            if (!u || !(gin[0] = l2_mul(gs, u)))
+                goto fail;
+        }
+        if (want_t) {
+            if (!(v = l2_neg(x)))
+                goto fail;
+            REPLACE(v, l2_log1p(old_));
+            l2_tensor *lx = v ? l2_log(x) : NULL;
+            REPLACE(v, lx ? l2_sub(old_, lx) : NULL);
+            l2_tensor_release(lx);
+            if (!v || !(gin[1] = l2_mul(gs, v)))
+                goto fail;
+        }
+        break;
     default:
         if (want_x) {
             if (!(d = l2_sigmoid(x)))
@@ -256,6 +282,11 @@ l2_status l2__mse_loss_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor
 }
 
 l2_status l2__l1_loss_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    return pw_cg(n, gout, gin);
+}
+
+l2_status l2__binary_cross_entropy_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     return pw_cg(n, gout, gin);
 }
