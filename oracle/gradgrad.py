@@ -562,6 +562,8 @@ def check_case(run, op, case, dirs, must):
         for j, nm in enumerate(names):
             if tbad and not nm.startswith("v"):
                 continue
+            if nm.startswith("v") and empty_nan(specs, diff, r["h"][j], th[j]):
+                continue
             m = judge("h of " + nm, r["h"][j], th[j], rh[j], mh[j], dt, op, True)
             if m:
                 fails.append(m)
@@ -577,6 +579,19 @@ def check_case(run, op, case, dirs, must):
     if traised is not None:
         return "torch", traised, notes
     return "ok", None, notes
+
+
+def empty_nan(specs, diff, got, want):
+    """True where torch's h of an upstream gradient is all NaN and libl2's all 0 because an
+    input has no elements: the first derivative is then a sum over nothing, identically 0, and
+    so is its derivative in v; torch 1.13 divides by the zero norm of the empty vectors
+    (pairwise_distance of (2, 0) inputs, p = 3: NormBackward's masked fill is not differentiated
+    as zero). Not a failure."""
+    if got is None or want is None or got.shape != want.shape or not want.size:
+        return False
+    if not any(0 in specs[i]["shape"] for i in diff if specs[i] is not None):
+        return False
+    return bool(np.all(np.isnan(want)) and np.all(got == 0))
 
 
 def v_names(outs):
