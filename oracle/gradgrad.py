@@ -350,11 +350,13 @@ TORCH_BAD_NODES = ("SgnBackward0",)
 def has_node(ts, names):
     """True when the graph of any tensor of ts has a node of a type named in names."""
     seen, stack = set(), [t.grad_fn for t in ts if t is not None and t.grad_fn is not None]
+    alive = []  # every visited node object kept: an id is unique only while its object lives
     while stack:
         fn = stack.pop()
         if fn is None or id(fn) in seen:
             continue
         seen.add(id(fn))
+        alive.append(fn)
         if type(fn).__name__ in names:
             return True
         stack.extend(f for f, _ in fn.next_functions)
