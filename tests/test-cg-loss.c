@@ -245,37 +245,6 @@ static void zero_and_dtypes(void)
         l2_tensor_release(rel2[i]);
 }
 
-/* Out of memory in the create_graph backward: every injected allocation failure gives
- * L2_ERR_NOMEM, leaks nothing and leaves the gradients NULL; the sweep ends with a success. */
-static void oom_sweep(const char *name, int n, l2_tensor *const *in, const lcase *c)
-{
-    l2_tensor *o = f(in, (void *)c), *y = o ? l2_sum(o) : NULL;
-    int runs = 0, nomem = 0, clean = 1, done = 0;
-    for (int k = 0; k < 600 && y && !done; k++) {
-        l2_tensor *g[3] = {0};
-        int64_t live = l2_live_tensors();
-        l2_debug_fail_alloc_after(k);
-        l2_status st = l2_autograd_grad_ex(1, &y, NULL, n, in, g, true, true, false);
-        l2_debug_fail_alloc_after(-1);
-        runs++;
-        if (st == L2_OK) {
-            done = 1;
-        } else {
-            nomem += st == L2_ERR_NOMEM;
-            for (int i = 0; i < n; i++)
-                clean &= g[i] == NULL;
-            clean &= l2_live_tensors() == live;
-        }
-        for (int i = 0; i < n; i++)
-            l2_tensor_release(g[i]);
-    }
-    ok(done && nomem == runs - 1 && clean,
-       "%s: create_graph under injected allocation failures: %d runs, %d NOMEM, clean %d", name,
-       runs, nomem, clean);
-    l2_tensor_release(y);
-    l2_tensor_release(o);
-}
-
 int main(void)
 {
     l2_manual_seed(1514);
@@ -286,7 +255,7 @@ int main(void)
         int n = make_inputs(c, in);
         ok(gradgradcheck(c->name, f, n, in, (void *)c), "gradgradcheck: %s", c->name);
         if (c->red == R_MEAN && c->layout == CONTIG)
-            oom_sweep(c->name, n, in, c);
+            cg_oom_sweep(c->name, f, n, in, (void *)c);
         for (int i = 0; i < n; i++)
             l2_tensor_release(in[i]);
         l2_tensor_release(fixed);

@@ -138,19 +138,9 @@ l2_tensor *l2_baddbmm(const l2_tensor *input, const l2_tensor *batch1, const l2_
         r = l2__linalg_product(op, batch1, batch2, c, beta,
                                l2__fault("baddbmm_gemm_alpha") ? 1.0 : alpha, 3, shape);
     l2_tensor_release(c);
-    const l2_tensor *in[3] = {input, batch1, batch2};
-    if (r && l2__is_float(dt) && l2__needs_grad(3, in)) {
-        /* d batch1 reads batch2, d batch2 reads batch1 */
-        bool need[2] = {batch2->requires_grad, batch1->requires_grad};
-        l2__node *node = l2__record_save_needed(L2__OP_BADDBMM, r, 3, in, 2, in + 1, need);
-        if (!node) {
-            l2_tensor_release(r);
-            return NULL;
-        }
-        node->f[0] = beta;
-        node->f[1] = alpha;
-    }
-    return l2__ret(r);
+    /* d batch1 reads batch2, d batch2 reads batch1 */
+    return l2__ret(l2__record_scaled_product(L2__OP_BADDBMM, r, input, batch1, batch2, beta,
+                                             alpha));
 }
 
 /* torch's formulas (derivatives.yaml), each product scaled after it as torch's maybe_multiply:

@@ -15,6 +15,12 @@
 l2_tensor *l2__linalg_product(const char *op, const l2_tensor *a, const l2_tensor *b,
                               const l2_tensor *c, double beta, double alpha, int out_ndim,
                               const int64_t *out_shape);
+/* Attach to r, the result of op(c, a, b) = beta * c + alpha * a @ b (addmm, baddbmm), its node
+ * when grad mode wants one: b saved when a requires grad, a when b does; beta and alpha in f[0]
+ * and f[1]. Returns r, or NULL with r released (out of memory, error set). */
+l2_tensor *l2__record_scaled_product(int opk, l2_tensor *r, const l2_tensor *c,
+                                     const l2_tensor *a, const l2_tensor *b, double beta,
+                                     double alpha);
 
 /* Multiply every element of the contiguous tensor t by s in place. */
 void l2__linalg_scale(l2_tensor *t, double s);

@@ -422,10 +422,17 @@ l2_tensor *l2_addmm(const l2_tensor *c, const l2_tensor *a, const l2_tensor *b, 
         !check_int_scalar(op, a->dtype, "alpha", alpha))
         return NULL;
     l2_tensor *r = l2__linalg_product(op, a, b, c, beta, alpha, 2, shape);
+    return l2__ret(l2__record_scaled_product(L2__OP_ADDMM, r, c, a, b, beta, alpha));
+}
+
+l2_tensor *l2__record_scaled_product(int opk, l2_tensor *r, const l2_tensor *c,
+                                     const l2_tensor *a, const l2_tensor *b, double beta,
+                                     double alpha)
+{
     const l2_tensor *in[3] = {c, a, b};
     if (r && l2__is_float(r->dtype) && l2__needs_grad(3, in)) {
         bool need[2] = {b->requires_grad, a->requires_grad}; /* da reads b, db reads a */
-        l2__node *node = l2__record_save_needed(L2__OP_ADDMM, r, 3, in, 2, in + 1, need);
+        l2__node *node = l2__record_save_needed(opk, r, 3, in, 2, in + 1, need);
         if (!node) {
             l2_tensor_release(r);
             return NULL;
@@ -433,7 +440,7 @@ l2_tensor *l2_addmm(const l2_tensor *c, const l2_tensor *a, const l2_tensor *b, 
         node->f[0] = beta;
         node->f[1] = alpha;
     }
-    return l2__ret(r);
+    return r;
 }
 
 /* dc = beta * g (summed to c's shape by the engine), da = alpha * g @ b^T,
