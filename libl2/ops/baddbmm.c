@@ -41,13 +41,14 @@ static bool check_scalar(const char *op, l2_dtype dt, const char *name, double v
 /* torch 1.13's loop for small products, in T's own arithmetic (no wider accumulator):
  *     r = beta * c  (0 when beta is 0: c is not read);  r += (alpha * a[i,k]) * b[k,j], k = 0..
  * c is read through cs (its strides broadcast to (B, M, N), 0 on broadcast dims). alpha 0 still
- * multiplies (inf or NaN in a or b give NaN, as torch). out is contiguous (B, M, N). */
+ * multiplies (inf or NaN in a or b give NaN, as torch). out is contiguous (B, M, N).
+ * (baddbmm_small_beta, baddbmm_gemm_alpha: faults of the mutation test, oracle/mutation.sh.) */
 #define SMALL_LOOP(T)                                                                        \
     do {                                                                                     \
         const T *ap = (const T *)l2__data(a), *bp = (const T *)l2__data(b);                  \
         const T *cp = c ? (const T *)l2__data(c) : NULL;                                     \
         T *op_ = (T *)l2__data(out);                                                         \
-        T al = (T)alpha, be = l2__fault("baddbmm_small_beta") ? (T)1 : (T)beta; /* mutation */ \
+        T al = (T)alpha, be = l2__fault("baddbmm_small_beta") && cp ? (T)1 : (T)beta;        \
         _Pragma("omp parallel for if ((double)Bn * M * N * K > L2__GEMM_PARALLEL)")          \
         for (int64_t bi = 0; bi < Bn * M; bi++) {                                            \
             int64_t bb = bi / M, i = bi % M;                                                 \
