@@ -1364,7 +1364,9 @@ L2_API l2_tensor *l2_linalg_svdvals(const l2_tensor *A);
  * An empty A gives (*, N, M) (torch's early return). Errors: those of l2_linalg_svd /
  * l2_linalg_eigh (NaN input among them); L2_ERR_DTYPE for a non-float A or fewer than 2 dims
  * (torch's one check and message "expected a tensor with 2 or more dimensions of float or
- * double types"). Gradient: torch 1.13's pinv_backward on A and A+ (its own node, saving both;
+ * double types"), except a float A of fewer than 2 dims with atol given and rtol not, which
+ * torch 1.13 refuses with "Dimension out of range" (its atol path indexes dim -2 first):
+ * L2_ERR_DIM with that message. Gradient: torch 1.13's pinv_backward on A and A+ (its own node, saving both;
  * with X = A+ and the upstream G): M <= N: K = G^T X, gA = -(X K)^T + K X^T - A X K X^T +
  * X^T X (G^T - K A); M > N: K = X G^T, gA = -(K X)^T + (G^T - A K) X X^T + X^T K - X^T K X A;
  * for hermitian too (the gradient of the general pinv, reaching both triangles, as torch). */

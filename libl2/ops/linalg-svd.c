@@ -388,6 +388,10 @@ l2_tensor *l2_linalg_pinv(const l2_tensor *A, double atol, double rtol, bool her
     const char *op = "linalg_pinv";
     L2__CHECK_TN(A, NULL, op, "A");
     char sh[L2__SHAPE_STR];
+    /* torch's atol-only path reads dim -2 before its one check */
+    L2__CHECK(!(l2__is_float(A->dtype) && A->ndim < 2 && !isnan(atol) && isnan(rtol)), NULL,
+              L2_ERR_DIM, "%s: Dimension out of range (expected to be in range of [%d, %d], but "
+              "got -2)", op, A->ndim ? -A->ndim : -1, A->ndim ? A->ndim - 1 : 0);
     /* one check, as torch's (L2_ERR_DTYPE for a 1-d float tensor too) */
     L2__CHECK(l2__is_float(A->dtype) && A->ndim >= 2, NULL, L2_ERR_DTYPE,
               "%s(%s%s): expected a tensor with 2 or more dimensions of float or double types",
