@@ -93,6 +93,7 @@ static void check(const char *name, gc_fn f, void *ctx, int n, const int64_t *sh
 {
     l2_tensor *in[2] = {gc_leaf(nd0, sh0, lo0, hi0), n > 1 ? gc_leaf(nd1, sh1, lo1, hi1) : NULL};
     ok(gradgradcheck(name, f, n, in, ctx), "gradgradcheck %s", name);
+    cg_oom_sweep(name, f, n, in, ctx);
     l2_tensor_release(in[0]);
     l2_tensor_release(in[1]);
 }

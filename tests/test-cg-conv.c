@@ -100,6 +100,7 @@ static void gg(const char *name, cs c, int n, int xd, const int64_t *xs, int wd,
         l2_tensor_release(src);
     }
     ok(gradgradcheck(name, run, n, in, &c), "gradgradcheck %s", name);
+    cg_oom_sweep(name, run, n, in, &c);
     for (int i = 0; i < 3; i++)
         l2_tensor_release(in[i]);
     l2_tensor_release(c.ix);

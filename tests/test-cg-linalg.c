@@ -6,6 +6,7 @@
  * (oracle/gradgrad.py) compares the same ops with torch. */
 #include "tap.h"
 #include "gradcheck.h"
+#include "testutil.h"
 
 #include <l2.h>
 #include <string.h>
@@ -114,6 +115,7 @@ int main(void)
             in[i] = leaf(pc->nd[i], pc->sh[i], i == 0 && pc->c.trans_a);
         ok(gradgradcheck(pc->name, prod, pc->n, in, (void *)&pc->c), "gradgradcheck: %s",
            pc->name);
+        cg_oom_sweep(pc->name, prod, pc->n, in, (void *)&pc->c);
         for (int i = 0; i < pc->n; i++)
             l2_tensor_release(in[i]);
     }

@@ -6,6 +6,7 @@
  * cross_entropy) against central differences of that penalised loss. */
 #include "tap.h"
 #include "gradcheck.h"
+#include "testutil.h"
 
 #include <l2.h>
 #include <string.h>
@@ -105,6 +106,7 @@ static void check(const char *name, nn_ctx c, int nx, const int64_t *xs, bool tr
         n = 2;
     }
     ok(gradgradcheck(name, nn_op, n, in, &c), "gradgradcheck: %s", name);
+    cg_oom_sweep(name, nn_op, n, in, &c);
     l2_tensor_release(in[0]);
     l2_tensor_release(in[1]);
 }
@@ -334,6 +336,7 @@ int main(void)
                 in[1 + i] = gc_leaf(nc[k].pnd, nc[k].ps, 0.5, 1.5);
             ok(gradgradcheck(nc[k].name, nn_op, 1 + nc[k].nparams, in, &c), "gradgradcheck: %s",
                nc[k].name);
+            cg_oom_sweep(nc[k].name, nn_op, 1 + nc[k].nparams, in, &c);
             for (int i = 0; i < 3; i++)
                 l2_tensor_release(in[i]);
         }

@@ -203,6 +203,7 @@ int main(void)
         for (int j = 0; j < c->n; j++)
             in[j] = gc_leaf(c->nd[j], c->shape[j], -1, 1);
         ok(gradgradcheck(c->name, run, c->n, in, (void *)c), "gradgradcheck: %s", c->name);
+        cg_oom_sweep(c->name, run, c->n, in, (void *)c);
         for (int j = 0; j < c->n; j++)
             l2_tensor_release(in[j]);
     }
