@@ -115,8 +115,10 @@ class Runner:
     def __init__(self, lib):
         self.lib = lib
 
-    def call(self, op, specs, vals, a, grad_inputs=()):
-        """f(inputs with these values): (output tensor or None, buffers, extra tensors)."""
+    def call_all(self, op, specs, vals, a, grad_inputs=()):
+        """f(inputs with these values): (every output, [] when the call fails or gives zero
+        pieces; buffers; extra tensors to release, the outputs included). A multi-output op's
+        later outputs may be None (the caller decides whether that fails)."""
         lib = self.lib
         f = lib.fn(op.name, op.sig)
         bufs = [l2lib.Buffer(lib, s, v) if s is not None else None for s, v in zip(specs, vals)]
@@ -128,22 +130,21 @@ class Runner:
         if op.inplace is not None:
             c = lib.clone(xs[op.inplace])
             if not c:
-                return None, bufs, extra
+                return [], bufs, extra
             extra.append(c)
             xs[op.inplace] = c
-            out = c if op.call(f, xs, a) == 0 else None
-        else:
-            r = op.call(f, xs, a)
-            if op.outputs > 1:
-                if not r or not r[0]:  # failed, or zero pieces (split_with_sizes of [])
-                    return None, bufs, extra
-                extra.extend(r[1:])
-                out = r[0]
-            else:
-                out = r
-            if out:
-                extra.append(out)
-        return (out or None), bufs, extra
+            return ([c] if op.call(f, xs, a) == 0 else []), bufs, extra
+        r = op.call(f, xs, a)
+        outs = (list(r) if r else []) if op.outputs > 1 else ([r] if r else [])
+        extra.extend(t for t in outs if t)
+        if outs and not outs[0]:  # failed, or zero pieces (split_with_sizes of [])
+            return [], bufs, extra
+        return outs, bufs, extra
+
+    def call(self, op, specs, vals, a, grad_inputs=()):
+        """f(inputs with these values): (output 0 or None, buffers, extra tensors)."""
+        outs, bufs, extra = self.call_all(op, specs, vals, a, grad_inputs)
+        return (outs[0] if outs else None), bufs, extra
 
     def release(self, bufs, extra):
         for t in extra:

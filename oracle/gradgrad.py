@@ -143,29 +143,10 @@ def l2_np(lib, t):
 
 def l2_call(run, op, specs, vals, a, diff):
     """The op on buffers of vals (diff requiring grad): (every output, a list that is empty when
-    the call fails or gives zero pieces; bufs; extra: the tensors to release, outputs included).
-    Runner.call's rule, keeping every output of a multi-output op (not only output 0)."""
-    lib = run.lib
-    f = lib.fn(op.name, op.sig)
-    bufs = [l2lib.Buffer(lib, s, v) if s is not None else None for s, v in zip(specs, vals)]
-    for i in diff:
-        lib.set_requires_grad(bufs[i].l2, True)
-    xs = [b.l2 if b is not None else None for b in bufs]
-    extra = []
-    lib.clear_error()
-    if op.inplace is not None:
-        c = lib.clone(xs[op.inplace])
-        if not c:
-            return [], bufs, extra
-        extra.append(c)
-        xs[op.inplace] = c
-        return ([c] if op.call(f, xs, a) == 0 else []), bufs, extra
-    r = op.call(f, xs, a)
-    outs = list(r) if op.outputs > 1 and r else ([r] if r and op.outputs == 1 else [])
-    extra.extend(t for t in outs if t)
-    if any(not t for t in outs):
-        return [], bufs, extra
-    return outs, bufs, extra
+    the call fails, gives zero pieces or leaves an output NULL; bufs; extra: the tensors to
+    release, outputs included). Runner.call_all, keeping every output of a multi-output op."""
+    outs, bufs, extra = run.call_all(op, specs, vals, a, diff)
+    return ([] if any(not t for t in outs) else outs), bufs, extra
 
 
 def _l2_vs(lib, case, outs, vs, bufs, grad):
