@@ -256,10 +256,25 @@ static bool check_square(const char *op, const l2_tensor *A)
 
 /* ---- solve -------------------------------------------------------------------------------- */
 
+/* x = B as a column-major batch (bshape..., n, k) (vec: of vectors), solved against the
+ * factors f: the new row-major X of op(A) X = B. NULL on error. */
+static l2_tensor *lu_solve_rows(const char *op, const lu_fact *f, const l2_tensor *B, bool vec,
+                                int bnd, const int64_t *bshape, bool trans)
+{
+    l2_tensor *x = l2__linalg_colmajor(op, B, vec, bnd, bshape, f->lu->dtype), *r = NULL;
+    if (x) {
+        lu_solve_kernel(f, x, trans);
+        r = l2__linalg_rowmajor(op, x, vec);
+    }
+    l2_tensor_release(x);
+    return r;
+}
+
 /* op(A) X = B for B a batch of matrices (..., n, k) (vec: of vectors (..., n)), the batch dims
- * broadcast: the new row-major X. check as solve_into. NULL on error. */
+ * broadcast: the new row-major X. check as solve_into. keep: A's factors are handed to the
+ * caller there (for the backward) instead of freed. NULL on error (nothing kept). */
 static l2_tensor *solve_impl(const char *op, const l2_tensor *A, const l2_tensor *B, bool vec,
-                             bool trans, bool check)
+                             bool trans, bool check, lu_fact *keep)
 {
     int64_t bshape[L2_MAX_DIMS];
     int bnd = l2__broadcast_shapes(op, A->ndim - 2, A->shape, B->ndim - (vec ? 1 : 2), B->shape,
@@ -270,13 +285,11 @@ static l2_tensor *solve_impl(const char *op, const l2_tensor *A, const l2_tensor
     lu_fact f;
     if (!lu_checked(op, A, bnd, bshape, check, &f))
         return NULL;
-    l2_tensor *x = l2__linalg_colmajor(op, B, vec, bnd, bshape, A->dtype), *r = NULL;
-    if (x) {
-        lu_solve_kernel(&f, x, trans);
-        r = l2__linalg_rowmajor(op, x, vec);
-    }
-    lu_free(&f);
-    l2_tensor_release(x);
+    l2_tensor *r = lu_solve_rows(op, &f, B, vec, bnd, bshape, trans);
+    if (r && keep)
+        *keep = f;
+    else
+        lu_free(&f);
     return r;
 }
 
@@ -305,30 +318,43 @@ l2_tensor *l2_linalg_solve(const l2_tensor *A, const l2_tensor *B)
     L2__CHECK(vec || B->shape[B->ndim - 1] <= INT_MAX, NULL, L2_ERR_OVERFLOW,
               "%s: %lld right-hand sides are beyond LAPACK's int sizes", op,
               (long long)B->shape[B->ndim - 1]);
-    l2_tensor *x = solve_impl(op, A, B, vec, false, true);
     const l2_tensor *in[2] = {A, B};
-    if (x && l2__needs_grad(2, in)) {
-        const l2_tensor *save[2] = {A, x};
-        l2__node *node = l2__record_save(L2__OP_LINALG_SOLVE, x, 2, in, 2, save);
+    bool grad = l2__needs_grad(2, in);
+    lu_fact f = {.lu = NULL, .piv = NULL};
+    l2_tensor *x = solve_impl(op, A, B, vec, false, true, grad ? &f : NULL);
+    if (x && grad) {
+        /* the backward solves with A's factors (as torch's, which saves LU and pivots): saved
+         * A (0, for create_graph), X (1) and the factors (2), the pivots in node->extra */
+        const l2_tensor *save[3] = {A, x, f.lu};
+        l2__node *node = l2__record_save(L2__OP_LINALG_SOLVE, x, 2, in, 3, save);
         if (!node) {
+            lu_free(&f);
             l2_tensor_release(x);
             return NULL;
         }
         node->i[0] = vec;
         node->ni = 1;
+        node->extra = f.piv;
+        f.piv = NULL;
     }
+    lu_free(&f);
     return l2__ret(x);
 }
 
-/* A X = B: dB = A^{-T} dX (a solve with the transpose), dA = -dB X^T (vectors: -dB x^T, the
- * outer product); both in the broadcast batch shape, summed back by the engine. */
+/* A X = B: dB = A^{-T} dX (a solve with the transpose, through the forward's factors of A
+ * broadcast to the batch shape), dA = -dB X^T (vectors: -dB x^T, the outer product); both in
+ * the broadcast batch shape, summed back by the engine. */
 l2_status l2__linalg_solve_backward(l2__node *nd, const l2_tensor *gout, l2_tensor **gin)
 {
     const char *op = "linalg_solve_backward";
     const l2_tensor *A = nd->saved[0], *X = nd->saved[1];
     bool vec = nd->i[0] != 0;
+    lu_fact f = {.lu = nd->saved[2], .piv = nd->extra, .bad = -1};
+    int bnd = f.lu->ndim - 2;
+    f.n = (int)A->shape[A->ndim - 1];
+    f.nb = l2__numel(bnd, f.lu->shape);
     l2_tensor *g = l2__convert(op, gout, A->dtype, false);
-    l2_tensor *gb = g ? solve_impl(op, A, g, vec, true, false) : NULL;
+    l2_tensor *gb = g ? lu_solve_rows(op, &f, g, vec, bnd, f.lu->shape, true) : NULL;
     l2_tensor_release(g);
     if (!gb)
         return l2_last_status();
