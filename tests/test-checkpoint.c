@@ -396,8 +396,9 @@ static void optim_state(void)
     l2_named_tensors *d0 = l2_optimizer_state_dict(o);
     is_int(l2_named_count(d0), 7, "adamw before a step: no per-parameter state, 7 group entries");
     l2_named_free(d0);
-    l2_tensor *loss = l2_sum(l2_mul(w, w));
+    l2_tensor *ww = l2_mul(w, w), *loss = l2_sum(ww);
     l2_backward(loss, NULL, false); /* b gets no grad: no state for it, as torch */
+    l2_tensor_release(ww);
     l2_optimizer_step(o);
     l2_named_tensors *d = l2_optimizer_state_dict(o);
     ok(l2_named_get(d, "state.0.step") && item(l2_named_get(d, "state.0.step")) == 1 &&
@@ -462,12 +463,12 @@ static void model_helpers(void)
     ok(l2_params_training(m.p), "a new model trains");
     l2_params_train(m.p, false);
     ok(!l2_params_training(m.p), "eval mode");
+    l2_scope_begin(); /* owns every tensor made until the end of the grads' checks */
     l2_tensor *x = l2_randn(L2_SHAPE(2, 1, 6, 6), L2_FLOAT32);
     l2_tensor *rm = l2_clone(m.bn.running_mean);
     l2_tensor *out = forward(&m, x);
     ok(out && maxdiff(rm, m.bn.running_mean) == 0 && item(m.bn.num_batches_tracked) == 0,
        "eval forward leaves the running statistics and counter alone");
-    l2_tensor_release(out);
     l2_params_train(m.p, true);
     out = forward(&m, x);
     ok(out && maxdiff(rm, m.bn.running_mean) != 0 && item(m.bn.num_batches_tracked) == 1,
@@ -479,6 +480,7 @@ static void model_helpers(void)
     ok(l2_grad(m.fc.weight) && itemr(l2_sum(l2_abs(l2_grad(m.fc.weight)))) == 0, "grads zeroed");
     is_int(l2_params_zero_grad(m.p, true), L2_OK, "zero_grad(set_to_none=true)");
     ok(l2_grad(m.fc.weight) == NULL && l2_grad(m.conv.bias) == NULL, "grads dropped");
+    l2_scope_end();
     /* Buffer errors. */
     l2_tensor *t = l2_zeros(L2_SHAPE(2), L2_FLOAT32);
     ok(l2_params_add_buffer(m.p, "bn.running_mean", t) == L2_ERR_ARG, "duplicate buffer name");
@@ -504,7 +506,7 @@ static void model_helpers(void)
     ok(same_state(m.p, m2.p), "parameters and buffers loaded");
     l2_named_free(d);
     model_free(&m2);
-    RELEASE(t, x, rm, out, loss);
+    l2_tensor_release(t);
     model_free(&m);
 }
 
