@@ -23,3 +23,6 @@ examples_train_resume_SOURCES = examples/train_resume.c
 examples_train_resume_LDADD = libl2/libl2.la
 TESTS += tests/train-resume.sh
 EXTRA_DIST += tests/train-resume.sh oracle/train_resume.py
+noinst_PROGRAMS += examples/evaluate
+examples_evaluate_SOURCES = examples/evaluate.c
+examples_evaluate_LDADD = libl2/libl2.la
