@@ -378,6 +378,41 @@ static void failures(const l2_tensor *x, const l2_tensor *y)
     l2_named_free(s.m);
     l2_named_free(s.o);
     l2_tensor_release(s.g);
+    /* Out of memory at every allocation of a load (and of a save): NOMEM, nothing changed. */
+    int fails = 0, bad = 0;
+    for (int k = 0; k < 400; k++) {
+        snap s2 = take(&m, o);
+        l2_named_tensors *ex = NULL;
+        l2_debug_fail_alloc_after(k);
+        l2_status st = l2_checkpoint_load(path_a, m.p, o, true, &ex);
+        l2_debug_fail_alloc_after(-1);
+        if (st == L2_OK) {
+            l2_named_free(ex);
+            l2_named_free(s2.m);
+            l2_named_free(s2.o);
+            l2_tensor_release(s2.g);
+            break;
+        }
+        fails++;
+        bad += st != L2_ERR_NOMEM || ex != NULL || !unchanged(s2, &m, o);
+        l2_named_free(s2.m);
+        l2_named_free(s2.o);
+        l2_tensor_release(s2.g);
+    }
+    ok(fails > 5 && bad == 0, "load out of memory at each of its %d allocations: L2_ERR_NOMEM, "
+       "nothing changed (%d bad)", fails, bad);
+    fails = bad = 0;
+    for (int k = 0; k < 400; k++) {
+        l2_debug_fail_alloc_after(k);
+        l2_status st = l2_checkpoint_save(path_b, m.p, o, true, NULL);
+        l2_debug_fail_alloc_after(-1);
+        if (st == L2_OK)
+            break;
+        fails++;
+        bad += st != L2_ERR_NOMEM || access(path_b, F_OK) == 0;
+    }
+    ok(fails > 5 && bad == 0, "save out of memory at each of its %d allocations: L2_ERR_NOMEM, "
+       "no file (%d bad)", fails, bad);
     ok(l2_checkpoint_load(NULL, m.p, o, true, NULL) == L2_ERR_NULL, "NULL path");
     ok(l2_checkpoint_save(NULL, m.p, o, true, NULL) == L2_ERR_NULL, "NULL path (save)");
     l2_optimizer_free(o);
