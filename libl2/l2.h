@@ -2719,7 +2719,7 @@ L2_API l2_status l2_params_zero_grad(l2_params *p, bool set_to_none);
  * no error, when absent), count and key i (L2_ERR_INDEX out of range). l2_load_safetensors keeps
  * a file's metadata when it is such a map of strings of at most 1024 bytes (anything else in
  * "__metadata__" is skipped, as before). l2_save_named writes d with its metadata (first in the
- * header, as the safetensors writers do) by l2_save_safetensors' rules. */
+ * header, as the safetensors writers do) by l2_save_safetensors' rules; metadata that breaks the\n * rules of l2_named_set_metadata (a loaded file's may: '"' escaped in JSON) is L2_ERR_ARG. */
 L2_API l2_named_tensors *l2_named_new(void);
 L2_API l2_status l2_named_add(l2_named_tensors *d, const char *name, l2_tensor *t);
 L2_API l2_status l2_named_set_metadata(l2_named_tensors *d, const char *key, const char *value);

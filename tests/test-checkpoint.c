@@ -584,6 +584,19 @@ static void generator_and_meta(void)
        "metadata and tensor read back");
     ok(l2_named_metadata_key(r, 2) == NULL && l2_last_status() == L2_ERR_INDEX,
        "metadata key out of range");
+    /* A file's metadata with an escaped quote loads, and is refused when saved again. */
+    FILE *fq = fopen(path_b, "wb");
+    const char hdr[] = "{\"__metadata__\":{\"q\":\"a\\\"b\"}}    ";
+    unsigned char len[8] = {(unsigned char)(sizeof hdr - 1)};
+    fwrite(len, 1, 8, fq);
+    fwrite(hdr, 1, sizeof hdr - 1, fq);
+    fclose(fq);
+    l2_named_tensors *rq = l2_load_safetensors(path_b);
+    ok(rq && l2_named_metadata(rq, "q") && strcmp(l2_named_metadata(rq, "q"), "a\"b") == 0 &&
+           l2_save_named(path_a, rq) == L2_ERR_ARG,
+       "metadata with an escaped quote reads, and is not written back unescaped (%s)",
+       l2_last_error());
+    l2_named_free(rq);
     l2_named_free(r);
     l2_named_free(d);
     RELEASE(st, a, b, z, w, f, c, a2);

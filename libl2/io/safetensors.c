@@ -240,6 +240,11 @@ static l2_status save_impl(const char *op, const char *path, int n, const char *
             L2__CHECK_ST(strcmp(names[i], names[j]) != 0, L2_ERR_ARG,
                          "%s: duplicate tensor name '%s'", op, names[i]);
     }
+    /* Metadata read from a file may hold characters this writer does not escape. */
+    for (int i = 0; i < nmeta; i++)
+        L2__CHECK_ST(valid_name(mkeys[i]) && (!mvals[i][0] || valid_name(mvals[i])), L2_ERR_ARG,
+                     "%s: metadata entry %d holds a control character, '\"' or '\\' (or is "
+                     "over 1024 bytes)", op, i);
     /* The header, built in memory first. */
     size_t cap = 64 + (size_t)n * (MAX_NAME + 64 + 24 * L2_MAX_DIMS) +
                  (size_t)nmeta * (2 * MAX_NAME + 8);
