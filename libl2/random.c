@@ -439,7 +439,7 @@ l2_tensor *l2_get_rng_state(void)
     l2__enter();
     l2_tensor *t = l2_from_data(v, 1, (const int64_t[]){4}, L2_INT64);
     l2__leave();
-    return t;
+    return l2__ret(t); /* the caller's scope owns it, as any op's result */
 }
 
 l2_status l2__rng_state_check(const char *op, const l2_tensor *state)

@@ -45,7 +45,9 @@ l2_status l2_checkpoint_save(const char *path, const l2_params *model, const l2_
             st = l2__optim_export(op, opt, d, "optimizer.");
     }
     if (generator && !st) {
+        l2__enter(); /* g is this function's, not the caller's scope's */
         l2_tensor *g = l2_get_rng_state();
+        l2__leave();
         st = g ? l2_named_set_metadata(d, "generator", "xoshiro256**") : l2_last_status();
         if (!st)
             st = l2__named_add_impl(op, d, "generator.state", g);
