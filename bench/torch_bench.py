@@ -37,6 +37,7 @@ import torch_uniq  # uniq (issue 14, bench9)
 import torch_adv  # adv (issue 14)
 import torch_rnn  # rnn (issue 15)
 import torch_svd  # svd (issue 15)
+import torch_state  # state: checkpoints (issue 16)
 import torch_baddbmm  # baddbmm (issue 15)
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64}
@@ -188,6 +189,9 @@ def build_case(name):
     if built:
         return built
     built = torch_svd.build(base, grad, shape, g, bwd_stmt)  # svd (issue 15)
+    if built:
+        return built
+    built = torch_state.build(base, grad, shape, g, bwd_stmt)  # state (issue 16)
     if built:
         return built
     built = torch_baddbmm.build(base, grad, shape, g, bwd_stmt)  # baddbmm (issue 15)

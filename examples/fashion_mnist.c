@@ -6,6 +6,9 @@
  *   fashion_mnist [--model mlp|cnn] [--epochs N] [--batch B] [--lr LR] [--limit N]
  *                 [--data DIR] [--out FILE] [--seed S]
  *                 [--init FILE] [--order file|shuffle] [--steps N] [--test yes|no]
+ *                 [--checkpoint FILE]
+ * --checkpoint saves a checkpoint at the end (model, optimizer, generator: examples/evaluate
+ * reads it).
  * For bench/train_twin.py (the torch twin): --init saves the initial weights, --order file keeps
  * the data in file order, --steps stops after N steps (the cosine schedule still spans all
  * epochs), --test no skips the test pass, and the last line sums up the training loop alone
@@ -113,7 +116,7 @@ static double now(void) { return clock_s(CLOCK_MONOTONIC); }
 int main(int argc, char **argv)
 {
     const char *dir = "/usr/share/datasets/fashion-mnist", *out = NULL, *which = "mlp";
-    const char *init = NULL, *order = "shuffle", *test = "yes";
+    const char *init = NULL, *order = "shuffle", *test = "yes", *ckpt = NULL;
     int epochs = 2;
     int64_t batch = 64, limit = 0, max_steps = 0;
     double lr = 0; /* default: 1e-3 for the MLP, 2e-3 for the CNN */
@@ -148,6 +151,8 @@ int main(int argc, char **argv)
             max_steps = atoll(v);
         else if (!strcmp(a, "--test"))
             test = v;
+        else if (!strcmp(a, "--checkpoint"))
+            ckpt = v;
         else {
             fprintf(stderr, "fashion_mnist: unknown option %s\n", a);
             return 2;
@@ -246,6 +251,10 @@ int main(int argc, char **argv)
         CHECK(l2_save_safetensors(out, l2_params_count(m.params), l2_params_names(m.params),
                                   l2_params_tensors(m.params)) == L2_OK);
         printf("weights saved to %s\n", out);
+    }
+    if (ckpt) {
+        CHECK(l2_checkpoint_save(ckpt, m.params, opt, true, NULL) == L2_OK);
+        printf("checkpoint saved to %s\n", ckpt);
     }
     l2_optimizer_free(opt);
     model_free(&m);

@@ -16,3 +16,13 @@ fashion-mnist: examples/fashion_mnist
 	$(builddir)/examples/fashion_mnist --model mlp --epochs 2 --out $(builddir)/mlp.safetensors
 	$(builddir)/examples/fashion_mnist --model cnn --epochs 2 --out $(builddir)/cnn.safetensors
 .PHONY: fashion-mnist
+
+# The checkpoint oracle (issue 16, area state): libl2 side and its test.
+noinst_PROGRAMS += examples/train_resume
+examples_train_resume_SOURCES = examples/train_resume.c
+examples_train_resume_LDADD = libl2/libl2.la
+TESTS += tests/train-resume.sh
+EXTRA_DIST += tests/train-resume.sh oracle/train_resume.py
+noinst_PROGRAMS += examples/evaluate
+examples_evaluate_SOURCES = examples/evaluate.c
+examples_evaluate_LDADD = libl2/libl2.la

@@ -2419,9 +2419,9 @@ L2_API int l2_params_count(const l2_params *p);
  * l2_sgd/l2_adam and l2_save_safetensors. NULL with L2_ERR_NULL for NULL. */
 L2_API l2_tensor *const *l2_params_tensors(const l2_params *p);
 L2_API const char *const *l2_params_names(const l2_params *p);
-/* Copy the values of every parameter from the tensor of the same name in d (under no grad).
- * L2_ERR_ARG names a missing tensor, L2_ERR_SHAPE a shape or dtype mismatch; on error no
- * parameter is changed. */
+/* Copy the values of every parameter and buffer from the tensor of the same name in d (under no
+ * grad); other tensors in d are ignored. L2_ERR_ARG names a missing tensor, L2_ERR_SHAPE a shape
+ * or dtype mismatch; on error nothing is changed. */
 L2_API l2_status l2_params_load(l2_params *p, const l2_named_tensors *d);
 /* Release the references and free the list. NULL does nothing. */
 L2_API void l2_params_free(l2_params *p);
@@ -2431,7 +2431,9 @@ L2_API void l2_params_free(l2_params *p);
  * fan_in = in_features, or in_channels/groups*kH*kW); BatchNorm2d and LayerNorm weight 1, bias 0,
  * running mean 0 and variance 1; Embedding weight standard normal. A layer struct owns its tensors
  * (parameters are leaves that require grad); *_free releases them. *_params appends them to a list
- * under "prefix.weight", "prefix.bias" (running statistics are not parameters). Forward functions
+ * under "prefix.weight", "prefix.bias"; BatchNorm2d's also appends its buffers (issue 16, see
+ * l2_params_add_buffer) "prefix.running_mean", "prefix.running_var" and
+ * "prefix.num_batches_tracked", torch's state_dict names and order. Forward functions
  * return a new tensor like any op. Errors: L2_ERR_ARG for non-positive sizes, L2_ERR_NULL. */
 typedef struct {
     l2_tensor *weight; /* (out, in) */
@@ -2464,10 +2466,13 @@ typedef struct {
     l2_tensor *weight, *bias;             /* (C) */
     l2_tensor *running_mean, *running_var; /* (C), updated in training mode */
     double momentum, eps;                  /* 0.1, 1e-5 */
+    l2_tensor *num_batches_tracked; /* int64 (), +1 per training forward (torch's counter; with
+                                     * momentum given it does not change the result) */
 } l2_batchnorm2d_layer;
 L2_API l2_status l2_batchnorm2d_layer_init(l2_batchnorm2d_layer *m, int64_t num_features,
                                            l2_dtype dt);
-/* x: (N, C, H, W); training uses batch statistics and updates the running ones. */
+/* x: (N, C, H, W); training uses batch statistics and updates the running ones (and counts the
+ * batch in num_batches_tracked). For a whole model's mode pass l2_params_training(model). */
 L2_API l2_tensor *l2_batchnorm2d_layer_forward(const l2_batchnorm2d_layer *m, const l2_tensor *x,
                                                bool training);
 L2_API l2_status l2_batchnorm2d_layer_params(const l2_batchnorm2d_layer *m, l2_params *p,
@@ -2679,6 +2684,99 @@ L2_API l2_status l2_multihead_attention_layer_params(const l2_multihead_attentio
 L2_API void l2_multihead_attention_layer_free(l2_multihead_attention_layer *m);
 
 
+
+/* Model state, optimizer state and checkpoints (issue 16) ---------------------------------- */
+/* An l2_params list is "the model": its parameters, its buffers (state that is saved and loaded
+ * but neither optimised nor differentiated: BatchNorm's running statistics), and a training
+ * flag. l2_params_count / _tensors / _names keep meaning the parameters only (what optimizers
+ * take); the state functions cover both, in the order added (torch's model.state_dict() order
+ * when layers are added in module order). */
+/* Append a buffer t (any dtype; must not require grad: L2_ERR_ARG) under name, unique among
+ * the list's parameters and buffers (L2_ERR_ARG); the list takes a reference. L2_ERR_NULL. */
+L2_API l2_status l2_params_add_buffer(l2_params *p, const char *name, l2_tensor *t);
+/* Parameters and buffers together, in the order added: count and borrowed arrays (valid until
+ * the next add or free). 0 / NULL with L2_ERR_NULL for NULL. */
+L2_API int l2_params_state_count(const l2_params *p);
+L2_API l2_tensor *const *l2_params_state_tensors(const l2_params *p);
+L2_API const char *const *l2_params_state_names(const l2_params *p);
+/* torch's model.state_dict(): a new dictionary (free with l2_named_free) of every parameter and
+ * buffer in order, sharing their tensors (not copies: save it or copy what you keep). */
+L2_API l2_named_tensors *l2_params_state_dict(const l2_params *p);
+/* The model's mode, torch's model.train(mode) / model.eval() / model.training: new lists are in
+ * training mode. Layers do not hold the flag: the caller passes l2_params_training(model) to the
+ * forward functions that take a training argument (BatchNorm; l2_dropout's training), so existing
+ * forward signatures are unchanged. l2_params_training(NULL) is false with L2_ERR_NULL. */
+L2_API l2_status l2_params_train(l2_params *p, bool training);
+L2_API bool l2_params_training(const l2_params *p);
+/* model.zero_grad(set_to_none): zero (or drop) the grad of every parameter (buffers have none). */
+L2_API l2_status l2_params_zero_grad(l2_params *p, bool set_to_none);
+
+/* Building named tensors (a state dict): a new empty dictionary; l2_named_add appends name -> t
+ * (a reference; name non-empty, unique, at most 1024 bytes, no control characters, '"' or '\':
+ * L2_ERR_ARG; L2_ERR_NULL). Metadata: a string -> string map kept beside the tensors (the
+ * safetensors "__metadata__"): set (replacing a key's value; key non-empty, key and value at most
+ * 1024 bytes without control characters, '"' or '\': L2_ERR_ARG; at most 4096 keys), get (NULL,
+ * no error, when absent), count and key i (L2_ERR_INDEX out of range). l2_load_safetensors keeps
+ * a file's metadata when it is such a map of strings of at most 1024 bytes (anything else in
+ * "__metadata__" is skipped, as before). l2_save_named writes d with its metadata (first in the
+ * header, as the safetensors writers do) by l2_save_safetensors' rules; metadata that breaks the\n * rules of l2_named_set_metadata (a loaded file's may: '"' escaped in JSON) is L2_ERR_ARG. */
+L2_API l2_named_tensors *l2_named_new(void);
+L2_API l2_status l2_named_add(l2_named_tensors *d, const char *name, l2_tensor *t);
+L2_API l2_status l2_named_set_metadata(l2_named_tensors *d, const char *key, const char *value);
+L2_API const char *l2_named_metadata(const l2_named_tensors *d, const char *key);
+L2_API int l2_named_metadata_count(const l2_named_tensors *d);
+L2_API const char *l2_named_metadata_key(const l2_named_tensors *d, int i);
+L2_API l2_status l2_save_named(const char *path, const l2_named_tensors *d);
+
+/* Optimizer state dict, torch's optimizer.state_dict() flattened into named tensors:
+ *   "state.<i>.step" int64 () (torch 1.13 keeps a float32 tensor; SGD's is libl2's own, torch's
+ *   SGD has none), "state.<i>.momentum_buffer" (SGD), "state.<i>.exp_avg", "exp_avg_sq",
+ *   "max_exp_avg_sq" (Adam/AdamW with amsgrad), shared with the optimizer (not copies), for each
+ *   parameter i that has state (none before its first step, as torch);
+ *   "param_groups.0.params" int64 (n) 0..n-1; float64 () "param_groups.0.lr", and for SGD
+ *   "momentum", "dampening", "weight_decay", bool () "nesterov", "maximize"; for Adam/AdamW
+ *   "betas" float64 (2), "eps", "weight_decay", bool () "amsgrad", "maximize".
+ * Loading (torch's load_state_dict) replaces the state and the hyperparameters (lr included) with
+ * copies, after checking everything, so a failed load changes nothing: L2_ERR_FORMAT for a
+ * missing hyperparameter, an unknown name (another optimizer's state), a hyperparameter of the
+ * wrong dtype/shape or invalid value (as the constructors refuse), a negative or non-int64 step,
+ * Adam moments without a step, missing buffers for a parameter that has taken steps;
+ * L2_ERR_SHAPE for a state buffer whose shape or dtype differs from its parameter's, or a params
+ * list of another length; L2_ERR_NULL. An SGD momentum_buffer without a step (torch's SGD state)
+ * counts as one step taken. */
+L2_API l2_named_tensors *l2_optimizer_state_dict(const l2_optimizer *o);
+L2_API l2_status l2_optimizer_load_state_dict(l2_optimizer *o, const l2_named_tensors *d);
+
+/* The calling thread's generator state (l2_manual_seed's xoshiro256** state: four 64-bit words
+ * as an int64 (4) tensor; an unseeded generator is first seeded with 0, as its next draw would
+ * do). Setting it makes the following draws repeat exactly those that followed the get.
+ * l2_set_rng_state: L2_ERR_NULL, L2_ERR_SHAPE for anything but int64 (4), L2_ERR_ARG for the
+ * all-zero state (invalid for xoshiro); a failure changes nothing. */
+L2_API l2_tensor *l2_get_rng_state(void);
+L2_API l2_status l2_set_rng_state(const l2_tensor *state);
+
+/* Checkpoints: one safetensors file with "model.<name>" for every parameter and buffer of
+ * model, "optimizer.<state dict name>" (l2_optimizer_state_dict), "generator.state"
+ * (l2_get_rng_state) when generator, and "extra.<name>" for each tensor of extra (e.g. a
+ * learning-rate schedule's state; extra's metadata is kept as "extra.<key>"); metadata "format"
+ * = "libl2.checkpoint", "format_version" = "1", "optimizer" = "sgd" | "adam" | "adamw",
+ * "generator" = "xoshiro256**". model, opt and extra may be NULL (left out). Saving follows
+ * l2_save_named (atomic rename; L2_ERR_IO). The file is a plain safetensors file: torch's
+ * safetensors.torch.load_file reads it.
+ * Loading restores what is asked for (model, opt non-NULL; generator true; extra non-NULL gets a
+ * new dictionary of the extra tensors and metadata with "extra." removed, yours to free; NULL on
+ * error), checking everything first, so a failed load changes nothing: L2_ERR_IO (cannot read),
+ * L2_ERR_FORMAT (malformed file, not a libl2 checkpoint, a tensor outside the four groups, a
+ * model tensor missing or not in the model (strict, as torch's load_state_dict), an optimizer
+ * state of another kind or malformed, no generator state when asked), L2_ERR_SHAPE (a shape or
+ * dtype that differs from the model's or optimizer's), L2_ERR_ARG (an invalid generator state).
+ * Resuming a run from a checkpoint (model, optimizer, generator) continues it bitwise as if it
+ * had not stopped (tests/test-checkpoint.c). */
+L2_API l2_status l2_checkpoint_save(const char *path, const l2_params *model,
+                                    const l2_optimizer *opt, bool generator,
+                                    const l2_named_tensors *extra);
+L2_API l2_status l2_checkpoint_load(const char *path, l2_params *model, l2_optimizer *opt,
+                                    bool generator, l2_named_tensors **extra);
 
 #ifdef __cplusplus
 }

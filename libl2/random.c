@@ -7,6 +7,7 @@
 #include "autograd-impl.h"
 #include "checked.h"
 #include "vmath.h"
+#include "nn/state-impl.h"
 
 #include <float.h>
 #include <math.h>
@@ -425,4 +426,49 @@ l2_status l2_normal_(l2_tensor *t, double mean, double std)
 {
     L2__CHECK_ST(std >= 0, L2_ERR_ARG, "normal_: std must be >= 0 (got %g)", std);
     return fill_checked("normal_", t, DIST_NORMAL, mean, std);
+}
+
+/* ---- generator state (issue 16: checkpoints) ------------------------------------------- */
+
+l2_tensor *l2_get_rng_state(void)
+{
+    if (!rng.seeded)
+        l2_manual_seed(0); /* what the next draw would do */
+    int64_t v[4];
+    memcpy(v, rng.s, sizeof v);
+    l2__enter();
+    l2_tensor *t = l2_from_data(v, 1, (const int64_t[]){4}, L2_INT64);
+    l2__leave();
+    return l2__ret(t); /* the caller's scope owns it, as any op's result */
+}
+
+l2_status l2__rng_state_check(const char *op, const l2_tensor *state)
+{
+    L2__CHECK_ST(state, L2_ERR_NULL, "%s: state is NULL", op);
+    L2__CHECK_ST(state->dtype == L2_INT64 && state->ndim == 1 && state->shape[0] == 4,
+                 L2_ERR_SHAPE, "%s: the generator state is an int64 tensor of shape (4)", op);
+    const char *b = l2__data(state);
+    uint64_t s[4], any = 0;
+    for (int i = 0; i < 4; i++) {
+        memcpy(&s[i], b + (ptrdiff_t)state->stride[0] * i * 8, 8);
+        any |= s[i];
+    }
+    L2__CHECK_ST(any, L2_ERR_ARG, "%s: an all-zero xoshiro256** state is invalid", op);
+    return L2_OK;
+}
+
+void l2__rng_state_apply(const l2_tensor *state)
+{
+    const char *b = l2__data(state);
+    for (int i = 0; i < 4; i++)
+        memcpy(&rng.s[i], b + (ptrdiff_t)state->stride[0] * i * 8, 8);
+    rng.seeded = true;
+}
+
+l2_status l2_set_rng_state(const l2_tensor *state)
+{
+    l2_status st = l2__rng_state_check("set_rng_state", state);
+    if (st == L2_OK)
+        l2__rng_state_apply(state);
+    return st;
 }

@@ -4,7 +4,7 @@
 # against libl2.a with the flags of `pkg-config --static --libs l2`. TAP.
 b=${L2_BUILDDIR:-.}
 s=${L2_SRCDIR:-..}
-echo "1..3"
+echo "1..5"
 out=$("$b/examples/quickstart" 2>&1)
 if [ $? -eq 0 ] && echo "$out" | grep -Eq "tensor\(\[\[(1\.|1\.0000|0\.9999|1\.0001)\]," ; then
     echo "ok 1 - quickstart runs and learns w = 1"
@@ -47,4 +47,27 @@ if [ -f "$b/libl2/.libs/libl2.a" ] && command -v pkg-config >/dev/null; then
     rm -rf "$tmp"
 else
     echo "ok 3 # SKIP no static libl2.a or no pkg-config"
+fi
+
+# examples/evaluate (issue 16): a checkpoint and a weights file written by fashion_mnist load in
+# eval mode and give the test accuracy fashion_mnist printed, with a 10x10 confusion matrix.
+if [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
+    tmp=$(mktemp -d)
+    want=$("$b/examples/fashion_mnist" --model mlp --epochs 1 --limit 512 --batch 64 \
+        --checkpoint "$tmp/c.safetensors" --out "$tmp/w.safetensors" 2>&1 | grep "test accuracy")
+    for n in 4 5; do
+        if [ $n = 4 ]; then what=checkpoint; f=c; else what=weights; f=w; fi
+        out=$("$b/examples/evaluate" --model mlp --$what "$tmp/$f.safetensors" 2>&1)
+        rows=$(echo "$out" | grep -Ec '^[A-Za-z-]+ +( +[0-9]+){10}$')
+        if [ -n "$want" ] && echo "$out" | grep -qxF "$want" && [ "$rows" = 10 ]; then
+            echo "ok $n - evaluate reads fashion_mnist's $what file: $want, a 10x10 confusion matrix"
+        else
+            echo "not ok $n - evaluate reads fashion_mnist's $what file (want '$want')"
+            echo "$out" | sed 's/^/#   /'
+        fi
+    done
+    rm -rf "$tmp"
+else
+    echo "ok 4 # SKIP Fashion-MNIST not installed"
+    echo "ok 5 # SKIP Fashion-MNIST not installed"
 fi

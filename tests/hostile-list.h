@@ -442,4 +442,25 @@
     X(l2_multihead_attention_layer_forward) \
     X(l2_multihead_attention_layer_params) \
     X(l2_multihead_attention_layer_free) \
+    X(l2_params_add_buffer) \
+    X(l2_params_state_count) \
+    X(l2_params_state_tensors) \
+    X(l2_params_state_names) \
+    X(l2_params_state_dict) \
+    X(l2_params_train) \
+    X(l2_params_training) \
+    X(l2_params_zero_grad) \
+    X(l2_named_new) \
+    X(l2_named_add) \
+    X(l2_named_set_metadata) \
+    X(l2_named_metadata) \
+    X(l2_named_metadata_count) \
+    X(l2_named_metadata_key) \
+    X(l2_save_named) \
+    X(l2_optimizer_state_dict) \
+    X(l2_optimizer_load_state_dict) \
+    X(l2_get_rng_state) \
+    X(l2_set_rng_state) \
+    X(l2_checkpoint_save) \
+    X(l2_checkpoint_load) \
     /* end */

@@ -106,3 +106,4 @@ C_TESTS += tests/test-create-graph
 tests_test_create_graph_SOURCES = tests/test-create-graph.c tests/tap.h tests/gradcheck.h \
 	tests/testutil.h
 tests_test_create_graph_LDADD = $(TEST_LDADD) -lm
+HOSTILE_SOURCES += tests/hostile-state.c # state (issue 16)

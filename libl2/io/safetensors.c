@@ -4,10 +4,12 @@
  * overlapping). Saving writes a temporary file beside path and renames it. Only little-endian
  * hosts (configure). */
 #include "../l2-impl.h"
+#include "../nn/state-impl.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -19,6 +21,9 @@ struct l2_named_tensors {
     int n;
     char **names;
     l2_tensor **tensors;
+    int cap;                  /* of names/tensors when built by l2_named_add (0: exactly n) */
+    int nmeta;                /* the "__metadata__" map (string -> string), in file order */
+    char **meta_keys, **meta_values;
 };
 
 int l2_named_count(const l2_named_tensors *d)
@@ -60,9 +65,131 @@ void l2_named_free(l2_named_tensors *d)
         l2__free(d->names[i]);
         l2_tensor_release(d->tensors[i]);
     }
+    for (int i = 0; i < d->nmeta; i++) {
+        l2__free(d->meta_keys[i]);
+        l2__free(d->meta_values[i]);
+    }
+    l2__free(d->meta_keys);
+    l2__free(d->meta_values);
     l2__free(d->names);
     l2__free(d->tensors);
     l2__free(d);
+}
+
+static bool valid_name(const char *s);
+
+static char *dup_str(const char *s, const char *op)
+{
+    size_t len = strlen(s) + 1;
+    char *c = l2__malloc(len, op);
+    if (c)
+        memcpy(c, s, len);
+    return c;
+}
+
+l2_named_tensors *l2_named_new(void) { return l2__calloc(sizeof(l2_named_tensors), "named_new"); }
+
+l2_status l2__named_add_impl(const char *op, l2_named_tensors *d, const char *name, l2_tensor *t)
+{
+    L2__CHECK_ST(d && name && t, L2_ERR_NULL, "%s: NULL argument", op);
+    L2__CHECK_ST(valid_name(name), L2_ERR_ARG, "%s: invalid tensor name '%s'", op, name);
+    for (int i = 0; i < d->n; i++)
+        L2__CHECK_ST(strcmp(d->names[i], name) != 0, L2_ERR_ARG, "%s: duplicate name '%s'", op,
+                     name);
+    L2__CHECK_ST(d->n < INT_MAX / 2, L2_ERR_OVERFLOW, "%s: too many entries", op);
+    if (d->n >= d->cap) {
+        int cap = d->n < 8 ? 16 : 2 * d->n;
+        char **nn = l2__realloc(d->names, sizeof *nn * (size_t)cap, op);
+        if (!nn)
+            return L2_ERR_NOMEM;
+        d->names = nn;
+        l2_tensor **nt = l2__realloc(d->tensors, sizeof *nt * (size_t)cap, op);
+        if (!nt)
+            return L2_ERR_NOMEM;
+        d->tensors = nt;
+        d->cap = cap;
+    }
+    char *c = dup_str(name, op);
+    if (!c)
+        return L2_ERR_NOMEM;
+    d->names[d->n] = c;
+    d->tensors[d->n] = l2_tensor_ref(t);
+    d->n++;
+    return L2_OK;
+}
+
+l2_status l2_named_add(l2_named_tensors *d, const char *name, l2_tensor *t)
+{
+    return l2__named_add_impl("named_add", d, name, t);
+}
+
+l2_tensor *l2__named_find(const l2_named_tensors *d, const char *prefix, const char *name)
+{
+    size_t pl = strlen(prefix);
+    for (int i = 0; i < d->n; i++)
+        if (strncmp(d->names[i], prefix, pl) == 0 && strcmp(d->names[i] + pl, name) == 0)
+            return d->tensors[i];
+    return NULL;
+}
+
+l2_status l2_named_set_metadata(l2_named_tensors *d, const char *key, const char *value)
+{
+    const char *op = "named_set_metadata";
+    L2__CHECK_ST(d && key && value, L2_ERR_NULL, "%s: NULL argument", op);
+    L2__CHECK_ST(valid_name(key) && (!value[0] || valid_name(value)), L2_ERR_ARG,
+                 "%s: key and value must be at most 1024 bytes without control characters, "
+                 "'\"' or '\\' (and the key non-empty)", op);
+    for (int i = 0; i < d->nmeta; i++)
+        if (strcmp(d->meta_keys[i], key) == 0) {
+            char *v = dup_str(value, op);
+            if (!v)
+                return L2_ERR_NOMEM;
+            l2__free(d->meta_values[i]);
+            d->meta_values[i] = v;
+            return L2_OK;
+        }
+    L2__CHECK_ST(d->nmeta < 4096, L2_ERR_ARG, "%s: more than 4096 metadata entries", op);
+    char **nk = l2__realloc(d->meta_keys, sizeof *nk * (size_t)(d->nmeta + 1), op);
+    if (!nk)
+        return L2_ERR_NOMEM;
+    d->meta_keys = nk;
+    char **nv = l2__realloc(d->meta_values, sizeof *nv * (size_t)(d->nmeta + 1), op);
+    if (!nv)
+        return L2_ERR_NOMEM;
+    d->meta_values = nv;
+    char *k = dup_str(key, op), *v = dup_str(value, op);
+    if (!k || !v) {
+        l2__free(k);
+        l2__free(v);
+        return L2_ERR_NOMEM;
+    }
+    d->meta_keys[d->nmeta] = k;
+    d->meta_values[d->nmeta] = v;
+    d->nmeta++;
+    return L2_OK;
+}
+
+const char *l2_named_metadata(const l2_named_tensors *d, const char *key)
+{
+    L2__CHECK(d && key, NULL, L2_ERR_NULL, "named_metadata: dictionary or key is NULL");
+    for (int i = 0; i < d->nmeta; i++)
+        if (strcmp(d->meta_keys[i], key) == 0)
+            return d->meta_values[i];
+    return NULL;
+}
+
+int l2_named_metadata_count(const l2_named_tensors *d)
+{
+    L2__CHECK(d, 0, L2_ERR_NULL, "named_metadata_count: dictionary is NULL");
+    return d->nmeta;
+}
+
+const char *l2_named_metadata_key(const l2_named_tensors *d, int i)
+{
+    L2__CHECK(d, NULL, L2_ERR_NULL, "named_metadata_key: dictionary is NULL");
+    L2__CHECK(i >= 0 && i < d->nmeta, NULL, L2_ERR_INDEX,
+              "named_metadata_key: index %d out of range (%d)", i, d->nmeta);
+    return d->meta_keys[i];
 }
 
 static const char *dtype_tag(l2_dtype dt)
@@ -82,10 +209,27 @@ static bool valid_name(const char *s)
     return n > 0 && n <= MAX_NAME;
 }
 
+static l2_status save_impl(const char *op, const char *path, int n, const char *const *names,
+                           l2_tensor *const *tensors, int nmeta, char *const *mkeys,
+                           char *const *mvals);
+
 l2_status l2_save_safetensors(const char *path, int n, const char *const *names,
                               l2_tensor *const *tensors)
 {
-    const char *op = "save_safetensors";
+    return save_impl("save_safetensors", path, n, names, tensors, 0, NULL, NULL);
+}
+
+l2_status l2_save_named(const char *path, const l2_named_tensors *d)
+{
+    L2__CHECK_ST(d, L2_ERR_NULL, "save_named: dictionary is NULL");
+    return save_impl("save_named", path, d->n, (const char *const *)d->names, d->tensors,
+                     d->nmeta, d->meta_keys, d->meta_values);
+}
+
+static l2_status save_impl(const char *op, const char *path, int n, const char *const *names,
+                           l2_tensor *const *tensors, int nmeta, char *const *mkeys,
+                           char *const *mvals)
+{
     L2__CHECK_ST(path && (n == 0 || (names && tensors)), L2_ERR_NULL, "%s: NULL argument", op);
     L2__CHECK_ST(n >= 0, L2_ERR_ARG, "%s: negative count %d", op, n);
     for (int i = 0; i < n; i++) {
@@ -96,14 +240,27 @@ l2_status l2_save_safetensors(const char *path, int n, const char *const *names,
             L2__CHECK_ST(strcmp(names[i], names[j]) != 0, L2_ERR_ARG,
                          "%s: duplicate tensor name '%s'", op, names[i]);
     }
+    /* Metadata read from a file may hold characters this writer does not escape. */
+    for (int i = 0; i < nmeta; i++)
+        L2__CHECK_ST(valid_name(mkeys[i]) && (!mvals[i][0] || valid_name(mvals[i])), L2_ERR_ARG,
+                     "%s: metadata entry %d holds a control character, '\"' or '\\' (or is "
+                     "over 1024 bytes)", op, i);
     /* The header, built in memory first. */
-    size_t cap = 64 + (size_t)n * (MAX_NAME + 64 + 24 * L2_MAX_DIMS);
+    size_t cap = 64 + (size_t)n * (MAX_NAME + 64 + 24 * L2_MAX_DIMS) +
+                 (size_t)nmeta * (2 * MAX_NAME + 8);
     char *hdr = l2__malloc(cap, op);
     if (!hdr)
         return L2_ERR_NOMEM;
     size_t len = 0;
     uint64_t off = 0;
     len += (size_t)snprintf(hdr + len, cap - len, "{");
+    if (nmeta) { /* issue 16: the metadata map first, as the safetensors writers do */
+        len += (size_t)snprintf(hdr + len, cap - len, "\"__metadata__\":{");
+        for (int i = 0; i < nmeta; i++)
+            len += (size_t)snprintf(hdr + len, cap - len, "%s\"%s\":\"%s\"", i ? "," : "",
+                                    mkeys[i], mvals[i]);
+        len += (size_t)snprintf(hdr + len, cap - len, n ? "}," : "}");
+    }
     for (int i = 0; i < n; i++) {
         const l2_tensor *t = tensors[i];
         uint64_t bytes = (uint64_t)l2__numel(t->ndim, t->shape) * l2__esize(t->dtype);
@@ -305,6 +462,66 @@ static bool skip_value(json *j, int depth)
     return true;
 }
 
+static void free_meta(char **k, char **v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        l2__free(k[i]);
+        l2__free(v[i]);
+    }
+    l2__free(k);
+    l2__free(v);
+}
+
+/* The metadata map {"key": "value", ...} (issue 16). On failure nothing is kept (*n = 0) and
+ * j->err says why (NULL: out of memory). */
+static bool parse_meta(json *j, char ***keys, char ***vals, int *n, const char *op)
+{
+    char **k = NULL, **v = NULL;
+    int m = 0;
+    if (!expect(j, '{'))
+        return false;
+    if (peek(j, '}')) {
+        j->p++;
+        return true;
+    }
+    for (;;) {
+        char key[MAX_NAME + 1], val[MAX_NAME + 1];
+        if (!parse_string(j, key, sizeof key) || !expect(j, ':') ||
+            !parse_string(j, val, sizeof val))
+            goto fail;
+        if (m == 4096) {
+            j->err = "more than 4096 metadata entries";
+            goto fail;
+        }
+        char **nk = l2__realloc(k, sizeof *nk * (size_t)(m + 1), op);
+        if (!nk)
+            goto fail;
+        k = nk;
+        char **nv = l2__realloc(v, sizeof *nv * (size_t)(m + 1), op);
+        if (!nv)
+            goto fail;
+        v = nv;
+        k[m] = dup_str(key, op);
+        v[m] = dup_str(val, op);
+        m++;
+        if (!k[m - 1] || !v[m - 1])
+            goto fail;
+        if (peek(j, ','))
+            j->p++;
+        else if (!expect(j, '}'))
+            goto fail;
+        else
+            break;
+    }
+    *keys = k;
+    *vals = v;
+    *n = m;
+    return true;
+fail:
+    free_meta(k, v, m);
+    return false;
+}
+
 typedef struct {
     char name[MAX_NAME + 1];
     l2_dtype dt;
@@ -404,7 +621,8 @@ l2_named_tensors *l2_load_safetensors(const char *path)
     entry *ents = NULL;
     entry **order = NULL;
     l2_named_tensors *d = NULL;
-    int n = 0, cap = 0;
+    int n = 0, cap = 0, nm = 0;
+    char **mk = NULL, **mv = NULL;
     unsigned char le[8];
     long fsize = -1;
     if (fseek(f, 0, SEEK_END) == 0)
@@ -441,8 +659,17 @@ l2_named_tensors *l2_load_safetensors(const char *path)
             if (!parse_string(&j, name, sizeof name) || !expect(&j, ':'))
                 goto bad_json;
             if (!strcmp(name, "__metadata__")) {
-                if (!skip_value(&j, 1))
-                    goto bad_json;
+                /* Kept when it is the format's string -> string map; any other value is
+                 * skipped (other writers' files still load). */
+                const char *at = j.p;
+                if (!parse_meta(&j, &mk, &mv, &nm, op)) {
+                    if (!j.err) /* out of memory */
+                        goto fail;
+                    j.p = at;
+                    j.err = NULL;
+                    if (!skip_value(&j, 1))
+                        goto bad_json;
+                }
             } else {
                 if (n == cap) {
                     cap = cap ? 2 * cap : 16;
@@ -537,6 +764,9 @@ l2_named_tensors *l2_load_safetensors(const char *path)
                 }
         }
     }
+    d->nmeta = nm;
+    d->meta_keys = mk;
+    d->meta_values = mv;
     fclose(f);
     l2__free(hdr);
     l2__free(ents);
@@ -550,6 +780,7 @@ fail:
     l2__free(hdr);
     l2__free(ents);
     l2__free(order);
+    free_meta(mk, mv, nm);
     l2_named_free(d);
     return NULL;
 }

@@ -37,6 +37,17 @@ static l2_status add_named(l2_params *p, const char *prefix, const char *suffix,
     return l2_params_add(p, name, t);
 }
 
+/* Append the buffer prefix.suffix -> t to p (issue 16; t may be NULL: skipped). */
+static l2_status add_buffer(l2_params *p, const char *prefix, const char *suffix, l2_tensor *t)
+{
+    if (!t)
+        return L2_OK;
+    char name[512];
+    snprintf(name, sizeof name, "%s%s%s", prefix ? prefix : "", prefix && prefix[0] ? "." : "",
+             suffix);
+    return l2_params_add_buffer(p, name, t);
+}
+
 static l2_status check_float(const char *op, l2_dtype dt)
 {
     L2__CHECK_ST(l2__is_float(dt), L2_ERR_DTYPE, "%s: dtype %s is not a float dtype", op,
@@ -158,9 +169,13 @@ l2_status l2_batchnorm2d_layer_init(l2_batchnorm2d_layer *m, int64_t num_feature
     m->bias = const_param(num_features, 0, dt, true);
     m->running_mean = const_param(num_features, 0, dt, false);
     m->running_var = const_param(num_features, 1, dt, false);
+    l2__enter();
+    m->num_batches_tracked = l2_zeros(0, NULL, L2_INT64);
+    l2__leave();
     m->momentum = 0.1;
     m->eps = 1e-5;
-    if (!m->weight || !m->bias || !m->running_mean || !m->running_var) {
+    if (!m->weight || !m->bias || !m->running_mean || !m->running_var ||
+        !m->num_batches_tracked) {
         l2_batchnorm2d_layer_free(m);
         return l2_last_status();
     }
@@ -173,8 +188,13 @@ l2_tensor *l2_batchnorm2d_layer_forward(const l2_batchnorm2d_layer *m, const l2_
     L2__CHECK(m && m->weight, NULL, L2_ERR_NULL, "batchnorm2d_layer_forward: layer is NULL");
     L2__CHECK(!x || x->ndim == 4, NULL, L2_ERR_SHAPE,
               "batchnorm2d_layer_forward: expected 4D input (got %dD input)", x->ndim);
-    return l2_batch_norm(x, m->running_mean, m->running_var, m->weight, m->bias, training,
-                         m->momentum, m->eps);
+    l2_tensor *y = l2_batch_norm(x, m->running_mean, m->running_var, m->weight, m->bias,
+                                 training, m->momentum, m->eps);
+    if (y && training && m->num_batches_tracked) { /* torch's counter (issue 16) */
+        (*(int64_t *)l2__data(m->num_batches_tracked))++;
+        l2__bump_version(m->num_batches_tracked);
+    }
+    return y;
 }
 
 l2_status l2_batchnorm2d_layer_params(const l2_batchnorm2d_layer *m, l2_params *p,
@@ -182,7 +202,13 @@ l2_status l2_batchnorm2d_layer_params(const l2_batchnorm2d_layer *m, l2_params *
 {
     L2__CHECK_ST(m, L2_ERR_NULL, "batchnorm2d_layer_params: layer is NULL");
     l2_status st = add_named(p, prefix, "weight", m->weight);
-    return st ? st : add_named(p, prefix, "bias", m->bias);
+    if (!st)
+        st = add_named(p, prefix, "bias", m->bias);
+    if (!st)
+        st = add_buffer(p, prefix, "running_mean", m->running_mean);
+    if (!st)
+        st = add_buffer(p, prefix, "running_var", m->running_var);
+    return st ? st : add_buffer(p, prefix, "num_batches_tracked", m->num_batches_tracked);
 }
 
 void l2_batchnorm2d_layer_free(l2_batchnorm2d_layer *m)
@@ -193,7 +219,8 @@ void l2_batchnorm2d_layer_free(l2_batchnorm2d_layer *m)
     l2_tensor_release(m->bias);
     l2_tensor_release(m->running_mean);
     l2_tensor_release(m->running_var);
-    m->weight = m->bias = m->running_mean = m->running_var = NULL;
+    l2_tensor_release(m->num_batches_tracked);
+    m->weight = m->bias = m->running_mean = m->running_var = m->num_batches_tracked = NULL;
 }
 
 /* ---- LayerNorm ---- */

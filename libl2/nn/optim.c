@@ -4,23 +4,12 @@
  * (vectorised, threaded above L2__GRAIN_OPTIM), run under no grad. */
 #include "../autograd-impl.h"
 #include "../vmath.h"
+#include "state-impl.h"
 
 #include <math.h>
 #include <string.h>
 
-typedef enum { OPT_SGD, OPT_ADAM, OPT_ADAMW } opt_kind;
-
-struct l2_optimizer {
-    opt_kind kind;
-    l2_sgd_options sgd;
-    l2_adam_options adam;
-    int n;
-    l2_tensor **params;
-    l2_tensor **buf1; /* momentum buffer / exp_avg */
-    l2_tensor **buf2; /* exp_avg_sq */
-    l2_tensor **buf3; /* max_exp_avg_sq (amsgrad) */
-    int64_t *steps;
-};
+/* opt_kind and struct l2_optimizer are in state-impl.h (issue 16: the state dict). */
 
 l2_sgd_options l2_sgd_defaults(double lr) { return (l2_sgd_options){.lr = lr}; }
 
