@@ -2710,8 +2710,8 @@ L2_API void l2_multihead_attention_layer_free(l2_multihead_attention_layer *m);
  * write bumps the buffer's version, so a graph that saved an older batch refuses its backward
  * (L2_ERR_AUTOGRAD) rather than use new values. Batches never require grad (libl2 differs from
  * torch's collate here: no graph leads back to the dataset). The loader keeps a reference to each
- * tensor (a non-contiguous one is copied once, contiguous); the data is read at each batch, so
- * in-place writes to a dataset tensor show in later batches. A loader is used by one thread at a
+ * tensor and reads its rows at each batch from any layout (no copy of the dataset; an expanded
+ * tensor stays small), so in-place writes to a dataset tensor show in later batches. A loader is used by one thread at a
  * time. */
 typedef struct l2_loader l2_loader;
 typedef struct {
@@ -2725,9 +2725,9 @@ L2_API l2_loader_options l2_loader_defaults(void);
 /* A loader over n >= 1 tensors (n <= 64), each with at least one dim, all of the same size N >= 0
  * in dim 0 (0 examples: every epoch is empty). Errors (nothing is made or kept): L2_ERR_NULL for
  * a NULL tensors array or tensor; L2_ERR_ARG for n < 1 or n > 64, batch_size < 1; L2_ERR_DIM for
- * a 0-d tensor; L2_ERR_SHAPE for dim-0 sizes that differ (naming both); L2_ERR_NOMEM (also for the
- * copy of a non-contiguous tensor, e.g. an expanded one). A buffer is never larger than its
- * tensor (batch_size rows at most N), so no size can overflow. */
+ * a 0-d tensor; L2_ERR_SHAPE for dim-0 sizes that differ (naming both); L2_ERR_NOMEM for buffers
+ * that cannot be made (a buffer has min(batch_size, N) rows, so its size never overflows where
+ * the tensor's did not; an expanded tensor's buffer can be far bigger than its storage). */
 L2_API l2_loader *l2_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opts);
 /* The same over named tensors (l2_load_safetensors): the tensors called names[0..n-1], in that
  * order (L2_ERR_ARG naming a missing one), or every tensor of d in its order when names is NULL

@@ -18,7 +18,8 @@ struct l2_loader {
     l2_tensor *full[LOADER_MAX_TENSORS];  /* buffers of min(batch_size, N) rows */
     l2_tensor *part[LOADER_MAX_TENSORS];  /* views of the first N mod batch_size rows, or NULL */
     size_t row_bytes[LOADER_MAX_TENSORS];
-    int64_t *order;        /* this epoch's order (N entries) */
+    bool row_contig[LOADER_MAX_TENSORS];  /* an example's elements are contiguous */
+    int64_t *order;        /* this epoch's order (N entries; shuffle only) */
     uint64_t rng[4];       /* the loader's xoshiro256** state */
     int64_t epoch;         /* the epoch in progress or the next one */
     int64_t pos;           /* the next batch of the epoch in progress */
@@ -66,10 +67,10 @@ static uint64_t rng_below(uint64_t *s, uint64_t range)
 static void draw_order(l2_loader *ld)
 {
     int64_t *p = ld->order, n = ld->size;
-    for (int64_t i = 0; i < n; i++)
-        p[i] = i;
     if (!ld->opts.shuffle)
         return;
+    for (int64_t i = 0; i < n; i++)
+        p[i] = i;
     for (int64_t i = n - 1; i > 0; i--) {
         int64_t j = (int64_t)rng_below(ld->rng, (uint64_t)i + 1);
         int64_t tmp = p[i];
@@ -137,6 +138,8 @@ l2_loader *l2_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opt
                   NULL, L2_ERR_OVERFLOW, "%s: a batch of %lld rows of tensor %d overflows", op,
                   (long long)rows, k);
     }
+    L2__CHECK(!opts.shuffle || size <= l2__max_numel(sizeof(int64_t)), NULL, L2_ERR_NOMEM,
+              "%s: the order of %lld examples does not fit in memory", op, (long long)size);
     l2_loader *ld = l2__calloc(sizeof *ld, "loader_new: the loader");
     if (!ld)
         return NULL;
@@ -146,9 +149,10 @@ l2_loader *l2_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opt
     ld->nbatches = opts.drop_last ? size / opts.batch_size
                                   : size / opts.batch_size + (size % opts.batch_size != 0);
     rng_seed(ld->rng, opts.seed);
+    /* The order of a shuffled epoch (N entries); file order needs none. */
     size_t obytes = (size_t)(size > 0 ? size : 1) * sizeof(int64_t);
-    ld->order = l2__malloc(obytes, "loader_new: the order");
-    if (!ld->order) {
+    ld->order = opts.shuffle ? l2__malloc(obytes, "loader_new: the order") : NULL;
+    if (opts.shuffle && !ld->order) {
         loader_destroy(ld);
         return NULL;
     }
@@ -157,17 +161,12 @@ l2_loader *l2_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opt
     l2__enter();
     for (int k = 0; k < n && !failed; k++) {
         l2_tensor *t = tensors[k];
-        /* The dataset's values, detached; copied once if not contiguous. */
+        /* The dataset's values, detached (a view: no copy, any layout). */
         l2_tensor *dt = l2_detach(t);
-        if (dt && !l2__is_contiguous(dt)) {
-            l2_tensor *c = l2_contiguous(dt);
-            l2_tensor_release(dt);
-            dt = c;
-        }
         ld->data[k] = dt;
         memcpy(shape, t->shape, sizeof(int64_t) * (size_t)t->ndim);
         shape[0] = rows;
-        ld->full[k] = dt ? l2__new(op, t->ndim, shape, t->dtype, true) : NULL;
+        ld->full[k] = dt ? l2__new(op, t->ndim, shape, t->dtype, false) : NULL;
         if (ld->full[k] && last && !opts.drop_last && size > opts.batch_size) {
             shape[0] = last;
             ld->part[k] = l2__alias(ld->full[k], t->ndim, shape, ld->full[k]->stride, 0);
@@ -176,8 +175,14 @@ l2_loader *l2_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opt
                                   !ld->part[k]);
         if (!failed) {
             size_t row = l2__esize(t->dtype);
-            for (int d = 1; d < t->ndim; d++)
+            int64_t want = 1;
+            ld->row_contig[k] = true;
+            for (int d = t->ndim - 1; d >= 1; d--) {
+                if (t->shape[d] != 1 && t->stride[d] != want)
+                    ld->row_contig[k] = false;
+                want *= t->shape[d];
                 row *= (size_t)t->shape[d];
+            }
             ld->row_bytes[k] = row;
         }
     }
@@ -211,6 +216,30 @@ l2_loader *l2_loader_from_named(const l2_named_tensors *d, int n, const char *co
     return l2_loader_new(count, ts, opts);
 }
 
+/* Copy example i of t (rb bytes when contiguous) to dst, row-major: one memcpy when the
+ * example's elements are contiguous, else element by element over t's strides. */
+static void copy_row(char *dst, const l2_tensor *t, bool contig, int64_t i, size_t rb)
+{
+    size_t es = l2__esize(t->dtype);
+    const char *base = (const char *)t->storage->data + (size_t)(t->offset + i * t->stride[0]) * es;
+    if (contig) {
+        memcpy(dst, base, rb);
+        return;
+    }
+    int nd = t->ndim;
+    int64_t ix[L2_MAX_DIMS] = {0}, off = 0;
+    for (size_t b = 0; b < rb; b += es) {
+        memcpy(dst + b, base + (size_t)off * es, es);
+        for (int d = nd - 1; d >= 1; d--) {
+            off += t->stride[d];
+            if (++ix[d] < t->shape[d])
+                break;
+            off -= t->stride[d] * t->shape[d];
+            ix[d] = 0;
+        }
+    }
+}
+
 bool l2_loader_next(l2_loader *ld, l2_tensor **batch)
 {
     L2__CHECK(ld != NULL, false, L2_ERR_NULL, "loader_next: argument 'ld' is NULL");
@@ -228,19 +257,21 @@ bool l2_loader_next(l2_loader *ld, l2_tensor **batch)
     }
     int64_t bs = ld->opts.batch_size, start = ld->pos * bs;
     int64_t len = ld->size - start < bs ? ld->size - start : bs;
-    const int64_t *idx = ld->order + start;
+    const int64_t *idx = ld->opts.shuffle ? ld->order + start : NULL;
     for (int k = 0; k < ld->n; k++) {
         l2_tensor *out = len == l2_size(ld->full[k], 0) ? ld->full[k] : ld->part[k];
-        const char *src = l2__data(ld->data[k]);
+        const l2_tensor *src = ld->data[k];
         char *dst = l2__data(out);
-        size_t rb = ld->row_bytes[k];
-        if (rb) {
-            if (!ld->opts.shuffle)
-                memcpy(dst, src + (size_t)start * rb, (size_t)len * rb);
-            else
-                for (int64_t i = 0; i < len; i++)
-                    memcpy(dst + (size_t)i * rb, src + (size_t)idx[i] * rb, rb);
-        }
+        size_t rb = ld->row_bytes[k], es = l2__esize(src->dtype);
+        if (rb && !ld->opts.shuffle && ld->row_contig[k] && src->stride[0] * (int64_t)es ==
+                                                                (int64_t)rb)
+            memcpy(dst, (const char *)src->storage->data + (size_t)(src->offset + start *
+                                                                    src->stride[0]) * es,
+                   (size_t)len * rb); /* consecutive rows: one block */
+        else if (rb)
+            for (int64_t i = 0; i < len; i++)
+                copy_row(dst + (size_t)i * rb, src, ld->row_contig[k],
+                         ld->opts.shuffle ? idx[i] : start + i, rb);
         l2__bump_version(out);
         batch[k] = out;
     }

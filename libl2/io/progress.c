@@ -71,7 +71,7 @@ static void show(l2_progress *p, const char *info, bool newline_after)
     if (p->tty) {
         fprintf(p->out, "\r%s%s", p->label, p->label[0] ? " " : "");
         if (p->total > 0) {
-            int fill = (int)(p->done * BAR_CELLS / p->total);
+            int fill = (int)((double)p->done / (double)p->total * BAR_CELLS);
             char bar[BAR_CELLS + 1];
             for (int i = 0; i < BAR_CELLS; i++)
                 bar[i] = i < fill ? '#' : '.';
