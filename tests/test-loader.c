@@ -4,6 +4,7 @@
 #include "tap.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -516,14 +517,26 @@ static void test_progress(void)
     l2_progress_free(p);
     if (tty)
         fclose(tty);
+    /* A pty passes data on asynchronously: read until finish's newline (or 5 s of silence). */
     char buf[2048];
-    ssize_t n = read(mfd, buf, sizeof buf - 1);
-    buf[n > 0 ? n : 0] = '\0';
+    ssize_t n = 0;
+    buf[0] = '\0';
+    while (!strchr(buf, '\n') && n < (ssize_t)sizeof buf - 1) {
+        struct pollfd pf = {.fd = mfd, .events = POLLIN};
+        if (poll(&pf, 1, 5000) <= 0)
+            break;
+        ssize_t r = read(mfd, buf + n, sizeof buf - 1 - (size_t)n);
+        if (r <= 0)
+            break;
+        n += r;
+        buf[n] = '\0';
+    }
     close(mfd);
     ok(strstr(buf, "\rep [######..................]  1/4  ") &&
            strstr(buf, "\rep [########################]  4/4  ") && strstr(buf, "ETA 0:00  loss 1") &&
            !strstr(buf, "ep: "),
        "terminal: \"\\rlabel [bar]  d/t  r it/s  ETA m:ss  info\"");
+
 }
 
 int main(void)
