@@ -1,10 +1,13 @@
 /* fashion_mnist.c: trains an MLP (784-256-10) or a small CNN (two conv+relu+maxpool blocks and a
- * linear head) on Fashion-MNIST with libl2, seeded and reproducible; prints a progress line per
- * epoch (loss, accuracy, examples/s), the test accuracy, and saves the weights as safetensors.
- * Adam with a per-step cosine learning-rate decay.
+ * linear head) on Fashion-MNIST with libl2, seeded and reproducible; feeds it with l2_loader
+ * (shuffled mini-batches from the seed, a new order each epoch), shows progress within an epoch
+ * on stderr with l2_progress (a bar on a terminal, a line per tenth of the epoch otherwise),
+ * prints a summary line as each epoch ends (loss, accuracy, examples/s), the test accuracy, and
+ * saves the weights as safetensors. Adam with a per-step cosine learning-rate decay.
+ * stdout is line-buffered, so each line shows as soon as it is printed, also through pipes.
  *
  *   fashion_mnist [--model mlp|cnn] [--epochs N] [--batch B] [--lr LR] [--limit N]
- *                 [--data DIR] [--out FILE] [--seed S]
+ *                 [--data DIR] [--out FILE] [--seed S] [--progress yes|no]
  *                 [--init FILE] [--order file|shuffle] [--steps N] [--test yes|no]
  *                 [--checkpoint FILE]
  * --checkpoint saves a checkpoint at the end (model, optimizer, generator: examples/evaluate
@@ -116,11 +119,14 @@ static double now(void) { return clock_s(CLOCK_MONOTONIC); }
 int main(int argc, char **argv)
 {
     const char *dir = "/usr/share/datasets/fashion-mnist", *out = NULL, *which = "mlp";
-    const char *init = NULL, *order = "shuffle", *test = "yes", *ckpt = NULL;
+    const char *init = NULL, *order = "shuffle", *test = "yes", *ckpt = NULL,
+               *progress = "yes";
     int epochs = 2;
     int64_t batch = 64, limit = 0, max_steps = 0;
     double lr = 0; /* default: 1e-3 for the MLP, 2e-3 for the CNN */
     unsigned long long seed = 0;
+    /* Line-buffered even into a pipe or file (make's output, a log), not only on a terminal. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -153,6 +159,8 @@ int main(int argc, char **argv)
             test = v;
         else if (!strcmp(a, "--checkpoint"))
             ckpt = v;
+        else if (!strcmp(a, "--progress"))
+            progress = v;
         else {
             fprintf(stderr, "fashion_mnist: unknown option %s\n", a);
             return 2;
@@ -197,7 +205,13 @@ int main(int argc, char **argv)
                                 (l2_adam_options){.lr = lr, .beta1 = 0.9, .beta2 = 0.999,
                                                   .eps = 1e-8});
     CHECK(opt);
-    int64_t n = l2_size(xtr, 0), step = 0, total = epochs * ((n + batch - 1) / batch);
+    /* The loader: file order (--order file, for the torch twin) or shuffled from the seed; its
+     * buffers are made here, once. */
+    l2_loader_options lo = {.batch_size = batch, .shuffle = !strcmp(order, "shuffle"),
+                            .drop_last = false, .seed = seed};
+    l2_loader *ld = l2_loader_new(2, (l2_tensor *[]){xtr, ytr}, lo);
+    CHECK(ld);
+    int64_t n = l2_loader_size(ld), step = 0, total = epochs * l2_loader_len(ld);
     double wall0 = now(), cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), loss0 = 0, loss1 = 0;
     int64_t seen = 0;
     printf("fashion_mnist: %s, %lld training images, batch %lld, Adam lr %g (cosine decay), "
@@ -206,16 +220,25 @@ int main(int argc, char **argv)
     for (int e = 1; e <= epochs && (!max_steps || step < max_steps); e++) {
         double t0 = now(), loss_sum = 0;
         int64_t right = 0, steps = 0, seen0 = seen;
-        l2_tensor *perm = strcmp(order, "file") ? l2_randperm(n) : l2_arange(0, (double)n, 1,
-                                                                               L2_INT64);
-        CHECK(perm);
-        for (int64_t s = 0; s < n && (!max_steps || step < max_steps); s += batch) {
-            int64_t len = n - s < batch ? n - s : batch;
+        char label[32], info[64];
+        snprintf(label, sizeof label, "epoch %d/%d", e, epochs);
+        l2_progress *pr = NULL;
+        if (strcmp(progress, "no")) {
+            pr = l2_progress_new(stderr, label, l2_loader_len(ld), 0, false);
+            CHECK(pr);
+        }
+        l2_tensor *b[2];
+        info[0] = '\0';
+        while (!max_steps || step < max_steps) {
+            if (!l2_loader_next(ld, b)) {
+                CHECK(l2_last_status() == L2_OK); /* the end of the epoch, not an error */
+                break;
+            }
             /* Cosine decay of the learning rate over all steps, to 0. */
             l2_optimizer_set_lr(opt, l2_lr_cosine(lr, step++, total, 0.0));
             l2_scope_begin();
-            l2_tensor *idx = l2_narrow(perm, 0, s, len);
-            l2_tensor *x = l2_index_select(xtr, 0, idx), *y = l2_index_select(ytr, 0, idx);
+            l2_tensor *x = b[0], *y = b[1];
+            int64_t len = l2_size(x, 0);
             l2_tensor *logits = forward(&m, x);
             l2_tensor *loss = l2_cross_entropy(logits, y, L2_REDUCTION_MEAN, -100, 0.0);
             CHECK(loss);
@@ -233,14 +256,24 @@ int main(int argc, char **argv)
             right += correct(logits, y);
             l2_no_grad_end();
             l2_scope_end();
+            if (pr) {
+                snprintf(info, sizeof info, "loss %.4f", loss_sum / (double)steps);
+                l2_progress_update(pr, steps, info);
+            }
         }
-        l2_tensor_release(perm);
+        l2_loader_reset(ld); /* --steps may stop inside an epoch */
+        if (pr) {
+            l2_progress_finish(pr, info);
+            l2_progress_free(pr);
+        }
         double dt = now() - t0;
         double epoch_n = (double)(seen - seen0);
         printf("epoch %d: loss %.4f, train accuracy %.4f, %.0f examples/s\n", e,
-               loss_sum / (double)steps, (double)right / epoch_n, epoch_n / dt);
+               loss_sum / (double)(steps ? steps : 1), (double)right / (epoch_n ? epoch_n : 1),
+               epoch_n / dt);
         fflush(stdout);
     }
+    l2_loader_free(ld);
     double wall = now() - wall0, cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
     if (strcmp(test, "no"))
         printf("test accuracy: %.4f\n", evaluate(&m, xte, yte));

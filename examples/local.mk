@@ -12,9 +12,13 @@ TESTS += tests/examples.sh tests/train-oracle.sh
 EXTRA_DIST += tests/examples.sh tests/train-oracle.sh oracle/train_oracle.py
 
 # Train both models on Fashion-MNIST (2 epochs each) and save their weights.
+# The '+' marks the lines as make's own kind (as recursive makes): GNU make's output
+# synchronisation (-O, --output-sync, with -j) then leaves their output alone instead of holding
+# it until the line ends, so the progress and each epoch's summary show as training goes. (It
+# also makes `make -n fashion-mnist` run them.)
 fashion-mnist: examples/fashion_mnist
-	$(builddir)/examples/fashion_mnist --model mlp --epochs 2 --out $(builddir)/mlp.safetensors
-	$(builddir)/examples/fashion_mnist --model cnn --epochs 2 --out $(builddir)/cnn.safetensors
+	+$(builddir)/examples/fashion_mnist --model mlp --epochs 2 --out $(builddir)/mlp.safetensors
+	+$(builddir)/examples/fashion_mnist --model cnn --epochs 2 --out $(builddir)/cnn.safetensors
 .PHONY: fashion-mnist
 
 # The checkpoint oracle (issue 16, area state): libl2 side and its test.

@@ -55,6 +55,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -2682,6 +2683,110 @@ L2_API l2_tensor *l2_multihead_attention_layer_forward(const l2_multihead_attent
 L2_API l2_status l2_multihead_attention_layer_params(const l2_multihead_attention_layer *m,
                                                      l2_params *p, const char *prefix);
 L2_API void l2_multihead_attention_layer_free(l2_multihead_attention_layer *m);
+
+
+/* ------------------------------------------------------------------------------------------ */
+/* Data loader and progress (issue 16; libl2/io/loader.c, progress.c)                          */
+/* ------------------------------------------------------------------------------------------ */
+/* A data loader over in-memory tensors, as torch.utils.data.DataLoader over a TensorDataset:
+ * the dataset is n tensors sharing dim 0 (N examples: images, labels, ...), and each batch holds
+ * the rows of batch_size examples of every tensor, in the tensors' order.
+ *   l2_loader *ld = l2_loader_new(2, (l2_tensor *[]){images, labels}, opts);
+ *   l2_tensor *b[2];
+ *   for (int e = 0; e < epochs; e++)
+ *       while (l2_loader_next(ld, b)) { ... b[0]: (B, 28, 28), b[1]: (B) ... }
+ * Options: torch's defaults are batch_size 1, shuffle false, drop_last false (l2_loader_defaults).
+ * Epochs: an epoch starts at the first l2_loader_next after the loader is made or the previous
+ * epoch ended, and ends when l2_loader_next returns false; the next call starts the next epoch
+ * (as iterating a torch DataLoader again). Epochs are numbered from 0 (l2_loader_epoch).
+ * Order: without shuffle, file order 0..N-1 every epoch. With shuffle, the loader has its own
+ * generator (the thread's generator is neither read nor advanced; see Random numbers): epoch e's
+ * order is what l2_randperm(N) returns the (e+1)-th time after l2_manual_seed(seed), i.e. the same
+ * xoshiro256** stream seeded from seed, continued across epochs with one Fisher-Yates permutation
+ * of 0..N-1 per epoch (as torch's DataLoader with a seeded generator draws a new permutation
+ * each epoch). The same seed gives the same orders on every machine and at every thread count.
+ * Batch b of an epoch holds examples order[b * batch_size ...], batch_size of them, except the
+ * last: with drop_last a final partial batch is skipped, otherwise it holds the N mod batch_size
+ * remaining examples. l2_loader_len gives the number of batches of an epoch.
+ * Batches: the loader owns one buffer per tensor (contiguous, the tensor's dtype, batch_size rows
+ * or N if fewer) made by l2_loader_new, and every batch is copied into them: after l2_loader_new,
+ * l2_loader_next allocates nothing, in any epoch. batch[i] receives a borrowed tensor (do not
+ * release it; take l2_clone to keep a batch) whose values are overwritten by the next call; each
+ * write bumps the buffer's version, so a graph that saved an older batch refuses its backward
+ * (L2_ERR_AUTOGRAD) rather than use new values. Batches never require grad (libl2 differs from
+ * torch's collate here: no graph leads back to the dataset). The loader keeps a reference to each
+ * tensor and reads its rows at each batch from any layout (no copy of the dataset; an expanded
+ * tensor stays small), so in-place writes to a dataset tensor show in later batches. A loader is used by one thread at a
+ * time. */
+typedef struct l2_loader l2_loader;
+typedef struct {
+    int64_t batch_size; /* >= 1 */
+    bool shuffle;       /* a new permutation each epoch, from seed */
+    bool drop_last;     /* skip a final partial batch */
+    uint64_t seed;      /* the loader's generator (shuffle only) */
+} l2_loader_options;
+/* batch_size 1, shuffle false, drop_last false, seed 0 (torch's DataLoader defaults). */
+L2_API l2_loader_options l2_loader_defaults(void);
+/* A loader over n >= 1 tensors (n <= 64), each with at least one dim, all of the same size N >= 0
+ * in dim 0 (0 examples: every epoch is empty). Errors (nothing is made or kept): L2_ERR_NULL for
+ * a NULL tensors array or tensor; L2_ERR_ARG for n < 1 or n > 64, batch_size < 1; L2_ERR_DIM for
+ * a 0-d tensor; L2_ERR_SHAPE for dim-0 sizes that differ (naming both); L2_ERR_NOMEM for buffers
+ * that cannot be made (a buffer has min(batch_size, N) rows, so its size never overflows where
+ * the tensor's did not; an expanded tensor's buffer can be far bigger than its storage). */
+L2_API l2_loader *l2_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opts);
+/* The same over named tensors (l2_load_safetensors): the tensors called names[0..n-1], in that
+ * order (L2_ERR_ARG naming a missing one), or every tensor of d in its order when names is NULL
+ * (n is then ignored). The loader keeps its own references: d may be freed afterwards. */
+L2_API l2_loader *l2_loader_from_named(const l2_named_tensors *d, int n, const char *const *names,
+                                       l2_loader_options opts);
+/* The next batch of the current epoch into batch[0..n-1] (n as given to l2_loader_new): true.
+ * At the end of the epoch: false, with l2_last_status() L2_OK (the error is cleared), and the
+ * epoch count goes up. On error: false with the error set (L2_ERR_NULL for a NULL loader or
+ * batch array), nothing changed. */
+L2_API bool l2_loader_next(l2_loader *ld, l2_tensor **batch);
+/* End the current epoch early (as breaking out of torch's loop): the next l2_loader_next starts
+ * the next epoch, with a new order. Does nothing between epochs. L2_ERR_NULL. */
+L2_API l2_status l2_loader_reset(l2_loader *ld);
+/* Go to the start of epoch e >= 0 (its order as if epochs 0..e-1 had run; for resuming):
+ * L2_ERR_NULL, L2_ERR_ARG for e < 0. */
+L2_API l2_status l2_loader_set_epoch(l2_loader *ld, int64_t epoch);
+/* The current epoch (the one in progress, or the next to start); -1 with L2_ERR_NULL. */
+L2_API int64_t l2_loader_epoch(const l2_loader *ld);
+/* Batches per epoch: ceil(N / batch_size), or floor with drop_last; -1 with L2_ERR_NULL. */
+L2_API int64_t l2_loader_len(const l2_loader *ld);
+/* Examples in the dataset (N); -1 with L2_ERR_NULL. */
+L2_API int64_t l2_loader_size(const l2_loader *ld);
+/* Release the tensors and buffers (batches taken from it are gone too). NULL does nothing. */
+L2_API void l2_loader_free(l2_loader *ld);
+
+/* Progress of a loop of total steps (an epoch's batches), written to out (a stdio stream, e.g.
+ * stderr) and flushed after each write:
+ *   on a terminal (isatty of out's descriptor): one line redrawn in place (carriage return), at
+ *   most 10 times a second and at the last step:
+ *     "<label> [#########...........]  123/938  45.6 it/s  ETA 0:17  <info>"
+ *   (a bar of 24 cells), ended by a newline at l2_progress_finish;
+ *   otherwise one plain line every `every` steps and at the last step:
+ *     "<label>: 123/938 (13.1%), 45.6 it/s, ETA 0:17, <info>\n"
+ *   (no ", <info>" part when info is NULL or empty; rate and ETA as "-" before any time has
+ *   passed; the ETA as H:MM:SS from an hour on). Total 0: unknown, printed as "?" with no bar,
+ *   percentage or ETA. The rate is steps per second of wall time (CLOCK_MONOTONIC) since
+ *   l2_progress_new. every <= 0 picks max(1, total / 10) (a line per tenth).
+ * The progress reporter lives in the library (not in an example) so that any training loop, and
+ * the examples, report the same way. label is copied (at most 63 bytes kept). */
+typedef struct l2_progress l2_progress;
+/* A reporter for total >= 0 steps (L2_ERR_ARG for total < 0; L2_ERR_NULL for a NULL out; NULL
+ * label: ""). force_lines: true writes plain lines even on a terminal (logs, tests). */
+L2_API l2_progress *l2_progress_new(FILE *out, const char *label, int64_t total, int64_t every,
+                                    bool force_lines);
+/* Report that done steps (0 <= done, done <= total when total > 0: L2_ERR_ARG otherwise) are
+ * finished, with an optional info text (e.g. "loss 0.4321"; at most 127 bytes shown). Writes
+ * only when due (see above). L2_ERR_NULL for a NULL reporter. */
+L2_API l2_status l2_progress_update(l2_progress *p, int64_t done, const char *info);
+/* End the display: on a terminal redraw the last state and end the line; with plain lines print
+ * the last state if it was not printed. L2_ERR_NULL. */
+L2_API l2_status l2_progress_finish(l2_progress *p, const char *info);
+/* Free the reporter (does not close out). NULL does nothing. */
+L2_API void l2_progress_free(l2_progress *p);
 
 
 

@@ -463,4 +463,18 @@
     X(l2_set_rng_state) \
     X(l2_checkpoint_save) \
     X(l2_checkpoint_load) \
+    X(l2_loader_defaults) \
+    X(l2_loader_new) \
+    X(l2_loader_from_named) \
+    X(l2_loader_next) \
+    X(l2_loader_reset) \
+    X(l2_loader_set_epoch) \
+    X(l2_loader_epoch) \
+    X(l2_loader_len) \
+    X(l2_loader_size) \
+    X(l2_loader_free) \
+    X(l2_progress_new) \
+    X(l2_progress_update) \
+    X(l2_progress_finish) \
+    X(l2_progress_free) \
     /* end */
