@@ -5,3 +5,6 @@ libl2_libl2_la_SOURCES += libl2/ops/conv3d.c libl2/ops/pool3.c libl2/ops/unpool.
 C_TESTS += tests/test-conv3
 tests_test_conv3_SOURCES = tests/test-conv3.c tests/tap.h tests/testutil.h tests/gradcheck.h
 tests_test_conv3_LDADD = $(TEST_LDADD) -lm
+C_TESTS += tests/test-tconv3
+tests_test_tconv3_SOURCES = tests/test-tconv3.c tests/tap.h tests/testutil.h tests/gradcheck.h
+tests_test_tconv3_LDADD = $(TEST_LDADD) -lm
