@@ -442,4 +442,5 @@
     X(l2_multihead_attention_layer_forward) \
     X(l2_multihead_attention_layer_params) \
     X(l2_multihead_attention_layer_free) \
+    X(l2_conv_transpose3d) /* conv3d (issue 15, session 15) */ \
     /* end */

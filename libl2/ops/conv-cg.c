@@ -225,6 +225,8 @@ l2_status l2__conv3d_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor *
         goto fail;
     if (l2__edge_of(n, 0)) {
         l2_tensor *w = keep(&k, l2__saved_graph(n, 1));
+        if (w && l2__fault("cg_conv3d_w_const")) /* mutation test: w as a constant in dx */
+            w = keep(&k, l2_detach(w));
         /* the cells the last window leaves out come back as output padding */
         int64_t op[3];
         for (int i = 0; i < 3; i++)
