@@ -1832,7 +1832,9 @@ L2_API l2_tensor *l2_conv3d(const l2_tensor *x, const l2_tensor *w, const l2_ten
  * torch); L2_ERR_SHAPE for x not of rank 4 or 5, w not of rank 5 or with a kernel size 0, C !=
  * w.size(0), w.size(0) not divisible by groups, b not (O,), D, H or W = 0, or T, P or Q < 1;
  * L2_ERR_OVERFLOW when T, P, Q or O overflow int64, the output exceeds the Limits or the column
- * matrix is too large for BLAS. Differentiable in x, w and b, twice (create_graph). */
+ * matrix is too large for BLAS. Differentiable in x, w and b, twice (create_graph). A 0-size
+ * batch gives an empty result for any weight layout (torch 1.13 raises "view size is not
+ * compatible" when the weight is not contiguous: a bug not followed). */
 L2_API l2_tensor *l2_conv_transpose3d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
                                       const int64_t stride[3], const int64_t padding[3],
                                       const int64_t output_padding[3], int64_t groups,
