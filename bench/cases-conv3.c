@@ -1,10 +1,10 @@
 /* cases-conv3.c: the conv3 ops of issue 14 (conv3d, max_pool3d, avg_pool3d,
- * adaptive_max_pool2d, max_unpool2d), forward and forward + backward, float32, in the full
- * profile only. One table row per case; the torch twins are in bench/torch_conv3.py (same
+ * adaptive_max_pool2d, max_unpool2d) and conv_transpose3d (issue 15), forward and forward +
+ * backward, float32, in the full profile only. One table row per case; the torch twins are in bench/torch_conv3.py (same
  * names). */
 #include "cases.h"
 
-enum { C_CONV3D, C_MAXPOOL3D, C_AVGPOOL3D, C_ADAPTIVE_MAX, C_UNPOOL, C_COUNT };
+enum { C_CONV3D, C_MAXPOOL3D, C_AVGPOOL3D, C_ADAPTIVE_MAX, C_UNPOOL, C_TCONV3D, C_COUNT };
 
 static const struct {
     const char *op, *variant, *shape;
@@ -21,6 +21,9 @@ static const struct {
     [C_ADAPTIVE_MAX] = {"adaptive_max_pool2d", "o7", "16x32x32x32", {16, 32, 7, 7}, 4,
                         16.0 * 32 * 7 * 7},
     [C_UNPOOL] = {"max_unpool2d", "k2", "16x32x16x16", {16, 32, 32, 32}, 4, 16.0 * 32 * 32 * 32},
+    /* issue 15, session 15: stride 2, padding 1, output_padding 1 (an exact 2x upsampling) */
+    [C_TCONV3D] = {"conv_transpose3d", "k3s2", "8x16x8x16x16-16x8x3x3x3", {8, 8, 16, 32, 32}, 5,
+                   8.0 * 8 * 16 * 32 * 32},
 };
 
 /* t[0] the input (requires grad in a backward case); t[1], t[2] conv3d's weight and bias or
@@ -39,6 +42,12 @@ static void *setup_conv3(const bench_case *c)
         d->t[2] = l2_randn(L2_SHAPE(16), L2_FLOAT32);
         n = 3;
         break;
+    case C_TCONV3D:
+        d->t[0] = l2_randn(L2_SHAPE(8, 16, 8, 16, 16), L2_FLOAT32);
+        d->t[1] = l2_randn(L2_SHAPE(16, 8, 3, 3, 3), L2_FLOAT32);
+        d->t[2] = l2_randn(L2_SHAPE(8), L2_FLOAT32);
+        n = 3;
+        break;
     case C_ADAPTIVE_MAX: d->t[0] = l2_randn(L2_SHAPE(16, 32, 32, 32), L2_FLOAT32); break;
     case C_UNPOOL: {
         l2_tensor *x = l2_randn(L2_SHAPE(16, 32, 32, 32), L2_FLOAT32);
@@ -51,7 +60,8 @@ static void *setup_conv3(const bench_case *c)
     }
     default: d->t[0] = l2_randn(L2_SHAPE(4, 16, 16, 16, 16), L2_FLOAT32); break;
     }
-    return grad_epilogue(d, n, 0, k == C_CONV3D ? 2 : 0, rows[k].out_ndim, rows[k].out);
+    return grad_epilogue(d, n, 0, k == C_CONV3D || k == C_TCONV3D ? 2 : 0, rows[k].out_ndim,
+                         rows[k].out);
 }
 
 static l2_tensor *conv3_of(bdata *d)
@@ -60,6 +70,7 @@ static l2_tensor *conv3_of(bdata *d)
     static const int64_t k2[3] = {2, 2, 2}, p1[3] = {1, 1, 1};
     switch (d->c->p[5]) {
     case C_CONV3D: return l2_conv3d(t[0], t[1], t[2], NULL, p1, NULL, 1);
+    case C_TCONV3D: return l2_conv_transpose3d(t[0], t[1], t[2], k2, p1, p1, 1, NULL);
     case C_MAXPOOL3D: {
         l2_tensor *idx = NULL, *y = l2_max_pool3d(t[0], k2, NULL, NULL, NULL, false, &idx);
         l2_tensor_release(idx);
@@ -80,7 +91,8 @@ static int run_conv3(void *p) { return bench_consume(conv3_of(p)); }
 static int run_conv3_bwd(void *p)
 {
     bdata *d = p;
-    return nn_finish_bwd(d, conv3_of(d), 0, d->c->p[5] == C_CONV3D ? 2 : 0);
+    int64_t k = d->c->p[5];
+    return nn_finish_bwd(d, conv3_of(d), 0, k == C_CONV3D || k == C_TCONV3D ? 2 : 0);
 }
 
 void bench_cases_conv3(void)

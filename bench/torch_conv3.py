@@ -24,6 +24,9 @@ TWINS = {
     "adaptive_max_pool2d": lambda s: ({"x": torch.randn(*s)},
                                       "F.adaptive_max_pool2d(x, 7, True)[0]", "x"),
     "max_unpool2d": lambda s: (_unpool_inputs(s), "F.max_unpool2d(x, i, 2)", "x"),
+    "conv_transpose3d": lambda s: ({"x": torch.randn(*s[0]), "w": torch.randn(*s[1]),
+                                    "b": torch.randn(s[1][1])},
+                                   "F.conv_transpose3d(x, w, b, 2, 1, 1)", "x,w,b"),
 }
 
 

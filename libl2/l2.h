@@ -1823,6 +1823,23 @@ L2_API l2_tensor *l2_avg_pool2d_ex(const l2_tensor *x, const int64_t kernel[2],
 L2_API l2_tensor *l2_conv3d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
                             const int64_t stride[3], const int64_t padding[3],
                             const int64_t dilation[3], int64_t groups);
+/* 3-d transposed convolution (torch.nn.functional.conv_transpose3d, same argument order; issue 15,
+ * libl2/ops/conv-transpose3d.c: the input gradient of conv3d, one GEMM and col2vol per sample):
+ * x: (N, C, D, H, W) or (C, D, H, W), w: (C, O/groups, kD, kH, kW), b: (O,) or NULL -> (N, O, T,
+ * P, Q) with T = (D - 1) stride - 2 padding + dilation (kD - 1) + output_padding + 1 (P, Q
+ * likewise). NULL stride, padding, output_padding or dilation mean 1, 0, 0, 1 on every axis.
+ * Dtypes as conv3d. L2_ERR_ARG for stride, dilation or groups < 1, padding or output_padding
+ * < 0, or an output_padding not smaller than either the stride or the dilation (per axis, as
+ * torch); L2_ERR_SHAPE for x not of rank 4 or 5, w not of rank 5 or with a kernel size 0, C !=
+ * w.size(0), w.size(0) not divisible by groups, b not (O,), D, H or W = 0, or T, P or Q < 1;
+ * L2_ERR_OVERFLOW when T, P, Q or O overflow int64, the output exceeds the Limits or the column
+ * matrix is too large for BLAS. Differentiable in x, w and b, twice (create_graph). A 0-size
+ * batch gives an empty result for any weight layout (torch 1.13 raises "view size is not
+ * compatible" when the weight is not contiguous: a bug not followed). */
+L2_API l2_tensor *l2_conv_transpose3d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
+                                      const int64_t stride[3], const int64_t padding[3],
+                                      const int64_t output_padding[3], int64_t groups,
+                                      const int64_t dilation[3]);
 /* 3-d max pooling (torch.nn.functional.max_pool3d with dilation, ceil_mode and return_indices):
  * x (N, C, D, H, W) or (C, D, H, W) -> (N, C, T, P, Q), each output size as l2_max_pool2d_ex's
  * (ceil_mode's last window starts inside the input or the left padding). Window cells are
@@ -1920,8 +1937,8 @@ L2_API l2_tensor *l2_fold(const l2_tensor *x, const int64_t output_size[2],
  * the 1-d forms built on them), every max and average pool above, adaptive pooling,
  * max_unpool2d and l2_pad can be differentiated again (l2_autograd_grad_ex / l2_backward_ex
  * with create_graph): the max pools' and max_unpool2d's through the argmax the forward kept
- * (their second derivative in x is 0, as torch's). conv3d's cannot yet: a create_graph
- * backward through it fails with L2_ERR_AUTOGRAD. */
+ * (their second derivative in x is 0, as torch's), and (issue 15, session 15) those of conv3d
+ * and conv_transpose3d. */
 /* @@CONV@@ */
 
 /* ------------------------------------------------------------------------------------------ */

@@ -172,3 +172,60 @@ add("l2_max_unpool2d", "T:TTLLLL", g_unpool, _unpool_ref,
     lambda f, xs, a: f(xs[0], xs[1], i64a(a["kernel"]), i64a(a["stride"]), i64a(a["padding"]),
                        i64a(a["out"]) if a["out"] else None),
     tol="exact", family="conv", diff=(0,))
+
+
+# ---- conv_transpose3d (issue 15, session 15; libl2/ops/conv-transpose3d.c) -------------------
+
+def g_tconv3d(d, dt):
+    """groups, channels, kernel, stride, padding, output_padding, dilation per axis (the padding
+    lowered until the output has a cell); a bias in one case of two; a 0-size batch and an
+    error case (output_padding not below the stride nor the dilation, or channels not divisible
+    by groups) now and then."""
+    g = d.choice([1, 1, 2, 3])
+    cin, og = g * d.int(1, 2), d.int(1, 3)
+    size, k, s, p, op, dl = [], [], [], [], [], []
+    for _ in range(3):
+        n, kk = d.int(1, 4), d.int(1, 3)
+        ss, dd = d.int(1, 2), d.int(1, 2)
+        oo, pp = d.int(0, max(ss, dd) - 1), d.int(0, 2)
+        while pp > 0 and _tout(n, kk, ss, pp, oo, dd) < 1:
+            pp -= 1
+        size.append(n)
+        k.append(kk)
+        s.append(ss)
+        p.append(pp)
+        op.append(oo)
+        dl.append(dd)
+    kind = d.int(0, 11)
+    if kind == 0:  # torch: output padding must be smaller than either stride or dilation
+        a = d.int(0, 2)
+        op[a] = max(s[a], dl[a])
+    wc = cin
+    if kind == 1 and g > 1:  # weight channels not divisible by groups
+        wc = cin + 1
+    lead = (0,) if kind == 2 else _lead(d)
+    x = lead + (wc,) + tuple(size)
+    return {"inputs": [d.tensor(x, dt, _vk(d, "uniform", dt, "wide", acc=True)),
+                       d.tensor((wc, og) + tuple(k), dt,
+                                _vk(d, "uniform", dt, "wide", acc=True)),
+                       d.tensor((og * g,), dt) if d.bool() else None],
+            "args": {"stride": s, "padding": p, "output_padding": op, "groups": g,
+                     "dilation": dl}}
+
+
+def _tout(n, k, s, p, op, dl):
+    return (n - 1) * s - 2 * p + dl * (k - 1) + op + 1
+
+
+def _tconv3d_torch(ts, a):
+    """torch 1.13 raises "view size is not compatible" for a 0-size batch with a weight that is
+    not contiguous (a bug of its slow_conv_transpose3d): hand it a contiguous copy then."""
+    w = ts[1].contiguous() if ts[0].dim() == 5 and ts[0].shape[0] == 0 else ts[1]
+    return F.conv_transpose3d(ts[0], w, ts[2], a["stride"], a["padding"], a["output_padding"],
+                              a["groups"], a["dilation"])
+
+
+add("l2_conv_transpose3d", "T:TTTLLLlL", g_tconv3d, _tconv3d_torch,
+    lambda f, xs, a: f(xs[0], xs[1], xs[2], i64a(a["stride"]), i64a(a["padding"]),
+                       i64a(a["output_padding"]), a["groups"], i64a(a["dilation"])),
+    tol=A, family="conv")

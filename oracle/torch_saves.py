@@ -211,6 +211,8 @@ V = {
     # conv3 (issue 14)
     "conv3d": [((1, 1, 3, 3, 3), lambda a: F.conv3d(a, c(1, 1, 2, 2, 2))),
                ((1, 1, 2, 2, 2), lambda a: F.conv3d(c(1, 1, 3, 3, 3), a))],
+    "conv_transpose3d": [((1, 1, 3, 3, 3), lambda a: F.conv_transpose3d(a, c(1, 1, 2, 2, 2))),
+                         ((1, 1, 2, 2, 2), lambda a: F.conv_transpose3d(c(1, 1, 3, 3, 3), a))],
     "max_pool3d": [((1, 1, 4, 4, 4), lambda a: F.max_pool3d(a, 2, 1, 1, 2, True))],
     "avg_pool3d": [((1, 1, 4, 4, 4), lambda a: F.avg_pool3d(a, 3, 2, 1, True, False, 2))],
     "adaptive_max_pool2d": [((1, 1, 4, 4), lambda a: F.adaptive_max_pool2d(a, 3))],

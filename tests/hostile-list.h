@@ -477,4 +477,5 @@
     X(l2_progress_update) \
     X(l2_progress_finish) \
     X(l2_progress_free) \
+    X(l2_conv_transpose3d) /* conv3d (issue 15, session 15) */ \
     /* end */

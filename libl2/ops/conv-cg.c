@@ -14,8 +14,9 @@
  *                     the product of per-axis counts, or divisor_override);
  *   max_unpool2d      dx = dy gathered at the indices;
  *   constant_pad_nd   dx = constant_pad_nd(dy, -pad) (torch's formula).
- * Not here (no differentiable backward yet; a create_graph backward through them fails with
- * L2_ERR_AUTOGRAD): conv3d (libl2 has no public 3-d transposed convolution or 3-d unfold). */
+ *   conv3d            dx = conv_transpose3d(dy, w), dw = a conv3d of x by dy (batch and channels
+ *                     exchanged, stride and dilation exchanged), db as conv2d;
+ *   conv_transpose3d  dx = conv3d(dy, w), dw = a conv3d of dy by x likewise. */
 #include "../autograd-impl.h"
 #include "conv-impl.h"
 
@@ -166,6 +167,120 @@ l2_status l2__conv_transpose2d_backward_cg(l2__node *n, const l2_tensor *gout, l
             goto fail;
     }
     if (l2__edge_of(n, 2) && conv_db(g4, gin) != L2_OK)
+        goto fail;
+    drop(&k);
+    return L2_OK;
+fail:
+    st = l2_last_status();
+    drop(&k);
+    return st;
+}
+
+/* ---- conv3d and conv_transpose3d (issue 15, session 15) ---------------------------------- */
+
+/* The weight gradient of a 3-d convolution without a 3-d unfold:
+ *   r[gi Cb + b, a, i] = sum over n and t of in[n, gi Ca + a, i d - p + t s] ker[n, gi Cb + b, t]
+ * (i, t: triples; G groups) for i < k, a (G Cb, Ca, k0, k1, k2) tensor: the conv3d of in as
+ * (Ca, G N, ...) (batch Ca) by ker as (G Cb, N, ...) with groups G, stride d, padding p and
+ * dilation s, narrowed to k. conv3d's dw: in = x, ker = dy; conv_transpose3d's: in = dy,
+ * ker = x. in5, ker5 batched (5-d). */
+static l2_tensor *wgrad3(tmps *k, const l2_tensor *in5, const l2_tensor *ker5, int64_t G,
+                         const int64_t *s, const int64_t *p, const int64_t *d, const int64_t *kern)
+{
+    int64_t N = in5->shape[0], Ca = in5->shape[1] / G, Cb = ker5->shape[1] / G;
+    const int64_t *is = in5->shape + 2, *ks = ker5->shape + 2;
+    int64_t a6[6] = {N, G, Ca, is[0], is[1], is[2]}, b6[6] = {N, G, Cb, ks[0], ks[1], ks[2]};
+    int64_t a5[5] = {Ca, G * N, is[0], is[1], is[2]}, b5[5] = {G * Cb, N, ks[0], ks[1], ks[2]};
+    const int pa[6] = {2, 1, 0, 3, 4, 5}, pb[6] = {1, 2, 0, 3, 4, 5}, back[5] = {1, 0, 2, 3, 4};
+    l2_tensor *t = keep(k, l2_reshape(in5, 6, a6));
+    t = t ? keep(k, l2_permute(t, pa)) : NULL;
+    l2_tensor *a = t ? keep(k, l2_reshape(t, 5, a5)) : NULL;
+    t = a ? keep(k, l2_reshape(ker5, 6, b6)) : NULL;
+    t = t ? keep(k, l2_permute(t, pb)) : NULL;
+    l2_tensor *bk = t ? keep(k, l2_reshape(t, 5, b5)) : NULL;
+    l2_tensor *r = bk ? keep(k, l2_conv3d(a, bk, NULL, d, p, s, G)) : NULL;
+    for (int i = 0; i < 3 && r; i++)
+        r = keep(k, l2_narrow(r, 2 + i, 0, kern[i]));
+    r = r ? keep(k, l2_permute(r, back)) : NULL;
+    return r ? l2_contiguous(r) : NULL;
+}
+
+/* db = dy summed over batch and space (dy batched 5-d). */
+static l2_status conv3_db(const l2_tensor *g5, l2_tensor **gin)
+{
+    const int dims[4] = {0, 2, 3, 4};
+    gin[2] = l2_sum_dims(g5, 4, dims, false);
+    return gin[2] ? L2_OK : l2_last_status();
+}
+
+/* y = conv3d(x, w, b): ip = stride, padding, dilation triples, groups. */
+l2_status l2__conv3d_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    const int64_t *ip = n->i, groups = ip[9];
+    const int64_t *xs = n->in_shape[0] + (n->in_ndim[0] - 3), *ws = n->in_shape[1];
+    tmps k = {.n = 0};
+    l2_status st = L2_OK;
+    l2_tensor *g5 = keep(&k, batched(gout, 5));
+    if (!g5)
+        goto fail;
+    if (l2__edge_of(n, 0)) {
+        l2_tensor *w = keep(&k, l2__saved_graph(n, 1));
+        if (w && l2__fault("cg_conv3d_w_const")) /* mutation test: w as a constant in dx */
+            w = keep(&k, l2_detach(w));
+        /* the cells the last window leaves out come back as output padding */
+        int64_t op[3];
+        for (int i = 0; i < 3; i++)
+            op[i] = xs[i] + 2 * ip[3 + i] - ip[6 + i] * (ws[2 + i] - 1) - 1 -
+                    (g5->shape[2 + i] - 1) * ip[i];
+        l2_tensor *dx = w ? keep(&k, l2_conv_transpose3d(g5, w, NULL, ip, ip + 3, op, groups,
+                                                          ip + 6))
+                          : NULL;
+        if (!dx || !(gin[0] = as_input(n, 0, dx)))
+            goto fail;
+    }
+    if (l2__edge_of(n, 1)) {
+        l2_tensor *x = keep(&k, l2__saved_graph(n, 0));
+        l2_tensor *x5 = x ? keep(&k, batched(x, 5)) : NULL;
+        if (!x5 || !(gin[1] = wgrad3(&k, x5, g5, groups, ip, ip + 3, ip + 6, ws + 2)))
+            goto fail;
+    }
+    if (l2__edge_of(n, 2) && conv3_db(g5, gin) != L2_OK)
+        goto fail;
+    drop(&k);
+    return L2_OK;
+fail:
+    st = l2_last_status();
+    drop(&k);
+    return st;
+}
+
+/* y = conv_transpose3d(x, w, b): ip = stride, padding, dilation triples, groups; w (C, O/G, kD,
+ * kH, kW). */
+l2_status l2__conv_transpose3d_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
+{
+    const int64_t *ip = n->i, groups = ip[9];
+    const int64_t *xs = n->in_shape[0] + (n->in_ndim[0] - 3), *ws = n->in_shape[1];
+    tmps k = {.n = 0};
+    l2_status st = L2_OK;
+    l2_tensor *g5 = keep(&k, batched(gout, 5));
+    if (!g5)
+        goto fail;
+    if (l2__edge_of(n, 0)) {
+        /* conv3d of dy gives D + floor(output_padding / stride) cells: the first D are dx's */
+        l2_tensor *w = keep(&k, l2__saved_graph(n, 1));
+        l2_tensor *c = w ? keep(&k, l2_conv3d(g5, w, NULL, ip, ip + 3, ip + 6, groups)) : NULL;
+        for (int i = 0; i < 3 && c; i++)
+            c = keep(&k, l2_narrow(c, 2 + i, 0, xs[i]));
+        if (!c || !(gin[0] = as_input(n, 0, c)))
+            goto fail;
+    }
+    if (l2__edge_of(n, 1)) {
+        l2_tensor *x = keep(&k, l2__saved_graph(n, 0));
+        l2_tensor *x5 = x ? keep(&k, batched(x, 5)) : NULL;
+        if (!x5 || !(gin[1] = wgrad3(&k, g5, x5, groups, ip, ip + 3, ip + 6, ws + 2)))
+            goto fail;
+    }
+    if (l2__edge_of(n, 2) && conv3_db(g5, gin) != L2_OK)
         goto fail;
     drop(&k);
     return L2_OK;

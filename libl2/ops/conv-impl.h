@@ -63,6 +63,18 @@ static inline int64_t out_size(int64_t in, int64_t k, int64_t s, int64_t p, int6
 void l2__conv_im2col(l2_dtype dt, const char *x, char *cols, int64_t ld, const win *g);
 void l2__conv_col2im(l2_dtype dt, const char *cols, int64_t ld, char *dx, const win *g);
 
+/* conv3 (issue 14): the geometry of one 3-d convolution (conv3d.c; conv-transpose3d.c uses it
+ * for the conv3d whose input gradient it computes). */
+typedef struct {
+    int64_t n, c, o, groups, cg, og; /* cg = C / groups, og = O / groups */
+    int64_t in[3], k[3], s[3], p[3], d[3], out[3];
+    int64_t l, kk, dhw; /* L = T P Q, kk = kD kH kW, dhw = D H W */
+} geom3;
+/* conv3d.c's vol2col (cols (C kk, L) from one (C, D, H, W) sample, g->c channels) and its
+ * adjoint col2vol (adds into dx). */
+void l2__conv_vol2col(l2_dtype dt, const char *x, char *cols, const geom3 *g);
+void l2__conv_col2vol(l2_dtype dt, const char *cols, char *dx, const geom3 *g);
+
 /* ---- what the pools share ---------------------------------------------------------------- */
 
 /* torch's pooling output size (pooling_output_shape): floor or ceil of (in + 2 p - d (k - 1) -

@@ -12,13 +12,6 @@
 #include <limits.h>
 #include <string.h>
 
-/* The geometry of one call. */
-typedef struct {
-    int64_t n, c, o, groups, cg, og; /* cg = C / groups, og = O / groups */
-    int64_t in[3], k[3], s[3], p[3], d[3], out[3];
-    int64_t l, kk, dhw; /* L = T P Q, kk = kD kH kW, dhw = D H W */
-} geom3;
-
 /* vol2col of one sample x (C, D, H, W) into cols (C kk, L): row (c kk + (i kH + j) kW + m),
  * column (t P + p) Q + q holds x[c, t sD - pD + i dD, p sH - pH + j dH, q sW - pW + m dW], 0
  * in the padding. */
@@ -83,7 +76,7 @@ L2__VOL2COL(f64, double)
 L2__COL2VOL(f32, float)
 L2__COL2VOL(f64, double)
 
-static void vol2col(l2_dtype dt, const char *x, char *cols, const geom3 *g)
+void l2__conv_vol2col(l2_dtype dt, const char *x, char *cols, const geom3 *g)
 {
     if (dt == L2_FLOAT32)
         vol2col_f32((const float *)x, (float *)cols, g);
@@ -91,7 +84,7 @@ static void vol2col(l2_dtype dt, const char *x, char *cols, const geom3 *g)
         vol2col_f64((const double *)x, (double *)cols, g);
 }
 
-static void col2vol(l2_dtype dt, const char *cols, char *dx, const geom3 *g)
+void l2__conv_col2vol(l2_dtype dt, const char *cols, char *dx, const geom3 *g)
 {
     if (dt == L2_FLOAT32)
         col2vol_f32((const float *)cols, (float *)dx, g);
@@ -109,7 +102,7 @@ static void conv3_fwd(const geom3 *g, l2_dtype dt, const char *x, const char *w,
     int64_t K = g->cg * g->kk;
     for (int64_t n = 0; n < g->n; n++) {
         char *yn = y + (size_t)(n * g->o * g->l) * es;
-        vol2col(dt, x + (size_t)(n * g->c * g->dhw) * es, cols, g);
+        l2__conv_vol2col(dt, x + (size_t)(n * g->c * g->dhw) * es, cols, g);
         for (int64_t gi = 0; gi < g->groups; gi++)
             l2__conv_gemm(dt, false, false, g->og, g->l, K, w + (size_t)(gi * g->og * K) * es, K,
                   cols + (size_t)(gi * K * g->l) * es, g->l, 0,
@@ -272,7 +265,7 @@ l2_status l2__conv3d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
         ok = false;
     const char *dy = ok ? l2__data(gr.dy) : NULL;
     for (int64_t n = 0; ok && gr.need_w && n < g.n; n++) {
-        vol2col(dt, l2__data(gr.xc) + (size_t)(n * g.c * g.dhw) * es, cols, &g);
+        l2__conv_vol2col(dt, l2__data(gr.xc) + (size_t)(n * g.c * g.dhw) * es, cols, &g);
         for (int64_t gi = 0; gi < g.groups; gi++)
             l2__conv_gemm(dt, false, true, g.og, K, g.l,
                           dy + (size_t)((n * g.o + gi * g.og) * g.l) * es, g.l,
@@ -285,7 +278,7 @@ l2_status l2__conv3d_backward(l2__node *node, const l2_tensor *gout, l2_tensor *
                           l2__data(gr.wc) + (size_t)(gi * g.og * K) * es, K,
                           dy + (size_t)((n * g.o + gi * g.og) * g.l) * es, g.l, 0,
                           cols + (size_t)(gi * K * g.l) * es, g.l);
-        col2vol(dt, cols, l2__data(gr.dx) + (size_t)(n * g.c * g.dhw) * es, &g);
+        l2__conv_col2vol(dt, cols, l2__data(gr.dx) + (size_t)(n * g.c * g.dhw) * es, &g);
     }
     if (ok && gr.need_b)
         l2__conv_bias_grad(dt, dy, g.n, g.o, g.l, l2__data(gr.db));
