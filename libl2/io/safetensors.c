@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -552,4 +553,40 @@ fail:
     l2__free(order);
     l2_named_free(d);
     return NULL;
+}
+
+/* ---- building dictionaries (scheduler state, issue 16) ----------------------------------- */
+
+l2_named_tensors *l2_named_new(void) { return l2__calloc(sizeof(l2_named_tensors), "named_new"); }
+
+l2_status l2_named_add(l2_named_tensors *d, const char *name, l2_tensor *t)
+{
+    const char *op = "named_add";
+    L2__CHECK_ST(d && name, L2_ERR_NULL, "%s: dictionary or name is NULL", op);
+    L2__CHECK_TN(t, L2_ERR_NULL, op, "t");
+    L2__CHECK_ST(name[0], L2_ERR_ARG, "%s: empty name", op);
+    for (int i = 0; i < d->n; i++)
+        L2__CHECK_ST(strcmp(d->names[i], name) != 0, L2_ERR_ARG, "%s: duplicate name '%s'", op,
+                     name);
+    L2__CHECK_ST(d->n < INT_MAX, L2_ERR_OVERFLOW, "%s: too many entries", op);
+    size_t len = strlen(name) + 1;
+    char *copy = l2__malloc(len, op);
+    if (!copy)
+        return L2_ERR_NOMEM;
+    memcpy(copy, name, len);
+    char **names = l2__realloc(d->names, sizeof *names * (size_t)(d->n + 1), op);
+    if (!names) {
+        l2__free(copy);
+        return L2_ERR_NOMEM;
+    }
+    d->names = names;
+    l2_tensor **ts = l2__realloc(d->tensors, sizeof *ts * (size_t)(d->n + 1), op);
+    if (!ts) {
+        l2__free(copy);
+        return L2_ERR_NOMEM;
+    }
+    d->tensors = ts;
+    d->names[d->n] = copy;
+    d->tensors[d->n++] = l2_tensor_ref(t);
+    return L2_OK;
 }
