@@ -2761,7 +2761,9 @@ L2_API l2_lr_scheduler *l2_sequential_lr(l2_optimizer *o, int n,
 L2_API l2_lr_scheduler *l2_one_cycle_lr(l2_optimizer *o, double max_lr, int64_t total_steps,
                                         double pct_start, bool cos_anneal, double div_factor,
                                         double final_div_factor, bool three_phase);
-/* CosineAnnealingWarmRestarts(T_0, T_mult, eta_min). L2_ERR_ARG: t_0 < 1, t_mult < 1. */
+/* CosineAnnealingWarmRestarts(T_0, T_mult, eta_min). L2_ERR_ARG: t_0 < 1, t_mult < 1; a step
+ * whose period T_0 * T_mult^n exceeds int64 fails with L2_ERR_OVERFLOW (Python has big
+ * integers). */
 L2_API l2_lr_scheduler *l2_cosine_annealing_warm_restarts(l2_optimizer *o, int64_t t_0,
                                                           int64_t t_mult, double eta_min);
 /* ReduceLROnPlateau(mode 'max' (mode_max) or 'min', factor, patience, threshold,
@@ -2794,8 +2796,9 @@ L2_API double l2_lr_scheduler_get_last_lr(const l2_lr_scheduler *s);
  * state_dict): load into a scheduler made with the same arguments. Free with l2_named_free. */
 L2_API l2_named_tensors *l2_lr_scheduler_state(const l2_lr_scheduler *s);
 /* Set the state from d (as torch's load_state_dict; the optimizer's lr is not touched: it is
- * the optimizer's state). Every key above must be there, 0-d, of its dtype (L2_ERR_ARG naming
- * the key otherwise); extra keys are ignored; all is checked before anything is set. */
+ * the optimizer's state). Every key above must be there, 0-d, of its dtype, integers within
+ * [0, 2^53] (last_epoch from -1; T_i from 1 to INT64_MAX; cooldown_counter any) (L2_ERR_ARG naming the key otherwise); extra keys
+ * are ignored; all is checked before anything is set. */
 L2_API l2_status l2_lr_scheduler_load_state(l2_lr_scheduler *s, const l2_named_tensors *d);
 /* Free s (and the schedulers a SequentialLR owns). NULL, or one owned by a SequentialLR: does
  * nothing. */

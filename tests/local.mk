@@ -62,6 +62,7 @@ HOSTILE_SOURCES += tests/hostile-uniq.c # uniq (issue 14)
 HOSTILE_SOURCES += tests/hostile-la.c # la (issue 15)
 HOSTILE_SOURCES += tests/hostile-seq.c # seq (issue 15)
 HOSTILE_SOURCES += tests/hostile-lsq.c # lsqnorm (issue 15)
+HOSTILE_SOURCES += tests/hostile-sched.c # sched (issue 16)
 tests_test_hostile_SOURCES = tests/test-hostile.c tests/tap.h $(HOSTILE_SOURCES)
 tests_test_hostile_LDADD = $(TEST_LDADD) -lm
 tests_test_hostile_CPPFLAGS = $(AM_CPPFLAGS) -DL2_TOP_SRCDIR='"$(abs_top_srcdir)"'

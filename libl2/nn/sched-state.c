@@ -115,8 +115,15 @@ static l2_status take(l2_lr_scheduler *s, const l2_named_tensors *d, const char 
                      f[i].is_int ? "int64" : "float64");
         if (f[i].is_int) {
             int64_t v = *(const int64_t *)l2__data(t);
-            L2__CHECK_ST(strcmp(f[i].name, "T_i") != 0 || v >= 1, L2_ERR_ARG,
-                         "%s: '%s' must be >= 1 (got %lld)", op, name, (long long)v);
+            int64_t lo = strcmp(f[i].name, "T_i") == 0 ? 1
+                         : strcmp(f[i].name, "last_epoch") == 0 ? -1 : 0;
+            /* cooldown_counter is set to cooldown (any int); T_i = T_0 * T_mult^n */
+            int64_t hi = strcmp(f[i].name, "T_i") == 0 ? INT64_MAX : (int64_t)1 << 53;
+            if (strcmp(f[i].name, "cooldown_counter") == 0)
+                lo = INT64_MIN, hi = INT64_MAX;
+            L2__CHECK_ST(v >= lo && v <= hi, L2_ERR_ARG,
+                         "%s: '%s' is %lld, outside [%lld, %lld]", op, name, (long long)v,
+                         (long long)lo, (long long)hi);
             if (set)
                 *f[i].i = v;
         } else if (set) {

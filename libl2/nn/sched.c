@@ -5,6 +5,7 @@
  * nothing. */
 #include "sched-impl.h"
 
+#include "../checked.h"
 #include "optim-impl.h"
 
 #include <math.h>
@@ -241,7 +242,8 @@ static bool warm_step(l2_lr_scheduler *s, bool has_epoch, double epoch)
         t_cur = t_cur + 1;
         if (t_cur >= (double)t_i) {
             t_cur = t_cur - (double)t_i;
-            t_i = t_i * s->t_mult;
+            L2__CHECK(!l2__mul_ovf(t_i, s->t_mult, &t_i), false, L2_ERR_OVERFLOW,
+                      "%s: T_i * T_mult overflows", op);
         }
     } else {
         L2__CHECK(epoch >= 0, false, L2_ERR_ARG, "%s: expected non-negative epoch, but got %g",
@@ -255,11 +257,13 @@ static bool warm_step(l2_lr_scheduler *s, bool has_epoch, double epoch)
                 double m1 = (double)(s->t_mult - 1);
                 double x = epoch / (double)s->t_0 * m1 + 1;
                 int64_t n = (int64_t)(log(x) / log((double)s->t_mult));
-                int64_t p = 1;
-                for (int64_t k = 0; k < n; k++)
-                    p *= s->t_mult;
-                t_cur = epoch - (double)(s->t_0 * (p - 1)) / m1;
-                t_i = s->t_0 * p;
+                int64_t p = 1, num = 0;
+                bool ovf = false;
+                for (int64_t k = 0; k < n && !ovf; k++)
+                    ovf = l2__mul_ovf(p, s->t_mult, &p);
+                ovf = ovf || l2__mul_ovf(s->t_0, p - 1, &num) || l2__mul_ovf(s->t_0, p, &t_i);
+                L2__CHECK(!ovf, false, L2_ERR_OVERFLOW, "%s: T_0 * T_mult^n overflows", op);
+                t_cur = epoch - (double)num / m1;
             }
         } else {
             t_i = s->t_0;
