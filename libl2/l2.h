@@ -2690,8 +2690,8 @@ L2_API void l2_multihead_attention_layer_free(l2_multihead_attention_layer *m);
  * max_norm, each rounded to total's dtype), clamped to at most 1 (NaN stays NaN), and every grad
  * is multiplied in place by it (rounded to the grad's dtype; no autograd; versions bumped), also
  * when the coefficient is 1, as torch. Parameters whose grad is NULL are skipped; n 0 or no grad
- * at all: nothing happens, *total_norm 0. The sums accumulate in double: total can differ from
- * torch's (float32 accumulation for float32 grads) by rounding. *total_norm (may be NULL)
+ * at all: nothing happens, *total_norm 0. The sums accumulate in double (in another order than
+ * torch's): total can differ from torch's by rounding (a few ulp of the grads' dtype). *total_norm (may be NULL)
  * receives total. Errors, with nothing changed: L2_ERR_ARG for n < 0, a NaN norm_type, a grad
  * with elements sharing memory (expanded), the +inf norm of an empty grad (torch's max() of an
  * empty tensor raises), and a non-finite total with error_if_nonfinite (torch's RuntimeError);
@@ -2702,7 +2702,7 @@ L2_API l2_status l2_clip_grad_norm_(int n, l2_tensor *const *params, double max_
                                     double *total_norm);
 /* torch.nn.utils.clip_grad_value_(params, clip_value): every grad clamped in place to
  * [-clip_value, clip_value] (torch's clamp_: NaN stays NaN; a negative clip_value makes every
- * element clip_value). Skips NULL grads; errors as l2_clip_grad_norm_, nothing changed. */
+ * element clip_value; a NaN clip_value every element NaN). Skips NULL grads; errors as l2_clip_grad_norm_, nothing changed. */
 L2_API l2_status l2_clip_grad_value_(int n, l2_tensor *const *params, double clip_value);
 
 /* Learning-rate schedulers: torch.optim.lr_scheduler (1.13) over an l2_optimizer (one parameter

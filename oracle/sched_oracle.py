@@ -456,7 +456,7 @@ def test_clipping():
                        f"error_if_nonfinite {err}, {np.dtype(dt).name}", m or "")
     # clip_grad_value_
     for dt in (np.float32, np.float64):
-        for cv in (0.5, 0.0, -0.3, math.inf, 1e-3):
+        for cv in (0.5, 0.0, -0.3, math.inf, 1e-3, math.nan):
             a = [x.astype(dt) for x in grads("f64")]
             a[0][0, 0] = math.nan
             tps = torch_params(a)

@@ -74,6 +74,64 @@ static double grad_at(const void *ctx, int64_t k)
 
 static double arr_at(const void *ctx, int64_t k) { return ((const double *)ctx)[k]; }
 
+/* The sums of |x|, x^2 (p 1, 2) of a contiguous array in double, in 8 interleaved partial sums
+ * (vectorisable; the order differs from torch's anyway). */
+#define CONTIG_SUM(NAME, T)                                                                   \
+    static double NAME(const T *x, int64_t n, int p)                                          \
+    {                                                                                         \
+        double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};                                               \
+        int64_t k = 0;                                                                        \
+        if (p == 1)                                                                           \
+            for (; k + 8 <= n; k += 8)                                                        \
+                for (int j = 0; j < 8; j++)                                                   \
+                    a[j] += fabs((double)x[k + j]);                                           \
+        else                                                                                  \
+            for (; k + 8 <= n; k += 8)                                                        \
+                for (int j = 0; j < 8; j++)                                                   \
+                    a[j] += (double)x[k + j] * (double)x[k + j];                              \
+        for (; k < n; k++)                                                                    \
+            a[0] += p == 1 ? fabs((double)x[k]) : (double)x[k] * (double)x[k];               \
+        return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));             \
+    }
+CONTIG_SUM(sum_f32, float)
+CONTIG_SUM(sum_f64, double)
+
+/* The norm of a grad: the fast path for contiguous grads and p 1, 2. */
+static double grad_norm(const l2_tensor *g, double p)
+{
+    int64_t k = l2__numel(g->ndim, g->shape);
+    bool f32 = g->dtype == L2_FLOAT32, contig = l2__is_contiguous(g);
+    if (contig && p == INFINITY && k > 0) { /* max |x|, NaN if any */
+        bool nan = false;
+        if (f32) {
+            const float *x = (const float *)l2__data(g);
+            float m = 0;
+            for (int64_t j = 0; j < k; j++) {
+                float a = fabsf(x[j]);
+                nan |= a != a;
+                m = a > m ? a : m;
+            }
+            return nan ? NAN : (double)m;
+        }
+        const double *x = (const double *)l2__data(g);
+        double m = 0;
+        for (int64_t j = 0; j < k; j++) {
+            double a = fabs(x[j]);
+            nan |= a != a;
+            m = a > m ? a : m;
+        }
+        return nan ? NAN : m;
+    }
+    if (contig && (p == 1 || p == 2)) {
+        const void *x = l2__data(g);
+        double acc = f32 ? sum_f32(x, k, (int)p) : sum_f64(x, k, (int)p);
+        acc = p == 2 ? sqrt(acc) : acc;
+        return f32 ? (double)(float)acc : acc;
+    }
+    grad_ctx c = {g, contig};
+    return pnorm(&c, grad_at, k, p, f32);
+}
+
 /* The grads to clip: every non-NULL params[i]->grad, checked (float dtype, no overlapping
  * elements, not released). Returns the count, -1 on error. */
 static int collect(const char *op, int n, l2_tensor *const *params, l2_tensor **grads)
@@ -101,7 +159,15 @@ static void scale(l2_tensor *g, double coef)
 {
     int64_t n = l2__numel(g->ndim, g->shape);
     bool contig = l2__is_contiguous(g);
-    if (g->dtype == L2_FLOAT32) {
+    if (contig && g->dtype == L2_FLOAT32) {
+        float c = (float)coef, *x = (float *)l2__data(g);
+        for (int64_t k = 0; k < n; k++)
+            x[k] = x[k] * c;
+    } else if (contig) {
+        double *x = (double *)l2__data(g);
+        for (int64_t k = 0; k < n; k++)
+            x[k] = x[k] * coef;
+    } else if (g->dtype == L2_FLOAT32) {
         float c = (float)coef;
         for (int64_t k = 0; k < n; k++) {
             float *p = contig ? (float *)l2__data(g) + k : (float *)elem(g, k);
@@ -150,8 +216,7 @@ l2_status l2_clip_grad_norm_(int n, l2_tensor *const *params, double max_norm, d
                           "empty tensor raises)", op);
             goto out;
         }
-        grad_ctx c = {g, l2__is_contiguous(g)};
-        norms[i] = pnorm(&c, grad_at, k, norm_type, g->dtype == L2_FLOAT32);
+        norms[i] = grad_norm(g, norm_type);
         f32 = f32 && g->dtype == L2_FLOAT32;
     }
     double total;
@@ -211,12 +276,29 @@ l2_status l2_clip_grad_value_(int n, l2_tensor *const *params, double clip_value
         return l2_last_status();
     }
     /* torch's clamp_(min=-clip_value, max=clip_value): max then min, NaN kept; when min > max
-     * every element becomes max. */
+     * every element becomes max; a NaN bound makes every element NaN. */
+
     for (int i = 0; i < m; i++) {
         l2_tensor *g = grads[i];
+        if (isnan(clip_value)) { /* x * NaN: every element NaN (bumps the version) */
+            scale(g, NAN);
+            continue;
+        }
         int64_t k = l2__numel(g->ndim, g->shape);
         bool contig = l2__is_contiguous(g);
-        if (g->dtype == L2_FLOAT32) {
+        if (contig && g->dtype == L2_FLOAT32) { /* NaN fails both tests: kept */
+            float lo = (float)-clip_value, hi = (float)clip_value, *x = (float *)l2__data(g);
+            for (int64_t j = 0; j < k; j++) {
+                float v = x[j] < lo ? lo : x[j];
+                x[j] = v > hi ? hi : v;
+            }
+        } else if (contig) {
+            double lo = -clip_value, hi = clip_value, *x = (double *)l2__data(g);
+            for (int64_t j = 0; j < k; j++) {
+                double v = x[j] < lo ? lo : x[j];
+                x[j] = v > hi ? hi : v;
+            }
+        } else if (g->dtype == L2_FLOAT32) {
             float lo = (float)-clip_value, hi = (float)clip_value;
             for (int64_t j = 0; j < k; j++) {
                 float *p = contig ? (float *)l2__data(g) + j : (float *)elem(g, j);
