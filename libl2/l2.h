@@ -2702,7 +2702,8 @@ L2_API l2_status l2_clip_grad_norm_(int n, l2_tensor *const *params, double max_
                                     double *total_norm);
 /* torch.nn.utils.clip_grad_value_(params, clip_value): every grad clamped in place to
  * [-clip_value, clip_value] (torch's clamp_: NaN stays NaN; a negative clip_value makes every
- * element clip_value; a NaN clip_value every element NaN). Skips NULL grads; errors as l2_clip_grad_norm_, nothing changed. */
+ * element clip_value; a NaN clip_value every element NaN). Skips NULL grads; errors as
+ * l2_clip_grad_norm_, nothing changed. */
 L2_API l2_status l2_clip_grad_value_(int n, l2_tensor *const *params, double clip_value);
 
 /* Learning-rate schedulers: torch.optim.lr_scheduler (1.13) over an l2_optimizer (one parameter
@@ -2731,7 +2732,7 @@ L2_API l2_lr_scheduler *l2_multistep_lr(l2_optimizer *o, int n_milestones,
 /* ExponentialLR: lr * gamma every epoch. */
 L2_API l2_lr_scheduler *l2_exponential_lr(l2_optimizer *o, double gamma);
 /* CosineAnnealingLR(T_max, eta_min), torch's recursive form (it follows the cosine also past
- * T_max). */
+ * T_max). L2_ERR_ARG: |T_max| >= 2^61 (libl2's limit). */
 L2_API l2_lr_scheduler *l2_cosine_annealing_lr(l2_optimizer *o, int64_t t_max, double eta_min);
 /* LinearLR: the factor goes linearly from start_factor to end_factor over total_iters epochs
  * (torch's defaults 1/3, 1, 5). L2_ERR_ARG: a factor outside [0, 1]. */
