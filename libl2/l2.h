@@ -2686,17 +2686,17 @@ L2_API void l2_multihead_attention_layer_free(l2_multihead_attention_layer *m);
  * computation: the norm_type norm of each grad (torch.norm: 0 counts non-zeros, +-inf the max /
  * min of |g|, an empty grad 0), each rounded to its grad's dtype, then the same norm of those
  * norms (for +inf their max) in float64 if any grad is float64, else float32: total. Then
- * clip_coef = max_norm / (total + 1e-6), evaluated as torch does (reciprocal, then times
- * max_norm, each rounded to total's dtype), clamped to at most 1 (NaN stays NaN), and every grad
- * is multiplied in place by it (rounded to the grad's dtype; no autograd; versions bumped), also
- * when the coefficient is 1, as torch. Parameters whose grad is NULL are skipped; n 0 or no grad
- * at all: nothing happens, *total_norm 0. The sums accumulate in double (in another order than
- * torch's): total can differ from torch's by rounding (a few ulp of the grads' dtype). *total_norm (may be NULL)
- * receives total. Errors, with nothing changed: L2_ERR_ARG for n < 0, a NaN norm_type, a grad
- * with elements sharing memory (expanded), the +inf norm of an empty grad (torch's max() of an
- * empty tensor raises), and a non-finite total with error_if_nonfinite (torch's RuntimeError);
- * L2_ERR_NULL for NULL params (n > 0) or a NULL parameter; L2_ERR_DTYPE for a grad that is not
- * float32/float64. */
+ * clip_coef = max_norm / (total + 1e-6), evaluated as torch does (reciprocal, then times max_norm,
+ * each rounded to total's dtype), clamped to at most 1 (NaN stays NaN), and every grad is
+ * multiplied in place by it (rounded to the grad's dtype; no autograd; versions bumped), also when
+ * the coefficient is 1, as torch. Parameters whose grad is NULL are skipped; n 0 or no grad at
+ * all: nothing happens, *total_norm 0. The sums accumulate in double (in another order than
+ * torch's): total can differ from torch's by rounding (a few ulp of the grads' dtype). *total_norm
+ * (may be NULL) receives total. Errors, with nothing changed: L2_ERR_ARG for n < 0, a NaN
+ * norm_type, a grad with elements sharing memory (expanded), the +inf norm of an empty grad
+ * (torch's max() of an empty tensor raises), and a non-finite total with error_if_nonfinite
+ * (torch's RuntimeError); L2_ERR_NULL for NULL params (n > 0) or a NULL parameter; L2_ERR_DTYPE
+ * for a grad that is not float32/float64. */
 L2_API l2_status l2_clip_grad_norm_(int n, l2_tensor *const *params, double max_norm,
                                     double norm_type, bool error_if_nonfinite,
                                     double *total_norm);
@@ -2796,10 +2796,10 @@ L2_API double l2_lr_scheduler_get_last_lr(const l2_lr_scheduler *s);
  * "_schedulers.<i>.<key>". The constructor's arguments are not in it (unlike torch's
  * state_dict): load into a scheduler made with the same arguments. Free with l2_named_free. */
 L2_API l2_named_tensors *l2_lr_scheduler_state(const l2_lr_scheduler *s);
-/* Set the state from d (as torch's load_state_dict; the optimizer's lr is not touched: it is
- * the optimizer's state). Every key above must be there, 0-d, of its dtype, integers within
- * [0, 2^53] (last_epoch from -1; T_i from 1 to INT64_MAX; cooldown_counter any) (L2_ERR_ARG naming the key otherwise); extra keys
- * are ignored; all is checked before anything is set. */
+/* Set the state from d (as torch's load_state_dict; the optimizer's lr is not touched: it is the
+ * optimizer's state). Every key above must be there, 0-d, of its dtype, integers within [0, 2^53]
+ * (last_epoch from -1; T_i from 1 to INT64_MAX; cooldown_counter any) (L2_ERR_ARG naming the key
+ * otherwise); extra keys are ignored; all is checked before anything is set. */
 L2_API l2_status l2_lr_scheduler_load_state(l2_lr_scheduler *s, const l2_named_tensors *d);
 /* Free s (and the schedulers a SequentialLR owns). NULL, or one owned by a SequentialLR: does
  * nothing. */
