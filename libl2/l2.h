@@ -2899,6 +2899,133 @@ L2_API l2_status l2_checkpoint_save(const char *path, const l2_params *model,
                                     const l2_named_tensors *extra);
 L2_API l2_status l2_checkpoint_load(const char *path, l2_params *model, l2_optimizer *opt,
                                     bool generator, l2_named_tensors **extra);
+/* Training: gradient clipping and learning-rate schedulers (libl2/nn/clip.c, sched*.c)         */
+/* ------------------------------------------------------------------------------------------ */
+/* torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type, error_if_nonfinite), torch 1.13's
+ * computation: the norm_type norm of each grad (torch.norm: 0 counts non-zeros, +-inf the max /
+ * min of |g|, an empty grad 0), each rounded to its grad's dtype, then the same norm of those
+ * norms (for +inf their max) in float64 if any grad is float64, else float32: total. Then
+ * clip_coef = max_norm / (total + 1e-6), evaluated as torch does (reciprocal, then times max_norm,
+ * each rounded to total's dtype), clamped to at most 1 (NaN stays NaN), and every grad is
+ * multiplied in place by it (rounded to the grad's dtype; no autograd; versions bumped), also when
+ * the coefficient is 1, as torch. Parameters whose grad is NULL are skipped; n 0 or no grad at
+ * all: nothing happens, *total_norm 0. The sums accumulate in double (in another order than
+ * torch's): total can differ from torch's by rounding (a few ulp of the grads' dtype). *total_norm
+ * (may be NULL) receives total. Errors, with nothing changed: L2_ERR_ARG for n < 0, a NaN
+ * norm_type, a grad with elements sharing memory (expanded), the +inf norm of an empty grad
+ * (torch's max() of an empty tensor raises), and a non-finite total with error_if_nonfinite
+ * (torch's RuntimeError); L2_ERR_NULL for NULL params (n > 0) or a NULL parameter; L2_ERR_DTYPE
+ * for a grad that is not float32/float64. */
+L2_API l2_status l2_clip_grad_norm_(int n, l2_tensor *const *params, double max_norm,
+                                    double norm_type, bool error_if_nonfinite,
+                                    double *total_norm);
+/* torch.nn.utils.clip_grad_value_(params, clip_value): every grad clamped in place to
+ * [-clip_value, clip_value] (torch's clamp_: NaN stays NaN; a negative clip_value makes every
+ * element clip_value; a NaN clip_value every element NaN). Skips NULL grads; errors as
+ * l2_clip_grad_norm_, nothing changed. */
+L2_API l2_status l2_clip_grad_value_(int n, l2_tensor *const *params, double clip_value);
+
+/* Learning-rate schedulers: torch.optim.lr_scheduler (1.13) over an l2_optimizer (one parameter
+ * group), with torch's RECURSIVE (chainable) formulas, step by step, in double and in torch's
+ * order of operations, so that every lr equals torch's exactly. A scheduler borrows its
+ * optimizer (keep the optimizer alive until the scheduler is freed) and writes the optimizer's
+ * lr (as torch's param_group['lr'], any value, also negative or NaN). As torch with last_epoch
+ * -1, construction records the optimizer's lr as its "initial_lr" if none is recorded yet (the
+ * first scheduler made on an optimizer fixes it; OneCycleLR overwrites it with max_lr /
+ * div_factor), takes it as base_lr, and makes the initial step (last_epoch 0), which sets the
+ * optimizer's lr; ReduceLROnPlateau makes no initial step. Call l2_lr_scheduler_step once per
+ * epoch (or batch) after l2_optimizer_step, as in torch.
+ * Errors: constructors return NULL with L2_ERR_NULL (NULL optimizer or array) or L2_ERR_ARG for
+ * the arguments torch rejects with ValueError (named below). Where torch's formula divides by
+ * zero (Python's ZeroDivisionError: StepLR step_size 0, CosineAnnealingLR T_max 0, LinearLR
+ * start_factor 0 or total_iters 0 in the closed form, OneCycleLR phases of zero length) or
+ * raises OverflowError (gamma ** epoch), the constructor or step that meets it fails with
+ * L2_ERR_ARG and changes nothing (torch has already advanced last_epoch when it raises; libl2
+ * keeps all-or-nothing). */
+typedef struct l2_lr_scheduler l2_lr_scheduler;
+/* StepLR: lr * gamma at every epoch that is a multiple of step_size. */
+L2_API l2_lr_scheduler *l2_step_lr(l2_optimizer *o, int64_t step_size, double gamma);
+/* MultiStepLR: lr * gamma^count at each milestone (count: how often it is listed; any order). */
+L2_API l2_lr_scheduler *l2_multistep_lr(l2_optimizer *o, int n_milestones,
+                                        const int64_t *milestones, double gamma);
+/* ExponentialLR: lr * gamma every epoch. */
+L2_API l2_lr_scheduler *l2_exponential_lr(l2_optimizer *o, double gamma);
+/* CosineAnnealingLR(T_max, eta_min), torch's recursive form (it follows the cosine also past
+ * T_max). L2_ERR_ARG: |T_max| >= 2^61 (libl2's limit). */
+L2_API l2_lr_scheduler *l2_cosine_annealing_lr(l2_optimizer *o, int64_t t_max, double eta_min);
+/* LinearLR: the factor goes linearly from start_factor to end_factor over total_iters epochs
+ * (torch's defaults 1/3, 1, 5). L2_ERR_ARG: a factor outside [0, 1]. */
+L2_API l2_lr_scheduler *l2_linear_lr(l2_optimizer *o, double start_factor, double end_factor,
+                                     int64_t total_iters);
+/* SequentialLR(schedulers, milestones): n schedulers made on o (in this order, each
+ * construction as torch's), switched at the n - 1 milestones (epoch counts; the scheduler
+ * starting at a milestone is stepped with that epoch 0, its closed form). "Linear warmup then
+ * cosine", as torch users write it:
+ *     l2_lr_scheduler *w = l2_linear_lr(o, 0.01, 1.0, warm);
+ *     l2_lr_scheduler *c = l2_cosine_annealing_lr(o, total - warm, 0.0);
+ *     l2_lr_scheduler *s = l2_sequential_lr(o, 2, (l2_lr_scheduler *[]){w, c},
+ *                                           (int64_t[]){warm});
+ * On success s owns the schedulers (freeing s frees them; l2_lr_scheduler_free on one of them
+ * does nothing). L2_ERR_ARG: n < 1, a scheduler of another optimizer, one listed twice or
+ * already in a SequentialLR, a SequentialLR or ReduceLROnPlateau among them (torch fails on
+ * these at its first step). On error the caller keeps them. */
+L2_API l2_lr_scheduler *l2_sequential_lr(l2_optimizer *o, int n,
+                                         l2_lr_scheduler *const *schedulers,
+                                         const int64_t *milestones);
+/* OneCycleLR(max_lr, total_steps, pct_start, anneal_strategy 'cos' (cos_anneal) or 'linear',
+ * div_factor, final_div_factor, three_phase), cycle_momentum=False: libl2 does not cycle the
+ * optimizer's momentum or beta1 (torch's default cycle_momentum=True does; a deliberate
+ * difference). torch's defaults: pct_start 0.3, cos, 25, 1e4, false. Stepping more than
+ * total_steps times fails with L2_ERR_ARG (torch's ValueError). L2_ERR_ARG: total_steps < 1,
+ * pct_start outside [0, 1], div_factor or final_div_factor 0. */
+L2_API l2_lr_scheduler *l2_one_cycle_lr(l2_optimizer *o, double max_lr, int64_t total_steps,
+                                        double pct_start, bool cos_anneal, double div_factor,
+                                        double final_div_factor, bool three_phase);
+/* CosineAnnealingWarmRestarts(T_0, T_mult, eta_min). L2_ERR_ARG: t_0 < 1, t_mult < 1; a step
+ * whose period T_0 * T_mult^n exceeds int64 fails with L2_ERR_OVERFLOW (Python has big
+ * integers). */
+L2_API l2_lr_scheduler *l2_cosine_annealing_warm_restarts(l2_optimizer *o, int64_t t_0,
+                                                          int64_t t_mult, double eta_min);
+/* ReduceLROnPlateau(mode 'max' (mode_max) or 'min', factor, patience, threshold,
+ * threshold_mode 'abs' (threshold_abs) or 'rel', cooldown, min_lr, eps); torch's defaults:
+ * min, 0.1, 10, 1e-4, rel, 0, 0, 1e-8. Stepped with l2_lr_scheduler_step_metric only.
+ * L2_ERR_ARG: factor >= 1. */
+L2_API l2_lr_scheduler *l2_reduce_lr_on_plateau(l2_optimizer *o, bool mode_max, double factor,
+                                                int64_t patience, double threshold,
+                                                bool threshold_abs, int64_t cooldown,
+                                                double min_lr, double eps);
+/* scheduler.step(): the next epoch's lr, set on the optimizer. L2_ERR_ARG for
+ * ReduceLROnPlateau (it needs a metric) and the errors above. */
+L2_API l2_status l2_lr_scheduler_step(l2_lr_scheduler *s);
+/* ReduceLROnPlateau.step(metric) (L2_ERR_ARG for other schedulers). */
+L2_API l2_status l2_lr_scheduler_step_metric(l2_lr_scheduler *s, double metric);
+/* scheduler.step(epoch) (torch's deprecated form): CosineAnnealingWarmRestarts' own (any
+ * epoch >= 0, fractional allowed); StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR and
+ * LinearLR use their closed forms, OneCycleLR its formula at that step (epoch a whole number
+ * >= 0). L2_ERR_ARG otherwise (SequentialLR, ReduceLROnPlateau: torch's TypeError). */
+L2_API l2_status l2_lr_scheduler_step_epoch(l2_lr_scheduler *s, double epoch);
+/* get_last_lr(): the lr the last step set (ReduceLROnPlateau: the optimizer's lr). NaN with
+ * L2_ERR_NULL for NULL. */
+L2_API double l2_lr_scheduler_get_last_lr(const l2_lr_scheduler *s);
+/* The scheduler's state as 0-d tensors named as torch's state_dict keys (a list of one value
+ * per param group in torch is one value here): "last_epoch", "_step_count" (int64),
+ * "base_lrs", "_last_lr" (float64); CosineAnnealingWarmRestarts also "T_i" (int64), "T_cur"
+ * (float64); ReduceLROnPlateau "last_epoch", "best", "num_bad_epochs", "cooldown_counter",
+ * "_last_lr"; SequentialLR "last_epoch", "_last_lr" and each scheduler's entries as
+ * "_schedulers.<i>.<key>". The constructor's arguments are not in it (unlike torch's
+ * state_dict): load into a scheduler made with the same arguments. Free with l2_named_free. */
+L2_API l2_named_tensors *l2_lr_scheduler_state(const l2_lr_scheduler *s);
+/* Set the state from d (as torch's load_state_dict; the optimizer's lr is not touched: it is the
+ * optimizer's state). Every key above must be there, 0-d, of its dtype, integers within [0, 2^53]
+ * (last_epoch from -1; T_i from 1 to INT64_MAX; cooldown_counter any) (L2_ERR_ARG naming the key
+ * otherwise); extra keys are ignored; all is checked before anything is set. */
+L2_API l2_status l2_lr_scheduler_load_state(l2_lr_scheduler *s, const l2_named_tensors *d);
+/* Free s (and the schedulers a SequentialLR owns). NULL, or one owned by a SequentialLR: does
+ * nothing. */
+L2_API void l2_lr_scheduler_free(l2_lr_scheduler *s);
+
+/* (l2_named_new / l2_named_add build such dictionaries: see the checkpoint section.) */
+
 
 #ifdef __cplusplus
 }

@@ -478,4 +478,22 @@
     X(l2_progress_finish) \
     X(l2_progress_free) \
     X(l2_conv_transpose3d) /* conv3d (issue 15, session 15) */ \
+    X(l2_clip_grad_norm_) /* sched (issue 16) */ \
+    X(l2_clip_grad_value_) \
+    X(l2_step_lr) \
+    X(l2_multistep_lr) \
+    X(l2_exponential_lr) \
+    X(l2_cosine_annealing_lr) \
+    X(l2_linear_lr) \
+    X(l2_sequential_lr) \
+    X(l2_one_cycle_lr) \
+    X(l2_cosine_annealing_warm_restarts) \
+    X(l2_reduce_lr_on_plateau) \
+    X(l2_lr_scheduler_step) \
+    X(l2_lr_scheduler_step_metric) \
+    X(l2_lr_scheduler_step_epoch) \
+    X(l2_lr_scheduler_get_last_lr) \
+    X(l2_lr_scheduler_state) \
+    X(l2_lr_scheduler_load_state) \
+    X(l2_lr_scheduler_free) \
     /* end */

@@ -64,6 +64,7 @@ HOSTILE_SOURCES += tests/hostile-seq.c # seq (issue 15)
 HOSTILE_SOURCES += tests/hostile-lsq.c # lsqnorm (issue 15)
 HOSTILE_SOURCES += tests/hostile-data.c # data (issue 16)
 HOSTILE_SOURCES += tests/hostile-tconv3.c # conv3d (issue 15, session 15)
+HOSTILE_SOURCES += tests/hostile-sched.c # sched (issue 16)
 tests_test_hostile_SOURCES = tests/test-hostile.c tests/tap.h $(HOSTILE_SOURCES)
 tests_test_hostile_LDADD = $(TEST_LDADD) -lm
 tests_test_hostile_CPPFLAGS = $(AM_CPPFLAGS) -DL2_TOP_SRCDIR='"$(abs_top_srcdir)"'

@@ -4,6 +4,7 @@
  * (vectorised, threaded above L2__GRAIN_OPTIM), run under no grad. */
 #include "../autograd-impl.h"
 #include "../vmath.h"
+#include "optim-impl.h"
 #include "state-impl.h"
 
 #include <math.h>
@@ -499,3 +500,27 @@ double l2_lr_cosine(double base_lr, int64_t epoch, int64_t t_max, double eta_min
               (long long)t_max);
     return eta_min + (base_lr - eta_min) * (1 + cos(M_PI * (double)epoch / (double)t_max)) / 2;
 }
+
+/* ---- for the schedulers (sched.c) -------------------------------------------------------- */
+
+void l2__optimizer_put_lr(l2_optimizer *o, double lr)
+{
+    if (o->kind == OPT_SGD)
+        o->sgd.lr = lr;
+    else
+        o->adam.lr = lr;
+}
+
+bool l2__optimizer_initial_lr(const l2_optimizer *o, double *lr)
+{
+    *lr = o->initial_lr;
+    return o->has_initial_lr;
+}
+
+void l2__optimizer_set_initial_lr(l2_optimizer *o, double lr)
+{
+    o->initial_lr = lr;
+    o->has_initial_lr = true;
+}
+
+void l2__optimizer_unset_initial_lr(l2_optimizer *o) { o->has_initial_lr = false; }

@@ -17,6 +17,8 @@ struct l2_optimizer {
     l2_tensor **buf2; /* exp_avg_sq */
     l2_tensor **buf3; /* max_exp_avg_sq (amsgrad) */
     int64_t *steps;
+    double initial_lr; /* param_group['initial_lr'] of torch's schedulers (sched.c) */
+    bool has_initial_lr;
 };
 
 /* l2_named_add with op's name in messages. */
