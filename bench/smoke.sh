@@ -108,19 +108,22 @@ if r["steps"] != [2, 5] or min(r["rss_kib"] + r["maxrss_kib"]) <= 0:
     sys.exit(f"smoke: l2bench --l2_rss gave no resident sizes: {r}")
 print("smoke: l2bench --l2_rss JSON fields ok")
 '
-# The training twin is the same model: 2 steps on both sides give the same first loss.
+# The training twin is the same model, schedule and clipping: 20 steps (5 of warmup, clipped to
+# norm 1) on both sides give the same first and last losses.
 data=/usr/share/datasets/fashion-mnist
 if [ -f "$data/train-images-idx3-ubyte.gz" ] && "$py" -c 'import torch' >/dev/null 2>&1; then
     make -C "$builddir" examples/fashion_mnist >/dev/null
     init=$out.init
-    args="--model mlp --steps 2 --limit 128 --epochs 1 --batch 64"
+    args="--model mlp --steps 20 --limit 1280 --epochs 1 --batch 64 --warmup 5 --clip 1.0"
     l2=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$builddir/examples/fashion_mnist" $args \
-        --order file --test no --init "$init" | sed -n 's/.*first loss \([^,]*\),.*/\1/p')
+        --order file --test no --progress no --init "$init" |
+        sed -n 's/.*first loss \([^,]*\), last loss \(.*\)$/\1 \2/p')
     tw=$(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$py" "$srcdir/bench/train_twin.py" $args \
-        --init "$init" 2>/dev/null | sed -n 's/.*first loss \([^,]*\),.*/\1/p')
+        --init "$init" 2>/dev/null | sed -n 's/.*first loss \([^,]*\), last loss \(.*\)$/\1 \2/p')
     rm -f "$init"
-    "$py" -c 'import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); sys.exit(
-        0 if abs(a - b) < 1e-4 else f"smoke: first loss libl2 {a} != twin {b}")' "$l2" "$tw"
-    echo "smoke: training twin agrees (first loss libl2 $l2, torch $tw)"
+    "$py" -c 'import sys; a, b = sys.argv[1].split(), sys.argv[2].split(); sys.exit(
+        0 if len(a) == len(b) == 2 and all(abs(float(x) - float(y)) < 1e-4 for x, y in zip(a, b))
+        else f"smoke: losses (first, last) libl2 {a} != twin {b}")' "$l2" "$tw"
+    echo "smoke: training twin agrees (first and last loss libl2 $l2, torch $tw)"
 fi
 echo "smoke: ok"

@@ -3,7 +3,10 @@
 
 The same model (MLP 784-256-10, or the CNN: conv 3x3 16 + relu + maxpool 2, conv 3x3 32 + relu +
 maxpool 2, linear 1568-10), the same initial weights (libl2's trainer saves them with --init, the
-twin loads them), Adam with the same per-step cosine learning rate, the same batch size and data
+twin loads them), Adam with the same learning-rate schedule (torch's CosineAnnealingLR over all
+steps, after --warmup steps of LinearLR from lr/100 in a SequentialLR, stepped once per batch: the
+torch schedulers fashion_mnist's l2_lr_scheduler reproduces), the same gradient clipping (--clip:
+clip_grad_norm_ of the 2-norm), the same batch size and data
 order (--order file: the training images in file order) and the same per-step work (loss.item()
 and the count of correct predictions). It times the training loop alone, wall and process CPU.
 
@@ -15,7 +18,6 @@ process of its own with the threads pinned, and returns the rows of the report's
 import argparse
 import gzip
 import json
-import math
 import os
 import re
 import struct
@@ -78,6 +80,12 @@ def twin(args):
     opt = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-8)
     n = x.shape[0]
     total = args.epochs * ((n + args.batch - 1) // args.batch)
+    if args.warmup:  # made in fashion_mnist's order
+        warm = torch.optim.lr_scheduler.LinearLR(opt, 0.01, 1.0, args.warmup)
+        cos = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total - args.warmup)
+        sched = torch.optim.lr_scheduler.SequentialLR(opt, [warm, cos], [args.warmup])
+    else:
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
     step, seen, loss0, loss1 = 0, 0, 0.0, 0.0
     wall0, cpu0 = time.perf_counter(), time.process_time()
     for _ in range(args.epochs):
@@ -87,15 +95,16 @@ def twin(args):
         for s in range(0, n, args.batch):
             if args.steps and step >= args.steps:
                 break
-            for group in opt.param_groups:
-                group["lr"] = lr * (1 + math.cos(math.pi * step / total)) / 2
             step += 1
             idx = order[s:s + args.batch]
             xb, yb = x.index_select(0, idx), y.index_select(0, idx)
             logits = forward(xb)
             loss = F.cross_entropy(logits, yb)
             loss.backward()
+            if args.clip:
+                torch.nn.utils.clip_grad_norm_(params, args.clip)
             opt.step()
+            sched.step()
             opt.zero_grad(set_to_none=True)
             lv = loss.item()
             loss0 = lv if step == 1 else loss0
@@ -192,6 +201,8 @@ def main():
     ap.add_argument("--lr", type=float, default=0)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--steps", type=int, default=0)
+    ap.add_argument("--warmup", type=int, default=0)
+    ap.add_argument("--clip", type=float, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()

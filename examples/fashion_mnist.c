@@ -9,7 +9,11 @@
  *   fashion_mnist [--model mlp|cnn] [--epochs N] [--batch B] [--lr LR] [--limit N]
  *                 [--data DIR] [--out FILE] [--seed S] [--progress yes|no]
  *                 [--init FILE] [--order file|shuffle] [--steps N] [--test yes|no]
- *                 [--checkpoint FILE]
+ *                 [--checkpoint FILE] [--warmup N] [--clip MAX_NORM]
+ * The learning rate follows torch's CosineAnnealingLR over all steps (l2_cosine_annealing_lr,
+ * stepped once per batch), after N steps of linear warmup from lr/100 with --warmup N (a
+ * SequentialLR of LinearLR then CosineAnnealingLR, as torch users write it); --clip clips the
+ * gradients' total 2-norm to MAX_NORM before each step (l2_clip_grad_norm_; 0: off, the default).
  * --checkpoint saves a checkpoint at the end (model, optimizer, generator: examples/evaluate
  * reads it).
  * For bench/train_twin.py (the torch twin): --init saves the initial weights, --order file keeps
@@ -121,6 +125,8 @@ int main(int argc, char **argv)
     const char *dir = "/usr/share/datasets/fashion-mnist", *out = NULL, *which = "mlp";
     const char *init = NULL, *order = "shuffle", *test = "yes", *ckpt = NULL,
                *progress = "yes";
+    int64_t warmup = 0;
+    double clip = 0;
     int epochs = 2;
     int64_t batch = 64, limit = 0, max_steps = 0;
     double lr = 0; /* default: 1e-3 for the MLP, 2e-3 for the CNN */
@@ -161,6 +167,10 @@ int main(int argc, char **argv)
             ckpt = v;
         else if (!strcmp(a, "--progress"))
             progress = v;
+        else if (!strcmp(a, "--warmup"))
+            warmup = atoll(v);
+        else if (!strcmp(a, "--clip"))
+            clip = atof(v);
         else {
             fprintf(stderr, "fashion_mnist: unknown option %s\n", a);
             return 2;
@@ -212,11 +222,27 @@ int main(int argc, char **argv)
     l2_loader *ld = l2_loader_new(2, (l2_tensor *[]){xtr, ytr}, lo);
     CHECK(ld);
     int64_t n = l2_loader_size(ld), step = 0, total = epochs * l2_loader_len(ld);
+    if (warmup < 0 || warmup >= total || clip < 0) {
+        fprintf(stderr, "fashion_mnist: --warmup must lie in [0, %lld) and --clip be >= 0\n",
+                (long long)total);
+        return 2;
+    }
+    /* The schedule, stepped after each optimizer step (torch's order). */
+    l2_lr_scheduler *sched;
+    if (warmup > 0) {
+        l2_lr_scheduler *w = l2_linear_lr(opt, 0.01, 1.0, warmup);
+        l2_lr_scheduler *c = w ? l2_cosine_annealing_lr(opt, total - warmup, 0.0) : NULL;
+        CHECK(c);
+        sched = l2_sequential_lr(opt, 2, (l2_lr_scheduler *[]){w, c}, (int64_t[]){warmup});
+    } else
+        sched = l2_cosine_annealing_lr(opt, total, 0.0);
+    CHECK(sched);
     double wall0 = now(), cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), loss0 = 0, loss1 = 0;
     int64_t seen = 0;
-    printf("fashion_mnist: %s, %lld training images, batch %lld, Adam lr %g (cosine decay), "
-           "seed %llu, %d threads\n",
-           which, (long long)n, (long long)batch, lr, seed, l2_get_num_threads());
+    printf("fashion_mnist: %s, %lld training images, batch %lld, Adam lr %g (cosine decay, "
+           "%lld warmup steps, clip %g), seed %llu, %d threads\n",
+           which, (long long)n, (long long)batch, lr, (long long)warmup, clip, seed,
+           l2_get_num_threads());
     for (int e = 1; e <= epochs && (!max_steps || step < max_steps); e++) {
         double t0 = now(), loss_sum = 0;
         int64_t right = 0, steps = 0, seen0 = seen;
@@ -234,8 +260,7 @@ int main(int argc, char **argv)
                 CHECK(l2_last_status() == L2_OK); /* the end of the epoch, not an error */
                 break;
             }
-            /* Cosine decay of the learning rate over all steps, to 0. */
-            l2_optimizer_set_lr(opt, l2_lr_cosine(lr, step++, total, 0.0));
+            step++;
             l2_scope_begin();
             l2_tensor *x = b[0], *y = b[1];
             int64_t len = l2_size(x, 0);
@@ -243,7 +268,11 @@ int main(int argc, char **argv)
             l2_tensor *loss = l2_cross_entropy(logits, y, L2_REDUCTION_MEAN, -100, 0.0);
             CHECK(loss);
             CHECK(l2_backward(loss, NULL, false) == L2_OK);
+            if (clip > 0)
+                CHECK(l2_clip_grad_norm_(l2_params_count(m.params), l2_params_tensors(m.params),
+                                         clip, 2.0, false, NULL) == L2_OK);
             CHECK(l2_optimizer_step(opt) == L2_OK);
+            CHECK(l2_lr_scheduler_step(sched) == L2_OK);
             l2_optimizer_zero_grad(opt, true);
             double lv;
             l2_item(loss, &lv);
@@ -289,6 +318,7 @@ int main(int argc, char **argv)
         CHECK(l2_checkpoint_save(ckpt, m.params, opt, true, NULL) == L2_OK);
         printf("checkpoint saved to %s\n", ckpt);
     }
+    l2_lr_scheduler_free(sched);
     l2_optimizer_free(opt);
     model_free(&m);
     l2_tensor *all[] = {xtr, ytr, xte, yte};
