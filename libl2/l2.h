@@ -108,7 +108,31 @@ L2_API const char *l2_status_string(l2_status s);
 /* Dtypes and tensors                                                                          */
 /* ------------------------------------------------------------------------------------------ */
 
-typedef enum { L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL, L2_DTYPE_COUNT } l2_dtype;
+/* L2_BFLOAT16 and L2_FLOAT16 (issue 16): 2-byte floats, torch.bfloat16 and torch.float16.
+ * Storage dtypes for now: creation (l2_empty, l2_zeros, l2_ones, l2_full, l2_scalar,
+ * l2_from_data: data holds the raw 16-bit patterns), l2_to_dtype to and from every dtype (as
+ * torch: float32 -> bfloat16 rounds to nearest even on the top 16 bits, NaN stays NaN; float32 ->
+ * float16 is IEEE round-to-nearest-even with subnormals, overflow to inf; float64, int64 and
+ * bool go through float32 first, as torch's c10::BFloat16 / c10::Half constructors do;
+ * bfloat16 <-> float16 through float32), l2_get / l2_set (through float32), l2_item,
+ * printing (torch's repr: the values as float32 would print, with ", dtype=torch.bfloat16"),
+ * the views and element moves (l2_view, l2_reshape, l2_permute, l2_transpose, l2_slice,
+ * l2_select, l2_squeeze, l2_unsqueeze, l2_expand, l2_flatten, l2_contiguous, l2_clone,
+ * l2_copy_, l2_cat, l2_stack, l2_detach), safetensors (BF16, F16) and DLPack.
+ * Every other op refuses a bfloat16 or float16 tensor with L2_ERR_DTYPE naming the dtype
+ * ("op: bfloat16 is not supported yet"): convert with l2_to_dtype(t, L2_FLOAT32) first. This
+ * differs from torch, whose CPU kernels compute most ops in these dtypes. requires_grad is
+ * refused on them (L2_ERR_DTYPE, as for int64), so l2_to_dtype from or to them records no
+ * gradient. */
+typedef enum {
+    L2_FLOAT32,
+    L2_FLOAT64,
+    L2_INT64,
+    L2_BOOL,
+    L2_BFLOAT16,
+    L2_FLOAT16,
+    L2_DTYPE_COUNT
+} l2_dtype;
 
 /* The most dimensions a tensor may have. 0-d tensors are scalars. */
 #define L2_MAX_DIMS 8
@@ -120,9 +144,9 @@ typedef enum { L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL, L2_DTYPE_COUNT } l2_dt
 
 typedef struct l2_tensor l2_tensor;
 
-/* "float32", "float64", "int64", "bool"; "invalid" outside the enum. */
+/* "float32", "float64", "int64", "bool", "bfloat16", "float16"; "invalid" outside the enum. */
 L2_API const char *l2_dtype_name(l2_dtype dt);
-/* Bytes per element (4, 8, 8, 1); 0 outside the enum. */
+/* Bytes per element (4, 8, 8, 1, 2, 2); 0 outside the enum. */
 L2_API size_t l2_dtype_size(l2_dtype dt);
 
 /* Take one more reference to t and return t. The caller owns that reference (never a scope).
