@@ -455,14 +455,16 @@ struct DLManagedTensor;
 
 /* Wrap a DLPack tensor without a copy; libl2 takes ownership of m (it calls m->deleter when the
  * last tensor using the memory is released, and also if this call fails). Accepts CPU tensors of
- * float32/float64/int64/bool with non-negative strides (NULL strides: contiguous) and a
+ * float32/float64/int64/bool, float16 (kDLFloat, 16 bits) and bfloat16 (kDLBfloat, 16 bits)
+ * with non-negative strides (NULL strides: contiguous) and a
  * byte_offset that is a multiple of the element size and at most PTRDIFF_MAX; the geometry is
  * validated as l2_from_blob's. L2_ERR_UNSUPPORTED names the device, dtype, rank or byte offset
  * otherwise. */
 L2_API l2_tensor *l2_from_dlpack(struct DLManagedTensor *m);
 /* Export t without a copy: a DLManagedTensor with t's shape, strides and offset (byte_offset 0,
  * data pointing at the storage base plus the offset) that keeps t's storage alive until the
- * consumer calls its deleter. The consumer owns the result. */
+ * consumer calls its deleter. The consumer owns the result. bfloat16 travels as kDLBfloat 16,
+ * float16 as kDLFloat 16. */
 L2_API struct DLManagedTensor *l2_to_dlpack(const l2_tensor *t);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -2349,8 +2351,8 @@ L2_API l2_tensor *l2_named_get(const l2_named_tensors *d, const char *name);
 L2_API void l2_named_free(l2_named_tensors *d);
 
 /* Write n tensors (any layout, any dtype) with their names to path in the safetensors format: an
- * 8-byte little-endian header length, a JSON header {"name": {"dtype": "F32"|"F64"|"I64"|"BOOL",
- * "shape": [...], "data_offsets": [begin, end]}, ...} padded with spaces to a multiple of 8, then
+ * 8-byte little-endian header length, a JSON header {"name": {"dtype": "F32"|"F64"|"I64"|"BOOL"|
+ * "BF16"|"F16", "shape": [...], "data_offsets": [begin, end]}, ...} padded with spaces to a multiple of 8, then
  * the raw little-endian data in the order given. The file is written to a new temporary file
  * beside it (path.<pid>-<n>.tmp, so concurrent saves never share one) and renamed, so a failure
  * never leaves a partial file at path nor a temporary file. Names must be non-empty, unique,
@@ -2359,9 +2361,12 @@ L2_API void l2_named_free(l2_named_tensors *d);
 L2_API l2_status l2_save_safetensors(const char *path, int n, const char *const *names,
                                      l2_tensor *const *tensors);
 /* Read a safetensors file. Every tensor is a fresh contiguous copy. Malformed input (short file,
- * header length beyond the file or over 100 MB, bad JSON, unknown dtype, shape/offset mismatch,
- * overlapping or out-of-range data, duplicate names) gives NULL with L2_ERR_FORMAT and a message
- * naming the problem; nothing is read outside the file. Returns a dictionary you free with
+ * header length beyond the file or over 100 MB, bad JSON, shape/offset mismatch, overlapping or
+ * out-of-range data, duplicate names) gives NULL with L2_ERR_FORMAT and a message naming the
+ * problem; nothing is read outside the file. Dtypes: F32, F64, I64, BOOL, BF16 and F16 load as
+ * themselves; the narrow integers I32, I16, I8 and U8 load converted to int64 (exactly; libl2
+ * has no narrow integer dtype); any other dtype tag (F8_E4M3, U16, ...) is L2_ERR_FORMAT naming
+ * the tensor and the tag. Returns a dictionary you free with
  * l2_named_free. */
 L2_API l2_named_tensors *l2_load_safetensors(const char *path);
 

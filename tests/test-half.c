@@ -6,8 +6,10 @@
 #include <l2.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "gradcheck.h"
@@ -267,6 +269,81 @@ static void test_refused(void)
     is_err(l2_from_data(NULL, L2_SHAPE(2), L2_FLOAT16), L2_ERR_NULL, "NULL", "from_data NULL");
 }
 
+/* safetensors: BF16 / F16 saved and loaded bit for bit; I32, I16, I8, U8 load as int64. */
+static void test_files(void)
+{
+    char dir[] = "/tmp/l2-test-half-XXXXXX";
+    if (!mkdtemp(dir)) {
+        ok(0, "mkdtemp");
+        return;
+    }
+    char path[256];
+    snprintf(path, sizeof path, "%s/h.safetensors", dir);
+    int64_t n = N_F32;
+    l2_tensor *f = l2_from_data(f32_in, 1, &n, L2_FLOAT32);
+    l2_tensor *b = l2_to_dtype(f, L2_BFLOAT16), *h = l2_to_dtype(f, L2_FLOAT16);
+    l2_tensor *bt = l2_transpose(l2_reshape(b, L2_SHAPE(4, 7)), 0, 1);
+    const char *names[3] = {"b", "h", "bt"};
+    l2_tensor *ts[3] = {b, h, bt};
+    ok(l2_save_safetensors(path, 3, names, ts) == L2_OK, "save BF16, F16 (one transposed)");
+    l2_named_tensors *d = l2_load_safetensors(path);
+    ok(d && bits_are(l2_named_get(d, "b"), N_F32, bf16_want, L2_BFLOAT16), "BF16 loads bit for bit");
+    ok(d && bits_are(l2_named_get(d, "h"), N_F32, f16_want, L2_FLOAT16), "F16 loads bit for bit");
+    l2_tensor *bt2 = d ? l2_named_get(d, "bt") : NULL;
+    ok(bt2 && l2_ndim(bt2) == 2 && l2_shape(bt2)[0] == 7 &&
+           bits_are(l2_reshape(l2_contiguous(l2_transpose(bt2, 0, 1)), L2_SHAPE(N_F32)), N_F32,
+                    bf16_want, L2_BFLOAT16),
+       "a transposed BF16 tensor saved in its logical order");
+    l2_named_free(d);
+    /* a hand-written file of narrow integers */
+    static const char hdr[] = "{\"a\":{\"dtype\":\"I32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                              "\"b\":{\"dtype\":\"I16\",\"shape\":[2],\"data_offsets\":[8,12]},"
+                              "\"c\":{\"dtype\":\"I8\",\"shape\":[2],\"data_offsets\":[12,14]},"
+                              "\"d\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[14,16]}}";
+    unsigned char buf[8 + sizeof hdr + 16];
+    uint64_t hl = sizeof hdr - 1;
+    for (int k = 0; k < 8; k++)
+        buf[k] = (unsigned char)(hl >> (8 * k));
+    memcpy(buf + 8, hdr, hl);
+    int32_t i32[2] = {-2147483647 - 1, 123456789};
+    int16_t i16[2] = {-32768, 32767};
+    int8_t i8[2] = {-128, 127};
+    uint8_t u8[2] = {255, 0};
+    unsigned char *p = buf + 8 + hl;
+    memcpy(p, i32, 8);
+    memcpy(p + 8, i16, 4);
+    memcpy(p + 12, i8, 2);
+    memcpy(p + 14, u8, 2);
+    snprintf(path, sizeof path, "%s/i.safetensors", dir);
+    FILE *fp = fopen(path, "wb");
+    if (fp) {
+        fwrite(buf, 1, 8 + hl + 16, fp);
+        fclose(fp);
+    }
+    d = l2_load_safetensors(path);
+    const double wa[2] = {-2147483648.0, 123456789}, wb[2] = {-32768, 32767}, wc[2] = {-128, 127},
+                 wd[2] = {255, 0};
+    ok(d && l2_dtype_of(l2_named_get(d, "a")) == L2_INT64 && holds(l2_named_get(d, "a"), 2, wa),
+       "I32 loads as int64");
+    ok(d && holds(l2_named_get(d, "b"), 2, wb), "I16 loads as int64");
+    ok(d && holds(l2_named_get(d, "c"), 2, wc), "I8 loads as int64");
+    ok(d && holds(l2_named_get(d, "d"), 2, wd), "U8 loads as int64");
+    l2_named_free(d);
+    remove(path);
+    snprintf(path, sizeof path, "%s/h.safetensors", dir);
+    remove(path);
+    rmdir(dir);
+    /* DLPack: bfloat16 as kDLBfloat 16, float16 as kDLFloat 16, both ways */
+    for (int k = 0; k < 2; k++) {
+        l2_tensor *x = k ? h : b;
+        struct DLManagedTensor *m = l2_to_dlpack(x);
+        l2_tensor *y = m ? l2_from_dlpack(m) : NULL;
+        ok(y && l2_dtype_of(y) == l2_dtype_of(x) && l2_data_ptr(y) == l2_data_ptr(x) &&
+               bits_are(y, N_F32, k ? f16_want : bf16_want, l2_dtype_of(x)),
+           "DLPack round trip of %s shares the memory", l2_dtype_name(l2_dtype_of(x)));
+    }
+}
+
 int main(void)
 {
     l2_scope_begin();
@@ -276,6 +353,7 @@ int main(void)
     test_create();
     test_print();
     test_refused();
+    test_files();
     l2_scope_end();
     return tap_done();
 }
