@@ -116,14 +116,23 @@ L2_API const char *l2_status_string(l2_status s);
  * bool go through float32 first, as torch's c10::BFloat16 / c10::Half constructors do;
  * bfloat16 <-> float16 through float32), l2_get / l2_set (through float32), l2_item,
  * printing (torch's repr: the values as float32 would print, with ", dtype=torch.bfloat16"),
- * the views and element moves (l2_view, l2_reshape, l2_permute, l2_transpose, l2_slice,
- * l2_select, l2_squeeze, l2_unsqueeze, l2_expand, l2_flatten, l2_contiguous, l2_clone,
- * l2_copy_, l2_cat, l2_stack, l2_detach), safetensors (BF16, F16) and DLPack.
- * Every other op refuses a bfloat16 or float16 tensor with L2_ERR_DTYPE naming the dtype
- * ("op: bfloat16 is not supported yet"): convert with l2_to_dtype(t, L2_FLOAT32) first. This
- * differs from torch, whose CPU kernels compute most ops in these dtypes. requires_grad is
- * refused on them (L2_ERR_DTYPE, as for int64), so l2_to_dtype from or to them records no
- * gradient. */
+ * the views and element moves (l2_view, l2_reshape, l2_squeeze, l2_squeeze_dim,
+ * l2_unsqueeze, l2_flatten, l2_unflatten, l2_permute, l2_transpose, l2_t, l2_expand,
+ * l2_broadcast_to, l2_slice, l2_narrow, l2_select, l2_as_strided, l2_detach, l2_contiguous,
+ * l2_clone, l2_copy_ (either side half), l2_cat, l2_stack), l2_empty_like / l2_zeros_like /
+ * l2_ones_like / l2_full_like, l2_from_blob, the getters (shape, strides, dtype, data pointer,
+ * requires_grad, ...), l2_save_safetensors / l2_load_safetensors (BF16, F16) and DLPack.
+ * Promotion follows torch.promote_types: bfloat16 with float16 gives float32, a half with
+ * float32 or float64 gives that float, a half with int64 or bool keeps the half (l2_cat uses
+ * it). A binary op between a float32 / float64 tensor and a half one therefore runs in the
+ * float dtype (the half converted exactly), as torch. Every other use of a half tensor is
+ * refused with L2_ERR_DTYPE naming the dtype ("op: bfloat16 is not supported yet ..." or "op:
+ * not implemented for 'bfloat16'"), nothing changed: convert with l2_to_dtype(t, L2_FLOAT32)
+ * first. This differs from torch, whose CPU kernels compute most ops in these dtypes (not done
+ * yet: compute ops, reductions, matmul, conv on half). l2_set_requires_grad refuses them
+ * (L2_ERR_DTYPE, as for int64; torch allows it), so l2_to_dtype from or to them records no
+ * gradient. Conversions to int64 truncate and saturate (NaN -> 0) as libl2's float32 -> int64
+ * does; torch's result there is platform-defined. */
 typedef enum {
     L2_FLOAT32,
     L2_FLOAT64,
@@ -274,7 +283,8 @@ L2_API l2_tensor *l2_linspace(double start, double end, int64_t steps, l2_dtype 
 /* 2-d (n, m) with ones on the diagonal. m < 0 means m = n. */
 L2_API l2_tensor *l2_eye(int64_t n, int64_t m, l2_dtype dt);
 /* A copy of ndim/shape elements read contiguously (row-major) from data, which holds values of
- * dtype dt. L2_ERR_NULL if data is NULL and the shape has elements. For bool, any non-zero byte
+ * dtype dt (bfloat16 / float16: the raw 16-bit patterns). L2_ERR_NULL if data is NULL and the
+ * shape has elements. For bool, any non-zero byte
  * is true (stored as 1). */
 L2_API l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape, l2_dtype dt);
 /* A tensor over external memory, no copy: element [i0,..] is at
