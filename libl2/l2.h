@@ -125,7 +125,9 @@ L2_API const char *l2_status_string(l2_status s);
  * Promotion follows torch.promote_types: bfloat16 with float16 gives float32, a half with
  * float32 or float64 gives that float, a half with int64 or bool keeps the half (l2_cat uses
  * it). A binary op between a float32 / float64 tensor and a half one therefore runs in the
- * float dtype (the half converted exactly), as torch. Every other use of a half tensor is
+ * float dtype (the half converted exactly), as torch; an in-place one into a half self with a
+ * float32 / float64 other computes in that float and rounds once into self (torch's rule too);
+ * l2_logical_and / _or / _xor read half elements as (x != 0). Every other use of a half tensor is
  * refused with L2_ERR_DTYPE naming the dtype ("op: bfloat16 is not supported yet ..." or "op:
  * not implemented for 'bfloat16'"), nothing changed: convert with l2_to_dtype(t, L2_FLOAT32)
  * first. This differs from torch, whose CPU kernels compute most ops in these dtypes (not done

@@ -243,6 +243,19 @@ static void test_refused(void)
         ok(fa && l2_dtype_of(fa) == L2_FLOAT32 && holds(l2_reshape(fa, L2_SHAPE(6)), 6, twos),
            "float32 + %s is float32, as torch", nm);
         is_err(l2_add(a, l2_ones(L2_SHAPE(3), L2_INT64)), L2_ERR_DTYPE, want, "half + int64 refused");
+        /* in place into half with a float32 other: computed in float32, rounded once into a */
+        l2_tensor *a2 = l2_clone(a), *third = l2_full(L2_SHAPE(3), 1.0 / 3, L2_FLOAT32);
+        double v0 = 0;
+        ok(l2_add_(a2, third) == L2_OK && l2_dtype_of(a2) == dt &&
+               l2_get(a2, (const int64_t[]){1, 2}, &v0) == L2_OK && v0 == (d ? 1.3330078125 : 1.3359375),
+           "%s add_ float32: computed in float32, rounded once (%.10g)", nm, v0);
+        const double zv[4] = {0, 1.5, NAN, -0.0};
+        l2_tensor *hz = vec1d(4, zv, dt);
+        const double land[4] = {0, 1, 1, 0};
+        ok(holds(l2_to_dtype(l2_logical_and(hz, hz), L2_FLOAT64), 4, land), "%s logical_and (NaN true, -0 false)", nm);
+        l2_tensor *eqr = l2_eq(l2_to_dtype(hz, L2_FLOAT32), hz);
+        const double eqw[4] = {1, 1, 0, 1};
+        ok(holds(l2_to_dtype(eqr, L2_FLOAT64), 4, eqw), "%s eq with float32 (NaN unequal)", nm);
         is_err(l2_exp(a), L2_ERR_DTYPE, want, "exp refuses half");
         is_err(l2_sum(a), L2_ERR_DTYPE, want, "sum refuses half");
         is_err(l2_matmul(a, l2_t(a)), L2_ERR_DTYPE, want, "matmul refuses half");
