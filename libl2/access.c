@@ -36,7 +36,7 @@ static char *checked_elem(const char *op, const l2_tensor *t, const int64_t *idx
     return l2__elem_ptr(t, k);
 }
 
-l2_status l2_get(const l2_tensor *t, const int64_t *idx, double *out)
+static l2_status half_get(const l2_tensor *t, const int64_t *idx, double *out)
 {
     L2__CHECK_ST(out != NULL, L2_ERR_NULL, "get: out is NULL");
     char *p = checked_elem("get", t, idx);
@@ -44,6 +44,15 @@ l2_status l2_get(const l2_tensor *t, const int64_t *idx, double *out)
         return l2_last_status();
     *out = l2__load(p, t->dtype);
     return L2_OK;
+}
+
+/* issue 16: l2_get accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_status l2_get(const l2_tensor *t, const int64_t *idx, double *out)
+{
+    l2__half_ok++;
+    l2_status r = half_get(t, idx, out);
+    l2__half_ok--;
+    return r;
 }
 
 l2_status l2_get_int64(const l2_tensor *t, const int64_t *idx, int64_t *out)
@@ -82,7 +91,7 @@ bool l2__check_inplace(const char *op, const l2_tensor *t)
            false;
 }
 
-l2_status l2_set(l2_tensor *t, const int64_t *idx, double value)
+static l2_status half_set(l2_tensor *t, const int64_t *idx, double value)
 {
     char *p = checked_elem("set", t, idx);
     if (!p)
@@ -106,13 +115,31 @@ l2_status l2_set(l2_tensor *t, const int64_t *idx, double value)
     return L2_OK;
 }
 
-l2_status l2_item(const l2_tensor *t, double *out)
+/* issue 16: l2_set accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_status l2_set(l2_tensor *t, const int64_t *idx, double value)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "item");
+    l2__half_ok++;
+    l2_status r = half_set(t, idx, value);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_status half_item(const l2_tensor *t, double *out)
+{
+    L2__CHECK_T(t, l2_last_status(), "item");
     L2__CHECK_ST(out != NULL, L2_ERR_NULL, "item: out is NULL");
     int64_t n = l2__numel(t->ndim, t->shape);
     L2__CHECK_ST(n == 1, L2_ERR_SHAPE, "item: a tensor with %lld elements cannot be converted to a "
               "scalar", (long long)n);
     *out = l2__load(l2__data(t), t->dtype);
     return L2_OK;
+}
+
+/* issue 16: l2_item accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_status l2_item(const l2_tensor *t, double *out)
+{
+    l2__half_ok++;
+    l2_status r = half_item(t, out);
+    l2__half_ok--;
+    return r;
 }

@@ -65,7 +65,7 @@ void l2_no_grad_end(void)
 
 l2_status l2_set_requires_grad(l2_tensor *t, bool requires_grad)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "set_requires_grad");
+    L2__CHECK_T(t, l2_last_status(), "set_requires_grad");
     if (t->grad_fn) {
         L2__CHECK_ST(requires_grad, L2_ERR_AUTOGRAD,
                   "set_requires_grad: you can only change requires_grad flags of leaf variables "
@@ -81,29 +81,29 @@ l2_status l2_set_requires_grad(l2_tensor *t, bool requires_grad)
 
 bool l2_requires_grad(const l2_tensor *t)
 {
-    L2__CHECK_T(t, false, "requires_grad");
+    L2__CHECK_T_ANY(t, false, "requires_grad");
     return t->requires_grad;
 }
 bool l2_is_leaf(const l2_tensor *t)
 {
-    L2__CHECK_T(t, false, "is_leaf");
+    L2__CHECK_T_ANY(t, false, "is_leaf");
     return !t->grad_fn;
 }
 l2_tensor *l2_grad(const l2_tensor *t)
 {
-    L2__CHECK_T(t, NULL, "grad");
+    L2__CHECK_T_ANY(t, NULL, "grad");
     return t->grad;
 }
 
 const char *l2_grad_fn_name(const l2_tensor *t)
 {
-    L2__CHECK_T(t, NULL, "grad_fn_name");
+    L2__CHECK_T_ANY(t, NULL, "grad_fn_name");
     return t->grad_fn ? l2__op_names[t->grad_fn->op] : NULL;
 }
 
 l2_status l2_zero_grad(l2_tensor *t)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "zero_grad");
+    L2__CHECK_T(t, l2_last_status(), "zero_grad");
     if (t->grad) {
         memset(t->grad->storage->data, 0,
                (size_t)l2__numel(t->grad->ndim, t->grad->shape) * l2__esize(t->grad->dtype));
@@ -114,7 +114,7 @@ l2_status l2_zero_grad(l2_tensor *t)
 
 l2_status l2_set_grad_none(l2_tensor *t)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "set_grad_none");
+    L2__CHECK_T(t, l2_last_status(), "set_grad_none");
     l2_tensor_release(t->grad);
     t->grad = NULL;
     return L2_OK;
@@ -122,7 +122,7 @@ l2_status l2_set_grad_none(l2_tensor *t)
 
 l2_status l2_retain_grad(l2_tensor *t)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "retain_grad");
+    L2__CHECK_T(t, l2_last_status(), "retain_grad");
     L2__CHECK_ST(t->requires_grad, L2_ERR_AUTOGRAD,
               "retain_grad: can't retain_grad on a tensor that has requires_grad=False");
     if (t->grad_fn) {

@@ -24,7 +24,7 @@ int l2__broadcast_shapes(const char *op, int na, const int64_t *a, int nb, const
 /* Categories: bool 0, integer 1, floating 2. */
 static int category(l2_dtype dt) { return dt == L2_BOOL ? 0 : dt == L2_INT64 ? 1 : 2; }
 
-static l2_dtype promote(l2_dtype a, l2_dtype b)
+l2_dtype l2__promote(l2_dtype a, l2_dtype b)
 {
     if (a == b)
         return a;
@@ -32,6 +32,10 @@ static l2_dtype promote(l2_dtype a, l2_dtype b)
         return L2_FLOAT64;
     if (a == L2_FLOAT32 || b == L2_FLOAT32)
         return L2_FLOAT32;
+    if (l2__is_half(a) && l2__is_half(b)) /* bfloat16 with float16: float32, as torch */
+        return L2_FLOAT32;
+    if (l2__is_half(a) || l2__is_half(b)) /* a half with int64 or bool keeps the half */
+        return l2__is_half(a) ? a : b;
     return L2_INT64; /* int64 with bool */
 }
 
@@ -39,11 +43,11 @@ l2_dtype l2__result_type(const l2_tensor *a, const l2_tensor *b)
 {
     bool da = a->ndim > 0, db = b->ndim > 0;
     if (da == db)
-        return promote(a->dtype, b->dtype);
+        return l2__promote(a->dtype, b->dtype);
     /* One dimensioned, one 0-d: the 0-d operand only matters if its category is higher. */
     const l2_tensor *dim = da ? a : b, *zero = da ? b : a;
     if (category(zero->dtype) > category(dim->dtype))
-        return promote(dim->dtype, zero->dtype);
+        return l2__promote(dim->dtype, zero->dtype);
     return dim->dtype;
 }
 

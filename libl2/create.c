@@ -13,22 +13,49 @@ static void fill_value(l2_tensor *t, double value)
     l2__fill_kernel(t, &v);
 }
 
-l2_tensor *l2_empty(int ndim, const int64_t *shape, l2_dtype dt)
+static l2_tensor *half_empty(int ndim, const int64_t *shape, l2_dtype dt)
 {
     return l2__ret(l2__new("empty", ndim, shape, dt, false));
 }
 
-l2_tensor *l2_zeros(int ndim, const int64_t *shape, l2_dtype dt)
+/* issue 16: l2_empty accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_empty(int ndim, const int64_t *shape, l2_dtype dt)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_empty(ndim, shape, dt);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_zeros(int ndim, const int64_t *shape, l2_dtype dt)
 {
     return l2__ret(l2__new("zeros", ndim, shape, dt, true));
 }
 
-l2_tensor *l2_full(int ndim, const int64_t *shape, double value, l2_dtype dt)
+/* issue 16: l2_zeros accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_zeros(int ndim, const int64_t *shape, l2_dtype dt)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_zeros(ndim, shape, dt);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_full(int ndim, const int64_t *shape, double value, l2_dtype dt)
 {
     l2_tensor *t = l2__new("full", ndim, shape, dt, false);
     if (t)
         fill_value(t, value);
     return l2__ret(t);
+}
+
+/* issue 16: l2_full accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_full(int ndim, const int64_t *shape, double value, l2_dtype dt)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_full(ndim, shape, value, dt);
+    l2__half_ok--;
+    return r;
 }
 
 l2_tensor *l2_ones(int ndim, const int64_t *shape, l2_dtype dt)
@@ -38,25 +65,61 @@ l2_tensor *l2_ones(int ndim, const int64_t *shape, l2_dtype dt)
 
 l2_tensor *l2_scalar(double value, l2_dtype dt) { return l2_full(0, NULL, value, dt); }
 
-l2_tensor *l2_empty_like(const l2_tensor *t)
+static l2_tensor *half_empty_like(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "empty_like");
     return l2_empty(t->ndim, t->shape, t->dtype);
 }
-l2_tensor *l2_zeros_like(const l2_tensor *t)
+
+/* issue 16: l2_empty_like accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_empty_like(const l2_tensor *t)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_empty_like(t);
+    l2__half_ok--;
+    return r;
+}
+static l2_tensor *half_zeros_like(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "zeros_like");
     return l2_zeros(t->ndim, t->shape, t->dtype);
 }
-l2_tensor *l2_ones_like(const l2_tensor *t)
+
+/* issue 16: l2_zeros_like accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_zeros_like(const l2_tensor *t)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_zeros_like(t);
+    l2__half_ok--;
+    return r;
+}
+static l2_tensor *half_ones_like(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "ones_like");
     return l2_ones(t->ndim, t->shape, t->dtype);
 }
-l2_tensor *l2_full_like(const l2_tensor *t, double value)
+
+/* issue 16: l2_ones_like accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_ones_like(const l2_tensor *t)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_ones_like(t);
+    l2__half_ok--;
+    return r;
+}
+static l2_tensor *half_full_like(const l2_tensor *t, double value)
 {
     L2__CHECK_T(t, NULL, "full_like");
     return l2_full(t->ndim, t->shape, value, t->dtype);
+}
+
+/* issue 16: l2_full_like accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_full_like(const l2_tensor *t, double value)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_full_like(t, value);
+    l2__half_ok--;
+    return r;
 }
 
 l2_tensor *l2_arange(double start, double end, double step, l2_dtype dt)
@@ -112,7 +175,7 @@ l2_tensor *l2_eye(int64_t n, int64_t m, l2_dtype dt)
     return l2__ret(t);
 }
 
-l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape, l2_dtype dt)
+static l2_tensor *half_from_data(const void *data, int ndim, const int64_t *shape, l2_dtype dt)
 {
     int64_t n;
     if (!l2__check_shape("from_data", ndim, shape, dt, &n))
@@ -128,4 +191,13 @@ l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape, l2_dty
         memcpy(t->storage->data, data, (size_t)n * l2__esize(dt));
     }
     return l2__ret(t);
+}
+
+/* issue 16: l2_from_data accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape, l2_dtype dt)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_from_data(data, ndim, shape, dt);
+    l2__half_ok--;
+    return r;
 }

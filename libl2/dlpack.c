@@ -14,7 +14,7 @@ static void managed_release(void *ctx)
         m->deleter(m);
 }
 
-l2_tensor *l2_from_dlpack(struct DLManagedTensor *m)
+static l2_tensor *half_from_dlpack(struct DLManagedTensor *m)
 {
     const char *op = "from_dlpack";
     L2__CHECK(m, NULL, L2_ERR_NULL, "%s: managed tensor is NULL", op);
@@ -25,6 +25,10 @@ l2_tensor *l2_from_dlpack(struct DLManagedTensor *m)
             dt = L2_FLOAT32;
         else if (d->dtype.code == kDLFloat && d->dtype.bits == 64)
             dt = L2_FLOAT64;
+        else if (d->dtype.code == kDLFloat && d->dtype.bits == 16) /* issue 16 */
+            dt = L2_FLOAT16;
+        else if (d->dtype.code == kDLBfloat && d->dtype.bits == 16)
+            dt = L2_BFLOAT16;
         else if (d->dtype.code == kDLInt && d->dtype.bits == 64)
             dt = L2_INT64;
         else if ((d->dtype.code == kDLUInt || d->dtype.code == 6) && d->dtype.bits == 8)
@@ -62,6 +66,15 @@ l2_tensor *l2_from_dlpack(struct DLManagedTensor *m)
     return t;
 }
 
+/* issue 16: l2_from_dlpack accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_from_dlpack(struct DLManagedTensor *m)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_from_dlpack(m);
+    l2__half_ok--;
+    return r;
+}
+
 typedef struct {
     DLManagedTensor m;
     int64_t shape[L2_MAX_DIMS];
@@ -76,7 +89,7 @@ static void export_deleter(DLManagedTensor *m)
     l2__free(e);
 }
 
-struct DLManagedTensor *l2_to_dlpack(const l2_tensor *t)
+static struct DLManagedTensor *half_to_dlpack(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "to_dlpack");
     export_ctx *e = l2__calloc(sizeof *e, "to_dlpack");
@@ -94,7 +107,7 @@ struct DLManagedTensor *l2_to_dlpack(const l2_tensor *t)
     d->device.device_type = kDLCPU;
     d->device.device_id = 0;
     d->ndim = t->ndim;
-    static const uint8_t codes[] = {kDLFloat, kDLFloat, kDLInt, kDLUInt};
+    static const uint8_t codes[] = {kDLFloat, kDLFloat, kDLInt, kDLUInt, kDLBfloat, kDLFloat};
     d->dtype.code = codes[t->dtype];
     d->dtype.bits = (uint8_t)(8 * l2__esize(t->dtype));
     d->dtype.lanes = 1;
@@ -104,4 +117,13 @@ struct DLManagedTensor *l2_to_dlpack(const l2_tensor *t)
     e->m.manager_ctx = e;
     e->m.deleter = export_deleter;
     return &e->m;
+}
+
+/* issue 16: l2_to_dlpack accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+struct DLManagedTensor *l2_to_dlpack(const l2_tensor *t)
+{
+    l2__half_ok++;
+    struct DLManagedTensor *r = half_to_dlpack(t);
+    l2__half_ok--;
+    return r;
 }

@@ -30,6 +30,12 @@ L2__FILL_HOT static void fill_run(char *p, int64_t n, size_t es, const void *v)
         n--;
     switch (es) {
     case 1: memset(p, *(const unsigned char *)v, (size_t)n); break;
+    case 2: { /* bfloat16, float16 (issue 16) */
+        uint16_t x, *o = (uint16_t *)(void *)p;
+        memcpy(&x, v, 2);
+        _Pragma("omp simd") for (int64_t i = 0; i < n; i++) o[i] = x;
+        break;
+    }
     case 4: {
         uint32_t x, *o = (uint32_t *)(void *)p;
         memcpy(&x, v, 4);

@@ -355,6 +355,33 @@ static inline __attribute__((always_inline)) void copy_run(char *d, const char *
         *(copy_v32 *)(d + nb - 32) = *(const copy_v32 *)(s + nb - 32);
 }
 
+/* issue 16: a conversion from or to bfloat16 / float16, element by element through float32
+ * as torch's c10 types convert (int64 -> float32 directly, then rounded; half -> int64 by the
+ * saturating store, NaN -> 0). */
+static void half_copy(int64_t n, char **p, const int64_t *s, l2_dtype dst, l2_dtype src)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const char *q = p[1] + i * s[1];
+        char *o = p[0] + i * s[0];
+        float v;
+        if (src == L2_INT64) {
+            int64_t x;
+            memcpy(&x, q, sizeof x);
+            v = (float)x;
+        } else if (src == L2_FLOAT64) {
+            double x;
+            memcpy(&x, q, sizeof x);
+            v = (float)x;
+        } else {
+            v = (float)l2__load(q, src);
+        }
+        if (dst == L2_FLOAT64 && l2__is_half(src))
+            l2__store(o, dst, l2__load(q, src));
+        else
+            l2__store(o, dst, v);
+    }
+}
+
 /* fills (issue 12): an AVX2 copy of the cast loops besides the baseline one (x86-64 ELF). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__ELF__)
 __attribute__((target_clones("avx2", "default")))
@@ -376,6 +403,12 @@ static void copy_loop(int64_t n, char **p, const int64_t *step, void *vctx)
             int64_t m = l2__fault("bcast_fill") ? n - 1 : n;
             if (es == 1) {
                 memset(p[0], *(const uint8_t *)p[1], (size_t)m);
+            } else if (es == 2) {
+                uint16_t v, *d = (uint16_t *)p[0];
+                memcpy(&v, p[1], sizeof v);
+#pragma omp simd
+                for (int64_t i = 0; i < m; i++)
+                    d[i] = v;
             } else if (es == 4) {
                 uint32_t v, *d = (uint32_t *)p[0];
                 memcpy(&v, p[1], sizeof v);
@@ -393,9 +426,14 @@ static void copy_loop(int64_t n, char **p, const int64_t *step, void *vctx)
         }
         switch (es) {
         case 1: L2__COPY_INNER(uint8_t, uint8_t); break;
+        case 2: L2__COPY_INNER(uint16_t, uint16_t); break;
         case 4: L2__COPY_INNER(uint32_t, uint32_t); break;
         default: L2__COPY_INNER(uint64_t, uint64_t); break;
         }
+        return;
+    }
+    if (l2__is_half(c->dst) || l2__is_half(c->src)) { /* issue 16: through float32 */
+        half_copy(n, p, s, c->dst, c->src);
         return;
     }
     if (c->dst == L2_INT64 && l2__is_float(c->src)) { /* saturating, NaN -> 0 */

@@ -44,12 +44,27 @@ l2_status l2__fail(l2_status status, const char *fmt, ...) __attribute__((format
         L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), (name)); \
         L2__CHECK((t)->magic != L2__MAGIC_DEAD, ret, L2_ERR_ARG,                             \
                   "%s: argument '%s' was already released", (op), (name));                  \
+        if (!l2__half_gate((op), (name), (t)))                                               \
+            return ret;                                                                      \
     } while (0)
 #else
 #define L2__CHECK_TN(t, ret, op, name)                                                       \
-    L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), (name))
+    do {                                                                                     \
+        L2__CHECK((t) != NULL, ret, L2_ERR_NULL, "%s: argument '%s' is NULL", (op), (name)); \
+        if (!l2__half_gate((op), (name), (t)))                                               \
+            return ret;                                                                      \
+    } while (0)
 #endif
 #define L2__CHECK_T(t, ret, op) L2__CHECK_TN(t, ret, op, #t)
+/* L2__CHECK_T without the half gate: for getters and bookkeeping that take any dtype. */
+#define L2__CHECK_T_ANY(t, ret, op)                                                          \
+    do {                                                                                     \
+        l2__half_ok++;                                                                       \
+        bool ok_ = l2__check_t_any((t), (op), #t);                                           \
+        l2__half_ok--;                                                                       \
+        if (!ok_)                                                                            \
+            return ret;                                                                      \
+    } while (0)
 
 /* Format a shape as "[2,3]" into buf (at least L2__SHAPE_STR bytes). Returns buf. */
 #define L2__SHAPE_STR 200
@@ -128,9 +143,21 @@ struct l2_tensor {
 /* Bytes per element. */
 static inline size_t l2__esize(l2_dtype dt)
 {
-    return dt == L2_BOOL ? 1 : (dt == L2_FLOAT32 ? 4 : 8);
+    return dt == L2_BOOL ? 1 : dt == L2_FLOAT32 ? 4 : (dt == L2_BFLOAT16 || dt == L2_FLOAT16) ? 2 : 8;
 }
+/* The compute float dtypes (float32, float64): the kernels' float paths. bfloat16 and float16
+ * are not "float" here: they are storage dtypes that only the ops listed in l2.h accept. */
 static inline bool l2__is_float(l2_dtype dt) { return dt == L2_FLOAT32 || dt == L2_FLOAT64; }
+static inline bool l2__is_half(l2_dtype dt) { return dt == L2_BFLOAT16 || dt == L2_FLOAT16; }
+/* The half gate (issue 16): bfloat16 / float16 tensors reach only the ops that handle them.
+ * L2__CHECK_T / L2__CHECK_TN refuse a half argument, and l2__new a half result, unless this
+ * thread's l2__half_ok is positive: the ops that accept half raise it around their work
+ * (L2__HALF_OK(expr)). */
+extern _Thread_local int l2__half_ok;
+/* true if t may enter the op named op; else sets L2_ERR_DTYPE naming t's dtype. */
+bool l2__half_gate(const char *op, const char *name, const l2_tensor *t);
+/* L2__CHECK_TN as a function (for L2__CHECK_T_ANY): true if t passes. */
+bool l2__check_t_any(const l2_tensor *t, const char *op, const char *name);
 /* The address of t's first element. A non-empty view lies within its storage; an empty view's
  * offset can lie beyond it (its other sizes times strides need not fit), and as it is never
  * read, the storage's start stands in for it. */
@@ -222,6 +249,9 @@ int l2__broadcast_shapes(const char *op, int na, const int64_t *a, int nb, const
                          int64_t *out);
 /* torch.result_type for two tensors (0-d tensors rank below dimensioned ones in their category). */
 l2_dtype l2__result_type(const l2_tensor *a, const l2_tensor *b);
+/* torch.promote_types of two dtypes (bfloat16 with float16: float32; a half with int64 or
+ * bool: the half). */
+l2_dtype l2__promote(l2_dtype a, l2_dtype b);
 /* Result dtype of tensor t combined with a Python-style scalar (is_int: integral value). */
 l2_dtype l2__result_type_scalar(const l2_tensor *t, bool scalar_is_float);
 

@@ -109,7 +109,42 @@ L2_API const char *l2_status_string(l2_status s);
 /* Dtypes and tensors                                                                          */
 /* ------------------------------------------------------------------------------------------ */
 
-typedef enum { L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL, L2_DTYPE_COUNT } l2_dtype;
+/* L2_BFLOAT16 and L2_FLOAT16 (issue 16): 2-byte floats, torch.bfloat16 and torch.float16.
+ * Storage dtypes for now: creation (l2_empty, l2_zeros, l2_ones, l2_full, l2_scalar,
+ * l2_from_data: data holds the raw 16-bit patterns), l2_to_dtype to and from every dtype (as
+ * torch: float32 -> bfloat16 rounds to nearest even on the top 16 bits, NaN stays NaN; float32 ->
+ * float16 is IEEE round-to-nearest-even with subnormals, overflow to inf; float64, int64 and
+ * bool go through float32 first, as torch's c10::BFloat16 / c10::Half constructors do;
+ * bfloat16 <-> float16 through float32), l2_get / l2_set (through float32), l2_item,
+ * printing (torch's repr: the values as float32 would print, with ", dtype=torch.bfloat16"),
+ * the views and element moves (l2_view, l2_reshape, l2_squeeze, l2_squeeze_dim,
+ * l2_unsqueeze, l2_flatten, l2_unflatten, l2_permute, l2_transpose, l2_t, l2_expand,
+ * l2_broadcast_to, l2_slice, l2_narrow, l2_select, l2_as_strided, l2_detach, l2_contiguous,
+ * l2_clone, l2_copy_ (either side half), l2_cat, l2_stack), l2_empty_like / l2_zeros_like /
+ * l2_ones_like / l2_full_like, l2_from_blob, the getters (shape, strides, dtype, data pointer,
+ * requires_grad, ...), l2_save_safetensors / l2_load_safetensors (BF16, F16) and DLPack.
+ * Promotion follows torch.promote_types: bfloat16 with float16 gives float32, a half with
+ * float32 or float64 gives that float, a half with int64 or bool keeps the half (l2_cat uses
+ * it). A binary op between a float32 / float64 tensor and a half one therefore runs in the
+ * float dtype (the half converted exactly), as torch; an in-place one into a half self with a
+ * float32 / float64 other computes in that float and rounds once into self (torch's rule too);
+ * l2_logical_and / _or / _xor read half elements as (x != 0). Every other use of a half tensor is
+ * refused with L2_ERR_DTYPE naming the dtype ("op: bfloat16 is not supported yet ..." or "op:
+ * not implemented for 'bfloat16'"), nothing changed: convert with l2_to_dtype(t, L2_FLOAT32)
+ * first. This differs from torch, whose CPU kernels compute most ops in these dtypes (not done
+ * yet: compute ops, reductions, matmul, conv on half). l2_set_requires_grad refuses them
+ * (L2_ERR_DTYPE, as for int64; torch allows it), so l2_to_dtype from or to them records no
+ * gradient. Conversions to int64 truncate and saturate (NaN -> 0) as libl2's float32 -> int64
+ * does; torch's result there is platform-defined. */
+typedef enum {
+    L2_FLOAT32,
+    L2_FLOAT64,
+    L2_INT64,
+    L2_BOOL,
+    L2_BFLOAT16,
+    L2_FLOAT16,
+    L2_DTYPE_COUNT
+} l2_dtype;
 
 /* The most dimensions a tensor may have. 0-d tensors are scalars. */
 #define L2_MAX_DIMS 8
@@ -121,9 +156,9 @@ typedef enum { L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL, L2_DTYPE_COUNT } l2_dt
 
 typedef struct l2_tensor l2_tensor;
 
-/* "float32", "float64", "int64", "bool"; "invalid" outside the enum. */
+/* "float32", "float64", "int64", "bool", "bfloat16", "float16"; "invalid" outside the enum. */
 L2_API const char *l2_dtype_name(l2_dtype dt);
-/* Bytes per element (4, 8, 8, 1); 0 outside the enum. */
+/* Bytes per element (4, 8, 8, 1, 2, 2); 0 outside the enum. */
 L2_API size_t l2_dtype_size(l2_dtype dt);
 
 /* Take one more reference to t and return t. The caller owns that reference (never a scope).
@@ -251,7 +286,8 @@ L2_API l2_tensor *l2_linspace(double start, double end, int64_t steps, l2_dtype 
 /* 2-d (n, m) with ones on the diagonal. m < 0 means m = n. */
 L2_API l2_tensor *l2_eye(int64_t n, int64_t m, l2_dtype dt);
 /* A copy of ndim/shape elements read contiguously (row-major) from data, which holds values of
- * dtype dt. L2_ERR_NULL if data is NULL and the shape has elements. For bool, any non-zero byte
+ * dtype dt (bfloat16 / float16: the raw 16-bit patterns). L2_ERR_NULL if data is NULL and the
+ * shape has elements. For bool, any non-zero byte
  * is true (stored as 1). */
 L2_API l2_tensor *l2_from_data(const void *data, int ndim, const int64_t *shape, l2_dtype dt);
 /* A tensor over external memory, no copy: element [i0,..] is at
@@ -432,14 +468,16 @@ struct DLManagedTensor;
 
 /* Wrap a DLPack tensor without a copy; libl2 takes ownership of m (it calls m->deleter when the
  * last tensor using the memory is released, and also if this call fails). Accepts CPU tensors of
- * float32/float64/int64/bool with non-negative strides (NULL strides: contiguous) and a
+ * float32/float64/int64/bool, float16 (kDLFloat, 16 bits) and bfloat16 (kDLBfloat, 16 bits)
+ * with non-negative strides (NULL strides: contiguous) and a
  * byte_offset that is a multiple of the element size and at most PTRDIFF_MAX; the geometry is
  * validated as l2_from_blob's. L2_ERR_UNSUPPORTED names the device, dtype, rank or byte offset
  * otherwise. */
 L2_API l2_tensor *l2_from_dlpack(struct DLManagedTensor *m);
 /* Export t without a copy: a DLManagedTensor with t's shape, strides and offset (byte_offset 0,
  * data pointing at the storage base plus the offset) that keeps t's storage alive until the
- * consumer calls its deleter. The consumer owns the result. */
+ * consumer calls its deleter. The consumer owns the result. bfloat16 travels as kDLBfloat 16,
+ * float16 as kDLFloat 16. */
 L2_API struct DLManagedTensor *l2_to_dlpack(const l2_tensor *t);
 
 /* ------------------------------------------------------------------------------------------ */
@@ -2343,8 +2381,8 @@ L2_API l2_tensor *l2_named_get(const l2_named_tensors *d, const char *name);
 L2_API void l2_named_free(l2_named_tensors *d);
 
 /* Write n tensors (any layout, any dtype) with their names to path in the safetensors format: an
- * 8-byte little-endian header length, a JSON header {"name": {"dtype": "F32"|"F64"|"I64"|"BOOL",
- * "shape": [...], "data_offsets": [begin, end]}, ...} padded with spaces to a multiple of 8, then
+ * 8-byte little-endian header length, a JSON header {"name": {"dtype": "F32"|"F64"|"I64"|"BOOL"|
+ * "BF16"|"F16", "shape": [...], "data_offsets": [begin, end]}, ...} padded with spaces to a multiple of 8, then
  * the raw little-endian data in the order given. The file is written to a new temporary file
  * beside it (path.<pid>-<n>.tmp, so concurrent saves never share one) and renamed, so a failure
  * never leaves a partial file at path nor a temporary file. Names must be non-empty, unique,
@@ -2353,9 +2391,12 @@ L2_API void l2_named_free(l2_named_tensors *d);
 L2_API l2_status l2_save_safetensors(const char *path, int n, const char *const *names,
                                      l2_tensor *const *tensors);
 /* Read a safetensors file. Every tensor is a fresh contiguous copy. Malformed input (short file,
- * header length beyond the file or over 100 MB, bad JSON, unknown dtype, shape/offset mismatch,
- * overlapping or out-of-range data, duplicate names) gives NULL with L2_ERR_FORMAT and a message
- * naming the problem; nothing is read outside the file. Returns a dictionary you free with
+ * header length beyond the file or over 100 MB, bad JSON, shape/offset mismatch, overlapping or
+ * out-of-range data, duplicate names) gives NULL with L2_ERR_FORMAT and a message naming the
+ * problem; nothing is read outside the file. Dtypes: F32, F64, I64, BOOL, BF16 and F16 load as
+ * themselves; the narrow integers I32, I16, I8 and U8 load converted to int64 (exactly; libl2
+ * has no narrow integer dtype); any other dtype tag (F8_E4M3, U16, ...) is L2_ERR_FORMAT naming
+ * the tensor and the tag. Returns a dictionary you free with
  * l2_named_free. */
 L2_API l2_named_tensors *l2_load_safetensors(const char *path);
 

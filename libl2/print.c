@@ -141,7 +141,7 @@ static void make_formatter(const l2_tensor *t, bool summarize, formatter *f)
     f->dt = t->dtype;
     f->mode = FMT_FIXED;
     f->width = 1;
-    if (l2__is_float(t->dtype)) {
+    if (l2__is_float(t->dtype) || l2__is_half(t->dtype)) { /* half: its float32 values, as torch */
         stats s = {true, false, 0, INFINITY};
         visit(t, summarize, collect, &s);
         bool wide = s.max_abs > 0 && (s.max_abs / s.min_abs > 1000 || s.max_abs > 1e8);
@@ -207,7 +207,7 @@ static void print_dim(sbuf *b, const l2_tensor *t, const formatter *f, bool summ
     puts_(b, "]");
 }
 
-char *l2_to_string(const l2_tensor *t)
+static char *half_to_string(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "to_string");
     sbuf b = {0};
@@ -231,7 +231,7 @@ char *l2_to_string(const l2_tensor *t)
         int64_t idx[L2_MAX_DIMS] = {0};
         print_dim(&b, t, &f, summarize, 0, idx, 7);
     }
-    if (t->dtype == L2_FLOAT64 || (n == 0 && t->dtype != L2_FLOAT32)) {
+    if (t->dtype == L2_FLOAT64 || l2__is_half(t->dtype) || (n == 0 && t->dtype != L2_FLOAT32)) {
         puts_(&b, ", dtype=torch.");
         puts_(&b, l2_dtype_name(t->dtype));
     }
@@ -250,7 +250,16 @@ char *l2_to_string(const l2_tensor *t)
     return b.buf;
 }
 
-l2_status l2_print(const l2_tensor *t)
+/* issue 16: l2_to_string accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+char *l2_to_string(const l2_tensor *t)
+{
+    l2__half_ok++;
+    char *r = half_to_string(t);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_status half_print(const l2_tensor *t)
 {
     char *s = l2_to_string(t);
     if (!s)
@@ -258,4 +267,13 @@ l2_status l2_print(const l2_tensor *t)
     puts(s);
     l2__free(s);
     return L2_OK;
+}
+
+/* issue 16: l2_print accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_status l2_print(const l2_tensor *t)
+{
+    l2__half_ok++;
+    l2_status r = half_print(t);
+    l2__half_ok--;
+    return r;
 }

@@ -391,7 +391,7 @@ l2_tensor *l2_randperm(int64_t n)
 
 static l2_status fill_checked(const char *op, l2_tensor *t, dist d, double a, double b)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, op);
+    L2__CHECK_T(t, l2_last_status(), op);
     L2__CHECK_ST(l2__is_float(t->dtype), L2_ERR_DTYPE, "%s: dtype %s is not supported", op,
               l2_dtype_name(t->dtype));
     for (int i = 0; i < t->ndim; i++)

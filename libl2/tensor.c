@@ -2,6 +2,7 @@
  * l2_from_blob. The other creation functions are in create.c (random ones in random.c), element
  * access in access.c, views in ops/view.c, copies in ops/copy.c. */
 #include "autograd-impl.h"
+#include "half.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -12,7 +13,8 @@
 
 const char *l2_dtype_name(l2_dtype dt)
 {
-    static const char *const names[] = {"float32", "float64", "int64", "bool"};
+    static const char *const names[] = {"float32", "float64", "int64", "bool", "bfloat16",
+                                        "float16"};
     return (unsigned)dt < L2_DTYPE_COUNT ? names[dt] : "invalid";
 }
 
@@ -31,6 +33,16 @@ void l2__store(void *p, l2_dtype dt, double v)
                                                       : (int64_t)v;
         break;
     case L2_BOOL: *(bool *)p = v != 0; break;
+    case L2_BFLOAT16: { /* through float32, as c10::BFloat16(float(v)) */
+        uint16_t h = l2__f32_to_bf16((float)v);
+        memcpy(p, &h, 2);
+        break;
+    }
+    case L2_FLOAT16: {
+        uint16_t h = l2__f32_to_f16((float)v);
+        memcpy(p, &h, 2);
+        break;
+    }
     default: break;
     }
 }
@@ -42,6 +54,16 @@ double l2__load(const void *p, l2_dtype dt)
     case L2_FLOAT64: return *(const double *)p;
     case L2_INT64: return (double)*(const int64_t *)p;
     case L2_BOOL: return *(const bool *)p;
+    case L2_BFLOAT16: {
+        uint16_t h;
+        memcpy(&h, p, 2);
+        return l2__bf16_to_f32(h);
+    }
+    case L2_FLOAT16: {
+        uint16_t h;
+        memcpy(&h, p, 2);
+        return l2__f16_to_f32(h);
+    }
     default: return 0;
     }
 }
@@ -316,11 +338,31 @@ static l2_tensor *tensor_struct(const char *op, l2__storage *s, l2_dtype dt, int
     return t;
 }
 
+_Thread_local int l2__half_ok = 0;
+
+bool l2__half_gate(const char *op, const char *name, const l2_tensor *t)
+{
+    if (l2__half_ok > 0 || !l2__is_half(t->dtype))
+        return true;
+    return l2__fail(L2_ERR_DTYPE, "%s: %s is not supported yet (argument '%s'; convert with "
+                    "l2_to_dtype to float32 first)", op, l2_dtype_name(t->dtype), name),
+           false;
+}
+
+bool l2__check_t_any(const l2_tensor *t, const char *op, const char *name)
+{
+    L2__CHECK_TN(t, false, op, name);
+    return true;
+}
+
 l2_tensor *l2__new(const char *op, int ndim, const int64_t *shape, l2_dtype dt, bool zero)
 {
     int64_t n;
     if (!l2__check_shape(op, ndim, shape, dt, &n))
         return NULL;
+    L2__CHECK(l2__half_ok > 0 || !l2__is_half(dt), NULL, L2_ERR_DTYPE,
+              "%s: %s is not supported yet (convert with l2_to_dtype to float32 first)", op,
+              l2_dtype_name(dt));
     /* bool storage is always initialised: a byte other than 0 or 1 is not a valid C bool. */
     l2__storage *s = storage_new(op, (size_t)n * l2__esize(dt), zero || dt == L2_BOOL);
     if (!s)
@@ -344,7 +386,7 @@ l2_tensor *l2__alias(const l2_tensor *t, int ndim, const int64_t *shape, const i
 
 l2_tensor *l2_tensor_ref(l2_tensor *t)
 {
-    L2__CHECK_T(t, NULL, "tensor_ref");
+    L2__CHECK_T_ANY(t, NULL, "tensor_ref");
     atomic_fetch_add(&t->refs, 1);
     return t;
 }
@@ -419,7 +461,7 @@ void(l2_tensor_release)(l2_tensor *t)
 /* ---- properties ---- */
 
 /* The op name in messages is the function's name without "l2_". */
-#define L2__GETTER_CHECK(t, ret) L2__CHECK_T(t, ret, __func__ + 3)
+#define L2__GETTER_CHECK(t, ret) L2__CHECK_T_ANY(t, ret, __func__ + 3)
 
 int l2_ndim(const l2_tensor *t)
 {
@@ -592,7 +634,7 @@ l2_tensor *l2__ret(l2_tensor *t)
 
 l2_tensor *l2_keep(l2_tensor *t)
 {
-    L2__CHECK_T(t, NULL, "keep");
+    L2__CHECK_T_ANY(t, NULL, "keep");
     /* No enclosing scope: the innermost scope's reference (if it holds t) passes to the caller,
      * so one release frees t, as for a tensor made outside any scope. */
     if (scope_depth < 2 && scope_take(t))
@@ -603,7 +645,7 @@ l2_tensor *l2_keep(l2_tensor *t)
     return t;
 }
 
-l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_t *strides,
+static l2_tensor *half_from_blob(void *data, int ndim, const int64_t *shape, const int64_t *strides,
                         int64_t offset, l2_dtype dt, void (*release)(void *ctx), void *ctx)
 {
     const char *op = "from_blob";
@@ -649,4 +691,13 @@ fail:
     if (release)
         release(ctx);
     return NULL;
+}
+
+/* issue 16: l2_from_blob accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_from_blob(void *data, int ndim, const int64_t *shape, const int64_t *strides, int64_t offset, l2_dtype dt, void (*release)(void *ctx), void *ctx)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_from_blob(data, ndim, shape, strides, offset, dt, release, ctx);
+    l2__half_ok--;
+    return r;
 }

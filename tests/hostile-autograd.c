@@ -76,10 +76,27 @@ void h_l2_from_dlpack(void)
             FAIL_T(H_ANY, l2_from_dlpack(dl_make(&b, nd[i])));
             EXPECT(dl_deleted == 1, "deleter called %d times", dl_deleted);
         }
-    static const int dt[][3] = {{kDLFloat, 16, 1},  {kDLFloat, 64, 4}, {kDLInt, 32, 1},
-                                {kDLBfloat, 16, 1}, {kDLUInt, 8, 2},   {99, 64, 1},
-                                {kDLFloat, 64, 0}};
-    for (int i = 0; i < 7; i++)
+    /* float16 and bfloat16 (kDLFloat / kDLBfloat, 16 bits, 1 lane) are accepted since issue 16 */
+    static const int dt[][3] = {{kDLFloat, 16, 2},  {kDLFloat, 64, 4}, {kDLInt, 32, 1},
+                                {kDLBfloat, 32, 1}, {kDLUInt, 8, 2},   {99, 64, 1},
+                                {kDLFloat, 64, 0},  {kDLBfloat, 16, 4}, {kDLFloat, 8, 1}};
+    for (int i = 0; i < 2; i++)
+        CASE("dtype %s (code %d bits 16)", i ? "bfloat16" : "float16", i ? kDLBfloat : kDLFloat)
+        {
+            DLManagedTensor *m = dl_make(&b, 1);
+            b.m.dl_tensor.dtype.code = (uint8_t)(i ? kDLBfloat : kDLFloat);
+            b.m.dl_tensor.dtype.bits = 16;
+            b.m.dl_tensor.dtype.lanes = 1;
+            l2_tensor *r = OK_T(l2_from_dlpack(m));
+            EXPECT(r && l2_dtype_of(r) == (i ? L2_BFLOAT16 : L2_FLOAT16), "wrong dtype");
+            struct DLManagedTensor *e = r ? l2_to_dlpack(r) : NULL;
+            EXPECT(e && e->dl_tensor.dtype.bits == 16 &&
+                       e->dl_tensor.dtype.code == (i ? kDLBfloat : kDLFloat),
+                   "exported with the wrong dtype");
+            if (e)
+                e->deleter(e);
+        }
+    for (int i = 0; i < 9; i++)
         CASE("dtype code %d bits %d lanes %d", dt[i][0], dt[i][1], dt[i][2])
         {
             DLManagedTensor *m = dl_make(&b, 1);

@@ -7,7 +7,8 @@
 
 const char *const h_kind_name[K_COUNT] = {"0-d",      "(2,3)",   "empty (0,3)", "transposed",
                                           "expanded", "overlap", "special",     "huge 2^59"};
-const l2_dtype h_dtypes[L2_DTYPE_COUNT] = {L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL};
+const l2_dtype h_dtypes[L2_DTYPE_COUNT] = {L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL, L2_BFLOAT16,
+                                           L2_FLOAT16};
 const double h_scalars[] = {NAN, INFINITY, -INFINITY, -0.0, 1e308, 9.3e18, -9.3e18, 0.5};
 const int h_nscalars = (int)(sizeof h_scalars / sizeof h_scalars[0]);
 const int h_bad_dims[] = {INT_MIN, INT_MAX, -3, 2, -1000};
@@ -206,6 +207,8 @@ static l2_tensor *special(l2_dtype dt)
     static const double fv[6] = {NAN, INFINITY, -INFINITY, -0.0, 1e308, 1e-310};
     static const int64_t iv[6] = {INT64_MIN, INT64_MAX, -1, 0, 1, 2};
     static const uint8_t bv[6] = {1, 0, 1, 1, 0, 0};
+    if (dt == L2_BFLOAT16 || dt == L2_FLOAT16) /* issue 16: the float64 values, converted */
+        return l2_to_dtype(l2_from_data(fv, L2_SHAPE(2, 3), L2_FLOAT64), dt);
     float f32[6];
     for (int i = 0; i < 6; i++)
         f32[i] = (float)fv[i];

@@ -137,7 +137,7 @@ static void test_malformed(void)
         {"len beyond file", "{}      ", 1000, 0},
         {"len huge", "{}      ", 1LL << 40, 0},
         {"bad json", "{\"a\":{\"dtype\":\"F32\",", -1, 16},
-        {"unknown dtype", "{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}",
+        {"unknown dtype", "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}",
          -1, 16},
         {"offsets mismatch", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", -1,
          16},

@@ -194,7 +194,7 @@ const char *l2_named_metadata_key(const l2_named_tensors *d, int i)
 
 static const char *dtype_tag(l2_dtype dt)
 {
-    static const char *const tags[] = {"F32", "F64", "I64", "BOOL"};
+    static const char *const tags[] = {"F32", "F64", "I64", "BOOL", "BF16", "F16"};
     return tags[dt];
 }
 
@@ -213,7 +213,7 @@ static l2_status save_impl(const char *op, const char *path, int n, const char *
                            l2_tensor *const *tensors, int nmeta, char *const *mkeys,
                            char *const *mvals);
 
-l2_status l2_save_safetensors(const char *path, int n, const char *const *names,
+static l2_status half_save_safetensors(const char *path, int n, const char *const *names,
                               l2_tensor *const *tensors)
 {
     return save_impl("save_safetensors", path, n, names, tensors, 0, NULL, NULL);
@@ -222,8 +222,11 @@ l2_status l2_save_safetensors(const char *path, int n, const char *const *names,
 l2_status l2_save_named(const char *path, const l2_named_tensors *d)
 {
     L2__CHECK_ST(d, L2_ERR_NULL, "save_named: dictionary is NULL");
-    return save_impl("save_named", path, d->n, (const char *const *)d->names, d->tensors,
-                     d->nmeta, d->meta_keys, d->meta_values);
+    l2__half_ok++; /* bfloat16 / float16 tensors are saved as l2_save_safetensors saves them */
+    l2_status r = save_impl("save_named", path, d->n, (const char *const *)d->names, d->tensors,
+                            d->nmeta, d->meta_keys, d->meta_values);
+    l2__half_ok--;
+    return r;
 }
 
 static l2_status save_impl(const char *op, const char *path, int n, const char *const *names,
@@ -338,6 +341,15 @@ out:
     l2__free(tmp);
     l2__free(hdr);
     return st;
+}
+
+/* issue 16: l2_save_safetensors accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_status l2_save_safetensors(const char *path, int n, const char *const *names, l2_tensor *const *tensors)
+{
+    l2__half_ok++;
+    l2_status r = half_save_safetensors(path, n, names, tensors);
+    l2__half_ok--;
+    return r;
 }
 
 /* ---- a strict JSON reader for the header ------------------------------------------------- */
@@ -528,7 +540,17 @@ typedef struct {
     int ndim;
     int64_t shape[L2_MAX_DIMS];
     uint64_t begin, end;
+    int fsize;      /* bytes per element in the file: l2__esize(dt), or the narrow integer's */
+    bool fsigned;   /* a narrow integer (I32, I16, I8; U8 unsigned) widened to int64 */
+    char bad[16];   /* a dtype tag libl2 does not read (the entry is then refused) */
 } entry;
+
+/* The narrow integer tags, read as int64 (issue 16). */
+static const struct {
+    const char *tag;
+    int size;
+    bool sgn;
+} narrow_tags[] = {{"I32", 4, true}, {"I16", 2, true}, {"I8", 1, true}, {"U8", 1, false}};
 
 /* One tensor description: {"dtype": ..., "shape": [...], "data_offsets": [b, e]}. */
 static bool parse_entry(json *j, entry *e)
@@ -547,11 +569,22 @@ static bool parse_entry(json *j, entry *e)
             int k;
             for (k = 0; k < L2_DTYPE_COUNT && strcmp(tag, dtype_tag((l2_dtype)k)); k++)
                 ;
-            if (k == L2_DTYPE_COUNT) {
-                j->err = "unsupported dtype (F32, F64, I64, BOOL)";
-                return false;
+            e->fsigned = false;
+            if (k < L2_DTYPE_COUNT) {
+                e->dt = (l2_dtype)k;
+                e->fsize = (int)l2__esize(e->dt);
+            } else {
+                size_t m = 0, nn = sizeof narrow_tags / sizeof narrow_tags[0];
+                while (m < nn && strcmp(tag, narrow_tags[m].tag))
+                    m++;
+                if (m == nn) { /* a valid header naming a dtype libl2 does not read */
+                    snprintf(e->bad, sizeof e->bad, "%s", tag);
+                    return false;
+                }
+                e->dt = L2_INT64;
+                e->fsize = narrow_tags[m].size;
+                e->fsigned = narrow_tags[m].sgn;
             }
-            e->dt = (l2_dtype)k;
             has_dt = true;
         } else if (!strcmp(key, "shape")) {
             if (!expect(j, '['))
@@ -611,7 +644,7 @@ static int cmp_begin(const void *a, const void *b)
     return x->begin < y->begin ? -1 : x->begin > y->begin;
 }
 
-l2_named_tensors *l2_load_safetensors(const char *path)
+static l2_named_tensors *half_load_safetensors(const char *path)
 {
     const char *op = "load_safetensors";
     L2__CHECK(path, NULL, L2_ERR_NULL, "%s: path is NULL", op);
@@ -679,8 +712,15 @@ l2_named_tensors *l2_load_safetensors(const char *path)
                     ents = ne;
                 }
                 memcpy(ents[n].name, name, sizeof name);
-                if (!parse_entry(&j, &ents[n]))
-                    goto bad_json;
+                ents[n].bad[0] = 0;
+                if (!parse_entry(&j, &ents[n])) {
+                    if (!ents[n].bad[0])
+                        goto bad_json;
+                    l2__fail(L2_ERR_FORMAT, "%s: '%s': tensor '%s' has dtype %s, which libl2 "
+                             "does not read (F32, F64, I64, BOOL, BF16, F16; I32, I16, I8 and U8 "
+                             "load as int64)", op, path, name, ents[n].bad);
+                    goto fail;
+                }
                 for (int k = 0; k < n; k++)
                     if (!strcmp(ents[k].name, name)) {
                         l2__fail(L2_ERR_FORMAT, "%s: '%s': duplicate tensor name '%s'", op, path,
@@ -715,7 +755,7 @@ l2_named_tensors *l2_load_safetensors(const char *path)
                      e->name);
             goto fail;
         }
-        uint64_t bytes = (uint64_t)numel * l2__esize(e->dt);
+        uint64_t bytes = (uint64_t)numel * (uint64_t)e->fsize;
         if (e->end < e->begin || e->end - e->begin != bytes || e->end > data_len) {
             l2__fail(L2_ERR_FORMAT, "%s: '%s': tensor '%s' has data_offsets [%llu, %llu] that do "
                      "not match its %llu bytes or the %llu bytes of data", op, path, e->name,
@@ -754,6 +794,26 @@ l2_named_tensors *l2_load_safetensors(const char *path)
             l2__fail(L2_ERR_IO, "%s: '%s': cannot read the data of '%s'", op, path, e->name);
             goto fail;
         }
+        if (e->fsize != (int)l2__esize(e->dt)) { /* a narrow integer: widen in place, last first */
+            unsigned char *b = d->tensors[i]->storage->data;
+            int64_t *o = d->tensors[i]->storage->data;
+            for (size_t k = bytes / (size_t)e->fsize; k-- > 0;) {
+                const unsigned char *q = b + k * (size_t)e->fsize;
+                int64_t v;
+                if (e->fsize == 4) {
+                    int32_t x;
+                    memcpy(&x, q, 4);
+                    v = x;
+                } else if (e->fsize == 2) {
+                    int16_t x;
+                    memcpy(&x, q, 2);
+                    v = x;
+                } else {
+                    v = e->fsigned ? (int64_t)(int8_t)q[0] : (int64_t)q[0];
+                }
+                memcpy(o + k, &v, sizeof v);
+            }
+        }
         if (e->dt == L2_BOOL) { /* only 0 and 1 are valid bool bytes */
             unsigned char *b = d->tensors[i]->storage->data;
             for (size_t k = 0; k < bytes; k++)
@@ -783,4 +843,13 @@ fail:
     free_meta(mk, mv, nm);
     l2_named_free(d);
     return NULL;
+}
+
+/* issue 16: l2_load_safetensors accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_named_tensors *l2_load_safetensors(const char *path)
+{
+    l2__half_ok++;
+    l2_named_tensors *r = half_load_safetensors(path);
+    l2__half_ok--;
+    return r;
 }

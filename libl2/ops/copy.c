@@ -24,18 +24,36 @@ static l2_tensor *clone_impl(const char *op, const l2_tensor *t, l2_dtype dt, l2
     return r;
 }
 
-l2_tensor *l2_clone(const l2_tensor *t)
+static l2_tensor *half_clone(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "clone");
     return l2__ret(clone_impl("clone", t, t->dtype, L2__OP_CLONE, false));
 }
 
-l2_tensor *l2_contiguous(const l2_tensor *t)
+/* issue 16: l2_clone accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_clone(const l2_tensor *t)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_clone(t);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_contiguous(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "contiguous");
     if (l2__is_contiguous(t))
         return l2__ret(l2_tensor_ref((l2_tensor *)t));
     return l2__ret(clone_impl("contiguous", t, t->dtype, L2__OP_CLONE, false));
+}
+
+/* issue 16: l2_contiguous accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_contiguous(const l2_tensor *t)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_contiguous(t);
+    l2__half_ok--;
+    return r;
 }
 
 /* dx = dy */
@@ -58,7 +76,7 @@ l2_status l2__clone_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin
     return L2_OK;
 }
 
-l2_tensor *l2_to_dtype(const l2_tensor *t, l2_dtype dt)
+static l2_tensor *half_to_dtype(const l2_tensor *t, l2_dtype dt)
 {
     L2__CHECK_T(t, NULL, "to_dtype");
     L2__CHECK((unsigned)dt < L2_DTYPE_COUNT, NULL, L2_ERR_ARG, "to_dtype: invalid dtype %d",
@@ -66,6 +84,15 @@ l2_tensor *l2_to_dtype(const l2_tensor *t, l2_dtype dt)
     if (dt == t->dtype)
         return l2__ret(l2_tensor_ref((l2_tensor *)t));
     return l2__ret(clone_impl("to_dtype", t, dt, L2__OP_TO_DTYPE, true));
+}
+
+/* issue 16: l2_to_dtype accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_to_dtype(const l2_tensor *t, l2_dtype dt)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_to_dtype(t, dt);
+    l2__half_ok--;
+    return r;
 }
 
 /* dx = dy, cast back to x's dtype by the engine. */
@@ -118,7 +145,7 @@ static bool cat_rows(l2_tensor *r, int n, l2_tensor *const *ts, int d)
     return true;
 }
 
-l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
+static l2_tensor *half_cat(int n, l2_tensor *const *ts, int dim)
 {
     const char *op = "cat";
     L2__CHECK(ts, NULL, L2_ERR_NULL, "%s: tensors is NULL", op);
@@ -129,11 +156,7 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
     for (int k = 0; k < n; k++) {
         L2__CHECK(ts[k], NULL, L2_ERR_NULL, "%s: tensor %d is NULL", op, k);
         if (!first) { /* promote pairwise by category and width, as torch.cat */
-            l2_dtype a = dt, b = ts[k]->dtype;
-            dt = (a == L2_FLOAT64 || b == L2_FLOAT64)   ? L2_FLOAT64
-                 : (a == L2_FLOAT32 || b == L2_FLOAT32) ? L2_FLOAT32
-                 : (a == L2_INT64 || b == L2_INT64)     ? L2_INT64
-                                                        : L2_BOOL;
+            dt = l2__promote(dt, ts[k]->dtype);
         } else {
             dt = ts[k]->dtype;
         }
@@ -195,6 +218,15 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
         pos += x->shape[d];
     }
     return l2__ret(record_cat(r, n, ts, d, dt));
+}
+
+/* issue 16: l2_cat accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_cat(n, ts, dim);
+    l2__half_ok--;
+    return r;
 }
 
 /* Attach cat's node to r when the inputs need grad; returns r, or NULL (r released). */
@@ -264,7 +296,7 @@ l2_status l2__cat_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
     return L2_OK;
 }
 
-l2_tensor *l2_stack(int n, l2_tensor *const *ts, int dim)
+static l2_tensor *half_stack(int n, l2_tensor *const *ts, int dim)
 {
     const char *op = "stack";
     L2__CHECK(ts, NULL, L2_ERR_NULL, "%s: tensors is NULL", op);
@@ -299,6 +331,15 @@ l2_tensor *l2_stack(int n, l2_tensor *const *ts, int dim)
     return l2__ret(r);
 }
 
+/* issue 16: l2_stack accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_stack(int n, l2_tensor *const *ts, int dim)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_stack(n, ts, dim);
+    l2__half_ok--;
+    return r;
+}
+
 /* ---- copy_ ------------------------------------------------------------------------------- */
 
 /* True when the element ranges of a and b in one storage intersect. */
@@ -326,11 +367,11 @@ static bool same_elements(const l2_tensor *a, const l2_tensor *b)
     return true;
 }
 
-l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
+static l2_status half_copy_(l2_tensor *dst, const l2_tensor *src)
 {
     const char *op = "copy_";
-    L2__CHECK_T(dst, L2_ERR_NULL, op);
-    L2__CHECK_T(src, L2_ERR_NULL, op);
+    L2__CHECK_T(dst, l2_last_status(), op);
+    L2__CHECK_T(src, l2_last_status(), op);
     for (int i = 0; i < dst->ndim && dst != src; i++) /* a self-copy writes nothing new */
         L2__CHECK_ST(dst->stride[i] != 0 || dst->shape[i] <= 1, L2_ERR_ARG,
                   "%s: unsupported operation: the destination has an expanded (stride-0) dim %d; "
@@ -394,6 +435,15 @@ l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
     l2_tensor_release(s);
     l2__bump_version(dst);
     return L2_OK;
+}
+
+/* issue 16: l2_copy_ accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_status l2_copy_(l2_tensor *dst, const l2_tensor *src)
+{
+    l2__half_ok++;
+    l2_status r = half_copy_(dst, src);
+    l2__half_ok--;
+    return r;
 }
 
 /* dsrc = dy (summed to src's shape and cast by the engine); d(dst's old value) = 0. */

@@ -67,7 +67,7 @@ static int start_dim(const char *op, const l2_tensor *t, int dim, const int64_t 
 l2_status l2_split(const l2_tensor *t, int64_t split_size, int dim, l2_tensor **out,
                    int64_t cap, int64_t *count)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "split");
+    L2__CHECK_T(t, l2_last_status(), "split");
     L2__CHECK_ST(split_size >= 0 || t->ndim == 0, L2_ERR_ARG, /* torch's order of checks */
                  "split: split expects split_size be non-negative, but got split_size=%lld",
                  (long long)split_size);
@@ -87,7 +87,7 @@ l2_status l2_split(const l2_tensor *t, int64_t split_size, int dim, l2_tensor **
 l2_status l2_split_with_sizes(const l2_tensor *t, int64_t nsizes, const int64_t *sizes, int dim,
                               l2_tensor **out, int64_t cap, int64_t *count)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "split_with_sizes");
+    L2__CHECK_T(t, l2_last_status(), "split_with_sizes");
     int d = start_dim("split_with_sizes", t, dim, count);
     if (d < 0)
         return l2_last_status();
@@ -114,7 +114,7 @@ l2_status l2_split_with_sizes(const l2_tensor *t, int64_t nsizes, const int64_t 
 l2_status l2_chunk(const l2_tensor *t, int64_t chunks, int dim, l2_tensor **out, int64_t cap,
                    int64_t *count)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "chunk");
+    L2__CHECK_T(t, l2_last_status(), "chunk");
     L2__CHECK_ST(chunks > 0 || t->ndim == 0, L2_ERR_ARG, /* torch's order of checks */
                  "chunk: chunk expects `chunks` to be greater than 0, got: %lld",
                  (long long)chunks);
@@ -131,7 +131,7 @@ l2_status l2_chunk(const l2_tensor *t, int64_t chunks, int dim, l2_tensor **out,
 
 l2_status l2_unbind(const l2_tensor *t, int dim, l2_tensor **out, int64_t cap, int64_t *count)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "unbind");
+    L2__CHECK_T(t, l2_last_status(), "unbind");
     int d = start_dim("unbind", t, dim, count);
     if (d < 0)
         return l2_last_status();
@@ -199,7 +199,7 @@ l2_status l2_tensor_split(const l2_tensor *t, int64_t sections, int dim, l2_tens
                           int64_t cap, int64_t *count)
 {
     const char *op = "tensor_split";
-    L2__CHECK_T(t, L2_ERR_NULL, op);
+    L2__CHECK_T(t, l2_last_status(), op);
     int d = ts_dim(op, t, dim, count);
     if (d < 0)
         return l2_last_status();
@@ -212,7 +212,7 @@ l2_status l2_tensor_split_indices(const l2_tensor *t, int64_t n, const int64_t *
                                   int dim, l2_tensor **out, int64_t cap, int64_t *count)
 {
     const char *op = "tensor_split";
-    L2__CHECK_T(t, L2_ERR_NULL, op);
+    L2__CHECK_T(t, l2_last_status(), op);
     int d = ts_dim(op, t, dim, count);
     if (d < 0)
         return l2_last_status();
@@ -233,7 +233,7 @@ l2_status l2_meshgrid(int n, l2_tensor *const *ts, const char *indexing, l2_tens
     L2__CHECK_ST(ts != NULL, L2_ERR_NULL, "%s: argument 'tensors' is NULL", op);
     L2__CHECK_ST(count != NULL, L2_ERR_NULL, "%s: argument 'count' is NULL", op);
     for (int i = 0; i < n; i++)
-        L2__CHECK_TN(ts[i], L2_ERR_NULL, op, "tensors[i]");
+        L2__CHECK_TN(ts[i], l2_last_status(), op, "tensors[i]");
     for (int i = 0; i + 1 < n; i++)
         L2__CHECK_ST(ts[i]->dtype == ts[i + 1]->dtype, L2_ERR_DTYPE,
                      "%s: meshgrid expects all tensors to have the same dtype", op);

@@ -288,8 +288,8 @@ static l2_dtype unary_dtype(int u, const l2_tensor *t, const char *op)
     const udef *d = &udefs[u];
     if (d->fwd[t->dtype])
         return t->dtype;
-    if (d->promote != NOPROMO && d->fwd[d->promote])
-        return d->promote;
+    if (d->promote != NOPROMO && d->fwd[d->promote] && !l2__is_half(t->dtype))
+        return d->promote; /* int64 / bool computed in float32; half refused (issue 16) */
     l2__fail(L2_ERR_DTYPE, "%s: not implemented for '%s'", op, l2_dtype_name(t->dtype));
     return L2_DTYPE_COUNT;
 }
@@ -445,7 +445,7 @@ l2_tensor *l2_clamp(const l2_tensor *t, double min, double max)
 
 l2_status l2_clamp_(l2_tensor *t, double min, double max)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "clamp_");
+    L2__CHECK_T(t, l2_last_status(), "clamp_");
     L2__CHECK_ST(!isnan(min) && !isnan(max), L2_ERR_ARG,
                  "clamp_: bounds must not be NaN (got %g, %g)", min, max);
     l2_dtype ct;
@@ -455,7 +455,7 @@ l2_status l2_clamp_(l2_tensor *t, double min, double max)
 
 l2_status l2_relu_(l2_tensor *t)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "relu_");
+    L2__CHECK_T(t, l2_last_status(), "relu_");
     l2_dtype ct = unary_dtype(U_RELU, t, "relu_");
     if (ct == L2_DTYPE_COUNT)
         return l2_last_status();

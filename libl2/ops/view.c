@@ -124,14 +124,32 @@ static l2_tensor *view_impl(const char *op, const l2_tensor *t, int ndim, const 
     return r;
 }
 
-l2_tensor *l2_view(const l2_tensor *t, int ndim, const int64_t *shape)
+static l2_tensor *half_view(const l2_tensor *t, int ndim, const int64_t *shape)
 {
     return l2__ret(view_impl("view", t, ndim, shape, false));
 }
 
-l2_tensor *l2_reshape(const l2_tensor *t, int ndim, const int64_t *shape)
+/* issue 16: l2_view accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_view(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_view(t, ndim, shape);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_reshape(const l2_tensor *t, int ndim, const int64_t *shape)
 {
     return l2__ret(view_impl("reshape", t, ndim, shape, true));
+}
+
+/* issue 16: l2_reshape accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_reshape(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_reshape(t, ndim, shape);
+    l2__half_ok--;
+    return r;
 }
 
 l2_status l2__view_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
@@ -140,7 +158,7 @@ l2_status l2__view_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
     return gin[0] ? L2_OK : l2_last_status();
 }
 
-l2_tensor *l2_squeeze(const l2_tensor *t)
+static l2_tensor *half_squeeze(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "squeeze");
     int64_t sh[L2_MAX_DIMS];
@@ -151,7 +169,16 @@ l2_tensor *l2_squeeze(const l2_tensor *t)
     return l2__ret(view_impl("squeeze", t, nd, sh, false));
 }
 
-l2_tensor *l2_squeeze_dim(const l2_tensor *t, int dim)
+/* issue 16: l2_squeeze accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_squeeze(const l2_tensor *t)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_squeeze(t);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_squeeze_dim(const l2_tensor *t, int dim)
 {
     L2__CHECK_T(t, NULL, "squeeze_dim");
     int d = l2__wrap_dim("squeeze_dim", dim, t->ndim);
@@ -165,7 +192,16 @@ l2_tensor *l2_squeeze_dim(const l2_tensor *t, int dim)
     return l2__ret(view_impl("squeeze_dim", t, nd, sh, false));
 }
 
-l2_tensor *l2_unsqueeze(const l2_tensor *t, int dim)
+/* issue 16: l2_squeeze_dim accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_squeeze_dim(const l2_tensor *t, int dim)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_squeeze_dim(t, dim);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_unsqueeze(const l2_tensor *t, int dim)
 {
     L2__CHECK_T(t, NULL, "unsqueeze");
     L2__CHECK(t->ndim < L2_MAX_DIMS, NULL, L2_ERR_ARG, "unsqueeze: tensor already has %d dims",
@@ -179,7 +215,16 @@ l2_tensor *l2_unsqueeze(const l2_tensor *t, int dim)
     return l2__ret(view_impl("unsqueeze", t, t->ndim + 1, sh, false));
 }
 
-l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim)
+/* issue 16: l2_unsqueeze accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_unsqueeze(const l2_tensor *t, int dim)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_unsqueeze(t, dim);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_flatten(const l2_tensor *t, int start_dim, int end_dim)
 {
     L2__CHECK_T(t, NULL, "flatten");
     if (t->ndim == 0) {
@@ -205,7 +250,16 @@ l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim)
     return l2__ret(view_impl("flatten", t, nd, sh, true));
 }
 
-l2_tensor *l2_unflatten(const l2_tensor *t, int dim, int n, const int64_t *sizes)
+/* issue 16: l2_flatten accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_flatten(const l2_tensor *t, int start_dim, int end_dim)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_flatten(t, start_dim, end_dim);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_unflatten(const l2_tensor *t, int dim, int n, const int64_t *sizes)
 {
     L2__CHECK_T(t, NULL, "unflatten");
     L2__CHECK(sizes && n >= 1, NULL, L2_ERR_ARG, "unflatten: sizes must be non-empty");
@@ -247,9 +301,18 @@ l2_tensor *l2_unflatten(const l2_tensor *t, int dim, int n, const int64_t *sizes
     return l2__ret(view_impl("unflatten", t, nd, sh, false));
 }
 
+/* issue 16: l2_unflatten accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_unflatten(const l2_tensor *t, int dim, int n, const int64_t *sizes)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_unflatten(t, dim, n, sizes);
+    l2__half_ok--;
+    return r;
+}
+
 /* ---- permute / transpose ----------------------------------------------------------------- */
 
-l2_tensor *l2_permute(const l2_tensor *t, const int *dims)
+static l2_tensor *half_permute(const l2_tensor *t, const int *dims)
 {
     L2__CHECK_T(t, NULL, "permute");
     L2__CHECK(dims || t->ndim == 0, NULL, L2_ERR_NULL, "permute: dims is NULL");
@@ -276,6 +339,15 @@ l2_tensor *l2_permute(const l2_tensor *t, const int *dims)
     return l2__ret(v);
 }
 
+/* issue 16: l2_permute accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_permute(const l2_tensor *t, const int *dims)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_permute(t, dims);
+    l2__half_ok--;
+    return r;
+}
+
 l2_status l2__permute_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 {
     int inv[L2_MAX_DIMS];
@@ -285,7 +357,7 @@ l2_status l2__permute_backward(l2__node *n, const l2_tensor *gout, l2_tensor **g
     return gin[0] ? L2_OK : l2_last_status();
 }
 
-l2_tensor *l2_transpose(const l2_tensor *t, int dim0, int dim1)
+static l2_tensor *half_transpose(const l2_tensor *t, int dim0, int dim1)
 {
     L2__CHECK_T(t, NULL, "transpose");
     int a = l2__wrap_dim("transpose", dim0, t->ndim);
@@ -302,12 +374,30 @@ l2_tensor *l2_transpose(const l2_tensor *t, int dim0, int dim1)
     return l2_permute(t, p);
 }
 
-l2_tensor *l2_t(const l2_tensor *t)
+/* issue 16: l2_transpose accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_transpose(const l2_tensor *t, int dim0, int dim1)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_transpose(t, dim0, dim1);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_t(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "t");
     L2__CHECK(t->ndim <= 2, NULL, L2_ERR_DIM, "t: expects a tensor with <= 2 dimensions, but "
               "self is %dD", t->ndim);
     return t->ndim < 2 ? l2_transpose(t, 0, 0) : l2_transpose(t, 0, 1);
+}
+
+/* issue 16: l2_t accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_t(const l2_tensor *t)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_t(t);
+    l2__half_ok--;
+    return r;
 }
 
 /* ---- expand ------------------------------------------------------------------------------ */
@@ -353,14 +443,32 @@ static l2_tensor *expand_impl(const char *op, const l2_tensor *t, int ndim, cons
     return make_view(t, ndim, sh, st, t->offset, L2__OP_EXPAND, NULL);
 }
 
-l2_tensor *l2_expand(const l2_tensor *t, int ndim, const int64_t *shape)
+static l2_tensor *half_expand(const l2_tensor *t, int ndim, const int64_t *shape)
 {
     return l2__ret(expand_impl("expand", t, ndim, shape, true));
 }
 
-l2_tensor *l2_broadcast_to(const l2_tensor *t, int ndim, const int64_t *shape)
+/* issue 16: l2_expand accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_expand(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_expand(t, ndim, shape);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_broadcast_to(const l2_tensor *t, int ndim, const int64_t *shape)
 {
     return l2__ret(expand_impl("broadcast_to", t, ndim, shape, false));
+}
+
+/* issue 16: l2_broadcast_to accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_broadcast_to(const l2_tensor *t, int ndim, const int64_t *shape)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_broadcast_to(t, ndim, shape);
+    l2__half_ok--;
+    return r;
 }
 
 /* The engine sums the gradient back to the input's shape. */
@@ -425,12 +533,21 @@ l2_tensor *l2__slice_impl(const char *op, const l2_tensor *t, int dim, int64_t s
     return v;
 }
 
-l2_tensor *l2_slice(const l2_tensor *t, int dim, int64_t start, int64_t stop, int64_t step)
+static l2_tensor *half_slice(const l2_tensor *t, int dim, int64_t start, int64_t stop, int64_t step)
 {
     return l2__ret(l2__slice_impl("slice", t, dim, start, stop, step));
 }
 
-l2_tensor *l2_narrow(const l2_tensor *t, int dim, int64_t start, int64_t length)
+/* issue 16: l2_slice accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_slice(const l2_tensor *t, int dim, int64_t start, int64_t stop, int64_t step)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_slice(t, dim, start, stop, step);
+    l2__half_ok--;
+    return r;
+}
+
+static l2_tensor *half_narrow(const l2_tensor *t, int dim, int64_t start, int64_t length)
 {
     L2__CHECK_T(t, NULL, "narrow");
     L2__CHECK(t->ndim > 0, NULL, L2_ERR_DIM, "narrow: cannot narrow a 0-d tensor");
@@ -447,6 +564,15 @@ l2_tensor *l2_narrow(const l2_tensor *t, int dim, int64_t start, int64_t length)
               "narrow: start (%lld) + length (%lld) exceeds dimension size (%lld)",
               (long long)start, (long long)length, (long long)size);
     return l2__ret(l2__slice_impl("narrow", t, d, start, start + length, 1));
+}
+
+/* issue 16: l2_narrow accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_narrow(const l2_tensor *t, int dim, int64_t start, int64_t length)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_narrow(t, dim, start, length);
+    l2__half_ok--;
+    return r;
 }
 
 /* Backward of slice and select: scatter the gradient into zeros of the input's shape. */
@@ -507,9 +633,18 @@ l2_tensor *l2__select_impl(const char *op, const l2_tensor *t, int dim, int64_t 
     return v;
 }
 
-l2_tensor *l2_select(const l2_tensor *t, int dim, int64_t index)
+static l2_tensor *half_select(const l2_tensor *t, int dim, int64_t index)
 {
     return l2__ret(l2__select_impl("select", t, dim, index));
+}
+
+/* issue 16: l2_select accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_select(const l2_tensor *t, int dim, int64_t index)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_select(t, dim, index);
+    l2__half_ok--;
+    return r;
 }
 
 static l2_tensor *select_part(l2_tensor *z, l2__node *n)
@@ -562,7 +697,7 @@ typedef struct {
     int64_t shape[L2_MAX_DIMS];
 } as_strided_geom;
 
-l2_tensor *l2_as_strided(const l2_tensor *t, int ndim, const int64_t *shape,
+static l2_tensor *half_as_strided(const l2_tensor *t, int ndim, const int64_t *shape,
                          const int64_t *strides, int64_t offset)
 {
     const char *op = "as_strided";
@@ -591,6 +726,15 @@ l2_tensor *l2_as_strided(const l2_tensor *t, int ndim, const int64_t *shape,
     else
         l2__free(g);
     return l2__ret(v);
+}
+
+/* issue 16: l2_as_strided accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_as_strided(const l2_tensor *t, int ndim, const int64_t *shape, const int64_t *strides, int64_t offset)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_as_strided(t, ndim, shape, strides, offset);
+    l2__half_ok--;
+    return r;
 }
 
 /* Divide each storage element of buf by the number of the input's elements that address it
@@ -678,10 +822,19 @@ l2_status l2__as_strided_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
     return gin[0] ? L2_OK : l2_last_status();
 }
 
-l2_tensor *l2_detach(const l2_tensor *t)
+static l2_tensor *half_detach(const l2_tensor *t)
 {
     L2__CHECK_T(t, NULL, "detach");
     return l2__ret(l2__alias(t, t->ndim, t->shape, t->stride, t->offset));
+}
+
+/* issue 16: l2_detach accepts bfloat16 / float16 tensors (the half gate, l2-impl.h). */
+l2_tensor *l2_detach(const l2_tensor *t)
+{
+    l2__half_ok++;
+    l2_tensor *r = half_detach(t);
+    l2__half_ok--;
+    return r;
 }
 
 /* create_graph (issue 15): view's backward is a recorded reshape, expand's the engine's

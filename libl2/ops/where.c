@@ -137,7 +137,7 @@ l2_status l2__masked_fill_backward(l2__node *n, const l2_tensor *g, l2_tensor **
 
 static l2_status fill_impl(const char *op, l2__op node_op, l2_tensor *t, double value)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, op);
+    L2__CHECK_T(t, l2_last_status(), op);
     if (!l2__ew_check_inplace(op, t, t->dtype))
         return l2_last_status();
     /* The old history is cut: t's gradient no longer reaches its inputs (dt_old = 0). */
