@@ -1,7 +1,7 @@
 # Examples: the README quick start (run by make check), the Fashion-MNIST trainer, and the libl2
 # side of the training oracle.
 noinst_PROGRAMS += examples/fashion_mnist examples/train_check examples/quickstart
-examples_fashion_mnist_SOURCES = examples/fashion_mnist.c
+examples_fashion_mnist_SOURCES = examples/fashion_mnist.c examples/fashion_model.h
 examples_fashion_mnist_LDADD = libl2/libl2.la
 examples_train_check_SOURCES = examples/train_check.c
 examples_train_check_LDADD = libl2/libl2.la
@@ -9,7 +9,7 @@ examples_quickstart_SOURCES = examples/quickstart.c
 examples_quickstart_LDADD = libl2/libl2.la
 
 TESTS += tests/examples.sh tests/train-oracle.sh
-EXTRA_DIST += tests/examples.sh tests/train-oracle.sh oracle/train_oracle.py
+EXTRA_DIST += tests/examples.sh tests/train-oracle.sh oracle/train_oracle.py oracle/tap.py
 
 # Train both models on Fashion-MNIST (2 epochs each) and save their weights.
 # The '+' marks the lines as make's own kind (as recursive makes): GNU make's output
@@ -28,5 +28,5 @@ examples_train_resume_LDADD = libl2/libl2.la
 TESTS += tests/train-resume.sh
 EXTRA_DIST += tests/train-resume.sh oracle/train_resume.py
 noinst_PROGRAMS += examples/evaluate
-examples_evaluate_SOURCES = examples/evaluate.c
+examples_evaluate_SOURCES = examples/evaluate.c examples/fashion_model.h
 examples_evaluate_LDADD = libl2/libl2.la

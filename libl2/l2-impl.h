@@ -441,6 +441,17 @@ int l2__threads_for(int64_t work);
 /* The same for a loop of the class whose grain is `grain` (one of the grains above). */
 int l2__threads_grain(int64_t work, int64_t grain);
 
+/* ---- The generator (random.c), on a state of the caller's ---------------------------------- */
+
+/* xoshiro256** on the state s: seeded through splitmix64 (l2_manual_seed's rule), the next 64-bit
+ * draw, an unbiased draw in [0, range) (range >= 1), and a permutation of 0..n-1 into p by
+ * Fisher-Yates over such draws (l2_randperm's rule). The thread's generator and the data
+ * loader's own one (io/loader.c) share them. */
+void l2__rng_seed(uint64_t s[4], uint64_t seed);
+uint64_t l2__rng_next(uint64_t s[4]);
+uint64_t l2__rng_below(uint64_t s[4], uint64_t range);
+void l2__rng_permutation(uint64_t s[4], int64_t *p, int64_t n);
+
 /* ---- Fault injection for the oracle's mutation tests -------------------------------------- */
 
 /* True when built with --enable-fault-injection and the environment variable L2_FAULT equals

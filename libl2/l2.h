@@ -122,7 +122,8 @@ L2_API const char *l2_status_string(l2_status s);
  * l2_broadcast_to, l2_slice, l2_narrow, l2_select, l2_as_strided, l2_detach, l2_contiguous,
  * l2_clone, l2_copy_ (either side half), l2_cat, l2_stack), l2_empty_like / l2_zeros_like /
  * l2_ones_like / l2_full_like, l2_from_blob, the getters (shape, strides, dtype, data pointer,
- * requires_grad, ...), l2_save_safetensors / l2_load_safetensors (BF16, F16) and DLPack.
+ * requires_grad, ...), l2_save_safetensors / l2_load_safetensors (BF16, F16), DLPack, the
+ * checkpoint dictionaries (l2_save_named) and the data loader (l2_loader_new / l2_loader_next).
  * Promotion follows torch.promote_types: bfloat16 with float16 gives float32, a half with
  * float32 or float64 gives that float, a half with int64 or bool keeps the half (l2_cat uses
  * it). A binary op between a float32 / float64 tensor and a half one therefore runs in the

@@ -28,21 +28,23 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-void l2_manual_seed(uint64_t seed)
+void l2__rng_seed(uint64_t s[4], uint64_t seed)
 {
     uint64_t x = seed;
     for (int i = 0; i < 4; i++)
-        rng.s[i] = splitmix64(&x);
+        s[i] = splitmix64(&x);
+}
+
+void l2_manual_seed(uint64_t seed)
+{
+    l2__rng_seed(rng.s, seed);
     rng.seeded = true;
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-static uint64_t next_u64(void)
+uint64_t l2__rng_next(uint64_t s[4])
 {
-    if (!rng.seeded)
-        l2_manual_seed(0);
-    uint64_t *s = rng.s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
     s[2] ^= s[0];
@@ -54,15 +56,39 @@ static uint64_t next_u64(void)
     return result;
 }
 
-/* Uniform integer on [0, range) without modulo bias. */
-static uint64_t next_below(uint64_t range)
+uint64_t l2__rng_below(uint64_t s[4], uint64_t range)
 {
     uint64_t limit = UINT64_MAX - UINT64_MAX % range, r;
     do
-        r = next_u64();
+        r = l2__rng_next(s);
     while (r >= limit);
     return r % range;
 }
+
+void l2__rng_permutation(uint64_t s[4], int64_t *p, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        p[i] = i;
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)l2__rng_below(s, (uint64_t)i + 1);
+        int64_t tmp = p[i];
+        p[i] = p[j];
+        p[j] = tmp;
+    }
+}
+
+/* The thread's generator, seeded with 0 on first use. */
+static uint64_t *thread_rng(void)
+{
+    if (!rng.seeded)
+        l2_manual_seed(0);
+    return rng.s;
+}
+
+static uint64_t next_u64(void) { return l2__rng_next(thread_rng()); }
+
+/* Uniform integer on [0, range) without modulo bias. */
+static uint64_t next_below(uint64_t range) { return l2__rng_below(thread_rng(), range); }
 
 typedef enum { DIST_UNIFORM, DIST_NORMAL } dist;
 
@@ -377,15 +403,7 @@ l2_tensor *l2_randperm(int64_t n)
     l2_tensor *t = l2__new("randperm", 1, &n, L2_INT64, false);
     if (!t)
         return NULL;
-    int64_t *p = (int64_t *)l2__data(t);
-    for (int64_t i = 0; i < n; i++)
-        p[i] = i;
-    for (int64_t i = n - 1; i > 0; i--) {
-        int64_t j = (int64_t)next_below((uint64_t)i + 1);
-        int64_t tmp = p[i];
-        p[i] = p[j];
-        p[j] = tmp;
-    }
+    l2__rng_permutation(thread_rng(), (int64_t *)l2__data(t), n);
     return l2__ret(t);
 }
 

@@ -21,23 +21,12 @@ import tempfile
 import numpy as np
 import torch
 
-n_test = 0
-failed = 0
+import tap
+from tap import ok
+
 L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL, L2_BFLOAT16, L2_FLOAT16 = range(6)
 TDT = {L2_FLOAT32: torch.float32, L2_FLOAT64: torch.float64, L2_INT64: torch.int64,
        L2_BFLOAT16: torch.bfloat16, L2_FLOAT16: torch.float16}
-
-
-def ok(cond, name, diag=""):
-    global n_test, failed
-    n_test += 1
-    if not cond:
-        failed += 1
-    print(("ok" if cond else "not ok") + f" {n_test} - {name}")
-    if diag and not cond:
-        for line in diag.splitlines()[:20]:
-            print("#   " + line)
-    sys.stdout.flush()
 
 
 def raw(t):
@@ -165,8 +154,7 @@ def main():
         d = lib.l2_load_safetensors(path.encode())
         ok(bool(d), "libl2 loads torch's BF16, F16, I32, I16, I8, U8 file")
         if not d:
-            print(f"1..{n_test}")
-            return 1
+            return tap.plan()
         get = lambda name: lib.l2_named_get(d, name.encode())
         # 1. loaded values
         for name, t in halves.items():
@@ -260,8 +248,7 @@ def main():
                 lib.l2_named_free(dd)
                 ok(got == repr(h), f"repr of {half} {list(h.shape)}", f"libl2: {got}\ntorch: {repr(h)}")
         lib.l2_named_free(d)
-    print(f"1..{n_test}")
-    return 1 if failed else 0
+    return tap.plan()
 
 
 if __name__ == "__main__":

@@ -26,25 +26,12 @@ from torch.optim import lr_scheduler as LR
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import l2lib  # noqa: E402
+import tap  # noqa: E402
+from tap import ok  # noqa: E402
 
 warnings.filterwarnings("ignore")
 V, D, I64, I, B = C.c_void_p, C.c_double, C.c_int64, C.c_int, C.c_bool
 F32, F64 = 0, 1
-
-n_test = 0
-failed = 0
-
-
-def ok(cond, name, diag=""):
-    global n_test, failed
-    n_test += 1
-    if not cond:
-        failed += 1
-    print(("ok" if cond else "not ok") + f" {n_test} - {name}")
-    if diag and not cond:
-        for line in str(diag).splitlines():
-            print("#   " + line)
-    sys.stdout.flush()
 
 
 class SGDOpts(C.Structure):
@@ -474,8 +461,7 @@ def test_clipping():
 def main():
     test_schedulers()
     test_clipping()
-    print(f"1..{n_test}")
-    return 1 if failed else 0
+    return tap.plan()
 
 
 if __name__ == "__main__":

@@ -18,22 +18,10 @@ import tempfile
 
 import numpy as np
 
+import tap
+from tap import ok
+
 DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "BOOL": np.bool_}
-
-n_test = 0
-failed = 0
-
-
-def ok(cond, name, diag=""):
-    global n_test, failed
-    n_test += 1
-    if not cond:
-        failed += 1
-    print(("ok" if cond else "not ok") + f" {n_test} - {name}")
-    if diag and not cond:
-        for line in diag.splitlines():
-            print("#   " + line)
-    sys.stdout.flush()
 
 
 def read_safetensors(path):
@@ -168,8 +156,7 @@ def main():
                     same = False
         lib.l2_named_free(d)
         ok(same, "a safetensors file written by Python loads in libl2 with identical values")
-    print(f"1..{n_test}")
-    return 1 if failed else 0
+    return tap.plan()
 
 
 if __name__ == "__main__":

@@ -205,7 +205,7 @@ int main(void)
     FAILS(l2_clone(NULL), L2_ERR_NULL);
     FAILS(l2_contiguous(NULL), L2_ERR_NULL);
     FAILS(l2_to_dtype(NULL, L2_FLOAT32), L2_ERR_NULL);
-    FAILS(l2_to_dtype(a, (l2_dtype)5), L2_ERR_ARG);
+    FAILS(l2_to_dtype(a, L2_DTYPE_COUNT), L2_ERR_ARG);
     l2_tensor *two[2] = {a, NULL};
     FAILS(l2_cat(2, NULL, 0), L2_ERR_NULL);
     FAILS(l2_cat(0, two, 0), L2_ERR_ARG);

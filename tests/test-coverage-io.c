@@ -41,7 +41,7 @@ static void test_safetensors_malformed(void)
         {"{\"a\x01\":{}}", "control character in a name"},
         {"{\"a\\n\":{}}", "unsupported escape"},
         {"{\"a\\", "escape at the end"},
-        {"{\"a\":{\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,2]}}", "dtype F16"},
+        {"{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", "dtype F8_E4M3"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", "no data_offsets"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", "negative size"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[99999999999999999999],\"data_offsets\":[0,4]}}",
@@ -345,11 +345,11 @@ static void test_dlpack(void)
         const char *why;
     } bad[] = {
         {kDLCUDA, kDLFloat, 32, 1, 1, 0, "a CUDA tensor"},
-        {kDLCPU, kDLFloat, 16, 1, 1, 0, "float16"},
+        {kDLCPU, kDLFloat, 8, 1, 1, 0, "float8"},
         {kDLCPU, kDLInt, 32, 1, 1, 0, "int32"},
         {kDLCPU, kDLUInt, 16, 1, 1, 0, "uint16"},
         {kDLCPU, kDLFloat, 32, 2, 1, 0, "two lanes"},
-        {kDLCPU, kDLBfloat, 16, 1, 1, 0, "bfloat16"},
+        {kDLCPU, kDLBfloat, 32, 1, 1, 0, "bfloat of 32 bits"},
         {kDLCPU, kDLFloat, 32, 1, -1, 0, "rank -1"},
         {kDLCPU, kDLFloat, 32, 1, 9, 0, "rank 9"},
         {kDLCPU, kDLFloat, 32, 1, 1, 2, "byte offset 2 for float32"},

@@ -20,63 +20,17 @@ struct l2_loader {
     size_t row_bytes[LOADER_MAX_TENSORS];
     bool row_contig[LOADER_MAX_TENSORS];  /* an example's elements are contiguous */
     int64_t *order;        /* this epoch's order (N entries; shuffle only) */
-    uint64_t rng[4];       /* the loader's xoshiro256** state */
+    uint64_t rng[4];       /* the loader's own state of random.c's generator (l2__rng_*) */
     int64_t epoch;         /* the epoch in progress or the next one */
     int64_t pos;           /* the next batch of the epoch in progress */
     bool started;
 };
 
-/* The generator of random.c (xoshiro256** seeded through splitmix64), with its state here so
- * that the thread's generator is left alone; randperm's Fisher-Yates over unbiased draws. */
-static void rng_seed(uint64_t *s, uint64_t seed)
-{
-    uint64_t x = seed;
-    for (int i = 0; i < 4; i++) {
-        uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        s[i] = z ^ (z >> 31);
-    }
-}
-
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-static uint64_t rng_below(uint64_t *s, uint64_t range)
-{
-    uint64_t limit = UINT64_MAX - UINT64_MAX % range, r;
-    do
-        r = rng_next(s);
-    while (r >= limit);
-    return r % range;
-}
-
 /* order = the next permutation of 0..n-1 from the loader's generator (l2_randperm's rule). */
 static void draw_order(l2_loader *ld)
 {
-    int64_t *p = ld->order, n = ld->size;
-    if (!ld->opts.shuffle)
-        return;
-    for (int64_t i = 0; i < n; i++)
-        p[i] = i;
-    for (int64_t i = n - 1; i > 0; i--) {
-        int64_t j = (int64_t)rng_below(ld->rng, (uint64_t)i + 1);
-        int64_t tmp = p[i];
-        p[i] = p[j];
-        p[j] = tmp;
-    }
+    if (ld->opts.shuffle)
+        l2__rng_permutation(ld->rng, ld->order, ld->size);
 }
 
 l2_loader_options l2_loader_defaults(void)
@@ -104,7 +58,7 @@ void l2_loader_free(l2_loader *ld)
         loader_destroy(ld);
 }
 
-l2_loader *l2_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opts)
+static l2_loader *half_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opts)
 {
     static const char *op = "loader_new";
     L2__CHECK(tensors != NULL, NULL, L2_ERR_NULL, "%s: argument 'tensors' is NULL", op);
@@ -148,7 +102,7 @@ l2_loader *l2_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opt
     ld->opts = opts;
     ld->nbatches = opts.drop_last ? size / opts.batch_size
                                   : size / opts.batch_size + (size % opts.batch_size != 0);
-    rng_seed(ld->rng, opts.seed);
+    l2__rng_seed(ld->rng, opts.seed);
     /* The order of a shuffled epoch (N entries); file order needs none. */
     size_t obytes = (size_t)(size > 0 ? size : 1) * sizeof(int64_t);
     ld->order = opts.shuffle ? l2__malloc(obytes, "loader_new: the order") : NULL;
@@ -192,6 +146,14 @@ l2_loader *l2_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opt
         return NULL;
     }
     return ld;
+}
+
+l2_loader *l2_loader_new(int n, l2_tensor *const *tensors, l2_loader_options opts)
+{
+    l2__half_ok++;
+    l2_loader *r = half_loader_new(n, tensors, opts);
+    l2__half_ok--;
+    return r;
 }
 
 l2_loader *l2_loader_from_named(const l2_named_tensors *d, int n, const char *const *names,
@@ -240,7 +202,7 @@ static void copy_row(char *dst, const l2_tensor *t, bool contig, int64_t i, size
     }
 }
 
-bool l2_loader_next(l2_loader *ld, l2_tensor **batch)
+static bool half_loader_next(l2_loader *ld, l2_tensor **batch)
 {
     L2__CHECK(ld != NULL, false, L2_ERR_NULL, "loader_next: argument 'ld' is NULL");
     L2__CHECK(batch != NULL, false, L2_ERR_NULL, "loader_next: argument 'batch' is NULL");
@@ -279,6 +241,15 @@ bool l2_loader_next(l2_loader *ld, l2_tensor **batch)
     return true;
 }
 
+/* The loader only moves rows: bfloat16 / float16 datasets pass the half gate (l2-impl.h). */
+bool l2_loader_next(l2_loader *ld, l2_tensor **batch)
+{
+    l2__half_ok++;
+    bool r = half_loader_next(ld, batch);
+    l2__half_ok--;
+    return r;
+}
+
 l2_status l2_loader_reset(l2_loader *ld)
 {
     L2__CHECK_ST(ld != NULL, L2_ERR_NULL, "loader_reset: argument 'ld' is NULL");
@@ -295,7 +266,7 @@ l2_status l2_loader_set_epoch(l2_loader *ld, int64_t epoch)
     L2__CHECK_ST(epoch >= 0, L2_ERR_ARG, "loader_set_epoch: epoch must be >= 0 (got %lld)",
                  (long long)epoch);
     /* Replay the generator through epochs 0..epoch-1 (one permutation each). */
-    rng_seed(ld->rng, ld->opts.seed);
+    l2__rng_seed(ld->rng, ld->opts.seed);
     if (ld->opts.shuffle)
         for (int64_t e = 0; e < epoch; e++)
             draw_order(ld);

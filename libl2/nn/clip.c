@@ -89,7 +89,7 @@ static double arr_at(const void *ctx, int64_t k) { return ((const double *)ctx)[
             for (; k + 8 <= n; k += 8)                                                        \
                 for (int j = 0; j < 8; j++)                                                   \
                     a[j] += (double)x[k + j] * (double)x[k + j];                              \
-        for (; k < n; k++)                                                                    \
+        for (; k < n && !l2__fault("clip_sum_tail"); k++) /* mutation test: tail dropped */  \
             a[0] += p == 1 ? fabs((double)x[k]) : (double)x[k] * (double)x[k];               \
         return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));             \
     }

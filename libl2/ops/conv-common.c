@@ -81,6 +81,19 @@ int64_t l2__conv_span_sat(int64_t k, int64_t d)
     return l2__mul_ovf(d, k - 1, &r) || l2__add_ovf(r, 1, &r) ? INT64_MAX : r;
 }
 
+bool l2__conv_tout_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, int64_t op,
+                        int64_t *out)
+{
+    int64_t a, b;
+    if (l2__mul_ovf(in - 1, s, &a) || l2__mul_ovf(d, k - 1, &b) || l2__add_ovf(a, b, &a) ||
+        l2__add_ovf(a, op + 1, &a))
+        return false;
+    if (l2__mul_ovf(p, 2, &b) || l2__sub_ovf(a, b, &a))
+        return false;
+    *out = a;
+    return true;
+}
+
 bool l2__conv_io_start(const char *op, l2__conv_io *io, const l2_tensor *x, const l2_tensor *w,
                        const l2_tensor *b, int rank, const int64_t *shape)
 {

@@ -129,6 +129,10 @@ void l2__conv_bias_grad(l2_dtype dt, const char *g, int64_t n, int64_t o, int64_
 /* in + 2 p and the dilated kernel's span d (k - 1) + 1, saturating (for error messages). */
 int64_t l2__conv_padded_sat(int64_t in, int64_t p);
 int64_t l2__conv_span_sat(int64_t k, int64_t d);
+/* A transposed convolution's output size along one axis, (in - 1) s - 2 p + d (k - 1) + op + 1,
+ * into *out; false on int64 overflow (conv_transpose2d and conv_transpose3d). */
+bool l2__conv_tout_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, int64_t op,
+                        int64_t *out);
 
 /* conv2d's direct path for a small contraction (conv-small.c, issue 12): whether it takes a
  * convolution of n samples to o channels over window g (g->c all input channels) with `groups`

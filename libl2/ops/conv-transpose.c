@@ -13,20 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* One output size: (in - 1) s - 2 p + d (k - 1) + op + 1; false on int64 overflow. */
-static bool tout_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, int64_t op,
-                      int64_t *out)
-{
-    int64_t a, b;
-    if (l2__mul_ovf(in - 1, s, &a) || l2__mul_ovf(d, k - 1, &b) || l2__add_ovf(a, b, &a) ||
-        l2__add_ovf(a, op + 1, &a))
-        return false;
-    if (l2__mul_ovf(p, 2, &b) || l2__sub_ovf(a, b, &a))
-        return false;
-    *out = a;
-    return true;
-}
-
 /* The geometry of one call: the conv2d whose input gradient this op is maps an output sample
  * (O, P, Q) to an input sample (C, H, W); its window (g) slides over (P, Q) and has (H, W)
  * positions, so im2col of dy and col2im into y use it unchanged. */
@@ -127,10 +113,10 @@ l2_tensor *l2_conv_transpose2d(const l2_tensor *x, const l2_tensor *w, const l2_
     L2__CHECK(h > 0 && wd > 0, NULL, L2_ERR_SHAPE, "%s: only zero batch or zero channel inputs "
               "are supported, but got input shape: %s", op, l2__shape_str(s1, x->ndim, x->shape));
     int64_t ph, qw;
-    L2__CHECK(tout_size(h, w->shape[2], s[0], p[0], d[0], op2[0], &ph) &&
-              tout_size(wd, w->shape[3], s[1], p[1], d[1], op2[1], &qw), NULL, L2_ERR_OVERFLOW,
-              "%s: the output size of input (%lld x %lld) overflows int64", op, (long long)h,
-              (long long)wd);
+    L2__CHECK(l2__conv_tout_size(h, w->shape[2], s[0], p[0], d[0], op2[0], &ph) &&
+              l2__conv_tout_size(wd, w->shape[3], s[1], p[1], d[1], op2[1], &qw), NULL,
+              L2_ERR_OVERFLOW, "%s: the output size of input (%lld x %lld) overflows int64", op,
+              (long long)h, (long long)wd);
     L2__CHECK(ph > 0 && qw > 0, NULL, L2_ERR_SHAPE, "%s: given input size per channel: (%lld x "
               "%lld). Calculated output size per channel: (%lld x %lld). Output size is too "
               "small", op, (long long)h, (long long)wd, (long long)ph, (long long)qw);

@@ -11,20 +11,6 @@
 #include <limits.h>
 #include <string.h>
 
-/* One output size: (in - 1) s - 2 p + d (k - 1) + op + 1; false on int64 overflow. */
-static bool tout3(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, int64_t op,
-                  int64_t *out)
-{
-    int64_t a, b;
-    if (l2__mul_ovf(in - 1, s, &a) || l2__mul_ovf(d, k - 1, &b) || l2__add_ovf(a, b, &a) ||
-        l2__add_ovf(a, op + 1, &a))
-        return false;
-    if (l2__mul_ovf(p, 2, &b) || l2__sub_ovf(a, b, &a))
-        return false;
-    *out = a;
-    return true;
-}
-
 /* The geometry of one call: the conv3d whose input gradient this op is maps an output sample
  * (O, T, P, Q) to an input sample (C, D, H, W); its window (g) slides over (T, P, Q) and has
  * (D, H, W) positions, so vol2col of dy and col2vol into y use it unchanged. */
@@ -135,7 +121,8 @@ l2_tensor *l2_conv_transpose3d(const l2_tensor *x, const l2_tensor *w, const l2_
               "zero channel inputs are supported, but got input shape: %s", op,
               l2__shape_str(s1, x->ndim, x->shape));
     for (int i = 0; i < 3; i++)
-        L2__CHECK(tout3(in[i], k[i], s[i], p[i], d[i], opd[i], &out[i]), NULL, L2_ERR_OVERFLOW,
+        L2__CHECK(l2__conv_tout_size(in[i], k[i], s[i], p[i], d[i], opd[i], &out[i]), NULL,
+                  L2_ERR_OVERFLOW,
                   "%s: the output size of input (%lld x %lld x %lld) overflows int64", op,
                   (long long)in[0], (long long)in[1], (long long)in[2]);
     L2__CHECK(out[0] > 0 && out[1] > 0 && out[2] > 0, NULL, L2_ERR_SHAPE, "%s: given input size "
