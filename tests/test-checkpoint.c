@@ -53,6 +53,16 @@ static l2_tensor *forward(model *m, const l2_tensor *x)
 }
 
 /* One step on a minibatch of 8 of the 32 examples, drawn from the generator. */
+/* The learning-rate schedule of a run, stepped after every optimizer step: warmup then cosine
+ * (a SequentialLR) for Adam, StepLR for SGD. Its state travels in the checkpoint's extra slot. */
+static l2_lr_scheduler *make_sched(l2_optimizer *o, bool adam)
+{
+    if (!adam)
+        return l2_step_lr(o, 4, 0.5);
+    l2_lr_scheduler *w = l2_linear_lr(o, 0.1, 1.0, 3), *c = l2_cosine_annealing_lr(o, 10, 0.0);
+    return l2_sequential_lr(o, 2, (l2_lr_scheduler *[]){w, c}, (int64_t[]){3});
+}
+
 static int train_step(model *m, l2_optimizer *o, const l2_tensor *x, const l2_tensor *y)
 {
     l2_scope_begin();
@@ -105,31 +115,33 @@ static void resume_case(bool adam, const l2_tensor *x, const l2_tensor *y)
     model a;
     model_init(&a, 11);
     l2_optimizer *oa = make_opt(&a, adam);
+    l2_lr_scheduler *sa = make_sched(oa, adam);
     for (int s = 0; s < k; s++)
-        bad += train_step(&a, oa, x, y);
-    l2_named_tensors *extra = l2_named_new();
-    l2_tensor *epoch = l2_scalar(3, L2_INT64);
-    l2_named_add(extra, "sched.last_epoch", epoch);
-    l2_named_set_metadata(extra, "sched.kind", "steplr");
+        bad += train_step(&a, oa, x, y) + (l2_lr_scheduler_step(sa) != L2_OK);
+    l2_named_tensors *extra = l2_lr_scheduler_state(sa);
+    int n_extra = l2_named_count(extra);
+    l2_named_set_metadata(extra, "sched.kind", adam ? "warmup+cosine" : "steplr");
     is_intf(l2_checkpoint_save(path_a, a.p, oa, true, extra), L2_OK, "%s: checkpoint at step %d",
            name, k);
     for (int s = k; s < 2 * k; s++)
-        bad += train_step(&a, oa, x, y);
+        bad += train_step(&a, oa, x, y) + (l2_lr_scheduler_step(sa) != L2_OK);
     /* Resumed: another initialisation and seed, then the checkpoint, then k steps. */
     model b;
     model_init(&b, 99);
     l2_optimizer *ob = make_opt(&b, adam);
-    bad += train_step(&b, ob, x, y); /* state that the load must replace */
+    l2_lr_scheduler *sb = make_sched(ob, adam);
+    bad += train_step(&b, ob, x, y) + (l2_lr_scheduler_step(sb) != L2_OK); /* to be replaced */
     l2_manual_seed(12345);
     l2_named_tensors *got = NULL;
     is_intf(l2_checkpoint_load(path_a, b.p, ob, true, &got), L2_OK, "%s: load", name);
-    ok(got && l2_named_count(got) == 1 && l2_named_get(got, "sched.last_epoch") &&
-           item(l2_named_get(got, "sched.last_epoch")) == 3 &&
+    ok(got && l2_named_count(got) == n_extra && n_extra > 0 &&
+           l2_named_get(got, "last_epoch") && item(l2_named_get(got, "last_epoch")) == k &&
            l2_named_metadata(got, "sched.kind") &&
-           strcmp(l2_named_metadata(got, "sched.kind"), "steplr") == 0,
-       "%s: the extra tensors and metadata come back", name);
+           strcmp(l2_named_metadata(got, "sched.kind"), adam ? "warmup+cosine" : "steplr") == 0,
+       "%s: the scheduler's state (%d tensors) and the metadata come back", name, n_extra);
+    is_intf(l2_lr_scheduler_load_state(sb, got), L2_OK, "%s: the scheduler's state loads", name);
     for (int s = k; s < 2 * k; s++)
-        bad += train_step(&b, ob, x, y);
+        bad += train_step(&b, ob, x, y) + (l2_lr_scheduler_step(sb) != L2_OK);
     is_intf(bad, 0, "%s: every step succeeded", name);
     ok(same_state(a.p, b.p), "%s: resumed at step %d, bitwise equal parameters and buffers at "
        "step %d", name, k, 2 * k);
@@ -140,6 +152,23 @@ static void resume_case(bool adam, const l2_tensor *x, const l2_tensor *y)
         if (l2_optimizer_step_count(oa, i) != l2_optimizer_step_count(ob, i))
             bad++;
     is_intf(bad, 0, "%s: step counts equal", name);
+    ok(l2_optimizer_get_lr(oa) == l2_optimizer_get_lr(ob) &&
+           l2_lr_scheduler_get_last_lr(sa) == l2_lr_scheduler_get_last_lr(sb),
+       "%s: the same learning rate at step %d (%.17g, %.17g)", name, 2 * k,
+       l2_optimizer_get_lr(oa), l2_optimizer_get_lr(ob));
+    /* Without the scheduler's state the schedule restarts and the continuation differs. */
+    model f;
+    model_init(&f, 99);
+    l2_optimizer *of = make_opt(&f, adam);
+    l2_lr_scheduler *sf = make_sched(of, adam);
+    is_intf(l2_checkpoint_load(path_a, f.p, of, true, NULL), L2_OK, "%s: load without the "
+           "scheduler", name);
+    for (int s = k; s < 2 * k; s++)
+        train_step(&f, of, x, y), l2_lr_scheduler_step(sf);
+    ok(!same_state(a.p, f.p), "%s: resuming without the scheduler's state differs", name);
+    l2_lr_scheduler_free(sf);
+    l2_optimizer_free(of);
+    model_free(&f);
 
     /* Without the generator state the continuation differs (the test can fail). */
     model c;
@@ -163,7 +192,8 @@ static void resume_case(bool adam, const l2_tensor *x, const l2_tensor *y)
 
     l2_named_free(got);
     l2_named_free(extra);
-    l2_tensor_release(epoch);
+    l2_lr_scheduler_free(sa);
+    l2_lr_scheduler_free(sb);
     l2_optimizer *os[] = {oa, ob, oc, oe};
     model *ms[] = {&a, &b, &c, &e};
     for (int i = 0; i < 4; i++) {
