@@ -112,7 +112,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (negative)
         abort(); /* l2.h: negative strides are refused */
     if (valid && numel <= 4096) {
-        l2_tensor *s = l2_sum(t);
+        /* bfloat16 / float16 are storage dtypes (l2.h): sum them as float32 */
+        l2_dtype dt = l2_dtype_of(t);
+        bool half = dt == L2_BFLOAT16 || dt == L2_FLOAT16;
+        l2_tensor *f = half ? l2_to_dtype(t, L2_FLOAT32) : NULL;
+        if (half && !f)
+            abort();
+        l2_tensor *s = l2_sum(half ? f : t);
+        l2_tensor_release(f);
         l2_tensor *c = l2_contiguous(t);
         if (!s || !c)
             abort();

@@ -123,7 +123,8 @@ L2_API const char *l2_status_string(l2_status s);
  * l2_clone, l2_copy_ (either side half), l2_cat, l2_stack), l2_empty_like / l2_zeros_like /
  * l2_ones_like / l2_full_like, l2_from_blob, the getters (shape, strides, dtype, data pointer,
  * requires_grad, ...), l2_save_safetensors / l2_load_safetensors (BF16, F16), DLPack, the
- * checkpoint dictionaries (l2_save_named) and the data loader (l2_loader_new / l2_loader_next).
+ * checkpoint dictionaries (l2_save_named), the data loader (l2_loader_new / l2_loader_next),
+ * and l2_fill_ / l2_zero_ (the value rounded as l2_set rounds it).
  * Promotion follows torch.promote_types: bfloat16 with float16 gives float32, a half with
  * float32 or float64 gives that float, a half with int64 or bool keeps the half (l2_cat uses
  * it). A binary op between a float32 / float64 tensor and a half one therefore runs in the
@@ -2393,11 +2394,11 @@ L2_API l2_status l2_save_safetensors(const char *path, int n, const char *const 
                                      l2_tensor *const *tensors);
 /* Read a safetensors file. Every tensor is a fresh contiguous copy. Malformed input (short file,
  * header length beyond the file or over 100 MB, bad JSON, shape/offset mismatch, overlapping or
- * out-of-range data, duplicate names) gives NULL with L2_ERR_FORMAT and a message naming the
- * problem; nothing is read outside the file. Dtypes: F32, F64, I64, BOOL, BF16 and F16 load as
- * themselves; the narrow integers I32, I16, I8 and U8 load converted to int64 (exactly; libl2
- * has no narrow integer dtype); any other dtype tag (F8_E4M3, U16, ...) is L2_ERR_FORMAT naming
- * the tensor and the tag. Returns a dictionary you free with
+ * out-of-range data, duplicate names, "__metadata__" twice) gives NULL with L2_ERR_FORMAT and
+ * a message naming the problem; nothing is read outside the file. Dtypes: F32, F64, I64, BOOL,
+ * BF16 and F16 load as themselves; the narrow integers I32, I16, I8 and U8 load converted to
+ * int64 (exactly; libl2 has no narrow integer dtype); any other dtype tag (F8_E4M3, U16, ...) is
+ * L2_ERR_FORMAT naming the tensor and the tag. Returns a dictionary you free with
  * l2_named_free. */
 L2_API l2_named_tensors *l2_load_safetensors(const char *path);
 

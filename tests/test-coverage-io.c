@@ -62,6 +62,8 @@ static void test_safetensors_malformed(void)
         {"{\"__metadata__\":{\"k\" 1}}", "metadata key without colon"},
         {"{\"__metadata__\":{\"k\":\"v\"", "metadata truncated"},
         {"{\"__metadata__\":[1 2]}", "metadata list without comma"},
+        {"{\"__metadata__\":{\"k\":\"v\"},\"__metadata__\":{\"k\":\"w\"}}",
+         "__metadata__ twice"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}", "offsets != bytes"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,0]}}", "end before begin"},
         {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"

@@ -656,6 +656,7 @@ static l2_named_tensors *half_load_safetensors(const char *path)
     l2_named_tensors *d = NULL;
     int n = 0, cap = 0, nm = 0;
     char **mk = NULL, **mv = NULL;
+    bool seen_meta = false;
     unsigned char le[8];
     long fsize = -1;
     if (fseek(f, 0, SEEK_END) == 0)
@@ -693,7 +694,13 @@ static l2_named_tensors *half_load_safetensors(const char *path)
                 goto bad_json;
             if (!strcmp(name, "__metadata__")) {
                 /* Kept when it is the format's string -> string map; any other value is
-                 * skipped (other writers' files still load). */
+                 * skipped (other writers' files still load). Twice is malformed, as a tensor
+                 * name twice is. */
+                if (seen_meta) {
+                    j.err = "duplicate key '__metadata__'";
+                    goto bad_json;
+                }
+                seen_meta = true;
                 const char *at = j.p;
                 if (!parse_meta(&j, &mk, &mv, &nm, op)) {
                     if (!j.err) /* out of memory */

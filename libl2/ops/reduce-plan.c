@@ -88,6 +88,13 @@ static int coalesce(int n, int nops, int64_t *sh, int64_t st[2][L2_MAX_DIMS])
     return out;
 }
 
+/* The stride of dim d of t in bytes; saturated: an empty tensor's strides may be any size (no
+ * element is ever addressed through them), a non-empty one's fit (its storage was checked). */
+static int64_t byte_stride(const l2_tensor *t, int d)
+{
+    return l2__mul_sat(t->stride[d], (int64_t)l2__esize(t->dtype));
+}
+
 /* reorder: the reduced dims may be visited in memory order of operand 0 (for kernels that do not
  * report positions); otherwise they keep row-major order, so that a row's position is the
  * row-major index over the reduced dims. */
@@ -110,12 +117,12 @@ void l2__rplan_init(rplan *p, const bool *red, int nops, const l2_tensor *const 
         if (red[d]) {
             p->rsh[p->nrd] = sz;
             for (int k = 0; k < nops; k++)
-                p->rst[k][p->nrd] = ops[k]->stride[d] * (int64_t)l2__esize(ops[k]->dtype);
+                p->rst[k][p->nrd] = byte_stride(ops[k], d);
             p->nrd++;
         } else {
             p->osh[p->nod] = sz;
             for (int k = 0; k < nops; k++)
-                p->ost[k][p->nod] = ops[k]->stride[d] * (int64_t)l2__esize(ops[k]->dtype);
+                p->ost[k][p->nod] = byte_stride(ops[k], d);
             p->nod++;
         }
     }

@@ -151,11 +151,23 @@ static l2_status fill_impl(const char *op, l2__op node_op, l2_tensor *t, double 
     return L2_OK;
 }
 
+/* fill_ and zero_ only store one value: bfloat16 / float16 pass the half gate (the value
+ * rounded as l2_set rounds it; a half tensor never requires grad, so nothing is recorded). */
 l2_status l2_fill_(l2_tensor *t, double value)
 {
-    return fill_impl("fill_", L2__OP_FILL_, t, value);
+    l2__half_ok++;
+    l2_status r = fill_impl("fill_", L2__OP_FILL_, t, value);
+    l2__half_ok--;
+    return r;
 }
-l2_status l2_zero_(l2_tensor *t) { return fill_impl("zero_", L2__OP_ZERO_, t, 0); }
+
+l2_status l2_zero_(l2_tensor *t)
+{
+    l2__half_ok++;
+    l2_status r = fill_impl("zero_", L2__OP_ZERO_, t, 0);
+    l2__half_ok--;
+    return r;
+}
 
 /* dt_old = 0 */
 l2_status l2__fill__backward(l2__node *n, const l2_tensor *g, l2_tensor **gin)
