@@ -6,3 +6,7 @@ tests_test_half_LDADD = $(TEST_LDADD) -lm
 # the torch comparison (conversions, safetensors, printing)
 TESTS += tests/half-oracle.sh
 EXTRA_DIST += tests/half-oracle.sh oracle/half_oracle.py
+# half compute (the half route): every routed op against float32 rounded once, gradients too
+C_TESTS += tests/test-half-compute
+tests_test_half_compute_SOURCES = tests/test-half-compute.c tests/tap.h tests/testutil.h tests/gradcheck.h
+tests_test_half_compute_LDADD = $(TEST_LDADD) -lm
