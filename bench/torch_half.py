@@ -4,6 +4,8 @@ expression, and for a +bwd case y.backward(ones) with a bfloat16 upstream gradie
 import torch
 import torch.nn.functional as F
 
+from torch_ops14 import finish
+
 
 def _r(*s):
     return torch.randn(*s).to(torch.bfloat16)
@@ -26,12 +28,4 @@ def build(base, dt, grad, shape, g, bwd_stmt):
     if dt != "bf16" or base not in TWINS:
         return None
     inputs, fwd, leaves = TWINS[base](shape)
-    leaves = leaves.split(",")
-    for name in leaves:
-        inputs[name].requires_grad_(grad)
-    g.update(inputs)
-    if not grad:
-        return fwd, g
-    with torch.no_grad():
-        g["g"] = torch.ones(eval(fwd, dict(g)).shape, dtype=torch.bfloat16)
-    return bwd_stmt(fwd, leaves), g
+    return finish(inputs, fwd, leaves, grad, g, bwd_stmt, torch.bfloat16)
