@@ -136,7 +136,8 @@ L2_API const char *l2_status_string(l2_status s);
  * l2_layer_norm, and the losses l2_cross_entropy, l2_nll_loss, l2_mse_loss, l2_l1_loss,
  * l2_binary_cross_entropy(_with_logits) accept bfloat16 and float16 operands when every float
  * operand has the same half dtype (int64 and bool operands, such as class targets or masks,
- * may join): as torch's CPU kernels, the half operands are converted exactly to float32, the op
+ * may join; as torch.result_type, 0-d float operands beside a half tensor of rank >= 1 join too,
+ * rounded to the half dtype first): as torch's CPU kernels, the half operands are converted exactly to float32, the op
  * runs in float32 (reductions and products accumulate in float32) and its float result is
  * rounded ONCE to the half dtype; bool and int64 results (comparisons, argmax, indices) are as
  * for float32. Where torch rounds an intermediate to the half dtype (its mean of float16 sums
