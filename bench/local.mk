@@ -45,7 +45,8 @@ if BUILD_TORCHBENCH
 noinst_PROGRAMS += bench/torchbench
 bench_torchbench_SOURCES = bench/torch-main.cc bench/torchbench.h bench/torch-cases.h \
 	bench/torch-cases-core.cc bench/torch-cases-ops.cc bench/torch-cases-nn.cc \
-	bench/torch-cases-ops14.cc bench/torch-cases-la.cc bench/torch-cases-train.cc
+	bench/torch-cases-ops14.cc bench/torch-cases-la.cc bench/torch-cases-train.cc \
+	bench/torch-cases-full14.cc
 bench_torchbench_CPPFLAGS = $(BENCHMARK_CFLAGS)
 bench_torchbench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS) $(TORCH_CXXFLAGS)
 bench_torchbench_LDADD = $(TORCH_LIBS) $(BENCHMARK_LIBS) -ldl
