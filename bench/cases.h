@@ -212,6 +212,7 @@ void bench_cases_compose(void); /* compose (issue 15) */
 void bench_cases_lapack(void); /* la1 (issue 15) */
 void bench_cases_svd(void);    /* svd (issue 15) */
 void bench_cases_state(void);  /* state: checkpoints (issue 16) */
+void bench_cases_train(void);  /* clip_grad_norm_, the loader (issue 16) */
 void bench_cases_baddbmm(void); /* baddbmm (issue 15) */
 void bench_cases_lsq(void); /* lsqnorm (issue 15) */
 void bench_cases_uniq(void);  /* uniq: scatter and unique (issue 14, bench9) */

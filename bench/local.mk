@@ -13,6 +13,7 @@ EXTRA_DIST += bench/torch_svd.py # svd (issue 15)
 EXTRA_DIST += bench/torch_baddbmm.py # baddbmm (issue 15)
 EXTRA_DIST += bench/torch_state.py # state (issue 16)
 EXTRA_DIST += bench/torch_half.py # half compute (issue 16)
+EXTRA_DIST += bench/torch_train.py # clip_grad_norm_, loader (issue 16)
 
 if HAVE_BENCHMARK
 noinst_PROGRAMS += bench/l2bench
@@ -31,6 +32,7 @@ bench_l2bench_SOURCES += bench/cases-svd.c # svd (issue 15)
 bench_l2bench_SOURCES += bench/cases-baddbmm.c # baddbmm (issue 15)
 bench_l2bench_SOURCES += bench/cases-half.c # half compute (issue 16)
 bench_l2bench_SOURCES += bench/cases-state.c # state (issue 16)
+bench_l2bench_SOURCES += bench/cases-train.c # clip_grad_norm_, loader (issue 16)
 bench_l2bench_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(BENCHMARK_CFLAGS)
 bench_l2bench_CFLAGS = $(AM_CFLAGS)
 bench_l2bench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS)
@@ -45,7 +47,8 @@ if BUILD_TORCHBENCH
 noinst_PROGRAMS += bench/torchbench
 bench_torchbench_SOURCES = bench/torch-main.cc bench/torchbench.h bench/torch-cases.h \
 	bench/torch-cases-core.cc bench/torch-cases-ops.cc bench/torch-cases-nn.cc \
-	bench/torch-cases-ops14.cc
+	bench/torch-cases-ops14.cc bench/torch-cases-la.cc bench/torch-cases-train.cc \
+	bench/torch-cases-full14.cc
 bench_torchbench_CPPFLAGS = $(BENCHMARK_CFLAGS)
 bench_torchbench_CXXFLAGS = $(AM_CXXFLAGS) $(L2_CFLAGS) $(TORCH_CXXFLAGS)
 bench_torchbench_LDADD = $(TORCH_LIBS) $(BENCHMARK_LIBS) -ldl

@@ -28,6 +28,7 @@ int main(int argc, char **argv)
     bench_cases_mha();   /* multi-head attention layer (issue 15) */
     bench_cases_adv(); /* adv (issue 14) */
     bench_cases_state(); /* state: checkpoints (issue 16) */
+    bench_cases_train(); /* clip_grad_norm_, the loader (issue 16) */
     bench_cases_ops14b();
     bench_cases_ops14c();
     bench_cases_limits();

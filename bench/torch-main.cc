@@ -58,7 +58,8 @@ const tb_entry *find_entry(const tb_name &n)
 {
     if (const tb_entry *e = tb_ops14_find(n)) // first: "gelu/exact" is not the [0.5, 1.5) gelu
         return e;
-    const tb_entry *tables[] = {tb_core_table, tb_ops_table, tb_nn_table};
+    const tb_entry *tables[] = {tb_core_table, tb_ops_table, tb_nn_table, tb_la_table,
+                                tb_train_table, tb_full14_table};
     for (const std::string &key : {n.op, n.base}) {
         for (const tb_entry *t : tables) {
             for (; t->op; t++) {

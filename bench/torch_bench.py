@@ -40,6 +40,7 @@ import torch_rnn  # rnn (issue 15)
 import torch_svd  # svd (issue 15)
 import torch_state  # state: checkpoints (issue 16)
 import torch_baddbmm  # baddbmm (issue 15)
+import torch_train  # clip_grad_norm_, loader (issue 16)
 
 DTYPES = {"f32": torch.float32, "f64": torch.float64}
 
@@ -196,6 +197,9 @@ def build_case(name):
     if built:
         return built
     built = torch_state.build(base, grad, shape, g, bwd_stmt)  # state (issue 16)
+    if built:
+        return built
+    built = torch_train.build(base, variant, shape, g)  # clip_grad_norm_, loader (issue 16)
     if built:
         return built
     built = torch_baddbmm.build(base, grad, shape, g, bwd_stmt)  # baddbmm (issue 15)

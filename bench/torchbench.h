@@ -39,6 +39,9 @@ struct tb_entry {
 extern const tb_entry tb_core_table[];
 extern const tb_entry tb_ops_table[];
 extern const tb_entry tb_nn_table[];
+extern const tb_entry tb_la_table[]; // issue 15: torch-cases-la.cc
+extern const tb_entry tb_train_table[]; // issue 16: torch-cases-train.cc
+extern const tb_entry tb_full14_table[]; // issue 14, full profile: torch-cases-full14.cc
 // The table-driven issue-14 cases (torch-cases-ops14.cc), keyed "op/variant": their entry, or
 // NULL when n is not one of them.
 const tb_entry *tb_ops14_find(const tb_name &n);

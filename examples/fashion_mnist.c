@@ -10,12 +10,20 @@
  *                 [--data DIR] [--out FILE] [--seed S] [--progress yes|no]
  *                 [--init FILE] [--order file|shuffle] [--steps N] [--test yes|no]
  *                 [--checkpoint FILE] [--warmup N] [--clip MAX_NORM]
+ *                 [--resume FILE] [--stop-after-epoch N]
  * The learning rate follows torch's CosineAnnealingLR over all steps (l2_cosine_annealing_lr,
  * stepped once per batch), after N steps of linear warmup from lr/100 with --warmup N (a
  * SequentialLR of LinearLR then CosineAnnealingLR, as torch users write it); --clip clips the
  * gradients' total 2-norm to MAX_NORM before each step (l2_clip_grad_norm_; 0: off, the default).
- * --checkpoint saves a checkpoint at the end (model, optimizer, generator: examples/evaluate
- * reads it).
+ * --checkpoint FILE saves a checkpoint (model, optimizer, generator, schedule and the run's
+ * position: examples/fashion_resume.h) at the end of each epoch and where --steps or
+ * --stop-after-epoch N (stop after epoch N) stops the run; examples/evaluate reads it too.
+ * --resume FILE continues the run saved in FILE (at the epoch, the step within it, the schedule
+ * position and the loader's shuffled order where it stopped), with the checkpoint's training
+ * options (--model, --epochs, --batch, --lr, --limit, --seed, --order, --warmup, --clip; giving
+ * another value is an error): at one thread it ends with bitwise the weights and prints the
+ * losses of the run that did not stop (tests/fashion-resume.sh). A missing or spoiled file, or
+ * one without a run's state, is an error (exit 1).
  * For bench/train_twin.py (the torch twin): --init saves the initial weights, --order file keeps
  * the data in file order, --steps stops after N steps (the cosine schedule still spans all
  * epochs), --test no skips the test pass, and the last line sums up the training loop alone
@@ -36,6 +44,7 @@
     } while (0)
 
 #include "fashion_model.h"
+#include "fashion_resume.h"
 
 /* Number of rows of logits whose argmax equals labels. Call inside a scope. */
 static int64_t correct(const l2_tensor *logits, const l2_tensor *labels)
@@ -75,7 +84,7 @@ int main(int argc, char **argv)
     const char *dir = "/usr/share/datasets/fashion-mnist", *out = NULL, *which = "mlp";
     const char *init = NULL, *order = "shuffle", *test = "yes", *ckpt = NULL,
                *progress = "yes";
-    int64_t warmup = 0;
+    int64_t warmup = 0, stop_after = 0;
     double clip = 0;
     int epochs = 2;
     int64_t batch = 64, limit = 0, max_steps = 0;
@@ -83,6 +92,11 @@ int main(int argc, char **argv)
     unsigned long long seed = 0;
     /* Line-buffered even into a pipe or file (make's output, a log), not only on a terminal. */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *resume = NULL; /* --resume: the checkpoint's options are the defaults */
+    for (int i = 1; i + 1 < argc; i += 2)
+        resume = strcmp(argv[i], "--resume") ? resume : argv[i + 1];
+    l2_named_tensors *rd = !resume ? NULL : resume_open(resume, &which, &order, &epochs, &batch,
+                                                        &limit, &seed, &lr, &warmup, &clip);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -121,6 +135,10 @@ int main(int argc, char **argv)
             warmup = atoll(v);
         else if (!strcmp(a, "--clip"))
             clip = atof(v);
+        else if (!strcmp(a, "--resume"))
+            ; /* read above */
+        else if (!strcmp(a, "--stop-after-epoch"))
+            stop_after = atoll(v);
         else {
             fprintf(stderr, "fashion_mnist: unknown option %s\n", a);
             return 2;
@@ -138,6 +156,8 @@ int main(int argc, char **argv)
     }
     if (lr <= 0)
         lr = cnn ? 2e-3 : 1e-3;
+    if (rd)
+        resume_check(rd, resume, which, order, epochs, batch, limit, seed, lr, warmup, clip);
     char path[4][512];
     const char *files[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
@@ -171,7 +191,7 @@ int main(int argc, char **argv)
                             .drop_last = false, .seed = seed};
     l2_loader *ld = l2_loader_new(2, (l2_tensor *[]){xtr, ytr}, lo);
     CHECK(ld);
-    int64_t n = l2_loader_size(ld), step = 0, total = epochs * l2_loader_len(ld);
+    int64_t n = l2_loader_size(ld), step = 0, seen = 0, total = epochs * l2_loader_len(ld);
     if (warmup < 0 || warmup >= total || clip < 0) {
         fprintf(stderr, "fashion_mnist: --warmup must lie in [0, %lld) and --clip be >= 0\n",
                 (long long)total);
@@ -187,15 +207,25 @@ int main(int argc, char **argv)
     } else
         sched = l2_cosine_annealing_lr(opt, total, 0.0);
     CHECK(sched);
-    double wall0 = now(), cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), loss0 = 0, loss1 = 0;
-    int64_t seen = 0;
+    run_state rs = {.epoch = 1};
+    if (rd) {
+        resume_load(rd, resume, &m, opt, sched, ld, epochs, &rs);
+        step = rs.step;
+        seen = rs.seen;
+        printf("resuming from %s: epoch %d, step %lld\n", resume, rs.epoch, (long long)step);
+    }
+    double wall0 = now(), cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID), loss0 = rs.loss0;
+    double loss1 = rs.loss1;
     printf("fashion_mnist: %s, %lld training images, batch %lld, Adam lr %g (cosine decay, "
            "%lld warmup steps, clip %g), seed %llu, %d threads\n",
            which, (long long)n, (long long)batch, lr, (long long)warmup, clip, seed,
            l2_get_num_threads());
-    for (int e = 1; e <= epochs && (!max_steps || step < max_steps); e++) {
-        double t0 = now(), loss_sum = 0;
-        int64_t right = 0, steps = 0, seen0 = seen;
+    for (int e = rs.epoch; e <= epochs && (!max_steps || step < max_steps); e++) {
+        /* A resumed epoch starts with what its first part added up. */
+        bool cont = e == rs.epoch;
+        double t0 = now(), loss_sum = cont ? rs.epoch_loss : 0;
+        int64_t right = cont ? rs.epoch_right : 0, steps = cont ? rs.epoch_steps : 0;
+        int64_t seen0 = seen - (cont ? rs.epoch_seen : 0);
         char label[32], info[64];
         snprintf(label, sizeof label, "epoch %d/%d", e, epochs);
         l2_progress *pr = NULL;
@@ -251,6 +281,16 @@ int main(int argc, char **argv)
                loss_sum / (double)(steps ? steps : 1), (double)right / (epoch_n ? epoch_n : 1),
                epoch_n / dt);
         fflush(stdout);
+        if (ckpt) { /* at the epoch's end, or where --steps stopped inside it */
+            bool whole = steps == l2_loader_len(ld);
+            run_state now_rs = {whole ? e + 1 : e, whole ? 0 : steps, whole ? 0 : seen - seen0,
+                                whole ? 0 : right, whole ? 0 : loss_sum, step, seen, loss0, loss1};
+            resume_save(ckpt, &m, opt, sched, ld, &now_rs, which, order, epochs, batch, limit,
+                        seed, lr, warmup, clip);
+            printf("checkpoint saved to %s (step %lld)\n", ckpt, (long long)step);
+        }
+        if (stop_after > 0 && e >= stop_after)
+            break;
     }
     l2_loader_free(ld);
     double wall = now() - wall0, cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
@@ -264,10 +304,7 @@ int main(int argc, char **argv)
                                   l2_params_tensors(m.params)) == L2_OK);
         printf("weights saved to %s\n", out);
     }
-    if (ckpt) {
-        CHECK(l2_checkpoint_save(ckpt, m.params, opt, true, NULL) == L2_OK);
-        printf("checkpoint saved to %s\n", ckpt);
-    }
+    l2_named_free(rd);
     l2_lr_scheduler_free(sched);
     l2_optimizer_free(opt);
     model_free(&m);

@@ -1,7 +1,8 @@
 # Examples: the README quick start (run by make check), the Fashion-MNIST trainer, and the libl2
 # side of the training oracle.
 noinst_PROGRAMS += examples/fashion_mnist examples/train_check examples/quickstart
-examples_fashion_mnist_SOURCES = examples/fashion_mnist.c examples/fashion_model.h
+examples_fashion_mnist_SOURCES = examples/fashion_mnist.c examples/fashion_model.h \
+	examples/fashion_resume.h
 examples_fashion_mnist_LDADD = libl2/libl2.la
 examples_train_check_SOURCES = examples/train_check.c
 examples_train_check_LDADD = libl2/libl2.la
@@ -30,3 +31,7 @@ EXTRA_DIST += tests/train-resume.sh oracle/train_resume.py
 noinst_PROGRAMS += examples/evaluate
 examples_evaluate_SOURCES = examples/evaluate.c examples/fashion_model.h
 examples_evaluate_LDADD = libl2/libl2.la
+
+# fashion_mnist --resume (issue 16): a stopped and resumed run ends bitwise as the straight run.
+TESTS += tests/fashion-resume.sh
+EXTRA_DIST += tests/fashion-resume.sh

@@ -2998,8 +2998,10 @@ L2_API l2_status l2_checkpoint_load(const char *path, l2_params *model, l2_optim
  * multiplied in place by it (rounded to the grad's dtype; no autograd; versions bumped), also when
  * the coefficient is 1, as torch. Parameters whose grad is NULL are skipped; n 0 or no grad at
  * all: nothing happens, *total_norm 0. The sums accumulate in double (in another order than
- * torch's): total can differ from torch's by rounding (a few ulp of the grads' dtype). *total_norm
- * (may be NULL) receives total. Errors, with nothing changed: L2_ERR_ARG for n < 0, a NaN
+ * torch's): total can differ from torch's by rounding (a few ulp of the grads' dtype; torch's
+ * float32 sums of long grads drift further). A contiguous grad of 2^16 elements or more is
+ * summed in 64 fixed chunks, on the threads: the total is the same at every thread count.
+ * *total_norm (may be NULL) receives total. Errors, with nothing changed: L2_ERR_ARG for n < 0, a NaN
  * norm_type, a grad with elements sharing memory (expanded), the +inf norm of an empty grad
  * (torch's max() of an empty tensor raises), and a non-finite total with error_if_nonfinite
  * (torch's RuntimeError); L2_ERR_NULL for NULL params (n > 0) or a NULL parameter; L2_ERR_DTYPE

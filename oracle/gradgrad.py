@@ -645,7 +645,7 @@ def eligible(op):
 def run_op(run, op, prof, seed, must):
     """Counts and messages of one op's cases."""
     st = {"ok": 0, "fail": 0, "skip": 0, "notdiff": 0, "torch": 0, "sgn": 0}
-    msgs, notes, traised, reasons = [], [], [], {}
+    msgs, notes, traised, reasons, skipped = [], [], [], {}, {}
     plans = [("float64", "cases"), ("float32", "cases"), ("fd", "fd")]
     for dt, key in plans:
         if dt != "fd" and dt not in op.dtypes:
@@ -662,6 +662,8 @@ def run_op(run, op, prof, seed, must):
             except CaseSkip as e:
                 st["skip"] += 1
                 reasons[str(e).split(":")[0]] = reasons.get(str(e).split(":")[0], 0) + 1
+                where = (str(e).split(":")[0], dt)  # (why, the case plan) for the summary
+                skipped[where] = skipped.get(where, 0) + 1
                 continue
             except Exception as e:  # an oracle problem, not libl2's
                 status, msg, note = "fail", "gradgrad exception: %r" % e, None
@@ -677,7 +679,7 @@ def run_op(run, op, prof, seed, must):
             if note and len(notes) < 2:
                 notes.append("#   torch's h disagrees with finite differences: %s\n#   case: %s"
                              % (note, json.dumps(pub)))
-    st["reasons"] = reasons
+    st["reasons"], st["skipped"] = reasons, skipped
     return st, msgs, notes, traised
 
 
@@ -722,6 +724,7 @@ def main():
     t0 = time.time()
     tot = {"ok": 0, "fail": 0, "skip": 0, "torch": 0, "sgn": 0}
     checked, notdiff, traised_ops, torch_wrong, sgn_ops = [], [], [], [], []
+    skips = {}  # why -> ["op (plan N, ...)", ...]: the skipped combinations, for the summary
     for n, op in enumerate(ops, start=2):
         if lib.fn(op.name, op.sig) is None:
             print("ok %d - %s # SKIP not in this libl2" % (n, op.name))
@@ -734,6 +737,10 @@ def main():
                 before, live()))
         for key in tot:
             tot[key] += st[key]
+        for why in sorted({w for w, _ in st["skipped"]}):
+            skips.setdefault(why, []).append("%s (%s)" % (op.name[3:], ", ".join(
+                "%s %d" % (plan, cnt) for (w, plan), cnt in sorted(st["skipped"].items())
+                if w == why)))
         if notes:
             torch_wrong.append(op.name)
         if traised:
@@ -772,6 +779,10 @@ def main():
     print("# gradgrad: %d cases, %d failed, %d skipped; %.1fs" % (
         tot["ok"] + tot["fail"] + tot["torch"] + tot["sgn"], tot["fail"], tot["skip"],
         time.time() - t0))
+    # plans: float64 / float32 (strided cases), fd (finite-difference cases)
+    print("# gradgrad skipped, by reason: op (case plan: skipped cases): %s" % (
+        "; ".join("%s: %s" % (why, ", ".join(v)) for why, v in sorted(skips.items()))
+        or "none"))
     print("# torch's double backward raises (not compared) for: %s" % (
         ", ".join(traised_ops) or "none"))
     print("# torch's h of the inputs not compared (its SgnBackward0 returns uninitialized memory) "

@@ -328,6 +328,53 @@ static void test_clip(void)
     l2_tensor_release(q[1]);
 }
 
+/* Big contiguous grads (the chunked, threaded path: 2^16 elements and more) against a plain
+ * float64 sum, and the same total at 1 and 2 threads. */
+static void test_clip_big(void)
+{
+    const int64_t n32 = 600011, n64 = 300007; /* above the parallel grain (2^18) */
+    int threads0 = l2_get_num_threads();
+    double *v = malloc(sizeof *v * (size_t)n32);
+    if (!v) {
+        ok(false, "clip_grad_norm_ big grads: out of memory");
+        return;
+    }
+    for (int64_t i = 0; i < n32; i++)
+        v[i] = sin(0.37 * (double)i) * (1 + (double)(i % 7));
+    double res[2][2];
+    for (int t = 0; t < 2; t++) {
+        l2_set_num_threads(t + 1);
+        l2_tensor *ps[2] = {with_grad(v, n32, L2_FLOAT32), with_grad(v, n64, L2_FLOAT64)};
+        for (int p = 0; p < 2; p++) {
+            double norm_type = p ? 1 : 2, ref = 0, ref32 = 0, total = -1;
+            const float *g32 = l2_data_ptr(l2_grad(ps[0]));
+            const double *g64 = l2_data_ptr(l2_grad(ps[1]));
+            for (int64_t i = 0; i < n32; i++)
+                ref32 += p ? fabs((double)g32[i]) : (double)g32[i] * (double)g32[i];
+            for (int64_t i = 0; i < n64; i++)
+                ref += p ? fabs(g64[i]) : g64[i] * g64[i];
+            double a32 = (double)(float)(p ? ref32 : sqrt(ref32)), a64 = p ? ref : sqrt(ref);
+            ref = p ? a32 + a64 : sqrt(a32 * a32 + a64 * a64);
+            float before = g32[n32 - 1];
+            l2_status st = l2_clip_grad_norm_(2, ps, 1e-3, norm_type, false, &total);
+            ok(st == L2_OK && fabs(total - ref) <= 1e-12 * ref,
+               "clip_grad_norm_ %g-norm of grads of %lld + %lld elements at %d thread(s): "
+               "%.17g (plain sum %.17g)",
+               norm_type, (long long)n32, (long long)n64, t + 1, total, ref);
+            double coef = 1e-3 / (total + 1e-6);
+            ok(g32[n32 - 1] == before * (float)coef && g64[n64 - 1] != 0,
+               "their last elements are scaled");
+            res[t][p] = total;
+        }
+        l2_tensor_release(ps[0]);
+        l2_tensor_release(ps[1]);
+    }
+    l2_set_num_threads(threads0);
+    ok(res[0][0] == res[1][0] && res[0][1] == res[1][1],
+       "the totals are the same at 1 and 2 threads (fixed chunks)");
+    free(v);
+}
+
 int main(void)
 {
     l2_scope_begin();
@@ -336,6 +383,7 @@ int main(void)
     test_plateau_and_others();
     test_sched_errors();
     test_clip();
+    test_clip_big();
     l2_scope_end();
     return tap_done();
 }

@@ -4,8 +4,21 @@
  * grad clamped to [-clip_value, clip_value]). Everything is checked and every norm computed
  * before any grad is written: a failed call changes nothing. */
 #include "../l2-impl.h"
+#include "../ops/reduce-impl.h"
 
 #include <math.h>
+#include <string.h>
+
+/* Speed: a contiguous grad of at least CLIP_BIG elements is cut into CLIP_CHUNKS fixed chunks
+ * (l2__part), whose sums (1-norm: |x|; 2-norm: x^2 in AVX2 float64 lanes, l2__vrow_sq_*) run
+ * on the threads and add up in chunk order, so the total is the same at every thread count; the
+ * scaling pass runs on the threads too, over the grads in reverse order (the grads read last by
+ * the norm pass are the ones still in the cache), with AVX2 where the CPU has it. */
+enum { CLIP_CHUNKS = 64, CLIP_BIG = 1 << 16 };
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define CLIP_AVX2 1
+#endif
 
 /* Element k (row-major order) of t's data, for any strides. */
 static char *elem(const l2_tensor *t, int64_t k)
@@ -123,8 +136,30 @@ static double grad_norm(const l2_tensor *g, double p)
         return nan ? NAN : m;
     }
     if (contig && (p == 1 || p == 2)) {
-        const void *x = l2__data(g);
-        double acc = f32 ? sum_f32(x, k, (int)p) : sum_f64(x, k, (int)p);
+        const char *x = l2__data(g);
+        double acc = 0;
+        if (k < CLIP_BIG) {
+            acc = p == 2 ? (f32 ? l2__vrow_sq_f32((const float *)x, k, 0)
+                                : l2__vrow_sq_f64((const double *)x, k, 0))
+                         : (f32 ? sum_f32((const float *)x, k, 1)
+                                : sum_f64((const double *)x, k, 1));
+        } else {
+            double part[CLIP_CHUNKS];
+            size_t es = f32 ? sizeof(float) : sizeof(double);
+            int nt = l2__threads_for(k);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+            for (int c = 0; c < CLIP_CHUNKS; c++) {
+                int64_t b = l2__part(k, c, CLIP_CHUNKS), e = l2__part(k, c + 1, CLIP_CHUNKS);
+                const void *q = x + b * (int64_t)es;
+                part[c] = p == 2 ? (f32 ? l2__vrow_sq_f32(q, e - b, 0)
+                                        : l2__vrow_sq_f64(q, e - b, 0))
+                                 : (f32 ? sum_f32(q, e - b, 1) : sum_f64(q, e - b, 1));
+            }
+            /* mutation test: the last chunk's sum is dropped */
+            int used = l2__fault("clip_chunk") ? CLIP_CHUNKS - 1 : CLIP_CHUNKS;
+            for (int c = 0; c < used; c++)
+                acc += part[c];
+        }
         acc = p == 2 ? sqrt(acc) : acc;
         return f32 ? (double)(float)acc : acc;
     }
@@ -155,18 +190,67 @@ static int collect(const char *op, int n, l2_tensor *const *params, l2_tensor **
     return m;
 }
 
+/* x[0..n) *= c, in float32 (f32) or float64: the same products as the scalar loop. */
+static void scale_gen(void *x, int64_t n, double c, bool f32)
+{
+    if (f32) {
+        float cf = (float)c, *v = x;
+        for (int64_t k = 0; k < n; k++)
+            v[k] = v[k] * cf;
+    } else {
+        double *v = x;
+        for (int64_t k = 0; k < n; k++)
+            v[k] = v[k] * c;
+    }
+}
+
+#ifdef CLIP_AVX2
+typedef float clip_v8f __attribute__((vector_size(32), aligned(4)));
+typedef double clip_v4d __attribute__((vector_size(32), aligned(8)));
+__attribute__((target("avx2"))) static void scale_avx2(void *x, int64_t n, double c, bool f32)
+{
+    int64_t k = 0;
+    if (f32) {
+        float cf = (float)c;
+        clip_v8f *v = x, cv = {cf, cf, cf, cf, cf, cf, cf, cf};
+        for (; k + 8 <= n; k += 8)
+            v[k / 8] = v[k / 8] * cv;
+    } else {
+        clip_v4d *v = x, cv = {c, c, c, c};
+        for (; k + 4 <= n; k += 4)
+            v[k / 4] = v[k / 4] * cv;
+    }
+    scale_gen((char *)x + k * (int64_t)(f32 ? sizeof(float) : sizeof(double)), n - k, c, f32);
+}
+#endif
+
+/* x[0..n) *= c for a contiguous grad, on the threads for a big one (fixed chunks). */
+static void scale_contig(void *x, int64_t n, double c, bool f32)
+{
+    void (*fn)(void *, int64_t, double, bool) = scale_gen;
+#ifdef CLIP_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        fn = scale_avx2;
+#endif
+    if (n < CLIP_BIG) {
+        fn(x, n, c, f32);
+        return;
+    }
+    size_t es = f32 ? sizeof(float) : sizeof(double);
+    int nt = l2__threads_for(n);
+#pragma omp parallel for num_threads(nt) if (nt > 1) schedule(static)
+    for (int ch = 0; ch < CLIP_CHUNKS; ch++) {
+        int64_t b = l2__part(n, ch, CLIP_CHUNKS), e = l2__part(n, ch + 1, CLIP_CHUNKS);
+        fn((char *)x + b * (int64_t)es, e - b, c, f32);
+    }
+}
+
 static void scale(l2_tensor *g, double coef)
 {
     int64_t n = l2__numel(g->ndim, g->shape);
     bool contig = l2__is_contiguous(g);
-    if (contig && g->dtype == L2_FLOAT32) {
-        float c = (float)coef, *x = (float *)l2__data(g);
-        for (int64_t k = 0; k < n; k++)
-            x[k] = x[k] * c;
-    } else if (contig) {
-        double *x = (double *)l2__data(g);
-        for (int64_t k = 0; k < n; k++)
-            x[k] = x[k] * coef;
+    if (contig && (g->dtype == L2_FLOAT32 || g->dtype == L2_FLOAT64)) {
+        scale_contig(l2__data(g), n, coef, g->dtype == L2_FLOAT32);
     } else if (g->dtype == L2_FLOAT32) {
         float c = (float)coef;
         for (int64_t k = 0; k < n; k++) {
@@ -250,7 +334,7 @@ l2_status l2_clip_grad_norm_(int n, l2_tensor *const *params, double max_norm, d
     if (l2__fault("clip_norm")) /* mutation test: the coefficient is not clamped */
         coef = f32 ? (double)((1.0f / ((float)total + (float)1e-6)) * (float)max_norm)
                    : (1.0 / (total + 1e-6)) * max_norm;
-    for (int i = 0; i < m; i++)
+    for (int i = m - 1; i >= 0; i--) /* the last grads read are still in the cache */
         scale(grads[i], coef);
     if (total_norm)
         *total_norm = total;
