@@ -31,6 +31,10 @@ def supervise(args, script, save_case, repro, known_counts, ek_keys):
     if args.cases:
         argv += ["--cases", str(args.cases)]
     argv += ["--threads", args.threads]
+    if getattr(args, "dtypes", None):
+        argv += ["--dtypes", args.dtypes]
+    if getattr(args, "half_cases", None) is not None:
+        argv += ["--half-cases", str(args.half_cases)]
     if args.minutes:
         argv += ["--deadline", repr(time.time() + 60.0 * args.minutes)]
     env = dict(os.environ, OMP_WAIT_POLICY="passive")
