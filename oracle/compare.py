@@ -44,8 +44,9 @@ def dtype_mismatch(gt, wt):
 def round_half(x, half):
     """float64/float32 numpy x rounded to the half dtype (torch's round to nearest even, from
     float64 directly), returned as float64."""
-    t = torch.from_numpy(np.ascontiguousarray(np.asarray(x, dtype=np.float64)))
-    return t.to(getattr(torch, half)).double().numpy()
+    x = np.asarray(x, dtype=np.float64)
+    t = torch.from_numpy(np.ascontiguousarray(x).reshape(-1))
+    return t.to(getattr(torch, half)).double().numpy().reshape(x.shape)
 
 
 def half_ulps(got, want, half):
@@ -569,4 +570,50 @@ def selftest():
     out.append(("float32 overflow: a finite value there fails",
                 fails(np.array([3e38, 1.0], dtype=f32), want, ref, None, "accumulating",
                       "float32")))
+    out += selftest_half()
+    return out
+
+
+def selftest_half():
+    """The half rule (compare_half): rounded once passes, truncated or summed in half fails."""
+    out = []
+    rng = np.random.default_rng(16)
+    x = rng.uniform(-3, 3, 4000)
+    ref = np.exp(x)
+    for h in HALF:
+        td = getattr(torch, h)
+        rn = torch.from_numpy(ref).to(td).float().numpy()  # correctly rounded from float64
+        r32 = torch.from_numpy(ref.astype(np.float32)).to(td).float().numpy()  # via float32
+        # truncated toward zero: drop the bits below the half's mantissa
+        keep = 16 if h == "bfloat16" else None
+        if keep:
+            tr = (ref.astype(np.float32).view(np.uint32) & np.uint32(0xFFFF0000)).view(np.float32)
+        else:
+            f16 = ref.astype(np.float16)
+            tr = np.where(np.abs(f16.astype(np.float64)) > np.abs(ref),
+                          np.nextafter(f16, np.float16(0)), f16).astype(np.float32)
+
+        def hfails(got, mag=None, tol="elementwise", grad=False):
+            return compare(got, rn, tol, h, grad=grad, precise_ref=(ref, mag),
+                           half=h) is not None
+        out.append(("%s exp rounded to nearest from float64 passes" % h, not hfails(rn)))
+        out.append(("%s exp rounded via float32 (double rounding) passes" % h, not hfails(r32)))
+        out.append(("%s exp truncated instead of rounded fails" % h, hfails(tr)))
+        out.append(("%s 2 half-ulps off fails" % h, hfails(
+            torch.from_numpy(rn * (1 + 4 * U_HALF[h])).to(td).float().numpy())))
+        # a sum of 256 terms: float32 accumulation rounded once passes, half accumulation fails
+        t = rng.uniform(0, 1, (64, 256))
+        th = torch.from_numpy(t).to(td)
+        t64 = th.double().numpy()
+        sref = t64.sum(1)
+        good = torch.from_numpy(t64.astype(np.float32).sum(1)).to(td).float().numpy()
+        acc = th[:, 0].clone()
+        for j in range(1, 256):
+            acc = acc + th[:, j]  # rounded to the half after every term
+        out.append(("%s sum: float32 accumulation rounded once passes" % h,
+                    compare(good, good, "accumulating", h, precise_ref=(sref, sref),
+                            half=h) is None))
+        out.append(("%s sum: accumulated in %s fails" % (h, h),
+                    compare(acc.float().numpy(), good, "accumulating", h,
+                            precise_ref=(sref, sref), half=h) is not None))
     return out

@@ -103,7 +103,8 @@ def make_values(kind, dtype, n, seed):
     """n logical values of the given kind, deterministic in seed."""
     if kind.startswith("mat:"):  # decompositions (issue 15, la2): matrices of chosen spectra
         import matgen
-        return matgen.values(kind, n, seed).astype(dtype)
+        return matgen.values(kind, n, seed).astype(
+            "float32" if dtype in ("bfloat16", "float16") else dtype)
     rng = np.random.default_rng(seed)
     if kind.startswith("perm:"):  # index3: n distinct indices from [0, hi) (n <= hi)
         return rng.permutation(max(int(kind.split(":")[1]), n))[:n]

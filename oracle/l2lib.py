@@ -29,7 +29,7 @@ HALF_NAN = {"bfloat16": 0x7FC0, "float16": 0x7E00}  # the gaps' and guards' quie
 def half_bits(values, dt):
     """The 16-bit patterns (np.int16) of values (any float array) drawn as float32 and rounded
     to the half dtype dt by torch (round to nearest even, as torch's .to())."""
-    v = torch.from_numpy(np.ascontiguousarray(np.asarray(values, dtype=np.float64)))
+    v = torch.from_numpy(np.ascontiguousarray(np.asarray(values, dtype=np.float64)).reshape(-1))
     return v.to(torch.float32).to(TORCH_DTYPES[dt]).view(torch.int16).numpy()
 DTYPE_NAMES = {v: k for k, v in DTYPES.items()}
 GUARD = 16  # elements of guard zone before and after every buffer

@@ -12,6 +12,8 @@ reference is torch in float32 on the same inputs, rounded to the half dtype (one
 and the gradients likewise. An op torch refuses that is NOT listed keeps error parity (libl2 must
 refuse too), so the list names exactly the departures.
 """
+import os
+
 import registry as R
 
 # Views and element moves (accept the halves since the storage dtypes landed, before compute)
@@ -35,3 +37,8 @@ def _extend(names):
 
 
 _extend(HALF_OPS)
+# ORACLE_HALF_ALL=1: every entry with float32 takes the halves (to find what a new libl2 takes:
+# run.py --dtypes bfloat16,float16 --half-cases 4 lists the ops that refuse them)
+if os.environ.get("ORACLE_HALF_ALL"):
+    _extend([n for n, op in R.REGISTRY.items() if "float32" in op.dtypes])
+    HALF_TORCH_F32 = set(R.REGISTRY)
