@@ -10,7 +10,15 @@
 
 static void add_loop(int64_t n, char **p, const int64_t *s, void *ctx)
 {
-    L2__DISPATCH_FLOAT(*(const l2_dtype *)ctx, {
+    const l2_dtype dt = *(const l2_dtype *)ctx;
+    if (l2__is_half(dt)) { /* issue 16: added in float32, rounded once (torch's AccumulateGrad) */
+        for (int64_t i = 0; i < n; i++) {
+            float a = (float)l2__load(p[1] + i * s[1], dt), b = (float)l2__load(p[2] + i * s[2], dt);
+            l2__store(p[0] + i * s[0], dt, a + b);
+        }
+        return;
+    }
+    L2__DISPATCH_FLOAT(dt, {
         for (int64_t i = 0; i < n; i++)
             *(T *)(p[0] + i * s[0]) = *(T *)(p[1] + i * s[1]) + *(T *)(p[2] + i * s[2]);
     });
@@ -28,7 +36,9 @@ static void add_into(l2_tensor *dst, const l2_tensor *a, const l2_tensor *b)
 /* A new tensor a + b. */
 static l2_tensor *add_new(const l2_tensor *a, const l2_tensor *b)
 {
+    l2__half_ok++; /* a bfloat16 / float16 tensor's gradient (issue 16) */
     l2_tensor *r = l2__new("backward", a->ndim, a->shape, a->dtype, false);
+    l2__half_ok--;
     if (r)
         add_into(r, a, b);
     return r;
@@ -337,7 +347,9 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
         if (gin[i]) {
             /* a float64 input's gradient is summed in float64 and rounded once (torch casts
              * before it reduces), not rounded to a float32 upstream's dtype first */
-            l2_dtype dt = l2__is_float(n->in_dtype[i]) ? n->in_dtype[i] : gin[i]->dtype;
+            l2_dtype dt = l2__is_float(n->in_dtype[i])  ? n->in_dtype[i]
+                          : l2__is_half(n->in_dtype[i]) ? L2_FLOAT32 /* rounded once below */
+                                                        : gin[i]->dtype;
             l2_tensor *r = creating_graph ? graph_sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt)
                                           : l2__sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt);
             if (r && r->dtype != n->in_dtype[i]) {
@@ -472,7 +484,7 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
             bool same = go->ndim == t->ndim;
             for (int i = 0; same && i < t->ndim; i++)
                 same = go->shape[i] == t->shape[i];
-            if (!same || !l2__is_float(go->dtype)) {
+            if (!same || !l2__is_grad_dtype(go->dtype)) {
                 st = l2__fail(L2_ERR_SHAPE, "%s: grad_output of shape %s (%s) does not match "
                               "output of shape %s (%s)", op,
                               l2__shape_str(s1, go->ndim, go->shape), l2_dtype_name(go->dtype),
@@ -501,7 +513,9 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
                               l2__shape_str(s1, t->ndim, t->shape));
                 goto out;
             }
+            l2__half_ok++; /* a bfloat16 / float16 output (issue 16) */
             seeds[r] = l2__new(op, t->ndim, t->shape, t->dtype, false);
+            l2__half_ok--;
             if (seeds[r])
                 l2__store(seeds[r]->storage->data, t->dtype, 1.0);
         }
@@ -624,7 +638,7 @@ out:
 l2_status l2_backward_ex(l2_tensor *t, const l2_tensor *grad_output, bool retain_graph,
                          bool create_graph)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "backward");
+    L2__CHECK_T_ANY(t, L2_ERR_NULL, "backward");
     l2_tensor *go = (l2_tensor *)grad_output;
     return run_backward("backward", 1, &t, grad_output ? &go : NULL, retain_graph, create_graph,
                         NULL, false);

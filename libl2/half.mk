@@ -1,5 +1,5 @@
 # bfloat16 and float16 dtypes (issue 16, area half): the conversions and their test.
-libl2_libl2_la_SOURCES += libl2/half.h
+libl2_libl2_la_SOURCES += libl2/half.h libl2/half-route.c
 C_TESTS += tests/test-half
 tests_test_half_SOURCES = tests/test-half.c tests/tap.h tests/testutil.h tests/gradcheck.h
 tests_test_half_LDADD = $(TEST_LDADD) -lm

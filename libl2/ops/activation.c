@@ -236,6 +236,7 @@ static bool hardtanh_ctx(const char *op, const l2_tensor *t, double lo, double h
 
 l2_tensor *l2_hardtanh(const l2_tensor *t, double min_val, double max_val)
 {
+    L2__HALF_ROUTE(l2_hardtanh(H_[0], min_val, max_val), t);
     l2__ew_ctx c;
     L2__CHECK_T(t, NULL, "hardtanh");
     L2__CHECK(t->dtype != L2_BOOL, NULL, L2_ERR_DTYPE, "hardtanh: not implemented for 'bool'");
@@ -246,6 +247,7 @@ l2_tensor *l2_hardtanh(const l2_tensor *t, double min_val, double max_val)
 
 l2_tensor *l2_relu6(const l2_tensor *t)
 {
+    L2__HALF_ROUTE(l2_relu6(H_[0]), t);
     l2__ew_ctx c;
     L2__CHECK_T(t, NULL, "relu6");
     L2__CHECK(t->dtype != L2_BOOL, NULL, L2_ERR_DTYPE, "relu6: not implemented for 'bool'");
@@ -256,20 +258,31 @@ l2_tensor *l2_relu6(const l2_tensor *t)
 
 l2_tensor *l2_hardsigmoid(const l2_tensor *t)
 {
+    L2__HALF_ROUTE(l2_hardsigmoid(H_[0]), t);
     return act_impl(A_HARDSIGMOID, "hardsigmoid", t, (l2__ew_ctx){0});
 }
 
 l2_tensor *l2_hardswish(const l2_tensor *t)
 {
+    L2__HALF_ROUTE(l2_hardswish(H_[0]), t);
     return act_impl(A_HARDSWISH, "hardswish", t, (l2__ew_ctx){0});
 }
 
-l2_tensor *l2_mish(const l2_tensor *t) { return act_impl(A_MISH, "mish", t, (l2__ew_ctx){0}); }
+l2_tensor *l2_mish(const l2_tensor *t)
+{
+    L2__HALF_ROUTE(l2_mish(H_[0]), t);
+    return act_impl(A_MISH, "mish", t, (l2__ew_ctx){0});
+}
 
-l2_tensor *l2_selu(const l2_tensor *t) { return act_impl(A_SELU, "selu", t, (l2__ew_ctx){0}); }
+l2_tensor *l2_selu(const l2_tensor *t)
+{
+    L2__HALF_ROUTE(l2_selu(H_[0]), t);
+    return act_impl(A_SELU, "selu", t, (l2__ew_ctx){0});
+}
 
 l2_tensor *l2_celu(const l2_tensor *t, double alpha)
 {
+    L2__HALF_ROUTE(l2_celu(H_[0], alpha), t);
     L2__CHECK_T(t, NULL, "celu");
     L2__CHECK(alpha != 0 && !isnan(alpha), NULL, L2_ERR_ARG,
               "celu: alpha must be non-zero (got %g)", alpha);
@@ -278,16 +291,19 @@ l2_tensor *l2_celu(const l2_tensor *t, double alpha)
 
 l2_tensor *l2_logsigmoid(const l2_tensor *t)
 {
+    L2__HALF_ROUTE(l2_logsigmoid(H_[0]), t);
     return act_impl(A_LOGSIGMOID, "logsigmoid", t, (l2__ew_ctx){0});
 }
 
 l2_tensor *l2_softsign(const l2_tensor *t)
 {
+    L2__HALF_ROUTE(l2_softsign(H_[0]), t);
     return act_impl(A_SOFTSIGN, "softsign", t, (l2__ew_ctx){0});
 }
 
 l2_tensor *l2_tanhshrink(const l2_tensor *t)
 {
+    L2__HALF_ROUTE(l2_tanhshrink(H_[0]), t);
     return act_impl(A_TANHSHRINK, "tanhshrink", t, (l2__ew_ctx){0});
 }
 
@@ -301,6 +317,7 @@ l2_tensor *l2_tanhshrink(const l2_tensor *t)
 /* glu: a * sigmoid(b), a and b the first and second half of x along dim. */
 l2_tensor *l2_glu(const l2_tensor *x, int dim)
 {
+    L2__HALF_ROUTE(l2_glu(H_[0], dim), x);
     const char *op = "glu";
     L2__CHECK_T(x, NULL, op);
     L2__CHECK(x->ndim > 0, NULL, L2_ERR_SHAPE, "%s: glu does not support scalars because "

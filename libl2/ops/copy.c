@@ -16,7 +16,7 @@ static l2_tensor *clone_impl(const char *op, const l2_tensor *t, l2_dtype dt, l2
     if (!r)
         return NULL;
     l2__copy_kernel(r, t);
-    if (l2__is_float(dt) && l2__is_float(t->dtype) && l2__needs_grad(1, &t) &&
+    if (l2__is_grad_dtype(dt) && l2__is_grad_dtype(t->dtype) && l2__needs_grad(1, &t) &&
         !l2__record(node_op, r, 1, &t)) {
         l2_tensor_release(r);
         return NULL;

@@ -382,7 +382,11 @@ static l2_status unary_backward(int u, l2__node *n, const l2_tensor *g, l2_tenso
 }
 
 #define U_PUBLIC(E, name)                                                                    \
-    l2_tensor *l2_##name(const l2_tensor *t) { return unary(U_##E, t, 0, 0); }
+    l2_tensor *l2_##name(const l2_tensor *t)                                                 \
+    {                                                                                        \
+        L2__HALF_ROUTE(l2_##name(H_[0]), t);                                                 \
+        return unary(U_##E, t, 0, 0);                                                        \
+    }
 PLAIN_UNARY(U_PUBLIC)
 #undef U_PUBLIC
 
@@ -396,24 +400,35 @@ NODE_UNARY(U_BACKWARD)
 
 l2_tensor *l2_leaky_relu(const l2_tensor *t, double negative_slope)
 {
+    L2__HALF_ROUTE(l2_leaky_relu(H_[0], negative_slope), t);
     return unary(U_LEAKY_RELU, t, negative_slope, 0);
 }
 
-l2_tensor *l2_elu(const l2_tensor *t, double alpha) { return unary(U_ELU, t, alpha, 0); }
+l2_tensor *l2_elu(const l2_tensor *t, double alpha)
+{
+    L2__HALF_ROUTE(l2_elu(H_[0], alpha), t);
+    return unary(U_ELU, t, alpha, 0);
+}
 
 l2_tensor *l2_gelu(const l2_tensor *t, bool tanh_approx)
 {
+    L2__HALF_ROUTE(l2_gelu(H_[0], tanh_approx), t);
     return unary(U_GELU, t, tanh_approx ? 1 : 0, 0);
 }
 
 l2_tensor *l2_softplus(const l2_tensor *t, double beta, double threshold)
 {
+    L2__HALF_ROUTE(l2_softplus(H_[0], beta, threshold), t);
     L2__CHECK(beta != 0 && !isnan(beta), NULL, L2_ERR_ARG, "softplus: beta must be non-zero "
               "(got %g)", beta);
     return unary(U_SOFTPLUS, t, beta, threshold);
 }
 
-l2_tensor *l2_logical_not(const l2_tensor *t) { return unary(U_LNOT, t, 0, 0); }
+l2_tensor *l2_logical_not(const l2_tensor *t)
+{
+    L2__HALF_ROUTE(l2_logical_not(H_[0]), t);
+    return unary(U_LNOT, t, 0, 0);
+}
 
 /* ---- clamp and the in-place unary ops ----------------------------------------------------- */
 
@@ -435,6 +450,7 @@ static l2__ew_ctx clamp_ctx(const l2_tensor *t, double lo, double hi, l2_dtype *
 
 l2_tensor *l2_clamp(const l2_tensor *t, double min, double max)
 {
+    L2__HALF_ROUTE(l2_clamp(H_[0], min, max), t);
     L2__CHECK_T(t, NULL, "clamp");
     L2__CHECK(!isnan(min) && !isnan(max), NULL, L2_ERR_ARG,
               "clamp: bounds must not be NaN (got %g, %g)", min, max);
@@ -445,6 +461,7 @@ l2_tensor *l2_clamp(const l2_tensor *t, double min, double max)
 
 l2_status l2_clamp_(l2_tensor *t, double min, double max)
 {
+    L2__HALF_INPLACE("clamp_", l2_clamp(t, min, max), t, NULL);
     L2__CHECK_T(t, l2_last_status(), "clamp_");
     L2__CHECK_ST(!isnan(min) && !isnan(max), L2_ERR_ARG,
                  "clamp_: bounds must not be NaN (got %g, %g)", min, max);
@@ -455,6 +472,7 @@ l2_status l2_clamp_(l2_tensor *t, double min, double max)
 
 l2_status l2_relu_(l2_tensor *t)
 {
+    L2__HALF_INPLACE("relu_", l2_relu(t), t, NULL);
     L2__CHECK_T(t, l2_last_status(), "relu_");
     l2_dtype ct = unary_dtype(U_RELU, t, "relu_");
     if (ct == L2_DTYPE_COUNT)
