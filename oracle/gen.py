@@ -244,7 +244,12 @@ def spec(shape, dtype, layout, rng, values="uniform", seed=None):
 
 def spec_values(s):
     n = int(np.prod(s["shape"])) if s["shape"] else 1
-    return make_values(s["values"], s["dtype"], n, s["seed"])
+    v = make_values(s["values"], s["dtype"], n, s["seed"])
+    if s["dtype"] in ("bfloat16", "float16"):  # the values the tensor holds (float32, rounded)
+        import torch
+        t = torch.from_numpy(np.ascontiguousarray(np.asarray(v, dtype=np.float64)).reshape(-1))
+        v = t.float().to(getattr(torch, s["dtype"])).double().numpy()
+    return v
 
 
 def _bcast_reduce(shape, rng):

@@ -3,6 +3,7 @@ through libl2 at each thread count and through torch, compare values, gradients,
 error kinds; and the crash supervision state the worker notes before each case."""
 import json
 import os
+import re
 import warnings
 import zlib
 
@@ -56,6 +57,8 @@ def make_case(op, dtype, d, threads=None):
     if op.name in GEMM_OPS and dtype == "float32":  # from the case's seeds: no draw
         key = json.dumps([s and s["seed"] for s in case["inputs"]] + [case["grad"]["seed"]])
         case["gemm"] = ("own", "auto", "blas")[zlib.crc32(key.encode()) % 3]
+    if dtype in HALF and op.name in R.HALF_FORWARD_ONLY:  # libl2 refuses their half gradients
+        r["nograd"] = True
     if r.get("nograd"):  # forward only: no input requires grad (a generator's choice)
         case["nograd"] = True
     threads = list(threads or THREADS)
@@ -125,12 +128,18 @@ def thread_check(op, got, first, n, n0, what, full):
 
 def half_refused(op, terr, tin):
     """torch refused a half input with "not implemented for 'Half'/'BFloat16'" and the op is in
-    registry.HALF_TORCH_F32 (libl2 computes it: the documented departure)."""
-    if op.name not in R.HALF_TORCH_F32:
+    registry.HALF_TORCH_F32 (libl2 computes it: the documented departure), or with one of
+    torch's half bugs (reg_half.HALF_TORCH_BUGS)."""
+    if not any(half_of(t) for t in tin):
         return False
     m = str(terr)
-    return ("not implemented for 'Half'" in m or "not implemented for 'BFloat16'" in m) and \
-        any(half_of(t) for t in tin)
+    if "reg_half.HALF_TORCH_ALWAYS_F32" in m:
+        return True
+    bug = R.HALF_TORCH_BUGS.get(op.name)
+    if bug and re.search(bug, m):
+        return True
+    return op.name in R.HALF_TORCH_F32 and (
+        "not implemented for 'Half'" in m or "not implemented for 'BFloat16'" in m)
 
 
 def ref_via_f32(op, tin, a):
@@ -145,12 +154,33 @@ def ref_via_f32(op, tin, a):
     to = None if wide or len(hs) != 1 else getattr(torch, hs.pop())
     xs = [t.float() if h else t for t, h in zip(tin, halves)]
     r = op.ref(xs, a)
+    k = op.inplace
+    if k is not None and halves[k]:  # the in-place result goes back into torch's half self
+        with torch.no_grad():
+            tin[k].copy_(xs[k])
 
     def rd(o):
         if to is not None and isinstance(o, torch.Tensor) and o.dtype == torch.float32:
             return o.to(to)
         return o
     return tuple(rd(o) for o in r) if isinstance(r, tuple) else rd(r)
+
+
+def torch_f32_half(op, tin, a):
+    """torch in float32 on clones of the (half) inputs, float results rounded to the half: a
+    float64 numpy array per output (None where not float), or None when torch raises."""
+    xs = [t.detach().clone() if isinstance(t, torch.Tensor) else t for t in tin]
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = ref_via_f32(op, xs, a)
+    except Exception:
+        return None
+    if op.inplace is not None:
+        r = xs[op.inplace]
+    outs = list(r) if isinstance(r, tuple) else [r]
+    return [o.detach().double().numpy() if isinstance(o, torch.Tensor) and
+            o.is_floating_point() else None for o in outs]
 
 
 def torch_half_grads(op, tin, a, diff, gup):
@@ -226,6 +256,13 @@ def run_case_mode(lib, op, case, stats=None):
                 tout = op.ref(tin, a)
         except Exception as e:  # torch refuses: libl2 must refuse too
             terr = e
+        if dtype in HALF and op.tol not in ("exact", "exact_unsigned") and op.check is None:
+            ctx["t32h"] = torch_f32_half(op, tin, a)  # libl2 may be as far off as torch's
+            # float32 kernel rounded to the half (compare_half)
+        if terr is None and dtype in HALF and op.name in R.HALF_TORCH_ALWAYS_F32 and \
+                any(half_of(t) == "bfloat16" for t in tin):
+            terr = RuntimeError("torch's bfloat16 %s is wrong (reg_half.HALF_TORCH_ALWAYS_F32)"
+                                % op.name)
         if terr is not None and half_refused(op, terr, tin):
             # torch 1.13's CPU kernel lacks the half dtype, libl2 computes it (a departure,
             # registry.HALF_TORCH_F32): torch in float32 on the same inputs, rounded
@@ -259,7 +296,8 @@ def run_case_mode(lib, op, case, stats=None):
                     lib.set_num_threads(threads[0])
             if msg:
                 return msg
-        if op.inplace is not None and dtype in FLOATS_H and not op.nograd and not ctx["refused"]:
+        if op.inplace is not None and dtype in FLOATS_H and not op.nograd and not ctx["refused"] \
+                and not (dtype in HALF and op.name in R.HALF_FORWARD_ONLY):
             case["_side"] = "backward"
             cov = stats.get("cover") if stats is not None else None
             return "\n".join(inplace_grad(lib, op, case, f, threads, cov, special)) or None
@@ -333,7 +371,8 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
         m = thread_check(op, got, first and first["inplace"], n, n0, "in-place result",
                          lambda: compare(got, want, op.tol, dtype,
                                          precise_ref=_pk(ctx["pre"], 0),
-                                         half=half_of(lb.torch)))
+                                         half=half_of(lb.torch),
+                                         t32=(ctx.get("t32h") or [None])[0]))
         if m:
             fails.append(m if first else "in-place result: " + m)
         rec["inplace"] = got
@@ -530,7 +569,9 @@ def compare_output(op, case, got, want_t, k, l2_outs, tin, bufs, ctx, stats):
             ctx["ref64"][k] = reference64(op, tin, a, k)
         ref64 = ctx["ref64"][k]
     half = half_of(want_t)
-    m = compare(got, want, op.tol, dtype, ref64, precise_ref=_pk(pre, k), half=half)
+    t32 = ctx.get("t32h")
+    t32 = t32[k] if half and t32 is not None and k < len(t32) else None
+    m = compare(got, want, op.tol, dtype, ref64, precise_ref=_pk(pre, k), half=half, t32=t32)
     if half and m is None and stats is not None and got.shape == want.shape and \
             not ctx.get("t32"):  # libl2 from torch's own half result, in half ulps
         key = "ulp_torch_" + half
