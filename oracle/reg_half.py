@@ -103,6 +103,24 @@ HALF_TORCH_BUGS = {n: r"to have \d+ channels, but got" for n in (
 HALF_TORCH_ALWAYS_F32 = {"l2_conv_transpose1d", "l2_conv_transpose2d", "l2_conv_transpose3d"}
 
 
+# libl2 refuses a float32 / float64 operand beside half ones in the products (l2.h: "the
+# products and convolutions with a float32 operand"), where torch's baddbmm takes a float32
+# self: the half cases of these ops draw every float operand (the other half too) in the
+# case's half dtype
+HALF_NO_FLOAT_MIX = {"l2_baddbmm"}
+
+
+def _no_float_mix(gen):
+    def g(d, dt):
+        r = gen(d, dt)
+        if dt in R.HALF:
+            for sp in r["inputs"]:
+                if sp is not None and sp["dtype"] in R.FLOATS_H:
+                    sp["dtype"] = dt
+        return r
+    return g
+
+
 def _extend(names):
     for n in names:
         op = R.REGISTRY[n]
@@ -110,6 +128,8 @@ def _extend(names):
 
 
 _extend(HALF_OPS)
+for _n in HALF_NO_FLOAT_MIX:
+    R.REGISTRY[_n].gen = _no_float_mix(R.REGISTRY[_n].gen)
 # torch's departures in known.py that do not depend on the dtype (the 0/0 gradient of var of a
 # 0-d input, var_mean's Welford mean of an infinity, ...) hold for the halves too
 for _k in K.KNOWN:
