@@ -12,9 +12,10 @@ static void add_loop(int64_t n, char **p, const int64_t *s, void *ctx)
 {
     const l2_dtype dt = *(const l2_dtype *)ctx;
     if (l2__is_half(dt)) { /* issue 16: added in float32, rounded once (torch's AccumulateGrad) */
+        const bool first = l2__fault("half_grad_sum"); /* mutation test: assigned, not summed */
         for (int64_t i = 0; i < n; i++) {
             float a = (float)l2__load(p[1] + i * s[1], dt), b = (float)l2__load(p[2] + i * s[2], dt);
-            l2__store(p[0] + i * s[0], dt, a + b);
+            l2__store(p[0] + i * s[0], dt, first ? a : a + b);
         }
         return;
     }
@@ -325,6 +326,22 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
     if (n->out_weak && n->out_weak->retains_grad && !cap)
         if ((st = pend_grad(tab, n->out_weak, g)) != L2_OK)
             return st;
+    l2_tensor *g32 = NULL;
+    if (l2__is_half(g->dtype)) {
+        /* issue 16: the node of a half output (a view, copy or cat of half tensors, or the
+         * conversion to half) runs its backward in float32; the engine rounds what it returns
+         * once, where it enters a half input. Backward functions never see a half tensor. */
+        if (creating_graph) {
+            l2__enter();
+            g32 = l2_to_dtype(g, L2_FLOAT32);
+            l2__leave();
+        } else {
+            g32 = l2__grad_copy(g, L2_FLOAT32);
+        }
+        if (!g32)
+            return L2_ERR_NOMEM;
+        g = g32;
+    }
     l2_tensor *gin[L2__MAX_INPUTS] = {0};
     bool in_place = false;
     if (creating_graph) {
@@ -348,8 +365,9 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
             /* a float64 input's gradient is summed in float64 and rounded once (torch casts
              * before it reduces), not rounded to a float32 upstream's dtype first */
             l2_dtype dt = l2__is_float(n->in_dtype[i])  ? n->in_dtype[i]
-                          : l2__is_half(n->in_dtype[i]) ? L2_FLOAT32 /* rounded once below */
-                                                        : gin[i]->dtype;
+                          : l2__is_half(n->in_dtype[i])
+                              ? (creating_graph ? n->in_dtype[i] : L2_FLOAT32) /* rounded once */
+                              : gin[i]->dtype;
             l2_tensor *r = creating_graph ? graph_sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt)
                                           : l2__sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt);
             if (r && r->dtype != n->in_dtype[i]) {
@@ -377,6 +395,7 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
 done:
     for (int i = 0; i < L2__MAX_INPUTS; i++)
         l2_tensor_release(gin[i]);
+    l2_tensor_release(g32);
     return st;
 }
 

@@ -167,6 +167,10 @@ bool l2__half_gate(const char *op, const char *name, const l2_tensor *t);
  * rounds the op's result r (consumed) to h when it is float32, and also *second when second is
  * given and the op succeeded, leaves (l2__leave) and returns r through l2__ret. */
 int l2__half_up(int n, const l2_tensor *const *in, l2_tensor **up, l2_dtype *h);
+/* Contiguous runs of n conversions between float32 and the half dtype src / dst
+ * (half-convert.c: AVX2 + F16C when the CPU has them; bit for bit half.h's). */
+void l2__half_to_f32_run(float *o, const uint16_t *a, int64_t n, l2_dtype src);
+void l2__f32_to_half_run(uint16_t *o, const float *a, int64_t n, l2_dtype dst);
 l2_tensor *l2__half_down(l2_tensor *r, l2_dtype h, int n, l2_tensor **up, l2_tensor **second);
 /* In an op's public wrapper returning a tensor: when the tensors (the variadic arguments) route,
  * return CALL's result, where CALL is the op itself called on H_[0], H_[1], ... (the float32

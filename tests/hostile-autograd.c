@@ -164,7 +164,7 @@ void h_l2_to_dlpack(void)
 void h_l2_set_requires_grad(void)
 {
     CASE("NULL") FAIL_S(L2_ERR_NULL, l2_set_requires_grad(NULL, true));
-    for (int d = 2; d < L2_DTYPE_COUNT; d++)
+    for (int d = 2; d < 4; d++) /* int64, bool; bfloat16 / float16 may require grad (issue 16) */
         CASE("%s", l2_dtype_name(h_dtypes[d]))
     FAIL_S(L2_ERR_DTYPE, l2_set_requires_grad(MK(h_dtypes[d], 2), true));
     CASE("off on a non-leaf")

@@ -157,6 +157,7 @@ static const adef adefs[A_COUNT] = {
 static l2_tensor *act_impl(int u, const char *op, const l2_tensor *t, l2__ew_ctx c)
 {
     const adef *d = &adefs[u];
+    L2__HALF_ROUTE(act_impl(u, op, H_[0], c), t); /* issue 16: half in float32 */
     L2__CHECK_TN(t, NULL, op, "t");
     l2_dtype ct = t->dtype, od = ct;
     if (!d->fwd[ct]) {
@@ -258,31 +259,20 @@ l2_tensor *l2_relu6(const l2_tensor *t)
 
 l2_tensor *l2_hardsigmoid(const l2_tensor *t)
 {
-    L2__HALF_ROUTE(l2_hardsigmoid(H_[0]), t);
     return act_impl(A_HARDSIGMOID, "hardsigmoid", t, (l2__ew_ctx){0});
 }
 
 l2_tensor *l2_hardswish(const l2_tensor *t)
 {
-    L2__HALF_ROUTE(l2_hardswish(H_[0]), t);
     return act_impl(A_HARDSWISH, "hardswish", t, (l2__ew_ctx){0});
 }
 
-l2_tensor *l2_mish(const l2_tensor *t)
-{
-    L2__HALF_ROUTE(l2_mish(H_[0]), t);
-    return act_impl(A_MISH, "mish", t, (l2__ew_ctx){0});
-}
+l2_tensor *l2_mish(const l2_tensor *t) { return act_impl(A_MISH, "mish", t, (l2__ew_ctx){0}); }
 
-l2_tensor *l2_selu(const l2_tensor *t)
-{
-    L2__HALF_ROUTE(l2_selu(H_[0]), t);
-    return act_impl(A_SELU, "selu", t, (l2__ew_ctx){0});
-}
+l2_tensor *l2_selu(const l2_tensor *t) { return act_impl(A_SELU, "selu", t, (l2__ew_ctx){0}); }
 
 l2_tensor *l2_celu(const l2_tensor *t, double alpha)
 {
-    L2__HALF_ROUTE(l2_celu(H_[0], alpha), t);
     L2__CHECK_T(t, NULL, "celu");
     L2__CHECK(alpha != 0 && !isnan(alpha), NULL, L2_ERR_ARG,
               "celu: alpha must be non-zero (got %g)", alpha);
@@ -291,19 +281,16 @@ l2_tensor *l2_celu(const l2_tensor *t, double alpha)
 
 l2_tensor *l2_logsigmoid(const l2_tensor *t)
 {
-    L2__HALF_ROUTE(l2_logsigmoid(H_[0]), t);
     return act_impl(A_LOGSIGMOID, "logsigmoid", t, (l2__ew_ctx){0});
 }
 
 l2_tensor *l2_softsign(const l2_tensor *t)
 {
-    L2__HALF_ROUTE(l2_softsign(H_[0]), t);
     return act_impl(A_SOFTSIGN, "softsign", t, (l2__ew_ctx){0});
 }
 
 l2_tensor *l2_tanhshrink(const l2_tensor *t)
 {
-    L2__HALF_ROUTE(l2_tanhshrink(H_[0]), t);
     return act_impl(A_TANHSHRINK, "tanhshrink", t, (l2__ew_ctx){0});
 }
 

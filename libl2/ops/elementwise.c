@@ -680,163 +680,56 @@ static l2_tensor *tt(int k, const l2_tensor *a, const l2_tensor *b, double alpha
 {
     L2__CHECK(a, NULL, L2_ERR_NULL, "%s: argument 'a' is NULL", binfo[k].name);
     L2__CHECK(b, NULL, L2_ERR_NULL, "%s: argument 'b' is NULL", binfo[k].name);
+    L2__HALF_ROUTE(tt(k, H_[0], H_[1], alpha), a, b); /* issue 16: half in float32 */
     return l2__ret(binary(k, (arg){a, 0}, (arg){b, 0}, alpha, NULL));
 }
 
 static l2_tensor *ts(int k, const l2_tensor *a, double s)
 {
     L2__CHECK(a, NULL, L2_ERR_NULL, "%s: argument 'a' is NULL", binfo[k].name);
+    L2__HALF_ROUTE(ts(k, H_[0], s), a); /* issue 16: half in float32 */
     return l2__ret(binary(k, (arg){a, 0}, (arg){NULL, s}, 1, NULL));
 }
 
-l2_tensor *l2_add(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_add(H_[0], H_[1]), a, b);
-    return tt(B_ADD, a, b, 1);
-}
+l2_tensor *l2_add(const l2_tensor *a, const l2_tensor *b) { return tt(B_ADD, a, b, 1); }
 l2_tensor *l2_add_alpha(const l2_tensor *a, const l2_tensor *b, double alpha)
 {
-    L2__HALF_ROUTE(l2_add_alpha(H_[0], H_[1], alpha), a, b);
     return tt(B_ADD, a, b, alpha);
 }
-l2_tensor *l2_sub(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_sub(H_[0], H_[1]), a, b);
-    return tt(B_SUB, a, b, 1);
-}
-l2_tensor *l2_mul(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_mul(H_[0], H_[1]), a, b);
-    return tt(B_MUL, a, b, 1);
-}
-l2_tensor *l2_div(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_div(H_[0], H_[1]), a, b);
-    return tt(B_DIV, a, b, 1);
-}
-l2_tensor *l2_pow(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_pow(H_[0], H_[1]), a, b);
-    return tt(B_POW, a, b, 1);
-}
-l2_tensor *l2_maximum(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_maximum(H_[0], H_[1]), a, b);
-    return tt(B_MAX, a, b, 1);
-}
-l2_tensor *l2_minimum(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_minimum(H_[0], H_[1]), a, b);
-    return tt(B_MIN, a, b, 1);
-}
-l2_tensor *l2_atan2(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_atan2(H_[0], H_[1]), a, b);
-    return tt(B_ATAN2, a, b, 1);
-}
-l2_tensor *l2_fmod(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_fmod(H_[0], H_[1]), a, b);
-    return tt(B_FMOD, a, b, 1);
-}
-l2_tensor *l2_remainder(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_remainder(H_[0], H_[1]), a, b);
-    return tt(B_REM, a, b, 1);
-}
+l2_tensor *l2_sub(const l2_tensor *a, const l2_tensor *b) { return tt(B_SUB, a, b, 1); }
+l2_tensor *l2_mul(const l2_tensor *a, const l2_tensor *b) { return tt(B_MUL, a, b, 1); }
+l2_tensor *l2_div(const l2_tensor *a, const l2_tensor *b) { return tt(B_DIV, a, b, 1); }
+l2_tensor *l2_pow(const l2_tensor *a, const l2_tensor *b) { return tt(B_POW, a, b, 1); }
+l2_tensor *l2_maximum(const l2_tensor *a, const l2_tensor *b) { return tt(B_MAX, a, b, 1); }
+l2_tensor *l2_minimum(const l2_tensor *a, const l2_tensor *b) { return tt(B_MIN, a, b, 1); }
+l2_tensor *l2_atan2(const l2_tensor *a, const l2_tensor *b) { return tt(B_ATAN2, a, b, 1); }
+l2_tensor *l2_fmod(const l2_tensor *a, const l2_tensor *b) { return tt(B_FMOD, a, b, 1); }
+l2_tensor *l2_remainder(const l2_tensor *a, const l2_tensor *b) { return tt(B_REM, a, b, 1); }
 
-l2_tensor *l2_add_scalar(const l2_tensor *a, double s)
-{
-    L2__HALF_ROUTE(l2_add_scalar(H_[0], s), a);
-    return ts(B_ADD, a, s);
-}
-l2_tensor *l2_sub_scalar(const l2_tensor *a, double s)
-{
-    L2__HALF_ROUTE(l2_sub_scalar(H_[0], s), a);
-    return ts(B_SUB, a, s);
-}
-l2_tensor *l2_mul_scalar(const l2_tensor *a, double s)
-{
-    L2__HALF_ROUTE(l2_mul_scalar(H_[0], s), a);
-    return ts(B_MUL, a, s);
-}
-l2_tensor *l2_div_scalar(const l2_tensor *a, double s)
-{
-    L2__HALF_ROUTE(l2_div_scalar(H_[0], s), a);
-    return ts(B_DIV, a, s);
-}
-l2_tensor *l2_pow_scalar(const l2_tensor *a, double exponent)
-{
-    L2__HALF_ROUTE(l2_pow_scalar(H_[0], exponent), a);
-    return ts(B_POW, a, exponent);
-}
+l2_tensor *l2_add_scalar(const l2_tensor *a, double s) { return ts(B_ADD, a, s); }
+l2_tensor *l2_sub_scalar(const l2_tensor *a, double s) { return ts(B_SUB, a, s); }
+l2_tensor *l2_mul_scalar(const l2_tensor *a, double s) { return ts(B_MUL, a, s); }
+l2_tensor *l2_div_scalar(const l2_tensor *a, double s) { return ts(B_DIV, a, s); }
+l2_tensor *l2_pow_scalar(const l2_tensor *a, double exponent) { return ts(B_POW, a, exponent); }
 l2_tensor *l2_rsub_scalar(const l2_tensor *a, double s)
 {
-    L2__HALF_ROUTE(l2_rsub_scalar(H_[0], s), a);
     L2__CHECK(a, NULL, L2_ERR_NULL, "rsub: argument 'a' is NULL");
+    L2__HALF_ROUTE(l2_rsub_scalar(H_[0], s), a);
     return l2__ret(binary(B_SUB, (arg){NULL, s}, (arg){a, 0}, 1, NULL));
 }
 
-l2_tensor *l2_eq(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_eq(H_[0], H_[1]), a, b);
-    return tt(B_EQ, a, b, 1);
-}
-l2_tensor *l2_ne(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_ne(H_[0], H_[1]), a, b);
-    return tt(B_NE, a, b, 1);
-}
-l2_tensor *l2_lt(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_lt(H_[0], H_[1]), a, b);
-    return tt(B_LT, a, b, 1);
-}
-l2_tensor *l2_le(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_le(H_[0], H_[1]), a, b);
-    return tt(B_LE, a, b, 1);
-}
-l2_tensor *l2_gt(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_gt(H_[0], H_[1]), a, b);
-    return tt(B_GT, a, b, 1);
-}
-l2_tensor *l2_ge(const l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_ROUTE(l2_ge(H_[0], H_[1]), a, b);
-    return tt(B_GE, a, b, 1);
-}
-l2_tensor *l2_eq_scalar(const l2_tensor *a, double s)
-{
-    L2__HALF_ROUTE(l2_eq_scalar(H_[0], s), a);
-    return ts(B_EQ, a, s);
-}
-l2_tensor *l2_ne_scalar(const l2_tensor *a, double s)
-{
-    L2__HALF_ROUTE(l2_ne_scalar(H_[0], s), a);
-    return ts(B_NE, a, s);
-}
-l2_tensor *l2_lt_scalar(const l2_tensor *a, double s)
-{
-    L2__HALF_ROUTE(l2_lt_scalar(H_[0], s), a);
-    return ts(B_LT, a, s);
-}
-l2_tensor *l2_le_scalar(const l2_tensor *a, double s)
-{
-    L2__HALF_ROUTE(l2_le_scalar(H_[0], s), a);
-    return ts(B_LE, a, s);
-}
-l2_tensor *l2_gt_scalar(const l2_tensor *a, double s)
-{
-    L2__HALF_ROUTE(l2_gt_scalar(H_[0], s), a);
-    return ts(B_GT, a, s);
-}
-l2_tensor *l2_ge_scalar(const l2_tensor *a, double s)
-{
-    L2__HALF_ROUTE(l2_ge_scalar(H_[0], s), a);
-    return ts(B_GE, a, s);
-}
+l2_tensor *l2_eq(const l2_tensor *a, const l2_tensor *b) { return tt(B_EQ, a, b, 1); }
+l2_tensor *l2_ne(const l2_tensor *a, const l2_tensor *b) { return tt(B_NE, a, b, 1); }
+l2_tensor *l2_lt(const l2_tensor *a, const l2_tensor *b) { return tt(B_LT, a, b, 1); }
+l2_tensor *l2_le(const l2_tensor *a, const l2_tensor *b) { return tt(B_LE, a, b, 1); }
+l2_tensor *l2_gt(const l2_tensor *a, const l2_tensor *b) { return tt(B_GT, a, b, 1); }
+l2_tensor *l2_ge(const l2_tensor *a, const l2_tensor *b) { return tt(B_GE, a, b, 1); }
+l2_tensor *l2_eq_scalar(const l2_tensor *a, double s) { return ts(B_EQ, a, s); }
+l2_tensor *l2_ne_scalar(const l2_tensor *a, double s) { return ts(B_NE, a, s); }
+l2_tensor *l2_lt_scalar(const l2_tensor *a, double s) { return ts(B_LT, a, s); }
+l2_tensor *l2_le_scalar(const l2_tensor *a, double s) { return ts(B_LE, a, s); }
+l2_tensor *l2_gt_scalar(const l2_tensor *a, double s) { return ts(B_GT, a, s); }
+l2_tensor *l2_ge_scalar(const l2_tensor *a, double s) { return ts(B_GE, a, s); }
 
 l2_tensor *l2_logical_and(const l2_tensor *a, const l2_tensor *b) { return tt(B_AND, a, b, 1); }
 l2_tensor *l2_logical_or(const l2_tensor *a, const l2_tensor *b) { return tt(B_OR, a, b, 1); }
@@ -848,42 +741,20 @@ static l2_status tt_(int k, l2_tensor *a, const l2_tensor *b)
 {
     L2__CHECK_ST(a, L2_ERR_NULL, "%s: argument 'a' is NULL", binfo[k].iname);
     L2__CHECK_ST(b, L2_ERR_NULL, "%s: argument 'b' is NULL", binfo[k].iname);
+    L2__HALF_INPLACE(binfo[k].iname, tt(k, a, b, 1), a, b); /* issue 16: half self */
     return binary(k, (arg){a, 0}, (arg){b, 0}, 1, a) ? L2_OK : l2_last_status();
 }
 
 static l2_status ts_(int k, l2_tensor *a, double s)
 {
     L2__CHECK_ST(a, L2_ERR_NULL, "%s: argument 'a' is NULL", binfo[k].iname);
+    L2__HALF_INPLACE(binfo[k].iname, ts(k, a, s), a, NULL); /* issue 16: half self */
     return binary(k, (arg){a, 0}, (arg){NULL, s}, 1, a) ? L2_OK : l2_last_status();
 }
 
-l2_status l2_add_(l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_INPLACE("add_", l2_add(a, b), a, b);
-    return tt_(B_ADD, a, b);
-}
-l2_status l2_sub_(l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_INPLACE("sub_", l2_sub(a, b), a, b);
-    return tt_(B_SUB, a, b);
-}
-l2_status l2_mul_(l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_INPLACE("mul_", l2_mul(a, b), a, b);
-    return tt_(B_MUL, a, b);
-}
-l2_status l2_div_(l2_tensor *a, const l2_tensor *b)
-{
-    L2__HALF_INPLACE("div_", l2_div(a, b), a, b);
-    return tt_(B_DIV, a, b);
-}
-l2_status l2_add_scalar_(l2_tensor *a, double s)
-{
-    L2__HALF_INPLACE("add_", l2_add_scalar(a, s), a, NULL);
-    return ts_(B_ADD, a, s);
-}
-l2_status l2_mul_scalar_(l2_tensor *a, double s)
-{
-    L2__HALF_INPLACE("mul_", l2_mul_scalar(a, s), a, NULL);
-    return ts_(B_MUL, a, s);
-}
+l2_status l2_add_(l2_tensor *a, const l2_tensor *b) { return tt_(B_ADD, a, b); }
+l2_status l2_sub_(l2_tensor *a, const l2_tensor *b) { return tt_(B_SUB, a, b); }
+l2_status l2_mul_(l2_tensor *a, const l2_tensor *b) { return tt_(B_MUL, a, b); }
+l2_status l2_div_(l2_tensor *a, const l2_tensor *b) { return tt_(B_DIV, a, b); }
+l2_status l2_add_scalar_(l2_tensor *a, double s) { return ts_(B_ADD, a, s); }
+l2_status l2_mul_scalar_(l2_tensor *a, double s) { return ts_(B_MUL, a, s); }

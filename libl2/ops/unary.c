@@ -353,6 +353,7 @@ fail:
 static l2_tensor *unary(int u, const l2_tensor *t, double p0, double p1)
 {
     L2__CHECK(t, NULL, L2_ERR_NULL, "%s: argument 't' is NULL", udefs[u].name);
+    L2__HALF_ROUTE(unary(u, H_[0], p0, p1), t); /* issue 16: half in float32 */
     l2_dtype ct = unary_dtype(u, t, udefs[u].name);
     if (ct == L2_DTYPE_COUNT)
         return NULL;
@@ -382,11 +383,7 @@ static l2_status unary_backward(int u, l2__node *n, const l2_tensor *g, l2_tenso
 }
 
 #define U_PUBLIC(E, name)                                                                    \
-    l2_tensor *l2_##name(const l2_tensor *t)                                                 \
-    {                                                                                        \
-        L2__HALF_ROUTE(l2_##name(H_[0]), t);                                                 \
-        return unary(U_##E, t, 0, 0);                                                        \
-    }
+    l2_tensor *l2_##name(const l2_tensor *t) { return unary(U_##E, t, 0, 0); }
 PLAIN_UNARY(U_PUBLIC)
 #undef U_PUBLIC
 
@@ -400,35 +397,24 @@ NODE_UNARY(U_BACKWARD)
 
 l2_tensor *l2_leaky_relu(const l2_tensor *t, double negative_slope)
 {
-    L2__HALF_ROUTE(l2_leaky_relu(H_[0], negative_slope), t);
     return unary(U_LEAKY_RELU, t, negative_slope, 0);
 }
 
-l2_tensor *l2_elu(const l2_tensor *t, double alpha)
-{
-    L2__HALF_ROUTE(l2_elu(H_[0], alpha), t);
-    return unary(U_ELU, t, alpha, 0);
-}
+l2_tensor *l2_elu(const l2_tensor *t, double alpha) { return unary(U_ELU, t, alpha, 0); }
 
 l2_tensor *l2_gelu(const l2_tensor *t, bool tanh_approx)
 {
-    L2__HALF_ROUTE(l2_gelu(H_[0], tanh_approx), t);
     return unary(U_GELU, t, tanh_approx ? 1 : 0, 0);
 }
 
 l2_tensor *l2_softplus(const l2_tensor *t, double beta, double threshold)
 {
-    L2__HALF_ROUTE(l2_softplus(H_[0], beta, threshold), t);
     L2__CHECK(beta != 0 && !isnan(beta), NULL, L2_ERR_ARG, "softplus: beta must be non-zero "
               "(got %g)", beta);
     return unary(U_SOFTPLUS, t, beta, threshold);
 }
 
-l2_tensor *l2_logical_not(const l2_tensor *t)
-{
-    L2__HALF_ROUTE(l2_logical_not(H_[0]), t);
-    return unary(U_LNOT, t, 0, 0);
-}
+l2_tensor *l2_logical_not(const l2_tensor *t) { return unary(U_LNOT, t, 0, 0); }
 
 /* ---- clamp and the in-place unary ops ----------------------------------------------------- */
 
