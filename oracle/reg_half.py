@@ -63,14 +63,12 @@ PRODUCTS_CONV_NN = [
 ]
 HALF_OPS = VIEWS + ELEMENTWISE + REDUCTIONS + PRODUCTS_CONV_NN
 
-# Forward only in the half dtypes: libl2 refuses their half gradients (s16-half 6e5540e): the
-# views' and element moves' backward ("backward: bfloat16 is not supported yet"; cat and stack
-# of half inputs give a result that does not require grad), and the in-place ops, whose half
-# self with an operand that requires grad is L2_ERR_UNSUPPORTED (documented in l2.h).
+# Forward only in the half dtypes: the in-place ops, whose half self with an operand that
+# requires grad is L2_ERR_UNSUPPORTED (documented in l2.h; torch differentiates them). (The
+# views', cat's, copy_'s and fill_'s half backward came with s16-half dd5e9b8.)
 HALF_FORWARD_ONLY = {
-    "l2_slice", "l2_select", "l2_narrow", "l2_as_strided", "l2_cat", "l2_stack", "l2_copy_",
-    "l2_fill_", "l2_zero_", "l2_add_", "l2_sub_", "l2_mul_", "l2_div_", "l2_add_scalar_",
-    "l2_mul_scalar_", "l2_clamp_", "l2_relu_",
+    "l2_add_", "l2_sub_", "l2_mul_", "l2_div_", "l2_add_scalar_", "l2_mul_scalar_",
+    "l2_clamp_", "l2_relu_",
 }
 
 # torch 1.13 CPU refuses these in float16 ("not implemented for 'Half'") or bfloat16; libl2
