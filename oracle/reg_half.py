@@ -95,6 +95,12 @@ HALF_TORCH_BUGS = {n: r"to have \d+ channels, but got" for n in (
     "l2_conv_transpose1d", "l2_conv_transpose2d", "l2_conv_transpose3d")}
 
 
+# The sized cases (both sides of the thresholds: parallel grain, reduction tiles, softmax
+# column block; large inputs) run for the halves in the deep profile, and in CI for these:
+# an elementwise op, the tiled reductions, softmax, the products and conv2d
+HALF_SIZED_CI = {"l2_exp", "l2_add", "l2_sum_dims", "l2_mean_dims", "l2_softmax",
+                 "l2_log_softmax", "l2_mm", "l2_linear", "l2_conv2d"}
+
 # torch 1.13's bfloat16 conv_transpose is wrong outright on CPU: F.conv_transpose1d(x, w,
 # stride=2) with x (2, 3, 5), w (3, 3, 2) gives shape (2, 3, 2) in bfloat16, (2, 3, 10) in
 # float32: the reference is always torch in float32, rounded

@@ -676,4 +676,4 @@ import reg_baddbmm  # noqa: E402,F401
 # bfloat16 / float16 (issue 16): the entries that take the half dtypes, and the ops torch 1.13
 # refuses in float16 that libl2 computes (the reference there: torch in float32, rounded)
 from reg_half import (HALF_TORCH_F32, HALF_TORCH_BUGS, HALF_FORWARD_ONLY,  # noqa: E402,F401
-                      HALF_TORCH_ALWAYS_F32)
+                      HALF_TORCH_ALWAYS_F32, HALF_SIZED_CI)

@@ -185,7 +185,7 @@ def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress, threads=(1,)
     """Run op's cases; with a deadline (time.time() value), the time left is spread over the
     op's dtypes (half for curated cases, half for Hypothesis) and the op stops when it is up.
     Half dtypes (bfloat16, float16) run half_n (curated, hypothesis) cases, and their sized
-    cases only in the deep profile."""
+    cases in the deep profile (in CI only the ops of reg_half.HALF_SIZED_CI)."""
     stats = new_stats()
     deep = profile == "deep"
     dts = op_dtypes(op, only)
@@ -252,7 +252,7 @@ def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress, threads=(1,)
     # sized: both sides of every internal threshold the op meets, and large inputs (sizes.py)
     t0 = time.time()
     for dtype in dts:
-        if dtype in R.HALF and not deep:
+        if dtype in R.HALF and not deep and op.name not in R.HALF_SIZED_CI:
             continue
         for case in S.sized_cases(lib, op, dtype, profile, seed, make_case):
             run_counted(lib, op, case, stats, seed, out)
