@@ -8,6 +8,9 @@ import numpy as np
 import torch
 
 FLOATS = ("float32", "float64")
+HALF = ("bfloat16", "float16")
+FLOATS_H = FLOATS + HALF
+TORCH_HALF = {torch.bfloat16: "bfloat16", torch.float16: "float16"}
 TOL = {  # (rtol, atol) per dtype for elementwise results
     "float32": (1.3e-6, 1e-5), "float64": (1e-7, 1e-7)}
 GRAD_TOL = {"float32": (1e-3, 1e-4), "float64": (1e-6, 1e-6)}
@@ -18,13 +21,52 @@ LOOSE_FACTOR = 4.0
 # ---- comparison -------------------------------------------------------------------------
 
 def as_np(t):
-    if t.dtype == torch.bool:
-        return t.detach().cpu().numpy().copy()
+    """A numpy copy of t; bfloat16 / float16 as float32 (exact; numpy has no bfloat16): the
+    callers keep the half dtype's name (half_of) and pass it to compare(half=...)."""
+    if t.dtype in TORCH_HALF:
+        return t.detach().cpu().float().numpy().copy()
     return t.detach().cpu().numpy().copy()
 
 
-def errors(got, want):
-    """(max abs, max rel, max ulp) over finite positions."""
+def half_of(t):
+    """"bfloat16" / "float16" for a torch tensor of that dtype, else None."""
+    return TORCH_HALF.get(t.dtype) if isinstance(t, torch.Tensor) else None
+
+
+def dtype_mismatch(gt, wt):
+    """A message when libl2's torch view gt and torch's wt differ in dtype (None otherwise):
+    needed for the halves, which as_np turns into float32 like a float32 result."""
+    if gt is None or wt is None or gt.dtype == wt.dtype:
+        return None
+    return "dtype: libl2 %s torch %s" % (str(gt.dtype)[6:], str(wt.dtype)[6:])
+
+
+def round_half(x, half):
+    """float64/float32 numpy x rounded to the half dtype (torch's round to nearest even, from
+    float64 directly), returned as float64."""
+    x = np.asarray(x, dtype=np.float64)
+    t = torch.from_numpy(np.ascontiguousarray(x).reshape(-1))
+    return t.to(getattr(torch, half)).double().numpy().reshape(x.shape)
+
+
+def half_ulps(got, want, half):
+    """The largest distance in units in the last place of the half dtype between got and want
+    (float arrays holding half values; finite positions of magnitude >= 1e-3)."""
+    g, w = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    fin = np.isfinite(g) & np.isfinite(w) & (np.abs(w) >= 1e-3)
+    if not fin.any():
+        return 0
+    td = getattr(torch, half)
+    a = torch.from_numpy(g[fin]).to(td).view(torch.int16).numpy().astype(np.int64)
+    b = torch.from_numpy(w[fin]).to(td).view(torch.int16).numpy().astype(np.int64)
+    a = np.where(a < 0, -32768 - a, a)
+    b = np.where(b < 0, -32768 - b, b)
+    return int(np.max(np.abs(a - b)))
+
+
+def errors(got, want, half=None):
+    """(max abs, max rel, max ulp) over finite positions (ulps of the half dtype for half
+    results)."""
     if got.size == 0 or got.dtype == np.bool_:
         return 0.0, 0.0, 0
     g = got.astype(np.float64)
@@ -36,7 +78,9 @@ def errors(got, want):
     rel = ab / np.maximum(np.abs(w[fin]), 1e-300)
     big = fin & (np.abs(w) >= 1e-3)  # ulps near 0 say nothing
     ulp = 0
-    if got.dtype in (np.float32, np.float64):
+    if half:
+        ulp = half_ulps(got, want, half)
+    elif got.dtype in (np.float32, np.float64):
         it = np.int32 if got.dtype == np.float32 else np.int64
         a = got[big].view(it).astype(np.int64)
         b = want.astype(got.dtype)[big].view(it).astype(np.int64)
@@ -90,17 +134,22 @@ def early_overflow(got, want):
     return np.where(near, want, got).astype(got.dtype) if near.any() else got
 
 
-def compare(got, want, tol, dtype, ref64=None, grad=False, precise_ref=None):
+def compare(got, want, tol, dtype, ref64=None, grad=False, precise_ref=None, half=None,
+            t32=None):
     """None if got matches want under tol, else a message. got/want numpy, same shape.
     precise_ref (ref, mag): torch's float64 result and the element magnitudes: the per-element
-    rule (compare_precise); without it the older rules (graph oracle, mutated inputs)."""
+    rule (compare_precise); without it the older rules (graph oracle, mutated inputs).
+    half: "bfloat16" / "float16" when both results are of that dtype (got and want then hold
+    its values as float32: as_np), None otherwise; t32: torch's float32 result rounded to it."""
     if got.shape != want.shape:
         return "shape: libl2 %s torch %s" % (list(got.shape), list(want.shape))
     if got.dtype != want.dtype:
         return "dtype: libl2 %s torch %s" % (got.dtype, want.dtype)
     if got.size == 0:
         return None
-    if got.dtype in (np.float32, np.float64) and not (grad and dtype == "float32"):
+    if half:
+        dtype = half
+    elif got.dtype in (np.float32, np.float64) and not (grad and dtype == "float32"):
         # mixed-dtype ops: the result's own precision decides. Not for a float64 input's
         # gradient through a float32 op (grad: dtype is the op's output dtype): torch computes
         # it in float32 and casts it after.
@@ -119,7 +168,16 @@ def compare(got, want, tol, dtype, ref64=None, grad=False, precise_ref=None):
         got = early_overflow(got, want)
     if precise_ref is not None and precise_ref[0] is not None \
             and precise_ref[0].shape == got.shape:
+        if half:
+            return compare_half(got, want, precise_ref[0], precise_ref[1], tol, half, grad, t32)
         return compare_precise(got, want, precise_ref[0], precise_ref[1], tol, dtype, grad)
+    if half:  # no float64 reference (it raised): against torch's half result, a few half-ulps
+        bad = nonfinite_mismatch(got, want)
+        fin = np.isfinite(got) & np.isfinite(want)
+        w64 = want.astype(np.float64)
+        lim = (HALF_K_GRAD if grad else 4.0) * EPS[half] * np.abs(w64) + TINY_HALF[half]
+        bad |= fin & (np.abs(got.astype(np.float64) - w64) > lim)
+        return mismatch_report(got, want, bad) if bad.any() else None
     rtol, atol = (GRAD_TOL if grad else TOL)[dtype]
     if tol == "loose" and not grad:
         rtol, atol = rtol * LOOSE_FACTOR, atol * LOOSE_FACTOR
@@ -166,7 +224,8 @@ def compare(got, want, tol, dtype, ref64=None, grad=False, precise_ref=None):
 #             element i's condition, for ops where |inputs| changes the function (softmax,
 #             log_softmax, logsumexp, var/std, losses, layer/batch norm) and for gradients of
 #             elementwise ops (a broadcast input's gradient sums terms of either sign).
-EPS = {"float32": 2.0 ** -23, "float64": 2.0 ** -52}
+EPS = {"float32": 2.0 ** -23, "float64": 2.0 ** -52, "bfloat16": 2.0 ** -7,
+       "float16": 2.0 ** -10}
 TINY = {"float32": float(np.finfo(np.float32).tiny), "float64": float(np.finfo(np.float64).tiny)}
 K = {"elementwise": 4.0, "loose": 16.0, "accumulating": 16.0, "exact": 4.0}
 GRAD_K = 4.0
@@ -352,6 +411,74 @@ def compare_precise(got, want, ref, mag, tol, dtype, grad=False):
     return mismatch_report(got, want, bad) + "; " + ref_report(r, m, allow, got, bad)
 
 
+# ---- bfloat16 / float16 (issue 16) -----------------------------------------------------------
+# libl2 computes a half op in float32 on the exactly converted inputs and rounds the float32
+# result ONCE to the half dtype (l2.h); gradients likewise (each op's backward in float32,
+# rounded where the gradient enters a half input). So element i is compared with torch's float64
+# result on the same half-exact inputs (the precise reference) with
+#     allow32_i x (1 + u) + u x |ref_i| + halftiny          (forward)
+#     allow32_i x (1 + u) + HALF_K_GRAD x u x (|ref_i| + mag_i) + halftiny  (gradients)
+# where allow32_i is the float32 rule's allowance at that element (K x 2^-23 x (|ref_i| + mag_i)
+# + K x float32 tiny, the accumulation error of a float32 computation, mag_i and the cascade
+# factor as for float32), u the half's unit roundoff (2^-8 bfloat16, 2^-11 float16: one rounding
+# to nearest moves a value by at most u |value|) and halftiny half the spacing of the half's
+# subnormals (the rounding error of a result below its least normal). The forward rule is
+# tight: a result truncated instead of rounded to nearest, or computed in half precision, fails.
+# Gradients get HALF_K_GRAD = 4 half roundings of the terms: a backward that reuses the op's
+# half-rounded result (exp's g x exp(x), tanh's g (1 - y^2)) carries that rounding times the
+# derivative's sensitivity (mag_i), as torch's own half gradients do at every node; plus, as
+# for float32, TORCH_FACTOR x torch's own half gradient's error at the same element (a
+# composite op rounds its intermediates to the half, as torch does: glu's sigmoid).
+# Forward, like the float32 rule's torch term: + TORCH_FACTOR x |t32_i - ref_i|, t32 torch's
+# float32 result on the same inputs rounded to the half (a float32 kernel's own limits, shared
+# by torch, are not the half's: silu(-88.7) underflows to -0 in both float32 kernels), not
+# torch's half result (its bfloat16 matmul accumulates in bfloat16: hundreds of ulps).
+# torch's own half result (native where torch 1.13's CPU kernel takes the dtype, else torch in
+# float32 on the same inputs rounded: registry.HALF_TORCH_F32) is used for the non-finite
+# pattern and for the statistics (ulps of libl2 from torch's half result, run.py's line).
+HALF_K_GRAD = 4.0
+U_HALF = {"bfloat16": 2.0 ** -8, "float16": 2.0 ** -11}
+TINY_HALF = {"bfloat16": 2.0 ** -134, "float16": 2.0 ** -25}
+
+
+def compare_half(got, want, ref, mag, tol, half, grad=False, t32=None):
+    """Per-element comparison of a bfloat16 / float16 result (see above); t32: torch's float32
+    result on the same inputs rounded to the half (forward)."""
+    g64, r = got.astype(np.float64), ref.astype(np.float64)
+    bad = nonfinite_mismatch(got, want)
+    with np.errstate(over="ignore", invalid="ignore"):
+        # torch's own overflow (an intermediate in half): the reference rounded is as good
+        bad &= nonfinite_mismatch(got, round_half(r, half))
+    k = K.get(tol, K["accumulating"]) * (GRAD_K if grad else 1.0)
+    m = np.abs(r)
+    if mag is not None and mag.shape == r.shape:
+        m = m + np.where(np.isfinite(mag), mag, 0.0)
+    u = U_HALF[half]
+    allow32 = k * EPS["float32"] * m + k * TINY["float32"]
+    if grad:
+        allow = allow32 * (1 + u) + HALF_K_GRAD * u * m + TINY_HALF[half]
+        # torch's own half gradient rounds after every node: libl2 may be as far from the
+        # reference as torch is at the same element (a composite op's half intermediates)
+        te = np.abs(want.astype(np.float64) - r)
+        allow = allow + TORCH_FACTOR * np.where(np.isfinite(te), te, 0.0)
+    else:
+        allow = allow32 * (1 + u) + u * np.abs(r) + TINY_HALF[half]
+        if t32 is not None and t32.shape == r.shape:
+            # as the float32 rule: as far off as torch's own float32 kernel (rounded to the
+            # half) at the same element, e.g. silu(-88.7) = x / (1 + exp(-x)) is -0 in float32
+            te = np.abs(t32 - r)
+            allow = allow + TORCH_FACTOR * np.where(np.isfinite(te), te, 0.0)
+    fin = np.isfinite(g64) & np.isfinite(r)
+    with np.errstate(invalid="ignore"):
+        bad |= fin & ~(np.abs(g64 - r) <= allow)
+        w64 = want.astype(np.float64)
+        alt = np.isfinite(g64) & np.isfinite(w64) & ~np.isfinite(r)
+        bad |= alt & ~(np.abs(g64 - w64) <= 4 * u * np.abs(w64) + TINY_HALF[half])
+    if not bad.any():
+        return None
+    return mismatch_report(got, want, bad) + "; " + ref_report(r, m, allow, got, bad)
+
+
 def ref_report(r, m, allow, got, bad):
     """The float64 reference, magnitude and allowance at the worst mismatch."""
     idx = np.argwhere(bad)
@@ -460,4 +587,50 @@ def selftest():
     out.append(("float32 overflow: a finite value there fails",
                 fails(np.array([3e38, 1.0], dtype=f32), want, ref, None, "accumulating",
                       "float32")))
+    out += selftest_half()
+    return out
+
+
+def selftest_half():
+    """The half rule (compare_half): rounded once passes, truncated or summed in half fails."""
+    out = []
+    rng = np.random.default_rng(16)
+    x = rng.uniform(-3, 3, 4000)
+    ref = np.exp(x)
+    for h in HALF:
+        td = getattr(torch, h)
+        rn = torch.from_numpy(ref).to(td).float().numpy()  # correctly rounded from float64
+        r32 = torch.from_numpy(ref.astype(np.float32)).to(td).float().numpy()  # via float32
+        # truncated toward zero: drop the bits below the half's mantissa
+        keep = 16 if h == "bfloat16" else None
+        if keep:
+            tr = (ref.astype(np.float32).view(np.uint32) & np.uint32(0xFFFF0000)).view(np.float32)
+        else:
+            f16 = ref.astype(np.float16)
+            tr = np.where(np.abs(f16.astype(np.float64)) > np.abs(ref),
+                          np.nextafter(f16, np.float16(0)), f16).astype(np.float32)
+
+        def hfails(got, mag=None, tol="elementwise", grad=False):
+            return compare(got, rn, tol, h, grad=grad, precise_ref=(ref, mag),
+                           half=h) is not None
+        out.append(("%s exp rounded to nearest from float64 passes" % h, not hfails(rn)))
+        out.append(("%s exp rounded via float32 (double rounding) passes" % h, not hfails(r32)))
+        out.append(("%s exp truncated instead of rounded fails" % h, hfails(tr)))
+        out.append(("%s 2 half-ulps off fails" % h, hfails(
+            torch.from_numpy(rn * (1 + 4 * U_HALF[h])).to(td).float().numpy())))
+        # a sum of 256 terms: float32 accumulation rounded once passes, half accumulation fails
+        t = rng.uniform(0, 1, (64, 256))
+        th = torch.from_numpy(t).to(td)
+        t64 = th.double().numpy()
+        sref = t64.sum(1)
+        good = torch.from_numpy(t64.astype(np.float32).sum(1)).to(td).float().numpy()
+        acc = th[:, 0].clone()
+        for j in range(1, 256):
+            acc = acc + th[:, j]  # rounded to the half after every term
+        out.append(("%s sum: float32 accumulation rounded once passes" % h,
+                    compare(good, good, "accumulating", h, precise_ref=(sref, sref),
+                            half=h) is None))
+        out.append(("%s sum: accumulated in %s fails" % (h, h),
+                    compare(acc.float().numpy(), good, "accumulating", h,
+                            precise_ref=(sref, sref), half=h) is not None))
     return out

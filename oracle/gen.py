@@ -103,7 +103,8 @@ def make_values(kind, dtype, n, seed):
     """n logical values of the given kind, deterministic in seed."""
     if kind.startswith("mat:"):  # decompositions (issue 15, la2): matrices of chosen spectra
         import matgen
-        return matgen.values(kind, n, seed).astype(dtype)
+        return matgen.values(kind, n, seed).astype(
+            "float32" if dtype in ("bfloat16", "float16") else dtype)
     rng = np.random.default_rng(seed)
     if kind.startswith("perm:"):  # index3: n distinct indices from [0, hi) (n <= hi)
         return rng.permutation(max(int(kind.split(":")[1]), n))[:n]
@@ -169,22 +170,29 @@ def make_values(kind, dtype, n, seed):
         # large but with finite squares (the overflow of float32 intermediates depends on the
         # order of operations, which differs between libraries), tiny, denormal; not for
         # accumulations (_acc), where +-big cancel and the order of the terms decides
-        big = 1e18 if dtype == "float32" else 1e150
+        big = {"float32": 1e18, "bfloat16": 1e18, "float16": 200.0}.get(dtype, 1e150)
         specials = np.array([0.0, -0.0, 1e-30, -1e-30, 1e-40, 5e-324, -5e-324, 1e4, -1e4, 1.0,
                              -1.0] + ([big, -big] if kind == "special_finite" else []))
+        if dtype == "float16":  # float16's own tiny values: subnormal (6e-8, 1e-5), least normal
+            specials = np.array([0.0, -0.0, 6e-8, -1e-5, 6.1e-5, 1e-3, 1e3, -1e3, 1.0, -1.0] +
+                                ([big, -big] if kind == "special_finite" else []))
         m = rng.random(n) < 0.4
         v[m] = specials[rng.integers(0, len(specials), int(m.sum()))]
     elif kind == "wide":  # magnitudes up to 1e4 (softmax / logsumexp stability, large products)
         v = np.where(rng.random(n) < 0.5, rng.uniform(-1e4, 1e4, n),
                      10.0 ** rng.uniform(-3, 4, n) * np.where(rng.random(n) < 0.5, -1, 1))
     elif kind == "near_overflow":  # exp, exp2, sinh, cosh... around the overflow threshold
-        lim = 88.7 if dtype == "float32" else 709.8
+        # bfloat16 has float32's exponent range; float16 overflows at 65504 (exp at 11.09,
+        # exp2 at 16)
+        lim = {"float32": 88.7, "bfloat16": 88.7, "float16": 11.09}.get(dtype, 709.8)
         v = rng.uniform(lim - 4, lim + 2, n) * np.where(rng.random(n) < 0.7, 1, -1)
-        if dtype == "float32":  # exp2 overflows at 128: some values there too
+        if dtype in ("float32", "bfloat16", "float16"):  # exp2's own limit: some values there
             m = rng.random(n) < 0.25
-            v[m] = rng.uniform(124, 130, int(m.sum()))
+            e2 = 16 if dtype == "float16" else 128
+            v[m] = rng.uniform(e2 - 4, e2 + 2, int(m.sum()))
     elif kind == "near_zero":  # log, sqrt, reciprocal... near 0, with zeros and denormals
-        v = 10.0 ** rng.uniform(-44 if dtype == "float32" else -320, -1, n)
+        lo = {"float32": -44, "bfloat16": -40, "float16": -7.2}.get(dtype, -320)
+        v = 10.0 ** rng.uniform(lo, -1, n)
         m = rng.random(n) < 0.1
         v[m] = 0.0
     elif kind == "int_big":
@@ -236,7 +244,12 @@ def spec(shape, dtype, layout, rng, values="uniform", seed=None):
 
 def spec_values(s):
     n = int(np.prod(s["shape"])) if s["shape"] else 1
-    return make_values(s["values"], s["dtype"], n, s["seed"])
+    v = make_values(s["values"], s["dtype"], n, s["seed"])
+    if s["dtype"] in ("bfloat16", "float16"):  # the values the tensor holds (float32, rounded)
+        import torch
+        t = torch.from_numpy(np.ascontiguousarray(np.asarray(v, dtype=np.float64)).reshape(-1))
+        v = t.float().to(getattr(torch, s["dtype"])).double().numpy()
+    return v
 
 
 def _bcast_reduce(shape, rng):

@@ -13,11 +13,24 @@ import numpy as np
 import torch
 import torch.utils.dlpack
 
-L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL = 0, 1, 2, 3
-DTYPES = {"float32": L2_FLOAT32, "float64": L2_FLOAT64, "int64": L2_INT64, "bool": L2_BOOL}
-NP_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "bool": np.bool_}
+L2_FLOAT32, L2_FLOAT64, L2_INT64, L2_BOOL, L2_BFLOAT16, L2_FLOAT16 = 0, 1, 2, 3, 4, 5
+DTYPES = {"float32": L2_FLOAT32, "float64": L2_FLOAT64, "int64": L2_INT64, "bool": L2_BOOL,
+          "bfloat16": L2_BFLOAT16, "float16": L2_FLOAT16}
+# bfloat16 / float16 buffers hold the raw 16-bit patterns (numpy has no bfloat16): torch reads
+# them through .view(torch.bfloat16 / torch.float16), libl2 through l2_from_blob with its dtype
+NP_DTYPES = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "bool": np.bool_,
+             "bfloat16": np.int16, "float16": np.int16}
 TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64,
-                "bool": torch.bool}
+                "bool": torch.bool, "bfloat16": torch.bfloat16, "float16": torch.float16}
+HALF = ("bfloat16", "float16")
+HALF_NAN = {"bfloat16": 0x7FC0, "float16": 0x7E00}  # the gaps' and guards' quiet NaN patterns
+
+
+def half_bits(values, dt):
+    """The 16-bit patterns (np.int16) of values (any float array) drawn as float32 and rounded
+    to the half dtype dt by torch (round to nearest even, as torch's .to())."""
+    v = torch.from_numpy(np.ascontiguousarray(np.asarray(values, dtype=np.float64)).reshape(-1))
+    return v.to(torch.float32).to(TORCH_DTYPES[dt]).view(torch.int16).numpy()
 DTYPE_NAMES = {v: k for k, v in DTYPES.items()}
 GUARD = 16  # elements of guard zone before and after every buffer
 INT_SENTINEL = -0x5A5A5A5A5A5A5A5B
@@ -164,7 +177,7 @@ class Lib:
         return self.to_torch(t).clone()
 
 
-_BITS = {1: np.uint8, 4: np.uint32, 8: np.uint64}
+_BITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
 class Buffer:
@@ -181,6 +194,8 @@ class Buffer:
         self.buf = np.empty(n, dtype=NP_DTYPES[dt])
         if dt in ("float32", "float64"):
             self.buf[:] = np.nan
+        elif dt in HALF:
+            self.buf[:] = np.int16(HALF_NAN[dt])
         elif dt == "int64":
             self.buf[:] = INT_SENTINEL
         else:
@@ -192,9 +207,15 @@ class Buffer:
         view = np.lib.stride_tricks.as_strided(self.buf[off:], shape=shape,
                                                strides=tuple(s * es for s in strides))
         if view.size:
-            view[...] = np.asarray(values, dtype=NP_DTYPES[dt]).reshape(shape)
+            if dt in HALF:
+                view[...] = half_bits(values, dt).reshape(shape)
+            else:
+                view[...] = np.asarray(values, dtype=NP_DTYPES[dt]).reshape(shape)
         self.snapshot = self.buf.copy()
-        self.torch = torch.from_numpy(self.buf).as_strided(shape, strides, off)
+        tb = torch.from_numpy(self.buf)
+        if dt in HALF:
+            tb = tb.view(TORCH_DTYPES[dt])
+        self.torch = tb.as_strided(shape, strides, off)
         nd = len(shape)
         sh = (C.c_int64 * max(nd, 1))(*shape)
         st = (C.c_int64 * max(nd, 1))(*strides)

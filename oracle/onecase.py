@@ -3,6 +3,7 @@ through libl2 at each thread count and through torch, compare values, gradients,
 error kinds; and the crash supervision state the worker notes before each case."""
 import json
 import os
+import re
 import warnings
 import zlib
 
@@ -14,7 +15,8 @@ import l2lib
 import registry as R
 import errkind as EK
 from compare import (FLOATS, as_np, check_dropout, compare, errors,  # noqa: F401
-                     precise, reference64, take_along)
+                     precise, reference64, take_along, FLOATS_H, HALF, half_of,
+                     dtype_mismatch, half_ulps)
 
 # Upstream gradients in every layout class, overlapping ones included (they are read-only).
 GRAD_LAYOUTS = G.LAYOUTS
@@ -55,6 +57,8 @@ def make_case(op, dtype, d, threads=None):
     if op.name in GEMM_OPS and dtype == "float32":  # from the case's seeds: no draw
         key = json.dumps([s and s["seed"] for s in case["inputs"]] + [case["grad"]["seed"]])
         case["gemm"] = ("own", "auto", "blas")[zlib.crc32(key.encode()) % 3]
+    if dtype in HALF and op.name in R.HALF_FORWARD_ONLY:  # libl2 refuses their half gradients
+        r["nograd"] = True
     if r.get("nograd"):  # forward only: no input requires grad (a generator's choice)
         case["nograd"] = True
     threads = list(threads or THREADS)
@@ -120,6 +124,77 @@ def thread_check(op, got, first, n, n0, what, full):
     return m
 
 
+# ---- bfloat16 / float16: where torch 1.13's CPU kernels refuse the dtype ------------------
+
+def half_refused(op, terr, tin):
+    """torch refused a half input with "not implemented for 'Half'/'BFloat16'" and the op is in
+    registry.HALF_TORCH_F32 (libl2 computes it: the documented departure), or with one of
+    torch's half bugs (reg_half.HALF_TORCH_BUGS)."""
+    if not any(half_of(t) for t in tin):
+        return False
+    m = str(terr)
+    if "reg_half.HALF_TORCH_ALWAYS_F32" in m:
+        return True
+    bug = R.HALF_TORCH_BUGS.get(op.name)
+    if bug and re.search(bug, m):
+        return True
+    return op.name in R.HALF_TORCH_F32 and (
+        "not implemented for 'Half'" in m or "not implemented for 'BFloat16'" in m)
+
+
+def ref_via_f32(op, tin, a):
+    """torch in float32 on the same inputs (halves converted exactly, differentiably: the
+    gradients flow back into the half leaves, rounded there), float32 results rounded to the
+    half dtype: the reference where torch refuses the half dtype. Mixed with a float32 /
+    float64 operand the result stays that float (torch.promote_types)."""
+    halves = [half_of(t) for t in tin]
+    hs = set(h for h in halves if h)
+    wide = any(isinstance(t, torch.Tensor) and t.dtype in (torch.float32, torch.float64)
+               for t in tin)
+    to = None if wide or len(hs) != 1 else getattr(torch, hs.pop())
+    xs = [t.float() if h else t for t, h in zip(tin, halves)]
+    r = op.ref(xs, a)
+    k = op.inplace
+    if k is not None and halves[k]:  # the in-place result goes back into torch's half self
+        with torch.no_grad():
+            tin[k].copy_(xs[k])
+
+    def rd(o):
+        if to is not None and isinstance(o, torch.Tensor) and o.dtype == torch.float32:
+            return o.to(to)
+        return o
+    return tuple(rd(o) for o in r) if isinstance(r, tuple) else rd(r)
+
+
+def torch_f32_half(op, tin, a):
+    """torch in float32 on clones of the (half) inputs, float results rounded to the half: a
+    float64 numpy array per output (None where not float), or None when torch raises."""
+    xs = [t.detach().clone() if isinstance(t, torch.Tensor) else t for t in tin]
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = ref_via_f32(op, xs, a)
+    except Exception:
+        return None
+    if op.inplace is not None:
+        r = xs[op.inplace]
+    outs = list(r) if isinstance(r, tuple) else [r]
+    return [o.detach().double().numpy() if isinstance(o, torch.Tensor) and
+            o.is_floating_point() else None for o in outs]
+
+
+def torch_half_grads(op, tin, a, diff, gup):
+    """torch's backward refused the half dtype (the forward took it): the gradients from
+    torch in float32 (ref_via_f32 on fresh leaves), rounded into the half inputs' .grad."""
+    xs = [t.detach().requires_grad_(True) if i in diff else
+          (t.detach() if isinstance(t, torch.Tensor) else t) for i, t in enumerate(tin)]
+    o = ref_via_f32(op, xs, a)
+    o = o[0] if isinstance(o, tuple) else o
+    gs = torch.autograd.grad(o, [xs[i] for i in diff], gup.to(o.dtype), allow_unused=True)
+    for i, g in zip(diff, gs):
+        tin[i].grad = None if g is None else g.to(tin[i].dtype)
+
+
 def run_case(lib, op, case, stats=None):
     """run_case_mode with the case's gemm mode (l2_debug_gemm) set, then auto again."""
     global _gemm_bitwise
@@ -161,8 +236,8 @@ def run_case_mode(lib, op, case, stats=None):
         special = any(s is not None and s["values"] in G.NONFINITE_KINDS
                       for s in case["inputs"])
         diff = [i for i in (op.diff if op.diff is not None else range(len(bufs)))
-                if bufs[i] is not None and bufs[i].dtype in FLOATS]
-        do_grad = (dtype in FLOATS and not op.nograd and bool(diff) and op.inplace is None
+                if bufs[i] is not None and bufs[i].dtype in FLOATS_H]
+        do_grad = (dtype in FLOATS_H and not op.nograd and bool(diff) and op.inplace is None
                    and not case.get("nograd"))
         # torch
         tin = [(tbufs[i].torch if i in tbufs else b.torch) if b is not None else None
@@ -171,7 +246,7 @@ def run_case_mode(lib, op, case, stats=None):
             for i in diff:
                 tin[i].requires_grad_(True)
         # torch in float64 on the same inputs (before torch's call: it may update running stats)
-        if dtype in FLOATS and op.tol != "exact" and op.check is None:
+        if dtype in FLOATS_H and op.tol != "exact" and op.check is None:
             ctx["pre"] = precise(op, tin, a)
         terr = None
         tout = None
@@ -181,6 +256,24 @@ def run_case_mode(lib, op, case, stats=None):
                 tout = op.ref(tin, a)
         except Exception as e:  # torch refuses: libl2 must refuse too
             terr = e
+        if dtype in HALF and op.tol not in ("exact", "exact_unsigned") and op.check is None:
+            ctx["t32h"] = torch_f32_half(op, tin, a)  # libl2 may be as far off as torch's
+            # float32 kernel rounded to the half (compare_half)
+        if dtype in HALF and op.name in R.HALF_TORCH_ALWAYS_F32 and \
+                any(half_of(t) == "bfloat16" for t in tin):  # whatever torch said
+            terr = RuntimeError("torch's bfloat16 %s is wrong (reg_half.HALF_TORCH_ALWAYS_F32)"
+                                % op.name)
+        if terr is not None and half_refused(op, terr, tin):
+            # torch 1.13's CPU kernel lacks the half dtype, libl2 computes it (a departure,
+            # registry.HALF_TORCH_F32): torch in float32 on the same inputs, rounded
+            ctx["t32"] = True
+            terr = None
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tout = ref_via_f32(op, tin, a)
+            except Exception as e:
+                terr = e
         touts = list(tout) if isinstance(tout, tuple) else [tout]
         threads = threads_of(case)
         for j, n in enumerate(threads):
@@ -203,7 +296,8 @@ def run_case_mode(lib, op, case, stats=None):
                     lib.set_num_threads(threads[0])
             if msg:
                 return msg
-        if op.inplace is not None and dtype in FLOATS and not op.nograd and not ctx["refused"]:
+        if op.inplace is not None and dtype in FLOATS_H and not op.nograd and not ctx["refused"] \
+                and not (dtype in HALF and op.name in R.HALF_FORWARD_ONLY):
             case["_side"] = "backward"
             cov = stats.get("cover") if stats is not None else None
             return "\n".join(inplace_grad(lib, op, case, f, threads, cov, special)) or None
@@ -276,7 +370,9 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
         got, want = as_np(lb.torch), as_np(tb.torch)
         m = thread_check(op, got, first and first["inplace"], n, n0, "in-place result",
                          lambda: compare(got, want, op.tol, dtype,
-                                         precise_ref=_pk(ctx["pre"], 0)))
+                                         precise_ref=_pk(ctx["pre"], 0),
+                                         half=half_of(lb.torch),
+                                         t32=(ctx.get("t32h") or [None])[0]))
         if m:
             fails.append(m if first else "in-place result: " + m)
         rec["inplace"] = got
@@ -289,7 +385,8 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
             got, want = as_np(bufs[i].torch), as_np(tbufs[i].torch)
             m = thread_check(op, got, first and first["mutated"].get(i), n, n0,
                              "mutated input %d" % i,
-                             lambda: compare(got, want, "accumulating", dtype))
+                             lambda: compare(got, want, "accumulating", dtype,
+                                             half=half_of(bufs[i].torch)))
             if m:
                 fails.append(m if first else "mutated input %d: %s" % (i, m))
             rec["mutated"][i] = got
@@ -299,6 +396,10 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
         got = as_np(gt)
         rec["outs"].append(got)
         want_t = touts[k] if k < len(touts) else None
+        m = dtype_mismatch(gt, want_t) if isinstance(want_t, torch.Tensor) else None
+        if m:
+            fails.append(where + "output %d: %s" % (k, m))
+            continue
         if op.view and (k == 0 or getattr(op, "pieces", False)) and want_t is not None and \
                 want_t.numel():
             t_alias = bufs[0].contains(want_t.data_ptr())
@@ -356,10 +457,15 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
             ctx["pg"] = precise(op, tin, a, diff, gup) if op.check is None else (None, None)
             try:
                 t0.backward(gup)
-            except RuntimeError:  # torch has no gradient (atan2 of a bool tensor): none to compare
-                ctx["no_torch_grad"] = True
-                ctx["first"] = first or rec
-                return None
+            except RuntimeError as e:
+                try:
+                    if not half_refused(op, e, tin):
+                        raise
+                    torch_half_grads(op, tin, a, diff, gup)
+                except RuntimeError:  # torch has no gradient (atan2 of a bool tensor): none
+                    ctx["no_torch_grad"] = True  # to compare
+                    ctx["first"] = first or rec
+                    return None
         st_ = lib.backward(out, gb.l2, False)
         if st_ != 0:
             return where + "l2_backward failed: " + lib.error()
@@ -377,7 +483,7 @@ def l2_run(lib, op, case, f, bufs, tbufs, tin, touts, terr, do_grad, diff, speci
             fg = first["grads"].get(i) if first is not None else None
             m = thread_check(op, got, fg, n, n0, "grad of input %d" % i,
                              lambda: compare_grad(got, as_np(tg), op.tol, odt, special,
-                                                  _pk(ctx["pg"], j)))
+                                                  _pk(ctx["pg"], j), half_of(tg)))
             if m:
                 fails.append(m if first else "grad of input %d: %s" % (i, m))
         for i, b in enumerate(bufs):
@@ -421,8 +527,9 @@ def grad_pair(lib, tg, lg):
         return None, None
     gt = lib.to_torch(lg)
     got = as_np(gt)
+    m = dtype_mismatch(gt, tg)
     del gt
-    return got, None
+    return (None, m) if m else (got, None)
 
 
 def compare_output(op, case, got, want_t, k, l2_outs, tin, bufs, ctx, stats):
@@ -450,7 +557,7 @@ def compare_output(op, case, got, want_t, k, l2_outs, tin, bufs, ctx, stats):
         except Exception as e:
             m = "indices out of range: %s" % e
         return "(indices) " + m if m else None
-    if op.check == "to_dtype" and a["to"] in ("int64",) and dtype in FLOATS:
+    if op.check == "to_dtype" and a["to"] in ("int64",) and dtype in FLOATS_H:
         src = as_np(tin[0].detach()).astype(np.float64)
         ok = np.isfinite(src) & (np.abs(src) < 2**62)
         got, want = np.where(ok, got, 0), np.where(ok, want, 0)
@@ -461,15 +568,22 @@ def compare_output(op, case, got, want_t, k, l2_outs, tin, bufs, ctx, stats):
         if k not in ctx["ref64"]:
             ctx["ref64"][k] = reference64(op, tin, a, k)
         ref64 = ctx["ref64"][k]
-    m = compare(got, want, op.tol, dtype, ref64, precise_ref=_pk(pre, k))
+    half = half_of(want_t)
+    t32 = ctx.get("t32h")
+    t32 = t32[k] if half and t32 is not None and k < len(t32) else None
+    m = compare(got, want, op.tol, dtype, ref64, precise_ref=_pk(pre, k), half=half, t32=t32)
+    if half and m is None and stats is not None and got.shape == want.shape and \
+            not ctx.get("t32"):  # libl2 from torch's own half result, in half ulps
+        key = "ulp_torch_" + half
+        stats[key] = max(stats.get(key, 0), half_ulps(got, want, half))
     if m is None and got.dtype.kind == "f" and got.shape == want.shape and \
             np.any(~np.isfinite(want) & np.isfinite(got)):
         ctx["torch_overflow"] = True  # accepted against the float64 reference: grads diverge
     if stats is not None and m is None and got.shape == want.shape:
         pk = _pk(pre, k)
-        e = errors(got, want if pk is None or pk[0].shape != got.shape else pk[0])
+        e = errors(got, want if pk is None or pk[0].shape != got.shape else pk[0], half)
         if got.dtype.kind == "f":
-            key = "ulp_" + str(got.dtype)
+            key = "ulp_" + (half or str(got.dtype))
             stats[key] = max(stats.get(key, 0), e[2])
         stats["max_abs"] = max(stats["max_abs"], e[0])
         stats["max_rel"] = max(stats["max_rel"], e[1])
@@ -512,14 +626,14 @@ def error_kind(lib, op, terr, stats):
     return msg
 
 
-def compare_grad(got, want, tol, dtype, special, precise_ref=None):
+def compare_grad(got, want, tol, dtype, special, precise_ref=None, half=None):
     """Gradients compare as results do (NaN == NaN); at inf / NaN inputs only where torch's
-    gradient is defined (not NaN)."""
+    gradient is defined (not NaN). half: the gradient's dtype when it is bfloat16 / float16."""
     if special and got.shape == want.shape and want.dtype.kind == "f":
         undef = np.isnan(want)
         got = np.where(undef, 0, got).astype(got.dtype)
         want = np.where(undef, 0, want).astype(want.dtype)
-    return compare(got, want, tol, dtype, grad=True, precise_ref=precise_ref)
+    return compare(got, want, tol, dtype, grad=True, precise_ref=precise_ref, half=half)
 
 
 def inplace_grad(lib, op, case, f, threads=(1,), cov=None, special=False):
@@ -531,7 +645,7 @@ def inplace_grad(lib, op, case, f, threads=(1,), cov=None, special=False):
             for s in case["inputs"]]
     extra, outs = [], []
     try:
-        diff = [i for i, b in enumerate(bufs) if b is not None and b.dtype in FLOATS]
+        diff = [i for i, b in enumerate(bufs) if b is not None and b.dtype in FLOATS_H]
         tin = [b.torch if b is not None else None for b in bufs]
         for i in diff:
             tin[i].requires_grad_(True)
@@ -583,7 +697,7 @@ def inplace_grad(lib, op, case, f, threads=(1,), cov=None, special=False):
                 m = thread_check(op, got, firsts.get(i) if j else None, n, threads[0],
                                  "in-place grad of input %d" % i,
                                  lambda: compare_grad(got, as_np(tg), op.tol, dtype, special,
-                                                      _pk(pg, jd)))
+                                                      _pk(pg, jd), half_of(tg)))
                 if m:
                     fails.append(m if j else "in-place grad of input %d: %s" % (i, m))
                 firsts.setdefault(i, got)
@@ -656,7 +770,8 @@ def pieces_backward(lib, case, tin, touts, l2_outs, bufs, diff, special, sep, ct
         fg = first["grads"].get(i) if first is not None else None
         odt = str(tg.dtype).split(".")[-1]
         m = thread_check(op, got, fg, n, n0, "grad of input %d" % i,
-                         lambda: compare_grad(got, as_np(tg), op.tol, odt, special))
+                         lambda: compare_grad(got, as_np(tg), op.tol, odt, special,
+                                              half=half_of(tg)))
         if m:
             fails.append(m if first else "grad of input %d: %s" % (i, m))
     for i, b in enumerate(bufs):

@@ -23,6 +23,9 @@ import ctypes as C  # noqa: F401 (the split entry files)
 FLOATS = ("float32", "float64")
 NUM = ("float32", "float64", "int64")
 ALL = ("float32", "float64", "int64", "bool")
+HALF = ("bfloat16", "float16")  # issue 16: the entries that take them are listed in reg_half.py
+FLOATS_H = FLOATS + HALF
+ALL_H = ALL + HALF
 INT64_MAX = 2**63 - 1
 RED = {0: "none", 1: "mean", 2: "sum"}  # l2_reduction values
 
@@ -103,6 +106,8 @@ def _other_dt(d, dt, p=6):
     """Mixed dtypes: in one case of p, another of float32, float64, int64, bool than dt."""
     if d.int(0, p - 1):
         return dt
+    if dt in HALF:  # a half with float32/float64/int64/bool or the other half (-> float32)
+        return d.choice([x for x in ALL_H if x != dt])
     return d.choice([x for x in ALL if x != dt])
 
 
@@ -434,11 +439,11 @@ add("l2_contiguous", "T:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt)], 
     lambda ts, a: ts[0].contiguous(), tol="exact", dtypes=ALL)
 add("l2_clone", "T:T", lambda d, dt: {"inputs": [d.tensor(d.shape(), dt)], "args": {}},
     lambda ts, a: ts[0].clone(), tol="exact", dtypes=ALL)
-DT_ENUM = {"float32": 0, "float64": 1, "int64": 2, "bool": 3}
+DT_ENUM = {"float32": 0, "float64": 1, "int64": 2, "bool": 3, "bfloat16": 4, "float16": 5}
 add("l2_to_dtype", "T:Ti",
     lambda d, dt: {"inputs": [d.tensor(d.shape(), dt, d.choice(["uniform", "special",
                                                                  "small_int"]))],
-                   "args": {"to": d.choice(ALL)}},
+                   "args": {"to": d.choice(ALL_H if dt in HALF else ALL)}},
     lambda ts, a: ts[0].to(getattr(torch, a["to"])),
     lambda f, xs, a: f(xs[0], DT_ENUM[a["to"]]), tol="exact", dtypes=ALL, check="to_dtype")
 
@@ -668,3 +673,7 @@ import reg_svd  # noqa: E402,F401
 import reg_norm  # noqa: E402,F401  # norms, least squares, cholesky_solve (issue 15, lsqnorm)
 # baddbmm, addbmm (issue 15, baddbmm)
 import reg_baddbmm  # noqa: E402,F401
+# bfloat16 / float16 (issue 16): the entries that take the half dtypes, and the ops torch 1.13
+# refuses in float16 that libl2 computes (the reference there: torch in float32, rounded)
+from reg_half import (HALF_TORCH_F32, HALF_TORCH_BUGS, HALF_FORWARD_ONLY,  # noqa: E402,F401
+                      HALF_TORCH_ALWAYS_F32, HALF_SIZED_CI)

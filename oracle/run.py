@@ -167,17 +167,35 @@ def run_counted(lib, op, case, stats, seed, out):
         stats["passed"] += 1
 
 
+def op_dtypes(op, only=None):
+    """op's dtypes, those in only (a set) when given (--dtypes)."""
+    return [d for d in op.dtypes if only is None or d in only]
+
+
+def half_budget(per_dtype, profile, n=None):
+    """(curated, hypothesis) cases per op and half dtype: a third of the others' (CI: 5 + 5),
+    or n (--half-cases) split the same way. The half dtypes are not counted in the budget's
+    division, so adding them leaves the other dtypes' cases as they were."""
+    n = n if n is not None else max(4, per_dtype // 3)
+    return n // 2, n - n // 2
+
+
 def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress, threads=(1,),
-           deadline=None):
+           deadline=None, only=None, half_n=(5, 5)):
     """Run op's cases; with a deadline (time.time() value), the time left is spread over the
-    op's dtypes (half for curated cases, half for Hypothesis) and the op stops when it is up."""
+    op's dtypes (half for curated cases, half for Hypothesis) and the op stops when it is up.
+    Half dtypes (bfloat16, float16) run half_n (curated, hypothesis) cases, and their sized
+    cases in the deep profile (in CI only the ops of reg_half.HALF_SIZED_CI)."""
     stats = new_stats()
     deep = profile == "deep"
-    for di, dtype in enumerate(op.dtypes):
+    dts = op_dtypes(op, only)
+    n_cur0, n_hyp0 = n_curated, n_hyp
+    for di, dtype in enumerate(dts):
+        n_curated, n_hyp = half_n if dtype in R.HALF else (n_cur0, n_hyp0)
         t_dt = t_cur = None
         if deadline is not None:
             now = time.time()
-            t_dt = now + (deadline - now) / (len(op.dtypes) - di)
+            t_dt = now + (deadline - now) / (len(dts) - di)
             t_cur = now + (t_dt - now) / 2
         # curated: every curated shape and every layout class, each in its own order
         salt = zlib.crc32((op.name + dtype).encode())
@@ -233,7 +251,9 @@ def run_op(lib, op, n_curated, n_hyp, profile, seed, out, progress, threads=(1,)
             progress(op.name, dtype, stats)
     # sized: both sides of every internal threshold the op meets, and large inputs (sizes.py)
     t0 = time.time()
-    for dtype in op.dtypes:
+    for dtype in dts:
+        if dtype in R.HALF and not deep and op.name not in R.HALF_SIZED_CI:
+            continue
         for case in S.sized_cases(lib, op, dtype, profile, seed, make_case):
             run_counted(lib, op, case, stats, seed, out)
             stats["sized"] += 1
@@ -281,6 +301,10 @@ def main():
     ap.add_argument("--minutes", type=float, default=None,
                     help="time budget: spread over the ops, the run stops when it is spent")
     ap.add_argument("--coverage-out", default=None, help="write the coverage table here")
+    ap.add_argument("--dtypes", default=None,
+                    help="only these dtypes, e.g. bfloat16,float16 (default: every op's own)")
+    ap.add_argument("--half-cases", type=int, default=None,
+                    help="cases per op and half dtype (default: a third of the others')")
     ap.add_argument("--deadline", type=float, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--from", dest="start", type=int, default=1, help=argparse.SUPPRESS)
@@ -335,10 +359,13 @@ def main():
         ops = [o for o in ops if o.name in want]
     avail = [o for o in ops if lib.fn(o.name, o.sig) is not None]
     budget = args.cases or (12000 if args.profile == "ci" else 120000)
-    ndt = sum(len(o.dtypes) for o in avail) or 1
+    # the half dtypes are not counted here: they run half_budget's cases (issue 16)
+    ndt = sum(len([d for d in o.dtypes if d not in R.HALF]) for o in avail) or 1
     per_dtype = max(30 if args.profile == "ci" else 300, budget // ndt + 1)
     n_cur = per_dtype // 2
     n_hyp = per_dtype - n_cur
+    half_n = half_budget(per_dtype, args.profile, args.half_cases)
+    only = set(args.dtypes.split(",")) if args.dtypes else None
     print("# oracle: profile %s, seed %d, library %s, libl2 threads %s" % (
         args.profile, seed, lib.path, ",".join(map(str, threads))))
     print("# torch %s, hypothesis %s; %d registry entries, %d in this library; %d cases per "
@@ -397,7 +424,8 @@ def main():
         if args.deadline is not None:
             left = sum(1 for o in ops[k - 3:] if lib.fn(o.name, o.sig) is not None)
             deadline = time.time() + (args.deadline - time.time()) / max(left, 1)
-        s = run_op(lib, op, n_cur, n_hyp, args.profile, seed, out, progress, threads, deadline)
+        s = run_op(lib, op, n_cur, n_hyp, args.profile, seed, out, progress, threads, deadline,
+                   only, half_n)
         dt = time.time() - t0
         for key in total:
             total[key] += s[key]
@@ -407,6 +435,11 @@ def main():
                    s["max_rel"], s["max_ulp"], s.get("ulp_float32", 0),
                    s.get("ulp_float64", 0), dt)
         line += " (%d sized, %.1fs)" % (s["sized"], s["sized_seconds"])
+        hl = ["%s %d ulp, %d from torch's" % (h, s.get("ulp_" + h, 0), s["ulp_torch_" + h])
+              if "ulp_torch_" + h in s else "%s %d ulp" % (h, s.get("ulp_" + h, 0))
+              for h in R.HALF if h in op_dtypes(op, only)]
+        if hl:
+            line += "; half vs float64: " + ", ".join(hl)
         if s["known_passing"]:
             line += "; %d cases of known-failure patterns pass" % s["known_passing"]
         if s["known"]:
@@ -417,7 +450,8 @@ def main():
         sys.stdout.flush()
         summary[op.name] = {key: s.get(key, 0) for key in (
             "run", "passed", "failed", "errors", "max_abs", "max_rel", "max_ulp", "known",
-            "known_by", "ulp_float32", "ulp_float64", "sized", "sized_seconds") + EK_KEYS}
+            "known_by", "ulp_float32", "ulp_float64", "sized", "sized_seconds", "ulp_bfloat16",
+            "ulp_float16", "ulp_torch_bfloat16", "ulp_torch_float16") + EK_KEYS}
         summary[op.name]["seconds"] = round(dt, 2)
         summary[op.name]["cells"] = s["cover"].export(op.name)
         summary[op.name]["failures"] = [{"repro": repro(x["case"]), "message": x["message"],

@@ -31,6 +31,10 @@ def supervise(args, script, save_case, repro, known_counts, ek_keys):
     if args.cases:
         argv += ["--cases", str(args.cases)]
     argv += ["--threads", args.threads]
+    if getattr(args, "dtypes", None):
+        argv += ["--dtypes", args.dtypes]
+    if getattr(args, "half_cases", None) is not None:
+        argv += ["--half-cases", str(args.half_cases)]
     if args.minutes:
         argv += ["--deadline", repr(time.time() + 60.0 * args.minutes)]
     env = dict(os.environ, OMP_WAIT_POLICY="passive")
@@ -112,6 +116,7 @@ def supervise(args, script, save_case, repro, known_counts, ek_keys):
         print("# error kinds: %d error-parity cases, %d kinds matched, %d unmapped (torch's or "
               "libl2's kind unclassifiable), %d documented departures, %d differ" % tuple(
                   [sum(tot[k] for k in ek_keys)] + [tot[k] for k in ek_keys]))
+        half_line(ops)
         if seed_line:
             print(seed_line.rstrip().replace("# oracle:", "# (replay:") + ")")
         if args.json:
@@ -126,6 +131,22 @@ def supervise(args, script, save_case, repro, known_counts, ek_keys):
                 os.unlink(pth)
             except OSError:
                 pass
+
+
+def half_line(ops):
+    """bfloat16 / float16 (issue 16): the largest distance, in ulps of the half dtype, of libl2's
+    results from the float64 reference rounded to the half and from torch's own half result
+    (where torch computed natively in the half), with the op."""
+    parts = []
+    for h in ("bfloat16", "float16"):
+        for key, what in (("ulp_" + h, "from float64 rounded"), ("ulp_torch_" + h,
+                                                                 "from torch's own")):
+            vals = [(st.get(key), op) for op, st in ops.items() if st.get(key) is not None]
+            if vals:
+                v, op = max(vals)
+                parts.append("%s %s %d (%s)" % (h, what, v, op))
+    if parts:
+        print("# half ulps (max over ops): " + "; ".join(parts))
 
 
 def coverage_config(args):
