@@ -600,7 +600,7 @@ L2_API bool l2_has_double_backward(const char *name);
  * run a backward or change the leaf or the graph. A status other than L2_OK from fn fails the
  * backward with that status (nothing committed to .grad); hooks already run for other leaves
  * are not undone, and if the backward fails later (out of memory) after some hooks ran, the
- * caller must treat what they started as abandoned (l2_dist_allreduce_grads_begin's contract).
+ * caller must treat what they started as abandoned (l2_dist_ddp_discard, l2_dist.h).
  * l2_autograd_grad and create_graph backwards never call it. */
 typedef l2_status (*l2_grad_ready_fn)(l2_tensor *leaf, const l2_tensor *grad, void *ctx);
 L2_API void l2_set_grad_ready_hook(l2_grad_ready_fn fn, void *ctx);

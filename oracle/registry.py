@@ -137,7 +137,12 @@ def g_binary(ka="uniform", kb="uniform", dtb=None, stress="wide"):
         if dtb is None:  # mixed dtypes: one operand of another dtype, sometimes 0-d
             k = d.int(0, 1)
             dts[k] = _other_dt(d, dt, 4)
-            if dts[k] != dt and d.int(0, 2) == 0:
+            # a 0-d partner, but not a 0-d float beside a half (issue 16: torch.result_type
+            # keeps the half and libl2 follows; the 0-d operand's own gradient differs from
+            # torch 1.13's by up to a few half-ulps, torch rounding each element's gradient to
+            # the half before the sum: not compared here, see oracle/README.md)
+            if dts[k] != dt and d.int(0, 2) == 0 and not (
+                    dt in HALF and dts[k] in FLOATS + HALF):
                 shapes = list(shapes)
                 shapes[k] = ()
         # a foreign operand keeps the plain kind: torch 1.13 differentiates atan2, div... in the
