@@ -30,3 +30,8 @@ EXTRA_DIST += tests/train-resume.sh oracle/train_resume.py
 noinst_PROGRAMS += examples/evaluate
 examples_evaluate_SOURCES = examples/evaluate.c examples/fashion_model.h
 examples_evaluate_LDADD = libl2/libl2.la
+# fashion_mnist --distributed (issue 17, area mpi): libl2-dist when configure found MPI.
+examples_fashion_mnist_SOURCES += examples/fashion_dist.c examples/fashion_dist.h
+if HAVE_MPI
+examples_fashion_mnist_LDADD += libl2/dist/libl2-dist.la
+endif

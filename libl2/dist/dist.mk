@@ -23,3 +23,17 @@ tests_dist_args_LDADD = libl2/dist/libl2-dist.la libl2/libl2.la
 endif
 TESTS += tests/dist.sh
 AM_TESTS_ENVIRONMENT += HAVE_MPI='$(HAVE_MPI)'; export HAVE_MPI; MPIRUN='$(MPIRUN)'; export MPIRUN;
+# make bench-dist (not in CI): all-reduce bandwidth, bucketing, fashion_mnist at 1 and 2 ranks.
+EXTRA_DIST += bench/dist-bench.c bench/dist-bench.sh
+if HAVE_MPI
+noinst_PROGRAMS += bench/dist-bench
+bench_dist_bench_SOURCES = bench/dist-bench.c
+bench_dist_bench_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/libl2/dist $(MPI_CFLAGS)
+bench_dist_bench_LDADD = libl2/dist/libl2-dist.la libl2/libl2.la $(MPI_LIBS)
+bench-dist: bench/dist-bench examples/fashion_mnist
+	MPIRUN='$(MPIRUN)' $(SHELL) $(srcdir)/bench/dist-bench.sh $(builddir)
+else
+bench-dist:
+	@echo "bench-dist: configure found no MPI (--with-mpi)"; exit 1
+endif
+.PHONY: bench-dist
