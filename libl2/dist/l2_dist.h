@@ -32,8 +32,11 @@
  *
  * Failure of another rank. Every collective is non-blocking (MPI_Ibarrier, MPI_Ibcast,
  * MPI_Iallreduce) and polled with MPI_Test until it completes or the timeout expires
- * (l2_dist_set_timeout, 1800 s by default as torch.distributed's default timeout; 0 waits
- * forever). What a user sees when a rank fails:
+ * (l2_dist_set_timeout, 1800 s by default as torch.distributed's default timeout). With timeout 0
+ * (no limit) the broadcast and all-reduce use the blocking MPI_Bcast / MPI_Allreduce instead,
+ * bucket after bucket: Open MPI's blocking collectives are faster than its non-blocking ones for
+ * large buffers (make bench-dist), at the price of waiting forever for a stuck rank. What a user
+ * sees when a rank fails:
  *   - a rank that exits with a non-zero status or is killed: mpirun (Open MPI's error manager)
  *     kills the other ranks at once and exits non-zero, printing "mpirun detected that one or
  *     more processes exited with non-zero status" and the rank and exit code;
@@ -109,8 +112,9 @@ typedef enum { L2_DIST_SUM = 0, L2_DIST_MEAN = 1 } l2_dist_reduce;
  * produces them, as DDP) into flat buckets of about bucket_bytes (0: L2_DIST_BUCKET_DEFAULT;
  * consecutive gradients of one dtype; a larger gradient is a bucket of its own; 1 gives one
  * message per tensor), and each bucket's MPI_Iallreduce starts as soon as it is packed, while the
- * next is packed; all are waited at the end, polled against the timeout. (The overlap is of
- * communication with packing, not with backward: libl2's autograd has no hook per gradient yet.)
+ * next is packed; all are waited at the end, polled against the timeout (timeout 0: a blocking
+ * MPI_Allreduce per bucket, no overlap). (The overlap is of communication with packing, not with
+ * backward: libl2's autograd has no hook per gradient yet.)
  * Before sending, the ranks check (one small MPI_Iallreduce) that they reduce the same list of
  * shapes and dtypes; a mismatch is L2_ERR_COMM on every rank with nothing changed.
  * Errors (nothing changed, no MPI call): L2_ERR_ARG before init, for n < 0, an op other than SUM
