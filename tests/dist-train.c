@@ -281,6 +281,12 @@ static int fail_run(int die)
 
 int main(int argc, char **argv)
 {
+    const char *mode = argc > 1 ? argv[1] : "train";
+    /* train: the program initialises MPI itself and libl2-dist joins it; die/stall: l2_dist_init
+     * initialises MPI. */
+    bool join = !strcmp(mode, "train");
+    if (join)
+        MPI_Init(&argc, &argv);
     if (l2_dist_init(&argc, &argv) != L2_OK) {
         fprintf(stderr, "dist-train: %s\n", l2_last_error());
         return 1;
@@ -288,12 +294,26 @@ int main(int argc, char **argv)
     rank = l2_dist_rank();
     world = l2_dist_world_size();
     setvbuf(stdout, NULL, _IOLBF, 0);
-    const char *mode = argc > 1 ? argv[1] : "train";
     int rc = 0;
-    if (!strcmp(mode, "train"))
+    if (join) {
+        l2_status again = l2_dist_init(&argc, &argv);
+        all_ok(again == L2_ERR_ARG && strstr(l2_last_error(), "already initialised") &&
+                   l2_dist_is_initialized(),
+               "l2_dist_init joins an initialised MPI; a second call is L2_ERR_ARG");
         rc = train();
-    else
+        int fin = 1;
+        l2_status st = l2_dist_finalize();
+        MPI_Finalized(&fin);
+        all_ok(st == L2_OK && !fin && !l2_dist_is_initialized(),
+               "l2_dist_finalize after joining leaves MPI to the program");
+        st = l2_dist_init(NULL, NULL);
+        all_ok(st == L2_OK && l2_dist_rank() == rank && l2_dist_barrier() == L2_OK,
+               "join again after finalize");
+        l2_dist_finalize();
+        MPI_Finalize();
+    } else {
         rc = fail_run(!strcmp(mode, "die"));
-    l2_dist_finalize();
+        l2_dist_finalize();
+    }
     return rank == 0 ? tap_done() : rc;
 }

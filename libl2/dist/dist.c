@@ -100,7 +100,9 @@ l2_status l2_dist_init(int *argc, char ***argv)
         we_initialised_mpi = true;
     }
     MPI_Comm c = MPI_COMM_NULL;
-    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    /* A program that initialised MPI keeps its own error handler on MPI_COMM_WORLD. */
+    if (we_initialised_mpi)
+        MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     int rc = MPI_Comm_dup(MPI_COMM_WORLD, &c);
     if (rc == MPI_SUCCESS)
         rc = MPI_Comm_set_errhandler(c, MPI_ERRORS_RETURN);
