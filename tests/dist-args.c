@@ -2,7 +2,8 @@
  * every function's error statuses for NULL and bad arguments before l2_dist_init, and the
  * sampler: each epoch the ranks together cover the dataset exactly once (padding: the first
  * indices repeated; drop_last: the tail dropped), the same permutation on every rank, a new one
- * per epoch. `dist-args dump` prints index lists for tests/dist_sampler_torch.py instead. */
+ * per epoch. `dist-args dump` prints index lists for tests/dist_sampler_torch.py instead;
+ * `dist-args abort` calls l2_dist_abort(5) before init (the exit status must be 5). */
 #include <l2_dist.h>
 #include <math.h>
 #include <stdio.h>
@@ -120,6 +121,8 @@ static void coverage(int64_t n, int w, bool drop_last)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "abort"))
+        l2_dist_abort(5); /* before init: ends this process with 5 */
     if (argc > 1 && !strcmp(argv[1], "dump")) {
         dump();
         return 0;

@@ -39,6 +39,10 @@ out=$("$B/tests/dist-args" 2>&1)
 rc=$?
 if [ $rc -eq 0 ]; then t_ok "dist-args: $(echo "$out" | grep -c '^ok') checks"
 else echo "$out" | grep -v '^ok' | diag; t_notok "dist-args failed ($rc)"; fi
+"$B/tests/dist-args" abort >/dev/null 2>&1
+rc=$?
+if [ $rc -eq 5 ]; then t_ok "l2_dist_abort(5) before init ends the process with status 5"
+else t_notok "l2_dist_abort(5) before init: status $rc"; fi
 
 # 3. The sampler's index lists against torch's DistributedSampler.
 if [ "x$HAVE_TORCH" = xyes ]; then

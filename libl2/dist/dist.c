@@ -196,7 +196,11 @@ l2_status l2_dist_barrier(void)
 
 void l2_dist_abort(int code)
 {
-    MPI_Abort(comm != MPI_COMM_NULL ? comm : MPI_COMM_WORLD, code);
+    int inited = 0, finalized = 0;
+    MPI_Initialized(&inited);
+    MPI_Finalized(&finalized);
+    if (inited && !finalized)
+        MPI_Abort(comm != MPI_COMM_NULL ? comm : MPI_COMM_WORLD, code);
     _Exit(code ? code : 1); /* MPI_Abort does not return; if it did, still end the process */
 }
 

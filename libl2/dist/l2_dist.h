@@ -85,7 +85,8 @@ L2_API double l2_dist_get_timeout(void);
  * MPI failure or the timeout. */
 L2_API l2_status l2_dist_barrier(void);
 /* End every rank of the job now (MPI_Abort with code on libl2-dist's communicator, or on
- * MPI_COMM_WORLD before init). Does not return. */
+ * MPI_COMM_WORLD before l2_dist_init); when MPI is not initialised (or finalised), end this
+ * process with _Exit(code). Does not return. */
 L2_API void l2_dist_abort(int code);
 
 /* Bucket size for the two calls below: 0 means this default, torch DDP's bucket_cap_mb = 25. */
