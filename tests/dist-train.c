@@ -239,6 +239,50 @@ static int train(void)
             printf("# %s\n", l2_last_error());
         mlp_free(&m);
     }
+    /* (e) bad arguments after init: an error status and message, checked before any MPI call
+     * (every rank passes the same bad arguments). */
+    {
+        mlp m;
+        mlp_init(&m, L2_FLOAT32);
+        l2_tensor *bad[2] = {m.p[0], NULL};
+        l2_tensor *tr = l2_transpose(m.p[0], 0, 1);
+        l2_tensor *nc[1] = {tr};
+        struct {
+            l2_status got, want;
+            const char *msg, *name;
+        } e[] = {
+            {l2_dist_allreduce_grads(-1, m.p, L2_DIST_MEAN, 0), L2_ERR_ARG, "n must be >= 0",
+             "all-reduce n -1"},
+            {l2_dist_allreduce_grads(2, NULL, L2_DIST_MEAN, 0), L2_ERR_NULL, "params is NULL",
+             "all-reduce NULL array"},
+            {l2_dist_allreduce_grads(2, bad, L2_DIST_MEAN, 0), L2_ERR_NULL, "params[1] is NULL",
+             "all-reduce NULL entry"},
+            {l2_dist_allreduce_grads(4, m.p, (l2_dist_reduce)7, 0), L2_ERR_ARG,
+             "op must be L2_DIST_SUM or L2_DIST_MEAN", "all-reduce op 7"},
+            {l2_dist_allreduce_grads(4, m.p, L2_DIST_SUM, -5), L2_ERR_ARG,
+             "bucket_bytes must be >= 0", "all-reduce bucket -5"},
+            {l2_dist_broadcast_params(1, nc, 0), L2_ERR_ARG, "is not contiguous",
+             "broadcast of a transposed view"},
+            {l2_dist_broadcast_params(-2, m.p, 0), L2_ERR_ARG, "n must be >= 0",
+             "broadcast n -2"},
+            {l2_dist_broadcast_params(1, bad + 1, 0), L2_ERR_NULL, "params[0] is NULL",
+             "broadcast NULL entry"},
+        };
+        for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
+            int good = e[i].got == e[i].want;
+            char name[256];
+            snprintf(name, sizeof name, "%s: %s", e[i].name, l2_status_name(e[i].got));
+            all_ok(good, name);
+        }
+        /* the messages (the last one set is the last call's) */
+        all_ok(strstr(l2_last_error(), "l2_dist_broadcast_params: params[0] is NULL") != NULL,
+               "the message names the function and the argument");
+        all_ok(l2_dist_allreduce_grads(0, NULL, L2_DIST_MEAN, 0) == L2_OK &&
+                   l2_dist_broadcast_params(0, NULL, 0) == L2_OK,
+               "n = 0 with NULL: nothing to do, L2_OK");
+        l2_tensor_release(tr);
+        mlp_free(&m);
+    }
     /* A barrier, and the rank and size. */
     all_ok(l2_dist_barrier() == L2_OK && world == 2 && rank >= 0 && rank < world,
            "barrier; rank and world size");
