@@ -123,8 +123,8 @@ int main(int argc, char **argv)
             double t = timeit(n, ps, buckets[b]);
             if (rank == 0)
                 printf("| %s, %s | %.2f ms | %.0f |\n", names[b],
-                       blocking ? "timeout 0 (blocking)" : "timeout 1800 s (non-blocking)",
-                       t * 1e3, total * 4 / 1e6 / t);
+                       blocking ? "timeout 0 (blocking)" : "timeout 1800 s (non-blocking)", t * 1e3,
+                       total * 4 / 1e6 / t);
         }
     }
     l2_dist_set_timeout(1800);

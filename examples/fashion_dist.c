@@ -32,8 +32,8 @@ int fashion_dist_init(int *argc, char ***argv, int64_t batch)
     return rank;
 }
 
-l2_loader *fashion_dist_loader(l2_loader *old, l2_tensor *x, l2_tensor *y,
-                               l2_loader_options opts, int64_t epoch)
+l2_loader *fashion_dist_loader(l2_loader *old, l2_tensor *x, l2_tensor *y, l2_loader_options opts,
+                               int64_t epoch)
 {
     l2_loader_free(old);
     if (!sampler) {
@@ -95,14 +95,22 @@ int fashion_dist_init(int *argc, char ***argv, int64_t batch)
     return -1;
 }
 
-l2_loader *fashion_dist_loader(l2_loader *old, l2_tensor *x, l2_tensor *y,
-                               l2_loader_options opts, int64_t epoch)
+l2_loader *fashion_dist_loader(l2_loader *old, l2_tensor *x, l2_tensor *y, l2_loader_options opts,
+                               int64_t epoch)
 {
     (void)old, (void)x, (void)y, (void)opts, (void)epoch;
     abort();
 }
 
-void fashion_dist_broadcast(l2_params *p) { (void)p; abort(); }
-void fashion_dist_allreduce(l2_params *p) { (void)p; abort(); }
+void fashion_dist_broadcast(l2_params *p)
+{
+    (void)p;
+    abort();
+}
+void fashion_dist_allreduce(l2_params *p)
+{
+    (void)p;
+    abort();
+}
 void fashion_dist_finalize(void) {}
 #endif

@@ -12,8 +12,8 @@ int fashion_dist_init(int *argc, char ***argv, int64_t batch);
 /* A loader over this rank's shard of (x, y) for epoch (l2_dist_sampler: seeded by seed, a new
  * permutation each epoch, padded as torch), in the sampler's order; frees old. Batches of
  * opts.batch_size. Exits with a message on failure. */
-l2_loader *fashion_dist_loader(l2_loader *old, l2_tensor *x, l2_tensor *y,
-                               l2_loader_options opts, int64_t epoch);
+l2_loader *fashion_dist_loader(l2_loader *old, l2_tensor *x, l2_tensor *y, l2_loader_options opts,
+                               int64_t epoch);
 /* Rank 0's parameters and buffers to every rank (at the start). Exits on failure. */
 void fashion_dist_broadcast(l2_params *p);
 /* The mean of every rank's gradients (after backward, before the step); on failure prints the

@@ -40,14 +40,14 @@ static void dump(void)
             for (int f = 0; f < 4; f++)
                 for (int64_t epoch = 0; epoch < 2; epoch++)
                     for (int r = 0; r < w; r++) {
-                        l2_dist_sampler_options o = {.shuffle = f & 1, .drop_last = f >> 1,
-                                                     .seed = 42};
+                        l2_dist_sampler_options o = {
+                            .shuffle = f & 1, .drop_last = f >> 1, .seed = 42};
                         l2_dist_sampler *s = l2_dist_sampler_new(ns[a], w, r, o);
                         l2_dist_sampler_set_epoch(s, epoch);
                         int64_t len;
                         int64_t *ix = indices(s, &len);
-                        printf("%lld %d %d %d %d %lld %lld:", (long long)ns[a], w, r, f & 1,
-                               f >> 1, (long long)epoch, (long long)l2_dist_sampler_len(s));
+                        printf("%lld %d %d %d %d %lld %lld:", (long long)ns[a], w, r, f & 1, f >> 1,
+                               (long long)epoch, (long long)l2_dist_sampler_len(s));
                         for (int64_t k = 0; k < len; k++)
                             printf(" %lld", (long long)ix[k]);
                         printf("\n");

@@ -102,8 +102,8 @@ static double cross_rank_diff(const mlp *m)
 static l2_optimizer *make_opt(const mlp *m, int adam)
 {
     if (adam)
-        return l2_adam(4, m->p, (l2_adam_options){.lr = 1e-2, .beta1 = 0.9, .beta2 = 0.999,
-                                                  .eps = 1e-8});
+        return l2_adam(4, m->p,
+                       (l2_adam_options){.lr = 1e-2, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8});
     return l2_sgd(4, m->p, (l2_sgd_options){.lr = 0.1, .momentum = 0.9});
 }
 
@@ -172,8 +172,10 @@ static int train(void)
             char name[256];
             snprintf(name, sizeof name, "broadcast %s, %s: ranks differ by %g before, %g after",
                      l2_dtype_name(dt),
-                     bi == 2 ? "blocking" : bi ? "default bucket" : "a bucket per tensor", before,
-                     after);
+                     bi == 2 ? "blocking"
+                     : bi    ? "default bucket"
+                             : "a bucket per tensor",
+                     before, after);
             all_ok(st == L2_OK && before > 1 && after == 0, name);
             mlp_free(&m);
         }
@@ -198,9 +200,9 @@ static int train(void)
                 snprintf(name, sizeof name,
                          "%s %s, bucket %lld%s: %d ranks x batch %d vs 1 x %d after %d steps: "
                          "largest difference %.3g (tol %g), ranks differ by %g",
-                         adam ? "Adam" : "SGD momentum 0.9", l2_dtype_name(dt),
-                         (long long)bucket, bi == 2 ? " (timeout 0, blocking)" : "", world, B_,
-                         world * B_, K_, d, tol, ranks);
+                         adam ? "Adam" : "SGD momentum 0.9", l2_dtype_name(dt), (long long)bucket,
+                         bi == 2 ? " (timeout 0, blocking)" : "", world, B_, world * B_, K_, d, tol,
+                         ranks);
                 all_ok(d <= tol && ranks == 0, name);
             }
     if (rank == 0)
@@ -263,8 +265,7 @@ static int train(void)
              "bucket_bytes must be >= 0", "all-reduce bucket -5"},
             {l2_dist_broadcast_params(1, nc, 0), L2_ERR_ARG, "is not contiguous",
              "broadcast of a transposed view"},
-            {l2_dist_broadcast_params(-2, m.p, 0), L2_ERR_ARG, "n must be >= 0",
-             "broadcast n -2"},
+            {l2_dist_broadcast_params(-2, m.p, 0), L2_ERR_ARG, "n must be >= 0", "broadcast n -2"},
             {l2_dist_broadcast_params(1, bad + 1, 0), L2_ERR_NULL, "params[0] is NULL",
              "broadcast NULL entry"},
         };

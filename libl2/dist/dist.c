@@ -149,7 +149,10 @@ l2_status l2_dist_finalize(void)
     return L2_OK;
 }
 
-bool l2_dist_is_initialized(void) { return comm != MPI_COMM_NULL; }
+bool l2_dist_is_initialized(void)
+{
+    return comm != MPI_COMM_NULL;
+}
 
 int l2_dist_rank(void)
 {
@@ -180,7 +183,10 @@ l2_status l2_dist_set_timeout(double seconds)
     return L2_OK;
 }
 
-double l2_dist_get_timeout(void) { return timeout_s; }
+double l2_dist_get_timeout(void)
+{
+    return timeout_s;
+}
 
 l2_status l2_dist_barrier(void)
 {
@@ -271,8 +277,8 @@ static l2_status collect(const char *fn, int n, l2_tensor *const *params, bool g
         l2_dtype dt = l2_dtype_of(t);
         if (grads && dt != L2_FLOAT32 && dt != L2_FLOAT64)
             return l2_set_error(L2_ERR_DTYPE,
-                                "%s: the grad of params[%d] is %s; float32 and float64 only", fn,
-                                i, l2_dtype_name(dt));
+                                "%s: the grad of params[%d] is %s; float32 and float64 only", fn, i,
+                                l2_dtype_name(dt));
         if (!l2_is_contiguous(t))
             return l2_set_error(L2_ERR_ARG, "%s: %s of params[%d] is not contiguous", fn,
                                 grads ? "the grad" : "tensor", i);
@@ -289,8 +295,7 @@ static l2_status collect(const char *fn, int n, l2_tensor *const *params, bool g
     return L2_OK;
 }
 
-static l2_status check_common(const char *fn, int n, l2_tensor *const *params,
-                              int64_t bucket_bytes)
+static l2_status check_common(const char *fn, int n, l2_tensor *const *params, int64_t bucket_bytes)
 {
     if (comm == MPI_COMM_NULL)
         return l2_set_error(L2_ERR_ARG, "%s: l2_dist_init has not been called", fn);
@@ -299,8 +304,8 @@ static l2_status check_common(const char *fn, int n, l2_tensor *const *params,
     if (n > 0 && !params)
         return l2_set_error(L2_ERR_NULL, "%s: params is NULL", fn);
     if (bucket_bytes < 0)
-        return l2_set_error(L2_ERR_ARG, "%s: bucket_bytes must be >= 0 (0: default), got %lld",
-                            fn, (long long)bucket_bytes);
+        return l2_set_error(L2_ERR_ARG, "%s: bucket_bytes must be >= 0 (0: default), got %lld", fn,
+                            (long long)bucket_bytes);
     return L2_OK;
 }
 
@@ -324,15 +329,15 @@ static int make_buckets(const item *it, int m, size_t cap, int *start)
 }
 
 /* Bucketed MPI_Ibcast (grads false) or MPI_Iallreduce (grads true) of the collected items. */
-static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads,
-                     l2_dist_reduce op, int64_t bucket_bytes)
+static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads, l2_dist_reduce op,
+                     int64_t bucket_bytes)
 {
     l2_status s = check_common(fn, n, params, bucket_bytes);
     if (s)
         return s;
     if (grads && op != L2_DIST_SUM && op != L2_DIST_MEAN)
-        return l2_set_error(L2_ERR_ARG, "%s: op must be L2_DIST_SUM or L2_DIST_MEAN, got %d",
-                            fn, (int)op);
+        return l2_set_error(L2_ERR_ARG, "%s: op must be L2_DIST_SUM or L2_DIST_MEAN, got %d", fn,
+                            (int)op);
     item *it = malloc(sizeof *it * (size_t)(n ? n : 1));
     int *start = malloc(sizeof *start * (size_t)(n + 1));
     MPI_Request *reqs = NULL;
@@ -392,8 +397,7 @@ static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads
                     rc = MPI_Bcast(pack_buf + c0, bytes, MPI_BYTE, 0, comm);
                 else {
                     l2_dtype dt = it[start[b]].dt;
-                    rc = MPI_Allreduce(MPI_IN_PLACE, pack_buf + c0,
-                                       bytes / (int)l2_dtype_size(dt),
+                    rc = MPI_Allreduce(MPI_IN_PLACE, pack_buf + c0, bytes / (int)l2_dtype_size(dt),
                                        dt == L2_FLOAT32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM, comm);
                 }
                 if (rc != MPI_SUCCESS) {

@@ -120,8 +120,9 @@ typedef enum { L2_DIST_SUM = 0, L2_DIST_MEAN = 1 } l2_dist_reduce;
  * shapes and dtypes; a mismatch is L2_ERR_COMM on every rank with nothing changed.
  * Errors (nothing changed, no MPI call): L2_ERR_ARG before init, for n < 0, an op other than SUM
  * or MEAN, bucket_bytes < 0, a non-contiguous grad or one above INT_MAX bytes; L2_ERR_NULL for a
- * NULL array (n > 0) or entry; L2_ERR_DTYPE for a grad that is not float32 or float64; L2_ERR_NOMEM.
- * L2_ERR_COMM for an MPI failure or the timeout (the gradients are then unspecified). */
+ * NULL array (n > 0) or entry; L2_ERR_DTYPE for a grad that is not float32 or float64;
+ * L2_ERR_NOMEM. L2_ERR_COMM for an MPI failure or the timeout (the gradients are then unspecified).
+ */
 L2_API l2_status l2_dist_allreduce_grads(int n, l2_tensor *const *params, l2_dist_reduce op,
                                          int64_t bucket_bytes);
 

@@ -79,7 +79,8 @@ l2_dist_sampler *l2_dist_sampler_new(int64_t n, int num_replicas, int rank,
         l2_set_error(L2_ERR_NOMEM, "l2_dist_sampler_new: out of memory");
         return NULL;
     }
-    /* torch: ceil((n - W) / W) with drop_last and a remainder (= floor(n / W)), else ceil(n / W). */
+    /* torch: ceil((n - W) / W) with drop_last and a remainder (= floor(n / W)), else ceil(n / W).
+     */
     int64_t w = num_replicas;
     s->num_samples = opts.drop_last ? n / w : n / w + (n % w != 0);
     s->n = n;
@@ -151,4 +152,7 @@ l2_tensor *l2_dist_sampler_indices(const l2_dist_sampler *s)
     return t;
 }
 
-void l2_dist_sampler_free(l2_dist_sampler *s) { free(s); }
+void l2_dist_sampler_free(l2_dist_sampler *s)
+{
+    free(s);
+}
