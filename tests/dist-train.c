@@ -186,9 +186,11 @@ static int train(void)
     double worst32 = 0;
     for (int dti = 0; dti < 2; dti++)
         for (int adam = 0; adam < 2; adam++)
-            for (int bi = 0; bi < 3; bi++) {
+            for (int bi = 0; bi < 4; bi++) {
                 l2_dtype dt = dti ? L2_FLOAT64 : L2_FLOAT32;
-                int64_t bucket = bi ? 0 : 256;
+                /* 256: two packed buckets of two tensors; 0: one packed bucket; 1: every
+                 * tensor reduced in place (a bucket of its own) */
+                int64_t bucket = bi == 3 ? 1 : bi ? 0 : 256;
                 double ranks = INFINITY;
                 l2_dist_set_timeout(bi == 2 ? 0 : 1800); /* 0: the blocking collectives */
                 double d = equality_run(dt, adam, bucket, &ranks);

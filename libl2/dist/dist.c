@@ -218,6 +218,7 @@ typedef struct {
     size_t bytes;
     l2_dtype dt;
     l2_tensor *t;
+    size_t at; /* its offset in pack_buf, or SIZE_MAX when its bucket is the tensor itself */
 } item;
 
 static l2_status grow_pack(const char *fn, size_t bytes)
@@ -365,14 +366,17 @@ static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads
     int nb = make_buckets(it, m, cap, start), started = 0;
     size_t off = 0;
     for (int b = 0; b < nb; b++) {
-        size_t b0 = off;
+        /* A bucket of one tensor is sent from (and received into) the tensor itself; the others
+         * are packed into pack_buf. */
+        bool direct = start[b + 1] - start[b] == 1;
+        unsigned char *buf = direct ? it[start[b]].data : pack_buf + off;
+        size_t len = 0;
         for (int i = start[b]; i < start[b + 1]; i++) {
-            unsigned char *dst = pack_buf + off;
-            if (!grads) {
-                if (my_rank == 0)
+            unsigned char *dst = buf + len;
+            it[i].at = direct ? SIZE_MAX : off + len;
+            if (!grads || op == L2_DIST_SUM) {
+                if (!direct && it[i].bytes && (grads || my_rank == 0))
                     memcpy(dst, it[i].data, it[i].bytes);
-            } else if (op == L2_DIST_SUM) {
-                memcpy(dst, it[i].data, it[i].bytes);
             } else if (it[i].dt == L2_FLOAT32) {
                 /* MEAN: g / W before the sum, as torch's allreduce hook (div_ then allreduce). */
                 const float *g = (const float *)it[i].data;
@@ -385,19 +389,21 @@ static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads
                 for (size_t k = 0; k < it[i].bytes / 8; k++)
                     d[k] = g[k] / w;
             }
-            off += it[i].bytes;
+            len += it[i].bytes;
         }
+        if (!direct)
+            off += len;
         /* make_buckets keeps every bucket within INT_MAX bytes: one message each. */
-        for (size_t c0 = b0; c0 < off; c0 += L2__CHUNK) {
-            int bytes = (int)(off - c0 < L2__CHUNK ? off - c0 : L2__CHUNK), rc;
+        for (size_t c0 = 0; c0 < len; c0 += L2__CHUNK) {
+            int bytes = (int)(len - c0 < L2__CHUNK ? len - c0 : L2__CHUNK), rc;
             if (timeout_s == 0) {
                 /* No timeout: the blocking collectives (Open MPI's tuned ones, faster than the
                  * non-blocking libnbc ones for large buffers), one bucket at a time. */
                 if (!grads)
-                    rc = MPI_Bcast(pack_buf + c0, bytes, MPI_BYTE, 0, comm);
+                    rc = MPI_Bcast(buf + c0, bytes, MPI_BYTE, 0, comm);
                 else {
                     l2_dtype dt = it[start[b]].dt;
-                    rc = MPI_Allreduce(MPI_IN_PLACE, pack_buf + c0, bytes / (int)l2_dtype_size(dt),
+                    rc = MPI_Allreduce(MPI_IN_PLACE, buf + c0, bytes / (int)l2_dtype_size(dt),
                                        dt == L2_FLOAT32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM, comm);
                 }
                 if (rc != MPI_SUCCESS) {
@@ -407,10 +413,10 @@ static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads
                 continue;
             }
             if (!grads) {
-                rc = MPI_Ibcast(pack_buf + c0, bytes, MPI_BYTE, 0, comm, &reqs[started]);
+                rc = MPI_Ibcast(buf + c0, bytes, MPI_BYTE, 0, comm, &reqs[started]);
             } else {
                 l2_dtype dt = it[start[b]].dt;
-                rc = MPI_Iallreduce(MPI_IN_PLACE, pack_buf + c0, bytes / (int)l2_dtype_size(dt),
+                rc = MPI_Iallreduce(MPI_IN_PLACE, buf + c0, bytes / (int)l2_dtype_size(dt),
                                     dt == L2_FLOAT32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM, comm,
                                     &reqs[started]);
             }
@@ -423,13 +429,10 @@ static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads
     }
     if ((s = wait_all(fn, started, reqs)))
         goto out;
-    /* Unpack: every tensor gets its slice of the buckets back. */
-    off = 0;
-    for (int i = 0; i < m; i++) {
-        if (grads || my_rank != 0)
-            memcpy(it[i].data, pack_buf + off, it[i].bytes);
-        off += it[i].bytes;
-    }
+    /* Unpack: every packed tensor gets its slice of the buckets back. */
+    for (int i = 0; i < m; i++)
+        if (it[i].at != SIZE_MAX && it[i].bytes && (grads || my_rank != 0))
+            memcpy(it[i].data, pack_buf + it[i].at, it[i].bytes);
 out:
     free(it);
     free(start);
