@@ -112,16 +112,17 @@ typedef enum { L2_DIST_SUM = 0, L2_DIST_MEAN = 1 } l2_dist_reduce;
  * (checked, see below). The gradients are packed in reverse parameter order (the order backward
  * produces them, as DDP) into flat buckets of about bucket_bytes (0: L2_DIST_BUCKET_DEFAULT;
  * consecutive gradients of one dtype; a larger gradient is a bucket of its own; 1 gives one
- * message per tensor), and each bucket's MPI_Iallreduce starts as soon as it is packed, while the
- * next is packed; all are waited at the end, polled against the timeout (timeout 0: a blocking
- * MPI_Allreduce per bucket, no overlap). (The overlap is of communication with packing, not with
- * backward: libl2's autograd has no hook per gradient yet.)
- * Before sending, the ranks check (one small MPI_Iallreduce) that they reduce the same list of
- * shapes and dtypes; a mismatch is L2_ERR_COMM on every rank with nothing changed.
- * Errors (nothing changed, no MPI call): L2_ERR_ARG before init, for n < 0, an op other than SUM
- * or MEAN, bucket_bytes < 0, a non-contiguous grad or one above INT_MAX bytes; L2_ERR_NULL for a
- * NULL array (n > 0) or entry; L2_ERR_DTYPE for a grad that is not float32 or float64;
- * L2_ERR_NOMEM. L2_ERR_COMM for an MPI failure or the timeout (the gradients are then unspecified).
+ * message per tensor; a bucket of one tensor is reduced in the gradient itself, the others are
+ * packed into a buffer kept between calls), and each bucket's MPI_Iallreduce starts as soon as it
+ * is packed, while the next is packed; all are waited at the end, polled against the timeout
+ * (timeout 0: a blocking MPI_Allreduce per bucket, no overlap). (The overlap is of communication
+ * with packing, not with backward: libl2's autograd has no hook per gradient yet.) Before sending,
+ * the ranks check (one small MPI_Iallreduce) that they reduce the same list of shapes and dtypes; a
+ * mismatch is L2_ERR_COMM on every rank with nothing changed. Errors (nothing changed, no MPI
+ * call): L2_ERR_ARG before init, for n < 0, an op other than SUM or MEAN, bucket_bytes < 0, a
+ * non-contiguous grad or one above INT_MAX bytes; L2_ERR_NULL for a NULL array (n > 0) or entry;
+ * L2_ERR_DTYPE for a grad that is not float32 or float64; L2_ERR_NOMEM. L2_ERR_COMM for an MPI
+ * failure or the timeout (the gradients are then unspecified).
  */
 L2_API l2_status l2_dist_allreduce_grads(int n, l2_tensor *const *params, l2_dist_reduce op,
                                          int64_t bucket_bytes);
