@@ -358,6 +358,13 @@ int main(int argc, char **argv)
                "join again after finalize");
         l2_dist_finalize();
         MPI_Finalize();
+        /* After MPI_Finalize: no MPI call may follow; l2_dist_init refuses. */
+        l2_status late = l2_dist_init(NULL, NULL);
+        int good = late == L2_ERR_ARG && strstr(l2_last_error(), "already finalised");
+        if (rank == 0)
+            ok(good, "l2_dist_init after MPI_Finalize: L2_ERR_ARG");
+        else if (!good)
+            rc = 1;
     } else {
         rc = fail_run(!strcmp(mode, "die"));
         l2_dist_finalize();
