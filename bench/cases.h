@@ -206,6 +206,7 @@ void bench_cases_ops(void);
 void bench_cases_nn(void);
 void bench_cases_ops14(void);
 void bench_cases_conv3(void); /* conv3 (issue 14) */
+void bench_cases_half(void); /* half compute (issue 16) */
 void bench_cases_loss2(void); /* loss (issue 14) */
 void bench_cases_compose(void); /* compose (issue 15) */
 void bench_cases_lapack(void); /* la1 (issue 15) */

@@ -12,6 +12,7 @@ EXTRA_DIST += bench/torch_rnn.py # rnn (issue 15)
 EXTRA_DIST += bench/torch_svd.py # svd (issue 15)
 EXTRA_DIST += bench/torch_baddbmm.py # baddbmm (issue 15)
 EXTRA_DIST += bench/torch_state.py # state (issue 16)
+EXTRA_DIST += bench/torch_half.py # half compute (issue 16)
 
 if HAVE_BENCHMARK
 noinst_PROGRAMS += bench/l2bench
@@ -28,6 +29,7 @@ bench_l2bench_SOURCES += bench/cases-rnn.c # rnn (issue 15)
 bench_l2bench_SOURCES += bench/cases-compose.c # compose (issue 15)
 bench_l2bench_SOURCES += bench/cases-svd.c # svd (issue 15)
 bench_l2bench_SOURCES += bench/cases-baddbmm.c # baddbmm (issue 15)
+bench_l2bench_SOURCES += bench/cases-half.c # half compute (issue 16)
 bench_l2bench_SOURCES += bench/cases-state.c # state (issue 16)
 bench_l2bench_CPPFLAGS = $(AM_CPPFLAGS) $(OPENBLAS_CFLAGS) $(BENCHMARK_CFLAGS)
 bench_l2bench_CFLAGS = $(AM_CFLAGS)

@@ -15,6 +15,7 @@ int main(int argc, char **argv)
     bench_cases_nn();
     bench_cases_ops14();
     bench_cases_conv3(); /* conv3 (issue 14) */
+    bench_cases_half(); /* half compute (issue 16) */
     bench_cases_loss2(); /* loss (issue 14) */
     bench_cases_compose(); /* compose (issue 15) */
     bench_cases_lapack(); /* la1 (issue 15) */

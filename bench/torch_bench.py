@@ -29,6 +29,7 @@ import torch.nn.functional as F
 
 import torch_ops14
 import torch_conv3  # conv3 (issue 14)
+import torch_half  # half compute (issue 16)
 import torch_loss2  # loss (issue 14)
 import torch_compose  # compose (issue 15)
 import torch_lapack  # la1 (issue 15)
@@ -105,6 +106,9 @@ def build_case(name):
     base, _, suffix = op.partition("+")
     grad = suffix == "bwd"
 
+    built = torch_half.build(base, dt, grad, shape, g, bwd_stmt)  # half compute (issue 16)
+    if built:
+        return built
     if variant == "new":
         n = shape[0]
         g.update(s=(n, n), nn=n * n)

@@ -161,12 +161,12 @@ def build(base, variant, grad, shape, g, bwd_stmt):
     return finish(make(pieces(shape)), bwd or fwd if grad else fwd, leaves, grad, g, bwd_stmt)
 
 
-def finish(inputs, fwd, leaves, grad, g, bwd_stmt):
+def finish(inputs, fwd, leaves, grad, g, bwd_stmt, dtype=torch.float32):
     """The shell every twin table shares (torch_ops14, torch_conv3, torch_loss2, torch_uniq):
     inputs (name -> tensor) into the globals g, the leaves (names joined by commas, "" for none)
     requiring grad in a +bwd case; (stmt, g): the expression fwd, or for a +bwd case bwd_stmt's
     (y = fwd; y.backward(g); the leaves' grads dropped) with g["g"] = contiguous ones shaped as
-    fwd's result (as l2bench's; ones_like would keep a view's strides)."""
+    fwd's result (as l2bench's; ones_like would keep a view's strides) in dtype."""
     leaves = leaves.split(",") if leaves else []
     for name in leaves:
         inputs[name].requires_grad_(grad)
@@ -176,7 +176,7 @@ def finish(inputs, fwd, leaves, grad, g, bwd_stmt):
     if not grad:
         return fwd, g
     with torch.no_grad():
-        g["g"] = torch.ones(eval(fwd, dict(g)).shape)
+        g["g"] = torch.ones(eval(fwd, dict(g)).shape, dtype=dtype)
     return bwd_stmt(fwd, leaves), g
 
 

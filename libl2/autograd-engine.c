@@ -10,7 +10,16 @@
 
 static void add_loop(int64_t n, char **p, const int64_t *s, void *ctx)
 {
-    L2__DISPATCH_FLOAT(*(const l2_dtype *)ctx, {
+    const l2_dtype dt = *(const l2_dtype *)ctx;
+    if (l2__is_half(dt)) { /* issue 16: added in float32, rounded once (torch's AccumulateGrad) */
+        const bool first = l2__fault("half_grad_sum"); /* mutation test: assigned, not summed */
+        for (int64_t i = 0; i < n; i++) {
+            float a = (float)l2__load(p[1] + i * s[1], dt), b = (float)l2__load(p[2] + i * s[2], dt);
+            l2__store(p[0] + i * s[0], dt, first ? a : a + b);
+        }
+        return;
+    }
+    L2__DISPATCH_FLOAT(dt, {
         for (int64_t i = 0; i < n; i++)
             *(T *)(p[0] + i * s[0]) = *(T *)(p[1] + i * s[1]) + *(T *)(p[2] + i * s[2]);
     });
@@ -28,7 +37,9 @@ static void add_into(l2_tensor *dst, const l2_tensor *a, const l2_tensor *b)
 /* A new tensor a + b. */
 static l2_tensor *add_new(const l2_tensor *a, const l2_tensor *b)
 {
+    l2__half_ok++; /* a bfloat16 / float16 tensor's gradient (issue 16) */
     l2_tensor *r = l2__new("backward", a->ndim, a->shape, a->dtype, false);
+    l2__half_ok--;
     if (r)
         add_into(r, a, b);
     return r;
@@ -90,6 +101,7 @@ typedef struct {
     l2_tensor *t;     /* borrowed: the tensor whose .grad receives the gradient */
     l2_tensor *g;     /* owned: the sum of the gradients that arrived for t */
     l2_tensor *fresh; /* owned: the new .grad, made before the commit when t->grad is NULL */
+    int64_t edges;    /* with a grad-ready hook: the leaf's edges from nodes not yet run */
 } pending_grad;
 
 typedef struct {
@@ -171,6 +183,8 @@ static l2_status table_prepare(grad_table *tab)
 {
     for (int64_t k = 0; k < tab->cap; k++) {
         pending_grad *e = &tab->v[k];
+        if (e->t && !e->g)
+            continue; /* a leaf the hook counted edges for that got no gradient */
         if (e->t && creating_graph) {
             /* create_graph: .grad becomes the recorded gradient itself, or the recorded sum
              * .grad + g (a new tensor, as torch's AccumulateGrad under grad mode) */
@@ -196,7 +210,7 @@ static void table_commit(grad_table *tab)
 {
     for (int64_t k = 0; k < tab->cap; k++) {
         pending_grad *e = &tab->v[k];
-        if (!e->t)
+        if (!e->t || (!e->g && !e->fresh))
             continue;
         if (e->fresh) {
             l2_tensor_release(e->t->grad); /* create_graph replaces it by the sum */
@@ -220,6 +234,54 @@ static l2_status deliver(l2_tensor *t, const l2_tensor *g, capture *cap, grad_ta
         return L2_OK;
     }
     return pend_grad(tab, t, g);
+}
+
+/* The grad-ready hook (issue 17; l2.h l2_set_grad_ready_hook): per thread; active in a
+ * backward without capture or create_graph. */
+static _Thread_local l2_grad_ready_fn ready_hook;
+static _Thread_local void *ready_ctx;
+
+void l2_set_grad_ready_hook(l2_grad_ready_fn fn, void *ctx)
+{
+    ready_hook = fn;
+    ready_ctx = fn ? ctx : NULL;
+}
+
+/* Count each leaf's edges from the nodes of this backward (entries made in the table). */
+static l2_status hook_count(const node_vec *all, grad_table *tab)
+{
+    for (int64_t k = 0; k < all->n; k++) {
+        const l2__node *n = all->v[k];
+        for (int i = 0; i < n->n_inputs; i++) {
+            l2_tensor *leaf = n->next[i].leaf;
+            if (!leaf)
+                continue;
+            if (2 * (tab->n + 1) > tab->cap && table_grow(tab) != L2_OK)
+                return L2_ERR_NOMEM;
+            pending_grad *e = table_slot(tab, leaf);
+            if (!e->t) {
+                e->t = leaf;
+                tab->n++;
+            }
+            e->edges++;
+        }
+    }
+    return L2_OK;
+}
+
+/* One edge into leaf is done: when it was the last, the hook sees the leaf's gradient. */
+static l2_status hook_edge_done(grad_table *tab, l2_tensor *leaf)
+{
+    pending_grad *e = table_slot(tab, leaf);
+    if (e->t != leaf || --e->edges > 0 || !e->g)
+        return L2_OK;
+    l2__leave(); /* the hook is user code: its tensors go to the user's scopes */
+    l2_clear_error();
+    l2_status st = ready_hook(leaf, e->g, ready_ctx);
+    l2__enter();
+    if (st != L2_OK && l2_last_status() == L2_OK) /* the hook set no message of its own */
+        l2__fail(st, "backward: the grad-ready hook returned %s", l2_status_name(st));
+    return st;
 }
 
 static l2_status check_saved(l2__node *n)
@@ -306,7 +368,8 @@ static l2_tensor *graph_sum_to(const l2_tensor *g, int ndim, const int64_t *shap
 }
 
 /* Run one node's backward and route the input gradients. */
-static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table *tab)
+static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table *tab,
+                         bool hook)
 {
     l2_status st = check_saved(n);
     if (st != L2_OK)
@@ -315,6 +378,22 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
     if (n->out_weak && n->out_weak->retains_grad && !cap)
         if ((st = pend_grad(tab, n->out_weak, g)) != L2_OK)
             return st;
+    l2_tensor *g32 = NULL;
+    if (l2__is_half(g->dtype)) {
+        /* issue 16: the node of a half output (a view, copy or cat of half tensors, or the
+         * conversion to half) runs its backward in float32; the engine rounds what it returns
+         * once, where it enters a half input. Backward functions never see a half tensor. */
+        if (creating_graph) {
+            l2__enter();
+            g32 = l2_to_dtype(g, L2_FLOAT32);
+            l2__leave();
+        } else {
+            g32 = l2__grad_copy(g, L2_FLOAT32);
+        }
+        if (!g32)
+            return L2_ERR_NOMEM;
+        g = g32;
+    }
     l2_tensor *gin[L2__MAX_INPUTS] = {0};
     bool in_place = false;
     if (creating_graph) {
@@ -337,7 +416,10 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
         if (gin[i]) {
             /* a float64 input's gradient is summed in float64 and rounded once (torch casts
              * before it reduces), not rounded to a float32 upstream's dtype first */
-            l2_dtype dt = l2__is_float(n->in_dtype[i]) ? n->in_dtype[i] : gin[i]->dtype;
+            l2_dtype dt = l2__is_float(n->in_dtype[i])  ? n->in_dtype[i]
+                          : l2__is_half(n->in_dtype[i])
+                              ? (creating_graph ? n->in_dtype[i] : L2_FLOAT32) /* rounded once */
+                              : gin[i]->dtype;
             l2_tensor *r = creating_graph ? graph_sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt)
                                           : l2__sum_to(gin[i], n->in_ndim[i], n->in_shape[i], dt);
             if (r && r->dtype != n->in_dtype[i]) {
@@ -357,6 +439,8 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
             if (st != L2_OK)
                 goto done;
         }
+        if (hook && e->leaf && (st = hook_edge_done(tab, e->leaf)) != L2_OK)
+            goto done;
         if (e->fn && --e->fn->pending == 0 && !vec_push(ready, e->fn)) {
             st = L2_ERR_NOMEM;
             goto done;
@@ -365,6 +449,7 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
 done:
     for (int i = 0; i < L2__MAX_INPUTS; i++)
         l2_tensor_release(gin[i]);
+    l2_tensor_release(g32);
     return st;
 }
 
@@ -472,7 +557,7 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
             bool same = go->ndim == t->ndim;
             for (int i = 0; same && i < t->ndim; i++)
                 same = go->shape[i] == t->shape[i];
-            if (!same || !l2__is_float(go->dtype)) {
+            if (!same || !l2__is_grad_dtype(go->dtype)) {
                 st = l2__fail(L2_ERR_SHAPE, "%s: grad_output of shape %s (%s) does not match "
                               "output of shape %s (%s)", op,
                               l2__shape_str(s1, go->ndim, go->shape), l2_dtype_name(go->dtype),
@@ -501,7 +586,9 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
                               l2__shape_str(s1, t->ndim, t->shape));
                 goto out;
             }
+            l2__half_ok++; /* a bfloat16 / float16 output (issue 16) */
             seeds[r] = l2__new(op, t->ndim, t->shape, t->dtype, false);
+            l2__half_ok--;
             if (seeds[r])
                 l2__store(seeds[r]->storage->data, t->dtype, 1.0);
         }
@@ -552,6 +639,9 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
             all.v[k]->needed = true;
     }
 
+    const bool hook = ready_hook && !cap && !create_graph;
+    if (hook && (st = hook_count(&all, &tab)) != L2_OK)
+        goto out;
     bool prev = l2_set_grad_enabled(create_graph);
     bool prev_cg = creating_graph;
     creating_graph = create_graph;
@@ -563,6 +653,13 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
         else
             st = deliver(t, seeds[r], cap, &tab);
     }
+    if (hook) /* a leaf root no node reaches: its seed is all its gradient */
+        for (int r = 0; r < nroots && st == L2_OK; r++)
+            if (!roots[r]->grad_fn) {
+                pending_grad *e = table_slot(&tab, roots[r]);
+                e->edges++;
+                st = hook_edge_done(&tab, roots[r]);
+            }
     for (int64_t k = 0; k < all.n && st == L2_OK; k++)
         if (all.v[k]->pending == 0 && !vec_push(&ready, all.v[k]))
             st = L2_ERR_NOMEM;
@@ -576,7 +673,7 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
         if (st != L2_OK)
             break;
         if (n->gacc && n->needed) {
-            st = process(n, cap, &ready, &tab);
+            st = process(n, cap, &ready, &tab, hook);
         } else {
             /* No gradient reached this node, or it leads to no requested input (autograd_grad
              * runs only what does): its inputs get no gradient from it. */
@@ -584,6 +681,8 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
                 l2__node *f = n->next[i].fn;
                 if (f && --f->pending == 0 && !vec_push(&ready, f))
                     st = L2_ERR_NOMEM;
+                else if (hook && n->next[i].leaf)
+                    st = hook_edge_done(&tab, n->next[i].leaf);
             }
         }
         l2_tensor_release(n->gacc);
@@ -624,7 +723,7 @@ out:
 l2_status l2_backward_ex(l2_tensor *t, const l2_tensor *grad_output, bool retain_graph,
                          bool create_graph)
 {
-    L2__CHECK_T(t, L2_ERR_NULL, "backward");
+    L2__CHECK_T_ANY(t, L2_ERR_NULL, "backward");
     l2_tensor *go = (l2_tensor *)grad_output;
     return run_backward("backward", 1, &t, grad_output ? &go : NULL, retain_graph, create_graph,
                         NULL, false);

@@ -65,14 +65,14 @@ void l2_no_grad_end(void)
 
 l2_status l2_set_requires_grad(l2_tensor *t, bool requires_grad)
 {
-    L2__CHECK_T(t, l2_last_status(), "set_requires_grad");
+    L2__CHECK_T_ANY(t, l2_last_status(), "set_requires_grad");
     if (t->grad_fn) {
         L2__CHECK_ST(requires_grad, L2_ERR_AUTOGRAD,
                   "set_requires_grad: you can only change requires_grad flags of leaf variables "
                   "(use l2_detach)");
         return L2_OK;
     }
-    L2__CHECK_ST(!requires_grad || l2__is_float(t->dtype), L2_ERR_DTYPE,
+    L2__CHECK_ST(!requires_grad || l2__is_grad_dtype(t->dtype), L2_ERR_DTYPE,
               "set_requires_grad: only tensors of floating point dtype can require gradients "
               "(got %s)", l2_dtype_name(t->dtype));
     t->requires_grad = requires_grad;
@@ -103,7 +103,7 @@ const char *l2_grad_fn_name(const l2_tensor *t)
 
 l2_status l2_zero_grad(l2_tensor *t)
 {
-    L2__CHECK_T(t, l2_last_status(), "zero_grad");
+    L2__CHECK_T_ANY(t, l2_last_status(), "zero_grad");
     if (t->grad) {
         memset(t->grad->storage->data, 0,
                (size_t)l2__numel(t->grad->ndim, t->grad->shape) * l2__esize(t->grad->dtype));
@@ -114,7 +114,7 @@ l2_status l2_zero_grad(l2_tensor *t)
 
 l2_status l2_set_grad_none(l2_tensor *t)
 {
-    L2__CHECK_T(t, l2_last_status(), "set_grad_none");
+    L2__CHECK_T_ANY(t, l2_last_status(), "set_grad_none");
     l2_tensor_release(t->grad);
     t->grad = NULL;
     return L2_OK;
@@ -122,7 +122,7 @@ l2_status l2_set_grad_none(l2_tensor *t)
 
 l2_status l2_retain_grad(l2_tensor *t)
 {
-    L2__CHECK_T(t, l2_last_status(), "retain_grad");
+    L2__CHECK_T_ANY(t, l2_last_status(), "retain_grad");
     L2__CHECK_ST(t->requires_grad, L2_ERR_AUTOGRAD,
               "retain_grad: can't retain_grad on a tensor that has requires_grad=False");
     if (t->grad_fn) {
@@ -403,7 +403,9 @@ void l2__node_release(l2__node *n)
 /* A contiguous copy with its own storage (gradients handed to .grad or returned). */
 l2_tensor *l2__grad_copy(const l2_tensor *t, l2_dtype dt)
 {
+    l2__half_ok++; /* a bfloat16 / float16 tensor's gradient (issue 16) */
     l2_tensor *r = l2__new("backward", t->ndim, t->shape, dt, false);
+    l2__half_ok--;
     if (r)
         l2__copy_kernel(r, t);
     return r;
@@ -435,6 +437,17 @@ l2_tensor *l2__sum_to(const l2_tensor *g, int ndim, const int64_t *shape, l2_dty
         same = g->shape[i] == shape[i];
     if (same)
         return l2_tensor_ref((l2_tensor *)g);
+    if (l2__is_half(g->dtype)) { /* issue 16: summed in float32, rounded once to dt */
+        l2_tensor *f = l2__grad_copy(g, L2_FLOAT32);
+        l2_tensor *r = f ? l2__sum_to(f, ndim, shape, l2__is_half(dt) ? L2_FLOAT32 : dt) : NULL;
+        l2_tensor_release(f);
+        if (r && r->dtype != dt) {
+            l2_tensor *c = l2__grad_copy(r, dt);
+            l2_tensor_release(r);
+            r = c;
+        }
+        return r;
+    }
     /* broadcast gradients (issue 12): float32 leading rows summed into float32 K inner outputs
      * go straight into the result (sum-rows.c), without the compensation and the copy below. */
     int64_t Kin = 1;

@@ -6,6 +6,7 @@
  * elementwise ops (l2__new_like). It does not broadcast (callers pass expanded views) and never
  * fails. */
 #include "l2-impl.h"
+#include "half.h"
 
 void l2__iter_init(l2__iter *it, int nops, const l2_tensor *const *ops)
 {
@@ -360,6 +361,34 @@ static inline __attribute__((always_inline)) void copy_run(char *d, const char *
  * saturating store, NaN -> 0). */
 static void half_copy(int64_t n, char **p, const int64_t *s, l2_dtype dst, l2_dtype src)
 {
+    /* the half route's conversions: contiguous runs in half-convert.c (vectorised), strided
+     * ones element by element with the inline conversions */
+    if (dst == L2_FLOAT32 && l2__is_half(src)) {
+        if (s[0] == 4 && s[1] == 2) {
+            l2__half_to_f32_run((float *)p[0], (const uint16_t *)p[1], n, src);
+        } else {
+            for (int64_t i = 0; i < n; i++) {
+                uint16_t h;
+                memcpy(&h, p[1] + i * s[1], 2);
+                float v = src == L2_BFLOAT16 ? l2__bf16_to_f32(h) : l2__f16_to_f32(h);
+                memcpy(p[0] + i * s[0], &v, 4);
+            }
+        }
+        return;
+    }
+    if (src == L2_FLOAT32 && l2__is_half(dst)) {
+        if (s[0] == 2 && s[1] == 4) {
+            l2__f32_to_half_run((uint16_t *)p[0], (const float *)p[1], n, dst);
+        } else {
+            for (int64_t i = 0; i < n; i++) {
+                float v;
+                memcpy(&v, p[1] + i * s[1], 4);
+                uint16_t h = dst == L2_BFLOAT16 ? l2__f32_to_bf16(v) : l2__f32_to_f16(v);
+                memcpy(p[0] + i * s[0], &h, 2);
+            }
+        }
+        return;
+    }
     for (int64_t i = 0; i < n; i++) {
         const char *q = p[1] + i * s[1];
         char *o = p[0] + i * s[0];

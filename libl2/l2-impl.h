@@ -149,6 +149,8 @@ static inline size_t l2__esize(l2_dtype dt)
  * are not "float" here: they are storage dtypes that only the ops listed in l2.h accept. */
 static inline bool l2__is_float(l2_dtype dt) { return dt == L2_FLOAT32 || dt == L2_FLOAT64; }
 static inline bool l2__is_half(l2_dtype dt) { return dt == L2_BFLOAT16 || dt == L2_FLOAT16; }
+/* The dtypes that can require a gradient: the float and the half ones (issue 16). */
+static inline bool l2__is_grad_dtype(l2_dtype dt) { return l2__is_float(dt) || l2__is_half(dt); }
 /* The half gate (issue 16): bfloat16 / float16 tensors reach only the ops that handle them.
  * L2__CHECK_T / L2__CHECK_TN refuse a half argument, and l2__new a half result, unless this
  * thread's l2__half_ok is positive: the ops that accept half raise it around their work
@@ -156,6 +158,58 @@ static inline bool l2__is_half(l2_dtype dt) { return dt == L2_BFLOAT16 || dt == 
 extern _Thread_local int l2__half_ok;
 /* true if t may enter the op named op; else sets L2_ERR_DTYPE naming t's dtype. */
 bool l2__half_gate(const char *op, const char *name, const l2_tensor *t);
+/* The half route (issue 16, half-route.c): ops compute bfloat16 / float16 in float32 and round
+ * the result once, as torch's CPU kernels. l2__half_up: when the live float operands among
+ * in[0..n-1] are all of one half dtype (*h), suspends scope registration (l2__enter), fills
+ * up[i] with a new reference for each in[i] (half ones converted to float32, recorded; others
+ * as they are; NULL stays NULL) and returns 1; returns 0 (nothing done) when the call does not
+ * route, -1 (error set, nothing held) when a conversion failed. l2__half_down: releases up[],
+ * rounds the op's result r (consumed) to h when it is float32, and also *second when second is
+ * given and the op succeeded, leaves (l2__leave) and returns r through l2__ret. */
+int l2__half_up(int n, const l2_tensor *const *in, l2_tensor **up, l2_dtype *h);
+/* Contiguous runs of n conversions between float32 and the half dtype src / dst
+ * (half-convert.c: AVX2 + F16C when the CPU has them; bit for bit half.h's). */
+void l2__half_to_f32_run(float *o, const uint16_t *a, int64_t n, l2_dtype src);
+void l2__f32_to_half_run(uint16_t *o, const float *a, int64_t n, l2_dtype dst);
+l2_tensor *l2__half_down(l2_tensor *r, l2_dtype h, int n, l2_tensor **up, l2_tensor **second);
+/* In an op's public wrapper returning a tensor: when the tensors (the variadic arguments) route,
+ * return CALL's result, where CALL is the op itself called on H_[0], H_[1], ... (the float32
+ * operands), rounded back to the half dtype; L2__HALF_ROUTE2 also rounds the tensor CALL stores
+ * at *SECOND (two-result ops). Otherwise falls through to the op's own code. */
+#define L2__HALF_ROUTE2(SECOND, CALL, ...)                                                   \
+    do {                                                                                     \
+        const l2_tensor *const h_in_[] = {__VA_ARGS__};                                      \
+        enum { h_n_ = sizeof h_in_ / sizeof h_in_[0] };                                      \
+        l2_tensor *H_[h_n_];                                                                 \
+        l2_dtype h_dt_;                                                                      \
+        int h_k_ = l2__half_up(h_n_, h_in_, H_, &h_dt_);                                     \
+        if (h_k_ < 0)                                                                        \
+            return NULL;                                                                     \
+        if (h_k_ > 0) {                                                                      \
+            l2_tensor *h_r_ = (CALL);                                                        \
+            return l2__half_down(h_r_, h_dt_, h_n_, H_, (SECOND));                           \
+        }                                                                                    \
+    } while (0)
+#define L2__HALF_ROUTE(CALL, ...) L2__HALF_ROUTE2(NULL, CALL, __VA_ARGS__)
+/* In-place ops (issue 16): l2__half_inplace is 1 when in[0..n-1] (in[0] the tensor written)
+ * route, 0 when not, -1 (L2_ERR_UNSUPPORTED set) when they route and one requires grad in grad
+ * mode; l2__half_assign writes r (the routed out-of-place result, consumed; NULL: its error)
+ * into self. L2__HALF_INPLACE(OP, CALL, self, ...) returns from a status-returning wrapper. */
+int l2__half_inplace(const char *op, int n, const l2_tensor *const *in);
+l2_status l2__half_assign(const char *op, l2_tensor *self, l2_tensor *r);
+#define L2__HALF_INPLACE(OP, CALL, SELF, ...)                                                \
+    do {                                                                                     \
+        const l2_tensor *const h_in_[] = {SELF, __VA_ARGS__};                                \
+        int h_k_ = l2__half_inplace((OP), sizeof h_in_ / sizeof h_in_[0], h_in_);            \
+        if (h_k_ < 0)                                                                        \
+            return l2_last_status();                                                         \
+        if (h_k_ > 0) {                                                                      \
+            l2__enter();                                                                     \
+            l2_tensor *h_r_ = (CALL);                                                        \
+            l2__leave();                                                                     \
+            return l2__half_assign((OP), (SELF), h_r_);                                            \
+        }                                                                                    \
+    } while (0)
 /* L2__CHECK_TN as a function (for L2__CHECK_T_ANY): true if t passes. */
 bool l2__check_t_any(const l2_tensor *t, const char *op, const char *name);
 /* The address of t's first element. A non-empty view lies within its storage; an empty view's

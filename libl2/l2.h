@@ -118,34 +118,62 @@ L2_API l2_status l2_set_error(l2_status status, const char *fmt, ...)
 /* ------------------------------------------------------------------------------------------ */
 
 /* L2_BFLOAT16 and L2_FLOAT16 (issue 16): 2-byte floats, torch.bfloat16 and torch.float16.
- * Storage dtypes for now: creation (l2_empty, l2_zeros, l2_ones, l2_full, l2_scalar,
- * l2_from_data: data holds the raw 16-bit patterns), l2_to_dtype to and from every dtype (as
- * torch: float32 -> bfloat16 rounds to nearest even on the top 16 bits, NaN stays NaN; float32 ->
- * float16 is IEEE round-to-nearest-even with subnormals, overflow to inf; float64, int64 and
- * bool go through float32 first, as torch's c10::BFloat16 / c10::Half constructors do;
- * bfloat16 <-> float16 through float32), l2_get / l2_set (through float32), l2_item,
- * printing (torch's repr: the values as float32 would print, with ", dtype=torch.bfloat16"),
- * the views and element moves (l2_view, l2_reshape, l2_squeeze, l2_squeeze_dim,
- * l2_unsqueeze, l2_flatten, l2_unflatten, l2_permute, l2_transpose, l2_t, l2_expand,
- * l2_broadcast_to, l2_slice, l2_narrow, l2_select, l2_as_strided, l2_detach, l2_contiguous,
- * l2_clone, l2_copy_ (either side half), l2_cat, l2_stack), l2_empty_like / l2_zeros_like /
- * l2_ones_like / l2_full_like, l2_from_blob, the getters (shape, strides, dtype, data pointer,
- * requires_grad, ...), l2_save_safetensors / l2_load_safetensors (BF16, F16), DLPack, the
- * checkpoint dictionaries (l2_save_named), the data loader (l2_loader_new / l2_loader_next),
- * and l2_fill_ / l2_zero_ (the value rounded as l2_set rounds it).
+ * Storage: creation (l2_empty, l2_zeros, l2_ones, l2_full, l2_scalar, l2_from_data: data holds
+ * the raw 16-bit patterns), l2_to_dtype to and from every dtype (as torch: float32 -> bfloat16
+ * rounds to nearest even on the top 16 bits, NaN stays NaN; float32 -> float16 is IEEE
+ * round-to-nearest-even with subnormals, overflow to inf; float64, int64 and bool go through
+ * float32 first, as torch's c10::BFloat16 / c10::Half constructors do; bfloat16 <-> float16
+ * through float32), l2_get / l2_set (through float32), l2_item, printing (torch's repr: the
+ * values as float32 would print, with ", dtype=torch.bfloat16"), the views and element moves
+ * (l2_view, l2_reshape, l2_squeeze, l2_squeeze_dim, l2_unsqueeze, l2_flatten, l2_unflatten,
+ * l2_permute, l2_transpose, l2_t, l2_expand, l2_broadcast_to, l2_slice, l2_narrow, l2_select,
+ * l2_as_strided, l2_detach, l2_contiguous, l2_clone, l2_copy_ (either side half), l2_cat,
+ * l2_stack), l2_empty_like / l2_zeros_like / l2_ones_like / l2_full_like, l2_from_blob, the
+ * getters, l2_save_safetensors / l2_load_safetensors (BF16, F16), DLPack, the checkpoint
+ * dictionaries (l2_save_named), the data loader, and l2_fill_ / l2_zero_ (the value rounded as
+ * l2_set rounds it).
+ * Compute (the half route): the elementwise ops (l2_add ... l2_remainder and their _scalar
+ * forms, l2_rsub_scalar, the comparisons, l2_logical_not, l2_where, l2_masked_fill, l2_clamp,
+ * every unary op and activation of the elementwise section and of issue 14's activations, l2_prelu,
+ * l2_glu), the reductions (l2_sum ... l2_logcumsumexp of the reductions sections: sum, mean,
+ * prod, max/min (with dim), argmax/argmin, var, std, var_mean, std_mean, logsumexp, norm,
+ * cumsum, cumprod, cummax, cummin, amax, amin, aminmax, nansum, nanmean, count_nonzero), l2_softmax,
+ * l2_log_softmax, l2_dropout, the products (l2_matmul, l2_mm, l2_bmm, l2_mv, l2_dot, l2_outer,
+ * l2_addmm, l2_baddbmm, l2_addbmm, l2_linear), the convolutions (l2_conv1d/2d/3d,
+ * l2_conv_transpose1d/2d/3d), l2_max_pool2d, l2_avg_pool2d, l2_adaptive_avg_pool2d,
+ * l2_layer_norm, and the losses l2_cross_entropy, l2_nll_loss, l2_mse_loss, l2_l1_loss,
+ * l2_binary_cross_entropy(_with_logits) accept bfloat16 and float16 operands when every float
+ * operand has the same half dtype (int64 and bool operands, such as class targets or masks,
+ * may join): as torch's CPU kernels, the half operands are converted exactly to float32, the op
+ * runs in float32 (reductions and products accumulate in float32) and its float result is
+ * rounded ONCE to the half dtype; bool and int64 results (comparisons, argmax, indices) are as
+ * for float32. Where torch rounds an intermediate to the half dtype (its mean of float16 sums
+ * and rounds before dividing; composite ops round after each step) libl2's single rounding may
+ * differ from torch by an ulp of the half dtype: the oracle compares against torch in float64
+ * with half-precision tolerances. Where torch 1.13's CPU has no float16 kernel ("not implemented
+ * for 'Half'": exp, log, matmul, conv and others) libl2 computes it anyway (a departure). An
+ * int64 operand joins a half one as float32 (exact up to 2^24), where torch first rounds it to
+ * the half dtype. The in-place l2_add_, l2_sub_, l2_mul_, l2_div_, l2_add_scalar_,
+ * l2_mul_scalar_, l2_clamp_ and l2_relu_ on a half tensor compute the same way and write the
+ * rounded result (L2_ERR_UNSUPPORTED when an operand requires grad in grad mode).
+ * Gradients: l2_set_requires_grad accepts half tensors; l2_to_dtype between a half and a float
+ * dtype is recorded, and a routed op is recorded as (half -> float32 conversion, the float32 op,
+ * float32 -> half conversion), so its backward runs in float32 and each gradient is rounded
+ * once where it enters a half tensor (torch's half backward rounds after every node: the two
+ * differ by a few half ulps). Gradients of a half leaf are half; sums of gradients (a tensor
+ * used twice, .grad accumulation) add in float32 and round once.
  * Promotion follows torch.promote_types: bfloat16 with float16 gives float32, a half with
  * float32 or float64 gives that float, a half with int64 or bool keeps the half (l2_cat uses
  * it). A binary op between a float32 / float64 tensor and a half one therefore runs in the
  * float dtype (the half converted exactly), as torch; an in-place one into a half self with a
  * float32 / float64 other computes in that float and rounds once into self (torch's rule too);
- * l2_logical_and / _or / _xor read half elements as (x != 0). Every other use of a half tensor is
- * refused with L2_ERR_DTYPE naming the dtype ("op: bfloat16 is not supported yet ..." or "op:
- * not implemented for 'bfloat16'"), nothing changed: convert with l2_to_dtype(t, L2_FLOAT32)
- * first. This differs from torch, whose CPU kernels compute most ops in these dtypes (not done
- * yet: compute ops, reductions, matmul, conv on half). l2_set_requires_grad refuses them
- * (L2_ERR_DTYPE, as for int64; torch allows it), so l2_to_dtype from or to them records no
- * gradient. Conversions to int64 truncate and saturate (NaN -> 0) as libl2's float32 -> int64
- * does; torch's result there is platform-defined. */
+ * l2_logical_and / _or / _xor read half elements as (x != 0). Every other use of a half tensor
+ * (the products and convolutions with a float32 operand, batch_norm and group_norm, indexing,
+ * sorting, linear algebra, optimizers, random fills, ...) is refused with L2_ERR_DTYPE naming
+ * the dtype ("op: bfloat16 is not supported yet ..." or "op: not implemented for 'bfloat16'"),
+ * nothing changed: convert with l2_to_dtype(t, L2_FLOAT32) first. Conversions to int64 truncate
+ * and saturate (NaN -> 0) as libl2's float32 -> int64 does; torch's result there is
+ * platform-defined. */
 typedef enum {
     L2_FLOAT32,
     L2_FLOAT64,
@@ -567,6 +595,22 @@ L2_API l2_status l2_autograd_grad_ex(int n_outputs, l2_tensor *const *outputs,
 /* Whether the op named name (as l2_grad_fn_name gives it, e.g. "mul") has a differentiable
  * backward (create_graph can go through it). False for unknown names and NULL. */
 L2_API bool l2_has_double_backward(const char *name);
+/* The grad-ready hook (issue 17: what DistributedDataParallel's overlap of communication with
+ * backward needs; torch's Tensor.register_post_accumulate_grad_hook of later versions, for all
+ * leaves at once). While set (per thread; fn NULL clears it), every l2_backward /
+ * l2_backward_ex without create_graph calls fn(leaf, grad, ctx) once for each leaf tensor that
+ * receives a gradient, as soon as that gradient is complete: after the last node of this
+ * backward with an edge to the leaf has run, while other nodes may still be waiting. grad is
+ * this backward's gradient for the leaf (borrowed, read-only, valid during the call; in the
+ * leaf's dtype and shape), not .grad: the .grad fields are written only when the whole backward
+ * has succeeded, as always. The hook runs on the calling thread, in no-grad mode; it must not
+ * run a backward or change the leaf or the graph. A status other than L2_OK from fn fails the
+ * backward with that status (nothing committed to .grad); hooks already run for other leaves
+ * are not undone, and if the backward fails later (out of memory) after some hooks ran, the
+ * caller must treat what they started as abandoned (l2_dist_allreduce_grads_begin's contract).
+ * l2_autograd_grad and create_graph backwards never call it. */
+typedef l2_status (*l2_grad_ready_fn)(l2_tensor *leaf, const l2_tensor *grad, void *ctx);
+L2_API void l2_set_grad_ready_hook(l2_grad_ready_fn fn, void *ctx);
 
 /* Grad mode (per thread, on by default). l2_no_grad_begin turns it off until the matching
  * l2_no_grad_end; they nest. l2_set_grad_enabled sets it and returns the previous mode. */

@@ -133,6 +133,8 @@ eigh_gemm|test-linalg-decomp|linalg_eigh|eigh (issue 15, la2): the backward's BL
 cg_mul_const|test-cg-binary|gg_mul|create_graph (issue 15): mul's differentiable backward takes the other operand as a constant (drops the cross term of the second derivative)
 cg_conv3d_w_const|test-cg-conv|gg_conv3d|create_graph (issue 15, session 15): conv3d's differentiable backward takes w as a constant in dx (drops the d(dx)/dw cross term)
 clip_sum_tail|test-sched||clip_grad_norm_ (issue 16): the contiguous fast path of the 1- and 2-norms drops the n % 8 tail of each grad
+half_cvt_tail|test-half||half compute (issue 16): the vectorised float32 -> bfloat16 conversion leaves the n % 8 tail of a contiguous run unconverted
+half_grad_sum|test-half-compute||half compute (issue 16): a sum of bfloat16 / float16 gradients keeps its first term
 EOF
 }
 want=",${ORACLE_MUT_FAULTS:-all},"

@@ -497,4 +497,5 @@
     X(l2_lr_scheduler_load_state) \
     X(l2_lr_scheduler_free) \
     X(l2_set_error) \
+    X(l2_set_grad_ready_hook) \
     /* end */

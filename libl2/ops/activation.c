@@ -157,6 +157,7 @@ static const adef adefs[A_COUNT] = {
 static l2_tensor *act_impl(int u, const char *op, const l2_tensor *t, l2__ew_ctx c)
 {
     const adef *d = &adefs[u];
+    L2__HALF_ROUTE(act_impl(u, op, H_[0], c), t); /* issue 16: half in float32 */
     L2__CHECK_TN(t, NULL, op, "t");
     l2_dtype ct = t->dtype, od = ct;
     if (!d->fwd[ct]) {
@@ -236,6 +237,7 @@ static bool hardtanh_ctx(const char *op, const l2_tensor *t, double lo, double h
 
 l2_tensor *l2_hardtanh(const l2_tensor *t, double min_val, double max_val)
 {
+    L2__HALF_ROUTE(l2_hardtanh(H_[0], min_val, max_val), t);
     l2__ew_ctx c;
     L2__CHECK_T(t, NULL, "hardtanh");
     L2__CHECK(t->dtype != L2_BOOL, NULL, L2_ERR_DTYPE, "hardtanh: not implemented for 'bool'");
@@ -246,6 +248,7 @@ l2_tensor *l2_hardtanh(const l2_tensor *t, double min_val, double max_val)
 
 l2_tensor *l2_relu6(const l2_tensor *t)
 {
+    L2__HALF_ROUTE(l2_relu6(H_[0]), t);
     l2__ew_ctx c;
     L2__CHECK_T(t, NULL, "relu6");
     L2__CHECK(t->dtype != L2_BOOL, NULL, L2_ERR_DTYPE, "relu6: not implemented for 'bool'");
@@ -301,6 +304,7 @@ l2_tensor *l2_tanhshrink(const l2_tensor *t)
 /* glu: a * sigmoid(b), a and b the first and second half of x along dim. */
 l2_tensor *l2_glu(const l2_tensor *x, int dim)
 {
+    L2__HALF_ROUTE(l2_glu(H_[0], dim), x);
     const char *op = "glu";
     L2__CHECK_T(x, NULL, op);
     L2__CHECK(x->ndim > 0, NULL, L2_ERR_SHAPE, "%s: glu does not support scalars because "

@@ -114,6 +114,7 @@ static bool check_batches(const char *op, const l2_tensor *b1, const l2_tensor *
 l2_tensor *l2_baddbmm(const l2_tensor *input, const l2_tensor *batch1, const l2_tensor *batch2,
                       double beta, double alpha)
 {
+    L2__HALF_ROUTE(l2_baddbmm(H_[0], H_[1], H_[2], beta, alpha), input, batch1, batch2);
     const char *op = "baddbmm";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
     L2__CHECK_T(input, NULL, op);
@@ -221,6 +222,7 @@ l2_status l2__baddbmm_backward_cg(l2__node *n, const l2_tensor *gout, l2_tensor 
 l2_tensor *l2_addbmm(const l2_tensor *input, const l2_tensor *batch1, const l2_tensor *batch2,
                      double beta, double alpha)
 {
+    L2__HALF_ROUTE(l2_addbmm(H_[0], H_[1], H_[2], beta, alpha), input, batch1, batch2);
     const char *op = "addbmm";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
     L2__CHECK_T(input, NULL, op);

@@ -42,6 +42,7 @@ static l2_tensor *drop_height(l2_tensor *r)
 l2_tensor *l2_conv1d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b, int64_t stride,
                      int64_t padding, int64_t dilation, int64_t groups)
 {
+    L2__HALF_ROUTE(l2_conv1d(H_[0], H_[1], H_[2], stride, padding, dilation, groups), x, w, b);
     const char *op = "conv1d";
     char s[L2__SHAPE_STR];
     L2__CHECK_T(x, NULL, op);

@@ -56,6 +56,8 @@ l2_tensor *l2_conv_transpose2d(const l2_tensor *x, const l2_tensor *w, const l2_
                                const int64_t output_padding[2], int64_t groups,
                                const int64_t dilation[2])
 {
+    L2__HALF_ROUTE(l2_conv_transpose2d(H_[0], H_[1], H_[2], stride, padding, output_padding, groups, dilation),
+                   x, w, b);
     const char *op = "conv_transpose2d";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
     L2__CHECK_T(x, NULL, op);
@@ -208,6 +210,8 @@ l2_tensor *l2_conv_transpose1d(const l2_tensor *x, const l2_tensor *w, const l2_
                                int64_t stride, int64_t padding, int64_t output_padding,
                                int64_t groups, int64_t dilation)
 {
+    L2__HALF_ROUTE(l2_conv_transpose1d(H_[0], H_[1], H_[2], stride, padding, output_padding, groups, dilation),
+                   x, w, b);
     const char *op = "conv_transpose1d";
     char s[L2__SHAPE_STR];
     L2__CHECK_T(x, NULL, op);

@@ -53,6 +53,8 @@ l2_tensor *l2_conv_transpose3d(const l2_tensor *x, const l2_tensor *w, const l2_
                                const int64_t output_padding[3], int64_t groups,
                                const int64_t dilation[3])
 {
+    L2__HALF_ROUTE(l2_conv_transpose3d(H_[0], H_[1], H_[2], stride, padding, output_padding, groups, dilation),
+                   x, w, b);
     const char *op = "conv_transpose3d";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
     L2__CHECK_T(x, NULL, op);

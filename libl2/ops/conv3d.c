@@ -125,6 +125,7 @@ l2_tensor *l2_conv3d(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b,
                      const int64_t stride[3], const int64_t padding[3],
                      const int64_t dilation[3], int64_t groups)
 {
+    L2__HALF_ROUTE(l2_conv3d(H_[0], H_[1], H_[2], stride, padding, dilation, groups), x, w, b);
     const char *op = "conv3d";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
     L2__CHECK_T(x, NULL, op);

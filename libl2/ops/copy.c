@@ -16,7 +16,7 @@ static l2_tensor *clone_impl(const char *op, const l2_tensor *t, l2_dtype dt, l2
     if (!r)
         return NULL;
     l2__copy_kernel(r, t);
-    if (l2__is_float(dt) && l2__is_float(t->dtype) && l2__needs_grad(1, &t) &&
+    if (l2__is_grad_dtype(dt) && l2__is_grad_dtype(t->dtype) && l2__needs_grad(1, &t) &&
         !l2__record(node_op, r, 1, &t)) {
         l2_tensor_release(r);
         return NULL;
@@ -232,7 +232,7 @@ l2_tensor *l2_cat(int n, l2_tensor *const *ts, int dim)
 /* Attach cat's node to r when the inputs need grad; returns r, or NULL (r released). */
 static l2_tensor *record_cat(l2_tensor *r, int n, l2_tensor *const *ts, int d, l2_dtype dt)
 {
-    if (l2__is_float(dt) && l2__needs_grad(n, (const l2_tensor *const *)ts)) {
+    if (l2__is_grad_dtype(dt) && l2__needs_grad(n, (const l2_tensor *const *)ts)) {
         if (n > L2__MAX_INPUTS) {
             /* A node has at most L2__MAX_INPUTS inputs: build the graph as a tree of cats of
              * groups (same values; the data above is discarded). */
@@ -396,7 +396,8 @@ static l2_status half_copy_(l2_tensor *dst, const l2_tensor *src)
     /* With grad mode on, dst's old value is overwritten: its history is replaced by this node
      * (src's gradient). Under no_grad nothing is recorded and a leaf stays a leaf. */
     bool grad = l2_is_grad_enabled() && src != dst &&
-                ((l2__is_float(dst->dtype) && l2__is_float(src->dtype) && src->requires_grad) ||
+                ((l2__is_grad_dtype(dst->dtype) && l2__is_grad_dtype(src->dtype) &&
+                  src->requires_grad) ||
                  dst->requires_grad);
     bool same = same_elements(dst, s);
     if (same && !grad) {

@@ -680,12 +680,14 @@ static l2_tensor *tt(int k, const l2_tensor *a, const l2_tensor *b, double alpha
 {
     L2__CHECK(a, NULL, L2_ERR_NULL, "%s: argument 'a' is NULL", binfo[k].name);
     L2__CHECK(b, NULL, L2_ERR_NULL, "%s: argument 'b' is NULL", binfo[k].name);
+    L2__HALF_ROUTE(tt(k, H_[0], H_[1], alpha), a, b); /* issue 16: half in float32 */
     return l2__ret(binary(k, (arg){a, 0}, (arg){b, 0}, alpha, NULL));
 }
 
 static l2_tensor *ts(int k, const l2_tensor *a, double s)
 {
     L2__CHECK(a, NULL, L2_ERR_NULL, "%s: argument 'a' is NULL", binfo[k].name);
+    L2__HALF_ROUTE(ts(k, H_[0], s), a); /* issue 16: half in float32 */
     return l2__ret(binary(k, (arg){a, 0}, (arg){NULL, s}, 1, NULL));
 }
 
@@ -712,6 +714,7 @@ l2_tensor *l2_pow_scalar(const l2_tensor *a, double exponent) { return ts(B_POW,
 l2_tensor *l2_rsub_scalar(const l2_tensor *a, double s)
 {
     L2__CHECK(a, NULL, L2_ERR_NULL, "rsub: argument 'a' is NULL");
+    L2__HALF_ROUTE(l2_rsub_scalar(H_[0], s), a);
     return l2__ret(binary(B_SUB, (arg){NULL, s}, (arg){a, 0}, 1, NULL));
 }
 
@@ -738,12 +741,14 @@ static l2_status tt_(int k, l2_tensor *a, const l2_tensor *b)
 {
     L2__CHECK_ST(a, L2_ERR_NULL, "%s: argument 'a' is NULL", binfo[k].iname);
     L2__CHECK_ST(b, L2_ERR_NULL, "%s: argument 'b' is NULL", binfo[k].iname);
+    L2__HALF_INPLACE(binfo[k].iname, tt(k, a, b, 1), a, b); /* issue 16: half self */
     return binary(k, (arg){a, 0}, (arg){b, 0}, 1, a) ? L2_OK : l2_last_status();
 }
 
 static l2_status ts_(int k, l2_tensor *a, double s)
 {
     L2__CHECK_ST(a, L2_ERR_NULL, "%s: argument 'a' is NULL", binfo[k].iname);
+    L2__HALF_INPLACE(binfo[k].iname, ts(k, a, s), a, NULL); /* issue 16: half self */
     return binary(k, (arg){a, 0}, (arg){NULL, s}, 1, a) ? L2_OK : l2_last_status();
 }
 

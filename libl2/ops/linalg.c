@@ -167,6 +167,7 @@ static l2_tensor *record2(l2__op op, l2_tensor *r, const l2_tensor *a, const l2_
 
 l2_tensor *l2_matmul(const l2_tensor *a, const l2_tensor *b)
 {
+    L2__HALF_ROUTE(l2_matmul(H_[0], H_[1]), a, b);
     L2__CHECK_T(a, NULL, "matmul");
     L2__CHECK_T(b, NULL, "matmul");
     return l2__ret(record2(L2__OP_MATMUL, matmul_impl("matmul", a, b, 1), a, b));
@@ -281,6 +282,7 @@ static bool ranks(const char *op, const l2_tensor *a, const l2_tensor *b, const 
 
 l2_tensor *l2_mm(const l2_tensor *a, const l2_tensor *b)
 {
+    L2__HALF_ROUTE(l2_mm(H_[0], H_[1]), a, b);
     const char *op = "mm";
     if (!ranks(op, a, b, "b", 2, 2, "both arguments must be 2-d matrices"))
         return NULL;
@@ -295,6 +297,7 @@ l2_status l2__mm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 
 l2_tensor *l2_bmm(const l2_tensor *a, const l2_tensor *b)
 {
+    L2__HALF_ROUTE(l2_bmm(H_[0], H_[1]), a, b);
     const char *op = "bmm";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
     if (!ranks(op, a, b, "b", 3, 3, "both arguments must be 3-d"))
@@ -314,6 +317,7 @@ l2_status l2__bmm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 
 l2_tensor *l2_mv(const l2_tensor *a, const l2_tensor *v)
 {
+    L2__HALF_ROUTE(l2_mv(H_[0], H_[1]), a, v);
     const char *op = "mv";
     if (!ranks(op, a, v, "v", 2, 1, "expected a 2-d matrix and a 1-d vector"))
         return NULL;
@@ -328,6 +332,7 @@ l2_status l2__mv_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 
 l2_tensor *l2_dot(const l2_tensor *a, const l2_tensor *b)
 {
+    L2__HALF_ROUTE(l2_dot(H_[0], H_[1]), a, b);
     const char *op = "dot";
     if (!ranks(op, a, b, "b", 1, 1, "1-d tensors expected"))
         return NULL;
@@ -345,6 +350,7 @@ l2_status l2__dot_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 
 l2_tensor *l2_outer(const l2_tensor *a, const l2_tensor *b)
 {
+    L2__HALF_ROUTE(l2_outer(H_[0], H_[1]), a, b);
     const char *op = "outer";
     if (!ranks(op, a, b, "b", 1, 1, "1-d tensors expected"))
         return NULL;
@@ -401,6 +407,7 @@ static bool check_int_scalar(const char *op, l2_dtype dt, const char *name, doub
 l2_tensor *l2_addmm(const l2_tensor *c, const l2_tensor *a, const l2_tensor *b, double beta,
                     double alpha)
 {
+    L2__HALF_ROUTE(l2_addmm(H_[0], H_[1], H_[2], beta, alpha), c, a, b);
     const char *op = "addmm";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
     L2__CHECK_T(c, NULL, op);
@@ -477,6 +484,7 @@ l2_status l2__addmm_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin
 
 l2_tensor *l2_linear(const l2_tensor *x, const l2_tensor *w, const l2_tensor *b)
 {
+    L2__HALF_ROUTE(l2_linear(H_[0], H_[1], H_[2]), x, w, b);
     const char *op = "linear";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR];
     L2__CHECK_T(x, NULL, op);

@@ -356,6 +356,8 @@ static l2_tensor *cls_loss(const char *op, bool nll, l2__op node_op, const l2_te
 l2_tensor *l2_cross_entropy(const l2_tensor *input, const l2_tensor *target,
                             l2_reduction reduction, int64_t ignore_index, double label_smoothing)
 {
+    L2__HALF_ROUTE(l2_cross_entropy(H_[0], H_[1], reduction, ignore_index, label_smoothing),
+                   input, target);
     return cls_loss("cross_entropy", false, L2__OP_CROSS_ENTROPY, input, target, reduction,
                     ignore_index, label_smoothing);
 }
@@ -363,6 +365,7 @@ l2_tensor *l2_cross_entropy(const l2_tensor *input, const l2_tensor *target,
 l2_tensor *l2_nll_loss(const l2_tensor *input, const l2_tensor *target, l2_reduction reduction,
                        int64_t ignore_index)
 {
+    L2__HALF_ROUTE(l2_nll_loss(H_[0], H_[1], reduction, ignore_index), input, target);
     return cls_loss("nll_loss", true, L2__OP_NLL_LOSS, input, target, reduction, ignore_index,
                     0.0);
 }
@@ -749,6 +752,7 @@ static l2_status pw_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin
 
 l2_tensor *l2_mse_loss(const l2_tensor *input, const l2_tensor *target, l2_reduction r)
 {
+    L2__HALF_ROUTE(l2_mse_loss(H_[0], H_[1], r), input, target);
     return pw_loss("mse_loss", PW_MSE, L2__OP_MSE_LOSS, input, target, r, true);
 }
 
@@ -760,6 +764,7 @@ l2_status l2__mse_loss_backward(l2__node *n, const l2_tensor *gout, l2_tensor **
 
 l2_tensor *l2_l1_loss(const l2_tensor *input, const l2_tensor *target, l2_reduction r)
 {
+    L2__HALF_ROUTE(l2_l1_loss(H_[0], H_[1], r), input, target);
     return pw_loss("l1_loss", PW_L1, L2__OP_L1_LOSS, input, target, r, true);
 }
 
@@ -772,6 +777,7 @@ l2_status l2__l1_loss_backward(l2__node *n, const l2_tensor *gout, l2_tensor **g
 l2_tensor *l2_binary_cross_entropy(const l2_tensor *input, const l2_tensor *target,
                                    l2_reduction r)
 {
+    L2__HALF_ROUTE(l2_binary_cross_entropy(H_[0], H_[1], r), input, target);
     return pw_loss("binary_cross_entropy", PW_BCE, L2__OP_BINARY_CROSS_ENTROPY, input, target, r,
                    false);
 }
@@ -785,6 +791,7 @@ l2_status l2__binary_cross_entropy_backward(l2__node *n, const l2_tensor *gout, 
 l2_tensor *l2_binary_cross_entropy_with_logits(const l2_tensor *input, const l2_tensor *target,
                                                l2_reduction r)
 {
+    L2__HALF_ROUTE(l2_binary_cross_entropy_with_logits(H_[0], H_[1], r), input, target);
     return pw_loss("binary_cross_entropy_with_logits", PW_BCE_LOGITS,
                    L2__OP_BINARY_CROSS_ENTROPY_WITH_LOGITS, input, target, r, false);
 }

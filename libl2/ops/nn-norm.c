@@ -104,6 +104,8 @@ static bool ln_check_param(const char *op, const char *name, const l2_tensor *p,
 l2_tensor *l2_layer_norm(const l2_tensor *x, int n_normalized, const int64_t *normalized_shape,
                          const l2_tensor *weight, const l2_tensor *bias, double eps)
 {
+    L2__HALF_ROUTE(l2_layer_norm(H_[0], n_normalized, normalized_shape, H_[1], H_[2], eps),
+                   x, weight, bias);
     const char *op = "layer_norm";
     char s1[L2__SHAPE_STR], s2[L2__SHAPE_STR], s3[L2__SHAPE_STR];
     L2__CHECK_T(x, NULL, op);

@@ -371,6 +371,7 @@ static l2_tensor *softmax_impl(const char *op, const l2_tensor *t, int dim, bool
 
 l2_tensor *l2_softmax(const l2_tensor *t, int dim)
 {
+    L2__HALF_ROUTE(l2_softmax(H_[0], dim), t);
     return l2__ret(softmax_impl("softmax", t, dim, false, L2__OP_SOFTMAX));
 }
 
@@ -398,6 +399,7 @@ l2_status l2__softmax_backward(l2__node *n, const l2_tensor *gout, l2_tensor **g
 
 l2_tensor *l2_log_softmax(const l2_tensor *t, int dim)
 {
+    L2__HALF_ROUTE(l2_log_softmax(H_[0], dim), t);
     return l2__ret(softmax_impl("log_softmax", t, dim, true, L2__OP_LOG_SOFTMAX));
 }
 
@@ -454,6 +456,7 @@ static void drop_apply(l2_tensor *out, const l2_tensor *a, const l2_tensor *mask
 
 l2_tensor *l2_dropout(const l2_tensor *t, double p, bool training)
 {
+    L2__HALF_ROUTE(l2_dropout(H_[0], p, training), t);
     const char *op = "dropout";
     L2__CHECK_T(t, NULL, op);
     L2__CHECK(l2__is_float(t->dtype), NULL, L2_ERR_DTYPE,

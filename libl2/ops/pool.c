@@ -457,6 +457,7 @@ static void pool_save_params(l2__node *n, const win *g)
 l2_tensor *l2_max_pool2d(const l2_tensor *x, const int64_t kernel[2], const int64_t stride[2],
                          const int64_t padding[2])
 {
+    L2__HALF_ROUTE(l2_max_pool2d(H_[0], kernel, stride, padding), x);
     const char *op = "max_pool2d";
     win g;
     int64_t planes, shape[4];
@@ -595,6 +596,7 @@ static l2_status avg_backward(const char *op, l2__node *n, const l2_tensor *gout
 l2_tensor *l2_avg_pool2d(const l2_tensor *x, const int64_t kernel[2], const int64_t stride[2],
                          const int64_t padding[2])
 {
+    L2__HALF_ROUTE(l2_avg_pool2d(H_[0], kernel, stride, padding), x);
     const char *op = "avg_pool2d";
     win g;
     int64_t planes;
@@ -611,6 +613,7 @@ l2_status l2__avg_pool2d_backward(l2__node *n, const l2_tensor *gout, l2_tensor 
 
 l2_tensor *l2_adaptive_avg_pool2d(const l2_tensor *x, const int64_t output_size[2])
 {
+    L2__HALF_ROUTE(l2_adaptive_avg_pool2d(H_[0], output_size), x);
     const char *op = "adaptive_avg_pool2d";
     char sh[L2__SHAPE_STR];
     L2__CHECK_T(x, NULL, op);

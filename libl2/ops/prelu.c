@@ -120,6 +120,7 @@ PRELU_BWD(f64, double)
 
 l2_tensor *l2_prelu(const l2_tensor *x, const l2_tensor *weight)
 {
+    L2__HALF_ROUTE(l2_prelu(H_[0], H_[1]), x, weight);
     const char *op = "prelu";
     L2__CHECK_T(x, NULL, op);
     L2__CHECK_TN(weight, NULL, op, "weight");

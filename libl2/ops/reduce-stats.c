@@ -42,11 +42,13 @@ static l2_tensor *var_impl(const char *op, const l2_tensor *t, int ndims, const 
 
 l2_tensor *l2_var(const l2_tensor *t, int ndims, const int *dims, double correction, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_var(H_[0], ndims, dims, correction, keepdim), t);
     return var_impl("var", t, ndims, dims, correction, keepdim, false);
 }
 
 l2_tensor *l2_std(const l2_tensor *t, int ndims, const int *dims, double correction, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_std(H_[0], ndims, dims, correction, keepdim), t);
     return var_impl("std", t, ndims, dims, correction, keepdim, true);
 }
 
@@ -107,6 +109,7 @@ l2_status l2__std_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 /* out = m + log(sum(exp(x - m))), m the maximum (0 where it is infinite or the slice is empty). */
 l2_tensor *l2_logsumexp(const l2_tensor *t, int ndims, const int *dims, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_logsumexp(H_[0], ndims, dims, keepdim), t);
     const char *op = "logsumexp";
     rdims rd;
     L2__CHECK_T(t, NULL, op);
@@ -167,6 +170,7 @@ l2_status l2__logsumexp_backward(l2__node *n, const l2_tensor *gout, l2_tensor *
 
 l2_tensor *l2_norm(const l2_tensor *t, double p, int ndims, const int *dims, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_norm(H_[0], p, ndims, dims, keepdim), t);
     const char *op = "norm";
     rdims rd;
     L2__CHECK_T(t, NULL, op);
@@ -372,6 +376,7 @@ static bool run_scan(l2_tensor *dst, const l2_tensor *src, int d, bool reverse)
 
 l2_tensor *l2_cumsum(const l2_tensor *t, int dim)
 {
+    L2__HALF_ROUTE(l2_cumsum(H_[0], dim), t);
     const char *op = "cumsum";
     L2__CHECK_T(t, NULL, op);
     int d = l2__wrap_dim(op, dim, t->ndim);

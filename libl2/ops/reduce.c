@@ -12,6 +12,7 @@
 
 l2_tensor *l2_sum_dims(const l2_tensor *t, int ndims, const int *dims, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_sum_dims(H_[0], ndims, dims, keepdim), t);
     const char *op = "sum";
     rdims rd;
     L2__CHECK_T(t, NULL, op);
@@ -64,10 +65,15 @@ static l2_tensor *mean_impl(const l2_tensor *t, int ndims, const int *dims, bool
 
 l2_tensor *l2_mean_dims(const l2_tensor *t, int ndims, const int *dims, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_mean_dims(H_[0], ndims, dims, keepdim), t);
     return mean_impl(t, ndims, dims, keepdim, true);
 }
 
-l2_tensor *l2_mean(const l2_tensor *t) { return mean_impl(t, 0, NULL, false, false); }
+l2_tensor *l2_mean(const l2_tensor *t)
+{
+    L2__HALF_ROUTE(l2_mean(H_[0]), t);
+    return mean_impl(t, 0, NULL, false, false);
+}
 
 /* dx = expand(dy / N): dy / N is computed once per output (in the input's dtype, so that the
  * engine need not convert), then viewed with stride 0. */
@@ -107,9 +113,14 @@ static l2_tensor *prod_impl(const l2_tensor *t, bool all, int dim, bool keepdim)
     return l2__ret(r);
 }
 
-l2_tensor *l2_prod(const l2_tensor *t) { return prod_impl(t, true, 0, false); }
+l2_tensor *l2_prod(const l2_tensor *t)
+{
+    L2__HALF_ROUTE(l2_prod(H_[0]), t);
+    return prod_impl(t, true, 0, false);
+}
 l2_tensor *l2_prod_dim(const l2_tensor *t, int dim, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_prod_dim(H_[0], dim, keepdim), t);
     return prod_impl(t, false, dim, keepdim);
 }
 
@@ -180,8 +191,16 @@ static l2_tensor *ext_all(const char *op, const l2_tensor *t, bool is_min, l2__o
     return l2__ret(r);
 }
 
-l2_tensor *l2_max(const l2_tensor *t) { return ext_all("max", t, false, L2__OP_MAX); }
-l2_tensor *l2_min(const l2_tensor *t) { return ext_all("min", t, true, L2__OP_MIN); }
+l2_tensor *l2_max(const l2_tensor *t)
+{
+    L2__HALF_ROUTE(l2_max(H_[0]), t);
+    return ext_all("max", t, false, L2__OP_MAX);
+}
+l2_tensor *l2_min(const l2_tensor *t)
+{
+    L2__HALF_ROUTE(l2_min(H_[0]), t);
+    return ext_all("min", t, true, L2__OP_MIN);
+}
 
 static void init_even_bw(racc *a, int64_t o, const void *ctx)
 {
@@ -273,11 +292,13 @@ static l2_tensor *ext_dim(const char *op, const l2_tensor *t, int dim, bool keep
 
 l2_tensor *l2_max_dim(const l2_tensor *t, int dim, bool keepdim, l2_tensor **indices)
 {
+    L2__HALF_ROUTE2(indices, l2_max_dim(H_[0], dim, keepdim, indices), t);
     return ext_dim("max", t, dim, keepdim, indices, false, L2__OP_MAX_DIM);
 }
 
 l2_tensor *l2_min_dim(const l2_tensor *t, int dim, bool keepdim, l2_tensor **indices)
 {
+    L2__HALF_ROUTE2(indices, l2_min_dim(H_[0], dim, keepdim, indices), t);
     return ext_dim("min", t, dim, keepdim, indices, true, L2__OP_MIN_DIM);
 }
 
@@ -347,13 +368,23 @@ static l2_tensor *arg_impl(const char *op, const l2_tensor *t, bool all, int dim
     return l2__ret(l2__reduce_new(op, t, &rd, L2_INT64, &l2__rk_ext, &c));
 }
 
-l2_tensor *l2_argmax(const l2_tensor *t) { return arg_impl("argmax", t, true, 0, false, false); }
-l2_tensor *l2_argmin(const l2_tensor *t) { return arg_impl("argmin", t, true, 0, false, true); }
+l2_tensor *l2_argmax(const l2_tensor *t)
+{
+    L2__HALF_ROUTE(l2_argmax(H_[0]), t);
+    return arg_impl("argmax", t, true, 0, false, false);
+}
+l2_tensor *l2_argmin(const l2_tensor *t)
+{
+    L2__HALF_ROUTE(l2_argmin(H_[0]), t);
+    return arg_impl("argmin", t, true, 0, false, true);
+}
 l2_tensor *l2_argmax_dim(const l2_tensor *t, int dim, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_argmax_dim(H_[0], dim, keepdim), t);
     return arg_impl("argmax", t, false, dim, keepdim, false);
 }
 l2_tensor *l2_argmin_dim(const l2_tensor *t, int dim, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_argmin_dim(H_[0], dim, keepdim), t);
     return arg_impl("argmin", t, false, dim, keepdim, true);
 }

@@ -50,11 +50,13 @@ static l2_tensor *ext_dims(const char *op, const l2_tensor *t, int ndims, const 
 
 l2_tensor *l2_amax(const l2_tensor *t, int ndims, const int *dims, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_amax(H_[0], ndims, dims, keepdim), t);
     return ext_dims("amax", t, ndims, dims, keepdim, false, L2__OP_AMAX);
 }
 
 l2_tensor *l2_amin(const l2_tensor *t, int ndims, const int *dims, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_amin(H_[0], ndims, dims, keepdim), t);
     return ext_dims("amin", t, ndims, dims, keepdim, true, L2__OP_AMIN);
 }
 
@@ -95,6 +97,7 @@ l2_status l2__amin_backward(l2__node *n, const l2_tensor *gout, l2_tensor **gin)
 
 l2_tensor *l2_aminmax(const l2_tensor *t, const int *dim, bool keepdim, l2_tensor **max)
 {
+    L2__HALF_ROUTE2(max, l2_aminmax(H_[0], dim, keepdim, max), t);
     const char *op = "aminmax";
     if (max)
         *max = NULL;
@@ -139,6 +142,7 @@ static l2_tensor *nan_to_zero(const l2_tensor *t)
 
 l2_tensor *l2_nansum(const l2_tensor *t, int ndims, const int *dims, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_nansum(H_[0], ndims, dims, keepdim), t);
     const char *op = "nansum";
     rdims rd;
     L2__CHECK_T(t, NULL, op);
@@ -158,6 +162,7 @@ l2_tensor *l2_nansum(const l2_tensor *t, int ndims, const int *dims, bool keepdi
 
 l2_tensor *l2_nanmean(const l2_tensor *t, int ndims, const int *dims, bool keepdim)
 {
+    L2__HALF_ROUTE(l2_nanmean(H_[0], ndims, dims, keepdim), t);
     const char *op = "nanmean";
     rdims rd;
     L2__CHECK_T(t, NULL, op);
@@ -185,6 +190,7 @@ l2_tensor *l2_nanmean(const l2_tensor *t, int ndims, const int *dims, bool keepd
 
 l2_tensor *l2_count_nonzero(const l2_tensor *t, int ndims, const int *dims)
 {
+    L2__HALF_ROUTE(l2_count_nonzero(H_[0], ndims, dims), t);
     const char *op = "count_nonzero";
     rdims rd;
     L2__CHECK_T(t, NULL, op);
@@ -225,11 +231,13 @@ static l2_tensor *moments(const char *op, const l2_tensor *t, int ndims, const i
 l2_tensor *l2_var_mean(const l2_tensor *t, int ndims, const int *dims, double correction,
                        bool keepdim, l2_tensor **mean)
 {
+    L2__HALF_ROUTE2(mean, l2_var_mean(H_[0], ndims, dims, correction, keepdim, mean), t);
     return moments("var_mean", t, ndims, dims, correction, keepdim, false, mean);
 }
 
 l2_tensor *l2_std_mean(const l2_tensor *t, int ndims, const int *dims, double correction,
                        bool keepdim, l2_tensor **mean)
 {
+    L2__HALF_ROUTE2(mean, l2_std_mean(H_[0], ndims, dims, correction, keepdim, mean), t);
     return moments("std_mean", t, ndims, dims, correction, keepdim, true, mean);
 }

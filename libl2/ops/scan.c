@@ -93,6 +93,7 @@ static l2_tensor *scan_record(l2__op op, l2_tensor *r, const l2_tensor *t, int d
 
 l2_tensor *l2_cumprod(const l2_tensor *t, int dim)
 {
+    L2__HALF_ROUTE(l2_cumprod(H_[0], dim), t);
     const char *op = "cumprod";
     int d = scan_dim(op, t, dim);
     if (d < 0)
@@ -326,11 +327,13 @@ static l2_tensor *cumext(const char *op, const l2_tensor *t, int dim, l2_tensor 
 
 l2_tensor *l2_cummax(const l2_tensor *t, int dim, l2_tensor **indices)
 {
+    L2__HALF_ROUTE2(indices, l2_cummax(H_[0], dim, indices), t);
     return cumext("cummax", t, dim, indices, false);
 }
 
 l2_tensor *l2_cummin(const l2_tensor *t, int dim, l2_tensor **indices)
 {
+    L2__HALF_ROUTE2(indices, l2_cummin(H_[0], dim, indices), t);
     return cumext("cummin", t, dim, indices, true);
 }
 
@@ -395,6 +398,7 @@ static const rkern K_LCSE = {.init = init_neginf, .row = lcse_row, .ordered = tr
 
 l2_tensor *l2_logcumsumexp(const l2_tensor *t, int dim)
 {
+    L2__HALF_ROUTE(l2_logcumsumexp(H_[0], dim), t);
     const char *op = "logcumsumexp";
     int d = scan_dim(op, t, dim);
     if (d < 0)

@@ -353,6 +353,7 @@ fail:
 static l2_tensor *unary(int u, const l2_tensor *t, double p0, double p1)
 {
     L2__CHECK(t, NULL, L2_ERR_NULL, "%s: argument 't' is NULL", udefs[u].name);
+    L2__HALF_ROUTE(unary(u, H_[0], p0, p1), t); /* issue 16: half in float32 */
     l2_dtype ct = unary_dtype(u, t, udefs[u].name);
     if (ct == L2_DTYPE_COUNT)
         return NULL;
@@ -435,6 +436,7 @@ static l2__ew_ctx clamp_ctx(const l2_tensor *t, double lo, double hi, l2_dtype *
 
 l2_tensor *l2_clamp(const l2_tensor *t, double min, double max)
 {
+    L2__HALF_ROUTE(l2_clamp(H_[0], min, max), t);
     L2__CHECK_T(t, NULL, "clamp");
     L2__CHECK(!isnan(min) && !isnan(max), NULL, L2_ERR_ARG,
               "clamp: bounds must not be NaN (got %g, %g)", min, max);
@@ -445,6 +447,7 @@ l2_tensor *l2_clamp(const l2_tensor *t, double min, double max)
 
 l2_status l2_clamp_(l2_tensor *t, double min, double max)
 {
+    L2__HALF_INPLACE("clamp_", l2_clamp(t, min, max), t, NULL);
     L2__CHECK_T(t, l2_last_status(), "clamp_");
     L2__CHECK_ST(!isnan(min) && !isnan(max), L2_ERR_ARG,
                  "clamp_: bounds must not be NaN (got %g, %g)", min, max);
@@ -455,6 +458,7 @@ l2_status l2_clamp_(l2_tensor *t, double min, double max)
 
 l2_status l2_relu_(l2_tensor *t)
 {
+    L2__HALF_INPLACE("relu_", l2_relu(t), t, NULL);
     L2__CHECK_T(t, l2_last_status(), "relu_");
     l2_dtype ct = unary_dtype(U_RELU, t, "relu_");
     if (ct == L2_DTYPE_COUNT)

@@ -21,6 +21,7 @@ static const l2__loop_fn where_fn[L2_DTYPE_COUNT] = ROW_ALL(where);
 
 l2_tensor *l2_where(const l2_tensor *cond, const l2_tensor *a, const l2_tensor *b)
 {
+    L2__HALF_ROUTE(l2_where(H_[0], H_[1], H_[2]), cond, a, b);
     const char *op = "where";
     L2__CHECK_T(cond, NULL, op);
     L2__CHECK_T(a, NULL, op);
@@ -93,6 +94,7 @@ static const l2__loop_fn mfill_fn[L2_DTYPE_COUNT] = ROW_ALL(mfill);
 
 l2_tensor *l2_masked_fill(const l2_tensor *t, const l2_tensor *mask, double value)
 {
+    L2__HALF_ROUTE(l2_masked_fill(H_[0], H_[1], value), t, mask);
     const char *op = "masked_fill";
     L2__CHECK_T(t, NULL, op);
     L2__CHECK_T(mask, NULL, op);
