@@ -139,6 +139,14 @@ int main(int argc, char **argv)
               "broadcast before init");
     is_status(l2_dist_allreduce_grads(1, &p, L2_DIST_MEAN, 0), L2_ERR_ARG,
               "l2_dist_init has not been called", "all-reduce before init");
+    ok(!l2_dist_ddp_new(1, &p, L2_DIST_MEAN, 0) && l2_last_status() == L2_ERR_ARG &&
+           strstr(l2_last_error(), "l2_dist_init has not been called"),
+       "l2_dist_ddp_new before init: NULL, L2_ERR_ARG");
+    l2_dist_ddp_stats ds;
+    is_status(l2_dist_ddp_wait(NULL), L2_ERR_NULL, "d is NULL", "l2_dist_ddp_wait(NULL)");
+    is_status(l2_dist_ddp_discard(NULL), L2_ERR_NULL, "d is NULL", "l2_dist_ddp_discard(NULL)");
+    is_status(l2_dist_ddp_get_stats(NULL, &ds), L2_ERR_NULL, "d is NULL", "ddp stats d NULL");
+    l2_dist_ddp_free(NULL);
     l2_tensor_release(p);
     is_status(l2_dist_set_timeout(-1), L2_ERR_ARG, "finite and >= 0", "timeout -1");
     is_status(l2_dist_set_timeout(NAN), L2_ERR_ARG, "finite and >= 0", "timeout NaN");

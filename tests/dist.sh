@@ -3,7 +3,8 @@
 # runs: the core libl2 has no MPI symbol, library or header. The rest needs mpirun (skipped with a
 # reason otherwise): 2 ranks (--oversubscribe, --allow-run-as-root as root, one thread each):
 # tests/dist-train train (broadcast, DDP equals one process with batch 2B, SUM, mismatched lists),
-# die and stall (a failing rank gives errors, not a hang; each under `timeout 60`), and without
+# die and stall (a failing rank gives errors, not a hang; each under `timeout 60`), tests/dist-overlap
+# overlap and stall (l2_dist_ddp, the all-reduce overlapped with backward), and without
 # mpirun tests/dist-args (error statuses without MPI calls, the sampler's coverage) and its index
 # lists against torch's DistributedSampler (when torch is found).
 B=${L2_BUILDDIR:-.}
@@ -58,7 +59,7 @@ fi
 
 MPIRUN=${MPIRUN:-mpirun}
 if ! command -v "$MPIRUN" >/dev/null 2>&1; then
-    for what in "2 ranks train as 1" "a dying rank" "a stalled rank"; do
+    for what in "2 ranks train as 1" "a dying rank" "a stalled rank" "overlap" "overlap stall"; do
         t_skip "mpirun not found: $what"
     done
     echo "1..$n"
@@ -107,6 +108,31 @@ if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$el" -lt 25 ] &&
     t_ok "a stalled rank: rank 0 gets L2_ERR_COMM (timed out after 2 s) and aborts the job in ${el} s"
 else
     t_notok "a stalled rank: mpirun status $rc after ${el} s, no L2_ERR_COMM timeout message"
+fi
+
+# 7. l2_dist_ddp: the all-reduce overlapped with backward (2 ranks), and its stall case.
+run2o() {
+    timeout 60 "$MPIRUN" $root --oversubscribe -np 2 -x OMP_NUM_THREADS=1 \
+        -x OPENBLAS_NUM_THREADS=1 -x ASAN_OPTIONS "$B/tests/dist-overlap" "$@" 2>&1
+}
+out=$(run2o overlap)
+rc=$?
+echo "$out" | grep -v '^ok' | diag
+if [ $rc -eq 0 ] && ! echo "$out" | grep -q '^not ok'; then
+    t_ok "overlap, 2 ranks: $(echo "$out" | grep -c '^ok') checks (= l2_dist_allreduce_grads bitwise, buckets started in backward, discard, errors)"
+else
+    t_notok "overlap, 2 ranks: dist-overlap overlap failed (exit $rc)"
+fi
+start=$(date +%s)
+out=$(run2o stall)
+rc=$?
+el=$(( $(date +%s) - start ))
+echo "$out" | diag
+if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ "$el" -lt 25 ] &&
+   echo "$out" | grep -q 'rank 0, step 3: L2_ERR_COMM: l2_dist_ddp_wait: timed out after 2 s'; then
+    t_ok "overlap, a rank that skips the wait: rank 0 gets L2_ERR_COMM (timed out after 2 s) in ${el} s"
+else
+    t_notok "overlap, a rank that skips the wait: mpirun status $rc after ${el} s, no timeout message"
 fi
 
 echo "1..$n"

@@ -115,8 +115,8 @@ typedef enum { L2_DIST_SUM = 0, L2_DIST_MEAN = 1 } l2_dist_reduce;
  * message per tensor; a bucket of one tensor is reduced in the gradient itself, the others are
  * packed into a buffer kept between calls), and each bucket's MPI_Iallreduce starts as soon as it
  * is packed, while the next is packed; all are waited at the end, polled against the timeout
- * (timeout 0: a blocking MPI_Allreduce per bucket, no overlap). (The overlap is of communication
- * with packing, not with backward: libl2's autograd has no hook per gradient yet.) Before sending,
+ * (timeout 0: a blocking MPI_Allreduce per bucket, no overlap). (For the overlap with backward, see
+ * l2_dist_ddp below.) Before sending,
  * the ranks check (one small MPI_Iallreduce) that they reduce the same list of shapes and dtypes; a
  * mismatch is L2_ERR_COMM on every rank with nothing changed. Errors (nothing changed, no MPI
  * call): L2_ERR_ARG before init, for n < 0, an op other than SUM or MEAN, bucket_bytes < 0, a
@@ -126,6 +126,71 @@ typedef enum { L2_DIST_SUM = 0, L2_DIST_MEAN = 1 } l2_dist_reduce;
  */
 L2_API l2_status l2_dist_allreduce_grads(int n, l2_tensor *const *params, l2_dist_reduce op,
                                          int64_t bucket_bytes);
+
+/* Overlap of the all-reduce with backward, as torch's DistributedDataParallel: an l2_dist_ddp
+ * installs libl2's grad-ready hook (l2_set_grad_ready_hook, on the calling thread) for n
+ * parameters (float32 or float64 leaves that require grad, each at most INT_MAX bytes, no
+ * duplicates). The parameters are taken in reverse order (the order backward produces their
+ * gradients) into flat buckets of about bucket_bytes (0: L2_DIST_BUCKET_DEFAULT; consecutive
+ * parameters of one dtype; a larger one is a bucket of its own), fixed at creation. During each
+ * l2_backward, as each parameter's gradient becomes ready the hook copies it (MEAN: divided by
+ * W, as torch's hook) into its place in its bucket and, as soon as the bucket's last gradient
+ * has arrived, starts the bucket's MPI_Iallreduce while backward goes on. After the backward,
+ * l2_dist_ddp_wait (collective) starts the buckets not started yet (a parameter that got no
+ * gradient on this rank counts as zeros), waits for all of them against the timeout (l2_dist_
+ * set_timeout; 0: no limit), agrees with the other ranks that none of them discarded the step
+ * (one small all-reduce) and writes the reduced values into the .grad fields.
+ * The reduced gradient REPLACES .grad: the hook sees only this backward's gradient, so whatever
+ * .grad held before the backward is discarded (zero the gradients, or set them to none, before
+ * each backward as usual: the result is then what l2_dist_allreduce_grads gives, bit for bit).
+ * A parameter whose .grad is NULL after the backward (no gradient on this rank) stays NULL and
+ * its reduced value is dropped: as with l2_dist_allreduce_grads, every rank must skip the same
+ * ones. One backward per step: a second gradient for a parameter before the wait fails that
+ * backward (L2_ERR_ARG). Leaves that are not among the parameters are ignored by the hook.
+ * The object keeps a reference to each parameter and holds the hook until l2_dist_ddp_free; only
+ * one l2_dist_ddp exists at a time (the hook is one per thread). Use it from the thread that
+ * created it.
+ *
+ * l2_dist_ddp_new (collective: checks with one small all-reduce that every rank builds the same
+ * buckets): NULL with L2_ERR_ARG before init, for n < 0, an op other than SUM or MEAN,
+ * bucket_bytes < 0, a parameter that is not a leaf requiring grad, above INT_MAX bytes, or given
+ * twice, or while another l2_dist_ddp exists; L2_ERR_NULL for a NULL array (n > 0) or entry;
+ * L2_ERR_DTYPE for a parameter that is not float32 or float64; L2_ERR_NOMEM; L2_ERR_COMM for an
+ * MPI failure, the timeout, or ranks whose lists differ (on every rank). Nothing is installed on
+ * failure. During backward, the hook fails the backward (nothing committed to .grad) with
+ * L2_ERR_COMM when an MPI call fails or the communicator is already broken, L2_ERR_ARG for a
+ * second gradient in one step or after an earlier failed backward not yet discarded.
+ *
+ * A backward that fails after some buckets started (out of memory, an error in a hook): the
+ * started collectives cannot be taken back. Call l2_dist_ddp_discard instead of the wait
+ * (collective: it completes every bucket with the other ranks, zeros for what this rank did not
+ * send, and throws the result away): .grad stays as the failed backward left it (unchanged), the
+ * object is ready for the next step, and the ranks that called l2_dist_ddp_wait for that step get
+ * L2_ERR_COMM ("another rank discarded this step") with their .grad unchanged too.
+ *
+ * l2_dist_ddp_wait: L2_ERR_NULL for d NULL; L2_ERR_ARG, no MPI call and nothing changed, after a
+ * failed backward (use discard) or when a parameter's .grad is not a contiguous tensor of the
+ * parameter's dtype and size; L2_ERR_COMM for an MPI failure or the timeout (the communicator is
+ * then unusable: call l2_dist_abort; .grad is unchanged) or a rank that discarded the step.
+ * l2_dist_ddp_discard: L2_ERR_NULL; L2_ERR_COMM (MPI failure, timeout).
+ * l2_dist_ddp_free: NULL does nothing; uninstalls the hook; waits for buckets still in flight
+ * (against the timeout) and releases the parameters. */
+typedef struct l2_dist_ddp l2_dist_ddp;
+typedef struct {
+    int buckets;                     /* buckets per step */
+    int buckets_started_in_backward; /* in the last backward, started by the hook */
+    int grads_ready_at_first_start;  /* in the last backward: gradients seen when the first
+                                        bucket started (0: none started during backward); less
+                                        than the number of parameters proves the overlap */
+    int64_t steps;                   /* successful l2_dist_ddp_wait calls */
+} l2_dist_ddp_stats;
+L2_API l2_dist_ddp *l2_dist_ddp_new(int n, l2_tensor *const *params, l2_dist_reduce op,
+                                    int64_t bucket_bytes);
+L2_API l2_status l2_dist_ddp_wait(l2_dist_ddp *d);
+L2_API l2_status l2_dist_ddp_discard(l2_dist_ddp *d);
+/* Counters (for tests and benchmarks): L2_ERR_NULL for a NULL argument. */
+L2_API l2_status l2_dist_ddp_get_stats(const l2_dist_ddp *d, l2_dist_ddp_stats *out);
+L2_API void l2_dist_ddp_free(l2_dist_ddp *d);
 
 /* A sampler that shards a dataset of n examples across num_replicas ranks per epoch, as
  * torch.utils.data.distributed.DistributedSampler (same index lists, checked against torch):
