@@ -1,9 +1,9 @@
 /* dist.c: libl2-dist's MPI part: init/finalize, rank and size, barrier, abort, the bucketed
  * broadcast of parameters and all-reduce of gradients. Every collective is non-blocking and polled
- * against the timeout (wait_all), so a rank that stops taking part gives L2_ERR_COMM instead of a
- * hang. The communicator is a duplicate of MPI_COMM_WORLD with MPI_ERRORS_RETURN. The sampler is
- * in sampler.c (no MPI there). */
-#include "l2_dist.h"
+ * against the timeout (l2__dist_wait_all), so a rank that stops taking part gives L2_ERR_COMM
+ * instead of a hang. The communicator is a duplicate of MPI_COMM_WORLD with MPI_ERRORS_RETURN. The
+ * sampler is in sampler.c (no MPI there). */
+#include "dist-internal.h"
 
 #include <limits.h>
 #include <stdint.h>
@@ -14,10 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-static MPI_Comm comm = MPI_COMM_NULL;
-static int my_rank = -1, my_size = -1;
+MPI_Comm l2__dist_comm = MPI_COMM_NULL;
+static int my_rank = -1;
+int l2__dist_size = -1;
 static bool we_initialised_mpi = false;
-static bool broken = false; /* a collective failed or timed out: the communicator is lost */
+bool l2__dist_broken = false; /* a collective failed or timed out: the communicator is lost */
 static double timeout_s = 1800.0;
 /* Messages are at most this many bytes (a multiple of 8). Splitting buckets into 1 MB messages
  * was measured (make bench-dist) and gained nothing clear on this machine. */
@@ -34,22 +35,22 @@ static double now_s(void)
 }
 
 /* An MPI return code as L2_ERR_COMM with MPI's own message. */
-static l2_status mpi_fail(const char *fn, const char *what, int rc)
+l2_status l2__dist_mpi_fail(const char *fn, const char *what, int rc)
 {
     char msg[MPI_MAX_ERROR_STRING + 1];
     int len = 0;
     if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS)
         len = snprintf(msg, sizeof msg, "error code %d", rc);
     msg[len < 0 ? 0 : len > MPI_MAX_ERROR_STRING ? MPI_MAX_ERROR_STRING : len] = '\0';
-    broken = true;
+    l2__dist_broken = true;
     return l2_set_error(L2_ERR_COMM, "%s: %s failed: %s", fn, what, msg);
 }
 
-static l2_status check_ready(const char *fn)
+l2_status l2__dist_check_ready(const char *fn)
 {
-    if (comm == MPI_COMM_NULL)
+    if (l2__dist_comm == MPI_COMM_NULL)
         return l2_set_error(L2_ERR_ARG, "%s: l2_dist_init has not been called", fn);
-    if (broken)
+    if (l2__dist_broken)
         return l2_set_error(L2_ERR_COMM,
                             "%s: an earlier collective failed or timed out; the communicator "
                             "is unusable (call l2_dist_abort)",
@@ -58,18 +59,18 @@ static l2_status check_ready(const char *fn)
 }
 
 /* Poll n requests until all complete, an MPI error, or the timeout. */
-static l2_status wait_all(const char *fn, int n, MPI_Request *reqs)
+l2_status l2__dist_wait_all(const char *fn, int n, MPI_Request *reqs)
 {
     double deadline = timeout_s > 0 ? now_s() + timeout_s : INFINITY;
     for (unsigned long spin = 0;; spin++) {
         int done = 0;
         int rc = MPI_Testall(n, reqs, &done, MPI_STATUSES_IGNORE);
         if (rc != MPI_SUCCESS)
-            return mpi_fail(fn, "MPI_Testall", rc);
+            return l2__dist_mpi_fail(fn, "MPI_Testall", rc);
         if (done)
             return L2_OK;
         if ((spin & 63) == 0 && now_s() > deadline) {
-            broken = true;
+            l2__dist_broken = true;
             return l2_set_error(L2_ERR_COMM,
                                 "%s: timed out after %g s waiting for the other ranks (one may "
                                 "have died, hung or skipped this call); call l2_dist_abort",
@@ -86,7 +87,7 @@ static l2_status wait_all(const char *fn, int n, MPI_Request *reqs)
 
 l2_status l2_dist_init(int *argc, char ***argv)
 {
-    if (comm != MPI_COMM_NULL)
+    if (l2__dist_comm != MPI_COMM_NULL)
         return l2_set_error(L2_ERR_ARG, "l2_dist_init: already initialised");
     int inited = 0, finalized = 0;
     MPI_Finalized(&finalized);
@@ -97,7 +98,7 @@ l2_status l2_dist_init(int *argc, char ***argv)
         int provided = 0;
         int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
         if (rc != MPI_SUCCESS)
-            return mpi_fail("l2_dist_init", "MPI_Init_thread", rc);
+            return l2__dist_mpi_fail("l2_dist_init", "MPI_Init_thread", rc);
         we_initialised_mpi = true;
     }
     MPI_Comm c = MPI_COMM_NULL;
@@ -110,54 +111,54 @@ l2_status l2_dist_init(int *argc, char ***argv)
     if (rc == MPI_SUCCESS)
         rc = MPI_Comm_rank(c, &my_rank);
     if (rc == MPI_SUCCESS)
-        rc = MPI_Comm_size(c, &my_size);
+        rc = MPI_Comm_size(c, &l2__dist_size);
     if (rc != MPI_SUCCESS) {
         if (c != MPI_COMM_NULL)
             MPI_Comm_free(&c);
-        l2_status s = mpi_fail("l2_dist_init", "setting up the communicator", rc);
-        broken = false;
+        l2_status s = l2__dist_mpi_fail("l2_dist_init", "setting up the communicator", rc);
+        l2__dist_broken = false;
         return s;
     }
-    comm = c;
-    broken = false;
+    l2__dist_comm = c;
+    l2__dist_broken = false;
     return L2_OK;
 }
 
 l2_status l2_dist_finalize(void)
 {
-    if (comm == MPI_COMM_NULL)
+    if (l2__dist_comm == MPI_COMM_NULL)
         return l2_set_error(L2_ERR_ARG, "l2_dist_finalize: l2_dist_init has not been called");
     free(pack_buf);
     pack_buf = NULL;
     pack_cap = 0;
-    if (broken) {
-        comm = MPI_COMM_NULL;
+    if (l2__dist_broken) {
+        l2__dist_comm = MPI_COMM_NULL;
         return l2_set_error(L2_ERR_COMM,
                             "l2_dist_finalize: an earlier collective failed or timed out; "
                             "MPI_Finalize skipped (call l2_dist_abort)");
     }
-    int rc = MPI_Comm_free(&comm);
-    comm = MPI_COMM_NULL;
-    my_rank = my_size = -1;
+    int rc = MPI_Comm_free(&l2__dist_comm);
+    l2__dist_comm = MPI_COMM_NULL;
+    my_rank = l2__dist_size = -1;
     if (rc != MPI_SUCCESS)
-        return mpi_fail("l2_dist_finalize", "MPI_Comm_free", rc);
+        return l2__dist_mpi_fail("l2_dist_finalize", "MPI_Comm_free", rc);
     if (we_initialised_mpi) {
         we_initialised_mpi = false;
         rc = MPI_Finalize();
         if (rc != MPI_SUCCESS)
-            return mpi_fail("l2_dist_finalize", "MPI_Finalize", rc);
+            return l2__dist_mpi_fail("l2_dist_finalize", "MPI_Finalize", rc);
     }
     return L2_OK;
 }
 
 bool l2_dist_is_initialized(void)
 {
-    return comm != MPI_COMM_NULL;
+    return l2__dist_comm != MPI_COMM_NULL;
 }
 
 int l2_dist_rank(void)
 {
-    if (comm == MPI_COMM_NULL) {
+    if (l2__dist_comm == MPI_COMM_NULL) {
         l2_set_error(L2_ERR_ARG, "l2_dist_rank: l2_dist_init has not been called");
         return -1;
     }
@@ -166,11 +167,11 @@ int l2_dist_rank(void)
 
 int l2_dist_world_size(void)
 {
-    if (comm == MPI_COMM_NULL) {
+    if (l2__dist_comm == MPI_COMM_NULL) {
         l2_set_error(L2_ERR_ARG, "l2_dist_world_size: l2_dist_init has not been called");
         return -1;
     }
-    return my_size;
+    return l2__dist_size;
 }
 
 l2_status l2_dist_set_timeout(double seconds)
@@ -191,14 +192,14 @@ double l2_dist_get_timeout(void)
 
 l2_status l2_dist_barrier(void)
 {
-    l2_status s = check_ready("l2_dist_barrier");
+    l2_status s = l2__dist_check_ready("l2_dist_barrier");
     if (s)
         return s;
     MPI_Request r;
-    int rc = MPI_Ibarrier(comm, &r);
+    int rc = MPI_Ibarrier(l2__dist_comm, &r);
     if (rc != MPI_SUCCESS)
-        return mpi_fail("l2_dist_barrier", "MPI_Ibarrier", rc);
-    return wait_all("l2_dist_barrier", 1, &r);
+        return l2__dist_mpi_fail("l2_dist_barrier", "MPI_Ibarrier", rc);
+    return l2__dist_wait_all("l2_dist_barrier", 1, &r);
 }
 
 void l2_dist_abort(int code)
@@ -207,20 +208,11 @@ void l2_dist_abort(int code)
     MPI_Initialized(&inited);
     MPI_Finalized(&finalized);
     if (inited && !finalized)
-        MPI_Abort(comm != MPI_COMM_NULL ? comm : MPI_COMM_WORLD, code);
+        MPI_Abort(l2__dist_comm != MPI_COMM_NULL ? l2__dist_comm : MPI_COMM_WORLD, code);
     _Exit(code ? code : 1); /* MPI_Abort does not return; if it did, still end the process */
 }
 
 /* ---- Buckets ------------------------------------------------------------------------------- */
-
-/* One tensor to move: its data, byte size and dtype; buckets are ranges of these. */
-typedef struct {
-    unsigned char *data;
-    size_t bytes;
-    l2_dtype dt;
-    l2_tensor *t;
-    size_t at; /* its offset in pack_buf, or SIZE_MAX when its bucket is the tensor itself */
-} item;
 
 static l2_status grow_pack(const char *fn, size_t bytes)
 {
@@ -235,8 +227,8 @@ static l2_status grow_pack(const char *fn, size_t bytes)
 }
 
 /* Check that every rank moves the same list: a signature (count, total bytes, a hash of sizes and
- * dtypes) all-reduced with MAX over (sig, -sig) tells whether all ranks agree. */
-static l2_status agree(const char *fn, const item *it, int m)
+ * dtypes) all-reduced with MAX over (sig, -sig) tells whether all ranks l2__dist_agree. */
+l2_status l2__dist_agree(const char *fn, const item *it, int m)
 {
     uint64_t h = 1469598103934665603ull, total = 0;
     for (int i = 0; i < m; i++) {
@@ -249,10 +241,10 @@ static l2_status agree(const char *fn, const item *it, int m)
     for (int k = 0; k < 3; k++)
         v[3 + k] = -v[k];
     MPI_Request r;
-    int rc = MPI_Iallreduce(MPI_IN_PLACE, v, 6, MPI_INT64_T, MPI_MAX, comm, &r);
+    int rc = MPI_Iallreduce(MPI_IN_PLACE, v, 6, MPI_INT64_T, MPI_MAX, l2__dist_comm, &r);
     if (rc != MPI_SUCCESS)
-        return mpi_fail(fn, "MPI_Iallreduce (signature)", rc);
-    l2_status s = wait_all(fn, 1, &r);
+        return l2__dist_mpi_fail(fn, "MPI_Iallreduce (signature)", rc);
+    l2_status s = l2__dist_wait_all(fn, 1, &r);
     if (s)
         return s;
     if (v[0] != -v[3] || v[1] != -v[4] || v[2] != -v[5])
@@ -297,9 +289,10 @@ static l2_status collect(const char *fn, int n, l2_tensor *const *params, bool g
     return L2_OK;
 }
 
-static l2_status check_common(const char *fn, int n, l2_tensor *const *params, int64_t bucket_bytes)
+l2_status l2__dist_check_common(const char *fn, int n, l2_tensor *const *params,
+                                int64_t bucket_bytes)
 {
-    if (comm == MPI_COMM_NULL)
+    if (l2__dist_comm == MPI_COMM_NULL)
         return l2_set_error(L2_ERR_ARG, "%s: l2_dist_init has not been called", fn);
     if (n < 0)
         return l2_set_error(L2_ERR_ARG, "%s: n must be >= 0, got %d", fn, n);
@@ -314,7 +307,7 @@ static l2_status check_common(const char *fn, int n, l2_tensor *const *params, i
 /* Split it[0..m) into buckets: [start[b], start[b+1]) holds consecutive items of one dtype whose
  * bytes reach cap (or the last), never above INT_MAX bytes (each item is at most that). Returns
  * the number of buckets; start has m + 1 entries. */
-static int make_buckets(const item *it, int m, size_t cap, int *start)
+int l2__dist_make_buckets(const item *it, int m, size_t cap, int *start)
 {
     int nb = 0;
     size_t fill = 0;
@@ -334,7 +327,7 @@ static int make_buckets(const item *it, int m, size_t cap, int *start)
 static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads, l2_dist_reduce op,
                      int64_t bucket_bytes)
 {
-    l2_status s = check_common(fn, n, params, bucket_bytes);
+    l2_status s = l2__dist_check_common(fn, n, params, bucket_bytes);
     if (s)
         return s;
     if (grads && op != L2_DIST_SUM && op != L2_DIST_MEAN)
@@ -361,10 +354,10 @@ static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads
         s = l2_set_error(L2_ERR_NOMEM, "%s: out of memory", fn);
         goto out;
     }
-    if ((s = check_ready(fn)) || (s = agree(fn, it, m)))
+    if ((s = l2__dist_check_ready(fn)) || (s = l2__dist_agree(fn, it, m)))
         goto out;
     size_t cap = bucket_bytes ? (size_t)bucket_bytes : (size_t)L2_DIST_BUCKET_DEFAULT;
-    int nb = make_buckets(it, m, cap, start), started = 0;
+    int nb = l2__dist_make_buckets(it, m, cap, start), started = 0;
     size_t off = 0;
     for (int b = 0; b < nb; b++) {
         /* A bucket of one tensor is sent from (and received into) the tensor itself; the others
@@ -381,12 +374,12 @@ static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads
             } else if (it[i].dt == L2_FLOAT32) {
                 /* MEAN: g / W before the sum, as torch's allreduce hook (div_ then allreduce). */
                 const float *g = (const float *)it[i].data;
-                float *d = (float *)dst, w = (float)my_size;
+                float *d = (float *)dst, w = (float)l2__dist_size;
                 for (size_t k = 0; k < it[i].bytes / 4; k++)
                     d[k] = g[k] / w;
             } else {
                 const double *g = (const double *)it[i].data;
-                double *d = (double *)dst, w = (double)my_size;
+                double *d = (double *)dst, w = (double)l2__dist_size;
                 for (size_t k = 0; k < it[i].bytes / 8; k++)
                     d[k] = g[k] / w;
             }
@@ -394,41 +387,42 @@ static l2_status run(const char *fn, int n, l2_tensor *const *params, bool grads
         }
         if (!direct)
             off += len;
-        /* make_buckets keeps every bucket within INT_MAX bytes: one message each. */
+        /* l2__dist_make_buckets keeps every bucket within INT_MAX bytes: one message each. */
         for (size_t c0 = 0; c0 < len; c0 += L2__CHUNK) {
             int bytes = (int)(len - c0 < L2__CHUNK ? len - c0 : L2__CHUNK), rc;
             if (timeout_s == 0) {
                 /* No timeout: the blocking collectives (Open MPI's tuned ones, faster than the
                  * non-blocking libnbc ones for large buffers), one bucket at a time. */
                 if (!grads)
-                    rc = MPI_Bcast(buf + c0, bytes, MPI_BYTE, 0, comm);
+                    rc = MPI_Bcast(buf + c0, bytes, MPI_BYTE, 0, l2__dist_comm);
                 else {
                     l2_dtype dt = it[start[b]].dt;
                     rc = MPI_Allreduce(MPI_IN_PLACE, buf + c0, bytes / (int)l2_dtype_size(dt),
-                                       dt == L2_FLOAT32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM, comm);
+                                       dt == L2_FLOAT32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM,
+                                       l2__dist_comm);
                 }
                 if (rc != MPI_SUCCESS) {
-                    s = mpi_fail(fn, grads ? "MPI_Allreduce" : "MPI_Bcast", rc);
+                    s = l2__dist_mpi_fail(fn, grads ? "MPI_Allreduce" : "MPI_Bcast", rc);
                     goto out;
                 }
                 continue;
             }
             if (!grads) {
-                rc = MPI_Ibcast(buf + c0, bytes, MPI_BYTE, 0, comm, &reqs[started]);
+                rc = MPI_Ibcast(buf + c0, bytes, MPI_BYTE, 0, l2__dist_comm, &reqs[started]);
             } else {
                 l2_dtype dt = it[start[b]].dt;
                 rc = MPI_Iallreduce(MPI_IN_PLACE, buf + c0, bytes / (int)l2_dtype_size(dt),
-                                    dt == L2_FLOAT32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM, comm,
-                                    &reqs[started]);
+                                    dt == L2_FLOAT32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM,
+                                    l2__dist_comm, &reqs[started]);
             }
             if (rc != MPI_SUCCESS) {
-                s = mpi_fail(fn, grads ? "MPI_Iallreduce" : "MPI_Ibcast", rc);
+                s = l2__dist_mpi_fail(fn, grads ? "MPI_Iallreduce" : "MPI_Ibcast", rc);
                 goto out;
             }
             started++;
         }
     }
-    if ((s = wait_all(fn, started, reqs)))
+    if ((s = l2__dist_wait_all(fn, started, reqs)))
         goto out;
     /* Unpack: every packed tensor gets its slice of the buckets back. */
     for (int i = 0; i < m; i++)
@@ -450,400 +444,4 @@ l2_status l2_dist_allreduce_grads(int n, l2_tensor *const *params, l2_dist_reduc
                                   int64_t bucket_bytes)
 {
     return run("l2_dist_allreduce_grads", n, params, true, op, bucket_bytes);
-}
-
-/* ---- Overlap with backward (l2_dist_ddp) --------------------------------------------------- */
-
-struct l2_dist_ddp {
-    int n;              /* parameters */
-    l2_tensor **params; /* owned references */
-    l2_dist_reduce op;
-    int nb; /* buckets: [start[b], start[b+1]) of the reversed parameter list */
-    int *start;
-    int *of;       /* of[k]: the bucket of reversed entry k */
-    size_t *at;    /* at[k]: its byte offset in buf */
-    size_t *bytes; /* bytes[k] */
-    int *rev;      /* rev[k]: the parameter index of reversed entry k (n - 1 - k) */
-    unsigned char *buf;
-    size_t total;
-    /* leaves sorted by address for the hook's look-up: sorted[j] = reversed entry k */
-    int *sorted;
-    /* this step */
-    bool *got;         /* got[k]: the hook gave entry k's gradient */
-    int *ready;        /* ready[b]: entries of bucket b seen */
-    bool *started;     /* started[b]: bucket b's MPI_Iallreduce is in flight */
-    MPI_Request *reqs; /* reqs[b] */
-    int n_started;
-    bool failed; /* a hook failed this step: only discard is allowed */
-    l2_dist_ddp_stats stats;
-    int seen; /* gradients seen this step */
-};
-
-static l2_dist_ddp *hook_owner = NULL;
-
-/* Start bucket b (entries whose gradient never came are zeros in it). */
-static l2_status ddp_start(l2_dist_ddp *d, int b, const char *fn)
-{
-    size_t off = d->at[d->start[b]], len = 0;
-    for (int k = d->start[b]; k < d->start[b + 1]; k++)
-        len += d->bytes[k];
-    l2_dtype dt = l2_dtype_of(d->params[d->rev[d->start[b]]]);
-    int count = (int)(len / l2_dtype_size(dt));
-    int rc = MPI_Iallreduce(MPI_IN_PLACE, d->buf + off, count,
-                            dt == L2_FLOAT32 ? MPI_FLOAT : MPI_DOUBLE, MPI_SUM, comm, &d->reqs[b]);
-    if (rc != MPI_SUCCESS)
-        return mpi_fail(fn, "MPI_Iallreduce", rc);
-    d->started[b] = true;
-    d->n_started++;
-    return L2_OK;
-}
-
-/* Copy (MEAN: divided by W) one gradient into its place in the bucket buffer. */
-static void ddp_pack(l2_dist_ddp *d, int k, const void *src)
-{
-    unsigned char *dst = d->buf + d->at[k];
-    size_t bytes = d->bytes[k];
-    l2_dtype dt = l2_dtype_of(d->params[d->rev[k]]);
-    if (!src)
-        memset(dst, 0, bytes);
-    else if (d->op == L2_DIST_SUM)
-        memcpy(dst, src, bytes);
-    else if (dt == L2_FLOAT32) {
-        const float *g = src;
-        float *o = (float *)dst, w = (float)my_size;
-        for (size_t i = 0; i < bytes / 4; i++)
-            o[i] = g[i] / w;
-    } else {
-        const double *g = src;
-        double *o = (double *)dst, w = (double)my_size;
-        for (size_t i = 0; i < bytes / 8; i++)
-            o[i] = g[i] / w;
-    }
-}
-
-static int ddp_find(const l2_dist_ddp *d, const l2_tensor *leaf)
-{
-    int lo = 0, hi = d->n - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        const l2_tensor *p = d->params[d->rev[d->sorted[mid]]];
-        if (p == leaf)
-            return d->sorted[mid];
-        if ((uintptr_t)p < (uintptr_t)leaf)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return -1;
-}
-
-static l2_status ddp_hook(l2_tensor *leaf, const l2_tensor *grad, void *ctx)
-{
-    static const char fn[] = "l2_dist_ddp (grad-ready hook)";
-    l2_dist_ddp *d = ctx;
-    int k = ddp_find(d, leaf);
-    if (k < 0)
-        return L2_OK; /* not one of ours */
-    l2_status s;
-    if (d->failed)
-        return l2_set_error(L2_ERR_ARG,
-                            "%s: an earlier backward failed after buckets started; "
-                            "call l2_dist_ddp_discard first",
-                            fn);
-    if (d->got[k]) {
-        d->failed = true;
-        return l2_set_error(L2_ERR_ARG,
-                            "%s: params[%d] got a second gradient before l2_dist_ddp_wait "
-                            "(one backward per step)",
-                            fn, d->rev[k]);
-    }
-    if ((s = check_ready(fn))) {
-        d->failed = true;
-        return s;
-    }
-    l2_tensor *c = NULL;
-    const void *src;
-    if (l2_is_contiguous(grad))
-        src = l2_data_ptr((l2_tensor *)grad);
-    else {
-        if (!(c = l2_contiguous(grad))) {
-            d->failed = true;
-            return l2_last_status();
-        }
-        src = l2_data_ptr(c);
-    }
-    if (d->seen == 0) {
-        d->stats.buckets_started_in_backward = 0;
-        d->stats.grads_ready_at_first_start = 0;
-    }
-    ddp_pack(d, k, src);
-    l2_tensor_release(c);
-    d->got[k] = true;
-    d->seen++;
-    int b = d->of[k];
-    if (++d->ready[b] == d->start[b + 1] - d->start[b]) {
-        if (d->n_started == 0)
-            d->stats.grads_ready_at_first_start = d->seen;
-        if ((s = ddp_start(d, b, fn))) {
-            d->failed = true;
-            return s;
-        }
-        d->stats.buckets_started_in_backward++;
-    }
-    return L2_OK;
-}
-
-static void ddp_reset(l2_dist_ddp *d)
-{
-    memset(d->got, 0, sizeof *d->got * (size_t)d->n);
-    memset(d->ready, 0, sizeof *d->ready * (size_t)d->nb);
-    memset(d->started, 0, sizeof *d->started * (size_t)d->nb);
-    for (int b = 0; b < d->nb; b++)
-        d->reqs[b] = MPI_REQUEST_NULL;
-    d->n_started = 0;
-    d->seen = 0;
-    d->failed = false;
-}
-
-static const l2_dist_ddp *sort_ctx;
-static int cmp_leaf(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t)sort_ctx->params[sort_ctx->rev[*(const int *)a]];
-    uintptr_t y = (uintptr_t)sort_ctx->params[sort_ctx->rev[*(const int *)b]];
-    return x < y ? -1 : x > y;
-}
-
-void l2_dist_ddp_free(l2_dist_ddp *d)
-{
-    if (!d)
-        return;
-    if (hook_owner == d) {
-        l2_set_grad_ready_hook(NULL, NULL);
-        hook_owner = NULL;
-    }
-    if (d->n_started && !broken && comm != MPI_COMM_NULL) {
-        /* Buckets still in flight: wait them out (the other ranks must free too). */
-        wait_all("l2_dist_ddp_free", d->nb, d->reqs);
-    }
-    for (int i = 0; i < d->n; i++)
-        l2_tensor_release(d->params ? d->params[i] : NULL);
-    free(d->params);
-    free(d->start);
-    free(d->of);
-    free(d->at);
-    free(d->bytes);
-    free(d->rev);
-    free(d->buf);
-    free(d->sorted);
-    free(d->got);
-    free(d->ready);
-    free(d->started);
-    free(d->reqs);
-    free(d);
-}
-
-l2_dist_ddp *l2_dist_ddp_new(int n, l2_tensor *const *params, l2_dist_reduce op,
-                             int64_t bucket_bytes)
-{
-    static const char fn[] = "l2_dist_ddp_new";
-    if (check_common(fn, n, params, bucket_bytes))
-        return NULL;
-    if (op != L2_DIST_SUM && op != L2_DIST_MEAN) {
-        l2_set_error(L2_ERR_ARG, "%s: op must be L2_DIST_SUM or L2_DIST_MEAN, got %d", fn, (int)op);
-        return NULL;
-    }
-    if (hook_owner) {
-        l2_set_error(L2_ERR_ARG,
-                     "%s: another l2_dist_ddp holds the grad-ready hook (free it "
-                     "first)",
-                     fn);
-        return NULL;
-    }
-    for (int i = 0; i < n; i++) {
-        l2_tensor *p = params[i];
-        if (!p) {
-            l2_set_error(L2_ERR_NULL, "%s: params[%d] is NULL", fn, i);
-            return NULL;
-        }
-        l2_dtype dt = l2_dtype_of(p);
-        if (dt != L2_FLOAT32 && dt != L2_FLOAT64) {
-            l2_set_error(L2_ERR_DTYPE, "%s: params[%d] is %s; float32 and float64 only", fn, i,
-                         l2_dtype_name(dt));
-            return NULL;
-        }
-        if (!l2_is_leaf(p) || !l2_requires_grad(p)) {
-            l2_set_error(L2_ERR_ARG, "%s: params[%d] is not a leaf that requires grad", fn, i);
-            return NULL;
-        }
-        if ((uint64_t)l2_numel(p) > (uint64_t)INT_MAX / l2_dtype_size(dt)) {
-            l2_set_error(L2_ERR_ARG, "%s: params[%d] is above INT_MAX bytes (one MPI message)", fn,
-                         i);
-            return NULL;
-        }
-        for (int j = 0; j < i; j++)
-            if (params[j] == p) {
-                l2_set_error(L2_ERR_ARG, "%s: params[%d] and params[%d] are the same tensor", fn, j,
-                             i);
-                return NULL;
-            }
-    }
-    l2_dist_ddp *d = calloc(1, sizeof *d);
-    size_t nn = (size_t)(n ? n : 1);
-    if (d) {
-        d->params = calloc(nn, sizeof *d->params);
-        d->start = malloc(sizeof *d->start * (nn + 1));
-        d->of = malloc(sizeof *d->of * nn);
-        d->at = malloc(sizeof *d->at * nn);
-        d->bytes = malloc(sizeof *d->bytes * nn);
-        d->rev = malloc(sizeof *d->rev * nn);
-        d->sorted = malloc(sizeof *d->sorted * nn);
-        d->got = calloc(nn, sizeof *d->got);
-        d->ready = calloc(nn, sizeof *d->ready);
-        d->started = calloc(nn, sizeof *d->started);
-        d->reqs = malloc(sizeof *d->reqs * nn);
-    }
-    if (!d || !d->params || !d->start || !d->of || !d->at || !d->bytes || !d->rev || !d->sorted ||
-        !d->got || !d->ready || !d->started || !d->reqs) {
-        l2_dist_ddp_free(d);
-        l2_set_error(L2_ERR_NOMEM, "%s: out of memory", fn);
-        return NULL;
-    }
-    d->n = n;
-    d->op = op;
-    item *it = malloc(sizeof *it * nn);
-    if (!it) {
-        l2_dist_ddp_free(d);
-        l2_set_error(L2_ERR_NOMEM, "%s: out of memory", fn);
-        return NULL;
-    }
-    for (int k = 0; k < n; k++) { /* reversed: the order backward produces gradients */
-        l2_tensor *p = params[n - 1 - k];
-        l2_dtype dt = l2_dtype_of(p);
-        d->rev[k] = n - 1 - k;
-        d->bytes[k] = (size_t)l2_numel(p) * l2_dtype_size(dt);
-        d->at[k] = d->total;
-        d->total += d->bytes[k];
-        d->sorted[k] = k;
-        it[k] = (item){.bytes = d->bytes[k], .dt = dt};
-    }
-    size_t cap = bucket_bytes ? (size_t)bucket_bytes : (size_t)L2_DIST_BUCKET_DEFAULT;
-    d->nb = make_buckets(it, n, cap, d->start);
-    for (int b = 0; b < d->nb; b++)
-        for (int k = d->start[b]; k < d->start[b + 1]; k++)
-            d->of[k] = b;
-    ddp_reset(d);
-    d->buf = malloc(d->total ? d->total : 1);
-    if (!d->buf) {
-        free(it);
-        l2_dist_ddp_free(d);
-        l2_set_error(L2_ERR_NOMEM, "%s: out of memory for %zu bytes of buckets", fn, d->total);
-        return NULL;
-    }
-    for (int i = 0; i < n; i++)
-        d->params[i] = l2_tensor_ref(params[i]);
-    sort_ctx = d;
-    qsort(d->sorted, (size_t)n, sizeof *d->sorted, cmp_leaf);
-    /* Every rank must build the same buckets. */
-    l2_status s = check_ready(fn);
-    if (!s)
-        s = agree(fn, it, n);
-    free(it);
-    if (s) {
-        l2_dist_ddp_free(d);
-        return NULL;
-    }
-    hook_owner = d;
-    l2_set_grad_ready_hook(ddp_hook, d);
-    return d;
-}
-
-/* Start the buckets not started yet (missing gradients as zeros), wait for all, then agree on
- * whether every rank keeps the result (ok: this rank's vote). */
-static l2_status ddp_finish(l2_dist_ddp *d, const char *fn, bool ok, bool *all_ok)
-{
-    l2_status s = check_ready(fn);
-    if (s)
-        return s;
-    for (int b = 0; b < d->nb; b++)
-        if (!d->started[b]) {
-            for (int k = d->start[b]; k < d->start[b + 1]; k++)
-                if (!d->got[k])
-                    ddp_pack(d, k, NULL);
-            if ((s = ddp_start(d, b, fn)))
-                return s;
-        }
-    if ((s = wait_all(fn, d->nb, d->reqs)))
-        return s;
-    int v = ok, all = 0;
-    MPI_Request r;
-    int rc = MPI_Iallreduce(&v, &all, 1, MPI_INT, MPI_MIN, comm, &r);
-    if (rc != MPI_SUCCESS)
-        return mpi_fail(fn, "MPI_Iallreduce (vote)", rc);
-    if ((s = wait_all(fn, 1, &r)))
-        return s;
-    *all_ok = all != 0;
-    return L2_OK;
-}
-
-l2_status l2_dist_ddp_wait(l2_dist_ddp *d)
-{
-    static const char fn[] = "l2_dist_ddp_wait";
-    if (!d)
-        return l2_set_error(L2_ERR_NULL, "%s: d is NULL", fn);
-    if (d->failed)
-        return l2_set_error(L2_ERR_ARG,
-                            "%s: a backward failed after buckets started this "
-                            "step; call l2_dist_ddp_discard",
-                            fn);
-    /* Check every .grad before any MPI call, so that a bad one changes nothing. */
-    for (int k = 0; k < d->n; k++) {
-        l2_tensor *g = l2_grad(d->params[d->rev[k]]);
-        if (!g)
-            continue;
-        if (l2_dtype_of(g) != l2_dtype_of(d->params[d->rev[k]]) || !l2_is_contiguous(g) ||
-            (size_t)l2_numel(g) * l2_dtype_size(l2_dtype_of(g)) != d->bytes[k])
-            return l2_set_error(L2_ERR_ARG,
-                                "%s: the grad of params[%d] is not a contiguous "
-                                "tensor of the parameter's dtype and size",
-                                fn, d->rev[k]);
-    }
-    bool all_ok = false;
-    d->stats.buckets = d->nb;
-    l2_status s = ddp_finish(d, fn, true, &all_ok);
-    if (s)
-        return s;
-    if (!all_ok) {
-        ddp_reset(d);
-        return l2_set_error(L2_ERR_COMM,
-                            "%s: another rank discarded this step (its backward "
-                            "failed); the gradients were not changed",
-                            fn);
-    }
-    for (int k = 0; k < d->n; k++) {
-        l2_tensor *g = l2_grad(d->params[d->rev[k]]);
-        if (g && d->bytes[k])
-            memcpy(l2_data_ptr(g), d->buf + d->at[k], d->bytes[k]);
-    }
-    ddp_reset(d);
-    d->stats.steps++;
-    return L2_OK;
-}
-
-l2_status l2_dist_ddp_discard(l2_dist_ddp *d)
-{
-    static const char fn[] = "l2_dist_ddp_discard";
-    if (!d)
-        return l2_set_error(L2_ERR_NULL, "%s: d is NULL", fn);
-    bool all_ok = false;
-    l2_status s = ddp_finish(d, fn, false, &all_ok);
-    ddp_reset(d);
-    return s;
-}
-
-l2_status l2_dist_ddp_get_stats(const l2_dist_ddp *d, l2_dist_ddp_stats *out)
-{
-    if (!d || !out)
-        return l2_set_error(L2_ERR_NULL, "l2_dist_ddp_get_stats: %s is NULL", d ? "out" : "d");
-    *out = d->stats;
-    return L2_OK;
 }

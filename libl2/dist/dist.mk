@@ -2,12 +2,14 @@
 # libl2 never includes mpi.h nor links libmpi (tests/dist.sh checks libl2 with nm). Built,
 # installed and tested only when configure found MPI (--with-mpi).
 EXTRA_DIST += libl2/dist/l2-dist.pc.in libl2/dist/l2_dist.h libl2/dist/dist.c \
-	libl2/dist/sampler.c tests/dist.sh tests/dist_sampler_torch.py
+	libl2/dist/sampler.c tests/dist.sh tests/dist_sampler_torch.py \
+	libl2/dist/dist-internal.h libl2/dist/ddp.c tests/dist-overlap.c
 if HAVE_MPI
 lib_LTLIBRARIES += libl2/dist/libl2-dist.la
 include_HEADERS += libl2/dist/l2_dist.h
 pkgconfig_DATA += libl2/dist/l2-dist.pc
-libl2_dist_libl2_dist_la_SOURCES = libl2/dist/l2_dist.h libl2/dist/dist.c libl2/dist/sampler.c
+libl2_dist_libl2_dist_la_SOURCES = libl2/dist/l2_dist.h libl2/dist/dist.c libl2/dist/sampler.c \
+	libl2/dist/dist-internal.h libl2/dist/ddp.c
 libl2_dist_libl2_dist_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/libl2/dist $(MPI_CFLAGS)
 libl2_dist_libl2_dist_la_LIBADD = libl2/libl2.la $(MPI_LIBS) -lm
 libl2_dist_libl2_dist_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(L2_LT_VERSION) \
