@@ -1,6 +1,7 @@
 /* fashion_dist.c: examples/fashion_mnist's --distributed mode (issue 17): every rank trains on
  * its shard of each epoch (l2_dist_sampler, as torch's DistributedSampler), the gradients are
- * averaged across ranks after each backward (l2_dist_allreduce_grads, MEAN, 25 MB buckets) and
+ * averaged across ranks (MEAN, 25 MB buckets: during backward with l2_dist_ddp, or with --overlap
+ * no after it with l2_dist_allreduce_grads) and
  * all ranks start from rank 0's weights (l2_dist_broadcast_params). Rank 0 prints. Built without
  * MPI, --distributed says so. */
 #include "fashion_dist.h"
@@ -10,10 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+int fashion_dist_overlap = 1;
+
 #ifdef L2_HAVE_MPI
 #include "dist/l2_dist.h"
 
 static l2_dist_sampler *sampler = NULL;
+static l2_dist_ddp *ddp = NULL;
 
 int fashion_dist_init(int *argc, char ***argv, int64_t batch)
 {
@@ -67,11 +71,17 @@ void fashion_dist_broadcast(l2_params *p)
         fprintf(stderr, "fashion_mnist: rank %d: %s\n", l2_dist_rank(), l2_last_error());
         l2_dist_abort(1);
     }
+    if (fashion_dist_overlap &&
+        !(ddp = l2_dist_ddp_new(l2_params_count(p), l2_params_tensors(p), L2_DIST_MEAN, 0))) {
+        fprintf(stderr, "fashion_mnist: rank %d: %s\n", l2_dist_rank(), l2_last_error());
+        l2_dist_abort(1);
+    }
 }
 
 void fashion_dist_allreduce(l2_params *p)
 {
-    if (l2_dist_allreduce_grads(l2_params_count(p), l2_params_tensors(p), L2_DIST_MEAN, 0)) {
+    if (ddp ? l2_dist_ddp_wait(ddp)
+            : l2_dist_allreduce_grads(l2_params_count(p), l2_params_tensors(p), L2_DIST_MEAN, 0)) {
         fprintf(stderr, "fashion_mnist: rank %d: %s\n", l2_dist_rank(), l2_last_error());
         l2_dist_abort(1);
     }
@@ -81,6 +91,8 @@ void fashion_dist_finalize(void)
 {
     l2_dist_sampler_free(sampler);
     sampler = NULL;
+    l2_dist_ddp_free(ddp);
+    ddp = NULL;
     if (l2_dist_finalize() != L2_OK)
         fprintf(stderr, "fashion_mnist: %s\n", l2_last_error());
 }

@@ -14,10 +14,14 @@ int fashion_dist_init(int *argc, char ***argv, int64_t batch);
  * opts.batch_size. Exits with a message on failure. */
 l2_loader *fashion_dist_loader(l2_loader *old, l2_tensor *x, l2_tensor *y, l2_loader_options opts,
                                int64_t epoch);
-/* Rank 0's parameters and buffers to every rank (at the start). Exits on failure. */
+/* --overlap yes|no: 1 (the default) reduces the gradients during backward (l2_dist_ddp). */
+extern int fashion_dist_overlap;
+/* Rank 0's parameters and buffers to every rank (at the start); with fashion_dist_overlap, also
+ * creates the l2_dist_ddp over the parameters (before the first backward). Exits on failure. */
 void fashion_dist_broadcast(l2_params *p);
-/* The mean of every rank's gradients (after backward, before the step); on failure prints the
- * error and ends the job (l2_dist_abort). */
+/* The mean of every rank's gradients (after backward, before the step: l2_dist_ddp_wait, or
+ * without overlap l2_dist_allreduce_grads); on failure prints the error and ends the job
+ * (l2_dist_abort). */
 void fashion_dist_allreduce(l2_params *p);
 /* l2_dist_finalize. */
 void fashion_dist_finalize(void);

@@ -10,6 +10,7 @@
  *                 [--data DIR] [--out FILE] [--seed S] [--progress yes|no]
  *                 [--init FILE] [--order file|shuffle] [--steps N] [--test yes|no]
  *                 [--checkpoint FILE] [--warmup N] [--clip MAX_NORM] [--distributed]
+ *                 [--overlap yes|no]
  * The learning rate follows torch's CosineAnnealingLR over all steps (l2_cosine_annealing_lr,
  * stepped once per batch), after N steps of linear warmup from lr/100 with --warmup N (a
  * SequentialLR of LinearLR then CosineAnnealingLR, as torch users write it); --clip clips the
@@ -18,7 +19,9 @@
  * reads it).
  * --distributed (under `mpirun -np N`, libl2-dist): data-parallel training, each rank on its shard
  * of every epoch with batch B, gradients averaged across ranks each step (fashion_dist.c); rank 0
- * prints, tests and saves.
+ * prints, tests and saves. --overlap yes (the default) starts each bucket's all-reduce during
+ * backward as soon as its gradients are ready (l2_dist_ddp, as torch's DDP); no reduces them all
+ * after backward (l2_dist_allreduce_grads).
  * For bench/train_twin.py (the torch twin): --init saves the initial weights, --order file keeps
  * the data in file order, --steps stops after N steps (the cosine schedule still spans all
  * epochs), --test no skips the test pass, and the last line sums up the training loop alone
@@ -131,6 +134,13 @@ int main(int argc, char **argv)
             warmup = atoll(v);
         else if (!strcmp(a, "--clip"))
             clip = atof(v);
+        else if (!strcmp(a, "--overlap")) {
+            if (strcmp(v, "yes") && strcmp(v, "no")) {
+                fprintf(stderr, "fashion_mnist: --overlap is yes or no\n");
+                return 2;
+            }
+            fashion_dist_overlap = !strcmp(v, "yes");
+        }
         else {
             fprintf(stderr, "fashion_mnist: unknown option %s\n", a);
             return 2;

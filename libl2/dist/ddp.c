@@ -115,6 +115,16 @@ static l2_status ddp_hook(l2_tensor *leaf, const l2_tensor *grad, void *ctx)
         d->failed = true;
         return s;
     }
+    /* Open MPI's non-blocking collectives progress only inside MPI calls (no progress thread):
+     * poke the ones in flight at every gradient so that they move on during backward. */
+    if (d->n_started) {
+        int done = 0;
+        int rc = MPI_Testall(d->nb, d->reqs, &done, MPI_STATUSES_IGNORE);
+        if (rc != MPI_SUCCESS) {
+            d->failed = true;
+            return l2__dist_mpi_fail(fn, "MPI_Testall", rc);
+        }
+    }
     l2_tensor *c = NULL;
     const void *src;
     if (l2_is_contiguous(grad))
