@@ -149,7 +149,10 @@ L2_API l2_status l2_dist_allreduce_grads(int n, l2_tensor *const *params, l2_dis
  * backward (L2_ERR_ARG). Leaves that are not among the parameters are ignored by the hook.
  * The object keeps a reference to each parameter and holds the hook until l2_dist_ddp_free; only
  * one l2_dist_ddp exists at a time (the hook is one per thread). Use it from the thread that
- * created it.
+ * created it, and free it before l2_dist_finalize (a backward after the finalize fails in the
+ * hook). It always uses the non-blocking collectives (with timeout 0 they are waited without a
+ * limit), and pokes those in flight at each gradient, as Open MPI progresses them only inside
+ * MPI calls.
  *
  * l2_dist_ddp_new (collective: checks with one small all-reduce that every rank builds the same
  * buckets): NULL with L2_ERR_ARG before init, for n < 0, an op other than SUM or MEAN,
