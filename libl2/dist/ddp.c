@@ -24,7 +24,8 @@ struct l2_dist_ddp {
     /* this step */
     bool *got;         /* got[k]: the hook gave entry k's gradient */
     int *ready;        /* ready[b]: entries of bucket b seen */
-    bool *started;     /* started[b]: bucket b's MPI_Iallreduce is in flight */
+    bool *started;     /* started[b]: bucket b's MPI_Iallreduce is in flight (the buckets start
+                          in order: b < n_started) */
     MPI_Request *reqs; /* reqs[b] */
     int n_started;
     bool failed; /* a hook failed this step: only discard is allowed */
@@ -144,11 +145,15 @@ static l2_status ddp_hook(l2_tensor *leaf, const l2_tensor *grad, void *ctx)
     l2_tensor_release(c);
     d->got[k] = true;
     d->seen++;
-    int b = d->of[k];
-    if (++d->ready[b] == d->start[b + 1] - d->start[b]) {
+    d->ready[d->of[k]]++;
+    /* Start the full buckets in bucket order, as DDP: every rank must start its collectives in
+     * the same order, whatever order its backward produced the gradients in (a full bucket waits
+     * for the ones before it). */
+    while (d->n_started < d->nb &&
+           d->ready[d->n_started] == d->start[d->n_started + 1] - d->start[d->n_started]) {
         if (d->n_started == 0)
             d->stats.grads_ready_at_first_start = d->seen;
-        if ((s = ddp_start(d, b, fn))) {
+        if ((s = ddp_start(d, d->n_started, fn))) {
             d->failed = true;
             return s;
         }
@@ -328,7 +333,7 @@ static l2_status ddp_finish(l2_dist_ddp *d, const char *fn, bool ok, bool *all_o
     l2_status s = l2__dist_check_ready(fn);
     if (s)
         return s;
-    for (int b = 0; b < d->nb; b++)
+    for (int b = 0; b < d->nb; b++) /* in bucket order, after those already started */
         if (!d->started[b]) {
             for (int k = d->start[b]; k < d->start[b + 1]; k++)
                 if (!d->got[k])

@@ -135,7 +135,9 @@ L2_API l2_status l2_dist_allreduce_grads(int n, l2_tensor *const *params, l2_dis
  * parameters of one dtype; a larger one is a bucket of its own), fixed at creation. During each
  * l2_backward, as each parameter's gradient becomes ready the hook copies it (MEAN: divided by
  * W, as torch's hook) into its place in its bucket and, as soon as the bucket's last gradient
- * has arrived, starts the bucket's MPI_Iallreduce while backward goes on. After the backward,
+ * has arrived, starts the bucket's MPI_Iallreduce while backward goes on (in bucket order, as
+ * DDP: a full bucket waits for the ones before it, so that every rank starts the same
+ * collectives in the same order whatever order its backward produced them in). After the backward,
  * l2_dist_ddp_wait (collective) starts the buckets not started yet (a parameter that got no
  * gradient on this rank counts as zeros), waits for all of them against the timeout (l2_dist_
  * set_timeout; 0: no limit), agrees with the other ranks that none of them discarded the step
@@ -145,7 +147,7 @@ L2_API l2_status l2_dist_allreduce_grads(int n, l2_tensor *const *params, l2_dis
  * each backward as usual: the result is then what l2_dist_allreduce_grads gives, bit for bit).
  * A parameter whose .grad is NULL after the backward (no gradient on this rank) stays NULL and
  * its reduced value is dropped: as with l2_dist_allreduce_grads, every rank must skip the same
- * ones. One backward per step: a second gradient for a parameter before the wait fails that
+ * ones; its bucket, and so the buckets after it, start only at the wait. One backward per step: a second gradient for a parameter before the wait fails that
  * backward (L2_ERR_ARG). Leaves that are not among the parameters are ignored by the hook.
  * The object keeps a reference to each parameter and holds the hook until l2_dist_ddp_free; only
  * one l2_dist_ddp exists at a time (the hook is one per thread). Use it from the thread that
