@@ -10,7 +10,7 @@
  *                 [--data DIR] [--out FILE] [--seed S] [--progress yes|no]
  *                 [--init FILE] [--order file|shuffle] [--steps N] [--test yes|no]
  *                 [--checkpoint FILE] [--warmup N] [--clip MAX_NORM]
- *                 [--resume FILE] [--stop-after-epoch N]
+ *                 [--resume FILE] [--stop-after-epoch N] [--distributed] [--overlap yes|no]
  * The learning rate follows torch's CosineAnnealingLR over all steps (l2_cosine_annealing_lr,
  * stepped once per batch), after N steps of linear warmup from lr/100 with --warmup N (a
  * SequentialLR of LinearLR then CosineAnnealingLR, as torch users write it); --clip clips the
@@ -24,6 +24,12 @@
  * another value is an error): at one thread it ends with bitwise the weights and prints the
  * losses of the run that did not stop (tests/fashion-resume.sh). A missing or spoiled file, or
  * one without a run's state, is an error (exit 1).
+ * --distributed (under `mpirun -np N`, libl2-dist): data-parallel training, each rank on its shard
+ * of every epoch with batch B, gradients averaged across ranks each step (fashion_dist.c); rank 0
+ * prints, tests and saves. --overlap yes (the default) starts each bucket's all-reduce during
+ * backward as soon as its gradients are ready (l2_dist_ddp, as torch's DDP); no reduces them all
+ * after backward (l2_dist_allreduce_grads).
+ * --resume with --distributed is refused (not supported yet).
  * For bench/train_twin.py (the torch twin): --init saves the initial weights, --order file keeps
  * the data in file order, --steps stops after N steps (the cosine schedule still spans all
  * epochs), --test no skips the test pass, and the last line sums up the training loop alone
@@ -43,6 +49,7 @@
         }                                                                                    \
     } while (0)
 
+#include "fashion_dist.h"
 #include "fashion_model.h"
 #include "fashion_resume.h"
 
@@ -90,6 +97,8 @@ int main(int argc, char **argv)
     int64_t batch = 64, limit = 0, max_steps = 0;
     double lr = 0; /* default: 1e-3 for the MLP, 2e-3 for the CNN */
     unsigned long long seed = 0;
+    bool dist = false;
+    int rank = 0;
     /* Line-buffered even into a pipe or file (make's output, a log), not only on a terminal. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *resume = NULL; /* --resume: the checkpoint's options are the defaults */
@@ -99,6 +108,10 @@ int main(int argc, char **argv)
                                                         &limit, &seed, &lr, &warmup, &clip);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--distributed")) {
+            dist = true;
+            continue;
+        }
         if (!v) {
             fprintf(stderr, "fashion_mnist: %s needs a value\n", a);
             return 2;
@@ -139,6 +152,13 @@ int main(int argc, char **argv)
             ; /* read above */
         else if (!strcmp(a, "--stop-after-epoch"))
             stop_after = atoll(v);
+        else if (!strcmp(a, "--overlap")) {
+            if (strcmp(v, "yes") && strcmp(v, "no")) {
+                fprintf(stderr, "fashion_mnist: --overlap is yes or no\n");
+                return 2;
+            }
+            fashion_dist_overlap = !strcmp(v, "yes");
+        }
         else {
             fprintf(stderr, "fashion_mnist: unknown option %s\n", a);
             return 2;
@@ -158,6 +178,14 @@ int main(int argc, char **argv)
         lr = cnn ? 2e-3 : 1e-3;
     if (rd)
         resume_check(rd, resume, which, order, epochs, batch, limit, seed, lr, warmup, clip);
+    if (rd && dist) {
+        fprintf(stderr, "fashion_mnist: --resume with --distributed is not supported yet\n");
+        return 2;
+    }
+    if (dist && (rank = fashion_dist_init(&argc, &argv, batch)) < 0)
+        return 2;
+    if (rank != 0) /* rank 0 prints, tests and saves */
+        init = out = ckpt = NULL, test = progress = "no";
     char path[4][512];
     const char *files[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
@@ -176,6 +204,8 @@ int main(int argc, char **argv)
     l2_manual_seed(seed);
     model m;
     model_init(&m, cnn);
+    if (dist)
+        fashion_dist_broadcast(m.params);
     if (init) {
         CHECK(l2_save_safetensors(init, l2_params_count(m.params), l2_params_names(m.params),
                                   l2_params_tensors(m.params)) == L2_OK);
@@ -189,7 +219,8 @@ int main(int argc, char **argv)
      * buffers are made here, once. */
     l2_loader_options lo = {.batch_size = batch, .shuffle = !strcmp(order, "shuffle"),
                             .drop_last = false, .seed = seed};
-    l2_loader *ld = l2_loader_new(2, (l2_tensor *[]){xtr, ytr}, lo);
+    l2_loader *ld = dist ? fashion_dist_loader(NULL, xtr, ytr, lo, 0)
+                         : l2_loader_new(2, (l2_tensor *[]){xtr, ytr}, lo);
     CHECK(ld);
     int64_t n = l2_loader_size(ld), step = 0, seen = 0, total = epochs * l2_loader_len(ld);
     if (warmup < 0 || warmup >= total || clip < 0) {
@@ -221,6 +252,8 @@ int main(int argc, char **argv)
            which, (long long)n, (long long)batch, lr, (long long)warmup, clip, seed,
            l2_get_num_threads());
     for (int e = rs.epoch; e <= epochs && (!max_steps || step < max_steps); e++) {
+        if (dist && e > 1) /* this rank's shard of the epoch */
+            ld = fashion_dist_loader(ld, xtr, ytr, lo, e - 1);
         /* A resumed epoch starts with what its first part added up. */
         bool cont = e == rs.epoch;
         double t0 = now(), loss_sum = cont ? rs.epoch_loss : 0;
@@ -248,6 +281,8 @@ int main(int argc, char **argv)
             l2_tensor *loss = l2_cross_entropy(logits, y, L2_REDUCTION_MEAN, -100, 0.0);
             CHECK(loss);
             CHECK(l2_backward(loss, NULL, false) == L2_OK);
+            if (dist)
+                fashion_dist_allreduce(m.params);
             if (clip > 0)
                 CHECK(l2_clip_grad_norm_(l2_params_count(m.params), l2_params_tensors(m.params),
                                          clip, 2.0, false, NULL) == L2_OK);
@@ -311,5 +346,7 @@ int main(int argc, char **argv)
     l2_tensor *all[] = {xtr, ytr, xte, yte};
     for (int k = 0; k < 4; k++)
         l2_tensor_release(all[k]);
+    if (dist)
+        fashion_dist_finalize();
     return 0;
 }

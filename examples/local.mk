@@ -35,3 +35,8 @@ examples_evaluate_LDADD = libl2/libl2.la
 # fashion_mnist --resume (issue 16): a stopped and resumed run ends bitwise as the straight run.
 TESTS += tests/fashion-resume.sh
 EXTRA_DIST += tests/fashion-resume.sh
+# fashion_mnist --distributed (issue 17, area mpi): libl2-dist when configure found MPI.
+examples_fashion_mnist_SOURCES += examples/fashion_dist.c examples/fashion_dist.h
+if HAVE_MPI
+examples_fashion_mnist_LDADD += libl2/dist/libl2-dist.la
+endif

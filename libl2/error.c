@@ -37,6 +37,21 @@ l2_status l2__fail(l2_status status, const char *fmt, ...)
     return status;
 }
 
+l2_status l2_set_error(l2_status status, const char *fmt, ...)
+{
+    if (status == L2_OK || (unsigned)status >= L2_STATUS_COUNT)
+        return l2__fail(L2_ERR_ARG, "l2_set_error: status %d is not an error status",
+                        (int)status);
+    if (!fmt)
+        return l2__fail(status, "%s", status_strings[status]);
+    char msg[L2__MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return l2__fail(status, "%s", msg);
+}
+
 l2_status l2_last_status(void) { return last_status; }
 const char *l2_last_error(void) { return last_msg; }
 

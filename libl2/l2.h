@@ -85,7 +85,8 @@ extern "C" {
     X(ERR_AUTOGRAD, "the autograd graph cannot do this")                        \
     X(ERR_IO, "a file could not be read or written")                            \
     X(ERR_FORMAT, "a file or buffer is malformed")                              \
-    X(ERR_UNSUPPORTED, "the operation is not supported")
+    X(ERR_UNSUPPORTED, "the operation is not supported")                          \
+    X(ERR_COMM, "communication with other processes failed or timed out")
 
 typedef enum {
 #define L2__STATUS_ENUM(name, desc) L2_##name,
@@ -104,6 +105,13 @@ L2_API void l2_clear_error(void);
 L2_API const char *l2_status_name(l2_status s);
 /* The description of a status from the table; never NULL. */
 L2_API const char *l2_status_string(l2_status s);
+/* Record a failure as libl2's own calls do, for libraries built on libl2 (libl2-dist): the status
+ * becomes l2_last_status() and the printf-formatted message (cut at 511 bytes, control
+ * characters replaced by '?') l2_last_error(). Returns status. A status outside the table or
+ * L2_OK is refused: returns L2_ERR_ARG and records that instead; a NULL fmt records the status's
+ * description. */
+L2_API l2_status l2_set_error(l2_status status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ------------------------------------------------------------------------------------------ */
 /* Dtypes and tensors                                                                          */

@@ -784,3 +784,28 @@ void h_l2_print(void)
         ANY_S(l2_print(mk_kind(K_HUGE, L2_BOOL)));
     }
 }
+
+/* l2_set_error (issue 17): non-error statuses are refused, a NULL format records the
+ * description, a long message is cut, control characters become '?'. */
+void h_l2_set_error(void)
+{
+    static const int bad[] = {L2_OK, -1, L2_STATUS_COUNT, INT_MAX, INT_MIN};
+    for (int i = 0; i < 5; i++)
+        CASE("status %d", bad[i])
+        {
+            l2_status s = l2_set_error((l2_status)bad[i], "x");
+            EXPECT(s == L2_ERR_ARG && l2_last_status() == L2_ERR_ARG, "got %d", (int)s);
+        }
+    CASE("NULL format")
+    {
+        EXPECT(l2_set_error(L2_ERR_COMM, NULL) == L2_ERR_COMM &&
+                   strcmp(l2_last_error(), l2_status_string(L2_ERR_COMM)) == 0,
+               "got %s", l2_last_error());
+    }
+    CASE("long message with a newline")
+    {
+        l2_set_error(L2_ERR_IO, "%0600d\n", 7);
+        EXPECT(strlen(l2_last_error()) == 511 && !strchr(l2_last_error(), '\n'), "len %zu",
+               strlen(l2_last_error()));
+    }
+}

@@ -496,5 +496,6 @@
     X(l2_lr_scheduler_state) \
     X(l2_lr_scheduler_load_state) \
     X(l2_lr_scheduler_free) \
+    X(l2_set_error) \
     X(l2_set_grad_ready_hook) \
     /* end */
