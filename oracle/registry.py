@@ -137,20 +137,22 @@ def g_binary(ka="uniform", kb="uniform", dtb=None, stress="wide"):
         if dtb is None:  # mixed dtypes: one operand of another dtype, sometimes 0-d
             k = d.int(0, 1)
             dts[k] = _other_dt(d, dt, 4)
-            # a 0-d partner, but not a 0-d float beside a half (issue 16: torch.result_type
-            # keeps the half and libl2 follows; the 0-d operand's own gradient differs from
-            # torch 1.13's by up to a few half-ulps, torch rounding each element's gradient to
-            # the half before the sum: not compared here, see oracle/README.md)
-            if dts[k] != dt and d.int(0, 2) == 0 and not (
-                    dt in HALF and dts[k] in FLOATS + HALF):
+            if dts[k] != dt and d.int(0, 2) == 0:
                 shapes = list(shapes)
                 shapes[k] = ()
         # a foreign operand keeps the plain kind: torch 1.13 differentiates atan2, div... in the
         # operand's integer dtype (atan2's a * a wraps for a near 2^32)
         kinds = [_vk(d, k_, x, stress) if x == dt else k_ for k_, x in zip((ka, kb), dts)]
-        return {"inputs": [d.tensor(shapes[0], dts[0], kinds[0]),
-                           d.tensor(shapes[1], dts[1], kinds[1])],
-                "args": {}}
+        r = {"inputs": [d.tensor(shapes[0], dts[0], kinds[0]),
+                        d.tensor(shapes[1], dts[1], kinds[1])],
+             "args": {}}
+        # a half beside a float of another dtype (issue 16): forward only. torch 1.13's
+        # backward formulas then round intermediates to the half (atan2's other * other in
+        # bfloat16 beside a float64 self: 5e-4 relative), where libl2's are exact; with no
+        # float64 reference for mixed cases the comparison would judge torch's rounding
+        if dt in HALF and any(x != dt and x in FLOATS + HALF for x in dts):
+            r["nograd"] = True
+        return r
     return gen
 
 
