@@ -101,6 +101,7 @@ typedef struct {
     l2_tensor *t;     /* borrowed: the tensor whose .grad receives the gradient */
     l2_tensor *g;     /* owned: the sum of the gradients that arrived for t */
     l2_tensor *fresh; /* owned: the new .grad, made before the commit when t->grad is NULL */
+    int64_t edges;    /* with a grad-ready hook: the leaf's edges from nodes not yet run */
 } pending_grad;
 
 typedef struct {
@@ -182,6 +183,8 @@ static l2_status table_prepare(grad_table *tab)
 {
     for (int64_t k = 0; k < tab->cap; k++) {
         pending_grad *e = &tab->v[k];
+        if (e->t && !e->g)
+            continue; /* a leaf the hook counted edges for that got no gradient */
         if (e->t && creating_graph) {
             /* create_graph: .grad becomes the recorded gradient itself, or the recorded sum
              * .grad + g (a new tensor, as torch's AccumulateGrad under grad mode) */
@@ -207,7 +210,7 @@ static void table_commit(grad_table *tab)
 {
     for (int64_t k = 0; k < tab->cap; k++) {
         pending_grad *e = &tab->v[k];
-        if (!e->t)
+        if (!e->t || (!e->g && !e->fresh))
             continue;
         if (e->fresh) {
             l2_tensor_release(e->t->grad); /* create_graph replaces it by the sum */
@@ -231,6 +234,54 @@ static l2_status deliver(l2_tensor *t, const l2_tensor *g, capture *cap, grad_ta
         return L2_OK;
     }
     return pend_grad(tab, t, g);
+}
+
+/* The grad-ready hook (issue 17; l2.h l2_set_grad_ready_hook): per thread; active in a
+ * backward without capture or create_graph. */
+static _Thread_local l2_grad_ready_fn ready_hook;
+static _Thread_local void *ready_ctx;
+
+void l2_set_grad_ready_hook(l2_grad_ready_fn fn, void *ctx)
+{
+    ready_hook = fn;
+    ready_ctx = fn ? ctx : NULL;
+}
+
+/* Count each leaf's edges from the nodes of this backward (entries made in the table). */
+static l2_status hook_count(const node_vec *all, grad_table *tab)
+{
+    for (int64_t k = 0; k < all->n; k++) {
+        const l2__node *n = all->v[k];
+        for (int i = 0; i < n->n_inputs; i++) {
+            l2_tensor *leaf = n->next[i].leaf;
+            if (!leaf)
+                continue;
+            if (2 * (tab->n + 1) > tab->cap && table_grow(tab) != L2_OK)
+                return L2_ERR_NOMEM;
+            pending_grad *e = table_slot(tab, leaf);
+            if (!e->t) {
+                e->t = leaf;
+                tab->n++;
+            }
+            e->edges++;
+        }
+    }
+    return L2_OK;
+}
+
+/* One edge into leaf is done: when it was the last, the hook sees the leaf's gradient. */
+static l2_status hook_edge_done(grad_table *tab, l2_tensor *leaf)
+{
+    pending_grad *e = table_slot(tab, leaf);
+    if (e->t != leaf || --e->edges > 0 || !e->g)
+        return L2_OK;
+    l2__leave(); /* the hook is user code: its tensors go to the user's scopes */
+    l2_clear_error();
+    l2_status st = ready_hook(leaf, e->g, ready_ctx);
+    l2__enter();
+    if (st != L2_OK && l2_last_status() == L2_OK) /* the hook set no message of its own */
+        l2__fail(st, "backward: the grad-ready hook returned %s", l2_status_name(st));
+    return st;
 }
 
 static l2_status check_saved(l2__node *n)
@@ -317,7 +368,8 @@ static l2_tensor *graph_sum_to(const l2_tensor *g, int ndim, const int64_t *shap
 }
 
 /* Run one node's backward and route the input gradients. */
-static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table *tab)
+static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table *tab,
+                         bool hook)
 {
     l2_status st = check_saved(n);
     if (st != L2_OK)
@@ -387,6 +439,8 @@ static l2_status process(l2__node *n, capture *cap, node_vec *ready, grad_table 
             if (st != L2_OK)
                 goto done;
         }
+        if (hook && e->leaf && (st = hook_edge_done(tab, e->leaf)) != L2_OK)
+            goto done;
         if (e->fn && --e->fn->pending == 0 && !vec_push(ready, e->fn)) {
             st = L2_ERR_NOMEM;
             goto done;
@@ -585,6 +639,9 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
             all.v[k]->needed = true;
     }
 
+    const bool hook = ready_hook && !cap && !create_graph;
+    if (hook && (st = hook_count(&all, &tab)) != L2_OK)
+        goto out;
     bool prev = l2_set_grad_enabled(create_graph);
     bool prev_cg = creating_graph;
     creating_graph = create_graph;
@@ -596,6 +653,13 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
         else
             st = deliver(t, seeds[r], cap, &tab);
     }
+    if (hook) /* a leaf root no node reaches: its seed is all its gradient */
+        for (int r = 0; r < nroots && st == L2_OK; r++)
+            if (!roots[r]->grad_fn) {
+                pending_grad *e = table_slot(&tab, roots[r]);
+                e->edges++;
+                st = hook_edge_done(&tab, roots[r]);
+            }
     for (int64_t k = 0; k < all.n && st == L2_OK; k++)
         if (all.v[k]->pending == 0 && !vec_push(&ready, all.v[k]))
             st = L2_ERR_NOMEM;
@@ -609,7 +673,7 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
         if (st != L2_OK)
             break;
         if (n->gacc && n->needed) {
-            st = process(n, cap, &ready, &tab);
+            st = process(n, cap, &ready, &tab, hook);
         } else {
             /* No gradient reached this node, or it leads to no requested input (autograd_grad
              * runs only what does): its inputs get no gradient from it. */
@@ -617,6 +681,8 @@ static l2_status run_backward(const char *op, int nroots, l2_tensor *const *root
                 l2__node *f = n->next[i].fn;
                 if (f && --f->pending == 0 && !vec_push(&ready, f))
                     st = L2_ERR_NOMEM;
+                else if (hook && n->next[i].leaf)
+                    st = hook_edge_done(&tab, n->next[i].leaf);
             }
         }
         l2_tensor_release(n->gacc);

@@ -7,20 +7,35 @@
 #include "autograd-impl.h"
 #include "ops/elementwise-impl.h"
 
-/* The half dtype a call on in[0..n-1] routes through, or L2_DTYPE_COUNT: every live float
- * operand has the same half dtype (NULLs, int64 and bool operands aside), and one at least. */
-static l2_dtype route_dtype(int n, const l2_tensor *const *in)
+static bool live(const l2_tensor *t) { return t && t->magic == L2__MAGIC_LIVE; }
+
+/* The half dtype of the float operands among in[0..n-1] of rank >= 1 (zero_dim false) or of rank
+ * 0 (true): L2_DTYPE_COUNT when there is none, -1 (as l2_dtype) when one is float32 / float64 or
+ * both half dtypes appear. */
+static l2_dtype half_of(int n, const l2_tensor *const *in, bool zero_dim)
 {
     l2_dtype h = L2_DTYPE_COUNT;
     for (int i = 0; i < n; i++) {
         const l2_tensor *t = in[i];
-        if (!t || t->magic != L2__MAGIC_LIVE || t->dtype == L2_INT64 || t->dtype == L2_BOOL)
+        if (!live(t) || (t->ndim == 0) != zero_dim || t->dtype == L2_INT64 || t->dtype == L2_BOOL)
             continue;
         if (!l2__is_half(t->dtype) || (h != L2_DTYPE_COUNT && h != t->dtype))
-            return L2_DTYPE_COUNT; /* float32 / float64, or both half dtypes: the op's own rules */
+            return (l2_dtype)-1;
         h = t->dtype;
     }
     return h;
+}
+
+/* The half dtype a call on in[0..n-1] routes through, or L2_DTYPE_COUNT: torch.result_type's
+ * rule for floats: the operands of rank >= 1 decide when one of them is a float (a 0-d float32
+ * beside a bfloat16 vector gives bfloat16), else the 0-d ones; the call routes when those are
+ * all of one half dtype (NULLs, int64 and bool operands aside). */
+static l2_dtype route_dtype(int n, const l2_tensor *const *in)
+{
+    l2_dtype h = half_of(n, in, false);
+    if (h == L2_DTYPE_COUNT)
+        h = half_of(n, in, true);
+    return h == (l2_dtype)-1 ? L2_DTYPE_COUNT : h;
 }
 
 int l2__half_up(int n, const l2_tensor *const *in, l2_tensor **up, l2_dtype *h)
@@ -31,11 +46,16 @@ int l2__half_up(int n, const l2_tensor *const *in, l2_tensor **up, l2_dtype *h)
     l2__enter();
     for (int i = 0; i < n; i++) {
         const l2_tensor *t = in[i];
-        up[i] = t && t->magic == L2__MAGIC_LIVE && l2__is_half(t->dtype)
-                    ? l2_to_dtype(t, L2_FLOAT32)
-                    : (l2_tensor *)t;
-        if (up[i] == t && t)
-            l2_tensor_ref(up[i]);
+        bool fl = live(t) && (l2__is_half(t->dtype) || l2__is_float(t->dtype));
+        if (fl && t->dtype != *h && t->ndim == 0) { /* a 0-d float joins as the half, rounded */
+            l2_tensor *r = l2_to_dtype(t, *h);
+            up[i] = r ? l2_to_dtype(r, L2_FLOAT32) : NULL;
+            l2_tensor_release(r);
+        } else {
+            up[i] = fl && t->dtype != L2_FLOAT32 ? l2_to_dtype(t, L2_FLOAT32) : (l2_tensor *)t;
+            if (up[i] == t && t)
+                l2_tensor_ref(up[i]);
+        }
         if (t && !up[i]) {
             while (i-- > 0)
                 l2_tensor_release(up[i]);
@@ -78,12 +98,12 @@ l2_tensor *l2__half_down(l2_tensor *r, l2_dtype h, int n, l2_tensor **up, l2_ten
 
 int l2__half_inplace(const char *op, int n, const l2_tensor *const *in)
 {
-    if (!in[0] || in[0]->magic != L2__MAGIC_LIVE || !l2__is_half(in[0]->dtype) ||
+    if (!live(in[0]) || !l2__is_half(in[0]->dtype) ||
         route_dtype(n, in) == L2_DTYPE_COUNT)
         return 0; /* not a half self, or another float dtype among the operands */
     bool grad = false;
     for (int i = 0; i < n; i++)
-        grad = grad || (in[i] && in[i]->magic == L2__MAGIC_LIVE && in[i]->requires_grad);
+        grad = grad || (live(in[i]) && in[i]->requires_grad);
     L2__CHECK(!(grad && l2_is_grad_enabled()), -1, L2_ERR_UNSUPPORTED,
               "%s: an in-place operation on a %s tensor with an operand that requires grad is not "
               "supported (use the out-of-place op)", op, l2_dtype_name(in[0]->dtype));

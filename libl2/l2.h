@@ -136,7 +136,8 @@ L2_API const char *l2_status_string(l2_status s);
  * l2_layer_norm, and the losses l2_cross_entropy, l2_nll_loss, l2_mse_loss, l2_l1_loss,
  * l2_binary_cross_entropy(_with_logits) accept bfloat16 and float16 operands when every float
  * operand has the same half dtype (int64 and bool operands, such as class targets or masks,
- * may join): as torch's CPU kernels, the half operands are converted exactly to float32, the op
+ * may join; as torch.result_type, 0-d float operands beside a half tensor of rank >= 1 join too,
+ * rounded to the half dtype first): as torch's CPU kernels, the half operands are converted exactly to float32, the op
  * runs in float32 (reductions and products accumulate in float32) and its float result is
  * rounded ONCE to the half dtype; bool and int64 results (comparisons, argmax, indices) are as
  * for float32. Where torch rounds an intermediate to the half dtype (its mean of float16 sums
@@ -587,6 +588,22 @@ L2_API l2_status l2_autograd_grad_ex(int n_outputs, l2_tensor *const *outputs,
 /* Whether the op named name (as l2_grad_fn_name gives it, e.g. "mul") has a differentiable
  * backward (create_graph can go through it). False for unknown names and NULL. */
 L2_API bool l2_has_double_backward(const char *name);
+/* The grad-ready hook (issue 17: what DistributedDataParallel's overlap of communication with
+ * backward needs; torch's Tensor.register_post_accumulate_grad_hook of later versions, for all
+ * leaves at once). While set (per thread; fn NULL clears it), every l2_backward /
+ * l2_backward_ex without create_graph calls fn(leaf, grad, ctx) once for each leaf tensor that
+ * receives a gradient, as soon as that gradient is complete: after the last node of this
+ * backward with an edge to the leaf has run, while other nodes may still be waiting. grad is
+ * this backward's gradient for the leaf (borrowed, read-only, valid during the call; in the
+ * leaf's dtype and shape), not .grad: the .grad fields are written only when the whole backward
+ * has succeeded, as always. The hook runs on the calling thread, in no-grad mode; it must not
+ * run a backward or change the leaf or the graph. A status other than L2_OK from fn fails the
+ * backward with that status (nothing committed to .grad); hooks already run for other leaves
+ * are not undone, and if the backward fails later (out of memory) after some hooks ran, the
+ * caller must treat what they started as abandoned (l2_dist_allreduce_grads_begin's contract).
+ * l2_autograd_grad and create_graph backwards never call it. */
+typedef l2_status (*l2_grad_ready_fn)(l2_tensor *leaf, const l2_tensor *grad, void *ctx);
+L2_API void l2_set_grad_ready_hook(l2_grad_ready_fn fn, void *ctx);
 
 /* Grad mode (per thread, on by default). l2_no_grad_begin turns it off until the matching
  * l2_no_grad_end; they nest. l2_set_grad_enabled sets it and returns the previous mode. */

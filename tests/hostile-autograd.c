@@ -596,3 +596,45 @@ void h_l2_debug_vector_math(void)
         OK_T(l2_gelu(mk_kind(K_EXPANDED, L2_FLOAT32), true));
     }
 }
+
+/* issue 17: the grad-ready hook: a failing hook fails the backward and changes no .grad; NULL
+ * clears it; a hook with a NULL context is fine. */
+static l2_status h_fail_hook(l2_tensor *leaf, const l2_tensor *grad, void *ctx)
+{
+    (void)leaf;
+    (void)grad;
+    (void)ctx;
+    return L2_ERR_ARG;
+}
+static l2_status h_ok_hook(l2_tensor *leaf, const l2_tensor *grad, void *ctx)
+{
+    (void)leaf;
+    (void)ctx;
+    return grad ? L2_OK : L2_ERR_NULL;
+}
+
+void h_l2_set_grad_ready_hook(void)
+{
+    CASE("NULL clears")
+    {
+        l2_set_grad_ready_hook(NULL, NULL);
+        l2_tensor *x = mk_leaf(L2_FLOAT32);
+        OK_S(l2_backward(l2_sum(x), NULL, false));
+    }
+    CASE("a failing hook")
+    {
+        l2_tensor *x = mk_leaf(L2_FLOAT64);
+        l2_set_grad_ready_hook(h_fail_hook, NULL);
+        FAIL_S(L2_ERR_ARG, l2_backward(l2_sum(l2_mul(x, x)), NULL, false));
+        l2_set_grad_ready_hook(NULL, NULL);
+        EXPECT(l2_grad(x) == NULL, "no .grad after a failed hook");
+    }
+    CASE("a hook on a half leaf")
+    {
+        l2_tensor *x = l2_ones(L2_SHAPE(3), L2_BFLOAT16);
+        l2_set_requires_grad(x, true);
+        l2_set_grad_ready_hook(h_ok_hook, NULL);
+        OK_S(l2_backward(l2_sum(x), NULL, false));
+        l2_set_grad_ready_hook(NULL, NULL);
+    }
+}

@@ -496,4 +496,5 @@
     X(l2_lr_scheduler_state) \
     X(l2_lr_scheduler_load_state) \
     X(l2_lr_scheduler_free) \
+    X(l2_set_grad_ready_hook) \
     /* end */

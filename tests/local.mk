@@ -110,3 +110,7 @@ tests_test_create_graph_SOURCES = tests/test-create-graph.c tests/tap.h tests/gr
 	tests/testutil.h
 tests_test_create_graph_LDADD = $(TEST_LDADD) -lm
 HOSTILE_SOURCES += tests/hostile-state.c # state (issue 16)
+# the grad-ready hook (issue 17: data-parallel overlap with backward)
+C_TESTS += tests/test-grad-hook
+tests_test_grad_hook_SOURCES = tests/test-grad-hook.c tests/tap.h tests/testutil.h tests/gradcheck.h
+tests_test_grad_hook_LDADD = $(TEST_LDADD) -lm

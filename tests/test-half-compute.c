@@ -59,6 +59,7 @@ static l2_tensor *f_tanh(l2_tensor *const *in, void *c) { (void)c; return l2_tan
 static l2_tensor *f_gelu(l2_tensor *const *in, void *c) { (void)c; return l2_gelu(in[0], true); }
 static l2_tensor *f_silu(l2_tensor *const *in, void *c) { (void)c; return l2_silu(in[0]); }
 static l2_tensor *f_mish(l2_tensor *const *in, void *c) { (void)c; return l2_mish(in[0]); }
+static l2_tensor *f_celu(l2_tensor *const *in, void *c) { (void)c; return l2_celu(in[0], 0.7); }
 static l2_tensor *f_clamp(l2_tensor *const *in, void *c) { (void)c; return l2_clamp(in[0], -0.5, 0.7); }
 static l2_tensor *f_where(l2_tensor *const *in, void *c)
 {
@@ -189,7 +190,7 @@ static const op_case cases[] = {
     {"div", f_div, 1},       {"maximum", f_max, 1},        {"atan2", f_atan2, 1},
     {"x*x", f_square, 1},    {"scalar ops", f_scalar, 1},  {"exp", f_exp, 1},
     {"tanh", f_tanh, 1},     {"gelu", f_gelu, 1},          {"silu", f_silu, 1},
-    {"mish", f_mish, 1},     {"clamp", f_clamp, 1},        {"where", f_where, 1},
+    {"mish", f_mish, 1},     {"celu", f_celu, 1},          {"clamp", f_clamp, 1},        {"where", f_where, 1},
     {"sum", f_sum, 1},       {"mean dim", f_mean1, 1},     {"var", f_var, 1},
     {"logsumexp", f_lse, 1}, {"norm", f_norm, 1},          {"amax", f_amax, 1},
     {"max_dim", f_maxdim, 1}, {"cumsum", f_cumsum, 1},     {"softmax", f_softmax, 1},
@@ -259,6 +260,15 @@ static void test_promotion(void)
     ok(r && flat(r, 0) == 1.0, "bfloat16 1 + 2^-8 rounds to 1 (once, to nearest even)");
     l2_tensor *r2 = l2_add_scalar(one, 0x1p-8 + 0x1p-12);
     ok(r2 && flat(r2, 0) == 1.0 + 0x1p-7, "bfloat16 1 + (2^-8 + 2^-12) rounds up");
+    /* torch.result_type: a 0-d float32 beside a bfloat16 vector gives bfloat16, the 0-d value
+     * rounded to bfloat16 first (2^-8 + 2^-20 -> 2^-8; 1 + 2^-8 ties to even: 1) */
+    l2_tensor *z = l2_scalar(0x1p-8 + 0x1p-20, L2_FLOAT32), *z16 = l2_scalar(3, L2_FLOAT16);
+    l2_tensor *one2 = l2_ones(L2_SHAPE(2), L2_BFLOAT16), *oz = l2_add(one2, z), *dz = l2_div(one2, z16);
+    ok(oz && l2_dtype_of(oz) == L2_BFLOAT16 && flat(oz, 1) == 1.0,
+       "bfloat16 vector + 0-d float32 is bfloat16, the 0-d operand rounded first (torch)");
+    ok(dz && l2_dtype_of(dz) == L2_BFLOAT16 && flat(dz, 0) == 0.333984375,
+       "bfloat16 vector / 0-d float16 is bfloat16");
+    RELEASE(z, z16, one2, oz, dz);
     l2_tensor *m = l2_ones(L2_SHAPE(2, 2), L2_BFLOAT16), *m32 = l2_ones(L2_SHAPE(2, 2), L2_FLOAT32);
     is_err(l2_mm(m, m32), L2_ERR_DTYPE, "bfloat16", "mm of bfloat16 and float32 refused (torch too)");
     RELEASE(b, f, s, i, o, bf, bs, bi, fo, cmp, am, one, r, r2, m, m32);

@@ -273,6 +273,7 @@ l2_tensor *l2_selu(const l2_tensor *t) { return act_impl(A_SELU, "selu", t, (l2_
 
 l2_tensor *l2_celu(const l2_tensor *t, double alpha)
 {
+    L2__HALF_ROUTE(l2_celu(H_[0], alpha), t);
     L2__CHECK_T(t, NULL, "celu");
     L2__CHECK(alpha != 0 && !isnan(alpha), NULL, L2_ERR_ARG,
               "celu: alpha must be non-zero (got %g)", alpha);
