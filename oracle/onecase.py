@@ -148,10 +148,14 @@ def ref_via_f32(op, tin, a):
     half dtype: the reference where torch refuses the half dtype. Mixed with a float32 /
     float64 operand the result stays that float (torch.promote_types)."""
     halves = [half_of(t) for t in tin]
-    hs = set(h for h in halves if h)
-    wide = any(isinstance(t, torch.Tensor) and t.dtype in (torch.float32, torch.float64)
-               for t in tin)
-    to = None if wide or len(hs) != 1 else getattr(torch, hs.pop())
+    # the result dtype torch's category rule gives (torch.result_type, folded over the float
+    # tensors: a 0-d float32 beside a half tensor keeps the half)
+    fl = [t for t in tin if isinstance(t, torch.Tensor) and t.is_floating_point()]
+    rt = fl[0].dtype if fl else None
+    for i in range(1, len(fl)):
+        rt = torch.result_type(fl[0].to(rt) if fl[0].dim() else fl[0], fl[i]) \
+            if fl[0].dim() >= fl[i].dim() else torch.result_type(fl[i], fl[0].to(rt))
+    to = rt if rt in (torch.bfloat16, torch.float16) else None
     xs = [t.float() if h else t for t, h in zip(tin, halves)]
     r = op.ref(xs, a)
     k = op.inplace

@@ -153,7 +153,10 @@ def coverage_config(args):
     """What a coverage table depends on: only a run like the committed one is checked."""
     return "profile %s, seed %s, cases %s, threads %s, ops %s" % (
         args.profile, args.seed if args.seed is not None else "default",
-        args.cases or "default", args.threads, args.ops or "all")
+        args.cases or "default", args.threads, args.ops or "all") + (
+        ", dtypes %s" % args.dtypes if getattr(args, "dtypes", None) else "") + (
+        ", half cases %d" % args.half_cases if getattr(args, "half_cases", None) is not None
+        else "")
 
 
 def coverage_point(args, cov, plan, tot):
