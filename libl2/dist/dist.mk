@@ -16,10 +16,10 @@ libl2_dist_libl2_dist_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(L2_LT_VERSION) 
 	-export-symbols-regex '^l2_dist_'
 # The tests: the MPI programs run by tests/dist.sh under mpirun (see there).
 check_PROGRAMS += tests/dist-train tests/dist-args tests/dist-overlap
-tests_dist_overlap_SOURCES = tests/dist-overlap.c tests/tap.h
+tests_dist_overlap_SOURCES = tests/dist-overlap.c tests/tap.h tests/dist-mlp.h
 tests_dist_overlap_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/libl2/dist $(MPI_CFLAGS)
 tests_dist_overlap_LDADD = libl2/dist/libl2-dist.la libl2/libl2.la $(MPI_LIBS) -lm
-tests_dist_train_SOURCES = tests/dist-train.c tests/tap.h
+tests_dist_train_SOURCES = tests/dist-train.c tests/tap.h tests/dist-mlp.h
 tests_dist_train_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/libl2/dist $(MPI_CFLAGS)
 tests_dist_train_LDADD = libl2/dist/libl2-dist.la libl2/libl2.la $(MPI_LIBS) -lm
 tests_dist_args_SOURCES = tests/dist-args.c tests/tap.h
