@@ -7,14 +7,20 @@
 #include "half.h"
 
 #if defined(__GNUC__) && defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HALF_X86 1
 
+/* AVX2 (which implies the OS saves the AVX state) and F16C (CPUID leaf 1, ECX; clang 14's
+ * __builtin_cpu_supports does not know "f16c"). */
 static bool have_simd(void)
 {
     static int cached = -1;
-    if (cached < 0)
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+    if (cached < 0) {
+        unsigned a = 0, b = 0, c = 0, d = 0;
+        bool f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+        cached = __builtin_cpu_supports("avx2") && f16c;
+    }
     return cached;
 }
 
